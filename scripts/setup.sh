@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs every Debian package cruddur's build, tests and benchmarks need. Idempotent; run as root
+# (or with sudo available) on Debian 12.
+set -euo pipefail
+SUDO=""
+[[ $(id -u) -eq 0 ]] || SUDO="sudo"
+packages=(
+  build-essential cmake ninja-build ccache clang
+  libboost1.81-dev librocksdb-dev rapidjson-dev libcli11-dev libspdlog-dev libfmt-dev
+  libssl-dev libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-pytest python3-boto3 awscli curl
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "== installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

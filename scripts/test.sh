@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every test: the unit tests (CTest), the unit tests again under ASan+UBSan, and the
+# black-box DynamoDB conformance suite (pytest + boto3 + aws CLI) against build/cruddur.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export JOBS="${JOBS:-2}"
+
+echo "== build"
+scripts/build.sh
+echo "== unit tests"
+ctest --test-dir build --output-on-failure -j"$JOBS"
+
+if [[ "${CRUDDUR_SKIP_SANITIZERS:-0}" != 1 ]]; then
+  echo "== unit tests under ASan+UBSan"
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCRUDDUR_SANITIZE=ON >/dev/null
+  ninja -C build-asan -j"$JOBS" unit_tests
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir build-asan --output-on-failure -j"$JOBS"
+fi
+
+echo "== conformance (pytest + boto3 + aws CLI against build/cruddur ddb serve)"
+/usr/bin/python3 -m pytest tests/conformance -q -p no:cacheprovider

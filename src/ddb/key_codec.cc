@@ -1,0 +1,150 @@
+#include "ddb/key_codec.h"
+
+#include <cstdint>
+#include <utility>
+
+// Format (persisted: do not change without a migration).
+//
+// S and B: the bytes with 0x00 escaped as 0x00 0xFF, then the terminator 0x00 0x01. The
+// terminator sorts below any continuation (an escaped 0x00 or any other byte), so a string sorts
+// before every string it is a proper prefix of, and no encoding is a prefix of another.
+//
+// N: one sign byte: 0x01 negative, 0x02 zero, 0x03 positive. Zero ends there. Otherwise one
+// exponent byte (exponent() + 129, which is 0..255 for DynamoDB's range), then the significant
+// digits in pairs, one byte per pair: 1 + 10*d1 + d2 (1..100), an odd last digit paired with 0,
+// then the terminator 0x00. For negative numbers the exponent byte is inverted (255 - e), each
+// pair byte is 101 - b and the terminator is 0xFF, so larger magnitudes sort first. Digits never
+// end in 0, so a padded pair decodes unambiguously.
+
+namespace cruddur::ddb {
+
+namespace {
+
+constexpr uint8_t kNegative = 0x01;
+constexpr uint8_t kZero = 0x02;
+constexpr uint8_t kPositive = 0x03;
+constexpr int kExponentBias = 129;
+
+void EncodeBytes(std::string_view s, std::string* out) {
+  out->reserve(out->size() + s.size() + 2);
+  for (char c : s) {
+    out->push_back(c);
+    if (c == '\0') out->push_back('\xFF');
+  }
+  out->push_back('\0');
+  out->push_back('\x01');
+}
+
+bool DecodeBytes(std::string_view* in, std::string* out) {
+  out->clear();
+  const std::string_view s = *in;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '\0') {
+      out->push_back(s[i]);
+      continue;
+    }
+    if (i + 1 >= s.size()) return false;
+    const char next = s[i + 1];
+    if (next == '\xFF') {
+      out->push_back('\0');
+      ++i;
+    } else if (next == '\x01') {
+      in->remove_prefix(i + 2);
+      return true;
+    } else {
+      return false;
+    }
+  }
+  return false;
+}
+
+void EncodeNumber(const Number& n, std::string* out) {
+  if (n.is_zero()) {
+    out->push_back(static_cast<char>(kZero));
+    return;
+  }
+  const bool neg = n.negative();
+  const std::string& d = n.digits();
+  out->reserve(out->size() + 3 + (d.size() + 1) / 2);
+  out->push_back(static_cast<char>(neg ? kNegative : kPositive));
+  const int e = n.exponent() + kExponentBias;
+  out->push_back(static_cast<char>(neg ? 255 - e : e));
+  for (size_t i = 0; i < d.size(); i += 2) {
+    const int pair = (d[i] - '0') * 10 + (i + 1 < d.size() ? d[i + 1] - '0' : 0);
+    out->push_back(static_cast<char>(neg ? 100 - pair : pair + 1));
+  }
+  out->push_back(static_cast<char>(neg ? 0xFF : 0x00));
+}
+
+bool DecodeNumber(std::string_view* in, Number* out) {
+  const std::string_view s = *in;
+  if (s.empty()) return false;
+  const uint8_t sign = static_cast<uint8_t>(s[0]);
+  if (sign == kZero) {
+    *out = Number();
+    in->remove_prefix(1);
+    return true;
+  }
+  if (sign != kNegative && sign != kPositive) return false;
+  const bool neg = sign == kNegative;
+  if (s.size() < 2) return false;
+  const uint8_t eb = static_cast<uint8_t>(s[1]);
+  const int exponent = (neg ? 255 - eb : eb) - kExponentBias;
+  const uint8_t terminator = neg ? 0xFF : 0x00;
+  std::string digits;
+  size_t i = 2;
+  for (;; ++i) {
+    if (i >= s.size()) return false;
+    const uint8_t b = static_cast<uint8_t>(s[i]);
+    if (b == terminator) break;
+    if (b < 1 || b > 100) return false;
+    const int pair = neg ? 100 - b : b - 1;
+    digits.push_back(static_cast<char>('0' + pair / 10));
+    digits.push_back(static_cast<char>('0' + pair % 10));
+  }
+  if (!digits.empty() && digits.back() == '0') digits.pop_back();  // odd-length padding
+  // Only canonical encodings: 1..38 digits, no leading or trailing zero.
+  if (digits.empty() || digits.size() > 38 || digits.front() == '0' || digits.back() == '0') {
+    return false;
+  }
+  *out = Number::FromParts(neg, std::move(digits), exponent);
+  in->remove_prefix(i + 1);
+  return true;
+}
+
+}  // namespace
+
+void EncodeKeyValue(const AttributeValue& v, std::string* out) {
+  switch (v.type) {
+    case ValueType::kS:
+    case ValueType::kB: EncodeBytes(v.bytes, out); break;
+    case ValueType::kN: EncodeNumber(v.number, out); break;
+    default: break;  // REQUIRES: v is S, N or B (key attributes are validated before encoding)
+  }
+}
+
+bool DecodeKeyValue(ValueType type, std::string_view* in, AttributeValue* out) {
+  switch (type) {
+    case ValueType::kS:
+    case ValueType::kB: {
+      std::string bytes;
+      std::string_view rest = *in;
+      if (!DecodeBytes(&rest, &bytes)) return false;
+      *out = type == ValueType::kS ? AttributeValue::S(std::move(bytes))
+                                   : AttributeValue::B(std::move(bytes));
+      *in = rest;
+      return true;
+    }
+    case ValueType::kN: {
+      Number n;
+      std::string_view rest = *in;
+      if (!DecodeNumber(&rest, &n)) return false;
+      *out = AttributeValue::N(std::move(n));
+      *in = rest;
+      return true;
+    }
+    default: return false;
+  }
+}
+
+}  // namespace cruddur::ddb

@@ -1,0 +1,191 @@
+#include "ddb/key_codec.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace cruddur::ddb {
+namespace {
+
+using AV = AttributeValue;
+
+std::string Enc(const AV& v) {
+  std::string s;
+  EncodeKeyValue(v, &s);
+  return s;
+}
+
+// DynamoDB's key order: N numerically, S and B by unsigned bytes.
+bool DynamoLess(const AV& a, const AV& b) {
+  if (a.type == ValueType::kN) return a.number < b.number;
+  return std::lexicographical_compare(
+      a.bytes.begin(), a.bytes.end(), b.bytes.begin(), b.bytes.end(),
+      [](char x, char y) { return static_cast<unsigned char>(x) < static_cast<unsigned char>(y); });
+}
+
+// Byte order as RocksDB's default comparator sees it (memcmp == unsigned).
+bool BytesLess(const std::string& a, const std::string& b) {
+  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return static_cast<unsigned char>(x) < static_cast<unsigned char>(y);
+  });
+}
+
+class RandomValues {
+ public:
+  explicit RandomValues(uint32_t seed) : rng_(seed) {}
+
+  // Strings from a small alphabet with NUL and 0xFF, so prefixes and escapes are common.
+  std::string Bytes() {
+    static const char kAlphabet[] = {'\0', '\x01', 'a', 'b', '\xFE', '\xFF'};
+    std::string s(Uniform(0, 6), ' ');
+    for (char& c : s) c = kAlphabet[Uniform(0, 5)];
+    return s;
+  }
+
+  Number Num() {
+    if (Uniform(0, 15) == 0) return Number();
+    std::string digits(Uniform(1, 38), '0');
+    for (char& c : digits) c = static_cast<char>('0' + Uniform(0, 9));
+    digits[0] = static_cast<char>('1' + Uniform(0, 8));
+    // Mostly nearby exponents (dense collisions), sometimes the extremes.
+    int exponent = Uniform(0, 9) == 0 ? Uniform(-129, 126) : Uniform(-3, 3);
+    return Number::FromParts(Uniform(0, 1) == 1, digits, exponent);
+  }
+
+  int Uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
+
+ private:
+  std::mt19937 rng_;
+};
+
+TEST(KeyCodecTest, StringEscaping) {
+  EXPECT_EQ(Enc(AV::S("")), std::string("\0\x01", 2));
+  EXPECT_EQ(Enc(AV::S("ab")), std::string("ab\0\x01", 4));
+  EXPECT_EQ(Enc(AV::B(std::string("a\0", 2))), std::string("a\0\xFF\0\x01", 5));
+}
+
+TEST(KeyCodecTest, NumberExamples) {
+  EXPECT_EQ(Enc(AV::N("0")), "\x02");
+  EXPECT_EQ(Enc(AV::N("-0.0")), "\x02");
+  // 1: positive, exponent 1 + 129, pair "10" -> 11, terminator.
+  EXPECT_EQ(Enc(AV::N("1")), std::string("\x03\x82\x0B\x00", 4));
+  EXPECT_EQ(Enc(AV::N("-1")), std::string("\x01\x7D\x5A\xFF", 4));
+  // Bytes of an encoding never depend on the text the number was written in.
+  EXPECT_EQ(Enc(AV::N("1.50")), Enc(AV::N("15e-1")));
+  EXPECT_TRUE(BytesLess(Enc(AV::N("-1e125")), Enc(AV::N("-1e-130"))));
+  EXPECT_TRUE(BytesLess(Enc(AV::N("-1e-130")), Enc(AV::N("0"))));
+  EXPECT_TRUE(BytesLess(Enc(AV::N("0")), Enc(AV::N("1e-130"))));
+  EXPECT_TRUE(BytesLess(Enc(AV::N("1")), Enc(AV::N("1.01"))));
+  EXPECT_TRUE(BytesLess(Enc(AV::N("-1.01")), Enc(AV::N("-1"))));
+  EXPECT_TRUE(BytesLess(Enc(AV::N("9.9999999999999999999999999999999999999")), Enc(AV::N("10"))));
+}
+
+TEST(KeyCodecTest, RandomOrderAndRoundTrip) {
+  RandomValues r(42);
+  for (ValueType type : {ValueType::kS, ValueType::kB, ValueType::kN}) {
+    std::vector<AV> values;
+    for (int i = 0; i < 1500; ++i) {
+      if (type == ValueType::kN) {
+        values.push_back(AV::N(r.Num()));
+      } else if (type == ValueType::kS) {
+        values.push_back(AV::S(r.Bytes()));
+      } else {
+        values.push_back(AV::B(r.Bytes()));
+      }
+    }
+    std::vector<std::string> encoded;
+    for (const AV& v : values) {
+      encoded.push_back(Enc(v));
+      // Round trip, consuming exactly the encoding.
+      std::string with_tail = encoded.back() + "tail";
+      std::string_view in = with_tail;
+      AV back;
+      ASSERT_TRUE(DecodeKeyValue(type, &in, &back));
+      ASSERT_EQ(back, v);
+      ASSERT_EQ(in, "tail");
+      if (type == ValueType::kN) {
+        ASSERT_EQ(back.number.text(), v.number.text());
+      }
+    }
+    // Byte order of the encodings == DynamoDB order of the values, for every pair.
+    for (size_t i = 0; i < values.size(); i += 3) {
+      for (size_t j = 0; j < values.size(); j += 5) {
+        ASSERT_EQ(BytesLess(encoded[i], encoded[j]), DynamoLess(values[i], values[j]))
+            << TypeName(type) << " " << i << " " << j;
+        ASSERT_EQ(encoded[i] == encoded[j], values[i] == values[j]);
+      }
+    }
+  }
+}
+
+TEST(KeyCodecTest, ConcatenationSortsLikeTuplesAndPrefixFindsExactly) {
+  RandomValues r(9);
+  struct Key {
+    AV pk, sk;
+    std::string enc;
+  };
+  std::vector<Key> keys;
+  for (int i = 0; i < 800; ++i) {
+    Key k{AV::S(r.Bytes()), AV::N(r.Num()), ""};
+    EncodeKeyValue(k.pk, &k.enc);
+    EncodeKeyValue(k.sk, &k.enc);
+    keys.push_back(std::move(k));
+  }
+  auto tuple_less = [](const Key& a, const Key& b) {
+    if (DynamoLess(a.pk, b.pk)) return true;
+    if (DynamoLess(b.pk, a.pk)) return false;
+    return DynamoLess(a.sk, b.sk);
+  };
+  for (size_t i = 0; i < keys.size(); i += 2) {
+    for (size_t j = 0; j < keys.size(); j += 3) {
+      ASSERT_EQ(BytesLess(keys[i].enc, keys[j].enc), tuple_less(keys[i], keys[j]));
+    }
+  }
+  // A prefix scan on the partition key's encoding finds exactly that partition.
+  for (size_t i = 0; i < keys.size(); i += 7) {
+    const std::string prefix = Enc(keys[i].pk);
+    for (const Key& k : keys) {
+      ASSERT_EQ(k.enc.compare(0, prefix.size(), prefix) == 0, k.pk == keys[i].pk);
+    }
+  }
+  // Decoding a concatenation yields both parts.
+  std::string_view in = keys[0].enc;
+  AV pk, sk;
+  ASSERT_TRUE(DecodeKeyValue(ValueType::kS, &in, &pk));
+  ASSERT_TRUE(DecodeKeyValue(ValueType::kN, &in, &sk));
+  EXPECT_TRUE(in.empty());
+  EXPECT_EQ(pk, keys[0].pk);
+  EXPECT_EQ(sk, keys[0].sk);
+}
+
+TEST(KeyCodecTest, RejectsMalformed) {
+  AV out;
+  auto bad = [&](ValueType t, std::string s) {
+    std::string_view in = s;
+    return !DecodeKeyValue(t, &in, &out);
+  };
+  EXPECT_TRUE(bad(ValueType::kS, ""));
+  EXPECT_TRUE(bad(ValueType::kS, "abc"));                      // no terminator
+  EXPECT_TRUE(bad(ValueType::kS, std::string("a\0", 2)));      // truncated escape
+  EXPECT_TRUE(bad(ValueType::kS, std::string("a\0\x05", 3)));  // bad escape
+  EXPECT_TRUE(bad(ValueType::kN, ""));
+  EXPECT_TRUE(bad(ValueType::kN, "\x07"));                              // bad sign
+  EXPECT_TRUE(bad(ValueType::kN, "\x03"));                              // no exponent
+  EXPECT_TRUE(bad(ValueType::kN, std::string("\x03\x82\x0B", 3)));      // no terminator
+  EXPECT_TRUE(bad(ValueType::kN, std::string("\x03\x82\x00", 3)));      // no digits
+  EXPECT_TRUE(bad(ValueType::kN, std::string("\x03\x82\x01\x00", 4)));  // leading zero pair
+  EXPECT_TRUE(bad(ValueType::kN, std::string("\x03\x82\x70\x00", 4)));  // byte > 100
+  EXPECT_TRUE(bad(ValueType::kBool, std::string("\x02", 1)));           // not a key type
+  // Every truncation of a valid encoding is rejected (self-delimiting).
+  for (const AV& v :
+       {AV::S("hello"), AV::B(std::string("\0\0", 2)), AV::N("-123.456"), AV::N("1e-130")}) {
+    const std::string e = Enc(v);
+    for (size_t len = 0; len < e.size(); ++len) EXPECT_TRUE(bad(v.type, e.substr(0, len)));
+  }
+}
+
+}  // namespace
+}  // namespace cruddur::ddb

@@ -1,0 +1,189 @@
+#include "ddb/value.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace cruddur::ddb {
+
+std::string_view TypeName(ValueType t) {
+  switch (t) {
+    case ValueType::kS: return "S";
+    case ValueType::kN: return "N";
+    case ValueType::kB: return "B";
+    case ValueType::kBool: return "BOOL";
+    case ValueType::kNull: return "NULL";
+    case ValueType::kM: return "M";
+    case ValueType::kL: return "L";
+    case ValueType::kSS: return "SS";
+    case ValueType::kNS: return "NS";
+    case ValueType::kBS: return "BS";
+  }
+  return "";
+}
+
+AttributeValue AttributeValue::S(std::string s) {
+  AttributeValue v;
+  v.type = ValueType::kS;
+  v.bytes = std::move(s);
+  return v;
+}
+
+AttributeValue AttributeValue::N(Number n) {
+  AttributeValue v;
+  v.type = ValueType::kN;
+  v.number = std::move(n);
+  return v;
+}
+
+AttributeValue AttributeValue::N(std::string_view text) { return N(Number::Parse(text)); }
+
+AttributeValue AttributeValue::B(std::string bytes) {
+  AttributeValue v;
+  v.type = ValueType::kB;
+  v.bytes = std::move(bytes);
+  return v;
+}
+
+AttributeValue AttributeValue::Bool(bool b) {
+  AttributeValue v;
+  v.type = ValueType::kBool;
+  v.boolean = b;
+  return v;
+}
+
+AttributeValue AttributeValue::Null() {
+  AttributeValue v;
+  v.type = ValueType::kNull;
+  v.boolean = true;
+  return v;
+}
+
+AttributeValue AttributeValue::M(Item m) {
+  AttributeValue v;
+  v.type = ValueType::kM;
+  v.map = std::move(m);
+  return v;
+}
+
+AttributeValue AttributeValue::L(List l) {
+  AttributeValue v;
+  v.type = ValueType::kL;
+  v.list = std::move(l);
+  return v;
+}
+
+AttributeValue AttributeValue::SS(std::vector<std::string> s) {
+  AttributeValue v;
+  v.type = ValueType::kSS;
+  v.strings = std::move(s);
+  return v;
+}
+
+AttributeValue AttributeValue::NS(std::vector<Number> n) {
+  AttributeValue v;
+  v.type = ValueType::kNS;
+  v.numbers = std::move(n);
+  return v;
+}
+
+AttributeValue AttributeValue::BS(std::vector<std::string> b) {
+  AttributeValue v;
+  v.type = ValueType::kBS;
+  v.strings = std::move(b);
+  return v;
+}
+
+namespace {
+
+// Sets hold no duplicates, so equal sizes plus "every element of a is in b" means equal sets.
+template <typename T>
+bool SameSet(const std::vector<T>& a, const std::vector<T>& b) {
+  if (a.size() != b.size()) return false;
+  if (a.size() <= 8) {
+    for (const T& x : a) {
+      if (std::find(b.begin(), b.end(), x) == b.end()) return false;
+    }
+    return true;
+  }
+  std::vector<const T*> pa, pb;
+  pa.reserve(a.size());
+  pb.reserve(b.size());
+  for (const T& x : a) pa.push_back(&x);
+  for (const T& x : b) pb.push_back(&x);
+  auto less = [](const T* x, const T* y) { return *x < *y; };
+  std::sort(pa.begin(), pa.end(), less);
+  std::sort(pb.begin(), pb.end(), less);
+  for (size_t i = 0; i < pa.size(); ++i) {
+    if (!(*pa[i] == *pb[i])) return false;
+  }
+  return true;
+}
+
+// DynamoDB stores a number in base-100 digit pairs aligned on even powers of ten, plus one byte
+// (and one more for a negative sign); zero takes one byte. This is the rule dynalite measured
+// against DynamoDB's consumed capacity: 1 + ceil(n/2) + (n even and leading exponent even) + neg.
+size_t NumberSize(const Number& n) {
+  if (n.is_zero()) return 1;
+  // Leading digit's power of ten, and the trailing digit's.
+  const int top = n.exponent() - 1;
+  const int bottom = top - static_cast<int>(n.digits().size()) + 1;
+  auto floor_half = [](int x) { return x >= 0 ? x / 2 : -((-x + 1) / 2); };
+  const size_t pairs = static_cast<size_t>(floor_half(top) - floor_half(bottom) + 1);
+  return 1 + pairs + (n.negative() ? 1 : 0);
+}
+
+}  // namespace
+
+bool operator==(const AttributeValue& a, const AttributeValue& b) {
+  if (a.type != b.type) return false;
+  switch (a.type) {
+    case ValueType::kS:
+    case ValueType::kB: return a.bytes == b.bytes;
+    case ValueType::kN: return a.number == b.number;
+    case ValueType::kBool: return a.boolean == b.boolean;
+    case ValueType::kNull: return true;
+    case ValueType::kM: return a.map == b.map;
+    case ValueType::kL: return a.list == b.list;
+    case ValueType::kSS:
+    case ValueType::kBS: return SameSet(a.strings, b.strings);
+    case ValueType::kNS: return SameSet(a.numbers, b.numbers);
+  }
+  return false;
+}
+
+size_t AttributeValueSize(const AttributeValue& v) {
+  switch (v.type) {
+    case ValueType::kS:
+    case ValueType::kB: return v.bytes.size();
+    case ValueType::kN: return NumberSize(v.number);
+    case ValueType::kBool:
+    case ValueType::kNull: return 1;
+    case ValueType::kSS:
+    case ValueType::kBS: {
+      size_t s = 0;
+      for (const std::string& x : v.strings) s += x.size();
+      return s;
+    }
+    case ValueType::kNS: {
+      size_t s = 0;
+      for (const Number& x : v.numbers) s += NumberSize(x);
+      return s;
+    }
+    // M and L: 3 bytes of overhead plus 1 byte per element (dynalite's measured rule).
+    case ValueType::kM: return 3 + v.map.size() + ItemSize(v.map);
+    case ValueType::kL: {
+      size_t s = 3 + v.list.size();
+      for (const AttributeValue& x : v.list) s += AttributeValueSize(x);
+      return s;
+    }
+  }
+  return 0;
+}
+
+size_t ItemSize(const Item& item) {
+  size_t s = 0;
+  for (const auto& [name, value] : item) s += name.size() + AttributeValueSize(value);
+  return s;
+}
+
+}  // namespace cruddur::ddb

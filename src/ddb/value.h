@@ -1,0 +1,71 @@
+// DynamoDB attribute values (S, N, B, BOOL, NULL, M, L, SS, NS, BS) and items.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ddb/number.h"
+
+namespace cruddur::ddb {
+
+// Do not reorder: the numeric values are persisted by the item codec.
+enum class ValueType : uint8_t { kS = 0, kN = 1, kB = 2, kBool = 3, kNull = 4, kM = 5, kL = 6,
+                                 kSS = 7, kNS = 8, kBS = 9 };
+
+// The type's name on the wire: "S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS".
+std::string_view TypeName(ValueType t);
+
+struct AttributeValue;
+using Item = std::map<std::string, AttributeValue>;  // also the value of an M
+using List = std::vector<AttributeValue>;
+
+struct AttributeValue {
+  ValueType type = ValueType::kNull;
+  // S: the text. B: the raw (decoded) bytes. Unused otherwise.
+  std::string bytes;
+  // N: the number.
+  Number number;
+  // BOOL: the value. NULL: always true.
+  bool boolean = true;
+  // SS and BS: the elements (raw bytes for BS), in the order given, without duplicates.
+  std::vector<std::string> strings;
+  // NS: the elements, in the order given, without duplicates.
+  std::vector<Number> numbers;
+  // M and L.
+  Item map;
+  List list;
+
+  static AttributeValue S(std::string s);
+  static AttributeValue N(Number n);
+  static AttributeValue N(std::string_view text);  // throws like Number::Parse
+  static AttributeValue B(std::string bytes);
+  static AttributeValue Bool(bool b);
+  static AttributeValue Null();
+  static AttributeValue M(Item m);
+  static AttributeValue L(List l);
+  static AttributeValue SS(std::vector<std::string> v);
+  static AttributeValue NS(std::vector<Number> v);
+  static AttributeValue BS(std::vector<std::string> v);
+
+  bool is_set() const {
+    return type == ValueType::kSS || type == ValueType::kNS || type == ValueType::kBS;
+  }
+};
+
+// DynamoDB equality: same type and value; sets compare as sets (order does not matter); numbers
+// compare numerically.
+bool operator==(const AttributeValue& a, const AttributeValue& b);
+
+// DynamoDB's item size: for each attribute, the UTF-8 length of its name plus the size of its
+// value, counted as DynamoDB counts it (numbers by significant digits, M/L overhead, ...).
+size_t AttributeValueSize(const AttributeValue& v);
+size_t ItemSize(const Item& item);
+
+constexpr size_t kMaxItemSize = 400 * 1024;
+constexpr size_t kMaxPartitionKeySize = 2048;
+constexpr size_t kMaxSortKeySize = 1024;
+
+}  // namespace cruddur::ddb

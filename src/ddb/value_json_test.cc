@@ -1,0 +1,283 @@
+#include "ddb/value_json.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "ddb/error.h"
+
+namespace cruddur::ddb {
+namespace {
+
+using AV = AttributeValue;
+
+JsonDocument Json(std::string_view text) {
+  JsonDocument d;
+  d.Parse(text.data(), text.size());
+  EXPECT_FALSE(d.HasParseError()) << text;
+  return d;
+}
+
+AV Value(std::string_view text) { return ParseAttributeValue(Json(text)); }
+
+// "<type>: <message>" of the error parsing `text`, or "(accepted)".
+std::string Error(std::string_view text, ValidationWording w = ValidationWording::kCurrent) {
+  try {
+    ParseAttributeValue(Json(text), w);
+  } catch (const ApiError& e) {
+    EXPECT_EQ(e.http_status(), 400);
+    return e.type() + ": " + e.message();
+  }
+  return "(accepted)";
+}
+
+std::string ItemError(std::string_view text) {
+  try {
+    ParseItem(Json(text));
+  } catch (const ApiError& e) {
+    return e.type() + ": " + e.message();
+  }
+  return "(accepted)";
+}
+
+std::string Write(const AV& v) {
+  JsonBuffer buf;
+  JsonWriter w(buf);
+  WriteAttributeValue(w, v);
+  return buf.GetString();
+}
+
+const std::string kV = "ValidationException: ";
+const std::string kSer = "SerializationException: ";
+const std::string kInvalid = kV + "One or more parameter values were invalid: ";
+
+TEST(ValueJsonTest, ParsesEveryType) {
+  EXPECT_EQ(Value(R"({"S":"hi"})"), AV::S("hi"));
+  EXPECT_EQ(Value(R"({"S":""})"), AV::S(""));  // empty strings are allowed (since 2020)
+  EXPECT_EQ(Value(R"({"S":"a\u0000b"})").bytes, std::string("a\0b", 3));
+  EXPECT_EQ(Value(R"({"N":"00012.500"})").number.text(), "12.5");
+  EXPECT_EQ(Value(R"({"B":"AAEC/w=="})").bytes, std::string("\0\1\2\xFF", 4));
+  EXPECT_EQ(Value(R"({"B":""})").bytes, "");
+  EXPECT_EQ(Value(R"({"BOOL":false})"), AV::Bool(false));
+  EXPECT_EQ(Value(R"({"NULL":true})"), AV::Null());
+  EXPECT_EQ(Value(R"({"SS":["a","b",""]})"), AV::SS({"a", "b", ""}));
+  EXPECT_EQ(Value(R"({"NS":["1","2.5"]})"), AV::NS({Number::Parse("1"), Number::Parse("2.5")}));
+  EXPECT_EQ(Value(R"({"BS":["YQ==","Yg=="]})"), AV::BS({"a", "b"}));
+  EXPECT_EQ(Value(R"({"L":[{"S":"a"},{"N":"1"}]})"), AV::L({AV::S("a"), AV::N("1")}));
+  EXPECT_EQ(Value(R"({"L":[]})"), AV::L({}));
+  EXPECT_EQ(Value(R"({"M":{}})"), AV::M({}));
+  EXPECT_EQ(Value(R"({"M":{"x":{"M":{"y":{"BOOL":true}}}}})"),
+            AV::M({{"x", AV::M({{"y", AV::Bool(true)}})}}));
+  // Stored order of set members is kept.
+  EXPECT_EQ(Value(R"({"SS":["b","a"]})").strings, (std::vector<std::string>{"b", "a"}));
+  // Unknown and null members are ignored, as Coral does.
+  EXPECT_EQ(Value(R"({"S":"a","N":null,"X":1})"), AV::S("a"));
+  // Coral's string spellings of a boolean.
+  EXPECT_EQ(Value(R"({"BOOL":"true"})"), AV::Bool(true));
+  EXPECT_EQ(Value(R"({"BOOL":"No"})"), AV::Bool(false));
+}
+
+TEST(ValueJsonTest, TypeCountErrors) {
+  const std::string empty =
+      kV + "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes";
+  EXPECT_EQ(Error("{}"), empty);
+  EXPECT_EQ(Error(R"({"a":""})"), empty);
+  EXPECT_EQ(Error(R"({"S":null})"), empty);
+  EXPECT_EQ(Error("null"), empty);
+  EXPECT_EQ(Error(R"({"S":"a","N":"1"})"),
+            kV +
+                "Supplied AttributeValue has more than one datatypes set, must contain exactly one "
+                "of the supported datatypes");
+  // Member contents are validated before the type count (dynalite: {S:'', N:''}).
+  EXPECT_EQ(Error(R"({"S":"","N":""})"),
+            kV + "The parameter cannot be converted to a numeric value: ");
+  EXPECT_EQ(Error(R"({"S":"","N":""})", ValidationWording::kLegacy),
+            kV + "The parameter cannot be converted to a numeric value");
+}
+
+TEST(ValueJsonTest, SetAndNullErrors) {
+  EXPECT_EQ(Error(R"({"NULL":false})"),
+            kInvalid + "Null attribute value types must have the value of true");
+  EXPECT_EQ(Error(R"({"SS":[]})"), kInvalid + "An string set  may not be empty");
+  EXPECT_EQ(Error(R"({"NS":[]})"), kInvalid + "An number set  may not be empty");
+  EXPECT_EQ(Error(R"({"BS":[]})"), kInvalid + "Binary sets should not be empty");
+  EXPECT_EQ(Error(R"({"NS":["1","b"]})"),
+            kV + "The parameter cannot be converted to a numeric value: b");
+  EXPECT_EQ(Error(R"({"N":"1e126"})"),
+            kV + "Number overflow. Attempting to store a number with magnitude larger than "
+                 "supported range");
+}
+
+TEST(ValueJsonTest, DuplicateErrorsCurrentWording) {
+  EXPECT_EQ(Error(R"({"SS":["a","a"]})"),
+            kInvalid + R"(Input collection ["a", "a"] contains duplicates.)");
+  EXPECT_EQ(Error(R"({"SS":["b","a","b"]})"),
+            kInvalid + R"(Input collection ["a", "b", "b"] contains duplicates.)");
+  // Sorted before the first repeat, then the repeat, then the rest as sent.
+  EXPECT_EQ(Error(R"({"SS":["c","b","c","a"]})"),
+            kInvalid + R"(Input collection ["b", "c", "c", "a"] contains duplicates.)");
+  EXPECT_EQ(Error(R"({"BS":["/w==","AA==","AA=="]})"),
+            kInvalid + R"(Input collection ["AA==","/w==","AA=="]of type BS contains duplicates.)");
+  EXPECT_EQ(Error(R"({"NS":["2","1","2"]})"), kInvalid + "Input collection contains duplicates.");
+  EXPECT_EQ(Error(R"({"NS":["1","1.0"]})"), kInvalid + "Input collection contains duplicates.");
+}
+
+TEST(ValueJsonTest, DuplicateErrorsLegacyWording) {
+  const auto legacy = ValidationWording::kLegacy;
+  EXPECT_EQ(Error(R"({"SS":["a","a"]})", legacy),
+            kInvalid + "Input collection [a, a] contains duplicates.");
+  EXPECT_EQ(Error(R"({"SS":["b","a","b"]})", legacy),
+            kInvalid + "Input collection [b, a, b] contains duplicates.");
+  EXPECT_EQ(Error(R"({"BS":["Yg==","Yg=="]})", legacy),
+            kInvalid + "Input collection [Yg==, Yg==]of type BS contains duplicates.");
+  EXPECT_EQ(Error(R"({"NS":["1","1"]})", legacy), kV + "Input collection contains duplicates");
+  // Many members take the hashed path; same answer.
+  std::string many = R"({"SS":[)";
+  for (int i = 0; i < 40; ++i) many += "\"" + std::to_string(i) + "\",";
+  many += R"("7"]})";
+  EXPECT_NE(Error(many, legacy).find("contains duplicates."), std::string::npos);
+  std::string many_ns = R"({"NS":[)";
+  for (int i = 0; i < 40; ++i) many_ns += "\"" + std::to_string(i) + "\",";
+  many_ns += R"("7.0"]})";
+  EXPECT_EQ(Error(many_ns), kInvalid + "Input collection contains duplicates.");
+}
+
+TEST(ValueJsonTest, SerializationErrors) {
+  const std::string big = "class com.amazon.coral.value.json.numbers.TruncatingBigNumber";
+  EXPECT_EQ(Error(R"({"S":5})"), kSer + big + " can not be converted to an String");
+  EXPECT_EQ(Error(R"({"N":5})"), kSer + big + " can not be converted to an String");
+  EXPECT_EQ(Error(R"({"S":true})"),
+            kSer + "class java.lang.Boolean can not be converted to an String");
+  EXPECT_EQ(Error(R"({"S":[]})"), kSer + "Start of list found where not expected");
+  EXPECT_EQ(Error(R"({"S":{}})"), kSer + "Start of structure or map found where not expected.");
+  EXPECT_EQ(Error(R"({"B":5})"), kSer + big + " can not be converted to a Blob");
+  EXPECT_EQ(Error(R"({"BOOL":5})"), kSer + big + " can not be converted to an Boolean");
+  EXPECT_EQ(Error(R"({"BOOL":"x"})"), kSer + "'X' can not be converted to an Boolean");
+  EXPECT_EQ(Error(R"({"M":[]})"), kSer + "Start of list found where not expected");
+  EXPECT_EQ(Error(R"({"M":"x"})"), kSer + "Expected map or null");
+  EXPECT_EQ(Error(R"({"L":{}})"), kSer + "Start of structure or map found where not expected.");
+  EXPECT_EQ(Error(R"({"SS":"a"})"), kSer + "Expected list or null");
+  EXPECT_EQ(Error(R"({"SS":[1]})"), kSer + big + " can not be converted to an String");
+  EXPECT_EQ(Error("5"), kSer + "Expected null");
+  EXPECT_EQ(Error("[]"), kSer + "Start of list found where not expected");
+  // A SerializationException anywhere wins over an earlier ValidationException.
+  EXPECT_EQ(Error(R"({"L":[{"SS":[]},{"S":5}]})"),
+            kSer + big + " can not be converted to an String");
+}
+
+TEST(ValueJsonTest, Base64Errors) {
+  EXPECT_EQ(Error(R"({"B":"abcde"})"),
+            kSer +
+                "'abcde' can not be converted to a Blob: Base64 encoded length is expected a "
+                "multiple of 4 bytes but found: 5");
+  EXPECT_EQ(Error(R"({"B":"ab!d"})"),
+            kSer + "'ab!d' can not be converted to a Blob: Invalid Base64 character: '!'");
+  EXPECT_EQ(Error(R"({"B":"a=bc"})"),
+            kSer + "'a=bc' can not be converted to a Blob: Invalid Base64 character: '='");
+  EXPECT_EQ(Error(R"({"B":"YR=="})"),
+            kSer +
+                "'YR==' can not be converted to a Blob: Invalid last non-pad Base64 character "
+                "dectected");
+  EXPECT_EQ(Error(R"({"BS":["YQ==","Y"]})").substr(0, kSer.size()), kSer);
+}
+
+TEST(ValueJsonTest, NestingLimit) {
+  auto nested = [](int wraps) {
+    std::string s;
+    for (int i = 0; i < wraps; ++i) s += R"({"M":{"n":)";
+    s += R"({"S":"leaf"})";
+    for (int i = 0; i < wraps; ++i) s += "}}";
+    return s;
+  };
+  EXPECT_EQ(Error(nested(31)), "(accepted)");  // leaf at level 32
+  EXPECT_EQ(Error(nested(32)),
+            kV +
+                "Nesting Levels have exceeded supported limits: Attributes in the item have nested "
+                "levels beyond supported limit");
+  // In an item the attribute is level 1 too.
+  EXPECT_EQ(ItemError(R"({"a":)" + nested(31) + "}"), "(accepted)");
+  EXPECT_NE(ItemError(R"({"a":)" + nested(32) + "}"), "(accepted)");
+  // Far too deep must not blow the stack.
+  EXPECT_NE(Error(nested(5000)), "(accepted)");
+}
+
+TEST(ValueJsonTest, ParseItem) {
+  Item item = ParseItem(Json(R"({"pk":{"S":"a"},"n":{"N":"1e2"},"l":{"L":[{"NULL":true}]}})"));
+  ASSERT_EQ(item.size(), 3u);
+  EXPECT_EQ(item.at("n").number.text(), "100");
+  EXPECT_TRUE(ParseItem(Json("null")).empty());
+  EXPECT_EQ(ItemError("[]"), kSer + "Start of list found where not expected");
+  EXPECT_EQ(
+      ItemError(R"({"a":{"S":"x"},"b":{}})"),
+      kV + "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes");
+  EXPECT_EQ(
+      ItemError(R"({"a":null})"),
+      kV + "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes");
+  // First validation error in document order wins.
+  EXPECT_EQ(ItemError(R"({"a":{"SS":[]},"b":{"NS":[]}})"),
+            kInvalid + "An string set  may not be empty");
+}
+
+TEST(ValueJsonTest, Writes) {
+  EXPECT_EQ(Write(AV::S("a\"b")), R"({"S":"a\"b"})");
+  EXPECT_EQ(Write(AV::S(std::string("a\0b", 3))), R"({"S":"a\u0000b"})");
+  EXPECT_EQ(Write(AV::N("1E2")), R"({"N":"100"})");
+  EXPECT_EQ(Write(AV::B(std::string("\0\1\2\xFF", 4))), R"({"B":"AAEC/w=="})");
+  EXPECT_EQ(Write(AV::Bool(true)), R"({"BOOL":true})");
+  EXPECT_EQ(Write(AV::Null()), R"({"NULL":true})");
+  EXPECT_EQ(Write(AV::SS({"b", "a"})), R"({"SS":["b","a"]})");
+  EXPECT_EQ(Write(AV::NS({Number::Parse("2.50"), Number::Parse("-0")})), R"({"NS":["2.5","0"]})");
+  EXPECT_EQ(Write(AV::BS({"a", "bc"})), R"({"BS":["YQ==","YmM="]})");
+  EXPECT_EQ(Write(AV::L({AV::S("x"), AV::M({})})), R"({"L":[{"S":"x"},{"M":{}}]})");
+  EXPECT_EQ(Write(AV::M({{"b", AV::N("1")}, {"a", AV::S("")}})),
+            R"({"M":{"a":{"S":""},"b":{"N":"1"}}})");
+  JsonBuffer buf;
+  JsonWriter w(buf);
+  WriteItem(w, {{"k", AV::S("v")}});
+  EXPECT_STREQ(buf.GetString(), R"({"k":{"S":"v"}})");
+}
+
+TEST(ValueJsonTest, RoundTrip) {
+  const char* docs[] = {
+      R"({"b":{"B":"AAEC"},"m":{"M":{"x":{"L":[{"SS":["a","b"]},{"NS":["1","2"]},)"
+      R"({"BS":["YQ=="]}]}}},"n":{"N":"-12.5"},"pk":{"S":"p"},"t":{"BOOL":true},)"
+      R"("z":{"NULL":true}})",
+      R"({})",
+  };
+  for (const char* doc : docs) {
+    Item item = ParseItem(Json(doc));
+    JsonBuffer buf;
+    JsonWriter w(buf);
+    WriteItem(w, item);
+    EXPECT_EQ(ParseItem(Json(buf.GetString())), item);
+    EXPECT_EQ(buf.GetString(), std::string(doc));  // keys of `doc` are already sorted
+  }
+}
+
+TEST(ValueJsonTest, Base64) {
+  EXPECT_EQ(Base64Encode(""), "");
+  EXPECT_EQ(Base64Encode("f"), "Zg==");
+  EXPECT_EQ(Base64Encode("fo"), "Zm8=");
+  EXPECT_EQ(Base64Encode("foo"), "Zm9v");
+  EXPECT_EQ(Base64Encode("foobar"), "Zm9vYmFy");
+  std::string out;
+  EXPECT_TRUE(Base64Decode("Zm9vYmE=", &out));
+  EXPECT_EQ(out, "fooba");
+  EXPECT_TRUE(Base64Decode("", &out));
+  EXPECT_EQ(out, "");
+  EXPECT_FALSE(Base64Decode("Zm9", &out));
+  EXPECT_FALSE(Base64Decode("Zm9=Zm9v", &out));
+  EXPECT_FALSE(Base64Decode("Zm-v", &out));
+  EXPECT_FALSE(Base64Decode("Zh==", &out));  // non-zero unused bits
+  EXPECT_FALSE(Base64Decode("====", &out));
+  std::string all;
+  for (int i = 0; i < 256; ++i) all.push_back(static_cast<char>(i));
+  for (size_t len = 0; len < all.size(); len += 7) {
+    std::string s = all.substr(0, len);
+    ASSERT_TRUE(Base64Decode(Base64Encode(s), &out));
+    ASSERT_EQ(out, s);
+  }
+}
+
+}  // namespace
+}  // namespace cruddur::ddb
