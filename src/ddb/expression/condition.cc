@@ -1,0 +1,694 @@
+// ConditionExpression / FilterExpression and KeyConditionExpression: parsing and evaluation.
+#include <cstdint>
+#include <string>
+
+#include "ddb/error.h"
+#include "ddb/expression/expression.h"
+#include "ddb/expression/parser.h"
+
+namespace cruddur::ddb::expr {
+
+// One operand of a comparison or function.
+struct Operand {
+  enum class Kind : uint8_t { kPath, kValue, kSize, kFunction };
+  Kind kind = Kind::kValue;
+  Path path;             // kPath, kSize
+  AttributeValue value;  // kValue
+  std::string function;  // kFunction: a condition function misused as an operand
+  std::unique_ptr<ConditionNode> call;  // kFunction
+};
+
+struct ConditionNode {
+  enum class Kind : uint8_t {
+    kOr, kAnd, kNot, kCompare, kBetween, kIn,
+    kExists, kNotExists, kAttributeType, kBeginsWith, kContains,
+  };
+  Kind kind = Kind::kAnd;
+  Tok cmp = Tok::kEq;  // kCompare
+  std::unique_ptr<ConditionNode> left, right;
+  std::vector<Operand> operands;
+  ValueType type = ValueType::kS;  // kAttributeType
+};
+
+namespace {
+
+constexpr size_t kMaxInOperands = 100;
+
+bool IsComparator(Tok t) {
+  return t == Tok::kEq || t == Tok::kNe || t == Tok::kLt || t == Tok::kLe || t == Tok::kGt ||
+         t == Tok::kGe;
+}
+
+bool SamePath(const Path& a, const Path& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].index != b[i].index || a[i].name != b[i].name) return false;
+  }
+  return true;
+}
+
+// The type DynamoDB knows at parse time ("" when only the item can tell).
+std::string StaticType(const Operand& op) {
+  if (op.kind == Operand::Kind::kValue) return std::string(TypeName(op.value.type));
+  if (op.kind == Operand::Kind::kSize) return "N";
+  return "";
+}
+
+bool ParseTypeName(std::string_view s, ValueType* out) {
+  static constexpr ValueType kTypes[] = {ValueType::kS,    ValueType::kN,  ValueType::kB,
+                                         ValueType::kBool, ValueType::kNull, ValueType::kM,
+                                         ValueType::kL,    ValueType::kSS, ValueType::kNS,
+                                         ValueType::kBS};
+  for (ValueType t : kTypes) {
+    if (TypeName(t) == s) {
+      *out = t;
+      return true;
+    }
+  }
+  return false;
+}
+
+// Number of elements / bytes as size() counts them; false for types size() does not apply to.
+bool SizeOf(const AttributeValue& v, size_t* out) {
+  switch (v.type) {
+    case ValueType::kS:
+    case ValueType::kB: *out = v.bytes.size(); return true;
+    case ValueType::kSS:
+    case ValueType::kBS: *out = v.strings.size(); return true;
+    case ValueType::kNS: *out = v.numbers.size(); return true;
+    case ValueType::kM: *out = v.map.size(); return true;
+    case ValueType::kL: *out = v.list.size(); return true;
+    default: return false;
+  }
+}
+
+// Three-way order of two values of the same scalar type N, S or B.
+int Order(const AttributeValue& a, const AttributeValue& b) {
+  if (a.type == ValueType::kN) {
+    auto c = a.number <=> b.number;
+    return c < 0 ? -1 : c > 0 ? 1 : 0;
+  }
+  int c = a.bytes.compare(b.bytes);  // char_traits<char> compares as unsigned char
+  return c < 0 ? -1 : c > 0 ? 1 : 0;
+}
+
+bool Orderable(const AttributeValue* a, const AttributeValue* b) {
+  return a && b && a->type == b->type &&
+         (a->type == ValueType::kN || a->type == ValueType::kS || a->type == ValueType::kB);
+}
+
+class ConditionParser : public ParserBase {
+ public:
+  ConditionParser(std::string_view text, Substitutions& subs, std::string_view kind)
+      : ParserBase(text, kind, subs) {
+    value_error_class_ = ErrorClass::kAttrName;
+  }
+
+  std::unique_ptr<ConditionNode> Parse() {
+    auto root = ParseOr();
+    if (!At(Tok::kEof)) SyntaxErrorHere();
+    CheckRedundantParens();
+    ThrowRecorded({ErrorClass::kParens, ErrorClass::kUnknownFunction,
+                   ErrorClass::kMisusedFunction, ErrorClass::kReserved, ErrorClass::kAttrName,
+                   ErrorClass::kOperandCount, ErrorClass::kDistinct, ErrorClass::kFunction});
+    return root;
+  }
+
+ protected:
+  bool IsKeyword(std::string_view t) const override {
+    return KeywordEquals(t, "AND") || KeywordEquals(t, "OR") || KeywordEquals(t, "NOT") ||
+           KeywordEquals(t, "BETWEEN") || KeywordEquals(t, "IN");
+  }
+
+ private:
+  static std::unique_ptr<ConditionNode> Binary(ConditionNode::Kind kind,
+                                               std::unique_ptr<ConditionNode> l,
+                                               std::unique_ptr<ConditionNode> r) {
+    auto n = std::make_unique<ConditionNode>();
+    n->kind = kind;
+    n->left = std::move(l);
+    n->right = std::move(r);
+    return n;
+  }
+
+  std::unique_ptr<ConditionNode> ParseOr() {
+    auto left = ParseAnd();
+    while (AtKeyword("OR")) {
+      ++pos_;
+      left = Binary(ConditionNode::Kind::kOr, std::move(left), ParseAnd());
+    }
+    return left;
+  }
+
+  std::unique_ptr<ConditionNode> ParseAnd() {
+    auto left = ParseNot();
+    while (AtKeyword("AND")) {
+      ++pos_;
+      left = Binary(ConditionNode::Kind::kAnd, std::move(left), ParseNot());
+    }
+    return left;
+  }
+
+  std::unique_ptr<ConditionNode> ParseNot() {
+    if (AtKeyword("NOT")) {
+      ++pos_;
+      return Binary(ConditionNode::Kind::kNot, ParseNot(), nullptr);
+    }
+    return ParsePrimary();
+  }
+
+  std::unique_ptr<ConditionNode> ParsePrimary() {
+    if (At(Tok::kLParen)) {
+      // "(a) = :v" parenthesises an operand; "(a = :v)" a condition.
+      size_t close = Peek().match;
+      bool operand = false;
+      if (close != Token::kNoMatch) {
+        const Token& after = tokens_[close + 1];
+        operand = IsComparator(after.kind) ||
+                  (after.kind == Tok::kName &&
+                   (KeywordEquals(after.text, "BETWEEN") || KeywordEquals(after.text, "IN")));
+      }
+      if (!operand) {
+        ++pos_;
+        auto inner = ParseOr();
+        Expect(Tok::kRParen);
+        return inner;
+      }
+    }
+    Operand first = ParseOperand();
+    auto node = std::make_unique<ConditionNode>();
+    if (IsComparator(Peek().kind)) {
+      node->kind = ConditionNode::Kind::kCompare;
+      node->cmp = Next().kind;
+      std::string op(tokens_[pos_ - 1].text);
+      Operand second = ParseOperand();
+      CheckMisused(first);
+      CheckMisused(second);
+      CheckDistinct(op, first, second);
+      node->operands.push_back(std::move(first));
+      node->operands.push_back(std::move(second));
+    } else if (AtKeyword("BETWEEN")) {
+      ++pos_;
+      node->kind = ConditionNode::Kind::kBetween;
+      Operand low = ParseOperand();
+      if (!AtKeyword("AND")) SyntaxErrorHere();
+      ++pos_;
+      Operand high = ParseOperand();
+      CheckMisused(first);
+      CheckMisused(low);
+      CheckMisused(high);
+      CheckBetweenBounds(low, high);
+      node->operands.push_back(std::move(first));
+      node->operands.push_back(std::move(low));
+      node->operands.push_back(std::move(high));
+    } else if (AtKeyword("IN")) {
+      ++pos_;
+      node->kind = ConditionNode::Kind::kIn;
+      Expect(Tok::kLParen);
+      CheckMisused(first);
+      node->operands.push_back(std::move(first));
+      while (true) {
+        Operand o = ParseOperand();
+        CheckMisused(o);
+        node->operands.push_back(std::move(o));
+        if (!At(Tok::kComma)) break;
+        ++pos_;
+      }
+      Expect(Tok::kRParen);
+      if (node->operands.size() - 1 > kMaxInOperands) {
+        Record(ErrorClass::kFunction,
+               "Too many operands for the IN operator; maximum: 100, number of operands: " +
+                   std::to_string(node->operands.size() - 1));
+      }
+    } else if (first.kind == Operand::Kind::kFunction) {
+      return std::move(first.call);
+    } else if (first.kind == Operand::Kind::kSize) {
+      Record(ErrorClass::kMisusedFunction,
+             "The function is not allowed to be used this way in an expression; function: size");
+      node->kind = ConditionNode::Kind::kExists;  // never evaluated: the parse fails
+      node->operands.push_back(std::move(first));
+    } else {
+      SyntaxErrorHere();
+    }
+    return node;
+  }
+
+  Operand ParseOperand() {
+    if (At(Tok::kLParen)) {
+      ++pos_;
+      Operand o = ParseOperand();
+      Expect(Tok::kRParen);
+      return o;
+    }
+    Operand o;
+    if (At(Tok::kValueRef)) {
+      o.kind = Operand::Kind::kValue;
+      o.value = ResolveValue(Next().text);
+      return o;
+    }
+    if (At(Tok::kName) && Peek(1).kind == Tok::kLParen && !IsKeyword(Peek().text)) {
+      return ParseFunction();
+    }
+    if (!AtPathStart()) SyntaxErrorHere();
+    o.kind = Operand::Kind::kPath;
+    o.path = ParsePath();
+    return o;
+  }
+
+  Operand ParseFunction() {
+    std::string name(Next().text);
+    Expect(Tok::kLParen);
+    std::vector<Operand> args;
+    if (!At(Tok::kRParen)) {
+      while (true) {
+        args.push_back(ParseOperand());
+        if (!At(Tok::kComma)) break;
+        ++pos_;
+      }
+    }
+    Expect(Tok::kRParen);
+
+    Operand result;
+    result.kind = Operand::Kind::kFunction;
+    result.function = name;
+    auto node = std::make_unique<ConditionNode>();
+    size_t arity = 0;
+    if (name == "attribute_exists") {
+      node->kind = ConditionNode::Kind::kExists, arity = 1;
+    } else if (name == "attribute_not_exists") {
+      node->kind = ConditionNode::Kind::kNotExists, arity = 1;
+    } else if (name == "attribute_type") {
+      node->kind = ConditionNode::Kind::kAttributeType, arity = 2;
+    } else if (name == "begins_with") {
+      node->kind = ConditionNode::Kind::kBeginsWith, arity = 2;
+    } else if (name == "contains") {
+      node->kind = ConditionNode::Kind::kContains, arity = 2;
+    } else if (name == "size") {
+      arity = 1;
+    } else if (name == "if_not_exists" || name == "list_append") {
+      Record(ErrorClass::kUnknownFunction,
+             "The function is not allowed in a condition expression; function: " + name);
+    } else {
+      Record(ErrorClass::kUnknownFunction, "Invalid function name; function: " + name);
+    }
+    for (const Operand& a : args) CheckMisused(a);
+    if (arity == 0) {
+      result.call = std::move(node);
+      return result;
+    }
+    if (args.size() != arity) {
+      Record(ErrorClass::kOperandCount,
+             "Incorrect number of operands for operator or function; operator or function: " +
+                 name + ", number of operands: " + std::to_string(args.size()));
+      result.call = std::move(node);
+      return result;
+    }
+    if (arity == 2) CheckDistinct(name, args[0], args[1]);
+    auto type_error = [&](const std::string& type) {
+      Record(ErrorClass::kFunction,
+             "Incorrect operand type for operator or function; operator or function: " + name +
+                 ", operand type: " + type);
+    };
+    switch (node->kind) {
+      case ConditionNode::Kind::kExists:
+      case ConditionNode::Kind::kNotExists:
+        if (args[0].kind != Operand::Kind::kPath) {
+          Record(ErrorClass::kFunction,
+                 "Operator or function requires a document path; operator or function: " + name);
+        }
+        break;
+      case ConditionNode::Kind::kBeginsWith:
+        for (const Operand& a : args) {
+          std::string t = StaticType(a);
+          if (!t.empty() && t != "S" && t != "B") {
+            type_error(t);
+            break;
+          }
+        }
+        break;
+      case ConditionNode::Kind::kAttributeType: {
+        std::string t = StaticType(args[1]);
+        if (t != "S") {
+          type_error(t.empty() ? "{NS,SS,L,BS,N,M,B,BOOL,NULL,S}" : t);
+        } else if (!ParseTypeName(args[1].value.bytes, &node->type)) {
+          Record(ErrorClass::kFunction, "Invalid attribute type name found; type: " +
+                                            args[1].value.bytes +
+                                            ", valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}");
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    if (name == "size") {
+      std::string t = StaticType(args[0]);
+      if (t == "N" || t == "BOOL" || t == "NULL") {
+        type_error(t);
+        Operand placeholder;  // the parse fails; keeps misuse checks quiet about it
+        placeholder.kind = Operand::Kind::kValue;
+        return placeholder;
+      }
+      if (args[0].kind == Operand::Kind::kValue) {
+        // size of a constant is a constant.
+        size_t n = 0;
+        SizeOf(args[0].value, &n);
+        Operand c;
+        c.kind = Operand::Kind::kValue;
+        c.value = AttributeValue::N(std::to_string(n));
+        return c;
+      }
+      Operand s;
+      s.kind = Operand::Kind::kSize;
+      s.path = std::move(args[0].path);
+      return s;
+    }
+    node->operands = std::move(args);
+    result.call = std::move(node);
+    return result;
+  }
+
+  void CheckMisused(const Operand& o) {
+    if (o.kind == Operand::Kind::kFunction) {
+      Record(ErrorClass::kMisusedFunction,
+             "The function is not allowed to be used this way in an expression; function: " +
+                 o.function);
+    }
+  }
+
+  void CheckDistinct(const std::string& op, const Operand& a, const Operand& b) {
+    if (a.kind == Operand::Kind::kPath && b.kind == Operand::Kind::kPath &&
+        SamePath(a.path, b.path)) {
+      Record(ErrorClass::kDistinct,
+             "The first operand must be distinct from the remaining operands for this operator "
+             "or function; operator: " + op + ", first operand: " + PathListString(a.path));
+    }
+  }
+
+  void CheckBetweenBounds(const Operand& low, const Operand& high) {
+    if (low.kind != Operand::Kind::kValue || high.kind != Operand::Kind::kValue) return;
+    const AttributeValue& l = low.value;
+    const AttributeValue& h = high.value;
+    std::string bounds = "lower bound operand: AttributeValue: " + ValueBraceString(l) +
+                         ", upper bound operand: AttributeValue: " + ValueBraceString(h);
+    if (l.type != h.type) {
+      Record(ErrorClass::kFunction,
+             "The BETWEEN operator requires same data type for lower and upper bounds; " + bounds);
+    } else if (Orderable(&l, &h) && Order(l, h) > 0) {
+      Record(ErrorClass::kFunction,
+             "The BETWEEN operator requires upper bound to be greater than or equal to lower "
+             "bound; " + bounds);
+    }
+  }
+
+  // "((x))": DynamoDB refuses a parenthesis pair directly inside another (function-call and
+  // IN-list parentheses aside).
+  void CheckRedundantParens() {
+    for (size_t i = 0; i + 1 < tokens_.size(); ++i) {
+      const Token& t = tokens_[i];
+      if (t.kind != Tok::kLParen || t.match == Token::kNoMatch) continue;
+      if (i > 0 && tokens_[i - 1].kind == Tok::kName) continue;  // call or IN list
+      const Token& inner = tokens_[i + 1];
+      if (inner.kind == Tok::kLParen && inner.match != Token::kNoMatch &&
+          inner.match + 1 == t.match) {
+        Record(ErrorClass::kParens, "The expression has redundant parentheses;");
+        return;
+      }
+    }
+  }
+};
+
+// ---- evaluation ----
+
+const AttributeValue* Resolve(const Operand& o, const Item& item, AttributeValue& scratch) {
+  switch (o.kind) {
+    case Operand::Kind::kValue:
+      return &o.value;
+    case Operand::Kind::kPath:
+      return FindPath(item, o.path);
+    case Operand::Kind::kSize: {
+      const AttributeValue* v = FindPath(item, o.path);
+      size_t n = 0;
+      if (!v || !SizeOf(*v, &n)) return nullptr;
+      scratch.type = ValueType::kN;
+      scratch.number = Number::Parse(std::to_string(n));
+      return &scratch;
+    }
+    case Operand::Kind::kFunction:
+      return nullptr;
+  }
+  return nullptr;
+}
+
+bool Contains(const AttributeValue& haystack, const AttributeValue& needle) {
+  switch (haystack.type) {
+    case ValueType::kS:
+      return needle.type == ValueType::kS &&
+             haystack.bytes.find(needle.bytes) != std::string::npos;
+    case ValueType::kSS:
+    case ValueType::kBS:
+      if (needle.type != (haystack.type == ValueType::kSS ? ValueType::kS : ValueType::kB)) {
+        return false;
+      }
+      for (const std::string& s : haystack.strings) {
+        if (s == needle.bytes) return true;
+      }
+      return false;
+    case ValueType::kNS:
+      if (needle.type != ValueType::kN) return false;
+      for (const Number& n : haystack.numbers) {
+        if (n == needle.number) return true;
+      }
+      return false;
+    case ValueType::kL:
+      for (const AttributeValue& e : haystack.list) {
+        if (e == needle) return true;
+      }
+      return false;
+    default:
+      return false;
+  }
+}
+
+bool Evaluate(const ConditionNode& n, const Item& item) {
+  using K = ConditionNode::Kind;
+  switch (n.kind) {
+    case K::kOr: return Evaluate(*n.left, item) || Evaluate(*n.right, item);
+    case K::kAnd: return Evaluate(*n.left, item) && Evaluate(*n.right, item);
+    case K::kNot: return !Evaluate(*n.left, item);
+    case K::kExists: return FindPath(item, n.operands[0].path) != nullptr;
+    case K::kNotExists: return FindPath(item, n.operands[0].path) == nullptr;
+    default: break;
+  }
+  AttributeValue s0, s1, s2;
+  const AttributeValue* a = Resolve(n.operands[0], item, s0);
+  switch (n.kind) {
+    case K::kCompare: {
+      const AttributeValue* b = Resolve(n.operands[1], item, s1);
+      switch (n.cmp) {
+        case Tok::kEq: return a && b && *a == *b;
+        case Tok::kNe: return !(a && b && *a == *b);
+        default: break;
+      }
+      if (!Orderable(a, b)) return false;
+      int c = Order(*a, *b);
+      switch (n.cmp) {
+        case Tok::kLt: return c < 0;
+        case Tok::kLe: return c <= 0;
+        case Tok::kGt: return c > 0;
+        case Tok::kGe: return c >= 0;
+        default: return false;
+      }
+    }
+    case K::kBetween: {
+      const AttributeValue* low = Resolve(n.operands[1], item, s1);
+      const AttributeValue* high = Resolve(n.operands[2], item, s2);
+      return Orderable(a, low) && Orderable(a, high) && Order(*low, *a) <= 0 &&
+             Order(*a, *high) <= 0;
+    }
+    case K::kIn: {
+      if (!a) return false;
+      for (size_t i = 1; i < n.operands.size(); ++i) {
+        const AttributeValue* b = Resolve(n.operands[i], item, s1);
+        if (b && *a == *b) return true;
+      }
+      return false;
+    }
+    case K::kAttributeType: return a && a->type == n.type;
+    case K::kBeginsWith: {
+      const AttributeValue* b = Resolve(n.operands[1], item, s1);
+      return a && b && a->type == b->type &&
+             (a->type == ValueType::kS || a->type == ValueType::kB) &&
+             a->bytes.compare(0, b->bytes.size(), b->bytes) == 0 &&
+             a->bytes.size() >= b->bytes.size();
+    }
+    case K::kContains: {
+      const AttributeValue* b = Resolve(n.operands[1], item, s1);
+      return a && b && Contains(*a, *b);
+    }
+    default: return false;
+  }
+}
+
+void CollectPaths(const ConditionNode& n, std::vector<Path>& out) {
+  if (n.left) CollectPaths(*n.left, out);
+  if (n.right) CollectPaths(*n.right, out);
+  for (const Operand& o : n.operands) {
+    if (o.kind == Operand::Kind::kPath || o.kind == Operand::Kind::kSize) out.push_back(o.path);
+    if (o.call) CollectPaths(*o.call, out);
+  }
+}
+
+}  // namespace
+
+Condition::Condition() = default;
+Condition::Condition(Condition&&) noexcept = default;
+Condition& Condition::operator=(Condition&&) noexcept = default;
+Condition::~Condition() = default;
+
+Condition Condition::Parse(std::string_view text, Substitutions& subs, std::string_view kind) {
+  Condition c;
+  c.root_ = ConditionParser(text, subs, kind).Parse();
+  return c;
+}
+
+bool Condition::Evaluate(const Item& item) const { return expr::Evaluate(*root_, item); }
+
+std::vector<Path> Condition::Paths() const {
+  std::vector<Path> out;
+  CollectPaths(*root_, out);
+  return out;
+}
+
+// ---- KeyConditionExpression ----
+
+namespace {
+
+[[noreturn]] void KeyError(const std::string& message) {
+  throw ApiError::Validation(message);
+}
+
+// One "key op value" term of a key condition, after the checks DynamoDB makes on its shape.
+struct KeyTerm {
+  std::string attribute;
+  KeyCondition::Op op = KeyCondition::Op::kEq;
+  AttributeValue low, high;
+};
+
+KeyCondition::Op CompareOp(Tok t, bool flipped) {
+  switch (t) {
+    case Tok::kEq: return KeyCondition::Op::kEq;
+    case Tok::kLt: return flipped ? KeyCondition::Op::kGt : KeyCondition::Op::kLt;
+    case Tok::kLe: return flipped ? KeyCondition::Op::kGe : KeyCondition::Op::kLe;
+    case Tok::kGt: return flipped ? KeyCondition::Op::kLt : KeyCondition::Op::kGt;
+    case Tok::kGe: return flipped ? KeyCondition::Op::kLe : KeyCondition::Op::kGe;
+    default: return KeyCondition::Op::kNone;
+  }
+}
+
+void CollectKeyTerms(const ConditionNode& n, std::vector<KeyTerm>& terms) {
+  using K = ConditionNode::Kind;
+  const char* invalid_op = nullptr;
+  switch (n.kind) {
+    case K::kAnd:
+      CollectKeyTerms(*n.left, terms);
+      CollectKeyTerms(*n.right, terms);
+      return;
+    case K::kOr: invalid_op = "OR"; break;
+    case K::kNot: invalid_op = "NOT"; break;
+    case K::kIn: invalid_op = "IN"; break;
+    case K::kCompare: if (n.cmp == Tok::kNe) invalid_op = "<>"; break;
+    case K::kExists: invalid_op = "attribute_exists"; break;
+    case K::kNotExists: invalid_op = "attribute_not_exists"; break;
+    case K::kAttributeType: invalid_op = "attribute_type"; break;
+    case K::kContains: invalid_op = "contains"; break;
+    default: break;
+  }
+  if (invalid_op) {
+    KeyError(std::string("Invalid operator used in KeyConditionExpression: ") + invalid_op);
+  }
+  for (const Operand& o : n.operands) {
+    if (o.kind == Operand::Kind::kSize) {
+      KeyError("KeyConditionExpressions cannot contain nested operations");
+    }
+  }
+  if ((n.kind == K::kBetween || n.kind == K::kBeginsWith) &&
+      n.operands[0].kind != Operand::Kind::kPath) {
+    KeyError(std::string("Invalid condition in KeyConditionExpression: ") +
+             (n.kind == K::kBetween ? "BETWEEN" : "begins_with") +
+             " operator must have the key attribute as its first operand");
+  }
+  const Operand* path = nullptr;
+  size_t path_index = 0;
+  for (size_t i = 0; i < n.operands.size(); ++i) {
+    if (n.operands[i].kind != Operand::Kind::kPath) continue;
+    if (path) {
+      KeyError("Invalid condition in KeyConditionExpression: Multiple attribute names used in "
+               "one condition");
+    }
+    if (n.operands[i].path.size() > 1) {
+      KeyError("KeyConditionExpressions cannot have conditions on nested attributes");
+    }
+    path = &n.operands[i];
+    path_index = i;
+  }
+  if (!path) KeyError("Invalid condition in KeyConditionExpression: No key attribute specified");
+  KeyTerm term;
+  term.attribute = path->path[0].name;
+  for (const KeyTerm& t : terms) {
+    if (t.attribute == term.attribute) {
+      KeyError("KeyConditionExpressions must only contain one condition per key");
+    }
+  }
+  if (n.kind == K::kCompare) {
+    term.op = CompareOp(n.cmp, path_index != 0);
+    term.low = n.operands[path_index == 0 ? 1 : 0].value;
+  } else if (n.kind == K::kBetween) {
+    term.op = KeyCondition::Op::kBetween;
+    term.low = n.operands[1].value;
+    term.high = n.operands[2].value;
+  } else {
+    term.op = KeyCondition::Op::kBeginsWith;
+    term.low = n.operands[1].value;
+  }
+  terms.push_back(std::move(term));
+}
+
+}  // namespace
+
+KeyCondition KeyCondition::Parse(std::string_view text, Substitutions& subs,
+                                 const std::string& hash_key, const std::string& range_key) {
+  auto root = ConditionParser(text, subs, "KeyConditionExpression").Parse();
+  std::vector<KeyTerm> terms;
+  CollectKeyTerms(*root, terms);
+
+  KeyCondition kc;
+  const KeyTerm* hash = nullptr;
+  const KeyTerm* range = nullptr;
+  bool other = false;
+  for (const KeyTerm& t : terms) {
+    if (t.attribute == hash_key) {
+      hash = &t;
+    } else if (!range_key.empty() && t.attribute == range_key) {
+      range = &t;
+    } else {
+      other = true;
+    }
+  }
+  if (!hash) KeyError("Query condition missed key schema element: " + hash_key);
+  if (other) {
+    if (!range_key.empty() && !range) {
+      KeyError("Query condition missed key schema element: " + range_key);
+    }
+    KeyError("Query key condition not supported");
+  }
+  if (hash->op != Op::kEq) KeyError("Query key condition not supported");
+  kc.hash_value = hash->low;
+  if (range) {
+    kc.range_op = range->op;
+    kc.range_low = range->low;
+    kc.range_high = range->high;
+  }
+  return kc;
+}
+
+}  // namespace cruddur::ddb::expr

@@ -1,0 +1,87 @@
+#include <gtest/gtest.h>
+
+#include "ddb/expression/expression.h"
+#include "ddb/expression/test_util.h"
+
+namespace cruddur::ddb::expr {
+namespace {
+
+using testing::ErrorOf;
+using testing::Subs;
+
+const char* kValues = R"({":h": {"S": "hash"}, ":r": {"S": "r1"}, ":r2": {"S": "r2"},
+  ":n": {"N": "3"}, ":n1": {"N": "1"}})";
+
+KeyCondition Parse(const std::string& text, const std::string& range = "sk") {
+  Substitutions subs = Subs(R"({"#p": "pk", "#s": "sk"})", kValues);
+  return KeyCondition::Parse(text, subs, "pk", range);
+}
+
+std::string ParseError(const std::string& text, const std::string& range = "sk") {
+  return ErrorOf([&] { Parse(text, range); });
+}
+
+TEST(KeyConditionTest, HashOnly) {
+  KeyCondition kc = Parse("pk = :h");
+  EXPECT_EQ(kc.hash_value.bytes, "hash");
+  EXPECT_EQ(kc.range_op, KeyCondition::Op::kNone);
+  EXPECT_EQ(Parse(":h = #p", "").hash_value.bytes, "hash");
+}
+
+TEST(KeyConditionTest, RangeOperators) {
+  EXPECT_EQ(Parse("pk = :h AND sk = :r").range_op, KeyCondition::Op::kEq);
+  EXPECT_EQ(Parse("pk = :h AND sk < :r").range_op, KeyCondition::Op::kLt);
+  EXPECT_EQ(Parse("pk = :h AND sk <= :r").range_op, KeyCondition::Op::kLe);
+  EXPECT_EQ(Parse("pk = :h AND sk > :r").range_op, KeyCondition::Op::kGt);
+  EXPECT_EQ(Parse("sk >= :r AND pk = :h").range_op, KeyCondition::Op::kGe);
+  EXPECT_EQ(Parse("pk = :h AND :r > sk").range_op, KeyCondition::Op::kLt);  // flipped
+  KeyCondition b = Parse("#p = :h and #s between :r and :r2");
+  EXPECT_EQ(b.range_op, KeyCondition::Op::kBetween);
+  EXPECT_EQ(b.range_low.bytes, "r1");
+  EXPECT_EQ(b.range_high.bytes, "r2");
+  KeyCondition bw = Parse("(pk = :h) AND (begins_with(sk, :r))");
+  EXPECT_EQ(bw.range_op, KeyCondition::Op::kBeginsWith);
+  EXPECT_EQ(bw.range_low.bytes, "r1");
+}
+
+TEST(KeyConditionTest, Errors) {
+  EXPECT_EQ(ParseError("sk = :r"), "Query condition missed key schema element: pk");
+  EXPECT_EQ(ParseError("pk = :h AND attr2 = :r"),
+            "Query condition missed key schema element: sk");
+  EXPECT_EQ(ParseError("pk = :h AND attr2 = :r", ""), "Query key condition not supported");
+  EXPECT_EQ(ParseError("pk < :h"), "Query key condition not supported");
+  EXPECT_EQ(ParseError("begins_with(pk, :h)"), "Query key condition not supported");
+  EXPECT_EQ(ParseError("pk = :h OR sk = :r"),
+            "Invalid operator used in KeyConditionExpression: OR");
+  EXPECT_EQ(ParseError("NOT pk = :h"), "Invalid operator used in KeyConditionExpression: NOT");
+  EXPECT_EQ(ParseError("pk IN (:h)"), "Invalid operator used in KeyConditionExpression: IN");
+  EXPECT_EQ(ParseError("pk <> :h"), "Invalid operator used in KeyConditionExpression: <>");
+  EXPECT_EQ(ParseError("pk = :h AND attribute_exists(sk)"),
+            "Invalid operator used in KeyConditionExpression: attribute_exists");
+  EXPECT_EQ(ParseError("pk = :h AND contains(sk, :r)"),
+            "Invalid operator used in KeyConditionExpression: contains");
+  EXPECT_EQ(ParseError("pk = :h AND size(sk) > :n"),
+            "KeyConditionExpressions cannot contain nested operations");
+  EXPECT_EQ(ParseError("pk = :h AND pk = :h"),
+            "KeyConditionExpressions must only contain one condition per key");
+  EXPECT_EQ(ParseError("pk = sk"),
+            "Invalid condition in KeyConditionExpression: Multiple attribute names used in one "
+            "condition");
+  EXPECT_EQ(ParseError(":h = :r"),
+            "Invalid condition in KeyConditionExpression: No key attribute specified");
+  EXPECT_EQ(ParseError("pk.x = :h"),
+            "KeyConditionExpressions cannot have conditions on nested attributes");
+  EXPECT_EQ(ParseError("pk = :h AND begins_with(sk, :n)"),
+            "Invalid KeyConditionExpression: Incorrect operand type for operator or function; "
+            "operator or function: begins_with, operand type: N");
+  EXPECT_EQ(ParseError("pk = :h AND sk BETWEEN :n AND :n1"),
+            "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be "
+            "greater than or equal to lower bound; lower bound operand: AttributeValue: {N:3}, "
+            "upper bound operand: AttributeValue: {N:1}");
+  EXPECT_EQ(ParseError("pk = :h AND"),
+            "Invalid KeyConditionExpression: Syntax error; token: \"<EOF>\", near: \"AND\"");
+  EXPECT_EQ(ParseError(""), "Invalid KeyConditionExpression: The expression can not be empty;");
+}
+
+}  // namespace
+}  // namespace cruddur::ddb::expr

@@ -1,0 +1,184 @@
+#include "ddb/expression/parser.h"
+
+#include <cstdint>
+
+#include "ddb/error.h"
+#include "ddb/expression/reserved_words.h"
+#include "ddb/value_json.h"
+
+namespace cruddur::ddb::expr {
+namespace {
+
+bool IsBlank(std::string_view text) {
+  for (char c : text) {
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+ParserBase::ParserBase(std::string_view text, std::string_view kind, Substitutions& subs)
+    : text_(text), kind_(kind), subs_(subs) {
+  if (IsBlank(text)) Fail("The expression can not be empty;");
+  tokens_ = Lex(text);
+}
+
+void ParserBase::SyntaxError(size_t index) const {
+  const Token& tok = tokens_[index];
+  // DynamoDB quotes the text from the token before the offending one to the token after it.
+  size_t begin = index > 0 ? tokens_[index - 1].begin : tok.begin;
+  size_t end = tok.kind == Tok::kEof ? text_.size()
+               : index + 1 < tokens_.size() && tokens_[index + 1].kind != Tok::kEof
+                   ? tokens_[index + 1].end
+                   : tok.end;
+  Fail("Syntax error; token: \"" + std::string(tok.text) + "\", near: \"" +
+       std::string(text_.substr(begin, end - begin)) + "\"");
+}
+
+void ParserBase::Fail(const std::string& message) const {
+  throw ApiError::Validation("Invalid " + kind_ + ": " + message);
+}
+
+void ParserBase::ThrowRecorded(std::initializer_list<ErrorClass> order) const {
+  for (ErrorClass c : order) {
+    const auto& slot = errors_[static_cast<size_t>(c)];
+    if (slot) Fail(*slot);
+  }
+}
+
+Path ParserBase::ParsePath() {
+  Path path;
+  auto element = [&]() {
+    const Token& t = Peek();
+    PathElement e;
+    if (t.kind == Tok::kNameRef) {
+      const std::string* name = subs_.FindName(t.text);
+      if (name) {
+        e.name = *name;
+      } else {
+        Record(ErrorClass::kAttrName,
+               "An expression attribute name used in the document path is not defined; "
+               "attribute name: " + std::string(t.text));
+      }
+    } else if (t.kind == Tok::kName && !IsKeyword(t.text)) {
+      if (IsReservedWord(t.text)) {
+        Record(ErrorClass::kReserved,
+               "Attribute name is a reserved keyword; reserved keyword: " + std::string(t.text));
+      }
+      e.name = std::string(t.text);
+    } else {
+      SyntaxErrorHere();
+    }
+    ++pos_;
+    path.push_back(std::move(e));
+  };
+  element();
+  while (true) {
+    if (At(Tok::kDot)) {
+      ++pos_;
+      element();
+    } else if (At(Tok::kLBracket)) {
+      ++pos_;
+      if (!At(Tok::kNumber)) SyntaxErrorHere();
+      std::string_view digits = Peek().text;
+      if (digits.size() > 18) SyntaxErrorHere();  // far beyond any list DynamoDB can hold
+      int64_t index = 0;
+      for (char c : digits) index = index * 10 + (c - '0');
+      ++pos_;
+      Expect(Tok::kRBracket);
+      PathElement e;
+      e.index = index;
+      path.push_back(std::move(e));
+    } else {
+      return path;
+    }
+  }
+}
+
+AttributeValue ParserBase::ResolveValue(std::string_view token) {
+  const AttributeValue* v = subs_.FindValue(token);
+  if (!v) {
+    Record(value_error_class_,
+           "An expression attribute value used in expression is not defined; attribute value: " +
+               std::string(token));
+    return AttributeValue::Null();
+  }
+  return *v;
+}
+
+void ParserBase::CheckOverlap(std::vector<Path>& seen, const Path& path) {
+  for (const Path& other : seen) {
+    size_t n = std::min(other.size(), path.size());
+    bool diverged = false;
+    for (size_t i = 0; i < n && !diverged; ++i) {
+      if (other[i].is_index() != path[i].is_index()) {
+        Record(ErrorClass::kPathConflict,
+               "Two document paths conflict with each other; must remove or rewrite one of these "
+               "paths; path one: " + PathListString(other) + ", path two: " +
+                   PathListString(path));
+        diverged = true;
+      } else if (other[i].is_index() ? other[i].index != path[i].index
+                                     : other[i].name != path[i].name) {
+        diverged = true;
+      }
+    }
+    if (!diverged) {
+      Record(ErrorClass::kPathOverlap,
+             "Two document paths overlap with each other; must remove or rewrite one of these "
+             "paths; path one: " + PathListString(other) + ", path two: " +
+                 PathListString(path));
+    }
+  }
+  seen.push_back(path);
+}
+
+std::string PathListString(const Path& path) {
+  std::string out = "[";
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (i > 0) out += ", ";
+    if (path[i].is_index()) {
+      out += "[" + std::to_string(path[i].index) + "]";
+    } else {
+      out += path[i].name;
+    }
+  }
+  return out + "]";
+}
+
+std::string ValueBraceString(const AttributeValue& v) {
+  std::string out = "{" + std::string(TypeName(v.type)) + ":";
+  switch (v.type) {
+    case ValueType::kS: out += v.bytes; break;
+    case ValueType::kN: out += v.number.text(); break;
+    case ValueType::kB: out += Base64Encode(v.bytes); break;
+    case ValueType::kBool: out += v.boolean ? "true" : "false"; break;
+    case ValueType::kNull: out += "true"; break;
+    default: break;
+  }
+  return out + "}";
+}
+
+const AttributeValue* FindPath(const Item& item, const Path& path) {
+  if (path.empty() || path[0].is_index()) return nullptr;
+  auto it = item.find(path[0].name);
+  if (it == item.end()) return nullptr;
+  const AttributeValue* v = &it->second;
+  for (size_t i = 1; i < path.size(); ++i) {
+    const PathElement& e = path[i];
+    if (e.is_index()) {
+      if (v->type != ValueType::kL || static_cast<uint64_t>(e.index) >= v->list.size()) {
+        return nullptr;
+      }
+      v = &v->list[static_cast<size_t>(e.index)];
+    } else {
+      if (v->type != ValueType::kM) return nullptr;
+      auto m = v->map.find(e.name);
+      if (m == v->map.end()) return nullptr;
+      v = &m->second;
+    }
+  }
+  return v;
+}
+
+}  // namespace cruddur::ddb::expr

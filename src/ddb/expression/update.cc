@@ -1,0 +1,462 @@
+// UpdateExpression: SET, REMOVE, ADD and DELETE clauses, parsed once and applied to items.
+#include <algorithm>
+#include <cstdint>
+#include <string>
+
+#include "ddb/error.h"
+#include "ddb/expression/expression.h"
+#include "ddb/expression/parser.h"
+
+namespace cruddur::ddb::expr {
+
+// The right-hand side of a SET action.
+struct SetValue {
+  enum class Kind : uint8_t { kPath, kValue, kPlus, kMinus, kIfNotExists, kListAppend };
+  Kind kind = Kind::kValue;
+  Path path;             // kPath, and kIfNotExists's first operand
+  AttributeValue value;  // kValue
+  std::unique_ptr<SetValue> left, right;
+};
+
+struct UpdateAction {
+  enum class Kind : uint8_t { kSet, kRemove, kAdd, kDelete };
+  Kind kind = Kind::kSet;
+  Path path;
+  std::unique_ptr<SetValue> value;  // kSet
+  AttributeValue operand;           // kAdd, kDelete
+};
+
+namespace {
+
+const char kInvalidPath[] = "The document path provided in the update expression is invalid for update";
+const char kBadOperand[] = "An operand in the update expression has an incorrect data type";
+const char kMissingAttribute[] =
+    "The provided expression refers to an attribute that does not exist in the item";
+
+// DynamoDB's names for value types in ADD/DELETE operand messages.
+std::string_view LongTypeName(ValueType t) {
+  switch (t) {
+    case ValueType::kS: return "STRING";
+    case ValueType::kN: return "NUMBER";
+    case ValueType::kB: return "BINARY";
+    case ValueType::kBool: return "BOOLEAN";
+    case ValueType::kNull: return "NULL";
+    case ValueType::kM: return "MAP";
+    case ValueType::kL: return "LIST";
+    default: return TypeName(t);
+  }
+}
+
+class UpdateParser : public ParserBase {
+ public:
+  UpdateParser(std::string_view text, Substitutions& subs)
+      : ParserBase(text, "UpdateExpression", subs) {}
+
+  std::vector<std::unique_ptr<UpdateAction>> Parse() {
+    std::vector<std::unique_ptr<UpdateAction>> actions;
+    bool seen[4] = {false, false, false, false};
+    do {
+      UpdateAction::Kind kind;
+      const char* section;
+      if (AtKeyword("SET")) {
+        kind = UpdateAction::Kind::kSet, section = "SET";
+      } else if (AtKeyword("REMOVE")) {
+        kind = UpdateAction::Kind::kRemove, section = "REMOVE";
+      } else if (AtKeyword("ADD")) {
+        kind = UpdateAction::Kind::kAdd, section = "ADD";
+      } else if (AtKeyword("DELETE")) {
+        kind = UpdateAction::Kind::kDelete, section = "DELETE";
+      } else {
+        SyntaxErrorHere();
+      }
+      ++pos_;
+      while (true) {
+        actions.push_back(ParseAction(kind));
+        if (!At(Tok::kComma)) break;
+        ++pos_;
+      }
+      bool& once = seen[static_cast<size_t>(kind)];
+      if (once) {
+        Record(ErrorClass::kSection, std::string("The \"") + section +
+                                         "\" section can only be used once in an update "
+                                         "expression;");
+      }
+      once = true;
+    } while (!At(Tok::kEof));
+    ThrowRecorded({ErrorClass::kReserved, ErrorClass::kUnknownFunction, ErrorClass::kSection,
+                   ErrorClass::kAttrName, ErrorClass::kAttrValue, ErrorClass::kPathOverlap,
+                   ErrorClass::kPathConflict, ErrorClass::kOperand, ErrorClass::kFunction});
+    return actions;
+  }
+
+ protected:
+  bool IsKeyword(std::string_view t) const override {
+    return KeywordEquals(t, "SET") || KeywordEquals(t, "REMOVE") || KeywordEquals(t, "ADD") ||
+           KeywordEquals(t, "DELETE");
+  }
+
+ private:
+  std::unique_ptr<UpdateAction> ParseAction(UpdateAction::Kind kind) {
+    auto action = std::make_unique<UpdateAction>();
+    action->kind = kind;
+    action->path = ParsePath();
+    CheckOverlap(paths_, action->path);
+    switch (kind) {
+      case UpdateAction::Kind::kSet:
+        Expect(Tok::kEq);
+        action->value = ParseSetValue();
+        break;
+      case UpdateAction::Kind::kRemove:
+        break;
+      case UpdateAction::Kind::kAdd:
+      case UpdateAction::Kind::kDelete: {
+        if (!At(Tok::kValueRef)) SyntaxErrorHere();
+        std::string_view token = Next().text;
+        bool defined = subs_.FindValue(token) != nullptr;
+        action->operand = ResolveValue(token);
+        bool add = kind == UpdateAction::Kind::kAdd;
+        ValueType t = action->operand.type;
+        bool ok = action->operand.is_set() || (add && t == ValueType::kN);
+        if (defined && !ok) {
+          Record(ErrorClass::kOperand,
+                 std::string("Incorrect operand type for operator or function; operator: ") +
+                     (add ? "ADD" : "DELETE") + ", operand type: " +
+                     std::string(LongTypeName(t)) + ", typeSet: " +
+                     (add ? "ALLOWED_FOR_ADD_OPERAND" : "ALLOWED_FOR_DELETE_OPERAND"));
+        }
+        break;
+      }
+    }
+    return action;
+  }
+
+  // value := operand | operand '+' operand | operand '-' operand, optionally parenthesised.
+  std::unique_ptr<SetValue> ParseSetValue() {
+    if (At(Tok::kLParen)) {
+      size_t close = Peek().match;
+      // "(a + b)": parentheses around the whole arithmetic.
+      if (close != Token::kNoMatch &&
+          (tokens_[close + 1].kind == Tok::kEof || tokens_[close + 1].kind == Tok::kComma ||
+           (tokens_[close + 1].kind == Tok::kName && IsKeyword(tokens_[close + 1].text)))) {
+        ++pos_;
+        auto v = ParseSetValue();
+        Expect(Tok::kRParen);
+        return v;
+      }
+    }
+    auto left = ParseOperand();
+    if (At(Tok::kPlus) || At(Tok::kMinus)) {
+      bool plus = Next().kind == Tok::kPlus;
+      auto node = std::make_unique<SetValue>();
+      node->kind = plus ? SetValue::Kind::kPlus : SetValue::Kind::kMinus;
+      node->left = std::move(left);
+      node->right = ParseOperand();
+      for (const auto* arg : {node->left.get(), node->right.get()}) {
+        if (arg->kind == SetValue::Kind::kValue && arg->value.type != ValueType::kN) {
+          TypeError(plus ? "+" : "-", arg->value.type);
+          break;
+        }
+      }
+      return node;
+    }
+    return left;
+  }
+
+  void TypeError(const std::string& function, ValueType t) {
+    Record(ErrorClass::kFunction,
+           "Incorrect operand type for operator or function; operator or function: " + function +
+               ", operand type: " + std::string(TypeName(t)));
+  }
+
+  std::unique_ptr<SetValue> ParseOperand() {
+    if (At(Tok::kLParen)) {
+      ++pos_;
+      auto v = ParseOperand();
+      Expect(Tok::kRParen);
+      return v;
+    }
+    auto v = std::make_unique<SetValue>();
+    if (At(Tok::kValueRef)) {
+      v->kind = SetValue::Kind::kValue;
+      v->value = ResolveValue(Next().text);
+      return v;
+    }
+    if (At(Tok::kName) && Peek(1).kind == Tok::kLParen && !IsKeyword(Peek().text)) {
+      return ParseFunction();
+    }
+    if (!AtPathStart()) SyntaxErrorHere();
+    v->kind = SetValue::Kind::kPath;
+    v->path = ParsePath();
+    return v;
+  }
+
+  std::unique_ptr<SetValue> ParseFunction() {
+    std::string name(Next().text);
+    Expect(Tok::kLParen);
+    std::vector<std::unique_ptr<SetValue>> args;
+    if (!At(Tok::kRParen)) {
+      while (true) {
+        args.push_back(ParseOperand());
+        if (!At(Tok::kComma)) break;
+        ++pos_;
+      }
+    }
+    Expect(Tok::kRParen);
+    auto v = std::make_unique<SetValue>();
+    if (name == "if_not_exists") {
+      v->kind = SetValue::Kind::kIfNotExists;
+    } else if (name == "list_append") {
+      v->kind = SetValue::Kind::kListAppend;
+    } else {
+      Record(ErrorClass::kUnknownFunction, "Invalid function name; function: " + name);
+      return v;
+    }
+    if (args.size() != 2) {
+      Record(ErrorClass::kFunction,
+             "Incorrect number of operands for operator or function; operator or function: " +
+                 name + ", number of operands: " + std::to_string(args.size()));
+      return v;
+    }
+    if (v->kind == SetValue::Kind::kIfNotExists) {
+      if (args[0]->kind != SetValue::Kind::kPath) {
+        Record(ErrorClass::kFunction,
+               "Operator or function requires a document path; operator or function: " + name);
+      }
+      v->path = std::move(args[0]->path);
+      v->right = std::move(args[1]);
+    } else {
+      for (const auto& a : args) {
+        if (a->kind == SetValue::Kind::kValue && a->value.type != ValueType::kL) {
+          TypeError(name, a->value.type);
+          break;
+        }
+      }
+      v->left = std::move(args[0]);
+      v->right = std::move(args[1]);
+    }
+    return v;
+  }
+
+  std::vector<Path> paths_;
+};
+
+// ---- application ----
+
+[[noreturn]] void Invalid(const char* message) { throw ApiError::Validation(message); }
+
+AttributeValue Eval(const SetValue& v, const Item& item) {
+  switch (v.kind) {
+    case SetValue::Kind::kValue:
+      return v.value;
+    case SetValue::Kind::kPath: {
+      const AttributeValue* found = FindPath(item, v.path);
+      if (!found) Invalid(kMissingAttribute);
+      return *found;
+    }
+    case SetValue::Kind::kIfNotExists: {
+      const AttributeValue* found = FindPath(item, v.path);
+      return found ? *found : Eval(*v.right, item);
+    }
+    case SetValue::Kind::kPlus:
+    case SetValue::Kind::kMinus: {
+      AttributeValue a = Eval(*v.left, item);
+      AttributeValue b = Eval(*v.right, item);
+      if (a.type != ValueType::kN || b.type != ValueType::kN) Invalid(kBadOperand);
+      return AttributeValue::N(v.kind == SetValue::Kind::kPlus ? a.number + b.number
+                                                               : a.number - b.number);
+    }
+    case SetValue::Kind::kListAppend: {
+      AttributeValue a = Eval(*v.left, item);
+      AttributeValue b = Eval(*v.right, item);
+      if (a.type != ValueType::kL || b.type != ValueType::kL) Invalid(kBadOperand);
+      a.list.insert(a.list.end(), std::make_move_iterator(b.list.begin()),
+                    std::make_move_iterator(b.list.end()));
+      return a;
+    }
+  }
+  return AttributeValue::Null();
+}
+
+// The container holding the last element of `path` (the item itself for a top-level name), or
+// null when an intermediate element is missing. Throws when an element has the wrong type.
+AttributeValue* Parent(Item& item, const Path& path, bool strict) {
+  auto it = item.find(path[0].name);
+  if (it == item.end()) {
+    if (strict) Invalid(kInvalidPath);
+    return nullptr;
+  }
+  AttributeValue* v = &it->second;
+  for (size_t i = 1; i + 1 < path.size(); ++i) {
+    const PathElement& e = path[i];
+    if (e.is_index()) {
+      if (v->type != ValueType::kL) Invalid(kInvalidPath);
+      if (static_cast<uint64_t>(e.index) >= v->list.size()) {
+        if (strict) Invalid(kInvalidPath);
+        return nullptr;
+      }
+      v = &v->list[static_cast<size_t>(e.index)];
+    } else {
+      if (v->type != ValueType::kM) Invalid(kInvalidPath);
+      auto m = v->map.find(e.name);
+      if (m == v->map.end()) {
+        if (strict) Invalid(kInvalidPath);
+        return nullptr;
+      }
+      v = &m->second;
+    }
+  }
+  return v;
+}
+
+// Writes `value` at `path`; a list index past the end appends.
+void Assign(Item& item, const Path& path, AttributeValue value) {
+  if (path.size() == 1) {
+    item[path[0].name] = std::move(value);
+    return;
+  }
+  AttributeValue* parent = Parent(item, path, true);
+  const PathElement& last = path.back();
+  if (last.is_index()) {
+    if (parent->type != ValueType::kL) Invalid(kInvalidPath);
+    if (static_cast<uint64_t>(last.index) < parent->list.size()) {
+      parent->list[static_cast<size_t>(last.index)] = std::move(value);
+    } else {
+      parent->list.push_back(std::move(value));
+    }
+  } else {
+    if (parent->type != ValueType::kM) Invalid(kInvalidPath);
+    parent->map[last.name] = std::move(value);
+  }
+}
+
+void Remove(Item& item, const Path& path) {
+  if (path.size() == 1) {
+    item.erase(path[0].name);
+    return;
+  }
+  AttributeValue* parent = Parent(item, path, false);
+  if (!parent) return;
+  const PathElement& last = path.back();
+  if (last.is_index()) {
+    if (parent->type != ValueType::kL) Invalid(kInvalidPath);
+    if (static_cast<uint64_t>(last.index) < parent->list.size()) {
+      parent->list.erase(parent->list.begin() + last.index);
+    }
+  } else {
+    if (parent->type != ValueType::kM) Invalid(kInvalidPath);
+    parent->map.erase(last.name);
+  }
+}
+
+AttributeValue* Find(Item& item, const Path& path) {
+  return const_cast<AttributeValue*>(FindPath(item, path));
+}
+
+void AddToSet(AttributeValue& set, const AttributeValue& more) {
+  if (set.type == ValueType::kNS) {
+    for (const Number& n : more.numbers) {
+      if (std::find(set.numbers.begin(), set.numbers.end(), n) == set.numbers.end()) {
+        set.numbers.push_back(n);
+      }
+    }
+  } else {
+    for (const std::string& s : more.strings) {
+      if (std::find(set.strings.begin(), set.strings.end(), s) == set.strings.end()) {
+        set.strings.push_back(s);
+      }
+    }
+  }
+}
+
+// Returns true when the set became empty.
+bool DeleteFromSet(AttributeValue& set, const AttributeValue& less) {
+  if (set.type == ValueType::kNS) {
+    std::erase_if(set.numbers, [&](const Number& n) {
+      return std::find(less.numbers.begin(), less.numbers.end(), n) != less.numbers.end();
+    });
+    return set.numbers.empty();
+  }
+  std::erase_if(set.strings, [&](const std::string& s) {
+    return std::find(less.strings.begin(), less.strings.end(), s) != less.strings.end();
+  });
+  return set.strings.empty();
+}
+
+// REMOVE order: for elements of one list, the highest index first so that the indexes given
+// keep naming the elements of the item before the update.
+bool RemoveBefore(const Path& a, const Path& b) {
+  size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i].is_index() && b[i].is_index()) {
+      if (a[i].index != b[i].index) return a[i].index > b[i].index;
+    } else if (a[i].name != b[i].name || a[i].is_index() != b[i].is_index()) {
+      return a[i].is_index() != b[i].is_index() ? a[i].is_index() : a[i].name < b[i].name;
+    }
+  }
+  return a.size() > b.size();
+}
+
+}  // namespace
+
+Update::Update() = default;
+Update::Update(Update&&) noexcept = default;
+Update& Update::operator=(Update&&) noexcept = default;
+Update::~Update() = default;
+
+Update Update::Parse(std::string_view text, Substitutions& subs) {
+  Update u;
+  u.actions_ = UpdateParser(text, subs).Parse();
+  return u;
+}
+
+void Update::Apply(Item& item) const {
+  // Every SET operand reads the item as it was before the update.
+  std::vector<AttributeValue> values;
+  for (const auto& a : actions_) {
+    if (a->kind == UpdateAction::Kind::kSet) values.push_back(Eval(*a->value, item));
+  }
+  size_t next_value = 0;
+  std::vector<const Path*> removes;
+  for (const auto& a : actions_) {
+    switch (a->kind) {
+      case UpdateAction::Kind::kSet:
+        Assign(item, a->path, std::move(values[next_value++]));
+        break;
+      case UpdateAction::Kind::kRemove:
+        removes.push_back(&a->path);
+        break;
+      case UpdateAction::Kind::kAdd: {
+        AttributeValue* current = Find(item, a->path);
+        if (!current) {
+          Assign(item, a->path, a->operand);
+        } else if (current->type != a->operand.type) {
+          Invalid(kBadOperand);
+        } else if (current->type == ValueType::kN) {
+          current->number = current->number + a->operand.number;
+        } else {
+          AddToSet(*current, a->operand);
+        }
+        break;
+      }
+      case UpdateAction::Kind::kDelete: {
+        AttributeValue* current = Find(item, a->path);
+        if (!current) break;
+        if (current->type != a->operand.type) Invalid(kBadOperand);
+        if (DeleteFromSet(*current, a->operand)) Remove(item, a->path);
+        break;
+      }
+    }
+  }
+  std::sort(removes.begin(), removes.end(),
+            [](const Path* a, const Path* b) { return RemoveBefore(*a, *b); });
+  for (const Path* p : removes) Remove(item, *p);
+}
+
+std::vector<Path> Update::Paths() const {
+  std::vector<Path> out;
+  out.reserve(actions_.size());
+  for (const auto& a : actions_) out.push_back(a->path);
+  return out;
+}
+
+}  // namespace cruddur::ddb::expr
