@@ -1,0 +1,238 @@
+// In-memory Storage: a persistent (immutable, path-copying) AVL tree.
+//
+// Every write builds a new version of the tree that shares all untouched subtrees with the
+// previous one (O(k log n) new nodes for a batch of k ops) and publishes it by swapping the
+// root pointer. A reader copies the root pointer and then works on that immutable version with
+// no lock held, so:
+//   - NewIterator() is an O(1) snapshot that stays consistent for the iterator's whole life;
+//   - readers never block writers and writers never block readers (only the pointer copy and
+//     the pointer swap are serialised, by a mutex held for a few instructions);
+//   - a thread may Write() while it holds iterators (no lock is held by an iterator);
+//   - a batch is atomic because it is published with one swap (or not at all, if building it
+//     throws).
+// Writers are serialised among themselves by write_mutex_.
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "ddb/storage/storage.h"
+
+namespace cruddur::ddb::storage {
+namespace {
+
+// Key and value live in their own shared block so that copying a tree node (path copying)
+// never copies the strings.
+struct Entry {
+  std::string key;
+  std::string value;
+};
+using EntryPtr = std::shared_ptr<const Entry>;
+
+struct Node;
+using NodePtr = std::shared_ptr<const Node>;
+
+struct Node {
+  NodePtr left;
+  NodePtr right;
+  EntryPtr entry;
+  int height;
+};
+
+int Height(const NodePtr& n) { return n ? n->height : 0; }
+
+NodePtr MakeNode(NodePtr left, EntryPtr entry, NodePtr right) {
+  const int height = std::max(Height(left), Height(right)) + 1;
+  return std::make_shared<const Node>(Node{std::move(left), std::move(right), std::move(entry),
+                                           height});
+}
+
+// Joins left < entry < right into a balanced node. REQUIRES: the heights of left and right
+// differ by at most 2 (true after one insert or erase below this node).
+NodePtr Balance(NodePtr left, EntryPtr entry, NodePtr right) {
+  const int hl = Height(left);
+  const int hr = Height(right);
+  if (hl > hr + 1) {
+    if (Height(left->left) >= Height(left->right)) {
+      return MakeNode(left->left, left->entry, MakeNode(left->right, std::move(entry), right));
+    }
+    const Node& lr = *left->right;
+    return MakeNode(MakeNode(left->left, left->entry, lr.left), lr.entry,
+                    MakeNode(lr.right, std::move(entry), std::move(right)));
+  }
+  if (hr > hl + 1) {
+    if (Height(right->right) >= Height(right->left)) {
+      return MakeNode(MakeNode(std::move(left), std::move(entry), right->left), right->entry,
+                      right->right);
+    }
+    const Node& rl = *right->left;
+    return MakeNode(MakeNode(std::move(left), std::move(entry), rl.left), rl.entry,
+                    MakeNode(rl.right, right->entry, right->right));
+  }
+  return MakeNode(std::move(left), std::move(entry), std::move(right));
+}
+
+NodePtr Insert(const NodePtr& node, EntryPtr entry) {
+  if (!node) return MakeNode(nullptr, std::move(entry), nullptr);
+  const int cmp = std::string_view(entry->key).compare(node->entry->key);
+  if (cmp == 0) return MakeNode(node->left, std::move(entry), node->right);
+  if (cmp < 0) return Balance(Insert(node->left, std::move(entry)), node->entry, node->right);
+  return Balance(node->left, node->entry, Insert(node->right, std::move(entry)));
+}
+
+// Removes the smallest entry of a non-empty tree, returning it through `min`.
+NodePtr EraseMin(const NodePtr& node, EntryPtr& min) {
+  if (!node->left) {
+    min = node->entry;
+    return node->right;
+  }
+  return Balance(EraseMin(node->left, min), node->entry, node->right);
+}
+
+// Returns `node` itself (no copy) when the key is absent.
+NodePtr Erase(const NodePtr& node, std::string_view key) {
+  if (!node) return node;
+  const int cmp = key.compare(node->entry->key);
+  if (cmp == 0) {
+    if (!node->left) return node->right;
+    if (!node->right) return node->left;
+    EntryPtr successor;
+    NodePtr right = EraseMin(node->right, successor);
+    return Balance(node->left, std::move(successor), std::move(right));
+  }
+  if (cmp < 0) {
+    NodePtr left = Erase(node->left, key);
+    if (left == node->left) return node;
+    return Balance(std::move(left), node->entry, node->right);
+  }
+  NodePtr right = Erase(node->right, key);
+  if (right == node->right) return node;
+  return Balance(node->left, node->entry, std::move(right));
+}
+
+// Walks one immutable version. The stack holds the path from the root to the current node, so
+// Next and Prev are amortised O(1) and need no parent pointers.
+class MemoryIterator final : public Iterator {
+ public:
+  explicit MemoryIterator(NodePtr root) : root_(std::move(root)) { path_.reserve(64); }
+
+  void Seek(std::string_view target) override {
+    // The answer is the deepest node on the search path whose key is >= target.
+    path_.clear();
+    size_t best = 0;  // path length up to and including the best node; 0 = none
+    for (const Node* n = root_.get(); n != nullptr;) {
+      path_.push_back(n);
+      if (std::string_view(n->entry->key) >= target) {
+        best = path_.size();
+        n = n->left.get();
+      } else {
+        n = n->right.get();
+      }
+    }
+    path_.resize(best);
+  }
+
+  void SeekForPrev(std::string_view target) override {
+    path_.clear();
+    size_t best = 0;
+    for (const Node* n = root_.get(); n != nullptr;) {
+      path_.push_back(n);
+      if (std::string_view(n->entry->key) <= target) {
+        best = path_.size();
+        n = n->right.get();
+      } else {
+        n = n->left.get();
+      }
+    }
+    path_.resize(best);
+  }
+
+  bool Valid() const override { return !path_.empty(); }
+
+  void Next() override {
+    const Node* n = path_.back();
+    if (n->right) {
+      for (n = n->right.get(); n != nullptr; n = n->left.get()) path_.push_back(n);
+      return;
+    }
+    // Climb until we leave a left subtree; that parent is the successor.
+    for (;;) {
+      const Node* child = path_.back();
+      path_.pop_back();
+      if (path_.empty() || path_.back()->left.get() == child) return;
+    }
+  }
+
+  void Prev() override {
+    const Node* n = path_.back();
+    if (n->left) {
+      for (n = n->left.get(); n != nullptr; n = n->right.get()) path_.push_back(n);
+      return;
+    }
+    for (;;) {
+      const Node* child = path_.back();
+      path_.pop_back();
+      if (path_.empty() || path_.back()->right.get() == child) return;
+    }
+  }
+
+  std::string_view key() const override { return path_.back()->entry->key; }
+  std::string_view value() const override { return path_.back()->entry->value; }
+
+ private:
+  NodePtr root_;  // keeps the whole version alive
+  std::vector<const Node*> path_;
+};
+
+class MemoryStorage final : public Storage {
+ public:
+  std::optional<std::string> Get(std::string_view key) override {
+    const NodePtr root = Root();
+    for (const Node* n = root.get(); n != nullptr;) {
+      const int cmp = key.compare(n->entry->key);
+      if (cmp == 0) return n->entry->value;
+      n = cmp < 0 ? n->left.get() : n->right.get();
+    }
+    return std::nullopt;
+  }
+
+  void Write(const WriteBatch& batch) override {
+    if (batch.empty()) return;
+    std::lock_guard write_lock(write_mutex_);
+    // Only writers change root_, and we are the only writer, so reading it unlocked is safe.
+    NodePtr root = root_;
+    for (const WriteBatch::Op& op : batch.ops()) {
+      if (op.value) {
+        root = Insert(root, std::make_shared<const Entry>(Entry{op.key, *op.value}));
+      } else {
+        root = Erase(root, op.key);
+      }
+    }
+    {
+      std::lock_guard root_lock(root_mutex_);
+      root_.swap(root);
+    }
+    // `root` now holds the old version; nodes only it used are freed here, outside root_mutex_.
+  }
+
+  std::unique_ptr<Iterator> NewIterator() override {
+    return std::make_unique<MemoryIterator>(Root());
+  }
+
+ private:
+  NodePtr Root() const {
+    std::lock_guard lock(root_mutex_);
+    return root_;
+  }
+
+  std::mutex write_mutex_;          // serialises writers
+  mutable std::mutex root_mutex_;   // guards reads and the swap of root_
+  NodePtr root_;                    // GUARDED_BY(root_mutex_) for writes
+};
+
+}  // namespace
+
+std::unique_ptr<Storage> OpenMemoryStorage() { return std::make_unique<MemoryStorage>(); }
+
+}  // namespace cruddur::ddb::storage

@@ -1,0 +1,239 @@
+// RocksDB-only behaviour: persistence across reopen, the data-dir lock, and crash durability.
+//
+// Cross-process tests re-run this test binary as the child (fork + exec of /proc/self/exe with
+// a --gtest_filter selecting a RocksDbChildProcess test), so the child starts with a clean
+// RocksDB instead of a forked copy of the parent's background threads and locks.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "ddb/storage/storage.h"
+#include "ddb/storage/test_util.h"
+
+namespace cruddur::ddb::storage {
+namespace {
+
+constexpr char kChildDirEnv[] = "CRUDDUR_STORAGE_TEST_CHILD_DIR";
+constexpr char kChildFdEnv[] = "CRUDDUR_STORAGE_TEST_CHILD_FD";
+
+std::string Key(const char* prefix, int i) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%s/%08d", prefix, i);
+  return buf;
+}
+
+std::string ItemValue(int i) { return "item-" + std::to_string(i) + std::string(100, 'v'); }
+
+// Starts this binary running only `test`, with the given extra environment; returns its pid.
+// Everything the child needs is built before fork(), which is then followed only by
+// async-signal-safe calls.
+pid_t SpawnChild(const std::string& test, const std::vector<std::string>& env_extra) {
+  const std::string filter = "--gtest_filter=RocksDbChildProcess." + test;
+  std::vector<std::string> env_strings = env_extra;
+  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
+  std::vector<char*> envp;
+  for (std::string& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  char self[] = "/proc/self/exe";
+  std::string filter_arg = filter;
+  char* argv[] = {self, filter_arg.data(), nullptr};
+
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int devnull = open("/dev/null", O_WRONLY);
+    if (devnull >= 0) dup2(devnull, STDOUT_FILENO);  // keep the parent's test log readable
+    execve(self, argv, envp.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int WaitExitCode(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+TEST(RocksDbStorage, ReopenKeepsWrites) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  {
+    auto db = OpenRocksDbStorage(path, Options{});
+    WriteBatch batch;
+    batch.Put("a", "1");
+    batch.Put("b", "2");
+    batch.Put("c", "3");
+    db->Write(batch);
+    WriteBatch second;
+    second.Delete("b");
+    second.Put("a", "1'");
+    db->Write(second);
+  }
+  auto db = OpenRocksDbStorage(path, Options{.fsync = true});
+  EXPECT_EQ(db->Get("a"), "1'");
+  EXPECT_EQ(db->Get("b"), std::nullopt);
+  EXPECT_EQ(db->Get("c"), "3");
+  WriteBatch third;
+  third.Put("d", "4");
+  db->Write(third);  // synced write path
+  db.reset();
+  db = OpenRocksDbStorage(path, Options{});
+  EXPECT_EQ(db->Get("d"), "4");
+}
+
+TEST(RocksDbStorage, SecondOpenInSameProcessFailsClearly) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  auto db = OpenRocksDbStorage(path, Options{});
+  try {
+    OpenRocksDbStorage(path, Options{});
+    FAIL() << "second open succeeded";
+  } catch (const DataDirLockedError& e) {
+    EXPECT_NE(std::string(e.what()).find("data dir " + path + " is in use"), std::string::npos)
+        << e.what();
+  }
+  // The first handle is unaffected.
+  WriteBatch batch;
+  batch.Put("k", "v");
+  db->Write(batch);
+  EXPECT_EQ(db->Get("k"), "v");
+}
+
+TEST(RocksDbStorage, OpenFromAnotherProcessFailsClearly) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  auto db = OpenRocksDbStorage(path, Options{});
+  const pid_t pid = SpawnChild("ExpectLocked", {std::string(kChildDirEnv) + "=" + path});
+  ASSERT_GT(pid, 0);
+  EXPECT_EQ(WaitExitCode(pid), 0) << "the child did not get DataDirLockedError";
+}
+
+TEST(RocksDbStorage, UnopenablePathFailsWithReason) {
+  TempDir dir;
+  const std::string file = dir.path() + "/not-a-dir";
+  std::FILE* f = std::fopen(file.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fclose(f);
+  try {
+    OpenRocksDbStorage(file + "/db", Options{});
+    FAIL() << "open under a regular file succeeded";
+  } catch (const DataDirLockedError&) {
+    FAIL() << "misreported as a lock error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot open data dir"), std::string::npos) << e.what();
+  }
+}
+
+// Reads 4-byte acknowledgements until EOF; returns them in order.
+std::vector<int> ReadAcks(int fd, pid_t child, int kill_after, int kill_delay_us) {
+  std::vector<int> acks;
+  char buf[4];
+  size_t have = 0;
+  bool killed = false;
+  for (;;) {
+    const ssize_t n = read(fd, buf + have, sizeof(buf) - have);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    have += static_cast<size_t>(n);
+    if (have < sizeof(buf)) continue;
+    int index;
+    std::memcpy(&index, buf, sizeof(index));
+    acks.push_back(index);
+    have = 0;
+    if (!killed && static_cast<int>(acks.size()) >= kill_after) {
+      usleep(static_cast<useconds_t>(kill_delay_us));  // land somewhere inside a later write
+      kill(child, SIGKILL);
+      killed = true;
+    }
+  }
+  return acks;
+}
+
+TEST(RocksDbStorage, AcknowledgedWritesSurviveKill9) {
+  std::random_device seed_source;
+  const unsigned seed = seed_source();
+  std::mt19937 rng(seed);
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  for (int round = 0; round < 3; ++round) {
+    TempDir dir;
+    const std::string path = dir.path() + "/db";
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    const pid_t pid = SpawnChild("WriteUntilKilled", {std::string(kChildDirEnv) + "=" + path,
+                                                      std::string(kChildFdEnv) + "=" +
+                                                          std::to_string(fds[1])});
+    ASSERT_GT(pid, 0);
+    close(fds[1]);
+    const int kill_after = 1 + static_cast<int>(rng() % 1500);
+    const std::vector<int> acks = ReadAcks(fds[0], pid, kill_after, rng() % 3000);
+    close(fds[0]);
+    ASSERT_EQ(WaitExitCode(pid), -SIGKILL) << "child ended on its own after " << acks.size();
+    ASSERT_GE(static_cast<int>(acks.size()), kill_after);
+    for (size_t i = 0; i < acks.size(); ++i) ASSERT_EQ(acks[i], static_cast<int>(i));
+
+    auto db = OpenRocksDbStorage(path, Options{});
+    const int last_acked = acks.back();
+    for (int i = 0; i <= last_acked; ++i) {
+      ASSERT_EQ(db->Get(Key("item", i)), ItemValue(i)) << "acked write " << i << " lost";
+      ASSERT_EQ(db->Get(Key("index", i)), std::to_string(i));
+    }
+    // Beyond the acks the in-flight batches may or may not be there, but each one atomically,
+    // and what survives is a prefix of the write sequence.
+    const std::optional<std::string> counter = db->Get("counter");
+    ASSERT_TRUE(counter.has_value());
+    const int recovered = std::stoi(*counter);
+    ASSERT_GE(recovered, last_acked);
+    for (int i = last_acked + 1; i <= recovered + 2; ++i) {
+      const bool item = db->Get(Key("item", i)).has_value();
+      const bool index = db->Get(Key("index", i)).has_value();
+      ASSERT_EQ(item, index) << "batch " << i << " half applied";
+      ASSERT_EQ(item, i <= recovered) << "batch " << i;
+    }
+  }
+}
+
+// ---- children, run only when spawned by the tests above ----
+
+TEST(RocksDbChildProcess, ExpectLocked) {
+  const char* dir = std::getenv(kChildDirEnv);
+  if (dir == nullptr) GTEST_SKIP() << "runs only as a child of OpenFromAnotherProcessFailsClearly";
+  try {
+    OpenRocksDbStorage(dir, Options{});
+    FAIL() << "opened a locked data dir";
+  } catch (const DataDirLockedError& e) {
+    EXPECT_NE(std::string(e.what()).find("in use by another process"), std::string::npos);
+  }
+}
+
+TEST(RocksDbChildProcess, WriteUntilKilled) {
+  const char* dir = std::getenv(kChildDirEnv);
+  const char* fd_text = std::getenv(kChildFdEnv);
+  if (dir == nullptr || fd_text == nullptr) {
+    GTEST_SKIP() << "runs only as a child of AcknowledgedWritesSurviveKill9";
+  }
+  const int fd = std::atoi(fd_text);
+  auto db = OpenRocksDbStorage(dir, Options{});
+  for (int i = 0; i < 1000000; ++i) {
+    WriteBatch batch;
+    batch.Put(Key("item", i), ItemValue(i));
+    batch.Put(Key("index", i), std::to_string(i));
+    batch.Put("counter", std::to_string(i));
+    db->Write(batch);
+    // Acknowledge only after Write returned: the parent may rely on it from now on.
+    ASSERT_EQ(write(fd, &i, sizeof(i)), static_cast<ssize_t>(sizeof(i)));
+  }
+}
+
+}  // namespace
+}  // namespace cruddur::ddb::storage

@@ -1,0 +1,87 @@
+// The engine's view of durable storage: an ordered byte-string key-value store with atomic
+// multi-key writes and consistent iteration. Two implementations: RocksDB (persistent) and an
+// in-memory map.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cruddur::ddb::storage {
+
+// An atomic group of puts and deletes: all of it is applied, or none.
+class WriteBatch {
+ public:
+  void Put(std::string_view key, std::string_view value);
+  void Delete(std::string_view key);
+  bool empty() const { return ops_.empty(); }
+  size_t size() const { return ops_.size(); }
+
+  struct Op {
+    std::string key;
+    std::optional<std::string> value;  // nullopt: delete
+  };
+  const std::vector<Op>& ops() const { return ops_; }
+
+ private:
+  std::vector<Op> ops_;
+};
+
+// Iterates keys in unsigned byte order over a consistent point-in-time view.
+class Iterator {
+ public:
+  virtual ~Iterator() = default;
+  // Positions at the first key >= target.
+  virtual void Seek(std::string_view target) = 0;
+  // Positions at the last key <= target.
+  virtual void SeekForPrev(std::string_view target) = 0;
+  virtual bool Valid() const = 0;
+  virtual void Next() = 0;
+  virtual void Prev() = 0;
+  // REQUIRES: Valid(). The views stay valid until the iterator moves.
+  virtual std::string_view key() const = 0;
+  virtual std::string_view value() const = 0;
+};
+
+class Storage {
+ public:
+  virtual ~Storage() = default;
+
+  // Returns the value, or nullopt when the key is absent.
+  virtual std::optional<std::string> Get(std::string_view key) = 0;
+
+  // Applies the batch atomically. When it returns, the write is durable against a process crash
+  // (and against power loss when the storage was opened with fsync). Throws std::runtime_error
+  // on an I/O error; then nothing of the batch was applied.
+  virtual void Write(const WriteBatch& batch) = 0;
+
+  // An iterator over a snapshot taken now; later writes are not seen.
+  virtual std::unique_ptr<Iterator> NewIterator() = 0;
+};
+
+struct Options {
+  bool fsync = false;  // sync the WAL on every write (power-loss durability)
+};
+
+// Thrown by OpenRocksDbStorage when another process (or another Storage in this process)
+// holds the data dir, so callers can tell "server already running" from real failures.
+class DataDirLockedError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// An in-memory store (nothing persists). It is a persistent (path-copying) balanced tree whose
+// root is swapped on each write: NewIterator() is an O(1) snapshot that stays consistent for the
+// iterator's life, iterators hold no lock (a thread may Write while holding iterators), and
+// readers and writers never wait for each other beyond a pointer copy. Writes cost O(log n)
+// small allocations per op; writers are serialised.
+std::unique_ptr<Storage> OpenMemoryStorage();
+// Opens (creating if needed) a RocksDB database in `dir`. Throws std::runtime_error with a
+// readable reason on failure; DataDirLockedError when the directory is locked by another
+// process or by another open Storage.
+std::unique_ptr<Storage> OpenRocksDbStorage(const std::string& dir, const Options& options);
+
+}  // namespace cruddur::ddb::storage

@@ -1,0 +1,427 @@
+// Contract tests, run against both Storage implementations.
+#include "ddb/storage/storage.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <iterator>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "ddb/storage/test_util.h"
+
+namespace cruddur::ddb::storage {
+namespace {
+
+using std::string_literals::operator""s;
+
+enum class Kind { kMemory, kRocksDb };
+
+class StorageTest : public ::testing::TestWithParam<Kind> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Kind::kMemory) {
+      db_ = OpenMemoryStorage();
+    } else {
+      dir_ = std::make_unique<TempDir>();
+      db_ = OpenRocksDbStorage(dir_->path() + "/db", Options{});
+    }
+  }
+  void TearDown() override {
+    db_.reset();  // before the directory goes
+    dir_.reset();
+  }
+
+  void Put(std::string_view key, std::string_view value) {
+    WriteBatch batch;
+    batch.Put(key, value);
+    db_->Write(batch);
+  }
+  void Delete(std::string_view key) {
+    WriteBatch batch;
+    batch.Delete(key);
+    db_->Write(batch);
+  }
+  // Every (key, value) of a fresh iterator, forward.
+  std::vector<std::pair<std::string, std::string>> Dump() {
+    std::vector<std::pair<std::string, std::string>> out;
+    auto it = db_->NewIterator();
+    for (it->Seek(""); it->Valid(); it->Next()) out.emplace_back(it->key(), it->value());
+    return out;
+  }
+
+  std::unique_ptr<TempDir> dir_;
+  std::unique_ptr<Storage> db_;
+};
+
+TEST_P(StorageTest, PutGetDelete) {
+  EXPECT_EQ(db_->Get("k"), std::nullopt);
+  Put("k", "v1");
+  EXPECT_EQ(db_->Get("k"), "v1");
+  Put("k", "v2");
+  EXPECT_EQ(db_->Get("k"), "v2");
+  Delete("k");
+  EXPECT_EQ(db_->Get("k"), std::nullopt);
+  Delete("never-existed");  // deleting an absent key is not an error
+  EXPECT_EQ(db_->Get("never-existed"), std::nullopt);
+}
+
+TEST_P(StorageTest, EmptyValueIsNotAbsentAndBinaryIsPreserved) {
+  Put("empty", "");
+  EXPECT_EQ(db_->Get("empty"), ""s);
+  const std::string key = "a\0b\xff"s;
+  const std::string value = "\0\x01\xfe\xff\0"s;
+  Put(key, value);
+  EXPECT_EQ(db_->Get(key), value);
+  EXPECT_EQ(db_->Get("a"), std::nullopt);  // the embedded NUL is part of the key
+  EXPECT_EQ(db_->Get("a\0b"s), std::nullopt);
+}
+
+TEST_P(StorageTest, LargeValue) {
+  std::string big(3 << 20, 'x');
+  big[12345] = '\0';
+  Put("big", big);
+  EXPECT_EQ(db_->Get("big"), big);
+}
+
+TEST_P(StorageTest, BatchAppliesOpsInOrder) {
+  Put("gone", "old");
+  WriteBatch batch;
+  batch.Put("a", "1");
+  batch.Delete("a");
+  batch.Delete("b");
+  batch.Put("b", "2");
+  batch.Put("c", "x");
+  batch.Put("c", "3");
+  batch.Delete("gone");
+  EXPECT_EQ(batch.size(), 7u);
+  EXPECT_FALSE(batch.empty());
+  db_->Write(batch);
+  EXPECT_EQ(db_->Get("a"), std::nullopt);
+  EXPECT_EQ(db_->Get("b"), "2");
+  EXPECT_EQ(db_->Get("c"), "3");
+  EXPECT_EQ(db_->Get("gone"), std::nullopt);
+}
+
+TEST_P(StorageTest, EmptyBatchIsANoOp) {
+  WriteBatch batch;
+  EXPECT_TRUE(batch.empty());
+  db_->Write(batch);
+  EXPECT_TRUE(Dump().empty());
+}
+
+TEST_P(StorageTest, IterationIsUnsignedByteOrder) {
+  // Shuffled insertion of keys whose order depends on bytes 0x00, 0x7f, 0x80 and 0xff and on
+  // prefixes.
+  const std::vector<std::string> sorted = {
+      ""s,  "\0"s, "\0\0"s, "\0\xff"s, "\x01"s,  "a"s,       "a\0"s,   "a\0\0"s,
+      "a\x01"s, "a\x7f"s, "a\x80"s, "a\xff"s, "a\xff\xff"s, "b"s, "\x7f"s,  "\x80"s,
+      "\xfe\xff"s, "\xff"s, "\xff\0"s, "\xff\xff"s, "\xff\xff\xff"s};
+  std::vector<std::string> shuffled = sorted;
+  std::shuffle(shuffled.begin(), shuffled.end(), std::mt19937(7));
+  for (const std::string& k : shuffled) Put(k, "v" + k);
+
+  std::vector<std::string> forward;
+  auto it = db_->NewIterator();
+  for (it->Seek(""); it->Valid(); it->Next()) {
+    forward.emplace_back(it->key());
+    EXPECT_EQ(it->value(), "v" + std::string(it->key()));
+  }
+  EXPECT_EQ(forward, sorted);
+
+  std::vector<std::string> backward;
+  for (it->SeekForPrev("\xff\xff\xff\xff"s); it->Valid(); it->Prev()) {
+    backward.emplace_back(it->key());
+  }
+  EXPECT_EQ(backward, std::vector<std::string>(sorted.rbegin(), sorted.rend()));
+}
+
+TEST_P(StorageTest, EmptyStoreIteratorIsInvalid) {
+  auto it = db_->NewIterator();
+  it->Seek("");
+  EXPECT_FALSE(it->Valid());
+  it->SeekForPrev("\xff\xff"s);
+  EXPECT_FALSE(it->Valid());
+}
+
+TEST_P(StorageTest, SeekAndSeekForPrevAtEdges) {
+  for (const char* k : {"b", "d", "f"}) Put(k, k);
+  auto it = db_->NewIterator();
+
+  it->Seek("a");  // before the first
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), "b");
+  it->Seek("b");  // exact
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), "b");
+  it->Seek("c");  // between
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), "d");
+  it->Seek("f\0"s);  // just past the last
+  EXPECT_FALSE(it->Valid());
+
+  it->SeekForPrev("a");  // before the first
+  EXPECT_FALSE(it->Valid());
+  it->SeekForPrev("b");  // exact
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), "b");
+  it->SeekForPrev("c");  // between
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), "b");
+  it->SeekForPrev("d\0"s);
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), "d");
+  it->SeekForPrev("zzz");  // past the last
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), "f");
+
+  // Stepping off either end invalidates; re-seeking recovers.
+  it->Seek("b");
+  it->Prev();
+  EXPECT_FALSE(it->Valid());
+  it->SeekForPrev("f");
+  it->Next();
+  EXPECT_FALSE(it->Valid());
+  it->Seek("e");
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), "f");
+}
+
+TEST_P(StorageTest, DirectionChanges) {
+  for (const char* k : {"a", "b", "c", "d"}) Put(k, k);
+  auto it = db_->NewIterator();
+  it->Seek("b");
+  it->Next();
+  EXPECT_EQ(it->key(), "c");
+  it->Prev();
+  EXPECT_EQ(it->key(), "b");
+  it->Prev();
+  EXPECT_EQ(it->key(), "a");
+  it->Next();
+  it->Next();
+  it->Next();
+  EXPECT_EQ(it->key(), "d");
+  it->Prev();
+  EXPECT_EQ(it->key(), "c");
+}
+
+TEST_P(StorageTest, SnapshotIsolation) {
+  Put("a", "1");
+  Put("b", "1");
+  Put("c", "1");
+  auto it = db_->NewIterator();
+  // Writes on the same thread while the iterator lives: must neither block nor be seen.
+  Put("a", "2");
+  Delete("b");
+  Put("bb", "new");
+  Put("d", "new");
+
+  std::vector<std::pair<std::string, std::string>> seen;
+  for (it->Seek(""); it->Valid(); it->Next()) seen.emplace_back(it->key(), it->value());
+  const std::vector<std::pair<std::string, std::string>> before = {
+      {"a", "1"}, {"b", "1"}, {"c", "1"}};
+  EXPECT_EQ(seen, before);
+  it->SeekForPrev("z");
+  EXPECT_EQ(it->key(), "c");
+
+  const std::vector<std::pair<std::string, std::string>> after = {
+      {"a", "2"}, {"bb", "new"}, {"c", "1"}, {"d", "new"}};
+  EXPECT_EQ(Dump(), after);  // a new iterator sees everything
+  EXPECT_EQ(db_->Get("b"), std::nullopt);
+}
+
+TEST_P(StorageTest, KeyAndValueViewsSurviveLaterWrites) {
+  Put("k", "original");
+  auto it = db_->NewIterator();
+  it->Seek("k");
+  ASSERT_TRUE(it->Valid());
+  const std::string_view value = it->value();
+  Put("k", "overwritten");
+  Delete("k");
+  EXPECT_EQ(value, "original");
+}
+
+TEST_P(StorageTest, MatchesStdMapUnderRandomBatches) {
+  std::map<std::string, std::string> model;
+  std::mt19937 rng(12345);
+  auto random_key = [&] {
+    // Short keys over a small alphabet including 0x00 and 0xff: many collisions and prefixes.
+    static const char kAlphabet[] = {'\0', '\x01', 'a', 'b', '\x7f', '\x80', '\xff'};
+    std::string k(1 + rng() % 4, '\0');
+    for (char& c : k) c = kAlphabet[rng() % sizeof(kAlphabet)];
+    return k;
+  };
+  for (int round = 0; round < 400; ++round) {
+    WriteBatch batch;
+    const int ops = 1 + static_cast<int>(rng() % 8);
+    for (int i = 0; i < ops; ++i) {
+      std::string k = random_key();
+      if (rng() % 3 == 0) {
+        batch.Delete(k);
+        model.erase(k);
+      } else {
+        std::string v = std::to_string(rng());
+        batch.Put(k, v);
+        model[k] = v;
+      }
+    }
+    db_->Write(batch);
+    if (round % 20 != 0) continue;
+
+    auto it = db_->NewIterator();
+    std::map<std::string, std::string> forward;
+    for (it->Seek(""); it->Valid(); it->Next()) forward.emplace(it->key(), it->value());
+    ASSERT_EQ(forward, model);
+    size_t backward = 0;
+    auto expected = model.rbegin();
+    for (it->SeekForPrev("\xff\xff\xff\xff\xff"s); it->Valid(); it->Prev(), ++expected) {
+      ASSERT_NE(expected, model.rend());
+      ASSERT_EQ(it->key(), expected->first);
+      ++backward;
+    }
+    ASSERT_EQ(backward, model.size());
+    for (int probe = 0; probe < 50; ++probe) {
+      const std::string target = random_key();
+      it->Seek(target);
+      auto lb = model.lower_bound(target);
+      ASSERT_EQ(it->Valid(), lb != model.end());
+      if (it->Valid()) {
+        ASSERT_EQ(it->key(), lb->first);
+      }
+      it->SeekForPrev(target);
+      auto ub = model.upper_bound(target);
+      ASSERT_EQ(it->Valid(), ub != model.begin());
+      if (it->Valid()) {
+        ASSERT_EQ(it->key(), std::prev(ub)->first);
+      }
+      ASSERT_EQ(db_->Get(target), model.count(target) ? std::optional(model[target])
+                                                      : std::nullopt);
+    }
+  }
+}
+
+TEST_P(StorageTest, ManySequentialKeys) {
+  constexpr int kKeys = 20000;
+  for (int i = 0; i < kKeys; i += 100) {
+    WriteBatch batch;
+    for (int j = i; j < i + 100; ++j) {
+      char key[16];
+      std::snprintf(key, sizeof(key), "k%08d", j);
+      batch.Put(key, std::to_string(j));
+    }
+    db_->Write(batch);
+  }
+  // Delete every third key, then check count and order.
+  for (int i = 0; i < kKeys; i += 3) {
+    char key[16];
+    std::snprintf(key, sizeof(key), "k%08d", i);
+    Delete(key);
+  }
+  int count = 0;
+  std::string last;
+  auto it = db_->NewIterator();
+  for (it->Seek("k"); it->Valid(); it->Next(), ++count) {
+    ASSERT_GT(it->key(), last);
+    last = it->key();
+    ASSERT_NE(std::stoi(std::string(it->value())) % 3, 0);
+  }
+  EXPECT_EQ(count, kKeys - (kKeys + 2) / 3);
+}
+
+// A batch is seen whole or not at all by iterators taken concurrently with the writer.
+TEST_P(StorageTest, ConcurrentReadersSeeWholeBatches) {
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int i = 1; i <= 2000; ++i) {
+      WriteBatch batch;
+      const std::string v = std::to_string(i);
+      batch.Put("x", v);
+      batch.Put("y", v);
+      batch.Put("z", v);
+      db_->Write(batch);
+    }
+    done = true;
+  });
+  int checks = 0;
+  while (!done || checks < 10) {
+    auto it = db_->NewIterator();
+    std::vector<std::string> values;
+    for (it->Seek("x"); it->Valid(); it->Next()) values.emplace_back(it->value());
+    if (!values.empty()) {
+      ASSERT_EQ(values.size(), 3u);
+      ASSERT_EQ(values[0], values[1]);
+      ASSERT_EQ(values[1], values[2]);
+    }
+    ++checks;
+  }
+  writer.join();
+  EXPECT_EQ(db_->Get("x"), "2000");
+}
+
+TEST_P(StorageTest, ConcurrencySmoke) {
+  constexpr int kWriters = 4;
+  constexpr int kPerWriter = 1500;
+  std::atomic<int> writers_done{0};
+  std::atomic<bool> failed{false};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      for (int i = 0; i < kPerWriter; ++i) {
+        const std::string key = "w" + std::to_string(w) + "/" + std::to_string(i);
+        WriteBatch batch;
+        batch.Put(key, std::to_string(i));
+        if (i % 2 == 1) {  // delete every other key again, one step later
+          batch.Delete("w" + std::to_string(w) + "/" + std::to_string(i - 1));
+        }
+        db_->Write(batch);
+        if (db_->Get(key) != std::to_string(i)) failed = true;  // read-your-writes
+      }
+      ++writers_done;
+    });
+  }
+  for (int r = 0; r < 2; ++r) {
+    threads.emplace_back([&] {
+      while (writers_done < kWriters) {
+        auto it = db_->NewIterator();
+        std::string last;
+        bool first = true;
+        for (it->Seek(""); it->Valid(); it->Next()) {
+          if (!first && !(last < it->key())) failed = true;
+          last = it->key();
+          first = false;
+        }
+        for (it->SeekForPrev("\xff"s); it->Valid(); it->Prev()) {
+          if (it->key() > last) failed = true;
+          last = it->key();
+        }
+        db_->Get("w0/1");
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_FALSE(failed);
+  std::map<std::string, std::string> expected;
+  for (int w = 0; w < kWriters; ++w) {
+    for (int i = 1; i < kPerWriter; i += 2) {
+      expected["w" + std::to_string(w) + "/" + std::to_string(i)] = std::to_string(i);
+    }
+  }
+  const auto dump = Dump();
+  const std::map<std::string, std::string> actual(dump.begin(), dump.end());
+  EXPECT_EQ(actual, expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(Both, StorageTest, ::testing::Values(Kind::kMemory, Kind::kRocksDb),
+                         [](const auto& info) {
+                           return info.param == Kind::kMemory ? "Memory" : "RocksDb";
+                         });
+
+}  // namespace
+}  // namespace cruddur::ddb::storage
