@@ -1,0 +1,252 @@
+// BatchGetItem and BatchWriteItem.
+#include <fmt/format.h>
+
+#include <set>
+
+#include "ddb/engine_impl.h"
+#include "ddb/error.h"
+#include "ddb/value_json.h"
+
+namespace cruddur::ddb {
+namespace {
+
+const JsonValue& RequestItems(const Request& req) {
+  const JsonValue* items = req.Object("RequestItems");
+  if (!items) {
+    ConstraintErrors errors;
+    errors.NotNull("requestItems");
+    errors.ThrowIfAny();
+  }
+  return *items;
+}
+
+[[noreturn]] void ThrowDuplicates() {
+  throw ApiError::Validation("Provided list of item keys contains duplicates");
+}
+
+}  // namespace
+
+void EngineImpl::BatchGetItem(const Request& req, JsonWriter& w) {
+  ConstraintErrors errors;
+  ReturnCapacity rc = ParseReturnCapacity(req, errors);
+  errors.ThrowIfAny();
+  const JsonValue& request_items = RequestItems(req);
+  if (request_items.MemberCount() == 0) {
+    throw ApiError::Validation(
+        "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: "
+        "Member must have length greater than or equal to 1");
+  }
+  struct TableRead {
+    std::string name;
+    std::shared_ptr<Table> table;
+    std::shared_ptr<const TableSchema> schema;
+    std::vector<Item> keys;
+    std::optional<expr::Projection> projection;
+    bool consistent = false;
+  };
+  std::vector<TableRead> reads;
+  size_t total_keys = 0;
+  for (const auto& m : request_items.GetObject()) {
+    TableRead read;
+    read.name = m.name.GetString();
+    errors.CheckName("requestItems.member.key", read.name);
+    errors.ThrowIfAny();
+    if (!m.value.IsObject()) throw ApiError::Serialization("Unexpected field type");
+    const JsonValue* keys = Request::ArrayOf(m.value, "Keys");
+    if (!keys) {
+      errors.NotNull("requestItems." + read.name + ".member.keys");
+      errors.ThrowIfAny();
+    }
+    total_keys += keys->Size();
+    if (keys->Size() == 0 || keys->Size() > 100) {
+      throw ApiError::Validation(fmt::format(
+          "1 validation error detected: Value at 'requestItems.{}.member.keys' failed to satisfy "
+          "constraint: Member must have length {} than or equal to {}",
+          read.name, keys->Size() == 0 ? "greater" : "less", keys->Size() == 0 ? 1 : 100));
+    }
+    expr::Substitutions subs = expr::Substitutions::Parse(
+        Request::ObjectOf(m.value, "ExpressionAttributeNames"), nullptr);
+    if (auto text = Request::StringOf(m.value, "ProjectionExpression")) {
+      read.projection = expr::Projection::Parse(*text, subs);
+    } else if (Request::Member(m.value, "ExpressionAttributeNames")) {
+      throw ApiError::Validation("ExpressionAttributeNames can only be specified when using "
+                                 "expressions: ProjectionExpression is null");
+    }
+    subs.CheckAllUsed();
+    read.consistent = Request::BoolOf(m.value, "ConsistentRead").value_or(false);
+    for (const auto& k : keys->GetArray()) read.keys.push_back(ParseItem(k));
+    reads.push_back(std::move(read));
+  }
+  if (total_keys > 100) {
+    throw ApiError::Validation("Too many items requested for the BatchGetItem call");
+  }
+  for (auto& read : reads) {
+    read.table = RequireTable(read.name);
+    read.schema = read.table->schema();
+    std::set<std::string> seen;
+    for (const auto& key : read.keys) {
+      ValidateKeyParam(*read.schema, key);
+      if (!seen.insert(ItemStorageKey(*read.schema, key)).second) ThrowDuplicates();
+    }
+  }
+
+  w.StartObject();
+  WriteKey(w, "Responses");
+  w.StartObject();
+  std::vector<std::pair<std::string, Capacity>> capacities;
+  for (const auto& read : reads) {
+    WriteKey(w, read.name);
+    w.StartArray();
+    Capacity capacity;
+    for (const auto& key : read.keys) {
+      auto item = LoadItem(ItemStorageKey(*read.schema, key));
+      capacity.table += ReadUnits(item ? ItemSize(*item) : 0, read.consistent);
+      if (item) WriteItem(w, read.projection ? read.projection->Apply(*item) : *item);
+    }
+    w.EndArray();
+    capacities.emplace_back(read.name, capacity);
+  }
+  w.EndObject();
+  WriteKey(w, "UnprocessedKeys");
+  w.StartObject();
+  w.EndObject();
+  if (rc != ReturnCapacity::kNone) {
+    WriteKey(w, "ConsumedCapacity");
+    w.StartArray();
+    for (const auto& [name, capacity] : capacities) {
+      w.StartObject();
+      WriteConsumedCapacity(w, name, capacity, rc);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  w.EndObject();
+}
+
+void EngineImpl::BatchWriteItem(const Request& req, JsonWriter& w) {
+  ConstraintErrors errors;
+  ReturnCapacity rc = ParseReturnCapacity(req, errors);
+  if (auto m = req.String("ReturnItemCollectionMetrics")) {
+    errors.CheckEnum("returnItemCollectionMetrics", *m, {"SIZE", "NONE"});
+  }
+  errors.ThrowIfAny();
+  const JsonValue& request_items = RequestItems(req);
+  if (request_items.MemberCount() == 0) {
+    throw ApiError::Validation(
+        "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: "
+        "Member must have length greater than or equal to 1");
+  }
+  struct Write {
+    std::shared_ptr<Table> table;
+    std::optional<Item> put;  // else delete of `key`
+    Item key;
+  };
+  std::vector<Write> writes;
+  std::vector<std::string> table_names;
+  for (const auto& m : request_items.GetObject()) {
+    std::string name = m.name.GetString();
+    errors.CheckName("requestItems.member.key", name);
+    errors.ThrowIfAny();
+    if (!m.value.IsArray()) throw ApiError::Serialization("Unexpected field type");
+    if (m.value.Size() == 0 || m.value.Size() > 25) {
+      throw ApiError::Validation(fmt::format(
+          "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: "
+          "Map value must satisfy constraint: [Member must have length less than or equal to 25, "
+          "Member must have length greater than or equal to 1]"));
+    }
+    table_names.push_back(name);
+    for (const auto& entry : m.value.GetArray()) {
+      const JsonValue* put = Request::ObjectOf(entry, "PutRequest");
+      const JsonValue* del = Request::ObjectOf(entry, "DeleteRequest");
+      if ((put != nullptr) == (del != nullptr)) {
+        throw ApiError::Validation("Supplied AttributeValue has more than one datatypes set, must "
+                                   "contain exactly one of the supported datatypes");
+      }
+      Write write;
+      if (put) {
+        const JsonValue* item = Request::ObjectOf(*put, "Item");
+        if (!item) {
+          errors.NotNull("requestItems." + name + ".member.putRequest.item");
+          errors.ThrowIfAny();
+        }
+        write.put = ParseItem(*item);
+      } else {
+        const JsonValue* key = Request::ObjectOf(*del, "Key");
+        if (!key) {
+          errors.NotNull("requestItems." + name + ".member.deleteRequest.key");
+          errors.ThrowIfAny();
+        }
+        write.key = ParseItem(*key);
+      }
+      writes.push_back(std::move(write));
+    }
+  }
+  if (writes.size() > 25) {
+    throw ApiError::Validation("Too many items requested for the BatchWriteItem call");
+  }
+
+  std::vector<ItemChange> changes;
+  changes.reserve(writes.size());
+  std::set<std::string> seen;
+  size_t i = 0;
+  for (const auto& name : table_names) {
+    auto table = RequireTable(name);
+    auto schema = table->schema();
+    for (size_t n = request_items[name.c_str()].Size(); n > 0; --n, ++i) {
+      Write& write = writes[i];
+      ItemChange change{table, schema, {}, std::nullopt, std::nullopt};
+      if (write.put) {
+        ValidateItemKeys(*schema, *write.put);
+        ValidateIndexKeys(*schema, *write.put);
+        if (ItemSize(*write.put) > kMaxItemSize) {
+          throw ApiError::Validation("Item size has exceeded the maximum allowed size");
+        }
+        change.storage_key = ItemStorageKey(*schema, *write.put);
+        change.new_item = std::move(write.put);
+      } else {
+        ValidateKeyParam(*schema, write.key);
+        change.storage_key = ItemStorageKey(*schema, write.key);
+      }
+      if (!seen.insert(change.storage_key).second) ThrowDuplicates();
+      changes.push_back(std::move(change));
+    }
+  }
+
+  // All writes of the batch go to storage as one atomic batch under their keys' locks.
+  std::vector<size_t> stripes;
+  for (const auto& c : changes) stripes.push_back(locks_.Stripe(c.storage_key));
+  std::map<std::string, Capacity> capacities;
+  {
+    auto guard = locks_.Lock(std::move(stripes));
+    storage::WriteBatch batch;
+    std::vector<const ItemChange*> committed;
+    for (auto& c : changes) {
+      c.schema = c.table->schema();
+      c.old_item = LoadItem(c.storage_key);
+      size_t size = c.new_item ? ItemSize(*c.new_item) : 0;
+      if (c.old_item) size = std::max(size, ItemSize(*c.old_item));
+      Capacity& capacity = capacities[c.schema->name];
+      capacity.table += WriteUnits(size);
+      AddChange(c, &batch, &capacity);
+      committed.push_back(&c);
+    }
+    Commit(batch, committed);
+  }
+  w.StartObject();
+  WriteKey(w, "UnprocessedItems");
+  w.StartObject();
+  w.EndObject();
+  if (rc != ReturnCapacity::kNone) {
+    WriteKey(w, "ConsumedCapacity");
+    w.StartArray();
+    for (const auto& [name, capacity] : capacities) {
+      w.StartObject();
+      WriteConsumedCapacity(w, name, capacity, rc);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  w.EndObject();
+}
+
+}  // namespace cruddur::ddb

@@ -1,0 +1,371 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <functional>
+#include <unordered_map>
+
+#include "ddb/engine_impl.h"
+#include "ddb/error.h"
+#include "ddb/item_codec.h"
+#include "ddb/value_json.h"
+
+namespace cruddur::ddb {
+
+std::unique_ptr<Engine> Engine::Open(const EngineOptions& options) {
+  std::unique_ptr<storage::Storage> store;
+  if (options.in_memory) {
+    store = storage::OpenMemoryStorage();
+  } else {
+    std::filesystem::create_directories(options.data_dir);
+    store = storage::OpenRocksDbStorage(options.data_dir, storage::Options{.fsync = options.fsync});
+  }
+  return std::make_unique<EngineImpl>(options, std::move(store));
+}
+
+EngineImpl::EngineImpl(EngineOptions options, std::unique_ptr<storage::Storage> storage)
+    : options_(std::move(options)), storage_(std::move(storage)) {
+  LoadCatalog();
+}
+
+namespace {
+using Handler = void (EngineImpl::*)(const Request&, JsonWriter&);
+
+const std::unordered_map<std::string_view, Handler>& Handlers() {
+  static const std::unordered_map<std::string_view, Handler> handlers = {
+      {"CreateTable", &EngineImpl::CreateTable},
+      {"DeleteTable", &EngineImpl::DeleteTable},
+      {"DescribeTable", &EngineImpl::DescribeTable},
+      {"ListTables", &EngineImpl::ListTables},
+      {"UpdateTable", &EngineImpl::UpdateTable},
+      {"DescribeEndpoints", &EngineImpl::DescribeEndpoints},
+      {"DescribeLimits", &EngineImpl::DescribeLimits},
+      {"PutItem", &EngineImpl::PutItem},
+      {"GetItem", &EngineImpl::GetItem},
+      {"UpdateItem", &EngineImpl::UpdateItem},
+      {"DeleteItem", &EngineImpl::DeleteItem},
+      {"Query", &EngineImpl::Query},
+      {"Scan", &EngineImpl::Scan},
+      {"BatchGetItem", &EngineImpl::BatchGetItem},
+      {"BatchWriteItem", &EngineImpl::BatchWriteItem},
+      {"TransactWriteItems", &EngineImpl::TransactWriteItems},
+      {"TransactGetItems", &EngineImpl::TransactGetItems},
+  };
+  return handlers;
+}
+}  // namespace
+
+std::string EngineImpl::Execute(std::string_view operation, std::string_view request_json) {
+  const auto& handlers = Handlers();
+  auto it = handlers.find(operation);
+  if (it == handlers.end()) throw ApiError::UnknownOperation();
+  Request req(request_json);
+  JsonBuffer buf;
+  JsonWriter w(buf);
+  (this->*(it->second))(req, w);
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+// --- catalog ---
+
+void EngineImpl::LoadCatalog() {
+  auto it = storage_->NewIterator();
+  std::string prefix(1, keyspace::kCatalog);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    auto schema = std::make_shared<TableSchema>(DeserializeSchema(it->value()));
+    next_table_id_ = std::max(next_table_id_, schema->id + 1);
+    std::string name = schema->name;
+    tables_[name] = std::make_shared<Table>(std::move(schema));
+  }
+  std::string meta_key = std::string(1, keyspace::kMeta) + "next_table_id";
+  if (auto v = storage_->Get(meta_key)) {
+    next_table_id_ = std::max<uint32_t>(next_table_id_, static_cast<uint32_t>(std::stoul(*v)));
+  }
+}
+
+void EngineImpl::SaveSchema(const TableSchema& schema) {
+  storage::WriteBatch batch;
+  batch.Put(keyspace::CatalogKey(schema.name), SerializeSchema(schema));
+  batch.Put(std::string(1, keyspace::kMeta) + "next_table_id", std::to_string(next_table_id_));
+  storage_->Write(batch);
+}
+
+std::shared_ptr<Table> EngineImpl::FindTable(std::string_view name) {
+  std::shared_lock lock(tables_mu_);
+  auto it = tables_.find(name);
+  return it == tables_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<Table> EngineImpl::RequireTable(std::string_view name) {
+  auto t = FindTable(name);
+  if (!t) throw ApiError::ResourceNotFound("Requested resource not found");
+  return t;
+}
+
+void EngineImpl::EnsureStats(Table& table) {
+  if (table.stats_known()) return;
+  auto schema = table.schema();
+  std::vector<TableStats> stats(256);
+  std::string prefix = keyspace::IndexPrefix(schema->id, 0);
+  prefix.pop_back();  // every index of the table
+  auto it = storage_->NewIterator();
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    auto index_id = static_cast<uint8_t>(it->key()[prefix.size()]);
+    Item item;
+    if (!DecodeItem(it->value(), &item)) continue;
+    stats[index_id].item_count++;
+    stats[index_id].size_bytes += static_cast<int64_t>(ItemSize(item));
+  }
+  table.SetStats(std::move(stats));
+}
+
+// --- items ---
+
+std::optional<Item> EngineImpl::LoadItem(const std::string& storage_key) {
+  auto bytes = storage_->Get(storage_key);
+  if (!bytes) return std::nullopt;
+  Item item;
+  if (!DecodeItem(*bytes, &item)) throw ApiError::InternalServer("corrupt item in storage");
+  return item;
+}
+
+void EngineImpl::AddChange(const ItemChange& c, storage::WriteBatch* batch, Capacity* capacity) {
+  const TableSchema& schema = *c.schema;
+  if (c.new_item) {
+    batch->Put(c.storage_key, EncodeItem(*c.new_item));
+  } else if (c.old_item) {
+    batch->Delete(c.storage_key);
+  }
+  for (const auto& index : schema.indexes) {
+    std::optional<std::string> old_key, new_key;
+    if (c.old_item) old_key = IndexStorageKey(schema, index, *c.old_item);
+    if (c.new_item) new_key = IndexStorageKey(schema, index, *c.new_item);
+    if (!old_key && !new_key) continue;
+    double units = 0;
+    if (old_key && old_key != new_key) {
+      batch->Delete(*old_key);
+      units += 1;
+    }
+    if (new_key) {
+      Item projected = ProjectIntoIndex(schema, index, *c.new_item);
+      units += WriteUnits(ItemSize(projected));
+      batch->Put(*new_key, EncodeItem(projected));
+    }
+    if (capacity) {
+      auto& bucket = index.global ? capacity->global_indexes : capacity->local_indexes;
+      bucket[index.name] += units;
+    }
+  }
+}
+
+void EngineImpl::Commit(const storage::WriteBatch& batch,
+                        const std::vector<const ItemChange*>& changes) {
+  if (!batch.empty()) storage_->Write(batch);
+  for (const ItemChange* c : changes) {
+    Table& table = *c->table;
+    if (!table.stats_known()) continue;
+    int64_t old_size = c->old_item ? static_cast<int64_t>(ItemSize(*c->old_item)) : 0;
+    int64_t new_size = c->new_item ? static_cast<int64_t>(ItemSize(*c->new_item)) : 0;
+    table.AddStats(0, (c->new_item ? 1 : 0) - (c->old_item ? 1 : 0), new_size - old_size);
+    for (const auto& index : c->schema->indexes) {
+      bool had = c->old_item && IndexStorageKey(*c->schema, index, *c->old_item);
+      bool has = c->new_item && IndexStorageKey(*c->schema, index, *c->new_item);
+      int64_t before = had ? static_cast<int64_t>(
+                                 ItemSize(ProjectIntoIndex(*c->schema, index, *c->old_item)))
+                           : 0;
+      int64_t after = has ? static_cast<int64_t>(
+                                ItemSize(ProjectIntoIndex(*c->schema, index, *c->new_item)))
+                          : 0;
+      table.AddStats(index.id, (has ? 1 : 0) - (had ? 1 : 0), after - before);
+    }
+  }
+}
+
+// --- locks ---
+
+size_t KeyLocks::Stripe(std::string_view storage_key) const {
+  return std::hash<std::string_view>{}(storage_key) % kStripes;
+}
+
+KeyLocks::Guard::Guard(KeyLocks* locks, std::vector<size_t> stripes)
+    : locks_(locks), stripes_(std::move(stripes)) {
+  std::sort(stripes_.begin(), stripes_.end());
+  stripes_.erase(std::unique(stripes_.begin(), stripes_.end()), stripes_.end());
+  for (size_t s : stripes_) locks_->mutexes_[s].lock();
+}
+
+KeyLocks::Guard::~Guard() {
+  if (!locks_) return;
+  for (auto it = stripes_.rbegin(); it != stripes_.rend(); ++it) locks_->mutexes_[*it].unlock();
+}
+
+KeyLocks::Guard KeyLocks::Lock(std::vector<size_t> stripes) { return Guard(this, std::move(stripes)); }
+
+// --- capacity ---
+
+double Capacity::total() const {
+  double t = table;
+  for (const auto& [_, u] : global_indexes) t += u;
+  for (const auto& [_, u] : local_indexes) t += u;
+  return t;
+}
+
+double ReadUnits(size_t bytes, bool consistent) {
+  double units = std::max<double>(1, std::ceil(static_cast<double>(bytes) / 4096.0));
+  return consistent ? units : units / 2;
+}
+
+double WriteUnits(size_t bytes) {
+  return std::max<double>(1, std::ceil(static_cast<double>(bytes) / 1024.0));
+}
+
+void EngineImpl::WriteConsumedCapacity(JsonWriter& w, const std::string& table, const Capacity& c,
+                                       ReturnCapacity mode) {
+  if (mode == ReturnCapacity::kNone) return;
+  WriteKey(w, "TableName");
+  WriteString(w, table);
+  WriteKey(w, "CapacityUnits");
+  w.Double(c.total());
+  if (mode != ReturnCapacity::kIndexes) return;
+  WriteKey(w, "Table");
+  w.StartObject();
+  WriteKey(w, "CapacityUnits");
+  w.Double(c.table);
+  w.EndObject();
+  auto indexes = [&](std::string_view name, const std::map<std::string, double>& m) {
+    if (m.empty()) return;
+    WriteKey(w, name);
+    w.StartObject();
+    for (const auto& [index, units] : m) {
+      WriteKey(w, index);
+      w.StartObject();
+      WriteKey(w, "CapacityUnits");
+      w.Double(units);
+      w.EndObject();
+    }
+    w.EndObject();
+  };
+  indexes("GlobalSecondaryIndexes", c.global_indexes);
+  indexes("LocalSecondaryIndexes", c.local_indexes);
+}
+
+ReturnCapacity ParseReturnCapacity(const Request& req, ConstraintErrors& errors) {
+  auto v = req.String("ReturnConsumedCapacity");
+  if (!v) return ReturnCapacity::kNone;
+  errors.CheckEnum("returnConsumedCapacity", *v, {"INDEXES", "TOTAL", "NONE"});
+  if (*v == "TOTAL") return ReturnCapacity::kTotal;
+  if (*v == "INDEXES") return ReturnCapacity::kIndexes;
+  return ReturnCapacity::kNone;
+}
+
+// --- key validation ---
+
+namespace {
+
+void CheckKeyValueSize(const std::string& name, const AttributeValue& v, bool hash) {
+  size_t size = v.type == ValueType::kN ? AttributeValueSize(v) : v.bytes.size();
+  if (v.type != ValueType::kN && v.bytes.empty()) {
+    throw ApiError::Validation(fmt::format(
+        "One or more parameter values are not valid. The AttributeValue for a key attribute "
+        "cannot contain an empty {} value. Key: {}",
+        v.type == ValueType::kS ? "string" : "binary", name));
+  }
+  if (hash && size > kMaxPartitionKeySize) {
+    throw ApiError::Validation(
+        "One or more parameter values were invalid: Size of hashkey has exceeded the maximum "
+        "size limit of2048 bytes");
+  }
+  if (!hash && size > kMaxSortKeySize) {
+    throw ApiError::Validation(
+        "One or more parameter values were invalid: Aggregated size of all range keys has "
+        "exceeded the size limit of 1024 bytes");
+  }
+}
+
+}  // namespace
+
+void ValidateKeyParam(const TableSchema& schema, const Item& key) {
+  const KeySchema& ks = schema.key;
+  size_t expected = ks.has_range() ? 2 : 1;
+  auto hash = key.find(ks.hash_name);
+  bool ok = key.size() == expected && hash != key.end() && hash->second.type == ks.hash_type;
+  if (ok && ks.has_range()) {
+    auto range = key.find(ks.range_name);
+    ok = range != key.end() && range->second.type == ks.range_type;
+  }
+  if (!ok) throw ApiError::Validation("The provided key element does not match the schema");
+  CheckKeyValueSize(ks.hash_name, hash->second, true);
+  if (ks.has_range()) CheckKeyValueSize(ks.range_name, key.at(ks.range_name), false);
+}
+
+void ValidateItemKeys(const TableSchema& schema, const Item& item) {
+  auto check = [&](const std::string& name, ValueType type, bool hash) {
+    auto it = item.find(name);
+    if (it == item.end()) {
+      throw ApiError::Validation(fmt::format(
+          "One or more parameter values were invalid: Missing the key {} in the item", name));
+    }
+    if (it->second.type != type) {
+      throw ApiError::Validation(fmt::format(
+          "One or more parameter values were invalid: Type mismatch for key {} expected: {} "
+          "actual: {}",
+          name, TypeName(type), TypeName(it->second.type)));
+    }
+    CheckKeyValueSize(name, it->second, hash);
+  };
+  check(schema.key.hash_name, schema.key.hash_type, true);
+  if (schema.key.has_range()) check(schema.key.range_name, schema.key.range_type, false);
+}
+
+void ValidateIndexKeys(const TableSchema& schema, const Item& item) {
+  for (const auto& index : schema.indexes) {
+    for (const auto* name : {&index.key.hash_name, &index.key.range_name}) {
+      if (name->empty()) continue;
+      ValueType type = name == &index.key.hash_name ? index.key.hash_type : index.key.range_type;
+      auto it = item.find(*name);
+      if (it == item.end()) continue;
+      if (it->second.type != type) {
+        throw ApiError::Validation(fmt::format(
+            "One or more parameter values were invalid: Type mismatch for Index Key {} Expected: "
+            "{} Actual: {} IndexName: {}",
+            *name, TypeName(type), TypeName(it->second.type), index.name));
+      }
+      if (type != ValueType::kN && it->second.bytes.empty()) {
+        throw ApiError::Validation(fmt::format(
+            "One or more parameter values are not valid. A value specified for a secondary index "
+            "key is not supported. The AttributeValue for a key attribute cannot contain an "
+            "empty {} value. IndexName: {}, IndexKey: {}",
+            type == ValueType::kS ? "string" : "binary", index.name, *name));
+      }
+    }
+  }
+}
+
+void CheckSubstitutionsNeedExpressions(const Request& req,
+                                       const std::vector<std::string_view>& members) {
+  for (const auto& m : members) {
+    if (req.Get(m)) return;
+  }
+  std::string list;
+  for (size_t i = 0; i < members.size(); ++i) {
+    if (i) list += i + 1 == members.size() ? " and " : ", ";
+    list += members[i];
+  }
+  std::string tail = fmt::format("{} {} null", list, members.size() == 1 ? "is" : "are");
+  if (req.Get("ExpressionAttributeNames")) {
+    throw ApiError::Validation(
+        "ExpressionAttributeNames can only be specified when using expressions: " + tail);
+  }
+  if (req.Get("ExpressionAttributeValues")) {
+    throw ApiError::Validation(
+        "ExpressionAttributeValues can only be specified when using expressions: " + tail);
+  }
+}
+
+expr::Substitutions ParseSubstitutions(const Request& req) {
+  return expr::Substitutions::Parse(req.Object("ExpressionAttributeNames"),
+                                    req.Object("ExpressionAttributeValues"));
+}
+
+}  // namespace cruddur::ddb

@@ -1,0 +1,32 @@
+// The embedded DynamoDB engine. Its request model is DynamoDB's own JSON: an operation name (the
+// X-Amz-Target suffix, e.g. "PutItem") and a JSON body, answered with a JSON body. The same call
+// serves the in-process client and the wire server, so both behave alike.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace cruddur::ddb {
+
+struct EngineOptions {
+  std::string data_dir;    // RocksDB files live here unless in_memory
+  bool in_memory = false;  // keep nothing on disk
+  bool fsync = false;      // sync every write to disk (power-loss durability)
+  std::string region = "us-east-1";
+  std::string account_id = "000000000000";
+};
+
+class Engine {
+ public:
+  // Opens the storage. Throws std::runtime_error with a readable reason on failure.
+  static std::unique_ptr<Engine> Open(const EngineOptions& options);
+  virtual ~Engine() = default;
+
+  // Runs one operation. Returns the response body (JSON). Throws ApiError (ddb/error.h) for
+  // every DynamoDB error, including UnknownOperationException and SerializationException.
+  // Thread-safe: call from any number of threads.
+  virtual std::string Execute(std::string_view operation, std::string_view request_json) = 0;
+};
+
+}  // namespace cruddur::ddb

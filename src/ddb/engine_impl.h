@@ -1,0 +1,172 @@
+// The engine's implementation, shared by the operation files (table_ops.cc, item_ops.cc,
+// query_ops.cc, batch_ops.cc, transact_ops.cc). Private to src/ddb.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ddb/engine.h"
+#include "ddb/expression/expression.h"
+#include "ddb/json.h"
+#include "ddb/request.h"
+#include "ddb/storage/storage.h"
+#include "ddb/table.h"
+#include "ddb/value.h"
+
+namespace cruddur::ddb {
+
+// Per-key locks for read-modify-write operations: the storage key hashes to one of a fixed set
+// of mutexes. Several keys are always locked in stripe order, so transactions cannot deadlock.
+class KeyLocks {
+ public:
+  static constexpr size_t kStripes = 4096;
+  size_t Stripe(std::string_view storage_key) const;
+
+  class Guard {
+   public:
+    Guard(KeyLocks* locks, std::vector<size_t> stripes);
+    Guard(Guard&&) = default;
+    ~Guard();
+
+   private:
+    KeyLocks* locks_;
+    std::vector<size_t> stripes_;
+  };
+  Guard Lock(std::vector<size_t> stripes);
+  Guard LockKey(std::string_view storage_key) { return Lock({Stripe(storage_key)}); }
+
+ private:
+  std::array<std::mutex, kStripes> mutexes_;
+};
+
+enum class ReturnCapacity { kNone, kTotal, kIndexes };
+
+// Capacity units consumed by one request on one table, as DynamoDB computes them.
+struct Capacity {
+  double table = 0;
+  std::map<std::string, double> global_indexes;
+  std::map<std::string, double> local_indexes;
+  double total() const;
+};
+
+// Read units for `bytes` read: 4 KB units, rounded up; eventually consistent reads cost half.
+double ReadUnits(size_t bytes, bool consistent);
+// Write units for an item of `bytes`: 1 KB units, rounded up, at least 1.
+double WriteUnits(size_t bytes);
+
+// One item change: the item before (loaded under the key's lock) and after (nullopt: deleted).
+struct ItemChange {
+  std::shared_ptr<Table> table;
+  std::shared_ptr<const TableSchema> schema;
+  std::string storage_key;
+  std::optional<Item> old_item;
+  std::optional<Item> new_item;
+};
+
+class EngineImpl final : public Engine {
+ public:
+  EngineImpl(EngineOptions options, std::unique_ptr<storage::Storage> storage);
+  std::string Execute(std::string_view operation, std::string_view request_json) override;
+
+  // Control plane (table_ops.cc).
+  void CreateTable(const Request& req, JsonWriter& w);
+  void DeleteTable(const Request& req, JsonWriter& w);
+  void DescribeTable(const Request& req, JsonWriter& w);
+  void ListTables(const Request& req, JsonWriter& w);
+  void UpdateTable(const Request& req, JsonWriter& w);
+  void DescribeEndpoints(const Request& req, JsonWriter& w);
+  void DescribeLimits(const Request& req, JsonWriter& w);
+
+  // Items (item_ops.cc).
+  void PutItem(const Request& req, JsonWriter& w);
+  void GetItem(const Request& req, JsonWriter& w);
+  void UpdateItem(const Request& req, JsonWriter& w);
+  void DeleteItem(const Request& req, JsonWriter& w);
+
+  // Reads of many items (query_ops.cc).
+  void Query(const Request& req, JsonWriter& w);
+  void Scan(const Request& req, JsonWriter& w);
+
+  // Batches and transactions (batch_ops.cc, transact_ops.cc).
+  void BatchGetItem(const Request& req, JsonWriter& w);
+  void BatchWriteItem(const Request& req, JsonWriter& w);
+  void TransactWriteItems(const Request& req, JsonWriter& w);
+  void TransactGetItems(const Request& req, JsonWriter& w);
+
+  // --- shared machinery ---
+  std::shared_ptr<Table> FindTable(std::string_view name);
+  // Throws ResourceNotFoundException as DynamoDB words it for data-plane operations.
+  std::shared_ptr<Table> RequireTable(std::string_view name);
+
+  // Loads an item by storage key (nullopt when absent).
+  std::optional<Item> LoadItem(const std::string& storage_key);
+  // Adds the change's puts/deletes (item and every index entry) to `batch` and the index write
+  // units to `capacity`.
+  void AddChange(const ItemChange& change, storage::WriteBatch* batch, Capacity* capacity);
+  // Writes the batch, then updates the tables' statistics for the changes.
+  void Commit(const storage::WriteBatch& batch, const std::vector<const ItemChange*>& changes);
+
+  void WriteConsumedCapacity(JsonWriter& w, const std::string& table, const Capacity& c,
+                             ReturnCapacity mode);
+
+  storage::Storage& store() { return *storage_; }
+  KeyLocks& locks() { return locks_; }
+  const EngineOptions& options() const { return options_; }
+
+ private:
+  void LoadCatalog();
+  void EnsureStats(Table& table);
+  void SaveSchema(const TableSchema& schema);
+  void DeleteTableData(uint32_t table_id);
+  void BackfillIndex(const std::shared_ptr<Table>& table, const IndexSchema& index);
+
+  EngineOptions options_;
+  std::unique_ptr<storage::Storage> storage_;
+  KeyLocks locks_;
+  std::mutex catalog_mu_;  // serialises control-plane changes
+  std::shared_mutex tables_mu_;
+  std::map<std::string, std::shared_ptr<Table>, std::less<>> tables_;  // GUARDED_BY(tables_mu_)
+  uint32_t next_table_id_ = 1;                                         // GUARDED_BY(catalog_mu_)
+
+  // ClientRequestTokens of TransactWriteItems seen in the last 10 minutes: the same token with
+  // the same request succeeds again without writing; with another request it is refused.
+  struct TokenEntry {
+    std::string request;
+    std::chrono::steady_clock::time_point expires;
+  };
+  std::mutex tokens_mu_;
+  std::map<std::string, TokenEntry> tokens_;  // GUARDED_BY(tokens_mu_)
+};
+
+// --- request helpers shared by the operation files ---
+
+ReturnCapacity ParseReturnCapacity(const Request& req, ConstraintErrors& errors);
+// Validates a Key parameter against the table's key schema: exactly the key attributes, with
+// the schema's types ("The provided key element does not match the schema").
+void ValidateKeyParam(const TableSchema& schema, const Item& key);
+// Validates the key attributes of a whole item (PutItem): present, typed, non-empty, in size.
+void ValidateItemKeys(const TableSchema& schema, const Item& item);
+// Validates the index key attributes an item carries (type and non-empty), DynamoDB's messages.
+void ValidateIndexKeys(const TableSchema& schema, const Item& item);
+// "ExpressionAttributeNames can only be specified when using expressions: X and Y are null".
+void CheckSubstitutionsNeedExpressions(const Request& req,
+                                       const std::vector<std::string_view>& expression_members);
+// Reads the request's ExpressionAttributeNames/Values.
+expr::Substitutions ParseSubstitutions(const Request& req);
+
+inline void WriteKey(JsonWriter& w, std::string_view k) {
+  w.Key(k.data(), static_cast<unsigned>(k.size()));
+}
+inline void WriteString(JsonWriter& w, std::string_view s) {
+  w.String(s.data(), static_cast<unsigned>(s.size()));
+}
+
+}  // namespace cruddur::ddb

@@ -1,0 +1,148 @@
+// The engine through its public request model (operation name + JSON), in memory and on RocksDB.
+#include "ddb/engine.h"
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <filesystem>
+
+#include "ddb/error.h"
+
+namespace cruddur::ddb {
+namespace {
+
+class EngineTest : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override {
+    EngineOptions options;
+    options.in_memory = GetParam();
+    if (!options.in_memory) {
+      dir_ = std::filesystem::temp_directory_path() /
+             ("cruddur_engine_test_" + std::to_string(::getpid()) + "_" +
+              ::testing::UnitTest::GetInstance()->current_test_info()->name());
+      std::filesystem::remove_all(dir_);
+      options.data_dir = dir_.string();
+    }
+    engine_ = Engine::Open(options);
+    Call("CreateTable", R"j({"TableName":"msgs","BillingMode":"PAY_PER_REQUEST",
+      "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},
+        {"AttributeName":"sk","AttributeType":"S"},{"AttributeName":"g","AttributeType":"S"}],
+      "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],
+      "GlobalSecondaryIndexes":[{"IndexName":"by-g","KeySchema":[
+        {"AttributeName":"g","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],
+        "Projection":{"ProjectionType":"ALL"}}]})j");
+  }
+  void TearDown() override {
+    engine_.reset();
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  rapidjson::Document Call(std::string_view op, std::string_view body) {
+    rapidjson::Document d;
+    std::string out = engine_->Execute(op, body);
+    d.Parse(out.c_str());
+    EXPECT_FALSE(d.HasParseError()) << out;
+    return d;
+  }
+  ApiError CallError(std::string_view op, std::string_view body) {
+    try {
+      engine_->Execute(op, body);
+    } catch (const ApiError& e) {
+      return e;
+    }
+    ADD_FAILURE() << op << " did not fail";
+    return ApiError::InternalServer();
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST_P(EngineTest, PutGetRoundTripNormalisesNumbers) {
+  Call("PutItem", R"j({"TableName":"msgs","Item":{"pk":{"S":"a"},"sk":{"S":"1"},
+                      "n":{"N":"00012.500"},"l":{"L":[{"BOOL":true},{"NULL":true}]}}})j");
+  auto d = Call("GetItem", R"j({"TableName":"msgs","Key":{"pk":{"S":"a"},"sk":{"S":"1"}}})j");
+  ASSERT_TRUE(d.HasMember("Item"));
+  EXPECT_STREQ(d["Item"]["n"]["N"].GetString(), "12.5");
+  EXPECT_TRUE(d["Item"]["l"]["L"][0]["BOOL"].GetBool());
+  auto missing = Call("GetItem", R"j({"TableName":"msgs","Key":{"pk":{"S":"b"},"sk":{"S":"1"}}})j");
+  EXPECT_FALSE(missing.HasMember("Item"));
+}
+
+TEST_P(EngineTest, QueryOrdersBySortKeyAndPages) {
+  for (int i = 9; i >= 0; --i) {
+    Call("PutItem", R"j({"TableName":"msgs","Item":{"pk":{"S":"p"},"sk":{"S":"s)j" +
+                        std::to_string(i) + R"j("},"g":{"S":"G"}}})j");
+  }
+  auto d = Call("Query", R"j({"TableName":"msgs","KeyConditionExpression":"pk = :p AND sk >= :s",
+    "ExpressionAttributeValues":{":p":{"S":"p"},":s":{"S":"s3"}},"Limit":4})j");
+  ASSERT_EQ(d["Count"].GetInt(), 4);
+  EXPECT_STREQ(d["Items"][0]["sk"]["S"].GetString(), "s3");
+  EXPECT_STREQ(d["Items"][3]["sk"]["S"].GetString(), "s6");
+  ASSERT_TRUE(d.HasMember("LastEvaluatedKey"));
+  auto next = Call("Query", R"j({"TableName":"msgs","KeyConditionExpression":"pk = :p AND sk >= :s",
+    "ExpressionAttributeValues":{":p":{"S":"p"},":s":{"S":"s3"}},"Limit":4,
+    "ExclusiveStartKey":{"pk":{"S":"p"},"sk":{"S":"s6"}}})j");
+  ASSERT_EQ(next["Count"].GetInt(), 3);
+  EXPECT_STREQ(next["Items"][0]["sk"]["S"].GetString(), "s7");
+
+  auto rev = Call("Query", R"j({"TableName":"msgs","IndexName":"by-g",
+    "KeyConditionExpression":"g = :g AND sk < :s","ScanIndexForward":false,
+    "ExpressionAttributeValues":{":g":{"S":"G"},":s":{"S":"s5"}}})j");
+  ASSERT_EQ(rev["Count"].GetInt(), 5);
+  EXPECT_STREQ(rev["Items"][0]["sk"]["S"].GetString(), "s4");
+  EXPECT_STREQ(rev["Items"][4]["sk"]["S"].GetString(), "s0");
+}
+
+TEST_P(EngineTest, ConditionalWritesAndUpdates) {
+  Call("PutItem", R"j({"TableName":"msgs","Item":{"pk":{"S":"c"},"sk":{"S":"1"},"n":{"N":"1"}}})j");
+  auto e = CallError("PutItem", R"j({"TableName":"msgs","Item":{"pk":{"S":"c"},"sk":{"S":"1"}},
+    "ConditionExpression":"attribute_not_exists(pk)"})j");
+  EXPECT_EQ(e.type(), "ConditionalCheckFailedException");
+  auto d = Call("UpdateItem", R"j({"TableName":"msgs","Key":{"pk":{"S":"c"},"sk":{"S":"1"}},
+    "UpdateExpression":"SET n = n + :one","ExpressionAttributeValues":{":one":{"N":"41"}},
+    "ReturnValues":"UPDATED_NEW"})j");
+  EXPECT_STREQ(d["Attributes"]["n"]["N"].GetString(), "42");
+  auto k = CallError("UpdateItem", R"j({"TableName":"msgs","Key":{"pk":{"S":"c"},"sk":{"S":"1"}},
+    "UpdateExpression":"SET pk = :v","ExpressionAttributeValues":{":v":{"S":"x"}}})j");
+  EXPECT_EQ(k.message(),
+            "One or more parameter values were invalid: Cannot update attribute pk. This "
+            "attribute is part of the key");
+}
+
+TEST_P(EngineTest, TransactionIsAllOrNothing) {
+  auto e = CallError("TransactWriteItems", R"j({"TransactItems":[
+    {"Put":{"TableName":"msgs","Item":{"pk":{"S":"t"},"sk":{"S":"1"}}}},
+    {"ConditionCheck":{"TableName":"msgs","Key":{"pk":{"S":"t"},"sk":{"S":"2"}},
+      "ConditionExpression":"attribute_exists(pk)"}}]})j");
+  EXPECT_EQ(e.type(), "TransactionCanceledException");
+  EXPECT_NE(e.extra_json().find("ConditionalCheckFailed"), std::string::npos);
+  auto d = Call("GetItem", R"j({"TableName":"msgs","Key":{"pk":{"S":"t"},"sk":{"S":"1"}}})j");
+  EXPECT_FALSE(d.HasMember("Item"));
+}
+
+TEST_P(EngineTest, ErrorsCarryDynamoDbTypes) {
+  EXPECT_EQ(CallError("GetItem", R"j({"TableName":"nope","Key":{"pk":{"S":"a"}}})j").type(),
+            "ResourceNotFoundException");
+  EXPECT_EQ(CallError("NoSuchOp", "{}").type(), "UnknownOperationException");
+  EXPECT_EQ(CallError("GetItem", "{not json").type(), "SerializationException");
+  EXPECT_EQ(CallError("GetItem", R"j({"TableName":"msgs","Key":{"pk":{"S":"a"}}})j").message(),
+            "The provided key element does not match the schema");
+}
+
+TEST_P(EngineTest, UpdateTableBackfillsNewIndex) {
+  Call("PutItem", R"j({"TableName":"msgs","Item":{"pk":{"S":"u"},"sk":{"S":"1"},"h":{"S":"H"}}})j");
+  Call("UpdateTable", R"j({"TableName":"msgs","AttributeDefinitions":[{"AttributeName":"h","AttributeType":"S"}],
+    "GlobalSecondaryIndexUpdates":[{"Create":{"IndexName":"by-h","KeySchema":[{"AttributeName":"h","KeyType":"HASH"}],
+    "Projection":{"ProjectionType":"KEYS_ONLY"}}}]})j");
+  auto d = Call("Query", R"j({"TableName":"msgs","IndexName":"by-h","KeyConditionExpression":"h = :h",
+    "ExpressionAttributeValues":{":h":{"S":"H"}}})j");
+  ASSERT_EQ(d["Count"].GetInt(), 1);
+  EXPECT_STREQ(d["Items"][0]["pk"]["S"].GetString(), "u");
+}
+
+INSTANTIATE_TEST_SUITE_P(Storage, EngineTest, ::testing::Values(true, false),
+                         [](const auto& info) { return info.param ? "Memory" : "RocksDb"; });
+
+}  // namespace
+}  // namespace cruddur::ddb

@@ -1,0 +1,284 @@
+// Single-item operations: PutItem, GetItem, UpdateItem, DeleteItem.
+#include <fmt/format.h>
+
+#include "ddb/engine_impl.h"
+#include "ddb/error.h"
+#include "ddb/value_json.h"
+
+namespace cruddur::ddb {
+namespace {
+
+std::string_view TableNameParam(const Request& req, ConstraintErrors& errors) {
+  auto name = req.String("TableName");
+  if (!name) {
+    errors.NotNull("tableName");
+    return {};
+  }
+  errors.CheckName("tableName", *name);
+  return *name;
+}
+
+// ReturnValues, checked against what the operation allows.
+std::string_view ReturnValuesParam(const Request& req, ConstraintErrors& errors) {
+  auto rv = req.String("ReturnValues");
+  if (!rv) return "NONE";
+  errors.CheckEnum("returnValues", *rv,
+                   {"ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"});
+  return *rv;
+}
+
+bool ReturnOldOnFailure(const Request& req, ConstraintErrors& errors) {
+  auto v = req.String("ReturnValuesOnConditionCheckFailure");
+  if (!v) return false;
+  errors.CheckEnum("returnValuesOnConditionCheckFailure", *v, {"ALL_OLD", "NONE"});
+  return *v == "ALL_OLD";
+}
+
+std::optional<expr::Condition> ParseCondition(const Request& req, expr::Substitutions& subs) {
+  auto text = req.String("ConditionExpression");
+  if (!text) return std::nullopt;
+  return expr::Condition::Parse(*text, subs, "ConditionExpression");
+}
+
+[[noreturn]] void ThrowConditionFailed(const std::optional<Item>& old, bool return_old) {
+  ApiError e = ApiError::ConditionalCheckFailed();
+  if (return_old && old) {
+    JsonBuffer buf;
+    JsonWriter w(buf);
+    w.StartObject();
+    WriteKey(w, "Item");
+    WriteItem(w, *old);
+    w.EndObject();
+    // Strip the braces: extra_json holds members only.
+    std::string members(buf.GetString() + 1, buf.GetSize() - 2);
+    e.with_extra_json(std::move(members));
+  }
+  throw e;
+}
+
+// The attributes of `item` named by the top level of `paths` (UPDATED_OLD / UPDATED_NEW).
+Item UpdatedAttributes(const Item& item, const std::vector<expr::Path>& paths) {
+  std::vector<expr::Path> present;
+  for (const auto& p : paths) present.push_back(p);
+  return expr::Projection::FromPaths(std::move(present)).Apply(item);
+}
+
+void WriteAttributes(JsonWriter& w, const Item& item) {
+  WriteKey(w, "Attributes");
+  WriteItem(w, item);
+}
+
+}  // namespace
+
+void EngineImpl::PutItem(const Request& req, JsonWriter& w) {
+  ConstraintErrors errors;
+  std::string_view name = TableNameParam(req, errors);
+  const JsonValue* item_json = req.Object("Item");
+  if (!item_json) errors.NotNull("item");
+  std::string_view rv = ReturnValuesParam(req, errors);
+  bool return_old_on_failure = ReturnOldOnFailure(req, errors);
+  ReturnCapacity rc = ParseReturnCapacity(req, errors);
+  errors.ThrowIfAny();
+  if (rv != "NONE" && rv != "ALL_OLD") {
+    throw ApiError::Validation("ReturnValues can only be ALL_OLD or NONE");
+  }
+  Item item = ParseItem(*item_json);
+  CheckSubstitutionsNeedExpressions(req, {"ConditionExpression"});
+  expr::Substitutions subs = ParseSubstitutions(req);
+  std::optional<expr::Condition> cond = ParseCondition(req, subs);
+  subs.CheckAllUsed();
+
+  auto table = RequireTable(name);
+  auto schema = table->schema();
+  ValidateItemKeys(*schema, item);
+  ValidateIndexKeys(*schema, item);
+  if (ItemSize(item) > kMaxItemSize) {
+    throw ApiError::Validation("Item size has exceeded the maximum allowed size");
+  }
+
+  ItemChange change{table, schema, ItemStorageKey(*schema, item), std::nullopt, std::move(item)};
+  Capacity capacity;
+  {
+    auto guard = locks_.LockKey(change.storage_key);
+    change.schema = table->schema();  // the latest indexes, should UpdateTable have run
+    change.old_item = LoadItem(change.storage_key);
+    if (cond && !cond->Evaluate(change.old_item ? *change.old_item : Item{})) {
+      ThrowConditionFailed(change.old_item, return_old_on_failure);
+    }
+    size_t size = ItemSize(*change.new_item);
+    if (change.old_item) size = std::max(size, ItemSize(*change.old_item));
+    capacity.table = WriteUnits(size);
+    storage::WriteBatch batch;
+    AddChange(change, &batch, &capacity);
+    Commit(batch, {&change});
+  }
+  w.StartObject();
+  if (rv == "ALL_OLD" && change.old_item) WriteAttributes(w, *change.old_item);
+  if (rc != ReturnCapacity::kNone) {
+    WriteKey(w, "ConsumedCapacity");
+    w.StartObject();
+    WriteConsumedCapacity(w, schema->name, capacity, rc);
+    w.EndObject();
+  }
+  w.EndObject();
+}
+
+void EngineImpl::GetItem(const Request& req, JsonWriter& w) {
+  ConstraintErrors errors;
+  std::string_view name = TableNameParam(req, errors);
+  const JsonValue* key_json = req.Object("Key");
+  if (!key_json) errors.NotNull("key");
+  ReturnCapacity rc = ParseReturnCapacity(req, errors);
+  bool consistent = req.Bool("ConsistentRead").value_or(false);
+  errors.ThrowIfAny();
+  Item key = ParseItem(*key_json);
+  CheckSubstitutionsNeedExpressions(req, {"ProjectionExpression"});
+  expr::Substitutions subs = ParseSubstitutions(req);
+  std::optional<expr::Projection> projection;
+  if (auto text = req.String("ProjectionExpression")) {
+    projection = expr::Projection::Parse(*text, subs);
+  }
+  subs.CheckAllUsed();
+
+  auto table = RequireTable(name);
+  auto schema = table->schema();
+  ValidateKeyParam(*schema, key);
+  std::optional<Item> item = LoadItem(ItemStorageKey(*schema, key));
+  w.StartObject();
+  if (item) {
+    WriteKey(w, "Item");
+    WriteItem(w, projection ? projection->Apply(*item) : *item);
+  }
+  if (rc != ReturnCapacity::kNone) {
+    Capacity capacity;
+    capacity.table = ReadUnits(item ? ItemSize(*item) : 0, consistent);
+    WriteKey(w, "ConsumedCapacity");
+    w.StartObject();
+    WriteConsumedCapacity(w, schema->name, capacity, rc);
+    w.EndObject();
+  }
+  w.EndObject();
+}
+
+void EngineImpl::DeleteItem(const Request& req, JsonWriter& w) {
+  ConstraintErrors errors;
+  std::string_view name = TableNameParam(req, errors);
+  const JsonValue* key_json = req.Object("Key");
+  if (!key_json) errors.NotNull("key");
+  std::string_view rv = ReturnValuesParam(req, errors);
+  bool return_old_on_failure = ReturnOldOnFailure(req, errors);
+  ReturnCapacity rc = ParseReturnCapacity(req, errors);
+  errors.ThrowIfAny();
+  if (rv != "NONE" && rv != "ALL_OLD") {
+    throw ApiError::Validation("ReturnValues can only be ALL_OLD or NONE");
+  }
+  Item key = ParseItem(*key_json);
+  CheckSubstitutionsNeedExpressions(req, {"ConditionExpression"});
+  expr::Substitutions subs = ParseSubstitutions(req);
+  std::optional<expr::Condition> cond = ParseCondition(req, subs);
+  subs.CheckAllUsed();
+
+  auto table = RequireTable(name);
+  auto schema = table->schema();
+  ValidateKeyParam(*schema, key);
+  ItemChange change{table, schema, ItemStorageKey(*schema, key), std::nullopt, std::nullopt};
+  Capacity capacity;
+  {
+    auto guard = locks_.LockKey(change.storage_key);
+    change.schema = table->schema();
+    change.old_item = LoadItem(change.storage_key);
+    if (cond && !cond->Evaluate(change.old_item ? *change.old_item : Item{})) {
+      ThrowConditionFailed(change.old_item, return_old_on_failure);
+    }
+    capacity.table = WriteUnits(change.old_item ? ItemSize(*change.old_item) : 0);
+    storage::WriteBatch batch;
+    AddChange(change, &batch, &capacity);
+    Commit(batch, {&change});
+  }
+  w.StartObject();
+  if (rv == "ALL_OLD" && change.old_item) WriteAttributes(w, *change.old_item);
+  if (rc != ReturnCapacity::kNone) {
+    WriteKey(w, "ConsumedCapacity");
+    w.StartObject();
+    WriteConsumedCapacity(w, schema->name, capacity, rc);
+    w.EndObject();
+  }
+  w.EndObject();
+}
+
+void EngineImpl::UpdateItem(const Request& req, JsonWriter& w) {
+  ConstraintErrors errors;
+  std::string_view name = TableNameParam(req, errors);
+  const JsonValue* key_json = req.Object("Key");
+  if (!key_json) errors.NotNull("key");
+  std::string_view rv = ReturnValuesParam(req, errors);
+  bool return_old_on_failure = ReturnOldOnFailure(req, errors);
+  ReturnCapacity rc = ParseReturnCapacity(req, errors);
+  errors.ThrowIfAny();
+  Item key = ParseItem(*key_json);
+  CheckSubstitutionsNeedExpressions(req, {"UpdateExpression", "ConditionExpression"});
+  expr::Substitutions subs = ParseSubstitutions(req);
+  std::optional<expr::Update> update;
+  if (auto text = req.String("UpdateExpression")) update = expr::Update::Parse(*text, subs);
+  std::optional<expr::Condition> cond = ParseCondition(req, subs);
+  subs.CheckAllUsed();
+
+  auto table = RequireTable(name);
+  auto schema = table->schema();
+  ValidateKeyParam(*schema, key);
+  std::vector<expr::Path> paths;
+  if (update) paths = update->Paths();
+  for (const auto& p : paths) {
+    if (schema->key.IsKeyAttribute(p.front().name)) {
+      throw ApiError::Validation(fmt::format(
+          "One or more parameter values were invalid: Cannot update attribute {}. This attribute "
+          "is part of the key",
+          p.front().name));
+    }
+  }
+
+  ItemChange change{table, schema, ItemStorageKey(*schema, key), std::nullopt, std::nullopt};
+  Capacity capacity;
+  {
+    auto guard = locks_.LockKey(change.storage_key);
+    change.schema = table->schema();
+    change.old_item = LoadItem(change.storage_key);
+    if (cond && !cond->Evaluate(change.old_item ? *change.old_item : Item{})) {
+      ThrowConditionFailed(change.old_item, return_old_on_failure);
+    }
+    Item updated = change.old_item ? *change.old_item : key;
+    if (update) update->Apply(updated);
+    ValidateIndexKeys(*change.schema, updated);
+    size_t size = ItemSize(updated);
+    if (size > kMaxItemSize) {
+      throw ApiError::Validation("Item size to update has exceeded the maximum allowed size");
+    }
+    if (change.old_item) size = std::max(size, ItemSize(*change.old_item));
+    capacity.table = WriteUnits(size);
+    change.new_item = std::move(updated);
+    storage::WriteBatch batch;
+    AddChange(change, &batch, &capacity);
+    Commit(batch, {&change});
+  }
+  w.StartObject();
+  std::optional<Item> attributes;
+  if (rv == "ALL_OLD") {
+    attributes = change.old_item;
+  } else if (rv == "ALL_NEW") {
+    attributes = change.new_item;
+  } else if (rv == "UPDATED_OLD" && change.old_item) {
+    attributes = UpdatedAttributes(*change.old_item, paths);
+  } else if (rv == "UPDATED_NEW") {
+    attributes = UpdatedAttributes(*change.new_item, paths);
+  }
+  if (attributes && !attributes->empty()) WriteAttributes(w, *attributes);
+  if (rc != ReturnCapacity::kNone) {
+    WriteKey(w, "ConsumedCapacity");
+    w.StartObject();
+    WriteConsumedCapacity(w, schema->name, capacity, rc);
+    w.EndObject();
+  }
+  w.EndObject();
+}
+
+}  // namespace cruddur::ddb

@@ -1,0 +1,387 @@
+// Reads of many items: Query and Scan, sharing one page loop.
+#include <fmt/format.h>
+
+#include "ddb/engine_impl.h"
+#include "ddb/error.h"
+#include "ddb/item_codec.h"
+#include "ddb/key_codec.h"
+#include "ddb/value_json.h"
+
+namespace cruddur::ddb {
+namespace {
+
+constexpr size_t kMaxPageBytes = 1024 * 1024;
+
+int CompareKeyValues(const AttributeValue& a, const AttributeValue& b) {
+  if (a.type == ValueType::kN) {
+    auto c = a.number <=> b.number;
+    return c < 0 ? -1 : (c > 0 ? 1 : 0);
+  }
+  int c = a.bytes.compare(b.bytes);
+  return c < 0 ? -1 : (c > 0 ? 1 : 0);
+}
+
+// Where a sort key value lies relative to the key condition: -1 below it, 0 inside, +1 above.
+int RangePosition(const expr::KeyCondition& kc, const AttributeValue& sk) {
+  using Op = expr::KeyCondition::Op;
+  int c = kc.range_op == Op::kNone ? 0 : CompareKeyValues(sk, kc.range_low);
+  switch (kc.range_op) {
+    case Op::kNone: return 0;
+    case Op::kEq: return c;
+    case Op::kLt: return c < 0 ? 0 : 1;
+    case Op::kLe: return c <= 0 ? 0 : 1;
+    case Op::kGt: return c > 0 ? 0 : -1;
+    case Op::kGe: return c >= 0 ? 0 : -1;
+    case Op::kBetween:
+      if (c < 0) return -1;
+      return CompareKeyValues(sk, kc.range_high) > 0 ? 1 : 0;
+    case Op::kBeginsWith:
+      if (c < 0) return -1;
+      return sk.bytes.starts_with(kc.range_low.bytes) ? 0 : 1;
+  }
+  return 0;
+}
+
+std::string_view TableNameParam(const Request& req, ConstraintErrors& errors) {
+  auto name = req.String("TableName");
+  if (!name) {
+    errors.NotNull("tableName");
+    return {};
+  }
+  errors.CheckName("tableName", *name);
+  return *name;
+}
+
+// What a Query or Scan reads and returns.
+struct ReadSpec {
+  std::shared_ptr<const TableSchema> schema;
+  const IndexSchema* index = nullptr;
+  std::string select;  // ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES, SPECIFIC_ATTRIBUTES, COUNT
+  std::optional<expr::Condition> filter;
+  std::optional<expr::Projection> projection;
+  std::optional<int64_t> limit;
+  bool consistent = false;
+  bool fetch_from_table = false;  // LSI entries lack attributes the request wants
+  ReturnCapacity rc = ReturnCapacity::kNone;
+};
+
+struct Page {
+  std::vector<Item> items;
+  int64_t count = 0;
+  int64_t scanned = 0;
+  size_t bytes = 0;
+  std::optional<Item> last_evaluated_key;
+};
+
+// Common parameters of Query and Scan. Returns the table and fills `spec`.
+std::shared_ptr<Table> ParseReadSpec(EngineImpl& engine, const Request& req,
+                                     expr::Substitutions& subs, ReadSpec* spec) {
+  ConstraintErrors errors;
+  std::string_view name = TableNameParam(req, errors);
+  auto index_name = req.String("IndexName");
+  if (index_name) errors.CheckName("indexName", *index_name);
+  spec->limit = req.Int("Limit");
+  if (spec->limit) errors.CheckRange("limit", *spec->limit, 1, INT32_MAX);
+  auto select = req.String("Select");
+  if (select) {
+    errors.CheckEnum("select", *select,
+                     {"SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"});
+  }
+  spec->rc = ParseReturnCapacity(req, errors);
+  spec->consistent = req.Bool("ConsistentRead").value_or(false);
+  errors.ThrowIfAny();
+
+  auto table = engine.RequireTable(name);
+  spec->schema = table->schema();
+  if (index_name) {
+    spec->index = spec->schema->FindIndex(*index_name);
+    if (!spec->index) {
+      throw ApiError::Validation(
+          fmt::format("The table does not have the specified index: {}", *index_name));
+    }
+    if (spec->index->global && spec->consistent) {
+      throw ApiError::Validation("Consistent reads are not supported on global secondary indexes");
+    }
+  }
+  auto projection = req.String("ProjectionExpression");
+  if (projection) spec->projection = expr::Projection::Parse(*projection, subs);
+  if (!select) {
+    spec->select = projection ? "SPECIFIC_ATTRIBUTES"
+                              : (spec->index ? "ALL_PROJECTED_ATTRIBUTES" : "ALL_ATTRIBUTES");
+  } else {
+    spec->select = std::string(*select);
+    if (projection && spec->select != "SPECIFIC_ATTRIBUTES") {
+      throw ApiError::Validation(fmt::format(
+          "One or more parameter values were invalid: Select type {} is not compatible with "
+          "ProjectionExpression",
+          spec->select));
+    }
+    if (!projection && spec->select == "SPECIFIC_ATTRIBUTES") {
+      throw ApiError::Validation(
+          "One or more parameter values were invalid: Select type SPECIFIC_ATTRIBUTES requires "
+          "either ProjectionExpression or AttributesToGet");
+    }
+  }
+  if (spec->select == "ALL_PROJECTED_ATTRIBUTES" && !spec->index) {
+    throw ApiError::Validation("One or more parameter values were invalid: "
+                               "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an "
+                               "IndexName");
+  }
+  if (spec->index && spec->index->projection != ProjectionType::kAll) {
+    if (spec->select == "ALL_ATTRIBUTES") {
+      if (spec->index->global) {
+        throw ApiError::Validation(fmt::format(
+            "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not "
+            "supported for global secondary index {} because its projection type is not ALL",
+            spec->index->name));
+      }
+      spec->fetch_from_table = true;
+    }
+    if (spec->select == "SPECIFIC_ATTRIBUTES" && !spec->index->global) {
+      spec->fetch_from_table = true;
+    }
+  }
+  return table;
+}
+
+void ParseFilter(const Request& req, expr::Substitutions& subs, ReadSpec* spec) {
+  if (auto text = req.String("FilterExpression")) {
+    spec->filter = expr::Condition::Parse(*text, subs, "FilterExpression");
+  }
+}
+
+// The storage key an ExclusiveStartKey points at.
+std::string StartKeyPosition(const ReadSpec& spec, const JsonValue& esk_json) {
+  Item esk = ParseItem(esk_json);
+  const TableSchema& schema = *spec.schema;
+  auto invalid = [] {
+    return ApiError::Validation(
+        "The provided starting key is invalid: The provided key element does not match the "
+        "schema");
+  };
+  Item table_key = KeyOf(schema, nullptr, esk);
+  try {
+    ValidateKeyParam(schema, table_key);
+  } catch (const ApiError&) {
+    throw invalid();
+  }
+  if (!spec.index) {
+    if (esk.size() != table_key.size()) throw invalid();
+    return ItemStorageKey(schema, esk);
+  }
+  Item all_keys = KeyOf(schema, spec.index, esk);
+  if (all_keys.size() != esk.size()) throw invalid();
+  auto key = IndexStorageKey(schema, *spec.index, esk);
+  if (!key) throw invalid();
+  return *key;
+}
+
+// Runs the page loop from the iterator's current position while `in_range` accepts the entry
+// (returns -1 skip, 0 take, 1 stop).
+template <typename InRange>
+Page ReadPage(EngineImpl& engine, const ReadSpec& spec, storage::Iterator& it, bool forward,
+              InRange in_range) {
+  Page page;
+  const TableSchema& schema = *spec.schema;
+  for (; it.Valid(); forward ? it.Next() : it.Prev()) {
+    Item entry;
+    if (!DecodeItem(it.value(), &entry)) throw ApiError::InternalServer("corrupt item in storage");
+    int pos = in_range(it.key(), entry);
+    if (pos > 0) break;
+    if (pos < 0) continue;
+    Item* item = &entry;
+    std::optional<Item> full;
+    if (spec.fetch_from_table) {
+      full = engine.LoadItem(ItemStorageKey(schema, entry));
+      if (!full) continue;
+      item = &*full;
+    }
+    page.scanned++;
+    page.bytes += ItemSize(*item);
+    if (!spec.filter || spec.filter->Evaluate(*item)) {
+      page.count++;
+      if (spec.select != "COUNT") {
+        page.items.push_back(spec.projection ? spec.projection->Apply(*item) : std::move(*item));
+      }
+    }
+    bool full_page = (spec.limit && page.scanned >= *spec.limit) || page.bytes >= kMaxPageBytes;
+    if (full_page) {
+      page.last_evaluated_key = KeyOf(schema, spec.index, entry);
+      break;
+    }
+  }
+  return page;
+}
+
+void WritePage(EngineImpl& engine, JsonWriter& w, const ReadSpec& spec, const Page& page) {
+  w.StartObject();
+  if (spec.select != "COUNT") {
+    WriteKey(w, "Items");
+    w.StartArray();
+    for (const auto& item : page.items) WriteItem(w, item);
+    w.EndArray();
+  }
+  WriteKey(w, "Count");
+  w.Int64(page.count);
+  WriteKey(w, "ScannedCount");
+  w.Int64(page.scanned);
+  if (page.last_evaluated_key) {
+    WriteKey(w, "LastEvaluatedKey");
+    WriteItem(w, *page.last_evaluated_key);
+  }
+  if (spec.rc != ReturnCapacity::kNone) {
+    Capacity capacity;
+    double units = ReadUnits(page.bytes, spec.consistent);
+    if (spec.index) {
+      (spec.index->global ? capacity.global_indexes : capacity.local_indexes)[spec.index->name] =
+          units;
+    } else {
+      capacity.table = units;
+    }
+    WriteKey(w, "ConsumedCapacity");
+    w.StartObject();
+    engine.WriteConsumedCapacity(w, spec.schema->name, capacity, spec.rc);
+    w.EndObject();
+  }
+  w.EndObject();
+}
+
+}  // namespace
+
+void EngineImpl::Query(const Request& req, JsonWriter& w) {
+  expr::Substitutions subs = ParseSubstitutions(req);
+  ReadSpec spec;
+  auto table = ParseReadSpec(*this, req, subs, &spec);
+  auto kce = req.String("KeyConditionExpression");
+  if (!kce) {
+    throw ApiError::Validation("Either the KeyConditions or KeyConditionExpression parameter must "
+                               "be specified in the request.");
+  }
+  const KeySchema& key = spec.index ? spec.index->key : spec.schema->key;
+  expr::KeyCondition kc = expr::KeyCondition::Parse(*kce, subs, key.hash_name, key.range_name);
+  if (kc.hash_value.type != key.hash_type ||
+      (kc.range_op != expr::KeyCondition::Op::kNone && kc.range_low.type != key.range_type) ||
+      (kc.range_op == expr::KeyCondition::Op::kBetween && kc.range_high.type != key.range_type)) {
+    throw ApiError::Validation("One or more parameter values were invalid: Condition parameter "
+                               "type does not match schema type");
+  }
+  ParseFilter(req, subs, &spec);
+  if (spec.filter) {
+    for (const auto& p : spec.filter->Paths()) {
+      const std::string& n = p.front().name;
+      if (key.IsKeyAttribute(n)) {
+        throw ApiError::Validation(fmt::format(
+            "Filter Expression can only contain non-primary key attributes: Primary key "
+            "attribute: {}",
+            n));
+      }
+    }
+  }
+  subs.CheckAllUsed();
+
+  bool forward = req.Bool("ScanIndexForward").value_or(true);
+  std::string partition = keyspace::IndexPrefix(spec.schema->id, spec.index ? spec.index->id : 0);
+  EncodedKey hash_key;
+  EncodeKeyValue(kc.hash_value, &hash_key.hash);
+  AppendEncodedKey(hash_key, &partition);
+
+  auto it = store().NewIterator();
+  using Op = expr::KeyCondition::Op;
+  if (const JsonValue* esk = req.Object("ExclusiveStartKey")) {
+    std::string pos = StartKeyPosition(spec, *esk);
+    if (forward) {
+      it->Seek(pos);
+      if (it->Valid() && it->key() == pos) it->Next();
+    } else {
+      it->SeekForPrev(pos);
+      if (it->Valid() && it->key() == pos) it->Prev();
+    }
+  } else if (forward) {
+    std::string target = partition;
+    if (kc.range_op == Op::kEq || kc.range_op == Op::kGe || kc.range_op == Op::kGt ||
+        kc.range_op == Op::kBetween || kc.range_op == Op::kBeginsWith) {
+      EncodeKeyValue(kc.range_low, &target);
+    }
+    it->Seek(target);
+  } else {
+    std::string target = partition;
+    if (kc.range_op == Op::kEq || kc.range_op == Op::kLe || kc.range_op == Op::kLt ||
+        kc.range_op == Op::kBetween) {
+      EncodeKeyValue(kc.range_op == Op::kBetween ? kc.range_high : kc.range_low, &target);
+      if (kc.range_op != Op::kLt) target = keyspace::PrefixSuccessor(target);
+    } else {
+      target = keyspace::PrefixSuccessor(target);
+    }
+    it->SeekForPrev(target);
+    while (it->Valid() && it->key() >= target) it->Prev();
+  }
+  const std::string& range_name = key.range_name;
+  Page page = ReadPage(*this, spec, *it, forward,
+                       [&](std::string_view storage_key, const Item& entry) -> int {
+                         if (!storage_key.starts_with(partition)) return 1;
+                         if (kc.range_op == Op::kNone) return 0;
+                         auto sk = entry.find(range_name);
+                         if (sk == entry.end()) return -1;
+                         int pos = RangePosition(kc, sk->second);
+                         // Outside the range behind us: skip; ahead of us: done.
+                         if (pos == 0) return 0;
+                         return (pos > 0) == forward ? 1 : -1;
+                       });
+  WritePage(*this, w, spec, page);
+}
+
+void EngineImpl::Scan(const Request& req, JsonWriter& w) {
+  ConstraintErrors errors;
+  auto segment = req.Int("Segment");
+  auto total = req.Int("TotalSegments");
+  if (segment) errors.CheckRange("segment", *segment, 0, 999999);
+  if (total) errors.CheckRange("totalSegments", *total, 1, 1000000);
+  errors.ThrowIfAny();
+  if (segment && !total) {
+    throw ApiError::Validation("The TotalSegments parameter is required but was not present in "
+                               "the request when Segment parameter is present");
+  }
+  if (total && !segment) {
+    throw ApiError::Validation("The Segment parameter is required but was not present in the "
+                               "request when parameter TotalSegments is present");
+  }
+  if (segment && *segment >= *total) {
+    throw ApiError::Validation(fmt::format(
+        "The Segment parameter is zero-based and must be less than parameter TotalSegments: "
+        "Segment: {} is not less than TotalSegments: {}",
+        *segment, *total));
+  }
+  expr::Substitutions subs = ParseSubstitutions(req);
+  ReadSpec spec;
+  auto table = ParseReadSpec(*this, req, subs, &spec);
+  ParseFilter(req, subs, &spec);
+  subs.CheckAllUsed();
+
+  std::string prefix = keyspace::IndexPrefix(spec.schema->id, spec.index ? spec.index->id : 0);
+  // A segment is a slice of the partition-hash range, as DynamoDB's segments are.
+  int64_t seg = segment.value_or(0), segs = total.value_or(1);
+  auto hash_bound = [&](int64_t s) {
+    std::string k = prefix;
+    uint32_t h = static_cast<uint32_t>((s * 65536) / segs);
+    if (h >= 65536) return keyspace::PrefixSuccessor(prefix);
+    k.push_back(static_cast<char>(h >> 8));
+    k.push_back(static_cast<char>(h & 0xff));
+    return k;
+  };
+  std::string start = hash_bound(seg), end = hash_bound(seg + 1);
+  auto it = store().NewIterator();
+  if (const JsonValue* esk = req.Object("ExclusiveStartKey")) {
+    std::string pos = StartKeyPosition(spec, *esk);
+    it->Seek(std::max(pos, start));
+    if (it->Valid() && it->key() == pos) it->Next();
+  } else {
+    it->Seek(start);
+  }
+  Page page = ReadPage(*this, spec, *it, true,
+                       [&](std::string_view storage_key, const Item&) -> int {
+                         return storage_key < end ? 0 : 1;
+                       });
+  WritePage(*this, w, spec, page);
+}
+
+}  // namespace cruddur::ddb

@@ -1,0 +1,134 @@
+#include "ddb/request.h"
+
+#include <fmt/format.h>
+
+#include "ddb/error.h"
+
+namespace cruddur::ddb {
+
+void ConstraintErrors::NotNull(std::string_view field) {
+  Add(fmt::format("Value null at '{}' failed to satisfy constraint: Member must not be null",
+                  field));
+}
+
+void ConstraintErrors::CheckName(std::string_view field, std::string_view value) {
+  if (value.size() < 3) {
+    Add(fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must have length "
+                    "greater than or equal to 3",
+                    value, field));
+  } else if (value.size() > 255) {
+    Add(fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must have length "
+                    "less than or equal to 255",
+                    value, field));
+  }
+  for (char c : value) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-' || c == '.';
+    if (!ok) {
+      Add(fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must satisfy "
+                      "regular expression pattern: [a-zA-Z0-9_.-]+",
+                      value, field));
+      break;
+    }
+  }
+}
+
+void ConstraintErrors::CheckEnum(std::string_view field, std::string_view value,
+                                 const std::vector<std::string_view>& allowed) {
+  for (auto a : allowed) {
+    if (a == value) return;
+  }
+  std::string set;
+  for (size_t i = 0; i < allowed.size(); ++i) {
+    if (i) set += ", ";
+    set += allowed[i];
+  }
+  Add(fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must satisfy enum "
+                  "value set: [{}]",
+                  value, field, set));
+}
+
+void ConstraintErrors::CheckRange(std::string_view field, int64_t value, int64_t min,
+                                  int64_t max) {
+  if (value < min) {
+    Add(fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must have value "
+                    "greater than or equal to {}",
+                    value, field, min));
+  } else if (value > max) {
+    Add(fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must have value "
+                    "less than or equal to {}",
+                    value, field, max));
+  }
+}
+
+void ConstraintErrors::ThrowIfAny() const {
+  if (errors_.empty()) return;
+  std::string msg = fmt::format("{} validation error{} detected: ", errors_.size(),
+                                errors_.size() == 1 ? "" : "s");
+  for (size_t i = 0; i < errors_.size(); ++i) {
+    if (i) msg += "; ";
+    msg += errors_[i];
+  }
+  throw ApiError::Validation(msg);
+}
+
+Request::Request(std::string_view body) {
+  if (body.empty()) {
+    doc_.SetObject();
+    return;
+  }
+  doc_.Parse(body.data(), body.size());
+  if (doc_.HasParseError() || !doc_.IsObject()) {
+    throw ApiError::Serialization("Start of structure or map found where not expected");
+  }
+}
+
+const JsonValue* Request::Member(const JsonValue& obj, std::string_view name) {
+  if (!obj.IsObject()) return nullptr;
+  auto it = obj.FindMember(rapidjson::StringRef(name.data(), name.size()));
+  if (it == obj.MemberEnd() || it->value.IsNull()) return nullptr;
+  return &it->value;
+}
+
+std::optional<std::string_view> Request::StringOf(const JsonValue& obj, std::string_view name) {
+  const JsonValue* v = Member(obj, name);
+  if (!v) return std::nullopt;
+  if (!v->IsString()) {
+    throw ApiError::Serialization(
+        fmt::format("{} can not be converted to a String",
+                    v->IsNumber() ? "NUMBER_VALUE" : (v->IsBool() ? "TRUE_VALUE" : "Object")));
+  }
+  return View(*v);
+}
+
+std::optional<bool> Request::BoolOf(const JsonValue& obj, std::string_view name) {
+  const JsonValue* v = Member(obj, name);
+  if (!v) return std::nullopt;
+  if (!v->IsBool()) throw ApiError::Serialization("Unexpected token received from parser");
+  return v->GetBool();
+}
+
+std::optional<int64_t> Request::IntOf(const JsonValue& obj, std::string_view name) {
+  const JsonValue* v = Member(obj, name);
+  if (!v) return std::nullopt;
+  if (v->IsInt64()) return v->GetInt64();
+  if (v->IsString()) throw ApiError::Serialization("STRING_VALUE can not be converted to a Long");
+  if (v->IsNumber()) return static_cast<int64_t>(v->GetDouble());
+  throw ApiError::Serialization("Unexpected token received from parser");
+}
+
+const JsonValue* Request::ObjectOf(const JsonValue& obj, std::string_view name) {
+  const JsonValue* v = Member(obj, name);
+  if (!v) return nullptr;
+  if (!v->IsObject()) throw ApiError::Serialization("Unexpected field type");
+  return v;
+}
+
+const JsonValue* Request::ArrayOf(const JsonValue& obj, std::string_view name) {
+  const JsonValue* v = Member(obj, name);
+  if (!v) return nullptr;
+  if (!v->IsArray()) throw ApiError::Serialization("Unexpected field type");
+  return v;
+}
+
+}  // namespace cruddur::ddb

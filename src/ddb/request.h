@@ -1,0 +1,66 @@
+// Reading a DynamoDB request body: typed access to members with DynamoDB's validation messages,
+// and the "N validation errors detected: ..." collector DynamoDB uses for constraint violations.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ddb/json.h"
+
+namespace cruddur::ddb {
+
+// Collects constraint violations ("Value 'x' at 'tableName' failed to satisfy constraint: ...")
+// and throws them together as one ValidationException, worded as DynamoDB words it.
+class ConstraintErrors {
+ public:
+  void Add(std::string violation) { errors_.push_back(std::move(violation)); }
+  // "Value null at 'field' failed to satisfy constraint: Member must not be null"
+  void NotNull(std::string_view field);
+  // Checks a name's length and pattern (table and index names: [a-zA-Z0-9_.-]+, 3..255).
+  void CheckName(std::string_view field, std::string_view value);
+  // Value of an enum member not in `allowed`.
+  void CheckEnum(std::string_view field, std::string_view value,
+                 const std::vector<std::string_view>& allowed);
+  void CheckRange(std::string_view field, int64_t value, int64_t min, int64_t max);
+  bool empty() const { return errors_.empty(); }
+  // Throws when any violation was added.
+  void ThrowIfAny() const;
+
+ private:
+  std::vector<std::string> errors_;
+};
+
+// The request body, parsed. Member accessors return null/nullopt when the member is absent and
+// throw SerializationException when it has the wrong JSON type (as DynamoDB's deserializer does).
+class Request {
+ public:
+  explicit Request(std::string_view body);  // throws SerializationException on malformed JSON
+
+  const JsonValue& root() const { return doc_; }
+  const JsonValue* Get(std::string_view name) const { return Member(doc_, name); }
+  std::optional<std::string_view> String(std::string_view name) const {
+    return StringOf(doc_, name);
+  }
+  std::optional<bool> Bool(std::string_view name) const { return BoolOf(doc_, name); }
+  std::optional<int64_t> Int(std::string_view name) const { return IntOf(doc_, name); }
+  const JsonValue* Object(std::string_view name) const { return ObjectOf(doc_, name); }
+  const JsonValue* Array(std::string_view name) const { return ArrayOf(doc_, name); }
+
+  static const JsonValue* Member(const JsonValue& obj, std::string_view name);
+  static std::optional<std::string_view> StringOf(const JsonValue& obj, std::string_view name);
+  static std::optional<bool> BoolOf(const JsonValue& obj, std::string_view name);
+  static std::optional<int64_t> IntOf(const JsonValue& obj, std::string_view name);
+  static const JsonValue* ObjectOf(const JsonValue& obj, std::string_view name);
+  static const JsonValue* ArrayOf(const JsonValue& obj, std::string_view name);
+
+ private:
+  JsonDocument doc_;
+};
+
+inline std::string_view View(const JsonValue& v) {
+  return std::string_view(v.GetString(), v.GetStringLength());
+}
+
+}  // namespace cruddur::ddb

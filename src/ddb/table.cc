@@ -1,0 +1,141 @@
+#include "ddb/table.h"
+
+#include "ddb/key_codec.h"
+
+namespace cruddur::ddb {
+namespace keyspace {
+
+std::string CatalogKey(std::string_view table_name) {
+  std::string k(1, kCatalog);
+  k.append(table_name);
+  return k;
+}
+
+std::string IndexPrefix(uint32_t table_id, uint8_t index_id) {
+  std::string k;
+  k.reserve(64);
+  k.push_back(kData);
+  for (int shift = 24; shift >= 0; shift -= 8) k.push_back(static_cast<char>(table_id >> shift));
+  k.push_back(static_cast<char>(index_id));
+  return k;
+}
+
+uint16_t PartitionHash(const std::string& encoded) {
+  // FNV-1a, folded to 16 bits: cheap, stable across versions (it is persisted in keys).
+  uint32_t h = 2166136261u;
+  for (unsigned char c : encoded) {
+    h ^= c;
+    h *= 16777619u;
+  }
+  return static_cast<uint16_t>((h >> 16) ^ (h & 0xffff));
+}
+
+std::string PrefixSuccessor(std::string prefix) {
+  while (!prefix.empty()) {
+    auto& c = reinterpret_cast<unsigned char&>(prefix.back());
+    if (c != 0xff) {
+      ++c;
+      return prefix;
+    }
+    prefix.pop_back();
+  }
+  return prefix;
+}
+
+}  // namespace keyspace
+
+Table::Table(std::shared_ptr<const TableSchema> schema) : schema_(std::move(schema)) {}
+
+std::vector<TableStats> Table::Stats() const {
+  std::vector<TableStats> out(256);
+  for (size_t i = 0; i < 256; ++i) {
+    out[i].item_count = std::max<int64_t>(0, counts_[i].load(std::memory_order_relaxed));
+    out[i].size_bytes = std::max<int64_t>(0, bytes_[i].load(std::memory_order_relaxed));
+  }
+  return out;
+}
+
+void Table::AddStats(uint8_t id, int64_t items, int64_t bytes) {
+  counts_[id].fetch_add(items, std::memory_order_relaxed);
+  bytes_[id].fetch_add(bytes, std::memory_order_relaxed);
+}
+
+void Table::SetStats(std::vector<TableStats> stats) {
+  for (size_t i = 0; i < 256 && i < stats.size(); ++i) {
+    counts_[i].fetch_add(stats[i].item_count, std::memory_order_relaxed);
+    bytes_[i].fetch_add(stats[i].size_bytes, std::memory_order_relaxed);
+  }
+  stats_known_ = true;
+}
+
+EncodedKey EncodeKey(const KeySchema& key, const Item& item) {
+  EncodedKey k;
+  EncodeKeyValue(item.at(key.hash_name), &k.hash);
+  if (key.has_range()) EncodeKeyValue(item.at(key.range_name), &k.range);
+  return k;
+}
+
+void AppendEncodedKey(const EncodedKey& k, std::string* out) {
+  uint16_t h = keyspace::PartitionHash(k.hash);
+  out->push_back(static_cast<char>(h >> 8));
+  out->push_back(static_cast<char>(h & 0xff));
+  out->append(k.hash);
+  out->append(k.range);
+}
+
+std::string ItemStorageKey(const TableSchema& schema, const Item& item) {
+  std::string key = keyspace::IndexPrefix(schema.id, 0);
+  AppendEncodedKey(EncodeKey(schema.key, item), &key);
+  return key;
+}
+
+namespace {
+bool HasKeyOfType(const Item& item, const std::string& name, ValueType type) {
+  auto it = item.find(name);
+  return it != item.end() && it->second.type == type;
+}
+}  // namespace
+
+std::optional<std::string> IndexStorageKey(const TableSchema& schema, const IndexSchema& index,
+                                           const Item& item) {
+  if (!HasKeyOfType(item, index.key.hash_name, index.key.hash_type)) return std::nullopt;
+  if (index.key.has_range() && !HasKeyOfType(item, index.key.range_name, index.key.range_type)) {
+    return std::nullopt;
+  }
+  std::string key = keyspace::IndexPrefix(schema.id, index.id);
+  AppendEncodedKey(EncodeKey(index.key, item), &key);
+  EncodedKey table_key = EncodeKey(schema.key, item);
+  key.append(table_key.hash);
+  key.append(table_key.range);
+  return key;
+}
+
+Item ProjectIntoIndex(const TableSchema& schema, const IndexSchema& index, const Item& item) {
+  if (index.projection == ProjectionType::kAll) return item;
+  Item out = KeyOf(schema, &index, item);
+  if (index.projection == ProjectionType::kInclude) {
+    for (const auto& name : index.non_key_attributes) {
+      auto it = item.find(name);
+      if (it != item.end()) out.emplace(name, it->second);
+    }
+  }
+  return out;
+}
+
+Item KeyOf(const TableSchema& schema, const IndexSchema* index, const Item& item) {
+  Item out;
+  auto copy = [&](const std::string& name) {
+    if (name.empty()) return;
+    auto it = item.find(name);
+    if (it != item.end()) out.emplace(name, it->second);
+  };
+  copy(schema.key.hash_name);
+  copy(schema.key.range_name);
+  if (index) {
+    copy(index->key.hash_name);
+    copy(index->key.range_name);
+  }
+  return out;
+}
+
+}  // namespace cruddur::ddb

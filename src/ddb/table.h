@@ -1,0 +1,82 @@
+// A table at run time: its schema, its storage keys, its approximate statistics, and the writes
+// that keep an item and all of its index entries together.
+//
+// Storage layout (every key starts with one byte naming its space):
+//   0x01 <table name>                                   -> table schema (JSON)
+//   0x00 "next_table_id"                                -> the next table id (decimal text)
+//   0x02 <table id: 4 bytes BE> <index id: 1 byte> <partition hash: 2 bytes BE>
+//        <partition key> [<sort key>] [<table partition key> <table sort key>]  -> item bytes
+// Index id 0 is the table itself; secondary index entries append the table's key so that entries
+// with equal index keys stay distinct. The 2-byte hash spreads partitions the way DynamoDB's own
+// hashing does, so a Scan visits partitions in hash order and Segment/TotalSegments split the
+// hash range. Key values use the order-preserving key_codec, so a partition's items sort by sort
+// key exactly as DynamoDB sorts them.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ddb/table_schema.h"
+#include "ddb/value.h"
+
+namespace cruddur::ddb {
+
+namespace keyspace {
+constexpr char kMeta = '\x00';
+constexpr char kCatalog = '\x01';
+constexpr char kData = '\x02';
+std::string CatalogKey(std::string_view table_name);
+// 0x02 + table id + index id.
+std::string IndexPrefix(uint32_t table_id, uint8_t index_id);
+uint16_t PartitionHash(const std::string& encoded_partition_key);
+// The smallest key greater than every key that starts with `prefix`; empty if none exists.
+std::string PrefixSuccessor(std::string prefix);
+}  // namespace keyspace
+
+// Key attributes as stored in a key: the encoded partition and sort key.
+struct EncodedKey {
+  std::string hash;   // key_codec encoding of the partition key value
+  std::string range;  // key_codec encoding of the sort key value (empty: no sort key)
+};
+
+class Table {
+ public:
+  explicit Table(std::shared_ptr<const TableSchema> schema);
+
+  std::shared_ptr<const TableSchema> schema() const { return std::atomic_load(&schema_); }
+  void set_schema(std::shared_ptr<const TableSchema> s) { std::atomic_store(&schema_, s); }
+
+  // Approximate statistics (DynamoDB also only updates them periodically).
+  std::vector<TableStats> Stats() const;
+  void AddStats(uint8_t id, int64_t items, int64_t bytes);
+  bool stats_known() const { return stats_known_.load(); }
+  void SetStats(std::vector<TableStats> stats);
+
+ private:
+  std::shared_ptr<const TableSchema> schema_;
+  std::atomic<bool> stats_known_{false};
+  std::atomic<int64_t> counts_[256] = {};
+  std::atomic<int64_t> bytes_[256] = {};
+};
+
+// Encodes the key attributes of `item` per `key`. REQUIRES: the item has them, with the right
+// types (validated before).
+EncodedKey EncodeKey(const KeySchema& key, const Item& item);
+// Appends the partition hash, partition key and sort key to `out` (which holds the index prefix).
+void AppendEncodedKey(const EncodedKey& k, std::string* out);
+// The storage key of an item in the table (index id 0).
+std::string ItemStorageKey(const TableSchema& schema, const Item& item);
+// The storage key of an item's entry in `index`, or nullopt when the item lacks the index's key
+// attributes (sparse index) or has them with other types.
+std::optional<std::string> IndexStorageKey(const TableSchema& schema, const IndexSchema& index,
+                                           const Item& item);
+// The item as projected into `index`.
+Item ProjectIntoIndex(const TableSchema& schema, const IndexSchema& index, const Item& item);
+// The key attributes of `item` (table keys, and index keys when `index` is given).
+Item KeyOf(const TableSchema& schema, const IndexSchema* index, const Item& item);
+
+}  // namespace cruddur::ddb

@@ -1,0 +1,359 @@
+#include "ddb/table_schema.h"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+namespace cruddur::ddb {
+namespace {
+
+ValueType ScalarType(std::string_view s) {
+  if (s == "N") return ValueType::kN;
+  if (s == "B") return ValueType::kB;
+  return ValueType::kS;
+}
+
+std::string_view ProjectionName(ProjectionType p) {
+  switch (p) {
+    case ProjectionType::kAll: return "ALL";
+    case ProjectionType::kKeysOnly: return "KEYS_ONLY";
+    case ProjectionType::kInclude: return "INCLUDE";
+  }
+  return "ALL";
+}
+
+ProjectionType ProjectionFromName(std::string_view s) {
+  if (s == "KEYS_ONLY") return ProjectionType::kKeysOnly;
+  if (s == "INCLUDE") return ProjectionType::kInclude;
+  return ProjectionType::kAll;
+}
+
+void Key(JsonWriter& w, std::string_view k) { w.Key(k.data(), static_cast<unsigned>(k.size())); }
+void Str(JsonWriter& w, std::string_view s) {
+  w.String(s.data(), static_cast<unsigned>(s.size()));
+}
+
+void WriteKeySchema(JsonWriter& w, const KeySchema& k) {
+  w.StartArray();
+  w.StartObject();
+  Key(w, "AttributeName");
+  Str(w, k.hash_name);
+  Key(w, "KeyType");
+  Str(w, "HASH");
+  w.EndObject();
+  if (k.has_range()) {
+    w.StartObject();
+    Key(w, "AttributeName");
+    Str(w, k.range_name);
+    Key(w, "KeyType");
+    Str(w, "RANGE");
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+void WriteThroughput(JsonWriter& w, const ProvisionedThroughput& t, bool describe) {
+  w.StartObject();
+  if (describe && t.last_increase_time > 0) {
+    Key(w, "LastIncreaseDateTime");
+    w.Double(t.last_increase_time);
+  }
+  if (describe && t.last_decrease_time > 0) {
+    Key(w, "LastDecreaseDateTime");
+    w.Double(t.last_decrease_time);
+  }
+  if (describe) {
+    Key(w, "NumberOfDecreasesToday");
+    w.Int64(t.decreases_today);
+  }
+  Key(w, "ReadCapacityUnits");
+  w.Int64(t.read_capacity_units);
+  Key(w, "WriteCapacityUnits");
+  w.Int64(t.write_capacity_units);
+  w.EndObject();
+}
+
+void WriteProjection(JsonWriter& w, const IndexSchema& ix) {
+  w.StartObject();
+  Key(w, "ProjectionType");
+  Str(w, ProjectionName(ix.projection));
+  if (ix.projection == ProjectionType::kInclude) {
+    Key(w, "NonKeyAttributes");
+    w.StartArray();
+    for (const auto& a : ix.non_key_attributes) Str(w, a);
+    w.EndArray();
+  }
+  w.EndObject();
+}
+
+ProvisionedThroughput ReadThroughput(const JsonValue& v) {
+  ProvisionedThroughput t;
+  t.read_capacity_units = v["r"].GetInt64();
+  t.write_capacity_units = v["w"].GetInt64();
+  t.last_increase_time = v["li"].GetDouble();
+  t.last_decrease_time = v["ld"].GetDouble();
+  t.decreases_today = v["dt"].GetInt64();
+  return t;
+}
+
+void PersistThroughput(JsonWriter& w, const ProvisionedThroughput& t) {
+  w.StartObject();
+  Key(w, "r");
+  w.Int64(t.read_capacity_units);
+  Key(w, "w");
+  w.Int64(t.write_capacity_units);
+  Key(w, "li");
+  w.Double(t.last_increase_time);
+  Key(w, "ld");
+  w.Double(t.last_decrease_time);
+  Key(w, "dt");
+  w.Int64(t.decreases_today);
+  w.EndObject();
+}
+
+void PersistKey(JsonWriter& w, const KeySchema& k) {
+  w.StartObject();
+  Key(w, "h");
+  Str(w, k.hash_name);
+  Key(w, "ht");
+  Str(w, TypeName(k.hash_type));
+  Key(w, "r");
+  Str(w, k.range_name);
+  Key(w, "rt");
+  Str(w, TypeName(k.range_type));
+  w.EndObject();
+}
+
+KeySchema ReadKey(const JsonValue& v) {
+  KeySchema k;
+  k.hash_name = v["h"].GetString();
+  k.hash_type = ScalarType(v["ht"].GetString());
+  k.range_name = v["r"].GetString();
+  k.range_type = ScalarType(v["rt"].GetString());
+  return k;
+}
+
+}  // namespace
+
+const IndexSchema* TableSchema::FindIndex(std::string_view index_name) const {
+  for (const auto& ix : indexes) {
+    if (ix.name == index_name) return &ix;
+  }
+  return nullptr;
+}
+
+std::string TableSchema::Arn(const std::string& region, const std::string& account) const {
+  return fmt::format("arn:aws:dynamodb:{}:{}:table/{}", region, account, name);
+}
+
+std::string SerializeSchema(const TableSchema& s) {
+  JsonBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  Key(w, "name");
+  Str(w, s.name);
+  Key(w, "id");
+  w.Uint(s.id);
+  Key(w, "table_id");
+  Str(w, s.table_id);
+  Key(w, "key");
+  PersistKey(w, s.key);
+  Key(w, "attrs");
+  w.StartArray();
+  for (const auto& a : s.attribute_definitions) {
+    w.StartArray();
+    Str(w, a.name);
+    Str(w, TypeName(a.type));
+    w.EndArray();
+  }
+  w.EndArray();
+  Key(w, "indexes");
+  w.StartArray();
+  for (const auto& ix : s.indexes) {
+    w.StartObject();
+    Key(w, "name");
+    Str(w, ix.name);
+    Key(w, "id");
+    w.Uint(ix.id);
+    Key(w, "global");
+    w.Bool(ix.global);
+    Key(w, "key");
+    PersistKey(w, ix.key);
+    Key(w, "projection");
+    Str(w, ProjectionName(ix.projection));
+    Key(w, "non_key");
+    w.StartArray();
+    for (const auto& a : ix.non_key_attributes) Str(w, a);
+    w.EndArray();
+    Key(w, "throughput");
+    PersistThroughput(w, ix.throughput);
+    Key(w, "status");
+    Str(w, ix.status);
+    w.EndObject();
+  }
+  w.EndArray();
+  Key(w, "last_index_id");
+  w.Uint(s.last_index_id);
+  Key(w, "ppr");
+  w.Bool(s.pay_per_request);
+  Key(w, "throughput");
+  PersistThroughput(w, s.throughput);
+  Key(w, "created");
+  w.Double(s.creation_time);
+  Key(w, "stream_enabled");
+  w.Bool(s.stream.enabled);
+  Key(w, "stream_view");
+  Str(w, s.stream.view_type);
+  Key(w, "stream_label");
+  Str(w, s.stream_label);
+  Key(w, "deletion_protection");
+  w.Bool(s.deletion_protection);
+  Key(w, "table_class");
+  Str(w, s.table_class);
+  w.EndObject();
+  return buf.GetString();
+}
+
+TableSchema DeserializeSchema(std::string_view json) {
+  JsonDocument d;
+  d.Parse(json.data(), json.size());
+  if (d.HasParseError() || !d.IsObject()) throw std::runtime_error("corrupt table catalog entry");
+  TableSchema s;
+  s.name = d["name"].GetString();
+  s.id = d["id"].GetUint();
+  s.table_id = d["table_id"].GetString();
+  s.key = ReadKey(d["key"]);
+  for (const auto& a : d["attrs"].GetArray()) {
+    s.attribute_definitions.push_back({a[0].GetString(), ScalarType(a[1].GetString())});
+  }
+  for (const auto& v : d["indexes"].GetArray()) {
+    IndexSchema ix;
+    ix.name = v["name"].GetString();
+    ix.id = static_cast<uint8_t>(v["id"].GetUint());
+    ix.global = v["global"].GetBool();
+    ix.key = ReadKey(v["key"]);
+    ix.projection = ProjectionFromName(v["projection"].GetString());
+    for (const auto& a : v["non_key"].GetArray()) ix.non_key_attributes.emplace_back(a.GetString());
+    ix.throughput = ReadThroughput(v["throughput"]);
+    ix.status = v["status"].GetString();
+    s.indexes.push_back(std::move(ix));
+  }
+  s.last_index_id = static_cast<uint8_t>(d["last_index_id"].GetUint());
+  s.pay_per_request = d["ppr"].GetBool();
+  s.throughput = ReadThroughput(d["throughput"]);
+  s.creation_time = d["created"].GetDouble();
+  s.stream.enabled = d["stream_enabled"].GetBool();
+  s.stream.view_type = d["stream_view"].GetString();
+  s.stream_label = d["stream_label"].GetString();
+  s.deletion_protection = d["deletion_protection"].GetBool();
+  s.table_class = d["table_class"].GetString();
+  return s;
+}
+
+void WriteTableDescription(JsonWriter& w, const TableSchema& s, const std::string& status,
+                           const std::vector<TableStats>& stats, const std::string& region,
+                           const std::string& account) {
+  auto stat = [&](size_t id) { return id < stats.size() ? stats[id] : TableStats{}; };
+  std::string arn = s.Arn(region, account);
+  w.StartObject();
+  Key(w, "AttributeDefinitions");
+  w.StartArray();
+  for (const auto& a : s.attribute_definitions) {
+    w.StartObject();
+    Key(w, "AttributeName");
+    Str(w, a.name);
+    Key(w, "AttributeType");
+    Str(w, TypeName(a.type));
+    w.EndObject();
+  }
+  w.EndArray();
+  Key(w, "TableName");
+  Str(w, s.name);
+  Key(w, "KeySchema");
+  WriteKeySchema(w, s.key);
+  Key(w, "TableStatus");
+  Str(w, status);
+  Key(w, "CreationDateTime");
+  w.Double(s.creation_time);
+  Key(w, "ProvisionedThroughput");
+  WriteThroughput(w, s.throughput, true);
+  Key(w, "TableSizeBytes");
+  w.Int64(stat(0).size_bytes);
+  Key(w, "ItemCount");
+  w.Int64(stat(0).item_count);
+  Key(w, "TableArn");
+  Str(w, arn);
+  Key(w, "TableId");
+  Str(w, s.table_id);
+  if (s.pay_per_request) {
+    Key(w, "BillingModeSummary");
+    w.StartObject();
+    Key(w, "BillingMode");
+    Str(w, "PAY_PER_REQUEST");
+    Key(w, "LastUpdateToPayPerRequestDateTime");
+    w.Double(s.creation_time);
+    w.EndObject();
+  }
+  for (bool global : {false, true}) {
+    bool any = false;
+    for (const auto& ix : s.indexes) any |= ix.global == global;
+    if (!any) continue;
+    Key(w, global ? "GlobalSecondaryIndexes" : "LocalSecondaryIndexes");
+    w.StartArray();
+    for (const auto& ix : s.indexes) {
+      if (ix.global != global) continue;
+      w.StartObject();
+      Key(w, "IndexName");
+      Str(w, ix.name);
+      Key(w, "KeySchema");
+      WriteKeySchema(w, ix.key);
+      Key(w, "Projection");
+      WriteProjection(w, ix);
+      if (global) {
+        Key(w, "IndexStatus");
+        Str(w, ix.status);
+        if (ix.status == "CREATING") {
+          Key(w, "Backfilling");
+          w.Bool(true);
+        }
+        Key(w, "ProvisionedThroughput");
+        WriteThroughput(w, ix.throughput, true);
+      }
+      Key(w, "IndexSizeBytes");
+      w.Int64(stat(ix.id).size_bytes);
+      Key(w, "ItemCount");
+      w.Int64(stat(ix.id).item_count);
+      Key(w, "IndexArn");
+      Str(w, arn + "/index/" + ix.name);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  if (s.stream.enabled) {
+    Key(w, "StreamSpecification");
+    w.StartObject();
+    Key(w, "StreamEnabled");
+    w.Bool(true);
+    Key(w, "StreamViewType");
+    Str(w, s.stream.view_type);
+    w.EndObject();
+  }
+  if (!s.stream_label.empty()) {
+    Key(w, "LatestStreamLabel");
+    Str(w, s.stream_label);
+    Key(w, "LatestStreamArn");
+    Str(w, arn + "/stream/" + s.stream_label);
+  }
+  if (s.table_class != "STANDARD") {
+    Key(w, "TableClassSummary");
+    w.StartObject();
+    Key(w, "TableClass");
+    Str(w, s.table_class);
+    w.EndObject();
+  }
+  Key(w, "DeletionProtectionEnabled");
+  w.Bool(s.deletion_protection);
+  w.EndObject();
+}
+
+}  // namespace cruddur::ddb

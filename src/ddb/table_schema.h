@@ -1,0 +1,91 @@
+// A table's definition as CreateTable/UpdateTable set it: keys, indexes, throughput, stream.
+// Persisted in the catalog (as JSON) and written out by DescribeTable.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ddb/json.h"
+#include "ddb/value.h"
+
+namespace cruddur::ddb {
+
+struct KeySchema {
+  std::string hash_name;
+  ValueType hash_type = ValueType::kS;
+  std::string range_name;  // empty: no sort key
+  ValueType range_type = ValueType::kS;
+  bool has_range() const { return !range_name.empty(); }
+  bool IsKeyAttribute(const std::string& name) const {
+    return name == hash_name || (has_range() && name == range_name);
+  }
+};
+
+struct ProvisionedThroughput {
+  int64_t read_capacity_units = 0;
+  int64_t write_capacity_units = 0;
+  double last_increase_time = 0;  // epoch seconds, 0: never
+  double last_decrease_time = 0;
+  int64_t decreases_today = 0;
+};
+
+enum class ProjectionType { kAll, kKeysOnly, kInclude };
+
+struct IndexSchema {
+  std::string name;
+  uint8_t id = 0;  // storage prefix; 0 is the table itself
+  bool global = true;
+  KeySchema key;
+  ProjectionType projection = ProjectionType::kAll;
+  std::vector<std::string> non_key_attributes;  // INCLUDE only
+  ProvisionedThroughput throughput;             // GSIs of PROVISIONED tables
+  std::string status = "ACTIVE";                // CREATING while backfilling, DELETING
+};
+
+struct AttributeDefinition {
+  std::string name;
+  ValueType type;
+};
+
+struct StreamSpecification {
+  bool enabled = false;
+  std::string view_type;  // KEYS_ONLY, NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES
+};
+
+struct TableSchema {
+  std::string name;
+  uint32_t id = 0;        // storage prefix, never reused
+  std::string table_id;   // the uuid DynamoDB reports as TableId
+  KeySchema key;
+  std::vector<AttributeDefinition> attribute_definitions;
+  std::vector<IndexSchema> indexes;  // LSIs and GSIs
+  uint8_t last_index_id = 0;         // ids are never reused, so a new index never sees old entries
+  bool pay_per_request = false;
+  ProvisionedThroughput throughput;
+  double creation_time = 0;  // epoch seconds
+  StreamSpecification stream;
+  std::string stream_label;  // of the latest stream, empty if none ever
+  bool deletion_protection = false;
+  std::string table_class = "STANDARD";
+
+  const IndexSchema* FindIndex(std::string_view index_name) const;
+  std::string Arn(const std::string& region, const std::string& account) const;
+};
+
+// Catalog persistence.
+std::string SerializeSchema(const TableSchema& schema);
+TableSchema DeserializeSchema(std::string_view json);  // throws std::runtime_error if corrupt
+
+struct TableStats {
+  int64_t item_count = 0;
+  int64_t size_bytes = 0;
+};
+
+// The TableDescription object of CreateTable/DescribeTable/DeleteTable/UpdateTable responses.
+// `stats` is indexed by storage id (0: the table, then each index's id); missing entries count 0.
+void WriteTableDescription(JsonWriter& w, const TableSchema& schema, const std::string& status,
+                           const std::vector<TableStats>& stats, const std::string& region,
+                           const std::string& account);
+
+}  // namespace cruddur::ddb

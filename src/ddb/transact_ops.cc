@@ -1,0 +1,370 @@
+// TransactWriteItems and TransactGetItems: all items locked together (in stripe order), every
+// condition checked, then one atomic storage batch.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <set>
+
+#include "ddb/engine_impl.h"
+#include "ddb/error.h"
+#include "ddb/value_json.h"
+
+namespace cruddur::ddb {
+namespace {
+
+enum class TransactKind { kConditionCheck, kPut, kDelete, kUpdate };
+
+struct TransactWrite {
+  TransactKind kind;
+  std::shared_ptr<Table> table;
+  Item key_or_item;
+  expr::Substitutions subs;
+  std::optional<expr::Condition> condition;
+  std::optional<expr::Update> update;
+  bool return_old_on_failure = false;
+  ItemChange change;
+};
+
+struct CancellationReason {
+  std::string code = "None";
+  std::string message;
+  std::optional<Item> item;
+};
+
+TransactWrite ParseTransactWrite(EngineImpl& engine, const JsonValue& entry, size_t index) {
+  ConstraintErrors errors;
+  static const std::pair<const char*, TransactKind> kKinds[] = {
+      {"ConditionCheck", TransactKind::kConditionCheck},
+      {"Put", TransactKind::kPut},
+      {"Delete", TransactKind::kDelete},
+      {"Update", TransactKind::kUpdate}};
+  const JsonValue* body = nullptr;
+  TransactKind kind = TransactKind::kPut;
+  int found = 0;
+  for (const auto& [name, k] : kKinds) {
+    if (const JsonValue* v = Request::ObjectOf(entry, name)) {
+      body = v;
+      kind = k;
+      ++found;
+    }
+  }
+  if (found != 1) {
+    throw ApiError::Validation("TransactItems can only contain one of Check, Put, Update or "
+                               "Delete");
+  }
+  std::string member = fmt::format("transactItems.{}.member", index + 1);
+  auto table_name = Request::StringOf(*body, "TableName");
+  if (!table_name) errors.NotNull(member + ".tableName");
+  else errors.CheckName(member + ".tableName", *table_name);
+  const char* item_member = kind == TransactKind::kPut ? "Item" : "Key";
+  const JsonValue* item_json = Request::ObjectOf(*body, item_member);
+  if (!item_json) errors.NotNull(member + (kind == TransactKind::kPut ? ".item" : ".key"));
+  auto cond_text = Request::StringOf(*body, "ConditionExpression");
+  auto update_text = Request::StringOf(*body, "UpdateExpression");
+  if (kind == TransactKind::kConditionCheck && !cond_text) {
+    errors.NotNull(member + ".conditionCheck.conditionExpression");
+  }
+  if (kind == TransactKind::kUpdate && !update_text) {
+    errors.NotNull(member + ".update.updateExpression");
+  }
+  bool return_old = false;
+  if (auto rv = Request::StringOf(*body, "ReturnValuesOnConditionCheckFailure")) {
+    errors.CheckEnum(member + ".returnValuesOnConditionCheckFailure", *rv, {"ALL_OLD", "NONE"});
+    return_old = *rv == "ALL_OLD";
+  }
+  errors.ThrowIfAny();
+
+  TransactWrite t{kind,
+                  nullptr,
+                  ParseItem(*item_json),
+                  expr::Substitutions::Parse(Request::ObjectOf(*body, "ExpressionAttributeNames"),
+                                             Request::ObjectOf(*body, "ExpressionAttributeValues")),
+                  std::nullopt,
+                  std::nullopt,
+                  return_old,
+                  {}};
+  if (update_text) t.update = expr::Update::Parse(*update_text, t.subs);
+  if (cond_text) t.condition = expr::Condition::Parse(*cond_text, t.subs, "ConditionExpression");
+  t.subs.CheckAllUsed();
+
+  t.table = engine.RequireTable(*table_name);
+  auto schema = t.table->schema();
+  if (kind == TransactKind::kPut) {
+    ValidateItemKeys(*schema, t.key_or_item);
+    ValidateIndexKeys(*schema, t.key_or_item);
+    if (ItemSize(t.key_or_item) > kMaxItemSize) {
+      throw ApiError::Validation("Item size has exceeded the maximum allowed size");
+    }
+  } else {
+    ValidateKeyParam(*schema, t.key_or_item);
+  }
+  if (t.update) {
+    for (const auto& p : t.update->Paths()) {
+      if (schema->key.IsKeyAttribute(p.front().name)) {
+        throw ApiError::Validation(fmt::format(
+            "One or more parameter values were invalid: Cannot update attribute {}. This "
+            "attribute is part of the key",
+            p.front().name));
+      }
+    }
+  }
+  t.change.table = t.table;
+  t.change.schema = schema;
+  t.change.storage_key = ItemStorageKey(*schema, t.key_or_item);
+  return t;
+}
+
+std::string CancellationJson(const std::vector<CancellationReason>& reasons) {
+  JsonBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  WriteKey(w, "CancellationReasons");
+  w.StartArray();
+  for (const auto& r : reasons) {
+    w.StartObject();
+    if (r.item) {
+      WriteKey(w, "Item");
+      WriteItem(w, *r.item);
+    }
+    WriteKey(w, "Code");
+    WriteString(w, r.code);
+    if (!r.message.empty()) {
+      WriteKey(w, "Message");
+      WriteString(w, r.message);
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return std::string(buf.GetString() + 1, buf.GetSize() - 2);
+}
+
+}  // namespace
+
+void EngineImpl::TransactWriteItems(const Request& req, JsonWriter& w) {
+  ConstraintErrors errors;
+  const JsonValue* items = req.Array("TransactItems");
+  if (!items) errors.NotNull("transactItems");
+  ReturnCapacity rc = ParseReturnCapacity(req, errors);
+  auto token = req.String("ClientRequestToken");
+  if (token && (token->empty() || token->size() > 36)) {
+    errors.Add(fmt::format("Value '{}' at 'clientRequestToken' failed to satisfy constraint: "
+                           "Member must have length {} than or equal to {}",
+                           *token, token->empty() ? "greater" : "less", token->empty() ? 1 : 36));
+  }
+  if (items && (items->Size() == 0 || items->Size() > 100)) {
+    errors.Add(fmt::format("Value '[]' at 'transactItems' failed to satisfy constraint: Member "
+                           "must have length {} than or equal to {}",
+                           items->Size() == 0 ? "greater" : "less", items->Size() == 0 ? 1 : 100));
+  }
+  errors.ThrowIfAny();
+
+  std::vector<TransactWrite> writes;
+  writes.reserve(items->Size());
+  std::set<std::string> seen;
+  for (rapidjson::SizeType i = 0; i < items->Size(); ++i) {
+    writes.push_back(ParseTransactWrite(*this, (*items)[i], i));
+    if (!seen.insert(writes.back().change.storage_key).second) {
+      throw ApiError::Validation("Transaction request cannot include multiple operations on one "
+                                 "item");
+    }
+  }
+
+  std::string request_text;
+  if (token) {
+    JsonBuffer buf;
+    JsonWriter tw(buf);
+    req.root().Accept(tw);
+    request_text.assign(buf.GetString(), buf.GetSize());
+    std::lock_guard lock(tokens_mu_);
+    auto now = std::chrono::steady_clock::now();
+    std::erase_if(tokens_, [&](const auto& e) { return e.second.expires < now; });
+    auto it = tokens_.find(std::string(*token));
+    if (it != tokens_.end()) {
+      if (it->second.request != request_text) {
+        throw ApiError::IdempotentParameterMismatch(
+            "Specified idempotency token was used with different request parameters within the "
+            "idempotency window");
+      }
+      w.StartObject();
+      w.EndObject();
+      return;
+    }
+  }
+
+  std::vector<size_t> stripes;
+  for (const auto& t : writes) stripes.push_back(locks_.Stripe(t.change.storage_key));
+  std::map<std::string, Capacity> capacities;
+  {
+    auto guard = locks_.Lock(std::move(stripes));
+    std::vector<CancellationReason> reasons(writes.size());
+    bool cancelled = false;
+    for (size_t i = 0; i < writes.size(); ++i) {
+      TransactWrite& t = writes[i];
+      ItemChange& c = t.change;
+      c.schema = t.table->schema();
+      c.old_item = LoadItem(c.storage_key);
+      if (t.condition && !t.condition->Evaluate(c.old_item ? *c.old_item : Item{})) {
+        reasons[i].code = "ConditionalCheckFailed";
+        reasons[i].message = "The conditional request failed";
+        if (t.return_old_on_failure) reasons[i].item = c.old_item;
+        cancelled = true;
+        continue;
+      }
+      try {
+        switch (t.kind) {
+          case TransactKind::kConditionCheck:
+            break;
+          case TransactKind::kPut:
+            c.new_item = t.key_or_item;
+            break;
+          case TransactKind::kDelete:
+            break;
+          case TransactKind::kUpdate: {
+            Item updated = c.old_item ? *c.old_item : t.key_or_item;
+            t.update->Apply(updated);
+            ValidateIndexKeys(*c.schema, updated);
+            if (ItemSize(updated) > kMaxItemSize) {
+              throw ApiError::Validation(
+                  "Item size to update has exceeded the maximum allowed size");
+            }
+            c.new_item = std::move(updated);
+            break;
+          }
+        }
+      } catch (const ApiError& e) {
+        if (e.type() != "ValidationException") throw;
+        reasons[i].code = "ValidationError";
+        reasons[i].message = e.message();
+        cancelled = true;
+      }
+    }
+    if (cancelled) {
+      std::string codes;
+      for (size_t i = 0; i < reasons.size(); ++i) codes += (i ? ", " : "") + reasons[i].code;
+      throw ApiError::TransactionCanceled(
+                fmt::format("Transaction cancelled, please refer cancellation reasons for "
+                            "specific reasons [{}]",
+                            codes))
+          .with_extra_json(CancellationJson(reasons));
+    }
+    storage::WriteBatch batch;
+    std::vector<const ItemChange*> committed;
+    for (auto& t : writes) {
+      ItemChange& c = t.change;
+      Capacity& capacity = capacities[c.schema->name];
+      size_t size = std::max(c.new_item ? ItemSize(*c.new_item) : 0,
+                             c.old_item ? ItemSize(*c.old_item) : 0);
+      if (t.kind == TransactKind::kConditionCheck) {
+        capacity.table += 2 * ReadUnits(size, true);
+        continue;
+      }
+      // Transactional writes cost twice the standard units.
+      capacity.table += 2 * WriteUnits(size);
+      if (t.kind == TransactKind::kDelete && !c.old_item) continue;
+      AddChange(c, &batch, &capacity);
+      committed.push_back(&c);
+    }
+    Commit(batch, committed);
+  }
+  if (token) {
+    std::lock_guard lock(tokens_mu_);
+    tokens_[std::string(*token)] = {request_text,
+                                   std::chrono::steady_clock::now() + std::chrono::minutes(10)};
+  }
+  w.StartObject();
+  if (rc != ReturnCapacity::kNone) {
+    WriteKey(w, "ConsumedCapacity");
+    w.StartArray();
+    for (const auto& [name, capacity] : capacities) {
+      w.StartObject();
+      WriteConsumedCapacity(w, name, capacity, rc);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  w.EndObject();
+}
+
+void EngineImpl::TransactGetItems(const Request& req, JsonWriter& w) {
+  ConstraintErrors errors;
+  const JsonValue* items = req.Array("TransactItems");
+  if (!items) errors.NotNull("transactItems");
+  ReturnCapacity rc = ParseReturnCapacity(req, errors);
+  if (items && (items->Size() == 0 || items->Size() > 100)) {
+    errors.Add(fmt::format("Value '[]' at 'transactItems' failed to satisfy constraint: Member "
+                           "must have length {} than or equal to {}",
+                           items->Size() == 0 ? "greater" : "less", items->Size() == 0 ? 1 : 100));
+  }
+  errors.ThrowIfAny();
+  struct Get {
+    std::shared_ptr<const TableSchema> schema;
+    std::string storage_key;
+    std::optional<expr::Projection> projection;
+  };
+  std::vector<Get> gets;
+  std::set<std::string> seen;
+  for (rapidjson::SizeType i = 0; i < items->Size(); ++i) {
+    const JsonValue* get = Request::ObjectOf((*items)[i], "Get");
+    std::string member = fmt::format("transactItems.{}.member", i + 1);
+    if (!get) errors.NotNull(member + ".get");
+    errors.ThrowIfAny();
+    auto table_name = Request::StringOf(*get, "TableName");
+    const JsonValue* key_json = Request::ObjectOf(*get, "Key");
+    if (!table_name) errors.NotNull(member + ".get.tableName");
+    if (!key_json) errors.NotNull(member + ".get.key");
+    errors.ThrowIfAny();
+    Item key = ParseItem(*key_json);
+    expr::Substitutions subs = expr::Substitutions::Parse(
+        Request::ObjectOf(*get, "ExpressionAttributeNames"), nullptr);
+    Get g;
+    if (auto text = Request::StringOf(*get, "ProjectionExpression")) {
+      g.projection = expr::Projection::Parse(*text, subs);
+    }
+    subs.CheckAllUsed();
+    auto table = RequireTable(*table_name);
+    g.schema = table->schema();
+    ValidateKeyParam(*g.schema, key);
+    g.storage_key = ItemStorageKey(*g.schema, key);
+    if (!seen.insert(g.storage_key).second) {
+      throw ApiError::Validation("Transaction request cannot include multiple operations on one "
+                                 "item");
+    }
+    gets.push_back(std::move(g));
+  }
+  std::vector<size_t> stripes;
+  for (const auto& g : gets) stripes.push_back(locks_.Stripe(g.storage_key));
+  std::vector<std::optional<Item>> results;
+  {
+    auto guard = locks_.Lock(std::move(stripes));
+    for (const auto& g : gets) results.push_back(LoadItem(g.storage_key));
+  }
+  std::map<std::string, Capacity> capacities;
+  w.StartObject();
+  WriteKey(w, "Responses");
+  w.StartArray();
+  for (size_t i = 0; i < gets.size(); ++i) {
+    w.StartObject();
+    if (results[i]) {
+      WriteKey(w, "Item");
+      WriteItem(w, gets[i].projection ? gets[i].projection->Apply(*results[i]) : *results[i]);
+    }
+    w.EndObject();
+    capacities[gets[i].schema->name].table +=
+        2 * ReadUnits(results[i] ? ItemSize(*results[i]) : 0, true);
+  }
+  w.EndArray();
+  if (rc != ReturnCapacity::kNone) {
+    WriteKey(w, "ConsumedCapacity");
+    w.StartArray();
+    for (const auto& [name, capacity] : capacities) {
+      w.StartObject();
+      WriteConsumedCapacity(w, name, capacity, rc);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  w.EndObject();
+}
+
+}  // namespace cruddur::ddb
