@@ -1,0 +1,116 @@
+// `cruddur ddb serve`: the embedded DynamoDB engine over the DynamoDB wire protocol.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "cli/cli.h"
+#include "ddb/engine.h"
+#include "http/server.h"
+#include "wire/dynamodb_handler.h"
+
+namespace cruddur::cli {
+
+namespace {
+
+struct ServeOptions {
+  std::string host = "127.0.0.1";
+  int port = 8000;
+  bool in_memory = false;
+  bool fsync = false;
+  std::vector<std::string> auth;  // ACCESS_KEY:SECRET
+  int threads = 0;
+};
+
+std::map<std::string, std::string> ParseCredentials(const std::vector<std::string>& auth) {
+  std::map<std::string, std::string> credentials;
+  for (const std::string& pair : auth) {
+    std::size_t colon = pair.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == pair.size()) {
+      throw CliError("--auth expects ACCESS_KEY:SECRET, got '" + pair + "'");
+    }
+    credentials[pair.substr(0, colon)] = pair.substr(colon + 1);
+  }
+  return credentials;
+}
+
+std::string UrlHost(const std::string& host) {
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;  // IPv6 literal
+}
+
+void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_dir_given) {
+  if (serve.in_memory && data_dir_given) {
+    throw CliError("--in-memory and --data-dir exclude each other");
+  }
+  if (serve.port < 0 || serve.port > 65535) {
+    throw CliError("--port must be between 0 and 65535");
+  }
+
+  ddb::EngineOptions engine_options;
+  engine_options.in_memory = serve.in_memory;
+  engine_options.fsync = serve.fsync;
+  std::string data_description = "in memory";
+  if (!serve.in_memory) {
+    std::filesystem::path dir = std::filesystem::path(globals.DataDir()) / "ddb";
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) throw CliError("cannot create data dir " + dir.string() + ": " + ec.message());
+    dir = std::filesystem::absolute(dir, ec).lexically_normal();
+    engine_options.data_dir = dir.string();
+    data_description = dir.string();
+  }
+
+  std::unique_ptr<ddb::Engine> engine;
+  try {
+    engine = ddb::Engine::Open(engine_options);
+  } catch (const std::exception& e) {
+    throw CliError("cannot open the DynamoDB engine (" + data_description + "): " + e.what());
+  }
+
+  wire::WireOptions wire_options;
+  wire_options.credentials = ParseCredentials(serve.auth);
+  wire_options.region = engine_options.region;
+  wire::DynamoDbHandler handler(*engine, wire_options);
+
+  http::ServerOptions server_options;
+  server_options.host = serve.host;
+  server_options.port = static_cast<std::uint16_t>(serve.port);
+  server_options.threads = serve.threads;
+  handler.Configure(server_options);
+  http::Server server(server_options, handler.AsHandler());
+  server.Start();  // throws a readable reason, e.g. the port is in use
+
+  std::printf("cruddur ddb serve listening on http://%s:%u (data: %s)\n",
+              UrlHost(serve.host).c_str(), static_cast<unsigned>(server.port()),
+              data_description.c_str());
+  std::fflush(stdout);
+  server.WaitForSignal();  // stops the server before the engine closes
+}
+
+}  // namespace
+
+void AddDdbServeCommand(CLI::App& ddb, GlobalOptions& globals) {
+  auto serve = std::make_shared<ServeOptions>();
+  CLI::App* cmd = ddb.add_subcommand(
+      "serve", "Serve the embedded DynamoDB engine over the DynamoDB JSON protocol");
+  cmd->add_option("--host", serve->host, "Address to listen on")->capture_default_str();
+  cmd->add_option("--port", serve->port, "Port to listen on (0 picks a free one)")
+      ->capture_default_str();
+  cmd->add_flag("--in-memory", serve->in_memory, "Keep nothing on disk");
+  cmd->add_flag("--fsync", serve->fsync, "Sync every write to disk (survives power loss)");
+  cmd->add_option("--auth", serve->auth,
+                  "Verify SigV4 signatures against ACCESS_KEY:SECRET (repeatable); without it "
+                  "any well-formed credentials are accepted")
+      ->type_name("ACCESS_KEY:SECRET")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--threads", serve->threads, "Worker threads (default: one per CPU)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->callback([serve, &globals] { Serve(*serve, globals, !globals.data_dir_flag.empty()); });
+}
+
+}  // namespace cruddur::cli

@@ -1,0 +1,75 @@
+// Plain HTTP request/response values shared by the server, its handlers and (later) the client.
+// Deliberately free of Beast/Asio types so that handler code does not pay for those headers.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace cruddur::http {
+
+// True when a and b are equal ignoring ASCII case (HTTP field names are case-insensitive).
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+// An ordered list of header fields with case-insensitive lookup. Clear() keeps the storage of
+// the fields so a connection can reuse one Headers for every request without allocating.
+class Headers {
+ public:
+  struct Field {
+    std::string name;
+    std::string value;
+  };
+
+  // The value of the first field called `name`, or nullptr when there is none.
+  const std::string* Find(std::string_view name) const;
+  // The value of the first field called `name`, or "" when there is none.
+  std::string_view Get(std::string_view name) const {
+    const std::string* v = Find(name);
+    return v ? std::string_view(*v) : std::string_view();
+  }
+  bool Has(std::string_view name) const { return Find(name) != nullptr; }
+
+  // Appends a field (duplicates allowed, as on the wire).
+  void Add(std::string_view name, std::string_view value);
+  // Replaces the first field called `name`, or appends it.
+  void Set(std::string_view name, std::string_view value);
+
+  void Clear() { size_ = 0; }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const Field* begin() const { return fields_.data(); }
+  const Field* end() const { return fields_.data() + size_; }
+
+ private:
+  std::vector<Field> fields_;  // [0, size_) are live; the rest keep capacity for reuse
+  std::size_t size_ = 0;
+};
+
+struct Request {
+  std::string method;  // as sent, e.g. "POST"
+  std::string target;  // request-target, e.g. "/" or "/api/messages?x=1"
+  int version = 11;    // 10 for HTTP/1.0, 11 for HTTP/1.1
+  Headers headers;
+  std::string body;
+
+  void Clear() {
+    method.clear();
+    target.clear();
+    version = 11;
+    headers.Clear();
+    body.clear();
+  }
+};
+
+struct Response {
+  int status = 200;
+  Headers headers;  // Content-Length and Connection are written by the server
+  std::string body;
+};
+
+// The reason phrase for a status code ("OK", "Not Found", ...), "Unknown" for unusual codes.
+std::string_view ReasonPhrase(int status);
+
+}  // namespace cruddur::http

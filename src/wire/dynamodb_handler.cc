@@ -1,0 +1,234 @@
+#include "wire/dynamodb_handler.h"
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+
+#include <array>
+#include <boost/crc.hpp>
+#include <exception>
+#include <random>
+#include <string_view>
+#include <utility>
+
+namespace cruddur::wire {
+
+namespace {
+
+constexpr std::string_view kJson10 = "application/x-amz-json-1.0";
+constexpr std::string_view kPlainJson = "application/json";
+constexpr std::string_view kDynamoDbPrefix = "DynamoDB_20120810";
+constexpr std::string_view kStreamsPrefix = "DynamoDBStreams_20120810";
+
+// Error types AWS's service framework (not DynamoDB itself) answers with.
+bool IsCoralError(std::string_view type) {
+  static constexpr std::array<std::string_view, 10> kCoral = {"UnknownOperationException",
+                                                              "SerializationException",
+                                                              "MissingAuthenticationTokenException",
+                                                              "IncompleteSignatureException",
+                                                              "InvalidSignatureException",
+                                                              "UnrecognizedClientException",
+                                                              "AccessDeniedException",
+                                                              "ThrottlingException",
+                                                              "RequestEntityTooLarge",
+                                                              "InvalidClientTokenIdException"};
+  for (std::string_view coral : kCoral) {
+    if (coral == type) return true;
+  }
+  return false;
+}
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      default:
+        if (c < 0x20) {
+          out.append("\\u00");
+          out.push_back(kHex[c >> 4]);
+          out.push_back(kHex[c & 15]);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+std::string Crc32(std::string_view body) {
+  boost::crc_32_type crc;
+  crc.process_bytes(body.data(), body.size());
+  return std::to_string(crc.checksum());
+}
+
+// The media type of a Content-Type value, without parameters or surrounding blanks.
+std::string_view MediaType(std::string_view content_type) {
+  content_type = content_type.substr(0, content_type.find(';'));
+  while (!content_type.empty() && content_type.back() == ' ') content_type.remove_suffix(1);
+  while (!content_type.empty() && content_type.front() == ' ') content_type.remove_prefix(1);
+  return content_type;
+}
+
+// True when body is one well-formed JSON object (checked without building a document).
+bool IsJsonObject(std::string_view body) {
+  std::size_t first = body.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos || body[first] != '{') return false;
+  rapidjson::MemoryStream stream(body.data(), body.size());
+  rapidjson::Reader reader;
+  rapidjson::BaseReaderHandler<> ignore;
+  return !reader.Parse<rapidjson::kParseValidateEncodingFlag>(stream, ignore).IsError();
+}
+
+void AddCommonHeaders(http::Response& response, std::string_view content_type) {
+  response.headers.Add("Content-Type", content_type);
+  response.headers.Add("x-amzn-RequestId", NewRequestId());
+  response.headers.Add("x-amz-crc32", Crc32(response.body));
+}
+
+}  // namespace
+
+std::string ErrorBody(const ddb::ApiError& error) {
+  std::string body = R"({"__type":")";
+  body.append(IsCoralError(error.type()) ? "com.amazon.coral.service#"
+                                         : "com.amazonaws.dynamodb.v20120810#");
+  body.append(error.type()).push_back('"');
+  std::string message = error.message();
+  if (!message.empty()) {
+    body.append(error.type() == "SerializationException" ? R"(,"Message":)" : R"(,"message":)");
+    AppendJsonString(body, message);
+  }
+  if (!error.extra_json().empty()) body.append(",").append(error.extra_json());
+  body.push_back('}');
+  return body;
+}
+
+std::string NewRequestId() {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  std::string id(52, '0');
+  std::uint64_t bits = 0;
+  int left = 0;
+  for (char& c : id) {
+    if (left == 0) {
+      bits = random();
+      left = 10;  // 10 draws of 6 bits each from one 64-bit value
+    }
+    c = kAlphabet[(bits & 63) % 36];
+    bits >>= 6;
+    --left;
+  }
+  return id;
+}
+
+DynamoDbHandler::DynamoDbHandler(ddb::Engine& engine, WireOptions options)
+    : engine_(engine), options_(std::move(options)), verifier_(options_.credentials, "dynamodb") {
+  if (!options_.clock) options_.clock = [] { return std::chrono::system_clock::now(); };
+}
+
+http::Response DynamoDbHandler::Error(const ddb::ApiError& error,
+                                      std::string_view content_type) const {
+  http::Response response;
+  response.status = error.http_status();
+  response.body = ErrorBody(error);
+  AddCommonHeaders(response, content_type);
+  return response;
+}
+
+http::Response DynamoDbHandler::Handle(const http::Request& request) const {
+  std::string_view origin = request.headers.Get("Origin");
+  std::string_view content_type = kJson10;
+  http::Response response;
+  try {
+    if (request.method == "OPTIONS" && !origin.empty()) {  // CORS preflight from a browser
+      response.headers.Add("Access-Control-Allow-Origin", "*");
+      if (auto headers = request.headers.Get("Access-Control-Request-Headers"); !headers.empty()) {
+        response.headers.Add("Access-Control-Allow-Headers", headers);
+      }
+      if (auto method = request.headers.Get("Access-Control-Request-Method"); !method.empty()) {
+        response.headers.Add("Access-Control-Allow-Methods", method);
+      }
+      response.headers.Add("Access-Control-Max-Age", "172800");
+      response.headers.Add("x-amzn-RequestId", NewRequestId());
+      return response;
+    }
+    if (request.method == "GET") {  // DynamoDB's health answer, trailing blank included
+      response.body = "healthy: dynamodb." + options_.region + ".amazonaws.com ";
+      response.headers.Add("x-amzn-RequestId", NewRequestId());
+      response.headers.Add("x-amz-crc32", Crc32(response.body));
+      return response;
+    }
+
+    std::string_view media_type = MediaType(request.headers.Get("Content-Type"));
+    bool json_10 = http::EqualsIgnoreCase(media_type, kJson10);
+    bool plain_json = http::EqualsIgnoreCase(media_type, kPlainJson);
+    if (request.method != "POST" || (!request.body.empty() && !json_10 && !plain_json)) {
+      // What DynamoDB answers to anything that is not a JSON POST.
+      response.status = 404;
+      response.body = "<UnknownOperationException/>\n";
+      response.headers.Add("x-amzn-RequestId", NewRequestId());
+      response.headers.Add("x-amz-crc32", Crc32(response.body));
+      return response;
+    }
+    if (plain_json) content_type = kPlainJson;
+
+    // The order of these checks is DynamoDB's: JSON syntax, target, authentication, body.
+    if (!request.body.empty() && !IsJsonObject(request.body)) {
+      response = Error(ddb::ApiError::Serialization(""), content_type);
+    } else {
+      std::string_view target = request.headers.Get("X-Amz-Target");
+      std::size_t dot = target.find('.');
+      std::string_view prefix = target.substr(0, dot);
+      std::string_view op = dot == std::string_view::npos ? "" : target.substr(dot + 1);
+      if (op.empty() || op.find('.') != std::string_view::npos ||
+          (prefix != kDynamoDbPrefix && prefix != kStreamsPrefix)) {
+        response = Error(ddb::ApiError::UnknownOperation(), content_type);
+      } else if (auto auth_error = verifier_.Verify(request, options_.clock())) {
+        response = Error(ddb::ApiError(400, auth_error->type, auth_error->message), content_type);
+      } else if (request.body.empty()) {
+        response = Error(ddb::ApiError::Serialization(""), content_type);
+      } else {
+        std::string operation =
+            prefix == kStreamsPrefix ? "Streams." + std::string(op) : std::string(op);
+        response.body = engine_.Execute(operation, request.body);
+        AddCommonHeaders(response, content_type);
+      }
+    }
+  } catch (const ddb::ApiError& error) {
+    response = Error(error, content_type);
+  } catch (...) {
+    response = Error(ddb::ApiError::InternalServer(), content_type);
+  }
+  if (!origin.empty()) response.headers.Add("Access-Control-Allow-Origin", "*");
+  return response;
+}
+
+http::Response DynamoDbHandler::TooLarge(const http::Request&) const {
+  return Error(ddb::ApiError::RequestEntityTooLarge("Request entity too large"), kJson10);
+}
+
+void DynamoDbHandler::Configure(http::ServerOptions& options) const {
+  options.body_limit = kMaxBodyBytes;
+  options.on_too_large = [this](const http::Request& request) { return TooLarge(request); };
+}
+
+http::Handler DynamoDbHandler::AsHandler() const {
+  return [this](const http::Request& request) { return Handle(request); };
+}
+
+}  // namespace cruddur::wire

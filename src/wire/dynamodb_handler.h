@@ -1,0 +1,63 @@
+// The DynamoDB JSON 1.0 endpoint as an HTTP handler: `POST /` with
+// `X-Amz-Target: DynamoDB_20120810.<Op>` runs Engine::Execute(<Op>, body); errors come back as
+// {"__type": "...#<Type>", "message": "..."} with DynamoDB's status, type and wording.
+// `X-Amz-Target: DynamoDBStreams_20120810.<Op>` runs Engine::Execute("Streams.<Op>", body).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "aws/sigv4.h"
+#include "ddb/engine.h"
+#include "ddb/error.h"
+#include "http/message.h"
+#include "http/server.h"
+
+namespace cruddur::wire {
+
+struct WireOptions {
+  // Access key -> secret. Empty: accept any well-formed SigV4 credentials (like DynamoDB Local);
+  // otherwise verify every signature against these.
+  std::map<std::string, std::string> credentials;
+  std::string region = "us-east-1";  // named by the GET / health answer
+  // The time used to check signature dates (tests replace it).
+  std::function<std::chrono::system_clock::time_point()> clock;
+};
+
+// The error body DynamoDB sends for `error`, e.g.
+// {"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"..."}.
+// Protocol and authentication errors use DynamoDB's "com.amazon.coral.service" namespace;
+// SerializationException spells its member "Message"; an empty message is left out.
+std::string ErrorBody(const ddb::ApiError& error);
+
+// A 52-character request id in DynamoDB's style (uppercase letters and digits).
+std::string NewRequestId();
+
+class DynamoDbHandler {
+ public:
+  // `engine` must outlive the handler.
+  explicit DynamoDbHandler(ddb::Engine& engine, WireOptions options = {});
+
+  // Thread-safe; never throws.
+  http::Response Handle(const http::Request& request) const;
+  // The answer to a request whose body is over the 16 MB limit (http::ServerOptions::on_too_large).
+  http::Response TooLarge(const http::Request& request) const;
+
+  // Server options wired to this handler: body limit and too-large answer. The handler must
+  // outlive the server.
+  void Configure(http::ServerOptions& options) const;
+  http::Handler AsHandler() const;
+
+  static constexpr std::size_t kMaxBodyBytes = 16 * 1024 * 1024;
+
+ private:
+  http::Response Error(const ddb::ApiError& error, std::string_view content_type) const;
+
+  ddb::Engine& engine_;
+  WireOptions options_;
+  aws::Verifier verifier_;
+};
+
+}  // namespace cruddur::wire

@@ -1,0 +1,329 @@
+#include "wire/dynamodb_handler.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "http/server.h"
+
+namespace cruddur::wire {
+namespace {
+
+// Records calls and answers by operation name; some names make it throw.
+class FakeEngine : public ddb::Engine {
+ public:
+  std::string Execute(std::string_view operation, std::string_view request_json) override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      calls.emplace_back(std::string(operation), std::string(request_json));
+    }
+    if (operation == "ListTables") return R"({"TableNames":[]})";
+    if (operation == "GetItem") throw ddb::ApiError::ResourceNotFound();
+    if (operation == "PutItem") {
+      throw ddb::ApiError::ConditionalCheckFailed().with_extra_json(R"("Item":{"pk":{"S":"a"}})");
+    }
+    if (operation == "Query") throw ddb::ApiError::Validation("bad \"quote\"\nnext line");
+    if (operation == "Scan")
+      throw ddb::ApiError::Serialization("NUMBER_VALUE cannot be converted to String");
+    if (operation == "DeleteItem") throw std::runtime_error("disk on fire");
+    if (operation == "UpdateItem") throw 42;
+    if (operation.substr(0, 8) == "Streams.") throw ddb::ApiError::UnknownOperation();
+    return "{}";
+  }
+
+  std::vector<std::pair<std::string, std::string>> calls;
+
+ private:
+  std::mutex mutex_;
+};
+
+constexpr char kAuth[] =
+    "AWS4-HMAC-SHA256 Credential=AK/20240101/us-east-1/dynamodb/aws4_request, "
+    "SignedHeaders=host;x-amz-date, Signature=abc";
+
+http::Request DynamoRequest(std::string target, std::string body = "{}") {
+  http::Request request;
+  request.method = "POST";
+  request.target = "/";
+  request.headers.Add("Host", "localhost:8000");
+  request.headers.Add("Content-Type", "application/x-amz-json-1.0");
+  if (!target.empty()) request.headers.Add("X-Amz-Target", target);
+  request.headers.Add("X-Amz-Date", "20240101T000000Z");
+  request.headers.Add("Authorization", kAuth);
+  request.body = std::move(body);
+  return request;
+}
+
+class WireTest : public ::testing::Test {
+ protected:
+  FakeEngine engine_;
+  DynamoDbHandler handler_{engine_};
+};
+
+TEST_F(WireTest, DispatchesTheTargetOperationToTheEngine) {
+  http::Response response =
+      handler_.Handle(DynamoRequest("DynamoDB_20120810.ListTables", R"({"Limit":5})"));
+  ASSERT_EQ(engine_.calls.size(), 1u);
+  EXPECT_EQ(engine_.calls[0].first, "ListTables");
+  EXPECT_EQ(engine_.calls[0].second, R"({"Limit":5})");
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.body, R"({"TableNames":[]})");
+  EXPECT_EQ(response.headers.Get("Content-Type"), "application/x-amz-json-1.0");
+  EXPECT_EQ(response.headers.Get("x-amz-crc32"), "1315925753");  // zlib.crc32 of the body
+  std::string_view id = response.headers.Get("x-amzn-RequestId");
+  EXPECT_EQ(id.size(), 52u);
+  EXPECT_EQ(id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"), std::string::npos);
+  EXPECT_NE(handler_.Handle(DynamoRequest("DynamoDB_20120810.ListTables"))
+                .headers.Get("x-amzn-RequestId"),
+            id);
+}
+
+TEST_F(WireTest, StreamsTargetIsPrefixed) {
+  http::Response response =
+      handler_.Handle(DynamoRequest("DynamoDBStreams_20120810.DescribeStream"));
+  ASSERT_EQ(engine_.calls.size(), 1u);
+  EXPECT_EQ(engine_.calls[0].first, "Streams.DescribeStream");
+  EXPECT_EQ(response.status, 400);
+  EXPECT_EQ(response.body, R"({"__type":"com.amazon.coral.service#UnknownOperationException"})");
+}
+
+TEST_F(WireTest, MissingOrUnknownTargetIsUnknownOperation) {
+  for (std::string target : {"", "DynamoDB_20120810", "DynamoDB_20111205.ListTables",
+                             "Dynamo.ListTables", "DynamoDB_20120810.", "DynamoDB_20120810.a.b"}) {
+    http::Response response = handler_.Handle(DynamoRequest(target));
+    EXPECT_EQ(response.status, 400) << target;
+    EXPECT_EQ(response.body, R"({"__type":"com.amazon.coral.service#UnknownOperationException"})")
+        << target;
+    EXPECT_EQ(response.headers.Get("x-amz-crc32"), "1368724161");
+  }
+  EXPECT_TRUE(engine_.calls.empty());
+}
+
+TEST_F(WireTest, MissingAuthorizationIsRejected) {
+  http::Request request = DynamoRequest("DynamoDB_20120810.ListTables");
+  http::Request bare;
+  bare.method = "POST";
+  bare.target = "/";
+  for (const auto& field : request.headers) {
+    if (field.name != "Authorization") bare.headers.Add(field.name, field.value);
+  }
+  bare.body = "{}";
+  http::Response response = handler_.Handle(bare);
+  EXPECT_EQ(response.status, 400);
+  EXPECT_EQ(response.body,
+            R"({"__type":"com.amazon.coral.service#MissingAuthenticationTokenException",)"
+            R"("message":"Request is missing Authentication Token"})");
+  EXPECT_TRUE(engine_.calls.empty());
+}
+
+TEST_F(WireTest, MalformedJsonIsASerializationException) {
+  for (std::string body : {"{", "not json", "[1,2]", "{\"a\":1}x", "\"str\""}) {
+    http::Response response = handler_.Handle(DynamoRequest("DynamoDB_20120810.ListTables", body));
+    EXPECT_EQ(response.status, 400) << body;
+    EXPECT_EQ(response.body, R"({"__type":"com.amazon.coral.service#SerializationException"})")
+        << body;
+  }
+  // Empty bodies pass the JSON check but fail after authentication.
+  http::Response empty = handler_.Handle(DynamoRequest("DynamoDB_20120810.ListTables", ""));
+  EXPECT_EQ(empty.body, R"({"__type":"com.amazon.coral.service#SerializationException"})");
+  EXPECT_TRUE(engine_.calls.empty());
+}
+
+TEST_F(WireTest, EngineErrorsBecomeTheDynamoDbEnvelope) {
+  http::Response not_found = handler_.Handle(DynamoRequest("DynamoDB_20120810.GetItem"));
+  EXPECT_EQ(not_found.status, 400);
+  EXPECT_EQ(not_found.body,
+            R"({"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException",)"
+            R"("message":"Requested resource not found"})");
+  EXPECT_EQ(not_found.headers.Get("Content-Type"), "application/x-amz-json-1.0");
+
+  http::Response conditional = handler_.Handle(DynamoRequest("DynamoDB_20120810.PutItem"));
+  EXPECT_EQ(conditional.body,
+            R"({"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",)"
+            R"("message":"The conditional request failed","Item":{"pk":{"S":"a"}}})");
+
+  http::Response validation = handler_.Handle(DynamoRequest("DynamoDB_20120810.Query"));
+  EXPECT_EQ(validation.body, R"({"__type":"com.amazonaws.dynamodb.v20120810#ValidationException",)"
+                             R"("message":"bad \"quote\"\nnext line"})");
+
+  http::Response serialization = handler_.Handle(DynamoRequest("DynamoDB_20120810.Scan"));
+  EXPECT_EQ(serialization.body, R"({"__type":"com.amazon.coral.service#SerializationException",)"
+                                R"("Message":"NUMBER_VALUE cannot be converted to String"})");
+}
+
+TEST_F(WireTest, UnexpectedExceptionsAreInternalServerErrors) {
+  for (std::string op : {"DeleteItem", "UpdateItem"}) {
+    http::Response response = handler_.Handle(DynamoRequest("DynamoDB_20120810." + op));
+    EXPECT_EQ(response.status, 500);
+    EXPECT_EQ(response.body, R"({"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError",)"
+                             R"("message":"Internal server error"})");
+  }
+}
+
+TEST_F(WireTest, GetIsTheHealthAnswer) {
+  http::Request request;
+  request.method = "GET";
+  request.target = "/";
+  http::Response response = handler_.Handle(request);
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.body, "healthy: dynamodb.us-east-1.amazonaws.com ");
+  EXPECT_EQ(response.headers.Get("x-amz-crc32"), "3128867991");
+}
+
+TEST_F(WireTest, NonJsonRequestsGetUnknownOperation404) {
+  http::Request put = DynamoRequest("DynamoDB_20120810.ListTables");
+  put.method = "PUT";
+  http::Request xml = DynamoRequest("DynamoDB_20120810.ListTables");
+  xml.headers.Set("Content-Type", "application/xml");
+  for (const http::Request* request : {&put, &xml}) {
+    http::Response response = handler_.Handle(*request);
+    EXPECT_EQ(response.status, 404);
+    EXPECT_EQ(response.body, "<UnknownOperationException/>\n");
+    EXPECT_EQ(response.headers.Get("x-amz-crc32"), "3552371480");
+  }
+  // Content-Type parameters and application/json are accepted.
+  http::Request with_charset = DynamoRequest("DynamoDB_20120810.ListTables");
+  with_charset.headers.Set("Content-Type", "application/x-amz-json-1.0; charset=utf-8");
+  EXPECT_EQ(handler_.Handle(with_charset).status, 200);
+  http::Request json = DynamoRequest("DynamoDB_20120810.ListTables");
+  json.headers.Set("Content-Type", "application/json");
+  http::Response json_response = handler_.Handle(json);
+  EXPECT_EQ(json_response.status, 200);
+  EXPECT_EQ(json_response.headers.Get("Content-Type"), "application/json");
+}
+
+TEST_F(WireTest, CorsPreflightAndHeaders) {
+  http::Request preflight;
+  preflight.method = "OPTIONS";
+  preflight.target = "/";
+  preflight.headers.Add("Origin", "http://localhost:3000");
+  preflight.headers.Add("Access-Control-Request-Headers", "content-type,x-amz-target");
+  preflight.headers.Add("Access-Control-Request-Method", "POST");
+  http::Response response = handler_.Handle(preflight);
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.headers.Get("Access-Control-Allow-Origin"), "*");
+  EXPECT_EQ(response.headers.Get("Access-Control-Allow-Headers"), "content-type,x-amz-target");
+  EXPECT_EQ(response.headers.Get("Access-Control-Allow-Methods"), "POST");
+
+  http::Request request = DynamoRequest("DynamoDB_20120810.ListTables");
+  request.headers.Add("Origin", "http://localhost:3000");
+  EXPECT_EQ(handler_.Handle(request).headers.Get("Access-Control-Allow-Origin"), "*");
+}
+
+TEST_F(WireTest, TooLargeAnswer) {
+  http::Response response = handler_.TooLarge(http::Request{});
+  EXPECT_EQ(response.status, 413);
+  EXPECT_EQ(response.body, R"({"__type":"com.amazon.coral.service#RequestEntityTooLarge",)"
+                           R"("message":"Request entity too large"})");
+}
+
+// --- With --auth: signatures are verified ---
+
+std::chrono::system_clock::time_point Noon() { return *aws::ParseAmzDate("20240601T120000Z"); }
+
+http::Request Signed(const char* key, const char* secret,
+                     std::chrono::system_clock::time_point at) {
+  http::Request request;
+  request.method = "POST";
+  request.target = "/";
+  request.headers.Add("Host", "localhost:8000");
+  request.headers.Add("Content-Type", "application/x-amz-json-1.0");
+  request.headers.Add("X-Amz-Target", "DynamoDB_20120810.ListTables");
+  request.body = "{}";
+  aws::Sign(request, {key, secret, ""}, "us-east-1", "dynamodb", at);
+  return request;
+}
+
+TEST(WireAuth, VerifiesSignaturesWhenCredentialsAreConfigured) {
+  FakeEngine engine;
+  WireOptions options;
+  options.credentials = {{"AKID", "SECRET"}};
+  options.clock = [] { return Noon(); };
+  DynamoDbHandler handler(engine, options);
+
+  EXPECT_EQ(handler.Handle(Signed("AKID", "SECRET", Noon())).status, 200);
+
+  http::Response unknown = handler.Handle(Signed("OTHER", "SECRET", Noon()));
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_EQ(unknown.body, R"({"__type":"com.amazon.coral.service#UnrecognizedClientException",)"
+                          R"("message":"The security token included in the request is invalid."})");
+
+  http::Response wrong = handler.Handle(Signed("AKID", "WRONG", Noon()));
+  EXPECT_NE(wrong.body.find(R"({"__type":"com.amazon.coral.service#InvalidSignatureException",)"
+                            R"("message":"The request signature we calculated does not match)"),
+            std::string::npos)
+      << wrong.body;
+
+  http::Response expired = handler.Handle(Signed("AKID", "SECRET", Noon() - std::chrono::hours(1)));
+  EXPECT_EQ(
+      expired.body,
+      R"({"__type":"com.amazon.coral.service#InvalidSignatureException",)"
+      R"("message":"Signature expired: 20240601T110000Z is now earlier than 20240601T114500Z )"
+      R"j((20240601T120000Z - 15 min.)"})j");
+  EXPECT_EQ(engine.calls.size(), 1u);
+}
+
+// --- Over the network, through http::Server ---
+
+TEST(WireServer, EndToEndOverHttp) {
+  FakeEngine engine;
+  DynamoDbHandler handler(engine);
+  http::ServerOptions options;
+  options.threads = 2;
+  handler.Configure(options);
+  EXPECT_EQ(options.body_limit, 16u * 1024 * 1024);
+  http::Server server(options, handler.AsHandler());
+  server.Start();
+
+  namespace bhttp = boost::beast::http;
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket socket(ioc);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), server.port()});
+  boost::beast::flat_buffer buffer;
+
+  bhttp::request<bhttp::string_body> request(bhttp::verb::post, "/", 11);
+  request.set(bhttp::field::host, "127.0.0.1");
+  request.set(bhttp::field::content_type, "application/x-amz-json-1.0");
+  request.set("X-Amz-Target", "DynamoDB_20120810.ListTables");
+  request.set("X-Amz-Date", "20240101T000000Z");
+  request.set(bhttp::field::authorization, kAuth);
+  request.body() = "{}";
+  request.prepare_payload();
+  bhttp::write(socket, request);
+  bhttp::response<bhttp::string_body> response;
+  bhttp::read(socket, buffer, response);
+  EXPECT_EQ(response.result_int(), 200);
+  EXPECT_EQ(response.body(), R"({"TableNames":[]})");
+  EXPECT_EQ(response["x-amz-crc32"], "1315925753");
+  EXPECT_EQ(response["Content-Type"], "application/x-amz-json-1.0");
+
+  // Over 16 MB, announced by Content-Length: answered without reading the body.
+  std::string huge_head =
+      "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\n"
+      "X-Amz-Target: DynamoDB_20120810.BatchWriteItem\r\nContent-Length: 16777217\r\n\r\n";
+  boost::asio::write(socket, boost::asio::buffer(huge_head));
+  bhttp::response<bhttp::string_body> too_large;
+  bhttp::read(socket, buffer, too_large);
+  EXPECT_EQ(too_large.result_int(), 413);
+  EXPECT_EQ(too_large.body(), R"({"__type":"com.amazon.coral.service#RequestEntityTooLarge",)"
+                              R"("message":"Request entity too large"})");
+  EXPECT_EQ(engine.calls.size(), 1u);
+}
+
+TEST(WireErrorBody, OmitsEmptyMessages) {
+  EXPECT_EQ(ErrorBody(ddb::ApiError::UnknownOperation()),
+            R"({"__type":"com.amazon.coral.service#UnknownOperationException"})");
+  EXPECT_EQ(ErrorBody(ddb::ApiError(400, "X", "control\x01")),
+            R"({"__type":"com.amazonaws.dynamodb.v20120810#X","message":"control\u0001"})");
+}
+
+}  // namespace
+}  // namespace cruddur::wire
