@@ -1,0 +1,248 @@
+"""Helpers shared by the black-box DynamoDB conformance suite (see conftest.py).
+
+The suite talks to a DynamoDB-compatible endpoint over the wire only. With DDB_ENDPOINT set it
+uses that endpoint (any DynamoDB-compatible server); otherwise it starts
+`cruddur ddb serve --in-memory` on a free loopback port for the whole session.
+"""
+
+import os
+import socket
+import subprocess
+import time
+import uuid
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+REGION = "us-east-1"
+ACCESS_KEY = "AKIDEXAMPLE"
+SECRET_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+
+
+def cruddur_bin():
+    return os.environ.get("CRUDDUR_BIN", os.path.join(REPO_ROOT, "build", "cruddur"))
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_client(endpoint, service="dynamodb", **config):
+    opts = {"retries": {"max_attempts": 1, "mode": "standard"}, "connect_timeout": 5,
+            "read_timeout": 30}
+    opts.update(config)
+    cfg = Config(**opts)
+    return boto3.client(service, endpoint_url=endpoint, region_name=REGION,
+                        aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+                        config=cfg)
+
+
+def wait_until_answers(endpoint, proc=None, timeout=20.0):
+    """Polls ListTables until the server answers; fails early if the process died."""
+    client = make_client(endpoint)
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited early with status {proc.returncode}")
+        try:
+            client.list_tables()
+            return
+        except Exception as e:  # connection refused while starting up
+            last = e
+            time.sleep(0.05)
+    raise RuntimeError(f"server at {endpoint} did not answer within {timeout}s: {last}")
+
+
+class ServerProcess:
+    """A `cruddur ddb serve` child process on a loopback port."""
+
+    def __init__(self, args, log_path):
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.log = open(log_path, "ab")
+        self.proc = subprocess.Popen(
+            [cruddur_bin(), "ddb", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+            + list(args),
+            stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+    def wait_ready(self, timeout=20.0):
+        wait_until_answers(self.endpoint, self.proc, timeout)
+
+    def stop(self, sig=None):
+        if self.proc.poll() is None:
+            if sig is None:
+                self.proc.terminate()
+            else:
+                self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def start_server(args, log_path):
+    binary = cruddur_bin()
+    if not os.access(binary, os.X_OK):
+        pytest.fail(f"{binary} is not built (set CRUDDUR_BIN or DDB_ENDPOINT)")
+    server = ServerProcess(args, log_path)
+    try:
+        server.wait_ready()
+    except Exception:
+        server.stop()
+        raise
+    return server
+
+
+def unique_name(prefix="conf"):
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def wait_table_active(client, name, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        desc = client.describe_table(TableName=name)["Table"]
+        busy = desc["TableStatus"] != "ACTIVE" or any(
+            g.get("IndexStatus", "ACTIVE") != "ACTIVE"
+            for g in desc.get("GlobalSecondaryIndexes", []))
+        if not busy:
+            return desc
+        if time.monotonic() > deadline:
+            raise AssertionError(f"table {name} not ACTIVE after {timeout}s: {desc}")
+        time.sleep(0.05)
+
+
+def wait_table_gone(client, name, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            client.describe_table(TableName=name)
+        except ClientError as e:
+            if e.response["Error"]["Code"] == "ResourceNotFoundException":
+                return
+            raise
+        time.sleep(0.05)
+    raise AssertionError(f"table {name} still exists after {timeout}s")
+
+
+def delete_table_quietly(client, name):
+    for _ in range(200):
+        try:
+            client.delete_table(TableName=name)
+            return
+        except ClientError as e:
+            code = e.response["Error"]["Code"]
+            if code == "ResourceNotFoundException":
+                return
+            if code == "ResourceInUseException":  # still CREATING/UPDATING
+                time.sleep(0.05)
+                continue
+            raise
+
+
+class TableFactory:
+    """Creates uniquely named tables and deletes them when the test ends."""
+
+    def __init__(self, client):
+        self.client = client
+        self.names = []
+
+    def create(self, hash_key=("pk", "S"), range_key=None, attrs=None, wait=True, **kwargs):
+        name = kwargs.pop("TableName", None) or unique_name()
+        key_schema = [{"AttributeName": hash_key[0], "KeyType": "HASH"}]
+        defs = {hash_key[0]: hash_key[1]}
+        if range_key:
+            key_schema.append({"AttributeName": range_key[0], "KeyType": "RANGE"})
+            defs[range_key[0]] = range_key[1]
+        for a, t in (attrs or {}).items():
+            defs[a] = t
+        kwargs.setdefault("BillingMode", "PAY_PER_REQUEST")
+        self.client.create_table(
+            TableName=name, KeySchema=key_schema,
+            AttributeDefinitions=[{"AttributeName": a, "AttributeType": t}
+                                  for a, t in defs.items()],
+            **kwargs)
+        self.names.append(name)
+        if wait:
+            wait_table_active(self.client, name)
+        return name
+
+    def track(self, name):
+        self.names.append(name)
+        return name
+
+    def cleanup(self):
+        for name in self.names:
+            try:
+                delete_table_quietly(self.client, name)
+            except Exception:
+                pass
+
+
+def err(excinfo):
+    """(code, message) of a ClientError caught by pytest.raises."""
+    e = excinfo.value.response["Error"]
+    return e.get("Code"), e.get("Message")
+
+
+def item_size(client, table, item):
+    """Helper for capacity tests: consumed units of a PutItem."""
+    r = client.put_item(TableName=table, Item=item, ReturnConsumedCapacity="TOTAL")
+    return r["ConsumedCapacity"]["CapacityUnits"]
+
+
+def signed_request(endpoint, target, body, headers=None, sign=True):
+    """Sends one raw DynamoDB JSON request (signed with SigV4 unless sign=False).
+
+    Returns (status, headers dict with lower-case names, raw body bytes). Used for parameters
+    that this botocore version does not know and for protocol-level checks.
+    """
+    import http.client
+    import json
+    from urllib.parse import urlparse
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    data = body if isinstance(body, (bytes, bytearray)) else json.dumps(body).encode()
+    hdrs = {"Content-Type": "application/x-amz-json-1.0"}
+    if target is not None:
+        hdrs["X-Amz-Target"] = target if "." in target else "DynamoDB_20120810." + target
+    hdrs.update(headers or {})
+    if sign:
+        req = AWSRequest(method="POST", url=endpoint + "/", data=data, headers=hdrs)
+        SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "dynamodb", REGION).add_auth(req)
+        hdrs = dict(req.headers.items())
+    u = urlparse(endpoint)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    try:
+        conn.request("POST", "/", body=data, headers=hdrs)
+        resp = conn.getresponse()
+        raw = resp.read()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, raw
+    finally:
+        conn.close()
+
+
+def raw_call(endpoint, target, body):
+    """signed_request + JSON decoding of the answer: (status, decoded body)."""
+    import json
+    status, _, raw = signed_request(endpoint, target, body)
+    return status, (json.loads(raw) if raw else {})
+
+
+def error_type(body):
+    """The short error type of a decoded error body ("...#ValidationException" -> ...)."""
+    return body.get("__type", "").rsplit("#", 1)[-1]
+
+
+def error_message(body):
+    return body.get("message", body.get("Message"))

@@ -1,0 +1,186 @@
+"""TransactWriteItems and TransactGetItems."""
+
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+
+from ddbtest import err, unique_name
+
+
+def S(v):
+    return {"S": v}
+
+
+def N(v):
+    return {"N": str(v)}
+
+
+def get(ddb, t, pk):
+    return ddb.get_item(TableName=t, Key={"pk": S(pk)}, ConsistentRead=True).get("Item")
+
+
+def test_transact_write_all_kinds(ddb, table_h, table_hr):
+    ddb.put_item(TableName=table_h, Item={"pk": S("upd"), "n": N(1)})
+    ddb.put_item(TableName=table_h, Item={"pk": S("del")})
+    ddb.put_item(TableName=table_h, Item={"pk": S("chk"), "ok": {"BOOL": True}})
+    ddb.transact_write_items(TransactItems=[
+        {"Put": {"TableName": table_h, "Item": {"pk": S("new"), "v": S("x")},
+                 "ConditionExpression": "attribute_not_exists(pk)"}},
+        {"Update": {"TableName": table_h, "Key": {"pk": S("upd")},
+                    "UpdateExpression": "SET n = n + :one",
+                    "ExpressionAttributeValues": {":one": N(1)}}},
+        {"Delete": {"TableName": table_h, "Key": {"pk": S("del")}}},
+        {"ConditionCheck": {"TableName": table_h, "Key": {"pk": S("chk")},
+                            "ConditionExpression": "ok = :t",
+                            "ExpressionAttributeValues": {":t": {"BOOL": True}}}},
+        {"Put": {"TableName": table_hr, "Item": {"pk": S("o"), "sk": S("t")}}},
+    ])
+    assert get(ddb, table_h, "new") == {"pk": S("new"), "v": S("x")}
+    assert get(ddb, table_h, "upd")["n"] == N(2)
+    assert get(ddb, table_h, "del") is None
+    assert ddb.get_item(TableName=table_hr, Key={"pk": S("o"), "sk": S("t")})["Item"]
+
+
+def test_transaction_cancelled_reasons_in_order(ddb, table_h):
+    ddb.put_item(TableName=table_h, Item={"pk": S("a"), "n": N(1)})
+    with pytest.raises(ClientError) as e:
+        ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": table_h, "Item": {"pk": S("b")}}},
+            {"Update": {"TableName": table_h, "Key": {"pk": S("a")},
+                        "UpdateExpression": "SET n = :v", "ConditionExpression": "n = :old",
+                        "ExpressionAttributeValues": {":v": N(5), ":old": N(99)}}},
+            {"ConditionCheck": {"TableName": table_h, "Key": {"pk": S("zz")},
+                                "ConditionExpression": "attribute_exists(pk)"}},
+        ])
+    code, msg = err(e)
+    assert code == "TransactionCanceledException"
+    assert msg == ("Transaction cancelled, please refer cancellation reasons for specific reasons "
+                   "[None, ConditionalCheckFailed, ConditionalCheckFailed]")
+    reasons = e.value.response["CancellationReasons"]
+    assert [r["Code"] for r in reasons] == ["None", "ConditionalCheckFailed",
+                                            "ConditionalCheckFailed"]
+    assert reasons[1]["Message"] == "The conditional request failed"
+    assert "Message" not in reasons[0]
+    # Nothing was applied.
+    assert get(ddb, table_h, "b") is None
+    assert get(ddb, table_h, "a")["n"] == N(1)
+
+
+def test_transaction_return_values_on_condition_check_failure(ddb, table_h):
+    ddb.put_item(TableName=table_h, Item={"pk": S("a"), "n": N(1)})
+    with pytest.raises(ClientError) as e:
+        ddb.transact_write_items(TransactItems=[
+            {"ConditionCheck": {"TableName": table_h, "Key": {"pk": S("a")},
+                                "ConditionExpression": "n = :x",
+                                "ExpressionAttributeValues": {":x": N(2)},
+                                "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
+        ])
+    reasons = e.value.response["CancellationReasons"]
+    assert reasons[0]["Code"] == "ConditionalCheckFailed"
+    assert reasons[0]["Item"] == {"pk": S("a"), "n": N(1)}
+
+
+def test_transaction_multiple_operations_on_one_item(ddb, table_h):
+    with pytest.raises(ClientError) as e:
+        ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": table_h, "Item": {"pk": S("same")}}},
+            {"Delete": {"TableName": table_h, "Key": {"pk": S("same")}}},
+        ])
+    assert err(e) == ("ValidationException",
+                      "Transaction request cannot include multiple operations on one item")
+
+
+def test_transaction_client_request_token_idempotent(ddb, table_h):
+    token = str(uuid.uuid4())
+    items = [{"Update": {"TableName": table_h, "Key": {"pk": S("ctr")},
+                         "UpdateExpression": "ADD n :one",
+                         "ExpressionAttributeValues": {":one": N(1)}}}]
+    ddb.transact_write_items(TransactItems=items, ClientRequestToken=token)
+    ddb.transact_write_items(TransactItems=items, ClientRequestToken=token)
+    assert get(ddb, table_h, "ctr")["n"] == N(1)
+    ddb.transact_write_items(TransactItems=items, ClientRequestToken=str(uuid.uuid4()))
+    assert get(ddb, table_h, "ctr")["n"] == N(2)
+
+
+def test_transaction_token_reused_with_other_request(ddb, table_h):
+    token = str(uuid.uuid4())
+    ddb.transact_write_items(ClientRequestToken=token, TransactItems=[
+        {"Put": {"TableName": table_h, "Item": {"pk": S("t1")}}}])
+    with pytest.raises(ClientError) as e:
+        ddb.transact_write_items(ClientRequestToken=token, TransactItems=[
+            {"Put": {"TableName": table_h, "Item": {"pk": S("t2")}}}])
+    code, msg = err(e)
+    assert code == "IdempotentParameterMismatchException"
+    assert get(ddb, table_h, "t2") is None
+
+
+def test_transaction_validation_error_applies_nothing(ddb, table_h):
+    with pytest.raises(ClientError) as e:
+        ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": table_h, "Item": {"pk": S("fine")}}},
+            {"Put": {"TableName": table_h, "Item": {"nokey": S("x")}}},
+        ])
+    code, msg = err(e)
+    assert code == "ValidationException"
+    # Wording for a keyless Put inside a transaction is unverified (PutItem says "...Missing the
+    # key pk in the item", BatchWriteItem "The provided key element does not match the schema").
+    assert msg in ("One or more parameter values were invalid: Missing the key pk in the item",
+                   "The provided key element does not match the schema")
+    assert get(ddb, table_h, "fine") is None
+
+
+def test_transaction_missing_table(ddb):
+    with pytest.raises(ClientError) as e:
+        ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": unique_name("missing"), "Item": {"pk": S("a")}}}])
+    code, msg = err(e)
+    assert code == "ResourceNotFoundException"
+    assert msg.startswith("Requested resource not found")
+
+
+def test_transaction_too_many_items(ddb_nv, table_h):
+    with pytest.raises(ClientError) as e:
+        ddb_nv.transact_write_items(TransactItems=[
+            {"Put": {"TableName": table_h, "Item": {"pk": S(str(i))}}} for i in range(101)])
+    code, msg = err(e)
+    assert code == "ValidationException"
+    assert "Member must have length less than or equal to 100" in msg
+
+
+def test_transaction_up_to_100_items(ddb, table_h):
+    ddb.transact_write_items(TransactItems=[
+        {"Put": {"TableName": table_h, "Item": {"pk": S(str(i))}}} for i in range(100)])
+    assert ddb.scan(TableName=table_h, Select="COUNT")["Count"] == 100
+
+
+def test_transact_get_items(ddb, table_h, table_hr):
+    ddb.put_item(TableName=table_h, Item={"pk": S("a"), "v": N(1), "w": N(2)})
+    ddb.put_item(TableName=table_hr, Item={"pk": S("b"), "sk": S("c"), "x": S("y")})
+    r = ddb.transact_get_items(TransactItems=[
+        {"Get": {"TableName": table_hr, "Key": {"pk": S("b"), "sk": S("c")}}},
+        {"Get": {"TableName": table_h, "Key": {"pk": S("missing")}}},
+        {"Get": {"TableName": table_h, "Key": {"pk": S("a")}, "ProjectionExpression": "w"}},
+    ])
+    assert r["Responses"] == [
+        {"Item": {"pk": S("b"), "sk": S("c"), "x": S("y")}},
+        {},
+        {"Item": {"w": N(2)}},
+    ]
+
+
+def test_transact_get_missing_table(ddb):
+    with pytest.raises(ClientError) as e:
+        ddb.transact_get_items(TransactItems=[
+            {"Get": {"TableName": unique_name("missing"), "Key": {"pk": S("a")}}}])
+    assert err(e)[0] == "ResourceNotFoundException"
+
+
+def test_transact_write_consumed_capacity(ddb, table_h):
+    r = ddb.transact_write_items(ReturnConsumedCapacity="TOTAL", TransactItems=[
+        {"Put": {"TableName": table_h, "Item": {"pk": S("c1")}}},
+        {"Put": {"TableName": table_h, "Item": {"pk": S("c2")}}}])
+    # Transactional writes cost two write units per item.
+    assert len(r["ConsumedCapacity"]) == 1
+    assert r["ConsumedCapacity"][0]["TableName"] == table_h
+    assert r["ConsumedCapacity"][0]["CapacityUnits"] == 4.0

@@ -1,0 +1,262 @@
+"""UpdateExpression: SET, REMOVE, ADD, DELETE and their errors."""
+
+import pytest
+from botocore.exceptions import ClientError
+
+from ddbtest import err
+
+KEY = {"pk": {"S": "u"}}
+
+
+@pytest.fixture
+def tbl(ddb, table_h):
+    ddb.put_item(TableName=table_h, Item={
+        "pk": {"S": "u"}, "n": {"N": "10"}, "s": {"S": "str"},
+        "l": {"L": [{"S": "a"}, {"S": "b"}, {"S": "c"}]},
+        "m": {"M": {"x": {"N": "1"}, "y": {"M": {"z": {"S": "deep"}}}}},
+        "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2"]}, "bs": {"BS": [b"\x01"]},
+    })
+    return table_h
+
+
+def upd(ddb, table, expr, values=None, names=None, **kw):
+    args = {"TableName": table, "Key": KEY, "UpdateExpression": expr, "ReturnValues": "ALL_NEW"}
+    if values:
+        args["ExpressionAttributeValues"] = values
+    if names:
+        args["ExpressionAttributeNames"] = names
+    args.update(kw)
+    return ddb.update_item(**args).get("Attributes")
+
+
+def upd_err(ddb, table, expr, values=None, names=None):
+    with pytest.raises(ClientError) as e:
+        upd(ddb, table, expr, values, names)
+    return err(e)
+
+
+N = lambda v: {"N": str(v)}  # noqa: E731
+S = lambda v: {"S": v}  # noqa: E731
+
+INCORRECT_TYPE = ("ValidationException",
+                  "An operand in the update expression has an incorrect data type")
+
+
+# --- SET --------------------------------------------------------------------------------------
+
+def test_set_arithmetic(ddb, tbl):
+    a = upd(ddb, tbl, "SET n = n + :a, o = :b - n", {":a": N(5), ":b": N("0.5")})
+    assert a["n"] == N(15)
+    assert a["o"] == N("-9.5")
+
+
+def test_set_arithmetic_on_missing_attribute(ddb, tbl):
+    assert upd_err(ddb, tbl, "SET q = nothere + :a", {":a": N(1)}) == (
+        "ValidationException",
+        "The provided expression refers to an attribute that does not exist in the item")
+
+
+def test_set_arithmetic_on_string(ddb, tbl):
+    assert upd_err(ddb, tbl, "SET n = s + :a", {":a": N(1)}) == INCORRECT_TYPE
+
+
+def test_set_arithmetic_precision(ddb, tbl):
+    a = upd(ddb, tbl, "SET big = :x + :y",
+            {":x": N("99999999999999999999999999999999999999"), ":y": N("-1")})
+    assert a["big"] == N("99999999999999999999999999999999999998")
+    a = upd(ddb, tbl, "SET f = :x + :y", {":x": N("0.1"), ":y": N("0.2")})
+    assert a["f"] == N("0.3")
+
+
+def test_if_not_exists(ddb, tbl):
+    a = upd(ddb, tbl, "SET n = if_not_exists(n, :z), c = if_not_exists(c, :z)", {":z": N(0)})
+    assert a["n"] == N(10)
+    assert a["c"] == N(0)
+    a = upd(ddb, tbl, "SET cnt = if_not_exists(cnt, :z) + :one", {":z": N(0), ":one": N(1)})
+    assert a["cnt"] == N(1)
+    a = upd(ddb, tbl, "SET cnt = if_not_exists(cnt, :z) + :one", {":z": N(0), ":one": N(1)})
+    assert a["cnt"] == N(2)
+
+
+def test_list_append(ddb, tbl):
+    a = upd(ddb, tbl, "SET l = list_append(l, :t)", {":t": {"L": [S("d")]}})
+    assert a["l"] == {"L": [S("a"), S("b"), S("c"), S("d")]}
+    a = upd(ddb, tbl, "SET l = list_append(:h, l)", {":h": {"L": [S("z")]}})
+    assert a["l"]["L"][0] == S("z")
+    a = upd(ddb, tbl, "SET nl = list_append(if_not_exists(nl, :e), :t)",
+            {":e": {"L": []}, ":t": {"L": [N(1)]}})
+    assert a["nl"] == {"L": [N(1)]}
+
+
+def test_list_append_on_non_list(ddb, tbl):
+    assert upd_err(ddb, tbl, "SET l = list_append(s, :t)", {":t": {"L": []}}) == INCORRECT_TYPE
+
+
+def test_set_nested_paths(ddb, tbl):
+    a = upd(ddb, tbl, "SET m.y.z = :v, m.newkey = :w, l[1] = :x",
+            {":v": S("changed"), ":w": N(7), ":x": S("B")})
+    assert a["m"]["M"]["y"] == {"M": {"z": S("changed")}}
+    assert a["m"]["M"]["newkey"] == N(7)
+    assert a["l"]["L"] == [S("a"), S("B"), S("c")]
+
+
+def test_set_list_index_past_end_appends(ddb, tbl):
+    a = upd(ddb, tbl, "SET l[10] = :v", {":v": S("end")})
+    assert a["l"]["L"] == [S("a"), S("b"), S("c"), S("end")]
+
+
+def test_set_nested_under_missing_parent(ddb, tbl):
+    assert upd_err(ddb, tbl, "SET nothere.x = :v", {":v": N(1)}) == (
+        "ValidationException",
+        "The document path provided in the update expression is invalid for update")
+
+
+def test_set_list_index_on_map(ddb, tbl):
+    assert upd_err(ddb, tbl, "SET m[0] = :v", {":v": N(1)}) == (
+        "ValidationException",
+        "The document path provided in the update expression is invalid for update")
+
+
+def test_set_with_names(ddb, tbl):
+    a = upd(ddb, tbl, "SET #st = :v, #m.#x = :v", {":v": S("ok")},
+            {"#st": "status", "#m": "m", "#x": "x"})
+    assert a["status"] == S("ok")
+    assert a["m"]["M"]["x"] == S("ok")
+
+
+def test_set_attribute_name_with_dot_via_placeholder(ddb, tbl):
+    a = upd(ddb, tbl, "SET #d = :v", {":v": N(1)}, {"#d": "a.b"})
+    assert a["a.b"] == N(1)
+    assert "a" not in a
+
+
+def test_set_copy_attribute(ddb, tbl):
+    a = upd(ddb, tbl, "SET dup = m.y")
+    assert a["dup"] == {"M": {"z": S("deep")}}
+
+
+# --- REMOVE -----------------------------------------------------------------------------------
+
+def test_remove_attributes_and_nested(ddb, tbl):
+    a = upd(ddb, tbl, "REMOVE s, m.y, absent")
+    assert "s" not in a
+    assert a["m"] == {"M": {"x": N(1)}}
+
+
+def test_remove_list_elements_shifts(ddb, tbl):
+    # Indexes name positions in the list as it was before the update (dynalite gets this wrong).
+    a = upd(ddb, tbl, "REMOVE l[0], l[2]")
+    assert a["l"] == {"L": [S("b")]}
+    a = upd(ddb, tbl, "REMOVE l[5]")  # out of range: no-op
+    assert a["l"] == {"L": [S("b")]}
+
+
+def test_set_and_remove_together(ddb, tbl):
+    a = upd(ddb, tbl, "SET a = :v REMOVE n", {":v": N(1)})
+    assert a["a"] == N(1)
+    assert "n" not in a
+
+
+# --- ADD --------------------------------------------------------------------------------------
+
+def test_add_number(ddb, tbl):
+    a = upd(ddb, tbl, "ADD n :d, fresh :d", {":d": N(-3)})
+    assert a["n"] == N(7)
+    assert a["fresh"] == N(-3)
+
+
+def test_add_to_sets(ddb, tbl):
+    a = upd(ddb, tbl, "ADD ss :s, ns :n, newset :s",
+            {":s": {"SS": ["b", "c"]}, ":n": {"NS": ["3"]}})
+    assert sorted(a["ss"]["SS"]) == ["a", "b", "c"]
+    assert sorted(a["ns"]["NS"]) == ["1", "2", "3"]
+    assert sorted(a["newset"]["SS"]) == ["b", "c"]
+
+
+def test_add_wrong_set_type(ddb, tbl):
+    assert upd_err(ddb, tbl, "ADD ss :n", {":n": {"NS": ["1"]}}) == INCORRECT_TYPE
+
+
+def test_add_number_to_string_attribute(ddb, tbl):
+    assert upd_err(ddb, tbl, "ADD s :n", {":n": N(1)}) == INCORRECT_TYPE
+
+
+def test_add_string_operand_refused(ddb, tbl):
+    assert upd_err(ddb, tbl, "ADD s :v", {":v": S("x")}) == (
+        "ValidationException",
+        "Invalid UpdateExpression: Incorrect operand type for operator or function; "
+        "operator: ADD, operand type: STRING")
+
+
+# --- DELETE -----------------------------------------------------------------------------------
+
+def test_delete_from_set(ddb, tbl):
+    a = upd(ddb, tbl, "DELETE ss :s, ns :n", {":s": {"SS": ["a", "zz"]}, ":n": {"NS": ["2"]}})
+    assert a["ss"] == {"SS": ["b"]}
+    assert a["ns"] == {"NS": ["1"]}
+
+
+def test_delete_last_elements_removes_attribute(ddb, tbl):
+    a = upd(ddb, tbl, "DELETE ss :s", {":s": {"SS": ["a", "b"]}})
+    assert "ss" not in a
+
+
+def test_delete_number_operand_refused(ddb, tbl):
+    assert upd_err(ddb, tbl, "DELETE ns :v", {":v": N(1)}) == (
+        "ValidationException",
+        "Invalid UpdateExpression: Incorrect operand type for operator or function; "
+        "operator: DELETE, operand type: NUMBER")
+
+
+def test_delete_wrong_set_type(ddb, tbl):
+    assert upd_err(ddb, tbl, "DELETE ss :n", {":n": {"NS": ["1"]}}) == INCORRECT_TYPE
+
+
+# --- structural errors ------------------------------------------------------------------------
+
+def test_overlapping_paths(ddb, tbl):
+    assert upd_err(ddb, tbl, "SET a = :v REMOVE a", {":v": N(1)}) == (
+        "ValidationException",
+        "Invalid UpdateExpression: Two document paths overlap with each other; must remove or "
+        "rewrite one of these paths; path one: [a], path two: [a]")
+
+
+def test_overlapping_nested_paths(ddb, tbl):
+    assert upd_err(ddb, tbl, "SET m = :v, m.x = :v", {":v": N(1)}) == (
+        "ValidationException",
+        "Invalid UpdateExpression: Two document paths overlap with each other; must remove or "
+        "rewrite one of these paths; path one: [m], path two: [m, x]")
+
+
+def test_conflicting_paths(ddb, tbl):
+    code, msg = upd_err(ddb, tbl, "SET m.x = :v, m[0] = :v", {":v": N(1)})
+    assert code == "ValidationException"
+    assert msg.startswith("Invalid UpdateExpression: Two document paths conflict with each other;")
+
+
+def test_section_used_twice(ddb, tbl):
+    code, msg = upd_err(ddb, tbl, "SET a = :v SET b = :v", {":v": N(1)})
+    assert code == "ValidationException"
+    assert msg == ('Invalid UpdateExpression: The "SET" section can only be used once in an '
+                   'update expression;')
+
+
+def test_function_not_allowed_in_update(ddb, tbl):
+    code, msg = upd_err(ddb, tbl, "SET a = size(s)")
+    assert code == "ValidationException"
+    # DynamoDB: "Invalid UpdateExpression: The function is not allowed in an update
+    # expression; function: size" (wording unverified; the prefix and the name are stable).
+    assert msg.startswith("Invalid UpdateExpression:")
+    assert "function: size" in msg
+
+
+def test_update_key_attribute_nested_refused(ddb, tbl):
+    code, msg = upd_err(ddb, tbl, "SET pk = :v", {":v": S("x")})
+    assert code == "ValidationException"
+    assert msg == ("One or more parameter values were invalid: Cannot update attribute pk. "
+                   "This attribute is part of the key")
+
+
+def test_empty_update_expression(ddb, tbl):
+    assert upd_err(ddb, tbl, "") == (
+        "ValidationException", "Invalid UpdateExpression: The expression can not be empty;")
