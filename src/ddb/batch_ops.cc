@@ -12,11 +12,7 @@ namespace {
 
 const JsonValue& RequestItems(const Request& req) {
   const JsonValue* items = req.Object("RequestItems");
-  if (!items) {
-    ConstraintErrors errors;
-    errors.NotNull("requestItems");
-    errors.ThrowIfAny();
-  }
+  if (!items) ThrowRequired("RequestItems");
   return *items;
 }
 
@@ -196,6 +192,8 @@ void EngineImpl::BatchWriteItem(const Request& req, JsonWriter& w) {
       Write& write = writes[i];
       ItemChange change{table, schema, {}, std::nullopt, std::nullopt};
       if (write.put) {
+        // BatchWriteItem words a missing or mistyped key like a Key parameter, not like PutItem.
+        ValidateKeyParam(*schema, KeyOf(*schema, nullptr, *write.put));
         ValidateItemKeys(*schema, *write.put);
         ValidateIndexKeys(*schema, *write.put);
         if (ItemSize(*write.put) > kMaxItemSize) {

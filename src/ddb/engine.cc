@@ -355,7 +355,7 @@ void CheckSubstitutionsNeedExpressions(const Request& req,
   std::string tail = fmt::format("{} {} null", list, members.size() == 1 ? "is" : "are");
   if (req.Get("ExpressionAttributeNames")) {
     throw ApiError::Validation(
-        "ExpressionAttributeNames can only be specified when using expressions: " + tail);
+        "ExpressionAttributeNames can only be specified when using expressions");
   }
   if (req.Get("ExpressionAttributeValues")) {
     throw ApiError::Validation(

@@ -11,7 +11,7 @@ namespace {
 std::string_view TableNameParam(const Request& req, ConstraintErrors& errors) {
   auto name = req.String("TableName");
   if (!name) {
-    errors.NotNull("tableName");
+    ThrowRequired("TableName");
     return {};
   }
   errors.CheckName("tableName", *name);
@@ -74,7 +74,7 @@ void EngineImpl::PutItem(const Request& req, JsonWriter& w) {
   ConstraintErrors errors;
   std::string_view name = TableNameParam(req, errors);
   const JsonValue* item_json = req.Object("Item");
-  if (!item_json) errors.NotNull("item");
+  if (!item_json) ThrowRequired("Item");
   std::string_view rv = ReturnValuesParam(req, errors);
   bool return_old_on_failure = ReturnOldOnFailure(req, errors);
   ReturnCapacity rc = ParseReturnCapacity(req, errors);
@@ -127,7 +127,7 @@ void EngineImpl::GetItem(const Request& req, JsonWriter& w) {
   ConstraintErrors errors;
   std::string_view name = TableNameParam(req, errors);
   const JsonValue* key_json = req.Object("Key");
-  if (!key_json) errors.NotNull("key");
+  if (!key_json) ThrowRequired("Key");
   ReturnCapacity rc = ParseReturnCapacity(req, errors);
   bool consistent = req.Bool("ConsistentRead").value_or(false);
   errors.ThrowIfAny();
@@ -164,7 +164,7 @@ void EngineImpl::DeleteItem(const Request& req, JsonWriter& w) {
   ConstraintErrors errors;
   std::string_view name = TableNameParam(req, errors);
   const JsonValue* key_json = req.Object("Key");
-  if (!key_json) errors.NotNull("key");
+  if (!key_json) ThrowRequired("Key");
   std::string_view rv = ReturnValuesParam(req, errors);
   bool return_old_on_failure = ReturnOldOnFailure(req, errors);
   ReturnCapacity rc = ParseReturnCapacity(req, errors);
@@ -210,7 +210,7 @@ void EngineImpl::UpdateItem(const Request& req, JsonWriter& w) {
   ConstraintErrors errors;
   std::string_view name = TableNameParam(req, errors);
   const JsonValue* key_json = req.Object("Key");
-  if (!key_json) errors.NotNull("key");
+  if (!key_json) ThrowRequired("Key");
   std::string_view rv = ReturnValuesParam(req, errors);
   bool return_old_on_failure = ReturnOldOnFailure(req, errors);
   ReturnCapacity rc = ParseReturnCapacity(req, errors);

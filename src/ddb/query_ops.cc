@@ -45,7 +45,7 @@ int RangePosition(const expr::KeyCondition& kc, const AttributeValue& sk) {
 std::string_view TableNameParam(const Request& req, ConstraintErrors& errors) {
   auto name = req.String("TableName");
   if (!name) {
-    errors.NotNull("tableName");
+    ThrowRequired("TableName");
     return {};
   }
   errors.CheckName("tableName", *name);
@@ -123,9 +123,8 @@ std::shared_ptr<Table> ParseReadSpec(EngineImpl& engine, const Request& req,
     }
   }
   if (spec->select == "ALL_PROJECTED_ATTRIBUTES" && !spec->index) {
-    throw ApiError::Validation("One or more parameter values were invalid: "
-                               "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an "
-                               "IndexName");
+    throw ApiError::Validation(
+        "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
   }
   if (spec->index && spec->index->projection != ProjectionType::kAll) {
     if (spec->select == "ALL_ATTRIBUTES") {
@@ -198,17 +197,15 @@ Page ReadPage(EngineImpl& engine, const ReadSpec& spec, storage::Iterator& it, b
     }
     page.scanned++;
     page.bytes += ItemSize(*item);
+    bool full_page = (spec.limit && page.scanned >= *spec.limit) || page.bytes >= kMaxPageBytes;
+    if (full_page) page.last_evaluated_key = KeyOf(schema, spec.index, entry);
     if (!spec.filter || spec.filter->Evaluate(*item)) {
       page.count++;
       if (spec.select != "COUNT") {
         page.items.push_back(spec.projection ? spec.projection->Apply(*item) : std::move(*item));
       }
     }
-    bool full_page = (spec.limit && page.scanned >= *spec.limit) || page.bytes >= kMaxPageBytes;
-    if (full_page) {
-      page.last_evaluated_key = KeyOf(schema, spec.index, entry);
-      break;
-    }
+    if (full_page) break;
   }
   return page;
 }
@@ -249,6 +246,8 @@ void WritePage(EngineImpl& engine, JsonWriter& w, const ReadSpec& spec, const Pa
 }  // namespace
 
 void EngineImpl::Query(const Request& req, JsonWriter& w) {
+  CheckSubstitutionsNeedExpressions(
+      req, {"KeyConditionExpression", "FilterExpression", "ProjectionExpression"});
   expr::Substitutions subs = ParseSubstitutions(req);
   ReadSpec spec;
   auto table = ParseReadSpec(*this, req, subs, &spec);
@@ -351,6 +350,7 @@ void EngineImpl::Scan(const Request& req, JsonWriter& w) {
         "Segment: {} is not less than TotalSegments: {}",
         *segment, *total));
   }
+  CheckSubstitutionsNeedExpressions(req, {"FilterExpression", "ProjectionExpression"});
   expr::Substitutions subs = ParseSubstitutions(req);
   ReadSpec spec;
   auto table = ParseReadSpec(*this, req, subs, &spec);

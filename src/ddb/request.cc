@@ -11,7 +11,17 @@ void ConstraintErrors::NotNull(std::string_view field) {
                   field));
 }
 
+void ThrowRequired(std::string_view member) {
+  throw ApiError::Validation(
+      fmt::format("The parameter '{}' is required but was not present in the request", member));
+}
+
 void ConstraintErrors::CheckName(std::string_view field, std::string_view value) {
+  if ((field == "tableName" || field == "indexName") && (value.size() < 3 || value.size() > 255)) {
+    throw ApiError::Validation(fmt::format(
+        "{} must be at least 3 characters long and at most 255 characters long",
+        field == "tableName" ? "TableName" : "IndexName"));
+  }
   if (value.size() < 3) {
     Add(fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must have length "
                     "greater than or equal to 3",
@@ -95,7 +105,7 @@ std::optional<std::string_view> Request::StringOf(const JsonValue& obj, std::str
   if (!v) return std::nullopt;
   if (!v->IsString()) {
     throw ApiError::Serialization(
-        fmt::format("{} can not be converted to a String",
+        fmt::format("{} cannot be converted to String",
                     v->IsNumber() ? "NUMBER_VALUE" : (v->IsBool() ? "TRUE_VALUE" : "Object")));
   }
   return View(*v);

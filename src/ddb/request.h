@@ -18,7 +18,8 @@ class ConstraintErrors {
   void Add(std::string violation) { errors_.push_back(std::move(violation)); }
   // "Value null at 'field' failed to satisfy constraint: Member must not be null"
   void NotNull(std::string_view field);
-  // Checks a name's length and pattern (table and index names: [a-zA-Z0-9_.-]+, 3..255).
+  // Checks a name's length and pattern (table and index names: [a-zA-Z0-9_.-]+, 3..255). A
+  // top-level TableName/IndexName of the wrong length is refused at once, worded as DynamoDB.
   void CheckName(std::string_view field, std::string_view value);
   // Value of an enum member not in `allowed`.
   void CheckEnum(std::string_view field, std::string_view value,
@@ -31,6 +32,10 @@ class ConstraintErrors {
  private:
   std::vector<std::string> errors_;
 };
+
+// A top-level member the operation requires is absent: "The parameter 'TableName' is required
+// but was not present in the request".
+[[noreturn]] void ThrowRequired(std::string_view member);
 
 // The request body, parsed. Member accessors return null/nullopt when the member is absent and
 // throw SerializationException when it has the wrong JSON type (as DynamoDB's deserializer does).

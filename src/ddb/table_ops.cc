@@ -209,10 +209,10 @@ void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
   auto name = req.String("TableName");
   const JsonValue* key_schema = req.Array("KeySchema");
   const JsonValue* attr_defs = req.Array("AttributeDefinitions");
-  if (!name) errors.NotNull("tableName");
+  if (!name) ThrowRequired("TableName");
   else errors.CheckName("tableName", *name);
-  if (!attr_defs) errors.NotNull("attributeDefinitions");
-  if (!key_schema) errors.NotNull("keySchema");
+  if (!attr_defs) ThrowRequired("AttributeDefinitions");
+  if (!key_schema) ThrowRequired("KeySchema");
   auto billing = req.String("BillingMode");
   if (billing) errors.CheckEnum("billingMode", *billing, {"PROVISIONED", "PAY_PER_REQUEST"});
   const JsonValue* throughput = req.Object("ProvisionedThroughput");
@@ -385,7 +385,7 @@ void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
 void EngineImpl::DeleteTable(const Request& req, JsonWriter& w) {
   ConstraintErrors errors;
   auto name = req.String("TableName");
-  if (!name) errors.NotNull("tableName");
+  if (!name) ThrowRequired("TableName");
   else errors.CheckName("tableName", *name);
   errors.ThrowIfAny();
   std::shared_ptr<Table> table;
@@ -434,7 +434,7 @@ void EngineImpl::DeleteTableData(uint32_t table_id) {
 void EngineImpl::DescribeTable(const Request& req, JsonWriter& w) {
   ConstraintErrors errors;
   auto name = req.String("TableName");
-  if (!name) errors.NotNull("tableName");
+  if (!name) ThrowRequired("TableName");
   else errors.CheckName("tableName", *name);
   errors.ThrowIfAny();
   auto table = FindTable(*name);
@@ -487,7 +487,7 @@ void EngineImpl::ListTables(const Request& req, JsonWriter& w) {
 void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
   ConstraintErrors errors;
   auto name = req.String("TableName");
-  if (!name) errors.NotNull("tableName");
+  if (!name) ThrowRequired("TableName");
   else errors.CheckName("tableName", *name);
   auto billing = req.String("BillingMode");
   if (billing) errors.CheckEnum("billingMode", *billing, {"PROVISIONED", "PAY_PER_REQUEST"});

@@ -144,7 +144,7 @@ std::string CancellationJson(const std::vector<CancellationReason>& reasons) {
 void EngineImpl::TransactWriteItems(const Request& req, JsonWriter& w) {
   ConstraintErrors errors;
   const JsonValue* items = req.Array("TransactItems");
-  if (!items) errors.NotNull("transactItems");
+  if (!items) ThrowRequired("TransactItems");
   ReturnCapacity rc = ParseReturnCapacity(req, errors);
   auto token = req.String("ClientRequestToken");
   if (token && (token->empty() || token->size() > 36)) {
@@ -289,7 +289,7 @@ void EngineImpl::TransactWriteItems(const Request& req, JsonWriter& w) {
 void EngineImpl::TransactGetItems(const Request& req, JsonWriter& w) {
   ConstraintErrors errors;
   const JsonValue* items = req.Array("TransactItems");
-  if (!items) errors.NotNull("transactItems");
+  if (!items) ThrowRequired("TransactItems");
   ReturnCapacity rc = ParseReturnCapacity(req, errors);
   if (items && (items->Size() == 0 || items->Size() > 100)) {
     errors.Add(fmt::format("Value '[]' at 'transactItems' failed to satisfy constraint: Member "

@@ -185,7 +185,7 @@ def test_add_string_operand_refused(ddb, tbl):
     assert upd_err(ddb, tbl, "ADD s :v", {":v": S("x")}) == (
         "ValidationException",
         "Invalid UpdateExpression: Incorrect operand type for operator or function; "
-        "operator: ADD, operand type: STRING")
+        "operator: ADD, operand type: STRING, typeSet: ALLOWED_FOR_ADD_OPERAND")
 
 
 # --- DELETE -----------------------------------------------------------------------------------
@@ -205,7 +205,7 @@ def test_delete_number_operand_refused(ddb, tbl):
     assert upd_err(ddb, tbl, "DELETE ns :v", {":v": N(1)}) == (
         "ValidationException",
         "Invalid UpdateExpression: Incorrect operand type for operator or function; "
-        "operator: DELETE, operand type: NUMBER")
+        "operator: DELETE, operand type: NUMBER, typeSet: ALLOWED_FOR_DELETE_OPERAND")
 
 
 def test_delete_wrong_set_type(ddb, tbl):
