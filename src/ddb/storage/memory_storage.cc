@@ -11,9 +11,15 @@
 //   - a batch is atomic because it is published with one swap (or not at all, if building it
 //     throws).
 // Writers are serialised among themselves by write_mutex_.
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
+#include <cstring>
+#include <limits>
 #include <memory>
 #include <mutex>
+#include <new>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -22,30 +28,90 @@
 namespace cruddur::ddb::storage {
 namespace {
 
-// Key and value live in their own shared block so that copying a tree node (path copying)
-// never copies the strings.
-struct Entry {
-  std::string key;
-  std::string value;
+// A minimal intrusive shared pointer to an immutable T: the count lives in the object (one
+// allocation per object, 8-byte handles). T provides `mutable std::atomic<uint32_t> refs`
+// (starting at 1 for the creating Ref) and `static void Destroy(const T*)`.
+template <typename T>
+class Ref {
+ public:
+  Ref() = default;
+  Ref(std::nullptr_t) {}  // NOLINT(google-explicit-constructor): reads like a pointer
+  static Ref Adopt(const T* p) { return Ref(p); }
+  Ref(const Ref& other) : p_(other.p_) {
+    if (p_ != nullptr) p_->refs.fetch_add(1, std::memory_order_relaxed);
+  }
+  Ref(Ref&& other) noexcept : p_(std::exchange(other.p_, nullptr)) {}
+  Ref& operator=(Ref other) noexcept {
+    std::swap(p_, other.p_);
+    return *this;
+  }
+  ~Ref() {
+    if (p_ != nullptr && p_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) T::Destroy(p_);
+  }
+  void swap(Ref& other) noexcept { std::swap(p_, other.p_); }
+  const T* get() const { return p_; }
+  const T* operator->() const { return p_; }
+  const T& operator*() const { return *p_; }
+  explicit operator bool() const { return p_ != nullptr; }
+  bool operator==(const Ref& other) const { return p_ == other.p_; }
+
+ private:
+  explicit Ref(const T* p) : p_(p) {}
+  const T* p_ = nullptr;
 };
-using EntryPtr = std::shared_ptr<const Entry>;
+
+// Key and value bytes follow the header in one allocation, so a lookup touches one block per
+// tree level besides the node, and path copying shares entries instead of copying strings.
+struct Entry {
+  mutable std::atomic<uint32_t> refs{1};
+  uint32_t key_size = 0;
+  uint32_t value_size = 0;
+
+  std::string_view key() const { return {Bytes(), key_size}; }
+  std::string_view value() const { return {Bytes() + key_size, value_size}; }
+
+  static Ref<Entry> Make(std::string_view key, std::string_view value) {
+    constexpr size_t kMax = std::numeric_limits<uint32_t>::max();
+    if (key.size() > kMax || value.size() > kMax) throw std::length_error("entry too large");
+    void* memory = ::operator new(sizeof(Entry) + key.size() + value.size());
+    auto* entry = new (memory) Entry;
+    entry->key_size = static_cast<uint32_t>(key.size());
+    entry->value_size = static_cast<uint32_t>(value.size());
+    char* bytes = reinterpret_cast<char*>(entry + 1);
+    if (!key.empty()) std::memcpy(bytes, key.data(), key.size());
+    if (!value.empty()) std::memcpy(bytes + key.size(), value.data(), value.size());
+    return Ref<Entry>::Adopt(entry);
+  }
+  static void Destroy(const Entry* entry) {
+    entry->~Entry();
+    ::operator delete(const_cast<Entry*>(entry));
+  }
+
+ private:
+  const char* Bytes() const { return reinterpret_cast<const char*>(this + 1); }
+};
+using EntryPtr = Ref<Entry>;
 
 struct Node;
-using NodePtr = std::shared_ptr<const Node>;
+using NodePtr = Ref<Node>;
 
 struct Node {
+  Node(NodePtr l, EntryPtr e, NodePtr r, int h)
+      : height(h), left(std::move(l)), right(std::move(r)), entry(std::move(e)) {}
+  static void Destroy(const Node* node) { delete node; }
+
+  mutable std::atomic<uint32_t> refs{1};
+  int height;
   NodePtr left;
   NodePtr right;
   EntryPtr entry;
-  int height;
 };
 
 int Height(const NodePtr& n) { return n ? n->height : 0; }
 
 NodePtr MakeNode(NodePtr left, EntryPtr entry, NodePtr right) {
   const int height = std::max(Height(left), Height(right)) + 1;
-  return std::make_shared<const Node>(Node{std::move(left), std::move(right), std::move(entry),
-                                           height});
+  return NodePtr::Adopt(new Node(std::move(left), std::move(entry), std::move(right), height));
 }
 
 // Joins left < entry < right into a balanced node. REQUIRES: the heights of left and right
@@ -55,7 +121,8 @@ NodePtr Balance(NodePtr left, EntryPtr entry, NodePtr right) {
   const int hr = Height(right);
   if (hl > hr + 1) {
     if (Height(left->left) >= Height(left->right)) {
-      return MakeNode(left->left, left->entry, MakeNode(left->right, std::move(entry), right));
+      return MakeNode(left->left, left->entry,
+                      MakeNode(left->right, std::move(entry), std::move(right)));
     }
     const Node& lr = *left->right;
     return MakeNode(MakeNode(left->left, left->entry, lr.left), lr.entry,
@@ -75,7 +142,7 @@ NodePtr Balance(NodePtr left, EntryPtr entry, NodePtr right) {
 
 NodePtr Insert(const NodePtr& node, EntryPtr entry) {
   if (!node) return MakeNode(nullptr, std::move(entry), nullptr);
-  const int cmp = std::string_view(entry->key).compare(node->entry->key);
+  const int cmp = entry->key().compare(node->entry->key());
   if (cmp == 0) return MakeNode(node->left, std::move(entry), node->right);
   if (cmp < 0) return Balance(Insert(node->left, std::move(entry)), node->entry, node->right);
   return Balance(node->left, node->entry, Insert(node->right, std::move(entry)));
@@ -93,7 +160,7 @@ NodePtr EraseMin(const NodePtr& node, EntryPtr& min) {
 // Returns `node` itself (no copy) when the key is absent.
 NodePtr Erase(const NodePtr& node, std::string_view key) {
   if (!node) return node;
-  const int cmp = key.compare(node->entry->key);
+  const int cmp = key.compare(node->entry->key());
   if (cmp == 0) {
     if (!node->left) return node->right;
     if (!node->right) return node->left;
@@ -123,7 +190,7 @@ class MemoryIterator final : public Iterator {
     size_t best = 0;  // path length up to and including the best node; 0 = none
     for (const Node* n = root_.get(); n != nullptr;) {
       path_.push_back(n);
-      if (std::string_view(n->entry->key) >= target) {
+      if (n->entry->key() >= target) {
         best = path_.size();
         n = n->left.get();
       } else {
@@ -138,7 +205,7 @@ class MemoryIterator final : public Iterator {
     size_t best = 0;
     for (const Node* n = root_.get(); n != nullptr;) {
       path_.push_back(n);
-      if (std::string_view(n->entry->key) <= target) {
+      if (n->entry->key() <= target) {
         best = path_.size();
         n = n->right.get();
       } else {
@@ -177,8 +244,8 @@ class MemoryIterator final : public Iterator {
     }
   }
 
-  std::string_view key() const override { return path_.back()->entry->key; }
-  std::string_view value() const override { return path_.back()->entry->value; }
+  std::string_view key() const override { return path_.back()->entry->key(); }
+  std::string_view value() const override { return path_.back()->entry->value(); }
 
  private:
   NodePtr root_;  // keeps the whole version alive
@@ -190,8 +257,8 @@ class MemoryStorage final : public Storage {
   std::optional<std::string> Get(std::string_view key) override {
     const NodePtr root = Root();
     for (const Node* n = root.get(); n != nullptr;) {
-      const int cmp = key.compare(n->entry->key);
-      if (cmp == 0) return n->entry->value;
+      const int cmp = key.compare(n->entry->key());
+      if (cmp == 0) return std::string(n->entry->value());
       n = cmp < 0 ? n->left.get() : n->right.get();
     }
     return std::nullopt;
@@ -199,21 +266,19 @@ class MemoryStorage final : public Storage {
 
   void Write(const WriteBatch& batch) override {
     if (batch.empty()) return;
+    NodePtr root;  // declared first so the replaced version is freed after both locks
     std::lock_guard write_lock(write_mutex_);
     // Only writers change root_, and we are the only writer, so reading it unlocked is safe.
-    NodePtr root = root_;
+    root = root_;
     for (const WriteBatch::Op& op : batch.ops()) {
       if (op.value) {
-        root = Insert(root, std::make_shared<const Entry>(Entry{op.key, *op.value}));
+        root = Insert(root, Entry::Make(op.key, *op.value));
       } else {
         root = Erase(root, op.key);
       }
     }
-    {
-      std::lock_guard root_lock(root_mutex_);
-      root_.swap(root);
-    }
-    // `root` now holds the old version; nodes only it used are freed here, outside root_mutex_.
+    std::lock_guard root_lock(root_mutex_);
+    root_.swap(root);  // `root` now holds the old version
   }
 
   std::unique_ptr<Iterator> NewIterator() override {
@@ -226,9 +291,9 @@ class MemoryStorage final : public Storage {
     return root_;
   }
 
-  std::mutex write_mutex_;          // serialises writers
-  mutable std::mutex root_mutex_;   // guards reads and the swap of root_
-  NodePtr root_;                    // GUARDED_BY(root_mutex_) for writes
+  std::mutex write_mutex_;         // serialises writers
+  mutable std::mutex root_mutex_;  // guards reads and the swap of root_
+  NodePtr root_;                   // GUARDED_BY(root_mutex_) for writes
 };
 
 }  // namespace

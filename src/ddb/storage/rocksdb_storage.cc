@@ -46,6 +46,7 @@ rocksdb::Options MakeOptions() {
   options.compaction_style = rocksdb::kCompactionStyleLevel;
   options.level_compaction_dynamic_level_bytes = true;
   options.bytes_per_sync = 1 << 20;
+  options.keep_log_file_num = 3;  // RocksDB's info LOG files, not the WAL
   // Whole-key bloom in the memtable helps point Gets on recent writes.
   options.memtable_whole_key_filtering = true;
   options.memtable_prefix_bloom_size_ratio = 0.02;
@@ -133,8 +134,8 @@ class RocksDbStorage final : public Storage {
     if (batch.empty()) return;
     rocksdb::WriteBatch rocks_batch;
     for (const WriteBatch::Op& op : batch.ops()) {
-      const rocksdb::Status status = op.value ? rocks_batch.Put(op.key, *op.value)
-                                              : rocks_batch.Delete(op.key);
+      const rocksdb::Status status =
+          op.value ? rocks_batch.Put(op.key, *op.value) : rocks_batch.Delete(op.key);
       if (!status.ok()) Fail("storage batch rejected", status);
     }
     const rocksdb::Status status = db_->Write(write_options_, &rocks_batch);
@@ -158,10 +159,10 @@ std::unique_ptr<Storage> OpenRocksDbStorage(const std::string& dir, const Option
   if (!status.ok()) {
     if (IsLockError(status)) {
       const bool this_process = status.ToString().find("current process") != std::string::npos;
-      throw DataDirLockedError("data dir " + dir + " is in use " +
-                               (this_process ? "(already open in this process"
-                                             : "by another process (lock held") +
-                               " on " + dir + "/LOCK): " + status.ToString());
+      throw DataDirLockedError(
+          "data dir " + dir + " is in use " +
+          (this_process ? "(already open in this process" : "by another process (lock held") +
+          " on " + dir + "/LOCK): " + status.ToString());
     }
     Fail("cannot open data dir " + dir, status);
   }

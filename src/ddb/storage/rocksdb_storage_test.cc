@@ -170,9 +170,9 @@ TEST(RocksDbStorage, AcknowledgedWritesSurviveKill9) {
     const std::string path = dir.path() + "/db";
     int fds[2];
     ASSERT_EQ(pipe(fds), 0);
-    const pid_t pid = SpawnChild("WriteUntilKilled", {std::string(kChildDirEnv) + "=" + path,
-                                                      std::string(kChildFdEnv) + "=" +
-                                                          std::to_string(fds[1])});
+    const pid_t pid =
+        SpawnChild("WriteUntilKilled", {std::string(kChildDirEnv) + "=" + path,
+                                        std::string(kChildFdEnv) + "=" + std::to_string(fds[1])});
     ASSERT_GT(pid, 0);
     close(fds[1]);
     const int kill_after = 1 + static_cast<int>(rng() % 1500);

@@ -30,7 +30,9 @@ class WriteBatch {
   std::vector<Op> ops_;
 };
 
-// Iterates keys in unsigned byte order over a consistent point-in-time view.
+// Iterates keys in unsigned byte order over a consistent point-in-time view. An iterator is
+// used by one thread at a time and must be destroyed before the Storage that made it. It holds
+// no lock: its thread may Write meanwhile (the iterator keeps seeing its snapshot).
 class Iterator {
  public:
   virtual ~Iterator() = default;
@@ -46,6 +48,7 @@ class Iterator {
   virtual std::string_view value() const = 0;
 };
 
+// All methods are safe to call from many threads at once.
 class Storage {
  public:
   virtual ~Storage() = default;
@@ -58,7 +61,8 @@ class Storage {
   // on an I/O error; then nothing of the batch was applied.
   virtual void Write(const WriteBatch& batch) = 0;
 
-  // An iterator over a snapshot taken now; later writes are not seen.
+  // An iterator over a snapshot taken now; later writes are not seen. Drop iterators promptly:
+  // a live one pins its snapshot's data (memory, or versions RocksDB cannot compact away).
   virtual std::unique_ptr<Iterator> NewIterator() = 0;
 };
 

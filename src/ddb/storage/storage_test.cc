@@ -121,9 +121,9 @@ TEST_P(StorageTest, IterationIsUnsignedByteOrder) {
   // Shuffled insertion of keys whose order depends on bytes 0x00, 0x7f, 0x80 and 0xff and on
   // prefixes.
   const std::vector<std::string> sorted = {
-      ""s,  "\0"s, "\0\0"s, "\0\xff"s, "\x01"s,  "a"s,       "a\0"s,   "a\0\0"s,
-      "a\x01"s, "a\x7f"s, "a\x80"s, "a\xff"s, "a\xff\xff"s, "b"s, "\x7f"s,  "\x80"s,
-      "\xfe\xff"s, "\xff"s, "\xff\0"s, "\xff\xff"s, "\xff\xff\xff"s};
+      ""s,      "\0"s,    "\0\0"s,     "\0\xff"s, "\x01"s,   "a"s,         "a\0"s,
+      "a\0\0"s, "a\x01"s, "a\x7f"s,    "a\x80"s,  "a\xff"s,  "a\xff\xff"s, "b"s,
+      "\x7f"s,  "\x80"s,  "\xfe\xff"s, "\xff"s,   "\xff\0"s, "\xff\xff"s,  "\xff\xff\xff"s};
   std::vector<std::string> shuffled = sorted;
   std::shuffle(shuffled.begin(), shuffled.end(), std::mt19937(7));
   for (const std::string& k : shuffled) Put(k, "v" + k);
@@ -301,8 +301,8 @@ TEST_P(StorageTest, MatchesStdMapUnderRandomBatches) {
       if (it->Valid()) {
         ASSERT_EQ(it->key(), std::prev(ub)->first);
       }
-      ASSERT_EQ(db_->Get(target), model.count(target) ? std::optional(model[target])
-                                                      : std::nullopt);
+      ASSERT_EQ(db_->Get(target),
+                model.count(target) ? std::optional(model[target]) : std::nullopt);
     }
   }
 }
@@ -416,6 +416,42 @@ TEST_P(StorageTest, ConcurrencySmoke) {
   const auto dump = Dump();
   const std::map<std::string, std::string> actual(dump.begin(), dump.end());
   EXPECT_EQ(actual, expected);
+}
+
+// Threads that keep iterators across their own and others' writes: each snapshot reads the same
+// twice, and includes everything its thread wrote before taking it.
+TEST_P(StorageTest, LongLivedIteratorsStayStableUnderConcurrentWrites) {
+  constexpr int kThreads = 6;
+  std::atomic<bool> failed{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const std::string prefix = "t" + std::to_string(t) + "/";
+      for (int i = 0; i < 150; ++i) {
+        WriteBatch batch;
+        batch.Put(prefix + std::to_string(1000 + i), std::to_string(i));
+        db_->Write(batch);
+        auto it = db_->NewIterator();
+        std::vector<std::string> first;
+        for (it->Seek(""); it->Valid(); it->Next()) first.emplace_back(it->key());
+        WriteBatch more;  // written while `it` lives, on the same thread
+        more.Put(prefix + "extra" + std::to_string(i), "x");
+        more.Delete(prefix + std::to_string(1000 + i));
+        db_->Write(more);
+        std::vector<std::string> second;
+        for (it->Seek(""); it->Valid(); it->Next()) second.emplace_back(it->key());
+        int mine = 0;
+        for (const std::string& k : first) mine += k.starts_with(prefix) ? 1 : 0;
+        if (first != second || mine != 2 * i + 1) failed = true;  // i+1 numbered, i extras
+        WriteBatch restore;
+        restore.Put(prefix + std::to_string(1000 + i), std::to_string(i));
+        db_->Write(restore);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_FALSE(failed);
+  EXPECT_EQ(Dump().size(), static_cast<size_t>(kThreads * 150 * 2));
 }
 
 INSTANTIATE_TEST_SUITE_P(Both, StorageTest, ::testing::Values(Kind::kMemory, Kind::kRocksDb),
