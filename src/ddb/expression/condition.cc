@@ -442,7 +442,8 @@ const AttributeValue* Resolve(const Operand& o, const Item& item, AttributeValue
 bool Contains(const AttributeValue& haystack, const AttributeValue& needle) {
   switch (haystack.type) {
     case ValueType::kS:
-      return needle.type == ValueType::kS &&
+    case ValueType::kB:  // a byte subsequence, as DynamoDB does for binaries
+      return needle.type == haystack.type &&
              haystack.bytes.find(needle.bytes) != std::string::npos;
     case ValueType::kSS:
     case ValueType::kBS:
@@ -557,6 +558,90 @@ std::vector<Path> Condition::Paths() const {
   std::vector<Path> out;
   CollectPaths(*root_, out);
   return out;
+}
+
+// ---- building conditions for the legacy parameters ----
+
+namespace {
+
+Operand PathOperand(const std::string& attribute) {
+  Operand o;
+  o.kind = Operand::Kind::kPath;
+  PathElement e;
+  e.name = attribute;
+  o.path.push_back(std::move(e));
+  return o;
+}
+
+Operand ValueOperand(AttributeValue v) {
+  Operand o;
+  o.kind = Operand::Kind::kValue;
+  o.value = std::move(v);
+  return o;
+}
+
+std::unique_ptr<ConditionNode> Node(ConditionNode::Kind kind, const std::string& attribute,
+                                    std::vector<AttributeValue>& values) {
+  auto n = std::make_unique<ConditionNode>();
+  n->kind = kind;
+  n->operands.push_back(PathOperand(attribute));
+  for (AttributeValue& v : values) n->operands.push_back(ValueOperand(std::move(v)));
+  return n;
+}
+
+std::unique_ptr<ConditionNode> Join(ConditionNode::Kind kind, std::unique_ptr<ConditionNode> l,
+                                    std::unique_ptr<ConditionNode> r) {
+  auto n = std::make_unique<ConditionNode>();
+  n->kind = kind;
+  n->left = std::move(l);
+  n->right = std::move(r);
+  return n;
+}
+
+}  // namespace
+
+Condition Condition::Compare(const std::string& attribute, Comparison op,
+                             std::vector<AttributeValue> operands) {
+  using K = ConditionNode::Kind;
+  std::vector<AttributeValue> none;
+  Condition c;
+  auto compare = [&](Tok t) {
+    auto n = Node(K::kCompare, attribute, operands);
+    n->cmp = t;
+    return n;
+  };
+  switch (op) {
+    case Comparison::kEq: c.root_ = compare(Tok::kEq); break;
+    case Comparison::kNe: c.root_ = compare(Tok::kNe); break;
+    case Comparison::kLe: c.root_ = compare(Tok::kLe); break;
+    case Comparison::kLt: c.root_ = compare(Tok::kLt); break;
+    case Comparison::kGe: c.root_ = compare(Tok::kGe); break;
+    case Comparison::kGt: c.root_ = compare(Tok::kGt); break;
+    case Comparison::kNotNull: c.root_ = Node(K::kExists, attribute, none); break;
+    case Comparison::kNull: c.root_ = Node(K::kNotExists, attribute, none); break;
+    case Comparison::kContains: c.root_ = Node(K::kContains, attribute, operands); break;
+    case Comparison::kNotContains:
+      // Unlike NE, NOT_CONTAINS is false when the attribute is missing.
+      c.root_ = Join(K::kAnd, Node(K::kExists, attribute, none),
+                     Join(K::kNot, Node(K::kContains, attribute, operands), nullptr));
+      break;
+    case Comparison::kBeginsWith: c.root_ = Node(K::kBeginsWith, attribute, operands); break;
+    case Comparison::kIn: c.root_ = Node(K::kIn, attribute, operands); break;
+    case Comparison::kBetween: c.root_ = Node(K::kBetween, attribute, operands); break;
+  }
+  return c;
+}
+
+Condition Condition::And(Condition a, Condition b) {
+  Condition c;
+  c.root_ = Join(ConditionNode::Kind::kAnd, std::move(a.root_), std::move(b.root_));
+  return c;
+}
+
+Condition Condition::Or(Condition a, Condition b) {
+  Condition c;
+  c.root_ = Join(ConditionNode::Kind::kOr, std::move(a.root_), std::move(b.root_));
+  return c;
 }
 
 // ---- KeyConditionExpression ----

@@ -77,6 +77,19 @@ class Condition {
   Condition& operator=(Condition&&) noexcept;
   ~Condition();
 
+  // Building blocks for the legacy parameters (Expected, QueryFilter, ScanFilter): one
+  // ComparisonOperator applied to a top-level attribute, with DynamoDB's legacy semantics (NE is
+  // true on a missing attribute, NOT_CONTAINS false; NULL / NOT_NULL test existence).
+  // REQUIRES: `operands` already validated (count and types) by the caller.
+  enum class Comparison {
+    kEq, kNe, kLe, kLt, kGe, kGt, kNotNull, kNull, kContains, kNotContains, kBeginsWith, kIn,
+    kBetween,
+  };
+  static Condition Compare(const std::string& attribute, Comparison op,
+                           std::vector<AttributeValue> operands);
+  static Condition And(Condition a, Condition b);
+  static Condition Or(Condition a, Condition b);
+
   // True when the item satisfies the condition (a missing item is an empty Item).
   bool Evaluate(const Item& item) const;
   // Every path the condition reads (for checks such as "Filter Expression can only contain
@@ -107,6 +120,21 @@ class Projection {
 class Update {
  public:
   static Update Parse(std::string_view text, Substitutions& subs);
+
+  // One entry of the legacy AttributeUpdates map. PUT sets the attribute; DELETE without a value
+  // removes it, with a set removes those elements (an emptied set removes the attribute); ADD
+  // adds a number (a missing attribute counts as 0), unions a set or appends a list. A type
+  // clash is "Type mismatch for attribute to update".
+  struct AttributeUpdate {
+    enum class Action { kPut, kAdd, kDelete };
+    std::string attribute;
+    Action action = Action::kPut;
+    bool has_value = false;
+    AttributeValue value;
+  };
+  // REQUIRES: `updates` already validated (value present unless DELETE, allowed types).
+  static Update FromAttributeUpdates(const std::vector<AttributeUpdate>& updates);
+
   Update(Update&&) noexcept;
   Update& operator=(Update&&) noexcept;
   ~Update();

@@ -24,12 +24,14 @@ struct UpdateAction {
   Path path;
   std::unique_ptr<SetValue> value;  // kSet
   AttributeValue operand;           // kAdd, kDelete
+  bool legacy = false;  // from AttributeUpdates: other type-clash message, ADD appends lists
 };
 
 namespace {
 
 const char kInvalidPath[] = "The document path provided in the update expression is invalid for update";
 const char kBadOperand[] = "An operand in the update expression has an incorrect data type";
+const char kTypeMismatch[] = "Type mismatch for attribute to update";
 const char kMissingAttribute[] =
     "The provided expression refers to an attribute that does not exist in the item";
 
@@ -430,9 +432,12 @@ void Update::Apply(Item& item) const {
         if (!current) {
           Assign(item, a->path, a->operand);
         } else if (current->type != a->operand.type) {
-          Invalid(kBadOperand);
+          Invalid(a->legacy ? kTypeMismatch : kBadOperand);
         } else if (current->type == ValueType::kN) {
           current->number = current->number + a->operand.number;
+        } else if (current->type == ValueType::kL) {
+          current->list.insert(current->list.end(), a->operand.list.begin(),
+                               a->operand.list.end());
         } else {
           AddToSet(*current, a->operand);
         }
@@ -441,7 +446,7 @@ void Update::Apply(Item& item) const {
       case UpdateAction::Kind::kDelete: {
         AttributeValue* current = Find(item, a->path);
         if (!current) break;
-        if (current->type != a->operand.type) Invalid(kBadOperand);
+        if (current->type != a->operand.type) Invalid(a->legacy ? kTypeMismatch : kBadOperand);
         if (DeleteFromSet(*current, a->operand)) Remove(item, a->path);
         break;
       }
@@ -450,6 +455,35 @@ void Update::Apply(Item& item) const {
   std::sort(removes.begin(), removes.end(),
             [](const Path* a, const Path* b) { return RemoveBefore(*a, *b); });
   for (const Path* p : removes) Remove(item, *p);
+}
+
+Update Update::FromAttributeUpdates(const std::vector<AttributeUpdate>& updates) {
+  Update u;
+  for (const AttributeUpdate& au : updates) {
+    auto a = std::make_unique<UpdateAction>();
+    PathElement e;
+    e.name = au.attribute;
+    a->path.push_back(std::move(e));
+    a->legacy = true;
+    switch (au.action) {
+      case AttributeUpdate::Action::kPut:
+        a->kind = UpdateAction::Kind::kSet;
+        a->value = std::make_unique<SetValue>();
+        a->value->kind = SetValue::Kind::kValue;
+        a->value->value = au.value;
+        break;
+      case AttributeUpdate::Action::kAdd:
+        a->kind = UpdateAction::Kind::kAdd;
+        a->operand = au.value;
+        break;
+      case AttributeUpdate::Action::kDelete:
+        a->kind = au.has_value ? UpdateAction::Kind::kDelete : UpdateAction::Kind::kRemove;
+        a->operand = au.value;
+        break;
+    }
+    u.actions_.push_back(std::move(a));
+  }
+  return u;
 }
 
 std::vector<Path> Update::Paths() const {
