@@ -5,6 +5,7 @@
 
 #include "ddb/engine_impl.h"
 #include "ddb/error.h"
+#include "ddb/expression/legacy.h"
 #include "ddb/value_json.h"
 
 namespace cruddur::ddb {
@@ -60,10 +61,18 @@ void EngineImpl::BatchGetItem(const Request& req, JsonWriter& w) {
           "constraint: Member must have length {} than or equal to {}",
           read.name, keys->Size() == 0 ? "greater" : "less", keys->Size() == 0 ? 1 : 100));
     }
+    for (auto& v : expr::legacy::ConstraintViolations(m.value,
+                                                      expr::legacy::Operation::kBatchGetItem)) {
+      errors.Add(std::move(v));
+    }
+    errors.ThrowIfAny();
+    expr::legacy::Validate(m.value, expr::legacy::Operation::kBatchGetItem);
     expr::Substitutions subs = expr::Substitutions::Parse(
         Request::ObjectOf(m.value, "ExpressionAttributeNames"), nullptr);
     if (auto text = Request::StringOf(m.value, "ProjectionExpression")) {
       read.projection = expr::Projection::Parse(*text, subs);
+    } else if (auto legacy = expr::legacy::AttributesToGet(m.value)) {
+      read.projection = std::move(legacy);
     } else if (Request::Member(m.value, "ExpressionAttributeNames")) {
       throw ApiError::Validation("ExpressionAttributeNames can only be specified when using "
                                  "expressions: ProjectionExpression is null");

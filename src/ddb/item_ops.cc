@@ -3,6 +3,7 @@
 
 #include "ddb/engine_impl.h"
 #include "ddb/error.h"
+#include "ddb/expression/legacy.h"
 #include "ddb/value_json.h"
 
 namespace cruddur::ddb {
@@ -34,10 +35,16 @@ bool ReturnOldOnFailure(const Request& req, ConstraintErrors& errors) {
   return *v == "ALL_OLD";
 }
 
+// ConditionExpression, or the legacy Expected (+ ConditionalOperator) when there is none.
 std::optional<expr::Condition> ParseCondition(const Request& req, expr::Substitutions& subs) {
   auto text = req.String("ConditionExpression");
-  if (!text) return std::nullopt;
+  if (!text) return expr::legacy::ExpectedCondition(req.root());
   return expr::Condition::Parse(*text, subs, "ConditionExpression");
+}
+
+void AddLegacyViolations(const Request& req, expr::legacy::Operation op,
+                         ConstraintErrors& errors) {
+  for (auto& v : expr::legacy::ConstraintViolations(req.root(), op)) errors.Add(std::move(v));
 }
 
 [[noreturn]] void ThrowConditionFailed(const std::optional<Item>& old, bool return_old) {
@@ -78,10 +85,12 @@ void EngineImpl::PutItem(const Request& req, JsonWriter& w) {
   std::string_view rv = ReturnValuesParam(req, errors);
   bool return_old_on_failure = ReturnOldOnFailure(req, errors);
   ReturnCapacity rc = ParseReturnCapacity(req, errors);
+  AddLegacyViolations(req, expr::legacy::Operation::kPutItem, errors);
   errors.ThrowIfAny();
   if (rv != "NONE" && rv != "ALL_OLD") {
     throw ApiError::Validation("ReturnValues can only be ALL_OLD or NONE");
   }
+  expr::legacy::Validate(req.root(), expr::legacy::Operation::kPutItem);
   Item item = ParseItem(*item_json);
   CheckSubstitutionsNeedExpressions(req, {"ConditionExpression"});
   expr::Substitutions subs = ParseSubstitutions(req);
@@ -130,11 +139,13 @@ void EngineImpl::GetItem(const Request& req, JsonWriter& w) {
   if (!key_json) ThrowRequired("Key");
   ReturnCapacity rc = ParseReturnCapacity(req, errors);
   bool consistent = req.Bool("ConsistentRead").value_or(false);
+  AddLegacyViolations(req, expr::legacy::Operation::kGetItem, errors);
   errors.ThrowIfAny();
+  expr::legacy::Validate(req.root(), expr::legacy::Operation::kGetItem);
   Item key = ParseItem(*key_json);
   CheckSubstitutionsNeedExpressions(req, {"ProjectionExpression"});
   expr::Substitutions subs = ParseSubstitutions(req);
-  std::optional<expr::Projection> projection;
+  std::optional<expr::Projection> projection = expr::legacy::AttributesToGet(req.root());
   if (auto text = req.String("ProjectionExpression")) {
     projection = expr::Projection::Parse(*text, subs);
   }
@@ -168,10 +179,12 @@ void EngineImpl::DeleteItem(const Request& req, JsonWriter& w) {
   std::string_view rv = ReturnValuesParam(req, errors);
   bool return_old_on_failure = ReturnOldOnFailure(req, errors);
   ReturnCapacity rc = ParseReturnCapacity(req, errors);
+  AddLegacyViolations(req, expr::legacy::Operation::kDeleteItem, errors);
   errors.ThrowIfAny();
   if (rv != "NONE" && rv != "ALL_OLD") {
     throw ApiError::Validation("ReturnValues can only be ALL_OLD or NONE");
   }
+  expr::legacy::Validate(req.root(), expr::legacy::Operation::kDeleteItem);
   Item key = ParseItem(*key_json);
   CheckSubstitutionsNeedExpressions(req, {"ConditionExpression"});
   expr::Substitutions subs = ParseSubstitutions(req);
@@ -214,12 +227,18 @@ void EngineImpl::UpdateItem(const Request& req, JsonWriter& w) {
   std::string_view rv = ReturnValuesParam(req, errors);
   bool return_old_on_failure = ReturnOldOnFailure(req, errors);
   ReturnCapacity rc = ParseReturnCapacity(req, errors);
+  AddLegacyViolations(req, expr::legacy::Operation::kUpdateItem, errors);
   errors.ThrowIfAny();
+  expr::legacy::Validate(req.root(), expr::legacy::Operation::kUpdateItem);
   Item key = ParseItem(*key_json);
   CheckSubstitutionsNeedExpressions(req, {"UpdateExpression", "ConditionExpression"});
   expr::Substitutions subs = ParseSubstitutions(req);
   std::optional<expr::Update> update;
-  if (auto text = req.String("UpdateExpression")) update = expr::Update::Parse(*text, subs);
+  if (auto text = req.String("UpdateExpression")) {
+    update = expr::Update::Parse(*text, subs);
+  } else {
+    update = expr::legacy::AttributeUpdates(req.root());
+  }
   std::optional<expr::Condition> cond = ParseCondition(req, subs);
   subs.CheckAllUsed();
 

@@ -3,6 +3,7 @@
 
 #include "ddb/engine_impl.h"
 #include "ddb/error.h"
+#include "ddb/expression/legacy.h"
 #include "ddb/item_codec.h"
 #include "ddb/key_codec.h"
 #include "ddb/value_json.h"
@@ -26,12 +27,18 @@ int RangePosition(const expr::KeyCondition& kc, const AttributeValue& sk) {
   using Op = expr::KeyCondition::Op;
   int c = kc.range_op == Op::kNone ? 0 : CompareKeyValues(sk, kc.range_low);
   switch (kc.range_op) {
-    case Op::kNone: return 0;
-    case Op::kEq: return c;
-    case Op::kLt: return c < 0 ? 0 : 1;
-    case Op::kLe: return c <= 0 ? 0 : 1;
-    case Op::kGt: return c > 0 ? 0 : -1;
-    case Op::kGe: return c >= 0 ? 0 : -1;
+    case Op::kNone:
+      return 0;
+    case Op::kEq:
+      return c;
+    case Op::kLt:
+      return c < 0 ? 0 : 1;
+    case Op::kLe:
+      return c <= 0 ? 0 : 1;
+    case Op::kGt:
+      return c > 0 ? 0 : -1;
+    case Op::kGe:
+      return c >= 0 ? 0 : -1;
     case Op::kBetween:
       if (c < 0) return -1;
       return CompareKeyValues(sk, kc.range_high) > 0 ? 1 : 0;
@@ -75,7 +82,8 @@ struct Page {
 
 // Common parameters of Query and Scan. Returns the table and fills `spec`.
 std::shared_ptr<Table> ParseReadSpec(EngineImpl& engine, const Request& req,
-                                     expr::Substitutions& subs, ReadSpec* spec) {
+                                     expr::legacy::Operation op, expr::Substitutions& subs,
+                                     ReadSpec* spec) {
   ConstraintErrors errors;
   std::string_view name = TableNameParam(req, errors);
   auto index_name = req.String("IndexName");
@@ -84,12 +92,15 @@ std::shared_ptr<Table> ParseReadSpec(EngineImpl& engine, const Request& req,
   if (spec->limit) errors.CheckRange("limit", *spec->limit, 1, INT32_MAX);
   auto select = req.String("Select");
   if (select) {
-    errors.CheckEnum("select", *select,
-                     {"SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"});
+    errors.CheckEnum(
+        "select", *select,
+        {"SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"});
   }
   spec->rc = ParseReturnCapacity(req, errors);
   spec->consistent = req.Bool("ConsistentRead").value_or(false);
+  for (auto& v : expr::legacy::ConstraintViolations(req.root(), op)) errors.Add(std::move(v));
   errors.ThrowIfAny();
+  expr::legacy::Validate(req.root(), op);
 
   auto table = engine.RequireTable(name);
   spec->schema = table->schema();
@@ -105,9 +116,19 @@ std::shared_ptr<Table> ParseReadSpec(EngineImpl& engine, const Request& req,
   }
   auto projection = req.String("ProjectionExpression");
   if (projection) spec->projection = expr::Projection::Parse(*projection, subs);
+  bool attributes_to_get = false;
+  if (!projection) {
+    spec->projection = expr::legacy::AttributesToGet(req.root());
+    attributes_to_get = spec->projection.has_value();
+  }
+  if (attributes_to_get && select && *select == "COUNT") {
+    throw ApiError::Validation(
+        "Cannot specify the AttributesToGet when choosing to get only the "
+        "Count");
+  }
   if (!select) {
-    spec->select = projection ? "SPECIFIC_ATTRIBUTES"
-                              : (spec->index ? "ALL_PROJECTED_ATTRIBUTES" : "ALL_ATTRIBUTES");
+    spec->select = spec->projection ? "SPECIFIC_ATTRIBUTES"
+                                    : (spec->index ? "ALL_PROJECTED_ATTRIBUTES" : "ALL_ATTRIBUTES");
   } else {
     spec->select = std::string(*select);
     if (projection && spec->select != "SPECIFIC_ATTRIBUTES") {
@@ -116,7 +137,7 @@ std::shared_ptr<Table> ParseReadSpec(EngineImpl& engine, const Request& req,
           "ProjectionExpression",
           spec->select));
     }
-    if (!projection && spec->select == "SPECIFIC_ATTRIBUTES") {
+    if (!spec->projection && spec->select == "SPECIFIC_ATTRIBUTES") {
       throw ApiError::Validation(
           "One or more parameter values were invalid: Select type SPECIFIC_ATTRIBUTES requires "
           "either ProjectionExpression or AttributesToGet");
@@ -143,9 +164,13 @@ std::shared_ptr<Table> ParseReadSpec(EngineImpl& engine, const Request& req,
   return table;
 }
 
-void ParseFilter(const Request& req, expr::Substitutions& subs, ReadSpec* spec) {
+// FilterExpression, or the legacy QueryFilter / ScanFilter when there is none.
+void ParseFilter(const Request& req, std::string_view legacy_member, expr::Substitutions& subs,
+                 ReadSpec* spec) {
   if (auto text = req.String("FilterExpression")) {
     spec->filter = expr::Condition::Parse(*text, subs, "FilterExpression");
+  } else {
+    spec->filter = expr::legacy::FilterCondition(req.root(), legacy_member);
   }
 }
 
@@ -175,17 +200,19 @@ std::string StartKeyPosition(const ReadSpec& spec, const JsonValue& esk_json) {
   return *key;
 }
 
-// Runs the page loop from the iterator's current position while `in_range` accepts the entry
-// (returns -1 skip, 0 take, 1 stop).
-template <typename InRange>
+// Runs the page loop from the iterator's current position. `in_bounds(key)` says whether a
+// storage key still belongs to the range read (false ends the page, before anything is decoded:
+// the neighbour may not even be an item); `position(entry)` then places the entry: -1 skip it,
+// 0 take it, 1 stop.
+template <typename InBounds, typename Position>
 Page ReadPage(EngineImpl& engine, const ReadSpec& spec, storage::Iterator& it, bool forward,
-              InRange in_range) {
+              InBounds in_bounds, Position position) {
   Page page;
   const TableSchema& schema = *spec.schema;
-  for (; it.Valid(); forward ? it.Next() : it.Prev()) {
+  for (; it.Valid() && in_bounds(it.key()); forward ? it.Next() : it.Prev()) {
     Item entry;
     if (!DecodeItem(it.value(), &entry)) throw ApiError::InternalServer("corrupt item in storage");
-    int pos = in_range(it.key(), entry);
+    int pos = position(entry);
     if (pos > 0) break;
     if (pos < 0) continue;
     Item* item = &entry;
@@ -250,29 +277,32 @@ void EngineImpl::Query(const Request& req, JsonWriter& w) {
       req, {"KeyConditionExpression", "FilterExpression", "ProjectionExpression"});
   expr::Substitutions subs = ParseSubstitutions(req);
   ReadSpec spec;
-  auto table = ParseReadSpec(*this, req, subs, &spec);
+  auto table = ParseReadSpec(*this, req, expr::legacy::Operation::kQuery, subs, &spec);
   auto kce = req.String("KeyConditionExpression");
-  if (!kce) {
-    throw ApiError::Validation("Either the KeyConditions or KeyConditionExpression parameter must "
-                               "be specified in the request.");
+  if (!kce && !req.Get("KeyConditions")) {
+    throw ApiError::Validation(
+        "Either the KeyConditions or KeyConditionExpression parameter must "
+        "be specified in the request.");
   }
   const KeySchema& key = spec.index ? spec.index->key : spec.schema->key;
-  expr::KeyCondition kc = expr::KeyCondition::Parse(*kce, subs, key.hash_name, key.range_name);
+  expr::KeyCondition kc =
+      kce ? expr::KeyCondition::Parse(*kce, subs, key.hash_name, key.range_name)
+          : *expr::legacy::KeyConditions(req.root(), key.hash_name, key.range_name);
   if (kc.hash_value.type != key.hash_type ||
       (kc.range_op != expr::KeyCondition::Op::kNone && kc.range_low.type != key.range_type) ||
       (kc.range_op == expr::KeyCondition::Op::kBetween && kc.range_high.type != key.range_type)) {
-    throw ApiError::Validation("One or more parameter values were invalid: Condition parameter "
-                               "type does not match schema type");
+    throw ApiError::Validation(
+        "One or more parameter values were invalid: Condition parameter "
+        "type does not match schema type");
   }
-  ParseFilter(req, subs, &spec);
+  ParseFilter(req, "QueryFilter", subs, &spec);
   if (spec.filter) {
     for (const auto& p : spec.filter->Paths()) {
       const std::string& n = p.front().name;
       if (key.IsKeyAttribute(n)) {
-        throw ApiError::Validation(fmt::format(
-            "Filter Expression can only contain non-primary key attributes: Primary key "
-            "attribute: {}",
-            n));
+        throw ApiError::Validation(
+            fmt::format("{} can only contain non-primary key attributes: Primary key attribute: {}",
+                        req.Get("FilterExpression") ? "Filter Expression" : "QueryFilter", n));
       }
     }
   }
@@ -315,17 +345,18 @@ void EngineImpl::Query(const Request& req, JsonWriter& w) {
     while (it->Valid() && it->key() >= target) it->Prev();
   }
   const std::string& range_name = key.range_name;
-  Page page = ReadPage(*this, spec, *it, forward,
-                       [&](std::string_view storage_key, const Item& entry) -> int {
-                         if (!storage_key.starts_with(partition)) return 1;
-                         if (kc.range_op == Op::kNone) return 0;
-                         auto sk = entry.find(range_name);
-                         if (sk == entry.end()) return -1;
-                         int pos = RangePosition(kc, sk->second);
-                         // Outside the range behind us: skip; ahead of us: done.
-                         if (pos == 0) return 0;
-                         return (pos > 0) == forward ? 1 : -1;
-                       });
+  Page page = ReadPage(
+      *this, spec, *it, forward,
+      [&](std::string_view storage_key) { return storage_key.starts_with(partition); },
+      [&](const Item& entry) -> int {
+        if (kc.range_op == Op::kNone) return 0;
+        auto sk = entry.find(range_name);
+        if (sk == entry.end()) return -1;
+        int pos = RangePosition(kc, sk->second);
+        // Outside the range behind us: skip; ahead of us: done.
+        if (pos == 0) return 0;
+        return (pos > 0) == forward ? 1 : -1;
+      });
   WritePage(*this, w, spec, page);
 }
 
@@ -337,12 +368,14 @@ void EngineImpl::Scan(const Request& req, JsonWriter& w) {
   if (total) errors.CheckRange("totalSegments", *total, 1, 1000000);
   errors.ThrowIfAny();
   if (segment && !total) {
-    throw ApiError::Validation("The TotalSegments parameter is required but was not present in "
-                               "the request when Segment parameter is present");
+    throw ApiError::Validation(
+        "The TotalSegments parameter is required but was not present in "
+        "the request when Segment parameter is present");
   }
   if (total && !segment) {
-    throw ApiError::Validation("The Segment parameter is required but was not present in the "
-                               "request when parameter TotalSegments is present");
+    throw ApiError::Validation(
+        "The Segment parameter is required but was not present in the "
+        "request when parameter TotalSegments is present");
   }
   if (segment && *segment >= *total) {
     throw ApiError::Validation(fmt::format(
@@ -353,8 +386,8 @@ void EngineImpl::Scan(const Request& req, JsonWriter& w) {
   CheckSubstitutionsNeedExpressions(req, {"FilterExpression", "ProjectionExpression"});
   expr::Substitutions subs = ParseSubstitutions(req);
   ReadSpec spec;
-  auto table = ParseReadSpec(*this, req, subs, &spec);
-  ParseFilter(req, subs, &spec);
+  auto table = ParseReadSpec(*this, req, expr::legacy::Operation::kScan, subs, &spec);
+  ParseFilter(req, "ScanFilter", subs, &spec);
   subs.CheckAllUsed();
 
   std::string prefix = keyspace::IndexPrefix(spec.schema->id, spec.index ? spec.index->id : 0);
@@ -377,10 +410,9 @@ void EngineImpl::Scan(const Request& req, JsonWriter& w) {
   } else {
     it->Seek(start);
   }
-  Page page = ReadPage(*this, spec, *it, true,
-                       [&](std::string_view storage_key, const Item&) -> int {
-                         return storage_key < end ? 0 : 1;
-                       });
+  Page page = ReadPage(
+      *this, spec, *it, true, [&](std::string_view storage_key) { return storage_key < end; },
+      [](const Item&) { return 0; });
   WritePage(*this, w, spec, page);
 }
 
