@@ -10,6 +10,8 @@ echo "== build"
 scripts/build.sh
 echo "== unit tests"
 ctest --test-dir build --output-on-failure -j"$JOBS"
+echo "== users database against a real PostgreSQL 15 (started on loopback) and SQLite"
+tests/db/run_postgres_tests.sh build
 
 if [[ "${CRUDDUR_SKIP_SANITIZERS:-0}" != 1 ]]; then
   echo "== unit tests under ASan+UBSan"

@@ -37,5 +37,7 @@ void AddGlobalOptions(CLI::App& app, GlobalOptions& globals);
 void AddDdbCommands(CLI::App& app, GlobalOptions& globals);
 // `cruddur ddb serve` (ddb_serve.cc), registered by AddDdbCommands.
 void AddDdbServeCommand(CLI::App& ddb, GlobalOptions& globals);
+// `cruddur db ...`: the users database (db_commands.cc).
+void AddDbCommands(CLI::App& app, GlobalOptions& globals);
 
 }  // namespace cruddur::cli

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   cruddur::cli::GlobalOptions globals;
   cruddur::cli::AddGlobalOptions(app, globals);
   cruddur::cli::AddDdbCommands(app, globals);
+  cruddur::cli::AddDbCommands(app, globals);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,342 @@
+// The UserStore contract, run against SQLite (always) and PostgreSQL (when
+// CRUDDUR_TEST_POSTGRES_URL names a server; each test gets its own database there).
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+#include <regex>
+#include <thread>
+#include <vector>
+
+#include "cruddur/postgres_admin.h"
+#include "cruddur/users.h"
+#include "cruddur/uuid.h"
+
+namespace cruddur {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string PostgresTestUrl() {
+  const char* url = std::getenv("CRUDDUR_TEST_POSTGRES_URL");
+  return url != nullptr ? url : "";
+}
+
+std::string TempName(std::string_view prefix) {
+  std::string uuid = NewUuidV4();
+  return std::string(prefix) + uuid.substr(0, 8) + uuid.substr(24);
+}
+
+class UserStoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "sqlite") {
+      dir_ = fs::temp_directory_path() / TempName("cruddur_users_test_");
+      fs::create_directories(dir_);
+      store_ = OpenUserStore(UserStoreConfig::Sqlite((dir_ / "users.db").string()));
+    } else {
+      std::string base = PostgresTestUrl();
+      if (base.empty()) GTEST_SKIP() << "CRUDDUR_TEST_POSTGRES_URL is not set";
+      url_ = WithPostgresDatabase(base, TempName("cruddur_test_"));
+      CreatePostgresDatabase(url_);
+      store_ = OpenUserStore(UserStoreConfig::Postgres(url_));
+    }
+    store_->CreateSchema();
+  }
+
+  void TearDown() override {
+    store_.reset();  // closes the connection, so the database can be dropped
+    if (!url_.empty()) DropPostgresDatabase(url_);
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+
+  fs::path dir_;
+  std::string url_;
+  std::unique_ptr<UserStore> store_;
+};
+
+TEST_P(UserStoreTest, SeedCreatesTheThreeOriginalUsers) {
+  EXPECT_EQ(store_->Seed(), 3);
+  std::vector<User> users = store_->ListUsers();
+  ASSERT_EQ(users.size(), 3u);
+  EXPECT_EQ(users[0].handle, "andrewbrown");
+  EXPECT_EQ(users[0].display_name, "Andrew Brown");
+  EXPECT_EQ(users[0].email, "andrew@exampro.co");
+  EXPECT_EQ(users[1].handle, "bayko");
+  EXPECT_EQ(users[1].display_name, "Andrew Bayko");
+  EXPECT_EQ(users[1].email, "bayko@exampro.co");
+  EXPECT_EQ(users[2].handle, "londo");
+  EXPECT_EQ(users[2].display_name, "Londo Mollari");
+  EXPECT_EQ(users[2].email, "lmollari@centari.com");
+  const std::regex iso(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00)");
+  for (const User& user : users) {
+    EXPECT_TRUE(IsUuid(user.uuid)) << user.uuid;
+    EXPECT_EQ(user.cognito_user_id, "MOCK");
+    EXPECT_TRUE(std::regex_match(user.created_at, iso)) << user.created_at;
+  }
+  EXPECT_NE(users[0].uuid, users[1].uuid);
+}
+
+TEST_P(UserStoreTest, SeedTwiceAddsNothing) {
+  EXPECT_EQ(store_->Seed(), 3);
+  EXPECT_EQ(store_->Seed(), 0);
+  EXPECT_EQ(store_->ListUsers().size(), 3u);
+}
+
+TEST_P(UserStoreTest, FindByHandle) {
+  store_->Seed();
+  std::optional<User> bayko = store_->FindByHandle("bayko");
+  ASSERT_TRUE(bayko.has_value());
+  EXPECT_EQ(bayko->display_name, "Andrew Bayko");
+  EXPECT_FALSE(store_->FindByHandle("nobody").has_value());
+  EXPECT_FALSE(store_->FindByHandle("").has_value());
+  // Values are parameters, not SQL.
+  EXPECT_FALSE(store_->FindByHandle("' OR '1'='1").has_value());
+  EXPECT_FALSE(store_->FindByHandle("bayko'; DROP TABLE users; --").has_value());
+  EXPECT_EQ(store_->ListUsers().size(), 3u);
+}
+
+TEST_P(UserStoreTest, FindByCognitoUserIdIsDeterministicForSharedIds) {
+  store_->Seed();
+  std::optional<User> mock = store_->FindByCognitoUserId("MOCK");
+  ASSERT_TRUE(mock.has_value());
+  EXPECT_EQ(mock->handle, "andrewbrown");  // same created_at: the smallest handle wins
+  EXPECT_FALSE(store_->FindByCognitoUserId("no-such-sub").has_value());
+}
+
+TEST_P(UserStoreTest, FindByUuid) {
+  store_->Seed();
+  User londo = *store_->FindByHandle("londo");
+  std::optional<User> found = store_->FindByUuid(londo.uuid);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->handle, "londo");
+  EXPECT_EQ(found->created_at, londo.created_at);
+  std::string upper = londo.uuid;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  EXPECT_TRUE(store_->FindByUuid(upper).has_value());
+  EXPECT_FALSE(store_->FindByUuid(NewUuidV4()).has_value());
+  EXPECT_FALSE(store_->FindByUuid("not-a-uuid").has_value());
+  EXPECT_FALSE(store_->FindByUuid("").has_value());
+}
+
+TEST_P(UserStoreTest, UpdateCognitoUserId) {
+  store_->Seed();
+  EXPECT_TRUE(store_->UpdateCognitoUserId("bayko", "sub-of-bayko"));
+  std::optional<User> bayko = store_->FindByCognitoUserId("sub-of-bayko");
+  ASSERT_TRUE(bayko.has_value());
+  EXPECT_EQ(bayko->handle, "bayko");
+  EXPECT_EQ(store_->FindByHandle("londo")->cognito_user_id, "MOCK");
+  EXPECT_FALSE(store_->UpdateCognitoUserId("nobody", "sub"));
+}
+
+TEST_P(UserStoreTest, CreateUserRejectsATakenHandle) {
+  User user{"", "Jean-Luc Picard", "picard", "picard@example.com", "sub-picard", ""};
+  User created = store_->CreateUser(user);
+  EXPECT_TRUE(IsUuid(created.uuid));
+  EXPECT_EQ(created.handle, "picard");
+  EXPECT_FALSE(created.created_at.empty());
+  EXPECT_EQ(store_->FindByHandle("picard")->uuid, created.uuid);
+  EXPECT_EQ(store_->FindByCognitoUserId("sub-picard")->uuid, created.uuid);
+  try {
+    store_->CreateUser(user);
+    FAIL() << "a second 'picard' was created";
+  } catch (const UserStoreError& e) {
+    EXPECT_EQ(e.kind(), UserStoreError::Kind::kDuplicateHandle);
+    EXPECT_NE(std::string(e.what()).find("picard"), std::string::npos);
+  }
+  EXPECT_EQ(store_->ListUsers().size(), 1u);
+}
+
+TEST_P(UserStoreTest, FindMessageUsers) {
+  store_->Seed();
+  store_->UpdateCognitoUserId("andrewbrown", "sub-andrew");
+  MessageUsers users = store_->FindMessageUsers("sub-andrew", "bayko");
+  ASSERT_TRUE(users.sender.has_value());
+  ASSERT_TRUE(users.receiver.has_value());
+  EXPECT_EQ(users.sender->handle, "andrewbrown");
+  EXPECT_EQ(users.receiver->handle, "bayko");
+
+  users = store_->FindMessageUsers("sub-andrew", "nobody");
+  EXPECT_TRUE(users.sender.has_value());
+  EXPECT_FALSE(users.receiver.has_value());
+
+  users = store_->FindMessageUsers("unknown-sub", "bayko");
+  EXPECT_FALSE(users.sender.has_value());
+  EXPECT_TRUE(users.receiver.has_value());
+
+  users = store_->FindMessageUsers("sub-andrew", "andrewbrown");
+  EXPECT_EQ(users.sender->uuid, users.receiver->uuid);
+
+  users = store_->FindMessageUsers("sub-andrew", "");  // update mode: no receiver
+  EXPECT_TRUE(users.sender.has_value());
+  EXPECT_FALSE(users.receiver.has_value());
+}
+
+TEST_P(UserStoreTest, CreateSchemaKeepsDataAndDropSchemaRemovesIt) {
+  store_->Seed();
+  store_->CreateSchema();
+  EXPECT_EQ(store_->ListUsers().size(), 3u);
+  store_->DropSchema();
+  store_->DropSchema();  // IF EXISTS
+  EXPECT_THROW(store_->ListUsers(), UserStoreError);
+  store_->CreateSchema();
+  EXPECT_TRUE(store_->ListUsers().empty());
+}
+
+TEST_P(UserStoreTest, ConcurrentCallersShareTheStore) {
+  store_->Seed();
+  std::vector<std::thread> threads;
+  std::vector<int> found(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        if (store_->FindByHandle(i % 2 == 0 ? "bayko" : "londo").has_value()) ++found[t];
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (int count : found) EXPECT_EQ(count, 25);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, UserStoreTest, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
+
+// ---- SQLite only ------------------------------------------------------------------------------
+
+class SqliteUserStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / TempName("cruddur_sqlite_test_");
+    fs::create_directories(dir_);
+    path_ = (dir_ / "users.db").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // Runs a query on a separate connection and returns the first column of each row.
+  std::vector<std::string> Query(const char* sql) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    std::vector<std::string> rows;
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      const unsigned char* text = sqlite3_column_text(stmt, 0);
+      rows.emplace_back(text != nullptr ? reinterpret_cast<const char*>(text) : "");
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return rows;
+  }
+
+  fs::path dir_;
+  std::string path_;
+};
+
+TEST_F(SqliteUserStoreTest, UsesWriteAheadLogging) {
+  auto store = OpenUserStore(UserStoreConfig::Sqlite(path_));
+  store->CreateSchema();
+  EXPECT_EQ(Query("PRAGMA journal_mode"), std::vector<std::string>{"wal"});
+}
+
+TEST_F(SqliteUserStoreTest, SeedAddsTheActivityExpiringInTenDays) {
+  auto store = OpenUserStore(UserStoreConfig::Sqlite(path_));
+  store->CreateSchema();
+  store->Seed();
+  std::string andrew = store->FindByHandle("andrewbrown")->uuid;
+  EXPECT_EQ(Query("SELECT user_uuid FROM activities"), std::vector<std::string>{andrew});
+  EXPECT_EQ(Query("SELECT message FROM activities"),
+            std::vector<std::string>{"This was imported as seed data!"});
+  // expires_at - created_at is 10 days (julianday understands the ISO text).
+  EXPECT_EQ(Query("SELECT CAST(round(julianday(expires_at) - julianday(created_at)) AS INTEGER) "
+                  "FROM activities"),
+            std::vector<std::string>{"10"});
+  store->Seed();  // re-running adds no second activity
+  EXPECT_EQ(Query("SELECT count(*) FROM activities"), std::vector<std::string>{"1"});
+}
+
+TEST_F(SqliteUserStoreTest, HandleIsUniqueInTheSchema) {
+  auto store = OpenUserStore(UserStoreConfig::Sqlite(path_));
+  store->CreateSchema();
+  EXPECT_EQ(Query("SELECT count(*) FROM pragma_index_list('users') WHERE \"unique\" = 1 AND "
+                  "origin = 'u'"),
+            std::vector<std::string>{"1"});
+}
+
+TEST_F(SqliteUserStoreTest, UnopenableFileIsUnavailable) {
+  try {
+    OpenUserStore(UserStoreConfig::Sqlite((dir_ / "missing" / "dir" / "users.db").string()));
+    FAIL() << "opened a file in a missing directory";
+  } catch (const UserStoreError& e) {
+    EXPECT_EQ(e.kind(), UserStoreError::Kind::kUnavailable);
+    EXPECT_NE(std::string(e.what()).find("users.db"), std::string::npos);
+  }
+}
+
+TEST_F(SqliteUserStoreTest, DataSurvivesReopening) {
+  {
+    auto store = OpenUserStore(UserStoreConfig::Sqlite(path_));
+    store->CreateSchema();
+    store->Seed();
+  }
+  auto store = OpenUserStore(UserStoreConfig::Sqlite(path_));
+  EXPECT_EQ(store->ListUsers().size(), 3u);
+}
+
+// ---- PostgreSQL only --------------------------------------------------------------------------
+
+TEST(PostgresUserStoreTest, UnreachableServerIsUnavailableAndThePasswordIsHidden) {
+  try {
+    OpenUserStore(UserStoreConfig::Postgres("postgresql://postgres:s3cret@127.0.0.1:1/cruddur"));
+    FAIL() << "connected to port 1";
+  } catch (const UserStoreError& e) {
+    std::string message = e.what();
+    EXPECT_EQ(e.kind(), UserStoreError::Kind::kUnavailable);
+    EXPECT_EQ(message.find("s3cret"), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+    EXPECT_NE(message.find("postgres:***@127.0.0.1:1"), std::string::npos) << message;
+  }
+}
+
+TEST(PostgresUserStoreTest, CreateAndDropDatabaseQuoteTheName) {
+  std::string base = PostgresTestUrl();
+  if (base.empty()) GTEST_SKIP() << "CRUDDUR_TEST_POSTGRES_URL is not set";
+  // A name that needs quoting: a double quote, a space and upper case.
+  std::string url = WithPostgresDatabase(base, TempName("Cruddur \"test\" "));
+  CreatePostgresDatabase(url);
+  EXPECT_THROW(CreatePostgresDatabase(url), UserStoreError);  // already exists
+  {
+    auto store = OpenUserStore(UserStoreConfig::Postgres(url));
+    store->CreateSchema();
+    EXPECT_EQ(store->Seed(), 3);
+  }
+  std::vector<PostgresSession> sessions = ListPostgresSessions(url);
+  EXPECT_FALSE(sessions.empty());
+  DropPostgresDatabase(url);
+  DropPostgresDatabase(url);  // IF EXISTS
+  EXPECT_THROW(OpenUserStore(UserStoreConfig::Postgres(url)), UserStoreError);
+}
+
+TEST(PostgresUserStoreTest, SessionsListTheCallersConnection) {
+  std::string base = PostgresTestUrl();
+  if (base.empty()) GTEST_SKIP() << "CRUDDUR_TEST_POSTGRES_URL is not set";
+  std::string url = WithPostgresDatabase(base, TempName("cruddur_test_"));
+  CreatePostgresDatabase(url);
+  {
+    auto store = OpenUserStore(UserStoreConfig::Postgres(url));
+    std::vector<PostgresSession> sessions = ListPostgresSessions(url);
+    bool seen = false;
+    for (const PostgresSession& session : sessions) {
+      if (session.db == PostgresUrlDatabase(url)) seen = true;
+      EXPECT_FALSE(session.process_id.empty());
+    }
+    EXPECT_TRUE(seen) << "the store's own session is missing from pg_stat_activity";
+  }
+  DropPostgresDatabase(url);
+}
+
+}  // namespace
+}  // namespace cruddur

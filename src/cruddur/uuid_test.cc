@@ -1,0 +1,36 @@
+#include "cruddur/uuid.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace cruddur {
+namespace {
+
+TEST(UuidTest, NewUuidIsVersion4InCanonicalForm) {
+  std::string uuid = NewUuidV4();
+  ASSERT_EQ(uuid.size(), 36u);
+  EXPECT_TRUE(IsUuid(uuid));
+  EXPECT_EQ(uuid[14], '4');
+  EXPECT_NE(std::string("89ab").find(uuid[19]), std::string::npos);
+  EXPECT_EQ(uuid.find_first_of("ABCDEF"), std::string::npos);
+}
+
+TEST(UuidTest, NewUuidsDiffer) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) seen.insert(NewUuidV4());
+  EXPECT_EQ(seen.size(), 1000u);
+}
+
+TEST(UuidTest, IsUuidRejectsOtherText) {
+  EXPECT_TRUE(IsUuid("5ae290ed-55d1-47a0-bc6d-fe2bc2700399"));
+  EXPECT_TRUE(IsUuid("5AE290ED-55D1-47A0-BC6D-FE2BC2700399"));
+  EXPECT_FALSE(IsUuid(""));
+  EXPECT_FALSE(IsUuid("5ae290ed55d147a0bc6dfe2bc2700399"));
+  EXPECT_FALSE(IsUuid("5ae290ed-55d1-47a0-bc6d-fe2bc270039g"));
+  EXPECT_FALSE(IsUuid("5ae290ed-55d1-47a0-bc6d-fe2bc2700399 "));
+  EXPECT_FALSE(IsUuid("' OR 1=1 --"));
+}
+
+}  // namespace
+}  // namespace cruddur
