@@ -9,6 +9,7 @@
 #include "ddb/engine_impl.h"
 #include "ddb/error.h"
 #include "ddb/item_codec.h"
+#include "ddb/partiql/partiql.h"
 #include "ddb/value_json.h"
 
 namespace cruddur::ddb {
@@ -21,12 +22,50 @@ std::unique_ptr<Engine> Engine::Open(const EngineOptions& options) {
     std::filesystem::create_directories(options.data_dir);
     store = storage::OpenRocksDbStorage(options.data_dir, storage::Options{.fsync = options.fsync});
   }
-  return std::make_unique<EngineImpl>(options, std::move(store));
+  auto engine = std::make_unique<EngineImpl>(options, std::move(store));
+  engine->StartBackground();
+  return engine;
 }
 
 EngineImpl::EngineImpl(EngineOptions options, std::unique_ptr<storage::Storage> storage)
     : options_(std::move(options)), storage_(std::move(storage)) {
   LoadCatalog();
+  LoadStreamState();
+}
+
+EngineImpl::~EngineImpl() {
+  {
+    std::lock_guard lock(background_mu_);
+    stopping_ = true;
+  }
+  background_cv_.notify_all();
+  if (background_.joinable()) background_.join();
+}
+
+void EngineImpl::StartBackground() {
+  if (options_.ttl_sweep_interval.count() <= 0 || background_.joinable()) return;
+  background_ = std::thread([this] { BackgroundLoop(); });
+}
+
+void EngineImpl::BackgroundLoop() {
+  std::unique_lock lock(background_mu_);
+  auto stop = [this] { return stopping_; };
+  while (!background_cv_.wait_for(lock, options_.ttl_sweep_interval, stop)) {
+    lock.unlock();
+    // A failed sweep (I/O error, corrupt item) is retried on the next tick; it must not take the
+    // server down.
+    try {
+      SweepExpiredItems();
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "cruddur: TTL sweep failed: {}\n", e.what());
+    }
+    try {
+      TrimStreams();
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "cruddur: stream trim failed: {}\n", e.what());
+    }
+    lock.lock();
+  }
 }
 
 namespace {
@@ -51,12 +90,31 @@ const std::unordered_map<std::string_view, Handler>& Handlers() {
       {"BatchWriteItem", &EngineImpl::BatchWriteItem},
       {"TransactWriteItems", &EngineImpl::TransactWriteItems},
       {"TransactGetItems", &EngineImpl::TransactGetItems},
+      {"UpdateTimeToLive", &EngineImpl::UpdateTimeToLive},
+      {"DescribeTimeToLive", &EngineImpl::DescribeTimeToLive},
+      {"Streams.ListStreams", &EngineImpl::ListStreams},
+      {"Streams.DescribeStream", &EngineImpl::DescribeStream},
+      {"Streams.GetShardIterator", &EngineImpl::GetShardIterator},
+      {"Streams.GetRecords", &EngineImpl::GetRecords},
   };
   return handlers;
 }
 }  // namespace
 
 std::string EngineImpl::Execute(std::string_view operation, std::string_view request_json) {
+  // PartiQL statements become the operations below, run through this same entry point (they
+  // take the raw request, so they sit before the handler table).
+  using PartiqlOp = std::string (*)(const partiql::Executor&, std::string_view);
+  static const std::unordered_map<std::string_view, PartiqlOp> kPartiql = {
+      {"ExecuteStatement", &partiql::ExecuteStatement},
+      {"BatchExecuteStatement", &partiql::BatchExecuteStatement},
+      {"ExecuteTransaction", &partiql::ExecuteTransaction}};
+  if (auto p = kPartiql.find(operation); p != kPartiql.end()) {
+    partiql::Executor execute = [this](std::string_view op, std::string_view json) {
+      return Execute(op, json);
+    };
+    return p->second(execute, request_json);
+  }
   const auto& handlers = Handlers();
   auto it = handlers.find(operation);
   if (it == handlers.end()) throw ApiError::UnknownOperation();
@@ -159,9 +217,30 @@ void EngineImpl::AddChange(const ItemChange& c, storage::WriteBatch* batch, Capa
   }
 }
 
-void EngineImpl::Commit(const storage::WriteBatch& batch,
-                        const std::vector<const ItemChange*>& changes) {
-  if (!batch.empty()) storage_->Write(batch);
+void EngineImpl::Commit(storage::WriteBatch& batch, const std::vector<const ItemChange*>& changes,
+                        ChangeOrigin origin) {
+  auto records = StreamRecordsFor(changes, origin);
+  if (records.empty()) {
+    if (!batch.empty()) storage_->Write(batch);
+  } else {
+    // Numbering and writing under one mutex makes sequence order commit order: a reader's
+    // snapshot always holds a gap-free prefix of every stream.
+    std::lock_guard lock(stream_mu_);
+    uint64_t first = next_seq_;
+    for (const auto& [c, record] : records) {
+      const TableSchema& schema = *c->schema;
+      EnsureStreamMetaLocked(schema.id, schema.stream_label, schema.stream.view_type, &batch);
+      batch.Put(streams::RecordKey(schema.id, schema.stream_label, next_seq_++),
+                streams::EncodeRecord(record));
+    }
+    batch.Put(std::string(1, keyspace::kMeta) + "stream_seq", std::to_string(next_seq_));
+    try {
+      storage_->Write(batch);
+    } catch (...) {
+      next_seq_ = first;  // nothing was written; the numbers are free again
+      throw;
+    }
+  }
   for (const ItemChange* c : changes) {
     Table& table = *c->table;
     if (!table.stats_known()) continue;

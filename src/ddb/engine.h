@@ -3,6 +3,7 @@
 // serves the in-process client and the wire server, so both behave alike.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -15,6 +16,12 @@ struct EngineOptions {
   bool fsync = false;      // sync every write to disk (power-loss durability)
   std::string region = "us-east-1";
   std::string account_id = "000000000000";
+  // How often the background sweeper deletes expired TTL items and trims old stream records;
+  // zero: no background thread (expired items and old stream records then stay).
+  std::chrono::milliseconds ttl_sweep_interval{std::chrono::seconds(5)};
+  // DynamoDB Streams keeps records 24 hours; shard iterators expire after 15 minutes.
+  std::chrono::milliseconds stream_retention{std::chrono::hours(24)};
+  std::chrono::milliseconds shard_iterator_lifetime{std::chrono::minutes(15)};
 };
 
 class Engine {

@@ -1,9 +1,10 @@
 // The engine's implementation, shared by the operation files (table_ops.cc, item_ops.cc,
-// query_ops.cc, batch_ops.cc, transact_ops.cc). Private to src/ddb.
+// query_ops.cc, batch_ops.cc, transact_ops.cc, streams.cc, ttl.cc). Private to src/ddb.
 #pragma once
 
 #include <array>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -11,6 +12,7 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "ddb/engine.h"
@@ -18,6 +20,7 @@
 #include "ddb/json.h"
 #include "ddb/request.h"
 #include "ddb/storage/storage.h"
+#include "ddb/streams.h"
 #include "ddb/table.h"
 #include "ddb/value.h"
 
@@ -71,9 +74,15 @@ struct ItemChange {
   std::optional<Item> new_item;
 };
 
+// Who made a change: stream records of TTL deletions name the DynamoDB service as the user.
+enum class ChangeOrigin { kUser, kTimeToLive };
+
 class EngineImpl final : public Engine {
  public:
   EngineImpl(EngineOptions options, std::unique_ptr<storage::Storage> storage);
+  ~EngineImpl() override;
+  // Starts the TTL/stream-retention sweeper thread (when options().ttl_sweep_interval > 0).
+  void StartBackground();
   std::string Execute(std::string_view operation, std::string_view request_json) override;
 
   // Control plane (table_ops.cc).
@@ -101,6 +110,21 @@ class EngineImpl final : public Engine {
   void TransactWriteItems(const Request& req, JsonWriter& w);
   void TransactGetItems(const Request& req, JsonWriter& w);
 
+  // Time to live (ttl.cc).
+  void UpdateTimeToLive(const Request& req, JsonWriter& w);
+  void DescribeTimeToLive(const Request& req, JsonWriter& w);
+  // Deletes every item whose TTL attribute is a past epoch second (not older than 5 years), each
+  // under its key lock, with REMOVE stream records by the service. Returns the number deleted.
+  size_t SweepExpiredItems();
+
+  // DynamoDB Streams (streams.cc), dispatched as "Streams.<Op>".
+  void ListStreams(const Request& req, JsonWriter& w);
+  void DescribeStream(const Request& req, JsonWriter& w);
+  void GetShardIterator(const Request& req, JsonWriter& w);
+  void GetRecords(const Request& req, JsonWriter& w);
+  // Deletes stream records older than the retention, and those of deleted tables.
+  void TrimStreams();
+
   // --- shared machinery ---
   std::shared_ptr<Table> FindTable(std::string_view name);
   // Throws ResourceNotFoundException as DynamoDB words it for data-plane operations.
@@ -111,8 +135,11 @@ class EngineImpl final : public Engine {
   // Adds the change's puts/deletes (item and every index entry) to `batch` and the index write
   // units to `capacity`.
   void AddChange(const ItemChange& change, storage::WriteBatch* batch, Capacity* capacity);
-  // Writes the batch, then updates the tables' statistics for the changes.
-  void Commit(const storage::WriteBatch& batch, const std::vector<const ItemChange*>& changes);
+  // Adds the stream records of the changes that really change an item on tables with an enabled
+  // stream (numbered under the stream mutex, held through the write so sequence numbers are in
+  // commit order), writes the batch, then updates the tables' statistics for the changes.
+  void Commit(storage::WriteBatch& batch, const std::vector<const ItemChange*>& changes,
+              ChangeOrigin origin = ChangeOrigin::kUser);
 
   void WriteConsumedCapacity(JsonWriter& w, const std::string& table, const Capacity& c,
                              ReturnCapacity mode);
@@ -127,6 +154,46 @@ class EngineImpl final : public Engine {
   void SaveSchema(const TableSchema& schema);
   void DeleteTableData(uint32_t table_id);
   void BackfillIndex(const std::shared_ptr<Table>& table, const IndexSchema& index);
+
+  // --- streams (streams.cc) ---
+  struct StreamMeta {
+    uint32_t table_id = 0;
+    std::string label;
+    streams::ViewType view = streams::ViewType::kKeysOnly;
+    uint64_t start_seq = 0;    // no record of the stream has a smaller sequence number
+    uint64_t trimmed_seq = 0;  // the highest sequence number trimmed away (0: none)
+  };
+  struct StreamInfo {  // a stream as DescribeStream reports it
+    std::shared_ptr<Table> table;
+    std::shared_ptr<const TableSchema> schema;
+    StreamMeta meta;
+    bool enabled = false;
+    std::string arn;
+  };
+  void LoadStreamState();
+  // The stream's metadata, created (start = the next sequence number) and added to `batch` (or
+  // written at once when batch is null) the first time the stream is seen. REQUIRES: stream_mu_.
+  const StreamMeta& EnsureStreamMetaLocked(uint32_t table_id, const std::string& label,
+                                           std::string_view view_type,
+                                           storage::WriteBatch* batch);
+  // Resolves a StreamArn parameter: ValidationException when malformed, ResourceNotFoundException
+  // when no such stream exists.
+  StreamInfo RequireStream(std::string_view arn);
+  uint64_t TrimmedSeqLocked(const StreamMeta& m) const;  // REQUIRES: stream_mu_
+  std::vector<StreamInfo> StreamsOf(const std::shared_ptr<Table>& table);
+  // The stream records for the changes (empty when no change is recorded).
+  std::vector<std::pair<const ItemChange*, streams::Record>> StreamRecordsFor(
+      const std::vector<const ItemChange*>& changes, ChangeOrigin origin) const;
+  void BackgroundLoop();
+
+  std::mutex stream_mu_;  // held from numbering stream records through their storage write
+  uint64_t next_seq_ = 1;                          // GUARDED_BY(stream_mu_)
+  std::map<std::string, StreamMeta> stream_meta_;  // GUARDED_BY(stream_mu_), by MetaKey
+
+  std::mutex background_mu_;
+  std::condition_variable background_cv_;
+  bool stopping_ = false;  // GUARDED_BY(background_mu_)
+  std::thread background_;
 
   EngineOptions options_;
   std::unique_ptr<storage::Storage> storage_;

@@ -4,8 +4,12 @@
 // Storage layout (every key starts with one byte naming its space):
 //   0x01 <table name>                                   -> table schema (JSON)
 //   0x00 "next_table_id"                                -> the next table id (decimal text)
+//   0x00 "stream_seq"                                   -> the next stream sequence number
 //   0x02 <table id: 4 bytes BE> <index id: 1 byte> <partition hash: 2 bytes BE>
 //        <partition key> [<sort key>] [<table partition key> <table sort key>]  -> item bytes
+//   0x03 <table id: 4 bytes BE> <label length: 1 byte> <stream label> <sequence number: 8 BE>
+//        -> stream record (streams.h's encoding), written in the item change's own batch
+//   0x04 <table id: 4 bytes BE> <stream label>  -> stream metadata "<start>|<trimmed>|<view>"
 // Index id 0 is the table itself; secondary index entries append the table's key so that entries
 // with equal index keys stay distinct. The 2-byte hash spreads partitions the way DynamoDB's own
 // hashing does, so a Scan visits partitions in hash order and Segment/TotalSegments split the

@@ -703,7 +703,7 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
         throw ApiError::Validation(
             "Table already has no stream enabled");  // DynamoDB: disabling a disabled stream
       }
-      schema->stream = {};
+      schema->stream.enabled = false;  // the closed stream keeps reporting its view type
     }
   }
   if (deletion_protection) schema->deletion_protection = *deletion_protection;

@@ -206,6 +206,8 @@ std::string SerializeSchema(const TableSchema& s) {
   Str(w, s.stream.view_type);
   Key(w, "stream_label");
   Str(w, s.stream_label);
+  Key(w, "ttl_attr");
+  Str(w, s.ttl_attribute);
   Key(w, "deletion_protection");
   w.Bool(s.deletion_protection);
   Key(w, "table_class");
@@ -245,6 +247,10 @@ TableSchema DeserializeSchema(std::string_view json) {
   s.stream.enabled = d["stream_enabled"].GetBool();
   s.stream.view_type = d["stream_view"].GetString();
   s.stream_label = d["stream_label"].GetString();
+  // Absent in catalogs written before TTL existed.
+  if (d.HasMember("ttl_attr") && d["ttl_attr"].IsString()) {
+    s.ttl_attribute = d["ttl_attr"].GetString();
+  }
   s.deletion_protection = d["deletion_protection"].GetBool();
   s.table_class = d["table_class"].GetString();
   return s;

@@ -66,6 +66,7 @@ struct TableSchema {
   double creation_time = 0;  // epoch seconds
   StreamSpecification stream;
   std::string stream_label;  // of the latest stream, empty if none ever
+  std::string ttl_attribute;  // UpdateTimeToLive's AttributeName; empty: TTL disabled
   bool deletion_protection = false;
   std::string table_class = "STANDARD";
 

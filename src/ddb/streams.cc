@@ -1,0 +1,538 @@
+// DynamoDB Streams: stream records for item changes, and the Streams API (ListStreams,
+// DescribeStream, GetShardIterator, GetRecords). Each stream has one shard; a stream is closed
+// (DISABLED) when UpdateTable disables it or enables a new one. Records live 24 hours
+// (options().stream_retention); the background sweeper trims older ones.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "ddb/engine_impl.h"
+#include "ddb/error.h"
+#include "ddb/value_json.h"
+
+namespace cruddur::ddb {
+namespace {
+
+constexpr size_t kMaxRecordsBytes = 1024 * 1024;
+
+int64_t NowMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// Metadata value: "<start seq>|<trimmed seq>|<view type>".
+std::string EncodeMeta(uint64_t start, uint64_t trimmed, streams::ViewType view) {
+  return fmt::format("{}|{}|{}", start, trimmed, streams::ViewTypeText(view));
+}
+
+bool DecodeMeta(std::string_view v, uint64_t* start, uint64_t* trimmed, streams::ViewType* view) {
+  size_t a = v.find('|');
+  size_t b = a == std::string_view::npos ? a : v.find('|', a + 1);
+  if (b == std::string_view::npos) return false;
+  try {
+    *start = std::stoull(std::string(v.substr(0, a)));
+    *trimmed = std::stoull(std::string(v.substr(a + 1, b - a - 1)));
+  } catch (const std::exception&) {
+    return false;
+  }
+  *view = streams::ViewTypeFromText(v.substr(b + 1));
+  return true;
+}
+
+ApiError TrimmedDataAccess() {
+  return {400, "TrimmedDataAccessException", "The data you are trying to access has been trimmed."};
+}
+
+ApiError StreamNotFound(std::string_view arn) {
+  return ApiError::ResourceNotFound(
+      fmt::format("Requested resource not found: Stream: {} not found", arn));
+}
+
+void WriteKeySchemaList(JsonWriter& w, const KeySchema& k) {
+  w.StartArray();
+  for (int i = 0; i < (k.has_range() ? 2 : 1); ++i) {
+    w.StartObject();
+    WriteKey(w, "AttributeName");
+    WriteString(w, i == 0 ? k.hash_name : k.range_name);
+    WriteKey(w, "KeyType");
+    WriteString(w, i == 0 ? "HASH" : "RANGE");
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+void CheckLength(ConstraintErrors& errors, std::string_view field, std::string_view value,
+                 size_t min, size_t max) {
+  if (value.size() < min) {
+    errors.Add(
+        fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must have "
+                    "length greater than or equal to {}",
+                    value, field, min));
+  } else if (value.size() > max) {
+    errors.Add(
+        fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must have "
+                    "length less than or equal to {}",
+                    value, field, max));
+  }
+}
+
+}  // namespace
+
+// --- state ---
+
+void EngineImpl::LoadStreamState() {
+  std::lock_guard lock(stream_mu_);
+  if (auto v = storage_->Get(std::string(1, keyspace::kMeta) + "stream_seq")) {
+    next_seq_ = std::max<uint64_t>(next_seq_, std::stoull(*v));
+  }
+  std::string prefix(1, streams::kStreamMetaSpace);
+  auto it = storage_->NewIterator();
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::string_view key = it->key();
+    if (key.size() < 6) continue;
+    StreamMeta m;
+    for (size_t i = 1; i < 5; ++i) m.table_id = (m.table_id << 8) | static_cast<uint8_t>(key[i]);
+    m.label = std::string(key.substr(5));
+    if (!DecodeMeta(it->value(), &m.start_seq, &m.trimmed_seq, &m.view)) continue;
+    stream_meta_[std::string(key)] = std::move(m);
+  }
+}
+
+const EngineImpl::StreamMeta& EngineImpl::EnsureStreamMetaLocked(uint32_t table_id,
+                                                                 const std::string& label,
+                                                                 std::string_view view_type,
+                                                                 storage::WriteBatch* batch) {
+  std::string key = streams::MetaKey(table_id, label);
+  auto it = stream_meta_.find(key);
+  if (it != stream_meta_.end()) return it->second;
+  StreamMeta m{table_id, label, streams::ViewTypeFromText(view_type), next_seq_, 0};
+  std::string value = EncodeMeta(m.start_seq, m.trimmed_seq, m.view);
+  if (batch) {
+    batch->Put(key, value);
+  } else {
+    storage::WriteBatch own;
+    own.Put(key, value);
+    storage_->Write(own);
+  }
+  return stream_meta_.emplace(key, std::move(m)).first->second;
+}
+
+std::vector<std::pair<const ItemChange*, streams::Record>> EngineImpl::StreamRecordsFor(
+    const std::vector<const ItemChange*>& changes, ChangeOrigin origin) const {
+  std::vector<std::pair<const ItemChange*, streams::Record>> out;
+  for (const ItemChange* c : changes) {
+    const TableSchema& schema = *c->schema;
+    if (!schema.stream.enabled || schema.stream_label.empty()) continue;
+    if (!c->old_item && !c->new_item) continue;                                // delete of nothing
+    if (c->old_item && c->new_item && *c->old_item == *c->new_item) continue;  // no change
+    streams::Record r;
+    r.event = !c->old_item  ? streams::EventName::kInsert
+              : c->new_item ? streams::EventName::kModify
+                            : streams::EventName::kRemove;
+    r.view = streams::ViewTypeFromText(schema.stream.view_type);
+    r.by_service = origin == ChangeOrigin::kTimeToLive;
+    r.created_ms = NowMs();
+    r.event_id = streams::NewEventId();
+    r.keys = KeyOf(schema, nullptr, c->new_item ? *c->new_item : *c->old_item);
+    bool new_image =
+        r.view == streams::ViewType::kNewImage || r.view == streams::ViewType::kNewAndOldImages;
+    bool old_image =
+        r.view == streams::ViewType::kOldImage || r.view == streams::ViewType::kNewAndOldImages;
+    if (new_image) r.new_image = c->new_item;
+    if (old_image) r.old_image = c->old_item;
+    out.emplace_back(c, std::move(r));
+  }
+  return out;
+}
+
+std::vector<EngineImpl::StreamInfo> EngineImpl::StreamsOf(const std::shared_ptr<Table>& table) {
+  auto schema = table->schema();
+  std::vector<StreamInfo> out;
+  std::lock_guard lock(stream_mu_);
+  if (!schema->stream_label.empty()) {
+    EnsureStreamMetaLocked(schema->id, schema->stream_label, schema->stream.view_type, nullptr);
+  }
+  std::string prefix = streams::TablePrefix(streams::kStreamMetaSpace, schema->id);
+  for (auto it = stream_meta_.lower_bound(prefix);
+       it != stream_meta_.end() && it->first.starts_with(prefix); ++it) {
+    StreamInfo info;
+    info.table = table;
+    info.schema = schema;
+    info.meta = it->second;
+    info.enabled = schema->stream.enabled && it->second.label == schema->stream_label;
+    info.arn = streams::FormatStreamArn(options_.region, options_.account_id, schema->name,
+                                        it->second.label);
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+EngineImpl::StreamInfo EngineImpl::RequireStream(std::string_view arn) {
+  auto parsed = streams::ParseStreamArn(arn);
+  if (!parsed) throw ApiError::Validation(fmt::format("Invalid StreamArn: {}", arn));
+  auto table = FindTable(parsed->table_name);
+  if (!table) throw StreamNotFound(arn);
+  for (auto& info : StreamsOf(table)) {
+    if (info.meta.label == parsed->label) return info;
+  }
+  throw StreamNotFound(arn);
+}
+
+uint64_t EngineImpl::TrimmedSeqLocked(const StreamMeta& m) const {
+  // The latest trim point: the caller's copy of the metadata may be older.
+  auto it = stream_meta_.find(streams::MetaKey(m.table_id, m.label));
+  return it == stream_meta_.end() ? m.trimmed_seq : it->second.trimmed_seq;
+}
+
+// --- ListStreams ---
+
+void EngineImpl::ListStreams(const Request& req, JsonWriter& w) {
+  ConstraintErrors errors;
+  auto table_name = req.String("TableName");
+  if (table_name) errors.CheckName("tableName", *table_name);
+  auto limit = req.Int("Limit");
+  if (limit) errors.CheckRange("limit", *limit, 1, 100);
+  auto start = req.String("ExclusiveStartStreamArn");
+  if (start) CheckLength(errors, "exclusiveStartStreamArn", *start, 37, 1024);
+  errors.ThrowIfAny();
+  if (start && !streams::ParseStreamArn(*start)) {
+    throw ApiError::Validation(fmt::format("Invalid ExclusiveStartStreamArn: {}", *start));
+  }
+
+  std::vector<std::shared_ptr<Table>> tables;
+  if (table_name) {
+    auto t = FindTable(*table_name);
+    if (!t) {
+      throw ApiError::ResourceNotFound(
+          fmt::format("Requested resource not found: Table: {} not found", *table_name));
+    }
+    tables.push_back(std::move(t));
+  } else {
+    std::shared_lock lock(tables_mu_);
+    for (const auto& [_, t] : tables_) tables.push_back(t);
+  }
+  std::vector<StreamInfo> all;
+  for (const auto& t : tables) {
+    for (auto& info : StreamsOf(t)) all.push_back(std::move(info));
+  }
+  std::sort(all.begin(), all.end(),
+            [](const StreamInfo& a, const StreamInfo& b) { return a.arn < b.arn; });
+
+  size_t max = limit ? static_cast<size_t>(*limit) : 100;
+  w.StartObject();
+  WriteKey(w, "Streams");
+  w.StartArray();
+  size_t n = 0;
+  std::string last;
+  bool more = false;
+  for (const auto& info : all) {
+    if (start && info.arn <= *start) continue;
+    if (n == max) {
+      more = true;
+      break;
+    }
+    w.StartObject();
+    WriteKey(w, "StreamArn");
+    WriteString(w, info.arn);
+    WriteKey(w, "TableName");
+    WriteString(w, info.schema->name);
+    WriteKey(w, "StreamLabel");
+    WriteString(w, info.meta.label);
+    w.EndObject();
+    last = info.arn;
+    ++n;
+  }
+  w.EndArray();
+  if (more) {
+    WriteKey(w, "LastEvaluatedStreamArn");
+    WriteString(w, last);
+  }
+  w.EndObject();
+}
+
+// --- DescribeStream ---
+
+void EngineImpl::DescribeStream(const Request& req, JsonWriter& w) {
+  ConstraintErrors errors;
+  auto arn = req.String("StreamArn");
+  if (!arn)
+    errors.NotNull("streamArn");
+  else
+    CheckLength(errors, "streamArn", *arn, 37, 1024);
+  auto limit = req.Int("Limit");
+  if (limit) errors.CheckRange("limit", *limit, 1, 100);
+  auto start_shard = req.String("ExclusiveStartShardId");
+  if (start_shard) CheckLength(errors, "exclusiveStartShardId", *start_shard, 28, 65);
+  errors.ThrowIfAny();
+
+  StreamInfo info = RequireStream(*arn);
+  std::optional<uint64_t> last_seq;
+  {
+    std::string prefix = streams::StreamPrefix(info.meta.table_id, info.meta.label);
+    auto it = storage_->NewIterator();
+    it->SeekForPrev(keyspace::PrefixSuccessor(prefix));
+    if (it->Valid() && it->key().starts_with(prefix) && it->key() != prefix) {
+      last_seq = streams::SeqOfKey(it->key());
+    }
+  }
+  std::string shard_id = streams::ShardId(info.meta.start_seq, info.meta.label);
+
+  w.StartObject();
+  WriteKey(w, "StreamDescription");
+  w.StartObject();
+  WriteKey(w, "StreamArn");
+  WriteString(w, info.arn);
+  WriteKey(w, "StreamLabel");
+  WriteString(w, info.meta.label);
+  WriteKey(w, "StreamStatus");
+  WriteString(w, info.enabled ? "ENABLED" : "DISABLED");
+  WriteKey(w, "StreamViewType");
+  WriteString(w, streams::ViewTypeText(info.meta.view));
+  WriteKey(w, "CreationRequestDateTime");
+  w.Double(streams::LabelTime(info.meta.label));
+  WriteKey(w, "TableName");
+  WriteString(w, info.schema->name);
+  WriteKey(w, "KeySchema");
+  WriteKeySchemaList(w, info.schema->key);
+  WriteKey(w, "Shards");
+  w.StartArray();
+  if (!start_shard || *start_shard < shard_id) {
+    w.StartObject();
+    WriteKey(w, "ShardId");
+    WriteString(w, shard_id);
+    WriteKey(w, "SequenceNumberRange");
+    w.StartObject();
+    WriteKey(w, "StartingSequenceNumber");
+    WriteString(w, streams::SeqText(info.meta.start_seq));
+    if (!info.enabled) {
+      WriteKey(w, "EndingSequenceNumber");
+      WriteString(w, streams::SeqText(std::max(info.meta.start_seq, last_seq.value_or(0))));
+    }
+    w.EndObject();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  w.EndObject();
+}
+
+// --- GetShardIterator ---
+
+void EngineImpl::GetShardIterator(const Request& req, JsonWriter& w) {
+  ConstraintErrors errors;
+  auto arn = req.String("StreamArn");
+  if (!arn)
+    errors.NotNull("streamArn");
+  else
+    CheckLength(errors, "streamArn", *arn, 37, 1024);
+  auto shard = req.String("ShardId");
+  if (!shard)
+    errors.NotNull("shardId");
+  else
+    CheckLength(errors, "shardId", *shard, 28, 65);
+  auto type = req.String("ShardIteratorType");
+  if (!type) {
+    errors.NotNull("shardIteratorType");
+  } else {
+    errors.CheckEnum("shardIteratorType", *type,
+                     {"TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"});
+  }
+  auto seq_text = req.String("SequenceNumber");
+  if (seq_text) CheckLength(errors, "sequenceNumber", *seq_text, 21, 40);
+  errors.ThrowIfAny();
+  bool needs_seq = *type == "AT_SEQUENCE_NUMBER" || *type == "AFTER_SEQUENCE_NUMBER";
+  if (needs_seq && !seq_text) {
+    throw ApiError::Validation(
+        fmt::format("Must specify a SequenceNumber with ShardIteratorType {}", *type));
+  }
+  if (!needs_seq && seq_text) {
+    throw ApiError::Validation(
+        fmt::format("Cannot specify a SequenceNumber with ShardIteratorType {}", *type));
+  }
+  std::optional<uint64_t> seq;
+  if (seq_text) {
+    seq = streams::ParseSeq(*seq_text);
+    if (!seq) throw ApiError::Validation(fmt::format("Invalid SequenceNumber: {}", *seq_text));
+  }
+
+  StreamInfo info = RequireStream(*arn);
+  if (*shard != streams::ShardId(info.meta.start_seq, info.meta.label)) {
+    throw ApiError::ResourceNotFound(
+        fmt::format("Requested resource not found: Shard does not exist: {}", *shard));
+  }
+  streams::ShardIterator it{info.arn, 0, NowMs()};
+  {
+    std::lock_guard lock(stream_mu_);
+    uint64_t trimmed = TrimmedSeqLocked(info.meta);
+    if (*type == "TRIM_HORIZON") {
+      it.position = std::max(info.meta.start_seq, trimmed + 1);
+    } else if (*type == "LATEST") {
+      it.position = next_seq_;
+    } else {
+      if (*seq <= trimmed) throw TrimmedDataAccess();
+      it.position = *type == "AT_SEQUENCE_NUMBER" ? *seq : *seq + 1;
+    }
+  }
+  w.StartObject();
+  WriteKey(w, "ShardIterator");
+  WriteString(w, streams::FormatIterator(it));
+  w.EndObject();
+}
+
+// --- GetRecords ---
+
+void EngineImpl::GetRecords(const Request& req, JsonWriter& w) {
+  ConstraintErrors errors;
+  auto text = req.String("ShardIterator");
+  if (!text)
+    errors.NotNull("shardIterator");
+  else
+    CheckLength(errors, "shardIterator", *text, 1, 2048);
+  auto limit = req.Int("Limit");
+  if (limit) errors.CheckRange("limit", *limit, 1, 1000);
+  errors.ThrowIfAny();
+  auto iterator = streams::ParseIterator(*text);
+  if (!iterator) throw ApiError::Validation("Invalid ShardIterator");
+  int64_t now = NowMs();
+  if (now - iterator->issued_ms > options_.shard_iterator_lifetime.count()) {
+    throw ApiError(400, "ExpiredIteratorException",
+                   "The provided iterator exceeds the maximum age allowed.");
+  }
+  StreamInfo info = RequireStream(iterator->arn);
+  {
+    std::lock_guard lock(stream_mu_);
+    if (iterator->position <= TrimmedSeqLocked(info.meta)) throw TrimmedDataAccess();
+  }
+
+  size_t max = limit ? static_cast<size_t>(*limit) : 1000;
+  std::string prefix = streams::StreamPrefix(info.meta.table_id, info.meta.label);
+  auto it = storage_->NewIterator();
+  it->Seek(streams::RecordKey(info.meta.table_id, info.meta.label, iterator->position));
+  uint64_t next = iterator->position;
+  size_t count = 0, bytes = 0;
+  w.StartObject();
+  WriteKey(w, "Records");
+  w.StartArray();
+  for (; it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (count == max || bytes >= kMaxRecordsBytes) break;
+    streams::Record r;
+    if (!streams::DecodeRecord(it->value(), &r)) {
+      throw ApiError::InternalServer("corrupt stream record in storage");
+    }
+    uint64_t seq = streams::SeqOfKey(it->key());
+    size_t size = streams::RecordSize(r);
+    w.StartObject();
+    WriteKey(w, "eventID");
+    WriteString(w, r.event_id);
+    WriteKey(w, "eventName");
+    WriteString(w, streams::EventNameText(r.event));
+    WriteKey(w, "eventVersion");
+    WriteString(w, "1.1");
+    WriteKey(w, "eventSource");
+    WriteString(w, "aws:dynamodb");
+    WriteKey(w, "awsRegion");
+    WriteString(w, options_.region);
+    WriteKey(w, "dynamodb");
+    w.StartObject();
+    WriteKey(w, "ApproximateCreationDateTime");
+    w.Int64(r.created_ms / 1000);
+    WriteKey(w, "Keys");
+    WriteItem(w, r.keys);
+    if (r.new_image) {
+      WriteKey(w, "NewImage");
+      WriteItem(w, *r.new_image);
+    }
+    if (r.old_image) {
+      WriteKey(w, "OldImage");
+      WriteItem(w, *r.old_image);
+    }
+    WriteKey(w, "SequenceNumber");
+    WriteString(w, streams::SeqText(seq));
+    WriteKey(w, "SizeBytes");
+    w.Uint64(size);
+    WriteKey(w, "StreamViewType");
+    WriteString(w, streams::ViewTypeText(r.view));
+    w.EndObject();
+    if (r.by_service) {
+      WriteKey(w, "userIdentity");
+      w.StartObject();
+      WriteKey(w, "PrincipalId");
+      WriteString(w, "dynamodb.amazonaws.com");
+      WriteKey(w, "Type");
+      WriteString(w, "Service");
+      w.EndObject();
+    }
+    w.EndObject();
+    next = seq + 1;
+    ++count;
+    bytes += size;
+  }
+  bool at_end = !it->Valid() || !it->key().starts_with(prefix);
+  w.EndArray();
+  // A closed shard read to its end has no next iterator: that is how readers learn it is done.
+  if (info.enabled || !at_end) {
+    WriteKey(w, "NextShardIterator");
+    WriteString(w, streams::FormatIterator({info.arn, next, now}));
+  }
+  w.EndObject();
+}
+
+// --- retention ---
+
+void EngineImpl::TrimStreams() {
+  int64_t cutoff = NowMs() - options_.stream_retention.count();
+  std::vector<StreamMeta> metas;
+  {
+    std::lock_guard lock(stream_mu_);
+    for (const auto& [_, m] : stream_meta_) metas.push_back(m);
+  }
+  // Tables are read after the metadata: a stream whose table is missing now was deleted.
+  std::map<uint32_t, std::shared_ptr<const TableSchema>> schemas;
+  {
+    std::shared_lock lock(tables_mu_);
+    for (const auto& [_, t] : tables_) {
+      auto s = t->schema();
+      schemas[s->id] = s;
+    }
+  }
+  for (const StreamMeta& m : metas) {
+    std::string prefix = streams::StreamPrefix(m.table_id, m.label);
+    auto schema = schemas.find(m.table_id);
+    bool table_gone = schema == schemas.end();
+    bool current =
+        !table_gone && schema->second->stream.enabled && schema->second->stream_label == m.label;
+    storage::WriteBatch batch;
+    uint64_t trimmed = m.trimmed_seq;
+    bool records_left = false;
+    auto it = storage_->NewIterator();
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      streams::Record r;
+      bool old = !streams::DecodeRecord(it->value(), &r) || r.created_ms < cutoff;
+      if (!old && !table_gone) {
+        records_left = true;
+        break;
+      }
+      batch.Delete(it->key());
+      trimmed = std::max(trimmed, streams::SeqOfKey(it->key()));
+    }
+    // A closed stream with nothing left, created before the retention window, is forgotten.
+    bool forget = table_gone || (!current && !records_left &&
+                                 streams::LabelTime(m.label) * 1000 < static_cast<double>(cutoff));
+    if (batch.empty() && !forget) continue;
+    std::lock_guard lock(stream_mu_);
+    std::string key = streams::MetaKey(m.table_id, m.label);
+    auto entry = stream_meta_.find(key);
+    if (entry == stream_meta_.end()) continue;
+    if (forget && !current) {
+      batch.Delete(key);
+      storage_->Write(batch);
+      stream_meta_.erase(entry);
+    } else {
+      entry->second.trimmed_seq = trimmed;
+      batch.Put(key, EncodeMeta(entry->second.start_seq, trimmed, entry->second.view));
+      storage_->Write(batch);
+    }
+  }
+}
+
+}  // namespace cruddur::ddb

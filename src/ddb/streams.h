@@ -1,0 +1,85 @@
+// DynamoDB Streams inside the engine: the stored form of stream records, their keys, stream
+// ARNs, sequence numbers and shard iterators. The operations themselves (ListStreams,
+// DescribeStream, GetShardIterator, GetRecords) are EngineImpl members in streams.cc; records
+// are written by EngineImpl::Commit in the same storage batch as the item change.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "ddb/value.h"
+
+namespace cruddur::ddb::streams {
+
+// Do not reorder: persisted in stream records.
+enum class EventName : uint8_t { kInsert = 1, kModify = 2, kRemove = 3 };
+enum class ViewType : uint8_t { kKeysOnly = 0, kNewImage = 1, kOldImage = 2, kNewAndOldImages = 3 };
+
+std::string_view EventNameText(EventName e);
+std::string_view ViewTypeText(ViewType v);
+ViewType ViewTypeFromText(std::string_view text);  // unknown text: KEYS_ONLY
+
+// One stream record as stored (the sequence number lives in the key).
+struct Record {
+  EventName event = EventName::kInsert;
+  ViewType view = ViewType::kKeysOnly;
+  bool by_service = false;  // deleted by TTL: userIdentity is the DynamoDB service
+  int64_t created_ms = 0;   // epoch milliseconds
+  std::string event_id;     // 32 hex digits
+  Item keys;
+  std::optional<Item> new_image;
+  std::optional<Item> old_image;
+};
+
+std::string EncodeRecord(const Record& r);
+bool DecodeRecord(std::string_view bytes, Record* r);
+// The SizeBytes DynamoDB reports: keys plus the images the view type keeps.
+size_t RecordSize(const Record& r);
+
+// Keys (see table.h's layout comment):
+//   0x03 <table id: 4 BE> <label length: 1> <label> <sequence number: 8 BE>  -> record
+//   0x04 <table id: 4 BE> <label>                                            -> stream metadata
+constexpr char kRecordSpace = '\x03';
+constexpr char kStreamMetaSpace = '\x04';
+std::string StreamPrefix(uint32_t table_id, std::string_view label);  // records of one stream
+std::string TablePrefix(char space, uint32_t table_id);
+std::string RecordKey(uint32_t table_id, std::string_view label, uint64_t seq);
+std::string MetaKey(uint32_t table_id, std::string_view label);
+// The sequence number at the end of a record key.
+uint64_t SeqOfKey(std::string_view key);
+
+// Sequence numbers: 21 decimal digits, "1" then the 20-digit counter, so they compare as
+// strings and as numbers alike (DynamoDB's are numeric strings of about this length).
+std::string SeqText(uint64_t seq);
+std::optional<uint64_t> ParseSeq(std::string_view text);
+
+struct StreamArn {
+  std::string table_name;
+  std::string label;
+};
+std::string FormatStreamArn(const std::string& region, const std::string& account,
+                            std::string_view table, std::string_view label);
+// Parses arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>; nullopt if malformed.
+std::optional<StreamArn> ParseStreamArn(std::string_view arn);
+
+// The one shard of a stream: "shardId-<start seq, 20 digits>-<8 hex of the label>".
+std::string ShardId(uint64_t start_seq, std::string_view label);
+
+// Shard iterator: "<stream arn>|1|<position: 16 hex><issued ms: 16 hex>", opaque to clients.
+// `position` is the first sequence number the next GetRecords may return.
+struct ShardIterator {
+  std::string arn;
+  uint64_t position = 0;
+  int64_t issued_ms = 0;
+};
+std::string FormatIterator(const ShardIterator& it);
+std::optional<ShardIterator> ParseIterator(std::string_view text);
+
+// A random 32-hex-digit event id.
+std::string NewEventId();
+// Epoch seconds of a stream label ("2024-01-31T12:34:56.789"); 0 if malformed.
+double LabelTime(std::string_view label);
+
+}  // namespace cruddur::ddb::streams

@@ -1,0 +1,161 @@
+// Time to live: UpdateTimeToLive, DescribeTimeToLive, and the sweep that deletes expired items.
+// DynamoDB changes TTL settings asynchronously (ENABLING/DISABLING, at most once an hour); here
+// the change takes effect at once and the next sweep (options().ttl_sweep_interval) applies it.
+#include <fmt/format.h>
+
+#include <cstdlib>
+
+#include "ddb/engine_impl.h"
+#include "ddb/error.h"
+#include "ddb/item_codec.h"
+
+namespace cruddur::ddb {
+namespace {
+
+// Items whose expiry lies more than five years in the past are left alone, as DynamoDB does
+// (such values are most likely not epoch seconds).
+constexpr double kMaxExpiredAge = 5.0 * 365 * 24 * 3600;
+
+double NowSeconds() {
+  using namespace std::chrono;
+  return static_cast<double>(
+             duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count()) /
+         1000.0;
+}
+
+bool Expired(const Item& item, const std::string& attribute, double now) {
+  auto it = item.find(attribute);
+  if (it == item.end() || it->second.type != ValueType::kN) return false;
+  double expiry = std::strtod(it->second.number.text().c_str(), nullptr);
+  return expiry < now && expiry >= now - kMaxExpiredAge;
+}
+
+std::string_view TableNameOf(const Request& req, ConstraintErrors& errors) {
+  auto name = req.String("TableName");
+  if (!name) {
+    errors.NotNull("tableName");
+    return {};
+  }
+  errors.CheckName("tableName", *name);
+  return *name;
+}
+
+ApiError TableNotFound(std::string_view name) {
+  return ApiError::ResourceNotFound(
+      fmt::format("Requested resource not found: Table: {} not found", name));
+}
+
+}  // namespace
+
+void EngineImpl::UpdateTimeToLive(const Request& req, JsonWriter& w) {
+  ConstraintErrors errors;
+  std::string_view name = TableNameOf(req, errors);
+  const JsonValue* spec = req.Object("TimeToLiveSpecification");
+  std::optional<bool> enabled;
+  std::optional<std::string_view> attribute;
+  if (!spec) {
+    errors.NotNull("timeToLiveSpecification");
+  } else {
+    enabled = Request::BoolOf(*spec, "Enabled");
+    attribute = Request::StringOf(*spec, "AttributeName");
+    if (!enabled) errors.NotNull("timeToLiveSpecification.enabled");
+    if (!attribute) {
+      errors.NotNull("timeToLiveSpecification.attributeName");
+    } else if (attribute->empty() || attribute->size() > 255) {
+      errors.Add(fmt::format(
+          "Value '{}' at 'timeToLiveSpecification.attributeName' failed to satisfy constraint: "
+          "Member must have length {}",
+          *attribute,
+          attribute->empty() ? "greater than or equal to 1" : "less than or equal to 255"));
+    }
+  }
+  errors.ThrowIfAny();
+
+  std::lock_guard lock(catalog_mu_);
+  auto table = FindTable(name);
+  if (!table) throw TableNotFound(name);
+  auto schema = std::make_shared<TableSchema>(*table->schema());
+  const std::string& current = schema->ttl_attribute;
+  if (!current.empty() && current != *attribute) {
+    throw ApiError::Validation(fmt::format(
+        "TimeToLive is active on a different AttributeName: current AttributeName is {}", current));
+  }
+  if (*enabled && !current.empty()) throw ApiError::Validation("TimeToLive is already enabled");
+  if (!*enabled && current.empty()) throw ApiError::Validation("TimeToLive is already disabled");
+  schema->ttl_attribute = *enabled ? std::string(*attribute) : std::string();
+  SaveSchema(*schema);
+  table->set_schema(schema);
+
+  w.StartObject();
+  WriteKey(w, "TimeToLiveSpecification");
+  w.StartObject();
+  WriteKey(w, "Enabled");
+  w.Bool(*enabled);
+  WriteKey(w, "AttributeName");
+  WriteString(w, *attribute);
+  w.EndObject();
+  w.EndObject();
+}
+
+void EngineImpl::DescribeTimeToLive(const Request& req, JsonWriter& w) {
+  ConstraintErrors errors;
+  std::string_view name = TableNameOf(req, errors);
+  errors.ThrowIfAny();
+  auto table = FindTable(name);
+  if (!table) throw TableNotFound(name);
+  auto schema = table->schema();
+  w.StartObject();
+  WriteKey(w, "TimeToLiveDescription");
+  w.StartObject();
+  WriteKey(w, "TimeToLiveStatus");
+  WriteString(w, schema->ttl_attribute.empty() ? "DISABLED" : "ENABLED");
+  if (!schema->ttl_attribute.empty()) {
+    WriteKey(w, "AttributeName");
+    WriteString(w, schema->ttl_attribute);
+  }
+  w.EndObject();
+  w.EndObject();
+}
+
+size_t EngineImpl::SweepExpiredItems() {
+  std::vector<std::shared_ptr<Table>> tables;
+  {
+    std::shared_lock lock(tables_mu_);
+    for (const auto& [_, t] : tables_) {
+      if (!t->schema()->ttl_attribute.empty()) tables.push_back(t);
+    }
+  }
+  size_t deleted = 0;
+  for (const auto& table : tables) {
+    auto schema = table->schema();
+    double now = NowSeconds();
+    // Find candidates on a snapshot, then delete each under its key lock after re-reading it,
+    // so an item rewritten meanwhile with a later expiry survives.
+    std::vector<std::string> candidates;
+    std::string prefix = keyspace::IndexPrefix(schema->id, 0);
+    {
+      auto it = storage_->NewIterator();
+      for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+        Item item;
+        if (DecodeItem(it->value(), &item) && Expired(item, schema->ttl_attribute, now)) {
+          candidates.emplace_back(it->key());
+        }
+      }
+    }
+    for (const std::string& key : candidates) {
+      auto guard = locks_.LockKey(key);
+      ItemChange change{table, table->schema(), key, LoadItem(key), std::nullopt};
+      const std::string& attribute = change.schema->ttl_attribute;
+      if (!change.old_item || attribute.empty() || !Expired(*change.old_item, attribute, now)) {
+        continue;
+      }
+      storage::WriteBatch batch;
+      AddChange(change, &batch, nullptr);
+      Commit(batch, {&change}, ChangeOrigin::kTimeToLive);
+      ++deleted;
+    }
+  }
+  return deleted;
+}
+
+}  // namespace cruddur::ddb

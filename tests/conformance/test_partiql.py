@@ -1,0 +1,188 @@
+"""PartiQL: ExecuteStatement, BatchExecuteStatement and ExecuteTransaction."""
+
+import pytest
+from botocore.exceptions import ClientError
+
+from ddbtest import err
+
+MALFORMED = "Statement wasn't well formed, can't be processed"
+
+
+def S(v):
+    return {"S": v}
+
+
+def N(v):
+    return {"N": str(v)}
+
+
+def run(ddb, statement, *params, **kw):
+    if params:
+        kw["Parameters"] = list(params)
+    return ddb.execute_statement(Statement=statement, **kw)
+
+
+def seed(ddb, t):
+    for i in range(1, 6):
+        run(ddb, f'INSERT INTO "{t}" VALUE {{\'pk\': \'a\', \'sk\': ?, \'n\': ?}}', N(i), N(i * 10))
+    run(ddb, f"INSERT INTO \"{t}\" VALUE {{'pk': 'b', 'sk': 1, 'n': 7}}")
+
+
+def sks(items):
+    return [int(i["sk"]["N"]) for i in items]
+
+
+def test_insert_and_select_by_key(ddb, table_h):
+    r = run(ddb, f"INSERT INTO \"{table_h}\" VALUE {{'pk': 'k1', 'm': {{'a': [1, 'x']}}, "
+                 f"'s': <<'p', 'q'>>, 'b': true, 'z': null}}")
+    assert r["Items"] == []
+    items = run(ddb, f'SELECT * FROM "{table_h}" WHERE pk = ?', S("k1"))["Items"]
+    assert len(items) == 1
+    item = items[0]
+    assert item["m"] == {"M": {"a": {"L": [N(1), S("x")]}}}
+    assert sorted(item["s"]["SS"]) == ["p", "q"]
+    assert item["b"] == {"BOOL": True} and item["z"] == {"NULL": True}
+    # The item is a normal item for the rest of the API.
+    assert ddb.get_item(TableName=table_h, Key={"pk": S("k1")})["Item"] == item
+
+
+def test_insert_duplicate_key(ddb, table_h):
+    run(ddb, f"INSERT INTO \"{table_h}\" VALUE {{'pk': 'dup'}}")
+    with pytest.raises(ClientError) as e:
+        run(ddb, f"INSERT INTO \"{table_h}\" VALUE {{'pk': 'dup', 'x': 1}}")
+    assert err(e) == ("DuplicateItemException", "Duplicate primary key exists in table")
+
+
+def test_select_query_scan_and_projection(ddb, table_hn):
+    seed(ddb, table_hn)
+    t = table_hn
+    assert sks(run(ddb, f'SELECT * FROM "{t}" WHERE pk = \'a\'')["Items"]) == [1, 2, 3, 4, 5]
+    assert sks(run(ddb, f'SELECT sk FROM "{t}" WHERE pk = \'a\' AND sk BETWEEN 2 AND 3')
+               ["Items"]) == [2, 3]
+    assert sks(run(ddb, f'SELECT sk FROM "{t}" WHERE pk = \'a\' AND sk > 1 AND sk < 4')
+               ["Items"]) == [2, 3]
+    assert sks(run(ddb, f'SELECT sk FROM "{t}" WHERE pk = \'a\' ORDER BY sk DESC')
+               ["Items"]) == [5, 4, 3, 2, 1]
+    got = run(ddb, f'SELECT pk, n FROM "{t}" WHERE n IN [10, 7] OR n > 45')["Items"]
+    assert sorted(i["n"]["N"] for i in got) == ["10", "50", "7"]
+    assert all(set(i) <= {"pk", "n"} for i in got)
+    assert run(ddb, f'SELECT * FROM "{t}" WHERE pk = \'zz\'')["Items"] == []
+
+
+def test_limit_and_next_token(ddb, table_hn):
+    seed(ddb, table_hn)
+    seen = []
+    kw = {"Limit": 2}
+    while True:
+        r = run(ddb, f'SELECT sk FROM "{table_hn}" WHERE pk = \'a\'', **kw)
+        assert len(r["Items"]) <= 2
+        seen += sks(r["Items"])
+        if "NextToken" not in r:
+            break
+        kw["NextToken"] = r["NextToken"]
+    assert seen == [1, 2, 3, 4, 5]
+
+
+def test_update_and_delete(ddb, table_h):
+    run(ddb, f"INSERT INTO \"{table_h}\" VALUE {{'pk': 'u', 'n': 1, 'old': 'x'}}")
+    r = run(ddb, f'UPDATE "{table_h}" SET n = n + ? REMOVE old WHERE pk = \'u\' '
+                 f'RETURNING ALL NEW *', N(2))
+    assert r["Items"] == [{"pk": S("u"), "n": N(3)}]
+    with pytest.raises(ClientError) as e:
+        run(ddb, f'UPDATE "{table_h}" SET n = 1 WHERE pk = \'missing\'')
+    assert err(e)[0] == "ConditionalCheckFailedException"
+    with pytest.raises(ClientError) as e:
+        run(ddb, f'UPDATE "{table_h}" SET n = 1 WHERE pk = \'u\' AND n = 99')
+    assert err(e)[0] == "ConditionalCheckFailedException"
+    run(ddb, f'DELETE FROM "{table_h}" WHERE pk = \'u\'')
+    assert "Item" not in ddb.get_item(TableName=table_h, Key={"pk": S("u")})
+    run(ddb, f'DELETE FROM "{table_h}" WHERE pk = \'u\'')  # a missing item: no error
+
+
+def test_update_needs_the_whole_key(ddb, table_hr):
+    with pytest.raises(ClientError) as e:
+        run(ddb, f'UPDATE "{table_hr}" SET n = 1 WHERE pk = \'a\'')
+    assert err(e) == ("ValidationException", "Where clause does not contain a mandatory "
+                                             "equality on all key attributes")
+
+
+@pytest.mark.parametrize("statement", [
+    "SELEC * FROM t", "SELECT * FROM", "SELECT * FROM \"{t}\" WHERE",
+    "SELECT * FROM \"{t}\" WHERE pad = 'x'", "SELECT * FROM \"{t}\"; SELECT 1",
+])
+def test_malformed_statements(ddb, table_h, statement):
+    with pytest.raises(ClientError) as e:
+        run(ddb, statement.replace("{t}", table_h))
+    code, message = err(e)
+    assert code == "ValidationException"
+    assert message.startswith(MALFORMED)
+
+
+def test_parameter_count(ddb, table_h):
+    with pytest.raises(ClientError) as e:
+        run(ddb, f'SELECT * FROM "{table_h}" WHERE pk = ? AND n = ?', S("a"))
+    assert err(e) == ("ValidationException",
+                      "Number of parameters in request and statement don't match.")
+
+
+def test_unknown_table(ddb):
+    with pytest.raises(ClientError) as e:
+        run(ddb, 'SELECT * FROM "no-such-table-here"')
+    assert err(e)[0] == "ResourceNotFoundException"
+
+
+def test_batch_execute_statement(ddb, table_h):
+    r = ddb.batch_execute_statement(Statements=[
+        {"Statement": f"INSERT INTO \"{table_h}\" VALUE {{'pk': 'b1', 'n': 1}}"},
+        {"Statement": f"INSERT INTO \"{table_h}\" VALUE {{'pk': ?}}", "Parameters": [S("b2")]},
+        {"Statement": f"UPDATE \"{table_h}\" SET n = 2 WHERE pk = 'nope'"},
+    ])["Responses"]
+    assert len(r) == 3
+    assert "Error" not in r[0] and "Error" not in r[1]
+    assert r[2]["Error"]["Code"] == "ConditionalCheckFailed"
+    r = ddb.batch_execute_statement(Statements=[
+        {"Statement": f"SELECT n FROM \"{table_h}\" WHERE pk = 'b1'"},
+        {"Statement": f"SELECT * FROM \"{table_h}\" WHERE pk = 'zz'"},
+    ])["Responses"]
+    assert r[0]["Item"] == {"n": N(1)}
+    assert "Item" not in r[1] and "Error" not in r[1]
+
+
+def test_batch_rejects_reads_mixed_with_writes(ddb, table_h):
+    with pytest.raises(ClientError) as e:
+        ddb.batch_execute_statement(Statements=[
+            {"Statement": f"SELECT * FROM \"{table_h}\" WHERE pk = 'a'"},
+            {"Statement": f"DELETE FROM \"{table_h}\" WHERE pk = 'a'"},
+        ])
+    assert err(e)[0] == "ValidationException"
+
+
+def test_execute_transaction(ddb, table_h):
+    run(ddb, f"INSERT INTO \"{table_h}\" VALUE {{'pk': 't1', 'n': 1}}")
+    with pytest.raises(ClientError) as e:
+        ddb.execute_transaction(TransactStatements=[
+            {"Statement": f"INSERT INTO \"{table_h}\" VALUE {{'pk': 't2'}}"},
+            {"Statement": f"UPDATE \"{table_h}\" SET n = 5 WHERE pk = 'missing'"},
+        ])
+    assert err(e)[0] == "TransactionCanceledException"
+    assert "Item" not in ddb.get_item(TableName=table_h, Key={"pk": S("t2")})
+    ddb.execute_transaction(TransactStatements=[
+        {"Statement": f"INSERT INTO \"{table_h}\" VALUE {{'pk': 't2'}}"},
+        {"Statement": f"UPDATE \"{table_h}\" SET n = n + 1 WHERE pk = 't1'"},
+    ], ClientRequestToken="partiql-token-1")
+    r = ddb.execute_transaction(TransactStatements=[
+        {"Statement": f"SELECT n FROM \"{table_h}\" WHERE pk = 't1'"},
+        {"Statement": f"SELECT * FROM \"{table_h}\" WHERE pk = 'none'"},
+    ])["Responses"]
+    assert r[0]["Item"] == {"n": N(2)}
+    assert "Item" not in r[1]
+
+
+def test_transaction_rejects_reads_mixed_with_writes(ddb, table_h):
+    with pytest.raises(ClientError) as e:
+        ddb.execute_transaction(TransactStatements=[
+            {"Statement": f"SELECT * FROM \"{table_h}\" WHERE pk = 'a'"},
+            {"Statement": f"DELETE FROM \"{table_h}\" WHERE pk = 'a'"},
+        ])
+    assert err(e) == ("ValidationException", "ExecuteTransaction API does not support both read "
+                                              "and write operations in the same request.")
