@@ -1,5 +1,6 @@
 // `cruddur ddb serve`: the embedded DynamoDB engine over the DynamoDB wire protocol.
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -24,6 +25,7 @@ struct ServeOptions {
   bool fsync = false;
   std::vector<std::string> auth;  // ACCESS_KEY:SECRET
   int threads = 0;
+  int ttl_interval_ms = 5000;  // hidden: how often expired TTL items are swept (tests lower it)
 };
 
 std::map<std::string, std::string> ParseCredentials(const std::vector<std::string>& auth) {
@@ -53,6 +55,7 @@ void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_di
   ddb::EngineOptions engine_options;
   engine_options.in_memory = serve.in_memory;
   engine_options.fsync = serve.fsync;
+  engine_options.ttl_sweep_interval = std::chrono::milliseconds(serve.ttl_interval_ms);
   std::string data_description = "in memory";
   if (!serve.in_memory) {
     std::filesystem::path dir = std::filesystem::path(globals.DataDir()) / "ddb";
@@ -110,6 +113,10 @@ void AddDdbServeCommand(CLI::App& ddb, GlobalOptions& globals) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--threads", serve->threads, "Worker threads (default: one per CPU)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--ttl-interval-ms", serve->ttl_interval_ms,
+                  "Milliseconds between sweeps for expired TTL items (0: never)")
+      ->check(CLI::NonNegativeNumber)
+      ->group("");  // hidden: for tests
   cmd->callback([serve, &globals] { Serve(*serve, globals, !globals.data_dir_flag.empty()); });
 }
 
