@@ -98,7 +98,7 @@ void EngineImpl::BatchGetItem(const Request& req, JsonWriter& w) {
   w.StartObject();
   WriteKey(w, "Responses");
   w.StartObject();
-  std::vector<std::pair<std::string, Capacity>> capacities;
+  std::map<std::string, Capacity> capacities;
   for (const auto& read : reads) {
     WriteKey(w, read.name);
     w.StartArray();
@@ -109,22 +109,13 @@ void EngineImpl::BatchGetItem(const Request& req, JsonWriter& w) {
       if (item) WriteItem(w, read.projection ? read.projection->Apply(*item) : *item);
     }
     w.EndArray();
-    capacities.emplace_back(read.name, capacity);
+    capacities[read.name] = capacity;
   }
   w.EndObject();
   WriteKey(w, "UnprocessedKeys");
   w.StartObject();
   w.EndObject();
-  if (rc != ReturnCapacity::kNone) {
-    WriteKey(w, "ConsumedCapacity");
-    w.StartArray();
-    for (const auto& [name, capacity] : capacities) {
-      w.StartObject();
-      WriteConsumedCapacity(w, name, capacity, rc);
-      w.EndObject();
-    }
-    w.EndArray();
-  }
+  WriteConsumedCapacityList(w, capacities, rc);
   w.EndObject();
 }
 
@@ -243,16 +234,7 @@ void EngineImpl::BatchWriteItem(const Request& req, JsonWriter& w) {
   WriteKey(w, "UnprocessedItems");
   w.StartObject();
   w.EndObject();
-  if (rc != ReturnCapacity::kNone) {
-    WriteKey(w, "ConsumedCapacity");
-    w.StartArray();
-    for (const auto& [name, capacity] : capacities) {
-      w.StartObject();
-      WriteConsumedCapacity(w, name, capacity, rc);
-      w.EndObject();
-    }
-    w.EndArray();
-  }
+  WriteConsumedCapacityList(w, capacities, rc);
   w.EndObject();
 }
 

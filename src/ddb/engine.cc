@@ -329,6 +329,20 @@ void EngineImpl::WriteConsumedCapacity(JsonWriter& w, const std::string& table, 
   indexes("LocalSecondaryIndexes", c.local_indexes);
 }
 
+void EngineImpl::WriteConsumedCapacityList(JsonWriter& w,
+                                           const std::map<std::string, Capacity>& per_table,
+                                           ReturnCapacity mode) {
+  if (mode == ReturnCapacity::kNone) return;
+  WriteKey(w, "ConsumedCapacity");
+  w.StartArray();
+  for (const auto& [name, capacity] : per_table) {
+    w.StartObject();
+    WriteConsumedCapacity(w, name, capacity, mode);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
 ReturnCapacity ParseReturnCapacity(const Request& req, ConstraintErrors& errors) {
   auto v = req.String("ReturnConsumedCapacity");
   if (!v) return ReturnCapacity::kNone;

@@ -143,6 +143,10 @@ class EngineImpl final : public Engine {
 
   void WriteConsumedCapacity(JsonWriter& w, const std::string& table, const Capacity& c,
                              ReturnCapacity mode);
+  // "ConsumedCapacity": [{...} per table] of the batch and transaction operations (nothing
+  // when `mode` is NONE).
+  void WriteConsumedCapacityList(JsonWriter& w, const std::map<std::string, Capacity>& per_table,
+                                 ReturnCapacity mode);
 
   storage::Storage& store() { return *storage_; }
   KeyLocks& locks() { return locks_; }

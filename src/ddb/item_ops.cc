@@ -9,16 +9,6 @@
 namespace cruddur::ddb {
 namespace {
 
-std::string_view TableNameParam(const Request& req, ConstraintErrors& errors) {
-  auto name = req.String("TableName");
-  if (!name) {
-    ThrowRequired("TableName");
-    return {};
-  }
-  errors.CheckName("tableName", *name);
-  return *name;
-}
-
 // ReturnValues, checked against what the operation allows.
 std::string_view ReturnValuesParam(const Request& req, ConstraintErrors& errors) {
   auto rv = req.String("ReturnValues");
@@ -63,16 +53,50 @@ void AddLegacyViolations(const Request& req, expr::legacy::Operation op,
   throw e;
 }
 
-// The attributes of `item` named by the top level of `paths` (UPDATED_OLD / UPDATED_NEW).
+// The parts of `item` at `paths` (UPDATED_OLD / UPDATED_NEW).
 Item UpdatedAttributes(const Item& item, const std::vector<expr::Path>& paths) {
-  std::vector<expr::Path> present;
-  for (const auto& p : paths) present.push_back(p);
-  return expr::Projection::FromPaths(std::move(present)).Apply(item);
+  return expr::Projection::FromPaths(paths).Apply(item);
 }
 
-void WriteAttributes(JsonWriter& w, const Item& item) {
-  WriteKey(w, "Attributes");
-  WriteItem(w, item);
+// Runs one item change under its key's lock: loads the current item, checks the condition,
+// lets `compute` set change.new_item (left empty: a delete) and then writes the item and its
+// index entries in one batch. Returns the capacity consumed.
+template <typename Compute>
+Capacity ApplyChange(EngineImpl& engine, ItemChange& change,
+                     const std::optional<expr::Condition>& cond, bool return_old_on_failure,
+                     Compute compute) {
+  Capacity capacity;
+  auto guard = engine.locks().LockKey(change.storage_key);
+  change.schema = change.table->schema();  // the latest indexes, should UpdateTable have run
+  change.old_item = engine.LoadItem(change.storage_key);
+  if (cond && !cond->Evaluate(change.old_item ? *change.old_item : Item{})) {
+    ThrowConditionFailed(change.old_item, return_old_on_failure);
+  }
+  compute(change);
+  size_t size = change.new_item ? ItemSize(*change.new_item) : 0;
+  if (change.old_item) size = std::max(size, ItemSize(*change.old_item));
+  capacity.table = WriteUnits(size);
+  storage::WriteBatch batch;
+  engine.AddChange(change, &batch, &capacity);
+  engine.Commit(batch, {&change});
+  return capacity;
+}
+
+// {"Attributes": ..., "ConsumedCapacity": ...} of a single-item write.
+void WriteResponse(EngineImpl& engine, JsonWriter& w, const std::optional<Item>& attributes,
+                   const std::string& table, const Capacity& capacity, ReturnCapacity rc) {
+  w.StartObject();
+  if (attributes && !attributes->empty()) {
+    WriteKey(w, "Attributes");
+    WriteItem(w, *attributes);
+  }
+  if (rc != ReturnCapacity::kNone) {
+    WriteKey(w, "ConsumedCapacity");
+    w.StartObject();
+    engine.WriteConsumedCapacity(w, table, capacity, rc);
+    w.EndObject();
+  }
+  w.EndObject();
 }
 
 }  // namespace
@@ -106,30 +130,9 @@ void EngineImpl::PutItem(const Request& req, JsonWriter& w) {
   }
 
   ItemChange change{table, schema, ItemStorageKey(*schema, item), std::nullopt, std::move(item)};
-  Capacity capacity;
-  {
-    auto guard = locks_.LockKey(change.storage_key);
-    change.schema = table->schema();  // the latest indexes, should UpdateTable have run
-    change.old_item = LoadItem(change.storage_key);
-    if (cond && !cond->Evaluate(change.old_item ? *change.old_item : Item{})) {
-      ThrowConditionFailed(change.old_item, return_old_on_failure);
-    }
-    size_t size = ItemSize(*change.new_item);
-    if (change.old_item) size = std::max(size, ItemSize(*change.old_item));
-    capacity.table = WriteUnits(size);
-    storage::WriteBatch batch;
-    AddChange(change, &batch, &capacity);
-    Commit(batch, {&change});
-  }
-  w.StartObject();
-  if (rv == "ALL_OLD" && change.old_item) WriteAttributes(w, *change.old_item);
-  if (rc != ReturnCapacity::kNone) {
-    WriteKey(w, "ConsumedCapacity");
-    w.StartObject();
-    WriteConsumedCapacity(w, schema->name, capacity, rc);
-    w.EndObject();
-  }
-  w.EndObject();
+  Capacity capacity = ApplyChange(*this, change, cond, return_old_on_failure, [](ItemChange&) {});
+  WriteResponse(*this, w, rv == "ALL_OLD" ? change.old_item : std::nullopt, schema->name,
+                capacity, rc);
 }
 
 void EngineImpl::GetItem(const Request& req, JsonWriter& w) {
@@ -195,28 +198,9 @@ void EngineImpl::DeleteItem(const Request& req, JsonWriter& w) {
   auto schema = table->schema();
   ValidateKeyParam(*schema, key);
   ItemChange change{table, schema, ItemStorageKey(*schema, key), std::nullopt, std::nullopt};
-  Capacity capacity;
-  {
-    auto guard = locks_.LockKey(change.storage_key);
-    change.schema = table->schema();
-    change.old_item = LoadItem(change.storage_key);
-    if (cond && !cond->Evaluate(change.old_item ? *change.old_item : Item{})) {
-      ThrowConditionFailed(change.old_item, return_old_on_failure);
-    }
-    capacity.table = WriteUnits(change.old_item ? ItemSize(*change.old_item) : 0);
-    storage::WriteBatch batch;
-    AddChange(change, &batch, &capacity);
-    Commit(batch, {&change});
-  }
-  w.StartObject();
-  if (rv == "ALL_OLD" && change.old_item) WriteAttributes(w, *change.old_item);
-  if (rc != ReturnCapacity::kNone) {
-    WriteKey(w, "ConsumedCapacity");
-    w.StartObject();
-    WriteConsumedCapacity(w, schema->name, capacity, rc);
-    w.EndObject();
-  }
-  w.EndObject();
+  Capacity capacity = ApplyChange(*this, change, cond, return_old_on_failure, [](ItemChange&) {});
+  WriteResponse(*this, w, rv == "ALL_OLD" ? change.old_item : std::nullopt, schema->name,
+                capacity, rc);
 }
 
 void EngineImpl::UpdateItem(const Request& req, JsonWriter& w) {
@@ -257,29 +241,16 @@ void EngineImpl::UpdateItem(const Request& req, JsonWriter& w) {
   }
 
   ItemChange change{table, schema, ItemStorageKey(*schema, key), std::nullopt, std::nullopt};
-  Capacity capacity;
-  {
-    auto guard = locks_.LockKey(change.storage_key);
-    change.schema = table->schema();
-    change.old_item = LoadItem(change.storage_key);
-    if (cond && !cond->Evaluate(change.old_item ? *change.old_item : Item{})) {
-      ThrowConditionFailed(change.old_item, return_old_on_failure);
-    }
-    Item updated = change.old_item ? *change.old_item : key;
-    if (update) update->Apply(updated);
-    ValidateIndexKeys(*change.schema, updated);
-    size_t size = ItemSize(updated);
-    if (size > kMaxItemSize) {
-      throw ApiError::Validation("Item size to update has exceeded the maximum allowed size");
-    }
-    if (change.old_item) size = std::max(size, ItemSize(*change.old_item));
-    capacity.table = WriteUnits(size);
-    change.new_item = std::move(updated);
-    storage::WriteBatch batch;
-    AddChange(change, &batch, &capacity);
-    Commit(batch, {&change});
-  }
-  w.StartObject();
+  Capacity capacity =
+      ApplyChange(*this, change, cond, return_old_on_failure, [&](ItemChange& c) {
+        Item updated = c.old_item ? *c.old_item : key;
+        if (update) update->Apply(updated);
+        ValidateIndexKeys(*c.schema, updated);
+        if (ItemSize(updated) > kMaxItemSize) {
+          throw ApiError::Validation("Item size to update has exceeded the maximum allowed size");
+        }
+        c.new_item = std::move(updated);
+      });
   std::optional<Item> attributes;
   if (rv == "ALL_OLD") {
     attributes = change.old_item;
@@ -290,14 +261,7 @@ void EngineImpl::UpdateItem(const Request& req, JsonWriter& w) {
   } else if (rv == "UPDATED_NEW") {
     attributes = UpdatedAttributes(*change.new_item, paths);
   }
-  if (attributes && !attributes->empty()) WriteAttributes(w, *attributes);
-  if (rc != ReturnCapacity::kNone) {
-    WriteKey(w, "ConsumedCapacity");
-    w.StartObject();
-    WriteConsumedCapacity(w, schema->name, capacity, rc);
-    w.EndObject();
-  }
-  w.EndObject();
+  WriteResponse(*this, w, attributes, schema->name, capacity, rc);
 }
 
 }  // namespace cruddur::ddb

@@ -49,16 +49,6 @@ int RangePosition(const expr::KeyCondition& kc, const AttributeValue& sk) {
   return 0;
 }
 
-std::string_view TableNameParam(const Request& req, ConstraintErrors& errors) {
-  auto name = req.String("TableName");
-  if (!name) {
-    ThrowRequired("TableName");
-    return {};
-  }
-  errors.CheckName("tableName", *name);
-  return *name;
-}
-
 // What a Query or Scan reads and returns.
 struct ReadSpec {
   std::shared_ptr<const TableSchema> schema;

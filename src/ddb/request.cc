@@ -16,6 +16,13 @@ void ThrowRequired(std::string_view member) {
       fmt::format("The parameter '{}' is required but was not present in the request", member));
 }
 
+std::string_view TableNameParam(const Request& req, ConstraintErrors& errors) {
+  auto name = req.String("TableName");
+  if (!name) ThrowRequired("TableName");
+  errors.CheckName("tableName", *name);
+  return *name;
+}
+
 void ConstraintErrors::CheckName(std::string_view field, std::string_view value) {
   if ((field == "tableName" || field == "indexName") && (value.size() < 3 || value.size() > 255)) {
     throw ApiError::Validation(fmt::format(

@@ -37,6 +37,10 @@ class ConstraintErrors {
 // but was not present in the request".
 [[noreturn]] void ThrowRequired(std::string_view member);
 
+class Request;
+// The request's TableName: required, and checked for length and pattern.
+std::string_view TableNameParam(const Request& req, ConstraintErrors& errors);
+
 // The request body, parsed. Member accessors return null/nullopt when the member is absent and
 // throw SerializationException when it has the wrong JSON type (as DynamoDB's deserializer does).
 class Request {

@@ -273,16 +273,7 @@ void EngineImpl::TransactWriteItems(const Request& req, JsonWriter& w) {
                                    std::chrono::steady_clock::now() + std::chrono::minutes(10)};
   }
   w.StartObject();
-  if (rc != ReturnCapacity::kNone) {
-    WriteKey(w, "ConsumedCapacity");
-    w.StartArray();
-    for (const auto& [name, capacity] : capacities) {
-      w.StartObject();
-      WriteConsumedCapacity(w, name, capacity, rc);
-      w.EndObject();
-    }
-    w.EndArray();
-  }
+  WriteConsumedCapacityList(w, capacities, rc);
   w.EndObject();
 }
 
@@ -354,16 +345,7 @@ void EngineImpl::TransactGetItems(const Request& req, JsonWriter& w) {
         2 * ReadUnits(results[i] ? ItemSize(*results[i]) : 0, true);
   }
   w.EndArray();
-  if (rc != ReturnCapacity::kNone) {
-    WriteKey(w, "ConsumedCapacity");
-    w.StartArray();
-    for (const auto& [name, capacity] : capacities) {
-      w.StartObject();
-      WriteConsumedCapacity(w, name, capacity, rc);
-      w.EndObject();
-    }
-    w.EndArray();
-  }
+  WriteConsumedCapacityList(w, capacities, rc);
   w.EndObject();
 }
 
