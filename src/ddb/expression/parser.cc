@@ -138,7 +138,7 @@ std::string PathListString(const Path& path) {
   for (size_t i = 0; i < path.size(); ++i) {
     if (i > 0) out += ", ";
     if (path[i].is_index()) {
-      out += "[" + std::to_string(path[i].index) + "]";
+      out.append("[").append(std::to_string(path[i].index)).append("]");
     } else {
       out += path[i].name;
     }
@@ -147,7 +147,8 @@ std::string PathListString(const Path& path) {
 }
 
 std::string ValueBraceString(const AttributeValue& v) {
-  std::string out = "{" + std::string(TypeName(v.type)) + ":";
+  std::string out = "{";
+  out.append(TypeName(v.type)).append(":");
   switch (v.type) {
     case ValueType::kS: out += v.bytes; break;
     case ValueType::kN: out += v.number.text(); break;
