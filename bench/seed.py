@@ -1,0 +1,111 @@
+#!/usr/bin/python3
+"""Creates and seeds the benchmark table on a DynamoDB endpoint; optionally captures the response
+bodies of the four benchmarked requests (for nginx to serve the same bytes).
+
+usage: seed.py ENDPOINT [--capture DIR]
+
+Uses plain HTTP with the same well-formed, unverified SigV4 header as bench/wrk/common.lua, so it
+needs nothing but python3.
+"""
+import json
+import os
+import sys
+import time
+import urllib.error
+import urllib.request
+
+TABLE = os.environ.get("BENCH_TABLE", "bench")
+AUTH = ("AWS4-HMAC-SHA256 Credential=AK/20240101/us-east-1/dynamodb/aws4_request, "
+        "SignedHeaders=host;x-amz-date, Signature=00")
+
+
+def call(endpoint, op, payload):
+    """Returns (status, raw response body bytes)."""
+    data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    request = urllib.request.Request(endpoint + "/", data=data, method="POST", headers={
+        "Content-Type": "application/x-amz-json-1.0",
+        "X-Amz-Target": "DynamoDB_20120810." + op,
+        "X-Amz-Date": "20240101T000000Z",
+        "Authorization": AUTH,
+    })
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def ok(endpoint, op, payload):
+    status, body = call(endpoint, op, payload)
+    if status != 200:
+        sys.exit(f"seed.py: {op} on {endpoint} answered {status}: {body[:300]!r}")
+    return body
+
+
+def item_json(pk, sk):
+    # Byte for byte what bench/wrk/common.lua's M.item() sends.
+    return ('{"pk":{"S":"' + pk + '"},"sk":{"S":"' + sk + '"},'
+            '"message":{"S":"Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod"},'
+            '"user_handle":{"S":"andrewbrown"},"created_at":{"S":"2024-01-01T00:00:00.000000+00:00"}}')
+
+
+def main():
+    if len(sys.argv) not in (2, 4) or (len(sys.argv) == 4 and sys.argv[2] != "--capture"):
+        sys.exit(__doc__)
+    endpoint = sys.argv[1].rstrip("/")
+    capture = sys.argv[3] if len(sys.argv) == 4 else None
+
+    ok(endpoint, "CreateTable", {
+        "TableName": TABLE,
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                 {"AttributeName": "sk", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                      {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "BillingMode": "PAY_PER_REQUEST",
+    })
+    for _ in range(200):
+        table = json.loads(ok(endpoint, "DescribeTable", {"TableName": TABLE}))["Table"]
+        if table["TableStatus"] == "ACTIVE":
+            break
+        time.sleep(0.05)
+    else:
+        sys.exit("seed.py: the table never became ACTIVE")
+
+    # One partition of 20 items for Query, one item for GetItem.
+    for i in range(20):
+        ok(endpoint, "PutItem",
+           ('{"TableName":"' + TABLE + '","Item":' + item_json("query", "msg-%02d" % i) + '}').encode())
+    ok(endpoint, "PutItem",
+       ('{"TableName":"' + TABLE + '","Item":' + item_json("get", "item") + '}').encode())
+
+    # Sanity: what the wrk scripts will ask must find what was seeded.
+    query = {"TableName": TABLE, "KeyConditionExpression": "pk = :pk",
+             "ExpressionAttributeValues": {":pk": {"S": "query"}}}
+    get = {"TableName": TABLE, "Key": {"pk": {"S": "get"}, "sk": {"S": "item"}}}
+    count = json.loads(ok(endpoint, "Query", query))["Count"]
+    if count != 20:
+        sys.exit(f"seed.py: Query found {count} items, expected 20")
+    if "Item" not in json.loads(ok(endpoint, "GetItem", get)):
+        sys.exit("seed.py: GetItem found nothing")
+
+    if capture:
+        os.makedirs(capture, exist_ok=True)
+        bodies = {
+            "GetItem": ok(endpoint, "GetItem", get),
+            "Query": ok(endpoint, "Query", query),
+            "PutItem": ok(endpoint, "PutItem", (
+                '{"TableName":"' + TABLE + '","Item":' + item_json("put-capture-1-1", "msg") + '}'
+            ).encode()),
+            "BatchWriteItem": ok(endpoint, "BatchWriteItem", (
+                '{"RequestItems":{"' + TABLE + '":[' + ",".join(
+                    '{"PutRequest":{"Item":' + item_json("batch-capture-1-1", "msg-%02d" % i) + '}}'
+                    for i in range(1, 26)) + ']}}').encode()),
+        }
+        for op, body in bodies.items():
+            with open(os.path.join(capture, op), "wb") as f:
+                f.write(body)
+            print(f"captured {op}: {len(body)} bytes")
+
+
+if __name__ == "__main__":
+    main()
