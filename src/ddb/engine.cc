@@ -40,6 +40,8 @@ EngineImpl::~EngineImpl() {
   }
   background_cv_.notify_all();
   if (background_.joinable()) background_.join();
+  stats_stop_ = true;
+  if (stats_thread_.joinable()) stats_thread_.join();
 }
 
 void EngineImpl::StartBackground() {
@@ -163,12 +165,35 @@ std::shared_ptr<Table> EngineImpl::RequireTable(std::string_view name) {
 
 void EngineImpl::EnsureStats(Table& table) {
   if (table.stats_known()) return;
+  std::call_once(stats_once_, [this] {
+    stats_thread_ = std::thread([this] {
+      std::vector<std::shared_ptr<Table>> tables;
+      {
+        std::shared_lock lock(tables_mu_);
+        for (const auto& [_, t] : tables_) tables.push_back(t);
+      }
+      for (const auto& t : tables) {
+        if (stats_stop_) return;
+        try {
+          CountStats(*t);
+        } catch (const std::exception& e) {
+          fmt::print(stderr, "cruddur: counting items of {} failed: {}\n", t->schema()->name,
+                     e.what());
+        }
+      }
+    });
+  });
+}
+
+void EngineImpl::CountStats(Table& table) {
+  if (table.stats_known()) return;
   auto schema = table.schema();
   std::vector<TableStats> stats(256);
   std::string prefix = keyspace::IndexPrefix(schema->id, 0);
   prefix.pop_back();  // every index of the table
   auto it = storage_->NewIterator();
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (stats_stop_) return;
     auto index_id = static_cast<uint8_t>(it->key()[prefix.size()]);
     Item item;
     if (!DecodeItem(it->value(), &item)) continue;

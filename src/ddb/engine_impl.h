@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -154,7 +155,11 @@ class EngineImpl final : public Engine {
 
  private:
   void LoadCatalog();
+  // ItemCount/TableSizeBytes of a table reopened from disk are counted by one background scan
+  // (started on first need), so DescribeTable never waits on a large table; like DynamoDB's,
+  // the figures are approximate until then.
   void EnsureStats(Table& table);
+  void CountStats(Table& table);
   void SaveSchema(const TableSchema& schema);
   void DeleteTableData(uint32_t table_id);
   void BackfillIndex(const std::shared_ptr<Table>& table, const IndexSchema& index);
@@ -198,6 +203,9 @@ class EngineImpl final : public Engine {
   std::condition_variable background_cv_;
   bool stopping_ = false;  // GUARDED_BY(background_mu_)
   std::thread background_;
+  std::once_flag stats_once_;
+  std::thread stats_thread_;
+  std::atomic<bool> stats_stop_{false};
 
   EngineOptions options_;
   std::unique_ptr<storage::Storage> storage_;
