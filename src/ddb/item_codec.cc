@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <utility>
 
+#include "ddb/value_json.h"
+
 // Format (persisted: do not change without bumping kFormatVersion and keeping a reader).
 //
 //   item    := version(1 byte = 0x01) attrs
@@ -126,6 +128,14 @@ class Reader {
   // A count of elements that each take at least one byte.
   bool GetCount(uint64_t* n) { return GetVarint(n) && *n <= remaining(); }
 
+  bool GetView(std::string_view* out) {
+    uint64_t len;
+    if (!GetVarint(&len) || len > remaining()) return false;
+    *out = data_.substr(pos_, static_cast<size_t>(len));
+    pos_ += static_cast<size_t>(len);
+    return true;
+  }
+
   bool GetBytes(std::string* out) {
     uint64_t len;
     if (!GetVarint(&len) || len > remaining()) return false;
@@ -222,7 +232,121 @@ class Reader {
   size_t pos_ = 0;
 };
 
+// Walks encoded attributes/values adding up their item size and, when `w` is set, writing them
+// as DynamoDB JSON: the read path of Query/Scan pages that need neither filter nor projection.
+class Walker {
+ public:
+  Walker(std::string_view data, JsonWriter* w) : r_(data), w_(w) {}
+
+  bool Item(size_t* size) {
+    uint8_t version;
+    return r_.GetByte(&version) && version == kFormatVersion && Attrs(size, 1, nullptr) &&
+           r_.done();
+  }
+
+ private:
+  void Str(std::string_view s) { w_->String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+
+  bool Attrs(size_t* size, int depth, uint64_t* count) {
+    uint64_t n;
+    if (!r_.GetCount(&n)) return false;
+    if (count) *count = n;
+    if (w_) w_->StartObject();
+    for (uint64_t i = 0; i < n; ++i) {
+      std::string_view name;
+      if (!r_.GetView(&name)) return false;
+      *size += name.size();
+      if (w_) w_->Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+      if (!Value(size, depth)) return false;
+    }
+    if (w_) w_->EndObject();
+    return true;
+  }
+
+  bool Number(size_t* size) {
+    ddb::Number n;
+    if (!r_.GetNumber(&n)) return false;
+    *size += NumberStorageSize(n);
+    if (w_) Str(n.text());
+    return true;
+  }
+
+  bool Bytes(size_t* size, bool binary) {
+    std::string_view v;
+    if (!r_.GetView(&v)) return false;
+    *size += v.size();
+    if (w_) binary ? Str(Base64Encode(v)) : Str(v);
+    return true;
+  }
+
+  bool Value(size_t* size, int depth) {
+    if (depth > kMaxDecodeDepth) return false;
+    uint8_t tag;
+    if (!r_.GetByte(&tag) || tag > static_cast<uint8_t>(ValueType::kBS)) return false;
+    auto type = static_cast<ValueType>(tag);
+    if (w_) {
+      w_->StartObject();
+      std::string_view name = TypeName(type);
+      w_->Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+    }
+    uint64_t n = 0;
+    bool ok = true;
+    switch (type) {
+      case ValueType::kS: ok = Bytes(size, false); break;
+      case ValueType::kB: ok = Bytes(size, true); break;
+      case ValueType::kN: ok = Number(size); break;
+      case ValueType::kBool: {
+        uint8_t b;
+        ok = r_.GetByte(&b) && b <= 1;
+        *size += 1;
+        if (ok && w_) w_->Bool(b == 1);
+        break;
+      }
+      case ValueType::kNull:
+        *size += 1;
+        if (w_) w_->Bool(true);
+        break;
+      case ValueType::kM:
+        ok = Attrs(size, depth + 1, &n);
+        *size += 3 + n;
+        break;
+      case ValueType::kL:
+        ok = r_.GetCount(&n);
+        *size += 3 + n;
+        if (w_) w_->StartArray();
+        for (uint64_t i = 0; ok && i < n; ++i) ok = Value(size, depth + 1);
+        if (w_) w_->EndArray();
+        break;
+      case ValueType::kSS:
+      case ValueType::kBS:
+      case ValueType::kNS:
+        ok = r_.GetCount(&n);
+        if (w_) w_->StartArray();
+        for (uint64_t i = 0; ok && i < n; ++i) {
+          ok = type == ValueType::kNS ? Number(size) : Bytes(size, type == ValueType::kBS);
+        }
+        if (w_) w_->EndArray();
+        break;
+    }
+    if (ok && w_) w_->EndObject();
+    return ok;
+  }
+
+  Reader r_;
+  JsonWriter* w_;
+};
+
 }  // namespace
+
+bool EncodedItemSize(std::string_view data, size_t* size) {
+  *size = 0;
+  return Walker(data, nullptr).Item(size);
+}
+
+bool WriteEncodedItem(std::string_view data, JsonWriter& w) {
+  size_t size = 0;
+  return Walker(data, &w).Item(&size);
+}
 
 void EncodeItem(const Item& item, std::string* out) {
   out->push_back(static_cast<char>(kFormatVersion));

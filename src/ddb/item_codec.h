@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "ddb/json.h"
 #include "ddb/value.h"
 
 namespace cruddur::ddb {
@@ -13,5 +14,14 @@ std::string EncodeItem(const Item& item);
 
 // Returns false when `data` is not a valid encoding.
 bool DecodeItem(std::string_view data, Item* out);
+
+// The ItemSize() of an encoded item, read without decoding it (no allocations); false when
+// `data` is not a valid encoding.
+bool EncodedItemSize(std::string_view data, size_t* size);
+
+// Writes an encoded item as DynamoDB JSON straight from its bytes (what WriteItem would write
+// for the decoded item, without building it); false when `data` is not a valid encoding, in
+// which case `w` may hold a partial object.
+bool WriteEncodedItem(std::string_view data, JsonWriter& w);
 
 }  // namespace cruddur::ddb

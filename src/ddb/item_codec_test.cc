@@ -1,4 +1,5 @@
 #include "ddb/item_codec.h"
+#include "ddb/value_json.h"
 
 #include <gtest/gtest.h>
 
@@ -201,6 +202,46 @@ TEST(ItemCodecTest, RejectsTruncationsAndGarbage) {
       "a";
   for (int i = 0; i < 100000; ++i) deep += std::string("\x06\x01", 2);
   EXPECT_FALSE(DecodeItem(deep, &out));
+}
+
+}  // namespace
+}  // namespace cruddur::ddb
+
+namespace cruddur::ddb {
+namespace {
+
+// The streaming read path must agree with decode + ItemSize + WriteItem on every type.
+TEST(EncodedItemWalkTest, MatchesDecodedSizeAndJson) {
+  Item nested = {{"s", AttributeValue::S("x")}, {"n", AttributeValue::N("-12.5")}};
+  Item item = {
+      {"pk", AttributeValue::S("GRP#\xc3\xa9t\xc3\xa9")},
+      {"b", AttributeValue::B(std::string("\x00\xff\x10", 3))},
+      {"n", AttributeValue::N("123456789012345678901234567890.12345678")},
+      {"z", AttributeValue::N("0")},
+      {"t", AttributeValue::Bool(true)},
+      {"nul", AttributeValue::Null()},
+      {"m", AttributeValue::M(nested)},
+      {"l", AttributeValue::L({AttributeValue::S(""), AttributeValue::M({}),
+                               AttributeValue::L({AttributeValue::N("1E-130")})})},
+      {"ss", AttributeValue::SS({"b", "a"})},
+      {"ns", AttributeValue::NS({Number::Parse("3"), Number::Parse("-0.5")})},
+      {"bs", AttributeValue::BS({std::string("\x01", 1), "zz"})},
+  };
+  std::string bytes = EncodeItem(item);
+  size_t size = 0;
+  ASSERT_TRUE(EncodedItemSize(bytes, &size));
+  EXPECT_EQ(size, ItemSize(item));
+
+  JsonBuffer expected_buf, actual_buf;
+  JsonWriter expected(expected_buf), actual(actual_buf);
+  WriteItem(expected, item);
+  ASSERT_TRUE(WriteEncodedItem(bytes, actual));
+  EXPECT_EQ(std::string(actual_buf.GetString()), std::string(expected_buf.GetString()));
+
+  // Every truncation is refused, never read past the end.
+  for (size_t cut = 0; cut < bytes.size(); ++cut) {
+    EXPECT_FALSE(EncodedItemSize(std::string_view(bytes).substr(0, cut), &size)) << cut;
+  }
 }
 
 }  // namespace

@@ -64,6 +64,7 @@ struct ReadSpec {
 
 struct Page {
   std::vector<Item> items;
+  std::vector<std::string> raw_items;  // encoded items, written out as they are stored
   int64_t count = 0;
   int64_t scanned = 0;
   size_t bytes = 0;
@@ -192,19 +193,38 @@ std::string StartKeyPosition(const ReadSpec& spec, const JsonValue& esk_json) {
 
 // Runs the page loop from the iterator's current position. `in_bounds(key)` says whether a
 // storage key still belongs to the range read (false ends the page, before anything is decoded:
-// the neighbour may not even be an item); `position(entry)` then places the entry: -1 skip it,
-// 0 take it, 1 stop.
+// the neighbour may not even be an item); `position(key)` then places the entry: -1 skip it,
+// 0 take it, 1 stop. A page that needs neither filter nor projection keeps the stored bytes
+// and writes them out directly, without building items.
 template <typename InBounds, typename Position>
 Page ReadPage(EngineImpl& engine, const ReadSpec& spec, storage::Iterator& it, bool forward,
               InBounds in_bounds, Position position) {
   Page page;
   const TableSchema& schema = *spec.schema;
+  const bool raw = !spec.filter && !spec.projection && !spec.fetch_from_table;
+  auto corrupt = [] { return ApiError::InternalServer("corrupt item in storage"); };
   for (; it.Valid() && in_bounds(it.key()); forward ? it.Next() : it.Prev()) {
-    Item entry;
-    if (!DecodeItem(it.value(), &entry)) throw ApiError::InternalServer("corrupt item in storage");
-    int pos = position(entry);
+    int pos = position(it.key());
     if (pos > 0) break;
     if (pos < 0) continue;
+    if (raw) {
+      size_t size = 0;
+      if (!EncodedItemSize(it.value(), &size)) throw corrupt();
+      page.scanned++;
+      page.count++;
+      page.bytes += size;
+      if (spec.select != "COUNT") page.raw_items.emplace_back(it.value());
+      bool full_page = (spec.limit && page.scanned >= *spec.limit) || page.bytes >= kMaxPageBytes;
+      if (full_page) {
+        Item entry;
+        if (!DecodeItem(it.value(), &entry)) throw corrupt();
+        page.last_evaluated_key = KeyOf(schema, spec.index, entry);
+        break;
+      }
+      continue;
+    }
+    Item entry;
+    if (!DecodeItem(it.value(), &entry)) throw corrupt();
     Item* item = &entry;
     std::optional<Item> full;
     if (spec.fetch_from_table) {
@@ -233,6 +253,9 @@ void WritePage(EngineImpl& engine, JsonWriter& w, const ReadSpec& spec, const Pa
     WriteKey(w, "Items");
     w.StartArray();
     for (const auto& item : page.items) WriteItem(w, item);
+    for (const auto& bytes : page.raw_items) {
+      if (!WriteEncodedItem(bytes, w)) throw ApiError::InternalServer("corrupt item in storage");
+    }
     w.EndArray();
   }
   WriteKey(w, "Count");
@@ -334,15 +357,19 @@ void EngineImpl::Query(const Request& req, JsonWriter& w) {
     it->SeekForPrev(target);
     while (it->Valid() && it->key() >= target) it->Prev();
   }
-  const std::string& range_name = key.range_name;
   Page page = ReadPage(
       *this, spec, *it, forward,
       [&](std::string_view storage_key) { return storage_key.starts_with(partition); },
-      [&](const Item& entry) -> int {
+      [&](std::string_view storage_key) -> int {
         if (kc.range_op == Op::kNone) return 0;
-        auto sk = entry.find(range_name);
-        if (sk == entry.end()) return -1;
-        int pos = RangePosition(kc, sk->second);
+        // The sort key follows the partition in the storage key (index entries append the
+        // table's key after it).
+        std::string_view rest = storage_key.substr(partition.size());
+        AttributeValue sk;
+        if (!DecodeKeyValue(key.range_type, &rest, &sk)) {
+          throw ApiError::InternalServer("corrupt key in storage");
+        }
+        int pos = RangePosition(kc, sk);
         // Outside the range behind us: skip; ahead of us: done.
         if (pos == 0) return 0;
         return (pos > 0) == forward ? 1 : -1;
@@ -402,7 +429,7 @@ void EngineImpl::Scan(const Request& req, JsonWriter& w) {
   }
   Page page = ReadPage(
       *this, spec, *it, true, [&](std::string_view storage_key) { return storage_key < end; },
-      [](const Item&) { return 0; });
+      [](std::string_view) { return 0; });
   WritePage(*this, w, spec, page);
 }
 

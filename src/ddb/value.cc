@@ -151,6 +151,8 @@ bool operator==(const AttributeValue& a, const AttributeValue& b) {
   return false;
 }
 
+size_t NumberStorageSize(const Number& n) { return NumberSize(n); }
+
 size_t AttributeValueSize(const AttributeValue& v) {
   switch (v.type) {
     case ValueType::kS:

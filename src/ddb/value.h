@@ -62,6 +62,7 @@ bool operator==(const AttributeValue& a, const AttributeValue& b);
 // DynamoDB's item size: for each attribute, the UTF-8 length of its name plus the size of its
 // value, counted as DynamoDB counts it (numbers by significant digits, M/L overhead, ...).
 size_t AttributeValueSize(const AttributeValue& v);
+size_t NumberStorageSize(const Number& n);  // a number's part of the item size
 size_t ItemSize(const Item& item);
 
 constexpr size_t kMaxItemSize = 400 * 1024;
