@@ -289,11 +289,17 @@ std::optional<Clock::time_point> ParseAmzDate(std::string_view text) {
   tm.tm_hour = number(9, 2);
   tm.tm_min = number(11, 2);
   tm.tm_sec = number(13, 2);
-  if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
-      tm.tm_sec > 60) {
+  if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+      tm.tm_min > 59 || tm.tm_sec > 60) {
     return std::nullopt;
   }
-  return Clock::from_time_t(timegm(&tm));
+  // The clock counts nanoseconds in 64 bits (years 1678..2261): saturate beyond that instead of
+  // overflowing, so a far-off date is simply outside the signature's time window.
+  const std::time_t t = timegm(&tm);
+  const auto limit = std::chrono::duration_cast<std::chrono::seconds>(Clock::duration::max());
+  if (t >= limit.count()) return Clock::time_point::max();
+  if (t <= -limit.count()) return Clock::time_point::min();
+  return Clock::from_time_t(t);
 }
 
 std::string CanonicalRequest(const http::Request& request,

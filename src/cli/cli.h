@@ -5,6 +5,8 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -39,5 +41,18 @@ void AddDdbCommands(CLI::App& app, GlobalOptions& globals);
 void AddDdbServeCommand(CLI::App& ddb, GlobalOptions& globals);
 // `cruddur db ...`: the users database (db_commands.cc).
 void AddDbCommands(CLI::App& app, GlobalOptions& globals);
+// `cruddur auth ...`: development-mode tokens (auth_commands.cc).
+void AddAuthCommands(CLI::App& app, GlobalOptions& globals);
+// `cruddur cognito ...`: the Cognito user pool (cognito_commands.cc).
+void AddCognitoCommands(CLI::App& app, GlobalOptions& globals);
+// `cruddur serve` and `cruddur stream-worker`: the messaging API and pattern D
+// (serve_command.cc).
+void AddServeCommands(CLI::App& app, GlobalOptions& globals);
+// `cruddur rds ...`: the database security-group rule (rds_commands.cc).
+void AddRdsCommands(CLI::App& app, GlobalOptions& globals);
+
+// Every user of Cognito user pool `user_pool_id` (all pages) that has a preferred_username, as
+// (preferred_username, sub) in the pool's order (cognito_commands.cc). Throws CliError.
+std::vector<std::pair<std::string, std::string>> CognitoHandleSubs(const std::string& user_pool_id);
 
 }  // namespace cruddur::cli

@@ -27,11 +27,14 @@ struct CognitoUserSub {
   std::string sub;
 };
 
-// Hook for the Cognito ListUsers call (every page; attributes preferred_username and sub) on
-// `user_pool_id`. The aws/ layer has no Cognito client yet: replace this body with a call to it.
+// The Cognito ListUsers call (every page; attributes preferred_username and sub) on
+// `user_pool_id`.
 std::vector<CognitoUserSub> ListCognitoUserSubs(const std::string& user_pool_id) {
-  throw CliError("cannot list Cognito user pool " + user_pool_id +
-                 ": this build has no Cognito client yet");
+  std::vector<CognitoUserSub> users;
+  for (auto& [handle, sub] : CognitoHandleSubs(user_pool_id)) {
+    users.push_back({std::move(handle), std::move(sub)});
+  }
+  return users;
 }
 
 namespace {

@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
   cruddur::cli::AddGlobalOptions(app, globals);
   cruddur::cli::AddDdbCommands(app, globals);
   cruddur::cli::AddDbCommands(app, globals);
+  cruddur::cli::AddCognitoCommands(app, globals);
+  cruddur::cli::AddRdsCommands(app, globals);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

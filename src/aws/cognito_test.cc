@@ -1,0 +1,311 @@
+#include "aws/cognito.h"
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "http/server.h"
+
+namespace cruddur::aws {
+namespace {
+
+constexpr char kAccessKey[] = "AKIDCOGNITOTEST";
+constexpr char kSecret[] = "cognito-test-secret";
+
+TEST(CognitoListUsers, RequestJsonHasTheSetMembersOnly) {
+  ListUsersRequest request;
+  request.user_pool_id = "us-east-1_AbC";
+  EXPECT_EQ(ListUsersRequestJson(request), R"({"UserPoolId":"us-east-1_AbC","Limit":60})");
+  request.attributes_to_get = {"preferred_username", "sub"};
+  request.pagination_token = "tok\"en";
+  request.limit = 0;
+  request.filter = "email ^= \"a\"";
+  EXPECT_EQ(ListUsersRequestJson(request),
+            R"({"UserPoolId":"us-east-1_AbC","AttributesToGet":["preferred_username","sub"],)"
+            R"("PaginationToken":"tok\"en","Filter":"email ^= \"a\""})");
+}
+
+TEST(CognitoListUsers, ParsesUsersAttributesAndToken) {
+  ListUsersPage page = ParseListUsersResponse(R"({
+    "PaginationToken": "next-1",
+    "Users": [
+      {"Username": "andrew", "Enabled": true, "UserStatus": "CONFIRMED",
+       "UserCreateDate": 1.678E9,
+       "Attributes": [{"Name": "sub", "Value": "s-1"},
+                      {"Name": "preferred_username", "Value": "andrewbrown"}]},
+      {"Username": "bayko", "Enabled": false, "UserStatus": "FORCE_CHANGE_PASSWORD"}
+    ]})");
+  EXPECT_EQ(page.pagination_token, "next-1");
+  ASSERT_EQ(page.users.size(), 2u);
+  EXPECT_EQ(page.users[0].username, "andrew");
+  EXPECT_TRUE(page.users[0].enabled);
+  EXPECT_EQ(page.users[0].user_status, "CONFIRMED");
+  EXPECT_EQ(page.users[0].Attribute("sub"), "s-1");
+  EXPECT_EQ(page.users[0].Attribute("preferred_username"), "andrewbrown");
+  EXPECT_EQ(page.users[0].Attribute("email"), "");
+  EXPECT_NE(page.users[0].json.find("\"UserCreateDate\":1678000000.0"), std::string::npos)
+      << page.users[0].json;
+  EXPECT_FALSE(page.users[1].enabled);
+  EXPECT_TRUE(page.users[1].attributes.empty());
+}
+
+TEST(CognitoListUsers, EmptyAnswerIsTheLastPage) {
+  ListUsersPage page = ParseListUsersResponse("{}");
+  EXPECT_TRUE(page.users.empty());
+  EXPECT_TRUE(page.pagination_token.empty());
+}
+
+TEST(CognitoListUsers, MalformedAnswersThrowSerializationException) {
+  for (const char* body :
+       {"", "[]", "{\"Users\":{}}", "{\"Users\":[1]}", "{\"Users\":[{\"Attributes\":7}]}"}) {
+    try {
+      ParseListUsersResponse(body);
+      ADD_FAILURE() << "accepted " << body;
+    } catch (const ServiceError& e) {
+      EXPECT_EQ(e.type(), "SerializationException") << body;
+    }
+  }
+}
+
+TEST(CognitoErrors, TypeFromBodyHeaderOrStatus) {
+  http::Response response;
+  response.status = 400;
+  response.body =
+      R"({"__type":"ResourceNotFoundException","message":"User pool x does not exist."})";
+  ServiceError e = ParseJsonError(response);
+  EXPECT_EQ(e.type(), "ResourceNotFoundException");
+  EXPECT_EQ(e.message(), "User pool x does not exist.");
+  EXPECT_STREQ(e.what(), "ResourceNotFoundException: User pool x does not exist.");
+  EXPECT_EQ(e.http_status(), 400);
+
+  response.body = R"({"__type":"com.amazonaws.cognito#NotAuthorizedException","Message":"no"})";
+  EXPECT_EQ(ParseJsonError(response).type(), "NotAuthorizedException");
+  EXPECT_EQ(ParseJsonError(response).message(), "no");
+
+  response.body = "<html>bad gateway</html>";
+  response.headers.Set("x-amzn-ErrorType", "InvalidParameterException:http://internal.amazon/");
+  EXPECT_EQ(ParseJsonError(response).type(), "InvalidParameterException");
+
+  http::Response bare;
+  bare.status = 503;
+  EXPECT_EQ(ParseJsonError(bare).type(), "ServiceUnavailable");
+}
+
+TEST(CognitoRegion, FromUserPoolId) {
+  EXPECT_EQ(RegionOfUserPool("us-east-1_AbCdEf"), "us-east-1");
+  EXPECT_EQ(RegionOfUserPool("ca-central-1_x"), "ca-central-1");
+  EXPECT_EQ(RegionOfUserPool("nounderscore"), "");
+  EXPECT_EQ(RegionOfUserPool("_abc"), "");
+  EXPECT_EQ(RegionOfUserPool("US EAST_abc"), "");
+}
+
+TEST(Endpoints, DefaultAndEnvironment) {
+  EXPECT_EQ(DefaultEndpoint("cognito-idp", "us-east-1"),
+            "https://cognito-idp.us-east-1.amazonaws.com");
+  EXPECT_EQ(DefaultEndpoint("ec2", "cn-north-1"), "https://ec2.cn-north-1.amazonaws.com.cn");
+  EXPECT_THROW(DefaultEndpoint("ec2", ""), std::invalid_argument);
+  unsetenv("AWS_ENDPOINT_URL");
+  unsetenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER");
+  EXPECT_EQ(EndpointFromEnvironment("COGNITO_IDENTITY_PROVIDER"), "");
+  setenv("AWS_ENDPOINT_URL", "http://general:1", 1);
+  EXPECT_EQ(EndpointFromEnvironment("COGNITO_IDENTITY_PROVIDER"), "http://general:1");
+  setenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", "http://specific:2", 1);
+  EXPECT_EQ(EndpointFromEnvironment("COGNITO_IDENTITY_PROVIDER"), "http://specific:2");
+  unsetenv("AWS_ENDPOINT_URL");
+  unsetenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER");
+}
+
+TEST(UriEncode, KeepsOnlyUnreservedCharacters) {
+  EXPECT_EQ(UriEncode("aZ09-_.~"), "aZ09-_.~");
+  EXPECT_EQ(UriEncode("1.2.3.4/32 a+b=c&d"), "1.2.3.4%2F32%20a%2Bb%3Dc%26d");
+  EXPECT_EQ(UriEncode("\xc3\xa9"), "%C3%A9");
+}
+
+// A fake Cognito endpoint in this process: verifies each request's signature for the
+// cognito-idp service, records the bodies, and serves three pages of users.
+class FakeCognito {
+ public:
+  FakeCognito()
+      : verifier_({{kAccessKey, kSecret}}, "cognito-idp"),
+        server_({.host = "127.0.0.1", .port = 0, .threads = 1},
+                [this](const http::Request& r) { return Handle(r); }) {
+    server_.Start();
+  }
+  ~FakeCognito() { server_.Stop(std::chrono::milliseconds(100)); }
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_.port()); }
+  std::vector<std::string> bodies() {
+    std::lock_guard lock(mutex_);
+    return bodies_;
+  }
+  std::atomic<int> fail_first{0};  // answer this many requests with a 500 first
+
+ private:
+  http::Response Handle(const http::Request& request) {
+    http::Response response;
+    response.headers.Set("Content-Type", "application/x-amz-json-1.1");
+    if (auto error = verifier_.Verify(request, std::chrono::system_clock::now())) {
+      response.status = 400;
+      rapidjson::StringBuffer buffer;
+      rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+      writer.StartObject();
+      writer.Key("__type");
+      writer.String(error->type.c_str());
+      writer.Key("message");
+      writer.String(error->message.c_str());
+      writer.EndObject();
+      response.body = buffer.GetString();
+      return response;
+    }
+    if (request.headers.Get("X-Amz-Target") != "AWSCognitoIdentityProviderService.ListUsers" ||
+        request.headers.Get("Content-Type") != "application/x-amz-json-1.1") {
+      response.status = 400;
+      response.body = R"({"__type":"UnknownOperationException"})";
+      return response;
+    }
+    {
+      std::lock_guard lock(mutex_);
+      bodies_.push_back(request.body);
+    }
+    if (fail_first.fetch_sub(1) > 0) {
+      response.status = 500;
+      response.body = R"({"__type":"InternalErrorException","message":"try again"})";
+      return response;
+    }
+    rapidjson::Document doc;
+    doc.Parse(request.body.c_str());
+    if (doc["UserPoolId"].GetString() != std::string("us-east-1_pool")) {
+      response.status = 400;
+      response.body = R"({"__type":"ResourceNotFoundException","message":"User pool )" +
+                      std::string(doc["UserPoolId"].GetString()) + R"( does not exist."})";
+      return response;
+    }
+    std::string token = doc.HasMember("PaginationToken") ? doc["PaginationToken"].GetString() : "";
+    if (token.empty()) {
+      response.body =
+          R"({"Users":[)" + User("a") + "," + User("b") + R"(],"PaginationToken":"p2"})";
+    } else if (token == "p2") {
+      response.body = R"({"Users":[)" + User("c") + R"(],"PaginationToken":"p3"})";
+    } else {
+      response.body = R"({"Users":[)" + User("d") + "]}";
+    }
+    return response;
+  }
+
+  static std::string User(const std::string& name) {
+    return R"({"Username":")" + name + R"(","Attributes":[{"Name":"sub","Value":"sub-)" + name +
+           R"("},{"Name":"preferred_username","Value":")" + name + R"("}]})";
+  }
+
+  Verifier verifier_;
+  http::Server server_;
+  std::mutex mutex_;
+  std::vector<std::string> bodies_;
+};
+
+ServiceConfig ConfigFor(const std::string& url, std::vector<std::chrono::milliseconds>* sleeps) {
+  ServiceConfig config;
+  config.endpoint_url = url;
+  config.region = "us-east-1";
+  config.credentials = {kAccessKey, kSecret, ""};
+  config.sleep = [sleeps](std::chrono::milliseconds d) { sleeps->push_back(d); };
+  return config;
+}
+
+TEST(CognitoClient, FollowsPaginationTokensThroughEveryPage) {
+  FakeCognito fake;
+  std::vector<std::chrono::milliseconds> sleeps;
+  CognitoClient client(ConfigFor(fake.url(), &sleeps));
+  ListUsersRequest request;
+  request.user_pool_id = "us-east-1_pool";
+  request.attributes_to_get = {"preferred_username", "sub"};
+  std::vector<CognitoUser> users = client.ListAllUsers(request);
+  ASSERT_EQ(users.size(), 4u);
+  EXPECT_EQ(users[0].Attribute("sub"), "sub-a");
+  EXPECT_EQ(users[3].Attribute("preferred_username"), "d");
+  std::vector<std::string> bodies = fake.bodies();
+  ASSERT_EQ(bodies.size(), 3u);
+  EXPECT_EQ(bodies[0].find("PaginationToken"), std::string::npos);
+  EXPECT_NE(bodies[1].find(R"("PaginationToken":"p2")"), std::string::npos);
+  EXPECT_NE(bodies[2].find(R"("PaginationToken":"p3")"), std::string::npos);
+  EXPECT_TRUE(sleeps.empty());
+}
+
+TEST(CognitoClient, ServiceErrorsCarryTheAwsType) {
+  FakeCognito fake;
+  std::vector<std::chrono::milliseconds> sleeps;
+  CognitoClient client(ConfigFor(fake.url(), &sleeps));
+  ListUsersRequest request;
+  request.user_pool_id = "us-east-1_missing";
+  try {
+    client.ListAllUsers(request);
+    FAIL() << "no error";
+  } catch (const ServiceError& e) {
+    EXPECT_EQ(e.type(), "ResourceNotFoundException");
+    EXPECT_EQ(e.message(), "User pool us-east-1_missing does not exist.");
+    EXPECT_EQ(e.http_status(), 400);
+  }
+  EXPECT_TRUE(sleeps.empty());  // 4xx answers are not retried
+}
+
+TEST(CognitoClient, WrongSecretIsRejectedBySignatureCheck) {
+  FakeCognito fake;
+  std::vector<std::chrono::milliseconds> sleeps;
+  ServiceConfig config = ConfigFor(fake.url(), &sleeps);
+  config.credentials.secret_access_key = "wrong";
+  CognitoClient client(config);
+  ListUsersRequest request;
+  request.user_pool_id = "us-east-1_pool";
+  try {
+    client.ListUsers(request);
+    FAIL() << "no error";
+  } catch (const ServiceError& e) {
+    EXPECT_EQ(e.type(), "InvalidSignatureException");
+  }
+}
+
+TEST(CognitoClient, RetriesServerErrorsWithBackoff) {
+  FakeCognito fake;
+  fake.fail_first = 2;
+  std::vector<std::chrono::milliseconds> sleeps;
+  CognitoClient client(ConfigFor(fake.url(), &sleeps));
+  ListUsersRequest request;
+  request.user_pool_id = "us-east-1_pool";
+  EXPECT_EQ(client.ListUsers(request).users.size(), 2u);
+  ASSERT_EQ(sleeps.size(), 2u);
+  EXPECT_EQ(sleeps[0], std::chrono::milliseconds(100));
+  EXPECT_EQ(sleeps[1], std::chrono::milliseconds(200));
+
+  fake.fail_first = 3;
+  try {
+    client.ListUsers(request);
+    FAIL() << "no error";
+  } catch (const ServiceError& e) {
+    EXPECT_EQ(e.type(), "InternalErrorException");
+    EXPECT_EQ(e.http_status(), 500);
+  }
+}
+
+TEST(CognitoClient, UnreachableEndpointIsATransportError) {
+  std::string url;
+  {
+    FakeCognito gone;
+    url = gone.url();
+  }
+  std::vector<std::chrono::milliseconds> sleeps;
+  CognitoClient client(ConfigFor(url, &sleeps));
+  ListUsersRequest request;
+  request.user_pool_id = "us-east-1_pool";
+  EXPECT_THROW(client.ListUsers(request), http::TransportError);
+  EXPECT_EQ(sleeps.size(), 2u);  // three attempts
+}
+
+}  // namespace
+}  // namespace cruddur::aws
