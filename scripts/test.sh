@@ -24,5 +24,8 @@ fi
 echo "== conformance (pytest + boto3 + aws CLI against build/cruddur ddb serve)"
 /usr/bin/python3 -m pytest tests/conformance -q -p no:cacheprovider
 
+echo "== ddb operator commands (embedded, ddb serve by URL and by lock fallback, dynalite)"
+tests/cli/run.sh
+
 echo "== Cognito/EC2 commands against local fakes of their wire protocols"
 /usr/bin/python3 -m pytest tests/aws -q -p no:cacheprovider

@@ -1,13 +1,433 @@
+// `cruddur ddb ...`: the cruddur-messages table (the original bin/ddb/* scripts). `ddb serve` is
+// in ddb_serve.cc, `ddb patterns ...` in patterns_commands.cc, target selection in ddb_target.cc.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "cli/cli.h"
+#include "cli/ddb_target.h"
+#include "cruddur/messages.h"
+#include "cruddur/seed.h"
+#include "ddb/error.h"
+#include "ddb/json.h"
 
 namespace cruddur::cli {
+
+namespace {
+
+using ddb::JsonDocument;
+using ddb::JsonValue;
+
+JsonDocument ParseJson(const std::string& text) {
+  JsonDocument d;
+  d.Parse(text.data(), text.size());
+  if (d.HasParseError() || !d.IsObject()) throw std::runtime_error("malformed DynamoDB response");
+  return d;
+}
+
+std::string ToJson(const JsonValue& v) {
+  ddb::JsonBuffer buf;
+  ddb::JsonWriter w(buf);
+  v.Accept(w);
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::string StringMember(const JsonValue& v, const char* name) {
+  if (!v.IsObject()) return "";
+  auto it = v.FindMember(name);
+  return it != v.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+}
+
+std::string JsonString(const std::string& s) {
+  ddb::JsonBuffer buf;
+  ddb::JsonWriter w(buf);
+  w.String(s.data(), static_cast<unsigned>(s.size()));
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::string SchemaMissingHint(const std::string& table) {
+  return "table " + table + ": run `cruddur ddb schema-load` first";
+}
+
+// "pk (HASH), sk (RANGE)"
+std::string DescribeKeySchema(const JsonValue& schema) {
+  std::string out;
+  if (!schema.IsArray()) return out;
+  for (const auto& key : schema.GetArray()) {
+    if (!out.empty()) out += ", ";
+    out += StringMember(key, "AttributeName") + " (" + StringMember(key, "KeyType") + ")";
+  }
+  return out;
+}
+
+std::string DescribeThroughput(const JsonValue& table) {
+  auto it = table.FindMember("ProvisionedThroughput");
+  if (it == table.MemberEnd() || !it->value.IsObject()) return "";
+  auto number = [&](const char* name) {
+    auto m = it->value.FindMember(name);
+    return m != it->value.MemberEnd() && m->value.IsInt64() ? std::to_string(m->value.GetInt64())
+                                                             : std::string("?");
+  };
+  return number("ReadCapacityUnits") + " RCU / " + number("WriteCapacityUnits") + " WCU";
+}
+
+void PrintTableSummary(const JsonValue& t) {
+  std::printf("table:   %s (%s)\n", StringMember(t, "TableName").c_str(),
+              StringMember(t, "TableStatus").c_str());
+  if (std::string arn = StringMember(t, "TableArn"); !arn.empty()) {
+    std::printf("arn:     %s\n", arn.c_str());
+  }
+  if (t.HasMember("KeySchema")) {
+    std::printf("key:     %s\n", DescribeKeySchema(t["KeySchema"]).c_str());
+  }
+  if (t.HasMember("GlobalSecondaryIndexes") && t["GlobalSecondaryIndexes"].IsArray()) {
+    for (const auto& index : t["GlobalSecondaryIndexes"].GetArray()) {
+      std::string projection;
+      if (index.HasMember("Projection")) {
+        projection = StringMember(index["Projection"], "ProjectionType");
+      }
+      std::printf("index:   %s: %s, projection %s\n", StringMember(index, "IndexName").c_str(),
+                  index.HasMember("KeySchema") ? DescribeKeySchema(index["KeySchema"]).c_str()
+                                               : "",
+                  projection.c_str());
+    }
+  }
+  std::string billing = "PROVISIONED";
+  if (t.HasMember("BillingModeSummary")) {
+    std::string mode = StringMember(t["BillingModeSummary"], "BillingMode");
+    if (!mode.empty()) billing = mode;
+  }
+  std::string throughput = DescribeThroughput(t);
+  std::printf("billing: %s%s\n", billing.c_str(),
+              throughput.empty() ? "" : (", " + throughput).c_str());
+  std::string stream_arn = StringMember(t, "LatestStreamArn");
+  std::string view;
+  if (t.HasMember("StreamSpecification")) {
+    view = StringMember(t["StreamSpecification"], "StreamViewType");
+  }
+  if (!stream_arn.empty()) {
+    std::printf("stream:  %s %s\n", view.empty() ? "enabled" : view.c_str(), stream_arn.c_str());
+  } else {
+    std::printf("stream:  none (this server did not enable the requested NEW_IMAGE stream)\n");
+  }
+}
+
+// Polls DescribeTable until the table is ACTIVE (`want_gone`: until it no longer exists), as
+// real DynamoDB and dynalite create and delete tables asynchronously. Returns the last
+// description (empty when gone).
+std::string WaitForTable(client::DynamoDbClient& ddb, const std::string& table, bool want_gone,
+                         std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string request = "{\"TableName\":" + JsonString(table) + "}";
+  while (true) {
+    std::string response;
+    try {
+      response = ddb.Call("DescribeTable", request);
+    } catch (const ddb::ApiError& e) {
+      if (want_gone && e.type() == "ResourceNotFoundException") return "";
+      throw;
+    }
+    if (!want_gone && StringMember(ParseJson(response)["Table"], "TableStatus") == "ACTIVE") {
+      return response;
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw CliError("table " + table + (want_gone ? " is still there" : " is not ACTIVE yet") +
+                     " after " + std::to_string(timeout.count()) + "s");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+// ---- commands ---------------------------------------------------------------------------------
+
+struct SchemaLoadOptions {
+  DdbTargetOptions target;
+  bool no_wait = false;
+};
+
+void SchemaLoad(const GlobalOptions& globals, const SchemaLoadOptions& options) {
+  std::string table = MessageTableName(options.target);
+  RunDdbCommand([&] {
+    if (!options.target.json) DdbBanner("ddb-schema-load");
+    DdbTarget target = OpenDdbTarget(globals, options.target);
+    MessageStore store(*target.client, table);
+    std::string response;
+    try {
+      response = store.CreateTable();
+    } catch (const ddb::ApiError& e) {
+      if (e.type() == "ResourceInUseException") {
+        throw CliError("table " + table + " already exists (" + target.description + ")");
+      }
+      throw;
+    }
+    JsonDocument created = ParseJson(response);
+    std::string described;
+    if (!options.no_wait &&
+        StringMember(created["TableDescription"], "TableStatus") != "ACTIVE") {
+      described = WaitForTable(*target.client, table, false, std::chrono::seconds(120));
+    }
+    if (options.target.json) {
+      std::printf("%s\n", response.c_str());
+      return;
+    }
+    std::printf("created table %s in %s\n", table.c_str(), target.description.c_str());
+    if (described.empty()) {
+      PrintTableSummary(created["TableDescription"]);
+    } else {
+      PrintTableSummary(ParseJson(described)["Table"]);
+    }
+  });
+}
+
+void ListTables(const GlobalOptions& globals, const DdbTargetOptions& options) {
+  RunDdbCommand([&] {
+    if (!options.json) DdbBanner("ddb-list-tables");
+    DdbTarget target = OpenDdbTarget(globals, options);
+    std::vector<std::string> names;
+    std::string start;
+    do {
+      std::string request =
+          start.empty() ? "{}" : "{\"ExclusiveStartTableName\":" + JsonString(start) + "}";
+      JsonDocument page = ParseJson(target.client->Call("ListTables", request));
+      if (page.HasMember("TableNames") && page["TableNames"].IsArray()) {
+        for (const auto& name : page["TableNames"].GetArray()) {
+          if (name.IsString()) names.emplace_back(name.GetString());
+        }
+      }
+      std::string next = StringMember(page, "LastEvaluatedTableName");
+      start = next == start ? "" : next;  // a server repeating itself must not loop us forever
+    } while (!start.empty());
+    if (options.json) {
+      std::string out = "{\"TableNames\":[";
+      for (std::size_t i = 0; i < names.size(); ++i) out += (i ? "," : "") + JsonString(names[i]);
+      std::printf("%s]}\n", out.c_str());
+      return;
+    }
+    for (const std::string& name : names) std::printf("%s\n", name.c_str());
+  });
+}
+
+struct DeleteOptions {
+  DdbTargetOptions target;
+  std::string table;
+  bool no_wait = false;
+};
+
+void DeleteTable(const GlobalOptions& globals, const DeleteOptions& options) {
+  RunDdbCommand([&] {
+    DdbBanner("ddb-delete");
+    std::printf("deleting table: %s\n", options.table.c_str());
+    std::fflush(stdout);
+    DdbTarget target = OpenDdbTarget(globals, options.target);
+    try {
+      target.client->Call("DeleteTable", "{\"TableName\":" + JsonString(options.table) + "}");
+    } catch (const ddb::ApiError& e) {
+      if (e.type() == "ResourceNotFoundException") {
+        throw CliError("no table " + options.table + " in " + target.description);
+      }
+      throw;
+    }
+    if (!options.no_wait) {
+      WaitForTable(*target.client, options.table, true, std::chrono::seconds(120));
+    }
+    std::printf("deleted table %s\n", options.table.c_str());
+  });
+}
+
+void Scan(const GlobalOptions& globals, const DdbTargetOptions& options) {
+  std::string table = MessageTableName(options);
+  RunDdbCommand(
+      [&] {
+        DdbBanner("ddb-scan");
+        DdbTarget target = OpenDdbTarget(globals, options);
+        long count = 0;
+        std::string start_key;  // the previous page's LastEvaluatedKey, as JSON
+        do {
+          std::string request = "{\"TableName\":" + JsonString(table);
+          if (!start_key.empty()) request += ",\"ExclusiveStartKey\":" + start_key;
+          request += "}";
+          JsonDocument page = ParseJson(target.client->Call("Scan", request));
+          if (page.HasMember("Items") && page["Items"].IsArray()) {
+            for (const auto& item : page["Items"].GetArray()) {
+              std::printf("%s\n", ToJson(item).c_str());
+              ++count;
+            }
+          }
+          start_key = page.HasMember("LastEvaluatedKey") ? ToJson(page["LastEvaluatedKey"]) : "";
+        } while (!start_key.empty());
+        std::fflush(stdout);
+        std::fprintf(stderr, "%ld items in %s\n", count, table.c_str());
+      },
+      SchemaMissingHint(table));
+}
+
+// A one-line progress bar on stderr, redrawn in place.
+class ProgressBar {
+ public:
+  void Update(long done, long total) {
+    constexpr int kWidth = 30;
+    int filled = total > 0 ? static_cast<int>(kWidth * done / total) : kWidth;
+    std::fprintf(stderr, "\r[%s%s] %ld/%ld messages", std::string(filled, '#').c_str(),
+                 std::string(kWidth - filled, ' ').c_str(), done, total);
+    std::fflush(stderr);
+    drawn_ = true;
+  }
+  ~ProgressBar() {
+    if (drawn_) std::fprintf(stderr, "\n");
+  }
+
+ private:
+  bool drawn_ = false;
+};
+
+struct SeedCommandOptions {
+  DdbTargetOptions target;
+  long messages = 0;
+  bool progress = false;
+};
+
+UserRef RequireUser(UserStore& users, const char* handle, const std::string& where) {
+  std::optional<User> user;
+  try {
+    user = users.FindByHandle(handle);
+  } catch (const UserStoreError& e) {
+    throw CliError(std::string("cannot read user ") + handle + " from " + where + ": " +
+                   e.what() + " (run `cruddur db setup` first)");
+  }
+  if (!user) {
+    throw CliError(std::string("no user ") + handle + " in " + where +
+                   ": run `cruddur db setup` first");
+  }
+  return {user->uuid, user->display_name, user->handle};
+}
+
+void SeedTable(const GlobalOptions& globals, const SeedCommandOptions& options) {
+  std::string table = MessageTableName(options.target);
+  RunDdbCommand(
+      [&] {
+        const bool json = options.target.json;
+        if (!json) DdbBanner("ddb-seed");
+        // Users first: with prod they must come from PROD_CONNECTION_URL, before any write.
+        std::string where;
+        auto users = OpenExistingUsers(globals, options.target.prod(), &where);
+        UserRef andrew = RequireUser(*users, "andrewbrown", where);
+        UserRef bayko = RequireUser(*users, "bayko", where);
+        users.reset();
+        if (!json) {
+          std::printf("users from %s:\n", where.c_str());
+          for (const UserRef* u : {&andrew, &bayko}) {
+            std::printf("  %-12s %s  %s\n", u->handle.c_str(), u->uuid.c_str(),
+                        u->display_name.c_str());
+          }
+          std::fflush(stdout);
+        }
+        DdbTarget target = OpenDdbTarget(globals, options.target);
+        SeedOptions seed;
+        seed.total_messages = options.messages;
+        std::unique_ptr<ProgressBar> bar;
+        const long scripted = static_cast<long>(SeedConversation().size());
+        if (options.progress || (isatty(fileno(stderr)) != 0 && options.messages > scripted)) {
+          bar = std::make_unique<ProgressBar>();
+          seed.progress = [&bar](long done, long total) { bar->Update(done, total); };
+        }
+        SeedResult result = Seed(*target.client, table, andrew, bayko, seed);
+        bar.reset();
+        if (json) {
+          std::printf("{\"table\":%s,\"messages\":%ld,\"groups\":%ld}\n",
+                      JsonString(table).c_str(), result.messages, result.groups);
+          return;
+        }
+        std::printf("seeded %ld messages in %ld conversation%s into %s (%s)\n", result.messages,
+                    result.groups, result.groups == 1 ? "" : "s", table.c_str(),
+                    target.description.c_str());
+      },
+      SchemaMissingHint(table));
+}
+
+// ---- registration -----------------------------------------------------------------------------
+
+void AddProdWord(CLI::App& cmd, DdbTargetOptions& options) {
+  cmd.add_option("prod", options.prod_word, "Same as --prod (the original scripts' argument)")
+      ->check(CLI::IsMember({"prod"}));
+}
+
+void AddSchemaLoad(CLI::App& ddb, GlobalOptions& globals) {
+  auto options = std::make_shared<SchemaLoadOptions>();
+  CLI::App* cmd = ddb.add_subcommand(
+      "schema-load",
+      "Create the messages table (pk/sk, GSI message-group-sk-index, PROVISIONED 5/5, stream "
+      "NEW_IMAGE); fails if it exists");
+  AddDdbTargetFlags(*cmd, options->target, true, true);
+  cmd->add_flag("--no-wait", options->no_wait, "Do not wait for the table to become ACTIVE");
+  AddProdWord(*cmd, options->target);
+  cmd->callback([&globals, options] { SchemaLoad(globals, *options); });
+}
+
+void AddListTables(CLI::App& ddb, GlobalOptions& globals) {
+  auto options = std::make_shared<DdbTargetOptions>();
+  CLI::App* cmd = ddb.add_subcommand("list-tables", "List every table (one name per line)");
+  AddDdbTargetFlags(*cmd, *options, false, true);
+  AddProdWord(*cmd, *options);
+  cmd->callback([&globals, options] { ListTables(globals, *options); });
+}
+
+void AddDelete(CLI::App& ddb, GlobalOptions& globals) {
+  auto options = std::make_shared<DeleteOptions>();
+  CLI::App* cmd = ddb.add_subcommand("delete", "Delete a table and everything in it");
+  cmd->alias("drop");  // the original script's name
+  cmd->add_option("TABLE", options->table, "The table to delete")->required();
+  AddDdbTargetFlags(*cmd, options->target, false, false);
+  cmd->add_flag("--no-wait", options->no_wait, "Do not wait until the table is gone");
+  AddProdWord(*cmd, options->target);
+  cmd->callback([&globals, options] { DeleteTable(globals, *options); });
+}
+
+void AddScan(CLI::App& ddb, GlobalOptions& globals) {
+  auto options = std::make_shared<DdbTargetOptions>();
+  CLI::App* cmd = ddb.add_subcommand(
+      "scan", "Print every item of the messages table, one JSON object (DynamoDB JSON) a line");
+  AddDdbTargetFlags(*cmd, *options, true, false);
+  AddProdWord(*cmd, *options);
+  cmd->callback([&globals, options] { Scan(globals, *options); });
+}
+
+void AddSeed(CLI::App& ddb, GlobalOptions& globals) {
+  auto options = std::make_shared<SeedCommandOptions>();
+  CLI::App* cmd = ddb.add_subcommand(
+      "seed",
+      "Write the conversation between andrewbrown and bayko (users from the users database), "
+      "plus synthetic conversations up to --messages");
+  AddDdbTargetFlags(*cmd, options->target, true, true);
+  cmd->add_option("--messages", options->messages,
+                  "Messages in all (default: just the scripted conversation)")
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("N");
+  cmd->add_flag("--progress", options->progress,
+                "Show a progress bar on stderr (default: when stderr is a terminal and "
+                "--messages is large)");
+  AddProdWord(*cmd, options->target);
+  cmd->callback([&globals, options] { SeedTable(globals, *options); });
+}
+
+}  // namespace
 
 void AddDdbCommands(CLI::App& app, GlobalOptions& globals) {
   CLI::App* ddb = app.add_subcommand("ddb", "The DynamoDB engine and the cruddur-messages table");
   ddb->require_subcommand(1);
   AddDdbServeCommand(*ddb, globals);
+  AddSchemaLoad(*ddb, globals);
+  AddListTables(*ddb, globals);
+  AddDelete(*ddb, globals);
+  AddScan(*ddb, globals);
+  AddSeed(*ddb, globals);
+  AddDdbPatternsCommands(*ddb, globals);
 }
 
 }  // namespace cruddur::cli

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/cli.h"
+#include "cli/ddb_target.h"
 #include "ddb/engine.h"
 #include "http/server.h"
 #include "wire/dynamodb_handler.h"
@@ -87,6 +88,13 @@ void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_di
   http::Server server(server_options, handler.AsHandler());
   server.Start();  // throws a readable reason, e.g. the port is in use
 
+  // Commands run on this data dir find the server here instead of failing on its lock; the
+  // file goes away on a clean exit (SIGINT/SIGTERM).
+  std::unique_ptr<EndpointFile> endpoint_file;
+  if (!serve.in_memory) {
+    endpoint_file = std::make_unique<EndpointFile>(
+        engine_options.data_dir, LocalServerUrl(serve.host, server.port()));
+  }
   std::printf("cruddur ddb serve listening on http://%s:%u (data: %s)\n",
               UrlHost(serve.host).c_str(), static_cast<unsigned>(server.port()),
               data_description.c_str());

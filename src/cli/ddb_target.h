@@ -1,0 +1,93 @@
+// What the `cruddur ddb ...` table commands talk to (DESIGN.md, "Operator CLI"), in order:
+//   1. --endpoint-url URL, else AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL: HTTP to that endpoint
+//      (credentials from the environment or ~/.aws; none needed on a loopback endpoint);
+//   2. `prod` / --prod: real AWS DynamoDB in the configured region;
+//   3. otherwise the embedded engine in <data-dir>/ddb, or, when a running server holds that
+//      directory, the server whose URL it published in <data-dir>/ddb/endpoint.
+// Users come from PROD_CONNECTION_URL with prod (never the local database: the original seeded
+// production DynamoDB with local user uuids), else CONNECTION_URL, else <data-dir>/users.db.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "cli/cli.h"
+#include "client/dynamodb_client.h"
+#include "cruddur/users.h"
+#include "ddb/engine.h"
+
+namespace cruddur::cli {
+
+// Flags shared by the table commands.
+struct DdbTargetOptions {
+  bool prod_flag = false;     // --prod
+  std::string prod_word;      // the original scripts' `prod` argument
+  std::string endpoint_url;   // --endpoint-url
+  std::string table;          // --table (empty: $DDB_MESSAGE_TABLE, else cruddur-messages)
+  bool json = false;          // --json
+
+  bool prod() const { return prod_flag || prod_word == "prod"; }
+};
+
+// Adds --prod, --endpoint-url and (when `with_table`) --table; --json when `with_json`.
+void AddDdbTargetFlags(CLI::App& cmd, DdbTargetOptions& options, bool with_table, bool with_json);
+
+// An open connection to a DynamoDB. The client is destroyed before the engine it may call.
+struct DdbTarget {
+  std::unique_ptr<ddb::Engine> engine;  // set when embedded
+  std::unique_ptr<client::DynamoDbClient> client;
+  std::string description;  // for messages: "embedded engine in ...", "http://...", ...
+};
+
+// Opens the target the options and environment select. Throws CliError with a readable reason
+// (no region, no credentials, data dir locked by something that is not a server, ...).
+DdbTarget OpenDdbTarget(const GlobalOptions& globals, const DdbTargetOptions& options);
+
+// --table, else $DDB_MESSAGE_TABLE, else cruddur-messages.
+std::string MessageTableName(const DdbTargetOptions& options);
+
+// The users database, which must already exist (`cruddur db setup`). Throws CliError when it
+// does not, or with prod when PROD_CONNECTION_URL is not set. `description` gets its name.
+std::unique_ptr<UserStore> OpenExistingUsers(const GlobalOptions& globals, bool prod,
+                                             std::string* description);
+
+// The file in which a server holding the engine directory `engine_dir` publishes its URL.
+std::filesystem::path EndpointFilePath(const std::filesystem::path& engine_dir);
+
+// Publishes a server's URL in EndpointFilePath(engine_dir) for its lifetime (written atomically;
+// removed by the destructor). For servers that hold the data dir: `ddb serve`, `serve`.
+class EndpointFile {
+ public:
+  EndpointFile(std::filesystem::path engine_dir, const std::string& url);
+  ~EndpointFile();
+  EndpointFile(const EndpointFile&) = delete;
+  EndpointFile& operator=(const EndpointFile&) = delete;
+
+ private:
+  std::filesystem::path path_;
+};
+
+// The URL clients should use for a server listening on host:port (wildcards become loopback).
+std::string LocalServerUrl(const std::string& host, unsigned port);
+
+// Runs a command body and turns every failure into a one-line CliError: DynamoDB errors
+// ("ResourceNotFoundException: ..."), transport failures, users-database and credential errors.
+// `not_found_hint` is appended to a ResourceNotFoundException (e.g. "run schema-load first").
+void RunDdbCommand(const std::function<void()>& body, const std::string& not_found_hint = "");
+
+// `== label` on stdout (cyan) when stdout is a terminal, as the original scripts printed.
+void DdbBanner(const std::string& label);
+
+// A sort key time ("2026-11-25T20:38:31.123456Z", or with a +HH:MM offset) shown in local time
+// as the original scripts did: "%Y-%m-%d %I:%M %p". Unparseable input is returned as is.
+std::string DisplayTime(const std::string& timestamp);
+
+// The first `n` characters (UTF-8 code points) of `text`.
+std::string FirstChars(const std::string& text, std::size_t n);
+
+// `cruddur ddb patterns ...` (patterns_commands.cc), registered by AddDdbCommands.
+void AddDdbPatternsCommands(CLI::App& ddb, GlobalOptions& globals);
+
+}  // namespace cruddur::cli
