@@ -94,7 +94,8 @@ Request::Request(std::string_view body) {
     doc_.SetObject();
     return;
   }
-  doc_.Parse(body.data(), body.size());
+  // Iterative: the recursive parser overflows the stack on deeply nested input.
+  doc_.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
   if (doc_.HasParseError() || !doc_.IsObject()) {
     throw ApiError::Serialization("Start of structure or map found where not expected");
   }

@@ -85,14 +85,39 @@ std::string_view MediaType(std::string_view content_type) {
   return content_type;
 }
 
-// True when body is one well-formed JSON object (checked without building a document).
+// Deeper JSON is refused before anything parses it recursively: a small body of nested
+// brackets would otherwise exhaust a worker's stack and kill the server. DynamoDB allows 32
+// levels of attribute nesting (about 70 JSON levels), so no valid request comes near this.
+constexpr int kMaxJsonDepth = 1000;
+
+// Validates without building a document, counting nesting as it goes.
+struct DepthLimitedHandler
+    : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, DepthLimitedHandler> {
+  int depth = 0;
+  bool StartObject() { return ++depth <= kMaxJsonDepth; }
+  bool EndObject(rapidjson::SizeType) {
+    --depth;
+    return true;
+  }
+  bool StartArray() { return ++depth <= kMaxJsonDepth; }
+  bool EndArray(rapidjson::SizeType) {
+    --depth;
+    return true;
+  }
+};
+
+// True when body is one well-formed JSON object no deeper than kMaxJsonDepth. The iterative
+// parser keeps its state on the heap, so this check itself cannot overflow the stack.
 bool IsJsonObject(std::string_view body) {
   std::size_t first = body.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos || body[first] != '{') return false;
   rapidjson::MemoryStream stream(body.data(), body.size());
   rapidjson::Reader reader;
-  rapidjson::BaseReaderHandler<> ignore;
-  return !reader.Parse<rapidjson::kParseValidateEncodingFlag>(stream, ignore).IsError();
+  DepthLimitedHandler handler;
+  return !reader
+              .Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(
+                  stream, handler)
+              .IsError();
 }
 
 void AddCommonHeaders(http::Response& response, std::string_view content_type) {

@@ -429,7 +429,10 @@ std::string EncodeToken(const JsonValue& last_key) {
 void WriteStartKey(JsonWriter& w, const std::string& token) {
   std::string json;
   JsonDocument doc;
-  if (Base64Decode(token, &json)) doc.Parse(json.data(), json.size());
+  // Iterative: the token is the client's, and the recursive parser overflows on deep nesting.
+  if (Base64Decode(token, &json)) {
+    doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
+  }
   if (json.empty() || doc.HasParseError() || !doc.IsObject()) {
     throw ApiError::Validation("Invalid NextToken");
   }
