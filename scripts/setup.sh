@@ -9,7 +9,7 @@ packages=(
   libboost1.81-dev librocksdb-dev rapidjson-dev libcli11-dev libspdlog-dev libfmt-dev
   libssl-dev zlib1g-dev libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
   libpqxx-dev postgresql sqlite3
-  python3 python3-pytest python3-boto3 awscli curl
+  python3 python3-pytest python3-boto3 awscli curl openssl
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -27,5 +27,11 @@ echo "== conformance (pytest + boto3 + aws CLI against build/cruddur ddb serve)"
 echo "== ddb operator commands (embedded, ddb serve by URL and by lock fallback, dynalite)"
 tests/cli/run.sh
 
+echo "== messaging API and auth tokens (real build/cruddur serve, dev tokens)"
+/usr/bin/python3 -m pytest tests/api -q -p no:cacheprovider
+
+echo "== reliability (crash/restart, concurrency, abuse, SigV4) against build/cruddur ddb serve"
+tests/reliability/run.sh
+
 echo "== Cognito/EC2 commands against local fakes of their wire protocols"
 /usr/bin/python3 -m pytest tests/aws -q -p no:cacheprovider

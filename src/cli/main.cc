@@ -26,8 +26,10 @@ int main(int argc, char** argv) {
   cruddur::cli::AddGlobalOptions(app, globals);
   cruddur::cli::AddDdbCommands(app, globals);
   cruddur::cli::AddDbCommands(app, globals);
+  cruddur::cli::AddAuthCommands(app, globals);
   cruddur::cli::AddCognitoCommands(app, globals);
   cruddur::cli::AddRdsCommands(app, globals);
+  cruddur::cli::AddServeCommands(app, globals);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,158 @@
+#include "api/service.h"
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+
+#include "cruddur/uuid.h"
+
+namespace cruddur::api {
+namespace {
+
+bool IsBlank(const std::optional<std::string>& s) {
+  return !s || std::all_of(s->begin(), s->end(), [](unsigned char c) { return std::isspace(c); });
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+UserRef RefOf(const User& u) { return {u.uuid, u.display_name, u.handle}; }
+
+template <typename T>
+Outcome<T> BadCursor() {
+  return Outcome<T>::Fail(400, "cursor_invalid", "the cursor is not one this server handed out");
+}
+
+}  // namespace
+
+std::size_t Utf8Length(std::string_view text) {
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+bool IsValidHandle(std::string_view handle) {
+  if (handle.empty() || handle.size() > 64) return false;
+  return std::all_of(handle.begin(), handle.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '_' || c == '.' || c == '-';
+  });
+}
+
+Outcome<User> MessagingService::Caller(std::string_view sub) {
+  if (sub.empty()) return Outcome<User>::Fail(401, "unauthenticated", "no token subject");
+  std::optional<User> user = users_.FindByCognitoUserId(sub);
+  if (!user) {
+    return Outcome<User>::Fail(403, "user_not_found",
+                               "the token's subject is not a Cruddur user (no users row with "
+                               "this cognito_user_id)");
+  }
+  return Outcome<User>::Ok(std::move(*user));
+}
+
+Outcome<Page<MessageGroup>> MessagingService::MessageGroups(std::string_view sub,
+                                                            std::string_view cursor, int limit) {
+  using R = Outcome<Page<MessageGroup>>;
+  Outcome<User> me = Caller(sub);
+  if (!me.ok()) return R::Fail(me.error);
+  try {
+    return R::Ok(messages_.ListMessageGroups(me.value->uuid, std::string(cursor),
+                                             std::clamp(limit, 1, kMaxPageSize)));
+  } catch (const std::invalid_argument&) {
+    return BadCursor<Page<MessageGroup>>();
+  }
+}
+
+Outcome<Page<Message>> MessagingService::Messages(std::string_view sub, std::string_view group_uuid,
+                                                  std::string_view cursor, int limit) {
+  using R = Outcome<Page<Message>>;
+  Outcome<User> me = Caller(sub);
+  if (!me.ok()) return R::Fail(me.error);
+  // Not a uuid: it cannot name a group, and junk never reaches DynamoDB.
+  if (!IsUuid(group_uuid)) {
+    return R::Fail(404, "message_group_not_found", "no such message group");
+  }
+  std::string group = Lower(group_uuid);
+  if (!messages_.FindGroup(me.value->uuid, group)) {
+    return R::Fail(404, "message_group_not_found", "no such message group");
+  }
+  MessageQuery q;
+  q.cursor = std::string(cursor);
+  q.limit = std::clamp(limit, 1, kMaxPageSize);
+  try {
+    return R::Ok(messages_.ListMessages(group, q));
+  } catch (const std::invalid_argument&) {
+    return BadCursor<Page<Message>>();
+  }
+}
+
+Outcome<CreateMessageResult> MessagingService::CreateMessage(std::string_view sub,
+                                                             const CreateMessageRequest& req) {
+  using R = Outcome<CreateMessageResult>;
+  const bool reply = req.message_group_uuid.has_value();
+  // The original's checks, in its order, but every failing one is reported.
+  ServiceError invalid{422, {}, "invalid message"};
+  if (reply && IsBlank(req.message_group_uuid)) {
+    invalid.codes.push_back("message_group_uuid_blank");
+  }
+  if (sub.empty()) invalid.codes.push_back("cognito_user_id_blank");
+  if (!reply && IsBlank(req.handle)) invalid.codes.push_back("user_reciever_handle_blank");
+  if (IsBlank(req.message)) {
+    invalid.codes.push_back("message_blank");
+  } else if (Utf8Length(*req.message) > kMaxMessageChars) {
+    invalid.codes.push_back("message_exceed_max_chars");
+  }
+  if (!invalid.codes.empty()) return R::Fail(std::move(invalid));
+
+  Outcome<User> me = Caller(sub);
+  if (!me.ok()) return R::Fail(me.error);
+  const UserRef sender = RefOf(*me.value);
+  const std::string& text = *req.message;
+
+  if (reply) {
+    const std::string& group_text = *req.message_group_uuid;
+    if (!IsUuid(group_text) || !messages_.FindGroup(sender.uuid, Lower(group_text))) {
+      return R::Fail(404, "message_group_not_found", "no such message group");
+    }
+    CreateMessageResult result;
+    result.message_group_uuid = Lower(group_text);
+    result.message = messages_.CreateMessage(result.message_group_uuid, sender, text);
+    return R::Ok(std::move(result));
+  }
+
+  const std::string& handle = *req.handle;
+  std::optional<User> receiver;
+  if (IsValidHandle(handle)) receiver = users_.FindByHandle(handle);
+  if (!receiver) {
+    return R::Fail(
+        ServiceError{422, {"user_reciever_handle_not_found"}, "no user with that handle"});
+  }
+  if (receiver->uuid == sender.uuid) {
+    return R::Fail(ServiceError{422, {"user_reciever_handle_self"}, "you cannot message yourself"});
+  }
+  CreateMessageResult result;
+  if (std::optional<std::string> existing =
+          messages_.FindConversation(sender.uuid, receiver->uuid)) {
+    // Users expect one conversation per pair: the new message continues the existing one.
+    result.message_group_uuid = *existing;
+    messages_.CreateMessage(*existing, sender, text);
+  } else {
+    result.message_group_uuid = messages_.CreateMessageGroup(sender, RefOf(*receiver), text);
+    result.new_group = true;
+  }
+  return R::Ok(std::move(result));
+}
+
+Outcome<UserRef> MessagingService::UsersShort(std::string_view handle) {
+  using R = Outcome<UserRef>;
+  if (!IsValidHandle(handle)) {
+    return R::Fail(400, "handle_invalid", "a handle is 1-64 characters of A-Z a-z 0-9 _ . -");
+  }
+  std::optional<User> user = users_.FindByHandle(handle);
+  if (!user) return R::Fail(404, "user_not_found", "no user with that handle");
+  return R::Ok(RefOf(*user));
+}
+
+}  // namespace cruddur::api

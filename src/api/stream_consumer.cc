@@ -1,0 +1,427 @@
+#include "api/stream_consumer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "ddb/error.h"
+#include "ddb/value_json.h"
+
+namespace cruddur::api {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+template <typename F>
+std::string Json(F&& body) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  body(w);
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+void Field(Writer& w, std::string_view name, std::string_view value) {
+  w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+rapidjson::Document ParseResponse(const std::string& text) {
+  rapidjson::Document d;
+  d.Parse(text.data(), text.size());
+  if (d.HasParseError() || !d.IsObject()) throw std::runtime_error("malformed DynamoDB response");
+  return d;
+}
+
+std::string StringMember(const rapidjson::Value& v, const char* name) {
+  if (!v.IsObject()) return {};
+  auto it = v.FindMember(name);
+  if (it == v.MemberEnd() || !it->value.IsString()) return {};
+  return {it->value.GetString(), it->value.GetStringLength()};
+}
+
+void WriteAll(int fd, const std::string& data, const std::string& what) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw std::runtime_error("cannot write " + what + ": " + std::strerror(errno));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+}  // namespace
+
+// --- checkpoints ---
+
+std::string CheckpointToJson(const StreamCheckpoint& c) {
+  return Json([&](Writer& w) {
+    Field(w, "stream_arn", c.stream_arn);
+    w.Key("shards");
+    w.StartObject();
+    for (const auto& [id, shard] : c.shards) {
+      w.Key(id.c_str(), static_cast<rapidjson::SizeType>(id.size()));
+      w.StartObject();
+      Field(w, "sequence_number", shard.sequence_number);
+      w.Key("finished");
+      w.Bool(shard.finished);
+      w.EndObject();
+    }
+    w.EndObject();
+  });
+}
+
+StreamCheckpoint CheckpointFromJson(std::string_view json) {
+  rapidjson::Document d;
+  d.Parse(json.data(), json.size());
+  if (d.HasParseError() || !d.IsObject() || !d.HasMember("stream_arn") ||
+      !d["stream_arn"].IsString() || !d.HasMember("shards") || !d["shards"].IsObject()) {
+    throw std::runtime_error("not a stream checkpoint");
+  }
+  StreamCheckpoint c;
+  c.stream_arn = d["stream_arn"].GetString();
+  const rapidjson::Value& shards = d["shards"];  // const iterators (clang, C++20 ==)
+  for (const auto& m : shards.GetObject()) {
+    if (!m.value.IsObject()) throw std::runtime_error("not a stream checkpoint");
+    ShardCheckpoint s;
+    s.sequence_number = StringMember(m.value, "sequence_number");
+    auto f = m.value.FindMember("finished");
+    s.finished = f != m.value.MemberEnd() && f->value.IsBool() && f->value.GetBool();
+    c.shards.emplace(m.name.GetString(), std::move(s));
+  }
+  return c;
+}
+
+StreamCheckpoint MemoryCheckpointStore::Load() {
+  std::lock_guard lock(mutex_);
+  return checkpoint_;
+}
+
+void MemoryCheckpointStore::Save(const StreamCheckpoint& checkpoint) {
+  std::lock_guard lock(mutex_);
+  checkpoint_ = checkpoint;
+  ++saves_;
+}
+
+int MemoryCheckpointStore::saves() const {
+  std::lock_guard lock(mutex_);
+  return saves_;
+}
+
+StreamCheckpoint FileCheckpointStore::Load() {
+  std::error_code ec;
+  if (!std::filesystem::exists(path_, ec)) return {};
+  std::ifstream in(path_, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path_.string());
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    return CheckpointFromJson(text.str());
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path_.string() + ": " + e.what() +
+                             " (delete it to re-read the stream from its beginning)");
+  }
+}
+
+void FileCheckpointStore::Save(const StreamCheckpoint& checkpoint) {
+  // Write a sibling, make it durable, then rename it over the old file: a crash leaves either
+  // the old checkpoint or the new one.
+  const std::string tmp = path_.string() + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
+  try {
+    WriteAll(fd, CheckpointToJson(checkpoint) + "\n", tmp);
+    if (::fsync(fd) != 0)
+      throw std::runtime_error("cannot sync " + tmp + ": " + std::strerror(errno));
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path_.c_str()) != 0) {
+    throw std::runtime_error("cannot rename " + tmp + ": " + std::strerror(errno));
+  }
+  std::filesystem::path dir = path_.parent_path().empty() ? "." : path_.parent_path();
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);  // best effort: the rename itself is already atomic
+    ::close(dfd);
+  }
+}
+
+// --- the consumer ---
+
+StreamConsumer::StreamConsumer(client::DynamoDbClient& ddb, MessageStore& store,
+                               CheckpointStore& checkpoints, StreamConsumerOptions options)
+    : ddb_(ddb), store_(store), checkpoints_(checkpoints), options_(std::move(options)) {
+  options_.batch_size = std::clamp(options_.batch_size, 1, 1000);
+}
+
+StreamConsumer::~StreamConsumer() { Stop(); }
+
+void StreamConsumer::Log(const std::string& line) const {
+  if (options_.log) {
+    options_.log(line);
+  } else {
+    std::fprintf(stderr, "cruddur stream: %s\n", line.c_str());
+  }
+}
+
+StreamConsumer::Stats StreamConsumer::stats() const {
+  return {records_.load(), messages_.load(), moved_.load(), errors_.load()};
+}
+
+void StreamConsumer::EnsureLoaded() {
+  if (loaded_) return;
+  checkpoint_ = checkpoints_.Load();
+  loaded_ = true;
+}
+
+bool StreamConsumer::RefreshTopology() {
+  auto table = ParseResponse(
+      ddb_.Call("DescribeTable", Json([&](Writer& w) { Field(w, "TableName", store_.table()); })));
+  std::string arn;
+  if (table.HasMember("Table")) arn = StringMember(table["Table"], "LatestStreamArn");
+  if (arn.empty()) {
+    if (!warned_no_stream_) {
+      Log("table " + store_.table() +
+          " has no stream: group items will not follow new messages "
+          "(enable a NEW_IMAGE stream on it)");
+      warned_no_stream_ = true;
+    }
+    shards_.clear();
+    return false;
+  }
+  warned_no_stream_ = false;
+  if (arn != checkpoint_.stream_arn) {
+    if (!checkpoint_.stream_arn.empty()) Log("following the table's new stream " + arn);
+    checkpoint_ = StreamCheckpoint{arn, {}};
+    iterators_.clear();
+    checkpoints_.Save(checkpoint_);
+  }
+  std::vector<Shard> shards;
+  std::string start;
+  do {
+    auto d = ParseResponse(ddb_.Call("Streams.DescribeStream", Json([&](Writer& w) {
+                                       Field(w, "StreamArn", arn);
+                                       if (!start.empty()) Field(w, "ExclusiveStartShardId", start);
+                                     })));
+    start.clear();
+    if (!d.HasMember("StreamDescription")) break;
+    const auto& desc = d["StreamDescription"];
+    if (desc.HasMember("Shards") && desc["Shards"].IsArray()) {
+      for (const auto& s : desc["Shards"].GetArray()) {
+        shards.push_back({StringMember(s, "ShardId"), StringMember(s, "ParentShardId")});
+      }
+    }
+    start = StringMember(desc, "LastEvaluatedShardId");
+  } while (!start.empty());
+  shards_ = std::move(shards);
+  return true;
+}
+
+bool StreamConsumer::ParentDone(const Shard& shard) const {
+  if (shard.parent.empty()) return true;
+  bool parent_listed = std::any_of(shards_.begin(), shards_.end(),
+                                   [&](const Shard& s) { return s.id == shard.parent; });
+  if (!parent_listed) return true;  // trimmed away: nothing left to read in it
+  auto it = checkpoint_.shards.find(shard.parent);
+  return it != checkpoint_.shards.end() && it->second.finished;
+}
+
+std::string StreamConsumer::NewIterator(const std::string& shard_id) {
+  const ShardCheckpoint& cp = checkpoint_.shards[shard_id];
+  auto d = ParseResponse(ddb_.Call("Streams.GetShardIterator", Json([&](Writer& w) {
+                                     Field(w, "StreamArn", checkpoint_.stream_arn);
+                                     Field(w, "ShardId", shard_id);
+                                     if (cp.sequence_number.empty()) {
+                                       Field(w, "ShardIteratorType", "TRIM_HORIZON");
+                                     } else {
+                                       Field(w, "ShardIteratorType", "AFTER_SEQUENCE_NUMBER");
+                                       Field(w, "SequenceNumber", cp.sequence_number);
+                                     }
+                                   })));
+  std::string it = StringMember(d, "ShardIterator");
+  if (it.empty()) throw std::runtime_error("GetShardIterator returned no iterator");
+  return it;
+}
+
+bool StreamConsumer::ProcessRecord(const rapidjson::Value& record) {
+  if (StringMember(record, "eventName") == "REMOVE") return false;
+  auto db = record.FindMember("dynamodb");
+  if (db == record.MemberEnd() || !db->value.IsObject()) return false;
+  const auto& data = db->value;
+  auto keys = data.FindMember("Keys");
+  ddb::Item key_item;
+  if (keys != data.MemberEnd()) key_item = ddb::ParseItem(keys->value);
+  auto pk = key_item.find("pk");
+  if (pk == key_item.end() || pk->second.type != ddb::ValueType::kS ||
+      !pk->second.bytes.starts_with("MSG#")) {
+    return false;  // group items move too: their own records are ignored
+  }
+  ddb::Item image;
+  auto new_image = data.FindMember("NewImage");
+  if (new_image != data.MemberEnd()) {
+    image = ddb::ParseItem(new_image->value);
+  } else {
+    // A KEYS_ONLY stream: read the message itself.
+    auto got = ParseResponse(ddb_.Call("GetItem", Json([&](Writer& w) {
+                                         Field(w, "TableName", store_.table());
+                                         w.Key("Key");
+                                         ddb::WriteItem(w, key_item);
+                                         w.Key("ConsistentRead");
+                                         w.Bool(true);
+                                       })));
+    if (!got.HasMember("Item")) return false;  // deleted since
+    image = ddb::ParseItem(got["Item"]);
+  }
+  moved_ += static_cast<std::uint64_t>(store_.ApplyMessageItem(image));
+  return true;
+}
+
+int StreamConsumer::ReadShard(const Shard& shard, int budget) {
+  int processed = 0;
+  ShardCheckpoint* cp = &checkpoint_.shards[shard.id];
+  for (int expired_retries = 0; processed < budget;) {
+    auto found = iterators_.find(shard.id);
+    std::string iterator = found != iterators_.end() ? found->second : NewIterator(shard.id);
+    iterators_.erase(shard.id);  // used up; the answer's NextShardIterator replaces it
+    std::string response;
+    try {
+      response = ddb_.Call("Streams.GetRecords", Json([&](Writer& w) {
+                             Field(w, "ShardIterator", iterator);
+                             w.Key("Limit");
+                             w.Int(std::min(options_.batch_size, budget - processed));
+                           }));
+    } catch (const ddb::ApiError& e) {
+      if (e.type() == "ExpiredIteratorException" && expired_retries++ < 2) continue;
+      if (e.type() == "TrimmedDataAccessException") {
+        Log("stream records of shard " + shard.id + " after " + cp->sequence_number +
+            " were trimmed before being processed; resuming at the oldest record left");
+        cp->sequence_number.clear();
+        checkpoints_.Save(checkpoint_);
+        continue;
+      }
+      throw;
+    }
+    auto d = ParseResponse(response);
+    int batch = 0;
+    if (d.HasMember("Records") && d["Records"].IsArray()) {
+      for (const auto& record : d["Records"].GetArray()) {
+        std::string seq;
+        if (record.HasMember("dynamodb")) seq = StringMember(record["dynamodb"], "SequenceNumber");
+        try {
+          if (ProcessRecord(record)) ++messages_;
+        } catch (...) {
+          // Keep what this batch already did; the next poll re-reads from this record.
+          if (batch > 0) checkpoints_.Save(checkpoint_);
+          throw;
+        }
+        if (!seq.empty()) cp->sequence_number = seq;
+        ++batch;
+        ++records_;
+      }
+    }
+    processed += batch;
+    std::string next = StringMember(d, "NextShardIterator");
+    if (next.empty()) {
+      cp->finished = true;  // a closed shard read to its end
+      checkpoints_.Save(checkpoint_);
+      next_refresh_ = {};  // its children may be readable now
+      return processed;
+    }
+    if (batch > 0) checkpoints_.Save(checkpoint_);
+    iterators_[shard.id] = std::move(next);
+    if (batch == 0) return processed;  // caught up
+  }
+  return processed;
+}
+
+int StreamConsumer::PollOnce(int max_records) {
+  EnsureLoaded();
+  auto now = std::chrono::steady_clock::now();
+  if (checkpoint_.stream_arn.empty() || shards_.empty() || now >= next_refresh_) {
+    try {
+      if (!RefreshTopology()) {
+        next_refresh_ = now + options_.topology_refresh;
+        return 0;
+      }
+    } catch (const ddb::ApiError& e) {
+      if (e.type() != "ResourceNotFoundException") throw;
+      // No table (yet): nothing to follow.
+      shards_.clear();
+      return 0;
+    }
+    next_refresh_ = now + options_.topology_refresh;
+  }
+  int processed = 0;
+  try {
+    for (const Shard& shard : shards_) {
+      if (processed >= max_records) break;
+      if (checkpoint_.shards[shard.id].finished || !ParentDone(shard)) continue;
+      processed += ReadShard(shard, max_records - processed);
+    }
+  } catch (const ddb::ApiError& e) {
+    if (e.type() == "ResourceNotFoundException") {
+      // The stream (or table) went away: start over from DescribeTable on the next poll.
+      shards_.clear();
+      iterators_.clear();
+    }
+    throw;
+  }
+  return processed;
+}
+
+void StreamConsumer::Start() {
+  std::lock_guard lock(mutex_);
+  if (thread_.joinable()) return;
+  stop_ = false;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void StreamConsumer::Stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void StreamConsumer::Run() {
+  for (;;) {
+    std::chrono::milliseconds wait{0};
+    try {
+      if (PollOnce(options_.batch_size * 10) == 0) wait = options_.idle_backoff;
+    } catch (const ddb::ApiError& e) {
+      ++errors_;
+      iterators_.clear();  // re-read from the checkpoint
+      Log("poll failed (retrying): " + e.type() + ": " + e.what());
+      wait = options_.error_backoff;
+    } catch (const std::exception& e) {
+      ++errors_;
+      iterators_.clear();
+      Log(std::string("poll failed (retrying): ") + e.what());
+      wait = options_.error_backoff;
+    }
+    std::unique_lock lock(mutex_);
+    if (stop_) return;
+    if (wait.count() > 0) wake_.wait_for(lock, wait, [this] { return stop_; });
+    if (stop_) return;
+  }
+}
+
+}  // namespace cruddur::api

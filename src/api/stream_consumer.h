@@ -1,0 +1,167 @@
+// Access pattern D without a Lambda: reads the messages table's DynamoDB stream through the same
+// DynamoDbClient the rest of cruddur uses (embedded engine or any endpoint) and moves both
+// members' group items to each new message (MessageStore::ApplyMessageItem).
+//
+// Unlike the original Lambda (original-system.md, section 8.9) it handles every record of a
+// batch, never lets an older message overwrite a newer one (ApplyMessage's conditional moves),
+// and checkpoints the last processed sequence number of each shard, so a restart resumes
+// AFTER_SEQUENCE_NUMBER: nothing is skipped; a record may be applied twice only after a crash
+// between applying it and saving the checkpoint, which is harmless (Apply is idempotent).
+//
+// Stream topology: DescribeTable -> LatestStreamArn -> DescribeStream (paged) -> shards; a child
+// shard is read only after its parent is finished (no NextShardIterator), so per-group order is
+// kept across shard splits. When the table's latest stream changes (stream re-enabled, table
+// re-created), the consumer follows the new stream from its beginning.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <climits>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <rapidjson/document.h>
+
+#include "client/dynamodb_client.h"
+#include "cruddur/messages.h"
+
+namespace cruddur::api {
+
+struct ShardCheckpoint {
+  std::string sequence_number;  // the last record processed; "" = none yet
+  bool finished = false;        // read to its end (a closed shard)
+};
+
+struct StreamCheckpoint {
+  std::string stream_arn;                         // "" = no stream seen yet
+  std::map<std::string, ShardCheckpoint> shards;  // by shard id
+};
+
+// Where the consumer keeps its position. Save() must be atomic: after a crash Load() returns
+// either the previous or the new checkpoint, never a mix.
+class CheckpointStore {
+ public:
+  virtual ~CheckpointStore() = default;
+  virtual StreamCheckpoint Load() = 0;
+  virtual void Save(const StreamCheckpoint& checkpoint) = 0;
+};
+
+class MemoryCheckpointStore : public CheckpointStore {
+ public:
+  StreamCheckpoint Load() override;
+  void Save(const StreamCheckpoint& checkpoint) override;
+  int saves() const;
+
+ private:
+  mutable std::mutex mutex_;
+  StreamCheckpoint checkpoint_;  // GUARDED_BY(mutex_)
+  int saves_ = 0;                // GUARDED_BY(mutex_)
+};
+
+// A JSON file, e.g. <data-dir>/stream-checkpoint.json:
+//   {"stream_arn": "...", "shards": {"<shard id>": {"sequence_number": "...", "finished": false}}}
+// written to "<path>.tmp", fsynced, then renamed over the file (and the directory fsynced).
+class FileCheckpointStore : public CheckpointStore {
+ public:
+  explicit FileCheckpointStore(std::filesystem::path path) : path_(std::move(path)) {}
+  // A missing file is an empty checkpoint. Throws std::runtime_error for an unreadable or
+  // malformed file (rather than silently starting over).
+  StreamCheckpoint Load() override;
+  // Throws std::runtime_error with the reason when the file cannot be written.
+  void Save(const StreamCheckpoint& checkpoint) override;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::string CheckpointToJson(const StreamCheckpoint& checkpoint);
+// Throws std::runtime_error when `json` is not a checkpoint.
+StreamCheckpoint CheckpointFromJson(std::string_view json);
+
+struct StreamConsumerOptions {
+  std::chrono::milliseconds idle_backoff{200};       // after a poll that found nothing
+  std::chrono::milliseconds error_backoff{1000};     // after a failed poll
+  std::chrono::milliseconds topology_refresh{5000};  // re-read the table's stream and shards
+  int batch_size = 100;                              // GetRecords Limit (1-1000)
+  std::function<void(const std::string&)> log;       // default: stderr
+};
+
+class StreamConsumer {
+ public:
+  struct Stats {
+    std::uint64_t records = 0;   // stream records processed (any kind)
+    std::uint64_t messages = 0;  // message records applied
+    std::uint64_t moved = 0;     // group items moved
+    std::uint64_t errors = 0;    // failed polls
+  };
+
+  // All references must outlive the consumer. The checkpoint is loaded on the first poll.
+  StreamConsumer(client::DynamoDbClient& ddb, MessageStore& store, CheckpointStore& checkpoints,
+                 StreamConsumerOptions options = {});
+  ~StreamConsumer();  // Stop()s
+  StreamConsumer(const StreamConsumer&) = delete;
+  StreamConsumer& operator=(const StreamConsumer&) = delete;
+
+  // Reads what the stream holds now, every readable shard up to its current end, processing at
+  // most `max_records` records; saves the checkpoint after every batch. Returns the number of
+  // records processed. Throws (ddb::ApiError, http::TransportError, ...) when the stream or the
+  // table cannot be read; what was processed before the failure is checkpointed.
+  // REQUIRES: not running (Start()ed) — the background loop calls it itself.
+  int PollOnce(int max_records = INT_MAX);
+
+  // Runs PollOnce in a background thread until Stop(): idle_backoff after an empty poll,
+  // error_backoff (logged) after a failure.
+  void Start();
+  // Stops the thread after its current batch. Idempotent.
+  void Stop();
+
+  Stats stats() const;
+
+ private:
+  struct Shard {
+    std::string id;
+    std::string parent;
+  };
+
+  void EnsureLoaded();
+  // Re-reads the latest stream ARN and its shards; returns false when the table has no stream.
+  bool RefreshTopology();
+  bool ParentDone(const Shard& shard) const;
+  // Reads one shard until caught up, finished or `budget` is spent; returns records processed.
+  int ReadShard(const Shard& shard, int budget);
+  std::string NewIterator(const std::string& shard_id);
+  // Applies one record from GetRecords; returns true when it was a message.
+  bool ProcessRecord(const rapidjson::Value& record);
+  void Log(const std::string& line) const;
+  void Run();
+
+  client::DynamoDbClient& ddb_;
+  MessageStore& store_;
+  CheckpointStore& checkpoints_;
+  StreamConsumerOptions options_;
+
+  // Poll state: touched only by the thread that polls.
+  bool loaded_ = false;
+  StreamCheckpoint checkpoint_;
+  std::vector<Shard> shards_;
+  std::map<std::string, std::string> iterators_;  // shard id -> next iterator
+  std::chrono::steady_clock::time_point next_refresh_{};
+  bool warned_no_stream_ = false;
+
+  std::atomic<std::uint64_t> records_{0}, messages_{0}, moved_{0}, errors_{0};
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;  // GUARDED_BY(mutex_)
+  std::thread thread_;
+};
+
+}  // namespace cruddur::api

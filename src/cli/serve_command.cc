@@ -1,0 +1,285 @@
+// `cruddur serve`: the messaging HTTP API (src/api/routes.h) with the pattern-D stream consumer
+// running beside it; and `cruddur stream-worker`: the consumer alone, for deployments whose
+// DynamoDB is real (or another server) and whose API runs elsewhere.
+//
+// DynamoDB target as for the `ddb` commands (--endpoint-url / AWS_ENDPOINT_URL, --prod, else the
+// embedded engine in <data-dir>/ddb — `serve` opens it with its TTL/stream-retention sweeper, and
+// with --ddb-port also serves it over the DynamoDB protocol so `cruddur ddb ...`, the aws CLI or
+// boto3 can reach it while the API holds the data dir). Users as `cruddur db` resolves them.
+// The stream checkpoint is <data-dir>/stream-checkpoint.json unless --checkpoint names a file.
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "api/auth.h"
+#include "api/routes.h"
+#include "api/service.h"
+#include "api/stream_consumer.h"
+#include "cli/cli.h"
+#include "cli/ddb_target.h"
+#include "cruddur/messages.h"
+#include "ddb/engine.h"
+#include "ddb/error.h"
+#include "ddb/storage/storage.h"
+#include "http/server.h"
+#include "wire/dynamodb_handler.h"
+
+namespace cruddur::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ServeCommandOptions {
+  DdbTargetOptions target;
+  std::string host = "127.0.0.1";
+  int port = 4567;
+  int ddb_port = -1;  // -1: do not serve the DynamoDB protocol
+  int threads = 0;
+  bool no_stream_consumer = false;
+  std::string checkpoint;  // default <data-dir>/stream-checkpoint.json
+  std::string jwks;        // Cognito mode: a JWKS file or URL instead of Cognito's
+};
+
+void CheckPort(int port, const char* flag) {
+  if (port < 0 || port > 65535) throw CliError(std::string(flag) + " must be between 0 and 65535");
+}
+
+// The DynamoDB target; embedded engines get the background sweeper (a long-running process).
+DdbTarget OpenServeTarget(const GlobalOptions& globals, const DdbTargetOptions& options) {
+  if (!options.endpoint_url.empty() || !client::EndpointFromEnvironment().empty() ||
+      options.prod()) {
+    return OpenDdbTarget(globals, options);
+  }
+  std::error_code ec;
+  fs::path dir = fs::path(globals.DataDir()) / "ddb";
+  fs::create_directories(dir, ec);
+  if (ec) throw CliError("cannot create data dir " + dir.string() + ": " + ec.message());
+  dir = fs::absolute(dir, ec).lexically_normal();
+  ddb::EngineOptions engine_options;
+  engine_options.data_dir = dir.string();
+  DdbTarget target;
+  try {
+    target.engine = ddb::Engine::Open(engine_options);
+  } catch (const ddb::storage::DataDirLockedError&) {
+    return OpenDdbTarget(globals, options);  // a running `ddb serve` holds it: talk to it
+  } catch (const std::exception& e) {
+    throw CliError("cannot open the DynamoDB engine in " + dir.string() + ": " + e.what());
+  }
+  fs::remove(EndpointFilePath(dir), ec);  // we hold the lock: any such file is stale
+  target.client = std::make_unique<client::InProcessClient>(*target.engine);
+  target.description = "embedded engine in " + dir.string();
+  return target;
+}
+
+// Creates the messages table when it is missing (never in production: that is schema-load's
+// job there). Returns a note for the start line.
+std::string EnsureTable(client::DynamoDbClient& ddb, MessageStore& store, bool prod) {
+  try {
+    ddb.Call("DescribeTable", "{\"TableName\":\"" + store.table() + "\"}");
+    return "";
+  } catch (const ddb::ApiError& e) {
+    if (e.type() != "ResourceNotFoundException") throw;
+  }
+  if (prod) {
+    std::fprintf(stderr,
+                 "cruddur serve: table %s does not exist: run `cruddur ddb schema-load prod`\n",
+                 store.table().c_str());
+    return " (missing)";
+  }
+  store.CreateTable();
+  return " (created)";
+}
+
+fs::path CheckpointPath(const GlobalOptions& globals, const std::string& flag) {
+  if (!flag.empty()) return flag;
+  fs::path dir = globals.DataDir();
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  return dir / "stream-checkpoint.json";
+}
+
+api::StreamConsumerOptions ConsumerOptions() {
+  api::StreamConsumerOptions o;
+  o.log = [](const std::string& line) {
+    std::fprintf(stderr, "cruddur stream: %s\n", line.c_str());
+  };
+  return o;
+}
+
+// SIGINT/SIGTERM for the worker, which has no server to wait on.
+std::atomic<int> g_signal{0};
+void OnSignal(int signal_number) { g_signal.store(signal_number); }
+
+int WaitForStopSignal() {
+  struct sigaction action {};
+  action.sa_handler = OnSignal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  while (g_signal.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  return g_signal.load();
+}
+
+// Library failures become one-line CliErrors.
+template <typename Body>
+void Run(Body body) {
+  try {
+    body();
+  } catch (const CliError&) {
+    throw;
+  } catch (const ddb::ApiError& e) {
+    throw CliError(e.type() + ": " + e.what());
+  } catch (const std::exception& e) {
+    throw CliError(e.what());
+  }
+}
+
+void Serve(const ServeCommandOptions& o, const GlobalOptions& globals) {
+  CheckPort(o.port, "--port");
+  if (o.ddb_port != -1) CheckPort(o.ddb_port, "--ddb-port");
+
+  DdbTarget target = OpenServeTarget(globals, o.target);
+  if (o.ddb_port != -1 && !target.engine) {
+    throw CliError("--ddb-port serves the embedded engine, but the target is " +
+                   target.description);
+  }
+  std::string users_description;
+  std::unique_ptr<UserStore> users =
+      OpenExistingUsers(globals, o.target.prod(), &users_description);
+  MessageStore store(*target.client, MessageTableName(o.target));
+  std::string table_note = EnsureTable(*target.client, store, o.target.prod());
+
+  api::AuthConfig auth_config = api::AuthConfig::FromEnvironment(globals.DataDir(), o.jwks);
+  std::unique_ptr<api::Authenticator> auth = api::MakeAuthenticator(auth_config);
+  api::MessagingService service(store, *users);
+
+  api::RoutesOptions routes_options;
+  routes_options.allowed_origins = api::OriginsFromEnvironment();
+  client::DynamoDbClient& ddb = *target.client;
+  const std::string table = store.table();
+  routes_options.health_checks = {{"dynamodb",
+                                   [&ddb, table] {
+                                     ddb.Call("DescribeTable", "{\"TableName\":\"" + table + "\"}");
+                                     return std::string();
+                                   }},
+                                  {"users", [&users] {
+                                     users->FindByUuid("00000000-0000-4000-8000-000000000000");
+                                     return std::string();
+                                   }}};
+  api::Routes routes(service, *auth, routes_options);
+
+  // The DynamoDB protocol on --ddb-port, published for the other commands on this data dir.
+  std::unique_ptr<wire::DynamoDbHandler> wire_handler;
+  std::unique_ptr<http::Server> ddb_server;
+  std::unique_ptr<EndpointFile> endpoint_file;
+  std::string ddb_note;
+  if (o.ddb_port != -1) {
+    wire_handler = std::make_unique<wire::DynamoDbHandler>(*target.engine);
+    http::ServerOptions ddb_options;
+    ddb_options.host = o.host;
+    ddb_options.port = static_cast<std::uint16_t>(o.ddb_port);
+    ddb_options.threads = o.threads;
+    wire_handler->Configure(ddb_options);
+    ddb_server = std::make_unique<http::Server>(ddb_options, wire_handler->AsHandler());
+    ddb_server->Start();
+    std::string url = LocalServerUrl(o.host, ddb_server->port());
+    endpoint_file = std::make_unique<EndpointFile>(fs::path(globals.DataDir()) / "ddb", url);
+    ddb_note = ", DynamoDB endpoint " + url;
+  }
+
+  std::unique_ptr<api::FileCheckpointStore> checkpoints;
+  std::unique_ptr<api::StreamConsumer> consumer;
+  if (!o.no_stream_consumer) {
+    checkpoints = std::make_unique<api::FileCheckpointStore>(CheckpointPath(globals, o.checkpoint));
+    checkpoints->Load();  // a corrupt checkpoint stops the start, with the reason
+    consumer = std::make_unique<api::StreamConsumer>(*target.client, store, *checkpoints,
+                                                     ConsumerOptions());
+    consumer->Start();
+  }
+
+  http::ServerOptions server_options;
+  server_options.host = o.host;
+  server_options.port = static_cast<std::uint16_t>(o.port);
+  server_options.threads = o.threads;
+  routes.Configure(server_options);
+  http::Server server(server_options, routes.AsHandler());
+  server.Start();
+
+  std::printf(
+      "cruddur serve listening on %s (dynamodb: %s, table %s%s; users: %s; auth: %s; "
+      "stream consumer: %s%s)\n",
+      LocalServerUrl(o.host, server.port()).c_str(), target.description.c_str(), table.c_str(),
+      table_note.c_str(), users_description.c_str(),
+      auth_config.mode == api::AuthConfig::Mode::kCognito ? "cognito" : "development",
+      consumer ? "on" : "off", ddb_note.c_str());
+  std::fflush(stdout);
+  server.WaitForSignal();
+  if (consumer) consumer->Stop();
+  if (ddb_server) ddb_server->Stop();
+}
+
+void StreamWorker(const ServeCommandOptions& o, const GlobalOptions& globals) {
+  DdbTarget target = OpenDdbTarget(globals, o.target);
+  MessageStore store(*target.client, MessageTableName(o.target));
+  api::FileCheckpointStore checkpoints(CheckpointPath(globals, o.checkpoint));
+  checkpoints.Load();
+  api::StreamConsumer consumer(*target.client, store, checkpoints, ConsumerOptions());
+  consumer.Start();
+  std::printf("cruddur stream-worker following the stream of %s on %s (checkpoint %s)\n",
+              store.table().c_str(), target.description.c_str(),
+              checkpoints.path().string().c_str());
+  std::fflush(stdout);
+  WaitForStopSignal();
+  consumer.Stop();
+  api::StreamConsumer::Stats stats = consumer.stats();
+  std::printf("stopped: %llu records, %llu messages applied, %llu group items moved\n",
+              static_cast<unsigned long long>(stats.records),
+              static_cast<unsigned long long>(stats.messages),
+              static_cast<unsigned long long>(stats.moved));
+}
+
+}  // namespace
+
+void AddServeCommands(CLI::App& app, GlobalOptions& globals) {
+  auto serve = std::make_shared<ServeCommandOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "serve", "Serve the messaging HTTP API (and follow the table's stream: access pattern D)");
+  cmd->add_option("--host", serve->host, "Address to listen on")->capture_default_str();
+  cmd->add_option("--port", serve->port, "Port to listen on (0 picks a free one)")
+      ->capture_default_str();
+  cmd->add_option("--ddb-port", serve->ddb_port,
+                  "Also serve the embedded engine over the DynamoDB protocol on this port (0 "
+                  "picks a free one), for `cruddur ddb ...`, the aws CLI and boto3")
+      ->check(CLI::Range(0, 65535));
+  cmd->add_option("--threads", serve->threads, "Worker threads (default: one per CPU)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--no-stream-consumer", serve->no_stream_consumer,
+                "Do not follow the stream (when a `cruddur stream-worker` does)");
+  cmd->add_option("--checkpoint", serve->checkpoint,
+                  "Stream checkpoint file (default: <data-dir>/stream-checkpoint.json)")
+      ->type_name("FILE");
+  cmd->add_option("--jwks", serve->jwks,
+                  "Cognito mode: read the JWKS from this file or URL instead of Cognito's")
+      ->type_name("FILE|URL");
+  AddDdbTargetFlags(*cmd, serve->target, /*with_table=*/true, /*with_json=*/false);
+  cmd->callback([serve, &globals] { Run([&] { Serve(*serve, globals); }); });
+
+  auto worker = std::make_shared<ServeCommandOptions>();
+  CLI::App* w = app.add_subcommand(
+      "stream-worker",
+      "Follow the messages table's stream and keep conversations on their newest message "
+      "(access pattern D) until SIGINT/SIGTERM");
+  w->add_option("--checkpoint", worker->checkpoint,
+                "Stream checkpoint file (default: <data-dir>/stream-checkpoint.json)")
+      ->type_name("FILE");
+  AddDdbTargetFlags(*w, worker->target, /*with_table=*/true, /*with_json=*/false);
+  w->callback([worker, &globals] { Run([&] { StreamWorker(*worker, globals); }); });
+}
+
+}  // namespace cruddur::cli
