@@ -1,0 +1,257 @@
+#!/usr/bin/env python3
+"""Writes the hand-made seed corpora in fuzz/corpus/<target>/ (re-run after editing; the files
+are committed). Each seed is a realistic input: the requests the Cruddur app and the aws CLI
+send, expressions from the DynamoDB docs, SigV4 headers as SDKs sign them, Cognito-like JWTs."""
+import base64
+import json
+import os
+import pathlib
+import shutil
+
+ROOT = pathlib.Path(__file__).resolve().parent / "corpus"
+T = "cruddur-messages"
+
+def j(o):
+    return json.dumps(o, separators=(",", ":"))
+
+# --- fuzz_engine_request: lines of <selector letter><JSON body> (see kOperations) ---
+OPS = "PutItem GetItem UpdateItem DeleteItem Query Scan BatchGetItem BatchWriteItem " \
+      "TransactWriteItems TransactGetItems CreateTable DeleteTable DescribeTable ListTables " \
+      "UpdateTable UpdateTimeToLive DescribeTimeToLive ExecuteStatement BatchExecuteStatement " \
+      "ExecuteTransaction Streams.ListStreams Streams.DescribeStream Streams.GetShardIterator " \
+      "Streams.GetRecords DescribeLimits DescribeEndpoints".split()
+def req(op, body):
+    return chr(ord("A") + OPS.index(op)) + (body if isinstance(body, str) else j(body))
+
+GRP = {"S": "GRP#andrewbrown"}
+KEY = {"pk": GRP, "sk": {"S": "2023-03-01T10:00:00+00:00"}}
+MSG = {"pk": {"S": "MSG#5ae290ed"}, "sk": {"S": "2023-03-03T09:00:00+00:00"},
+       "message_uuid": {"S": "8e6f1a04"}, "message": {"S": "hi there"},
+       "user_uuid": {"S": "90ffd3f4"}, "user_display_name": {"S": "Andrew Brown"},
+       "user_handle": {"S": "andrewbrown"}, "n": {"N": "7"}}
+engine = {
+    "put_get": [req("PutItem", {"TableName": T, "Item": MSG}),
+                req("GetItem", {"TableName": T, "Key": {"pk": MSG["pk"], "sk": MSG["sk"]},
+                                "ConsistentRead": True, "ProjectionExpression": "#m, n",
+                                "ExpressionAttributeNames": {"#m": "message"}})],
+    "put_conditional": [req("PutItem", {"TableName": T, "Item": MSG,
+        "ConditionExpression": "attribute_not_exists(pk) AND size(message) < :max",
+        "ExpressionAttributeValues": {":max": {"N": "1024"}}, "ReturnValues": "ALL_OLD",
+        "ReturnConsumedCapacity": "INDEXES", "ReturnItemCollectionMetrics": "SIZE",
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD"})],
+    "update": [req("UpdateItem", {"TableName": T, "Key": KEY,
+        "UpdateExpression": "SET message = :m, n = n + :one, tags = list_append(if_not_exists("
+                            "tags, :e), :t) ADD nums :ns REMOVE meta.l[0] DELETE tags2 :ss",
+        "ConditionExpression": "begins_with(pk, :p)",
+        "ExpressionAttributeValues": {":m": {"S": "edited"}, ":one": {"N": "1"},
+            ":e": {"L": []}, ":t": {"L": [{"S": "x"}]}, ":ns": {"NS": ["3"]},
+            ":ss": {"SS": ["a"]}, ":p": {"S": "GRP#"}}, "ReturnValues": "UPDATED_NEW"})],
+    "update_legacy": [req("UpdateItem", {"TableName": T, "Key": KEY, "AttributeUpdates": {
+        "message": {"Action": "PUT", "Value": {"S": "x"}}, "n": {"Action": "ADD",
+        "Value": {"N": "2"}}, "tags": {"Action": "DELETE", "Value": {"SS": ["a"]}}},
+        "Expected": {"message": {"ComparisonOperator": "EQ",
+                                 "AttributeValueList": [{"S": "hello"}]}}})],
+    "delete": [req("DeleteItem", {"TableName": T, "Key": KEY, "ReturnValues": "ALL_OLD",
+        "ConditionExpression": "attribute_exists(message)"}), req("Scan", {"TableName": T})],
+    "query_pattern_a": [req("Query", {"TableName": T,
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :year)",
+        "ExpressionAttributeValues": {":pk": GRP, ":year": {"S": "2023"}},
+        "ScanIndexForward": False, "Limit": 20, "ReturnConsumedCapacity": "TOTAL"})],
+    "query_gsi": [req("Query", {"TableName": T, "IndexName": "message-group-sk-index",
+        "KeyConditionExpression": "message_group_uuid = :g AND sk BETWEEN :a AND :b",
+        "FilterExpression": "contains(message, :w) OR n > :z",
+        "ExpressionAttributeValues": {":g": {"S": "5ae290ed"}, ":a": {"S": "2023-01"},
+            ":b": {"S": "2023-12"}, ":w": {"S": "he"}, ":z": {"N": "0"}},
+        "Select": "COUNT"})],
+    "query_lsi_paged": [req("Query", {"TableName": T, "IndexName": "by-n", "Limit": 1,
+        "KeyConditionExpression": "pk = :p AND n >= :n", "ExpressionAttributeValues": {
+            ":p": GRP, ":n": {"N": "-10"}}}),
+        req("Query", {"TableName": T, "IndexName": "by-n", "KeyConditionExpression": "pk = :p",
+            "ExpressionAttributeValues": {":p": GRP}, "ExclusiveStartKey": {"pk": GRP,
+            "sk": {"S": "2023-03-02T10:00:00+00:00"}, "n": {"N": "-2.5"}}})],
+    "query_legacy": [req("Query", {"TableName": T, "KeyConditions": {"pk": {
+        "ComparisonOperator": "EQ", "AttributeValueList": [GRP]}}, "QueryFilter": {
+        "n": {"ComparisonOperator": "GT", "AttributeValueList": [{"N": "0"}]}},
+        "AttributesToGet": ["pk", "message"]})],
+    "scan_segment": [req("Scan", {"TableName": T, "Segment": 1, "TotalSegments": 2,
+        "FilterExpression": "attribute_type(tags, :ss) AND NOT n IN (:a, :b)",
+        "ExpressionAttributeValues": {":ss": {"S": "SS"}, ":a": {"N": "1"}, ":b": {"N": "2"}},
+        "ProjectionExpression": "meta.l[1], tags"})],
+    "batch": [req("BatchWriteItem", {"RequestItems": {T: [{"PutRequest": {"Item": MSG}},
+        {"DeleteRequest": {"Key": KEY}}], "users": [{"PutRequest": {"Item": {
+        "id": {"N": "2"}, "handle": {"S": "bayko"}}}}]}}),
+        req("BatchGetItem", {"RequestItems": {T: {"Keys": [KEY, {"pk": MSG["pk"],
+        "sk": MSG["sk"]}], "ProjectionExpression": "pk, sk, message"}, "users": {"Keys": [
+        {"id": {"N": "1"}}], "ConsistentRead": True}}})],
+    "transact": [req("TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": T, "Item": MSG, "ConditionExpression": "attribute_not_exists(pk)"}},
+        {"Update": {"TableName": "users", "Key": {"id": {"N": "1"}},
+                    "UpdateExpression": "SET last_message = :m",
+                    "ExpressionAttributeValues": {":m": {"S": "hi"}}}},
+        {"ConditionCheck": {"TableName": T, "Key": KEY,
+                            "ConditionExpression": "attribute_exists(pk)"}},
+        {"Delete": {"TableName": T, "Key": {"pk": GRP, "sk": {"S": "2023-03-02T10:00:00+00:00"}}}}],
+        "ClientRequestToken": "tok-1"}),
+        req("TransactGetItems", {"TransactItems": [{"Get": {"TableName": T, "Key": KEY}},
+        {"Get": {"TableName": "users", "Key": {"id": {"N": "1"}}}}]})],
+    "tables": [req("CreateTable", {"TableName": "extra", "AttributeDefinitions": [
+        {"AttributeName": "h", "AttributeType": "B"}, {"AttributeName": "r", "AttributeType": "N"}],
+        "KeySchema": [{"AttributeName": "h", "KeyType": "HASH"},
+                      {"AttributeName": "r", "KeyType": "RANGE"}],
+        "BillingMode": "PAY_PER_REQUEST"}),
+        req("PutItem", {"TableName": "extra", "Item": {"h": {"B": "AAEC"}, "r": {"N": "1E-130"}}}),
+        req("DescribeTable", {"TableName": "extra"}), req("ListTables", {"Limit": 2}),
+        req("UpdateTable", {"TableName": T, "AttributeDefinitions": [{"AttributeName": "user_handle",
+            "AttributeType": "S"}], "GlobalSecondaryIndexUpdates": [{"Create": {"IndexName":
+            "by-handle", "KeySchema": [{"AttributeName": "user_handle", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "KEYS_ONLY"}}}]}),
+        req("DeleteTable", {"TableName": "extra"}),
+        req("DescribeLimits", {}), req("DescribeEndpoints", {})],
+    "ttl": [req("DescribeTimeToLive", {"TableName": T}),
+            req("UpdateTimeToLive", {"TableName": "users", "TimeToLiveSpecification": {
+                "Enabled": True, "AttributeName": "ttl"}})],
+    "partiql": [req("ExecuteStatement", {"Statement": "SELECT * FROM \"cruddur-messages\" WHERE "
+                    "pk = ? AND begins_with(sk, ?)", "Parameters": [GRP, {"S": "2023"}]}),
+        req("ExecuteStatement", {"Statement": "INSERT INTO users VALUE {'id': 3, 'handle': 'x'}"}),
+        req("ExecuteStatement", {"Statement": "UPDATE \"cruddur-messages\" SET message = 'p' "
+            "REMOVE n WHERE pk = 'GRP#andrewbrown' AND sk = '2023-03-01T10:00:00+00:00'"}),
+        req("BatchExecuteStatement", {"Statements": [{"Statement": "DELETE FROM users WHERE id = 1"},
+            {"Statement": "SELECT handle FROM users WHERE id = ?", "Parameters": [{"N": "1"}]}]}),
+        req("ExecuteTransaction", {"TransactStatements": [{"Statement":
+            "EXISTS(SELECT * FROM users WHERE id = 1)"}, {"Statement":
+            "UPDATE users SET n = 1 WHERE id = 1"}]})],
+    "streams": [req("PutItem", {"TableName": T, "Item": MSG}),
+        req("Streams.ListStreams", {"TableName": T}),
+        req("Streams.DescribeStream", {"StreamArn": "arn:aws:dynamodb:us-east-1:000000000000:"
+            "table/cruddur-messages/stream/2023-03-01T00:00:00.000"}),
+        req("Streams.GetShardIterator", {"StreamArn": "arn:aws:dynamodb:us-east-1:000000000000:"
+            "table/cruddur-messages/stream/2023-03-01T00:00:00.000", "ShardId":
+            "shardId-00000000000000000001-00000001", "ShardIteratorType": "TRIM_HORIZON"}),
+        req("Streams.GetRecords", {"ShardIterator": "abc", "Limit": 10})],
+    "value_types": [req("PutItem", {"TableName": T, "Item": {"pk": {"S": "p"}, "sk": {"S": "s"},
+        "n": {"N": "-0.000123e5"}, "b": {"B": "AAECAw=="}, "t": {"BOOL": True}, "z": {"NULL": True},
+        "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "1.5", "-2"]}, "bs": {"BS": ["AA==", "AQ=="]},
+        "m": {"M": {"x": {"L": [{"M": {"y": {"N": "9.9999999999999999999999999999999999999E+125"}}}]}}},
+        "e": {"S": ""}, "u": {"S": "h\u00e9llo \ud83d\ude00"}}})],
+}
+# DynamoDB validation corner cases (each answered with a ValidationException).
+engine["invalid"] = [req("PutItem", {"TableName": T, "Item": {"pk": {"S": ""}, "sk": {"S": "x"}}}),
+    req("PutItem", {"TableName": T, "Item": {"pk": {"S": "a"}, "sk": {"S": "b"},
+        "s": {"SS": ["a", "a"]}, "n": {"N": "1e126"}}}),
+    req("Query", {"TableName": T, "KeyConditionExpression": "sk = :s"}),
+    req("UpdateItem", {"TableName": T, "Key": KEY, "UpdateExpression": "SET pk = :v",
+        "ExpressionAttributeValues": {":v": {"S": "x"}}}),
+    req("GetItem", '{"TableName":"cruddur-messages","Key":{"pk":{"S":"a"}'),
+    req("ListTables", "[]")]
+
+# --- fuzz_expressions: <kind digit><expression> ---
+expressions = {
+    "condition_exists": "0attribute_exists(#a) AND attribute_not_exists(#x)",
+    "condition_compare": "0n BETWEEN :one AND :n OR (s <> :s AND NOT z = :null)",
+    "condition_functions": "0begins_with(#a, :s) AND contains(ss, :e) AND size(l) > :one",
+    "condition_in": "0n IN (:n, :one, :big) AND attribute_type(m, :e)",
+    "condition_paths": "0m.m.y = :s OR l[2][0].x >= :one OR #d = :e OR m.l[0] < :n",
+    "filter": "4contains(#l, :l) AND #ss <> :ss",
+    "update_set": "1SET s = :s, n = n + :one, #m.k = :m, l[1] = :n, newl = list_append(:l, l)",
+    "update_if_not_exists": "1SET c = if_not_exists(c, :n) - :one, l[9] = :t",
+    "update_add_delete": "1ADD ns :ns, counter :one DELETE ss :ss, bs :bs",
+    "update_remove": "1REMOVE l[0], m.m.y, #x SET t = :t",
+    "projection": "2pk, sk, m.l[0], l[2][0].x, #m.x",
+    "projection_names": "2#a, #d, #e",
+    "key_eq": "3#a = :s",
+    "key_range": "3pk = :s AND sk BETWEEN :date AND :s",
+    "key_begins": "3pk = :s AND begins_with(sk, :date)",
+    "key_hash_only": "7pk = :s",
+    "key_swapped": "3:s = pk AND sk >= :date",
+}
+
+# --- fuzz_key_codec: mode byte (% 3) then bytes ---
+def keyseed(mode, data):
+    return bytes([mode]) + data
+key_codec = {
+    "decode_s_s": keyseed(0, bytes([0]) + b"GRP#andrew\x00\xffx\x00\x01" + b"2023\x00\x01"),
+    "decode_n_b": keyseed(0, bytes([1 + 3 * 2]) + bytes([3, 130, 16, 0]) + b"\x01\x02\x00\x01"),
+    "decode_neg_n": keyseed(0, bytes([1]) + bytes([1, 255 - 131, 100 - 12, 100 - 34, 0xFF])),
+    "decode_zero": keyseed(0, bytes([1]) + bytes([2])),
+    "roundtrip_strings": keyseed(1, b"\x00\x00\x01\x05hello\x05help!\x03abc\x02ab"),
+    "roundtrip_numbers": keyseed(1, b"\x01\x01\x01\x0412.5\x01\x05-1e10\x01\x011\x01\x020."),
+    "arith_text": keyseed(2, b"\x01\x0512.34\x01\x03-99"),
+    "arith_digits": keyseed(2, b"\x00\x01\x7f\x26" + bytes(range(38)) + b"\x00\x00\x00\x05\x01\x02"),
+}
+
+# --- fuzz_sigv4: an HTTP request in text form ---
+AMZ_DATE = "20150830T123600Z"
+SIG = "5a15b22cf462f047318703b92e6f4f38884e4a7ab7b1d6426ca46a8bd1c26cbc"
+def http(method, target, headers, body=""):
+    return "%s %s\n%s\n\n%s" % (method, target, "\n".join("%s: %s" % h for h in headers), body)
+ddb_body = j({"TableName": T})
+sigv4 = {
+    "dynamodb_post": http("POST", "/", [("Host", "localhost:8000"),
+        ("Content-Type", "application/x-amz-json-1.0"), ("X-Amz-Target", "DynamoDB_20120810.ListTables"),
+        ("X-Amz-Date", AMZ_DATE), ("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"
+        "20150830/us-east-1/dynamodb/aws4_request, SignedHeaders=content-type;host;x-amz-date;"
+        "x-amz-target, Signature=" + SIG)], ddb_body),
+    "session_token": http("POST", "/", [("host", "dynamodb.us-east-1.amazonaws.com"),
+        ("x-amz-date", AMZ_DATE), ("x-amz-security-token", "IQoJb3JpZ2luX2VjEA=="),
+        ("x-amz-content-sha256", "UNSIGNED-PAYLOAD"), ("authorization",
+        "AWS4-HMAC-SHA256 Credential=ASIAEXAMPLE/20150830/us-east-1/dynamodb/aws4_request,"
+        "SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-security-token,Signature=" + SIG)]),
+    "get_query": http("GET", "/-._~0-9/a%20b?Param2=value2&Param1=value%201&a=&b", [
+        ("Host", "example.amazonaws.com"), ("My-Header1", "  a   b   c  "), ("my-header1", "d"),
+        ("Date", "Mon, 09 Sep 2011 23:36:00 GMT"), ("Authorization", "AWS4-HMAC-SHA256 "
+        "Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=date;"
+        "host;my-header1, Signature=" + SIG)]),
+    "missing_parts": http("POST", "/", [("Host", "h"), ("Authorization", "AWS4-HMAC-SHA256 "
+        "Credential=AKIDEXAMPLE/20150830/us-east-1/dynamodb, Signature=")]),
+    "bad_pair": http("POST", "/", [("Host", "h"), ("X-Amz-Date", "2015-08-30T12:36:00Z"),
+        ("Authorization", "AWS4-HMAC-SHA256 Credential=k/20150830/us_east_1/dynamodb/aws4_request/"
+        ", SignedHeaders=x-amz-date, Signature, extra=1")]),
+    "presigned": http("GET", "/?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F"
+        "20150830%2Fus-east-1%2Fdynamodb%2Faws4_request&X-Amz-Date=20150830T123600Z", [("Host", "h")]),
+    "header_only": "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/dynamodb/"
+                   "aws4_request, SignedHeaders=host;x-amz-date, Signature=" + SIG,
+}
+
+# --- fuzz_jwt: mode digit then text ---
+def b64u(s):
+    return base64.urlsafe_b64encode(s.encode() if isinstance(s, str) else s).decode().rstrip("=")
+ISS = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEfGhI"
+access = {"sub": "90ffd3f4-1b40-4d15-b0f2-d3d4a1f0a0a1", "iss": ISS, "client_id":
+          "5b6ro31g97urk767adrbrdj1g5", "origin_jti": "a1", "event_id": "e1", "token_use": "access",
+          "scope": "aws.cognito.signin.user.admin", "auth_time": 1677628000, "exp": 1677632400,
+          "iat": 1677628000, "jti": "j1", "username": "andrewbrown"}
+idtok = {"sub": "90ffd3f4-1b40-4d15-b0f2-d3d4a1f0a0a1", "aud": "5b6ro31g97urk767adrbrdj1g5",
+         "email_verified": True, "token_use": "id", "auth_time": 1677628000, "iss": ISS,
+         "cognito:username": "andrewbrown", "exp": 1677632400, "iat": 1677628000, "nbf": 1677628000,
+         "email": "andrew@exampro.co"}
+hdr = {"kid": "1234example=", "alg": "RS256"}
+tok = b64u(j(hdr)) + "." + b64u(j(access)) + "." + b64u(b"\x01" * 256)
+jwks = {"keys": [{"alg": "RS256", "e": "AQAB", "kid": "1234example=", "kty": "RSA", "n":
+        b64u(b"\xc1" + b"\x17" * 255), "use": "sig"}, {"kty": "EC", "kid": "ec", "crv": "P-256"}]}
+jwt = {
+    "raw_token": "0" + tok,
+    "raw_none": "0" + b64u('{"alg":"none"}') + "." + b64u(j(access)) + ".",
+    "bearer": "1Bearer " + tok,
+    "bearer_lower": "1bearer \t" + tok,
+    "bad_scheme": "1Basic YWxhZGRpbjpvcGVuc2VzYW1l",
+    "signed_access": "2" + j(hdr) + "\n" + j(access),
+    "signed_id": "2" + j(hdr) + "\n" + j(idtok),
+    "signed_aud_array": "2" + j(hdr) + "\n" + j(dict(idtok, aud=["x", idtok["aud"]])),
+    "signed_dup_member": "2" + j(hdr) + "\n" + '{"sub":"a","sub":"b","exp":1677632400}',
+    "jwks": "3" + j(jwks),
+}
+
+def write(target, seeds):
+    d = ROOT / target
+    shutil.rmtree(d, ignore_errors=True)
+    d.mkdir(parents=True)
+    for name, data in seeds.items():
+        if isinstance(data, list):
+            data = "\n".join(data)
+        (d / name).write_bytes(data if isinstance(data, bytes) else data.encode())
+
+write("fuzz_engine_request", engine)
+write("fuzz_expressions", expressions)
+write("fuzz_key_codec", key_codec)
+write("fuzz_sigv4", sigv4)
+write("fuzz_jwt", jwt)
