@@ -273,3 +273,18 @@ TEST(SigV4Verifier, ChecksDateFormatHostAndScope) {
 
 }  // namespace
 }  // namespace cruddur::aws
+
+namespace cruddur::aws {
+namespace {
+
+// Found by fuzzing: far-off years overflowed the clock, and month 00 read as December.
+TEST(ParseAmzDateTest, SaturatesFarOffYearsAndRefusesMonthZero) {
+  using Clock = std::chrono::system_clock;
+  EXPECT_EQ(ParseAmzDate("30000101T000000Z"), Clock::time_point::max());
+  EXPECT_EQ(ParseAmzDate("00000101T000000Z"), Clock::time_point::min());
+  EXPECT_FALSE(ParseAmzDate("20150001T000000Z"));
+  EXPECT_TRUE(ParseAmzDate("20150830T123600Z"));
+}
+
+}  // namespace
+}  // namespace cruddur::aws

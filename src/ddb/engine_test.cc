@@ -181,6 +181,13 @@ TEST_P(EngineTest, ItemCountOfAReopenedTableIsCountedInTheBackground) {
   EXPECT_EQ(d["Table"]["GlobalSecondaryIndexes"][0]["ItemCount"].GetInt(), 50);
 }
 
+TEST_P(EngineTest, DeeplyNestedJsonDoesNotExhaustTheStack) {
+  // Found by fuzzing: the recursive parser overflowed the stack. Unknown members are ignored,
+  // as DynamoDB ignores them; the wire layer refuses such depth before the engine sees it.
+  std::string body = "{\"a\":" + std::string(300000, '[') + std::string(300000, ']') + "}";
+  EXPECT_TRUE(Call("ListTables", body).HasMember("TableNames"));
+}
+
 INSTANTIATE_TEST_SUITE_P(Storage, EngineTest, ::testing::Values(true, false),
                          [](const auto& info) { return info.param ? "Memory" : "RocksDb"; });
 
