@@ -296,3 +296,5 @@ done
 mkdir -p "$BENCH/.work"
 cp "$TSV" "$BENCH/.work/results.tsv"  # raw runs of the last run (gitignored)
 python3 "$BENCH/report.py" "$TSV" "$RESULTS" "$COMMAND" "${NOTES[@]}"
+/usr/bin/python3 "$BENCH/chart.py" --wrk "$TSV" "$BENCH/results.png" ||
+  log "chart not drawn (apt-get install python3-matplotlib)"

@@ -1,0 +1,398 @@
+// In-process benchmark: the engine's PutItem, GetItem and Query against raw RocksDB doing the
+// same storage work on the same bytes, to show what the engine itself costs.
+//
+// Four layers, each on the same keys and values (the engine's own key and item encodings):
+//   Raw/...     rocksdb::DB with the options of src/ddb/storage/rocksdb_storage.cc: Put of the
+//               encoded key and item, Get, Seek + 20 x Next.
+//   Storage/... the engine's Storage interface (RocksDB or in-memory) plus the item codec: what
+//               any engine must at least do (encode/decode items, write/read/iterate).
+//   Json/...    the JSON work alone: parse the request and its AttributeValues, write the answer.
+//   Engine/...  Engine::Execute(op, json): everything (JSON in and out, validation, key locks,
+//               the read-before-write of PutItem, statistics, capacity accounting).
+// The Arg is the backend: 0 = RocksDB, 1 = in-memory (Raw has RocksDB only).
+//
+// usage: engine_bench [Google Benchmark flags]; bench/engine.sh runs it and writes the table.
+#include <benchmark/benchmark.h>
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "ddb/engine.h"
+#include "ddb/item_codec.h"
+#include "ddb/json.h"
+#include "ddb/key_codec.h"
+#include "ddb/storage/storage.h"
+#include "ddb/table.h"
+#include "ddb/table_schema.h"
+#include "ddb/value.h"
+#include "ddb/value_json.h"
+
+namespace {
+
+using namespace cruddur::ddb;  // NOLINT: a benchmark file, every name is the engine's
+namespace fs = std::filesystem;
+
+constexpr int kBackgroundItems = 10000;  // so that no store is trivially tiny
+constexpr int kQueryItems = 20;
+
+// Byte for byte the item of bench/seed.py and bench/wrk/common.lua.
+std::string ItemJson(std::string_view pk, std::string_view sk) {
+  std::string s;
+  s.reserve(256);
+  s += R"({"pk":{"S":")";
+  s += pk;
+  s += R"("},"sk":{"S":")";
+  s += sk;
+  s += R"("},"message":{"S":"Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do )"
+       R"(eiusmod"},"user_handle":{"S":"andrewbrown"},)"
+       R"("created_at":{"S":"2024-01-01T00:00:00.000000+00:00"}})";
+  return s;
+}
+
+std::string PutRequest(std::string_view pk, std::string_view sk) {
+  return R"({"TableName":"bench","Item":)" + ItemJson(pk, sk) + "}";
+}
+
+const char kGetRequest[] = R"({"TableName":"bench","Key":{"pk":{"S":"get"},"sk":{"S":"item"}}})";
+const char kQueryRequest[] =
+    R"({"TableName":"bench","KeyConditionExpression":"pk = :pk",)"
+    R"("ExpressionAttributeValues":{":pk":{"S":"query"}}})";
+const char kCreateTable[] =
+    R"({"TableName":"bench","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},)"
+    R"({"AttributeName":"sk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk",)"
+    R"("KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],)"
+    R"("BillingMode":"PAY_PER_REQUEST"})";
+
+Item ParseItemJson(const std::string& json) {
+  JsonDocument doc;
+  doc.Parse(json.data(), json.size());
+  if (doc.HasParseError()) throw std::runtime_error("bad item JSON");
+  return ParseItem(doc);
+}
+
+// The same options as rocksdb_storage.cc's MakeOptions() (keep in sync).
+rocksdb::Options RawOptions() {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.IncreaseParallelism(2);
+  options.max_background_jobs = 2;
+  options.compaction_style = rocksdb::kCompactionStyleLevel;
+  options.level_compaction_dynamic_level_bytes = true;
+  options.bytes_per_sync = 1 << 20;
+  options.keep_log_file_num = 3;
+  options.memtable_whole_key_filtering = true;
+  options.memtable_prefix_bloom_size_ratio = 0.02;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(64 << 20);
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.whole_key_filtering = true;
+  // Index and filter blocks stay in the table readers, not the block cache: a compacted file's
+  // index is bigger than one shard of a 64 MB sharded cache, so caching it meant re-reading
+  // and decompressing it on every lookup (a 90x slowdown at a million items).
+  table.cache_index_and_filter_blocks = false;
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return options;
+}
+
+rocksdb::Slice ToSlice(std::string_view s) { return {s.data(), s.size()}; }
+
+// Every store, opened once, seeded identically.
+struct Stores {
+  fs::path root;
+  std::unique_ptr<Engine> engine[2];                // 0: RocksDB, 1: in-memory
+  std::unique_ptr<storage::Storage> storage[2];     // 0: RocksDB, 1: in-memory
+  std::unique_ptr<rocksdb::DB> raw;
+  TableSchema schema;  // the table's key schema, for the key encoding of the non-engine layers
+
+  Stores() {
+    char tmpl[] = "/tmp/engine-bench.XXXXXX";
+    if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+    root = tmpl;
+    EngineOptions eo;
+    eo.data_dir = (root / "engine").string();
+    eo.ttl_sweep_interval = std::chrono::milliseconds(0);
+    engine[0] = Engine::Open(eo);
+    eo.data_dir.clear();
+    eo.in_memory = true;
+    engine[1] = Engine::Open(eo);
+    storage[0] = storage::OpenRocksDbStorage((root / "storage").string(), storage::Options{});
+    storage[1] = storage::OpenMemoryStorage();
+    rocksdb::DB* db = nullptr;
+    rocksdb::Status st = rocksdb::DB::Open(RawOptions(), (root / "raw").string(), &db);
+    if (!st.ok()) throw std::runtime_error("rocksdb open: " + st.ToString());
+    raw.reset(db);
+
+    schema.name = "bench";
+    schema.id = 1;  // the engine's first table id (same key length either way)
+    schema.key = KeySchema{"pk", ValueType::kS, "sk", ValueType::kS};
+    for (auto& e : engine) e->Execute("CreateTable", kCreateTable);
+
+    auto put_everywhere = [&](const std::string& pk, const std::string& sk) {
+      std::string json = ItemJson(pk, sk);
+      for (auto& e : engine) e->Execute("PutItem", R"({"TableName":"bench","Item":)" + json + "}");
+      Item item = ParseItemJson(json);
+      std::string key = ItemStorageKey(schema, item);
+      std::string value = EncodeItem(item);
+      storage::WriteBatch batch;
+      batch.Put(key, value);
+      for (auto& s : storage) s->Write(batch);
+      st = raw->Put(rocksdb::WriteOptions(), ToSlice(key), ToSlice(value));
+      if (!st.ok()) throw std::runtime_error("rocksdb put: " + st.ToString());
+    };
+    char sk[16];
+    for (int i = 0; i < kQueryItems; ++i) {
+      std::snprintf(sk, sizeof sk, "msg-%02d", i);
+      put_everywhere("query", sk);
+    }
+    put_everywhere("get", "item");
+    for (int i = 0; i < kBackgroundItems; ++i) put_everywhere("bg-" + std::to_string(i), "msg");
+    // Sanity: the engine answers what the other layers read.
+    std::string q = engine[0]->Execute("Query", kQueryRequest);
+    if (q.find(R"("Count":20)") == std::string::npos) throw std::runtime_error("Query: " + q);
+  }
+  ~Stores() {
+    for (auto& e : engine) e.reset();
+    for (auto& s : storage) s.reset();
+    if (raw) raw->Close().PermitUncheckedError();
+    raw.reset();
+    std::error_code ec;
+    fs::remove_all(root, ec);
+  }
+
+  // The storage key of (pk, sk) and of the partition `pk` (for Seek).
+  std::string Key(std::string_view pk, std::string_view sk) const {
+    Item k;
+    k.emplace("pk", AttributeValue::S(std::string(pk)));
+    k.emplace("sk", AttributeValue::S(std::string(sk)));
+    return ItemStorageKey(schema, k);
+  }
+  std::string PartitionPrefix(std::string_view pk) const {
+    EncodedKey ek;
+    EncodeKeyValue(AttributeValue::S(std::string(pk)), &ek.hash);
+    std::string prefix = keyspace::IndexPrefix(schema.id, 0);
+    AppendEncodedKey(ek, &prefix);
+    return prefix;
+  }
+};
+
+Stores& S() {
+  static Stores* stores = new Stores();  // leaked on purpose: benchmarks may run in any order
+  return *stores;
+}
+
+// A new partition key per iteration, as bench/wrk/put_item.lua does (a fresh insert each time).
+std::string NextPk(std::string_view layer) {
+  static uint64_t n = 0;
+  std::string pk = "put-";
+  pk += layer;
+  pk += '-';
+  pk += std::to_string(++n);
+  return pk;
+}
+
+// --- Engine::Execute -----------------------------------------------------------------------
+
+void BM_Engine_PutItem(benchmark::State& state) {
+  Engine& e = *S().engine[state.range(0)];
+  for (auto _ : state) {
+    std::string req = PutRequest(NextPk("engine"), "msg");
+    benchmark::DoNotOptimize(e.Execute("PutItem", req));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_Engine_GetItem(benchmark::State& state) {
+  Engine& e = *S().engine[state.range(0)];
+  for (auto _ : state) benchmark::DoNotOptimize(e.Execute("GetItem", kGetRequest));
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_Engine_Query(benchmark::State& state) {
+  Engine& e = *S().engine[state.range(0)];
+  for (auto _ : state) benchmark::DoNotOptimize(e.Execute("Query", kQueryRequest));
+  state.SetItemsProcessed(state.iterations());
+}
+
+// --- Storage interface + item codec (no JSON) -------------------------------------------------
+
+void BM_Storage_PutItem(benchmark::State& state) {
+  Stores& s = S();
+  storage::Storage& st = *s.storage[state.range(0)];
+  Item item = ParseItemJson(ItemJson("x", "msg"));
+  for (auto _ : state) {
+    item["pk"].bytes = NextPk("storage");
+    storage::WriteBatch batch;
+    batch.Put(ItemStorageKey(s.schema, item), EncodeItem(item));
+    st.Write(batch);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_Storage_GetItem(benchmark::State& state) {
+  Stores& s = S();
+  storage::Storage& st = *s.storage[state.range(0)];
+  Item key;
+  key.emplace("pk", AttributeValue::S("get"));
+  key.emplace("sk", AttributeValue::S("item"));
+  for (auto _ : state) {
+    auto bytes = st.Get(ItemStorageKey(s.schema, key));
+    Item item;
+    if (!bytes || !DecodeItem(*bytes, &item)) state.SkipWithError("GetItem: not found");
+    benchmark::DoNotOptimize(item);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_Storage_Query(benchmark::State& state) {
+  Stores& s = S();
+  storage::Storage& st = *s.storage[state.range(0)];
+  const std::string prefix = s.PartitionPrefix("query");
+  for (auto _ : state) {
+    auto it = st.NewIterator();
+    int n = 0;
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      Item item;
+      if (!DecodeItem(it->value(), &item)) state.SkipWithError("corrupt item");
+      benchmark::DoNotOptimize(item);
+      ++n;
+    }
+    if (n != kQueryItems) state.SkipWithError("Query: wrong item count");
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+// --- the JSON work alone ------------------------------------------------------------------
+
+void BM_Json_PutItem(benchmark::State& state) {
+  for (auto _ : state) {
+    std::string req = PutRequest(NextPk("json"), "msg");
+    JsonDocument doc;
+    doc.Parse(req.data(), req.size());
+    Item item = ParseItem(doc["Item"]);
+    benchmark::DoNotOptimize(item);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_Json_GetItem(benchmark::State& state) {
+  Item item = ParseItemJson(ItemJson("get", "item"));
+  for (auto _ : state) {
+    JsonDocument doc;
+    doc.Parse(kGetRequest);
+    Item key = ParseItem(doc["Key"]);
+    JsonBuffer buf;
+    JsonWriter w(buf);
+    w.StartObject();
+    w.Key("Item");
+    WriteItem(w, item);
+    w.EndObject();
+    benchmark::DoNotOptimize(key);
+    benchmark::DoNotOptimize(buf.GetString());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_Json_Query(benchmark::State& state) {
+  std::vector<Item> items(kQueryItems, ParseItemJson(ItemJson("query", "msg-00")));
+  for (auto _ : state) {
+    JsonDocument doc;
+    doc.Parse(kQueryRequest);
+    Item values = ParseItem(doc["ExpressionAttributeValues"]);
+    JsonBuffer buf;
+    JsonWriter w(buf);
+    w.StartObject();
+    w.Key("Items");
+    w.StartArray();
+    for (const Item& item : items) WriteItem(w, item);
+    w.EndArray();
+    w.Key("Count");
+    w.Int(kQueryItems);
+    w.Key("ScannedCount");
+    w.Int(kQueryItems);
+    w.EndObject();
+    benchmark::DoNotOptimize(values);
+    benchmark::DoNotOptimize(buf.GetString());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+// --- raw RocksDB on the same bytes --------------------------------------------------------
+
+void BM_Raw_Put(benchmark::State& state) {
+  Stores& s = S();
+  // The same value bytes for every key: RocksDB does not look inside values.
+  const std::string value = EncodeItem(ParseItemJson(ItemJson("put-raw-1000000", "msg")));
+  EncodedKey ek;
+  EncodeKeyValue(AttributeValue::S("msg"), &ek.range);
+  const std::string prefix = keyspace::IndexPrefix(s.schema.id, 0);
+  rocksdb::WriteOptions wo;
+  for (auto _ : state) {
+    // The key bytes the engine would write (key codec + partition hash: tens of ns).
+    ek.hash.clear();
+    EncodeKeyValue(AttributeValue::S(NextPk("raw")), &ek.hash);
+    std::string key = prefix;
+    AppendEncodedKey(ek, &key);
+    rocksdb::Status st = s.raw->Put(wo, ToSlice(key), ToSlice(value));
+    if (!st.ok()) state.SkipWithError(st.ToString().c_str());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_Raw_Get(benchmark::State& state) {
+  Stores& s = S();
+  const std::string key = s.Key("get", "item");
+  rocksdb::ReadOptions ro;
+  for (auto _ : state) {
+    rocksdb::PinnableSlice value;
+    rocksdb::Status st = s.raw->Get(ro, s.raw->DefaultColumnFamily(), ToSlice(key), &value);
+    if (!st.ok()) state.SkipWithError(st.ToString().c_str());
+    benchmark::DoNotOptimize(value.data());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_Raw_Iterate20(benchmark::State& state) {
+  Stores& s = S();
+  const std::string prefix = s.PartitionPrefix("query");
+  const rocksdb::Slice p = ToSlice(prefix);
+  for (auto _ : state) {
+    std::unique_ptr<rocksdb::Iterator> it(s.raw->NewIterator(rocksdb::ReadOptions()));
+    int n = 0;
+    size_t bytes = 0;
+    for (it->Seek(p); it->Valid() && it->key().starts_with(p); it->Next()) {
+      bytes += it->key().size() + it->value().size();
+      ++n;
+    }
+    benchmark::DoNotOptimize(bytes);
+    if (n != kQueryItems) state.SkipWithError("Iterate20: wrong item count");
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+// RocksDB backend (0) and in-memory (1).
+BENCHMARK(BM_Engine_PutItem)->Arg(0)->Arg(1);
+BENCHMARK(BM_Engine_GetItem)->Arg(0)->Arg(1);
+BENCHMARK(BM_Engine_Query)->Arg(0)->Arg(1);
+BENCHMARK(BM_Storage_PutItem)->Arg(0)->Arg(1);
+BENCHMARK(BM_Storage_GetItem)->Arg(0)->Arg(1);
+BENCHMARK(BM_Storage_Query)->Arg(0)->Arg(1);
+BENCHMARK(BM_Json_PutItem);
+BENCHMARK(BM_Json_GetItem);
+BENCHMARK(BM_Json_Query);
+BENCHMARK(BM_Raw_Put);
+BENCHMARK(BM_Raw_Get);
+BENCHMARK(BM_Raw_Iterate20);
+
+}  // namespace
+
+BENCHMARK_MAIN();

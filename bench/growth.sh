@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# Growth benchmark: one table grown in steps (default 10 thousand -> 10 million items) through the
+# engine, and at each step: in-process Query latency (20 items of a random partition) and PutItem
+# rate, `cruddur ddb serve` start-up time on the grown data dir, its memory at idle and under a
+# wrk Query load. Also the start-up time of `cruddur ddb serve --in-memory` and of dynalite.
+# Writes the "Growth" section of bench/RESULTS.md and bench/growth.png.
+#
+# usage: bench/growth.sh
+# environment (all optional):
+#   STEPS="10000 100000 1000000 10000000"  table sizes (items), ascending
+#   QUERIES=20000 PUTS=20000   in-process calls per step (growth_tool measure)
+#   WRK_DURATION=10 WRK_CONNS=32   the wrk Query load per step (memory under load)
+#   STARTUP_RUNS=5             start-ups per measurement (median reported)
+#   DATA_DIR=path              grow the table here (default: a temporary dir, removed at exit)
+#   BUILD_DIR=build-bench2 JOBS=2  the release build (cruddur and growth_tool)
+#   SKIP_BUILD=1               use the binaries already built in BUILD_DIR
+#   SKIP_DYNALITE=1            leave dynalite out of the start-up comparison
+#   RESULTS=bench/RESULTS.md
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH=$ROOT/bench
+STEPS=${STEPS:-"10000 100000 1000000 10000000"}
+QUERIES=${QUERIES:-20000}
+PUTS=${PUTS:-20000}
+WRK_DURATION=${WRK_DURATION:-10}
+WRK_CONNS=${WRK_CONNS:-32}
+STARTUP_RUNS=${STARTUP_RUNS:-5}
+BUILD_DIR=${BUILD_DIR:-$ROOT/build-bench2}
+JOBS=${JOBS:-2}
+RESULTS=${RESULTS:-$BENCH/RESULTS.md}
+COMMAND="STEPS=\"$STEPS\" QUERIES=$QUERIES PUTS=$PUTS WRK_DURATION=$WRK_DURATION"
+COMMAND+=" WRK_CONNS=$WRK_CONNS STARTUP_RUNS=$STARTUP_RUNS bench/growth.sh"
+
+log() { printf '[growth] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+WORK=$(mktemp -d /tmp/cruddur-growth.XXXXXX)
+DATA=${DATA_DIR:-$WORK/data}
+SERVER_PID=
+cleanup() {
+  if [[ -n $SERVER_PID ]]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+for tool in wrk curl cmake ninja python3; do
+  command -v $tool >/dev/null || die "$tool is not installed (bench/run.sh installs the tools)"
+done
+
+if [[ ${SKIP_BUILD:-0} == 1 ]]; then
+  log "using the binaries already in $BUILD_DIR (SKIP_BUILD=1)"
+else
+  log "building cruddur and growth_tool (Release) in $BUILD_DIR"
+  cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCRUDDUR_WERROR=OFF \
+    -DCRUDDUR_BENCH=ON >"$WORK/cmake.log" 2>&1 || { cat "$WORK/cmake.log" >&2; die "cmake failed"; }
+  ninja -C "$BUILD_DIR" -j"$JOBS" cruddur growth_tool >"$WORK/build.log" 2>&1 ||
+    { tail -50 "$WORK/build.log" >&2; die "build failed"; }
+fi
+CRUDDUR=$BUILD_DIR/cruddur
+GROWTH=$BUILD_DIR/bench/growth_tool
+export BENCH_LOADAVG
+BENCH_LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
+
+TSV=$WORK/growth.tsv
+STARTUP_TSV=$WORK/startup.tsv
+: >"$TSV"
+: >"$STARTUP_TSV"
+
+startup() {  # startup NAME COMMAND... (COMMAND gets --port appended by the caller via $PORT)
+  local name=$1 line
+  shift
+  line=$(python3 "$BENCH/startup.py" --runs "$STARTUP_RUNS" "$name" "$PORT" -- "$@") ||
+    die "start-up measurement of $name failed"
+  log "$line"
+  eval "local ${line#STARTUP_RESULT }"
+  # shellcheck disable=SC2154  # set by the eval
+  printf '%s\t%s\t%s\t%s\n' "$name" "$median_ms" "$min_ms" "$max_ms" >>"$STARTUP_TSV"
+  STARTUP_MEDIAN=$median_ms
+}
+
+# RSS at idle (2 s after the first answer) and the peak RSS sampled every 0.2 s under a wrk Query
+# load; also wrk's Query rate. Sets IDLE_KB LOAD_KB WRK_OPS WRK_P50 WRK_P99.
+memory_and_load() {  # memory_and_load PID URL
+  local pid=$1 url=$2 out=$WORK/wrk.txt line peak=0 r
+  sleep 2
+  IDLE_KB=$(rss_kb "$pid")
+  BENCH_RUN="growth-$RANDOM" wrk -t2 -c"$WRK_CONNS" -d"${WRK_DURATION}s" --timeout 5s \
+    -s "$BENCH/wrk/query.lua" "$url/" >"$out" 2>&1 &
+  local wrk_pid=$!
+  while kill -0 "$wrk_pid" 2>/dev/null; do
+    r=$(rss_kb "$pid")
+    ((r > peak)) && peak=$r
+    sleep 0.2
+  done
+  wait "$wrk_pid" || { cat "$out" >&2; die "wrk failed"; }
+  LOAD_KB=$peak
+  line=$(grep '^BENCH_RESULT' "$out") || { cat "$out" >&2; die "wrk printed no result"; }
+  eval "local ${line#BENCH_RESULT }"
+  # shellcheck disable=SC2154
+  WRK_OPS=$(awk -v r="$requests" -v d="$duration_us" 'BEGIN { printf "%.0f", r / (d / 1e6) }')
+  WRK_P50=$p50_us
+  WRK_P99=$p99_us
+  ((status_errors + socket_errors == 0)) || log "WARNING: wrk saw errors: $line"
+}
+
+prev=0
+start_all=$(date +%s)
+for n in $STEPS; do
+  ((n > prev)) || die "STEPS must ascend"
+  log "growing the table from $prev to $n items"
+  line=$("$GROWTH" load "$DATA/ddb" "$prev" "$n") || die "load failed"
+  log "$line"
+  eval "${line#LOAD_RESULT }"
+  # shellcheck disable=SC2154
+  load_s=$seconds
+  prev=$n
+
+  line=$("$GROWTH" measure "$DATA/ddb" "$n" "$QUERIES" "$PUTS") || die "measure failed"
+  log "$line"
+  eval "${line#GROWTH_RESULT }"
+
+  PORT=$(free_port)
+  startup "cruddur-data-$n" "$CRUDDUR" ddb serve --data-dir "$DATA" --host 127.0.0.1 --port "$PORT"
+  startup_ms=$STARTUP_MEDIAN
+
+  PORT=$(free_port)
+  "$CRUDDUR" ddb serve --data-dir "$DATA" --host 127.0.0.1 --port "$PORT" >"$WORK/serve.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 600); do
+    curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$PORT/" && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/serve.log" >&2; die "server died"; }
+    sleep 0.1
+  done
+  memory_and_load "$SERVER_PID" "http://127.0.0.1:$PORT"
+  kill "$SERVER_PID"
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=
+  disk_mb=$(du -sm "$DATA" | cut -f1)
+  log "items=$n idle ${IDLE_KB} kB, under load ${LOAD_KB} kB, wrk Query $WRK_OPS ops/s, disk $disk_mb MB"
+  # shellcheck disable=SC2154
+  printf '%s\n' "$n	$load_s	$items_per_s	$query_p50_us	$query_p99_us	$query_mean_us	$put_ops	$put_p50_us	$put_p99_us	$open_ms	$startup_ms	$IDLE_KB	$LOAD_KB	$WRK_OPS	$WRK_P50	$WRK_P99	$disk_mb	$query_cpu_p50_us	$query_cpu_p99_us	$put_cpu_us" >>"$TSV"
+done
+total_s=$(($(date +%s) - start_all))
+
+# Start-up of an empty in-memory server, and of dynalite (in memory) for comparison.
+PORT=$(free_port)
+startup "cruddur-in-memory" "$CRUDDUR" ddb serve --in-memory --host 127.0.0.1 --port "$PORT"
+if [[ ${SKIP_DYNALITE:-0} != 1 && -f $BENCH/node_modules/dynalite/cli.js ]] && command -v node >/dev/null; then
+  PORT=$(free_port)
+  startup "dynalite-in-memory" node "$BENCH/node_modules/dynalite/cli.js" --host 127.0.0.1 \
+    --port "$PORT" --createTableMs 0 --deleteTableMs 0 --updateTableMs 0
+  # dynalite's memory, seeded as bench/run.sh seeds it, at idle and under the same load.
+  PORT=$(free_port)
+  node "$BENCH/node_modules/dynalite/cli.js" --host 127.0.0.1 --port "$PORT" --createTableMs 0 \
+    --deleteTableMs 0 --updateTableMs 0 >"$WORK/dynalite.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 600); do
+    curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$PORT/" && break
+    sleep 0.1
+  done
+  python3 "$BENCH/seed.py" "http://127.0.0.1:$PORT" >&2
+  memory_and_load "$SERVER_PID" "http://127.0.0.1:$PORT"
+  printf 'dynalite\t%s\t%s\t%s\t%s\t%s\n' "$IDLE_KB" "$LOAD_KB" "$WRK_OPS" "$WRK_P50" "$WRK_P99" \
+    >"$WORK/dynalite-memory.tsv"
+  kill "$SERVER_PID"
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=
+else
+  log "dynalite skipped (SKIP_DYNALITE=1, or bench/node_modules/dynalite or node missing)"
+fi
+
+mkdir -p "$BENCH/.work"
+cp "$TSV" "$BENCH/.work/growth.tsv"
+cp "$STARTUP_TSV" "$BENCH/.work/startup.tsv"
+touch "$WORK/dynalite-memory.tsv"
+cp "$WORK/dynalite-memory.tsv" "$BENCH/.work/dynalite-memory.tsv"
+python3 "$BENCH/growth_report.py" "$TSV" "$STARTUP_TSV" "$WORK/dynalite-memory.tsv" "$RESULTS" \
+  "$COMMAND" "$total_s"
+/usr/bin/python3 "$BENCH/chart.py" --growth "$TSV" "$BENCH/growth.png" ||
+  log "chart not drawn (python3-matplotlib missing?)"

@@ -1,0 +1,209 @@
+// Grows the benchmark table through the engine and measures it in-process (bench/growth.sh).
+//
+// usage:
+//   growth_tool load DIR FROM TO
+//       Opens the engine on DIR (RocksDB), creates table "bench" (pk S, sk S) and the items
+//       bench/wrk/*.lua ask for if missing, then writes items FROM..TO-1 with BatchWriteItem
+//       (25 items per request, as a client would). Item i is in partition "conv-<i / 20>" with
+//       sort key "msg-<i % 20>": conversations of 20 messages, the shape of the Query workload.
+//   growth_tool measure DIR ITEMS [QUERIES] [PUTS]
+//       Opens the engine on DIR; runs QUERIES (default 20000) Query calls, each of one random
+//       partition of the first ITEMS items (20 items per answer), timing each; then PUTS
+//       (default 20000) PutItem calls of new items, timing each. Prints one line:
+//       GROWTH_RESULT items=.. query_p50_us=.. query_p99_us=.. query_mean_us=.. put_ops=..
+//       put_p50_us=.. put_p99_us=.. open_ms=.. query_cpu_p50_us=.. query_cpu_p99_us=..
+//       put_cpu_us=.. (the *_cpu_* values: CPU time of the calling thread, robust to other load)
+// Everything goes through Engine::Execute with DynamoDB JSON, as the wire server calls it.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <exception>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "ddb/engine.h"
+#include "ddb/error.h"
+
+namespace {
+
+using cruddur::ddb::Engine;
+using cruddur::ddb::EngineOptions;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kPerPartition = 20;
+
+// CPU time of this thread, in µs: unlike wall time, it does not grow when other processes take
+// the machine's cores (the machine these runs share is busy).
+double ThreadCpuUs() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+constexpr int kBatch = 25;  // BatchWriteItem's maximum
+
+std::string ItemJson(std::string_view pk, std::string_view sk) {
+  std::string s;
+  s.reserve(256);
+  s += R"({"pk":{"S":")";
+  s += pk;
+  s += R"("},"sk":{"S":")";
+  s += sk;
+  s += R"("},"message":{"S":"Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do )"
+       R"(eiusmod"},"user_handle":{"S":"andrewbrown"},)"
+       R"("created_at":{"S":"2024-01-01T00:00:00.000000+00:00"}})";
+  return s;
+}
+
+std::string Pk(uint64_t i) { return "conv-" + std::to_string(i / kPerPartition); }
+std::string Sk(uint64_t i) {
+  char sk[16];
+  std::snprintf(sk, sizeof sk, "msg-%02d", static_cast<int>(i % kPerPartition));
+  return sk;
+}
+
+std::unique_ptr<Engine> OpenEngine(const std::string& dir) {
+  EngineOptions o;
+  o.data_dir = dir;
+  o.ttl_sweep_interval = std::chrono::milliseconds(0);
+  return Engine::Open(o);
+}
+
+void EnsureTable(Engine& e) {
+  std::string tables = e.Execute("ListTables", "{}");
+  if (tables.find("\"bench\"") != std::string::npos) return;
+  e.Execute("CreateTable",
+            R"({"TableName":"bench","AttributeDefinitions":[{"AttributeName":"pk",)"
+            R"("AttributeType":"S"},{"AttributeName":"sk","AttributeType":"S"}],"KeySchema":[)"
+            R"({"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],)"
+            R"("BillingMode":"PAY_PER_REQUEST"})");
+  // What bench/wrk/query.lua and get_item.lua ask for (as bench/seed.py seeds it).
+  for (int i = 0; i < kPerPartition; ++i) {
+    e.Execute("PutItem", R"({"TableName":"bench","Item":)" + ItemJson("query", Sk(i)) + "}");
+  }
+  e.Execute("PutItem", R"({"TableName":"bench","Item":)" + ItemJson("get", "item") + "}");
+}
+
+int Load(const std::string& dir, uint64_t from, uint64_t to) {
+  auto engine = OpenEngine(dir);
+  EnsureTable(*engine);
+  const auto start = Clock::now();
+  std::string req;
+  for (uint64_t i = from; i < to;) {
+    req = R"({"RequestItems":{"bench":[)";
+    for (int k = 0; k < kBatch && i < to; ++k, ++i) {
+      if (k) req += ',';
+      req += R"({"PutRequest":{"Item":)" + ItemJson(Pk(i), Sk(i)) + "}}";
+    }
+    req += "]}}";
+    std::string resp = engine->Execute("BatchWriteItem", req);
+    if (resp.find(R"("UnprocessedItems":{})") == std::string::npos) {
+      std::fprintf(stderr, "growth_tool: unexpected BatchWriteItem answer: %s\n", resp.c_str());
+      return 1;
+    }
+  }
+  const double s = std::chrono::duration<double>(Clock::now() - start).count();
+  std::printf("LOAD_RESULT items=%llu seconds=%.2f items_per_s=%.0f\n",
+              static_cast<unsigned long long>(to - from), s, (to - from) / std::max(s, 1e-9));
+  return 0;
+}
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t idx = static_cast<size_t>(p * (v.size() - 1) + 0.5);
+  return v[std::min(idx, v.size() - 1)];
+}
+
+int Measure(const std::string& dir, uint64_t items, int queries, int puts) {
+  const auto open_start = Clock::now();
+  auto engine = OpenEngine(dir);
+  const double open_ms =
+      std::chrono::duration<double, std::milli>(Clock::now() - open_start).count();
+  const uint64_t partitions = std::max<uint64_t>(1, items / kPerPartition);
+  std::mt19937_64 rng(42);
+  std::uniform_int_distribution<uint64_t> pick(0, partitions - 1);
+  auto query = [&](uint64_t p) {
+    std::string req = R"({"TableName":"bench","KeyConditionExpression":"pk = :pk",)"
+                      R"("ExpressionAttributeValues":{":pk":{"S":"conv-)" +
+                      std::to_string(p) + R"("}}})";
+    return engine->Execute("Query", req);
+  };
+  // Sanity, and a short warm-up (the first calls after opening load index and filter blocks).
+  if (query(pick(rng)).find(R"("Count":20)") == std::string::npos) {
+    std::fprintf(stderr, "growth_tool: a partition does not hold 20 items\n");
+    return 1;
+  }
+  for (int i = 0; i < std::min(queries / 10, 2000); ++i) query(pick(rng));
+
+  std::vector<double> q_us, q_cpu;
+  q_us.reserve(queries);
+  q_cpu.reserve(queries);
+  for (int i = 0; i < queries; ++i) {
+    const uint64_t p = pick(rng);
+    const double c0 = ThreadCpuUs();
+    const auto t0 = Clock::now();
+    std::string r = query(p);
+    q_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    q_cpu.push_back(ThreadCpuUs() - c0);
+    if (r.size() < 1000) {
+      std::fprintf(stderr, "growth_tool: short Query answer for conv-%llu\n",
+                   static_cast<unsigned long long>(p));
+      return 1;
+    }
+  }
+  double q_mean = 0;
+  for (double v : q_us) q_mean += v;
+  q_mean /= std::max<size_t>(1, q_us.size());
+
+  // New partition keys each time (inserts), unique per run.
+  const std::string tag = std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
+  std::vector<double> p_us;
+  p_us.reserve(puts);
+  const auto put_start = Clock::now();
+  const double put_cpu_start = ThreadCpuUs();
+  for (int i = 0; i < puts; ++i) {
+    std::string req = R"({"TableName":"bench","Item":)" +
+                      ItemJson("put-" + tag + "-" + std::to_string(i), "msg") + "}";
+    const auto t0 = Clock::now();
+    engine->Execute("PutItem", req);
+    p_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+  }
+  const double put_s = std::chrono::duration<double>(Clock::now() - put_start).count();
+  const double put_cpu_us = (ThreadCpuUs() - put_cpu_start) / std::max(puts, 1);
+
+  std::printf(
+      "GROWTH_RESULT items=%llu query_p50_us=%.1f query_p99_us=%.1f query_mean_us=%.1f "
+      "put_ops=%.0f put_p50_us=%.1f put_p99_us=%.1f open_ms=%.1f query_cpu_p50_us=%.1f "
+      "query_cpu_p99_us=%.1f put_cpu_us=%.1f\n",
+      static_cast<unsigned long long>(items), Percentile(q_us, 0.50), Percentile(q_us, 0.99),
+      q_mean, puts / std::max(put_s, 1e-9), Percentile(p_us, 0.50), Percentile(p_us, 0.99),
+      open_ms, Percentile(q_cpu, 0.50), Percentile(q_cpu, 0.99), put_cpu_us);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const std::string cmd = argc > 1 ? argv[1] : "";
+    if (cmd == "load" && argc == 5) {
+      return Load(argv[2], std::stoull(argv[3]), std::stoull(argv[4]));
+    }
+    if (cmd == "measure" && argc >= 4 && argc <= 6) {
+      return Measure(argv[2], std::stoull(argv[3]), argc > 4 ? std::stoi(argv[4]) : 20000,
+                     argc > 5 ? std::stoi(argv[5]) : 20000);
+    }
+    std::fprintf(stderr,
+                 "usage: growth_tool load DIR FROM TO\n"
+                 "       growth_tool measure DIR ITEMS [QUERIES] [PUTS]\n");
+    return 2;
+  } catch (const cruddur::ddb::ApiError& e) {
+    std::fprintf(stderr, "growth_tool: %s\n", e.what());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "growth_tool: %s\n", e.what());
+  }
+  return 1;
+}

@@ -1,0 +1,40 @@
+"""Sections of bench/RESULTS.md written by different scripts.
+
+bench/report.py (bench/run.sh) writes the wrk part of the file; bench/engine_report.py and
+bench/growth_report.py each own one section between `<!-- BEGIN name -->` and `<!-- END name -->`
+lines. Each script replaces only its own section and keeps the others.
+"""
+import re
+
+_SECTION = re.compile(r"<!-- BEGIN (\S+) -->\n.*?<!-- END \1 -->\n", re.S)
+
+
+def sections(text):
+    """The marked sections of `text`, in order, as (name, full block text)."""
+    return [(m.group(1), m.group(0)) for m in _SECTION.finditer(text)]
+
+
+def strip_sections(text):
+    return _SECTION.sub("", text)
+
+
+def block(name, body):
+    return f"<!-- BEGIN {name} -->\n{body.rstrip()}\n<!-- END {name} -->\n"
+
+
+def splice(path, name, body):
+    """Replaces section `name` of the file at `path` (appends it when absent)."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except FileNotFoundError:
+        text = ""
+    new = block(name, body)
+    pattern = re.compile(rf"<!-- BEGIN {re.escape(name)} -->\n.*?<!-- END {re.escape(name)} -->\n",
+                         re.S)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: new, text)
+    else:
+        text = text.rstrip("\n") + "\n\n" + new
+    with open(path, "w") as f:
+        f.write(text)
