@@ -94,6 +94,9 @@ class EngineImpl final : public Engine {
   void UpdateTable(const Request& req, JsonWriter& w);
   void DescribeEndpoints(const Request& req, JsonWriter& w);
   void DescribeLimits(const Request& req, JsonWriter& w);
+  void TagResource(const Request& req, JsonWriter& w);
+  void UntagResource(const Request& req, JsonWriter& w);
+  void ListTagsOfResource(const Request& req, JsonWriter& w);
 
   // Items (item_ops.cc).
   void PutItem(const Request& req, JsonWriter& w);
@@ -238,6 +241,8 @@ void ValidateIndexKeys(const TableSchema& schema, const Item& item);
 // "ExpressionAttributeNames can only be specified when using expressions: X and Y are null".
 void CheckSubstitutionsNeedExpressions(const Request& req,
                                        const std::vector<std::string_view>& expression_members);
+// A Tags list ([{Key, Value}], CreateTable and TagResource), validated as DynamoDB does.
+std::map<std::string, std::string> ParseTags(const JsonValue& list, std::string_view field);
 // Reads the request's ExpressionAttributeNames/Values.
 expr::Substitutions ParseSubstitutions(const Request& req);
 

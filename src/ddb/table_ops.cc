@@ -355,6 +355,7 @@ void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
     if (*enabled) schema->stream.view_type = std::string(*view);
   }
   if (auto dp = req.Bool("DeletionProtectionEnabled")) schema->deletion_protection = *dp;
+  if (const JsonValue* tags = req.Array("Tags")) schema->tags = ParseTags(*tags, "tags");
   if (auto tc = req.String("TableClass")) {
     errors.CheckEnum("tableClass", *tc, {"STANDARD", "STANDARD_INFREQUENT_ACCESS"});
     errors.ThrowIfAny();

@@ -208,6 +208,13 @@ std::string SerializeSchema(const TableSchema& s) {
   Str(w, s.stream_label);
   Key(w, "ttl_attr");
   Str(w, s.ttl_attribute);
+  Key(w, "tags");
+  w.StartObject();
+  for (const auto& [k, v] : s.tags) {
+    Key(w, k);
+    Str(w, v);
+  }
+  w.EndObject();
   Key(w, "deletion_protection");
   w.Bool(s.deletion_protection);
   Key(w, "table_class");
@@ -250,6 +257,12 @@ TableSchema DeserializeSchema(std::string_view json) {
   // Absent in catalogs written before TTL existed.
   if (d.HasMember("ttl_attr") && d["ttl_attr"].IsString()) {
     s.ttl_attribute = d["ttl_attr"].GetString();
+  }
+  // Absent in catalogs written before tags existed.
+  if (d.HasMember("tags") && d["tags"].IsObject()) {
+    for (const auto& m : d["tags"].GetObject()) {
+      if (m.value.IsString()) s.tags[m.name.GetString()] = m.value.GetString();
+    }
   }
   s.deletion_protection = d["deletion_protection"].GetBool();
   s.table_class = d["table_class"].GetString();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,7 @@ struct TableSchema {
   StreamSpecification stream;
   std::string stream_label;  // of the latest stream, empty if none ever
   std::string ttl_attribute;  // UpdateTimeToLive's AttributeName; empty: TTL disabled
+  std::map<std::string, std::string> tags;  // TagResource / CreateTable's Tags
   bool deletion_protection = false;
   std::string table_class = "STANDARD";
 
