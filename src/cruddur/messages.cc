@@ -59,6 +59,44 @@ QueryResult ParseItems(const std::string& response) {
   return r;
 }
 
+// A partition newest first, below `upper` (exclusive) when it is set: patterns A and B.
+QueryResult NewestFirst(client::DynamoDbClient& ddb, const std::string& table,
+                        const std::string& pk, const std::string& upper, int limit) {
+  return ParseItems(ddb.Call("Query", Json([&](JsonWriter& w) {
+                               Key(w, "TableName");
+                               Str(w, table);
+                               Key(w, "KeyConditionExpression");
+                               Str(w, upper.empty() ? "pk = :pk" : "pk = :pk AND sk < :upper");
+                               Key(w, "ExpressionAttributeValues");
+                               w.StartObject();
+                               S(w, ":pk", pk);
+                               if (!upper.empty()) S(w, ":upper", upper);
+                               w.EndObject();
+                               Key(w, "ScanIndexForward");
+                               w.Bool(false);
+                               Key(w, "Limit");
+                               w.Int(limit);
+                             })));
+}
+
+// The group items of a conversation (one per member), from the sparse GSI.
+std::vector<Item> GroupItems(client::DynamoDbClient& ddb, const std::string& table,
+                             const std::string& group_uuid) {
+  return ParseItems(ddb.Call("Query", Json([&](JsonWriter& w) {
+                               Key(w, "TableName");
+                               Str(w, table);
+                               Key(w, "IndexName");
+                               Str(w, kGroupIndex);
+                               Key(w, "KeyConditionExpression");
+                               Str(w, "message_group_uuid = :g");
+                               Key(w, "ExpressionAttributeValues");
+                               w.StartObject();
+                               S(w, ":g", group_uuid);
+                               w.EndObject();
+                             })))
+      .items;
+}
+
 // Cursors carry only a sort key: the partition always comes from the caller's own request, so a
 // crafted cursor cannot reach another conversation.
 std::string EncodeCursor(const std::string& sk) { return ddb::Base64Encode(sk); }
@@ -220,23 +258,8 @@ Page<Message> MessageStore::ListMessages(const std::string& group_uuid,
     if (upper.empty() || next_year < upper) upper = next_year;
     if (q.year > lower) lower = q.year;
   }
-  int limit = std::clamp(q.limit, 1, 100);
-  std::string response = Call("Query", Json([&](JsonWriter& w) {
-                                Key(w, "TableName");
-                                Str(w, table_);
-                                Key(w, "KeyConditionExpression");
-                                Str(w, upper.empty() ? "pk = :pk" : "pk = :pk AND sk < :upper");
-                                Key(w, "ExpressionAttributeValues");
-                                w.StartObject();
-                                S(w, ":pk", "MSG#" + group_uuid);
-                                if (!upper.empty()) S(w, ":upper", upper);
-                                w.EndObject();
-                                Key(w, "ScanIndexForward");
-                                w.Bool(false);
-                                Key(w, "Limit");
-                                w.Int(limit);
-                              }));
-  QueryResult r = ParseItems(response);
+  QueryResult r =
+      NewestFirst(ddb_, table_, "MSG#" + group_uuid, upper, std::clamp(q.limit, 1, 100));
   Page<Message> page;
   bool reached_lower = false;
   for (const auto& item : r.items) {
@@ -257,22 +280,7 @@ Page<Message> MessageStore::ListMessages(const std::string& group_uuid,
 Page<MessageGroup> MessageStore::ListMessageGroups(const std::string& user_uuid,
                                                    const std::string& cursor, int limit) const {
   std::string upper = cursor.empty() ? std::string() : DecodeCursor(cursor);
-  std::string response = Call("Query", Json([&](JsonWriter& w) {
-                                Key(w, "TableName");
-                                Str(w, table_);
-                                Key(w, "KeyConditionExpression");
-                                Str(w, upper.empty() ? "pk = :pk" : "pk = :pk AND sk < :upper");
-                                Key(w, "ExpressionAttributeValues");
-                                w.StartObject();
-                                S(w, ":pk", "GRP#" + user_uuid);
-                                if (!upper.empty()) S(w, ":upper", upper);
-                                w.EndObject();
-                                Key(w, "ScanIndexForward");
-                                w.Bool(false);
-                                Key(w, "Limit");
-                                w.Int(std::clamp(limit, 1, 100));
-                              }));
-  QueryResult r = ParseItems(response);
+  QueryResult r = NewestFirst(ddb_, table_, "GRP#" + user_uuid, upper, std::clamp(limit, 1, 100));
   Page<MessageGroup> page;
   for (const auto& item : r.items) page.items.push_back(MessageGroupFromItem(item));
   if (r.more && !page.items.empty()) {
@@ -282,20 +290,9 @@ Page<MessageGroup> MessageStore::ListMessageGroups(const std::string& user_uuid,
 }
 
 std::vector<std::string> MessageStore::Members(const std::string& group_uuid) const {
-  std::string response = Call("Query", Json([&](JsonWriter& w) {
-                                Key(w, "TableName");
-                                Str(w, table_);
-                                Key(w, "IndexName");
-                                Str(w, kGroupIndex);
-                                Key(w, "KeyConditionExpression");
-                                Str(w, "message_group_uuid = :g");
-                                Key(w, "ExpressionAttributeValues");
-                                w.StartObject();
-                                S(w, ":g", group_uuid);
-                                w.EndObject();
-                              }));
+  std::vector<Item> group_items = GroupItems(ddb_, table_, group_uuid);
   std::vector<std::string> members;
-  for (const auto& item : ParseItems(response).items) {
+  for (const auto& item : group_items) {
     const std::string& pk = Attr(item, "pk");
     if (pk.starts_with("GRP#")) members.push_back(pk.substr(4));
   }
@@ -306,19 +303,8 @@ std::vector<std::string> MessageStore::Members(const std::string& group_uuid) co
 
 std::optional<MessageGroup> MessageStore::FindGroup(const std::string& user_uuid,
                                                     const std::string& group_uuid) const {
-  std::string response = Call("Query", Json([&](JsonWriter& w) {
-                                Key(w, "TableName");
-                                Str(w, table_);
-                                Key(w, "IndexName");
-                                Str(w, kGroupIndex);
-                                Key(w, "KeyConditionExpression");
-                                Str(w, "message_group_uuid = :g");
-                                Key(w, "ExpressionAttributeValues");
-                                w.StartObject();
-                                S(w, ":g", group_uuid);
-                                w.EndObject();
-                              }));
-  for (const auto& item : ParseItems(response).items) {
+  std::vector<Item> group_items = GroupItems(ddb_, table_, group_uuid);
+  for (const auto& item : group_items) {
     if (Attr(item, "pk") == "GRP#" + user_uuid) return MessageGroupFromItem(item);
   }
   return std::nullopt;
@@ -395,20 +381,9 @@ int MessageStore::ApplyMessage(const std::string& group_uuid, const std::string&
   // A conflicting writer makes the transaction fail; re-reading then shows either a newer
   // message (nothing to do) or the new old position (try again).
   for (int attempt = 0; attempt < 5; ++attempt) {
-    std::string response = Call("Query", Json([&](JsonWriter& w) {
-                                  Key(w, "TableName");
-                                  Str(w, table_);
-                                  Key(w, "IndexName");
-                                  Str(w, kGroupIndex);
-                                  Key(w, "KeyConditionExpression");
-                                  Str(w, "message_group_uuid = :g");
-                                  Key(w, "ExpressionAttributeValues");
-                                  w.StartObject();
-                                  S(w, ":g", group_uuid);
-                                  w.EndObject();
-                                }));
+    std::vector<Item> group_items = GroupItems(ddb_, table_, group_uuid);
     bool conflict = false;
-    for (const auto& item : ParseItems(response).items) {
+    for (const auto& item : group_items) {
       if (Attr(item, "sk") >= sent_at) continue;  // already shows this or a newer message
       Item moved_item = item;
       moved_item["sk"] = AttributeValue::S(sent_at);

@@ -202,6 +202,29 @@ std::map<std::string, ValueType> ParseAttributeDefinitions(const JsonValue& list
   return defs;
 }
 
+// StreamSpecification of CreateTable/UpdateTable, with DynamoDB's checks (CreateTable also
+// refuses a view type on a disabled stream).
+StreamSpecification ParseStreamSpecification(const JsonValue& stream, bool creating) {
+  ConstraintErrors errors;
+  auto enabled = Request::BoolOf(stream, "StreamEnabled");
+  auto view = Request::StringOf(stream, "StreamViewType");
+  if (!enabled) errors.NotNull("streamSpecification.streamEnabled");
+  if (view) {
+    errors.CheckEnum("streamSpecification.streamViewType", *view,
+                     {"NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"});
+  }
+  errors.ThrowIfAny();
+  if (*enabled && !view) {
+    throw ApiError::Validation("One or more parameter values were invalid: StreamViewType is "
+                               "required when StreamEnabled is true");
+  }
+  if (creating && !*enabled && view) {
+    throw ApiError::Validation("One or more parameter values were invalid: StreamViewType "
+                               "cannot be specified when StreamEnabled is false");
+  }
+  return {*enabled, *enabled ? std::string(*view) : std::string()};
+}
+
 }  // namespace
 
 void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
@@ -335,24 +358,7 @@ void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
   }
 
   if (const JsonValue* stream = req.Object("StreamSpecification")) {
-    auto enabled = Request::BoolOf(*stream, "StreamEnabled");
-    auto view = Request::StringOf(*stream, "StreamViewType");
-    if (!enabled) errors.NotNull("streamSpecification.streamEnabled");
-    if (view) {
-      errors.CheckEnum("streamSpecification.streamViewType", *view,
-                       {"NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"});
-    }
-    errors.ThrowIfAny();
-    if (*enabled && !view) {
-      throw ApiError::Validation("One or more parameter values were invalid: StreamViewType is "
-                                 "required when StreamEnabled is true");
-    }
-    if (!*enabled && view) {
-      throw ApiError::Validation("One or more parameter values were invalid: StreamViewType "
-                                 "cannot be specified when StreamEnabled is false");
-    }
-    schema->stream.enabled = *enabled;
-    if (*enabled) schema->stream.view_type = std::string(*view);
+    schema->stream = ParseStreamSpecification(*stream, /*creating=*/true);
   }
   if (auto dp = req.Bool("DeletionProtectionEnabled")) schema->deletion_protection = *dp;
   if (const JsonValue* tags = req.Array("Tags")) schema->tags = ParseTags(*tags, "tags");
@@ -679,25 +685,14 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
   }
 
   if (stream) {
-    auto enabled = Request::BoolOf(*stream, "StreamEnabled");
-    auto view = Request::StringOf(*stream, "StreamViewType");
-    if (!enabled) errors.NotNull("streamSpecification.streamEnabled");
-    if (view) {
-      errors.CheckEnum("streamSpecification.streamViewType", *view,
-                       {"NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"});
-    }
-    errors.ThrowIfAny();
-    if (*enabled) {
-      if (!view) {
-        throw ApiError::Validation("One or more parameter values were invalid: StreamViewType is "
-                                   "required when StreamEnabled is true");
-      }
+    StreamSpecification spec = ParseStreamSpecification(*stream, /*creating=*/false);
+    if (spec.enabled) {
       if (schema->stream.enabled) {
         throw ApiError::Validation(fmt::format("Table already has an enabled stream: {}",
                                                schema->Arn(options_.region, options_.account_id) +
                                                    "/stream/" + schema->stream_label));
       }
-      schema->stream = {true, std::string(*view)};
+      schema->stream = spec;
       schema->stream_label = StreamLabel(now);
     } else {
       if (!schema->stream.enabled) {
