@@ -12,6 +12,7 @@
 
 #include "api/auth.h"
 #include "cli/cli.h"
+#include "cli/ddb_target.h"
 #include "cruddur/postgres_admin.h"
 #include "cruddur/users.h"
 #include "cruddur/uuid.h"
@@ -38,24 +39,11 @@ void RequireDevelopmentMode(const char* command) {
   }
 }
 
-// The users database the same way `cruddur db` finds it (without --prod: production users come
-// from Cognito, never from development tokens).
+// The users database the same way `cruddur db` finds it (never the production one: production
+// users come from Cognito, not from development tokens).
 std::unique_ptr<UserStore> OpenUsers(const GlobalOptions& globals) {
-  std::string url = Env("CONNECTION_URL");
-  if (!url.empty()) {
-    if (!IsPostgresUrl(url)) {
-      throw CliError("CONNECTION_URL must be a postgresql:// URL, got '" + RedactPostgresUrl(url) +
-                     "'");
-    }
-    if (PostgresUrlDatabase(url).empty()) url = WithPostgresDatabase(url, kDefaultDatabaseName);
-    return OpenUserStore(UserStoreConfig::Postgres(url));
-  }
-  fs::path path = fs::path(globals.DataDir()) / "users.db";
-  std::error_code ec;
-  if (!fs::exists(path, ec)) {
-    throw CliError("no users database at " + path.string() + " (run `cruddur db setup`)");
-  }
-  return OpenUserStore(UserStoreConfig::Sqlite(path.string()));
+  std::string description;
+  return OpenExistingUsers(globals, /*prod=*/false, &description);
 }
 
 // The user's sub, giving the user a fresh one first when theirs is the seed's shared "MOCK",
