@@ -33,7 +33,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help and friends
+    // Usage errors get the same one-line form as every other failure.
+    std::cerr << "cruddur: " << OneLine(e.what()) << " (see --help)" << std::endl;
+    return 2;
   } catch (const CliError& e) {
     std::cerr << "cruddur: " << OneLine(e.what()) << std::endl;
     return e.exit_code();
