@@ -27,6 +27,13 @@ struct ServeOptions {
   std::vector<std::string> auth;  // ACCESS_KEY:SECRET
   int threads = 0;
   int ttl_interval_ms = 5000;  // hidden: how often expired TTL items are swept (tests lower it)
+  // Hidden, for tests of the HTTP limits (tests/reliability/test_limits.py); 0 keeps
+  // http::ServerOptions' default.
+  int max_connections = 0;
+  int idle_timeout_ms = 0;
+  int header_timeout_ms = 0;
+  int body_timeout_ms = 0;
+  int body_budget_mb = 0;
 };
 
 std::map<std::string, std::string> ParseCredentials(const std::vector<std::string>& auth) {
@@ -84,9 +91,18 @@ void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_di
   server_options.host = serve.host;
   server_options.port = static_cast<std::uint16_t>(serve.port);
   server_options.threads = serve.threads;
+  if (serve.max_connections > 0) server_options.max_connections = serve.max_connections;
+  auto ms = [](int n) { return std::chrono::milliseconds(n); };
+  if (serve.idle_timeout_ms > 0) server_options.idle_timeout = ms(serve.idle_timeout_ms);
+  if (serve.header_timeout_ms > 0) server_options.header_timeout = ms(serve.header_timeout_ms);
+  if (serve.body_timeout_ms > 0) server_options.body_timeout = ms(serve.body_timeout_ms);
+  if (serve.body_budget_mb > 0) {
+    server_options.body_budget = static_cast<std::size_t>(serve.body_budget_mb) << 20;
+  }
   handler.Configure(server_options);
   http::Server server(server_options, handler.AsHandler());
-  server.Start();  // throws a readable reason, e.g. the port is in use
+  server.CatchSignals();  // a SIGTERM right after the start line still stops gracefully
+  server.Start();         // throws a readable reason, e.g. the port is in use
 
   // Commands run on this data dir find the server here instead of failing on its lock; the
   // file goes away on a clean exit (SIGINT/SIGTERM).
@@ -125,6 +141,22 @@ void AddDdbServeCommand(CLI::App& ddb, GlobalOptions& globals) {
                   "Milliseconds between sweeps for expired TTL items (0: never)")
       ->check(CLI::NonNegativeNumber)
       ->group("");  // hidden: for tests
+  // Hidden: the HTTP server's limits (see http::ServerOptions), lowered by tests.
+  cmd->add_option("--max-connections", serve->max_connections, "Open connections at most")
+      ->check(CLI::NonNegativeNumber)
+      ->group("");
+  cmd->add_option("--idle-timeout-ms", serve->idle_timeout_ms, "Keep-alive idle timeout")
+      ->check(CLI::NonNegativeNumber)
+      ->group("");
+  cmd->add_option("--header-timeout-ms", serve->header_timeout_ms, "Request header timeout")
+      ->check(CLI::NonNegativeNumber)
+      ->group("");
+  cmd->add_option("--body-timeout-ms", serve->body_timeout_ms, "Request body timeout floor")
+      ->check(CLI::NonNegativeNumber)
+      ->group("");
+  cmd->add_option("--body-budget-mb", serve->body_budget_mb, "Request bodies buffered at once")
+      ->check(CLI::NonNegativeNumber)
+      ->group("");
   cmd->callback([serve, &globals] { Serve(*serve, globals, !globals.data_dir_flag.empty()); });
 }
 

@@ -72,6 +72,12 @@ class ApiError : public std::runtime_error {
   static ApiError RequestEntityTooLarge(std::string m) {
     return {413, "RequestEntityTooLarge", std::move(m)};
   }
+  // AWS's common 503 (the SDKs retry it); cruddur answers it when the server is at its
+  // connection or in-flight body limit.
+  static ApiError ServiceUnavailable(
+      std::string m = "The request has failed due to a temporary failure of the server.") {
+    return {503, "ServiceUnavailable", std::move(m)};
+  }
   static ApiError InternalServer(std::string m = "Internal server error") {
     return {500, "InternalServerError", std::move(m)};
   }

@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
@@ -21,6 +22,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string_view>
+#include <sys/resource.h>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -37,11 +39,46 @@ namespace {
 
 inline std::string_view View(beast::string_view s) { return {s.data(), s.size()}; }
 
+void AppendNumber(std::string& out, std::size_t n) {
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), n);
+  (void)ec;
+  out.append(digits, end);
+}
+
+// A connection's share of ServerOptions::body_budget, and how much of its body has arrived.
+struct BodyMeter {
+  static constexpr std::size_t kBodyAlwaysAdmitted = 64 * 1024;
+
+  std::atomic<std::uint64_t>* in_flight = nullptr;  // the server's total
+  std::size_t budget = 0;                           // 0: no budget
+  std::size_t reserved = 0;                         // this connection's part of *in_flight
+  std::size_t received = 0;                         // body bytes of the current request
+  bool over_budget = false;                         // a chunked body outgrew the budget
+
+  // The first kBodyAlwaysAdmitted bytes of a body are counted but never refused: small
+  // requests (nearly all DynamoDB traffic) must not starve behind big ones, and a connection may
+  // hold that much in its header buffer anyway.
+  bool Reserve(std::size_t n) {
+    bool small = reserved + n <= kBodyAlwaysAdmitted;
+    std::uint64_t current = in_flight->load(std::memory_order_relaxed);
+    do {
+      if (!small && budget != 0 && (n > budget || current > budget - n)) return false;
+    } while (!in_flight->compare_exchange_weak(current, current + n, std::memory_order_relaxed));
+    reserved += n;
+    return true;
+  }
+  void Release() {
+    if (reserved != 0) in_flight->fetch_sub(reserved, std::memory_order_relaxed);
+    reserved = 0;
+  }
+};
+
 // Parses a request straight into a (reused) Request, avoiding Beast's field containers.
 class RequestParser final : public beast::http::basic_parser<true> {
  public:
-  RequestParser(Request& request, std::size_t body_limit)
-      : request_(request), body_limit_(body_limit) {}
+  RequestParser(Request& request, std::size_t body_limit, BodyMeter& meter)
+      : request_(request), body_limit_(body_limit), meter_(meter) {}
 
  private:
   void on_request_impl(beast::http::verb, beast::string_view method, beast::string_view target,
@@ -60,11 +97,21 @@ class RequestParser final : public beast::http::basic_parser<true> {
     if (length) request_.body.reserve(std::min<std::uint64_t>(*length, body_limit_));
   }
   std::size_t on_body_impl(beast::string_view data, error_code&) override {
+    // (A Content-Length body was reserved whole when its header arrived.)
+    meter_.received += data.size();
     request_.body.append(data.data(), data.size());
     return data.size();
   }
   void on_chunk_header_impl(std::uint64_t, beast::string_view, error_code&) override {}
-  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view data, error_code&) override {
+  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view data,
+                                 error_code& ec) override {
+    // Chunked bodies are reserved as they grow.
+    if (!meter_.Reserve(data.size())) {
+      meter_.over_budget = true;
+      ec = beast::http::error::body_limit;
+      return 0;
+    }
+    meter_.received += data.size();
     request_.body.append(data.data(), data.size());
     return data.size();
   }
@@ -72,13 +119,39 @@ class RequestParser final : public beast::http::basic_parser<true> {
 
   Request& request_;
   std::size_t body_limit_;
+  BodyMeter& meter_;
 };
 
-void AppendNumber(std::string& out, std::size_t n) {
-  char digits[24];
-  auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), n);
-  (void)ec;
-  out.append(digits, end);
+Response OverloadedDefault(const Request&) {
+  Response response;
+  response.status = 503;
+  response.headers.Add("Retry-After", "1");
+  return response;
+}
+
+// What a connection over max_connections is told before it is closed.
+std::string SerializeRefusal(const Response& response) {
+  std::string out = "HTTP/1.1 ";
+  AppendNumber(out, static_cast<std::size_t>(response.status));
+  out.append(" ").append(ReasonPhrase(response.status)).append("\r\n");
+  for (const Headers::Field& field : response.headers) {
+    out.append(field.name).append(": ").append(field.value).append("\r\n");
+  }
+  out.append("Content-Length: ");
+  AppendNumber(out, response.body.size());
+  out.append("\r\nConnection: close\r\n\r\n").append(response.body);
+  return out;
+}
+
+// min(10,000, the soft RLIMIT_NOFILE minus max(128, 1/8 of it)), at least 16.
+std::size_t DefaultMaxConnections() {
+  constexpr std::size_t kCap = 10000;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return kCap;
+  std::size_t soft = static_cast<std::size_t>(limit.rlim_cur);
+  std::size_t headroom = std::max<std::size_t>(128, soft / 8);
+  std::size_t usable = soft > headroom + 16 ? soft - headroom : 16;
+  return std::min(usable, kCap);
 }
 
 class Connection;
@@ -110,7 +183,21 @@ struct ServerCore {
   bool started = false;
   bool stopped = false;
   asio::io_context signal_ioc{1};
+  std::optional<asio::signal_set> signals;  // set by CatchSignals()
   Clock::duration sweep_interval{};
+  std::size_t max_connections = 0;  // resolved at Start()
+  std::string refusal;              // the bytes sent to a connection over max_connections
+
+  // ServerStats' counters.
+  std::atomic<std::uint64_t> open{0};
+  std::atomic<std::uint64_t> accepted{0};
+  std::atomic<std::uint64_t> refused{0};
+  std::atomic<std::uint64_t> accept_errors{0};
+  std::atomic<std::uint64_t> timed_out_idle{0};
+  std::atomic<std::uint64_t> timed_out_header{0};
+  std::atomic<std::uint64_t> timed_out_body{0};
+  std::atomic<std::uint64_t> overloaded{0};
+  std::atomic<std::uint64_t> body_in_flight{0};
 
   void Accept();
   void Sweep(Worker& worker);
@@ -124,8 +211,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Connection(ServerCore& server, Worker& worker, tcp::socket socket)
       : server_(server), worker_(worker), socket_(std::move(socket)) {
     registration_ = worker_.connections.insert(worker_.connections.end(), this);
+    meter_.in_flight = &server_.body_in_flight;
+    meter_.budget = server_.options.body_budget;
   }
   ~Connection() {
+    meter_.Release();
+    server_.open.fetch_sub(1, std::memory_order_relaxed);
     worker_.connections.erase(registration_);
     // The last connection of a stopping server: stop the sweeper so that run() can return.
     if (!worker_.finished.load() && worker_.connections.empty() &&
@@ -139,26 +230,77 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Called by the sweeper: closes the connection when its deadline passed, or when the server
   // is stopping and the connection is between requests.
   void SweepAt(Clock::time_point now, bool stopping) {
-    bool idle = (state_ == State::kWaiting && buffer_.size() == 0) || state_ == State::kDraining;
-    if (now >= deadline_ || (stopping && idle)) Close();
+    if (closed_) return;
+    if (stopping && (state_ == State::kIdle || state_ == State::kDraining)) return Close();
+    Clock::time_point deadline = deadline_;
+    // A chunked body earns more time as it arrives.
+    if (state_ == State::kBody) {
+      deadline = body_start_ + BodyAllowance(std::max(declared_, meter_.received));
+    }
+    if (now < deadline) return;
+    switch (state_) {
+      case State::kIdle:
+      case State::kWriting:
+        server_.timed_out_idle.fetch_add(1, std::memory_order_relaxed);
+        break;
+      case State::kHeader:
+        server_.timed_out_header.fetch_add(1, std::memory_order_relaxed);
+        break;
+      case State::kBody:
+      case State::kDraining:
+        server_.timed_out_body.fetch_add(1, std::memory_order_relaxed);
+        break;
+    }
+    Close();
   }
 
  private:
-  enum class State { kWaiting, kReading, kWriting, kDraining };
+  // kIdle: waiting for a request's first byte (idle_timeout); kHeader: reading its headers
+  // (header_timeout); kBody: reading its body (body allowance); kWriting: answering
+  // (idle_timeout); kDraining: discarding the rest of a rejected request (body allowance).
+  enum class State { kIdle, kHeader, kBody, kWriting, kDraining };
 
-  void Touch() { deadline_ = Clock::now() + server_.options.idle_timeout; }
+  Clock::duration BodyAllowance(std::size_t bytes) const {
+    const ServerOptions& o = server_.options;
+    Clock::duration allowance = o.body_timeout;
+    if (o.body_min_rate > 0) {
+      auto at_rate = std::chrono::duration_cast<Clock::duration>(
+          std::chrono::duration<double>(static_cast<double>(bytes) /
+                                        static_cast<double>(o.body_min_rate)));
+      allowance = std::max(allowance, at_rate);
+    }
+    return allowance;
+  }
 
   void ReadHeader() {
     if (server_.stopping.load(std::memory_order_relaxed) && buffer_.size() == 0) return Close();
     request_.Clear();
     // Do not keep a multi-megabyte buffer per connection after one large request.
     if (request_.body.capacity() > kKeepBodyCapacity) std::string().swap(request_.body);
-    parser_.emplace(request_, server_.options.body_limit);
+    meter_.Release();
+    meter_.received = 0;
+    meter_.over_budget = false;
+    declared_ = 0;
+    parser_.emplace(request_, server_.options.body_limit, meter_);
     parser_->body_limit(server_.options.body_limit);
     parser_->header_limit(server_.options.header_limit);
-    state_ = State::kWaiting;
     request_complete_ = false;
-    Touch();
+    // Pipelined bytes already here: the next request has begun.
+    if (buffer_.size() != 0) return StartHeader();
+    state_ = State::kIdle;
+    deadline_ = Clock::now() + server_.options.idle_timeout;
+    // Wait for the first byte ourselves, so that header_timeout counts from it.
+    socket_.async_read_some(buffer_.prepare(beast::read_size(buffer_, kReadSize)),
+                            [self = shared_from_this()](error_code ec, std::size_t n) {
+                              if (ec) return self->Close();  // closed between requests
+                              self->buffer_.commit(n);
+                              self->StartHeader();
+                            });
+  }
+
+  void StartHeader() {
+    state_ = State::kHeader;
+    deadline_ = Clock::now() + server_.options.header_timeout;
     beast::http::async_read_header(
         socket_, buffer_, *parser_,
         [self = shared_from_this()](error_code ec, std::size_t) { self->OnHeader(ec); });
@@ -166,8 +308,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void OnHeader(error_code ec) {
     if (ec) return OnReadError(ec);
-    state_ = State::kReading;
+    state_ = State::kBody;
+    body_start_ = Clock::now();
     if (parser_->is_done()) return Respond();
+    if (auto length = parser_->content_length()) {
+      declared_ = static_cast<std::size_t>(*length);
+      // Refuse up front rather than buffer a body the budget cannot hold.
+      if (declared_ != 0 && !meter_.Reserve(declared_)) return Overloaded();
+    }
     std::string_view expect = request_.headers.Get("Expect");
     if (!expect.empty() && EqualsIgnoreCase(expect, "100-continue") && buffer_.size() == 0) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -182,7 +330,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void ReadBody() {
-    Touch();
     beast::http::async_read(socket_, buffer_, *parser_,
                             [self = shared_from_this()](error_code ec, std::size_t) {
                               if (ec) return self->OnReadError(ec);
@@ -191,6 +338,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void OnReadError(error_code ec) {
+    if (closed_) return;
+    if (meter_.over_budget) return Overloaded();
     if (ec == beast::http::error::body_limit) {
       return Write(CallSafely(server_.options.on_too_large, 413), /*keep_alive=*/false);
     }
@@ -204,6 +353,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return Write(Status(400), /*keep_alive=*/false);
     }
     Close();
+  }
+
+  // Out of body budget: the body is not read; the client is told to come back.
+  void Overloaded() {
+    server_.overloaded.fetch_add(1, std::memory_order_relaxed);
+    meter_.Release();
+    Response response;
+    if (server_.options.on_overloaded) {
+      response = CallSafely(server_.options.on_overloaded, 503);
+    } else {
+      response = OverloadedDefault(request_);
+    }
+    Write(std::move(response), /*keep_alive=*/false);
   }
 
   static Response Status(int status) {
@@ -254,7 +416,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     head_.append("\r\n");
 
     state_ = State::kWriting;
-    Touch();
+    deadline_ = Clock::now() + server_.options.idle_timeout;
     std::array<asio::const_buffer, 2> buffers = {
         asio::buffer(head_), head_only ? asio::const_buffer() : asio::buffer(response_.body)};
     asio::async_write(socket_, buffers, [self = shared_from_this()](error_code ec, std::size_t) {
@@ -269,8 +431,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (request_complete_ || server_.stopping.load(std::memory_order_relaxed)) return Close();
     // The client may still be sending the rest of a rejected request: discard it until the
     // client closes, so that closing does not reset the connection before it read our answer.
+    // Bounded by the body allowance, so a rejected slow body does not linger either.
     state_ = State::kDraining;
-    Touch();
+    deadline_ = Clock::now() + BodyAllowance(declared_);
     Drain();
   }
 
@@ -284,11 +447,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void Close() {
+    closed_ = true;
     error_code ignored;
     socket_.close(ignored);
   }
 
   static constexpr std::size_t kDrainSize = 16 * 1024;
+  static constexpr std::size_t kReadSize = 64 * 1024;
   static constexpr std::size_t kKeepBodyCapacity = 1024 * 1024;
 
   ServerCore& server_;
@@ -296,15 +461,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::list<Connection*>::iterator registration_;
   tcp::socket socket_;
   beast::flat_buffer buffer_;
+  BodyMeter meter_;
   std::optional<RequestParser> parser_;
   Request request_;
   Response response_;
   std::string head_;
   std::unique_ptr<char[]> drain_buffer_;
-  State state_ = State::kWaiting;
+  State state_ = State::kIdle;
   bool keep_alive_ = true;
   bool request_complete_ = false;  // the whole request was read (nothing left to drain)
+  bool closed_ = false;
+  std::size_t declared_ = 0;  // the current request's Content-Length (0 when none)
   Clock::time_point deadline_{};
+  Clock::time_point body_start_{};
 };
 
 }  // namespace
@@ -318,6 +487,19 @@ void ServerCore::Accept() {
     if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
     if (!ec) {
       error_code ignored;
+      if (open.load(std::memory_order_relaxed) >= max_connections) {
+        // Over the limit: answer at once without blocking (the refusal fits any fresh socket's
+        // send buffer) and close, so that the accept queue keeps moving.
+        refused.fetch_add(1, std::memory_order_relaxed);
+        socket.non_blocking(true, ignored);
+        socket.write_some(asio::buffer(refusal), ignored);
+        socket.shutdown(tcp::socket::shutdown_both, ignored);
+        socket.close(ignored);
+        Accept();
+        return;
+      }
+      open.fetch_add(1, std::memory_order_relaxed);
+      accepted.fetch_add(1, std::memory_order_relaxed);
       socket.set_option(tcp::no_delay(true), ignored);
       asio::post(target.ioc, [this, &target, s = std::move(socket)]() mutable {
         std::make_shared<Connection>(*this, target, std::move(s))->Start();
@@ -325,7 +507,9 @@ void ServerCore::Accept() {
       Accept();
       return;
     }
-    // Out of descriptors or similar: back off briefly instead of spinning.
+    // Out of descriptors (EMFILE, ENFILE) or similar: back off briefly instead of spinning; the
+    // connections wait in the listen queue meanwhile.
+    accept_errors.fetch_add(1, std::memory_order_relaxed);
     auto timer =
         std::make_shared<asio::steady_timer>(workers[0]->ioc, std::chrono::milliseconds(50));
     timer->async_wait([this, timer](error_code) {
@@ -361,6 +545,24 @@ Server::~Server() { Stop(std::chrono::milliseconds(500)); }
 
 std::uint16_t Server::port() const { return impl_->port; }
 
+std::size_t Server::max_connections() const { return impl_->max_connections; }
+
+ServerStats Server::stats() const {
+  const Impl& s = *impl_;
+  auto get = [](const std::atomic<std::uint64_t>& n) { return n.load(std::memory_order_relaxed); };
+  ServerStats stats;
+  stats.connections_open = get(s.open);
+  stats.connections_accepted = get(s.accepted);
+  stats.connections_refused = get(s.refused);
+  stats.accept_errors = get(s.accept_errors);
+  stats.timed_out_idle = get(s.timed_out_idle);
+  stats.timed_out_header = get(s.timed_out_header);
+  stats.timed_out_body = get(s.timed_out_body);
+  stats.requests_overloaded = get(s.overloaded);
+  stats.body_bytes_in_flight = get(s.body_in_flight);
+  return stats;
+}
+
 void Server::Start() {
   Impl& s = *impl_;
   if (s.started) throw std::logic_error("Server::Start called twice");
@@ -392,8 +594,23 @@ void Server::Start() {
   if (s.acceptor->listen(asio::socket_base::max_listen_connections, ec)) fail("listen");
   s.port = s.acceptor->local_endpoint().port();
 
-  auto timeout = std::chrono::duration_cast<Clock::duration>(s.options.idle_timeout);
-  s.sweep_interval = std::clamp<Clock::duration>(timeout / 4, std::chrono::milliseconds(10),
+  s.max_connections =
+      s.options.max_connections > 0 ? s.options.max_connections : DefaultMaxConnections();
+  {
+    Request empty;
+    Response refusal;
+    try {
+      refusal = s.options.on_overloaded ? s.options.on_overloaded(empty) : OverloadedDefault(empty);
+    } catch (...) {
+      refusal = OverloadedDefault(empty);
+    }
+    s.refusal = SerializeRefusal(refusal);
+  }
+
+  // The sweeper's period bounds how late a timeout is noticed: a quarter of the shortest one.
+  auto shortest = std::chrono::duration_cast<Clock::duration>(
+      std::min({s.options.idle_timeout, s.options.header_timeout, s.options.body_timeout}));
+  s.sweep_interval = std::clamp<Clock::duration>(shortest / 4, std::chrono::milliseconds(10),
                                                  std::chrono::seconds(1));
   s.Accept();
   for (auto& worker : s.workers) {
@@ -447,16 +664,20 @@ void Server::Stop(std::chrono::milliseconds grace) {
   }
 }
 
+void Server::CatchSignals() {
+  Impl& s = *impl_;
+  if (!s.signals) s.signals.emplace(s.signal_ioc, SIGINT, SIGTERM);
+}
+
 int Server::WaitForSignal() {
   Impl& s = *impl_;
   int received = 0;
-  {
-    asio::signal_set signals(s.signal_ioc, SIGINT, SIGTERM);
-    signals.async_wait([&](error_code ec, int signal_number) {
-      if (!ec) received = signal_number;
-    });
-    if (!s.stopping.load()) s.signal_ioc.run();
-  }
+  CatchSignals();
+  s.signals->async_wait([&](error_code ec, int signal_number) {
+    if (!ec) received = signal_number;
+  });
+  if (!s.stopping.load()) s.signal_ioc.run();
+  s.signals.reset();
   Stop();
   return received;
 }

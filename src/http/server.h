@@ -26,12 +26,56 @@ struct ServerOptions {
   int threads = 0;                 // worker threads; 0 means std::thread::hardware_concurrency()
   std::size_t body_limit = 16 * 1024 * 1024;  // bigger bodies get on_too_large's answer
   std::uint32_t header_limit = 64 * 1024;     // bigger headers get 431 and a closed connection
-  // A connection with no progress for this long (waiting for a request, or stuck mid-request
-  // or mid-response) is closed.
+
+  // Open connections at most; 0 means min(10,000, RLIMIT_NOFILE's soft limit minus 1/8 of it,
+  // at least 128, kept for files and the engine). A connection beyond it is accepted, answered
+  // with on_overloaded's answer (computed once, at Start(), from an empty Request) and closed at
+  // once, so the accept queue keeps moving and the clients already connected keep being served.
+  std::size_t max_connections = 0;
+
+  // Timeouts; a connection that misses one is closed (and counted in ServerStats):
+  // - idle_timeout: waiting for the first byte of the next request (keep-alive), and writing a
+  //   response. 60 s: SDKs keep pooled connections (the AWS Java SDK evicts them after 60 s of
+  //   idleness; botocore/urllib3 check for a closed socket before reusing one), so a long wait
+  //   saves reconnects, and an idle connection costs only a descriptor and a few KB.
+  // - header_timeout: from the first byte of a request until its headers are complete
+  //   (slowloris). Real clients send their headers in one write.
+  // - body: the whole body within max(body_timeout, size / body_min_rate) from the end of the
+  //   headers; for a chunked body `size` is what has arrived so far, so a client sending at
+  //   body_min_rate or faster is never cut off. Also bounds discarding a rejected body.
   std::chrono::milliseconds idle_timeout = std::chrono::seconds(60);
+  std::chrono::milliseconds header_timeout = std::chrono::seconds(10);
+  std::chrono::milliseconds body_timeout = std::chrono::seconds(10);
+  std::size_t body_min_rate = 64 * 1024;  // bytes per second
+
+  // Request bodies buffered at once, across all connections. A request whose Content-Length does
+  // not fit in what is left (or a chunked body that grows past it) gets on_overloaded's answer
+  // instead of being buffered. The first 64 KB of any body is always admitted (and counted), so
+  // that small requests are never refused because of big ones. 0 means no budget.
+  std::size_t body_budget = 256 * 1024 * 1024;
+
   // Answers a request whose body is over body_limit; it sees the method, target and headers
   // (the body is empty). The connection is closed afterwards. Default: an empty 413.
   Handler on_too_large;
+  // Answers a request refused for want of resources (body_budget; with an empty Request, the
+  // connections over max_connections). The connection is closed afterwards. Clients should
+  // retry, so make it a 5xx. Default: an empty 503 with "Retry-After: 1".
+  Handler on_overloaded;
+};
+
+// Counters since Start(), for tests and monitoring (a consistent-enough snapshot: each counter
+// is read atomically, not all of them at once).
+struct ServerStats {
+  std::uint64_t connections_open = 0;      // served connections open now
+  std::uint64_t connections_accepted = 0;  // served (not refused)
+  std::uint64_t connections_refused = 0;   // over max_connections
+  std::uint64_t accept_errors = 0;         // accept() failed (EMFILE, ENFILE, ...)
+  std::uint64_t timed_out_idle = 0;        // idle_timeout between requests or while writing
+  std::uint64_t timed_out_header = 0;      // header_timeout
+  std::uint64_t timed_out_body = 0;        // body timeout / minimum rate (or discarding)
+  std::uint64_t requests_overloaded = 0;   // answered on_overloaded for body_budget
+  std::uint64_t body_bytes_in_flight = 0;  // reserved from body_budget now
+  std::uint64_t timed_out() const { return timed_out_idle + timed_out_header + timed_out_body; }
 };
 
 class Server {
@@ -48,6 +92,13 @@ class Server {
   // The port actually bound (useful with port 0). REQUIRES: Start() succeeded.
   std::uint16_t port() const;
 
+  // The counters; callable from any thread, before, during or after Start().
+  ServerStats stats() const;
+
+  // The connection limit in force (max_connections, or the one derived from RLIMIT_NOFILE).
+  // REQUIRES: Start() succeeded.
+  std::size_t max_connections() const;
+
   // Graceful stop: stops accepting, closes idle connections, lets requests in progress finish
   // (their responses carry "Connection: close") for up to `grace`, then closes everything and
   // joins the workers. Idempotent; call from any thread that is not a worker.
@@ -56,6 +107,10 @@ class Server {
   // Blocks until SIGINT or SIGTERM arrives (or Stop() is called from another thread), then
   // Stop()s. Returns the signal number, or 0 when woken by Stop().
   int WaitForSignal();
+  // From now on SIGINT and SIGTERM are kept for WaitForSignal() instead of ending the process:
+  // call it before announcing the server, so a signal sent right after the announcement still
+  // stops it gracefully. Not thread-safe; WaitForSignal() calls it too.
+  void CatchSignals();
 
  private:
   struct Impl;

@@ -10,8 +10,11 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <sys/resource.h>
 #include <thread>
 #include <vector>
 
@@ -48,6 +51,36 @@ class Client {
   }
 
   void WriteRaw(const std::string& bytes) { asio::write(socket_, asio::buffer(bytes)); }
+
+  // Writes without throwing; false once the server closed the connection.
+  bool TryWriteRaw(const std::string& bytes) {
+    boost::system::error_code ec;
+    asio::write(socket_, asio::buffer(bytes), ec);
+    return !ec;
+  }
+
+  // True when the server closed the connection within `wait` (a read sees EOF or a reset);
+  // any bytes the server sent are skipped.
+  bool ClosedWithin(std::chrono::milliseconds wait) {
+    auto deadline = std::chrono::steady_clock::now() + wait;
+    socket_.non_blocking(true);
+    char bytes[4096];
+    bool closed = false;
+    while (std::chrono::steady_clock::now() < deadline) {
+      boost::system::error_code ec;
+      socket_.read_some(asio::buffer(bytes), ec);
+      if (ec == asio::error::would_block) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        continue;
+      }
+      if (ec) {
+        closed = true;
+        break;
+      }
+    }
+    socket_.non_blocking(false);
+    return closed;
+  }
 
   // True when the server closed the connection (a read sees EOF or a reset).
   bool ServerClosed() {
@@ -317,6 +350,316 @@ TEST(HttpServer, WaitForSignalReturnsOnStop) {
   });
   EXPECT_EQ(server.WaitForSignal(), 0);
   stopper.join();
+}
+
+// ---- Limits (issue 7): connections, timeouts, body budget. Small limits; a normal client must
+// keep being served while each one is hit.
+
+using Ms = std::chrono::milliseconds;
+using SteadyClock = std::chrono::steady_clock;
+
+// Polls `condition` for up to `wait`.
+template <typename F>
+bool Eventually(F condition, Ms wait = Ms(3000)) {
+  auto deadline = SteadyClock::now() + wait;
+  while (SteadyClock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(Ms(5));
+  }
+  return condition();
+}
+
+TEST(HttpServerLimits, DefaultsAreSensible) {
+  ServerOptions defaults;
+  EXPECT_EQ(defaults.idle_timeout, std::chrono::seconds(60));
+  EXPECT_EQ(defaults.header_timeout, std::chrono::seconds(10));
+  EXPECT_EQ(defaults.body_timeout, std::chrono::seconds(10));
+  EXPECT_EQ(defaults.body_min_rate, 64u * 1024);
+  EXPECT_EQ(defaults.body_budget, 256u * 1024 * 1024);
+  Server server(TestOptions(), Echo);
+  server.Start();
+  rlimit limit{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &limit), 0);
+  EXPECT_GE(server.max_connections(), 16u);
+  EXPECT_LE(server.max_connections(), 10000u);
+  EXPECT_LT(server.max_connections(), static_cast<std::size_t>(limit.rlim_cur));
+}
+
+TEST(HttpServerLimits, ConnectionsOverTheLimitAreRefusedAndOthersServed) {
+  ServerOptions options = TestOptions();
+  options.max_connections = 4;
+  Server server(options, Echo);
+  server.Start();
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < 4; ++i) {
+    clients.push_back(std::make_unique<Client>(server.port()));
+    EXPECT_EQ(clients.back()->Send(bhttp::verb::get, "/in").result_int(), 200);
+  }
+  EXPECT_EQ(server.stats().connections_open, 4u);
+  // Several extra connections: each gets a 503 and is closed at once.
+  for (int i = 0; i < 3; ++i) {
+    Client extra(server.port());
+    auto refused = extra.Read();
+    EXPECT_EQ(refused.result_int(), 503);
+    EXPECT_EQ(refused["Retry-After"], "1");
+    EXPECT_FALSE(refused.keep_alive());
+    EXPECT_TRUE(extra.ServerClosed());
+  }
+  // The four keep being served.
+  for (auto& client : clients) {
+    EXPECT_EQ(client->Send(bhttp::verb::get, "/still").body(), "/still|");
+  }
+  ServerStats stats = server.stats();
+  EXPECT_EQ(stats.connections_refused, 3u);
+  EXPECT_EQ(stats.connections_accepted, 4u);
+  EXPECT_EQ(stats.connections_open, 4u);
+  // A slot frees up when a client leaves.
+  clients.pop_back();
+  ASSERT_TRUE(Eventually([&] { return server.stats().connections_open == 3; }));
+  Client next(server.port());
+  EXPECT_EQ(next.Send(bhttp::verb::get, "/next").body(), "/next|");
+}
+
+TEST(HttpServerLimits, RefusalUsesTheOverloadedHook) {
+  ServerOptions options = TestOptions();
+  options.max_connections = 1;
+  options.on_overloaded = [](const Request&) {
+    Response response;
+    response.status = 503;
+    response.headers.Add("Content-Type", "application/x-amz-json-1.0");
+    response.body = R"({"__type":"busy"})";
+    return response;
+  };
+  Server server(options, Echo);
+  server.Start();
+  Client first(server.port());
+  EXPECT_EQ(first.Send(bhttp::verb::get, "/").result_int(), 200);
+  Client second(server.port());
+  auto refused = second.Read();
+  EXPECT_EQ(refused.result_int(), 503);
+  EXPECT_EQ(refused.body(), R"({"__type":"busy"})");
+  EXPECT_EQ(refused["Content-Type"], "application/x-amz-json-1.0");
+}
+
+TEST(HttpServerLimits, SlowHeadersAreCutOffAfterHeaderTimeout) {
+  ServerOptions options = TestOptions();
+  options.header_timeout = Ms(200);
+  Server server(options, Echo);
+  server.Start();
+  Client slowloris(server.port());
+  auto start = SteadyClock::now();
+  slowloris.WriteRaw("GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+  // One header byte every 20 ms: progress, but the headers never end.
+  bool closed = false;
+  Client normal(server.port());
+  for (int i = 0; i < 200 && !closed; ++i) {
+    closed = !slowloris.TryWriteRaw("a");
+    if (i % 10 == 0) {
+      EXPECT_EQ(normal.Send(bhttp::verb::get, "/ok").body(), "/ok|");
+    }
+    std::this_thread::sleep_for(Ms(20));
+  }
+  if (!closed) closed = slowloris.ClosedWithin(Ms(1000));
+  auto took = SteadyClock::now() - start;
+  EXPECT_TRUE(closed);
+  EXPECT_GE(took, Ms(180));
+  EXPECT_LT(took, Ms(1500));
+  EXPECT_EQ(server.stats().timed_out_header, 1u);
+  EXPECT_EQ(normal.Send(bhttp::verb::get, "/after").body(), "/after|");
+}
+
+TEST(HttpServerLimits, HeaderTimeoutCountsFromTheFirstByteNotTheIdleWait) {
+  ServerOptions options = TestOptions();
+  options.header_timeout = Ms(100);
+  options.idle_timeout = Ms(5000);
+  Server server(options, Echo);
+  server.Start();
+  Client client(server.port());
+  EXPECT_EQ(client.Send(bhttp::verb::get, "/a").result_int(), 200);
+  // Idle (keep-alive) for well over header_timeout, then a request: still served.
+  std::this_thread::sleep_for(Ms(400));
+  EXPECT_EQ(client.Send(bhttp::verb::get, "/b").body(), "/b|");
+  // A fresh connection idle before its first byte is governed by idle_timeout too.
+  Client fresh(server.port());
+  std::this_thread::sleep_for(Ms(400));
+  EXPECT_EQ(fresh.Send(bhttp::verb::get, "/c").body(), "/c|");
+  EXPECT_EQ(server.stats().timed_out_header, 0u);
+}
+
+TEST(HttpServerLimits, SlowBodyIsCutOff) {
+  ServerOptions options = TestOptions();
+  options.body_timeout = Ms(200);
+  options.body_min_rate = 1024 * 1024;  // 10 KB: 10 ms at this rate, so the 200 ms floor rules
+  Server server(options, Echo);
+  server.Start();
+  Client normal(server.port());
+  for (bool chunked : {false, true}) {
+    Client slow(server.port());
+    auto start = SteadyClock::now();
+    slow.WriteRaw(chunked ? "POST /slow HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                          : "POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 10000\r\n\r\n");
+    bool closed = false;
+    for (int i = 0; i < 200 && !closed; ++i) {
+      closed = !slow.TryWriteRaw(chunked ? "1\r\nx\r\n" : "x");
+      if (i % 10 == 0) {
+        EXPECT_EQ(normal.Send(bhttp::verb::get, "/ok").body(), "/ok|");
+      }
+      std::this_thread::sleep_for(Ms(20));
+    }
+    if (!closed) closed = slow.ClosedWithin(Ms(1000));
+    auto took = SteadyClock::now() - start;
+    EXPECT_TRUE(closed) << chunked;
+    EXPECT_GE(took, Ms(180)) << chunked;
+    EXPECT_LT(took, Ms(1500)) << chunked;
+  }
+  EXPECT_EQ(server.stats().timed_out_body, 2u);
+  EXPECT_EQ(server.stats().timed_out_header, 0u);
+}
+
+TEST(HttpServerLimits, BodyAtTheMinimumRateIsNotCutOff) {
+  ServerOptions options = TestOptions();
+  options.body_timeout = Ms(100);
+  options.body_min_rate = 100 * 1024;  // 100 KB in 1 s allowed; sent in about 500 ms
+  Server server(options, Echo);
+  server.Start();
+  Client client(server.port());
+  client.WriteRaw("POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: 102400\r\n\r\n");
+  for (int i = 0; i < 10; ++i) {
+    client.WriteRaw(std::string(10240, 'b'));
+    std::this_thread::sleep_for(Ms(50));
+  }
+  auto response = client.Read();
+  EXPECT_EQ(response.result_int(), 200);
+  EXPECT_EQ(response.body().size(), 5 + 102400u);
+  EXPECT_EQ(server.stats().timed_out_body, 0u);
+}
+
+TEST(HttpServerLimits, BodyBudgetRefusesWhatDoesNotFitWith503) {
+  constexpr std::size_t kKiB = 1024;
+  ServerOptions options = TestOptions();
+  options.body_budget = 1000 * kKiB;
+  Server server(options, Echo);
+  server.Start();
+  // A holds 800 KiB of budget while its body is pending.
+  Client a(server.port());
+  a.WriteRaw("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 819200\r\n\r\n" +
+             std::string(400 * kKiB, 'a'));
+  ASSERT_TRUE(Eventually([&] { return server.stats().body_bytes_in_flight == 800 * kKiB; }));
+  {
+    // 300 KiB more does not fit: 503, without reading the body.
+    Client b(server.port());
+    b.WriteRaw("POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 307200\r\n\r\n");
+    auto refused = b.Read();
+    EXPECT_EQ(refused.result_int(), 503);
+    EXPECT_EQ(refused["Retry-After"], "1");
+    EXPECT_FALSE(refused.keep_alive());
+  }
+  {
+    // What fits is served; a chunked body is counted as it grows (100 + 200 KiB > 200 left).
+    Client c(server.port());
+    EXPECT_EQ(c.Send(bhttp::verb::post, "/c", std::string(150 * kKiB, 'c')).result_int(), 200);
+    c.WriteRaw("POST /chunks HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+               "19000\r\n" + std::string(100 * kKiB, 'y') + "\r\n" +
+               "32000\r\n" + std::string(200 * kKiB, 'y') + "\r\n0\r\n\r\n");
+    EXPECT_EQ(c.Read().result_int(), 503);
+  }
+  // A finishes and is served; the budget returns to zero.
+  a.WriteRaw(std::string(400 * kKiB, 'a'));
+  auto response = a.Read();
+  EXPECT_EQ(response.result_int(), 200);
+  EXPECT_EQ(response.body().size(), 3 + 800 * kKiB);
+  ASSERT_TRUE(Eventually([&] { return server.stats().body_bytes_in_flight == 0; }));
+  EXPECT_EQ(server.stats().requests_overloaded, 2u);
+  Client d(server.port());
+  EXPECT_EQ(d.Send(bhttp::verb::post, "/d", std::string(999 * kKiB, 'd')).result_int(), 200);
+}
+
+TEST(HttpServerLimits, SmallBodiesAreAdmittedWhenTheBudgetIsFull) {
+  ServerOptions options = TestOptions();
+  options.body_budget = 100 * 1024;
+  Server server(options, Echo);
+  server.Start();
+  Client big(server.port());
+  big.WriteRaw("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 102400\r\n\r\nabc");
+  ASSERT_TRUE(Eventually([&] { return server.stats().body_bytes_in_flight == 102400; }));
+  Client small(server.port());
+  EXPECT_EQ(small.Send(bhttp::verb::post, "/s", std::string(64 * 1024, 's')).result_int(), 200);
+  Client over(server.port());
+  EXPECT_EQ(over.Send(bhttp::verb::post, "/o", std::string(64 * 1024 + 1, 'o')).result_int(),
+            503);
+  EXPECT_EQ(server.stats().requests_overloaded, 1u);
+}
+
+TEST(HttpServerLimits, BudgetIsReleasedWhenAClientVanishesMidBody) {
+  ServerOptions options = TestOptions();
+  options.body_budget = 1000 * 1024;
+  Server server(options, Echo);
+  server.Start();
+  {
+    Client gone(server.port());
+    gone.WriteRaw("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 921600\r\n\r\nabc");
+    ASSERT_TRUE(Eventually([&] { return server.stats().body_bytes_in_flight == 921600; }));
+  }
+  ASSERT_TRUE(Eventually([&] { return server.stats().body_bytes_in_flight == 0; }));
+  Client client(server.port());
+  EXPECT_EQ(client.Send(bhttp::verb::post, "/", std::string(921600, 'x')).result_int(), 200);
+}
+
+TEST(HttpServerLimits, IdleTimeoutIsCounted) {
+  ServerOptions options = TestOptions();
+  options.idle_timeout = Ms(100);
+  Server server(options, Echo);
+  server.Start();
+  Client client(server.port());
+  EXPECT_EQ(client.Send(bhttp::verb::get, "/").result_int(), 200);
+  EXPECT_TRUE(client.ServerClosed());
+  ASSERT_TRUE(Eventually([&] { return server.stats().timed_out_idle == 1; }));
+  EXPECT_TRUE(Eventually([&] { return server.stats().connections_open == 0; }));
+}
+
+std::size_t OpenDescriptors() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+// Out of descriptors: accept() fails with EMFILE; the server backs off instead of spinning,
+// and accepts the waiting connections once descriptors are available again.
+TEST(HttpServerLimits, OutOfDescriptorsBacksOffAndRecovers) {
+  ServerOptions options = TestOptions();
+  options.max_connections = 1000;
+  Server server(options, Echo);
+  server.Start();
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit tight = saved;
+  tight.rlim_cur = OpenDescriptors() + 4;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &tight), 0);
+  // The clients' sockets take the last descriptors; the server has none left to accept with.
+  asio::io_context ioc;
+  std::vector<std::unique_ptr<tcp::socket>> sockets;
+  for (int i = 0; i < 8; ++i) {
+    auto socket = std::make_unique<tcp::socket>(ioc);
+    boost::system::error_code ec;
+    socket->connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server.port()), ec);
+    if (ec) break;
+    sockets.push_back(std::move(socket));
+  }
+  std::this_thread::sleep_for(Ms(500));
+  std::uint64_t errors = server.stats().accept_errors;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  ASSERT_FALSE(sockets.empty());
+  EXPECT_GE(errors, 1u);
+  EXPECT_LE(errors, 40u);  // about one try per 50 ms, not a busy loop
+  // Descriptors are back: the queued connections are accepted and served.
+  for (auto& socket : sockets) {
+    std::string request = "GET /back HTTP/1.1\r\nHost: x\r\n\r\n";
+    asio::write(*socket, asio::buffer(request));
+    boost::beast::flat_buffer buffer;
+    bhttp::response<bhttp::string_body> response;
+    bhttp::read(*socket, buffer, response);
+    EXPECT_EQ(response.body(), "/back|");
+  }
 }
 
 TEST(HttpHeaders, CaseInsensitiveLookupAndReuse) {

@@ -22,7 +22,7 @@ constexpr std::string_view kStreamsPrefix = "DynamoDBStreams_20120810";
 
 // Error types AWS's service framework (not DynamoDB itself) answers with.
 bool IsCoralError(std::string_view type) {
-  static constexpr std::array<std::string_view, 10> kCoral = {"UnknownOperationException",
+  static constexpr std::array<std::string_view, 11> kCoral = {"UnknownOperationException",
                                                               "SerializationException",
                                                               "MissingAuthenticationTokenException",
                                                               "IncompleteSignatureException",
@@ -31,6 +31,7 @@ bool IsCoralError(std::string_view type) {
                                                               "AccessDeniedException",
                                                               "ThrottlingException",
                                                               "RequestEntityTooLarge",
+                                                              "ServiceUnavailable",
                                                               "InvalidClientTokenIdException"};
   for (std::string_view coral : kCoral) {
     if (coral == type) return true;
@@ -250,6 +251,12 @@ http::Response DynamoDbHandler::TooLarge(const http::Request&) const {
 void DynamoDbHandler::Configure(http::ServerOptions& options) const {
   options.body_limit = kMaxBodyBytes;
   options.on_too_large = [this](const http::Request& request) { return TooLarge(request); };
+  // At the connection limit or the in-flight body budget (called without a request).
+  options.on_overloaded = [this](const http::Request&) {
+    http::Response response = Error(ddb::ApiError::ServiceUnavailable(), kJson10);
+    response.headers.Add("Retry-After", "1");
+    return response;
+  };
 }
 
 http::Handler DynamoDbHandler::AsHandler() const {

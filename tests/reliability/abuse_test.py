@@ -5,9 +5,9 @@ the whole module; every test checks that it kept working (no error, bounded late
 abuse ran. Abuse: a 20 MB body (Content-Length and chunked), a slowloris sending its header one
 byte per second, a client trickling its body, 500 idle connections, a flood of 2000
 connect/close, malformed HTTP and JSON, and a sustained mixed load (zero errors, RSS measured
-before and after). The last test checks that the server's no-progress timeout (idle_timeout in
-src/http/server.h, 60 s, not configurable from the command line) closed the slowloris, the
-trickler and the idle connections.
+before and after). The last test checks that the server's timeouts (src/http/server.h, defaults)
+closed the slowloris (header_timeout, 10 s), the trickler (body timeout, 10 s) and the idle
+connections (idle_timeout, 60 s).
 ABUSE_LOAD_SECONDS (default 20) sets the length of the mixed load.
 """
 
@@ -25,6 +25,8 @@ from relutil import RawClient, Server, make_client, record_figures, wait_table_a
 
 TABLE = "abuse_items"
 IDLE_TIMEOUT = 60.0  # http::ServerOptions::idle_timeout's default
+HEADER_TIMEOUT = 10.0  # header_timeout's default, from a request's first byte
+BODY_TIMEOUT = 10.0  # body_timeout's default (the trickler's 100 KB needs 1.5 s at 64 KB/s)
 LOAD_SECONDS = float(os.environ.get("ABUSE_LOAD_SECONDS", "20"))
 MAX_STEADY_LATENCY = 2.0  # seconds; generous: the machine's 2 cores are shared
 FIGURES = {}
@@ -464,7 +466,7 @@ def test_timeouts_close_slow_and_idle_connections(env):
     """Runs last: waits until the no-progress timeout has passed for the lingerers."""
     srv, since = env["server"], time.monotonic()
     slowloris, trickler = env["slowloris"], env["trickler"]
-    deadline = slowloris.opened + IDLE_TIMEOUT + 10
+    deadline = slowloris.opened + max(HEADER_TIMEOUT, BODY_TIMEOUT) + 10
     while time.monotonic() < deadline and (slowloris.closed_after is None or
                                            trickler.closed_after is None):
         time.sleep(0.5)
@@ -473,8 +475,8 @@ def test_timeouts_close_slow_and_idle_connections(env):
     FIGURES["trickler_closed_after_s"] = trickler.closed_after and round(trickler.closed_after, 1)
     assert slowloris.closed_after is not None, "slowloris connection never closed by the server"
     assert trickler.closed_after is not None, "slow body connection never closed by the server"
-    assert IDLE_TIMEOUT - 1 <= slowloris.closed_after <= IDLE_TIMEOUT + 5
-    assert IDLE_TIMEOUT - 1 <= trickler.closed_after <= IDLE_TIMEOUT + 5
+    assert HEADER_TIMEOUT - 1 <= slowloris.closed_after <= HEADER_TIMEOUT + 5
+    assert BODY_TIMEOUT - 1 <= trickler.closed_after <= BODY_TIMEOUT + 5
     # The idle connections were opened later; give them their minute too.
     idle_deadline = time.monotonic() + IDLE_TIMEOUT + 10
     open_idle = list(env["idle"])

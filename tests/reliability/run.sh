@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reliability suite for `cruddur ddb serve` (issue 7): crash safety (SIGKILL + restart),
-# concurrency, load and abuse, SigV4 credentials. Short versions by default (about 2 minutes);
-# --long runs the long versions (50 crash cycles, more concurrency, 2 minutes of load).
+# concurrency, load and abuse, HTTP limits, SigV4 credentials. Short versions by default (about
+# 2 minutes); --long runs the long versions (50 crash cycles, more concurrency, 2 minutes of load,
+# a 10,000-connection flood).
 # Uses CRUDDUR_BIN (default build/cruddur); every server listens on 127.0.0.1 only.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -24,6 +25,7 @@ if [[ $long == 1 ]]; then
   export CRASH_CYCLES="${CRASH_CYCLES:-50}" CRASH_SECONDS="${CRASH_SECONDS:-5}"
   export CONCURRENCY_THREADS="${CONCURRENCY_THREADS:-32}" CONCURRENCY_OPS="${CONCURRENCY_OPS:-150}"
   export ABUSE_LOAD_SECONDS="${ABUSE_LOAD_SECONDS:-120}"
+  export LIMITS_LONG="${LIMITS_LONG:-1}"
   limit=3600
 fi
 
@@ -73,5 +75,10 @@ for r in rows:
                 "idle_closed_by_server", "load_ops_per_s", "load_steady_max_ms",
                 "flood_steady_max_ms", "malformed_cases")
         print("abuse: " + ", ".join(f"{k}={r.get(k)}" for k in keys))
+    if r["test"] == "limits":
+        keys = ("slowloris_clients", "slowloris_closed_max_s", "slow_body_closed_max_s",
+                "flood_connections", "flood_kept", "flood_refused", "flood_steady_max_ms",
+                "budget_refused", "storm_bodies", "storm_rss_before_kb", "storm_rss_peak_kb")
+        print("limits: " + ", ".join(f"{k}={r.get(k)}" for k in keys))
 PY
 exit "$status"
