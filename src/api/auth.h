@@ -12,12 +12,17 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 
 #include "api/jwks.h"
 #include "api/jwt.h"
+
+namespace cruddur {
+class UserStore;
+}
 
 namespace cruddur::api {
 
@@ -135,5 +140,22 @@ struct AuthConfig {
 // the signing key; Cognito mode does no I/O (the JWKS is fetched on first use). Throws
 // std::invalid_argument / std::runtime_error with a readable reason.
 std::unique_ptr<Authenticator> MakeAuthenticator(const AuthConfig& config);
+
+// A development token for the user with `handle` (a leading '@' is ignored), as
+// `cruddur auth token` and the development sign-in of `cruddur serve` mint it. The user first gets
+// a cognito_user_id of their own when theirs is empty, the seed's shared "MOCK", or shared with
+// another user: a token must name exactly one user. Callers serialise calls on one users database
+// (two racing calls could each assign a sub, invalidating the first token).
+struct DevToken {
+  std::string token;
+  std::string handle;
+  std::string sub;
+  bool sub_assigned = false;  // the user was given `sub` now
+  std::string previous_sub;   // what the user had before, when sub_assigned
+};
+// nullopt when there is no user with that handle. Throws std::runtime_error (and the store's
+// UserStoreError) when the users database fails.
+std::optional<DevToken> MintDevToken(UserStore& users, const DevSigningKey& key,
+                                     std::string_view handle, std::chrono::seconds ttl);
 
 }  // namespace cruddur::api

@@ -7,6 +7,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -165,7 +166,8 @@ void SetNextCursor(http::Response& r, std::string_view path, const std::string& 
                 "<" + std::string(path) + "?cursor=" + PercentEncode(next) + ">; rel=\"next\"");
 }
 
-std::string MessageGroupsJson(const std::vector<MessageGroup>& groups) {
+std::string MessageGroupsJson(const std::vector<MessageGroup>& groups,
+                              const std::map<std::string, std::int64_t>& unread) {
   return Json([&](Writer& w) {
     w.StartArray();
     for (const auto& g : groups) {
@@ -175,6 +177,9 @@ std::string MessageGroupsJson(const std::vector<MessageGroup>& groups) {
       Field(w, "handle", g.other.handle);
       Field(w, "message", g.message);
       Field(w, "created_at", g.created_at);
+      auto n = unread.find(g.message_group_uuid);
+      w.Key("unread");
+      w.Int64(n == unread.end() ? 0 : n->second);
       w.EndObject();
     }
     w.EndArray();
@@ -231,6 +236,7 @@ std::optional<http::Response> ParseCreateBody(const std::string& body, CreateMes
 }
 
 constexpr std::string_view kMessagesPrefix = "/api/messages/";
+constexpr std::string_view kCounterPath = "/api/messages/counter";
 constexpr std::string_view kUsersPrefix = "/api/users/@";
 constexpr std::string_view kShortSuffix = "/short";
 
@@ -315,6 +321,12 @@ http::Response Routes::TooLarge(const http::Request& request) const {
 void Routes::Configure(http::ServerOptions& options) const {
   options.body_limit = kMaxApiBodyBytes;
   options.on_too_large = [this](const http::Request& r) { return TooLarge(r); };
+  // At the connection limit or the in-flight body budget (called without a request).
+  options.on_overloaded = [](const http::Request&) {
+    http::Response r = Error(503, "overloaded", "the server is busy; retry shortly");
+    r.headers.Add("Retry-After", "1");
+    return r;
+  };
 }
 
 http::Handler Routes::AsHandler() const {
@@ -357,7 +369,8 @@ http::Response Routes::Route(const http::Request& request) const {
   const std::string& method = request.method;
 
   // Which route, and which methods it takes.
-  enum class Kind { kNone, kHealth, kGroups, kMessages, kCreate, kUser } kind = Kind::kNone;
+  enum class Kind { kNone, kHealth, kGroups, kMessages, kCreate, kCounter, kUser };
+  Kind kind = Kind::kNone;
   std::string param;
   if (path == "/api/health") {
     kind = Kind::kHealth;
@@ -365,6 +378,8 @@ http::Response Routes::Route(const http::Request& request) const {
     kind = Kind::kGroups;
   } else if (path == "/api/messages") {
     kind = Kind::kCreate;
+  } else if (path == kCounterPath) {  // not a group uuid: checked before the group route
+    kind = Kind::kCounter;
   } else if (path.starts_with(kMessagesPrefix) && path.size() > kMessagesPrefix.size() &&
              path.find('/', kMessagesPrefix.size()) == std::string::npos) {
     kind = Kind::kMessages;
@@ -409,7 +424,11 @@ http::Response Routes::Route(const http::Request& request) const {
       if (auto e = ParsePaging(*target, p)) return *e;
       auto out = service_.MessageGroups(sub, p.cursor, p.limit);
       if (!out.ok()) return FromServiceError(out.error);
-      http::Response r = JsonResponse(200, MessageGroupsJson(out.value->items));
+      auto unread = service_.Unread(sub);
+      http::Response r = JsonResponse(
+          200,
+          MessageGroupsJson(out.value->items, unread.ok() ? unread.value->groups
+                                                          : std::map<std::string, std::int64_t>()));
       SetNextCursor(r, path, out.value->next_cursor);
       return r;
     }
@@ -432,6 +451,23 @@ http::Response Routes::Route(const http::Request& request) const {
                             w.StartObject();
                             Field(w, "message_group_uuid", res.message_group_uuid);
                             if (res.message) WriteMessage(w, *res.message);
+                            w.EndObject();
+                          }));
+    }
+    case Kind::kCounter: {
+      auto out = service_.Unread(sub);
+      if (!out.ok()) return FromServiceError(out.error);
+      return JsonResponse(200, Json([&](Writer& w) {
+                            w.StartObject();
+                            w.Key("count");
+                            w.Int64(out.value->total);
+                            w.Key("groups");
+                            w.StartObject();
+                            for (const auto& [group, n] : out.value->groups) {
+                              w.Key(group.c_str(), static_cast<rapidjson::SizeType>(group.size()));
+                              w.Int64(n);
+                            }
+                            w.EndObject();
                             w.EndObject();
                           }));
     }

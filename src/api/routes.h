@@ -1,8 +1,9 @@
 // The messaging HTTP API the Cruddur web client calls (original-system.md, section 3 "Routes"),
 // as an http::Handler:
-//   GET  /api/message_groups            [{uuid, display_name, handle, message, created_at}]
+//   GET  /api/message_groups            [{uuid, display_name, handle, message, created_at, unread}]
 //   GET  /api/messages/{group uuid}     [{uuid, display_name, handle, message, created_at}]
 //   POST /api/messages                  {message_group_uuid} | {message_group_uuid, uuid, ...}
+//   GET  /api/messages/counter          {"count": total unread, "groups": {"<group uuid>": n}}
 //   GET  /api/users/@{handle}/short     {uuid, handle, display_name}
 //   GET  /api/health                    {"success": true, "checks": {...}} (no token)
 // Lists stay bare arrays as the original client expects; `?cursor=` continues a list and the

@@ -5,6 +5,8 @@
 #include <rapidjson/document.h>
 
 #include "api/api_test_env.h"
+#include "api/cache.h"
+#include "api/message_cache.h"
 #include "cruddur/uuid.h"
 
 namespace cruddur::api {
@@ -70,7 +72,8 @@ TEST_F(RoutesTest, ConversationRoundTripWithTheOriginalShapes) {
   EXPECT_STREQ(g[0]["display_name"].GetString(), "Andrew Brown");
   EXPECT_STREQ(g[0]["message"].GetString(), "Hello Londo");
   EXPECT_TRUE(g[0].HasMember("created_at"));
-  EXPECT_EQ(g[0].MemberCount(), 5u);
+  EXPECT_EQ(g[0]["unread"].GetInt64(), 0);  // no cache in this fixture: nothing counted
+  EXPECT_EQ(g[0].MemberCount(), 6u);
   EXPECT_FALSE(groups.headers.Has("X-Next-Cursor"));
 
   auto reply = Send("POST", "/api/messages", londo_.cognito_user_id,
@@ -237,6 +240,51 @@ TEST_F(RoutesTest, ListsPageWithTheNextCursorInAHeader) {
   EXPECT_EQ(seen, (std::vector<std::string>{"m4", "m3", "m2", "m1", "m0"}));
   EXPECT_EQ(Send("GET", "/api/message_groups?limit=0", andrew_.cognito_user_id).status, 400);
   EXPECT_EQ(Send("GET", "/api/message_groups?cursor=%2A%2A", andrew_.cognito_user_id).status, 400);
+}
+
+class CachedRoutesTest : public RoutesTest {
+ protected:
+  void SetUp() override {
+    RoutesTest::SetUp();
+    message_cache_ = std::make_unique<MessageCache>(cache_, *store_);
+    service_ = std::make_unique<MessagingService>(*store_, *users_, message_cache_.get());
+    RoutesOptions options;
+    options.log = [](const std::string&) {};
+    routes_ = std::make_unique<Routes>(*service_, auth_, options);
+  }
+  MemoryCache cache_;
+  std::unique_ptr<MessageCache> message_cache_;
+};
+
+TEST_F(CachedRoutesTest, CounterCountsUnreadMessagesAndListsShowThem) {
+  auto empty = Send("GET", "/api/messages/counter", londo_.cognito_user_id);
+  ASSERT_EQ(empty.status, 200) << empty.body;
+  EXPECT_EQ(empty.body, R"({"count":0,"groups":{}})");
+
+  std::string group = Start(andrew_, "londo", "Hello Londo");
+  auto page = service_->Messages(andrew_.cognito_user_id, group, "");
+  ASSERT_TRUE(page.ok());
+  // What the stream consumer reports for the message.
+  message_cache_->MessageApplied(group, page.value->items[0].created_at, andrew_.uuid);
+
+  auto counter = Send("GET", "/api/messages/counter", londo_.cognito_user_id);
+  ASSERT_EQ(counter.status, 200);
+  EXPECT_EQ(counter.body, R"({"count":1,"groups":{")" + group + R"(":1}})");
+  EXPECT_EQ(Send("GET", "/api/messages/counter", andrew_.cognito_user_id).body,
+            R"({"count":0,"groups":{}})");
+  auto groups = Body(Send("GET", "/api/message_groups", londo_.cognito_user_id));
+  ASSERT_EQ(groups.Size(), 1u);
+  EXPECT_EQ(groups[0]["unread"].GetInt64(), 1);
+
+  EXPECT_EQ(Send("GET", "/api/messages/" + group, londo_.cognito_user_id).status, 200);
+  EXPECT_EQ(Send("GET", "/api/messages/counter", londo_.cognito_user_id).body,
+            R"({"count":0,"groups":{}})");
+  groups = Body(Send("GET", "/api/message_groups", londo_.cognito_user_id));
+  EXPECT_EQ(groups[0]["unread"].GetInt64(), 0);
+
+  EXPECT_EQ(Send("GET", "/api/messages/counter").status, 401);
+  EXPECT_EQ(Send("POST", "/api/messages/counter", londo_.cognito_user_id).status, 405);
+  EXPECT_EQ(Send("GET", "/api/messages/counter", "sub-nobody").status, 403);
 }
 
 }  // namespace

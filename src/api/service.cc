@@ -52,14 +52,25 @@ Outcome<User> MessagingService::Caller(std::string_view sub) {
   return Outcome<User>::Ok(std::move(*user));
 }
 
+bool MessagingService::IsMember(const std::string& user_uuid, const std::string& group_uuid) {
+  if (cache_ == nullptr) return messages_.FindGroup(user_uuid, group_uuid).has_value();
+  std::vector<std::string> members = cache_->Members(group_uuid);
+  return std::find(members.begin(), members.end(), user_uuid) != members.end();
+}
+
 Outcome<Page<MessageGroup>> MessagingService::MessageGroups(std::string_view sub,
                                                             std::string_view cursor, int limit) {
   using R = Outcome<Page<MessageGroup>>;
   Outcome<User> me = Caller(sub);
   if (!me.ok()) return R::Fail(me.error);
+  const std::string& uuid = me.value->uuid;
+  limit = std::clamp(limit, 1, kMaxPageSize);
   try {
-    return R::Ok(messages_.ListMessageGroups(me.value->uuid, std::string(cursor),
-                                             std::clamp(limit, 1, kMaxPageSize)));
+    if (cache_ != nullptr && cursor.empty() && limit == kDefaultPageSize) {
+      return R::Ok(
+          cache_->Groups(uuid, [&] { return messages_.ListMessageGroups(uuid, "", limit); }));
+    }
+    return R::Ok(messages_.ListMessageGroups(uuid, std::string(cursor), limit));
   } catch (const std::invalid_argument&) {
     return BadCursor<Page<MessageGroup>>();
   }
@@ -75,14 +86,22 @@ Outcome<Page<Message>> MessagingService::Messages(std::string_view sub, std::str
     return R::Fail(404, "message_group_not_found", "no such message group");
   }
   std::string group = Lower(group_uuid);
-  if (!messages_.FindGroup(me.value->uuid, group)) {
+  // Before anything is served, from the cache or not.
+  if (!IsMember(me.value->uuid, group)) {
     return R::Fail(404, "message_group_not_found", "no such message group");
   }
   MessageQuery q;
   q.cursor = std::string(cursor);
   q.limit = std::clamp(limit, 1, kMaxPageSize);
   try {
-    return R::Ok(messages_.ListMessages(group, q));
+    if (cache_ == nullptr || !cursor.empty()) return R::Ok(messages_.ListMessages(group, q));
+    Page<Message> page =
+        q.limit == kDefaultPageSize
+            ? cache_->NewestMessages(group, [&] { return messages_.ListMessages(group, q); })
+            : messages_.ListMessages(group, q);
+    // The newest messages were shown: the conversation is read up to the last one.
+    cache_->MarkRead(me.value->uuid, group, page.items.empty() ? "" : page.items.back().created_at);
+    return R::Ok(std::move(page));
   } catch (const std::invalid_argument&) {
     return BadCursor<Page<Message>>();
   }
@@ -113,12 +132,13 @@ Outcome<CreateMessageResult> MessagingService::CreateMessage(std::string_view su
 
   if (reply) {
     const std::string& group_text = *req.message_group_uuid;
-    if (!IsUuid(group_text) || !messages_.FindGroup(sender.uuid, Lower(group_text))) {
+    if (!IsUuid(group_text) || !IsMember(sender.uuid, Lower(group_text))) {
       return R::Fail(404, "message_group_not_found", "no such message group");
     }
     CreateMessageResult result;
     result.message_group_uuid = Lower(group_text);
     result.message = messages_.CreateMessage(result.message_group_uuid, sender, text);
+    if (cache_ != nullptr) cache_->MessageWritten(result.message_group_uuid);
     return R::Ok(std::move(result));
   }
 
@@ -142,6 +162,7 @@ Outcome<CreateMessageResult> MessagingService::CreateMessage(std::string_view su
     result.message_group_uuid = messages_.CreateMessageGroup(sender, RefOf(*receiver), text);
     result.new_group = true;
   }
+  if (cache_ != nullptr) cache_->MessageWritten(result.message_group_uuid);
   return R::Ok(std::move(result));
 }
 
@@ -153,6 +174,16 @@ Outcome<UserRef> MessagingService::UsersShort(std::string_view handle) {
   std::optional<User> user = users_.FindByHandle(handle);
   if (!user) return R::Fail(404, "user_not_found", "no user with that handle");
   return R::Ok(RefOf(*user));
+}
+
+Outcome<UnreadCounts> MessagingService::Unread(std::string_view sub) {
+  using R = Outcome<UnreadCounts>;
+  Outcome<User> me = Caller(sub);
+  if (!me.ok()) return R::Fail(me.error);
+  UnreadCounts counts;
+  if (cache_ != nullptr) counts.groups = cache_->Unread(me.value->uuid);
+  for (const auto& [group, n] : counts.groups) counts.total += n;
+  return R::Ok(std::move(counts));
 }
 
 }  // namespace cruddur::api

@@ -16,11 +16,14 @@
 //   `uuid` = the new MESSAGE's uuid (the original sent the sender's user uuid by mistake).
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "api/message_cache.h"
 #include "cruddur/messages.h"
 #include "cruddur/users.h"
 
@@ -67,6 +70,12 @@ struct CreateMessageResult {
   bool new_group = false;  // a group was created
 };
 
+// The caller's unread messages (GET /api/messages/counter).
+struct UnreadCounts {
+  std::int64_t total = 0;
+  std::map<std::string, std::int64_t> groups;  // group uuid -> count, non-zero ones only
+};
+
 // Number of Unicode code points in UTF-8 text (each byte that does not continue a sequence).
 std::size_t Utf8Length(std::string_view text);
 // Handles: 1-64 characters of [A-Za-z0-9_.-].
@@ -74,8 +83,13 @@ bool IsValidHandle(std::string_view handle);
 
 class MessagingService {
  public:
-  // Both stores must outlive the service. Thread-safe if the stores are.
-  MessagingService(MessageStore& messages, UserStore& users) : messages_(messages), users_(users) {}
+  // Both stores (and the cache, if any) must outlive the service. Thread-safe if the stores
+  // are. With a cache, the first page of MessageGroups and the newest page of Messages (default
+  // limit) and group memberships are read through it, writes invalidate it, and reading a
+  // conversation resets the caller's unread count for it; without one, nothing is cached and
+  // nothing counted.
+  MessagingService(MessageStore& messages, UserStore& users, MessageCache* cache = nullptr)
+      : messages_(messages), users_(users), cache_(cache) {}
 
   // Pattern B: the caller's conversations, most recent first. `cursor` from a previous page.
   Outcome<Page<MessageGroup>> MessageGroups(std::string_view sub, std::string_view cursor,
@@ -89,16 +103,21 @@ class MessagingService {
   // {uuid, handle, display_name} of a user (the route requires a token; the service does not
   // need to know who asks).
   Outcome<UserRef> UsersShort(std::string_view handle);
+  // The caller's unread counts (all zero without a cache).
+  Outcome<UnreadCounts> Unread(std::string_view sub);
 
   MessageStore& messages() { return messages_; }
   UserStore& users() { return users_; }
+  MessageCache* cache() { return cache_; }
 
  private:
   // The caller's user, or a 403 (an empty sub is a 401: nothing was authenticated).
   Outcome<User> Caller(std::string_view sub);
+  bool IsMember(const std::string& user_uuid, const std::string& group_uuid);
 
   MessageStore& messages_;
   UserStore& users_;
+  MessageCache* cache_;
 };
 
 }  // namespace cruddur::api

@@ -3,7 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "api/api_test_env.h"
+#include "api/cache.h"
+#include "api/message_cache.h"
+#include "api/stream_consumer.h"
 #include "cruddur/uuid.h"
 
 namespace cruddur::api {
@@ -242,6 +247,231 @@ TEST_F(ServiceTest, OldConversationsAreNotHiddenByAYearFilter) {
   auto messages = service_->Messages(londo_.cognito_user_id, group, "");
   ASSERT_TRUE(messages.ok());
   EXPECT_EQ(messages.value->items.size(), 1u);
+}
+
+// --- with a cache ---
+
+// A MemoryCache that can be made to fail like an unreachable Redis.
+class FlakyCache : public MemoryCache {
+ public:
+  std::atomic<bool> down{false};
+  void Check() {
+    if (down.load()) throw CacheUnavailable("test: cache down");
+  }
+  std::optional<std::string> Get(const std::string& k) override {
+    Check();
+    return MemoryCache::Get(k);
+  }
+  void Set(const std::string& k, const std::string& v, std::chrono::seconds ttl) override {
+    Check();
+    MemoryCache::Set(k, v, ttl);
+  }
+  void Delete(const std::vector<std::string>& keys) override {
+    Check();
+    MemoryCache::Delete(keys);
+  }
+  bool CountUnread(const std::string& u, const std::string& g, const std::string& t) override {
+    Check();
+    return MemoryCache::CountUnread(u, g, t);
+  }
+  void ResetUnread(const std::string& u, const std::string& g, const std::string& t) override {
+    Check();
+    MemoryCache::ResetUnread(u, g, t);
+  }
+  std::map<std::string, std::int64_t> Unread(const std::string& u) override {
+    Check();
+    return MemoryCache::Unread(u);
+  }
+};
+
+class CachedServiceTest : public ServiceTest {
+ protected:
+  void SetUp() override {
+    ServiceTest::SetUp();
+    MessageCacheOptions o;
+    o.log = [this](const std::string& line) { logs_.push_back(line); };
+    message_cache_ = std::make_unique<MessageCache>(cache_, *store_, o);
+    service_ = std::make_unique<MessagingService>(*store_, *users_, message_cache_.get());
+  }
+  // What the stream consumer does in `cruddur serve`: apply new messages, tell the cache.
+  int Consume(CheckpointStore& checkpoints) {
+    StreamConsumerOptions o;
+    o.log = [](const std::string&) {};
+    o.on_message = [this](const std::string& g, const std::string& t, const std::string& s) {
+      message_cache_->MessageApplied(g, t, s);
+    };
+    StreamConsumer consumer(*client_, *store_, checkpoints, o);
+    return consumer.PollOnce();
+  }
+  std::vector<std::string> Texts(const User& reader, const std::string& group) {
+    auto page = service_->Messages(reader.cognito_user_id, group, "");
+    EXPECT_TRUE(page.ok()) << page.error.reason;
+    std::vector<std::string> out;
+    if (page.ok()) {
+      for (const auto& m : page.value->items) out.push_back(m.message);
+    }
+    return out;
+  }
+  std::string LastText(const User& user) {
+    auto page = service_->MessageGroups(user.cognito_user_id, "");
+    EXPECT_TRUE(page.ok());
+    return page.ok() && !page.value->items.empty() ? page.value->items[0].message : "";
+  }
+  std::int64_t UnreadOf(const User& user, const std::string& group = "") {
+    auto out = service_->Unread(user.cognito_user_id);
+    EXPECT_TRUE(out.ok());
+    if (!out.ok()) return -1;
+    if (group.empty()) return out.value->total;
+    auto it = out.value->groups.find(group);
+    return it == out.value->groups.end() ? 0 : it->second;
+  }
+
+  FlakyCache cache_;
+  std::unique_ptr<MessageCache> message_cache_;
+  MemoryCheckpointStore checkpoints_;
+  std::vector<std::string> logs_;
+};
+
+TEST_F(CachedServiceTest, SecondReadIsServedFromTheCacheUntilInvalidated) {
+  std::string group = Start(andrew_, "londo", "one");
+  EXPECT_EQ(Texts(londo_, group), V({"one"}));
+  auto hits = message_cache_->hits();
+  // Written behind the service's back (no invalidation): the cached page is still served...
+  store_->CreateMessage(group, {andrew_.uuid, andrew_.display_name, andrew_.handle}, "behind");
+  EXPECT_EQ(Texts(londo_, group), V({"one"}));
+  EXPECT_GT(message_cache_->hits(), hits);
+  EXPECT_TRUE(cache_.Get(message_cache_->MessagesKey(group)).has_value());
+  // ...until a write through the service invalidates it.
+  ASSERT_TRUE(Reply(londo_, group, "three").ok());
+  EXPECT_EQ(Texts(londo_, group), V({"one", "behind", "three"}));
+  EXPECT_EQ(Texts(andrew_, group), V({"one", "behind", "three"}));
+
+  // The list, the same way.
+  EXPECT_EQ(LastText(andrew_), "one");
+  store_->ApplyMessage(group, NowTimestamp(), "moved behind");
+  EXPECT_EQ(LastText(andrew_), "one");
+  message_cache_->MessageWritten(group);
+  EXPECT_EQ(LastText(andrew_), "moved behind");
+}
+
+TEST_F(CachedServiceTest, OnlyTheFirstDefaultPageIsCached) {
+  std::string group = Start(andrew_, "londo", "m0");
+  for (int i = 1; i < 25; ++i) ASSERT_TRUE(Reply(andrew_, group, "m" + std::to_string(i)).ok());
+  auto first = service_->Messages(londo_.cognito_user_id, group, "");
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first.value->items.size(), 20u);
+  ASSERT_FALSE(first.value->next_cursor.empty());
+  auto again = service_->Messages(londo_.cognito_user_id, group, "");
+  EXPECT_EQ(again.value->next_cursor, first.value->next_cursor);  // the cursor survives caching
+  auto second = service_->Messages(londo_.cognito_user_id, group, first.value->next_cursor);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second.value->items.size(), 5u);
+  auto five = service_->Messages(londo_.cognito_user_id, group, "", 5);
+  ASSERT_TRUE(five.ok());
+  EXPECT_EQ(five.value->items.size(), 5u);
+  EXPECT_EQ(five.value->items.back().message, "m24");
+}
+
+TEST_F(CachedServiceTest, NonMembersGet404EvenWithAWarmCache) {
+  std::string group = Start(andrew_, "londo", "private");
+  EXPECT_EQ(Texts(andrew_, group), V({"private"}));
+  EXPECT_EQ(Texts(andrew_, group), V({"private"}));  // warm: page and members cached
+  auto read = service_->Messages(bayko_.cognito_user_id, group, "");
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.error.status, 404);
+  auto post = Reply(bayko_, group, "let me in");
+  ASSERT_FALSE(post.ok());
+  EXPECT_EQ(post.error.status, 404);
+  EXPECT_EQ(Texts(andrew_, group), V({"private"}));
+  // An unknown group is not cached as "no members" forever.
+  std::string unknown = NewUuidV4();
+  EXPECT_EQ(service_->Messages(andrew_.cognito_user_id, unknown, "").error.status, 404);
+  EXPECT_FALSE(cache_.Get(message_cache_->MembersKey(unknown)).has_value());
+}
+
+TEST_F(CachedServiceTest, TheStreamConsumerInvalidatesForOtherWriters) {
+  std::string group = Start(andrew_, "londo", "first");
+  Consume(checkpoints_);
+  EXPECT_EQ(LastText(londo_), "first");
+  EXPECT_EQ(Texts(londo_, group), V({"first"}));
+  // Another process writes (the store directly): this one learns it from the stream only.
+  store_->CreateMessage(group, {andrew_.uuid, andrew_.display_name, andrew_.handle}, "second");
+  EXPECT_EQ(LastText(londo_), "first");
+  EXPECT_GE(Consume(checkpoints_), 1);
+  EXPECT_EQ(LastText(londo_), "second");
+  EXPECT_EQ(LastText(andrew_), "second");
+  EXPECT_EQ(Texts(londo_, group), V({"first", "second"}));
+}
+
+TEST_F(CachedServiceTest, UnreadCountsForTheReceiverAndResetsOnRead) {
+  std::string group = Start(andrew_, "londo", "one");
+  Consume(checkpoints_);
+  EXPECT_EQ(UnreadOf(londo_), 1);
+  EXPECT_EQ(UnreadOf(londo_, group), 1);
+  EXPECT_EQ(UnreadOf(andrew_), 0);  // the sender's own message
+  ASSERT_TRUE(Reply(andrew_, group, "two").ok());
+  ASSERT_TRUE(Reply(andrew_, group, "three").ok());
+  std::string other = Start(bayko_, "londo", "hi from bayko");
+  Consume(checkpoints_);
+  EXPECT_EQ(UnreadOf(londo_, group), 3);
+  EXPECT_EQ(UnreadOf(londo_, other), 1);
+  EXPECT_EQ(UnreadOf(londo_), 4);
+
+  EXPECT_EQ(Texts(londo_, group).size(), 3u);  // reading resets this conversation only
+  EXPECT_EQ(UnreadOf(londo_, group), 0);
+  EXPECT_EQ(UnreadOf(londo_), 1);
+  // New messages count again.
+  ASSERT_TRUE(Reply(andrew_, group, "four").ok());
+  Consume(checkpoints_);
+  EXPECT_EQ(UnreadOf(londo_, group), 1);
+  // The reply of the reader does not count for the reader, but does for the other member.
+  ASSERT_TRUE(Reply(londo_, group, "five").ok());
+  Consume(checkpoints_);
+  EXPECT_EQ(UnreadOf(londo_, group), 1);
+  EXPECT_EQ(UnreadOf(andrew_, group), 1);
+}
+
+TEST_F(CachedServiceTest, AReplayedStreamDoesNotCountTwice) {
+  std::string group = Start(andrew_, "londo", "one");
+  ASSERT_TRUE(Reply(andrew_, group, "two").ok());
+  Consume(checkpoints_);
+  EXPECT_EQ(UnreadOf(londo_), 2);
+  MemoryCheckpointStore fresh;  // a consumer that lost its checkpoint re-reads everything
+  EXPECT_GE(Consume(fresh), 2);
+  EXPECT_EQ(UnreadOf(londo_), 2);
+  Texts(londo_, group);
+  EXPECT_EQ(UnreadOf(londo_), 0);
+  MemoryCheckpointStore fresh_again;
+  Consume(fresh_again);
+  EXPECT_EQ(UnreadOf(londo_), 0);
+}
+
+TEST_F(CachedServiceTest, MessagesReadBeforeTheConsumerCountedThemStayRead) {
+  std::string group = Start(andrew_, "londo", "one");
+  EXPECT_EQ(Texts(londo_, group), V({"one"}));  // read before the consumer ran
+  Consume(checkpoints_);
+  EXPECT_EQ(UnreadOf(londo_), 0);
+}
+
+TEST_F(CachedServiceTest, AnUnavailableCacheFallsBackToTheStoreAndNeverServesStaleData) {
+  std::string group = Start(andrew_, "londo", "one");
+  EXPECT_EQ(Texts(londo_, group), V({"one"}));  // cached
+  cache_.down = true;
+  EXPECT_EQ(Texts(londo_, group), V({"one"}));     // from the store
+  ASSERT_TRUE(Reply(andrew_, group, "two").ok());  // its invalidation fails
+  EXPECT_EQ(Texts(londo_, group), V({"one", "two"}));
+  EXPECT_EQ(LastText(andrew_), "one");
+  auto counter = service_->Unread(londo_.cognito_user_id);
+  ASSERT_TRUE(counter.ok());  // zero, not an error
+  EXPECT_EQ(counter.value->total, 0);
+  EXPECT_EQ(logs_.size(), 1u) << "logged once per outage";
+
+  // Back: the stale page still in the cache is deleted before anything is read from it.
+  EXPECT_TRUE(cache_.MemoryCache::Get(message_cache_->MessagesKey(group)).has_value());
+  cache_.down = false;
+  EXPECT_EQ(Texts(londo_, group), V({"one", "two"}));
+  EXPECT_EQ(logs_.size(), 2u);
+  EXPECT_NE(logs_.back().find("available again"), std::string::npos);
 }
 
 }  // namespace

@@ -289,6 +289,17 @@ bool StreamConsumer::ProcessRecord(const rapidjson::Value& record) {
     image = ddb::ParseItem(got["Item"]);
   }
   moved_ += static_cast<std::uint64_t>(store_.ApplyMessageItem(image));
+  if (options_.on_message) {
+    auto text = [&](const char* name) {
+      auto it = image.find(name);
+      return it != image.end() && it->second.type == ddb::ValueType::kS ? it->second.bytes
+                                                                        : std::string();
+    };
+    std::string pk_text = text("pk");
+    if (pk_text.starts_with("MSG#")) {
+      options_.on_message(pk_text.substr(4), text("sk"), text("user_uuid"));
+    }
+  }
   return true;
 }
 

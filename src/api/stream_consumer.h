@@ -92,6 +92,12 @@ struct StreamConsumerOptions {
   std::chrono::milliseconds topology_refresh{5000};  // re-read the table's stream and shards
   int batch_size = 100;                              // GetRecords Limit (1-1000)
   std::function<void(const std::string&)> log;       // default: stderr
+  // Called after each message record is applied, with the message's group uuid, time (sort
+  // key) and sender uuid — e.g. to invalidate caches and count unread messages. It may see a
+  // record again after a restart or a failure (it throwing makes the batch be retried).
+  std::function<void(const std::string& group_uuid, const std::string& sent_at,
+                     const std::string& sender_uuid)>
+      on_message;
 };
 
 class StreamConsumer {

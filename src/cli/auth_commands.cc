@@ -8,23 +8,21 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "api/auth.h"
 #include "cli/cli.h"
 #include "cli/ddb_target.h"
 #include "cruddur/postgres_admin.h"
 #include "cruddur/users.h"
-#include "cruddur/uuid.h"
 
 namespace cruddur::cli {
 
 namespace {
 
 namespace fs = std::filesystem;
-
-// The seed's placeholder: every seed user has it, so it identifies nobody.
-constexpr std::string_view kMockCognitoUserId = "MOCK";
 
 std::string Env(const char* name) {
   const char* value = std::getenv(name);
@@ -46,37 +44,23 @@ std::unique_ptr<UserStore> OpenUsers(const GlobalOptions& globals) {
   return OpenExistingUsers(globals, /*prod=*/false, &description);
 }
 
-// The user's sub, giving the user a fresh one first when theirs is the seed's shared "MOCK",
-// empty, or shared with another user (a token must name exactly one user).
-std::string UniqueSub(UserStore& users, const User& user) {
-  const std::string& current = user.cognito_user_id;
-  if (!current.empty() && current != kMockCognitoUserId) {
-    int holders = 0;  // a development database is small: a scan is fine
-    for (const User& other : users.ListUsers()) holders += other.cognito_user_id == current;
-    if (holders == 1) return current;
-  }
-  std::string sub = NewUuidV4();
-  if (!users.UpdateCognitoUserId(user.handle, sub)) {
-    throw CliError("user " + user.handle + " disappeared while assigning a cognito_user_id");
-  }
-  std::fprintf(stderr, "cruddur: gave %s the development cognito_user_id %s (was '%s')\n",
-               user.handle.c_str(), sub.c_str(), current.c_str());
-  return sub;
-}
-
-void MintToken(const GlobalOptions& globals, std::string handle, int ttl_seconds) {
+void MintToken(const GlobalOptions& globals, std::string_view handle, int ttl_seconds) {
   RequireDevelopmentMode("`cruddur auth token`");
-  if (!handle.empty() && handle.front() == '@') handle.erase(0, 1);
   std::unique_ptr<UserStore> users = OpenUsers(globals);
-  std::optional<User> user = users->FindByHandle(handle);
-  if (!user) {
-    throw CliError("no user with handle '" + handle +
+  api::DevSigningKey key = api::DevSigningKey::LoadOrCreate(globals.DataDir());
+  std::optional<api::DevToken> minted =
+      api::MintDevToken(*users, key, handle, std::chrono::seconds(ttl_seconds));
+  if (!minted) {
+    if (!handle.empty() && handle.front() == '@') handle.remove_prefix(1);
+    throw CliError("no user with handle '" + std::string(handle) +
                    "' (run `cruddur db seed` for the seed users)");
   }
-  std::string sub = UniqueSub(*users, *user);
-  api::DevSigningKey key = api::DevSigningKey::LoadOrCreate(globals.DataDir());
-  std::string token = key.MintToken(sub, user->handle, std::chrono::seconds(ttl_seconds));
-  std::printf("%s\n", token.c_str());  // only the token, for TOKEN=$(cruddur auth token ...)
+  if (minted->sub_assigned) {
+    std::fprintf(stderr, "cruddur: gave %s the development cognito_user_id %s (was '%s')\n",
+                 minted->handle.c_str(), minted->sub.c_str(), minted->previous_sub.c_str());
+  }
+  // Only the token, for TOKEN=$(cruddur auth token ...).
+  std::printf("%s\n", minted->token.c_str());
   std::fflush(stdout);
 }
 

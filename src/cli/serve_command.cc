@@ -12,15 +12,20 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "api/auth.h"
+#include "api/cache.h"
+#include "api/dev_routes.h"
 #include "api/routes.h"
 #include "api/service.h"
 #include "api/stream_consumer.h"
+#include "api/web.h"
 #include "cli/cli.h"
 #include "cli/ddb_target.h"
 #include "cruddur/messages.h"
@@ -44,6 +49,8 @@ struct ServeCommandOptions {
   bool no_stream_consumer = false;
   std::string checkpoint;  // default <data-dir>/stream-checkpoint.json
   std::string jwks;        // Cognito mode: a JWKS file or URL instead of Cognito's
+  std::string web_dir;     // the web page from disk instead of the embedded copy
+  std::string cache_url;   // --cache-url, else CACHE_URL; "" = in-process memory
 };
 
 void CheckPort(int port, const char* flag) {
@@ -104,8 +111,26 @@ fs::path CheckpointPath(const GlobalOptions& globals, const std::string& flag) {
   return dir / "stream-checkpoint.json";
 }
 
-api::StreamConsumerOptions ConsumerOptions() {
+// The API cache: --cache-url, else CACHE_URL, else in-process memory.
+std::unique_ptr<api::Cache> OpenCache(const std::string& flag) {
+  std::string url = flag;
+  if (const char* env = std::getenv("CACHE_URL"); url.empty() && env != nullptr) url = env;
+  try {
+    return api::MakeCache(url);
+  } catch (const std::invalid_argument& e) {
+    throw CliError(std::string("--cache-url / CACHE_URL: ") + e.what());
+  }
+}
+
+// With a cache, every applied message invalidates it and counts as unread for the receiver.
+api::StreamConsumerOptions ConsumerOptions(api::MessageCache* cache = nullptr) {
   api::StreamConsumerOptions o;
+  if (cache != nullptr) {
+    o.on_message = [cache](const std::string& group, const std::string& sent_at,
+                           const std::string& sender) {
+      cache->MessageApplied(group, sent_at, sender);
+    };
+  }
   o.log = [](const std::string& line) {
     std::fprintf(stderr, "cruddur stream: %s\n", line.c_str());
   };
@@ -142,6 +167,7 @@ void Run(Body body) {
 
 void Serve(const ServeCommandOptions& o, const GlobalOptions& globals) {
   CheckPort(o.port, "--port");
+  api::WebPage page(o.web_dir);  // a bad --web-dir stops the start before anything opens
   if (o.ddb_port != -1) CheckPort(o.ddb_port, "--ddb-port");
 
   DdbTarget target = OpenServeTarget(globals, o.target);
@@ -157,7 +183,14 @@ void Serve(const ServeCommandOptions& o, const GlobalOptions& globals) {
 
   api::AuthConfig auth_config = api::AuthConfig::FromEnvironment(globals.DataDir(), o.jwks);
   std::unique_ptr<api::Authenticator> auth = api::MakeAuthenticator(auth_config);
-  api::MessagingService service(store, *users);
+  std::unique_ptr<api::Cache> cache = OpenCache(o.cache_url);
+  // An in-process cache is kept right by this process's consumer only: without it (a separate
+  // stream-worker moves the group items) nothing could invalidate it, so nothing is cached.
+  std::unique_ptr<api::MessageCache> message_cache;
+  if (!o.no_stream_consumer || cache->Describe() != "memory") {
+    message_cache = std::make_unique<api::MessageCache>(*cache, store);
+  }
+  api::MessagingService service(store, *users, message_cache.get());
 
   api::RoutesOptions routes_options;
   routes_options.allowed_origins = api::OriginsFromEnvironment();
@@ -173,6 +206,12 @@ void Serve(const ServeCommandOptions& o, const GlobalOptions& globals) {
                                      return std::string();
                                    }}};
   api::Routes routes(service, *auth, routes_options);
+  // The web page's sign-in (/api/dev/...): development mode only, else 404.
+  std::optional<api::DevSigningKey> dev_key;
+  if (auth_config.mode == api::AuthConfig::Mode::kDevelopment) {
+    dev_key = api::DevSigningKey::LoadOrCreate(globals.DataDir());
+  }
+  api::DevRoutes dev_routes(*users, std::move(dev_key));
 
   // The DynamoDB protocol on --ddb-port, published for the other commands on this data dir.
   std::unique_ptr<wire::DynamoDbHandler> wire_handler;
@@ -199,7 +238,7 @@ void Serve(const ServeCommandOptions& o, const GlobalOptions& globals) {
     checkpoints = std::make_unique<api::FileCheckpointStore>(CheckpointPath(globals, o.checkpoint));
     checkpoints->Load();  // a corrupt checkpoint stops the start, with the reason
     consumer = std::make_unique<api::StreamConsumer>(*target.client, store, *checkpoints,
-                                                     ConsumerOptions());
+                                                     ConsumerOptions(message_cache.get()));
     consumer->Start();
   }
 
@@ -208,16 +247,19 @@ void Serve(const ServeCommandOptions& o, const GlobalOptions& globals) {
   server_options.port = static_cast<std::uint16_t>(o.port);
   server_options.threads = o.threads;
   routes.Configure(server_options);
-  http::Server server(server_options, routes.AsHandler());
+  http::Server server(server_options,
+                      api::ServeHandler(page, dev_routes.AsHandler(), routes.AsHandler()));
+  server.CatchSignals();  // a SIGTERM right after the start line still stops gracefully
   server.Start();
 
   std::printf(
-      "cruddur serve listening on %s (dynamodb: %s, table %s%s; users: %s; auth: %s; "
+      "cruddur serve listening on %s (dynamodb: %s, table %s%s; users: %s; auth: %s; cache: %s; "
       "stream consumer: %s%s)\n",
       LocalServerUrl(o.host, server.port()).c_str(), target.description.c_str(), table.c_str(),
       table_note.c_str(), users_description.c_str(),
       auth_config.mode == api::AuthConfig::Mode::kCognito ? "cognito" : "development",
-      consumer ? "on" : "off", ddb_note.c_str());
+      message_cache ? message_cache->Describe().c_str() : "off", consumer ? "on" : "off",
+      ddb_note.c_str());
   std::fflush(stdout);
   server.WaitForSignal();
   if (consumer) consumer->Stop();
@@ -229,11 +271,20 @@ void StreamWorker(const ServeCommandOptions& o, const GlobalOptions& globals) {
   MessageStore store(*target.client, MessageTableName(o.target));
   api::FileCheckpointStore checkpoints(CheckpointPath(globals, o.checkpoint));
   checkpoints.Load();
-  api::StreamConsumer consumer(*target.client, store, checkpoints, ConsumerOptions());
+  // Only a shared cache (Redis) is worth telling: the API processes read it.
+  std::unique_ptr<api::Cache> cache;
+  std::unique_ptr<api::MessageCache> message_cache;
+  if (const char* env = std::getenv("CACHE_URL"); !o.cache_url.empty() || (env && *env)) {
+    cache = OpenCache(o.cache_url);
+    message_cache = std::make_unique<api::MessageCache>(*cache, store);
+  }
+  api::StreamConsumer consumer(*target.client, store, checkpoints,
+                               ConsumerOptions(message_cache.get()));
   consumer.Start();
-  std::printf("cruddur stream-worker following the stream of %s on %s (checkpoint %s)\n",
+  std::printf("cruddur stream-worker following the stream of %s on %s (checkpoint %s; cache: %s)\n",
               store.table().c_str(), target.description.c_str(),
-              checkpoints.path().string().c_str());
+              checkpoints.path().string().c_str(),
+              message_cache ? message_cache->Describe().c_str() : "none");
   std::fflush(stdout);
   WaitForStopSignal();
   consumer.Stop();
@@ -264,9 +315,17 @@ void AddServeCommands(CLI::App& app, GlobalOptions& globals) {
   cmd->add_option("--checkpoint", serve->checkpoint,
                   "Stream checkpoint file (default: <data-dir>/stream-checkpoint.json)")
       ->type_name("FILE");
+  cmd->add_option("--cache-url", serve->cache_url,
+                  "Cache: redis://[[user]:password@]host[:port][/db] (default: CACHE_URL, else "
+                  "in-process memory)")
+      ->type_name("URL");
   cmd->add_option("--jwks", serve->jwks,
                   "Cognito mode: read the JWKS from this file or URL instead of Cognito's")
       ->type_name("FILE|URL");
+  cmd->add_option("--web-dir", serve->web_dir,
+                  "Serve the web page at / from this directory instead of the copy built into "
+                  "the binary (for editing it)")
+      ->type_name("DIR");
   AddDdbTargetFlags(*cmd, serve->target, /*with_table=*/true, /*with_json=*/false);
   cmd->callback([serve, &globals] { Run([&] { Serve(*serve, globals); }); });
 
@@ -275,6 +334,10 @@ void AddServeCommands(CLI::App& app, GlobalOptions& globals) {
       "stream-worker",
       "Follow the messages table's stream and keep conversations on their newest message "
       "(access pattern D) until SIGINT/SIGTERM");
+  w->add_option("--cache-url", worker->cache_url,
+                "Redis cache of the API processes to invalidate and count unread messages in "
+                "(default: CACHE_URL; none when unset)")
+      ->type_name("URL");
   w->add_option("--checkpoint", worker->checkpoint,
                 "Stream checkpoint file (default: <data-dir>/stream-checkpoint.json)")
       ->type_name("FILE");
