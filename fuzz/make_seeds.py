@@ -241,6 +241,37 @@ jwt = {
     "jwks": "3" + j(jwks),
 }
 
+
+# --- fuzz_api_request: lines of <route digit><caller digit><payload> (see fuzz_api_request.cc);
+# callers 0 andrewbrown, 1 londo, 2 bayko, 3 a subject that is no user; "$G" is the seeded
+# group's uuid, "$C" the last X-Next-Cursor ---
+def api(route, caller, payload):
+    return "%d%d%s" % (route, caller, payload)
+api_request = {
+    "new_conversation": [api(0, 0, j({"handle": "bayko", "message": "Hello Bayko"})),
+                         api(6, 2, ""), api(6, 0, ""), api(6, 0, "$C")],
+    "reply": [api(0, 1, j({"message_group_uuid": "$G", "message": "Hi Andrew"})),
+              api(5, 0, ""), api(5, 0, "$C")],
+    "reply_by_stranger": [api(2, 2, "$G"), api(3, 2, "$G"), api(5, 2, "")],
+    "validation": [api(0, 0, j({"message": ""})), api(0, 0, j({"handle": "londo",
+                   "message": "x" * 1025})), api(0, 0, j({"handle": "andrewbrown", "message": "x"})),
+                   api(0, 0, j({"message": 7, "handle": "londo"})), api(0, 0, "{not json"),
+                   api(0, 0, "[]"), api(0, 3, j({"handle": "londo", "message": "x"}))],
+    "handles_sql": [api(1, 0, "andrewbrown' OR '1'='1"), api(7, 0, "x'; DROP TABLE users;--"),
+                    api(8, 0, "andrewbrown' OR '1'='1"), api(7, 0, "%27"), api(7, 0, "londo"),
+                    api(8, 1, "andrеwbrown")],
+    "handles_path": [api(7, 0, "../../etc/passwd"), api(7, 0, "..%2f..%2f"),
+                     api(1, 0, "../londo"), api(8, 0, "londo\x00")],
+    "groups_tricks": [api(3, 0, "../"), api(4, 0, "$G/../x"), api(4, 0, "GRP#andrewbrown"),
+                      api(2, 0, "MSG#$G"), api(3, 0, "*"), api(3, 0, "%2e%2e%2f"),
+                      api(2, 0, "5ae290ed-55d1-47a0-bc6d-fe2bc2700399")],
+    "cursors": [api(5, 0, "MSG#$G"), api(6, 0, "eyJwayI6eyJTIjoiR1JQIzEifX0"),
+                api(5, 1, "**"), api(6, 2, "$G")],
+    "targets": [api(9, 0, "/api/messages/$G?cursor=%zz"), api(9, 0, "/api/users/@/short"),
+                api(9, 0, "/api/health"), api(9, 0, "/api/message_groups?limit=0"),
+                api(9, 0, "/api/messages/$G?limit=101&cursor=x&cursor=y")],
+}
+
 def write(target, seeds):
     d = ROOT / target
     shutil.rmtree(d, ignore_errors=True)
@@ -255,3 +286,4 @@ write("fuzz_expressions", expressions)
 write("fuzz_key_codec", key_codec)
 write("fuzz_sigv4", sigv4)
 write("fuzz_jwt", jwt)
+write("fuzz_api_request", api_request)

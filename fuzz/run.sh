@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for a bounded time.
 #   fuzz/run.sh [SECONDS] [TARGET...]     (default: 30 seconds each, every target)
-# First replays fuzz/regressions/<target>/* (inputs that once crashed), then fuzzes from the
-# committed seeds in fuzz/corpus/<target>/ plus a working corpus kept in the build directory.
-# Crash inputs go to fuzz/crashes/ (gitignored). Exits non-zero if any target crashes.
+# For each target: replays fuzz/regressions/<target>/* (inputs that once crashed) and the
+# committed seeds fuzz/corpus/<target>/ once (both must pass), then fuzzes for SECONDS. New
+# inputs go to a working corpus in the build directory (<build>/fuzz-corpus/<target>), never
+# into the committed one. Crash inputs go to fuzz/artifacts/ (gitignored). Prints one line per
+# target, "<target>: N execs in S s, 0 crashes", and exits non-zero if any target crashed.
 # Environment: CRUDDUR_FUZZ_BUILD (build dir, default build-fuzz), JOBS (ninja -j, default 2),
-# FUZZ_RSS_MB (default 2048), FUZZ_MAX_LEN (default 8192).
+# FUZZ_RSS_MB (default 2048), FUZZ_MAX_LEN (default 8192), FUZZ_ARTIFACTS (default
+# fuzz/artifacts).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -15,6 +18,7 @@ shift || true
 build="${CRUDDUR_FUZZ_BUILD:-$root/build-fuzz}"
 rss_mb="${FUZZ_RSS_MB:-2048}"
 max_len="${FUZZ_MAX_LEN:-8192}"
+artifacts="${FUZZ_ARTIFACTS:-$here/artifacts}"
 
 # Warnings are not errors here: this build hunts runtime bugs, the normal builds enforce -Werror.
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DCRUDDUR_FUZZ=ON \
@@ -24,49 +28,67 @@ ninja -C "$build" -j"${JOBS:-2}" fuzzers
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   for bin in "$build"/fuzz/fuzz_*; do
-    [ -x "$bin" ] && targets+=("$(basename "$bin")")
+    [ -f "$bin" ] && [ -x "$bin" ] && targets+=("$(basename "$bin")")
   done
 fi
 
-mkdir -p "$here/crashes"
+mkdir -p "$artifacts"
 failed=()
 summary=()
 for t in "${targets[@]}"; do
   bin="$build/fuzz/$t"
   log="$build/fuzz/$t.log"
   echo "=== $t"
-  regressions=("$here/regressions/$t"/*)
-  if [ -e "${regressions[0]}" ]; then
-    # A 2 MB stack (not 8) so the deep-nesting inputs stay small and still overflow if the
-    # recursion comes back.
-    if ! (ulimit -s 2048 && "$bin" -rss_limit_mb="$rss_mb" -timeout=30 "${regressions[@]}") \
-        >"$log.replay" 2>&1; then
+  # Regressions and seeds run once each. A 2 MB stack (not 8) so the deep-nesting inputs stay
+  # small and still overflow if the recursion comes back.
+  replay=("$here/regressions/$t"/*)
+  [ -e "${replay[0]}" ] || replay=()
+  n_regressions=${#replay[@]}
+  if [ -d "$here/corpus/$t" ]; then
+    for f in "$here/corpus/$t"/*; do [ -f "$f" ] && replay+=("$f"); done
+  fi
+  if [ ${#replay[@]} -gt 0 ]; then
+    if ! (ulimit -s 2048 && "$bin" -rss_limit_mb="$rss_mb" -timeout=30 \
+          -artifact_prefix="$artifacts/$t-replay-" "${replay[@]}") >"$log.replay" 2>&1; then
       tail -n 40 "$log.replay"
-      echo "$t: a regression input crashes again (full log: $log.replay)"
-      failed+=("$t (regression)")
+      echo "$t: a regression or seed input crashes (full log: $log.replay)"
+      summary+=("$t: replay of regressions/seeds FAILED, 1 crash")
+      failed+=("$t (replay)")
       continue
     fi
-    echo "replayed ${#regressions[@]} regression input(s)"
+    echo "replayed $n_regressions regression input(s) and $((${#replay[@]} - n_regressions)) seed(s)"
   fi
+  # New inputs are written to the first directory only: the committed seeds are just read.
   work="$build/fuzz-corpus/$t"
   mkdir -p "$work"
-  if "$bin" -max_total_time="$seconds" -rss_limit_mb="$rss_mb" -max_len="$max_len" \
-      -timeout=30 -print_final_stats=1 -artifact_prefix="$here/crashes/$t-" \
-      "$work" "$here/corpus/$t" >"$log" 2>&1; then
-    done_line="$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n 1)"
-    echo "$done_line"
-    summary+=("$t: $done_line")
+  seeds=()
+  [ -d "$here/corpus/$t" ] && seeds=("$here/corpus/$t")
+  start=$(date +%s)
+  status=0
+  "$bin" -max_total_time="$seconds" -rss_limit_mb="$rss_mb" -max_len="$max_len" \
+    -timeout=30 -print_final_stats=1 -artifact_prefix="$artifacts/$t-" \
+    "$work" "${seeds[@]}" >"$log" 2>&1 || status=$?
+  elapsed=$(($(date +%s) - start))
+  # libFuzzer's final stats; after a crash the last "#N" status line is the best count.
+  execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)"
+  [ -n "$execs" ] || execs="$(grep -oE '^#[0-9]+' "$log" | tail -n 1 | tr -d '#')"
+  secs="$(sed -nE 's/^Done [0-9]+ runs in ([0-9]+) second.*/\1/p' "$log" | tail -n 1)"
+  [ -n "$secs" ] || secs="$elapsed"
+  if [ "$status" -eq 0 ]; then
+    summary+=("$t: ${execs:-0} execs in $secs s, 0 crashes")
   else
     grep -E 'ERROR:|runtime error|property violated|Test unit written' "$log" | head -n 10 || true
     echo "$t: CRASH (full log: $log)"
+    summary+=("$t: ${execs:-0} execs in $secs s, 1 crash")
     failed+=("$t")
   fi
+  echo "${summary[-1]}"
 done
 
 echo
 printf '%s\n' "${summary[@]}"
 if [ ${#failed[@]} -gt 0 ]; then
-  echo "crashed: ${failed[*]} (inputs in $here/crashes/)"
+  echo "crashed: ${failed[*]} (inputs in $artifacts/)"
   exit 1
 fi
 echo "no crashes"

@@ -166,6 +166,14 @@ check "sqlite setup with --data-dir" ok 'seeded 3 users' -- \
   "$cruddur" db setup --data-dir "$work/other"
 [[ -f $work/other/users.db ]] && pass "--data-dir is honoured" || fail "--data-dir is honoured"
 
+# Hostile handles, group ids and cursors on the messaging API, with users in this PostgreSQL.
+if CRUDDUR_BIN="$cruddur" /usr/bin/python3 -m pytest "$repo/tests/api/test_hostile.py" -q \
+    -p no:cacheprovider -k postgres >"$work/hostile.log" 2>&1; then
+  pass "hostile API input on PostgreSQL"
+else
+  fail "hostile API input on PostgreSQL"; cat "$work/hostile.log" >&2
+fi
+
 if ((failures)); then
   echo "== $failures failure(s)" >&2
   exit 1
