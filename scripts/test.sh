@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: the unit tests (CTest), the unit tests again under ASan+UBSan, and the
-# black-box DynamoDB conformance suite (pytest + boto3 + aws CLI) against build/cruddur.
+# black-box DynamoDB conformance suite (pytest + boto3 + aws CLI) against build/cruddur, then the
+# operator commands, the messaging API with its cache (real redis-server) and web page (headless
+# Chromium), reliability and the AWS fakes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -21,6 +23,11 @@ if [[ "${CRUDDUR_SKIP_SANITIZERS:-0}" != 1 ]]; then
     ctest --test-dir build-asan --output-on-failure -j"$JOBS"
 fi
 
+if [[ "${CRUDDUR_SKIP_FUZZ:-0}" != 1 ]]; then
+  echo "== fuzzing (libFuzzer, ASan+UBSan): regressions + seeds, then ${CRUDDUR_FUZZ_SECONDS:-20} s per target"
+  fuzz/ci.sh "${CRUDDUR_FUZZ_SECONDS:-20}"
+fi
+
 echo "== conformance (pytest + boto3 + aws CLI against build/cruddur ddb serve)"
 /usr/bin/python3 -m pytest tests/conformance -q -p no:cacheprovider
 
@@ -29,6 +36,12 @@ tests/cli/run.sh
 
 echo "== messaging API and auth tokens (real build/cruddur serve, dev tokens)"
 /usr/bin/python3 -m pytest tests/api -q -p no:cacheprovider
+
+echo "== cache (RedisCache + cruddur serve with CACHE_URL) against a real redis-server on loopback"
+tests/cache/run.sh build
+
+echo "== web page (headless Chromium + playwright-core) and static-file escapes"
+tests/web/run.sh
 
 echo "== reliability (crash/restart, concurrency, abuse, SigV4) against build/cruddur ddb serve"
 tests/reliability/run.sh
