@@ -22,8 +22,9 @@ def block(name, body):
     return f"<!-- BEGIN {name} -->\n{body.rstrip()}\n<!-- END {name} -->\n"
 
 
-def splice(path, name, body):
-    """Replaces section `name` of the file at `path` (appends it when absent)."""
+def splice(path, name, body, before=None):
+    """Replaces section `name` of the file at `path`. When absent, it goes in front of section
+    `before` if that one is there, else at the end."""
     try:
         with open(path) as f:
             text = f.read()
@@ -34,6 +35,9 @@ def splice(path, name, body):
                          re.S)
     if pattern.search(text):
         text = pattern.sub(lambda _: new, text)
+    elif before and f"<!-- BEGIN {before} -->\n" in text:
+        at = text.index(f"<!-- BEGIN {before} -->\n")
+        text = text[:at] + new + "\n" + text[at:]
     else:
         text = text.rstrip("\n") + "\n\n" + new
     with open(path, "w") as f:

@@ -6,15 +6,24 @@
 # environment (all optional):
 #   DURATION=10        seconds per wrk run
 #   ROUNDS=1           repetitions of every cell (the table shows the median)
-#   CONNS="1 32"       connection counts (1 -> wrk -t1, more -> wrk -t2)
+#   CONNS="1 32"       connection counts
 #   OPS="put_item get_item query batch_write_item"   workloads (bench/wrk/<op>.lua)
-#   THREADS=0          cruddur worker threads (0: one per CPU); nginx gets one worker per CPU
+#   PIN=1              (default when the machine has 2 CPUs or more) every server gets the same
+#                      one core and wrk another, so that the load generator does not take CPU
+#                      from the server it measures: servers run under `taskset -c $SERVER_CPU`
+#                      (cruddur --threads 1, nginx worker_processes 1, dynalite is one node.js
+#                      process anyway), wrk under `taskset -c $WRK_CPU` with -t1.
+#   PIN=0              the old unpinned mode: everything floats over all CPUs; cruddur gets
+#                      $THREADS workers, nginx one worker per CPU, wrk -t1 at 1 connection and
+#                      -t2 above
+#   SERVER_CPU=1 WRK_CPU=0   the CPUs of PIN=1
+#   THREADS            cruddur worker threads (default: 1 with PIN=1, 0 = one per CPU with PIN=0)
 #   SKIP_NGINX=1, SKIP_DYNALITE=1   leave a server out
 #   BUILD_DIR=build-bench  JOBS=2   the release build of cruddur
 #   CRUDDUR_BIN=path   use this binary instead of building one
 #   COMPARE_BIN=path   also run this second cruddur binary ("cruddur-b"), interleaved, for an
 #                      A/B measurement of a change (e.g. a build of a patched copy of the tree)
-#   RESULTS=bench/RESULTS.md        where the report goes
+#   RESULTS=bench/RESULTS.md        where the report goes (results.png is drawn beside it)
 # Every server listens on 127.0.0.1 only and is stopped on exit.
 set -euo pipefail
 
@@ -24,11 +33,19 @@ DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-1}
 CONNS=${CONNS:-"1 32"}
 OPS=${OPS:-"put_item get_item query batch_write_item"}
-THREADS=${THREADS:-0}
+if [[ -z ${PIN:-} ]]; then
+  PIN=0
+  (($(nproc) >= 2)) && command -v taskset >/dev/null && PIN=1
+fi
+SERVER_CPU=${SERVER_CPU:-1}
+WRK_CPU=${WRK_CPU:-0}
+if [[ $PIN == 1 ]]; then THREADS=${THREADS:-1}; else THREADS=${THREADS:-0}; fi
 BUILD_DIR=${BUILD_DIR:-$ROOT/build-bench}
 JOBS=${JOBS:-2}
 RESULTS=${RESULTS:-$BENCH/RESULTS.md}
-COMMAND="DURATION=$DURATION ROUNDS=$ROUNDS CONNS=\"$CONNS\" OPS=\"$OPS\" THREADS=$THREADS"
+COMMAND="DURATION=$DURATION ROUNDS=$ROUNDS CONNS=\"$CONNS\" OPS=\"$OPS\" PIN=$PIN"
+[[ $PIN != 1 ]] || COMMAND+=" SERVER_CPU=$SERVER_CPU WRK_CPU=$WRK_CPU"
+COMMAND+=" THREADS=$THREADS"
 [[ -z ${CRUDDUR_BIN:-} ]] || COMMAND+=" CRUDDUR_BIN=$CRUDDUR_BIN"
 [[ -z ${COMPARE_BIN:-} ]] || COMMAND+=" COMPARE_BIN=$COMPARE_BIN"
 [[ ${SKIP_NGINX:-0} != 1 ]] || COMMAND+=" SKIP_NGINX=1"
@@ -38,6 +55,18 @@ NOTES=()
 
 log() { printf '[bench] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+
+# Prefixes for the server and wrk command lines (empty when unpinned).
+SERVER_PIN=()
+WRK_PIN=()
+if [[ $PIN == 1 ]]; then
+  command -v taskset >/dev/null || die "PIN=1 needs taskset (util-linux)"
+  taskset -c "$SERVER_CPU" true 2>/dev/null || die "cannot pin to CPU $SERVER_CPU"
+  taskset -c "$WRK_CPU" true 2>/dev/null || die "cannot pin to CPU $WRK_CPU"
+  [[ $SERVER_CPU != "$WRK_CPU" ]] || die "SERVER_CPU and WRK_CPU must differ"
+  SERVER_PIN=(taskset -c "$SERVER_CPU")
+  WRK_PIN=(taskset -c "$WRK_CPU")
+fi
 
 WORK=$(mktemp -d /tmp/cruddur-bench.XXXXXX)
 chmod 755 "$WORK"  # nginx workers run unprivileged and must read the static bodies
@@ -113,6 +142,12 @@ fi
 
 BENCH_LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
 export BENCH_LOADAVG
+if [[ $PIN == 1 ]]; then
+  export BENCH_PIN="servers on CPU $SERVER_CPU (taskset), wrk -t1 on CPU $WRK_CPU"
+else
+  export BENCH_PIN="none (PIN=0)"
+fi
+if [[ $PIN == 1 ]]; then NGINX_WORKERS=1; else NGINX_WORKERS=$(nproc); fi
 
 # --- servers -------------------------------------------------------------------------------
 declare -A URL PID
@@ -133,8 +168,8 @@ server_cpu_ticks() {
 start_cruddur() {  # start_cruddur NAME BINARY [CAPTURE_DIR]
   local name=$1 bin=$2 capture=${3:-} port
   port=$(free_port)
-  "$bin" ddb serve --in-memory --host 127.0.0.1 --port "$port" --threads "$THREADS" \
-    >"$WORK/$name.log" 2>&1 &
+  "${SERVER_PIN[@]}" "$bin" ddb serve --in-memory --host 127.0.0.1 --port "$port" \
+    --threads "$THREADS" >"$WORK/$name.log" 2>&1 &
   SERVER_PIDS+=($!)
   PID[$name]=$!
   URL[$name]=http://127.0.0.1:$port
@@ -149,11 +184,11 @@ start_nginx() {
   port=$(free_port)
   mkdir -p "$dir/tmp"
   chmod -R 755 "$WORK/static"
-  # One worker per core, no access log, long keep-alive. nginx answers 405 to POST on a static
-  # file; error_page turns that into a 200 with the file (internally re-requested as a GET), so
+  # One worker per core (with PIN=1 one, pinned with the master), no access log, long
+  # keep-alive. nginx answers 405 to POST on a static file; error_page turns that into a 200 with the file (internally re-requested as a GET), so
   # a POST /GetItem gets exactly the bytes cruddur answered to the same request.
   cat >"$dir/nginx.conf" <<CONF
-worker_processes $(nproc);
+worker_processes $NGINX_WORKERS;
 daemon off;
 pid $dir/nginx.pid;
 error_log $dir/error.log warn;
@@ -178,7 +213,8 @@ http {
   }
 }
 CONF
-  /usr/sbin/nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/stdout.log" 2>&1 &
+  "${SERVER_PIN[@]}" /usr/sbin/nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" \
+    >"$dir/stdout.log" 2>&1 &
   SERVER_PIDS+=($!)
   PID[nginx]=$!
   URL[nginx]=http://127.0.0.1:$port
@@ -215,8 +251,8 @@ start_dynalite() {
     fi
   fi
   port=$(free_port)
-  node "$dir/node_modules/dynalite/cli.js" --host 127.0.0.1 --port "$port" --createTableMs 0 \
-    --deleteTableMs 0 --updateTableMs 0 >"$WORK/dynalite.log" 2>&1 &
+  "${SERVER_PIN[@]}" node "$dir/node_modules/dynalite/cli.js" --host 127.0.0.1 --port "$port" \
+    --createTableMs 0 --deleteTableMs 0 --updateTableMs 0 >"$WORK/dynalite.log" 2>&1 &
   SERVER_PIDS+=($!)
   PID[dynalite]=$!
   URL[dynalite]=http://127.0.0.1:$port
@@ -251,19 +287,24 @@ for op in PutItem GetItem Query BatchWriteItem; do
   NOTES+=("response body of $op: $(wc -c <"$WORK/static/$op") bytes")
 done
 NOTES+=("cruddur: $CRUDDUR ddb serve --in-memory --threads $THREADS (0 = one per CPU), Release build")
-NOTES+=("nginx: $(nproc) worker(s), access_log off, keep-alive; static files with cruddur's bodies")
+NOTES+=("nginx: $NGINX_WORKERS worker(s), access_log off, keep-alive; static files with cruddur's bodies")
+if [[ $PIN == 1 ]]; then
+  NOTES+=("CPU pinning (PIN=1): every server (cruddur with --threads $THREADS, nginx's master and its one worker, dynalite's node.js process) ran under \`taskset -c $SERVER_CPU\`, wrk under \`taskset -c $WRK_CPU\` with -t1 at every connection count: each server has the same one core to itself and the load generator does not compete with it. PIN=0 gives the old unpinned mode.")
+else
+  NOTES+=("no CPU pinning (PIN=0): servers and wrk (-t1 at 1 connection, -t2 above) share all $(nproc) CPUs, so wrk takes CPU from the server it measures")
+fi
 
 # --- measurements --------------------------------------------------------------------------
 TSV=$WORK/results.tsv
 : >"$TSV"
 run_wrk() {  # run_wrk SERVER OP CONNS ROUND
   local server=$1 op=$2 conns=$3 round=$4 threads=1 static=0 out line cpu_before cpu
-  ((conns > 1)) && threads=2
+  ((conns > 1 && PIN != 1)) && threads=2
   [[ $server == nginx ]] && static=1
   out=$WORK/wrk-$server-$op-$conns-$round.txt
   cpu_before=$(server_cpu_ticks "$server")
   BENCH_RUN="r$round-c$conns-$RANDOM" BENCH_STATIC=$static \
-    timeout $((DURATION + 30)) wrk -t"$threads" -c"$conns" -d"${DURATION}s" --timeout 5s \
+    timeout $((DURATION + 30)) "${WRK_PIN[@]}" wrk -t"$threads" -c"$conns" -d"${DURATION}s" --timeout 5s \
     -s "$BENCH/wrk/$op.lua" "${URL[$server]}/" >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed"; }
   cpu=$(($(server_cpu_ticks "$server") - cpu_before))
   line=$(grep '^BENCH_RESULT' "$out") || { cat "$out" >&2; die "wrk printed no result"; }
@@ -296,5 +337,5 @@ done
 mkdir -p "$BENCH/.work"
 cp "$TSV" "$BENCH/.work/results.tsv"  # raw runs of the last run (gitignored)
 python3 "$BENCH/report.py" "$TSV" "$RESULTS" "$COMMAND" "${NOTES[@]}"
-/usr/bin/python3 "$BENCH/chart.py" --wrk "$TSV" "$BENCH/results.png" ||
+/usr/bin/python3 "$BENCH/chart.py" --wrk "$TSV" "$(dirname "$RESULTS")/results.png" ||
   log "chart not drawn (apt-get install python3-matplotlib)"
