@@ -18,5 +18,6 @@ fi
 if "$cruddur" ddb schema-load >/dev/null 2>&1; then
   "$cruddur" ddb seed
 fi
+echo "== open http://127.0.0.1:${PORT:-4567}/ in a browser (pick a seeded user), or"
 echo "== try: TOKEN=\$($cruddur auth token andrewbrown); curl -H \"Authorization: Bearer \$TOKEN\" http://127.0.0.1:${PORT:-4567}/api/message_groups"
 exec "$cruddur" serve --host 127.0.0.1 --port "${PORT:-4567}" --ddb-port "${DDB_PORT:-8000}" "$@"
