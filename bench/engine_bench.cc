@@ -2,7 +2,7 @@
 // same storage work on the same bytes, to show what the engine itself costs.
 //
 // Four layers, each on the same keys and values (the engine's own key and item encodings):
-//   Raw/...     rocksdb::DB with the options of src/ddb/storage/rocksdb_storage.cc: Put of the
+//   Raw/...     rocksdb::DB with the engine's own options (storage::RocksDbOptions): Put of the
 //               encoded key and item, Get, Seek + 20 x Next.
 //   Storage/... the engine's Storage interface (RocksDB or in-memory) plus the item codec: what
 //               any engine must at least do (encode/decode items, write/read/iterate).
@@ -13,11 +13,7 @@
 //
 // usage: engine_bench [Google Benchmark flags]; bench/engine.sh runs it and writes the table.
 #include <benchmark/benchmark.h>
-#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
-#include <rocksdb/filter_policy.h>
-#include <rocksdb/options.h>
-#include <rocksdb/table.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -31,6 +27,7 @@
 #include "ddb/item_codec.h"
 #include "ddb/json.h"
 #include "ddb/key_codec.h"
+#include "ddb/storage/rocksdb_options.h"
 #include "ddb/storage/storage.h"
 #include "ddb/table.h"
 #include "ddb/table_schema.h"
@@ -80,30 +77,6 @@ Item ParseItemJson(const std::string& json) {
   return ParseItem(doc);
 }
 
-// The same options as rocksdb_storage.cc's MakeOptions() (keep in sync).
-rocksdb::Options RawOptions() {
-  rocksdb::Options options;
-  options.create_if_missing = true;
-  options.IncreaseParallelism(2);
-  options.max_background_jobs = 2;
-  options.compaction_style = rocksdb::kCompactionStyleLevel;
-  options.level_compaction_dynamic_level_bytes = true;
-  options.bytes_per_sync = 1 << 20;
-  options.keep_log_file_num = 3;
-  options.memtable_whole_key_filtering = true;
-  options.memtable_prefix_bloom_size_ratio = 0.02;
-  rocksdb::BlockBasedTableOptions table;
-  table.block_cache = rocksdb::NewLRUCache(64 << 20);
-  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  table.whole_key_filtering = true;
-  // Index and filter blocks stay in the table readers, not the block cache: a compacted file's
-  // index is bigger than one shard of a 64 MB sharded cache, so caching it meant re-reading
-  // and decompressing it on every lookup (a 90x slowdown at a million items).
-  table.cache_index_and_filter_blocks = false;
-  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  return options;
-}
-
 rocksdb::Slice ToSlice(std::string_view s) { return {s.data(), s.size()}; }
 
 // Every store, opened once, seeded identically.
@@ -128,7 +101,7 @@ struct Stores {
     storage[0] = storage::OpenRocksDbStorage((root / "storage").string(), storage::Options{});
     storage[1] = storage::OpenMemoryStorage();
     rocksdb::DB* db = nullptr;
-    rocksdb::Status st = rocksdb::DB::Open(RawOptions(), (root / "raw").string(), &db);
+    rocksdb::Status st = rocksdb::DB::Open(storage::RocksDbOptions(), (root / "raw").string(), &db);
     if (!st.ok()) throw std::runtime_error("rocksdb open: " + st.ToString());
     raw.reset(db);
 

@@ -216,11 +216,19 @@ std::optional<Item> EngineImpl::LoadItem(const std::string& storage_key) {
   return item;
 }
 
+std::optional<size_t> EngineImpl::LoadItemSize(const std::string& storage_key) {
+  auto bytes = storage_->Get(storage_key);
+  if (!bytes) return std::nullopt;
+  size_t size = 0;
+  if (!EncodedItemSize(*bytes, &size)) throw ApiError::InternalServer("corrupt item in storage");
+  return size;
+}
+
 void EngineImpl::AddChange(const ItemChange& c, storage::WriteBatch* batch, Capacity* capacity) {
   const TableSchema& schema = *c.schema;
   if (c.new_item) {
     batch->Put(c.storage_key, EncodeItem(*c.new_item));
-  } else if (c.old_item) {
+  } else if (c.had_old()) {
     batch->Delete(c.storage_key);
   }
   for (const auto& index : schema.indexes) {
@@ -272,9 +280,9 @@ void EngineImpl::Commit(storage::WriteBatch& batch, const std::vector<const Item
   for (const ItemChange* c : changes) {
     Table& table = *c->table;
     if (!table.stats_known()) continue;
-    int64_t old_size = c->old_item ? static_cast<int64_t>(ItemSize(*c->old_item)) : 0;
+    int64_t old_size = static_cast<int64_t>(c->OldSize());
     int64_t new_size = c->new_item ? static_cast<int64_t>(ItemSize(*c->new_item)) : 0;
-    table.AddStats(0, (c->new_item ? 1 : 0) - (c->old_item ? 1 : 0), new_size - old_size);
+    table.AddStats(0, (c->new_item ? 1 : 0) - (c->had_old() ? 1 : 0), new_size - old_size);
     for (const auto& index : c->schema->indexes) {
       bool had = c->old_item && IndexStorageKey(*c->schema, index, *c->old_item);
       bool has = c->new_item && IndexStorageKey(*c->schema, index, *c->new_item);
@@ -307,7 +315,9 @@ KeyLocks::Guard::~Guard() {
   for (auto it = stripes_.rbegin(); it != stripes_.rend(); ++it) locks_->mutexes_[*it].unlock();
 }
 
-KeyLocks::Guard KeyLocks::Lock(std::vector<size_t> stripes) { return Guard(this, std::move(stripes)); }
+KeyLocks::Guard KeyLocks::Lock(std::vector<size_t> stripes) {
+  return Guard(this, std::move(stripes));
+}
 
 // --- capacity ---
 

@@ -24,6 +24,7 @@
 #include "ddb/streams.h"
 #include "ddb/table.h"
 #include "ddb/value.h"
+#include "ddb/value_json.h"
 
 namespace cruddur::ddb {
 
@@ -73,6 +74,13 @@ struct ItemChange {
   std::string storage_key;
   std::optional<Item> old_item;
   std::optional<Item> new_item;
+  // Set instead of old_item when nothing needs the old item's attributes, only its ItemSize
+  // (a PutItem/DeleteItem without condition, ReturnValues, index or stream): the stored bytes
+  // are then measured, not decoded.
+  std::optional<size_t> old_size;
+
+  bool had_old() const { return old_item.has_value() || old_size.has_value(); }
+  size_t OldSize() const { return old_size ? *old_size : (old_item ? ItemSize(*old_item) : 0); }
 };
 
 // Who made a change: stream records of TTL deletions name the DynamoDB service as the user.
@@ -136,6 +144,8 @@ class EngineImpl final : public Engine {
 
   // Loads an item by storage key (nullopt when absent).
   std::optional<Item> LoadItem(const std::string& storage_key);
+  // The ItemSize of the item at a storage key, read without decoding it (nullopt when absent).
+  std::optional<size_t> LoadItemSize(const std::string& storage_key);
   // Adds the change's puts/deletes (item and every index entry) to `batch` and the index write
   // units to `capacity`.
   void AddChange(const ItemChange& change, storage::WriteBatch* batch, Capacity* capacity);
@@ -246,11 +256,7 @@ std::map<std::string, std::string> ParseTags(const JsonValue& list, std::string_
 // Reads the request's ExpressionAttributeNames/Values.
 expr::Substitutions ParseSubstitutions(const Request& req);
 
-inline void WriteKey(JsonWriter& w, std::string_view k) {
-  w.Key(k.data(), static_cast<unsigned>(k.size()));
-}
-inline void WriteString(JsonWriter& w, std::string_view s) {
-  w.String(s.data(), static_cast<unsigned>(s.size()));
-}
+inline void WriteKey(JsonWriter& w, std::string_view k) { WriteJsonString(w, k); }
+inline void WriteString(JsonWriter& w, std::string_view s) { WriteJsonString(w, s); }
 
 }  // namespace cruddur::ddb

@@ -181,6 +181,43 @@ TEST_P(EngineTest, ItemCountOfAReopenedTableIsCountedInTheBackground) {
   EXPECT_EQ(d["Table"]["GlobalSecondaryIndexes"][0]["ItemCount"].GetInt(), 50);
 }
 
+// On a table without indexes or stream, PutItem/DeleteItem measure the old item from its stored
+// bytes instead of decoding it, and GetItem writes the stored bytes out: capacity and the table
+// statistics must come out as from the decoded items.
+TEST_P(EngineTest, SizesOfUndecodedItemsDriveCapacityAndStatistics) {
+  Call("CreateTable", R"j({"TableName":"plain","BillingMode":"PAY_PER_REQUEST",
+    "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
+    "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]})j");
+  const std::string big(5000, 'x');
+  Call("PutItem", R"({"TableName":"plain","Item":{"pk":{"S":"a"},"v":{"S":")" + big + R"("}}})");
+  // 5004 bytes ("pk" + "a" + "v" + 5000). Eventually consistent: ceil(5004 / 4096) = 2 units,
+  // halved; consistent: 2.
+  auto get = Call("GetItem", R"({"TableName":"plain","Key":{"pk":{"S":"a"}},)"
+                             R"("ReturnConsumedCapacity":"TOTAL"})");
+  EXPECT_EQ(get["ConsumedCapacity"]["CapacityUnits"].GetDouble(), 1.0);
+  EXPECT_EQ(get["Item"]["v"]["S"].GetStringLength(), big.size());
+  get = Call("GetItem", R"({"TableName":"plain","Key":{"pk":{"S":"a"}},"ConsistentRead":true,)"
+                        R"("ReturnConsumedCapacity":"TOTAL"})");
+  EXPECT_EQ(get["ConsumedCapacity"]["CapacityUnits"].GetDouble(), 2.0);
+
+  // Overwriting it with a 6-byte item costs the bigger of the two: ceil(5004 / 1024) = 5 units.
+  auto put = Call("PutItem", R"({"TableName":"plain","Item":{"pk":{"S":"a"},"v":{"S":"xy"}},)"
+                             R"("ReturnConsumedCapacity":"TOTAL"})");
+  EXPECT_EQ(put["ConsumedCapacity"]["CapacityUnits"].GetDouble(), 5.0);
+  Call("PutItem", R"({"TableName":"plain","Item":{"pk":{"S":"b"},"v":{"S":"abc"}}})");
+  auto table = Call("DescribeTable", R"({"TableName":"plain"})")["Table"].GetObject();
+  EXPECT_EQ(table["ItemCount"].GetInt64(), 2);
+  EXPECT_EQ(table["TableSizeBytes"].GetInt64(), 6 + 7);
+
+  auto del = Call("DeleteItem", R"({"TableName":"plain","Key":{"pk":{"S":"a"}},)"
+                                R"("ReturnConsumedCapacity":"TOTAL"})");
+  EXPECT_EQ(del["ConsumedCapacity"]["CapacityUnits"].GetDouble(), 1.0);
+  Call("DeleteItem", R"({"TableName":"plain","Key":{"pk":{"S":"nothing"}}})");
+  table = Call("DescribeTable", R"({"TableName":"plain"})")["Table"].GetObject();
+  EXPECT_EQ(table["ItemCount"].GetInt64(), 1);
+  EXPECT_EQ(table["TableSizeBytes"].GetInt64(), 7);
+}
+
 TEST_P(EngineTest, DeeplyNestedJsonDoesNotExhaustTheStack) {
   // Found by fuzzing: the recursive parser overflowed the stack. Unknown members are ignored,
   // as DynamoDB ignores them; the wire layer refuses such depth before the engine sees it.

@@ -1,6 +1,7 @@
 #include "ddb/item_codec.h"
 
 #include <cstdint>
+#include <cstring>
 #include <utility>
 
 #include "ddb/value_json.h"
@@ -233,33 +234,44 @@ class Reader {
 };
 
 // Walks encoded attributes/values adding up their item size and, when `w` is set, writing them
-// as DynamoDB JSON: the read path of Query/Scan pages that need neither filter nor projection.
+// as DynamoDB JSON: the read path of GetItem, and of Query/Scan pages that need neither filter
+// nor projection. The JSON text goes straight into the writer's buffer (one writer value per
+// item), byte for byte what WriteItem writes for the decoded item.
 class Walker {
  public:
   Walker(std::string_view data, JsonWriter* w) : r_(data), w_(w) {}
 
   bool Item(size_t* size) {
     uint8_t version;
-    return r_.GetByte(&version) && version == kFormatVersion && Attrs(size, 1, nullptr) &&
-           r_.done();
+    if (!r_.GetByte(&version) || version != kFormatVersion) return false;
+    if (w_) out_ = &BeginRawJsonValue(*w_);
+    const bool ok = Attrs(size, 1, nullptr) && r_.done();
+    if (w_) EndRawJsonValue(*w_);
+    return ok;
   }
 
  private:
-  void Str(std::string_view s) { w_->String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+  void Put(char c) { out_->Put(c); }
+  void Raw(std::string_view s) { std::memcpy(out_->Push(s.size()), s.data(), s.size()); }
+  void Str(std::string_view s) { AppendJsonString(*w_, s); }
 
   bool Attrs(size_t* size, int depth, uint64_t* count) {
     uint64_t n;
     if (!r_.GetCount(&n)) return false;
     if (count) *count = n;
-    if (w_) w_->StartObject();
+    if (out_) Put('{');
     for (uint64_t i = 0; i < n; ++i) {
       std::string_view name;
       if (!r_.GetView(&name)) return false;
       *size += name.size();
-      if (w_) w_->Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+      if (out_) {
+        if (i) Put(',');
+        Str(name);
+        Put(':');
+      }
       if (!Value(size, depth)) return false;
     }
-    if (w_) w_->EndObject();
+    if (out_) Put('}');
     return true;
   }
 
@@ -267,7 +279,7 @@ class Walker {
     ddb::Number n;
     if (!r_.GetNumber(&n)) return false;
     *size += NumberStorageSize(n);
-    if (w_) Str(n.text());
+    if (out_) Str(n.text());
     return true;
   }
 
@@ -275,20 +287,32 @@ class Walker {
     std::string_view v;
     if (!r_.GetView(&v)) return false;
     *size += v.size();
-    if (w_) binary ? Str(Base64Encode(v)) : Str(v);
+    if (out_) binary ? Str(Base64Encode(v)) : Str(v);
+    return true;
+  }
+
+  // The elements of a list or set, comma-separated in brackets.
+  template <typename Element>
+  bool Elements(uint64_t n, Element element) {
+    if (out_) Put('[');
+    for (uint64_t i = 0; i < n; ++i) {
+      if (out_ && i) Put(',');
+      if (!element()) return false;
+    }
+    if (out_) Put(']');
     return true;
   }
 
   bool Value(size_t* size, int depth) {
+    // The opening of each type's JSON object, indexed by ValueType.
+    static constexpr std::string_view kOpen[] = {
+        R"({"S":)", R"({"N":)", R"({"B":)",  R"({"BOOL":)", R"({"NULL":)",
+        R"({"M":)", R"({"L":)", R"({"SS":)", R"({"NS":)",   R"({"BS":)"};
     if (depth > kMaxDecodeDepth) return false;
     uint8_t tag;
     if (!r_.GetByte(&tag) || tag > static_cast<uint8_t>(ValueType::kBS)) return false;
     auto type = static_cast<ValueType>(tag);
-    if (w_) {
-      w_->StartObject();
-      std::string_view name = TypeName(type);
-      w_->Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
-    }
+    if (out_) Raw(kOpen[tag]);
     uint64_t n = 0;
     bool ok = true;
     switch (type) {
@@ -299,12 +323,12 @@ class Walker {
         uint8_t b;
         ok = r_.GetByte(&b) && b <= 1;
         *size += 1;
-        if (ok && w_) w_->Bool(b == 1);
+        if (ok && out_) Raw(b == 1 ? "true" : "false");
         break;
       }
       case ValueType::kNull:
         *size += 1;
-        if (w_) w_->Bool(true);
+        if (out_) Raw("true");
         break;
       case ValueType::kM:
         ok = Attrs(size, depth + 1, &n);
@@ -313,27 +337,23 @@ class Walker {
       case ValueType::kL:
         ok = r_.GetCount(&n);
         *size += 3 + n;
-        if (w_) w_->StartArray();
-        for (uint64_t i = 0; ok && i < n; ++i) ok = Value(size, depth + 1);
-        if (w_) w_->EndArray();
+        ok = ok && Elements(n, [&] { return Value(size, depth + 1); });
         break;
       case ValueType::kSS:
       case ValueType::kBS:
       case ValueType::kNS:
-        ok = r_.GetCount(&n);
-        if (w_) w_->StartArray();
-        for (uint64_t i = 0; ok && i < n; ++i) {
-          ok = type == ValueType::kNS ? Number(size) : Bytes(size, type == ValueType::kBS);
-        }
-        if (w_) w_->EndArray();
+        ok = r_.GetCount(&n) && Elements(n, [&] {
+               return type == ValueType::kNS ? Number(size) : Bytes(size, type == ValueType::kBS);
+             });
         break;
     }
-    if (ok && w_) w_->EndObject();
+    if (ok && out_) Put('}');
     return ok;
   }
 
   Reader r_;
   JsonWriter* w_;
+  JsonBuffer* out_ = nullptr;  // w_'s buffer, while writing
 };
 
 }  // namespace
@@ -343,9 +363,11 @@ bool EncodedItemSize(std::string_view data, size_t* size) {
   return Walker(data, nullptr).Item(size);
 }
 
-bool WriteEncodedItem(std::string_view data, JsonWriter& w) {
-  size_t size = 0;
-  return Walker(data, &w).Item(&size);
+bool WriteEncodedItem(std::string_view data, JsonWriter& w, size_t* size) {
+  size_t ignored = 0;
+  if (!size) size = &ignored;
+  *size = 0;
+  return Walker(data, &w).Item(size);
 }
 
 void EncodeItem(const Item& item, std::string* out) {

@@ -21,7 +21,8 @@ bool EncodedItemSize(std::string_view data, size_t* size);
 
 // Writes an encoded item as DynamoDB JSON straight from its bytes (what WriteItem would write
 // for the decoded item, without building it); false when `data` is not a valid encoding, in
-// which case `w` may hold a partial object.
-bool WriteEncodedItem(std::string_view data, JsonWriter& w);
+// which case `w` may hold a partial object. Sets `*size` (when given) to EncodedItemSize's
+// answer, from the same pass.
+bool WriteEncodedItem(std::string_view data, JsonWriter& w, size_t* size = nullptr);
 
 }  // namespace cruddur::ddb

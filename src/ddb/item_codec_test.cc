@@ -226,6 +226,10 @@ TEST(EncodedItemWalkTest, MatchesDecodedSizeAndJson) {
       {"ss", AttributeValue::SS({"b", "a"})},
       {"ns", AttributeValue::NS({Number::Parse("3"), Number::Parse("-0.5")})},
       {"bs", AttributeValue::BS({std::string("\x01", 1), "zz"})},
+      // Strings rapidjson escapes, in names and values, short and past an 8-byte word.
+      {"q\"uo\\te", AttributeValue::S("line\nbreak \x01 \"q\" \\ tab\t\x1f\x7f")},
+      {"a long name without escapes", AttributeValue::S("a long value that ends in a quote\"")},
+      {"ctl\x1b", AttributeValue::SS({"x\b", "y\f", "plain"})},
   };
   std::string bytes = EncodeItem(item);
   size_t size = 0;

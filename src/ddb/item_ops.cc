@@ -4,6 +4,7 @@
 #include "ddb/engine_impl.h"
 #include "ddb/error.h"
 #include "ddb/expression/legacy.h"
+#include "ddb/item_codec.h"
 #include "ddb/value_json.h"
 
 namespace cruddur::ddb {
@@ -60,22 +61,26 @@ Item UpdatedAttributes(const Item& item, const std::vector<expr::Path>& paths) {
 
 // Runs one item change under its key's lock: loads the current item, checks the condition,
 // lets `compute` set change.new_item (left empty: a delete) and then writes the item and its
-// index entries in one batch. Returns the capacity consumed.
+// index entries in one batch. Returns the capacity consumed. Unless `need_old_item` (or the
+// table's indexes or stream) needs the current item's attributes, only its size is read.
 template <typename Compute>
 Capacity ApplyChange(EngineImpl& engine, ItemChange& change,
                      const std::optional<expr::Condition>& cond, bool return_old_on_failure,
-                     Compute compute) {
+                     bool need_old_item, Compute compute) {
   Capacity capacity;
   auto guard = engine.locks().LockKey(change.storage_key);
   change.schema = change.table->schema();  // the latest indexes, should UpdateTable have run
-  change.old_item = engine.LoadItem(change.storage_key);
+  if (need_old_item || cond || !change.schema->indexes.empty() || change.schema->stream.enabled) {
+    change.old_item = engine.LoadItem(change.storage_key);
+  } else {
+    change.old_size = engine.LoadItemSize(change.storage_key);
+  }
   if (cond && !cond->Evaluate(change.old_item ? *change.old_item : Item{})) {
     ThrowConditionFailed(change.old_item, return_old_on_failure);
   }
   compute(change);
   size_t size = change.new_item ? ItemSize(*change.new_item) : 0;
-  if (change.old_item) size = std::max(size, ItemSize(*change.old_item));
-  capacity.table = WriteUnits(size);
+  capacity.table = WriteUnits(std::max(size, change.OldSize()));
   storage::WriteBatch batch;
   engine.AddChange(change, &batch, &capacity);
   engine.Commit(batch, {&change});
@@ -99,40 +104,59 @@ void WriteResponse(EngineImpl& engine, JsonWriter& w, const std::optional<Item>&
   w.EndObject();
 }
 
-}  // namespace
+// The parameters PutItem and DeleteItem share, parsed and validated in DynamoDB's order.
+struct WriteParams {
+  std::string_view table_name;
+  Item item;  // PutItem's Item, DeleteItem's Key
+  bool return_all_old = false;  // ReturnValues ALL_OLD (the only other value allowed is NONE)
+  bool return_old_on_failure = false;
+  ReturnCapacity rc = ReturnCapacity::kNone;
+  std::optional<expr::Condition> cond;
+};
 
-void EngineImpl::PutItem(const Request& req, JsonWriter& w) {
+WriteParams ParseWriteParams(const Request& req, std::string_view item_member,
+                             expr::legacy::Operation op) {
+  WriteParams p;
   ConstraintErrors errors;
-  std::string_view name = TableNameParam(req, errors);
-  const JsonValue* item_json = req.Object("Item");
-  if (!item_json) ThrowRequired("Item");
+  p.table_name = TableNameParam(req, errors);
+  const JsonValue* item_json = req.Object(item_member);
+  if (!item_json) ThrowRequired(item_member);
   std::string_view rv = ReturnValuesParam(req, errors);
-  bool return_old_on_failure = ReturnOldOnFailure(req, errors);
-  ReturnCapacity rc = ParseReturnCapacity(req, errors);
-  AddLegacyViolations(req, expr::legacy::Operation::kPutItem, errors);
+  p.return_old_on_failure = ReturnOldOnFailure(req, errors);
+  p.rc = ParseReturnCapacity(req, errors);
+  AddLegacyViolations(req, op, errors);
   errors.ThrowIfAny();
   if (rv != "NONE" && rv != "ALL_OLD") {
     throw ApiError::Validation("ReturnValues can only be ALL_OLD or NONE");
   }
-  expr::legacy::Validate(req.root(), expr::legacy::Operation::kPutItem);
-  Item item = ParseItem(*item_json);
+  p.return_all_old = rv == "ALL_OLD";
+  expr::legacy::Validate(req.root(), op);
+  p.item = ParseItem(*item_json);
   CheckSubstitutionsNeedExpressions(req, {"ConditionExpression"});
   expr::Substitutions subs = ParseSubstitutions(req);
-  std::optional<expr::Condition> cond = ParseCondition(req, subs);
+  p.cond = ParseCondition(req, subs);
   subs.CheckAllUsed();
+  return p;
+}
 
-  auto table = RequireTable(name);
+}  // namespace
+
+void EngineImpl::PutItem(const Request& req, JsonWriter& w) {
+  WriteParams p = ParseWriteParams(req, "Item", expr::legacy::Operation::kPutItem);
+  auto table = RequireTable(p.table_name);
   auto schema = table->schema();
-  ValidateItemKeys(*schema, item);
-  ValidateIndexKeys(*schema, item);
-  if (ItemSize(item) > kMaxItemSize) {
+  ValidateItemKeys(*schema, p.item);
+  ValidateIndexKeys(*schema, p.item);
+  if (ItemSize(p.item) > kMaxItemSize) {
     throw ApiError::Validation("Item size has exceeded the maximum allowed size");
   }
 
-  ItemChange change{table, schema, ItemStorageKey(*schema, item), std::nullopt, std::move(item)};
-  Capacity capacity = ApplyChange(*this, change, cond, return_old_on_failure, [](ItemChange&) {});
-  WriteResponse(*this, w, rv == "ALL_OLD" ? change.old_item : std::nullopt, schema->name,
-                capacity, rc);
+  ItemChange change{table, schema, ItemStorageKey(*schema, p.item), std::nullopt,
+                    std::move(p.item)};
+  Capacity capacity = ApplyChange(*this, change, p.cond, p.return_old_on_failure,
+                                  p.return_all_old, [](ItemChange&) {});
+  WriteResponse(*this, w, p.return_all_old ? change.old_item : std::nullopt, schema->name,
+                capacity, p.rc);
 }
 
 void EngineImpl::GetItem(const Request& req, JsonWriter& w) {
@@ -157,15 +181,28 @@ void EngineImpl::GetItem(const Request& req, JsonWriter& w) {
   auto table = RequireTable(name);
   auto schema = table->schema();
   ValidateKeyParam(*schema, key);
-  std::optional<Item> item = LoadItem(ItemStorageKey(*schema, key));
+  std::optional<std::string> bytes = store().Get(ItemStorageKey(*schema, key));
+  size_t size = 0;
   w.StartObject();
-  if (item) {
+  if (bytes) {
     WriteKey(w, "Item");
-    WriteItem(w, projection ? projection->Apply(*item) : *item);
+    // Without a projection the stored bytes are written out as they are, never decoded.
+    bool ok = true;
+    if (projection) {
+      Item item;
+      ok = DecodeItem(*bytes, &item);
+      if (ok) {
+        size = ItemSize(item);
+        WriteItem(w, projection->Apply(item));
+      }
+    } else {
+      ok = WriteEncodedItem(*bytes, w, &size);
+    }
+    if (!ok) throw ApiError::InternalServer("corrupt item in storage");
   }
   if (rc != ReturnCapacity::kNone) {
     Capacity capacity;
-    capacity.table = ReadUnits(item ? ItemSize(*item) : 0, consistent);
+    capacity.table = ReadUnits(size, consistent);
     WriteKey(w, "ConsumedCapacity");
     w.StartObject();
     WriteConsumedCapacity(w, schema->name, capacity, rc);
@@ -175,32 +212,15 @@ void EngineImpl::GetItem(const Request& req, JsonWriter& w) {
 }
 
 void EngineImpl::DeleteItem(const Request& req, JsonWriter& w) {
-  ConstraintErrors errors;
-  std::string_view name = TableNameParam(req, errors);
-  const JsonValue* key_json = req.Object("Key");
-  if (!key_json) ThrowRequired("Key");
-  std::string_view rv = ReturnValuesParam(req, errors);
-  bool return_old_on_failure = ReturnOldOnFailure(req, errors);
-  ReturnCapacity rc = ParseReturnCapacity(req, errors);
-  AddLegacyViolations(req, expr::legacy::Operation::kDeleteItem, errors);
-  errors.ThrowIfAny();
-  if (rv != "NONE" && rv != "ALL_OLD") {
-    throw ApiError::Validation("ReturnValues can only be ALL_OLD or NONE");
-  }
-  expr::legacy::Validate(req.root(), expr::legacy::Operation::kDeleteItem);
-  Item key = ParseItem(*key_json);
-  CheckSubstitutionsNeedExpressions(req, {"ConditionExpression"});
-  expr::Substitutions subs = ParseSubstitutions(req);
-  std::optional<expr::Condition> cond = ParseCondition(req, subs);
-  subs.CheckAllUsed();
-
-  auto table = RequireTable(name);
+  WriteParams p = ParseWriteParams(req, "Key", expr::legacy::Operation::kDeleteItem);
+  auto table = RequireTable(p.table_name);
   auto schema = table->schema();
-  ValidateKeyParam(*schema, key);
-  ItemChange change{table, schema, ItemStorageKey(*schema, key), std::nullopt, std::nullopt};
-  Capacity capacity = ApplyChange(*this, change, cond, return_old_on_failure, [](ItemChange&) {});
-  WriteResponse(*this, w, rv == "ALL_OLD" ? change.old_item : std::nullopt, schema->name,
-                capacity, rc);
+  ValidateKeyParam(*schema, p.item);
+  ItemChange change{table, schema, ItemStorageKey(*schema, p.item), std::nullopt, std::nullopt};
+  Capacity capacity = ApplyChange(*this, change, p.cond, p.return_old_on_failure,
+                                  p.return_all_old, [](ItemChange&) {});
+  WriteResponse(*this, w, p.return_all_old ? change.old_item : std::nullopt, schema->name,
+                capacity, p.rc);
 }
 
 void EngineImpl::UpdateItem(const Request& req, JsonWriter& w) {
@@ -242,7 +262,7 @@ void EngineImpl::UpdateItem(const Request& req, JsonWriter& w) {
 
   ItemChange change{table, schema, ItemStorageKey(*schema, key), std::nullopt, std::nullopt};
   Capacity capacity =
-      ApplyChange(*this, change, cond, return_old_on_failure, [&](ItemChange& c) {
+      ApplyChange(*this, change, cond, return_old_on_failure, true, [&](ItemChange& c) {
         Item updated = c.old_item ? *c.old_item : key;
         if (update) update->Apply(updated);
         ValidateIndexKeys(*c.schema, updated);

@@ -62,9 +62,8 @@ struct ReadSpec {
   ReturnCapacity rc = ReturnCapacity::kNone;
 };
 
+// What a page read reports besides its items (which go straight to the response writer).
 struct Page {
-  std::vector<Item> items;
-  std::vector<std::string> raw_items;  // encoded items, written out as they are stored
   int64_t count = 0;
   int64_t scanned = 0;
   size_t bytes = 0;
@@ -191,29 +190,37 @@ std::string StartKeyPosition(const ReadSpec& spec, const JsonValue& esk_json) {
   return *key;
 }
 
-// Runs the page loop from the iterator's current position. `in_bounds(key)` says whether a
-// storage key still belongs to the range read (false ends the page, before anything is decoded:
-// the neighbour may not even be an item); `position(key)` then places the entry: -1 skip it,
-// 0 take it, 1 stop. A page that needs neither filter nor projection keeps the stored bytes
-// and writes them out directly, without building items.
+// Runs the page loop from the iterator's current position, writing the response's opening and
+// its Items to `w` as they are read. `in_bounds(key)` says whether a storage key still belongs
+// to the range read (false ends the page, before anything is decoded: the neighbour may not
+// even be an item); `position(key)` then places the entry: -1 skip it, 0 take it, 1 stop. A
+// page that needs neither filter nor projection writes the stored bytes out directly, without
+// building items. FinishPage writes the rest of the response.
 template <typename InBounds, typename Position>
 Page ReadPage(EngineImpl& engine, const ReadSpec& spec, storage::Iterator& it, bool forward,
-              InBounds in_bounds, Position position) {
+              InBounds in_bounds, Position position, JsonWriter& w) {
   Page page;
   const TableSchema& schema = *spec.schema;
   const bool raw = !spec.filter && !spec.projection && !spec.fetch_from_table;
+  const bool count_only = spec.select == "COUNT";
   auto corrupt = [] { return ApiError::InternalServer("corrupt item in storage"); };
+  w.StartObject();
+  if (!count_only) {
+    WriteKey(w, "Items");
+    w.StartArray();
+  }
   for (; it.Valid() && in_bounds(it.key()); forward ? it.Next() : it.Prev()) {
     int pos = position(it.key());
     if (pos > 0) break;
     if (pos < 0) continue;
     if (raw) {
       size_t size = 0;
-      if (!EncodedItemSize(it.value(), &size)) throw corrupt();
+      bool ok = count_only ? EncodedItemSize(it.value(), &size)
+                           : WriteEncodedItem(it.value(), w, &size);
+      if (!ok) throw corrupt();
       page.scanned++;
       page.count++;
       page.bytes += size;
-      if (spec.select != "COUNT") page.raw_items.emplace_back(it.value());
       bool full_page = (spec.limit && page.scanned >= *spec.limit) || page.bytes >= kMaxPageBytes;
       if (full_page) {
         Item entry;
@@ -238,26 +245,16 @@ Page ReadPage(EngineImpl& engine, const ReadSpec& spec, storage::Iterator& it, b
     if (full_page) page.last_evaluated_key = KeyOf(schema, spec.index, entry);
     if (!spec.filter || spec.filter->Evaluate(*item)) {
       page.count++;
-      if (spec.select != "COUNT") {
-        page.items.push_back(spec.projection ? spec.projection->Apply(*item) : std::move(*item));
-      }
+      if (!count_only) WriteItem(w, spec.projection ? spec.projection->Apply(*item) : *item);
     }
     if (full_page) break;
   }
+  if (!count_only) w.EndArray();
   return page;
 }
 
-void WritePage(EngineImpl& engine, JsonWriter& w, const ReadSpec& spec, const Page& page) {
-  w.StartObject();
-  if (spec.select != "COUNT") {
-    WriteKey(w, "Items");
-    w.StartArray();
-    for (const auto& item : page.items) WriteItem(w, item);
-    for (const auto& bytes : page.raw_items) {
-      if (!WriteEncodedItem(bytes, w)) throw ApiError::InternalServer("corrupt item in storage");
-    }
-    w.EndArray();
-  }
+// The members after Items, and the end of the response object ReadPage began.
+void FinishPage(EngineImpl& engine, JsonWriter& w, const ReadSpec& spec, const Page& page) {
   WriteKey(w, "Count");
   w.Int64(page.count);
   WriteKey(w, "ScannedCount");
@@ -373,8 +370,9 @@ void EngineImpl::Query(const Request& req, JsonWriter& w) {
         // Outside the range behind us: skip; ahead of us: done.
         if (pos == 0) return 0;
         return (pos > 0) == forward ? 1 : -1;
-      });
-  WritePage(*this, w, spec, page);
+      },
+      w);
+  FinishPage(*this, w, spec, page);
 }
 
 void EngineImpl::Scan(const Request& req, JsonWriter& w) {
@@ -429,8 +427,8 @@ void EngineImpl::Scan(const Request& req, JsonWriter& w) {
   }
   Page page = ReadPage(
       *this, spec, *it, true, [&](std::string_view storage_key) { return storage_key < end; },
-      [](std::string_view) { return 0; });
-  WritePage(*this, w, spec, page);
+      [](std::string_view) { return 0; }, w);
+  FinishPage(*this, w, spec, page);
 }
 
 }  // namespace cruddur::ddb

@@ -46,6 +46,9 @@ std::string_view TableNameParam(const Request& req, ConstraintErrors& errors);
 class Request {
  public:
   explicit Request(std::string_view body);  // throws SerializationException on malformed JSON
+  // The document points into this object's own buffer.
+  Request(const Request&) = delete;
+  Request& operator=(const Request&) = delete;
 
   const JsonValue& root() const { return doc_; }
   const JsonValue* Get(std::string_view name) const { return Member(doc_, name); }
@@ -65,7 +68,11 @@ class Request {
   static const JsonValue* ArrayOf(const JsonValue& obj, std::string_view name);
 
  private:
-  JsonDocument doc_;
+  // The parsed values live in this buffer first, so that a typical request costs no heap chunk
+  // (rapidjson's default first chunk is a 64 KB malloc); bigger ones continue on the heap.
+  alignas(8) char pool_buffer_[4096];
+  rapidjson::MemoryPoolAllocator<> pool_{pool_buffer_, sizeof pool_buffer_};
+  JsonDocument doc_{&pool_};
 };
 
 inline std::string_view View(const JsonValue& v) {

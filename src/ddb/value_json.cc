@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -461,9 +462,26 @@ Item ParseItem(const JsonValue& json) { return ParseItem(json, ValidationWording
 
 namespace {
 
-void WriteString(JsonWriter& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
+// Reaches the writer's protected parts: its separator logic and its output buffer. Names are
+// taken through this derived class, the objects used are plain JsonWriters (legal access).
+struct WriterAccess : JsonWriter {
+  static void Separate(JsonWriter& w, rapidjson::Type type) { (w.*&WriterAccess::Prefix)(type); }
+  static JsonBuffer& Out(JsonWriter& w) { return *(w.*&WriterAccess::os_); }
+  static void Finish(JsonWriter& w) { (w.*&WriterAccess::EndValue)(true); }
+  // The quoted string, without the separator logic: the caller did that.
+  static void AppendString(JsonWriter& w, std::string_view s) {
+    if (JsonNeedsEscape(s)) {
+      (w.*&WriterAccess::WriteString)(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+      return;
+    }
+    char* p = Out(w).Push(s.size() + 2);
+    p[0] = '"';
+    if (!s.empty()) std::memcpy(p + 1, s.data(), s.size());
+    p[s.size() + 1] = '"';
+  }
+};
+
+void WriteString(JsonWriter& w, std::string_view s) { WriteJsonString(w, s); }
 
 void WriteBase64(JsonWriter& w, std::string_view bytes, std::string* scratch) {
   scratch->clear();
@@ -476,7 +494,7 @@ void WriteValue(JsonWriter& w, const AttributeValue& v, std::string* scratch);
 void WriteMap(JsonWriter& w, const Item& item, std::string* scratch) {
   w.StartObject();
   for (const auto& [name, value] : item) {
-    w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+    WriteJsonString(w, name);
     WriteValue(w, value, scratch);
   }
   w.EndObject();
@@ -484,8 +502,7 @@ void WriteMap(JsonWriter& w, const Item& item, std::string* scratch) {
 
 void WriteValue(JsonWriter& w, const AttributeValue& v, std::string* scratch) {
   w.StartObject();
-  const std::string_view type = TypeName(v.type);
-  w.Key(type.data(), static_cast<rapidjson::SizeType>(type.size()));
+  WriteJsonString(w, TypeName(v.type));
   switch (v.type) {
     case ValueType::kS: WriteString(w, v.bytes); break;
     case ValueType::kN: WriteString(w, v.number.text()); break;
@@ -518,6 +535,21 @@ void WriteValue(JsonWriter& w, const AttributeValue& v, std::string* scratch) {
 }
 
 }  // namespace
+
+void WriteJsonString(JsonWriter& w, std::string_view s) {
+  WriterAccess::Separate(w, rapidjson::kStringType);
+  WriterAccess::AppendString(w, s);
+  WriterAccess::Finish(w);
+}
+
+JsonBuffer& BeginRawJsonValue(JsonWriter& w) {
+  WriterAccess::Separate(w, rapidjson::kObjectType);
+  return WriterAccess::Out(w);
+}
+
+void AppendJsonString(JsonWriter& w, std::string_view s) { WriterAccess::AppendString(w, s); }
+
+void EndRawJsonValue(JsonWriter& w) { WriterAccess::Finish(w); }
 
 void WriteAttributeValue(JsonWriter& w, const AttributeValue& v) {
   std::string scratch;

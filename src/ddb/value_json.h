@@ -1,6 +1,8 @@
 // AttributeValues in DynamoDB's JSON form ({"S": "text"}, {"N": "12.5"}, {"B": "<base64>"}, ...).
 #pragma once
 
+#include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #include "ddb/json.h"
@@ -35,6 +37,41 @@ Item ParseItem(const JsonValue& json, ValidationWording wording);
 constexpr int kMaxNestingDepth = 32;
 
 void WriteAttributeValue(JsonWriter& w, const AttributeValue& v);
+// Writes `s` as a JSON string, or as the member name when the writer expects one: exactly what
+// JsonWriter::String/Key write, but a string that needs no escaping (no control character, '"'
+// or '\\') is copied in one go instead of byte by byte.
+void WriteJsonString(JsonWriter& w, std::string_view s);
+
+// For writers that emit a whole JSON value as text (ddb/item_codec.cc writes stored items this
+// way): BeginRawJsonValue writes the separator the writer needs before a value here and returns
+// its buffer; the caller appends exactly one complete JSON value (AppendJsonString for its
+// strings, escaped as the writer escapes them), then calls EndRawJsonValue.
+JsonBuffer& BeginRawJsonValue(JsonWriter& w);
+// True when some byte of `s` is one the writer escapes: below 0x20, '"' or '\\'. Strings
+// without one may be appended to the buffer between quotes as they are.
+inline bool JsonNeedsEscape(std::string_view s) {
+  constexpr uint64_t kOnes = ~uint64_t{0} / 255;
+  constexpr uint64_t kHigh = kOnes * 0x80;
+  auto has_zero = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  const char* p = s.data();
+  size_t n = s.size();
+  // Eight bytes at a time; each test is exact as a yes/no answer for the whole word.
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t x;
+    std::memcpy(&x, p, 8);
+    if (((x - kOnes * 0x20) & ~x & kHigh) | has_zero(x ^ (kOnes * '"')) |
+        has_zero(x ^ (kOnes * '\\'))) {
+      return true;
+    }
+  }
+  for (; n > 0; ++p, --n) {
+    const auto c = static_cast<unsigned char>(*p);
+    if (c < 0x20 || c == '"' || c == '\\') return true;
+  }
+  return false;
+}
+void AppendJsonString(JsonWriter& w, std::string_view s);
+void EndRawJsonValue(JsonWriter& w);
 void WriteItem(JsonWriter& w, const Item& item);
 
 std::string Base64Encode(std::string_view bytes);

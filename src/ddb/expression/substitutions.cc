@@ -35,7 +35,10 @@ std::string PathToString(const Path& path) {
   std::string out;
   for (size_t i = 0; i < path.size(); ++i) {
     if (path[i].is_index()) {
-      out += "[" + std::to_string(path[i].index) + "]";
+      // Appended piecewise: "[" + to_string(...) trips GCC 12's -Wrestrict false positive at -O3.
+      out += '[';
+      out += std::to_string(path[i].index);
+      out += ']';
     } else {
       if (i > 0) out += ".";
       out += path[i].name;
