@@ -171,8 +171,11 @@ AuthResult ExtractBearerToken(std::string_view header, std::string_view& token) 
 // ---- JwtAuthenticator ---------------------------------------------------------------------------
 
 JwtAuthenticator::JwtAuthenticator(std::shared_ptr<KeyProvider> keys, JwtExpectations expect,
-                                   Clock now)
-    : keys_(std::move(keys)), expect_(std::move(expect)), now_(std::move(now)) {}
+                                   Clock now, std::size_t cache_size)
+    : keys_(std::move(keys)),
+      expect_(std::move(expect)),
+      now_(std::move(now)),
+      cache_size_(cache_size) {}
 
 AuthResult JwtAuthenticator::Authenticate(std::string_view authorization_header) {
   std::string_view token;
@@ -181,7 +184,57 @@ AuthResult JwtAuthenticator::Authenticate(std::string_view authorization_header)
   return AuthenticateToken(token);
 }
 
+std::size_t JwtAuthenticator::cached_tokens() const {
+  std::lock_guard lock(cache_mutex_);
+  return cache_.size();
+}
+
+std::optional<Identity> JwtAuthenticator::FromCache(std::string_view token, std::int64_t now_s) {
+  const std::string key(token);
+  std::string kid;
+  const evp_pkey_st* verified_with = nullptr;
+  {
+    std::lock_guard lock(cache_mutex_);
+    auto it = cache_.find(key);
+    if (it == cache_.end()) return std::nullopt;
+    // Expired: full verification gives the precise 401.
+    if (now_s > it->second.exp + expect_.leeway.count()) {
+      cache_.erase(it);
+      return std::nullopt;
+    }
+    kid = it->second.kid;
+    verified_with = it->second.key.get();
+  }
+  // Outside the lock: a JwksProvider may reload here. The key must still be the one that
+  // verified the token (a rotation that drops the kid, or any reload, means verify again).
+  KeyLookup lookup = keys_->Find(kid);
+  std::lock_guard lock(cache_mutex_);
+  auto it = cache_.find(key);
+  if (it == cache_.end()) return std::nullopt;
+  if (!lookup.error.empty() || !lookup.key || lookup.key->get() != verified_with ||
+      it->second.key.get() != verified_with) {
+    cache_.erase(it);
+    return std::nullopt;
+  }
+  return it->second.identity;
+}
+
 AuthResult JwtAuthenticator::AuthenticateToken(std::string_view token) {
+  const std::chrono::system_clock::time_point now = now_();
+  const std::int64_t now_s =
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  if (cache_size_ > 0 && token.size() <= kMaxTokenBytes) {
+    if (std::optional<Identity> identity = FromCache(token, now_s)) {
+      AuthResult result;
+      result.identity = std::move(*identity);
+      return result;
+    }
+  }
+  return Verify(token, now);
+}
+
+AuthResult JwtAuthenticator::Verify(std::string_view token,
+                                    std::chrono::system_clock::time_point now) {
   try {
     ParsedJwt parsed;
     if (JwtStatus status = ParseJwt(token, parsed); !status.ok()) {
@@ -197,14 +250,19 @@ AuthResult JwtAuthenticator::AuthenticateToken(std::string_view token) {
       return Failure(AuthError::kBadSignature, "token signature is invalid");
     }
     JwtClaims claims;
-    if (JwtStatus status = CheckClaims(parsed.payload_json, expect_, now_(), claims);
-        !status.ok()) {
+    if (JwtStatus status = CheckClaims(parsed.payload_json, expect_, now, claims); !status.ok()) {
       return Failure(status.error, std::move(status.reason));
     }
     AuthResult result;
     result.identity.sub = std::move(claims.sub);
     result.identity.username = std::move(claims.username);
     result.identity.token_use = std::move(claims.token_use);
+    if (cache_size_ > 0) {
+      CachedToken entry{result.identity, claims.exp, std::move(parsed.kid), std::move(*lookup.key)};
+      std::lock_guard lock(cache_mutex_);
+      if (cache_.size() >= cache_size_) cache_.clear();  // simple bound; refills from traffic
+      cache_.insert_or_assign(std::string(token), std::move(entry));
+    }
     return result;
   } catch (const std::exception& e) {
     // Nothing above should throw for bad input; if something does, it is still the token's 401.

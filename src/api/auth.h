@@ -14,8 +14,10 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "api/jwks.h"
 #include "api/jwt.h"
@@ -64,24 +66,51 @@ class Authenticator {
 // Splits "Bearer <token>"; on success `token` views into `header`.
 AuthResult ExtractBearerToken(std::string_view header, std::string_view& token);
 
+// Verified tokens remembered by JwtAuthenticator (a client sends the same token on every
+// request until it expires; RS256 verification is most of an authenticated request's CPU).
+inline constexpr std::size_t kDefaultVerifiedTokenCacheSize = 10000;
+
 // RS256 tokens checked against `keys` and `expect`.
+//
+// Tokens that passed every check are cached, keyed by the exact token text, with their claims.
+// A cached token is accepted again only while now <= exp + leeway and while the key provider
+// still returns the very key object that verified it (a JWKS reload or a rotation that drops its
+// kid sends it through full verification again). Rejected tokens are never cached. The cache
+// holds at most `cache_size` tokens (it is emptied when full); 0 disables it.
 class JwtAuthenticator : public Authenticator {
  public:
   using Clock = std::function<std::chrono::system_clock::time_point()>;
   JwtAuthenticator(
       std::shared_ptr<KeyProvider> keys, JwtExpectations expect,
-      Clock now = [] { return std::chrono::system_clock::now(); });
+      Clock now = [] { return std::chrono::system_clock::now(); },
+      std::size_t cache_size = kDefaultVerifiedTokenCacheSize);
 
   AuthResult Authenticate(std::string_view authorization_header) override;
   // The same checks on a bare token (no "Bearer ").
   AuthResult AuthenticateToken(std::string_view token);
 
   const JwtExpectations& expectations() const { return expect_; }
+  // Tokens currently cached (tests, diagnostics).
+  std::size_t cached_tokens() const;
 
  private:
+  struct CachedToken {
+    Identity identity;
+    std::int64_t exp = 0;  // seconds since the epoch
+    std::string kid;
+    RsaKey key;  // the key that verified it; held so its identity cannot be reused
+  };
+  // The cached identity for `token`, or nullopt (also for an entry no longer valid, which is
+  // dropped).
+  std::optional<Identity> FromCache(std::string_view token, std::int64_t now_s);
+  AuthResult Verify(std::string_view token, std::chrono::system_clock::time_point now);
+
   const std::shared_ptr<KeyProvider> keys_;
   const JwtExpectations expect_;
   const Clock now_;
+  const std::size_t cache_size_;
+  mutable std::mutex cache_mutex_;
+  std::unordered_map<std::string, CachedToken> cache_;  // GUARDED_BY(cache_mutex_)
 };
 
 // The development signing key: an RSA-2048 key pair in <data-dir>/dev-signing-key.pem (PKCS#8,

@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <mutex>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -202,6 +204,149 @@ TEST(DevSigningKeyTest, TokensVerifyAgainstTheDevAuthenticator) {
   // Garbage never throws.
   EXPECT_EQ(auth->Authenticate("Bearer a.b.c").error, AuthError::kMalformedToken);
   EXPECT_EQ(auth->Authenticate("Bearer x y").error, AuthError::kBadScheme);
+}
+
+// ---- verified-token cache -----------------------------------------------------------------------
+
+// A key set tests can rotate.
+class MutableKeyProvider : public KeyProvider {
+ public:
+  explicit MutableKeyProvider(JwkSet keys) : keys_(std::move(keys)) {}
+  KeyLookup Find(std::string_view kid) override {
+    std::lock_guard lock(mutex_);
+    KeyLookup lookup;
+    if (const RsaKey* key = keys_.Find(kid)) lookup.key = *key;
+    return lookup;
+  }
+  void Set(JwkSet keys) {
+    std::lock_guard lock(mutex_);
+    keys_ = std::move(keys);
+  }
+
+ private:
+  std::mutex mutex_;
+  JwkSet keys_;
+};
+
+struct CacheFixture {
+  explicit CacheFixture(std::size_t size = kDefaultVerifiedTokenCacheSize)
+      : key(RsaKey::Generate(2048)),
+        keys(std::make_shared<MutableKeyProvider>(key.PublicJwks())),
+        auth(
+            keys, DevExpectations(), [this] { return now; }, size) {}
+  std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
+  DevSigningKey key;
+  std::shared_ptr<MutableKeyProvider> keys;
+  JwtAuthenticator auth;
+};
+
+TEST(TokenCacheTest, CachedTokenStillExpiresAtExp) {
+  CacheFixture f;
+  const auto minted = f.now;
+  const std::string token = f.key.MintToken("sub-1", "bayko", 60s, minted);
+  ASSERT_TRUE(f.auth.AuthenticateToken(token).ok());
+  EXPECT_EQ(f.auth.cached_tokens(), 1u);
+  // Served from the cache while valid (exp + the 60 s leeway), exactly like a fresh check.
+  f.now = minted + 120s;
+  AuthResult again = f.auth.AuthenticateToken(token);
+  ASSERT_TRUE(again.ok()) << again.reason;
+  EXPECT_EQ(again.identity.sub, "sub-1");
+  EXPECT_EQ(again.identity.username, "bayko");
+  EXPECT_EQ(again.identity.token_use, "access");
+  f.now = minted + 122s;
+  EXPECT_EQ(f.auth.AuthenticateToken(token).error, AuthError::kExpired);
+  EXPECT_EQ(f.auth.cached_tokens(), 0u);
+  EXPECT_EQ(f.auth.AuthenticateToken(token).error, AuthError::kExpired);
+}
+
+TEST(TokenCacheTest, TamperedTokenIsRejectedAfterTheOriginalWasCached) {
+  CacheFixture f;
+  const std::string token = f.key.MintToken("sub-1", "bayko", 60s, f.now);
+  ASSERT_TRUE(f.auth.AuthenticateToken(token).ok());
+  const std::size_t first_dot = token.find('.');
+  const std::size_t second_dot = token.find('.', first_dot + 1);
+  // One byte changed in the payload, then in the signature (away from the last character, whose
+  // unused bits would make it a malformed token rather than a bad signature).
+  for (std::size_t pos : {first_dot + 5, second_dot + 10}) {
+    std::string tampered = token;
+    tampered[pos] = tampered[pos] == 'A' ? 'B' : 'A';
+    AuthResult result = f.auth.AuthenticateToken(tampered);
+    EXPECT_FALSE(result.ok()) << "position " << pos;
+    EXPECT_TRUE(result.error == AuthError::kBadSignature ||
+                result.error == AuthError::kMalformedToken)
+        << AuthErrorName(result.error);
+  }
+  // A prefix or an extension of a cached token is not it either.
+  EXPECT_FALSE(f.auth.AuthenticateToken(token + "A").ok());
+  EXPECT_FALSE(f.auth.AuthenticateToken(token.substr(0, token.size() - 1)).ok());
+  EXPECT_FALSE(f.auth.Authenticate("Bearer " + token + " x").ok());
+  // Rejections are never cached; the original still works.
+  EXPECT_EQ(f.auth.cached_tokens(), 1u);
+  EXPECT_TRUE(f.auth.AuthenticateToken(token).ok());
+}
+
+TEST(TokenCacheTest, RejectedTokensAreNotCached) {
+  CacheFixture f;
+  auto expired = f.key.MintToken("sub-1", "bayko", 60s, f.now - 2h);
+  EXPECT_EQ(f.auth.AuthenticateToken(expired).error, AuthError::kExpired);
+  DevSigningKey stranger(RsaKey::Generate(2048));
+  EXPECT_EQ(f.auth.AuthenticateToken(stranger.MintToken("sub-1", "bayko", 60s, f.now)).error,
+            AuthError::kUnknownKid);
+  EXPECT_EQ(f.auth.cached_tokens(), 0u);
+}
+
+TEST(TokenCacheTest, KeyRotationThatDropsTheKidInvalidatesCachedTokens) {
+  CacheFixture f;
+  const std::string token = f.key.MintToken("sub-1", "bayko", 60s, f.now);
+  ASSERT_TRUE(f.auth.AuthenticateToken(token).ok());
+  DevSigningKey next(RsaKey::Generate(2048));
+  f.keys->Set(next.PublicJwks());  // the old kid is gone
+  EXPECT_EQ(f.auth.AuthenticateToken(token).error, AuthError::kUnknownKid);
+  EXPECT_EQ(f.auth.cached_tokens(), 0u);
+  // Same kid, different key material (a forged set): never accepted from the cache.
+  JwkSet forged;
+  forged.Add(f.key.kid(), next.key());
+  f.keys->Set(forged);
+  EXPECT_EQ(f.auth.AuthenticateToken(token).error, AuthError::kBadSignature);
+  // Restored: verified again and cached again.
+  f.keys->Set(f.key.PublicJwks());
+  EXPECT_TRUE(f.auth.AuthenticateToken(token).ok());
+  EXPECT_EQ(f.auth.cached_tokens(), 1u);
+}
+
+TEST(TokenCacheTest, IsBounded) {
+  CacheFixture f(3);
+  for (int i = 0; i < 10; ++i) {
+    const std::string sub = "sub-" + std::to_string(i);
+    AuthResult result = f.auth.AuthenticateToken(f.key.MintToken(sub, "u", 60s, f.now));
+    ASSERT_TRUE(result.ok()) << result.reason;
+    EXPECT_EQ(result.identity.sub, sub);
+    EXPECT_LE(f.auth.cached_tokens(), 3u);
+  }
+  CacheFixture off(0);
+  ASSERT_TRUE(off.auth.AuthenticateToken(off.key.MintToken("s", "u", 60s, off.now)).ok());
+  EXPECT_EQ(off.auth.cached_tokens(), 0u);
+}
+
+TEST(TokenCacheTest, ConcurrentUseIsSafe) {
+  CacheFixture f(4);
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 6; ++i) {
+    tokens.push_back(f.key.MintToken("sub-" + std::to_string(i), "u", 60s, f.now));
+  }
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        const std::size_t k = static_cast<std::size_t>(i + t) % tokens.size();
+        AuthResult r = f.auth.AuthenticateToken(tokens[k]);
+        if (!r.ok() || r.identity.sub != "sub-" + std::to_string(k)) ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
 }
 
 // ---- configuration ------------------------------------------------------------------------------

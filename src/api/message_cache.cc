@@ -188,9 +188,22 @@ T MessageCache::ReadThrough(const std::string& key, const std::function<T()>& lo
   try {
     if (std::optional<std::string> text = cache_.Get(key)) {
       Succeeded();
+      {
+        std::lock_guard lock(decoded_mutex_);
+        auto it = decoded_.find(key);
+        if (it != decoded_.end() && it->second.text == *text) {
+          if (const T* memo = std::any_cast<T>(&it->second.value)) {
+            ++hits_;
+            return *memo;
+          }
+        }
+      }
       T value;
       if (decode(*text, value)) {
         ++hits_;
+        std::lock_guard lock(decoded_mutex_);
+        if (decoded_.size() >= kMaxDecoded) decoded_.clear();
+        decoded_.insert_or_assign(key, Decoded{std::move(*text), value});
         return value;
       }
     }

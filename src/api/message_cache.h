@@ -15,6 +15,7 @@
 // what it read (per-key generations).
 #pragma once
 
+#include <any>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -24,6 +25,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "api/cache.h"
@@ -100,6 +102,16 @@ class MessageCache {
   std::atomic<bool> has_pending_{false};
   std::atomic<bool> down_{false};
   std::atomic<std::uint64_t> hits_{0}, misses_{0};
+
+  // The last decoded value of each key with the text it was decoded from: a hit whose text is
+  // unchanged skips the JSON parse (a pure function of the text, so never stale). Bounded.
+  struct Decoded {
+    std::string text;
+    std::any value;
+  };
+  static constexpr std::size_t kMaxDecoded = 4096;
+  std::mutex decoded_mutex_;
+  std::unordered_map<std::string, Decoded> decoded_;  // GUARDED_BY(decoded_mutex_)
 };
 
 }  // namespace cruddur::api

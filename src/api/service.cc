@@ -43,13 +43,39 @@ bool IsValidHandle(std::string_view handle) {
 
 Outcome<User> MessagingService::Caller(std::string_view sub) {
   if (sub.empty()) return Outcome<User>::Fail(401, "unauthenticated", "no token subject");
+  const bool caching = user_cache_.ttl.count() > 0 && user_cache_.max_entries > 0;
+  std::chrono::steady_clock::time_point now{};
+  if (caching) {
+    now = user_cache_.now();
+    std::lock_guard lock(users_mutex_);
+    auto it = users_by_sub_.find(std::string(sub));
+    if (it != users_by_sub_.end()) {
+      if (now < it->second.expires) return Outcome<User>::Ok(it->second.user);
+      users_by_sub_.erase(it);
+    }
+  }
   std::optional<User> user = users_.FindByCognitoUserId(sub);
+  if (user && caching) {
+    std::lock_guard lock(users_mutex_);
+    if (users_by_sub_.size() >= user_cache_.max_entries) users_by_sub_.clear();
+    users_by_sub_.insert_or_assign(std::string(sub), CachedUser{*user, now + user_cache_.ttl});
+  }
   if (!user) {
     return Outcome<User>::Fail(403, "user_not_found",
                                "the token's subject is not a Cruddur user (no users row with "
                                "this cognito_user_id)");
   }
   return Outcome<User>::Ok(std::move(*user));
+}
+
+void MessagingService::ForgetUsers() {
+  std::lock_guard lock(users_mutex_);
+  users_by_sub_.clear();
+}
+
+std::size_t MessagingService::cached_users() {
+  std::lock_guard lock(users_mutex_);
+  return users_by_sub_.size();
 }
 
 bool MessagingService::IsMember(const std::string& user_uuid, const std::string& group_uuid) {

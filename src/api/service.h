@@ -16,11 +16,16 @@
 //   `uuid` = the new MESSAGE's uuid (the original sent the sender's user uuid by mistake).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "api/message_cache.h"
@@ -81,6 +86,18 @@ std::size_t Utf8Length(std::string_view text);
 // Handles: 1-64 characters of [A-Za-z0-9_.-].
 bool IsValidHandle(std::string_view handle);
 
+// The token subject -> user lookup runs on every request; the service keeps recent answers
+// for a short time. A user's deletion, handle or display-name change, or a cognito_user_id
+// reassignment is seen by at most `ttl` late; subjects with no user are never cached (a new
+// user is served at once).
+struct UserCacheOptions {
+  std::chrono::milliseconds ttl = std::chrono::seconds(10);  // 0 disables the cache
+  std::size_t max_entries = 10000;                           // emptied when full
+  std::function<std::chrono::steady_clock::time_point()> now = [] {
+    return std::chrono::steady_clock::now();
+  };
+};
+
 class MessagingService {
  public:
   // Both stores (and the cache, if any) must outlive the service. Thread-safe if the stores
@@ -88,8 +105,9 @@ class MessagingService {
   // limit) and group memberships are read through it, writes invalidate it, and reading a
   // conversation resets the caller's unread count for it; without one, nothing is cached and
   // nothing counted.
-  MessagingService(MessageStore& messages, UserStore& users, MessageCache* cache = nullptr)
-      : messages_(messages), users_(users), cache_(cache) {}
+  MessagingService(MessageStore& messages, UserStore& users, MessageCache* cache = nullptr,
+                   UserCacheOptions user_cache = {})
+      : messages_(messages), users_(users), cache_(cache), user_cache_(std::move(user_cache)) {}
 
   // Pattern B: the caller's conversations, most recent first. `cursor` from a previous page.
   Outcome<Page<MessageGroup>> MessageGroups(std::string_view sub, std::string_view cursor,
@@ -109,6 +127,10 @@ class MessagingService {
   MessageStore& messages() { return messages_; }
   UserStore& users() { return users_; }
   MessageCache* cache() { return cache_; }
+  // Drops every cached sub -> user answer (e.g. after a cognito_user_id reassignment).
+  void ForgetUsers();
+  // Subjects currently cached (tests, diagnostics).
+  std::size_t cached_users();
 
  private:
   // The caller's user, or a 403 (an empty sub is a 401: nothing was authenticated).
@@ -118,6 +140,14 @@ class MessagingService {
   MessageStore& messages_;
   UserStore& users_;
   MessageCache* cache_;
+
+  struct CachedUser {
+    User user;
+    std::chrono::steady_clock::time_point expires;
+  };
+  const UserCacheOptions user_cache_;
+  std::mutex users_mutex_;
+  std::unordered_map<std::string, CachedUser> users_by_sub_;  // GUARDED_BY(users_mutex_)
 };
 
 }  // namespace cruddur::api

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 
 #include "api/api_test_env.h"
 #include "api/cache.h"
@@ -173,6 +174,51 @@ TEST_F(ServiceTest, UnknownReceiverSelfMessageAndUnknownSubject) {
   EXPECT_EQ(service_->MessageGroups("sub-of-nobody", "").error.status, 403);
   // No conversation was created by any of these.
   EXPECT_TRUE(service_->MessageGroups(andrew_.cognito_user_id, "").value->items.empty());
+}
+
+TEST_F(ServiceTest, SubjectLookupsAreCachedForTheTtlOnly) {
+  auto now = std::chrono::steady_clock::now();
+  UserCacheOptions options;
+  options.ttl = std::chrono::seconds(10);
+  options.now = [&] { return now; };
+  MessagingService service(*store_, *users_, nullptr, options);
+  ASSERT_TRUE(service.MessageGroups(andrew_.cognito_user_id, "").ok());
+  EXPECT_EQ(service.cached_users(), 1u);
+  // The sub is given to someone else: the cached answer lasts until the TTL, no longer.
+  ASSERT_TRUE(users_->UpdateCognitoUserId("andrewbrown", "sub-andrew-2"));
+  now += std::chrono::seconds(9);
+  EXPECT_TRUE(service.MessageGroups(andrew_.cognito_user_id, "").ok());
+  now += std::chrono::seconds(1);
+  EXPECT_EQ(service.MessageGroups(andrew_.cognito_user_id, "").error.status, 403);
+  EXPECT_TRUE(service.MessageGroups("sub-andrew-2", "").ok());
+  // Unknown subjects are not cached: a user who appears is served at once.
+  EXPECT_EQ(service.MessageGroups("sub-late", "").error.status, 403);
+  ASSERT_TRUE(users_->UpdateCognitoUserId("bayko", "sub-late"));
+  EXPECT_TRUE(service.MessageGroups("sub-late", "").ok());
+  // ForgetUsers() drops everything at once.
+  ASSERT_TRUE(users_->UpdateCognitoUserId("bayko", "sub-later"));
+  EXPECT_TRUE(service.MessageGroups("sub-late", "").ok());
+  service.ForgetUsers();
+  EXPECT_EQ(service.cached_users(), 0u);
+  EXPECT_EQ(service.MessageGroups("sub-late", "").error.status, 403);
+}
+
+TEST_F(ServiceTest, SubjectCacheIsBoundedAndCanBeDisabled) {
+  UserCacheOptions options;
+  options.max_entries = 2;
+  MessagingService service(*store_, *users_, nullptr, options);
+  for (const User* u : {&andrew_, &bayko_, &londo_, &andrew_, &bayko_}) {
+    auto groups = service.MessageGroups(u->cognito_user_id, "");
+    EXPECT_TRUE(groups.ok()) << groups.error.reason;
+    EXPECT_LE(service.cached_users(), 2u);
+  }
+  UserCacheOptions off;
+  off.ttl = std::chrono::milliseconds(0);
+  MessagingService uncached(*store_, *users_, nullptr, off);
+  ASSERT_TRUE(uncached.MessageGroups(andrew_.cognito_user_id, "").ok());
+  EXPECT_EQ(uncached.cached_users(), 0u);
+  ASSERT_TRUE(users_->UpdateCognitoUserId("andrewbrown", "sub-other"));
+  EXPECT_EQ(uncached.MessageGroups(andrew_.cognito_user_id, "").error.status, 403);
 }
 
 TEST_F(ServiceTest, UsersShort) {
