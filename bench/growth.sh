@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Growth benchmark: one table grown in steps (default 10 thousand -> 10 million items), and at
 # each step: `cruddur ddb serve` start-up time on the grown data dir (the first start after the
-# load, which replays the load's write-ahead log, and the median of restarts), then in-process
-# Query latency (20 items of a random partition) and PutItem
-# rate, `cruddur ddb serve` start-up time on the grown data dir, its memory at idle and under a
-# wrk Query load. Also the start-up time of `cruddur ddb serve --in-memory` and of dynalite.
+# load, which replays the load's write-ahead log, and the median of restarts), then, once
+# RocksDB has no compaction pending (growth_tool settle), in-process Query latency (20 items of
+# a random partition) and PutItem rate, `cruddur ddb serve`'s memory at idle and under a wrk
+# Query load. Also the start-up time of `cruddur ddb serve --in-memory` and of dynalite.
 # Writes the "Growth" section of bench/RESULTS.md and bench/growth.png.
 #
 # usage: bench/growth.sh
@@ -188,6 +188,12 @@ for n in $STEPS; do
   startup_ms=$STARTUP_MEDIAN
   startup_first_ms=$STARTUP_FIRST
 
+  # A bulk load leaves a compaction backlog: level-0 files that span the whole key range (13 after
+  # the 1-to-10-million load), each one more place every Query seeks, and compactions taking
+  # the CPU. A table that has served for a while has none, so before timing Query and PutItem,
+  # wait (untimed) until RocksDB reports no pending flush or compaction (growth_tool settle).
+  line=$("$GROWTH" settle "$DATA/ddb") || die "settle failed"
+  log "$line"
   line=$("$GROWTH" measure "$DATA/ddb" "$n" "$QUERIES" "$PUTS") || die "measure failed"
   log "$line"
   eval "${line#GROWTH_RESULT }"

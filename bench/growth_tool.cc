@@ -14,6 +14,14 @@
 //       partition hash first), so RocksDB's flushed files do not overlap and are moved down the
 //       levels without being rewritten. The table's item count and size are counted by the
 //       engine when something first asks for them (DescribeTable), as after any restart.
+//   growth_tool settle DIR [full]
+//       Opens DIR with the engine's RocksDB options, flushes the memtable and waits until RocksDB
+//       reports no pending or running compaction or flush, as a table that has been serving for
+//       a while would be; prints the LSM shape. growth.sh runs it after each load, before
+//       measuring, so that a bulk load's compaction backlog is not timed as Query cost.
+//       With `full`, first compacts everything into the last level (an experiment: a serving
+//       table usually keeps up to 3 level-0 files, below the compaction trigger of 4).
+//       SETTLE_RESULT seconds=.. l0_files=.. levels=<files per level> sst_mb=..
 //   growth_tool measure DIR ITEMS [QUERIES] [PUTS]
 //       Opens the engine on DIR; runs QUERIES (default 20000) Query calls, each of one random
 //       partition of the first ITEMS items (20 items per answer), timing each; then PUTS
@@ -33,11 +41,15 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <thread>
 #include <vector>
+
+#include <rocksdb/db.h>
 
 #include "ddb/engine.h"
 #include "ddb/error.h"
 #include "ddb/item_codec.h"
+#include "ddb/storage/rocksdb_options.h"
 #include "ddb/storage/storage.h"
 #include "ddb/table.h"
 #include "ddb/table_schema.h"
@@ -181,6 +193,47 @@ int LoadDirect(const std::string& dir, uint64_t from, uint64_t to) {
   return written == to - from ? 0 : 1;
 }
 
+uint64_t IntProperty(rocksdb::DB& db, const std::string& name) {
+  uint64_t v = 0;
+  if (!db.GetIntProperty(name, &v)) throw std::runtime_error("no RocksDB property " + name);
+  return v;
+}
+
+int Settle(const std::string& dir, bool full) {
+  const auto start = Clock::now();
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status st = rocksdb::DB::Open(cruddur::ddb::storage::RocksDbOptions(), dir, &raw);
+  if (!st.ok()) throw std::runtime_error("open " + dir + ": " + st.ToString());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  st = db->Flush(rocksdb::FlushOptions());
+  if (!st.ok()) throw std::runtime_error("flush: " + st.ToString());
+  if (full) {
+    st = db->CompactRange(rocksdb::CompactRangeOptions(), nullptr, nullptr);
+    if (!st.ok()) throw std::runtime_error("compact: " + st.ToString());
+  }
+  // RocksDB 7.8 has no WaitForCompact: poll until nothing is pending or running.
+  while (IntProperty(*db, "rocksdb.compaction-pending") != 0 ||
+         IntProperty(*db, "rocksdb.num-running-compactions") != 0 ||
+         IntProperty(*db, "rocksdb.num-running-flushes") != 0 ||
+         IntProperty(*db, "rocksdb.mem-table-flush-pending") != 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::string levels;
+  for (int l = 0; l < db->NumberLevels(); ++l) {
+    std::string n;
+    db->GetProperty("rocksdb.num-files-at-level" + std::to_string(l), &n);
+    levels += (l ? "," : "") + n;
+  }
+  const double sst_mb = IntProperty(*db, "rocksdb.total-sst-files-size") / 1048576.0;
+  const std::string l0 = levels.substr(0, levels.find(','));
+  db->Close();
+  db.reset();
+  const double s = std::chrono::duration<double>(Clock::now() - start).count();
+  std::printf("SETTLE_RESULT seconds=%.2f l0_files=%s levels=%s sst_mb=%.1f\n", s, l0.c_str(),
+              levels.c_str(), sst_mb);
+  return 0;
+}
+
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -266,6 +319,9 @@ int main(int argc, char** argv) {
     if (cmd == "load-direct" && argc == 5) {
       return LoadDirect(argv[2], std::stoull(argv[3]), std::stoull(argv[4]));
     }
+    if (cmd == "settle" && (argc == 3 || (argc == 4 && std::string(argv[3]) == "full"))) {
+      return Settle(argv[2], argc == 4);
+    }
     if (cmd == "measure" && argc >= 4 && argc <= 6) {
       return Measure(argv[2], std::stoull(argv[3]), argc > 4 ? std::stoi(argv[4]) : 20000,
                      argc > 5 ? std::stoi(argv[5]) : 20000);
@@ -273,6 +329,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: growth_tool load DIR FROM TO\n"
                  "       growth_tool load-direct DIR FROM TO\n"
+                 "       growth_tool settle DIR [full]\n"
                  "       growth_tool measure DIR ITEMS [QUERIES] [PUTS]\n");
     return 2;
   } catch (const cruddur::ddb::ApiError& e) {

@@ -7,7 +7,8 @@
 namespace cruddur::ddb::storage {
 
 // create_if_missing, level compaction sized for 2 cores, memtable whole-key bloom, a 64 MB
-// block cache and a whole-key bloom filter in table files. Each call makes a new block cache.
+// block cache (CRUDDUR_BLOCK_CACHE_MB in the environment overrides the size) and a whole-key
+// bloom filter in table files. Each call makes a new block cache.
 rocksdb::Options RocksDbOptions();
 
 }  // namespace cruddur::ddb::storage

@@ -11,6 +11,7 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <cstdlib>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -39,6 +40,21 @@ bool IsLockError(const rocksdb::Status& status) {
          text.find("lock hold") != std::string::npos || text.find("/LOCK") != std::string::npos;
 }
 
+// 64 MB unless CRUDDUR_BLOCK_CACHE_MB says otherwise. The cache holds uncompressed blocks, ~10x
+// the table files' size for the benchmark's items, so it cannot hold a big table anyway; a
+// bigger one only pays when the hot set fits (bench/growth_findings.md: 512 MB cut Query CPU at
+// 1M items from 20 to 16 us, for 125 MB more RSS, and did not help at 10M).
+size_t BlockCacheBytes() {
+  if (const char* env = std::getenv("CRUDDUR_BLOCK_CACHE_MB")) {
+    char* end = nullptr;
+    const unsigned long long mb = std::strtoull(env, &end, 10);
+    if (end != env && *end == '\0' && mb > 0 && mb < (1ULL << 20)) {
+      return static_cast<size_t>(mb) << 20;
+    }
+  }
+  return size_t{64} << 20;
+}
+
 }  // namespace
 
 rocksdb::Options RocksDbOptions() {
@@ -56,7 +72,7 @@ rocksdb::Options RocksDbOptions() {
   options.memtable_prefix_bloom_size_ratio = 0.02;
 
   rocksdb::BlockBasedTableOptions table;
-  table.block_cache = rocksdb::NewLRUCache(64 << 20);
+  table.block_cache = rocksdb::NewLRUCache(BlockCacheBytes());
   // Whole-key filter only: there is no prefix extractor, because keys are range-scanned by
   // Seek with arbitrary prefixes.
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));

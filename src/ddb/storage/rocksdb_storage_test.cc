@@ -17,6 +17,10 @@
 #include <string>
 #include <vector>
 
+#include <rocksdb/cache.h>
+#include <rocksdb/table.h>
+
+#include "ddb/storage/rocksdb_options.h"
 #include "ddb/storage/storage.h"
 #include "ddb/storage/test_util.h"
 
@@ -204,6 +208,24 @@ TEST(RocksDbStorage, AcknowledgedWritesSurviveKill9) {
 }
 
 // ---- children, run only when spawned by the tests above ----
+
+size_t BlockCacheCapacity() {
+  const rocksdb::Options options = RocksDbOptions();
+  const auto* table = options.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>();
+  return table != nullptr && table->block_cache ? table->block_cache->GetCapacity() : 0;
+}
+
+TEST(RocksDbOptions, BlockCacheIs64MbUnlessTheEnvironmentSaysOtherwise) {
+  unsetenv("CRUDDUR_BLOCK_CACHE_MB");
+  EXPECT_EQ(BlockCacheCapacity(), size_t{64} << 20);
+  setenv("CRUDDUR_BLOCK_CACHE_MB", "256", 1);
+  EXPECT_EQ(BlockCacheCapacity(), size_t{256} << 20);
+  for (const char* bad : {"", "0", "12x", "-5"}) {
+    setenv("CRUDDUR_BLOCK_CACHE_MB", bad, 1);
+    EXPECT_EQ(BlockCacheCapacity(), size_t{64} << 20) << "value \"" << bad << '"';
+  }
+  unsetenv("CRUDDUR_BLOCK_CACHE_MB");
+}
 
 TEST(RocksDbChildProcess, ExpectLocked) {
   const char* dir = std::getenv(kChildDirEnv);
