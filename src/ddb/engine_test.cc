@@ -205,7 +205,8 @@ TEST_P(EngineTest, SizesOfUndecodedItemsDriveCapacityAndStatistics) {
                              R"("ReturnConsumedCapacity":"TOTAL"})");
   EXPECT_EQ(put["ConsumedCapacity"]["CapacityUnits"].GetDouble(), 5.0);
   Call("PutItem", R"({"TableName":"plain","Item":{"pk":{"S":"b"},"v":{"S":"abc"}}})");
-  auto table = Call("DescribeTable", R"({"TableName":"plain"})")["Table"].GetObject();
+  auto described = Call("DescribeTable", R"({"TableName":"plain"})");  // owns what table points at
+  auto table = described["Table"].GetObject();
   EXPECT_EQ(table["ItemCount"].GetInt64(), 2);
   EXPECT_EQ(table["TableSizeBytes"].GetInt64(), 6 + 7);
 
@@ -213,7 +214,8 @@ TEST_P(EngineTest, SizesOfUndecodedItemsDriveCapacityAndStatistics) {
                                 R"("ReturnConsumedCapacity":"TOTAL"})");
   EXPECT_EQ(del["ConsumedCapacity"]["CapacityUnits"].GetDouble(), 1.0);
   Call("DeleteItem", R"({"TableName":"plain","Key":{"pk":{"S":"nothing"}}})");
-  table = Call("DescribeTable", R"({"TableName":"plain"})")["Table"].GetObject();
+  described = Call("DescribeTable", R"({"TableName":"plain"})");
+  table = described["Table"].GetObject();
   EXPECT_EQ(table["ItemCount"].GetInt64(), 1);
   EXPECT_EQ(table["TableSizeBytes"].GetInt64(), 7);
 }
