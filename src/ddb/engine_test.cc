@@ -214,10 +214,11 @@ TEST_P(EngineTest, SizesOfUndecodedItemsDriveCapacityAndStatistics) {
                                 R"("ReturnConsumedCapacity":"TOTAL"})");
   EXPECT_EQ(del["ConsumedCapacity"]["CapacityUnits"].GetDouble(), 1.0);
   Call("DeleteItem", R"({"TableName":"plain","Key":{"pk":{"S":"nothing"}}})");
-  described = Call("DescribeTable", R"({"TableName":"plain"})");
-  table = described["Table"].GetObject();
-  EXPECT_EQ(table["ItemCount"].GetInt64(), 1);
-  EXPECT_EQ(table["TableSizeBytes"].GetInt64(), 7);
+  // A new document: assigning to a rapidjson GenericObject copies into the value it refers to.
+  auto described_after = Call("DescribeTable", R"({"TableName":"plain"})");
+  auto table_after = described_after["Table"].GetObject();
+  EXPECT_EQ(table_after["ItemCount"].GetInt64(), 1);
+  EXPECT_EQ(table_after["TableSizeBytes"].GetInt64(), 7);
 }
 
 TEST_P(EngineTest, DeeplyNestedJsonDoesNotExhaustTheStack) {

@@ -176,6 +176,9 @@ struct ServerCore {
   Handler handler;
   std::vector<std::unique_ptr<Worker>> workers;
   std::optional<tcp::acceptor> acceptor;  // lives on workers[0]
+  // Waits before the next accept after EMFILE/ENFILE; a member (not a handler-owned timer), so a
+  // wait still pending at Stop() is cancelled and destroyed before workers[0]'s io_context.
+  std::optional<asio::steady_timer> accept_backoff;
   std::size_t next_worker = 0;
   std::uint16_t port = 0;
   std::atomic<bool> stopping{false};
@@ -510,10 +513,9 @@ void ServerCore::Accept() {
     // Out of descriptors (EMFILE, ENFILE) or similar: back off briefly instead of spinning; the
     // connections wait in the listen queue meanwhile.
     accept_errors.fetch_add(1, std::memory_order_relaxed);
-    auto timer =
-        std::make_shared<asio::steady_timer>(workers[0]->ioc, std::chrono::milliseconds(50));
-    timer->async_wait([this, timer](error_code) {
-      if (acceptor->is_open()) Accept();
+    accept_backoff->expires_after(std::chrono::milliseconds(50));
+    accept_backoff->async_wait([this](error_code ec) {
+      if (!ec && acceptor->is_open()) Accept();
     });
   });
 }
@@ -585,6 +587,7 @@ void Server::Start() {
   }
   tcp::endpoint endpoint(address, s.options.port);
   s.acceptor.emplace(s.workers[0]->ioc);
+  s.accept_backoff.emplace(s.workers[0]->ioc);
   auto fail = [&](const char* step) {
     throw std::runtime_error("cannot listen on " + where + ": " + ec.message() + " (" + step + ")");
   };
@@ -643,6 +646,7 @@ void Server::Stop(std::chrono::milliseconds grace) {
   asio::post(s.workers[0]->ioc, [&s] {
     error_code ignored;
     s.acceptor->close(ignored);
+    s.accept_backoff->cancel();
   });
   for (auto& worker : s.workers) {
     Worker* w = worker.get();
