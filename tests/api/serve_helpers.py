@@ -1,5 +1,5 @@
 """Helpers shared by the tests that drive a real `cruddur serve` (test_serve.py,
-test_hostile.py): the binary, a development-mode environment, long-running processes and JSON
+test_hostile.py, tests/cache/test_cache_api.py): the binary, a development-mode environment, long-running processes and JSON
 requests over urllib. The fixtures built on them are in conftest.py."""
 
 import json
@@ -37,6 +37,7 @@ class Process:
     """A long-running cruddur command whose first stdout line names its URL."""
 
     def __init__(self, env, args, log_path):
+        self.log_path = log_path
         self.log = open(log_path, "w")
         self.proc = subprocess.Popen([BINARY, *args], env=env, stdout=subprocess.PIPE,
                                      stderr=self.log, text=True)

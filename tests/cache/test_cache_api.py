@@ -14,15 +14,15 @@ import re
 import select
 import signal
 import subprocess
+import sys
 import time
 import types
-import urllib.error
-import urllib.request
 
 import pytest
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BINARY = os.environ.get("CRUDDUR_BIN", os.path.join(REPO_ROOT, "build", "cruddur"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "api"))
+import serve_helpers  # noqa: E402  (tests/api: the binary, env, processes, requests)
+from serve_helpers import BINARY, cruddur, make_env  # noqa: E402,F401
 REDIS_PORT = os.environ.get("REDIS_PORT")
 CACHE_URL = os.environ.get("CACHE_URL", "")
 
@@ -37,69 +37,19 @@ def redis(*args):
     return out.stdout
 
 
-def make_env(data_dir):
-    drop = ("CONNECTION_URL", "PROD_CONNECTION_URL", "CRUDDUR_DATA_DIR", "AWS_ENDPOINT_URL",
-            "AWS_ENDPOINT_URL_DYNAMODB", "FRONTEND_URL", "BACKEND_URL")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_COGNITO") and k not in drop}
-    env["CRUDDUR_DATA_DIR"] = str(data_dir)
-    return env
-
-
-def cruddur(env, *args):
-    result = subprocess.run([BINARY, *args], env=env, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, f"cruddur {' '.join(args)}: {result.stdout}\n{result.stderr}"
-    return result.stdout
-
-
-class Serve:
-    def __init__(self, env, log_path):
-        self.log_path = log_path
-        self.log = open(log_path, "w")
-        self.proc = subprocess.Popen([BINARY, "serve", "--port", "0", "--ddb-port", "0",
-                                      "--threads", "2"], env=env,
-                                     stdout=subprocess.PIPE, stderr=self.log, text=True)
-        ready, _, _ = select.select([self.proc.stdout], [], [], 30)
-        self.start_line = self.proc.stdout.readline() if ready else ""
-        if not self.start_line:
-            self.stop()
-            raise AssertionError(f"cruddur serve did not start: {open(log_path).read()}")
-        self.url = re.search(r"(http://[0-9.]+:\d+)", self.start_line).group(1)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-        return self.proc.returncode
+def Serve(env, log_path):
+    return serve_helpers.Process(env, ["serve", "--port", "0", "--ddb-port", "0", "--threads", "2"],
+                                 log_path)
 
 
 def request(url, method="GET", token=None, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method)
-    if token:
-        req.add_header("Authorization", f"Bearer {token}")
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            text = resp.read()
-            return resp.status, (json.loads(text) if text else None)
-    except urllib.error.HTTPError as e:
-        text = e.read()
-        return e.code, (json.loads(text) if text else None)
+    """(status, parsed JSON or None)"""
+    status, parsed, _ = serve_helpers.request(url, method, token, body)
+    return status, parsed
 
 
 def eventually(check, timeout=15):
-    deadline = time.time() + timeout
-    while True:
-        value = check()
-        if value or time.time() > deadline:
-            return value
-        time.sleep(0.1)
+    return serve_helpers.eventually(check, timeout)
 
 
 class Api:
