@@ -15,13 +15,13 @@ import os
 import random
 import select
 import socket
-import statistics
 import threading
 import time
 
 import pytest
 
-from relutil import RawClient, Server, make_client, record_figures, wait_table_active
+from relutil import (RawClient, Server, SteadyClient, make_client, record_figures,
+                     wait_table_active)
 
 TABLE = "abuse_items"
 IDLE_TIMEOUT = 60.0  # http::ServerOptions::idle_timeout's default
@@ -32,41 +32,19 @@ MAX_STEADY_LATENCY = 2.0  # seconds; generous: the machine's 2 cores are shared
 FIGURES = {}
 
 
-class Steady:
+def steady_client(port):
     """GetItem in a loop on one keep-alive connection, recording latency and errors."""
+    client = RawClient(port, timeout=10)
 
-    def __init__(self, port):
-        self.client = RawClient(port, timeout=10)
-        self.samples = []  # (start time, latency)
-        self.errors = []
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.run, daemon=True)
+    def probe():
+        status, body = client.call(
+            "GetItem", {"TableName": TABLE, "ConsistentRead": True,
+                        "Key": {"pk": {"S": "steady"}, "sk": {"N": "0"}}})
+        if status != 200 or body.get("Item", {}).get("v", {}).get("S") != "ok":
+            return f"{status} {body}"
+        return None
 
-    def run(self):
-        while not self.stop.is_set():
-            t = time.monotonic()
-            try:
-                status, body = self.client.call(
-                    "GetItem", {"TableName": TABLE, "ConsistentRead": True,
-                                "Key": {"pk": {"S": "steady"}, "sk": {"N": "0"}}})
-                if status != 200 or body.get("Item", {}).get("v", {}).get("S") != "ok":
-                    self.errors.append((t, f"{status} {body}"))
-            except Exception as e:  # noqa: BLE001
-                self.errors.append((t, repr(e)))
-            self.samples.append((t, time.monotonic() - t))
-            time.sleep(0.005)
-
-    def check(self, since, what):
-        """Asserts the steady client was served since `since`; returns its figures."""
-        window = [lat for t, lat in self.samples if t >= since]
-        errors = [e for t, e in self.errors if t >= since]
-        assert not errors, f"steady client failed during {what}: {errors[:3]}"
-        assert window, f"steady client made no request during {what}"
-        assert max(window) < MAX_STEADY_LATENCY, \
-            f"steady client stalled {max(window):.2f}s during {what}"
-        return {"steady_requests": len(window),
-                "steady_p50_ms": round(statistics.median(window) * 1000, 1),
-                "steady_max_ms": round(max(window) * 1000, 1)}
+    return SteadyClient(probe, interval=0.005, max_latency=MAX_STEADY_LATENCY)
 
 
 class Lingerer:
@@ -117,7 +95,7 @@ def env(tmp_path_factory):
                                          {"AttributeName": "sk", "AttributeType": "N"}])
     wait_table_active(c, TABLE)
     c.put_item(TableName=TABLE, Item={"pk": {"S": "steady"}, "sk": {"N": "0"}, "v": {"S": "ok"}})
-    steady = Steady(srv.port)
+    steady = steady_client(srv.port)
     steady.thread.start()
     # Started first, so that the module's other tests run while the timeouts tick.
     slowloris = Lingerer(srv.port, b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n",

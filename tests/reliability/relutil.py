@@ -1,12 +1,15 @@
 """Helpers shared by the reliability tests: start/stop `cruddur ddb serve`, boto3 clients, raw
-signed requests, process figures (RSS, open descriptors) and a figures file for run.sh."""
+signed requests, a steady client that must keep being served, process figures (RSS, open
+descriptors) and a figures file for run.sh."""
 
 import http.client
 import json
 import os
 import signal
 import socket
+import statistics
 import subprocess
+import threading
 import time
 
 import boto3
@@ -178,3 +181,42 @@ def record_figures(name, figures):
     if path:
         with open(path, "a") as f:
             f.write(line + "\n")
+
+
+class SteadyClient:
+    """Calls `probe` in a loop on its own thread, recording each call's start time and latency;
+    `probe` returns None when the answer is right, else a description of what was wrong.
+    `check` asserts the client was served (no error, no stall) since a moment."""
+
+    def __init__(self, probe, interval, max_latency=2.0):
+        self.probe = probe
+        self.interval = interval
+        self.max_latency = max_latency
+        self.samples = []  # (start time, latency)
+        self.errors = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self):
+        while not self.stop.is_set():
+            t = time.monotonic()
+            try:
+                problem = self.probe()
+                if problem is not None:
+                    self.errors.append((t, problem))
+            except Exception as e:  # noqa: BLE001
+                self.errors.append((t, repr(e)))
+            self.samples.append((t, time.monotonic() - t))
+            time.sleep(self.interval)
+
+    def check(self, since, what):
+        """Asserts the steady client was served since `since`; returns its figures."""
+        window = [lat for t, lat in self.samples if t >= since]
+        errors = [e for t, e in self.errors if t >= since]
+        assert not errors, f"steady client failed during {what}: {errors[:3]}"
+        assert window, f"steady client made no request during {what}"
+        assert max(window) < self.max_latency, \
+            f"steady client stalled {max(window):.2f}s during {what}"
+        return {"steady_requests": len(window),
+                "steady_p50_ms": round(statistics.median(window) * 1000, 1),
+                "steady_max_ms": round(max(window) * 1000, 1)}

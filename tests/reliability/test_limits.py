@@ -13,15 +13,13 @@ flood, a longer oversized-body storm.
 
 import os
 import resource
-import select
 import socket
-import statistics
 import threading
 import time
 
 import pytest
 
-from relutil import Server, make_client, record_figures, wait_table_active
+from relutil import Server, SteadyClient, make_client, record_figures, wait_table_active
 
 LONG = os.environ.get("LIMITS_LONG") == "1"
 TABLE = "limits_items"
@@ -48,40 +46,16 @@ def raise_fd_limit(wanted):
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-class Steady:
+def steady_client(endpoint):
     """boto3 GetItem in a loop, recording latency and errors."""
+    client = make_client(endpoint)
 
-    def __init__(self, endpoint):
-        self.client = make_client(endpoint)
-        self.samples = []  # (start time, latency)
-        self.errors = []
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.run, daemon=True)
+    def probe():
+        item = client.get_item(TableName=TABLE, ConsistentRead=True,
+                               Key={"pk": {"S": "steady"}})["Item"]
+        return None if item["v"]["S"] == "ok" else repr(item)
 
-    def run(self):
-        while not self.stop.is_set():
-            t = time.monotonic()
-            try:
-                item = self.client.get_item(TableName=TABLE, ConsistentRead=True,
-                                            Key={"pk": {"S": "steady"}})["Item"]
-                if item["v"]["S"] != "ok":
-                    self.errors.append((t, repr(item)))
-            except Exception as e:  # noqa: BLE001
-                self.errors.append((t, repr(e)))
-            self.samples.append((t, time.monotonic() - t))
-            time.sleep(0.01)
-
-    def check(self, since, what):
-        """Asserts the steady client was served since `since`; returns its figures."""
-        window = [lat for t, lat in self.samples if t >= since]
-        errors = [e for t, e in self.errors if t >= since]
-        assert not errors, f"steady client failed during {what}: {errors[:3]}"
-        assert window, f"steady client made no request during {what}"
-        assert max(window) < MAX_STEADY_LATENCY, \
-            f"steady client stalled {max(window):.2f}s during {what}"
-        return {"steady_requests": len(window),
-                "steady_p50_ms": round(statistics.median(window) * 1000, 1),
-                "steady_max_ms": round(max(window) * 1000, 1)}
+    return SteadyClient(probe, interval=0.01, max_latency=MAX_STEADY_LATENCY)
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +72,7 @@ def env(tmp_path_factory):
                    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
     wait_table_active(c, TABLE)
     c.put_item(TableName=TABLE, Item={"pk": {"S": "steady"}, "v": {"S": "ok"}})
-    steady = Steady(srv.endpoint)
+    steady = steady_client(srv.endpoint)
     steady.thread.start()
     time.sleep(0.5)
     e = {"server": srv, "steady": steady, "client": c}
