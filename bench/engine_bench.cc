@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_item.h"
 #include "ddb/engine.h"
 #include "ddb/item_codec.h"
 #include "ddb/json.h"
@@ -36,25 +37,13 @@
 
 namespace {
 
+using cruddur::bench::ItemJson;
+
 using namespace cruddur::ddb;  // NOLINT: a benchmark file, every name is the engine's
 namespace fs = std::filesystem;
 
 constexpr int kBackgroundItems = 10000;  // so that no store is trivially tiny
 constexpr int kQueryItems = 20;
-
-// Byte for byte the item of bench/seed.py and bench/wrk/common.lua.
-std::string ItemJson(std::string_view pk, std::string_view sk) {
-  std::string s;
-  s.reserve(256);
-  s += R"({"pk":{"S":")";
-  s += pk;
-  s += R"("},"sk":{"S":")";
-  s += sk;
-  s += R"("},"message":{"S":"Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do )"
-       R"(eiusmod"},"user_handle":{"S":"andrewbrown"},)"
-       R"("created_at":{"S":"2024-01-01T00:00:00.000000+00:00"}})";
-  return s;
-}
 
 std::string PutRequest(std::string_view pk, std::string_view sk) {
   return R"({"TableName":"bench","Item":)" + ItemJson(pk, sk) + "}";

@@ -46,6 +46,7 @@
 
 #include <rocksdb/db.h>
 
+#include "bench_item.h"
 #include "ddb/engine.h"
 #include "ddb/error.h"
 #include "ddb/item_codec.h"
@@ -56,6 +57,8 @@
 #include "ddb/value.h"
 
 namespace {
+
+using cruddur::bench::ItemJson;
 
 using cruddur::ddb::Engine;
 using cruddur::ddb::EngineOptions;
@@ -71,19 +74,6 @@ double ThreadCpuUs() {
   return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 constexpr int kBatch = 25;  // BatchWriteItem's maximum
-
-std::string ItemJson(std::string_view pk, std::string_view sk) {
-  std::string s;
-  s.reserve(256);
-  s += R"({"pk":{"S":")";
-  s += pk;
-  s += R"("},"sk":{"S":")";
-  s += sk;
-  s += R"("},"message":{"S":"Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do )"
-       R"(eiusmod"},"user_handle":{"S":"andrewbrown"},)"
-       R"("created_at":{"S":"2024-01-01T00:00:00.000000+00:00"}})";
-  return s;
-}
 
 std::string PartitionKey(uint64_t partition) { return "conv-" + std::to_string(partition); }
 std::string Pk(uint64_t i) { return PartitionKey(i / kPerPartition); }
