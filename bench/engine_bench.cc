@@ -68,35 +68,26 @@ Item ParseItemJson(const std::string& json) {
 
 rocksdb::Slice ToSlice(std::string_view s) { return {s.data(), s.size()}; }
 
-// Every store, opened once, seeded identically.
-struct Stores {
-  fs::path root;
-  std::unique_ptr<Engine> engine[2];                // 0: RocksDB, 1: in-memory
-  std::unique_ptr<storage::Storage> storage[2];     // 0: RocksDB, 1: in-memory
+// One store per layer (engine and Storage on each backend, raw RocksDB), seeded identically.
+struct Layers {
+  std::unique_ptr<Engine> engine[2];             // 0: RocksDB, 1: in-memory
+  std::unique_ptr<storage::Storage> storage[2];  // 0: RocksDB, 1: in-memory
   std::unique_ptr<rocksdb::DB> raw;
-  TableSchema schema;  // the table's key schema, for the key encoding of the non-engine layers
 
-  Stores() {
-    char tmpl[] = "/tmp/engine-bench.XXXXXX";
-    if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
-    root = tmpl;
+  Layers(const fs::path& dir, const TableSchema& schema) {
     EngineOptions eo;
-    eo.data_dir = (root / "engine").string();
+    eo.data_dir = (dir / "engine").string();
     eo.ttl_sweep_interval = std::chrono::milliseconds(0);
     engine[0] = Engine::Open(eo);
     eo.data_dir.clear();
     eo.in_memory = true;
     engine[1] = Engine::Open(eo);
-    storage[0] = storage::OpenRocksDbStorage((root / "storage").string(), storage::Options{});
+    storage[0] = storage::OpenRocksDbStorage((dir / "storage").string(), storage::Options{});
     storage[1] = storage::OpenMemoryStorage();
     rocksdb::DB* db = nullptr;
-    rocksdb::Status st = rocksdb::DB::Open(storage::RocksDbOptions(), (root / "raw").string(), &db);
+    rocksdb::Status st = rocksdb::DB::Open(storage::RocksDbOptions(), (dir / "raw").string(), &db);
     if (!st.ok()) throw std::runtime_error("rocksdb open: " + st.ToString());
     raw.reset(db);
-
-    schema.name = "bench";
-    schema.id = 1;  // the engine's first table id (same key length either way)
-    schema.key = KeySchema{"pk", ValueType::kS, "sk", ValueType::kS};
     for (auto& e : engine) e->Execute("CreateTable", kCreateTable);
 
     auto put_everywhere = [&](const std::string& pk, const std::string& sk) {
@@ -122,11 +113,34 @@ struct Stores {
     std::string q = engine[0]->Execute("Query", kQueryRequest);
     if (q.find(R"("Count":20)") == std::string::npos) throw std::runtime_error("Query: " + q);
   }
-  ~Stores() {
+  ~Layers() {
     for (auto& e : engine) e.reset();
     for (auto& s : storage) s.reset();
     if (raw) raw->Close().PermitUncheckedError();
-    raw.reset();
+  }
+};
+
+// Two identical sets of stores: the PutItem benchmarks write to `write` only, so the read
+// benchmarks see the same 10,021 items in every layer whatever order the benchmarks run in (a
+// store that had taken the puts of earlier repetitions would have a bigger memtable to search).
+struct Stores {
+  fs::path root;
+  TableSchema schema;  // the table's key schema, for the key encoding of the non-engine layers
+  std::unique_ptr<Layers> read, write;
+
+  Stores() {
+    char tmpl[] = "/tmp/engine-bench.XXXXXX";
+    if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+    root = tmpl;
+    schema.name = "bench";
+    schema.id = 1;  // the engine's first table id (same key length either way)
+    schema.key = KeySchema{"pk", ValueType::kS, "sk", ValueType::kS};
+    read = std::make_unique<Layers>(root / "read", schema);
+    write = std::make_unique<Layers>(root / "write", schema);
+  }
+  ~Stores() {
+    read.reset();
+    write.reset();
     std::error_code ec;
     fs::remove_all(root, ec);
   }
@@ -165,7 +179,7 @@ std::string NextPk(std::string_view layer) {
 // --- Engine::Execute -----------------------------------------------------------------------
 
 void BM_Engine_PutItem(benchmark::State& state) {
-  Engine& e = *S().engine[state.range(0)];
+  Engine& e = *S().write->engine[state.range(0)];
   for (auto _ : state) {
     std::string req = PutRequest(NextPk("engine"), "msg");
     benchmark::DoNotOptimize(e.Execute("PutItem", req));
@@ -174,13 +188,13 @@ void BM_Engine_PutItem(benchmark::State& state) {
 }
 
 void BM_Engine_GetItem(benchmark::State& state) {
-  Engine& e = *S().engine[state.range(0)];
+  Engine& e = *S().read->engine[state.range(0)];
   for (auto _ : state) benchmark::DoNotOptimize(e.Execute("GetItem", kGetRequest));
   state.SetItemsProcessed(state.iterations());
 }
 
 void BM_Engine_Query(benchmark::State& state) {
-  Engine& e = *S().engine[state.range(0)];
+  Engine& e = *S().read->engine[state.range(0)];
   for (auto _ : state) benchmark::DoNotOptimize(e.Execute("Query", kQueryRequest));
   state.SetItemsProcessed(state.iterations());
 }
@@ -189,7 +203,7 @@ void BM_Engine_Query(benchmark::State& state) {
 
 void BM_Storage_PutItem(benchmark::State& state) {
   Stores& s = S();
-  storage::Storage& st = *s.storage[state.range(0)];
+  storage::Storage& st = *s.write->storage[state.range(0)];
   Item item = ParseItemJson(ItemJson("x", "msg"));
   for (auto _ : state) {
     item["pk"].bytes = NextPk("storage");
@@ -202,7 +216,7 @@ void BM_Storage_PutItem(benchmark::State& state) {
 
 void BM_Storage_GetItem(benchmark::State& state) {
   Stores& s = S();
-  storage::Storage& st = *s.storage[state.range(0)];
+  storage::Storage& st = *s.read->storage[state.range(0)];
   Item key;
   key.emplace("pk", AttributeValue::S("get"));
   key.emplace("sk", AttributeValue::S("item"));
@@ -217,7 +231,7 @@ void BM_Storage_GetItem(benchmark::State& state) {
 
 void BM_Storage_Query(benchmark::State& state) {
   Stores& s = S();
-  storage::Storage& st = *s.storage[state.range(0)];
+  storage::Storage& st = *s.read->storage[state.range(0)];
   const std::string prefix = s.PartitionPrefix("query");
   for (auto _ : state) {
     auto it = st.NewIterator();
@@ -304,7 +318,7 @@ void BM_Raw_Put(benchmark::State& state) {
     EncodeKeyValue(AttributeValue::S(NextPk("raw")), &ek.hash);
     std::string key = prefix;
     AppendEncodedKey(ek, &key);
-    rocksdb::Status st = s.raw->Put(wo, ToSlice(key), ToSlice(value));
+    rocksdb::Status st = s.write->raw->Put(wo, ToSlice(key), ToSlice(value));
     if (!st.ok()) state.SkipWithError(st.ToString().c_str());
   }
   state.SetItemsProcessed(state.iterations());
@@ -316,7 +330,7 @@ void BM_Raw_Get(benchmark::State& state) {
   rocksdb::ReadOptions ro;
   for (auto _ : state) {
     rocksdb::PinnableSlice value;
-    rocksdb::Status st = s.raw->Get(ro, s.raw->DefaultColumnFamily(), ToSlice(key), &value);
+    rocksdb::Status st = s.read->raw->Get(ro, s.read->raw->DefaultColumnFamily(), ToSlice(key), &value);
     if (!st.ok()) state.SkipWithError(st.ToString().c_str());
     benchmark::DoNotOptimize(value.data());
   }
@@ -328,7 +342,7 @@ void BM_Raw_Iterate20(benchmark::State& state) {
   const std::string prefix = s.PartitionPrefix("query");
   const rocksdb::Slice p = ToSlice(prefix);
   for (auto _ : state) {
-    std::unique_ptr<rocksdb::Iterator> it(s.raw->NewIterator(rocksdb::ReadOptions()));
+    std::unique_ptr<rocksdb::Iterator> it(s.read->raw->NewIterator(rocksdb::ReadOptions()));
     int n = 0;
     size_t bytes = 0;
     for (it->Seek(p); it->Valid() && it->key().starts_with(p); it->Next()) {

@@ -10,7 +10,7 @@ packages=(
   libssl-dev zlib1g-dev libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
   libpqxx-dev postgresql sqlite3
   python3 python3-pytest python3-boto3 awscli curl openssl
-  libhiredis-dev pkg-config redis-server chromium
+  libhiredis-dev pkg-config redis-server chromium libjemalloc-dev
 )
 # Node.js and npm (dynalite for the CLI tests and benchmarks, playwright-core for the web page
 # test): Debian's when the machine has none of its own.
