@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -248,9 +249,11 @@ void ValidateKeyParam(const TableSchema& schema, const Item& key);
 void ValidateItemKeys(const TableSchema& schema, const Item& item);
 // Validates the index key attributes an item carries (type and non-empty), DynamoDB's messages.
 void ValidateIndexKeys(const TableSchema& schema, const Item& item);
-// "ExpressionAttributeNames can only be specified when using expressions: X and Y are null".
+// Throws when ExpressionAttributeNames/Values are given but none of the request's expression
+// members is ("ExpressionAttributeValues can only be specified when using expressions: X and Y
+// are null").
 void CheckSubstitutionsNeedExpressions(const Request& req,
-                                       const std::vector<std::string_view>& expression_members);
+                                       std::initializer_list<std::string_view> expression_members);
 // A Tags list ([{Key, Value}], CreateTable and TagResource), validated as DynamoDB does.
 std::map<std::string, std::string> ParseTags(const JsonValue& list, std::string_view field);
 // Reads the request's ExpressionAttributeNames/Values.
