@@ -264,11 +264,7 @@ class Walker {
       std::string_view name;
       if (!r_.GetView(&name)) return false;
       *size += name.size();
-      if (out_) {
-        if (i) Put(',');
-        Str(name);
-        Put(':');
-      }
+      if (out_) AppendJsonString(*w_, i ? "," : "", name, ":");
       if (!Value(size, depth)) return false;
     }
     if (out_) Put('}');
@@ -312,12 +308,19 @@ class Walker {
     uint8_t tag;
     if (!r_.GetByte(&tag) || tag > static_cast<uint8_t>(ValueType::kBS)) return false;
     auto type = static_cast<ValueType>(tag);
+    if (type == ValueType::kS) {  // the most common value: opening, string and close at once
+      std::string_view v;
+      if (!r_.GetView(&v)) return false;
+      *size += v.size();
+      if (out_) AppendJsonString(*w_, kOpen[tag], v, "}");
+      return true;
+    }
     if (out_) Raw(kOpen[tag]);
     uint64_t n = 0;
     bool ok = true;
     switch (type) {
-      case ValueType::kS: ok = Bytes(size, false); break;
-      case ValueType::kB: ok = Bytes(size, true); break;
+      case ValueType::kS:  // handled above
+      case ValueType::kB: ok = Bytes(size, type == ValueType::kB); break;
       case ValueType::kN: ok = Number(size); break;
       case ValueType::kBool: {
         uint8_t b;

@@ -248,5 +248,27 @@ TEST(EncodedItemWalkTest, MatchesDecodedSizeAndJson) {
   }
 }
 
+// Names and S values take a word-at-a-time copy that checks for bytes to escape as it goes:
+// every byte value at every position of strings up to 19 bytes (short, one word, a word plus an
+// overlapping tail) must come out exactly as rapidjson writes it.
+TEST(EncodedItemWalkTest, EveryByteAtEveryPositionMatchesRapidjson) {
+  for (size_t len = 1; len < 20; ++len) {
+    for (size_t pos = 0; pos < len; ++pos) {
+      for (int b = 0; b < 256; ++b) {
+        std::string text(len, 'a');
+        text[pos] = static_cast<char>(b);
+        Item item = {{text, AttributeValue::S(text)}, {"k", AttributeValue::S(text + "z")}};
+        JsonBuffer expected_buf, actual_buf;
+        JsonWriter expected(expected_buf), actual(actual_buf);
+        WriteItem(expected, item);
+        ASSERT_TRUE(WriteEncodedItem(EncodeItem(item), actual));
+        ASSERT_EQ(std::string(actual_buf.GetString(), actual_buf.GetSize()),
+                  std::string(expected_buf.GetString(), expected_buf.GetSize()))
+            << "len " << len << " pos " << pos << " byte " << b;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace cruddur::ddb

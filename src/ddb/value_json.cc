@@ -549,6 +549,65 @@ JsonBuffer& BeginRawJsonValue(JsonWriter& w) {
 
 void AppendJsonString(JsonWriter& w, std::string_view s) { WriterAccess::AppendString(w, s); }
 
+namespace {
+
+// Per byte lane, the high bit set when the byte is one JSON escapes (below 0x20, '"' or '\\').
+// A lane's bit is exact up to the lowest flagged lane (borrows only move to higher lanes), which
+// is all a yes/no answer, or a mask of low lanes, needs.
+inline uint64_t EscapeLanes(uint64_t x) {
+  constexpr uint64_t kOnes = ~uint64_t{0} / 255;
+  constexpr uint64_t kHigh = kOnes * 0x80;
+  auto zero_lanes = [](uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+  return ((x - kOnes * 0x20) & ~x & kHigh) | zero_lanes(x ^ (kOnes * '"')) |
+         zero_lanes(x ^ (kOnes * '\\'));
+}
+
+}  // namespace
+
+void AppendJsonString(JsonWriter& w, std::string_view before, std::string_view s,
+                      std::string_view after) {
+  constexpr size_t kSlack = 8;  // whole-word stores may run this far past the string
+  JsonBuffer& out = WriterAccess::Out(w);
+  const size_t n = s.size();
+  const size_t total = before.size() + n + 2 + after.size();
+  char* p = out.Push(total + kSlack);
+  std::memcpy(p, before.data(), before.size());  // short: a few inline moves
+  char* q = p + before.size();
+  *q++ = '"';
+  const char* src = s.data();
+  bool escape = false;
+  if (n >= 8) {
+    size_t i = 0;
+    for (; i + 8 <= n && !escape; i += 8) {
+      uint64_t x;
+      std::memcpy(&x, src + i, 8);
+      escape = EscapeLanes(x) != 0;
+      std::memcpy(q + i, &x, 8);
+    }
+    if (!escape && i < n) {  // the last (overlapping) word
+      uint64_t x;
+      std::memcpy(&x, src + n - 8, 8);
+      escape = EscapeLanes(x) != 0;
+      std::memcpy(q + n - 8, &x, 8);
+    }
+  } else {
+    for (size_t i = 0; i < n; ++i) {
+      const auto c = static_cast<unsigned char>(src[i]);
+      escape |= c < 0x20 || c == '"' || c == '\\';
+      q[i] = src[i];
+    }
+  }
+  if (escape) {  // rare: undo and take rapidjson's escaper
+    out.Pop(total + kSlack - before.size());
+    WriterAccess::AppendString(w, s);
+    std::memcpy(out.Push(after.size()), after.data(), after.size());
+    return;
+  }
+  q[n] = '"';
+  std::memcpy(q + n + 1, after.data(), after.size());
+  out.Pop(kSlack);
+}
+
 void EndRawJsonValue(JsonWriter& w) { WriterAccess::Finish(w); }
 
 void WriteAttributeValue(JsonWriter& w, const AttributeValue& v) {

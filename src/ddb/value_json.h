@@ -71,6 +71,11 @@ inline bool JsonNeedsEscape(std::string_view s) {
   return false;
 }
 void AppendJsonString(JsonWriter& w, std::string_view s);
+// AppendJsonString between two pieces of raw text (`before` at most 16 bytes): one reservation
+// and a word-at-a-time copy that checks for bytes to escape as it goes, for the short strings
+// that make up most of an item (names, S values).
+void AppendJsonString(JsonWriter& w, std::string_view before, std::string_view s,
+                      std::string_view after);
 void EndRawJsonValue(JsonWriter& w);
 void WriteItem(JsonWriter& w, const Item& item);
 
