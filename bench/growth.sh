@@ -215,7 +215,7 @@ for n in $STEPS; do
   disk_mb=$(du -sm "$DATA" | cut -f1)
   log "items=$n idle ${IDLE_KB} kB, under load ${LOAD_KB} kB, wrk Query $WRK_OPS ops/s, disk $disk_mb MB"
   # shellcheck disable=SC2154
-  printf '%s\n' "$n	$load_s	$items_per_s	$query_p50_us	$query_p99_us	$query_mean_us	$put_ops	$put_p50_us	$put_p99_us	$open_ms	$startup_ms	$IDLE_KB	$LOAD_KB	$WRK_OPS	$WRK_P50	$WRK_P99	$disk_mb	$query_cpu_p50_us	$query_cpu_p99_us	$put_cpu_us	$startup_first_ms" >>"$TSV"
+  printf '%s\n' "$n	$load_s	$items_per_s	$query_p50_us	$query_p99_us	$query_mean_us	$put_ops	$put_p50_us	$put_p99_us	$open_ms	$startup_ms	$IDLE_KB	$LOAD_KB	$WRK_OPS	$WRK_P50	$WRK_P99	$disk_mb	$query_cpu_p50_us	$query_cpu_p99_us	$put_cpu_us	$startup_first_ms	$raw_query_cpu_p50_us	$hot_query_cpu_p50_us" >>"$TSV"
 done
 total_s=$(($(date +%s) - start_all))
 

@@ -28,7 +28,15 @@
 //       (default 20000) PutItem calls of new items, timing each. Prints one line:
 //       GROWTH_RESULT items=.. query_p50_us=.. query_p99_us=.. query_mean_us=.. put_ops=..
 //       put_p50_us=.. put_p99_us=.. open_ms=.. query_cpu_p50_us=.. query_cpu_p99_us=..
-//       put_cpu_us=.. (the *_cpu_* values: CPU time of the calling thread, robust to other load)
+//       put_cpu_us=.. raw_query_cpu_p50_us=.. hot_query_cpu_p50_us=.. (the *_cpu_* values: CPU
+//       time of the calling thread, robust to other load). Two more Query series separate what
+//       the table's size costs from what a bigger working set costs:
+//         raw_*: before the engine opens, raw RocksDB (opened read-only with the engine's
+//                options) does the storage part of the same Queries: Seek to the partition and
+//                20 x Next, on the same random partitions;
+//         hot_*: the engine's Query over the first 500 partitions only (the first 10,000 items:
+//                the whole table at the smallest step), a working set of the same size at every
+//                step, as a chat service's recent conversations are.
 // Everything goes through Engine::Execute with DynamoDB JSON, as the wire server calls it.
 #include <algorithm>
 #include <chrono>
@@ -50,6 +58,7 @@
 #include "ddb/engine.h"
 #include "ddb/error.h"
 #include "ddb/item_codec.h"
+#include "ddb/key_codec.h"
 #include "ddb/storage/rocksdb_options.h"
 #include "ddb/storage/storage.h"
 #include "ddb/table.h"
@@ -231,12 +240,58 @@ double Percentile(std::vector<double> v, double p) {
   return v[std::min(idx, v.size() - 1)];
 }
 
+// The storage part of `queries` Queries of random partitions, on raw RocksDB: CPU p50 in µs.
+double MeasureRaw(const std::string& dir, uint64_t partitions, int queries) {
+  namespace ddb = cruddur::ddb;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status st =
+      rocksdb::DB::OpenForReadOnly(ddb::storage::RocksDbOptions(), dir, &raw);
+  if (!st.ok()) throw std::runtime_error("rocksdb open: " + st.ToString());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::string schema_json;
+  st = db->Get(rocksdb::ReadOptions(), ddb::keyspace::CatalogKey("bench"), &schema_json);
+  if (!st.ok()) throw std::runtime_error("table bench is not in the catalog");
+  const ddb::TableSchema schema = ddb::DeserializeSchema(schema_json);
+  auto prefix_of = [&](uint64_t p) {
+    ddb::EncodedKey ek;
+    ddb::EncodeKeyValue(ddb::AttributeValue::S(PartitionKey(p)), &ek.hash);
+    std::string prefix = ddb::keyspace::IndexPrefix(schema.id, 0);
+    ddb::AppendEncodedKey(ek, &prefix);
+    return prefix;
+  };
+  std::mt19937_64 rng(42);  // the engine's series below picks the same partitions
+  std::uniform_int_distribution<uint64_t> pick(0, partitions - 1);
+  auto query = [&](uint64_t p) {
+    const std::string prefix = prefix_of(p);
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+    size_t n = 0, bytes = 0;
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      bytes += it->key().size() + it->value().size();
+      ++n;
+    }
+    if (n != kPerPartition) throw std::runtime_error("raw: a partition does not hold 20 items");
+    return bytes;
+  };
+  for (int i = 0; i < std::min(queries / 10, 2000); ++i) query(pick(rng));
+  std::vector<double> cpu;
+  cpu.reserve(queries);
+  for (int i = 0; i < queries; ++i) {
+    const uint64_t p = pick(rng);
+    const double c0 = ThreadCpuUs();
+    query(p);
+    cpu.push_back(ThreadCpuUs() - c0);
+  }
+  db->Close().PermitUncheckedError();
+  return Percentile(cpu, 0.50);
+}
+
 int Measure(const std::string& dir, uint64_t items, int queries, int puts) {
+  const uint64_t partitions = std::max<uint64_t>(1, items / kPerPartition);
+  const double raw_cpu_p50 = MeasureRaw(dir, partitions, queries);
   const auto open_start = Clock::now();
   auto engine = OpenEngine(dir);
   const double open_ms =
       std::chrono::duration<double, std::milli>(Clock::now() - open_start).count();
-  const uint64_t partitions = std::max<uint64_t>(1, items / kPerPartition);
   std::mt19937_64 rng(42);
   std::uniform_int_distribution<uint64_t> pick(0, partitions - 1);
   auto query = [&](uint64_t p) {
@@ -267,6 +322,17 @@ int Measure(const std::string& dir, uint64_t items, int queries, int puts) {
       return 1;
     }
   }
+  // The same number of Queries over a fixed working set: the first 500 partitions.
+  std::uniform_int_distribution<uint64_t> pick_hot(0, std::min<uint64_t>(partitions, 500) - 1);
+  for (int i = 0; i < std::min(queries / 10, 2000); ++i) query(pick_hot(rng));
+  std::vector<double> hot_cpu;
+  hot_cpu.reserve(queries);
+  for (int i = 0; i < queries; ++i) {
+    const uint64_t p = pick_hot(rng);
+    const double c0 = ThreadCpuUs();
+    query(p);
+    hot_cpu.push_back(ThreadCpuUs() - c0);
+  }
   double q_mean = 0;
   for (double v : q_us) q_mean += v;
   q_mean /= std::max<size_t>(1, q_us.size());
@@ -291,10 +357,12 @@ int Measure(const std::string& dir, uint64_t items, int queries, int puts) {
   std::printf(
       "GROWTH_RESULT items=%llu query_p50_us=%.1f query_p99_us=%.1f query_mean_us=%.1f "
       "put_ops=%.0f put_p50_us=%.1f put_p99_us=%.1f open_ms=%.1f query_cpu_p50_us=%.1f "
-      "query_cpu_p99_us=%.1f put_cpu_us=%.1f\n",
+      "query_cpu_p99_us=%.1f put_cpu_us=%.1f raw_query_cpu_p50_us=%.1f "
+      "hot_query_cpu_p50_us=%.1f\n",
       static_cast<unsigned long long>(items), Percentile(q_us, 0.50), Percentile(q_us, 0.99),
       q_mean, puts / std::max(put_s, 1e-9), Percentile(p_us, 0.50), Percentile(p_us, 0.99),
-      open_ms, Percentile(q_cpu, 0.50), Percentile(q_cpu, 0.99), put_cpu_us);
+      open_ms, Percentile(q_cpu, 0.50), Percentile(q_cpu, 0.99), put_cpu_us, raw_cpu_p50,
+      Percentile(hot_cpu, 0.50));
   return 0;
 }
 
