@@ -79,9 +79,11 @@ def main():
           "of two columns are given for reference). Every column works on the same bytes: "
           "the item of the wrk workloads (~170 bytes of JSON, 5 string attributes), keys and "
           "values in the engine's own key encoding (`ddb/key_codec.h`, `ddb/table.h`) and item "
-          "encoding (`ddb/item_codec.h`); every store holds the same 10,021 items first; the "
-          "RocksDB columns use the options of `src/ddb/storage/rocksdb_storage.cc` (WAL on, no "
-          "fsync).", "",
+          "encoding (`ddb/item_codec.h`); every store holds the same 10,021 items first, and the "
+          "PutItem benchmarks write to a second, identical set of stores, so the GetItem and "
+          "Query columns read stores in the same state whatever order the benchmarks ran in; "
+          "the RocksDB columns use the options of `src/ddb/storage/rocksdb_storage.cc` (WAL "
+          "on, no fsync); the benchmark is linked with jemalloc, as cruddur is.", "",
           "- **raw RocksDB**: `DB::Put` of the encoded key and item (key built per call, value "
           "bytes prebuilt); `DB::Get` (PinnableSlice, no copy); `Seek` + 20 × `Next` over one "
           "partition, touching key and value.",
