@@ -74,20 +74,16 @@ struct Layers {
   std::unique_ptr<storage::Storage> storage[2];  // 0: RocksDB, 1: in-memory
   std::unique_ptr<rocksdb::DB> raw;
 
-  Layers(const fs::path& dir, const TableSchema& schema) {
+  fs::path dir;
+
+  Layers(const fs::path& d, const TableSchema& schema) : dir(d) {
+    OpenRocksDb();
     EngineOptions eo;
-    eo.data_dir = (dir / "engine").string();
-    eo.ttl_sweep_interval = std::chrono::milliseconds(0);
-    engine[0] = Engine::Open(eo);
-    eo.data_dir.clear();
     eo.in_memory = true;
+    eo.ttl_sweep_interval = std::chrono::milliseconds(0);
     engine[1] = Engine::Open(eo);
-    storage[0] = storage::OpenRocksDbStorage((dir / "storage").string(), storage::Options{});
     storage[1] = storage::OpenMemoryStorage();
-    rocksdb::DB* db = nullptr;
-    rocksdb::Status st = rocksdb::DB::Open(storage::RocksDbOptions(), (dir / "raw").string(), &db);
-    if (!st.ok()) throw std::runtime_error("rocksdb open: " + st.ToString());
-    raw.reset(db);
+    rocksdb::Status st;
     for (auto& e : engine) e->Execute("CreateTable", kCreateTable);
 
     auto put_everywhere = [&](const std::string& pk, const std::string& sk) {
@@ -116,17 +112,46 @@ struct Layers {
   ~Layers() {
     for (auto& e : engine) e.reset();
     for (auto& s : storage) s.reset();
+    CloseRaw();
+  }
+
+  // Closes and reopens the three RocksDB stores. Opening replays the write-ahead log and
+  // flushes it, so afterwards every item is in a table file (read through the bloom filter,
+  // the index and the block cache), as most of a table that has served for a while is.
+  void Reopen() {
+    engine[0].reset();
+    storage[0].reset();
+    CloseRaw();
+    OpenRocksDb();
+  }
+
+ private:
+  void OpenRocksDb() {
+    EngineOptions eo;
+    eo.data_dir = (dir / "engine").string();
+    eo.ttl_sweep_interval = std::chrono::milliseconds(0);
+    engine[0] = Engine::Open(eo);
+    storage[0] = storage::OpenRocksDbStorage((dir / "storage").string(), storage::Options{});
+    rocksdb::DB* db = nullptr;
+    rocksdb::Status st = rocksdb::DB::Open(storage::RocksDbOptions(), (dir / "raw").string(), &db);
+    if (!st.ok()) throw std::runtime_error("rocksdb open: " + st.ToString());
+    raw.reset(db);
+  }
+  void CloseRaw() {
     if (raw) raw->Close().PermitUncheckedError();
+    raw.reset();
   }
 };
 
-// Two identical sets of stores: the PutItem benchmarks write to `write` only, so the read
+// Identical sets of stores: the PutItem benchmarks write to `write` only, so the read
 // benchmarks see the same 10,021 items in every layer whatever order the benchmarks run in (a
 // store that had taken the puts of earlier repetitions would have a bigger memtable to search).
+// `read` keeps its items in RocksDB's memtable, as just after they were written; `flushed` was
+// reopened, so its items are in a table file.
 struct Stores {
   fs::path root;
   TableSchema schema;  // the table's key schema, for the key encoding of the non-engine layers
-  std::unique_ptr<Layers> read, write;
+  std::unique_ptr<Layers> read, flushed, write;
 
   Stores() {
     char tmpl[] = "/tmp/engine-bench.XXXXXX";
@@ -136,10 +161,13 @@ struct Stores {
     schema.id = 1;  // the engine's first table id (same key length either way)
     schema.key = KeySchema{"pk", ValueType::kS, "sk", ValueType::kS};
     read = std::make_unique<Layers>(root / "read", schema);
+    flushed = std::make_unique<Layers>(root / "flushed", schema);
+    flushed->Reopen();
     write = std::make_unique<Layers>(root / "write", schema);
   }
   ~Stores() {
     read.reset();
+    flushed.reset();
     write.reset();
     std::error_code ec;
     fs::remove_all(root, ec);
@@ -161,10 +189,18 @@ struct Stores {
   }
 };
 
+// Opened by the first benchmark that runs (any order), closed and removed by main().
+std::unique_ptr<Stores> stores;
+
 Stores& S() {
-  static Stores* stores = new Stores();  // leaked on purpose: benchmarks may run in any order
+  if (!stores) stores = std::make_unique<Stores>();
   return *stores;
 }
+
+// The read benchmarks' Arg: 0 = RocksDB with the items in the memtable, 1 = in-memory,
+// 2 = RocksDB with the items in a table file.
+Layers& ReadLayers(int64_t arg) { return arg == 2 ? *S().flushed : *S().read; }
+int Backend(int64_t arg) { return arg == 1 ? 1 : 0; }
 
 // A new partition key per iteration, as bench/wrk/put_item.lua does (a fresh insert each time).
 std::string NextPk(std::string_view layer) {
@@ -188,13 +224,13 @@ void BM_Engine_PutItem(benchmark::State& state) {
 }
 
 void BM_Engine_GetItem(benchmark::State& state) {
-  Engine& e = *S().read->engine[state.range(0)];
+  Engine& e = *ReadLayers(state.range(0)).engine[Backend(state.range(0))];
   for (auto _ : state) benchmark::DoNotOptimize(e.Execute("GetItem", kGetRequest));
   state.SetItemsProcessed(state.iterations());
 }
 
 void BM_Engine_Query(benchmark::State& state) {
-  Engine& e = *S().read->engine[state.range(0)];
+  Engine& e = *ReadLayers(state.range(0)).engine[Backend(state.range(0))];
   for (auto _ : state) benchmark::DoNotOptimize(e.Execute("Query", kQueryRequest));
   state.SetItemsProcessed(state.iterations());
 }
@@ -216,7 +252,7 @@ void BM_Storage_PutItem(benchmark::State& state) {
 
 void BM_Storage_GetItem(benchmark::State& state) {
   Stores& s = S();
-  storage::Storage& st = *s.read->storage[state.range(0)];
+  storage::Storage& st = *ReadLayers(state.range(0)).storage[Backend(state.range(0))];
   Item key;
   key.emplace("pk", AttributeValue::S("get"));
   key.emplace("sk", AttributeValue::S("item"));
@@ -231,7 +267,7 @@ void BM_Storage_GetItem(benchmark::State& state) {
 
 void BM_Storage_Query(benchmark::State& state) {
   Stores& s = S();
-  storage::Storage& st = *s.read->storage[state.range(0)];
+  storage::Storage& st = *ReadLayers(state.range(0)).storage[Backend(state.range(0))];
   const std::string prefix = s.PartitionPrefix("query");
   for (auto _ : state) {
     auto it = st.NewIterator();
@@ -327,10 +363,11 @@ void BM_Raw_Put(benchmark::State& state) {
 void BM_Raw_Get(benchmark::State& state) {
   Stores& s = S();
   const std::string key = s.Key("get", "item");
+  rocksdb::DB& raw = *ReadLayers(state.range(0)).raw;
   rocksdb::ReadOptions ro;
   for (auto _ : state) {
     rocksdb::PinnableSlice value;
-    rocksdb::Status st = s.read->raw->Get(ro, s.read->raw->DefaultColumnFamily(), ToSlice(key), &value);
+    rocksdb::Status st = raw.Get(ro, raw.DefaultColumnFamily(), ToSlice(key), &value);
     if (!st.ok()) state.SkipWithError(st.ToString().c_str());
     benchmark::DoNotOptimize(value.data());
   }
@@ -341,8 +378,9 @@ void BM_Raw_Iterate20(benchmark::State& state) {
   Stores& s = S();
   const std::string prefix = s.PartitionPrefix("query");
   const rocksdb::Slice p = ToSlice(prefix);
+  rocksdb::DB& raw = *ReadLayers(state.range(0)).raw;
   for (auto _ : state) {
-    std::unique_ptr<rocksdb::Iterator> it(s.read->raw->NewIterator(rocksdb::ReadOptions()));
+    std::unique_ptr<rocksdb::Iterator> it(raw.NewIterator(rocksdb::ReadOptions()));
     int n = 0;
     size_t bytes = 0;
     for (it->Seek(p); it->Valid() && it->key().starts_with(p); it->Next()) {
@@ -357,18 +395,25 @@ void BM_Raw_Iterate20(benchmark::State& state) {
 
 // RocksDB backend (0) and in-memory (1).
 BENCHMARK(BM_Engine_PutItem)->Arg(0)->Arg(1);
-BENCHMARK(BM_Engine_GetItem)->Arg(0)->Arg(1);
-BENCHMARK(BM_Engine_Query)->Arg(0)->Arg(1);
+BENCHMARK(BM_Engine_GetItem)->Arg(0)->Arg(1)->Arg(2);
+BENCHMARK(BM_Engine_Query)->Arg(0)->Arg(1)->Arg(2);
 BENCHMARK(BM_Storage_PutItem)->Arg(0)->Arg(1);
-BENCHMARK(BM_Storage_GetItem)->Arg(0)->Arg(1);
-BENCHMARK(BM_Storage_Query)->Arg(0)->Arg(1);
+BENCHMARK(BM_Storage_GetItem)->Arg(0)->Arg(1)->Arg(2);
+BENCHMARK(BM_Storage_Query)->Arg(0)->Arg(1)->Arg(2);
 BENCHMARK(BM_Json_PutItem);
 BENCHMARK(BM_Json_GetItem);
 BENCHMARK(BM_Json_Query);
 BENCHMARK(BM_Raw_Put);
-BENCHMARK(BM_Raw_Get);
-BENCHMARK(BM_Raw_Iterate20);
+BENCHMARK(BM_Raw_Get)->Arg(0)->Arg(2);
+BENCHMARK(BM_Raw_Iterate20)->Arg(0)->Arg(2);
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  stores.reset();  // closes the stores and removes their temporary directory
+  return 0;
+}
