@@ -144,12 +144,14 @@ def main():
           f"- wrk Query load: {os.environ.get('BENCH_PIN', 'n/a')}",
           f"- whole run (loading included): {int(total_s) // 60} min {int(total_s) % 60} s", "",
           "### Results", ""] + table + ["",
-          "What grows is RocksDB's, not the engine's: `growth_tool measure` also times, before "
-          "the engine opens, raw RocksDB (opened read-only with the engine's options) doing the "
+          "What grows is RocksDB's, not the engine's: `growth_tool measure` also times raw "
+          "RocksDB (opened read-only beside the engine, with the engine's options) doing the "
           "storage part of the same Queries (Seek to the partition, 20 × Next, on the same "
           "random partitions), and the engine's Query over the first 500 partitions only (the "
           "first 10,000 items, the whole table at the smallest step): a working set of the same "
-          "size at every step, as a chat service's recent conversations are.", ""] + split + ["",
+          "size at every step, as a chat service's recent conversations are. The three series "
+          "run interleaved in 5 blocks, and each CPU p50 here and above is the median of its "
+          "blocks' p50s, so that a few seconds of other load hit the three alike.", ""] + split + ["",
           "Chart: [growth.png](growth.png)", "", "![growth](growth.png)", "",
           "### Start-up to first answer", "",
           "The first start after a step's load also replays the RocksDB write-ahead log of the "
