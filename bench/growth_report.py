@@ -76,14 +76,15 @@ def main():
             f"{(r[21] / first[21] - 1) * 100:+.0f}% | {r[22]:.1f} | "
             f"{(r[22] / first[22] - 1) * 100:+.0f}% |")
 
-    verdicts = []
-    hot = [r[22] for r in rows]
-    worst_hot = max(abs(v / hot[0] - 1) for v in hot)
-    verdicts.append(
-        f"Query CPU p50 over a fixed working set (the first 10k items) from {count(rows[0][0])} "
-        f"to {count(rows[-1][0])} items: {min(hot):.1f}–{max(hot):.1f} µs, at most "
-        f"{worst_hot * 100:.0f}% from the first step "
-        f"({'meets' if worst_hot <= FLAT else 'MISSES'} the ±{FLAT * 100:.0f}% target)")
+    def flat(label, values):
+        worst = max(abs(v / values[0] - 1) for v in values)
+        return (f"{label} from {count(rows[0][0])} to {count(rows[-1][0])} items: "
+                f"{min(values):.1f}–{max(values):.1f} µs, at most {worst * 100:.0f}% from the "
+                f"first step ({'meets' if worst <= FLAT else 'MISSES'} the ±{FLAT * 100:.0f}% "
+                "target)")
+
+    verdicts = [flat("Query CPU p50 over a fixed working set (the first 10k items)",
+                     [r[22] for r in rows])]
     extra = [r[17] - r[21] for r in rows]
     raw = [r[21] for r in rows]
     verdicts.append(
@@ -91,20 +92,10 @@ def main():
         f"the key condition): {min(extra):.1f}–{max(extra):.1f} µs at every size; raw RocksDB "
         f"itself grows by up to {max(abs(v / raw[0] - 1) for v in raw) * 100:.0f}% over random "
         f"partitions of the whole table")
-    cpu = [r[17] for r in rows]
-    worst_cpu = max(abs(v / cpu[0] - 1) for v in cpu)
-    verdicts.append(
-        f"Query CPU p50 over random partitions of the whole table from {count(rows[0][0])} to "
-        f"{count(rows[-1][0])} items: "
-        f"{min(cpu):.1f}–{max(cpu):.1f} µs, at most {worst_cpu * 100:.0f}% from the first step "
-        f"({'meets' if worst_cpu <= FLAT else 'MISSES'} the ±{FLAT * 100:.0f}% target)")
-    p50s = [r[3] for r in rows]
+    verdicts.append(flat("Query CPU p50 over random partitions of the whole table",
+                         [r[17] for r in rows]))
+    verdicts.append(flat("Query wall p50", [r[3] for r in rows]))
     means = [r[5] for r in rows]
-    worst = max(abs(v / p50s[0] - 1) for v in p50s)
-    verdicts.append(
-        f"Query wall p50 from {count(rows[0][0])} to {count(rows[-1][0])} items: "
-        f"{min(p50s):.1f}–{max(p50s):.1f} µs, at most {worst * 100:.0f}% from the first step "
-        f"({'meets' if worst <= FLAT else 'MISSES'} the ±{FLAT * 100:.0f}% target)")
     worst_mean = max(abs(v / means[0] - 1) for v in means)
     verdicts.append(f"Query mean: {min(means):.1f}–{max(means):.1f} µs, at most "
                     f"{worst_mean * 100:.0f}% from the first step")
