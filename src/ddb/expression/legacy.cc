@@ -411,9 +411,9 @@ void AddConditionMapViolations(const JsonValue& request, const char* member, boo
   }
 }
 
-// Whether the request has any legacy parameter (non-null): everything Validate and ConstraintViolations check hangs off
-// one of them, so a request written with expressions only (the common case) is done in one pass
-// over its members instead of a dozen lookups.
+// Whether the request has any legacy parameter (non-null): everything Validate and
+// ConstraintViolations check hangs off one of them, so a request written with expressions only
+// (the common case) is done in one pass over its members instead of a dozen lookups.
 bool HasLegacyParameter(const JsonValue& request) {
   static constexpr std::string_view kLegacy[] = {
       "AttributesToGet", "AttributeUpdates", "ConditionalOperator", "Expected",
