@@ -71,7 +71,7 @@ inline bool JsonNeedsEscape(std::string_view s) {
   return false;
 }
 void AppendJsonString(JsonWriter& w, std::string_view s);
-// AppendJsonString between two pieces of raw text (`before` at most 16 bytes): one reservation
+// AppendJsonString between two pieces of raw text (short, e.g. `,` and `:`): one reservation
 // and a word-at-a-time copy that checks for bytes to escape as it goes, for the short strings
 // that make up most of an item (names, S values).
 void AppendJsonString(JsonWriter& w, std::string_view before, std::string_view s,
