@@ -10,17 +10,16 @@ Binary: $CRUDDUR_BIN, default build/cruddur; $CRUDDUR_URL: an already running se
 import json
 import os
 import re
-import select
 import shutil
-import signal
 import socket
-import subprocess
+import sys
 from urllib.parse import urlparse
 
 import pytest
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BINARY = os.environ.get("CRUDDUR_BIN", os.path.join(REPO_ROOT, "build", "cruddur"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "api"))
+import serve_helpers  # noqa: E402  (tests/api: the binary, env, processes)
+
 SECRET = "TOP-SECRET-OUTSIDE-THE-WEB-DIR"
 
 ESCAPES = [
@@ -56,10 +55,11 @@ ESCAPES = [
 
 
 def make_env(data_dir, cognito=False):
-    drop = ("CONNECTION_URL", "PROD_CONNECTION_URL", "CRUDDUR_DATA_DIR", "AWS_ENDPOINT_URL",
-            "AWS_ENDPOINT_URL_DYNAMODB", "FRONTEND_URL", "BACKEND_URL", "CACHE_URL")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_COGNITO") and k not in drop}
-    env["CRUDDUR_DATA_DIR"] = str(data_dir)
+    """serve_helpers' development environment without a front-end URL or a cache URL, in
+    Cognito mode when asked (a pool and client id; the JWKS comes from --jwks)."""
+    env = serve_helpers.make_env(data_dir)
+    env.pop("FRONTEND_URL", None)
+    env.pop("CACHE_URL", None)
     if cognito:
         env["AWS_COGNITO_USER_POOL_ID"] = "us-east-1_WebTest"
         env["AWS_COGNITO_USER_POOL_CLIENT_ID"] = "web-test-client"
@@ -69,32 +69,19 @@ def make_env(data_dir, cognito=False):
 class Server:
     def __init__(self, tmp_path, name, *args, cognito=False):
         data = tmp_path / name
-        setup_env = make_env(data)
-        result = subprocess.run([BINARY, "db", "setup"], env=setup_env, capture_output=True,
-                                text=True, timeout=60)
-        assert result.returncode == 0, result.stderr
-        self.log_path = tmp_path / f"{name}.log"
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(
-            [BINARY, "serve", "--port", "0", "--threads", "2", "--no-stream-consumer", *args],
-            env=make_env(data, cognito), stdout=subprocess.PIPE, stderr=self.log, text=True)
-        ready, _, _ = select.select([self.proc.stdout], [], [], 30)
-        line = self.proc.stdout.readline() if ready else ""
-        match = re.search(r"http://([0-9.]+):(\d+)", line)
-        if not match:
+        serve_helpers.cruddur(make_env(data), "db", "setup")
+        self.process = serve_helpers.Process(
+            make_env(data, cognito),
+            ["serve", "--port", "0", "--threads", "2", "--no-stream-consumer", *args],
+            tmp_path / f"{name}.log")
+        url = urlparse(self.process.url or "")
+        if not url.port:
             self.stop()
-            raise AssertionError(f"cruddur serve did not start: {open(self.log_path).read()}")
-        self.host, self.port = match.group(1), int(match.group(2))
+            raise AssertionError(f"cruddur serve named no URL: {self.process.start_line}")
+        self.host, self.port = url.hostname, url.port
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+        self.process.stop()
 
 
 class Running:
@@ -162,7 +149,7 @@ def from_disk(tmp_module):
     """--web-dir: a copy of web/ plus a secret next to it and symlinks leading out."""
     root = tmp_module / "site"
     web = root / "web"
-    shutil.copytree(os.path.join(REPO_ROOT, "web"), web)
+    shutil.copytree(os.path.join(serve_helpers.REPO_ROOT, "web"), web)
     (web / "sub").mkdir()
     (web / "sub" / "page.txt").write_text("inside")
     (web / ".hidden").write_text(SECRET)
