@@ -11,6 +11,18 @@
 namespace cruddur::api {
 namespace {
 
+// Sends one command with binary-safe arguments; the reply, or null when the connection broke.
+redisReply* SendCommand(redisContext* c, const std::vector<std::string>& args) {
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lens;
+  for (const auto& a : args) {
+    argv.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  return static_cast<redisReply*>(
+      redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()));
+}
+
 int HexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -180,14 +192,7 @@ std::unique_ptr<RedisCache::Connection> RedisCache::Connect() {
   redisSetTimeout(c, ToTimeval(options_.timeout));
   redisEnableKeepAlive(c);
   auto setup = [&](std::vector<std::string> args) {
-    std::vector<const char*> argv;
-    std::vector<std::size_t> lens;
-    for (const auto& a : args) {
-      argv.push_back(a.data());
-      lens.push_back(a.size());
-    }
-    auto* r = static_cast<redisReply*>(
-        redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()));
+    redisReply* r = SendCommand(c, args);
     if (r == nullptr) throw fail(c->errstr);
     std::string error = r->type == REDIS_REPLY_ERROR ? std::string(r->str, r->len) : "";
     freeReplyObject(r);
@@ -223,14 +228,7 @@ void RedisCache::Release(std::unique_ptr<Connection> connection) {
 
 RedisCache::Reply RedisCache::Command(const std::vector<std::string>& args) {
   std::unique_ptr<Connection> conn = Acquire();
-  std::vector<const char*> argv;
-  std::vector<std::size_t> lens;
-  for (const auto& a : args) {
-    argv.push_back(a.data());
-    lens.push_back(a.size());
-  }
-  auto* r = static_cast<redisReply*>(
-      redisCommandArgv(conn->context, static_cast<int>(argv.size()), argv.data(), lens.data()));
+  redisReply* r = SendCommand(conn->context, args);
   if (r == nullptr) {
     // The connection is broken (closed, timed out): drop it, and every idle one with it, since
     // they most likely share its fate.
