@@ -28,13 +28,8 @@ JOBS=${JOBS:-2}
 RESULTS=${RESULTS:-$BENCH/RESULTS.md}
 GROUP=5ae290ed-55d1-47a0-bc6d-fe2bc2700399
 PATHS=(/api/message_groups "/api/messages/$GROUP")
-if [[ -z ${PIN:-} ]]; then
-  PIN=0
-  (($(nproc) >= 2)) && command -v taskset >/dev/null && PIN=1
-fi
-SERVER_CPU=${SERVER_CPU:-1}
-WRK_CPU=${WRK_CPU:-0}
-if [[ $PIN == 1 ]]; then THREADS=${THREADS:-1}; else THREADS=${THREADS:-0}; fi
+# shellcheck source=bench/pin.sh
+source "$BENCH/pin.sh"
 COMMAND="DURATION=$DURATION ROUNDS=$ROUNDS CONNS=\"$CONNS\" PIN=$PIN THREADS=$THREADS"
 [[ -z ${SEED_MESSAGES:-} ]] || COMMAND+=" SEED_MESSAGES=$SEED_MESSAGES"
 [[ -z ${CACHE_URL:-} ]] || COMMAND+=" CACHE_URL=$CACHE_URL"
@@ -43,13 +38,6 @@ COMMAND+=" bench/api.sh"
 log() { printf '[api] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-SERVER_PIN=()
-WRK_PIN=()
-if [[ $PIN == 1 ]]; then
-  [[ $SERVER_CPU != "$WRK_CPU" ]] || die "SERVER_CPU and WRK_CPU must differ"
-  SERVER_PIN=(taskset -c "$SERVER_CPU")
-  WRK_PIN=(taskset -c "$WRK_CPU")
-fi
 
 WORK=$(mktemp -d /tmp/cruddur-api-bench.XXXXXX)
 SERVER_PID=

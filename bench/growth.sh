@@ -37,19 +37,8 @@ STARTUP_RUNS=${STARTUP_RUNS:-5}
 BUILD_DIR=${BUILD_DIR:-$ROOT/build-bench}
 LOAD=${LOAD:-direct}
 [[ $LOAD == direct || $LOAD == engine ]] || { echo "LOAD must be direct or engine" >&2; exit 2; }
-if [[ -z ${PIN:-} ]]; then
-  PIN=0
-  (($(nproc) >= 2)) && command -v taskset >/dev/null && PIN=1
-fi
-SERVER_CPU=${SERVER_CPU:-1}
-WRK_CPU=${WRK_CPU:-0}
-if [[ $PIN == 1 ]]; then THREADS=${THREADS:-1}; else THREADS=${THREADS:-0}; fi
-SERVER_PIN=()
-WRK_PIN=()
-if [[ $PIN == 1 ]]; then
-  SERVER_PIN=(taskset -c "$SERVER_CPU")
-  WRK_PIN=(taskset -c "$WRK_CPU")
-fi
+# shellcheck source=bench/pin.sh
+source "$BENCH/pin.sh"
 JOBS=${JOBS:-2}
 RESULTS=${RESULTS:-$BENCH/RESULTS.md}
 COMMAND="STEPS=\"$STEPS\" LOAD=$LOAD PIN=$PIN THREADS=$THREADS QUERIES=$QUERIES PUTS=$PUTS"

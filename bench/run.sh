@@ -33,13 +33,8 @@ DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-1}
 CONNS=${CONNS:-"1 32"}
 OPS=${OPS:-"put_item get_item query batch_write_item"}
-if [[ -z ${PIN:-} ]]; then
-  PIN=0
-  (($(nproc) >= 2)) && command -v taskset >/dev/null && PIN=1
-fi
-SERVER_CPU=${SERVER_CPU:-1}
-WRK_CPU=${WRK_CPU:-0}
-if [[ $PIN == 1 ]]; then THREADS=${THREADS:-1}; else THREADS=${THREADS:-0}; fi
+# shellcheck source=bench/pin.sh
+source "$BENCH/pin.sh"
 BUILD_DIR=${BUILD_DIR:-$ROOT/build-bench}
 JOBS=${JOBS:-2}
 RESULTS=${RESULTS:-$BENCH/RESULTS.md}
@@ -56,17 +51,6 @@ NOTES=()
 log() { printf '[bench] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# Prefixes for the server and wrk command lines (empty when unpinned).
-SERVER_PIN=()
-WRK_PIN=()
-if [[ $PIN == 1 ]]; then
-  command -v taskset >/dev/null || die "PIN=1 needs taskset (util-linux)"
-  taskset -c "$SERVER_CPU" true 2>/dev/null || die "cannot pin to CPU $SERVER_CPU"
-  taskset -c "$WRK_CPU" true 2>/dev/null || die "cannot pin to CPU $WRK_CPU"
-  [[ $SERVER_CPU != "$WRK_CPU" ]] || die "SERVER_CPU and WRK_CPU must differ"
-  SERVER_PIN=(taskset -c "$SERVER_CPU")
-  WRK_PIN=(taskset -c "$WRK_CPU")
-fi
 
 WORK=$(mktemp -d /tmp/cruddur-bench.XXXXXX)
 chmod 755 "$WORK"  # nginx workers run unprivileged and must read the static bodies
