@@ -181,11 +181,7 @@ struct Stores {
     return ItemStorageKey(schema, k);
   }
   std::string PartitionPrefix(std::string_view pk) const {
-    EncodedKey ek;
-    EncodeKeyValue(AttributeValue::S(std::string(pk)), &ek.hash);
-    std::string prefix = keyspace::IndexPrefix(schema.id, 0);
-    AppendEncodedKey(ek, &prefix);
-    return prefix;
+    return cruddur::ddb::PartitionPrefix(schema.id, 0, AttributeValue::S(std::string(pk)));
   }
 };
 

@@ -60,7 +60,6 @@
 #include "ddb/engine.h"
 #include "ddb/error.h"
 #include "ddb/item_codec.h"
-#include "ddb/key_codec.h"
 #include "ddb/storage/rocksdb_options.h"
 #include "ddb/storage/storage.h"
 #include "ddb/table.h"
@@ -262,10 +261,8 @@ class RawReader {
 
   size_t Query(uint64_t partition) {
     namespace ddb = cruddur::ddb;
-    ddb::EncodedKey ek;
-    ddb::EncodeKeyValue(ddb::AttributeValue::S(PartitionKey(partition)), &ek.hash);
-    std::string prefix = ddb::keyspace::IndexPrefix(table_id_, 0);
-    ddb::AppendEncodedKey(ek, &prefix);
+    const std::string prefix =
+        ddb::PartitionPrefix(table_id_, 0, ddb::AttributeValue::S(PartitionKey(partition)));
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
     size_t n = 0, bytes = 0;
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {

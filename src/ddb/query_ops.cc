@@ -319,10 +319,8 @@ void EngineImpl::Query(const Request& req, JsonWriter& w) {
   subs.CheckAllUsed();
 
   bool forward = req.Bool("ScanIndexForward").value_or(true);
-  std::string partition = keyspace::IndexPrefix(spec.schema->id, spec.index ? spec.index->id : 0);
-  EncodedKey hash_key;
-  EncodeKeyValue(kc.hash_value, &hash_key.hash);
-  AppendEncodedKey(hash_key, &partition);
+  const std::string partition =
+      PartitionPrefix(spec.schema->id, spec.index ? spec.index->id : 0, kc.hash_value);
 
   auto it = store().NewIterator();
   using Op = expr::KeyCondition::Op;

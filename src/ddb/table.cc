@@ -83,6 +83,14 @@ void AppendEncodedKey(const EncodedKey& k, std::string* out) {
   out->append(k.range);
 }
 
+std::string PartitionPrefix(uint32_t table_id, uint8_t index_id, const AttributeValue& hash_value) {
+  EncodedKey k;
+  EncodeKeyValue(hash_value, &k.hash);
+  std::string prefix = keyspace::IndexPrefix(table_id, index_id);
+  AppendEncodedKey(k, &prefix);
+  return prefix;
+}
+
 std::string ItemStorageKey(const TableSchema& schema, const Item& item) {
   std::string key = keyspace::IndexPrefix(schema.id, 0);
   AppendEncodedKey(EncodeKey(schema.key, item), &key);

@@ -72,6 +72,9 @@ class Table {
 EncodedKey EncodeKey(const KeySchema& key, const Item& item);
 // Appends the partition hash, partition key and sort key to `out` (which holds the index prefix).
 void AppendEncodedKey(const EncodedKey& k, std::string* out);
+// The prefix of every storage key in one partition of an index (index id 0: the table): the
+// index prefix, the partition hash and the partition key. Where a Query seeks.
+std::string PartitionPrefix(uint32_t table_id, uint8_t index_id, const AttributeValue& hash_value);
 // The storage key of an item in the table (index id 0).
 std::string ItemStorageKey(const TableSchema& schema, const Item& item);
 // The storage key of an item's entry in `index`, or nullopt when the item lacks the index's key
