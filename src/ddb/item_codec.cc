@@ -129,6 +129,11 @@ class Reader {
   // A count of elements that each take at least one byte.
   bool GetCount(uint64_t* n) { return GetVarint(n) && *n <= remaining(); }
 
+  // How many bytes of the data may be read from `p` (a position inside it) on.
+  size_t ReadableFrom(const char* p) const {
+    return static_cast<size_t>(data_.data() + data_.size() - p);
+  }
+
   bool GetView(std::string_view* out) {
     uint64_t len;
     if (!GetVarint(&len) || len > remaining()) return false;
@@ -264,7 +269,8 @@ class Walker {
       std::string_view name;
       if (!r_.GetView(&name)) return false;
       *size += name.size();
-      if (out_) AppendJsonString(*w_, i ? "," : "", name, ":");
+      static constexpr JsonAffix kFirst(""), kNext(","), kColon(":");
+      if (out_) AppendJsonString(*w_, i ? kNext : kFirst, name, kColon, r_.ReadableFrom(name.data()));
       if (!Value(size, depth)) return false;
     }
     if (out_) Put('}');
@@ -301,7 +307,7 @@ class Walker {
 
   bool Value(size_t* size, int depth) {
     // The opening of each type's JSON object, indexed by ValueType.
-    static constexpr std::string_view kOpen[] = {
+    static constexpr JsonAffix kOpen[] = {
         R"({"S":)", R"({"N":)", R"({"B":)",  R"({"BOOL":)", R"({"NULL":)",
         R"({"M":)", R"({"L":)", R"({"SS":)", R"({"NS":)",   R"({"BS":)"};
     if (depth > kMaxDecodeDepth) return false;
@@ -312,10 +318,11 @@ class Walker {
       std::string_view v;
       if (!r_.GetView(&v)) return false;
       *size += v.size();
-      if (out_) AppendJsonString(*w_, kOpen[tag], v, "}");
+      static constexpr JsonAffix kClose("}");
+      if (out_) AppendJsonString(*w_, kOpen[tag], v, kClose, r_.ReadableFrom(v.data()));
       return true;
     }
-    if (out_) Raw(kOpen[tag]);
+    if (out_) Raw({kOpen[tag].text, kOpen[tag].size});
     uint64_t n = 0;
     bool ok = true;
     switch (type) {

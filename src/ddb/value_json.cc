@@ -1,6 +1,7 @@
 #include "ddb/value_json.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -564,15 +565,15 @@ inline uint64_t EscapeLanes(uint64_t x) {
 
 }  // namespace
 
-void AppendJsonString(JsonWriter& w, std::string_view before, std::string_view s,
-                      std::string_view after) {
-  constexpr size_t kSlack = 8;  // whole-word stores may run this far past the string
+void AppendJsonString(JsonWriter& w, const JsonAffix& before, std::string_view s,
+                      const JsonAffix& after, size_t readable) {
+  constexpr size_t kSlack = 8;  // whole-word stores may run this far past the text
   JsonBuffer& out = WriterAccess::Out(w);
   const size_t n = s.size();
-  const size_t total = before.size() + n + 2 + after.size();
+  const size_t total = before.size + n + 2 + after.size;
   char* p = out.Push(total + kSlack);
-  std::memcpy(p, before.data(), before.size());  // short: a few inline moves
-  char* q = p + before.size();
+  std::memcpy(p, before.text, sizeof(before.text));
+  char* q = p + before.size;
   *q++ = '"';
   const char* src = s.data();
   bool escape = false;
@@ -590,6 +591,16 @@ void AppendJsonString(JsonWriter& w, std::string_view before, std::string_view s
       escape = EscapeLanes(x) != 0;
       std::memcpy(q + n - 8, &x, 8);
     }
+  } else if (readable >= 8) {
+    // One word, of which the first n bytes (the low lanes) are the string's: the lanes past
+    // them are masked off, and their bytes stored are overwritten by the closing quote and
+    // `after` (or lie in the slack).
+    static_assert(std::endian::native == std::endian::little, "lane order");
+    uint64_t x;
+    std::memcpy(&x, src, 8);
+    const uint64_t lanes = n == 0 ? 0 : ~uint64_t{0} >> (64 - 8 * n);
+    escape = (EscapeLanes(x) & lanes) != 0;
+    std::memcpy(q, &x, 8);
   } else {
     for (size_t i = 0; i < n; ++i) {
       const auto c = static_cast<unsigned char>(src[i]);
@@ -598,13 +609,13 @@ void AppendJsonString(JsonWriter& w, std::string_view before, std::string_view s
     }
   }
   if (escape) {  // rare: undo and take rapidjson's escaper
-    out.Pop(total + kSlack - before.size());
+    out.Pop(total + kSlack - before.size);
     WriterAccess::AppendString(w, s);
-    std::memcpy(out.Push(after.size()), after.data(), after.size());
+    std::memcpy(out.Push(after.size), after.text, after.size);
     return;
   }
   q[n] = '"';
-  std::memcpy(q + n + 1, after.data(), after.size());
+  std::memcpy(q + n + 1, after.text, sizeof(after.text));
   out.Pop(kSlack);
 }
 

@@ -71,11 +71,23 @@ inline bool JsonNeedsEscape(std::string_view s) {
   return false;
 }
 void AppendJsonString(JsonWriter& w, std::string_view s);
-// AppendJsonString between two pieces of raw text (short, e.g. `,` and `:`): one reservation
-// and a word-at-a-time copy that checks for bytes to escape as it goes, for the short strings
-// that make up most of an item (names, S values).
-void AppendJsonString(JsonWriter& w, std::string_view before, std::string_view s,
-                      std::string_view after);
+// Raw JSON text of at most 8 bytes (`,`, `:`, `{"S":`) kept in a whole word, so that writing it
+// is one 8-byte store rather than a call to memcpy.
+struct JsonAffix {
+  char text[8] = {};
+  uint8_t size = 0;
+  template <size_t N>
+  consteval JsonAffix(const char (&s)[N]) : size(N - 1) {  // NOLINT: implicit from a literal
+    static_assert(N - 1 <= sizeof(text), "a JsonAffix holds at most 8 bytes");
+    for (size_t i = 0; i + 1 < N; ++i) text[i] = s[i];
+  }
+};
+// AppendJsonString between two pieces of raw text: one reservation and a word-at-a-time copy
+// that checks for bytes to escape as it goes, for the short strings that make up most of an
+// item (names, S values). `readable` is how many bytes from s.data() may be read (at least
+// s.size()): when it is 8 or more, a string shorter than 8 bytes is read as one word too.
+void AppendJsonString(JsonWriter& w, const JsonAffix& before, std::string_view s,
+                      const JsonAffix& after, size_t readable);
 void EndRawJsonValue(JsonWriter& w);
 void WriteItem(JsonWriter& w, const Item& item);
 
