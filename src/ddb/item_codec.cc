@@ -270,7 +270,9 @@ class Walker {
       if (!r_.GetView(&name)) return false;
       *size += name.size();
       static constexpr JsonAffix kFirst(""), kNext(","), kColon(":");
-      if (out_) AppendJsonString(*w_, i ? kNext : kFirst, name, kColon, r_.ReadableFrom(name.data()));
+      if (out_) {
+        AppendJsonString(*w_, i ? kNext : kFirst, name, kColon, r_.ReadableFrom(name.data()));
+      }
       if (!Value(size, depth)) return false;
     }
     if (out_) Put('}');

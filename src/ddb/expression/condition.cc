@@ -5,6 +5,7 @@
 #include "ddb/error.h"
 #include "ddb/expression/expression.h"
 #include "ddb/expression/parser.h"
+#include "ddb/expression/reserved_words.h"
 
 namespace cruddur::ddb::expr {
 
@@ -97,6 +98,12 @@ bool Orderable(const AttributeValue* a, const AttributeValue* b) {
          (a->type == ValueType::kN || a->type == ValueType::kS || a->type == ValueType::kB);
 }
 
+// The words of the condition language that cannot start a document path.
+bool IsConditionKeyword(std::string_view t) {
+  return KeywordEquals(t, "AND") || KeywordEquals(t, "OR") || KeywordEquals(t, "NOT") ||
+         KeywordEquals(t, "BETWEEN") || KeywordEquals(t, "IN");
+}
+
 class ConditionParser : public ParserBase {
  public:
   ConditionParser(std::string_view text, Substitutions& subs, std::string_view kind)
@@ -115,10 +122,7 @@ class ConditionParser : public ParserBase {
   }
 
  protected:
-  bool IsKeyword(std::string_view t) const override {
-    return KeywordEquals(t, "AND") || KeywordEquals(t, "OR") || KeywordEquals(t, "NOT") ||
-           KeywordEquals(t, "BETWEEN") || KeywordEquals(t, "IN");
-  }
+  bool IsKeyword(std::string_view t) const override { return IsConditionKeyword(t); }
 
  private:
   static std::unique_ptr<ConditionNode> Binary(ConditionNode::Kind kind,
@@ -738,19 +742,63 @@ void CollectKeyTerms(const ConditionNode& n, std::vector<KeyTerm>& terms) {
   terms.push_back(std::move(term));
 }
 
+// The shapes nearly every Query uses, "k = :v" and "k = :v AND r <op> :w" (k and r a name or a
+// #name, op one of = < <= > >=), read straight off the tokens: the same terms the parser and
+// CollectKeyTerms give, without building the tree (most of a small Query's request work).
+// Returns false for any other shape, and for anything the parser reports (a keyword, reserved
+// or undefined name, an undefined value, one key twice): the caller then parses the text, which
+// raises DynamoDB's error. Marks the names and values it resolves used, as the parser does.
+bool SimpleKeyTerms(std::string_view text, Substitutions& subs, std::vector<KeyTerm>& terms) {
+  const std::vector<Token> tokens = Lex(text);  // ends with kEof, which no step below consumes
+  size_t i = 0;
+  auto term = [&]() {
+    KeyTerm term;
+    const Token& name = tokens[i];
+    if (name.kind == Tok::kNameRef) {
+      const std::string* resolved = subs.FindName(name.text);
+      if (!resolved) return false;
+      term.attribute = *resolved;
+    } else if (name.kind == Tok::kName && !IsConditionKeyword(name.text) &&
+               !IsReservedWord(name.text)) {
+      term.attribute = name.text;
+    } else {
+      return false;
+    }
+    term.op = CompareOp(tokens[++i].kind, false);
+    if (term.op == KeyCondition::Op::kNone || tokens[++i].kind != Tok::kValueRef) return false;
+    const AttributeValue* value = subs.FindValue(tokens[i++].text);
+    if (!value) return false;
+    for (const KeyTerm& t : terms) {
+      if (t.attribute == term.attribute) return false;
+    }
+    term.low = *value;
+    terms.push_back(std::move(term));
+    return true;
+  };
+  if (!term()) return false;
+  if (tokens[i].kind == Tok::kName && KeywordEquals(tokens[i].text, "AND")) {
+    ++i;
+    if (!term()) return false;
+  }
+  return tokens[i].kind == Tok::kEof;
+}
+
 }  // namespace
 
 KeyCondition KeyCondition::Parse(std::string_view text, Substitutions& subs,
                                  const std::string& hash_key, const std::string& range_key) {
-  auto root = ConditionParser(text, subs, "KeyConditionExpression").Parse();
   std::vector<KeyTerm> terms;
-  CollectKeyTerms(*root, terms);
+  if (!SimpleKeyTerms(text, subs, terms)) {
+    terms.clear();
+    auto root = ConditionParser(text, subs, "KeyConditionExpression").Parse();
+    CollectKeyTerms(*root, terms);
+  }
 
   KeyCondition kc;
-  const KeyTerm* hash = nullptr;
-  const KeyTerm* range = nullptr;
+  KeyTerm* hash = nullptr;
+  KeyTerm* range = nullptr;
   bool other = false;
-  for (const KeyTerm& t : terms) {
+  for (KeyTerm& t : terms) {
     if (t.attribute == hash_key) {
       hash = &t;
     } else if (!range_key.empty() && t.attribute == range_key) {
@@ -767,11 +815,11 @@ KeyCondition KeyCondition::Parse(std::string_view text, Substitutions& subs,
     KeyError("Query key condition not supported");
   }
   if (hash->op != Op::kEq) KeyError("Query key condition not supported");
-  kc.hash_value = hash->low;
+  kc.hash_value = std::move(hash->low);
   if (range) {
     kc.range_op = range->op;
-    kc.range_low = range->low;
-    kc.range_high = range->high;
+    kc.range_low = std::move(range->low);
+    kc.range_high = std::move(range->high);
   }
   return kc;
 }

@@ -83,5 +83,39 @@ TEST(KeyConditionTest, Errors) {
   EXPECT_EQ(ParseError(""), "Invalid KeyConditionExpression: The expression can not be empty;");
 }
 
+// "k = :v [AND r <op> :w]" is read off the tokens without the parser's tree: it must give the
+// parser's terms, and leave every error (and the used-marks of CheckAllUsed) to the parser.
+TEST(KeyConditionTest, CommonShapesMatchTheParser) {
+  KeyCondition a = Parse("#p = :h and #s <= :r2");
+  EXPECT_EQ(a.hash_value.bytes, "hash");
+  EXPECT_EQ(a.range_op, KeyCondition::Op::kLe);
+  EXPECT_EQ(a.range_low.bytes, "r2");
+  KeyCondition b = Parse("sk>:r AND pk=:h");
+  EXPECT_EQ(b.hash_value.bytes, "hash");
+  EXPECT_EQ(b.range_op, KeyCondition::Op::kGt);
+  EXPECT_EQ(b.range_low.bytes, "r1");
+  EXPECT_EQ(ParseError("pk = :h AND sk = :r AND sk = :r2"),
+            "KeyConditionExpressions must only contain one condition per key");
+  EXPECT_EQ(ParseError("pk = :h AND sk = :h AND"),
+            "Invalid KeyConditionExpression: Syntax error; token: \"<EOF>\", near: \"AND\"");
+  EXPECT_EQ(ParseError("pk = :nope"),
+            "Invalid KeyConditionExpression: An expression attribute value used in expression is "
+            "not defined; attribute value: :nope");
+  EXPECT_EQ(ParseError("#nope = :h"),
+            "Invalid KeyConditionExpression: An expression attribute name used in the document "
+            "path is not defined; attribute name: #nope");
+  EXPECT_EQ(ParseError("pk = :h AND name = :r"),
+            "Invalid KeyConditionExpression: Attribute name is a reserved keyword; reserved "
+            "keyword: name");
+  EXPECT_EQ(ParseError("pk = :h AND in = :r"),
+            "Invalid KeyConditionExpression: Syntax error; token: \"in\", near: \"AND in =\"");
+
+  Substitutions subs =
+      Subs(R"({"#p": "pk", "#s": "sk"})", R"({":h": {"S": "x"}, ":r": {"S": "y"}})");
+  KeyCondition::Parse("#p = :h", subs, "pk", "sk");
+  EXPECT_EQ(ErrorOf([&] { subs.CheckAllUsed(); }),
+            "Value provided in ExpressionAttributeNames unused in expressions: keys: {#s}");
+}
+
 }  // namespace
 }  // namespace cruddur::ddb::expr
