@@ -2,6 +2,9 @@
 // written with one rapidjson writer.
 #pragma once
 
+#include <cstring>
+#include <string_view>
+
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -12,5 +15,19 @@ using JsonValue = rapidjson::Value;
 using JsonDocument = rapidjson::Document;
 using JsonBuffer = rapidjson::StringBuffer;
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+// The member `name` of `obj`, or null when `obj` is not an object or has no such member or has it
+// as JSON null (DynamoDB treats a null member as absent). rapidjson's FindMember would take a
+// string_view's data as a C string and run strlen over it (past its end, if not terminated).
+inline const JsonValue* MemberValue(const JsonValue& obj, std::string_view name) {
+  if (!obj.IsObject()) return nullptr;
+  for (const auto& m : obj.GetObject()) {
+    if (m.name.GetStringLength() == name.size() &&
+        std::memcmp(m.name.GetString(), name.data(), name.size()) == 0) {
+      return m.value.IsNull() ? nullptr : &m.value;
+    }
+  }
+  return nullptr;
+}
 
 }  // namespace cruddur::ddb

@@ -102,10 +102,7 @@ Request::Request(std::string_view body) {
 }
 
 const JsonValue* Request::Member(const JsonValue& obj, std::string_view name) {
-  if (!obj.IsObject()) return nullptr;
-  auto it = obj.FindMember(rapidjson::StringRef(name.data(), name.size()));
-  if (it == obj.MemberEnd() || it->value.IsNull()) return nullptr;
-  return &it->value;
+  return MemberValue(obj, name);
 }
 
 std::optional<std::string_view> Request::StringOf(const JsonValue& obj, std::string_view name) {

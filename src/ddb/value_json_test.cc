@@ -318,5 +318,21 @@ TEST(WriteJsonStringTest, SameBytesAsRapidjson) {
   }
 }
 
+// MemberValue compares the name's own bytes: a view into a longer string finds its member (the
+// name must not be read as a C string), and a JSON null member counts as absent.
+TEST(MemberValueTest, ViewsAndNulls) {
+  JsonDocument d = Json(R"({"TableName": "t", "Key": null, "TableNameX": 1})");
+  const std::string text = "TableNameXYZ";
+  const JsonValue* name = MemberValue(d, std::string_view(text).substr(0, 9));
+  ASSERT_NE(name, nullptr);
+  EXPECT_TRUE(name->IsString());
+  const JsonValue* longer = MemberValue(d, std::string_view(text).substr(0, 10));
+  ASSERT_NE(longer, nullptr);
+  EXPECT_TRUE(longer->IsInt());
+  EXPECT_EQ(MemberValue(d, "Key"), nullptr);
+  EXPECT_EQ(MemberValue(d, "Table"), nullptr);
+  EXPECT_EQ(MemberValue(*name, "TableName"), nullptr);  // not an object
+}
+
 }  // namespace
 }  // namespace cruddur::ddb

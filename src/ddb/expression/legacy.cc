@@ -30,14 +30,6 @@ constexpr char kActionEnum[] = "ADD, PUT, DELETE";
   Serialization("Start of structure or map found where not expected.");
 }
 
-// The member, or null when it is absent or JSON null (DynamoDB treats both as absent).
-const JsonValue* Member(const JsonValue& obj, std::string_view name) {
-  if (!obj.IsObject()) return nullptr;
-  auto it = obj.FindMember(rapidjson::StringRef(name.data(), name.size()));
-  if (it == obj.MemberEnd() || it->value.IsNull()) return nullptr;
-  return &it->value;
-}
-
 void ExpectMap(const JsonValue& j) {
   if (j.IsObject()) return;
   if (j.IsArray()) WrongContainer(j);
@@ -228,8 +220,8 @@ std::vector<ParsedCondition> ParseConditions(const JsonValue& map, std::string_v
       Invalid("The filter condition for an attribute cannot be null");
     }
     ExpectStructure(it->value);
-    c.values = ParseValueList(Member(it->value, "AttributeValueList"), wording);
-    c.op = &RequireOperator(Member(it->value, "ComparisonOperator"),
+    c.values = ParseValueList(MemberValue(it->value, "AttributeValueList"), wording);
+    c.op = &RequireOperator(MemberValue(it->value, "ComparisonOperator"),
                             LowerFirst(member) + "." + c.attribute + ".member.comparisonOperator");
     CheckOperands(*c.op, c.values);
     out.push_back(std::move(c));
@@ -241,7 +233,7 @@ std::vector<ParsedCondition> ParseConditions(const JsonValue& map, std::string_v
 std::optional<Condition> Combine(std::vector<Condition> parts, const JsonValue& request) {
   if (parts.empty()) return std::nullopt;
   bool use_or = false;
-  if (const JsonValue* op = Member(request, "ConditionalOperator")) {
+  if (const JsonValue* op = MemberValue(request, "ConditionalOperator")) {
     std::string name = ExpectString(*op);
     if (name != "AND" && name != "OR") {
       ThrowOneViolation(EnumViolation(name, "conditionalOperator", kConditionalOperatorEnum));
@@ -260,10 +252,10 @@ std::optional<Condition> Combine(std::vector<Condition> parts, const JsonValue& 
 // Value as its single operand).
 Condition ParseExpected(const std::string& name, const JsonValue& e) {
   ExpectStructure(e);
-  const JsonValue* value_json = Member(e, "Value");
-  const JsonValue* list_json = Member(e, "AttributeValueList");
-  const JsonValue* op_json = Member(e, "ComparisonOperator");
-  const JsonValue* exists_json = Member(e, "Exists");
+  const JsonValue* value_json = MemberValue(e, "Value");
+  const JsonValue* list_json = MemberValue(e, "AttributeValueList");
+  const JsonValue* op_json = MemberValue(e, "ComparisonOperator");
+  const JsonValue* exists_json = MemberValue(e, "Exists");
   std::vector<AttributeValue> values = ParseValueList(list_json, ValidationWording::kCurrent);
   bool has_value = value_json != nullptr;
   if (has_value) values.push_back(ParseAttributeValue(*value_json));
@@ -308,7 +300,7 @@ Condition ParseExpected(const std::string& name, const JsonValue& e) {
 
 // KeyConditions, each condition validated, and their count checked. nullopt when absent.
 std::optional<std::vector<ParsedCondition>> ParseKeyConditions(const JsonValue& request) {
-  const JsonValue* map = Member(request, "KeyConditions");
+  const JsonValue* map = MemberValue(request, "KeyConditions");
   if (!map) return std::nullopt;
   auto conditions = ParseConditions(*map, "KeyConditions", ValidationWording::kCurrent);
   if (conditions.size() != 1 && conditions.size() != 2) {
@@ -371,8 +363,8 @@ const char* ConditionMapFor(Operation op) {
 
 void CheckConditionalOperator(const JsonValue& request, Operation op) {
   const char* map_name = ConditionMapFor(op);
-  if (!map_name || !Member(request, "ConditionalOperator")) return;
-  const JsonValue* map = Member(request, map_name);
+  if (!map_name || !MemberValue(request, "ConditionalOperator")) return;
+  const JsonValue* map = MemberValue(request, map_name);
   size_t n = map && map->IsObject() ? map->MemberCount() : 0;
   if (n == 0) Invalid("ConditionalOperator cannot be used without Filter or Expected");
   if (n == 1) {
@@ -392,14 +384,14 @@ std::string Join(const std::vector<const char*>& names) {
 
 void AddConditionMapViolations(const JsonValue& request, const char* member, bool operator_required,
                                std::vector<std::string>& out) {
-  const JsonValue* map = Member(request, member);
+  const JsonValue* map = MemberValue(request, member);
   if (!map || !map->IsObject()) return;
   for (auto it = map->MemberBegin(); it != map->MemberEnd(); ++it) {
     if (!it->value.IsObject()) continue;
     std::string field = LowerFirst(member) + "." +
                         std::string(it->name.GetString(), it->name.GetStringLength()) +
                         ".member.comparisonOperator";
-    const JsonValue* op = Member(it->value, "ComparisonOperator");
+    const JsonValue* op = MemberValue(it->value, "ComparisonOperator");
     if (!op) {
       if (operator_required) {
         out.push_back("Value null at '" + field +
@@ -435,7 +427,7 @@ std::vector<std::string> ConstraintViolations(const JsonValue& request, Operatio
   std::vector<std::string> out;
   if (!HasLegacyParameter(request)) return out;
   if (ConditionMapFor(op)) {
-    const JsonValue* c = Member(request, "ConditionalOperator");
+    const JsonValue* c = MemberValue(request, "ConditionalOperator");
     if (c && c->IsString() && View(*c) != "AND" && View(*c) != "OR") {
       out.push_back(EnumViolation(View(*c), "conditionalOperator", kConditionalOperatorEnum));
     }
@@ -447,10 +439,10 @@ std::vector<std::string> ConstraintViolations(const JsonValue& request, Operatio
       break;
     case Operation::kUpdateItem: {
       AddConditionMapViolations(request, "Expected", false, out);
-      const JsonValue* updates = Member(request, "AttributeUpdates");
+      const JsonValue* updates = MemberValue(request, "AttributeUpdates");
       if (updates && updates->IsObject()) {
         for (auto it = updates->MemberBegin(); it != updates->MemberEnd(); ++it) {
-          const JsonValue* action = Member(it->value, "Action");
+          const JsonValue* action = MemberValue(it->value, "Action");
           if (action && action->IsString() && View(*action) != "ADD" &&
               View(*action) != "PUT" && View(*action) != "DELETE") {
             out.push_back(EnumViolation(
@@ -476,7 +468,7 @@ std::vector<std::string> ConstraintViolations(const JsonValue& request, Operatio
   }
   if (op != Operation::kPutItem && op != Operation::kDeleteItem &&
       op != Operation::kUpdateItem) {
-    const JsonValue* names = Member(request, "AttributesToGet");
+    const JsonValue* names = MemberValue(request, "AttributesToGet");
     if (names && names->IsArray() && (names->Empty() || names->Size() > 255)) {
       std::string list;
       for (const JsonValue& n : names->GetArray()) {
@@ -495,15 +487,15 @@ void CheckNotMixed(const JsonValue& request, Operation op) {
   ParameterLists lists = ListsFor(op);
   std::vector<const char*> expressions;
   for (const char* e : lists.expressions) {
-    if (Member(request, e)) expressions.push_back(e);
+    if (MemberValue(request, e)) expressions.push_back(e);
   }
   if (expressions.empty()) return;
   // KeyConditions with a FilterExpression or ProjectionExpression is allowed.
-  bool key_expression = Member(request, "KeyConditionExpression") != nullptr;
+  bool key_expression = MemberValue(request, "KeyConditionExpression") != nullptr;
   std::vector<const char*> legacy;
   for (const char* l : lists.legacy) {
     if (std::string_view(l) == "KeyConditions" && !key_expression) continue;
-    if (Member(request, l)) legacy.push_back(l);
+    if (MemberValue(request, l)) legacy.push_back(l);
   }
   if (legacy.empty()) return;
   Invalid("Can not use both expression and non-expression parameters in the same request: "
@@ -548,7 +540,7 @@ void Validate(const JsonValue& request, Operation op) {
 }
 
 std::optional<Condition> ExpectedCondition(const JsonValue& request) {
-  const JsonValue* map = Member(request, "Expected");
+  const JsonValue* map = MemberValue(request, "Expected");
   if (!map) return std::nullopt;
   ExpectMap(*map);
   std::vector<Condition> parts;
@@ -561,7 +553,7 @@ std::optional<Condition> ExpectedCondition(const JsonValue& request) {
 }
 
 std::optional<Condition> FilterCondition(const JsonValue& request, std::string_view member) {
-  const JsonValue* map = Member(request, member);
+  const JsonValue* map = MemberValue(request, member);
   if (!map) return std::nullopt;
   // Scan validates values with the older wording (see value_json.h).
   auto conditions = ParseConditions(*map, member,
@@ -612,7 +604,7 @@ std::optional<KeyCondition> KeyConditions(const JsonValue& request, const std::s
 }
 
 std::optional<Update> AttributeUpdates(const JsonValue& request) {
-  const JsonValue* map = Member(request, "AttributeUpdates");
+  const JsonValue* map = MemberValue(request, "AttributeUpdates");
   if (!map) return std::nullopt;
   ExpectMap(*map);
   std::vector<Update::AttributeUpdate> updates;
@@ -621,12 +613,12 @@ std::optional<Update> AttributeUpdates(const JsonValue& request) {
     u.attribute.assign(it->name.GetString(), it->name.GetStringLength());
     if (it->value.IsNull()) continue;
     ExpectStructure(it->value);
-    if (const JsonValue* v = Member(it->value, "Value")) {
+    if (const JsonValue* v = MemberValue(it->value, "Value")) {
       u.value = ParseAttributeValue(*v);
       u.has_value = true;
     }
     std::string action = "PUT";
-    if (const JsonValue* a = Member(it->value, "Action")) action = ExpectString(*a);
+    if (const JsonValue* a = MemberValue(it->value, "Action")) action = ExpectString(*a);
     if (action == "ADD") {
       u.action = Update::AttributeUpdate::Action::kAdd;
     } else if (action == "DELETE") {
@@ -655,7 +647,7 @@ std::optional<Update> AttributeUpdates(const JsonValue& request) {
 }
 
 std::optional<Projection> AttributesToGet(const JsonValue& request) {
-  const JsonValue* list = Member(request, "AttributesToGet");
+  const JsonValue* list = MemberValue(request, "AttributesToGet");
   if (!list) return std::nullopt;
   ExpectList(*list);
   std::vector<std::string> names;
