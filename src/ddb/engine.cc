@@ -107,22 +107,23 @@ const std::unordered_map<std::string_view, Handler>& Handlers() {
 }  // namespace
 
 std::string EngineImpl::Execute(std::string_view operation, std::string_view request_json) {
-  // PartiQL statements become the operations below, run through this same entry point (they
-  // take the raw request, so they sit before the handler table).
-  using PartiqlOp = std::string (*)(const partiql::Executor&, std::string_view);
-  static const std::unordered_map<std::string_view, PartiqlOp> kPartiql = {
-      {"ExecuteStatement", &partiql::ExecuteStatement},
-      {"BatchExecuteStatement", &partiql::BatchExecuteStatement},
-      {"ExecuteTransaction", &partiql::ExecuteTransaction}};
-  if (auto p = kPartiql.find(operation); p != kPartiql.end()) {
+  const auto& handlers = Handlers();
+  auto it = handlers.find(operation);
+  if (it == handlers.end()) {
+    // PartiQL statements become the operations of the table, run through this same entry point
+    // (they take the raw request, not a parsed one).
+    using PartiqlOp = std::string (*)(const partiql::Executor&, std::string_view);
+    static const std::unordered_map<std::string_view, PartiqlOp> kPartiql = {
+        {"ExecuteStatement", &partiql::ExecuteStatement},
+        {"BatchExecuteStatement", &partiql::BatchExecuteStatement},
+        {"ExecuteTransaction", &partiql::ExecuteTransaction}};
+    auto p = kPartiql.find(operation);
+    if (p == kPartiql.end()) throw ApiError::UnknownOperation();
     partiql::Executor execute = [this](std::string_view op, std::string_view json) {
       return Execute(op, json);
     };
     return p->second(execute, request_json);
   }
-  const auto& handlers = Handlers();
-  auto it = handlers.find(operation);
-  if (it == handlers.end()) throw ApiError::UnknownOperation();
   Request req(request_json);
   // A Query/Scan page is typically a few KB: start there rather than growing from 256 bytes
   // through eight reallocations (the buffer is only allocated on the first write).

@@ -181,25 +181,24 @@ void EngineImpl::GetItem(const Request& req, JsonWriter& w) {
   auto table = RequireTable(name);
   auto schema = table->schema();
   ValidateKeyParam(*schema, key);
-  std::optional<std::string> bytes = store().Get(ItemStorageKey(*schema, key));
   size_t size = 0;
+  bool ok = true;
   w.StartObject();
-  if (bytes) {
+  store().Read(ItemStorageKey(*schema, key), [&](std::string_view bytes) {
     WriteKey(w, "Item");
     // Without a projection the stored bytes are written out as they are, never decoded.
-    bool ok = true;
     if (projection) {
       Item item;
-      ok = DecodeItem(*bytes, &item);
+      ok = DecodeItem(bytes, &item);
       if (ok) {
         size = ItemSize(item);
         WriteItem(w, projection->Apply(item));
       }
     } else {
-      ok = WriteEncodedItem(*bytes, w, &size);
+      ok = WriteEncodedItem(bytes, w, &size);
     }
-    if (!ok) throw ApiError::InternalServer("corrupt item in storage");
-  }
+  });
+  if (!ok) throw ApiError::InternalServer("corrupt item in storage");
   if (rc != ReturnCapacity::kNone) {
     Capacity capacity;
     capacity.table = ReadUnits(size, consistent);

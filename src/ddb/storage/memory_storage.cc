@@ -265,15 +265,18 @@ class MemoryIterator final : public Iterator {
 
 class MemoryStorage final : public Storage {
  public:
-  std::optional<std::string> Get(std::string_view key) override {
-    const NodePtr root = Root();
+  bool Read(std::string_view key, const std::function<void(std::string_view)>& read) override {
+    const NodePtr root = Root();  // keeps the entry alive during `read`
     for (const Node* n = root.get(); n != nullptr;) {
       PrefetchChildren(n);
       const int cmp = key.compare(n->entry->key());
-      if (cmp == 0) return std::string(n->entry->value());
+      if (cmp == 0) {
+        read(n->entry->value());
+        return true;
+      }
       n = cmp < 0 ? n->left.get() : n->right.get();
     }
-    return std::nullopt;
+    return false;
   }
 
   void Write(const WriteBatch& batch) override {

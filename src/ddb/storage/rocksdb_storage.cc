@@ -141,13 +141,14 @@ class RocksDbStorage final : public Storage {
     db_->Close().PermitUncheckedError();
   }
 
-  std::optional<std::string> Get(std::string_view key) override {
-    rocksdb::PinnableSlice value;
+  bool Read(std::string_view key, const std::function<void(std::string_view)>& read) override {
+    rocksdb::PinnableSlice value;  // pins the block (or memtable) holding it: no copy
     const rocksdb::Status status =
         db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), ToSlice(key), &value);
-    if (status.IsNotFound()) return std::nullopt;
+    if (status.IsNotFound()) return false;
     if (!status.ok()) Fail("storage read failed", status);
-    return std::string(value.data(), value.size());
+    read(std::string_view(value.data(), value.size()));
+    return true;
   }
 
   void Write(const WriteBatch& batch) override {

@@ -3,6 +3,7 @@
 // in-memory map.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -53,8 +54,16 @@ class Storage {
  public:
   virtual ~Storage() = default;
 
-  // Returns the value, or nullopt when the key is absent.
-  virtual std::optional<std::string> Get(std::string_view key) = 0;
+  // Calls `read` with the value of `key`, valid only during the call (the storage's own bytes,
+  // not a copy); returns false, without calling it, when the key is absent.
+  virtual bool Read(std::string_view key, const std::function<void(std::string_view)>& read) = 0;
+
+  // Returns a copy of the value, or nullopt when the key is absent.
+  std::optional<std::string> Get(std::string_view key) {
+    std::optional<std::string> value;
+    Read(key, [&value](std::string_view v) { value.emplace(v); });
+    return value;
+  }
 
   // Applies the batch atomically. When it returns, the write is durable against a process crash
   // (and against power loss when the storage was opened with fsync). Throws std::runtime_error

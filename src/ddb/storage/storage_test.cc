@@ -73,6 +73,30 @@ TEST_P(StorageTest, PutGetDelete) {
   EXPECT_EQ(db_->Get("never-existed"), std::nullopt);
 }
 
+// Read hands the value to its callback once, in place; an absent key calls nothing.
+TEST_P(StorageTest, ReadCallsBackOnlyForAPresentKey) {
+  Put("k", "value");
+  Put("l", "");
+  int calls = 0;
+  std::string seen;
+  EXPECT_TRUE(db_->Read("k", [&](std::string_view v) {
+    ++calls;
+    seen = v;
+  }));
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(seen, "value");
+  EXPECT_TRUE(db_->Read("l", [&](std::string_view v) {
+    ++calls;
+    seen = v;
+  }));
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(seen, "");
+  EXPECT_FALSE(db_->Read("kk", [&](std::string_view) { ++calls; }));
+  Delete("k");
+  EXPECT_FALSE(db_->Read("k", [&](std::string_view) { ++calls; }));
+  EXPECT_EQ(calls, 2);
+}
+
 TEST_P(StorageTest, EmptyValueIsNotAbsentAndBinaryIsPreserved) {
   Put("empty", "");
   EXPECT_EQ(db_->Get("empty"), ""s);
