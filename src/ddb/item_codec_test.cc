@@ -249,8 +249,9 @@ TEST(EncodedItemWalkTest, MatchesDecodedSizeAndJson) {
 }
 
 // Names and S values take a word-at-a-time copy that checks for bytes to escape as it goes:
-// every byte value at every position of strings up to 19 bytes (short, one word, a word plus an
-// overlapping tail) must come out exactly as rapidjson writes it. A string shorter than a word
+// every byte value at every position of strings up to 35 bytes (short, one word, a word plus an
+// overlapping tail, 16-byte blocks plus an overlapping tail) must come out exactly as rapidjson
+// writes it. A string shorter than a word
 // is read as one word when 8 bytes are readable (here: every name, and the value that is not
 // the item's last) and byte by byte at the end of the data (the last value, when short).
 TEST(EncodedItemWalkTest, EveryByteAtEveryPositionMatchesRapidjson) {
@@ -265,7 +266,7 @@ TEST(EncodedItemWalkTest, EveryByteAtEveryPositionMatchesRapidjson) {
     ASSERT_EQ(std::string(actual_buf.GetString(), actual_buf.GetSize()),
               std::string(expected_buf.GetString(), expected_buf.GetSize()));
   }
-  for (size_t len = 1; len < 20; ++len) {
+  for (size_t len = 1; len < 36; ++len) {
     for (size_t pos = 0; pos < len; ++pos) {
       for (int b = 0; b < 256; ++b) {
         std::string text(len, 'a');

@@ -4,6 +4,9 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -577,6 +580,30 @@ void AppendJsonString(JsonWriter& w, const JsonAffix& before, std::string_view s
   *q++ = '"';
   const char* src = s.data();
   bool escape = false;
+#ifdef __SSE2__
+  if (n >= 16) {  // 16 bytes at a time, the last block overlapping
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i below_space = _mm_set1_epi8(0x1F);
+    auto needs_escape = [&](__m128i v) {
+      const __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(v, below_space), below_space);
+      const __m128i special =
+          _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash));
+      return _mm_movemask_epi8(_mm_or_si128(control, special)) != 0;
+    };
+    size_t i = 0;
+    for (; i + 16 <= n && !escape; i += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+      escape = needs_escape(v);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i), v);
+    }
+    if (!escape && i < n) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + n - 16));
+      escape = needs_escape(v);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(q + n - 16), v);
+    }
+  } else
+#endif
   if (n >= 8) {
     size_t i = 0;
     for (; i + 8 <= n && !escape; i += 8) {
