@@ -553,21 +553,6 @@ JsonBuffer& BeginRawJsonValue(JsonWriter& w) {
 
 void AppendJsonString(JsonWriter& w, std::string_view s) { WriterAccess::AppendString(w, s); }
 
-namespace {
-
-// Per byte lane, the high bit set when the byte is one JSON escapes (below 0x20, '"' or '\\').
-// A lane's bit is exact up to the lowest flagged lane (borrows only move to higher lanes), which
-// is all a yes/no answer, or a mask of low lanes, needs.
-inline uint64_t EscapeLanes(uint64_t x) {
-  constexpr uint64_t kOnes = ~uint64_t{0} / 255;
-  constexpr uint64_t kHigh = kOnes * 0x80;
-  auto zero_lanes = [](uint64_t v) { return (v - kOnes) & ~v & kHigh; };
-  return ((x - kOnes * 0x20) & ~x & kHigh) | zero_lanes(x ^ (kOnes * '"')) |
-         zero_lanes(x ^ (kOnes * '\\'));
-}
-
-}  // namespace
-
 void AppendJsonString(JsonWriter& w, const JsonAffix& before, std::string_view s,
                       const JsonAffix& after, size_t readable) {
   constexpr size_t kSlack = 8;  // whole-word stores may run this far past the text
@@ -609,13 +594,13 @@ void AppendJsonString(JsonWriter& w, const JsonAffix& before, std::string_view s
     for (; i + 8 <= n && !escape; i += 8) {
       uint64_t x;
       std::memcpy(&x, src + i, 8);
-      escape = EscapeLanes(x) != 0;
+      escape = JsonEscapeLanes(x) != 0;
       std::memcpy(q + i, &x, 8);
     }
     if (!escape && i < n) {  // the last (overlapping) word
       uint64_t x;
       std::memcpy(&x, src + n - 8, 8);
-      escape = EscapeLanes(x) != 0;
+      escape = JsonEscapeLanes(x) != 0;
       std::memcpy(q + n - 8, &x, 8);
     }
   } else if (readable >= 8) {
@@ -626,7 +611,7 @@ void AppendJsonString(JsonWriter& w, const JsonAffix& before, std::string_view s
     uint64_t x;
     std::memcpy(&x, src, 8);
     const uint64_t lanes = n == 0 ? 0 : ~uint64_t{0} >> (64 - 8 * n);
-    escape = (EscapeLanes(x) & lanes) != 0;
+    escape = (JsonEscapeLanes(x) & lanes) != 0;
     std::memcpy(q, &x, 8);
   } else {
     for (size_t i = 0; i < n; ++i) {

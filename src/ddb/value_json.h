@@ -47,22 +47,25 @@ void WriteJsonString(JsonWriter& w, std::string_view s);
 // its buffer; the caller appends exactly one complete JSON value (AppendJsonString for its
 // strings, escaped as the writer escapes them), then calls EndRawJsonValue.
 JsonBuffer& BeginRawJsonValue(JsonWriter& w);
+// Per byte lane of `x`, the high bit set when the byte is one JSON escapes (below 0x20, '"' or
+// '\\'). A lane's bit is exact up to the lowest flagged lane (borrows only move to higher lanes),
+// which is all a yes/no answer, or a mask of low lanes, needs.
+inline uint64_t JsonEscapeLanes(uint64_t x) {
+  constexpr uint64_t kOnes = ~uint64_t{0} / 255;
+  constexpr uint64_t kHigh = kOnes * 0x80;
+  auto zero_lanes = [](uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+  return ((x - kOnes * 0x20) & ~x & kHigh) | zero_lanes(x ^ (kOnes * '"')) |
+         zero_lanes(x ^ (kOnes * '\\'));
+}
 // True when some byte of `s` is one the writer escapes: below 0x20, '"' or '\\'. Strings
 // without one may be appended to the buffer between quotes as they are.
 inline bool JsonNeedsEscape(std::string_view s) {
-  constexpr uint64_t kOnes = ~uint64_t{0} / 255;
-  constexpr uint64_t kHigh = kOnes * 0x80;
-  auto has_zero = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
   const char* p = s.data();
   size_t n = s.size();
-  // Eight bytes at a time; each test is exact as a yes/no answer for the whole word.
   for (; n >= 8; p += 8, n -= 8) {
     uint64_t x;
     std::memcpy(&x, p, 8);
-    if (((x - kOnes * 0x20) & ~x & kHigh) | has_zero(x ^ (kOnes * '"')) |
-        has_zero(x ^ (kOnes * '\\'))) {
-      return true;
-    }
+    if (JsonEscapeLanes(x)) return true;
   }
   for (; n > 0; ++p, --n) {
     const auto c = static_cast<unsigned char>(*p);
