@@ -280,9 +280,15 @@ class ValueParser {
 
   AttributeValue Parse(const JsonValue& j, int depth) {
     AttributeValue out;
+    ParseInto(j, depth, &out);
+    return out;
+  }
+
+  // Parses into `out`, a default AttributeValue (in place: values are big to move).
+  void ParseInto(const JsonValue& j, int depth, AttributeValue* out) {
     if (j.IsNull()) {
       Defer(kEmptyValue);
-      return out;
+      return;
     }
     if (!j.IsObject()) {
       if (j.IsArray()) ThrowWrongContainer(j);
@@ -290,7 +296,7 @@ class ValueParser {
     }
     if (depth > kMaxNestingDepth) {
       Defer(kNesting);
-      return out;
+      return;
     }
     unsigned seen = 0;
     int count = 0;
@@ -303,14 +309,13 @@ class ValueParser {
         seen |= bit;
         ++count;
       }
-      ParseMember(t, m.value, depth, &out);
+      ParseMember(t, m.value, depth, out);
     }
     if (count == 0) {
       Defer(kEmptyValue);
     } else if (count > 1) {
       Defer(kSeveralTypes);
     }
-    return out;
   }
 
   // An object of attribute name -> AttributeValue whose values are at `depth`.
@@ -318,8 +323,10 @@ class ValueParser {
     ExpectMap(j);
     Item item;
     for (const auto& m : j.GetObject()) {
-      std::string name(m.name.GetString(), m.name.GetStringLength());
-      item.insert_or_assign(std::move(name), Parse(m.value, depth));
+      auto [it, fresh] =
+          item.try_emplace(std::string(m.name.GetString(), m.name.GetStringLength()));
+      if (!fresh) it->second = AttributeValue();  // a repeated name: the last one counts
+      ParseInto(m.value, depth, &it->second);
     }
     return item;
   }
@@ -363,7 +370,7 @@ class ValueParser {
         ExpectList(v);
         out->list.clear();
         out->list.reserve(v.Size());
-        for (const JsonValue& e : v.GetArray()) out->list.push_back(Parse(e, depth + 1));
+        for (const JsonValue& e : v.GetArray()) ParseInto(e, depth + 1, &out->list.emplace_back());
         break;
       case ValueType::kSS: ParseStringSet(v, out); break;
       case ValueType::kNS: ParseNumberSet(v, out); break;

@@ -208,6 +208,12 @@ TEST(ValueJsonTest, ParseItem) {
   ASSERT_EQ(item.size(), 3u);
   EXPECT_EQ(item.at("n").number.text(), "100");
   EXPECT_TRUE(ParseItem(Json("null")).empty());
+  // A name sent twice: the last value counts, nothing of the first is left in it.
+  Item repeated = ParseItem(Json(R"({"a":{"SS":["x"]},"b":{"S":"y"},"a":{"N":"7"}})"));
+  ASSERT_EQ(repeated.size(), 2u);
+  EXPECT_EQ(repeated.at("a").type, ValueType::kN);
+  EXPECT_EQ(repeated.at("a").number.text(), "7");
+  EXPECT_TRUE(repeated.at("a").strings.empty());
   EXPECT_EQ(ItemError("[]"), kSer + "Start of list found where not expected");
   EXPECT_EQ(
       ItemError(R"({"a":{"S":"x"},"b":{}})"),
