@@ -132,6 +132,46 @@ TEST_P(EngineTest, ErrorsCarryDynamoDbTypes) {
             "The provided key element does not match the schema");
 }
 
+// GetItem reads a Key of plain S values straight off the JSON; every other shape, and every
+// error, must be what ParseItem and the key checks give.
+TEST_P(EngineTest, GetItemKeyShapes) {
+  Call("PutItem", R"j({"TableName":"msgs","Item":{"pk":{"S":"k\u0000y"},"sk":{"S":"1"}}})j");
+  auto found =
+      Call("GetItem", R"j({"TableName":"msgs","Key":{"sk":{"S":"1"},"pk":{"S":"k\u0000y"}}})j");
+  ASSERT_TRUE(found.HasMember("Item"));
+  EXPECT_EQ(std::string(found["Item"]["pk"]["S"].GetString(), 3), std::string("k\0y", 3));
+  auto get_error = [&](const std::string& key) {
+    ApiError e = CallError("GetItem", R"({"TableName":"msgs","Key":)" + key + "}");
+    return e.type() + ": " + e.message();
+  };
+  const std::string kMismatch =
+      "ValidationException: The provided key element does not match the schema";
+  EXPECT_EQ(get_error(R"({"pk":{"S":"a"}})"), kMismatch);
+  EXPECT_EQ(get_error(R"({"pk":{"S":"a"},"sk":null})"),
+            "ValidationException: Supplied AttributeValue is empty, must contain exactly one of "
+            "the supported datatypes");
+  EXPECT_EQ(get_error(R"({"pk":{"S":"a"},"pk":{"S":"b"}})"), kMismatch);
+  EXPECT_EQ(get_error(R"({"pk":{"S":"a"},"sk":{"S":"1"},"x":{"S":"c"}})"), kMismatch);
+  EXPECT_EQ(get_error(R"({"pk":{"S":"a"},"sk":{"N":"1"}})"), kMismatch);
+  EXPECT_EQ(get_error(R"({"pk":{"S":""},"sk":{"S":"1"}})"),
+            "ValidationException: One or more parameter values are not valid. The AttributeValue "
+            "for a key attribute cannot contain an empty string value. Key: pk");
+  EXPECT_EQ(get_error(R"({"pk":{"S":"a"},"sk":{"S":")" + std::string(1025, 'x') + R"("}})"),
+            "ValidationException: One or more parameter values were invalid: Aggregated size of "
+            "all range keys has exceeded the size limit of 1024 bytes");
+  EXPECT_EQ(get_error(R"({"pk":{"S":")" + std::string(2049, 'x') + R"("},"sk":{"S":"1"}})"),
+            "ValidationException: One or more parameter values were invalid: Size of hashkey has "
+            "exceeded the maximum size limit of2048 bytes");
+  EXPECT_EQ(get_error(R"({"pk":{"S":"a"},"sk":{"S":"1","N":"1"}})"),
+            "ValidationException: Supplied AttributeValue has more than one datatypes set, must "
+            "contain exactly one of the supported datatypes");
+  // At the limits the plain path answers (no item there, no error).
+  auto at_limits = Call("GetItem", R"({"TableName":"msgs","Key":{"pk":{"S":")" +
+                                       std::string(2048, 'x') + R"("},"sk":{"S":")" +
+                                       std::string(1024, 'y') + R"("}}})");
+  EXPECT_FALSE(at_limits.HasMember("Item"));
+}
+
 TEST_P(EngineTest, UpdateTableBackfillsNewIndex) {
   Call("PutItem", R"j({"TableName":"msgs","Item":{"pk":{"S":"u"},"sk":{"S":"1"},"h":{"S":"H"}}})j");
   Call("UpdateTable", R"j({"TableName":"msgs","AttributeDefinitions":[{"AttributeName":"h","AttributeType":"S"}],

@@ -5,6 +5,7 @@
 #include "ddb/error.h"
 #include "ddb/expression/legacy.h"
 #include "ddb/item_codec.h"
+#include "ddb/key_codec.h"
 #include "ddb/value_json.h"
 
 namespace cruddur::ddb {
@@ -52,6 +53,41 @@ void AddLegacyViolations(const Request& req, expr::legacy::Operation op,
     e.with_extra_json(std::move(members));
   }
   throw e;
+}
+
+// A Key of the shape nearly every request sends: only members {"S": "<string>"}. ParseItem
+// cannot fail on it (an S value takes any string), so its parse can wait for the schema.
+bool OnlyStringValues(const JsonValue& key) {
+  for (const auto& m : key.GetObject()) {
+    const JsonValue& v = m.value;
+    if (!v.IsObject() || v.MemberCount() != 1) return false;
+    const auto& typed = *v.MemberBegin();
+    if (typed.name.GetStringLength() != 1 || typed.name.GetString()[0] != 'S' ||
+        !typed.value.IsString()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The table's encoded key read straight off such a Key (no Item built) when it is exactly the
+// schema's S key attributes, non-empty and within the size limits; false otherwise, and then
+// ParseItem and ValidateKeyParam give the answer (and DynamoDB's error).
+bool EncodeStringKey(const KeySchema& ks, const JsonValue& key, EncodedKey* out) {
+  if (ks.hash_type != ValueType::kS || (ks.has_range() && ks.range_type != ValueType::kS)) {
+    return false;
+  }
+  if (key.MemberCount() != (ks.has_range() ? 2u : 1u)) return false;
+  auto value = [&](const std::string& name, size_t max_size, std::string* encoded) {
+    const JsonValue* v = MemberValue(key, name);
+    if (!v) return false;
+    const std::string_view s = View(v->MemberBegin()->value);
+    if (s.empty() || s.size() > max_size) return false;
+    EncodeKeyBytes(s, encoded);
+    return true;
+  };
+  return value(ks.hash_name, kMaxPartitionKeySize, &out->hash) &&
+         (!ks.has_range() || value(ks.range_name, kMaxSortKeySize, &out->range));
 }
 
 // The parts of `item` at `paths` (UPDATED_OLD / UPDATED_NEW).
@@ -169,7 +205,9 @@ void EngineImpl::GetItem(const Request& req, JsonWriter& w) {
   AddLegacyViolations(req, expr::legacy::Operation::kGetItem, errors);
   errors.ThrowIfAny();
   expr::legacy::Validate(req.root(), expr::legacy::Operation::kGetItem);
-  Item key = ParseItem(*key_json);
+  const bool string_key = OnlyStringValues(*key_json);
+  Item key;
+  if (!string_key) key = ParseItem(*key_json);
   CheckSubstitutionsNeedExpressions(req, {"ProjectionExpression"});
   expr::Substitutions subs = ParseSubstitutions(req);
   std::optional<expr::Projection> projection = expr::legacy::AttributesToGet(req.root());
@@ -180,11 +218,16 @@ void EngineImpl::GetItem(const Request& req, JsonWriter& w) {
 
   auto table = RequireTable(name);
   auto schema = table->schema();
-  ValidateKeyParam(*schema, key);
+  EncodedKey encoded;
+  if (!string_key || !EncodeStringKey(schema->key, *key_json, &encoded)) {
+    if (string_key) key = ParseItem(*key_json);
+    ValidateKeyParam(*schema, key);
+    encoded = EncodeKey(schema->key, key);
+  }
   size_t size = 0;
   bool ok = true;
   w.StartObject();
-  store().Read(ItemStorageKey(*schema, key), [&](std::string_view bytes) {
+  store().Read(ItemStorageKey(*schema, encoded), [&](std::string_view bytes) {
     WriteKey(w, "Item");
     // Without a projection the stored bytes are written out as they are, never decoded.
     if (projection) {

@@ -1,6 +1,7 @@
 #include "ddb/key_codec.h"
 
 #include <cstdint>
+#include <cstring>
 #include <utility>
 
 // Format (persisted: do not change without a migration).
@@ -24,16 +25,6 @@ constexpr uint8_t kNegative = 0x01;
 constexpr uint8_t kZero = 0x02;
 constexpr uint8_t kPositive = 0x03;
 constexpr int kExponentBias = 129;
-
-void EncodeBytes(std::string_view s, std::string* out) {
-  out->reserve(out->size() + s.size() + 2);
-  for (char c : s) {
-    out->push_back(c);
-    if (c == '\0') out->push_back('\xFF');
-  }
-  out->push_back('\0');
-  out->push_back('\x01');
-}
 
 bool DecodeBytes(std::string_view* in, std::string* out) {
   out->clear();
@@ -114,10 +105,24 @@ bool DecodeNumber(std::string_view* in, Number* out) {
 
 }  // namespace
 
+void EncodeKeyBytes(std::string_view s, std::string* out) {
+  out->reserve(out->size() + s.size() + 2);
+  // Runs without a 0x00 are appended whole; each 0x00 becomes 0x00 0xFF.
+  while (!s.empty()) {
+    const auto* zero = static_cast<const char*>(std::memchr(s.data(), '\0', s.size()));
+    const size_t run = zero ? static_cast<size_t>(zero - s.data()) : s.size();
+    out->append(s.data(), run);
+    if (!zero) break;
+    out->append("\0\xFF", 2);
+    s.remove_prefix(run + 1);
+  }
+  out->append("\0\x01", 2);
+}
+
 void EncodeKeyValue(const AttributeValue& v, std::string* out) {
   switch (v.type) {
     case ValueType::kS:
-    case ValueType::kB: EncodeBytes(v.bytes, out); break;
+    case ValueType::kB: EncodeKeyBytes(v.bytes, out); break;
     case ValueType::kN: EncodeNumber(v.number, out); break;
     default: break;  // REQUIRES: v is S, N or B (key attributes are validated before encoding)
   }

@@ -13,6 +13,8 @@ namespace cruddur::ddb {
 
 // Appends the encoding of `v` (which must be S, N or B) to `out`.
 void EncodeKeyValue(const AttributeValue& v, std::string* out);
+// Appends the encoding of an S or B value's bytes (what EncodeKeyValue appends for it).
+void EncodeKeyBytes(std::string_view bytes, std::string* out);
 
 // Decodes one value of type `type` from the front of `*in` and advances `*in` past it.
 // Returns false on malformed input.

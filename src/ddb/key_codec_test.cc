@@ -65,6 +65,10 @@ TEST(KeyCodecTest, StringEscaping) {
   EXPECT_EQ(Enc(AV::S("")), std::string("\0\x01", 2));
   EXPECT_EQ(Enc(AV::S("ab")), std::string("ab\0\x01", 4));
   EXPECT_EQ(Enc(AV::B(std::string("a\0", 2))), std::string("a\0\xFF\0\x01", 5));
+  // Runs between NULs, NULs first, last and next to each other; appended after what is there.
+  std::string out = "x";
+  EncodeKeyBytes(std::string("\0ab\0\0c\0", 7), &out);
+  EXPECT_EQ(out, std::string("x\0\xFF" "ab\0\xFF\0\xFF" "c\0\xFF\0\x01", 14));
 }
 
 TEST(KeyCodecTest, NumberExamples) {

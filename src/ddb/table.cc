@@ -92,9 +92,13 @@ std::string PartitionPrefix(uint32_t table_id, uint8_t index_id, const Attribute
 }
 
 std::string ItemStorageKey(const TableSchema& schema, const Item& item) {
-  std::string key = keyspace::IndexPrefix(schema.id, 0);
-  AppendEncodedKey(EncodeKey(schema.key, item), &key);
-  return key;
+  return ItemStorageKey(schema, EncodeKey(schema.key, item));
+}
+
+std::string ItemStorageKey(const TableSchema& schema, const EncodedKey& key) {
+  std::string storage_key = keyspace::IndexPrefix(schema.id, 0);
+  AppendEncodedKey(key, &storage_key);
+  return storage_key;
 }
 
 namespace {

@@ -75,8 +75,9 @@ void AppendEncodedKey(const EncodedKey& k, std::string* out);
 // The prefix of every storage key in one partition of an index (index id 0: the table): the
 // index prefix, the partition hash and the partition key. Where a Query seeks.
 std::string PartitionPrefix(uint32_t table_id, uint8_t index_id, const AttributeValue& hash_value);
-// The storage key of an item in the table (index id 0).
+// The storage key of an item in the table (index id 0), from the item or its encoded key.
 std::string ItemStorageKey(const TableSchema& schema, const Item& item);
+std::string ItemStorageKey(const TableSchema& schema, const EncodedKey& key);
 // The storage key of an item's entry in `index`, or nullopt when the item lacks the index's key
 // attributes (sparse index) or has them with other types.
 std::optional<std::string> IndexStorageKey(const TableSchema& schema, const IndexSchema& index,
