@@ -657,10 +657,12 @@ namespace {
 }
 
 // One "key op value" term of a key condition, after the checks DynamoDB makes on its shape.
+// The values point into the parsed tree or the substitutions (both outlive the terms).
 struct KeyTerm {
   std::string attribute;
   KeyCondition::Op op = KeyCondition::Op::kEq;
-  AttributeValue low, high;
+  const AttributeValue* low = nullptr;
+  const AttributeValue* high = nullptr;
 };
 
 KeyCondition::Op CompareOp(Tok t, bool flipped) {
@@ -730,14 +732,14 @@ void CollectKeyTerms(const ConditionNode& n, std::vector<KeyTerm>& terms) {
   }
   if (n.kind == K::kCompare) {
     term.op = CompareOp(n.cmp, path_index != 0);
-    term.low = n.operands[path_index == 0 ? 1 : 0].value;
+    term.low = &n.operands[path_index == 0 ? 1 : 0].value;
   } else if (n.kind == K::kBetween) {
     term.op = KeyCondition::Op::kBetween;
-    term.low = n.operands[1].value;
-    term.high = n.operands[2].value;
+    term.low = &n.operands[1].value;
+    term.high = &n.operands[2].value;
   } else {
     term.op = KeyCondition::Op::kBeginsWith;
-    term.low = n.operands[1].value;
+    term.low = &n.operands[1].value;
   }
   terms.push_back(std::move(term));
 }
@@ -771,7 +773,7 @@ bool SimpleKeyTerms(std::string_view text, Substitutions& subs, std::vector<KeyT
     for (const KeyTerm& t : terms) {
       if (t.attribute == term.attribute) return false;
     }
-    term.low = *value;
+    term.low = value;
     terms.push_back(std::move(term));
     return true;
   };
@@ -788,17 +790,18 @@ bool SimpleKeyTerms(std::string_view text, Substitutions& subs, std::vector<KeyT
 KeyCondition KeyCondition::Parse(std::string_view text, Substitutions& subs,
                                  const std::string& hash_key, const std::string& range_key) {
   std::vector<KeyTerm> terms;
+  std::unique_ptr<ConditionNode> root;  // holds the values of the terms it gave
   if (!SimpleKeyTerms(text, subs, terms)) {
     terms.clear();
-    auto root = ConditionParser(text, subs, "KeyConditionExpression").Parse();
+    root = ConditionParser(text, subs, "KeyConditionExpression").Parse();
     CollectKeyTerms(*root, terms);
   }
 
   KeyCondition kc;
-  KeyTerm* hash = nullptr;
-  KeyTerm* range = nullptr;
+  const KeyTerm* hash = nullptr;
+  const KeyTerm* range = nullptr;
   bool other = false;
-  for (KeyTerm& t : terms) {
+  for (const KeyTerm& t : terms) {
     if (t.attribute == hash_key) {
       hash = &t;
     } else if (!range_key.empty() && t.attribute == range_key) {
@@ -815,11 +818,11 @@ KeyCondition KeyCondition::Parse(std::string_view text, Substitutions& subs,
     KeyError("Query key condition not supported");
   }
   if (hash->op != Op::kEq) KeyError("Query key condition not supported");
-  kc.hash_value = std::move(hash->low);
+  kc.hash_value = *hash->low;
   if (range) {
     kc.range_op = range->op;
-    kc.range_low = std::move(range->low);
-    kc.range_high = std::move(range->high);
+    kc.range_low = *range->low;
+    if (range->high) kc.range_high = *range->high;
   }
   return kc;
 }
