@@ -209,8 +209,10 @@ Page ReadPage(EngineImpl& engine, const ReadSpec& spec, storage::Iterator& it, b
     WriteKey(w, "Items");
     w.StartArray();
   }
-  for (; it.Valid() && in_bounds(it.key()); forward ? it.Next() : it.Prev()) {
-    int pos = position(it.key());
+  for (; it.Valid(); forward ? it.Next() : it.Prev()) {
+    const std::string_view key = it.key();
+    if (!in_bounds(key)) break;
+    int pos = position(key);
     if (pos > 0) break;
     if (pos < 0) continue;
     if (raw) {
