@@ -142,7 +142,9 @@ def main():
           "first 10,000 items, the whole table at the smallest step): a working set of the same "
           "size at every step, as a chat service's recent conversations are. The three series "
           "run interleaved in 5 blocks, and each CPU p50 here and above is the median of its "
-          "blocks' p50s, so that a few seconds of other load hit the three alike.", ""] + split + ["",
+          "blocks' p50s, so that a few seconds of other load hit the three alike; in each block "
+          "an untimed pass over the 500 partitions precedes the working-set series, since the "
+          "whole-table series just before it pushes them out of the block cache.", ""] + split + ["",
           "Chart: [growth.png](growth.png)", "", "![growth](growth.png)", "",
           "### Start-up to first answer", "",
           "The first start after a step's load also replays the RocksDB write-ahead log of the "
