@@ -139,6 +139,7 @@ class ConditionParser : public ParserBase {
     auto left = ParseAnd();
     while (AtKeyword("OR")) {
       ++pos_;
+      CountOperator();
       left = Binary(ConditionNode::Kind::kOr, std::move(left), ParseAnd());
     }
     return left;
@@ -148,17 +149,23 @@ class ConditionParser : public ParserBase {
     auto left = ParseNot();
     while (AtKeyword("AND")) {
       ++pos_;
+      CountOperator();
       left = Binary(ConditionNode::Kind::kAnd, std::move(left), ParseNot());
     }
     return left;
   }
 
+  // NOT NOT ... x: a loop, so a long run of NOTs costs no stack.
   std::unique_ptr<ConditionNode> ParseNot() {
-    if (AtKeyword("NOT")) {
-      ++pos_;
-      return Binary(ConditionNode::Kind::kNot, ParseNot(), nullptr);
+    size_t nots = 0;
+    for (; AtKeyword("NOT"); ++pos_) {
+      ++nots;
+      CountOperator();
     }
-    return ParsePrimary();
+    Nesting nested(*this, nots);  // each NOT is one level of the tree
+    auto node = ParsePrimary();
+    for (; nots > 0; --nots) node = Binary(ConditionNode::Kind::kNot, std::move(node), nullptr);
+    return node;
   }
 
   std::unique_ptr<ConditionNode> ParsePrimary() {
@@ -173,6 +180,7 @@ class ConditionParser : public ParserBase {
                    (KeywordEquals(after.text, "BETWEEN") || KeywordEquals(after.text, "IN")));
       }
       if (!operand) {
+        Nesting nested(*this);
         ++pos_;
         auto inner = ParseOr();
         Expect(Tok::kRParen);
@@ -182,6 +190,7 @@ class ConditionParser : public ParserBase {
     Operand first = ParseOperand();
     auto node = std::make_unique<ConditionNode>();
     if (IsComparator(Peek().kind)) {
+      CountOperator();
       node->kind = ConditionNode::Kind::kCompare;
       node->cmp = Next().kind;
       std::string op(tokens_[pos_ - 1].text);
@@ -193,6 +202,7 @@ class ConditionParser : public ParserBase {
       node->operands.push_back(std::move(second));
     } else if (AtKeyword("BETWEEN")) {
       ++pos_;
+      CountOperator();
       node->kind = ConditionNode::Kind::kBetween;
       Operand low = ParseOperand();
       if (!AtKeyword("AND")) SyntaxErrorHere();
@@ -207,6 +217,7 @@ class ConditionParser : public ParserBase {
       node->operands.push_back(std::move(high));
     } else if (AtKeyword("IN")) {
       ++pos_;
+      CountOperator();
       node->kind = ConditionNode::Kind::kIn;
       Expect(Tok::kLParen);
       CheckMisused(first);
@@ -239,6 +250,7 @@ class ConditionParser : public ParserBase {
 
   Operand ParseOperand() {
     if (At(Tok::kLParen)) {
+      Nesting nested(*this);
       ++pos_;
       Operand o = ParseOperand();
       Expect(Tok::kRParen);
@@ -260,6 +272,8 @@ class ConditionParser : public ParserBase {
   }
 
   Operand ParseFunction() {
+    Nesting nested(*this);
+    CountOperator();
     std::string name(Next().text);
     Expect(Tok::kLParen);
     std::vector<Operand> args;
@@ -404,20 +418,30 @@ class ConditionParser : public ParserBase {
     }
   }
 
-  // "((x))": DynamoDB refuses a parenthesis pair directly inside another (function-call and
-  // IN-list parentheses aside).
   void CheckRedundantParens() {
-    for (size_t i = 0; i + 1 < tokens_.size(); ++i) {
-      const Token& t = tokens_[i];
-      if (t.kind != Tok::kLParen || t.match == Token::kNoMatch) continue;
-      if (i > 0 && tokens_[i - 1].kind == Tok::kName) continue;  // call or IN list
-      const Token& inner = tokens_[i + 1];
-      if (inner.kind == Tok::kLParen && inner.match != Token::kNoMatch &&
-          inner.match + 1 == t.match) {
-        Record(ErrorClass::kParens, "The expression has redundant parentheses;");
-        return;
+    if (HasRedundantParens()) {
+      Record(ErrorClass::kParens, "The expression has redundant parentheses;");
+    }
+  }
+
+  size_t CountOperatorTokens() const override {
+    size_t n = ParserBase::CountOperatorTokens();
+    size_t betweens = 0;  // each owns the next AND
+    for (const Token& t : tokens_) {
+      if (IsComparator(t.kind)) {
+        ++n;
+      } else if (t.kind == Tok::kName) {
+        if (KeywordEquals(t.text, "BETWEEN")) {
+          ++n, ++betweens;
+        } else if (KeywordEquals(t.text, "AND") && betweens > 0) {
+          --betweens;
+        } else if (KeywordEquals(t.text, "AND") || KeywordEquals(t.text, "OR") ||
+                   KeywordEquals(t.text, "NOT") || KeywordEquals(t.text, "IN")) {
+          ++n;
+        }
       }
     }
+    return n;
   }
 };
 
@@ -474,6 +498,10 @@ bool Contains(const AttributeValue& haystack, const AttributeValue& needle) {
   }
 }
 
+// One comparison or function. Out of line, so that its scratch values are not part of every
+// frame of Evaluate's recursion.
+[[gnu::noinline]] bool EvaluateLeaf(const ConditionNode& n, const Item& item);
+
 bool Evaluate(const ConditionNode& n, const Item& item) {
   using K = ConditionNode::Kind;
   switch (n.kind) {
@@ -482,8 +510,12 @@ bool Evaluate(const ConditionNode& n, const Item& item) {
     case K::kNot: return !Evaluate(*n.left, item);
     case K::kExists: return FindPath(item, n.operands[0].path) != nullptr;
     case K::kNotExists: return FindPath(item, n.operands[0].path) == nullptr;
-    default: break;
+    default: return EvaluateLeaf(n, item);
   }
+}
+
+bool EvaluateLeaf(const ConditionNode& n, const Item& item) {
+  using K = ConditionNode::Kind;
   AttributeValue s0, s1, s2;
   const AttributeValue* a = Resolve(n.operands[0], item, s0);
   switch (n.kind) {
@@ -789,6 +821,7 @@ bool SimpleKeyTerms(std::string_view text, Substitutions& subs, std::vector<KeyT
 
 KeyCondition KeyCondition::Parse(std::string_view text, Substitutions& subs,
                                  const std::string& hash_key, const std::string& range_key) {
+  CheckExpressionSize(text, "KeyConditionExpression");
   std::vector<KeyTerm> terms;
   std::unique_ptr<ConditionNode> root;  // holds the values of the terms it gave
   if (!SimpleKeyTerms(text, subs, terms)) {

@@ -26,6 +26,21 @@ using Path = std::vector<PathElement>;
 
 std::string PathToString(const Path& path);  // "a.b[2].c", for messages
 
+// While one is alive on this thread, expressions are not held to DynamoDB's limits on what a
+// client sends (4 KB of text, 300 operators): PartiQL statements have limits of their own and
+// are translated into expressions that may be longer. Nesting stays bounded regardless.
+class ClientLimitsExempt {
+ public:
+  ClientLimitsExempt() { ++depth_; }
+  ~ClientLimitsExempt() { --depth_; }
+  ClientLimitsExempt(const ClientLimitsExempt&) = delete;
+  ClientLimitsExempt& operator=(const ClientLimitsExempt&) = delete;
+  static bool active() { return depth_ > 0; }
+
+ private:
+  static thread_local int depth_;
+};
+
 // The ExpressionAttributeNames and ExpressionAttributeValues of one request, shared by all of its
 // expressions so that unused or undefined ones are reported as DynamoDB reports them.
 class Substitutions {

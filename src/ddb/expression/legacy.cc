@@ -229,6 +229,17 @@ std::vector<ParsedCondition> ParseConditions(const JsonValue& map, std::string_v
   return out;
 }
 
+// parts[begin, end) joined as a balanced tree: evaluating or freeing it takes log2(n) levels of
+// stack however many conditions a request names (AND and OR are associative).
+Condition Join(std::vector<Condition>& parts, size_t begin, size_t end, bool use_or) {
+  if (end - begin == 1) return std::move(parts[begin]);
+  size_t mid = begin + (end - begin) / 2;
+  Condition left = Join(parts, begin, mid, use_or);
+  Condition right = Join(parts, mid, end, use_or);
+  return use_or ? Condition::Or(std::move(left), std::move(right))
+                : Condition::And(std::move(left), std::move(right));
+}
+
 // Joins `parts` with the request's ConditionalOperator (AND when absent).
 std::optional<Condition> Combine(std::vector<Condition> parts, const JsonValue& request) {
   if (parts.empty()) return std::nullopt;
@@ -240,12 +251,7 @@ std::optional<Condition> Combine(std::vector<Condition> parts, const JsonValue& 
     }
     use_or = name == "OR";
   }
-  Condition result = std::move(parts[0]);
-  for (size_t i = 1; i < parts.size(); ++i) {
-    result = use_or ? Condition::Or(std::move(result), std::move(parts[i]))
-                    : Condition::And(std::move(result), std::move(parts[i]));
-  }
-  return result;
+  return Join(parts, 0, parts.size(), use_or);
 }
 
 // One ExpectedAttributeValue: Value / Exists, or ComparisonOperator with AttributeValueList (or

@@ -18,10 +18,57 @@ bool IsBlank(std::string_view text) {
 
 }  // namespace
 
+thread_local int ClientLimitsExempt::depth_ = 0;
+
+void CheckExpressionSize(std::string_view text, std::string_view kind) {
+  if (text.size() <= kMaxExpressionBytes || ClientLimitsExempt::active()) return;
+  std::string message = "Invalid " + std::string(kind) +
+                        ": Expression size has exceeded the maximum allowed size;";
+  // DynamoDB names the size for every kind but UpdateExpression.
+  if (kind != "UpdateExpression") message += " expression size: " + std::to_string(text.size());
+  throw ApiError::Validation(message);
+}
+
 ParserBase::ParserBase(std::string_view text, std::string_view kind, Substitutions& subs)
     : text_(text), kind_(kind), subs_(subs) {
+  CheckExpressionSize(text, kind);
   if (IsBlank(text)) Fail("The expression can not be empty;");
   tokens_ = Lex(text);
+}
+
+bool ParserBase::HasRedundantParens() const {
+  for (size_t i = 0; i + 1 < tokens_.size(); ++i) {
+    const Token& t = tokens_[i];
+    if (t.kind != Tok::kLParen || t.match == Token::kNoMatch) continue;
+    if (i > 0 && tokens_[i - 1].kind == Tok::kName) continue;  // a call or an IN list
+    const Token& inner = tokens_[i + 1];
+    if (inner.kind == Tok::kLParen && inner.match != Token::kNoMatch &&
+        inner.match + 1 == t.match) {
+      return true;
+    }
+  }
+  return false;
+}
+
+size_t ParserBase::CountOperatorTokens() const {
+  size_t n = 0;
+  for (size_t i = 0; i + 1 < tokens_.size(); ++i) {
+    const Token& t = tokens_[i];
+    bool call = t.kind == Tok::kName && tokens_[i + 1].kind == Tok::kLParen && !IsKeyword(t.text);
+    if (call || t.kind == Tok::kPlus || t.kind == Tok::kMinus) ++n;
+  }
+  return n;
+}
+
+void ParserBase::TooDeep() const {
+  if (HasRedundantParens()) Fail("The expression has redundant parentheses;");
+  size_t operators = CountOperatorTokens();
+  if (operators > kMaxOperators && !ClientLimitsExempt::active()) {
+    Fail("The expression contains too many operators; operator count: " +
+         std::to_string(operators));
+  }
+  Fail("The expression has too many nested levels; maximum nesting levels: " +
+       std::to_string(kMaxNesting));
 }
 
 void ParserBase::SyntaxError(size_t index) const {
@@ -41,6 +88,11 @@ void ParserBase::Fail(const std::string& message) const {
 }
 
 void ParserBase::ThrowRecorded(std::initializer_list<ErrorClass> order) const {
+  if (operators_ > kMaxOperators && !ClientLimitsExempt::active()) {
+    Fail("The expression contains too many operators; operator count: " +
+         std::to_string(operators_));
+  }
+  if (const auto& depth = errors_[static_cast<size_t>(ErrorClass::kPathDepth)]) Fail(*depth);
   for (ErrorClass c : order) {
     const auto& slot = errors_[static_cast<size_t>(c)];
     if (slot) Fail(*slot);
@@ -91,6 +143,11 @@ Path ParserBase::ParsePath() {
       e.index = index;
       path.push_back(std::move(e));
     } else {
+      if (path.size() > kMaxPathDepth) {
+        Record(ErrorClass::kPathDepth,
+               "The document path has too many nesting levels; nesting levels: " +
+                   std::to_string(path.size()));
+      }
       return path;
     }
   }

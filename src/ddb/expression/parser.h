@@ -15,9 +15,25 @@
 
 namespace cruddur::ddb::expr {
 
+// DynamoDB's documented limits on one expression: 4 KB of text as sent (names and values are not
+// substituted first), 300 operators and functions, document paths of 32 elements.
+constexpr size_t kMaxExpressionBytes = 4096;
+constexpr size_t kMaxOperators = 300;
+constexpr size_t kMaxPathDepth = 32;
+// Our own bound on nesting (parenthesised groups and operands, function calls), the only way the
+// parsers recurse. DynamoDB documents none: its other limits leave room for about 2 levels per
+// operator (600) only in contrived expressions, and real ones stay under 20. It keeps the parse,
+// the evaluation and the destruction of a tree within a small stack whatever the input.
+constexpr size_t kMaxNesting = 400;
+
+// "Invalid <kind>: Expression size has exceeded the maximum allowed size..." when `text` is over
+// kMaxExpressionBytes (and not inside a ClientLimitsExempt scope).
+void CheckExpressionSize(std::string_view text, std::string_view kind);
+
 // Semantic errors are collected while parsing and the first of the highest-priority class is
 // reported once the whole expression parsed, as DynamoDB does (a syntax error always wins).
 enum class ErrorClass {
+  kPathDepth,  // reported first (after syntax errors and the operator count)
   kParens,
   kUnknownFunction,
   kMisusedFunction,
@@ -66,8 +82,35 @@ class ParserBase {
   bool AtPathStart() const {
     return At(Tok::kNameRef) || (At(Tok::kName) && !IsKeyword(Peek().text));
   }
-  // Parses a document path: (name | #name) ('.' (name | #name) | '[' digits ']')*.
+  // Parses a document path: (name | #name) ('.' (name | #name) | '[' digits ']')*. Records
+  // DynamoDB's error for a path of more than kMaxPathDepth elements.
   Path ParsePath();
+
+  // One operator or function of the expression, against kMaxOperators.
+  void CountOperator() { ++operators_; }
+
+  // Held while parsing one nested level; past kMaxNesting the parse stops with the error
+  // DynamoDB gives such an expression (see TooDeep).
+  class Nesting {
+   public:
+    explicit Nesting(ParserBase& p, size_t levels = 1) : p_(p), levels_(levels) {
+      p_.depth_ += levels;
+      if (p_.depth_ > kMaxNesting) p_.TooDeep();
+    }
+    ~Nesting() { p_.depth_ -= levels_; }
+    Nesting(const Nesting&) = delete;
+    Nesting& operator=(const Nesting&) = delete;
+
+   private:
+    ParserBase& p_;
+    size_t levels_;
+  };
+  // The operators and functions a token scan finds (used when the parse stops too deep): here
+  // function calls, + and -; conditions add their comparators and keywords.
+  virtual size_t CountOperatorTokens() const;
+  // "((x))" anywhere (function-call and IN-list parentheses aside): DynamoDB refuses a
+  // parenthesis pair directly inside another.
+  bool HasRedundantParens() const;
   // Resolves ":v" (recording DynamoDB's error when undefined); returns a NULL value then.
   AttributeValue ResolveValue(std::string_view token);
 
@@ -76,7 +119,8 @@ class ParserBase {
     if (!slot) slot = std::move(message);
   }
   bool Has(ErrorClass c) const { return errors_[static_cast<size_t>(c)].has_value(); }
-  // Throws the first recorded error in `order` (with the "Invalid <kind>: " prefix), if any.
+  // Throws the operator-count or path-depth error, else the first recorded error in `order`
+  // (with the "Invalid <kind>: " prefix), if any.
   void ThrowRecorded(std::initializer_list<ErrorClass> order) const;
   // Records the overlap/conflict error of DynamoDB when `path` shares a prefix with an
   // earlier path of `seen`, then adds it.
@@ -91,7 +135,14 @@ class ParserBase {
   ErrorClass value_error_class_ = ErrorClass::kAttrValue;
 
  private:
+  // An expression nested past kMaxNesting: one with redundant parentheses or over
+  // kMaxOperators (which any such expression is, short of contrived ones), reported as
+  // DynamoDB reports those; otherwise our own message naming the bound.
+  [[noreturn]] void TooDeep() const;
+
   std::array<std::optional<std::string>, static_cast<size_t>(ErrorClass::kCount)> errors_;
+  size_t operators_ = 0;
+  size_t depth_ = 0;
 };
 
 // "[a, b, [2], c]": DynamoDB's rendering of a path in overlap/conflict messages.

@@ -140,6 +140,7 @@ class UpdateParser : public ParserBase {
       if (close != Token::kNoMatch &&
           (tokens_[close + 1].kind == Tok::kEof || tokens_[close + 1].kind == Tok::kComma ||
            (tokens_[close + 1].kind == Tok::kName && IsKeyword(tokens_[close + 1].text)))) {
+        Nesting nested(*this);
         ++pos_;
         auto v = ParseSetValue();
         Expect(Tok::kRParen);
@@ -148,6 +149,7 @@ class UpdateParser : public ParserBase {
     }
     auto left = ParseOperand();
     if (At(Tok::kPlus) || At(Tok::kMinus)) {
+      CountOperator();
       bool plus = Next().kind == Tok::kPlus;
       auto node = std::make_unique<SetValue>();
       node->kind = plus ? SetValue::Kind::kPlus : SetValue::Kind::kMinus;
@@ -172,6 +174,7 @@ class UpdateParser : public ParserBase {
 
   std::unique_ptr<SetValue> ParseOperand() {
     if (At(Tok::kLParen)) {
+      Nesting nested(*this);
       ++pos_;
       auto v = ParseOperand();
       Expect(Tok::kRParen);
@@ -193,6 +196,8 @@ class UpdateParser : public ParserBase {
   }
 
   std::unique_ptr<SetValue> ParseFunction() {
+    Nesting nested(*this);
+    CountOperator();
     std::string name(Next().text);
     Expect(Tok::kLParen);
     std::vector<std::unique_ptr<SetValue>> args;

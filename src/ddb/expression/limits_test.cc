@@ -1,0 +1,311 @@
+// DynamoDB's limits on expressions (4 KB, 300 operators, paths of 32 elements) and our bound on
+// nesting: the long and deep inputs that once overflowed the stack get DynamoDB's errors, and
+// the deepest input the bounds let through parses, evaluates and frees on a small stack.
+#include <pthread.h>
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+
+#include "ddb/expression/expression.h"
+#include "ddb/expression/legacy.h"
+#include "ddb/expression/parser.h"
+#include "ddb/expression/test_util.h"
+
+namespace cruddur::ddb::expr {
+namespace {
+
+using testing::ErrorOf;
+using testing::MakeItem;
+using testing::ParseJson;
+using testing::Subs;
+
+const char* kValues = R"({":v": {"S": "x"}, ":n": {"N": "1"}, ":l": {"L": []}})";
+
+std::string Repeat(const std::string& s, size_t n) {
+  std::string out;
+  out.reserve(s.size() * n);
+  for (size_t i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+std::string Nested(const std::string& open, const std::string& inner, const std::string& close,
+                   size_t n) {
+  return Repeat(open, n) + inner + Repeat(close, n);
+}
+
+std::string ConditionError(const std::string& text, const std::string& kind = "ConditionExpression",
+                           const std::string& values = kValues) {
+  return ErrorOf([&] {
+    Substitutions subs = Subs("", values);
+    Condition::Parse(text, subs, kind);
+  });
+}
+
+std::string UpdateError(const std::string& text) {
+  return ErrorOf([&] {
+    Substitutions subs = Subs("", kValues);
+    Update::Parse(text, subs);
+  });
+}
+
+std::string ProjectionError(const std::string& text) {
+  return ErrorOf([&] {
+    Substitutions subs;
+    Projection::Parse(text, subs);
+  });
+}
+
+std::string KeyConditionError(const std::string& text) {
+  return ErrorOf([&] {
+    Substitutions subs = Subs("", kValues);
+    KeyCondition::Parse(text, subs, "pk", "sk");
+  });
+}
+
+std::string SizeError(const std::string& kind, size_t size) {
+  return "Invalid " + kind + ": Expression size has exceeded the maximum allowed size; " +
+         "expression size: " + std::to_string(size);
+}
+
+// Runs `f` on a thread whose whole stack is `bytes`, so that a recursion the bounds failed to
+// stop crashes the test instead of passing on the main thread's 8 MB.
+void OnSmallStack(size_t bytes, const std::function<void()>& f) {
+  pthread_attr_t attr;
+  ASSERT_EQ(pthread_attr_init(&attr), 0);
+  ASSERT_EQ(pthread_attr_setstacksize(&attr, bytes), 0);
+  pthread_t thread;
+  auto run = [](void* arg) -> void* {
+    (*static_cast<const std::function<void()>*>(arg))();
+    return nullptr;
+  };
+  ASSERT_EQ(pthread_create(&thread, &attr, run, const_cast<std::function<void()>*>(&f)), 0);
+  pthread_join(thread, nullptr);
+  pthread_attr_destroy(&attr);
+}
+
+TEST(ExpressionLimitsTest, SizeIsCountedInBytesAsSent) {
+  // 4,096 bytes parse; 4,097 do not, for every kind, before anything else is looked at.
+  std::string at = "attribute_not_exists(" + std::string(4096 - 22, 'a') + ")";
+  ASSERT_EQ(at.size(), 4096u);
+  EXPECT_EQ(ConditionError(at), "<no error>");
+  std::string over = "attribute_not_exists(" + std::string(4097 - 22, 'a') + ")";
+  EXPECT_EQ(ConditionError(over), SizeError("ConditionExpression", 4097));
+  EXPECT_EQ(ConditionError(over, "FilterExpression"), SizeError("FilterExpression", 4097));
+  EXPECT_EQ(ProjectionError(std::string(4097, 'a')), SizeError("ProjectionExpression", 4097));
+  EXPECT_EQ(ProjectionError(std::string(4096, 'a')), "<no error>");
+  // The size comes first, even for text that is otherwise empty or malformed.
+  EXPECT_EQ(ConditionError(std::string(5000, ' ')), SizeError("ConditionExpression", 5000));
+  // UpdateExpression's message has no size in it, as DynamoDB's.
+  EXPECT_EQ(UpdateError("SET a = :v" + std::string(4090, ' ')),
+            "Invalid UpdateExpression: Expression size has exceeded the maximum allowed size;");
+  // The key condition's fast path for `pk = :v` checks it too.
+  EXPECT_EQ(KeyConditionError("pk = :v" + std::string(4090, ' ')),
+            SizeError("KeyConditionExpression", 4097));
+  // Names are not substituted before counting: 30 long names behind short placeholders pass.
+  std::string names = "{";
+  std::string projection;
+  for (int i = 0; i < 30; ++i) {
+    names += std::string(i ? "," : "") + "\"#a" + std::to_string(i) + "\": \"" +
+             std::string(250, 'n') + std::to_string(i) + "\"";
+    projection += std::string(i ? ", " : "") + "#a" + std::to_string(i);
+  }
+  names += "}";
+  EXPECT_EQ(ErrorOf([&] {
+              Substitutions subs = Subs(names, "");
+              Projection::Parse(projection, subs);
+            }),
+            "<no error>");
+}
+
+TEST(ExpressionLimitsTest, PartiqlTranslationsAreExemptFromClientLimits) {
+  std::string long_condition = Repeat("a = :n OR ", 450) + "a = :n";  // 4.5 KB, 901 operators
+  EXPECT_EQ(ConditionError(long_condition),
+            SizeError("ConditionExpression", long_condition.size()));
+  ClientLimitsExempt exempt;
+  Substitutions subs = Subs("", kValues);
+  Condition c = Condition::Parse(long_condition, subs, "FilterExpression");
+  EXPECT_TRUE(c.Evaluate(MakeItem(R"({"a": {"N": "1"}})")));
+  EXPECT_FALSE(c.Evaluate(MakeItem(R"({"a": {"N": "2"}})")));
+}
+
+TEST(ExpressionLimitsTest, AtMost300Operators) {
+  auto ors = [](size_t terms) {
+    std::string s = "a = :n";
+    for (size_t i = 1; i < terms; ++i) s += " OR a = :n";
+    return s;
+  };
+  EXPECT_EQ(ConditionError(ors(150)), "<no error>");  // 150 comparisons + 149 ORs
+  EXPECT_EQ(ConditionError(ors(151), "FilterExpression"),
+            "Invalid FilterExpression: The expression contains too many operators; operator "
+            "count: 301");
+  // Functions, NOT, BETWEEN and IN count; BETWEEN's own AND does not.
+  std::string mixed = "NOT attribute_exists(a) AND size(b) > :n AND c BETWEEN :n AND :n AND "
+                      "d IN (:n, :n)";  // NOT, 2 functions, >, BETWEEN, IN, 3 ANDs: 9
+  EXPECT_EQ(ConditionError(Repeat(mixed + " AND ", 33) + mixed),
+            "Invalid ConditionExpression: The expression contains too many operators; operator "
+            "count: " + std::to_string(34 * 9 + 33));
+  EXPECT_EQ(ConditionError(Repeat(mixed + " AND ", 29) + mixed), "<no error>");  // 299
+  // In an update, + - and the functions count; SET's = does not.
+  auto sets = [](size_t n) {
+    std::string s = "SET ";
+    for (size_t i = 0; i < n; ++i) s += (i ? ", x" : "x") + std::to_string(i) + "=b+:n";
+    return s;
+  };
+  EXPECT_EQ(UpdateError(sets(300)), "<no error>");
+  EXPECT_EQ(UpdateError(sets(301)),
+            "Invalid UpdateExpression: The expression contains too many operators; operator "
+            "count: 301");
+  // A syntax error still comes first.
+  EXPECT_EQ(ConditionError(ors(200) + " ="),
+            "Invalid ConditionExpression: Syntax error; token: \"=\", near: \":n =\"");
+}
+
+TEST(ExpressionLimitsTest, DocumentPathsOf32Elements) {
+  std::string p32 = "a" + Repeat(".b", 31);
+  std::string p33 = "a" + Repeat(".b", 32);
+  EXPECT_EQ(ProjectionError(p32), "<no error>");
+  EXPECT_EQ(ProjectionError(p33),
+            "Invalid ProjectionExpression: The document path has too many nesting levels; "
+            "nesting levels: 33");
+  EXPECT_EQ(ProjectionError("a" + Repeat("[0]", 1364)),
+            "Invalid ProjectionExpression: The document path has too many nesting levels; "
+            "nesting levels: 1365");
+  EXPECT_EQ(ConditionError("attribute_exists(" + p33 + ")"),
+            "Invalid ConditionExpression: The document path has too many nesting levels; "
+            "nesting levels: 33");
+  EXPECT_EQ(UpdateError("SET " + p33 + " = :v"),
+            "Invalid UpdateExpression: The document path has too many nesting levels; "
+            "nesting levels: 33");
+  EXPECT_EQ(UpdateError("SET " + p32 + " = :v"), "<no error>");
+}
+
+// The issue's inputs, each for every kind that can hold it.
+TEST(ExpressionLimitsTest, TwentyThousandParenthesesAreTooLong) {
+  std::string deep = Nested("(", "a<b", ")", 20000);
+  EXPECT_EQ(ConditionError(deep), SizeError("ConditionExpression", 40003));
+  EXPECT_EQ(ConditionError(deep, "FilterExpression"), SizeError("FilterExpression", 40003));
+  EXPECT_EQ(KeyConditionError(Nested("(", "pk = :v", ")", 20000)),
+            SizeError("KeyConditionExpression", 40007));
+  std::string chain = Nested("a<b and (", "a<b", ")", 20000);
+  EXPECT_EQ(ConditionError(chain), SizeError("ConditionExpression", chain.size()));
+  EXPECT_EQ(UpdateError("SET a = " + Nested("if_not_exists(a, ", ":v", ")", 20000)),
+            "Invalid UpdateExpression: Expression size has exceeded the maximum allowed size;");
+  EXPECT_EQ(ProjectionError("a" + Repeat(".b", 19999)), SizeError("ProjectionExpression", 39999));
+  EXPECT_EQ(ProjectionError("a" + Repeat("[0]", 20000)),
+            SizeError("ProjectionExpression", 60001));
+}
+
+TEST(ExpressionLimitsTest, DeepInputsWithin4KBGetDynamoDBsErrors) {
+  // Parentheses around one comparison are redundant.
+  EXPECT_EQ(ConditionError(Nested("(", "a<b", ")", 2000)),
+            "Invalid ConditionExpression: The expression has redundant parentheses;");
+  EXPECT_EQ(KeyConditionError(Nested("(", "pk = :v", ")", 2000)),
+            "Invalid KeyConditionExpression: The expression has redundant parentheses;");
+  // `a<b and (a<b and (...))`: two operators a level.
+  EXPECT_EQ(ConditionError(Nested("a<b and (", "a<b", ")", 400), "FilterExpression"),
+            "Invalid FilterExpression: The expression contains too many operators; operator "
+            "count: 801");
+  // Past the nesting bound the operators are counted without the tree.
+  EXPECT_EQ(ConditionError(Nested("size(", "a", ")", 600) + " = :n"),
+            "Invalid ConditionExpression: The expression contains too many operators; operator "
+            "count: 601");
+  EXPECT_EQ(ConditionError(Repeat("NOT ", 1000) + "a<b"),
+            "Invalid ConditionExpression: The expression contains too many operators; operator "
+            "count: 1001");
+  EXPECT_EQ(UpdateError("SET a = " + Nested("(", ":v", ")", 2000)),
+            "Invalid UpdateExpression: The expression has redundant parentheses;");
+}
+
+TEST(ExpressionLimitsTest, DeepButValidExpressionsWork) {
+  // 227 nested if_not_exists fit in 4 KB and 300 operators: DynamoDB runs them, and so do we.
+  std::string text = "SET z = " + Nested("if_not_exists(q, ", ":v", ")", 227);
+  ASSERT_LE(text.size(), 4096u);
+  Substitutions subs = Subs("", kValues);
+  Update u = Update::Parse(text, subs);
+  Item item = MakeItem(R"({"pk": {"S": "k"}})");
+  u.Apply(item);
+  EXPECT_EQ(testing::ItemJson(item), R"({"pk":{"S":"k"},"z":{"S":"x"}})");
+  // 150 nested groups of `a = :n AND (...)`: 299 operators.
+  std::string groups = Nested("a = :n AND (", "a = :n", ")", 149);
+  Substitutions csubs = Subs("", kValues);
+  Condition c = Condition::Parse(groups, csubs, "ConditionExpression");
+  EXPECT_TRUE(c.Evaluate(MakeItem(R"({"a": {"N": "1"}})")));
+}
+
+// The deepest trees the bounds allow (kMaxNesting levels, and the longest chains 4 KB holds)
+// parse, evaluate and are freed within 1 MB of stack (a quarter of what sanitizers need less).
+TEST(ExpressionLimitsTest, TheDeepestAllowedInputsFitASmallStack) {
+  OnSmallStack(1 << 20, [] {
+    // Every nesting kind right up to the bound, each past it.
+    for (size_t levels : {kMaxNesting, kMaxNesting + 1}) {
+      std::string groups = Nested("a<b and (", "a<b", ")", levels);
+      std::string operands = Nested("(", "a", ")", levels) + " = :n";
+      std::string calls = Nested("size(", "a", ")", levels) + " = :n";
+      std::string update = "SET a = " + Nested("list_append(", ":l", ", :l)", levels);
+      ClientLimitsExempt exempt;  // so that only the nesting bound applies
+      std::string g = ConditionError(groups);
+      std::string o = ConditionError(operands);
+      std::string c = ConditionError(calls);
+      std::string u = UpdateError(update);
+      if (levels > kMaxNesting) {
+        EXPECT_EQ(g, "Invalid ConditionExpression: The expression has too many nested levels; "
+                     "maximum nesting levels: 400");
+        EXPECT_EQ(o, "Invalid ConditionExpression: The expression has redundant parentheses;");
+        EXPECT_EQ(c, g);
+        EXPECT_EQ(u, "Invalid UpdateExpression: The expression has too many nested levels; "
+                     "maximum nesting levels: 400");
+      } else {
+        EXPECT_EQ(g, "<no error>");
+        EXPECT_EQ(o, "Invalid ConditionExpression: The expression has redundant parentheses;");
+        EXPECT_EQ(c, "Invalid ConditionExpression: Incorrect operand type for operator or "
+                     "function; operator or function: size, operand type: N");
+        EXPECT_EQ(u, "<no error>");
+      }
+    }
+    ClientLimitsExempt exempt;
+    // Without the 4 KB limit, nesting is still bounded.
+    EXPECT_EQ(ConditionError(Nested("(", "a<b", ")", 20000)),
+              "Invalid ConditionExpression: The expression has redundant parentheses;");
+    EXPECT_EQ(ConditionError(Nested("a<b and (", "a<b", ")", 20000)),
+              "Invalid ConditionExpression: The expression has too many nested levels; "
+              "maximum nesting levels: 400");
+    EXPECT_EQ(UpdateError("SET a = " + Nested("if_not_exists(a, ", ":v", ")", 20000)),
+              "Invalid UpdateExpression: The expression has too many nested levels; "
+              "maximum nesting levels: 400");
+    // Evaluating the deepest group nesting and the longest NOT run.
+    Substitutions subs = Subs("", kValues);
+    Item item = MakeItem(R"({"a": {"N": "1"}})");
+    Condition g = Condition::Parse(Nested("a = :n AND (", "a = :n", ")", kMaxNesting), subs,
+                                   "ConditionExpression");
+    EXPECT_TRUE(g.Evaluate(item));
+    Substitutions nsubs = Subs("", kValues);
+    Condition n = Condition::Parse(Repeat("NOT ", kMaxNesting) + "a = :n", nsubs, "FilterExpression");
+    EXPECT_TRUE(n.Evaluate(item));
+    EXPECT_EQ(ConditionError(Repeat("NOT ", kMaxNesting + 1) + "a = :n"),
+              "Invalid ConditionExpression: The expression has too many nested levels; "
+              "maximum nesting levels: 400");
+  });
+}
+
+TEST(ExpressionLimitsTest, LegacyConditionsOfAnyCountFitASmallStack) {
+  // 20,000 ScanFilter conditions join into a balanced tree, not a chain 20,000 deep.
+  std::string filter = R"({"ScanFilter": {)";
+  for (int i = 0; i < 20000; ++i) {
+    filter += (i ? "," : "") + std::string("\"a") + std::to_string(i) +
+              R"(": {"ComparisonOperator": "NOT_NULL"})";
+  }
+  filter += R"(}, "ConditionalOperator": "OR"})";
+  JsonDocument request = ParseJson(filter);
+  OnSmallStack(256 << 10, [&] {
+    std::optional<Condition> c = legacy::FilterCondition(request, "ScanFilter");
+    ASSERT_TRUE(c.has_value());
+    EXPECT_TRUE(c->Evaluate(MakeItem(R"({"a19999": {"N": "1"}})")));
+    EXPECT_FALSE(c->Evaluate(MakeItem(R"({"b": {"N": "1"}})")));
+    EXPECT_EQ(c->Paths().size(), 20000u);
+  });
+}
+
+}  // namespace
+}  // namespace cruddur::ddb::expr
