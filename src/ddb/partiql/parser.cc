@@ -28,6 +28,12 @@ void ThrowMalformed(std::string_view detail) {
 
 namespace {
 
+// Our bound on nesting: parenthesised conditions, NOT, map and list literals, function calls
+// and arithmetic in SET, the only ways the parser (and the code walking its tree) recurse.
+// DynamoDB documents none; real statements stay far below it, and it keeps the translated
+// expressions under the expression parser's own bound (expr::kMaxNesting).
+constexpr size_t kMaxNesting = 200;
+
 [[noreturn]] void ThrowUnsupported(std::string_view what) {
   throw ApiError::Validation(std::string(what));
 }
@@ -180,6 +186,24 @@ class Parser {
  public:
   Parser(std::string_view text, const std::vector<AttributeValue>& params)
       : toks_(Lex(text)), params_(params) {}
+
+  // Held while parsing one nested level; past kMaxNesting the statement is refused.
+  class Nesting {
+   public:
+    explicit Nesting(Parser& p, size_t levels = 1) : p_(p), levels_(levels) {
+      p_.depth_ += levels;
+      if (p_.depth_ > kMaxNesting) {
+        ThrowMalformed(fmt::format("Statement nested deeper than {} levels", kMaxNesting));
+      }
+    }
+    ~Nesting() { p_.depth_ -= levels_; }
+    Nesting(const Nesting&) = delete;
+    Nesting& operator=(const Nesting&) = delete;
+
+   private:
+    Parser& p_;
+    size_t levels_;
+  };
 
   Statement ParseStatement() {
     Statement st;
@@ -505,6 +529,7 @@ class Parser {
     if (AcceptWord("FALSE")) return AttributeValue::Bool(false);
     if (AcceptWord("NULL")) return AttributeValue::Null();
     if (Accept("{")) {
+      Nesting nested(*this);
       Item m;
       if (!Accept("}")) {
         do {
@@ -527,6 +552,7 @@ class Parser {
       return AttributeValue::M(std::move(m));
     }
     if (Accept("[")) {
+      Nesting nested(*this);
       List l;
       if (!Accept("]")) {
         do l.push_back(ParseLiteral());
@@ -572,33 +598,33 @@ class Parser {
   }
 
   // --- conditions ---
-  std::unique_ptr<Condition> Binary(Condition::Kind kind, std::unique_ptr<Condition> a,
-                                    std::unique_ptr<Condition> b) {
-    auto c = std::make_unique<Condition>();
-    c->kind = kind;
-    c->children.push_back(std::move(a));
-    c->children.push_back(std::move(b));
-    return c;
-  }
-
-  std::unique_ptr<Condition> ParseOr() {
-    auto left = ParseAnd();
-    while (AcceptWord("OR")) left = Binary(Condition::Kind::kOr, std::move(left), ParseAnd());
-    return left;
-  }
-  std::unique_ptr<Condition> ParseAnd() {
-    auto left = ParseNot();
-    while (AcceptWord("AND")) left = Binary(Condition::Kind::kAnd, std::move(left), ParseNot());
-    return left;
+  // `a OR b OR c` and `a AND b AND c` are one node with a child each, so a long chain makes a
+  // wide tree, not a deep one.
+  std::unique_ptr<Condition> ParseOr() { return ParseChain("OR", Condition::Kind::kOr); }
+  std::unique_ptr<Condition> ParseAnd() { return ParseChain("AND", Condition::Kind::kAnd); }
+  std::unique_ptr<Condition> ParseChain(std::string_view word, Condition::Kind kind) {
+    auto first = kind == Condition::Kind::kOr ? ParseAnd() : ParseNot();
+    if (!IsWord(word)) return first;
+    auto chain = std::make_unique<Condition>();
+    chain->kind = kind;
+    chain->children.push_back(std::move(first));
+    while (AcceptWord(word)) {
+      chain->children.push_back(kind == Condition::Kind::kOr ? ParseAnd() : ParseNot());
+    }
+    return chain;
   }
   std::unique_ptr<Condition> ParseNot() {
-    if (AcceptWord("NOT")) {
-      auto c = std::make_unique<Condition>();
-      c->kind = Condition::Kind::kNot;
-      c->children.push_back(ParseNot());
-      return c;
+    size_t nots = 0;
+    while (AcceptWord("NOT")) ++nots;
+    Nesting nested(*this, nots);  // each NOT is one level of the tree
+    auto c = ParsePredicate();
+    for (; nots > 0; --nots) {
+      auto n = std::make_unique<Condition>();
+      n->kind = Condition::Kind::kNot;
+      n->children.push_back(std::move(c));
+      c = std::move(n);
     }
-    return ParsePredicate();
+    return c;
   }
 
   bool AtFunction(std::string_view lower) const {
@@ -656,6 +682,7 @@ class Parser {
       return c;
     }
     if (IsPunct("(")) {
+      Nesting nested(*this);
       Next();
       auto inner = ParseOr();
       Expect(")");
@@ -759,6 +786,7 @@ class Parser {
     static const char* kCalls[] = {"list_append", "if_not_exists", "set_add", "set_delete"};
     for (const char* f : kCalls) {
       if (!AtFunction(f)) continue;
+      Nesting nested(*this);
       Next();
       Next();
       v.kind = SetValue::Kind::kCall;
@@ -771,6 +799,7 @@ class Parser {
       return v;
     }
     if (Accept("(")) {
+      Nesting nested(*this);
       v = ParseSetValue();
       Expect(")");
       return v;
@@ -786,7 +815,10 @@ class Parser {
 
   SetValue ParseSetValue() {
     SetValue left = ParseSetTerm();
+    // `a + b + c` nests to the left: each operator is one more level of the tree.
+    size_t operators = 0;
     while (IsPunct("+") || IsPunct("-")) {
+      Nesting nested(*this, ++operators);
       SetValue op;
       op.kind = Next().text == "+" ? SetValue::Kind::kPlus : SetValue::Kind::kMinus;
       op.args.push_back(std::move(left));
@@ -799,6 +831,7 @@ class Parser {
 
   std::vector<Token> toks_;
   size_t pos_ = 0;
+  size_t depth_ = 0;  // nesting levels open now (see Nesting)
   const std::vector<AttributeValue>& params_;
   size_t next_param_ = 0;
 };

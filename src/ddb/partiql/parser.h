@@ -46,7 +46,7 @@ struct Condition {
   std::string op;
   bool negated = false;  // kIsMissing, kIsType
   std::vector<Operand> operands;
-  std::vector<std::unique_ptr<Condition>> children;  // kAnd, kOr (2), kNot (1)
+  std::vector<std::unique_ptr<Condition>> children;  // kAnd, kOr (2 or more), kNot (1)
 };
 
 // The value of a SET assignment: an operand, `a + b`, `a - b` or a function call

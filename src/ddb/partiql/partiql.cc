@@ -32,7 +32,7 @@ std::string Written(const JsonBuffer& buf) { return std::string(buf.GetString(),
 
 JsonDocument ParseJson(std::string_view json) {
   JsonDocument doc;
-  doc.Parse(json.data(), json.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
   if (doc.HasParseError()) throw ApiError::InternalServer("unreadable engine response");
   return doc;
 }
@@ -157,11 +157,14 @@ class ExpressionBuilder {
   std::string ConditionText(const Condition& c) {
     switch (c.kind) {
       case Condition::Kind::kAnd:
-        return "(" + ConditionText(*c.children[0]) + ") AND (" + ConditionText(*c.children[1]) +
-               ")";
-      case Condition::Kind::kOr:
-        return "(" + ConditionText(*c.children[0]) + ") OR (" + ConditionText(*c.children[1]) +
-               ")";
+      case Condition::Kind::kOr: {
+        std::string out;
+        for (const auto& child : c.children) {
+          if (!out.empty()) out += c.kind == Condition::Kind::kAnd ? " AND " : " OR ";
+          out += "(" + ConditionText(*child) + ")";
+        }
+        return out;
+      }
       case Condition::Kind::kNot: return "NOT (" + ConditionText(*c.children[0]) + ")";
       case Condition::Kind::kCompare:
         return OperandText(c.operands[0]) + " " + c.op + " " + OperandText(c.operands[1]);
@@ -237,8 +240,7 @@ class ExpressionBuilder {
 void Conjuncts(const Condition* c, std::vector<const Condition*>* out) {
   if (!c) return;
   if (c->kind == Condition::Kind::kAnd) {
-    Conjuncts(c->children[0].get(), out);
-    Conjuncts(c->children[1].get(), out);
+    for (const auto& child : c->children) Conjuncts(child.get(), out);
   } else {
     out->push_back(c);
   }
@@ -828,6 +830,8 @@ std::string KeyId(const std::string& table, const Item& key) {
 // --- ExecuteStatement ---
 
 std::string ExecuteStatement(const Executor& execute, std::string_view request_json) {
+  // The translated expressions answer to PartiQL's limits, not to those of a client's.
+  expr::ClientLimitsExempt exempt;
   Request req(request_json);
   ConstraintErrors errors;
   auto text = req.String("Statement");
@@ -931,6 +935,8 @@ std::string ExecuteStatement(const Executor& execute, std::string_view request_j
 // --- BatchExecuteStatement ---
 
 std::string BatchExecuteStatement(const Executor& execute, std::string_view request_json) {
+  // The translated expressions answer to PartiQL's limits, not to those of a client's.
+  expr::ClientLimitsExempt exempt;
   Request req(request_json);
   ConstraintErrors errors;
   const JsonValue* statements = req.Array("Statements");
@@ -1076,6 +1082,8 @@ std::string BatchExecuteStatement(const Executor& execute, std::string_view requ
 // --- ExecuteTransaction ---
 
 std::string ExecuteTransaction(const Executor& execute, std::string_view request_json) {
+  // The translated expressions answer to PartiQL's limits, not to those of a client's.
+  expr::ClientLimitsExempt exempt;
   Request req(request_json);
   ConstraintErrors errors;
   const JsonValue* statements = req.Array("TransactStatements");

@@ -402,5 +402,53 @@ TEST_F(PartiqlTest, TransactionRules) {
             "constraint: Member must have length greater than or equal to 1");
 }
 
+std::string Repeat(const std::string& s, size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+TEST_F(PartiqlTest, NestingIsBounded) {
+  const std::string kDeep =
+      "ValidationException: Statement wasn't well formed, can't be processed: Statement nested "
+      "deeper than 200 levels";
+  // The input: a WHERE inside 3,000 parentheses (6 KB, under the 8,192 characters).
+  EXPECT_EQ(Error("SELECT * FROM msgs WHERE " + Repeat("(", 3000) + "pk = 'a'" +
+                  Repeat(")", 3000)),
+            kDeep);
+  EXPECT_EQ(Error("SELECT * FROM msgs WHERE " + Repeat("NOT ", 1000) + "pk = 'a'"), kDeep);
+  EXPECT_EQ(Error("INSERT INTO msgs VALUE {'pk': 'a', 'sk': 1, 'm': " + Repeat("[", 2000) +
+                  Repeat("]", 2000) + "}"),
+            kDeep);
+  EXPECT_EQ(Error("UPDATE msgs SET n = " + Repeat("list_append(", 400) + "[1]" +
+                  Repeat(", [1])", 400) + " WHERE pk = 'a' AND sk = 1"),
+            kDeep);
+  EXPECT_EQ(Error("UPDATE msgs SET n = 1" + Repeat(" + 1", 300) + " WHERE pk = 'a' AND sk = 1"),
+            kDeep);
+  // Within the bound, deep statements run: 150 groups of `n = 1 OR (...)`.
+  Seed();
+  auto r = Run("SELECT sk FROM msgs WHERE pk = 'a' AND (" +
+               Repeat("n = 1 OR (", 149) + "n = 30" + Repeat(")", 149) + ")");
+  EXPECT_EQ(Field(r["Items"], "sk", "N"), Strings({"3"}));
+  // A literal nested past DynamoDB's 32 levels is refused as an item is.
+  EXPECT_EQ(Error("INSERT INTO msgs VALUE {'pk': 'c', 'sk': 1, 'm': " + Repeat("[", 40) +
+                  Repeat("]", 40) + "}"),
+            "ValidationException: Nesting Levels have exceeded supported limits: Attributes in "
+            "the item have nested levels beyond supported limit");
+}
+
+TEST_F(PartiqlTest, LongConditionChainsAreWideNotDeep) {
+  // 700 ANDs and 800 ORs: one node each, translated into expressions longer than a client
+  // may send (PartiQL answers to its own limits), and evaluated exactly.
+  Statement and_chain = Parse("SELECT * FROM msgs WHERE pk = 'a'" + Repeat(" AND n > 0", 700), {});
+  ASSERT_TRUE(and_chain.where);
+  EXPECT_EQ(and_chain.where->children.size(), 701u);
+  Seed();
+  auto r = Run("SELECT sk FROM msgs WHERE pk = 'a'" + Repeat(" AND n > 0", 700) + " AND n < 25");
+  EXPECT_EQ(Field(r["Items"], "sk", "N"), Strings({"1", "2"}));
+  r = Run("SELECT sk FROM msgs WHERE pk = 'a' AND (" + Repeat("n = 0 OR ", 800) + "n = 40)");
+  EXPECT_EQ(Field(r["Items"], "sk", "N"), Strings({"4"}));
+}
+
 }  // namespace
 }  // namespace cruddur::ddb::partiql
