@@ -123,7 +123,8 @@ http::Response DevRoutes::Token(const http::Request& request) const {
     return Error(415, "unsupported_media_type", "send the body as application/json");
   }
   rapidjson::Document doc;
-  doc.Parse(request.body.data(), request.body.size());
+  // Iterative: a body of nested brackets must not recurse on the worker's stack.
+  doc.Parse<rapidjson::kParseIterativeFlag>(request.body.data(), request.body.size());
   if (doc.HasParseError() || !doc.IsObject()) {
     return Error(400, "invalid_json", "the body must be a JSON object");
   }
