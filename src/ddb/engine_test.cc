@@ -132,6 +132,39 @@ TEST_P(EngineTest, ErrorsCarryDynamoDbTypes) {
             "The provided key element does not match the schema");
 }
 
+// An UpdateExpression may SET a nested value at the end of a nested path; the item it builds is
+// held to the 32 levels a PutItem is (deeper items could not be read back).
+TEST_P(EngineTest, UpdatesCannotNestAnItemPast32Levels) {
+  auto deep = [](int wraps) {
+    std::string v = R"({"S":"leaf"})";
+    for (int i = 0; i < wraps; ++i) v = R"({"M":{"b":)" + v + "}}";
+    return v;
+  };
+  std::string path = "a";
+  for (int i = 0; i < 31; ++i) path += ".b";  // the leaf, at level 32
+  Call("PutItem", R"j({"TableName":"msgs","Item":{"pk":{"S":"n"},"sk":{"S":"1"},"a":)j" +
+                      deep(31) + "}}");
+  const std::string key = R"j("Key":{"pk":{"S":"n"},"sk":{"S":"1"}})j";
+  const char* kNesting = "Nesting Levels have exceeded supported limits: Attributes in the item "
+                         "have nested levels beyond supported limit";
+  ApiError e = CallError("UpdateItem", R"j({"TableName":"msgs",)j" + key +
+                                           R"j(,"UpdateExpression":"SET )j" + path +
+                                           R"j( = :d","ExpressionAttributeValues":{":d":)j" +
+                                           deep(1) + "}}");
+  EXPECT_EQ(e.message(), kNesting);
+  // The same SET of a plain value stays within 32 levels.
+  Call("UpdateItem", R"j({"TableName":"msgs",)j" + key + R"j(,"UpdateExpression":"SET )j" +
+                         path + R"j( = :d","ExpressionAttributeValues":{":d":{"S":"x"}}})j");
+  // In a transaction the update is cancelled with that reason.
+  e = CallError("TransactWriteItems", R"j({"TransactItems":[{"Update":{"TableName":"msgs",)j" +
+                                          key + R"j(,"UpdateExpression":"SET )j" + path +
+                                          R"j( = :d","ExpressionAttributeValues":{":d":)j" +
+                                          deep(31) + "}}}]}");
+  EXPECT_EQ(e.type(), "TransactionCanceledException");
+  auto d = Call("GetItem", R"j({"TableName":"msgs",)j" + key + "}");
+  EXPECT_TRUE(d["Item"].HasMember("a"));
+}
+
 // GetItem reads a Key of plain S values straight off the JSON; every other shape, and every
 // error, must be what ParseItem and the key checks give.
 TEST_P(EngineTest, GetItemKeyShapes) {

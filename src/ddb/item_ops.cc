@@ -307,6 +307,7 @@ void EngineImpl::UpdateItem(const Request& req, JsonWriter& w) {
       ApplyChange(*this, change, cond, return_old_on_failure, true, [&](ItemChange& c) {
         Item updated = c.old_item ? *c.old_item : key;
         if (update) update->Apply(updated);
+        CheckItemNesting(updated);
         ValidateIndexKeys(*c.schema, updated);
         if (ItemSize(updated) > kMaxItemSize) {
           throw ApiError::Validation("Item size to update has exceeded the maximum allowed size");

@@ -223,6 +223,7 @@ void EngineImpl::TransactWriteItems(const Request& req, JsonWriter& w) {
           case TransactKind::kUpdate: {
             Item updated = c.old_item ? *c.old_item : t.key_or_item;
             t.update->Apply(updated);
+            CheckItemNesting(updated);
             ValidateIndexKeys(*c.schema, updated);
             if (ItemSize(updated) > kMaxItemSize) {
               throw ApiError::Validation(

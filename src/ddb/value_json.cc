@@ -473,6 +473,36 @@ Item ParseItem(const JsonValue& json) { return ParseItem(json, ValidationWording
 
 namespace {
 
+// True when every value below `item` (at `depth`) stays within kMaxNestingDepth; stops at the
+// first level past it, so it recurses at most one level deeper than the limit.
+bool NestingWithin(const Item& item, int depth);
+
+bool NestingWithin(const AttributeValue& v, int depth) {
+  if (depth > kMaxNestingDepth) return false;
+  if (v.type == ValueType::kM) return NestingWithin(v.map, depth + 1);
+  if (v.type == ValueType::kL) {
+    for (const AttributeValue& e : v.list) {
+      if (!NestingWithin(e, depth + 1)) return false;
+    }
+  }
+  return true;
+}
+
+bool NestingWithin(const Item& item, int depth) {
+  for (const auto& [name, v] : item) {
+    if (!NestingWithin(v, depth)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void CheckItemNesting(const Item& item) {
+  if (!NestingWithin(item, 1)) throw ApiError::Validation(kNesting);
+}
+
+namespace {
+
 // Reaches the writer's protected parts: its separator logic and its output buffer. Names are
 // taken through this derived class, the objects used are plain JsonWriters (legal access).
 struct WriterAccess : JsonWriter {

@@ -36,6 +36,10 @@ Item ParseItem(const JsonValue& json, ValidationWording wording);
 // "Nesting Levels have exceeded supported limits: ...".
 constexpr int kMaxNestingDepth = 32;
 
+// The same limit on an item built by the engine (an UpdateExpression can SET a nested value at
+// the end of a nested path): throws that ValidationException when `item` is deeper.
+void CheckItemNesting(const Item& item);
+
 void WriteAttributeValue(JsonWriter& w, const AttributeValue& v);
 // Writes `s` as a JSON string, or as the member name when the writer expects one: exactly what
 // JsonWriter::String/Key write, but a string that needs no escaping (no control character, '"'
