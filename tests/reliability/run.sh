@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Reliability suite for `cruddur ddb serve` (issue 7): crash safety (SIGKILL + restart),
-# concurrency, load and abuse, HTTP limits, SigV4 credentials. Short versions by default (about
-# 2 minutes); --long runs the long versions (50 crash cycles, more concurrency, 2 minutes of load,
-# a 10,000-connection flood).
+# concurrency, load and abuse, HTTP limits, SigV4 credentials, then the adversarial load test
+# (issue 14) against `cruddur ddb serve` and `cruddur serve`. Short versions by default (about
+# 2.5 minutes); --long runs the long versions (50 crash cycles, more concurrency, 2 minutes of load,
+# a 10,000-connection flood, 5 minutes of adversarial load from 64 connections per server).
 # Uses CRUDDUR_BIN (default build/cruddur); every server listens on 127.0.0.1 only.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,7 +22,9 @@ if [[ ! -x "$CRUDDUR_BIN" ]]; then
   exit 1
 fi
 limit=600
+adversarial=(--duration 20 --connections 16 --target both)
 if [[ $long == 1 ]]; then
+  adversarial=(--duration 300 --connections 64 --target both)
   export CRASH_CYCLES="${CRASH_CYCLES:-50}" CRASH_SECONDS="${CRASH_SECONDS:-5}"
   export CONCURRENCY_THREADS="${CONCURRENCY_THREADS:-32}" CONCURRENCY_OPS="${CONCURRENCY_OPS:-150}"
   export ABUSE_LOAD_SECONDS="${ABUSE_LOAD_SECONDS:-120}"
@@ -37,6 +40,10 @@ status=0
 # Hard bound on the whole run; pytest's own failures give the exit status.
 timeout --signal=INT --kill-after=30 "$limit" \
   /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/reliability || status=$?
+# Valid, slow, huge, deep and malformed requests at once; it stops by itself (duration + drain).
+echo "== adversarial load (${adversarial[*]})"
+timeout --signal=INT --kill-after=30 "$(( ${adversarial[1]} + 300 ))" \
+  /usr/bin/python3 tests/reliability/adversarial_load.py "${adversarial[@]}" || status=$?
 
 /usr/bin/python3 - "$figures" <<'PY'
 import json, sys
@@ -75,6 +82,11 @@ for r in rows:
                 "idle_closed_by_server", "load_ops_per_s", "load_steady_max_ms",
                 "flood_steady_max_ms", "malformed_cases")
         print("abuse: " + ", ".join(f"{k}={r.get(k)}" for k in keys))
+    if r["test"] == "adversarial":
+        keys = [f"{t}_{k}" for t in ("ddb", "api")
+                for k in ("valid_verified", "valid_503", "valid_failed", "hostile_requests",
+                          "hostile_failed", "server_cpu_s")]
+        print("adversarial: " + ", ".join(f"{k}={r.get(k)}" for k in keys))
     if r["test"] == "limits":
         keys = ("slowloris_clients", "slowloris_closed_max_s", "slow_body_closed_max_s",
                 "flood_connections", "flood_kept", "flood_refused", "flood_steady_max_ms",
