@@ -168,25 +168,30 @@ class ConditionParser : public ParserBase {
     return node;
   }
 
+  // Nested groups recurse through here, ParseOr, ParseAnd and ParseNot: these keep small frames
+  // (the operands live in ParseComparison's), so that nesting costs little stack.
   std::unique_ptr<ConditionNode> ParsePrimary() {
-    if (At(Tok::kLParen)) {
-      // "(a) = :v" parenthesises an operand; "(a = :v)" a condition.
-      size_t close = Peek().match;
-      bool operand = false;
-      if (close != Token::kNoMatch) {
-        const Token& after = tokens_[close + 1];
-        operand = IsComparator(after.kind) ||
-                  (after.kind == Tok::kName &&
-                   (KeywordEquals(after.text, "BETWEEN") || KeywordEquals(after.text, "IN")));
-      }
-      if (!operand) {
-        Nesting nested(*this);
-        ++pos_;
-        auto inner = ParseOr();
-        Expect(Tok::kRParen);
-        return inner;
-      }
+    if (At(Tok::kLParen) && !AtParenthesisedOperand()) {
+      Nesting nested(*this);
+      ++pos_;
+      auto inner = ParseOr();
+      Expect(Tok::kRParen);
+      return inner;
     }
+    return ParseComparison();
+  }
+
+  // "(a) = :v" parenthesises an operand; "(a = :v)" a condition.
+  bool AtParenthesisedOperand() const {
+    size_t close = Peek().match;
+    if (close == Token::kNoMatch) return false;
+    const Token& after = tokens_[close + 1];
+    return IsComparator(after.kind) ||
+           (after.kind == Tok::kName &&
+            (KeywordEquals(after.text, "BETWEEN") || KeywordEquals(after.text, "IN")));
+  }
+
+  [[gnu::noinline]] std::unique_ptr<ConditionNode> ParseComparison() {
     Operand first = ParseOperand();
     auto node = std::make_unique<ConditionNode>();
     if (IsComparator(Peek().kind)) {
@@ -256,14 +261,18 @@ class ConditionParser : public ParserBase {
       Expect(Tok::kRParen);
       return o;
     }
+    if (At(Tok::kName) && Peek(1).kind == Tok::kLParen && !IsKeyword(Peek().text)) {
+      return ParseFunction();
+    }
+    return ParseValueOrPath();
+  }
+
+  [[gnu::noinline]] Operand ParseValueOrPath() {
     Operand o;
     if (At(Tok::kValueRef)) {
       o.kind = Operand::Kind::kValue;
       o.value = ResolveValue(Next().text);
       return o;
-    }
-    if (At(Tok::kName) && Peek(1).kind == Tok::kLParen && !IsKeyword(Peek().text)) {
-      return ParseFunction();
     }
     if (!AtPathStart()) SyntaxErrorHere();
     o.kind = Operand::Kind::kPath;
@@ -285,7 +294,12 @@ class ConditionParser : public ParserBase {
       }
     }
     Expect(Tok::kRParen);
+    return FunctionOperand(std::move(name), std::move(args));
+  }
 
+  // The checks and the operand of one function call (out of line: its many locals stay off the
+  // recursion through nested calls).
+  [[gnu::noinline]] Operand FunctionOperand(std::string name, std::vector<Operand> args) {
     Operand result;
     result.kind = Operand::Kind::kFunction;
     result.function = name;

@@ -69,9 +69,9 @@ std::string SizeError(const std::string& kind, size_t size) {
          "expression size: " + std::to_string(size);
 }
 
-// Runs `f` on a thread whose whole stack is `bytes`, so that a recursion the bounds failed to
-// stop crashes the test instead of passing on the main thread's 8 MB.
-void OnSmallStack(size_t bytes, const std::function<void()>& f) {
+// Runs `f` on a thread whose whole stack is `bytes`: a small one, so that a recursion the bounds
+// failed to stop crashes the test instead of passing on the main thread's 8 MB, or a big one.
+void OnStack(size_t bytes, const std::function<void()>& f) {
   pthread_attr_t attr;
   ASSERT_EQ(pthread_attr_init(&attr), 0);
   ASSERT_EQ(pthread_attr_setstacksize(&attr, bytes), 0);
@@ -234,58 +234,87 @@ TEST(ExpressionLimitsTest, DeepButValidExpressionsWork) {
   EXPECT_TRUE(c.Evaluate(MakeItem(R"({"a": {"N": "1"}})")));
 }
 
-// The deepest trees the bounds allow (kMaxNesting levels, and the longest chains 4 KB holds)
-// parse, evaluate and are freed within 1 MB of stack (a quarter of what sanitizers need less).
-TEST(ExpressionLimitsTest, TheDeepestAllowedInputsFitASmallStack) {
-  OnSmallStack(1 << 20, [] {
-    // Every nesting kind right up to the bound, each past it.
-    for (size_t levels : {kMaxNesting, kMaxNesting + 1}) {
-      std::string groups = Nested("a<b and (", "a<b", ")", levels);
-      std::string operands = Nested("(", "a", ")", levels) + " = :n";
-      std::string calls = Nested("size(", "a", ")", levels) + " = :n";
-      std::string update = "SET a = " + Nested("list_append(", ":l", ", :l)", levels);
-      ClientLimitsExempt exempt;  // so that only the nesting bound applies
-      std::string g = ConditionError(groups);
-      std::string o = ConditionError(operands);
-      std::string c = ConditionError(calls);
-      std::string u = UpdateError(update);
-      if (levels > kMaxNesting) {
-        EXPECT_EQ(g, "Invalid ConditionExpression: The expression has too many nested levels; "
-                     "maximum nesting levels: 400");
-        EXPECT_EQ(o, "Invalid ConditionExpression: The expression has redundant parentheses;");
-        EXPECT_EQ(c, g);
-        EXPECT_EQ(u, "Invalid UpdateExpression: The expression has too many nested levels; "
-                     "maximum nesting levels: 400");
-      } else {
-        EXPECT_EQ(g, "<no error>");
-        EXPECT_EQ(o, "Invalid ConditionExpression: The expression has redundant parentheses;");
-        EXPECT_EQ(c, "Invalid ConditionExpression: Incorrect operand type for operator or "
-                     "function; operator or function: size, operand type: N");
-        EXPECT_EQ(u, "<no error>");
-      }
-    }
-    ClientLimitsExempt exempt;
-    // Without the 4 KB limit, nesting is still bounded.
+// The shapes that nest, `levels` deep, each as its parser sees it.
+struct DeepInputs {
+  std::string groups, operands, calls, nots, update;
+  explicit DeepInputs(size_t levels)
+      : groups(Nested("a<b and (", "a<b", ")", levels)),
+        operands(Nested("(", "a", ")", levels) + " = :n"),
+        calls(Nested("size(", "a", ")", levels) + " = :n"),
+        nots(Repeat("NOT ", levels) + "a = :n"),
+        update("SET a = " + Nested("list_append(", ":l", ", :l)", levels)) {}
+};
+
+// kMaxNesting levels parse, one more does not (on a stack big enough for any build, so that the
+// bound is what stops the parse, not the stack budget).
+TEST(ExpressionLimitsTest, NestingIsBoundedAt400Levels) {
+  OnStack(64 << 20, [] {
+    ClientLimitsExempt exempt;  // so that only the nesting bound applies
+    const std::string kTooDeep = "The expression has too many nested levels; maximum nesting "
+                                 "levels: 400";
+    DeepInputs at(kMaxNesting), over(kMaxNesting + 1);
+    EXPECT_EQ(ConditionError(at.groups), "<no error>");
+    EXPECT_EQ(ConditionError(over.groups), "Invalid ConditionExpression: " + kTooDeep);
+    EXPECT_EQ(ConditionError(at.operands),
+              "Invalid ConditionExpression: The expression has redundant parentheses;");
+    EXPECT_EQ(ConditionError(over.operands),
+              "Invalid ConditionExpression: The expression has redundant parentheses;");
+    EXPECT_EQ(ConditionError(at.calls), "Invalid ConditionExpression: Incorrect operand type for "
+                                        "operator or function; operator or function: size, "
+                                        "operand type: N");
+    EXPECT_EQ(ConditionError(over.calls), "Invalid ConditionExpression: " + kTooDeep);
+    EXPECT_EQ(ConditionError(at.nots), "<no error>");
+    EXPECT_EQ(ConditionError(over.nots), "Invalid ConditionExpression: " + kTooDeep);
+    EXPECT_EQ(UpdateError(at.update), "<no error>");
+    EXPECT_EQ(UpdateError(over.update), "Invalid UpdateExpression: " + kTooDeep);
+    // Without the 4 KB limit, 20,000 levels stop at the bound too.
     EXPECT_EQ(ConditionError(Nested("(", "a<b", ")", 20000)),
               "Invalid ConditionExpression: The expression has redundant parentheses;");
     EXPECT_EQ(ConditionError(Nested("a<b and (", "a<b", ")", 20000)),
-              "Invalid ConditionExpression: The expression has too many nested levels; "
-              "maximum nesting levels: 400");
+              "Invalid ConditionExpression: " + kTooDeep);
     EXPECT_EQ(UpdateError("SET a = " + Nested("if_not_exists(a, ", ":v", ")", 20000)),
-              "Invalid UpdateExpression: The expression has too many nested levels; "
-              "maximum nesting levels: 400");
-    // Evaluating the deepest group nesting and the longest NOT run.
-    Substitutions subs = Subs("", kValues);
+              "Invalid UpdateExpression: " + kTooDeep);
+    // The deepest trees evaluate.
     Item item = MakeItem(R"({"a": {"N": "1"}})");
+    Substitutions subs = Subs("", kValues);
     Condition g = Condition::Parse(Nested("a = :n AND (", "a = :n", ")", kMaxNesting), subs,
                                    "ConditionExpression");
     EXPECT_TRUE(g.Evaluate(item));
-    Substitutions nsubs = Subs("", kValues);
-    Condition n = Condition::Parse(Repeat("NOT ", kMaxNesting) + "a = :n", nsubs, "FilterExpression");
+    Condition n = Condition::Parse(at.nots, subs, "FilterExpression");
     EXPECT_TRUE(n.Evaluate(item));
-    EXPECT_EQ(ConditionError(Repeat("NOT ", kMaxNesting + 1) + "a = :n"),
-              "Invalid ConditionExpression: The expression has too many nested levels; "
-              "maximum nesting levels: 400");
+  });
+}
+
+// On a thread with little stack, whatever the build's frames cost, no input overflows it: the
+// parsers stop at their share of the stack (StackBudget) with the same errors, and what they
+// accepted evaluates and is freed within the rest.
+TEST(ExpressionLimitsTest, NoInputOverflowsASmallStack) {
+  OnStack(128 << 10, [] {
+    ClientLimitsExempt exempt;  // no 4 KB or 300-operator limit to stop them first
+    for (size_t levels : {size_t{20}, kMaxNesting, size_t{20000}}) {
+      DeepInputs in(levels);
+      Item item = MakeItem(R"({"a": {"N": "1"}})");
+      for (const std::string* text : {&in.groups, &in.operands, &in.calls, &in.nots}) {
+        std::string error = ConditionError(*text);
+        if (error == "<no error>") {
+          Substitutions subs = Subs("", kValues);
+          Condition::Parse(*text, subs, "ConditionExpression").Evaluate(item);
+        } else {
+          EXPECT_TRUE(error.starts_with("Invalid ConditionExpression: ")) << error;
+        }
+      }
+      std::string error = UpdateError(in.update);
+      if (error == "<no error>") {
+        Substitutions subs = Subs("", kValues);
+        Update::Parse(in.update, subs).Apply(item);
+      } else {
+        EXPECT_TRUE(error.starts_with("Invalid UpdateExpression: ")) << error;
+      }
+    }
+    // Shallow expressions are never refused for want of stack.
+    DeepInputs shallow(20);
+    EXPECT_EQ(ConditionError(shallow.groups), "<no error>");
+    EXPECT_EQ(UpdateError(shallow.update), "<no error>");
   });
 }
 
@@ -298,7 +327,7 @@ TEST(ExpressionLimitsTest, LegacyConditionsOfAnyCountFitASmallStack) {
   }
   filter += R"(}, "ConditionalOperator": "OR"})";
   JsonDocument request = ParseJson(filter);
-  OnSmallStack(256 << 10, [&] {
+  OnStack(256 << 10, [&] {
     std::optional<Condition> c = legacy::FilterCondition(request, "ScanFilter");
     ASSERT_TRUE(c.has_value());
     EXPECT_TRUE(c->Evaluate(MakeItem(R"({"a19999": {"N": "1"}})")));

@@ -12,6 +12,7 @@
 
 #include "ddb/expression/expression.h"
 #include "ddb/expression/lexer.h"
+#include "ddb/expression/stack_budget.h"
 
 namespace cruddur::ddb::expr {
 
@@ -89,13 +90,13 @@ class ParserBase {
   // One operator or function of the expression, against kMaxOperators.
   void CountOperator() { ++operators_; }
 
-  // Held while parsing one nested level; past kMaxNesting the parse stops with the error
-  // DynamoDB gives such an expression (see TooDeep).
+  // Held while parsing one nested level; past kMaxNesting, or past this thread's StackBudget,
+  // the parse stops with the error DynamoDB gives such an expression (see TooDeep).
   class Nesting {
    public:
     explicit Nesting(ParserBase& p, size_t levels = 1) : p_(p), levels_(levels) {
       p_.depth_ += levels;
-      if (p_.depth_ > kMaxNesting) p_.TooDeep();
+      if (p_.depth_ > kMaxNesting || p_.stack_.Exhausted()) p_.TooDeep();
     }
     ~Nesting() { p_.depth_ -= levels_; }
     Nesting(const Nesting&) = delete;
@@ -143,6 +144,7 @@ class ParserBase {
   std::array<std::optional<std::string>, static_cast<size_t>(ErrorClass::kCount)> errors_;
   size_t operators_ = 0;
   size_t depth_ = 0;
+  StackBudget stack_;
 };
 
 // "[a, b, [2], c]": DynamoDB's rendering of a path in overlap/conflict messages.

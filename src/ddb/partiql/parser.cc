@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "ddb/error.h"
+#include "ddb/expression/stack_budget.h"
 
 namespace cruddur::ddb::partiql {
 
@@ -187,12 +188,13 @@ class Parser {
   Parser(std::string_view text, const std::vector<AttributeValue>& params)
       : toks_(Lex(text)), params_(params) {}
 
-  // Held while parsing one nested level; past kMaxNesting the statement is refused.
+  // Held while parsing one nested level; past kMaxNesting (or this thread's stack budget) the
+  // statement is refused.
   class Nesting {
    public:
     explicit Nesting(Parser& p, size_t levels = 1) : p_(p), levels_(levels) {
       p_.depth_ += levels;
-      if (p_.depth_ > kMaxNesting) {
+      if (p_.depth_ > kMaxNesting || p_.stack_.Exhausted()) {
         ThrowMalformed(fmt::format("Statement nested deeper than {} levels", kMaxNesting));
       }
     }
@@ -832,6 +834,7 @@ class Parser {
   std::vector<Token> toks_;
   size_t pos_ = 0;
   size_t depth_ = 0;  // nesting levels open now (see Nesting)
+  expr::StackBudget stack_;
   const std::vector<AttributeValue>& params_;
   size_t next_param_ = 0;
 };
