@@ -17,6 +17,8 @@
 // mutations start from real identifiers. Properties: Handle never throws and never answers 5xx;
 // every answer's body is JSON (an "error" object for 4xx other than 422's list); bayko and the
 // unknown subject never see the seeded conversation (its text, or its uuid in a 2xx answer).
+// The custom mutator (deep_mutator.h) adds long and deeply nested payloads: JSON bodies nested
+// thousands deep, long messages, handles, paths and cursors.
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -30,6 +32,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/auth.h"
 #include "api/routes.h"
@@ -38,6 +41,7 @@
 #include "cruddur/messages.h"
 #include "cruddur/users.h"
 #include "ddb/engine.h"
+#include "deep_mutator.h"
 #include "fuzz_util.h"
 
 namespace cruddur::api {
@@ -256,4 +260,78 @@ void Run(const uint8_t* data, size_t size) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   cruddur::api::Run(data, size);
   return 0;
+}
+
+namespace {
+
+// A payload for `route` that is long or deep in the way that route reads it.
+std::string LongPayload(cruddur::fuzz::Rng& rng, int route, size_t budget) {
+  using cruddur::fuzz::Count;
+  using cruddur::fuzz::Nest;
+  std::string out;
+  switch (route) {
+    case 0:
+      switch (rng.Below(4)) {
+        case 0: return R"({"handle":"londo","message":"hi","x":)" +
+                       Nest("[", "1", "]", Count(rng, budget / 2)) + "}";
+        case 1: return R"({"handle":"londo","message":)" +
+                       Nest(R"({"a":)", "1", "}", Count(rng, budget / 6)) + "}";
+        case 2:
+          out = R"({"handle":"londo","message":")";
+          cruddur::fuzz::Repeat(out, rng.OneIn(2) ? "x" : "\\u00e9", Count(rng, budget / 6));
+          return out + "\"}";
+        default:
+          out = R"({"handle":"londo","message":"hi")";
+          for (size_t i = 0, n = Count(rng, budget / 12); i < n; ++i) {
+            out.append(",\"m").append(std::to_string(i)).append("\":1");
+          }
+          return out + "}";
+      }
+    case 3:
+    case 4:
+    case 9: {
+      static constexpr std::string_view kSegments[] = {"$G/", "../", "%2e%2e/", "/", "a/", "?a=1&"};
+      out = route == 9 ? "/api/messages/" : "";
+      cruddur::fuzz::Repeat(out, rng.Pick(kSegments), Count(rng, budget / 7));
+      return out;
+    }
+    case 5:
+    case 6: cruddur::fuzz::Repeat(out, "eyJwayI6", Count(rng, budget / 8)); return out;
+    default: cruddur::fuzz::Repeat(out, rng.OneIn(2) ? "a" : "$G", Count(rng, budget / 2));
+      return out;
+  }
+}
+
+}  // namespace
+
+// Two times in three a long or deep payload (deep_mutator.h): a fresh request line, one line's
+// payload repeated/nested, or a JSON body mutated; libFuzzer's own mutations else.
+extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size,
+                                          unsigned int seed) {
+  using namespace cruddur::fuzz;
+  Rng rng(seed);
+  if (rng.OneIn(3) || max_size < 64) return LLVMFuzzerMutate(data, size, max_size);
+  std::string_view in(reinterpret_cast<const char*>(data), size);
+  if (size > kShrinkAbove && rng.OneIn(2)) return Emit(Shrink(in, rng), data, size, max_size);
+  size_t limit = Budget(rng, max_size);
+  std::vector<std::string> lines = SplitLines(in);
+  size_t i = rng.Below(lines.size());
+  size_t others = in.size() - lines[i].size() + 4;
+  size_t budget = limit > others ? limit - others : 0;
+  std::string& line = lines[i];
+  if (line.size() < 2 || rng.OneIn(3)) {
+    int route = static_cast<int>(rng.Below(10));
+    std::string fresh = {static_cast<char>('0' + route), static_cast<char>('0' + rng.Below(4))};
+    fresh.append(LongPayload(rng, route, budget));
+    if (lines.size() < cruddur::api::kMaxRequests && rng.OneIn(2)) {
+      lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(i), std::move(fresh));
+    } else {
+      line = std::move(fresh);
+    }
+  } else if (line[0] % 10 == 0 && rng.OneIn(2)) {
+    line = line.substr(0, 2) + MutateRequestBody(std::string_view(line).substr(2), rng, budget);
+  } else {
+    line = line.substr(0, 2) + RepeatOrNest(std::string_view(line).substr(2), rng, budget);
+  }
+  return Emit(JoinLines(lines), data, size, max_size);
 }

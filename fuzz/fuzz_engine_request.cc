@@ -4,6 +4,8 @@
 // Query, UpdateItem, transactions, PartiQL and streams do real work. A DynamoDB error (ApiError)
 // is a valid answer; any other exception, a crash, a sanitizer report or a response that is not
 // JSON is a bug. Also fuzzes the AttributeValue layer on the same bytes (see FuzzValues).
+// The custom mutator (deep_mutator.h) writes whole requests with deep or long expressions,
+// PartiQL statements and nested values, and mutates the expressions inside existing ones.
 #include <rapidjson/document.h>
 
 #include <cstddef>
@@ -12,12 +14,15 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ddb/engine.h"
 #include "ddb/error.h"
 #include "ddb/item_codec.h"
 #include "ddb/json.h"
 #include "ddb/value_json.h"
+#include "ddb_setup.h"
+#include "deep_mutator.h"
 #include "fuzz_util.h"
 
 namespace cruddur::ddb {
@@ -55,38 +60,6 @@ constexpr std::string_view kOperations[] = {
 constexpr size_t kOperationCount = sizeof(kOperations) / sizeof(kOperations[0]);
 constexpr size_t kMaxRequests = 8;
 
-// The app's single table (with a GSI, an LSI, a stream and TTL) and a numeric-keyed one.
-constexpr std::string_view kSetup[][2] = {
-    {"CreateTable", R"({"TableName":"cruddur-messages","BillingMode":"PAY_PER_REQUEST",
-      "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},
-        {"AttributeName":"sk","AttributeType":"S"},{"AttributeName":"message_group_uuid",
-        "AttributeType":"S"},{"AttributeName":"n","AttributeType":"N"}],
-      "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],
-      "GlobalSecondaryIndexes":[{"IndexName":"message-group-sk-index","KeySchema":[
-        {"AttributeName":"message_group_uuid","KeyType":"HASH"},
-        {"AttributeName":"sk","KeyType":"RANGE"}],"Projection":{"ProjectionType":"ALL"}}],
-      "LocalSecondaryIndexes":[{"IndexName":"by-n","KeySchema":[
-        {"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"n","KeyType":"RANGE"}],
-        "Projection":{"ProjectionType":"INCLUDE","NonKeyAttributes":["message"]}}],
-      "StreamSpecification":{"StreamEnabled":true,"StreamViewType":"NEW_AND_OLD_IMAGES"}})"},
-    {"CreateTable", R"({"TableName":"users","AttributeDefinitions":[
-      {"AttributeName":"id","AttributeType":"N"}],
-      "KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],
-      "ProvisionedThroughput":{"ReadCapacityUnits":5,"WriteCapacityUnits":5}})"},
-    {"UpdateTimeToLive", R"({"TableName":"cruddur-messages",
-      "TimeToLiveSpecification":{"Enabled":true,"AttributeName":"expires"}})"},
-    {"PutItem", R"({"TableName":"cruddur-messages","Item":{"pk":{"S":"GRP#andrewbrown"},
-      "sk":{"S":"2023-03-01T10:00:00+00:00"},"message_group_uuid":{"S":"5ae290ed"},
-      "message":{"S":"hello"},"n":{"N":"1"},"tags":{"SS":["a","b"]},
-      "meta":{"M":{"l":{"L":[{"N":"1"},{"BOOL":true},{"NULL":true},{"B":"AAE="}]}}}}})"},
-    {"PutItem", R"({"TableName":"cruddur-messages","Item":{"pk":{"S":"GRP#andrewbrown"},
-      "sk":{"S":"2023-03-02T10:00:00+00:00"},"message_group_uuid":{"S":"5ae290ed"},
-      "message":{"S":"bye"},"n":{"N":"-2.5"},"nums":{"NS":["1","2"]},"expires":{"N":"1"}}})"},
-    {"PutItem", R"({"TableName":"cruddur-messages","Item":{"pk":{"S":"MSG#5ae290ed"},
-      "sk":{"S":"2023-03-01T10:00:00+00:00"},"user_handle":{"S":"bayko"},"n":{"N":"3"}}})"},
-    {"PutItem", R"({"TableName":"users","Item":{"id":{"N":"1"},"handle":{"S":"andrewbrown"}}})"},
-};
-
 void CheckJson(std::string_view op, const std::string& out) {
   rapidjson::Document d;
   d.Parse<rapidjson::kParseIterativeFlag>(out.data(), out.size());
@@ -95,11 +68,7 @@ void CheckJson(std::string_view op, const std::string& out) {
 }
 
 void RunRequests(const uint8_t* data, size_t size) {
-  EngineOptions options;
-  options.in_memory = true;
-  options.ttl_sweep_interval = std::chrono::milliseconds(0);  // no background thread
-  std::unique_ptr<Engine> engine = Engine::Open(options);
-  for (const auto& [op, body] : kSetup) engine->Execute(op, body);
+  std::unique_ptr<Engine> engine = fuzz::SeededEngine();
 
   std::string_view input(reinterpret_cast<const char*>(data), size);
   for (size_t n = 0; n < kMaxRequests && !input.empty(); ++n) {
@@ -184,4 +153,40 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   cruddur::ddb::RunRequests(data, size);
   cruddur::ddb::FuzzValues(data, size);
   return 0;
+}
+
+// Two times in three a structural mutation of one request line (deep_mutator.h): a generated
+// request in its place or added, or its body mutated; libFuzzer's own mutations else.
+extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size,
+                                          unsigned int seed) {
+  using namespace cruddur::fuzz;
+  Rng rng(seed);
+  if (rng.OneIn(3) || max_size < 64) return LLVMFuzzerMutate(data, size, max_size);
+  std::string_view in(reinterpret_cast<const char*>(data), size);
+  if (size > kShrinkAbove && rng.OneIn(2)) return Emit(Shrink(in, rng), data, size, max_size);
+  size_t limit = Budget(rng, max_size);
+  std::vector<std::string> lines = SplitLines(in);
+  size_t i = rng.Below(lines.size());
+  size_t others = in.size() - lines[i].size() + 2;
+  size_t budget = limit > others ? limit - others : 0;
+  size_t choice = rng.Below(8);
+  if (choice < 3 || lines[i].size() < 2) {
+    GeneratedRequest r = GenerateRequest(rng, budget);
+    std::string line(1, 'A');
+    for (size_t op = 0; op < cruddur::ddb::kOperationCount; ++op) {
+      if (cruddur::ddb::kOperations[op] == r.operation) line[0] = static_cast<char>('A' + op);
+    }
+    line.append(r.body);
+    if (lines.size() < cruddur::ddb::kMaxRequests && rng.OneIn(2)) {
+      lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(i), std::move(line));
+    } else {
+      lines[i] = std::move(line);
+    }
+  } else if (choice < 7) {
+    lines[i] = lines[i].substr(0, 1) + MutateRequestBody(std::string_view(lines[i]).substr(1),
+                                                         rng, budget);
+  } else {
+    return Emit(RepeatOrNest(in, rng, limit), data, size, max_size);
+  }
+  return Emit(JoinLines(lines), data, size, max_size);
 }

@@ -4,9 +4,15 @@
 // applied against a small item. A ValidationException is a valid answer; any other exception or
 // a crash is a bug, and so is an update or projection producing an item that no longer round
 // trips through DynamoDB JSON (e.g. an empty set or an invalid number).
+// With bit 3 of the first byte set ('8', '9', ...) the text starts with two lines, a JSON object
+// of extra ExpressionAttributeNames and one of extra ExpressionAttributeValues, merged into the
+// fixed ones: that is where the custom mutator (deep_mutator.h) defines the thousands of
+// placeholders it uses. The mutator also nests, chains and lengthens expressions far beyond
+// what byte-level mutation reaches.
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,6 +20,7 @@
 #include "ddb/expression/expression.h"
 #include "ddb/json.h"
 #include "ddb/value_json.h"
+#include "deep_mutator.h"
 #include "fuzz_util.h"
 
 namespace cruddur::ddb::expr {
@@ -36,8 +43,26 @@ constexpr std::string_view kItem = R"({"pk": {"S": "GRP#andrewbrown"},
 
 JsonDocument ParseJson(std::string_view text) {
   JsonDocument d;
-  d.Parse(text.data(), text.size());
+  d.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());  // no recursion here
   return d;
+}
+
+// `base` (a JSON object) with the members of `extra` added, or nullopt when extra is not an
+// object. Text-level, as copying a deep rapidjson value would recurse.
+std::optional<std::string> Merge(std::string_view base, std::string_view extra) {
+  JsonDocument d = ParseJson(extra);
+  if (d.HasParseError() || !d.IsObject()) return std::nullopt;
+  if (d.MemberCount() == 0) return std::string(base);
+  std::string_view members = extra.substr(extra.find('{') + 1);
+  members = members.substr(0, members.rfind('}'));
+  return std::string(base.substr(0, base.rfind('}'))) + "," + std::string(members) + "}";
+}
+
+std::string_view NextLine(std::string_view& text) {
+  size_t eol = text.find('\n');
+  std::string_view line = text.substr(0, eol);
+  text = eol == std::string_view::npos ? std::string_view() : text.substr(eol + 1);
+  return line;
 }
 
 const Substitutions& BaseSubstitutions() {
@@ -74,6 +99,15 @@ void CheckValidItem(const Item& item, std::string_view what) {
 
 void Run(uint8_t kind, std::string_view text) {
   Substitutions subs = BaseSubstitutions();
+  JsonDocument names, values;  // the extra placeholders' documents, alive while subs is
+  if (kind & 8) {
+    std::optional<std::string> n = Merge(kNames, NextLine(text));
+    std::optional<std::string> v = Merge(kValues, NextLine(text));
+    if (!n || !v) return;
+    names = ParseJson(*n);
+    values = ParseJson(*v);
+    subs = Substitutions::Parse(&names, &values);
+  }
   const Item& item = BaseItem();
   switch (kind % 4) {
     case 0: {
@@ -126,4 +160,39 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     cruddur::fuzz::Fail("non-ApiError exception", e.what());
   }
   return 0;
+}
+
+// Deep and long expressions (deep_mutator.h) two times in three, libFuzzer's mutations else.
+extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size,
+                                          unsigned int seed) {
+  using namespace cruddur::fuzz;
+  Rng rng(seed);
+  if (rng.OneIn(3) || max_size < 64) return LLVMFuzzerMutate(data, size, max_size);
+  static constexpr Lang kLangs[] = {Lang::kCondition, Lang::kUpdate, Lang::kProjection,
+                                    Lang::kKeyCondition};
+  std::string_view in(reinterpret_cast<const char*>(data), size);
+  if (size > kShrinkAbove && rng.OneIn(2)) return Emit(Shrink(in, rng, 1), data, size, max_size);
+  size_t limit = Budget(rng, max_size);
+  uint8_t kind = size > 0 ? data[0] : static_cast<uint8_t>('0' + rng.Below(8));
+  std::string_view text = size > 0 ? in.substr(1) : in;
+  std::string names, values;
+  if (kind & 8) {
+    names = cruddur::ddb::expr::NextLine(text);
+    values = cruddur::ddb::expr::NextLine(text);
+  }
+  if (rng.OneIn(8)) {  // another language, and so a fresh expression
+    kind = static_cast<uint8_t>((kind & ~3) | rng.Below(4));
+    text = {};
+  }
+  Placeholders ph;
+  size_t used = 3 + names.size() + values.size();
+  std::string expr = MutateText(text, kLangs[kind % 4], rng, limit > used ? limit - used : 0, ph);
+  if (!ph.names.empty() || !ph.values.empty()) kind |= 8;
+  std::string out(1, static_cast<char>(kind));
+  if (kind & 8) {
+    out.append(InsertMembers(names.empty() ? "{}" : names, ph.names)).push_back('\n');
+    out.append(InsertMembers(values.empty() ? "{}" : values, ph.values)).push_back('\n');
+  }
+  out.append(expr);
+  return Emit(out, data, size, max_size);
 }

@@ -20,6 +20,7 @@
 #include "api/auth.h"
 #include "api/jwks.h"
 #include "api/jwt.h"
+#include "deep_mutator.h"
 #include "fuzz_util.h"
 
 namespace cruddur::api {
@@ -128,4 +129,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     cruddur::fuzz::Fail("unexpected exception", e.what());
   }
   return 0;
+}
+
+// Long and repeated tokens, JSON and JWKS (deep_mutator.h: a slice repeated or nested many
+// times, the mode byte kept) a third of the time, libFuzzer's own mutations else.
+extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size,
+                                          unsigned int seed) {
+  return cruddur::fuzz::MutateGenericInput(data, size, max_size, seed, 1);
 }

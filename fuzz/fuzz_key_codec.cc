@@ -23,6 +23,7 @@
 #include "ddb/key_codec.h"
 #include "ddb/number.h"
 #include "ddb/value.h"
+#include "deep_mutator.h"
 #include "fuzz_util.h"
 
 namespace cruddur::ddb {
@@ -203,4 +204,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     cruddur::fuzz::Fail("unexpected exception", e.what());
   }
   return 0;
+}
+
+// Long and repeated encodings and digits (deep_mutator.h: a slice repeated or nested many
+// times, the mode byte kept) a third of the time, libFuzzer's own mutations else.
+extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size,
+                                          unsigned int seed) {
+  return cruddur::fuzz::MutateGenericInput(data, size, max_size, seed, 1);
 }

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "aws/sigv4.h"
+#include "deep_mutator.h"
 #include "fuzz_util.h"
 #include "http/message.h"
 
@@ -122,4 +123,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     cruddur::fuzz::Fail("unexpected exception", e.what());
   }
   return 0;
+}
+
+// Long and repeated headers, values and bodies (deep_mutator.h: a slice repeated or nested many
+// times) a third of the time, libFuzzer's own mutations else.
+extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size,
+                                          unsigned int seed) {
+  return cruddur::fuzz::MutateGenericInput(data, size, max_size, seed);
 }

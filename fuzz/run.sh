@@ -7,8 +7,8 @@
 # into the committed one. Crash inputs go to fuzz/artifacts/ (gitignored). Prints one line per
 # target, "<target>: N execs in S s, 0 crashes", and exits non-zero if any target crashed.
 # Environment: CRUDDUR_FUZZ_BUILD (build dir, default build-fuzz), JOBS (ninja -j, default 2),
-# FUZZ_RSS_MB (default 2048), FUZZ_MAX_LEN (default 8192), FUZZ_ARTIFACTS (default
-# fuzz/artifacts).
+# FUZZ_RSS_MB (default 2048), FUZZ_MAX_LEN (default 1048576: the deep-nesting generator of
+# deep_mutator.h needs room), FUZZ_ARTIFACTS (default fuzz/artifacts).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -17,7 +17,7 @@ seconds="${1:-30}"
 shift || true
 build="${CRUDDUR_FUZZ_BUILD:-$root/build-fuzz}"
 rss_mb="${FUZZ_RSS_MB:-2048}"
-max_len="${FUZZ_MAX_LEN:-8192}"
+max_len="${FUZZ_MAX_LEN:-1048576}"
 artifacts="${FUZZ_ARTIFACTS:-$here/artifacts}"
 
 # Warnings are not errors here: this build hunts runtime bugs, the normal builds enforce -Werror.
@@ -65,7 +65,9 @@ for t in "${targets[@]}"; do
   [ -d "$here/corpus/$t" ] && seeds=("$here/corpus/$t")
   start=$(date +%s)
   status=0
-  "$bin" -max_total_time="$seconds" -rss_limit_mb="$rss_mb" -max_len="$max_len" \
+  # -len_control=0: every mutation may use all of max_len at once (libFuzzer's default grows
+  # the limit slowly from the largest seed; a custom mutator turns it off too, say it anyway).
+  "$bin" -max_total_time="$seconds" -rss_limit_mb="$rss_mb" -max_len="$max_len" -len_control=0 \
     -timeout=30 -print_final_stats=1 -artifact_prefix="$artifacts/$t-" \
     "$work" "${seeds[@]}" >"$log" 2>&1 || status=$?
   elapsed=$(($(date +%s) - start))
