@@ -272,6 +272,41 @@ api_request = {
                 api(9, 0, "/api/messages/$G?limit=101&cursor=x&cursor=y")],
 }
 
+# --- fuzz_ddb_http_request: HTTP requests as text: start line, header lines, an empty line and
+# a one-line body. Requests without Authorization are signed by the target (and verified). ---
+AUTH = ("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/dynamodb/aws4_request, "
+        "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=" + SIG)
+def ddb_http(op, body, signed=True, content_type="application/x-amz-json-1.0", extra=()):
+    target = ("DynamoDBStreams_20120810." + op[len("Streams."):] if op.startswith("Streams.")
+              else "DynamoDB_20120810." + op)
+    headers = [("Host", "localhost:8000"), ("Content-Type", content_type),
+               ("X-Amz-Target", target), ("X-Amz-Date", AMZ_DATE)]
+    if signed:
+        headers.append(("Authorization", AUTH))
+    return http("POST", "/", headers + list(extra), body if isinstance(body, str) else j(body))
+# Every engine seed as HTTP requests, every other one left for the target to sign.
+ddb_http_request = {}
+for n, (name, lines) in enumerate(sorted(engine.items())):
+    ddb_http_request[name] = [ddb_http(OPS[ord(l[0]) - ord("A")], l[1:], signed=n % 2 == 0)
+                              for l in lines]
+ddb_http_request.update({
+    "plain_json": [ddb_http("ListTables", {"Limit": 1}, content_type="application/json"),
+                   ddb_http("Scan", {"TableName": T, "Limit": 1}, signed=False,
+                            content_type="application/json; charset=utf-8")],
+    "protocol_errors": [ddb_http("NoSuchOperation", {}), ddb_http("Query", "{not json"),
+        ddb_http("Query", {"TableName": T}, content_type="text/plain"),
+        ddb_http("ListTables", {}, signed=False, extra=[("Authorization", "")]),
+        http("POST", "/", [("Host", "h"), ("X-Amz-Target", "DynamoDB_20120810"),
+                           ("Authorization", AUTH)], "{}"),
+        ddb_http("ListTables", "")],
+    "health_and_cors": [http("GET", "/", [("Host", "localhost:8000")]),
+        http("OPTIONS", "/", [("Origin", "http://localhost:3000"),
+             ("Access-Control-Request-Method", "POST"),
+             ("Access-Control-Request-Headers", "content-type,x-amz-target")]),
+        ddb_http("ListTables", {}, extra=[("Origin", "http://localhost:3000")])],
+})
+ddb_http_request = {k: "".join(r + "\n" for r in v) for k, v in ddb_http_request.items()}
+
 def write(target, seeds):
     d = ROOT / target
     shutil.rmtree(d, ignore_errors=True)
@@ -287,3 +322,4 @@ write("fuzz_key_codec", key_codec)
 write("fuzz_sigv4", sigv4)
 write("fuzz_jwt", jwt)
 write("fuzz_api_request", api_request)
+write("fuzz_ddb_http_request", ddb_http_request)
