@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Writes the hand-made seed corpora in fuzz/corpus/<target>/ (re-run after editing; the files
-are committed). Each seed is a realistic input: the requests the Cruddur app and the aws CLI
-send, expressions from the DynamoDB docs, SigV4 headers as SDKs sign them, Cognito-like JWTs."""
+"""Writes the hand-made seed corpora in fuzz/corpus/<target>/ and the issue-14 regression inputs
+fuzz/regressions/<target>/issue14_* (re-run after editing; the files are committed). Each seed is
+a realistic input: the requests the Cruddur app and the aws CLI send, expressions from the
+DynamoDB docs, SigV4 headers as SDKs sign them, Cognito-like JWTs."""
 import base64
 import json
 import os
@@ -316,6 +317,54 @@ def write(target, seeds):
             data = "\n".join(data)
         (d / name).write_bytes(data if isinstance(data, bytes) else data.encode())
 
+# --- regressions/<target>/issue14_*: the requests of issue 14 that overflowed the server's
+# stack, in each target's format. Written (overwritten) by name; the other regression files,
+# inputs the fuzzers found, are left alone. ---
+def deep(n, open_, inner, close):
+    return open_ * n + inner + close * n
+ISSUE14 = {  # name: (language, expression), shared by the three targets
+    "condition_20000_parens": ("condition", deep(20000, "(", "a<b", ")")),
+    "condition_and_chain_10000": ("condition", deep(10000, "a<b and (", "a<b", ")")),
+    "update_if_not_exists_20000": ("update", "SET a = " + deep(20000, "if_not_exists(a, ", ":v", ")")),
+    "filter_20000_parens": ("filter", deep(20000, "(", "a<b", ")")),
+    "key_condition_20000_parens": ("key", deep(20000, "(", "pk = :v", ")")),
+    "projection_20000_path_elements": ("projection", "a" + ".b" * 19999),
+    "projection_20000_indexes": ("projection", "a" + "[0]" * 20000),
+}
+PARTIQL_3000 = "SELECT * FROM users WHERE " + deep(3000, "(", "id = 1", ")")
+V = {":v": {"S": "GRP#andrewbrown"}}
+def issue14_request(lang, text):
+    """(operation, body) running `text` as the `lang` expression on the seeded tables."""
+    if lang == "condition":
+        return "PutItem", {"TableName": T, "Item": MSG, "ConditionExpression": text}
+    if lang == "update":
+        return "UpdateItem", {"TableName": T, "Key": KEY, "UpdateExpression": text,
+                              "ExpressionAttributeValues": V}
+    if lang == "filter":
+        return "Scan", {"TableName": T, "FilterExpression": text}
+    if lang == "key":
+        return "Query", {"TableName": T, "KeyConditionExpression": text,
+                         "ExpressionAttributeValues": V}
+    return "GetItem", {"TableName": T, "Key": KEY, "ProjectionExpression": text}
+EXPR_KIND = {"condition": "0", "update": "1", "projection": "2", "key": "3", "filter": "4"}
+
+def write_regressions():
+    out = {"fuzz_expressions": {}, "fuzz_engine_request": {}, "fuzz_ddb_http_request": {}}
+    for name, (lang, text) in ISSUE14.items():
+        # fuzz_expressions' fixed values have no ":v": its ":s" instead.
+        out["fuzz_expressions"][name] = EXPR_KIND[lang] + text.replace(":v", ":s")
+        op, body = issue14_request(lang, text)
+        out["fuzz_engine_request"][name] = req(op, body)
+        out["fuzz_ddb_http_request"][name] = ddb_http(op, body) + "\n"
+    op, body = "ExecuteStatement", {"Statement": PARTIQL_3000}
+    out["fuzz_engine_request"]["partiql_where_3000_parens"] = req(op, body)
+    out["fuzz_ddb_http_request"]["partiql_where_3000_parens"] = ddb_http(op, body) + "\n"
+    for target, files in out.items():
+        d = ROOT.parent / "regressions" / target
+        d.mkdir(parents=True, exist_ok=True)
+        for name, data in files.items():
+            (d / ("issue14_" + name)).write_text(data)
+
 write("fuzz_engine_request", engine)
 write("fuzz_expressions", expressions)
 write("fuzz_key_codec", key_codec)
@@ -323,3 +372,4 @@ write("fuzz_sigv4", sigv4)
 write("fuzz_jwt", jwt)
 write("fuzz_api_request", api_request)
 write("fuzz_ddb_http_request", ddb_http_request)
+write_regressions()
