@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "cruddur/users.h"
+#include "ddb/json.h"
 
 namespace cruddur::api {
 namespace {
@@ -123,8 +124,11 @@ http::Response DevRoutes::Token(const http::Request& request) const {
     return Error(415, "unsupported_media_type", "send the body as application/json");
   }
   rapidjson::Document doc;
-  // Iterative: a body of nested brackets must not recurse on the worker's stack.
-  doc.Parse<rapidjson::kParseIterativeFlag>(request.body.data(), request.body.size());
+  // Checked first: a body of nested brackets must not recurse on the worker's stack (building a
+  // document is iterative, freeing one is not).
+  if (ddb::CheckJson(request.body, 8) == rapidjson::kParseErrorNone) {
+    doc.Parse<rapidjson::kParseIterativeFlag>(request.body.data(), request.body.size());
+  }
   if (doc.HasParseError() || !doc.IsObject()) {
     return Error(400, "invalid_json", "the body must be a JSON object");
   }

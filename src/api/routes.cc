@@ -17,6 +17,7 @@
 #include "client/dynamodb_client.h"
 #include "cruddur/users.h"
 #include "ddb/error.h"
+#include "ddb/json.h"
 #include "http/client.h"
 
 namespace cruddur::api {
@@ -206,17 +207,24 @@ std::string MessagesJson(const std::vector<Message>& messages) {
   });
 }
 
+// A message body is an object of strings; this leaves room and refuses bracket bombs.
+constexpr int kMaxBodyDepth = 8;
+
 // The POST /api/messages body; an error response when it is not an object of strings.
 std::optional<http::Response> ParseCreateBody(const std::string& body, CreateMessageRequest& req) {
+  // Checked before a document is built: a deeply nested body must not recurse on the worker's
+  // stack (freeing a document does, once per level); invalid UTF-8 is refused.
+  rapidjson::ParseErrorCode check = ddb::CheckJson(body, kMaxBodyDepth);
+  if (check == rapidjson::kParseErrorTermination) {
+    return Error(400, "malformed_json", "the body is nested too deeply");
+  }
+  if (check != rapidjson::kParseErrorNone) {
+    return Error(400, "malformed_json",
+                 std::string("the body is not valid JSON: ") + rapidjson::GetParseError_En(check));
+  }
   rapidjson::Document d;
-  // Iterative: a deeply nested body cannot exhaust the stack; invalid UTF-8 is refused.
   d.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(body.data(),
                                                                                   body.size());
-  if (d.HasParseError()) {
-    return Error(400, "malformed_json",
-                 std::string("the body is not valid JSON: ") +
-                     rapidjson::GetParseError_En(d.GetParseError()));
-  }
   if (!d.IsObject()) return Error(400, "malformed_json", "the body must be a JSON object");
   auto member = [&](const char* name,
                     std::optional<std::string>& out) -> std::optional<http::Response> {

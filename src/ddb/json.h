@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include <rapidjson/document.h>
+#include <rapidjson/error/error.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -29,5 +30,11 @@ inline const JsonValue* MemberValue(const JsonValue& obj, std::string_view name)
   }
   return nullptr;
 }
+
+// rapidjson's error for `text` read as one JSON value with valid UTF-8 (kParseErrorNone when it
+// is one), or kParseErrorTermination when it nests arrays and objects deeper than `max_depth`.
+// Reads iteratively and builds nothing: run it before building a document from untrusted text,
+// since building is iterative but freeing a document recurses once per level.
+rapidjson::ParseErrorCode CheckJson(std::string_view text, int max_depth);
 
 }  // namespace cruddur::ddb

@@ -1,8 +1,6 @@
 #include "wire/dynamodb_handler.h"
 
 #include <rapidjson/error/en.h>
-#include <rapidjson/memorystream.h>
-#include <rapidjson/reader.h>
 #include <zlib.h>
 
 #include <array>
@@ -10,6 +8,8 @@
 #include <random>
 #include <string_view>
 #include <utility>
+
+#include "ddb/json.h"
 
 namespace cruddur::wire {
 
@@ -91,34 +91,11 @@ std::string_view MediaType(std::string_view content_type) {
 // levels of attribute nesting (about 70 JSON levels), so no valid request comes near this.
 constexpr int kMaxJsonDepth = 1000;
 
-// Validates without building a document, counting nesting as it goes.
-struct DepthLimitedHandler
-    : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, DepthLimitedHandler> {
-  int depth = 0;
-  bool StartObject() { return ++depth <= kMaxJsonDepth; }
-  bool EndObject(rapidjson::SizeType) {
-    --depth;
-    return true;
-  }
-  bool StartArray() { return ++depth <= kMaxJsonDepth; }
-  bool EndArray(rapidjson::SizeType) {
-    --depth;
-    return true;
-  }
-};
-
-// True when body is one well-formed JSON object no deeper than kMaxJsonDepth. The iterative
-// parser keeps its state on the heap, so this check itself cannot overflow the stack.
+// True when body is one well-formed JSON object no deeper than kMaxJsonDepth.
 bool IsJsonObject(std::string_view body) {
   std::size_t first = body.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos || body[first] != '{') return false;
-  rapidjson::MemoryStream stream(body.data(), body.size());
-  rapidjson::Reader reader;
-  DepthLimitedHandler handler;
-  return !reader
-              .Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(
-                  stream, handler)
-              .IsError();
+  return ddb::CheckJson(body, kMaxJsonDepth) == rapidjson::kParseErrorNone;
 }
 
 void AddCommonHeaders(http::Response& response, std::string_view content_type) {

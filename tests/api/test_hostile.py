@@ -293,6 +293,24 @@ def test_crafted_cursors(site):
     assert status is not None and status < 500
 
 
+def test_deeply_nested_bodies(site):
+    """Bodies of nested brackets up to the 64 KB limit: refused as malformed, never a crash."""
+    base, bayko = site["base"], site["tokens"]["bayko"]
+    depth = 32000  # 64,000 bytes of brackets
+    bodies = {"arrays": b"[" * depth + b"]" * depth,
+              "objects": b'{"a":' * 6000 + b"1" + b"}" * 6000,
+              "in a member": b'{"handle":"londo","message":' + b"[" * 30000 + b"]" * 30000 + b"}",
+              "unterminated": b"[" * 60000}
+    for name, body in bodies.items():
+        status, answer, _ = safe_request(base + "/messages", "POST", bayko, raw=body)
+        assert_refused((status, answer, {}), f"POST /messages nested {name}", {400})
+        assert answer["code"] == "malformed_json", answer
+        status, answer, _ = safe_request(base + "/dev/token", "POST", raw=body)
+        assert_refused((status, answer, {}), f"POST /dev/token nested {name}", {400})
+    status, health, _ = send(base + "/health")
+    assert status == 200 and health["success"] is True
+
+
 def test_nothing_changed(site):
     """Runs last in this module: the users and the seeded conversation are intact."""
     base, tokens, g = site["base"], site["tokens"], site["group"]
