@@ -113,6 +113,7 @@ class Stats:
         self.failure_count = 0
         self.http_requests = collections.Counter()  # target -> requests sent
         self.close_times = collections.defaultdict(list)  # (target, kind) -> seconds
+        self.latencies = collections.defaultdict(list)  # target -> [(seconds, at)]
 
     def add(self, target, role, kind, outcome, ok, detail=None):
         with self.lock:
@@ -132,6 +133,11 @@ class Stats:
 
     def fail(self, target, what, detail):
         self.add(target, "check", what, "failed", False, detail)
+
+    def latency(self, target, start, seconds):
+        """A verified valid operation's time (its requests, one after another)."""
+        with self.lock:
+            self.latencies[target].append((seconds, round(start - self.t0, 1)))
 
     def count_requests(self, target, n=1):
         with self.lock:
@@ -1090,8 +1096,10 @@ def judge(ctx, target, role, kind, outcome, detail, expect=None):
 
 
 def run_valid(ctx, target, role, kind, fn):
+    start = time.monotonic()
     try:
         fn()
+        ctx.stats.latency(target.name, start, time.monotonic() - start)
         ctx.stats.add(target.name, role, kind, "verified", True)
     except Refused as e:
         ctx.stats.add(target.name, role, kind, "503", False, str(e))
@@ -1099,7 +1107,8 @@ def run_valid(ctx, target, role, kind, fn):
         ctx.stats.add(target.name, role, kind, "wrong", False, str(e))
     except Exception as e:  # noqa: BLE001 (a transport error on a valid request is a failure)
         notice_death(ctx, target, "error")
-        ctx.stats.add(target.name, role, kind, "error", False, repr(e))
+        ctx.stats.add(target.name, role, kind, "error", False,
+                      f"after {time.monotonic() - start:.1f}s: {e!r}")
 
 
 def valid_worker(ctx, target, wid, rng):
@@ -1131,6 +1140,9 @@ def signed_valid_request(target, v):
                 raise Refused("503")
             if status != 200 or json.loads(answer) != {}:
                 raise Wrong(f"slow PutItem: {status} {answer[:200]}")
+            # A new connection: this one's last request may be over a minute old, and RawClient
+            # does not check, as SDKs do, whether the server closed it meanwhile (idle_timeout).
+            v.client.close()
             got = v.call("GetItem", {"TableName": TABLE, "Key": key, "ConsistentRead": True})
             if norm(got.get("Item")) != norm(item):
                 raise Wrong(f"slow PutItem read back {str(got)[:200]}")
@@ -1203,8 +1215,11 @@ def slow_worker(ctx, target, wid, rng):
                 def slow_send():
                     s = socket.create_connection(("127.0.0.1", port), timeout=VALID_TIMEOUT)
                     try:
-                        for piece in pieces:
-                            s.sendall(piece)
+                        for i, piece in enumerate(pieces):
+                            try:
+                                s.sendall(piece)
+                            except OSError as e:
+                                raise OSError(f"piece {i + 1} of {len(pieces)}: {e!r}") from e
                             time.sleep(0.4)
                         ctx.stats.count_requests(target.name)
                         check(*read_response(s))
@@ -1358,7 +1373,9 @@ def case_worker(role, cases_attr, pace):
             case = cases[kind]
             data, shut = case[0], case[1]
             expect = case[2] if len(case) > 2 else None
+            start = time.monotonic()
             outcome, detail = exchange(target.port, data, shutdown=shut)
+            detail = f"after {time.monotonic() - start:.1f}s: {detail}"
             judge(ctx, target, role, kind, outcome, detail, expect)
             time.sleep(pace)
     return worker
@@ -1732,6 +1749,13 @@ def main():
                         out[key[0] + "xx" if key[:1] in "45" and key.isdigit() else key] += v
             figures[f"{t.name}_hostile_outcomes"] = dict(out)
             figures[f"{t.name}_hostile_failed"] = sum(c["failed"] for c in hostile)
+            lat = sorted(st.latencies[t.name])
+            if lat:
+                figures[f"{t.name}_valid_op_seconds_p50_p99_max"] = (
+                    round(lat[len(lat) // 2][0], 3), round(lat[int(len(lat) * 0.99)][0], 3),
+                    round(lat[-1][0], 2))
+                figures[f"{t.name}_valid_slowest_ops_at_s"] = [
+                    (round(d, 1), at) for d, at in lat[-5:]]
         # Clean stops.
         for t in targets:
             alive = t.alive()
