@@ -8,7 +8,10 @@
 // of extra ExpressionAttributeNames and one of extra ExpressionAttributeValues, merged into the
 // fixed ones: that is where the custom mutator (deep_mutator.h) defines the thousands of
 // placeholders it uses. The mutator also nests, chains and lengthens expressions far beyond
-// what byte-level mutation reaches.
+// what byte-level mutation reaches. With bit 6 ('p'..'y', ...) the expression is parsed inside a
+// ClientLimitsExempt scope, as PartiQL's translations are: without DynamoDB's 4 KB and
+// 300-operator limits, so only the nesting bound and the stack budget stand between a deep
+// input and the stack.
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -98,6 +101,8 @@ void CheckValidItem(const Item& item, std::string_view what) {
 }
 
 void Run(uint8_t kind, std::string_view text) {
+  std::optional<ClientLimitsExempt> exempt;
+  if (kind & 0x40) exempt.emplace();
   Substitutions subs = BaseSubstitutions();
   JsonDocument names, values;  // the extra placeholders' documents, alive while subs is
   if (kind & 8) {
@@ -184,6 +189,7 @@ extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max
     kind = static_cast<uint8_t>((kind & ~3) | rng.Below(4));
     text = {};
   }
+  if (rng.OneIn(8)) kind ^= 0x40;  // in or out of the client limits
   Placeholders ph;
   size_t used = 3 + names.size() + values.size();
   std::string expr = MutateText(text, kLangs[kind % 4], rng, limit > used ? limit - used : 0, ph);

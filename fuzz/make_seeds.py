@@ -164,6 +164,12 @@ expressions = {
     "key_begins": "3pk = :s AND begins_with(sk, :date)",
     "key_hash_only": "7pk = :s",
     "key_swapped": "3:s = pk AND sk >= :date",
+    # kind bit 6: parsed without the client limits (as PartiQL's translations are)
+    "exempt_condition": "p(n > :one AND (NOT attribute_exists(#x) OR size(l) > :n))",
+    "exempt_update": "qSET c = if_not_exists(c, list_append(:l, :empty)), n = n + :one",
+    # kind bit 3: extra names and values before the expression
+    "extra_placeholders": '8{"#n0":"n","#n1":"s"}\n{":v0":{"N":"1"},":v1":{"S":"x"}}\n'
+                          "#n0 > :v0 AND #n1 <> :v1",
 }
 
 # --- fuzz_key_codec: mode byte (% 3) then bytes ---
@@ -353,6 +359,9 @@ def write_regressions():
     for name, (lang, text) in ISSUE14.items():
         # fuzz_expressions' fixed values have no ":v": its ":s" instead.
         out["fuzz_expressions"][name] = EXPR_KIND[lang] + text.replace(":v", ":s")
+        # The same without the 4 KB limit (kind bit 6): the nesting bound must stop it.
+        out["fuzz_expressions"]["exempt_" + name] = (chr(ord(EXPR_KIND[lang]) | 0x40) +
+                                                     text.replace(":v", ":s"))
         op, body = issue14_request(lang, text)
         out["fuzz_engine_request"][name] = req(op, body)
         out["fuzz_ddb_http_request"][name] = ddb_http(op, body) + "\n"
