@@ -280,6 +280,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     request_.Clear();
     // Do not keep a multi-megabyte buffer per connection after one large request.
     if (request_.body.capacity() > kKeepBodyCapacity) std::string().swap(request_.body);
+    // Nor a 64 KB read buffer per idle connection (OnHeader grows it for a body).
+    if (buffer_.size() == 0 && buffer_.capacity() > kIdleReadCapacity) buffer_.shrink_to_fit();
     meter_.Release();
     meter_.received = 0;
     meter_.over_budget = false;
@@ -319,6 +321,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
       // Refuse up front rather than buffer a body the budget cannot hold.
       if (declared_ != 0 && !meter_.Reserve(declared_)) return Overloaded();
     }
+    // Beast reads max(512, free capacity) bytes at a time and the parser consumes the body as it
+    // arrives, so the 512-byte buffer of the first read would stay 512 bytes: a 64 KB body would
+    // take 128 reads, each a trip through the worker's queue behind every other ready handler,
+    // and on a busy worker the body allowance runs out before the client's bytes are read.
+    std::size_t want = parser_->chunked() ? kReadSize : std::min(declared_, kReadSize);
+    if (buffer_.capacity() - buffer_.size() < want) buffer_.reserve(buffer_.size() + want);
     std::string_view expect = request_.headers.Get("Expect");
     if (!expect.empty() && EqualsIgnoreCase(expect, "100-continue") && buffer_.size() == 0) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -457,6 +465,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   static constexpr std::size_t kDrainSize = 16 * 1024;
   static constexpr std::size_t kReadSize = 64 * 1024;
+  static constexpr std::size_t kIdleReadCapacity = 4 * 1024;
   static constexpr std::size_t kKeepBodyCapacity = 1024 * 1024;
 
   ServerCore& server_;

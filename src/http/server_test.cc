@@ -516,6 +516,46 @@ TEST(HttpServerLimits, SlowBodyIsCutOff) {
   EXPECT_EQ(server.stats().timed_out_header, 0u);
 }
 
+// A body is read in pieces of up to 64 KB, not in the 512 bytes of a connection's first read:
+// each piece waits its turn behind every other ready connection of the worker, and at 512 bytes
+// a 256 KB body on a busy worker would take 512 turns (40 s here) and miss its body timeout.
+TEST(HttpServerLimits, LargeBodiesAreReadInLargePiecesOnABusyWorker) {
+  ServerOptions options = TestOptions();
+  options.threads = 1;
+  options.body_timeout = Ms(3000);
+  options.body_min_rate = 1024 * 1024 * 1024;  // the 3 s floor rules
+  Server server(options, [](const Request& request) {
+    std::this_thread::sleep_for(Ms(5));  // every request costs its worker 5 ms
+    Response response;
+    response.body = std::to_string(request.body.size());
+    return response;
+  });
+  server.Start();
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> busy;
+  for (int i = 0; i < 16; ++i) {
+    busy.emplace_back([&] {
+      Client client(server.port());
+      while (!stop.load()) client.Send(bhttp::verb::get, "/busy");
+    });
+  }
+  std::this_thread::sleep_for(Ms(100));
+  Client big(server.port());
+  auto start = SteadyClock::now();
+  std::string answer;
+  try {
+    answer = big.Send(bhttp::verb::post, "/big", std::string(256 * 1024, 'x')).body();
+  } catch (const std::exception& e) {
+    answer = e.what();  // the connection was closed
+  }
+  auto took = SteadyClock::now() - start;
+  stop = true;
+  for (auto& t : busy) t.join();
+  EXPECT_EQ(answer, std::to_string(256 * 1024));
+  EXPECT_LT(took, Ms(3000));
+  EXPECT_EQ(server.stats().timed_out_body, 0u);
+}
+
 TEST(HttpServerLimits, BodyAtTheMinimumRateIsNotCutOff) {
   ServerOptions options = TestOptions();
   options.body_timeout = Ms(100);
