@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "cli/ddb_target.h"
 #include "cruddur/messages.h"
 #include "cruddur/seed.h"
+#include "cruddur/uuid.h"
 #include "ddb/json.h"
 
 namespace cruddur::cli {
@@ -66,11 +68,38 @@ struct GetConversationOptions {
   int limit = 20;
 };
 
+// A time as messages carry it (2026-11-01T09:00:00.123456Z), or any leading part of one down
+// to the year: messages are compared with it as text.
+bool IsMessageTime(const std::string& text) {
+  static const std::regex kTime(
+      R"(\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01])(T([01]\d|2[0-3])(:[0-5]\d(:[0-5]\d)"
+      R"((\.\d{1,9})?)?)?)?)?)?(Z|\+00:00)?)");
+  return std::regex_match(text, kTime);
+}
+
+// Refuses, as a usage error (exit 2), arguments that would only ever match nothing.
+void CheckConversationArguments(const GetConversationOptions& o) {
+  if (!IsUuid(o.group)) {
+    throw CliError("GROUP_UUID '" + o.group + "' is not a message group uuid (see "
+                   "`cruddur ddb patterns list-conversations`)", 2);
+  }
+  if (!o.year.empty() && (o.year.size() != 4 || !IsMessageTime(o.year))) {
+    throw CliError("year must have four digits", 2);
+  }
+  for (const auto& [flag, value] : {std::pair{"--since", &o.since}, {"--before", &o.before}}) {
+    if (!value->empty() && !IsMessageTime(*value)) {
+      throw CliError(std::string(flag) + " '" + *value + "' is not a UTC time such as 2026-11-01, "
+                     "2026-11-01T09:00 or a created_at the command printed", 2);
+    }
+  }
+}
+
 void GetConversation(const GlobalOptions& globals, GetConversationOptions options) {
   std::string table = MessageTableName(options.target);
   RunDdbCommand(
       [&] {
         TakeProdWord(options.target, options.group, options.extra, kSeedGroupUuid);
+        CheckConversationArguments(options);
         const bool json = options.target.json;
         if (!json) DdbBanner("ddb-patterns-get-conversation");
         DdbTarget target = OpenDdbTarget(globals, options.target);

@@ -219,7 +219,28 @@ def test_get_conversation_filters_and_json(cli):
     both = cli.run("ddb", "patterns", "get-conversation", "--year", "2020", "--since", "2020")
     assert both.returncode != 0
     bad = cli.run("ddb", "patterns", "get-conversation", "--year", "20x1")
-    assert bad.returncode == 1 and bad.stderr == "cruddur: year must have four digits\n"
+    assert bad.returncode == 2 and bad.stderr == "cruddur: year must have four digits\n"
+
+
+def test_get_conversation_refuses_arguments_that_match_nothing(cli):
+    seeded(cli)
+    for flag in ("--since", "--before"):
+        for value in ("garbage", "2026-13", "yesterday", "2026-11-01 09:00", "2026-11-01T25:00"):
+            bad = cli.run("ddb", "patterns", "get-conversation", flag, value)
+            assert bad.returncode == 2, (flag, value, bad.stdout, bad.stderr)
+            assert bad.stderr == (f"cruddur: {flag} '{value}' is not a UTC time such as "
+                                  "2026-11-01, 2026-11-01T09:00 or a created_at the command "
+                                  "printed\n")
+            assert bad.stdout == ""
+    for group in ("not-a-uuid", GROUP[:-1], GROUP + "0", "GRP#andrewbrown"):
+        bad = cli.run("ddb", "patterns", "get-conversation", group)
+        assert bad.returncode == 2 and bad.stdout == ""
+        assert bad.stderr == (f"cruddur: GROUP_UUID '{group}' is not a message group uuid (see "
+                              "`cruddur ddb patterns list-conversations`)\n")
+    # Every form a time may take still works.
+    for value in ("2020", "2020-01", "2020-01-02", "2020-01-02T03", "2020-01-02T03:04",
+                  "2020-01-02T03:04:05", "2020-01-02T03:04:05.123456Z"):
+        cli.ok("ddb", "patterns", "get-conversation", "--since", value)
 
 
 def test_list_conversations(cli):
