@@ -4,6 +4,7 @@
 #include <exception>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "cli/cli.h"
 
@@ -14,6 +15,27 @@ std::string OneLine(std::string text) {
     if (c == '\n' || c == '\r') c = ' ';
   }
   return text;
+}
+// For a usage error at a command that needs a subcommand ("cruddur ddb", "cruddur ddb frobnicate"):
+// which command it was, the word it did not know, and the commands it knows. Empty otherwise.
+std::string MissingCommandReason(const CLI::App& app) {
+  const CLI::App* at = &app;
+  for (auto parsed = at->get_subcommands(); !parsed.empty(); parsed = at->get_subcommands()) {
+    at = parsed.back();
+  }
+  if (at->get_require_subcommand_min() == 0) return "";
+  std::string path;
+  for (const CLI::App* a = at; a; a = a->get_parent()) {
+    path = a->get_name() + (path.empty() ? "" : " " + path);
+  }
+  std::string known;
+  for (const CLI::App* sub : at->get_subcommands([](const CLI::App*) { return true; })) {
+    known += (known.empty() ? "" : ", ") + sub->get_name();
+  }
+  std::vector<std::string> left = app.remaining(true);
+  std::string reason = left.empty() ? "`" + path + "` needs a command"
+                                    : "unknown command `" + path + " " + left.front() + "`";
+  return reason + "; one of: " + known;
 }
 }  // namespace
 
@@ -35,7 +57,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help and friends
     // Usage errors get the same one-line form as every other failure.
-    std::cerr << "cruddur: " << OneLine(e.what()) << " (see --help)" << std::endl;
+    std::string reason = MissingCommandReason(app);
+    std::cerr << "cruddur: " << (reason.empty() ? OneLine(e.what()) : reason) << " (see --help)"
+              << std::endl;
     return 2;
   } catch (const CliError& e) {
     std::cerr << "cruddur: " << OneLine(e.what()) << std::endl;

@@ -413,3 +413,21 @@ def test_bad_arguments_are_one_line(make_cli):
     assert done.returncode != 0 and "Traceback" not in done.stderr
     done = cli.run("ddb", "patterns", "get-conversation", GROUP, "nonsense")
     assert done.returncode == 1 and done.stderr == "cruddur: unexpected argument 'nonsense'\n"
+
+
+@pytest.mark.parametrize("args,reason,known", [
+    ([], "`cruddur` needs a command", "ddb, db, auth, cognito, rds, serve, stream-worker"),
+    (["frob"], "unknown command `cruddur frob`",
+     "ddb, db, auth, cognito, rds, serve, stream-worker"),
+    (["ddb"], "`cruddur ddb` needs a command",
+     "serve, schema-load, list-tables, delete, scan, seed, patterns"),
+    (["ddb", "frobnicate"], "unknown command `cruddur ddb frobnicate`",
+     "serve, schema-load, list-tables, delete, scan, seed, patterns"),
+    (["ddb", "patterns", "x"], "unknown command `cruddur ddb patterns x`",
+     "get-conversation, list-conversations"),
+])
+def test_missing_or_unknown_command_lists_the_commands(args, reason, known):
+    done = subprocess.run([cruddur_bin()] + args, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == f"cruddur: {reason}; one of: {known} (see --help)\n"
