@@ -34,6 +34,8 @@ class CliError : public std::runtime_error {
 };
 
 void AddGlobalOptions(CLI::App& app, GlobalOptions& globals);
+// Call once every command is added: each subcommand's --help then lists the global options.
+void ShowGlobalOptionsInEveryHelp(CLI::App& app);
 
 // `cruddur ddb ...`: the DynamoDB side (ddb_commands.cc).
 void AddDdbCommands(CLI::App& app, GlobalOptions& globals);

@@ -13,10 +13,28 @@ std::string GlobalOptions::DataDir() const {
   return "./.cruddur";
 }
 
-void AddGlobalOptions(CLI::App& app, GlobalOptions& globals) {
-  app.add_option("--data-dir", globals.data_dir_flag,
-                 "Directory of the embedded databases (default: $CRUDDUR_DATA_DIR or ./.cruddur)")
-      ->type_name("DIR");
+namespace {
+
+constexpr const char* kDataDirHelp =
+    "Directory of the embedded databases (default: $CRUDDUR_DATA_DIR or ./.cruddur)";
+
+// The global options are accepted after any subcommand's name too (fallthrough), but CLI11 lists
+// them only in the top-level help: every subcommand's help names them in its footer.
+void ShowGlobalOptions(CLI::App& app) {
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    sub->footer(std::string("Global options (before or after the command name):\n  "
+                            "--data-dir DIR              ") +
+                kDataDirHelp);
+    ShowGlobalOptions(*sub);
+  }
 }
+
+}  // namespace
+
+void AddGlobalOptions(CLI::App& app, GlobalOptions& globals) {
+  app.add_option("--data-dir", globals.data_dir_flag, kDataDirHelp)->type_name("DIR");
+}
+
+void ShowGlobalOptionsInEveryHelp(CLI::App& app) { ShowGlobalOptions(app); }
 
 }  // namespace cruddur::cli

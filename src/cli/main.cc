@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
   cruddur::cli::AddCognitoCommands(app, globals);
   cruddur::cli::AddRdsCommands(app, globals);
   cruddur::cli::AddServeCommands(app, globals);
+  cruddur::cli::ShowGlobalOptionsInEveryHelp(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

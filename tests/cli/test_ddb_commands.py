@@ -403,6 +403,8 @@ def test_help(args):
     done = subprocess.run([cruddur_bin()] + args + ["--help"], capture_output=True, text=True)
     assert done.returncode == 0
     assert f"Usage: cruddur {' '.join(args)} " in done.stdout, done.stdout
+    # The global --data-dir is named in every command's help, not only the top level's.
+    assert "--data-dir DIR" in done.stdout, done.stdout
 
 
 def test_bad_arguments_are_one_line(make_cli):
