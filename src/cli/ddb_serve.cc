@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "cli/ddb_target.h"
 #include "ddb/engine.h"
+#include "ddb/storage/storage.h"
 #include "http/server.h"
 #include "wire/dynamodb_handler.h"
 
@@ -78,6 +79,10 @@ void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_di
   std::unique_ptr<ddb::Engine> engine;
   try {
     engine = ddb::Engine::Open(engine_options);
+  } catch (const ddb::storage::DataDirLockedError&) {
+    throw CliError("data dir " + data_description + " is in use by " +
+                   DataDirHolder(engine_options.data_dir) +
+                   "; stop that one, or give this one another --data-dir (or --in-memory)");
   } catch (const std::exception& e) {
     throw CliError("cannot open the DynamoDB engine (" + data_description + "): " + e.what());
   }

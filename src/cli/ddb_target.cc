@@ -1,5 +1,6 @@
 #include "cli/ddb_target.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -63,6 +64,28 @@ std::string ReadEndpointFile(const fs::path& path) {
   while (!url.empty() && (url.back() == '\r' || url.back() == ' ')) url.pop_back();
   return url;
 }
+
+}  // namespace
+
+std::string DataDirHolder(const fs::path& engine_dir) {
+  std::string holder = "another process";
+  // RocksDB holds its LOCK file with a POSIX record lock, whose owner F_GETLK reports.
+  int fd = ::open((engine_dir / "LOCK").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    struct flock lock {};
+    lock.l_type = F_WRLCK;
+    lock.l_whence = SEEK_SET;
+    if (::fcntl(fd, F_GETLK, &lock) == 0 && lock.l_type != F_UNLCK && lock.l_pid > 0) {
+      holder = "process " + std::to_string(lock.l_pid);
+    }
+    ::close(fd);
+  }
+  std::string url = ReadEndpointFile(EndpointFilePath(engine_dir));
+  if (!url.empty()) holder += ", serving " + url;
+  return holder;
+}
+
+namespace {
 
 // The data dir is held by another process: use the server that published its URL there.
 DdbTarget ViaRunningServer(const fs::path& engine_dir, const std::string& lock_reason) {

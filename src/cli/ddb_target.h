@@ -56,6 +56,11 @@ std::unique_ptr<UserStore> OpenExistingUsers(const GlobalOptions& globals, bool 
 // The file in which a server holding the engine directory `engine_dir` publishes its URL.
 std::filesystem::path EndpointFilePath(const std::filesystem::path& engine_dir);
 
+// Who holds the engine directory's lock, for messages: "process 1234, serving
+// http://127.0.0.1:8000" (the URL when it published one), or "another process" when the lock's
+// owner cannot be told.
+std::string DataDirHolder(const std::filesystem::path& engine_dir);
+
 // Publishes a server's URL in EndpointFilePath(engine_dir) for its lifetime (written atomically;
 // removed by the destructor). For servers that hold the data dir: `ddb serve`, `serve`.
 class EndpointFile {

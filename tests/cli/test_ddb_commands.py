@@ -298,6 +298,17 @@ def test_serve_publishes_its_endpoint_while_running(make_cli):
     assert len(cli.ok("ddb", "scan").stdout.strip().split("\n")) > 100
 
 
+def test_second_serve_on_a_data_dir_names_the_first(make_cli):
+    cli = make_cli("serve-lock")
+    done = cli.run("ddb", "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir",
+                   str(cli.data_dir), target=False, timeout=30)
+    ddb_dir = (cli.data_dir / "ddb").resolve()
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr == (f"cruddur: data dir {ddb_dir} is in use by process "
+                           f"{cli.server.proc.pid}, serving {cli.endpoint}; stop that one, or "
+                           "give this one another --data-dir (or --in-memory)\n")
+
+
 def test_stale_endpoint_file_is_a_clear_error(make_cli):
     cli = make_cli("serve-lock")
     endpoint_file = cli.data_dir / "ddb" / "endpoint"
