@@ -189,7 +189,7 @@ void SchemaLoad(const GlobalOptions& globals, const SchemaLoadOptions& options) 
 void ListTables(const GlobalOptions& globals, const DdbTargetOptions& options) {
   RunDdbCommand([&] {
     if (!options.json) DdbBanner("ddb-list-tables");
-    DdbTarget target = OpenDdbTarget(globals, options);
+    DdbTarget target = OpenDdbTarget(globals, options, DataDirUse::kReadExisting);
     std::vector<std::string> names;
     std::string start;
     do {
@@ -246,7 +246,7 @@ void Scan(const GlobalOptions& globals, const DdbTargetOptions& options) {
   RunDdbCommand(
       [&] {
         DdbBanner("ddb-scan");
-        DdbTarget target = OpenDdbTarget(globals, options);
+        DdbTarget target = OpenDdbTarget(globals, options, DataDirUse::kReadExisting);
         long count = 0;
         std::string start_key;  // the previous page's LastEvaluatedKey, as JSON
         do {

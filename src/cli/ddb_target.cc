@@ -111,9 +111,15 @@ DdbTarget ViaRunningServer(const fs::path& engine_dir, const std::string& lock_r
   return target;
 }
 
-DdbTarget OpenEmbedded(const GlobalOptions& globals) {
+DdbTarget OpenEmbedded(const GlobalOptions& globals, DataDirUse use) {
   std::error_code ec;
   fs::path dir = fs::path(globals.DataDir()) / "ddb";
+  if (use == DataDirUse::kReadExisting && !fs::is_directory(dir, ec)) {
+    throw CliError("no DynamoDB data in " +
+                   fs::absolute(globals.DataDir(), ec).lexically_normal().string() +
+                   " (the data dir: --data-dir, else $CRUDDUR_DATA_DIR, else ./.cruddur); "
+                   "`cruddur ddb schema-load` creates the table there");
+  }
   fs::create_directories(dir, ec);
   if (ec) throw CliError("cannot create data dir " + dir.string() + ": " + ec.message());
   dir = fs::absolute(dir, ec).lexically_normal();
@@ -154,7 +160,8 @@ void AddDdbTargetFlags(CLI::App& cmd, DdbTargetOptions& options, bool with_table
   if (with_json) cmd.add_flag("--json", options.json, "Print JSON for scripts");
 }
 
-DdbTarget OpenDdbTarget(const GlobalOptions& globals, const DdbTargetOptions& options) {
+DdbTarget OpenDdbTarget(const GlobalOptions& globals, const DdbTargetOptions& options,
+                        DataDirUse use) {
   std::string endpoint = options.endpoint_url;
   std::string source = "--endpoint-url";
   if (endpoint.empty()) {
@@ -184,7 +191,7 @@ DdbTarget OpenDdbTarget(const GlobalOptions& globals, const DdbTargetOptions& op
     std::fprintf(stderr, "Running in production mode (%s)\n", url.c_str());
     return target;
   }
-  return OpenEmbedded(globals);
+  return OpenEmbedded(globals, use);
 }
 
 std::string MessageTableName(const DdbTargetOptions& options) {

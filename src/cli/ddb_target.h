@@ -41,9 +41,15 @@ struct DdbTarget {
   std::string description;  // for messages: "embedded engine in ...", "http://...", ...
 };
 
+// Whether a command may create the embedded engine's data dir: commands that only read refuse a
+// data dir that does not exist (saying where they looked) instead of creating an empty one.
+enum class DataDirUse { kCreate, kReadExisting };
+
 // Opens the target the options and environment select. Throws CliError with a readable reason
-// (no region, no credentials, data dir locked by something that is not a server, ...).
-DdbTarget OpenDdbTarget(const GlobalOptions& globals, const DdbTargetOptions& options);
+// (no region, no credentials, data dir locked by something that is not a server, no data dir
+// to read, ...).
+DdbTarget OpenDdbTarget(const GlobalOptions& globals, const DdbTargetOptions& options,
+                        DataDirUse use = DataDirUse::kCreate);
 
 // --table, else $DDB_MESSAGE_TABLE, else cruddur-messages.
 std::string MessageTableName(const DdbTargetOptions& options);

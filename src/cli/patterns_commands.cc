@@ -102,7 +102,7 @@ void GetConversation(const GlobalOptions& globals, GetConversationOptions option
         CheckConversationArguments(options);
         const bool json = options.target.json;
         if (!json) DdbBanner("ddb-patterns-get-conversation");
-        DdbTarget target = OpenDdbTarget(globals, options.target);
+        DdbTarget target = OpenDdbTarget(globals, options.target, DataDirUse::kReadExisting);
         MessageStore store(*target.client, table);
         MessageQuery query;
         query.year = options.year;
@@ -170,7 +170,7 @@ void ListConversations(const GlobalOptions& globals, ListConversationsOptions op
         std::optional<User> me = users->FindByHandle(options.handle);
         if (!me) throw CliError("no user " + options.handle + " in " + where);
         users.reset();
-        DdbTarget target = OpenDdbTarget(globals, options.target);
+        DdbTarget target = OpenDdbTarget(globals, options.target, DataDirUse::kReadExisting);
         MessageStore store(*target.client, table);
         std::vector<MessageGroup> groups;
         std::string cursor;

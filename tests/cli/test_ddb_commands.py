@@ -339,8 +339,10 @@ def test_aws_endpoint_url_environment(make_cli):
     cli.target_args = []
     cli.ok("ddb", "schema-load", env={"AWS_ENDPOINT_URL": url})
     assert boto_client(url).list_tables()["TableNames"] == ["cruddur-messages"]
-    # Nothing went to the embedded engine.
-    assert cli.ok("ddb", "list-tables").stdout.strip() == ""
+    # Nothing went to the embedded engine: it has no data at all, and a read does not create it.
+    done = cli.run("ddb", "list-tables")
+    assert done.returncode == 1 and done.stderr.startswith("cruddur: no DynamoDB data in ")
+    assert not (cli.data_dir / "ddb").exists()
     # --endpoint-url wins over the environment.
     done = cli.run("ddb", "list-tables", "--endpoint-url", url,
                    env={"AWS_ENDPOINT_URL": "http://127.0.0.1:9"})
@@ -368,6 +370,24 @@ def test_seed_needs_the_users_database(make_cli):
     cli.ok("db", "create")  # a database without the users table
     done = cli.run("ddb", "seed")
     assert done.returncode == 1 and "run `cruddur db setup` first" in done.stderr
+
+
+def test_reads_do_not_create_a_data_dir(make_cli, tmp_path):
+    cli = make_cli("embedded", setup_users=False)
+    elsewhere = tmp_path / "wrong-directory"
+    elsewhere.mkdir()
+    for args in (["ddb", "list-tables"], ["ddb", "scan"], ["ddb", "patterns", "get-conversation"],
+                 ["ddb", "patterns", "list-conversations"]):
+        done = subprocess.run([cruddur_bin()] + args, capture_output=True, text=True,
+                              cwd=elsewhere, env={k: v for k, v in cli.env.items()
+                                                  if k != "CRUDDUR_DATA_DIR"},
+                              stdin=subprocess.DEVNULL)
+        assert done.returncode == 1, (args, done.stderr)
+        if args[1] != "patterns" or args[2] != "list-conversations":  # that one needs users first
+            assert done.stderr == (f"cruddur: no DynamoDB data in {elsewhere}/.cruddur (the data "
+                                   "dir: --data-dir, else $CRUDDUR_DATA_DIR, else ./.cruddur); "
+                                   "`cruddur ddb schema-load` creates the table there\n"), args
+    assert list(elsewhere.iterdir()) == []
 
 
 def test_commands_need_the_table(make_cli):
