@@ -135,24 +135,39 @@ class ConditionParser : public ParserBase {
     return n;
   }
 
+  // `a OR b OR ...` and `a AND b AND ...`: the terms joined as a balanced tree, so that walking
+  // it (evaluation, key terms, paths, freeing) takes log2(n) levels of stack however long the
+  // chain (PartiQL's translations are not held to the 300 operators).
   std::unique_ptr<ConditionNode> ParseOr() {
-    auto left = ParseAnd();
+    std::vector<std::unique_ptr<ConditionNode>> terms;
+    terms.push_back(ParseAnd());
     while (AtKeyword("OR")) {
       ++pos_;
       CountOperator();
-      left = Binary(ConditionNode::Kind::kOr, std::move(left), ParseAnd());
+      terms.push_back(ParseAnd());
     }
-    return left;
+    return Balanced(ConditionNode::Kind::kOr, terms, 0, terms.size());
   }
 
   std::unique_ptr<ConditionNode> ParseAnd() {
-    auto left = ParseNot();
+    std::vector<std::unique_ptr<ConditionNode>> terms;
+    terms.push_back(ParseNot());
     while (AtKeyword("AND")) {
       ++pos_;
       CountOperator();
-      left = Binary(ConditionNode::Kind::kAnd, std::move(left), ParseNot());
+      terms.push_back(ParseNot());
     }
-    return left;
+    return Balanced(ConditionNode::Kind::kAnd, terms, 0, terms.size());
+  }
+
+  // REQUIRES: begin < end.
+  static std::unique_ptr<ConditionNode> Balanced(ConditionNode::Kind kind,
+                                                 std::vector<std::unique_ptr<ConditionNode>>& terms,
+                                                 size_t begin, size_t end) {
+    if (end - begin == 1) return std::move(terms[begin]);
+    size_t mid = begin + (end - begin) / 2;
+    auto left = Balanced(kind, terms, begin, mid);
+    return Binary(kind, std::move(left), Balanced(kind, terms, mid, end));
   }
 
   // NOT NOT ... x: a loop, so a long run of NOTs costs no stack.

@@ -318,6 +318,27 @@ TEST(ExpressionLimitsTest, NoInputOverflowsASmallStack) {
   });
 }
 
+// Found by fuzz_expressions: outside the 300-operator limit (PartiQL's translations), a chain of
+// 30,000 ANDs in a key condition overflowed the stack of the walk that collects its terms. Chains
+// are balanced trees: every walk takes log2(n) levels.
+TEST(ExpressionLimitsTest, LongChainsFitASmallStack) {
+  OnStack(128 << 10, [] {
+    ClientLimitsExempt exempt;
+    std::string key = "pk = :n" + Repeat(" AND sk > :n", 30000);
+    EXPECT_EQ(KeyConditionError(key),
+              "KeyConditionExpressions must only contain one condition per key");
+    Substitutions subs = Subs("", kValues);
+    Condition ors = Condition::Parse(Repeat("a = :v OR ", 30000) + "a = :n", subs,
+                                     "FilterExpression");
+    EXPECT_TRUE(ors.Evaluate(MakeItem(R"({"a": {"N": "1"}})")));
+    EXPECT_FALSE(ors.Evaluate(MakeItem(R"({"a": {"N": "2"}})")));
+    EXPECT_EQ(ors.Paths().size(), 30001u);
+    Condition ands = Condition::Parse(Repeat("attribute_exists(a) AND ", 30000) + "a = :n", subs,
+                                      "ConditionExpression");
+    EXPECT_TRUE(ands.Evaluate(MakeItem(R"({"a": {"N": "1"}})")));
+  });
+}
+
 TEST(ExpressionLimitsTest, LegacyConditionsOfAnyCountFitASmallStack) {
   // 20,000 ScanFilter conditions join into a balanced tree, not a chain 20,000 deep.
   std::string filter = R"({"ScanFilter": {)";
