@@ -100,9 +100,17 @@ void CheckValidItem(const Item& item, std::string_view what) {
   }
 }
 
+// The longest expression an exempt parse meets: PartiQL translates statements of at most 8,192
+// characters, into about three times that at worst. Past it the parsers' work grows as the
+// square of the paths (the overlap checks), which no request can reach: not a bug to report.
+constexpr size_t kMaxExemptBytes = 64 * 1024;
+
 void Run(uint8_t kind, std::string_view text) {
   std::optional<ClientLimitsExempt> exempt;
-  if (kind & 0x40) exempt.emplace();
+  if (kind & 0x40) {
+    if (text.size() > kMaxExemptBytes) return;
+    exempt.emplace();
+  }
   Substitutions subs = BaseSubstitutions();
   JsonDocument names, values;  // the extra placeholders' documents, alive while subs is
   if (kind & 8) {
@@ -160,7 +168,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     cruddur::ddb::expr::Run(data[0], text);
   } catch (const cruddur::ddb::ApiError& e) {
-    cruddur::fuzz::Check(e.type() == "ValidationException", "unexpected ApiError type", e.type());
+    // SerializationException: extra ExpressionAttributeNames/Values of the wrong JSON type.
+    bool serialization = (data[0] & 8) && e.type() == "SerializationException";
+    cruddur::fuzz::Check(e.type() == "ValidationException" || serialization,
+                         "unexpected ApiError type", e.type());
   } catch (const std::exception& e) {
     cruddur::fuzz::Fail("non-ApiError exception", e.what());
   }

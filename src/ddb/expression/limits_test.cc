@@ -339,6 +339,29 @@ TEST(ExpressionLimitsTest, LongChainsFitASmallStack) {
   });
 }
 
+// Thousands of paths (a 4 KB projection holds 2,000) cost no more than their number: the overlap
+// check compares a path only with those of the same top-level attribute, and stops once an
+// overlap is found. Found by fuzz_expressions (a timeout on 17,000 paths outside the limits).
+TEST(ExpressionLimitsTest, ManyPathsAreCheckedForOverlapsAsBefore) {
+  std::string same = "a" + Repeat(",a", 2000);
+  EXPECT_EQ(ProjectionError(same), "Invalid ProjectionExpression: Two document paths overlap "
+                                   "with each other; must remove or rewrite one of these paths; "
+                                   "path one: [a], path two: [a]");
+  std::string distinct;
+  for (int i = 0; i < 600; ++i) distinct += (i ? ", p" : "p") + std::to_string(i);
+  EXPECT_EQ(ProjectionError(distinct), "<no error>");
+  EXPECT_EQ(ProjectionError(distinct + ", b[1], b.c, b[1].d, p7.x"),
+            "Invalid ProjectionExpression: Two document paths overlap with each other; must "
+            "remove or rewrite one of these paths; path one: [b, [1]], path two: [b, [1], d]");
+  EXPECT_EQ(ProjectionError(distinct + ", b[1], b.c"),
+            "Invalid ProjectionExpression: Two document paths conflict with each other; must "
+            "remove or rewrite one of these paths; path one: [b, [1]], path two: [b, c]");
+  ClientLimitsExempt exempt;
+  EXPECT_EQ(ProjectionError(Repeat("a, ", 17000) + "a"),
+            "Invalid ProjectionExpression: Two document paths overlap with each other; must "
+            "remove or rewrite one of these paths; path one: [a], path two: [a]");
+}
+
 TEST(ExpressionLimitsTest, LegacyConditionsOfAnyCountFitASmallStack) {
   // 20,000 ScanFilter conditions join into a balanced tree, not a chain 20,000 deep.
   std::string filter = R"({"ScanFilter": {)";

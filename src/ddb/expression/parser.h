@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "ddb/expression/expression.h"
@@ -124,7 +125,7 @@ class ParserBase {
   // (with the "Invalid <kind>: " prefix), if any.
   void ThrowRecorded(std::initializer_list<ErrorClass> order) const;
   // Records the overlap/conflict error of DynamoDB when `path` shares a prefix with an
-  // earlier path of `seen`, then adds it.
+  // earlier path of `seen`, then adds it. REQUIRES: `seen` is only ever added to here.
   void CheckOverlap(std::vector<Path>& seen, const Path& path);
 
   std::string_view text_;
@@ -144,6 +145,8 @@ class ParserBase {
   std::array<std::optional<std::string>, static_cast<size_t>(ErrorClass::kCount)> errors_;
   size_t operators_ = 0;
   size_t depth_ = 0;
+  // CheckOverlap's index: the positions in `seen` of the paths of each top-level attribute.
+  std::unordered_map<std::string, std::vector<size_t>> paths_by_top_;
   StackBudget stack_;
 };
 
