@@ -127,28 +127,40 @@ struct Placeholders {
 
 // Attributes of the items the targets seed (see ddb_setup.h and fuzz_expressions.cc).
 inline constexpr std::string_view kAttributes[] = {"pk", "sk", "n", "message", "tags", "meta",
-                                                   "a", "b", "l", "m", "s"};
+                                                   "a",  "b",  "l", "m",       "s"};
 inline constexpr std::string_view kValueJson[] = {
-    R"({"N":"1"})", R"({"S":"GRP#andrewbrown"})", R"({"S":"x"})", R"({"SS":["a"]})",
-    R"({"L":[{"N":"1"}]})", R"({"M":{"b":{"N":"2"}}})", R"({"BOOL":true})", R"({"NULL":true})",
-    R"({"B":"AAE="})"};
+    R"({"N":"1"})",     R"({"S":"GRP#andrewbrown"})", R"({"S":"x"})",
+    R"({"SS":["a"]})",  R"({"L":[{"N":"1"}]})",       R"({"M":{"b":{"N":"2"}}})",
+    R"({"BOOL":true})", R"({"NULL":true})",           R"({"B":"AAE="})"};
 
 // The expression languages (and PartiQL) the generators speak.
 enum class Lang { kCondition, kUpdate, kProjection, kKeyCondition, kPartiql };
 
 // Conditions that need no placeholders and name attributes the seeded items have.
-inline constexpr std::string_view kConditionAtoms[] = {
-    "a<b",          "n > n",          "attribute_exists(message)", "attribute_not_exists(x)",
-    "begins_with(pk, sk)", "contains(tags, message)", "size(message) > n", "meta.l[0] = n",
-    "n BETWEEN n AND n", "n IN (n, sk)", "message <> sk", "attribute_type(pk, message)"};
+inline constexpr std::string_view kConditionAtoms[] = {"a<b",
+                                                       "n > n",
+                                                       "attribute_exists(message)",
+                                                       "attribute_not_exists(x)",
+                                                       "begins_with(pk, sk)",
+                                                       "contains(tags, message)",
+                                                       "size(message) > n",
+                                                       "meta.l[0] = n",
+                                                       "n BETWEEN n AND n",
+                                                       "n IN (n, sk)",
+                                                       "message <> sk",
+                                                       "attribute_type(pk, message)"};
 // (open, close) pairs that nest a condition in a condition.
 inline constexpr std::string_view kConditionWrappers[][2] = {
-    {"(", ")"}, {"NOT ", ""}, {"a<b AND (", ")"}, {"a<b and (", ")"}, {"(", ") OR a<b"},
-    {"n > n OR (", ")"}, {"NOT (", ")"}};
+    {"(", ")"},        {"NOT ", ""},        {"a<b AND (", ")"}, {"a<b and (", ")"},
+    {"(", ") OR a<b"}, {"n > n OR (", ")"}, {"NOT (", ")"}};
 // (open, close) pairs that nest an operand in an operand (update values, comparisons).
-inline constexpr std::string_view kOperandWrappers[][2] = {
-    {"if_not_exists(a, ", ")"}, {"list_append(", ", b)"}, {"list_append(b, ", ")"},
-    {"(", ")"},                 {"size(", ")"},           {"(", " + n)"}, {"if_not_exists(", ", b)"}};
+inline constexpr std::string_view kOperandWrappers[][2] = {{"if_not_exists(a, ", ")"},
+                                                           {"list_append(", ", b)"},
+                                                           {"list_append(b, ", ")"},
+                                                           {"(", ")"},
+                                                           {"size(", ")"},
+                                                           {"(", " + n)"},
+                                                           {"if_not_exists(", ", b)"}};
 inline constexpr std::string_view kPartiqlWrappers[][2] = {
     {"(", ")"}, {"NOT ", ""}, {"pk = 'a' AND (", ")"}, {"(", ") OR n > 0"}};
 inline constexpr std::string_view kPartiqlValueWrappers[][2] = {
@@ -158,8 +170,12 @@ inline constexpr std::string_view kPartiqlValueWrappers[][2] = {
 inline std::string DeepPath(Rng& rng, std::string_view attr, size_t n) {
   std::string out(attr);
   switch (rng.Below(3)) {
-    case 0: Repeat(out, ".b", n); break;
-    case 1: Repeat(out, "[0]", n); break;
+    case 0:
+      Repeat(out, ".b", n);
+      break;
+    case 1:
+      Repeat(out, "[0]", n);
+      break;
     default:
       out.reserve(out.size() + 3 * n);
       for (size_t i = 0; i < n; ++i) out.append(rng.OneIn(2) ? ".b" : "[0]");
@@ -219,7 +235,8 @@ inline std::string Generate(Lang lang, Rng& rng, size_t budget, Placeholders& ph
   switch (lang) {
     case Lang::kCondition:
       switch (rng.Below(10)) {
-        case 0: return Nest("(", atom, ")", count(2));
+        case 0:
+          return Nest("(", atom, ")", count(2));
         case 1: {
           const auto& w = rng.Pick(kConditionWrappers);
           return Nest(w[0], atom, w[1], count(w[0].size() + w[1].size()));
@@ -227,16 +244,22 @@ inline std::string Generate(Lang lang, Rng& rng, size_t budget, Placeholders& ph
         case 2:
           return Chain(atom, rng.OneIn(2) ? " AND " : " OR ", rng.Pick(kConditionAtoms),
                        count(atom.size() + 5));
-        case 3: return Nest("NOT ", atom, "", count(4));
+        case 3:
+          return Nest("NOT ", atom, "", count(4));
         case 4: {
           const auto& w = rng.Pick(kOperandWrappers);
           return Nest(w[0], "n", w[1], count(w[0].size() + w[1].size())) + " > n";
         }
-        case 5: return DeepPath(rng, "meta", count(3)) + " = n";
-        case 6: return Chain("n IN (n", ", ", "n", count(3)) + ")";
-        case 7: return PlaceholderFlood(rng, budget, " = ", " AND ", ph);
-        case 8: return "n BETWEEN " + Nest("(", "n", ")", count(2)) + " AND n";
-        default: return MixedNest(rng, kConditionWrappers, atom, count(8));
+        case 5:
+          return DeepPath(rng, "meta", count(3)) + " = n";
+        case 6:
+          return Chain("n IN (n", ", ", "n", count(3)) + ")";
+        case 7:
+          return PlaceholderFlood(rng, budget, " = ", " AND ", ph);
+        case 8:
+          return "n BETWEEN " + Nest("(", "n", ")", count(2)) + " AND n";
+        default:
+          return MixedNest(rng, kConditionWrappers, atom, count(8));
       }
     case Lang::kUpdate:
       switch (rng.Below(9)) {
@@ -247,7 +270,8 @@ inline std::string Generate(Lang lang, Rng& rng, size_t budget, Placeholders& ph
           const auto& w = rng.Pick(kOperandWrappers);
           return "SET a = " + Nest(w[0], "b", w[1], count(w[0].size() + w[1].size()));
         }
-        case 2: return Chain("SET n = n", rng.OneIn(2) ? " + " : " - ", "n", count(4));
+        case 2:
+          return Chain("SET n = n", rng.OneIn(2) ? " + " : " - ", "n", count(4));
         case 3: {
           size_t n = count(12);
           static constexpr std::string_view kClauses[] = {"SET ", "REMOVE ", "ADD ", "DELETE "};
@@ -261,28 +285,37 @@ inline std::string Generate(Lang lang, Rng& rng, size_t budget, Placeholders& ph
           }
           return out;
         }
-        case 4: return "SET " + DeepPath(rng, "meta", count(3)) + " = b";
-        case 5: return "REMOVE " + DeepPath(rng, "meta", count(3));
-        case 6: return "SET " + PlaceholderFlood(rng, budget, " = ", ", ", ph);
+        case 4:
+          return "SET " + DeepPath(rng, "meta", count(3)) + " = b";
+        case 5:
+          return "REMOVE " + DeepPath(rng, "meta", count(3));
+        case 6:
+          return "SET " + PlaceholderFlood(rng, budget, " = ", ", ", ph);
         case 7: {
           static constexpr std::string_view kMore[] = {"REMOVE c", "SET d = e", "ADD f n"};
           return Chain("SET a = b", " ", rng.Pick(kMore), count(10));
         }
-        default: return "SET a = " + MixedNest(rng, kOperandWrappers, "b", count(12));
+        default:
+          return "SET a = " + MixedNest(rng, kOperandWrappers, "b", count(12));
       }
     case Lang::kProjection:
       switch (rng.Below(6)) {
-        case 0: return DeepPath(rng, rng.Pick(kAttributes), count(3));
+        case 0:
+          return DeepPath(rng, rng.Pick(kAttributes), count(3));
         case 1: {
           size_t n = count(8);
           std::string out;
           for (size_t i = 0; i < n; ++i) out.append(i ? ", a" : "a").append(std::to_string(i));
           return out;
         }
-        case 2: return PlaceholderFlood(rng, budget, "", ", ", ph);
-        case 3: return Nest("(", "a", ")", count(2));
-        case 4: return Chain("a", ", ", "a", count(3));
-        default: return Chain("meta.l[0]", ", ", DeepPath(rng, "meta", 8), count(30));
+        case 2:
+          return PlaceholderFlood(rng, budget, "", ", ", ph);
+        case 3:
+          return Nest("(", "a", ")", count(2));
+        case 4:
+          return Chain("a", ", ", "a", count(3));
+        default:
+          return Chain("meta.l[0]", ", ", DeepPath(rng, "meta", 8), count(30));
       }
     case Lang::kKeyCondition: {
       // Defined even where unused: the "unused value" error comes only after the parse.
@@ -290,12 +323,18 @@ inline std::string Generate(Lang lang, Rng& rng, size_t budget, Placeholders& ph
       ph.Value(":y", R"({"S":"2023"})");
       std::string_view key = rng.OneIn(2) ? "pk = :pk" : "pk = :pk AND begins_with(sk, :y)";
       switch (rng.Below(6)) {
-        case 0: return Nest("(", key, ")", count(2));
-        case 1: return "pk = :pk AND " + Nest("(", "sk > :y", ")", count(2));
-        case 2: return Chain("pk = :pk", " AND ", "sk > :y", count(12));
-        case 3: return Nest("pk = :pk AND (", "sk > :y", ")", count(15));
-        case 4: return Nest("(", "pk", ")", count(2)) + " = :pk";
-        default: return MixedNest(rng, kConditionWrappers, key, count(8));
+        case 0:
+          return Nest("(", key, ")", count(2));
+        case 1:
+          return "pk = :pk AND " + Nest("(", "sk > :y", ")", count(2));
+        case 2:
+          return Chain("pk = :pk", " AND ", "sk > :y", count(12));
+        case 3:
+          return Nest("pk = :pk AND (", "sk > :y", ")", count(15));
+        case 4:
+          return Nest("(", "pk", ")", count(2)) + " = :pk";
+        default:
+          return MixedNest(rng, kConditionWrappers, key, count(8));
       }
     }
     case Lang::kPartiql: {
@@ -305,13 +344,19 @@ inline std::string Generate(Lang lang, Rng& rng, size_t budget, Placeholders& ph
                                                     "begins_with(sk, '2023')", "a < b"};
       std::string_view cond = rng.Pick(kConds);
       switch (rng.Below(12)) {
-        case 0: return std::string(select) + Nest("(", cond, ")", count(2));
-        case 1: return std::string(select) + Nest("pk = 'a' AND (", cond, ")", count(15));
-        case 2: return std::string(select) + Chain(cond, rng.OneIn(2) ? " OR " : " AND ",
-                                                    "n > 0", count(9));
-        case 3: return std::string(select) + Nest("NOT ", cond, "", count(4));
-        case 4: return std::string(select) + DeepPath(rng, "meta", count(3)) + " = 1";
-        case 5: return std::string(select) + Chain("pk IN ['a'", ", ", "'a'", count(5)) + "]";
+        case 0:
+          return std::string(select) + Nest("(", cond, ")", count(2));
+        case 1:
+          return std::string(select) + Nest("pk = 'a' AND (", cond, ")", count(15));
+        case 2:
+          return std::string(select) +
+                 Chain(cond, rng.OneIn(2) ? " OR " : " AND ", "n > 0", count(9));
+        case 3:
+          return std::string(select) + Nest("NOT ", cond, "", count(4));
+        case 4:
+          return std::string(select) + DeepPath(rng, "meta", count(3)) + " = 1";
+        case 5:
+          return std::string(select) + Chain("pk IN ['a'", ", ", "'a'", count(5)) + "]";
         case 6: {
           const auto& w = rng.Pick(kPartiqlValueWrappers);
           return "INSERT INTO users VALUE {'id': 7, 'x': " +
@@ -327,11 +372,15 @@ inline std::string Generate(Lang lang, Rng& rng, size_t budget, Placeholders& ph
           }
           return out;
         }
-        case 8: return "UPDATE users SET x = " +
-                       Nest("list_append(x, ", "[1]", ")", count(16)) + " WHERE id = 1";
-        case 9: return Chain("SELECT a", ", ", "a", count(3)) + " FROM users";
-        case 10: return std::string(select) + Nest("size(", "a", ")", count(6)) + " > 1";
-        default: return std::string(select) + MixedNest(rng, kPartiqlWrappers, cond, count(10));
+        case 8:
+          return "UPDATE users SET x = " + Nest("list_append(x, ", "[1]", ")", count(16)) +
+                 " WHERE id = 1";
+        case 9:
+          return Chain("SELECT a", ", ", "a", count(3)) + " FROM users";
+        case 10:
+          return std::string(select) + Nest("size(", "a", ")", count(6)) + " > 1";
+        default:
+          return std::string(select) + MixedNest(rng, kPartiqlWrappers, cond, count(10));
       }
     }
   }
@@ -341,8 +390,8 @@ inline std::string Generate(Lang lang, Rng& rng, size_t budget, Placeholders& ph
 // A random slice [begin, end) of `size` bytes, usually short (tokens), sometimes anything.
 inline std::pair<size_t, size_t> Slice(Rng& rng, size_t size) {
   size_t begin = rng.Below(size + 1);
-  size_t len = rng.OneIn(4) ? rng.Below(size - begin + 1)
-                            : std::min(size - begin, rng.Range(1, 16));
+  size_t len =
+      rng.OneIn(4) ? rng.Below(size - begin + 1) : std::min(size - begin, rng.Range(1, 16));
   return {begin, begin + len};
 }
 
@@ -389,8 +438,7 @@ inline std::string MutateText(std::string_view text, Lang lang, Rng& rng, size_t
       auto [b, e] = rng.OneIn(2) ? std::pair<size_t, size_t>{0, t.size()} : Slice(rng, t.size());
       std::string_view open, close;
       if (lang == Lang::kPartiql) {
-        const auto& w =
-            rng.OneIn(2) ? rng.Pick(kPartiqlWrappers) : rng.Pick(kPartiqlValueWrappers);
+        const auto& w = rng.OneIn(2) ? rng.Pick(kPartiqlWrappers) : rng.Pick(kPartiqlValueWrappers);
         open = w[0], close = w[1];
       } else if (lang == Lang::kUpdate || lang == Lang::kProjection || rng.OneIn(3)) {
         const auto& w = rng.Pick(kOperandWrappers);
@@ -429,7 +477,8 @@ inline std::string MutateText(std::string_view text, Lang lang, Rng& rng, size_t
       if (lang == Lang::kKeyCondition) piece = Lang::kCondition;
       return t.substr(0, b) + Generate(piece, rng, room, ph) + t.substr(e);
     }
-    default: return RepeatOrNest(t, rng, budget);
+    default:
+      return RepeatOrNest(t, rng, budget);
   }
 }
 
@@ -437,15 +486,17 @@ inline std::string MutateText(std::string_view text, Lang lang, Rng& rng, size_t
 
 // The request members holding an expression, and their language.
 inline constexpr std::pair<std::string_view, Lang> kExpressionMembers[] = {
-    {"ConditionExpression", Lang::kCondition},  {"FilterExpression", Lang::kCondition},
+    {"ConditionExpression", Lang::kCondition},       {"FilterExpression", Lang::kCondition},
     {"KeyConditionExpression", Lang::kKeyCondition}, {"UpdateExpression", Lang::kUpdate},
-    {"ProjectionExpression", Lang::kProjection}, {"Statement", Lang::kPartiql}};
+    {"ProjectionExpression", Lang::kProjection},     {"Statement", Lang::kPartiql}};
 
 // The end of the JSON string whose contents start at `begin` (the closing quote), or npos.
 inline size_t JsonStringEnd(std::string_view s, size_t begin) {
   for (size_t i = begin; i < s.size(); ++i) {
-    if (s[i] == '\\') ++i;
-    else if (s[i] == '"') return i;
+    if (s[i] == '\\')
+      ++i;
+    else if (s[i] == '"')
+      return i;
   }
   return std::string_view::npos;
 }
@@ -459,11 +510,22 @@ inline bool JsonUnescape(std::string_view s, std::string* out) {
     }
     if (++i == s.size()) return false;
     switch (s[i]) {
-      case 'n': out->push_back('\n'); break;
-      case 't': out->push_back('\t'); break;
-      case 'r': out->push_back('\r'); break;
-      case '"': case '\\': case '/': out->push_back(s[i]); break;
-      default: return false;
+      case 'n':
+        out->push_back('\n');
+        break;
+      case 't':
+        out->push_back('\t');
+        break;
+      case 'r':
+        out->push_back('\r');
+        break;
+      case '"':
+      case '\\':
+      case '/':
+        out->push_back(s[i]);
+        break;
+      default:
+        return false;
     }
   }
   return true;
@@ -495,8 +557,7 @@ inline std::string AddMembers(std::string body, std::string_view key, std::strin
     body.insert(at, std::string(members) + (empty ? "" : ","));
     return body;
   }
-  return InsertMembers(std::move(body),
-                       quoted + std::string(members) + (array ? "]" : "}"));
+  return InsertMembers(std::move(body), quoted + std::string(members) + (array ? "]" : "}"));
 }
 
 inline std::string WithPlaceholders(std::string body, const Placeholders& ph) {
@@ -508,8 +569,10 @@ inline std::string WithPlaceholders(std::string body, const Placeholders& ph) {
 // A DynamoDB AttributeValue nested n levels in M and/or L.
 inline std::string DeepAttributeValue(Rng& rng, size_t n) {
   switch (rng.Below(3)) {
-    case 0: return Nest(R"({"M":{"a":)", R"({"S":"x"})", "}}", n);
-    case 1: return Nest(R"({"L":[)", R"({"N":"1"})", "]}", n);
+    case 0:
+      return Nest(R"({"M":{"a":)", R"({"S":"x"})", "}}", n);
+    case 1:
+      return Nest(R"({"L":[)", R"({"N":"1"})", "]}", n);
     default: {
       std::string open;
       std::vector<std::string_view> close;
@@ -546,13 +609,13 @@ inline GeneratedRequest GenerateRequest(Rng& rng, size_t budget) {
   switch (rng.Below(10)) {
     case 0:
       r.operation = "PutItem";
-      b = "{" + std::string(kTable) + "," + std::string(kItem) + "},\"ConditionExpression\":" +
-          expr(Lang::kCondition) + "}";
+      b = "{" + std::string(kTable) + "," + std::string(kItem) +
+          "},\"ConditionExpression\":" + expr(Lang::kCondition) + "}";
       break;
     case 1:
       r.operation = "UpdateItem";
-      b = "{" + std::string(kTable) + "," + std::string(kKey) + ",\"UpdateExpression\":" +
-          expr(Lang::kUpdate);
+      b = "{" + std::string(kTable) + "," + std::string(kKey) +
+          ",\"UpdateExpression\":" + expr(Lang::kUpdate);
       if (rng.OneIn(3)) b += ",\"ConditionExpression\":" + expr(Lang::kCondition);
       if (rng.OneIn(3)) b += R"(,"ReturnValues":"ALL_NEW")";
       b += "}";
@@ -568,9 +631,10 @@ inline GeneratedRequest GenerateRequest(Rng& rng, size_t budget) {
       break;
     case 3:
       r.operation = "Scan";
-      b = "{" + std::string(kTable) + (rng.OneIn(2) ? ",\"FilterExpression\":" + expr(Lang::kCondition)
-                                                    : ",\"ProjectionExpression\":" +
-                                                          expr(Lang::kProjection)) + "}";
+      b = "{" + std::string(kTable) +
+          (rng.OneIn(2) ? ",\"FilterExpression\":" + expr(Lang::kCondition)
+                        : ",\"ProjectionExpression\":" + expr(Lang::kProjection)) +
+          "}";
       break;
     case 4:
       r.operation = "GetItem";
@@ -619,7 +683,8 @@ inline std::string MutateRequestBody(std::string_view body, Rng& rng, size_t bud
     std::string key = "\"" + std::string(member) + "\"";
     for (size_t at = body.find(key); at != std::string_view::npos; at = body.find(key, at + 1)) {
       size_t quote = body.find_first_not_of(" \t\r\n:", at + key.size());
-      if (quote != std::string_view::npos && body[quote] == '"') found.emplace_back(quote + 1, lang);
+      if (quote != std::string_view::npos && body[quote] == '"')
+        found.emplace_back(quote + 1, lang);
     }
   }
   size_t choice = rng.Below(8);

@@ -272,10 +272,12 @@ std::string LongPayload(cruddur::fuzz::Rng& rng, int route, size_t budget) {
   switch (route) {
     case 0:
       switch (rng.Below(4)) {
-        case 0: return R"({"handle":"londo","message":"hi","x":)" +
-                       Nest("[", "1", "]", Count(rng, budget / 2)) + "}";
-        case 1: return R"({"handle":"londo","message":)" +
-                       Nest(R"({"a":)", "1", "}", Count(rng, budget / 6)) + "}";
+        case 0:
+          return R"({"handle":"londo","message":"hi","x":)" +
+                 Nest("[", "1", "]", Count(rng, budget / 2)) + "}";
+        case 1:
+          return R"({"handle":"londo","message":)" +
+                 Nest(R"({"a":)", "1", "}", Count(rng, budget / 6)) + "}";
         case 2:
           out = R"({"handle":"londo","message":")";
           cruddur::fuzz::Repeat(out, rng.OneIn(2) ? "x" : "\\u00e9", Count(rng, budget / 6));
@@ -296,8 +298,11 @@ std::string LongPayload(cruddur::fuzz::Rng& rng, int route, size_t budget) {
       return out;
     }
     case 5:
-    case 6: cruddur::fuzz::Repeat(out, "eyJwayI6", Count(rng, budget / 8)); return out;
-    default: cruddur::fuzz::Repeat(out, rng.OneIn(2) ? "a" : "$G", Count(rng, budget / 2));
+    case 6:
+      cruddur::fuzz::Repeat(out, "eyJwayI6", Count(rng, budget / 8));
+      return out;
+    default:
+      cruddur::fuzz::Repeat(out, rng.OneIn(2) ? "a" : "$G", Count(rng, budget / 2));
       return out;
   }
 }

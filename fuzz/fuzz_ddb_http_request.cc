@@ -49,9 +49,9 @@ std::chrono::system_clock::time_point Now() {
 bool IsToken(std::string_view s) {
   if (s.empty()) return false;
   for (unsigned char c : s) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
-                  std::string_view::npos;
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+        std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
     if (!ok) return false;
   }
   return true;
@@ -82,8 +82,8 @@ bool ParseRequest(std::string_view& text, http::Request* request) {
   } else {
     request->method = std::string(start.substr(0, space));
     request->target = std::string(start.substr(space + 1));
-    ok = IsToken(request->method) && !request->target.empty() &&
-         IsFieldValue(request->target) && request->target.find(' ') == std::string::npos;
+    ok = IsToken(request->method) && !request->target.empty() && IsFieldValue(request->target) &&
+         request->target.find(' ') == std::string::npos;
   }
   while (!text.empty()) {
     std::string_view line = NextLine(text);
@@ -94,7 +94,8 @@ bool ParseRequest(std::string_view& text, http::Request* request) {
       continue;
     }
     std::string_view name = line.substr(0, colon), value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
     while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
     if (!IsToken(name) || !IsFieldValue(value)) ok = false;
     if (ok) request->headers.Add(name, value);
@@ -117,8 +118,7 @@ void CheckResponse(const http::Request& req, const http::Response& r, bool signe
                        req.body.substr(0, 2000) + "\n-> " + std::to_string(r.status) + " " +
                        r.body.substr(0, 2000);
   fuzz::Check(r.status >= 200 && r.status < 500, "status is not 2xx/4xx", detail);
-  fuzz::Check(r.headers.Get("x-amzn-RequestId").size() == 52, "no 52-character request id",
-              detail);
+  fuzz::Check(r.headers.Get("x-amzn-RequestId").size() == 52, "no 52-character request id", detail);
   if (const std::string* crc = r.headers.Find("x-amz-crc32")) {
     uLong want = crc32_z(0, reinterpret_cast<const Bytef*>(r.body.data()), r.body.size());
     fuzz::Check(*crc == std::to_string(want), "x-amz-crc32 does not match the body", detail);
@@ -130,7 +130,8 @@ void CheckResponse(const http::Request& req, const http::Response& r, bool signe
   if (r.status == 200) return;
   const rapidjson::Value& object = d;  // const iterators: clang warns on the mutable ones' ==
   auto type = object.FindMember("__type");
-  fuzz::Check(type != object.MemberEnd() && type->value.IsString(), "error without a __type", detail);
+  fuzz::Check(type != object.MemberEnd() && type->value.IsString(), "error without a __type",
+              detail);
   std::string_view t(type->value.GetString(), type->value.GetStringLength());
   size_t hash = t.find('#');
   fuzz::Check(hash != std::string_view::npos && hash + 1 < t.size(), "__type is not ns#Type",
@@ -198,7 +199,8 @@ std::vector<TextRequest> SplitRequests(std::string_view text) {
 
 std::string JoinRequests(const std::vector<TextRequest>& requests) {
   std::string out;
-  for (const TextRequest& r : requests) out.append(r.head).append("\n\n").append(r.body).append("\n");
+  for (const TextRequest& r : requests)
+    out.append(r.head).append("\n\n").append(r.body).append("\n");
   return out;
 }
 
@@ -239,20 +241,28 @@ std::string SetHeader(std::string_view head, std::string_view name, std::string_
 }
 
 std::string MutateHead(std::string_view head, fuzz::Rng& rng, size_t budget) {
-  static constexpr std::string_view kTargets[] = {
-      "DynamoDB_20120810.Query", "DynamoDB_20120810.Scan", "DynamoDB_20120810.UpdateItem",
-      "DynamoDB_20120810.PutItem", "DynamoDB_20120810.ExecuteStatement",
-      "DynamoDB_20120810.TransactWriteItems", "DynamoDBStreams_20120810.GetRecords",
-      "DynamoDB_20120810", "DynamoDB_20120810.Query.Scan", "dynamodb_20120810.Query", ""};
+  static constexpr std::string_view kTargets[] = {"DynamoDB_20120810.Query",
+                                                  "DynamoDB_20120810.Scan",
+                                                  "DynamoDB_20120810.UpdateItem",
+                                                  "DynamoDB_20120810.PutItem",
+                                                  "DynamoDB_20120810.ExecuteStatement",
+                                                  "DynamoDB_20120810.TransactWriteItems",
+                                                  "DynamoDBStreams_20120810.GetRecords",
+                                                  "DynamoDB_20120810",
+                                                  "DynamoDB_20120810.Query.Scan",
+                                                  "dynamodb_20120810.Query",
+                                                  ""};
   static constexpr std::string_view kContentTypes[] = {
-      "application/x-amz-json-1.0", "application/json", "application/json; charset=utf-8",
-      "APPLICATION/X-AMZ-JSON-1.0 ; x=y", "text/plain", ""};
+      "application/x-amz-json-1.0",       "application/json", "application/json; charset=utf-8",
+      "APPLICATION/X-AMZ-JSON-1.0 ; x=y", "text/plain",       ""};
   static constexpr std::string_view kAuthorizations[] = {
       kAuthorization.substr(15), "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1",
       "AWS4-HMAC-SHA256", "Bearer x", ""};
   switch (rng.Below(6)) {
-    case 0: return SetHeader(head, "X-Amz-Target", rng.Pick(kTargets));
-    case 1: return SetHeader(head, "Content-Type", rng.Pick(kContentTypes));
+    case 0:
+      return SetHeader(head, "X-Amz-Target", rng.Pick(kTargets));
+    case 1:
+      return SetHeader(head, "Content-Type", rng.Pick(kContentTypes));
     case 2: {
       std::string_view auth = rng.Pick(kAuthorizations);
       if (!auth.empty()) return SetHeader(head, "Authorization", auth);
@@ -270,7 +280,8 @@ std::string MutateHead(std::string_view head, fuzz::Rng& rng, size_t budget) {
       fuzz::Repeat(value, "a,", fuzz::Count(rng, budget / 2));
       return SetHeader(head, rng.OneIn(2) ? "X-Amz-Target" : "X-Long", value);
     }
-    default: return fuzz::RepeatOrNest(head, rng, budget);
+    default:
+      return fuzz::RepeatOrNest(head, rng, budget);
   }
 }
 
@@ -296,7 +307,8 @@ extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max
   std::vector<TextRequest> requests = SplitRequests(in);
   if (requests.empty()) requests.emplace_back();
   size_t i = rng.Below(requests.size());
-  size_t others = in.size() - std::min(in.size(), requests[i].head.size() + requests[i].body.size());
+  size_t others =
+      in.size() - std::min(in.size(), requests[i].head.size() + requests[i].body.size());
   size_t budget = limit > others + 512 ? limit - others - 512 : 0;
   size_t choice = rng.Below(8);
   TextRequest& r = requests[i];

@@ -183,8 +183,8 @@ extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max
       lines[i] = std::move(line);
     }
   } else if (choice < 7) {
-    lines[i] = lines[i].substr(0, 1) + MutateRequestBody(std::string_view(lines[i]).substr(1),
-                                                         rng, budget);
+    lines[i] = lines[i].substr(0, 1) +
+               MutateRequestBody(std::string_view(lines[i]).substr(1), rng, budget);
   } else {
     return Emit(RepeatOrNest(in, rng, limit), data, size, max_size);
   }

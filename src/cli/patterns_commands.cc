@@ -80,16 +80,20 @@ bool IsMessageTime(const std::string& text) {
 // Refuses, as a usage error (exit 2), arguments that would only ever match nothing.
 void CheckConversationArguments(const GetConversationOptions& o) {
   if (!IsUuid(o.group)) {
-    throw CliError("GROUP_UUID '" + o.group + "' is not a message group uuid (see "
-                   "`cruddur ddb patterns list-conversations`)", 2);
+    throw CliError("GROUP_UUID '" + o.group +
+                       "' is not a message group uuid (see "
+                       "`cruddur ddb patterns list-conversations`)",
+                   2);
   }
   if (!o.year.empty() && (o.year.size() != 4 || !IsMessageTime(o.year))) {
     throw CliError("year must have four digits", 2);
   }
   for (const auto& [flag, value] : {std::pair{"--since", &o.since}, {"--before", &o.before}}) {
     if (!value->empty() && !IsMessageTime(*value)) {
-      throw CliError(std::string(flag) + " '" + *value + "' is not a UTC time such as 2026-11-01, "
-                     "2026-11-01T09:00 or a created_at the command printed", 2);
+      throw CliError(std::string(flag) + " '" + *value +
+                         "' is not a UTC time such as 2026-11-01, "
+                         "2026-11-01T09:00 or a created_at the command printed",
+                     2);
     }
   }
 }

@@ -142,19 +142,19 @@ TEST_P(EngineTest, UpdatesCannotNestAnItemPast32Levels) {
   };
   std::string path = "a";
   for (int i = 0; i < 31; ++i) path += ".b";  // the leaf, at level 32
-  Call("PutItem", R"j({"TableName":"msgs","Item":{"pk":{"S":"n"},"sk":{"S":"1"},"a":)j" +
-                      deep(31) + "}}");
+  Call("PutItem",
+       R"j({"TableName":"msgs","Item":{"pk":{"S":"n"},"sk":{"S":"1"},"a":)j" + deep(31) + "}}");
   const std::string key = R"j("Key":{"pk":{"S":"n"},"sk":{"S":"1"}})j";
-  const char* kNesting = "Nesting Levels have exceeded supported limits: Attributes in the item "
-                         "have nested levels beyond supported limit";
-  ApiError e = CallError("UpdateItem", R"j({"TableName":"msgs",)j" + key +
-                                           R"j(,"UpdateExpression":"SET )j" + path +
-                                           R"j( = :d","ExpressionAttributeValues":{":d":)j" +
-                                           deep(1) + "}}");
+  const char* kNesting =
+      "Nesting Levels have exceeded supported limits: Attributes in the item "
+      "have nested levels beyond supported limit";
+  ApiError e = CallError(
+      "UpdateItem", R"j({"TableName":"msgs",)j" + key + R"j(,"UpdateExpression":"SET )j" + path +
+                        R"j( = :d","ExpressionAttributeValues":{":d":)j" + deep(1) + "}}");
   EXPECT_EQ(e.message(), kNesting);
   // The same SET of a plain value stays within 32 levels.
-  Call("UpdateItem", R"j({"TableName":"msgs",)j" + key + R"j(,"UpdateExpression":"SET )j" +
-                         path + R"j( = :d","ExpressionAttributeValues":{":d":{"S":"x"}}})j");
+  Call("UpdateItem", R"j({"TableName":"msgs",)j" + key + R"j(,"UpdateExpression":"SET )j" + path +
+                         R"j( = :d","ExpressionAttributeValues":{":d":{"S":"x"}}})j");
   // In a transaction the update is cancelled with that reason.
   e = CallError("TransactWriteItems", R"j({"TransactItems":[{"Update":{"TableName":"msgs",)j" +
                                           key + R"j(,"UpdateExpression":"SET )j" + path +

@@ -7,8 +7,7 @@ namespace cruddur::ddb {
 namespace {
 
 // Reads without building anything, counting nesting as it goes.
-struct DepthLimitedHandler
-    : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, DepthLimitedHandler> {
+struct DepthLimitedHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, DepthLimitedHandler> {
   explicit DepthLimitedHandler(int max) : max_depth(max) {}
   int max_depth;
   int depth = 0;

@@ -539,7 +539,8 @@ bool Evaluate(const ConditionNode& n, const Item& item) {
     case K::kNot: return !Evaluate(*n.left, item);
     case K::kExists: return FindPath(item, n.operands[0].path) != nullptr;
     case K::kNotExists: return FindPath(item, n.operands[0].path) == nullptr;
-    default: return EvaluateLeaf(n, item);
+    default:
+      return EvaluateLeaf(n, item);
   }
 }
 

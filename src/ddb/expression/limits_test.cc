@@ -141,11 +141,13 @@ TEST(ExpressionLimitsTest, AtMost300Operators) {
             "Invalid FilterExpression: The expression contains too many operators; operator "
             "count: 301");
   // Functions, NOT, BETWEEN and IN count; BETWEEN's own AND does not.
-  std::string mixed = "NOT attribute_exists(a) AND size(b) > :n AND c BETWEEN :n AND :n AND "
-                      "d IN (:n, :n)";  // NOT, 2 functions, >, BETWEEN, IN, 3 ANDs: 9
+  std::string mixed =
+      "NOT attribute_exists(a) AND size(b) > :n AND c BETWEEN :n AND :n AND "
+      "d IN (:n, :n)";  // NOT, 2 functions, >, BETWEEN, IN, 3 ANDs: 9
   EXPECT_EQ(ConditionError(Repeat(mixed + " AND ", 33) + mixed),
             "Invalid ConditionExpression: The expression contains too many operators; operator "
-            "count: " + std::to_string(34 * 9 + 33));
+            "count: " +
+                std::to_string(34 * 9 + 33));
   EXPECT_EQ(ConditionError(Repeat(mixed + " AND ", 29) + mixed), "<no error>");  // 299
   // In an update, + - and the functions count; SET's = does not.
   auto sets = [](size_t n) {
@@ -193,8 +195,7 @@ TEST(ExpressionLimitsTest, TwentyThousandParenthesesAreTooLong) {
   EXPECT_EQ(UpdateError("SET a = " + Nested("if_not_exists(a, ", ":v", ")", 20000)),
             "Invalid UpdateExpression: Expression size has exceeded the maximum allowed size;");
   EXPECT_EQ(ProjectionError("a" + Repeat(".b", 19999)), SizeError("ProjectionExpression", 39999));
-  EXPECT_EQ(ProjectionError("a" + Repeat("[0]", 20000)),
-            SizeError("ProjectionExpression", 60001));
+  EXPECT_EQ(ProjectionError("a" + Repeat("[0]", 20000)), SizeError("ProjectionExpression", 60001));
 }
 
 TEST(ExpressionLimitsTest, DeepInputsWithin4KBGetDynamoDBsErrors) {
@@ -250,8 +251,9 @@ struct DeepInputs {
 TEST(ExpressionLimitsTest, NestingIsBoundedAt400Levels) {
   OnStack(64 << 20, [] {
     ClientLimitsExempt exempt;  // so that only the nesting bound applies
-    const std::string kTooDeep = "The expression has too many nested levels; maximum nesting "
-                                 "levels: 400";
+    const std::string kTooDeep =
+        "The expression has too many nested levels; maximum nesting "
+        "levels: 400";
     DeepInputs at(kMaxNesting), over(kMaxNesting + 1);
     EXPECT_EQ(ConditionError(at.groups), "<no error>");
     EXPECT_EQ(ConditionError(over.groups), "Invalid ConditionExpression: " + kTooDeep);
@@ -259,9 +261,10 @@ TEST(ExpressionLimitsTest, NestingIsBoundedAt400Levels) {
               "Invalid ConditionExpression: The expression has redundant parentheses;");
     EXPECT_EQ(ConditionError(over.operands),
               "Invalid ConditionExpression: The expression has redundant parentheses;");
-    EXPECT_EQ(ConditionError(at.calls), "Invalid ConditionExpression: Incorrect operand type for "
-                                        "operator or function; operator or function: size, "
-                                        "operand type: N");
+    EXPECT_EQ(ConditionError(at.calls),
+              "Invalid ConditionExpression: Incorrect operand type for "
+              "operator or function; operator or function: size, "
+              "operand type: N");
     EXPECT_EQ(ConditionError(over.calls), "Invalid ConditionExpression: " + kTooDeep);
     EXPECT_EQ(ConditionError(at.nots), "<no error>");
     EXPECT_EQ(ConditionError(over.nots), "Invalid ConditionExpression: " + kTooDeep);
@@ -328,8 +331,8 @@ TEST(ExpressionLimitsTest, LongChainsFitASmallStack) {
     EXPECT_EQ(KeyConditionError(key),
               "KeyConditionExpressions must only contain one condition per key");
     Substitutions subs = Subs("", kValues);
-    Condition ors = Condition::Parse(Repeat("a = :v OR ", 30000) + "a = :n", subs,
-                                     "FilterExpression");
+    Condition ors =
+        Condition::Parse(Repeat("a = :v OR ", 30000) + "a = :n", subs, "FilterExpression");
     EXPECT_TRUE(ors.Evaluate(MakeItem(R"({"a": {"N": "1"}})")));
     EXPECT_FALSE(ors.Evaluate(MakeItem(R"({"a": {"N": "2"}})")));
     EXPECT_EQ(ors.Paths().size(), 30001u);
@@ -344,9 +347,10 @@ TEST(ExpressionLimitsTest, LongChainsFitASmallStack) {
 // overlap is found. Found by fuzz_expressions (a timeout on 17,000 paths outside the limits).
 TEST(ExpressionLimitsTest, ManyPathsAreCheckedForOverlapsAsBefore) {
   std::string same = "a" + Repeat(",a", 2000);
-  EXPECT_EQ(ProjectionError(same), "Invalid ProjectionExpression: Two document paths overlap "
-                                   "with each other; must remove or rewrite one of these paths; "
-                                   "path one: [a], path two: [a]");
+  EXPECT_EQ(ProjectionError(same),
+            "Invalid ProjectionExpression: Two document paths overlap "
+            "with each other; must remove or rewrite one of these paths; "
+            "path one: [a], path two: [a]");
   std::string distinct;
   for (int i = 0; i < 600; ++i) distinct += (i ? ", p" : "p") + std::to_string(i);
   EXPECT_EQ(ProjectionError(distinct), "<no error>");

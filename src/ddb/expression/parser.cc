@@ -22,8 +22,8 @@ thread_local int ClientLimitsExempt::depth_ = 0;
 
 void CheckExpressionSize(std::string_view text, std::string_view kind) {
   if (text.size() <= kMaxExpressionBytes || ClientLimitsExempt::active()) return;
-  std::string message = "Invalid " + std::string(kind) +
-                        ": Expression size has exceeded the maximum allowed size;";
+  std::string message =
+      "Invalid " + std::string(kind) + ": Expression size has exceeded the maximum allowed size;";
   // DynamoDB names the size for every kind but UpdateExpression.
   if (kind != "UpdateExpression") message += " expression size: " + std::to_string(text.size());
   throw ApiError::Validation(message);
@@ -179,8 +179,8 @@ void ParserBase::CheckOverlap(std::vector<Path>& seen, const Path& path) {
           if (!Has(ErrorClass::kPathConflict)) {
             Record(ErrorClass::kPathConflict,
                    "Two document paths conflict with each other; must remove or rewrite one of "
-                   "these paths; path one: " + PathListString(other) + ", path two: " +
-                       PathListString(path));
+                   "these paths; path one: " +
+                       PathListString(other) + ", path two: " + PathListString(path));
           }
           diverged = true;
         } else if (other[i].is_index() ? other[i].index != path[i].index
@@ -191,8 +191,8 @@ void ParserBase::CheckOverlap(std::vector<Path>& seen, const Path& path) {
       if (!diverged) {
         Record(ErrorClass::kPathOverlap,
                "Two document paths overlap with each other; must remove or rewrite one of these "
-               "paths; path one: " + PathListString(other) + ", path two: " +
-                   PathListString(path));
+               "paths; path one: " +
+                   PathListString(other) + ", path two: " + PathListString(path));
         break;
       }
     }

@@ -23,9 +23,10 @@ constexpr size_t kMaxExpressionBytes = 4096;
 constexpr size_t kMaxOperators = 300;
 constexpr size_t kMaxPathDepth = 32;
 // Our own bound on nesting (parenthesised groups and operands, function calls, runs of NOT): the
-// only ways the parsers recurse or the trees grow deep. DynamoDB documents none: its other limits leave room for about 2 levels per
-// operator (600) only in contrived expressions, and real ones stay under 20. It keeps the parse,
-// the evaluation and the destruction of a tree within a small stack whatever the input.
+// only ways the parsers recurse or the trees grow deep. DynamoDB documents none: its other limits
+// leave room for about 2 levels per operator (600) only in contrived expressions, and real ones
+// stay under 20. It keeps the parse, the evaluation and the destruction of a tree within a small
+// stack whatever the input.
 constexpr size_t kMaxNesting = 400;
 
 // "Invalid <kind>: Expression size has exceeded the maximum allowed size..." when `text` is over

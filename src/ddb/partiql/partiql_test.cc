@@ -413,8 +413,7 @@ TEST_F(PartiqlTest, NestingIsBounded) {
       "ValidationException: Statement wasn't well formed, can't be processed: Statement nested "
       "deeper than 200 levels";
   // The input: a WHERE inside 3,000 parentheses (6 KB, under the 8,192 characters).
-  EXPECT_EQ(Error("SELECT * FROM msgs WHERE " + Repeat("(", 3000) + "pk = 'a'" +
-                  Repeat(")", 3000)),
+  EXPECT_EQ(Error("SELECT * FROM msgs WHERE " + Repeat("(", 3000) + "pk = 'a'" + Repeat(")", 3000)),
             kDeep);
   EXPECT_EQ(Error("SELECT * FROM msgs WHERE " + Repeat("NOT ", 1000) + "pk = 'a'"), kDeep);
   EXPECT_EQ(Error("INSERT INTO msgs VALUE {'pk': 'a', 'sk': 1, 'm': " + Repeat("[", 2000) +
@@ -427,8 +426,8 @@ TEST_F(PartiqlTest, NestingIsBounded) {
             kDeep);
   // Within the bound, deep statements run: 150 groups of `n = 1 OR (...)`.
   Seed();
-  auto r = Run("SELECT sk FROM msgs WHERE pk = 'a' AND (" +
-               Repeat("n = 1 OR (", 149) + "n = 30" + Repeat(")", 149) + ")");
+  auto r = Run("SELECT sk FROM msgs WHERE pk = 'a' AND (" + Repeat("n = 1 OR (", 149) + "n = 30" +
+               Repeat(")", 149) + ")");
   EXPECT_EQ(Field(r["Items"], "sk", "N"), Strings({"3"}));
   // A literal nested past DynamoDB's 32 levels is refused as an item is.
   EXPECT_EQ(Error("INSERT INTO msgs VALUE {'pk': 'c', 'sk': 1, 'm': " + Repeat("[", 40) +
