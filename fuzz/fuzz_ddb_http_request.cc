@@ -45,25 +45,6 @@ std::chrono::system_clock::time_point Now() {
   return *aws::ParseAmzDate("20150830T123600Z");  // the date of the AWS SigV4 test suite
 }
 
-// Header names and values as the HTTP server lets them through (same rules as fuzz_sigv4).
-bool IsToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (unsigned char c : s) {
-    bool ok =
-        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-        std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-    if (!ok) return false;
-  }
-  return true;
-}
-
-bool IsFieldValue(std::string_view s) {
-  for (unsigned char c : s) {
-    if (c == '\r' || c == '\n' || c == '\0') return false;
-  }
-  return true;
-}
-
 std::string_view NextLine(std::string_view& text) {
   size_t eol = text.find('\n');
   std::string_view line = text.substr(0, eol);
@@ -82,8 +63,8 @@ bool ParseRequest(std::string_view& text, http::Request* request) {
   } else {
     request->method = std::string(start.substr(0, space));
     request->target = std::string(start.substr(space + 1));
-    ok = IsToken(request->method) && !request->target.empty() && IsFieldValue(request->target) &&
-         request->target.find(' ') == std::string::npos;
+    ok = fuzz::IsToken(request->method) && !request->target.empty() &&
+         fuzz::IsFieldValue(request->target) && request->target.find(' ') == std::string::npos;
   }
   while (!text.empty()) {
     std::string_view line = NextLine(text);
@@ -97,7 +78,7 @@ bool ParseRequest(std::string_view& text, http::Request* request) {
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
       value.remove_prefix(1);
     while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-    if (!IsToken(name) || !IsFieldValue(value)) ok = false;
+    if (!fuzz::IsToken(name) || !fuzz::IsFieldValue(value)) ok = false;
     if (ok) request->headers.Add(name, value);
   }
   request->body = std::string(NextLine(text));

@@ -28,25 +28,6 @@ std::chrono::system_clock::time_point Now() {
   return *ParseAmzDate("20150830T123600Z");  // the date of the AWS SigV4 test suite
 }
 
-// A header field name as HTTP allows it (RFC 9110 token); the server rejects anything else.
-bool IsToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (unsigned char c : s) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
-                  std::string_view::npos;
-    if (!ok) return false;
-  }
-  return true;
-}
-
-bool IsFieldValue(std::string_view s) {
-  for (unsigned char c : s) {
-    if (c == '\r' || c == '\n' || c == '\0') return false;
-  }
-  return true;
-}
-
 // Returns false when the text is not an HTTP request the server would accept.
 bool ParseRequest(std::string_view text, http::Request* request) {
   auto next_line = [&text]() {
@@ -61,8 +42,8 @@ bool ParseRequest(std::string_view text, http::Request* request) {
   if (space == std::string_view::npos) return false;
   request->method = std::string(start.substr(0, space));
   request->target = std::string(start.substr(space + 1));
-  if (!IsToken(request->method) || request->target.empty() || !IsFieldValue(request->target) ||
-      request->target.find(' ') != std::string::npos) {
+  if (!fuzz::IsToken(request->method) || request->target.empty() ||
+      !fuzz::IsFieldValue(request->target) || request->target.find(' ') != std::string::npos) {
     return false;
   }
   while (!text.empty()) {
@@ -73,7 +54,7 @@ bool ParseRequest(std::string_view text, http::Request* request) {
     std::string_view name = line.substr(0, colon), value = line.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
     while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-    if (!IsToken(name) || !IsFieldValue(value)) return false;
+    if (!fuzz::IsToken(name) || !fuzz::IsFieldValue(value)) return false;
     request->headers.Add(name, value);
   }
   request->body = std::string(text);

@@ -24,4 +24,25 @@ inline void Check(bool ok, std::string_view what, std::string_view detail = {}) 
   if (!ok) Fail(what, detail);
 }
 
+// A header field name as HTTP allows it (RFC 9110 token): the server refuses anything else, so
+// the HTTP-shaped targets skip inputs that break it.
+inline bool IsToken(std::string_view s) {
+  if (s.empty()) return false;
+  for (unsigned char c : s) {
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+        std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// A header field value (or request target) the server lets through: no CR, LF or NUL.
+inline bool IsFieldValue(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  }
+  return true;
+}
+
 }  // namespace cruddur::fuzz
