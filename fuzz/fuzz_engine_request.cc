@@ -30,32 +30,32 @@ namespace {
 
 // Do not reorder: the seed corpus names operations by their index.
 constexpr std::string_view kOperations[] = {
-    "PutItem",                  // A
-    "GetItem",                  // B
-    "UpdateItem",               // C
-    "DeleteItem",               // D
-    "Query",                    // E
-    "Scan",                     // F
-    "BatchGetItem",             // G
-    "BatchWriteItem",           // H
-    "TransactWriteItems",       // I
-    "TransactGetItems",         // J
-    "CreateTable",              // K
-    "DeleteTable",              // L
-    "DescribeTable",            // M
-    "ListTables",               // N
-    "UpdateTable",              // O
-    "UpdateTimeToLive",         // P
-    "DescribeTimeToLive",       // Q
-    "ExecuteStatement",         // R
-    "BatchExecuteStatement",    // S
-    "ExecuteTransaction",       // T
-    "Streams.ListStreams",      // U
-    "Streams.DescribeStream",   // V
-    "Streams.GetShardIterator", // W
-    "Streams.GetRecords",       // X
-    "DescribeLimits",           // Y
-    "DescribeEndpoints",        // Z
+    "PutItem",                   // A
+    "GetItem",                   // B
+    "UpdateItem",                // C
+    "DeleteItem",                // D
+    "Query",                     // E
+    "Scan",                      // F
+    "BatchGetItem",              // G
+    "BatchWriteItem",            // H
+    "TransactWriteItems",        // I
+    "TransactGetItems",          // J
+    "CreateTable",               // K
+    "DeleteTable",               // L
+    "DescribeTable",             // M
+    "ListTables",                // N
+    "UpdateTable",               // O
+    "UpdateTimeToLive",          // P
+    "DescribeTimeToLive",        // Q
+    "ExecuteStatement",          // R
+    "BatchExecuteStatement",     // S
+    "ExecuteTransaction",        // T
+    "Streams.ListStreams",       // U
+    "Streams.DescribeStream",    // V
+    "Streams.GetShardIterator",  // W
+    "Streams.GetRecords",        // X
+    "DescribeLimits",            // Y
+    "DescribeEndpoints",         // Z
 };
 constexpr size_t kOperationCount = sizeof(kOperations) / sizeof(kOperations[0]);
 constexpr size_t kMaxRequests = 8;
@@ -76,8 +76,7 @@ void RunRequests(const uint8_t* data, size_t size) {
     std::string_view line = input.substr(0, eol);
     input = eol == std::string_view::npos ? std::string_view() : input.substr(eol + 1);
     if (line.empty()) continue;
-    std::string_view op =
-        kOperations[static_cast<uint8_t>(line[0] - 'A') % kOperationCount];
+    std::string_view op = kOperations[static_cast<uint8_t>(line[0] - 'A') % kOperationCount];
     std::string_view body = line.substr(1);
     try {
       CheckJson(op, engine->Execute(op, body));
@@ -115,8 +114,8 @@ void FuzzItem(const JsonValue& json) {
     try {
       reparsed = ParseItem(again, wording);
     } catch (const ApiError& e) {
-      fuzz::Fail("ParseItem rejects what WriteItem wrote", std::string(e.what()) + ": " +
-                                                               buf.GetString());
+      fuzz::Fail("ParseItem rejects what WriteItem wrote",
+                 std::string(e.what()) + ": " + buf.GetString());
     }
     fuzz::Check(reparsed == item, "JSON round trip changed the item", buf.GetString());
     Item decoded;

@@ -124,8 +124,8 @@ void Run(uint8_t kind, std::string_view text) {
   const Item& item = BaseItem();
   switch (kind % 4) {
     case 0: {
-      Condition c = Condition::Parse(text, subs, kind & 4 ? "FilterExpression"
-                                                          : "ConditionExpression");
+      Condition c =
+          Condition::Parse(text, subs, kind & 4 ? "FilterExpression" : "ConditionExpression");
       c.Evaluate(item);
       c.Evaluate(Item());
       c.Paths();

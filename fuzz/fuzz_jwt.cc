@@ -119,11 +119,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
   try {
     switch (data[0] % 4) {
-      case 0: cruddur::api::RawToken(text); break;
-      case 1: cruddur::api::CheckResult(cruddur::api::F().authenticator.Authenticate(text), text);
+      case 0:
+        cruddur::api::RawToken(text);
         break;
-      case 2: cruddur::api::SignedToken(text); break;
-      default: cruddur::api::Jwks(text); break;
+      case 1:
+        cruddur::api::CheckResult(cruddur::api::F().authenticator.Authenticate(text), text);
+        break;
+      case 2:
+        cruddur::api::SignedToken(text);
+        break;
+      default:
+        cruddur::api::Jwks(text);
+        break;
     }
   } catch (const std::exception& e) {
     cruddur::fuzz::Fail("unexpected exception", e.what());

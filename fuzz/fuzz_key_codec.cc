@@ -84,8 +84,10 @@ std::optional<Number> ConsumeNumber(FuzzedDataProvider& in) {
 
 std::optional<AttributeValue> ConsumeKey(FuzzedDataProvider& in, ValueType type) {
   switch (type) {
-    case ValueType::kS: return AttributeValue::S(in.ConsumeRandomLengthString(64));
-    case ValueType::kB: return AttributeValue::B(in.ConsumeRandomLengthString(64));
+    case ValueType::kS:
+      return AttributeValue::S(in.ConsumeRandomLengthString(64));
+    case ValueType::kB:
+      return AttributeValue::B(in.ConsumeRandomLengthString(64));
     default: {
       std::optional<Number> n = ConsumeNumber(in);
       if (!n) return std::nullopt;
@@ -162,7 +164,7 @@ void Arithmetic(FuzzedDataProvider& in) {
   }
   try {
     difference = *a - *b;
-    std::strong_ordering sign = difference->is_zero() ? std::strong_ordering::equal
+    std::strong_ordering sign = difference->is_zero()    ? std::strong_ordering::equal
                                 : difference->negative() ? std::strong_ordering::less
                                                          : std::strong_ordering::greater;
     fuzz::Check(sign == (*a <=> *b), "sign(a - b) differs from a <=> b",

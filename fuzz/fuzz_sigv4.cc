@@ -52,7 +52,8 @@ bool ParseRequest(std::string_view text, http::Request* request) {
     size_t colon = line.find(':');
     if (colon == std::string_view::npos) return false;
     std::string_view name = line.substr(0, colon), value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
     while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
     if (!fuzz::IsToken(name) || !fuzz::IsFieldValue(value)) return false;
     request->headers.Add(name, value);

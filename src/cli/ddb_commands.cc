@@ -73,7 +73,7 @@ std::string DescribeThroughput(const JsonValue& table) {
   auto number = [&](const char* name) {
     auto m = it->value.FindMember(name);
     return m != it->value.MemberEnd() && m->value.IsInt64() ? std::to_string(m->value.GetInt64())
-                                                             : std::string("?");
+                                                            : std::string("?");
   };
   return number("ReadCapacityUnits") + " RCU / " + number("WriteCapacityUnits") + " WCU";
 }
@@ -94,8 +94,7 @@ void PrintTableSummary(const JsonValue& t) {
         projection = StringMember(index["Projection"], "ProjectionType");
       }
       std::printf("index:   %s: %s, projection %s\n", StringMember(index, "IndexName").c_str(),
-                  index.HasMember("KeySchema") ? DescribeKeySchema(index["KeySchema"]).c_str()
-                                               : "",
+                  index.HasMember("KeySchema") ? DescribeKeySchema(index["KeySchema"]).c_str() : "",
                   projection.c_str());
     }
   }
@@ -169,8 +168,7 @@ void SchemaLoad(const GlobalOptions& globals, const SchemaLoadOptions& options) 
     }
     JsonDocument created = ParseJson(response);
     std::string described;
-    if (!options.no_wait &&
-        StringMember(created["TableDescription"], "TableStatus") != "ACTIVE") {
+    if (!options.no_wait && StringMember(created["TableDescription"], "TableStatus") != "ACTIVE") {
       described = WaitForTable(*target.client, table, false, std::chrono::seconds(120));
     }
     if (options.target.json) {
@@ -298,8 +296,8 @@ UserRef RequireUser(UserStore& users, const char* handle, const std::string& whe
   try {
     user = users.FindByHandle(handle);
   } catch (const UserStoreError& e) {
-    throw CliError(std::string("cannot read user ") + handle + " from " + where + ": " +
-                   e.what() + " (run `cruddur db setup` first)");
+    throw CliError(std::string("cannot read user ") + handle + " from " + where + ": " + e.what() +
+                   " (run `cruddur db setup` first)");
   }
   if (!user) {
     throw CliError(std::string("no user ") + handle + " in " + where +
@@ -340,8 +338,8 @@ void SeedTable(const GlobalOptions& globals, const SeedCommandOptions& options) 
         SeedResult result = Seed(*target.client, table, andrew, bayko, seed);
         bar.reset();
         if (json) {
-          std::printf("{\"table\":%s,\"messages\":%ld,\"groups\":%ld}\n",
-                      JsonString(table).c_str(), result.messages, result.groups);
+          std::printf("{\"table\":%s,\"messages\":%ld,\"groups\":%ld}\n", JsonString(table).c_str(),
+                      result.messages, result.groups);
           return;
         }
         std::printf("seeded %ld messages in %ld conversation%s into %s (%s)\n", result.messages,

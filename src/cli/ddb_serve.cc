@@ -113,8 +113,8 @@ void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_di
   // file goes away on a clean exit (SIGINT/SIGTERM).
   std::unique_ptr<EndpointFile> endpoint_file;
   if (!serve.in_memory) {
-    endpoint_file = std::make_unique<EndpointFile>(
-        engine_options.data_dir, LocalServerUrl(serve.host, server.port()));
+    endpoint_file = std::make_unique<EndpointFile>(engine_options.data_dir,
+                                                   LocalServerUrl(serve.host, server.port()));
   }
   std::printf("cruddur ddb serve listening on http://%s:%u (data: %s)\n",
               UrlHost(serve.host).c_str(), static_cast<unsigned>(server.port()),

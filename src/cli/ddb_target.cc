@@ -93,8 +93,8 @@ DdbTarget ViaRunningServer(const fs::path& engine_dir, const std::string& lock_r
   std::string url = ReadEndpointFile(file);
   if (url.empty()) {
     throw CliError("the DynamoDB data dir " + engine_dir.string() +
-                   " is in use by another process that publishes no endpoint (no " +
-                   file.string() + "); stop it, or pass --endpoint-url (" + lock_reason + ")");
+                   " is in use by another process that publishes no endpoint (no " + file.string() +
+                   "); stop it, or pass --endpoint-url (" + lock_reason + ")");
   }
   DdbTarget target;
   target.client = HttpTo(url);
@@ -143,8 +143,7 @@ DdbTarget OpenEmbedded(const GlobalOptions& globals, DataDirUse use) {
 
 }  // namespace
 
-void AddDdbTargetFlags(CLI::App& cmd, DdbTargetOptions& options, bool with_table,
-                       bool with_json) {
+void AddDdbTargetFlags(CLI::App& cmd, DdbTargetOptions& options, bool with_table, bool with_json) {
   cmd.add_flag("--prod", options.prod_flag,
                "Real AWS DynamoDB in AWS_REGION/AWS_DEFAULT_REGION; users from "
                "PROD_CONNECTION_URL");
@@ -166,8 +165,8 @@ DdbTarget OpenDdbTarget(const GlobalOptions& globals, const DdbTargetOptions& op
   std::string source = "--endpoint-url";
   if (endpoint.empty()) {
     endpoint = client::EndpointFromEnvironment();
-    source = Env("AWS_ENDPOINT_URL_DYNAMODB").empty() ? "AWS_ENDPOINT_URL"
-                                                      : "AWS_ENDPOINT_URL_DYNAMODB";
+    source =
+        Env("AWS_ENDPOINT_URL_DYNAMODB").empty() ? "AWS_ENDPOINT_URL" : "AWS_ENDPOINT_URL_DYNAMODB";
   }
   if (!endpoint.empty()) {
     DdbTarget target;
