@@ -199,18 +199,20 @@ TEST_P(EngineTest, GetItemKeyShapes) {
             "ValidationException: Supplied AttributeValue has more than one datatypes set, must "
             "contain exactly one of the supported datatypes");
   // At the limits the plain path answers (no item there, no error).
-  auto at_limits = Call("GetItem", R"({"TableName":"msgs","Key":{"pk":{"S":")" +
-                                       std::string(2048, 'x') + R"("},"sk":{"S":")" +
-                                       std::string(1024, 'y') + R"("}}})");
+  auto at_limits =
+      Call("GetItem", R"({"TableName":"msgs","Key":{"pk":{"S":")" + std::string(2048, 'x') +
+                          R"("},"sk":{"S":")" + std::string(1024, 'y') + R"("}}})");
   EXPECT_FALSE(at_limits.HasMember("Item"));
 }
 
 TEST_P(EngineTest, UpdateTableBackfillsNewIndex) {
   Call("PutItem", R"j({"TableName":"msgs","Item":{"pk":{"S":"u"},"sk":{"S":"1"},"h":{"S":"H"}}})j");
-  Call("UpdateTable", R"j({"TableName":"msgs","AttributeDefinitions":[{"AttributeName":"h","AttributeType":"S"}],
+  Call("UpdateTable",
+       R"j({"TableName":"msgs","AttributeDefinitions":[{"AttributeName":"h","AttributeType":"S"}],
     "GlobalSecondaryIndexUpdates":[{"Create":{"IndexName":"by-h","KeySchema":[{"AttributeName":"h","KeyType":"HASH"}],
     "Projection":{"ProjectionType":"KEYS_ONLY"}}}]})j");
-  auto d = Call("Query", R"j({"TableName":"msgs","IndexName":"by-h","KeyConditionExpression":"h = :h",
+  auto d =
+      Call("Query", R"j({"TableName":"msgs","IndexName":"by-h","KeyConditionExpression":"h = :h",
     "ExpressionAttributeValues":{":h":{"S":"H"}}})j");
   ASSERT_EQ(d["Count"].GetInt(), 1);
   EXPECT_STREQ(d["Items"][0]["pk"]["S"].GetString(), "u");

@@ -34,8 +34,7 @@ std::optional<expr::Condition> ParseCondition(const Request& req, expr::Substitu
   return expr::Condition::Parse(*text, subs, "ConditionExpression");
 }
 
-void AddLegacyViolations(const Request& req, expr::legacy::Operation op,
-                         ConstraintErrors& errors) {
+void AddLegacyViolations(const Request& req, expr::legacy::Operation op, ConstraintErrors& errors) {
   for (auto& v : expr::legacy::ConstraintViolations(req.root(), op)) errors.Add(std::move(v));
 }
 
@@ -143,7 +142,7 @@ void WriteResponse(EngineImpl& engine, JsonWriter& w, const std::optional<Item>&
 // The parameters PutItem and DeleteItem share, parsed and validated in DynamoDB's order.
 struct WriteParams {
   std::string_view table_name;
-  Item item;  // PutItem's Item, DeleteItem's Key
+  Item item;                    // PutItem's Item, DeleteItem's Key
   bool return_all_old = false;  // ReturnValues ALL_OLD (the only other value allowed is NONE)
   bool return_old_on_failure = false;
   ReturnCapacity rc = ReturnCapacity::kNone;
@@ -189,10 +188,10 @@ void EngineImpl::PutItem(const Request& req, JsonWriter& w) {
 
   ItemChange change{table, schema, ItemStorageKey(*schema, p.item), std::nullopt,
                     std::move(p.item)};
-  Capacity capacity = ApplyChange(*this, change, p.cond, p.return_old_on_failure,
-                                  p.return_all_old, [](ItemChange&) {});
-  WriteResponse(*this, w, p.return_all_old ? change.old_item : std::nullopt, schema->name,
-                capacity, p.rc);
+  Capacity capacity = ApplyChange(*this, change, p.cond, p.return_old_on_failure, p.return_all_old,
+                                  [](ItemChange&) {});
+  WriteResponse(*this, w, p.return_all_old ? change.old_item : std::nullopt, schema->name, capacity,
+                p.rc);
 }
 
 void EngineImpl::GetItem(const Request& req, JsonWriter& w) {
@@ -259,10 +258,10 @@ void EngineImpl::DeleteItem(const Request& req, JsonWriter& w) {
   auto schema = table->schema();
   ValidateKeyParam(*schema, p.item);
   ItemChange change{table, schema, ItemStorageKey(*schema, p.item), std::nullopt, std::nullopt};
-  Capacity capacity = ApplyChange(*this, change, p.cond, p.return_old_on_failure,
-                                  p.return_all_old, [](ItemChange&) {});
-  WriteResponse(*this, w, p.return_all_old ? change.old_item : std::nullopt, schema->name,
-                capacity, p.rc);
+  Capacity capacity = ApplyChange(*this, change, p.cond, p.return_old_on_failure, p.return_all_old,
+                                  [](ItemChange&) {});
+  WriteResponse(*this, w, p.return_all_old ? change.old_item : std::nullopt, schema->name, capacity,
+                p.rc);
 }
 
 void EngineImpl::UpdateItem(const Request& req, JsonWriter& w) {

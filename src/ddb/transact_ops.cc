@@ -49,13 +49,16 @@ TransactWrite ParseTransactWrite(EngineImpl& engine, const JsonValue& entry, siz
     }
   }
   if (found != 1) {
-    throw ApiError::Validation("TransactItems can only contain one of Check, Put, Update or "
-                               "Delete");
+    throw ApiError::Validation(
+        "TransactItems can only contain one of Check, Put, Update or "
+        "Delete");
   }
   std::string member = fmt::format("transactItems.{}.member", index + 1);
   auto table_name = Request::StringOf(*body, "TableName");
-  if (!table_name) errors.NotNull(member + ".tableName");
-  else errors.CheckName(member + ".tableName", *table_name);
+  if (!table_name)
+    errors.NotNull(member + ".tableName");
+  else
+    errors.CheckName(member + ".tableName", *table_name);
   const char* item_member = kind == TransactKind::kPut ? "Item" : "Key";
   const JsonValue* item_json = Request::ObjectOf(*body, item_member);
   if (!item_json) errors.NotNull(member + (kind == TransactKind::kPut ? ".item" : ".key"));
@@ -148,14 +151,16 @@ void EngineImpl::TransactWriteItems(const Request& req, JsonWriter& w) {
   ReturnCapacity rc = ParseReturnCapacity(req, errors);
   auto token = req.String("ClientRequestToken");
   if (token && (token->empty() || token->size() > 36)) {
-    errors.Add(fmt::format("Value '{}' at 'clientRequestToken' failed to satisfy constraint: "
-                           "Member must have length {} than or equal to {}",
-                           *token, token->empty() ? "greater" : "less", token->empty() ? 1 : 36));
+    errors.Add(
+        fmt::format("Value '{}' at 'clientRequestToken' failed to satisfy constraint: "
+                    "Member must have length {} than or equal to {}",
+                    *token, token->empty() ? "greater" : "less", token->empty() ? 1 : 36));
   }
   if (items && (items->Size() == 0 || items->Size() > 100)) {
-    errors.Add(fmt::format("Value '[]' at 'transactItems' failed to satisfy constraint: Member "
-                           "must have length {} than or equal to {}",
-                           items->Size() == 0 ? "greater" : "less", items->Size() == 0 ? 1 : 100));
+    errors.Add(
+        fmt::format("Value '[]' at 'transactItems' failed to satisfy constraint: Member "
+                    "must have length {} than or equal to {}",
+                    items->Size() == 0 ? "greater" : "less", items->Size() == 0 ? 1 : 100));
   }
   errors.ThrowIfAny();
 
@@ -165,8 +170,9 @@ void EngineImpl::TransactWriteItems(const Request& req, JsonWriter& w) {
   for (rapidjson::SizeType i = 0; i < items->Size(); ++i) {
     writes.push_back(ParseTransactWrite(*this, (*items)[i], i));
     if (!seen.insert(writes.back().change.storage_key).second) {
-      throw ApiError::Validation("Transaction request cannot include multiple operations on one "
-                                 "item");
+      throw ApiError::Validation(
+          "Transaction request cannot include multiple operations on one "
+          "item");
     }
   }
 
@@ -244,9 +250,9 @@ void EngineImpl::TransactWriteItems(const Request& req, JsonWriter& w) {
       std::string codes;
       for (size_t i = 0; i < reasons.size(); ++i) codes += (i ? ", " : "") + reasons[i].code;
       throw ApiError::TransactionCanceled(
-                fmt::format("Transaction cancelled, please refer cancellation reasons for "
-                            "specific reasons [{}]",
-                            codes))
+          fmt::format("Transaction cancelled, please refer cancellation reasons for "
+                      "specific reasons [{}]",
+                      codes))
           .with_extra_json(CancellationJson(reasons));
     }
     storage::WriteBatch batch;
@@ -254,8 +260,8 @@ void EngineImpl::TransactWriteItems(const Request& req, JsonWriter& w) {
     for (auto& t : writes) {
       ItemChange& c = t.change;
       Capacity& capacity = capacities[c.schema->name];
-      size_t size = std::max(c.new_item ? ItemSize(*c.new_item) : 0,
-                             c.old_item ? ItemSize(*c.old_item) : 0);
+      size_t size =
+          std::max(c.new_item ? ItemSize(*c.new_item) : 0, c.old_item ? ItemSize(*c.old_item) : 0);
       if (t.kind == TransactKind::kConditionCheck) {
         capacity.table += 2 * ReadUnits(size, true);
         continue;
@@ -271,7 +277,7 @@ void EngineImpl::TransactWriteItems(const Request& req, JsonWriter& w) {
   if (token) {
     std::lock_guard lock(tokens_mu_);
     tokens_[std::string(*token)] = {request_text,
-                                   std::chrono::steady_clock::now() + std::chrono::minutes(10)};
+                                    std::chrono::steady_clock::now() + std::chrono::minutes(10)};
   }
   w.StartObject();
   WriteConsumedCapacityList(w, capacities, rc);
@@ -284,9 +290,10 @@ void EngineImpl::TransactGetItems(const Request& req, JsonWriter& w) {
   if (!items) ThrowRequired("TransactItems");
   ReturnCapacity rc = ParseReturnCapacity(req, errors);
   if (items && (items->Size() == 0 || items->Size() > 100)) {
-    errors.Add(fmt::format("Value '[]' at 'transactItems' failed to satisfy constraint: Member "
-                           "must have length {} than or equal to {}",
-                           items->Size() == 0 ? "greater" : "less", items->Size() == 0 ? 1 : 100));
+    errors.Add(
+        fmt::format("Value '[]' at 'transactItems' failed to satisfy constraint: Member "
+                    "must have length {} than or equal to {}",
+                    items->Size() == 0 ? "greater" : "less", items->Size() == 0 ? 1 : 100));
   }
   errors.ThrowIfAny();
   struct Get {
@@ -307,8 +314,8 @@ void EngineImpl::TransactGetItems(const Request& req, JsonWriter& w) {
     if (!key_json) errors.NotNull(member + ".get.key");
     errors.ThrowIfAny();
     Item key = ParseItem(*key_json);
-    expr::Substitutions subs = expr::Substitutions::Parse(
-        Request::ObjectOf(*get, "ExpressionAttributeNames"), nullptr);
+    expr::Substitutions subs =
+        expr::Substitutions::Parse(Request::ObjectOf(*get, "ExpressionAttributeNames"), nullptr);
     Get g;
     if (auto text = Request::StringOf(*get, "ProjectionExpression")) {
       g.projection = expr::Projection::Parse(*text, subs);
@@ -319,8 +326,9 @@ void EngineImpl::TransactGetItems(const Request& req, JsonWriter& w) {
     ValidateKeyParam(*g.schema, key);
     g.storage_key = ItemStorageKey(*g.schema, key);
     if (!seen.insert(g.storage_key).second) {
-      throw ApiError::Validation("Transaction request cannot include multiple operations on one "
-                                 "item");
+      throw ApiError::Validation(
+          "Transaction request cannot include multiple operations on one "
+          "item");
     }
     gets.push_back(std::move(g));
   }

@@ -157,7 +157,8 @@ void ExpectMap(const JsonValue& j) {
 void DecodeBlob(std::string_view text, std::string* out) {
   char bad = 0;
   switch (DecodeBase64(text, out, &bad)) {
-    case B64Error::kNone: return;
+    case B64Error::kNone:
+      return;
     case B64Error::kLength:
       ThrowSerialization("'" + std::string(text) +
                          "' can not be converted to a Blob: Base64 encoded length is expected a "
@@ -209,7 +210,8 @@ bool LookupType(std::string_view name, ValueType* t) {
       else
         return false;
       return true;
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -355,26 +357,42 @@ class ValueParser {
   void ParseMember(ValueType t, const JsonValue& v, int depth, AttributeValue* out) {
     out->type = t;
     switch (t) {
-      case ValueType::kS: out->bytes.assign(ExpectString(v, "an String")); break;
-      case ValueType::kN: ParseNumber(ExpectString(v, "an String"), &out->number); break;
-      case ValueType::kB: DecodeBlob(ExpectString(v, "a Blob"), &out->bytes); break;
-      case ValueType::kBool: out->boolean = ExpectBoolean(v); break;
+      case ValueType::kS:
+        out->bytes.assign(ExpectString(v, "an String"));
+        break;
+      case ValueType::kN:
+        ParseNumber(ExpectString(v, "an String"), &out->number);
+        break;
+      case ValueType::kB:
+        DecodeBlob(ExpectString(v, "a Blob"), &out->bytes);
+        break;
+      case ValueType::kBool:
+        out->boolean = ExpectBoolean(v);
+        break;
       case ValueType::kNull:
         if (!ExpectBoolean(v)) {
           Defer(std::string(kInvalid) + "Null attribute value types must have the value of true");
         }
         out->boolean = true;
         break;
-      case ValueType::kM: out->map = ParseMap(v, depth + 1); break;
+      case ValueType::kM:
+        out->map = ParseMap(v, depth + 1);
+        break;
       case ValueType::kL:
         ExpectList(v);
         out->list.clear();
         out->list.reserve(v.Size());
         for (const JsonValue& e : v.GetArray()) ParseInto(e, depth + 1, &out->list.emplace_back());
         break;
-      case ValueType::kSS: ParseStringSet(v, out); break;
-      case ValueType::kNS: ParseNumberSet(v, out); break;
-      case ValueType::kBS: ParseBinarySet(v, out); break;
+      case ValueType::kSS:
+        ParseStringSet(v, out);
+        break;
+      case ValueType::kNS:
+        ParseNumberSet(v, out);
+        break;
+      case ValueType::kBS:
+        ParseBinarySet(v, out);
+        break;
     }
   }
 
@@ -545,12 +563,24 @@ void WriteValue(JsonWriter& w, const AttributeValue& v, std::string* scratch) {
   w.StartObject();
   WriteJsonString(w, TypeName(v.type));
   switch (v.type) {
-    case ValueType::kS: WriteString(w, v.bytes); break;
-    case ValueType::kN: WriteString(w, v.number.text()); break;
-    case ValueType::kB: WriteBase64(w, v.bytes, scratch); break;
-    case ValueType::kBool: w.Bool(v.boolean); break;
-    case ValueType::kNull: w.Bool(true); break;
-    case ValueType::kM: WriteMap(w, v.map, scratch); break;
+    case ValueType::kS:
+      WriteString(w, v.bytes);
+      break;
+    case ValueType::kN:
+      WriteString(w, v.number.text());
+      break;
+    case ValueType::kB:
+      WriteBase64(w, v.bytes, scratch);
+      break;
+    case ValueType::kBool:
+      w.Bool(v.boolean);
+      break;
+    case ValueType::kNull:
+      w.Bool(true);
+      break;
+    case ValueType::kM:
+      WriteMap(w, v.map, scratch);
+      break;
     case ValueType::kL:
       w.StartArray();
       for (const AttributeValue& e : v.list) WriteValue(w, e, scratch);
@@ -609,8 +639,7 @@ void AppendJsonString(JsonWriter& w, const JsonAffix& before, std::string_view s
     const __m128i below_space = _mm_set1_epi8(0x1F);
     auto needs_escape = [&](__m128i v) {
       const __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(v, below_space), below_space);
-      const __m128i special =
-          _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash));
+      const __m128i special = _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash));
       return _mm_movemask_epi8(_mm_or_si128(control, special)) != 0;
     };
     size_t i = 0;
@@ -626,7 +655,7 @@ void AppendJsonString(JsonWriter& w, const JsonAffix& before, std::string_view s
     }
   } else
 #endif
-  if (n >= 8) {
+      if (n >= 8) {
     size_t i = 0;
     for (; i + 8 <= n && !escape; i += 8) {
       uint64_t x;

@@ -1,5 +1,6 @@
 #include "http/server.h"
 
+#include <sys/resource.h>
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -22,7 +23,6 @@
 #include <optional>
 #include <stdexcept>
 #include <string_view>
-#include <sys/resource.h>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -103,8 +103,7 @@ class RequestParser final : public beast::http::basic_parser<true> {
     return data.size();
   }
   void on_chunk_header_impl(std::uint64_t, beast::string_view, error_code&) override {}
-  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view data,
-                                 error_code& ec) override {
+  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view data, error_code& ec) override {
     // Chunked bodies are reserved as they grow.
     if (!meter_.Reserve(data.size())) {
       meter_.over_budget = true;
@@ -267,9 +266,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     const ServerOptions& o = server_.options;
     Clock::duration allowance = o.body_timeout;
     if (o.body_min_rate > 0) {
-      auto at_rate = std::chrono::duration_cast<Clock::duration>(
-          std::chrono::duration<double>(static_cast<double>(bytes) /
-                                        static_cast<double>(o.body_min_rate)));
+      auto at_rate = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+          static_cast<double>(bytes) / static_cast<double>(o.body_min_rate)));
       allowance = std::max(allowance, at_rate);
     }
     return allowance;

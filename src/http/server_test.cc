@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
 #include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -14,7 +15,6 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
-#include <sys/resource.h>
 #include <thread>
 #include <vector>
 
@@ -598,9 +598,11 @@ TEST(HttpServerLimits, BodyBudgetRefusesWhatDoesNotFitWith503) {
     // What fits is served; a chunked body is counted as it grows (100 + 200 KiB > 200 left).
     Client c(server.port());
     EXPECT_EQ(c.Send(bhttp::verb::post, "/c", std::string(150 * kKiB, 'c')).result_int(), 200);
-    c.WriteRaw("POST /chunks HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-               "19000\r\n" + std::string(100 * kKiB, 'y') + "\r\n" +
-               "32000\r\n" + std::string(200 * kKiB, 'y') + "\r\n0\r\n\r\n");
+    c.WriteRaw(
+        "POST /chunks HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "19000\r\n" +
+        std::string(100 * kKiB, 'y') + "\r\n" + "32000\r\n" + std::string(200 * kKiB, 'y') +
+        "\r\n0\r\n\r\n");
     EXPECT_EQ(c.Read().result_int(), 503);
   }
   // A finishes and is served; the budget returns to zero.
@@ -625,8 +627,7 @@ TEST(HttpServerLimits, SmallBodiesAreAdmittedWhenTheBudgetIsFull) {
   Client small(server.port());
   EXPECT_EQ(small.Send(bhttp::verb::post, "/s", std::string(64 * 1024, 's')).result_int(), 200);
   Client over(server.port());
-  EXPECT_EQ(over.Send(bhttp::verb::post, "/o", std::string(64 * 1024 + 1, 'o')).result_int(),
-            503);
+  EXPECT_EQ(over.Send(bhttp::verb::post, "/o", std::string(64 * 1024 + 1, 'o')).result_int(), 503);
   EXPECT_EQ(server.stats().requests_overloaded, 1u);
 }
 

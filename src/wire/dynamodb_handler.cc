@@ -74,8 +74,7 @@ void AppendJsonString(std::string& out, std::string_view s) {
 
 std::string Crc32(std::string_view body) {
   // zlib's table-driven CRC is ~8x faster than boost::crc_32_type on large Query pages.
-  return std::to_string(
-      crc32_z(0, reinterpret_cast<const Bytef*>(body.data()), body.size()));
+  return std::to_string(crc32_z(0, reinterpret_cast<const Bytef*>(body.data()), body.size()));
 }
 
 // The media type of a Content-Type value, without parameters or surrounding blanks.

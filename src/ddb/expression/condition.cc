@@ -13,16 +13,25 @@ namespace cruddur::ddb::expr {
 struct Operand {
   enum class Kind : uint8_t { kPath, kValue, kSize, kFunction };
   Kind kind = Kind::kValue;
-  Path path;             // kPath, kSize
-  AttributeValue value;  // kValue
-  std::string function;  // kFunction: a condition function misused as an operand
+  Path path;                            // kPath, kSize
+  AttributeValue value;                 // kValue
+  std::string function;                 // kFunction: a condition function misused as an operand
   std::unique_ptr<ConditionNode> call;  // kFunction
 };
 
 struct ConditionNode {
   enum class Kind : uint8_t {
-    kOr, kAnd, kNot, kCompare, kBetween, kIn,
-    kExists, kNotExists, kAttributeType, kBeginsWith, kContains,
+    kOr,
+    kAnd,
+    kNot,
+    kCompare,
+    kBetween,
+    kIn,
+    kExists,
+    kNotExists,
+    kAttributeType,
+    kBeginsWith,
+    kContains,
   };
   Kind kind = Kind::kAnd;
   Tok cmp = Tok::kEq;  // kCompare
@@ -56,10 +65,9 @@ std::string StaticType(const Operand& op) {
 }
 
 bool ParseTypeName(std::string_view s, ValueType* out) {
-  static constexpr ValueType kTypes[] = {ValueType::kS,    ValueType::kN,  ValueType::kB,
-                                         ValueType::kBool, ValueType::kNull, ValueType::kM,
-                                         ValueType::kL,    ValueType::kSS, ValueType::kNS,
-                                         ValueType::kBS};
+  static constexpr ValueType kTypes[] = {
+      ValueType::kS, ValueType::kN, ValueType::kB,  ValueType::kBool, ValueType::kNull,
+      ValueType::kM, ValueType::kL, ValueType::kSS, ValueType::kNS,   ValueType::kBS};
   for (ValueType t : kTypes) {
     if (TypeName(t) == s) {
       *out = t;
@@ -73,13 +81,24 @@ bool ParseTypeName(std::string_view s, ValueType* out) {
 bool SizeOf(const AttributeValue& v, size_t* out) {
   switch (v.type) {
     case ValueType::kS:
-    case ValueType::kB: *out = v.bytes.size(); return true;
+    case ValueType::kB:
+      *out = v.bytes.size();
+      return true;
     case ValueType::kSS:
-    case ValueType::kBS: *out = v.strings.size(); return true;
-    case ValueType::kNS: *out = v.numbers.size(); return true;
-    case ValueType::kM: *out = v.map.size(); return true;
-    case ValueType::kL: *out = v.list.size(); return true;
-    default: return false;
+    case ValueType::kBS:
+      *out = v.strings.size();
+      return true;
+    case ValueType::kNS:
+      *out = v.numbers.size();
+      return true;
+    case ValueType::kM:
+      *out = v.map.size();
+      return true;
+    case ValueType::kL:
+      *out = v.list.size();
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -115,9 +134,9 @@ class ConditionParser : public ParserBase {
     auto root = ParseOr();
     if (!At(Tok::kEof)) SyntaxErrorHere();
     CheckRedundantParens();
-    ThrowRecorded({ErrorClass::kParens, ErrorClass::kUnknownFunction,
-                   ErrorClass::kMisusedFunction, ErrorClass::kReserved, ErrorClass::kAttrName,
-                   ErrorClass::kOperandCount, ErrorClass::kDistinct, ErrorClass::kFunction});
+    ThrowRecorded({ErrorClass::kParens, ErrorClass::kUnknownFunction, ErrorClass::kMisusedFunction,
+                   ErrorClass::kReserved, ErrorClass::kAttrName, ErrorClass::kOperandCount,
+                   ErrorClass::kDistinct, ErrorClass::kFunction});
     return root;
   }
 
@@ -378,9 +397,9 @@ class ConditionParser : public ParserBase {
         if (t != "S") {
           type_error(t.empty() ? "{NS,SS,L,BS,N,M,B,BOOL,NULL,S}" : t);
         } else if (!ParseTypeName(args[1].value.bytes, &node->type)) {
-          Record(ErrorClass::kFunction, "Invalid attribute type name found; type: " +
-                                            args[1].value.bytes +
-                                            ", valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}");
+          Record(ErrorClass::kFunction,
+                 "Invalid attribute type name found; type: " + args[1].value.bytes +
+                     ", valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}");
         }
         break;
       }
@@ -427,7 +446,8 @@ class ConditionParser : public ParserBase {
         SamePath(a.path, b.path)) {
       Record(ErrorClass::kDistinct,
              "The first operand must be distinct from the remaining operands for this operator "
-             "or function; operator: " + op + ", first operand: " + PathListString(a.path));
+             "or function; operator: " +
+                 op + ", first operand: " + PathListString(a.path));
     }
   }
 
@@ -443,7 +463,8 @@ class ConditionParser : public ParserBase {
     } else if (Orderable(&l, &h) && Order(l, h) > 0) {
       Record(ErrorClass::kFunction,
              "The BETWEEN operator requires upper bound to be greater than or equal to lower "
-             "bound; " + bounds);
+             "bound; " +
+                 bounds);
     }
   }
 
@@ -500,8 +521,7 @@ bool Contains(const AttributeValue& haystack, const AttributeValue& needle) {
   switch (haystack.type) {
     case ValueType::kS:
     case ValueType::kB:  // a byte subsequence, as DynamoDB does for binaries
-      return needle.type == haystack.type &&
-             haystack.bytes.find(needle.bytes) != std::string::npos;
+      return needle.type == haystack.type && haystack.bytes.find(needle.bytes) != std::string::npos;
     case ValueType::kSS:
     case ValueType::kBS:
       if (needle.type != (haystack.type == ValueType::kSS ? ValueType::kS : ValueType::kB)) {
@@ -534,11 +554,16 @@ bool Contains(const AttributeValue& haystack, const AttributeValue& needle) {
 bool Evaluate(const ConditionNode& n, const Item& item) {
   using K = ConditionNode::Kind;
   switch (n.kind) {
-    case K::kOr: return Evaluate(*n.left, item) || Evaluate(*n.right, item);
-    case K::kAnd: return Evaluate(*n.left, item) && Evaluate(*n.right, item);
-    case K::kNot: return !Evaluate(*n.left, item);
-    case K::kExists: return FindPath(item, n.operands[0].path) != nullptr;
-    case K::kNotExists: return FindPath(item, n.operands[0].path) == nullptr;
+    case K::kOr:
+      return Evaluate(*n.left, item) || Evaluate(*n.right, item);
+    case K::kAnd:
+      return Evaluate(*n.left, item) && Evaluate(*n.right, item);
+    case K::kNot:
+      return !Evaluate(*n.left, item);
+    case K::kExists:
+      return FindPath(item, n.operands[0].path) != nullptr;
+    case K::kNotExists:
+      return FindPath(item, n.operands[0].path) == nullptr;
     default:
       return EvaluateLeaf(n, item);
   }
@@ -552,18 +577,26 @@ bool EvaluateLeaf(const ConditionNode& n, const Item& item) {
     case K::kCompare: {
       const AttributeValue* b = Resolve(n.operands[1], item, s1);
       switch (n.cmp) {
-        case Tok::kEq: return a && b && *a == *b;
-        case Tok::kNe: return !(a && b && *a == *b);
-        default: break;
+        case Tok::kEq:
+          return a && b && *a == *b;
+        case Tok::kNe:
+          return !(a && b && *a == *b);
+        default:
+          break;
       }
       if (!Orderable(a, b)) return false;
       int c = Order(*a, *b);
       switch (n.cmp) {
-        case Tok::kLt: return c < 0;
-        case Tok::kLe: return c <= 0;
-        case Tok::kGt: return c > 0;
-        case Tok::kGe: return c >= 0;
-        default: return false;
+        case Tok::kLt:
+          return c < 0;
+        case Tok::kLe:
+          return c <= 0;
+        case Tok::kGt:
+          return c > 0;
+        case Tok::kGe:
+          return c >= 0;
+        default:
+          return false;
       }
     }
     case K::kBetween: {
@@ -580,7 +613,8 @@ bool EvaluateLeaf(const ConditionNode& n, const Item& item) {
       }
       return false;
     }
-    case K::kAttributeType: return a && a->type == n.type;
+    case K::kAttributeType:
+      return a && a->type == n.type;
     case K::kBeginsWith: {
       const AttributeValue* b = Resolve(n.operands[1], item, s1);
       return a && b && a->type == b->type &&
@@ -592,7 +626,8 @@ bool EvaluateLeaf(const ConditionNode& n, const Item& item) {
       const AttributeValue* b = Resolve(n.operands[1], item, s1);
       return a && b && Contains(*a, *b);
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -677,23 +712,47 @@ Condition Condition::Compare(const std::string& attribute, Comparison op,
     return n;
   };
   switch (op) {
-    case Comparison::kEq: c.root_ = compare(Tok::kEq); break;
-    case Comparison::kNe: c.root_ = compare(Tok::kNe); break;
-    case Comparison::kLe: c.root_ = compare(Tok::kLe); break;
-    case Comparison::kLt: c.root_ = compare(Tok::kLt); break;
-    case Comparison::kGe: c.root_ = compare(Tok::kGe); break;
-    case Comparison::kGt: c.root_ = compare(Tok::kGt); break;
-    case Comparison::kNotNull: c.root_ = Node(K::kExists, attribute, none); break;
-    case Comparison::kNull: c.root_ = Node(K::kNotExists, attribute, none); break;
-    case Comparison::kContains: c.root_ = Node(K::kContains, attribute, operands); break;
+    case Comparison::kEq:
+      c.root_ = compare(Tok::kEq);
+      break;
+    case Comparison::kNe:
+      c.root_ = compare(Tok::kNe);
+      break;
+    case Comparison::kLe:
+      c.root_ = compare(Tok::kLe);
+      break;
+    case Comparison::kLt:
+      c.root_ = compare(Tok::kLt);
+      break;
+    case Comparison::kGe:
+      c.root_ = compare(Tok::kGe);
+      break;
+    case Comparison::kGt:
+      c.root_ = compare(Tok::kGt);
+      break;
+    case Comparison::kNotNull:
+      c.root_ = Node(K::kExists, attribute, none);
+      break;
+    case Comparison::kNull:
+      c.root_ = Node(K::kNotExists, attribute, none);
+      break;
+    case Comparison::kContains:
+      c.root_ = Node(K::kContains, attribute, operands);
+      break;
     case Comparison::kNotContains:
       // Unlike NE, NOT_CONTAINS is false when the attribute is missing.
       c.root_ = Join(K::kAnd, Node(K::kExists, attribute, none),
                      Join(K::kNot, Node(K::kContains, attribute, operands), nullptr));
       break;
-    case Comparison::kBeginsWith: c.root_ = Node(K::kBeginsWith, attribute, operands); break;
-    case Comparison::kIn: c.root_ = Node(K::kIn, attribute, operands); break;
-    case Comparison::kBetween: c.root_ = Node(K::kBetween, attribute, operands); break;
+    case Comparison::kBeginsWith:
+      c.root_ = Node(K::kBeginsWith, attribute, operands);
+      break;
+    case Comparison::kIn:
+      c.root_ = Node(K::kIn, attribute, operands);
+      break;
+    case Comparison::kBetween:
+      c.root_ = Node(K::kBetween, attribute, operands);
+      break;
   }
   return c;
 }
@@ -714,9 +773,7 @@ Condition Condition::Or(Condition a, Condition b) {
 
 namespace {
 
-[[noreturn]] void KeyError(const std::string& message) {
-  throw ApiError::Validation(message);
-}
+[[noreturn]] void KeyError(const std::string& message) { throw ApiError::Validation(message); }
 
 // One "key op value" term of a key condition, after the checks DynamoDB makes on its shape.
 // The values point into the parsed tree or the substitutions (both outlive the terms).
@@ -729,12 +786,18 @@ struct KeyTerm {
 
 KeyCondition::Op CompareOp(Tok t, bool flipped) {
   switch (t) {
-    case Tok::kEq: return KeyCondition::Op::kEq;
-    case Tok::kLt: return flipped ? KeyCondition::Op::kGt : KeyCondition::Op::kLt;
-    case Tok::kLe: return flipped ? KeyCondition::Op::kGe : KeyCondition::Op::kLe;
-    case Tok::kGt: return flipped ? KeyCondition::Op::kLt : KeyCondition::Op::kGt;
-    case Tok::kGe: return flipped ? KeyCondition::Op::kLe : KeyCondition::Op::kGe;
-    default: return KeyCondition::Op::kNone;
+    case Tok::kEq:
+      return KeyCondition::Op::kEq;
+    case Tok::kLt:
+      return flipped ? KeyCondition::Op::kGt : KeyCondition::Op::kLt;
+    case Tok::kLe:
+      return flipped ? KeyCondition::Op::kGe : KeyCondition::Op::kLe;
+    case Tok::kGt:
+      return flipped ? KeyCondition::Op::kLt : KeyCondition::Op::kGt;
+    case Tok::kGe:
+      return flipped ? KeyCondition::Op::kLe : KeyCondition::Op::kGe;
+    default:
+      return KeyCondition::Op::kNone;
   }
 }
 
@@ -746,15 +809,32 @@ void CollectKeyTerms(const ConditionNode& n, std::vector<KeyTerm>& terms) {
       CollectKeyTerms(*n.left, terms);
       CollectKeyTerms(*n.right, terms);
       return;
-    case K::kOr: invalid_op = "OR"; break;
-    case K::kNot: invalid_op = "NOT"; break;
-    case K::kIn: invalid_op = "IN"; break;
-    case K::kCompare: if (n.cmp == Tok::kNe) invalid_op = "<>"; break;
-    case K::kExists: invalid_op = "attribute_exists"; break;
-    case K::kNotExists: invalid_op = "attribute_not_exists"; break;
-    case K::kAttributeType: invalid_op = "attribute_type"; break;
-    case K::kContains: invalid_op = "contains"; break;
-    default: break;
+    case K::kOr:
+      invalid_op = "OR";
+      break;
+    case K::kNot:
+      invalid_op = "NOT";
+      break;
+    case K::kIn:
+      invalid_op = "IN";
+      break;
+    case K::kCompare:
+      if (n.cmp == Tok::kNe) invalid_op = "<>";
+      break;
+    case K::kExists:
+      invalid_op = "attribute_exists";
+      break;
+    case K::kNotExists:
+      invalid_op = "attribute_not_exists";
+      break;
+    case K::kAttributeType:
+      invalid_op = "attribute_type";
+      break;
+    case K::kContains:
+      invalid_op = "contains";
+      break;
+    default:
+      break;
   }
   if (invalid_op) {
     KeyError(std::string("Invalid operator used in KeyConditionExpression: ") + invalid_op);
@@ -775,8 +855,9 @@ void CollectKeyTerms(const ConditionNode& n, std::vector<KeyTerm>& terms) {
   for (size_t i = 0; i < n.operands.size(); ++i) {
     if (n.operands[i].kind != Operand::Kind::kPath) continue;
     if (path) {
-      KeyError("Invalid condition in KeyConditionExpression: Multiple attribute names used in "
-               "one condition");
+      KeyError(
+          "Invalid condition in KeyConditionExpression: Multiple attribute names used in "
+          "one condition");
     }
     if (n.operands[i].path.size() > 1) {
       KeyError("KeyConditionExpressions cannot have conditions on nested attributes");

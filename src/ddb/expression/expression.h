@@ -97,7 +97,18 @@ class Condition {
   // true on a missing attribute, NOT_CONTAINS false; NULL / NOT_NULL test existence).
   // REQUIRES: `operands` already validated (count and types) by the caller.
   enum class Comparison {
-    kEq, kNe, kLe, kLt, kGe, kGt, kNotNull, kNull, kContains, kNotContains, kBeginsWith, kIn,
+    kEq,
+    kNe,
+    kLe,
+    kLt,
+    kGe,
+    kGt,
+    kNotNull,
+    kNull,
+    kContains,
+    kNotContains,
+    kBeginsWith,
+    kIn,
     kBetween,
   };
   static Condition Compare(const std::string& attribute, Comparison op,

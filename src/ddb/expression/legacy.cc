@@ -52,8 +52,9 @@ std::string ExpectString(const JsonValue& j) {
   if (j.IsString()) return {j.GetString(), j.GetStringLength()};
   if (j.IsBool()) Serialization("class java.lang.Boolean can not be converted to an String");
   if (j.IsNumber()) {
-    Serialization("class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be "
-                  "converted to an String");
+    Serialization(
+        "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be "
+        "converted to an String");
   }
   WrongContainer(j);
 }
@@ -70,8 +71,9 @@ bool ExpectBoolean(const JsonValue& j) {
     Serialization("'" + upper + "' can not be converted to an Boolean");
   }
   if (j.IsNumber()) {
-    Serialization("class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be "
-                  "converted to an Boolean");
+    Serialization(
+        "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be "
+        "converted to an Boolean");
   }
   WrongContainer(j);
 }
@@ -176,8 +178,9 @@ void CheckOperands(const OperatorInfo& op, const std::vector<AttributeValue>& va
             std::string(TypeName(type)) + " AttributeValue type");
   }
   if (op.comparison == Comparison::kBetween && Order(values[0], values[1]) > 0) {
-    Invalid("The BETWEEN condition was provided a range where the lower bound is greater than "
-            "the upper bound");
+    Invalid(
+        "The BETWEEN condition was provided a range where the lower bound is greater than "
+        "the upper bound");
   }
 }
 
@@ -279,16 +282,18 @@ Condition ParseExpected(const std::string& name, const JsonValue& e) {
     const OperatorInfo& op =
         RequireOperator(op_json, "expected." + name + ".member.comparisonOperator");
     if (op.max_args > 0 && !list_json && !has_value) {
-      Invalid(kInvalid + std::string("Value or AttributeValueList must be used with "
-                                     "ComparisonOperator: ") +
+      Invalid(kInvalid +
+              std::string("Value or AttributeValueList must be used with "
+                          "ComparisonOperator: ") +
               op.name + for_attribute);
     }
     CheckOperands(op, values);
     return Condition::Compare(name, op.comparison, std::move(values));
   }
   if (list_json) {
-    Invalid(kInvalid + std::string("AttributeValueList can only be used with a "
-                                   "ComparisonOperator") +
+    Invalid(kInvalid +
+            std::string("AttributeValueList can only be used with a "
+                        "ComparisonOperator") +
             for_attribute);
   }
   bool exists = exists_json ? ExpectBoolean(*exists_json) : true;
@@ -317,14 +322,22 @@ std::optional<std::vector<ParsedCondition>> ParseKeyConditions(const JsonValue& 
 
 KeyCondition::Op KeyOp(Comparison c) {
   switch (c) {
-    case Comparison::kEq: return KeyCondition::Op::kEq;
-    case Comparison::kLe: return KeyCondition::Op::kLe;
-    case Comparison::kLt: return KeyCondition::Op::kLt;
-    case Comparison::kGe: return KeyCondition::Op::kGe;
-    case Comparison::kGt: return KeyCondition::Op::kGt;
-    case Comparison::kBeginsWith: return KeyCondition::Op::kBeginsWith;
-    case Comparison::kBetween: return KeyCondition::Op::kBetween;
-    default: return KeyCondition::Op::kNone;
+    case Comparison::kEq:
+      return KeyCondition::Op::kEq;
+    case Comparison::kLe:
+      return KeyCondition::Op::kLe;
+    case Comparison::kLt:
+      return KeyCondition::Op::kLt;
+    case Comparison::kGe:
+      return KeyCondition::Op::kGe;
+    case Comparison::kGt:
+      return KeyCondition::Op::kGt;
+    case Comparison::kBeginsWith:
+      return KeyCondition::Op::kBeginsWith;
+    case Comparison::kBetween:
+      return KeyCondition::Op::kBetween;
+    default:
+      return KeyCondition::Op::kNone;
   }
 }
 
@@ -360,10 +373,14 @@ const char* ConditionMapFor(Operation op) {
   switch (op) {
     case Operation::kPutItem:
     case Operation::kDeleteItem:
-    case Operation::kUpdateItem: return "Expected";
-    case Operation::kQuery: return "QueryFilter";
-    case Operation::kScan: return "ScanFilter";
-    default: return nullptr;
+    case Operation::kUpdateItem:
+      return "Expected";
+    case Operation::kQuery:
+      return "QueryFilter";
+    case Operation::kScan:
+      return "ScanFilter";
+    default:
+      return nullptr;
   }
 }
 
@@ -374,8 +391,9 @@ void CheckConditionalOperator(const JsonValue& request, Operation op) {
   size_t n = map && map->IsObject() ? map->MemberCount() : 0;
   if (n == 0) Invalid("ConditionalOperator cannot be used without Filter or Expected");
   if (n == 1) {
-    Invalid("ConditionalOperator can only be used when Filter or Expected has two or more "
-            "elements");
+    Invalid(
+        "ConditionalOperator can only be used when Filter or Expected has two or more "
+        "elements");
   }
 }
 
@@ -449,14 +467,14 @@ std::vector<std::string> ConstraintViolations(const JsonValue& request, Operatio
       if (updates && updates->IsObject()) {
         for (auto it = updates->MemberBegin(); it != updates->MemberEnd(); ++it) {
           const JsonValue* action = MemberValue(it->value, "Action");
-          if (action && action->IsString() && View(*action) != "ADD" &&
-              View(*action) != "PUT" && View(*action) != "DELETE") {
-            out.push_back(EnumViolation(
-                View(*action),
-                "attributeUpdates." +
-                    std::string(it->name.GetString(), it->name.GetStringLength()) +
-                    ".member.action",
-                kActionEnum));
+          if (action && action->IsString() && View(*action) != "ADD" && View(*action) != "PUT" &&
+              View(*action) != "DELETE") {
+            out.push_back(
+                EnumViolation(View(*action),
+                              "attributeUpdates." +
+                                  std::string(it->name.GetString(), it->name.GetStringLength()) +
+                                  ".member.action",
+                              kActionEnum));
           }
         }
       }
@@ -472,8 +490,7 @@ std::vector<std::string> ConstraintViolations(const JsonValue& request, Operatio
     default:
       break;
   }
-  if (op != Operation::kPutItem && op != Operation::kDeleteItem &&
-      op != Operation::kUpdateItem) {
+  if (op != Operation::kPutItem && op != Operation::kDeleteItem && op != Operation::kUpdateItem) {
     const JsonValue* names = MemberValue(request, "AttributesToGet");
     if (names && names->IsArray() && (names->Empty() || names->Size() > 255)) {
       std::string list;
@@ -504,9 +521,10 @@ void CheckNotMixed(const JsonValue& request, Operation op) {
     if (MemberValue(request, l)) legacy.push_back(l);
   }
   if (legacy.empty()) return;
-  Invalid("Can not use both expression and non-expression parameters in the same request: "
-          "Non-expression parameters: {" + Join(legacy) + "} Expression parameters: {" +
-          Join(expressions) + "}");
+  Invalid(
+      "Can not use both expression and non-expression parameters in the same request: "
+      "Non-expression parameters: {" +
+      Join(legacy) + "} Expression parameters: {" + Join(expressions) + "}");
 }
 
 void Validate(const JsonValue& request, Operation op) {
@@ -562,9 +580,9 @@ std::optional<Condition> FilterCondition(const JsonValue& request, std::string_v
   const JsonValue* map = MemberValue(request, member);
   if (!map) return std::nullopt;
   // Scan validates values with the older wording (see value_json.h).
-  auto conditions = ParseConditions(*map, member,
-                                    member == "ScanFilter" ? ValidationWording::kLegacy
-                                                           : ValidationWording::kCurrent);
+  auto conditions = ParseConditions(
+      *map, member,
+      member == "ScanFilter" ? ValidationWording::kLegacy : ValidationWording::kCurrent);
   std::vector<Condition> parts;
   for (ParsedCondition& c : conditions) {
     parts.push_back(Condition::Compare(c.attribute, c.op->comparison, std::move(c.values)));
@@ -638,8 +656,7 @@ std::optional<Update> AttributeUpdates(const JsonValue& request) {
       Invalid(std::string(kInvalid) +
               "Only DELETE action is allowed when no attribute value is specified");
     }
-    if (u.has_value && u.action == Update::AttributeUpdate::Action::kDelete &&
-        !u.value.is_set()) {
+    if (u.has_value && u.action == Update::AttributeUpdate::Action::kDelete && !u.value.is_set()) {
       Invalid(std::string(kInvalid) + "DELETE action with value is not supported for the type " +
               type);
     }
@@ -666,8 +683,9 @@ std::optional<Projection> AttributesToGet(const JsonValue& request) {
     names.push_back(std::move(name));
   }
   if (names.empty()) {
-    ThrowOneViolation("Value '[]' at 'attributesToGet' failed to satisfy constraint: Member "
-                      "must have length greater than or equal to 1");
+    ThrowOneViolation(
+        "Value '[]' at 'attributesToGet' failed to satisfy constraint: Member "
+        "must have length greater than or equal to 1");
   }
   return Projection::FromNames(names);
 }

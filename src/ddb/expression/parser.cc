@@ -111,7 +111,8 @@ Path ParserBase::ParsePath() {
       } else {
         Record(ErrorClass::kAttrName,
                "An expression attribute name used in the document path is not defined; "
-               "attribute name: " + std::string(t.text));
+               "attribute name: " +
+                   std::string(t.text));
       }
     } else if (t.kind == Tok::kName && !IsKeyword(t.text)) {
       if (IsReservedWord(t.text)) {
@@ -218,12 +219,23 @@ std::string ValueBraceString(const AttributeValue& v) {
   std::string out = "{";
   out.append(TypeName(v.type)).append(":");
   switch (v.type) {
-    case ValueType::kS: out += v.bytes; break;
-    case ValueType::kN: out += v.number.text(); break;
-    case ValueType::kB: out += Base64Encode(v.bytes); break;
-    case ValueType::kBool: out += v.boolean ? "true" : "false"; break;
-    case ValueType::kNull: out += "true"; break;
-    default: break;
+    case ValueType::kS:
+      out += v.bytes;
+      break;
+    case ValueType::kN:
+      out += v.number.text();
+      break;
+    case ValueType::kB:
+      out += Base64Encode(v.bytes);
+      break;
+    case ValueType::kBool:
+      out += v.boolean ? "true" : "false";
+      break;
+    case ValueType::kNull:
+      out += "true";
+      break;
+    default:
+      break;
   }
   return out + "}";
 }

@@ -29,7 +29,8 @@ struct UpdateAction {
 
 namespace {
 
-const char kInvalidPath[] = "The document path provided in the update expression is invalid for update";
+const char kInvalidPath[] =
+    "The document path provided in the update expression is invalid for update";
 const char kBadOperand[] = "An operand in the update expression has an incorrect data type";
 const char kTypeMismatch[] = "Type mismatch for attribute to update";
 const char kMissingAttribute[] =
@@ -38,14 +39,22 @@ const char kMissingAttribute[] =
 // DynamoDB's names for value types in ADD/DELETE operand messages.
 std::string_view LongTypeName(ValueType t) {
   switch (t) {
-    case ValueType::kS: return "STRING";
-    case ValueType::kN: return "NUMBER";
-    case ValueType::kB: return "BINARY";
-    case ValueType::kBool: return "BOOLEAN";
-    case ValueType::kNull: return "NULL";
-    case ValueType::kM: return "MAP";
-    case ValueType::kL: return "LIST";
-    default: return TypeName(t);
+    case ValueType::kS:
+      return "STRING";
+    case ValueType::kN:
+      return "NUMBER";
+    case ValueType::kB:
+      return "BINARY";
+    case ValueType::kBool:
+      return "BOOLEAN";
+    case ValueType::kNull:
+      return "NULL";
+    case ValueType::kM:
+      return "MAP";
+    case ValueType::kL:
+      return "LIST";
+    default:
+      return TypeName(t);
   }
 }
 
@@ -120,11 +129,11 @@ class UpdateParser : public ParserBase {
         ValueType t = action->operand.type;
         bool ok = action->operand.is_set() || (add && t == ValueType::kN);
         if (defined && !ok) {
-          Record(ErrorClass::kOperand,
-                 std::string("Incorrect operand type for operator or function; operator: ") +
-                     (add ? "ADD" : "DELETE") + ", operand type: " +
-                     std::string(LongTypeName(t)) + ", typeSet: " +
-                     (add ? "ALLOWED_FOR_ADD_OPERAND" : "ALLOWED_FOR_DELETE_OPERAND"));
+          Record(
+              ErrorClass::kOperand,
+              std::string("Incorrect operand type for operator or function; operator: ") +
+                  (add ? "ADD" : "DELETE") + ", operand type: " + std::string(LongTypeName(t)) +
+                  ", typeSet: " + (add ? "ALLOWED_FOR_ADD_OPERAND" : "ALLOWED_FOR_DELETE_OPERAND"));
         }
         break;
       }
@@ -441,8 +450,7 @@ void Update::Apply(Item& item) const {
         } else if (current->type == ValueType::kN) {
           current->number = current->number + a->operand.number;
         } else if (current->type == ValueType::kL) {
-          current->list.insert(current->list.end(), a->operand.list.begin(),
-                               a->operand.list.end());
+          current->list.insert(current->list.end(), a->operand.list.begin(), a->operand.list.end());
         } else {
           AddToSet(*current, a->operand);
         }

@@ -54,35 +54,238 @@ std::string Lower(std::string_view s) {
 // PartiQL reserves SQL-92's keywords and a few of its own: as a bare name they are a syntax
 // error (DynamoDB refuses `WHERE pad = 1`), in double quotes they are plain names.
 bool IsReserved(std::string_view word) {
-  static const std::set<std::string, std::less<>> kWords = {
-      "ABSOLUTE", "ACTION", "ADD", "ALL", "ALLOCATE", "ALTER", "AND", "ANY", "ARE", "AS", "ASC",
-      "ASSERTION", "AT", "AUTHORIZATION", "AVG", "BEGIN", "BETWEEN", "BIT", "BIT_LENGTH", "BOTH",
-      "BY", "CASCADE", "CASCADED", "CASE", "CAST", "CATALOG", "CHAR", "CHARACTER",
-      "CHARACTER_LENGTH", "CHAR_LENGTH", "CHECK", "CLOSE", "COALESCE", "COLLATE", "COLLATION",
-      "COLUMN", "COMMIT", "CONNECT", "CONNECTION", "CONSTRAINT", "CONSTRAINTS", "CONTINUE",
-      "CONVERT", "CORRESPONDING", "COUNT", "CREATE", "CROSS", "CURRENT", "CURRENT_DATE",
-      "CURRENT_TIME", "CURRENT_TIMESTAMP", "CURRENT_USER", "CURSOR", "DATE", "DAY", "DEALLOCATE",
-      "DEC", "DECIMAL", "DECLARE", "DEFAULT", "DEFERRABLE", "DEFERRED", "DELETE", "DESC",
-      "DESCRIBE", "DESCRIPTOR", "DIAGNOSTICS", "DISCONNECT", "DISTINCT", "DOMAIN", "DOUBLE",
-      "DROP", "ELSE", "END", "ESCAPE", "EXCEPT", "EXCEPTION", "EXEC", "EXECUTE", "EXISTS",
-      "EXTERNAL", "EXTRACT", "FALSE", "FETCH", "FIRST", "FLOAT", "FOR", "FOREIGN", "FOUND",
-      "FROM", "FULL", "GET", "GLOBAL", "GO", "GOTO", "GRANT", "GROUP", "HAVING", "HOUR",
-      "IDENTITY", "IMMEDIATE", "IN", "INDICATOR", "INITIALLY", "INNER", "INPUT", "INSENSITIVE",
-      "INSERT", "INT", "INTEGER", "INTERSECT", "INTERVAL", "INTO", "IS", "ISOLATION", "JOIN",
-      "KEY", "LANGUAGE", "LAST", "LEADING", "LEFT", "LEVEL", "LIKE", "LIMIT", "LOCAL", "LOWER",
-      "MATCH", "MAX", "MIN", "MINUTE", "MISSING", "MODULE", "MONTH", "NAMES", "NATIONAL",
-      "NATURAL", "NCHAR", "NEXT", "NO", "NOT", "NULL", "NULLIF", "NUMERIC", "OCTET_LENGTH", "OF",
-      "ON", "ONLY", "OPEN", "OPTION", "OR", "ORDER", "OUTER", "OUTPUT", "OVERLAPS", "PAD",
-      "PARTIAL", "PIVOT", "POSITION", "PRECISION", "PREPARE", "PRESERVE", "PRIMARY", "PRIOR",
-      "PRIVILEGES", "PROCEDURE", "PUBLIC", "READ", "REAL", "REFERENCES", "RELATIVE", "REMOVE",
-      "RESTRICT", "RETURNING", "REVOKE", "RIGHT", "ROLLBACK", "ROWS", "SCHEMA", "SCROLL",
-      "SECOND", "SECTION", "SELECT", "SESSION", "SESSION_USER", "SET", "SIZE", "SMALLINT", "SOME",
-      "SPACE", "SQL", "SQLCODE", "SQLERROR", "SQLSTATE", "SUBSTRING", "SUM", "SYSTEM_USER",
-      "TABLE", "TEMPORARY", "THEN", "TIME", "TIMESTAMP", "TIMEZONE_HOUR", "TIMEZONE_MINUTE", "TO",
-      "TRAILING", "TRANSACTION", "TRANSLATE", "TRANSLATION", "TRIM", "TRUE", "UNION", "UNIQUE",
-      "UNKNOWN", "UNPIVOT", "UPDATE", "UPPER", "USAGE", "USER", "USING", "VALUE", "VALUES",
-      "VARCHAR", "VARYING", "VIEW", "WHEN", "WHENEVER", "WHERE", "WITH", "WORK", "WRITE", "YEAR",
-      "ZONE"};
+  static const std::set<std::string, std::less<>> kWords = {"ABSOLUTE",
+                                                            "ACTION",
+                                                            "ADD",
+                                                            "ALL",
+                                                            "ALLOCATE",
+                                                            "ALTER",
+                                                            "AND",
+                                                            "ANY",
+                                                            "ARE",
+                                                            "AS",
+                                                            "ASC",
+                                                            "ASSERTION",
+                                                            "AT",
+                                                            "AUTHORIZATION",
+                                                            "AVG",
+                                                            "BEGIN",
+                                                            "BETWEEN",
+                                                            "BIT",
+                                                            "BIT_LENGTH",
+                                                            "BOTH",
+                                                            "BY",
+                                                            "CASCADE",
+                                                            "CASCADED",
+                                                            "CASE",
+                                                            "CAST",
+                                                            "CATALOG",
+                                                            "CHAR",
+                                                            "CHARACTER",
+                                                            "CHARACTER_LENGTH",
+                                                            "CHAR_LENGTH",
+                                                            "CHECK",
+                                                            "CLOSE",
+                                                            "COALESCE",
+                                                            "COLLATE",
+                                                            "COLLATION",
+                                                            "COLUMN",
+                                                            "COMMIT",
+                                                            "CONNECT",
+                                                            "CONNECTION",
+                                                            "CONSTRAINT",
+                                                            "CONSTRAINTS",
+                                                            "CONTINUE",
+                                                            "CONVERT",
+                                                            "CORRESPONDING",
+                                                            "COUNT",
+                                                            "CREATE",
+                                                            "CROSS",
+                                                            "CURRENT",
+                                                            "CURRENT_DATE",
+                                                            "CURRENT_TIME",
+                                                            "CURRENT_TIMESTAMP",
+                                                            "CURRENT_USER",
+                                                            "CURSOR",
+                                                            "DATE",
+                                                            "DAY",
+                                                            "DEALLOCATE",
+                                                            "DEC",
+                                                            "DECIMAL",
+                                                            "DECLARE",
+                                                            "DEFAULT",
+                                                            "DEFERRABLE",
+                                                            "DEFERRED",
+                                                            "DELETE",
+                                                            "DESC",
+                                                            "DESCRIBE",
+                                                            "DESCRIPTOR",
+                                                            "DIAGNOSTICS",
+                                                            "DISCONNECT",
+                                                            "DISTINCT",
+                                                            "DOMAIN",
+                                                            "DOUBLE",
+                                                            "DROP",
+                                                            "ELSE",
+                                                            "END",
+                                                            "ESCAPE",
+                                                            "EXCEPT",
+                                                            "EXCEPTION",
+                                                            "EXEC",
+                                                            "EXECUTE",
+                                                            "EXISTS",
+                                                            "EXTERNAL",
+                                                            "EXTRACT",
+                                                            "FALSE",
+                                                            "FETCH",
+                                                            "FIRST",
+                                                            "FLOAT",
+                                                            "FOR",
+                                                            "FOREIGN",
+                                                            "FOUND",
+                                                            "FROM",
+                                                            "FULL",
+                                                            "GET",
+                                                            "GLOBAL",
+                                                            "GO",
+                                                            "GOTO",
+                                                            "GRANT",
+                                                            "GROUP",
+                                                            "HAVING",
+                                                            "HOUR",
+                                                            "IDENTITY",
+                                                            "IMMEDIATE",
+                                                            "IN",
+                                                            "INDICATOR",
+                                                            "INITIALLY",
+                                                            "INNER",
+                                                            "INPUT",
+                                                            "INSENSITIVE",
+                                                            "INSERT",
+                                                            "INT",
+                                                            "INTEGER",
+                                                            "INTERSECT",
+                                                            "INTERVAL",
+                                                            "INTO",
+                                                            "IS",
+                                                            "ISOLATION",
+                                                            "JOIN",
+                                                            "KEY",
+                                                            "LANGUAGE",
+                                                            "LAST",
+                                                            "LEADING",
+                                                            "LEFT",
+                                                            "LEVEL",
+                                                            "LIKE",
+                                                            "LIMIT",
+                                                            "LOCAL",
+                                                            "LOWER",
+                                                            "MATCH",
+                                                            "MAX",
+                                                            "MIN",
+                                                            "MINUTE",
+                                                            "MISSING",
+                                                            "MODULE",
+                                                            "MONTH",
+                                                            "NAMES",
+                                                            "NATIONAL",
+                                                            "NATURAL",
+                                                            "NCHAR",
+                                                            "NEXT",
+                                                            "NO",
+                                                            "NOT",
+                                                            "NULL",
+                                                            "NULLIF",
+                                                            "NUMERIC",
+                                                            "OCTET_LENGTH",
+                                                            "OF",
+                                                            "ON",
+                                                            "ONLY",
+                                                            "OPEN",
+                                                            "OPTION",
+                                                            "OR",
+                                                            "ORDER",
+                                                            "OUTER",
+                                                            "OUTPUT",
+                                                            "OVERLAPS",
+                                                            "PAD",
+                                                            "PARTIAL",
+                                                            "PIVOT",
+                                                            "POSITION",
+                                                            "PRECISION",
+                                                            "PREPARE",
+                                                            "PRESERVE",
+                                                            "PRIMARY",
+                                                            "PRIOR",
+                                                            "PRIVILEGES",
+                                                            "PROCEDURE",
+                                                            "PUBLIC",
+                                                            "READ",
+                                                            "REAL",
+                                                            "REFERENCES",
+                                                            "RELATIVE",
+                                                            "REMOVE",
+                                                            "RESTRICT",
+                                                            "RETURNING",
+                                                            "REVOKE",
+                                                            "RIGHT",
+                                                            "ROLLBACK",
+                                                            "ROWS",
+                                                            "SCHEMA",
+                                                            "SCROLL",
+                                                            "SECOND",
+                                                            "SECTION",
+                                                            "SELECT",
+                                                            "SESSION",
+                                                            "SESSION_USER",
+                                                            "SET",
+                                                            "SIZE",
+                                                            "SMALLINT",
+                                                            "SOME",
+                                                            "SPACE",
+                                                            "SQL",
+                                                            "SQLCODE",
+                                                            "SQLERROR",
+                                                            "SQLSTATE",
+                                                            "SUBSTRING",
+                                                            "SUM",
+                                                            "SYSTEM_USER",
+                                                            "TABLE",
+                                                            "TEMPORARY",
+                                                            "THEN",
+                                                            "TIME",
+                                                            "TIMESTAMP",
+                                                            "TIMEZONE_HOUR",
+                                                            "TIMEZONE_MINUTE",
+                                                            "TO",
+                                                            "TRAILING",
+                                                            "TRANSACTION",
+                                                            "TRANSLATE",
+                                                            "TRANSLATION",
+                                                            "TRIM",
+                                                            "TRUE",
+                                                            "UNION",
+                                                            "UNIQUE",
+                                                            "UNKNOWN",
+                                                            "UNPIVOT",
+                                                            "UPDATE",
+                                                            "UPPER",
+                                                            "USAGE",
+                                                            "USER",
+                                                            "USING",
+                                                            "VALUE",
+                                                            "VALUES",
+                                                            "VARCHAR",
+                                                            "VARYING",
+                                                            "VIEW",
+                                                            "WHEN",
+                                                            "WHENEVER",
+                                                            "WHERE",
+                                                            "WITH",
+                                                            "WORK",
+                                                            "WRITE",
+                                                            "YEAR",
+                                                            "ZONE"};
   return kWords.count(Upper(word)) > 0;
 }
 
@@ -131,13 +334,14 @@ std::vector<Token> Lex(std::string_view s) {
       out.push_back({Tok::kQuoted, quoted('"')});
     } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == '$') {
       size_t start = i;
-      while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_' ||
-                              s[i] == '$')) {
+      while (i < s.size() &&
+             (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_' || s[i] == '$')) {
         ++i;
       }
       out.push_back({Tok::kWord, std::string(s.substr(start, i - start))});
     } else if (std::isdigit(static_cast<unsigned char>(c)) ||
-               (c == '.' && i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
+               (c == '.' && i + 1 < s.size() &&
+                std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
       size_t start = i;
       while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
       if (i < s.size() && s[i] == '.') {
@@ -270,11 +474,13 @@ class Parser {
   [[noreturn]] void Unexpected() const {
     const Token& t = Peek();
     switch (t.kind) {
-      case Tok::kEnd: ThrowMalformed("Unexpected end of statement");
+      case Tok::kEnd:
+        ThrowMalformed("Unexpected end of statement");
       case Tok::kWord:
         if (IsReserved(t.text)) ThrowMalformed(fmt::format("Unexpected keyword: {}", t.text));
         ThrowMalformed(fmt::format("Unexpected identifier: {}", t.text));
-      default: ThrowMalformed(fmt::format("Unexpected token: {}", t.text));
+      default:
+        ThrowMalformed(fmt::format("Unexpected token: {}", t.text));
     }
   }
 
@@ -292,17 +498,20 @@ class Parser {
     if (Accept(".")) {
       st->index = ParseName();
       if (!allow_index) {
-        ThrowUnsupported("FROM clause may only contain a single table name in data manipulation "
-                         "statements");
+        ThrowUnsupported(
+            "FROM clause may only contain a single table name in data manipulation "
+            "statements");
       }
-      if (IsPunct(".")) ThrowUnsupported("A path may contain at most 2 components in the FROM clause");
+      if (IsPunct("."))
+        ThrowUnsupported("A path may contain at most 2 components in the FROM clause");
     }
     if (st->table.size() < 3 || st->table.size() > 255 ||
         !std::all_of(st->table.begin(), st->table.end(), [](char c) {
           return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
         })) {
-      ThrowUnsupported("Table name should be within the length [3, 255] and only contain 'a-z', "
-                       "'A-Z', '0-9', '-', '_', '.'.");
+      ThrowUnsupported(
+          "Table name should be within the length [3, 255] and only contain 'a-z', "
+          "'A-Z', '0-9', '-', '_', '.'.");
     }
   }
 
@@ -317,19 +526,21 @@ class Parser {
     }
     if (Accept("*")) {
       if (IsPunct(",")) {
-        ThrowUnsupported("Other attributes should not be present in the projection when '*' is "
-                         "used.");
+        ThrowUnsupported(
+            "Other attributes should not be present in the projection when '*' is "
+            "used.");
       }
     } else {
       std::set<std::string> names;
       do {
         if (IsPunct("*")) {
-          ThrowUnsupported("Other attributes should not be present in the projection when '*' "
-                           "is used.");
+          ThrowUnsupported(
+              "Other attributes should not be present in the projection when '*' "
+              "is used.");
         }
         if (Peek().kind == Tok::kWord && IsPunct("(", 1)) {
-          ThrowUnsupported(fmt::format("Unsupported operation: function {} in the projection",
-                                       Peek().text));
+          ThrowUnsupported(
+              fmt::format("Unsupported operation: function {} in the projection", Peek().text));
         }
         Path p = ParsePath();
         if (IsWord("AS") || AtName()) {
@@ -354,13 +565,16 @@ class Parser {
       ExpectWord("BY");
       Path p = ParsePath();
       if (p.size() != 1) {
-        ThrowUnsupported(fmt::format("Variable reference {} in ORDER BY clause must be part of "
-                                     "the primary key",
-                                     ProjectionLabel(p)));
+        ThrowUnsupported(
+            fmt::format("Variable reference {} in ORDER BY clause must be part of "
+                        "the primary key",
+                        ProjectionLabel(p)));
       }
       st.order_by = p[0].name;
-      if (AcceptWord("DESC")) st.descending = true;
-      else AcceptWord("ASC");
+      if (AcceptWord("DESC"))
+        st.descending = true;
+      else
+        AcceptWord("ASC");
       if (!st.where) {
         ThrowUnsupported("Must have WHERE clause in the statement when using ORDER BY clause.");
       }
@@ -377,21 +591,24 @@ class Parser {
     ExpectWord("INTO");
     ParseTable(&st, /*allow_index=*/false);
     if (IsWord("VALUES") || IsPunct("<<")) {
-      ThrowUnsupported("Unsupported operation: Inserting multiple items in a single statement is "
-                       "not supported, use \"INSERT INTO tableName VALUE item\" instead");
+      ThrowUnsupported(
+          "Unsupported operation: Inserting multiple items in a single statement is "
+          "not supported, use \"INSERT INTO tableName VALUE item\" instead");
     }
     ExpectWord("VALUE");
     if (!IsPunct("{") && Peek().kind != Tok::kParam) {
       if (IsPunct("[") || Peek().kind == Tok::kString || Peek().kind == Tok::kNumber) {
-        ThrowUnsupported("Unsupported format in item expression. Please use struct format {...} "
-                         "to express item values for insert statement.");
+        ThrowUnsupported(
+            "Unsupported format in item expression. Please use struct format {...} "
+            "to express item values for insert statement.");
       }
       Unexpected();
     }
     st.item = ParseLiteral();
     if (st.item.type != ValueType::kM) {
-      ThrowUnsupported("Unsupported format in item expression. Please use struct format {...} to "
-                       "express item values for insert statement.");
+      ThrowUnsupported(
+          "Unsupported format in item expression. Please use struct format {...} to "
+          "express item values for insert statement.");
     }
     if (IsWord("AT")) ThrowUnsupported("AT is not supported in insert statements.");
     if (IsWord("RETURNING")) ThrowUnsupported("RETURNING is not supported in INSERT");
@@ -458,9 +675,10 @@ class Parser {
       ThrowUnsupported("Expected '*' after ( MODIFIED | ALL ) ( NEW | OLD ) in RETURNING clause");
     }
     if (delete_only && (which != "ALL" || age != "OLD")) {
-      ThrowUnsupported(fmt::format("Invalid returning clause: RETURNING {} {} *. Only RETURNING ALL "
-                                   "OLD * is allowed in DELETE statements.",
-                                   which, age));
+      ThrowUnsupported(
+          fmt::format("Invalid returning clause: RETURNING {} {} *. Only RETURNING ALL "
+                      "OLD * is allowed in DELETE statements.",
+                      which, age));
     }
     st->returning = (which == "ALL" ? "ALL_" : "UPDATED_") + age;
   }
@@ -479,9 +697,10 @@ class Parser {
         const Token& t = Next();
         if (t.kind == Tok::kNumber) {
           if (t.text.find_first_not_of("0123456789") != std::string::npos || t.text.size() > 9) {
-            ThrowUnsupported(fmt::format("List index is not within the allowable range; index: "
-                                         "[{}]",
-                                         t.text));
+            ThrowUnsupported(
+                fmt::format("List index is not within the allowable range; index: "
+                            "[{}]",
+                            t.text));
           }
           p.push_back({"", std::stoll(t.text)});
         } else if (t.kind == Tok::kString) {
@@ -517,10 +736,17 @@ class Parser {
   AttributeValue ParseLiteral() {
     const Token& t = Peek();
     switch (t.kind) {
-      case Tok::kString: Next(); return AttributeValue::S(t.text);
-      case Tok::kNumber: Next(); return AttributeValue::N(t.text);
-      case Tok::kParam: Next(); return Param();
-      default: break;
+      case Tok::kString:
+        Next();
+        return AttributeValue::S(t.text);
+      case Tok::kNumber:
+        Next();
+        return AttributeValue::N(t.text);
+      case Tok::kParam:
+        Next();
+        return Param();
+      default:
+        break;
     }
     if (Accept("-")) {
       if (Peek().kind != Tok::kNumber) Unexpected();
@@ -538,9 +764,10 @@ class Parser {
           const Token& k = Next();
           if (k.kind != Tok::kString) {
             if (k.kind == Tok::kEnd) ThrowMalformed("Unexpected end of statement");
-            ThrowUnsupported(fmt::format("Tuple keys must be of type String. Actual type: {} "
-                                         "under item",
-                                         k.kind == Tok::kNumber ? "DECIMAL" : "UNKNOWN"));
+            ThrowUnsupported(
+                fmt::format("Tuple keys must be of type String. Actual type: {} "
+                            "under item",
+                            k.kind == Tok::kNumber ? "DECIMAL" : "UNKNOWN"));
           }
           std::string key = k.text;
           Expect(":");
@@ -582,16 +809,18 @@ class Parser {
           } else if (e.kind == Tok::kEnd) {
             ThrowMalformed("Unexpected end of statement");
           } else {
-            ThrowUnsupported("Unsupported data type in Bag. DynamoDB only supports either numbers "
-                             "or strings in bags");
+            ThrowUnsupported(
+                "Unsupported data type in Bag. DynamoDB only supports either numbers "
+                "or strings in bags");
           }
         } while (Accept(","));
         Expect(">>");
       }
       if (strings.empty() && numbers.empty()) ThrowUnsupported("Empty bags are not supported");
       if (!strings.empty() && !numbers.empty()) {
-        ThrowUnsupported("Unsupported data type in Bag. DynamoDB only supports either numbers or "
-                         "strings in bags");
+        ThrowUnsupported(
+            "Unsupported data type in Bag. DynamoDB only supports either numbers or "
+            "strings in bags");
       }
       if (!strings.empty()) return AttributeValue::SS(std::move(strings));
       return AttributeValue::NS(std::move(numbers));
@@ -700,8 +929,8 @@ class Parser {
       }
       static const std::pair<const char*, const char*> kTypes[] = {
           {"NULL", "NULL"}, {"BOOLEAN", "BOOL"}, {"BOOL", "BOOL"}, {"STRING", "S"},
-          {"NUMERIC", "N"}, {"NUMBER", "N"}, {"BLOB", "B"}, {"STRUCT", "M"},
-          {"TUPLE", "M"}, {"LIST", "L"}};
+          {"NUMERIC", "N"}, {"NUMBER", "N"},     {"BLOB", "B"},    {"STRUCT", "M"},
+          {"TUPLE", "M"},   {"LIST", "L"}};
       std::string type = Upper(Peek().text);
       for (const auto& [partiql_name, ddb_name] : kTypes) {
         if (type == partiql_name) {
@@ -711,10 +940,11 @@ class Parser {
           return c;
         }
       }
-      ThrowUnsupported(fmt::format("Unsupported data type for IS operator: {}. Supported data "
-                                   "types are [MISSING, NULL, BOOLEAN, BLOB, STRING, NUMERIC, "
-                                   "STRUCT, TUPLE, LIST]",
-                                   type));
+      ThrowUnsupported(
+          fmt::format("Unsupported data type for IS operator: {}. Supported data "
+                      "types are [MISSING, NULL, BOOLEAN, BLOB, STRING, NUMERIC, "
+                      "STRUCT, TUPLE, LIST]",
+                      type));
     }
     CheckNotMissing(left);
     bool negated = false;
@@ -733,22 +963,26 @@ class Parser {
       c->kind = Condition::Kind::kIn;
       c->operands.push_back(std::move(left));
       std::string close;
-      if (Accept("[")) close = "]";
-      else if (Accept("(")) close = ")";
+      if (Accept("["))
+        close = "]";
+      else if (Accept("("))
+        close = ")";
       if (close.empty()) {
         // `a IN ?` with a list parameter.
         AttributeValue v = ParseLiteral();
         if (v.type != ValueType::kL || v.list.empty()) {
-          ThrowUnsupported("IN operator must have a left hand argument of type Variable "
-                           "Reference and right hand argument of type Seq with at least one "
-                           "member");
+          ThrowUnsupported(
+              "IN operator must have a left hand argument of type Variable "
+              "Reference and right hand argument of type Seq with at least one "
+              "member");
         }
         for (auto& e : v.list) c->operands.push_back({Operand::Kind::kValue, {}, std::move(e)});
       } else {
         if (IsPunct(close)) {
-          ThrowUnsupported("IN operator must have a left hand argument of type Variable "
-                           "Reference and right hand argument of type Seq with at least one "
-                           "member");
+          ThrowUnsupported(
+              "IN operator must have a left hand argument of type Variable "
+              "Reference and right hand argument of type Seq with at least one "
+              "member");
         }
         do {
           c->operands.push_back(ParseOperand());
@@ -763,7 +997,8 @@ class Parser {
         if (IsPunct(o)) op = o;
       }
       if (op.empty()) {
-        if (IsWord("LIKE")) ThrowUnsupported("Unsupported operator in Condition Expression. Operator: LIKE");
+        if (IsWord("LIKE"))
+          ThrowUnsupported("Unsupported operator in Condition Expression. Operator: LIKE");
         Unexpected();
       }
       Next();

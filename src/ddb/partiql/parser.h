@@ -33,12 +33,14 @@ struct Operand {
 // A WHERE condition.
 struct Condition {
   enum class Kind {
-    kAnd, kOr, kNot,
-    kCompare,   // op: "=", "<>", "<", "<=", ">", ">="; operands[0] op operands[1]
-    kBetween,   // operands[0] BETWEEN operands[1] AND operands[2]
-    kIn,        // operands[0] IN (operands[1..])
-    kFunction,  // op: begins_with, contains, attribute_exists, attribute_not_exists,
-                // attribute_type; operands are the arguments
+    kAnd,
+    kOr,
+    kNot,
+    kCompare,    // op: "=", "<>", "<", "<=", ">", ">="; operands[0] op operands[1]
+    kBetween,    // operands[0] BETWEEN operands[1] AND operands[2]
+    kIn,         // operands[0] IN (operands[1..])
+    kFunction,   // op: begins_with, contains, attribute_exists, attribute_not_exists,
+                 // attribute_type; operands are the arguments
     kIsMissing,  // operands[0] IS MISSING (negated: IS NOT MISSING)
     kIsType,     // operands[0] IS [NOT] <type>; op is DynamoDB's type name (S, N, NULL, ...)
   };
@@ -55,7 +57,7 @@ struct SetValue {
   enum class Kind { kOperand, kPlus, kMinus, kCall };
   Kind kind = Kind::kOperand;
   Operand operand;
-  std::string function;  // kCall, lower case
+  std::string function;        // kCall, lower case
   std::vector<SetValue> args;  // kPlus/kMinus (2), kCall
 };
 

@@ -25,9 +25,7 @@ constexpr size_t kMaxStatementLength = 8192;
 constexpr char kDuplicateItem[] = "Duplicate primary key exists in table";
 
 void Key(JsonWriter& w, std::string_view k) { w.Key(k.data(), static_cast<unsigned>(k.size())); }
-void Str(JsonWriter& w, std::string_view s) {
-  w.String(s.data(), static_cast<unsigned>(s.size()));
-}
+void Str(JsonWriter& w, std::string_view s) { w.String(s.data(), static_cast<unsigned>(s.size())); }
 std::string Written(const JsonBuffer& buf) { return std::string(buf.GetString(), buf.GetSize()); }
 
 JsonDocument ParseJson(std::string_view json) {
@@ -147,10 +145,14 @@ class ExpressionBuilder {
   }
   std::string OperandText(const Operand& o) {
     switch (o.kind) {
-      case Operand::Kind::kPath: return PathText(o.path);
-      case Operand::Kind::kSize: return "size(" + PathText(o.path) + ")";
-      case Operand::Kind::kValue: return Value(o.value);
-      case Operand::Kind::kMissing: break;
+      case Operand::Kind::kPath:
+        return PathText(o.path);
+      case Operand::Kind::kSize:
+        return "size(" + PathText(o.path) + ")";
+      case Operand::Kind::kValue:
+        return Value(o.value);
+      case Operand::Kind::kMissing:
+        break;
     }
     throw ApiError::Validation("MISSING must be compared using IS operator");
   }
@@ -165,7 +167,8 @@ class ExpressionBuilder {
         }
         return out;
       }
-      case Condition::Kind::kNot: return "NOT (" + ConditionText(*c.children[0]) + ")";
+      case Condition::Kind::kNot:
+        return "NOT (" + ConditionText(*c.children[0]) + ")";
       case Condition::Kind::kCompare:
         return OperandText(c.operands[0]) + " " + c.op + " " + OperandText(c.operands[1]);
       case Condition::Kind::kBetween:
@@ -466,13 +469,13 @@ ReadPlan PlanSelect(Tables& tables, const Statement& st, const Options& o) {
   }
   if (!st.order_by.empty()) {
     if (!hash_eq) {
-      throw ApiError::Validation("Must have at least one non-optional hash key condition in "
-                                 "WHERE clause when using ORDER BY clause.");
+      throw ApiError::Validation(
+          "Must have at least one non-optional hash key condition in "
+          "WHERE clause when using ORDER BY clause.");
     }
     if (!key->IsKey(st.order_by)) {
       throw ApiError::Validation(fmt::format(
-          "Variable reference {} in ORDER BY clause must be part of the primary key",
-          st.order_by));
+          "Variable reference {} in ORDER BY clause must be part of the primary key", st.order_by));
     }
   }
 
@@ -582,17 +585,19 @@ std::string GetItemBody(const Statement& st, const Item& key, const Options& o) 
 // A write statement as the members of PutItem / UpdateItem / DeleteItem (and of the matching
 // TransactWriteItems entries), without the braces' TableName/capacity members.
 struct WritePlan {
-  std::string op;          // "PutItem", "UpdateItem", "DeleteItem", "ConditionCheck"
-  std::string members;     // JSON members (no braces): Key/Item, expressions
+  std::string op;       // "PutItem", "UpdateItem", "DeleteItem", "ConditionCheck"
+  std::string members;  // JSON members (no braces): Key/Item, expressions
   std::string table;
-  Item key;                // the item's primary key (duplicate checks)
+  Item key;  // the item's primary key (duplicate checks)
   bool insert = false;
 };
 
 std::string SetValueText(ExpressionBuilder& b, const SetValue& v) {
   switch (v.kind) {
-    case SetValue::Kind::kOperand: return b.OperandText(v.operand);
-    case SetValue::Kind::kPlus: return SetValueText(b, v.args[0]) + " + " + SetValueText(b, v.args[1]);
+    case SetValue::Kind::kOperand:
+      return b.OperandText(v.operand);
+    case SetValue::Kind::kPlus:
+      return SetValueText(b, v.args[0]) + " + " + SetValueText(b, v.args[1]);
     case SetValue::Kind::kMinus:
       return SetValueText(b, v.args[0]) + " - " + SetValueText(b, v.args[1]);
     case SetValue::Kind::kCall: {
@@ -622,7 +627,8 @@ std::string UpdateExpressionText(ExpressionBuilder& b, const std::vector<UpdateA
       continue;
     }
     const SetValue& v = a.value;
-    if (v.kind == SetValue::Kind::kCall && (v.function == "set_add" || v.function == "set_delete")) {
+    if (v.kind == SetValue::Kind::kCall &&
+        (v.function == "set_add" || v.function == "set_delete")) {
       std::string upper = v.function == "set_add" ? "ADD" : "DELETE";
       if (v.args.size() != 2) {
         throw ApiError::Validation(fmt::format("SET_{} must have exactly two arguments", upper));
@@ -630,14 +636,14 @@ std::string UpdateExpressionText(ExpressionBuilder& b, const std::vector<UpdateA
       const SetValue& first = v.args[0];
       if (first.kind != SetValue::Kind::kOperand || first.operand.kind != Operand::Kind::kPath ||
           !SamePath(first.operand.path, a.path)) {
-        throw ApiError::Validation(fmt::format(
-            "The first argument to SET_{} must equal the assignment value", upper));
+        throw ApiError::Validation(
+            fmt::format("The first argument to SET_{} must equal the assignment value", upper));
       }
       const SetValue& second = v.args[1];
-      if (second.kind != SetValue::Kind::kOperand ||
-          second.operand.kind != Operand::Kind::kValue || !second.operand.value.is_set()) {
-        throw ApiError::Validation(fmt::format(
-            "The second argument to SET_{} must be a value with type SET", upper));
+      if (second.kind != SetValue::Kind::kOperand || second.operand.kind != Operand::Kind::kValue ||
+          !second.operand.value.is_set()) {
+        throw ApiError::Validation(
+            fmt::format("The second argument to SET_{} must be a value with type SET", upper));
       }
       (upper == "ADD" ? adds : deletes)
           .push_back(b.PathText(a.path) + " " + b.Value(second.operand.value));
@@ -754,9 +760,10 @@ std::vector<AttributeValue> ParseParameters(const JsonValue& obj, const std::str
   const JsonValue* p = Request::ArrayOf(obj, "Parameters");
   if (!p) return params;
   if (p->Empty()) {
-    errors.Add(fmt::format("Value '[]' at '{}' failed to satisfy constraint: Member must have "
-                           "length greater than or equal to 1",
-                           field));
+    errors.Add(
+        fmt::format("Value '[]' at '{}' failed to satisfy constraint: Member must have "
+                    "length greater than or equal to 1",
+                    field));
   }
   for (const auto& v : p->GetArray()) params.push_back(ParseAttributeValue(v));
   return params;
@@ -767,13 +774,15 @@ void CheckStatementText(const std::optional<std::string_view>& text, const std::
   if (!text) {
     errors.NotNull(field);
   } else if (text->empty()) {
-    errors.Add(fmt::format("Value '' at '{}' failed to satisfy constraint: Member must have "
-                           "length greater than or equal to 1",
-                           field));
+    errors.Add(
+        fmt::format("Value '' at '{}' failed to satisfy constraint: Member must have "
+                    "length greater than or equal to 1",
+                    field));
   } else if (text->size() > kMaxStatementLength) {
-    errors.Add(fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must have "
-                           "length less than or equal to {}",
-                           *text, field, kMaxStatementLength));
+    errors.Add(
+        fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must have "
+                    "length less than or equal to {}",
+                    *text, field, kMaxStatementLength));
   }
 }
 
@@ -845,19 +854,17 @@ std::string ExecuteStatement(const Executor& execute, std::string_view request_j
   }
   if (auto token = req.String("NextToken")) {
     if (token->empty() || token->size() > 32768) {
-      errors.Add(fmt::format("Value '{}' at 'nextToken' failed to satisfy constraint: Member "
-                             "must have length {} than or equal to {}",
-                             *token, token->empty() ? "greater" : "less",
-                             token->empty() ? 1 : 32768));
+      errors.Add(
+          fmt::format("Value '{}' at 'nextToken' failed to satisfy constraint: Member "
+                      "must have length {} than or equal to {}",
+                      *token, token->empty() ? "greater" : "less", token->empty() ? 1 : 32768));
     }
     o.next_token = std::string(*token);
   }
-  o.return_capacity =
-      OptionalEnum(req.root(), "ReturnConsumedCapacity", "returnConsumedCapacity",
-                   kCapacityModes, errors);
-  o.return_on_failure =
-      OptionalEnum(req.root(), "ReturnValuesOnConditionCheckFailure",
-                   "returnValuesOnConditionCheckFailure", kOnFailure, errors);
+  o.return_capacity = OptionalEnum(req.root(), "ReturnConsumedCapacity", "returnConsumedCapacity",
+                                   kCapacityModes, errors);
+  o.return_on_failure = OptionalEnum(req.root(), "ReturnValuesOnConditionCheckFailure",
+                                     "returnValuesOnConditionCheckFailure", kOnFailure, errors);
   errors.ThrowIfAny();
 
   Statement st = Parse(*text, params);
@@ -943,10 +950,10 @@ std::string BatchExecuteStatement(const Executor& execute, std::string_view requ
   if (!statements) {
     errors.NotNull("statements");
   } else if (statements->Empty() || statements->Size() > 25) {
-    errors.Add(fmt::format("Value '[]' at 'statements' failed to satisfy constraint: Member must "
-                           "have length {} than or equal to {}",
-                           statements->Empty() ? "greater" : "less",
-                           statements->Empty() ? 1 : 25));
+    errors.Add(
+        fmt::format("Value '[]' at 'statements' failed to satisfy constraint: Member must "
+                    "have length {} than or equal to {}",
+                    statements->Empty() ? "greater" : "less", statements->Empty() ? 1 : 25));
   }
   Options common;
   common.return_capacity = OptionalEnum(req.root(), "ReturnConsumedCapacity",
@@ -976,8 +983,9 @@ std::string BatchExecuteStatement(const Executor& execute, std::string_view requ
     try {
       Statement st = Parse(*text, params);
       if (st.kind == Statement::Kind::kExists) {
-        throw ApiError::Validation("EXISTS can only be used in ExecuteTransaction write "
-                                   "requests.");
+        throw ApiError::Validation(
+            "EXISTS can only be used in ExecuteTransaction write "
+            "requests.");
       }
       entries[i].statement = std::move(st);
     } catch (const ApiError& e) {
@@ -992,8 +1000,9 @@ std::string BatchExecuteStatement(const Executor& execute, std::string_view requ
     if (!e.statement) continue;
     if (!reads) reads = e.statement->is_read();
     if (*reads != e.statement->is_read()) {
-      throw ApiError::Validation("Read and write requests together in the same batch is not "
-                                 "supported.");
+      throw ApiError::Validation(
+          "Read and write requests together in the same batch is not "
+          "supported.");
     }
   }
 
@@ -1018,7 +1027,8 @@ std::string BatchExecuteStatement(const Executor& execute, std::string_view requ
     }
   }
   for (const auto& e : entries) {
-    if (e.write && !e.write->key.empty() && !keys.insert(KeyId(e.write->table, e.write->key)).second) {
+    if (e.write && !e.write->key.empty() &&
+        !keys.insert(KeyId(e.write->table, e.write->key)).second) {
       throw ApiError::Validation("Provided list of item keys contains duplicates");
     }
   }
@@ -1090,16 +1100,17 @@ std::string ExecuteTransaction(const Executor& execute, std::string_view request
   if (!statements) {
     errors.NotNull("transactStatements");
   } else if (statements->Empty() || statements->Size() > 100) {
-    errors.Add(fmt::format("Value '[]' at 'transactStatements' failed to satisfy constraint: "
-                           "Member must have length {} than or equal to {}",
-                           statements->Empty() ? "greater" : "less",
-                           statements->Empty() ? 1 : 100));
+    errors.Add(
+        fmt::format("Value '[]' at 'transactStatements' failed to satisfy constraint: "
+                    "Member must have length {} than or equal to {}",
+                    statements->Empty() ? "greater" : "less", statements->Empty() ? 1 : 100));
   }
   auto token = req.String("ClientRequestToken");
   if (token && (token->empty() || token->size() > 36)) {
-    errors.Add(fmt::format("Value '{}' at 'clientRequestToken' failed to satisfy constraint: "
-                           "Member must have length {} than or equal to {}",
-                           *token, token->empty() ? "greater" : "less", token->empty() ? 1 : 36));
+    errors.Add(
+        fmt::format("Value '{}' at 'clientRequestToken' failed to satisfy constraint: "
+                    "Member must have length {} than or equal to {}",
+                    *token, token->empty() ? "greater" : "less", token->empty() ? 1 : 36));
   }
   Options common;
   common.return_capacity = OptionalEnum(req.root(), "ReturnConsumedCapacity",
@@ -1121,8 +1132,9 @@ std::string ExecuteTransaction(const Executor& execute, std::string_view request
     errors.ThrowIfAny();
     parsed.push_back(Parse(*text, params));
     if (i > 0 && parsed.back().is_read() != parsed.front().is_read()) {
-      throw ApiError::Validation("ExecuteTransaction API does not support both read and write "
-                                 "operations in the same request.");
+      throw ApiError::Validation(
+          "ExecuteTransaction API does not support both read and write "
+          "operations in the same request.");
     }
   }
 
@@ -1147,8 +1159,9 @@ std::string ExecuteTransaction(const Executor& execute, std::string_view request
         }
         std::optional<Item> key = SingleItemKey(tables, st);
         if (!key) {
-          throw ApiError::Validation("Select statements within ExecuteTransaction must specify "
-                                     "the primary key in the where clause.");
+          throw ApiError::Validation(
+              "Select statements within ExecuteTransaction must specify "
+              "the primary key in the where clause.");
         }
         rw.StartObject();
         Key(rw, "Get");
@@ -1236,8 +1249,10 @@ std::string ExecuteTransaction(const Executor& execute, std::string_view request
       if (plans[i].insert && r.HasMember("Code") &&
           std::string_view(r["Code"].GetString()) == "ConditionalCheckFailed") {
         r["Code"].SetString("DuplicateItem", alloc);
-        if (r.HasMember("Message")) r["Message"].SetString(kDuplicateItem, alloc);
-        else r.AddMember("Message", JsonValue(kDuplicateItem, alloc), alloc);
+        if (r.HasMember("Message"))
+          r["Message"].SetString(kDuplicateItem, alloc);
+        else
+          r.AddMember("Message", JsonValue(kDuplicateItem, alloc), alloc);
       }
       codes += (i ? ", " : "") + std::string(r["Code"].GetString());
     }
@@ -1246,9 +1261,9 @@ std::string ExecuteTransaction(const Executor& execute, std::string_view request
     extra.Accept(ew);
     std::string extra_json = Written(eb);
     throw ApiError::TransactionCanceled(
-              fmt::format("Transaction cancelled, please refer cancellation reasons for specific "
-                          "reasons [{}]",
-                          codes))
+        fmt::format("Transaction cancelled, please refer cancellation reasons for specific "
+                    "reasons [{}]",
+                    codes))
         .with_extra_json(extra_json.substr(1, extra_json.size() - 2));
   }
   JsonDocument response = ParseJson(raw);

@@ -94,8 +94,9 @@ class PartiqlTest : public ::testing::Test {
 using Strings = std::vector<std::string>;
 
 TEST_F(PartiqlTest, InsertThenSelectByFullKey) {
-  auto r = Run("INSERT INTO \"msgs\" VALUE {'pk': 'a', 'sk': 1, 'text': 'hi', 'ok': true, "
-               "'tags': <<'x', 'y'>>, 'l': [1, 'two', null]}");
+  auto r =
+      Run("INSERT INTO \"msgs\" VALUE {'pk': 'a', 'sk': 1, 'text': 'hi', 'ok': true, "
+          "'tags': <<'x', 'y'>>, 'l': [1, 'two', null]}");
   EXPECT_EQ(r["Items"].Size(), 0u);
   r = Run("SELECT * FROM msgs WHERE pk = 'a' AND sk = 1");
   ASSERT_EQ(r["Items"].Size(), 1u);
@@ -126,12 +127,11 @@ TEST_F(PartiqlTest, SelectQueriesWithSortKeyConditionsAndFilters) {
   EXPECT_EQ(Field(Run("SELECT sk FROM msgs WHERE pk = 'a' AND n >= 40")["Items"], "sk", "N"),
             (Strings{"4", "5"}));
   // Two conditions on the sort key: one is the key condition, the other is checked here.
-  EXPECT_EQ(Field(Run("SELECT sk FROM msgs WHERE pk = 'a' AND sk > 1 AND sk < 4")["Items"], "sk",
-                  "N"),
-            (Strings{"2", "3"}));
   EXPECT_EQ(
-      Field(Run("SELECT sk FROM msgs WHERE pk = 'a' ORDER BY sk DESC")["Items"], "sk", "N"),
-      (Strings{"5", "4", "3", "2", "1"}));
+      Field(Run("SELECT sk FROM msgs WHERE pk = 'a' AND sk > 1 AND sk < 4")["Items"], "sk", "N"),
+      (Strings{"2", "3"}));
+  EXPECT_EQ(Field(Run("SELECT sk FROM msgs WHERE pk = 'a' ORDER BY sk DESC")["Items"], "sk", "N"),
+            (Strings{"5", "4", "3", "2", "1"}));
 }
 
 TEST_F(PartiqlTest, SelectScansWithConditions) {
@@ -222,9 +222,10 @@ TEST_F(PartiqlTest, Parameters) {
 
 TEST_F(PartiqlTest, UpdateSetRemoveAndArithmetic) {
   Run("INSERT INTO users VALUE {'id': 'u1', 'n': 1, 'gone': 'x', 'l': [1]}");
-  auto r = Run("UPDATE users SET n = n + ?, s = 'hello', l = list_append(l, [2]) "
-               "REMOVE gone SET tags = set_add(tags, <<'a'>>) WHERE id = 'u1' RETURNING ALL NEW *",
-               R"j([{"N":"4"}])j");
+  auto r =
+      Run("UPDATE users SET n = n + ?, s = 'hello', l = list_append(l, [2]) "
+          "REMOVE gone SET tags = set_add(tags, <<'a'>>) WHERE id = 'u1' RETURNING ALL NEW *",
+          R"j([{"N":"4"}])j");
   ASSERT_EQ(r["Items"].Size(), 1u);
   const auto& item = r["Items"][0];
   EXPECT_STREQ(item["n"]["N"].GetString(), "5");
@@ -262,8 +263,9 @@ TEST_F(PartiqlTest, Delete) {
 }
 
 TEST_F(PartiqlTest, MalformedAndUnsupportedStatements) {
-  const std::string malformed = "ValidationException: Statement wasn't well formed, can't be "
-                                "processed: ";
+  const std::string malformed =
+      "ValidationException: Statement wasn't well formed, can't be "
+      "processed: ";
   EXPECT_EQ(Error("SELEC * FROM users").rfind(malformed, 0), 0u);
   EXPECT_EQ(Error("SELECT * FROM users WHERE").rfind(malformed, 0), 0u);
   EXPECT_EQ(Error("SELECT * FROM users WHERE pad = 'x'").rfind(malformed, 0), 0u);
@@ -271,8 +273,7 @@ TEST_F(PartiqlTest, MalformedAndUnsupportedStatements) {
   EXPECT_EQ(Error("SELECT * FROM users WHERE id = 'unterminated").rfind(malformed, 0), 0u);
   EXPECT_EQ(Run("select * from users where \"pad\" = 'x';")["Items"].Size(), 0u);
   EXPECT_EQ(Run("SELECT * FROM users -- comment\n /* more */")["Items"].Size(), 0u);
-  EXPECT_EQ(Error("SELECT * FROM users LIMIT 1"),
-            "ValidationException: Unsupported clause: LIMIT");
+  EXPECT_EQ(Error("SELECT * FROM users LIMIT 1"), "ValidationException: Unsupported clause: LIMIT");
   EXPECT_EQ(Error("SELECT * FROM missing_table"),
             "ResourceNotFoundException: Requested resource not found");
   EXPECT_EQ(Error("INSERT INTO users VALUE {'id': 'a', 's': <<>>}"),
@@ -341,8 +342,9 @@ TEST_F(PartiqlTest, TransactionOfWritesIsAllOrNothing) {
     ADD_FAILURE() << "transaction committed";
   } catch (const ApiError& e) {
     EXPECT_EQ(e.type(), "TransactionCanceledException");
-    EXPECT_EQ(e.message(), "Transaction cancelled, please refer cancellation reasons for "
-                           "specific reasons [None, ConditionalCheckFailed]");
+    EXPECT_EQ(e.message(),
+              "Transaction cancelled, please refer cancellation reasons for "
+              "specific reasons [None, ConditionalCheckFailed]");
   }
   EXPECT_EQ(Run("SELECT * FROM users WHERE id = 'b'")["Items"].Size(), 0u);
 
@@ -351,8 +353,9 @@ TEST_F(PartiqlTest, TransactionOfWritesIsAllOrNothing) {
       {"Statement":"INSERT INTO users VALUE {'id': 'a'}"}]})j");
     ADD_FAILURE() << "duplicate insert committed";
   } catch (const ApiError& e) {
-    EXPECT_EQ(e.message(), "Transaction cancelled, please refer cancellation reasons for "
-                           "specific reasons [DuplicateItem]");
+    EXPECT_EQ(e.message(),
+              "Transaction cancelled, please refer cancellation reasons for "
+              "specific reasons [DuplicateItem]");
     EXPECT_NE(e.extra_json().find("Duplicate primary key exists in table"), std::string::npos);
   }
 
@@ -395,8 +398,10 @@ TEST_F(PartiqlTest, TransactionRules) {
   EXPECT_EQ(error(R"j({"TransactStatements":[{"Statement":"SELECT * FROM users WHERE n = 1"}]})j"),
             "Select statements within ExecuteTransaction must specify the primary key in the "
             "where clause.");
-  EXPECT_EQ(error(R"j({"TransactStatements":[{"Statement":"SELECT * FROM msgs.\"by-g\" WHERE g = 'x'"}]})j"),
-            "Reads on indices are not supported within transactions.");
+  EXPECT_EQ(
+      error(
+          R"j({"TransactStatements":[{"Statement":"SELECT * FROM msgs.\"by-g\" WHERE g = 'x'"}]})j"),
+      "Reads on indices are not supported within transactions.");
   EXPECT_EQ(error(R"j({"TransactStatements":[]})j"),
             "1 validation error detected: Value '[]' at 'transactStatements' failed to satisfy "
             "constraint: Member must have length greater than or equal to 1");
