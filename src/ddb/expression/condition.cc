@@ -158,25 +158,26 @@ class ConditionParser : public ParserBase {
   // it (evaluation, key terms, paths, freeing) takes log2(n) levels of stack however long the
   // chain (PartiQL's translations are not held to the 300 operators).
   std::unique_ptr<ConditionNode> ParseOr() {
-    std::vector<std::unique_ptr<ConditionNode>> terms;
-    terms.push_back(ParseAnd());
-    while (AtKeyword("OR")) {
-      ++pos_;
-      CountOperator();
-      terms.push_back(ParseAnd());
-    }
-    return Balanced(ConditionNode::Kind::kOr, terms, 0, terms.size());
+    return ParseChain("OR", ConditionNode::Kind::kOr, &ConditionParser::ParseAnd);
+  }
+  std::unique_ptr<ConditionNode> ParseAnd() {
+    return ParseChain("AND", ConditionNode::Kind::kAnd, &ConditionParser::ParseNot);
   }
 
-  std::unique_ptr<ConditionNode> ParseAnd() {
+  // term (word term)*; a lone term (most groups) is returned as it is.
+  std::unique_ptr<ConditionNode> ParseChain(
+      std::string_view word, ConditionNode::Kind kind,
+      std::unique_ptr<ConditionNode> (ConditionParser::*term)()) {
+    auto first = (this->*term)();
+    if (!AtKeyword(word)) return first;
     std::vector<std::unique_ptr<ConditionNode>> terms;
-    terms.push_back(ParseNot());
-    while (AtKeyword("AND")) {
+    terms.push_back(std::move(first));
+    while (AtKeyword(word)) {
       ++pos_;
       CountOperator();
-      terms.push_back(ParseNot());
+      terms.push_back((this->*term)());
     }
-    return Balanced(ConditionNode::Kind::kAnd, terms, 0, terms.size());
+    return Balanced(kind, terms, 0, terms.size());
   }
 
   // REQUIRES: begin < end.
