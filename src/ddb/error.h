@@ -1,6 +1,6 @@
 // The one error type of the DynamoDB engine. Each factory is named after a DynamoDB error type and
 // carries the HTTP status DynamoDB answers with; the wire layer turns it into
-// {"__type": "com.amazonaws.dynamodb.v20120810#<type>", "message": ...}.
+// {"__type": "<namespace>#<type>", "message": ...} (namespace and member spelling per type).
 #pragma once
 
 #include <stdexcept>

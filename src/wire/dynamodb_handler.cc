@@ -39,6 +39,22 @@ bool IsCoralError(std::string_view type) {
   return false;
 }
 
+// The namespace DynamoDB puts before an error type in __type: AWS's request validation layer,
+// its service framework, or DynamoDB itself.
+std::string_view ErrorNamespace(std::string_view type) {
+  if (type == "ValidationException") return "com.amazon.coral.validate";
+  if (IsCoralError(type)) return "com.amazon.coral.service";
+  return "com.amazonaws.dynamodb.v20120810";
+}
+
+// DynamoDB spells the message member "Message" for these types and "message" for the rest
+// (seen in its answers: SerializationException, TransactionCanceledException beside its
+// CancellationReasons, and IAM's AccessDeniedException).
+bool UsesCapitalMessage(std::string_view type) {
+  return type == "SerializationException" || type == "TransactionCanceledException" ||
+         type == "AccessDeniedException";
+}
+
 void AppendJsonString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
@@ -107,12 +123,11 @@ void AddCommonHeaders(http::Response& response, std::string_view content_type) {
 
 std::string ErrorBody(const ddb::ApiError& error) {
   std::string body = R"({"__type":")";
-  body.append(IsCoralError(error.type()) ? "com.amazon.coral.service#"
-                                         : "com.amazonaws.dynamodb.v20120810#");
+  body.append(ErrorNamespace(error.type())).push_back('#');
   body.append(error.type()).push_back('"');
   std::string message = error.message();
   if (!message.empty()) {
-    body.append(error.type() == "SerializationException" ? R"(,"Message":)" : R"(,"message":)");
+    body.append(UsesCapitalMessage(error.type()) ? R"(,"Message":)" : R"(,"message":)");
     AppendJsonString(body, message);
   }
   if (!error.extra_json().empty()) body.append(",").append(error.extra_json());

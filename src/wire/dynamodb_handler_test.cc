@@ -151,12 +151,48 @@ TEST_F(WireTest, EngineErrorsBecomeTheDynamoDbEnvelope) {
             R"("message":"The conditional request failed","Item":{"pk":{"S":"a"}}})");
 
   http::Response validation = handler_.Handle(DynamoRequest("DynamoDB_20120810.Query"));
-  EXPECT_EQ(validation.body, R"({"__type":"com.amazonaws.dynamodb.v20120810#ValidationException",)"
+  EXPECT_EQ(validation.body, R"({"__type":"com.amazon.coral.validate#ValidationException",)"
                              R"("message":"bad \"quote\"\nnext line"})");
 
   http::Response serialization = handler_.Handle(DynamoRequest("DynamoDB_20120810.Scan"));
   EXPECT_EQ(serialization.body, R"({"__type":"com.amazon.coral.service#SerializationException",)"
                                 R"("Message":"NUMBER_VALUE cannot be converted to String"})");
+}
+
+// Each error type's namespace and message member as DynamoDB's own answers spell them.
+TEST(ErrorBody, NamespaceAndMessageMemberPerType) {
+  struct Case {
+    ddb::ApiError error;
+    std::string body;
+  };
+  std::vector<Case> cases = {
+      {ddb::ApiError::Validation("v"),
+       R"({"__type":"com.amazon.coral.validate#ValidationException","message":"v"})"},
+      {ddb::ApiError::Serialization("s"),
+       R"({"__type":"com.amazon.coral.service#SerializationException","Message":"s"})"},
+      {ddb::ApiError::AccessDenied("a"),
+       R"({"__type":"com.amazon.coral.service#AccessDeniedException","Message":"a"})"},
+      {ddb::ApiError::UnrecognizedClient("u"),
+       R"({"__type":"com.amazon.coral.service#UnrecognizedClientException","message":"u"})"},
+      {ddb::ApiError::InvalidSignature("i"),
+       R"({"__type":"com.amazon.coral.service#InvalidSignatureException","message":"i"})"},
+      {ddb::ApiError(400, "IncompleteSignatureException", "c"),
+       R"({"__type":"com.amazon.coral.service#IncompleteSignatureException","message":"c"})"},
+      {ddb::ApiError::MissingAuthenticationToken("m"),
+       R"({"__type":"com.amazon.coral.service#MissingAuthenticationTokenException",)"
+       R"("message":"m"})"},
+      {ddb::ApiError::UnknownOperation(),
+       R"({"__type":"com.amazon.coral.service#UnknownOperationException"})"},
+      {ddb::ApiError::ResourceNotFound(),
+       R"({"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException",)"
+       R"("message":"Requested resource not found"})"},
+      {ddb::ApiError::ResourceInUse("r"),
+       R"({"__type":"com.amazonaws.dynamodb.v20120810#ResourceInUseException","message":"r"})"},
+      {ddb::ApiError::TransactionCanceled("t").with_extra_json(R"("CancellationReasons":[])"),
+       R"({"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException",)"
+       R"("Message":"t","CancellationReasons":[]})"},
+  };
+  for (const Case& c : cases) EXPECT_EQ(ErrorBody(c.error), c.body) << c.error.type();
 }
 
 TEST_F(WireTest, UnexpectedExceptionsAreInternalServerErrors) {
