@@ -304,6 +304,7 @@ void EngineImpl::UpdateItem(const Request& req, JsonWriter& w) {
   ItemChange change{table, schema, ItemStorageKey(*schema, key), std::nullopt, std::nullopt};
   Capacity capacity =
       ApplyChange(*this, change, cond, return_old_on_failure, true, [&](ItemChange& c) {
+        if (!c.old_item && update && update->OnlyRemoves()) return;  // nothing to create
         Item updated = c.old_item ? *c.old_item : key;
         if (update) update->Apply(updated);
         CheckItemNesting(updated);
@@ -320,7 +321,7 @@ void EngineImpl::UpdateItem(const Request& req, JsonWriter& w) {
     attributes = change.new_item;
   } else if (rv == "UPDATED_OLD" && change.old_item) {
     attributes = UpdatedAttributes(*change.old_item, paths);
-  } else if (rv == "UPDATED_NEW") {
+  } else if (rv == "UPDATED_NEW" && change.new_item) {
     attributes = UpdatedAttributes(*change.new_item, paths);
   }
   WriteResponse(*this, w, attributes, schema->name, capacity, rc);

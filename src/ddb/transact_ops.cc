@@ -227,6 +227,7 @@ void EngineImpl::TransactWriteItems(const Request& req, JsonWriter& w) {
           case TransactKind::kDelete:
             break;
           case TransactKind::kUpdate: {
+            if (!c.old_item && t.update->OnlyRemoves()) break;  // nothing to create
             Item updated = c.old_item ? *c.old_item : t.key_or_item;
             t.update->Apply(updated);
             CheckItemNesting(updated);

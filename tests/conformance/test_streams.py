@@ -117,6 +117,8 @@ def test_only_real_changes_are_recorded(ddb, streams, tables):
     ddb.put_item(TableName=t, Item={"pk": {"S": "p"}, "a": {"SS": ["y", "x"]}})  # same set
     ddb.delete_item(TableName=t, Key={"pk": {"S": "missing"}})
     ddb.update_item(TableName=t, Key={"pk": {"S": "p"}}, UpdateExpression="SET a = a")
+    # REMOVE on a missing item creates nothing, so it records nothing.
+    ddb.update_item(TableName=t, Key={"pk": {"S": "missing"}}, UpdateExpression="REMOVE a")
     with pytest.raises(ClientError):
         ddb.put_item(TableName=t, Item=item, ConditionExpression="attribute_not_exists(pk)")
     records, _ = read_all(streams, iterator(streams, latest_arn(ddb, t)))

@@ -260,3 +260,46 @@ def test_update_key_attribute_nested_refused(ddb, tbl):
 def test_empty_update_expression(ddb, tbl):
     assert upd_err(ddb, tbl, "") == (
         "ValidationException", "Invalid UpdateExpression: The expression can not be empty;")
+
+
+# --- Updates of a missing item -----------------------------------------------------------------
+# DynamoDB creates an item from an UpdateItem on a missing key only when the update puts
+# something in it: REMOVE and DELETE alone leave nothing to store, and no item is created
+# (DynamoDB's answer; the UpdateItem reference says it "creates a new item" when it edits one
+# that does not exist, and an item of nothing but its key is not written by these actions).
+
+@pytest.mark.parametrize("expr,values", [
+    ("REMOVE a", None),
+    ("DELETE s :v", {":v": {"SS": ["x"]}}),
+    ("REMOVE a DELETE s :v", {":v": {"SS": ["x"]}}),
+])
+def test_remove_or_delete_on_missing_item_creates_nothing(ddb, table_h, expr, values):
+    key = {"pk": {"S": "never-" + expr}}
+    args = {"TableName": table_h, "Key": key, "UpdateExpression": expr}
+    if values:
+        args["ExpressionAttributeValues"] = values
+    for rv in ("ALL_NEW", "UPDATED_NEW", "ALL_OLD", "UPDATED_OLD"):
+        assert "Attributes" not in ddb.update_item(ReturnValues=rv, **args)
+    assert "Item" not in ddb.get_item(TableName=table_h, Key=key, ConsistentRead=True)
+
+
+def test_legacy_delete_on_missing_item_creates_nothing(ddb, table_h):
+    key = {"pk": {"S": "never-legacy"}}
+    ddb.update_item(TableName=table_h, Key=key,
+                    AttributeUpdates={"a": {"Action": "DELETE"},
+                                      "s": {"Action": "DELETE", "Value": {"SS": ["x"]}}})
+    assert "Item" not in ddb.get_item(TableName=table_h, Key=key, ConsistentRead=True)
+
+
+def test_set_with_remove_on_missing_item_creates_it(ddb, table_h):
+    key = {"pk": {"S": "made-by-set"}}
+    a = ddb.update_item(TableName=table_h, Key=key, UpdateExpression="SET n = :v REMOVE a",
+                        ExpressionAttributeValues={":v": N(1)}, ReturnValues="ALL_NEW")
+    assert a["Attributes"] == {"pk": {"S": "made-by-set"}, "n": N(1)}
+
+
+def test_transaction_remove_on_missing_item_creates_nothing(ddb, table_h):
+    key = {"pk": {"S": "never-tx"}}
+    ddb.transact_write_items(TransactItems=[
+        {"Update": {"TableName": table_h, "Key": key, "UpdateExpression": "REMOVE a"}}])
+    assert "Item" not in ddb.get_item(TableName=table_h, Key=key, ConsistentRead=True)

@@ -172,6 +172,10 @@ class Update {
   // The paths the update writes or removes (to refuse key changes and to compute UPDATED_OLD /
   // UPDATED_NEW).
   std::vector<Path> Paths() const;
+  // True when every action takes something away (REMOVE, DELETE from a set, legacy DELETE):
+  // applied to a missing item such an update leaves only the key, and DynamoDB then creates no
+  // item at all.
+  bool OnlyRemoves() const;
 
  private:
   Update();

@@ -499,6 +499,12 @@ Update Update::FromAttributeUpdates(const std::vector<AttributeUpdate>& updates)
   return u;
 }
 
+bool Update::OnlyRemoves() const {
+  return !actions_.empty() && std::all_of(actions_.begin(), actions_.end(), [](const auto& a) {
+    return a->kind == UpdateAction::Kind::kRemove || a->kind == UpdateAction::Kind::kDelete;
+  });
+}
+
 std::vector<Path> Update::Paths() const {
   std::vector<Path> out;
   out.reserve(actions_.size());
