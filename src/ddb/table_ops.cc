@@ -762,7 +762,9 @@ void EngineImpl::DescribeEndpoints(const Request&, JsonWriter& w) {
   w.StartArray();
   w.StartObject();
   WriteKey(w, "Address");
-  WriteString(w, fmt::format("dynamodb.{}.amazonaws.com", options_.region));
+  // Over HTTP the wire layer answers with the Host the client used; in process there is no
+  // address to name but this machine's, and never AWS's (where an SDK would send data).
+  WriteString(w, "localhost");
   WriteKey(w, "CachePeriodInMinutes");
   w.Int(1440);
   w.EndObject();

@@ -119,6 +119,15 @@ void AddCommonHeaders(http::Response& response, std::string_view content_type) {
   response.headers.Add("x-amz-crc32", Crc32(response.body));
 }
 
+// DescribeEndpoints names the address the client reached this server by: DynamoDB names its
+// regional host, and an SDK with endpoint discovery on would otherwise send its data to AWS.
+std::string DescribeEndpointsBody(std::string_view host) {
+  std::string body = R"({"Endpoints":[{"Address":)";
+  AppendJsonString(body, host);
+  body.append(R"(,"CachePeriodInMinutes":1440}]})");
+  return body;
+}
+
 }  // namespace
 
 std::string ErrorBody(const ddb::ApiError& error) {
@@ -222,7 +231,10 @@ http::Response DynamoDbHandler::Handle(const http::Request& request) const {
       } else {
         std::string operation =
             prefix == kStreamsPrefix ? "Streams." + std::string(op) : std::string(op);
-        response.body = engine_.Execute(operation, request.body);
+        std::string_view host = request.headers.Get("Host");
+        response.body = operation == "DescribeEndpoints" && !host.empty()
+                            ? DescribeEndpointsBody(host)
+                            : engine_.Execute(operation, request.body);
         AddCommonHeaders(response, content_type);
       }
     }

@@ -159,3 +159,12 @@ def test_many_sequential_connections(endpoint, n):
     for _ in range(n):
         status, _, _ = signed_request(endpoint, "ListTables", {"Limit": 1})
         assert status == 200
+
+
+def test_describe_endpoints_names_this_server(ddb, endpoint):
+    """DescribeEndpoints answers one endpoint cached for 1440 minutes (DynamoDB API reference,
+    DescribeEndpoints). DynamoDB names its regional host; a local server must name itself, or
+    an SDK with endpoint discovery enabled would send the application's data to AWS."""
+    endpoints = ddb.describe_endpoints()["Endpoints"]
+    assert endpoints == [{"Address": urlparse(endpoint).netloc, "CachePeriodInMinutes": 1440}]
+    assert "amazonaws.com" not in endpoints[0]["Address"]
