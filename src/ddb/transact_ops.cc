@@ -167,6 +167,7 @@ void EngineImpl::TransactWriteItems(const Request& req, JsonWriter& w) {
   std::vector<TransactWrite> writes;
   writes.reserve(items->Size());
   std::set<std::string> seen;
+  size_t aggregate_size = 0;  // of the items put and the keys of the other actions
   for (rapidjson::SizeType i = 0; i < items->Size(); ++i) {
     writes.push_back(ParseTransactWrite(*this, (*items)[i], i));
     if (!seen.insert(writes.back().change.storage_key).second) {
@@ -174,6 +175,12 @@ void EngineImpl::TransactWriteItems(const Request& req, JsonWriter& w) {
           "Transaction request cannot include multiple operations on one "
           "item");
     }
+    aggregate_size += ItemSize(writes.back().key_or_item);
+  }
+  if (aggregate_size > kMaxTransactionSize) {
+    throw ApiError::Validation(
+        "Collection size of items exceeded, which can also be caused by the aggregate size of the "
+        "items in the transaction exceeding the 4MB limit");
   }
 
   std::string request_text;

@@ -66,6 +66,8 @@ size_t NumberStorageSize(const Number& n);  // a number's part of the item size
 size_t ItemSize(const Item& item);
 
 constexpr size_t kMaxItemSize = 400 * 1024;
+// The aggregate size of the items in one TransactWriteItems request.
+constexpr size_t kMaxTransactionSize = 4 * 1024 * 1024;
 constexpr size_t kMaxPartitionKeySize = 2048;
 constexpr size_t kMaxSortKeySize = 1024;
 

@@ -184,3 +184,21 @@ def test_transact_write_consumed_capacity(ddb, table_h):
     assert len(r["ConsumedCapacity"]) == 1
     assert r["ConsumedCapacity"][0]["TableName"] == table_h
     assert r["ConsumedCapacity"][0]["CapacityUnits"] == 4.0
+
+
+def test_transaction_over_4mb_is_refused_whole(ddb, table_h):
+    """The aggregate size of the items in a transaction cannot exceed 4 MB (TransactWriteItems
+    API reference); DynamoDB refuses the request with a ValidationException and writes nothing.
+    The wording is DynamoDB's as reproduced by emulators checked against it (not documented)."""
+    big = "x" * (390 * 1024)
+    items = [{"Put": {"TableName": table_h, "Item": {"pk": {"S": f"big{i}"}, "v": {"S": big}}}}
+             for i in range(11)]  # 11 x 390 KB: each item fits, together 4.2 MB
+    with pytest.raises(ClientError) as e:
+        ddb.transact_write_items(TransactItems=items)
+    assert err(e) == ("ValidationException",
+                      "Collection size of items exceeded, which can also be caused by the "
+                      "aggregate size of the items in the transaction exceeding the 4MB limit")
+    assert "Item" not in ddb.get_item(TableName=table_h, Key={"pk": {"S": "big0"}})
+    # Ten of them (3.9 MB) are within the limit.
+    ddb.transact_write_items(TransactItems=items[:10])
+    assert "Item" in ddb.get_item(TableName=table_h, Key={"pk": {"S": "big9"}})
