@@ -197,8 +197,7 @@ class EngineImpl final : public Engine {
   // The stream's metadata, created (start = the next sequence number) and added to `batch` (or
   // written at once when batch is null) the first time the stream is seen. REQUIRES: stream_mu_.
   const StreamMeta& EnsureStreamMetaLocked(uint32_t table_id, const std::string& label,
-                                           std::string_view view_type,
-                                           storage::WriteBatch* batch);
+                                           std::string_view view_type, storage::WriteBatch* batch);
   // Resolves a StreamArn parameter: ValidationException when malformed, ResourceNotFoundException
   // when no such stream exists.
   StreamInfo RequireStream(std::string_view arn);
@@ -209,8 +208,8 @@ class EngineImpl final : public Engine {
       const std::vector<const ItemChange*>& changes, ChangeOrigin origin) const;
   void BackgroundLoop();
 
-  std::mutex stream_mu_;  // held from numbering stream records through their storage write
-  uint64_t next_seq_ = 1;                          // GUARDED_BY(stream_mu_)
+  std::mutex stream_mu_;   // held from numbering stream records through their storage write
+  uint64_t next_seq_ = 1;  // GUARDED_BY(stream_mu_)
   std::map<std::string, StreamMeta> stream_meta_;  // GUARDED_BY(stream_mu_), by MetaKey
 
   std::mutex background_mu_;
@@ -255,7 +254,7 @@ void ValidateIndexKeys(const TableSchema& schema, const Item& item);
 void CheckSubstitutionsNeedExpressions(const Request& req,
                                        std::initializer_list<std::string_view> expression_members);
 // A Tags list ([{Key, Value}], CreateTable and TagResource), validated as DynamoDB does.
-std::map<std::string, std::string> ParseTags(const JsonValue& list, std::string_view field);
+std::map<std::string, std::string> ParseTags(const JsonValue& list);
 // Reads the request's ExpressionAttributeNames/Values.
 expr::Substitutions ParseSubstitutions(const Request& req);
 

@@ -303,6 +303,50 @@ TEST_P(EngineTest, DeeplyNestedJsonDoesNotExhaustTheStack) {
   EXPECT_TRUE(Call("ListTables", body).HasMember("TableNames"));
 }
 
+// Tag keys and values are counted in characters as DynamoDB (Java) counts them, UTF-16 code
+// units, and hold only letters, numbers and spaces of any script and _ . : / = + - @.
+TEST_P(EngineTest, TagTextIsCountedInCharactersAndCheckedForItsCharacters) {
+  const std::string arn = "arn:aws:dynamodb:us-east-1:000000000000:table/msgs";
+  auto tag = [&](const std::string& key, const std::string& value) {
+    return "{\"ResourceArn\":\"" + arn + "\",\"Tags\":[{\"Key\":\"" + key + "\",\"Value\":\"" +
+           value + "\"}]}";
+  };
+  auto repeat = [](std::string_view s, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) out += s;
+    return out;
+  };
+  const std::string e_acute = "\xC3\xA9";         // U+00E9, 2 bytes, 1 unit
+  const std::string bold_a = "\xF0\x9D\x90\x80";  // U+1D400, a letter, 2 UTF-16 units
+  Call("TagResource", tag(repeat(e_acute, 128), repeat(e_acute, 256)));
+  Call("TagResource", tag(repeat(bold_a, 64), "v"));
+  Call("TagResource", tag("\xD0\xBA\xD0\xBB\xD1\x8E\xD1\x87 x", "a+b-c=d.e_f:g/h@i"));
+  Call("TagResource", tag("nbsp\xC2\xA0key", ""));
+  auto listed = Call("ListTagsOfResource", "{\"ResourceArn\":\"" + arn + "\"}");
+  EXPECT_EQ(listed["Tags"].Size(), 4u);
+  EXPECT_FALSE(listed.HasMember("NextToken"));
+
+  auto key_error = [&](const std::string& key) {
+    return CallError("TagResource", tag(key, "v")).message();
+  };
+  EXPECT_EQ(key_error(repeat(e_acute, 129)),
+            "The Tag Key provided is invalid, Key: " + repeat(e_acute, 129));
+  EXPECT_EQ(key_error(repeat(bold_a, 65)),
+            "The Tag Key provided is invalid, Key: " + repeat(bold_a, 65));
+  EXPECT_EQ(key_error("a#b"), "The Tag Key provided is invalid, Key: a#b");
+  EXPECT_EQ(key_error("\xF0\x9F\x94\x91"),
+            "The Tag Key provided is invalid, Key: \xF0\x9F\x94\x91");
+  EXPECT_EQ(key_error("tab\\tkey"), "The Tag Key provided is invalid, Key: tab\tkey");
+  EXPECT_EQ(key_error("bad\xFFutf8"), "The Tag Key provided is invalid, Key: bad\xFFutf8");
+  EXPECT_EQ(key_error("AWS:x"), "Tag Key cannot be prefixed with aws:, Key: AWS:x");
+  EXPECT_EQ(CallError("TagResource", tag("k", repeat(e_acute, 257))).message(),
+            "The Tag Value provided is invalid, Value: " + repeat(e_acute, 257));
+  EXPECT_EQ(CallError("TagResource", tag("k", "100%")).message(),
+            "The Tag Value provided is invalid, Value: 100%");
+  // None of the refused requests changed anything.
+  EXPECT_EQ(Call("ListTagsOfResource", "{\"ResourceArn\":\"" + arn + "\"}")["Tags"].Size(), 4u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Storage, EngineTest, ::testing::Values(true, false),
                          [](const auto& info) { return info.param ? "Memory" : "RocksDb"; });
 

@@ -16,8 +16,8 @@ namespace {
 
 double Now() {
   using namespace std::chrono;
-  return static_cast<double>(duration_cast<milliseconds>(system_clock::now().time_since_epoch())
-                                 .count()) /
+  return static_cast<double>(
+             duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count()) /
          1000.0;
 }
 
@@ -26,8 +26,8 @@ std::string NewUuid() {
   uint64_t a = rng(), b = rng();
   a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
   b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
-  return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xffff,
-                     a & 0xffff, b >> 48, b & 0xffffffffffffULL);
+  return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xffff, a & 0xffff,
+                     b >> 48, b & 0xffffffffffffULL);
 }
 
 std::string StreamLabel(double now) {
@@ -53,10 +53,10 @@ struct KeyNames {
 KeyNames ParseKeySchema(const JsonValue& list, std::string_view field, ConstraintErrors& errors) {
   KeyNames k;
   if (list.Size() < 1 || list.Size() > 2) {
-    errors.Add(fmt::format("Value '[]' at '{}' failed to satisfy constraint: Member must have "
-                           "length {} than or equal to {}",
-                           field, list.Size() < 1 ? "greater" : "less",
-                           list.Size() < 1 ? 1 : 2));
+    errors.Add(
+        fmt::format("Value '[]' at '{}' failed to satisfy constraint: Member must have "
+                    "length {} than or equal to {}",
+                    field, list.Size() < 1 ? "greater" : "less", list.Size() < 1 ? 1 : 2));
     return k;
   }
   for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {
@@ -73,19 +73,22 @@ KeyNames ParseKeySchema(const JsonValue& list, std::string_view field, Constrain
     if (!name || !type) continue;
     if (i == 0) {
       if (*type != "HASH") {
-        throw ApiError::Validation("Invalid KeySchema: The first KeySchemaElement is not a HASH "
-                                   "key type");
+        throw ApiError::Validation(
+            "Invalid KeySchema: The first KeySchemaElement is not a HASH "
+            "key type");
       }
       k.hash = std::string(*name);
     } else {
       if (*type != "RANGE") {
-        throw ApiError::Validation("Invalid KeySchema: The second KeySchemaElement is not a "
-                                   "RANGE key type");
+        throw ApiError::Validation(
+            "Invalid KeySchema: The second KeySchemaElement is not a "
+            "RANGE key type");
       }
       k.range = std::string(*name);
       if (k.range == k.hash) {
-        throw ApiError::Validation("Both the Hash Key and the Range Key element in the KeySchema "
-                                   "have the same name");
+        throw ApiError::Validation(
+            "Both the Hash Key and the Range Key element in the KeySchema "
+            "have the same name");
       }
     }
   }
@@ -122,8 +125,9 @@ void ParseProjection(const JsonValue* p, std::string_view field, IndexSchema& ix
   if (t == "INCLUDE") {
     ix.projection = ProjectionType::kInclude;
     if (!non_key) {
-      throw ApiError::Validation("One or more parameter values were invalid: ProjectionType is "
-                                 "INCLUDE, but NonKeyAttributes is not specified");
+      throw ApiError::Validation(
+          "One or more parameter values were invalid: ProjectionType is "
+          "INCLUDE, but NonKeyAttributes is not specified");
     }
     std::set<std::string> seen;
     for (const auto& a : non_key->GetArray()) {
@@ -148,8 +152,7 @@ void ParseProjection(const JsonValue* p, std::string_view field, IndexSchema& ix
 }
 
 // Resolves key names to typed KeySchema using the attribute definitions.
-KeySchema TypedKey(const KeyNames& names,
-                   const std::map<std::string, ValueType>& definitions) {
+KeySchema TypedKey(const KeyNames& names, const std::map<std::string, ValueType>& definitions) {
   KeySchema k;
   k.hash_name = names.hash;
   k.range_name = names.range;
@@ -215,12 +218,14 @@ StreamSpecification ParseStreamSpecification(const JsonValue& stream, bool creat
   }
   errors.ThrowIfAny();
   if (*enabled && !view) {
-    throw ApiError::Validation("One or more parameter values were invalid: StreamViewType is "
-                               "required when StreamEnabled is true");
+    throw ApiError::Validation(
+        "One or more parameter values were invalid: StreamViewType is "
+        "required when StreamEnabled is true");
   }
   if (creating && !*enabled && view) {
-    throw ApiError::Validation("One or more parameter values were invalid: StreamViewType "
-                               "cannot be specified when StreamEnabled is false");
+    throw ApiError::Validation(
+        "One or more parameter values were invalid: StreamViewType "
+        "cannot be specified when StreamEnabled is false");
   }
   return {*enabled, *enabled ? std::string(*view) : std::string()};
 }
@@ -232,8 +237,10 @@ void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
   auto name = req.String("TableName");
   const JsonValue* key_schema = req.Array("KeySchema");
   const JsonValue* attr_defs = req.Array("AttributeDefinitions");
-  if (!name) ThrowRequired("TableName");
-  else errors.CheckName("tableName", *name);
+  if (!name)
+    ThrowRequired("TableName");
+  else
+    errors.CheckName("tableName", *name);
   if (!attr_defs) ThrowRequired("AttributeDefinitions");
   if (!key_schema) ThrowRequired("KeySchema");
   auto billing = req.String("BillingMode");
@@ -252,14 +259,16 @@ void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
 
   bool ppr = billing && *billing == "PAY_PER_REQUEST";
   if (ppr && throughput) {
-    throw ApiError::Validation("One or more parameter values were invalid: Neither "
-                               "ReadCapacityUnits nor WriteCapacityUnits can be specified when "
-                               "BillingMode is PAY_PER_REQUEST");
+    throw ApiError::Validation(
+        "One or more parameter values were invalid: Neither "
+        "ReadCapacityUnits nor WriteCapacityUnits can be specified when "
+        "BillingMode is PAY_PER_REQUEST");
   }
   if (!ppr && !throughput) {
-    throw ApiError::Validation("One or more parameter values were invalid: ReadCapacityUnits and "
-                               "WriteCapacityUnits must both be specified when BillingMode is "
-                               "PROVISIONED");
+    throw ApiError::Validation(
+        "One or more parameter values were invalid: ReadCapacityUnits and "
+        "WriteCapacityUnits must both be specified when BillingMode is "
+        "PROVISIONED");
   }
   schema->pay_per_request = ppr;
   schema->throughput = pt;
@@ -273,22 +282,23 @@ void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
   // Secondary indexes.
   std::set<std::string> index_names;
   for (bool global : {false, true}) {
-    const JsonValue* list =
-        req.Array(global ? "GlobalSecondaryIndexes" : "LocalSecondaryIndexes");
+    const JsonValue* list = req.Array(global ? "GlobalSecondaryIndexes" : "LocalSecondaryIndexes");
     if (!list) continue;
     std::string field = global ? "globalSecondaryIndexes" : "localSecondaryIndexes";
     if (list->Size() == 0) {
-      throw ApiError::Validation(fmt::format(
-          "One or more parameter values were invalid: List of {} is empty",
-          global ? "GlobalSecondaryIndexes" : "LocalSecondaryIndexes"));
+      throw ApiError::Validation(
+          fmt::format("One or more parameter values were invalid: List of {} is empty",
+                      global ? "GlobalSecondaryIndexes" : "LocalSecondaryIndexes"));
     }
     if (!global && list->Size() > 5) {
-      throw ApiError::Validation("One or more parameter values were invalid: Number of "
-                                 "LocalSecondaryIndexes exceeds per-table limit of 5");
+      throw ApiError::Validation(
+          "One or more parameter values were invalid: Number of "
+          "LocalSecondaryIndexes exceeds per-table limit of 5");
     }
     if (global && list->Size() > 20) {
-      throw ApiError::Validation("One or more parameter values were invalid: GlobalSecondaryIndex "
-                                 "count exceeds the per-table limit of 20");
+      throw ApiError::Validation(
+          "One or more parameter values were invalid: GlobalSecondaryIndex "
+          "count exceeds the per-table limit of 20");
     }
     for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
       const JsonValue& e = (*list)[i];
@@ -297,8 +307,10 @@ void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
       ix.global = global;
       ix.id = ++schema->last_index_id;
       auto ix_name = Request::StringOf(e, "IndexName");
-      if (!ix_name) errors.NotNull(member + ".indexName");
-      else errors.CheckName(member + ".indexName", *ix_name);
+      if (!ix_name)
+        errors.NotNull(member + ".indexName");
+      else
+        errors.CheckName(member + ".indexName", *ix_name);
       const JsonValue* ks = Request::ArrayOf(e, "KeySchema");
       if (!ks) errors.NotNull(member + ".keySchema");
       errors.ThrowIfAny();
@@ -306,8 +318,8 @@ void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
       KeyNames kn = ParseKeySchema(*ks, member + ".keySchema", errors);
       ParseProjection(Request::ObjectOf(e, "Projection"), member, ix, errors);
       const JsonValue* ipt = Request::ObjectOf(e, "ProvisionedThroughput");
-      if (global && ipt) ix.throughput = ParseThroughput(*ipt, member + ".provisionedThroughput",
-                                                         errors);
+      if (global && ipt)
+        ix.throughput = ParseThroughput(*ipt, member + ".provisionedThroughput", errors);
       errors.ThrowIfAny();
       if (!index_names.insert(ix.name).second) {
         throw ApiError::Validation(fmt::format(
@@ -319,9 +331,10 @@ void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
       used_attrs.insert(ix_keys.begin(), ix_keys.end());
       if (!global) {
         if (!schema->key.has_range()) {
-          throw ApiError::Validation("One or more parameter values were invalid: Table KeySchema "
-                                     "does not have a range key, which is required when "
-                                     "specifying a LocalSecondaryIndex");
+          throw ApiError::Validation(
+              "One or more parameter values were invalid: Table KeySchema "
+              "does not have a range key, which is required when "
+              "specifying a LocalSecondaryIndex");
         }
         if (kn.range.empty()) {
           throw ApiError::Validation(fmt::format(
@@ -352,16 +365,17 @@ void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
     }
   }
   if (used_attrs.size() != defs.size()) {
-    throw ApiError::Validation("One or more parameter values were invalid: Number of attributes "
-                               "in KeySchema does not exactly match number of attributes defined "
-                               "in AttributeDefinitions");
+    throw ApiError::Validation(
+        "One or more parameter values were invalid: Number of attributes "
+        "in KeySchema does not exactly match number of attributes defined "
+        "in AttributeDefinitions");
   }
 
   if (const JsonValue* stream = req.Object("StreamSpecification")) {
     schema->stream = ParseStreamSpecification(*stream, /*creating=*/true);
   }
   if (auto dp = req.Bool("DeletionProtectionEnabled")) schema->deletion_protection = *dp;
-  if (const JsonValue* tags = req.Array("Tags")) schema->tags = ParseTags(*tags, "tags");
+  if (const JsonValue* tags = req.Array("Tags")) schema->tags = ParseTags(*tags);
   if (auto tc = req.String("TableClass")) {
     errors.CheckEnum("tableClass", *tc, {"STANDARD", "STANDARD_INFREQUENT_ACCESS"});
     errors.ThrowIfAny();
@@ -392,8 +406,10 @@ void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
 void EngineImpl::DeleteTable(const Request& req, JsonWriter& w) {
   ConstraintErrors errors;
   auto name = req.String("TableName");
-  if (!name) ThrowRequired("TableName");
-  else errors.CheckName("tableName", *name);
+  if (!name)
+    ThrowRequired("TableName");
+  else
+    errors.CheckName("tableName", *name);
   errors.ThrowIfAny();
   std::shared_ptr<Table> table;
   {
@@ -404,8 +420,9 @@ void EngineImpl::DeleteTable(const Request& req, JsonWriter& w) {
           fmt::format("Requested resource not found: Table: {} not found", *name));
     }
     if (table->schema()->deletion_protection) {
-      throw ApiError::Validation("Resource cannot be deleted as it is currently protected against "
-                                 "deletion. Disable deletion protection first.");
+      throw ApiError::Validation(
+          "Resource cannot be deleted as it is currently protected against "
+          "deletion. Disable deletion protection first.");
     }
     storage::WriteBatch batch;
     batch.Delete(keyspace::CatalogKey(*name));
@@ -441,8 +458,10 @@ void EngineImpl::DeleteTableData(uint32_t table_id) {
 void EngineImpl::DescribeTable(const Request& req, JsonWriter& w) {
   ConstraintErrors errors;
   auto name = req.String("TableName");
-  if (!name) ThrowRequired("TableName");
-  else errors.CheckName("tableName", *name);
+  if (!name)
+    ThrowRequired("TableName");
+  else
+    errors.CheckName("tableName", *name);
   errors.ThrowIfAny();
   auto table = FindTable(*name);
   if (!table) {
@@ -453,8 +472,7 @@ void EngineImpl::DescribeTable(const Request& req, JsonWriter& w) {
   auto schema = table->schema();
   w.StartObject();
   WriteKey(w, "Table");
-  WriteTableDescription(w, *schema, "ACTIVE", table->Stats(), options_.region,
-                        options_.account_id);
+  WriteTableDescription(w, *schema, "ACTIVE", table->Stats(), options_.region, options_.account_id);
   w.EndObject();
 }
 
@@ -494,8 +512,10 @@ void EngineImpl::ListTables(const Request& req, JsonWriter& w) {
 void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
   ConstraintErrors errors;
   auto name = req.String("TableName");
-  if (!name) ThrowRequired("TableName");
-  else errors.CheckName("tableName", *name);
+  if (!name)
+    ThrowRequired("TableName");
+  else
+    errors.CheckName("tableName", *name);
   auto billing = req.String("BillingMode");
   if (billing) errors.CheckEnum("billingMode", *billing, {"PROVISIONED", "PAY_PER_REQUEST"});
   const JsonValue* throughput = req.Object("ProvisionedThroughput");
@@ -509,11 +529,12 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
     errors.CheckEnum("tableClass", *table_class, {"STANDARD", "STANDARD_INFREQUENT_ACCESS"});
   }
   errors.ThrowIfAny();
-  if (!billing && !throughput && !gsi_updates && !stream && !deletion_protection &&
-      !table_class && !req.Get("SSESpecification") && !req.Get("ReplicaUpdates")) {
-    throw ApiError::Validation("At least one of ProvisionedThroughput, BillingMode, "
-                               "UpdateStreamEnabled, GlobalSecondaryIndexUpdates or "
-                               "SSESpecification or ReplicaUpdates is required");
+  if (!billing && !throughput && !gsi_updates && !stream && !deletion_protection && !table_class &&
+      !req.Get("SSESpecification") && !req.Get("ReplicaUpdates")) {
+    throw ApiError::Validation(
+        "At least one of ProvisionedThroughput, BillingMode, "
+        "UpdateStreamEnabled, GlobalSecondaryIndexUpdates or "
+        "SSESpecification or ReplicaUpdates is required");
   }
 
   std::lock_guard lock(catalog_mu_);
@@ -527,13 +548,15 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
   if (billing) {
     bool ppr = *billing == "PAY_PER_REQUEST";
     if (ppr && throughput) {
-      throw ApiError::Validation("One or more parameter values were invalid: Neither "
-                                 "ReadCapacityUnits nor WriteCapacityUnits can be specified when "
-                                 "BillingMode is PAY_PER_REQUEST");
+      throw ApiError::Validation(
+          "One or more parameter values were invalid: Neither "
+          "ReadCapacityUnits nor WriteCapacityUnits can be specified when "
+          "BillingMode is PAY_PER_REQUEST");
     }
     if (!ppr && schema->pay_per_request && !throughput) {
-      throw ApiError::Validation("One or more parameter values were invalid: ProvisionedThroughput "
-                                 "must be specified when BillingMode is PROVISIONED");
+      throw ApiError::Validation(
+          "One or more parameter values were invalid: ProvisionedThroughput "
+          "must be specified when BillingMode is PROVISIONED");
     }
     schema->pay_per_request = ppr;
     if (ppr) {
@@ -543,9 +566,10 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
   }
   if (throughput) {
     if (schema->pay_per_request) {
-      throw ApiError::Validation("One or more parameter values were invalid: Neither "
-                                 "ReadCapacityUnits nor WriteCapacityUnits can be specified when "
-                                 "BillingMode is PAY_PER_REQUEST");
+      throw ApiError::Validation(
+          "One or more parameter values were invalid: Neither "
+          "ReadCapacityUnits nor WriteCapacityUnits can be specified when "
+          "BillingMode is PAY_PER_REQUEST");
     }
     auto& cur = schema->throughput;
     if (!billing && cur.read_capacity_units == pt.read_capacity_units &&
@@ -602,16 +626,18 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
         ix.global = true;
         auto ix_name = Request::StringOf(*c, "IndexName");
         const JsonValue* ks = Request::ArrayOf(*c, "KeySchema");
-        if (!ix_name) errors.NotNull(member + ".create.indexName");
-        else errors.CheckName(member + ".create.indexName", *ix_name);
+        if (!ix_name)
+          errors.NotNull(member + ".create.indexName");
+        else
+          errors.CheckName(member + ".create.indexName", *ix_name);
         if (!ks) errors.NotNull(member + ".create.keySchema");
         errors.ThrowIfAny();
         ix.name = std::string(*ix_name);
         KeyNames kn = ParseKeySchema(*ks, member + ".create.keySchema", errors);
         ParseProjection(Request::ObjectOf(*c, "Projection"), member + ".create", ix, errors);
         const JsonValue* ipt = Request::ObjectOf(*c, "ProvisionedThroughput");
-        if (ipt) ix.throughput = ParseThroughput(*ipt, member + ".create.provisionedThroughput",
-                                                 errors);
+        if (ipt)
+          ix.throughput = ParseThroughput(*ipt, member + ".create.provisionedThroughput", errors);
         errors.ThrowIfAny();
         if (schema->FindIndex(ix.name)) {
           throw ApiError::Validation(fmt::format(
@@ -636,8 +662,9 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
         size_t gsis = 0;
         for (const auto& e : schema->indexes) gsis += e.global;
         if (gsis >= 20) {
-          throw ApiError::LimitExceeded("Subscriber limit exceeded: The number of global "
-                                        "secondary indexes exceeds the limit of 20");
+          throw ApiError::LimitExceeded(
+              "Subscriber limit exceeded: The number of global "
+              "secondary indexes exceeds the limit of 20");
         }
         // Index ids are never reused within a table, so entries of a deleted index can never
         // show up in a new one.
@@ -653,8 +680,9 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
         auto ix_name = Request::StringOf(*d, "IndexName");
         if (!ix_name) errors.NotNull(member + ".delete.indexName");
         errors.ThrowIfAny();
-        auto it = std::find_if(schema->indexes.begin(), schema->indexes.end(),
-                               [&](const IndexSchema& e) { return e.global && e.name == *ix_name; });
+        auto it =
+            std::find_if(schema->indexes.begin(), schema->indexes.end(),
+                         [&](const IndexSchema& e) { return e.global && e.name == *ix_name; });
         if (it == schema->indexes.end()) {
           throw ApiError::ResourceNotFound(
               fmt::format("Requested resource not found: Index: {} not found", *ix_name));
@@ -669,8 +697,9 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
         errors.ThrowIfAny();
         auto t = ParseThroughput(*ipt, member + ".update.provisionedThroughput", errors);
         errors.ThrowIfAny();
-        auto it = std::find_if(schema->indexes.begin(), schema->indexes.end(),
-                               [&](const IndexSchema& e) { return e.global && e.name == *ix_name; });
+        auto it =
+            std::find_if(schema->indexes.begin(), schema->indexes.end(),
+                         [&](const IndexSchema& e) { return e.global && e.name == *ix_name; });
         if (it == schema->indexes.end()) {
           throw ApiError::ResourceNotFound(
               fmt::format("Requested resource not found: Index: {} not found", *ix_name));
@@ -678,8 +707,9 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
         it->throughput.read_capacity_units = t.read_capacity_units;
         it->throughput.write_capacity_units = t.write_capacity_units;
       } else {
-        throw ApiError::Validation("One or more parameter values were invalid: One of "
-                                   "GlobalSecondaryIndexUpdate actions must be specified");
+        throw ApiError::Validation(
+            "One or more parameter values were invalid: One of "
+            "GlobalSecondaryIndexUpdate actions must be specified");
       }
     }
   }
@@ -688,9 +718,9 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
     StreamSpecification spec = ParseStreamSpecification(*stream, /*creating=*/false);
     if (spec.enabled) {
       if (schema->stream.enabled) {
-        throw ApiError::Validation(fmt::format("Table already has an enabled stream: {}",
-                                               schema->Arn(options_.region, options_.account_id) +
-                                                   "/stream/" + schema->stream_label));
+        throw ApiError::Validation(fmt::format(
+            "Table already has an enabled stream: {}",
+            schema->Arn(options_.region, options_.account_id) + "/stream/" + schema->stream_label));
       }
       schema->stream = spec;
       schema->stream_label = StreamLabel(now);

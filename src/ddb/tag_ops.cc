@@ -1,5 +1,16 @@
 // Tags: TagResource, UntagResource, ListTagsOfResource (and CreateTable's Tags, via ParseTags).
+//
+// DynamoDB's tagging checks its own rules with its own messages (not the "N validation errors
+// detected" of the request model): "The Tag Key provided is invalid, Key: x", "Tag Key cannot be
+// prefixed with aws:, Key: x", "Number of Tags exceed the current limit for the provided
+// ResourceArn", ... A request with one bad tag changes nothing.
+#include <unicode/uchar.h>
+#include <unicode/utf8.h>
+
 #include <fmt/format.h>
+
+#include <array>
+#include <cctype>
 
 #include "ddb/engine_impl.h"
 #include "ddb/error.h"
@@ -8,19 +19,145 @@ namespace cruddur::ddb {
 namespace {
 
 constexpr size_t kMaxTagsPerResource = 50;
+constexpr size_t kMaxTagKeyLength = 128;
+constexpr size_t kMaxTagValueLength = 256;
 
-// "arn:aws:dynamodb:<region>:<account>:table/<name>" -> the table, else DynamoDB's error.
-std::shared_ptr<Table> TableOfArn(EngineImpl& engine, std::string_view arn) {
-  std::string prefix = fmt::format("arn:aws:dynamodb:{}:{}:table/", engine.options().region,
-                                   engine.options().account_id);
-  std::shared_ptr<Table> table;
-  if (arn.starts_with(prefix) && arn.find('/', prefix.size()) == std::string_view::npos) {
-    table = engine.FindTable(arn.substr(prefix.size()));
+// Whether `text` is between `min` and `max` characters long, counted as DynamoDB (a Java
+// service) counts a String's length: UTF-16 code units, so a character outside the Basic
+// Multilingual Plane counts 2. Ill-formed UTF-8 counts 1 a byte (it is refused anyway).
+bool TagLengthWithin(std::string_view text, size_t min, size_t max) {
+  size_t units = 0;
+  for (int32_t i = 0, n = static_cast<int32_t>(text.size()); i < n;) {
+    UChar32 c;
+    U8_NEXT(text.data(), i, n, c);
+    units += c > 0xFFFF ? 2 : 1;
   }
+  return units >= min && units <= max;
+}
+
+// AWS's tag pattern [\p{L}\p{Z}\p{N}_.:/=+\-@]*: Unicode letters, separators (spaces) and
+// numbers, and _ . : / = + - @.
+bool HasOnlyTagCharacters(std::string_view text) {
+  for (int32_t i = 0, n = static_cast<int32_t>(text.size()); i < n;) {
+    UChar32 c;
+    U8_NEXT(text.data(), i, n, c);
+    if (c < 0) return false;  // ill-formed UTF-8
+    if (c < 0x80 &&
+        std::string_view("_.:/=+-@").find(static_cast<char>(c)) != std::string_view::npos) {
+      continue;
+    }
+    uint32_t category = U_GET_GC_MASK(c);
+    if ((category & (U_GC_L_MASK | U_GC_Z_MASK | U_GC_N_MASK)) == 0) return false;
+  }
+  return true;
+}
+
+// A tag key as TagResource, UntagResource and CreateTable check it.
+void CheckTagKey(std::optional<std::string_view> key) {
+  if (!key || !TagLengthWithin(*key, 1, kMaxTagKeyLength) || !HasOnlyTagCharacters(*key)) {
+    throw ApiError::Validation(
+        fmt::format("The Tag Key provided is invalid, Key: {}", key ? *key : "null"));
+  }
+  // "aws:" in any case is AWS's own.
+  std::string prefix(key->substr(0, 4));
+  for (char& ch : prefix) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (prefix == "aws:") {
+    throw ApiError::Validation(fmt::format("Tag Key cannot be prefixed with aws:, Key: {}", *key));
+  }
+}
+
+void CheckTagValue(std::optional<std::string_view> value) {
+  if (!value || !TagLengthWithin(*value, 0, kMaxTagValueLength) || !HasOnlyTagCharacters(*value)) {
+    throw ApiError::Validation(
+        fmt::format("The Tag Value provided is invalid, Value: {}", value ? *value : "null"));
+  }
+}
+
+[[noreturn]] void ThrowTooManyTags() {
+  throw ApiError::Validation(
+      "Number of Tags exceed the current limit for the provided ResourceArn");
+}
+
+[[noreturn]] void ThrowInvalidTableArn(std::string_view arn) {
+  throw ApiError::Validation(
+      fmt::format("Invalid TableArn: Invalid ResourceArn provided as input {}", arn));
+}
+
+[[noreturn]] void ThrowInvalidArn(std::string_view arn, std::string_view why) {
+  throw ApiError::Validation(
+      fmt::format("One or more parameter values were invalid: {}{}", why, arn));
+}
+
+// What a ResourceArn names, once DynamoDB's checks of its form have passed.
+struct ArnTarget {
+  std::string_view table;
+  bool stream = false;  // table/<name>/stream/<label>: a resource, but never tagged here
+};
+
+// "arn:<partition>:dynamodb:<region>:<account>:table/<name>" checked as DynamoDB checks it, in
+// its order: the ARN's form, a DynamoDB resource, a table (or stream) rather than an index, this
+// account (another account's table is not the caller's to see), this region and partition, a
+// valid table name.
+ArnTarget ParseResourceArn(const EngineImpl& engine, std::string_view arn) {
+  if (!arn.starts_with("arn:")) ThrowInvalidArn(arn, "ARNs must start with 'arn:': ");
+  // The parts between the first five colons; the resource is everything after the fifth.
+  std::array<std::string_view, 5> part;
+  static constexpr std::array<std::string_view, 4> kMissing = {
+      "Second colon partition not found: ", "Third colon vendor not found: ",
+      "Fourth colon (region/namespace delimiter) not found: ",
+      "Fifth colon (namespace/relative-id delimiter) not found: "};
+  size_t start = 4;
+  for (size_t i = 0; i < 4; ++i) {
+    size_t colon = arn.find(':', start);
+    if (colon == std::string_view::npos) ThrowInvalidArn(arn, kMissing[i]);
+    part[i] = arn.substr(start, colon - start);
+    start = colon + 1;
+  }
+  part[4] = arn.substr(start);
+  auto [partition, service, region, account, resource] = part;
+  if (service != "dynamodb") ThrowInvalidArn(arn, "Provided Arn is not a DynamoDB resource arn: ");
+
+  ArnTarget target;
+  if (!resource.starts_with("table/")) {
+    ThrowInvalidArn(arn, "Provided Arn is not a DynamoDB resource arn: ");
+  }
+  std::string_view rest = resource.substr(6);
+  size_t slash = rest.find('/');
+  target.table = rest.substr(0, slash);
+  if (slash != std::string_view::npos) {
+    std::string_view sub = rest.substr(slash + 1);
+    size_t end = sub.find('/');
+    std::string_view kind = sub.substr(0, end);
+    bool named = end != std::string_view::npos && end + 1 < sub.size() &&
+                 sub.find('/', end + 1) == std::string_view::npos;
+    if (kind == "index" && named) {
+      ThrowInvalidArn(arn,
+                      "Invalid resource arn provided, only table or stream is accepted. "
+                      "Provided resource arn: ");
+    }
+    // A backup, export, ... ARN: DynamoDB's, but not a resource that has tags.
+    if (kind != "stream" || !named) {
+      ThrowInvalidArn(arn, "Provided Arn is not a DynamoDB resource arn: ");
+    }
+    target.stream = true;
+  }
+
+  if (account != engine.options().account_id) throw ApiError::AccessDenied("Access is denied");
+  if (partition != "aws" || region != engine.options().region) ThrowInvalidTableArn(arn);
+  ConstraintErrors name_errors;
+  name_errors.CheckName("table", target.table);
+  if (!name_errors.empty()) ThrowInvalidTableArn(arn);
+  return target;
+}
+
+// The table a checked ResourceArn names, else DynamoDB's not-found answer.
+std::shared_ptr<Table> TableOfArn(EngineImpl& engine, std::string_view arn,
+                                  const ArnTarget& target) {
+  std::shared_ptr<Table> table;
+  if (!target.stream) table = engine.FindTable(target.table);
   if (!table) {
-    // DynamoDB's own spelling ("ResourcArn").
     throw ApiError::ResourceNotFound(
-        fmt::format("Requested resource not found: ResourcArn: {} not found", arn));
+        fmt::format("Requested resource not found: ResourceArn: {} not found", arn));
   }
   return table;
 }
@@ -39,30 +176,19 @@ std::string_view ArnParam(const Request& req, ConstraintErrors& errors) {
 
 }  // namespace
 
-std::map<std::string, std::string> ParseTags(const JsonValue& list, std::string_view field) {
-  ConstraintErrors errors;
+std::map<std::string, std::string> ParseTags(const JsonValue& list) {
   std::map<std::string, std::string> tags;
   for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {
-    std::string member = fmt::format("{}.{}.member", field, i + 1);
     auto key = Request::StringOf(list[i], "Key");
     auto value = Request::StringOf(list[i], "Value");
-    if (!key) errors.NotNull(member + ".key");
-    if (!value) errors.NotNull(member + ".value");
-    if (key && (key->empty() || key->size() > 128)) {
-      errors.Add(
-          fmt::format("Value '{}' at '{}.key' failed to satisfy constraint: Member must "
-                      "have length {} than or equal to {}",
-                      *key, member, key->empty() ? "greater" : "less", key->empty() ? 1 : 128));
+    CheckTagKey(key);
+    CheckTagValue(value);
+    if (!tags.emplace(*key, *value).second) {
+      throw ApiError::Validation(
+          fmt::format("Duplicate Tag Keys provided as input: Duplicate Tag Key found {}", *key));
     }
-    if (value && value->size() > 256) {
-      errors.Add(
-          fmt::format("Value '{}' at '{}.value' failed to satisfy constraint: Member must "
-                      "have length less than or equal to 256",
-                      *value, member));
-    }
-    if (key && value) tags[std::string(*key)] = std::string(*value);
   }
-  errors.ThrowIfAny();
+  if (tags.size() > kMaxTagsPerResource) ThrowTooManyTags();
   return tags;
 }
 
@@ -72,16 +198,15 @@ void EngineImpl::TagResource(const Request& req, JsonWriter& w) {
   const JsonValue* list = req.Array("Tags");
   if (!list) ThrowRequired("Tags");
   errors.ThrowIfAny();
-  auto tags = ParseTags(*list, "tags");
+  ArnTarget target = ParseResourceArn(*this, arn);
+  if (list->Empty()) throw ApiError::Validation("Atleast one Tag needs to be provided as Input.");
+  auto tags = ParseTags(*list);
   std::lock_guard lock(catalog_mu_);
-  auto table = TableOfArn(*this, arn);
+  auto table = TableOfArn(*this, arn, target);
   auto schema = std::make_shared<TableSchema>(*table->schema());
   for (auto& [k, v] : tags) schema->tags[k] = v;
-  if (schema->tags.size() > kMaxTagsPerResource) {
-    throw ApiError::Validation(fmt::format(
-        "One or more parameter values were invalid: The number of tags exceeds the limit of {}",
-        kMaxTagsPerResource));
-  }
+  // The limit holds for the tags the table would have: replacing values is always allowed.
+  if (schema->tags.size() > kMaxTagsPerResource) ThrowTooManyTags();
   SaveSchema(*schema);
   table->set_schema(schema);
   w.StartObject();
@@ -94,13 +219,20 @@ void EngineImpl::UntagResource(const Request& req, JsonWriter& w) {
   const JsonValue* keys = req.Array("TagKeys");
   if (!keys) ThrowRequired("TagKeys");
   errors.ThrowIfAny();
-  std::lock_guard lock(catalog_mu_);
-  auto table = TableOfArn(*this, arn);
-  auto schema = std::make_shared<TableSchema>(*table->schema());
+  ArnTarget target = ParseResourceArn(*this, arn);
+  if (keys->Empty()) {
+    throw ApiError::Validation("Atleast one Tag Key needs to be provided as Input.");
+  }
+  if (keys->Size() > kMaxTagsPerResource) ThrowTooManyTags();
   for (const auto& k : keys->GetArray()) {
     if (!k.IsString()) throw ApiError::Serialization("Unexpected field type");
-    schema->tags.erase(k.GetString());
+    CheckTagKey(View(k));
   }
+  std::lock_guard lock(catalog_mu_);
+  auto table = TableOfArn(*this, arn, target);
+  auto schema = std::make_shared<TableSchema>(*table->schema());
+  // A key the table does not have is no error.
+  for (const auto& k : keys->GetArray()) schema->tags.erase(std::string(View(k)));
   SaveSchema(*schema);
   table->set_schema(schema);
   w.StartObject();
@@ -110,9 +242,12 @@ void EngineImpl::UntagResource(const Request& req, JsonWriter& w) {
 void EngineImpl::ListTagsOfResource(const Request& req, JsonWriter& w) {
   ConstraintErrors errors;
   std::string_view arn = ArnParam(req, errors);
+  // DynamoDB takes a NextToken but does not page: a table's at most 50 tags are one answer,
+  // with no NextToken.
+  req.String("NextToken");
   errors.ThrowIfAny();
-  auto schema = TableOfArn(*this, arn)->schema();
-  // All of a table's tags fit in one page (at most 50), so there is never a NextToken.
+  ArnTarget target = ParseResourceArn(*this, arn);
+  auto schema = TableOfArn(*this, arn, target)->schema();
   w.StartObject();
   WriteKey(w, "Tags");
   w.StartArray();
