@@ -3,6 +3,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ddbtest import err, unique_name
+from provenance import TAGGING
 
 
 def arn_of(ddb, table):
@@ -13,6 +14,7 @@ def tags_of(ddb, arn):
     return {t["Key"]: t["Value"] for t in ddb.list_tags_of_resource(ResourceArn=arn)["Tags"]}
 
 
+@TAGGING
 def test_tag_list_untag(ddb, table_h):
     arn = arn_of(ddb, table_h)
     assert tags_of(ddb, arn) == {}
@@ -26,6 +28,7 @@ def test_tag_list_untag(ddb, table_h):
     assert tags_of(ddb, arn) == {"team": "core"}
 
 
+@TAGGING
 def test_create_table_with_tags(ddb, tables):
     name = unique_name("tagged")
     tables.track(name)
@@ -36,6 +39,7 @@ def test_create_table_with_tags(ddb, tables):
     assert tags_of(ddb, arn_of(ddb, name)) == {"owner": "cruddur"}
 
 
+@TAGGING
 def test_unknown_resource(ddb):
     arn = "arn:aws:dynamodb:us-east-1:000000000000:table/" + unique_name("missing")
     with pytest.raises(ClientError) as e:
@@ -47,6 +51,7 @@ def test_unknown_resource(ddb):
     assert err(e)[0] == "ResourceNotFoundException"
 
 
+@TAGGING
 def test_too_many_tags(ddb, table_h):
     arn = arn_of(ddb, table_h)
     with pytest.raises(ClientError) as e:
