@@ -75,3 +75,35 @@ def table_hr(tables):
 def table_hn(tables):
     """A table with string hash key `pk` and number range key `sk`."""
     return tables.create(range_key=("sk", "N"))
+
+
+# Where a test's expectation comes from, for tests that another DynamoDB-compatible server (e.g.
+# AWS's DynamoDB Local, scripts/conformance-vs-ddblocal.sh) fails: @pytest.mark.source("KIND: why").
+# The kinds are described in provenance.py.
+SOURCE_KINDS = ("docs", "ddb-answer", "ddblocal-deviation", "question")
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "source(text): where the expectation comes from; text starts with one of "
+        + ", ".join(k + ":" for k in SOURCE_KINDS))
+    # A misspelled marker (e.g. `sources`) is an error, not a warning nobody reads.
+    config.option.strict_markers = True
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        marks = list(item.iter_markers("source"))
+        if not marks:
+            continue
+        texts = []
+        for mark in marks:
+            text = mark.args[0] if len(mark.args) == 1 and not mark.kwargs else None
+            kind = text.split(":", 1)[0] if isinstance(text, str) and ":" in text else None
+            if kind not in SOURCE_KINDS or not text.split(":", 1)[1].strip():
+                raise pytest.UsageError(
+                    f"{item.nodeid}: @pytest.mark.source takes one string 'KIND: reason' with "
+                    f"KIND one of {', '.join(SOURCE_KINDS)}; got {mark.args!r} {mark.kwargs!r}")
+            texts.append(text)
+        # junitxml writes user_properties, so a report can group failures by their source.
+        item.user_properties.append(("source", " | ".join(texts)))

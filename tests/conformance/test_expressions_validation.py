@@ -4,6 +4,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ddbtest import err
+from provenance import QUERY_WORDING, RESERVED_SIZE
 
 KEY = {"pk": {"S": "e"}}
 
@@ -21,6 +22,7 @@ def test_reserved_word_in_update(ddb, table_h):
         "Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: name")
 
 
+@RESERVED_SIZE
 @pytest.mark.parametrize("word", ["status", "data", "size", "year", "comment", "timestamp"])
 def test_reserved_words_in_condition(ddb, table_h, word):
     code, msg = update_err(ddb, table_h, ConditionExpression="attribute_exists(%s)" % word)
@@ -162,6 +164,7 @@ def test_mixing_expression_and_legacy_parameters(ddb, table_h):
                    "parameters: {ProjectionExpression}")
 
 
+@RESERVED_SIZE
 def test_filter_expression_validated_in_scan(ddb, table_h):
     with pytest.raises(ClientError) as e:
         ddb.scan(TableName=table_h, FilterExpression="size = :v",
@@ -178,6 +181,7 @@ def test_key_condition_validated(ddb, table_h):
                       "in expressions: keys: {:q}")
 
 
+@QUERY_WORDING
 def test_nested_key_path_refused(ddb, table_hr):
     with pytest.raises(ClientError) as e:
         ddb.query(TableName=table_hr, KeyConditionExpression="pk.x = :p",

@@ -6,6 +6,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ddbtest import err, error_message, error_type, raw_call
+from provenance import ITEM_VALUE_WORDING, KEY_WORDING
 
 KEY = {"pk": {"S": "k1"}}
 
@@ -76,6 +77,7 @@ def test_number_key_normalised_and_found(ddb, tables):
     assert got == {"id": {"N": "7"}, "v": {"S": "x"}}
 
 
+@ITEM_VALUE_WORDING
 @pytest.mark.parametrize("bad", ["abc", "1.2.3", "", " 1"])
 def test_invalid_number(ddb, table_h, bad):
     with pytest.raises(ClientError) as e:
@@ -87,6 +89,7 @@ def test_invalid_number(ddb, table_h, bad):
     assert msg.startswith("The parameter cannot be converted to a numeric value")
 
 
+@ITEM_VALUE_WORDING
 def test_number_too_many_digits(ddb, table_h):
     with pytest.raises(ClientError) as e:
         put(ddb, table_h, n={"N": "1" * 39})
@@ -151,6 +154,7 @@ def test_duplicate_set_members_refused(ddb, table_h):
     assert "contains duplicates" in msg  # exact rendering of the set is unverified
 
 
+@KEY_WORDING
 def test_missing_key_attribute(ddb, table_hr):
     with pytest.raises(ClientError) as e:
         ddb.put_item(TableName=table_hr, Item={"pk": {"S": "a"}, "x": {"S": "b"}})
@@ -162,6 +166,7 @@ def test_missing_key_attribute(ddb, table_hr):
                       "One or more parameter values were invalid: Missing the key pk in the item")
 
 
+@KEY_WORDING
 def test_wrong_key_type(ddb, table_h):
     with pytest.raises(ClientError) as e:
         ddb.put_item(TableName=table_h, Item={"pk": {"N": "1"}})
@@ -170,6 +175,7 @@ def test_wrong_key_type(ddb, table_h):
                       "expected: S actual: N")
 
 
+@KEY_WORDING
 def test_get_key_does_not_match_schema(ddb, table_hr):
     for key in ({"pk": {"S": "a"}}, {"pk": {"S": "a"}, "sk": {"N": "1"}},
                 {"pk": {"S": "a"}, "sk": {"S": "b"}, "x": {"S": "c"}}):
@@ -179,6 +185,7 @@ def test_get_key_does_not_match_schema(ddb, table_hr):
                           "The provided key element does not match the schema")
 
 
+@KEY_WORDING
 def test_delete_key_does_not_match_schema(ddb, table_h):
     with pytest.raises(ClientError) as e:
         ddb.delete_item(TableName=table_h, Key={"other": {"S": "a"}})
@@ -204,6 +211,7 @@ def test_item_size_limit_on_update(ddb, table_h):
     assert "exceeded the maximum allowed size" in msg
 
 
+@KEY_WORDING
 def test_hash_key_size_limit(ddb, table_h):
     ddb.put_item(TableName=table_h, Item={"pk": {"S": "h" * 2048}})
     with pytest.raises(ClientError) as e:
@@ -214,6 +222,7 @@ def test_hash_key_size_limit(ddb, table_h):
                       "the maximum size limit of2048 bytes")
 
 
+@KEY_WORDING
 def test_range_key_size_limit(ddb, table_hr):
     ddb.put_item(TableName=table_hr, Item={"pk": {"S": "a"}, "sk": {"S": "r" * 1024}})
     with pytest.raises(ClientError) as e:
@@ -246,6 +255,7 @@ def test_put_return_values(ddb, table_h):
     assert "Attributes" not in r
 
 
+@ITEM_VALUE_WORDING
 def test_put_return_values_invalid(ddb, table_h):
     with pytest.raises(ClientError) as e:
         ddb.put_item(TableName=table_h, Item=KEY, ReturnValues="ALL_NEW")

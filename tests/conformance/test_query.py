@@ -4,6 +4,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ddbtest import err
+from provenance import QUERY_WORDING
 
 
 def N(v):
@@ -254,12 +255,14 @@ def test_unknown_index(ddb, qtable):
     assert err(e) == ("ValidationException", "The table does not have the specified index: nope")
 
 
+@QUERY_WORDING
 def test_key_condition_missing_hash(ddb, qtable):
     with pytest.raises(ClientError) as e:
         q(ddb, qtable, "sk = :s", {":s": N(1)})
     assert err(e) == ("ValidationException", "Query condition missed key schema element: pk")
 
 
+@QUERY_WORDING
 def test_key_condition_on_non_key(ddb, qtable):
     with pytest.raises(ClientError) as e:
         q(ddb, qtable, "pk = :p AND v = :v", {":p": S("p"), ":v": N(1)})
@@ -289,6 +292,7 @@ def test_key_condition_type_mismatch(ddb, qtable):
                       "Condition parameter type does not match schema type")
 
 
+@QUERY_WORDING
 def test_exclusive_start_key_wrong_shape(ddb, qtable):
     with pytest.raises(ClientError) as e:
         q(ddb, qtable, "pk = :p", {":p": S("p")}, ExclusiveStartKey={"pk": S("p")})

@@ -4,6 +4,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ddbtest import err
+from provenance import CONSTRAINT_WORDING, SEGMENT_WORDING
 
 
 @pytest.fixture
@@ -67,6 +68,7 @@ def test_parallel_segments_cover_every_item_once(ddb, stable, total):
     assert len(set(keys)) == 120
 
 
+@SEGMENT_WORDING
 def test_segment_out_of_range(ddb, stable):
     with pytest.raises(ClientError) as e:
         ddb.scan(TableName=stable, Segment=4, TotalSegments=4)
@@ -75,6 +77,7 @@ def test_segment_out_of_range(ddb, stable):
                       "TotalSegments: 4")
 
 
+@SEGMENT_WORDING
 def test_segment_without_total(ddb, stable):
     with pytest.raises(ClientError) as e:
         ddb.scan(TableName=stable, Segment=1)
@@ -82,6 +85,7 @@ def test_segment_without_total(ddb, stable):
                       "not present in the request when Segment parameter is present")
 
 
+@SEGMENT_WORDING
 def test_total_segments_without_segment(ddb, stable):
     with pytest.raises(ClientError) as e:
         ddb.scan(TableName=stable, TotalSegments=2)
@@ -144,6 +148,7 @@ def test_scan_empty_table(ddb, table_h):
     assert "LastEvaluatedKey" not in r
 
 
+@CONSTRAINT_WORDING
 def test_scan_limit_zero_refused(ddb_nv, table_h):
     with pytest.raises(ClientError) as e:
         ddb_nv.scan(TableName=table_h, Limit=0)

@@ -64,6 +64,9 @@ def key(ddb_item, name="pk"):
     return ddb_item[name]["S"]
 
 
+@pytest.mark.source(
+    "ddblocal-deviation: documented (DynamoDB Local usage notes, Differences: AWS Regions are "
+    "not supported): its stream records say awsRegion 'ddblocal'")
 def test_insert_modify_remove_new_and_old_images(ddb, streams, tables):
     t = stream_table(tables, "NEW_AND_OLD_IMAGES")
     k = {"pk": {"S": "p"}, "sk": {"S": "s"}}
@@ -230,6 +233,10 @@ def test_disable_closes_and_enable_makes_new_stream(ddb, streams, tables):
         "ENABLED"
 
 
+@pytest.mark.source(
+    "ddblocal-deviation: DescribeStream with a malformed StreamArn: DynamoDB answers "
+    "ValidationException, DynamoDB Local ResourceNotFoundException (ScyllaDB's Alternator "
+    "test_describe_nonexistent_stream records both)")
 def test_errors(ddb, streams, tables, endpoint):
     t = stream_table(tables, "KEYS_ONLY", range_key=None)
     arn = latest_arn(ddb, t)

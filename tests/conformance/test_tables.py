@@ -4,6 +4,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ddbtest import err, unique_name, wait_table_active, wait_table_gone
+from provenance import (CONSTRAINT_WORDING, CREATE_TABLE_WORDING, MISSING_TABLE, TABLE_NAME_LENGTH,
+                        THROUGHPUT_IGNORED)
 
 PPR = {"BillingMode": "PAY_PER_REQUEST"}
 PROV = {"ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 7}}
@@ -110,6 +112,7 @@ def test_create_table_with_stream_specification(ddb, tables):
     assert desc["LatestStreamLabel"]
 
 
+@CREATE_TABLE_WORDING
 def test_create_duplicate_table_resource_in_use(ddb, tables):
     name = tables.create()
     with pytest.raises(ClientError) as e:
@@ -121,6 +124,7 @@ def test_create_duplicate_table_resource_in_use(ddb, tables):
     assert msg == "Table already exists: " + name  # moto's wording; dynalite sends ''.
 
 
+@MISSING_TABLE
 def test_describe_missing_table(ddb):
     name = unique_name("missing")
     with pytest.raises(ClientError) as e:
@@ -130,6 +134,7 @@ def test_describe_missing_table(ddb):
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
+@CREATE_TABLE_WORDING
 def test_create_key_attribute_not_defined(ddb, tables):
     code, msg = create_expect_error(ddb, tables, KeySchema=ks("x"),
                                     AttributeDefinitions=ad(y="S"), **PPR)
@@ -138,6 +143,7 @@ def test_create_key_attribute_not_defined(ddb, tables):
                    "defined in AttributeDefinitions. Keys: [x], AttributeDefinitions: [y]")
 
 
+@CREATE_TABLE_WORDING
 def test_create_extra_attribute_definition(ddb, tables):
     code, msg = create_expect_error(ddb, tables, KeySchema=ks("pk"),
                                     AttributeDefinitions=ad(pk="S", extra="S"), **PPR)
@@ -146,6 +152,7 @@ def test_create_extra_attribute_definition(ddb, tables):
                    "does not exactly match number of attributes defined in AttributeDefinitions")
 
 
+@CREATE_TABLE_WORDING
 def test_create_hash_and_range_same_name(ddb, tables):
     code, msg = create_expect_error(ddb, tables, KeySchema=ks("pk", "pk"),
                                     AttributeDefinitions=ad(pk="S", x="S"), **PPR)
@@ -153,6 +160,7 @@ def test_create_hash_and_range_same_name(ddb, tables):
     assert msg == "Both the Hash Key and the Range Key element in the KeySchema have the same name"
 
 
+@CREATE_TABLE_WORDING
 def test_create_first_key_not_hash(ddb, tables):
     code, msg = create_expect_error(
         ddb, tables, KeySchema=[{"AttributeName": "a", "KeyType": "RANGE"},
@@ -162,6 +170,7 @@ def test_create_first_key_not_hash(ddb, tables):
     assert msg == "Invalid KeySchema: The first KeySchemaElement is not a HASH key type"
 
 
+@TABLE_NAME_LENGTH
 def test_create_table_name_too_short(ddb_nv, tables):
     code, msg = create_expect_error(ddb_nv, tables, TableName="ab", KeySchema=ks("pk"),
                                     AttributeDefinitions=ad(pk="S"), **PPR)
@@ -170,6 +179,7 @@ def test_create_table_name_too_short(ddb_nv, tables):
     assert msg == "TableName must be at least 3 characters long and at most 255 characters long"
 
 
+@CONSTRAINT_WORDING
 def test_create_table_name_bad_characters(ddb_nv, tables):
     code, msg = create_expect_error(ddb_nv, tables, TableName="bad name!", KeySchema=ks("pk"),
                                     AttributeDefinitions=ad(pk="S"), **PPR)
@@ -179,6 +189,7 @@ def test_create_table_name_bad_characters(ddb_nv, tables):
                    "[a-zA-Z0-9_.-]+")
 
 
+@TABLE_NAME_LENGTH
 def test_create_table_name_max_length_ok_and_too_long(ddb_nv, tables):
     ok = ("t" + unique_name()).ljust(255, "x")
     tables.create(TableName=ok)
@@ -195,6 +206,7 @@ def test_create_bad_attribute_type(ddb_nv, tables):
     assert "Member must satisfy enum value set: [B, N, S]" in msg
 
 
+@CREATE_TABLE_WORDING
 def test_create_provisioned_without_throughput(ddb, tables):
     code, msg = create_expect_error(ddb, tables, KeySchema=ks("pk"),
                                     AttributeDefinitions=ad(pk="S"))
@@ -203,6 +215,7 @@ def test_create_provisioned_without_throughput(ddb, tables):
                    "WriteCapacityUnits must both be specified when BillingMode is PROVISIONED")
 
 
+@THROUGHPUT_IGNORED
 def test_create_pay_per_request_with_throughput(ddb, tables):
     code, msg = create_expect_error(ddb, tables, KeySchema=ks("pk"),
                                     AttributeDefinitions=ad(pk="S"), **PPR, **PROV)
@@ -211,6 +224,7 @@ def test_create_pay_per_request_with_throughput(ddb, tables):
                    "WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
 
 
+@CREATE_TABLE_WORDING
 def test_create_lsi_on_hash_only_table(ddb, tables):
     code, msg = create_expect_error(
         ddb, tables, KeySchema=ks("pk"), AttributeDefinitions=ad(pk="S", l="S"),
@@ -221,6 +235,7 @@ def test_create_lsi_on_hash_only_table(ddb, tables):
                    "range key, which is required when specifying a LocalSecondaryIndex")
 
 
+@CREATE_TABLE_WORDING
 def test_create_lsi_different_hash_key(ddb, tables):
     code, msg = create_expect_error(
         ddb, tables, KeySchema=ks("pk", "sk"), AttributeDefinitions=ad(pk="S", sk="S", o="S"),
@@ -232,6 +247,7 @@ def test_create_lsi_different_hash_key(ddb, tables):
                    "table hash key: pk")
 
 
+@CREATE_TABLE_WORDING
 def test_create_gsi_key_not_defined(ddb, tables):
     code, msg = create_expect_error(
         ddb, tables, KeySchema=ks("pk"), AttributeDefinitions=ad(pk="S"),
@@ -242,6 +258,7 @@ def test_create_gsi_key_not_defined(ddb, tables):
                    "defined in AttributeDefinitions. Keys: [gk], AttributeDefinitions: [pk]")
 
 
+@CREATE_TABLE_WORDING
 def test_create_duplicate_index_name(ddb, tables):
     gsi = {"IndexName": "dup", "KeySchema": ks("g"), "Projection": {"ProjectionType": "ALL"}}
     code, msg = create_expect_error(
@@ -251,6 +268,7 @@ def test_create_duplicate_index_name(ddb, tables):
     assert msg == "One or more parameter values were invalid: Duplicate index name: dup"
 
 
+@CREATE_TABLE_WORDING
 def test_create_non_key_attributes_without_include(ddb, tables):
     code, msg = create_expect_error(
         ddb, tables, KeySchema=ks("pk"), AttributeDefinitions=ad(pk="S", g="S"),
@@ -262,6 +280,7 @@ def test_create_non_key_attributes_without_include(ddb, tables):
                    "NonKeyAttributes is specified")
 
 
+@THROUGHPUT_IGNORED
 def test_create_gsi_throughput_with_pay_per_request(ddb, tables):
     code, msg = create_expect_error(
         ddb, tables, KeySchema=ks("pk"), AttributeDefinitions=ad(pk="S", g="S"),
@@ -274,6 +293,7 @@ def test_create_gsi_throughput_with_pay_per_request(ddb, tables):
                    "be specified for index: gsi when BillingMode is PAY_PER_REQUEST")
 
 
+@CREATE_TABLE_WORDING
 def test_create_too_many_lsis(ddb, tables):
     lsis = [{"IndexName": "lsi%d" % i, "KeySchema": ks("pk", "a%d" % i),
              "Projection": {"ProjectionType": "KEYS_ONLY"}} for i in range(6)]
@@ -324,6 +344,7 @@ def test_list_tables_follow_all_pages(ddb, tables):
         assert n in seen
 
 
+@CONSTRAINT_WORDING
 def test_list_tables_limit_out_of_range(ddb_nv):
     with pytest.raises(ClientError) as e:
         ddb_nv.list_tables(Limit=101)
@@ -345,6 +366,7 @@ def test_list_tables_with_paginator(ddb, tables):
 
 # --- DeleteTable ------------------------------------------------------------------------------
 
+@MISSING_TABLE
 def test_delete_table(ddb, tables):
     name = tables.create()
     ddb.put_item(TableName=name, Item={"pk": {"S": "x"}})
@@ -358,6 +380,7 @@ def test_delete_table(ddb, tables):
     assert err(e) == ("ResourceNotFoundException", "Requested resource not found")
 
 
+@MISSING_TABLE
 def test_delete_missing_table(ddb):
     name = unique_name("missing")
     with pytest.raises(ClientError) as e:
@@ -377,6 +400,7 @@ def test_recreate_after_delete_is_empty(ddb, tables):
     assert ddb.scan(TableName=name)["Items"] == []
 
 
+@MISSING_TABLE
 def test_put_to_missing_table(ddb):
     with pytest.raises(ClientError) as e:
         ddb.put_item(TableName=unique_name("missing"), Item={"pk": {"S": "x"}})
@@ -402,6 +426,7 @@ def test_update_table_billing_mode(ddb, tables):
     assert desc["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
 
 
+@MISSING_TABLE
 def test_update_table_missing(ddb):
     with pytest.raises(ClientError) as e:
         ddb.update_table(TableName=unique_name("missing"), BillingMode="PAY_PER_REQUEST")

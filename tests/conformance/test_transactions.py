@@ -6,6 +6,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ddbtest import err, unique_name
+from provenance import KEY_WORDING, MISSING_TABLE
 
 
 def S(v):
@@ -115,6 +116,7 @@ def test_transaction_token_reused_with_other_request(ddb, table_h):
     assert get(ddb, table_h, "t2") is None
 
 
+@KEY_WORDING
 def test_transaction_validation_error_applies_nothing(ddb, table_h):
     with pytest.raises(ClientError) as e:
         ddb.transact_write_items(TransactItems=[
@@ -130,6 +132,7 @@ def test_transaction_validation_error_applies_nothing(ddb, table_h):
     assert get(ddb, table_h, "fine") is None
 
 
+@MISSING_TABLE
 def test_transaction_missing_table(ddb):
     with pytest.raises(ClientError) as e:
         ddb.transact_write_items(TransactItems=[
@@ -176,6 +179,10 @@ def test_transact_get_missing_table(ddb):
     assert err(e)[0] == "ResourceNotFoundException"
 
 
+@pytest.mark.source(
+    "docs: a transactional write costs two write units per item "
+    "(https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html#transaction-capacity-handling); "
+    "DynamoDB Local reports one")
 def test_transact_write_consumed_capacity(ddb, table_h):
     r = ddb.transact_write_items(ReturnConsumedCapacity="TOTAL", TransactItems=[
         {"Put": {"TableName": table_h, "Item": {"pk": S("c1")}}},

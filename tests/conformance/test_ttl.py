@@ -13,6 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ddbtest import err, make_client, start_server, unique_name
+from provenance import CONSTRAINT_WORDING
 
 
 def ttl(ddb, table, enabled, attribute="expires"):
@@ -25,6 +26,9 @@ def test_describe_without_ttl(ddb, table_h):
     assert d == {"TimeToLiveStatus": "DISABLED"}
 
 
+@pytest.mark.source(
+    "ddb-answer: 'TimeToLive is active on a different AttributeName: current AttributeName is "
+    "<name>' (recorded from DynamoDB by others); DynamoDB Local stops after 'AttributeName'")
 def test_enable_and_disable(ddb, table_h):
     r = ttl(ddb, table_h, True)
     assert r["TimeToLiveSpecification"] == {"Enabled": True, "AttributeName": "expires"}
@@ -53,6 +57,7 @@ def test_disable_when_disabled(ddb, table_h):
     assert err(e) == ("ValidationException", "TimeToLive is already disabled")
 
 
+@CONSTRAINT_WORDING
 def test_errors(ddb, ddb_nv, table_h):
     with pytest.raises(ClientError) as e:
         ttl(ddb, unique_name(), True)

@@ -1,0 +1,95 @@
+"""Where a test's expectation comes from, for tests that another DynamoDB-compatible server fails.
+
+Each constant is a `@pytest.mark.source("KIND: reason")` (see conftest.py) shared by the tests of
+one group, so that scripts/conformance-vs-ddblocal.sh can count failures by their reason. KIND:
+- docs: AWS documentation says so (URL or section named);
+- ddb-answer: DynamoDB was seen answering so (recorded by others, or dynalite, modelled on
+  DynamoDB's messages, agrees), where DynamoDB Local answers otherwise;
+- ddblocal-deviation: DynamoDB Local is known to differ from DynamoDB here;
+- question: unsettled; DynamoDB Local's answer may be DynamoDB's and the test's the wrong one.
+  To settle from the documentation or a DynamoDB answer; neither side is to be copied meanwhile.
+Tests that fail for one reason of their own carry their marker inline.
+"""
+
+import pytest
+
+source = pytest.mark.source
+
+MISSING_TABLE = source(
+    "ddb-answer: missing table: DynamoDB says 'Requested resource not found' (DescribeTable and "
+    "DeleteTable add ': Table: <name> not found'; dynalite agrees); DynamoDB Local says 'Cannot "
+    "do operations on a non-existent table'")
+
+CREATE_TABLE_WORDING = source(
+    "ddb-answer: CreateTable refusals in DynamoDB's words ('One or more parameter values were "
+    "invalid: ...', 'Table already exists: <name>', ...; dynalite agrees, and DynamoDB was "
+    "captured in 2026 with the PROVISIONED-without-throughput one); DynamoDB Local words each "
+    "its own way (e.g. 'Two keys can not have the same name')")
+
+CONSTRAINT_WORDING = source(
+    "ddb-answer: DynamoDB's generic constraint message ('1 validation error detected: Value ... "
+    "at '<member>' failed to satisfy constraint: ...'; captured from DynamoDB in 2026 for "
+    "BatchWriteItem over 25 and bad table-name characters); DynamoDB Local words each limit its "
+    "own way (e.g. 'Limit must be greater than or equal to 1')")
+
+KEY_WORDING = source(
+    "ddb-answer: key checks in DynamoDB's words ('The provided key element does not match the "
+    "schema', 'Missing the key <k> in the item', 'Type mismatch for key <k> expected: S actual: "
+    "N', key size limits; dynalite agrees, ScyllaDB's Alternator tests record the range-key one); "
+    "DynamoDB Local says e.g. 'One of the required keys was not given a value'")
+
+ITEM_VALUE_WORDING = source(
+    "ddb-answer: item value checks in DynamoDB's words ('The parameter cannot be converted to a "
+    "numeric value', 'Attempting to store more than 38 significant digits in a Number', "
+    "'ReturnValues can only be ALL_OLD or NONE'; dynalite agrees); DynamoDB Local words them its "
+    "own way")
+
+QUERY_WORDING = source(
+    "ddb-answer: Query checks in DynamoDB's words ('Query condition missed key schema element: "
+    "<k>', 'The provided starting key is invalid', 'KeyConditionExpressions cannot have "
+    "conditions on nested attributes'; dynalite agrees); DynamoDB Local words them its own way")
+
+SEGMENT_WORDING = source(
+    "ddb-answer: parallel Scan parameter checks in DynamoDB's words ('The Segment parameter is "
+    "zero-based and must be less than parameter TotalSegments...', '... is required but was not "
+    "present in the request when ...'; dynalite agrees); DynamoDB Local words them its own way")
+
+RESERVED_SIZE = source(
+    "docs: SIZE is a reserved word "
+    "(https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ReservedWords.html); "
+    "DynamoDB Local takes a bare `size` as an attribute name")
+
+PROTOCOL = source(
+    "ddb-answer: wire-protocol errors as DynamoDB sends them (SerializationException for bad "
+    "JSON, UnknownOperationException for an unknown target, MissingAuthenticationTokenException "
+    "'Request is missing Authentication Token', an x-amz-crc32 header that botocore checks); "
+    "DynamoDB Local answers 500, InvalidAction, MissingAuthenticationToken, no x-amz-crc32")
+
+EXPRESSION_SIZE = source(
+    "ddb-answer: 'Invalid <Kind>: Expression size has exceeded the maximum allowed size; "
+    "expression size: N' (DynamoDB's answer as quoted by its users); DynamoDB Local leaves out "
+    "'; expression size: N'")
+
+DDBLOCAL_FAILS_500 = source(
+    "ddblocal-deviation: DynamoDB Local fails with HTTP 500 (InternalFailure) on deeply nested "
+    "PartiQL, a 20,000-deep JSON body and PartiQL SELECT ... ORDER BY, where DynamoDB answers")
+
+TAGGING = source(
+    "ddblocal-deviation: DynamoDB Local has no tagging (UnknownOperationException 'Tagging is not "
+    "currently supported in DynamoDB Local.')")
+
+THROUGHPUT_IGNORED = source(
+    "ddblocal-deviation: documented (DynamoDB Local usage notes, Differences: provisioned "
+    "throughput settings are ignored): it accepts ProvisionedThroughput with PAY_PER_REQUEST")
+
+OPERATOR_COUNT = source(
+    "question: too many operators: the test expects the whole count (801, 1001); DynamoDB Local "
+    "says 'operator count: 301', and ScyllaDB's Alternator tests (run against DynamoDB) record "
+    "DynamoDB saying 'operator count: 301' for an expression of 909 operators")
+
+TABLE_NAME_LENGTH = source(
+    "question: table name length: the test expects dynalite's 'TableName must be at least 3 "
+    "characters long and at most 255 characters long'; DynamoDB was captured in 2026 (four "
+    "regions) answering CreateTable 'ab' with '1 validation error detected: Value 'ab' at "
+    "'tableName' failed to satisfy constraint: Member must have length greater than or equal to "
+    "3'; DynamoDB Local says 'Invalid table/index name. ...'")
