@@ -289,12 +289,12 @@ void EngineImpl::Commit(storage::WriteBatch& batch, const std::vector<const Item
     for (const auto& index : c->schema->indexes) {
       bool had = c->old_item && IndexStorageKey(*c->schema, index, *c->old_item);
       bool has = c->new_item && IndexStorageKey(*c->schema, index, *c->new_item);
-      int64_t before = had ? static_cast<int64_t>(
-                                 ItemSize(ProjectIntoIndex(*c->schema, index, *c->old_item)))
-                           : 0;
-      int64_t after = has ? static_cast<int64_t>(
-                                ItemSize(ProjectIntoIndex(*c->schema, index, *c->new_item)))
-                          : 0;
+      int64_t before =
+          had ? static_cast<int64_t>(ItemSize(ProjectIntoIndex(*c->schema, index, *c->old_item)))
+              : 0;
+      int64_t after =
+          has ? static_cast<int64_t>(ItemSize(ProjectIntoIndex(*c->schema, index, *c->new_item)))
+              : 0;
       table.AddStats(index.id, (has ? 1 : 0) - (had ? 1 : 0), after - before);
     }
   }
@@ -398,19 +398,18 @@ ReturnCapacity ParseReturnCapacity(const Request& req, ConstraintErrors& errors)
 namespace {
 
 void CheckKeyValueSize(const std::string& name, const AttributeValue& v, bool hash) {
-  size_t size = v.type == ValueType::kN ? AttributeValueSize(v) : v.bytes.size();
   if (v.type != ValueType::kN && v.bytes.empty()) {
     throw ApiError::Validation(fmt::format(
         "One or more parameter values are not valid. The AttributeValue for a key attribute "
         "cannot contain an empty {} value. Key: {}",
         v.type == ValueType::kS ? "string" : "binary", name));
   }
-  if (hash && size > kMaxPartitionKeySize) {
+  if (hash && !KeyValueFits(v, true)) {
     throw ApiError::Validation(
         "One or more parameter values were invalid: Size of hashkey has exceeded the maximum "
         "size limit of2048 bytes");
   }
-  if (!hash && size > kMaxSortKeySize) {
+  if (!hash && !KeyValueFits(v, false)) {
     throw ApiError::Validation(
         "One or more parameter values were invalid: Aggregated size of all range keys has "
         "exceeded the size limit of 1024 bytes");
@@ -472,6 +471,9 @@ void ValidateIndexKeys(const TableSchema& schema, const Item& item) {
             "empty {} value. IndexName: {}, IndexKey: {}",
             type == ValueType::kS ? "string" : "binary", index.name, *name));
       }
+      // An index key is held to the table's key size limits, with the same words (DynamoDB
+      // refuses a GSI partition key over 2,048 bytes with the table's hashkey message).
+      CheckKeyValueSize(*name, it->second, name == &index.key.hash_name);
     }
   }
 }

@@ -102,16 +102,19 @@ std::string ItemStorageKey(const TableSchema& schema, const EncodedKey& key) {
 }
 
 namespace {
-bool HasKeyOfType(const Item& item, const std::string& name, ValueType type) {
+// Also false for a value over the key size limit: writes refuse those, so only an item written
+// before its index existed can have one, and DynamoDB's backfill leaves such an item out.
+bool HasKeyOfType(const Item& item, const std::string& name, ValueType type, bool partition_key) {
   auto it = item.find(name);
-  return it != item.end() && it->second.type == type;
+  return it != item.end() && it->second.type == type && KeyValueFits(it->second, partition_key);
 }
 }  // namespace
 
 std::optional<std::string> IndexStorageKey(const TableSchema& schema, const IndexSchema& index,
                                            const Item& item) {
-  if (!HasKeyOfType(item, index.key.hash_name, index.key.hash_type)) return std::nullopt;
-  if (index.key.has_range() && !HasKeyOfType(item, index.key.range_name, index.key.range_type)) {
+  if (!HasKeyOfType(item, index.key.hash_name, index.key.hash_type, true)) return std::nullopt;
+  if (index.key.has_range() &&
+      !HasKeyOfType(item, index.key.range_name, index.key.range_type, false)) {
     return std::nullopt;
   }
   std::string key = keyspace::IndexPrefix(schema.id, index.id);

@@ -45,52 +45,86 @@ ValueType ScalarTypeOf(std::string_view s) {
   return ValueType::kS;
 }
 
-// Reads a KeySchema list into (hash, range) names, with DynamoDB's checks.
+constexpr std::string_view kInvalid = "One or more parameter values were invalid: ";
+
+// "[a, b]", the list form DynamoDB's messages use.
+template <typename Range, typename Name>
+std::string NameList(const Range& items, Name name) {
+  std::string out = "[";
+  for (const auto& i : items) out += (out.size() > 1 ? ", " : "") + std::string(name(i));
+  return out + "]";
+}
+
+std::string DefinitionNames(const std::vector<AttributeDefinition>& defs) {
+  return NameList(defs, [](const AttributeDefinition& d) { return d.name; });
+}
+
+// Key attribute names (KeySchemaAttributeName) are 1 to 255 bytes of UTF-8.
+void CheckKeyAttributeName(ConstraintErrors& errors, const std::string& field,
+                           std::string_view name) {
+  if (name.empty() || name.size() > 255) {
+    errors.Add(fmt::format(
+        "Value '{}' at '{}' failed to satisfy constraint: Member must have length {}", name, field,
+        name.empty() ? "greater than or equal to 1" : "less than or equal to 255"));
+  }
+}
+
+// A KeySchema list as given, before DynamoDB's structural checks.
+struct KeyElement {
+  std::string name, type;
+};
 struct KeyNames {
   std::string hash, range;
 };
 
-KeyNames ParseKeySchema(const JsonValue& list, std::string_view field, ConstraintErrors& errors) {
-  KeyNames k;
+std::vector<KeyElement> ParseKeySchema(const JsonValue& list, std::string_view field,
+                                       ConstraintErrors& errors) {
+  std::vector<KeyElement> keys;
   if (list.Size() < 1 || list.Size() > 2) {
     errors.Add(
         fmt::format("Value '[]' at '{}' failed to satisfy constraint: Member must have "
                     "length {} than or equal to {}",
                     field, list.Size() < 1 ? "greater" : "less", list.Size() < 1 ? 1 : 2));
-    return k;
+    return keys;
   }
   for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {
-    const auto& e = list[i];
     std::string member = fmt::format("{}.{}.member", field, i + 1);
-    auto name = Request::StringOf(e, "AttributeName");
-    auto type = Request::StringOf(e, "KeyType");
-    if (!name) errors.NotNull(member + ".attributeName");
+    auto name = Request::StringOf(list[i], "AttributeName");
+    auto type = Request::StringOf(list[i], "KeyType");
+    if (!name) {
+      errors.NotNull(member + ".attributeName");
+    } else {
+      CheckKeyAttributeName(errors, member + ".attributeName", *name);
+    }
     if (!type) {
       errors.NotNull(member + ".keyType");
     } else {
       errors.CheckEnum(member + ".keyType", *type, {"HASH", "RANGE"});
     }
-    if (!name || !type) continue;
-    if (i == 0) {
-      if (*type != "HASH") {
-        throw ApiError::Validation(
-            "Invalid KeySchema: The first KeySchemaElement is not a HASH "
-            "key type");
-      }
-      k.hash = std::string(*name);
-    } else {
-      if (*type != "RANGE") {
-        throw ApiError::Validation(
-            "Invalid KeySchema: The second KeySchemaElement is not a "
-            "RANGE key type");
-      }
-      k.range = std::string(*name);
-      if (k.range == k.hash) {
-        throw ApiError::Validation(
-            "Both the Hash Key and the Range Key element in the KeySchema "
-            "have the same name");
-      }
+    keys.push_back({std::string(name.value_or("")), std::string(type.value_or(""))});
+  }
+  return keys;
+}
+
+// The structural KeySchema checks: HASH first, then an optional RANGE of another name.
+KeyNames CheckKeyOrder(const std::vector<KeyElement>& keys) {
+  KeyNames k;
+  if (keys.empty()) return k;
+  if (keys[0].type != "HASH") {
+    throw ApiError::Validation(
+        "Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
+  }
+  k.hash = keys[0].name;
+  if (keys.size() > 1) {
+    if (keys[1].type != "RANGE") {
+      throw ApiError::Validation(
+          "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
     }
+    if (keys[1].name == k.hash) {
+      throw ApiError::Validation(
+          "Both the Hash Key and the Range Key element in the KeySchema have the same name");
+    }
+    k.range = keys[1].name;
   }
   return k;
 }
@@ -109,46 +143,71 @@ ProvisionedThroughput ParseThroughput(const JsonValue& v, std::string_view field
   return t;
 }
 
-void ParseProjection(const JsonValue* p, std::string_view field, IndexSchema& ix,
-                     ConstraintErrors& errors) {
-  if (!p) {
-    errors.NotNull(std::string(field) + ".projection");
-    return;
+// A secondary index of a CreateTable (or an UpdateTable Create) request, as parsed; its semantic
+// checks come later, after those of the whole request (DynamoDB's order).
+struct IndexRequest {
+  IndexSchema ix;
+  std::vector<KeyElement> keys;
+  const JsonValue* projection = nullptr;
+  const JsonValue* throughput = nullptr;
+};
+
+IndexRequest ParseIndex(const JsonValue& e, const std::string& member, bool global,
+                        ConstraintErrors& errors) {
+  IndexRequest r;
+  r.ix.global = global;
+  auto name = Request::StringOf(e, "IndexName");
+  if (!name) {
+    errors.NotNull(member + ".indexName");
+  } else {
+    errors.CheckName(member + ".indexName", *name);
+    r.ix.name = std::string(*name);
   }
-  auto type = Request::StringOf(*p, "ProjectionType");
-  const JsonValue* non_key = Request::ArrayOf(*p, "NonKeyAttributes");
-  std::string_view t = type.value_or("");
-  if (type) {
-    errors.CheckEnum(std::string(field) + ".projection.projectionType", *type,
-                     {"ALL", "KEYS_ONLY", "INCLUDE"});
+  if (const JsonValue* ks = Request::ArrayOf(e, "KeySchema")) {
+    r.keys = ParseKeySchema(*ks, member + ".keySchema", errors);
+  } else {
+    errors.NotNull(member + ".keySchema");
   }
-  if (t == "INCLUDE") {
+  r.projection = Request::ObjectOf(e, "Projection");
+  if (!r.projection) {
+    errors.NotNull(member + ".projection");
+  } else if (auto type = Request::StringOf(*r.projection, "ProjectionType")) {
+    errors.CheckEnum(member + ".projection.projectionType", *type, {"ALL", "KEYS_ONLY", "INCLUDE"});
+  }
+  r.throughput = global ? Request::ObjectOf(e, "ProvisionedThroughput") : nullptr;
+  if (r.throughput) {
+    r.ix.throughput = ParseThroughput(*r.throughput, member + ".provisionedThroughput", errors);
+  }
+  return r;
+}
+
+// The Projection's semantic checks (its shape was checked by ParseIndex).
+void ApplyProjection(const JsonValue& p, IndexSchema& ix) {
+  auto type = Request::StringOf(p, "ProjectionType");
+  const JsonValue* non_key = Request::ArrayOf(p, "NonKeyAttributes");
+  if (!type) throw ApiError::Validation(fmt::format("{}Unknown ProjectionType: null", kInvalid));
+  if (*type == "INCLUDE") {
     ix.projection = ProjectionType::kInclude;
     if (!non_key) {
-      throw ApiError::Validation(
-          "One or more parameter values were invalid: ProjectionType is "
-          "INCLUDE, but NonKeyAttributes is not specified");
+      throw ApiError::Validation(fmt::format(
+          "{}ProjectionType is INCLUDE, but NonKeyAttributes is not specified", kInvalid));
     }
     std::set<std::string> seen;
     for (const auto& a : non_key->GetArray()) {
       if (!a.IsString()) throw ApiError::Serialization("Unexpected field type");
       if (!seen.insert(a.GetString()).second) {
-        throw ApiError::Validation(fmt::format(
-            "One or more parameter values were invalid: Duplicate attributes found in the "
-            "NonKeyAttributes of index {}",
-            ix.name));
+        throw ApiError::Validation(
+            fmt::format("{}Duplicate element in NonKeyAttributes: {}", kInvalid, a.GetString()));
       }
       ix.non_key_attributes.emplace_back(a.GetString());
     }
-  } else {
-    if (non_key) {
-      throw ApiError::Validation(fmt::format(
-          "One or more parameter values were invalid: ProjectionType is {}, but NonKeyAttributes "
-          "is specified",
-          t.empty() ? "ALL" : t));
-    }
-    ix.projection = t == "KEYS_ONLY" ? ProjectionType::kKeysOnly : ProjectionType::kAll;
+    return;
   }
+  if (non_key) {
+    throw ApiError::Validation(
+        fmt::format("{}ProjectionType is {}, but NonKeyAttributes is specified", kInvalid, *type));
+  }
+  ix.projection = *type == "KEYS_ONLY" ? ProjectionType::kKeysOnly : ProjectionType::kAll;
 }
 
 // Resolves key names to typed KeySchema using the attribute definitions.
@@ -165,48 +224,71 @@ KeySchema TypedKey(const KeyNames& names, const std::map<std::string, ValueType>
   return k;
 }
 
-void CheckKeysDefined(const std::vector<std::string>& key_names,
-                      const std::map<std::string, ValueType>& definitions) {
-  std::vector<std::string> missing;
-  for (const auto& n : key_names) {
-    if (!definitions.count(n)) missing.push_back(n);
+void CheckKeysDefined(const std::vector<std::string>& keys,
+                      const std::vector<AttributeDefinition>& defs) {
+  for (const auto& k : keys) {
+    bool defined = std::any_of(defs.begin(), defs.end(),
+                               [&](const AttributeDefinition& d) { return d.name == k; });
+    if (!defined) {
+      throw ApiError::Validation(fmt::format(
+          "{}Some index key attributes are not defined in AttributeDefinitions. Keys: {}, "
+          "AttributeDefinitions: {}",
+          kInvalid, NameList(keys, [](const std::string& s) { return s; }), DefinitionNames(defs)));
+    }
   }
-  if (missing.empty()) return;
-  std::string keys, defs;
-  for (size_t i = 0; i < key_names.size(); ++i) keys += (i ? ", " : "") + key_names[i];
-  size_t i = 0;
-  for (const auto& [n, _] : definitions) defs += (i++ ? ", " : "") + n;
-  throw ApiError::Validation(fmt::format(
-      "One or more parameter values were invalid: Some index key attributes are not defined in "
-      "AttributeDefinitions. Keys: [{}], AttributeDefinitions: [{}]",
-      keys, defs));
 }
 
-std::map<std::string, ValueType> ParseAttributeDefinitions(const JsonValue& list,
-                                                           ConstraintErrors& errors,
-                                                           std::vector<AttributeDefinition>* out) {
-  std::map<std::string, ValueType> defs;
+// CreateTable with secondary indexes: AttributeDefinitions must name exactly the key attributes of
+// the table and its indexes (`used`, each once), checked before any index's own rules.
+void CheckDefinitionsMatchKeys(const std::vector<AttributeDefinition>& defs,
+                               const std::vector<std::string>& used) {
+  std::vector<std::string> missing;
+  for (const auto& u : used) {
+    if (std::none_of(defs.begin(), defs.end(),
+                     [&](const AttributeDefinition& d) { return d.name == u; })) {
+      missing.push_back(u);
+    }
+  }
+  if (defs.size() > used.size()) {
+    throw ApiError::Validation(fmt::format(
+        "{}Some AttributeDefinitions are not used. AttributeDefinitions: {}, keys used: {}",
+        kInvalid, DefinitionNames(defs), NameList(used, [](const std::string& s) { return s; })));
+  }
+  if (!missing.empty()) CheckKeysDefined(missing, defs);
+}
+
+std::vector<AttributeDefinition> ParseAttributeDefinitions(const JsonValue& list,
+                                                           ConstraintErrors& errors) {
+  std::vector<AttributeDefinition> defs;
   for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {
     std::string member = fmt::format("attributeDefinitions.{}.member", i + 1);
     auto name = Request::StringOf(list[i], "AttributeName");
     auto type = Request::StringOf(list[i], "AttributeType");
-    if (!name) errors.NotNull(member + ".attributeName");
+    if (!name) {
+      errors.NotNull(member + ".attributeName");
+    } else {
+      CheckKeyAttributeName(errors, member + ".attributeName", *name);
+    }
     if (!type) {
       errors.NotNull(member + ".attributeType");
     } else {
       errors.CheckEnum(member + ".attributeType", *type, {"B", "N", "S"});
     }
-    if (!name || !type) continue;
-    if (!defs.emplace(std::string(*name), ScalarTypeOf(*type)).second) {
-      throw ApiError::Validation("Cannot have two attributes with the same name");
-    }
-    out->push_back({std::string(*name), ScalarTypeOf(*type)});
+    if (name && type) defs.push_back({std::string(*name), ScalarTypeOf(*type)});
   }
   return defs;
 }
 
-// StreamSpecification of CreateTable/UpdateTable, with DynamoDB's checks (CreateTable also
-// refuses a view type on a disabled stream).
+void CheckNoDuplicateDefinitions(const std::vector<AttributeDefinition>& defs) {
+  std::set<std::string> seen;
+  for (const auto& d : defs) {
+    if (!seen.insert(d.name).second) {
+      throw ApiError::Validation("Attribute Name is duplicated: " + d.name);
+    }
+  }
+}
+
+// StreamSpecification of CreateTable/UpdateTable, with DynamoDB's checks.
 StreamSpecification ParseStreamSpecification(const JsonValue& stream, bool creating) {
   ConstraintErrors errors;
   auto enabled = Request::BoolOf(stream, "StreamEnabled");
@@ -218,21 +300,81 @@ StreamSpecification ParseStreamSpecification(const JsonValue& stream, bool creat
   }
   errors.ThrowIfAny();
   if (*enabled && !view) {
-    throw ApiError::Validation(
-        "One or more parameter values were invalid: StreamViewType is "
-        "required when StreamEnabled is true");
+    throw ApiError::Validation(fmt::format(
+        "{}{}", kInvalid,
+        creating ? "Table is being created with a stream enabled, UpdateViewType is required"
+                 : "If stream is being enabled then UpdateViewType is required"));
   }
-  if (creating && !*enabled && view) {
-    throw ApiError::Validation(
-        "One or more parameter values were invalid: StreamViewType "
-        "cannot be specified when StreamEnabled is false");
+  if (!*enabled && view) {
+    throw ApiError::Validation(fmt::format(
+        "{}{}", kInvalid,
+        creating ? "Table is being created with a stream disabled, UpdateViewType should not be "
+                   "specified"
+                 : "If stream is being disabled, then UpdateViewType must not be specified"));
   }
   return {*enabled, *enabled ? std::string(*view) : std::string()};
+}
+
+// A stable uuid-shaped id for `seed` (FNV-1a), for the AWS managed key of an account and region.
+std::string StableUuid(std::string_view seed) {
+  uint64_t a = 14695981039346656037ULL, b = 1099511628211ULL * 31;
+  for (unsigned char c : seed) {
+    a = (a ^ c) * 1099511628211ULL;
+    b = (b ^ c) * 1099511628211ULL + 7;
+  }
+  return fmt::format("{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xffff, a & 0xfff,
+                     0x8000 | ((b >> 48) & 0x3fff), b & 0xffffffffffffULL);
+}
+
+// SSESpecification: the KMS key ARN to encrypt with, or empty for DynamoDB's own key. Refuses what
+// DynamoDB refuses. There is no KMS here: a key given by ARN or id is recorded as given, the AWS
+// managed key (alias/aws/dynamodb, or no key named) gets a stable ARN, and any other alias is not
+// found, as KMS would answer for an alias that does not exist.
+std::optional<std::string> ParseSse(const JsonValue& spec, const std::string& region,
+                                    const std::string& account) {
+  ConstraintErrors errors;
+  auto enabled = Request::BoolOf(spec, "Enabled");
+  auto type = Request::StringOf(spec, "SSEType");
+  auto key = Request::StringOf(spec, "KMSMasterKeyId");
+  if (type) errors.CheckEnum("sSESpecification.sSEType", *type, {"AES256", "KMS"});
+  errors.ThrowIfAny();
+  if (enabled == false && type) {
+    throw ApiError::Validation(
+        fmt::format("{}SSEType can not be specified if Enabled is false", kInvalid));
+  }
+  if (enabled == false && key) {
+    throw ApiError::Validation(
+        fmt::format("{}KMSMasterKeyId can not be specified if Enabled is false", kInvalid));
+  }
+  if (type == "AES256") {
+    throw ApiError::Validation(fmt::format("{}SSEType AES256 is not supported", kInvalid));
+  }
+  if (key && type != "KMS") {
+    throw ApiError::Validation(
+        fmt::format("{}SSEType KMS is required if KMSMasterKeyId is specified", kInvalid));
+  }
+  if (!enabled.value_or(type.has_value())) return std::nullopt;
+  std::string kms = fmt::format("arn:aws:kms:{}:{}:", region, account);
+  std::string_view k = key.value_or("alias/aws/dynamodb");
+  if (k == "alias/aws/dynamodb" || k == kms + "alias/aws/dynamodb") {
+    return kms + "key/" + StableUuid(kms + "alias/aws/dynamodb");
+  }
+  if (k.starts_with("arn:") && k.find(":key/") != std::string_view::npos) return std::string(k);
+  if (k.starts_with("alias/") || k.starts_with("arn:")) {
+    std::string alias = k.starts_with("arn:") ? std::string(k) : kms + std::string(k);
+    throw ApiError::Validation(fmt::format(
+        "KMS validation error: com.amazonaws.services.kms.model.NotFoundException: Alias {} is "
+        "not found. (Service: AWSKMS; Status Code: 400; Error Code: NotFoundException; Request "
+        "ID: {}; Proxy: null)",
+        alias, NewUuid()));
+  }
+  return kms + "key/" + std::string(k);
 }
 
 }  // namespace
 
 void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
+  // Parse: every constraint violation of the request, reported together.
   ConstraintErrors errors;
   auto name = req.String("TableName");
   const JsonValue* key_schema = req.Array("KeySchema");
@@ -248,131 +390,132 @@ void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
   const JsonValue* throughput = req.Object("ProvisionedThroughput");
   ProvisionedThroughput pt;
   if (throughput) pt = ParseThroughput(*throughput, "provisionedThroughput", errors);
-  KeyNames key_names;
-  if (key_schema) key_names = ParseKeySchema(*key_schema, "keySchema", errors);
+  std::vector<KeyElement> table_keys = ParseKeySchema(*key_schema, "keySchema", errors);
+  std::vector<AttributeDefinition> defs = ParseAttributeDefinitions(*attr_defs, errors);
+  const JsonValue* lists[2] = {req.Array("LocalSecondaryIndexes"),
+                               req.Array("GlobalSecondaryIndexes")};
+  std::vector<IndexRequest> indexes;
+  for (bool global : {false, true}) {
+    const JsonValue* list = lists[global];
+    if (!list) continue;
+    for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
+      std::string member = fmt::format(
+          "{}.{}.member", global ? "globalSecondaryIndexes" : "localSecondaryIndexes", i + 1);
+      indexes.push_back(ParseIndex((*list)[i], member, global, errors));
+    }
+  }
   errors.ThrowIfAny();
 
-  auto schema = std::make_shared<TableSchema>();
-  schema->name = std::string(*name);
-  auto defs = ParseAttributeDefinitions(*attr_defs, errors, &schema->attribute_definitions);
-  errors.ThrowIfAny();
-
+  // Validate, in DynamoDB's order.
+  CheckNoDuplicateDefinitions(defs);
   bool ppr = billing && *billing == "PAY_PER_REQUEST";
   if (ppr && throughput) {
     throw ApiError::Validation(
-        "One or more parameter values were invalid: Neither "
-        "ReadCapacityUnits nor WriteCapacityUnits can be specified when "
-        "BillingMode is PAY_PER_REQUEST");
+        fmt::format("{}Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "
+                    "BillingMode is PAY_PER_REQUEST",
+                    kInvalid));
   }
   if (!ppr && !throughput) {
     throw ApiError::Validation(
-        "One or more parameter values were invalid: ReadCapacityUnits and "
-        "WriteCapacityUnits must both be specified when BillingMode is "
-        "PROVISIONED");
+        fmt::format("{}ReadCapacityUnits and WriteCapacityUnits must both be specified when "
+                    "BillingMode is PROVISIONED",
+                    kInvalid));
   }
-  schema->pay_per_request = ppr;
-  schema->throughput = pt;
-
-  std::vector<std::string> key_list = {key_names.hash};
-  if (!key_names.range.empty()) key_list.push_back(key_names.range);
-  CheckKeysDefined(key_list, defs);
-  schema->key = TypedKey(key_names, defs);
-  std::set<std::string> used_attrs(key_list.begin(), key_list.end());
-
-  // Secondary indexes.
-  std::set<std::string> index_names;
+  bool has_indexes = lists[0] || lists[1];
+  // Without indexes DynamoDB compares counts first: [pk HASH, pk RANGE] with only pk defined has
+  // "no definition" rather than the same-name error.
+  if (!has_indexes && defs.size() < table_keys.size()) {
+    throw ApiError::Validation("Invalid KeySchema: Some index key attribute have no definition");
+  }
+  if (!has_indexes && defs.size() > table_keys.size()) {
+    throw ApiError::Validation(
+        fmt::format("{}Number of attributes in KeySchema does not exactly match number of "
+                    "attributes defined in AttributeDefinitions",
+                    kInvalid));
+  }
+  KeyNames key_names = CheckKeyOrder(table_keys);
+  std::vector<std::string> used = {key_names.hash};
+  if (!key_names.range.empty()) used.push_back(key_names.range);
+  if (!has_indexes) CheckKeysDefined(used, defs);
   for (bool global : {false, true}) {
-    const JsonValue* list = req.Array(global ? "GlobalSecondaryIndexes" : "LocalSecondaryIndexes");
+    const JsonValue* list = lists[global];
     if (!list) continue;
-    std::string field = global ? "globalSecondaryIndexes" : "localSecondaryIndexes";
     if (list->Size() == 0) {
       throw ApiError::Validation(
-          fmt::format("One or more parameter values were invalid: List of {} is empty",
+          fmt::format("{}List of {} is empty", kInvalid,
                       global ? "GlobalSecondaryIndexes" : "LocalSecondaryIndexes"));
     }
     if (!global && list->Size() > 5) {
       throw ApiError::Validation(
-          "One or more parameter values were invalid: Number of "
-          "LocalSecondaryIndexes exceeds per-table limit of 5");
+          fmt::format("{}Number of LocalSecondaryIndexes exceeds per-table limit of 5", kInvalid));
     }
     if (global && list->Size() > 20) {
       throw ApiError::Validation(
-          "One or more parameter values were invalid: GlobalSecondaryIndex "
-          "count exceeds the per-table limit of 20");
-    }
-    for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
-      const JsonValue& e = (*list)[i];
-      std::string member = fmt::format("{}.{}.member", field, i + 1);
-      IndexSchema ix;
-      ix.global = global;
-      ix.id = ++schema->last_index_id;
-      auto ix_name = Request::StringOf(e, "IndexName");
-      if (!ix_name)
-        errors.NotNull(member + ".indexName");
-      else
-        errors.CheckName(member + ".indexName", *ix_name);
-      const JsonValue* ks = Request::ArrayOf(e, "KeySchema");
-      if (!ks) errors.NotNull(member + ".keySchema");
-      errors.ThrowIfAny();
-      ix.name = std::string(*ix_name);
-      KeyNames kn = ParseKeySchema(*ks, member + ".keySchema", errors);
-      ParseProjection(Request::ObjectOf(e, "Projection"), member, ix, errors);
-      const JsonValue* ipt = Request::ObjectOf(e, "ProvisionedThroughput");
-      if (global && ipt)
-        ix.throughput = ParseThroughput(*ipt, member + ".provisionedThroughput", errors);
-      errors.ThrowIfAny();
-      if (!index_names.insert(ix.name).second) {
-        throw ApiError::Validation(fmt::format(
-            "One or more parameter values were invalid: Duplicate index name: {}", ix.name));
-      }
-      std::vector<std::string> ix_keys = {kn.hash};
-      if (!kn.range.empty()) ix_keys.push_back(kn.range);
-      CheckKeysDefined(ix_keys, defs);
-      used_attrs.insert(ix_keys.begin(), ix_keys.end());
-      if (!global) {
-        if (!schema->key.has_range()) {
-          throw ApiError::Validation(
-              "One or more parameter values were invalid: Table KeySchema "
-              "does not have a range key, which is required when "
-              "specifying a LocalSecondaryIndex");
-        }
-        if (kn.range.empty()) {
-          throw ApiError::Validation(fmt::format(
-              "One or more parameter values were invalid: Index KeySchema does not have a range "
-              "key for index: {}",
-              ix.name));
-        }
-        if (kn.hash != schema->key.hash_name) {
-          throw ApiError::Validation(fmt::format(
-              "One or more parameter values were invalid: Index KeySchema does not have the same "
-              "leading hash key as table KeySchema for index: {}. index hash key: {}, table hash "
-              "key: {}",
-              ix.name, kn.hash, schema->key.hash_name));
-        }
-      } else if (ppr && ipt) {
-        throw ApiError::Validation(fmt::format(
-            "One or more parameter values were invalid: ProvisionedThroughput should not be "
-            "specified for index: {} when BillingMode is PAY_PER_REQUEST",
-            ix.name));
-      } else if (!ppr && !ipt) {
-        throw ApiError::Validation(fmt::format(
-            "One or more parameter values were invalid: ProvisionedThroughput must be specified "
-            "for index: {}",
-            ix.name));
-      }
-      ix.key = TypedKey(kn, defs);
-      schema->indexes.push_back(std::move(ix));
+          fmt::format("{}GlobalSecondaryIndex count exceeds the per-table limit of 20", kInvalid));
     }
   }
-  if (used_attrs.size() != defs.size()) {
-    throw ApiError::Validation(
-        "One or more parameter values were invalid: Number of attributes "
-        "in KeySchema does not exactly match number of attributes defined "
-        "in AttributeDefinitions");
+  if (has_indexes) {
+    for (const auto& r : indexes) {
+      for (const auto& k : r.keys) {
+        if (std::find(used.begin(), used.end(), k.name) == used.end()) used.push_back(k.name);
+      }
+    }
+    CheckDefinitionsMatchKeys(defs, used);
+  }
+
+  auto schema = std::make_shared<TableSchema>();
+  schema->name = std::string(*name);
+  schema->attribute_definitions = defs;
+  schema->pay_per_request = ppr;
+  schema->throughput = pt;
+  std::map<std::string, ValueType> types;
+  for (const auto& d : defs) types[d.name] = d.type;
+  schema->key = TypedKey(key_names, types);
+  std::set<std::string> index_names;
+  for (auto& r : indexes) {
+    IndexSchema& ix = r.ix;
+    KeyNames kn = CheckKeyOrder(r.keys);
+    ApplyProjection(*r.projection, ix);
+    if (!index_names.insert(ix.name).second) {
+      throw ApiError::Validation(fmt::format("{}Duplicate index name: {}", kInvalid, ix.name));
+    }
+    if (!ix.global) {
+      if (!schema->key.has_range()) {
+        throw ApiError::Validation(
+            fmt::format("{}Table KeySchema does not have a range key, which is required when "
+                        "specifying a LocalSecondaryIndex",
+                        kInvalid));
+      }
+      if (kn.range.empty()) {
+        throw ApiError::Validation(fmt::format(
+            "{}Index KeySchema does not have a range key for index: {}", kInvalid, ix.name));
+      }
+      if (kn.hash != schema->key.hash_name) {
+        throw ApiError::Validation(fmt::format(
+            "{}Index KeySchema does not have the same leading hash key as table KeySchema for "
+            "index: {}. index hash key: {}, table hash key: {}",
+            kInvalid, ix.name, kn.hash, schema->key.hash_name));
+      }
+    } else if (ppr && r.throughput) {
+      throw ApiError::Validation(
+          fmt::format("{}ProvisionedThroughput should not be specified for index: {} when "
+                      "BillingMode is PAY_PER_REQUEST",
+                      kInvalid, ix.name));
+    } else if (!ppr && !r.throughput) {
+      throw ApiError::Validation(
+          fmt::format("{}ProvisionedThroughput is not specified for index: {}", kInvalid, ix.name));
+    }
+    ix.id = ++schema->last_index_id;
+    ix.key = TypedKey(kn, types);
+    schema->indexes.push_back(std::move(ix));
   }
 
   if (const JsonValue* stream = req.Object("StreamSpecification")) {
     schema->stream = ParseStreamSpecification(*stream, /*creating=*/true);
+  }
+  if (const JsonValue* sse = req.Object("SSESpecification")) {
+    schema->sse_kms_key_arn =
+        ParseSse(*sse, options_.region, options_.account_id).value_or(std::string());
   }
   if (auto dp = req.Bool("DeletionProtectionEnabled")) schema->deletion_protection = *dp;
   if (const JsonValue* tags = req.Array("Tags")) schema->tags = ParseTags(*tags);
@@ -434,8 +577,7 @@ void EngineImpl::DeleteTable(const Request& req, JsonWriter& w) {
   EnsureStats(*table);
   w.StartObject();
   WriteKey(w, "TableDescription");
-  WriteTableDescription(w, *schema, "DELETING", table->Stats(), options_.region,
-                        options_.account_id);
+  WriteDeletingTableDescription(w, *schema, table->Stats(), options_.region, options_.account_id);
   w.EndObject();
   DeleteTableData(schema->id);
 }
@@ -509,235 +651,412 @@ void EngineImpl::ListTables(const Request& req, JsonWriter& w) {
   w.EndObject();
 }
 
-void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
+namespace {
+
+// One GlobalSecondaryIndexUpdates entry.
+struct GsiUpdate {
+  enum class Kind { kCreate, kUpdate, kDelete } kind = Kind::kCreate;
+  std::string index_name;
+  IndexRequest create;               // kCreate
+  ProvisionedThroughput throughput;  // kUpdate
+};
+
+// UpdateTable's request, after the checks DynamoDB makes before it looks the table up.
+struct UpdateTableRequest {
+  std::string name;
+  std::optional<std::string> billing;
+  const JsonValue* throughput = nullptr;
+  ProvisionedThroughput pt;
+  bool has_definitions = false;
+  std::vector<AttributeDefinition> definitions;
+  std::vector<GsiUpdate> gsi_updates;
+  std::optional<StreamSpecification> stream;
+  std::optional<bool> deletion_protection;
+  std::optional<std::string> table_class;
+  bool has_sse = false;
+  std::optional<std::string> sse_key_arn;  // empty optional: DynamoDB's own key
+  std::string sse_key_id;                  // KMSMasterKeyId as given
+};
+
+// "At least one of ... is required", naming UpdateTable's change members as DynamoDB does today
+// (leaving out those the request has).
+[[noreturn]] void ThrowNothingToUpdate(const Request& req) {
+  static const std::pair<const char*, const char*> kMembers[] = {
+      {"ProvisionedThroughput", "ProvisionedThroughput"},
+      {"BillingMode", "BillingMode"},
+      {"UpdateStreamEnabled", "StreamSpecification"},
+      {"GlobalSecondaryIndexUpdates", "GlobalSecondaryIndexUpdates"},
+      {"SSESpecification", "SSESpecification"},
+      {"ReplicaUpdates", "ReplicaUpdates"},
+      {"MultiAccountReplicaReady", "MultiAccountReplicaReady"},
+      {"ReplicaTransitRoleArn", "ReplicaTransitRoleArn"},
+      {"MultiRegionConsistency", "MultiRegionConsistency"},
+      {"DeletionProtectionEnabled", "DeletionProtectionEnabled"},
+      {"OnDemandThroughput", "OnDemandThroughput"},
+      {"WarmThroughput", "WarmThroughput"},
+      {"TableClass", "TableClass"}};
+  std::vector<std::string> names;
+  for (const auto& [name, member] : kMembers) {
+    if (std::string_view(member) == "GlobalSecondaryIndexUpdates" || !req.Get(member)) {
+      names.emplace_back(name);
+    }
+  }
+  std::string list;
+  for (size_t i = 0; i < names.size(); ++i) {
+    list += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+  }
+  throw ApiError::Validation(fmt::format("At least one of {} is required", list));
+}
+
+UpdateTableRequest ParseUpdateTable(const Request& req, const std::string& region,
+                                    const std::string& account) {
+  UpdateTableRequest u;
   ConstraintErrors errors;
   auto name = req.String("TableName");
   if (!name)
     ThrowRequired("TableName");
   else
     errors.CheckName("tableName", *name);
-  auto billing = req.String("BillingMode");
-  if (billing) errors.CheckEnum("billingMode", *billing, {"PROVISIONED", "PAY_PER_REQUEST"});
-  const JsonValue* throughput = req.Object("ProvisionedThroughput");
-  ProvisionedThroughput pt;
-  if (throughput) pt = ParseThroughput(*throughput, "provisionedThroughput", errors);
-  const JsonValue* gsi_updates = req.Array("GlobalSecondaryIndexUpdates");
+  u.name = std::string(*name);
+  if (auto billing = req.String("BillingMode")) {
+    errors.CheckEnum("billingMode", *billing, {"PROVISIONED", "PAY_PER_REQUEST"});
+    u.billing = std::string(*billing);
+  }
+  u.throughput = req.Object("ProvisionedThroughput");
+  if (u.throughput) u.pt = ParseThroughput(*u.throughput, "provisionedThroughput", errors);
+  if (const JsonValue* defs = req.Array("AttributeDefinitions")) {
+    u.has_definitions = true;
+    u.definitions = ParseAttributeDefinitions(*defs, errors);
+  }
+  const JsonValue* gsi = req.Array("GlobalSecondaryIndexUpdates");
+  std::vector<int> actions;
+  for (rapidjson::SizeType i = 0; gsi && i < gsi->Size(); ++i) {
+    const JsonValue& e = (*gsi)[i];
+    std::string member = fmt::format("globalSecondaryIndexUpdates.{}.member", i + 1);
+    const JsonValue* create = Request::ObjectOf(e, "Create");
+    const JsonValue* update = Request::ObjectOf(e, "Update");
+    const JsonValue* del = Request::ObjectOf(e, "Delete");
+    actions.push_back(!!create + !!update + !!del);
+    GsiUpdate g;
+    if (create) {
+      g.create = ParseIndex(*create, member + ".create", true, errors);
+      g.index_name = g.create.ix.name;
+    } else if (update || del) {
+      g.kind = update ? GsiUpdate::Kind::kUpdate : GsiUpdate::Kind::kDelete;
+      std::string field = member + (update ? ".update" : ".delete");
+      auto ix_name = Request::StringOf(update ? *update : *del, "IndexName");
+      if (!ix_name) errors.NotNull(field + ".indexName");
+      g.index_name = std::string(ix_name.value_or(""));
+      if (update) {
+        if (const JsonValue* t = Request::ObjectOf(*update, "ProvisionedThroughput")) {
+          g.throughput = ParseThroughput(*t, field + ".provisionedThroughput", errors);
+        } else {
+          errors.NotNull(field + ".provisionedThroughput");
+        }
+      }
+    }
+    u.gsi_updates.push_back(std::move(g));
+  }
   const JsonValue* stream = req.Object("StreamSpecification");
-  auto deletion_protection = req.Bool("DeletionProtectionEnabled");
-  auto table_class = req.String("TableClass");
-  if (table_class) {
-    errors.CheckEnum("tableClass", *table_class, {"STANDARD", "STANDARD_INFREQUENT_ACCESS"});
+  u.deletion_protection = req.Bool("DeletionProtectionEnabled");
+  if (auto tc = req.String("TableClass")) {
+    errors.CheckEnum("tableClass", *tc, {"STANDARD", "STANDARD_INFREQUENT_ACCESS"});
+    u.table_class = std::string(*tc);
   }
+  const JsonValue* sse = req.Object("SSESpecification");
   errors.ThrowIfAny();
-  if (!billing && !throughput && !gsi_updates && !stream && !deletion_protection && !table_class &&
-      !req.Get("SSESpecification") && !req.Get("ReplicaUpdates")) {
-    throw ApiError::Validation(
-        "At least one of ProvisionedThroughput, BillingMode, "
-        "UpdateStreamEnabled, GlobalSecondaryIndexUpdates or "
-        "SSESpecification or ReplicaUpdates is required");
-  }
 
+  bool replicas = req.Get("ReplicaUpdates") != nullptr;
+  int changes = !!u.billing + !!u.throughput + !u.gsi_updates.empty() + !!stream +
+                u.deletion_protection.has_value() + u.table_class.has_value() + !!sse + replicas;
+  if (changes == 0) ThrowNothingToUpdate(req);
+  if (gsi && gsi->Size() == 0) {
+    throw ApiError::Validation(
+        fmt::format("{}List of GlobalSecondaryIndexUpdates is empty", kInvalid));
+  }
+  if (replicas) {
+    throw ApiError::Validation(fmt::format(
+        "{}ReplicaUpdates is not supported: this server has one region ({}), so a table cannot "
+        "have replicas in other regions",
+        kInvalid, region));
+  }
+  if (stream) u.stream = ParseStreamSpecification(*stream, /*creating=*/false);
+  if (sse) {
+    u.has_sse = true;
+    u.sse_key_arn = ParseSse(*sse, region, account);
+    u.sse_key_id = std::string(Request::StringOf(*sse, "KMSMasterKeyId").value_or(""));
+  }
+  std::set<std::string> indexes;
+  bool index_create_delete = false;
+  for (size_t i = 0; i < u.gsi_updates.size(); ++i) {
+    if (actions[i] == 0) {
+      throw ApiError::Validation(fmt::format(
+          "{}One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, "
+          "GlobalSecondaryIndexUpdate.Delete must not be null",
+          kInvalid));
+    }
+    if (actions[i] > 1) {
+      throw ApiError::Validation(
+          fmt::format("{}Only one global secondary index action is allowed per "
+                      "GlobalSecondaryIndexUpdate object",
+                      kInvalid));
+    }
+    if (!indexes.insert(u.gsi_updates[i].index_name).second) {
+      throw ApiError::Validation(
+          fmt::format("{}Only one global secondary index update per index is allowed "
+                      "simultaneously. Index: {}",
+                      kInvalid, u.gsi_updates[i].index_name));
+    }
+    index_create_delete |= u.gsi_updates[i].kind != GsiUpdate::Kind::kUpdate;
+  }
+  // UpdateTable makes one kind of change at a time (DynamoDB names SSE, then TableClass, then
+  // DeletionProtection); BillingMode and GSI Updates may accompany others.
+  for (auto [present, what] :
+       {std::pair{!!sse, "Server-Side Encryption modification"},
+        std::pair{u.table_class.has_value(), "TableClass modification"},
+        std::pair{u.deletion_protection.has_value(), "DeletionProtection modification"}}) {
+    if (present && changes > 1) {
+      throw ApiError::Validation(
+          fmt::format("{}{} must be the only operation in the request", kInvalid, what));
+    }
+  }
+  if (stream && u.throughput) {
+    throw ApiError::Validation(
+        fmt::format("{}You cannot modify stream status while updating table IOPS", kInvalid));
+  }
+  if (index_create_delete && u.throughput) {
+    throw ApiError::Validation(
+        fmt::format("{}You cannot create or delete index while updating table IOPS", kInvalid));
+  }
+  if (index_create_delete && stream) {
+    throw ApiError::Validation(
+        fmt::format("{}You cannot create or delete index while changing stream status", kInvalid));
+  }
+  return u;
+}
+
+std::string ThroughputUnchanged(std::string_view what, const ProvisionedThroughput& cur,
+                                const ProvisionedThroughput& req) {
+  return fmt::format(
+      "The provisioned throughput for the {0} will not change. The requested value equals the "
+      "current value. Current ReadCapacityUnits provisioned for {1}: {2}. Requested "
+      "ReadCapacityUnits: {3}. Current WriteCapacityUnits provisioned for {1}: {4}. Requested "
+      "WriteCapacityUnits: {5}. Refer to the Amazon DynamoDB Developer Guide for current limits "
+      "and how to request higher limits.",
+      what, what == "table" ? std::string("the table") : std::string(what), cur.read_capacity_units,
+      req.read_capacity_units, cur.write_capacity_units, req.write_capacity_units);
+}
+
+void SetThroughput(ProvisionedThroughput& cur, const ProvisionedThroughput& pt, double now) {
+  if (pt.read_capacity_units > cur.read_capacity_units ||
+      pt.write_capacity_units > cur.write_capacity_units) {
+    cur.last_increase_time = now;
+  }
+  if (pt.read_capacity_units < cur.read_capacity_units ||
+      pt.write_capacity_units < cur.write_capacity_units) {
+    cur.last_decrease_time = now;
+    cur.decreases_today++;
+  }
+  cur.read_capacity_units = pt.read_capacity_units;
+  cur.write_capacity_units = pt.write_capacity_units;
+}
+
+void ApplyBillingAndThroughput(const UpdateTableRequest& u, TableSchema& schema, double now) {
+  bool to_ppr = u.billing == "PAY_PER_REQUEST";
+  if ((to_ppr && u.throughput) || (!u.billing && u.throughput && schema.pay_per_request)) {
+    throw ApiError::Validation(
+        fmt::format("{}Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "
+                    "BillingMode is PAY_PER_REQUEST",
+                    kInvalid));
+  }
+  if (u.billing == "PROVISIONED" && !u.throughput) {
+    throw ApiError::Validation(fmt::format(
+        "{}ProvisionedThroughput must be specified when BillingMode is PROVISIONED", kInvalid));
+  }
+  if (u.throughput && !schema.pay_per_request &&
+      schema.throughput.read_capacity_units == u.pt.read_capacity_units &&
+      schema.throughput.write_capacity_units == u.pt.write_capacity_units) {
+    throw ApiError::Validation(ThroughputUnchanged("table", schema.throughput, u.pt));
+  }
+  if (u.billing) {
+    schema.pay_per_request = to_ppr;
+    if (to_ppr) {
+      schema.throughput = {};
+      for (auto& ix : schema.indexes) ix.throughput = {};
+    }
+  }
+  if (u.throughput) SetThroughput(schema.throughput, u.pt, now);
+}
+
+// GlobalSecondaryIndexUpdates: the created indexes' names, and the deleted indexes.
+struct IndexChanges {
+  std::vector<std::string> created;
+  std::vector<IndexSchema> deleted;
+};
+
+IndexChanges ApplyIndexUpdates(const UpdateTableRequest& u, bool was_ppr, TableSchema& schema) {
+  IndexChanges changes;
+  size_t online = std::count_if(u.gsi_updates.begin(), u.gsi_updates.end(), [](const GsiUpdate& g) {
+    return g.kind != GsiUpdate::Kind::kUpdate;
+  });
+  if (online > 1) {
+    throw ApiError::LimitExceeded(
+        "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously "
+        "per table");
+  }
+  std::set<std::string> throughput_given;
+  for (const GsiUpdate& g : u.gsi_updates) {
+    auto it = std::find_if(schema.indexes.begin(), schema.indexes.end(),
+                           [&](const IndexSchema& e) { return e.name == g.index_name; });
+    if (g.kind == GsiUpdate::Kind::kCreate) {
+      if (it != schema.indexes.end()) {
+        throw ApiError::Validation("Attempting to create an index which already exists");
+      }
+      if (!u.has_definitions) {
+        throw ApiError::Validation(fmt::format(
+            "{}AttributeDefinitions is not specified for index: {}", kInvalid, g.index_name));
+      }
+      IndexSchema ix = g.create.ix;
+      KeyNames kn = CheckKeyOrder(g.create.keys);
+      std::vector<std::string> keys = {kn.hash};
+      if (!kn.range.empty()) keys.push_back(kn.range);
+      CheckKeysDefined(keys, u.definitions);
+      ApplyProjection(*g.create.projection, ix);
+      if (!schema.pay_per_request && !g.create.throughput) {
+        throw ApiError::Validation(fmt::format(
+            "{}ProvisionedThroughput must be specified for index: {}", kInvalid, ix.name));
+      }
+      if (schema.pay_per_request && g.create.throughput) {
+        throw ApiError::Validation(
+            fmt::format("{}ProvisionedThroughput should not be specified for index: {} when "
+                        "BillingMode is PAY_PER_REQUEST",
+                        kInvalid, ix.name));
+      }
+      if (std::count_if(schema.indexes.begin(), schema.indexes.end(),
+                        [](const IndexSchema& e) { return e.global; }) >= 20) {
+        throw ApiError::LimitExceeded(
+            "Subscriber limit exceeded: Number of global secondary indexes exceeds per-table "
+            "limit of 20");
+      }
+      // Index ids are never reused within a table, so entries of a deleted index can never
+      // show up in a new one.
+      if (schema.last_index_id == 255) {
+        throw ApiError::LimitExceeded("Too many indexes created on this table");
+      }
+      // An attribute the table already defines keeps its type: DynamoDB ignores a redefinition.
+      std::map<std::string, ValueType> types;
+      for (const auto& d : schema.attribute_definitions) types[d.name] = d.type;
+      for (const auto& k : keys) {
+        if (types.count(k)) continue;
+        for (const auto& d : u.definitions) {
+          if (d.name != k) continue;
+          types[k] = d.type;
+          schema.attribute_definitions.push_back(d);
+          break;
+        }
+      }
+      ix.id = ++schema.last_index_id;
+      ix.key = TypedKey(kn, types);
+      ix.status = "CREATING";
+      changes.created.push_back(ix.name);
+      schema.indexes.push_back(std::move(ix));
+      continue;
+    }
+    if (it == schema.indexes.end()) {
+      throw ApiError::ResourceNotFound(fmt::format(
+          "Requested resource not found: Index {} for table {}", g.index_name, schema.name));
+    }
+    if (!it->global) {
+      throw ApiError::Validation(
+          fmt::format("Cannot {} an index that is not a GlobalSecondaryIndex: {}",
+                      g.kind == GsiUpdate::Kind::kDelete ? "delete" : "update", g.index_name));
+    }
+    if (g.kind == GsiUpdate::Kind::kDelete) {
+      changes.deleted.push_back(*it);
+      schema.indexes.erase(it);
+      continue;
+    }
+    if (schema.pay_per_request) {
+      throw ApiError::Validation(
+          fmt::format("{}Neither ReadCapacityUnits nor WriteCapacityUnits can be specified for "
+                      "index: {} when BillingMode is PAY_PER_REQUEST",
+                      kInvalid, g.index_name));
+    }
+    if (!was_ppr && it->throughput.read_capacity_units == g.throughput.read_capacity_units &&
+        it->throughput.write_capacity_units == g.throughput.write_capacity_units) {
+      throw ApiError::Validation(
+          ThroughputUnchanged("index " + g.index_name, it->throughput, g.throughput));
+    }
+    SetThroughput(it->throughput, g.throughput, 0);
+    throughput_given.insert(g.index_name);
+  }
+  // Leaving PAY_PER_REQUEST, every GSI needs its throughput in the same request.
+  if (was_ppr && !schema.pay_per_request) {
+    for (const auto& ix : schema.indexes) {
+      if (ix.global && ix.status != "CREATING" && !throughput_given.count(ix.name)) {
+        throw ApiError::Validation(fmt::format(
+            "{}ProvisionedThroughput must be specified for index: {}", kInvalid, ix.name));
+      }
+    }
+  }
+  // DynamoDB keeps only the definitions some key still uses.
+  std::erase_if(schema.attribute_definitions, [&](const AttributeDefinition& d) {
+    if (schema.key.IsKeyAttribute(d.name)) return false;
+    return std::none_of(schema.indexes.begin(), schema.indexes.end(),
+                        [&](const IndexSchema& ix) { return ix.key.IsKeyAttribute(d.name); });
+  });
+  return changes;
+}
+
+}  // namespace
+
+void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
+  UpdateTableRequest u = ParseUpdateTable(req, options_.region, options_.account_id);
   std::lock_guard lock(catalog_mu_);
-  auto table = FindTable(*name);
+  auto table = FindTable(u.name);
   if (!table) {
     throw ApiError::ResourceNotFound(
-        fmt::format("Requested resource not found: Table: {} not found", *name));
+        fmt::format("Requested resource not found: Table: {} not found", u.name));
   }
   auto schema = std::make_shared<TableSchema>(*table->schema());
   double now = Now();
-  if (billing) {
-    bool ppr = *billing == "PAY_PER_REQUEST";
-    if (ppr && throughput) {
-      throw ApiError::Validation(
-          "One or more parameter values were invalid: Neither "
-          "ReadCapacityUnits nor WriteCapacityUnits can be specified when "
-          "BillingMode is PAY_PER_REQUEST");
+  bool was_ppr = schema->pay_per_request;
+  ApplyBillingAndThroughput(u, *schema, now);
+  IndexChanges index_changes = ApplyIndexUpdates(u, was_ppr, *schema);
+  if (u.stream) {
+    if (u.stream->enabled == schema->stream.enabled) {
+      throw ApiError::Validation(fmt::format("{}: TableName: {}",
+                                             u.stream->enabled
+                                                 ? "Table already has an enabled stream"
+                                                 : "Table has no stream to disable",
+                                             schema->name));
     }
-    if (!ppr && schema->pay_per_request && !throughput) {
-      throw ApiError::Validation(
-          "One or more parameter values were invalid: ProvisionedThroughput "
-          "must be specified when BillingMode is PROVISIONED");
-    }
-    schema->pay_per_request = ppr;
-    if (ppr) {
-      schema->throughput = {};
-      for (auto& ix : schema->indexes) ix.throughput = {};
-    }
-  }
-  if (throughput) {
-    if (schema->pay_per_request) {
-      throw ApiError::Validation(
-          "One or more parameter values were invalid: Neither "
-          "ReadCapacityUnits nor WriteCapacityUnits can be specified when "
-          "BillingMode is PAY_PER_REQUEST");
-    }
-    auto& cur = schema->throughput;
-    if (!billing && cur.read_capacity_units == pt.read_capacity_units &&
-        cur.write_capacity_units == pt.write_capacity_units && !gsi_updates) {
-      throw ApiError::Validation(fmt::format(
-          "The provisioned throughput for the table will not change. The requested value equals "
-          "the current value. Current ReadCapacityUnits provisioned for the table: {}. Requested "
-          "ReadCapacityUnits: {}. Current WriteCapacityUnits provisioned for the table: {}. "
-          "Requested WriteCapacityUnits: {}. Refer to the Amazon DynamoDB Developer Guide for "
-          "current limits and how to request higher limits.",
-          cur.read_capacity_units, pt.read_capacity_units, cur.write_capacity_units,
-          pt.write_capacity_units));
-    }
-    if (pt.read_capacity_units > cur.read_capacity_units ||
-        pt.write_capacity_units > cur.write_capacity_units) {
-      cur.last_increase_time = now;
-    }
-    if (pt.read_capacity_units < cur.read_capacity_units ||
-        pt.write_capacity_units < cur.write_capacity_units) {
-      cur.last_decrease_time = now;
-      cur.decreases_today++;
-    }
-    cur.read_capacity_units = pt.read_capacity_units;
-    cur.write_capacity_units = pt.write_capacity_units;
-  }
-
-  std::map<std::string, ValueType> defs;
-  for (const auto& d : schema->attribute_definitions) defs[d.name] = d.type;
-  if (const JsonValue* new_defs = req.Array("AttributeDefinitions")) {
-    std::vector<AttributeDefinition> parsed;
-    auto m = ParseAttributeDefinitions(*new_defs, errors, &parsed);
-    errors.ThrowIfAny();
-    for (const auto& [n, t] : m) {
-      auto it = defs.find(n);
-      if (it != defs.end() && it->second != t) {
-        throw ApiError::Validation(fmt::format(
-            "One or more parameter values were invalid: Type mismatch for attribute {}", n));
-      }
-      if (it == defs.end()) {
-        defs[n] = t;
-        schema->attribute_definitions.push_back({n, t});
-      }
-    }
-  }
-
-  std::vector<std::string> created;
-  std::vector<IndexSchema> deleted;
-  if (gsi_updates) {
-    for (rapidjson::SizeType i = 0; i < gsi_updates->Size(); ++i) {
-      const JsonValue& u = (*gsi_updates)[i];
-      std::string member = fmt::format("globalSecondaryIndexUpdates.{}.member", i + 1);
-      if (const JsonValue* c = Request::ObjectOf(u, "Create")) {
-        IndexSchema ix;
-        ix.global = true;
-        auto ix_name = Request::StringOf(*c, "IndexName");
-        const JsonValue* ks = Request::ArrayOf(*c, "KeySchema");
-        if (!ix_name)
-          errors.NotNull(member + ".create.indexName");
-        else
-          errors.CheckName(member + ".create.indexName", *ix_name);
-        if (!ks) errors.NotNull(member + ".create.keySchema");
-        errors.ThrowIfAny();
-        ix.name = std::string(*ix_name);
-        KeyNames kn = ParseKeySchema(*ks, member + ".create.keySchema", errors);
-        ParseProjection(Request::ObjectOf(*c, "Projection"), member + ".create", ix, errors);
-        const JsonValue* ipt = Request::ObjectOf(*c, "ProvisionedThroughput");
-        if (ipt)
-          ix.throughput = ParseThroughput(*ipt, member + ".create.provisionedThroughput", errors);
-        errors.ThrowIfAny();
-        if (schema->FindIndex(ix.name)) {
-          throw ApiError::Validation(fmt::format(
-              "One or more parameter values were invalid: Index with name: {} already exists",
-              ix.name));
-        }
-        std::vector<std::string> ix_keys = {kn.hash};
-        if (!kn.range.empty()) ix_keys.push_back(kn.range);
-        CheckKeysDefined(ix_keys, defs);
-        if (!schema->pay_per_request && !ipt) {
-          throw ApiError::Validation(fmt::format(
-              "One or more parameter values were invalid: ProvisionedThroughput must be "
-              "specified for index: {}",
-              ix.name));
-        }
-        if (schema->pay_per_request && ipt) {
-          throw ApiError::Validation(fmt::format(
-              "One or more parameter values were invalid: ProvisionedThroughput should not be "
-              "specified for index: {} when BillingMode is PAY_PER_REQUEST",
-              ix.name));
-        }
-        size_t gsis = 0;
-        for (const auto& e : schema->indexes) gsis += e.global;
-        if (gsis >= 20) {
-          throw ApiError::LimitExceeded(
-              "Subscriber limit exceeded: The number of global "
-              "secondary indexes exceeds the limit of 20");
-        }
-        // Index ids are never reused within a table, so entries of a deleted index can never
-        // show up in a new one.
-        if (schema->last_index_id == 255) {
-          throw ApiError::LimitExceeded("Too many indexes created on this table");
-        }
-        ix.id = ++schema->last_index_id;
-        ix.key = TypedKey(kn, defs);
-        ix.status = "CREATING";
-        created.push_back(ix.name);
-        schema->indexes.push_back(std::move(ix));
-      } else if (const JsonValue* d = Request::ObjectOf(u, "Delete")) {
-        auto ix_name = Request::StringOf(*d, "IndexName");
-        if (!ix_name) errors.NotNull(member + ".delete.indexName");
-        errors.ThrowIfAny();
-        auto it =
-            std::find_if(schema->indexes.begin(), schema->indexes.end(),
-                         [&](const IndexSchema& e) { return e.global && e.name == *ix_name; });
-        if (it == schema->indexes.end()) {
-          throw ApiError::ResourceNotFound(
-              fmt::format("Requested resource not found: Index: {} not found", *ix_name));
-        }
-        deleted.push_back(*it);
-        schema->indexes.erase(it);
-      } else if (const JsonValue* up = Request::ObjectOf(u, "Update")) {
-        auto ix_name = Request::StringOf(*up, "IndexName");
-        const JsonValue* ipt = Request::ObjectOf(*up, "ProvisionedThroughput");
-        if (!ix_name) errors.NotNull(member + ".update.indexName");
-        if (!ipt) errors.NotNull(member + ".update.provisionedThroughput");
-        errors.ThrowIfAny();
-        auto t = ParseThroughput(*ipt, member + ".update.provisionedThroughput", errors);
-        errors.ThrowIfAny();
-        auto it =
-            std::find_if(schema->indexes.begin(), schema->indexes.end(),
-                         [&](const IndexSchema& e) { return e.global && e.name == *ix_name; });
-        if (it == schema->indexes.end()) {
-          throw ApiError::ResourceNotFound(
-              fmt::format("Requested resource not found: Index: {} not found", *ix_name));
-        }
-        it->throughput.read_capacity_units = t.read_capacity_units;
-        it->throughput.write_capacity_units = t.write_capacity_units;
-      } else {
-        throw ApiError::Validation(
-            "One or more parameter values were invalid: One of "
-            "GlobalSecondaryIndexUpdate actions must be specified");
-      }
-    }
-  }
-
-  if (stream) {
-    StreamSpecification spec = ParseStreamSpecification(*stream, /*creating=*/false);
-    if (spec.enabled) {
-      if (schema->stream.enabled) {
-        throw ApiError::Validation(fmt::format(
-            "Table already has an enabled stream: {}",
-            schema->Arn(options_.region, options_.account_id) + "/stream/" + schema->stream_label));
-      }
-      schema->stream = spec;
+    if (u.stream->enabled) {
+      schema->stream = *u.stream;
       schema->stream_label = StreamLabel(now);
     } else {
-      if (!schema->stream.enabled) {
-        throw ApiError::Validation(
-            "Table already has no stream enabled");  // DynamoDB: disabling a disabled stream
-      }
       schema->stream.enabled = false;  // the closed stream keeps reporting its view type
     }
   }
-  if (deletion_protection) schema->deletion_protection = *deletion_protection;
-  if (table_class) schema->table_class = std::string(*table_class);
+  std::string old_sse_key = schema->sse_kms_key_arn;
+  if (u.has_sse) {
+    if (!u.sse_key_arn && old_sse_key.empty()) {
+      throw ApiError::Validation(fmt::format("{}Table is already encrypted by default", kInvalid));
+    }
+    if (u.sse_key_arn && !old_sse_key.empty() && u.sse_key_id == old_sse_key) {
+      throw ApiError::Validation(
+          fmt::format("{}Table is already encrypted with given KMSMasterKeyId. Use "
+                      "KMSMasterKeyId parameter if you want to change Master Key",
+                      kInvalid));
+    }
+    schema->sse_kms_key_arn = u.sse_key_arn.value_or(std::string());
+  }
+  if (u.deletion_protection) schema->deletion_protection = *u.deletion_protection;
+  if (u.table_class) schema->table_class = *u.table_class;
 
   SaveSchema(*schema);
   table->set_schema(schema);
-  for (const auto& ix : deleted) {
+  for (const auto& ix : index_changes.deleted) {
     std::string prefix = keyspace::IndexPrefix(schema->id, ix.id);
     auto it = storage_->NewIterator();
     storage::WriteBatch batch;
@@ -748,8 +1067,15 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
     table->AddStats(ix.id, -table->Stats()[ix.id].item_count, -table->Stats()[ix.id].size_bytes);
   }
   std::shared_ptr<TableSchema> response_schema = std::make_shared<TableSchema>(*schema);
-  if (!created.empty()) {
-    for (const auto& ix_name : created) BackfillIndex(table, *schema->FindIndex(ix_name));
+  if (u.has_sse) {
+    // DynamoDB answers an SSE change while it is under way, still naming the old key.
+    response_schema->sse_updating = true;
+    response_schema->sse_kms_key_arn = old_sse_key;
+  }
+  if (!index_changes.created.empty()) {
+    for (const auto& ix_name : index_changes.created) {
+      BackfillIndex(table, *schema->FindIndex(ix_name));
+    }
     auto active = std::make_shared<TableSchema>(*schema);
     for (auto& ix : active->indexes) ix.status = "ACTIVE";
     SaveSchema(*active);

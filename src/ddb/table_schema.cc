@@ -15,9 +15,12 @@ ValueType ScalarType(std::string_view s) {
 
 std::string_view ProjectionName(ProjectionType p) {
   switch (p) {
-    case ProjectionType::kAll: return "ALL";
-    case ProjectionType::kKeysOnly: return "KEYS_ONLY";
-    case ProjectionType::kInclude: return "INCLUDE";
+    case ProjectionType::kAll:
+      return "ALL";
+    case ProjectionType::kKeysOnly:
+      return "KEYS_ONLY";
+    case ProjectionType::kInclude:
+      return "INCLUDE";
   }
   return "ALL";
 }
@@ -29,9 +32,7 @@ ProjectionType ProjectionFromName(std::string_view s) {
 }
 
 void Key(JsonWriter& w, std::string_view k) { w.Key(k.data(), static_cast<unsigned>(k.size())); }
-void Str(JsonWriter& w, std::string_view s) {
-  w.String(s.data(), static_cast<unsigned>(s.size()));
-}
+void Str(JsonWriter& w, std::string_view s) { w.String(s.data(), static_cast<unsigned>(s.size())); }
 
 void WriteKeySchema(JsonWriter& w, const KeySchema& k) {
   w.StartArray();
@@ -83,6 +84,17 @@ void WriteProjection(JsonWriter& w, const IndexSchema& ix) {
     for (const auto& a : ix.non_key_attributes) Str(w, a);
     w.EndArray();
   }
+  w.EndObject();
+}
+
+void WriteBillingModeSummary(JsonWriter& w, const TableSchema& s) {
+  if (!s.pay_per_request) return;
+  Key(w, "BillingModeSummary");
+  w.StartObject();
+  Key(w, "BillingMode");
+  Str(w, "PAY_PER_REQUEST");
+  Key(w, "LastUpdateToPayPerRequestDateTime");
+  w.Double(s.creation_time);
   w.EndObject();
 }
 
@@ -219,6 +231,8 @@ std::string SerializeSchema(const TableSchema& s) {
   w.Bool(s.deletion_protection);
   Key(w, "table_class");
   Str(w, s.table_class);
+  Key(w, "sse_kms_key");
+  Str(w, s.sse_kms_key_arn);
   w.EndObject();
   return buf.GetString();
 }
@@ -266,6 +280,10 @@ TableSchema DeserializeSchema(std::string_view json) {
   }
   s.deletion_protection = d["deletion_protection"].GetBool();
   s.table_class = d["table_class"].GetString();
+  // Absent in catalogs written before SSE was recorded.
+  if (d.HasMember("sse_kms_key") && d["sse_kms_key"].IsString()) {
+    s.sse_kms_key_arn = d["sse_kms_key"].GetString();
+  }
   return s;
 }
 
@@ -304,15 +322,7 @@ void WriteTableDescription(JsonWriter& w, const TableSchema& s, const std::strin
   Str(w, arn);
   Key(w, "TableId");
   Str(w, s.table_id);
-  if (s.pay_per_request) {
-    Key(w, "BillingModeSummary");
-    w.StartObject();
-    Key(w, "BillingMode");
-    Str(w, "PAY_PER_REQUEST");
-    Key(w, "LastUpdateToPayPerRequestDateTime");
-    w.Double(s.creation_time);
-    w.EndObject();
-  }
+  WriteBillingModeSummary(w, s);
   for (bool global : {false, true}) {
     bool any = false;
     for (const auto& ix : s.indexes) any |= ix.global == global;
@@ -363,6 +373,21 @@ void WriteTableDescription(JsonWriter& w, const TableSchema& s, const std::strin
     Key(w, "LatestStreamArn");
     Str(w, arn + "/stream/" + s.stream_label);
   }
+  if (!s.sse_kms_key_arn.empty() || s.sse_updating) {
+    // As DynamoDB describes it: an UpdateTable that changes SSE answers UPDATING with the old
+    // key (none when the table had DynamoDB's own key).
+    Key(w, "SSEDescription");
+    w.StartObject();
+    Key(w, "Status");
+    Str(w, s.sse_updating ? "UPDATING" : "ENABLED");
+    if (!s.sse_kms_key_arn.empty()) {
+      Key(w, "SSEType");
+      Str(w, "KMS");
+      Key(w, "KMSMasterKeyArn");
+      Str(w, s.sse_kms_key_arn);
+    }
+    w.EndObject();
+  }
   if (s.table_class != "STANDARD") {
     Key(w, "TableClassSummary");
     w.StartObject();
@@ -372,6 +397,29 @@ void WriteTableDescription(JsonWriter& w, const TableSchema& s, const std::strin
   }
   Key(w, "DeletionProtectionEnabled");
   w.Bool(s.deletion_protection);
+  w.EndObject();
+}
+
+void WriteDeletingTableDescription(JsonWriter& w, const TableSchema& s,
+                                   const std::vector<TableStats>& stats, const std::string& region,
+                                   const std::string& account) {
+  TableStats table = stats.empty() ? TableStats{} : stats[0];
+  w.StartObject();
+  Key(w, "TableName");
+  Str(w, s.name);
+  Key(w, "TableStatus");
+  Str(w, "DELETING");
+  Key(w, "ProvisionedThroughput");
+  WriteThroughput(w, s.throughput, true);
+  Key(w, "TableSizeBytes");
+  w.Int64(table.size_bytes);
+  Key(w, "ItemCount");
+  w.Int64(table.item_count);
+  Key(w, "TableArn");
+  Str(w, s.Arn(region, account));
+  Key(w, "TableId");
+  Str(w, s.table_id);
+  WriteBillingModeSummary(w, s);
   w.EndObject();
 }
 

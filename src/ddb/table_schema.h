@@ -56,8 +56,8 @@ struct StreamSpecification {
 
 struct TableSchema {
   std::string name;
-  uint32_t id = 0;        // storage prefix, never reused
-  std::string table_id;   // the uuid DynamoDB reports as TableId
+  uint32_t id = 0;       // storage prefix, never reused
+  std::string table_id;  // the uuid DynamoDB reports as TableId
   KeySchema key;
   std::vector<AttributeDefinition> attribute_definitions;
   std::vector<IndexSchema> indexes;  // LSIs and GSIs
@@ -66,11 +66,18 @@ struct TableSchema {
   ProvisionedThroughput throughput;
   double creation_time = 0;  // epoch seconds
   StreamSpecification stream;
-  std::string stream_label;  // of the latest stream, empty if none ever
-  std::string ttl_attribute;  // UpdateTimeToLive's AttributeName; empty: TTL disabled
+  std::string stream_label;                 // of the latest stream, empty if none ever
+  std::string ttl_attribute;                // UpdateTimeToLive's AttributeName; empty: TTL disabled
   std::map<std::string, std::string> tags;  // TagResource / CreateTable's Tags
   bool deletion_protection = false;
   std::string table_class = "STANDARD";
+  // Server-side encryption with a KMS key (SSESpecification Enabled/SSEType KMS): the key's ARN.
+  // Empty: DynamoDB's own key, which DescribeTable does not describe. Recorded and described only;
+  // the data at rest is this machine's disk.
+  std::string sse_kms_key_arn;
+  // Not persisted: an UpdateTable response whose SSE change is in progress (SSEDescription Status
+  // UPDATING, still naming the old key).
+  bool sse_updating = false;
 
   const IndexSchema* FindIndex(std::string_view index_name) const;
   std::string Arn(const std::string& region, const std::string& account) const;
@@ -90,5 +97,10 @@ struct TableStats {
 void WriteTableDescription(JsonWriter& w, const TableSchema& schema, const std::string& status,
                            const std::vector<TableStats>& stats, const std::string& region,
                            const std::string& account);
+// DeleteTable's TableDescription, which DynamoDB trims to the table's name, status DELETING,
+// throughput, size, item count, ARN, id and billing mode summary.
+void WriteDeletingTableDescription(JsonWriter& w, const TableSchema& schema,
+                                   const std::vector<TableStats>& stats, const std::string& region,
+                                   const std::string& account);
 
 }  // namespace cruddur::ddb

@@ -12,8 +12,18 @@
 namespace cruddur::ddb {
 
 // Do not reorder: the numeric values are persisted by the item codec.
-enum class ValueType : uint8_t { kS = 0, kN = 1, kB = 2, kBool = 3, kNull = 4, kM = 5, kL = 6,
-                                 kSS = 7, kNS = 8, kBS = 9 };
+enum class ValueType : uint8_t {
+  kS = 0,
+  kN = 1,
+  kB = 2,
+  kBool = 3,
+  kNull = 4,
+  kM = 5,
+  kL = 6,
+  kSS = 7,
+  kNS = 8,
+  kBS = 9
+};
 
 // The type's name on the wire: "S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS".
 std::string_view TypeName(ValueType t);
@@ -70,5 +80,8 @@ constexpr size_t kMaxItemSize = 400 * 1024;
 constexpr size_t kMaxTransactionSize = 4 * 1024 * 1024;
 constexpr size_t kMaxPartitionKeySize = 2048;
 constexpr size_t kMaxSortKeySize = 1024;
+// Whether a key value is within DynamoDB's key size limit (2,048 bytes for a partition key, 1,024
+// for a sort key; a string counts its UTF-8 bytes).
+bool KeyValueFits(const AttributeValue& v, bool partition_key);
 
 }  // namespace cruddur::ddb
