@@ -1,0 +1,461 @@
+"""CreateTable, UpdateTable and DeleteTable answers that must be DynamoDB's own, each with its
+message, and index key sizes on write and in a backfill.
+
+Sources (each test names its own):
+- LAB: the ack-api-quirks DynamoDB findings (DDB-TABLE-NNN), DynamoDB probed on 2026-10-08/09 in
+  us-east-1/us-west-2, messages quoted from the live answers.
+- CONF: nubo-db/dynamodb-conformance, tests run against DynamoDB
+  (tests/tier3/error-messages/createTable.test.ts, tests/tier1/updateTable/basic.test.ts).
+- ALTERNATOR: scylladb test/alternator/test_table.py test_delete_table_description, run against
+  DynamoDB; dynalite issue #60 quotes DynamoDB's DeleteTable answer.
+- DOCS: the AWS DynamoDB API reference / developer guide, as named.
+"""
+
+import pytest
+from botocore.exceptions import ClientError
+
+from ddbtest import err, unique_name, wait_table_active
+
+PPR = {"BillingMode": "PAY_PER_REQUEST"}
+PROV = {"ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}}
+INVALID = "One or more parameter values were invalid: "
+
+
+def ks(*keys):
+    out = [{"AttributeName": keys[0], "KeyType": "HASH"}]
+    if len(keys) > 1:
+        out.append({"AttributeName": keys[1], "KeyType": "RANGE"})
+    return out
+
+
+def ad(*pairs):
+    return [{"AttributeName": a, "AttributeType": t} for a, t in pairs]
+
+
+def gsi(name, *keys, **extra):
+    return {"IndexName": name, "KeySchema": ks(*keys), "Projection": {"ProjectionType": "ALL"},
+            **extra}
+
+
+def create_error(client, tables, **kwargs):
+    name = kwargs.setdefault("TableName", unique_name())
+    tables.track(name)  # in case the server wrongly accepts it
+    with pytest.raises(ClientError) as e:
+        client.create_table(**kwargs)
+    return err(e)
+
+
+def update_error(client, **kwargs):
+    with pytest.raises(ClientError) as e:
+        client.update_table(**kwargs)
+    return err(e)
+
+
+# --- CreateTable --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("second_type", ["S", "N"])
+def test_create_duplicate_attribute_definition(ddb, tables, second_type):
+    """LAB DDB-TABLE-042/127: duplicate AttributeDefinitions, same or other type ->
+    'Attribute Name is duplicated: pk'."""
+    assert create_error(ddb, tables, KeySchema=ks("pk"),
+                        AttributeDefinitions=ad(("pk", "S"), ("pk", second_type)), **PPR) == (
+        "ValidationException", "Attribute Name is duplicated: pk")
+
+
+def test_create_same_key_twice_with_one_definition(ddb, tables):
+    """CONF createTable.test.ts 'duplicate attribute in KeySchema': more key elements than
+    definitions is 'no definition', before the same-name check."""
+    assert create_error(ddb, tables, KeySchema=ks("pk", "pk"), AttributeDefinitions=ad(("pk", "S")),
+                        **PPR) == (
+        "ValidationException", "Invalid KeySchema: Some index key attribute have no definition")
+
+
+def test_create_no_definitions(ddb, tables):
+    """LAB DDB-TABLE-042: AttributeDefinitions [] -> 'Invalid KeySchema: Some index key attribute
+    have no definition'."""
+    assert create_error(ddb, tables, KeySchema=ks("pk"), AttributeDefinitions=[], **PPR) == (
+        "ValidationException", "Invalid KeySchema: Some index key attribute have no definition")
+
+
+def test_create_key_defined_under_other_name(ddb, tables):
+    """LAB DDB-TABLE-042: 'wrong attribute' and 'case mismatch (PK vs pk)'."""
+    assert create_error(ddb, tables, KeySchema=ks("PK"), AttributeDefinitions=ad(("pk", "S")),
+                        **PPR) == (
+        "ValidationException",
+        INVALID + "Some index key attributes are not defined in AttributeDefinitions. Keys: [PK], "
+        "AttributeDefinitions: [pk]")
+
+
+def test_create_unused_definition_with_index_masks_index_errors(ddb, tables):
+    """LAB DDB-TABLE-127: with indexes an unused definition is 'Some AttributeDefinitions are not
+    used...', checked before the indexes' own rules (here an INCLUDE projection without
+    NonKeyAttributes)."""
+    bad = {"IndexName": "gx1", "KeySchema": ks("g"), "Projection": {"ProjectionType": "INCLUDE"}}
+    code, msg = create_error(ddb, tables, KeySchema=ks("pk"),
+                             AttributeDefinitions=ad(("pk", "S"), ("g", "S"), ("extra", "S")),
+                             GlobalSecondaryIndexes=[bad], **PPR)
+    assert code == "ValidationException"
+    assert msg == (INVALID + "Some AttributeDefinitions are not used. AttributeDefinitions: "
+                   "[pk, g, extra], keys used: [pk, g]")
+
+
+@pytest.mark.parametrize("where", ["table", "index"])
+def test_create_key_attribute_name_length_in_utf8_bytes(ddb_nv, tables, where):
+    """DOCS KeySchemaElement.AttributeName / AttributeDefinition.AttributeName: 1 to 255 (botocore
+    model KeySchemaAttributeName); the developer guide's naming rules count UTF-8 bytes. 128 'é'
+    are 256 bytes: refused; 127 'é' + 'x' (255 bytes) is accepted."""
+    long_name, ok_name = "é" * 128, "é" * 127 + "x"
+
+    def request(n):
+        if where == "table":
+            return dict(KeySchema=ks(n), AttributeDefinitions=ad((n, "S")), **PPR)
+        return dict(KeySchema=ks("pk"), AttributeDefinitions=ad(("pk", "S"), (n, "S")),
+                    GlobalSecondaryIndexes=[gsi("gx1", n)], **PPR)
+
+    code, msg = create_error(ddb_nv, tables, **request(long_name))
+    assert code == "ValidationException"
+    field = "keySchema" if where == "table" else "globalSecondaryIndexes.1.member.keySchema"
+    assert ("Value '%s' at '%s.1.member.attributeName' failed to satisfy constraint: Member must "
+            "have length less than or equal to 255" % (long_name, field)) in msg
+    name = tables.track(unique_name())
+    ddb_nv.create_table(TableName=name, **request(ok_name))
+    wait_table_active(ddb_nv, name)
+
+
+def test_create_projection_without_type(ddb, tables):
+    """LAB DDB-TABLE-126: Projection {} -> 'Unknown ProjectionType: null'."""
+    index = {"IndexName": "gx1", "KeySchema": ks("g"), "Projection": {}}
+    assert create_error(ddb, tables, KeySchema=ks("pk"),
+                        AttributeDefinitions=ad(("pk", "S"), ("g", "S")),
+                        GlobalSecondaryIndexes=[index], **PPR) == (
+        "ValidationException", INVALID + "Unknown ProjectionType: null")
+
+
+def test_create_duplicate_non_key_attribute(ddb, tables):
+    """LAB DDB-TABLE-126: 'Duplicate element in NonKeyAttributes: x'."""
+    index = {"IndexName": "gx1", "KeySchema": ks("g"),
+             "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["x", "x"]}}
+    assert create_error(ddb, tables, KeySchema=ks("pk"),
+                        AttributeDefinitions=ad(("pk", "S"), ("g", "S")),
+                        GlobalSecondaryIndexes=[index], **PPR) == (
+        "ValidationException", INVALID + "Duplicate element in NonKeyAttributes: x")
+
+
+def test_create_provisioned_gsi_without_throughput(ddb, tables):
+    """LAB DDB-TABLE-128: 'ProvisionedThroughput is not specified for index: g-a' (CreateTable's
+    wording; UpdateTable says 'must be specified')."""
+    assert create_error(ddb, tables, KeySchema=ks("pk"),
+                        AttributeDefinitions=ad(("pk", "S"), ("g", "S")),
+                        GlobalSecondaryIndexes=[gsi("g-a", "g")], **PROV) == (
+        "ValidationException", INVALID + "ProvisionedThroughput is not specified for index: g-a")
+
+
+@pytest.mark.parametrize("spec,message", [
+    ({"StreamEnabled": False, "StreamViewType": "NEW_IMAGE"},
+     "Table is being created with a stream disabled, UpdateViewType should not be specified"),
+    ({"StreamEnabled": True},
+     "Table is being created with a stream enabled, UpdateViewType is required"),
+])
+def test_create_stream_view_type_rules(ddb, tables, spec, message):
+    """LAB DDB-TABLE-442 message catalogue (CreateTable)."""
+    assert create_error(ddb, tables, KeySchema=ks("pk"), AttributeDefinitions=ad(("pk", "S")),
+                        StreamSpecification=spec, **PPR) == ("ValidationException",
+                                                             INVALID + message)
+
+
+def sse_description(ddb, name):
+    return ddb.describe_table(TableName=name)["Table"].get("SSEDescription")
+
+
+def test_create_sse_kms_described(ddb, tables):
+    """LAB DDB-TABLE-044/140: SSESpecification {Enabled: true, SSEType: KMS} -> DescribeTable
+    SSEDescription {Status: ENABLED, SSEType: KMS, KMSMasterKeyArn: arn:aws:kms:...:key/<id>};
+    {SSEType: KMS} alone enables it too; {} leaves it out (DynamoDB's own key)."""
+    a = tables.create(SSESpecification={"Enabled": True, "SSEType": "KMS"})
+    desc = sse_description(ddb, a)
+    assert desc["Status"] == "ENABLED" and desc["SSEType"] == "KMS"
+    account = ddb.describe_table(TableName=a)["Table"]["TableArn"].split(":")[4]
+    assert desc["KMSMasterKeyArn"].startswith("arn:aws:kms:us-east-1:%s:key/" % account)
+    b = tables.create(SSESpecification={"SSEType": "KMS"})
+    assert sse_description(ddb, b) == desc  # both the account's AWS managed key
+    assert sse_description(ddb, tables.create(SSESpecification={})) is None
+    assert sse_description(ddb, tables.create(SSESpecification={"Enabled": False})) is None
+    key = "arn:aws:kms:us-east-1:%s:key/11111111-2222-4333-8444-555555555555" % account
+    c = tables.create(SSESpecification={"Enabled": True, "SSEType": "KMS",
+                                        "KMSMasterKeyId": key})
+    assert sse_description(ddb, c) == {"Status": "ENABLED", "SSEType": "KMS",
+                                       "KMSMasterKeyArn": key}
+
+
+@pytest.mark.parametrize("spec,message", [
+    ({"Enabled": False, "SSEType": "KMS"}, "SSEType can not be specified if Enabled is false"),
+    ({"Enabled": True, "SSEType": "AES256"}, "SSEType AES256 is not supported"),
+    ({"Enabled": True, "KMSMasterKeyId": "alias/aws/dynamodb"},
+     "SSEType KMS is required if KMSMasterKeyId is specified"),
+])
+def test_create_sse_refusals(ddb, tables, spec, message):
+    """LAB DDB-TABLE-442 catalogue (CreateTable, UpdateTable) and DDB-TABLE-437."""
+    assert create_error(ddb, tables, KeySchema=ks("pk"), AttributeDefinitions=ad(("pk", "S")),
+                        SSESpecification=spec, **PPR) == ("ValidationException", INVALID + message)
+
+
+# --- UpdateTable --------------------------------------------------------------------------------
+
+NOTHING = ("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
+           "GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, "
+           "MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, "
+           "DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is "
+           "required")
+
+
+@pytest.mark.parametrize("extra", [{}, {"AttributeDefinitions": ad(("pk", "S"))},
+                                   {"GlobalSecondaryIndexUpdates": []}])
+def test_update_nothing_to_change(ddb, tables, extra):
+    """LAB DDB-TABLE-442 live answer 2026-10-09 (val_update_only_name, val_update_attrdefs_only)
+    and DDB-TABLE-015/359: AttributeDefinitions and an empty GlobalSecondaryIndexUpdates are no
+    change."""
+    name = tables.create()
+    assert update_error(ddb, TableName=name, **extra) == ("ValidationException", NOTHING)
+
+
+def test_update_nothing_is_checked_before_the_table(ddb):
+    """LAB DDB-TABLE-015: on a missing table UpdateTable(TableName) is still the ValidationException."""
+    assert update_error(ddb, TableName=unique_name("missing")) == ("ValidationException", NOTHING)
+
+
+def test_update_empty_index_list_with_a_change(ddb, tables):
+    """LAB DDB-TABLE-359: GlobalSecondaryIndexUpdates=[] with a real change (here the
+    BillingMode=PAY_PER_REQUEST re-send the finding used)."""
+    name = tables.create()
+    assert update_error(ddb, TableName=name, GlobalSecondaryIndexUpdates=[],
+                        BillingMode="PAY_PER_REQUEST") == (
+        "ValidationException", INVALID + "List of GlobalSecondaryIndexUpdates is empty")
+
+
+@pytest.mark.parametrize("billing", [{}, {"BillingMode": "PROVISIONED"}])
+def test_update_same_throughput(ddb, tables, billing):
+    """The issue's DynamoDB answer; LAB DDB-TABLE-164 (also with BillingMode=PROVISIONED); CONF
+    updateTable/basic.test.ts 'rejects PROVISIONED to PROVISIONED no-op'."""
+    name = tables.create(**PROV, BillingMode="PROVISIONED")
+    assert update_error(ddb, TableName=name, **PROV, **billing) == (
+        "ValidationException",
+        "The provisioned throughput for the table will not change. The requested value equals "
+        "the current value. Current ReadCapacityUnits provisioned for the table: 5. Requested "
+        "ReadCapacityUnits: 5. Current WriteCapacityUnits provisioned for the table: 5. Requested "
+        "WriteCapacityUnits: 5. Refer to the Amazon DynamoDB Developer Guide for current limits "
+        "and how to request higher limits.")
+
+
+def test_update_provisioned_without_throughput(ddb, tables):
+    """LAB DDB-TABLE-164: BillingMode=PROVISIONED alone on a PROVISIONED table."""
+    name = tables.create(**PROV, BillingMode="PROVISIONED")
+    assert update_error(ddb, TableName=name, BillingMode="PROVISIONED") == (
+        "ValidationException",
+        INVALID + "ProvisionedThroughput must be specified when BillingMode is PROVISIONED")
+
+
+def test_update_same_billing_mode_is_accepted(ddb, tables):
+    """CONF updateTable/basic.test.ts 'accepts PAY_PER_REQUEST to PAY_PER_REQUEST no-op'; LAB
+    DDB-TABLE-018 (billing_ppr_resend OK)."""
+    name = tables.create()
+    ddb.update_table(TableName=name, BillingMode="PAY_PER_REQUEST")
+    assert wait_table_active(ddb, name)["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def test_update_redefined_attribute_type_is_ignored(ddb, tables):
+    """LAB DDB-TABLE-162: AttributeDefinitions declaring the table key N while it is S, sent with a
+    throughput change, is accepted and DescribeTable's definitions are unchanged."""
+    name = tables.create(**PROV, BillingMode="PROVISIONED")
+    ddb.update_table(TableName=name, AttributeDefinitions=ad(("pk", "N"), ("x", "S")),
+                     ProvisionedThroughput={"ReadCapacityUnits": 6, "WriteCapacityUnits": 6})
+    assert wait_table_active(ddb, name)["AttributeDefinitions"] == ad(("pk", "S"))
+
+
+def test_update_stream_already_in_that_state(ddb, tables):
+    """LAB DDB-TABLE-018/050 live answers: 'Table has no stream to disable: TableName: <t>',
+    'Table already has an enabled stream: TableName: <t>' (also for another view type), and
+    enabling without a view type."""
+    name = tables.create()
+    assert update_error(ddb, TableName=name, StreamSpecification={"StreamEnabled": False}) == (
+        "ValidationException", "Table has no stream to disable: TableName: " + name)
+    assert update_error(ddb, TableName=name, StreamSpecification={"StreamEnabled": True}) == (
+        "ValidationException",
+        INVALID + "If stream is being enabled then UpdateViewType is required")
+    ddb.update_table(TableName=name, StreamSpecification={"StreamEnabled": True,
+                                                          "StreamViewType": "NEW_IMAGE"})
+    wait_table_active(ddb, name)
+    for view in ("NEW_IMAGE", "KEYS_ONLY"):
+        assert update_error(ddb, TableName=name, StreamSpecification={
+            "StreamEnabled": True, "StreamViewType": view}) == (
+            "ValidationException", "Table already has an enabled stream: TableName: " + name)
+    ddb.update_table(TableName=name, StreamSpecification={"StreamEnabled": False})
+    wait_table_active(ddb, name)
+    assert update_error(ddb, TableName=name, StreamSpecification={"StreamEnabled": False}) == (
+        "ValidationException", "Table has no stream to disable: TableName: " + name)
+
+
+def test_update_index_actions_on_a_local_index(ddb, tables):
+    """LAB DDB-TABLE-137: GlobalSecondaryIndexUpdates refuses an LSI's name; a GSI can still be
+    added to a table with LSIs."""
+    lsi = {"IndexName": "lsi-b", "KeySchema": ks("pk", "l"),
+           "Projection": {"ProjectionType": "ALL"}}
+    name = tables.create(range_key=("sk", "S"), attrs={"l": "S"}, LocalSecondaryIndexes=[lsi])
+    assert update_error(ddb, TableName=name, GlobalSecondaryIndexUpdates=[
+        {"Delete": {"IndexName": "lsi-b"}}]) == (
+        "ValidationException", "Cannot delete an index that is not a GlobalSecondaryIndex: lsi-b")
+    assert update_error(ddb, TableName=name, GlobalSecondaryIndexUpdates=[
+        {"Update": {"IndexName": "lsi-b", "ProvisionedThroughput": {
+            "ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}}]) == (
+        "ValidationException", "Cannot update an index that is not a GlobalSecondaryIndex: lsi-b")
+    assert update_error(ddb, TableName=name, AttributeDefinitions=ad(("g", "S")),
+                        GlobalSecondaryIndexUpdates=[{"Create": gsi("lsi-b", "g")}]) == (
+        "ValidationException", "Attempting to create an index which already exists")
+    ddb.update_table(TableName=name, AttributeDefinitions=ad(("g", "S")),
+                     GlobalSecondaryIndexUpdates=[{"Create": gsi("gx1", "g")}])
+    desc = wait_table_active(ddb, name)
+    assert [g["IndexName"] for g in desc["GlobalSecondaryIndexes"]] == ["gx1"]
+    assert sorted(a["AttributeName"] for a in desc["AttributeDefinitions"]) == ["g", "l", "pk",
+                                                                                "sk"]
+
+
+def test_update_index_request_rules(ddb, tables):
+    """LAB DDB-TABLE-159/160/162/375: entry and action rules of GlobalSecondaryIndexUpdates."""
+    name = tables.create(attrs={"g": "S"}, GlobalSecondaryIndexes=[gsi("gx1", "g")])
+    assert update_error(ddb, TableName=name, GlobalSecondaryIndexUpdates=[{}]) == (
+        "ValidationException",
+        INVALID + "One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, "
+        "GlobalSecondaryIndexUpdate.Delete must not be null")
+    assert update_error(ddb, TableName=name, GlobalSecondaryIndexUpdates=[
+        {"Delete": {"IndexName": "gx1"}, "Create": gsi("gx1", "g")}]) == (
+        "ValidationException", INVALID + "Only one global secondary index action is allowed per "
+        "GlobalSecondaryIndexUpdate object")
+    assert update_error(ddb, TableName=name, AttributeDefinitions=ad(("g", "S")),
+                        GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "gx1"}},
+                                                     {"Create": gsi("gx1", "g")}]) == (
+        "ValidationException", INVALID + "Only one global secondary index update per index is "
+        "allowed simultaneously. Index: gx1")
+    assert update_error(ddb, TableName=name, GlobalSecondaryIndexUpdates=[
+        {"Create": gsi("gx2", "h")}]) == (
+        "ValidationException", INVALID + "AttributeDefinitions is not specified for index: gx2")
+    code, _ = update_error(ddb, TableName=name, AttributeDefinitions=ad(("h", "S"), ("i", "S")),
+                           GlobalSecondaryIndexUpdates=[{"Create": gsi("gx2", "h")},
+                                                        {"Create": gsi("gx3", "i")}])
+    assert code == "LimitExceededException"
+    assert update_error(ddb, TableName=name, GlobalSecondaryIndexUpdates=[
+        {"Delete": {"IndexName": "nope"}}]) == (
+        "ResourceNotFoundException", "Requested resource not found: Index nope for table " + name)
+
+
+def test_update_index_same_throughput(ddb, tables):
+    """LAB DDB-TABLE-164: an identical GSI throughput Update (message quoted up to its first
+    three sentences)."""
+    pt = {"ReadCapacityUnits": 2, "WriteCapacityUnits": 2}
+    name = tables.create(attrs={"g": "S"}, BillingMode="PROVISIONED", **PROV,
+                         GlobalSecondaryIndexes=[gsi("gsi1", "g", ProvisionedThroughput=pt)])
+    code, msg = update_error(ddb, TableName=name, GlobalSecondaryIndexUpdates=[
+        {"Update": {"IndexName": "gsi1", "ProvisionedThroughput": pt}}])
+    assert code == "ValidationException"
+    assert msg.startswith(
+        "The provisioned throughput for the index gsi1 will not change. The requested value "
+        "equals the current value. Current ReadCapacityUnits provisioned for index gsi1: 2. "
+        "Requested ReadCapacityUnits: 2. Current WriteCapacityUnits ")
+
+
+def test_update_one_kind_of_change_at_a_time(ddb, tables):
+    """LAB DDB-TABLE-442 live answer (val_sse_plus_dp; SSE is named before TableClass and
+    DeletionProtection, DDB-TABLE-433) and the catalogue's IOPS/stream rules."""
+    name = tables.create(**PROV, BillingMode="PROVISIONED")
+    assert update_error(ddb, TableName=name, SSESpecification={"Enabled": True},
+                        TableClass="STANDARD_INFREQUENT_ACCESS") == (
+        "ValidationException", INVALID + "Server-Side Encryption modification must be the only "
+        "operation in the request")
+    assert update_error(ddb, TableName=name, StreamSpecification={
+        "StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
+        ProvisionedThroughput={"ReadCapacityUnits": 9, "WriteCapacityUnits": 9}) == (
+        "ValidationException",
+        INVALID + "You cannot modify stream status while updating table IOPS")
+
+
+def test_update_sse(ddb, tables):
+    """LAB DDB-TABLE-018/079/140: Enabled:false on a table with DynamoDB's own key is 'already
+    encrypted by default'; {Enabled: true} answers SSEDescription {Status: UPDATING} (no key
+    before) and DescribeTable then shows the KMS key; Enabled:false takes it away again."""
+    name = tables.create()
+    assert update_error(ddb, TableName=name, SSESpecification={"Enabled": False}) == (
+        "ValidationException", INVALID + "Table is already encrypted by default")
+    r = ddb.update_table(TableName=name, SSESpecification={"Enabled": True})
+    assert r["TableDescription"]["SSEDescription"] == {"Status": "UPDATING"}
+    desc = wait_table_active(ddb, name)["SSEDescription"]
+    assert desc["Status"] == "ENABLED" and desc["SSEType"] == "KMS"
+    assert desc["KMSMasterKeyArn"].startswith("arn:aws:kms:")
+    r = ddb.update_table(TableName=name, SSESpecification={"Enabled": False})
+    assert r["TableDescription"]["SSEDescription"] == dict(desc, Status="UPDATING")
+    assert "SSEDescription" not in wait_table_active(ddb, name)
+
+
+def test_update_replicas_refused(ddb, tables):
+    """This server has one region: ReplicaUpdates (global tables) is refused, never ignored."""
+    name = tables.create(StreamSpecification={"StreamEnabled": True,
+                                              "StreamViewType": "NEW_AND_OLD_IMAGES"})
+    code, msg = update_error(ddb, TableName=name,
+                             ReplicaUpdates=[{"Create": {"RegionName": "eu-west-1"}}])
+    assert code == "ValidationException"
+    assert "one region" in msg and "ReplicaUpdates" in msg
+    assert "Replicas" not in ddb.describe_table(TableName=name)["Table"]
+
+
+# --- DeleteTable --------------------------------------------------------------------------------
+
+def test_delete_table_description_members(ddb, tables):
+    """ALTERNATOR test_delete_table_description and dynalite issue #60: DeleteTable's description
+    is trimmed - no KeySchema, AttributeDefinitions, CreationDateTime or indexes."""
+    name = tables.create(attrs={"g": "S"}, GlobalSecondaryIndexes=[gsi("gx1", "g")],
+                         StreamSpecification={"StreamEnabled": True,
+                                              "StreamViewType": "KEYS_ONLY"})
+    ddb.put_item(TableName=name, Item={"pk": {"S": "a"}, "g": {"S": "b"}})
+    desc = ddb.delete_table(TableName=name)["TableDescription"]
+    assert set(desc) == {"TableName", "TableStatus", "ProvisionedThroughput", "TableSizeBytes",
+                         "ItemCount", "TableArn", "TableId", "BillingModeSummary"}
+    assert desc["TableName"] == name and desc["TableStatus"] == "DELETING"
+    assert desc["ProvisionedThroughput"] == {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": 0,
+                                             "WriteCapacityUnits": 0}
+    assert desc["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert desc["ItemCount"] in (0, 1)  # DynamoDB's counts lag; this server's do not
+
+
+# --- Index key sizes ------------------------------------------------------------------------------
+
+def index_table(tables):
+    return tables.create(attrs={"g": "S", "r": "S"},
+                         GlobalSecondaryIndexes=[gsi("by_g", "g", "r")])
+
+
+@pytest.mark.parametrize("attr,size,message", [
+    ("g", 2049, "Size of hashkey has exceeded the maximum size limit of2048 bytes"),
+    ("r", 1025, "Aggregated size of all range keys has exceeded the size limit of 1024 bytes"),
+])
+def test_index_key_over_size_limit_refused(ddb, tables, attr, size, message):
+    """DOCS (Constraints: partition key 2048 bytes, sort key 1024 bytes, for index keys too); a
+    GSI partition key over 2048 bytes was seen refused by DynamoDB with the table's hashkey
+    message (as quoted by its users); the sort key message is the table's by analogy."""
+    name = index_table(tables)
+    item = {"pk": {"S": "a"}, "g": {"S": "g"}, "r": {"S": "r"}}
+    item[attr] = {"S": "é" * (size // 2) + "x" * (size % 2)}  # size bytes of UTF-8
+    with pytest.raises(ClientError) as e:
+        ddb.put_item(TableName=name, Item=item)
+    assert err(e) == ("ValidationException", INVALID + message)
+    item[attr] = {"S": "é" * ((size - 1) // 2) + "x" * ((size - 1) % 2)}  # at the limit
+    ddb.put_item(TableName=name, Item=item)
+
+
+def test_backfill_leaves_out_too_big_index_keys(ddb, tables):
+    """DOCS (Constraints; an item whose index key is over the limit cannot be in the index):
+    items written before the GSI existed with a too-big key are simply not indexed."""
+    name = tables.create()
+    ddb.put_item(TableName=name, Item={"pk": {"S": "big"}, "g": {"S": "x" * 2049}})
+    ddb.put_item(TableName=name, Item={"pk": {"S": "small"}, "g": {"S": "y"}})
+    ddb.update_table(TableName=name, AttributeDefinitions=ad(("g", "S")),
+                     GlobalSecondaryIndexUpdates=[{"Create": gsi("by_g", "g")}])
+    wait_table_active(ddb, name)
+    items = ddb.scan(TableName=name, IndexName="by_g")["Items"]
+    assert [i["pk"]["S"] for i in items] == ["small"]
