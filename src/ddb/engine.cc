@@ -289,12 +289,12 @@ void EngineImpl::Commit(storage::WriteBatch& batch, const std::vector<const Item
     for (const auto& index : c->schema->indexes) {
       bool had = c->old_item && IndexStorageKey(*c->schema, index, *c->old_item);
       bool has = c->new_item && IndexStorageKey(*c->schema, index, *c->new_item);
-      int64_t before =
-          had ? static_cast<int64_t>(ItemSize(ProjectIntoIndex(*c->schema, index, *c->old_item)))
-              : 0;
-      int64_t after =
-          has ? static_cast<int64_t>(ItemSize(ProjectIntoIndex(*c->schema, index, *c->new_item)))
-              : 0;
+      int64_t before = had ? static_cast<int64_t>(
+                                 ItemSize(ProjectIntoIndex(*c->schema, index, *c->old_item)))
+                           : 0;
+      int64_t after = has ? static_cast<int64_t>(
+                                ItemSize(ProjectIntoIndex(*c->schema, index, *c->new_item)))
+                          : 0;
       table.AddStats(index.id, (has ? 1 : 0) - (had ? 1 : 0), after - before);
     }
   }
