@@ -125,8 +125,13 @@ void AddCommonHeaders(http::Response& response, std::string_view content_type,
                       ContentCoding coding = ContentCoding::kIdentity) {
   response.headers.Add("Content-Type", content_type);
   if (coding != ContentCoding::kIdentity && response.body.size() >= kCompressFrom) {
-    response.body = Compress(response.body, coding);
-    response.headers.Add("Content-Encoding", CodingName(coding));
+    try {
+      response.body = Compress(response.body, coding);
+      response.headers.Add("Content-Encoding", CodingName(coding));
+    } catch (...) {
+      // Out of memory for the compressed copy: the body goes as it is (compression is optional,
+      // and this also runs while answering an error, where nothing may throw).
+    }
   }
   response.headers.Add("x-amzn-RequestId", NewRequestId());
   // Over the bytes sent, compressed or not, as DynamoDB computes it (SDKs check it on the raw
