@@ -27,6 +27,11 @@ constexpr const char* kCreate = R"j({"TableName":"tbl","BillingMode":"PAY_PER_RE
   "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]})j";
 constexpr const char* kTable = R"j({"TableName":"tbl"})j";
 constexpr const char* kPut = R"j({"TableName":"tbl","Item":{"pk":{"S":"a"},"g":{"S":"x"}}})j";
+constexpr const char* kCreateIndex = R"j({"TableName":"tbl",
+  "AttributeDefinitions":[{"AttributeName":"g","AttributeType":"S"}],
+  "GlobalSecondaryIndexUpdates":[{"Create":{"IndexName":"by-g",
+    "KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],
+    "Projection":{"ProjectionType":"ALL"}}}]})j";
 constexpr const char* kQueryIndex = R"j({"TableName":"tbl","IndexName":"by-g",
   "KeyConditionExpression":"g = :g","ExpressionAttributeValues":{":g":{"S":"x"}}})j";
 
@@ -154,10 +159,7 @@ TEST_F(TransientTest, NewIndexBackfillsThenAnswers) {
   Call("CreateTable", kCreate);
   WaitActive();
   Call("PutItem", kPut);
-  auto updated = Call("UpdateTable", R"j({"TableName":"tbl",
-    "AttributeDefinitions":[{"AttributeName":"g","AttributeType":"S"}],
-    "GlobalSecondaryIndexUpdates":[{"Create":{"IndexName":"by-g",
-      "KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}}]})j");
+  auto updated = Call("UpdateTable", kCreateIndex);
   const auto& in_response = updated["TableDescription"]["GlobalSecondaryIndexes"][0];
   EXPECT_STREQ(in_response["IndexStatus"].GetString(), "CREATING");
   auto desc = Call("DescribeTable", kTable);
@@ -183,7 +185,8 @@ TEST_F(TransientTest, DeletedIndexIsReportedDeletingThenGone) {
     "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},
       {"AttributeName":"g","AttributeType":"S"}],
     "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],
-    "GlobalSecondaryIndexes":[{"IndexName":"by-g","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],
+    "GlobalSecondaryIndexes":[{"IndexName":"by-g",
+      "KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],
       "Projection":{"ProjectionType":"ALL"}}]})j");
   // The indexes of a table being created are CREATING with it, without Backfilling.
   auto desc = Call("DescribeTable", kTable);
@@ -236,10 +239,7 @@ TEST_F(PersistentTransientTest, StatesLastAcrossRestartsAndResolveWhenElapsed) {
   EXPECT_EQ(Status(), "CREATING");  // reopened within the delay
   WaitActive();
   Call("PutItem", kPut);
-  Call("UpdateTable", R"j({"TableName":"tbl",
-    "AttributeDefinitions":[{"AttributeName":"g","AttributeType":"S"}],
-    "GlobalSecondaryIndexUpdates":[{"Create":{"IndexName":"by-g",
-      "KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}}]})j");
+  Call("UpdateTable", kCreateIndex);
   engine_.reset();
   Open();
   auto desc = Call("DescribeTable", kTable);
