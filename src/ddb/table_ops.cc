@@ -379,10 +379,14 @@ void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
   }
 
   std::lock_guard lock(catalog_mu_);
-  if (FindTable(schema->name)) {
+  schema->creation_time = Now();
+  if (auto existing = FindTable(schema->name)) {
+    // The name of a table still being deleted is not free yet (as DynamoDB answers it).
+    if (existing->schema()->StatusAt(schema->creation_time) == "DELETING") {
+      throw TableInUse("DELETING", schema->name);
+    }
     throw ApiError::ResourceInUse("Table already exists: " + schema->name);
   }
-  schema->creation_time = Now();
   if (DelaysTransientStatuses()) {
     schema->transient_status = "CREATING";
     schema->transient_until = TransientUntil(schema->creation_time);

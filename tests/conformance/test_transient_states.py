@@ -203,6 +203,11 @@ def test_deleting_table_until_the_waiter_sees_it_gone(delayed):
         delayed.update_table(TableName=name, StreamSpecification={
             "StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
     assert err(e) == in_use(name, "deleted")
+    # Its name is not free yet: CreateTable right after DeleteTable is refused alike (DynamoDB's
+    # answer as reported in Wantworthy/dynode#26, "... Table is being deleted: <name>").
+    with pytest.raises(ClientError) as e:
+        create(delayed, name)
+    assert err(e) == in_use(name, "deleted")
 
     delayed.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig=FAST)
     assert time.monotonic() - started >= DELAY * 0.9
