@@ -51,6 +51,7 @@ struct ServeCommandOptions {
   std::string jwks;        // Cognito mode: a JWKS file or URL instead of Cognito's
   std::string web_dir;     // the web page from disk instead of the embedded copy
   std::string cache_url;   // --cache-url, else CACHE_URL; "" = in-process memory
+  std::string transient_delay;  // --delay-transient-statuses[=DURATION] (embedded engine)
 };
 
 void CheckPort(int port, const char* flag) {
@@ -58,7 +59,8 @@ void CheckPort(int port, const char* flag) {
 }
 
 // The DynamoDB target; embedded engines get the background sweeper (a long-running process).
-DdbTarget OpenServeTarget(const GlobalOptions& globals, const DdbTargetOptions& options) {
+DdbTarget OpenServeTarget(const GlobalOptions& globals, const DdbTargetOptions& options,
+                          std::chrono::milliseconds transient_delay) {
   if (!options.endpoint_url.empty() || !client::EndpointFromEnvironment().empty() ||
       options.prod()) {
     return OpenDdbTarget(globals, options);
@@ -70,6 +72,7 @@ DdbTarget OpenServeTarget(const GlobalOptions& globals, const DdbTargetOptions& 
   dir = fs::absolute(dir, ec).lexically_normal();
   ddb::EngineOptions engine_options;
   engine_options.data_dir = dir.string();
+  engine_options.transient_status_delay = transient_delay;
   DdbTarget target;
   try {
     target.engine = ddb::Engine::Open(engine_options);
@@ -100,6 +103,8 @@ std::string EnsureTable(client::DynamoDbClient& ddb, MessageStore& store, bool p
     return " (missing)";
   }
   store.CreateTable();
+  // Writes wait for ACTIVE (with --delay-transient-statuses the table is CREATING for a while).
+  WaitForTable(ddb, store.table(), false, std::chrono::seconds(120));
   return " (created)";
 }
 
@@ -170,9 +175,14 @@ void Serve(const ServeCommandOptions& o, const GlobalOptions& globals) {
   api::WebPage page(o.web_dir);  // a bad --web-dir stops the start before anything opens
   if (o.ddb_port != -1) CheckPort(o.ddb_port, "--ddb-port");
 
-  DdbTarget target = OpenServeTarget(globals, o.target);
+  std::chrono::milliseconds transient_delay = TransientStatusDelay(o.transient_delay);
+  DdbTarget target = OpenServeTarget(globals, o.target, transient_delay);
   if (o.ddb_port != -1 && !target.engine) {
     throw CliError("--ddb-port serves the embedded engine, but the target is " +
+                   target.description);
+  }
+  if (transient_delay.count() > 0 && !target.engine) {
+    throw CliError("--delay-transient-statuses applies to the embedded engine, but the target is " +
                    target.description);
   }
   std::string users_description;
@@ -312,6 +322,7 @@ void AddServeCommands(CLI::App& app, GlobalOptions& globals) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--no-stream-consumer", serve->no_stream_consumer,
                 "Do not follow the stream (when a `cruddur stream-worker` does)");
+  AddTransientStatusFlag(*cmd, serve->transient_delay);
   cmd->add_option("--checkpoint", serve->checkpoint,
                   "Stream checkpoint file (default: <data-dir>/stream-checkpoint.json)")
       ->type_name("FILE");

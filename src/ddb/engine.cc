@@ -66,6 +66,11 @@ void EngineImpl::BackgroundLoop() {
     } catch (const std::exception& e) {
       fmt::print(stderr, "cruddur: stream trim failed: {}\n", e.what());
     }
+    try {
+      FinishDeletedTables();
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "cruddur: finishing table deletions failed: {}\n", e.what());
+    }
     lock.lock();
   }
 }
@@ -138,11 +143,26 @@ std::string EngineImpl::Execute(std::string_view operation, std::string_view req
 void EngineImpl::LoadCatalog() {
   auto it = storage_->NewIterator();
   std::string prefix(1, keyspace::kCatalog);
+  double now = EpochSeconds();
+  std::vector<uint32_t> deleting;     // delayed DeleteTables: their data may be left
+  std::vector<std::string> finished;  // ... and those whose delay has passed
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     auto schema = std::make_shared<TableSchema>(DeserializeSchema(it->value()));
     next_table_id_ = std::max(next_table_id_, schema->id + 1);
+    if (schema->transient_status == "DELETING") deleting.push_back(schema->id);
+    if (schema->DeletedBy(now)) {
+      finished.push_back(schema->name);
+      continue;
+    }
     std::string name = schema->name;
     tables_[name] = std::make_shared<Table>(std::move(schema));
+  }
+  it.reset();
+  for (uint32_t id : deleting) DeleteTableData(id);
+  if (!finished.empty()) {
+    storage::WriteBatch batch;
+    for (const auto& name : finished) batch.Delete(keyspace::CatalogKey(name));
+    storage_->Write(batch);
   }
   std::string meta_key = std::string(1, keyspace::kMeta) + "next_table_id";
   if (auto v = storage_->Get(meta_key)) {
@@ -158,15 +178,60 @@ void EngineImpl::SaveSchema(const TableSchema& schema) {
 }
 
 std::shared_ptr<Table> EngineImpl::FindTable(std::string_view name) {
-  std::shared_lock lock(tables_mu_);
-  auto it = tables_.find(name);
-  return it == tables_.end() ? nullptr : it->second;
+  std::shared_ptr<Table> table;
+  {
+    std::shared_lock lock(tables_mu_);
+    auto it = tables_.find(name);
+    if (it == tables_.end()) return nullptr;
+    table = it->second;
+  }
+  // A delayed DeleteTable ends at the first look after its delay (or the background sweep).
+  if (auto schema = table->schema();
+      !schema->transient_status.empty() && schema->DeletedBy(EpochSeconds())) {
+    FinishDeleting(table);
+    return nullptr;
+  }
+  return table;
 }
 
 std::shared_ptr<Table> EngineImpl::RequireTable(std::string_view name) {
   auto t = FindTable(name);
   if (!t) throw ApiError::ResourceNotFound("Requested resource not found");
+  // Reads and writes need an ACTIVE (or UPDATING) table: DynamoDB answers them as for a missing
+  // table while it is being created, and (as dynalite) once its deletion has begun.
+  if (auto schema = t->schema(); !schema->transient_status.empty()) {
+    std::string_view status = schema->StatusAt(EpochSeconds());
+    if (status == "CREATING" || status == "DELETING") {
+      throw ApiError::ResourceNotFound("Requested resource not found");
+    }
+  }
   return t;
+}
+
+double EngineImpl::TransientUntil(double now) const {
+  return now + static_cast<double>(options_.transient_status_delay.count()) / 1000.0;
+}
+
+void EngineImpl::FinishDeleting(const std::shared_ptr<Table>& table) {
+  std::unique_lock lock(tables_mu_);
+  auto it = tables_.find(table->schema()->name);
+  if (it == tables_.end() || it->second != table) return;  // finished by another thread
+  storage::WriteBatch batch;
+  batch.Delete(keyspace::CatalogKey(it->first));
+  storage_->Write(batch);
+  tables_.erase(it);
+}
+
+void EngineImpl::FinishDeletedTables() {
+  double now = EpochSeconds();
+  std::vector<std::shared_ptr<Table>> finished;
+  {
+    std::shared_lock lock(tables_mu_);
+    for (const auto& [_, t] : tables_) {
+      if (t->schema()->DeletedBy(now)) finished.push_back(t);
+    }
+  }
+  for (const auto& t : finished) FinishDeleting(t);
 }
 
 void EngineImpl::EnsureStats(Table& table) {

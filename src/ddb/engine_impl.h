@@ -140,7 +140,8 @@ class EngineImpl final : public Engine {
 
   // --- shared machinery ---
   std::shared_ptr<Table> FindTable(std::string_view name);
-  // Throws ResourceNotFoundException as DynamoDB words it for data-plane operations.
+  // Throws ResourceNotFoundException as DynamoDB words it for data-plane operations (also for
+  // a table still CREATING or already DELETING).
   std::shared_ptr<Table> RequireTable(std::string_view name);
 
   // Loads an item by storage key (nullopt when absent).
@@ -176,6 +177,13 @@ class EngineImpl final : public Engine {
   void CountStats(Table& table);
   void SaveSchema(const TableSchema& schema);
   void DeleteTableData(uint32_t table_id);
+  // Whether changes stay transient for options().transient_status_delay, and until when.
+  bool DelaysTransientStatuses() const { return options_.transient_status_delay.count() > 0; }
+  double TransientUntil(double now) const;
+  // Drops `table` from the catalog once its delayed DeleteTable has finished (if still listed).
+  void FinishDeleting(const std::shared_ptr<Table>& table);
+  // FinishDeleting for every table whose DeleteTable has finished (the background sweep).
+  void FinishDeletedTables();
   void BackfillIndex(const std::shared_ptr<Table>& table, const IndexSchema& index);
 
   // --- streams (streams.cc) ---

@@ -100,6 +100,11 @@ std::shared_ptr<Table> ParseReadSpec(EngineImpl& engine, const Request& req,
       throw ApiError::Validation(
           fmt::format("The table does not have the specified index: {}", *index_name));
     }
+    // An index added by UpdateTable answers once backfilled (its delayed CREATING has ended).
+    if (spec->index->status_until > 0 && spec->index->StatusAt(EpochSeconds()) == "CREATING") {
+      throw ApiError::Validation(
+          fmt::format("Cannot read from backfilling global secondary index: {}", *index_name));
+    }
     if (spec->index->global && spec->consistent) {
       throw ApiError::Validation("Consistent reads are not supported on global secondary indexes");
     }

@@ -230,6 +230,16 @@ StreamSpecification ParseStreamSpecification(const JsonValue& stream, bool creat
   return {*enabled, *enabled ? std::string(*view) : std::string()};
 }
 
+// DynamoDB's refusal to change a table that is not ACTIVE, e.g. "Attempt to change a resource
+// which is still in use: Table is being created: orders".
+ApiError TableInUse(std::string_view status, std::string_view table) {
+  std::string_view doing = status == "CREATING"   ? "created"
+                           : status == "DELETING" ? "deleted"
+                                                  : "updated";
+  return ApiError::ResourceInUse(fmt::format(
+      "Attempt to change a resource which is still in use: Table is being {}: {}", doing, table));
+}
+
 }  // namespace
 
 void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
@@ -383,10 +393,18 @@ void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
   }
 
   std::lock_guard lock(catalog_mu_);
-  if (FindTable(schema->name)) {
+  schema->creation_time = Now();
+  if (auto existing = FindTable(schema->name)) {
+    // The name of a table still being deleted is not free yet (as DynamoDB answers it).
+    if (existing->schema()->StatusAt(schema->creation_time) == "DELETING") {
+      throw TableInUse("DELETING", schema->name);
+    }
     throw ApiError::ResourceInUse("Table already exists: " + schema->name);
   }
-  schema->creation_time = Now();
+  if (DelaysTransientStatuses()) {
+    schema->transient_status = "CREATING";
+    schema->transient_until = TransientUntil(schema->creation_time);
+  }
   if (schema->stream.enabled) schema->stream_label = StreamLabel(schema->creation_time);
   schema->id = next_table_id_++;
   schema->table_id = NewUuid();
@@ -412,6 +430,7 @@ void EngineImpl::DeleteTable(const Request& req, JsonWriter& w) {
     errors.CheckName("tableName", *name);
   errors.ThrowIfAny();
   std::shared_ptr<Table> table;
+  bool already_deleting = false;
   {
     std::lock_guard lock(catalog_mu_);
     table = FindTable(*name);
@@ -419,16 +438,34 @@ void EngineImpl::DeleteTable(const Request& req, JsonWriter& w) {
       throw ApiError::ResourceNotFound(
           fmt::format("Requested resource not found: Table: {} not found", *name));
     }
-    if (table->schema()->deletion_protection) {
-      throw ApiError::Validation(
-          "Resource cannot be deleted as it is currently protected against "
-          "deletion. Disable deletion protection first.");
+    auto current = table->schema();
+    double now = Now();
+    std::string_view status = current->StatusAt(now);
+    // DeleteTable API reference: CREATING or UPDATING -> ResourceInUseException; "If table is
+    // already in the DELETING state, no error is returned."
+    already_deleting = status == "DELETING";
+    if (!already_deleting && status != "ACTIVE") throw TableInUse(status, *name);
+    if (!already_deleting && current->deletion_protection) {
+      throw ApiError::Validation("Resource cannot be deleted as it is currently protected against "
+                                 "deletion. Disable deletion protection first.");
     }
-    storage::WriteBatch batch;
-    batch.Delete(keyspace::CatalogKey(*name));
-    storage_->Write(batch);
-    std::unique_lock tl(tables_mu_);
-    tables_.erase(tables_.find(*name));
+    if (already_deleting) {
+      // Reported again below; its data is already gone.
+    } else if (DelaysTransientStatuses()) {
+      // Stays listed as DELETING until the delay has passed (FindTable then drops it).
+      auto deleting = std::make_shared<TableSchema>(*current);
+      deleting->ResolveAt(now);
+      deleting->transient_status = "DELETING";
+      deleting->transient_until = TransientUntil(now);
+      SaveSchema(*deleting);
+      table->set_schema(deleting);
+    } else {
+      storage::WriteBatch batch;
+      batch.Delete(keyspace::CatalogKey(*name));
+      storage_->Write(batch);
+      std::unique_lock tl(tables_mu_);
+      tables_.erase(tables_.find(*name));
+    }
   }
   auto schema = table->schema();
   EnsureStats(*table);
@@ -437,7 +474,7 @@ void EngineImpl::DeleteTable(const Request& req, JsonWriter& w) {
   WriteTableDescription(w, *schema, "DELETING", table->Stats(), options_.region,
                         options_.account_id);
   w.EndObject();
-  DeleteTableData(schema->id);
+  if (!already_deleting) DeleteTableData(schema->id);
 }
 
 void EngineImpl::DeleteTableData(uint32_t table_id) {
@@ -472,7 +509,8 @@ void EngineImpl::DescribeTable(const Request& req, JsonWriter& w) {
   auto schema = table->schema();
   w.StartObject();
   WriteKey(w, "Table");
-  WriteTableDescription(w, *schema, "ACTIVE", table->Stats(), options_.region, options_.account_id);
+  WriteTableDescription(w, *schema, std::string(schema->StatusAt(Now())), table->Stats(),
+                        options_.region, options_.account_id);
   w.EndObject();
 }
 
@@ -488,8 +526,10 @@ void EngineImpl::ListTables(const Request& req, JsonWriter& w) {
   bool more = false;
   {
     std::shared_lock lock(tables_mu_);
+    double now = Now();
     auto it = start ? tables_.upper_bound(*start) : tables_.begin();
     for (; it != tables_.end(); ++it) {
+      if (it->second->schema()->DeletedBy(now)) continue;  // deleted; FindTable drops it later
       if (names.size() == max) {
         more = true;
         break;
@@ -543,8 +583,12 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
     throw ApiError::ResourceNotFound(
         fmt::format("Requested resource not found: Table: {} not found", *name));
   }
-  auto schema = std::make_shared<TableSchema>(*table->schema());
   double now = Now();
+  if (std::string_view status = table->schema()->StatusAt(now); status != "ACTIVE") {
+    throw TableInUse(status, *name);
+  }
+  auto schema = std::make_shared<TableSchema>(*table->schema());
+  schema->ResolveAt(now);
   if (billing) {
     bool ppr = *billing == "PAY_PER_REQUEST";
     if (ppr && throughput) {
@@ -674,6 +718,7 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
         ix.id = ++schema->last_index_id;
         ix.key = TypedKey(kn, defs);
         ix.status = "CREATING";
+        if (DelaysTransientStatuses()) ix.status_until = TransientUntil(now);
         created.push_back(ix.name);
         schema->indexes.push_back(std::move(ix));
       } else if (const JsonValue* d = Request::ObjectOf(u, "Delete")) {
@@ -688,6 +733,12 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
               fmt::format("Requested resource not found: Index: {} not found", *ix_name));
         }
         deleted.push_back(*it);
+        if (DelaysTransientStatuses()) {
+          IndexSchema gone = *it;
+          gone.status = "DELETING";
+          gone.status_until = TransientUntil(now);
+          schema->deleting_indexes.push_back(std::move(gone));
+        }
         schema->indexes.erase(it);
       } else if (const JsonValue* up = Request::ObjectOf(u, "Update")) {
         auto ix_name = Request::StringOf(*up, "IndexName");
@@ -734,6 +785,10 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
   }
   if (deletion_protection) schema->deletion_protection = *deletion_protection;
   if (table_class) schema->table_class = std::string(*table_class);
+  if (DelaysTransientStatuses()) {
+    schema->transient_status = "UPDATING";
+    schema->transient_until = TransientUntil(now);
+  }
 
   SaveSchema(*schema);
   table->set_schema(schema);
@@ -750,6 +805,9 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
   std::shared_ptr<TableSchema> response_schema = std::make_shared<TableSchema>(*schema);
   if (!created.empty()) {
     for (const auto& ix_name : created) BackfillIndex(table, *schema->FindIndex(ix_name));
+  }
+  // With delayed transient states, new indexes turn ACTIVE when their status_until passes.
+  if (!created.empty() && !DelaysTransientStatuses()) {
     auto active = std::make_shared<TableSchema>(*schema);
     for (auto& ix : active->indexes) ix.status = "ACTIVE";
     SaveSchema(*active);
