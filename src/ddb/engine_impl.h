@@ -169,6 +169,13 @@ class EngineImpl final : public Engine {
 
  private:
   void LoadCatalog();
+  // Checks the data format (the 0x00 "format" key), migrating format 1 (table.h) and stamping
+  // the current one. Throws std::runtime_error for a format this version does not know.
+  void OpenDataFormat();
+  // Moves every format-1 key (0x02 space) to its format-2 key, in batches that each delete the
+  // old keys they write anew, so an interrupted migration resumes where it stopped. Keys of
+  // tables or indexes no longer in the catalog (left by an interrupted delete) are dropped.
+  void MigrateFormat1();
   // ItemCount/TableSizeBytes of a table reopened from disk are counted by one background scan
   // (started on first need), so DescribeTable never waits on a large table; like DynamoDB's,
   // the figures are approximate until then.
@@ -197,8 +204,7 @@ class EngineImpl final : public Engine {
   // The stream's metadata, created (start = the next sequence number) and added to `batch` (or
   // written at once when batch is null) the first time the stream is seen. REQUIRES: stream_mu_.
   const StreamMeta& EnsureStreamMetaLocked(uint32_t table_id, const std::string& label,
-                                           std::string_view view_type,
-                                           storage::WriteBatch* batch);
+                                           std::string_view view_type, storage::WriteBatch* batch);
   // Resolves a StreamArn parameter: ValidationException when malformed, ResourceNotFoundException
   // when no such stream exists.
   StreamInfo RequireStream(std::string_view arn);
@@ -209,8 +215,8 @@ class EngineImpl final : public Engine {
       const std::vector<const ItemChange*>& changes, ChangeOrigin origin) const;
   void BackgroundLoop();
 
-  std::mutex stream_mu_;  // held from numbering stream records through their storage write
-  uint64_t next_seq_ = 1;                          // GUARDED_BY(stream_mu_)
+  std::mutex stream_mu_;   // held from numbering stream records through their storage write
+  uint64_t next_seq_ = 1;  // GUARDED_BY(stream_mu_)
   std::map<std::string, StreamMeta> stream_meta_;  // GUARDED_BY(stream_mu_), by MetaKey
 
   std::mutex background_mu_;
