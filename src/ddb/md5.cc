@@ -35,28 +35,24 @@ void Md5::Block(const uint8_t* p) {
            uint32_t{p[4 * i + 3]} << 24;
   }
   uint32_t a = state_[0], b = state_[1], c = state_[2], d = state_[3];
-  for (int i = 0; i < 64; ++i) {
-    uint32_t f;
-    int g;
-    if (i < 16) {
-      f = (b & c) | (~b & d);
-      g = i;
-    } else if (i < 32) {
-      f = (d & b) | (~d & c);
-      g = (5 * i + 1) % 16;
-    } else if (i < 48) {
-      f = b ^ c ^ d;
-      g = (3 * i + 5) % 16;
-    } else {
-      f = c ^ (b | ~d);
-      g = (7 * i) % 16;
-    }
+  // One step: the round function's value `f` for word m[g], then the rotation of the registers.
+  auto step = [&](int i, uint32_t f, int g) {
     const uint32_t next = b + RotateLeft(a + f + kSine[i] + m[g], kShift[i]);
     a = d;
     d = c;
     c = b;
     b = next;
-  }
+  };
+  // Four rounds of 16 steps, each unrolled so that the word index and constants are immediate
+  // (a key is hashed on every item read and write).
+#pragma GCC unroll 16
+  for (int i = 0; i < 16; ++i) step(i, (b & c) | (~b & d), i);
+#pragma GCC unroll 16
+  for (int i = 16; i < 32; ++i) step(i, (d & b) | (~d & c), (5 * i + 1) % 16);
+#pragma GCC unroll 16
+  for (int i = 32; i < 48; ++i) step(i, b ^ c ^ d, (3 * i + 5) % 16);
+#pragma GCC unroll 16
+  for (int i = 48; i < 64; ++i) step(i, c ^ (b | ~d), (7 * i) % 16);
   state_[0] += a;
   state_[1] += b;
   state_[2] += c;
