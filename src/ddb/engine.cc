@@ -4,11 +4,14 @@
 #include <cmath>
 #include <filesystem>
 #include <functional>
+#include <optional>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "ddb/engine_impl.h"
 #include "ddb/error.h"
 #include "ddb/item_codec.h"
+#include "ddb/key_codec.h"
 #include "ddb/partiql/partiql.h"
 #include "ddb/value_json.h"
 
@@ -30,6 +33,7 @@ std::unique_ptr<Engine> Engine::Open(const EngineOptions& options) {
 EngineImpl::EngineImpl(EngineOptions options, std::unique_ptr<storage::Storage> storage)
     : options_(std::move(options)), storage_(std::move(storage)) {
   LoadCatalog();
+  OpenDataFormat();
   LoadStreamState();
 }
 
@@ -167,6 +171,72 @@ void EngineImpl::LoadCatalog() {
   std::string meta_key = std::string(1, keyspace::kMeta) + "next_table_id";
   if (auto v = storage_->Get(meta_key)) {
     next_table_id_ = std::max<uint32_t>(next_table_id_, static_cast<uint32_t>(std::stoul(*v)));
+  }
+}
+
+void EngineImpl::OpenDataFormat() {
+  if (auto format = storage_->Get(keyspace::FormatKey())) {
+    if (*format == keyspace::kFormatVersion) return;
+    throw std::runtime_error(fmt::format(
+        "the data dir is in data format {}, which this cruddur cannot read (it reads format {}): "
+        "use the cruddur that wrote it, or a newer one",
+        *format, keyspace::kFormatVersion));
+  }
+  MigrateFormat1();
+  storage::WriteBatch batch;
+  batch.Put(keyspace::FormatKey(), keyspace::kFormatVersion);
+  storage_->Write(batch);
+}
+
+void EngineImpl::MigrateFormat1() {
+  // Format 1: 0x02 <table id: 4> <index id: 1> <FNV hash: 2> <partition key> <rest of the key>.
+  constexpr size_t kHeader = 1 + 4 + 1 + 2;
+  std::unordered_map<uint32_t, std::shared_ptr<const TableSchema>> by_id;
+  for (const auto& [_, table] : tables_) by_id[table->schema()->id] = table->schema();
+  const std::string old_prefix(1, keyspace::kDataFormat1);
+  auto it = storage_->NewIterator();
+  storage::WriteBatch batch;
+  size_t moved = 0, dropped = 0;
+  for (it->Seek(old_prefix); it->Valid() && it->key().starts_with(old_prefix); it->Next()) {
+    const std::string_view key = it->key();
+    batch.Delete(key);
+    std::optional<ValueType> hash_type;
+    uint32_t table_id = 0;
+    uint8_t index_id = 0;
+    if (key.size() > kHeader) {
+      for (size_t i = 1; i <= 4; ++i) table_id = table_id << 8 | static_cast<uint8_t>(key[i]);
+      index_id = static_cast<uint8_t>(key[5]);
+      auto schema = by_id.find(table_id);
+      if (schema != by_id.end()) {
+        if (index_id == 0) hash_type = schema->second->key.hash_type;
+        for (const auto& index : schema->second->indexes) {
+          if (index.id == index_id) hash_type = index.key.hash_type;
+        }
+      }
+    }
+    const std::string_view rest = hash_type ? key.substr(kHeader) : std::string_view();
+    std::string_view partition = rest;
+    AttributeValue hash_value;
+    if (hash_type && DecodeKeyValue(*hash_type, &partition, &hash_value)) {
+      std::string new_key = keyspace::IndexPrefix(table_id, index_id);
+      AppendEncodedKey(EncodedKey{.partition_hash = PartitionKeyHash(hash_value)}, &new_key);
+      new_key.append(rest);
+      batch.Put(new_key, it->value());
+      ++moved;
+    } else {
+      ++dropped;
+    }
+    if (batch.size() >= 1000) {
+      storage_->Write(batch);
+      batch = storage::WriteBatch();
+    }
+  }
+  if (!batch.empty()) storage_->Write(batch);
+  if (moved + dropped > 0) {
+    fmt::print(stderr,
+               "cruddur: migrated the data dir to data format {} (DynamoDB's scan order): {} "
+               "items and index entries moved, {} of deleted tables or indexes dropped\n",
+               keyspace::kFormatVersion, moved, dropped);
   }
 }
 
@@ -354,12 +424,12 @@ void EngineImpl::Commit(storage::WriteBatch& batch, const std::vector<const Item
     for (const auto& index : c->schema->indexes) {
       bool had = c->old_item && IndexStorageKey(*c->schema, index, *c->old_item);
       bool has = c->new_item && IndexStorageKey(*c->schema, index, *c->new_item);
-      int64_t before = had ? static_cast<int64_t>(
-                                 ItemSize(ProjectIntoIndex(*c->schema, index, *c->old_item)))
-                           : 0;
-      int64_t after = has ? static_cast<int64_t>(
-                                ItemSize(ProjectIntoIndex(*c->schema, index, *c->new_item)))
-                          : 0;
+      int64_t before =
+          had ? static_cast<int64_t>(ItemSize(ProjectIntoIndex(*c->schema, index, *c->old_item)))
+              : 0;
+      int64_t after =
+          has ? static_cast<int64_t>(ItemSize(ProjectIntoIndex(*c->schema, index, *c->new_item)))
+              : 0;
       table.AddStats(index.id, (has ? 1 : 0) - (had ? 1 : 0), after - before);
     }
   }

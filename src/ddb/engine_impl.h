@@ -170,6 +170,13 @@ class EngineImpl final : public Engine {
 
  private:
   void LoadCatalog();
+  // Checks the data format (the 0x00 "format" key), migrating format 1 (table.h) and stamping
+  // the current one. Throws std::runtime_error for a format this version does not know.
+  void OpenDataFormat();
+  // Moves every format-1 key (0x02 space) to its format-2 key, in batches that each delete the
+  // old keys they write anew, so an interrupted migration resumes where it stopped. Keys of
+  // tables or indexes no longer in the catalog (left by an interrupted delete) are dropped.
+  void MigrateFormat1();
   // ItemCount/TableSizeBytes of a table reopened from disk are counted by one background scan
   // (started on first need), so DescribeTable never waits on a large table; like DynamoDB's,
   // the figures are approximate until then.

@@ -1,6 +1,8 @@
 // Single-item operations: PutItem, GetItem, UpdateItem, DeleteItem.
 #include <fmt/format.h>
 
+#include <optional>
+
 #include "ddb/engine_impl.h"
 #include "ddb/error.h"
 #include "ddb/expression/legacy.h"
@@ -77,16 +79,22 @@ bool EncodeStringKey(const KeySchema& ks, const JsonValue& key, EncodedKey* out)
     return false;
   }
   if (key.MemberCount() != (ks.has_range() ? 2u : 1u)) return false;
-  auto value = [&](const std::string& name, size_t max_size, std::string* encoded) {
+  // The value's bytes, once encoded into `encoded`; nullopt when not a usable S value.
+  auto value = [&](const std::string& name, size_t max_size,
+                   std::string* encoded) -> std::optional<std::string_view> {
     const JsonValue* v = MemberValue(key, name);
-    if (!v) return false;
+    if (!v) return std::nullopt;
     const std::string_view s = View(v->MemberBegin()->value);
-    if (s.empty() || s.size() > max_size) return false;
+    if (s.empty() || s.size() > max_size) return std::nullopt;
     EncodeKeyBytes(s, encoded);
-    return true;
+    return s;
   };
-  return value(ks.hash_name, kMaxPartitionKeySize, &out->hash) &&
-         (!ks.has_range() || value(ks.range_name, kMaxSortKeySize, &out->range));
+  auto hash = value(ks.hash_name, kMaxPartitionKeySize, &out->hash);
+  if (!hash || (ks.has_range() && !value(ks.range_name, kMaxSortKeySize, &out->range))) {
+    return false;
+  }
+  out->partition_hash = PartitionKeyHashOfBytes(*hash);
+  return true;
 }
 
 // The parts of `item` at `paths` (UPDATED_OLD / UPDATED_NEW).

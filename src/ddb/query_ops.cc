@@ -222,8 +222,8 @@ Page ReadPage(EngineImpl& engine, const ReadSpec& spec, storage::Iterator& it, b
     if (pos < 0) continue;
     if (raw) {
       size_t size = 0;
-      bool ok = count_only ? EncodedItemSize(it.value(), &size)
-                           : WriteEncodedItem(it.value(), w, &size);
+      bool ok =
+          count_only ? EncodedItemSize(it.value(), &size) : WriteEncodedItem(it.value(), w, &size);
       if (!ok) throw corrupt();
       page.scanned++;
       page.count++;
@@ -411,14 +411,17 @@ void EngineImpl::Scan(const Request& req, JsonWriter& w) {
   subs.CheckAllUsed();
 
   std::string prefix = keyspace::IndexPrefix(spec.schema->id, spec.index ? spec.index->id : 0);
-  // A segment is a slice of the partition-hash range, as DynamoDB's segments are.
+  // A segment is a slice of the partition-hash order, as DynamoDB's segments are: segment s of
+  // T holds the partitions whose hash's top 12 bits h satisfy s = floor(h * T / 4096), so it
+  // starts at h = ceil(4096 * s / T). dynalite's reproduction (actions/scan.js) splits so, and
+  // its tests of which segment a key lands in also pass against DynamoDB.
   int64_t seg = segment.value_or(0), segs = total.value_or(1);
   auto hash_bound = [&](int64_t s) {
+    const int64_t h = (s * 4096 + segs - 1) / segs;
+    if (h >= 4096) return keyspace::PrefixSuccessor(prefix);
     std::string k = prefix;
-    uint32_t h = static_cast<uint32_t>((s * 65536) / segs);
-    if (h >= 65536) return keyspace::PrefixSuccessor(prefix);
-    k.push_back(static_cast<char>(h >> 8));
-    k.push_back(static_cast<char>(h & 0xff));
+    k.push_back(static_cast<char>(h >> 4));
+    k.push_back(static_cast<char>((h & 0xf) << 4));
     return k;
   };
   std::string start = hash_bound(seg), end = hash_bound(seg + 1);
