@@ -256,6 +256,19 @@ class EngineImpl final : public Engine {
 // --- request helpers shared by the operation files ---
 
 ReturnCapacity ParseReturnCapacity(const Request& req, ConstraintErrors& errors);
+// ReturnItemCollectionMetrics: true for SIZE.
+bool ParseReturnItemCollectionMetrics(const Request& req, ConstraintErrors& errors);
+// An item collection (the items of one partition key) is what a table with local secondary
+// indexes limits in size; DynamoDB reports ItemCollectionMetrics only for such tables.
+bool HasItemCollections(const TableSchema& schema);
+// {"ItemCollectionKey": {<partition key of `item`>}, "SizeEstimateRangeGB": [0.0, 1.0]}: the
+// estimate DynamoDB gives for a collection far below its 10 GB limit.
+void WriteItemCollectionMetrics(JsonWriter& w, const TableSchema& schema, const Item& item);
+// "ItemCollectionMetrics": {"<table>": [one entry per write]} of BatchWriteItem and
+// TransactWriteItems, for the writes (table, key) to tables with item collections; nothing when
+// there are none.
+void WriteItemCollectionMetricsMap(
+    JsonWriter& w, const std::vector<std::pair<std::shared_ptr<const TableSchema>, Item>>& writes);
 // Validates a Key parameter against the table's key schema: exactly the key attributes, with
 // the schema's types ("The provided key element does not match the schema").
 void ValidateKeyParam(const TableSchema& schema, const Item& key);

@@ -130,9 +130,11 @@ Capacity ApplyChange(EngineImpl& engine, ItemChange& change,
   return capacity;
 }
 
-// {"Attributes": ..., "ConsumedCapacity": ...} of a single-item write.
+// {"Attributes": ..., "ConsumedCapacity": ..., "ItemCollectionMetrics": ...} of a single-item
+// write of the item with `key`.
 void WriteResponse(EngineImpl& engine, JsonWriter& w, const std::optional<Item>& attributes,
-                   const std::string& table, const Capacity& capacity, ReturnCapacity rc) {
+                   const TableSchema& schema, const Item& key, const Capacity& capacity,
+                   ReturnCapacity rc, bool return_metrics) {
   w.StartObject();
   if (attributes && !attributes->empty()) {
     WriteKey(w, "Attributes");
@@ -141,8 +143,12 @@ void WriteResponse(EngineImpl& engine, JsonWriter& w, const std::optional<Item>&
   if (rc != ReturnCapacity::kNone) {
     WriteKey(w, "ConsumedCapacity");
     w.StartObject();
-    engine.WriteConsumedCapacity(w, table, capacity, rc);
+    engine.WriteConsumedCapacity(w, schema.name, capacity, rc);
     w.EndObject();
+  }
+  if (return_metrics && HasItemCollections(schema)) {
+    WriteKey(w, "ItemCollectionMetrics");
+    WriteItemCollectionMetrics(w, schema, key);
   }
   w.EndObject();
 }
@@ -154,6 +160,7 @@ struct WriteParams {
   bool return_all_old = false;  // ReturnValues ALL_OLD (the only other value allowed is NONE)
   bool return_old_on_failure = false;
   ReturnCapacity rc = ReturnCapacity::kNone;
+  bool return_metrics = false;  // ReturnItemCollectionMetrics SIZE
   std::optional<expr::Condition> cond;
 };
 
@@ -167,6 +174,7 @@ WriteParams ParseWriteParams(const Request& req, std::string_view item_member,
   std::string_view rv = ReturnValuesParam(req, errors);
   p.return_old_on_failure = ReturnOldOnFailure(req, errors);
   p.rc = ParseReturnCapacity(req, errors);
+  p.return_metrics = ParseReturnItemCollectionMetrics(req, errors);
   AddLegacyViolations(req, op, errors);
   errors.ThrowIfAny();
   if (rv != "NONE" && rv != "ALL_OLD") {
@@ -198,8 +206,8 @@ void EngineImpl::PutItem(const Request& req, JsonWriter& w) {
                     std::move(p.item)};
   Capacity capacity = ApplyChange(*this, change, p.cond, p.return_old_on_failure, p.return_all_old,
                                   [](ItemChange&) {});
-  WriteResponse(*this, w, p.return_all_old ? change.old_item : std::nullopt, schema->name, capacity,
-                p.rc);
+  WriteResponse(*this, w, p.return_all_old ? change.old_item : std::nullopt, *schema,
+                *change.new_item, capacity, p.rc, p.return_metrics);
 }
 
 void EngineImpl::GetItem(const Request& req, JsonWriter& w) {
@@ -268,8 +276,8 @@ void EngineImpl::DeleteItem(const Request& req, JsonWriter& w) {
   ItemChange change{table, schema, ItemStorageKey(*schema, p.item), std::nullopt, std::nullopt};
   Capacity capacity = ApplyChange(*this, change, p.cond, p.return_old_on_failure, p.return_all_old,
                                   [](ItemChange&) {});
-  WriteResponse(*this, w, p.return_all_old ? change.old_item : std::nullopt, schema->name, capacity,
-                p.rc);
+  WriteResponse(*this, w, p.return_all_old ? change.old_item : std::nullopt, *schema, p.item,
+                capacity, p.rc, p.return_metrics);
 }
 
 void EngineImpl::UpdateItem(const Request& req, JsonWriter& w) {
@@ -280,6 +288,7 @@ void EngineImpl::UpdateItem(const Request& req, JsonWriter& w) {
   std::string_view rv = ReturnValuesParam(req, errors);
   bool return_old_on_failure = ReturnOldOnFailure(req, errors);
   ReturnCapacity rc = ParseReturnCapacity(req, errors);
+  bool return_metrics = ParseReturnItemCollectionMetrics(req, errors);
   AddLegacyViolations(req, expr::legacy::Operation::kUpdateItem, errors);
   errors.ThrowIfAny();
   expr::legacy::Validate(req.root(), expr::legacy::Operation::kUpdateItem);
@@ -332,7 +341,7 @@ void EngineImpl::UpdateItem(const Request& req, JsonWriter& w) {
   } else if (rv == "UPDATED_NEW" && change.new_item) {
     attributes = UpdatedAttributes(*change.new_item, paths);
   }
-  WriteResponse(*this, w, attributes, schema->name, capacity, rc);
+  WriteResponse(*this, w, attributes, *schema, key, capacity, rc, return_metrics);
 }
 
 }  // namespace cruddur::ddb
