@@ -1,0 +1,502 @@
+#include "ddb/shape_validator.h"
+
+#include <fmt/format.h>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "ddb/error.h"
+#include "ddb/request.h"
+#include "ddb/value_json.h"
+
+namespace cruddur::ddb {
+namespace shapes {
+
+enum class Kind : uint8_t {
+  kStructure,
+  kList,
+  kMap,
+  kString,
+  kInteger,
+  kLong,
+  kBoolean,
+  kBlob,
+  kDouble,
+  kTimestamp,
+  kAttributeValue,  // checked by ddb/value_json
+};
+enum class Pattern : uint8_t { kNone, kTableName };
+enum MemberFlags : uint8_t {
+  kRequired = 1,  // "Value null at 'x' failed to satisfy constraint: Member must not be null"
+  kParameterRequired = 2,  // "The parameter 'X' is required but was not present in the request"
+  kCoral = 4,              // a legacy parameter, read with the older deserializer's messages
+};
+constexpr int64_t kNoMin = std::numeric_limits<int64_t>::min();
+constexpr int64_t kNoMax = std::numeric_limits<int64_t>::max();
+constexpr uint16_t kNoShape = std::numeric_limits<uint16_t>::max();
+
+// A structure's members are kMembers[first, first + count); a string enum's values are
+// kEnumValues[first, first + count); a list's element shape is `value`, a map's are key/value.
+struct Shape {
+  std::string_view name;
+  Kind kind;
+  Pattern pattern;
+  uint16_t first;
+  uint16_t count;
+  uint16_t key;
+  uint16_t value;
+  int64_t min;
+  int64_t max;
+};
+struct Member {
+  std::string_view name;   // as sent: "TableName"
+  std::string_view field;  // as DynamoDB names it in messages: "tableName"
+  uint16_t shape;
+  uint8_t flags;
+};
+struct OperationShape {
+  std::string_view name;
+  uint16_t input;
+};
+
+#include "ddb/shapes/dynamodb_shapes.inc"
+
+}  // namespace shapes
+
+namespace {
+
+using shapes::Kind;
+using shapes::kMembers;
+using shapes::kShapes;
+using shapes::Member;
+using shapes::Shape;
+
+// DynamoDB stops collecting after ten violations (dynalite, which mirrors DynamoDB's answers,
+// caps its list the same way).
+constexpr size_t kMaxViolations = 10;
+
+const shapes::OperationShape* FindOperation(std::string_view operation) {
+  for (const auto& op : shapes::kOperations) {
+    if (op.name == operation) return &op;
+  }
+  return nullptr;
+}
+
+// ---- 1. JSON types ----
+
+void CheckTypes(const JsonValue& v, const Shape& shape, bool coral);
+
+void CheckStructureTypes(const JsonValue& v, const Shape& shape, bool coral) {
+  if (coral) {
+    coral::ExpectStructure(v);
+  } else {
+    ExpectJsonObject(v);
+  }
+  // In document order: the deserializer stops at the first member it cannot read.
+  for (const auto& m : v.GetObject()) {
+    if (m.value.IsNull()) continue;
+    const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+    for (uint16_t i = shape.first; i < shape.first + shape.count; ++i) {
+      if (kMembers[i].name != name) continue;
+      CheckTypes(m.value, kShapes[kMembers[i].shape],
+                 coral || (kMembers[i].flags & shapes::kCoral));
+      break;
+    }
+  }
+}
+
+void CheckTypes(const JsonValue& v, const Shape& shape, bool coral) {
+  switch (shape.kind) {
+    case Kind::kAttributeValue:
+      CheckAttributeValueTypes(v);
+      return;
+    case Kind::kStructure:
+      CheckStructureTypes(v, shape, coral);
+      return;
+    case Kind::kList:
+      if (coral) {
+        coral::ExpectList(v);
+      } else {
+        ExpectJsonArray(v);
+      }
+      for (const JsonValue& e : v.GetArray()) {
+        if (!e.IsNull() || coral) CheckTypes(e, kShapes[shape.value], coral);
+      }
+      return;
+    case Kind::kMap:
+      if (coral) {
+        coral::ExpectMap(v);
+      } else {
+        ExpectJsonObject(v);
+      }
+      for (const auto& m : v.GetObject()) {
+        if (!m.value.IsNull()) CheckTypes(m.value, kShapes[shape.value], coral);
+      }
+      return;
+    case Kind::kString:
+    case Kind::kBlob:
+      if (coral) {
+        coral::ExpectString(v);
+      } else {
+        ExpectJsonString(v);
+      }
+      return;
+    case Kind::kInteger:
+    case Kind::kLong:
+      ExpectJsonInteger(v);
+      return;
+    case Kind::kBoolean:
+      if (coral) {
+        coral::ExpectBoolean(v);
+      } else {
+        ExpectJsonBool(v);
+      }
+      return;
+    case Kind::kDouble:
+    case Kind::kTimestamp:
+      return;  // no operation cruddur serves reads one
+  }
+}
+
+// ---- 2. constraints ----
+
+// Where a value sits, as DynamoDB names it: "transactItems.1.member.put.tableName",
+// "requestItems.tbl.member.keys", "keyConditions.a.member.comparisonOperator". Built on the stack
+// and only spelled out when a violation needs it.
+struct Path {
+  const Path* parent = nullptr;
+  std::string_view segment;  // a member's field, or a map key (then followed by ".member")
+  size_t index = 0;          // a list element's 1-based index (then followed by ".member")
+  bool map_value = false;
+};
+
+void AppendPath(const Path& p, std::string& out) {
+  if (p.parent) {
+    AppendPath(*p.parent, out);
+    if (p.segment.empty() && p.index == 0) return;  // a list element inside a map value
+    out += '.';
+  }
+  if (p.index) {
+    out += std::to_string(p.index);
+    out += ".member";
+  } else {
+    out += p.segment;
+    if (p.map_value) out += ".member";
+  }
+}
+
+// Values as DynamoDB prints them (Java's toString of its request objects): strings bare, lists
+// "[a, b]", maps "{k=v}", structures "WriteRequest(putRequest=..., deleteRequest=null)".
+void AppendValue(const JsonValue& v, const Shape& shape, std::string& out) {
+  if (v.IsNull()) {
+    out += "null";
+    return;
+  }
+  switch (shape.kind) {
+    case Kind::kList:
+      out += '[';
+      for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+        if (i) out += ", ";
+        AppendValue(v[i], kShapes[shape.value], out);
+      }
+      out += ']';
+      return;
+    case Kind::kMap: {
+      out += '{';
+      bool first = true;
+      for (const auto& m : v.GetObject()) {
+        if (!first) out += ", ";
+        first = false;
+        out += View(m.name);
+        out += '=';
+        AppendValue(m.value, kShapes[shape.value], out);
+      }
+      out += '}';
+      return;
+    }
+    case Kind::kStructure:
+      out += shape.name;
+      out += '(';
+      for (uint16_t i = shape.first; i < shape.first + shape.count; ++i) {
+        if (i != shape.first) out += ", ";
+        out += kMembers[i].field;
+        out += '=';
+        const JsonValue* m = MemberValue(v, kMembers[i].name);
+        if (m) {
+          AppendValue(*m, kShapes[kMembers[i].shape], out);
+        } else {
+          out += "null";
+        }
+      }
+      out += ')';
+      return;
+    case Kind::kAttributeValue: {
+      // Java's default toString: the class and an identity hash (any stable hash will do).
+      JsonBuffer buf;
+      JsonWriter w(buf);
+      v.Accept(w);
+      uint32_t h = 2166136261u;
+      for (size_t i = 0; i < buf.GetSize(); ++i) {
+        h = (h ^ static_cast<unsigned char>(buf.GetString()[i])) * 16777619u;
+      }
+      out += fmt::format("com.amazonaws.dynamodb.v20120810.AttributeValue@{:x}", h);
+      return;
+    }
+    default:
+      break;
+  }
+  if (v.IsString()) {
+    out += View(v);
+  } else if (v.IsBool()) {
+    out += v.GetBool() ? "true" : "false";
+  } else if (v.IsInt64()) {
+    out += std::to_string(v.GetInt64());
+  } else if (v.IsNumber()) {
+    out += fmt::format("{}", v.GetDouble());
+  }
+}
+
+// The length Java gives a string: UTF-16 code units.
+int64_t Utf16Length(std::string_view s) {
+  int64_t n = 0;
+  for (unsigned char c : s) {
+    if ((c & 0xC0) != 0x80) ++n;  // a lead byte
+    if (c >= 0xF0) ++n;           // a 4-byte sequence is a surrogate pair
+  }
+  return n;
+}
+
+bool MatchesPattern(shapes::Pattern pattern, std::string_view s) {
+  switch (pattern) {
+    case shapes::Pattern::kNone:
+      return true;
+    case shapes::Pattern::kTableName:
+      if (s.empty()) return false;
+      for (char c : s) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+        if (!ok) return false;
+      }
+      return true;
+  }
+  return true;
+}
+
+std::string_view PatternText(shapes::Pattern pattern) {
+  return pattern == shapes::Pattern::kTableName ? "[a-zA-Z0-9_.-]+" : "";
+}
+
+class Collector {
+ public:
+  void Check(const JsonValue* v, const Shape& shape, const Path& path, bool required) {
+    if (Full()) return;
+    if (!v || v->IsNull()) {
+      if (required) Add(nullptr, shape, path, "Member must not be null");
+      return;
+    }
+    switch (shape.kind) {
+      case Kind::kString:
+        CheckString(*v, shape, path);
+        return;
+      case Kind::kInteger:
+      case Kind::kLong: {
+        const int64_t n = v->IsInt64() ? v->GetInt64() : Truncate(v->GetDouble());
+        if (n < shape.min) {
+          Add(v, shape, path,
+              fmt::format("Member must have value greater than or equal to {}", shape.min));
+        } else if (n > shape.max) {
+          Add(v, shape, path,
+              fmt::format("Member must have value less than or equal to {}", shape.max));
+        }
+        return;
+      }
+      case Kind::kList:
+        CheckSize(*v, v->Size(), shape, path);
+        for (rapidjson::SizeType i = 0; i < v->Size(); ++i) {
+          // A list that is a map's value names its elements by the map key alone
+          // ("requestItems.tbl.member.putRequest.item").
+          Path element{&path, {}, path.map_value ? 0 : i + 1};
+          Check(&(*v)[i], kShapes[shape.value], element, false);
+        }
+        return;
+      case Kind::kMap:
+        CheckMap(*v, shape, path);
+        return;
+      case Kind::kStructure:
+        for (uint16_t i = shape.first; i < shape.first + shape.count; ++i) {
+          const Member& m = kMembers[i];
+          Path member{&path, m.field};
+          Check(MemberValue(*v, m.name), kShapes[m.shape], member, m.flags & shapes::kRequired);
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  void ThrowIfAny() const { errors_.ThrowIfAny(); }
+
+ private:
+  static int64_t Truncate(double d) {
+    if (d >= 9.2e18) return shapes::kNoMax;
+    if (d <= -9.2e18) return shapes::kNoMin;
+    return static_cast<int64_t>(d);
+  }
+
+  bool Full() const { return count_ >= kMaxViolations; }
+
+  void Add(const JsonValue* v, const Shape& shape, const Path& path, std::string_view rule) {
+    if (Full()) return;
+    std::string text = "Value ";
+    if (v) {
+      text += '\'';
+      AppendValue(*v, shape, text);
+      text += '\'';
+    } else {
+      text += "null";
+    }
+    text += " at '";
+    AppendPath(path, text);
+    text += "' failed to satisfy constraint: ";
+    text += rule;
+    errors_.Add(std::move(text));
+    ++count_;
+  }
+
+  // The violations of a string, in DynamoDB's order: pattern, then length (dynalite's record of
+  // DynamoDB's answer for TableName ''), then the enum.
+  void CheckString(const JsonValue& v, const Shape& shape, const Path& path) {
+    const std::string_view s = View(v);
+    if (!MatchesPattern(shape.pattern, s)) {
+      Add(&v, shape, path,
+          fmt::format("Member must satisfy regular expression pattern: {}",
+                      PatternText(shape.pattern)));
+    }
+    if (shape.min != shapes::kNoMin || shape.max != shapes::kNoMax) {
+      CheckSize(v, Utf16Length(s), shape, path);
+    }
+    if (shape.count == 0) return;
+    for (uint16_t i = shape.first; i < shape.first + shape.count; ++i) {
+      if (shapes::kEnumValues[i] == s) return;
+    }
+    std::string set;
+    for (uint16_t i = shape.first; i < shape.first + shape.count; ++i) {
+      if (i != shape.first) set += ", ";
+      set += shapes::kEnumValues[i];
+    }
+    Add(&v, shape, path, fmt::format("Member must satisfy enum value set: [{}]", set));
+  }
+
+  void CheckSize(const JsonValue& v, int64_t size, const Shape& shape, const Path& path) {
+    if (size < shape.min) {
+      Add(&v, shape, path,
+          fmt::format("Member must have length greater than or equal to {}", shape.min));
+    } else if (size > shape.max) {
+      Add(&v, shape, path,
+          fmt::format("Member must have length less than or equal to {}", shape.max));
+    }
+  }
+
+  static bool SizeFits(const JsonValue& v, const Shape& shape) {
+    int64_t size = 0;
+    if (shape.kind == Kind::kList && v.IsArray()) size = v.Size();
+    if (shape.kind == Kind::kString && v.IsString()) size = Utf16Length(View(v));
+    return size >= shape.min && size <= shape.max;
+  }
+
+  void CheckMap(const JsonValue& v, const Shape& shape, const Path& path) {
+    CheckSize(v, v.MemberCount(), shape, path);
+    const Shape& key = kShapes[shape.key];
+    const Shape& value = kShapes[shape.value];
+    const bool value_sized = (value.kind == Kind::kList || value.kind == Kind::kString) &&
+                             (value.min != shapes::kNoMin || value.max != shapes::kNoMax);
+    bool value_reported = false;
+    for (const auto& m : v.GetObject()) {
+      if (key.pattern != shapes::Pattern::kNone || key.min != shapes::kNoMin || key.count != 0) {
+        // A map key is named "<map>.member.key".
+        Path key_path{&path, "member.key"};
+        CheckString(m.name, key, key_path);
+      }
+      // A map value's own size is reported on the map, with every bound of the value's shape:
+      // "Value '{t=[...]}' at 'requestItems' failed to satisfy constraint: Map value must
+      // satisfy constraint: [Member must have length less than or equal to 25, Member must have
+      // length greater than or equal to 1]" (a BatchWriteItem of 26 puts, risingwave#17572).
+      if (value_sized && !value_reported && !m.value.IsNull() && !SizeFits(m.value, value)) {
+        value_reported = true;
+        std::string rules;
+        if (value.max != shapes::kNoMax) {
+          rules += fmt::format("Member must have length less than or equal to {}", value.max);
+        }
+        if (value.min != shapes::kNoMin) {
+          if (!rules.empty()) rules += ", ";
+          rules += fmt::format("Member must have length greater than or equal to {}", value.min);
+        }
+        Add(&v, shape, path, fmt::format("Map value must satisfy constraint: [{}]", rules));
+      }
+      Path value_path{&path, View(m.name), 0, true};
+      if (value_sized) {
+        // The bounds were reported above; the elements are still checked.
+        if (!m.value.IsArray()) continue;
+        for (const JsonValue& e : m.value.GetArray()) {
+          Path element{&value_path};
+          Check(&e, kShapes[value.value], element, false);
+        }
+        continue;
+      }
+      Check(&m.value, value, value_path, false);
+    }
+  }
+
+  ConstraintErrors errors_;
+  size_t count_ = 0;
+};
+
+}  // namespace
+
+bool HasShape(std::string_view operation) {
+  const auto* op = FindOperation(operation);
+  return op && op->input != shapes::kNoShape;
+}
+
+void ValidateShape(std::string_view operation, const JsonValue& request) {
+  const auto* op = FindOperation(operation);
+  if (!op || op->input == shapes::kNoShape) return;
+  const Shape& input = kShapes[op->input];
+  CheckStructureTypes(request, input, false);
+
+  for (uint16_t i = input.first; i < input.first + input.count; ++i) {
+    const Member& m = kMembers[i];
+    if ((m.flags & shapes::kParameterRequired) && !MemberValue(request, m.name)) {
+      ThrowRequired(m.name);
+    }
+  }
+  // A top-level TableName or IndexName of the wrong length is refused on its own, before the
+  // other violations are collected (the answer cruddur's operations already gave, tested in
+  // tests/conformance/test_tables.py).
+  for (uint16_t i = input.first; i < input.first + input.count; ++i) {
+    const Member& m = kMembers[i];
+    if ((m.field != "tableName" && m.field != "indexName") ||
+        kShapes[m.shape].pattern != shapes::Pattern::kTableName) {
+      continue;
+    }
+    const JsonValue* v = MemberValue(request, m.name);
+    if (!v) continue;
+    const int64_t n = Utf16Length(View(*v));
+    if (n < 3 || n > 255) {
+      throw ApiError::Validation(fmt::format(
+          "{} must be at least 3 characters long and at most 255 characters long", m.name));
+    }
+  }
+
+  Collector collector;
+  for (uint16_t i = input.first; i < input.first + input.count; ++i) {
+    const Member& m = kMembers[i];
+    Path member{nullptr, m.field};
+    collector.Check(MemberValue(request, m.name), kShapes[m.shape], member,
+                    m.flags & shapes::kRequired);
+  }
+  collector.ThrowIfAny();
+}
+
+}  // namespace cruddur::ddb
