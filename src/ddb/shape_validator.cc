@@ -186,6 +186,29 @@ void AppendPath(const Path& p, std::string& out) {
   }
 }
 
+// FNV-1a over the strings and structure of `v`, down to a bounded depth (the document may nest
+// far deeper than attribute values are allowed to).
+void HashJson(const JsonValue& v, int depth, uint32_t* h) {
+  auto mix = [h](std::string_view bytes) {
+    for (unsigned char c : bytes) *h = (*h ^ c) * 16777619u;
+  };
+  if (depth > kMaxNestingDepth) return;
+  if (v.IsString()) {
+    mix(View(v));
+  } else if (v.IsObject()) {
+    mix("{");
+    for (const auto& m : v.GetObject()) {
+      mix(View(m.name));
+      HashJson(m.value, depth + 1, h);
+    }
+  } else if (v.IsArray()) {
+    mix("[");
+    for (const JsonValue& e : v.GetArray()) HashJson(e, depth + 1, h);
+  } else if (v.IsBool()) {
+    mix(v.GetBool() ? "t" : "f");
+  }
+}
+
 // Values as DynamoDB prints them (Java's toString of its request objects): strings bare, lists
 // "[a, b]", maps "{k=v}", structures "WriteRequest(putRequest=..., deleteRequest=null)".
 void AppendValue(const JsonValue& v, const Shape& shape, std::string& out) {
@@ -233,13 +256,8 @@ void AppendValue(const JsonValue& v, const Shape& shape, std::string& out) {
       return;
     case Kind::kAttributeValue: {
       // Java's default toString: the class and an identity hash (any stable hash will do).
-      JsonBuffer buf;
-      JsonWriter w(buf);
-      v.Accept(w);
       uint32_t h = 2166136261u;
-      for (size_t i = 0; i < buf.GetSize(); ++i) {
-        h = (h ^ static_cast<unsigned char>(buf.GetString()[i])) * 16777619u;
-      }
+      HashJson(v, 0, &h);
       out += fmt::format("com.amazonaws.dynamodb.v20120810.AttributeValue@{:x}", h);
       return;
     }
