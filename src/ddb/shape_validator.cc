@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
 
@@ -48,6 +49,7 @@ struct Shape {
   uint16_t value;
   int64_t min;
   int64_t max;
+  uint64_t required;  // a structure's required members, bit i for kMembers[first + i]
 };
 struct Member {
   std::string_view name;   // as sent: "TableName"
@@ -76,87 +78,37 @@ using shapes::Shape;
 // caps its list the same way).
 constexpr size_t kMaxViolations = 10;
 
+// The generated kMemberKeys entry of a member called `name`.
+[[gnu::always_inline]] inline uint32_t NameKey(std::string_view name) {
+  const size_t n = name.size();
+  if (n == 0) return 0;
+  return static_cast<uint32_t>(n & 0xFF) << 24 |
+         static_cast<uint32_t>(static_cast<unsigned char>(name[0])) << 16 |
+         static_cast<uint32_t>(static_cast<unsigned char>(name[n / 2])) << 8 |
+         static_cast<unsigned char>(name[n - 1]);
+}
+
+// Member and operation names are short: compared inline, without a call to memcmp.
+[[gnu::always_inline]] inline bool SameName(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  size_t i = 0;
+  for (; i + 8 <= a.size(); i += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    if (x != y) return false;
+  }
+  for (; i < a.size(); ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
 const shapes::OperationShape* FindOperation(std::string_view operation) {
   for (const auto& op : shapes::kOperations) {
-    if (op.name == operation) return &op;
+    if (SameName(op.name, operation)) return &op;
   }
   return nullptr;
-}
-
-// ---- 1. JSON types ----
-
-void CheckTypes(const JsonValue& v, const Shape& shape, bool coral);
-
-void CheckStructureTypes(const JsonValue& v, const Shape& shape, bool coral) {
-  if (coral) {
-    coral::ExpectStructure(v);
-  } else {
-    ExpectJsonObject(v);
-  }
-  // In document order: the deserializer stops at the first member it cannot read.
-  for (const auto& m : v.GetObject()) {
-    if (m.value.IsNull()) continue;
-    const std::string_view name(m.name.GetString(), m.name.GetStringLength());
-    for (uint16_t i = shape.first; i < shape.first + shape.count; ++i) {
-      if (kMembers[i].name != name) continue;
-      CheckTypes(m.value, kShapes[kMembers[i].shape],
-                 coral || (kMembers[i].flags & shapes::kCoral));
-      break;
-    }
-  }
-}
-
-void CheckTypes(const JsonValue& v, const Shape& shape, bool coral) {
-  switch (shape.kind) {
-    case Kind::kAttributeValue:
-      CheckAttributeValueTypes(v);
-      return;
-    case Kind::kStructure:
-      CheckStructureTypes(v, shape, coral);
-      return;
-    case Kind::kList:
-      if (coral) {
-        coral::ExpectList(v);
-      } else {
-        ExpectJsonArray(v);
-      }
-      for (const JsonValue& e : v.GetArray()) {
-        if (!e.IsNull() || coral) CheckTypes(e, kShapes[shape.value], coral);
-      }
-      return;
-    case Kind::kMap:
-      if (coral) {
-        coral::ExpectMap(v);
-      } else {
-        ExpectJsonObject(v);
-      }
-      for (const auto& m : v.GetObject()) {
-        if (!m.value.IsNull()) CheckTypes(m.value, kShapes[shape.value], coral);
-      }
-      return;
-    case Kind::kString:
-    case Kind::kBlob:
-      if (coral) {
-        coral::ExpectString(v);
-      } else {
-        ExpectJsonString(v);
-      }
-      return;
-    case Kind::kInteger:
-    case Kind::kLong:
-      ExpectJsonInteger(v);
-      return;
-    case Kind::kBoolean:
-      if (coral) {
-        coral::ExpectBoolean(v);
-      } else {
-        ExpectJsonBool(v);
-      }
-      return;
-    case Kind::kDouble:
-    case Kind::kTimestamp:
-      return;  // no operation cruddur serves reads one
-  }
 }
 
 // ---- 2. constraints ----
@@ -285,6 +237,17 @@ int64_t Utf16Length(std::string_view s) {
   return n;
 }
 
+// [a-zA-Z0-9_.-]
+constexpr struct NameChars {
+  bool ok[256] = {};
+  constexpr NameChars() {
+    for (int c = 0; c < 256; ++c) {
+      ok[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-' || c == '.';
+    }
+  }
+} kNameChars;
+
 bool MatchesPattern(shapes::Pattern pattern, std::string_view s) {
   switch (pattern) {
     case shapes::Pattern::kNone:
@@ -292,9 +255,7 @@ bool MatchesPattern(shapes::Pattern pattern, std::string_view s) {
     case shapes::Pattern::kTableName:
       if (s.empty()) return false;
       for (char c : s) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                        (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
-        if (!ok) return false;
+        if (!kNameChars.ok[static_cast<unsigned char>(c)]) return false;
       }
       return true;
   }
@@ -416,7 +377,7 @@ class Collector {
     }
   }
 
-  static bool SizeFits(const JsonValue& v, const Shape& shape) {
+  static bool ValueSizeFits(const JsonValue& v, const Shape& shape) {
     int64_t size = 0;
     if (shape.kind == Kind::kList && v.IsArray()) size = v.Size();
     if (shape.kind == Kind::kString && v.IsString()) size = Utf16Length(View(v));
@@ -440,7 +401,7 @@ class Collector {
       // "Value '{t=[...]}' at 'requestItems' failed to satisfy constraint: Map value must
       // satisfy constraint: [Member must have length less than or equal to 25, Member must have
       // length greater than or equal to 1]" (a BatchWriteItem of 26 puts, risingwave#17572).
-      if (value_sized && !value_reported && !m.value.IsNull() && !SizeFits(m.value, value)) {
+      if (value_sized && !value_reported && !m.value.IsNull() && !ValueSizeFits(m.value, value)) {
         value_reported = true;
         std::string rules;
         if (value.max != shapes::kNoMax) {
@@ -470,6 +431,113 @@ class Collector {
   size_t count_ = 0;
 };
 
+// ---- 1. JSON types, and whether any constraint may be violated ----
+
+[[gnu::always_inline]] inline bool StringFits(std::string_view s, const Shape& shape) {
+  if (!MatchesPattern(shape.pattern, s)) return false;
+  // A UTF-16 length is at least a third of the UTF-8 one and at most all of it (all of it when
+  // the pattern allowed ASCII only): count only when the byte length leaves doubt.
+  const auto bytes = static_cast<int64_t>(s.size());
+  if (shape.pattern == shapes::Pattern::kTableName) {
+    if (bytes < shape.min || bytes > shape.max) return false;
+  } else if (bytes > shape.max || (shape.min != shapes::kNoMin && bytes < 3 * shape.min)) {
+    const int64_t n = Utf16Length(s);
+    if (n < shape.min || n > shape.max) return false;
+  }
+  if (shape.count == 0) return true;
+  for (uint16_t i = shape.first; i < shape.first + shape.count; ++i) {
+    if (shapes::kEnumValues[i] == s) return true;
+  }
+  return false;
+}
+
+bool SizeFits(int64_t size, const Shape& shape) { return size >= shape.min && size <= shape.max; }
+
+// Throws the SerializationException for the first member (in document order: the deserializer
+// stops there) of the wrong JSON type, anywhere in `v`. Returns whether some constraint may be
+// violated, so that a valid request is walked once and builds nothing.
+bool Walk(const JsonValue& v, const Shape& shape, bool coral) {
+  switch (shape.kind) {
+    case Kind::kAttributeValue:
+      CheckAttributeValueTypes(v);
+      return false;
+    case Kind::kStructure: {
+      if (coral) {
+        coral::ExpectStructure(v);
+      } else {
+        ExpectJsonObject(v);
+      }
+      bool suspect = false;
+      uint64_t seen = 0;
+      for (const auto& m : v.GetObject()) {
+        if (m.value.IsNull()) continue;
+        const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+        const uint32_t key = NameKey(name);
+        for (uint16_t i = shape.first; i < shape.first + shape.count; ++i) {
+          if (shapes::kMemberKeys[i] != key || !SameName(kMembers[i].name, name)) continue;
+          seen |= uint64_t{1} << (i - shape.first);
+          suspect |= Walk(m.value, kShapes[kMembers[i].shape],
+                          coral || (kMembers[i].flags & shapes::kCoral));
+          break;
+        }
+      }
+      if ((seen & shape.required) != shape.required) suspect = true;
+      return suspect;
+    }
+    case Kind::kList: {
+      if (coral) {
+        coral::ExpectList(v);
+      } else {
+        ExpectJsonArray(v);
+      }
+      bool suspect = !SizeFits(v.Size(), shape);
+      for (const JsonValue& e : v.GetArray()) {
+        if (!e.IsNull() || coral) suspect |= Walk(e, kShapes[shape.value], coral);
+      }
+      return suspect;
+    }
+    case Kind::kMap: {
+      if (coral) {
+        coral::ExpectMap(v);
+      } else {
+        ExpectJsonObject(v);
+      }
+      bool suspect = !SizeFits(v.MemberCount(), shape);
+      const Shape& key = kShapes[shape.key];
+      for (const auto& m : v.GetObject()) {
+        suspect |= !StringFits(View(m.name), key);
+        if (!m.value.IsNull()) suspect |= Walk(m.value, kShapes[shape.value], coral);
+      }
+      return suspect;
+    }
+    case Kind::kString:
+    case Kind::kBlob:
+      if (coral) {
+        coral::ExpectString(v);
+      } else {
+        ExpectJsonString(v);
+      }
+      return shape.kind == Kind::kString && !StringFits(View(v), shape);
+    case Kind::kInteger:
+    case Kind::kLong: {
+      ExpectJsonInteger(v);
+      if (v.IsInt64()) return !SizeFits(v.GetInt64(), shape);
+      return true;  // a fraction or a huge number: let the collector look
+    }
+    case Kind::kBoolean:
+      if (coral) {
+        coral::ExpectBoolean(v);
+      } else {
+        ExpectJsonBool(v);
+      }
+      return false;
+    case Kind::kDouble:
+    case Kind::kTimestamp:
+      return false;  // no operation cruddur serves reads one
+  }
+  return false;
+}
+
 }  // namespace
 
 bool HasShape(std::string_view operation) {
@@ -481,7 +549,7 @@ void ValidateShape(std::string_view operation, const JsonValue& request) {
   const auto* op = FindOperation(operation);
   if (!op || op->input == shapes::kNoShape) return;
   const Shape& input = kShapes[op->input];
-  CheckStructureTypes(request, input, false);
+  if (!Walk(request, input, false)) return;
 
   for (uint16_t i = input.first; i < input.first + input.count; ++i) {
     const Member& m = kMembers[i];
