@@ -47,7 +47,7 @@ void ExpectJsonObject(const JsonValue& v);
 void ExpectJsonArray(const JsonValue& v);
 
 class Request;
-// The request's TableName: required, and checked for length and pattern.
+// The request's TableName: required (its length and pattern are the shape validator's).
 std::string_view TableNameParam(const Request& req, ConstraintErrors& errors);
 
 // The request body, parsed. Member accessors return null/nullopt when the member is absent and

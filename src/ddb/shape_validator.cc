@@ -90,15 +90,28 @@ constexpr size_t kMaxViolations = 10;
 
 // Member and operation names are short: compared inline, without a call to memcmp.
 [[gnu::always_inline]] inline bool SameName(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  size_t i = 0;
-  for (; i + 8 <= a.size(); i += 8) {
-    uint64_t x, y;
-    std::memcpy(&x, a.data() + i, 8);
-    std::memcpy(&y, b.data() + i, 8);
-    if (x != y) return false;
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  auto load8 = [](const char* p) {
+    uint64_t x;
+    std::memcpy(&x, p, 8);
+    return x;
+  };
+  auto load4 = [](const char* p) {
+    uint32_t x;
+    std::memcpy(&x, p, 4);
+    return x;
+  };
+  if (n >= 8) {  // whole words, the last one overlapping
+    for (size_t i = 0; i + 8 < n; i += 8) {
+      if (load8(a.data() + i) != load8(b.data() + i)) return false;
+    }
+    return load8(a.data() + n - 8) == load8(b.data() + n - 8);
   }
-  for (; i < a.size(); ++i) {
+  if (n >= 4) {
+    return load4(a.data()) == load4(b.data()) && load4(a.data() + n - 4) == load4(b.data() + n - 4);
+  }
+  for (size_t i = 0; i < n; ++i) {
     if (a[i] != b[i]) return false;
   }
   return true;
@@ -453,14 +466,47 @@ class Collector {
 
 bool SizeFits(int64_t size, const Shape& shape) { return size >= shape.min && size <= shape.max; }
 
+bool Walk(const JsonValue& v, const Shape& shape, bool coral);
+
+// The leaves (and attribute values) of a walk, inline in their container's loop.
+[[gnu::always_inline]] inline bool WalkValue(const JsonValue& v, const Shape& shape, bool coral) {
+  switch (shape.kind) {
+    case Kind::kAttributeValue:
+      CheckAttributeValueTypes(v);
+      return false;
+    case Kind::kString:
+    case Kind::kBlob:
+      if (coral) {
+        coral::ExpectString(v);
+      } else {
+        ExpectJsonString(v);
+      }
+      return shape.kind == Kind::kString && !StringFits(View(v), shape);
+    case Kind::kInteger:
+    case Kind::kLong:
+      ExpectJsonInteger(v);
+      if (v.IsInt64()) return !SizeFits(v.GetInt64(), shape);
+      return true;  // a fraction or a huge number: let the collector look
+    case Kind::kBoolean:
+      if (coral) {
+        coral::ExpectBoolean(v);
+      } else {
+        ExpectJsonBool(v);
+      }
+      return false;
+    case Kind::kDouble:
+    case Kind::kTimestamp:
+      return false;  // no operation cruddur serves reads one
+    default:
+      return Walk(v, shape, coral);
+  }
+}
+
 // Throws the SerializationException for the first member (in document order: the deserializer
 // stops there) of the wrong JSON type, anywhere in `v`. Returns whether some constraint may be
 // violated, so that a valid request is walked once and builds nothing.
 bool Walk(const JsonValue& v, const Shape& shape, bool coral) {
   switch (shape.kind) {
-    case Kind::kAttributeValue:
-      CheckAttributeValueTypes(v);
-      return false;
     case Kind::kStructure: {
       if (coral) {
         coral::ExpectStructure(v);
@@ -476,8 +522,8 @@ bool Walk(const JsonValue& v, const Shape& shape, bool coral) {
         for (uint16_t i = shape.first; i < shape.first + shape.count; ++i) {
           if (shapes::kMemberKeys[i] != key || !SameName(kMembers[i].name, name)) continue;
           seen |= uint64_t{1} << (i - shape.first);
-          suspect |= Walk(m.value, kShapes[kMembers[i].shape],
-                          coral || (kMembers[i].flags & shapes::kCoral));
+          suspect |= WalkValue(m.value, kShapes[kMembers[i].shape],
+                               coral || (kMembers[i].flags & shapes::kCoral));
           break;
         }
       }
@@ -491,8 +537,9 @@ bool Walk(const JsonValue& v, const Shape& shape, bool coral) {
         ExpectJsonArray(v);
       }
       bool suspect = !SizeFits(v.Size(), shape);
+      const Shape& element = kShapes[shape.value];
       for (const JsonValue& e : v.GetArray()) {
-        if (!e.IsNull() || coral) suspect |= Walk(e, kShapes[shape.value], coral);
+        if (!e.IsNull() || coral) suspect |= WalkValue(e, element, coral);
       }
       return suspect;
     }
@@ -504,38 +551,16 @@ bool Walk(const JsonValue& v, const Shape& shape, bool coral) {
       }
       bool suspect = !SizeFits(v.MemberCount(), shape);
       const Shape& key = kShapes[shape.key];
+      const Shape& value = kShapes[shape.value];
       for (const auto& m : v.GetObject()) {
         suspect |= !StringFits(View(m.name), key);
-        if (!m.value.IsNull()) suspect |= Walk(m.value, kShapes[shape.value], coral);
+        if (!m.value.IsNull()) suspect |= WalkValue(m.value, value, coral);
       }
       return suspect;
     }
-    case Kind::kString:
-    case Kind::kBlob:
-      if (coral) {
-        coral::ExpectString(v);
-      } else {
-        ExpectJsonString(v);
-      }
-      return shape.kind == Kind::kString && !StringFits(View(v), shape);
-    case Kind::kInteger:
-    case Kind::kLong: {
-      ExpectJsonInteger(v);
-      if (v.IsInt64()) return !SizeFits(v.GetInt64(), shape);
-      return true;  // a fraction or a huge number: let the collector look
-    }
-    case Kind::kBoolean:
-      if (coral) {
-        coral::ExpectBoolean(v);
-      } else {
-        ExpectJsonBool(v);
-      }
-      return false;
-    case Kind::kDouble:
-    case Kind::kTimestamp:
-      return false;  // no operation cruddur serves reads one
+    default:
+      return WalkValue(v, shape, coral);
   }
-  return false;
 }
 
 }  // namespace
