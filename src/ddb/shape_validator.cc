@@ -124,7 +124,7 @@ const shapes::OperationShape* FindOperation(std::string_view operation) {
   return nullptr;
 }
 
-// ---- 2. constraints ----
+// ---- the violations, collected in DynamoDB's order and words (only for a suspect request) ----
 
 // Where a value sits, as DynamoDB names it: "transactItems.1.member.put.tableName",
 // "requestItems.tbl.member.keys", "keyConditions.a.member.comparisonOperator". Built on the stack
@@ -405,7 +405,8 @@ class Collector {
                              (value.min != shapes::kNoMin || value.max != shapes::kNoMax);
     bool value_reported = false;
     for (const auto& m : v.GetObject()) {
-      if (key.pattern != shapes::Pattern::kNone || key.min != shapes::kNoMin || key.count != 0) {
+      if (key.pattern != shapes::Pattern::kNone || key.min != shapes::kNoMin ||
+          key.max != shapes::kNoMax || key.count != 0) {
         // A map key is named "<map>.member.key".
         Path key_path{&path, "member.key"};
         CheckString(m.name, key, key_path);
@@ -444,7 +445,7 @@ class Collector {
   size_t count_ = 0;
 };
 
-// ---- 1. JSON types, and whether any constraint may be violated ----
+// ---- the one walk every request gets: JSON types, and whether anything may be violated ----
 
 [[gnu::always_inline]] inline bool StringFits(std::string_view s, const Shape& shape) {
   if (!MatchesPattern(shape.pattern, s)) return false;
@@ -576,15 +577,9 @@ void ValidateShape(std::string_view operation, const JsonValue& request) {
   const Shape& input = kShapes[op->input];
   if (!Walk(request, input, false)) return;
 
-  for (uint16_t i = input.first; i < input.first + input.count; ++i) {
-    const Member& m = kMembers[i];
-    if ((m.flags & shapes::kParameterRequired) && !MemberValue(request, m.name)) {
-      ThrowRequired(m.name);
-    }
-  }
-  // A top-level TableName or IndexName of the wrong length is refused on its own, before the
-  // other violations are collected (the answer cruddur's operations already gave, tested in
-  // tests/conformance/test_tables.py).
+  // A top-level TableName or IndexName of the wrong length is refused on its own, before a
+  // missing parameter and the other violations (the answer cruddur's operations already gave,
+  // tested in tests/conformance/test_tables.py).
   for (uint16_t i = input.first; i < input.first + input.count; ++i) {
     const Member& m = kMembers[i];
     if ((m.field != "tableName" && m.field != "indexName") ||
@@ -597,6 +592,13 @@ void ValidateShape(std::string_view operation, const JsonValue& request) {
     if (n < 3 || n > 255) {
       throw ApiError::Validation(fmt::format(
           "{} must be at least 3 characters long and at most 255 characters long", m.name));
+    }
+  }
+
+  for (uint16_t i = input.first; i < input.first + input.count; ++i) {
+    const Member& m = kMembers[i];
+    if ((m.flags & shapes::kParameterRequired) && !MemberValue(request, m.name)) {
+      ThrowRequired(m.name);
     }
   }
 

@@ -159,7 +159,7 @@ TEST(ShapeValidatorTest, RequiredParameters) {
   // Checked in order, and before any constraint.
   EXPECT_EQ(Check("CreateTable", R"({"TableName":"tbl","BillingMode":"X"})"),
             req + "AttributeDefinitions" + tail);
-  EXPECT_EQ(Check("PutItem", R"({"TableName":"t","ReturnValues":"X"})"), req + "Item" + tail);
+  EXPECT_EQ(Check("PutItem", R"({"TableName":"tbl","ReturnValues":"X"})"), req + "Item" + tail);
   EXPECT_EQ(Check("UntagResource", R"({"ResourceArn":"arn"})"), req + "TagKeys" + tail);
   // The others are collected as "must not be null".
   EXPECT_EQ(Check("DescribeTimeToLive", "{}"),
@@ -189,6 +189,8 @@ TEST(ShapeValidatorTest, TopLevelNameLengthIsRefusedAlone) {
             kV + "TableName must be at least 3 characters long and at most 255 characters long");
   EXPECT_EQ(Check("Query", R"({"TableName":"tbl","IndexName":"ix","Limit":0})"),
             kV + "IndexName must be at least 3 characters long and at most 255 characters long");
+  EXPECT_EQ(Check("PutItem", R"({"TableName":"ab"})"),
+            kV + "TableName must be at least 3 characters long and at most 255 characters long");
   EXPECT_EQ(Check("DescribeTable", R"({"TableName":"bad name!"})"),
             One("Value 'bad name!' at 'tableName' failed to satisfy constraint: Member must "
                 "satisfy regular expression pattern: [a-zA-Z0-9_.-]+"));
