@@ -13,6 +13,7 @@
 #include "ddb/item_codec.h"
 #include "ddb/key_codec.h"
 #include "ddb/partiql/partiql.h"
+#include "ddb/shape_validator.h"
 #include "ddb/value_json.h"
 
 namespace cruddur::ddb {
@@ -128,12 +129,17 @@ std::string EngineImpl::Execute(std::string_view operation, std::string_view req
         {"ExecuteTransaction", &partiql::ExecuteTransaction}};
     auto p = kPartiql.find(operation);
     if (p == kPartiql.end()) throw ApiError::UnknownOperation();
+    {
+      Request req(request_json);
+      ValidateShape(operation, req.root());
+    }
     partiql::Executor execute = [this](std::string_view op, std::string_view json) {
       return Execute(op, json);
     };
     return p->second(execute, request_json);
   }
   Request req(request_json);
+  ValidateShape(operation, req.root());
   // A Query/Scan page is typically a few KB: start there rather than growing from 256 bytes
   // through eight reallocations (the buffer is only allocated on the first write).
   JsonBuffer buf(nullptr, 8192);

@@ -76,16 +76,12 @@ std::shared_ptr<Table> ParseReadSpec(EngineImpl& engine, const Request& req,
                                      ReadSpec* spec) {
   ConstraintErrors errors;
   std::string_view name = TableNameParam(req, errors);
+  // IndexName, Select, Segment and TotalSegments were checked against the input shape
+  // (ddb/shape_validator.h) before the operation ran.
   auto index_name = req.String("IndexName");
-  if (index_name) errors.CheckName("indexName", *index_name);
   spec->limit = req.Int("Limit");
   if (spec->limit) errors.CheckRange("limit", *spec->limit, 1, INT32_MAX);
   auto select = req.String("Select");
-  if (select) {
-    errors.CheckEnum(
-        "select", *select,
-        {"SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"});
-  }
   spec->rc = ParseReturnCapacity(req, errors);
   spec->consistent = req.Bool("ConsistentRead").value_or(false);
   for (auto& v : expr::legacy::ConstraintViolations(req.root(), op)) errors.Add(std::move(v));
@@ -398,12 +394,8 @@ void EngineImpl::Query(const Request& req, JsonWriter& w) {
 }
 
 void EngineImpl::Scan(const Request& req, JsonWriter& w) {
-  ConstraintErrors errors;
   auto segment = req.Int("Segment");
   auto total = req.Int("TotalSegments");
-  if (segment) errors.CheckRange("segment", *segment, 0, 999999);
-  if (total) errors.CheckRange("totalSegments", *total, 1, 1000000);
-  errors.ThrowIfAny();
   if (segment && !total) {
     throw ApiError::Validation(
         "The TotalSegments parameter is required but was not present in "

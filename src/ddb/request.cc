@@ -16,10 +16,11 @@ void ThrowRequired(std::string_view member) {
       fmt::format("The parameter '{}' is required but was not present in the request", member));
 }
 
-std::string_view TableNameParam(const Request& req, ConstraintErrors& errors) {
+// Its length and pattern were checked against the input shape (ddb/shape_validator.h) before
+// the operation ran.
+std::string_view TableNameParam(const Request& req, ConstraintErrors& /*errors*/) {
   auto name = req.String("TableName");
   if (!name) ThrowRequired("TableName");
-  errors.CheckName("tableName", *name);
   return *name;
 }
 
@@ -105,44 +106,64 @@ const JsonValue* Request::Member(const JsonValue& obj, std::string_view name) {
   return MemberValue(obj, name);
 }
 
+void ExpectJsonString(const JsonValue& v) {
+  if (v.IsString()) return;
+  throw ApiError::Serialization(
+      fmt::format("{} cannot be converted to String",
+                  v.IsNumber() ? "NUMBER_VALUE" : (v.IsBool() ? "TRUE_VALUE" : "Object")));
+}
+
+void ExpectJsonInteger(const JsonValue& v) {
+  if (v.IsNumber()) return;
+  if (v.IsString()) throw ApiError::Serialization("STRING_VALUE can not be converted to a Long");
+  throw ApiError::Serialization("Unexpected token received from parser");
+}
+
+void ExpectJsonBool(const JsonValue& v) {
+  if (!v.IsBool()) throw ApiError::Serialization("Unexpected token received from parser");
+}
+
+void ExpectJsonObject(const JsonValue& v) {
+  if (!v.IsObject()) throw ApiError::Serialization("Unexpected field type");
+}
+
+void ExpectJsonArray(const JsonValue& v) {
+  if (!v.IsArray()) throw ApiError::Serialization("Unexpected field type");
+}
+
 std::optional<std::string_view> Request::StringOf(const JsonValue& obj, std::string_view name) {
   const JsonValue* v = Member(obj, name);
   if (!v) return std::nullopt;
-  if (!v->IsString()) {
-    throw ApiError::Serialization(
-        fmt::format("{} cannot be converted to String",
-                    v->IsNumber() ? "NUMBER_VALUE" : (v->IsBool() ? "TRUE_VALUE" : "Object")));
-  }
+  ExpectJsonString(*v);
   return View(*v);
 }
 
 std::optional<bool> Request::BoolOf(const JsonValue& obj, std::string_view name) {
   const JsonValue* v = Member(obj, name);
   if (!v) return std::nullopt;
-  if (!v->IsBool()) throw ApiError::Serialization("Unexpected token received from parser");
+  ExpectJsonBool(*v);
   return v->GetBool();
 }
 
 std::optional<int64_t> Request::IntOf(const JsonValue& obj, std::string_view name) {
   const JsonValue* v = Member(obj, name);
   if (!v) return std::nullopt;
+  ExpectJsonInteger(*v);
   if (v->IsInt64()) return v->GetInt64();
-  if (v->IsString()) throw ApiError::Serialization("STRING_VALUE can not be converted to a Long");
-  if (v->IsNumber()) return static_cast<int64_t>(v->GetDouble());
-  throw ApiError::Serialization("Unexpected token received from parser");
+  return static_cast<int64_t>(v->GetDouble());
 }
 
 const JsonValue* Request::ObjectOf(const JsonValue& obj, std::string_view name) {
   const JsonValue* v = Member(obj, name);
   if (!v) return nullptr;
-  if (!v->IsObject()) throw ApiError::Serialization("Unexpected field type");
+  ExpectJsonObject(*v);
   return v;
 }
 
 const JsonValue* Request::ArrayOf(const JsonValue& obj, std::string_view name) {
   const JsonValue* v = Member(obj, name);
   if (!v) return nullptr;
-  if (!v->IsArray()) throw ApiError::Serialization("Unexpected field type");
+  ExpectJsonArray(*v);
   return v;
 }
 

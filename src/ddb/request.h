@@ -37,8 +37,17 @@ class ConstraintErrors {
 // but was not present in the request".
 [[noreturn]] void ThrowRequired(std::string_view member);
 
+// The SerializationException DynamoDB's deserializer throws for a member of the wrong JSON type
+// ("NUMBER_VALUE cannot be converted to String", "Unexpected field type", ...); each returns
+// normally when `v` has the type.
+void ExpectJsonString(const JsonValue& v);
+void ExpectJsonInteger(const JsonValue& v);  // an integral number (a fraction is truncated)
+void ExpectJsonBool(const JsonValue& v);
+void ExpectJsonObject(const JsonValue& v);
+void ExpectJsonArray(const JsonValue& v);
+
 class Request;
-// The request's TableName: required, and checked for length and pattern.
+// The request's TableName: required (its length and pattern are the shape validator's).
 std::string_view TableNameParam(const Request& req, ConstraintErrors& errors);
 
 // The request body, parsed. Member accessors return null/nullopt when the member is absent and

@@ -450,6 +450,80 @@ Item ParseItem(const JsonValue& json) {
 
 namespace {
 
+// The SerializationExceptions ValueParser throws, without building anything; stops where the
+// parser stops (past kMaxNestingDepth), so it recurses at most one level deeper than the limit.
+void CheckValueTypes(const JsonValue& j, int depth, std::string* scratch);
+
+void CheckMapTypes(const JsonValue& j, int depth, std::string* scratch) {
+  ExpectMap(j);
+  for (const auto& m : j.GetObject()) CheckValueTypes(m.value, depth, scratch);
+}
+
+void CheckValueTypes(const JsonValue& j, int depth, std::string* scratch) {
+  if (j.IsNull()) return;
+  if (!j.IsObject()) {
+    if (j.IsArray()) ThrowWrongContainer(j);
+    ThrowSerialization("Expected null");
+  }
+  if (depth > kMaxNestingDepth) return;
+  for (const auto& m : j.GetObject()) {
+    if (m.value.IsNull()) continue;
+    ValueType t;
+    if (!LookupType({m.name.GetString(), m.name.GetStringLength()}, &t)) continue;
+    const JsonValue& v = m.value;
+    switch (t) {
+      case ValueType::kS:
+      case ValueType::kN:
+        ExpectString(v, "an String");
+        break;
+      case ValueType::kB:
+        DecodeBlob(ExpectString(v, "a Blob"), scratch);
+        break;
+      case ValueType::kBool:
+      case ValueType::kNull:
+        ExpectBoolean(v);
+        break;
+      case ValueType::kM:
+        CheckMapTypes(v, depth + 1, scratch);
+        break;
+      case ValueType::kL:
+        ExpectList(v);
+        for (const JsonValue& e : v.GetArray()) CheckValueTypes(e, depth + 1, scratch);
+        break;
+      case ValueType::kSS:
+      case ValueType::kNS:
+        ExpectList(v);
+        for (const JsonValue& e : v.GetArray()) ExpectString(e, "an String");
+        break;
+      case ValueType::kBS:
+        ExpectList(v);
+        for (const JsonValue& e : v.GetArray()) DecodeBlob(ExpectString(e, "a Blob"), scratch);
+        break;
+    }
+  }
+}
+
+}  // namespace
+
+namespace coral {
+void ExpectString(const JsonValue& j) { ::cruddur::ddb::ExpectString(j, "an String"); }
+void ExpectBoolean(const JsonValue& j) { ::cruddur::ddb::ExpectBoolean(j); }
+void ExpectList(const JsonValue& j) { ::cruddur::ddb::ExpectList(j); }
+void ExpectMap(const JsonValue& j) { ::cruddur::ddb::ExpectMap(j); }
+void ExpectStructure(const JsonValue& j) {
+  if (j.IsObject()) return;
+  if (j.IsArray()) ThrowWrongContainer(j);
+  ThrowSerialization("Expected null");
+}
+}  // namespace coral
+
+void CheckAttributeValueTypes(const JsonValue& json) {
+  std::string scratch;  // no heap unless a B value is longer than the small-string buffer
+  CheckValueTypes(json, 1, &scratch);
+}
+
+namespace {
+
 // True when every value below `item` (at `depth`) stays within kMaxNestingDepth; stops at the
 // first level past it, so it recurses at most one level deeper than the limit.
 bool NestingWithin(const Item& item, int depth);

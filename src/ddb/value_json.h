@@ -24,6 +24,22 @@ Item ParseItem(const JsonValue& json);
 // duplicates.), a number set's duplicates without the list ("Input collection contains
 // duplicates"), and an empty number "The parameter cannot be converted to a numeric value".
 
+// Throws the SerializationException ParseAttributeValue would throw for `json` (a member of the
+// wrong JSON type, bad base64), and nothing else: the request-wide type check runs it before any
+// constraint is checked.
+void CheckAttributeValueTypes(const JsonValue& json);
+
+// The older (Coral) deserializer's SerializationExceptions for a value that is not of the JSON
+// type wanted ("Expected map or null", "class java.lang.Boolean can not be converted to an
+// String", ...), as for attribute values; the legacy parameters are read with them too.
+namespace coral {
+void ExpectString(const JsonValue& j);
+void ExpectBoolean(const JsonValue& j);  // also accepts Coral's "true"/"yes"/"1" spellings
+void ExpectList(const JsonValue& j);
+void ExpectMap(const JsonValue& j);
+void ExpectStructure(const JsonValue& j);
+}  // namespace coral
+
 // Every AttributeValue error of a request is reported in DynamoDB's order: a
 // SerializationException (wrong JSON type, bad base64) anywhere in `json` wins over any
 // ValidationException, and among validation errors the first in document order wins.
