@@ -81,6 +81,12 @@ ENUM_ORDER = {
 CORAL_MEMBERS = {"Expected", "KeyConditions", "QueryFilter", "ScanFilter", "AttributeUpdates",
                  "AttributesToGet", "ConditionalOperator"}
 
+# Shapes whose constraints DynamoDB checks with messages of its own, not the collected
+# "N validation errors detected" ones: a tag's Key and Value ("The Tag Key provided is invalid,
+# Key: ..." for a missing, empty or too long key; see ddb/tag_ops.cc). Their JSON types are
+# still checked here.
+OWN_MESSAGES = {"Tag", "TagKeyString", "TagValueString"}
+
 PATTERNS = {"[a-zA-Z0-9_.-]+": "kTableName"}
 
 KINDS = {"structure": "kStructure", "list": "kList", "map": "kMap", "string": "kString",
@@ -136,7 +142,7 @@ def generate(model):
             names = list(s["members"])
             pref = [n for n in MEMBER_ORDER.get(name, []) if n in names]
             names = pref + [n for n in names if n not in pref]
-            required = set(s.get("required", []))
+            required = set() if name in OWN_MESSAGES else set(s.get("required", []))
             op = name[:-len("Input")] if name.endswith("Input") else None
             params = PARAMETER_REQUIRED.get(op, []) if op in OPERATIONS else []
             first, count = len(members), len(names)
@@ -170,8 +176,8 @@ def generate(model):
             pattern = PATTERNS.get(s["pattern"])
             if pattern is None:
                 raise SystemExit("no C++ check for pattern %r of %s" % (s["pattern"], name))
-        mn = s.get("min")
-        mx = s.get("max")
+        mn = None if name in OWN_MESSAGES else s.get("min")
+        mx = None if name in OWN_MESSAGES else s.get("max")
         rows.append((name, kind, pattern, first, count, key, value,
                      "kNoMin" if mn is None else str(int(mn)),
                      "kNoMax" if mx is None else str(int(mx)), "0x%x" % required_mask))

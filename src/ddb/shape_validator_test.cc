@@ -289,8 +289,9 @@ TEST(ShapeValidatorTest, OneViolationPerOperation) {
       {"DeleteTable", R"({"TableName":"tbl!"})",
        "Value 'tbl!' at 'tableName' failed to satisfy constraint: Member must satisfy regular "
        "expression pattern: [a-zA-Z0-9_.-]+"},
-      {"TagResource", R"({"ResourceArn":"arn","Tags":[{"Key":"","Value":"v"}]})",
-       "Value '' at 'tags.1.member.key' " + ge + "1"},
+      // A tag's key and value are DynamoDB's own checks, with messages of their own (tag_ops.cc).
+      {"TagResource", R"({"ResourceArn":"arn","Tags":[{"Key":"","Value":"v"}]})", ""},
+      {"TagResource", R"({"ResourceArn":"arn","Tags":[{"Value":"v"}]})", ""},
       {"UntagResource", R"({"ResourceArn":"","TagKeys":["k"]})",
        "Value '' at 'resourceArn' " + ge + "1"},
       {"ListTagsOfResource", R"({"ResourceArn":"arn","NextToken":""})", ""},
