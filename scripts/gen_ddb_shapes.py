@@ -87,7 +87,23 @@ CORAL_MEMBERS = {"Expected", "KeyConditions", "QueryFilter", "ScanFilter", "Attr
 # still checked here.
 OWN_MESSAGES = {"Tag", "TagKeyString", "TagValueString"}
 
-PATTERNS = {"[a-zA-Z0-9_.-]+": "kTableName"}
+# Where an operation names an existing table, today's DynamoDB takes a name or its ARN (the
+# model's newer TableArn shape, 1 to 1024 characters, no pattern) and then checks a plain name
+# itself: 2026 captures of DynamoDB answer PutItem with TableName '' "Value '' at 'tableName'
+# failed to satisfy constraint: Member must have length greater than or equal to 1" (no pattern
+# violation), 'a' * 256 "... less than or equal to 255", and 'bad table!@#' with the pattern
+# (nubo-db/dynamodb-conformance captures/cross-region-latest.json). Debian's older model still
+# says TableName (3 to 255) there; only CreateTable names a new table, and ListTables' start.
+NAME_OR_ARN = {"type": "string", "min": 1, "max": 255, "pattern": "name-or-arn"}
+NEW_TABLE_NAME = {"CreateTableInput", "ListTablesInput"}
+
+
+def member_shape(struct, shape):
+    """The shape a member of `struct` is checked against (see NAME_OR_ARN)."""
+    return "TableNameOrArn" if shape == "TableName" and struct not in NEW_TABLE_NAME else shape
+
+
+PATTERNS = {"[a-zA-Z0-9_.-]+": "kTableName", "name-or-arn": "kTableNameOrArn"}
 
 KINDS = {"structure": "kStructure", "list": "kList", "map": "kMap", "string": "kString",
          "integer": "kInteger", "long": "kLong", "boolean": "kBoolean", "blob": "kBlob",
@@ -104,7 +120,7 @@ def name_key(name):
 
 
 def generate(model):
-    shapes = model["shapes"]
+    shapes = dict(model["shapes"], TableNameOrArn=NAME_OR_ARN)
     order = []  # shape names, in first-reached order
     index = {}
 
@@ -118,11 +134,11 @@ def generate(model):
             return  # checked by ddb/value_json, not walked member by member
         if s["type"] == "structure":
             for m in s["members"].values():
-                reach(m["shape"])
+                reach(member_shape(name, m["shape"]))
         elif s["type"] == "list":
             reach(s["member"]["shape"])
         elif s["type"] == "map":
-            reach(s["key"]["shape"])
+            reach(member_shape(name, s["key"]["shape"]))
             reach(s["value"]["shape"])
 
     ops = []
@@ -157,7 +173,7 @@ def generate(model):
                     flags.append("kRequired")
                 if n in CORAL_MEMBERS:
                     flags.append("kCoral")
-                members.append((n, lower_first(n), index[s["members"][n]["shape"]],
+                members.append((n, lower_first(n), index[member_shape(name, s["members"][n]["shape"])],
                                 "|".join(flags) or "0"))
             # parameter-required members are checked in PARAMETER_REQUIRED's order
             if params:
@@ -165,7 +181,8 @@ def generate(model):
         elif kind == "kList":
             value = index[s["member"]["shape"]]
         elif kind == "kMap":
-            key, value = index[s["key"]["shape"]], index[s["value"]["shape"]]
+            key = index[member_shape(name, s["key"]["shape"])]
+            value = index[s["value"]["shape"]]
         elif kind == "kString" and "enum" in s:
             vals = ENUM_ORDER.get(name, s["enum"])
             assert sorted(vals) == sorted(s["enum"]), name

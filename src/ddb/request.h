@@ -18,8 +18,8 @@ class ConstraintErrors {
   void Add(std::string violation) { errors_.push_back(std::move(violation)); }
   // "Value null at 'field' failed to satisfy constraint: Member must not be null"
   void NotNull(std::string_view field);
-  // Checks a name's length and pattern (table and index names: [a-zA-Z0-9_.-]+, 3..255). A
-  // top-level TableName/IndexName of the wrong length is refused at once, worded as DynamoDB.
+  // Checks a table or index name's length (1..255) and pattern ([a-zA-Z0-9_.-]+, or an ARN),
+  // after the shape validator has applied each operation's own bounds.
   void CheckName(std::string_view field, std::string_view value);
   // Value of an enum member not in `allowed`.
   void CheckEnum(std::string_view field, std::string_view value,

@@ -183,14 +183,33 @@ TEST(ShapeValidatorTest, RequiredParameters) {
                  "satisfy constraint: Member must not be null");
 }
 
-TEST(ShapeValidatorTest, TopLevelNameLengthIsRefusedAlone) {
-  // cruddur's established answer (tests/conformance/test_tables.py).
-  EXPECT_EQ(Check("DescribeTable", R"({"TableName":"ab"})"),
-            kV + "TableName must be at least 3 characters long and at most 255 characters long");
+TEST(ShapeValidatorTest, TableNamesAsDynamoDBChecksThemToday) {
+  // DynamoDB's answers captured in 2026 (nubo-db/dynamodb-conformance,
+  // captures/cross-region-latest.json): an existing table is named by a name or an ARN of 1 to
+  // 255 characters; '' breaks only the length; CreateTable keeps 3 to 255.
+  EXPECT_EQ(Check("PutItem", R"({"TableName":"","Item":{}})"),
+            One("Value '' at 'tableName' failed to satisfy constraint: Member must have length "
+                "greater than or equal to 1"));
+  EXPECT_EQ(Check("PutItem", R"({"TableName":")" + std::string(256, 'a') + R"(","Item":{}})"),
+            One("Value '" + std::string(256, 'a') +
+                "' at 'tableName' failed to satisfy constraint: Member must have length less "
+                "than or equal to 255"));
+  EXPECT_EQ(Check("PutItem", R"({"TableName":"bad table!@#","Item":{}})"),
+            One("Value 'bad table!@#' at 'tableName' failed to satisfy constraint: Member must "
+                "satisfy regular expression pattern: [a-zA-Z0-9_.-]+"));
+  EXPECT_EQ(Check("CreateTable", R"({"TableName":"ab","AttributeDefinitions":[],"KeySchema":[
+                {"AttributeName":"pk","KeyType":"HASH"}]})"),
+            One("Value 'ab' at 'tableName' failed to satisfy constraint: Member must have length "
+                "greater than or equal to 3"));
+  // A short name of an existing table is a name like any other (the table is looked up next).
+  EXPECT_EQ(Check("DescribeTable", R"({"TableName":"ab"})"), "");
+  EXPECT_EQ(Check("GetItem", R"({"TableName":"arn:aws:dynamodb:us-east-1:1:table/t","Key":{}})"),
+            "");
   EXPECT_EQ(Check("Query", R"({"TableName":"tbl","IndexName":"ix","Limit":0})"),
-            kV + "IndexName must be at least 3 characters long and at most 255 characters long");
-  EXPECT_EQ(Check("PutItem", R"({"TableName":"ab"})"),
-            kV + "TableName must be at least 3 characters long and at most 255 characters long");
+            kV + "2 validation errors detected: Value '0' at 'limit' failed to satisfy "
+                 "constraint: Member must have value greater than or equal to 1; Value 'ix' at "
+                 "'indexName' failed to satisfy constraint: Member must have length greater than "
+                 "or equal to 3");
   EXPECT_EQ(Check("DescribeTable", R"({"TableName":"bad name!"})"),
             One("Value 'bad name!' at 'tableName' failed to satisfy constraint: Member must "
                 "satisfy regular expression pattern: [a-zA-Z0-9_.-]+"));
@@ -338,16 +357,15 @@ TEST(ShapeValidatorTest, EveryViolationIsCollected) {
            "set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]; "
            "Value 'abc;' at 'indexName' failed to satisfy constraint: Member must satisfy "
            "regular expression pattern: [a-zA-Z0-9_.-]+");
-  // A nested name: pattern first, then length (as DynamoDB answers for TableName '').
+  // A nested name of an existing table: '' breaks only its length (as DynamoDB answers for
+  // a top-level TableName '').
   EXPECT_EQ(Check("TransactWriteItems", R"({"TransactItems":[{"Delete":{"TableName":"",
                 "Key":{}}}],"ReturnConsumedCapacity":"X"})"),
-            kV + "3 validation errors detected: "
+            kV + "2 validation errors detected: "
                  "Value '' at 'transactItems.1.member.delete.tableName' failed to satisfy "
-                 "constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; "
-                 "Value '' at 'transactItems.1.member.delete.tableName' failed to satisfy "
-                 "constraint: Member must have length greater than or equal to 3; "
-                 "Value 'X' at 'returnConsumedCapacity' failed to satisfy constraint: Member "
-                 "must satisfy enum value set: [INDEXES, TOTAL, NONE]");
+                 "constraint: Member must have length greater than or equal to 1; "
+                 "Value 'X' at 'returnConsumedCapacity' failed to satisfy constraint: Member must "
+                 "satisfy enum value set: [INDEXES, TOTAL, NONE]");
 }
 
 TEST(ShapeValidatorTest, ValuesArePrintedAsDynamoDBPrintsThem) {

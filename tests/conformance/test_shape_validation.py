@@ -93,12 +93,13 @@ def test_serialization_error_in_a_transact_item(endpoint):
 
 
 def test_transact_write_violations_collected_across_items(ddb_nv):
-    # botocore's model: Put.TableName and Update.UpdateExpression are required, TableName is
-    # 3..255 characters, ReturnConsumedCapacity an enum. Paths as in DynamoDB's messages
-    # (transactItems.<n>.member.<kind>.<member>, 1-based).
+    # botocore's model: Put.TableName and Update.UpdateExpression are required, ReturnConsumed-
+    # Capacity an enum; a table named in a transaction is a name or ARN of 1 to 255 characters
+    # (DynamoDB's 2026 answers for TableName '', see test_table_names_of_existing_tables). Paths
+    # as in DynamoDB's messages (transactItems.<n>.member.<kind>.<member>, 1-based).
     code, msg = call_error(ddb_nv.transact_write_items,
                            TransactItems=[{"Put": {"Item": {"pk": {"S": "a"}}}},
-                                          {"Update": {"TableName": "ab", "Key": {}}}],
+                                          {"Update": {"TableName": "", "Key": {}}}],
                            ReturnConsumedCapacity="ALL")
     assert code == "ValidationException"
     assert msg.startswith("4 validation errors detected: ")
@@ -106,11 +107,33 @@ def test_transact_write_violations_collected_across_items(ddb_nv):
                  "constraint: Member must not be null",
                  "Value null at 'transactItems.2.member.update.updateExpression' failed to "
                  "satisfy constraint: Member must not be null",
-                 "Value 'ab' at 'transactItems.2.member.update.tableName' failed to satisfy "
-                 "constraint: Member must have length greater than or equal to 3",
+                 "Value '' at 'transactItems.2.member.update.tableName' failed to satisfy "
+                 "constraint: Member must have length greater than or equal to 1",
                  "Value 'ALL' at 'returnConsumedCapacity' failed to satisfy constraint: Member "
                  "must satisfy enum value set: [INDEXES, TOTAL, NONE]"]:
         assert part in msg
+
+
+@pytest.mark.parametrize("name,message", [
+    ("", "Value '' at 'tableName' failed to satisfy constraint: Member must have length greater "
+         "than or equal to 1"),
+    ("a" * 256, "Value '%s' at 'tableName' failed to satisfy constraint: Member must have length "
+                "less than or equal to 255" % ("a" * 256)),
+    ("bad table!@#", "Value 'bad table!@#' at 'tableName' failed to satisfy constraint: Member "
+                     "must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"),
+])
+def test_table_names_of_existing_tables(ddb_nv, name, message):
+    """DynamoDB's answers to PutItem with these TableNames, captured in 2026 in four regions
+    (nubo-db/dynamodb-conformance captures/cross-region-latest.json, probes s_put_table_*): a
+    name or ARN of 1 to 255 characters, the pattern not applied to ''."""
+    code, msg = call_error(ddb_nv.put_item, TableName=name, Item={"pk": {"S": "a"}})
+    assert (code, msg) == ("ValidationException", "1 validation error detected: " + message)
+
+
+def test_short_name_of_a_missing_table_is_looked_up(ddb_nv):
+    """'ab' is a valid name for an existing table's lookup (1..255): not found, not refused."""
+    code, msg = call_error(ddb_nv.get_item, TableName="ab", Key={"pk": {"S": "a"}})
+    assert (code, msg) == ("ResourceNotFoundException", "Requested resource not found")
 
 
 def test_execute_statement_violations(ddb_nv):
