@@ -28,13 +28,15 @@ void ConstraintErrors::CheckName(std::string_view field, std::string_view value)
   // The shape validator has already held names to their operation's bounds (CreateTable's new
   // names to 3..255); what is left is the loosest form, an existing table's name or ARN.
   if (value.empty()) {
-    Add(fmt::format("Value '' at '{}' failed to satisfy constraint: Member must have length "
+    Add(
+        fmt::format("Value '' at '{}' failed to satisfy constraint: Member must have length "
                     "greater than or equal to 1",
                     field));
     return;
   }
   if (value.size() > 255) {
-    Add(fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must have length "
+    Add(
+        fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must have length "
                     "less than or equal to 255",
                     value, field));
   }
@@ -43,7 +45,8 @@ void ConstraintErrors::CheckName(std::string_view field, std::string_view value)
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '_' || c == '-' || c == '.';
     if (!ok) {
-      Add(fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must satisfy "
+      Add(
+          fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must satisfy "
                       "regular expression pattern: [a-zA-Z0-9_.-]+",
                       value, field));
       break;
@@ -61,19 +64,21 @@ void ConstraintErrors::CheckEnum(std::string_view field, std::string_view value,
     if (i) set += ", ";
     set += allowed[i];
   }
-  Add(fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must satisfy enum "
+  Add(
+      fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must satisfy enum "
                   "value set: [{}]",
                   value, field, set));
 }
 
-void ConstraintErrors::CheckRange(std::string_view field, int64_t value, int64_t min,
-                                  int64_t max) {
+void ConstraintErrors::CheckRange(std::string_view field, int64_t value, int64_t min, int64_t max) {
   if (value < min) {
-    Add(fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must have value "
+    Add(
+        fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must have value "
                     "greater than or equal to {}",
                     value, field, min));
   } else if (value > max) {
-    Add(fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must have value "
+    Add(
+        fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must have value "
                     "less than or equal to {}",
                     value, field, max));
   }
