@@ -103,6 +103,12 @@ def member_shape(struct, shape):
     return "TableNameOrArn" if shape == "TableName" and struct not in NEW_TABLE_NAME else shape
 
 
+# Maps whose emptiness DynamoDB answers in words of its own, not as a constraint: BatchGetItem
+# with RequestItems {} is "The requestItems parameter is required for BatchGetItem" (2026
+# captures, 16 of 19 regions: nubo-db/dynamodb-conformance
+# captures/2026-08-12-batch-empty-and-nesting.json); see ddb/batch_ops.cc.
+NO_MIN = {"BatchGetRequestMap", "BatchWriteItemRequestMap"}
+
 PATTERNS = {"[a-zA-Z0-9_.-]+": "kTableName", "name-or-arn": "kTableNameOrArn"}
 
 KINDS = {"structure": "kStructure", "list": "kList", "map": "kMap", "string": "kString",
@@ -193,7 +199,7 @@ def generate(model):
             pattern = PATTERNS.get(s["pattern"])
             if pattern is None:
                 raise SystemExit("no C++ check for pattern %r of %s" % (s["pattern"], name))
-        mn = None if name in OWN_MESSAGES else s.get("min")
+        mn = None if name in OWN_MESSAGES or name in NO_MIN else s.get("min")
         mx = None if name in OWN_MESSAGES else s.get("max")
         rows.append((name, kind, pattern, first, count, key, value,
                      "kNoMin" if mn is None else str(int(mn)),

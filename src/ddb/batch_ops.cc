@@ -29,9 +29,7 @@ void EngineImpl::BatchGetItem(const Request& req, JsonWriter& w) {
   errors.ThrowIfAny();
   const JsonValue& request_items = RequestItems(req);
   if (request_items.MemberCount() == 0) {
-    throw ApiError::Validation(
-        "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: "
-        "Member must have length greater than or equal to 1");
+    throw ApiError::Validation("The requestItems parameter is required for BatchGetItem");
   }
   struct TableRead {
     std::string name;
@@ -127,9 +125,7 @@ void EngineImpl::BatchWriteItem(const Request& req, JsonWriter& w) {
   errors.ThrowIfAny();
   const JsonValue& request_items = RequestItems(req);
   if (request_items.MemberCount() == 0) {
-    throw ApiError::Validation(
-        "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: "
-        "Member must have length greater than or equal to 1");
+    throw ApiError::Validation("The requestItems parameter is required for BatchWriteItem");
   }
   struct Write {
     std::shared_ptr<Table> table;
