@@ -48,14 +48,29 @@
     box.hidden = !text;
   }
 
-  function formatTime(iso) {
+  // Today: the time. Another day: the date — with the time too when `withTime` (a message,
+  // where the time matters; the conversation list keeps it short). The year only when it is not
+  // this one.
+  function formatTime(iso, withTime) {
     const date = new Date(iso);
     if (Number.isNaN(date.getTime())) return iso || '';
     const now = new Date();
-    if (date.toDateString() === now.toDateString()) {
-      return date.toLocaleTimeString([], {hour: '2-digit', minute: '2-digit'});
+    const time = {hour: '2-digit', minute: '2-digit'};
+    if (date.toDateString() === now.toDateString()) return date.toLocaleTimeString([], time);
+    const day = {month: 'short', day: 'numeric'};
+    if (date.getFullYear() !== now.getFullYear()) day.year = 'numeric';
+    return withTime ? date.toLocaleString([], {...day, ...time}) : date.toLocaleDateString([], day);
+  }
+
+  // A <time> showing formatTime, with the full date and time on hover.
+  function timeElement(className, iso, withTime) {
+    const node = el('time', className, formatTime(iso, withTime));
+    node.dateTime = iso || '';
+    const date = new Date(iso);
+    if (!Number.isNaN(date.getTime())) {
+      node.title = date.toLocaleString([], {dateStyle: 'full', timeStyle: 'short'});
     }
-    return date.toLocaleDateString([], {year: 'numeric', month: 'short', day: 'numeric'});
+    return node;
   }
 
   // created_at is ISO-8601 UTC; compare as instants (a missing one sorts first).
@@ -213,13 +228,13 @@
       const who = el('span');
       who.append(el('span', 'group-name', g.display_name), ' ',
                  el('span', 'group-handle', `@${g.handle}`));
-      // Unread counts come from the server's cache when it has one.
-      if (Number.isInteger(g.unread) && g.unread > 0) {
+      // Unread counts come from the server's cache when it has one. The open conversation has
+      // none: its messages are on screen (and the server marks them read as the page polls).
+      const open = state.open && state.open.uuid === g.uuid;
+      if (!open && Number.isInteger(g.unread) && g.unread > 0) {
         who.append(' ', el('span', 'badge', String(g.unread)));
       }
-      const time = el('time', 'group-time', formatTime(g.created_at));
-      time.dateTime = g.created_at;
-      head.append(who, time);
+      head.append(who, timeElement('group-time', g.created_at, false));
       button.append(head, el('span', 'group-text', g.message));
       button.addEventListener('click', () => userAction(null, () => openConversation(g)));
       const item = el('li', state.open && state.open.uuid === g.uuid ? 'active' : '');
@@ -246,6 +261,8 @@
 
   async function openConversation(group) {
     state.open = {uuid: group.uuid, handle: group.handle, display_name: group.display_name};
+    const listed = state.groups.find((g) => g.uuid === group.uuid);
+    if (listed) listed.unread = 0;  // read now: no badge when it is closed again
     state.messages = [];
     state.olderCursor = '';
     renderConversation(true);
@@ -296,9 +313,7 @@
       const item = el('li', m.handle === state.handle ? 'mine' : '');
       item.dataset.uuid = m.uuid;
       const meta = el('div', 'message-meta', `${m.display_name} · `);
-      const time = el('time', '', formatTime(m.created_at));
-      time.dateTime = m.created_at;
-      meta.append(time);
+      meta.append(timeElement('', m.created_at, true));
       item.append(meta, el('div', 'message-text', m.message));
       return item;
     }));
@@ -391,6 +406,32 @@
 
   // ---- wiring ---------------------------------------------------------------------------------
 
+  // Ctrl+Enter (⌘+Enter on a Mac) in a composer submits its form; the hints under the composers
+  // and the buttons' titles say which.
+  const SEND_KEY = /Mac|iPhone|iPad/.test(navigator.platform || '') ? '⌘' : 'Ctrl';
+
+  function sendOnCtrlEnter(textarea, form) {
+    $(textarea).addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        $(form).requestSubmit();
+      }
+    });
+  }
+
+  function showSendKey() {
+    if (SEND_KEY === 'Ctrl') return;  // as written in the page
+    for (const key of document.querySelectorAll('.send-hint kbd:first-child')) {
+      key.textContent = SEND_KEY;
+    }
+    for (const button of [$('reply-send'), $('new-send')]) {
+      button.title = button.title.replace('Ctrl+', `${SEND_KEY}+`);
+    }
+    for (const box of [$('reply-text'), $('new-message')]) {
+      box.setAttribute('aria-keyshortcuts', 'Meta+Enter');
+    }
+  }
+
   function onSubmit(form, button, action) {
     $(form).addEventListener('submit', (event) => {
       event.preventDefault();
@@ -399,6 +440,7 @@
   }
 
   document.addEventListener('DOMContentLoaded', () => {
+    showSendKey();
     onSubmit('reply-form', 'reply-send', sendReply);
     onSubmit('new-form', 'new-send', startConversation);
     onSubmit('token-form', null, async () => {
@@ -406,12 +448,8 @@
       if (token) signIn(token, usernameOf(token));
     });
     $('reply-text').addEventListener('input', updateCount);
-    $('reply-text').addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
-        event.preventDefault();
-        $('reply-form').requestSubmit();
-      }
-    });
+    sendOnCtrlEnter('reply-text', 'reply-form');
+    sendOnCtrlEnter('new-message', 'new-form');
     $('load-older').addEventListener('click', () => userAction($('load-older'), loadOlder));
     $('groups-more').addEventListener('click', () => userAction($('groups-more'), moreGroups));
     $('sign-out').addEventListener('click', () => signOut(''));

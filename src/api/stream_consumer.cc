@@ -162,6 +162,57 @@ void FileCheckpointStore::Save(const StreamCheckpoint& checkpoint) {
   }
 }
 
+FileCheckpointStore::~FileCheckpointStore() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // closing the description releases its lock
+}
+
+std::filesystem::path FileCheckpointStore::lock_path() const {
+  std::filesystem::path p = path_;
+  p += ".lock";
+  return p;
+}
+
+void FileCheckpointStore::Lock(const std::string& holder) {
+  if (lock_fd_ >= 0) return;
+  const std::string path = lock_path().string();
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+  struct flock lock {};
+  lock.l_type = F_WRLCK;
+  lock.l_whence = SEEK_SET;  // l_start = l_len = 0: the whole file
+  if (::fcntl(fd, F_OFD_SETLK, &lock) != 0) {
+    int error = errno;
+    if (error != EAGAIN && error != EACCES) {
+      ::close(fd);
+      throw std::runtime_error("cannot lock " + path + ": " + std::strerror(error));
+    }
+    // The holder wrote "<pid> <what>" right after taking the lock.
+    char text[512];
+    ssize_t n = ::pread(fd, text, sizeof text - 1, 0);
+    ::close(fd);
+    std::string line(text, n > 0 ? static_cast<std::size_t>(n) : 0);
+    line = line.substr(0, line.find('\n'));
+    std::size_t space = line.find(' ');
+    std::string who = "another process";
+    if (space != std::string::npos && space > 0 && line.find_first_not_of("0123456789") == space) {
+      who = "process " + line.substr(0, space) + " (" + line.substr(space + 1) + ")";
+    }
+    throw CheckpointLockedError("the stream checkpoint " + path_.string() + " is in use by " + who,
+                                who);
+  }
+  std::string line = std::to_string(::getpid()) + " " + holder + "\n";
+  try {
+    if (::ftruncate(fd, 0) != 0) {
+      throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
+    }
+    WriteAll(fd, line, path);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  lock_fd_ = fd;
+}
+
 // --- the consumer ---
 
 StreamConsumer::StreamConsumer(client::DynamoDbClient& ddb, MessageStore& store,

@@ -23,6 +23,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -65,12 +66,37 @@ class MemoryCheckpointStore : public CheckpointStore {
   int saves_ = 0;                // GUARDED_BY(mutex_)
 };
 
+// FileCheckpointStore::Lock found the checkpoint held by another consumer.
+class CheckpointLockedError : public std::runtime_error {
+ public:
+  CheckpointLockedError(const std::string& message, std::string holder)
+      : std::runtime_error(message), holder_(std::move(holder)) {}
+  // "process 1234 (cruddur serve)", or "another process" when the lock file names nobody.
+  const std::string& holder() const { return holder_; }
+
+ private:
+  std::string holder_;
+};
+
 // A JSON file, e.g. <data-dir>/stream-checkpoint.json:
 //   {"stream_arn": "...", "shards": {"<shard id>": {"sequence_number": "...", "finished": false}}}
 // written to "<path>.tmp", fsynced, then renamed over the file (and the directory fsynced).
 class FileCheckpointStore : public CheckpointStore {
  public:
   explicit FileCheckpointStore(std::filesystem::path path) : path_(std::move(path)) {}
+  ~FileCheckpointStore() override;  // releases the lock
+  FileCheckpointStore(const FileCheckpointStore&) = delete;
+  FileCheckpointStore& operator=(const FileCheckpointStore&) = delete;
+
+  // One checkpoint, one consumer: two would overwrite each other's position. Takes an exclusive
+  // lock on "<path>.lock" for this store's lifetime — an open file description lock, so it
+  // conflicts between stores of one process too and the kernel drops it when the holder dies —
+  // and writes "<pid> <holder>" into that file (e.g. "1234 cruddur serve") for the message of
+  // the consumer it refuses. The file stays after release: removing it would race with a
+  // consumer that has just opened it. Throws CheckpointLockedError when another store holds the
+  // lock, std::runtime_error when the lock file cannot be opened.
+  void Lock(const std::string& holder);
+  std::filesystem::path lock_path() const;
   // A missing file is an empty checkpoint. Throws std::runtime_error for an unreadable or
   // malformed file (rather than silently starting over).
   StreamCheckpoint Load() override;
@@ -80,6 +106,7 @@ class FileCheckpointStore : public CheckpointStore {
 
  private:
   std::filesystem::path path_;
+  int lock_fd_ = -1;
 };
 
 std::string CheckpointToJson(const StreamCheckpoint& checkpoint);

@@ -4,7 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <fstream>
+#include <iterator>
+#include <memory>
 #include <thread>
 
 #include "api/api_test_env.h"
@@ -71,6 +75,30 @@ TEST(CheckpointTest, JsonRoundTripAndAtomicFile) {
   EXPECT_EQ(FileCheckpointStore(file.path()).Load().shards.size(), 2u);
   std::ofstream(file.path()) << "garbage";
   EXPECT_THROW(file.Load(), std::runtime_error);
+}
+
+TEST(CheckpointTest, OneConsumerHoldsTheLockAndIsNamedToTheNext) {
+  testing::TempDir dir;
+  const auto path = dir.path() / "stream-checkpoint.json";
+  auto first = std::make_unique<FileCheckpointStore>(path);
+  first->Lock("cruddur serve");
+  std::ifstream in(first->lock_path());
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(content, std::to_string(::getpid()) + " cruddur serve\n");
+
+  FileCheckpointStore second(path);
+  try {
+    second.Lock("cruddur stream-worker");
+    ADD_FAILURE() << "a second consumer took the held checkpoint";
+  } catch (const CheckpointLockedError& e) {
+    const std::string holder = "process " + std::to_string(::getpid()) + " (cruddur serve)";
+    EXPECT_EQ(e.holder(), holder);
+    EXPECT_EQ(std::string(e.what()),
+              "the stream checkpoint " + path.string() + " is in use by " + holder);
+  }
+  first.reset();  // released with its store (and by the kernel when a process dies)
+  second.Lock("cruddur stream-worker");
+  EXPECT_THROW(FileCheckpointStore(path).Lock("x"), CheckpointLockedError);
 }
 
 TEST_F(StreamConsumerTest, GroupItemsFollowTheNewestMessageForBothMembers) {

@@ -118,9 +118,8 @@ void PrintTableSummary(const JsonValue& t) {
   }
 }
 
-// Polls DescribeTable until the table is ACTIVE (`want_gone`: until it no longer exists), as
-// real DynamoDB and dynalite create and delete tables asynchronously. Returns the last
-// description (empty when gone).
+}  // namespace
+
 std::string WaitForTable(client::DynamoDbClient& ddb, const std::string& table, bool want_gone,
                          std::chrono::seconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -143,6 +142,8 @@ std::string WaitForTable(client::DynamoDbClient& ddb, const std::string& table, 
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
 }
+
+namespace {
 
 // ---- commands ---------------------------------------------------------------------------------
 

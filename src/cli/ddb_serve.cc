@@ -27,6 +27,7 @@ struct ServeOptions {
   bool fsync = false;
   std::vector<std::string> auth;  // ACCESS_KEY:SECRET
   int threads = 0;
+  std::string transient_delay;  // --delay-transient-statuses[=DURATION]
   int ttl_interval_ms = 5000;  // hidden: how often expired TTL items are swept (tests lower it)
   // Hidden, for tests of the HTTP limits (tests/reliability/test_limits.py); 0 keeps
   // http::ServerOptions' default.
@@ -65,6 +66,7 @@ void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_di
   engine_options.in_memory = serve.in_memory;
   engine_options.fsync = serve.fsync;
   engine_options.ttl_sweep_interval = std::chrono::milliseconds(serve.ttl_interval_ms);
+  engine_options.transient_status_delay = TransientStatusDelay(serve.transient_delay);
   std::string data_description = "in memory";
   if (!serve.in_memory) {
     std::filesystem::path dir = std::filesystem::path(globals.DataDir()) / "ddb";
@@ -142,6 +144,7 @@ void AddDdbServeCommand(CLI::App& ddb, GlobalOptions& globals) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--threads", serve->threads, "Worker threads (default: one per CPU)")
       ->check(CLI::NonNegativeNumber);
+  AddTransientStatusFlag(*cmd, serve->transient_delay);
   cmd->add_option("--ttl-interval-ms", serve->ttl_interval_ms,
                   "Milliseconds between sweeps for expired TTL items (0: never)")
       ->check(CLI::NonNegativeNumber)

@@ -330,4 +330,35 @@ std::string FirstChars(const std::string& text, std::size_t n) {
   return text.substr(0, i);
 }
 
+void AddTransientStatusFlag(CLI::App& cmd, std::string& value) {
+  // DynamoDB Local's -delayTransientStatuses, with a settable delay; given alone: 5s, about how
+  // long DynamoDB itself keeps a new table CREATING.
+  cmd.add_flag("--delay-transient-statuses", value,
+               "Keep tables CREATING/UPDATING/DELETING and GSIs added or deleted by UpdateTable "
+               "CREATING (backfilling)/DELETING for DURATION (e.g. 500ms, 2s, 1m; given alone: "
+               "5s) before they turn ACTIVE or go, as DynamoDB does, so that applications' "
+               "waiters are exercised (default: ACTIVE at once)")
+      ->type_name("[=DURATION]");
+}
+
+std::chrono::milliseconds TransientStatusDelay(const std::string& value) {
+  if (value.empty()) return std::chrono::milliseconds(0);
+  if (value == "true") return std::chrono::seconds(5);  // CLI11's value for the flag alone
+  std::size_t digits = 0;
+  while (digits < value.size() && std::isdigit(static_cast<unsigned char>(value[digits]))) {
+    ++digits;
+  }
+  std::string unit = value.substr(digits);
+  long long scale = unit == "ms" ? 1 : unit == "s" || unit.empty() ? 1000 : unit == "m" ? 60000 : 0;
+  // At most a day: enough for any waiter, and far from overflowing the clock arithmetic.
+  if (digits == 0 || digits > 9 || scale == 0 ||
+      std::stoll(value.substr(0, digits)) * scale > 24LL * 3600 * 1000) {
+    throw CliError(
+        "--delay-transient-statuses expects a duration such as 500ms, 5s or 1m (at "
+        "most a day), got '" +
+        value + "'");
+  }
+  return std::chrono::milliseconds(std::stoll(value.substr(0, digits)) * scale);
+}
+
 }  // namespace cruddur::cli

@@ -8,6 +8,7 @@
 // production DynamoDB with local user uuids), else CONNECTION_URL, else <data-dir>/users.db.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -97,6 +98,19 @@ std::string DisplayTime(const std::string& timestamp);
 
 // The first `n` characters (UTF-8 code points) of `text`.
 std::string FirstChars(const std::string& text, std::size_t n);
+
+// Polls DescribeTable until the table is ACTIVE (`want_gone`: until it no longer exists), as
+// real DynamoDB and dynalite create and delete tables asynchronously. Returns the last
+// description (empty when gone). Throws CliError after `timeout` (ddb_commands.cc).
+std::string WaitForTable(client::DynamoDbClient& ddb, const std::string& table, bool want_gone,
+                         std::chrono::seconds timeout);
+
+// --delay-transient-statuses[=DURATION] of the commands that serve the embedded engine (`ddb
+// serve`, `serve`); `value` stays empty when it is not given.
+void AddTransientStatusFlag(CLI::App& cmd, std::string& value);
+// The flag's delay (EngineOptions::transient_status_delay): zero when not given. Throws CliError
+// for a value that is not a duration.
+std::chrono::milliseconds TransientStatusDelay(const std::string& value);
 
 // `cruddur ddb patterns ...` (patterns_commands.cc), registered by AddDdbCommands.
 void AddDdbPatternsCommands(CLI::App& ddb, GlobalOptions& globals);

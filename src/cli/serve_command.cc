@@ -6,7 +6,10 @@
 // embedded engine in <data-dir>/ddb — `serve` opens it with its TTL/stream-retention sweeper, and
 // with --ddb-port also serves it over the DynamoDB protocol so `cruddur ddb ...`, the aws CLI or
 // boto3 can reach it while the API holds the data dir). Users as `cruddur db` resolves them.
-// The stream checkpoint is <data-dir>/stream-checkpoint.json unless --checkpoint names a file.
+// The stream checkpoint is <data-dir>/stream-checkpoint.json unless --checkpoint names a file;
+// one consumer holds it at a time (its <file>.lock names the holder to the one refused).
+// Production mode never creates the messages table: `serve` refuses to start without it, as
+// `stream-worker` does anywhere (with the schema-load command that creates it).
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
@@ -47,10 +50,11 @@ struct ServeCommandOptions {
   int ddb_port = -1;  // -1: do not serve the DynamoDB protocol
   int threads = 0;
   bool no_stream_consumer = false;
-  std::string checkpoint;  // default <data-dir>/stream-checkpoint.json
-  std::string jwks;        // Cognito mode: a JWKS file or URL instead of Cognito's
-  std::string web_dir;     // the web page from disk instead of the embedded copy
-  std::string cache_url;   // --cache-url, else CACHE_URL; "" = in-process memory
+  std::string checkpoint;       // default <data-dir>/stream-checkpoint.json
+  std::string jwks;             // Cognito mode: a JWKS file or URL instead of Cognito's
+  std::string web_dir;          // the web page from disk instead of the embedded copy
+  std::string cache_url;        // --cache-url, else CACHE_URL; "" = in-process memory
+  std::string transient_delay;  // --delay-transient-statuses[=DURATION] (embedded engine)
 };
 
 void CheckPort(int port, const char* flag) {
@@ -58,7 +62,8 @@ void CheckPort(int port, const char* flag) {
 }
 
 // The DynamoDB target; embedded engines get the background sweeper (a long-running process).
-DdbTarget OpenServeTarget(const GlobalOptions& globals, const DdbTargetOptions& options) {
+DdbTarget OpenServeTarget(const GlobalOptions& globals, const DdbTargetOptions& options,
+                          std::chrono::milliseconds transient_delay) {
   if (!options.endpoint_url.empty() || !client::EndpointFromEnvironment().empty() ||
       options.prod()) {
     return OpenDdbTarget(globals, options);
@@ -70,6 +75,7 @@ DdbTarget OpenServeTarget(const GlobalOptions& globals, const DdbTargetOptions& 
   dir = fs::absolute(dir, ec).lexically_normal();
   ddb::EngineOptions engine_options;
   engine_options.data_dir = dir.string();
+  engine_options.transient_status_delay = transient_delay;
   DdbTarget target;
   try {
     target.engine = ddb::Engine::Open(engine_options);
@@ -84,22 +90,50 @@ DdbTarget OpenServeTarget(const GlobalOptions& globals, const DdbTargetOptions& 
   return target;
 }
 
-// Creates the messages table when it is missing (never in production: that is schema-load's
-// job there). Returns a note for the start line.
-std::string EnsureTable(client::DynamoDbClient& ddb, MessageStore& store, bool prod) {
+// How to create the messages table on the target these options name: the `ddb schema-load`
+// with the same flags (what came from the environment applies to it as well).
+std::string SchemaLoadCommand(const GlobalOptions& globals, const DdbTargetOptions& options) {
+  auto arg = [](const std::string& value) {  // quoted for a POSIX shell when it needs to be
+    bool plain = !value.empty() && value.find_first_not_of(
+                                       "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                       "0123456789_-.,/:@=+%") == std::string::npos;
+    if (plain) return value;
+    std::string quoted = "'";
+    for (char c : value) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return quoted + "'";
+  };
+  std::string command = "cruddur ddb schema-load";
+  if (options.prod()) command += " --prod";
+  if (!options.endpoint_url.empty()) command += " --endpoint-url " + arg(options.endpoint_url);
+  if (!options.table.empty()) command += " --table " + arg(options.table);
+  if (!globals.data_dir_flag.empty()) command += " --data-dir " + arg(globals.data_dir_flag);
+  return command;
+}
+
+bool TableExists(client::DynamoDbClient& ddb, const std::string& table) {
   try {
-    ddb.Call("DescribeTable", "{\"TableName\":\"" + store.table() + "\"}");
-    return "";
+    ddb.Call("DescribeTable", "{\"TableName\":\"" + table + "\"}");
+    return true;
   } catch (const ddb::ApiError& e) {
     if (e.type() != "ResourceNotFoundException") throw;
+    return false;
   }
-  if (prod) {
-    std::fprintf(stderr,
-                 "cruddur serve: table %s does not exist: run `cruddur ddb schema-load prod`\n",
-                 store.table().c_str());
-    return " (missing)";
+}
+
+// Creates the messages table when it is missing — but never in production, where that is
+// schema-load's job: there a missing table stops the start, as every request would fail.
+// Returns a note for the start line.
+std::string EnsureTable(const GlobalOptions& globals, const DdbTargetOptions& options,
+                        const DdbTarget& target, MessageStore& store) {
+  if (TableExists(*target.client, store.table())) return "";
+  if (options.prod()) {
+    throw CliError("table " + store.table() + " does not exist in " + target.description +
+                   ", and production mode does not create it: create it with `" +
+                   SchemaLoadCommand(globals, options) + "`, then start `cruddur serve` again");
   }
   store.CreateTable();
+  // Writes wait for ACTIVE (with --delay-transient-statuses the table is CREATING for a while).
+  WaitForTable(*target.client, store.table(), false, std::chrono::seconds(120));
   return " (created)";
 }
 
@@ -109,6 +143,24 @@ fs::path CheckpointPath(const GlobalOptions& globals, const std::string& flag) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   return dir / "stream-checkpoint.json";
+}
+
+// The checkpoint, locked for this consumer (`holder` names it to the one refused) and loaded: a
+// second consumer on it, or a corrupt one, stops the start with the reason.
+std::unique_ptr<api::FileCheckpointStore> OpenCheckpoint(const fs::path& path,
+                                                         const std::string& holder,
+                                                         const std::string& remedy) {
+  auto checkpoints = std::make_unique<api::FileCheckpointStore>(path);
+  try {
+    checkpoints->Lock(holder);
+  } catch (const api::CheckpointLockedError& e) {
+    throw CliError(std::string(e.what()) +
+                   ": one checkpoint has one consumer (two would overwrite each other's position "
+                   "in it); " +
+                   remedy);
+  }
+  checkpoints->Load();
+  return checkpoints;
 }
 
 // The API cache: --cache-url, else CACHE_URL, else in-process memory.
@@ -141,12 +193,16 @@ api::StreamConsumerOptions ConsumerOptions(api::MessageCache* cache = nullptr) {
 std::atomic<int> g_signal{0};
 void OnSignal(int signal_number) { g_signal.store(signal_number); }
 
-int WaitForStopSignal() {
+// Before the start line: a SIGTERM right after it must still stop gracefully.
+void CatchStopSignals() {
   struct sigaction action {};
   action.sa_handler = OnSignal;
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+}
+
+int WaitForStopSignal() {
   while (g_signal.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   return g_signal.load();
 }
@@ -170,16 +226,29 @@ void Serve(const ServeCommandOptions& o, const GlobalOptions& globals) {
   api::WebPage page(o.web_dir);  // a bad --web-dir stops the start before anything opens
   if (o.ddb_port != -1) CheckPort(o.ddb_port, "--ddb-port");
 
-  DdbTarget target = OpenServeTarget(globals, o.target);
+  std::chrono::milliseconds transient_delay = TransientStatusDelay(o.transient_delay);
+  DdbTarget target = OpenServeTarget(globals, o.target, transient_delay);
   if (o.ddb_port != -1 && !target.engine) {
     throw CliError("--ddb-port serves the embedded engine, but the target is " +
                    target.description);
   }
+  if (transient_delay.count() > 0 && !target.engine) {
+    throw CliError("--delay-transient-statuses applies to the embedded engine, but the target is " +
+                   target.description);
+  }
+  // The table and the checkpoint before the users: either can stop the start with a remedy.
+  MessageStore store(*target.client, MessageTableName(o.target));
+  std::string table_note = EnsureTable(globals, o.target, target, store);
+  std::unique_ptr<api::FileCheckpointStore> checkpoints;
+  if (!o.no_stream_consumer) {
+    checkpoints = OpenCheckpoint(
+        CheckpointPath(globals, o.checkpoint), "cruddur serve, table " + store.table(),
+        "beside another consumer of this table start `cruddur serve --no-stream-consumer`; a "
+        "consumer of another table needs its own --checkpoint FILE");
+  }
   std::string users_description;
   std::unique_ptr<UserStore> users =
       OpenExistingUsers(globals, o.target.prod(), &users_description);
-  MessageStore store(*target.client, MessageTableName(o.target));
-  std::string table_note = EnsureTable(*target.client, store, o.target.prod());
 
   api::AuthConfig auth_config = api::AuthConfig::FromEnvironment(globals.DataDir(), o.jwks);
   std::unique_ptr<api::Authenticator> auth = api::MakeAuthenticator(auth_config);
@@ -232,11 +301,8 @@ void Serve(const ServeCommandOptions& o, const GlobalOptions& globals) {
     ddb_note = ", DynamoDB endpoint " + url;
   }
 
-  std::unique_ptr<api::FileCheckpointStore> checkpoints;
   std::unique_ptr<api::StreamConsumer> consumer;
-  if (!o.no_stream_consumer) {
-    checkpoints = std::make_unique<api::FileCheckpointStore>(CheckpointPath(globals, o.checkpoint));
-    checkpoints->Load();  // a corrupt checkpoint stops the start, with the reason
+  if (checkpoints) {
     consumer = std::make_unique<api::StreamConsumer>(*target.client, store, *checkpoints,
                                                      ConsumerOptions(message_cache.get()));
     consumer->Start();
@@ -269,8 +335,16 @@ void Serve(const ServeCommandOptions& o, const GlobalOptions& globals) {
 void StreamWorker(const ServeCommandOptions& o, const GlobalOptions& globals) {
   DdbTarget target = OpenDdbTarget(globals, o.target);
   MessageStore store(*target.client, MessageTableName(o.target));
-  api::FileCheckpointStore checkpoints(CheckpointPath(globals, o.checkpoint));
-  checkpoints.Load();
+  // Following a table that is not there would wait silently: a wrong --table or endpoint.
+  if (!TableExists(*target.client, store.table())) {
+    throw CliError("table " + store.table() + " does not exist in " + target.description +
+                   ": there is no stream to follow; create it with `" +
+                   SchemaLoadCommand(globals, o.target) + "`");
+  }
+  std::unique_ptr<api::FileCheckpointStore> checkpoints = OpenCheckpoint(
+      CheckpointPath(globals, o.checkpoint), "cruddur stream-worker, table " + store.table(),
+      "stop it (`cruddur serve` follows the stream itself unless started with "
+      "--no-stream-consumer), or give a worker of another table its own --checkpoint FILE");
   // Only a shared cache (Redis) is worth telling: the API processes read it.
   std::unique_ptr<api::Cache> cache;
   std::unique_ptr<api::MessageCache> message_cache;
@@ -278,12 +352,13 @@ void StreamWorker(const ServeCommandOptions& o, const GlobalOptions& globals) {
     cache = OpenCache(o.cache_url);
     message_cache = std::make_unique<api::MessageCache>(*cache, store);
   }
-  api::StreamConsumer consumer(*target.client, store, checkpoints,
+  api::StreamConsumer consumer(*target.client, store, *checkpoints,
                                ConsumerOptions(message_cache.get()));
+  CatchStopSignals();
   consumer.Start();
   std::printf("cruddur stream-worker following the stream of %s on %s (checkpoint %s; cache: %s)\n",
               store.table().c_str(), target.description.c_str(),
-              checkpoints.path().string().c_str(),
+              checkpoints->path().string().c_str(),
               message_cache ? message_cache->Describe().c_str() : "none");
   std::fflush(stdout);
   WaitForStopSignal();
@@ -312,6 +387,7 @@ void AddServeCommands(CLI::App& app, GlobalOptions& globals) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--no-stream-consumer", serve->no_stream_consumer,
                 "Do not follow the stream (when a `cruddur stream-worker` does)");
+  AddTransientStatusFlag(*cmd, serve->transient_delay);
   cmd->add_option("--checkpoint", serve->checkpoint,
                   "Stream checkpoint file (default: <data-dir>/stream-checkpoint.json)")
       ->type_name("FILE");

@@ -29,9 +29,7 @@ void EngineImpl::BatchGetItem(const Request& req, JsonWriter& w) {
   errors.ThrowIfAny();
   const JsonValue& request_items = RequestItems(req);
   if (request_items.MemberCount() == 0) {
-    throw ApiError::Validation(
-        "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: "
-        "Member must have length greater than or equal to 1");
+    throw ApiError::Validation("The requestItems parameter is required for BatchGetItem");
   }
   struct TableRead {
     std::string name;
@@ -61,21 +59,22 @@ void EngineImpl::BatchGetItem(const Request& req, JsonWriter& w) {
           "constraint: Member must have length {} than or equal to {}",
           read.name, keys->Size() == 0 ? "greater" : "less", keys->Size() == 0 ? 1 : 100));
     }
-    for (auto& v : expr::legacy::ConstraintViolations(m.value,
-                                                      expr::legacy::Operation::kBatchGetItem)) {
+    for (auto& v :
+         expr::legacy::ConstraintViolations(m.value, expr::legacy::Operation::kBatchGetItem)) {
       errors.Add(std::move(v));
     }
     errors.ThrowIfAny();
     expr::legacy::Validate(m.value, expr::legacy::Operation::kBatchGetItem);
-    expr::Substitutions subs = expr::Substitutions::Parse(
-        Request::ObjectOf(m.value, "ExpressionAttributeNames"), nullptr);
+    expr::Substitutions subs =
+        expr::Substitutions::Parse(Request::ObjectOf(m.value, "ExpressionAttributeNames"), nullptr);
     if (auto text = Request::StringOf(m.value, "ProjectionExpression")) {
       read.projection = expr::Projection::Parse(*text, subs);
     } else if (auto legacy = expr::legacy::AttributesToGet(m.value)) {
       read.projection = std::move(legacy);
     } else if (Request::Member(m.value, "ExpressionAttributeNames")) {
-      throw ApiError::Validation("ExpressionAttributeNames can only be specified when using "
-                                 "expressions: ProjectionExpression is null");
+      throw ApiError::Validation(
+          "ExpressionAttributeNames can only be specified when using "
+          "expressions: ProjectionExpression is null");
     }
     subs.CheckAllUsed();
     read.consistent = Request::BoolOf(m.value, "ConsistentRead").value_or(false);
@@ -122,15 +121,11 @@ void EngineImpl::BatchGetItem(const Request& req, JsonWriter& w) {
 void EngineImpl::BatchWriteItem(const Request& req, JsonWriter& w) {
   ConstraintErrors errors;
   ReturnCapacity rc = ParseReturnCapacity(req, errors);
-  if (auto m = req.String("ReturnItemCollectionMetrics")) {
-    errors.CheckEnum("returnItemCollectionMetrics", *m, {"SIZE", "NONE"});
-  }
+  const bool return_metrics = ParseReturnItemCollectionMetrics(req, errors);
   errors.ThrowIfAny();
   const JsonValue& request_items = RequestItems(req);
   if (request_items.MemberCount() == 0) {
-    throw ApiError::Validation(
-        "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: "
-        "Member must have length greater than or equal to 1");
+    throw ApiError::Validation("The requestItems parameter is required for BatchWriteItem");
   }
   struct Write {
     std::shared_ptr<Table> table;
@@ -155,8 +150,9 @@ void EngineImpl::BatchWriteItem(const Request& req, JsonWriter& w) {
       const JsonValue* put = Request::ObjectOf(entry, "PutRequest");
       const JsonValue* del = Request::ObjectOf(entry, "DeleteRequest");
       if ((put != nullptr) == (del != nullptr)) {
-        throw ApiError::Validation("Supplied AttributeValue has more than one datatypes set, must "
-                                   "contain exactly one of the supported datatypes");
+        throw ApiError::Validation(
+            "Supplied AttributeValue has more than one datatypes set, must "
+            "contain exactly one of the supported datatypes");
       }
       Write write;
       if (put) {
@@ -183,6 +179,7 @@ void EngineImpl::BatchWriteItem(const Request& req, JsonWriter& w) {
 
   std::vector<ItemChange> changes;
   changes.reserve(writes.size());
+  std::vector<std::pair<std::shared_ptr<const TableSchema>, Item>> keys;  // for the metrics
   std::set<std::string> seen;
   size_t i = 0;
   for (const auto& name : table_names) {
@@ -193,7 +190,8 @@ void EngineImpl::BatchWriteItem(const Request& req, JsonWriter& w) {
       ItemChange change{table, schema, {}, std::nullopt, std::nullopt};
       if (write.put) {
         // BatchWriteItem words a missing or mistyped key like a Key parameter, not like PutItem.
-        ValidateKeyParam(*schema, KeyOf(*schema, nullptr, *write.put));
+        Item key = KeyOf(*schema, nullptr, *write.put);
+        ValidateKeyParam(*schema, key);
         ValidateItemKeys(*schema, *write.put);
         ValidateIndexKeys(*schema, *write.put);
         if (ItemSize(*write.put) > kMaxItemSize) {
@@ -201,9 +199,11 @@ void EngineImpl::BatchWriteItem(const Request& req, JsonWriter& w) {
         }
         change.storage_key = ItemStorageKey(*schema, *write.put);
         change.new_item = std::move(write.put);
+        if (return_metrics) keys.emplace_back(schema, std::move(key));
       } else {
         ValidateKeyParam(*schema, write.key);
         change.storage_key = ItemStorageKey(*schema, write.key);
+        if (return_metrics) keys.emplace_back(schema, write.key);
       }
       if (!seen.insert(change.storage_key).second) ThrowDuplicates();
       changes.push_back(std::move(change));
@@ -235,6 +235,7 @@ void EngineImpl::BatchWriteItem(const Request& req, JsonWriter& w) {
   w.StartObject();
   w.EndObject();
   WriteConsumedCapacityList(w, capacities, rc);
+  if (return_metrics) WriteItemCollectionMetricsMap(w, keys);
   w.EndObject();
 }
 

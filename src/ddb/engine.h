@@ -22,6 +22,10 @@ struct EngineOptions {
   // DynamoDB Streams keeps records 24 hours; shard iterators expire after 15 minutes.
   std::chrono::milliseconds stream_retention{std::chrono::hours(24)};
   std::chrono::milliseconds shard_iterator_lifetime{std::chrono::minutes(15)};
+  // How long tables stay CREATING/UPDATING/DELETING and new or deleted GSIs CREATING/DELETING
+  // (as DynamoDB Local's -delayTransientStatuses), so that applications' waiters are exercised.
+  // Zero: every change is ACTIVE (or gone) at once.
+  std::chrono::milliseconds transient_status_delay{0};
 };
 
 class Engine {

@@ -140,7 +140,8 @@ class EngineImpl final : public Engine {
 
   // --- shared machinery ---
   std::shared_ptr<Table> FindTable(std::string_view name);
-  // Throws ResourceNotFoundException as DynamoDB words it for data-plane operations.
+  // Throws ResourceNotFoundException as DynamoDB words it for data-plane operations (also for
+  // a table still CREATING or already DELETING).
   std::shared_ptr<Table> RequireTable(std::string_view name);
 
   // Loads an item by storage key (nullopt when absent).
@@ -169,6 +170,13 @@ class EngineImpl final : public Engine {
 
  private:
   void LoadCatalog();
+  // Checks the data format (the 0x00 "format" key), migrating format 1 (table.h) and stamping
+  // the current one. Throws std::runtime_error for a format this version does not know.
+  void OpenDataFormat();
+  // Moves every format-1 key (0x02 space) to its format-2 key, in batches that each delete the
+  // old keys they write anew, so an interrupted migration resumes where it stopped. Keys of
+  // tables or indexes no longer in the catalog (left by an interrupted delete) are dropped.
+  void MigrateFormat1();
   // ItemCount/TableSizeBytes of a table reopened from disk are counted by one background scan
   // (started on first need), so DescribeTable never waits on a large table; like DynamoDB's,
   // the figures are approximate until then.
@@ -176,6 +184,13 @@ class EngineImpl final : public Engine {
   void CountStats(Table& table);
   void SaveSchema(const TableSchema& schema);
   void DeleteTableData(uint32_t table_id);
+  // Whether changes stay transient for options().transient_status_delay, and until when.
+  bool DelaysTransientStatuses() const { return options_.transient_status_delay.count() > 0; }
+  double TransientUntil(double now) const;
+  // Drops `table` from the catalog once its delayed DeleteTable has finished (if still listed).
+  void FinishDeleting(const std::shared_ptr<Table>& table);
+  // FinishDeleting for every table whose DeleteTable has finished (the background sweep).
+  void FinishDeletedTables();
   void BackfillIndex(const std::shared_ptr<Table>& table, const IndexSchema& index);
 
   // --- streams (streams.cc) ---
@@ -241,6 +256,19 @@ class EngineImpl final : public Engine {
 // --- request helpers shared by the operation files ---
 
 ReturnCapacity ParseReturnCapacity(const Request& req, ConstraintErrors& errors);
+// ReturnItemCollectionMetrics: true for SIZE.
+bool ParseReturnItemCollectionMetrics(const Request& req, ConstraintErrors& errors);
+// An item collection (the items of one partition key) is what a table with local secondary
+// indexes limits in size; DynamoDB reports ItemCollectionMetrics only for such tables.
+bool HasItemCollections(const TableSchema& schema);
+// {"ItemCollectionKey": {<partition key of `item`>}, "SizeEstimateRangeGB": [0.0, 1.0]}: the
+// estimate DynamoDB gives for a collection far below its 10 GB limit.
+void WriteItemCollectionMetrics(JsonWriter& w, const TableSchema& schema, const Item& item);
+// "ItemCollectionMetrics": {"<table>": [one entry per write]} of BatchWriteItem and
+// TransactWriteItems, for the writes (table, key) to tables with item collections; nothing when
+// there are none.
+void WriteItemCollectionMetricsMap(
+    JsonWriter& w, const std::vector<std::pair<std::shared_ptr<const TableSchema>, Item>>& writes);
 // Validates a Key parameter against the table's key schema: exactly the key attributes, with
 // the schema's types ("The provided key element does not match the schema").
 void ValidateKeyParam(const TableSchema& schema, const Item& key);

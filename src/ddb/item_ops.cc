@@ -1,6 +1,8 @@
 // Single-item operations: PutItem, GetItem, UpdateItem, DeleteItem.
 #include <fmt/format.h>
 
+#include <optional>
+
 #include "ddb/engine_impl.h"
 #include "ddb/error.h"
 #include "ddb/expression/legacy.h"
@@ -77,16 +79,22 @@ bool EncodeStringKey(const KeySchema& ks, const JsonValue& key, EncodedKey* out)
     return false;
   }
   if (key.MemberCount() != (ks.has_range() ? 2u : 1u)) return false;
-  auto value = [&](const std::string& name, size_t max_size, std::string* encoded) {
+  // The value's bytes, once encoded into `encoded`; nullopt when not a usable S value.
+  auto value = [&](const std::string& name, size_t max_size,
+                   std::string* encoded) -> std::optional<std::string_view> {
     const JsonValue* v = MemberValue(key, name);
-    if (!v) return false;
+    if (!v) return std::nullopt;
     const std::string_view s = View(v->MemberBegin()->value);
-    if (s.empty() || s.size() > max_size) return false;
+    if (s.empty() || s.size() > max_size) return std::nullopt;
     EncodeKeyBytes(s, encoded);
-    return true;
+    return s;
   };
-  return value(ks.hash_name, kMaxPartitionKeySize, &out->hash) &&
-         (!ks.has_range() || value(ks.range_name, kMaxSortKeySize, &out->range));
+  auto hash = value(ks.hash_name, kMaxPartitionKeySize, &out->hash);
+  if (!hash || (ks.has_range() && !value(ks.range_name, kMaxSortKeySize, &out->range))) {
+    return false;
+  }
+  out->partition_hash = PartitionKeyHashOfBytes(*hash);
+  return true;
 }
 
 // The parts of `item` at `paths` (UPDATED_OLD / UPDATED_NEW).
@@ -122,9 +130,11 @@ Capacity ApplyChange(EngineImpl& engine, ItemChange& change,
   return capacity;
 }
 
-// {"Attributes": ..., "ConsumedCapacity": ...} of a single-item write.
+// {"Attributes": ..., "ConsumedCapacity": ..., "ItemCollectionMetrics": ...} of a single-item
+// write of the item with `key`.
 void WriteResponse(EngineImpl& engine, JsonWriter& w, const std::optional<Item>& attributes,
-                   const std::string& table, const Capacity& capacity, ReturnCapacity rc) {
+                   const TableSchema& schema, const Item& key, const Capacity& capacity,
+                   ReturnCapacity rc, bool return_metrics) {
   w.StartObject();
   if (attributes && !attributes->empty()) {
     WriteKey(w, "Attributes");
@@ -133,8 +143,12 @@ void WriteResponse(EngineImpl& engine, JsonWriter& w, const std::optional<Item>&
   if (rc != ReturnCapacity::kNone) {
     WriteKey(w, "ConsumedCapacity");
     w.StartObject();
-    engine.WriteConsumedCapacity(w, table, capacity, rc);
+    engine.WriteConsumedCapacity(w, schema.name, capacity, rc);
     w.EndObject();
+  }
+  if (return_metrics && HasItemCollections(schema)) {
+    WriteKey(w, "ItemCollectionMetrics");
+    WriteItemCollectionMetrics(w, schema, key);
   }
   w.EndObject();
 }
@@ -146,6 +160,7 @@ struct WriteParams {
   bool return_all_old = false;  // ReturnValues ALL_OLD (the only other value allowed is NONE)
   bool return_old_on_failure = false;
   ReturnCapacity rc = ReturnCapacity::kNone;
+  bool return_metrics = false;  // ReturnItemCollectionMetrics SIZE
   std::optional<expr::Condition> cond;
 };
 
@@ -159,6 +174,7 @@ WriteParams ParseWriteParams(const Request& req, std::string_view item_member,
   std::string_view rv = ReturnValuesParam(req, errors);
   p.return_old_on_failure = ReturnOldOnFailure(req, errors);
   p.rc = ParseReturnCapacity(req, errors);
+  p.return_metrics = ParseReturnItemCollectionMetrics(req, errors);
   AddLegacyViolations(req, op, errors);
   errors.ThrowIfAny();
   if (rv != "NONE" && rv != "ALL_OLD") {
@@ -190,8 +206,8 @@ void EngineImpl::PutItem(const Request& req, JsonWriter& w) {
                     std::move(p.item)};
   Capacity capacity = ApplyChange(*this, change, p.cond, p.return_old_on_failure, p.return_all_old,
                                   [](ItemChange&) {});
-  WriteResponse(*this, w, p.return_all_old ? change.old_item : std::nullopt, schema->name, capacity,
-                p.rc);
+  WriteResponse(*this, w, p.return_all_old ? change.old_item : std::nullopt, *schema,
+                *change.new_item, capacity, p.rc, p.return_metrics);
 }
 
 void EngineImpl::GetItem(const Request& req, JsonWriter& w) {
@@ -260,8 +276,8 @@ void EngineImpl::DeleteItem(const Request& req, JsonWriter& w) {
   ItemChange change{table, schema, ItemStorageKey(*schema, p.item), std::nullopt, std::nullopt};
   Capacity capacity = ApplyChange(*this, change, p.cond, p.return_old_on_failure, p.return_all_old,
                                   [](ItemChange&) {});
-  WriteResponse(*this, w, p.return_all_old ? change.old_item : std::nullopt, schema->name, capacity,
-                p.rc);
+  WriteResponse(*this, w, p.return_all_old ? change.old_item : std::nullopt, *schema, p.item,
+                capacity, p.rc, p.return_metrics);
 }
 
 void EngineImpl::UpdateItem(const Request& req, JsonWriter& w) {
@@ -272,6 +288,7 @@ void EngineImpl::UpdateItem(const Request& req, JsonWriter& w) {
   std::string_view rv = ReturnValuesParam(req, errors);
   bool return_old_on_failure = ReturnOldOnFailure(req, errors);
   ReturnCapacity rc = ParseReturnCapacity(req, errors);
+  bool return_metrics = ParseReturnItemCollectionMetrics(req, errors);
   AddLegacyViolations(req, expr::legacy::Operation::kUpdateItem, errors);
   errors.ThrowIfAny();
   expr::legacy::Validate(req.root(), expr::legacy::Operation::kUpdateItem);
@@ -324,7 +341,7 @@ void EngineImpl::UpdateItem(const Request& req, JsonWriter& w) {
   } else if (rv == "UPDATED_NEW" && change.new_item) {
     attributes = UpdatedAttributes(*change.new_item, paths);
   }
-  WriteResponse(*this, w, attributes, schema->name, capacity, rc);
+  WriteResponse(*this, w, attributes, *schema, key, capacity, rc, return_metrics);
 }
 
 }  // namespace cruddur::ddb

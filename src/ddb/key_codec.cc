@@ -4,6 +4,8 @@
 #include <cstring>
 #include <utility>
 
+#include "ddb/md5.h"
+
 // Format (persisted: do not change without a migration).
 //
 // S and B: the bytes with 0x00 escaped as 0x00 0xFF, then the terminator 0x00 0x01. The
@@ -122,10 +124,53 @@ void EncodeKeyBytes(std::string_view s, std::string* out) {
 void EncodeKeyValue(const AttributeValue& v, std::string* out) {
   switch (v.type) {
     case ValueType::kS:
-    case ValueType::kB: EncodeKeyBytes(v.bytes, out); break;
-    case ValueType::kN: EncodeNumber(v.number, out); break;
-    default: break;  // REQUIRES: v is S, N or B (key attributes are validated before encoding)
+    case ValueType::kB:
+      EncodeKeyBytes(v.bytes, out);
+      break;
+    case ValueType::kN:
+      EncodeNumber(v.number, out);
+      break;
+    default:
+      break;  // REQUIRES: v is S, N or B (key attributes are validated before encoding)
   }
+}
+
+std::string NumberHashForm(const Number& n) {
+  if (n.is_zero()) return std::string(1, '\x80');
+  std::string digits = n.digits();
+  int exponent = n.exponent();  // value = 0.<digits> * 10^exponent
+  // Align to base 100: an odd decimal exponent gets a leading zero digit.
+  if (exponent % 2 != 0) {
+    digits.insert(digits.begin(), '0');
+    ++exponent;
+  }
+  if (digits.size() % 2 != 0) digits.push_back('0');
+  const int e100 = exponent / 2;
+  const size_t pairs = digits.size() / 2;
+  std::string out;
+  out.reserve(pairs + 2);
+  out.push_back(static_cast<char>(n.negative() ? 63 - e100 : 0xC0 + e100));
+  for (size_t i = 0; i < digits.size(); i += 2) {
+    const int pair = (digits[i] - '0') * 10 + (digits[i + 1] - '0');
+    out.push_back(static_cast<char>(n.negative() ? 101 - pair : pair + 1));
+  }
+  if (n.negative() && pairs < 20) out.push_back(static_cast<char>(102));
+  return out;
+}
+
+uint64_t PartitionKeyHashOfBytes(std::string_view bytes) {
+  Md5 md5;
+  md5.Update("Outliers");
+  md5.Update(bytes);
+  const std::array<uint8_t, 16> digest = md5.Final();
+  uint64_t h = 0;
+  for (int i = 0; i < 8; ++i) h = h << 8 | digest[i];
+  return h;
+}
+
+uint64_t PartitionKeyHash(const AttributeValue& v) {
+  if (v.type == ValueType::kN) return PartitionKeyHashOfBytes(NumberHashForm(v.number));
+  return PartitionKeyHashOfBytes(v.bytes);
 }
 
 bool DecodeKeyValue(ValueType type, std::string_view* in, AttributeValue* out) {
@@ -148,7 +193,8 @@ bool DecodeKeyValue(ValueType type, std::string_view* in, AttributeValue* out) {
       *in = rest;
       return true;
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 

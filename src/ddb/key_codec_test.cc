@@ -68,7 +68,10 @@ TEST(KeyCodecTest, StringEscaping) {
   // Runs between NULs, NULs first, last and next to each other; appended after what is there.
   std::string out = "x";
   EncodeKeyBytes(std::string("\0ab\0\0c\0", 7), &out);
-  EXPECT_EQ(out, std::string("x\0\xFF" "ab\0\xFF\0\xFF" "c\0\xFF\0\x01", 14));
+  EXPECT_EQ(out, std::string("x\0\xFF"
+                             "ab\0\xFF\0\xFF"
+                             "c\0\xFF\0\x01",
+                             14));
 }
 
 TEST(KeyCodecTest, NumberExamples) {
@@ -189,6 +192,90 @@ TEST(KeyCodecTest, RejectsMalformed) {
     const std::string e = Enc(v);
     for (size_t len = 0; len < e.size(); ++len) EXPECT_TRUE(bad(v.type, e.substr(0, len)));
   }
+}
+
+std::string Hex(std::string_view bytes) {
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += "0123456789abcdef"[c >> 4];
+    out += "0123456789abcdef"[c & 15];
+  }
+  return out;
+}
+
+// The base-100 form DynamoDB hashes is Oracle's NUMBER layout: 123 is c2 02 18 and -123 is
+// 3d 64 4e 66 there too.
+TEST(PartitionKeyHashTest, NumberHashForm) {
+  auto form = [](std::string_view text) { return Hex(NumberHashForm(Number::Parse(text))); };
+  EXPECT_EQ(form("0"), "80");
+  EXPECT_EQ(form("1"), "c102");
+  EXPECT_EQ(form("-1"), "3e6466");
+  EXPECT_EQ(form("123"), "c20218");
+  EXPECT_EQ(form("-123"), "3d644e66");
+  EXPECT_EQ(form("0.01"), "c002");
+  EXPECT_EQ(form("0.001"), "bf0b");
+  EXPECT_EQ(form("999.9"), "c20a645b");
+  EXPECT_EQ(form("1e125"), "ff0b");
+  EXPECT_EQ(form("1e-130"), "8002");
+  // Negatives end in 102 unless they have 20 base-100 digits (38 decimal digits, odd exponent).
+  EXPECT_EQ(form("-1.234567890123456789012345678901234567"),
+            "3e644e38220c644e38220c644e38220c644e382266");
+  EXPECT_EQ(form("-1.2345678901234567890123456789012345678"),
+            "3e644e38220c644e38220c644e38220c644e382215");
+  EXPECT_EQ(form("-12.345678901234567890123456789012345678"),
+            "3e59432d170b59432d170b59432d170b59432d1766");
+}
+
+TEST(PartitionKeyHashTest, IsMd5OfOutliersAndTheValue) {
+  // md5("Outliershello") = 8f051e5595141045...; md5("Outliers" c1 02) = c3a0310aed78739b...
+  EXPECT_EQ(PartitionKeyHash(AV::S("hello")), 0x8f051e5595141045u);
+  EXPECT_EQ(PartitionKeyHash(AV::B("hello")), 0x8f051e5595141045u);
+  EXPECT_EQ(PartitionKeyHashOfBytes("hello"), 0x8f051e5595141045u);
+  EXPECT_EQ(PartitionKeyHash(AV::N("1")), 0xc3a0310aed78739bu);
+  // Equal numbers hash alike whatever their text.
+  EXPECT_EQ(PartitionKeyHash(AV::N("1.0")), PartitionKeyHash(AV::N("1")));
+  EXPECT_EQ(PartitionKeyHash(AV::N("-0")), PartitionKeyHash(AV::N("0")));
+}
+
+std::vector<std::string> InHashOrder(std::vector<AV> keys) {
+  std::stable_sort(keys.begin(), keys.end(), [](const AV& a, const AV& b) {
+    return PartitionKeyHash(a) < PartitionKeyHash(b);
+  });
+  std::vector<std::string> out;
+  for (const AV& k : keys) out.push_back(k.type == ValueType::kN ? k.number.text() : k.bytes);
+  return out;
+}
+
+// The Scan orders dynalite's test/scan.js expects ("should return items in string/number hash
+// order"), tests its suite also runs against DynamoDB (REMOTE=1).
+TEST(PartitionKeyHashTest, ScanOrderOfDynamoDb) {
+  std::vector<AV> strings;
+  for (int i = 0; i < 10; ++i) strings.push_back(AV::S(std::to_string(i)));
+  for (const char* s : {"aardman", "hello", "zapf", "\xC3\xA4\xC3\xA1\xC3\xB6\xC3\xBC"}) {
+    strings.push_back(AV::S(s));
+  }
+  EXPECT_EQ(
+      InHashOrder(strings),
+      (std::vector<std::string>{"2", "8", "9", "1", "6", "hello", "0", "5", "4",
+                                "\xC3\xA4\xC3\xA1\xC3\xB6\xC3\xBC", "aardman", "7", "3", "zapf"}));
+  std::vector<AV> numbers;
+  for (int i = 0; i < 10; ++i) numbers.push_back(AV::N(std::to_string(i)));
+  for (const char* n : {"-0.09", "999.9", "0.012345", "-999.9"}) numbers.push_back(AV::N(n));
+  EXPECT_EQ(InHashOrder(numbers),
+            (std::vector<std::string>{"7", "999.9", "8", "3", "2", "-999.9", "9", "4", "-0.09", "6",
+                                      "1", "0", "0.012345", "5"}));
+}
+
+// The segments of TotalSegments 4096 dynalite's test/scan.js expects keys in ("should return
+// items from correct string/number hash segments"): the hash's top 12 bits.
+TEST(PartitionKeyHashTest, SegmentsOfDynamoDb) {
+  auto segment = [](const AV& v) { return PartitionKeyHash(v) >> 52; };
+  EXPECT_EQ(segment(AV::S("3635")), 0u);
+  EXPECT_EQ(segment(AV::S("228")), 0u);
+  EXPECT_EQ(segment(AV::S("1668")), 1u);
+  EXPECT_EQ(segment(AV::S("3435")), 4u);
+  EXPECT_EQ(segment(AV::N("251")), 1u);
+  EXPECT_EQ(segment(AV::N("2388")), 4095u);
 }
 
 }  // namespace

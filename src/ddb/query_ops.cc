@@ -76,21 +76,45 @@ std::shared_ptr<Table> ParseReadSpec(EngineImpl& engine, const Request& req,
                                      ReadSpec* spec) {
   ConstraintErrors errors;
   std::string_view name = TableNameParam(req, errors);
+  // IndexName, Select, Segment and TotalSegments were checked against the input shape
+  // (ddb/shape_validator.h) before the operation ran.
   auto index_name = req.String("IndexName");
-  if (index_name) errors.CheckName("indexName", *index_name);
   spec->limit = req.Int("Limit");
   if (spec->limit) errors.CheckRange("limit", *spec->limit, 1, INT32_MAX);
   auto select = req.String("Select");
-  if (select) {
-    errors.CheckEnum(
-        "select", *select,
-        {"SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"});
-  }
   spec->rc = ParseReturnCapacity(req, errors);
   spec->consistent = req.Bool("ConsistentRead").value_or(false);
   for (auto& v : expr::legacy::ConstraintViolations(req.root(), op)) errors.Add(std::move(v));
   errors.ThrowIfAny();
   expr::legacy::Validate(req.root(), op);
+
+  // Select against the projection parameters, before the table is looked up (DynamoDB's order,
+  // per moto's AWS-verified tests and ExtendDB's and dynoxide's checks against DynamoDB): a
+  // projection with another Select, SPECIFIC_ATTRIBUTES without one, ALL_PROJECTED_ATTRIBUTES
+  // without an index. Query wraps some of these in the one-error envelope, Scan never does.
+  const bool is_query = op == expr::legacy::Operation::kQuery;
+  const bool has_projection = req.String("ProjectionExpression").has_value();
+  const bool has_attributes_to_get = req.Array("AttributesToGet") != nullptr;
+  if (select && *select != "SPECIFIC_ATTRIBUTES" && (has_projection || has_attributes_to_get)) {
+    std::string what = *select == "COUNT" ? "only the Count" : std::string(*select);
+    if (has_projection) {
+      throw ApiError::Validation(
+          fmt::format("{}Cannot specify the ProjectionExpression when choosing to get {}",
+                      is_query ? "1 validation error detected: " : "", what));
+    }
+    throw ApiError::Validation(
+        fmt::format("Cannot specify the AttributesToGet when choosing to get {}", what));
+  }
+  if (select && *select == "SPECIFIC_ATTRIBUTES" && !has_projection && !has_attributes_to_get) {
+    throw ApiError::Validation(fmt::format(
+        "{}Must specify the AttributesToGet or ProjectionExpression when choosing to get "
+        "SPECIFIC_ATTRIBUTES",
+        is_query ? "1 validation error detected: " : ""));
+  }
+  if (select && *select == "ALL_PROJECTED_ATTRIBUTES" && !index_name) {
+    throw ApiError::Validation(
+        "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
+  }
 
   auto table = engine.RequireTable(name);
   spec->schema = table->schema();
@@ -100,42 +124,23 @@ std::shared_ptr<Table> ParseReadSpec(EngineImpl& engine, const Request& req,
       throw ApiError::Validation(
           fmt::format("The table does not have the specified index: {}", *index_name));
     }
+    // An index added by UpdateTable answers once backfilled (its delayed CREATING has ended).
+    if (spec->index->status_until > 0 && spec->index->StatusAt(EpochSeconds()) == "CREATING") {
+      throw ApiError::Validation(
+          fmt::format("Cannot read from backfilling global secondary index: {}", *index_name));
+    }
     if (spec->index->global && spec->consistent) {
       throw ApiError::Validation("Consistent reads are not supported on global secondary indexes");
     }
   }
   auto projection = req.String("ProjectionExpression");
   if (projection) spec->projection = expr::Projection::Parse(*projection, subs);
-  bool attributes_to_get = false;
-  if (!projection) {
-    spec->projection = expr::legacy::AttributesToGet(req.root());
-    attributes_to_get = spec->projection.has_value();
-  }
-  if (attributes_to_get && select && *select == "COUNT") {
-    throw ApiError::Validation(
-        "Cannot specify the AttributesToGet when choosing to get only the "
-        "Count");
-  }
-  if (!select) {
+  if (!projection) spec->projection = expr::legacy::AttributesToGet(req.root());
+  if (select) {
+    spec->select = std::string(*select);
+  } else {
     spec->select = spec->projection ? "SPECIFIC_ATTRIBUTES"
                                     : (spec->index ? "ALL_PROJECTED_ATTRIBUTES" : "ALL_ATTRIBUTES");
-  } else {
-    spec->select = std::string(*select);
-    if (projection && spec->select != "SPECIFIC_ATTRIBUTES") {
-      throw ApiError::Validation(fmt::format(
-          "One or more parameter values were invalid: Select type {} is not compatible with "
-          "ProjectionExpression",
-          spec->select));
-    }
-    if (!spec->projection && spec->select == "SPECIFIC_ATTRIBUTES") {
-      throw ApiError::Validation(
-          "One or more parameter values were invalid: Select type SPECIFIC_ATTRIBUTES requires "
-          "either ProjectionExpression or AttributesToGet");
-    }
-  }
-  if (spec->select == "ALL_PROJECTED_ATTRIBUTES" && !spec->index) {
-    throw ApiError::Validation(
-        "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
   }
   if (spec->index && spec->index->projection != ProjectionType::kAll) {
     if (spec->select == "ALL_ATTRIBUTES") {
@@ -164,28 +169,33 @@ void ParseFilter(const Request& req, std::string_view legacy_member, expr::Subst
   }
 }
 
-// The storage key an ExclusiveStartKey points at.
-std::string StartKeyPosition(const ReadSpec& spec, const JsonValue& esk_json) {
-  Item esk = ParseItem(esk_json);
+// The storage key an ExclusiveStartKey points at; the key itself in `*esk`. A key that is not
+// exactly the table's key plus the index's is refused: Query says only "The provided starting
+// key is invalid", Scan of a table adds "The provided key element does not match the schema"
+// (floci and ExtendDB, checked against DynamoDB, 2026).
+std::string StartKeyPosition(const ReadSpec& spec, const JsonValue& esk_json, bool query,
+                             Item* esk) {
+  *esk = ParseItem(esk_json);
   const TableSchema& schema = *spec.schema;
-  auto invalid = [] {
+  auto invalid = [&] {
+    if (query || spec.index) return ApiError::Validation("The provided starting key is invalid");
     return ApiError::Validation(
         "The provided starting key is invalid: The provided key element does not match the "
         "schema");
   };
-  Item table_key = KeyOf(schema, nullptr, esk);
+  Item table_key = KeyOf(schema, nullptr, *esk);
   try {
     ValidateKeyParam(schema, table_key);
   } catch (const ApiError&) {
     throw invalid();
   }
   if (!spec.index) {
-    if (esk.size() != table_key.size()) throw invalid();
-    return ItemStorageKey(schema, esk);
+    if (esk->size() != table_key.size()) throw invalid();
+    return ItemStorageKey(schema, *esk);
   }
-  Item all_keys = KeyOf(schema, spec.index, esk);
-  if (all_keys.size() != esk.size()) throw invalid();
-  auto key = IndexStorageKey(schema, *spec.index, esk);
+  Item all_keys = KeyOf(schema, spec.index, *esk);
+  if (all_keys.size() != esk->size()) throw invalid();
+  auto key = IndexStorageKey(schema, *spec.index, *esk);
   if (!key) throw invalid();
   return *key;
 }
@@ -217,8 +227,8 @@ Page ReadPage(EngineImpl& engine, const ReadSpec& spec, storage::Iterator& it, b
     if (pos < 0) continue;
     if (raw) {
       size_t size = 0;
-      bool ok = count_only ? EncodedItemSize(it.value(), &size)
-                           : WriteEncodedItem(it.value(), w, &size);
+      bool ok =
+          count_only ? EncodedItemSize(it.value(), &size) : WriteEncodedItem(it.value(), w, &size);
       if (!ok) throw corrupt();
       page.scanned++;
       page.count++;
@@ -326,8 +336,16 @@ void EngineImpl::Query(const Request& req, JsonWriter& w) {
 
   auto it = store().NewIterator();
   using Op = expr::KeyCondition::Op;
-  if (const JsonValue* esk = req.Object("ExclusiveStartKey")) {
-    std::string pos = StartKeyPosition(spec, *esk);
+  if (const JsonValue* esk_json = req.Object("ExclusiveStartKey")) {
+    Item esk;
+    std::string pos = StartKeyPosition(spec, *esk_json, true, &esk);
+    // A start key outside the queried partition or sort key range is refused (DynamoDB Local and
+    // DynamoDB answers seen by users: the same message for either).
+    if (!(esk.at(key.hash_name) == kc.hash_value) ||
+        (kc.range_op != Op::kNone && RangePosition(kc, esk.at(key.range_name)) != 0)) {
+      throw ApiError::Validation(
+          "The provided starting key does not match the range key predicate");
+    }
     if (forward) {
       it->Seek(pos);
       if (it->Valid() && it->key() == pos) it->Next();
@@ -376,12 +394,8 @@ void EngineImpl::Query(const Request& req, JsonWriter& w) {
 }
 
 void EngineImpl::Scan(const Request& req, JsonWriter& w) {
-  ConstraintErrors errors;
   auto segment = req.Int("Segment");
   auto total = req.Int("TotalSegments");
-  if (segment) errors.CheckRange("segment", *segment, 0, 999999);
-  if (total) errors.CheckRange("totalSegments", *total, 1, 1000000);
-  errors.ThrowIfAny();
   if (segment && !total) {
     throw ApiError::Validation(
         "The TotalSegments parameter is required but was not present in "
@@ -406,21 +420,33 @@ void EngineImpl::Scan(const Request& req, JsonWriter& w) {
   subs.CheckAllUsed();
 
   std::string prefix = keyspace::IndexPrefix(spec.schema->id, spec.index ? spec.index->id : 0);
-  // A segment is a slice of the partition-hash range, as DynamoDB's segments are.
+  // A segment is a slice of the partition-hash order, as DynamoDB's segments are: segment s of
+  // T holds the partitions whose hash's top 12 bits h satisfy s = floor(h * T / 4096), so it
+  // starts at h = ceil(4096 * s / T). dynalite's reproduction (actions/scan.js) splits so, and
+  // its tests of which segment a key lands in also pass against DynamoDB.
   int64_t seg = segment.value_or(0), segs = total.value_or(1);
   auto hash_bound = [&](int64_t s) {
+    const int64_t h = (s * 4096 + segs - 1) / segs;
+    if (h >= 4096) return keyspace::PrefixSuccessor(prefix);
     std::string k = prefix;
-    uint32_t h = static_cast<uint32_t>((s * 65536) / segs);
-    if (h >= 65536) return keyspace::PrefixSuccessor(prefix);
-    k.push_back(static_cast<char>(h >> 8));
-    k.push_back(static_cast<char>(h & 0xff));
+    k.push_back(static_cast<char>(h >> 4));
+    k.push_back(static_cast<char>((h & 0xf) << 4));
     return k;
   };
   std::string start = hash_bound(seg), end = hash_bound(seg + 1);
   auto it = store().NewIterator();
-  if (const JsonValue* esk = req.Object("ExclusiveStartKey")) {
-    std::string pos = StartKeyPosition(spec, *esk);
-    it->Seek(std::max(pos, start));
+  if (const JsonValue* esk_json = req.Object("ExclusiveStartKey")) {
+    Item esk;
+    std::string pos = StartKeyPosition(spec, *esk_json, false, &esk);
+    // A parallel Scan refuses a start key of another segment (dynalite's and ScyllaDB's record
+    // of DynamoDB's answer).
+    if (segs > 1 && (pos < start || pos >= end)) {
+      throw ApiError::Validation(
+          fmt::format("The provided starting key is invalid: Invalid ExclusiveStartKey. Please use "
+                      "ExclusiveStartKey with correct Segment. TotalSegments: {} Segment: {}",
+                      segs, seg));
+    }
+    it->Seek(pos);
     if (it->Valid() && it->key() == pos) it->Next();
   } else {
     it->Seek(start);

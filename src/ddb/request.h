@@ -18,8 +18,8 @@ class ConstraintErrors {
   void Add(std::string violation) { errors_.push_back(std::move(violation)); }
   // "Value null at 'field' failed to satisfy constraint: Member must not be null"
   void NotNull(std::string_view field);
-  // Checks a name's length and pattern (table and index names: [a-zA-Z0-9_.-]+, 3..255). A
-  // top-level TableName/IndexName of the wrong length is refused at once, worded as DynamoDB.
+  // Checks a table or index name's length (1..255) and pattern ([a-zA-Z0-9_.-]+, or an ARN),
+  // after the shape validator has applied each operation's own bounds.
   void CheckName(std::string_view field, std::string_view value);
   // Value of an enum member not in `allowed`.
   void CheckEnum(std::string_view field, std::string_view value,
@@ -37,8 +37,17 @@ class ConstraintErrors {
 // but was not present in the request".
 [[noreturn]] void ThrowRequired(std::string_view member);
 
+// The SerializationException DynamoDB's deserializer throws for a member of the wrong JSON type
+// ("NUMBER_VALUE cannot be converted to String", "Unexpected field type", ...); each returns
+// normally when `v` has the type.
+void ExpectJsonString(const JsonValue& v);
+void ExpectJsonInteger(const JsonValue& v);  // an integral number (a fraction is truncated)
+void ExpectJsonBool(const JsonValue& v);
+void ExpectJsonObject(const JsonValue& v);
+void ExpectJsonArray(const JsonValue& v);
+
 class Request;
-// The request's TableName: required, and checked for length and pattern.
+// The request's TableName: required (its length and pattern are the shape validator's).
 std::string_view TableNameParam(const Request& req, ConstraintErrors& errors);
 
 // The request body, parsed. Member accessors return null/nullopt when the member is absent and

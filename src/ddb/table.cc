@@ -5,6 +5,8 @@
 namespace cruddur::ddb {
 namespace keyspace {
 
+std::string FormatKey() { return std::string(1, kMeta) + "format"; }
+
 std::string CatalogKey(std::string_view table_name) {
   std::string k(1, kCatalog);
   k.append(table_name);
@@ -18,16 +20,6 @@ std::string IndexPrefix(uint32_t table_id, uint8_t index_id) {
   for (int shift = 24; shift >= 0; shift -= 8) k.push_back(static_cast<char>(table_id >> shift));
   k.push_back(static_cast<char>(index_id));
   return k;
-}
-
-uint16_t PartitionHash(const std::string& encoded) {
-  // FNV-1a, folded to 16 bits: cheap, stable across versions (it is persisted in keys).
-  uint32_t h = 2166136261u;
-  for (unsigned char c : encoded) {
-    h ^= c;
-    h *= 16777619u;
-  }
-  return static_cast<uint16_t>((h >> 16) ^ (h & 0xffff));
 }
 
 std::string PrefixSuccessor(std::string prefix) {
@@ -70,21 +62,24 @@ void Table::SetStats(std::vector<TableStats> stats) {
 
 EncodedKey EncodeKey(const KeySchema& key, const Item& item) {
   EncodedKey k;
-  EncodeKeyValue(item.at(key.hash_name), &k.hash);
+  const AttributeValue& hash_value = item.at(key.hash_name);
+  k.partition_hash = PartitionKeyHash(hash_value);
+  EncodeKeyValue(hash_value, &k.hash);
   if (key.has_range()) EncodeKeyValue(item.at(key.range_name), &k.range);
   return k;
 }
 
 void AppendEncodedKey(const EncodedKey& k, std::string* out) {
-  uint16_t h = keyspace::PartitionHash(k.hash);
-  out->push_back(static_cast<char>(h >> 8));
-  out->push_back(static_cast<char>(h & 0xff));
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    out->push_back(static_cast<char>(k.partition_hash >> shift));
+  }
   out->append(k.hash);
   out->append(k.range);
 }
 
 std::string PartitionPrefix(uint32_t table_id, uint8_t index_id, const AttributeValue& hash_value) {
   EncodedKey k;
+  k.partition_hash = PartitionKeyHash(hash_value);
   EncodeKeyValue(hash_value, &k.hash);
   std::string prefix = keyspace::IndexPrefix(table_id, index_id);
   AppendEncodedKey(k, &prefix);

@@ -5,16 +5,19 @@
 //   0x01 <table name>                                   -> table schema (JSON)
 //   0x00 "next_table_id"                                -> the next table id (decimal text)
 //   0x00 "stream_seq"                                   -> the next stream sequence number
-//   0x02 <table id: 4 bytes BE> <index id: 1 byte> <partition hash: 2 bytes BE>
+//   0x00 "format"                                       -> the data format (kFormatVersion)
+//   0x05 <table id: 4 bytes BE> <index id: 1 byte> <partition hash: 8 bytes BE>
 //        <partition key> [<sort key>] [<table partition key> <table sort key>]  -> item bytes
 //   0x03 <table id: 4 bytes BE> <label length: 1 byte> <stream label> <sequence number: 8 BE>
 //        -> stream record (streams.h's encoding), written in the item change's own batch
 //   0x04 <table id: 4 bytes BE> <stream label>  -> stream metadata "<start>|<trimmed>|<view>"
+//   0x02 ...: items of format 1 (a 2-byte FNV hash where 0x05 has the 8-byte one), which opening
+//        a data dir migrates to 0x05 (MigrateFormat1).
 // Index id 0 is the table itself; secondary index entries append the table's key so that entries
-// with equal index keys stay distinct. The 2-byte hash spreads partitions the way DynamoDB's own
-// hashing does, so a Scan visits partitions in hash order and Segment/TotalSegments split the
-// hash range. Key values use the order-preserving key_codec, so a partition's items sort by sort
-// key exactly as DynamoDB sorts them.
+// with equal index keys stay distinct. The partition hash is DynamoDB's (key_codec.h's
+// PartitionKeyHash), so a Scan visits partitions in DynamoDB's order and Segment/TotalSegments
+// split that order as DynamoDB's segments do. Key values use the order-preserving key_codec, so a
+// partition's items sort by sort key exactly as DynamoDB sorts them.
 #pragma once
 
 #include <atomic>
@@ -32,19 +35,25 @@ namespace cruddur::ddb {
 namespace keyspace {
 constexpr char kMeta = '\x00';
 constexpr char kCatalog = '\x01';
-constexpr char kData = '\x02';
+constexpr char kDataFormat1 = '\x02';
+constexpr char kData = '\x05';
+// The value of the 0x00 "format" key in data dirs this version writes.
+constexpr std::string_view kFormatVersion = "2";
+std::string FormatKey();
 std::string CatalogKey(std::string_view table_name);
-// 0x02 + table id + index id.
+// kData + table id + index id.
 std::string IndexPrefix(uint32_t table_id, uint8_t index_id);
-uint16_t PartitionHash(const std::string& encoded_partition_key);
+// Bytes of the partition hash in a storage key.
+constexpr size_t kPartitionHashBytes = 8;
 // The smallest key greater than every key that starts with `prefix`; empty if none exists.
 std::string PrefixSuccessor(std::string prefix);
 }  // namespace keyspace
 
 // Key attributes as stored in a key: the encoded partition and sort key.
 struct EncodedKey {
-  std::string hash;   // key_codec encoding of the partition key value
-  std::string range;  // key_codec encoding of the sort key value (empty: no sort key)
+  uint64_t partition_hash = 0;  // PartitionKeyHash of the partition key value
+  std::string hash;             // key_codec encoding of the partition key value
+  std::string range;            // key_codec encoding of the sort key value (empty: no sort key)
 };
 
 class Table {

@@ -371,6 +371,16 @@ std::optional<std::string> ParseSse(const JsonValue& spec, const std::string& re
   return kms + "key/" + std::string(k);
 }
 
+// DynamoDB's refusal to change a table that is not ACTIVE, e.g. "Attempt to change a resource
+// which is still in use: Table is being created: orders".
+ApiError TableInUse(std::string_view status, std::string_view table) {
+  std::string_view doing = status == "CREATING"   ? "created"
+                           : status == "DELETING" ? "deleted"
+                                                  : "updated";
+  return ApiError::ResourceInUse(fmt::format(
+      "Attempt to change a resource which is still in use: Table is being {}: {}", doing, table));
+}
+
 }  // namespace
 
 void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
@@ -526,10 +536,18 @@ void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
   }
 
   std::lock_guard lock(catalog_mu_);
-  if (FindTable(schema->name)) {
+  schema->creation_time = Now();
+  if (auto existing = FindTable(schema->name)) {
+    // The name of a table still being deleted is not free yet (as DynamoDB answers it).
+    if (existing->schema()->StatusAt(schema->creation_time) == "DELETING") {
+      throw TableInUse("DELETING", schema->name);
+    }
     throw ApiError::ResourceInUse("Table already exists: " + schema->name);
   }
-  schema->creation_time = Now();
+  if (DelaysTransientStatuses()) {
+    schema->transient_status = "CREATING";
+    schema->transient_until = TransientUntil(schema->creation_time);
+  }
   if (schema->stream.enabled) schema->stream_label = StreamLabel(schema->creation_time);
   schema->id = next_table_id_++;
   schema->table_id = NewUuid();
@@ -555,6 +573,7 @@ void EngineImpl::DeleteTable(const Request& req, JsonWriter& w) {
     errors.CheckName("tableName", *name);
   errors.ThrowIfAny();
   std::shared_ptr<Table> table;
+  bool already_deleting = false;
   {
     std::lock_guard lock(catalog_mu_);
     table = FindTable(*name);
@@ -562,16 +581,34 @@ void EngineImpl::DeleteTable(const Request& req, JsonWriter& w) {
       throw ApiError::ResourceNotFound(
           fmt::format("Requested resource not found: Table: {} not found", *name));
     }
-    if (table->schema()->deletion_protection) {
-      throw ApiError::Validation(
-          "Resource cannot be deleted as it is currently protected against "
-          "deletion. Disable deletion protection first.");
+    auto current = table->schema();
+    double now = Now();
+    std::string_view status = current->StatusAt(now);
+    // DeleteTable API reference: CREATING or UPDATING -> ResourceInUseException; "If table is
+    // already in the DELETING state, no error is returned."
+    already_deleting = status == "DELETING";
+    if (!already_deleting && status != "ACTIVE") throw TableInUse(status, *name);
+    if (!already_deleting && current->deletion_protection) {
+      throw ApiError::Validation("Resource cannot be deleted as it is currently protected against "
+                                 "deletion. Disable deletion protection first.");
     }
-    storage::WriteBatch batch;
-    batch.Delete(keyspace::CatalogKey(*name));
-    storage_->Write(batch);
-    std::unique_lock tl(tables_mu_);
-    tables_.erase(tables_.find(*name));
+    if (already_deleting) {
+      // Reported again below; its data is already gone.
+    } else if (DelaysTransientStatuses()) {
+      // Stays listed as DELETING until the delay has passed (FindTable then drops it).
+      auto deleting = std::make_shared<TableSchema>(*current);
+      deleting->ResolveAt(now);
+      deleting->transient_status = "DELETING";
+      deleting->transient_until = TransientUntil(now);
+      SaveSchema(*deleting);
+      table->set_schema(deleting);
+    } else {
+      storage::WriteBatch batch;
+      batch.Delete(keyspace::CatalogKey(*name));
+      storage_->Write(batch);
+      std::unique_lock tl(tables_mu_);
+      tables_.erase(tables_.find(*name));
+    }
   }
   auto schema = table->schema();
   EnsureStats(*table);
@@ -579,7 +616,7 @@ void EngineImpl::DeleteTable(const Request& req, JsonWriter& w) {
   WriteKey(w, "TableDescription");
   WriteDeletingTableDescription(w, *schema, table->Stats(), options_.region, options_.account_id);
   w.EndObject();
-  DeleteTableData(schema->id);
+  if (!already_deleting) DeleteTableData(schema->id);
 }
 
 void EngineImpl::DeleteTableData(uint32_t table_id) {
@@ -614,7 +651,8 @@ void EngineImpl::DescribeTable(const Request& req, JsonWriter& w) {
   auto schema = table->schema();
   w.StartObject();
   WriteKey(w, "Table");
-  WriteTableDescription(w, *schema, "ACTIVE", table->Stats(), options_.region, options_.account_id);
+  WriteTableDescription(w, *schema, std::string(schema->StatusAt(Now())), table->Stats(),
+                        options_.region, options_.account_id);
   w.EndObject();
 }
 
@@ -630,8 +668,10 @@ void EngineImpl::ListTables(const Request& req, JsonWriter& w) {
   bool more = false;
   {
     std::shared_lock lock(tables_mu_);
+    double now = Now();
     auto it = start ? tables_.upper_bound(*start) : tables_.begin();
     for (; it != tables_.end(); ++it) {
+      if (it->second->schema()->DeletedBy(now)) continue;  // deleted; FindTable drops it later
       if (names.size() == max) {
         more = true;
         break;
@@ -894,7 +934,9 @@ struct IndexChanges {
   std::vector<IndexSchema> deleted;
 };
 
-IndexChanges ApplyIndexUpdates(const UpdateTableRequest& u, bool was_ppr, TableSchema& schema) {
+// status_until: when new and deleted indexes end CREATING/DELETING (0: no delayed statuses).
+IndexChanges ApplyIndexUpdates(const UpdateTableRequest& u, bool was_ppr, double status_until,
+                               TableSchema& schema) {
   IndexChanges changes;
   size_t online = std::count_if(u.gsi_updates.begin(), u.gsi_updates.end(), [](const GsiUpdate& g) {
     return g.kind != GsiUpdate::Kind::kUpdate;
@@ -958,6 +1000,7 @@ IndexChanges ApplyIndexUpdates(const UpdateTableRequest& u, bool was_ppr, TableS
       ix.id = ++schema.last_index_id;
       ix.key = TypedKey(kn, types);
       ix.status = "CREATING";
+      ix.status_until = status_until;
       changes.created.push_back(ix.name);
       schema.indexes.push_back(std::move(ix));
       continue;
@@ -973,6 +1016,12 @@ IndexChanges ApplyIndexUpdates(const UpdateTableRequest& u, bool was_ppr, TableS
     }
     if (g.kind == GsiUpdate::Kind::kDelete) {
       changes.deleted.push_back(*it);
+      if (status_until > 0) {
+        IndexSchema gone = *it;
+        gone.status = "DELETING";
+        gone.status_until = status_until;
+        schema.deleting_indexes.push_back(std::move(gone));
+      }
       schema.indexes.erase(it);
       continue;
     }
@@ -1018,11 +1067,16 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
     throw ApiError::ResourceNotFound(
         fmt::format("Requested resource not found: Table: {} not found", u.name));
   }
-  auto schema = std::make_shared<TableSchema>(*table->schema());
   double now = Now();
+  if (std::string_view status = table->schema()->StatusAt(now); status != "ACTIVE") {
+    throw TableInUse(status, u.name);
+  }
+  auto schema = std::make_shared<TableSchema>(*table->schema());
+  schema->ResolveAt(now);
   bool was_ppr = schema->pay_per_request;
   ApplyBillingAndThroughput(u, *schema, now);
-  IndexChanges index_changes = ApplyIndexUpdates(u, was_ppr, *schema);
+  IndexChanges index_changes =
+      ApplyIndexUpdates(u, was_ppr, DelaysTransientStatuses() ? TransientUntil(now) : 0, *schema);
   if (u.stream) {
     if (u.stream->enabled == schema->stream.enabled) {
       throw ApiError::Validation(fmt::format("{}: TableName: {}",
@@ -1053,6 +1107,10 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
   }
   if (u.deletion_protection) schema->deletion_protection = *u.deletion_protection;
   if (u.table_class) schema->table_class = *u.table_class;
+  if (DelaysTransientStatuses()) {
+    schema->transient_status = "UPDATING";
+    schema->transient_until = TransientUntil(now);
+  }
 
   SaveSchema(*schema);
   table->set_schema(schema);
@@ -1076,6 +1134,9 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
     for (const auto& ix_name : index_changes.created) {
       BackfillIndex(table, *schema->FindIndex(ix_name));
     }
+  }
+  // With delayed transient states, new indexes turn ACTIVE when their status_until passes.
+  if (!index_changes.created.empty() && !DelaysTransientStatuses()) {
     auto active = std::make_shared<TableSchema>(*schema);
     for (auto& ix : active->indexes) ix.status = "ACTIVE";
     SaveSchema(*active);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <stdexcept>
 
 namespace cruddur::ddb {
@@ -144,7 +145,88 @@ KeySchema ReadKey(const JsonValue& v) {
   return k;
 }
 
+void PersistIndex(JsonWriter& w, const IndexSchema& ix) {
+  w.StartObject();
+  Key(w, "name");
+  Str(w, ix.name);
+  Key(w, "id");
+  w.Uint(ix.id);
+  Key(w, "global");
+  w.Bool(ix.global);
+  Key(w, "key");
+  PersistKey(w, ix.key);
+  Key(w, "projection");
+  Str(w, ProjectionName(ix.projection));
+  Key(w, "non_key");
+  w.StartArray();
+  for (const auto& a : ix.non_key_attributes) Str(w, a);
+  w.EndArray();
+  Key(w, "throughput");
+  PersistThroughput(w, ix.throughput);
+  Key(w, "status");
+  Str(w, ix.status);
+  Key(w, "status_until");
+  w.Double(ix.status_until);
+  w.EndObject();
+}
+
+IndexSchema ReadIndex(const JsonValue& v) {
+  IndexSchema ix;
+  ix.name = v["name"].GetString();
+  ix.id = static_cast<uint8_t>(v["id"].GetUint());
+  ix.global = v["global"].GetBool();
+  ix.key = ReadKey(v["key"]);
+  ix.projection = ProjectionFromName(v["projection"].GetString());
+  for (const auto& a : v["non_key"].GetArray()) ix.non_key_attributes.emplace_back(a.GetString());
+  ix.throughput = ReadThroughput(v["throughput"]);
+  ix.status = v["status"].GetString();
+  // Absent in catalogs written before transient states could be delayed.
+  if (v.HasMember("status_until") && v["status_until"].IsNumber()) {
+    ix.status_until = v["status_until"].GetDouble();
+  }
+  return ix;
+}
+
+// Whether a transient state set to end at `until` (0: no set end) still holds at `now`.
+bool Pending(double until, double now) { return until <= 0 || now < until; }
+
 }  // namespace
+
+double EpochSeconds() {
+  using namespace std::chrono;
+  return static_cast<double>(
+             duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count()) /
+         1000.0;
+}
+
+std::string_view IndexSchema::StatusAt(double now) const {
+  if (status == "ACTIVE" || !Pending(status_until, now)) return "ACTIVE";
+  return status;
+}
+
+std::string_view TableSchema::StatusAt(double now) const {
+  if (transient_status.empty() || !Pending(transient_until, now)) return "ACTIVE";
+  return transient_status;
+}
+
+bool TableSchema::DeletedBy(double now) const {
+  return transient_status == "DELETING" && !Pending(transient_until, now);
+}
+
+void TableSchema::ResolveAt(double now) {
+  if (!transient_status.empty() && !Pending(transient_until, now)) {
+    transient_status.clear();
+    transient_until = 0;
+  }
+  for (auto& ix : indexes) {
+    if (ix.status_until > 0 && !Pending(ix.status_until, now)) {
+      ix.status = "ACTIVE";
+      ix.status_until = 0;
+    }
+  }
+  std::erase_if(deleting_indexes,
+                [now](const IndexSchema& ix) { return !Pending(ix.status_until, now); });
+}
 
 const IndexSchema* TableSchema::FindIndex(std::string_view index_name) const {
   for (const auto& ix : indexes) {
@@ -180,28 +262,7 @@ std::string SerializeSchema(const TableSchema& s) {
   w.EndArray();
   Key(w, "indexes");
   w.StartArray();
-  for (const auto& ix : s.indexes) {
-    w.StartObject();
-    Key(w, "name");
-    Str(w, ix.name);
-    Key(w, "id");
-    w.Uint(ix.id);
-    Key(w, "global");
-    w.Bool(ix.global);
-    Key(w, "key");
-    PersistKey(w, ix.key);
-    Key(w, "projection");
-    Str(w, ProjectionName(ix.projection));
-    Key(w, "non_key");
-    w.StartArray();
-    for (const auto& a : ix.non_key_attributes) Str(w, a);
-    w.EndArray();
-    Key(w, "throughput");
-    PersistThroughput(w, ix.throughput);
-    Key(w, "status");
-    Str(w, ix.status);
-    w.EndObject();
-  }
+  for (const auto& ix : s.indexes) PersistIndex(w, ix);
   w.EndArray();
   Key(w, "last_index_id");
   w.Uint(s.last_index_id);
@@ -232,6 +293,14 @@ std::string SerializeSchema(const TableSchema& s) {
   Str(w, s.table_class);
   Key(w, "sse_kms_key");
   Str(w, s.sse_kms_key_arn);
+  Key(w, "transient_status");
+  Str(w, s.transient_status);
+  Key(w, "transient_until");
+  w.Double(s.transient_until);
+  Key(w, "deleting_indexes");
+  w.StartArray();
+  for (const auto& ix : s.deleting_indexes) PersistIndex(w, ix);
+  w.EndArray();
   w.EndObject();
   return buf.GetString();
 }
@@ -248,18 +317,7 @@ TableSchema DeserializeSchema(std::string_view json) {
   for (const auto& a : d["attrs"].GetArray()) {
     s.attribute_definitions.push_back({a[0].GetString(), ScalarType(a[1].GetString())});
   }
-  for (const auto& v : d["indexes"].GetArray()) {
-    IndexSchema ix;
-    ix.name = v["name"].GetString();
-    ix.id = static_cast<uint8_t>(v["id"].GetUint());
-    ix.global = v["global"].GetBool();
-    ix.key = ReadKey(v["key"]);
-    ix.projection = ProjectionFromName(v["projection"].GetString());
-    for (const auto& a : v["non_key"].GetArray()) ix.non_key_attributes.emplace_back(a.GetString());
-    ix.throughput = ReadThroughput(v["throughput"]);
-    ix.status = v["status"].GetString();
-    s.indexes.push_back(std::move(ix));
-  }
+  for (const auto& v : d["indexes"].GetArray()) s.indexes.push_back(ReadIndex(v));
   s.last_index_id = static_cast<uint8_t>(d["last_index_id"].GetUint());
   s.pay_per_request = d["ppr"].GetBool();
   s.throughput = ReadThroughput(d["throughput"]);
@@ -282,6 +340,17 @@ TableSchema DeserializeSchema(std::string_view json) {
   // Absent in catalogs written before SSE was recorded.
   if (d.HasMember("sse_kms_key") && d["sse_kms_key"].IsString()) {
     s.sse_kms_key_arn = d["sse_kms_key"].GetString();
+  }
+  // Absent in catalogs written before transient states could be delayed.
+  if (d.HasMember("transient_status") && d["transient_status"].IsString() &&
+      d.HasMember("transient_until") && d["transient_until"].IsNumber()) {
+    s.transient_status = d["transient_status"].GetString();
+    s.transient_until = d["transient_until"].GetDouble();
+  }
+  if (d.HasMember("deleting_indexes") && d["deleting_indexes"].IsArray()) {
+    for (const auto& v : d["deleting_indexes"].GetArray()) {
+      s.deleting_indexes.push_back(ReadIndex(v));
+    }
   }
   return s;
 }
@@ -322,14 +391,23 @@ void WriteTableDescription(JsonWriter& w, const TableSchema& s, const std::strin
   Key(w, "TableId");
   Str(w, s.table_id);
   WriteBillingModeSummary(w, s);
+  double now = EpochSeconds();
+  // Deleted GSIs still reported as DELETING (transient_status_delay).
+  std::vector<const IndexSchema*> deleting;
+  for (const auto& ix : s.deleting_indexes) {
+    if (Pending(ix.status_until, now)) deleting.push_back(&ix);
+  }
   for (bool global : {false, true}) {
-    bool any = false;
-    for (const auto& ix : s.indexes) any |= ix.global == global;
-    if (!any) continue;
+    std::vector<const IndexSchema*> listed;
+    for (const auto& ix : s.indexes) {
+      if (ix.global == global) listed.push_back(&ix);
+    }
+    if (global) listed.insert(listed.end(), deleting.begin(), deleting.end());
+    if (listed.empty()) continue;
     Key(w, global ? "GlobalSecondaryIndexes" : "LocalSecondaryIndexes");
     w.StartArray();
-    for (const auto& ix : s.indexes) {
-      if (ix.global != global) continue;
+    for (const IndexSchema* index : listed) {
+      const IndexSchema& ix = *index;
       w.StartObject();
       Key(w, "IndexName");
       Str(w, ix.name);
@@ -338,9 +416,13 @@ void WriteTableDescription(JsonWriter& w, const TableSchema& s, const std::strin
       Key(w, "Projection");
       WriteProjection(w, ix);
       if (global) {
+        // A table's own indexes are created with it, without Backfilling (API reference,
+        // GlobalSecondaryIndexDescription); indexes added by UpdateTable backfill.
+        bool with_table = status == "CREATING";
+        std::string_view ix_status = with_table ? "CREATING" : ix.StatusAt(now);
         Key(w, "IndexStatus");
-        Str(w, ix.status);
-        if (ix.status == "CREATING") {
+        Str(w, ix_status);
+        if (ix_status == "CREATING" && !with_table) {
           Key(w, "Backfilling");
           w.Bool(true);
         }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ddb/json.h"
@@ -42,6 +43,12 @@ struct IndexSchema {
   std::vector<std::string> non_key_attributes;  // INCLUDE only
   ProvisionedThroughput throughput;             // GSIs of PROVISIONED tables
   std::string status = "ACTIVE";                // CREATING while backfilling, DELETING
+  // When a CREATING/DELETING status ends (epoch seconds; 0: when the engine changes it). Set
+  // with EngineOptions::transient_status_delay.
+  double status_until = 0;
+
+  // IndexStatus at `now`: `status` until status_until, then ACTIVE (or gone, for DELETING).
+  std::string_view StatusAt(double now) const;
 };
 
 struct AttributeDefinition {
@@ -78,10 +85,27 @@ struct TableSchema {
   // Not persisted: an UpdateTable response whose SSE change is in progress (SSEDescription Status
   // UPDATING, still naming the old key).
   bool sse_updating = false;
+  // With EngineOptions::transient_status_delay: the TableStatus CREATING, UPDATING or DELETING
+  // (empty: ACTIVE) until transient_until (epoch seconds); then ACTIVE, or gone after DELETING.
+  std::string transient_status;
+  double transient_until = 0;
+  // GSIs deleted by UpdateTable that DescribeTable still reports as DELETING until their
+  // status_until. Already out of `indexes`: nothing reads or maintains them.
+  std::vector<IndexSchema> deleting_indexes;
+
+  // TableStatus at `now` (ACTIVE once the transient status has ended).
+  std::string_view StatusAt(double now) const;
+  // Whether a DeleteTable delayed by transient_status_delay has finished by `now`.
+  bool DeletedBy(double now) const;
+  // Forgets transient states that have ended by `now` (before the schema is changed again).
+  void ResolveAt(double now);
 
   const IndexSchema* FindIndex(std::string_view index_name) const;
   std::string Arn(const std::string& region, const std::string& account) const;
 };
+
+// The current time in epoch seconds (the clock of CreationDateTime and the transient states).
+double EpochSeconds();
 
 // Catalog persistence.
 std::string SerializeSchema(const TableSchema& schema);

@@ -149,6 +149,7 @@ void EngineImpl::TransactWriteItems(const Request& req, JsonWriter& w) {
   const JsonValue* items = req.Array("TransactItems");
   if (!items) ThrowRequired("TransactItems");
   ReturnCapacity rc = ParseReturnCapacity(req, errors);
+  const bool return_metrics = ParseReturnItemCollectionMetrics(req, errors);
   auto token = req.String("ClientRequestToken");
   if (token && (token->empty() || token->size() > 36)) {
     errors.Add(
@@ -289,6 +290,14 @@ void EngineImpl::TransactWriteItems(const Request& req, JsonWriter& w) {
   }
   w.StartObject();
   WriteConsumedCapacityList(w, capacities, rc);
+  if (return_metrics) {
+    std::vector<std::pair<std::shared_ptr<const TableSchema>, Item>> keys;
+    for (const auto& t : writes) {
+      if (t.kind != TransactKind::kConditionCheck)
+        keys.emplace_back(t.change.schema, t.key_or_item);
+    }
+    WriteItemCollectionMetricsMap(w, keys);
+  }
   w.EndObject();
 }
 

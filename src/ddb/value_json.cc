@@ -251,26 +251,12 @@ bool HasDuplicateNumber(const std::vector<Number>& v) {
   return false;
 }
 
-// The members as DynamoDB's current layer lists them: it inserts them into a sorted set, so the
-// list is the sorted members before the first repeat, the repeat, then the rest as sent.
-std::vector<std::string> CurrentLayerOrder(std::vector<std::string> shown, size_t dup) {
-  std::sort(shown.begin(), shown.begin() + static_cast<std::ptrdiff_t>(dup),
-            [](const std::string& a, const std::string& b) {
-              return std::lexicographical_compare(
-                  a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-                    return static_cast<unsigned char>(x) < static_cast<unsigned char>(y);
-                  });
-            });
-  return shown;
-}
-
-std::string Join(const std::vector<std::string>& v, bool quoted, const char* sep) {
+// The members as the message lists them: as sent, unquoted, comma-separated.
+std::string Join(const std::vector<std::string>& v) {
   std::string s = "[";
   for (size_t i = 0; i < v.size(); ++i) {
-    if (i) s += sep;
-    if (quoted) s += '"';
+    if (i) s += ", ";
     s += v[i];
-    if (quoted) s += '"';
   }
   s += ']';
   return s;
@@ -278,8 +264,6 @@ std::string Join(const std::vector<std::string>& v, bool quoted, const char* sep
 
 class ValueParser {
  public:
-  explicit ValueParser(ValidationWording wording) : wording_(wording) {}
-
   AttributeValue Parse(const JsonValue& j, int depth) {
     AttributeValue out;
     ParseInto(j, depth, &out);
@@ -343,7 +327,7 @@ class ValueParser {
   }
 
   void ParseNumber(std::string_view text, Number* out) {
-    if (text.empty() && wording_ == ValidationWording::kLegacy) {
+    if (text.empty()) {
       Defer("The parameter cannot be converted to a numeric value");
       return;
     }
@@ -405,15 +389,9 @@ class ValueParser {
       Defer(std::string(kInvalid) + "An string set  may not be empty");
       return;
     }
-    const size_t dup = FirstDuplicateString(out->strings);
-    if (dup == std::string::npos || deferred_) return;
-    std::string m = std::string(kInvalid) + "Input collection ";
-    if (wording_ == ValidationWording::kCurrent) {
-      m += Join(CurrentLayerOrder(out->strings, dup), true, ", ");
-    } else {
-      m += Join(out->strings, false, ", ");
-    }
-    Defer(m + " contains duplicates.");
+    if (FirstDuplicateString(out->strings) == std::string::npos || deferred_) return;
+    Defer(std::string(kInvalid) + "Input collection " + Join(out->strings) +
+          " contains duplicates.");
   }
 
   void ParseNumberSet(const JsonValue& v, AttributeValue* out) {
@@ -428,11 +406,7 @@ class ValueParser {
       return;
     }
     if (deferred_ || !HasDuplicateNumber(out->numbers)) return;
-    if (wording_ == ValidationWording::kCurrent) {
-      Defer(std::string(kInvalid) + "Input collection contains duplicates.");
-    } else {
-      Defer("Input collection contains duplicates");
-    }
+    Defer("Input collection contains duplicates");
   }
 
   void ParseBinarySet(const JsonValue& v, AttributeValue* out) {
@@ -446,48 +420,107 @@ class ValueParser {
       Defer(std::string(kInvalid) + "Binary sets should not be empty");
       return;
     }
-    const size_t dup = FirstDuplicateString(out->strings);
-    if (dup == std::string::npos || deferred_) return;
-    std::string m = std::string(kInvalid) + "Input collection ";
-    if (wording_ == ValidationWording::kCurrent) {
-      std::vector<std::string> shown = CurrentLayerOrder(out->strings, dup);
-      for (std::string& s : shown) s = Base64Encode(s);
-      m += Join(shown, true, ",");
-    } else {
-      std::vector<std::string> shown;
-      shown.reserve(out->strings.size());
-      for (const std::string& s : out->strings) shown.push_back(Base64Encode(s));
-      m += Join(shown, false, ", ");
-    }
-    Defer(m + "of type BS contains duplicates.");
+    if (FirstDuplicateString(out->strings) == std::string::npos || deferred_) return;
+    std::vector<std::string> shown;
+    shown.reserve(out->strings.size());
+    for (const std::string& s : out->strings) shown.push_back(Base64Encode(s));
+    Defer(std::string(kInvalid) + "Input collection " + Join(shown) +
+          "of type BS contains duplicates.");
   }
 
-  ValidationWording wording_;
   std::optional<ApiError> deferred_;
 };
 
 }  // namespace
 
-AttributeValue ParseAttributeValue(const JsonValue& json, ValidationWording wording) {
-  ValueParser p(wording);
+AttributeValue ParseAttributeValue(const JsonValue& json) {
+  ValueParser p;
   AttributeValue v = p.Parse(json, 1);
   p.Finish();
   return v;
 }
 
-AttributeValue ParseAttributeValue(const JsonValue& json) {
-  return ParseAttributeValue(json, ValidationWording::kCurrent);
-}
-
-Item ParseItem(const JsonValue& json, ValidationWording wording) {
+Item ParseItem(const JsonValue& json) {
   if (json.IsNull()) return {};
-  ValueParser p(wording);
+  ValueParser p;
   Item item = p.ParseMap(json, 1);
   p.Finish();
   return item;
 }
 
-Item ParseItem(const JsonValue& json) { return ParseItem(json, ValidationWording::kCurrent); }
+namespace {
+
+// The SerializationExceptions ValueParser throws, without building anything; stops where the
+// parser stops (past kMaxNestingDepth), so it recurses at most one level deeper than the limit.
+void CheckValueTypes(const JsonValue& j, int depth, std::string* scratch);
+
+void CheckMapTypes(const JsonValue& j, int depth, std::string* scratch) {
+  ExpectMap(j);
+  for (const auto& m : j.GetObject()) CheckValueTypes(m.value, depth, scratch);
+}
+
+void CheckValueTypes(const JsonValue& j, int depth, std::string* scratch) {
+  if (j.IsNull()) return;
+  if (!j.IsObject()) {
+    if (j.IsArray()) ThrowWrongContainer(j);
+    ThrowSerialization("Expected null");
+  }
+  if (depth > kMaxNestingDepth) return;
+  for (const auto& m : j.GetObject()) {
+    if (m.value.IsNull()) continue;
+    ValueType t;
+    if (!LookupType({m.name.GetString(), m.name.GetStringLength()}, &t)) continue;
+    const JsonValue& v = m.value;
+    switch (t) {
+      case ValueType::kS:
+      case ValueType::kN:
+        ExpectString(v, "an String");
+        break;
+      case ValueType::kB:
+        DecodeBlob(ExpectString(v, "a Blob"), scratch);
+        break;
+      case ValueType::kBool:
+      case ValueType::kNull:
+        ExpectBoolean(v);
+        break;
+      case ValueType::kM:
+        CheckMapTypes(v, depth + 1, scratch);
+        break;
+      case ValueType::kL:
+        ExpectList(v);
+        for (const JsonValue& e : v.GetArray()) CheckValueTypes(e, depth + 1, scratch);
+        break;
+      case ValueType::kSS:
+      case ValueType::kNS:
+        ExpectList(v);
+        for (const JsonValue& e : v.GetArray()) ExpectString(e, "an String");
+        break;
+      case ValueType::kBS:
+        ExpectList(v);
+        for (const JsonValue& e : v.GetArray()) DecodeBlob(ExpectString(e, "a Blob"), scratch);
+        break;
+    }
+  }
+}
+
+}  // namespace
+
+namespace coral {
+void ExpectString(const JsonValue& j) { ::cruddur::ddb::ExpectString(j, "an String"); }
+void ExpectBoolean(const JsonValue& j) { ::cruddur::ddb::ExpectBoolean(j); }
+void ExpectList(const JsonValue& j) { ::cruddur::ddb::ExpectList(j); }
+void ExpectMap(const JsonValue& j) { ::cruddur::ddb::ExpectMap(j); }
+void ExpectStructure(const JsonValue& j) {
+  if (j.IsObject()) return;
+  if (j.IsArray()) ThrowWrongContainer(j);
+  ThrowSerialization("Expected null");
+}
+}  // namespace coral
+
+void CheckAttributeValueTypes(const JsonValue& json) {
+  std::string scratch;  // no heap unless a B value is longer than the small-string buffer
+  CheckValueTypes(json, 1, &scratch);
+}
 
 namespace {
 

@@ -18,16 +18,27 @@ AttributeValue ParseAttributeValue(const JsonValue& json);
 // Parses a JSON object of attribute name -> AttributeValue (an Item, Key, or M).
 Item ParseItem(const JsonValue& json);
 
-// DynamoDB validates attribute values in two layers whose messages differ for a few cases.
-// kCurrent (PutItem, UpdateItem, DeleteItem, GetItem, BatchGetItem, Query): an empty number is
-// "...numeric value: " and duplicate-set messages quote the members
-// (Input collection ["a", "b", "b"] contains duplicates.). kLegacy (BatchWriteItem,
-// TransactWriteItems, TransactGetItems, Scan): an empty number has no colon and duplicates are
-// listed as sent ([b, a, b]); the number-set message is bare "Input collection contains
-// duplicates". The overloads without a wording use kCurrent.
-enum class ValidationWording { kCurrent, kLegacy };
-AttributeValue ParseAttributeValue(const JsonValue& json, ValidationWording wording);
-Item ParseItem(const JsonValue& json, ValidationWording wording);
+// Set errors are worded as DynamoDB words them without the "1 validation error detected: "
+// envelope (us-east-1 and ap-southeast-2, June 2026; regions that moved to the envelope also
+// quote the members): duplicates listed as sent, unquoted (Input collection [b, a, b] contains
+// duplicates.), a number set's duplicates without the list ("Input collection contains
+// duplicates"), and an empty number "The parameter cannot be converted to a numeric value".
+
+// Throws the SerializationException ParseAttributeValue would throw for `json` (a member of the
+// wrong JSON type, bad base64), and nothing else: the request-wide type check runs it before any
+// constraint is checked.
+void CheckAttributeValueTypes(const JsonValue& json);
+
+// The older (Coral) deserializer's SerializationExceptions for a value that is not of the JSON
+// type wanted ("Expected map or null", "class java.lang.Boolean can not be converted to an
+// String", ...), as for attribute values; the legacy parameters are read with them too.
+namespace coral {
+void ExpectString(const JsonValue& j);
+void ExpectBoolean(const JsonValue& j);  // also accepts Coral's "true"/"yes"/"1" spellings
+void ExpectList(const JsonValue& j);
+void ExpectMap(const JsonValue& j);
+void ExpectStructure(const JsonValue& j);
+}  // namespace coral
 
 // Every AttributeValue error of a request is reported in DynamoDB's order: a
 // SerializationException (wrong JSON type, bad base64) anywhere in `json` wins over any

@@ -1,5 +1,7 @@
 #include "http/message.h"
 
+#include <cstdio>
+
 namespace cruddur::http {
 
 namespace {
@@ -98,6 +100,20 @@ std::string_view ReasonPhrase(int status) {
     default:
       return "Unknown";
   }
+}
+
+std::string HttpDate(std::time_t t) {
+  static constexpr char kDays[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr char kMonths[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char out[40];
+  // Names by hand: strftime's %a and %b follow the locale.
+  std::snprintf(out, sizeof(out), "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday % 7],
+                tm.tm_mday, kMonths[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                tm.tm_sec);
+  return out;
 }
 
 }  // namespace cruddur::http

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <ctime>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -68,6 +69,9 @@ struct Response {
   Headers headers;  // Content-Length and Connection are written by the server
   std::string body;
 };
+
+// `t` as an HTTP date (RFC 9110's IMF-fixdate), e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
+std::string HttpDate(std::time_t t);
 
 // The reason phrase for a status code ("OK", "Not Found", ...), "Unknown" for unusual codes.
 std::string_view ReasonPhrase(int status);

@@ -18,6 +18,7 @@
 #include <boost/beast/http/read.hpp>
 #include <charconv>
 #include <csignal>
+#include <ctime>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -77,19 +78,29 @@ struct BodyMeter {
 // Parses a request straight into a (reused) Request, avoiding Beast's field containers.
 class RequestParser final : public beast::http::basic_parser<true> {
  public:
-  RequestParser(Request& request, std::size_t body_limit, BodyMeter& meter)
-      : request_(request), body_limit_(body_limit), meter_(meter) {}
+  RequestParser(Request& request, std::size_t body_limit, std::size_t header_limit,
+                BodyMeter& meter)
+      : request_(request), body_limit_(body_limit), header_limit_(header_limit), meter_(meter) {}
 
  private:
   void on_request_impl(beast::http::verb, beast::string_view method, beast::string_view target,
-                       int version, error_code&) override {
+                       int version, error_code& ec) override {
+    header_bytes_ = method.size() + target.size() + 12;  // "<method> <target> HTTP/1.1\r\n"
+    if (header_bytes_ > header_limit_) ec = beast::http::error::header_limit;
     request_.method.assign(method.data(), method.size());
     request_.target.assign(target.data(), target.size());
     request_.version = version;
   }
   void on_response_impl(int, beast::string_view, int, error_code&) override {}
   void on_field_impl(beast::http::field, beast::string_view name, beast::string_view value,
-                     error_code&) override {
+                     error_code& ec) override {
+    // Beast applies its header_limit to the bytes it has not consumed yet, and it consumes
+    // complete fields as they arrive: many small fields sent in pieces would never reach it.
+    header_bytes_ += name.size() + value.size() + 4;  // "<name>: <value>\r\n"
+    if (header_bytes_ > header_limit_) {
+      ec = beast::http::error::header_limit;
+      return;
+    }
     request_.headers.Add(View(name), View(value));
   }
   void on_header_impl(error_code&) override {}
@@ -118,6 +129,8 @@ class RequestParser final : public beast::http::basic_parser<true> {
 
   Request& request_;
   std::size_t body_limit_;
+  std::size_t header_limit_;
+  std::size_t header_bytes_ = 0;  // the request line and fields so far
   BodyMeter& meter_;
 };
 
@@ -128,11 +141,30 @@ Response OverloadedDefault(const Request&) {
   return response;
 }
 
+// The fields ServerOptions asks for on every response: Server and Date.
+void AppendServerFields(std::string& out, const ServerOptions& options) {
+  if (!options.server_header.empty()) {
+    out.append("Server: ").append(options.server_header).append("\r\n");
+  }
+  if (options.date_header) {
+    // Formatted once a second per worker, not once per response.
+    thread_local std::time_t formatted_at = -1;
+    thread_local std::string date;
+    std::time_t now = std::time(nullptr);
+    if (now != formatted_at) {
+      date = HttpDate(now);
+      formatted_at = now;
+    }
+    out.append("Date: ").append(date).append("\r\n");
+  }
+}
+
 // What a connection over max_connections is told before it is closed.
-std::string SerializeRefusal(const Response& response) {
+std::string SerializeRefusal(const Response& response, const ServerOptions& options) {
   std::string out = "HTTP/1.1 ";
   AppendNumber(out, static_cast<std::size_t>(response.status));
   out.append(" ").append(ReasonPhrase(response.status)).append("\r\n");
+  AppendServerFields(out, options);
   for (const Headers::Field& field : response.headers) {
     out.append(field.name).append(": ").append(field.value).append("\r\n");
   }
@@ -188,7 +220,7 @@ struct ServerCore {
   std::optional<asio::signal_set> signals;  // set by CatchSignals()
   Clock::duration sweep_interval{};
   std::size_t max_connections = 0;  // resolved at Start()
-  std::string refusal;              // the bytes sent to a connection over max_connections
+  Response refusal;                 // the answer to a connection over max_connections
 
   // ServerStats' counters.
   std::atomic<std::uint64_t> open{0};
@@ -284,7 +316,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     meter_.received = 0;
     meter_.over_budget = false;
     declared_ = 0;
-    parser_.emplace(request_, server_.options.body_limit, meter_);
+    parser_.emplace(request_, server_.options.body_limit, server_.options.header_limit, meter_);
     parser_->body_limit(server_.options.body_limit);
     parser_->header_limit(server_.options.header_limit);
     request_complete_ = false;
@@ -353,7 +385,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return Write(CallSafely(server_.options.on_too_large, 413), /*keep_alive=*/false);
     }
     if (ec == beast::http::error::header_limit) {
-      return Write(Status(431), /*keep_alive=*/false);
+      return Write(CallSafely(server_.options.on_header_too_large, 431), /*keep_alive=*/false);
     }
     // A malformed request deserves a 400; a closed or reset connection gets nothing.
     if (ec.category() ==
@@ -411,6 +443,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     head_.push_back(' ');
     head_.append(ReasonPhrase(response_.status));
     head_.append("\r\n");
+    AppendServerFields(head_, server_.options);
     for (const Headers::Field& field : response_.headers) {
       head_.append(field.name).append(": ").append(field.value).append("\r\n");
     }
@@ -419,7 +452,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     head_.append("\r\n");
     if (!keep_alive) {
       head_.append("Connection: close\r\n");
-    } else if (request_.version == 10) {
+    } else if (request_.version == 10 || server_.options.announce_keep_alive) {
       head_.append("Connection: keep-alive\r\n");
     }
     head_.append("\r\n");
@@ -502,7 +535,8 @@ void ServerCore::Accept() {
         // send buffer) and close, so that the accept queue keeps moving.
         refused.fetch_add(1, std::memory_order_relaxed);
         socket.non_blocking(true, ignored);
-        socket.write_some(asio::buffer(refusal), ignored);
+        std::string bytes = SerializeRefusal(refusal, options);
+        socket.write_some(asio::buffer(bytes), ignored);
         socket.shutdown(tcp::socket::shutdown_both, ignored);
         socket.close(ignored);
         Accept();
@@ -608,13 +642,12 @@ void Server::Start() {
       s.options.max_connections > 0 ? s.options.max_connections : DefaultMaxConnections();
   {
     Request empty;
-    Response refusal;
     try {
-      refusal = s.options.on_overloaded ? s.options.on_overloaded(empty) : OverloadedDefault(empty);
+      s.refusal =
+          s.options.on_overloaded ? s.options.on_overloaded(empty) : OverloadedDefault(empty);
     } catch (...) {
-      refusal = OverloadedDefault(empty);
+      s.refusal = OverloadedDefault(empty);
     }
-    s.refusal = SerializeRefusal(refusal);
   }
 
   // The sweeper's period bounds how late a timeout is noticed: a quarter of the shortest one.

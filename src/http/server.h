@@ -25,7 +25,18 @@ struct ServerOptions {
   std::uint16_t port = 0;          // 0 picks a free port; see Server::port()
   int threads = 0;                 // worker threads; 0 means std::thread::hardware_concurrency()
   std::size_t body_limit = 16 * 1024 * 1024;  // bigger bodies get on_too_large's answer
-  std::uint32_t header_limit = 64 * 1024;     // bigger headers get 431 and a closed connection
+  // The request line and header fields together; bigger get on_header_too_large's answer.
+  std::uint32_t header_limit = 64 * 1024;
+
+  // Written on every response, the server's own answers (413, 431, 400, 503) included:
+  // "Server: <server_header>" when it is not empty, and "Date: <IMF-fixdate>" (RFC 9110 asks
+  // an origin server with a clock to send it) unless date_header is false. Handlers leave
+  // both out.
+  std::string server_header;
+  bool date_header = true;
+  // Also write "Connection: keep-alive" on HTTP/1.1 responses that keep the connection (which
+  // HTTP/1.1 implies; some services, DynamoDB among them, say it anyway).
+  bool announce_keep_alive = false;
 
   // Open connections at most; 0 means min(10,000, RLIMIT_NOFILE's soft limit minus 1/8 of it,
   // at least 128, kept for files and the engine). A connection beyond it is accepted, answered
@@ -57,6 +68,10 @@ struct ServerOptions {
   // Answers a request whose body is over body_limit; it sees the method, target and headers
   // (the body is empty). The connection is closed afterwards. Default: an empty 413.
   Handler on_too_large;
+  // Answers a request whose request line and headers are over header_limit; it sees whatever
+  // was parsed before the limit (often nothing). The connection is closed afterwards.
+  // Default: an empty 431.
+  Handler on_header_too_large;
   // Answers a request refused for want of resources (body_budget; with an empty Request, the
   // connections over max_connections). The connection is closed afterwards. Clients should
   // retry, so make it a 5xx. Default: an empty 503 with "Retry-After: 1".

@@ -12,6 +12,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -245,6 +246,109 @@ TEST(HttpServer, MalformedRequestGets400) {
   EXPECT_EQ(client.Read().result_int(), 400);
 }
 
+TEST(HttpServer, OversizedHeadersGetTheHeaderTooLargeAnswer) {
+  ServerOptions options = TestOptions();
+  options.header_limit = 1024;
+  Server server(options, Echo);
+  server.Start();
+  {
+    Client client(server.port());  // just under the limit: served
+    EXPECT_EQ(
+        client.Send(bhttp::verb::get, "/", "", {{"X-Big", std::string(800, 'a')}}).result_int(),
+        200);
+  }
+  {
+    Client client(server.port());  // default answer: 431, connection closed
+    client.WriteRaw("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(2000, 'a') + "\r\n\r\n");
+    auto response = client.Read();
+    EXPECT_EQ(response.result_int(), 431);
+    EXPECT_FALSE(response.keep_alive());
+  }
+}
+
+TEST(HttpServer, OversizedRequestLineOrHeadersUseTheHook) {
+  ServerOptions options = TestOptions();
+  options.header_limit = 1024;
+  options.on_header_too_large = [](const Request&) {
+    Response response;
+    response.status = 400;
+    response.body = "too big";
+    return response;
+  };
+  Server server(options, Echo);
+  server.Start();
+  std::vector<std::string> requests = {
+      // A long request line (the target alone is over the limit).
+      "GET /" + std::string(2000, 'x') + " HTTP/1.1\r\nHost: x\r\n\r\n",
+      // Many small fields.
+      [] {
+        std::string r = "GET / HTTP/1.1\r\nHost: x\r\n";
+        for (int i = 0; i < 100; ++i) r += "X-F" + std::to_string(i) + ": 0123456789\r\n";
+        return r + "\r\n";
+      }()};
+  for (const std::string& request : requests) {
+    Client client(server.port());
+    client.WriteRaw(request);
+    auto response = client.Read();
+    EXPECT_EQ(response.result_int(), 400);
+    EXPECT_EQ(response.body(), "too big");
+    EXPECT_FALSE(response.keep_alive());
+  }
+}
+
+// "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110, 5.6.7), within a few seconds of now.
+void ExpectCurrentHttpDate(std::string_view value) {
+  ASSERT_EQ(value.size(), 29u) << value;
+  std::time_t now = std::time(nullptr);
+  bool near = false;
+  for (std::time_t t = now - 5; t <= now + 1; ++t) near = near || value == HttpDate(t);
+  EXPECT_TRUE(near) << value;
+}
+
+TEST(HttpServer, ServerAndDateFieldsOnEveryAnswer) {
+  ServerOptions options = TestOptions();
+  options.server_header = "Server";
+  options.body_limit = 16;
+  options.header_limit = 1024;
+  Server server(options, Echo);
+  server.Start();
+  Client client(server.port());
+  auto ok = client.Send(bhttp::verb::get, "/");
+  EXPECT_EQ(ok["Server"], "Server");
+  ExpectCurrentHttpDate(ok["Date"]);
+  EXPECT_EQ(ok.count(bhttp::field::connection), 0u);  // HTTP/1.1 keep-alive goes unsaid
+  auto too_large = client.Send(bhttp::verb::post, "/", std::string(17, 'x'));
+  EXPECT_EQ(too_large.result_int(), 413);
+  EXPECT_EQ(too_large["Server"], "Server");
+  ExpectCurrentHttpDate(too_large["Date"]);
+  Client second(server.port());
+  second.WriteRaw("GET / HTTP/1.1\r\nX-Big: " + std::string(2000, 'a') + "\r\n\r\n");
+  auto header_too_large = second.Read();
+  EXPECT_EQ(header_too_large.result_int(), 431);
+  EXPECT_EQ(header_too_large["Server"], "Server");
+  ExpectCurrentHttpDate(header_too_large["Date"]);
+}
+
+TEST(HttpServer, NoServerFieldUnlessAskedAndDateCanBeTurnedOff) {
+  ServerOptions options = TestOptions();
+  options.date_header = false;
+  options.announce_keep_alive = true;
+  Server server(options, Echo);
+  server.Start();
+  Client client(server.port());
+  auto response = client.Send(bhttp::verb::get, "/");
+  EXPECT_EQ(response.count(bhttp::field::server), 0u);
+  EXPECT_EQ(response.count(bhttp::field::date), 0u);
+  EXPECT_EQ(response["Connection"], "keep-alive");
+  EXPECT_EQ(client.Send(bhttp::verb::get, "/again").body(), "/again|");
+}
+
+TEST(HttpDate, IsTheImfFixdate) {
+  EXPECT_EQ(HttpDate(784111777), "Sun, 06 Nov 1994 08:49:37 GMT");  // RFC 9110's example
+  EXPECT_EQ(HttpDate(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+  EXPECT_EQ(HttpDate(951782400), "Tue, 29 Feb 2000 00:00:00 GMT");
+}
+
 TEST(HttpServer, ExpectContinueIsAnswered) {
   Server server(TestOptions(), Echo);
   server.Start();
@@ -439,6 +543,7 @@ TEST(HttpServerLimits, RefusalUsesTheOverloadedHook) {
   EXPECT_EQ(refused.result_int(), 503);
   EXPECT_EQ(refused.body(), R"({"__type":"busy"})");
   EXPECT_EQ(refused["Content-Type"], "application/x-amz-json-1.0");
+  ExpectCurrentHttpDate(refused["Date"]);  // dated when sent, not when the hook ran
 }
 
 TEST(HttpServerLimits, SlowHeadersAreCutOffAfterHeaderTimeout) {

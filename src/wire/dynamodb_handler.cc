@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "ddb/json.h"
+#include "wire/content_coding.h"
 
 namespace cruddur::wire {
 
@@ -19,6 +20,13 @@ constexpr std::string_view kJson10 = "application/x-amz-json-1.0";
 constexpr std::string_view kPlainJson = "application/json";
 constexpr std::string_view kDynamoDbPrefix = "DynamoDB_20120810";
 constexpr std::string_view kStreamsPrefix = "DynamoDBStreams_20120810";
+
+// What DynamoDB lets a browser script read (its preflight answer, captured 2020-10-15).
+constexpr std::string_view kExposeHeaders =
+    "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date";
+// DynamoDB compresses responses of 4 KB and more for a client that accepts it (ScyllaDB's
+// Alternator tests of compressed responses, run against DynamoDB).
+constexpr std::size_t kCompressFrom = 4096;
 
 // Error types AWS's service framework (not DynamoDB itself) answers with.
 bool IsCoralError(std::string_view type) {
@@ -113,9 +121,37 @@ bool IsJsonObject(std::string_view body) {
   return ddb::CheckJson(body, kMaxJsonDepth) == rapidjson::kParseErrorNone;
 }
 
-void AddCommonHeaders(http::Response& response, std::string_view content_type) {
+// The path of a request target ("/a?b" -> "/a").
+std::string_view Path(std::string_view target) { return target.substr(0, target.find('?')); }
+
+// The last Accept-Encoding field: DynamoDB ignores the earlier ones.
+ContentCoding ResponseCoding(const http::Request& request) {
+  std::string_view accept;
+  bool seen = false;
+  for (const http::Headers::Field& field : request.headers) {
+    if (http::EqualsIgnoreCase(field.name, "Accept-Encoding")) {
+      accept = field.value;
+      seen = true;
+    }
+  }
+  return seen ? ChooseResponseCoding(accept) : ContentCoding::kIdentity;
+}
+
+void AddCommonHeaders(http::Response& response, std::string_view content_type,
+                      ContentCoding coding = ContentCoding::kIdentity) {
   response.headers.Add("Content-Type", content_type);
+  if (coding != ContentCoding::kIdentity && response.body.size() >= kCompressFrom) {
+    try {
+      response.body = Compress(response.body, coding);
+      response.headers.Add("Content-Encoding", CodingName(coding));
+    } catch (...) {
+      // Out of memory for the compressed copy: the body goes as it is (compression is optional,
+      // and this also runs while answering an error, where nothing may throw).
+    }
+  }
   response.headers.Add("x-amzn-RequestId", NewRequestId());
+  // Over the bytes sent, compressed or not, as DynamoDB computes it (SDKs check it on the raw
+  // body: botocore's crc32 check reads the undecoded content).
   response.headers.Add("x-amz-crc32", Crc32(response.body));
 }
 
@@ -167,21 +203,24 @@ DynamoDbHandler::DynamoDbHandler(ddb::Engine& engine, WireOptions options)
   if (!options_.clock) options_.clock = [] { return std::chrono::system_clock::now(); };
 }
 
-http::Response DynamoDbHandler::Error(const ddb::ApiError& error,
-                                      std::string_view content_type) const {
+http::Response DynamoDbHandler::Error(const ddb::ApiError& error, std::string_view content_type,
+                                      ContentCoding coding) const {
   http::Response response;
   response.status = error.http_status();
   response.body = ErrorBody(error);
-  AddCommonHeaders(response, content_type);
+  AddCommonHeaders(response, content_type, coding);
   return response;
 }
 
 http::Response DynamoDbHandler::Handle(const http::Request& request) const {
   std::string_view origin = request.headers.Get("Origin");
   std::string_view content_type = kJson10;
+  ContentCoding coding = ContentCoding::kIdentity;
   http::Response response;
   try {
     if (request.method == "OPTIONS" && !origin.empty()) {  // CORS preflight from a browser
+      // DynamoDB's answer: 200, no body, the requested headers and method echoed.
+      response.headers.Add("x-amzn-RequestId", NewRequestId());
       response.headers.Add("Access-Control-Allow-Origin", "*");
       if (auto headers = request.headers.Get("Access-Control-Request-Headers"); !headers.empty()) {
         response.headers.Add("Access-Control-Allow-Headers", headers);
@@ -189,61 +228,85 @@ http::Response DynamoDbHandler::Handle(const http::Request& request) const {
       if (auto method = request.headers.Get("Access-Control-Request-Method"); !method.empty()) {
         response.headers.Add("Access-Control-Allow-Methods", method);
       }
+      response.headers.Add("Access-Control-Expose-Headers", kExposeHeaders);
       response.headers.Add("Access-Control-Max-Age", "172800");
-      response.headers.Add("x-amzn-RequestId", NewRequestId());
       return response;
     }
-    if (request.method == "GET") {  // DynamoDB's health answer, trailing blank included
+    if (request.method == "GET" && Path(request.target) == "/") {
+      // DynamoDB's health answer, trailing blank included; only at the root (other paths fall
+      // through to the 404 below, as DynamoDB answers them with a 4xx).
       response.body = "healthy: dynamodb." + options_.region + ".amazonaws.com ";
       response.headers.Add("x-amzn-RequestId", NewRequestId());
       response.headers.Add("x-amz-crc32", Crc32(response.body));
-      return response;
-    }
-
-    std::string_view media_type = MediaType(request.headers.Get("Content-Type"));
-    bool json_10 = http::EqualsIgnoreCase(media_type, kJson10);
-    bool plain_json = http::EqualsIgnoreCase(media_type, kPlainJson);
-    if (request.method != "POST" || (!request.body.empty() && !json_10 && !plain_json)) {
-      // What DynamoDB answers to anything that is not a JSON POST.
-      response.status = 404;
-      response.body = "<UnknownOperationException/>\n";
-      response.headers.Add("x-amzn-RequestId", NewRequestId());
-      response.headers.Add("x-amz-crc32", Crc32(response.body));
-      return response;
-    }
-    if (plain_json) content_type = kPlainJson;
-
-    // The order of these checks is DynamoDB's: JSON syntax, target, authentication, body.
-    if (!request.body.empty() && !IsJsonObject(request.body)) {
-      response = Error(ddb::ApiError::Serialization(""), content_type);
     } else {
-      std::string_view target = request.headers.Get("X-Amz-Target");
-      std::size_t dot = target.find('.');
-      std::string_view prefix = target.substr(0, dot);
-      std::string_view op = dot == std::string_view::npos ? "" : target.substr(dot + 1);
-      if (op.empty() || op.find('.') != std::string_view::npos ||
-          (prefix != kDynamoDbPrefix && prefix != kStreamsPrefix)) {
-        response = Error(ddb::ApiError::UnknownOperation(), content_type);
-      } else if (auto auth_error = verifier_.Verify(request, options_.clock())) {
-        response = Error(ddb::ApiError(400, auth_error->type, auth_error->message), content_type);
-      } else if (request.body.empty()) {
-        response = Error(ddb::ApiError::Serialization(""), content_type);
-      } else {
-        std::string operation =
-            prefix == kStreamsPrefix ? "Streams." + std::string(op) : std::string(op);
-        std::string_view host = request.headers.Get("Host");
-        response.body = operation == "DescribeEndpoints" && !host.empty()
-                            ? DescribeEndpointsBody(host)
-                            : engine_.Execute(operation, request.body);
-        AddCommonHeaders(response, content_type);
-      }
+      coding = ResponseCoding(request);
+      response = HandlePost(request, content_type, coding);
     }
   } catch (const ddb::ApiError& error) {
-    response = Error(error, content_type);
+    response = Error(error, content_type, coding);
   } catch (...) {
-    response = Error(ddb::ApiError::InternalServer(), content_type);
+    response = Error(ddb::ApiError::InternalServer(), content_type, coding);
   }
-  if (!origin.empty()) response.headers.Add("Access-Control-Allow-Origin", "*");
+  if (!origin.empty()) {
+    response.headers.Add("Access-Control-Allow-Origin", "*");
+    response.headers.Add("Access-Control-Expose-Headers", kExposeHeaders);
+  }
+  return response;
+}
+
+http::Response DynamoDbHandler::HandlePost(const http::Request& request,
+                                           std::string_view& content_type,
+                                           ContentCoding coding) const {
+  http::Response response;
+  std::string_view media_type = MediaType(request.headers.Get("Content-Type"));
+  bool json_10 = http::EqualsIgnoreCase(media_type, kJson10);
+  bool plain_json = http::EqualsIgnoreCase(media_type, kPlainJson);
+  if (request.method != "POST" || (!request.body.empty() && !json_10 && !plain_json)) {
+    // What DynamoDB answers to anything that is not a JSON POST.
+    response.status = 404;
+    response.body = "<UnknownOperationException/>\n";
+    response.headers.Add("x-amzn-RequestId", NewRequestId());
+    response.headers.Add("x-amz-crc32", Crc32(response.body));
+    return response;
+  }
+  if (plain_json) content_type = kPlainJson;
+
+  // A compressed body is decoded first; the signature stays over the bytes as sent (SDKs
+  // compress, then sign). DynamoDB answers an unknown coding or corrupt data with a 500
+  // (Alternator's compressed-request tests, run against DynamoDB); the message says what broke.
+  std::string decoded;
+  std::string_view body = request.body;
+  if (std::string_view encoding = request.headers.Get("Content-Encoding"); !encoding.empty()) {
+    if (auto failure = DecodeBody(encoding, request.body, kMaxBodyBytes, &decoded)) {
+      if (failure->too_large)
+        throw ddb::ApiError::RequestEntityTooLarge("Request entity too large");
+      throw ddb::ApiError::InternalServer(failure->reason);
+    }
+    body = decoded;
+  }
+
+  // The order of these checks is DynamoDB's: JSON syntax, target, authentication, body.
+  if (!body.empty() && !IsJsonObject(body)) {
+    return Error(ddb::ApiError::Serialization(""), content_type, coding);
+  }
+  std::string_view target = request.headers.Get("X-Amz-Target");
+  std::size_t dot = target.find('.');
+  std::string_view prefix = target.substr(0, dot);
+  std::string_view op = dot == std::string_view::npos ? "" : target.substr(dot + 1);
+  if (op.empty() || op.find('.') != std::string_view::npos ||
+      (prefix != kDynamoDbPrefix && prefix != kStreamsPrefix)) {
+    return Error(ddb::ApiError::UnknownOperation(), content_type, coding);
+  }
+  if (auto auth_error = verifier_.Verify(request, options_.clock())) {
+    return Error(ddb::ApiError(400, auth_error->type, auth_error->message), content_type, coding);
+  }
+  if (body.empty()) return Error(ddb::ApiError::Serialization(""), content_type, coding);
+  std::string operation = prefix == kStreamsPrefix ? "Streams." + std::string(op) : std::string(op);
+  std::string_view host = request.headers.Get("Host");
+  response.body = operation == "DescribeEndpoints" && !host.empty()
+                      ? DescribeEndpointsBody(host)
+                      : engine_.Execute(operation, body);
+  AddCommonHeaders(response, content_type, coding);
   return response;
 }
 
@@ -252,6 +315,19 @@ http::Response DynamoDbHandler::TooLarge(const http::Request&) const {
 }
 
 void DynamoDbHandler::Configure(http::ServerOptions& options) const {
+  // Every DynamoDB answer starts "Server: Server", "Date: ...", and says "Connection:
+  // keep-alive" (boto3's ResponseMetadata of real responses).
+  options.server_header = "Server";
+  options.date_header = true;
+  options.announce_keep_alive = true;
+  options.header_limit = kMaxHeaderBytes;
+  // DynamoDB refuses a request line or headers over 16 KB with a bare 400 Bad Request
+  // (ScyllaDB issue 23438, tests run against DynamoDB).
+  options.on_header_too_large = [](const http::Request&) {
+    http::Response response;
+    response.status = 400;
+    return response;
+  };
   options.body_limit = kMaxBodyBytes;
   options.on_too_large = [this](const http::Request& request) { return TooLarge(request); };
   // At the connection limit or the in-flight body budget (called without a request).

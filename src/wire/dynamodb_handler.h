@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -14,6 +15,7 @@
 #include "ddb/error.h"
 #include "http/message.h"
 #include "http/server.h"
+#include "wire/content_coding.h"
 
 namespace cruddur::wire {
 
@@ -45,15 +47,24 @@ class DynamoDbHandler {
   // The answer to a request whose body is over the 16 MB limit (http::ServerOptions::on_too_large).
   http::Response TooLarge(const http::Request& request) const;
 
-  // Server options wired to this handler: body limit and too-large answer. The handler must
-  // outlive the server.
+  // Server options wired to this handler: DynamoDB's Server/Date/Connection fields, its header
+  // and body limits and their answers. The handler must outlive the server.
   void Configure(http::ServerOptions& options) const;
   http::Handler AsHandler() const;
 
+  // The request body, and a compressed body once decoded (DynamoDB itself does not limit the
+  // decoded size; a server that must hold it in memory does).
   static constexpr std::size_t kMaxBodyBytes = 16 * 1024 * 1024;
+  // The request line and header fields together.
+  static constexpr std::uint32_t kMaxHeaderBytes = 16 * 1024;
 
  private:
-  http::Response Error(const ddb::ApiError& error, std::string_view content_type) const;
+  // Anything but the preflight and the health check: a DynamoDB JSON POST, or a 404. Sets
+  // content_type to the one the answer uses (errors included).
+  http::Response HandlePost(const http::Request& request, std::string_view& content_type,
+                            ContentCoding coding) const;
+  http::Response Error(const ddb::ApiError& error, std::string_view content_type,
+                       ContentCoding coding = ContentCoding::kIdentity) const;
 
   ddb::Engine& engine_;
   WireOptions options_;

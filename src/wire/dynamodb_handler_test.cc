@@ -1,6 +1,7 @@
 #include "wire/dynamodb_handler.h"
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "http/server.h"
+#include "wire/content_coding.h"
 
 namespace cruddur::wire {
 namespace {
@@ -26,6 +28,7 @@ class FakeEngine : public ddb::Engine {
       calls.emplace_back(std::string(operation), std::string(request_json));
     }
     if (operation == "ListTables") return R"({"TableNames":[]})";
+    if (operation == "BatchGetItem") return BigResponse();
     if (operation == "GetItem") throw ddb::ApiError::ResourceNotFound();
     if (operation == "PutItem") {
       throw ddb::ApiError::ConditionalCheckFailed().with_extra_json(R"("Item":{"pk":{"S":"a"}})");
@@ -40,6 +43,13 @@ class FakeEngine : public ddb::Engine {
   }
 
   std::vector<std::pair<std::string, std::string>> calls;
+
+  // 4,096 bytes: the smallest response DynamoDB compresses.
+  static std::string BigResponse() {
+    std::string head = R"({"Responses":{"t":[{"v":{"S":")";
+    std::string tail = R"("}}]}})";
+    return head + std::string(4096 - head.size() - tail.size(), 'x') + tail;
+  }
 
  private:
   std::mutex mutex_;
@@ -204,14 +214,26 @@ TEST_F(WireTest, UnexpectedExceptionsAreInternalServerErrors) {
   }
 }
 
-TEST_F(WireTest, GetIsTheHealthAnswer) {
-  http::Request request;
-  request.method = "GET";
-  request.target = "/";
-  http::Response response = handler_.Handle(request);
-  EXPECT_EQ(response.status, 200);
-  EXPECT_EQ(response.body, "healthy: dynamodb.us-east-1.amazonaws.com ");
-  EXPECT_EQ(response.headers.Get("x-amz-crc32"), "3128867991");
+TEST_F(WireTest, GetOfTheRootIsTheHealthAnswer) {
+  for (std::string target : {"/", "/?probe=1"}) {
+    http::Request request;
+    request.method = "GET";
+    request.target = target;
+    http::Response response = handler_.Handle(request);
+    EXPECT_EQ(response.status, 200) << target;
+    EXPECT_EQ(response.body, "healthy: dynamodb.us-east-1.amazonaws.com ");
+    EXPECT_EQ(response.headers.Get("x-amz-crc32"), "3128867991");
+  }
+  // Other paths are not (ScyllaDB's test_health_only_works_for_root_path, run against
+  // DynamoDB, sees a 4xx for each).
+  for (std::string target : {"/abc", "/-", "/index.htm", "/health", "/ping"}) {
+    http::Request request;
+    request.method = "GET";
+    request.target = target;
+    http::Response response = handler_.Handle(request);
+    EXPECT_EQ(response.status, 404) << target;
+    EXPECT_EQ(response.body, "<UnknownOperationException/>\n");
+  }
 }
 
 TEST_F(WireTest, NonJsonRequestsGetUnknownOperation404) {
@@ -236,7 +258,9 @@ TEST_F(WireTest, NonJsonRequestsGetUnknownOperation404) {
   EXPECT_EQ(json_response.headers.Get("Content-Type"), "application/json");
 }
 
-TEST_F(WireTest, CorsPreflightAndHeaders) {
+TEST_F(WireTest, CorsPreflightIsDynamoDbsAnswer) {
+  // DynamoDB's preflight answer (captured 2020-10-15): the request's headers and method echoed,
+  // four exposed headers, a two-day max age, and no body, Content-Type or CRC.
   http::Request preflight;
   preflight.method = "OPTIONS";
   preflight.target = "/";
@@ -245,13 +269,140 @@ TEST_F(WireTest, CorsPreflightAndHeaders) {
   preflight.headers.Add("Access-Control-Request-Method", "POST");
   http::Response response = handler_.Handle(preflight);
   EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.body, "");
+  EXPECT_EQ(response.headers.Get("x-amzn-RequestId").size(), 52u);
   EXPECT_EQ(response.headers.Get("Access-Control-Allow-Origin"), "*");
   EXPECT_EQ(response.headers.Get("Access-Control-Allow-Headers"), "content-type,x-amz-target");
   EXPECT_EQ(response.headers.Get("Access-Control-Allow-Methods"), "POST");
+  EXPECT_EQ(response.headers.Get("Access-Control-Expose-Headers"),
+            "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date");
+  EXPECT_EQ(response.headers.Get("Access-Control-Max-Age"), "172800");
+  EXPECT_FALSE(response.headers.Has("Content-Type"));
+  EXPECT_FALSE(response.headers.Has("x-amz-crc32"));
+  EXPECT_TRUE(engine_.calls.empty());
+}
 
-  http::Request request = DynamoRequest("DynamoDB_20120810.ListTables");
-  request.headers.Add("Origin", "http://localhost:3000");
-  EXPECT_EQ(handler_.Handle(request).headers.Get("Access-Control-Allow-Origin"), "*");
+TEST_F(WireTest, CorsFieldsOnOtherAnswersOnlyWithAnOrigin) {
+  // ScyllaDB's test_cors.py (run against DynamoDB): with an Origin, every answer allows any
+  // origin and exposes headers, and only the preflight carries Max-Age and the Allow lists;
+  // without one, no answer has a CORS field.
+  http::Request post = DynamoRequest("DynamoDB_20120810.ListTables");
+  http::Request get;
+  get.method = "GET";
+  get.target = "/";
+  http::Request error = DynamoRequest("DynamoDB_20120810.GetItem");
+  for (http::Request* request : {&post, &get, &error}) {
+    http::Response plain = handler_.Handle(*request);
+    for (const auto& field : plain.headers) {
+      EXPECT_NE(field.name.rfind("Access-Control-", 0), 0u) << request->method << field.name;
+    }
+    request->headers.Add("Origin", "http://example.com");
+    request->headers.Add("Access-Control-Request-Method", "dog");
+    http::Response cors = handler_.Handle(*request);
+    EXPECT_EQ(cors.headers.Get("Access-Control-Allow-Origin"), "*") << request->method;
+    EXPECT_EQ(cors.headers.Get("Access-Control-Expose-Headers"),
+              "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date");
+    EXPECT_FALSE(cors.headers.Has("Access-Control-Max-Age"));
+    EXPECT_FALSE(cors.headers.Has("Access-Control-Allow-Methods"));
+  }
+  // OPTIONS without an Origin is no preflight: DynamoDB's 404 (dynalite's tests).
+  http::Request options;
+  options.method = "OPTIONS";
+  options.target = "/";
+  EXPECT_EQ(handler_.Handle(options).status, 404);
+}
+
+// --- Compressed requests and responses ---
+
+std::uint32_t Crc32Of(std::string_view bytes) {
+  return static_cast<std::uint32_t>(
+      crc32_z(0, reinterpret_cast<const Bytef*>(bytes.data()), bytes.size()));
+}
+
+TEST_F(WireTest, CompressedRequestBodiesAreDecoded) {
+  for (ContentCoding coding : {ContentCoding::kGzip, ContentCoding::kDeflate}) {
+    http::Request request =
+        DynamoRequest("DynamoDB_20120810.ListTables", Compress(R"({"Limit":5})", coding));
+    request.headers.Add("Content-Encoding", CodingName(coding));
+    http::Response response = handler_.Handle(request);
+    EXPECT_EQ(response.status, 200) << CodingName(coding);
+    ASSERT_FALSE(engine_.calls.empty());
+    EXPECT_EQ(engine_.calls.back().second, R"({"Limit":5})");
+  }
+  // The decoded body goes through the usual checks.
+  http::Request not_json =
+      DynamoRequest("DynamoDB_20120810.ListTables", Compress("not json", ContentCoding::kGzip));
+  not_json.headers.Add("Content-Encoding", "gzip");
+  EXPECT_EQ(handler_.Handle(not_json).body,
+            R"({"__type":"com.amazon.coral.service#SerializationException"})");
+}
+
+TEST_F(WireTest, BrokenCompressedBodiesAre500sThatSayWhy) {
+  // DynamoDB answers a body that is not the gzip it claims, and an unknown coding, with a 500
+  // (ScyllaDB's test_compressed_request.py, run against DynamoDB); the message is ours.
+  http::Request plain = DynamoRequest("DynamoDB_20120810.ListTables", R"({"Limit":5})");
+  plain.headers.Add("Content-Encoding", "gzip");
+  http::Response response = handler_.Handle(plain);
+  EXPECT_EQ(response.status, 500);
+  EXPECT_EQ(response.body,
+            R"({"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError",)"
+            R"("message":"Request body is not valid gzip data (Content-Encoding: gzip): )"
+            R"(incorrect header check"})");
+  EXPECT_EQ(response.headers.Get("x-amz-crc32"), std::to_string(Crc32Of(response.body)));
+
+  http::Request garbage = DynamoRequest("DynamoDB_20120810.ListTables", R"({"Limit":5})");
+  garbage.headers.Add("Content-Encoding", "garbage");
+  http::Response unknown = handler_.Handle(garbage);
+  EXPECT_EQ(unknown.status, 500);
+  EXPECT_NE(unknown.body.find("Unsupported Content-Encoding 'garbage'"), std::string::npos);
+  EXPECT_TRUE(engine_.calls.empty());
+}
+
+TEST_F(WireTest, CompressedBodiesDecodeTo16MbAtMost) {
+  std::string big = R"({"TableName":")" + std::string(16 * 1024 * 1024, 'x') + R"("})";
+  http::Request request =
+      DynamoRequest("DynamoDB_20120810.ListTables", Compress(big, ContentCoding::kGzip));
+  request.headers.Add("Content-Encoding", "gzip");
+  http::Response response = handler_.Handle(request);
+  EXPECT_EQ(response.status, 413);
+  EXPECT_EQ(response.body, R"({"__type":"com.amazon.coral.service#RequestEntityTooLarge",)"
+                           R"("message":"Request entity too large"})");
+  EXPECT_TRUE(engine_.calls.empty());
+}
+
+TEST_F(WireTest, ResponsesFrom4KbAreCompressedWhenAccepted) {
+  http::Request request = DynamoRequest("DynamoDB_20120810.BatchGetItem");
+  request.headers.Add("Accept-Encoding", "gzip, deflate");
+  http::Response response = handler_.Handle(request);
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.headers.Get("Content-Encoding"), "gzip");
+  std::string decoded;
+  ASSERT_FALSE(DecodeBody("gzip", response.body, 1 << 20, &decoded));
+  EXPECT_EQ(decoded, FakeEngine::BigResponse());
+  // The CRC is over the compressed bytes, as DynamoDB computes it (ScyllaDB's test_crc.py).
+  EXPECT_EQ(response.headers.Get("x-amz-crc32"), std::to_string(Crc32Of(response.body)));
+
+  request.headers.Set("Accept-Encoding", "deflate");
+  http::Response deflated = handler_.Handle(request);
+  EXPECT_EQ(deflated.headers.Get("Content-Encoding"), "deflate");
+  ASSERT_FALSE(DecodeBody("deflate", deflated.body, 1 << 20, &decoded));
+  EXPECT_EQ(decoded, FakeEngine::BigResponse());
+
+  // Small responses, and clients that do not ask, get the body as it is.
+  http::Request small = DynamoRequest("DynamoDB_20120810.ListTables");
+  small.headers.Add("Accept-Encoding", "gzip");
+  EXPECT_FALSE(handler_.Handle(small).headers.Has("Content-Encoding"));
+  http::Request identity = DynamoRequest("DynamoDB_20120810.BatchGetItem");
+  identity.headers.Add("Accept-Encoding", "identity");
+  http::Response plain = handler_.Handle(identity);
+  EXPECT_FALSE(plain.headers.Has("Content-Encoding"));
+  EXPECT_EQ(plain.body, FakeEngine::BigResponse());
+
+  // Only the last Accept-Encoding field counts (as DynamoDB).
+  http::Request twice = DynamoRequest("DynamoDB_20120810.BatchGetItem");
+  twice.headers.Add("Accept-Encoding", "gzip");
+  twice.headers.Add("Accept-Encoding", "identity");
+  EXPECT_FALSE(handler_.Handle(twice).headers.Has("Content-Encoding"));
 }
 
 TEST_F(WireTest, TooLargeAnswer) {
@@ -307,6 +458,28 @@ TEST(WireAuth, VerifiesSignaturesWhenCredentialsAreConfigured) {
   EXPECT_EQ(engine.calls.size(), 1u);
 }
 
+TEST(WireAuth, CompressedBodiesAreVerifiedAsSent) {
+  // SDKs compress the body, then sign it (botocore signs the gzip bytes).
+  FakeEngine engine;
+  WireOptions options;
+  options.credentials = {{"AKID", "SECRET"}};
+  options.clock = [] { return Noon(); };
+  DynamoDbHandler handler(engine, options);
+  http::Request request;
+  request.method = "POST";
+  request.target = "/";
+  request.headers.Add("Host", "localhost:8000");
+  request.headers.Add("Content-Type", "application/x-amz-json-1.0");
+  request.headers.Add("Content-Encoding", "gzip");
+  request.headers.Add("X-Amz-Target", "DynamoDB_20120810.ListTables");
+  request.body = Compress(R"({"Limit":5})", ContentCoding::kGzip);
+  aws::Sign(request, {"AKID", "SECRET", ""}, "us-east-1", "dynamodb", Noon());
+  http::Response response = handler.Handle(request);
+  EXPECT_EQ(response.status, 200) << response.body;
+  ASSERT_EQ(engine.calls.size(), 1u);
+  EXPECT_EQ(engine.calls[0].second, R"({"Limit":5})");
+}
+
 // --- Over the network, through http::Server ---
 
 TEST(WireServer, EndToEndOverHttp) {
@@ -340,6 +513,10 @@ TEST(WireServer, EndToEndOverHttp) {
   EXPECT_EQ(response.body(), R"({"TableNames":[]})");
   EXPECT_EQ(response["x-amz-crc32"], "1315925753");
   EXPECT_EQ(response["Content-Type"], "application/x-amz-json-1.0");
+  // DynamoDB's own fields (boto3's ResponseMetadata of real answers).
+  EXPECT_EQ(response["Server"], "Server");
+  EXPECT_EQ(response["Date"].size(), 29u);  // "Thu, 15 Oct 2020 03:47:01 GMT"
+  EXPECT_EQ(response["Connection"], "keep-alive");
 
   // Over 16 MB, announced by Content-Length: answered without reading the body.
   std::string huge_head =
@@ -352,6 +529,40 @@ TEST(WireServer, EndToEndOverHttp) {
   EXPECT_EQ(too_large.body(), R"({"__type":"com.amazon.coral.service#RequestEntityTooLarge",)"
                               R"("message":"Request entity too large"})");
   EXPECT_EQ(engine.calls.size(), 1u);
+}
+
+TEST(WireServer, HeadersOver16KbAreABare400) {
+  FakeEngine engine;
+  DynamoDbHandler handler(engine);
+  http::ServerOptions options;
+  options.threads = 1;
+  handler.Configure(options);
+  http::Server server(options, handler.AsHandler());
+  server.Start();
+  namespace bhttp = boost::beast::http;
+  auto send = [&](const std::string& bytes) {
+    boost::asio::io_context ioc;
+    boost::asio::ip::tcp::socket socket(ioc);
+    socket.connect({boost::asio::ip::make_address("127.0.0.1"), server.port()});
+    boost::asio::write(socket, boost::asio::buffer(bytes));
+    boost::beast::flat_buffer buffer;
+    bhttp::response<bhttp::string_body> response;
+    bhttp::read(socket, buffer, response);
+    return response;
+  };
+  auto fits =
+      send("GET / HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(15 * 1024, 'a') + "\r\n\r\n");
+  EXPECT_EQ(fits.result_int(), 200);
+  EXPECT_EQ(fits.body(), "healthy: dynamodb.us-east-1.amazonaws.com ");
+  auto long_field =
+      send("GET / HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(17 * 1024, 'a') + "\r\n\r\n");
+  EXPECT_EQ(long_field.result_int(), 400);
+  EXPECT_EQ(long_field.body(), "");
+  EXPECT_EQ(long_field["Server"], "Server");
+  EXPECT_FALSE(long_field.keep_alive());
+  auto long_target = send("GET /" + std::string(17000, 'x') + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(long_target.result_int(), 400);
+  EXPECT_TRUE(engine.calls.empty());
 }
 
 TEST(WireErrorBody, OmitsEmptyMessages) {

@@ -82,14 +82,8 @@ THROUGHPUT_IGNORED = source(
     "ddblocal-deviation: documented (DynamoDB Local usage notes, Differences: provisioned "
     "throughput settings are ignored): it accepts ProvisionedThroughput with PAY_PER_REQUEST")
 
-OPERATOR_COUNT = source(
-    "question: too many operators: the test expects the whole count (801, 1001); DynamoDB Local "
-    "says 'operator count: 301', and ScyllaDB's Alternator tests (run against DynamoDB) record "
-    "DynamoDB saying 'operator count: 301' for an expression of 909 operators")
-
 TABLE_NAME_LENGTH = source(
-    "question: table name length: the test expects dynalite's 'TableName must be at least 3 "
-    "characters long and at most 255 characters long'; DynamoDB was captured in 2026 (four "
-    "regions) answering CreateTable 'ab' with '1 validation error detected: Value 'ab' at "
-    "'tableName' failed to satisfy constraint: Member must have length greater than or equal to "
-    "3'; DynamoDB Local says 'Invalid table/index name. ...'")
+    "ddb-answer: DynamoDB was captured in 2026 (four regions, nubo-db/dynamodb-conformance "
+    "captures/cross-region-latest.json) answering CreateTable 'ab' with '1 validation error "
+    "detected: Value 'ab' at 'tableName' failed to satisfy constraint: Member must have length "
+    "greater than or equal to 3'; DynamoDB Local says 'Invalid table/index name. ...'")

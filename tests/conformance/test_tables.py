@@ -175,8 +175,8 @@ def test_create_table_name_too_short(ddb_nv, tables):
     code, msg = create_expect_error(ddb_nv, tables, TableName="ab", KeySchema=ks("pk"),
                                     AttributeDefinitions=ad(pk="S"), **PPR)
     assert code == "ValidationException"
-    # DynamoDB checks the name's length before the generic constraint list.
-    assert msg == "TableName must be at least 3 characters long and at most 255 characters long"
+    assert msg == ("1 validation error detected: Value 'ab' at 'tableName' failed to satisfy "
+                   "constraint: Member must have length greater than or equal to 3")
 
 
 @CONSTRAINT_WORDING
@@ -196,7 +196,8 @@ def test_create_table_name_max_length_ok_and_too_long(ddb_nv, tables):
     code, msg = create_expect_error(ddb_nv, tables, TableName="y" * 256, KeySchema=ks("pk"),
                                     AttributeDefinitions=ad(pk="S"), **PPR)
     assert code == "ValidationException"
-    assert msg == "TableName must be at least 3 characters long and at most 255 characters long"
+    assert msg == ("1 validation error detected: Value '%s' at 'tableName' failed to satisfy "
+                   "constraint: Member must have length less than or equal to 255" % ("y" * 256))
 
 
 def test_create_bad_attribute_type(ddb_nv, tables):

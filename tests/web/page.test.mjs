@@ -3,7 +3,9 @@
 // sends a message; starts a conversation with londo by handle; londo, signed in beforehand in a
 // second browser context, sees it appear without a reload (polling) and replies, and the reply
 // shows up on andrewbrown's open conversation. Also: API errors are shown, user text is never
-// HTML, and the page breaks no Content-Security-Policy rule.
+// HTML, and the page breaks no Content-Security-Policy rule; the composers say Ctrl+Enter sends
+// (and it does), empty fields show placeholders styled as hints, the open conversation carries
+// no unread badge (others do, until opened), and messages of earlier days show date and time.
 // Run by tests/web/run.sh with CRUDDUR_URL set to a seeded server; screenshots go to
 // ARTIFACTS_DIR (default tests/web/artifacts).
 import assert from 'node:assert/strict';
@@ -29,8 +31,8 @@ const log = (text) => {
   console.log(`# ${text}`);
 };
 
-async function openPage(browser, name) {
-  const context = await browser.newContext({viewport: {width: 1200, height: 800}});
+async function openPage(browser, name, options = {}) {
+  const context = await browser.newContext({viewport: {width: 1200, height: 800}, ...options});
   const page = await context.newPage();
   page.on('pageerror', (e) => problems.push(`${name}: page error: ${e.message}`));
   page.on('console', (m) => {
@@ -50,6 +52,8 @@ async function signIn(page, handle) {
 
 const group = (page, handle) => page.locator(`#groups li[data-handle="${handle}"]`);
 const message = (page, text) => page.locator('#messages li .message-text', {hasText: text});
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const POLL_MS = 2000;  // the page's polling period (web/app.js)
 
 const browser = await chromium.launch({
   executablePath,
@@ -69,6 +73,24 @@ try {
   await group(a, 'bayko').waitFor(WAIT);
   assert.match(await group(a, 'bayko').textContent(), /Andrew Bayko/);
   assert.equal(await a.evaluate(() => sessionStorage.getItem('cruddur.handle')), 'andrewbrown');
+
+  log('the new-conversation fields are empty, their placeholders styled as hints, not values');
+  for (const id of ['new-handle', 'new-message']) {
+    const field = await a.evaluate((id) => {
+      const node = document.getElementById(id);
+      const value = getComputedStyle(node);
+      const hint = getComputedStyle(node, '::placeholder');
+      return {value: node.value, placeholder: node.placeholder, valueColor: value.color,
+              valueStyle: value.fontStyle, hintColor: hint.color, hintStyle: hint.fontStyle};
+    }, id);
+    assert.equal(field.value, '', `#${id} starts empty`);
+    assert.ok(field.placeholder, `#${id} has a placeholder`);
+    assert.equal(field.valueStyle, 'normal', `#${id}: typed text is upright`);
+    assert.equal(field.hintStyle, 'italic', `#${id}: its placeholder is italic`);
+    assert.notEqual(field.hintColor, field.valueColor, `#${id}: its placeholder is greyed`);
+  }
+  // A bare handle ("londo") read as one already filled in: the hint says it is an example.
+  assert.match(await a.getAttribute('#new-handle', 'placeholder'), /^a handle, e\.g\. @londo$/);
 
   log('londo signs in (second context) before andrewbrown writes to him');
   const londo = await openPage(browser, 'londo');
@@ -93,6 +115,21 @@ try {
     await a.waitForFunction((n) => document.querySelectorAll('#messages li').length > n,
                             seededCount, WAIT);
   }
+
+  log('the composer says Ctrl+Enter sends, and it does');
+  const hint = a.locator('#reply-form .send-hint');
+  assert.ok(await hint.isVisible(), 'the hint is shown under the reply box');
+  assert.equal((await hint.textContent()).trim(), 'Ctrl+Enter to send');
+  assert.match(await a.getAttribute('#reply-send', 'title'), /Ctrl\+Enter/);
+  assert.ok(await a.locator('#new-form .send-hint', {hasText: 'Ctrl+Enter to send'}).isVisible());
+  const byKey = `Sent with Ctrl+Enter ${stamp}`;
+  await a.fill('#reply-text', byKey);
+  await a.press('#reply-text', 'Control+Enter');
+  await message(a, byKey).waitFor(WAIT);
+  assert.equal(await a.inputValue('#reply-text'), '');
+  // A message of today shows its time only.
+  const todayTime = await a.locator('#messages li').last().locator('time').textContent();
+  assert.match(todayTime, /^\d{1,2}:\d{2}(\s?[AP]M)?$/u, `a time of today: ${todayTime}`);
 
   log('andrewbrown sends a message and sees it');
   const hello = `Hello Bayko from the web test ${stamp}`;
@@ -137,6 +174,18 @@ try {
   await a.locator('#error').waitFor({state: 'hidden', ...WAIT});
   await group(a, 'londo').waitFor(WAIT);
 
+  // From here on, record any unread badge on the conversation andrewbrown has open.
+  await a.evaluate(() => {
+    window.badgeOnOpen = [];
+    const check = () => {
+      const open = document.querySelector('#groups li.active');
+      const badge = open && open.querySelector('.badge');
+      if (badge) window.badgeOnOpen.push(`${open.dataset.handle}: ${badge.textContent}`);
+    };
+    new MutationObserver(check).observe(document.getElementById('groups'),
+                                        {childList: true, subtree: true});
+  });
+
   log('londo sees it appear without a reload, opens it and replies');
   await group(l, 'andrewbrown').locator('.group-text', {hasText: opener}).waitFor(WAIT);
   assert.equal(await l.evaluate(() => window.notReloaded), true, 'the page was not reloaded');
@@ -158,6 +207,54 @@ try {
   const order = await a.locator('#groups li').evaluateAll((n) => n.map((x) => x.dataset.handle));
   assert.equal(order[0], 'londo', 'the newest conversation is first');
   await a.screenshot({path: path.join(artifacts, 'andrewbrown-conversation.png')});
+
+  log('no unread badge on the open conversation, while the reply came in and a poll after');
+  await sleep(POLL_MS + 500);
+  assert.deepEqual(await a.evaluate(() => window.badgeOnOpen), []);
+
+  log('a conversation that is not open gets a badge; opening it clears the badge at once');
+  await group(a, 'bayko').locator('button').click();
+  await a.locator('#conversation-title', {hasText: '@bayko'}).waitFor(WAIT);
+  const unseen = `Are you still there? ${stamp}`;
+  await l.fill('#reply-text', unseen);
+  await l.click('#reply-send');
+  await message(l, unseen).waitFor(WAIT);
+  await group(a, 'londo').locator('.badge', {hasText: '1'}).waitFor(WAIT);
+  await a.screenshot({path: path.join(artifacts, 'andrewbrown-unread.png')});
+  await group(a, 'londo').locator('button').click();
+  assert.equal(await group(a, 'londo').locator('.badge').count(), 0, 'cleared when opened');
+  await message(a, unseen).waitFor(WAIT);
+  await sleep(POLL_MS + 500);  // the server agrees: it stays cleared
+  assert.equal(await group(a, 'londo').locator('.badge').count(), 0, 'still cleared');
+  assert.deepEqual(await a.evaluate(() => window.badgeOnOpen), []);
+  await group(a, 'bayko').locator('button').click();  // londo's stays read when closed
+  await a.locator('#conversation-title', {hasText: '@bayko'}).waitFor(WAIT);
+  await sleep(POLL_MS + 500);
+  assert.equal(await group(a, 'londo').locator('.badge').count(), 0, 'read stays read');
+
+  log('three days later, messages show their date and time (UTC, en-US)');
+  const later = await openPage(browser, 'andrewbrown-later', {timezoneId: 'UTC', locale: 'en-US'});
+  pages['andrewbrown-later'] = later.page;
+  const z = later.page;
+  await z.clock.setFixedTime(Date.now() + 3 * 24 * 3600 * 1000);
+  await signIn(z, 'andrewbrown');
+  await group(z, 'bayko').locator('button').click();
+  await message(z, byKey).waitFor(WAIT);
+  const shown = await z.locator('#messages li time').evaluateAll(
+      (nodes) => nodes.map((n) => ({text: n.textContent, iso: n.dateTime, title: n.title})));
+  assert.ok(shown.length > 0);
+  const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov',
+                  'Dec'];
+  for (const {text, iso, title} of shown) {
+    const d = new Date(iso);
+    const hour = String(d.getUTCHours() % 12 || 12).padStart(2, '0');
+    const minute = String(d.getUTCMinutes()).padStart(2, '0');
+    const day = `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}`;
+    assert.ok(text.includes(day), `the date of ${iso}: ${text}`);
+    assert.ok(text.includes(`${hour}:${minute}`), `the time of ${iso}: ${text}`);
+    assert.ok(title.includes(String(d.getUTCFullYear())), `the full date on hover: ${title}`);
+  }
+  await z.screenshot({path: path.join(artifacts, 'andrewbrown-three-days-later.png')});
 
   log('switching user clears the token');
   await l.click('#sign-out');

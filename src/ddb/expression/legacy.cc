@@ -197,11 +197,11 @@ const OperatorInfo& RequireOperator(const JsonValue* json, const std::string& fi
   return *op;
 }
 
-std::vector<AttributeValue> ParseValueList(const JsonValue* list, ValidationWording wording) {
+std::vector<AttributeValue> ParseValueList(const JsonValue* list) {
   std::vector<AttributeValue> values;
   if (!list) return values;
   ExpectList(*list);
-  for (const JsonValue& v : list->GetArray()) values.push_back(ParseAttributeValue(v, wording));
+  for (const JsonValue& v : list->GetArray()) values.push_back(ParseAttributeValue(v));
   return values;
 }
 
@@ -212,8 +212,7 @@ struct ParsedCondition {
   std::vector<AttributeValue> values;
 };
 
-std::vector<ParsedCondition> ParseConditions(const JsonValue& map, std::string_view member,
-                                             ValidationWording wording) {
+std::vector<ParsedCondition> ParseConditions(const JsonValue& map, std::string_view member) {
   ExpectMap(map);
   std::vector<ParsedCondition> out;
   for (auto it = map.MemberBegin(); it != map.MemberEnd(); ++it) {
@@ -223,7 +222,7 @@ std::vector<ParsedCondition> ParseConditions(const JsonValue& map, std::string_v
       Invalid("The filter condition for an attribute cannot be null");
     }
     ExpectStructure(it->value);
-    c.values = ParseValueList(MemberValue(it->value, "AttributeValueList"), wording);
+    c.values = ParseValueList(MemberValue(it->value, "AttributeValueList"));
     c.op = &RequireOperator(MemberValue(it->value, "ComparisonOperator"),
                             LowerFirst(member) + "." + c.attribute + ".member.comparisonOperator");
     CheckOperands(*c.op, c.values);
@@ -265,7 +264,7 @@ Condition ParseExpected(const std::string& name, const JsonValue& e) {
   const JsonValue* list_json = MemberValue(e, "AttributeValueList");
   const JsonValue* op_json = MemberValue(e, "ComparisonOperator");
   const JsonValue* exists_json = MemberValue(e, "Exists");
-  std::vector<AttributeValue> values = ParseValueList(list_json, ValidationWording::kCurrent);
+  std::vector<AttributeValue> values = ParseValueList(list_json);
   bool has_value = value_json != nullptr;
   if (has_value) values.push_back(ParseAttributeValue(*value_json));
   const std::string for_attribute = " for Attribute: " + name;
@@ -313,7 +312,7 @@ Condition ParseExpected(const std::string& name, const JsonValue& e) {
 std::optional<std::vector<ParsedCondition>> ParseKeyConditions(const JsonValue& request) {
   const JsonValue* map = MemberValue(request, "KeyConditions");
   if (!map) return std::nullopt;
-  auto conditions = ParseConditions(*map, "KeyConditions", ValidationWording::kCurrent);
+  auto conditions = ParseConditions(*map, "KeyConditions");
   if (conditions.size() != 1 && conditions.size() != 2) {
     Invalid("Conditions can be of length 1 or 2 only");
   }
@@ -579,10 +578,7 @@ std::optional<Condition> ExpectedCondition(const JsonValue& request) {
 std::optional<Condition> FilterCondition(const JsonValue& request, std::string_view member) {
   const JsonValue* map = MemberValue(request, member);
   if (!map) return std::nullopt;
-  // Scan validates values with the older wording (see value_json.h).
-  auto conditions = ParseConditions(
-      *map, member,
-      member == "ScanFilter" ? ValidationWording::kLegacy : ValidationWording::kCurrent);
+  auto conditions = ParseConditions(*map, member);
   std::vector<Condition> parts;
   for (ParsedCondition& c : conditions) {
     parts.push_back(Condition::Compare(c.attribute, c.op->comparison, std::move(c.values)));

@@ -64,11 +64,16 @@ void ParserBase::TooDeep() const {
   if (HasRedundantParens()) Fail("The expression has redundant parentheses;");
   size_t operators = CountOperatorTokens();
   if (operators > kMaxOperators && !ClientLimitsExempt::active()) {
-    Fail("The expression contains too many operators; operator count: " +
-         std::to_string(operators));
+    TooManyOperators();
   }
   Fail("The expression has too many nested levels; maximum nesting levels: " +
        std::to_string(kMaxNesting));
+}
+
+void ParserBase::TooManyOperators() const {
+  // DynamoDB stops counting at the first operator over the limit, so it always reports 301.
+  Fail("The expression contains too many operators; operator count: " +
+       std::to_string(kMaxOperators + 1));
 }
 
 void ParserBase::SyntaxError(size_t index) const {
@@ -89,8 +94,7 @@ void ParserBase::Fail(const std::string& message) const {
 
 void ParserBase::ThrowRecorded(std::initializer_list<ErrorClass> order) const {
   if (operators_ > kMaxOperators && !ClientLimitsExempt::active()) {
-    Fail("The expression contains too many operators; operator count: " +
-         std::to_string(operators_));
+    TooManyOperators();
   }
   if (const auto& depth = errors_[static_cast<size_t>(ErrorClass::kPathDepth)]) Fail(*depth);
   for (ErrorClass c : order) {

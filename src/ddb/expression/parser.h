@@ -142,6 +142,8 @@ class ParserBase {
   // kMaxOperators (which any such expression is, short of contrived ones), reported as
   // DynamoDB reports those; otherwise our own message naming the bound.
   [[noreturn]] void TooDeep() const;
+  // "The expression contains too many operators; operator count: 301".
+  [[noreturn]] void TooManyOperators() const;
 
   std::array<std::optional<std::string>, static_cast<size_t>(ErrorClass::kCount)> errors_;
   size_t operators_ = 0;

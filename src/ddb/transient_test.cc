@@ -1,0 +1,269 @@
+// EngineOptions::transient_status_delay: tables stay CREATING/UPDATING/DELETING and GSIs
+// CREATING/DELETING for the delay, with DynamoDB's answers meanwhile (in memory), and the states
+// persist across restarts (RocksDB).
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include "ddb/engine.h"
+#include "ddb/error.h"
+
+namespace cruddur::ddb {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Long enough that the checks made "during" a state finish well inside it on a busy machine.
+constexpr std::chrono::milliseconds kDelay = 800ms;
+
+constexpr const char* kCreate = R"j({"TableName":"tbl","BillingMode":"PAY_PER_REQUEST",
+  "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
+  "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]})j";
+constexpr const char* kTable = R"j({"TableName":"tbl"})j";
+constexpr const char* kPut = R"j({"TableName":"tbl","Item":{"pk":{"S":"a"},"g":{"S":"x"}}})j";
+constexpr const char* kCreateIndex = R"j({"TableName":"tbl",
+  "AttributeDefinitions":[{"AttributeName":"g","AttributeType":"S"}],
+  "GlobalSecondaryIndexUpdates":[{"Create":{"IndexName":"by-g",
+    "KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],
+    "Projection":{"ProjectionType":"ALL"}}}]})j";
+constexpr const char* kQueryIndex = R"j({"TableName":"tbl","IndexName":"by-g",
+  "KeyConditionExpression":"g = :g","ExpressionAttributeValues":{":g":{"S":"x"}}})j";
+
+class TransientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (persistent()) {
+      dir_ = std::filesystem::temp_directory_path() /
+             ("cruddur_transient_test_" + std::to_string(::getpid()) + "_" +
+              ::testing::UnitTest::GetInstance()->current_test_info()->name());
+      std::filesystem::remove_all(dir_);
+    }
+    Open();
+  }
+  void TearDown() override {
+    engine_.reset();
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+  void Open() {
+    EngineOptions options;
+    options.in_memory = !persistent();
+    options.data_dir = dir_.string();
+    options.ttl_sweep_interval = 0ms;
+    options.transient_status_delay = kDelay;
+    engine_ = Engine::Open(options);
+  }
+
+  rapidjson::Document Call(std::string_view op, std::string_view body) {
+    rapidjson::Document d;
+    std::string out = engine_->Execute(op, body);
+    d.Parse(out.c_str());
+    EXPECT_FALSE(d.HasParseError()) << out;
+    return d;
+  }
+  ApiError CallError(std::string_view op, std::string_view body) {
+    try {
+      engine_->Execute(op, body);
+    } catch (const ApiError& e) {
+      return e;
+    }
+    ADD_FAILURE() << op << " did not fail";
+    return ApiError::InternalServer();
+  }
+  std::string Status() { return Call("DescribeTable", kTable)["Table"]["TableStatus"].GetString(); }
+  // Polls `done` until it holds, for at most a few delays.
+  static void WaitUntil(const std::function<bool()>& done) {
+    auto deadline = std::chrono::steady_clock::now() + 4 * kDelay + 5s;
+    while (!done()) {
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "state did not change";
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+  void WaitActive() {
+    WaitUntil([&] { return Status() == "ACTIVE"; });
+  }
+  bool Gone() {
+    try {
+      engine_->Execute("DescribeTable", kTable);
+      return false;
+    } catch (const ApiError& e) {
+      EXPECT_EQ(e.type(), "ResourceNotFoundException");
+      EXPECT_STREQ(e.what(), "Requested resource not found: Table: tbl not found");
+      return true;
+    }
+  }
+  void ExpectInUse(std::string_view op, std::string_view body, std::string_view doing) {
+    ApiError e = CallError(op, body);
+    EXPECT_EQ(e.type(), "ResourceInUseException");
+    EXPECT_EQ(std::string(e.what()),
+              "Attempt to change a resource which is still in use: Table is being " +
+                  std::string(doing) + ": tbl");
+  }
+  void ExpectDataPlaneNotFound() {
+    ApiError e = CallError("PutItem", kPut);
+    EXPECT_EQ(e.type(), "ResourceNotFoundException");
+    EXPECT_STREQ(e.what(), "Requested resource not found");
+    e = CallError("GetItem", R"j({"TableName":"tbl","Key":{"pk":{"S":"a"}}})j");
+    EXPECT_EQ(e.type(), "ResourceNotFoundException");
+  }
+
+  virtual bool persistent() const { return false; }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<Engine> engine_;
+};
+
+class PersistentTransientTest : public TransientTest {
+ protected:
+  bool persistent() const override { return true; }
+};
+
+TEST_F(TransientTest, CreatingTableRefusesItemsAndChangesUntilActive) {
+  auto created = Call("CreateTable", kCreate);
+  EXPECT_STREQ(created["TableDescription"]["TableStatus"].GetString(), "CREATING");
+  EXPECT_EQ(Status(), "CREATING");
+  ExpectDataPlaneNotFound();
+  ExpectInUse("UpdateTable", R"j({"TableName":"tbl","BillingMode":"PROVISIONED",
+    "ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}})j",
+              "created");
+  ExpectInUse("DeleteTable", kTable, "created");
+  auto listed = Call("ListTables", "{}");
+  ASSERT_EQ(listed["TableNames"].Size(), 1u);
+
+  WaitActive();
+  Call("PutItem", kPut);
+  EXPECT_TRUE(Call("GetItem", R"j({"TableName":"tbl","Key":{"pk":{"S":"a"}}})j").HasMember("Item"));
+}
+
+TEST_F(TransientTest, UpdatingTableKeepsItemsButRefusesChanges) {
+  Call("CreateTable", kCreate);
+  WaitActive();
+  auto updated = Call("UpdateTable", R"j({"TableName":"tbl","StreamSpecification":
+    {"StreamEnabled":true,"StreamViewType":"KEYS_ONLY"}})j");
+  EXPECT_STREQ(updated["TableDescription"]["TableStatus"].GetString(), "UPDATING");
+  EXPECT_EQ(Status(), "UPDATING");
+  Call("PutItem", kPut);  // UPDATING tables stay available for reads and writes
+  ExpectInUse("UpdateTable", R"j({"TableName":"tbl","DeletionProtectionEnabled":true})j",
+              "updated");
+  ExpectInUse("DeleteTable", kTable, "updated");
+  WaitActive();
+  Call("UpdateTable", R"j({"TableName":"tbl","DeletionProtectionEnabled":true})j");
+}
+
+TEST_F(TransientTest, NewIndexBackfillsThenAnswers) {
+  Call("CreateTable", kCreate);
+  WaitActive();
+  Call("PutItem", kPut);
+  auto updated = Call("UpdateTable", kCreateIndex);
+  const auto& in_response = updated["TableDescription"]["GlobalSecondaryIndexes"][0];
+  EXPECT_STREQ(in_response["IndexStatus"].GetString(), "CREATING");
+  auto desc = Call("DescribeTable", kTable);
+  const auto& gsi = desc["Table"]["GlobalSecondaryIndexes"][0];
+  EXPECT_STREQ(desc["Table"]["TableStatus"].GetString(), "UPDATING");
+  EXPECT_STREQ(gsi["IndexStatus"].GetString(), "CREATING");
+  EXPECT_TRUE(gsi["Backfilling"].GetBool());
+  ApiError e = CallError("Query", kQueryIndex);
+  EXPECT_EQ(e.type(), "ValidationException");
+  EXPECT_STREQ(e.what(), "Cannot read from backfilling global secondary index: by-g");
+  e = CallError("Scan", R"j({"TableName":"tbl","IndexName":"by-g"})j");
+  EXPECT_STREQ(e.what(), "Cannot read from backfilling global secondary index: by-g");
+
+  WaitActive();
+  desc = Call("DescribeTable", kTable);
+  EXPECT_STREQ(desc["Table"]["GlobalSecondaryIndexes"][0]["IndexStatus"].GetString(), "ACTIVE");
+  EXPECT_FALSE(desc["Table"]["GlobalSecondaryIndexes"][0].HasMember("Backfilling"));
+  EXPECT_EQ(Call("Query", kQueryIndex)["Count"].GetInt(), 1);  // the item put before
+}
+
+TEST_F(TransientTest, DeletedIndexIsReportedDeletingThenGone) {
+  Call("CreateTable", R"j({"TableName":"tbl","BillingMode":"PAY_PER_REQUEST",
+    "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},
+      {"AttributeName":"g","AttributeType":"S"}],
+    "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],
+    "GlobalSecondaryIndexes":[{"IndexName":"by-g",
+      "KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],
+      "Projection":{"ProjectionType":"ALL"}}]})j");
+  // The indexes of a table being created are CREATING with it, without Backfilling.
+  auto desc = Call("DescribeTable", kTable);
+  const auto& creating = desc["Table"]["GlobalSecondaryIndexes"][0];
+  EXPECT_STREQ(creating["IndexStatus"].GetString(), "CREATING");
+  EXPECT_FALSE(creating.HasMember("Backfilling"));
+  WaitActive();
+  Call("PutItem", kPut);
+  EXPECT_EQ(Call("Query", kQueryIndex)["Count"].GetInt(), 1);
+
+  Call("UpdateTable", R"j({"TableName":"tbl",
+    "GlobalSecondaryIndexUpdates":[{"Delete":{"IndexName":"by-g"}}]})j");
+  desc = Call("DescribeTable", kTable);
+  ASSERT_TRUE(desc["Table"].HasMember("GlobalSecondaryIndexes"));
+  EXPECT_STREQ(desc["Table"]["GlobalSecondaryIndexes"][0]["IndexStatus"].GetString(), "DELETING");
+  ApiError e = CallError("Query", kQueryIndex);
+  EXPECT_STREQ(e.what(), "The table does not have the specified index: by-g");
+  WaitActive();
+  EXPECT_FALSE(Call("DescribeTable", kTable)["Table"].HasMember("GlobalSecondaryIndexes"));
+}
+
+TEST_F(TransientTest, DeletingTableIsListedUntilGone) {
+  Call("CreateTable", kCreate);
+  WaitActive();
+  Call("PutItem", kPut);
+  auto deleted = Call("DeleteTable", kTable);
+  EXPECT_STREQ(deleted["TableDescription"]["TableStatus"].GetString(), "DELETING");
+  EXPECT_EQ(Status(), "DELETING");
+  EXPECT_EQ(Call("ListTables", "{}")["TableNames"].Size(), 1u);
+  ExpectDataPlaneNotFound();
+  ExpectInUse("UpdateTable", R"j({"TableName":"tbl","DeletionProtectionEnabled":true})j",
+              "deleted");
+  // "If table is already in the DELETING state, no error is returned." (DeleteTable reference)
+  auto again = Call("DeleteTable", kTable);
+  EXPECT_STREQ(again["TableDescription"]["TableStatus"].GetString(), "DELETING");
+  ExpectInUse("CreateTable", kCreate, "deleted");  // the name is not free yet
+
+  WaitUntil([&] { return Gone(); });
+  EXPECT_EQ(Call("ListTables", "{}")["TableNames"].Size(), 0u);
+  Call("CreateTable", kCreate);  // the name is free again, and the new table is empty
+  WaitActive();
+  EXPECT_EQ(Call("Scan", kTable)["Count"].GetInt(), 0);
+}
+
+TEST_F(PersistentTransientTest, StatesLastAcrossRestartsAndResolveWhenElapsed) {
+  Call("CreateTable", kCreate);
+  engine_.reset();
+  Open();
+  EXPECT_EQ(Status(), "CREATING");  // reopened within the delay
+  WaitActive();
+  Call("PutItem", kPut);
+  Call("UpdateTable", kCreateIndex);
+  engine_.reset();
+  Open();
+  auto desc = Call("DescribeTable", kTable);
+  EXPECT_STREQ(desc["Table"]["TableStatus"].GetString(), "UPDATING");
+  EXPECT_STREQ(desc["Table"]["GlobalSecondaryIndexes"][0]["IndexStatus"].GetString(), "CREATING");
+  WaitActive();
+  EXPECT_EQ(Call("Query", kQueryIndex)["Count"].GetInt(), 1);
+  Call("UpdateTable", R"j({"TableName":"tbl",
+    "GlobalSecondaryIndexUpdates":[{"Delete":{"IndexName":"by-g"}}]})j");
+  engine_.reset();
+  Open();
+  desc = Call("DescribeTable", kTable);
+  EXPECT_STREQ(desc["Table"]["GlobalSecondaryIndexes"][0]["IndexStatus"].GetString(), "DELETING");
+  WaitActive();
+
+  Call("DeleteTable", kTable);
+  engine_.reset();
+  std::this_thread::sleep_for(kDelay + 200ms);
+  Open();  // the delay passed while closed: the table is gone, its name free
+  EXPECT_TRUE(Gone());
+  EXPECT_EQ(Call("ListTables", "{}")["TableNames"].Size(), 0u);
+  Call("CreateTable", kCreate);
+  WaitActive();
+  EXPECT_EQ(Call("Scan", kTable)["Count"].GetInt(), 0);
+}
+
+}  // namespace
+}  // namespace cruddur::ddb

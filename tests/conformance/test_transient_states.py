@@ -1,0 +1,289 @@
+"""Transient table and index states on request: `--delay-transient-statuses[=DURATION]`.
+
+DynamoDB creates, updates and deletes tables and indexes asynchronously; DynamoDB Local's
+-delayTransientStatuses makes it pause in those states so that applications' waiters are
+exercised. These tests start their own `cruddur ddb serve --delay-transient-statuses=...` (so they
+are skipped when DDB_ENDPOINT is set), and check the states, boto3's waiters and DynamoDB's answers
+in each state. Each test names where its expectation comes from.
+"""
+
+import subprocess
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+from ddbtest import cruddur_bin, err, make_client, start_server, unique_name
+
+DELAY = 1.5  # seconds; long enough for the checks made during a state on a busy machine
+# boto3's DynamoDB waiters poll every 20 s (botocore waiters-2.json); poll faster here.
+FAST = {"Delay": 0.2, "MaxAttempts": 100}
+
+
+@pytest.fixture(scope="module")
+def delayed(tmp_path_factory, foreign_endpoint):
+    if foreign_endpoint:
+        pytest.skip("DDB_ENDPOINT is set: these tests start a server with the flag themselves")
+    log = tmp_path_factory.mktemp("delayed") / "cruddur-ddb.log"
+    server = start_server(["--in-memory", "--delay-transient-statuses=%dms" % (DELAY * 1000)],
+                          log)
+    yield make_client(server.endpoint)
+    server.stop()
+
+
+def create(client, name, **kwargs):
+    attrs = [{"AttributeName": "pk", "AttributeType": "S"}] + kwargs.pop("extra_attrs", [])
+    return client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                               KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                               AttributeDefinitions=attrs, **kwargs)["TableDescription"]
+
+
+def status(client, name):
+    return client.describe_table(TableName=name)["Table"]["TableStatus"]
+
+
+def in_use(name, doing):
+    return ("ResourceInUseException",
+            "Attempt to change a resource which is still in use: Table is being %s: %s"
+            % (doing, name))
+
+
+def active_table(client, **kwargs):
+    name = unique_name("transient")
+    create(client, name, **kwargs)
+    client.get_waiter("table_exists").wait(TableName=name, WaiterConfig=FAST)
+    return name
+
+
+def test_create_table_is_creating_until_the_waiter_sees_active(delayed):
+    """CreateTable reference: "DynamoDB immediately returns a response with a TableStatus of
+    CREATING. After the table is created, DynamoDB sets the TableStatus to ACTIVE. You can perform
+    read and write operations only on an ACTIVE table." Reads and writes before then are
+    ResourceNotFoundException "Requested resource not found" (DynamoDB's data-plane wording; the
+    same in dynalite). The table_exists waiter polls DescribeTable until ACTIVE (botocore
+    waiters-2.json)."""
+    name = unique_name("transient")
+    started = time.monotonic()
+    assert create(delayed, name)["TableStatus"] == "CREATING"
+    assert status(delayed, name) == "CREATING"
+    assert name in delayed.list_tables()["TableNames"]
+    for call in (lambda: delayed.put_item(TableName=name, Item={"pk": {"S": "a"}}),
+                 lambda: delayed.get_item(TableName=name, Key={"pk": {"S": "a"}}),
+                 lambda: delayed.scan(TableName=name)):
+        with pytest.raises(ClientError) as e:
+            call()
+        assert err(e) == ("ResourceNotFoundException", "Requested resource not found")
+
+    delayed.get_waiter("table_exists").wait(TableName=name, WaiterConfig=FAST)
+    assert time.monotonic() - started >= DELAY * 0.9
+    assert status(delayed, name) == "ACTIVE"
+    delayed.put_item(TableName=name, Item={"pk": {"S": "a"}})
+    assert delayed.get_item(TableName=name, Key={"pk": {"S": "a"}})["Item"] == {"pk": {"S": "a"}}
+
+
+def test_changes_to_a_creating_table_are_refused(delayed):
+    """DeleteTable reference: "If a table is in CREATING or UPDATING states, then DynamoDB returns
+    a ResourceInUseException." The message is DynamoDB's, as measured on a table being created
+    ("Attempt to change a resource which is still in use: Table is being created: <name>", also
+    dynalite's DeleteTable); UpdateTable is refused alike."""
+    name = unique_name("transient")
+    create(delayed, name)
+    with pytest.raises(ClientError) as e:
+        delayed.delete_table(TableName=name)
+    assert err(e) == in_use(name, "created")
+    with pytest.raises(ClientError) as e:
+        delayed.update_table(TableName=name, StreamSpecification={
+            "StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    assert err(e) == in_use(name, "created")
+    delayed.get_waiter("table_exists").wait(TableName=name, WaiterConfig=FAST)
+    delayed.delete_table(TableName=name)
+
+
+def test_update_table_is_updating_and_keeps_serving_items(delayed):
+    """TableDescription.TableStatus reference: "UPDATING - The table/index configuration is being
+    updated. The table/index remains available for data operations when UPDATING." A second
+    UpdateTable or a DeleteTable meanwhile is ResourceInUseException "... Table is being updated:
+    <name>" (DeleteTable reference; the wording as DynamoDB answers it, quoted by the Terraform
+    AWS provider's retry of DeleteTable)."""
+    name = active_table(delayed)
+    desc = delayed.update_table(TableName=name, BillingMode="PROVISIONED", ProvisionedThroughput={
+        "ReadCapacityUnits": 5, "WriteCapacityUnits": 5})["TableDescription"]
+    assert desc["TableStatus"] == "UPDATING"
+    assert status(delayed, name) == "UPDATING"
+    delayed.put_item(TableName=name, Item={"pk": {"S": "during"}})
+    assert delayed.get_item(TableName=name, Key={"pk": {"S": "during"}})["Item"]
+    with pytest.raises(ClientError) as e:
+        delayed.update_table(TableName=name, ProvisionedThroughput={
+            "ReadCapacityUnits": 6, "WriteCapacityUnits": 6})
+    assert err(e) == in_use(name, "updated")
+    with pytest.raises(ClientError) as e:
+        delayed.delete_table(TableName=name)
+    assert err(e) == in_use(name, "updated")
+
+    delayed.get_waiter("table_exists").wait(TableName=name, WaiterConfig=FAST)
+    desc = delayed.describe_table(TableName=name)["Table"]
+    assert desc["ProvisionedThroughput"]["ReadCapacityUnits"] == 5
+    delayed.delete_table(TableName=name)
+
+
+def test_new_gsi_backfills_before_it_answers(delayed):
+    """GlobalSecondaryIndexDescription reference: an index added to an existing table is
+    IndexStatus CREATING with Backfilling true until it is ACTIVE. Reading it meanwhile is
+    ValidationException "Cannot read from backfilling global secondary index: <name>" (DynamoDB's
+    answer, as applications handle it). Once ACTIVE it holds the items written before it."""
+    name = active_table(delayed)
+    delayed.put_item(TableName=name, Item={"pk": {"S": "a"}, "g": {"S": "x"}})
+    desc = delayed.update_table(
+        TableName=name, AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"}],
+        GlobalSecondaryIndexUpdates=[{"Create": {
+            "IndexName": "by_g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"}}}])["TableDescription"]
+    assert desc["GlobalSecondaryIndexes"][0]["IndexStatus"] == "CREATING"
+    gsi = delayed.describe_table(TableName=name)["Table"]["GlobalSecondaryIndexes"][0]
+    assert gsi["IndexStatus"] == "CREATING" and gsi["Backfilling"] is True
+    with pytest.raises(ClientError) as e:
+        delayed.query(TableName=name, IndexName="by_g", KeyConditionExpression="g = :g",
+                      ExpressionAttributeValues={":g": {"S": "x"}})
+    assert err(e) == ("ValidationException",
+                      "Cannot read from backfilling global secondary index: by_g")
+
+    deadline = time.monotonic() + DELAY + 10
+    while gsi["IndexStatus"] != "ACTIVE":
+        assert time.monotonic() < deadline, gsi
+        time.sleep(0.1)
+        gsi = delayed.describe_table(TableName=name)["Table"]["GlobalSecondaryIndexes"][0]
+    assert "Backfilling" not in gsi
+    r = delayed.query(TableName=name, IndexName="by_g", KeyConditionExpression="g = :g",
+                      ExpressionAttributeValues={":g": {"S": "x"}})
+    assert r["Items"] == [{"pk": {"S": "a"}, "g": {"S": "x"}}]
+
+
+def test_deleted_gsi_is_deleting_then_gone(delayed):
+    """GlobalSecondaryIndexDescription reference: "DELETING - The index is being deleted." Its
+    name no longer answers a Query ("The table does not have the specified index: <name>", as for
+    any unknown index)."""
+    name = active_table(delayed, extra_attrs=[{"AttributeName": "g", "AttributeType": "S"}],
+                        GlobalSecondaryIndexes=[{
+                            "IndexName": "by_g",
+                            "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                            "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+    delayed.update_table(TableName=name,
+                         GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "by_g"}}])
+    gsis = delayed.describe_table(TableName=name)["Table"]["GlobalSecondaryIndexes"]
+    assert [(g["IndexName"], g["IndexStatus"]) for g in gsis] == [("by_g", "DELETING")]
+    with pytest.raises(ClientError) as e:
+        delayed.query(TableName=name, IndexName="by_g", KeyConditionExpression="g = :g",
+                      ExpressionAttributeValues={":g": {"S": "x"}})
+    assert err(e) == ("ValidationException",
+                      "The table does not have the specified index: by_g")
+    delayed.get_waiter("table_exists").wait(TableName=name, WaiterConfig=FAST)
+    deadline = time.monotonic() + DELAY + 10
+    while "GlobalSecondaryIndexes" in delayed.describe_table(TableName=name)["Table"]:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+
+
+def test_deleting_table_until_the_waiter_sees_it_gone(delayed):
+    """DeleteTable reference: "After a DeleteTable request, the specified table is in the DELETING
+    state until DynamoDB completes the deletion ... If table is already in the DELETING state, no
+    error is returned." Reads and writes are answered as for a missing table (DynamoDB "might"
+    still accept them; dynalite refuses them). The table_not_exists waiter polls DescribeTable
+    until ResourceNotFoundException (botocore waiters-2.json)."""
+    name = active_table(delayed)
+    delayed.put_item(TableName=name, Item={"pk": {"S": "a"}})
+    started = time.monotonic()
+    assert delayed.delete_table(TableName=name)["TableDescription"]["TableStatus"] == "DELETING"
+    assert status(delayed, name) == "DELETING"
+    assert name in delayed.list_tables()["TableNames"]
+    with pytest.raises(ClientError) as e:
+        delayed.get_item(TableName=name, Key={"pk": {"S": "a"}})
+    assert err(e) == ("ResourceNotFoundException", "Requested resource not found")
+    assert delayed.delete_table(TableName=name)["TableDescription"]["TableStatus"] == "DELETING"
+    with pytest.raises(ClientError) as e:
+        delayed.update_table(TableName=name, StreamSpecification={
+            "StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    assert err(e) == in_use(name, "deleted")
+    # Its name is not free yet: CreateTable right after DeleteTable is refused alike (DynamoDB's
+    # answer as reported in Wantworthy/dynode#26, "... Table is being deleted: <name>").
+    with pytest.raises(ClientError) as e:
+        create(delayed, name)
+    assert err(e) == in_use(name, "deleted")
+
+    delayed.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig=FAST)
+    assert time.monotonic() - started >= DELAY * 0.9
+    with pytest.raises(ClientError) as e:
+        delayed.describe_table(TableName=name)
+    assert err(e) == ("ResourceNotFoundException",
+                      "Requested resource not found: Table: %s not found" % name)
+    assert name not in delayed.list_tables()["TableNames"]
+    # The name is free again, for a new, empty table.
+    create(delayed, name)
+    delayed.get_waiter("table_exists").wait(TableName=name, WaiterConfig=FAST)
+    assert delayed.scan(TableName=name)["Count"] == 0
+    delayed.delete_table(TableName=name)
+
+
+def test_without_the_flag_changes_are_immediate(ddb, foreign_endpoint):
+    """The default (DESIGN.md, `cruddur ddb serve`): no delay, as DynamoDB Local without
+    -delayTransientStatuses — the table is ACTIVE for the very next request and gone right after
+    DeleteTable, so the waiters return at their first poll."""
+    if foreign_endpoint:
+        pytest.skip("DDB_ENDPOINT is set: another server's timing")
+    name = unique_name("transient")
+    create(ddb, name)
+    assert status(ddb, name) == "ACTIVE"
+    ddb.delete_table(TableName=name)
+    with pytest.raises(ClientError) as e:
+        ddb.describe_table(TableName=name)
+    assert err(e)[0] == "ResourceNotFoundException"
+
+
+def test_states_resolve_by_time_across_a_restart(tmp_path, foreign_endpoint):
+    """A persistent server keeps the states in its catalog: a table deleted just before a stop is
+    gone after a restart once the delay has passed, and its name can be used again (the same
+    end state as DynamoDB's, whose deletion carries on without the client)."""
+    if foreign_endpoint:
+        pytest.skip("DDB_ENDPOINT is set: cannot restart a server this suite did not start")
+    args = ["--data-dir", str(tmp_path / "data"),
+            "--delay-transient-statuses=%dms" % (DELAY * 1000)]
+    server = start_server(args, tmp_path / "a.log")
+    try:
+        c = make_client(server.endpoint)
+        create(c, "restarted")
+        c.get_waiter("table_exists").wait(TableName="restarted", WaiterConfig=FAST)
+        c.put_item(TableName="restarted", Item={"pk": {"S": "a"}})
+        c.delete_table(TableName="restarted")
+    finally:
+        server.stop()
+    time.sleep(DELAY)
+    server = start_server(args, tmp_path / "b.log")
+    try:
+        c = make_client(server.endpoint)
+        with pytest.raises(ClientError) as e:
+            c.describe_table(TableName="restarted")
+        assert err(e)[0] == "ResourceNotFoundException"
+        assert c.list_tables()["TableNames"] == []
+        create(c, "restarted")
+        c.get_waiter("table_exists").wait(TableName="restarted", WaiterConfig=FAST)
+        assert c.scan(TableName="restarted")["Count"] == 0
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("command", [["ddb", "serve"], ["serve"]])
+def test_help_describes_the_flag(command):
+    """The flag as DESIGN.md's command line names it, in both servers' --help."""
+    done = subprocess.run([cruddur_bin()] + command + ["--help"], capture_output=True, text=True)
+    assert done.returncode == 0
+    assert "--delay-transient-statuses [=DURATION]" in done.stdout, done.stdout
+    assert "given alone: 5s" in done.stdout
+
+
+def test_bad_duration_is_one_line():
+    """The CLI's rule (src/cli/README.md): a bad flag is one line "cruddur: <reason>", exit 1."""
+    done = subprocess.run([cruddur_bin(), "ddb", "serve", "--in-memory", "--port", "0",
+                           "--delay-transient-statuses=soon"],
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=30)
+    assert done.returncode == 1
+    assert done.stderr == ("cruddur: --delay-transient-statuses expects a duration such as "
+                           "500ms, 5s or 1m (at most a day), got 'soon'\n")
