@@ -28,7 +28,7 @@ struct ServeOptions {
   std::vector<std::string> auth;  // ACCESS_KEY:SECRET
   int threads = 0;
   std::string transient_delay;  // --delay-transient-statuses[=DURATION]
-  int ttl_interval_ms = 5000;  // hidden: how often expired TTL items are swept (tests lower it)
+  int ttl_interval_ms = 5000;   // hidden: how often expired TTL items are swept (tests lower it)
   // Hidden, for tests of the HTTP limits (tests/reliability/test_limits.py); 0 keeps
   // http::ServerOptions' default.
   int max_connections = 0;

@@ -68,7 +68,9 @@ class ApiError : public std::runtime_error {
   static ApiError InvalidSignature(std::string m) {
     return {400, "InvalidSignatureException", std::move(m)};
   }
-  static ApiError AccessDenied(std::string m) { return {400, "AccessDeniedException", std::move(m)}; }
+  static ApiError AccessDenied(std::string m) {
+    return {400, "AccessDeniedException", std::move(m)};
+  }
   static ApiError RequestEntityTooLarge(std::string m) {
     return {413, "RequestEntityTooLarge", std::move(m)};
   }

@@ -589,8 +589,9 @@ void EngineImpl::DeleteTable(const Request& req, JsonWriter& w) {
     already_deleting = status == "DELETING";
     if (!already_deleting && status != "ACTIVE") throw TableInUse(status, *name);
     if (!already_deleting && current->deletion_protection) {
-      throw ApiError::Validation("Resource cannot be deleted as it is currently protected against "
-                                 "deletion. Disable deletion protection first.");
+      throw ApiError::Validation(
+          "Resource cannot be deleted as it is currently protected against "
+          "deletion. Disable deletion protection first.");
     }
     if (already_deleting) {
       // Reported again below; its data is already gone.

@@ -16,9 +16,12 @@ ValueType ScalarType(std::string_view s) {
 
 std::string_view ProjectionName(ProjectionType p) {
   switch (p) {
-    case ProjectionType::kAll: return "ALL";
-    case ProjectionType::kKeysOnly: return "KEYS_ONLY";
-    case ProjectionType::kInclude: return "INCLUDE";
+    case ProjectionType::kAll:
+      return "ALL";
+    case ProjectionType::kKeysOnly:
+      return "KEYS_ONLY";
+    case ProjectionType::kInclude:
+      return "INCLUDE";
   }
   return "ALL";
 }
@@ -30,9 +33,7 @@ ProjectionType ProjectionFromName(std::string_view s) {
 }
 
 void Key(JsonWriter& w, std::string_view k) { w.Key(k.data(), static_cast<unsigned>(k.size())); }
-void Str(JsonWriter& w, std::string_view s) {
-  w.String(s.data(), static_cast<unsigned>(s.size()));
-}
+void Str(JsonWriter& w, std::string_view s) { w.String(s.data(), static_cast<unsigned>(s.size())); }
 
 void WriteKeySchema(JsonWriter& w, const KeySchema& k) {
   w.StartArray();

@@ -63,8 +63,8 @@ struct StreamSpecification {
 
 struct TableSchema {
   std::string name;
-  uint32_t id = 0;        // storage prefix, never reused
-  std::string table_id;   // the uuid DynamoDB reports as TableId
+  uint32_t id = 0;       // storage prefix, never reused
+  std::string table_id;  // the uuid DynamoDB reports as TableId
   KeySchema key;
   std::vector<AttributeDefinition> attribute_definitions;
   std::vector<IndexSchema> indexes;  // LSIs and GSIs
@@ -73,8 +73,8 @@ struct TableSchema {
   ProvisionedThroughput throughput;
   double creation_time = 0;  // epoch seconds
   StreamSpecification stream;
-  std::string stream_label;  // of the latest stream, empty if none ever
-  std::string ttl_attribute;  // UpdateTimeToLive's AttributeName; empty: TTL disabled
+  std::string stream_label;                 // of the latest stream, empty if none ever
+  std::string ttl_attribute;                // UpdateTimeToLive's AttributeName; empty: TTL disabled
   std::map<std::string, std::string> tags;  // TagResource / CreateTable's Tags
   bool deletion_protection = false;
   std::string table_class = "STANDARD";

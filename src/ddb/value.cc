@@ -7,16 +7,26 @@ namespace cruddur::ddb {
 
 std::string_view TypeName(ValueType t) {
   switch (t) {
-    case ValueType::kS: return "S";
-    case ValueType::kN: return "N";
-    case ValueType::kB: return "B";
-    case ValueType::kBool: return "BOOL";
-    case ValueType::kNull: return "NULL";
-    case ValueType::kM: return "M";
-    case ValueType::kL: return "L";
-    case ValueType::kSS: return "SS";
-    case ValueType::kNS: return "NS";
-    case ValueType::kBS: return "BS";
+    case ValueType::kS:
+      return "S";
+    case ValueType::kN:
+      return "N";
+    case ValueType::kB:
+      return "B";
+    case ValueType::kBool:
+      return "BOOL";
+    case ValueType::kNull:
+      return "NULL";
+    case ValueType::kM:
+      return "M";
+    case ValueType::kL:
+      return "L";
+    case ValueType::kSS:
+      return "SS";
+    case ValueType::kNS:
+      return "NS";
+    case ValueType::kBS:
+      return "BS";
   }
   return "";
 }
@@ -138,15 +148,23 @@ bool operator==(const AttributeValue& a, const AttributeValue& b) {
   if (a.type != b.type) return false;
   switch (a.type) {
     case ValueType::kS:
-    case ValueType::kB: return a.bytes == b.bytes;
-    case ValueType::kN: return a.number == b.number;
-    case ValueType::kBool: return a.boolean == b.boolean;
-    case ValueType::kNull: return true;
-    case ValueType::kM: return a.map == b.map;
-    case ValueType::kL: return a.list == b.list;
+    case ValueType::kB:
+      return a.bytes == b.bytes;
+    case ValueType::kN:
+      return a.number == b.number;
+    case ValueType::kBool:
+      return a.boolean == b.boolean;
+    case ValueType::kNull:
+      return true;
+    case ValueType::kM:
+      return a.map == b.map;
+    case ValueType::kL:
+      return a.list == b.list;
     case ValueType::kSS:
-    case ValueType::kBS: return SameSet(a.strings, b.strings);
-    case ValueType::kNS: return SameSet(a.numbers, b.numbers);
+    case ValueType::kBS:
+      return SameSet(a.strings, b.strings);
+    case ValueType::kNS:
+      return SameSet(a.numbers, b.numbers);
   }
   return false;
 }
@@ -161,10 +179,13 @@ bool KeyValueFits(const AttributeValue& v, bool partition_key) {
 size_t AttributeValueSize(const AttributeValue& v) {
   switch (v.type) {
     case ValueType::kS:
-    case ValueType::kB: return v.bytes.size();
-    case ValueType::kN: return NumberSize(v.number);
+    case ValueType::kB:
+      return v.bytes.size();
+    case ValueType::kN:
+      return NumberSize(v.number);
     case ValueType::kBool:
-    case ValueType::kNull: return 1;
+    case ValueType::kNull:
+      return 1;
     case ValueType::kSS:
     case ValueType::kBS: {
       size_t s = 0;
@@ -177,7 +198,8 @@ size_t AttributeValueSize(const AttributeValue& v) {
       return s;
     }
     // M and L: 3 bytes of overhead plus 1 byte per element (dynalite's measured rule).
-    case ValueType::kM: return 3 + v.map.size() + ItemSize(v.map);
+    case ValueType::kM:
+      return 3 + v.map.size() + ItemSize(v.map);
     case ValueType::kL: {
       size_t s = 3 + v.list.size();
       for (const AttributeValue& x : v.list) s += AttributeValueSize(x);

@@ -12,8 +12,18 @@
 namespace cruddur::ddb {
 
 // Do not reorder: the numeric values are persisted by the item codec.
-enum class ValueType : uint8_t { kS = 0, kN = 1, kB = 2, kBool = 3, kNull = 4, kM = 5, kL = 6,
-                                 kSS = 7, kNS = 8, kBS = 9 };
+enum class ValueType : uint8_t {
+  kS = 0,
+  kN = 1,
+  kB = 2,
+  kBool = 3,
+  kNull = 4,
+  kM = 5,
+  kL = 6,
+  kSS = 7,
+  kNS = 8,
+  kBS = 9
+};
 
 // The type's name on the wire: "S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS".
 std::string_view TypeName(ValueType t);
