@@ -8,6 +8,7 @@ one group, so that scripts/conformance-vs-ddblocal.sh can count failures by thei
 - ddblocal-deviation: DynamoDB Local is known to differ from DynamoDB here;
 - question: unsettled; DynamoDB Local's answer may be DynamoDB's and the test's the wrong one.
   To settle from the documentation or a DynamoDB answer; neither side is to be copied meanwhile.
+  Also cruddur's own deliberate answers where DynamoDB is known to answer otherwise (said so).
 Tests that fail for one reason of their own carry their marker inline.
 """
 
@@ -76,7 +77,7 @@ DDBLOCAL_FAILS_500 = source(
 
 TAGGING = source(
     "ddblocal-deviation: DynamoDB Local has no tagging (UnknownOperationException 'Tagging is not "
-    "currently supported in DynamoDB Local.')")
+    "currently supported in DynamoDB Local.'; CreateTable's Tags are ignored)")
 
 THROUGHPUT_IGNORED = source(
     "ddblocal-deviation: documented (DynamoDB Local usage notes, Differences: provisioned "
@@ -87,3 +88,66 @@ TABLE_NAME_LENGTH = source(
     "captures/cross-region-latest.json) answering CreateTable 'ab' with '1 validation error "
     "detected: Value 'ab' at 'tableName' failed to satisfy constraint: Member must have length "
     "greater than or equal to 3'; DynamoDB Local says 'Invalid table/index name. ...'")
+
+ERROR_ENVELOPE = source(
+    "ddb-answer: the error envelope as DynamoDB sends it (__type namespaces com.amazon.coral."
+    "validate#, com.amazon.coral.service# and com.amazonaws.dynamodb.v20120810#; 'message' but "
+    "for SerializationException and TransactionCanceledException; bodies quoted in AdRoll/goamz"
+    "#15, sebdah/dynamic-dynamodb#321, pynamodb/PynamoDB#872, aws/aws-sdk-net#1292); DynamoDB "
+    "Local writes 'Message' in every error and puts protocol errors in the dynamodb namespace")
+
+SERIALIZATION = source(
+    "ddb-answer: a JSON number where a string belongs is a SerializationException before any "
+    "validation ('NUMBER_VALUE cannot be converted to String', DynamoDB's answer in localstack/"
+    "localstack#9412; dynalite's record inside an AttributeValue); DynamoDB Local converts the "
+    "number to a string and validates on")
+
+COLLECTED_VIOLATIONS = source(
+    "ddb-answer: DynamoDB checks a request against its input shape before the table and collects "
+    "every violation, up to ten, into one 'N validation errors detected: ...' (dynalite's "
+    "test/query.js and validations, recorded from DynamoDB; ExtendDB#192 on the order; "
+    "botocore's model for the members); DynamoDB Local reports its first check only, in its own "
+    "words, or looks the table up first")
+
+EXISTING_TABLE_NAME = source(
+    "ddb-answer: an existing table's TableName is a name or ARN of 1 to 255 characters (DynamoDB "
+    "captured in 2026 in four regions, nubo-db/dynamodb-conformance captures/cross-region-"
+    "latest.json, probes s_put_table_*); DynamoDB Local holds it to CreateTable's 3..255 rule "
+    "('Invalid table/index name. ...')")
+
+HTTP_FRONT_END = source(
+    "ddb-answer: DynamoDB's HTTP front end (Server: Server, 400 only beyond 16 KB of request line "
+    "and headers, 'healthy: ...' at GET /, CORS fields for an Origin; ScyllaDB's Alternator tests "
+    "run against DynamoDB, ScyllaDB PR 23442, dynalite, AllanZhengYP/cors-test's capture); "
+    "DynamoDB Local's Jetty answers Server: Jetty(...), 431/414 from 8 KB, 400 at GET / and no "
+    "CORS fields")
+
+COMPRESSION = source(
+    "ddblocal-deviation: DynamoDB Local takes no Content-Encoding: a gzip or deflate body is read "
+    "as JSON (500 InternalFailure), an unknown coding is ignored (200), answers are never "
+    "compressed; DynamoDB decodes gzip (500 InternalServerError when broken) and compresses "
+    "answers from 4 KB (ScyllaDB's Alternator tests run against DynamoDB)")
+
+SCAN_ORDER = source(
+    "ddb-answer: Scan returns partitions in the order of a hash of the partition key and parallel "
+    "segments are contiguous slices of it (dynalite's test/scan.js pins exact orders and "
+    "segments, and that suite runs against DynamoDB with REMOTE=1); AWS documents no Scan order, "
+    "and DynamoDB Local scans in an order of its own")
+
+TABLE_OPS_WORDING = source(
+    "ddb-answer: CreateTable/UpdateTable refusals as DynamoDB answered them live (ack-api-quirks "
+    "findings DDB-TABLE-NNN, us-east-1/us-west-2, 2026-10; nubo-db/dynamodb-conformance "
+    "createTable/updateTable tests run against DynamoDB); DynamoDB Local checks less and words "
+    "its refusals its own way ('Cannot have two attributes with the same name', 'Nothing to "
+    "update', 'The requested throughput value equals the current value', ...)")
+
+SSE_IGNORED = source(
+    "ddblocal-deviation: DynamoDB Local ignores SSESpecification and TableClass (no "
+    "SSEDescription, no SSE refusals, 'Nothing to update'); DynamoDB's answers per "
+    "ack-api-quirks DDB-TABLE-044/079/140/433/437/442")
+
+MISSING_ITEM_NOT_CREATED = source(
+    "ddb-answer: an update that only REMOVEs or DELETEs on a missing key creates no item, so no "
+    "stream record either (ScyllaDB's Alternator test_item.py test_update_item_non_existent and "
+    "test_update_item_delete, run against DynamoDB; scylladb issue #5862); DynamoDB Local creates "
+    "the key-only item")

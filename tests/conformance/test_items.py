@@ -146,6 +146,10 @@ def test_empty_set_refused(ddb, table_h):
                       "One or more parameter values were invalid: An string set  may not be empty")
 
 
+@pytest.mark.source(
+    "ddb-answer: captured from DynamoDB in us-east-1 (nubo-db/dynamodb-conformance "
+    "captures/cross-region-latest.json, probe b_put_dup_ss, 2026-06-23); DynamoDB Local leaves "
+    "out the final period")
 def test_duplicate_set_members_refused(ddb, table_h):
     """DynamoDB's answer captured in us-east-1 (nubo-db/dynamodb-conformance
     captures/cross-region-latest.json, probe b_put_dup_ss, 2026-06-23)."""

@@ -173,6 +173,10 @@ def test_many_sequential_connections(endpoint, n):
         assert status == 200
 
 
+@pytest.mark.source(
+    "docs: DescribeEndpoints is a DynamoDB operation answering one endpoint cached for 1440 "
+    "minutes (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/"
+    "API_DescribeEndpoints.html); DynamoDB Local answers UnknownOperationException")
 def test_describe_endpoints_names_this_server(ddb, endpoint):
     """DescribeEndpoints answers one endpoint cached for 1440 minutes (DynamoDB API reference,
     DescribeEndpoints). DynamoDB names its regional host; a local server must name itself, or

@@ -21,6 +21,10 @@ from decimal import Decimal
 
 import pytest
 
+from provenance import SCAN_ORDER
+
+pytestmark = SCAN_ORDER
+
 
 def number_hash_form(text):
     """The bytes DynamoDB hashes for a number: Oracle NUMBER's layout (base-100 digits)."""

@@ -6,6 +6,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ddbtest import err, error_message, error_type, raw_call, unique_name
+from provenance import COLLECTED_VIOLATIONS, CONSTRAINT_WORDING, EXISTING_TABLE_NAME, SERIALIZATION
 
 RANGE_ENUM = ("[IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, "
               "CONTAINS]")
@@ -17,6 +18,7 @@ def call_error(fn, **kwargs):
     return err(e)
 
 
+@COLLECTED_VIOLATIONS
 def test_query_violations_collected_in_dynamodb_order(ddb_nv):
     # DynamoDB's answer to this request, recorded in dynalite's test/query.js ("should return
     # ValidationException for incorrect attributes"), with a single KeyConditions entry (the
@@ -43,6 +45,7 @@ def test_query_violations_collected_in_dynamodb_order(ddb_nv):
         "expression pattern: [a-zA-Z0-9_.-]+")
 
 
+@CONSTRAINT_WORDING
 def test_batch_get_empty_keys_names_the_table(ddb_nv):
     # DynamoDB's answer quoted in aws/aws-sdk-js#1150: the map value's path is
     # requestItems.<table>.member.keys and the empty list prints as '[]'.
@@ -53,6 +56,7 @@ def test_batch_get_empty_keys_names_the_table(ddb_nv):
                            "must have length greater than or equal to 1")
 
 
+@CONSTRAINT_WORDING
 def test_batch_write_26_puts_prints_the_map_as_java_does(ddb_nv, table_h):
     # DynamoDB's answer quoted in risingwave#17572 (2024): the whole RequestItems map printed in
     # Java's toString form, then "Map value must satisfy constraint: [...]" with both bounds.
@@ -70,6 +74,7 @@ def test_batch_write_26_puts_prints_the_map_as_java_does(ddb_nv, table_h):
     assert ddb_nv.scan(TableName=table_h)["Count"] == 0
 
 
+@SERIALIZATION
 def test_serialization_error_anywhere_comes_first(endpoint):
     # The whole request is read against the shape before anything is validated: a wrong type
     # deep in Key beats the missing TableName. The wording inside an AttributeValue is the one
@@ -81,6 +86,7 @@ def test_serialization_error_anywhere_comes_first(endpoint):
                                    "can not be converted to an String")
 
 
+@SERIALIZATION
 def test_serialization_error_in_a_transact_item(endpoint):
     # A number where a string belongs: "NUMBER_VALUE cannot be converted to String" is DynamoDB's
     # answer today (localstack/localstack#9412, 2023), here nested in TransactItems[0].Put.
@@ -92,6 +98,7 @@ def test_serialization_error_in_a_transact_item(endpoint):
     assert error_message(body) == "NUMBER_VALUE cannot be converted to String"
 
 
+@COLLECTED_VIOLATIONS
 def test_transact_write_violations_collected_across_items(ddb_nv):
     # botocore's model: Put.TableName and Update.UpdateExpression are required, ReturnConsumed-
     # Capacity an enum; a table named in a transaction is a name or ARN of 1 to 255 characters
@@ -122,6 +129,7 @@ def test_transact_write_violations_collected_across_items(ddb_nv):
     ("bad table!@#", "Value 'bad table!@#' at 'tableName' failed to satisfy constraint: Member "
                      "must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"),
 ])
+@EXISTING_TABLE_NAME
 def test_table_names_of_existing_tables(ddb_nv, name, message):
     """DynamoDB's answers to PutItem with these TableNames, captured in 2026 in four regions
     (nubo-db/dynamodb-conformance captures/cross-region-latest.json, probes s_put_table_*): a
@@ -130,12 +138,14 @@ def test_table_names_of_existing_tables(ddb_nv, name, message):
     assert (code, msg) == ("ValidationException", "1 validation error detected: " + message)
 
 
+@EXISTING_TABLE_NAME
 def test_short_name_of_a_missing_table_is_looked_up(ddb_nv):
     """'ab' is a valid name for an existing table's lookup (1..255): not found, not refused."""
     code, msg = call_error(ddb_nv.get_item, TableName="ab", Key={"pk": {"S": "a"}})
     assert (code, msg) == ("ResourceNotFoundException", "Requested resource not found")
 
 
+@COLLECTED_VIOLATIONS
 def test_execute_statement_violations(ddb_nv):
     # botocore's model: Statement is 1..8192 characters, Limit a PositiveIntegerObject (>= 1).
     code, msg = call_error(ddb_nv.execute_statement, Statement="", Limit=0)
@@ -147,6 +157,7 @@ def test_execute_statement_violations(ddb_nv):
             "than or equal to 1") in msg
 
 
+@CONSTRAINT_WORDING
 def test_create_table_three_key_elements(ddb_nv, tables):
     # botocore's model: KeySchema has at most 2 elements. The list is printed as Java prints
     # DynamoDB's request objects (ShapeName(member=value, ...), as in risingwave#17572).
@@ -165,6 +176,7 @@ def test_create_table_three_key_elements(ddb_nv, tables):
                            "equal to 2")
 
 
+@COLLECTED_VIOLATIONS
 def test_at_most_ten_violations_reported(ddb_nv):
     # dynalite, which mirrors DynamoDB's answers, stops collecting at ten violations
     # (validations/index.js, checkValidations); the count says ten too.
@@ -187,6 +199,7 @@ def test_unknown_members_are_ignored(endpoint, table_h):
     assert status == 200 and body["Item"] == {"pk": {"S": "u"}}
 
 
+@COLLECTED_VIOLATIONS
 def test_validation_comes_before_table_lookup(ddb_nv):
     # Constraint violations are answered even for a table that does not exist (DynamoDB checks
     # the request before the table: ExtendDB/extenddb#192 records the same order).

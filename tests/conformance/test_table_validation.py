@@ -15,6 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ddbtest import err, unique_name, wait_table_active
+from provenance import CONSTRAINT_WORDING, KEY_WORDING, SSE_IGNORED, TABLE_OPS_WORDING
 
 PPR = {"BillingMode": "PAY_PER_REQUEST"}
 PROV = {"ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}}
@@ -54,6 +55,7 @@ def update_error(client, **kwargs):
 # --- CreateTable --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("second_type", ["S", "N"])
+@TABLE_OPS_WORDING
 def test_create_duplicate_attribute_definition(ddb, tables, second_type):
     """LAB DDB-TABLE-042/127: duplicate AttributeDefinitions, same or other type ->
     'Attribute Name is duplicated: pk'."""
@@ -62,6 +64,7 @@ def test_create_duplicate_attribute_definition(ddb, tables, second_type):
         "ValidationException", "Attribute Name is duplicated: pk")
 
 
+@TABLE_OPS_WORDING
 def test_create_same_key_twice_with_one_definition(ddb, tables):
     """CONF createTable.test.ts 'duplicate attribute in KeySchema': more key elements than
     definitions is 'no definition', before the same-name check."""
@@ -70,6 +73,7 @@ def test_create_same_key_twice_with_one_definition(ddb, tables):
         "ValidationException", "Invalid KeySchema: Some index key attribute have no definition")
 
 
+@TABLE_OPS_WORDING
 def test_create_no_definitions(ddb, tables):
     """LAB DDB-TABLE-042: AttributeDefinitions [] -> 'Invalid KeySchema: Some index key attribute
     have no definition'."""
@@ -77,6 +81,7 @@ def test_create_no_definitions(ddb, tables):
         "ValidationException", "Invalid KeySchema: Some index key attribute have no definition")
 
 
+@TABLE_OPS_WORDING
 def test_create_key_defined_under_other_name(ddb, tables):
     """LAB DDB-TABLE-042: 'wrong attribute' and 'case mismatch (PK vs pk)'."""
     assert create_error(ddb, tables, KeySchema=ks("PK"), AttributeDefinitions=ad(("pk", "S")),
@@ -86,6 +91,7 @@ def test_create_key_defined_under_other_name(ddb, tables):
         "AttributeDefinitions: [pk]")
 
 
+@TABLE_OPS_WORDING
 def test_create_unused_definition_with_index_masks_index_errors(ddb, tables):
     """LAB DDB-TABLE-127: with indexes an unused definition is 'Some AttributeDefinitions are not
     used...', checked before the indexes' own rules (here an INCLUDE projection without
@@ -100,6 +106,7 @@ def test_create_unused_definition_with_index_masks_index_errors(ddb, tables):
 
 
 @pytest.mark.parametrize("where", ["table", "index"])
+@CONSTRAINT_WORDING
 def test_create_key_attribute_name_length_in_utf8_bytes(ddb_nv, tables, where):
     """DOCS KeySchemaElement.AttributeName / AttributeDefinition.AttributeName: 1 to 255 (botocore
     model KeySchemaAttributeName); the developer guide's naming rules count UTF-8 bytes. 128 'é'
@@ -122,6 +129,7 @@ def test_create_key_attribute_name_length_in_utf8_bytes(ddb_nv, tables, where):
     wait_table_active(ddb_nv, name)
 
 
+@TABLE_OPS_WORDING
 def test_create_projection_without_type(ddb, tables):
     """LAB DDB-TABLE-126: Projection {} -> 'Unknown ProjectionType: null'."""
     index = {"IndexName": "gx1", "KeySchema": ks("g"), "Projection": {}}
@@ -131,6 +139,7 @@ def test_create_projection_without_type(ddb, tables):
         "ValidationException", INVALID + "Unknown ProjectionType: null")
 
 
+@TABLE_OPS_WORDING
 def test_create_duplicate_non_key_attribute(ddb, tables):
     """LAB DDB-TABLE-126: 'Duplicate element in NonKeyAttributes: x'."""
     index = {"IndexName": "gx1", "KeySchema": ks("g"),
@@ -141,6 +150,7 @@ def test_create_duplicate_non_key_attribute(ddb, tables):
         "ValidationException", INVALID + "Duplicate element in NonKeyAttributes: x")
 
 
+@TABLE_OPS_WORDING
 def test_create_provisioned_gsi_without_throughput(ddb, tables):
     """LAB DDB-TABLE-128: 'ProvisionedThroughput is not specified for index: g-a' (CreateTable's
     wording; UpdateTable says 'must be specified')."""
@@ -156,6 +166,7 @@ def test_create_provisioned_gsi_without_throughput(ddb, tables):
     ({"StreamEnabled": True},
      "Table is being created with a stream enabled, UpdateViewType is required"),
 ])
+@TABLE_OPS_WORDING
 def test_create_stream_view_type_rules(ddb, tables, spec, message):
     """LAB DDB-TABLE-442 message catalogue (CreateTable)."""
     assert create_error(ddb, tables, KeySchema=ks("pk"), AttributeDefinitions=ad(("pk", "S")),
@@ -167,6 +178,7 @@ def sse_description(ddb, name):
     return ddb.describe_table(TableName=name)["Table"].get("SSEDescription")
 
 
+@SSE_IGNORED
 def test_create_sse_kms_described(ddb, tables):
     """LAB DDB-TABLE-044/140: SSESpecification {Enabled: true, SSEType: KMS} -> DescribeTable
     SSEDescription {Status: ENABLED, SSEType: KMS, KMSMasterKeyArn: arn:aws:kms:...:key/<id>};
@@ -193,6 +205,7 @@ def test_create_sse_kms_described(ddb, tables):
     ({"Enabled": True, "KMSMasterKeyId": "alias/aws/dynamodb"},
      "SSEType KMS is required if KMSMasterKeyId is specified"),
 ])
+@SSE_IGNORED
 def test_create_sse_refusals(ddb, tables, spec, message):
     """LAB DDB-TABLE-442 catalogue (CreateTable, UpdateTable) and DDB-TABLE-437."""
     assert create_error(ddb, tables, KeySchema=ks("pk"), AttributeDefinitions=ad(("pk", "S")),
@@ -210,6 +223,7 @@ NOTHING = ("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnab
 
 @pytest.mark.parametrize("extra", [{}, {"AttributeDefinitions": ad(("pk", "S"))},
                                    {"GlobalSecondaryIndexUpdates": []}])
+@TABLE_OPS_WORDING
 def test_update_nothing_to_change(ddb, tables, extra):
     """LAB DDB-TABLE-442 live answer 2026-10-09 (val_update_only_name, val_update_attrdefs_only)
     and DDB-TABLE-015/359: AttributeDefinitions and an empty GlobalSecondaryIndexUpdates are no
@@ -218,11 +232,13 @@ def test_update_nothing_to_change(ddb, tables, extra):
     assert update_error(ddb, TableName=name, **extra) == ("ValidationException", NOTHING)
 
 
+@TABLE_OPS_WORDING
 def test_update_nothing_is_checked_before_the_table(ddb):
     """LAB DDB-TABLE-015: on a missing table UpdateTable(TableName) is still the ValidationException."""
     assert update_error(ddb, TableName=unique_name("missing")) == ("ValidationException", NOTHING)
 
 
+@TABLE_OPS_WORDING
 def test_update_empty_index_list_with_a_change(ddb, tables):
     """LAB DDB-TABLE-359: GlobalSecondaryIndexUpdates=[] with a real change (here the
     BillingMode=PAY_PER_REQUEST re-send the finding used)."""
@@ -233,6 +249,7 @@ def test_update_empty_index_list_with_a_change(ddb, tables):
 
 
 @pytest.mark.parametrize("billing", [{}, {"BillingMode": "PROVISIONED"}])
+@TABLE_OPS_WORDING
 def test_update_same_throughput(ddb, tables, billing):
     """The issue's DynamoDB answer; LAB DDB-TABLE-164 (also with BillingMode=PROVISIONED); CONF
     updateTable/basic.test.ts 'rejects PROVISIONED to PROVISIONED no-op'."""
@@ -246,6 +263,7 @@ def test_update_same_throughput(ddb, tables, billing):
         "and how to request higher limits.")
 
 
+@TABLE_OPS_WORDING
 def test_update_provisioned_without_throughput(ddb, tables):
     """LAB DDB-TABLE-164: BillingMode=PROVISIONED alone on a PROVISIONED table."""
     name = tables.create(**PROV, BillingMode="PROVISIONED")
@@ -271,6 +289,7 @@ def test_update_redefined_attribute_type_is_ignored(ddb, tables):
     assert wait_table_active(ddb, name)["AttributeDefinitions"] == ad(("pk", "S"))
 
 
+@TABLE_OPS_WORDING
 def test_update_stream_already_in_that_state(ddb, tables):
     """LAB DDB-TABLE-018/050 live answers: 'Table has no stream to disable: TableName: <t>',
     'Table already has an enabled stream: TableName: <t>' (also for another view type), and
@@ -294,6 +313,7 @@ def test_update_stream_already_in_that_state(ddb, tables):
         "ValidationException", "Table has no stream to disable: TableName: " + name)
 
 
+@TABLE_OPS_WORDING
 def test_update_index_actions_on_a_local_index(ddb, tables):
     """LAB DDB-TABLE-137: GlobalSecondaryIndexUpdates refuses an LSI's name; a GSI can still be
     added to a table with LSIs."""
@@ -318,6 +338,7 @@ def test_update_index_actions_on_a_local_index(ddb, tables):
                                                                                 "sk"]
 
 
+@TABLE_OPS_WORDING
 def test_update_index_request_rules(ddb, tables):
     """LAB DDB-TABLE-159/160/162/375: entry and action rules of GlobalSecondaryIndexUpdates."""
     name = tables.create(attrs={"g": "S"}, GlobalSecondaryIndexes=[gsi("gx1", "g")])
@@ -346,6 +367,7 @@ def test_update_index_request_rules(ddb, tables):
         "ResourceNotFoundException", "Requested resource not found: Index nope for table " + name)
 
 
+@TABLE_OPS_WORDING
 def test_update_index_same_throughput(ddb, tables):
     """LAB DDB-TABLE-164: an identical GSI throughput Update (message quoted up to its first
     three sentences)."""
@@ -361,6 +383,7 @@ def test_update_index_same_throughput(ddb, tables):
         "Requested ReadCapacityUnits: 2. Current WriteCapacityUnits ")
 
 
+@SSE_IGNORED
 def test_update_one_kind_of_change_at_a_time(ddb, tables):
     """LAB DDB-TABLE-442 live answer (val_sse_plus_dp; SSE is named before TableClass and
     DeletionProtection, DDB-TABLE-433) and the catalogue's IOPS/stream rules."""
@@ -376,6 +399,7 @@ def test_update_one_kind_of_change_at_a_time(ddb, tables):
         INVALID + "You cannot modify stream status while updating table IOPS")
 
 
+@SSE_IGNORED
 def test_update_sse(ddb, tables):
     """LAB DDB-TABLE-018/079/140: Enabled:false on a table with DynamoDB's own key is 'already
     encrypted by default'; {Enabled: true} answers SSEDescription {Status: UPDATING} (no key
@@ -393,6 +417,10 @@ def test_update_sse(ddb, tables):
     assert "SSEDescription" not in wait_table_active(ddb, name)
 
 
+@pytest.mark.source(
+    "question: cruddur's own answer, not DynamoDB's: with one region it refuses ReplicaUpdates "
+    "in its own words, where DynamoDB would add the replica; DynamoDB Local refuses with "
+    "'Nothing to update'")
 def test_update_replicas_refused(ddb, tables):
     """This server has one region: ReplicaUpdates (global tables) is refused, never ignored."""
     name = tables.create(StreamSpecification={"StreamEnabled": True,
@@ -406,6 +434,10 @@ def test_update_replicas_refused(ddb, tables):
 
 # --- DeleteTable --------------------------------------------------------------------------------
 
+@pytest.mark.source(
+    "ddb-answer: DeleteTable's trimmed description (ScyllaDB's Alternator test_table.py "
+    "test_delete_table_description, run against DynamoDB; dynalite issue #60 quotes DynamoDB's "
+    "answer); DynamoDB Local returns the whole table description")
 def test_delete_table_description_members(ddb, tables):
     """ALTERNATOR test_delete_table_description and dynalite issue #60: DeleteTable's description
     is trimmed - no KeySchema, AttributeDefinitions, CreationDateTime or indexes."""
@@ -431,8 +463,15 @@ def index_table(tables):
 
 
 @pytest.mark.parametrize("attr,size,message", [
-    ("g", 2049, "Size of hashkey has exceeded the maximum size limit of2048 bytes"),
-    ("r", 1025, "Aggregated size of all range keys has exceeded the size limit of 1024 bytes"),
+    pytest.param("g", 2049, "Size of hashkey has exceeded the maximum size limit of2048 bytes",
+                 marks=KEY_WORDING),
+    pytest.param("r", 1025,
+                 "Aggregated size of all range keys has exceeded the size limit of 1024 bytes",
+                 marks=pytest.mark.source(
+                     "question: an index sort key over 1024 bytes: the test expects the table's "
+                     "range key message by analogy, no DynamoDB answer seen for an index; "
+                     "DynamoDB Local says 'One or more parameter values were invalid: Size "
+                     "limit exceeded'")),
 ])
 def test_index_key_over_size_limit_refused(ddb, tables, attr, size, message):
     """DOCS (Constraints: partition key 2048 bytes, sort key 1024 bytes, for index keys too); a
@@ -448,6 +487,10 @@ def test_index_key_over_size_limit_refused(ddb, tables, attr, size, message):
     ddb.put_item(TableName=name, Item=item)
 
 
+@pytest.mark.source(
+    "docs: an item whose index key is over 2048/1024 bytes is left out of a new index's backfill "
+    "(https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/"
+    "GSI.OnlineOps.ViolationDetection.html); DynamoDB Local indexes it")
 def test_backfill_leaves_out_too_big_index_keys(ddb, tables):
     """DOCS (Constraints; an item whose index key is over the limit cannot be in the index):
     items written before the GSI existed with a too-big key are simply not indexed."""

@@ -5,6 +5,9 @@ from botocore.exceptions import ClientError
 from ddbtest import err, unique_name
 from provenance import TAGGING
 
+# Every test here fails against DynamoDB Local for that one reason.
+pytestmark = TAGGING
+
 
 def arn_of(ddb, table):
     return ddb.describe_table(TableName=table)["Table"]["TableArn"]
@@ -14,7 +17,6 @@ def tags_of(ddb, arn):
     return {t["Key"]: t["Value"] for t in ddb.list_tags_of_resource(ResourceArn=arn)["Tags"]}
 
 
-@TAGGING
 def test_tag_list_untag(ddb, table_h):
     arn = arn_of(ddb, table_h)
     assert tags_of(ddb, arn) == {}
@@ -28,7 +30,6 @@ def test_tag_list_untag(ddb, table_h):
     assert tags_of(ddb, arn) == {"team": "core"}
 
 
-@TAGGING
 def test_create_table_with_tags(ddb, tables):
     name = unique_name("tagged")
     tables.track(name)
@@ -39,7 +40,6 @@ def test_create_table_with_tags(ddb, tables):
     assert tags_of(ddb, arn_of(ddb, name)) == {"owner": "cruddur"}
 
 
-@TAGGING
 def test_unknown_resource(ddb):
     """An ARN of this account and region naming no table. ResourceNotFoundException, as DynamoDB
     answers it today (ack-api-quirks findings DDB-TABLE-070/374, captured 2026: "ResourceArn";
@@ -61,7 +61,6 @@ def test_unknown_resource(ddb):
 TOO_MANY = "Number of Tags exceed the current limit for the provided ResourceArn"
 
 
-@TAGGING
 def test_too_many_tags(ddb, table_h):
     """At most 50 tags, counted on the set the table would have after the request; replacing
     values at 50 is fine; no NextToken at 50. ValidationException, message and post-merge

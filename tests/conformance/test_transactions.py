@@ -193,6 +193,12 @@ def test_transact_write_consumed_capacity(ddb, table_h):
     assert r["ConsumedCapacity"][0]["CapacityUnits"] == 4.0
 
 
+@pytest.mark.source(
+    "question: a TransactWriteItems of 4.2 MB: the test expects 'Collection size of items "
+    "exceeded, which can also be caused by the aggregate size of the items in the transaction "
+    "exceeding the 4MB limit' (dynoxide's wording, not documented); DynamoDB Local says "
+    "'Transaction payload size cannot exceed 4MB. Payload Size: <n>', which a client's mock of "
+    "DynamoDB (eu-north-1) also records as DynamoDB's answer")
 def test_transaction_over_4mb_is_refused_whole(ddb, table_h):
     """The aggregate size of the items in a transaction cannot exceed 4 MB (TransactWriteItems
     API reference); DynamoDB refuses the request with a ValidationException and writes nothing.

@@ -4,6 +4,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ddbtest import err
+from provenance import MISSING_ITEM_NOT_CREATED
 
 KEY = {"pk": {"S": "u"}}
 
@@ -273,6 +274,7 @@ def test_empty_update_expression(ddb, tbl):
     ("DELETE s :v", {":v": {"SS": ["x"]}}),
     ("REMOVE a DELETE s :v", {":v": {"SS": ["x"]}}),
 ])
+@MISSING_ITEM_NOT_CREATED
 def test_remove_or_delete_on_missing_item_creates_nothing(ddb, table_h, expr, values):
     key = {"pk": {"S": "never-" + expr}}
     args = {"TableName": table_h, "Key": key, "UpdateExpression": expr}
@@ -283,6 +285,7 @@ def test_remove_or_delete_on_missing_item_creates_nothing(ddb, table_h, expr, va
     assert "Item" not in ddb.get_item(TableName=table_h, Key=key, ConsistentRead=True)
 
 
+@MISSING_ITEM_NOT_CREATED
 def test_legacy_delete_on_missing_item_creates_nothing(ddb, table_h):
     key = {"pk": {"S": "never-legacy"}}
     ddb.update_item(TableName=table_h, Key=key,
@@ -298,6 +301,7 @@ def test_set_with_remove_on_missing_item_creates_it(ddb, table_h):
     assert a["Attributes"] == {"pk": {"S": "made-by-set"}, "n": N(1)}
 
 
+@MISSING_ITEM_NOT_CREATED
 def test_transaction_remove_on_missing_item_creates_nothing(ddb, table_h):
     key = {"pk": {"S": "never-tx"}}
     ddb.transact_write_items(TransactItems=[
