@@ -118,18 +118,32 @@ def test_transaction_token_reused_with_other_request(ddb, table_h):
 
 @KEY_WORDING
 def test_transaction_validation_error_applies_nothing(ddb, table_h):
+    """An action whose key does not fit the table (missing, another type) cancels the
+    transaction with a ValidationError reason for that action, and nothing is written; empty or
+    oversized key values are refused up front (ExtendDB's and dynoxide's checks against
+    DynamoDB: 'a key type mismatch surfaces as a per-item cancellation reason')."""
+    for bad, message in [
+            ({"Put": {"TableName": table_h, "Item": {"nokey": S("x")}}},
+             "One or more parameter values were invalid: Missing the key pk in the item"),
+            ({"Put": {"TableName": table_h, "Item": {"pk": {"N": "1"}}}},
+             "One or more parameter values were invalid: Type mismatch for key pk expected: S "
+             "actual: N"),
+            ({"Delete": {"TableName": table_h, "Key": {"pk": {"N": "1"}}}},
+             "The provided key element does not match the schema")]:
+        with pytest.raises(ClientError) as e:
+            ddb.transact_write_items(TransactItems=[
+                {"Put": {"TableName": table_h, "Item": {"pk": S("fine")}}}, bad])
+        assert err(e) == ("TransactionCanceledException",
+                          "Transaction cancelled, please refer cancellation reasons for specific "
+                          "reasons [None, ValidationError]")
+        assert e.value.response["CancellationReasons"] == [
+            {"Code": "None"}, {"Code": "ValidationError", "Message": message}]
+        assert get(ddb, table_h, "fine") is None
     with pytest.raises(ClientError) as e:
         ddb.transact_write_items(TransactItems=[
             {"Put": {"TableName": table_h, "Item": {"pk": S("fine")}}},
-            {"Put": {"TableName": table_h, "Item": {"nokey": S("x")}}},
-        ])
-    code, msg = err(e)
-    assert code == "ValidationException"
-    # Wording for a keyless Put inside a transaction is unverified (PutItem says "...Missing the
-    # key pk in the item", BatchWriteItem "The provided key element does not match the schema").
-    assert msg in ("One or more parameter values were invalid: Missing the key pk in the item",
-                   "The provided key element does not match the schema")
-    assert get(ddb, table_h, "fine") is None
+            {"Put": {"TableName": table_h, "Item": {"pk": S("")}}}])
+    assert err(e)[0] == "ValidationException"
 
 
 @MISSING_TABLE
@@ -194,23 +208,22 @@ def test_transact_write_consumed_capacity(ddb, table_h):
 
 
 @pytest.mark.source(
-    "question: a TransactWriteItems of 4.2 MB: the test expects 'Collection size of items "
-    "exceeded, which can also be caused by the aggregate size of the items in the transaction "
-    "exceeding the 4MB limit' (dynoxide's wording, not documented); DynamoDB Local says "
-    "'Transaction payload size cannot exceed 4MB. Payload Size: <n>', which a client's mock of "
-    "DynamoDB (eu-north-1) also records as DynamoDB's answer")
+    "ddb-answer: DynamoDB's answer as a client recorded it from eu-north-1 ('Transaction payload "
+    "size cannot exceed 4MB. Payload Size: : Transaction payload size cannot exceed 4MB. Payload "
+    "Size: <n>'); DynamoDB Local says the sentence once, measuring the same <n>")
 def test_transaction_over_4mb_is_refused_whole(ddb, table_h):
     """The aggregate size of the items in a transaction cannot exceed 4 MB (TransactWriteItems
-    API reference); DynamoDB refuses the request with a ValidationException and writes nothing.
-    The wording is DynamoDB's as reproduced by emulators checked against it (not documented)."""
+    API reference); DynamoDB refuses the request with a ValidationException, writes nothing, and
+    names the sum of the item sizes (DynamoDB Local's <n> for this request is that sum too)."""
     big = "x" * (390 * 1024)
     items = [{"Put": {"TableName": table_h, "Item": {"pk": {"S": f"big{i}"}, "v": {"S": big}}}}
              for i in range(11)]  # 11 x 390 KB: each item fits, together 4.2 MB
+    size = sum(len(f"big{i}") + 2 + 1 + len(big) for i in range(11))  # names + values
     with pytest.raises(ClientError) as e:
         ddb.transact_write_items(TransactItems=items)
+    said = "Transaction payload size cannot exceed 4MB. Payload Size: %d" % size
     assert err(e) == ("ValidationException",
-                      "Collection size of items exceeded, which can also be caused by the "
-                      "aggregate size of the items in the transaction exceeding the 4MB limit")
+                      "Transaction payload size cannot exceed 4MB. Payload Size: : " + said)
     assert "Item" not in ddb.get_item(TableName=table_h, Key={"pk": {"S": "big0"}})
     # Ten of them (3.9 MB) are within the limit.
     ddb.transact_write_items(TransactItems=items[:10])
