@@ -31,6 +31,11 @@ if [ ${#targets[@]} -eq 0 ]; then
     [ -f "$bin" ] && [ -x "$bin" ] && targets+=("$(basename "$bin")")
   done
 fi
+# Nothing to fuzz is a broken build, not a pass.
+if [ ${#targets[@]} -eq 0 ]; then
+  echo "no fuzz targets in $build/fuzz" >&2
+  exit 1
+fi
 
 mkdir -p "$artifacts"
 failed=()

@@ -2,40 +2,78 @@
 # Runs every test: the unit tests (CTest), the unit tests again under ASan+UBSan, and the
 # black-box DynamoDB conformance suite (pytest + boto3 + aws CLI) against build/cruddur, then the
 # operator commands, the messaging API with its cache (real redis-server) and web page (headless
-# Chromium), reliability and the AWS fakes.
+# Chromium), reliability and the AWS fakes. Every step writes its results into build/test-reports/;
+# at the end scripts/check-skips.py prints every skipped test and fails on one that is not on
+# tests/allowed-skips.txt.
+# CRUDDUR_SKIP_SANITIZERS=1 / CRUDDUR_SKIP_FUZZ=1 leave out the ASan+UBSan unit tests / fuzzing,
+# said loudly; refused when CI is set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+ci=0
+[[ -n ${CI:-} && ${CI:-} != false && ${CI:-} != 0 ]] && ci=1
+known_skips=(CRUDDUR_SKIP_SANITIZERS CRUDDUR_SKIP_FUZZ)
+for var in $(compgen -e | grep '^CRUDDUR_SKIP_' || true); do
+  [[ ${!var} == 0 || -z ${!var} ]] && continue
+  if [[ " ${known_skips[*]} " != *" $var "* ]]; then
+    echo "scripts/test.sh: unknown $var (known: ${known_skips[*]})" >&2
+    exit 1
+  fi
+  if [[ ${!var} != 1 ]]; then
+    echo "scripts/test.sh: $var must be 1 or 0, not '${!var}'" >&2
+    exit 1
+  fi
+  if ((ci)); then
+    echo "scripts/test.sh: $var=1 is refused when CI is set (CI=$CI): CI runs every step" >&2
+    exit 1
+  fi
+done
+
+reports="$PWD/build/test-reports"
+export CRUDDUR_TEST_REPORTS="$reports"
+# skipping VAR STEP WHAT: true (after a banner, and a note for the skip report) when VAR=1.
+skipping() {
+  [[ ${!1:-0} == 1 ]] || return 1
+  echo "##############################################################################"
+  echo "## $1=1: NOT RUNNING $3"
+  echo "## (scripts/test.sh refuses $1 when CI is set)"
+  echo "##############################################################################"
+  echo "$1=1: $3 not run" >"$reports/$2.skipped"
+}
+
 scripts/setup.sh
 export JOBS="${JOBS:-2}"
 
 echo "== build"
 scripts/build.sh
+rm -rf "$reports" && mkdir -p "$reports"
 echo "== unit tests"
-ctest --test-dir build --output-on-failure -j"$JOBS"
+ctest --test-dir build --output-on-failure -j"$JOBS" --output-junit "$reports/unit.xml"
 echo "== users database against a real PostgreSQL 15 (started on loopback) and SQLite"
 tests/db/run_postgres_tests.sh build
 
-if [[ "${CRUDDUR_SKIP_SANITIZERS:-0}" != 1 ]]; then
+if ! skipping CRUDDUR_SKIP_SANITIZERS asan "the unit tests under ASan+UBSan"; then
   echo "== unit tests under ASan+UBSan"
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCRUDDUR_SANITIZE=ON >/dev/null
   ninja -C build-asan -j"$JOBS" unit_tests
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    ctest --test-dir build-asan --output-on-failure -j"$JOBS"
+    ctest --test-dir build-asan --output-on-failure -j"$JOBS" --output-junit "$reports/asan.xml"
 fi
 
-if [[ "${CRUDDUR_SKIP_FUZZ:-0}" != 1 ]]; then
+if ! skipping CRUDDUR_SKIP_FUZZ fuzz "fuzzing (libFuzzer)"; then
   echo "== fuzzing (libFuzzer, ASan+UBSan): regressions + seeds, then ${CRUDDUR_FUZZ_SECONDS:-20} s per target"
   fuzz/ci.sh "${CRUDDUR_FUZZ_SECONDS:-20}"
 fi
 
 echo "== conformance (pytest + boto3 + aws CLI against build/cruddur ddb serve)"
-/usr/bin/python3 -m pytest tests/conformance -q -p no:cacheprovider
+/usr/bin/python3 -m pytest tests/conformance -q -p no:cacheprovider \
+  --junitxml="$reports/conformance.xml"
 
 echo "== ddb operator commands (embedded, ddb serve by URL and by lock fallback, dynalite)"
 tests/cli/run.sh
 
 echo "== messaging API and auth tokens (real build/cruddur serve, dev tokens)"
-/usr/bin/python3 -m pytest tests/api -q -p no:cacheprovider
+/usr/bin/python3 -m pytest tests/api -q -p no:cacheprovider --junitxml="$reports/api.xml"
 
 echo "== cache (RedisCache + cruddur serve with CACHE_URL) against a real redis-server on loopback"
 tests/cache/run.sh build
@@ -47,4 +85,9 @@ echo "== reliability (crash/restart, concurrency, abuse, SigV4) against build/cr
 tests/reliability/run.sh
 
 echo "== Cognito/EC2 commands against local fakes of their wire protocols"
-/usr/bin/python3 -m pytest tests/aws -q -p no:cacheprovider
+/usr/bin/python3 -m pytest tests/aws -q -p no:cacheprovider --junitxml="$reports/aws.xml"
+
+# fuzz, the web page test (page.test.mjs), the adversarial load and the shell checks of
+# run_postgres_tests.sh write no report: each is one pass/fail program with nothing to skip.
+scripts/check-skips.py "$reports" unit postgres-gtest postgres-hostile asan conformance cli api \
+  cache-gtest cache web-static reliability aws

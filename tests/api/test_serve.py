@@ -9,10 +9,25 @@ Binary: $CRUDDUR_BIN, default build/cruddur.
 Fixtures (api) are in conftest.py, helpers in serve_helpers.py.
 """
 
+import datetime
 import json
+import re
 import time
 
 from serve_helpers import UUID_RE, Process, cruddur, eventually, make_env, request
+
+# The messages' created_at (FormatTimestamp in src/cruddur/messages.cc): UTC, microseconds.
+TIMESTAMP_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
+
+
+def utc_now():
+    """This test's own clock, in created_at's form: fixed-width, so strings compare as times."""
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def assert_sent_between(created_at, before, after):
+    assert TIMESTAMP_RE.match(created_at), created_at
+    assert before <= created_at <= after, (before, created_at, after)
 
 
 def test_conversation_end_to_end(api):
@@ -20,39 +35,54 @@ def test_conversation_end_to_end(api):
     base = server.url + "/api"
     andrew, londo, bayko = tokens["andrewbrown"], tokens["londo"], tokens["bayko"]
 
+    before = utc_now()
     status, body, _ = request(base + "/messages", "POST", andrew,
                               {"handle": "londo", "message": "Hello Londo"})
+    after = utc_now()
     assert status == 200, body
     assert set(body) == {"message_group_uuid"} and UUID_RE.match(body["message_group_uuid"])
     group = body["message_group_uuid"]
 
     status, groups, _ = request(base + "/message_groups", token=londo)
-    assert status == 200
+    assert status == 200 and len(groups) == 1, groups
+    created_at, unread = groups[0].pop("created_at"), groups[0].pop("unread")
     assert groups == [{"uuid": group, "display_name": "Andrew Brown", "handle": "andrewbrown",
-                       "message": "Hello Londo", "created_at": groups[0]["created_at"],
-                       "unread": groups[0]["unread"]}]  # 0 or 1: the consumer counts it
+                       "message": "Hello Londo"}]
+    assert_sent_between(created_at, before, after)
+    assert unread in (0, 1)  # the stream consumer may not have counted it yet
+    # londo has not read the conversation: the consumer counts andrew's message once.
+    assert eventually(lambda: request(base + "/message_groups", token=londo)[1][0]["unread"]
+                      == 1)
 
+    before = utc_now()
     status, reply, _ = request(base + "/messages", "POST", londo,
                                {"message_group_uuid": group, "message": "Hi Andrew"})
+    after = utc_now()
     assert status == 200, reply
     assert set(reply) == {"message_group_uuid", "uuid", "display_name", "handle", "message",
                           "created_at"}
-    assert reply["handle"] == "londo" and reply["message"] == "Hi Andrew"
+    assert UUID_RE.match(reply["uuid"]) and reply["uuid"] != group
+    assert {k: reply[k] for k in ("message_group_uuid", "display_name", "handle", "message")} \
+        == {"message_group_uuid": group, "display_name": "Londo Mollari", "handle": "londo",
+            "message": "Hi Andrew"}
+    assert_sent_between(reply["created_at"], before, after)
+    before = utc_now()
     status, _, _ = request(base + "/messages", "POST", andrew,
                            {"message_group_uuid": group, "message": "How are you?"})
+    after = utc_now()
     assert status == 200
 
     status, messages, _ = request(f"{base}/messages/{group}", token=andrew)
     assert status == 200
     assert [m["message"] for m in messages] == ["Hello Londo", "Hi Andrew", "How are you?"]
     assert [m["handle"] for m in messages] == ["andrewbrown", "londo", "andrewbrown"]
-    assert messages[1]["uuid"] == reply["uuid"]
+    assert messages[1] == {k: v for k, v in reply.items() if k != "message_group_uuid"}
+    assert_sent_between(messages[2]["created_at"], before, after)
 
     # Pattern D: the stream consumer moves both group items to the newest message.
     def latest(token):
         _, g, _ = request(base + "/message_groups", token=token)
-        return g and g[0]["message"] == "How are you?" and g[0]["created_at"] == messages[2][
-            "created_at"]
+        return g and g[0]["message"] == "How are you?" and before <= g[0]["created_at"] <= after
     assert eventually(lambda: latest(londo) and latest(andrew))
 
     # bayko is no member: he can neither read nor post, and sees no conversation.

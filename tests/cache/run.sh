@@ -2,7 +2,8 @@
 # Starts a throwaway redis-server on 127.0.0.1 (no persistence), runs the RedisCache GoogleTests
 # and the cache tests of `cruddur serve` (tests/cache/test_cache_api.py) against it with
 # CACHE_URL set, and stops the server. Usage: tests/cache/run.sh [BUILD_DIR]   (default: build)
-# Needs the Debian package redis-server (redis-server and redis-cli).
+# Needs the Debian package redis-server (redis-server and redis-cli). With CRUDDUR_TEST_REPORTS
+# set (scripts/test.sh), the GoogleTests and pytest write cache-gtest.xml / cache.xml there.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -50,9 +51,15 @@ done
 export CACHE_URL="redis://127.0.0.1:$port"
 export REDIS_PORT="$port" REDIS_PID="$redis_pid"
 
+gtest_report=() pytest_report=()
+if [[ -n ${CRUDDUR_TEST_REPORTS:-} ]]; then
+  gtest_report=(--gtest_output="xml:$CRUDDUR_TEST_REPORTS/cache-gtest.xml")
+  pytest_report=(--junitxml="$CRUDDUR_TEST_REPORTS/cache.xml")
+fi
+
 echo "== RedisCache GoogleTests against $CACHE_URL"
-"$gtests" --gtest_filter='RedisCache*' --gtest_brief=1
+"$gtests" --gtest_filter='RedisCache*' --gtest_brief=1 "${gtest_report[@]}"
 
 echo "== cruddur serve with CACHE_URL=$CACHE_URL (pytest)"
 # The last test kills redis-server to show the API survives the outage.
-/usr/bin/python3 -m pytest "$repo/tests/cache" -q -p no:cacheprovider
+/usr/bin/python3 -m pytest "$repo/tests/cache" -q -p no:cacheprovider "${pytest_report[@]}"

@@ -2,7 +2,9 @@
 # Starts a throwaway PostgreSQL server on 127.0.0.1, runs the users-store GoogleTests against it,
 # then drives `cruddur db ...` end to end against PostgreSQL and against embedded SQLite, and
 # stops the server. Usage: tests/db/run_postgres_tests.sh [BUILD_DIR]   (default: build)
-# Needs the Debian packages postgresql (server + psql) and sqlite3.
+# Needs the Debian packages postgresql (server + psql) and sqlite3. With CRUDDUR_TEST_REPORTS set
+# (scripts/test.sh), the GoogleTests and pytest write postgres-gtest.xml / postgres-hostile.xml
+# there; the shell checks below cannot skip (each passes or fails).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -68,8 +70,14 @@ failures=0
 pass() { echo "ok   - $1"; }
 fail() { echo "FAIL - $1" >&2; failures=$((failures + 1)); }
 
+gtest_report=() hostile_report=()
+if [[ -n ${CRUDDUR_TEST_REPORTS:-} ]]; then
+  gtest_report=(--gtest_output="xml:$CRUDDUR_TEST_REPORTS/postgres-gtest.xml")
+  hostile_report=(--junitxml="$CRUDDUR_TEST_REPORTS/postgres-hostile.xml")
+fi
+
 echo "== GoogleTest: UserStore on PostgreSQL"
-if "$gtests" --gtest_filter='*postgres*:*Postgres*' >"$work/gtest.log" 2>&1; then
+if "$gtests" --gtest_filter='*postgres*:*Postgres*' "${gtest_report[@]}" >"$work/gtest.log" 2>&1; then
   if grep -q '\[  SKIPPED \]' "$work/gtest.log"; then
     fail "PostgreSQL GoogleTests were skipped"; cat "$work/gtest.log" >&2
   else
@@ -168,7 +176,7 @@ check "sqlite setup with --data-dir" ok 'seeded 3 users' -- \
 
 # Hostile handles, group ids and cursors on the messaging API, with users in this PostgreSQL.
 if CRUDDUR_BIN="$cruddur" /usr/bin/python3 -m pytest "$repo/tests/api/test_hostile.py" -q \
-    -p no:cacheprovider -k postgres >"$work/hostile.log" 2>&1; then
+    -p no:cacheprovider -k postgres "${hostile_report[@]}" >"$work/hostile.log" 2>&1; then
   pass "hostile API input on PostgreSQL"
 else
   fail "hostile API input on PostgreSQL"; cat "$work/hostile.log" >&2

@@ -4,7 +4,9 @@
 # (issue 14) against `cruddur ddb serve` and `cruddur serve`. Short versions by default (about
 # 2.5 minutes); --long runs the long versions (50 crash cycles, more concurrency, 2 minutes of load,
 # a 10,000-connection flood, 5 minutes of adversarial load from 64 connections per server).
-# Uses CRUDDUR_BIN (default build/cruddur); every server listens on 127.0.0.1 only.
+# Uses CRUDDUR_BIN (default build/cruddur); every server listens on 127.0.0.1 only. With
+# CRUDDUR_TEST_REPORTS set (scripts/test.sh), pytest writes reliability.xml there (the
+# adversarial load is one program that passes or fails).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -36,10 +38,12 @@ figures="$(mktemp)"
 trap 'rm -f "$figures"' EXIT
 export RELIABILITY_FIGURES="$figures"
 
+report=()
+[[ -n ${CRUDDUR_TEST_REPORTS:-} ]] && report=(--junitxml="$CRUDDUR_TEST_REPORTS/reliability.xml")
 status=0
 # Hard bound on the whole run; pytest's own failures give the exit status.
 timeout --signal=INT --kill-after=30 "$limit" \
-  /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/reliability || status=$?
+  /usr/bin/python3 -m pytest -q -p no:cacheprovider "${report[@]}" tests/reliability || status=$?
 # Valid, slow, huge, deep and malformed requests at once; it stops by itself (duration + drain).
 echo "== adversarial load (${adversarial[*]})"
 timeout --signal=INT --kill-after=30 "$(( ${adversarial[1]} + 300 ))" \

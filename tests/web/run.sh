@@ -6,7 +6,9 @@
 #   - tests/web/test_static.py: raw-socket requests that try to escape the page's static files.
 # Exits non-zero on any failure; the server is always stopped. Works offline once
 # tests/web/node_modules is installed (npm install --prefix tests/web --no-audit --no-fund).
-# Environment: CRUDDUR_BIN (default build/cruddur), CHROMIUM (default /usr/bin/chromium).
+# Environment: CRUDDUR_BIN (default build/cruddur), CHROMIUM (default /usr/bin/chromium),
+# CRUDDUR_TEST_REPORTS (scripts/test.sh: test_static.py writes web-static.xml there; the page
+# test is one script that passes or fails, it cannot skip).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 web=tests/web
@@ -66,7 +68,9 @@ echo "== page test (headless Chromium)"
 CRUDDUR_URL="$url" node "$web/page.test.mjs"
 
 echo "== static files cannot be escaped (raw sockets)"
+report=()
+[[ -n ${CRUDDUR_TEST_REPORTS:-} ]] && report=(--junitxml="$CRUDDUR_TEST_REPORTS/web-static.xml")
 CRUDDUR_URL="$url" CRUDDUR_BIN="$bin" /usr/bin/python3 -m pytest "$web/test_static.py" -q \
-  -p no:cacheprovider
+  -p no:cacheprovider "${report[@]}"
 
 echo "== web tests passed; screenshots in $web/artifacts/"

@@ -29,6 +29,7 @@ namespace {
 
 constexpr char kChildDirEnv[] = "CRUDDUR_STORAGE_TEST_CHILD_DIR";
 constexpr char kChildFdEnv[] = "CRUDDUR_STORAGE_TEST_CHILD_FD";
+constexpr int kChildSawLock = 42;
 
 std::string Key(const char* prefix, int i) {
   char buf[32];
@@ -120,7 +121,7 @@ TEST(RocksDbStorage, OpenFromAnotherProcessFailsClearly) {
   auto db = OpenRocksDbStorage(path, Options{});
   const pid_t pid = SpawnChild("ExpectLocked", {std::string(kChildDirEnv) + "=" + path});
   ASSERT_GT(pid, 0);
-  EXPECT_EQ(WaitExitCode(pid), 0) << "the child did not get DataDirLockedError";
+  EXPECT_EQ(WaitExitCode(pid), kChildSawLock) << "the child did not get DataDirLockedError";
 }
 
 TEST(RocksDbStorage, UnopenablePathFailsWithReason) {
@@ -207,8 +208,6 @@ TEST(RocksDbStorage, AcknowledgedWritesSurviveKill9) {
   }
 }
 
-// ---- children, run only when spawned by the tests above ----
-
 size_t BlockCacheCapacity() {
   const rocksdb::Options options = RocksDbOptions();
   const auto* table = options.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>();
@@ -227,35 +226,47 @@ TEST(RocksDbOptions, BlockCacheIs64MbUnlessTheEnvironmentSaysOtherwise) {
   unsetenv("CRUDDUR_BLOCK_CACHE_MB");
 }
 
-TEST(RocksDbChildProcess, ExpectLocked) {
-  const char* dir = std::getenv(kChildDirEnv);
-  if (dir == nullptr) GTEST_SKIP() << "runs only as a child of OpenFromAnotherProcessFailsClearly";
-  try {
-    OpenRocksDbStorage(dir, Options{});
-    FAIL() << "opened a locked data dir";
-  } catch (const DataDirLockedError& e) {
-    EXPECT_NE(std::string(e.what()).find("in use by another process"), std::string::npos);
+// Registered only in a child spawned by the tests above (kChildDirEnv set), so a normal run
+// neither lists nor skips them.
+class ExpectLockedChild : public ::testing::Test {
+  void TestBody() override {
+    try {
+      OpenRocksDbStorage(std::getenv(kChildDirEnv), Options{});
+      FAIL() << "opened a locked data dir";
+    } catch (const DataDirLockedError& e) {
+      ASSERT_NE(std::string(e.what()).find("in use by another process"), std::string::npos)
+          << e.what();
+      std::_Exit(kChildSawLock);  // an exit status no empty or failed run gives
+    }
   }
-}
+};
 
-TEST(RocksDbChildProcess, WriteUntilKilled) {
-  const char* dir = std::getenv(kChildDirEnv);
-  const char* fd_text = std::getenv(kChildFdEnv);
-  if (dir == nullptr || fd_text == nullptr) {
-    GTEST_SKIP() << "runs only as a child of AcknowledgedWritesSurviveKill9";
+class WriteUntilKilledChild : public ::testing::Test {
+  void TestBody() override {
+    const char* fd_text = std::getenv(kChildFdEnv);
+    ASSERT_NE(fd_text, nullptr);
+    const int fd = std::atoi(fd_text);
+    auto db = OpenRocksDbStorage(std::getenv(kChildDirEnv), Options{});
+    for (int i = 0; i < 1000000; ++i) {
+      WriteBatch batch;
+      batch.Put(Key("item", i), ItemValue(i));
+      batch.Put(Key("index", i), std::to_string(i));
+      batch.Put("counter", std::to_string(i));
+      db->Write(batch);
+      // Acknowledge only after Write returned: the parent may rely on it from now on.
+      ASSERT_EQ(write(fd, &i, sizeof(i)), static_cast<ssize_t>(sizeof(i)));
+    }
   }
-  const int fd = std::atoi(fd_text);
-  auto db = OpenRocksDbStorage(dir, Options{});
-  for (int i = 0; i < 1000000; ++i) {
-    WriteBatch batch;
-    batch.Put(Key("item", i), ItemValue(i));
-    batch.Put(Key("index", i), std::to_string(i));
-    batch.Put("counter", std::to_string(i));
-    db->Write(batch);
-    // Acknowledge only after Write returned: the parent may rely on it from now on.
-    ASSERT_EQ(write(fd, &i, sizeof(i)), static_cast<ssize_t>(sizeof(i)));
-  }
-}
+};
+
+[[maybe_unused]] const bool kChildTestsRegistered = [] {
+  if (std::getenv(kChildDirEnv) == nullptr) return false;
+  ::testing::RegisterTest("RocksDbChildProcess", "ExpectLocked", nullptr, nullptr, __FILE__,
+                          __LINE__, []() -> ::testing::Test* { return new ExpectLockedChild; });
+  ::testing::RegisterTest("RocksDbChildProcess", "WriteUntilKilled", nullptr, nullptr, __FILE__,
+                          __LINE__, []() -> ::testing::Test* { return new WriteUntilKilledChild; });
+  return true;
+}();
 
 }  // namespace
 }  // namespace cruddur::ddb::storage
