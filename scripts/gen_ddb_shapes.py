@@ -62,6 +62,13 @@ MEMBER_ORDER = {
                    "AttributesToGet", "TableName", "Select", "ConsistentRead", "IndexName"],
     # CreateTable's required parameters are reported TableName first (tests/conformance).
     "CreateTableInput": ["TableName", "AttributeDefinitions", "KeySchema"],
+    # 2026 captures of DynamoDB (nubo-db/dynamodb-conformance captures/cross-region-latest.json,
+    # probes o_put_*, o_upd_two_bad_enums): PutItem answered returnValues,
+    # returnConsumedCapacity, returnItemCollectionMetrics, and a bad tableName after
+    # returnValues; UpdateItem returnConsumedCapacity before returnValues.
+    "PutItemInput": ["ReturnValues", "ReturnConsumedCapacity", "ReturnItemCollectionMetrics",
+                     "TableName"],
+    "UpdateItemInput": ["ReturnConsumedCapacity", "ReturnValues"],
 }
 
 # DynamoDB prints some enum value sets in an order of its own (the messages cruddur's

@@ -207,3 +207,33 @@ def test_validation_comes_before_table_lookup(ddb_nv):
     assert (code, msg) == ("ValidationException",
                            "1 validation error detected: Value '-1' at 'segment' failed to satisfy "
                            "constraint: Member must have value greater than or equal to 0")
+
+
+RV = ("Value 'INVALID' at 'returnValues' failed to satisfy constraint: Member must satisfy enum "
+      "value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]")
+RCC = ("Value 'INVALID' at 'returnConsumedCapacity' failed to satisfy constraint: Member must "
+       "satisfy enum value set: [INDEXES, TOTAL, NONE]")
+RICM = ("Value 'INVALID' at 'returnItemCollectionMetrics' failed to satisfy constraint: Member "
+        "must satisfy enum value set: [SIZE, NONE]")
+
+
+@pytest.mark.parametrize("call,args,violations", [
+    ("put_item", {"TableName": "", "ReturnValues": "INVALID"},
+     [RV, "Value '' at 'tableName' failed to satisfy constraint: Member must have length greater "
+          "than or equal to 1"]),
+    ("put_item", {"ReturnValues": "INVALID", "ReturnConsumedCapacity": "INVALID",
+                  "ReturnItemCollectionMetrics": "INVALID"}, [RV, RCC, RICM]),
+    ("delete_item", {"ReturnValues": "INVALID", "ReturnConsumedCapacity": "INVALID"}, [RV, RCC]),
+    ("update_item", {"ReturnValues": "INVALID", "ReturnConsumedCapacity": "INVALID"}, [RCC, RV]),
+], ids=["put-empty-table", "put-three-enums", "delete-two-enums", "update-two-enums"])
+def test_violation_order_of_item_writes(ddb_nv, table_h, call, args, violations):
+    """DynamoDB's order of collected violations for single-item writes, captured in 2026 in
+    four regions (nubo-db/dynamodb-conformance captures/cross-region-latest.json, probes
+    o_put_empty_table_bad_rv, o_put_three_bad_enums, o_del_two_bad_enums,
+    o_upd_two_bad_enums)."""
+    request = {"TableName": table_h, "Key" if call != "put_item" else "Item": {"pk": {"S": "a"}}}
+    request.update(args)
+    code, msg = call_error(getattr(ddb_nv, call), **request)
+    n = len(violations)
+    assert (code, msg) == ("ValidationException", "%d validation error%s detected: %s" % (
+        n, "s" if n > 1 else "", "; ".join(violations)))
