@@ -217,6 +217,10 @@ RICM = ("Value 'INVALID' at 'returnItemCollectionMetrics' failed to satisfy cons
         "must satisfy enum value set: [SIZE, NONE]")
 
 
+@pytest.mark.source(
+    "ddb-answer: DynamoDB's 2026 answers (nubo-db/dynamodb-conformance captures, four regions) "
+    "collect these violations; DynamoDB Local answers a bad ReturnValues alone with 'Return values "
+    "set to invalid value' and an empty TableName with its 'Invalid table/index name' wording")
 @pytest.mark.parametrize("call,args,violations", [
     ("put_item", {"TableName": "", "ReturnValues": "INVALID"},
      [RV, "Value '' at 'tableName' failed to satisfy constraint: Member must have length greater "
