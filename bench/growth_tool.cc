@@ -53,8 +53,8 @@
 #include <random>
 #include <stdexcept>
 #include <string>
-#include <utility>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <rocksdb/db.h>
@@ -324,8 +324,7 @@ int Measure(const std::string& dir, uint64_t items, int queries, int puts) {
   std::vector<double> q_us, q_cpu;
   q_us.reserve(queries);
   q_cpu.reserve(queries);
-  std::vector<std::vector<double>> raw_blocks(kBlocks), engine_blocks(kBlocks),
-      hot_blocks(kBlocks);
+  std::vector<std::vector<double>> raw_blocks(kBlocks), engine_blocks(kBlocks), hot_blocks(kBlocks);
   const int per_block = std::max(1, queries / kBlocks);
   for (int b = 0; b < kBlocks; ++b) {
     std::vector<uint64_t> ps(per_block), hot(per_block);
@@ -383,8 +382,8 @@ int Measure(const std::string& dir, uint64_t items, int queries, int puts) {
       "query_cpu_p99_us=%.1f put_cpu_us=%.1f raw_query_cpu_p50_us=%.1f "
       "hot_query_cpu_p50_us=%.1f\n",
       static_cast<unsigned long long>(items), Percentile(q_us, 0.50), Percentile(q_us, 0.99),
-      q_mean, puts / std::max(put_s, 1e-9), Percentile(p_us, 0.50), Percentile(p_us, 0.99),
-      open_ms, MedianOfBlocks(engine_blocks), Percentile(q_cpu, 0.99), put_cpu_us,
+      q_mean, puts / std::max(put_s, 1e-9), Percentile(p_us, 0.50), Percentile(p_us, 0.99), open_ms,
+      MedianOfBlocks(engine_blocks), Percentile(q_cpu, 0.99), put_cpu_us,
       MedianOfBlocks(raw_blocks), MedianOfBlocks(hot_blocks));
   return 0;
 }

@@ -44,6 +44,8 @@ skipping() {
 scripts/setup.sh
 export JOBS="${JOBS:-2}"
 
+echo "== format (clang-format, the committed .clang-format, every C++ file)"
+scripts/check-format.sh
 echo "== build"
 scripts/build.sh
 rm -rf "$reports" && mkdir -p "$reports"

@@ -12,9 +12,9 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>

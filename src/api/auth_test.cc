@@ -7,10 +7,10 @@
 
 #include <atomic>
 #include <chrono>
-#include <mutex>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>

@@ -3,8 +3,8 @@
 #include <hiredis/hiredis.h>
 
 #include <algorithm>
-#include <csignal>
 #include <charconv>
+#include <csignal>
 #include <cstdlib>
 #include <stdexcept>
 

@@ -60,7 +60,9 @@ std::string Get(const Section* section, const std::string& key) {
   return it == section->end() ? "" : it->second;
 }
 
-bool ProfileExplicit() { return !Env("AWS_PROFILE").empty() || !Env("AWS_DEFAULT_PROFILE").empty(); }
+bool ProfileExplicit() {
+  return !Env("AWS_PROFILE").empty() || !Env("AWS_DEFAULT_PROFILE").empty();
+}
 
 // The static keys of a section, nullopt when it has none. `provider` names the file in errors.
 std::optional<aws::Credentials> KeysOf(const Section* section, const char* provider) {
@@ -68,8 +70,7 @@ std::optional<aws::Credentials> KeysOf(const Section* section, const char* provi
   std::string secret = Get(section, "aws_secret_access_key");
   if (key.empty() && secret.empty()) return std::nullopt;
   if (key.empty() || secret.empty()) {
-    throw CredentialsError(std::string("Partial credentials found in ") + provider +
-                           ", missing: " +
+    throw CredentialsError(std::string("Partial credentials found in ") + provider + ", missing: " +
                            (key.empty() ? "aws_access_key_id" : "aws_secret_access_key"));
   }
   return aws::Credentials{key, secret, Get(section, "aws_session_token")};
@@ -112,8 +113,8 @@ IniFile ParseIni(std::string_view text) {
     nested = false;
     if (line.front() == '[') {
       std::size_t close = line.find(']');
-      std::string_view name = Trim(line.substr(1, close == std::string_view::npos ? line.npos
-                                                                                   : close - 1));
+      std::string_view name =
+          Trim(line.substr(1, close == std::string_view::npos ? line.npos : close - 1));
       section = &file[std::string(name)];
       continue;
     }
@@ -172,8 +173,8 @@ aws::Credentials ResolveCredentials() {
   }
   throw CredentialsError(
       "Unable to locate credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run "
-      "`aws configure` (looked for profile '" + profile + "' in " + credentials_path + " and " +
-      config_path + ")");
+      "`aws configure` (looked for profile '" +
+      profile + "' in " + credentials_path + " and " + config_path + ")");
 }
 
 std::optional<std::string> FindRegion() {
@@ -195,7 +196,8 @@ std::string ResolveRegion() {
   if (auto region = FindRegion()) return *region;
   throw CredentialsError(
       "You must specify a region: set AWS_REGION (or AWS_DEFAULT_REGION), or `region` in the "
-      "profile '" + ProfileName() + "' of " + ConfigPath());
+      "profile '" +
+      ProfileName() + "' of " + ConfigPath());
 }
 
 }  // namespace cruddur::client

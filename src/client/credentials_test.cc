@@ -16,12 +16,19 @@ namespace cruddur::client {
 namespace {
 
 // Every variable the resolution reads: unset for the test, restored afterwards.
-constexpr const char* kAwsVariables[] = {
-    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",       "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN", "AWS_PROFILE",                "AWS_DEFAULT_PROFILE",
-    "AWS_REGION",         "AWS_DEFAULT_REGION",         "AWS_SHARED_CREDENTIALS_FILE",
-    "AWS_CONFIG_FILE",    "AWS_ENDPOINT_URL_DYNAMODB",  "AWS_ENDPOINT_URL",
-    "HOME"};
+constexpr const char* kAwsVariables[] = {"AWS_ACCESS_KEY_ID",
+                                         "AWS_SECRET_ACCESS_KEY",
+                                         "AWS_SESSION_TOKEN",
+                                         "AWS_SECURITY_TOKEN",
+                                         "AWS_PROFILE",
+                                         "AWS_DEFAULT_PROFILE",
+                                         "AWS_REGION",
+                                         "AWS_DEFAULT_REGION",
+                                         "AWS_SHARED_CREDENTIALS_FILE",
+                                         "AWS_CONFIG_FILE",
+                                         "AWS_ENDPOINT_URL_DYNAMODB",
+                                         "AWS_ENDPOINT_URL",
+                                         "HOME"};
 
 class ScopedEnvironment {
  public:
@@ -95,7 +102,8 @@ TEST(ParseIni, SectionsKeysCommentsAndNestedSettings) {
 }
 
 TEST_F(CredentialsTest, EnvironmentComesFirst) {
-  Write(".aws/credentials", "[default]\naws_access_key_id=FILE\naws_secret_access_key=FILESECRET\n");
+  Write(".aws/credentials",
+        "[default]\naws_access_key_id=FILE\naws_secret_access_key=FILESECRET\n");
   env_.Set("AWS_ACCESS_KEY_ID", "ENVKEY");
   env_.Set("AWS_SECRET_ACCESS_KEY", "ENVSECRET");
   env_.Set("AWS_SESSION_TOKEN", "TOKEN");
@@ -123,9 +131,10 @@ TEST_F(CredentialsTest, DefaultProfileFromTheSharedCredentialsFile) {
 
 TEST_F(CredentialsTest, NamedProfileFromEitherFile) {
   Write(".aws/credentials", "[dev]\naws_access_key_id=DEV\naws_secret_access_key=DEVSECRET\n");
-  Write(".aws/config",
-        "[profile dev]\nregion = ap-south-1\n"
-        "[profile ops]\naws_access_key_id=OPS\naws_secret_access_key=OPSSECRET\nregion=eu-north-1\n");
+  Write(
+      ".aws/config",
+      "[profile dev]\nregion = ap-south-1\n"
+      "[profile ops]\naws_access_key_id=OPS\naws_secret_access_key=OPSSECRET\nregion=eu-north-1\n");
   env_.Set("AWS_PROFILE", "dev");
   EXPECT_EQ(ResolveCredentials().access_key_id, "DEV");
   EXPECT_EQ(ResolveRegion(), "ap-south-1");

@@ -155,7 +155,8 @@ std::string HttpClient::Call(std::string_view operation, std::string_view reques
 
   const RetryPolicy& policy = options_.retry;
   for (int attempt = 1;; ++attempt) {
-    aws::Sign(request, credentials_, region_, "dynamodb", options_.clock());  // fresh date each time
+    aws::Sign(request, credentials_, region_, "dynamodb",
+              options_.clock());  // fresh date each time
     int limit = 0;
     try {
       return Attempt(request);

@@ -61,8 +61,8 @@ std::string Outcome(DynamoDbClient& client, std::string_view op, std::string_vie
   try {
     std::string response = client.Call(op, body);
     // Times and the table's generated id are all that may differ between two engines.
-    response = std::regex_replace(response, std::regex(R"re(("\w*DateTime"):[0-9.eE+-]+)re"),
-                                  "$1:0");
+    response =
+        std::regex_replace(response, std::regex(R"re(("\w*DateTime"):[0-9.eE+-]+)re"), "$1:0");
     return std::regex_replace(response, std::regex(R"re(("TableId"):"[^"]*")re"), "$1:\"id\"");
   } catch (const ddb::ApiError& e) {
     return "error " + std::to_string(e.http_status()) + " " + e.type() + " [" + e.message() +
@@ -83,7 +83,8 @@ std::vector<std::string> RunSequence(DynamoDbClient& client) {
     "message":{"S":"hello"},"n":{"N":"1.50"}}})j");
   call("PutItem", R"j({"TableName":"messages","Item":{"pk":{"S":"GRP#1"},"sk":{"S":"2023-01-02"},
     "message":{"S":"world \"quoted\" ünïcode"}}})j");
-  call("GetItem", R"j({"TableName":"messages","Key":{"pk":{"S":"GRP#1"},"sk":{"S":"2023-01-01"}}})j");
+  call("GetItem",
+       R"j({"TableName":"messages","Key":{"pk":{"S":"GRP#1"},"sk":{"S":"2023-01-01"}}})j");
   call("GetItem", R"j({"TableName":"messages","Key":{"pk":{"S":"GRP#1"},"sk":{"S":"missing"}}})j");
   call("Query", R"j({"TableName":"messages",
     "KeyConditionExpression":"pk = :pk AND begins_with(sk, :year)",
@@ -310,8 +311,9 @@ TEST(HttpClientRetries, EndlessThrottlingFailsWithTheServersError) {
 }
 
 TEST(HttpClientRetries, ClientErrorsAreNeverRetried) {
-  FakeDynamoDb fake({ErrorAnswer(400, "ValidationException", "One or more parameter values were "
-                                                             "invalid"),
+  FakeDynamoDb fake({ErrorAnswer(400, "ValidationException",
+                                 "One or more parameter values were "
+                                 "invalid"),
                      Answer(200, "{}")});
   RecordingOptions recording;
   HttpClient client(fake.url(), "us-east-1", kTestCredentials, recording.options);
@@ -356,8 +358,7 @@ TEST(HttpClientRetries, ConnectionFailuresAreRetriedThenATransportError) {
   std::uint16_t port;
   {
     boost::asio::io_context ioc;
-    boost::asio::ip::tcp::acceptor acceptor(
-        ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    boost::asio::ip::tcp::acceptor acceptor(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
     port = acceptor.local_endpoint().port();
   }
   RecordingOptions recording;

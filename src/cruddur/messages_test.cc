@@ -32,8 +32,8 @@ class MessagesTest : public ::testing::Test {
 
 TEST(TimestampTest, FixedWidthAndSortable) {
   using namespace std::chrono;
-  auto t = sys_days{year{2023} / 3 / 20} + hours{22} + minutes{52} + seconds{11} +
-           microseconds{123456};
+  auto t =
+      sys_days{year{2023} / 3 / 20} + hours{22} + minutes{52} + seconds{11} + microseconds{123456};
   EXPECT_EQ(FormatTimestamp(t), "2023-03-20T22:52:11.123456Z");
   EXPECT_LT(FormatTimestamp(t), FormatTimestamp(t + microseconds{1}));
   EXPECT_EQ(FormatTimestamp(sys_days{year{2024} / 1 / 1}), "2024-01-01T00:00:00.000000Z");
@@ -91,8 +91,7 @@ TEST_F(MessagesTest, FiltersBySinceYearAndBefore) {
 
 TEST_F(MessagesTest, NewConversationReplyAndPatternD) {
   std::string group = store_->CreateMessageGroup(andrew_, londo_, "Hello Londo");
-  EXPECT_EQ(store_->Members(group),
-            (std::vector<std::string>{andrew_.uuid, londo_.uuid}));
+  EXPECT_EQ(store_->Members(group), (std::vector<std::string>{andrew_.uuid, londo_.uuid}));
   EXPECT_EQ(store_->FindConversation(andrew_.uuid, londo_.uuid), group);
   EXPECT_EQ(store_->FindConversation(londo_.uuid, andrew_.uuid), group);
   EXPECT_FALSE(store_->FindConversation(andrew_.uuid, bayko_.uuid));

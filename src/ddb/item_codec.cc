@@ -77,11 +77,20 @@ void PutValue(const AttributeValue& v, std::string* out) {
   out->push_back(static_cast<char>(v.type));
   switch (v.type) {
     case ValueType::kS:
-    case ValueType::kB: PutBytes(v.bytes, out); break;
-    case ValueType::kN: PutNumber(v.number, out); break;
-    case ValueType::kBool: out->push_back(v.boolean ? 1 : 0); break;
-    case ValueType::kNull: break;
-    case ValueType::kM: PutAttrs(v.map, out); break;
+    case ValueType::kB:
+      PutBytes(v.bytes, out);
+      break;
+    case ValueType::kN:
+      PutNumber(v.number, out);
+      break;
+    case ValueType::kBool:
+      out->push_back(v.boolean ? 1 : 0);
+      break;
+    case ValueType::kNull:
+      break;
+    case ValueType::kM:
+      PutAttrs(v.map, out);
+      break;
     case ValueType::kL:
       PutVarint(v.list.size(), out);
       for (const AttributeValue& e : v.list) PutValue(e, out);
@@ -197,16 +206,21 @@ class Reader {
     uint64_t n;
     switch (v->type) {
       case ValueType::kS:
-      case ValueType::kB: return GetBytes(&v->bytes);
-      case ValueType::kN: return GetNumber(&v->number);
+      case ValueType::kB:
+        return GetBytes(&v->bytes);
+      case ValueType::kN:
+        return GetNumber(&v->number);
       case ValueType::kBool: {
         uint8_t b;
         if (!GetByte(&b) || b > 1) return false;
         v->boolean = b == 1;
         return true;
       }
-      case ValueType::kNull: v->boolean = true; return true;
-      case ValueType::kM: return GetAttrs(&v->map, depth + 1);
+      case ValueType::kNull:
+        v->boolean = true;
+        return true;
+      case ValueType::kM:
+        return GetAttrs(&v->map, depth + 1);
       case ValueType::kL:
         if (!GetCount(&n)) return false;
         v->list.resize(static_cast<size_t>(n));
@@ -309,9 +323,9 @@ class Walker {
 
   bool Value(size_t* size, int depth) {
     // The opening of each type's JSON object, indexed by ValueType.
-    static constexpr JsonAffix kOpen[] = {
-        R"({"S":)", R"({"N":)", R"({"B":)",  R"({"BOOL":)", R"({"NULL":)",
-        R"({"M":)", R"({"L":)", R"({"SS":)", R"({"NS":)",   R"({"BS":)"};
+    static constexpr JsonAffix kOpen[] = {R"({"S":)",    R"({"N":)", R"({"B":)", R"({"BOOL":)",
+                                          R"({"NULL":)", R"({"M":)", R"({"L":)", R"({"SS":)",
+                                          R"({"NS":)",   R"({"BS":)"};
     if (depth > kMaxDecodeDepth) return false;
     uint8_t tag;
     if (!r_.GetByte(&tag) || tag > static_cast<uint8_t>(ValueType::kBS)) return false;
@@ -329,8 +343,12 @@ class Walker {
     bool ok = true;
     switch (type) {
       case ValueType::kS:  // handled above
-      case ValueType::kB: ok = Bytes(size, type == ValueType::kB); break;
-      case ValueType::kN: ok = Number(size); break;
+      case ValueType::kB:
+        ok = Bytes(size, type == ValueType::kB);
+        break;
+      case ValueType::kN:
+        ok = Number(size);
+        break;
       case ValueType::kBool: {
         uint8_t b;
         ok = r_.GetByte(&b) && b <= 1;

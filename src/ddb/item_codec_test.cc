@@ -93,13 +93,20 @@ AV RandomValue(std::mt19937& rng, int depth) {
     return Number::FromParts(u(0, 1), d, u(-100, 100));
   };
   switch (u(0, depth > 3 ? 6 : 9)) {
-    case 0: return AV::S(str());
-    case 1: return AV::N(num());
-    case 2: return AV::B(str());
-    case 3: return AV::Bool(u(0, 1));
-    case 4: return AV::Null();
-    case 5: return AV::SS({str() + "1", str() + "2"});
-    case 6: return AV::NS({num()});
+    case 0:
+      return AV::S(str());
+    case 1:
+      return AV::N(num());
+    case 2:
+      return AV::B(str());
+    case 3:
+      return AV::Bool(u(0, 1));
+    case 4:
+      return AV::Null();
+    case 5:
+      return AV::SS({str() + "1", str() + "2"});
+    case 6:
+      return AV::NS({num()});
     case 7: {
       Item m;
       for (int i = u(0, 3); i > 0; --i) m[str()] = RandomValue(rng, depth + 1);
@@ -110,7 +117,8 @@ AV RandomValue(std::mt19937& rng, int depth) {
       for (int i = u(0, 3); i > 0; --i) l.push_back(RandomValue(rng, depth + 1));
       return AV::L(std::move(l));
     }
-    default: return AV::BS({str() + "x"});
+    default:
+      return AV::BS({str() + "x"});
   }
 }
 

@@ -66,14 +66,15 @@ Url Url::Parse(std::string_view text) {
   for (char c : text.substr(0, sep)) {
     url.scheme.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   }
-  if (url.scheme != "http" && url.scheme != "https") fail("unsupported scheme '" + url.scheme + "'");
+  if (url.scheme != "http" && url.scheme != "https")
+    fail("unsupported scheme '" + url.scheme + "'");
   std::string_view rest = text.substr(sep + 3);
   std::size_t end = rest.find_first_of("/?#");
   std::string_view authority = rest.substr(0, end);
   std::string_view target = end == std::string_view::npos ? "" : rest.substr(end);
   target = target.substr(0, target.find('#'));
-  url.target = target.empty() || target.front() != '/' ? "/" + std::string(target)
-                                                        : std::string(target);
+  url.target =
+      target.empty() || target.front() != '/' ? "/" + std::string(target) : std::string(target);
   if (authority.find('@') != std::string_view::npos) fail("user info is not supported");
 
   std::string_view port;
@@ -173,9 +174,8 @@ struct Client::Impl {
     beast::tcp_stream stream(ioc);
     stream.expires_at(deadline);
     beast::error_code ec;
-    stream.async_connect(endpoints, [&](const beast::error_code& e, const tcp::endpoint&) {
-      ec = e;
-    });
+    stream.async_connect(endpoints,
+                         [&](const beast::error_code& e, const tcp::endpoint&) { ec = e; });
     Run();
     if (ec) throw TransportError("cannot connect to " + url.Origin() + ": " + Reason(ec));
     stream.socket().set_option(tcp::no_delay(true), ec);
@@ -216,17 +216,16 @@ struct Client::Impl {
     parser.body_limit(options.body_limit);
     parser.header_limit(64 * 1024);
     if (request.method() == bhttp::verb::head) parser.skip(true);
-    bhttp::async_read(stream, buffer, parser, [&](const beast::error_code& e, std::size_t) {
-      ec = e;
-    });
+    bhttp::async_read(stream, buffer, parser,
+                      [&](const beast::error_code& e, std::size_t) { ec = e; });
     Run();
     if (ec) {
       outcome.stale = !parser.got_some() && IsClosedByPeer(ec);
-      outcome.error = (parser.got_some() ? "cannot read the response: " : "no response: ") +
-                      (ec == bhttp::error::body_limit ? "body over the client's limit of " +
-                                                            std::to_string(options.body_limit) +
-                                                            " bytes"
-                                                      : Reason(ec));
+      outcome.error =
+          (parser.got_some() ? "cannot read the response: " : "no response: ") +
+          (ec == bhttp::error::body_limit
+               ? "body over the client's limit of " + std::to_string(options.body_limit) + " bytes"
+               : Reason(ec));
       return outcome;
     }
     beast::get_lowest_layer(stream).expires_never();
@@ -243,9 +242,9 @@ struct Client::Impl {
   ClientOptions options;
   std::mutex mutex;
   asio::io_context ioc{1};
-  std::optional<asio::ssl::context> ssl;                      // https only
-  std::optional<beast::tcp_stream> plain;                     // open http connection
-  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;    // open https connection
+  std::optional<asio::ssl::context> ssl;                    // https only
+  std::optional<beast::tcp_stream> plain;                   // open http connection
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;  // open https connection
   beast::flat_buffer buffer;  // bytes read past a response stay for the next one
   int connections_opened = 0;
 };

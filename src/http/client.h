@@ -21,8 +21,8 @@ namespace cruddur::http {
 
 // An absolute http:// or https:// URL split into the parts a client needs.
 struct Url {
-  std::string scheme;  // "http" or "https" (lowercase)
-  std::string host;    // name or IP literal, without the brackets of an IPv6 literal
+  std::string scheme;      // "http" or "https" (lowercase)
+  std::string host;        // name or IP literal, without the brackets of an IPv6 literal
   std::uint16_t port = 0;  // explicit or the scheme's default (80, 443)
   std::string target;      // path and query, "/" when the URL has none
 

@@ -84,9 +84,9 @@ TEST(HttpUrl, ParsesSchemeHostPortAndTarget) {
 }
 
 TEST(HttpUrl, RejectsMalformedUrls) {
-  for (const char* bad : {"localhost:8000", "ftp://host", "http://", "http://:80",
-                          "http://host:0", "http://host:65536", "http://host:8x",
-                          "http://user@host", "http://[::1"}) {
+  for (const char* bad :
+       {"localhost:8000", "ftp://host", "http://", "http://:80", "http://host:0",
+        "http://host:65536", "http://host:8x", "http://user@host", "http://[::1"}) {
     EXPECT_THROW(Url::Parse(bad), std::invalid_argument) << bad;
   }
 }
@@ -170,8 +170,7 @@ TEST(HttpClient, ConnectionRefusedIsATransportError) {
     client.Send(Post("/", "x"));
     FAIL() << "expected a TransportError";
   } catch (const TransportError& e) {
-    EXPECT_NE(std::string(e.what()).find("cannot connect to http://127.0.0.1:"),
-              std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("cannot connect to http://127.0.0.1:"), std::string::npos)
         << e.what();
   }
 }

@@ -162,8 +162,8 @@ TEST(ConditionTest, NameSubstitutions) {
 
 TEST(ConditionTest, Paths) {
   Substitutions subs = Subs(R"({"#k": "k"})", kValues);
-  Condition c = Condition::Parse("m.#k = :s AND size(l) > :n OR contains(ss, :x)", subs,
-                                 "FilterExpression");
+  Condition c =
+      Condition::Parse("m.#k = :s AND size(l) > :n OR contains(ss, :x)", subs, "FilterExpression");
   std::vector<Path> paths = c.Paths();
   ASSERT_EQ(paths.size(), 3u);
   EXPECT_EQ(PathToString(paths[0]), "m.k");

@@ -46,8 +46,7 @@ TEST(KeyConditionTest, RangeOperators) {
 
 TEST(KeyConditionTest, Errors) {
   EXPECT_EQ(ParseError("sk = :r"), "Query condition missed key schema element: pk");
-  EXPECT_EQ(ParseError("pk = :h AND attr2 = :r"),
-            "Query condition missed key schema element: sk");
+  EXPECT_EQ(ParseError("pk = :h AND attr2 = :r"), "Query condition missed key schema element: sk");
   EXPECT_EQ(ParseError("pk = :h AND attr2 = :r", ""), "Query key condition not supported");
   EXPECT_EQ(ParseError("pk < :h"), "Query key condition not supported");
   EXPECT_EQ(ParseError("begins_with(pk, :h)"), "Query key condition not supported");

@@ -43,8 +43,7 @@ std::string FilterError(const std::string& request, std::string_view member = "S
 
 std::string OneError(const std::string& op, const std::string& values) {
   return FilterError(R"({"ScanFilter": {"a": {"ComparisonOperator": ")" + op + "\"" +
-                     (values.empty() ? "" : R"(, "AttributeValueList": [)" + values + "]") +
-                     "}}}");
+                     (values.empty() ? "" : R"(, "AttributeValueList": [)" + values + "]") + "}}}");
 }
 
 // ---- evaluation of each ComparisonOperator ----
@@ -204,10 +203,10 @@ TEST(LegacyFilterTest, ValuesAreValidatedFirst) {
 }
 
 TEST(LegacyFilterTest, OperatorConstraints) {
-  EXPECT_EQ(FilterError(R"({"QueryFilter": {"a": {"AttributeValueList": [{"S": "a"}]}}})",
-                        "QueryFilter"),
-            "1 validation error detected: Value null at 'queryFilter.a.member.comparisonOperator' "
-            "failed to satisfy constraint: Member must not be null");
+  EXPECT_EQ(
+      FilterError(R"({"QueryFilter": {"a": {"AttributeValueList": [{"S": "a"}]}}})", "QueryFilter"),
+      "1 validation error detected: Value null at 'queryFilter.a.member.comparisonOperator' "
+      "failed to satisfy constraint: Member must not be null");
   EXPECT_EQ(OneError("LIKE", ""),
             "1 validation error detected: Value 'LIKE' at "
             "'scanFilter.a.member.comparisonOperator' failed to satisfy constraint: Member must "
@@ -220,8 +219,7 @@ TEST(LegacyFilterTest, OperatorConstraints) {
 bool Expect(const std::string& expected, const std::string& item = kItem,
             const std::string& op = "") {
   JsonDocument d = ParseJson(R"({"Expected": )" + expected +
-                             (op.empty() ? "" : R"(, "ConditionalOperator": ")" + op + "\"") +
-                             "}");
+                             (op.empty() ? "" : R"(, "ConditionalOperator": ")" + op + "\"") + "}");
   auto c = ExpectedCondition(d);
   EXPECT_TRUE(c.has_value());
   return c->Evaluate(MakeItem(item));
@@ -252,8 +250,7 @@ TEST(LegacyExpectedTest, ComparisonOperators) {
   EXPECT_TRUE(Expect(R"({"n": {"ComparisonOperator": "LT", "Value": {"N": "9"}}})"));
   EXPECT_TRUE(Expect(R"({"missing": {"ComparisonOperator": "NULL"}})"));
   EXPECT_TRUE(Expect(R"({"q": {"ComparisonOperator": "NE", "AttributeValueList": [{"N": "1"}]}})"));
-  EXPECT_FALSE(
-      Expect(R"({"q": {"ComparisonOperator": "NOT_CONTAINS",
+  EXPECT_FALSE(Expect(R"({"q": {"ComparisonOperator": "NOT_CONTAINS",
                  "AttributeValueList": [{"N": "1"}]}})"));
 }
 
@@ -281,11 +278,13 @@ TEST(LegacyExpectedTest, Errors) {
       "AttributeValueList": [{"N": "3"}]}})"),
             kInvalid + "Exists and ComparisonOperator cannot be used together for Attribute: a");
   EXPECT_EQ(ExpectError(R"({"a": {"ComparisonOperator": "EQ"}})"),
-            kInvalid + "Value or AttributeValueList must be used with ComparisonOperator: EQ "
-                       "for Attribute: a");
+            kInvalid +
+                "Value or AttributeValueList must be used with ComparisonOperator: EQ "
+                "for Attribute: a");
   EXPECT_EQ(ExpectError(R"({"a": {"AttributeValueList": [{"S": "a"}]}})"),
-            kInvalid + "AttributeValueList can only be used with a ComparisonOperator for "
-                       "Attribute: a");
+            kInvalid +
+                "AttributeValueList can only be used with a ComparisonOperator for "
+                "Attribute: a");
   EXPECT_EQ(ExpectError(R"({"a": {"ComparisonOperator": "EQ",
       "AttributeValueList": [{"N": "2"}, {"N": "3"}]}})"),
             kInvalid + "Invalid number of argument(s) for the EQ ComparisonOperator");
@@ -331,8 +330,8 @@ TEST(LegacyKeyConditionsTest, Resolves) {
       {"GT", KeyCondition::Op::kGt}, {"BEGINS_WITH", KeyCondition::Op::kBeginsWith}};
   for (const auto& [name, op] : ops) {
     kc = Key(R"({"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "a"}]},
-        "sk": {"ComparisonOperator": ")" + std::string(name) +
-             R"(", "AttributeValueList": [{"S": "x"}]}})");
+        "sk": {"ComparisonOperator": ")" +
+             std::string(name) + R"(", "AttributeValueList": [{"S": "x"}]}})");
     EXPECT_EQ(kc->range_op, op) << name;
     EXPECT_EQ(kc->range_low, AttributeValue::S("x"));
   }
@@ -347,10 +346,8 @@ TEST(LegacyKeyConditionsTest, SchemaErrors) {
       R"(, "x": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "a"}]}})";
   EXPECT_EQ(KeyError(R"({"sk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "a"}]}})"),
             "Query condition missed key schema element: pk");
-  EXPECT_EQ(KeyError("{" + eq_pk + eq_x),
-            "Query condition missed key schema element: sk");
-  EXPECT_EQ(KeyError("{" + eq_pk + eq_x, ""),
-            "Query key condition not supported");
+  EXPECT_EQ(KeyError("{" + eq_pk + eq_x), "Query condition missed key schema element: sk");
+  EXPECT_EQ(KeyError("{" + eq_pk + eq_x, ""), "Query key condition not supported");
   EXPECT_EQ(KeyError(R"({"pk": {"ComparisonOperator": "GT", "AttributeValueList": [{"S": "a"}]}})"),
             "Query key condition not supported");
   for (const char* op : {"NULL", "NOT_NULL"}) {
@@ -498,8 +495,8 @@ std::string ValidateError(const std::string& req, Operation op) {
 
 std::string Mixed(const std::string& legacy, const std::string& expressions) {
   return "Can not use both expression and non-expression parameters in the same request: "
-         "Non-expression parameters: {" + legacy + "} Expression parameters: {" + expressions +
-         "}";
+         "Non-expression parameters: {" +
+         legacy + "} Expression parameters: {" + expressions + "}";
 }
 
 const char* kCond = R"({"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "x"}]})";
@@ -574,31 +571,32 @@ TEST(LegacyMixingTest, ConditionalOperatorNeedsTwoConditions) {
   EXPECT_EQ(ValidateError(R"({"ConditionalOperator": "AND", "KeyConditions": {"pk": )" + c + "}}",
                           Operation::kQuery),
             without);
-  EXPECT_EQ(ValidateError(R"({"ConditionalOperator": "OR", "Expected": {}})",
-                          Operation::kUpdateItem),
-            without);
+  EXPECT_EQ(
+      ValidateError(R"({"ConditionalOperator": "OR", "Expected": {}})", Operation::kUpdateItem),
+      without);
   EXPECT_EQ(ValidateError(R"({"ConditionalOperator": "OR", "Expected": {"a": )" + c + "}}",
                           Operation::kPutItem),
             two);
-  EXPECT_EQ(ValidateError(R"({"ConditionalOperator": "OR", "Expected": {"a": )" + c +
-                              R"(, "b": )" + c + "}}",
-                          Operation::kDeleteItem),
+  EXPECT_EQ(ValidateError(
+                R"({"ConditionalOperator": "OR", "Expected": {"a": )" + c + R"(, "b": )" + c + "}}",
+                Operation::kDeleteItem),
             "<no error>");
 }
 
 TEST(LegacyValidateTest, ChecksEveryLegacyMember) {
   std::string c = kCond;
   EXPECT_EQ(ValidateError(R"({"QueryFilter": {"a": {"ComparisonOperator": "EQ"}},
-                              "KeyConditions": {"pk": )" + c + "}}",
+                              "KeyConditions": {"pk": )" +
+                              c + "}}",
                           Operation::kQuery),
             kInvalid + "Invalid number of argument(s) for the EQ ComparisonOperator");
   EXPECT_EQ(ValidateError(R"({"KeyConditions": {}})", Operation::kQuery),
             "Conditions can be of length 1 or 2 only");
   EXPECT_EQ(ValidateError(R"({"AttributesToGet": ["a", "a"]})", Operation::kScan),
             kInvalid + "Duplicate value in attribute name: a");
-  EXPECT_EQ(ValidateError(R"({"AttributeUpdates": {"a": {"Action": "PUT"}}})",
-                          Operation::kUpdateItem),
-            kInvalid + "Only DELETE action is allowed when no attribute value is specified");
+  EXPECT_EQ(
+      ValidateError(R"({"AttributeUpdates": {"a": {"Action": "PUT"}}})", Operation::kUpdateItem),
+      kInvalid + "Only DELETE action is allowed when no attribute value is specified");
   EXPECT_EQ(ValidateError(R"({"Expected": {"a": {"Exists": true}}})", Operation::kPutItem),
             kInvalid + "Value must be provided when Exists is true for Attribute: a");
 }
@@ -608,10 +606,12 @@ TEST(LegacyValidateTest, ConstraintViolationsAreCollected) {
       "ScanFilter": {"a": {"ComparisonOperator": "LIKE"}, "b": {}}, "AttributesToGet": []})");
   auto v = ConstraintViolations(d, Operation::kScan);
   ASSERT_EQ(v.size(), 4u);
-  EXPECT_EQ(v[0], "Value 'XOR' at 'conditionalOperator' failed to satisfy constraint: Member "
-                  "must satisfy enum value set: [OR, AND]");
-  EXPECT_EQ(v[2], "Value null at 'scanFilter.b.member.comparisonOperator' failed to satisfy "
-                  "constraint: Member must not be null");
+  EXPECT_EQ(v[0],
+            "Value 'XOR' at 'conditionalOperator' failed to satisfy constraint: Member "
+            "must satisfy enum value set: [OR, AND]");
+  EXPECT_EQ(v[2],
+            "Value null at 'scanFilter.b.member.comparisonOperator' failed to satisfy "
+            "constraint: Member must not be null");
   EXPECT_EQ(ValidateError(R"({"ConditionalOperator": "XOR"})", Operation::kPutItem),
             "1 validation error detected: Value 'XOR' at 'conditionalOperator' failed to "
             "satisfy constraint: Member must satisfy enum value set: [OR, AND]");

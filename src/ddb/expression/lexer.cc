@@ -84,16 +84,35 @@ std::vector<Token> Lex(std::string_view text) {
     } else {
       Tok kind = Tok::kUnknown;
       switch (c) {
-        case '(': kind = Tok::kLParen; break;
-        case ')': kind = Tok::kRParen; break;
-        case '[': kind = Tok::kLBracket; break;
-        case ']': kind = Tok::kRBracket; break;
-        case ',': kind = Tok::kComma; break;
-        case '.': kind = Tok::kDot; break;
-        case '=': kind = Tok::kEq; break;
-        case '+': kind = Tok::kPlus; break;
-        case '-': kind = Tok::kMinus; break;
-        default: break;
+        case '(':
+          kind = Tok::kLParen;
+          break;
+        case ')':
+          kind = Tok::kRParen;
+          break;
+        case '[':
+          kind = Tok::kLBracket;
+          break;
+        case ']':
+          kind = Tok::kRBracket;
+          break;
+        case ',':
+          kind = Tok::kComma;
+          break;
+        case '.':
+          kind = Tok::kDot;
+          break;
+        case '=':
+          kind = Tok::kEq;
+          break;
+        case '+':
+          kind = Tok::kPlus;
+          break;
+        case '-':
+          kind = Tok::kMinus;
+          break;
+        default:
+          break;
       }
       ++i;
       if (kind == Tok::kUnknown) {

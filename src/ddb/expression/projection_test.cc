@@ -34,7 +34,8 @@ TEST(ProjectionTest, TopLevel) {
 
 TEST(ProjectionTest, Nested) {
   EXPECT_EQ(Project("m.x"), R"({"m":{"M":{"x":{"N":"1"}}}})");
-  EXPECT_EQ(Project("m.in2.z, m.y"), R"({"m":{"M":{"in2":{"M":{"z":{"S":"deep"}}},"y":{"N":"2"}}}})");
+  EXPECT_EQ(Project("m.in2.z, m.y"),
+            R"({"m":{"M":{"in2":{"M":{"z":{"S":"deep"}}},"y":{"N":"2"}}}})");
   EXPECT_EQ(Project("m.nope"), "{}");
   EXPECT_EQ(Project("a.nope"), "{}");
   EXPECT_EQ(Project("l[2], l[0]"), R"({"l":{"L":[{"S":"l0"},{"S":"l2"}]}})");
@@ -84,8 +85,8 @@ TEST(SubstitutionsTest, Validation) {
 }
 
 TEST(SubstitutionsTest, Unused) {
-  Substitutions subs = Subs(R"({"#a": "a", "#b": "b", "#c": "c"})",
-                            R"({":x": {"S": "1"}, ":y": {"S": "2"}})");
+  Substitutions subs =
+      Subs(R"({"#a": "a", "#b": "b", "#c": "c"})", R"({":x": {"S": "1"}, ":y": {"S": "2"}})");
   Condition::Parse("#b = :y", subs, "ConditionExpression");
   EXPECT_EQ(ErrorOf([&] { subs.CheckAllUsed(); }),
             "Value provided in ExpressionAttributeNames unused in expressions: keys: {#a, #c}");

@@ -60,14 +60,16 @@ Substitutions Substitutions::Parse(const JsonValue* names, const JsonValue* valu
     for (auto it = names->MemberBegin(); it != names->MemberEnd(); ++it) {
       std::string key(it->name.GetString(), it->name.GetStringLength());
       if (!ValidKey(key, '#')) {
-        throw ApiError::Validation("ExpressionAttributeNames contains invalid key: Syntax error; "
-                                   "key: \"" + key + "\"");
+        throw ApiError::Validation(
+            "ExpressionAttributeNames contains invalid key: Syntax error; "
+            "key: \"" +
+            key + "\"");
       }
       if (!it->value.IsString()) {
         throw ApiError::Serialization("NUMBER_VALUE cannot be converted to String");
       }
-      if (s.names_.emplace(key, std::string(it->value.GetString(),
-                                            it->value.GetStringLength())).second) {
+      if (s.names_.emplace(key, std::string(it->value.GetString(), it->value.GetStringLength()))
+              .second) {
         s.name_order_.push_back(key);
       }
     }
@@ -83,16 +85,18 @@ Substitutions Substitutions::Parse(const JsonValue* names, const JsonValue* valu
     for (auto it = values->MemberBegin(); it != values->MemberEnd(); ++it) {
       std::string key(it->name.GetString(), it->name.GetStringLength());
       if (!ValidKey(key, ':')) {
-        throw ApiError::Validation("ExpressionAttributeValues contains invalid key: Syntax error; "
-                                   "key: \"" + key + "\"");
+        throw ApiError::Validation(
+            "ExpressionAttributeValues contains invalid key: Syntax error; "
+            "key: \"" +
+            key + "\"");
       }
       AttributeValue v;
       try {
         v = ParseAttributeValue(it->value);
       } catch (const ApiError& e) {
         if (e.type() != "ValidationException") throw;
-        throw ApiError::Validation("ExpressionAttributeValues contains invalid value: " +
-                                   e.message() + " for key " + key);
+        throw ApiError::Validation(
+            "ExpressionAttributeValues contains invalid value: " + e.message() + " for key " + key);
       }
       if (s.values_.emplace(key, std::move(v)).second) s.value_order_.push_back(key);
     }
@@ -104,8 +108,7 @@ void Substitutions::CheckAllUsed() const {
   std::string unused = JoinUnused(name_order_, used_names_);
   if (!unused.empty()) {
     throw ApiError::Validation(
-        "Value provided in ExpressionAttributeNames unused in expressions: keys: {" + unused +
-        "}");
+        "Value provided in ExpressionAttributeNames unused in expressions: keys: {" + unused + "}");
   }
   unused = JoinUnused(value_order_, used_values_);
   if (!unused.empty()) {
@@ -135,7 +138,8 @@ const std::string& Substitutions::Name(std::string_view token, std::string_view 
     throw ApiError::Validation(
         "Invalid " + std::string(kind) +
         ": An expression attribute name used in the document path is not defined; attribute "
-        "name: " + std::string(token));
+        "name: " +
+        std::string(token));
   }
   return *name;
 }

@@ -73,8 +73,7 @@ TEST(UpdateTest, OperandsReadTheOldItem) {
 TEST(UpdateTest, SetNested) {
   EXPECT_EQ(Get("SET m.y = :s", "m"),
             R"({"m":{"M":{"l":{"L":[{"N":"1"}]},"x":{"N":"1"},"y":{"S":"new"}}}})");
-  EXPECT_EQ(Get("SET m.l[0] = :s", "m"),
-            R"({"m":{"M":{"l":{"L":[{"S":"new"}]},"x":{"N":"1"}}}})");
+  EXPECT_EQ(Get("SET m.l[0] = :s", "m"), R"({"m":{"M":{"l":{"L":[{"S":"new"}]},"x":{"N":"1"}}}})");
   EXPECT_EQ(Get("SET l[1] = :s", "l"),
             R"({"l":{"L":[{"S":"a"},{"S":"new"},{"S":"c"},{"S":"d"}]}})");
   // An index past the end appends.
@@ -95,8 +94,7 @@ TEST(UpdateTest, Remove) {
   EXPECT_EQ(Get("REMOVE nope", "s"), R"({"s":{"S":"old"}})");
   EXPECT_EQ(Get("REMOVE l[1], l[2]", "l"), R"({"l":{"L":[{"S":"a"},{"S":"d"}]}})");
   EXPECT_EQ(Get("REMOVE l[2], l[0]", "l"), R"({"l":{"L":[{"S":"b"},{"S":"d"}]}})");
-  EXPECT_EQ(Get("REMOVE l[7]", "l"),
-            R"({"l":{"L":[{"S":"a"},{"S":"b"},{"S":"c"},{"S":"d"}]}})");
+  EXPECT_EQ(Get("REMOVE l[7]", "l"), R"({"l":{"L":[{"S":"a"},{"S":"b"},{"S":"c"},{"S":"d"}]}})");
   EXPECT_EQ(Get("REMOVE m.x, m.nope, nope.x", "m"), R"({"m":{"M":{"l":{"L":[{"N":"1"}]}}}})");
   EXPECT_EQ(Get("SET a = :s REMOVE s", "s"), "<missing>");
 }
@@ -108,7 +106,8 @@ TEST(UpdateTest, Add) {
   EXPECT_EQ(Get("ADD ns :ns", "ns"), R"({"ns":{"NS":["1","2","9"]}})");
   EXPECT_EQ(Get("ADD c :ss", "c"), R"({"c":{"SS":["b","c"]}})");
   EXPECT_EQ(Get("ADD m.x :one", "m"), R"({"m":{"M":{"l":{"L":[{"N":"1"}]},"x":{"N":"2"}}}})");
-  EXPECT_EQ(ApplyError("ADD s :n"), "An operand in the update expression has an incorrect data type");
+  EXPECT_EQ(ApplyError("ADD s :n"),
+            "An operand in the update expression has an incorrect data type");
   EXPECT_EQ(ApplyError("ADD ss :ns"),
             "An operand in the update expression has an incorrect data type");
 }
