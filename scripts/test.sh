@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: the clang-format check, the unit tests (CTest), the unit tests again under ASan+UBSan, and the
-# black-box DynamoDB conformance suite (pytest + boto3 + aws CLI) against build/cruddur, then the
+# Runs every test: the clang-format check, the unit tests (CTest), the unit tests again under
+# ASan+UBSan, and the black-box DynamoDB conformance suite (pytest + boto3 + aws CLI) against
+# build/cruddur, then the
 # operator commands, the messaging API with its cache (real redis-server) and web page (headless
 # Chromium), reliability and the AWS fakes. Every step writes its results into build/test-reports/;
 # at the end scripts/check-skips.py prints every skipped test and fails on one that is not on
