@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: the clang-format check, the unit tests (CTest), the unit tests again under
 # ASan+UBSan, and the black-box DynamoDB conformance suite (pytest + boto3 + aws CLI) against
-# build/cruddur, then the
-# operator commands, the messaging API with its cache (real redis-server) and web page (headless
-# Chromium), reliability and the AWS fakes. Every step writes its results into build/test-reports/;
+# build/cruddur, then the operator commands, the messaging API with its cache (real
+# redis-server) and web page (headless Chromium), reliability and the AWS fakes. Every step writes its results into build/test-reports/;
 # at the end scripts/check-skips.py prints every skipped test and fails on one that is not on
 # tests/allowed-skips.txt.
 # CRUDDUR_SKIP_SANITIZERS=1 / CRUDDUR_SKIP_FUZZ=1 leave out the ASan+UBSan unit tests / fuzzing,
