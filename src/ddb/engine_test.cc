@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "ddb/engine_test_util.h"
 #include "ddb/error.h"
 
 namespace cruddur::ddb {
@@ -40,20 +41,10 @@ class EngineTest : public ::testing::TestWithParam<bool> {
   }
 
   rapidjson::Document Call(std::string_view op, std::string_view body) {
-    rapidjson::Document d;
-    std::string out = engine_->Execute(op, body);
-    d.Parse(out.c_str());
-    EXPECT_FALSE(d.HasParseError()) << out;
-    return d;
+    return CallEngine(*engine_, op, body);
   }
   ApiError CallError(std::string_view op, std::string_view body) {
-    try {
-      engine_->Execute(op, body);
-    } catch (const ApiError& e) {
-      return e;
-    }
-    ADD_FAILURE() << op << " did not fail";
-    return ApiError::InternalServer();
+    return CallEngineError(*engine_, op, body);
   }
 
   std::filesystem::path dir_;
