@@ -246,3 +246,17 @@ def error_type(body):
 
 def error_message(body):
     return body.get("message", body.get("Message"))
+
+
+def scan_pages(client, **kw):
+    """Every item a Scan returns, following LastEvaluatedKey page by page (in the order read)."""
+    items, start = [], None
+    for _ in range(10000):
+        if start:
+            kw["ExclusiveStartKey"] = start
+        r = client.scan(**kw)
+        items += r.get("Items", [])
+        start = r.get("LastEvaluatedKey")
+        if not start:
+            return items
+    raise AssertionError("scan did not finish")

@@ -3,7 +3,7 @@
 import pytest
 from botocore.exceptions import ClientError
 
-from ddbtest import err
+from ddbtest import err, scan_pages
 from provenance import CONSTRAINT_WORDING, SEGMENT_WORDING
 
 
@@ -18,19 +18,6 @@ def stable(ddb, tables):
             item["g"] = {"S": "tens"}
         ddb.put_item(TableName=t, Item=item)
     return t
-
-
-def all_pages(ddb, **kw):
-    items, start = [], None
-    for _ in range(1000):
-        if start:
-            kw["ExclusiveStartKey"] = start
-        r = ddb.scan(**kw)
-        items += r.get("Items", [])
-        start = r.get("LastEvaluatedKey")
-        if not start:
-            return items
-    raise AssertionError("scan did not finish")
 
 
 def key_of(item):
@@ -62,7 +49,7 @@ def test_scan_items_grouped_by_partition_and_sorted(ddb, stable):
 def test_parallel_segments_cover_every_item_once(ddb, stable, total):
     keys = []
     for seg in range(total):
-        keys += [key_of(i) for i in all_pages(ddb, TableName=stable, Segment=seg,
+        keys += [key_of(i) for i in scan_pages(ddb, TableName=stable, Segment=seg,
                                               TotalSegments=total, Limit=13)]
     assert len(keys) == 120
     assert len(set(keys)) == 120
@@ -99,7 +86,7 @@ def test_scan_paging_with_limit(ddb, stable):
     lek = r["LastEvaluatedKey"]
     assert set(lek) == {"pk", "sk"}
     assert key_of(r["Items"][-1]) == key_of(lek)
-    items = all_pages(ddb, TableName=stable, Limit=25)
+    items = scan_pages(ddb, TableName=stable, Limit=25)
     assert len({key_of(i) for i in items}) == 120
 
 

@@ -15,12 +15,12 @@ stored in sorted order by sort key" (Query API reference, ScanIndexForward), and
 same storage.
 """
 
-import base64
 import hashlib
 from decimal import Decimal
 
 import pytest
 
+from ddbtest import scan_pages
 from provenance import SCAN_ORDER
 
 pytestmark = SCAN_ORDER
@@ -58,19 +58,6 @@ def segment_of(value, total):
     digest = scan_hash(value)
     top12 = digest[0] << 4 | digest[1] >> 4
     return top12 * total // 4096
-
-
-def scan_all(ddb, **kw):
-    items, start = [], None
-    for _ in range(10000):
-        if start:
-            kw["ExclusiveStartKey"] = start
-        r = ddb.scan(**kw)
-        items += r.get("Items", [])
-        start = r.get("LastEvaluatedKey")
-        if not start:
-            return items
-    raise AssertionError("scan did not finish")
 
 
 def put_all(ddb, table, items):
@@ -174,17 +161,17 @@ def test_parallel_segments_are_contiguous_slices_of_the_scan_order(ddb, keyed, t
                                                         for p, _ in order})
     joined = []
     for s in segments:
-        got = keys(scan_all(ddb, TableName=t, Segment=s, TotalSegments=total))
+        got = keys(scan_pages(ddb, TableName=t, Segment=s, TotalSegments=total))
         assert all(segment_of({"S": p}, total) == s for p, _ in got)
         joined += got
     assert joined == order
-    assert keys(scan_all(ddb, TableName=t)) == order
+    assert keys(scan_pages(ddb, TableName=t)) == order
 
 
 def test_paging_with_limit_keeps_the_order(ddb, keyed):
     t, order = keyed
-    assert keys(scan_all(ddb, TableName=t, Limit=7)) == order
-    seg = keys(scan_all(ddb, TableName=t, Segment=1, TotalSegments=3, Limit=5))
+    assert keys(scan_pages(ddb, TableName=t, Limit=7)) == order
+    seg = keys(scan_pages(ddb, TableName=t, Segment=1, TotalSegments=3, Limit=5))
     assert seg == [k for k in order if segment_of({"S": k[0]}, 3) == 1]
 
 
@@ -195,7 +182,7 @@ def test_paging_over_partition_boundaries(ddb, keyed):
     first = ddb.scan(TableName=t, Limit=1)
     assert keys(first["Items"]) == order[:1]
     assert first["LastEvaluatedKey"] == {"pk": {"S": order[0][0]}, "sk": {"S": order[0][1]}}
-    assert keys(scan_all(ddb, TableName=t, Limit=1))[:40] == order[:40]
+    assert keys(scan_pages(ddb, TableName=t, Limit=1))[:40] == order[:40]
 
 
 def test_gsi_scan_in_index_partition_hash_order(ddb, tables):
@@ -210,11 +197,11 @@ def test_gsi_scan_in_index_partition_hash_order(ddb, tables):
              for i in range(90)]
     items.append({"pk": {"S": "no-index-key"}})  # not in the sparse index
     put_all(ddb, t, items)
-    got = [(i["g"]["S"], int(i["n"]["N"])) for i in scan_all(ddb, TableName=t, IndexName="by_g")]
+    got = [(i["g"]["S"], int(i["n"]["N"])) for i in scan_pages(ddb, TableName=t, IndexName="by_g")]
     expected = sorted(((i["g"]["S"], int(i["n"]["N"])) for i in items if "g" in i),
                       key=lambda k: (scan_hash({"S": k[0]}), k[1]))
     assert got == expected
-    paged = scan_all(ddb, TableName=t, IndexName="by_g", Limit=4)
+    paged = scan_pages(ddb, TableName=t, IndexName="by_g", Limit=4)
     assert [(i["g"]["S"], int(i["n"]["N"])) for i in paged] == expected
 
 
