@@ -41,17 +41,32 @@ void ConstraintErrors::CheckName(std::string_view field, std::string_view value)
                     value, field));
   }
   if (value.starts_with("arn:")) return;
-  for (char c : value) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+  if (!IsTableNameText(value)) {
+    Add(
+        fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must satisfy "
+                    "regular expression pattern: [a-zA-Z0-9_.-]+",
+                    value, field));
+  }
+}
+
+namespace {
+constexpr struct NameChars {
+  bool ok[256] = {};
+  constexpr NameChars() {
+    for (int c = 0; c < 256; ++c) {
+      ok[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '_' || c == '-' || c == '.';
-    if (!ok) {
-      Add(
-          fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must satisfy "
-                      "regular expression pattern: [a-zA-Z0-9_.-]+",
-                      value, field));
-      break;
     }
   }
+} kNameChars;
+}  // namespace
+
+bool IsTableNameText(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!kNameChars.ok[static_cast<unsigned char>(c)]) return false;
+  }
+  return true;
 }
 
 void ConstraintErrors::CheckEnum(std::string_view field, std::string_view value,

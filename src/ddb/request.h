@@ -33,6 +33,9 @@ class ConstraintErrors {
   std::vector<std::string> errors_;
 };
 
+// Whether `s` is a table or index name's text: one or more of [a-zA-Z0-9_.-] (no length check).
+bool IsTableNameText(std::string_view s);
+
 // A top-level member the operation requires is absent: "The parameter 'TableName' is required
 // but was not present in the request".
 [[noreturn]] void ThrowRequired(std::string_view member);

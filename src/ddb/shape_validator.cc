@@ -252,17 +252,6 @@ int64_t Utf16Length(std::string_view s) {
   return n;
 }
 
-// [a-zA-Z0-9_.-]
-constexpr struct NameChars {
-  bool ok[256] = {};
-  constexpr NameChars() {
-    for (int c = 0; c < 256; ++c) {
-      ok[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-' || c == '.';
-    }
-  }
-} kNameChars;
-
 bool MatchesPattern(shapes::Pattern pattern, std::string_view s) {
   switch (pattern) {
     case shapes::Pattern::kNone:
@@ -271,11 +260,7 @@ bool MatchesPattern(shapes::Pattern pattern, std::string_view s) {
       if (s.empty() || s.starts_with("arn:")) return true;
       [[fallthrough]];
     case shapes::Pattern::kTableName:
-      if (s.empty()) return false;
-      for (char c : s) {
-        if (!kNameChars.ok[static_cast<unsigned char>(c)]) return false;
-      }
-      return true;
+      return IsTableNameText(s);
   }
   return true;
 }

@@ -9,7 +9,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <array>
 #include <cctype>
 
@@ -81,10 +80,7 @@ void CheckTagValue(std::optional<std::string_view> value) {
 
 // Whether `name` could name a table: 3 to 255 of [a-zA-Z0-9_.-] (CreateTable's TableName).
 bool IsTableName(std::string_view name) {
-  return name.size() >= 3 && name.size() <= 255 &&
-         std::all_of(name.begin(), name.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
-         });
+  return name.size() >= 3 && name.size() <= 255 && IsTableNameText(name);
 }
 
 [[noreturn]] void ThrowInvalidTableArn(std::string_view arn) {
