@@ -242,16 +242,6 @@ void AppendValue(const JsonValue& v, const Shape& shape, std::string& out) {
   }
 }
 
-// The length Java gives a string: UTF-16 code units.
-int64_t Utf16Length(std::string_view s) {
-  int64_t n = 0;
-  for (unsigned char c : s) {
-    if ((c & 0xC0) != 0x80) ++n;  // a lead byte
-    if (c >= 0xF0) ++n;           // a 4-byte sequence is a surrogate pair
-  }
-  return n;
-}
-
 bool MatchesPattern(shapes::Pattern pattern, std::string_view s) {
   switch (pattern) {
     case shapes::Pattern::kNone:

@@ -22,17 +22,11 @@ constexpr size_t kMaxTagsPerResource = 50;
 constexpr size_t kMaxTagKeyLength = 128;
 constexpr size_t kMaxTagValueLength = 256;
 
-// Whether `text` is between `min` and `max` characters long, counted as DynamoDB (a Java
-// service) counts a String's length: UTF-16 code units, so a character outside the Basic
-// Multilingual Plane counts 2. Ill-formed UTF-8 counts 1 a byte (it is refused anyway).
+// Whether `text` is between `min` and `max` characters long, counted as DynamoDB counts a
+// String's length (Utf16Length). Ill-formed UTF-8 is refused by HasOnlyTagCharacters anyway.
 bool TagLengthWithin(std::string_view text, size_t min, size_t max) {
-  size_t units = 0;
-  for (int32_t i = 0, n = static_cast<int32_t>(text.size()); i < n;) {
-    UChar32 c;
-    U8_NEXT(text.data(), i, n, c);
-    units += c > 0xFFFF ? 2 : 1;
-  }
-  return units >= min && units <= max;
+  const auto n = static_cast<size_t>(Utf16Length(text));
+  return n >= min && n <= max;
 }
 
 // AWS's tag pattern [\p{L}\p{Z}\p{N}_.:/=+\-@]*: Unicode letters, separators (spaces) and
