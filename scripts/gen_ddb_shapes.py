@@ -90,7 +90,7 @@ CORAL_MEMBERS = {"Expected", "KeyConditions", "QueryFilter", "ScanFilter", "Attr
 
 # Shapes whose constraints DynamoDB checks with messages of its own, not the collected
 # "N validation errors detected" ones: a tag's Key and Value ("The Tag Key provided is invalid,
-# Key: ..." for a missing, empty or too long key; see ddb/tag_ops.cc). Their JSON types are
+# Key: ..." for a missing, empty or too long key; see ddb/ops/tag_ops.cc). Their JSON types are
 # still checked here.
 OWN_MESSAGES = {"Tag", "TagKeyString", "TagValueString"}
 
@@ -113,7 +113,7 @@ def member_shape(struct, shape):
 # Maps whose emptiness DynamoDB answers in words of its own, not as a constraint: BatchGetItem
 # with RequestItems {} is "The requestItems parameter is required for BatchGetItem" (2026
 # captures, 16 of 19 regions: nubo-db/dynamodb-conformance
-# captures/2026-08-12-batch-empty-and-nesting.json); see ddb/batch_ops.cc.
+# captures/2026-08-12-batch-empty-and-nesting.json); see ddb/ops/batch_ops.cc.
 NO_MIN = {"BatchGetRequestMap", "BatchWriteItemRequestMap"}
 
 PATTERNS = {"[a-zA-Z0-9_.-]+": "kTableName", "name-or-arn": "kTableNameOrArn"}

@@ -1,5 +1,5 @@
-// The engine's implementation, shared by the operation files (table_ops.cc, item_ops.cc,
-// query_ops.cc, batch_ops.cc, transact_ops.cc, streams.cc, ttl.cc). Private to src/ddb.
+// The engine's implementation, shared by the operation files (ops/*.cc, streams.cc, ttl.cc).
+// Private to src/ddb.
 #pragma once
 
 #include <array>
@@ -95,7 +95,7 @@ class EngineImpl final : public Engine {
   void StartBackground();
   std::string Execute(std::string_view operation, std::string_view request_json) override;
 
-  // Control plane (table_ops.cc).
+  // Control plane (ops/table_ops.cc).
   void CreateTable(const Request& req, JsonWriter& w);
   void DeleteTable(const Request& req, JsonWriter& w);
   void DescribeTable(const Request& req, JsonWriter& w);
@@ -103,21 +103,22 @@ class EngineImpl final : public Engine {
   void UpdateTable(const Request& req, JsonWriter& w);
   void DescribeEndpoints(const Request& req, JsonWriter& w);
   void DescribeLimits(const Request& req, JsonWriter& w);
+  // Tags (ops/tag_ops.cc).
   void TagResource(const Request& req, JsonWriter& w);
   void UntagResource(const Request& req, JsonWriter& w);
   void ListTagsOfResource(const Request& req, JsonWriter& w);
 
-  // Items (item_ops.cc).
+  // Items (ops/item_ops.cc).
   void PutItem(const Request& req, JsonWriter& w);
   void GetItem(const Request& req, JsonWriter& w);
   void UpdateItem(const Request& req, JsonWriter& w);
   void DeleteItem(const Request& req, JsonWriter& w);
 
-  // Reads of many items (query_ops.cc).
+  // Reads of many items (ops/query_ops.cc).
   void Query(const Request& req, JsonWriter& w);
   void Scan(const Request& req, JsonWriter& w);
 
-  // Batches and transactions (batch_ops.cc, transact_ops.cc).
+  // Batches and transactions (ops/batch_ops.cc, ops/transact_ops.cc).
   void BatchGetItem(const Request& req, JsonWriter& w);
   void BatchWriteItem(const Request& req, JsonWriter& w);
   void TransactWriteItems(const Request& req, JsonWriter& w);

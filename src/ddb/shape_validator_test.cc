@@ -309,7 +309,8 @@ TEST(ShapeValidatorTest, OneViolationPerOperation) {
       {"DeleteTable", R"({"TableName":"tbl!"})",
        "Value 'tbl!' at 'tableName' failed to satisfy constraint: Member must satisfy regular "
        "expression pattern: [a-zA-Z0-9_.-]+"},
-      // A tag's key and value are DynamoDB's own checks, with messages of their own (tag_ops.cc).
+      // A tag's key and value are DynamoDB's own checks, with messages of their own
+      // (ops/tag_ops.cc).
       {"TagResource", R"({"ResourceArn":"arn","Tags":[{"Key":"","Value":"v"}]})", ""},
       {"TagResource", R"({"ResourceArn":"arn","Tags":[{"Value":"v"}]})", ""},
       {"UntagResource", R"({"ResourceArn":"","TagKeys":["k"]})",
