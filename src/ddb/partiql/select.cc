@@ -1,0 +1,220 @@
+// SELECT as the engine operation that does the same work (GetItem, Query or Scan), and the
+// projection of its result items.
+#include "ddb/partiql/translate.h"
+
+#include <fmt/format.h>
+
+namespace cruddur::ddb::partiql {
+namespace {
+
+const JsonValue* Navigate(const JsonValue& item, const Path& path) {
+  if (!item.IsObject()) return nullptr;
+  auto top = item.FindMember(path[0].name.c_str());
+  if (top == item.MemberEnd()) return nullptr;
+  const JsonValue* v = &top->value;
+  for (size_t i = 1; i < path.size(); ++i) {
+    const PathStep& step = path[i];
+    if (step.is_index()) {
+      auto l = v->FindMember("L");
+      if (l == v->MemberEnd() || step.index >= static_cast<int64_t>(l->value.Size())) {
+        return nullptr;
+      }
+      v = &l->value[static_cast<rapidjson::SizeType>(step.index)];
+    } else {
+      auto m = v->FindMember("M");
+      if (m == v->MemberEnd()) return nullptr;
+      auto e = m->value.FindMember(step.name.c_str());
+      if (e == m->value.MemberEnd()) return nullptr;
+      v = &e->value;
+    }
+  }
+  return v;
+}
+
+}  // namespace
+
+void WriteProjected(JsonWriter& w, const JsonValue& item, const std::vector<Path>& projection) {
+  if (projection.empty()) {
+    item.Accept(w);
+    return;
+  }
+  w.StartObject();
+  for (const Path& p : projection) {
+    if (const JsonValue* v = Navigate(item, p)) {
+      Key(w, ProjectionLabel(p));
+      v->Accept(w);
+    }
+  }
+  w.EndObject();
+}
+
+void WriteCommon(JsonWriter& w, const std::string& table, const Options& o) {
+  Key(w, "TableName");
+  Str(w, table);
+  if (o.return_capacity) {
+    Key(w, "ReturnConsumedCapacity");
+    Str(w, *o.return_capacity);
+  }
+}
+
+std::string EncodeToken(const JsonValue& last_key) {
+  JsonBuffer buf;
+  JsonWriter w(buf);
+  last_key.Accept(w);
+  return Base64Encode(std::string_view(buf.GetString(), buf.GetSize()));
+}
+
+namespace {
+
+void WriteStartKey(JsonWriter& w, const std::string& token) {
+  std::string json;
+  JsonDocument doc;
+  // Iterative: the token is the client's, and the recursive parser overflows on deep nesting.
+  if (Base64Decode(token, &json)) {
+    doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
+  }
+  if (json.empty() || doc.HasParseError() || !doc.IsObject()) {
+    throw ApiError::Validation("Invalid NextToken");
+  }
+  Key(w, "ExclusiveStartKey");
+  doc.Accept(w);
+}
+
+}  // namespace
+
+ReadPlan PlanSelect(Tables& tables, const Statement& st, const Options& o) {
+  const TableInfo& info = tables.Get(st.table);
+  const KeySchema* key = &info.key;
+  if (!st.index.empty()) {
+    auto it = info.indexes.find(st.index);
+    if (it == info.indexes.end()) {
+      throw ApiError::Validation("The table does not have the specified index: " + st.index);
+    }
+    key = &it->second;
+  }
+  std::vector<const Condition*> conjuncts;
+  Conjuncts(st.where.get(), &conjuncts);
+
+  // The hash key pinned by an equality makes a Query; a sort key condition joins it.
+  const Condition* hash_eq = nullptr;
+  for (const Condition* c : conjuncts) {
+    if (const AttributeValue* v = EqualityOn(*c, key->hash)) {
+      CheckKeyType(key->hash, key->hash_type, *v);
+      hash_eq = c;
+      break;
+    }
+  }
+  if (!st.order_by.empty()) {
+    if (!hash_eq) {
+      throw ApiError::Validation(
+          "Must have at least one non-optional hash key condition in "
+          "WHERE clause when using ORDER BY clause.");
+    }
+    if (!key->IsKey(st.order_by)) {
+      throw ApiError::Validation(fmt::format(
+          "Variable reference {} in ORDER BY clause must be part of the primary key", st.order_by));
+    }
+  }
+
+  ReadPlan plan;
+  JsonBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  WriteCommon(w, st.table, o);
+  if (!st.index.empty()) {
+    Key(w, "IndexName");
+    Str(w, st.index);
+  }
+  if (o.consistent_read) {
+    Key(w, "ConsistentRead");
+    w.Bool(true);
+  }
+  if (o.limit) {
+    Key(w, "Limit");
+    w.Int64(*o.limit);
+  }
+  if (o.next_token) WriteStartKey(w, *o.next_token);
+
+  ExpressionBuilder b;
+  if (hash_eq) {
+    plan.call.op = "Query";
+    std::string kce = b.Name(key->hash) + " = " + b.Value(*EqualityOn(*hash_eq, key->hash));
+    std::vector<const Condition*> rest;
+    bool have_range = false;
+    for (const Condition* c : conjuncts) {
+      if (c == hash_eq) continue;
+      if (!have_range && !key->range.empty()) {
+        ExpressionBuilder probe;
+        if (!RangeKeyCondition(probe, *c, key->range).empty()) {
+          for (const AttributeValue* v : ConditionValues(*c)) {
+            CheckKeyType(key->range, key->range_type, *v);
+          }
+          kce += " AND " + RangeKeyCondition(b, *c, key->range);
+          have_range = true;
+          continue;
+        }
+      }
+      rest.push_back(c);
+    }
+    Key(w, "KeyConditionExpression");
+    Str(w, kce);
+    if (!st.order_by.empty()) {
+      Key(w, "ScanIndexForward");
+      w.Bool(!st.descending);
+    }
+    std::set<std::string> touched;
+    for (const Condition* c : rest) CollectPaths(*c, &touched);
+    bool on_key = false;
+    for (const auto& n : touched) on_key = on_key || key->IsKey(n);
+    if (!rest.empty() && !on_key) {
+      Key(w, "FilterExpression");
+      Str(w, AndAll(b, rest));
+    } else if (!rest.empty()) {
+      // A Query's filter may not name key attributes: check those conditions here instead.
+      ExpressionBuilder post;
+      plan.post_filter_text = AndAll(post, rest);
+      JsonBuffer sb;
+      JsonWriter sw(sb);
+      sw.StartObject();
+      post.Write(sw);
+      sw.EndObject();
+      plan.post_filter_subs = Written(sb);
+    }
+  } else {
+    plan.call.op = "Scan";
+    if (st.where) {
+      Key(w, "FilterExpression");
+      Str(w, b.ConditionText(*st.where));
+    }
+  }
+  b.Write(w);
+  w.EndObject();
+  plan.call.body = Written(buf);
+  return plan;
+}
+
+// A SELECT that names one whole primary key and nothing else (batches, transactions, and the
+// GetItem shortcut of ExecuteStatement); nullopt otherwise.
+std::optional<Item> SingleItemKey(Tables& tables, const Statement& st) {
+  if (!st.index.empty()) return std::nullopt;
+  SingleItem s = ExtractKey(tables.Get(st.table).key, st.where.get());
+  if (!s.key || !s.rest.empty()) return std::nullopt;
+  return s.key;
+}
+
+std::string GetItemBody(const Statement& st, const Item& key, const Options& o) {
+  JsonBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  WriteCommon(w, st.table, o);
+  Key(w, "Key");
+  WriteItem(w, key);
+  if (o.consistent_read) {
+    Key(w, "ConsistentRead");
+    w.Bool(true);
+  }
+  w.EndObject();
+  return Written(buf);
+}
+
+}  // namespace cruddur::ddb::partiql

@@ -1,0 +1,57 @@
+// The key schemas of the tables PartiQL statements name, from DescribeTable.
+#include "ddb/partiql/translate.h"
+
+namespace cruddur::ddb::partiql {
+
+const TableInfo& Tables::Get(const std::string& name) {
+  auto it = cache_.find(name);
+  if (it != cache_.end()) return it->second;
+  std::string body;
+  {
+    JsonBuffer buf;
+    JsonWriter w(buf);
+    w.StartObject();
+    Key(w, "TableName");
+    Str(w, name);
+    w.EndObject();
+    body = Written(buf);
+  }
+  std::string response;
+  try {
+    response = execute_("DescribeTable", body);
+  } catch (const ApiError& e) {
+    if (e.type() == "ResourceNotFoundException") throw ApiError::ResourceNotFound();
+    throw;
+  }
+  JsonDocument doc = ParseJson(response);
+  const JsonValue& table = doc["Table"];
+  std::map<std::string, std::string> types;
+  for (const auto& d : table["AttributeDefinitions"].GetArray()) {
+    types[d["AttributeName"].GetString()] = d["AttributeType"].GetString();
+  }
+  auto read_key = [&](const JsonValue& schema) {
+    KeySchema k;
+    for (const auto& e : schema.GetArray()) {
+      std::string attr = e["AttributeName"].GetString();
+      if (std::string_view(e["KeyType"].GetString()) == "HASH") {
+        k.hash = attr;
+        k.hash_type = types[attr];
+      } else {
+        k.range = attr;
+        k.range_type = types[attr];
+      }
+    }
+    return k;
+  };
+  TableInfo info;
+  info.key = read_key(table["KeySchema"]);
+  for (const char* member : {"GlobalSecondaryIndexes", "LocalSecondaryIndexes"}) {
+    if (!table.HasMember(member)) continue;
+    for (const auto& index : table[member].GetArray()) {
+      info.indexes[index["IndexName"].GetString()] = read_key(index["KeySchema"]);
+    }
+  }
+  return cache_.emplace(name, std::move(info)).first->second;
+}
+
+}  // namespace cruddur::ddb::partiql
