@@ -46,20 +46,19 @@ struct CancellationReason {
   std::optional<Item> item;
 };
 
-TransactWrite ParseTransactWrite(EngineImpl& engine, const JsonValue& entry, size_t index) {
-  ConstraintErrors errors;
+// The one action (ConditionCheck, Put, Delete or Update) of a TransactItems entry, and its kind.
+const JsonValue& ActionBody(const JsonValue& entry, TransactKind* kind) {
   static const std::pair<const char*, TransactKind> kKinds[] = {
       {"ConditionCheck", TransactKind::kConditionCheck},
       {"Put", TransactKind::kPut},
       {"Delete", TransactKind::kDelete},
       {"Update", TransactKind::kUpdate}};
   const JsonValue* body = nullptr;
-  TransactKind kind = TransactKind::kPut;
   int found = 0;
   for (const auto& [name, k] : kKinds) {
     if (const JsonValue* v = Request::ObjectOf(entry, name)) {
       body = v;
-      kind = k;
+      *kind = k;
       ++found;
     }
   }
@@ -68,6 +67,15 @@ TransactWrite ParseTransactWrite(EngineImpl& engine, const JsonValue& entry, siz
         "TransactItems can only contain one of Check, Put, Update or "
         "Delete");
   }
+  return *body;
+}
+
+// Parse: an entry's members, checked as DynamoDB checks them, and its expressions.
+TransactWrite ParseTransactAction(const JsonValue& entry, size_t index,
+                                  std::string_view* table_name_out) {
+  ConstraintErrors errors;
+  TransactKind kind = TransactKind::kPut;
+  const JsonValue* body = &ActionBody(entry, &kind);
   std::string member = fmt::format("transactItems.{}.member", index + 1);
   auto table_name = Request::StringOf(*body, "TableName");
   if (!table_name)
@@ -104,13 +112,20 @@ TransactWrite ParseTransactWrite(EngineImpl& engine, const JsonValue& entry, siz
   if (update_text) t.update = expr::Update::Parse(*update_text, t.subs);
   if (cond_text) t.condition = expr::Condition::Parse(*cond_text, t.subs, "ConditionExpression");
   t.subs.CheckAllUsed();
+  *table_name_out = *table_name;
+  return t;
+}
 
-  t.table = engine.RequireTable(*table_name);
+// Validate: the action against its table's schema, which gives it its storage key (or its
+// key_mismatch reason).
+void ResolveTransactAction(EngineImpl& engine, TransactWrite& t, std::string_view table_name,
+                           size_t index) {
+  t.table = engine.RequireTable(table_name);
   auto schema = t.table->schema();
   // A key that does not fit the schema (missing, another type) cancels the transaction with
   // the action's ValidationError; empty and oversized key values are refused up front (the
   // checks of emulators verified against DynamoDB: ExtendDB, dynoxide).
-  const bool put = kind == TransactKind::kPut;
+  const bool put = t.kind == TransactKind::kPut;
   if (!KeyFitsSchema(schema->key, t.key_or_item, put)) {
     try {
       put ? ValidateItemKeys(*schema, t.key_or_item) : ValidateKeyParam(*schema, t.key_or_item);
@@ -124,7 +139,7 @@ TransactWrite ParseTransactWrite(EngineImpl& engine, const JsonValue& entry, siz
     t.change.table = t.table;
     t.change.schema = schema;
     t.change.storage_key = std::string(1, '\0') + "key-mismatch-" + std::to_string(index);
-    return t;
+    return;
   }
   if (put) {
     ValidateItemKeys(*schema, t.key_or_item);
@@ -148,6 +163,12 @@ TransactWrite ParseTransactWrite(EngineImpl& engine, const JsonValue& entry, siz
   t.change.table = t.table;
   t.change.schema = schema;
   t.change.storage_key = ItemStorageKey(*schema, t.key_or_item);
+}
+
+TransactWrite ParseTransactWrite(EngineImpl& engine, const JsonValue& entry, size_t index) {
+  std::string_view table_name;
+  TransactWrite t = ParseTransactAction(entry, index, &table_name);
+  ResolveTransactAction(engine, t, table_name, index);
   return t;
 }
 
@@ -176,14 +197,22 @@ std::string CancellationJson(const std::vector<CancellationReason>& reasons) {
   return std::string(buf.GetString() + 1, buf.GetSize() - 2);
 }
 
-}  // namespace
+// A TransactWriteItems request's own members (its actions apart), checked.
+struct TransactWriteRequest {
+  const JsonValue* items = nullptr;
+  ReturnCapacity rc = ReturnCapacity::kNone;
+  bool return_metrics = false;
+  std::optional<std::string_view> token;  // ClientRequestToken
+};
 
-void EngineImpl::TransactWriteItems(const Request& req, JsonWriter& w) {
+TransactWriteRequest ParseTransactWriteRequest(const Request& req) {
   ConstraintErrors errors;
+  TransactWriteRequest r;
   const JsonValue* items = req.Array("TransactItems");
   if (!items) ThrowRequired("TransactItems");
-  ReturnCapacity rc = ParseReturnCapacity(req, errors);
-  const bool return_metrics = ParseReturnItemCollectionMetrics(req, errors);
+  r.items = items;
+  r.rc = ParseReturnCapacity(req, errors);
+  r.return_metrics = ParseReturnItemCollectionMetrics(req, errors);
   auto token = req.String("ClientRequestToken");
   if (token && (token->empty() || token->size() > 36)) {
     errors.Add(
@@ -191,6 +220,7 @@ void EngineImpl::TransactWriteItems(const Request& req, JsonWriter& w) {
                     "Member must have length {} than or equal to {}",
                     *token, token->empty() ? "greater" : "less", token->empty() ? 1 : 36));
   }
+  r.token = token;
   if (items && (items->Size() == 0 || items->Size() > 100)) {
     errors.Add(
         fmt::format("Value '[]' at 'transactItems' failed to satisfy constraint: Member "
@@ -198,13 +228,18 @@ void EngineImpl::TransactWriteItems(const Request& req, JsonWriter& w) {
                     items->Size() == 0 ? "greater" : "less", items->Size() == 0 ? 1 : 100));
   }
   errors.ThrowIfAny();
+  return r;
+}
 
+// Every action parsed and validated, in order; one item twice, or more than 4 MB of items and
+// keys in all, refuses the request.
+std::vector<TransactWrite> ParseTransactWrites(EngineImpl& engine, const JsonValue& items) {
   std::vector<TransactWrite> writes;
-  writes.reserve(items->Size());
+  writes.reserve(items.Size());
   std::set<std::string> seen;
   size_t aggregate_size = 0;  // of the items put and the keys of the other actions
-  for (rapidjson::SizeType i = 0; i < items->Size(); ++i) {
-    writes.push_back(ParseTransactWrite(*this, (*items)[i], i));
+  for (rapidjson::SizeType i = 0; i < items.Size(); ++i) {
+    writes.push_back(ParseTransactWrite(engine, items[i], i));
     if (!seen.insert(writes.back().change.storage_key).second) {
       throw ApiError::Validation(
           "Transaction request cannot include multiple operations on one "
@@ -220,9 +255,124 @@ void EngineImpl::TransactWriteItems(const Request& req, JsonWriter& w) {
     throw ApiError::Validation(
         fmt::format("Transaction payload size cannot exceed 4MB. Payload Size: : {}", said));
   }
+  return writes;
+}
+
+// The item an action leaves in c.new_item (none for ConditionCheck and Delete, nor for an
+// Update that only removes from a missing item); ValidationException for an invalid one.
+void ComputeNewItem(TransactWrite& t) {
+  ItemChange& c = t.change;
+  switch (t.kind) {
+    case TransactKind::kConditionCheck:
+      break;
+    case TransactKind::kPut:
+      c.new_item = t.key_or_item;
+      break;
+    case TransactKind::kDelete:
+      break;
+    case TransactKind::kUpdate: {
+      if (!c.old_item && t.update->OnlyRemoves()) break;  // nothing to create
+      Item updated = c.old_item ? *c.old_item : t.key_or_item;
+      t.update->Apply(updated);
+      CheckItemNesting(updated);
+      ValidateIndexKeys(*c.schema, updated);
+      if (ItemSize(updated) > kMaxItemSize) {
+        throw ApiError::Validation("Item size to update has exceeded the maximum allowed size");
+      }
+      c.new_item = std::move(updated);
+      break;
+    }
+  }
+}
+
+[[noreturn]] void ThrowCancelled(const std::vector<CancellationReason>& reasons) {
+  std::string codes;
+  for (size_t i = 0; i < reasons.size(); ++i) codes += (i ? ", " : "") + reasons[i].code;
+  throw ApiError::TransactionCanceled(
+      fmt::format("Transaction cancelled, please refer cancellation reasons for "
+                  "specific reasons [{}]",
+                  codes))
+      .with_extra_json(CancellationJson(reasons));
+}
+
+// Under the locks of all the items: each action's item loaded, its condition checked and its
+// new item computed. Any failure cancels the transaction, with a reason per action.
+void CheckTransactWrites(EngineImpl& engine, std::vector<TransactWrite>& writes) {
+  std::vector<CancellationReason> reasons(writes.size());
+  bool cancelled = false;
+  for (size_t i = 0; i < writes.size(); ++i) {
+    TransactWrite& t = writes[i];
+    ItemChange& c = t.change;
+    if (t.key_mismatch) {
+      reasons[i].code = "ValidationError";
+      reasons[i].message = *t.key_mismatch;
+      cancelled = true;
+      continue;
+    }
+    c.schema = t.table->schema();
+    c.old_item = engine.LoadItem(c.storage_key);
+    if (t.condition && !t.condition->Evaluate(c.old_item ? *c.old_item : Item{})) {
+      reasons[i].code = "ConditionalCheckFailed";
+      reasons[i].message = "The conditional request failed";
+      if (t.return_old_on_failure) reasons[i].item = c.old_item;
+      cancelled = true;
+      continue;
+    }
+    try {
+      ComputeNewItem(t);
+    } catch (const ApiError& e) {
+      if (e.type() != "ValidationException") throw;
+      reasons[i].code = "ValidationError";
+      reasons[i].message = e.message();
+      cancelled = true;
+    }
+  }
+  if (cancelled) ThrowCancelled(reasons);
+}
+
+// Apply: the checked actions written in one storage batch; the capacity each table consumed.
+std::map<std::string, Capacity> CommitTransactWrites(EngineImpl& engine,
+                                                     std::vector<TransactWrite>& writes) {
+  std::map<std::string, Capacity> capacities;
+  storage::WriteBatch batch;
+  std::vector<const ItemChange*> committed;
+  for (auto& t : writes) {
+    ItemChange& c = t.change;
+    Capacity& capacity = capacities[c.schema->name];
+    size_t size =
+        std::max(c.new_item ? ItemSize(*c.new_item) : 0, c.old_item ? ItemSize(*c.old_item) : 0);
+    if (t.kind == TransactKind::kConditionCheck) {
+      capacity.table += 2 * ReadUnits(size, true);
+      continue;
+    }
+    // Transactional writes cost twice the standard units.
+    capacity.table += 2 * WriteUnits(size);
+    if (t.kind == TransactKind::kDelete && !c.old_item) continue;
+    engine.AddChange(c, &batch, &capacity);
+    committed.push_back(&c);
+  }
+  engine.Commit(batch, committed);
+  return capacities;
+}
+
+void WriteItemCollectionMetricsOf(JsonWriter& w, const std::vector<TransactWrite>& writes) {
+  std::vector<std::pair<std::shared_ptr<const TableSchema>, Item>> keys;
+  for (const auto& t : writes) {
+    if (t.kind != TransactKind::kConditionCheck) keys.emplace_back(t.change.schema, t.key_or_item);
+  }
+  WriteItemCollectionMetricsMap(w, keys);
+}
+
+}  // namespace
+
+// Parse (the request, then each action), validate (each action against its table), then, under
+// the items' locks, check the conditions and apply the writes in one batch.
+void EngineImpl::TransactWriteItems(const Request& req, JsonWriter& w) {
+  TransactWriteRequest r = ParseTransactWriteRequest(req);
+  std::vector<TransactWrite> writes = ParseTransactWrites(*this, *r.items);
 
   std::string request_text;
-  if (token) {
+  if (r.token) {
     JsonBuffer buf;
     JsonWriter tw(buf);
     req.root().Accept(tw);
@@ -230,7 +380,7 @@ void EngineImpl::TransactWriteItems(const Request& req, JsonWriter& w) {
     std::lock_guard lock(tokens_mu_);
     auto now = std::chrono::steady_clock::now();
     std::erase_if(tokens_, [&](const auto& e) { return e.second.expires < now; });
-    auto it = tokens_.find(std::string(*token));
+    auto it = tokens_.find(std::string(*r.token));
     if (it != tokens_.end()) {
       if (it->second.request != request_text) {
         throw ApiError::IdempotentParameterMismatch(
@@ -248,99 +398,17 @@ void EngineImpl::TransactWriteItems(const Request& req, JsonWriter& w) {
   std::map<std::string, Capacity> capacities;
   {
     auto guard = locks_.Lock(std::move(stripes));
-    std::vector<CancellationReason> reasons(writes.size());
-    bool cancelled = false;
-    for (size_t i = 0; i < writes.size(); ++i) {
-      TransactWrite& t = writes[i];
-      ItemChange& c = t.change;
-      if (t.key_mismatch) {
-        reasons[i].code = "ValidationError";
-        reasons[i].message = *t.key_mismatch;
-        cancelled = true;
-        continue;
-      }
-      c.schema = t.table->schema();
-      c.old_item = LoadItem(c.storage_key);
-      if (t.condition && !t.condition->Evaluate(c.old_item ? *c.old_item : Item{})) {
-        reasons[i].code = "ConditionalCheckFailed";
-        reasons[i].message = "The conditional request failed";
-        if (t.return_old_on_failure) reasons[i].item = c.old_item;
-        cancelled = true;
-        continue;
-      }
-      try {
-        switch (t.kind) {
-          case TransactKind::kConditionCheck:
-            break;
-          case TransactKind::kPut:
-            c.new_item = t.key_or_item;
-            break;
-          case TransactKind::kDelete:
-            break;
-          case TransactKind::kUpdate: {
-            if (!c.old_item && t.update->OnlyRemoves()) break;  // nothing to create
-            Item updated = c.old_item ? *c.old_item : t.key_or_item;
-            t.update->Apply(updated);
-            CheckItemNesting(updated);
-            ValidateIndexKeys(*c.schema, updated);
-            if (ItemSize(updated) > kMaxItemSize) {
-              throw ApiError::Validation(
-                  "Item size to update has exceeded the maximum allowed size");
-            }
-            c.new_item = std::move(updated);
-            break;
-          }
-        }
-      } catch (const ApiError& e) {
-        if (e.type() != "ValidationException") throw;
-        reasons[i].code = "ValidationError";
-        reasons[i].message = e.message();
-        cancelled = true;
-      }
-    }
-    if (cancelled) {
-      std::string codes;
-      for (size_t i = 0; i < reasons.size(); ++i) codes += (i ? ", " : "") + reasons[i].code;
-      throw ApiError::TransactionCanceled(
-          fmt::format("Transaction cancelled, please refer cancellation reasons for "
-                      "specific reasons [{}]",
-                      codes))
-          .with_extra_json(CancellationJson(reasons));
-    }
-    storage::WriteBatch batch;
-    std::vector<const ItemChange*> committed;
-    for (auto& t : writes) {
-      ItemChange& c = t.change;
-      Capacity& capacity = capacities[c.schema->name];
-      size_t size =
-          std::max(c.new_item ? ItemSize(*c.new_item) : 0, c.old_item ? ItemSize(*c.old_item) : 0);
-      if (t.kind == TransactKind::kConditionCheck) {
-        capacity.table += 2 * ReadUnits(size, true);
-        continue;
-      }
-      // Transactional writes cost twice the standard units.
-      capacity.table += 2 * WriteUnits(size);
-      if (t.kind == TransactKind::kDelete && !c.old_item) continue;
-      AddChange(c, &batch, &capacity);
-      committed.push_back(&c);
-    }
-    Commit(batch, committed);
+    CheckTransactWrites(*this, writes);
+    capacities = CommitTransactWrites(*this, writes);
   }
-  if (token) {
+  if (r.token) {
     std::lock_guard lock(tokens_mu_);
-    tokens_[std::string(*token)] = {request_text,
-                                    std::chrono::steady_clock::now() + std::chrono::minutes(10)};
+    tokens_[std::string(*r.token)] = {request_text,
+                                      std::chrono::steady_clock::now() + std::chrono::minutes(10)};
   }
   w.StartObject();
-  WriteConsumedCapacityList(w, capacities, rc);
-  if (return_metrics) {
-    std::vector<std::pair<std::shared_ptr<const TableSchema>, Item>> keys;
-    for (const auto& t : writes) {
-      if (t.kind != TransactKind::kConditionCheck)
-        keys.emplace_back(t.change.schema, t.key_or_item);
-    }
-    WriteItemCollectionMetricsMap(w, keys);
-  }
+  WriteConsumedCapacityList(w, capacities, r.rc);
+  if (r.return_metrics) WriteItemCollectionMetricsOf(w, writes);
   w.EndObject();
 }
 
