@@ -108,10 +108,15 @@ std::string KeyId(const std::string& table, const Item& key) {
 
 // --- ExecuteStatement ---
 
-std::string ExecuteStatement(const Executor& execute, std::string_view request_json) {
-  // The translated expressions answer to PartiQL's limits, not to those of a client's.
-  expr::ClientLimitsExempt exempt;
-  Request req(request_json);
+namespace {
+
+// An ExecuteStatement request, parsed and checked: its statement and the options it runs with.
+struct StatementRequest {
+  Statement statement;
+  Options options;
+};
+
+StatementRequest ParseStatementRequest(const Request& req) {
   ConstraintErrors errors;
   auto text = req.String("Statement");
   CheckStatementText(text, "statement", errors);
@@ -141,36 +146,45 @@ std::string ExecuteStatement(const Executor& execute, std::string_view request_j
   if (st.kind == Statement::Kind::kExists) {
     throw ApiError::Validation("EXISTS can only be used in ExecuteTransaction write requests.");
   }
-  Tables tables(execute);
+  return {std::move(st), std::move(o)};
+}
+
+// INSERT, UPDATE, DELETE: one item write; Items holds what RETURNING asks for.
+std::string RunWriteStatement(const Executor& execute, Tables& tables, const StatementRequest& r) {
+  WritePlan plan = PlanWrite(tables, r.statement, r.options);
+  JsonDocument response = ParseJson(RunWrite(execute, plan, r.options));
   JsonBuffer buf;
   JsonWriter w(buf);
   w.StartObject();
-  if (!st.is_read()) {
-    WritePlan plan = PlanWrite(tables, st, o);
-    JsonDocument response = ParseJson(RunWrite(execute, plan, o));
-    Key(w, "Items");
-    w.StartArray();
-    if (response.HasMember("Attributes")) response["Attributes"].Accept(w);
-    w.EndArray();
-    CopyCapacity(w, response);
-    w.EndObject();
-    return Written(buf);
-  }
+  Key(w, "Items");
+  w.StartArray();
+  if (response.HasMember("Attributes")) response["Attributes"].Accept(w);
+  w.EndArray();
+  CopyCapacity(w, response);
+  w.EndObject();
+  return Written(buf);
+}
 
-  // A whole key and nothing else: one GetItem.
-  std::optional<Item> key;
-  if (st.order_by.empty()) key = SingleItemKey(tables, st);
-  if (key) {
-    JsonDocument response = ParseJson(execute("GetItem", GetItemBody(st, *key, o)));
-    Key(w, "Items");
-    w.StartArray();
-    if (response.HasMember("Item")) WriteProjected(w, response["Item"], st.projection);
-    w.EndArray();
-    CopyCapacity(w, response);
-    w.EndObject();
-    return Written(buf);
-  }
+// A SELECT of one whole key and nothing else: one GetItem.
+std::string RunGetStatement(const Executor& execute, const StatementRequest& r, const Item& key) {
+  JsonDocument response = ParseJson(execute("GetItem", GetItemBody(r.statement, key, r.options)));
+  JsonBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  Key(w, "Items");
+  w.StartArray();
+  if (response.HasMember("Item")) WriteProjected(w, response["Item"], r.statement.projection);
+  w.EndArray();
+  CopyCapacity(w, response);
+  w.EndObject();
+  return Written(buf);
+}
 
+// Any other SELECT: the Query or Scan it becomes, the conditions the engine could not take
+// checked here, and a NextToken where the engine stopped.
+std::string RunSelectStatement(const Executor& execute, Tables& tables, const StatementRequest& r) {
+  const Statement& st = r.statement;
+  const Options& o = r.options;
   ReadPlan plan = PlanSelect(tables, st, o);
   std::string raw;
   try {
@@ -191,6 +205,9 @@ std::string ExecuteStatement(const Executor& execute, std::string_view request_j
                                            Request::ObjectOf(subs, "ExpressionAttributeValues"));
     post_filter = expr::Condition::Parse(*plan.post_filter_text, post_subs, "FilterExpression");
   }
+  JsonBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
   Key(w, "Items");
   w.StartArray();
   for (const auto& item : response["Items"].GetArray()) {
@@ -209,12 +226,62 @@ std::string ExecuteStatement(const Executor& execute, std::string_view request_j
   return Written(buf);
 }
 
-// --- BatchExecuteStatement ---
+}  // namespace
 
-std::string BatchExecuteStatement(const Executor& execute, std::string_view request_json) {
+std::string ExecuteStatement(const Executor& execute, std::string_view request_json) {
   // The translated expressions answer to PartiQL's limits, not to those of a client's.
   expr::ClientLimitsExempt exempt;
   Request req(request_json);
+  StatementRequest r = ParseStatementRequest(req);
+  Tables tables(execute);
+  if (!r.statement.is_read()) return RunWriteStatement(execute, tables, r);
+  // A whole key and nothing else: one GetItem.
+  std::optional<Item> key;
+  if (r.statement.order_by.empty()) key = SingleItemKey(tables, r.statement);
+  if (key) return RunGetStatement(execute, r, *key);
+  return RunSelectStatement(execute, tables, r);
+}
+
+// --- BatchExecuteStatement ---
+
+namespace {
+
+// One statement of a batch: parsed (or the error it answers with), then planned.
+struct BatchEntry {
+  std::optional<Statement> statement;
+  std::optional<ApiError> error;
+  Options options;
+  std::optional<Item> key;
+  std::optional<WritePlan> write;
+};
+
+// Parse: one statement's members (into `errors`, which fail the whole request) and, while no
+// member has failed, its text (a statement that does not parse keeps its error).
+void ParseBatchEntry(const JsonValue& s, size_t i, BatchEntry& entry, ConstraintErrors& errors) {
+  if (!s.IsObject()) throw ApiError::Serialization("Unexpected value type in payload");
+  std::string field = fmt::format("statements.{}.member", i + 1);
+  auto text = Request::StringOf(s, "Statement");
+  CheckStatementText(text, field + ".statement", errors);
+  std::vector<AttributeValue> params = ParseParameters(s, field + ".parameters", errors);
+  entry.options.consistent_read = Request::BoolOf(s, "ConsistentRead").value_or(false);
+  entry.options.return_on_failure =
+      OptionalEnum(s, "ReturnValuesOnConditionCheckFailure",
+                   field + ".returnValuesOnConditionCheckFailure", kOnFailure, errors);
+  if (!errors.empty()) return;
+  try {
+    Statement st = Parse(*text, params);
+    if (st.kind == Statement::Kind::kExists) {
+      throw ApiError::Validation(
+          "EXISTS can only be used in ExecuteTransaction write "
+          "requests.");
+    }
+    entry.statement = std::move(st);
+  } catch (const ApiError& e) {
+    entry.error = e;
+  }
+}
+
+std::vector<BatchEntry> ParseBatch(const Request& req) {
   ConstraintErrors errors;
   const JsonValue* statements = req.Array("Statements");
   if (!statements) {
@@ -230,41 +297,16 @@ std::string BatchExecuteStatement(const Executor& execute, std::string_view requ
                                         "returnConsumedCapacity", kCapacityModes, errors);
   errors.ThrowIfAny();
 
-  struct Entry {
-    std::optional<Statement> statement;
-    std::optional<ApiError> error;
-    Options options;
-    std::optional<Item> key;
-    std::optional<WritePlan> write;
-  };
-  std::vector<Entry> entries(statements->Size());
+  std::vector<BatchEntry> entries(statements->Size());
   for (rapidjson::SizeType i = 0; i < statements->Size(); ++i) {
-    const JsonValue& s = (*statements)[i];
-    if (!s.IsObject()) throw ApiError::Serialization("Unexpected value type in payload");
-    std::string field = fmt::format("statements.{}.member", i + 1);
-    auto text = Request::StringOf(s, "Statement");
-    CheckStatementText(text, field + ".statement", errors);
-    std::vector<AttributeValue> params = ParseParameters(s, field + ".parameters", errors);
-    entries[i].options.consistent_read = Request::BoolOf(s, "ConsistentRead").value_or(false);
-    entries[i].options.return_on_failure =
-        OptionalEnum(s, "ReturnValuesOnConditionCheckFailure",
-                     field + ".returnValuesOnConditionCheckFailure", kOnFailure, errors);
-    if (!errors.empty()) continue;
-    try {
-      Statement st = Parse(*text, params);
-      if (st.kind == Statement::Kind::kExists) {
-        throw ApiError::Validation(
-            "EXISTS can only be used in ExecuteTransaction write "
-            "requests.");
-      }
-      entries[i].statement = std::move(st);
-    } catch (const ApiError& e) {
-      entries[i].error = e;
-    }
+    ParseBatchEntry((*statements)[i], i, entries[i], errors);
   }
   errors.ThrowIfAny();
+  return entries;
+}
 
-  // The first statement that parses decides: a batch is all reads or all writes.
+// Validate: the first statement that parses decides, a batch is all reads or all writes.
+void CheckBatchKind(const std::vector<BatchEntry>& entries) {
   std::optional<bool> reads;
   for (const auto& e : entries) {
     if (!e.statement) continue;
@@ -275,8 +317,11 @@ std::string BatchExecuteStatement(const Executor& execute, std::string_view requ
           "supported.");
     }
   }
+}
 
-  Tables tables(execute);
+// Validate: each read names one whole key, each write is planned, and no item comes twice. A
+// statement that fails here answers with its error.
+void PlanBatch(Tables& tables, std::vector<BatchEntry>& entries) {
   std::set<std::string> keys;
   for (auto& e : entries) {
     if (!e.statement) continue;
@@ -302,58 +347,75 @@ std::string BatchExecuteStatement(const Executor& execute, std::string_view requ
       throw ApiError::Validation("Provided list of item keys contains duplicates");
     }
   }
+}
+
+void WriteBatchError(JsonWriter& w, const ApiError& error) {
+  Key(w, "Error");
+  w.StartObject();
+  Key(w, "Code");
+  Str(w, BatchErrorCode(error.type()));
+  Key(w, "Message");
+  Str(w, error.message());
+  if (!error.extra_json().empty()) {
+    JsonDocument extra = ParseJson("{" + error.extra_json() + "}");
+    if (extra.HasMember("Item")) {
+      Key(w, "Item");
+      extra["Item"].Accept(w);
+    }
+  }
+  w.EndObject();
+}
+
+// Apply: one statement run, written as its entry of Responses.
+void RunBatchEntry(const Executor& execute, const BatchEntry& e, JsonWriter& w) {
+  w.StartObject();
+  std::optional<ApiError> error = e.error;
+  if (e.statement) {
+    const Statement& st = *e.statement;
+    try {
+      JsonDocument response;
+      if (st.is_read()) {
+        Options o = e.options;
+        response = ParseJson(execute("GetItem", GetItemBody(st, *e.key, o)));
+      } else {
+        response = ParseJson(RunWrite(execute, *e.write, e.options));
+      }
+      Key(w, "TableName");
+      Str(w, st.table);
+      if (st.is_read() && response.HasMember("Item")) {
+        Key(w, "Item");
+        WriteProjected(w, response["Item"], st.projection);
+      } else if (!st.is_read() && response.HasMember("Attributes")) {
+        Key(w, "Item");
+        response["Attributes"].Accept(w);
+      }
+    } catch (const ApiError& err) {
+      error = err;
+      Key(w, "TableName");
+      Str(w, st.table);
+    }
+  }
+  if (error) WriteBatchError(w, *error);
+  w.EndObject();
+}
+
+}  // namespace
+
+std::string BatchExecuteStatement(const Executor& execute, std::string_view request_json) {
+  // The translated expressions answer to PartiQL's limits, not to those of a client's.
+  expr::ClientLimitsExempt exempt;
+  Request req(request_json);
+  std::vector<BatchEntry> entries = ParseBatch(req);
+  CheckBatchKind(entries);
+  Tables tables(execute);
+  PlanBatch(tables, entries);
 
   JsonBuffer buf;
   JsonWriter w(buf);
   w.StartObject();
   Key(w, "Responses");
   w.StartArray();
-  for (auto& e : entries) {
-    w.StartObject();
-    std::optional<ApiError> error = e.error;
-    if (e.statement) {
-      const Statement& st = *e.statement;
-      try {
-        JsonDocument response;
-        if (st.is_read()) {
-          Options o = e.options;
-          response = ParseJson(execute("GetItem", GetItemBody(st, *e.key, o)));
-        } else {
-          response = ParseJson(RunWrite(execute, *e.write, e.options));
-        }
-        Key(w, "TableName");
-        Str(w, st.table);
-        if (st.is_read() && response.HasMember("Item")) {
-          Key(w, "Item");
-          WriteProjected(w, response["Item"], st.projection);
-        } else if (!st.is_read() && response.HasMember("Attributes")) {
-          Key(w, "Item");
-          response["Attributes"].Accept(w);
-        }
-      } catch (const ApiError& err) {
-        error = err;
-        Key(w, "TableName");
-        Str(w, st.table);
-      }
-    }
-    if (error) {
-      Key(w, "Error");
-      w.StartObject();
-      Key(w, "Code");
-      Str(w, BatchErrorCode(error->type()));
-      Key(w, "Message");
-      Str(w, error->message());
-      if (!error->extra_json().empty()) {
-        JsonDocument extra = ParseJson("{" + error->extra_json() + "}");
-        if (extra.HasMember("Item")) {
-          Key(w, "Item");
-          extra["Item"].Accept(w);
-        }
-      }
-      w.EndObject();
-    }
-    w.EndObject();
-  }
+  for (const auto& e : entries) RunBatchEntry(execute, e, w);
   w.EndArray();
   w.EndObject();
   return Written(buf);
@@ -361,10 +423,19 @@ std::string BatchExecuteStatement(const Executor& execute, std::string_view requ
 
 // --- ExecuteTransaction ---
 
-std::string ExecuteTransaction(const Executor& execute, std::string_view request_json) {
-  // The translated expressions answer to PartiQL's limits, not to those of a client's.
-  expr::ClientLimitsExempt exempt;
-  Request req(request_json);
+namespace {
+
+// An ExecuteTransaction request, parsed and checked: its statements (all reads or all writes),
+// each with its options.
+struct TransactionRequest {
+  std::vector<Statement> statements;
+  std::vector<Options> options;
+  Options common;                         // ReturnConsumedCapacity
+  std::optional<std::string_view> token;  // ClientRequestToken
+};
+
+// Parse: the request's members, then each statement in turn (the first failure is the answer).
+TransactionRequest ParseTransaction(const Request& req) {
   ConstraintErrors errors;
   const JsonValue* statements = req.Array("TransactStatements");
   if (!statements) {
@@ -375,20 +446,19 @@ std::string ExecuteTransaction(const Executor& execute, std::string_view request
                     "Member must have length {} than or equal to {}",
                     statements->Empty() ? "greater" : "less", statements->Empty() ? 1 : 100));
   }
-  auto token = req.String("ClientRequestToken");
-  if (token && (token->empty() || token->size() > 36)) {
+  TransactionRequest t;
+  t.token = req.String("ClientRequestToken");
+  if (t.token && (t.token->empty() || t.token->size() > 36)) {
     errors.Add(
         fmt::format("Value '{}' at 'clientRequestToken' failed to satisfy constraint: "
                     "Member must have length {} than or equal to {}",
-                    *token, token->empty() ? "greater" : "less", token->empty() ? 1 : 36));
+                    *t.token, t.token->empty() ? "greater" : "less", t.token->empty() ? 1 : 36));
   }
-  Options common;
-  common.return_capacity = OptionalEnum(req.root(), "ReturnConsumedCapacity",
-                                        "returnConsumedCapacity", kCapacityModes, errors);
+  t.common.return_capacity = OptionalEnum(req.root(), "ReturnConsumedCapacity",
+                                          "returnConsumedCapacity", kCapacityModes, errors);
   errors.ThrowIfAny();
 
-  std::vector<Statement> parsed;
-  std::vector<Options> options(statements->Size());
+  t.options.resize(statements->Size());
   for (rapidjson::SizeType i = 0; i < statements->Size(); ++i) {
     const JsonValue& s = (*statements)[i];
     if (!s.IsObject()) throw ApiError::Serialization("Unexpected value type in payload");
@@ -396,151 +466,193 @@ std::string ExecuteTransaction(const Executor& execute, std::string_view request
     auto text = Request::StringOf(s, "Statement");
     CheckStatementText(text, field + ".statement", errors);
     std::vector<AttributeValue> params = ParseParameters(s, field + ".parameters", errors);
-    options[i].return_on_failure =
+    t.options[i].return_on_failure =
         OptionalEnum(s, "ReturnValuesOnConditionCheckFailure",
                      field + ".returnValuesOnConditionCheckFailure", kOnFailure, errors);
     errors.ThrowIfAny();
-    parsed.push_back(Parse(*text, params));
-    if (i > 0 && parsed.back().is_read() != parsed.front().is_read()) {
+    t.statements.push_back(Parse(*text, params));
+    if (i > 0 && t.statements.back().is_read() != t.statements.front().is_read()) {
       throw ApiError::Validation(
           "ExecuteTransaction API does not support both read and write "
           "operations in the same request.");
     }
   }
+  return t;
+}
 
-  Tables tables(execute);
+// Validate: each read of a transaction names one whole primary key of a table (no index).
+std::vector<Item> PlanTransactionReads(Tables& tables, const std::vector<Statement>& statements) {
+  std::vector<Item> keys;
+  for (const auto& st : statements) {
+    if (!st.index.empty()) {
+      throw ApiError::Validation("Reads on indices are not supported within transactions.");
+    }
+    std::optional<Item> key = SingleItemKey(tables, st);
+    if (!key) {
+      throw ApiError::Validation(
+          "Select statements within ExecuteTransaction must specify "
+          "the primary key in the where clause.");
+    }
+    keys.push_back(std::move(*key));
+  }
+  return keys;
+}
+
+std::string TransactGetBody(const TransactionRequest& t, const std::vector<Item>& keys) {
+  JsonBuffer rb;
+  JsonWriter rw(rb);
+  rw.StartObject();
+  if (t.common.return_capacity) {
+    Key(rw, "ReturnConsumedCapacity");
+    Str(rw, *t.common.return_capacity);
+  }
+  Key(rw, "TransactItems");
+  rw.StartArray();
+  for (size_t i = 0; i < keys.size(); ++i) {
+    rw.StartObject();
+    Key(rw, "Get");
+    rw.StartObject();
+    Key(rw, "TableName");
+    Str(rw, t.statements[i].table);
+    Key(rw, "Key");
+    WriteItem(rw, keys[i]);
+    rw.EndObject();
+    rw.EndObject();
+  }
+  rw.EndArray();
+  rw.EndObject();
+  return Written(rb);
+}
+
+// Reads: one TransactGetItems, each item projected as its statement asks.
+std::string RunTransactionReads(const Executor& execute, Tables& tables,
+                                const TransactionRequest& t) {
+  std::vector<Item> keys = PlanTransactionReads(tables, t.statements);
+  JsonDocument response = ParseJson(execute("TransactGetItems", TransactGetBody(t, keys)));
   JsonBuffer buf;
   JsonWriter w(buf);
-  if (parsed.front().is_read()) {
-    std::string body;
-    {
-      JsonBuffer rb;
-      JsonWriter rw(rb);
-      rw.StartObject();
-      if (common.return_capacity) {
-        Key(rw, "ReturnConsumedCapacity");
-        Str(rw, *common.return_capacity);
-      }
-      Key(rw, "TransactItems");
-      rw.StartArray();
-      for (const auto& st : parsed) {
-        if (!st.index.empty()) {
-          throw ApiError::Validation("Reads on indices are not supported within transactions.");
-        }
-        std::optional<Item> key = SingleItemKey(tables, st);
-        if (!key) {
-          throw ApiError::Validation(
-              "Select statements within ExecuteTransaction must specify "
-              "the primary key in the where clause.");
-        }
-        rw.StartObject();
-        Key(rw, "Get");
-        rw.StartObject();
-        Key(rw, "TableName");
-        Str(rw, st.table);
-        Key(rw, "Key");
-        WriteItem(rw, *key);
-        rw.EndObject();
-        rw.EndObject();
-      }
-      rw.EndArray();
-      rw.EndObject();
-      body = Written(rb);
-    }
-    JsonDocument response = ParseJson(execute("TransactGetItems", body));
+  w.StartObject();
+  Key(w, "Responses");
+  w.StartArray();
+  const JsonValue& items = response["Responses"];
+  for (rapidjson::SizeType i = 0; i < items.Size(); ++i) {
     w.StartObject();
-    Key(w, "Responses");
-    w.StartArray();
-    const JsonValue& items = response["Responses"];
-    for (rapidjson::SizeType i = 0; i < items.Size(); ++i) {
-      w.StartObject();
-      if (items[i].HasMember("Item")) {
-        Key(w, "Item");
-        WriteProjected(w, items[i]["Item"], parsed[i].projection);
-      }
-      w.EndObject();
+    if (items[i].HasMember("Item")) {
+      Key(w, "Item");
+      WriteProjected(w, items[i]["Item"], t.statements[i].projection);
     }
-    w.EndArray();
-    CopyCapacity(w, response);
     w.EndObject();
-    return Written(buf);
   }
+  w.EndArray();
+  CopyCapacity(w, response);
+  w.EndObject();
+  return Written(buf);
+}
 
+// Validate: each write of a transaction planned (RETURNING has no place in one).
+std::vector<WritePlan> PlanTransactionWrites(Tables& tables, const TransactionRequest& t) {
   std::vector<WritePlan> plans;
-  for (size_t i = 0; i < parsed.size(); ++i) {
-    if (!parsed[i].returning.empty()) {
+  for (size_t i = 0; i < t.statements.size(); ++i) {
+    if (!t.statements[i].returning.empty()) {
       throw ApiError::Validation("Unsupported operation in transaction.");
     }
-    plans.push_back(PlanWrite(tables, parsed[i], options[i]));
+    plans.push_back(PlanWrite(tables, t.statements[i], t.options[i]));
   }
-  std::string body;
-  {
-    JsonBuffer rb;
-    JsonWriter rw(rb);
+  return plans;
+}
+
+std::string TransactWriteBody(const TransactionRequest& t, const std::vector<WritePlan>& plans) {
+  JsonBuffer rb;
+  JsonWriter rw(rb);
+  rw.StartObject();
+  if (t.token) {
+    Key(rw, "ClientRequestToken");
+    Str(rw, *t.token);
+  }
+  if (t.common.return_capacity) {
+    Key(rw, "ReturnConsumedCapacity");
+    Str(rw, *t.common.return_capacity);
+  }
+  Key(rw, "TransactItems");
+  rw.StartArray();
+  static const std::map<std::string, std::string> kEntry = {{"PutItem", "Put"},
+                                                            {"UpdateItem", "Update"},
+                                                            {"DeleteItem", "Delete"},
+                                                            {"ConditionCheck", "ConditionCheck"}};
+  for (const auto& plan : plans) {
     rw.StartObject();
-    if (token) {
-      Key(rw, "ClientRequestToken");
-      Str(rw, *token);
-    }
-    if (common.return_capacity) {
-      Key(rw, "ReturnConsumedCapacity");
-      Str(rw, *common.return_capacity);
-    }
-    Key(rw, "TransactItems");
-    rw.StartArray();
-    static const std::map<std::string, std::string> kEntry = {{"PutItem", "Put"},
-                                                              {"UpdateItem", "Update"},
-                                                              {"DeleteItem", "Delete"},
-                                                              {"ConditionCheck", "ConditionCheck"}};
-    for (const auto& plan : plans) {
-      rw.StartObject();
-      Key(rw, kEntry.at(plan.op));
-      std::string entry = WriteBody(plan, Options{});
-      rw.RawValue(entry.data(), entry.size(), rapidjson::kObjectType);
-      rw.EndObject();
-    }
-    rw.EndArray();
+    Key(rw, kEntry.at(plan.op));
+    std::string entry = WriteBody(plan, Options{});
+    rw.RawValue(entry.data(), entry.size(), rapidjson::kObjectType);
     rw.EndObject();
-    body = Written(rb);
   }
+  rw.EndArray();
+  rw.EndObject();
+  return Written(rb);
+}
+
+// The cancellation of a transaction with an INSERT's failed attribute_not_exists reported as
+// DynamoDB reports it, a DuplicateItem reason; nullopt when `e` is no such cancellation.
+std::optional<ApiError> WithDuplicateItems(const ApiError& e, const std::vector<WritePlan>& plans) {
+  if (e.type() != "TransactionCanceledException" || e.extra_json().empty()) return std::nullopt;
+  JsonDocument extra = ParseJson("{" + e.extra_json() + "}");
+  if (!extra.HasMember("CancellationReasons")) return std::nullopt;
+  JsonValue& reasons = extra["CancellationReasons"];
+  auto& alloc = extra.GetAllocator();
+  std::string codes;
+  for (rapidjson::SizeType i = 0; i < reasons.Size() && i < plans.size(); ++i) {
+    JsonValue& r = reasons[i];
+    if (plans[i].insert && r.HasMember("Code") &&
+        std::string_view(r["Code"].GetString()) == "ConditionalCheckFailed") {
+      r["Code"].SetString("DuplicateItem", alloc);
+      if (r.HasMember("Message"))
+        r["Message"].SetString(kDuplicateItem, alloc);
+      else
+        r.AddMember("Message", JsonValue(kDuplicateItem, alloc), alloc);
+    }
+    codes += (i ? ", " : "") + std::string(r["Code"].GetString());
+  }
+  JsonBuffer eb;
+  JsonWriter ew(eb);
+  extra.Accept(ew);
+  std::string extra_json = Written(eb);
+  return ApiError::TransactionCanceled(
+             fmt::format("Transaction cancelled, please refer cancellation reasons for specific "
+                         "reasons [{}]",
+                         codes))
+      .with_extra_json(extra_json.substr(1, extra_json.size() - 2));
+}
+
+// Writes: one TransactWriteItems.
+std::string RunTransactionWrites(const Executor& execute, Tables& tables,
+                                 const TransactionRequest& t) {
+  std::vector<WritePlan> plans = PlanTransactionWrites(tables, t);
   std::string raw;
   try {
-    raw = execute("TransactWriteItems", body);
+    raw = execute("TransactWriteItems", TransactWriteBody(t, plans));
   } catch (const ApiError& e) {
-    if (e.type() != "TransactionCanceledException" || e.extra_json().empty()) throw;
-    // An INSERT's failed attribute_not_exists is DynamoDB's DuplicateItem reason.
-    JsonDocument extra = ParseJson("{" + e.extra_json() + "}");
-    if (!extra.HasMember("CancellationReasons")) throw;
-    JsonValue& reasons = extra["CancellationReasons"];
-    auto& alloc = extra.GetAllocator();
-    std::string codes;
-    for (rapidjson::SizeType i = 0; i < reasons.Size() && i < plans.size(); ++i) {
-      JsonValue& r = reasons[i];
-      if (plans[i].insert && r.HasMember("Code") &&
-          std::string_view(r["Code"].GetString()) == "ConditionalCheckFailed") {
-        r["Code"].SetString("DuplicateItem", alloc);
-        if (r.HasMember("Message"))
-          r["Message"].SetString(kDuplicateItem, alloc);
-        else
-          r.AddMember("Message", JsonValue(kDuplicateItem, alloc), alloc);
-      }
-      codes += (i ? ", " : "") + std::string(r["Code"].GetString());
-    }
-    JsonBuffer eb;
-    JsonWriter ew(eb);
-    extra.Accept(ew);
-    std::string extra_json = Written(eb);
-    throw ApiError::TransactionCanceled(
-        fmt::format("Transaction cancelled, please refer cancellation reasons for specific "
-                    "reasons [{}]",
-                    codes))
-        .with_extra_json(extra_json.substr(1, extra_json.size() - 2));
+    if (std::optional<ApiError> cancelled = WithDuplicateItems(e, plans)) throw *cancelled;
+    throw;
   }
   JsonDocument response = ParseJson(raw);
+  JsonBuffer buf;
+  JsonWriter w(buf);
   w.StartObject();
   CopyCapacity(w, response);
   w.EndObject();
   return Written(buf);
+}
+
+}  // namespace
+
+std::string ExecuteTransaction(const Executor& execute, std::string_view request_json) {
+  // The translated expressions answer to PartiQL's limits, not to those of a client's.
+  expr::ClientLimitsExempt exempt;
+  Request req(request_json);
+  TransactionRequest t = ParseTransaction(req);
+  Tables tables(execute);
+  if (t.statements.front().is_read()) return RunTransactionReads(execute, tables, t);
+  return RunTransactionWrites(execute, tables, t);
 }
 
 }  // namespace cruddur::ddb::partiql
