@@ -933,6 +933,20 @@ bool SimpleKeyTerms(std::string_view text, Substitutions& subs, std::vector<KeyT
 
 KeyCondition KeyCondition::Parse(std::string_view text, Substitutions& subs,
                                  const std::string& hash_key, const std::string& range_key) {
+  std::vector<std::string> range_keys;
+  if (!range_key.empty()) range_keys.push_back(range_key);
+  return Parse(text, subs, std::vector<std::string>{hash_key}, range_keys);
+}
+
+// Multi-attribute keys follow the single-attribute rules and messages, generalized: each HASH
+// attribute is required, with `=`; RANGE conditions go left to right without a gap (a skipped
+// one is "missed", as DynamoDB names the skipped attribute) and only the last may be other than
+// `=` ("not supported", DynamoDB's words for a key condition shape it does not take). DynamoDB's
+// exact words for the last two on multi-attribute keys are not published; these are its
+// neighbouring messages.
+KeyCondition KeyCondition::Parse(std::string_view text, Substitutions& subs,
+                                 const std::vector<std::string>& hash_keys,
+                                 const std::vector<std::string>& range_keys) {
   CheckExpressionSize(text, "KeyConditionExpression");
   std::vector<KeyTerm> terms;
   std::unique_ptr<ConditionNode> root;  // holds the values of the terms it gave
@@ -941,35 +955,48 @@ KeyCondition KeyCondition::Parse(std::string_view text, Substitutions& subs,
     root = ConditionParser(text, subs, "KeyConditionExpression").Parse();
     CollectKeyTerms(*root, terms);
   }
-
+  auto find = [&](const std::string& name) -> const KeyTerm* {
+    for (const KeyTerm& t : terms) {
+      if (t.attribute == name) return &t;
+    }
+    return nullptr;
+  };
+  for (const std::string& h : hash_keys) {
+    if (!find(h)) KeyError("Query condition missed key schema element: " + h);
+  }
+  // The RANGE conditions given, in KeySchema order, up to the last one given.
+  std::vector<const KeyTerm*> range;
+  size_t matched = hash_keys.size();
+  for (const std::string& r : range_keys) {
+    if (matched == terms.size()) break;
+    const KeyTerm* t = find(r);
+    if (!t) KeyError("Query condition missed key schema element: " + r);
+    range.push_back(t);
+    ++matched;
+  }
+  if (matched < terms.size()) KeyError("Query key condition not supported");
   KeyCondition kc;
-  const KeyTerm* hash = nullptr;
-  const KeyTerm* range = nullptr;
-  bool other = false;
-  for (const KeyTerm& t : terms) {
-    if (t.attribute == hash_key) {
-      hash = &t;
-    } else if (!range_key.empty() && t.attribute == range_key) {
-      range = &t;
-    } else {
-      other = true;
-    }
+  for (size_t i = 0; i < hash_keys.size(); ++i) {
+    const KeyTerm* h = find(hash_keys[i]);
+    if (h->op != Op::kEq) KeyError("Query key condition not supported");
+    (i == 0 ? kc.hash_value : kc.more_hash_values.emplace_back()) = *h->low;
   }
-  if (!hash) KeyError("Query condition missed key schema element: " + hash_key);
-  if (other) {
-    if (!range_key.empty() && !range) {
-      KeyError("Query condition missed key schema element: " + range_key);
-    }
-    KeyError("Query key condition not supported");
+  for (size_t i = 0; i + 1 < range.size(); ++i) {
+    if (range[i]->op != Op::kEq) KeyError("Query key condition not supported");
+    kc.range_prefix.push_back(*range[i]->low);
   }
-  if (hash->op != Op::kEq) KeyError("Query key condition not supported");
-  kc.hash_value = *hash->low;
-  if (range) {
-    kc.range_op = range->op;
-    kc.range_low = *range->low;
-    if (range->high) kc.range_high = *range->high;
+  if (!range.empty()) {
+    kc.range_op = range.back()->op;
+    kc.range_low = *range.back()->low;
+    if (range.back()->high) kc.range_high = *range.back()->high;
   }
   return kc;
+}
+
+std::vector<AttributeValue> KeyCondition::HashValues() const {
+  std::vector<AttributeValue> out{hash_value};
+  out.insert(out.end(), more_hash_values.begin(), more_hash_values.end());
+  return out;
 }
 
 }  // namespace cruddur::ddb::expr

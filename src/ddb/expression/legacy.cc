@@ -308,12 +308,18 @@ Condition ParseExpected(const std::string& name, const JsonValue& e) {
                 : Condition::Compare(name, Comparison::kNull, {});
 }
 
-// KeyConditions, each condition validated, and their count checked. nullopt when absent.
-std::optional<std::vector<ParsedCondition>> ParseKeyConditions(const JsonValue& request) {
+// The most KeyConditions a multi-attribute GSI key takes: 4 HASH and 4 RANGE attributes.
+constexpr size_t kMaxKeyConditions = 8;
+
+// KeyConditions, each condition validated, and their count checked (at most `max`, 2 for a
+// single-attribute key). nullopt when absent. Before the table is known, a count up to a
+// multi-attribute key's passes; the key's own count is checked once it is.
+std::optional<std::vector<ParsedCondition>> ParseKeyConditions(const JsonValue& request,
+                                                               size_t max = kMaxKeyConditions) {
   const JsonValue* map = MemberValue(request, "KeyConditions");
   if (!map) return std::nullopt;
   auto conditions = ParseConditions(*map, "KeyConditions");
-  if (conditions.size() != 1 && conditions.size() != 2) {
+  if (conditions.empty() || conditions.size() > max) {
     Invalid("Conditions can be of length 1 or 2 only");
   }
   return conditions;
@@ -588,7 +594,18 @@ std::optional<Condition> FilterCondition(const JsonValue& request, std::string_v
 
 std::optional<KeyCondition> KeyConditions(const JsonValue& request, const std::string& hash_key,
                                           const std::string& range_key) {
-  auto conditions = ParseKeyConditions(request);
+  std::vector<std::string> range_keys;
+  if (!range_key.empty()) range_keys.push_back(range_key);
+  return KeyConditions(request, std::vector<std::string>{hash_key}, range_keys);
+}
+
+// A key attribute without a condition is "missed" while conditions remain unaccounted for (a
+// later RANGE attribute's, or a non-key attribute's); else the conditions end there.
+std::optional<KeyCondition> KeyConditions(const JsonValue& request,
+                                          const std::vector<std::string>& hash_keys,
+                                          const std::vector<std::string>& range_keys) {
+  const size_t keys = hash_keys.size() + range_keys.size();
+  auto conditions = ParseKeyConditions(request, keys <= 2 ? 2 : kMaxKeyConditions);
   if (!conditions) return std::nullopt;
   size_t n = conditions->size();
   auto find = [&](const std::string& name) -> const ParsedCondition* {
@@ -597,28 +614,39 @@ std::optional<KeyCondition> KeyConditions(const JsonValue& request, const std::s
     }
     return nullptr;
   };
-  if (range_key.empty() && n > 1) Invalid("Query key condition not supported");
+  if (range_keys.empty() && n > hash_keys.size()) Invalid("Query key condition not supported");
+  std::vector<std::pair<const ParsedCondition*, KeyCondition::Op>> range;
   KeyCondition kc;
-  for (const std::string* key : {&hash_key, &range_key}) {
-    if (key->empty()) continue;
-    bool is_hash = key == &hash_key;
-    const ParsedCondition* c = find(*key);
+  size_t matched = 0;
+  for (size_t i = 0; i < hash_keys.size() + range_keys.size(); ++i) {
+    bool is_hash = i < hash_keys.size();
+    const std::string& key = is_hash ? hash_keys[i] : range_keys[i - hash_keys.size()];
+    const ParsedCondition* c = find(key);
     if (!c) {
-      if (is_hash || n > 1) Invalid("Query condition missed key schema element: " + *key);
-      continue;
+      if (is_hash || n > matched) Invalid("Query condition missed key schema element: " + key);
+      break;
     }
+    ++matched;
     KeyCondition::Op op = KeyOp(c->op->comparison);
     if (op == KeyCondition::Op::kNone) {
       Invalid("Attempted conditional constraint is not an indexable operation");
     }
-    if (is_hash) {
-      if (op != KeyCondition::Op::kEq) Invalid("Query key condition not supported");
-      kc.hash_value = c->values[0];
-    } else {
-      kc.range_op = op;
-      kc.range_low = c->values[0];
-      if (op == KeyCondition::Op::kBetween) kc.range_high = c->values[1];
+    if (!is_hash) {
+      range.emplace_back(c, op);
+      continue;
     }
+    if (op != KeyCondition::Op::kEq) Invalid("Query key condition not supported");
+    (i == 0 ? kc.hash_value : kc.more_hash_values.emplace_back()) = c->values[0];
+  }
+  if (matched < n) Invalid("Query key condition not supported");
+  for (size_t i = 0; i + 1 < range.size(); ++i) {
+    if (range[i].second != KeyCondition::Op::kEq) Invalid("Query key condition not supported");
+    kc.range_prefix.push_back(range[i].first->values[0]);
+  }
+  if (!range.empty()) {
+    kc.range_op = range.back().second;
+    kc.range_low = range.back().first->values[0];
+    if (kc.range_op == KeyCondition::Op::kBetween) kc.range_high = range.back().first->values[1];
   }
   return kc;
 }
