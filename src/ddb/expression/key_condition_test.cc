@@ -116,5 +116,58 @@ TEST(KeyConditionTest, CommonShapesMatchTheParser) {
             "Value provided in ExpressionAttributeNames unused in expressions: keys: {#s}");
 }
 
+// A multi-attribute GSI key: HASH a, b; RANGE x, y, z.
+KeyCondition ParseMulti(const std::string& text) {
+  Substitutions subs = Subs("", R"({":a": {"S": "A"}, ":b": {"N": "2"}, ":x": {"S": "X"},
+      ":y": {"N": "5"}, ":z": {"B": "Wg=="}, ":o": {"S": "o"}})");
+  return KeyCondition::Parse(text, subs, {"a", "b"}, {"x", "y", "z"});
+}
+
+std::string MultiError(const std::string& text) {
+  return ErrorOf([&] { ParseMulti(text); });
+}
+
+TEST(KeyConditionTest, MultiAttributeKeysLeftToRight) {
+  KeyCondition kc = ParseMulti("b = :b AND a = :a");
+  EXPECT_EQ(kc.hash_value, AttributeValue::S("A"));
+  ASSERT_EQ(kc.more_hash_values.size(), 1u);
+  EXPECT_EQ(kc.more_hash_values[0], AttributeValue::N("2"));
+  EXPECT_EQ(kc.range_op, KeyCondition::Op::kNone);
+  EXPECT_TRUE(kc.range_prefix.empty());
+
+  kc = ParseMulti("a = :a AND b = :b AND x = :x AND y > :y");
+  ASSERT_EQ(kc.range_prefix.size(), 1u);
+  EXPECT_EQ(kc.range_prefix[0], AttributeValue::S("X"));
+  EXPECT_EQ(kc.range_op, KeyCondition::Op::kGt);
+  EXPECT_EQ(kc.range_low, AttributeValue::N("5"));
+
+  kc = ParseMulti("z = :z AND a = :a AND y = :y AND b = :b AND x = :x");  // any order of terms
+  EXPECT_EQ(kc.range_prefix.size(), 2u);
+  EXPECT_EQ(kc.range_op, KeyCondition::Op::kEq);
+  EXPECT_EQ(kc.range_low, AttributeValue::B("Z"));
+
+  kc = ParseMulti("a = :a AND b = :b AND begins_with(x, :x)");
+  EXPECT_EQ(kc.range_op, KeyCondition::Op::kBeginsWith);
+  EXPECT_TRUE(kc.range_prefix.empty());
+}
+
+TEST(KeyConditionTest, MultiAttributeKeyRefusals) {
+  EXPECT_EQ(MultiError("a = :a"), "Query condition missed key schema element: b");
+  EXPECT_EQ(MultiError("b = :b AND x = :x"), "Query condition missed key schema element: a");
+  EXPECT_EQ(MultiError("a = :a AND b = :b AND y = :y"),
+            "Query condition missed key schema element: x");
+  EXPECT_EQ(MultiError("a = :a AND b = :b AND x = :x AND z = :z"),
+            "Query condition missed key schema element: y");
+  EXPECT_EQ(MultiError("a = :a AND b = :b AND o = :o"),
+            "Query condition missed key schema element: x");
+  EXPECT_EQ(MultiError("a = :a AND b = :b AND x = :x AND y = :y AND z = :z AND o = :o"),
+            "Query key condition not supported");
+  EXPECT_EQ(MultiError("a = :a AND b > :b"), "Query key condition not supported");
+  EXPECT_EQ(MultiError("a = :a AND b = :b AND x > :x AND y = :y"),
+            "Query key condition not supported");
+  EXPECT_EQ(MultiError("a = :a AND b = :b AND x BETWEEN :x AND :o AND y = :y"),
+            "Query key condition not supported");
+}
+
 }  // namespace
 }  // namespace cruddur::ddb::expr
