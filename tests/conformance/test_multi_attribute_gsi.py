@@ -646,3 +646,38 @@ def test_ttl_deletes_leave_the_index(fast_sweep):
         time.sleep(0.05)
     assert [m[2] for m in team_matches(ddb, name)] == ["kept"]
     ddb.delete_table(TableName=name)
+
+
+# --- a data dir keeps the multi-attribute key across a restart ---
+
+@RULES
+def test_restart_keeps_the_multi_attribute_index(foreign_endpoint, tmp_path):
+    if foreign_endpoint:
+        pytest.skip("needs a server of its own with a data dir")
+    data = tmp_path / "data"
+    data.mkdir()
+    server = start_server(["--data-dir", str(data)], tmp_path / "a.log")
+    try:
+        ddb = make_client(server.endpoint)
+        ddb.create_table(TableName="keep", BillingMode="PAY_PER_REQUEST",
+                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                         AttributeDefinitions=definitions([("pk", "S")] + HASH + RANGE),
+                         GlobalSecondaryIndexes=[gsi_spec()])
+        wait_table_active(ddb, "keep")
+        for item in ITEMS[:200]:
+            ddb.put_item(TableName="keep", Item=item)
+    finally:
+        server.stop()
+    server = start_server(["--data-dir", str(data)], tmp_path / "b.log")
+    try:
+        ddb = make_client(server.endpoint)
+        desc = wait_table_active(ddb, "keep")
+        assert desc["GlobalSecondaryIndexes"][0]["KeySchema"] == gsi_spec()["KeySchema"]
+        for p in PARTITIONS:
+            hkce, hvals = hash_condition(p)
+            got, _ = query_all(ddb, TableName="keep", IndexName=INDEX, KeyConditionExpression=hkce,
+                               ExpressionAttributeValues=hvals)
+            want = [it for it in INDEXED if it in ITEMS[:200] and partition_of(it) == p]
+            assert_answer(got, sorted(want, key=rank))
+    finally:
+        server.stop()
