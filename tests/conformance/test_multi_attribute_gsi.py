@@ -314,6 +314,12 @@ def test_sparse_index_holds_only_items_with_every_key_attribute(ddb, big):
     assert sorted(i["pk"]["S"] for i in items) == sorted(i["pk"]["S"] for i in INDEXED)
     # the table itself still holds every item
     assert ddb.scan(TableName=big, Select="COUNT")["Count"] == 1000
+    # parallel segments split the index between them
+    segments = [ddb.scan(TableName=big, IndexName=INDEX, Segment=s, TotalSegments=4)["Items"]
+                for s in range(4)]
+    pks = [i["pk"]["S"] for seg in segments for i in seg]
+    assert sorted(pks) == sorted(i["pk"]["S"] for i in INDEXED)
+    assert sum(1 for seg in segments if seg) > 1
 
 
 @RULES
@@ -560,6 +566,20 @@ def test_updates_and_transactions_move_items_in_and_out_of_the_index(ddb, small)
     assert team_matches(ddb, small) == [("2", "a", "a"), ("10", "a", "b")]
     ddb.delete_item(TableName=small, Key={"pk": {"S": "b"}})
     assert team_matches(ddb, small) == [("2", "a", "a")]
+
+
+@RULES
+def test_keys_only_projection_holds_every_key_attribute(ddb, tables):
+    name = tables.create(attrs=dict(SMALL_HASH + SMALL_RANGE), GlobalSecondaryIndexes=[
+        {**gsi_spec(SMALL_HASH, SMALL_RANGE, "by_team"),
+         "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+    ddb.put_item(TableName=name, Item={**match_item("a", 1, "x"), "other": {"S": "o"}})
+    r = ddb.query(TableName=name, IndexName="by_team",
+                  KeyConditionExpression="team = :t AND season = :s AND #r = :r",
+                  ExpressionAttributeNames={"#r": "round"},
+                  ExpressionAttributeValues={":t": {"S": "red"}, ":s": {"N": "2025"},
+                                             ":r": {"N": "1"}})
+    assert r["Items"] == [match_item("a", 1, "x")]
 
 
 @RULES
