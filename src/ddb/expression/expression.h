@@ -204,6 +204,20 @@ struct KeyCondition {
   static KeyCondition Parse(std::string_view text, Substitutions& subs,
                             const std::vector<std::string>& hash_keys,
                             const std::vector<std::string>& range_keys);
+
+  // One "key op value" condition of either form (KeyConditionExpression, KeyConditions).
+  struct Term {
+    std::string attribute;
+    Op op = Op::kEq;
+    const AttributeValue* low = nullptr;   // outlives the Term
+    const AttributeValue* high = nullptr;  // BETWEEN's upper bound
+  };
+  // The rules of a multi-attribute key (more than one HASH or RANGE attribute): every HASH
+  // attribute with `=`, conditions only on key attributes, RANGE conditions left to right with
+  // only the last one other than `=`. DynamoDB's messages.
+  static KeyCondition ResolveMultiAttribute(const std::vector<Term>& terms,
+                                            const std::vector<std::string>& hash_keys,
+                                            const std::vector<std::string>& range_keys);
   // Every HASH value, in KeySchema order.
   std::vector<AttributeValue> HashValues() const;
 };

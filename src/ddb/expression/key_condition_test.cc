@@ -151,21 +151,29 @@ TEST(KeyConditionTest, MultiAttributeKeysLeftToRight) {
   EXPECT_TRUE(kc.range_prefix.empty());
 }
 
+// RANGE: DynamoDB's words (seen in 2026); HASH: this engine's, after them.
 TEST(KeyConditionTest, MultiAttributeKeyRefusals) {
-  EXPECT_EQ(MultiError("a = :a"), "Query condition missed key schema element: b");
-  EXPECT_EQ(MultiError("b = :b AND x = :x"), "Query condition missed key schema element: a");
-  EXPECT_EQ(MultiError("a = :a AND b = :b AND y = :y"),
-            "Query condition missed key schema element: x");
-  EXPECT_EQ(MultiError("a = :a AND b = :b AND x = :x AND z = :z"),
-            "Query condition missed key schema element: y");
-  EXPECT_EQ(MultiError("a = :a AND b = :b AND o = :o"),
-            "Query condition missed key schema element: x");
+  const std::string hash_b =
+      "HASH key attributes b must have equality conditions specified in the query";
+  auto range = [](const std::string& prior, const std::string& later) {
+    return "RANGE key attributes " + prior +
+           " must have equality conditions specified in the query because a condition is present "
+           "on key attribute " +
+           later;
+  };
+  EXPECT_EQ(MultiError("a = :a"), hash_b);
+  EXPECT_EQ(MultiError("a = :a AND b > :b"), hash_b);
+  EXPECT_EQ(MultiError("b = :b AND x = :x"),
+            "HASH key attributes a must have equality conditions specified in the query");
+  EXPECT_EQ(MultiError("a = :a AND b = :b AND y = :y"), range("x", "y"));
+  EXPECT_EQ(MultiError("a = :a AND b = :b AND x = :x AND z = :z"), range("y", "z"));
+  EXPECT_EQ(MultiError("a = :a AND b = :b AND x > :x AND y = :y"), range("x", "y"));
+  EXPECT_EQ(MultiError("a = :a AND b = :b AND x BETWEEN :x AND :o AND y = :y"), range("x", "y"));
+  EXPECT_EQ(MultiError("a = :a AND b = :b AND x = :x AND begins_with(y, :o) AND z = :z"),
+            range("y", "z"));
+  // A condition on another attribute: not a key condition at all.
+  EXPECT_EQ(MultiError("a = :a AND b = :b AND o = :o"), "Query key condition not supported");
   EXPECT_EQ(MultiError("a = :a AND b = :b AND x = :x AND y = :y AND z = :z AND o = :o"),
-            "Query key condition not supported");
-  EXPECT_EQ(MultiError("a = :a AND b > :b"), "Query key condition not supported");
-  EXPECT_EQ(MultiError("a = :a AND b = :b AND x > :x AND y = :y"),
-            "Query key condition not supported");
-  EXPECT_EQ(MultiError("a = :a AND b = :b AND x BETWEEN :x AND :o AND y = :y"),
             "Query key condition not supported");
 }
 

@@ -592,6 +592,29 @@ std::optional<Condition> FilterCondition(const JsonValue& request, std::string_v
   return Combine(std::move(parts), request);
 }
 
+namespace {
+
+// KeyConditions against a multi-attribute key: KeyConditionExpression's rules and messages
+// (DynamoDB takes this legacy form there too, ScyllaDB's tests found).
+std::optional<KeyCondition> MultiAttributeKeyConditions(
+    const JsonValue& request, const std::vector<std::string>& hash_keys,
+    const std::vector<std::string>& range_keys) {
+  auto conditions = ParseKeyConditions(request);
+  if (!conditions) return std::nullopt;
+  std::vector<KeyCondition::Term> terms;
+  for (const ParsedCondition& c : *conditions) {
+    KeyCondition::Op op = KeyOp(c.op->comparison);
+    if (op == KeyCondition::Op::kNone) {
+      Invalid("Attempted conditional constraint is not an indexable operation");
+    }
+    terms.push_back(
+        {c.attribute, op, &c.values[0], op == KeyCondition::Op::kBetween ? &c.values[1] : nullptr});
+  }
+  return KeyCondition::ResolveMultiAttribute(terms, hash_keys, range_keys);
+}
+
+}  // namespace
+
 std::optional<KeyCondition> KeyConditions(const JsonValue& request, const std::string& hash_key,
                                           const std::string& range_key) {
   std::vector<std::string> range_keys;
@@ -599,13 +622,15 @@ std::optional<KeyCondition> KeyConditions(const JsonValue& request, const std::s
   return KeyConditions(request, std::vector<std::string>{hash_key}, range_keys);
 }
 
-// A key attribute without a condition is "missed" while conditions remain unaccounted for (a
-// later RANGE attribute's, or a non-key attribute's); else the conditions end there.
 std::optional<KeyCondition> KeyConditions(const JsonValue& request,
                                           const std::vector<std::string>& hash_keys,
                                           const std::vector<std::string>& range_keys) {
-  const size_t keys = hash_keys.size() + range_keys.size();
-  auto conditions = ParseKeyConditions(request, keys <= 2 ? 2 : kMaxKeyConditions);
+  if (hash_keys.size() > 1 || range_keys.size() > 1) {
+    return MultiAttributeKeyConditions(request, hash_keys, range_keys);
+  }
+  const std::string& hash_key = hash_keys.front();
+  const std::string range_key = range_keys.empty() ? std::string() : range_keys.front();
+  auto conditions = ParseKeyConditions(request, 2);
   if (!conditions) return std::nullopt;
   size_t n = conditions->size();
   auto find = [&](const std::string& name) -> const ParsedCondition* {
@@ -614,39 +639,28 @@ std::optional<KeyCondition> KeyConditions(const JsonValue& request,
     }
     return nullptr;
   };
-  if (range_keys.empty() && n > hash_keys.size()) Invalid("Query key condition not supported");
-  std::vector<std::pair<const ParsedCondition*, KeyCondition::Op>> range;
+  if (range_key.empty() && n > 1) Invalid("Query key condition not supported");
   KeyCondition kc;
-  size_t matched = 0;
-  for (size_t i = 0; i < hash_keys.size() + range_keys.size(); ++i) {
-    bool is_hash = i < hash_keys.size();
-    const std::string& key = is_hash ? hash_keys[i] : range_keys[i - hash_keys.size()];
-    const ParsedCondition* c = find(key);
+  for (const std::string* key : {&hash_key, &range_key}) {
+    if (key->empty()) continue;
+    bool is_hash = key == &hash_key;
+    const ParsedCondition* c = find(*key);
     if (!c) {
-      if (is_hash || n > matched) Invalid("Query condition missed key schema element: " + key);
-      break;
+      if (is_hash || n > 1) Invalid("Query condition missed key schema element: " + *key);
+      continue;
     }
-    ++matched;
     KeyCondition::Op op = KeyOp(c->op->comparison);
     if (op == KeyCondition::Op::kNone) {
       Invalid("Attempted conditional constraint is not an indexable operation");
     }
-    if (!is_hash) {
-      range.emplace_back(c, op);
-      continue;
+    if (is_hash) {
+      if (op != KeyCondition::Op::kEq) Invalid("Query key condition not supported");
+      kc.hash_value = c->values[0];
+    } else {
+      kc.range_op = op;
+      kc.range_low = c->values[0];
+      if (op == KeyCondition::Op::kBetween) kc.range_high = c->values[1];
     }
-    if (op != KeyCondition::Op::kEq) Invalid("Query key condition not supported");
-    (i == 0 ? kc.hash_value : kc.more_hash_values.emplace_back()) = c->values[0];
-  }
-  if (matched < n) Invalid("Query key condition not supported");
-  for (size_t i = 0; i + 1 < range.size(); ++i) {
-    if (range[i].second != KeyCondition::Op::kEq) Invalid("Query key condition not supported");
-    kc.range_prefix.push_back(range[i].first->values[0]);
-  }
-  if (!range.empty()) {
-    kc.range_op = range.back().second;
-    kc.range_low = range.back().first->values[0];
-    if (kc.range_op == KeyCondition::Op::kBetween) kc.range_high = range.back().first->values[1];
   }
   return kc;
 }
