@@ -11,7 +11,8 @@
 
 namespace cruddur::fuzz {
 
-// The app's single table (with a GSI, an LSI, a stream and TTL) and a numeric-keyed one.
+// The app's single table (with a GSI, an LSI, a stream and TTL) and a numeric-keyed one with a
+// multi-attribute GSI (2 HASH + 2 RANGE attributes).
 inline constexpr std::string_view kSetup[][2] = {
     {"CreateTable", R"({"TableName":"cruddur-messages","BillingMode":"PAY_PER_REQUEST",
       "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},
@@ -26,8 +27,15 @@ inline constexpr std::string_view kSetup[][2] = {
         "Projection":{"ProjectionType":"INCLUDE","NonKeyAttributes":["message"]}}],
       "StreamSpecification":{"StreamEnabled":true,"StreamViewType":"NEW_AND_OLD_IMAGES"}})"},
     {"CreateTable", R"({"TableName":"users","AttributeDefinitions":[
-      {"AttributeName":"id","AttributeType":"N"}],
+      {"AttributeName":"id","AttributeType":"N"},{"AttributeName":"team","AttributeType":"S"},
+      {"AttributeName":"season","AttributeType":"N"},{"AttributeName":"round","AttributeType":"N"},
+      {"AttributeName":"handle","AttributeType":"S"}],
       "KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],
+      "GlobalSecondaryIndexes":[{"IndexName":"by-team","KeySchema":[
+        {"AttributeName":"team","KeyType":"HASH"},{"AttributeName":"season","KeyType":"HASH"},
+        {"AttributeName":"round","KeyType":"RANGE"},{"AttributeName":"handle","KeyType":"RANGE"}],
+        "Projection":{"ProjectionType":"KEYS_ONLY"},
+        "ProvisionedThroughput":{"ReadCapacityUnits":5,"WriteCapacityUnits":5}}],
       "ProvisionedThroughput":{"ReadCapacityUnits":5,"WriteCapacityUnits":5}})"},
     {"UpdateTimeToLive", R"({"TableName":"cruddur-messages",
       "TimeToLiveSpecification":{"Enabled":true,"AttributeName":"expires"}})"},
@@ -41,6 +49,8 @@ inline constexpr std::string_view kSetup[][2] = {
     {"PutItem", R"({"TableName":"cruddur-messages","Item":{"pk":{"S":"MSG#5ae290ed"},
       "sk":{"S":"2023-03-01T10:00:00+00:00"},"user_handle":{"S":"bayko"},"n":{"N":"3"}}})"},
     {"PutItem", R"({"TableName":"users","Item":{"id":{"N":"1"},"handle":{"S":"andrewbrown"}}})"},
+    {"PutItem", R"({"TableName":"users","Item":{"id":{"N":"2"},"handle":{"S":"bayko"},
+      "team":{"S":"red"},"season":{"N":"2025"},"round":{"N":"3"}}})"},
 };
 
 // A fresh in-memory engine holding kSetup.

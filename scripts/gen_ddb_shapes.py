@@ -105,8 +105,19 @@ NAME_OR_ARN = {"type": "string", "min": 1, "max": 255, "pattern": "name-or-arn"}
 NEW_TABLE_NAME = {"CreateTableInput", "ListTablesInput"}
 
 
+# A GSI's KeySchema may hold a multi-attribute key (DynamoDB, November 2025): up to 4 HASH and 4
+# RANGE elements, bounded by ddb/table_schema.cc's own messages; tables and LSIs keep the model's
+# 1 to 2 ("Member must have length less than or equal to 2" for 3 elements there, while a GSI
+# takes 8: AWS answers recorded in aws-controllers-k8s' dynamodb quirks, DDB-TABLE-123). Debian's
+# older model still says 1 to 2 for every KeySchema.
+GSI_KEY_SCHEMA = {"type": "list", "member": {"shape": "KeySchemaElement"}, "min": 1}
+GSI_STRUCTURES = {"GlobalSecondaryIndex", "CreateGlobalSecondaryIndexAction"}
+
+
 def member_shape(struct, shape):
-    """The shape a member of `struct` is checked against (see NAME_OR_ARN)."""
+    """The shape a member of `struct` is checked against (see NAME_OR_ARN, GSI_KEY_SCHEMA)."""
+    if shape == "KeySchema" and struct in GSI_STRUCTURES:
+        return "GlobalSecondaryIndexKeySchema"
     return "TableNameOrArn" if shape == "TableName" and struct not in NEW_TABLE_NAME else shape
 
 
@@ -133,7 +144,8 @@ def name_key(name):
 
 
 def generate(model):
-    shapes = dict(model["shapes"], TableNameOrArn=NAME_OR_ARN)
+    shapes = dict(model["shapes"], TableNameOrArn=NAME_OR_ARN,
+                  GlobalSecondaryIndexKeySchema=GSI_KEY_SCHEMA)
     order = []  # shape names, in first-reached order
     index = {}
 

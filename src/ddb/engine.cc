@@ -648,9 +648,12 @@ void ValidateItemKeys(const TableSchema& schema, const Item& item) {
 
 void ValidateIndexKeys(const TableSchema& schema, const Item& item) {
   for (const auto& index : schema.indexes) {
-    for (const auto* name : {&index.key.hash_name, &index.key.range_name}) {
-      if (name->empty()) continue;
-      ValueType type = name == &index.key.hash_name ? index.key.hash_type : index.key.range_type;
+    std::vector<std::pair<KeyAttribute, bool>> keys;  // every key attribute, and whether HASH
+    for (const KeyAttribute& a : index.key.HashAttributes()) keys.emplace_back(a, true);
+    for (const KeyAttribute& a : index.key.RangeAttributes()) keys.emplace_back(a, false);
+    for (const auto& [attribute, is_hash] : keys) {
+      const std::string* name = &attribute.name;
+      ValueType type = attribute.type;
       auto it = item.find(*name);
       if (it == item.end()) continue;
       if (it->second.type != type) {
@@ -668,7 +671,7 @@ void ValidateIndexKeys(const TableSchema& schema, const Item& item) {
       }
       // An index key is held to the table's key size limits, with the same words (DynamoDB
       // refuses a GSI partition key over 2,048 bytes with the table's hashkey message).
-      CheckKeyValueSize(*name, it->second, name == &index.key.hash_name);
+      CheckKeyValueSize(*name, it->second, is_hash);
     }
   }
 }

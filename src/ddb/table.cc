@@ -63,10 +63,17 @@ void Table::SetStats(std::vector<TableStats> stats) {
 EncodedKey EncodeKey(const KeySchema& key, const Item& item) {
   EncodedKey k;
   const AttributeValue& hash_value = item.at(key.hash_name);
-  k.partition_hash = PartitionKeyHash(hash_value);
   EncodeKeyValue(hash_value, &k.hash);
+  for (const KeyAttribute& a : key.more_hash) EncodeKeyValue(item.at(a.name), &k.hash);
+  k.partition_hash =
+      key.more_hash.empty() ? PartitionKeyHash(hash_value) : CompositeKeyHash(k.hash);
   if (key.has_range()) EncodeKeyValue(item.at(key.range_name), &k.range);
+  for (const KeyAttribute& a : key.more_range) EncodeKeyValue(item.at(a.name), &k.range);
   return k;
+}
+
+uint64_t CompositeKeyHash(std::string_view encoded_hash) {
+  return PartitionKeyHashOfBytes(encoded_hash);
 }
 
 void AppendEncodedKey(const EncodedKey& k, std::string* out) {
@@ -78,9 +85,15 @@ void AppendEncodedKey(const EncodedKey& k, std::string* out) {
 }
 
 std::string PartitionPrefix(uint32_t table_id, uint8_t index_id, const AttributeValue& hash_value) {
+  return PartitionPrefix(table_id, index_id, std::vector<AttributeValue>{hash_value});
+}
+
+std::string PartitionPrefix(uint32_t table_id, uint8_t index_id,
+                            const std::vector<AttributeValue>& hash_values) {
   EncodedKey k;
-  k.partition_hash = PartitionKeyHash(hash_value);
-  EncodeKeyValue(hash_value, &k.hash);
+  for (const AttributeValue& v : hash_values) EncodeKeyValue(v, &k.hash);
+  k.partition_hash =
+      hash_values.size() == 1 ? PartitionKeyHash(hash_values.front()) : CompositeKeyHash(k.hash);
   std::string prefix = keyspace::IndexPrefix(table_id, index_id);
   AppendEncodedKey(k, &prefix);
   return prefix;
@@ -107,10 +120,16 @@ bool HasKeyOfType(const Item& item, const std::string& name, ValueType type, boo
 
 std::optional<std::string> IndexStorageKey(const TableSchema& schema, const IndexSchema& index,
                                            const Item& item) {
+  // An item lacking any of a multi-attribute key's attributes is not in the index either.
   if (!HasKeyOfType(item, index.key.hash_name, index.key.hash_type, true)) return std::nullopt;
   if (index.key.has_range() &&
       !HasKeyOfType(item, index.key.range_name, index.key.range_type, false)) {
     return std::nullopt;
+  }
+  for (const auto* more : {&index.key.more_hash, &index.key.more_range}) {
+    for (const KeyAttribute& a : *more) {
+      if (!HasKeyOfType(item, a.name, a.type, more == &index.key.more_hash)) return std::nullopt;
+    }
   }
   std::string key = keyspace::IndexPrefix(schema.id, index.id);
   AppendEncodedKey(EncodeKey(index.key, item), &key);
@@ -144,6 +163,8 @@ Item KeyOf(const TableSchema& schema, const IndexSchema* index, const Item& item
   if (index) {
     copy(index->key.hash_name);
     copy(index->key.range_name);
+    for (const KeyAttribute& a : index->key.more_hash) copy(a.name);
+    for (const KeyAttribute& a : index->key.more_range) copy(a.name);
   }
   return out;
 }

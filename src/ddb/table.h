@@ -49,11 +49,14 @@ constexpr size_t kPartitionHashBytes = 8;
 std::string PrefixSuccessor(std::string prefix);
 }  // namespace keyspace
 
-// Key attributes as stored in a key: the encoded partition and sort key.
+// Key attributes as stored in a key: the encoded partition and sort key. A GSI's multi-attribute
+// key concatenates its attributes' encodings in KeySchema order (each encoding is self-delimiting
+// and order-preserving, so the concatenation sorts as the values do, left to right); a
+// single-attribute key encodes exactly as it always has.
 struct EncodedKey {
-  uint64_t partition_hash = 0;  // PartitionKeyHash of the partition key value
-  std::string hash;             // key_codec encoding of the partition key value
-  std::string range;            // key_codec encoding of the sort key value (empty: no sort key)
+  uint64_t partition_hash = 0;  // PartitionKeyHash of the partition key value (CompositeKeyHash)
+  std::string hash;             // key_codec encoding of the partition key value(s)
+  std::string range;            // key_codec encoding of the sort key value(s) (empty: no sort key)
 };
 
 class Table {
@@ -79,11 +82,17 @@ class Table {
 // Encodes the key attributes of `item` per `key`. REQUIRES: the item has them, with the right
 // types (validated before).
 EncodedKey EncodeKey(const KeySchema& key, const Item& item);
+// The partition hash of a multi-attribute partition key, from its encoding (EncodedKey::hash).
+// DynamoDB does not say how it hashes them together; this is stable and spreads them the same way.
+uint64_t CompositeKeyHash(std::string_view encoded_hash);
 // Appends the partition hash, partition key and sort key to `out` (which holds the index prefix).
 void AppendEncodedKey(const EncodedKey& k, std::string* out);
 // The prefix of every storage key in one partition of an index (index id 0: the table): the
 // index prefix, the partition hash and the partition key. Where a Query seeks.
 std::string PartitionPrefix(uint32_t table_id, uint8_t index_id, const AttributeValue& hash_value);
+// The same for a partition key of several attributes (their values in KeySchema order).
+std::string PartitionPrefix(uint32_t table_id, uint8_t index_id,
+                            const std::vector<AttributeValue>& hash_values);
 // The storage key of an item in the table (index id 0), from the item or its encoded key.
 std::string ItemStorageKey(const TableSchema& schema, const Item& item);
 std::string ItemStorageKey(const TableSchema& schema, const EncodedKey& key);

@@ -2,8 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
+#include <set>
 #include <stdexcept>
+
+#include "ddb/error.h"
 
 namespace cruddur::ddb {
 namespace {
@@ -35,21 +39,18 @@ ProjectionType ProjectionFromName(std::string_view s) {
 void Key(JsonWriter& w, std::string_view k) { w.Key(k.data(), static_cast<unsigned>(k.size())); }
 void Str(JsonWriter& w, std::string_view s) { w.String(s.data(), static_cast<unsigned>(s.size())); }
 
+// Every HASH element, then every RANGE element: the order CreateTable accepted them in.
 void WriteKeySchema(JsonWriter& w, const KeySchema& k) {
   w.StartArray();
-  w.StartObject();
-  Key(w, "AttributeName");
-  Str(w, k.hash_name);
-  Key(w, "KeyType");
-  Str(w, "HASH");
-  w.EndObject();
-  if (k.has_range()) {
-    w.StartObject();
-    Key(w, "AttributeName");
-    Str(w, k.range_name);
-    Key(w, "KeyType");
-    Str(w, "RANGE");
-    w.EndObject();
+  for (bool hash : {true, false}) {
+    for (const KeyAttribute& a : hash ? k.HashAttributes() : k.RangeAttributes()) {
+      w.StartObject();
+      Key(w, "AttributeName");
+      Str(w, a.name);
+      Key(w, "KeyType");
+      Str(w, hash ? "HASH" : "RANGE");
+      w.EndObject();
+    }
   }
   w.EndArray();
 }
@@ -134,6 +135,20 @@ void PersistKey(JsonWriter& w, const KeySchema& k) {
   Str(w, k.range_name);
   Key(w, "rt");
   Str(w, TypeName(k.range_type));
+  // A multi-attribute key's further attributes; absent otherwise, so that single-attribute
+  // schemas persist exactly as before.
+  for (const auto* more : {&k.more_hash, &k.more_range}) {
+    if (more->empty()) continue;
+    Key(w, more == &k.more_hash ? "mh" : "mr");
+    w.StartArray();
+    for (const KeyAttribute& a : *more) {
+      w.StartArray();
+      Str(w, a.name);
+      Str(w, TypeName(a.type));
+      w.EndArray();
+    }
+    w.EndArray();
+  }
   w.EndObject();
 }
 
@@ -143,6 +158,13 @@ KeySchema ReadKey(const JsonValue& v) {
   k.hash_type = ScalarType(v["ht"].GetString());
   k.range_name = v["r"].GetString();
   k.range_type = ScalarType(v["rt"].GetString());
+  for (auto* more : {&k.more_hash, &k.more_range}) {
+    const char* name = more == &k.more_hash ? "mh" : "mr";
+    if (!v.HasMember(name)) continue;
+    for (const auto& a : v[name].GetArray()) {
+      more->push_back({a[0].GetString(), ScalarType(a[1].GetString())});
+    }
+  }
   return k;
 }
 
@@ -192,6 +214,61 @@ IndexSchema ReadIndex(const JsonValue& v) {
 bool Pending(double until, double now) { return until <= 0 || now < until; }
 
 }  // namespace
+
+std::vector<KeyAttribute> KeySchema::HashAttributes() const {
+  std::vector<KeyAttribute> out{{hash_name, hash_type}};
+  out.insert(out.end(), more_hash.begin(), more_hash.end());
+  return out;
+}
+
+std::vector<KeyAttribute> KeySchema::RangeAttributes() const {
+  std::vector<KeyAttribute> out;
+  if (has_range()) out.push_back({range_name, range_type});
+  out.insert(out.end(), more_range.begin(), more_range.end());
+  return out;
+}
+
+bool KeySchema::IsKeyAttribute(const std::string& name) const {
+  if (name == hash_name || (has_range() && name == range_name)) return true;
+  auto named = [&](const KeyAttribute& a) { return a.name == name; };
+  return std::any_of(more_hash.begin(), more_hash.end(), named) ||
+         std::any_of(more_range.begin(), more_range.end(), named);
+}
+
+KeySchemaNames CheckGlobalIndexKeySchema(const std::vector<KeySchemaElement>& elements) {
+  constexpr std::string_view kInvalid = "One or more parameter values were invalid: ";
+  if (elements.front().type != "HASH") {
+    throw ApiError::Validation(
+        "Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
+  }
+  KeySchemaNames names;
+  for (const KeySchemaElement& e : elements) {
+    if (e.type == "HASH" && !names.range.empty()) {
+      throw ApiError::Validation(fmt::format(
+          "{}All HASH key attributes must precede RANGE key attributes in the KeySchema",
+          kInvalid));
+    }
+    (e.type == "HASH" ? names.hash : names.range).push_back(e.name);
+  }
+  for (const auto* role : {&names.hash, &names.range}) {
+    if (role->size() > kMaxKeyAttributesPerRole) {
+      throw ApiError::Validation(
+          fmt::format("{}The KeySchema exceeds the maximum allowed number of {} key attributes",
+                      kInvalid, role == &names.hash ? "HASH" : "RANGE"));
+    }
+  }
+  std::set<std::string_view> seen;
+  for (const KeySchemaElement& e : elements) {
+    if (seen.insert(e.name).second) continue;
+    // The one-HASH-one-RANGE key keeps the message it always had.
+    if (elements.size() == 2 && names.range.size() == 1) {
+      throw ApiError::Validation(
+          "Both the Hash Key and the Range Key element in the KeySchema have the same name");
+    }
+    throw ApiError::Validation("The KeySchema contains multiple key attributes with the same name");
+  }
+  return names;
+}
 
 double EpochSeconds() {
   using namespace std::chrono;

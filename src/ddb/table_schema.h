@@ -13,16 +13,44 @@
 
 namespace cruddur::ddb {
 
+struct KeyAttribute {
+  std::string name;
+  ValueType type = ValueType::kS;
+};
+
+// A table's or index's key: its first HASH and first RANGE attribute here, which is the whole key
+// of tables and LSIs; a GSI's multi-attribute key (up to 4 HASH then up to 4 RANGE attributes)
+// continues in more_hash and more_range.
 struct KeySchema {
   std::string hash_name;
   ValueType hash_type = ValueType::kS;
   std::string range_name;  // empty: no sort key
   ValueType range_type = ValueType::kS;
+  std::vector<KeyAttribute> more_hash;   // the 2nd to 4th HASH attributes, in KeySchema order
+  std::vector<KeyAttribute> more_range;  // the 2nd to 4th RANGE attributes, in KeySchema order
   bool has_range() const { return !range_name.empty(); }
-  bool IsKeyAttribute(const std::string& name) const {
-    return name == hash_name || (has_range() && name == range_name);
-  }
+  bool multi_attribute() const { return !more_hash.empty() || !more_range.empty(); }
+  // Every HASH (or RANGE) attribute, in KeySchema order.
+  std::vector<KeyAttribute> HashAttributes() const;
+  std::vector<KeyAttribute> RangeAttributes() const;
+  bool IsKeyAttribute(const std::string& name) const;
 };
+
+// DynamoDB's limits on a GSI's multi-attribute key (developer guide, GSI.MultiAttributeKeys).
+constexpr size_t kMaxKeyAttributesPerRole = 4;
+
+// A KeySchemaElement as a request gives it, before validation.
+struct KeySchemaElement {
+  std::string name, type;  // AttributeName; KeyType "HASH" or "RANGE"
+};
+// The attribute names of a valid KeySchema by role, in KeySchema order.
+struct KeySchemaNames {
+  std::vector<std::string> hash, range;
+};
+// DynamoDB's structural checks of a GSI's KeySchema, which may hold a multi-attribute key: HASH
+// elements first, 1 to 4 of them, then up to 4 RANGE elements, no attribute twice. Throws its
+// ValidationException. REQUIRES: `elements` is not empty and its KeyTypes are HASH or RANGE.
+KeySchemaNames CheckGlobalIndexKeySchema(const std::vector<KeySchemaElement>& elements);
 
 struct ProvisionedThroughput {
   int64_t read_capacity_units = 0;

@@ -187,6 +187,11 @@ struct KeyCondition {
   enum class Op { kNone, kEq, kLt, kLe, kGt, kGe, kBetween, kBeginsWith };
 
   AttributeValue hash_value;
+  // A multi-attribute key (GSIs): the values of its further HASH attributes, in KeySchema order,
+  // and the values the RANGE attributes before the one range_op tests must equal (the
+  // conditions go left to right, only the last may be other than `=`).
+  std::vector<AttributeValue> more_hash_values;
+  std::vector<AttributeValue> range_prefix;
   Op range_op = Op::kNone;
   AttributeValue range_low;   // the operand (the lower bound for BETWEEN)
   AttributeValue range_high;  // BETWEEN's upper bound
@@ -195,6 +200,26 @@ struct KeyCondition {
   // "Query condition missed key schema element: pk", "Query key condition not supported".
   static KeyCondition Parse(std::string_view text, Substitutions& subs, const std::string& hash_key,
                             const std::string& range_key);
+  // The same for a key of several HASH and RANGE attributes (in KeySchema order).
+  static KeyCondition Parse(std::string_view text, Substitutions& subs,
+                            const std::vector<std::string>& hash_keys,
+                            const std::vector<std::string>& range_keys);
+
+  // One "key op value" condition of either form (KeyConditionExpression, KeyConditions).
+  struct Term {
+    std::string attribute;
+    Op op = Op::kEq;
+    const AttributeValue* low = nullptr;   // outlives the Term
+    const AttributeValue* high = nullptr;  // BETWEEN's upper bound
+  };
+  // The rules of a multi-attribute key (more than one HASH or RANGE attribute): every HASH
+  // attribute with `=`, conditions only on key attributes, RANGE conditions left to right with
+  // only the last one other than `=`. DynamoDB's messages.
+  static KeyCondition ResolveMultiAttribute(const std::vector<Term>& terms,
+                                            const std::vector<std::string>& hash_keys,
+                                            const std::vector<std::string>& range_keys);
+  // Every HASH value, in KeySchema order.
+  std::vector<AttributeValue> HashValues() const;
 };
 
 }  // namespace cruddur::ddb::expr

@@ -116,5 +116,66 @@ TEST(KeyConditionTest, CommonShapesMatchTheParser) {
             "Value provided in ExpressionAttributeNames unused in expressions: keys: {#s}");
 }
 
+// A multi-attribute GSI key: HASH a, b; RANGE x, y, z.
+KeyCondition ParseMulti(const std::string& text) {
+  Substitutions subs = Subs("", R"({":a": {"S": "A"}, ":b": {"N": "2"}, ":x": {"S": "X"},
+      ":y": {"N": "5"}, ":z": {"B": "Wg=="}, ":o": {"S": "o"}})");
+  return KeyCondition::Parse(text, subs, {"a", "b"}, {"x", "y", "z"});
+}
+
+std::string MultiError(const std::string& text) {
+  return ErrorOf([&] { ParseMulti(text); });
+}
+
+TEST(KeyConditionTest, MultiAttributeKeysLeftToRight) {
+  KeyCondition kc = ParseMulti("b = :b AND a = :a");
+  EXPECT_EQ(kc.hash_value, AttributeValue::S("A"));
+  ASSERT_EQ(kc.more_hash_values.size(), 1u);
+  EXPECT_EQ(kc.more_hash_values[0], AttributeValue::N("2"));
+  EXPECT_EQ(kc.range_op, KeyCondition::Op::kNone);
+  EXPECT_TRUE(kc.range_prefix.empty());
+
+  kc = ParseMulti("a = :a AND b = :b AND x = :x AND y > :y");
+  ASSERT_EQ(kc.range_prefix.size(), 1u);
+  EXPECT_EQ(kc.range_prefix[0], AttributeValue::S("X"));
+  EXPECT_EQ(kc.range_op, KeyCondition::Op::kGt);
+  EXPECT_EQ(kc.range_low, AttributeValue::N("5"));
+
+  kc = ParseMulti("z = :z AND a = :a AND y = :y AND b = :b AND x = :x");  // any order of terms
+  EXPECT_EQ(kc.range_prefix.size(), 2u);
+  EXPECT_EQ(kc.range_op, KeyCondition::Op::kEq);
+  EXPECT_EQ(kc.range_low, AttributeValue::B("Z"));
+
+  kc = ParseMulti("a = :a AND b = :b AND begins_with(x, :x)");
+  EXPECT_EQ(kc.range_op, KeyCondition::Op::kBeginsWith);
+  EXPECT_TRUE(kc.range_prefix.empty());
+}
+
+// RANGE: DynamoDB's words (seen in 2026); HASH: this engine's, after them.
+TEST(KeyConditionTest, MultiAttributeKeyRefusals) {
+  const std::string hash_b =
+      "HASH key attributes b must have equality conditions specified in the query";
+  auto range = [](const std::string& prior, const std::string& later) {
+    return "RANGE key attributes " + prior +
+           " must have equality conditions specified in the query because a condition is present "
+           "on key attribute " +
+           later;
+  };
+  EXPECT_EQ(MultiError("a = :a"), hash_b);
+  EXPECT_EQ(MultiError("a = :a AND b > :b"), hash_b);
+  EXPECT_EQ(MultiError("b = :b AND x = :x"),
+            "HASH key attributes a must have equality conditions specified in the query");
+  EXPECT_EQ(MultiError("a = :a AND b = :b AND y = :y"), range("x", "y"));
+  EXPECT_EQ(MultiError("a = :a AND b = :b AND x = :x AND z = :z"), range("y", "z"));
+  EXPECT_EQ(MultiError("a = :a AND b = :b AND x > :x AND y = :y"), range("x", "y"));
+  EXPECT_EQ(MultiError("a = :a AND b = :b AND x BETWEEN :x AND :o AND y = :y"), range("x", "y"));
+  EXPECT_EQ(MultiError("a = :a AND b = :b AND x = :x AND begins_with(y, :o) AND z = :z"),
+            range("y", "z"));
+  // A condition on another attribute: not a key condition at all.
+  EXPECT_EQ(MultiError("a = :a AND b = :b AND o = :o"), "Query key condition not supported");
+  EXPECT_EQ(MultiError("a = :a AND b = :b AND x = :x AND y = :y AND z = :z AND o = :o"),
+            "Query key condition not supported");
+}
+
 }  // namespace
 }  // namespace cruddur::ddb::expr

@@ -308,12 +308,18 @@ Condition ParseExpected(const std::string& name, const JsonValue& e) {
                 : Condition::Compare(name, Comparison::kNull, {});
 }
 
-// KeyConditions, each condition validated, and their count checked. nullopt when absent.
-std::optional<std::vector<ParsedCondition>> ParseKeyConditions(const JsonValue& request) {
+// The most KeyConditions a multi-attribute GSI key takes: 4 HASH and 4 RANGE attributes.
+constexpr size_t kMaxKeyConditions = 8;
+
+// KeyConditions, each condition validated, and their count checked (at most `max`, 2 for a
+// single-attribute key). nullopt when absent. Before the table is known, a count up to a
+// multi-attribute key's passes; the key's own count is checked once it is.
+std::optional<std::vector<ParsedCondition>> ParseKeyConditions(const JsonValue& request,
+                                                               size_t max = kMaxKeyConditions) {
   const JsonValue* map = MemberValue(request, "KeyConditions");
   if (!map) return std::nullopt;
   auto conditions = ParseConditions(*map, "KeyConditions");
-  if (conditions.size() != 1 && conditions.size() != 2) {
+  if (conditions.empty() || conditions.size() > max) {
     Invalid("Conditions can be of length 1 or 2 only");
   }
   return conditions;
@@ -586,9 +592,45 @@ std::optional<Condition> FilterCondition(const JsonValue& request, std::string_v
   return Combine(std::move(parts), request);
 }
 
+namespace {
+
+// KeyConditions against a multi-attribute key: KeyConditionExpression's rules and messages
+// (DynamoDB takes this legacy form there too, ScyllaDB's tests found).
+std::optional<KeyCondition> MultiAttributeKeyConditions(
+    const JsonValue& request, const std::vector<std::string>& hash_keys,
+    const std::vector<std::string>& range_keys) {
+  auto conditions = ParseKeyConditions(request);
+  if (!conditions) return std::nullopt;
+  std::vector<KeyCondition::Term> terms;
+  for (const ParsedCondition& c : *conditions) {
+    KeyCondition::Op op = KeyOp(c.op->comparison);
+    if (op == KeyCondition::Op::kNone) {
+      Invalid("Attempted conditional constraint is not an indexable operation");
+    }
+    terms.push_back(
+        {c.attribute, op, &c.values[0], op == KeyCondition::Op::kBetween ? &c.values[1] : nullptr});
+  }
+  return KeyCondition::ResolveMultiAttribute(terms, hash_keys, range_keys);
+}
+
+}  // namespace
+
 std::optional<KeyCondition> KeyConditions(const JsonValue& request, const std::string& hash_key,
                                           const std::string& range_key) {
-  auto conditions = ParseKeyConditions(request);
+  std::vector<std::string> range_keys;
+  if (!range_key.empty()) range_keys.push_back(range_key);
+  return KeyConditions(request, std::vector<std::string>{hash_key}, range_keys);
+}
+
+std::optional<KeyCondition> KeyConditions(const JsonValue& request,
+                                          const std::vector<std::string>& hash_keys,
+                                          const std::vector<std::string>& range_keys) {
+  if (hash_keys.size() > 1 || range_keys.size() > 1) {
+    return MultiAttributeKeyConditions(request, hash_keys, range_keys);
+  }
+  const std::string& hash_key = hash_keys.front();
+  const std::string range_key = range_keys.empty() ? std::string() : range_keys.front();
+  auto conditions = ParseKeyConditions(request, 2);
   if (!conditions) return std::nullopt;
   size_t n = conditions->size();
   auto find = [&](const std::string& name) -> const ParsedCondition* {

@@ -58,6 +58,12 @@ std::optional<Condition> FilterCondition(const JsonValue& request, std::string_v
 // operand types against the schema, as for KeyConditionExpression.
 std::optional<KeyCondition> KeyConditions(const JsonValue& request, const std::string& hash_key,
                                           const std::string& range_key);
+// The same for a multi-attribute key (its HASH and RANGE attributes in KeySchema order), with
+// KeyConditionExpression's rules: every HASH attribute EQ, RANGE conditions left to right, only
+// the last one other than EQ.
+std::optional<KeyCondition> KeyConditions(const JsonValue& request,
+                                          const std::vector<std::string>& hash_keys,
+                                          const std::vector<std::string>& range_keys);
 
 // AttributeUpdates (UpdateItem). nullopt when absent; an empty map is an Update that changes
 // nothing. The caller still refuses key attributes ("One or more parameter values were invalid:

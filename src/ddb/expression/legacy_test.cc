@@ -377,6 +377,47 @@ TEST(LegacyKeyConditionsTest, CountAndOperandErrors) {
             kInvalid + "ComparisonOperator LT is not valid for BOOL AttributeValue type");
 }
 
+// A multi-attribute GSI key (HASH a, b; RANGE x, y): KeyConditionExpression's rules.
+std::optional<KeyCondition> MultiKey(const std::string& conditions) {
+  JsonDocument d = ParseJson(R"({"KeyConditions": )" + conditions + "}");
+  return KeyConditions(d, std::vector<std::string>{"a", "b"}, std::vector<std::string>{"x", "y"});
+}
+
+std::string Eq(const std::string& name) {
+  return "\"" + name + R"(": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "v"}]})";
+}
+
+TEST(LegacyKeyConditionsTest, MultiAttributeKeys) {
+  auto kc = MultiKey(
+      "{" + Eq("a") + ", " + Eq("b") + ", " + Eq("x") +
+      R"(, "y": {"ComparisonOperator": "BEGINS_WITH", "AttributeValueList": [{"S": "p"}]}})");
+  ASSERT_TRUE(kc.has_value());
+  EXPECT_EQ(kc->more_hash_values.size(), 1u);
+  EXPECT_EQ(kc->range_prefix.size(), 1u);
+  EXPECT_EQ(kc->range_op, KeyCondition::Op::kBeginsWith);
+  EXPECT_EQ(kc->range_low, AttributeValue::S("p"));
+  EXPECT_EQ(ErrorOf([] { MultiKey("{" + Eq("a") + ", " + Eq("y") + "}"); }),
+            "HASH key attributes b must have equality conditions specified in the query");
+  const std::string x_before_y =
+      "RANGE key attributes x must have equality conditions specified in the query because a "
+      "condition is present on key attribute y";
+  EXPECT_EQ(ErrorOf([] { MultiKey("{" + Eq("a") + ", " + Eq("b") + ", " + Eq("y") + "}"); }),
+            x_before_y);
+  EXPECT_EQ(
+      ErrorOf([] {
+        MultiKey("{" + Eq("a") + ", " + Eq("b") + ", " + Eq("y") +
+                 R"(, "x": {"ComparisonOperator": "LT", "AttributeValueList": [{"S": "p"}]}})");
+      }),
+      x_before_y);
+  // More than two conditions only for a key of more than two attributes.
+  EXPECT_EQ(ErrorOf([] {
+              JsonDocument d = ParseJson("{\"KeyConditions\": {" + Eq("a") + ", " + Eq("b") + ", " +
+                                         Eq("c") + "}}");
+              KeyConditions(d, "a", "b");
+            }),
+            "Conditions can be of length 1 or 2 only");
+}
+
 // ---- AttributeUpdates ----
 
 std::string Updated(const std::string& updates, const std::string& item = kItem) {

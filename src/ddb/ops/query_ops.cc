@@ -49,6 +49,53 @@ int RangePosition(const expr::KeyCondition& kc, const AttributeValue& sk) {
   return 0;
 }
 
+// Whether the values of a condition have the types of the key attributes they test.
+bool TypesMatch(const expr::KeyCondition& kc, const KeySchema& key) {
+  using Op = expr::KeyCondition::Op;
+  const std::vector<AttributeValue> hash_values = kc.HashValues();
+  const std::vector<KeyAttribute> hash = key.HashAttributes(), range = key.RangeAttributes();
+  for (size_t i = 0; i < hash.size(); ++i) {
+    if (hash_values[i].type != hash[i].type) return false;
+  }
+  for (size_t i = 0; i < kc.range_prefix.size(); ++i) {
+    if (kc.range_prefix[i].type != range[i].type) return false;
+  }
+  if (kc.range_op == Op::kNone) return true;
+  const ValueType tested = range[kc.range_prefix.size()].type;
+  return kc.range_low.type == tested &&
+         (kc.range_op != Op::kBetween || kc.range_high.type == tested);
+}
+
+// The Query's KeyConditionExpression (`kce`) or legacy KeyConditions, resolved against `key`.
+expr::KeyCondition ResolveKeyCondition(const Request& req, std::optional<std::string_view> kce,
+                                       expr::Substitutions& subs, const KeySchema& key) {
+  std::vector<std::string> hash_names, range_names;
+  for (const KeyAttribute& a : key.HashAttributes()) hash_names.push_back(a.name);
+  for (const KeyAttribute& a : key.RangeAttributes()) range_names.push_back(a.name);
+  expr::KeyCondition kc = kce ? expr::KeyCondition::Parse(*kce, subs, hash_names, range_names)
+                              : *expr::legacy::KeyConditions(req.root(), hash_names, range_names);
+  if (!TypesMatch(kc, key)) {
+    throw ApiError::Validation(
+        "One or more parameter values were invalid: Condition parameter "
+        "type does not match schema type");
+  }
+  return kc;
+}
+
+// Whether an ExclusiveStartKey lies in the queried partition and sort key range.
+bool StartKeyInCondition(const expr::KeyCondition& kc, const KeySchema& key, const Item& esk) {
+  const std::vector<AttributeValue> hash_values = kc.HashValues();
+  const std::vector<KeyAttribute> hash = key.HashAttributes(), range = key.RangeAttributes();
+  for (size_t i = 0; i < hash.size(); ++i) {
+    if (!(esk.at(hash[i].name) == hash_values[i])) return false;
+  }
+  for (size_t i = 0; i < kc.range_prefix.size(); ++i) {
+    if (!(esk.at(range[i].name) == kc.range_prefix[i])) return false;
+  }
+  return kc.range_op == expr::KeyCondition::Op::kNone ||
+         RangePosition(kc, esk.at(range[kc.range_prefix.size()].name)) == 0;
+}
+
 // What a Query or Scan reads and returns.
 struct ReadSpec {
   std::shared_ptr<const TableSchema> schema;
@@ -307,16 +354,8 @@ void EngineImpl::Query(const Request& req, JsonWriter& w) {
         "be specified in the request.");
   }
   const KeySchema& key = spec.index ? spec.index->key : spec.schema->key;
-  expr::KeyCondition kc =
-      kce ? expr::KeyCondition::Parse(*kce, subs, key.hash_name, key.range_name)
-          : *expr::legacy::KeyConditions(req.root(), key.hash_name, key.range_name);
-  if (kc.hash_value.type != key.hash_type ||
-      (kc.range_op != expr::KeyCondition::Op::kNone && kc.range_low.type != key.range_type) ||
-      (kc.range_op == expr::KeyCondition::Op::kBetween && kc.range_high.type != key.range_type)) {
-    throw ApiError::Validation(
-        "One or more parameter values were invalid: Condition parameter "
-        "type does not match schema type");
-  }
+  const std::vector<KeyAttribute> range_keys = key.RangeAttributes();
+  expr::KeyCondition kc = ResolveKeyCondition(req, kce, subs, key);
   ParseFilter(req, "QueryFilter", subs, &spec);
   if (spec.filter) {
     for (const auto& p : spec.filter->Paths()) {
@@ -331,8 +370,13 @@ void EngineImpl::Query(const Request& req, JsonWriter& w) {
   subs.CheckAllUsed();
 
   bool forward = req.Bool("ScanIndexForward").value_or(true);
-  const std::string partition =
-      PartitionPrefix(spec.schema->id, spec.index ? spec.index->id : 0, kc.hash_value);
+  // The partition, narrowed by the sort key attributes a multi-attribute key's conditions fix.
+  std::string partition =
+      PartitionPrefix(spec.schema->id, spec.index ? spec.index->id : 0, kc.HashValues());
+  for (const AttributeValue& v : kc.range_prefix) EncodeKeyValue(v, &partition);
+  // The sort key attribute range_op tests.
+  const KeyAttribute* tested =
+      kc.range_prefix.size() < range_keys.size() ? &range_keys[kc.range_prefix.size()] : nullptr;
 
   auto it = store().NewIterator();
   using Op = expr::KeyCondition::Op;
@@ -341,8 +385,7 @@ void EngineImpl::Query(const Request& req, JsonWriter& w) {
     std::string pos = StartKeyPosition(spec, *esk_json, true, &esk);
     // A start key outside the queried partition or sort key range is refused (DynamoDB Local and
     // DynamoDB answers seen by users: the same message for either).
-    if (!(esk.at(key.hash_name) == kc.hash_value) ||
-        (kc.range_op != Op::kNone && RangePosition(kc, esk.at(key.range_name)) != 0)) {
+    if (!StartKeyInCondition(kc, key, esk)) {
       throw ApiError::Validation(
           "The provided starting key does not match the range key predicate");
     }
@@ -381,7 +424,7 @@ void EngineImpl::Query(const Request& req, JsonWriter& w) {
         // table's key after it).
         std::string_view rest = storage_key.substr(partition.size());
         AttributeValue sk;
-        if (!DecodeKeyValue(key.range_type, &rest, &sk)) {
+        if (!DecodeKeyValue(tested->type, &rest, &sk)) {
           throw ApiError::InternalServer("corrupt key in storage");
         }
         int pos = RangePosition(kc, sk);

@@ -70,21 +70,28 @@ void CheckKeyAttributeName(ConstraintErrors& errors, const std::string& field,
 }
 
 // A KeySchema list as given, before DynamoDB's structural checks.
-struct KeyElement {
-  std::string name, type;
-};
+using KeyElement = KeySchemaElement;
 struct KeyNames {
   std::string hash, range;
+  std::vector<std::string> more_hash, more_range;  // a GSI's multi-attribute key
+  std::vector<std::string> All() const {
+    std::vector<std::string> all = {hash};
+    all.insert(all.end(), more_hash.begin(), more_hash.end());
+    if (!range.empty()) all.push_back(range);
+    all.insert(all.end(), more_range.begin(), more_range.end());
+    return all;
+  }
 };
 
+// `max_size`: 2, or none for a GSI's KeySchema, whose multi-attribute keys CheckKeyOrder bounds.
 std::vector<KeyElement> ParseKeySchema(const JsonValue& list, std::string_view field,
-                                       ConstraintErrors& errors) {
+                                       ConstraintErrors& errors, size_t max_size = 2) {
   std::vector<KeyElement> keys;
-  if (list.Size() < 1 || list.Size() > 2) {
+  if (list.Size() < 1 || list.Size() > max_size) {
     errors.Add(
         fmt::format("Value '[]' at '{}' failed to satisfy constraint: Member must have "
                     "length {} than or equal to {}",
-                    field, list.Size() < 1 ? "greater" : "less", list.Size() < 1 ? 1 : 2));
+                    field, list.Size() < 1 ? "greater" : "less", list.Size() < 1 ? 1 : max_size));
     return keys;
   }
   for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {
@@ -106,10 +113,21 @@ std::vector<KeyElement> ParseKeySchema(const JsonValue& list, std::string_view f
   return keys;
 }
 
-// The structural KeySchema checks: HASH first, then an optional RANGE of another name.
-KeyNames CheckKeyOrder(const std::vector<KeyElement>& keys) {
+// The structural KeySchema checks: HASH first, then an optional RANGE of another name; for a
+// GSI (`global`), the rules of multi-attribute keys.
+KeyNames CheckKeyOrder(const std::vector<KeyElement>& keys, bool global = false) {
   KeyNames k;
   if (keys.empty()) return k;
+  if (global) {
+    KeySchemaNames names = CheckGlobalIndexKeySchema(keys);
+    k.hash = names.hash.front();
+    k.more_hash.assign(names.hash.begin() + 1, names.hash.end());
+    if (!names.range.empty()) {
+      k.range = names.range.front();
+      k.more_range.assign(names.range.begin() + 1, names.range.end());
+    }
+    return k;
+  }
   if (keys[0].type != "HASH") {
     throw ApiError::Validation(
         "Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
@@ -164,7 +182,7 @@ IndexRequest ParseIndex(const JsonValue& e, const std::string& member, bool glob
     r.ix.name = std::string(*name);
   }
   if (const JsonValue* ks = Request::ArrayOf(e, "KeySchema")) {
-    r.keys = ParseKeySchema(*ks, member + ".keySchema", errors);
+    r.keys = ParseKeySchema(*ks, member + ".keySchema", errors, global ? SIZE_MAX : 2);
   } else {
     errors.NotNull(member + ".keySchema");
   }
@@ -219,6 +237,13 @@ KeySchema TypedKey(const KeyNames& names, const std::map<std::string, ValueType>
   if (!names.range.empty()) {
     if (auto it = definitions.find(names.range); it != definitions.end()) {
       k.range_type = it->second;
+    }
+  }
+  for (auto [more_names, more] :
+       {std::pair{&names.more_hash, &k.more_hash}, std::pair{&names.more_range, &k.more_range}}) {
+    for (const auto& n : *more_names) {
+      auto it = definitions.find(n);
+      more->push_back({n, it != definitions.end() ? it->second : ValueType::kS});
     }
   }
   return k;
@@ -484,7 +509,7 @@ void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
   std::set<std::string> index_names;
   for (auto& r : indexes) {
     IndexSchema& ix = r.ix;
-    KeyNames kn = CheckKeyOrder(r.keys);
+    KeyNames kn = CheckKeyOrder(r.keys, ix.global);
     ApplyProjection(*r.projection, ix);
     if (!index_names.insert(ix.name).second) {
       throw ApiError::Validation(fmt::format("{}Duplicate index name: {}", kInvalid, ix.name));
@@ -960,9 +985,8 @@ IndexChanges ApplyIndexUpdates(const UpdateTableRequest& u, bool was_ppr, double
             "{}AttributeDefinitions is not specified for index: {}", kInvalid, g.index_name));
       }
       IndexSchema ix = g.create.ix;
-      KeyNames kn = CheckKeyOrder(g.create.keys);
-      std::vector<std::string> keys = {kn.hash};
-      if (!kn.range.empty()) keys.push_back(kn.range);
+      KeyNames kn = CheckKeyOrder(g.create.keys, /*global=*/true);
+      std::vector<std::string> keys = kn.All();
       CheckKeysDefined(keys, u.definitions);
       ApplyProjection(*g.create.projection, ix);
       if (!schema.pay_per_request && !g.create.throughput) {

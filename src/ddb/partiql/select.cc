@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace cruddur::ddb::partiql {
 namespace {
 
@@ -82,6 +84,35 @@ void WriteStartKey(JsonWriter& w, const std::string& token) {
 
 }  // namespace
 
+// The sort key part of a Query's KeyConditionExpression (" AND ..." or empty): the RANGE
+// attributes left to right, each pinned by an equality until one has a range condition (or
+// none); the conditions taken are added to `used`.
+std::string SortKeyConditions(ExpressionBuilder& b, const KeySchema& key,
+                              const std::vector<const Condition*>& conjuncts,
+                              std::vector<const Condition*>* used) {
+  auto unused = [&](const Condition* c) {
+    return std::find(used->begin(), used->end(), c) == used->end();
+  };
+  std::string kce;
+  for (const KeyAttribute& r : key.Range()) {
+    const Condition* eq = nullptr;
+    const Condition* other = nullptr;
+    for (const Condition* c : conjuncts) {
+      if (!unused(c)) continue;
+      if (!eq && EqualityOn(*c, r.name)) eq = c;
+      ExpressionBuilder probe;
+      if (!other && !RangeKeyCondition(probe, *c, r.name).empty()) other = c;
+    }
+    const Condition* c = eq ? eq : other;
+    if (!c) break;
+    for (const AttributeValue* v : ConditionValues(*c)) CheckKeyType(r.name, r.type, *v);
+    kce += " AND " + RangeKeyCondition(b, *c, r.name);
+    used->push_back(c);
+    if (!eq) break;  // only the last sort key condition may be other than `=`
+  }
+  return kce;
+}
+
 ReadPlan PlanSelect(Tables& tables, const Statement& st, const Options& o) {
   const TableInfo& info = tables.Get(st.table);
   const KeySchema* key = &info.key;
@@ -95,17 +126,20 @@ ReadPlan PlanSelect(Tables& tables, const Statement& st, const Options& o) {
   std::vector<const Condition*> conjuncts;
   Conjuncts(st.where.get(), &conjuncts);
 
-  // The hash key pinned by an equality makes a Query; a sort key condition joins it.
-  const Condition* hash_eq = nullptr;
-  for (const Condition* c : conjuncts) {
-    if (const AttributeValue* v = EqualityOn(*c, key->hash)) {
-      CheckKeyType(key->hash, key->hash_type, *v);
-      hash_eq = c;
-      break;
+  // Every hash key attribute pinned by an equality makes a Query; sort key conditions join it.
+  std::vector<const Condition*> hash_eqs;
+  for (const KeyAttribute& h : key->Hash()) {
+    for (const Condition* c : conjuncts) {
+      if (const AttributeValue* v = EqualityOn(*c, h.name)) {
+        CheckKeyType(h.name, h.type, *v);
+        hash_eqs.push_back(c);
+        break;
+      }
     }
   }
+  const bool query = hash_eqs.size() == key->Hash().size();
   if (!st.order_by.empty()) {
-    if (!hash_eq) {
+    if (!query) {
       throw ApiError::Validation(
           "Must have at least one non-optional hash key condition in "
           "WHERE clause when using ORDER BY clause.");
@@ -136,25 +170,19 @@ ReadPlan PlanSelect(Tables& tables, const Statement& st, const Options& o) {
   if (o.next_token) WriteStartKey(w, *o.next_token);
 
   ExpressionBuilder b;
-  if (hash_eq) {
+  if (query) {
     plan.call.op = "Query";
-    std::string kce = b.Name(key->hash) + " = " + b.Value(*EqualityOn(*hash_eq, key->hash));
+    std::string kce;
+    std::vector<const Condition*> used = hash_eqs;
+    std::vector<KeyAttribute> hash = key->Hash();
+    for (size_t i = 0; i < hash.size(); ++i) {
+      kce += (i ? " AND " : "") + b.Name(hash[i].name) + " = " +
+             b.Value(*EqualityOn(*hash_eqs[i], hash[i].name));
+    }
+    kce += SortKeyConditions(b, *key, conjuncts, &used);
     std::vector<const Condition*> rest;
-    bool have_range = false;
     for (const Condition* c : conjuncts) {
-      if (c == hash_eq) continue;
-      if (!have_range && !key->range.empty()) {
-        ExpressionBuilder probe;
-        if (!RangeKeyCondition(probe, *c, key->range).empty()) {
-          for (const AttributeValue* v : ConditionValues(*c)) {
-            CheckKeyType(key->range, key->range_type, *v);
-          }
-          kce += " AND " + RangeKeyCondition(b, *c, key->range);
-          have_range = true;
-          continue;
-        }
-      }
-      rest.push_back(c);
+      if (std::find(used.begin(), used.end(), c) == used.end()) rest.push_back(c);
     }
     Key(w, "KeyConditionExpression");
     Str(w, kce);

@@ -33,9 +33,14 @@ const TableInfo& Tables::Get(const std::string& name) {
     KeySchema k;
     for (const auto& e : schema.GetArray()) {
       std::string attr = e["AttributeName"].GetString();
-      if (std::string_view(e["KeyType"].GetString()) == "HASH") {
+      bool hash = std::string_view(e["KeyType"].GetString()) == "HASH";
+      if (hash && !k.hash.empty()) {
+        k.more_hash.push_back({attr, types[attr]});
+      } else if (hash) {
         k.hash = attr;
         k.hash_type = types[attr];
+      } else if (!k.range.empty()) {
+        k.more_range.push_back({attr, types[attr]});
       } else {
         k.range = attr;
         k.range_type = types[attr];

@@ -43,11 +43,35 @@ inline ApiError DuplicateItem() { return {400, "DuplicateItemException", kDuplic
 
 // --- table key schemas (from DescribeTable) ---
 
+// One key attribute's name and type ("S", "N" or "B").
+struct KeyAttribute {
+  std::string name, type;
+};
+
 struct KeySchema {
   std::string hash, range;
-  std::string hash_type, range_type;  // "S", "N" or "B"
+  std::string hash_type, range_type;                // "S", "N" or "B"
+  std::vector<KeyAttribute> more_hash, more_range;  // a GSI's multi-attribute key
   bool IsKey(const std::string& name) const {
-    return name == hash || (!range.empty() && name == range);
+    if (name == hash || (!range.empty() && name == range)) return true;
+    for (const auto* more : {&more_hash, &more_range}) {
+      for (const KeyAttribute& a : *more) {
+        if (a.name == name) return true;
+      }
+    }
+    return false;
+  }
+  // Every HASH (RANGE) attribute, in KeySchema order.
+  std::vector<KeyAttribute> Hash() const {
+    std::vector<KeyAttribute> out{{hash, hash_type}};
+    out.insert(out.end(), more_hash.begin(), more_hash.end());
+    return out;
+  }
+  std::vector<KeyAttribute> Range() const {
+    std::vector<KeyAttribute> out;
+    if (!range.empty()) out.push_back({range, range_type});
+    out.insert(out.end(), more_range.begin(), more_range.end());
+    return out;
   }
 };
 
