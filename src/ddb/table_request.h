@@ -1,0 +1,84 @@
+// Parsing and checks shared by CreateTable and UpdateTable (create_table.cc, update_table.cc):
+// key schemas, attribute definitions, indexes, throughput, streams and SSE, as DynamoDB checks
+// them.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ddb/error.h"
+#include "ddb/request.h"
+#include "ddb/table_schema.h"
+
+namespace cruddur::ddb {
+
+constexpr std::string_view kInvalid = "One or more parameter values were invalid: ";
+
+double Now();
+std::string NewUuid();
+// The LatestStreamLabel of a stream created at `now`.
+std::string StreamLabel(double now);
+ValueType ScalarTypeOf(std::string_view s);
+
+// "[a, b]", the list form DynamoDB's messages use.
+template <typename Range, typename Name>
+std::string NameList(const Range& items, Name name) {
+  std::string out = "[";
+  for (const auto& i : items) out += (out.size() > 1 ? ", " : "") + std::string(name(i));
+  return out + "]";
+}
+
+std::string DefinitionNames(const std::vector<AttributeDefinition>& defs);
+
+// A KeySchema list as given, before DynamoDB's structural checks.
+struct KeyElement {
+  std::string name, type;
+};
+struct KeyNames {
+  std::string hash, range;
+};
+
+std::vector<KeyElement> ParseKeySchema(const JsonValue& list, std::string_view field,
+                                       ConstraintErrors& errors);
+// The structural KeySchema checks: HASH first, then an optional RANGE of another name.
+KeyNames CheckKeyOrder(const std::vector<KeyElement>& keys);
+ProvisionedThroughput ParseThroughput(const JsonValue& v, std::string_view field,
+                                      ConstraintErrors& errors);
+
+// A secondary index of a CreateTable (or an UpdateTable Create) request, as parsed; its semantic
+// checks come later, after those of the whole request (DynamoDB's order).
+struct IndexRequest {
+  IndexSchema ix;
+  std::vector<KeyElement> keys;
+  const JsonValue* projection = nullptr;
+  const JsonValue* throughput = nullptr;
+};
+
+IndexRequest ParseIndex(const JsonValue& e, const std::string& member, bool global,
+                        ConstraintErrors& errors);
+// The Projection's semantic checks (its shape was checked by ParseIndex).
+void ApplyProjection(const JsonValue& p, IndexSchema& ix);
+// Resolves key names to typed KeySchema using the attribute definitions.
+KeySchema TypedKey(const KeyNames& names, const std::map<std::string, ValueType>& definitions);
+void CheckKeysDefined(const std::vector<std::string>& keys,
+                      const std::vector<AttributeDefinition>& defs);
+// CreateTable with secondary indexes: AttributeDefinitions must name exactly the key attributes of
+// the table and its indexes (`used`, each once), checked before any index's own rules.
+void CheckDefinitionsMatchKeys(const std::vector<AttributeDefinition>& defs,
+                               const std::vector<std::string>& used);
+std::vector<AttributeDefinition> ParseAttributeDefinitions(const JsonValue& list,
+                                                           ConstraintErrors& errors);
+void CheckNoDuplicateDefinitions(const std::vector<AttributeDefinition>& defs);
+// StreamSpecification of CreateTable/UpdateTable, with DynamoDB's checks.
+StreamSpecification ParseStreamSpecification(const JsonValue& stream, bool creating);
+// SSESpecification: the KMS key ARN to encrypt with, or empty for DynamoDB's own key.
+std::optional<std::string> ParseSse(const JsonValue& spec, const std::string& region,
+                                    const std::string& account);
+// DynamoDB's refusal to change a table that is not ACTIVE, e.g. "Attempt to change a resource
+// which is still in use: Table is being created: orders".
+ApiError TableInUse(std::string_view status, std::string_view table);
+
+}  // namespace cruddur::ddb
