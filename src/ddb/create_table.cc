@@ -1,4 +1,7 @@
-// CreateTable.
+// CreateTable, in three steps: ParseCreateTable (the request's shape, every constraint violation
+// reported together), ValidateCreateTable (DynamoDB's semantic checks, in its order) and
+// BuildSchema (the new table's TableSchema, with the checks of each index); then the table is
+// registered under the catalog lock.
 #include <fmt/format.h>
 
 #include <set>
@@ -8,9 +11,24 @@
 #include "ddb/table_request.h"
 
 namespace cruddur::ddb {
+namespace {
 
-void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
-  // Parse: every constraint violation of the request, reported together.
+// A CreateTable request, as parsed.
+struct CreateTableRequest {
+  std::string name;
+  std::optional<std::string> billing;
+  const JsonValue* throughput = nullptr;
+  ProvisionedThroughput pt;
+  std::vector<KeyElement> keys;
+  std::vector<AttributeDefinition> definitions;
+  const JsonValue* lists[2] = {nullptr, nullptr};  // LocalSecondaryIndexes, GlobalSecondaryIndexes
+  std::vector<IndexRequest> indexes;
+  bool pay_per_request() const { return billing == "PAY_PER_REQUEST"; }
+  bool has_indexes() const { return lists[0] || lists[1]; }
+};
+
+CreateTableRequest ParseCreateTable(const Request& req) {
+  CreateTableRequest r;
   ConstraintErrors errors;
   auto name = req.String("TableName");
   const JsonValue* key_schema = req.Array("KeySchema");
@@ -21,60 +39,64 @@ void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
     errors.CheckName("tableName", *name);
   if (!attr_defs) ThrowRequired("AttributeDefinitions");
   if (!key_schema) ThrowRequired("KeySchema");
-  auto billing = req.String("BillingMode");
-  if (billing) errors.CheckEnum("billingMode", *billing, {"PROVISIONED", "PAY_PER_REQUEST"});
-  const JsonValue* throughput = req.Object("ProvisionedThroughput");
-  ProvisionedThroughput pt;
-  if (throughput) pt = ParseThroughput(*throughput, "provisionedThroughput", errors);
-  std::vector<KeyElement> table_keys = ParseKeySchema(*key_schema, "keySchema", errors);
-  std::vector<AttributeDefinition> defs = ParseAttributeDefinitions(*attr_defs, errors);
-  const JsonValue* lists[2] = {req.Array("LocalSecondaryIndexes"),
-                               req.Array("GlobalSecondaryIndexes")};
-  std::vector<IndexRequest> indexes;
+  r.name = std::string(*name);
+  if (auto billing = req.String("BillingMode")) {
+    errors.CheckEnum("billingMode", *billing, {"PROVISIONED", "PAY_PER_REQUEST"});
+    r.billing = std::string(*billing);
+  }
+  r.throughput = req.Object("ProvisionedThroughput");
+  if (r.throughput) r.pt = ParseThroughput(*r.throughput, "provisionedThroughput", errors);
+  r.keys = ParseKeySchema(*key_schema, "keySchema", errors);
+  r.definitions = ParseAttributeDefinitions(*attr_defs, errors);
+  r.lists[0] = req.Array("LocalSecondaryIndexes");
+  r.lists[1] = req.Array("GlobalSecondaryIndexes");
   for (bool global : {false, true}) {
-    const JsonValue* list = lists[global];
+    const JsonValue* list = r.lists[global];
     if (!list) continue;
     for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
       std::string member = fmt::format(
           "{}.{}.member", global ? "globalSecondaryIndexes" : "localSecondaryIndexes", i + 1);
-      indexes.push_back(ParseIndex((*list)[i], member, global, errors));
+      r.indexes.push_back(ParseIndex((*list)[i], member, global, errors));
     }
   }
   errors.ThrowIfAny();
+  return r;
+}
 
-  // Validate, in DynamoDB's order.
-  CheckNoDuplicateDefinitions(defs);
-  bool ppr = billing && *billing == "PAY_PER_REQUEST";
-  if (ppr && throughput) {
+// The checks of the whole request, in DynamoDB's order, before those of each index (BuildSchema).
+void ValidateCreateTable(const CreateTableRequest& r) {
+  CheckNoDuplicateDefinitions(r.definitions);
+  bool ppr = r.pay_per_request();
+  if (ppr && r.throughput) {
     throw ApiError::Validation(
         fmt::format("{}Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "
                     "BillingMode is PAY_PER_REQUEST",
                     kInvalid));
   }
-  if (!ppr && !throughput) {
+  if (!ppr && !r.throughput) {
     throw ApiError::Validation(
         fmt::format("{}ReadCapacityUnits and WriteCapacityUnits must both be specified when "
                     "BillingMode is PROVISIONED",
                     kInvalid));
   }
-  bool has_indexes = lists[0] || lists[1];
+  const std::vector<AttributeDefinition>& defs = r.definitions;
   // Without indexes DynamoDB compares counts first: [pk HASH, pk RANGE] with only pk defined has
   // "no definition" rather than the same-name error.
-  if (!has_indexes && defs.size() < table_keys.size()) {
+  if (!r.has_indexes() && defs.size() < r.keys.size()) {
     throw ApiError::Validation("Invalid KeySchema: Some index key attribute have no definition");
   }
-  if (!has_indexes && defs.size() > table_keys.size()) {
+  if (!r.has_indexes() && defs.size() > r.keys.size()) {
     throw ApiError::Validation(
         fmt::format("{}Number of attributes in KeySchema does not exactly match number of "
                     "attributes defined in AttributeDefinitions",
                     kInvalid));
   }
-  KeyNames key_names = CheckKeyOrder(table_keys);
+  KeyNames key_names = CheckKeyOrder(r.keys);
   std::vector<std::string> used = {key_names.hash};
   if (!key_names.range.empty()) used.push_back(key_names.range);
-  if (!has_indexes) CheckKeysDefined(used, defs);
+  if (!r.has_indexes()) CheckKeysDefined(used, defs);
   for (bool global : {false, true}) {
-    const JsonValue* list = lists[global];
+    const JsonValue* list = r.lists[global];
     if (!list) continue;
     if (list->Size() == 0) {
       throw ApiError::Validation(
@@ -90,76 +112,96 @@ void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
           fmt::format("{}GlobalSecondaryIndex count exceeds the per-table limit of 20", kInvalid));
     }
   }
-  if (has_indexes) {
-    for (const auto& r : indexes) {
-      for (const auto& k : r.keys) {
+  if (r.has_indexes()) {
+    for (const auto& ix : r.indexes) {
+      for (const auto& k : ix.keys) {
         if (std::find(used.begin(), used.end(), k.name) == used.end()) used.push_back(k.name);
       }
     }
     CheckDefinitionsMatchKeys(defs, used);
   }
+}
 
-  auto schema = std::make_shared<TableSchema>();
-  schema->name = std::string(*name);
-  schema->attribute_definitions = defs;
-  schema->pay_per_request = ppr;
-  schema->throughput = pt;
-  std::map<std::string, ValueType> types;
-  for (const auto& d : defs) types[d.name] = d.type;
-  schema->key = TypedKey(key_names, types);
-  std::set<std::string> index_names;
-  for (auto& r : indexes) {
-    IndexSchema& ix = r.ix;
-    KeyNames kn = CheckKeyOrder(r.keys);
-    ApplyProjection(*r.projection, ix);
-    if (!index_names.insert(ix.name).second) {
-      throw ApiError::Validation(fmt::format("{}Duplicate index name: {}", kInvalid, ix.name));
-    }
-    if (!ix.global) {
-      if (!schema->key.has_range()) {
-        throw ApiError::Validation(
-            fmt::format("{}Table KeySchema does not have a range key, which is required when "
-                        "specifying a LocalSecondaryIndex",
-                        kInvalid));
-      }
-      if (kn.range.empty()) {
-        throw ApiError::Validation(fmt::format(
-            "{}Index KeySchema does not have a range key for index: {}", kInvalid, ix.name));
-      }
-      if (kn.hash != schema->key.hash_name) {
-        throw ApiError::Validation(fmt::format(
-            "{}Index KeySchema does not have the same leading hash key as table KeySchema for "
-            "index: {}. index hash key: {}, table hash key: {}",
-            kInvalid, ix.name, kn.hash, schema->key.hash_name));
-      }
-    } else if (ppr && r.throughput) {
-      throw ApiError::Validation(
-          fmt::format("{}ProvisionedThroughput should not be specified for index: {} when "
-                      "BillingMode is PAY_PER_REQUEST",
-                      kInvalid, ix.name));
-    } else if (!ppr && !r.throughput) {
-      throw ApiError::Validation(
-          fmt::format("{}ProvisionedThroughput is not specified for index: {}", kInvalid, ix.name));
-    }
-    ix.id = ++schema->last_index_id;
-    ix.key = TypedKey(kn, types);
-    schema->indexes.push_back(std::move(ix));
+// An index's own checks (its key schema, its projection, LSI rules, GSI throughput), then the
+// index as the schema holds it.
+void AddIndex(IndexRequest& r, bool ppr, const std::map<std::string, ValueType>& types,
+              std::set<std::string>& index_names, TableSchema& schema) {
+  IndexSchema& ix = r.ix;
+  KeyNames kn = CheckKeyOrder(r.keys);
+  ApplyProjection(*r.projection, ix);
+  if (!index_names.insert(ix.name).second) {
+    throw ApiError::Validation(fmt::format("{}Duplicate index name: {}", kInvalid, ix.name));
   }
+  if (!ix.global) {
+    if (!schema.key.has_range()) {
+      throw ApiError::Validation(
+          fmt::format("{}Table KeySchema does not have a range key, which is required when "
+                      "specifying a LocalSecondaryIndex",
+                      kInvalid));
+    }
+    if (kn.range.empty()) {
+      throw ApiError::Validation(fmt::format(
+          "{}Index KeySchema does not have a range key for index: {}", kInvalid, ix.name));
+    }
+    if (kn.hash != schema.key.hash_name) {
+      throw ApiError::Validation(fmt::format(
+          "{}Index KeySchema does not have the same leading hash key as table KeySchema for "
+          "index: {}. index hash key: {}, table hash key: {}",
+          kInvalid, ix.name, kn.hash, schema.key.hash_name));
+    }
+  } else if (ppr && r.throughput) {
+    throw ApiError::Validation(
+        fmt::format("{}ProvisionedThroughput should not be specified for index: {} when "
+                    "BillingMode is PAY_PER_REQUEST",
+                    kInvalid, ix.name));
+  } else if (!ppr && !r.throughput) {
+    throw ApiError::Validation(
+        fmt::format("{}ProvisionedThroughput is not specified for index: {}", kInvalid, ix.name));
+  }
+  ix.id = ++schema.last_index_id;
+  ix.key = TypedKey(kn, types);
+  schema.indexes.push_back(std::move(ix));
+}
+
+// The new table's schema from a validated request; the settings parsed here last (streams, SSE,
+// tags, table class) are checked after the indexes, as DynamoDB checks them.
+std::shared_ptr<TableSchema> BuildSchema(const Request& req, CreateTableRequest& r,
+                                         const EngineOptions& options) {
+  auto schema = std::make_shared<TableSchema>();
+  schema->name = r.name;
+  schema->attribute_definitions = r.definitions;
+  schema->pay_per_request = r.pay_per_request();
+  schema->throughput = r.pt;
+  std::map<std::string, ValueType> types;
+  for (const auto& d : r.definitions) types[d.name] = d.type;
+  schema->key = TypedKey(CheckKeyOrder(r.keys), types);
+  std::set<std::string> index_names;
+  for (auto& ix : r.indexes) AddIndex(ix, r.pay_per_request(), types, index_names, *schema);
 
   if (const JsonValue* stream = req.Object("StreamSpecification")) {
     schema->stream = ParseStreamSpecification(*stream, /*creating=*/true);
   }
   if (const JsonValue* sse = req.Object("SSESpecification")) {
     schema->sse_kms_key_arn =
-        ParseSse(*sse, options_.region, options_.account_id).value_or(std::string());
+        ParseSse(*sse, options.region, options.account_id).value_or(std::string());
   }
   if (auto dp = req.Bool("DeletionProtectionEnabled")) schema->deletion_protection = *dp;
   if (const JsonValue* tags = req.Array("Tags")) schema->tags = ParseTags(*tags);
   if (auto tc = req.String("TableClass")) {
+    ConstraintErrors errors;
     errors.CheckEnum("tableClass", *tc, {"STANDARD", "STANDARD_INFREQUENT_ACCESS"});
     errors.ThrowIfAny();
     schema->table_class = std::string(*tc);
   }
+  return schema;
+}
+
+}  // namespace
+
+void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
+  CreateTableRequest parsed = ParseCreateTable(req);
+  ValidateCreateTable(parsed);
+  std::shared_ptr<TableSchema> schema = BuildSchema(req, parsed, options_);
 
   std::lock_guard lock(catalog_mu_);
   schema->creation_time = Now();

@@ -376,6 +376,39 @@ IndexChanges ApplyIndexUpdates(const UpdateTableRequest& u, bool was_ppr, double
   return changes;
 }
 
+// StreamSpecification: enabling a stream starts a new one (a new label); disabling closes it.
+void ApplyStream(const UpdateTableRequest& u, TableSchema& schema, double now) {
+  if (!u.stream) return;
+  if (u.stream->enabled == schema.stream.enabled) {
+    throw ApiError::Validation(fmt::format("{}: TableName: {}",
+                                           u.stream->enabled ? "Table already has an enabled stream"
+                                                             : "Table has no stream to disable",
+                                           schema.name));
+  }
+  if (u.stream->enabled) {
+    schema.stream = *u.stream;
+    schema.stream_label = StreamLabel(now);
+  } else {
+    schema.stream.enabled = false;  // the closed stream keeps reporting its view type
+  }
+}
+
+// SSESpecification: the table's new KMS key (none: DynamoDB's own).
+void ApplySse(const UpdateTableRequest& u, TableSchema& schema) {
+  if (!u.has_sse) return;
+  const std::string& old_sse_key = schema.sse_kms_key_arn;
+  if (!u.sse_key_arn && old_sse_key.empty()) {
+    throw ApiError::Validation(fmt::format("{}Table is already encrypted by default", kInvalid));
+  }
+  if (u.sse_key_arn && !old_sse_key.empty() && u.sse_key_id == old_sse_key) {
+    throw ApiError::Validation(
+        fmt::format("{}Table is already encrypted with given KMSMasterKeyId. Use "
+                    "KMSMasterKeyId parameter if you want to change Master Key",
+                    kInvalid));
+  }
+  schema.sse_kms_key_arn = u.sse_key_arn.value_or(std::string());
+}
+
 }  // namespace
 
 void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
@@ -396,34 +429,9 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
   ApplyBillingAndThroughput(u, *schema, now);
   IndexChanges index_changes =
       ApplyIndexUpdates(u, was_ppr, DelaysTransientStatuses() ? TransientUntil(now) : 0, *schema);
-  if (u.stream) {
-    if (u.stream->enabled == schema->stream.enabled) {
-      throw ApiError::Validation(fmt::format("{}: TableName: {}",
-                                             u.stream->enabled
-                                                 ? "Table already has an enabled stream"
-                                                 : "Table has no stream to disable",
-                                             schema->name));
-    }
-    if (u.stream->enabled) {
-      schema->stream = *u.stream;
-      schema->stream_label = StreamLabel(now);
-    } else {
-      schema->stream.enabled = false;  // the closed stream keeps reporting its view type
-    }
-  }
+  ApplyStream(u, *schema, now);
   std::string old_sse_key = schema->sse_kms_key_arn;
-  if (u.has_sse) {
-    if (!u.sse_key_arn && old_sse_key.empty()) {
-      throw ApiError::Validation(fmt::format("{}Table is already encrypted by default", kInvalid));
-    }
-    if (u.sse_key_arn && !old_sse_key.empty() && u.sse_key_id == old_sse_key) {
-      throw ApiError::Validation(
-          fmt::format("{}Table is already encrypted with given KMSMasterKeyId. Use "
-                      "KMSMasterKeyId parameter if you want to change Master Key",
-                      kInvalid));
-    }
-    schema->sse_kms_key_arn = u.sse_key_arn.value_or(std::string());
-  }
+  ApplySse(u, *schema);
   if (u.deletion_protection) schema->deletion_protection = *u.deletion_protection;
   if (u.table_class) schema->table_class = *u.table_class;
   if (DelaysTransientStatuses()) {
