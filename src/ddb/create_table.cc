@@ -23,6 +23,7 @@ struct CreateTableRequest {
   std::vector<AttributeDefinition> definitions;
   const JsonValue* lists[2] = {nullptr, nullptr};  // LocalSecondaryIndexes, GlobalSecondaryIndexes
   std::vector<IndexRequest> indexes;
+  std::optional<ThroughputSetting> on_demand, warm;
   bool pay_per_request() const { return billing == "PAY_PER_REQUEST"; }
   bool has_indexes() const { return lists[0] || lists[1]; }
 };
@@ -59,12 +60,14 @@ CreateTableRequest ParseCreateTable(const Request& req) {
       r.indexes.push_back(ParseIndex((*list)[i], member, global, errors));
     }
   }
+  r.on_demand = ParseThroughputSetting(req.root(), "OnDemandThroughput");
+  r.warm = ParseThroughputSetting(req.root(), "WarmThroughput");
   errors.ThrowIfAny();
   return r;
 }
 
 // The checks of the whole request, in DynamoDB's order, before those of each index (BuildSchema).
-void ValidateCreateTable(const CreateTableRequest& r) {
+void ValidateCreateTable(const CreateTableRequest& r, const std::string& region) {
   CheckNoDuplicateDefinitions(r.definitions);
   bool ppr = r.pay_per_request();
   if (ppr && r.throughput) {
@@ -120,12 +123,25 @@ void ValidateCreateTable(const CreateTableRequest& r) {
     }
     CheckDefinitionsMatchKeys(defs, used);
   }
+  if (r.on_demand) CheckOnDemand(*r.on_demand, "", ppr, /*updating=*/false, region);
+}
+
+// A new GSI's OnDemandThroughput and WarmThroughput, checked; its WarmThroughput is reported (as
+// being raised) in the CreateTable response only when asked for.
+void ApplyIndexThroughputSettings(IndexRequest& r, bool ppr, const std::string& region) {
+  if (r.on_demand) {
+    CheckOnDemand(*r.on_demand, r.ix.name, ppr, /*updating=*/false, region);
+    r.ix.on_demand = MergeOnDemand({}, *r.on_demand);
+  }
+  r.ix.warm =
+      WarmAtCreate(r.warm.value_or(ThroughputSetting{}), r.ix.name, ppr, r.ix.throughput, region);
+  r.ix.warm_report = r.warm ? WarmReport::kUpdating : WarmReport::kOmitted;
 }
 
 // An index's own checks (its key schema, its projection, LSI rules, GSI throughput), then the
 // index as the schema holds it.
 void AddIndex(IndexRequest& r, bool ppr, const std::map<std::string, ValueType>& types,
-              std::set<std::string>& index_names, TableSchema& schema) {
+              std::set<std::string>& index_names, TableSchema& schema, const std::string& region) {
   IndexSchema& ix = r.ix;
   KeyNames kn = CheckKeyOrder(r.keys);
   ApplyProjection(*r.projection, ix);
@@ -158,6 +174,7 @@ void AddIndex(IndexRequest& r, bool ppr, const std::map<std::string, ValueType>&
     throw ApiError::Validation(
         fmt::format("{}ProvisionedThroughput is not specified for index: {}", kInvalid, ix.name));
   }
+  if (ix.global) ApplyIndexThroughputSettings(r, ppr, region);
   ix.id = ++schema.last_index_id;
   ix.key = TypedKey(kn, types);
   schema.indexes.push_back(std::move(ix));
@@ -176,7 +193,13 @@ std::shared_ptr<TableSchema> BuildSchema(const Request& req, CreateTableRequest&
   for (const auto& d : r.definitions) types[d.name] = d.type;
   schema->key = TypedKey(CheckKeyOrder(r.keys), types);
   std::set<std::string> index_names;
-  for (auto& ix : r.indexes) AddIndex(ix, r.pay_per_request(), types, index_names, *schema);
+  for (auto& ix : r.indexes) {
+    AddIndex(ix, r.pay_per_request(), types, index_names, *schema, options.region);
+  }
+  if (r.on_demand) schema->on_demand = MergeOnDemand({}, *r.on_demand);
+  schema->warm = WarmAtCreate(r.warm.value_or(ThroughputSetting{}), "", r.pay_per_request(), r.pt,
+                              options.region);
+  schema->warm_report = r.warm ? WarmReport::kUpdating : WarmReport::kOmitted;
 
   if (const JsonValue* stream = req.Object("StreamSpecification")) {
     schema->stream = ParseStreamSpecification(*stream, /*creating=*/true);
@@ -200,7 +223,7 @@ std::shared_ptr<TableSchema> BuildSchema(const Request& req, CreateTableRequest&
 
 void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
   CreateTableRequest parsed = ParseCreateTable(req);
-  ValidateCreateTable(parsed);
+  ValidateCreateTable(parsed, options_.region);
   std::shared_ptr<TableSchema> schema = BuildSchema(req, parsed, options_);
 
   std::lock_guard lock(catalog_mu_);
@@ -219,6 +242,10 @@ void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
   if (schema->stream.enabled) schema->stream_label = StreamLabel(schema->creation_time);
   schema->id = next_table_id_++;
   schema->table_id = NewUuid();
+  // The response describes WarmThroughput as asked for; the table itself has it ACTIVE.
+  TableSchema response = *schema;
+  schema->warm_report = WarmReport::kActive;
+  for (auto& ix : schema->indexes) ix.warm_report = WarmReport::kActive;
   SaveSchema(*schema);
   auto table = std::make_shared<Table>(schema);
   table->SetStats({});
@@ -228,7 +255,7 @@ void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
   }
   w.StartObject();
   WriteKey(w, "TableDescription");
-  WriteTableDescription(w, *schema, "CREATING", {}, options_.region, options_.account_id);
+  WriteTableDescription(w, response, "CREATING", {}, options_.region, options_.account_id);
   w.EndObject();
 }
 

@@ -147,6 +147,10 @@ IndexRequest ParseIndex(const JsonValue& e, const std::string& member, bool glob
   if (r.throughput) {
     r.ix.throughput = ParseThroughput(*r.throughput, member + ".provisionedThroughput", errors);
   }
+  if (global) {
+    r.on_demand = ParseThroughputSetting(e, "OnDemandThroughput");
+    r.warm = ParseThroughputSetting(e, "WarmThroughput");
+  }
   return r;
 }
 
@@ -352,6 +356,130 @@ ApiError TableInUse(std::string_view status, std::string_view table) {
                                                   : "updated";
   return ApiError::ResourceInUse(fmt::format(
       "Attempt to change a resource which is still in use: Table is being {}: {}", doing, table));
+}
+
+std::optional<ThroughputSetting> ParseThroughputSetting(const JsonValue& obj,
+                                                        std::string_view name) {
+  const JsonValue* v = Request::ObjectOf(obj, name);
+  if (!v) return std::nullopt;
+  bool odt = name == "OnDemandThroughput";
+  return ThroughputSetting{
+      Request::IntOf(*v, odt ? "MaxReadRequestUnits" : "ReadUnitsPerSecond"),
+      Request::IntOf(*v, odt ? "MaxWriteRequestUnits" : "WriteUnitsPerSecond")};
+}
+
+namespace {
+
+// "table", or "index gsi1", as DynamoDB's throughput messages name what they refuse.
+std::string SubjectOf(std::string_view index) {
+  return index.empty() ? std::string("table") : fmt::format("index {}", index);
+}
+
+[[noreturn]] void ThrowAboveTableMax(std::string_view member, std::string_view setting,
+                                     std::string_view subject, bool read,
+                                     const std::string& region) {
+  throw ApiError::LimitExceeded(fmt::format(
+      "Subscriber limit exceeded: Requested {} for {} for {} exceeds TableMax{}CapacityUnits of "
+      "the account in region {}",
+      member, setting, subject, read ? "Read" : "Write", region));
+}
+
+}  // namespace
+
+void CheckOnDemand(const ThroughputSetting& odt, std::string_view index, bool pay_per_request,
+                   bool updating, const std::string& region) {
+  const std::pair<const std::optional<int64_t>&, std::string_view> members[] = {
+      {odt.read, "MaxReadRequestUnits"}, {odt.write, "MaxWriteRequestUnits"}};
+  for (const auto& [value, member] : members) {
+    if (!value) continue;
+    if (!pay_per_request) {
+      // (DynamoDB words CreateTable's refusal a little differently from UpdateTable's.)
+      throw ApiError::Validation(fmt::format(
+          "{}{} for OnDemandThroughput cannot be specified when {}BillingMode is PROVISIONED{}",
+          kInvalid, member, updating ? "the table " : "table ", updating ? "" : "."));
+    }
+  }
+  for (const auto& [value, member] : members) {
+    if (value && *value < 1 && !(updating && *value == -1)) {
+      throw ApiError::Validation(
+          fmt::format("{}Requested {} for OnDemandThroughput for {} is outside of valid range",
+                      kInvalid, member, SubjectOf(index)));
+    }
+  }
+  for (const auto& [value, member] : members) {
+    if (value && *value > kTableMaxCapacityUnits) {
+      // DynamoDB names an index here as "index : gsi1".
+      ThrowAboveTableMax(member, "OnDemandThroughput",
+                         index.empty() ? "table" : fmt::format("index : {}", index),
+                         member == "MaxReadRequestUnits", region);
+    }
+  }
+}
+
+OnDemandThroughput MergeOnDemand(const OnDemandThroughput& current, const ThroughputSetting& odt) {
+  OnDemandThroughput merged = current;
+  auto apply = [](std::optional<int64_t>& to, const std::optional<int64_t>& value) {
+    if (!value) return;
+    if (*value == -1) {
+      to.reset();
+    } else {
+      to = *value;
+    }
+  };
+  apply(merged.max_read, odt.read);
+  apply(merged.max_write, odt.write);
+  return merged;
+}
+
+WarmThroughput WarmAtCreate(const ThroughputSetting& warm, std::string_view index,
+                            bool pay_per_request, const ProvisionedThroughput& provisioned,
+                            const std::string& region) {
+  WarmThroughput floor = EffectiveWarm({}, pay_per_request, provisioned);
+  WarmThroughput asked{warm.read.value_or(floor.read), warm.write.value_or(floor.write)};
+  std::string subject = SubjectOf(index);
+  for (bool read : {true, false}) {
+    int64_t value = read ? asked.read : asked.write;
+    if (value >= (read ? floor.read : floor.write)) continue;
+    std::string_view member = read ? "ReadUnitsPerSecond" : "WriteUnitsPerSecond";
+    if (pay_per_request) {
+      throw ApiError::Validation(fmt::format(
+          "{}Requested {} for WarmThroughput for {} is lower than initial throughput for "
+          "OnDemand. See: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/"
+          "on-demand-capacity-mode.html#on-demand-capacity-mode-initial",
+          kInvalid, member, subject));
+    }
+    throw ApiError::Validation(
+        fmt::format("{}Requested {} for WarmThroughput for {} is lower than {}CapacityUnits of "
+                    "ProvisionedThroughput",
+                    kInvalid, member, subject, read ? "Read" : "Write"));
+  }
+  if (asked.read > kTableMaxCapacityUnits) {
+    ThrowAboveTableMax("ReadUnitsPerSecond", "WarmThroughput", subject, true, region);
+  }
+  if (asked.write > kTableMaxCapacityUnits) {
+    ThrowAboveTableMax("WriteUnitsPerSecond", "WarmThroughput", subject, false, region);
+  }
+  return asked;
+}
+
+WarmThroughput WarmIncrease(const ThroughputSetting& warm, std::string_view index,
+                            const WarmThroughput& current, const std::string& region) {
+  WarmThroughput asked{warm.read.value_or(current.read), warm.write.value_or(current.write)};
+  std::string subject = SubjectOf(index);
+  for (bool read : {true, false}) {
+    if ((read ? asked.read : asked.write) >= (read ? current.read : current.write)) continue;
+    throw ApiError::Validation(fmt::format(
+        "{}Requested {} for WarmThroughput for {} is lower than current WarmThroughput, "
+        "decreasing WarmThroughput is not supported",
+        kInvalid, read ? "ReadUnitsPerSecond" : "WriteUnitsPerSecond", subject));
+  }
+  if (asked.read > kTableMaxCapacityUnits) {
+    ThrowAboveTableMax("ReadUnitsPerSecond", "WarmThroughput", subject, true, region);
+  }
+  if (asked.write > kTableMaxCapacityUnits) {
+    ThrowAboveTableMax("WriteUnitsPerSecond", "WarmThroughput", subject, false, region);
+  }
+  return asked;
 }
 
 }  // namespace cruddur::ddb

@@ -48,6 +48,12 @@ KeyNames CheckKeyOrder(const std::vector<KeyElement>& keys);
 ProvisionedThroughput ParseThroughput(const JsonValue& v, std::string_view field,
                                       ConstraintErrors& errors);
 
+// OnDemandThroughput or WarmThroughput as a request gives it: its read member (MaxReadRequestUnits,
+// ReadUnitsPerSecond) and its write member, each absent or its value.
+struct ThroughputSetting {
+  std::optional<int64_t> read, write;
+};
+
 // A secondary index of a CreateTable (or an UpdateTable Create) request, as parsed; its semantic
 // checks come later, after those of the whole request (DynamoDB's order).
 struct IndexRequest {
@@ -55,6 +61,7 @@ struct IndexRequest {
   std::vector<KeyElement> keys;
   const JsonValue* projection = nullptr;
   const JsonValue* throughput = nullptr;
+  std::optional<ThroughputSetting> on_demand, warm;  // GSIs
 };
 
 IndexRequest ParseIndex(const JsonValue& e, const std::string& member, bool global,
@@ -77,6 +84,29 @@ StreamSpecification ParseStreamSpecification(const JsonValue& stream, bool creat
 // SSESpecification: the KMS key ARN to encrypt with, or empty for DynamoDB's own key.
 std::optional<std::string> ParseSse(const JsonValue& spec, const std::string& region,
                                     const std::string& account);
+// The member `name` of `obj` (OnDemandThroughput or WarmThroughput), nullopt when absent.
+std::optional<ThroughputSetting> ParseThroughputSetting(const JsonValue& obj,
+                                                        std::string_view name);
+
+// The per-table maximum of DescribeLimits (TableMaxReadCapacityUnits/TableMaxWriteCapacityUnits),
+// which OnDemandThroughput and WarmThroughput may not exceed.
+constexpr int64_t kTableMaxCapacityUnits = 40000;
+
+// OnDemandThroughput's checks, of a table (`index` empty) or GSI: only PAY_PER_REQUEST, each
+// member 1 or more (or -1, no limit, when `updating`), at most kTableMaxCapacityUnits.
+void CheckOnDemand(const ThroughputSetting& odt, std::string_view index, bool pay_per_request,
+                   bool updating, const std::string& region);
+// The OnDemandThroughput after an UpdateTable's `odt` (-1 clears a member).
+OnDemandThroughput MergeOnDemand(const OnDemandThroughput& current, const ThroughputSetting& odt);
+// The WarmThroughput a new table or GSI asks for, checked: at least its initial throughput
+// (PAY_PER_REQUEST) or its provisioned units, at most kTableMaxCapacityUnits.
+WarmThroughput WarmAtCreate(const ThroughputSetting& warm, std::string_view index,
+                            bool pay_per_request, const ProvisionedThroughput& provisioned,
+                            const std::string& region);
+// The WarmThroughput an UpdateTable asks for, checked against the `current` one: never lower.
+WarmThroughput WarmIncrease(const ThroughputSetting& warm, std::string_view index,
+                            const WarmThroughput& current, const std::string& region);
+
 // DynamoDB's refusal to change a table that is not ACTIVE, e.g. "Attempt to change a resource
 // which is still in use: Table is being created: orders".
 ApiError TableInUse(std::string_view status, std::string_view table);

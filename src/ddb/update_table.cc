@@ -16,8 +16,11 @@ namespace {
 struct GsiUpdate {
   enum class Kind { kCreate, kUpdate, kDelete } kind = Kind::kCreate;
   std::string index_name;
-  IndexRequest create;               // kCreate
-  ProvisionedThroughput throughput;  // kUpdate
+  IndexRequest create;  // kCreate
+  // kUpdate: any of ProvisionedThroughput, OnDemandThroughput and WarmThroughput.
+  bool has_throughput = false;
+  ProvisionedThroughput throughput;
+  std::optional<ThroughputSetting> on_demand, warm;
 };
 
 // UpdateTable's request, after the checks DynamoDB makes before it looks the table up.
@@ -32,6 +35,7 @@ struct UpdateTableRequest {
   std::optional<StreamSpecification> stream;
   std::optional<bool> deletion_protection;
   std::optional<std::string> table_class;
+  std::optional<ThroughputSetting> on_demand, warm;
   bool has_sse = false;
   std::optional<std::string> sse_key_arn;  // empty optional: DynamoDB's own key
   std::string sse_key_id;                  // KMSMasterKeyId as given
@@ -107,9 +111,12 @@ UpdateTableRequest ParseUpdateTable(const Request& req, const std::string& regio
       if (!ix_name) errors.NotNull(field + ".indexName");
       g.index_name = std::string(ix_name.value_or(""));
       if (update) {
+        g.on_demand = ParseThroughputSetting(*update, "OnDemandThroughput");
+        g.warm = ParseThroughputSetting(*update, "WarmThroughput");
         if (const JsonValue* t = Request::ObjectOf(*update, "ProvisionedThroughput")) {
+          g.has_throughput = true;
           g.throughput = ParseThroughput(*t, field + ".provisionedThroughput", errors);
-        } else {
+        } else if (!g.on_demand && !g.warm) {
           errors.NotNull(field + ".provisionedThroughput");
         }
       }
@@ -123,11 +130,14 @@ UpdateTableRequest ParseUpdateTable(const Request& req, const std::string& regio
     u.table_class = std::string(*tc);
   }
   const JsonValue* sse = req.Object("SSESpecification");
+  u.on_demand = ParseThroughputSetting(req.root(), "OnDemandThroughput");
+  u.warm = ParseThroughputSetting(req.root(), "WarmThroughput");
   errors.ThrowIfAny();
 
   bool replicas = req.Get("ReplicaUpdates") != nullptr;
   int changes = !!u.billing + !!u.throughput + !u.gsi_updates.empty() + !!stream +
-                u.deletion_protection.has_value() + u.table_class.has_value() + !!sse + replicas;
+                u.deletion_protection.has_value() + u.table_class.has_value() + !!sse + replicas +
+                u.on_demand.has_value() + u.warm.has_value();
   if (changes == 0) ThrowNothingToUpdate(req);
   if (gsi && gsi->Size() == 0) {
     throw ApiError::Validation(
@@ -242,6 +252,10 @@ void ApplyBillingAndThroughput(const UpdateTableRequest& u, TableSchema& schema,
     if (to_ppr) {
       schema.throughput = {};
       for (auto& ix : schema.indexes) ix.throughput = {};
+    } else {
+      // OnDemandThroughput is a PAY_PER_REQUEST setting.
+      schema.on_demand = {};
+      for (auto& ix : schema.indexes) ix.on_demand = {};
     }
   }
   if (u.throughput) SetThroughput(schema.throughput, u.pt, now);
@@ -251,11 +265,28 @@ void ApplyBillingAndThroughput(const UpdateTableRequest& u, TableSchema& schema,
 struct IndexChanges {
   std::vector<std::string> created;
   std::vector<IndexSchema> deleted;
+  // GSIs whose WarmThroughput is being raised, with the one they had (the response's).
+  std::vector<std::pair<std::string, WarmThroughput>> warm_raised;
 };
+
+// A GSI Update's OnDemandThroughput and WarmThroughput.
+void UpdateIndexThroughputSettings(const GsiUpdate& g, const TableSchema& schema,
+                                   const std::string& region, IndexSchema& ix,
+                                   IndexChanges& changes) {
+  if (g.on_demand) {
+    CheckOnDemand(*g.on_demand, ix.name, schema.pay_per_request, /*updating=*/true, region);
+    ix.on_demand = MergeOnDemand(ix.on_demand, *g.on_demand);
+  }
+  if (g.warm) {
+    WarmThroughput current = EffectiveWarm(ix.warm, schema.pay_per_request, ix.throughput);
+    ix.warm = WarmIncrease(*g.warm, ix.name, current, region);
+    changes.warm_raised.emplace_back(ix.name, current);
+  }
+}
 
 // status_until: when new and deleted indexes end CREATING/DELETING (0: no delayed statuses).
 IndexChanges ApplyIndexUpdates(const UpdateTableRequest& u, bool was_ppr, double status_until,
-                               TableSchema& schema) {
+                               const std::string& region, TableSchema& schema) {
   IndexChanges changes;
   size_t online = std::count_if(u.gsi_updates.begin(), u.gsi_updates.end(), [](const GsiUpdate& g) {
     return g.kind != GsiUpdate::Kind::kUpdate;
@@ -316,6 +347,13 @@ IndexChanges ApplyIndexUpdates(const UpdateTableRequest& u, bool was_ppr, double
           break;
         }
       }
+      if (g.create.on_demand) {
+        CheckOnDemand(*g.create.on_demand, ix.name, schema.pay_per_request, /*updating=*/false,
+                      region);
+        ix.on_demand = MergeOnDemand({}, *g.create.on_demand);
+      }
+      ix.warm = WarmAtCreate(g.create.warm.value_or(ThroughputSetting{}), ix.name,
+                             schema.pay_per_request, ix.throughput, region);
       ix.id = ++schema.last_index_id;
       ix.key = TypedKey(kn, types);
       ix.status = "CREATING";
@@ -344,6 +382,8 @@ IndexChanges ApplyIndexUpdates(const UpdateTableRequest& u, bool was_ppr, double
       schema.indexes.erase(it);
       continue;
     }
+    UpdateIndexThroughputSettings(g, schema, region, *it, changes);
+    if (!g.has_throughput) continue;
     if (schema.pay_per_request) {
       throw ApiError::Validation(
           fmt::format("{}Neither ReadCapacityUnits nor WriteCapacityUnits can be specified for "
@@ -374,6 +414,49 @@ IndexChanges ApplyIndexUpdates(const UpdateTableRequest& u, bool was_ppr, double
                         [&](const IndexSchema& ix) { return ix.key.IsKeyAttribute(d.name); });
   });
   return changes;
+}
+
+// WarmThroughput never decreases: what it was (at least the initial or provisioned throughput
+// of the billing mode then) stays recorded when the billing mode or throughput changes.
+void RecordWarm(TableSchema& schema) {
+  schema.warm = EffectiveWarm(schema.warm, schema.pay_per_request, schema.throughput);
+  for (auto& ix : schema.indexes) {
+    if (ix.global) ix.warm = EffectiveWarm(ix.warm, schema.pay_per_request, ix.throughput);
+  }
+}
+
+// The table's OnDemandThroughput and WarmThroughput. Returns the WarmThroughput before the
+// change when the request raises it (DynamoDB's response shows the old one, UPDATING).
+std::optional<WarmThroughput> ApplyOnDemandAndWarm(const UpdateTableRequest& u,
+                                                   const std::string& region, TableSchema& schema) {
+  if (u.on_demand) {
+    CheckOnDemand(*u.on_demand, "", schema.pay_per_request, /*updating=*/true, region);
+    schema.on_demand = MergeOnDemand(schema.on_demand, *u.on_demand);
+  }
+  if (!u.warm) return std::nullopt;
+  WarmThroughput current = schema.warm;
+  schema.warm = WarmIncrease(*u.warm, "", current, region);
+  return current;
+}
+
+// The UpdateTable response's view of the throughput settings: a WarmThroughput being raised
+// still shows the old one, UPDATING; an OnDemandThroughput member cleared shows -1.
+void DescribeThroughputChanges(const UpdateTableRequest& u, const IndexChanges& changes,
+                               const std::optional<WarmThroughput>& old_warm,
+                               TableSchema& response) {
+  if (old_warm) {
+    response.warm = *old_warm;
+    response.warm_report = WarmReport::kUpdating;
+  }
+  if (u.on_demand && u.on_demand->read == -1) response.on_demand.max_read = -1;
+  if (u.on_demand && u.on_demand->write == -1) response.on_demand.max_write = -1;
+  for (const auto& [name, warm] : changes.warm_raised) {
+    for (auto& ix : response.indexes) {
+      if (ix.name != name) continue;
+      ix.warm = warm;
+      ix.warm_report = WarmReport::kUpdating;
+    }
+  }
 }
 
 // StreamSpecification: enabling a stream starts a new one (a new label); disabling closes it.
@@ -426,15 +509,22 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
   auto schema = std::make_shared<TableSchema>(*table->schema());
   schema->ResolveAt(now);
   bool was_ppr = schema->pay_per_request;
+  RecordWarm(*schema);
   ApplyBillingAndThroughput(u, *schema, now);
-  IndexChanges index_changes =
-      ApplyIndexUpdates(u, was_ppr, DelaysTransientStatuses() ? TransientUntil(now) : 0, *schema);
+  IndexChanges index_changes = ApplyIndexUpdates(
+      u, was_ppr, DelaysTransientStatuses() ? TransientUntil(now) : 0, options_.region, *schema);
+  RecordWarm(*schema);
+  std::optional<WarmThroughput> old_warm = ApplyOnDemandAndWarm(u, options_.region, *schema);
   ApplyStream(u, *schema, now);
   std::string old_sse_key = schema->sse_kms_key_arn;
   ApplySse(u, *schema);
   if (u.deletion_protection) schema->deletion_protection = *u.deletion_protection;
   if (u.table_class) schema->table_class = *u.table_class;
-  if (DelaysTransientStatuses()) {
+  // DeletionProtectionEnabled, OnDemandThroughput and WarmThroughput change without the table
+  // leaving ACTIVE (ack-api-quirks DDB-TABLE-410); every other change makes it UPDATING.
+  bool stays_active = !u.billing && !u.throughput && u.gsi_updates.empty() && !u.stream &&
+                      !u.has_sse && !u.table_class;
+  if (DelaysTransientStatuses() && !stays_active) {
     schema->transient_status = "UPDATING";
     schema->transient_until = TransientUntil(now);
   }
@@ -452,6 +542,7 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
     table->AddStats(ix.id, -table->Stats()[ix.id].item_count, -table->Stats()[ix.id].size_bytes);
   }
   std::shared_ptr<TableSchema> response_schema = std::make_shared<TableSchema>(*schema);
+  DescribeThroughputChanges(u, index_changes, old_warm, *response_schema);
   if (u.has_sse) {
     // DynamoDB answers an SSE change while it is under way, still naming the old key.
     response_schema->sse_updating = true;
@@ -472,8 +563,8 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
   EnsureStats(*table);
   w.StartObject();
   WriteKey(w, "TableDescription");
-  WriteTableDescription(w, *response_schema, "UPDATING", table->Stats(), options_.region,
-                        options_.account_id);
+  WriteTableDescription(w, *response_schema, stays_active ? "ACTIVE" : "UPDATING", table->Stats(),
+                        options_.region, options_.account_id);
   w.EndObject();
 }
 
