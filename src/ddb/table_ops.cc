@@ -49,10 +49,11 @@ void EngineImpl::DeleteTable(const Request& req, JsonWriter& w) {
       table->set_schema(deleting);
     } else {
       storage::WriteBatch batch;
-      batch.Delete(keyspace::CatalogKey(*name));
+      // (The table's own name: the request may have named it by its ARN.)
+      batch.Delete(keyspace::CatalogKey(current->name));
       storage_->Write(batch);
       std::unique_lock tl(tables_mu_);
-      tables_.erase(tables_.find(*name));
+      tables_.erase(current->name);
     }
   }
   auto schema = table->schema();
