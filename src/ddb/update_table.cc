@@ -427,6 +427,8 @@ void RecordWarm(TableSchema& schema) {
 
 // The table's OnDemandThroughput and WarmThroughput. Returns the WarmThroughput before the
 // change when the request raises it (DynamoDB's response shows the old one, UPDATING).
+// An empty OnDemandThroughput or WarmThroughput ({}) changes nothing here; DynamoDB answers it
+// with HTTP 500 InternalFailure (ack-api-quirks DDB-TABLE-437), which SDKs retry in vain.
 std::optional<WarmThroughput> ApplyOnDemandAndWarm(const UpdateTableRequest& u,
                                                    const std::string& region, TableSchema& schema) {
   if (u.on_demand) {

@@ -353,3 +353,19 @@ def test_settings_with_todays_aws_cli(endpoint, tmp_path, names):
     assert refused.returncode != 0 and PROTECTED in refused.stderr
     aws("update-table", "--table-name", name, "--no-deletion-protection-enabled")
     aws("delete-table", "--table-name", name)
+
+
+@source("question: an empty OnDemandThroughput or WarmThroughput ({}) on UpdateTable is answered "
+        "as a change of nothing; DynamoDB answers it HTTP 500 InternalFailure (ack-api-quirks "
+        "DDB-TABLE-437), which cruddur does not copy: SDKs would retry it in vain")
+def test_empty_settings_change_nothing(raw, names):
+    """UpdateTable with OnDemandThroughput {} and WarmThroughput {} leaves both as they were."""
+    name = names()
+    raw("CreateTable", dict(KEYS, TableName=name, BillingMode="PAY_PER_REQUEST",
+                            OnDemandThroughput={"MaxReadRequestUnits": 11}))
+    before = raw("DescribeTable", {"TableName": name})["Table"]
+    raw("UpdateTable", {"TableName": name, "OnDemandThroughput": {}})
+    raw("UpdateTable", {"TableName": name, "WarmThroughput": {}})
+    after = raw("DescribeTable", {"TableName": name})["Table"]
+    assert after["OnDemandThroughput"] == before["OnDemandThroughput"] == {"MaxReadRequestUnits": 11}
+    assert after["WarmThroughput"] == before["WarmThroughput"]
