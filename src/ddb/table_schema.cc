@@ -381,6 +381,8 @@ std::string SerializeSchema(const TableSchema& s) {
   w.Bool(s.deletion_protection);
   Key(w, "table_class");
   Str(w, s.table_class);
+  Key(w, "table_class_updated");
+  w.Double(s.table_class_updated);
   Key(w, "sse_kms_key");
   Str(w, s.sse_kms_key_arn);
   Key(w, "transient_status");
@@ -429,6 +431,10 @@ TableSchema DeserializeSchema(std::string_view json) {
   }
   s.deletion_protection = d["deletion_protection"].GetBool();
   s.table_class = d["table_class"].GetString();
+  // Absent in catalogs written before it was recorded.
+  if (d.HasMember("table_class_updated") && d["table_class_updated"].IsNumber()) {
+    s.table_class_updated = d["table_class_updated"].GetDouble();
+  }
   // Absent in catalogs written before SSE was recorded.
   if (d.HasMember("sse_kms_key") && d["sse_kms_key"].IsString()) {
     s.sse_kms_key_arn = d["sse_kms_key"].GetString();
@@ -563,11 +569,15 @@ void WriteTableDescription(JsonWriter& w, const TableSchema& s, const std::strin
     }
     w.EndObject();
   }
-  if (s.table_class != "STANDARD") {
+  if (s.table_class != "STANDARD" || s.table_class_updated > 0) {
     Key(w, "TableClassSummary");
     w.StartObject();
     Key(w, "TableClass");
     Str(w, s.table_class);
+    if (s.table_class_updated > 0) {
+      Key(w, "LastUpdateDateTime");
+      w.Double(s.table_class_updated);
+    }
     w.EndObject();
   }
   Key(w, "DeletionProtectionEnabled");

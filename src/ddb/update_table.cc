@@ -521,7 +521,11 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
   std::string old_sse_key = schema->sse_kms_key_arn;
   ApplySse(u, *schema);
   if (u.deletion_protection) schema->deletion_protection = *u.deletion_protection;
-  if (u.table_class) schema->table_class = *u.table_class;
+  if (u.table_class) {
+    // Described with its LastUpdateDateTime from then on (ack-api-quirks DDB-TABLE-052).
+    schema->table_class = *u.table_class;
+    schema->table_class_updated = now;
+  }
   // DeletionProtectionEnabled, OnDemandThroughput and WarmThroughput change without the table
   // leaving ACTIVE (ack-api-quirks DDB-TABLE-410); every other change makes it UPDATING.
   bool stays_active = !u.billing && !u.throughput && u.gsi_updates.empty() && !u.stream &&

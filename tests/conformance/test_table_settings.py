@@ -313,6 +313,8 @@ def test_settings_survive_restart(persistent_server):
     status, _ = raw_call(server.endpoint, "UpdateTable", {
         "TableName": name, "OnDemandThroughput": {"MaxWriteRequestUnits": 400}})
     assert status == 200
+    status, _ = raw_call(server.endpoint, "UpdateTable", {"TableName": name, "TableClass": "STANDARD"})
+    assert status == 200
     _, before = raw_call(server.endpoint, "DescribeTable", {"TableName": name})
     server.stop()
 
@@ -323,6 +325,7 @@ def test_settings_survive_restart(persistent_server):
     assert {k: after["Table"][k] for k in keep} == {k: before["Table"][k] for k in keep}
     assert after["Table"]["OnDemandThroughput"] == {"MaxReadRequestUnits": 300,
                                                     "MaxWriteRequestUnits": 400}
+    assert set(after["Table"]["TableClassSummary"]) == {"TableClass", "LastUpdateDateTime"}
     status, answer = raw_call(server.endpoint, "DeleteTable", {"TableName": name})
     assert (status, error_message(answer)) == (400, PROTECTED)
 
@@ -369,3 +372,29 @@ def test_empty_settings_change_nothing(raw, names):
     after = raw("DescribeTable", {"TableName": name})["Table"]
     assert after["OnDemandThroughput"] == before["OnDemandThroughput"] == {"MaxReadRequestUnits": 11}
     assert after["WarmThroughput"] == before["WarmThroughput"]
+
+
+@source("ddb-answer: TableClass changed by UpdateTable is described with its LastUpdateDateTime "
+        "(ack-api-quirks DDB-TABLE-052); a table created STANDARD describes no TableClassSummary "
+        "(DDB-TABLE-058)")
+def test_table_class_round_trip(ddb, endpoint, names):
+    """TableClass through CreateTable, DescribeTable and UpdateTable, with Debian's boto3 (which
+    knows TableClass)."""
+    standard, infrequent = names(), names()
+    ddb.create_table(TableName=standard, BillingMode="PAY_PER_REQUEST", **KEYS)
+    ddb.create_table(TableName=infrequent, BillingMode="PAY_PER_REQUEST",
+                     TableClass="STANDARD_INFREQUENT_ACCESS", **KEYS)
+    assert "TableClassSummary" not in ddb.describe_table(TableName=standard)["Table"]
+    assert ddb.describe_table(TableName=infrequent)["Table"]["TableClassSummary"] == {
+        "TableClass": "STANDARD_INFREQUENT_ACCESS"}
+    ddb.update_table(TableName=standard, TableClass="STANDARD_INFREQUENT_ACCESS")
+    summary = ddb.describe_table(TableName=standard)["Table"]["TableClassSummary"]
+    assert summary["TableClass"] == "STANDARD_INFREQUENT_ACCESS"
+    assert summary["LastUpdateDateTime"].year >= 2024
+    ddb.update_table(TableName=standard, TableClass="STANDARD")
+    summary = ddb.describe_table(TableName=standard)["Table"]["TableClassSummary"]
+    assert summary["TableClass"] == "STANDARD" and "LastUpdateDateTime" in summary
+    assert refusal(endpoint, "UpdateTable", {"TableName": standard, "TableClass": "GLACIER"}) == (
+        "ValidationException", "1 validation error detected: Value 'GLACIER' at 'tableClass' "
+        "failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, "
+        "STANDARD_INFREQUENT_ACCESS]")
