@@ -15,6 +15,7 @@ namespace {
 // One GlobalSecondaryIndexUpdates entry.
 struct GsiUpdate {
   enum class Kind { kCreate, kUpdate, kDelete } kind = Kind::kCreate;
+  int actions = 0;  // how many of Create, Update and Delete the entry has (one is valid)
   std::string index_name;
   IndexRequest create;  // kCreate
   // kUpdate: any of ProvisionedThroughput, OnDemandThroughput and WarmThroughput.
@@ -71,6 +72,65 @@ struct UpdateTableRequest {
   throw ApiError::Validation(fmt::format("At least one of {} is required", list));
 }
 
+// One GlobalSecondaryIndexUpdates entry, as given (CheckGsiUpdates checks the entries together).
+GsiUpdate ParseGsiUpdate(const JsonValue& e, const std::string& member, ConstraintErrors& errors) {
+  const JsonValue* create = Request::ObjectOf(e, "Create");
+  const JsonValue* update = Request::ObjectOf(e, "Update");
+  const JsonValue* del = Request::ObjectOf(e, "Delete");
+  GsiUpdate g;
+  g.actions = !!create + !!update + !!del;
+  if (create) {
+    g.create = ParseIndex(*create, member + ".create", true, errors);
+    g.index_name = g.create.ix.name;
+    return g;
+  }
+  if (!update && !del) return g;
+  g.kind = update ? GsiUpdate::Kind::kUpdate : GsiUpdate::Kind::kDelete;
+  std::string field = member + (update ? ".update" : ".delete");
+  auto ix_name = Request::StringOf(update ? *update : *del, "IndexName");
+  if (!ix_name) errors.NotNull(field + ".indexName");
+  g.index_name = std::string(ix_name.value_or(""));
+  if (update) {
+    g.on_demand = ParseThroughputSetting(*update, "OnDemandThroughput");
+    g.warm = ParseThroughputSetting(*update, "WarmThroughput");
+    if (const JsonValue* t = Request::ObjectOf(*update, "ProvisionedThroughput")) {
+      g.has_throughput = true;
+      g.throughput = ParseThroughput(*t, field + ".provisionedThroughput", errors);
+    } else if (!g.on_demand && !g.warm) {
+      errors.NotNull(field + ".provisionedThroughput");
+    }
+  }
+  return g;
+}
+
+// Each entry one action, each index once. Returns whether an index is created or deleted.
+bool CheckGsiUpdates(const std::vector<GsiUpdate>& updates) {
+  std::set<std::string> indexes;
+  bool index_create_delete = false;
+  for (const GsiUpdate& g : updates) {
+    if (g.actions == 0) {
+      throw ApiError::Validation(fmt::format(
+          "{}One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, "
+          "GlobalSecondaryIndexUpdate.Delete must not be null",
+          kInvalid));
+    }
+    if (g.actions > 1) {
+      throw ApiError::Validation(
+          fmt::format("{}Only one global secondary index action is allowed per "
+                      "GlobalSecondaryIndexUpdate object",
+                      kInvalid));
+    }
+    if (!indexes.insert(g.index_name).second) {
+      throw ApiError::Validation(
+          fmt::format("{}Only one global secondary index update per index is allowed "
+                      "simultaneously. Index: {}",
+                      kInvalid, g.index_name));
+    }
+    index_create_delete |= g.kind != GsiUpdate::Kind::kUpdate;
+  }
+  return index_create_delete;
+}
+
 UpdateTableRequest ParseUpdateTable(const Request& req, const std::string& region,
                                     const std::string& account) {
   UpdateTableRequest u;
@@ -92,36 +152,9 @@ UpdateTableRequest ParseUpdateTable(const Request& req, const std::string& regio
     u.definitions = ParseAttributeDefinitions(*defs, errors);
   }
   const JsonValue* gsi = req.Array("GlobalSecondaryIndexUpdates");
-  std::vector<int> actions;
   for (rapidjson::SizeType i = 0; gsi && i < gsi->Size(); ++i) {
-    const JsonValue& e = (*gsi)[i];
     std::string member = fmt::format("globalSecondaryIndexUpdates.{}.member", i + 1);
-    const JsonValue* create = Request::ObjectOf(e, "Create");
-    const JsonValue* update = Request::ObjectOf(e, "Update");
-    const JsonValue* del = Request::ObjectOf(e, "Delete");
-    actions.push_back(!!create + !!update + !!del);
-    GsiUpdate g;
-    if (create) {
-      g.create = ParseIndex(*create, member + ".create", true, errors);
-      g.index_name = g.create.ix.name;
-    } else if (update || del) {
-      g.kind = update ? GsiUpdate::Kind::kUpdate : GsiUpdate::Kind::kDelete;
-      std::string field = member + (update ? ".update" : ".delete");
-      auto ix_name = Request::StringOf(update ? *update : *del, "IndexName");
-      if (!ix_name) errors.NotNull(field + ".indexName");
-      g.index_name = std::string(ix_name.value_or(""));
-      if (update) {
-        g.on_demand = ParseThroughputSetting(*update, "OnDemandThroughput");
-        g.warm = ParseThroughputSetting(*update, "WarmThroughput");
-        if (const JsonValue* t = Request::ObjectOf(*update, "ProvisionedThroughput")) {
-          g.has_throughput = true;
-          g.throughput = ParseThroughput(*t, field + ".provisionedThroughput", errors);
-        } else if (!g.on_demand && !g.warm) {
-          errors.NotNull(field + ".provisionedThroughput");
-        }
-      }
-    }
-    u.gsi_updates.push_back(std::move(g));
+    u.gsi_updates.push_back(ParseGsiUpdate((*gsi)[i], member, errors));
   }
   const JsonValue* stream = req.Object("StreamSpecification");
   u.deletion_protection = req.Bool("DeletionProtectionEnabled");
@@ -155,29 +188,7 @@ UpdateTableRequest ParseUpdateTable(const Request& req, const std::string& regio
     u.sse_key_arn = ParseSse(*sse, region, account);
     u.sse_key_id = std::string(Request::StringOf(*sse, "KMSMasterKeyId").value_or(""));
   }
-  std::set<std::string> indexes;
-  bool index_create_delete = false;
-  for (size_t i = 0; i < u.gsi_updates.size(); ++i) {
-    if (actions[i] == 0) {
-      throw ApiError::Validation(fmt::format(
-          "{}One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, "
-          "GlobalSecondaryIndexUpdate.Delete must not be null",
-          kInvalid));
-    }
-    if (actions[i] > 1) {
-      throw ApiError::Validation(
-          fmt::format("{}Only one global secondary index action is allowed per "
-                      "GlobalSecondaryIndexUpdate object",
-                      kInvalid));
-    }
-    if (!indexes.insert(u.gsi_updates[i].index_name).second) {
-      throw ApiError::Validation(
-          fmt::format("{}Only one global secondary index update per index is allowed "
-                      "simultaneously. Index: {}",
-                      kInvalid, u.gsi_updates[i].index_name));
-    }
-    index_create_delete |= u.gsi_updates[i].kind != GsiUpdate::Kind::kUpdate;
-  }
+  bool index_create_delete = CheckGsiUpdates(u.gsi_updates);
   // UpdateTable makes one kind of change at a time (DynamoDB names SSE, then TableClass, then
   // DeletionProtection); BillingMode and GSI Updates may accompany others.
   for (auto [present, what] :
@@ -284,6 +295,67 @@ void UpdateIndexThroughputSettings(const GsiUpdate& g, const TableSchema& schema
   }
 }
 
+// A GSI Create: the new index (CREATING until status_until), after its checks: its key schema
+// against the request's AttributeDefinitions, its projection and throughput settings, the
+// per-table limits. Adds the definitions of its key attributes to the table's.
+IndexSchema CreatedIndex(const GsiUpdate& g, const UpdateTableRequest& u, double status_until,
+                         const std::string& region, TableSchema& schema) {
+  if (!u.has_definitions) {
+    throw ApiError::Validation(fmt::format("{}AttributeDefinitions is not specified for index: {}",
+                                           kInvalid, g.index_name));
+  }
+  IndexSchema ix = g.create.ix;
+  KeyNames kn = CheckKeyOrder(g.create.keys);
+  std::vector<std::string> keys = {kn.hash};
+  if (!kn.range.empty()) keys.push_back(kn.range);
+  CheckKeysDefined(keys, u.definitions);
+  ApplyProjection(*g.create.projection, ix);
+  if (!schema.pay_per_request && !g.create.throughput) {
+    throw ApiError::Validation(
+        fmt::format("{}ProvisionedThroughput must be specified for index: {}", kInvalid, ix.name));
+  }
+  if (schema.pay_per_request && g.create.throughput) {
+    throw ApiError::Validation(
+        fmt::format("{}ProvisionedThroughput should not be specified for index: {} when "
+                    "BillingMode is PAY_PER_REQUEST",
+                    kInvalid, ix.name));
+  }
+  if (std::count_if(schema.indexes.begin(), schema.indexes.end(),
+                    [](const IndexSchema& e) { return e.global; }) >= 20) {
+    throw ApiError::LimitExceeded(
+        "Subscriber limit exceeded: Number of global secondary indexes exceeds per-table "
+        "limit of 20");
+  }
+  // Index ids are never reused within a table, so entries of a deleted index can never
+  // show up in a new one.
+  if (schema.last_index_id == 255) {
+    throw ApiError::LimitExceeded("Too many indexes created on this table");
+  }
+  // An attribute the table already defines keeps its type: DynamoDB ignores a redefinition.
+  std::map<std::string, ValueType> types;
+  for (const auto& d : schema.attribute_definitions) types[d.name] = d.type;
+  for (const auto& k : keys) {
+    if (types.count(k)) continue;
+    for (const auto& d : u.definitions) {
+      if (d.name != k) continue;
+      types[k] = d.type;
+      schema.attribute_definitions.push_back(d);
+      break;
+    }
+  }
+  if (g.create.on_demand) {
+    CheckOnDemand(*g.create.on_demand, ix.name, schema.pay_per_request, /*updating=*/false, region);
+    ix.on_demand = MergeOnDemand({}, *g.create.on_demand);
+  }
+  ix.warm = WarmAtCreate(g.create.warm.value_or(ThroughputSetting{}), ix.name,
+                         schema.pay_per_request, ix.throughput, region);
+  ix.id = ++schema.last_index_id;
+  ix.key = TypedKey(kn, types);
+  ix.status = "CREATING";
+  ix.status_until = status_until;
+  return ix;
+}
+
 // status_until: when new and deleted indexes end CREATING/DELETING (0: no delayed statuses).
 IndexChanges ApplyIndexUpdates(const UpdateTableRequest& u, bool was_ppr, double status_until,
                                const std::string& region, TableSchema& schema) {
@@ -304,60 +376,7 @@ IndexChanges ApplyIndexUpdates(const UpdateTableRequest& u, bool was_ppr, double
       if (it != schema.indexes.end()) {
         throw ApiError::Validation("Attempting to create an index which already exists");
       }
-      if (!u.has_definitions) {
-        throw ApiError::Validation(fmt::format(
-            "{}AttributeDefinitions is not specified for index: {}", kInvalid, g.index_name));
-      }
-      IndexSchema ix = g.create.ix;
-      KeyNames kn = CheckKeyOrder(g.create.keys);
-      std::vector<std::string> keys = {kn.hash};
-      if (!kn.range.empty()) keys.push_back(kn.range);
-      CheckKeysDefined(keys, u.definitions);
-      ApplyProjection(*g.create.projection, ix);
-      if (!schema.pay_per_request && !g.create.throughput) {
-        throw ApiError::Validation(fmt::format(
-            "{}ProvisionedThroughput must be specified for index: {}", kInvalid, ix.name));
-      }
-      if (schema.pay_per_request && g.create.throughput) {
-        throw ApiError::Validation(
-            fmt::format("{}ProvisionedThroughput should not be specified for index: {} when "
-                        "BillingMode is PAY_PER_REQUEST",
-                        kInvalid, ix.name));
-      }
-      if (std::count_if(schema.indexes.begin(), schema.indexes.end(),
-                        [](const IndexSchema& e) { return e.global; }) >= 20) {
-        throw ApiError::LimitExceeded(
-            "Subscriber limit exceeded: Number of global secondary indexes exceeds per-table "
-            "limit of 20");
-      }
-      // Index ids are never reused within a table, so entries of a deleted index can never
-      // show up in a new one.
-      if (schema.last_index_id == 255) {
-        throw ApiError::LimitExceeded("Too many indexes created on this table");
-      }
-      // An attribute the table already defines keeps its type: DynamoDB ignores a redefinition.
-      std::map<std::string, ValueType> types;
-      for (const auto& d : schema.attribute_definitions) types[d.name] = d.type;
-      for (const auto& k : keys) {
-        if (types.count(k)) continue;
-        for (const auto& d : u.definitions) {
-          if (d.name != k) continue;
-          types[k] = d.type;
-          schema.attribute_definitions.push_back(d);
-          break;
-        }
-      }
-      if (g.create.on_demand) {
-        CheckOnDemand(*g.create.on_demand, ix.name, schema.pay_per_request, /*updating=*/false,
-                      region);
-        ix.on_demand = MergeOnDemand({}, *g.create.on_demand);
-      }
-      ix.warm = WarmAtCreate(g.create.warm.value_or(ThroughputSetting{}), ix.name,
-                             schema.pay_per_request, ix.throughput, region);
-      ix.id = ++schema.last_index_id;
-      ix.key = TypedKey(kn, types);
-      ix.status = "CREATING";
-      ix.status_until = status_until;
+      IndexSchema ix = CreatedIndex(g, u, status_until, region, schema);
       changes.created.push_back(ix.name);
       schema.indexes.push_back(std::move(ix));
       continue;
