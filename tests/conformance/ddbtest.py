@@ -339,12 +339,9 @@ def current_boto3(endpoint, calls):
     return json.loads(p.stdout)
 
 
-def current_aws_cli(endpoint, tmp_path):
-    """A function running today's aws CLI (`python -m awscli`) against the endpoint:
-    run("create-table", "--table-name", ...) -> CompletedProcess."""
-    py = current_sdk_python()
-    if py is None:
-        pytest.skip("no aws CLI that knows today's DynamoDB API (see current_sdk_python)")
+def aws_cli_runner(command, endpoint, tmp_path):
+    """A function running the aws CLI `command` (a list) against the endpoint with this suite's
+    credentials and a private config: run("get-item", ...) -> CompletedProcess."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYENV"))}
     env.update({
         "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
@@ -353,10 +350,18 @@ def current_aws_cli(endpoint, tmp_path):
         "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"), "HOME": str(tmp_path)})
 
     def run(*args, check=True):
-        p = subprocess.run([py, "-m", "awscli", "--endpoint-url", endpoint, "--output", "json",
-                            "dynamodb"] + list(args), env=env, capture_output=True, text=True,
-                           timeout=120)
+        p = subprocess.run(list(command) + ["--endpoint-url", endpoint, "--output", "json",
+                                            "dynamodb"] + list(args),
+                           env=env, capture_output=True, text=True, timeout=120)
         if check and p.returncode != 0:
             raise AssertionError("aws %s failed (%d): %s" % (args, p.returncode, p.stderr))
         return p
     return run
+
+
+def current_aws_cli(endpoint, tmp_path):
+    """aws_cli_runner for today's aws CLI (`python -m awscli` of current_sdk_python)."""
+    py = current_sdk_python()
+    if py is None:
+        pytest.skip("no aws CLI that knows today's DynamoDB API (see current_sdk_python)")
+    return aws_cli_runner([py, "-m", "awscli"], endpoint, tmp_path)

@@ -11,11 +11,10 @@ name or table ARN to a list of items").
 import json
 import os
 import shutil
-import subprocess
 
 import pytest
 
-from ddbtest import error_message, error_type, raw_call, unique_name
+from ddbtest import aws_cli_runner, error_message, error_type, raw_call, unique_name
 
 source = pytest.mark.source
 
@@ -156,19 +155,10 @@ def test_aws_cli_by_arn(endpoint, ddb, tables, tmp_path):
     batch-get-item."""
     name = tables.create()
     arn = arn_of(ddb, name)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update({"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
-                "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-                "AWS_DEFAULT_REGION": "us-east-1", "AWS_PAGER": "", "AWS_MAX_ATTEMPTS": "1",
-                "AWS_CONFIG_FILE": str(tmp_path / "config"),
-                "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
-                "HOME": str(tmp_path)})
+    run = aws_cli_runner([AWS, "--no-cli-pager"], endpoint, tmp_path)
 
     def aws(*args):
-        p = subprocess.run([AWS, "--endpoint-url", endpoint, "--no-cli-pager", "--output",
-                            "json", "dynamodb"] + list(args), env=env, capture_output=True,
-                           text=True, timeout=60)
-        assert p.returncode == 0, p.stderr
+        p = run(*args)
         return json.loads(p.stdout) if p.stdout.strip() else {}
 
     put = aws("put-item", "--table-name", arn, "--item", json.dumps({"pk": {"S": "cli"}}),
