@@ -134,6 +134,41 @@ KINDS = {"structure": "kStructure", "list": "kList", "map": "kMap", "string": "k
          "double": "kDouble", "timestamp": "kTimestamp"}
 
 
+# Members of today's API that Debian's older model (botocore 1.29) lacks, as botocore 1.43 models
+# them (and AWS's API reference describes them): DeletionProtectionEnabled, and the
+# OnDemandThroughput and WarmThroughput of tables and of their GSIs, whose Update action no
+# longer requires ProvisionedThroughput. Added only where the model has no such member.
+CURRENT_API_SHAPES = {
+    "LongObject": {"type": "long"},
+    "DeletionProtectionEnabled": {"type": "boolean"},
+    "OnDemandThroughput": {"type": "structure", "members": {
+        "MaxReadRequestUnits": {"shape": "LongObject"},
+        "MaxWriteRequestUnits": {"shape": "LongObject"}}},
+    "WarmThroughput": {"type": "structure", "members": {
+        "ReadUnitsPerSecond": {"shape": "LongObject"},
+        "WriteUnitsPerSecond": {"shape": "LongObject"}}},
+}
+CURRENT_API_MEMBERS = {
+    "CreateTableInput": ["DeletionProtectionEnabled", "WarmThroughput", "OnDemandThroughput"],
+    "UpdateTableInput": ["DeletionProtectionEnabled", "OnDemandThroughput", "WarmThroughput"],
+    "GlobalSecondaryIndex": ["OnDemandThroughput", "WarmThroughput"],
+    "CreateGlobalSecondaryIndexAction": ["OnDemandThroughput", "WarmThroughput"],
+    "UpdateGlobalSecondaryIndexAction": ["OnDemandThroughput", "WarmThroughput"],
+}
+
+
+def with_current_api(model):
+    shapes = model["shapes"]
+    for name, shape in CURRENT_API_SHAPES.items():
+        shapes.setdefault(name, shape)
+    for struct, names in CURRENT_API_MEMBERS.items():
+        for n in names:
+            shapes[struct]["members"].setdefault(n, {"shape": n})
+    update = shapes["UpdateGlobalSecondaryIndexAction"]
+    update["required"] = [r for r in update.get("required", []) if r != "ProvisionedThroughput"]
+    return model
+
+
 def lower_first(s):
     return s[0].lower() + s[1:]
 
@@ -258,7 +293,7 @@ def main(argv):
     check = "--check" in argv
     paths = [a for a in argv[1:] if a != "--check"]
     with open(paths[0] if paths else MODEL) as f:
-        text = generate(json.load(f))
+        text = generate(with_current_api(json.load(f)))
     if check:
         with open(OUT) as f:
             if f.read() != text:

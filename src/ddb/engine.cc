@@ -14,6 +14,7 @@
 #include "ddb/key_codec.h"
 #include "ddb/partiql/partiql.h"
 #include "ddb/shape_validator.h"
+#include "ddb/table_arn.h"
 #include "ddb/value_json.h"
 
 namespace cruddur::ddb {
@@ -253,11 +254,22 @@ void EngineImpl::SaveSchema(const TableSchema& schema) {
   storage_->Write(batch);
 }
 
+std::string_view EngineImpl::ResolveTableName(std::string_view name_or_arn) const {
+  if (!name_or_arn.starts_with("arn:")) return name_or_arn;
+  ArnTarget target = ParseResourceArn(name_or_arn, options_.region, options_.account_id);
+  if (target.stream) {
+    throw ApiError::Validation(
+        fmt::format("Invalid TableArn: Invalid ResourceArn provided as input {}", name_or_arn));
+  }
+  return target.table;
+}
+
 std::shared_ptr<Table> EngineImpl::FindTable(std::string_view name) {
   std::shared_ptr<Table> table;
+  std::string_view table_name = ResolveTableName(name);
   {
     std::shared_lock lock(tables_mu_);
-    auto it = tables_.find(name);
+    auto it = tables_.find(table_name);
     if (it == tables_.end()) return nullptr;
     table = it->second;
   }

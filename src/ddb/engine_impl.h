@@ -140,7 +140,12 @@ class EngineImpl final : public Engine {
   void TrimStreams();
 
   // --- shared machinery ---
+  // The table a TableName names: its name or its ARN (ResolveTableName); null when there is none.
   std::shared_ptr<Table> FindTable(std::string_view name);
+  // A TableName's table name: the name itself, or the name in the table's ARN
+  // (arn:aws:dynamodb:<region>:<account>:table/<name>), which is checked as DynamoDB checks a
+  // ResourceArn (ddb/table_arn.h); an index or stream ARN names no table (ValidationException).
+  std::string_view ResolveTableName(std::string_view name_or_arn) const;
   // Throws ResourceNotFoundException as DynamoDB words it for data-plane operations (also for
   // a table still CREATING or already DELETING).
   std::shared_ptr<Table> RequireTable(std::string_view name);

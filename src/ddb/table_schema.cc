@@ -89,6 +89,34 @@ void WriteProjection(JsonWriter& w, const IndexSchema& ix) {
   w.EndObject();
 }
 
+void WriteOnDemand(JsonWriter& w, const OnDemandThroughput& t) {
+  if (t.empty()) return;
+  Key(w, "OnDemandThroughput");
+  w.StartObject();
+  if (t.max_read) {
+    Key(w, "MaxReadRequestUnits");
+    w.Int64(*t.max_read);
+  }
+  if (t.max_write) {
+    Key(w, "MaxWriteRequestUnits");
+    w.Int64(*t.max_write);
+  }
+  w.EndObject();
+}
+
+void WriteWarm(JsonWriter& w, const WarmThroughput& t, WarmReport report) {
+  if (report == WarmReport::kOmitted) return;
+  Key(w, "WarmThroughput");
+  w.StartObject();
+  Key(w, "ReadUnitsPerSecond");
+  w.Int64(t.read);
+  Key(w, "WriteUnitsPerSecond");
+  w.Int64(t.write);
+  Key(w, "Status");
+  Str(w, report == WarmReport::kUpdating ? "UPDATING" : "ACTIVE");
+  w.EndObject();
+}
+
 void WriteBillingModeSummary(JsonWriter& w, const TableSchema& s) {
   if (!s.pay_per_request) return;
   Key(w, "BillingModeSummary");
@@ -123,6 +151,48 @@ void PersistThroughput(JsonWriter& w, const ProvisionedThroughput& t) {
   Key(w, "dt");
   w.Int64(t.decreases_today);
   w.EndObject();
+}
+
+// OnDemandThroughput and WarmThroughput in the catalog: {"r":..,"w":..}, an absent member left
+// out. Both are absent in catalogs written before they existed.
+void PersistOnDemand(JsonWriter& w, const OnDemandThroughput& t) {
+  w.StartObject();
+  if (t.max_read) {
+    Key(w, "r");
+    w.Int64(*t.max_read);
+  }
+  if (t.max_write) {
+    Key(w, "w");
+    w.Int64(*t.max_write);
+  }
+  w.EndObject();
+}
+
+OnDemandThroughput ReadOnDemand(const JsonValue& parent) {
+  OnDemandThroughput t;
+  if (!parent.HasMember("odt") || !parent["odt"].IsObject()) return t;
+  const JsonValue& v = parent["odt"];
+  if (v.HasMember("r") && v["r"].IsInt64()) t.max_read = v["r"].GetInt64();
+  if (v.HasMember("w") && v["w"].IsInt64()) t.max_write = v["w"].GetInt64();
+  return t;
+}
+
+void PersistWarm(JsonWriter& w, const WarmThroughput& t) {
+  w.StartObject();
+  Key(w, "r");
+  w.Int64(t.read);
+  Key(w, "w");
+  w.Int64(t.write);
+  w.EndObject();
+}
+
+WarmThroughput ReadWarm(const JsonValue& parent) {
+  WarmThroughput t;
+  if (!parent.HasMember("warm") || !parent["warm"].IsObject()) return t;
+  const JsonValue& v = parent["warm"];
+  if (v.HasMember("r") && v["r"].IsInt64()) t.read = v["r"].GetInt64();
+  if (v.HasMember("w") && v["w"].IsInt64()) t.write = v["w"].GetInt64();
+  return t;
 }
 
 void PersistKey(JsonWriter& w, const KeySchema& k) {
@@ -186,6 +256,10 @@ void PersistIndex(JsonWriter& w, const IndexSchema& ix) {
   w.EndArray();
   Key(w, "throughput");
   PersistThroughput(w, ix.throughput);
+  Key(w, "odt");
+  PersistOnDemand(w, ix.on_demand);
+  Key(w, "warm");
+  PersistWarm(w, ix.warm);
   Key(w, "status");
   Str(w, ix.status);
   Key(w, "status_until");
@@ -202,6 +276,8 @@ IndexSchema ReadIndex(const JsonValue& v) {
   ix.projection = ProjectionFromName(v["projection"].GetString());
   for (const auto& a : v["non_key"].GetArray()) ix.non_key_attributes.emplace_back(a.GetString());
   ix.throughput = ReadThroughput(v["throughput"]);
+  ix.on_demand = ReadOnDemand(v);
+  ix.warm = ReadWarm(v);
   ix.status = v["status"].GetString();
   // Absent in catalogs written before transient states could be delayed.
   if (v.HasMember("status_until") && v["status_until"].IsNumber()) {
@@ -277,6 +353,14 @@ double EpochSeconds() {
          1000.0;
 }
 
+WarmThroughput EffectiveWarm(const WarmThroughput& recorded, bool pay_per_request,
+                             const ProvisionedThroughput& provisioned) {
+  WarmThroughput floor = pay_per_request ? kOnDemandInitialWarm
+                                         : WarmThroughput{provisioned.read_capacity_units,
+                                                          provisioned.write_capacity_units};
+  return {std::max(recorded.read, floor.read), std::max(recorded.write, floor.write)};
+}
+
 std::string_view IndexSchema::StatusAt(double now) const {
   if (status == "ACTIVE" || !Pending(status_until, now)) return "ACTIVE";
   return status;
@@ -348,6 +432,10 @@ std::string SerializeSchema(const TableSchema& s) {
   w.Bool(s.pay_per_request);
   Key(w, "throughput");
   PersistThroughput(w, s.throughput);
+  Key(w, "odt");
+  PersistOnDemand(w, s.on_demand);
+  Key(w, "warm");
+  PersistWarm(w, s.warm);
   Key(w, "created");
   w.Double(s.creation_time);
   Key(w, "stream_enabled");
@@ -369,6 +457,8 @@ std::string SerializeSchema(const TableSchema& s) {
   w.Bool(s.deletion_protection);
   Key(w, "table_class");
   Str(w, s.table_class);
+  Key(w, "table_class_updated");
+  w.Double(s.table_class_updated);
   Key(w, "sse_kms_key");
   Str(w, s.sse_kms_key_arn);
   Key(w, "transient_status");
@@ -399,6 +489,8 @@ TableSchema DeserializeSchema(std::string_view json) {
   s.last_index_id = static_cast<uint8_t>(d["last_index_id"].GetUint());
   s.pay_per_request = d["ppr"].GetBool();
   s.throughput = ReadThroughput(d["throughput"]);
+  s.on_demand = ReadOnDemand(d);
+  s.warm = ReadWarm(d);
   s.creation_time = d["created"].GetDouble();
   s.stream.enabled = d["stream_enabled"].GetBool();
   s.stream.view_type = d["stream_view"].GetString();
@@ -415,6 +507,10 @@ TableSchema DeserializeSchema(std::string_view json) {
   }
   s.deletion_protection = d["deletion_protection"].GetBool();
   s.table_class = d["table_class"].GetString();
+  // Absent in catalogs written before it was recorded.
+  if (d.HasMember("table_class_updated") && d["table_class_updated"].IsNumber()) {
+    s.table_class_updated = d["table_class_updated"].GetDouble();
+  }
   // Absent in catalogs written before SSE was recorded.
   if (d.HasMember("sse_kms_key") && d["sse_kms_key"].IsString()) {
     s.sse_kms_key_arn = d["sse_kms_key"].GetString();
@@ -506,6 +602,8 @@ void WriteTableDescription(JsonWriter& w, const TableSchema& s, const std::strin
         }
         Key(w, "ProvisionedThroughput");
         WriteThroughput(w, ix.throughput, true);
+        WriteOnDemand(w, ix.on_demand);
+        WriteWarm(w, EffectiveWarm(ix.warm, s.pay_per_request, ix.throughput), ix.warm_report);
       }
       Key(w, "IndexSizeBytes");
       w.Int64(stat(ix.id).size_bytes);
@@ -547,15 +645,21 @@ void WriteTableDescription(JsonWriter& w, const TableSchema& s, const std::strin
     }
     w.EndObject();
   }
-  if (s.table_class != "STANDARD") {
+  if (s.table_class != "STANDARD" || s.table_class_updated > 0) {
     Key(w, "TableClassSummary");
     w.StartObject();
     Key(w, "TableClass");
     Str(w, s.table_class);
+    if (s.table_class_updated > 0) {
+      Key(w, "LastUpdateDateTime");
+      w.Double(s.table_class_updated);
+    }
     w.EndObject();
   }
   Key(w, "DeletionProtectionEnabled");
   w.Bool(s.deletion_protection);
+  WriteOnDemand(w, s.on_demand);
+  WriteWarm(w, EffectiveWarm(s.warm, s.pay_per_request, s.throughput), s.warm_report);
   w.EndObject();
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,6 +61,32 @@ struct ProvisionedThroughput {
   int64_t decreases_today = 0;
 };
 
+// OnDemandThroughput: the most read and write request units per second a PAY_PER_REQUEST table or
+// GSI may use. An absent member: no limit. (-1 only in an UpdateTable response, for a member that
+// request cleared, as DynamoDB echoes it.)
+struct OnDemandThroughput {
+  std::optional<int64_t> max_read, max_write;
+  bool empty() const { return !max_read && !max_write; }
+};
+
+// WarmThroughput: the read and write units per second a table or GSI is ready for at once. It
+// never decreases; 0: never recorded, DynamoDB's default (EffectiveWarm).
+struct WarmThroughput {
+  int64_t read = 0, write = 0;
+};
+
+// DynamoDB's initial throughput of an on-demand table or GSI, its WarmThroughput until raised.
+constexpr WarmThroughput kOnDemandInitialWarm{12000, 4000};
+
+// The WarmThroughput DynamoDB reports: the recorded one, at least the on-demand initial
+// throughput (PAY_PER_REQUEST) or the provisioned units (PROVISIONED).
+WarmThroughput EffectiveWarm(const WarmThroughput& recorded, bool pay_per_request,
+                             const ProvisionedThroughput& provisioned);
+
+// How a response describes WarmThroughput: as it is, or (CreateTable or UpdateTable asked for a
+// new one) with Status UPDATING; a CreateTable response that did not ask leaves it out.
+enum class WarmReport { kActive, kUpdating, kOmitted };
+
 enum class ProjectionType { kAll, kKeysOnly, kInclude };
 
 struct IndexSchema {
@@ -68,9 +95,12 @@ struct IndexSchema {
   bool global = true;
   KeySchema key;
   ProjectionType projection = ProjectionType::kAll;
-  std::vector<std::string> non_key_attributes;  // INCLUDE only
-  ProvisionedThroughput throughput;             // GSIs of PROVISIONED tables
-  std::string status = "ACTIVE";                // CREATING while backfilling, DELETING
+  std::vector<std::string> non_key_attributes;   // INCLUDE only
+  ProvisionedThroughput throughput;              // GSIs of PROVISIONED tables
+  OnDemandThroughput on_demand;                  // GSIs of PAY_PER_REQUEST tables
+  WarmThroughput warm;                           // GSIs
+  WarmReport warm_report = WarmReport::kActive;  // not persisted
+  std::string status = "ACTIVE";                 // CREATING while backfilling, DELETING
   // When a CREATING/DELETING status ends (epoch seconds; 0: when the engine changes it). Set
   // with EngineOptions::transient_status_delay.
   double status_until = 0;
@@ -99,13 +129,17 @@ struct TableSchema {
   uint8_t last_index_id = 0;         // ids are never reused, so a new index never sees old entries
   bool pay_per_request = false;
   ProvisionedThroughput throughput;
-  double creation_time = 0;  // epoch seconds
+  OnDemandThroughput on_demand;  // PAY_PER_REQUEST tables
+  WarmThroughput warm;
+  WarmReport warm_report = WarmReport::kActive;  // not persisted
+  double creation_time = 0;                      // epoch seconds
   StreamSpecification stream;
   std::string stream_label;                 // of the latest stream, empty if none ever
   std::string ttl_attribute;                // UpdateTimeToLive's AttributeName; empty: TTL disabled
   std::map<std::string, std::string> tags;  // TagResource / CreateTable's Tags
   bool deletion_protection = false;
   std::string table_class = "STANDARD";
+  double table_class_updated = 0;  // epoch seconds of UpdateTable's last TableClass; 0: never
   // Server-side encryption with a KMS key (SSESpecification Enabled/SSEType KMS): the key's ARN.
   // Empty: DynamoDB's own key, which DescribeTable does not describe. Recorded and described only;
   // the data at rest is this machine's disk.

@@ -260,3 +260,108 @@ def scan_pages(client, **kw):
         if not start:
             return items
     raise AssertionError("scan did not finish")
+
+
+# --- today's SDKs -------------------------------------------------------------------------------
+# Debian's boto3/botocore 1.29 and aws CLI 2.9 predate DynamoDB's newer members
+# (OnDemandThroughput, WarmThroughput, DeletionProtectionEnabled): they cannot send them. The
+# machines this project runs on also carry pip's boto3 1.43 and awscli 1.45 for Python 3.11
+# (pyenv), whose model has them; these helpers drive those, in a child process.
+
+_CURRENT_SDK_CHECK = (
+    "import boto3, awscli, botocore.session as s; "
+    "m = s.get_session().get_service_model('dynamodb'); "
+    "assert 'OnDemandThroughput' in m.operation_model('CreateTable').input_shape.members")
+
+
+def current_sdk_python():
+    """A Python whose boto3 and awscli know today's DynamoDB API, or None.
+
+    CURRENT_SDK_PYTHON names one; otherwise pyenv's and the PATH's python3 are tried."""
+    import glob
+    import shutil
+
+    global _current_sdk
+    if "_current_sdk" in globals():
+        return _current_sdk
+    candidates = [os.environ.get("CURRENT_SDK_PYTHON"), shutil.which("python3")]
+    candidates += sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/*/bin/python3")))
+    candidates += sorted(glob.glob("/root/.pyenv/versions/*/bin/python3"))
+    _current_sdk = None
+    for py in candidates:
+        if not py or not os.access(py, os.X_OK):
+            continue
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYENV")}
+        ok = subprocess.run([py, "-c", _CURRENT_SDK_CHECK], capture_output=True, env=env,
+                            timeout=60).returncode == 0
+        if ok:
+            _current_sdk = py
+            break
+    return _current_sdk
+
+
+_BOTO3_RUNNER = r"""
+import json, sys
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+req = json.load(sys.stdin)
+client = boto3.client("dynamodb", endpoint_url=req["endpoint"], region_name=req["region"],
+                      aws_access_key_id=req["key"], aws_secret_access_key=req["secret"],
+                      config=Config(retries={"max_attempts": 1, "mode": "standard"}))
+out = []
+for op, kwargs in req["calls"]:
+    try:
+        answer = getattr(client, op)(**kwargs)
+        answer.pop("ResponseMetadata", None)
+        out.append(answer)
+    except ClientError as e:
+        out.append({"Error": {"Code": e.response["Error"]["Code"],
+                              "Message": e.response["Error"]["Message"]}})
+print(json.dumps(out, default=str))
+"""
+
+
+def current_boto3(endpoint, calls):
+    """Runs [(method, kwargs), ...] with today's boto3 (client-side validation on, as an
+    application has it); returns each answer, or {"Error": {"Code", "Message"}}."""
+    import json
+
+    py = current_sdk_python()
+    if py is None:
+        pytest.skip("no boto3 that knows today's DynamoDB API (see current_sdk_python)")
+    req = {"endpoint": endpoint, "region": REGION, "key": ACCESS_KEY, "secret": SECRET_KEY,
+           "calls": calls}
+    p = subprocess.run([py, "-c", _BOTO3_RUNNER], input=json.dumps(req), capture_output=True,
+                       text=True, timeout=120)
+    if p.returncode != 0:
+        raise AssertionError("boto3 child failed: " + p.stderr[-2000:])
+    return json.loads(p.stdout)
+
+
+def aws_cli_runner(command, endpoint, tmp_path):
+    """A function running the aws CLI `command` (a list) against the endpoint with this suite's
+    credentials and a private config: run("get-item", ...) -> CompletedProcess."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYENV"))}
+    env.update({
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+        "AWS_DEFAULT_REGION": REGION, "AWS_PAGER": "", "AWS_MAX_ATTEMPTS": "1",
+        "AWS_CONFIG_FILE": str(tmp_path / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"), "HOME": str(tmp_path)})
+
+    def run(*args, check=True):
+        p = subprocess.run(list(command) + ["--endpoint-url", endpoint, "--output", "json",
+                                            "dynamodb"] + list(args),
+                           env=env, capture_output=True, text=True, timeout=120)
+        if check and p.returncode != 0:
+            raise AssertionError("aws %s failed (%d): %s" % (args, p.returncode, p.stderr))
+        return p
+    return run
+
+
+def current_aws_cli(endpoint, tmp_path):
+    """aws_cli_runner for today's aws CLI (`python -m awscli` of current_sdk_python)."""
+    py = current_sdk_python()
+    if py is None:
+        pytest.skip("no aws CLI that knows today's DynamoDB API (see current_sdk_python)")
+    return aws_cli_runner([py, "-m", "awscli"], endpoint, tmp_path)

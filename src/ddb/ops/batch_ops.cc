@@ -179,6 +179,7 @@ void EngineImpl::BatchWriteItem(const Request& req, JsonWriter& w) {
 
   std::vector<ItemChange> changes;
   changes.reserve(writes.size());
+  std::vector<std::string_view> change_tables;  // each change's RequestItems key (name or ARN)
   std::vector<std::pair<std::shared_ptr<const TableSchema>, Item>> keys;  // for the metrics
   std::set<std::string> seen;
   size_t i = 0;
@@ -207,6 +208,7 @@ void EngineImpl::BatchWriteItem(const Request& req, JsonWriter& w) {
       }
       if (!seen.insert(change.storage_key).second) ThrowDuplicates();
       changes.push_back(std::move(change));
+      change_tables.push_back(name);
     }
   }
 
@@ -218,12 +220,13 @@ void EngineImpl::BatchWriteItem(const Request& req, JsonWriter& w) {
     auto guard = locks_.Lock(std::move(stripes));
     storage::WriteBatch batch;
     std::vector<const ItemChange*> committed;
-    for (auto& c : changes) {
+    for (size_t n = 0; n < changes.size(); ++n) {
+      ItemChange& c = changes[n];
       c.schema = c.table->schema();
       c.old_item = LoadItem(c.storage_key);
       size_t size = c.new_item ? ItemSize(*c.new_item) : 0;
       if (c.old_item) size = std::max(size, ItemSize(*c.old_item));
-      Capacity& capacity = capacities[c.schema->name];
+      Capacity& capacity = capacities[std::string(change_tables[n])];
       capacity.table += WriteUnits(size);
       AddChange(c, &batch, &capacity);
       committed.push_back(&c);

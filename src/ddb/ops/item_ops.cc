@@ -132,9 +132,10 @@ Capacity ApplyChange(EngineImpl& engine, ItemChange& change,
 
 // {"Attributes": ..., "ConsumedCapacity": ..., "ItemCollectionMetrics": ...} of a single-item
 // write of the item with `key`.
+// `table_name`: as the request named the table (ConsumedCapacity echoes an ARN).
 void WriteResponse(EngineImpl& engine, JsonWriter& w, const std::optional<Item>& attributes,
-                   const TableSchema& schema, const Item& key, const Capacity& capacity,
-                   ReturnCapacity rc, bool return_metrics) {
+                   const TableSchema& schema, std::string_view table_name, const Item& key,
+                   const Capacity& capacity, ReturnCapacity rc, bool return_metrics) {
   w.StartObject();
   if (attributes && !attributes->empty()) {
     WriteKey(w, "Attributes");
@@ -143,7 +144,7 @@ void WriteResponse(EngineImpl& engine, JsonWriter& w, const std::optional<Item>&
   if (rc != ReturnCapacity::kNone) {
     WriteKey(w, "ConsumedCapacity");
     w.StartObject();
-    engine.WriteConsumedCapacity(w, schema.name, capacity, rc);
+    engine.WriteConsumedCapacity(w, std::string(table_name), capacity, rc);
     w.EndObject();
   }
   if (return_metrics && HasItemCollections(schema)) {
@@ -206,7 +207,7 @@ void EngineImpl::PutItem(const Request& req, JsonWriter& w) {
                     std::move(p.item)};
   Capacity capacity = ApplyChange(*this, change, p.cond, p.return_old_on_failure, p.return_all_old,
                                   [](ItemChange&) {});
-  WriteResponse(*this, w, p.return_all_old ? change.old_item : std::nullopt, *schema,
+  WriteResponse(*this, w, p.return_all_old ? change.old_item : std::nullopt, *schema, p.table_name,
                 *change.new_item, capacity, p.rc, p.return_metrics);
 }
 
@@ -262,7 +263,7 @@ void EngineImpl::GetItem(const Request& req, JsonWriter& w) {
     capacity.table = ReadUnits(size, consistent);
     WriteKey(w, "ConsumedCapacity");
     w.StartObject();
-    WriteConsumedCapacity(w, schema->name, capacity, rc);
+    WriteConsumedCapacity(w, std::string(name), capacity, rc);
     w.EndObject();
   }
   w.EndObject();
@@ -276,8 +277,8 @@ void EngineImpl::DeleteItem(const Request& req, JsonWriter& w) {
   ItemChange change{table, schema, ItemStorageKey(*schema, p.item), std::nullopt, std::nullopt};
   Capacity capacity = ApplyChange(*this, change, p.cond, p.return_old_on_failure, p.return_all_old,
                                   [](ItemChange&) {});
-  WriteResponse(*this, w, p.return_all_old ? change.old_item : std::nullopt, *schema, p.item,
-                capacity, p.rc, p.return_metrics);
+  WriteResponse(*this, w, p.return_all_old ? change.old_item : std::nullopt, *schema, p.table_name,
+                p.item, capacity, p.rc, p.return_metrics);
 }
 
 void EngineImpl::UpdateItem(const Request& req, JsonWriter& w) {
@@ -341,7 +342,7 @@ void EngineImpl::UpdateItem(const Request& req, JsonWriter& w) {
   } else if (rv == "UPDATED_NEW" && change.new_item) {
     attributes = UpdatedAttributes(*change.new_item, paths);
   }
-  WriteResponse(*this, w, attributes, *schema, key, capacity, rc, return_metrics);
+  WriteResponse(*this, w, attributes, *schema, name, key, capacity, rc, return_metrics);
 }
 
 }  // namespace cruddur::ddb

@@ -99,6 +99,7 @@ bool StartKeyInCondition(const expr::KeyCondition& kc, const KeySchema& key, con
 // What a Query or Scan reads and returns.
 struct ReadSpec {
   std::shared_ptr<const TableSchema> schema;
+  std::string table_name;  // as the request named it: ConsumedCapacity echoes an ARN
   const IndexSchema* index = nullptr;
   std::string select;  // ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES, SPECIFIC_ATTRIBUTES, COUNT
   std::optional<expr::Condition> filter;
@@ -165,6 +166,7 @@ std::shared_ptr<Table> ParseReadSpec(EngineImpl& engine, const Request& req,
 
   auto table = engine.RequireTable(name);
   spec->schema = table->schema();
+  spec->table_name = std::string(name);
   if (index_name) {
     spec->index = spec->schema->FindIndex(*index_name);
     if (!spec->index) {
@@ -333,7 +335,7 @@ void FinishPage(EngineImpl& engine, JsonWriter& w, const ReadSpec& spec, const P
     }
     WriteKey(w, "ConsumedCapacity");
     w.StartObject();
-    engine.WriteConsumedCapacity(w, spec.schema->name, capacity, spec.rc);
+    engine.WriteConsumedCapacity(w, spec.table_name, capacity, spec.rc);
     w.EndObject();
   }
   w.EndObject();

@@ -14,6 +14,7 @@
 
 #include "ddb/engine_impl.h"
 #include "ddb/error.h"
+#include "ddb/table_arn.h"
 
 namespace cruddur::ddb {
 namespace {
@@ -72,81 +73,6 @@ void CheckTagValue(std::optional<std::string_view> value) {
       "Number of Tags exceed the current limit for the provided ResourceArn");
 }
 
-// Whether `name` could name a table: 3 to 255 of [a-zA-Z0-9_.-] (CreateTable's TableName).
-bool IsTableName(std::string_view name) {
-  return name.size() >= 3 && name.size() <= 255 && IsTableNameText(name);
-}
-
-[[noreturn]] void ThrowInvalidTableArn(std::string_view arn) {
-  throw ApiError::Validation(
-      fmt::format("Invalid TableArn: Invalid ResourceArn provided as input {}", arn));
-}
-
-[[noreturn]] void ThrowInvalidArn(std::string_view arn, std::string_view why) {
-  throw ApiError::Validation(
-      fmt::format("One or more parameter values were invalid: {}{}", why, arn));
-}
-
-// What a ResourceArn names, once DynamoDB's checks of its form have passed.
-struct ArnTarget {
-  std::string_view table;
-  bool stream = false;  // table/<name>/stream/<label>: a resource, but never tagged here
-};
-
-// "arn:<partition>:dynamodb:<region>:<account>:table/<name>" checked as DynamoDB checks it, in
-// its order: the ARN's form, a DynamoDB resource, a table (or stream) rather than an index, this
-// account (another account's table is not the caller's to see), this region and partition, a
-// valid table name.
-ArnTarget ParseResourceArn(const EngineImpl& engine, std::string_view arn) {
-  if (!arn.starts_with("arn:")) ThrowInvalidArn(arn, "ARNs must start with 'arn:': ");
-  // The parts between the first five colons; the resource is everything after the fifth.
-  std::array<std::string_view, 5> part;
-  static constexpr std::array<std::string_view, 4> kMissing = {
-      "Second colon partition not found: ", "Third colon vendor not found: ",
-      "Fourth colon (region/namespace delimiter) not found: ",
-      "Fifth colon (namespace/relative-id delimiter) not found: "};
-  size_t start = 4;
-  for (size_t i = 0; i < 4; ++i) {
-    size_t colon = arn.find(':', start);
-    if (colon == std::string_view::npos) ThrowInvalidArn(arn, kMissing[i]);
-    part[i] = arn.substr(start, colon - start);
-    start = colon + 1;
-  }
-  part[4] = arn.substr(start);
-  auto [partition, service, region, account, resource] = part;
-  if (service != "dynamodb") ThrowInvalidArn(arn, "Provided Arn is not a DynamoDB resource arn: ");
-
-  ArnTarget target;
-  if (!resource.starts_with("table/")) {
-    ThrowInvalidArn(arn, "Provided Arn is not a DynamoDB resource arn: ");
-  }
-  std::string_view rest = resource.substr(6);
-  size_t slash = rest.find('/');
-  target.table = rest.substr(0, slash);
-  if (slash != std::string_view::npos) {
-    std::string_view sub = rest.substr(slash + 1);
-    size_t end = sub.find('/');
-    std::string_view kind = sub.substr(0, end);
-    bool named = end != std::string_view::npos && end + 1 < sub.size() &&
-                 sub.find('/', end + 1) == std::string_view::npos;
-    if (kind == "index" && named) {
-      ThrowInvalidArn(arn,
-                      "Invalid resource arn provided, only table or stream is accepted. "
-                      "Provided resource arn: ");
-    }
-    // A backup, export, ... ARN: DynamoDB's, but not a resource that has tags.
-    if (kind != "stream" || !named) {
-      ThrowInvalidArn(arn, "Provided Arn is not a DynamoDB resource arn: ");
-    }
-    target.stream = true;
-  }
-
-  if (account != engine.options().account_id) throw ApiError::AccessDenied("Access is denied");
-  if (partition != "aws" || region != engine.options().region) ThrowInvalidTableArn(arn);
-  if (!IsTableName(target.table)) ThrowInvalidTableArn(arn);
-  return target;
-}
-
 // The table a checked ResourceArn names, else DynamoDB's not-found answer.
 std::shared_ptr<Table> TableOfArn(EngineImpl& engine, std::string_view arn,
                                   const ArnTarget& target) {
@@ -195,7 +121,7 @@ void EngineImpl::TagResource(const Request& req, JsonWriter& w) {
   const JsonValue* list = req.Array("Tags");
   if (!list) ThrowRequired("Tags");
   errors.ThrowIfAny();
-  ArnTarget target = ParseResourceArn(*this, arn);
+  ArnTarget target = ParseResourceArn(arn, options().region, options().account_id);
   if (list->Empty()) throw ApiError::Validation("Atleast one Tag needs to be provided as Input.");
   auto tags = ParseTags(*list);
   std::lock_guard lock(catalog_mu_);
@@ -216,7 +142,7 @@ void EngineImpl::UntagResource(const Request& req, JsonWriter& w) {
   const JsonValue* keys = req.Array("TagKeys");
   if (!keys) ThrowRequired("TagKeys");
   errors.ThrowIfAny();
-  ArnTarget target = ParseResourceArn(*this, arn);
+  ArnTarget target = ParseResourceArn(arn, options().region, options().account_id);
   if (keys->Empty()) {
     throw ApiError::Validation("Atleast one Tag Key needs to be provided as Input.");
   }
@@ -243,7 +169,7 @@ void EngineImpl::ListTagsOfResource(const Request& req, JsonWriter& w) {
   // with no NextToken.
   req.String("NextToken");
   errors.ThrowIfAny();
-  ArnTarget target = ParseResourceArn(*this, arn);
+  ArnTarget target = ParseResourceArn(arn, options().region, options().account_id);
   auto schema = TableOfArn(*this, arn, target)->schema();
   w.StartObject();
   WriteKey(w, "Tags");

@@ -26,6 +26,7 @@ struct TransactWrite {
   // A key that does not fit the table's key schema: the transaction is cancelled with this as
   // the action's ValidationError reason (set instead of change.storage_key).
   std::optional<std::string> key_mismatch;
+  std::string table_name = {};  // as the request named it: ConsumedCapacity echoes an ARN
 };
 
 // Whether `item`'s key attributes are those of `ks`, of its types (a Key must hold nothing
@@ -121,6 +122,7 @@ TransactWrite ParseTransactAction(const JsonValue& entry, size_t index,
 void ResolveTransactAction(EngineImpl& engine, TransactWrite& t, std::string_view table_name,
                            size_t index) {
   t.table = engine.RequireTable(table_name);
+  t.table_name = std::string(table_name);
   auto schema = t.table->schema();
   // A key that does not fit the schema (missing, another type) cancels the transaction with
   // the action's ValidationError; empty and oversized key values are refused up front (the
@@ -338,7 +340,7 @@ std::map<std::string, Capacity> CommitTransactWrites(EngineImpl& engine,
   std::vector<const ItemChange*> committed;
   for (auto& t : writes) {
     ItemChange& c = t.change;
-    Capacity& capacity = capacities[c.schema->name];
+    Capacity& capacity = capacities[t.table_name];
     size_t size =
         std::max(c.new_item ? ItemSize(*c.new_item) : 0, c.old_item ? ItemSize(*c.old_item) : 0);
     if (t.kind == TransactKind::kConditionCheck) {
@@ -426,6 +428,7 @@ void EngineImpl::TransactGetItems(const Request& req, JsonWriter& w) {
   errors.ThrowIfAny();
   struct Get {
     std::shared_ptr<const TableSchema> schema;
+    std::string table_name;  // as the request named it
     std::string storage_key;
     std::optional<expr::Projection> projection;
   };
@@ -451,6 +454,7 @@ void EngineImpl::TransactGetItems(const Request& req, JsonWriter& w) {
     subs.CheckAllUsed();
     auto table = RequireTable(*table_name);
     g.schema = table->schema();
+    g.table_name = std::string(*table_name);
     ValidateKeyParam(*g.schema, key);
     g.storage_key = ItemStorageKey(*g.schema, key);
     if (!seen.insert(g.storage_key).second) {
@@ -478,7 +482,7 @@ void EngineImpl::TransactGetItems(const Request& req, JsonWriter& w) {
       WriteItem(w, gets[i].projection ? gets[i].projection->Apply(*results[i]) : *results[i]);
     }
     w.EndObject();
-    capacities[gets[i].schema->name].table +=
+    capacities[gets[i].table_name].table +=
         2 * ReadUnits(results[i] ? ItemSize(*results[i]) : 0, true);
   }
   w.EndArray();

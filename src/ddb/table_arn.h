@@ -1,0 +1,23 @@
+// DynamoDB's ARNs of tables (and their streams): TagResource's ResourceArn, and the ARN any
+// operation takes in place of a TableName.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace cruddur::ddb {
+
+// What a ResourceArn names, once DynamoDB's checks of its form have passed.
+struct ArnTarget {
+  std::string_view table;
+  bool stream = false;  // table/<name>/stream/<label>: a resource, but never tagged here
+};
+
+// "arn:<partition>:dynamodb:<region>:<account>:table/<name>" checked as DynamoDB checks it, in
+// its order: the ARN's form, a DynamoDB resource, a table (or stream) rather than an index, this
+// account (another account's table is not the caller's to see), this region and partition, a
+// valid table name.
+ArnTarget ParseResourceArn(std::string_view arn, const std::string& this_region,
+                           const std::string& this_account);
+
+}  // namespace cruddur::ddb

@@ -1,0 +1,618 @@
+// UpdateTable, and the backfill of the global secondary indexes it creates.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "ddb/engine_impl.h"
+#include "ddb/error.h"
+#include "ddb/item_codec.h"
+#include "ddb/table_request.h"
+
+namespace cruddur::ddb {
+namespace {
+
+// One GlobalSecondaryIndexUpdates entry.
+struct GsiUpdate {
+  enum class Kind { kCreate, kUpdate, kDelete } kind = Kind::kCreate;
+  int actions = 0;  // how many of Create, Update and Delete the entry has (one is valid)
+  std::string index_name;
+  IndexRequest create;  // kCreate
+  // kUpdate: any of ProvisionedThroughput, OnDemandThroughput and WarmThroughput.
+  bool has_throughput = false;
+  ProvisionedThroughput throughput;
+  std::optional<ThroughputSetting> on_demand, warm;
+};
+
+// UpdateTable's request, after the checks DynamoDB makes before it looks the table up.
+struct UpdateTableRequest {
+  std::string name;
+  std::optional<std::string> billing;
+  const JsonValue* throughput = nullptr;
+  ProvisionedThroughput pt;
+  bool has_definitions = false;
+  std::vector<AttributeDefinition> definitions;
+  std::vector<GsiUpdate> gsi_updates;
+  std::optional<StreamSpecification> stream;
+  std::optional<bool> deletion_protection;
+  std::optional<std::string> table_class;
+  std::optional<ThroughputSetting> on_demand, warm;
+  bool has_sse = false;
+  std::optional<std::string> sse_key_arn;  // empty optional: DynamoDB's own key
+  std::string sse_key_id;                  // KMSMasterKeyId as given
+};
+
+// "At least one of ... is required", naming UpdateTable's change members as DynamoDB does today
+// (leaving out those the request has).
+[[noreturn]] void ThrowNothingToUpdate(const Request& req) {
+  static const std::pair<const char*, const char*> kMembers[] = {
+      {"ProvisionedThroughput", "ProvisionedThroughput"},
+      {"BillingMode", "BillingMode"},
+      {"UpdateStreamEnabled", "StreamSpecification"},
+      {"GlobalSecondaryIndexUpdates", "GlobalSecondaryIndexUpdates"},
+      {"SSESpecification", "SSESpecification"},
+      {"ReplicaUpdates", "ReplicaUpdates"},
+      {"MultiAccountReplicaReady", "MultiAccountReplicaReady"},
+      {"ReplicaTransitRoleArn", "ReplicaTransitRoleArn"},
+      {"MultiRegionConsistency", "MultiRegionConsistency"},
+      {"DeletionProtectionEnabled", "DeletionProtectionEnabled"},
+      {"OnDemandThroughput", "OnDemandThroughput"},
+      {"WarmThroughput", "WarmThroughput"},
+      {"TableClass", "TableClass"}};
+  std::vector<std::string> names;
+  for (const auto& [name, member] : kMembers) {
+    if (std::string_view(member) == "GlobalSecondaryIndexUpdates" || !req.Get(member)) {
+      names.emplace_back(name);
+    }
+  }
+  std::string list;
+  for (size_t i = 0; i < names.size(); ++i) {
+    list += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+  }
+  throw ApiError::Validation(fmt::format("At least one of {} is required", list));
+}
+
+// One GlobalSecondaryIndexUpdates entry, as given (CheckGsiUpdates checks the entries together).
+GsiUpdate ParseGsiUpdate(const JsonValue& e, const std::string& member, ConstraintErrors& errors) {
+  const JsonValue* create = Request::ObjectOf(e, "Create");
+  const JsonValue* update = Request::ObjectOf(e, "Update");
+  const JsonValue* del = Request::ObjectOf(e, "Delete");
+  GsiUpdate g;
+  g.actions = !!create + !!update + !!del;
+  if (create) {
+    g.create = ParseIndex(*create, member + ".create", true, errors);
+    g.index_name = g.create.ix.name;
+    return g;
+  }
+  if (!update && !del) return g;
+  g.kind = update ? GsiUpdate::Kind::kUpdate : GsiUpdate::Kind::kDelete;
+  std::string field = member + (update ? ".update" : ".delete");
+  auto ix_name = Request::StringOf(update ? *update : *del, "IndexName");
+  if (!ix_name) errors.NotNull(field + ".indexName");
+  g.index_name = std::string(ix_name.value_or(""));
+  if (update) {
+    g.on_demand = ParseThroughputSetting(*update, "OnDemandThroughput");
+    g.warm = ParseThroughputSetting(*update, "WarmThroughput");
+    if (const JsonValue* t = Request::ObjectOf(*update, "ProvisionedThroughput")) {
+      g.has_throughput = true;
+      g.throughput = ParseThroughput(*t, field + ".provisionedThroughput", errors);
+    } else if (!g.on_demand && !g.warm) {
+      errors.NotNull(field + ".provisionedThroughput");
+    }
+  }
+  return g;
+}
+
+// Each entry one action, each index once. Returns whether an index is created or deleted.
+bool CheckGsiUpdates(const std::vector<GsiUpdate>& updates) {
+  std::set<std::string> indexes;
+  bool index_create_delete = false;
+  for (const GsiUpdate& g : updates) {
+    if (g.actions == 0) {
+      throw ApiError::Validation(fmt::format(
+          "{}One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, "
+          "GlobalSecondaryIndexUpdate.Delete must not be null",
+          kInvalid));
+    }
+    if (g.actions > 1) {
+      throw ApiError::Validation(
+          fmt::format("{}Only one global secondary index action is allowed per "
+                      "GlobalSecondaryIndexUpdate object",
+                      kInvalid));
+    }
+    if (!indexes.insert(g.index_name).second) {
+      throw ApiError::Validation(
+          fmt::format("{}Only one global secondary index update per index is allowed "
+                      "simultaneously. Index: {}",
+                      kInvalid, g.index_name));
+    }
+    index_create_delete |= g.kind != GsiUpdate::Kind::kUpdate;
+  }
+  return index_create_delete;
+}
+
+UpdateTableRequest ParseUpdateTable(const Request& req, const std::string& region,
+                                    const std::string& account) {
+  UpdateTableRequest u;
+  ConstraintErrors errors;
+  auto name = req.String("TableName");
+  if (!name)
+    ThrowRequired("TableName");
+  else
+    errors.CheckName("tableName", *name);
+  u.name = std::string(*name);
+  if (auto billing = req.String("BillingMode")) {
+    errors.CheckEnum("billingMode", *billing, {"PROVISIONED", "PAY_PER_REQUEST"});
+    u.billing = std::string(*billing);
+  }
+  u.throughput = req.Object("ProvisionedThroughput");
+  if (u.throughput) u.pt = ParseThroughput(*u.throughput, "provisionedThroughput", errors);
+  if (const JsonValue* defs = req.Array("AttributeDefinitions")) {
+    u.has_definitions = true;
+    u.definitions = ParseAttributeDefinitions(*defs, errors);
+  }
+  const JsonValue* gsi = req.Array("GlobalSecondaryIndexUpdates");
+  for (rapidjson::SizeType i = 0; gsi && i < gsi->Size(); ++i) {
+    std::string member = fmt::format("globalSecondaryIndexUpdates.{}.member", i + 1);
+    u.gsi_updates.push_back(ParseGsiUpdate((*gsi)[i], member, errors));
+  }
+  const JsonValue* stream = req.Object("StreamSpecification");
+  u.deletion_protection = req.Bool("DeletionProtectionEnabled");
+  if (auto tc = req.String("TableClass")) {
+    errors.CheckEnum("tableClass", *tc, {"STANDARD", "STANDARD_INFREQUENT_ACCESS"});
+    u.table_class = std::string(*tc);
+  }
+  const JsonValue* sse = req.Object("SSESpecification");
+  u.on_demand = ParseThroughputSetting(req.root(), "OnDemandThroughput");
+  u.warm = ParseThroughputSetting(req.root(), "WarmThroughput");
+  errors.ThrowIfAny();
+
+  bool replicas = req.Get("ReplicaUpdates") != nullptr;
+  int changes = !!u.billing + !!u.throughput + !u.gsi_updates.empty() + !!stream +
+                u.deletion_protection.has_value() + u.table_class.has_value() + !!sse + replicas +
+                u.on_demand.has_value() + u.warm.has_value();
+  if (changes == 0) ThrowNothingToUpdate(req);
+  if (gsi && gsi->Size() == 0) {
+    throw ApiError::Validation(
+        fmt::format("{}List of GlobalSecondaryIndexUpdates is empty", kInvalid));
+  }
+  if (replicas) {
+    throw ApiError::Validation(fmt::format(
+        "{}ReplicaUpdates is not supported: this server has one region ({}), so a table cannot "
+        "have replicas in other regions",
+        kInvalid, region));
+  }
+  if (stream) u.stream = ParseStreamSpecification(*stream, /*creating=*/false);
+  if (sse) {
+    u.has_sse = true;
+    u.sse_key_arn = ParseSse(*sse, region, account);
+    u.sse_key_id = std::string(Request::StringOf(*sse, "KMSMasterKeyId").value_or(""));
+  }
+  bool index_create_delete = CheckGsiUpdates(u.gsi_updates);
+  // UpdateTable makes one kind of change at a time (DynamoDB names SSE, then TableClass, then
+  // DeletionProtection); BillingMode and GSI Updates may accompany others.
+  for (auto [present, what] :
+       {std::pair{!!sse, "Server-Side Encryption modification"},
+        std::pair{u.table_class.has_value(), "TableClass modification"},
+        std::pair{u.deletion_protection.has_value(), "DeletionProtection modification"}}) {
+    if (present && changes > 1) {
+      throw ApiError::Validation(
+          fmt::format("{}{} must be the only operation in the request", kInvalid, what));
+    }
+  }
+  if (stream && u.throughput) {
+    throw ApiError::Validation(
+        fmt::format("{}You cannot modify stream status while updating table IOPS", kInvalid));
+  }
+  if (index_create_delete && u.throughput) {
+    throw ApiError::Validation(
+        fmt::format("{}You cannot create or delete index while updating table IOPS", kInvalid));
+  }
+  if (index_create_delete && stream) {
+    throw ApiError::Validation(
+        fmt::format("{}You cannot create or delete index while changing stream status", kInvalid));
+  }
+  return u;
+}
+
+std::string ThroughputUnchanged(std::string_view what, const ProvisionedThroughput& cur,
+                                const ProvisionedThroughput& req) {
+  return fmt::format(
+      "The provisioned throughput for the {0} will not change. The requested value equals the "
+      "current value. Current ReadCapacityUnits provisioned for {1}: {2}. Requested "
+      "ReadCapacityUnits: {3}. Current WriteCapacityUnits provisioned for {1}: {4}. Requested "
+      "WriteCapacityUnits: {5}. Refer to the Amazon DynamoDB Developer Guide for current limits "
+      "and how to request higher limits.",
+      what, what == "table" ? std::string("the table") : std::string(what), cur.read_capacity_units,
+      req.read_capacity_units, cur.write_capacity_units, req.write_capacity_units);
+}
+
+void SetThroughput(ProvisionedThroughput& cur, const ProvisionedThroughput& pt, double now) {
+  if (pt.read_capacity_units > cur.read_capacity_units ||
+      pt.write_capacity_units > cur.write_capacity_units) {
+    cur.last_increase_time = now;
+  }
+  if (pt.read_capacity_units < cur.read_capacity_units ||
+      pt.write_capacity_units < cur.write_capacity_units) {
+    cur.last_decrease_time = now;
+    cur.decreases_today++;
+  }
+  cur.read_capacity_units = pt.read_capacity_units;
+  cur.write_capacity_units = pt.write_capacity_units;
+}
+
+void ApplyBillingAndThroughput(const UpdateTableRequest& u, TableSchema& schema, double now) {
+  bool to_ppr = u.billing == "PAY_PER_REQUEST";
+  if ((to_ppr && u.throughput) || (!u.billing && u.throughput && schema.pay_per_request)) {
+    throw ApiError::Validation(
+        fmt::format("{}Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "
+                    "BillingMode is PAY_PER_REQUEST",
+                    kInvalid));
+  }
+  if (u.billing == "PROVISIONED" && !u.throughput) {
+    throw ApiError::Validation(fmt::format(
+        "{}ProvisionedThroughput must be specified when BillingMode is PROVISIONED", kInvalid));
+  }
+  if (u.throughput && !schema.pay_per_request &&
+      schema.throughput.read_capacity_units == u.pt.read_capacity_units &&
+      schema.throughput.write_capacity_units == u.pt.write_capacity_units) {
+    throw ApiError::Validation(ThroughputUnchanged("table", schema.throughput, u.pt));
+  }
+  if (u.billing) {
+    schema.pay_per_request = to_ppr;
+    if (to_ppr) {
+      schema.throughput = {};
+      for (auto& ix : schema.indexes) ix.throughput = {};
+    } else {
+      // OnDemandThroughput is a PAY_PER_REQUEST setting.
+      schema.on_demand = {};
+      for (auto& ix : schema.indexes) ix.on_demand = {};
+    }
+  }
+  if (u.throughput) SetThroughput(schema.throughput, u.pt, now);
+}
+
+// GlobalSecondaryIndexUpdates: the created indexes' names, and the deleted indexes.
+struct IndexChanges {
+  std::vector<std::string> created;
+  std::vector<IndexSchema> deleted;
+  // GSIs whose WarmThroughput is being raised, with the one they had (the response's).
+  std::vector<std::pair<std::string, WarmThroughput>> warm_raised;
+};
+
+// A GSI Update's OnDemandThroughput and WarmThroughput.
+void UpdateIndexThroughputSettings(const GsiUpdate& g, const TableSchema& schema,
+                                   const std::string& region, IndexSchema& ix,
+                                   IndexChanges& changes) {
+  if (g.on_demand) {
+    CheckOnDemand(*g.on_demand, ix.name, schema.pay_per_request, /*updating=*/true, region);
+    ix.on_demand = MergeOnDemand(ix.on_demand, *g.on_demand);
+  }
+  if (g.warm) {
+    WarmThroughput current = EffectiveWarm(ix.warm, schema.pay_per_request, ix.throughput);
+    ix.warm = WarmIncrease(*g.warm, ix.name, current, region);
+    changes.warm_raised.emplace_back(ix.name, current);
+  }
+}
+
+// A GSI Create: the new index (CREATING until status_until), after its checks: its key schema
+// against the request's AttributeDefinitions, its projection and throughput settings, the
+// per-table limits. Adds the definitions of its key attributes to the table's.
+IndexSchema CreatedIndex(const GsiUpdate& g, const UpdateTableRequest& u, double status_until,
+                         const std::string& region, TableSchema& schema) {
+  if (!u.has_definitions) {
+    throw ApiError::Validation(fmt::format("{}AttributeDefinitions is not specified for index: {}",
+                                           kInvalid, g.index_name));
+  }
+  IndexSchema ix = g.create.ix;
+  KeyNames kn = CheckKeyOrder(g.create.keys, /*global=*/true);
+  std::vector<std::string> keys = kn.All();
+  CheckKeysDefined(keys, u.definitions);
+  ApplyProjection(*g.create.projection, ix);
+  if (!schema.pay_per_request && !g.create.throughput) {
+    throw ApiError::Validation(
+        fmt::format("{}ProvisionedThroughput must be specified for index: {}", kInvalid, ix.name));
+  }
+  if (schema.pay_per_request && g.create.throughput) {
+    throw ApiError::Validation(
+        fmt::format("{}ProvisionedThroughput should not be specified for index: {} when "
+                    "BillingMode is PAY_PER_REQUEST",
+                    kInvalid, ix.name));
+  }
+  if (std::count_if(schema.indexes.begin(), schema.indexes.end(),
+                    [](const IndexSchema& e) { return e.global; }) >= 20) {
+    throw ApiError::LimitExceeded(
+        "Subscriber limit exceeded: Number of global secondary indexes exceeds per-table "
+        "limit of 20");
+  }
+  // Index ids are never reused within a table, so entries of a deleted index can never
+  // show up in a new one.
+  if (schema.last_index_id == 255) {
+    throw ApiError::LimitExceeded("Too many indexes created on this table");
+  }
+  // An attribute the table already defines keeps its type: DynamoDB ignores a redefinition.
+  std::map<std::string, ValueType> types;
+  for (const auto& d : schema.attribute_definitions) types[d.name] = d.type;
+  for (const auto& k : keys) {
+    if (types.count(k)) continue;
+    for (const auto& d : u.definitions) {
+      if (d.name != k) continue;
+      types[k] = d.type;
+      schema.attribute_definitions.push_back(d);
+      break;
+    }
+  }
+  if (g.create.on_demand) {
+    CheckOnDemand(*g.create.on_demand, ix.name, schema.pay_per_request, /*updating=*/false, region);
+    ix.on_demand = MergeOnDemand({}, *g.create.on_demand);
+  }
+  ix.warm = WarmAtCreate(g.create.warm.value_or(ThroughputSetting{}), ix.name,
+                         schema.pay_per_request, ix.throughput, region);
+  ix.id = ++schema.last_index_id;
+  ix.key = TypedKey(kn, types);
+  ix.status = "CREATING";
+  ix.status_until = status_until;
+  return ix;
+}
+
+// status_until: when new and deleted indexes end CREATING/DELETING (0: no delayed statuses).
+IndexChanges ApplyIndexUpdates(const UpdateTableRequest& u, bool was_ppr, double status_until,
+                               const std::string& region, TableSchema& schema) {
+  IndexChanges changes;
+  size_t online = std::count_if(u.gsi_updates.begin(), u.gsi_updates.end(), [](const GsiUpdate& g) {
+    return g.kind != GsiUpdate::Kind::kUpdate;
+  });
+  if (online > 1) {
+    throw ApiError::LimitExceeded(
+        "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously "
+        "per table");
+  }
+  std::set<std::string> throughput_given;
+  for (const GsiUpdate& g : u.gsi_updates) {
+    auto it = std::find_if(schema.indexes.begin(), schema.indexes.end(),
+                           [&](const IndexSchema& e) { return e.name == g.index_name; });
+    if (g.kind == GsiUpdate::Kind::kCreate) {
+      if (it != schema.indexes.end()) {
+        throw ApiError::Validation("Attempting to create an index which already exists");
+      }
+      IndexSchema ix = CreatedIndex(g, u, status_until, region, schema);
+      changes.created.push_back(ix.name);
+      schema.indexes.push_back(std::move(ix));
+      continue;
+    }
+    if (it == schema.indexes.end()) {
+      throw ApiError::ResourceNotFound(fmt::format(
+          "Requested resource not found: Index {} for table {}", g.index_name, schema.name));
+    }
+    if (!it->global) {
+      throw ApiError::Validation(
+          fmt::format("Cannot {} an index that is not a GlobalSecondaryIndex: {}",
+                      g.kind == GsiUpdate::Kind::kDelete ? "delete" : "update", g.index_name));
+    }
+    if (g.kind == GsiUpdate::Kind::kDelete) {
+      changes.deleted.push_back(*it);
+      if (status_until > 0) {
+        IndexSchema gone = *it;
+        gone.status = "DELETING";
+        gone.status_until = status_until;
+        schema.deleting_indexes.push_back(std::move(gone));
+      }
+      schema.indexes.erase(it);
+      continue;
+    }
+    UpdateIndexThroughputSettings(g, schema, region, *it, changes);
+    if (!g.has_throughput) continue;
+    if (schema.pay_per_request) {
+      throw ApiError::Validation(
+          fmt::format("{}Neither ReadCapacityUnits nor WriteCapacityUnits can be specified for "
+                      "index: {} when BillingMode is PAY_PER_REQUEST",
+                      kInvalid, g.index_name));
+    }
+    if (!was_ppr && it->throughput.read_capacity_units == g.throughput.read_capacity_units &&
+        it->throughput.write_capacity_units == g.throughput.write_capacity_units) {
+      throw ApiError::Validation(
+          ThroughputUnchanged("index " + g.index_name, it->throughput, g.throughput));
+    }
+    SetThroughput(it->throughput, g.throughput, 0);
+    throughput_given.insert(g.index_name);
+  }
+  // Leaving PAY_PER_REQUEST, every GSI needs its throughput in the same request.
+  if (was_ppr && !schema.pay_per_request) {
+    for (const auto& ix : schema.indexes) {
+      if (ix.global && ix.status != "CREATING" && !throughput_given.count(ix.name)) {
+        throw ApiError::Validation(fmt::format(
+            "{}ProvisionedThroughput must be specified for index: {}", kInvalid, ix.name));
+      }
+    }
+  }
+  // DynamoDB keeps only the definitions some key still uses.
+  std::erase_if(schema.attribute_definitions, [&](const AttributeDefinition& d) {
+    if (schema.key.IsKeyAttribute(d.name)) return false;
+    return std::none_of(schema.indexes.begin(), schema.indexes.end(),
+                        [&](const IndexSchema& ix) { return ix.key.IsKeyAttribute(d.name); });
+  });
+  return changes;
+}
+
+// WarmThroughput never decreases: what it was (at least the initial or provisioned throughput
+// of the billing mode then) stays recorded when the billing mode or throughput changes.
+void RecordWarm(TableSchema& schema) {
+  schema.warm = EffectiveWarm(schema.warm, schema.pay_per_request, schema.throughput);
+  for (auto& ix : schema.indexes) {
+    if (ix.global) ix.warm = EffectiveWarm(ix.warm, schema.pay_per_request, ix.throughput);
+  }
+}
+
+// The table's OnDemandThroughput and WarmThroughput. Returns the WarmThroughput before the
+// change when the request raises it (DynamoDB's response shows the old one, UPDATING).
+// An empty OnDemandThroughput or WarmThroughput ({}) changes nothing here; DynamoDB answers it
+// with HTTP 500 InternalFailure (ack-api-quirks DDB-TABLE-437), which SDKs retry in vain.
+std::optional<WarmThroughput> ApplyOnDemandAndWarm(const UpdateTableRequest& u,
+                                                   const std::string& region, TableSchema& schema) {
+  if (u.on_demand) {
+    CheckOnDemand(*u.on_demand, "", schema.pay_per_request, /*updating=*/true, region);
+    schema.on_demand = MergeOnDemand(schema.on_demand, *u.on_demand);
+  }
+  if (!u.warm) return std::nullopt;
+  WarmThroughput current = schema.warm;
+  schema.warm = WarmIncrease(*u.warm, "", current, region);
+  return current;
+}
+
+// The UpdateTable response's view of the throughput settings: a WarmThroughput being raised
+// still shows the old one, UPDATING; an OnDemandThroughput member cleared shows -1.
+void DescribeThroughputChanges(const UpdateTableRequest& u, const IndexChanges& changes,
+                               const std::optional<WarmThroughput>& old_warm,
+                               TableSchema& response) {
+  if (old_warm) {
+    response.warm = *old_warm;
+    response.warm_report = WarmReport::kUpdating;
+  }
+  if (u.on_demand && u.on_demand->read == -1) response.on_demand.max_read = -1;
+  if (u.on_demand && u.on_demand->write == -1) response.on_demand.max_write = -1;
+  for (const auto& [name, warm] : changes.warm_raised) {
+    for (auto& ix : response.indexes) {
+      if (ix.name != name) continue;
+      ix.warm = warm;
+      ix.warm_report = WarmReport::kUpdating;
+    }
+  }
+}
+
+// StreamSpecification: enabling a stream starts a new one (a new label); disabling closes it.
+void ApplyStream(const UpdateTableRequest& u, TableSchema& schema, double now) {
+  if (!u.stream) return;
+  if (u.stream->enabled == schema.stream.enabled) {
+    throw ApiError::Validation(fmt::format("{}: TableName: {}",
+                                           u.stream->enabled ? "Table already has an enabled stream"
+                                                             : "Table has no stream to disable",
+                                           schema.name));
+  }
+  if (u.stream->enabled) {
+    schema.stream = *u.stream;
+    schema.stream_label = StreamLabel(now);
+  } else {
+    schema.stream.enabled = false;  // the closed stream keeps reporting its view type
+  }
+}
+
+// SSESpecification: the table's new KMS key (none: DynamoDB's own).
+void ApplySse(const UpdateTableRequest& u, TableSchema& schema) {
+  if (!u.has_sse) return;
+  const std::string& old_sse_key = schema.sse_kms_key_arn;
+  if (!u.sse_key_arn && old_sse_key.empty()) {
+    throw ApiError::Validation(fmt::format("{}Table is already encrypted by default", kInvalid));
+  }
+  if (u.sse_key_arn && !old_sse_key.empty() && u.sse_key_id == old_sse_key) {
+    throw ApiError::Validation(
+        fmt::format("{}Table is already encrypted with given KMSMasterKeyId. Use "
+                    "KMSMasterKeyId parameter if you want to change Master Key",
+                    kInvalid));
+  }
+  schema.sse_kms_key_arn = u.sse_key_arn.value_or(std::string());
+}
+
+}  // namespace
+
+void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
+  UpdateTableRequest u = ParseUpdateTable(req, options_.region, options_.account_id);
+  std::lock_guard lock(catalog_mu_);
+  auto table = FindTable(u.name);
+  if (!table) {
+    throw ApiError::ResourceNotFound(
+        fmt::format("Requested resource not found: Table: {} not found", u.name));
+  }
+  double now = Now();
+  if (std::string_view status = table->schema()->StatusAt(now); status != "ACTIVE") {
+    throw TableInUse(status, u.name);
+  }
+  auto schema = std::make_shared<TableSchema>(*table->schema());
+  schema->ResolveAt(now);
+  bool was_ppr = schema->pay_per_request;
+  RecordWarm(*schema);
+  ApplyBillingAndThroughput(u, *schema, now);
+  IndexChanges index_changes = ApplyIndexUpdates(
+      u, was_ppr, DelaysTransientStatuses() ? TransientUntil(now) : 0, options_.region, *schema);
+  RecordWarm(*schema);
+  std::optional<WarmThroughput> old_warm = ApplyOnDemandAndWarm(u, options_.region, *schema);
+  ApplyStream(u, *schema, now);
+  std::string old_sse_key = schema->sse_kms_key_arn;
+  ApplySse(u, *schema);
+  if (u.deletion_protection) schema->deletion_protection = *u.deletion_protection;
+  if (u.table_class) {
+    // Described with its LastUpdateDateTime from then on (ack-api-quirks DDB-TABLE-052).
+    schema->table_class = *u.table_class;
+    schema->table_class_updated = now;
+  }
+  // DeletionProtectionEnabled, OnDemandThroughput and WarmThroughput change without the table
+  // leaving ACTIVE (ack-api-quirks DDB-TABLE-410); every other change makes it UPDATING.
+  bool stays_active = !u.billing && !u.throughput && u.gsi_updates.empty() && !u.stream &&
+                      !u.has_sse && !u.table_class;
+  if (DelaysTransientStatuses() && !stays_active) {
+    schema->transient_status = "UPDATING";
+    schema->transient_until = TransientUntil(now);
+  }
+
+  SaveSchema(*schema);
+  table->set_schema(schema);
+  for (const auto& ix : index_changes.deleted) {
+    std::string prefix = keyspace::IndexPrefix(schema->id, ix.id);
+    auto it = storage_->NewIterator();
+    storage::WriteBatch batch;
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      batch.Delete(it->key());
+    }
+    if (!batch.empty()) storage_->Write(batch);
+    table->AddStats(ix.id, -table->Stats()[ix.id].item_count, -table->Stats()[ix.id].size_bytes);
+  }
+  std::shared_ptr<TableSchema> response_schema = std::make_shared<TableSchema>(*schema);
+  DescribeThroughputChanges(u, index_changes, old_warm, *response_schema);
+  if (u.has_sse) {
+    // DynamoDB answers an SSE change while it is under way, still naming the old key.
+    response_schema->sse_updating = true;
+    response_schema->sse_kms_key_arn = old_sse_key;
+  }
+  if (!index_changes.created.empty()) {
+    for (const auto& ix_name : index_changes.created) {
+      BackfillIndex(table, *schema->FindIndex(ix_name));
+    }
+  }
+  // With delayed transient states, new indexes turn ACTIVE when their status_until passes.
+  if (!index_changes.created.empty() && !DelaysTransientStatuses()) {
+    auto active = std::make_shared<TableSchema>(*schema);
+    for (auto& ix : active->indexes) ix.status = "ACTIVE";
+    SaveSchema(*active);
+    table->set_schema(active);
+  }
+  EnsureStats(*table);
+  w.StartObject();
+  WriteKey(w, "TableDescription");
+  WriteTableDescription(w, *response_schema, stays_active ? "ACTIVE" : "UPDATING", table->Stats(),
+                        options_.region, options_.account_id);
+  w.EndObject();
+}
+
+void EngineImpl::BackfillIndex(const std::shared_ptr<Table>& table, const IndexSchema& index) {
+  // The schema with the new index is already published, so writes from now on maintain it;
+  // each existing item is re-read under its key lock so no concurrent write is missed.
+  auto schema = table->schema();
+  std::string prefix = keyspace::IndexPrefix(schema->id, 0);
+  auto it = storage_->NewIterator();
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::string key(it->key());
+    auto guard = locks_.LockKey(key);
+    auto item = LoadItem(key);
+    if (!item) continue;
+    auto ix_key = IndexStorageKey(*schema, index, *item);
+    if (!ix_key) continue;
+    Item projected = ProjectIntoIndex(*schema, index, *item);
+    storage::WriteBatch batch;
+    batch.Put(*ix_key, EncodeItem(projected));
+    storage_->Write(batch);
+    if (table->stats_known()) {
+      table->AddStats(index.id, 1, static_cast<int64_t>(ItemSize(projected)));
+    }
+  }
+}
+
+}  // namespace cruddur::ddb
