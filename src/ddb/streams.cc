@@ -660,7 +660,8 @@ void EngineImpl::TrimStreams() {
     // A closed stream with nothing left, created before the retention window, is forgotten.
     bool forget = table_gone || (!current && !records_left &&
                                  streams::LabelTime(m.label) * 1000 < static_cast<double>(cutoff));
-    if (batch.empty() && !forget) continue;
+    bool prune = m.shards.size() > 1 && m.shards.front().end <= trimmed;
+    if (batch.empty() && !forget && !prune) continue;
     std::lock_guard lock(stream_mu_);
     std::string key = streams::MetaKey(m.table_id, m.label);
     auto entry = stream_meta_.find(key);
