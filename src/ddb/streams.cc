@@ -578,6 +578,9 @@ void EngineImpl::GetRecords(const Request& req, JsonWriter& w) {
     if (iterator->position <= TrimmedSeqLocked(info.meta)) throw TrimmedDataAccess();
   }
   auto index = IteratorShard(info.meta, *iterator);
+  if (!index && iterator->shard_start < info.meta.shards.front().start) {
+    throw TrimmedDataAccess();  // its shard was trimmed away with its last records
+  }
   if (!index) throw ApiError::Validation("Invalid ShardIterator");
   std::optional<uint64_t> ending = ShardEnding(info.meta, *index, info.enabled);
   uint64_t stop = *index + 1 < info.meta.shards.size() ? *ending + 1 : UINT64_MAX;
