@@ -251,6 +251,39 @@ TEST_F(RotatingStreamConsumerTest, FollowsShardsAcrossRotationsApplyingEachMessa
   EXPECT_EQ(finished, saved.shards.size() - 1);  // all but the open one
 }
 
+// A server without ShardFilter (DynamoDB Local, older emulators) refuses it: the consumer then
+// lists every shard on its next poll, and still reads each child after its parent.
+class NoShardFilterClient : public client::DynamoDbClient {
+ public:
+  explicit NoShardFilterClient(client::DynamoDbClient& inner) : inner_(inner) {}
+  std::string Call(std::string_view operation, std::string_view request_json) override {
+    if (request_json.find("ShardFilter") != std::string_view::npos) {
+      ++refused;
+      throw ddb::ApiError::Validation("Unexpected field ShardFilter");
+    }
+    return inner_.Call(operation, request_json);
+  }
+  int refused = 0;
+
+ private:
+  client::DynamoDbClient& inner_;
+};
+
+TEST_F(RotatingStreamConsumerTest, ListsEveryShardWhenShardFilterIsRefused) {
+  NoShardFilterClient old_server(*client_);
+  StreamConsumerOptions options = Quiet();
+  options.topology_refresh = std::chrono::hours(1);  // only the fallback lists the shards again
+  StreamConsumer consumer(old_server, *store_, checkpoints_, options);
+  std::string group = Start(andrew_, "bayko", "m0");
+  consumer.PollOnce();  // lists the shards there are now
+  for (int i = 1; i < 6; ++i) Reply(bayko_, group, "m" + std::to_string(i));
+  for (int poll = 0; poll < 20 && GroupOf(andrew_).message != "m5"; ++poll) consumer.PollOnce();
+  EXPECT_EQ(GroupOf(andrew_).message, "m5");
+  EXPECT_EQ(consumer.stats().messages, 6u);
+  EXPECT_GT(old_server.refused, 0);
+  EXPECT_EQ(consumer.stats().errors, 0u);
+}
+
 TEST_F(StreamConsumerTest, WaitsQuietlyForATableWithoutAStream) {
   MessageStore other(*client_, "no-such-table");
   MemoryCheckpointStore checkpoints;
