@@ -58,17 +58,21 @@ class FakeAuthenticator : public Authenticator {
   }
 };
 
-inline std::unique_ptr<ddb::Engine> MemoryEngine() {
+inline ddb::EngineOptions MemoryEngineOptions() {
   ddb::EngineOptions options;
   options.in_memory = true;
   options.ttl_sweep_interval = std::chrono::milliseconds(0);
-  return ddb::Engine::Open(options);
+  return options;
+}
+
+inline std::unique_ptr<ddb::Engine> MemoryEngine() {
+  return ddb::Engine::Open(MemoryEngineOptions());
 }
 
 class ApiEnv : public ::testing::Test {
  protected:
   void SetUp() override {
-    engine_ = MemoryEngine();
+    engine_ = ddb::Engine::Open(engine_options_);
     client_ = std::make_unique<client::InProcessClient>(*engine_);
     store_ = std::make_unique<MessageStore>(*client_);
     store_->CreateTable();
@@ -85,6 +89,7 @@ class ApiEnv : public ::testing::Test {
   }
 
   TempDir dir_;
+  ddb::EngineOptions engine_options_ = MemoryEngineOptions();  // a test may change them first
   std::unique_ptr<ddb::Engine> engine_;
   std::unique_ptr<client::InProcessClient> client_;
   std::unique_ptr<MessageStore> store_;

@@ -266,22 +266,75 @@ bool StreamConsumer::RefreshTopology() {
   std::vector<Shard> shards;
   std::string start;
   do {
-    auto d = ParseResponse(ddb_.Call("Streams.DescribeStream", Json([&](Writer& w) {
-                                       Field(w, "StreamArn", arn);
-                                       if (!start.empty()) Field(w, "ExclusiveStartShardId", start);
-                                     })));
-    start.clear();
-    if (!d.HasMember("StreamDescription")) break;
-    const auto& desc = d["StreamDescription"];
-    if (desc.HasMember("Shards") && desc["Shards"].IsArray()) {
-      for (const auto& s : desc["Shards"].GetArray()) {
-        shards.push_back({StringMember(s, "ShardId"), StringMember(s, "ParentShardId")});
-      }
-    }
-    start = StringMember(desc, "LastEvaluatedShardId");
+    start = DescribeShards(start, "", &shards);
   } while (!start.empty());
   shards_ = std::move(shards);
+  ForgetUnlistedShards();
   return true;
+}
+
+std::string StreamConsumer::DescribeShards(const std::string& start, const std::string& parent,
+                                           std::vector<Shard>* shards) {
+  auto d = ParseResponse(ddb_.Call("Streams.DescribeStream", Json([&](Writer& w) {
+                                     Field(w, "StreamArn", checkpoint_.stream_arn);
+                                     if (!start.empty()) Field(w, "ExclusiveStartShardId", start);
+                                     if (!parent.empty()) {
+                                       w.Key("ShardFilter");
+                                       w.StartObject();
+                                       Field(w, "Type", "CHILD_SHARDS");
+                                       Field(w, "ShardId", parent);
+                                       w.EndObject();
+                                     }
+                                   })));
+  if (!d.HasMember("StreamDescription")) return {};
+  const auto& desc = d["StreamDescription"];
+  if (desc.HasMember("Shards") && desc["Shards"].IsArray()) {
+    for (const auto& s : desc["Shards"].GetArray()) {
+      shards->push_back({StringMember(s, "ShardId"), StringMember(s, "ParentShardId")});
+    }
+  }
+  return StringMember(desc, "LastEvaluatedShardId");
+}
+
+void StreamConsumer::ForgetUnlistedShards() {
+  // Shards trimmed away (24 hours after their records) are done with: their entries would
+  // only grow the checkpoint.
+  bool forgot = false;
+  for (auto it = checkpoint_.shards.begin(); it != checkpoint_.shards.end();) {
+    bool listed = std::any_of(shards_.begin(), shards_.end(),
+                              [&](const Shard& s) { return s.id == it->first; });
+    if (listed) {
+      ++it;
+    } else {
+      iterators_.erase(it->first);
+      it = checkpoint_.shards.erase(it);
+      forgot = true;
+    }
+  }
+  if (forgot) checkpoints_.Save(checkpoint_);
+}
+
+void StreamConsumer::DiscoverChildren(const std::string& parent) {
+  // DescribeStream's ShardFilter lists just the children; a server without it (an error)
+  // makes the next poll list every shard instead.
+  std::vector<Shard> children;
+  try {
+    std::string start;
+    do {
+      start = DescribeShards(start, parent, &children);
+    } while (!start.empty());
+  } catch (const ddb::ApiError&) {
+    next_refresh_ = {};
+    return;
+  } catch (const std::exception&) {
+    next_refresh_ = {};  // found by the next full listing, after this poll's failure
+    throw;
+  }
+  for (Shard& child : children) {
+    bool known = std::any_of(shards_.begin(), shards_.end(),
+                             [&](const Shard& s) { return s.id == child.id; });
+    if (!known) shards_.push_back(std::move(child));
+  }
 }
 
 bool StreamConsumer::ParentDone(const Shard& shard) const {
@@ -402,7 +455,7 @@ int StreamConsumer::ReadShard(const Shard& shard, int budget) {
     if (next.empty()) {
       cp->finished = true;  // a closed shard read to its end
       checkpoints_.Save(checkpoint_);
-      next_refresh_ = {};  // its children may be readable now
+      DiscoverChildren(shard.id);  // readable now
       return processed;
     }
     if (batch > 0) checkpoints_.Save(checkpoint_);
@@ -431,8 +484,10 @@ int StreamConsumer::PollOnce(int max_records) {
   }
   int processed = 0;
   try {
-    for (const Shard& shard : shards_) {
-      if (processed >= max_records) break;
+    // By index and by copy: a shard read to its end adds its children to shards_, which are
+    // read in this same poll.
+    for (std::size_t i = 0; i < shards_.size() && processed < max_records; ++i) {
+      Shard shard = shards_[i];
       if (checkpoint_.shards[shard.id].finished || !ParentDone(shard)) continue;
       processed += ReadShard(shard, max_records - processed);
     }

@@ -10,7 +10,10 @@
 //
 // Stream topology: DescribeTable -> LatestStreamArn -> DescribeStream (paged) -> shards; a child
 // shard is read only after its parent is finished (no NextShardIterator), so per-group order is
-// kept across shard splits. When the table's latest stream changes (stream re-enabled, table
+// kept across shard splits and rotations. A finished shard's children are found at once with
+// DescribeStream's ShardFilter (CHILD_SHARDS), and read from their start; the whole list is
+// read again every topology_refresh, and checkpoint entries of shards it no longer has (trimmed
+// away) are dropped. When the table's latest stream changes (stream re-enabled, table
 // re-created), the consumer follows the new stream from its beginning.
 #pragma once
 
@@ -167,6 +170,15 @@ class StreamConsumer {
   void EnsureLoaded();
   // Re-reads the latest stream ARN and its shards; returns false when the table has no stream.
   bool RefreshTopology();
+  // One DescribeStream page of the checkpoint's stream, from after `start` ("" = first), of the
+  // children of `parent` only when not "" (ShardFilter CHILD_SHARDS): appends its shards,
+  // returns its LastEvaluatedShardId.
+  std::string DescribeShards(const std::string& start, const std::string& parent,
+                             std::vector<Shard>* shards);
+  // Drops checkpoint entries of shards no longer listed (trimmed away).
+  void ForgetUnlistedShards();
+  // Adds the children of a shard read to its end to shards_.
+  void DiscoverChildren(const std::string& parent);
   bool ParentDone(const Shard& shard) const;
   // Reads one shard until caught up, finished or `budget` is spent; returns records processed.
   int ReadShard(const Shard& shard, int budget);

@@ -206,6 +206,84 @@ TEST_F(StreamConsumerTest, FollowsANewStreamAfterTheOldShardCloses) {
   EXPECT_EQ(consumer.stats().errors, 0u);
 }
 
+// With the engine's shards rotating every 3 records, the consumer reads each closed shard to its
+// end, then its child (found with ShardFilter), and applies every message exactly once — also
+// across a restart from its checkpoint in the middle of the lineage.
+class RotatingStreamConsumerTest : public StreamConsumerTest {
+ protected:
+  RotatingStreamConsumerTest() { engine_options_.stream_shard_max_records = 3; }
+  size_t ShardCount() {
+    std::string arn = checkpoints_.Load().stream_arn;
+    std::string out = client_->Call("Streams.DescribeStream", R"({"StreamArn":")" + arn + R"("})");
+    size_t n = 0;
+    for (size_t at = out.find("\"ShardId\""); at != std::string::npos;
+         at = out.find("\"ShardId\"", at + 1)) {
+      ++n;
+    }
+    return n;
+  }
+  MemoryCheckpointStore checkpoints_;
+};
+
+TEST_F(RotatingStreamConsumerTest, FollowsShardsAcrossRotationsApplyingEachMessageOnce) {
+  std::string group = Start(andrew_, "bayko", "m0");
+  std::uint64_t applied = 0;
+  {
+    StreamConsumer first(*client_, *store_, checkpoints_, Quiet());
+    first.PollOnce();
+    for (int i = 1; i < 12; ++i) Reply(i % 2 ? bayko_ : andrew_, group, "m" + std::to_string(i));
+    first.PollOnce(7);  // stops in the middle of the lineage
+    applied = first.stats().messages;
+  }
+  EXPECT_GT(ShardCount(), 5u);  // 12 messages, their group-item moves: many rotations
+  StreamConsumer second(*client_, *store_, checkpoints_, Quiet());
+  for (int i = 1; i < 4; ++i) Reply(andrew_, group, "late" + std::to_string(i));
+  while (second.PollOnce() > 0) {
+  }
+  applied += second.stats().messages;
+  EXPECT_EQ(applied, 15u);  // m0..m11 and late1..late3, none twice
+  EXPECT_EQ(GroupOf(bayko_).message, "late3");
+  EXPECT_EQ(second.stats().errors, 0u);
+  StreamCheckpoint saved = checkpoints_.Load();
+  EXPECT_EQ(saved.shards.size(), ShardCount());  // one entry per listed shard
+  size_t finished = 0;
+  for (const auto& [id, shard] : saved.shards) finished += shard.finished ? 1 : 0;
+  EXPECT_EQ(finished, saved.shards.size() - 1);  // all but the open one
+}
+
+// A server without ShardFilter (DynamoDB Local, older emulators) refuses it: the consumer then
+// lists every shard on its next poll, and still reads each child after its parent.
+class NoShardFilterClient : public client::DynamoDbClient {
+ public:
+  explicit NoShardFilterClient(client::DynamoDbClient& inner) : inner_(inner) {}
+  std::string Call(std::string_view operation, std::string_view request_json) override {
+    if (request_json.find("ShardFilter") != std::string_view::npos) {
+      ++refused;
+      throw ddb::ApiError::Validation("Unexpected field ShardFilter");
+    }
+    return inner_.Call(operation, request_json);
+  }
+  int refused = 0;
+
+ private:
+  client::DynamoDbClient& inner_;
+};
+
+TEST_F(RotatingStreamConsumerTest, ListsEveryShardWhenShardFilterIsRefused) {
+  NoShardFilterClient old_server(*client_);
+  StreamConsumerOptions options = Quiet();
+  options.topology_refresh = std::chrono::hours(1);  // only the fallback lists the shards again
+  StreamConsumer consumer(old_server, *store_, checkpoints_, options);
+  std::string group = Start(andrew_, "bayko", "m0");
+  consumer.PollOnce();  // lists the shards there are now
+  for (int i = 1; i < 6; ++i) Reply(bayko_, group, "m" + std::to_string(i));
+  for (int poll = 0; poll < 20 && GroupOf(andrew_).message != "m5"; ++poll) consumer.PollOnce();
+  EXPECT_EQ(GroupOf(andrew_).message, "m5");
+  EXPECT_EQ(consumer.stats().messages, 6u);
+  EXPECT_GT(old_server.refused, 0);
+  EXPECT_EQ(consumer.stats().errors, 0u);
+}
+
 TEST_F(StreamConsumerTest, WaitsQuietlyForATableWithoutAStream) {
   MessageStore other(*client_, "no-such-table");
   MemoryCheckpointStore checkpoints;

@@ -28,7 +28,8 @@ struct ServeOptions {
   std::vector<std::string> auth;  // ACCESS_KEY:SECRET
   int threads = 0;
   std::string transient_delay;  // --delay-transient-statuses[=DURATION]
-  int ttl_interval_ms = 5000;   // hidden: how often expired TTL items are swept (tests lower it)
+  ShardRotationFlags shard_rotation;
+  int ttl_interval_ms = 5000;  // hidden: how often expired TTL items are swept (tests lower it)
   // Hidden, for tests of the HTTP limits (tests/reliability/test_limits.py); 0 keeps
   // http::ServerOptions' default.
   int max_connections = 0;
@@ -67,6 +68,7 @@ void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_di
   engine_options.fsync = serve.fsync;
   engine_options.ttl_sweep_interval = std::chrono::milliseconds(serve.ttl_interval_ms);
   engine_options.transient_status_delay = TransientStatusDelay(serve.transient_delay);
+  ApplyShardRotation(serve.shard_rotation, engine_options);
   std::string data_description = "in memory";
   if (!serve.in_memory) {
     std::filesystem::path dir = std::filesystem::path(globals.DataDir()) / "ddb";
@@ -145,6 +147,7 @@ void AddDdbServeCommand(CLI::App& ddb, GlobalOptions& globals) {
   cmd->add_option("--threads", serve->threads, "Worker threads (default: one per CPU)")
       ->check(CLI::NonNegativeNumber);
   AddTransientStatusFlag(*cmd, serve->transient_delay);
+  AddShardRotationFlags(*cmd, serve->shard_rotation);
   cmd->add_option("--ttl-interval-ms", serve->ttl_interval_ms,
                   "Milliseconds between sweeps for expired TTL items (0: never)")
       ->check(CLI::NonNegativeNumber)

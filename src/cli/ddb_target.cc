@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <optional>
 #include <system_error>
 
 #include "client/credentials.h"
@@ -126,6 +127,7 @@ DdbTarget OpenEmbedded(const GlobalOptions& globals, DataDirUse use) {
   ddb::EngineOptions options;
   options.data_dir = dir.string();
   options.ttl_sweep_interval = std::chrono::milliseconds(0);  // a short-lived command: no sweeper
+  ApplyShardRotation({}, options);  // its writes rotate shards as a server's would
   DdbTarget target;
   try {
     target.engine = ddb::Engine::Open(options);
@@ -341,24 +343,80 @@ void AddTransientStatusFlag(CLI::App& cmd, std::string& value) {
       ->type_name("[=DURATION]");
 }
 
-std::chrono::milliseconds TransientStatusDelay(const std::string& value) {
-  if (value.empty()) return std::chrono::milliseconds(0);
-  if (value == "true") return std::chrono::seconds(5);  // CLI11's value for the flag alone
+namespace {
+
+// "<digits>[ms|s|m|h]" (no unit: seconds) of at most a day; nullopt otherwise. A day bounds every
+// delay and interval these flags set, and keeps the clock arithmetic far from overflowing.
+std::optional<std::chrono::milliseconds> ParseDuration(const std::string& value) {
   std::size_t digits = 0;
   while (digits < value.size() && std::isdigit(static_cast<unsigned char>(value[digits]))) {
     ++digits;
   }
   std::string unit = value.substr(digits);
-  long long scale = unit == "ms" ? 1 : unit == "s" || unit.empty() ? 1000 : unit == "m" ? 60000 : 0;
-  // At most a day: enough for any waiter, and far from overflowing the clock arithmetic.
-  if (digits == 0 || digits > 9 || scale == 0 ||
-      std::stoll(value.substr(0, digits)) * scale > 24LL * 3600 * 1000) {
+  long long scale = unit == "ms"                  ? 1
+                    : unit == "s" || unit.empty() ? 1000
+                    : unit == "m"                 ? 60000
+                    : unit == "h"                 ? 3600000
+                                                  : 0;
+  if (digits == 0 || digits > 9 || scale == 0) return std::nullopt;
+  long long ms = std::stoll(value.substr(0, digits)) * scale;
+  if (ms > 24LL * 3600 * 1000) return std::nullopt;
+  return std::chrono::milliseconds(ms);
+}
+
+}  // namespace
+
+std::chrono::milliseconds TransientStatusDelay(const std::string& value) {
+  if (value.empty()) return std::chrono::milliseconds(0);
+  if (value == "true") return std::chrono::seconds(5);  // CLI11's value for the flag alone
+  auto delay = ParseDuration(value);
+  if (!delay) {
     throw CliError(
         "--delay-transient-statuses expects a duration such as 500ms, 5s or 1m (at "
         "most a day), got '" +
         value + "'");
   }
-  return std::chrono::milliseconds(std::stoll(value.substr(0, digits)) * scale);
+  return *delay;
+}
+
+void AddShardRotationFlags(CLI::App& cmd, ShardRotationFlags& flags) {
+  cmd.add_option("--shard-rotation-records", flags.records,
+                 "Close a stream's open shard and open a child shard once it holds N records "
+                 "(0: no such bound; default: $CRUDDUR_SHARD_ROTATION_RECORDS, else 100000)")
+      ->type_name("N");
+  cmd.add_option("--shard-rotation-interval", flags.interval,
+                 "... or once it is DURATION old, as DynamoDB rolls its shards over about every "
+                 "4 hours (e.g. 30s, 5m, 4h; 0: no such bound; default: "
+                 "$CRUDDUR_SHARD_ROTATION_INTERVAL, else 4h)")
+      ->type_name("DURATION");
+}
+
+void ApplyShardRotation(const ShardRotationFlags& flags, ddb::EngineOptions& options) {
+  std::string records =
+      !flags.records.empty() ? flags.records : Env("CRUDDUR_SHARD_ROTATION_RECORDS");
+  std::string interval =
+      !flags.interval.empty() ? flags.interval : Env("CRUDDUR_SHARD_ROTATION_INTERVAL");
+  if (!records.empty()) {
+    bool digits =
+        records.size() <= 9 && records.find_first_not_of("0123456789") == std::string::npos;
+    if (!digits) {
+      throw CliError(
+          "--shard-rotation-records / CRUDDUR_SHARD_ROTATION_RECORDS expects a number "
+          "of records (0 to 999999999), got '" +
+          records + "'");
+    }
+    options.stream_shard_max_records = std::stoull(records);
+  }
+  if (!interval.empty()) {
+    auto age = ParseDuration(interval);
+    if (!age) {
+      throw CliError(
+          "--shard-rotation-interval / CRUDDUR_SHARD_ROTATION_INTERVAL expects a "
+          "duration such as 30s, 5m or 4h (at most a day), got '" +
+          interval + "'");
+    }
+    options.stream_shard_max_age = *age;
+  }
 }
 
 }  // namespace cruddur::cli

@@ -112,6 +112,19 @@ void AddTransientStatusFlag(CLI::App& cmd, std::string& value);
 // for a value that is not a duration.
 std::chrono::milliseconds TransientStatusDelay(const std::string& value);
 
+// Shard rotation of the embedded engine's streams (EngineOptions::stream_shard_max_records and
+// _age): --shard-rotation-records N and --shard-rotation-interval DURATION of the commands that
+// serve it (`ddb serve`, `serve`), else $CRUDDUR_SHARD_ROTATION_RECORDS and
+// $CRUDDUR_SHARD_ROTATION_INTERVAL, else the engine's defaults (100000 records, 4 hours).
+struct ShardRotationFlags {
+  std::string records;
+  std::string interval;
+  bool given() const { return !records.empty() || !interval.empty(); }
+};
+void AddShardRotationFlags(CLI::App& cmd, ShardRotationFlags& flags);
+// Sets the options from the flags, else the environment. Throws CliError for a bad value.
+void ApplyShardRotation(const ShardRotationFlags& flags, ddb::EngineOptions& options);
+
 // `cruddur ddb patterns ...` (patterns_commands.cc), registered by AddDdbCommands.
 void AddDdbPatternsCommands(CLI::App& ddb, GlobalOptions& globals);
 

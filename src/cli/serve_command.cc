@@ -50,11 +50,12 @@ struct ServeCommandOptions {
   int ddb_port = -1;  // -1: do not serve the DynamoDB protocol
   int threads = 0;
   bool no_stream_consumer = false;
-  std::string checkpoint;       // default <data-dir>/stream-checkpoint.json
-  std::string jwks;             // Cognito mode: a JWKS file or URL instead of Cognito's
-  std::string web_dir;          // the web page from disk instead of the embedded copy
-  std::string cache_url;        // --cache-url, else CACHE_URL; "" = in-process memory
-  std::string transient_delay;  // --delay-transient-statuses[=DURATION] (embedded engine)
+  std::string checkpoint;             // default <data-dir>/stream-checkpoint.json
+  std::string jwks;                   // Cognito mode: a JWKS file or URL instead of Cognito's
+  std::string web_dir;                // the web page from disk instead of the embedded copy
+  std::string cache_url;              // --cache-url, else CACHE_URL; "" = in-process memory
+  std::string transient_delay;        // --delay-transient-statuses[=DURATION] (embedded engine)
+  ShardRotationFlags shard_rotation;  // (embedded engine)
 };
 
 void CheckPort(int port, const char* flag) {
@@ -63,7 +64,8 @@ void CheckPort(int port, const char* flag) {
 
 // The DynamoDB target; embedded engines get the background sweeper (a long-running process).
 DdbTarget OpenServeTarget(const GlobalOptions& globals, const DdbTargetOptions& options,
-                          std::chrono::milliseconds transient_delay) {
+                          std::chrono::milliseconds transient_delay,
+                          const ShardRotationFlags& shard_rotation) {
   if (!options.endpoint_url.empty() || !client::EndpointFromEnvironment().empty() ||
       options.prod()) {
     return OpenDdbTarget(globals, options);
@@ -76,6 +78,7 @@ DdbTarget OpenServeTarget(const GlobalOptions& globals, const DdbTargetOptions& 
   ddb::EngineOptions engine_options;
   engine_options.data_dir = dir.string();
   engine_options.transient_status_delay = transient_delay;
+  ApplyShardRotation(shard_rotation, engine_options);
   DdbTarget target;
   try {
     target.engine = ddb::Engine::Open(engine_options);
@@ -189,6 +192,16 @@ api::StreamConsumerOptions ConsumerOptions(api::MessageCache* cache = nullptr) {
   return o;
 }
 
+// The stopped consumer's work, on stdout after the start line (checked by tests/api).
+void PrintConsumerStats(const api::StreamConsumer& consumer) {
+  api::StreamConsumer::Stats stats = consumer.stats();
+  std::printf("stopped: %llu records, %llu messages applied, %llu group items moved\n",
+              static_cast<unsigned long long>(stats.records),
+              static_cast<unsigned long long>(stats.messages),
+              static_cast<unsigned long long>(stats.moved));
+  std::fflush(stdout);
+}
+
 // SIGINT/SIGTERM for the worker, which has no server to wait on.
 std::atomic<int> g_signal{0};
 void OnSignal(int signal_number) { g_signal.store(signal_number); }
@@ -227,7 +240,7 @@ void Serve(const ServeCommandOptions& o, const GlobalOptions& globals) {
   if (o.ddb_port != -1) CheckPort(o.ddb_port, "--ddb-port");
 
   std::chrono::milliseconds transient_delay = TransientStatusDelay(o.transient_delay);
-  DdbTarget target = OpenServeTarget(globals, o.target, transient_delay);
+  DdbTarget target = OpenServeTarget(globals, o.target, transient_delay, o.shard_rotation);
   if (o.ddb_port != -1 && !target.engine) {
     throw CliError("--ddb-port serves the embedded engine, but the target is " +
                    target.description);
@@ -235,6 +248,12 @@ void Serve(const ServeCommandOptions& o, const GlobalOptions& globals) {
   if (transient_delay.count() > 0 && !target.engine) {
     throw CliError("--delay-transient-statuses applies to the embedded engine, but the target is " +
                    target.description);
+  }
+  if (o.shard_rotation.given() && !target.engine) {
+    throw CliError(
+        "--shard-rotation-records/-interval apply to the embedded engine, but the "
+        "target is " +
+        target.description);
   }
   // The table and the checkpoint before the users: either can stop the start with a remedy.
   MessageStore store(*target.client, MessageTableName(o.target));
@@ -328,7 +347,10 @@ void Serve(const ServeCommandOptions& o, const GlobalOptions& globals) {
       ddb_note.c_str());
   std::fflush(stdout);
   server.WaitForSignal();
-  if (consumer) consumer->Stop();
+  if (consumer) {
+    consumer->Stop();
+    PrintConsumerStats(*consumer);
+  }
   if (ddb_server) ddb_server->Stop();
 }
 
@@ -363,11 +385,7 @@ void StreamWorker(const ServeCommandOptions& o, const GlobalOptions& globals) {
   std::fflush(stdout);
   WaitForStopSignal();
   consumer.Stop();
-  api::StreamConsumer::Stats stats = consumer.stats();
-  std::printf("stopped: %llu records, %llu messages applied, %llu group items moved\n",
-              static_cast<unsigned long long>(stats.records),
-              static_cast<unsigned long long>(stats.messages),
-              static_cast<unsigned long long>(stats.moved));
+  PrintConsumerStats(consumer);
 }
 
 }  // namespace
@@ -388,6 +406,7 @@ void AddServeCommands(CLI::App& app, GlobalOptions& globals) {
   cmd->add_flag("--no-stream-consumer", serve->no_stream_consumer,
                 "Do not follow the stream (when a `cruddur stream-worker` does)");
   AddTransientStatusFlag(*cmd, serve->transient_delay);
+  AddShardRotationFlags(*cmd, serve->shard_rotation);
   cmd->add_option("--checkpoint", serve->checkpoint,
                   "Stream checkpoint file (default: <data-dir>/stream-checkpoint.json)")
       ->type_name("FILE");

@@ -73,6 +73,11 @@ void EngineImpl::BackgroundLoop() {
       fmt::print(stderr, "cruddur: stream trim failed: {}\n", e.what());
     }
     try {
+      RotateDueShards();
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "cruddur: stream shard rotation failed: {}\n", e.what());
+    }
+    try {
       FinishDeletedTables();
     } catch (const std::exception& e) {
       fmt::print(stderr, "cruddur: finishing table deletions failed: {}\n", e.what());
@@ -423,9 +428,23 @@ void EngineImpl::Commit(storage::WriteBatch& batch, const std::vector<const Item
     // snapshot always holds a gap-free prefix of every stream.
     std::lock_guard lock(stream_mu_);
     uint64_t first = next_seq_;
+    // The streams' metadata as it was, restored if the write fails (nullopt: new).
+    std::vector<std::pair<std::string, std::optional<StreamMeta>>> before;
+    int64_t now = records.front().second.created_ms;
     for (const auto& [c, record] : records) {
       const TableSchema& schema = *c->schema;
-      EnsureStreamMetaLocked(schema.id, schema.stream_label, schema.stream.view_type, &batch);
+      std::string key = streams::MetaKey(schema.id, schema.stream_label);
+      if (std::none_of(before.begin(), before.end(),
+                       [&](const auto& b) { return b.first == key; })) {
+        auto found = stream_meta_.find(key);
+        before.emplace_back(
+            key, found == stream_meta_.end() ? std::nullopt : std::optional(found->second));
+      }
+      StreamMeta& meta =
+          EnsureStreamMetaLocked(schema.id, schema.stream_label, schema.stream.view_type, &batch);
+      if (ShardDue(meta, now)) RotateShardLocked(meta, now, batch);
+      meta.last_seq = next_seq_;
+      ++meta.open_records;
       batch.Put(streams::RecordKey(schema.id, schema.stream_label, next_seq_++),
                 streams::EncodeRecord(record));
     }
@@ -434,6 +453,13 @@ void EngineImpl::Commit(storage::WriteBatch& batch, const std::vector<const Item
       storage_->Write(batch);
     } catch (...) {
       next_seq_ = first;  // nothing was written; the numbers are free again
+      for (auto& [key, meta] : before) {
+        if (meta) {
+          stream_meta_[key] = std::move(*meta);
+        } else {
+          stream_meta_.erase(key);
+        }
+      }
       throw;
     }
   }

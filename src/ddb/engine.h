@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,6 +23,13 @@ struct EngineOptions {
   // DynamoDB Streams keeps records 24 hours; shard iterators expire after 15 minutes.
   std::chrono::milliseconds stream_retention{std::chrono::hours(24)};
   std::chrono::milliseconds shard_iterator_lifetime{std::chrono::minutes(15)};
+  // Shard rotation: a stream's open shard is closed and a child shard opened once it holds
+  // stream_shard_max_records records or is stream_shard_max_age old (and holds a record), so
+  // that readers which follow parent and child shards are exercised. DynamoDB closes a stream's
+  // shards about every 4 hours, and splits them with the table's partitions under load (the
+  // record bound stands in for that). Zero turns a bound off.
+  std::chrono::milliseconds stream_shard_max_age{std::chrono::hours(4)};
+  uint64_t stream_shard_max_records = 100000;
   // How long tables stay CREATING/UPDATING/DELETING and new or deleted GSIs CREATING/DELETING
   // (as DynamoDB Local's -delayTransientStatuses), so that applications' waiters are exercised.
   // Zero: every change is ACTIVE (or gone) at once.

@@ -200,13 +200,7 @@ class EngineImpl final : public Engine {
   void BackfillIndex(const std::shared_ptr<Table>& table, const IndexSchema& index);
 
   // --- streams (streams.cc) ---
-  struct StreamMeta {
-    uint32_t table_id = 0;
-    std::string label;
-    streams::ViewType view = streams::ViewType::kKeysOnly;
-    uint64_t start_seq = 0;    // no record of the stream has a smaller sequence number
-    uint64_t trimmed_seq = 0;  // the highest sequence number trimmed away (0: none)
-  };
+  using StreamMeta = streams::StreamMeta;
   struct StreamInfo {  // a stream as DescribeStream reports it
     std::shared_ptr<Table> table;
     std::shared_ptr<const TableSchema> schema;
@@ -215,10 +209,19 @@ class EngineImpl final : public Engine {
     std::string arn;
   };
   void LoadStreamState();
+  // Sets the stream's last_seq and open_records from its stored records.
+  void CountStreamRecords(StreamMeta& m);
   // The stream's metadata, created (start = the next sequence number) and added to `batch` (or
   // written at once when batch is null) the first time the stream is seen. REQUIRES: stream_mu_.
-  const StreamMeta& EnsureStreamMetaLocked(uint32_t table_id, const std::string& label,
-                                           std::string_view view_type, storage::WriteBatch* batch);
+  StreamMeta& EnsureStreamMetaLocked(uint32_t table_id, const std::string& label,
+                                     std::string_view view_type, storage::WriteBatch* batch);
+  // Whether the stream's open shard has reached a rotation bound (EngineOptions).
+  bool ShardDue(const StreamMeta& m, int64_t now_ms) const;
+  // Closes the open shard and opens its child at the next sequence number; adds the metadata to
+  // `batch`. REQUIRES: stream_mu_.
+  void RotateShardLocked(StreamMeta& m, int64_t now_ms, storage::WriteBatch& batch);
+  // Rotates the open shards of enabled streams that reached the time bound without a write.
+  void RotateDueShards();
   // Resolves a StreamArn parameter: ValidationException when malformed, ResourceNotFoundException
   // when no such stream exists.
   StreamInfo RequireStream(std::string_view arn);

@@ -1,10 +1,14 @@
 // DynamoDB Streams: stream records for item changes, and the Streams API (ListStreams,
-// DescribeStream, GetShardIterator, GetRecords). Each stream has one shard; a stream is closed
-// (DISABLED) when UpdateTable disables it or enables a new one. Records live 24 hours
-// (options().stream_retention); the background sweeper trims older ones.
+// DescribeStream, GetShardIterator, GetRecords). A stream is closed (DISABLED) when UpdateTable
+// disables it or enables a new one. Its records go to one open shard at a time: once that one
+// reaches a rotation bound (options().stream_shard_max_records/_age), it closes and a child
+// shard opens, as DynamoDB's shards roll over, so readers follow parent to child shards.
+// Records live 24 hours (options().stream_retention); the background sweeper trims older ones
+// and forgets closed shards left empty.
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <climits>
 
 #include "ddb/engine_impl.h"
 #include "ddb/error.h"
@@ -18,25 +22,6 @@ constexpr size_t kMaxRecordsBytes = 1024 * 1024;
 int64_t NowMs() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-// Metadata value: "<start seq>|<trimmed seq>|<view type>".
-std::string EncodeMeta(uint64_t start, uint64_t trimmed, streams::ViewType view) {
-  return fmt::format("{}|{}|{}", start, trimmed, streams::ViewTypeText(view));
-}
-
-bool DecodeMeta(std::string_view v, uint64_t* start, uint64_t* trimmed, streams::ViewType* view) {
-  size_t a = v.find('|');
-  size_t b = a == std::string_view::npos ? a : v.find('|', a + 1);
-  if (b == std::string_view::npos) return false;
-  try {
-    *start = std::stoull(std::string(v.substr(0, a)));
-    *trimmed = std::stoull(std::string(v.substr(a + 1, b - a - 1)));
-  } catch (const std::exception&) {
-    return false;
-  }
-  *view = streams::ViewTypeFromText(v.substr(b + 1));
-  return true;
 }
 
 ApiError TrimmedDataAccess() {
@@ -93,20 +78,44 @@ void EngineImpl::LoadStreamState() {
     StreamMeta m;
     for (size_t i = 1; i < 5; ++i) m.table_id = (m.table_id << 8) | static_cast<uint8_t>(key[i]);
     m.label = std::string(key.substr(5));
-    if (!DecodeMeta(it->value(), &m.start_seq, &m.trimmed_seq, &m.view)) continue;
+    if (!streams::DecodeStreamMeta(it->value(), &m)) continue;
+    CountStreamRecords(m);
     stream_meta_[std::string(key)] = std::move(m);
   }
 }
 
-const EngineImpl::StreamMeta& EngineImpl::EnsureStreamMetaLocked(uint32_t table_id,
-                                                                 const std::string& label,
-                                                                 std::string_view view_type,
-                                                                 storage::WriteBatch* batch) {
+void EngineImpl::CountStreamRecords(StreamMeta& m) {
+  std::string prefix = streams::StreamPrefix(m.table_id, m.label);
+  auto it = storage_->NewIterator();
+  it->SeekForPrev(keyspace::PrefixSuccessor(prefix));
+  if (it->Valid() && it->key().starts_with(prefix) && it->key() != prefix) {
+    m.last_seq = streams::SeqOfKey(it->key());
+  }
+  // The open shard's records, up to the bound that matters: whether it has any, or is full.
+  uint64_t enough = std::max<uint64_t>(options_.stream_shard_max_records, 1);
+  m.open_records = 0;
+  for (it->Seek(streams::RecordKey(m.table_id, m.label, m.shards.back().start));
+       it->Valid() && it->key().starts_with(prefix) && m.open_records < enough; it->Next()) {
+    ++m.open_records;
+  }
+}
+
+EngineImpl::StreamMeta& EngineImpl::EnsureStreamMetaLocked(uint32_t table_id,
+                                                           const std::string& label,
+                                                           std::string_view view_type,
+                                                           storage::WriteBatch* batch) {
   std::string key = streams::MetaKey(table_id, label);
   auto it = stream_meta_.find(key);
   if (it != stream_meta_.end()) return it->second;
-  StreamMeta m{table_id, label, streams::ViewTypeFromText(view_type), next_seq_, 0};
-  std::string value = EncodeMeta(m.start_seq, m.trimmed_seq, m.view);
+  StreamMeta m;
+  m.table_id = table_id;
+  m.label = label;
+  m.view = streams::ViewTypeFromText(view_type);
+  m.start_seq = next_seq_;
+  // The first shard opened with the stream.
+  auto created = static_cast<int64_t>(streams::LabelTime(label) * 1000);
+  m.shards = {{next_seq_, 0, created > 0 ? created : NowMs(), 0}};
+  std::string value = streams::EncodeStreamMeta(m);
   if (batch) {
     batch->Put(key, value);
   } else {
@@ -115,6 +124,47 @@ const EngineImpl::StreamMeta& EngineImpl::EnsureStreamMetaLocked(uint32_t table_
     storage_->Write(own);
   }
   return stream_meta_.emplace(key, std::move(m)).first->second;
+}
+
+bool EngineImpl::ShardDue(const StreamMeta& m, int64_t now_ms) const {
+  if (m.open_records == 0) return false;  // an empty shard stays open: no shard is empty
+  uint64_t max_records = options_.stream_shard_max_records;
+  int64_t max_age = options_.stream_shard_max_age.count();
+  return (max_records > 0 && m.open_records >= max_records) ||
+         (max_age > 0 && now_ms - m.shards.back().created_ms >= max_age);
+}
+
+void EngineImpl::RotateShardLocked(StreamMeta& m, int64_t now_ms, storage::WriteBatch& batch) {
+  uint64_t parent = m.shards.back().start;
+  m.shards.back().end = m.last_seq;
+  m.shards.push_back({next_seq_, 0, now_ms, parent});
+  m.open_records = 0;
+  batch.Put(streams::MetaKey(m.table_id, m.label), streams::EncodeStreamMeta(m));
+}
+
+void EngineImpl::RotateDueShards() {
+  if (options_.stream_shard_max_age.count() <= 0) return;
+  std::vector<std::string> enabled;  // meta keys of the tables' current streams
+  {
+    std::shared_lock lock(tables_mu_);
+    for (const auto& [_, t] : tables_) {
+      auto schema = t->schema();
+      if (schema->stream.enabled && !schema->stream_label.empty()) {
+        enabled.push_back(streams::MetaKey(schema->id, schema->stream_label));
+      }
+    }
+  }
+  int64_t now = NowMs();
+  std::lock_guard lock(stream_mu_);
+  for (const std::string& key : enabled) {
+    auto it = stream_meta_.find(key);
+    if (it == stream_meta_.end() || !ShardDue(it->second, now)) continue;
+    StreamMeta rotated = it->second;  // applied once written
+    storage::WriteBatch batch;
+    RotateShardLocked(rotated, now, batch);
+    storage_->Write(batch);
+    it->second = std::move(rotated);
+  }
 }
 
 std::vector<std::pair<const ItemChange*, streams::Record>> EngineImpl::StreamRecordsFor(
@@ -252,6 +302,67 @@ void EngineImpl::ListStreams(const Request& req, JsonWriter& w) {
 
 // --- DescribeStream ---
 
+namespace {
+
+// The index of the stream's shard `id`; nullopt when it has no such shard (or no longer).
+std::optional<size_t> FindShard(const streams::StreamMeta& m, std::string_view id) {
+  for (size_t i = 0; i < m.shards.size(); ++i) {
+    if (streams::ShardId(m.shards[i].start, m.label) == id) return i;
+  }
+  return std::nullopt;
+}
+
+// A closed shard's EndingSequenceNumber (its last record); nullopt while it is open. The last
+// shard of a disabled stream is closed too, at the stream's last record.
+std::optional<uint64_t> ShardEnding(const streams::StreamMeta& m, size_t i, bool enabled) {
+  if (i + 1 < m.shards.size()) return m.shards[i].end;
+  if (enabled) return std::nullopt;
+  return std::max(m.shards[i].start, m.last_seq);
+}
+
+ApiError ShardNotFound(std::string_view id) {
+  return ApiError::ResourceNotFound(
+      fmt::format("Requested resource not found: Shard does not exist: {}", id));
+}
+
+// ShardFilter {Type: CHILD_SHARDS, ShardId}: the parent shard whose children to list. Both
+// members are optional in DynamoDB's model, but a filter lacking one names no children.
+std::optional<std::string> ParseShardFilter(const Request& req, ConstraintErrors& errors) {
+  const JsonValue* filter = req.Object("ShardFilter");
+  if (!filter) return std::nullopt;
+  auto type = Request::StringOf(*filter, "Type");
+  auto shard = Request::StringOf(*filter, "ShardId");
+  if (type) errors.CheckEnum("shardFilter.type", *type, {"CHILD_SHARDS"});
+  if (shard) CheckLength(errors, "shardFilter.shardId", *shard, 28, 65);
+  errors.ThrowIfAny();
+  if (!type) throw ApiError::Validation("ShardFilter must have a Type: CHILD_SHARDS");
+  if (!shard) throw ApiError::Validation("ShardFilter of Type CHILD_SHARDS must have a ShardId");
+  return std::string(*shard);
+}
+
+void WriteShard(JsonWriter& w, const streams::StreamMeta& m, size_t i, bool enabled) {
+  const streams::Shard& shard = m.shards[i];
+  w.StartObject();
+  WriteKey(w, "ShardId");
+  WriteString(w, streams::ShardId(shard.start, m.label));
+  WriteKey(w, "SequenceNumberRange");
+  w.StartObject();
+  WriteKey(w, "StartingSequenceNumber");
+  WriteString(w, streams::SeqText(shard.start));
+  if (auto ending = ShardEnding(m, i, enabled)) {
+    WriteKey(w, "EndingSequenceNumber");
+    WriteString(w, streams::SeqText(*ending));
+  }
+  w.EndObject();
+  if (shard.parent != 0) {
+    WriteKey(w, "ParentShardId");
+    WriteString(w, streams::ShardId(shard.parent, m.label));
+  }
+  w.EndObject();
+}
+
+}  // namespace
+
 void EngineImpl::DescribeStream(const Request& req, JsonWriter& w) {
   ConstraintErrors errors;
   auto arn = req.String("StreamArn");
@@ -263,19 +374,21 @@ void EngineImpl::DescribeStream(const Request& req, JsonWriter& w) {
   if (limit) errors.CheckRange("limit", *limit, 1, 100);
   auto start_shard = req.String("ExclusiveStartShardId");
   if (start_shard) CheckLength(errors, "exclusiveStartShardId", *start_shard, 28, 65);
+  std::optional<std::string> parent = ParseShardFilter(req, errors);
   errors.ThrowIfAny();
 
   StreamInfo info = RequireStream(*arn);
-  std::optional<uint64_t> last_seq;
-  {
-    std::string prefix = streams::StreamPrefix(info.meta.table_id, info.meta.label);
-    auto it = storage_->NewIterator();
-    it->SeekForPrev(keyspace::PrefixSuccessor(prefix));
-    if (it->Valid() && it->key().starts_with(prefix) && it->key() != prefix) {
-      last_seq = streams::SeqOfKey(it->key());
-    }
+  const StreamMeta& m = info.meta;
+  // The shards to list, oldest first (shard ids sort as their start sequence numbers).
+  std::vector<size_t> listed;
+  std::optional<size_t> parent_index;
+  if (parent && !(parent_index = FindShard(m, *parent))) throw ShardNotFound(*parent);
+  for (size_t i = 0; i < m.shards.size(); ++i) {
+    if (parent_index && m.shards[i].parent != m.shards[*parent_index].start) continue;
+    if (start_shard && streams::ShardId(m.shards[i].start, m.label) <= *start_shard) continue;
+    listed.push_back(i);
   }
-  std::string shard_id = streams::ShardId(info.meta.start_seq, info.meta.label);
+  size_t max = limit ? static_cast<size_t>(*limit) : 100;
 
   w.StartObject();
   WriteKey(w, "StreamDescription");
@@ -283,35 +396,25 @@ void EngineImpl::DescribeStream(const Request& req, JsonWriter& w) {
   WriteKey(w, "StreamArn");
   WriteString(w, info.arn);
   WriteKey(w, "StreamLabel");
-  WriteString(w, info.meta.label);
+  WriteString(w, m.label);
   WriteKey(w, "StreamStatus");
   WriteString(w, info.enabled ? "ENABLED" : "DISABLED");
   WriteKey(w, "StreamViewType");
-  WriteString(w, streams::ViewTypeText(info.meta.view));
+  WriteString(w, streams::ViewTypeText(m.view));
   WriteKey(w, "CreationRequestDateTime");
-  w.Double(streams::LabelTime(info.meta.label));
+  w.Double(streams::LabelTime(m.label));
   WriteKey(w, "TableName");
   WriteString(w, info.schema->name);
   WriteKey(w, "KeySchema");
   WriteKeySchemaList(w, info.schema->key);
   WriteKey(w, "Shards");
   w.StartArray();
-  if (!start_shard || *start_shard < shard_id) {
-    w.StartObject();
-    WriteKey(w, "ShardId");
-    WriteString(w, shard_id);
-    WriteKey(w, "SequenceNumberRange");
-    w.StartObject();
-    WriteKey(w, "StartingSequenceNumber");
-    WriteString(w, streams::SeqText(info.meta.start_seq));
-    if (!info.enabled) {
-      WriteKey(w, "EndingSequenceNumber");
-      WriteString(w, streams::SeqText(std::max(info.meta.start_seq, last_seq.value_or(0))));
-    }
-    w.EndObject();
-    w.EndObject();
-  }
+  for (size_t n = 0; n < listed.size() && n < max; ++n) WriteShard(w, m, listed[n], info.enabled);
   w.EndArray();
+  if (listed.size() > max) {
+    WriteKey(w, "LastEvaluatedShardId");
+    WriteString(w, streams::ShardId(m.shards[listed[max - 1]].start, m.label));
+  }
   w.EndObject();
   w.EndObject();
 }
@@ -356,18 +459,24 @@ void EngineImpl::GetShardIterator(const Request& req, JsonWriter& w) {
   }
 
   StreamInfo info = RequireStream(*arn);
-  if (*shard != streams::ShardId(info.meta.start_seq, info.meta.label)) {
-    throw ApiError::ResourceNotFound(
-        fmt::format("Requested resource not found: Shard does not exist: {}", *shard));
+  auto index = FindShard(info.meta, *shard);
+  if (!index) throw ShardNotFound(*shard);
+  const streams::Shard& found = info.meta.shards[*index];
+  std::optional<uint64_t> ending = ShardEnding(info.meta, *index, info.enabled);
+  if (seq && (*seq < found.start || (ending && *seq > *ending))) {
+    throw ApiError::Validation(
+        fmt::format("Invalid SequenceNumber {} for shard {}: it is not a sequence number of "
+                    "that shard",
+                    *seq_text, *shard));
   }
-  streams::ShardIterator it{info.arn, 0, NowMs()};
+  streams::ShardIterator it{info.arn, 0, NowMs(), found.start};
   {
     std::lock_guard lock(stream_mu_);
     uint64_t trimmed = TrimmedSeqLocked(info.meta);
     if (*type == "TRIM_HORIZON") {
-      it.position = std::max(info.meta.start_seq, trimmed + 1);
+      it.position = std::max(found.start, trimmed + 1);
     } else if (*type == "LATEST") {
-      it.position = next_seq_;
+      it.position = ending ? *ending + 1 : next_seq_;
     } else {
       if (*seq <= trimmed) throw TrimmedDataAccess();
       it.position = *type == "AT_SEQUENCE_NUMBER" ? *seq : *seq + 1;
@@ -380,6 +489,69 @@ void EngineImpl::GetShardIterator(const Request& req, JsonWriter& w) {
 }
 
 // --- GetRecords ---
+
+namespace {
+
+void WriteStreamRecord(JsonWriter& w, const streams::Record& r, uint64_t seq, size_t size,
+                       const std::string& region) {
+  w.StartObject();
+  WriteKey(w, "eventID");
+  WriteString(w, r.event_id);
+  WriteKey(w, "eventName");
+  WriteString(w, streams::EventNameText(r.event));
+  WriteKey(w, "eventVersion");
+  WriteString(w, "1.1");
+  WriteKey(w, "eventSource");
+  WriteString(w, "aws:dynamodb");
+  WriteKey(w, "awsRegion");
+  WriteString(w, region);
+  WriteKey(w, "dynamodb");
+  w.StartObject();
+  WriteKey(w, "ApproximateCreationDateTime");
+  w.Int64(r.created_ms / 1000);
+  WriteKey(w, "Keys");
+  WriteItem(w, r.keys);
+  if (r.new_image) {
+    WriteKey(w, "NewImage");
+    WriteItem(w, *r.new_image);
+  }
+  if (r.old_image) {
+    WriteKey(w, "OldImage");
+    WriteItem(w, *r.old_image);
+  }
+  WriteKey(w, "SequenceNumber");
+  WriteString(w, streams::SeqText(seq));
+  WriteKey(w, "SizeBytes");
+  w.Uint64(size);
+  WriteKey(w, "StreamViewType");
+  WriteString(w, streams::ViewTypeText(r.view));
+  w.EndObject();
+  if (r.by_service) {
+    WriteKey(w, "userIdentity");
+    w.StartObject();
+    WriteKey(w, "PrincipalId");
+    WriteString(w, "dynamodb.amazonaws.com");
+    WriteKey(w, "Type");
+    WriteString(w, "Service");
+    w.EndObject();
+  }
+  w.EndObject();
+}
+
+// The index of the iterator's shard: the one it names, or (an iterator of version 1) the last
+// one starting at or before its position.
+std::optional<size_t> IteratorShard(const streams::StreamMeta& m,
+                                    const streams::ShardIterator& it) {
+  for (size_t i = m.shards.size(); i-- > 0;) {
+    if (it.shard_start != 0 ? m.shards[i].start == it.shard_start
+                            : m.shards[i].start <= it.position) {
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 void EngineImpl::GetRecords(const Request& req, JsonWriter& w) {
   ConstraintErrors errors;
@@ -398,11 +570,20 @@ void EngineImpl::GetRecords(const Request& req, JsonWriter& w) {
     throw ApiError(400, "ExpiredIteratorException",
                    "The provided iterator exceeds the maximum age allowed.");
   }
+  // The stream's shards are read before the records: a shard seen closed has all its records
+  // stored (rotation and numbering happen under stream_mu_, the latter through the write).
   StreamInfo info = RequireStream(iterator->arn);
   {
     std::lock_guard lock(stream_mu_);
     if (iterator->position <= TrimmedSeqLocked(info.meta)) throw TrimmedDataAccess();
   }
+  auto index = IteratorShard(info.meta, *iterator);
+  if (!index && iterator->shard_start < info.meta.shards.front().start) {
+    throw TrimmedDataAccess();  // its shard was trimmed away with its last records
+  }
+  if (!index) throw ApiError::Validation("Invalid ShardIterator");
+  std::optional<uint64_t> ending = ShardEnding(info.meta, *index, info.enabled);
+  uint64_t stop = *index + 1 < info.meta.shards.size() ? *ending + 1 : UINT64_MAX;
 
   size_t max = limit ? static_cast<size_t>(*limit) : 1000;
   std::string prefix = streams::StreamPrefix(info.meta.table_id, info.meta.label);
@@ -410,10 +591,13 @@ void EngineImpl::GetRecords(const Request& req, JsonWriter& w) {
   it->Seek(streams::RecordKey(info.meta.table_id, info.meta.label, iterator->position));
   uint64_t next = iterator->position;
   size_t count = 0, bytes = 0;
+  auto in_shard = [&] {
+    return it->Valid() && it->key().starts_with(prefix) && streams::SeqOfKey(it->key()) < stop;
+  };
   w.StartObject();
   WriteKey(w, "Records");
   w.StartArray();
-  for (; it->Valid() && it->key().starts_with(prefix); it->Next()) {
+  for (; in_shard(); it->Next()) {
     if (count == max || bytes >= kMaxRecordsBytes) break;
     streams::Record r;
     if (!streams::DecodeRecord(it->value(), &r)) {
@@ -421,58 +605,19 @@ void EngineImpl::GetRecords(const Request& req, JsonWriter& w) {
     }
     uint64_t seq = streams::SeqOfKey(it->key());
     size_t size = streams::RecordSize(r);
-    w.StartObject();
-    WriteKey(w, "eventID");
-    WriteString(w, r.event_id);
-    WriteKey(w, "eventName");
-    WriteString(w, streams::EventNameText(r.event));
-    WriteKey(w, "eventVersion");
-    WriteString(w, "1.1");
-    WriteKey(w, "eventSource");
-    WriteString(w, "aws:dynamodb");
-    WriteKey(w, "awsRegion");
-    WriteString(w, options_.region);
-    WriteKey(w, "dynamodb");
-    w.StartObject();
-    WriteKey(w, "ApproximateCreationDateTime");
-    w.Int64(r.created_ms / 1000);
-    WriteKey(w, "Keys");
-    WriteItem(w, r.keys);
-    if (r.new_image) {
-      WriteKey(w, "NewImage");
-      WriteItem(w, *r.new_image);
-    }
-    if (r.old_image) {
-      WriteKey(w, "OldImage");
-      WriteItem(w, *r.old_image);
-    }
-    WriteKey(w, "SequenceNumber");
-    WriteString(w, streams::SeqText(seq));
-    WriteKey(w, "SizeBytes");
-    w.Uint64(size);
-    WriteKey(w, "StreamViewType");
-    WriteString(w, streams::ViewTypeText(r.view));
-    w.EndObject();
-    if (r.by_service) {
-      WriteKey(w, "userIdentity");
-      w.StartObject();
-      WriteKey(w, "PrincipalId");
-      WriteString(w, "dynamodb.amazonaws.com");
-      WriteKey(w, "Type");
-      WriteString(w, "Service");
-      w.EndObject();
-    }
-    w.EndObject();
+    WriteStreamRecord(w, r, seq, size, options_.region);
     next = seq + 1;
     ++count;
     bytes += size;
   }
-  bool at_end = !it->Valid() || !it->key().starts_with(prefix);
+  bool at_end = !in_shard();
   w.EndArray();
-  // A closed shard read to its end has no next iterator: that is how readers learn it is done.
-  if (info.enabled || !at_end) {
+  // A closed shard read to its end has no next iterator: that is how readers learn it is done
+  // (and go on to its child).
+  if (!ending || !at_end) {
     WriteKey(w, "NextShardIterator");
-    WriteString(w, streams::FormatIterator({info.arn, next, now}));
+    uint64_t shard_start = info.meta.shards[*index].start;
+    WriteString(w, streams::FormatIterator({info.arn, next, now, shard_start}));
   }
   w.EndObject();
 }
@@ -518,7 +663,8 @@ void EngineImpl::TrimStreams() {
     // A closed stream with nothing left, created before the retention window, is forgotten.
     bool forget = table_gone || (!current && !records_left &&
                                  streams::LabelTime(m.label) * 1000 < static_cast<double>(cutoff));
-    if (batch.empty() && !forget) continue;
+    bool prune = m.shards.size() > 1 && m.shards.front().end <= trimmed;
+    if (batch.empty() && !forget && !prune) continue;
     std::lock_guard lock(stream_mu_);
     std::string key = streams::MetaKey(m.table_id, m.label);
     auto entry = stream_meta_.find(key);
@@ -528,9 +674,15 @@ void EngineImpl::TrimStreams() {
       storage_->Write(batch);
       stream_meta_.erase(entry);
     } else {
-      entry->second.trimmed_seq = trimmed;
-      batch.Put(key, EncodeMeta(entry->second.start_seq, trimmed, entry->second.view));
+      StreamMeta updated = entry->second;
+      updated.trimmed_seq = trimmed;
+      // Closed shards whose records are all trimmed are no longer listed (their children
+      // still name them as parent, as DynamoDB's do).
+      auto& shards = updated.shards;
+      while (shards.size() > 1 && shards.front().end <= trimmed) shards.erase(shards.begin());
+      batch.Put(key, streams::EncodeStreamMeta(updated));
       storage_->Write(batch);
+      entry->second = std::move(updated);
     }
   }
 }

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ddb/value.h"
 
@@ -64,15 +65,49 @@ std::string FormatStreamArn(const std::string& region, const std::string& accoun
 // Parses arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>; nullopt if malformed.
 std::optional<StreamArn> ParseStreamArn(std::string_view arn);
 
-// The one shard of a stream: "shardId-<start seq, 20 digits>-<8 hex of the label>".
+// A shard of a stream: "shardId-<start seq, 20 digits>-<8 hex of the label>".
 std::string ShardId(uint64_t start_seq, std::string_view label);
 
-// Shard iterator: "<stream arn>|1|<position: 16 hex><issued ms: 16 hex>", opaque to clients.
+// One shard of a stream's lineage. A stream's shards follow one another: each child opens when
+// its parent closes (shard rotation, EngineOptions::stream_shard_max_*), so each has at most one
+// parent and one child, and their sequence ranges do not overlap.
+struct Shard {
+  uint64_t start = 0;      // no record of the shard has a smaller sequence number
+  uint64_t end = 0;        // closed by rotation: its last record's sequence number; 0: not
+  int64_t created_ms = 0;  // epoch milliseconds
+  uint64_t parent = 0;     // the parent's start (0: none)
+};
+// "<start>:<end>:<created>:<parent>" per shard, comma-separated (the stream metadata's 4th field).
+std::string EncodeShards(const std::vector<Shard>& shards);
+bool DecodeShards(std::string_view text, std::vector<Shard>* shards);
+
+// What the engine knows of one stream (stored under MetaKey as
+// "<start seq>|<trimmed seq>|<view type>|<shards>").
+struct StreamMeta {
+  uint32_t table_id = 0;
+  std::string label;
+  ViewType view = ViewType::kKeysOnly;
+  uint64_t start_seq = 0;     // no record of the stream has a smaller sequence number
+  uint64_t trimmed_seq = 0;   // the highest sequence number trimmed away (0: none)
+  std::vector<Shard> shards;  // oldest first, never empty; the last is open while enabled
+  // Not stored (counted when the data dir opens):
+  uint64_t last_seq = 0;      // the stream's newest record (0: none)
+  uint64_t open_records = 0;  // records in the last shard
+};
+std::string EncodeStreamMeta(const StreamMeta& m);
+// Decodes a metadata value into `m`, whose table_id and label are set. A value of a data dir
+// written before shard rotation (no shards field) gives one shard from the start, created at
+// the label's time.
+bool DecodeStreamMeta(std::string_view value, StreamMeta* m);
+
+// Shard iterator: "<stream arn>|2|<shard start: 16 hex><position: 16 hex><issued ms: 16 hex>",
+// opaque to clients; version 1 iterators (no shard start) still parse, with shard_start 0.
 // `position` is the first sequence number the next GetRecords may return.
 struct ShardIterator {
   std::string arn;
   uint64_t position = 0;
   int64_t issued_ms = 0;
+  uint64_t shard_start = 0;  // 0: the shard that holds `position`
 };
 std::string FormatIterator(const ShardIterator& it);
 std::optional<ShardIterator> ParseIterator(std::string_view text);

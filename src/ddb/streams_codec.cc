@@ -213,21 +213,85 @@ std::string ShardId(uint64_t start_seq, std::string_view label) {
   return fmt::format("shardId-{:020}-{:08x}", start_seq, h);
 }
 
+std::string EncodeShards(const std::vector<Shard>& shards) {
+  std::string out;
+  for (const Shard& s : shards) {
+    if (!out.empty()) out.push_back(',');
+    out += fmt::format("{}:{}:{}:{}", s.start, s.end, s.created_ms, s.parent);
+  }
+  return out;
+}
+
+bool DecodeShards(std::string_view text, std::vector<Shard>* shards) {
+  shards->clear();
+  while (!text.empty()) {
+    size_t comma = text.find(',');
+    std::string entry(text.substr(0, comma));
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    Shard s;
+    unsigned long long start, end, parent;
+    long long created;
+    int used = 0;
+    if (std::sscanf(entry.c_str(), "%llu:%llu:%lld:%llu%n", &start, &end, &created, &parent,
+                    &used) != 4 ||
+        static_cast<size_t>(used) != entry.size()) {
+      return false;
+    }
+    shards->push_back({start, end, created, parent});
+  }
+  return true;
+}
+
+std::string EncodeStreamMeta(const StreamMeta& m) {
+  return fmt::format("{}|{}|{}|{}", m.start_seq, m.trimmed_seq, ViewTypeText(m.view),
+                     EncodeShards(m.shards));
+}
+
+bool DecodeStreamMeta(std::string_view value, StreamMeta* m) {
+  std::vector<std::string> fields;
+  for (size_t from = 0;;) {
+    size_t bar = value.find('|', from);
+    fields.emplace_back(value.substr(from, bar == std::string_view::npos ? bar : bar - from));
+    if (bar == std::string_view::npos) break;
+    from = bar + 1;
+  }
+  if (fields.size() < 3 || fields.size() > 4) return false;
+  try {
+    m->start_seq = std::stoull(fields[0]);
+    m->trimmed_seq = std::stoull(fields[1]);
+  } catch (const std::exception&) {
+    return false;
+  }
+  m->view = ViewTypeFromText(fields[2]);
+  if (fields.size() == 3) {
+    auto created = static_cast<int64_t>(LabelTime(m->label) * 1000);
+    m->shards = {{m->start_seq, 0, created, 0}};
+    return true;
+  }
+  return DecodeShards(fields[3], &m->shards) && !m->shards.empty();
+}
+
 std::string FormatIterator(const ShardIterator& it) {
-  return fmt::format("{}|1|{:016x}{:016x}", it.arn, it.position,
+  return fmt::format("{}|2|{:016x}{:016x}{:016x}", it.arn, it.shard_start, it.position,
                      static_cast<uint64_t>(it.issued_ms));
 }
 
 std::optional<ShardIterator> ParseIterator(std::string_view text) {
-  size_t bar = text.rfind("|1|");
-  if (bar == std::string_view::npos) return std::nullopt;
-  std::string_view payload = text.substr(bar + 3);
-  if (payload.size() != 32 || !IsHex(payload)) return std::nullopt;
+  size_t bar = text.rfind('|');
+  if (bar == std::string_view::npos || bar < 2 || text[bar - 2] != '|') return std::nullopt;
+  char version = text[bar - 1];
+  std::string_view payload = text.substr(bar + 1);
+  size_t fields = version == '1' ? 2 : version == '2' ? 3 : 0;
+  if (fields == 0 || payload.size() != 16 * fields || !IsHex(payload)) return std::nullopt;
   ShardIterator it;
-  it.arn = std::string(text.substr(0, bar));
+  it.arn = std::string(text.substr(0, bar - 2));
   if (!ParseStreamArn(it.arn)) return std::nullopt;
-  it.position = std::stoull(std::string(payload.substr(0, 16)), nullptr, 16);
-  it.issued_ms = static_cast<int64_t>(std::stoull(std::string(payload.substr(16)), nullptr, 16));
+  auto field = [&](size_t i) {
+    return std::stoull(std::string(payload.substr(16 * i, 16)), nullptr, 16);
+  };
+  if (fields == 3) it.shard_start = field(0);
+  it.position = field(fields - 2);
+  it.issued_ms = static_cast<int64_t>(field(fields - 1));
   return it;
 }
 

@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <set>
@@ -10,6 +11,7 @@
 
 #include "ddb/engine.h"
 #include "ddb/error.h"
+#include "ddb/storage/storage.h"
 #include "ddb/streams.h"
 
 namespace cruddur::ddb {
@@ -83,6 +85,35 @@ class StreamsTest : public ::testing::TestWithParam<bool> {
                        R"(","ShardIteratorType":")" + type + "\"";
     if (!seq.empty()) body += R"(,"SequenceNumber":")" + seq + "\"";
     return Call("Streams.GetShardIterator", body + "}")["ShardIterator"].GetString();
+  }
+  Document Describe(const std::string& arn, const std::string& more = "") {
+    return Call("Streams.DescribeStream", R"({"StreamArn":")" + arn + "\"" + more + "}");
+  }
+  // The shard's iterator of `type` (given the shard, not the stream's first one).
+  std::string ShardIterator(const std::string& arn, const std::string& shard,
+                            const std::string& type, const std::string& seq = "") {
+    std::string body = R"({"StreamArn":")" + arn + R"(","ShardId":")" + shard +
+                       R"(","ShardIteratorType":")" + type + "\"";
+    if (!seq.empty()) body += R"(,"SequenceNumber":")" + seq + "\"";
+    return Call("Streams.GetShardIterator", body + "}")["ShardIterator"].GetString();
+  }
+  // The partition keys of a shard's records from TRIM_HORIZON to its end (or, when open, to
+  // the stream's end); `closed`: whether the last answer had no NextShardIterator.
+  std::vector<std::string> ReadShard(const std::string& arn, const std::string& shard,
+                                     bool* closed = nullptr, int limit = 2) {
+    std::vector<std::string> keys;
+    std::string it = ShardIterator(arn, shard, "TRIM_HORIZON");
+    for (;;) {
+      Document d = Records(it, limit);
+      for (const auto& r : d["Records"].GetArray()) {
+        keys.push_back(r["dynamodb"]["Keys"]["pk"]["S"].GetString());
+      }
+      if (!d.HasMember("NextShardIterator") || d["Records"].Empty()) {
+        if (closed) *closed = !d.HasMember("NextShardIterator");
+        return keys;
+      }
+      it = d["NextShardIterator"].GetString();
+    }
   }
   Document Records(const std::string& iterator, int limit = 0) {
     std::string body = R"({"ShardIterator":")" + iterator + "\"";
@@ -355,6 +386,264 @@ TEST_P(StreamsTest, BatchAndTransactionWritesAreRecordedInOrder) {
   EXPECT_STREQ(d["Records"][3]["eventName"].GetString(), "REMOVE");
 }
 
+// With a record bound of 3, seven writes make three shards: two closed ones of three records
+// and an open one, each the child of the one before, their ranges in order and apart.
+TEST_P(StreamsTest, RotationByRecordCountMakesALineage) {
+  options_.stream_shard_max_records = 3;
+  Open();
+  std::string arn = CreateTable("tab", "KEYS_ONLY");
+  for (int i = 0; i < 7; ++i) Put("tab", "k" + std::to_string(i), "v");
+  Document d = Describe(arn);
+  const auto& shards = d["StreamDescription"]["Shards"];
+  ASSERT_EQ(shards.Size(), 3u);
+  EXPECT_FALSE(shards[0].HasMember("ParentShardId"));
+  EXPECT_STREQ(shards[1]["ParentShardId"].GetString(), shards[0]["ShardId"].GetString());
+  EXPECT_STREQ(shards[2]["ParentShardId"].GetString(), shards[1]["ShardId"].GetString());
+  EXPECT_FALSE(shards[2]["SequenceNumberRange"].HasMember("EndingSequenceNumber"));
+  EXPECT_FALSE(d["StreamDescription"].HasMember("LastEvaluatedShardId"));
+  std::vector<std::string> all;
+  for (unsigned i = 0; i < 3; ++i) {
+    std::string id = shards[i]["ShardId"].GetString();
+    bool closed = false;
+    std::vector<std::string> keys = ReadShard(arn, id, &closed);
+    EXPECT_EQ(keys.size(), i < 2 ? 3u : 1u) << id;
+    EXPECT_EQ(closed, i < 2) << id;  // a closed shard read to its end: no NextShardIterator
+    Document first = Records(ShardIterator(arn, id, "TRIM_HORIZON"), 1);
+    std::string start = shards[i]["SequenceNumberRange"]["StartingSequenceNumber"].GetString();
+    EXPECT_LE(start, std::string(first["Records"][0]["dynamodb"]["SequenceNumber"].GetString()));
+    if (i < 2) {
+      // The ending sequence number is the shard's last record, below the child's start.
+      std::string end = shards[i]["SequenceNumberRange"]["EndingSequenceNumber"].GetString();
+      Document last = Records(ShardIterator(arn, id, "AT_SEQUENCE_NUMBER", end));
+      ASSERT_EQ(last["Records"].Size(), 1u);
+      EXPECT_EQ(std::string(last["Records"][0]["dynamodb"]["Keys"]["pk"]["S"].GetString()),
+                keys.back());
+      EXPECT_LT(
+          end,
+          std::string(shards[i + 1]["SequenceNumberRange"]["StartingSequenceNumber"].GetString()));
+    }
+    all.insert(all.end(), keys.begin(), keys.end());
+  }
+  EXPECT_EQ(all, (std::vector<std::string>{"k0", "k1", "k2", "k3", "k4", "k5", "k6"}));
+}
+
+// A reader in the middle of the open shard when it closes reads the rest of it, learns that it
+// is done, and finds its child with ShardFilter.
+TEST_P(StreamsTest, ReaderFollowsAShardThatClosesUnderIt) {
+  options_.stream_shard_max_records = 3;
+  Open();
+  std::string arn = CreateTable("tab", "KEYS_ONLY");
+  Put("tab", "a", "v");
+  Put("tab", "b", "v");
+  std::string parent = ShardOf(arn);
+  Document page = Records(ShardIterator(arn, parent, "TRIM_HORIZON"));
+  ASSERT_EQ(page["Records"].Size(), 2u);
+  std::string it = page["NextShardIterator"].GetString();
+  std::string latest = ShardIterator(arn, parent, "LATEST");
+  for (std::string k : {"c", "d", "e"}) Put("tab", k, "v");  // c fills the shard, d opens a child
+  page = Records(it);
+  ASSERT_EQ(page["Records"].Size(), 1u);
+  EXPECT_STREQ(page["Records"][0]["dynamodb"]["Keys"]["pk"]["S"].GetString(), "c");
+  // The shard's last record, and with it the news that the shard is done.
+  EXPECT_FALSE(page.HasMember("NextShardIterator"));
+  // LATEST taken while open sees the record that filled the shard, then the end.
+  page = Records(latest);
+  ASSERT_EQ(page["Records"].Size(), 1u);
+  EXPECT_FALSE(page.HasMember("NextShardIterator"));
+
+  Document children =
+      Describe(arn, R"(,"ShardFilter":{"Type":"CHILD_SHARDS","ShardId":")" + parent + R"("})");
+  const auto& shards = children["StreamDescription"]["Shards"];
+  ASSERT_EQ(shards.Size(), 1u);
+  EXPECT_STREQ(shards[0]["ParentShardId"].GetString(), parent.c_str());
+  std::string child = shards[0]["ShardId"].GetString();
+  EXPECT_EQ(ReadShard(arn, child), (std::vector<std::string>{"d", "e"}));
+  // The open shard has no children yet.
+  Document none =
+      Describe(arn, R"(,"ShardFilter":{"Type":"CHILD_SHARDS","ShardId":")" + child + R"("})");
+  EXPECT_EQ(none["StreamDescription"]["Shards"].Size(), 0u);
+  // LATEST on a closed shard: nothing, and no next iterator.
+  page = Records(ShardIterator(arn, parent, "LATEST"));
+  EXPECT_EQ(page["Records"].Size(), 0u);
+  EXPECT_FALSE(page.HasMember("NextShardIterator"));
+}
+
+TEST_P(StreamsTest, ShardFilterValidation) {
+  options_.stream_shard_max_records = 1;
+  Open();
+  std::string arn = CreateTable("tab", "KEYS_ONLY");
+  Put("tab", "a", "v");
+  std::string shard = ShardOf(arn);
+  auto error = [&](const std::string& filter) {
+    return CallError("Streams.DescribeStream",
+                     R"({"StreamArn":")" + arn + R"(","ShardFilter":)" + filter + "}");
+  };
+  ApiError bad_type = error(R"({"Type":"PARENT_SHARDS","ShardId":")" + shard + R"("})");
+  EXPECT_EQ(bad_type.type(), "ValidationException");
+  EXPECT_EQ(bad_type.message(),
+            "1 validation error detected: Value 'PARENT_SHARDS' at 'shardFilter.type' failed to "
+            "satisfy constraint: Member must satisfy enum value set: [CHILD_SHARDS]");
+  ApiError short_id = error(R"({"Type":"CHILD_SHARDS","ShardId":"shardId-1"})");
+  EXPECT_EQ(short_id.message(),
+            "1 validation error detected: Value 'shardId-1' at 'shardFilter.shardId' failed to "
+            "satisfy constraint: Member must have length greater than or equal to 28");
+  EXPECT_EQ(error(R"({"ShardId":")" + shard + R"("})").type(), "ValidationException");
+  EXPECT_EQ(error(R"({"Type":"CHILD_SHARDS"})").type(), "ValidationException");
+  EXPECT_EQ(error(R"("CHILD_SHARDS")").type(), "SerializationException");
+  ApiError missing =
+      error(R"({"Type":"CHILD_SHARDS","ShardId":"shardId-00000000000000000000-deadbeef"})");
+  EXPECT_EQ(missing.type(), "ResourceNotFoundException");
+  EXPECT_EQ(missing.message(),
+            "Requested resource not found: Shard does not exist: "
+            "shardId-00000000000000000000-deadbeef");
+}
+
+TEST_P(StreamsTest, DescribeStreamPagesThroughShards) {
+  options_.stream_shard_max_records = 1;
+  Open();
+  std::string arn = CreateTable("tab", "KEYS_ONLY");
+  for (int i = 0; i < 5; ++i) Put("tab", "k" + std::to_string(i), "v");
+  std::vector<std::string> paged;
+  std::string start;
+  for (int page = 0; page < 10; ++page) {
+    std::string more = R"(,"Limit":2)";
+    if (!start.empty()) more += R"(,"ExclusiveStartShardId":")" + start + "\"";
+    Document d = Describe(arn, more);
+    const auto& sd = d["StreamDescription"];
+    EXPECT_LE(sd["Shards"].Size(), 2u);
+    for (const auto& s : sd["Shards"].GetArray()) paged.push_back(s["ShardId"].GetString());
+    if (!sd.HasMember("LastEvaluatedShardId")) break;
+    start = sd["LastEvaluatedShardId"].GetString();
+    EXPECT_EQ(start, paged.back());
+  }
+  Document all = Describe(arn);
+  std::vector<std::string> ids;
+  for (const auto& s : all["StreamDescription"]["Shards"].GetArray()) {
+    ids.push_back(s["ShardId"].GetString());
+  }
+  EXPECT_EQ(ids.size(), 5u);
+  EXPECT_EQ(paged, ids);
+}
+
+TEST_P(StreamsTest, SequenceNumberOfAnotherShardIsRefused) {
+  options_.stream_shard_max_records = 2;
+  Open();
+  std::string arn = CreateTable("tab", "KEYS_ONLY");
+  for (int i = 0; i < 3; ++i) Put("tab", "k" + std::to_string(i), "v");
+  Document d = Describe(arn);
+  const auto& shards = d["StreamDescription"]["Shards"];
+  ASSERT_EQ(shards.Size(), 2u);
+  std::string parent = shards[0]["ShardId"].GetString();
+  std::string child = shards[1]["ShardId"].GetString();
+  std::string child_start = shards[1]["SequenceNumberRange"]["StartingSequenceNumber"].GetString();
+  std::string parent_end = shards[0]["SequenceNumberRange"]["EndingSequenceNumber"].GetString();
+  std::string body = R"({"StreamArn":")" + arn + R"(","ShardIteratorType":"AT_SEQUENCE_NUMBER",)";
+  EXPECT_EQ(
+      CallError("Streams.GetShardIterator", body + R"("ShardId":")" + parent +
+                                                R"(","SequenceNumber":")" + child_start + R"("})")
+          .type(),
+      "ValidationException");
+  EXPECT_EQ(
+      CallError("Streams.GetShardIterator",
+                body + R"("ShardId":")" + child + R"(","SequenceNumber":")" + parent_end + R"("})")
+          .type(),
+      "ValidationException");
+  // After the parent's last record: nothing more, and the parent is done.
+  Document after = Records(ShardIterator(arn, parent, "AFTER_SEQUENCE_NUMBER", parent_end));
+  EXPECT_EQ(after["Records"].Size(), 0u);
+  EXPECT_FALSE(after.HasMember("NextShardIterator"));
+}
+
+// The time bound rotates a shard that holds a record: at the next write, or (with the sweeper
+// running) without one. An empty shard is never closed.
+TEST_P(StreamsTest, RotationByAge) {
+  options_.stream_shard_max_age = std::chrono::milliseconds(100);
+  options_.stream_shard_max_records = 0;
+  Open();
+  std::string arn = CreateTable("tab", "KEYS_ONLY");
+  usleep(150 * 1000);
+  Put("tab", "a", "v");  // the first shard is older than the bound, but was empty: kept
+  EXPECT_EQ(Describe(arn)["StreamDescription"]["Shards"].Size(), 1u);
+  usleep(150 * 1000);
+  Put("tab", "b", "v");
+  Document d = Describe(arn);
+  ASSERT_EQ(d["StreamDescription"]["Shards"].Size(), 2u);
+  EXPECT_EQ(ReadShard(arn, d["StreamDescription"]["Shards"][1]["ShardId"].GetString()),
+            std::vector<std::string>{"b"});
+}
+
+TEST_P(StreamsTest, SweeperRotatesAnIdleShard) {
+  options_.stream_shard_max_age = std::chrono::milliseconds(100);
+  options_.ttl_sweep_interval = std::chrono::milliseconds(20);
+  Open();
+  std::string arn = CreateTable("tab", "KEYS_ONLY");
+  Put("tab", "a", "v");
+  size_t shards = 0;
+  for (int i = 0; i < 100 && shards < 2; ++i) {
+    usleep(20 * 1000);
+    shards = Describe(arn)["StreamDescription"]["Shards"].Size();
+  }
+  EXPECT_EQ(shards, 2u);
+  usleep(300 * 1000);  // the child stays empty, so open
+  Document d = Describe(arn);
+  ASSERT_EQ(d["StreamDescription"]["Shards"].Size(), 2u);
+  EXPECT_FALSE(
+      d["StreamDescription"]["Shards"][1]["SequenceNumberRange"].HasMember("EndingSequenceNumber"));
+}
+
+// Retention trims the records of closed shards, and then the shards themselves; the oldest
+// listed shard still names its (forgotten) parent.
+TEST_P(StreamsTest, TrimmedShardsAreForgotten) {
+  options_.stream_retention = std::chrono::milliseconds(300);
+  options_.ttl_sweep_interval = std::chrono::milliseconds(20);
+  options_.stream_shard_max_records = 2;
+  options_.stream_shard_max_age = std::chrono::milliseconds(0);
+  Open();
+  std::string arn = CreateTable("tab", "KEYS_ONLY");
+  for (int i = 0; i < 4; ++i) Put("tab", "old" + std::to_string(i), "v");
+  std::string first = ShardOf(arn);
+  usleep(800 * 1000);
+  Put("tab", "new", "v");
+  size_t listed = 0;
+  Document d;
+  for (int i = 0; i < 100; ++i) {
+    d = Describe(arn);
+    listed = d["StreamDescription"]["Shards"].Size();
+    if (listed == 1) break;
+    usleep(20 * 1000);
+  }
+  ASSERT_EQ(listed, 1u);
+  const auto& shard = d["StreamDescription"]["Shards"][0];
+  EXPECT_TRUE(shard.HasMember("ParentShardId"));
+  EXPECT_NE(std::string(shard["ShardId"].GetString()), first);
+  EXPECT_EQ(ReadShard(arn, shard["ShardId"].GetString()), std::vector<std::string>{"new"});
+  EXPECT_EQ(
+      CallError("Streams.GetShardIterator", R"({"StreamArn":")" + arn + R"(","ShardId":")" + first +
+                                                R"(","ShardIteratorType":"TRIM_HORIZON"})")
+          .type(),
+      "ResourceNotFoundException");
+}
+
+// Disabling the stream closes its open shard at its last record.
+TEST_P(StreamsTest, DisablingClosesTheOpenShard) {
+  options_.stream_shard_max_records = 2;
+  Open();
+  std::string arn = CreateTable("tab", "KEYS_ONLY");
+  for (int i = 0; i < 3; ++i) Put("tab", "k" + std::to_string(i), "v");
+  Call("UpdateTable", R"({"TableName":"tab","StreamSpecification":{"StreamEnabled":false}})");
+  Document d = Describe(arn);
+  const auto& shards = d["StreamDescription"]["Shards"];
+  ASSERT_EQ(shards.Size(), 2u);
+  bool closed = false;
+  EXPECT_EQ(ReadShard(arn, shards[1]["ShardId"].GetString(), &closed),
+            std::vector<std::string>{"k2"});
+  EXPECT_TRUE(closed);
+  Document last =
+      Records(ShardIterator(arn, shards[1]["ShardId"].GetString(), "AT_SEQUENCE_NUMBER",
+                            shards[1]["SequenceNumberRange"]["EndingSequenceNumber"].GetString()));
+  ASSERT_EQ(last["Records"].Size(), 1u);
+}
+
 // Reopening needs a data dir: instantiated for RocksDB only (an in-memory engine keeps nothing).
 class PersistentStreamsTest : public StreamsTest {};
 
@@ -369,6 +658,67 @@ TEST_P(PersistentStreamsTest, SurvivesReopen) {
   ASSERT_EQ(d["Records"].Size(), 2u);
   EXPECT_LT(std::string(d["Records"][0]["dynamodb"]["SequenceNumber"].GetString()),
             std::string(d["Records"][1]["dynamodb"]["SequenceNumber"].GetString()));
+}
+
+// The lineage and the open shard's record count survive a restart: the bound counts the records
+// written before it.
+TEST_P(PersistentStreamsTest, RotationSurvivesReopen) {
+  options_.stream_shard_max_records = 3;
+  Open();
+  std::string arn = CreateTable("tab", "KEYS_ONLY");
+  for (int i = 0; i < 5; ++i) Put("tab", "k" + std::to_string(i), "v");
+  std::string before = Describe(arn)["StreamDescription"]["Shards"][1]["ShardId"].GetString();
+  engine_.reset();
+  Open();
+  Put("tab", "k5", "v");  // the third record of the open shard
+  Document d = Describe(arn);
+  ASSERT_EQ(d["StreamDescription"]["Shards"].Size(), 2u);
+  EXPECT_EQ(std::string(d["StreamDescription"]["Shards"][1]["ShardId"].GetString()), before);
+  Put("tab", "k6", "v");
+  d = Describe(arn);
+  const auto& shards = d["StreamDescription"]["Shards"];
+  ASSERT_EQ(shards.Size(), 3u);
+  EXPECT_STREQ(shards[2]["ParentShardId"].GetString(), before.c_str());
+  EXPECT_EQ(ReadShard(arn, before), (std::vector<std::string>{"k3", "k4", "k5"}));
+  // Iterators taken before a restart still read.
+  std::string it = ShardIterator(arn, shards[2]["ShardId"].GetString(), "TRIM_HORIZON");
+  engine_.reset();
+  Open();
+  EXPECT_EQ(Records(it)["Records"].Size(), 1u);
+}
+
+// A data dir written before shard rotation has stream metadata without shards: read as one
+// shard from the stream's start, which rotates on from there.
+TEST_P(PersistentStreamsTest, OldMetadataIsOneShard) {
+  options_.stream_shard_max_records = 2;
+  Open();
+  std::string arn = CreateTable("tab", "KEYS_ONLY");
+  Put("tab", "a", "v");
+  std::string shard = ShardOf(arn);
+  engine_.reset();
+  {
+    auto store = storage::OpenRocksDbStorage(options_.data_dir, {});
+    std::string prefix(1, streams::kStreamMetaSpace);
+    auto it = store->NewIterator();
+    it->Seek(prefix);
+    ASSERT_TRUE(it->Valid() && it->key().starts_with(prefix));
+    std::string key(it->key()), value(it->value());
+    std::string old = value.substr(0, value.rfind('|'));  // "<start>|<trimmed>|<view>"
+    ASSERT_EQ(std::count(old.begin(), old.end(), '|'), 2);
+    it.reset();
+    storage::WriteBatch batch;
+    batch.Put(key, old);
+    store->Write(batch);
+  }
+  Open();
+  Document d = Describe(arn);
+  ASSERT_EQ(d["StreamDescription"]["Shards"].Size(), 1u);
+  EXPECT_EQ(std::string(d["StreamDescription"]["Shards"][0]["ShardId"].GetString()), shard);
+  Put("tab", "b", "v");
+  Put("tab", "c", "v");
+  d = Describe(arn);
+  ASSERT_EQ(d["StreamDescription"]["Shards"].Size(), 2u);
+  EXPECT_EQ(ReadShard(arn, shard), (std::vector<std::string>{"a", "b"}));
 }
 
 // Concurrent writers on different keys while a reader follows the stream: the reader sees every
@@ -450,6 +800,50 @@ TEST(StreamsCodec, RecordRoundTrip) {
   EXPECT_EQ(back.new_image, r.new_image);
   EXPECT_FALSE(back.old_image);
   EXPECT_FALSE(streams::DecodeRecord("garbage", &back));
+}
+
+TEST(StreamsCodec, IteratorVersionsAndShards) {
+  std::string arn = streams::FormatStreamArn("us-east-1", "1", "tab", "2024-01-01T00:00:00.000");
+  auto it = streams::ParseIterator(streams::FormatIterator({arn, 7, 123456, 5}));
+  ASSERT_TRUE(it);
+  EXPECT_EQ(it->shard_start, 5u);
+  EXPECT_EQ(it->position, 7u);
+  EXPECT_EQ(it->issued_ms, 123456);
+  // Version 1 (before rotation): no shard start.
+  auto v1 = streams::ParseIterator(arn + "|1|" + std::string(15, '0') + "7" + std::string(16, '0'));
+  ASSERT_TRUE(v1);
+  EXPECT_EQ(v1->position, 7u);
+  EXPECT_EQ(v1->shard_start, 0u);
+  EXPECT_FALSE(streams::ParseIterator(arn + "|3|" + std::string(48, '0')));
+  EXPECT_FALSE(streams::ParseIterator(arn + "|2|" + std::string(32, '0')));
+
+  std::vector<streams::Shard> shards{{1, 9, 1700000000000, 0}, {10, 0, 1700000001000, 1}};
+  std::vector<streams::Shard> back;
+  ASSERT_TRUE(streams::DecodeShards(streams::EncodeShards(shards), &back));
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[1].start, 10u);
+  EXPECT_EQ(back[0].end, 9u);
+  EXPECT_EQ(back[1].created_ms, 1700000001000);
+  EXPECT_EQ(back[1].parent, 1u);
+  EXPECT_FALSE(streams::DecodeShards("1:2:3", &back));
+  EXPECT_FALSE(streams::DecodeShards("1:2:3:4x", &back));
+
+  streams::StreamMeta m;
+  m.label = "1970-01-02T00:00:01.500";
+  ASSERT_TRUE(streams::DecodeStreamMeta("4|2|NEW_IMAGE", &m));  // before rotation
+  EXPECT_EQ(m.view, streams::ViewType::kNewImage);
+  ASSERT_EQ(m.shards.size(), 1u);
+  EXPECT_EQ(m.shards[0].start, 4u);
+  EXPECT_EQ(m.shards[0].created_ms, 86401500);
+  m.shards.push_back({20, 0, 86402000, 4});
+  m.shards[0].end = 19;
+  streams::StreamMeta again;
+  ASSERT_TRUE(streams::DecodeStreamMeta(streams::EncodeStreamMeta(m), &again));
+  EXPECT_EQ(again.trimmed_seq, 2u);
+  ASSERT_EQ(again.shards.size(), 2u);
+  EXPECT_EQ(again.shards[0].end, 19u);
+  EXPECT_FALSE(streams::DecodeStreamMeta("4|2|NEW_IMAGE|", &again));  // no shards
+  EXPECT_FALSE(streams::DecodeStreamMeta("x|2|NEW_IMAGE", &again));
 }
 
 }  // namespace

@@ -10,7 +10,9 @@
 //        <partition key> [<sort key>] [<table partition key> <table sort key>]  -> item bytes
 //   0x03 <table id: 4 bytes BE> <label length: 1 byte> <stream label> <sequence number: 8 BE>
 //        -> stream record (streams.h's encoding), written in the item change's own batch
-//   0x04 <table id: 4 bytes BE> <stream label>  -> stream metadata "<start>|<trimmed>|<view>"
+//   0x04 <table id: 4 bytes BE> <stream label>  -> stream metadata
+//        "<start>|<trimmed>|<view>|<shards>" (streams::EncodeStreamMeta; no shards before
+//        shard rotation: read as one shard)
 //   0x02 ...: items of format 1 (a 2-byte FNV hash where 0x05 has the 8-byte one), which opening
 //        a data dir migrates to 0x05 (MigrateFormat1).
 // Index id 0 is the table itself; secondary index entries append the table's key so that entries

@@ -1,7 +1,8 @@
 """`cruddur serve` end to end over HTTP (urllib), with development tokens from `cruddur auth token`:
 andrewbrown starts a conversation with londo, londo's list shows it with the newest text once the
 stream consumer has moved the group items, replies appear in order, and bayko can neither read
-nor post to it. Also `cruddur stream-worker` against a separate `cruddur ddb serve`.
+nor post to it. Also `cruddur stream-worker` against a separate `cruddur ddb serve`, and the
+consumer across stream shard rotations (forced small) and a restart.
 Binary: $CRUDDUR_BIN, default build/cruddur.
 
     /usr/bin/python3 -m pytest tests/api -q -p no:cacheprovider
@@ -207,3 +208,68 @@ def test_stream_worker_against_ddb_serve(tmp_path):
         for p in (worker, api, ddb):
             if p:
                 p.stop()
+
+
+def stopped_counts(process):
+    """Stops a serve/stream-worker and returns its last line's counts: (records, messages)."""
+    assert process.stop() == 0
+    out = process.proc.stdout.read()
+    match = re.search(r"stopped: (\d+) records, (\d+) messages applied", out)
+    assert match, out
+    return int(match.group(1)), int(match.group(2))
+
+
+def test_stream_consumer_across_shard_rotations(tmp_path):
+    """With the embedded engine's stream shards rotating every 2 records, `serve`'s consumer
+    follows each closed shard to its child: every message is applied exactly once (its count of
+    applied messages, and londo's unread count, which the consumer keeps), also across a restart
+    that resumes from the checkpoint in the middle of the lineage."""
+    import boto3
+
+    data = tmp_path / "data"
+    env = make_env(data)
+    cruddur(env, "db", "setup")
+    tokens = {h: cruddur(env, "auth", "token", h).strip() for h in ("andrewbrown", "londo")}
+    andrew, londo = tokens["andrewbrown"], tokens["londo"]
+
+    def unread(base):
+        status, groups, _ = request(base + "/message_groups", token=londo)
+        return groups[0]["unread"] if status == 200 and groups else 0
+
+    # First run: the bound from the flag.
+    serve = Process(env, ["serve", "--port", "0", "--ddb-port", "0", "--threads", "2",
+                          "--shard-rotation-records", "2"], tmp_path / "serve1.log")
+    base = serve.url + "/api"
+    _, body, _ = request(base + "/messages", "POST", andrew, {"handle": "londo", "message": "m0"})
+    group = body["message_group_uuid"]
+    for i in range(1, 15):
+        status, _, _ = request(base + "/messages", "POST", andrew,
+                               {"message_group_uuid": group, "message": f"m{i}"})
+        assert status == 200
+    assert eventually(lambda: unread(base) == 15, timeout=30), unread(base)
+    endpoint = (data / "ddb" / "endpoint").read_text().strip()
+    streams = boto3.client("dynamodbstreams", endpoint_url=endpoint, region_name="us-east-1",
+                           aws_access_key_id="local", aws_secret_access_key="local")
+    arn = json.loads((data / "stream-checkpoint.json").read_text())["stream_arn"]
+    shards = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    assert len(shards) >= 8  # 15 messages and the group items moved: many rotations
+    for parent, child in zip(shards, shards[1:]):
+        assert child["ParentShardId"] == parent["ShardId"]
+    assert stopped_counts(serve)[1] == 15
+
+    # Second run: the bound from the environment; it resumes where the first stopped.
+    env["CRUDDUR_SHARD_ROTATION_RECORDS"] = "2"
+    serve = Process(env, ["serve", "--port", "0", "--threads", "2"], tmp_path / "serve2.log")
+    base = serve.url + "/api"
+    for i in range(15, 25):
+        status, _, _ = request(base + "/messages", "POST", andrew,
+                               {"message_group_uuid": group, "message": f"m{i}"})
+        assert status == 200
+    # The in-process cache starts empty: only this run's messages count as unread (a message of
+    # the first run applied again would count too, being read before them).
+    assert eventually(lambda: unread(base) == 10, timeout=30), unread(base)
+    assert request(base + "/message_groups", token=londo)[1][0]["message"] == "m24"
+    assert stopped_counts(serve)[1] == 10
+    checkpoint = json.loads((data / "stream-checkpoint.json").read_text())
+    finished = [s["finished"] for s in checkpoint["shards"].values()]
+    assert len(finished) > 10 and finished.count(False) == 1  # only the open shard goes on

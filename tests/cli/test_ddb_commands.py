@@ -464,3 +464,23 @@ def test_missing_or_unknown_command_lists_the_commands(args, reason, known):
                           stdin=subprocess.DEVNULL)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr == f"cruddur: {reason}; one of: {known} (see --help)\n"
+
+
+@pytest.mark.parametrize("args,env,reason", [
+    (["ddb", "serve", "--in-memory", "--shard-rotation-records", "x"], {},
+     "--shard-rotation-records / CRUDDUR_SHARD_ROTATION_RECORDS expects a number of records "
+     "(0 to 999999999), got 'x'"),
+    (["ddb", "serve", "--in-memory"], {"CRUDDUR_SHARD_ROTATION_INTERVAL": "2d"},
+     "--shard-rotation-interval / CRUDDUR_SHARD_ROTATION_INTERVAL expects a duration such as "
+     "30s, 5m or 4h (at most a day), got '2d'"),
+    (["serve", "--port", "0", "--data-dir", "{tmp}", "--endpoint-url", "http://127.0.0.1:9",
+      "--shard-rotation-records", "3"], {},
+     "--shard-rotation-records/-interval apply to the embedded engine, but the target is "
+     "http://127.0.0.1:9 (--endpoint-url)"),
+])
+def test_bad_shard_rotation_bounds_are_one_line(tmp_path, args, env, reason):
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    done = subprocess.run([cruddur_bin()] + args,
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=30,
+                          env={**os.environ, **env})
+    assert done.returncode == 1 and done.stderr == f"cruddur: {reason}\n"

@@ -13,7 +13,8 @@ SIGKILL at a random moment, restarts it on the same dir and checks:
   * the stream holds exactly the committed changes: sequence numbers increase, every record's
     OldImage is the previous record's NewImage for its key (no lost, duplicated or phantom
     change), the last image of every key equals the table, one INSERT per unique put, one
-    record per counter increment.
+    record per counter increment — read across the stream's shards, which rotate every 500
+    records (each read after its parent).
 Usage: crash_harness.py [--cycles N] [--seconds-per-cycle S] [--seed X] [--keep DIR]
 """
 
@@ -354,24 +355,37 @@ class StreamChecker:
     def read(self, streams, arn, full):
         if full:
             self.reset()
-        shards = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
-        if len(shards) != 1:
-            raise Failure(f"expected one shard, got {len(shards)}")
-        shard = shards[0]["ShardId"]
-        if self.last_seq is None:
-            it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard,
-                                            ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-        else:
-            it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard,
-                                            ShardIteratorType="AFTER_SEQUENCE_NUMBER",
-                                            SequenceNumber=str(self.last_seq))["ShardIterator"]
-        while it:
-            out = streams.get_records(ShardIterator=it, Limit=1000)
-            for r in out["Records"]:
-                self.apply(r)
-            if not out["Records"]:
+        # The shards rotate (the server runs with a small --shard-rotation-records): each is
+        # read after its parent, from after the last record seen when that is in its range.
+        shards, start = [], None
+        while True:
+            args = {"StreamArn": arn, **({"ExclusiveStartShardId": start} if start else {})}
+            desc = streams.describe_stream(**args)["StreamDescription"]
+            shards += desc["Shards"]
+            start = desc.get("LastEvaluatedShardId")
+            if not start:
                 break
-            it = out.get("NextShardIterator")
+        for i, shard in enumerate(shards):
+            if i and shard.get("ParentShardId") != shards[i - 1]["ShardId"]:
+                raise Failure(f"shard {shard['ShardId']} does not follow its parent")
+            rng = shard["SequenceNumberRange"]
+            end = rng.get("EndingSequenceNumber")
+            if self.last_seq is not None and end is not None and int(end) <= self.last_seq:
+                continue
+            args = {"StreamArn": arn, "ShardId": shard["ShardId"]}
+            if self.last_seq is None or self.last_seq < int(rng["StartingSequenceNumber"]):
+                args["ShardIteratorType"] = "TRIM_HORIZON"
+            else:
+                args.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER",
+                            SequenceNumber=str(self.last_seq))
+            it = streams.get_shard_iterator(**args)["ShardIterator"]
+            while it:
+                out = streams.get_records(ShardIterator=it, Limit=1000)
+                for r in out["Records"]:
+                    self.apply(r)
+                if not out["Records"]:
+                    break
+                it = out.get("NextShardIterator")
 
     def apply(self, r):
         d = r["dynamodb"]
@@ -530,7 +544,8 @@ def run(cycles, seconds, seed, data_dir, log_dir, quiet=False):
     rng = random.Random(seed)
     ledger = Ledger()
     checker = StreamChecker()
-    server = Server(["--data-dir", data_dir], os.path.join(log_dir, "crash-server.log"))
+    server = Server(["--data-dir", data_dir, "--shard-rotation-records", "500"],
+                    os.path.join(log_dir, "crash-server.log"))
     figures = {"cycles": 0, "writes_verified": 0, "stream_records": 0, "restarts": 0}
     t0 = time.monotonic()
     server.start()
