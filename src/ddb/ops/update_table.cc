@@ -7,7 +7,7 @@
 #include "ddb/engine_impl.h"
 #include "ddb/error.h"
 #include "ddb/item_codec.h"
-#include "ddb/table_request.h"
+#include "ddb/ops/table_request.h"
 
 namespace cruddur::ddb {
 namespace {

@@ -1,5 +1,5 @@
 // Parsing and checks shared by CreateTable and UpdateTable (ddb/table_request.h).
-#include "ddb/table_request.h"
+#include "ddb/ops/table_request.h"
 
 #include <fmt/format.h>
 
