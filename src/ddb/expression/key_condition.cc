@@ -243,33 +243,39 @@ KeyCondition KeyCondition::ResolveMultiAttribute(const std::vector<Term>& terms,
     if (h->op != Op::kEq) KeyError("Query key condition not supported");
     (i == 0 ? kc.hash_value : kc.more_hash_values.emplace_back()) = *h->low;
   }
+  // A condition on another attribute: as for a one-attribute key, the sort key is said to be
+  // missing when no RANGE attribute has a condition (DynamoDB Local 3.3 words it so, without
+  // naming one); otherwise the condition is not supported.
+  bool any_range = std::any_of(range_keys.begin(), range_keys.end(),
+                               [&](const std::string& r) { return find(r) != nullptr; });
   for (const Term& t : terms) {
     bool key = std::find(hash_keys.begin(), hash_keys.end(), t.attribute) != hash_keys.end() ||
                std::find(range_keys.begin(), range_keys.end(), t.attribute) != range_keys.end();
-    if (!key) KeyError("Query key condition not supported");
+    if (key) continue;
+    if (!range_keys.empty() && !any_range) KeyError("Query condition missed key schema element");
+    KeyError("Query key condition not supported");
   }
-  // Each RANGE attribute with a condition needs `=` on every one before it.
-  const Term* last = nullptr;
-  for (size_t later = 0; later < range_keys.size(); ++later) {
-    const Term* t = find(range_keys[later]);
-    if (!t) continue;
-    for (size_t prior = 0; prior < later; ++prior) {
-      const Term* p = find(range_keys[prior]);
-      if (!p || p->op != Op::kEq) {
-        KeyError("RANGE key attributes " + range_keys[prior] +
-                 " must have equality conditions specified in the query because a condition is "
-                 "present on key attribute " +
-                 range_keys[later]);
-      }
+  // The last RANGE attribute with a condition needs `=` on every one before it; the refusal
+  // names the nearest one before it that lacks it (DynamoDB Local 3.3's choice).
+  size_t last = range_keys.size();
+  while (last > 0 && !find(range_keys[last - 1])) --last;
+  if (last == 0) return kc;
+  const Term* t = find(range_keys[last - 1]);
+  for (size_t prior = last - 1; prior-- > 0;) {
+    const Term* p = find(range_keys[prior]);
+    if (!p || p->op != Op::kEq) {
+      KeyError("RANGE key attributes " + range_keys[prior] +
+               " must have equality conditions specified in the query because a condition is "
+               "present on key attribute " +
+               range_keys[last - 1]);
     }
-    if (last) kc.range_prefix.push_back(*last->low);
-    last = t;
   }
-  if (last) {
-    kc.range_op = last->op;
-    kc.range_low = *last->low;
-    if (last->high) kc.range_high = *last->high;
+  for (size_t prior = 0; prior + 1 < last; ++prior) {
+    kc.range_prefix.push_back(*find(range_keys[prior])->low);
   }
+  kc.range_op = t->op;
+  kc.range_low = *t->low;
+  if (t->high) kc.range_high = *t->high;
   return kc;
 }
 

@@ -151,7 +151,8 @@ TEST(KeyConditionTest, MultiAttributeKeysLeftToRight) {
   EXPECT_TRUE(kc.range_prefix.empty());
 }
 
-// RANGE: DynamoDB's words (seen in 2026); HASH: this engine's, after them.
+// RANGE: DynamoDB's words (seen in 2026); HASH: modelled on them, and DynamoDB Local 3.3's
+// words too. Which attributes are named, and the other-attribute cases, follow DynamoDB Local.
 TEST(KeyConditionTest, MultiAttributeKeyRefusals) {
   const std::string hash_b =
       "HASH key attributes b must have equality conditions specified in the query";
@@ -171,8 +172,14 @@ TEST(KeyConditionTest, MultiAttributeKeyRefusals) {
   EXPECT_EQ(MultiError("a = :a AND b = :b AND x BETWEEN :x AND :o AND y = :y"), range("x", "y"));
   EXPECT_EQ(MultiError("a = :a AND b = :b AND x = :x AND begins_with(y, :o) AND z = :z"),
             range("y", "z"));
-  // A condition on another attribute: not a key condition at all.
-  EXPECT_EQ(MultiError("a = :a AND b = :b AND o = :o"), "Query key condition not supported");
+  // The last RANGE condition is checked, against the nearest attribute before it first.
+  EXPECT_EQ(MultiError("a = :a AND b = :b AND z > :z AND x < :x"), range("y", "z"));
+  // A condition on another attribute: the sort key is missing when no RANGE attribute has one,
+  // else the condition is not supported.
+  EXPECT_EQ(MultiError("a = :a AND b = :b AND o = :o"),
+            "Query condition missed key schema element");
+  EXPECT_EQ(MultiError("a = :a AND b = :b AND x = :x AND o = :o"),
+            "Query key condition not supported");
   EXPECT_EQ(MultiError("a = :a AND b = :b AND x = :x AND y = :y AND z = :z AND o = :o"),
             "Query key condition not supported");
 }
