@@ -14,6 +14,9 @@ import statistics
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import results_md  # noqa: E402
+
 # cruddur-b: run.sh's COMPARE_BIN; bare and cruddur-http: bench/http_ceiling's two stacks.
 SERVERS = ["cruddur", "cruddur-b", "bare", "cruddur-http", "nginx", "dynalite"]
 OPS = [("put_item", "PutItem"), ("get_item", "GetItem"), ("query", "Query"),
@@ -220,6 +223,9 @@ def main():
           f"{rounds} round(s) per cell: each cell is the median over the "
           "rounds, each ratio the median of the per-round ratios.", "",
           "## Command", "", "```", command, "```", ""]
+    warning = results_md.load_warning()
+    if warning:
+        md[2:2] = [warning, ""]
     md += ["## How to rerun each table", "",
            "Each section of this file shows the exact command of the run it publishes; with the "
            "defaults (on an idle machine, plus the Release build in build-bench/ the first "
@@ -268,9 +274,7 @@ def main():
         md.append(f"| {labels.get(op, op)} | {conns} | {rnd} | {server} | {rate:,.0f} | "
                   f"{p50 / 1000:.2f} | {p99 / 1000:.2f} | {cpu:.1f} |")
     md.append("")
-    # Keep the sections other scripts own (bench/engine.sh, bench/growth.sh).
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import results_md
+    # Keep the sections other scripts own (bench/writes.sh, engine.sh, api.sh, growth.sh).
     try:
         with open(out_md) as f:
             kept = [b for _, b in results_md.sections(f.read())]
