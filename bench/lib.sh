@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by bench/run.sh and bench/writes.sh: the tools, the Release build, starting servers on
 # loopback (stopped on exit) and one wrk run into a TSV line.
 # In: ROOT, BENCH, LOG_TAG, BUILD_DIR, JOBS, PIN/SERVER_PIN/WRK_PIN (bench/pin.sh), DURATION.

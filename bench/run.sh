@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # HTTP benchmark: `cruddur ddb serve --in-memory` against two HTTP ceilings that do no work but
 # answer with the bytes cruddur answered to the same request, and against dynalite (in memory),
 # driven by wrk with DynamoDB-shaped requests:
