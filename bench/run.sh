@@ -16,7 +16,7 @@
 #   ROUNDS=1           repetitions of every cell (the table shows the median)
 #   CONNS="1 32"       connection counts
 #   OPS="put_item get_item query batch_write_item"   workloads (bench/wrk/<op>.lua; also
-#                      transact_write_items)
+#                      transact_write_items, which dynalite 4 does not implement: SKIP_DYNALITE=1)
 #   PIN=1              (default when the machine has 2 CPUs or more) every server gets the same
 #                      one core and wrk another, so that the load generator does not take CPU
 #                      from the server it measures: servers run under `taskset -c $SERVER_CPU`
