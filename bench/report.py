@@ -244,9 +244,10 @@ def main():
     if warning:
         md[2:2] = [warning, ""]
     md += ["## How to rerun each table", "",
-           "Each section of this file shows the exact command of the run it publishes; with the "
-           "defaults (on an idle machine, plus the Release build in build-bench/ the first "
-           "time):", "",
+           "Each section of this file shows the exact command of the run it publishes, with its "
+           "date and the machine's load: the sections can come from different runs, and "
+           "`bench/all.sh` runs them all at once. With the defaults (on an idle machine, plus "
+           "the Release build in build-bench/ the first time):", "",
            "| table | command | duration |", "|---|---|--:|",
            "| HTTP: cruddur vs the ceilings and dynalite (this one) | `bench/run.sh` | ~8 min |",
            "| Writes: BatchWriteItem and TransactWriteItems in items/s | `bench/writes.sh` "
