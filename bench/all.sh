@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Every benchmark of bench/ in one run, on one Release build, in this order:
-#   bench/run.sh     wrk: cruddur ddb serve vs nginx (static, same bytes) vs dynalite
+#   bench/run.sh     wrk: cruddur ddb serve vs the HTTP ceilings (bench/http_ceiling, nginx
+#                    answering the same bytes) vs dynalite
+#   bench/writes.sh  BatchWriteItem and TransactWriteItems in items/s, in memory and persistent,
+#                    over HTTP and in-process
 #   bench/engine.sh  in-process: the engine vs raw RocksDB (Google Benchmark)
 #   bench/api.sh     wrk: GET /api/message_groups and /api/messages/{group} of cruddur serve
 #   bench/growth.sh  the table from 10 thousand to 10 million items
@@ -13,7 +16,8 @@
 #   WRK_CPU, REPETITIONS, MIN_TIME, STEPS, LOAD, QUERIES, PUTS, WRK_DURATION, STARTUP_RUNS,
 #   SKIP_NGINX, SKIP_DYNALITE, RESULTS, ...) is passed through; also
 #   BUILD_DIR=build-bench JOBS=2   the one build all four use
-#   ONLY="run engine api growth"   a subset (in this order; run.sh first rewrites the file's top)
+#   ONLY="run writes engine api growth"   a subset (in this order; run.sh first rewrites the
+#                                  file's top)
 #   DRY_RUN=1                      print the plan and the expected duration, run nothing
 #   QUICK=1                        a smoke test of the scripts (seconds-long runs, 10k-100k items);
 #                                  its numbers are not for publishing
@@ -23,7 +27,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH=$ROOT/bench
 export BUILD_DIR=${BUILD_DIR:-$ROOT/build-bench}
 export JOBS=${JOBS:-2}
-ONLY=${ONLY:-"run engine api growth"}
+ONLY=${ONLY:-"run writes engine api growth"}
 if [[ ${QUICK:-0} == 1 ]]; then
   export DURATION=${DURATION:-2} ROUNDS=${ROUNDS:-1} REPETITIONS=${REPETITIONS:-2}
   export MIN_TIME=${MIN_TIME:-0.1} STEPS=${STEPS:-"10000 100000"} WRK_DURATION=${WRK_DURATION:-2}
@@ -37,15 +41,25 @@ has() { [[ " $ONLY " == *" $1 "* ]]; }
 duration=${DURATION:-10} rounds=${ROUNDS:-1} conns=${CONNS:-"1 32"}
 ops=${OPS:-"put_item get_item query batch_write_item"}
 n_conns=$(wc -w <<<"$conns")
-n_servers=3
-[[ ${SKIP_NGINX:-0} == 1 ]] && n_servers=$((n_servers - 1))
-[[ ${SKIP_DYNALITE:-0} == 1 ]] && n_servers=$((n_servers - 1))
+n_servers=5
+for skip in SKIP_BARE SKIP_HTTP_LAYER SKIP_NGINX SKIP_DYNALITE; do
+  [[ ${!skip:-0} == 1 ]] && n_servers=$((n_servers - 1))
+done
 run_s=$(($(wc -w <<<"$ops") * n_conns * rounds * n_servers * (duration + 1) + 30))
-# Google Benchmark: every registered instance, REPETITIONS times, about MIN_TIME + set-up each.
-instances=$(grep -E '^BENCHMARK\(' "$BENCH/engine_bench.cc" | awk '{
-  n = gsub(/->Arg\(/, "&"); total += (n > 0 ? n : 1) } END { print total + 0 }')
-engine_s=$(awk -v i="$instances" -v r="${REPETITIONS:-5}" -v t="${MIN_TIME:-0.5}" \
-  'BEGIN { printf "%d", i * r * (t + 0.3) + 20 }')
+# Google Benchmark: every registered instance (engine.sh's, or writes.sh's BM_Batch_*, BM_Txn_*
+# and BM_Engine_PutItem), REPETITIONS times, about MIN_TIME + set-up each.
+instances() {
+  grep -E '^BENCHMARK\(' "$BENCH/engine_bench.cc" | grep -E "$1" | awk '{
+    n = gsub(/->Arg\(/, "&"); total += (n > 0 ? n : 1) } END { print total + 0 }'
+}
+bench_s() {
+  awk -v i="$1" -v r="${REPETITIONS:-5}" -v t="${MIN_TIME:-0.5}" \
+    'BEGIN { printf "%d", i * r * (t + 0.3) + 20 }'
+}
+engine_s=$(bench_s "$(instances '\(BM_(Engine|Storage|Json|Raw)_')")
+# writes.sh: 2 workloads x 2 servers (in memory, persistent), plus its in-process part.
+writes_s=$(($(bench_s "$(instances '\(BM_(Batch_|Txn_|Engine_PutItem)')") + \
+  2 * 2 * n_conns * rounds * (duration + 1) + 20))
 api_s=$((2 * n_conns * rounds * (duration + 1) + 15))
 steps=${STEPS:-"10000 100000 1000000 10000000"}
 largest=0
@@ -56,7 +70,7 @@ growth_s=$((largest / rate + $(wc -w <<<"$steps") * (${STARTUP_RUNS:-5} + 2 + \
   (${QUERIES:-20000} + ${PUTS:-20000}) / 20000 * 2 + 2 + ${WRK_DURATION:-10}) + 45))
 total=0
 plan=()
-for part in run engine api growth; do
+for part in run writes engine api growth; do
   has "$part" || continue
   var=${part}_s
   total=$((total + ${!var}))
@@ -69,24 +83,28 @@ log "expected total: about $(((total + 59) / 60)) min (plus the build if sources
 [[ ${DRY_RUN:-0} == 1 ]] && exit 0
 
 # --- one build for all ----------------------------------------------------------------------
-log "building cruddur, engine_bench and growth_tool (Release) in $BUILD_DIR"
+log "building cruddur, http_ceiling, engine_bench and growth_tool (Release) in $BUILD_DIR"
 WORK=$(mktemp -d /tmp/cruddur-all.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCRUDDUR_WERROR=OFF \
   -DCRUDDUR_BENCH=ON >"$WORK/cmake.log" 2>&1 || { cat "$WORK/cmake.log" >&2; exit 1; }
-ninja -C "$BUILD_DIR" -j"$JOBS" cruddur engine_bench growth_tool >"$WORK/build.log" 2>&1 ||
+ninja -C "$BUILD_DIR" -j"$JOBS" cruddur http_ceiling engine_bench growth_tool >"$WORK/build.log" 2>&1 ||
   { tail -50 "$WORK/build.log" >&2; exit 1; }
 
 # The exact command, with the settings that differ from the defaults, for RESULTS.md.
 cmd=""
 for v in QUICK DURATION ROUNDS CONNS OPS PIN SERVER_CPU WRK_CPU THREADS REPETITIONS MIN_TIME \
-  STEPS LOAD QUERIES PUTS WRK_DURATION WRK_CONNS STARTUP_RUNS SKIP_NGINX SKIP_DYNALITE; do
+  STEPS LOAD QUERIES PUTS WRK_DURATION WRK_CONNS STARTUP_RUNS SKIP_BARE SKIP_HTTP_LAYER SKIP_NGINX \
+  SKIP_DYNALITE FSYNC; do
   [[ -n ${!v:-} ]] && cmd+="$v=\"${!v}\" "
 done
-[[ $ONLY == "run engine api growth" ]] || cmd+="ONLY=\"$ONLY\" "
+[[ $ONLY == "run writes engine api growth" ]] || cmd+="ONLY=\"$ONLY\" "
 export BENCH_ALL_COMMAND="${cmd}bench/all.sh"
 start=$(date +%s)
-has run && CRUDDUR_BIN=$BUILD_DIR/cruddur "$BENCH/run.sh"
+has run && CRUDDUR_BIN=$BUILD_DIR/cruddur CEILING_BIN=$BUILD_DIR/bench/http_ceiling "$BENCH/run.sh"
+# OPS is run.sh's list; writes.sh keeps its own.
+has writes && OPS="batch_write_item transact_write_items" CRUDDUR_BIN=$BUILD_DIR/cruddur \
+  ENGINE_BENCH_BIN=$BUILD_DIR/bench/engine_bench "$BENCH/writes.sh"
 has engine && "$BENCH/engine.sh"
 has api && CRUDDUR_BIN=$BUILD_DIR/cruddur "$BENCH/api.sh"
 has growth && SKIP_BUILD=1 "$BENCH/growth.sh"

@@ -3,8 +3,8 @@
 
 usage: chart.py [--wrk RESULTS_TSV OUT_PNG] [--growth GROWTH_TSV OUT_PNG]
 
---wrk: ops/s per operation at 32 connections for cruddur, nginx and dynalite (the median over
-       rounds), from the raw runs bench/run.sh keeps in bench/.work/results.tsv.
+--wrk: ops/s per operation at 32 connections for cruddur, the HTTP ceilings and dynalite (the
+       median over rounds), from the raw runs bench/run.sh keeps in bench/.work/results.tsv.
 --growth: bench/growth.sh's steps (bench/.work/growth.tsv): in-process Query latency, PutItem
        rate, server memory and start-up time against the table's size.
 """
@@ -18,8 +18,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the non-interactive backend)
 
 WRK_OPS = [("put_item", "PutItem"), ("get_item", "GetItem"), ("query", "Query"),
-           ("batch_write_item", "BatchWriteItem\n(25 items)")]
-WRK_SERVERS = [("cruddur", "#1f77b4"), ("nginx", "#7f7f7f"), ("dynalite", "#ff7f0e")]
+           ("batch_write_item", "BatchWriteItem\n(25 items)"),
+           ("transact_write_items", "TransactWriteItems\n(10 items)")]
+WRK_SERVERS = [("cruddur", "#1f77b4"), ("bare", "#2ca02c"), ("cruddur-http", "#98df8a"),
+               ("nginx", "#7f7f7f"), ("dynalite", "#ff7f0e")]
 
 
 def wrk_chart(tsv, out, conns=32):

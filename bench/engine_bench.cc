@@ -11,9 +11,16 @@
 //               the read-before-write of PutItem, statistics, capacity accounting).
 // The Arg is the backend: 0 = RocksDB, 1 = in-memory (Raw has RocksDB only).
 //
+// The write benchmarks of bench/writes.sh (BM_Batch_*, BM_Txn_*) count items, not requests:
+//   BM_Batch_Engine    BatchWriteItem of 25 new items (one new partition per request).
+//   BM_Txn_Engine      TransactWriteItems of 10 new items (Put, one new partition per request).
+//   BM_Batch_Storage   the same 25 items encoded and written in one Storage WriteBatch.
+//   BM_Batch_Raw       the same 25 encoded keys and items in one rocksdb::WriteBatch.
+//
 // usage: engine_bench [Google Benchmark flags]; bench/engine.sh runs it and writes the table.
 #include <benchmark/benchmark.h>
 #include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -239,6 +246,36 @@ std::string NextPk(std::string_view layer) {
   return pk;
 }
 
+// The items of a 25-item batch (or a 10-item transaction): one partition, sort keys msg-01...
+constexpr int kBatchItems = 25;
+constexpr int kTxnItems = 10;
+
+std::string SortKey(int i) {
+  char sk[16];
+  std::snprintf(sk, sizeof sk, "msg-%02d", i);
+  return sk;
+}
+
+// Byte for byte what bench/wrk/batch_write_item.lua sends.
+std::string BatchWriteRequest(std::string_view pk) {
+  std::string req = R"({"RequestItems":{"bench":[)";
+  for (int i = 1; i <= kBatchItems; ++i) {
+    if (i > 1) req += ',';
+    req += R"({"PutRequest":{"Item":)" + ItemJson(pk, SortKey(i)) + "}}";
+  }
+  return req + "]}}";
+}
+
+// Byte for byte what bench/wrk/transact_write_items.lua sends.
+std::string TransactWriteRequest(std::string_view pk) {
+  std::string req = R"({"TransactItems":[)";
+  for (int i = 1; i <= kTxnItems; ++i) {
+    if (i > 1) req += ',';
+    req += R"({"Put":{"TableName":"bench","Item":)" + ItemJson(pk, SortKey(i)) + "}}";
+  }
+  return req + "]}";
+}
+
 // --- Engine::Execute -----------------------------------------------------------------------
 
 void BM_Engine_PutItem(benchmark::State& state) {
@@ -270,6 +307,24 @@ void BM_Engine_Query(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
+void BM_Batch_Engine(benchmark::State& state) {
+  Engine& e = *S().write->engine[state.range(0)];
+  for (auto _ : state) {
+    std::string answer = e.Execute("BatchWriteItem", BatchWriteRequest(NextPk("batch-engine")));
+    if (answer != R"({"UnprocessedItems":{}})") state.SkipWithError(answer.c_str());
+  }
+  state.SetItemsProcessed(state.iterations() * kBatchItems);
+}
+
+void BM_Txn_Engine(benchmark::State& state) {
+  Engine& e = *S().write->engine[state.range(0)];
+  for (auto _ : state) {
+    std::string answer = e.Execute("TransactWriteItems", TransactWriteRequest(NextPk("txn")));
+    if (answer != "{}") state.SkipWithError(answer.c_str());
+  }
+  state.SetItemsProcessed(state.iterations() * kTxnItems);
+}
+
 // --- Storage interface + item codec (no JSON) -------------------------------------------------
 
 void BM_Storage_PutItem(benchmark::State& state) {
@@ -283,6 +338,23 @@ void BM_Storage_PutItem(benchmark::State& state) {
     st.Write(batch);
   }
   state.SetItemsProcessed(state.iterations());
+}
+
+void BM_Batch_Storage(benchmark::State& state) {
+  Stores& s = S();
+  storage::Storage& st = *s.write->storage[state.range(0)];
+  std::vector<Item> items;
+  for (int i = 1; i <= kBatchItems; ++i) items.push_back(ParseItemJson(ItemJson("x", SortKey(i))));
+  for (auto _ : state) {
+    std::string pk = NextPk("batch-storage");
+    storage::WriteBatch batch;
+    for (Item& item : items) {
+      item["pk"].bytes = pk;
+      batch.Put(ItemStorageKey(s.schema, item), EncodeItem(item));
+    }
+    st.Write(batch);
+  }
+  state.SetItemsProcessed(state.iterations() * kBatchItems);
 }
 
 void BM_Storage_GetItem(benchmark::State& state) {
@@ -396,6 +468,35 @@ void BM_Raw_Put(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
+void BM_Batch_Raw(benchmark::State& state) {
+  Stores& s = S();
+  const std::string value = EncodeItem(ParseItemJson(ItemJson("put-raw-1000000", "msg-01")));
+  std::vector<EncodedKey> keys(kBatchItems);
+  for (int i = 0; i < kBatchItems; ++i) {
+    EncodeKeyValue(AttributeValue::S(SortKey(i + 1)), &keys[i].range);
+  }
+  const std::string prefix = keyspace::IndexPrefix(s.schema.id, 0);
+  rocksdb::WriteOptions wo;
+  for (auto _ : state) {
+    // The key bytes the engine would write, partition hash included (spread as the engine's).
+    AttributeValue pk = AttributeValue::S(NextPk("batch-raw"));
+    std::string hash;
+    EncodeKeyValue(pk, &hash);
+    const uint64_t partition_hash = PartitionKeyHash(pk);
+    rocksdb::WriteBatch batch;
+    for (EncodedKey& ek : keys) {
+      ek.partition_hash = partition_hash;
+      ek.hash = hash;
+      std::string key = prefix;
+      AppendEncodedKey(ek, &key);
+      batch.Put(ToSlice(key), ToSlice(value));
+    }
+    rocksdb::Status st = s.write->raw->Write(wo, &batch);
+    if (!st.ok()) state.SkipWithError(st.ToString().c_str());
+  }
+  state.SetItemsProcessed(state.iterations() * kBatchItems);
+}
+
 void BM_Raw_Get(benchmark::State& state) {
   Stores& s = S();
   rocksdb::DB& raw = *ReadLayers(state.range(0)).raw;
@@ -443,6 +544,11 @@ BENCHMARK(BM_Json_Query);
 BENCHMARK(BM_Raw_Put);
 BENCHMARK(BM_Raw_Get)->Arg(0)->Arg(2);
 BENCHMARK(BM_Raw_Iterate20)->Arg(0)->Arg(2);
+// bench/writes.sh's (bench/engine.sh leaves them out).
+BENCHMARK(BM_Batch_Engine)->Arg(0)->Arg(1);
+BENCHMARK(BM_Txn_Engine)->Arg(0)->Arg(1);
+BENCHMARK(BM_Batch_Storage)->Arg(0)->Arg(1);
+BENCHMARK(BM_Batch_Raw);
 
 }  // namespace
 

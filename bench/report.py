@@ -14,14 +14,26 @@ import statistics
 import subprocess
 import sys
 
-SERVERS = ["cruddur", "cruddur-b", "nginx", "dynalite"]  # cruddur-b: run.sh's COMPARE_BIN
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import results_md  # noqa: E402
+
+# cruddur-b: run.sh's COMPARE_BIN; bare and cruddur-http: bench/http_ceiling's two stacks.
+SERVERS = ["cruddur", "cruddur-b", "bare", "cruddur-http", "nginx", "dynalite"]
 OPS = [("put_item", "PutItem"), ("get_item", "GetItem"), ("query", "Query"),
-       ("batch_write_item", "BatchWriteItem (25 items)")]
-RATIOS = [("cruddur", "nginx"), ("cruddur", "dynalite"), ("cruddur-b", "nginx"),
+       ("batch_write_item", "BatchWriteItem (25 items)"),
+       ("transact_write_items", "TransactWriteItems (10 items)")]
+RATIOS = [("cruddur", "bare"), ("cruddur", "nginx"), ("cruddur", "dynalite"),
+          ("cruddur-http", "bare"), ("bare", "nginx"), ("cruddur-b", "bare"),
           ("cruddur-b", "cruddur")]
-# Issue 6's targets, at 32 connections: cruddur >= 0.6 x nginx and >= 5 x dynalite on these
-# operations, and a p99 under 2 ms.
+# Also as a ratio of CPU per request (b's CPU µs/op over a's): what the rate ratio is when each
+# server has a core to itself, and what still holds when other work shares the machine.
+CPU_RATIOS = [("cruddur", "bare"), ("cruddur-http", "bare")]
 TARGET_OPS = {"put_item", "get_item", "query"}
+# Issue 21 (at the ceiling): at 32 connections cruddur >= these fractions of the bare server (the
+# honest ceiling), and a p99 under 1 ms at 1 connection.
+CEILING_TARGETS = {"put_item": 0.85, "get_item": 0.95, "query": 0.85}
+P99_ONE_CONN_TARGET_MS = 1.0
+# Issue 6, at 32 connections: cruddur >= 0.6 x nginx and >= 5 x dynalite, and a p99 under 2 ms.
 TARGET = 0.6
 DYNALITE_TARGET = 5.0
 P99_TARGET_MS = 2.0
@@ -103,6 +115,7 @@ def main():
     present = [s for s in SERVERS if any(k[0] == s for k in raw)]
     conns_levels = sorted({k[2] for k in raw})
     ratio_columns = [(a, b) for a, b in RATIOS if a in present and b in present]
+    cpu_ratio_columns = [(a, b) for a, b in CPU_RATIOS if a in present and b in present]
 
     def cell(server, op, conns):
         samples = [v for k, v in raw.items() if k[:3] == (server, op, conns)]
@@ -115,64 +128,110 @@ def main():
                   if k[:3] == (a, op, conns) and raw.get((b, op, conns, k[3]), (0,))[0]]
         return statistics.median(values) if values else None
 
-    header = ["operation", "conns"]
+    def cpu_ratio(a, b, op, conns):
+        values = [raw[(b, op, conns, k[3])][3] / v[3] for k, v in raw.items()
+                  if k[:3] == (a, op, conns) and v[3] and (b, op, conns, k[3]) in raw]
+        return statistics.median(values) if values else None
+
+    def verdict(a, b, op, conns, r, label):
+        if a != "cruddur" or op not in TARGET_OPS or r is None:
+            return
+        if b == "bare" and conns == 32:
+            t = CEILING_TARGETS[op]
+            by_cpu = cpu_ratio(a, b, op, conns)
+            ceiling_verdicts.append(
+                f"{label} at 32 connections: cruddur/bare = {r:.2f} "
+                f"({'meets' if r >= t else 'BELOW'} the {t} target); by CPU per request "
+                + ("—" if by_cpu is None else
+                   f"{by_cpu:.2f} ({'meets' if by_cpu >= t else 'BELOW'} it)"))
+        elif b == "nginx" and conns == 32:
+            verdicts.append(f"{label} at 32 connections: cruddur/nginx = {r:.2f} "
+                            f"({'meets' if r >= TARGET else 'BELOW'} the {TARGET} target)")
+        elif b == "dynalite" and conns == 32:
+            verdicts.append(f"{label} at 32 connections: cruddur/dynalite = {r:.2f} "
+                            f"({'meets' if r >= DYNALITE_TARGET else 'BELOW'} the "
+                            f"{DYNALITE_TARGET:.0f}x target)")
+
+    # Two tables: throughput with the ratios, then latency and CPU per server.
+    rate_header = ["operation", "conns"] + [f"{s} ops/s" for s in present]
+    rate_header += [f"{a}/{b}" for a, b in ratio_columns]
+    rate_header += [f"{a}/{b} by CPU" for a, b in cpu_ratio_columns]
+    cost_header = ["operation", "conns"]
     for s in present:
-        header += [f"{s} ops/s", f"{s} p50 ms", f"{s} p99 ms", f"{s} CPU µs/op"]
-    header += [f"{a}/{b}" for a, b in ratio_columns]
-    rows, verdicts = [], []
+        cost_header += [f"{s} p50 ms", f"{s} p99 ms", f"{s} CPU µs/op"]
+    rate_rows, cost_rows, verdicts, ceiling_verdicts = [], [], [], []
     for op, label in OPS:
         for conns in conns_levels:
             if not any(k[1:3] == (op, conns) for k in raw):
                 continue
-            row = [label, str(conns)]
+            rate_row, cost_row = [label, str(conns)], [label, str(conns)]
             for s in present:
                 c = cell(s, op, conns)
-                row += ["—"] * 4 if c is None else [f"{c[0]:,.0f}", f"{c[1] / 1000:.2f}",
-                                                    f"{c[2] / 1000:.2f}", f"{c[3]:.1f}"]
+                rate_row.append("—" if c is None else f"{c[0]:,.0f}")
+                cost_row += ["—"] * 3 if c is None else [f"{c[1] / 1000:.2f}",
+                                                         f"{c[2] / 1000:.2f}", f"{c[3]:.1f}"]
             for a, b in ratio_columns:
                 r = ratio(a, b, op, conns)
-                row.append("—" if r is None else f"{r:.2f}")
-                if a != "cruddur" or op not in TARGET_OPS or conns != 32 or r is None:
-                    continue
-                if b == "nginx":
-                    verdicts.append(f"{label} at 32 connections: {a}/nginx = {r:.2f} "
-                                    f"({'meets' if r >= TARGET else 'BELOW'} the {TARGET} target)")
-                elif b == "dynalite":
-                    verdicts.append(f"{label} at 32 connections: {a}/dynalite = {r:.2f} "
-                                    f"({'meets' if r >= DYNALITE_TARGET else 'BELOW'} the "
-                                    f"{DYNALITE_TARGET:.0f}x target)")
+                rate_row.append("—" if r is None else f"{r:.2f}")
+                verdict(a, b, op, conns, r, label)
+            for a, b in cpu_ratio_columns:
+                r = cpu_ratio(a, b, op, conns)
+                rate_row.append("—" if r is None else f"{r:.2f}")
             c = cell("cruddur", op, conns)
-            if op in TARGET_OPS and conns == 32 and c is not None:
+            if op in TARGET_OPS and c is not None and conns == 32:
                 verdicts.append(f"{label} at 32 connections: cruddur p99 {c[2] / 1000:.2f} ms "
                                 f"({'meets' if c[2] / 1000 < P99_TARGET_MS else 'ABOVE'} the "
                                 f"{P99_TARGET_MS:.0f} ms target)")
-            rows.append(row)
-    if not rows:
+            if op in TARGET_OPS and c is not None and conns == 1:
+                ceiling_verdicts.append(
+                    f"{label} at 1 connection: cruddur p99 {c[2] / 1000:.2f} ms "
+                    f"({'meets' if c[2] / 1000 < P99_ONE_CONN_TARGET_MS else 'ABOVE'} the "
+                    f"{P99_ONE_CONN_TARGET_MS:.0f} ms target)")
+            rate_rows.append(rate_row)
+            cost_rows.append(cost_row)
+    if not rate_rows:
         sys.exit("report.py: no results")
 
-    widths = [max(len(header[i]), *(len(r[i]) for r in rows)) for i in range(len(header))]
+    def markdown(header, rows):
+        widths = [max(len(header[i]), *(len(r[i]) for r in rows)) for i in range(len(header))]
 
-    def line(cells):
-        return "| " + " | ".join(c.rjust(w) for c, w in zip(cells, widths)) + " |"
+        def line(cells):
+            return "| " + " | ".join(c.rjust(w) for c, w in zip(cells, widths)) + " |"
 
-    table = [line(header), "|" + "|".join("-" * (w + 1) + ":" for w in widths) + "|"]
-    table += [line(r) for r in rows]
+        return ([line(header), "|" + "|".join("-" * (w + 1) + ":" for w in widths) + "|"]
+                + [line(r) for r in rows])
+
+    table = markdown(rate_header, rate_rows)
+    cost_table = markdown(cost_header, cost_rows)
 
     print("\n".join(table))
-    for v in verdicts:
+    print("\n".join(cost_table))
+    for v in ceiling_verdicts + verdicts:
         print(v)
     for p in problems:
         print("WARNING:", p)
 
     rounds = max(k[3] for k in raw)
-    md = ["# cruddur ddb serve vs nginx (and dynalite): HTTP benchmark", "",
-          "Generated by `bench/run.sh`; do not edit by hand. The in-process engine benchmark "
-          "(`bench/engine.sh`) and the growth benchmark (`bench/growth.sh`) write their own "
-          "sections at the end of this file.", "",
+    md = ["# cruddur ddb serve vs the HTTP ceilings (and dynalite): HTTP benchmark", "",
+          "Generated by `bench/run.sh`; do not edit by hand. The other scripts of bench/ write "
+          "their own sections at the end of this file (see the rerun commands below).", "",
           "Each row: the same wrk workload (same method, headers and request body) against "
-          "`cruddur ddb serve --in-memory`, against nginx serving static files with exactly the "
-          "bytes of cruddur's answer to that request (the upper bound for an HTTP server on this "
-          "machine), and against dynalite (in memory). Runs are interleaved: for each "
+          "`cruddur ddb serve --in-memory` and against servers that do no work but answer with "
+          "exactly the bytes cruddur answered to that request (seed.py captures them):", "",
+          "- **bare**, the honest ceiling (`bench/http_ceiling.cc`): cruddur's HTTP stack "
+          "(Boost.Beast's parser over Asio) and threading model (the same number of workers, "
+          "each with its own io_context; one acceptor handing connections out round-robin; "
+          "TCP_NODELAY; HTTP/1.1 keep-alive), which reads each request whole, drops it, and "
+          "writes the captured status line, header fields and body. No timers, no JSON, no "
+          "engine. Ratios to it say how close cruddur is to what its own stack can do.",
+          "- **cruddur-http**: `http_ceiling --stack cruddur`, cruddur's own `http::Server` "
+          "with a handler that returns the captured answer: the HTTP layer without the engine "
+          "(cruddur-http/bare is the cost of that layer's features: timeouts, limits, header "
+          "parsing into a Request).",
+          "- **nginx**, as many workers as cruddur, answering each POST itself with `return 200 "
+          "'<cruddur's body>'` (`bench/nginx_conf.py`; nginx writes its own header fields).",
+          "- **dynalite** (in memory), a local DynamoDB in node.js.", "",
+          "Runs are interleaved: for each "
           "workload the servers run back to back, so that the ratios compare like with like "
           "even when the machine is noisy. ops/s = requests completed / wall time; latencies "
           "are wrk's percentiles; CPU µs/op = the server's CPU time (user + system, all its "
@@ -181,14 +240,42 @@ def main():
           f"{rounds} round(s) per cell: each cell is the median over the "
           "rounds, each ratio the median of the per-round ratios.", "",
           "## Command", "", "```", command, "```", ""]
+    warning = results_md.load_warning()
+    if warning:
+        md[2:2] = [warning, ""]
+    md += ["## How to rerun each table", "",
+           "Each section of this file shows the exact command of the run it publishes, with its "
+           "date and the machine's load: the sections can come from different runs, and "
+           "`bench/all.sh` runs them all at once. With the defaults (on an idle machine, plus "
+           "the Release build in build-bench/ the first time):", "",
+           "| table | command | duration |", "|---|---|--:|",
+           "| HTTP: cruddur vs the ceilings and dynalite (this one) | `bench/run.sh` | ~8 min |",
+           "| Writes: BatchWriteItem and TransactWriteItems in items/s | `bench/writes.sh` "
+           "| ~3 min |",
+           "| In-process: the engine vs raw RocksDB | `bench/engine.sh` | ~2 min |",
+           "| Messaging API | `bench/api.sh` | ~1 min |",
+           "| Growth from 10 thousand to 10 million items | `bench/growth.sh` | ~4 min |",
+           "| all of them, in this order | `bench/all.sh` (`DRY_RUN=1` prints the plan) "
+           "| ~17 min |", ""]
     if os.environ.get("BENCH_ALL_COMMAND"):
         md += ["The whole file (this table and every section below) was produced by one command:",
                "", "```", os.environ["BENCH_ALL_COMMAND"], "```", ""]
     md += ["## Machine", ""]
     md += [f"- {k}: {v}" for k, v in machine_info()]
-    md += ["", "## Results", ""] + table + [""]
+    md += ["", "## Results", "",
+           "Requests per second, and the ratios (\"by CPU\": the ceiling's CPU µs per request "
+           "over cruddur's, which is what the rate ratio comes to when each server has its "
+           "core to itself, and which other load on the machine skews much less):", ""]
+    md += table + [""]
+    md += ["Latency and server CPU per request:", ""] + cost_table + [""]
     md += ["Chart (ops/s at 32 connections, drawn by `bench/chart.py`): [results.png](results.png)",
            "", "![ops/s per operation at 32 connections](results.png)", ""]
+    if ceiling_verdicts:
+        md += ["Targets (issue 21, at the ceiling): at 32 connections cruddur at least "
+               + ", ".join(f"{t} ({dict(OPS)[op]})" for op, t in CEILING_TARGETS.items())
+               + f" of the bare server's rate; p99 under {P99_ONE_CONN_TARGET_MS:.0f} ms at 1 "
+               "connection:", ""]
+        md += [f"- {v}" for v in ceiling_verdicts] + [""]
     if verdicts:
         md += [f"Targets (issue 6, at 32 connections): cruddur at least {TARGET} of nginx's "
                f"rate, at least {DYNALITE_TARGET:.0f} times dynalite's, p99 under "
@@ -209,9 +296,7 @@ def main():
         md.append(f"| {labels.get(op, op)} | {conns} | {rnd} | {server} | {rate:,.0f} | "
                   f"{p50 / 1000:.2f} | {p99 / 1000:.2f} | {cpu:.1f} |")
     md.append("")
-    # Keep the sections other scripts own (bench/engine.sh, bench/growth.sh).
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import results_md
+    # Keep the sections other scripts own (bench/writes.sh, engine.sh, api.sh, growth.sh).
     try:
         with open(out_md) as f:
             kept = [b for _, b in results_md.sections(f.read())]

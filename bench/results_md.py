@@ -4,6 +4,7 @@ bench/report.py (bench/run.sh) writes the wrk part of the file; bench/engine_rep
 bench/growth_report.py each own one section between `<!-- BEGIN name -->` and `<!-- END name -->`
 lines. Each script replaces only its own section and keeps the others.
 """
+import os
 import re
 
 _SECTION = re.compile(r"<!-- BEGIN (\S+) -->\n.*?<!-- END \1 -->\n", re.S)
@@ -42,3 +43,19 @@ def splice(path, name, body, before=None):
         text = text.rstrip("\n") + "\n\n" + new
     with open(path, "w") as f:
         f.write(text)
+
+
+def load_warning():
+    """A line for the top of a section when the run began on a busy machine (the 1-minute load
+    average before the run, BENCH_LOADAVG, over half the CPUs), else None."""
+    try:
+        load = float(os.environ.get("BENCH_LOADAVG", "").split()[0])
+    except (IndexError, ValueError):
+        return None
+    cpus = os.cpu_count() or 1
+    if load <= cpus / 2:
+        return None
+    return (f"**Measured on a loaded machine** (load average {load:.2f} on {cpus} CPUs before "
+            "the run: other work shared the CPUs). Its rates and latencies are not "
+            "representative; CPU per operation and CPU-based ratios are the least affected. "
+            "Rerun with the command below on an idle machine.")

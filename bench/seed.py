@@ -1,18 +1,20 @@
 #!/usr/bin/python3
-"""Creates and seeds the benchmark table on a DynamoDB endpoint; optionally captures the response
-bodies of the four benchmarked requests (for nginx to serve the same bytes).
+"""Creates and seeds the benchmark table on a DynamoDB endpoint; optionally captures the answers
+to the benchmarked requests, for the ceiling servers of bench/run.sh to answer with the same
+bytes: DIR/<Operation> is the body, DIR/<Operation>.headers the header fields (one "Name: value"
+a line, in the order they came).
 
 usage: seed.py ENDPOINT [--capture DIR]
 
 Uses plain HTTP with the same well-formed, unverified SigV4 header as bench/wrk/common.lua, so it
 needs nothing but python3.
 """
+import http.client
 import json
 import os
 import sys
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 
 TABLE = os.environ.get("BENCH_TABLE", "bench")
 AUTH = ("AWS4-HMAC-SHA256 Credential=AK/20240101/us-east-1/dynamodb/aws4_request, "
@@ -20,26 +22,31 @@ AUTH = ("AWS4-HMAC-SHA256 Credential=AK/20240101/us-east-1/dynamodb/aws4_request
 
 
 def call(endpoint, op, payload):
-    """Returns (status, raw response body bytes)."""
+    """Returns (status, raw response body bytes, header fields as (name, value) pairs).
+
+    Over http.client rather than urllib, which asks for "Connection: close": the captured answer
+    must be the keep-alive one that wrk gets."""
     data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    request = urllib.request.Request(endpoint + "/", data=data, method="POST", headers={
-        "Content-Type": "application/x-amz-json-1.0",
-        "X-Amz-Target": "DynamoDB_20120810." + op,
-        "X-Amz-Date": "20240101T000000Z",
-        "Authorization": AUTH,
-    })
+    url = urllib.parse.urlsplit(endpoint)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
+        connection.request("POST", "/", body=data, headers={
+            "Content-Type": "application/x-amz-json-1.0",
+            "X-Amz-Target": "DynamoDB_20120810." + op,
+            "X-Amz-Date": "20240101T000000Z",
+            "Authorization": AUTH,
+        })
+        response = connection.getresponse()
+        return response.status, response.read(), response.getheaders()
+    finally:
+        connection.close()
 
 
-def ok(endpoint, op, payload):
-    status, body = call(endpoint, op, payload)
+def ok(endpoint, op, payload, with_headers=False):
+    status, body, headers = call(endpoint, op, payload)
     if status != 200:
         sys.exit(f"seed.py: {op} on {endpoint} answered {status}: {body[:300]!r}")
-    return body
+    return (body, headers) if with_headers else body
 
 
 def item_json(pk, sk):
@@ -90,22 +97,29 @@ def main():
 
     if capture:
         os.makedirs(capture, exist_ok=True)
-        bodies = {
-            "GetItem": ok(endpoint, "GetItem", get),
-            "Query": ok(endpoint, "Query", query),
+        answers = {
+            "GetItem": ok(endpoint, "GetItem", get, True),
+            "Query": ok(endpoint, "Query", query, True),
             "PutItem": ok(endpoint, "PutItem", (
                 '{"TableName":"' + TABLE + '","Item":' + item_json("put-capture-1-1", "msg") + '}'
-            ).encode()),
+            ).encode(), True),
             "BatchWriteItem": ok(endpoint, "BatchWriteItem", (
                 '{"RequestItems":{"' + TABLE + '":[' + ",".join(
                     '{"PutRequest":{"Item":' + item_json("batch-capture-1-1", "msg-%02d" % i) + '}}'
-                    for i in range(1, 26)) + ']}}').encode()),
+                    for i in range(1, 26)) + ']}}').encode(), True),
+            # Byte for byte what bench/wrk/transact_write_items.lua sends.
+            "TransactWriteItems": ok(endpoint, "TransactWriteItems", (
+                '{"TransactItems":[' + ",".join(
+                    '{"Put":{"TableName":"' + TABLE + '","Item":'
+                    + item_json("txn-capture-1-1", "msg-%02d" % i) + '}}'
+                    for i in range(1, 11)) + ']}').encode(), True),
         }
-        for op, body in bodies.items():
+        for op, (body, headers) in answers.items():
             with open(os.path.join(capture, op), "wb") as f:
                 f.write(body)
+            with open(os.path.join(capture, op + ".headers"), "w") as f:
+                f.writelines(f"{name}: {value}\n" for name, value in headers)
             print(f"captured {op}: {len(body)} bytes")
-
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,136 @@
+# shellcheck shell=bash
+# Sourced by bench/run.sh and bench/writes.sh: the tools, the Release build, starting servers on
+# loopback (stopped on exit) and one wrk run into a TSV line.
+# In: ROOT, BENCH, LOG_TAG, BUILD_DIR, JOBS, PIN/SERVER_PIN/WRK_PIN (bench/pin.sh), DURATION.
+# Out: log, die, WORK (a scratch dir, removed on exit), URL/PID/STATIC (per server name),
+# free_port, wait_http, ensure_tools, build_release, server_cpu_ticks, start_cruddur, run_wrk.
+
+log() { printf '[%s] %s\n' "$LOG_TAG" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+WORK=$(mktemp -d /tmp/cruddur-bench.XXXXXX)
+chmod 755 "$WORK"  # nginx workers run unprivileged and read their configuration here
+SERVER_PIDS=()
+cleanup() {
+  local pid
+  for pid in "${SERVER_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${SERVER_PIDS[@]}"; do
+    # Give each a few seconds to stop gracefully, then insist.
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+declare -A URL PID STATIC  # STATIC[name]=1: wrk asks /<Operation> (the ceilings route on it)
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_http() {  # wait_http URL PID: until anything answers on URL (or the process dies)
+  for _ in $(seq 200); do
+    kill -0 "$2" 2>/dev/null || return 1
+    curl -s -o /dev/null --max-time 1 "$1" && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
+apt_install() {
+  log "installing $*"
+  # Keep Debian's maintainer scripts from starting a default nginx on port 80 of every
+  # interface: this benchmark runs its own, on loopback only.
+  local policy=/usr/sbin/policy-rc.d added=0
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && added=1
+  fi
+  (apt-get install -y --no-install-recommends "$@" >/dev/null 2>&1 ||
+    { apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends "$@" >/dev/null 2>&1; }) ||
+    { [[ $added == 1 ]] && rm -f "$policy"; die "apt-get install $* failed"; }
+  [[ $added == 1 ]] && rm -f "$policy"
+  return 0
+}
+
+ensure_tools() {  # ensure_tools [nginx]: wrk, curl, cmake, ninja (and nginx), installed if missing
+  local missing=()
+  command -v wrk >/dev/null || missing+=(wrk)
+  command -v curl >/dev/null || missing+=(curl)
+  command -v cmake >/dev/null || missing+=(cmake)
+  command -v ninja >/dev/null || missing+=(ninja-build)
+  [[ ${1:-} != nginx ]] || [[ -x /usr/sbin/nginx ]] || missing+=(nginx-light)
+  ((${#missing[@]} == 0)) || apt_install "${missing[@]}"
+}
+
+build_release() {  # build_release [-DOPTION=...] -- TARGET...: a Release build in BUILD_DIR
+  local options=()
+  while [[ $1 != -- ]]; do options+=("$1"); shift; done
+  shift
+  log "building $* (Release) in $BUILD_DIR"
+  # Warnings are not errors here: this is a measurement, and g++ 12 at -O3 has false positives.
+  cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCRUDDUR_WERROR=OFF \
+    "${options[@]}" >"$WORK/cmake.log" 2>&1 || { cat "$WORK/cmake.log" >&2; die "cmake failed"; }
+  ninja -C "$BUILD_DIR" -j"$JOBS" "$@" >"$WORK/build.log" 2>&1 ||
+    { tail -50 "$WORK/build.log" >&2; die "build failed"; }
+}
+
+# CPU time (clock ticks, user + system) used so far by a server and its child processes (nginx's
+# workers): CPU per request does not depend on what else the machine runs, unlike ops/s.
+server_cpu_ticks() {
+  local pid total=0 stat
+  for pid in ${PID[$1]} $(pgrep -P "${PID[$1]}" 2>/dev/null || true); do
+    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+    stat=${stat##*) }  # fields after "pid (comm) ": state is field 3, utime 14, stime 15
+    read -r -a f <<<"$stat"
+    total=$((total + f[11] + f[12]))
+  done
+  echo "$total"
+}
+
+# start_cruddur NAME BINARY CAPTURE_DIR STORAGE_ARG...: `ddb serve` pinned, with $THREADS
+# workers, seeded by seed.py (which also captures the answers into CAPTURE_DIR unless it is "").
+# STORAGE_ARG: --in-memory, or --data-dir DIR.
+start_cruddur() {
+  local name=$1 bin=$2 capture=$3 port
+  shift 3
+  port=$(free_port)
+  "${SERVER_PIN[@]}" "$bin" ddb serve "$@" --host 127.0.0.1 --port "$port" \
+    --threads "$THREADS" >"$WORK/$name.log" 2>&1 &
+  SERVER_PIDS+=($!)
+  PID[$name]=$!
+  URL[$name]=http://127.0.0.1:$port
+  wait_http "${URL[$name]}/" $! || { cat "$WORK/$name.log" >&2; die "$name did not start"; }
+  log "$name ($bin ddb serve $*) on ${URL[$name]} (pid $!)"
+  python3 "$BENCH/seed.py" "${URL[$name]}" ${capture:+--capture "$capture"} >&2 ||
+    die "seeding $name failed"
+}
+
+# run_wrk SERVER OP CONNS ROUND: one wrk run of bench/wrk/OP.lua; appends to $TSV: server op
+# conns round requests duration_us p50_us p99_us status_errors socket_errors server_cpu_us
+run_wrk() {
+  local server=$1 op=$2 conns=$3 round=$4 threads=1 out line cpu_before cpu
+  ((conns > 1 && PIN != 1)) && threads=2
+  out=$WORK/wrk-$server-$op-$conns-$round.txt
+  cpu_before=$(server_cpu_ticks "$server")
+  BENCH_RUN="r$round-c$conns-$RANDOM" BENCH_STATIC=${STATIC[$server]:-0} \
+    timeout $((DURATION + 30)) "${WRK_PIN[@]}" wrk -t"$threads" -c"$conns" -d"${DURATION}s" --timeout 5s \
+    -s "$BENCH/wrk/$op.lua" "${URL[$server]}/" >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed"; }
+  cpu=$(($(server_cpu_ticks "$server") - cpu_before))
+  line=$(grep '^BENCH_RESULT' "$out") || { cat "$out" >&2; die "wrk printed no result"; }
+  # BENCH_RESULT requests=.. duration_us=.. p50_us=.. p99_us=.. mean_us=.. status_errors=.. socket_errors=..
+  eval "local ${line#BENCH_RESULT }"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$op" "$conns" "$round" \
+    "$requests" "$duration_us" "$p50_us" "$p99_us" "$status_errors" "$socket_errors" \
+    "$((cpu * 1000000 / $(getconf CLK_TCK)))" >>"$TSV"
+  log "$(awk -v op="$op" -v c="$conns" -v s="$server" -v r="$requests" -v d="$duration_us" \
+    -v p50="$p50_us" -v p99="$p99_us" -v e="$status_errors" -v se="$socket_errors" 'BEGIN {
+      printf "%-20s c=%-3s %-12s %9.0f ops/s  p50 %7.2f ms  p99 %7.2f ms", op, c, s, r / (d / 1e6),
+        p50 / 1000, p99 / 1000
+      if (e + se > 0) printf "  ERRORS: %d status, %d socket", e, se
+    }')"
+}

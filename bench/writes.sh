@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Write throughput in items per second: BatchWriteItem of 25 items and TransactWriteItems of 10
+# items, over HTTP (wrk) against `cruddur ddb serve --in-memory` and `cruddur ddb serve
+# --data-dir <a new temporary dir>` side by side, and in-process (bench/engine_bench.cc's
+# BM_Batch_* and BM_Txn_*: Engine::Execute on one thread, beside Storage and raw RocksDB writing
+# the same 25 items in one batch), which is what one worker can reach at most. Writes the "writes"
+# section of bench/RESULTS.md (bench/writes_report.py).
+#
+# usage: bench/writes.sh
+# environment (all optional):
+#   DURATION=10 ROUNDS=1 CONNS="1 32"   seconds per wrk run, repetitions (median), connections
+#   OPS="batch_write_item transact_write_items"   workloads (bench/wrk/<op>.lua)
+#   PIN=1 SERVER_CPU=1 WRK_CPU=0 THREADS   as bench/run.sh (bench/pin.sh): by default each server
+#                      has one core and one worker thread, wrk -t1 another core
+#   FSYNC=1            also a third server, `--data-dir --fsync` (every write synced)
+#   REPETITIONS=5 MIN_TIME=0.5   the in-process benchmarks (Google Benchmark; medians reported)
+#   SKIP_ENGINE=1      no in-process part (the table then has no limit column)
+#   BUILD_DIR=build-bench JOBS=2   the Release build of cruddur and engine_bench
+#   CRUDDUR_BIN=path ENGINE_BENCH_BIN=path   prebuilt binaries instead
+#   RESULTS=bench/RESULTS.md
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH=$ROOT/bench
+LOG_TAG=writes
+DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-1}
+CONNS=${CONNS:-"1 32"}
+OPS=${OPS:-"batch_write_item transact_write_items"}
+REPETITIONS=${REPETITIONS:-5}
+MIN_TIME=${MIN_TIME:-0.5}
+# shellcheck source=bench/pin.sh
+source "$BENCH/pin.sh"
+BUILD_DIR=${BUILD_DIR:-$ROOT/build-bench}
+JOBS=${JOBS:-2}
+RESULTS=${RESULTS:-$BENCH/RESULTS.md}
+COMMAND="DURATION=$DURATION ROUNDS=$ROUNDS CONNS=\"$CONNS\" OPS=\"$OPS\" PIN=$PIN THREADS=$THREADS"
+COMMAND+=" REPETITIONS=$REPETITIONS MIN_TIME=$MIN_TIME"
+for v in FSYNC SKIP_ENGINE CRUDDUR_BIN ENGINE_BENCH_BIN; do
+  [[ -z ${!v:-} ]] || COMMAND+=" $v=${!v}"
+done
+COMMAND+=" bench/writes.sh"
+
+# shellcheck source=bench/lib.sh
+source "$BENCH/lib.sh"
+
+# --- tools and build ---------------------------------------------------------------------------
+ensure_tools
+targets=()
+CRUDDUR=${CRUDDUR_BIN:-$BUILD_DIR/cruddur}
+[[ -n ${CRUDDUR_BIN:-} ]] || targets+=(cruddur)
+ENGINE_BENCH=${ENGINE_BENCH_BIN:-$BUILD_DIR/bench/engine_bench}
+[[ -n ${ENGINE_BENCH_BIN:-} || ${SKIP_ENGINE:-0} == 1 ]] || targets+=(engine_bench)
+((${#targets[@]} == 0)) || build_release -DCRUDDUR_BENCH=ON -- "${targets[@]}"
+[[ -x $CRUDDUR ]] || die "$CRUDDUR is not executable"
+ENGINE_BENCH=$(readlink -f "$ENGINE_BENCH")  # it runs in $WORK
+
+export BENCH_LOADAVG
+BENCH_LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
+if [[ $PIN == 1 ]]; then
+  export BENCH_PIN="servers on CPU $SERVER_CPU (taskset), wrk -t1 on CPU $WRK_CPU"
+else
+  export BENCH_PIN="none (PIN=0)"
+fi
+
+# --- in-process: the engine on one thread -----------------------------------------------------
+ENGINE_JSON=$WORK/engine.json
+if [[ ${SKIP_ENGINE:-0} != 1 ]]; then
+  [[ -x $ENGINE_BENCH ]] || die "$ENGINE_BENCH is not executable"
+  log "in-process: BatchWriteItem, TransactWriteItems and PutItem through Engine::Execute," \
+    "Storage and raw RocksDB ($REPETITIONS x ${MIN_TIME}s each)"
+  # On the servers' core, as the servers run.
+  (cd "$WORK" && "${SERVER_PIN[@]}" "$ENGINE_BENCH" \
+    --benchmark_filter='^BM_(Batch|Txn)_|^BM_Engine_PutItem' \
+    --benchmark_repetitions="$REPETITIONS" --benchmark_min_time="$MIN_TIME" \
+    --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true \
+    --benchmark_out="$ENGINE_JSON" --benchmark_out_format=json) >&2
+else
+  echo '{"benchmarks": []}' >"$ENGINE_JSON"
+fi
+
+# --- over HTTP: in memory and persistent, interleaved -----------------------------------------
+SERVERS=(in-memory persistent)
+start_cruddur in-memory "$CRUDDUR" "" --in-memory
+mkdir -p "$WORK/data" "$WORK/data-fsync"
+start_cruddur persistent "$CRUDDUR" "" --data-dir "$WORK/data"
+if [[ ${FSYNC:-0} == 1 ]]; then
+  start_cruddur persistent-fsync "$CRUDDUR" "" --data-dir "$WORK/data-fsync" --fsync
+  SERVERS+=(persistent-fsync)
+fi
+
+TSV=$WORK/writes.tsv
+: >"$TSV"
+total=0
+for _ in $OPS; do for _ in $CONNS; do total=$((total + ROUNDS * ${#SERVERS[@]})); done; done
+log "$total wrk runs of ${DURATION}s each (about $((total * (DURATION + 1) / 60 + 1)) min)"
+for op in $OPS; do
+  [[ -f $BENCH/wrk/$op.lua ]] || die "no workload bench/wrk/$op.lua"
+  for conns in $CONNS; do
+    for round in $(seq "$ROUNDS"); do
+      for server in "${SERVERS[@]}"; do run_wrk "$server" "$op" "$conns" "$round"; done
+    done
+  done
+done
+log "data dir after the runs: $(du -sh "$WORK/data" | cut -f1)"
+
+mkdir -p "$BENCH/.work"
+cp "$TSV" "$BENCH/.work/writes.tsv"
+cp "$ENGINE_JSON" "$BENCH/.work/writes-engine.json"
+python3 "$BENCH/writes_report.py" "$TSV" "$ENGINE_JSON" "$RESULTS" "$COMMAND" \
+  "cruddur: $CRUDDUR ddb serve --threads $THREADS (0 = one per CPU), Release build; persistent: a new --data-dir under /tmp, RocksDB with its WAL and no fsync (the default)" \
+  "wrk: bench/wrk/batch_write_item.lua (25 new items of ~170 bytes of JSON in one new partition per request) and bench/wrk/transact_write_items.lua (10 such items as Put actions)"
