@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "encoding/hex.h"
+
 namespace cruddur::aws {
 namespace {
 
@@ -29,7 +31,7 @@ std::string SignatureOf(const http::Request& request) {
 }
 
 TEST(SigV4, SigningKeyMatchesTheAwsDocumentationExample) {
-  EXPECT_EQ(HexEncode(SigningKey(kSecret, "20120215", "us-east-1", "iam")),
+  EXPECT_EQ(encoding::HexEncode(SigningKey(kSecret, "20120215", "us-east-1", "iam")),
             "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
 }
 
