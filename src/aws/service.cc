@@ -15,13 +15,16 @@ ServiceError::ServiceError(int http_status, std::string type, std::string messag
       message_(std::move(message)) {}
 
 bool IsThrottlingError(std::string_view type) {
-  static constexpr std::array<std::string_view, 7> kThrottling = {
-      "ThrottlingException",
-      "Throttling",
-      "TooManyRequestsException",
-      "RequestLimitExceeded",
-      "RequestThrottled",
+  // DynamoDB's own, then the names other AWS services and proxies answer with.
+  static constexpr std::array<std::string_view, 9> kThrottling = {
       "ProvisionedThroughputExceededException",
+      "ThrottlingException",
+      "RequestLimitExceeded",
+      "Throttling",
+      "ThrottledException",
+      "RequestThrottled",
+      "RequestThrottledException",
+      "TooManyRequestsException",
       "SlowDown"};
   return std::find(kThrottling.begin(), kThrottling.end(), type) != kThrottling.end();
 }
