@@ -27,6 +27,7 @@ namespace {
 
 using Writer = encoding::JsonTextWriter;
 using encoding::WriteJson;
+using encoding::WriteJsonObject;
 using encoding::WriteStringField;
 
 http::Response JsonResponse(int status, std::string body) {
@@ -39,11 +40,9 @@ http::Response JsonResponse(int status, std::string body) {
 
 // {"error": reason, "code": code}: every non-422 failure.
 http::Response Error(int status, std::string_view code, std::string_view reason) {
-  return JsonResponse(status, WriteJson([&](Writer& w) {
-                        w.StartObject();
+  return JsonResponse(status, WriteJsonObject([&](Writer& w) {
                         WriteStringField(w, "error", reason);
                         WriteStringField(w, "code", code);
-                        w.EndObject();
                       }));
 }
 
@@ -430,19 +429,16 @@ http::Response Routes::CreateMessage(const Call& call) const {
   auto out = service_.CreateMessage(call.sub, req);
   if (!out.ok()) return FromServiceError(out.error);
   const CreateMessageResult& res = *out.value;
-  return JsonResponse(200, WriteJson([&](Writer& w) {
-                        w.StartObject();
+  return JsonResponse(200, WriteJsonObject([&](Writer& w) {
                         WriteStringField(w, "message_group_uuid", res.message_group_uuid);
                         if (res.message) WriteMessage(w, *res.message);
-                        w.EndObject();
                       }));
 }
 
 http::Response Routes::Counter(const Call& call) const {
   auto out = service_.Unread(call.sub);
   if (!out.ok()) return FromServiceError(out.error);
-  return JsonResponse(200, WriteJson([&](Writer& w) {
-                        w.StartObject();
+  return JsonResponse(200, WriteJsonObject([&](Writer& w) {
                         w.Key("count");
                         w.Int64(out.value->total);
                         w.Key("groups");
@@ -452,19 +448,16 @@ http::Response Routes::Counter(const Call& call) const {
                           w.Int64(n);
                         }
                         w.EndObject();
-                        w.EndObject();
                       }));
 }
 
 http::Response Routes::UserShort(const Call& call) const {
   auto out = service_.UsersShort(call.param);
   if (!out.ok()) return FromServiceError(out.error);
-  return JsonResponse(200, WriteJson([&](Writer& w) {
-                        w.StartObject();
+  return JsonResponse(200, WriteJsonObject([&](Writer& w) {
                         WriteStringField(w, "uuid", out.value->uuid);
                         WriteStringField(w, "handle", out.value->handle);
                         WriteStringField(w, "display_name", out.value->display_name);
-                        w.EndObject();
                       }));
 }
 

@@ -22,18 +22,9 @@ namespace cruddur::api {
 namespace {
 
 using encoding::StringMember;
+using encoding::WriteJsonObject;
 using encoding::WriteStringField;
 using Writer = encoding::JsonTextWriter;
-
-// The text of one JSON object whose members `body` writes.
-template <typename F>
-std::string Json(F&& body) {
-  return encoding::WriteJson([&](Writer& w) {
-    w.StartObject();
-    body(w);
-    w.EndObject();
-  });
-}
 
 rapidjson::Document ParseResponse(const std::string& text) {
   rapidjson::Document d;
@@ -59,7 +50,7 @@ void WriteAll(int fd, const std::string& data, const std::string& what) {
 // --- checkpoints ---
 
 std::string CheckpointToJson(const StreamCheckpoint& c) {
-  return Json([&](Writer& w) {
+  return WriteJsonObject([&](Writer& w) {
     WriteStringField(w, "stream_arn", c.stream_arn);
     w.Key("shards");
     w.StartObject();
@@ -233,8 +224,9 @@ void StreamConsumer::EnsureLoaded() {
 }
 
 bool StreamConsumer::RefreshTopology() {
-  auto table = ParseResponse(ddb_.Call(
-      "DescribeTable", Json([&](Writer& w) { WriteStringField(w, "TableName", store_.table()); })));
+  auto table = ParseResponse(ddb_.Call("DescribeTable", WriteJsonObject([&](Writer& w) {
+                                         WriteStringField(w, "TableName", store_.table());
+                                       })));
   std::string arn;
   if (table.HasMember("Table")) arn = StringMember(table["Table"], "LatestStreamArn");
   if (arn.empty()) {
@@ -257,7 +249,7 @@ bool StreamConsumer::RefreshTopology() {
   std::vector<Shard> shards;
   std::string start;
   do {
-    auto d = ParseResponse(ddb_.Call("Streams.DescribeStream", Json([&](Writer& w) {
+    auto d = ParseResponse(ddb_.Call("Streams.DescribeStream", WriteJsonObject([&](Writer& w) {
                                        WriteStringField(w, "StreamArn", arn);
                                        if (!start.empty())
                                          WriteStringField(w, "ExclusiveStartShardId", start);
@@ -288,7 +280,7 @@ bool StreamConsumer::ParentDone(const Shard& shard) const {
 std::string StreamConsumer::NewIterator(const std::string& shard_id) {
   const ShardCheckpoint& cp = checkpoint_.shards[shard_id];
   auto d =
-      ParseResponse(ddb_.Call("Streams.GetShardIterator", Json([&](Writer& w) {
+      ParseResponse(ddb_.Call("Streams.GetShardIterator", WriteJsonObject([&](Writer& w) {
                                 WriteStringField(w, "StreamArn", checkpoint_.stream_arn);
                                 WriteStringField(w, "ShardId", shard_id);
                                 if (cp.sequence_number.empty()) {
@@ -322,7 +314,7 @@ bool StreamConsumer::ProcessRecord(const rapidjson::Value& record) {
     image = ddb::ParseItem(new_image->value);
   } else {
     // A KEYS_ONLY stream: read the message itself.
-    auto got = ParseResponse(ddb_.Call("GetItem", Json([&](Writer& w) {
+    auto got = ParseResponse(ddb_.Call("GetItem", WriteJsonObject([&](Writer& w) {
                                          WriteStringField(w, "TableName", store_.table());
                                          w.Key("Key");
                                          ddb::WriteItem(w, key_item);
@@ -356,7 +348,7 @@ int StreamConsumer::ReadShard(const Shard& shard, int budget) {
     iterators_.erase(shard.id);  // used up; the answer's NextShardIterator replaces it
     std::string response;
     try {
-      response = ddb_.Call("Streams.GetRecords", Json([&](Writer& w) {
+      response = ddb_.Call("Streams.GetRecords", WriteJsonObject([&](Writer& w) {
                              WriteStringField(w, "ShardIterator", iterator);
                              w.Key("Limit");
                              w.Int(std::min(options_.batch_size, budget - processed));

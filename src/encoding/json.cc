@@ -22,32 +22,38 @@ std::string StringMember(const rapidjson::Value& object, std::string_view name) 
   return {it->value.GetString(), it->value.GetStringLength()};
 }
 
+namespace {
+
+// The short escape of `c`, or null when it has none.
+const char* ShortEscape(unsigned char c) {
+  switch (c) {
+    case '"':
+      return "\\\"";
+    case '\\':
+      return "\\\\";
+    case '\n':
+      return "\\n";
+    case '\r':
+      return "\\r";
+    case '\t':
+      return "\\t";
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
 void AppendJsonString(std::string& out, std::string_view text) {
   out.push_back('"');
   for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out.append("\\\"");
-        break;
-      case '\\':
-        out.append("\\\\");
-        break;
-      case '\n':
-        out.append("\\n");
-        break;
-      case '\r':
-        out.append("\\r");
-        break;
-      case '\t':
-        out.append("\\t");
-        break;
-      default:
-        if (c < 0x20) {
-          out.append("\\u00");
-          AppendHexByte(out, c);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
+    if (const char* escape = ShortEscape(c)) {
+      out.append(escape);
+    } else if (c < 0x20) {
+      out.append("\\u00");
+      AppendHexByte(out, c);
+    } else {
+      out.push_back(static_cast<char>(c));
     }
   }
   out.push_back('"');

@@ -22,6 +22,16 @@ std::string WriteJson(F&& write) {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
+// The text of one JSON object whose members `members(writer)` writes.
+template <typename F>
+std::string WriteJsonObject(F&& members) {
+  return WriteJson([&](JsonTextWriter& w) {
+    w.StartObject();
+    members(w);
+    w.EndObject();
+  });
+}
+
 // `"name": "value"` inside an object being written.
 void WriteStringField(JsonTextWriter& w, std::string_view name, std::string_view value);
 
