@@ -376,9 +376,7 @@ void AddServeCommands(CLI::App& app, GlobalOptions& globals) {
   auto serve = std::make_shared<ServeCommandOptions>();
   CLI::App* cmd = app.add_subcommand(
       "serve", "Serve the messaging HTTP API (and follow the table's stream: access pattern D)");
-  cmd->add_option("--host", serve->host, "Address to listen on")->capture_default_str();
-  cmd->add_option("--port", serve->port, "Port to listen on (0 picks a free one)")
-      ->capture_default_str();
+  AddListenOptions(*cmd, serve->host, serve->port);
   cmd->add_option("--ddb-port", serve->ddb_port,
                   "Also serve the embedded engine over the DynamoDB protocol on this port (0 "
                   "picks a free one), for `cruddur ddb ...`, the aws CLI and boto3")
