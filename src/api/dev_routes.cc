@@ -13,6 +13,7 @@
 #include "cruddur/users.h"
 #include "ddb/json.h"
 #include "encoding/json.h"
+#include "encoding/url.h"
 
 namespace cruddur::api {
 namespace {
@@ -89,7 +90,7 @@ http::Handler DevRoutes::AsHandler() const {
 }
 
 http::Response DevRoutes::Route(const http::Request& request) const {
-  std::string_view path = std::string_view(request.target).substr(0, request.target.find('?'));
+  std::string_view path = encoding::SplitTarget(request.target).path;
   if (!enabled()) return Error(404, "not_found", "no such route");
   if (path == "/api/dev/users") {
     if (request.method != "GET" && request.method != "HEAD") return WrongMethod("GET, HEAD");

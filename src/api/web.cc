@@ -138,7 +138,7 @@ WebPath ResolveWebPath(std::string_view target) {
 }
 
 bool IsApiTarget(std::string_view target) {
-  std::string_view path = target.substr(0, target.find('?'));
+  std::string_view path = encoding::SplitTarget(target).path;
   return path == "/api" || path.starts_with("/api/");
 }
 
@@ -216,7 +216,7 @@ http::Response WebPage::Handle(const http::Request& request) const {
 http::Handler ServeHandler(const WebPage& page, http::Handler dev, http::Handler api) {
   return [&page, dev = std::move(dev), api = std::move(api)](const http::Request& r) {
     if (!IsApiTarget(r.target)) return page.Handle(r);
-    std::string_view path = std::string_view(r.target).substr(0, r.target.find('?'));
+    std::string_view path = encoding::SplitTarget(r.target).path;
     if (dev && (path == "/api/dev" || path.starts_with("/api/dev/"))) return dev(r);
     return api(r);
   };
