@@ -101,6 +101,23 @@ std::string DecodeCursor(const std::string& cursor) {
   return sk;
 }
 
+// The next microsecond after a timestamp of FormatTimestamp's form.
+std::string NextMicrosecond(const std::string& ts) {
+  // "YYYY-MM-DDTHH:MM:SS.ffffffZ": bump the fraction; a carry past .999999 is vanishingly rare
+  // and then a fresh NowTimestamp() is as good.
+  if (ts.size() != 27) return NowTimestamp();
+  int frac = std::stoi(ts.substr(20, 6));
+  if (frac == 999999) return NowTimestamp();
+  return ts.substr(0, 20) + fmt::format("{:06}", frac + 1) + "Z";
+}
+
+bool IsConditionFailure(const ddb::ApiError& e) {
+  return e.type() == "ConditionalCheckFailedException" ||
+         e.type() == "TransactionCanceledException";
+}
+
+}  // namespace
+
 Item GroupItem(const std::string& owner_uuid, const std::string& group_uuid, const UserRef& other,
                const std::string& text, const std::string& sk) {
   return {{"pk", AttributeValue::S("GRP#" + owner_uuid)},
@@ -122,23 +139,6 @@ Item MessageItem(const std::string& group_uuid, const std::string& message_uuid,
           {"user_display_name", AttributeValue::S(sender.display_name)},
           {"user_handle", AttributeValue::S(sender.handle)}};
 }
-
-// The next microsecond after a timestamp of FormatTimestamp's form.
-std::string NextMicrosecond(const std::string& ts) {
-  // "YYYY-MM-DDTHH:MM:SS.ffffffZ": bump the fraction; a carry past .999999 is vanishingly rare
-  // and then a fresh NowTimestamp() is as good.
-  if (ts.size() != 27) return NowTimestamp();
-  int frac = std::stoi(ts.substr(20, 6));
-  if (frac == 999999) return NowTimestamp();
-  return ts.substr(0, 20) + fmt::format("{:06}", frac + 1) + "Z";
-}
-
-bool IsConditionFailure(const ddb::ApiError& e) {
-  return e.type() == "ConditionalCheckFailedException" ||
-         e.type() == "TransactionCanceledException";
-}
-
-}  // namespace
 
 std::string FormatTimestamp(std::chrono::system_clock::time_point t) {
   using namespace std::chrono;
