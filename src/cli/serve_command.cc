@@ -207,20 +207,6 @@ int WaitForStopSignal() {
   return g_signal.load();
 }
 
-// Library failures become one-line CliErrors.
-template <typename Body>
-void Run(Body body) {
-  try {
-    body();
-  } catch (const CliError&) {
-    throw;
-  } catch (const ddb::ApiError& e) {
-    throw CliError(e.type() + ": " + e.what());
-  } catch (const std::exception& e) {
-    throw CliError(e.what());
-  }
-}
-
 void Serve(const ServeCommandOptions& o, const GlobalOptions& globals) {
   CheckPort(o.port, "--port");
   api::WebPage page(o.web_dir);  // a bad --web-dir stops the start before anything opens
@@ -401,7 +387,7 @@ void AddServeCommands(CLI::App& app, GlobalOptions& globals) {
                   "the binary (for editing it)")
       ->type_name("DIR");
   AddDdbTargetFlags(*cmd, serve->target, /*with_table=*/true, /*with_json=*/false);
-  cmd->callback([serve, &globals] { Run([&] { Serve(*serve, globals); }); });
+  cmd->callback([serve, &globals] { RunCommand([&] { Serve(*serve, globals); }); });
 
   auto worker = std::make_shared<ServeCommandOptions>();
   CLI::App* w = app.add_subcommand(
@@ -416,7 +402,7 @@ void AddServeCommands(CLI::App& app, GlobalOptions& globals) {
                 "Stream checkpoint file (default: <data-dir>/stream-checkpoint.json)")
       ->type_name("FILE");
   AddDdbTargetFlags(*w, worker->target, /*with_table=*/true, /*with_json=*/false);
-  w->callback([worker, &globals] { Run([&] { StreamWorker(*worker, globals); }); });
+  w->callback([worker, &globals] { RunCommand([&] { StreamWorker(*worker, globals); }); });
 }
 
 }  // namespace cruddur::cli
