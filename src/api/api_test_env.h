@@ -88,6 +88,16 @@ class ApiEnv : public ::testing::Test {
     service_ = std::make_unique<MessagingService>(*store_, *users_);
   }
 
+  // A new conversation from `from` to `to_handle` through the service; returns its uuid.
+  std::string Start(const User& from, const std::string& to_handle, const std::string& text) {
+    CreateMessageRequest req;
+    req.handle = to_handle;
+    req.message = text;
+    auto out = service_->CreateMessage(from.cognito_user_id, req);
+    EXPECT_TRUE(out.ok()) << out.error.reason;
+    return out.ok() ? out.value->message_group_uuid : "";
+  }
+
   TempDir dir_;
   ddb::EngineOptions engine_options_ = MemoryEngineOptions();  // a test may change them first
   std::unique_ptr<ddb::Engine> engine_;

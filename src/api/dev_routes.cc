@@ -12,16 +12,14 @@
 
 #include "cruddur/users.h"
 #include "ddb/json.h"
+#include "encoding/json.h"
+#include "encoding/url.h"
 
 namespace cruddur::api {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void Field(Writer& w, std::string_view name, std::string_view value) {
-  w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
+using encoding::WriteStringField;
+using Writer = encoding::JsonTextWriter;
 
 http::Response JsonResponse(int status, const rapidjson::StringBuffer& body) {
   http::Response r;
@@ -37,8 +35,8 @@ http::Response Error(int status, std::string_view code, std::string_view reason)
   rapidjson::StringBuffer buf;
   Writer w(buf);
   w.StartObject();
-  Field(w, "error", reason);
-  Field(w, "code", code);
+  WriteStringField(w, "error", reason);
+  WriteStringField(w, "code", code);
   w.EndObject();
   return JsonResponse(status, buf);
 }
@@ -92,7 +90,7 @@ http::Handler DevRoutes::AsHandler() const {
 }
 
 http::Response DevRoutes::Route(const http::Request& request) const {
-  std::string_view path = std::string_view(request.target).substr(0, request.target.find('?'));
+  std::string_view path = encoding::SplitTarget(request.target).path;
   if (!enabled()) return Error(404, "not_found", "no such route");
   if (path == "/api/dev/users") {
     if (request.method != "GET" && request.method != "HEAD") return WrongMethod("GET, HEAD");
@@ -111,8 +109,8 @@ http::Response DevRoutes::Users() const {
   w.StartArray();
   for (const User& user : users_.ListUsers()) {
     w.StartObject();
-    Field(w, "handle", user.handle);
-    Field(w, "display_name", user.display_name);
+    WriteStringField(w, "handle", user.handle);
+    WriteStringField(w, "display_name", user.display_name);
     w.EndObject();
   }
   w.EndArray();
@@ -154,8 +152,8 @@ http::Response DevRoutes::Token(const http::Request& request) const {
   rapidjson::StringBuffer buf;
   Writer w(buf);
   w.StartObject();
-  Field(w, "token", minted->token);
-  Field(w, "handle", minted->handle);
+  WriteStringField(w, "token", minted->token);
+  WriteStringField(w, "handle", minted->handle);
   w.Key("expires_in");
   w.Int64(token_ttl_.count());
   w.EndObject();

@@ -31,24 +31,20 @@ constexpr int kMinRsaBits = 2048;
 
 // ---- OpenSSL ownership --------------------------------------------------------------------------
 
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
+// A unique_ptr deleter that calls OpenSSL's free function `Free`.
+template <auto Free>
+struct OpenSslFree {
+  template <typename T>
+  void operator()(T* p) const {
+    Free(p);
+  }
 };
-struct BnFree {
-  void operator()(BIGNUM* b) const { BN_free(b); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-struct PkeyCtxFree {
-  void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
-};
-struct ParamBldFree {
-  void operator()(OSSL_PARAM_BLD* b) const { OSSL_PARAM_BLD_free(b); }
-};
-struct ParamFree {
-  void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
-};
+using BioFree = OpenSslFree<BIO_free>;
+using BnFree = OpenSslFree<BN_free>;
+using MdCtxFree = OpenSslFree<EVP_MD_CTX_free>;
+using PkeyCtxFree = OpenSslFree<EVP_PKEY_CTX_free>;
+using ParamBldFree = OpenSslFree<OSSL_PARAM_BLD_free>;
+using ParamFree = OpenSslFree<OSSL_PARAM_free>;
 using BioPtr = std::unique_ptr<BIO, BioFree>;
 using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;

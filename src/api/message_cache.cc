@@ -7,39 +7,31 @@
 #include <cstdio>
 #include <functional>
 
+#include "encoding/json.h"
+
 namespace cruddur::api {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void Field(Writer& w, const char* name, const std::string& value) {
-  w.Key(name);
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
-
-std::string Str(const rapidjson::Value& v, const char* name) {
-  auto it = v.FindMember(name);
-  if (it == v.MemberEnd() || !it->value.IsString()) return {};
-  return {it->value.GetString(), it->value.GetStringLength()};
-}
+using encoding::StringMember;
+using encoding::WriteStringField;
+using Writer = encoding::JsonTextWriter;
 
 // {"next": cursor, "items": [...]}
 template <typename T>
 std::string EncodePage(const Page<T>& page, const std::function<void(Writer&, const T&)>& item) {
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  w.StartObject();
-  Field(w, "next", page.next_cursor);
-  w.Key("items");
-  w.StartArray();
-  for (const auto& i : page.items) {
+  return encoding::WriteJson([&](Writer& w) {
     w.StartObject();
-    item(w, i);
+    WriteStringField(w, "next", page.next_cursor);
+    w.Key("items");
+    w.StartArray();
+    for (const auto& i : page.items) {
+      w.StartObject();
+      item(w, i);
+      w.EndObject();
+    }
+    w.EndArray();
     w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  return {buf.GetString(), buf.GetSize()};
+  });
 }
 
 template <typename T>
@@ -50,7 +42,7 @@ bool DecodePage(const std::string& text, Page<T>& page,
   if (d.HasParseError() || !d.IsObject() || !d.HasMember("items") || !d["items"].IsArray()) {
     return false;
   }
-  page.next_cursor = Str(d, "next");
+  page.next_cursor = StringMember(d, "next");
   for (const auto& v : d["items"].GetArray()) {
     if (!v.IsObject()) return false;
     page.items.push_back(item(v));
@@ -59,45 +51,45 @@ bool DecodePage(const std::string& text, Page<T>& page,
 }
 
 void WriteRef(Writer& w, const UserRef& u) {
-  Field(w, "user_uuid", u.uuid);
-  Field(w, "display_name", u.display_name);
-  Field(w, "handle", u.handle);
+  WriteStringField(w, "user_uuid", u.uuid);
+  WriteStringField(w, "display_name", u.display_name);
+  WriteStringField(w, "handle", u.handle);
 }
 
 UserRef ReadRef(const rapidjson::Value& v) {
-  return {Str(v, "user_uuid"), Str(v, "display_name"), Str(v, "handle")};
+  return {StringMember(v, "user_uuid"), StringMember(v, "display_name"), StringMember(v, "handle")};
 }
 
 std::string EncodeGroups(const Page<MessageGroup>& page) {
   return EncodePage<MessageGroup>(page, [](Writer& w, const MessageGroup& g) {
-    Field(w, "message_group_uuid", g.message_group_uuid);
+    WriteStringField(w, "message_group_uuid", g.message_group_uuid);
     WriteRef(w, g.other);
-    Field(w, "message", g.message);
-    Field(w, "created_at", g.created_at);
+    WriteStringField(w, "message", g.message);
+    WriteStringField(w, "created_at", g.created_at);
   });
 }
 
 bool DecodeGroups(const std::string& text, Page<MessageGroup>& page) {
   return DecodePage<MessageGroup>(text, page, [](const rapidjson::Value& v) {
-    return MessageGroup{Str(v, "message_group_uuid"), ReadRef(v), Str(v, "message"),
-                        Str(v, "created_at")};
+    return MessageGroup{StringMember(v, "message_group_uuid"), ReadRef(v),
+                        StringMember(v, "message"), StringMember(v, "created_at")};
   });
 }
 
 std::string EncodeMessages(const Page<Message>& page) {
   return EncodePage<Message>(page, [](Writer& w, const Message& m) {
-    Field(w, "message_uuid", m.message_uuid);
-    Field(w, "message_group_uuid", m.message_group_uuid);
+    WriteStringField(w, "message_uuid", m.message_uuid);
+    WriteStringField(w, "message_group_uuid", m.message_group_uuid);
     WriteRef(w, m.sender);
-    Field(w, "message", m.message);
-    Field(w, "created_at", m.created_at);
+    WriteStringField(w, "message", m.message);
+    WriteStringField(w, "created_at", m.created_at);
   });
 }
 
 bool DecodeMessages(const std::string& text, Page<Message>& page) {
   return DecodePage<Message>(text, page, [](const rapidjson::Value& v) {
-    return Message{Str(v, "message_uuid"), Str(v, "message_group_uuid"), ReadRef(v),
-                   Str(v, "message"), Str(v, "created_at")};
+    return Message{StringMember(v, "message_uuid"), StringMember(v, "message_group_uuid"),
+                   ReadRef(v), StringMember(v, "message"), StringMember(v, "created_at")};
   });
 }
 

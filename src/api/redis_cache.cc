@@ -8,6 +8,9 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "encoding/percent.h"
+#include "encoding/url.h"
+
 namespace cruddur::api {
 namespace {
 
@@ -23,27 +26,10 @@ redisReply* SendCommand(redisContext* c, const std::vector<std::string>& args) {
       redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()));
 }
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 std::string PercentDecode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%') {
-      int hi = i + 2 < s.size() ? HexDigit(s[i + 1]) : -1;
-      int lo = i + 2 < s.size() ? HexDigit(s[i + 2]) : -1;
-      if (hi < 0 || lo < 0) throw std::invalid_argument("bad percent-encoding in the cache URL");
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
+  auto out = encoding::PercentDecode(s);
+  if (!out) throw std::invalid_argument("bad percent-encoding in the cache URL");
+  return std::move(*out);
 }
 
 int ParseNumber(std::string_view text, int max, const char* what) {
@@ -109,9 +95,9 @@ RedisUrl ParseRedisUrl(std::string_view url) {
   std::string_view authority = rest.substr(0, rest.find('/'));
   std::string_view path =
       rest.find('/') == std::string_view::npos ? std::string_view() : rest.substr(rest.find('/'));
-  if (std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
-    std::string_view userinfo = authority.substr(0, at);
-    authority = authority.substr(at + 1);
+  encoding::Authority parts = encoding::SplitAuthority(authority);
+  if (parts.userinfo) {
+    std::string_view userinfo = *parts.userinfo;
     std::size_t colon = userinfo.find(':');
     if (colon == std::string_view::npos) {
       out.password = PercentDecode(userinfo);  // redis://secret@host: a password alone
@@ -120,23 +106,9 @@ RedisUrl ParseRedisUrl(std::string_view url) {
       out.password = PercentDecode(userinfo.substr(colon + 1));
     }
   }
-  std::string_view host = authority;
-  std::string_view port;
-  if (authority.starts_with('[')) {
-    std::size_t close = authority.find(']');
-    if (close == std::string_view::npos) throw std::invalid_argument("bad host in the cache URL");
-    host = authority.substr(1, close - 1);
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after[0] != ':') throw std::invalid_argument("bad host in the cache URL");
-      port = after.substr(1);
-    }
-  } else if (std::size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
-    host = authority.substr(0, colon);
-    port = authority.substr(colon + 1);
-  }
-  if (!host.empty()) out.host = std::string(host);
-  if (!port.empty() || authority.ends_with(':')) out.port = ParseNumber(port, 65535, "port");
+  if (!parts.error.empty()) throw std::invalid_argument("bad host in the cache URL");
+  if (!parts.host.empty()) out.host = std::string(parts.host);
+  if (parts.port) out.port = ParseNumber(*parts.port, 65535, "port");
   if (path.size() > 1) out.db = ParseNumber(path.substr(1), 1 << 20, "database number");
   return out;
 }

@@ -5,7 +5,6 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <cctype>
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
@@ -18,25 +17,18 @@
 #include "cruddur/users.h"
 #include "ddb/error.h"
 #include "ddb/json.h"
+#include "encoding/json.h"
+#include "encoding/percent.h"
+#include "encoding/url.h"
 #include "http/client.h"
 
 namespace cruddur::api {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-template <typename F>
-std::string Json(F&& write) {
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  write(w);
-  return std::string(buf.GetString(), buf.GetSize());
-}
-
-void Field(Writer& w, std::string_view name, std::string_view value) {
-  w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
+using Writer = encoding::JsonTextWriter;
+using encoding::WriteJson;
+using encoding::WriteJsonObject;
+using encoding::WriteStringField;
 
 http::Response JsonResponse(int status, std::string body) {
   http::Response r;
@@ -48,18 +40,16 @@ http::Response JsonResponse(int status, std::string body) {
 
 // {"error": reason, "code": code}: every non-422 failure.
 http::Response Error(int status, std::string_view code, std::string_view reason) {
-  return JsonResponse(status, Json([&](Writer& w) {
-                        w.StartObject();
-                        Field(w, "error", reason);
-                        Field(w, "code", code);
-                        w.EndObject();
+  return JsonResponse(status, WriteJsonObject([&](Writer& w) {
+                        WriteStringField(w, "error", reason);
+                        WriteStringField(w, "code", code);
                       }));
 }
 
 http::Response FromServiceError(const ServiceError& e) {
   if (e.status == 422) {
     // The original answered a bare list of its error codes.
-    return JsonResponse(422, Json([&](Writer& w) {
+    return JsonResponse(422, WriteJson([&](Writer& w) {
                           w.StartArray();
                           for (const auto& c : e.codes) w.String(c.c_str());
                           w.EndArray();
@@ -68,72 +58,19 @@ http::Response FromServiceError(const ServiceError& e) {
   return Error(e.status, e.codes.empty() ? "error" : e.codes.front(), e.reason);
 }
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decoding ('+' is a space in query strings only); nullopt when malformed.
-std::optional<std::string> PercentDecode(std::string_view s, bool plus_is_space) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%') {
-      if (i + 2 >= s.size()) return std::nullopt;
-      int hi = HexDigit(s[i + 1]), lo = HexDigit(s[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else if (s[i] == '+' && plus_is_space) {
-      out.push_back(' ');
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
-std::string PercentEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
 struct Target {
   std::string path;  // decoded
   std::map<std::string, std::string> query;
 };
 
-std::optional<Target> ParseTarget(std::string_view target) {
-  Target t;
-  std::size_t q = target.find('?');
-  auto path = PercentDecode(target.substr(0, q), false);
-  if (!path) return std::nullopt;
-  t.path = std::move(*path);
-  if (q == std::string_view::npos) return t;
-  std::string_view rest = target.substr(q + 1);
-  while (!rest.empty()) {
-    std::size_t amp = rest.find('&');
-    std::string_view pair = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
-    if (pair.empty()) continue;
-    std::size_t eq = pair.find('=');
-    auto name = PercentDecode(pair.substr(0, eq), true);
-    auto value = PercentDecode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
-    if (!name || !value) return std::nullopt;
-    t.query.emplace(std::move(*name), std::move(*value));  // the first one wins
-  }
+std::optional<Target> ParseTarget(std::string_view text) {
+  encoding::TargetParts parts = encoding::SplitTarget(text);
+  auto path = encoding::PercentDecode(parts.path);
+  auto query = encoding::DecodeQuery(parts.query.value_or(""));
+  if (!path || !query) return std::nullopt;
+  Target t{std::move(*path), {}};
+  for (auto& [name, value] : *query)
+    t.query.emplace(std::move(name), std::move(value));  // the first one wins
   return t;
 }
 
@@ -163,21 +100,21 @@ std::optional<http::Response> ParsePaging(const Target& t, Paging& p) {
 void SetNextCursor(http::Response& r, std::string_view path, const std::string& next) {
   if (next.empty()) return;
   r.headers.Set("X-Next-Cursor", next);
-  r.headers.Set("Link",
-                "<" + std::string(path) + "?cursor=" + PercentEncode(next) + ">; rel=\"next\"");
+  r.headers.Set("Link", "<" + std::string(path) + "?cursor=" + encoding::PercentEncode(next) +
+                            ">; rel=\"next\"");
 }
 
 std::string MessageGroupsJson(const std::vector<MessageGroup>& groups,
                               const std::map<std::string, std::int64_t>& unread) {
-  return Json([&](Writer& w) {
+  return WriteJson([&](Writer& w) {
     w.StartArray();
     for (const auto& g : groups) {
       w.StartObject();
-      Field(w, "uuid", g.message_group_uuid);
-      Field(w, "display_name", g.other.display_name);
-      Field(w, "handle", g.other.handle);
-      Field(w, "message", g.message);
-      Field(w, "created_at", g.created_at);
+      WriteStringField(w, "uuid", g.message_group_uuid);
+      WriteStringField(w, "display_name", g.other.display_name);
+      WriteStringField(w, "handle", g.other.handle);
+      WriteStringField(w, "message", g.message);
+      WriteStringField(w, "created_at", g.created_at);
       auto n = unread.find(g.message_group_uuid);
       w.Key("unread");
       w.Int64(n == unread.end() ? 0 : n->second);
@@ -188,15 +125,15 @@ std::string MessageGroupsJson(const std::vector<MessageGroup>& groups,
 }
 
 void WriteMessage(Writer& w, const Message& m) {
-  Field(w, "uuid", m.message_uuid);
-  Field(w, "display_name", m.sender.display_name);
-  Field(w, "handle", m.sender.handle);
-  Field(w, "message", m.message);
-  Field(w, "created_at", m.created_at);
+  WriteStringField(w, "uuid", m.message_uuid);
+  WriteStringField(w, "display_name", m.sender.display_name);
+  WriteStringField(w, "handle", m.sender.handle);
+  WriteStringField(w, "message", m.message);
+  WriteStringField(w, "created_at", m.created_at);
 }
 
 std::string MessagesJson(const std::vector<Message>& messages) {
-  return Json([&](Writer& w) {
+  return WriteJson([&](Writer& w) {
     w.StartArray();
     for (const auto& m : messages) {
       w.StartObject();
@@ -243,10 +180,29 @@ std::optional<http::Response> ParseCreateBody(const std::string& body, CreateMes
   return std::nullopt;
 }
 
-constexpr std::string_view kMessagesPrefix = "/api/messages/";
-constexpr std::string_view kCounterPath = "/api/messages/counter";
-constexpr std::string_view kUsersPrefix = "/api/users/@";
-constexpr std::string_view kShortSuffix = "/short";
+// A route pattern is literal text with at most one {parameter}: the non-empty text between the
+// literal before and after it, one segment (no '/') when it ends the pattern. The parameter, ""
+// when the pattern has none; nullopt when `path` does not match.
+std::optional<std::string_view> MatchPattern(std::string_view pattern, std::string_view path) {
+  std::size_t open = pattern.find('{');
+  if (open == std::string_view::npos) {
+    return pattern == path ? std::optional<std::string_view>("") : std::nullopt;
+  }
+  std::string_view before = pattern.substr(0, open);
+  std::string_view after = pattern.substr(pattern.find('}', open) + 1);
+  if (path.size() <= before.size() + after.size() || !path.starts_with(before) ||
+      !path.ends_with(after)) {
+    return std::nullopt;
+  }
+  std::string_view param = path.substr(before.size(), path.size() - before.size() - after.size());
+  if (after.empty() && param.find('/') != std::string_view::npos) return std::nullopt;
+  return param;
+}
+
+// The Allow header of a route taking `method` (GET routes take HEAD too).
+std::string_view AllowFor(std::string_view method) {
+  return method == "POST" ? "OPTIONS, POST" : "OPTIONS, GET, HEAD";
+}
 
 }  // namespace
 
@@ -341,9 +297,9 @@ http::Handler Routes::AsHandler() const {
   return [this](const http::Request& r) { return Handle(r); };
 }
 
-http::Response Routes::Health() const {
+http::Response Routes::Health(const Call&) const {
   bool healthy = true;
-  std::string body = Json([&](Writer& w) {
+  std::string body = WriteJson([&](Writer& w) {
     std::vector<std::pair<std::string, std::string>> results;
     for (const auto& check : options_.health_checks) {
       std::string reason;
@@ -363,136 +319,146 @@ http::Response Routes::Health() const {
     w.Bool(healthy);
     w.Key("checks");
     w.StartObject();
-    for (const auto& [name, state] : results) Field(w, name, state);
+    for (const auto& [name, state] : results) WriteStringField(w, name, state);
     w.EndObject();
     w.EndObject();
   });
   return JsonResponse(healthy ? 200 : 503, std::move(body));
 }
 
+// The routes, first match wins (one method per path). Each method takes HEAD when it takes GET.
+struct Routes::RouteRow {
+  std::string_view method;
+  std::string_view pattern;
+  bool needs_token;
+  http::Response (Routes::*handle)(const Call& call) const;
+};
+const Routes::RouteRow Routes::kRouteTable[] = {
+    {"GET", "/api/health", false, &Routes::Health},
+    {"GET", "/api/message_groups", true, &Routes::MessageGroups},
+    {"POST", "/api/messages", true, &Routes::CreateMessage},
+    {"GET", "/api/messages/counter", true, &Routes::Counter},  // before the group route
+    {"GET", "/api/messages/{group}", true, &Routes::Messages},
+    {"GET", "/api/users/@{handle}/short", true, &Routes::UserShort},
+};
+
+// A request matched to a route.
+struct Routes::Call {
+  const http::Request& request;
+  const Target& target;
+  std::string param;  // the pattern's {parameter}
+  std::string sub;    // the token's subject (routes that need a token)
+};
+
+std::vector<std::string_view> Routes::RoutePatterns() {
+  std::vector<std::string_view> patterns;
+  for (const RouteRow& row : kRouteTable) patterns.push_back(row.pattern);
+  return patterns;
+}
+
 http::Response Routes::Route(const http::Request& request) const {
   std::optional<Target> target = ParseTarget(request.target);
   if (!target) return Error(400, "bad_target", "malformed percent-encoding in the URL");
-  const std::string& path = target->path;
-  const std::string& method = request.method;
-
-  // Which route, and which methods it takes.
-  enum class Kind { kNone, kHealth, kGroups, kMessages, kCreate, kCounter, kUser };
-  Kind kind = Kind::kNone;
-  std::string param;
-  if (path == "/api/health") {
-    kind = Kind::kHealth;
-  } else if (path == "/api/message_groups") {
-    kind = Kind::kGroups;
-  } else if (path == "/api/messages") {
-    kind = Kind::kCreate;
-  } else if (path == kCounterPath) {  // not a group uuid: checked before the group route
-    kind = Kind::kCounter;
-  } else if (path.starts_with(kMessagesPrefix) && path.size() > kMessagesPrefix.size() &&
-             path.find('/', kMessagesPrefix.size()) == std::string::npos) {
-    kind = Kind::kMessages;
-    param = path.substr(kMessagesPrefix.size());
-  } else if (path.starts_with(kUsersPrefix) && path.ends_with(kShortSuffix) &&
-             path.size() > kUsersPrefix.size() + kShortSuffix.size()) {
-    kind = Kind::kUser;
-    param =
-        path.substr(kUsersPrefix.size(), path.size() - kUsersPrefix.size() - kShortSuffix.size());
+  const RouteRow* row = nullptr;
+  std::optional<std::string_view> param;
+  for (const RouteRow& candidate : kRouteTable) {
+    if ((param = MatchPattern(candidate.pattern, target->path))) {
+      row = &candidate;
+      break;
+    }
   }
-  if (kind == Kind::kNone) return Error(404, "not_found", "no such route");
+  if (row == nullptr) return Error(404, "not_found", "no such route");
 
-  const bool is_post_route = kind == Kind::kCreate;
+  const std::string& method = request.method;
   if (method == "OPTIONS") {  // CORS preflight (headers added by Cors())
     http::Response r;
     r.status = 204;
-    r.headers.Set("Allow", is_post_route ? "OPTIONS, POST" : "OPTIONS, GET, HEAD");
+    r.headers.Set("Allow", AllowFor(row->method));
     return r;
   }
-  const bool method_ok = is_post_route ? method == "POST" : (method == "GET" || method == "HEAD");
-  if (!method_ok) {
+  if (method != row->method && !(row->method == "GET" && method == "HEAD")) {
     http::Response r = Error(405, "method_not_allowed", "method not allowed on this route");
-    r.headers.Set("Allow", is_post_route ? "OPTIONS, POST" : "OPTIONS, GET, HEAD");
+    r.headers.Set("Allow", AllowFor(row->method));
     return r;
   }
-  if (kind == Kind::kHealth) return Health();
-
-  // Everything else needs a token, checked before the body is even parsed.
-  AuthResult auth = auth_.Authenticate(request.headers.Get("Authorization"));
-  if (!auth.ok()) {
-    if (!auth.detail.empty()) Log("authentication: " + auth.detail);
-    http::Response r = Error(auth.http_status(), std::string(AuthErrorName(auth.error)),
-                             auth.reason.empty() ? "unauthenticated" : auth.reason);
-    if (auth.http_status() == 401) r.headers.Set("WWW-Authenticate", auth.WwwAuthenticate());
-    return r;
+  Call call{request, *target, std::string(*param), {}};
+  if (row->needs_token) {
+    // Checked before the body is even parsed.
+    AuthResult auth = auth_.Authenticate(request.headers.Get("Authorization"));
+    if (!auth.ok()) return Unauthenticated(auth);
+    call.sub = auth.identity.sub;
   }
-  const std::string& sub = auth.identity.sub;
+  return (this->*row->handle)(call);
+}
 
-  switch (kind) {
-    case Kind::kGroups: {
-      Paging p;
-      if (auto e = ParsePaging(*target, p)) return *e;
-      auto out = service_.MessageGroups(sub, p.cursor, p.limit);
-      if (!out.ok()) return FromServiceError(out.error);
-      auto unread = service_.Unread(sub);
-      http::Response r = JsonResponse(
-          200,
-          MessageGroupsJson(out.value->items, unread.ok() ? unread.value->groups
-                                                          : std::map<std::string, std::int64_t>()));
-      SetNextCursor(r, path, out.value->next_cursor);
-      return r;
-    }
-    case Kind::kMessages: {
-      Paging p;
-      if (auto e = ParsePaging(*target, p)) return *e;
-      auto out = service_.Messages(sub, param, p.cursor, p.limit);
-      if (!out.ok()) return FromServiceError(out.error);
-      http::Response r = JsonResponse(200, MessagesJson(out.value->items));
-      SetNextCursor(r, path, out.value->next_cursor);
-      return r;
-    }
-    case Kind::kCreate: {
-      CreateMessageRequest req;
-      if (auto e = ParseCreateBody(request.body, req)) return *e;
-      auto out = service_.CreateMessage(sub, req);
-      if (!out.ok()) return FromServiceError(out.error);
-      const CreateMessageResult& res = *out.value;
-      return JsonResponse(200, Json([&](Writer& w) {
-                            w.StartObject();
-                            Field(w, "message_group_uuid", res.message_group_uuid);
-                            if (res.message) WriteMessage(w, *res.message);
-                            w.EndObject();
-                          }));
-    }
-    case Kind::kCounter: {
-      auto out = service_.Unread(sub);
-      if (!out.ok()) return FromServiceError(out.error);
-      return JsonResponse(200, Json([&](Writer& w) {
-                            w.StartObject();
-                            w.Key("count");
-                            w.Int64(out.value->total);
-                            w.Key("groups");
-                            w.StartObject();
-                            for (const auto& [group, n] : out.value->groups) {
-                              w.Key(group.c_str(), static_cast<rapidjson::SizeType>(group.size()));
-                              w.Int64(n);
-                            }
-                            w.EndObject();
-                            w.EndObject();
-                          }));
-    }
-    case Kind::kUser: {
-      auto out = service_.UsersShort(param);
-      if (!out.ok()) return FromServiceError(out.error);
-      return JsonResponse(200, Json([&](Writer& w) {
-                            w.StartObject();
-                            Field(w, "uuid", out.value->uuid);
-                            Field(w, "handle", out.value->handle);
-                            Field(w, "display_name", out.value->display_name);
-                            w.EndObject();
-                          }));
-    }
-    default:
-      return Error(404, "not_found", "no such route");
-  }
+http::Response Routes::Unauthenticated(const AuthResult& auth) const {
+  if (!auth.detail.empty()) Log("authentication: " + auth.detail);
+  http::Response r = Error(auth.http_status(), std::string(AuthErrorName(auth.error)),
+                           auth.reason.empty() ? "unauthenticated" : auth.reason);
+  if (auth.http_status() == 401) r.headers.Set("WWW-Authenticate", auth.WwwAuthenticate());
+  return r;
+}
+
+http::Response Routes::MessageGroups(const Call& call) const {
+  Paging p;
+  if (auto e = ParsePaging(call.target, p)) return *e;
+  auto out = service_.MessageGroups(call.sub, p.cursor, p.limit);
+  if (!out.ok()) return FromServiceError(out.error);
+  auto unread = service_.Unread(call.sub);
+  http::Response r = JsonResponse(
+      200,
+      MessageGroupsJson(out.value->items, unread.ok() ? unread.value->groups
+                                                      : std::map<std::string, std::int64_t>()));
+  SetNextCursor(r, call.target.path, out.value->next_cursor);
+  return r;
+}
+
+http::Response Routes::Messages(const Call& call) const {
+  Paging p;
+  if (auto e = ParsePaging(call.target, p)) return *e;
+  auto out = service_.Messages(call.sub, call.param, p.cursor, p.limit);
+  if (!out.ok()) return FromServiceError(out.error);
+  http::Response r = JsonResponse(200, MessagesJson(out.value->items));
+  SetNextCursor(r, call.target.path, out.value->next_cursor);
+  return r;
+}
+
+http::Response Routes::CreateMessage(const Call& call) const {
+  CreateMessageRequest req;
+  if (auto e = ParseCreateBody(call.request.body, req)) return *e;
+  auto out = service_.CreateMessage(call.sub, req);
+  if (!out.ok()) return FromServiceError(out.error);
+  const CreateMessageResult& res = *out.value;
+  return JsonResponse(200, WriteJsonObject([&](Writer& w) {
+                        WriteStringField(w, "message_group_uuid", res.message_group_uuid);
+                        if (res.message) WriteMessage(w, *res.message);
+                      }));
+}
+
+http::Response Routes::Counter(const Call& call) const {
+  auto out = service_.Unread(call.sub);
+  if (!out.ok()) return FromServiceError(out.error);
+  return JsonResponse(200, WriteJsonObject([&](Writer& w) {
+                        w.Key("count");
+                        w.Int64(out.value->total);
+                        w.Key("groups");
+                        w.StartObject();
+                        for (const auto& [group, n] : out.value->groups) {
+                          w.Key(group.c_str(), static_cast<rapidjson::SizeType>(group.size()));
+                          w.Int64(n);
+                        }
+                        w.EndObject();
+                      }));
+}
+
+http::Response Routes::UserShort(const Call& call) const {
+  auto out = service_.UsersShort(call.param);
+  if (!out.ok()) return FromServiceError(out.error);
+  return JsonResponse(200, WriteJsonObject([&](Writer& w) {
+                        WriteStringField(w, "uuid", out.value->uuid);
+                        WriteStringField(w, "handle", out.value->handle);
+                        WriteStringField(w, "display_name", out.value->display_name);
+                      }));
 }
 
 }  // namespace cruddur::api

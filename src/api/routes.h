@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/auth.h"
@@ -63,9 +64,22 @@ class Routes {
   void Configure(http::ServerOptions& options) const;
   http::Handler AsHandler() const;
 
+  // The path patterns of the route table, in the order they are tried.
+  static std::vector<std::string_view> RoutePatterns();
+
  private:
+  struct Call;      // a request matched to a route (routes.cc)
+  struct RouteRow;  // method, path pattern, token or not, handler
+  static const RouteRow kRouteTable[];
+
   http::Response Route(const http::Request& request) const;
-  http::Response Health() const;
+  http::Response Unauthenticated(const AuthResult& auth) const;
+  http::Response Health(const Call& call) const;
+  http::Response MessageGroups(const Call& call) const;
+  http::Response Messages(const Call& call) const;
+  http::Response CreateMessage(const Call& call) const;
+  http::Response Counter(const Call& call) const;
+  http::Response UserShort(const Call& call) const;
   void Cors(const http::Request& request, http::Response& response) const;
   void Log(const std::string& line) const;
 

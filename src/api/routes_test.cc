@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <algorithm>
+
 #include "api/api_test_env.h"
 #include "api/cache.h"
 #include "api/message_cache.h"
@@ -194,6 +196,66 @@ TEST_F(RoutesTest, UnknownRoutesAndMethods) {
   big.method = "POST";
   big.target = "/api/messages";
   EXPECT_EQ(routes_->TooLarge(big).status, 413);
+}
+
+// Every route of src/api/README.md's table (and routes.h), with a member's token: each resolves
+// to its handler, and the route table holds exactly these patterns.
+TEST_F(RoutesTest, EveryDocumentedRouteResolves) {
+  std::string group = Start(andrew_, "londo", "Hello Londo");
+  struct Documented {
+    std::string_view pattern;
+    std::string method, target, body;
+  };
+  const std::vector<Documented> documented = {
+      {"/api/health", "GET", "/api/health", ""},
+      {"/api/message_groups", "GET", "/api/message_groups?limit=5", ""},
+      {"/api/messages", "POST", "/api/messages",
+       R"({"message_group_uuid":")" + group + R"(","message":"again"})"},
+      {"/api/messages/counter", "GET", "/api/messages/counter", ""},
+      {"/api/messages/{group}", "GET", "/api/messages/" + group, ""},
+      {"/api/users/@{handle}/short", "GET", "/api/users/@londo/short", ""},
+  };
+  std::vector<std::string_view> patterns;
+  for (const auto& d : documented) {
+    auto r = Send(d.method, d.target, andrew_.cognito_user_id, d.body);
+    EXPECT_EQ(r.status, 200) << d.method << " " << d.target << " -> " << r.body;
+    patterns.push_back(d.pattern);
+  }
+  auto table = Routes::RoutePatterns();
+  std::sort(patterns.begin(), patterns.end());
+  std::sort(table.begin(), table.end());
+  EXPECT_EQ(table, patterns);
+}
+
+TEST_F(RoutesTest, PatternsMatchWholeSegmentsWithoutTrailingSlashes) {
+  std::string group = Start(andrew_, "londo", "Hello Londo");
+  const std::string& token = andrew_.cognito_user_id;
+  for (const std::string& target : std::vector<std::string>{
+           "/api/health/", "/api/message_groups/", "/api/messages/", "/api/messages/" + group + "/",
+           "/api/messages/" + group + "/x", "/api/users/@/short", "/api/users/@londo/short/",
+           "/api/users/@londo", "/api//message_groups", "/api/message_groupsx"}) {
+    EXPECT_EQ(Send("GET", target, token).status, 404) << target;
+    EXPECT_EQ(Send("OPTIONS", target).status, 404) << target;
+  }
+  // The handle runs up to "/short", so an encoded '/' in it is a bad handle, not another route.
+  EXPECT_EQ(Send("GET", "/api/users/@lon%2Fdo/short", token).status, 400);
+  // The counter is not taken for a group uuid; a percent-encoded path is decoded first.
+  EXPECT_EQ(Send("GET", "/api/messages/%63ounter", token).status, 200);
+  EXPECT_EQ(Send("GET", "/api/messages/" + group + "?limit=1&limit=x", token).status, 200);
+  // Preflight and HEAD follow the route's method.
+  for (auto [target, allow] : {std::pair{"/api/health", "OPTIONS, GET, HEAD"},
+                               {"/api/messages", "OPTIONS, POST"},
+                               {"/api/messages/counter", "OPTIONS, GET, HEAD"},
+                               {"/api/users/@londo/short", "OPTIONS, GET, HEAD"}}) {
+    auto pre = Send("OPTIONS", target);
+    EXPECT_EQ(pre.status, 204) << target;
+    EXPECT_EQ(pre.headers.Get("Allow"), allow) << target;
+    auto wrong = Send("PUT", target, token);
+    EXPECT_EQ(wrong.status, 405) << target;
+    EXPECT_EQ(wrong.headers.Get("Allow"), allow) << target;
+  }
+  EXPECT_EQ(Send("HEAD", "/api/users/@londo/short", token).status, 200);
+  EXPECT_EQ(Send("HEAD", "/api/messages", token).status, 405);
 }
 
 TEST_F(RoutesTest, CorsForTheConfiguredOriginsOnly) {

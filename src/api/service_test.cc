@@ -20,15 +20,6 @@ using V = std::vector<std::string>;
 
 class ServiceTest : public ApiEnv {
  protected:
-  // A new conversation from `from` to `to_handle`; returns its uuid.
-  std::string Start(const User& from, const std::string& to_handle, const std::string& text) {
-    CreateMessageRequest req;
-    req.handle = to_handle;
-    req.message = text;
-    auto out = service_->CreateMessage(from.cognito_user_id, req);
-    EXPECT_TRUE(out.ok()) << out.error.reason;
-    return out.ok() ? out.value->message_group_uuid : "";
-  }
   Outcome<CreateMessageResult> Reply(const User& from, const std::string& group,
                                      const std::string& text) {
     CreateMessageRequest req;

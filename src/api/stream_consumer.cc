@@ -16,39 +16,21 @@
 
 #include "ddb/error.h"
 #include "ddb/value_json.h"
+#include "encoding/json.h"
 
 namespace cruddur::api {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-template <typename F>
-std::string Json(F&& body) {
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  w.StartObject();
-  body(w);
-  w.EndObject();
-  return std::string(buf.GetString(), buf.GetSize());
-}
-
-void Field(Writer& w, std::string_view name, std::string_view value) {
-  w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
+using encoding::StringMember;
+using encoding::WriteJsonObject;
+using encoding::WriteStringField;
+using Writer = encoding::JsonTextWriter;
 
 rapidjson::Document ParseResponse(const std::string& text) {
   rapidjson::Document d;
   d.Parse(text.data(), text.size());
   if (d.HasParseError() || !d.IsObject()) throw std::runtime_error("malformed DynamoDB response");
   return d;
-}
-
-std::string StringMember(const rapidjson::Value& v, const char* name) {
-  if (!v.IsObject()) return {};
-  auto it = v.FindMember(name);
-  if (it == v.MemberEnd() || !it->value.IsString()) return {};
-  return {it->value.GetString(), it->value.GetStringLength()};
 }
 
 void WriteAll(int fd, const std::string& data, const std::string& what) {
@@ -68,14 +50,14 @@ void WriteAll(int fd, const std::string& data, const std::string& what) {
 // --- checkpoints ---
 
 std::string CheckpointToJson(const StreamCheckpoint& c) {
-  return Json([&](Writer& w) {
-    Field(w, "stream_arn", c.stream_arn);
+  return WriteJsonObject([&](Writer& w) {
+    WriteStringField(w, "stream_arn", c.stream_arn);
     w.Key("shards");
     w.StartObject();
     for (const auto& [id, shard] : c.shards) {
       w.Key(id.c_str(), static_cast<rapidjson::SizeType>(id.size()));
       w.StartObject();
-      Field(w, "sequence_number", shard.sequence_number);
+      WriteStringField(w, "sequence_number", shard.sequence_number);
       w.Key("finished");
       w.Bool(shard.finished);
       w.EndObject();
@@ -242,8 +224,9 @@ void StreamConsumer::EnsureLoaded() {
 }
 
 bool StreamConsumer::RefreshTopology() {
-  auto table = ParseResponse(
-      ddb_.Call("DescribeTable", Json([&](Writer& w) { Field(w, "TableName", store_.table()); })));
+  auto table = ParseResponse(ddb_.Call("DescribeTable", WriteJsonObject([&](Writer& w) {
+                                         WriteStringField(w, "TableName", store_.table());
+                                       })));
   std::string arn;
   if (table.HasMember("Table")) arn = StringMember(table["Table"], "LatestStreamArn");
   if (arn.empty()) {
@@ -275,14 +258,15 @@ bool StreamConsumer::RefreshTopology() {
 
 std::string StreamConsumer::DescribeShards(const std::string& start, const std::string& parent,
                                            std::vector<Shard>* shards) {
-  auto d = ParseResponse(ddb_.Call("Streams.DescribeStream", Json([&](Writer& w) {
-                                     Field(w, "StreamArn", checkpoint_.stream_arn);
-                                     if (!start.empty()) Field(w, "ExclusiveStartShardId", start);
+  auto d = ParseResponse(ddb_.Call("Streams.DescribeStream", WriteJsonObject([&](Writer& w) {
+                                     WriteStringField(w, "StreamArn", checkpoint_.stream_arn);
+                                     if (!start.empty())
+                                       WriteStringField(w, "ExclusiveStartShardId", start);
                                      if (!parent.empty()) {
                                        w.Key("ShardFilter");
                                        w.StartObject();
-                                       Field(w, "Type", "CHILD_SHARDS");
-                                       Field(w, "ShardId", parent);
+                                       WriteStringField(w, "Type", "CHILD_SHARDS");
+                                       WriteStringField(w, "ShardId", parent);
                                        w.EndObject();
                                      }
                                    })));
@@ -348,16 +332,17 @@ bool StreamConsumer::ParentDone(const Shard& shard) const {
 
 std::string StreamConsumer::NewIterator(const std::string& shard_id) {
   const ShardCheckpoint& cp = checkpoint_.shards[shard_id];
-  auto d = ParseResponse(ddb_.Call("Streams.GetShardIterator", Json([&](Writer& w) {
-                                     Field(w, "StreamArn", checkpoint_.stream_arn);
-                                     Field(w, "ShardId", shard_id);
-                                     if (cp.sequence_number.empty()) {
-                                       Field(w, "ShardIteratorType", "TRIM_HORIZON");
-                                     } else {
-                                       Field(w, "ShardIteratorType", "AFTER_SEQUENCE_NUMBER");
-                                       Field(w, "SequenceNumber", cp.sequence_number);
-                                     }
-                                   })));
+  auto d =
+      ParseResponse(ddb_.Call("Streams.GetShardIterator", WriteJsonObject([&](Writer& w) {
+                                WriteStringField(w, "StreamArn", checkpoint_.stream_arn);
+                                WriteStringField(w, "ShardId", shard_id);
+                                if (cp.sequence_number.empty()) {
+                                  WriteStringField(w, "ShardIteratorType", "TRIM_HORIZON");
+                                } else {
+                                  WriteStringField(w, "ShardIteratorType", "AFTER_SEQUENCE_NUMBER");
+                                  WriteStringField(w, "SequenceNumber", cp.sequence_number);
+                                }
+                              })));
   std::string it = StringMember(d, "ShardIterator");
   if (it.empty()) throw std::runtime_error("GetShardIterator returned no iterator");
   return it;
@@ -382,8 +367,8 @@ bool StreamConsumer::ProcessRecord(const rapidjson::Value& record) {
     image = ddb::ParseItem(new_image->value);
   } else {
     // A KEYS_ONLY stream: read the message itself.
-    auto got = ParseResponse(ddb_.Call("GetItem", Json([&](Writer& w) {
-                                         Field(w, "TableName", store_.table());
+    auto got = ParseResponse(ddb_.Call("GetItem", WriteJsonObject([&](Writer& w) {
+                                         WriteStringField(w, "TableName", store_.table());
                                          w.Key("Key");
                                          ddb::WriteItem(w, key_item);
                                          w.Key("ConsistentRead");
@@ -416,8 +401,8 @@ int StreamConsumer::ReadShard(const Shard& shard, int budget) {
     iterators_.erase(shard.id);  // used up; the answer's NextShardIterator replaces it
     std::string response;
     try {
-      response = ddb_.Call("Streams.GetRecords", Json([&](Writer& w) {
-                             Field(w, "ShardIterator", iterator);
+      response = ddb_.Call("Streams.GetRecords", WriteJsonObject([&](Writer& w) {
+                             WriteStringField(w, "ShardIterator", iterator);
                              w.Key("Limit");
                              w.Int(std::min(options_.batch_size, budget - processed));
                            }));

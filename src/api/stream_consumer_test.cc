@@ -29,14 +29,6 @@ class StreamConsumerTest : public ApiEnv {
     o.error_backoff = std::chrono::milliseconds(10);
     return o;
   }
-  std::string Start(const User& from, const std::string& handle, const std::string& text) {
-    CreateMessageRequest req;
-    req.handle = handle;
-    req.message = text;
-    auto out = service_->CreateMessage(from.cognito_user_id, req);
-    EXPECT_TRUE(out.ok()) << out.error.reason;
-    return out.value->message_group_uuid;
-  }
   void Reply(const User& from, const std::string& group, const std::string& text) {
     CreateMessageRequest req;
     req.message_group_uuid = group;

@@ -7,9 +7,13 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
 #include <utility>
+
+#include "encoding/percent.h"
+#include "encoding/url.h"
 
 namespace cruddur::api {
 
@@ -22,13 +26,6 @@ constexpr std::string_view kContentSecurityPolicy =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'";
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 void SecurityHeaders(http::Response& r) {
   r.headers.Set("Cache-Control", "no-cache");
@@ -102,26 +99,18 @@ WebPath ResolveWebPath(std::string_view target) {
     out.error = std::move(reason);
     return out;
   };
-  std::string_view raw = target.substr(0, target.find('?'));
+  std::string_view raw = encoding::SplitTarget(target).path;
   if (raw.size() > kMaxWebPathBytes) return refuse("path too long");
   if (raw.empty() || raw.front() != '/') return refuse("path must start with '/'");
 
   // Decode exactly once: "%252e" stays "%2e", a name, never "." .
-  std::string path;
-  path.reserve(raw.size());
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    char c = raw[i];
-    if (c == '%') {
-      if (i + 2 >= raw.size()) return refuse("bad percent-escape");
-      int hi = HexDigit(raw[i + 1]), lo = HexDigit(raw[i + 2]);
-      if (hi < 0 || lo < 0) return refuse("bad percent-escape");
-      c = static_cast<char>(hi * 16 + lo);
-      i += 2;
-    }
+  std::optional<std::string> decoded = encoding::PercentDecode(raw);
+  if (!decoded) return refuse("bad percent-escape");
+  const std::string& path = *decoded;
+  for (char c : path) {
     auto u = static_cast<unsigned char>(c);
     if (u < 0x20 || u == 0x7f) return refuse("control character in path");
     if (c == '\\') return refuse("backslash in path");
-    path.push_back(c);
   }
 
   // Segments between the leading '/' and the end; a trailing '/' means the directory's index.
@@ -149,7 +138,7 @@ WebPath ResolveWebPath(std::string_view target) {
 }
 
 bool IsApiTarget(std::string_view target) {
-  std::string_view path = target.substr(0, target.find('?'));
+  std::string_view path = encoding::SplitTarget(target).path;
   return path == "/api" || path.starts_with("/api/");
 }
 
@@ -227,7 +216,7 @@ http::Response WebPage::Handle(const http::Request& request) const {
 http::Handler ServeHandler(const WebPage& page, http::Handler dev, http::Handler api) {
   return [&page, dev = std::move(dev), api = std::move(api)](const http::Request& r) {
     if (!IsApiTarget(r.target)) return page.Handle(r);
-    std::string_view path = std::string_view(r.target).substr(0, r.target.find('?'));
+    std::string_view path = encoding::SplitTarget(r.target).path;
     if (dev && (path == "/api/dev" || path.starts_with("/api/dev/"))) return dev(r);
     return api(r);
   };

@@ -7,25 +7,17 @@
 #include <cctype>
 #include <utility>
 
+#include "encoding/json.h"
+
 namespace cruddur::aws {
 
 namespace {
 
+using encoding::JsonText;
+using encoding::StringMember;
+
 constexpr char kListUsersTarget[] = "AWSCognitoIdentityProviderService.ListUsers";
 constexpr char kJsonContentType[] = "application/x-amz-json-1.1";
-
-std::string JsonText(const rapidjson::Value& value) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  value.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
-
-std::string StringMember(const rapidjson::Value& object, const char* name) {
-  auto it = object.FindMember(name);
-  if (it == object.MemberEnd() || !it->value.IsString()) return "";
-  return std::string(it->value.GetString(), it->value.GetStringLength());
-}
 
 ServiceError Malformed(std::string_view why) {
   return ServiceError(200, "SerializationException",

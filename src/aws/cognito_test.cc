@@ -122,12 +122,6 @@ TEST(Endpoints, DefaultAndEnvironment) {
   unsetenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER");
 }
 
-TEST(UriEncode, KeepsOnlyUnreservedCharacters) {
-  EXPECT_EQ(UriEncode("aZ09-_.~"), "aZ09-_.~");
-  EXPECT_EQ(UriEncode("1.2.3.4/32 a+b=c&d"), "1.2.3.4%2F32%20a%2Bb%3Dc%26d");
-  EXPECT_EQ(UriEncode("\xc3\xa9"), "%C3%A9");
-}
-
 // A fake Cognito endpoint in this process: verifies each request's signature for the
 // cognito-idp service, records the bodies, and serves three pages of users.
 class FakeCognito {

@@ -6,6 +6,8 @@
 #include <sstream>
 #include <utility>
 
+#include "encoding/percent.h"
+
 namespace cruddur::aws {
 
 namespace {
@@ -16,8 +18,8 @@ constexpr char kFormContentType[] = "application/x-www-form-urlencoded; charset=
 
 void AddParam(std::string& form, std::string_view name, std::string_view value) {
   if (!form.empty()) form.push_back('&');
-  form.append(UriEncode(name)).push_back('=');
-  form.append(UriEncode(value));
+  form.append(encoding::PercentEncode(name)).push_back('=');
+  form.append(encoding::PercentEncode(value));
 }
 
 std::optional<pt::ptree> ParseXml(std::string_view body) {

@@ -15,13 +15,16 @@ ServiceError::ServiceError(int http_status, std::string type, std::string messag
       message_(std::move(message)) {}
 
 bool IsThrottlingError(std::string_view type) {
-  static constexpr std::array<std::string_view, 7> kThrottling = {
-      "ThrottlingException",
-      "Throttling",
-      "TooManyRequestsException",
-      "RequestLimitExceeded",
-      "RequestThrottled",
+  // DynamoDB's own, then the names other AWS services and proxies answer with.
+  static constexpr std::array<std::string_view, 9> kThrottling = {
       "ProvisionedThroughputExceededException",
+      "ThrottlingException",
+      "RequestLimitExceeded",
+      "Throttling",
+      "ThrottledException",
+      "RequestThrottled",
+      "RequestThrottledException",
+      "TooManyRequestsException",
       "SlowDown"};
   return std::find(kThrottling.begin(), kThrottling.end(), type) != kThrottling.end();
 }
@@ -87,25 +90,6 @@ http::Response SignedPoster::Post(
     config_.sleep(delay);
     delay *= 2;
   }
-}
-
-std::string UriEncode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    auto u = static_cast<unsigned char>(c);
-    bool unreserved = (u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') ||
-                      u == '-' || u == '_' || u == '.' || u == '~';
-    if (unreserved) {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[u >> 4]);
-      out.push_back(kHex[u & 0xF]);
-    }
-  }
-  return out;
 }
 
 }  // namespace cruddur::aws

@@ -85,8 +85,4 @@ class SignedPoster {
   http::Client http_;
 };
 
-// Percent-encodes `text` as SigV4 and the AWS Query protocol do (RFC 3986: everything but
-// A-Z a-z 0-9 - _ . ~ becomes %XX, upper-case hex).
-std::string UriEncode(std::string_view text);
-
 }  // namespace cruddur::aws

@@ -10,6 +10,10 @@
 #include <ctime>
 #include <utility>
 
+#include "encoding/hex.h"
+#include "encoding/percent.h"
+#include "encoding/url.h"
+
 namespace cruddur::aws {
 
 namespace {
@@ -30,53 +34,6 @@ std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  }
-  return out;
-}
-
-bool IsUnreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '.' || c == '~';
-}
-
-// SigV4's URI encoding: everything but the unreserved characters as %XX (uppercase hex).
-std::string UriEncode(std::string_view s, bool keep_slash) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (IsUnreserved(c) || (keep_slash && c == '/')) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string UriDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      int hi = HexValue(s[i + 1]);
-      int lo = HexValue(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(s[i]);
   }
   return out;
 }
@@ -105,23 +62,18 @@ std::string CanonicalUri(std::string_view path) {
   }
   bool trailing_slash = path.back() == '/' && !segments.empty();
   if (normalized.empty() || trailing_slash) normalized.push_back('/');
-  return UriEncode(normalized, /*keep_slash=*/true);
+  return encoding::PercentEncode(normalized, {.keep_slash = true});
 }
 
+// Each name and value decoded (a malformed escape kept as text) and encoded again, so that
+// equivalent spellings sign alike; sorted by name, then value.
 std::string CanonicalQuery(std::string_view query) {
+  auto canonical = [](std::string_view text) {
+    return encoding::PercentEncode(*encoding::PercentDecode(text, {.keep_malformed = true}));
+  };
   std::vector<std::pair<std::string, std::string>> params;
-  std::size_t start = 0;
-  while (start < query.size()) {
-    std::size_t amp = query.find('&', start);
-    if (amp == std::string_view::npos) amp = query.size();
-    std::string_view param = query.substr(start, amp - start);
-    if (!param.empty()) {
-      std::size_t eq = param.find('=');
-      std::string_view key = param.substr(0, eq);
-      std::string_view value = eq == std::string_view::npos ? "" : param.substr(eq + 1);
-      params.emplace_back(UriEncode(UriDecode(key), false), UriEncode(UriDecode(value), false));
-    }
-    start = amp + 1;
+  for (auto [key, value] : encoding::QueryPairs(query)) {
+    params.emplace_back(canonical(key), canonical(value));
   }
   std::sort(params.begin(), params.end());
   std::string out;
@@ -164,7 +116,7 @@ std::string SignatureFor(const http::Request& request,
   std::string to_sign =
       StringToSign(amz_date, CredentialScope(scope_date, region, service), canonical);
   std::string signature =
-      HexEncode(HmacSha256(SigningKey(secret, scope_date, region, service), to_sign));
+      encoding::HexEncode(HmacSha256(SigningKey(secret, scope_date, region, service), to_sign));
   if (canonical_out) *canonical_out = std::move(canonical);
   if (string_to_sign_out) *string_to_sign_out = std::move(to_sign);
   return signature;
@@ -238,21 +190,11 @@ AuthError Invalid(std::string message) { return {"InvalidSignatureException", st
 
 }  // namespace
 
-std::string HexEncode(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
-}
-
 std::string Sha256Hex(std::string_view data) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+  return encoding::HexEncode(
+      std::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
 }
 
 std::string HmacSha256(std::string_view key, std::string_view data) {
@@ -305,16 +247,13 @@ std::optional<Clock::time_point> ParseAmzDate(std::string_view text) {
 std::string CanonicalRequest(const http::Request& request,
                              const std::vector<std::string>& signed_headers,
                              std::string_view payload_hash) {
-  std::string_view target = request.target;
-  std::size_t question = target.find('?');
-  std::string_view path = target.substr(0, question);
-  std::string_view query = question == std::string_view::npos ? "" : target.substr(question + 1);
+  encoding::TargetParts target = encoding::SplitTarget(request.target);
 
   std::string out;
   out.reserve(256);
   out.append(request.method).push_back('\n');
-  out.append(CanonicalUri(path)).push_back('\n');
-  out.append(CanonicalQuery(query)).push_back('\n');
+  out.append(CanonicalUri(target.path)).push_back('\n');
+  out.append(CanonicalQuery(target.query.value_or(""))).push_back('\n');
   for (const std::string& name : signed_headers) {
     out.append(name).push_back(':');
     bool first = true;

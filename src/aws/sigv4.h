@@ -17,7 +17,6 @@ namespace cruddur::aws {
 // --- Primitives (OpenSSL) ---
 std::string Sha256Hex(std::string_view data);                         // lowercase hex
 std::string HmacSha256(std::string_view key, std::string_view data);  // raw 32 bytes
-std::string HexEncode(std::string_view bytes);                        // lowercase hex
 
 // "20150830T123600Z" for a point in time (UTC).
 std::string AmzDate(std::chrono::system_clock::time_point time);

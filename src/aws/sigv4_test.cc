@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "aws/sigv4_test_util.h"
+#include "encoding/hex.h"
+
 namespace cruddur::aws {
 namespace {
 
@@ -28,8 +31,14 @@ std::string SignatureOf(const http::Request& request) {
   return std::string(auth.substr(auth.find("Signature=") + 10));
 }
 
+// The signature of `request` signed with the test suite's credentials, region and time.
+std::string SuiteSignature(http::Request request) {
+  Sign(request, {kAccessKey, kSecret, ""}, "us-east-1", "service", SuiteTime());
+  return SignatureOf(request);
+}
+
 TEST(SigV4, SigningKeyMatchesTheAwsDocumentationExample) {
-  EXPECT_EQ(HexEncode(SigningKey(kSecret, "20120215", "us-east-1", "iam")),
+  EXPECT_EQ(encoding::HexEncode(SigningKey(kSecret, "20120215", "us-east-1", "iam")),
             "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
 }
 
@@ -51,23 +60,17 @@ TEST(SigV4, GetVanilla) {
 }
 
 TEST(SigV4, GetVanillaQueryOrderKeyCase) {
-  http::Request request = SuiteRequest("GET", "/?Param2=value2&Param1=value1");
-  Sign(request, {kAccessKey, kSecret, ""}, "us-east-1", "service", SuiteTime());
-  EXPECT_EQ(SignatureOf(request),
+  EXPECT_EQ(SuiteSignature(SuiteRequest("GET", "/?Param2=value2&Param1=value1")),
             "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500");
 }
 
 TEST(SigV4, PostVanilla) {
-  http::Request request = SuiteRequest("POST", "/");
-  Sign(request, {kAccessKey, kSecret, ""}, "us-east-1", "service", SuiteTime());
-  EXPECT_EQ(SignatureOf(request),
+  EXPECT_EQ(SuiteSignature(SuiteRequest("POST", "/")),
             "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b");
 }
 
 TEST(SigV4, GetUtf8) {
-  http::Request request = SuiteRequest("GET", "/\xE1\x88\xB4");
-  Sign(request, {kAccessKey, kSecret, ""}, "us-east-1", "service", SuiteTime());
-  EXPECT_EQ(SignatureOf(request),
+  EXPECT_EQ(SuiteSignature(SuiteRequest("GET", "/\xE1\x88\xB4")),
             "8318018e0b0f223aa2bbf98705b62bb787dc9c0e678f255a891fd03141be5d85");
 }
 
@@ -140,23 +143,10 @@ TEST(SigV4, ParseAuthorization) {
 
 std::map<std::string, std::string> Secrets() { return {{"AKID", "SECRET"}}; }
 
-http::Request DynamoRequest(std::chrono::system_clock::time_point at, const char* key,
-                            const char* secret) {
-  http::Request request;
-  request.method = "POST";
-  request.target = "/";
-  request.headers.Add("Host", "localhost:8000");
-  request.headers.Add("Content-Type", "application/x-amz-json-1.0");
-  request.headers.Add("X-Amz-Target", "DynamoDB_20120810.ListTables");
-  request.body = "{}";
-  Sign(request, {key, secret, ""}, "us-east-1", "dynamodb", at);
-  return request;
-}
-
 TEST(SigV4Verifier, DefaultModeNeedsOnlyWellFormedCredentials) {
   Verifier verifier;
   EXPECT_FALSE(verifier.verifies_signatures());
-  http::Request request = DynamoRequest(SuiteTime(), "anything", "whatever");
+  http::Request request = SignedListTables(SuiteTime(), "anything", "whatever");
   EXPECT_FALSE(verifier.Verify(request, SuiteTime() + std::chrono::hours(24 * 365)));
 
   http::Request missing;
@@ -184,14 +174,14 @@ TEST(SigV4Verifier, DefaultModeNeedsOnlyWellFormedCredentials) {
 TEST(SigV4Verifier, AcceptsAValidSignature) {
   Verifier verifier(Secrets());
   EXPECT_TRUE(verifier.verifies_signatures());
-  http::Request request = DynamoRequest(SuiteTime(), "AKID", "SECRET");
+  http::Request request = SignedListTables(SuiteTime(), "AKID", "SECRET");
   EXPECT_FALSE(verifier.Verify(request, SuiteTime() + seconds(30)));
   EXPECT_FALSE(verifier.Verify(request, SuiteTime() - minutes(14)));
 }
 
 TEST(SigV4Verifier, RejectsAnUnknownKey) {
   Verifier verifier(Secrets());
-  auto error = verifier.Verify(DynamoRequest(SuiteTime(), "OTHER", "SECRET"), SuiteTime());
+  auto error = verifier.Verify(SignedListTables(SuiteTime(), "OTHER", "SECRET"), SuiteTime());
   ASSERT_TRUE(error);
   EXPECT_EQ(error->type, "UnrecognizedClientException");
   EXPECT_EQ(error->message, "The security token included in the request is invalid.");
@@ -199,7 +189,7 @@ TEST(SigV4Verifier, RejectsAnUnknownKey) {
 
 TEST(SigV4Verifier, RejectsAWrongSecretOrATamperedBody) {
   Verifier verifier(Secrets());
-  auto error = verifier.Verify(DynamoRequest(SuiteTime(), "AKID", "WRONG"), SuiteTime());
+  auto error = verifier.Verify(SignedListTables(SuiteTime(), "AKID", "WRONG"), SuiteTime());
   ASSERT_TRUE(error);
   EXPECT_EQ(error->type, "InvalidSignatureException");
   EXPECT_EQ(error->message.rfind(
@@ -211,14 +201,14 @@ TEST(SigV4Verifier, RejectsAWrongSecretOrATamperedBody) {
             0u)
       << error->message;
 
-  http::Request tampered = DynamoRequest(SuiteTime(), "AKID", "SECRET");
+  http::Request tampered = SignedListTables(SuiteTime(), "AKID", "SECRET");
   tampered.body = R"({"Limit":1})";
   EXPECT_EQ(verifier.Verify(tampered, SuiteTime())->type, "InvalidSignatureException");
 }
 
 TEST(SigV4Verifier, RejectsStaleAndFutureDates) {
   Verifier verifier(Secrets());
-  http::Request request = DynamoRequest(SuiteTime(), "AKID", "SECRET");
+  http::Request request = SignedListTables(SuiteTime(), "AKID", "SECRET");
   auto error = verifier.Verify(request, SuiteTime() + minutes(20));
   ASSERT_TRUE(error);
   EXPECT_EQ(error->type, "InvalidSignatureException");
@@ -234,20 +224,20 @@ TEST(SigV4Verifier, RejectsStaleAndFutureDates) {
 
 TEST(SigV4Verifier, ChecksDateFormatHostAndScope) {
   Verifier verifier(Secrets());
-  http::Request request = DynamoRequest(SuiteTime(), "AKID", "SECRET");
+  http::Request request = SignedListTables(SuiteTime(), "AKID", "SECRET");
   request.headers.Set("X-Amz-Date", "201");
   EXPECT_EQ(verifier.Verify(request, SuiteTime())->message,
             "Date must be in ISO-8601 'basic format'. Got '201'. See "
             "http://en.wikipedia.org/wiki/ISO_8601");
 
-  http::Request no_host = DynamoRequest(SuiteTime(), "AKID", "SECRET");
+  http::Request no_host = SignedListTables(SuiteTime(), "AKID", "SECRET");
   no_host.headers.Set("Authorization",
                       "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/dynamodb/aws4_request, "
                       "SignedHeaders=x-amz-date, Signature=00");
   EXPECT_EQ(verifier.Verify(no_host, SuiteTime())->message,
             "'Host' must be a 'SignedHeader' in the AWS Authorization.");
 
-  http::Request scope = DynamoRequest(SuiteTime(), "AKID", "SECRET");
+  http::Request scope = SignedListTables(SuiteTime(), "AKID", "SECRET");
   scope.headers.Set("Authorization",
                     "AWS4-HMAC-SHA256 Credential=AKID/20150831/us-east-1/s3/aws4, "
                     "SignedHeaders=host;x-amz-date, Signature=00");
@@ -260,7 +250,7 @@ TEST(SigV4Verifier, ChecksDateFormatHostAndScope) {
             "does not match YYYYMMDD from ISO-8601 version of date from HTTP: '20150831' != "
             "'20150830', from '20150830T123600Z'.");
 
-  http::Request short_credential = DynamoRequest(SuiteTime(), "AKID", "SECRET");
+  http::Request short_credential = SignedListTables(SuiteTime(), "AKID", "SECRET");
   short_credential.headers.Set(
       "Authorization", "AWS4-HMAC-SHA256 Credential=a/b/c/d, SignedHeaders=host, Signature=00");
   error = verifier.Verify(short_credential, SuiteTime());

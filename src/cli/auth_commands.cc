@@ -71,18 +71,6 @@ void PrintJwks(const GlobalOptions& globals) {
   std::fflush(stdout);
 }
 
-// Library failures become one-line CliErrors.
-template <typename Action>
-void Run(Action action) {
-  try {
-    action();
-  } catch (const CliError&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw CliError(e.what());
-  }
-}
-
 struct TokenOptions {
   std::string handle;
   int ttl = 3600;
@@ -106,12 +94,13 @@ void AddAuthCommands(CLI::App& app, GlobalOptions& globals) {
   token->add_option("--ttl", options->ttl, "Lifetime in seconds (1 to 86400)")
       ->check(CLI::Range(1, 86400))
       ->capture_default_str();
-  token->callback(
-      [&globals, options] { Run([&] { MintToken(globals, options->handle, options->ttl); }); });
+  token->callback([&globals, options] {
+    RunCommand([&] { MintToken(globals, options->handle, options->ttl); });
+  });
 
   CLI::App* jwks =
       auth->add_subcommand("jwks", "Print the development signing key's public JSON Web Key Set");
-  jwks->callback([&globals] { Run([&] { PrintJwks(globals); }); });
+  jwks->callback([&globals] { RunCommand([&] { PrintJwks(globals); }); });
 }
 
 }  // namespace cruddur::cli

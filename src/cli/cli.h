@@ -34,6 +34,8 @@ class CliError : public std::runtime_error {
 };
 
 void AddGlobalOptions(CLI::App& app, GlobalOptions& globals);
+// --host and --port of a command that listens (their defaults shown in --help).
+void AddListenOptions(CLI::App& cmd, std::string& host, int& port);
 // Call once every command is added: each subcommand's --help then lists the global options.
 void ShowGlobalOptionsInEveryHelp(CLI::App& app);
 

@@ -17,6 +17,7 @@
 #include "cruddur/seed.h"
 #include "ddb/error.h"
 #include "ddb/json.h"
+#include "encoding/json.h"
 
 namespace cruddur::cli {
 
@@ -24,32 +25,15 @@ namespace {
 
 using ddb::JsonDocument;
 using ddb::JsonValue;
+using encoding::JsonString;
+using encoding::JsonText;
+using encoding::StringMember;
 
 JsonDocument ParseJson(const std::string& text) {
   JsonDocument d;
   d.Parse(text.data(), text.size());
   if (d.HasParseError() || !d.IsObject()) throw std::runtime_error("malformed DynamoDB response");
   return d;
-}
-
-std::string ToJson(const JsonValue& v) {
-  ddb::JsonBuffer buf;
-  ddb::JsonWriter w(buf);
-  v.Accept(w);
-  return std::string(buf.GetString(), buf.GetSize());
-}
-
-std::string StringMember(const JsonValue& v, const char* name) {
-  if (!v.IsObject()) return "";
-  auto it = v.FindMember(name);
-  return it != v.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
-}
-
-std::string JsonString(const std::string& s) {
-  ddb::JsonBuffer buf;
-  ddb::JsonWriter w(buf);
-  w.String(s.data(), static_cast<unsigned>(s.size()));
-  return std::string(buf.GetString(), buf.GetSize());
 }
 
 std::string SchemaMissingHint(const std::string& table) {
@@ -255,11 +239,11 @@ void Scan(const GlobalOptions& globals, const DdbTargetOptions& options) {
           JsonDocument page = ParseJson(target.client->Call("Scan", request));
           if (page.HasMember("Items") && page["Items"].IsArray()) {
             for (const auto& item : page["Items"].GetArray()) {
-              std::printf("%s\n", ToJson(item).c_str());
+              std::printf("%s\n", JsonText(item).c_str());
               ++count;
             }
           }
-          start_key = page.HasMember("LastEvaluatedKey") ? ToJson(page["LastEvaluatedKey"]) : "";
+          start_key = page.HasMember("LastEvaluatedKey") ? JsonText(page["LastEvaluatedKey"]) : "";
         } while (!start_key.empty());
         std::fflush(stdout);
         std::fprintf(stderr, "%ld items in %s\n", count, table.c_str());

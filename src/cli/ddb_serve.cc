@@ -133,9 +133,7 @@ void AddDdbServeCommand(CLI::App& ddb, GlobalOptions& globals) {
   auto serve = std::make_shared<ServeOptions>();
   CLI::App* cmd = ddb.add_subcommand(
       "serve", "Serve the embedded DynamoDB engine over the DynamoDB JSON protocol");
-  cmd->add_option("--host", serve->host, "Address to listen on")->capture_default_str();
-  cmd->add_option("--port", serve->port, "Port to listen on (0 picks a free one)")
-      ->capture_default_str();
+  AddListenOptions(*cmd, serve->host, serve->port);
   cmd->add_flag("--in-memory", serve->in_memory, "Keep nothing on disk");
   cmd->add_flag("--fsync", serve->fsync, "Sync every write to disk (survives power loss)");
   cmd->add_option("--auth", serve->auth,
@@ -153,21 +151,14 @@ void AddDdbServeCommand(CLI::App& ddb, GlobalOptions& globals) {
       ->check(CLI::NonNegativeNumber)
       ->group("");  // hidden: for tests
   // Hidden: the HTTP server's limits (see http::ServerOptions), lowered by tests.
-  cmd->add_option("--max-connections", serve->max_connections, "Open connections at most")
-      ->check(CLI::NonNegativeNumber)
-      ->group("");
-  cmd->add_option("--idle-timeout-ms", serve->idle_timeout_ms, "Keep-alive idle timeout")
-      ->check(CLI::NonNegativeNumber)
-      ->group("");
-  cmd->add_option("--header-timeout-ms", serve->header_timeout_ms, "Request header timeout")
-      ->check(CLI::NonNegativeNumber)
-      ->group("");
-  cmd->add_option("--body-timeout-ms", serve->body_timeout_ms, "Request body timeout floor")
-      ->check(CLI::NonNegativeNumber)
-      ->group("");
-  cmd->add_option("--body-budget-mb", serve->body_budget_mb, "Request bodies buffered at once")
-      ->check(CLI::NonNegativeNumber)
-      ->group("");
+  auto hidden_limit = [cmd](const std::string& name, auto& value, const std::string& what) {
+    cmd->add_option(name, value, what)->check(CLI::NonNegativeNumber)->group("");
+  };
+  hidden_limit("--max-connections", serve->max_connections, "Open connections at most");
+  hidden_limit("--idle-timeout-ms", serve->idle_timeout_ms, "Keep-alive idle timeout");
+  hidden_limit("--header-timeout-ms", serve->header_timeout_ms, "Request header timeout");
+  hidden_limit("--body-timeout-ms", serve->body_timeout_ms, "Request body timeout floor");
+  hidden_limit("--body-budget-mb", serve->body_budget_mb, "Request bodies buffered at once");
   cmd->callback([serve, &globals] { Serve(*serve, globals, !globals.data_dir_flag.empty()); });
 }
 

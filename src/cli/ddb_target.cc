@@ -286,6 +286,18 @@ void RunDdbCommand(const std::function<void()>& body, const std::string& not_fou
   }
 }
 
+void RunCommand(const std::function<void()>& body) {
+  try {
+    body();
+  } catch (const CliError&) {
+    throw;
+  } catch (const ddb::ApiError& e) {
+    throw CliError(e.type() + ": " + e.what());
+  } catch (const std::exception& e) {
+    throw CliError(e.what());
+  }
+}
+
 void DdbBanner(const std::string& label) {
   if (isatty(fileno(stdout)) == 0) return;
   std::printf("\033[1;36m== %s\033[0m\n", label.c_str());

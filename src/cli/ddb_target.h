@@ -88,6 +88,9 @@ std::string LocalServerUrl(const std::string& host, unsigned port);
 // ("ResourceNotFoundException: ..."), transport failures, users-database and credential errors.
 // `not_found_hint` is appended to a ResourceNotFoundException (e.g. "run schema-load first").
 void RunDdbCommand(const std::function<void()>& body, const std::string& not_found_hint = "");
+// Runs a command body that needs no target: library failures become one-line CliErrors
+// ("Type: message" for DynamoDB's errors, else the exception's message).
+void RunCommand(const std::function<void()>& body);
 
 // `== label` on stdout (cyan) when stdout is a terminal, as the original scripts printed.
 void DdbBanner(const std::string& label);

@@ -37,4 +37,9 @@ void AddGlobalOptions(CLI::App& app, GlobalOptions& globals) {
 
 void ShowGlobalOptionsInEveryHelp(CLI::App& app) { ShowGlobalOptions(app); }
 
+void AddListenOptions(CLI::App& cmd, std::string& host, int& port) {
+  cmd.add_option("--host", host, "Address to listen on")->capture_default_str();
+  cmd.add_option("--port", port, "Port to listen on (0 picks a free one)")->capture_default_str();
+}
+
 }  // namespace cruddur::cli

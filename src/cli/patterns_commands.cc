@@ -15,22 +15,19 @@
 #include "cruddur/seed.h"
 #include "cruddur/uuid.h"
 #include "ddb/json.h"
+#include "encoding/json.h"
 
 namespace cruddur::cli {
 
 namespace {
 
 using ddb::JsonWriter;
-
-void Field(JsonWriter& w, const char* name, const std::string& value) {
-  w.Key(name);
-  w.String(value.data(), static_cast<unsigned>(value.size()));
-}
+using encoding::WriteStringField;
 
 void WriteUser(JsonWriter& w, const UserRef& user) {
-  Field(w, "user_uuid", user.uuid);
-  Field(w, "user_display_name", user.display_name);
-  Field(w, "user_handle", user.handle);
+  WriteStringField(w, "user_uuid", user.uuid);
+  WriteStringField(w, "user_display_name", user.display_name);
+  WriteStringField(w, "user_handle", user.handle);
 }
 
 // The original's line: handle padded to 12, time padded to 22, the text's first 40 characters.
@@ -123,11 +120,11 @@ void GetConversation(const GlobalOptions& globals, GetConversationOptions option
           w.StartArray();
           for (const Message& m : page.items) {
             w.StartObject();
-            Field(w, "message_uuid", m.message_uuid);
-            Field(w, "message_group_uuid", m.message_group_uuid);
+            WriteStringField(w, "message_uuid", m.message_uuid);
+            WriteStringField(w, "message_group_uuid", m.message_group_uuid);
             WriteUser(w, m.sender);
-            Field(w, "message", m.message);
-            Field(w, "created_at", m.created_at);
+            WriteStringField(w, "message", m.message);
+            WriteStringField(w, "created_at", m.created_at);
             w.EndObject();
           }
           w.EndArray();
@@ -187,15 +184,15 @@ void ListConversations(const GlobalOptions& globals, ListConversationsOptions op
           ddb::JsonBuffer buf;
           JsonWriter w(buf);
           w.StartObject();
-          Field(w, "my_uuid", me->uuid);
+          WriteStringField(w, "my_uuid", me->uuid);
           w.Key("items");
           w.StartArray();
           for (const MessageGroup& g : groups) {
             w.StartObject();
-            Field(w, "message_group_uuid", g.message_group_uuid);
+            WriteStringField(w, "message_group_uuid", g.message_group_uuid);
             WriteUser(w, g.other);
-            Field(w, "message", g.message);
-            Field(w, "created_at", g.created_at);
+            WriteStringField(w, "message", g.message);
+            WriteStringField(w, "created_at", g.created_at);
             w.EndObject();
           }
           w.EndArray();

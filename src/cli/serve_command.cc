@@ -220,20 +220,6 @@ int WaitForStopSignal() {
   return g_signal.load();
 }
 
-// Library failures become one-line CliErrors.
-template <typename Body>
-void Run(Body body) {
-  try {
-    body();
-  } catch (const CliError&) {
-    throw;
-  } catch (const ddb::ApiError& e) {
-    throw CliError(e.type() + ": " + e.what());
-  } catch (const std::exception& e) {
-    throw CliError(e.what());
-  }
-}
-
 void Serve(const ServeCommandOptions& o, const GlobalOptions& globals) {
   CheckPort(o.port, "--port");
   api::WebPage page(o.web_dir);  // a bad --web-dir stops the start before anything opens
@@ -394,9 +380,7 @@ void AddServeCommands(CLI::App& app, GlobalOptions& globals) {
   auto serve = std::make_shared<ServeCommandOptions>();
   CLI::App* cmd = app.add_subcommand(
       "serve", "Serve the messaging HTTP API (and follow the table's stream: access pattern D)");
-  cmd->add_option("--host", serve->host, "Address to listen on")->capture_default_str();
-  cmd->add_option("--port", serve->port, "Port to listen on (0 picks a free one)")
-      ->capture_default_str();
+  AddListenOptions(*cmd, serve->host, serve->port);
   cmd->add_option("--ddb-port", serve->ddb_port,
                   "Also serve the embedded engine over the DynamoDB protocol on this port (0 "
                   "picks a free one), for `cruddur ddb ...`, the aws CLI and boto3")
@@ -422,7 +406,7 @@ void AddServeCommands(CLI::App& app, GlobalOptions& globals) {
                   "the binary (for editing it)")
       ->type_name("DIR");
   AddDdbTargetFlags(*cmd, serve->target, /*with_table=*/true, /*with_json=*/false);
-  cmd->callback([serve, &globals] { Run([&] { Serve(*serve, globals); }); });
+  cmd->callback([serve, &globals] { RunCommand([&] { Serve(*serve, globals); }); });
 
   auto worker = std::make_shared<ServeCommandOptions>();
   CLI::App* w = app.add_subcommand(
@@ -437,7 +421,7 @@ void AddServeCommands(CLI::App& app, GlobalOptions& globals) {
                 "Stream checkpoint file (default: <data-dir>/stream-checkpoint.json)")
       ->type_name("FILE");
   AddDdbTargetFlags(*w, worker->target, /*with_table=*/true, /*with_json=*/false);
-  w->callback([worker, &globals] { Run([&] { StreamWorker(*worker, globals); }); });
+  w->callback([worker, &globals] { RunCommand([&] { StreamWorker(*worker, globals); }); });
 }
 
 }  // namespace cruddur::cli

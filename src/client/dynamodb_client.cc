@@ -14,6 +14,8 @@
 #include <thread>
 #include <utility>
 
+#include "encoding/json.h"
+
 namespace cruddur::client {
 
 namespace {
@@ -51,13 +53,6 @@ std::string TypeForStatus(int status) {
   return "UnknownError";
 }
 
-std::string JsonText(const rapidjson::Value& value) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  value.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
-
 std::chrono::milliseconds Backoff(const RetryPolicy& policy, int retry) {
   thread_local std::mt19937_64 random{std::random_device{}()};
   long long cap = policy.base_delay.count() << std::min(retry, 30);
@@ -70,20 +65,6 @@ std::chrono::milliseconds Backoff(const RetryPolicy& policy, int retry) {
 
 std::string InProcessClient::Call(std::string_view operation, std::string_view request_json) {
   return engine_.Execute(operation, request_json);
-}
-
-bool IsThrottlingError(std::string_view type) {
-  // DynamoDB's own, then the names other AWS services and proxies answer with.
-  static constexpr std::array<std::string_view, 8> kThrottling = {
-      "ProvisionedThroughputExceededException",
-      "ThrottlingException",
-      "RequestLimitExceeded",
-      "Throttling",
-      "ThrottledException",
-      "RequestThrottledException",
-      "TooManyRequestsException",
-      "SlowDown"};
-  return std::find(kThrottling.begin(), kThrottling.end(), type) != kThrottling.end();
 }
 
 ddb::ApiError ErrorFromResponse(int status, std::string_view body) {
@@ -109,8 +90,8 @@ ddb::ApiError ErrorFromResponse(int status, std::string_view body) {
       message.assign(member.value.GetString(), member.value.GetStringLength());
     } else {
       if (!extra.empty()) extra.push_back(',');
-      extra.append(JsonText(member.name)).push_back(':');
-      extra.append(JsonText(member.value));
+      extra.append(encoding::JsonText(member.name)).push_back(':');
+      extra.append(encoding::JsonText(member.value));
     }
   }
   if (type.empty()) type = TypeForStatus(status);

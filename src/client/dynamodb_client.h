@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "aws/service.h"
 #include "aws/sigv4.h"
 #include "ddb/engine.h"
 #include "ddb/error.h"
@@ -56,7 +57,7 @@ struct RetryPolicy {
 };
 
 // True for the error types AWS services use to say "slow down" (retried with backoff).
-bool IsThrottlingError(std::string_view type);
+using aws::IsThrottlingError;
 
 struct HttpClientOptions {
   http::ClientOptions http;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "http/server.h"
+#include "http/server_test_util.h"
 #include "wire/dynamodb_handler.h"
 
 namespace cruddur::client {
@@ -29,19 +30,11 @@ std::unique_ptr<ddb::Engine> MemoryEngine() {
   return ddb::Engine::Open(options);
 }
 
-http::ServerOptions LoopbackOptions() {
-  http::ServerOptions options;
-  options.host = "127.0.0.1";
-  options.port = 0;
-  options.threads = 2;
-  return options;
-}
-
 // The wire server over an in-memory engine, on 127.0.0.1 and a free port.
 struct WireServer {
   explicit WireServer(wire::WireOptions options = {}) : engine(MemoryEngine()) {
     handler = std::make_unique<wire::DynamoDbHandler>(*engine, std::move(options));
-    http::ServerOptions server_options = LoopbackOptions();
+    http::ServerOptions server_options = http::TestOptions();
     handler->Configure(server_options);
     server = std::make_unique<http::Server>(server_options, handler->AsHandler());
     server->Start();
@@ -184,7 +177,7 @@ class FakeDynamoDb {
  public:
   explicit FakeDynamoDb(std::vector<http::Response> script)
       : script_(std::move(script)),
-        server_(LoopbackOptions(), [this](const http::Request& r) { return Handle(r); }) {
+        server_(http::TestOptions(), [this](const http::Request& r) { return Handle(r); }) {
     server_.Start();
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(server_.port()); }

@@ -8,6 +8,7 @@
 #include "ddb/error.h"
 #include "ddb/json.h"
 #include "ddb/value_json.h"
+#include "encoding/json.h"
 
 namespace cruddur {
 namespace {
@@ -16,15 +17,7 @@ using ddb::AttributeValue;
 using ddb::Item;
 using ddb::JsonWriter;
 
-template <typename F>
-std::string Json(F&& body) {
-  ddb::JsonBuffer buf;
-  JsonWriter w(buf);
-  w.StartObject();
-  body(w);
-  w.EndObject();
-  return std::string(buf.GetString(), buf.GetSize());
-}
+using encoding::WriteJsonObject;
 
 void Key(JsonWriter& w, std::string_view k) { w.Key(k.data(), static_cast<unsigned>(k.size())); }
 void Str(JsonWriter& w, std::string_view s) { w.String(s.data(), static_cast<unsigned>(s.size())); }
@@ -62,7 +55,7 @@ QueryResult ParseItems(const std::string& response) {
 // A partition newest first, below `upper` (exclusive) when it is set: patterns A and B.
 QueryResult NewestFirst(client::DynamoDbClient& ddb, const std::string& table,
                         const std::string& pk, const std::string& upper, int limit) {
-  return ParseItems(ddb.Call("Query", Json([&](JsonWriter& w) {
+  return ParseItems(ddb.Call("Query", WriteJsonObject([&](JsonWriter& w) {
                                Key(w, "TableName");
                                Str(w, table);
                                Key(w, "KeyConditionExpression");
@@ -82,7 +75,7 @@ QueryResult NewestFirst(client::DynamoDbClient& ddb, const std::string& table,
 // The group items of a conversation (one per member), from the sparse GSI.
 std::vector<Item> GroupItems(client::DynamoDbClient& ddb, const std::string& table,
                              const std::string& group_uuid) {
-  return ParseItems(ddb.Call("Query", Json([&](JsonWriter& w) {
+  return ParseItems(ddb.Call("Query", WriteJsonObject([&](JsonWriter& w) {
                                Key(w, "TableName");
                                Str(w, table);
                                Key(w, "IndexName");
@@ -108,6 +101,23 @@ std::string DecodeCursor(const std::string& cursor) {
   return sk;
 }
 
+// The next microsecond after a timestamp of FormatTimestamp's form.
+std::string NextMicrosecond(const std::string& ts) {
+  // "YYYY-MM-DDTHH:MM:SS.ffffffZ": bump the fraction; a carry past .999999 is vanishingly rare
+  // and then a fresh NowTimestamp() is as good.
+  if (ts.size() != 27) return NowTimestamp();
+  int frac = std::stoi(ts.substr(20, 6));
+  if (frac == 999999) return NowTimestamp();
+  return ts.substr(0, 20) + fmt::format("{:06}", frac + 1) + "Z";
+}
+
+bool IsConditionFailure(const ddb::ApiError& e) {
+  return e.type() == "ConditionalCheckFailedException" ||
+         e.type() == "TransactionCanceledException";
+}
+
+}  // namespace
+
 Item GroupItem(const std::string& owner_uuid, const std::string& group_uuid, const UserRef& other,
                const std::string& text, const std::string& sk) {
   return {{"pk", AttributeValue::S("GRP#" + owner_uuid)},
@@ -129,23 +139,6 @@ Item MessageItem(const std::string& group_uuid, const std::string& message_uuid,
           {"user_display_name", AttributeValue::S(sender.display_name)},
           {"user_handle", AttributeValue::S(sender.handle)}};
 }
-
-// The next microsecond after a timestamp of FormatTimestamp's form.
-std::string NextMicrosecond(const std::string& ts) {
-  // "YYYY-MM-DDTHH:MM:SS.ffffffZ": bump the fraction; a carry past .999999 is vanishingly rare
-  // and then a fresh NowTimestamp() is as good.
-  if (ts.size() != 27) return NowTimestamp();
-  int frac = std::stoi(ts.substr(20, 6));
-  if (frac == 999999) return NowTimestamp();
-  return ts.substr(0, 20) + fmt::format("{:06}", frac + 1) + "Z";
-}
-
-bool IsConditionFailure(const ddb::ApiError& e) {
-  return e.type() == "ConditionalCheckFailedException" ||
-         e.type() == "TransactionCanceledException";
-}
-
-}  // namespace
 
 std::string FormatTimestamp(std::chrono::system_clock::time_point t) {
   using namespace std::chrono;
@@ -198,7 +191,7 @@ std::string MessageStore::CreateTable() {
     }
     w.EndArray();
   };
-  return Call("CreateTable", Json([&](JsonWriter& w) {
+  return Call("CreateTable", WriteJsonObject([&](JsonWriter& w) {
                 Key(w, "TableName");
                 Str(w, table_);
                 Key(w, "AttributeDefinitions");
@@ -331,7 +324,7 @@ Message MessageStore::CreateMessage(const std::string& group_uuid, const UserRef
   for (int attempt = 0;; ++attempt) {
     Item item = MessageItem(group_uuid, m.message_uuid, sender, text, m.created_at);
     try {
-      Call("PutItem", Json([&](JsonWriter& w) {
+      Call("PutItem", WriteJsonObject([&](JsonWriter& w) {
              Key(w, "TableName");
              Str(w, table_);
              Key(w, "Item");
@@ -354,7 +347,7 @@ std::string MessageStore::CreateMessageGroup(const UserRef& sender, const UserRe
   std::vector<Item> items = {GroupItem(sender.uuid, group_uuid, receiver, text, now),
                              GroupItem(receiver.uuid, group_uuid, sender, text, now),
                              MessageItem(group_uuid, NewUuidV4(), sender, text, now)};
-  Call("TransactWriteItems", Json([&](JsonWriter& w) {
+  Call("TransactWriteItems", WriteJsonObject([&](JsonWriter& w) {
          Key(w, "TransactItems");
          w.StartArray();
          for (const auto& item : items) {
@@ -389,7 +382,7 @@ int MessageStore::ApplyMessage(const std::string& group_uuid, const std::string&
       moved_item["sk"] = AttributeValue::S(sent_at);
       moved_item["message"] = AttributeValue::S(text);
       try {
-        Call("TransactWriteItems", Json([&](JsonWriter& w) {
+        Call("TransactWriteItems", WriteJsonObject([&](JsonWriter& w) {
                Key(w, "TransactItems");
                w.StartArray();
                w.StartObject();
@@ -437,7 +430,7 @@ int MessageStore::ApplyMessageItem(const Item& new_image) {
 }
 
 void MessageStore::PutRaw(const Item& item) {
-  Call("PutItem", Json([&](JsonWriter& w) {
+  Call("PutItem", WriteJsonObject([&](JsonWriter& w) {
          Key(w, "TableName");
          Str(w, table_);
          Key(w, "Item");

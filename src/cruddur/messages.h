@@ -121,5 +121,11 @@ class MessageStore {
 
 MessageGroup MessageGroupFromItem(const ddb::Item& item);
 Message MessageFromItem(const ddb::Item& item);
+// The items themselves: `owner_uuid`'s view of a group ("GRP#<owner>", showing `other`) and a
+// message ("MSG#<group>"), both sorted by `sk` (the time). The store and the seed write these.
+ddb::Item GroupItem(const std::string& owner_uuid, const std::string& group_uuid,
+                    const UserRef& other, const std::string& text, const std::string& sk);
+ddb::Item MessageItem(const std::string& group_uuid, const std::string& message_uuid,
+                      const UserRef& sender, const std::string& text, const std::string& sk);
 
 }  // namespace cruddur

@@ -1,9 +1,9 @@
 // postgresql:// URLs: just enough parsing to find, replace and hide parts of the authority and
 // the database path (userinfo@host:port/database?query).
 #include <algorithm>
-#include <cctype>
 
 #include "cruddur/postgres_admin.h"
+#include "encoding/percent.h"
 
 namespace cruddur {
 
@@ -29,42 +29,6 @@ UrlParts SplitUrl(std::string_view url) {
   return parts;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string PercentDecode(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && HexValue(text[i + 1]) >= 0 &&
-        HexValue(text[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(text[i]);
-    }
-  }
-  return out;
-}
-
-std::string PercentEncode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0x0f]);
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 bool IsPostgresUrl(std::string_view url) {
@@ -74,14 +38,17 @@ bool IsPostgresUrl(std::string_view url) {
 std::string PostgresUrlDatabase(std::string_view url) {
   UrlParts parts = SplitUrl(url);
   if (parts.path_begin >= parts.path_end) return {};
-  return PercentDecode(url.substr(parts.path_begin + 1, parts.path_end - parts.path_begin - 1));
+  // Lenient: a malformed escape stays as text (libpq reports a bad URL when it connects).
+  return *encoding::PercentDecode(
+      url.substr(parts.path_begin + 1, parts.path_end - parts.path_begin - 1),
+      {.keep_malformed = true});
 }
 
 std::string WithPostgresDatabase(std::string_view url, std::string_view database) {
   UrlParts parts = SplitUrl(url);
   std::string out(url.substr(0, parts.path_begin));
   out += '/';
-  out += PercentEncode(database);
+  out += encoding::PercentEncode(database);
   out += url.substr(parts.path_end);
   return out;
 }

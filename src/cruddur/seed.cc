@@ -120,28 +120,6 @@ const std::vector<std::string_view> kConversation = {
     "It took all of us. See you Saturday, I'll bring the good coffee.",
 };
 
-Item GroupItem(const std::string& owner, const std::string& group, const UserRef& other,
-               const std::string& text, const std::string& sk) {
-  return {{"pk", AttributeValue::S("GRP#" + owner)},
-          {"sk", AttributeValue::S(sk)},
-          {"message_group_uuid", AttributeValue::S(group)},
-          {"message", AttributeValue::S(text)},
-          {"user_uuid", AttributeValue::S(other.uuid)},
-          {"user_display_name", AttributeValue::S(other.display_name)},
-          {"user_handle", AttributeValue::S(other.handle)}};
-}
-
-Item MessageItem(const std::string& group, const UserRef& sender, const std::string& text,
-                 const std::string& sk) {
-  return {{"pk", AttributeValue::S("MSG#" + group)},
-          {"sk", AttributeValue::S(sk)},
-          {"message_uuid", AttributeValue::S(NewUuidV4())},
-          {"message", AttributeValue::S(text)},
-          {"user_uuid", AttributeValue::S(sender.uuid)},
-          {"user_display_name", AttributeValue::S(sender.display_name)},
-          {"user_handle", AttributeValue::S(sender.handle)}};
-}
-
 // Buffers puts and sends them 25 at a time; unprocessed items are sent again after a pause.
 class BatchWriter {
  public:
@@ -221,7 +199,7 @@ SeedResult Seed(client::DynamoDbClient& ddb, const std::string& table, const Use
   for (long i = 0; i < scripted; ++i) {
     std::string sk = FormatTimestamp(now - minutes(scripted - 1 - i));
     const UserRef& sender = i % 2 == 0 ? andrew : bayko;
-    writer.Put(MessageItem(group, sender, std::string(kConversation[i]), sk));
+    writer.Put(MessageItem(group, NewUuidV4(), sender, std::string(kConversation[i]), sk));
     last_sk = sk;
   }
   std::string last_text(kConversation.back());
@@ -241,7 +219,8 @@ SeedResult Seed(client::DynamoDbClient& ddb, const std::string& table, const Use
     std::string sk;
     for (long i = 0; i < n; ++i) {
       sk = FormatTimestamp(now - minutes(n - 1 - i) - seconds(result.groups));
-      writer.Put(MessageItem(g, i % 2 ? b : a, std::string(kConversation[i % scripted]), sk));
+      writer.Put(
+          MessageItem(g, NewUuidV4(), i % 2 ? b : a, std::string(kConversation[i % scripted]), sk));
     }
     std::string text(kConversation[(n - 1) % scripted]);
     writer.Put(GroupItem(a.uuid, g, b, text, sk));

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <random>
 
+#include "encoding/hex.h"
+
 namespace cruddur {
 
 std::string NewUuidV4() {
@@ -16,13 +18,11 @@ std::string NewUuidV4() {
   }
   bytes[6] = static_cast<std::uint8_t>((bytes[6] & 0x0f) | 0x40);  // version 4
   bytes[8] = static_cast<std::uint8_t>((bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string text;
   text.reserve(36);
   for (std::size_t i = 0; i < bytes.size(); ++i) {
     if (i == 4 || i == 6 || i == 8 || i == 10) text.push_back('-');
-    text.push_back(kHex[bytes[i] >> 4]);
-    text.push_back(kHex[bytes[i] & 0x0f]);
+    encoding::AppendHexByte(text, bytes[i]);
   }
   return text;
 }
@@ -33,7 +33,7 @@ bool IsUuid(std::string_view text) {
     char c = text[i];
     if (i == 8 || i == 13 || i == 18 || i == 23) {
       if (c != '-') return false;
-    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+    } else if (encoding::HexDigitValue(c) < 0) {
       return false;
     }
   }

@@ -14,19 +14,11 @@
 namespace cruddur::ddb {
 namespace {
 
-class EngineTest : public ::testing::TestWithParam<bool> {
+class EngineTest : public EachStorageTest {
  protected:
   void SetUp() override {
-    EngineOptions options;
-    options.in_memory = GetParam();
-    if (!options.in_memory) {
-      dir_ = std::filesystem::temp_directory_path() /
-             ("cruddur_engine_test_" + std::to_string(::getpid()) + "_" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-      std::filesystem::remove_all(dir_);
-      options.data_dir = dir_.string();
-    }
-    engine_ = Engine::Open(options);
+    EachStorageTest::SetUp();
+    Open();
     Call("CreateTable", R"j({"TableName":"msgs","BillingMode":"PAY_PER_REQUEST",
       "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},
         {"AttributeName":"sk","AttributeType":"S"},{"AttributeName":"g","AttributeType":"S"}],
@@ -35,20 +27,6 @@ class EngineTest : public ::testing::TestWithParam<bool> {
         {"AttributeName":"g","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],
         "Projection":{"ProjectionType":"ALL"}}]})j");
   }
-  void TearDown() override {
-    engine_.reset();
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
-  }
-
-  rapidjson::Document Call(std::string_view op, std::string_view body) {
-    return CallEngine(*engine_, op, body);
-  }
-  ApiError CallError(std::string_view op, std::string_view body) {
-    return CallEngineError(*engine_, op, body);
-  }
-
-  std::filesystem::path dir_;
-  std::unique_ptr<Engine> engine_;
 };
 
 TEST_P(EngineTest, PutGetRoundTripNormalisesNumbers) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "ddb/engine.h"
+#include "ddb/engine_test_util.h"
 #include "ddb/storage/storage.h"
 #include "ddb/table.h"
 
@@ -17,12 +18,7 @@ namespace {
 
 class DataFormatTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("cruddur_format_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-  }
+  void SetUp() override { dir_ = FreshTestDir(); }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   std::unique_ptr<Engine> OpenEngine() {

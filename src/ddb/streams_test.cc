@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "ddb/engine.h"
+#include "ddb/engine_test_util.h"
 #include "ddb/error.h"
 #include "ddb/storage/storage.h"
 #include "ddb/streams.h"
@@ -19,42 +20,8 @@ namespace {
 
 using rapidjson::Document;
 
-class StreamsTest : public ::testing::TestWithParam<bool> {
+class StreamsTest : public EachStorageTest {
  protected:
-  void SetUp() override {
-    options_.in_memory = GetParam();
-    options_.ttl_sweep_interval = std::chrono::milliseconds(0);
-    if (!options_.in_memory) {
-      dir_ = std::filesystem::temp_directory_path() /
-             ("cruddur_streams_test_" + std::to_string(::getpid()) + "_" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-      std::filesystem::remove_all(dir_);
-      options_.data_dir = dir_.string();
-    }
-  }
-  void TearDown() override {
-    engine_.reset();
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
-  }
-  void Open() { engine_ = Engine::Open(options_); }
-
-  Document Call(std::string_view op, const std::string& body) {
-    Document d;
-    std::string out = engine_->Execute(op, body);
-    d.Parse(out.c_str());
-    EXPECT_FALSE(d.HasParseError()) << out;
-    return d;
-  }
-  ApiError CallError(std::string_view op, const std::string& body) {
-    try {
-      engine_->Execute(op, body);
-    } catch (const ApiError& e) {
-      return e;
-    }
-    ADD_FAILURE() << op << " did not fail: " << body;
-    return ApiError::InternalServer();
-  }
-
   // Creates table `name` (pk S hash, sk S range) with a stream of `view`; returns its ARN.
   std::string CreateTable(const std::string& name, const std::string& view) {
     Document d = Call("CreateTable", R"({"TableName":")" + name + R"(",
@@ -120,10 +87,6 @@ class StreamsTest : public ::testing::TestWithParam<bool> {
     if (limit) body += ",\"Limit\":" + std::to_string(limit);
     return Call("Streams.GetRecords", body + "}");
   }
-
-  EngineOptions options_;
-  std::filesystem::path dir_;
-  std::unique_ptr<Engine> engine_;
 };
 
 TEST_P(StreamsTest, InsertModifyRemoveWithImages) {

@@ -40,10 +40,7 @@ class TransientTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (persistent()) {
-      dir_ = std::filesystem::temp_directory_path() /
-             ("cruddur_transient_test_" + std::to_string(::getpid()) + "_" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-      std::filesystem::remove_all(dir_);
+      dir_ = FreshTestDir();
     }
     Open();
   }

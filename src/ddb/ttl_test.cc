@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "ddb/engine.h"
+#include "ddb/engine_test_util.h"
 #include "ddb/error.h"
 
 namespace cruddur::ddb {
@@ -20,24 +21,8 @@ int64_t Now() {
   return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
 }
 
-class TtlTest : public ::testing::TestWithParam<bool> {
+class TtlTest : public EachStorageTest {
  protected:
-  void SetUp() override {
-    options_.in_memory = GetParam();
-    options_.ttl_sweep_interval = std::chrono::milliseconds(0);
-    if (!options_.in_memory) {
-      dir_ = std::filesystem::temp_directory_path() /
-             ("cruddur_ttl_test_" + std::to_string(::getpid()) + "_" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-      std::filesystem::remove_all(dir_);
-      options_.data_dir = dir_.string();
-    }
-  }
-  void TearDown() override {
-    engine_.reset();
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
-  }
-  void Open() { engine_ = Engine::Open(options_); }
   void CreateTable(bool stream) {
     std::string spec = stream ? R"(,"StreamSpecification":{"StreamEnabled":true,
       "StreamViewType":"NEW_AND_OLD_IMAGES"})"
@@ -48,22 +33,6 @@ class TtlTest : public ::testing::TestWithParam<bool> {
                             spec + "}");
   }
 
-  Document Call(std::string_view op, const std::string& body) {
-    Document d;
-    std::string out = engine_->Execute(op, body);
-    d.Parse(out.c_str());
-    EXPECT_FALSE(d.HasParseError()) << out;
-    return d;
-  }
-  ApiError CallError(std::string_view op, const std::string& body) {
-    try {
-      engine_->Execute(op, body);
-    } catch (const ApiError& e) {
-      return e;
-    }
-    ADD_FAILURE() << op << " did not fail: " << body;
-    return ApiError::InternalServer();
-  }
   Document Update(bool enabled, const std::string& attribute) {
     return Call("UpdateTimeToLive", R"({"TableName":"tab","TimeToLiveSpecification":{"Enabled":)" +
                                         std::string(enabled ? "true" : "false") +
@@ -79,10 +48,6 @@ class TtlTest : public ::testing::TestWithParam<bool> {
     return Call("GetItem", R"({"TableName":"tab","Key":{"pk":{"S":")" + pk + R"("}}})")
         .HasMember("Item");
   }
-
-  EngineOptions options_;
-  std::filesystem::path dir_;
-  std::unique_ptr<Engine> engine_;
 };
 
 TEST_P(TtlTest, EnableDescribeDisable) {

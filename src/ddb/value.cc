@@ -31,76 +31,29 @@ std::string_view TypeName(ValueType t) {
   return "";
 }
 
+// The factories name the members they set; the rest keep their defaults (value.h).
 AttributeValue AttributeValue::S(std::string s) {
-  AttributeValue v;
-  v.type = ValueType::kS;
-  v.bytes = std::move(s);
-  return v;
+  return {.type = ValueType::kS, .bytes = std::move(s)};
 }
-
 AttributeValue AttributeValue::N(Number n) {
-  AttributeValue v;
-  v.type = ValueType::kN;
-  v.number = std::move(n);
-  return v;
+  return {.type = ValueType::kN, .number = std::move(n)};
 }
-
 AttributeValue AttributeValue::N(std::string_view text) { return N(Number::Parse(text)); }
-
 AttributeValue AttributeValue::B(std::string bytes) {
-  AttributeValue v;
-  v.type = ValueType::kB;
-  v.bytes = std::move(bytes);
-  return v;
+  return {.type = ValueType::kB, .bytes = std::move(bytes)};
 }
-
-AttributeValue AttributeValue::Bool(bool b) {
-  AttributeValue v;
-  v.type = ValueType::kBool;
-  v.boolean = b;
-  return v;
-}
-
-AttributeValue AttributeValue::Null() {
-  AttributeValue v;
-  v.type = ValueType::kNull;
-  v.boolean = true;
-  return v;
-}
-
-AttributeValue AttributeValue::M(Item m) {
-  AttributeValue v;
-  v.type = ValueType::kM;
-  v.map = std::move(m);
-  return v;
-}
-
-AttributeValue AttributeValue::L(List l) {
-  AttributeValue v;
-  v.type = ValueType::kL;
-  v.list = std::move(l);
-  return v;
-}
-
+AttributeValue AttributeValue::Bool(bool b) { return {.type = ValueType::kBool, .boolean = b}; }
+AttributeValue AttributeValue::Null() { return {.type = ValueType::kNull, .boolean = true}; }
+AttributeValue AttributeValue::M(Item m) { return {.type = ValueType::kM, .map = std::move(m)}; }
+AttributeValue AttributeValue::L(List l) { return {.type = ValueType::kL, .list = std::move(l)}; }
 AttributeValue AttributeValue::SS(std::vector<std::string> s) {
-  AttributeValue v;
-  v.type = ValueType::kSS;
-  v.strings = std::move(s);
-  return v;
+  return {.type = ValueType::kSS, .strings = std::move(s)};
 }
-
 AttributeValue AttributeValue::NS(std::vector<Number> n) {
-  AttributeValue v;
-  v.type = ValueType::kNS;
-  v.numbers = std::move(n);
-  return v;
+  return {.type = ValueType::kNS, .numbers = std::move(n)};
 }
-
 AttributeValue AttributeValue::BS(std::vector<std::string> b) {
-  AttributeValue v;
-  v.type = ValueType::kBS;
-  v.strings = std::move(b);
-  return v;
+  return {.type = ValueType::kBS, .strings = std::move(b)};
 }
 
 namespace {

@@ -506,8 +506,10 @@ void CheckValueTypes(const JsonValue& j, int depth, std::string* scratch) {
 }  // namespace
 
 namespace coral {
-void ExpectString(const JsonValue& j) { ::cruddur::ddb::ExpectString(j, "an String"); }
-void ExpectBoolean(const JsonValue& j) { ::cruddur::ddb::ExpectBoolean(j); }
+std::string_view ExpectString(const JsonValue& j) {
+  return ::cruddur::ddb::ExpectString(j, "an String");
+}
+bool ExpectBoolean(const JsonValue& j) { return ::cruddur::ddb::ExpectBoolean(j); }
 void ExpectList(const JsonValue& j) { ::cruddur::ddb::ExpectList(j); }
 void ExpectMap(const JsonValue& j) { ::cruddur::ddb::ExpectMap(j); }
 void ExpectStructure(const JsonValue& j) {
@@ -515,6 +517,7 @@ void ExpectStructure(const JsonValue& j) {
   if (j.IsArray()) ThrowWrongContainer(j);
   ThrowSerialization("Expected null");
 }
+void ThrowWrongContainer(const JsonValue& j) { ::cruddur::ddb::ThrowWrongContainer(j); }
 }  // namespace coral
 
 void CheckAttributeValueTypes(const JsonValue& json) {

@@ -33,11 +33,13 @@ void CheckAttributeValueTypes(const JsonValue& json);
 // type wanted ("Expected map or null", "class java.lang.Boolean can not be converted to an
 // String", ...), as for attribute values; the legacy parameters are read with them too.
 namespace coral {
-void ExpectString(const JsonValue& j);
-void ExpectBoolean(const JsonValue& j);  // also accepts Coral's "true"/"yes"/"1" spellings
+std::string_view ExpectString(const JsonValue& j);  // a null is "Unexpected null value in a set"
+bool ExpectBoolean(const JsonValue& j);  // also accepts Coral's "true"/"yes"/"1" spellings
 void ExpectList(const JsonValue& j);
 void ExpectMap(const JsonValue& j);
 void ExpectStructure(const JsonValue& j);
+// "Start of list found where not expected" for an array, else the same for a structure or map.
+[[noreturn]] void ThrowWrongContainer(const JsonValue& j);
 }  // namespace coral
 
 // Every AttributeValue error of a request is reported in DynamoDB's order: a

@@ -17,6 +17,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "encoding/url.h"
+
 namespace cruddur::http {
 
 namespace asio = boost::asio;
@@ -77,21 +79,10 @@ Url Url::Parse(std::string_view text) {
       target.empty() || target.front() != '/' ? "/" + std::string(target) : std::string(target);
   if (authority.find('@') != std::string_view::npos) fail("user info is not supported");
 
-  std::string_view port;
-  if (!authority.empty() && authority.front() == '[') {  // IPv6 literal
-    std::size_t close = authority.find(']');
-    if (close == std::string_view::npos) fail("unterminated '['");
-    url.host = authority.substr(1, close - 1);
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') fail("unexpected text after ']'");
-      port = after.substr(1);
-    }
-  } else {
-    std::size_t colon = authority.rfind(':');
-    url.host = authority.substr(0, colon);
-    if (colon != std::string_view::npos) port = authority.substr(colon + 1);
-  }
+  encoding::Authority parts = encoding::SplitAuthority(authority);
+  if (!parts.error.empty()) fail(std::string(parts.error));
+  url.host = parts.host;
+  std::string_view port = parts.port.value_or("");
   if (url.host.empty()) fail("missing host");
   url.port = DefaultPort(url.scheme);
   if (!port.empty()) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "http/server.h"
+#include "http/server_test_util.h"
 
 namespace cruddur::http {
 namespace {
@@ -31,14 +32,6 @@ Response Echo(const Request& request) {
   if (request.target == "/big") response.body.assign(100000, 'x');
   if (request.target != "/big") response.body = request.target + "|" + request.body;
   return response;
-}
-
-ServerOptions TestOptions() {
-  ServerOptions options;
-  options.host = "127.0.0.1";
-  options.port = 0;
-  options.threads = 2;
-  return options;
 }
 
 std::string BaseUrl(const Server& server) {

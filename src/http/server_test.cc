@@ -19,6 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include "http/server_test_util.h"
+
 namespace cruddur::http {
 namespace {
 
@@ -105,14 +107,6 @@ Response Echo(const Request& request) {
   response.headers.Add("X-Seen-Test", request.headers.Get("x-test"));
   response.body = request.target + "|" + request.body;
   return response;
-}
-
-ServerOptions TestOptions() {
-  ServerOptions options;
-  options.host = "127.0.0.1";
-  options.port = 0;
-  options.threads = 2;
-  return options;
 }
 
 TEST(HttpServer, PortZeroPicksAFreePortAndServes) {

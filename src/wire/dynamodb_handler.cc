@@ -10,6 +10,8 @@
 #include <utility>
 
 #include "ddb/json.h"
+#include "encoding/json.h"
+#include "encoding/url.h"
 #include "wire/content_coding.h"
 
 namespace cruddur::wire {
@@ -63,39 +65,6 @@ bool UsesCapitalMessage(std::string_view type) {
          type == "AccessDeniedException";
 }
 
-void AppendJsonString(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out.append("\\\"");
-        break;
-      case '\\':
-        out.append("\\\\");
-        break;
-      case '\n':
-        out.append("\\n");
-        break;
-      case '\r':
-        out.append("\\r");
-        break;
-      case '\t':
-        out.append("\\t");
-        break;
-      default:
-        if (c < 0x20) {
-          out.append("\\u00");
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 15]);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out.push_back('"');
-}
-
 std::string Crc32(std::string_view body) {
   // zlib's table-driven CRC is ~8x faster than boost::crc_32_type on large Query pages.
   return std::to_string(crc32_z(0, reinterpret_cast<const Bytef*>(body.data()), body.size()));
@@ -120,9 +89,6 @@ bool IsJsonObject(std::string_view body) {
   if (first == std::string_view::npos || body[first] != '{') return false;
   return ddb::CheckJson(body, kMaxJsonDepth) == rapidjson::kParseErrorNone;
 }
-
-// The path of a request target ("/a?b" -> "/a").
-std::string_view Path(std::string_view target) { return target.substr(0, target.find('?')); }
 
 // The last Accept-Encoding field: DynamoDB ignores the earlier ones.
 ContentCoding ResponseCoding(const http::Request& request) {
@@ -159,7 +125,7 @@ void AddCommonHeaders(http::Response& response, std::string_view content_type,
 // regional host, and an SDK with endpoint discovery on would otherwise send its data to AWS.
 std::string DescribeEndpointsBody(std::string_view host) {
   std::string body = R"({"Endpoints":[{"Address":)";
-  AppendJsonString(body, host);
+  encoding::AppendJsonString(body, host);
   body.append(R"(,"CachePeriodInMinutes":1440}]})");
   return body;
 }
@@ -173,7 +139,7 @@ std::string ErrorBody(const ddb::ApiError& error) {
   std::string message = error.message();
   if (!message.empty()) {
     body.append(UsesCapitalMessage(error.type()) ? R"(,"Message":)" : R"(,"message":)");
-    AppendJsonString(body, message);
+    encoding::AppendJsonString(body, message);
   }
   if (!error.extra_json().empty()) body.append(",").append(error.extra_json());
   body.push_back('}');
@@ -232,7 +198,7 @@ http::Response DynamoDbHandler::Handle(const http::Request& request) const {
       response.headers.Add("Access-Control-Max-Age", "172800");
       return response;
     }
-    if (request.method == "GET" && Path(request.target) == "/") {
+    if (request.method == "GET" && encoding::SplitTarget(request.target).path == "/") {
       // DynamoDB's health answer, trailing blank included; only at the root (other paths fall
       // through to the 404 below, as DynamoDB answers them with a 4xx).
       response.body = "healthy: dynamodb." + options_.region + ".amazonaws.com ";

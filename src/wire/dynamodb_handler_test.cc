@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "aws/sigv4_test_util.h"
 #include "http/server.h"
 #include "wire/content_coding.h"
 
@@ -416,19 +417,6 @@ TEST_F(WireTest, TooLargeAnswer) {
 
 std::chrono::system_clock::time_point Noon() { return *aws::ParseAmzDate("20240601T120000Z"); }
 
-http::Request Signed(const char* key, const char* secret,
-                     std::chrono::system_clock::time_point at) {
-  http::Request request;
-  request.method = "POST";
-  request.target = "/";
-  request.headers.Add("Host", "localhost:8000");
-  request.headers.Add("Content-Type", "application/x-amz-json-1.0");
-  request.headers.Add("X-Amz-Target", "DynamoDB_20120810.ListTables");
-  request.body = "{}";
-  aws::Sign(request, {key, secret, ""}, "us-east-1", "dynamodb", at);
-  return request;
-}
-
 TEST(WireAuth, VerifiesSignaturesWhenCredentialsAreConfigured) {
   FakeEngine engine;
   WireOptions options;
@@ -436,20 +424,21 @@ TEST(WireAuth, VerifiesSignaturesWhenCredentialsAreConfigured) {
   options.clock = [] { return Noon(); };
   DynamoDbHandler handler(engine, options);
 
-  EXPECT_EQ(handler.Handle(Signed("AKID", "SECRET", Noon())).status, 200);
+  EXPECT_EQ(handler.Handle(aws::SignedListTables(Noon(), "AKID", "SECRET")).status, 200);
 
-  http::Response unknown = handler.Handle(Signed("OTHER", "SECRET", Noon()));
+  http::Response unknown = handler.Handle(aws::SignedListTables(Noon(), "OTHER", "SECRET"));
   EXPECT_EQ(unknown.status, 400);
   EXPECT_EQ(unknown.body, R"({"__type":"com.amazon.coral.service#UnrecognizedClientException",)"
                           R"("message":"The security token included in the request is invalid."})");
 
-  http::Response wrong = handler.Handle(Signed("AKID", "WRONG", Noon()));
+  http::Response wrong = handler.Handle(aws::SignedListTables(Noon(), "AKID", "WRONG"));
   EXPECT_NE(wrong.body.find(R"({"__type":"com.amazon.coral.service#InvalidSignatureException",)"
                             R"("message":"The request signature we calculated does not match)"),
             std::string::npos)
       << wrong.body;
 
-  http::Response expired = handler.Handle(Signed("AKID", "SECRET", Noon() - std::chrono::hours(1)));
+  http::Response expired =
+      handler.Handle(aws::SignedListTables(Noon() - std::chrono::hours(1), "AKID", "SECRET"));
   EXPECT_EQ(
       expired.body,
       R"({"__type":"com.amazon.coral.service#InvalidSignatureException",)"

@@ -23,59 +23,15 @@ constexpr char kActionEnum[] = "ADD, PUT, DELETE";
 
 // ---- JSON access, with Coral's deserialisation errors ----
 
-[[noreturn]] void Serialization(std::string m) { throw ApiError::Serialization(std::move(m)); }
+using coral::ExpectBoolean;
+using coral::ExpectList;
+using coral::ExpectMap;
+using coral::ExpectStructure;
 
-[[noreturn]] void WrongContainer(const JsonValue& j) {
-  if (j.IsArray()) Serialization("Start of list found where not expected");
-  Serialization("Start of structure or map found where not expected.");
-}
-
-void ExpectMap(const JsonValue& j) {
-  if (j.IsObject()) return;
-  if (j.IsArray()) WrongContainer(j);
-  Serialization("Expected map or null");
-}
-
-void ExpectStructure(const JsonValue& j) {
-  if (j.IsObject()) return;
-  if (j.IsArray()) WrongContainer(j);
-  Serialization("Expected null");
-}
-
-void ExpectList(const JsonValue& j) {
-  if (j.IsArray()) return;
-  if (j.IsObject()) WrongContainer(j);
-  Serialization("Expected list or null");
-}
-
+// Coral's reading, except that a null is a misplaced container here, not a null in a set.
 std::string ExpectString(const JsonValue& j) {
-  if (j.IsString()) return {j.GetString(), j.GetStringLength()};
-  if (j.IsBool()) Serialization("class java.lang.Boolean can not be converted to an String");
-  if (j.IsNumber()) {
-    Serialization(
-        "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be "
-        "converted to an String");
-  }
-  WrongContainer(j);
-}
-
-bool ExpectBoolean(const JsonValue& j) {
-  if (j.IsBool()) return j.GetBool();
-  if (j.IsString()) {
-    std::string upper(j.GetString(), j.GetStringLength());
-    for (char& c : upper) {
-      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    }
-    if (upper == "TRUE" || upper == "1" || upper == "YES") return true;
-    if (upper == "FALSE" || upper == "0" || upper == "NO") return false;
-    Serialization("'" + upper + "' can not be converted to an Boolean");
-  }
-  if (j.IsNumber()) {
-    Serialization(
-        "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be "
-        "converted to an Boolean");
-  }
-  WrongContainer(j);
+  if (j.IsNull()) coral::ThrowWrongContainer(j);
+  return std::string(coral::ExpectString(j));
 }
 
 std::string_view View(const JsonValue& v) { return {v.GetString(), v.GetStringLength()}; }

@@ -1,0 +1,20 @@
+// Hex digits: the one place that turns bytes into hex text and hex digits into values.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace cruddur::encoding {
+
+enum class HexCase { kLower, kUpper };
+
+// The value (0-15) of one hex digit of either case, or -1 when `c` is not one.
+int HexDigitValue(char c);
+
+// Appends `byte` as two hex digits.
+void AppendHexByte(std::string& out, unsigned char byte, HexCase letters = HexCase::kLower);
+
+// Two hex digits per byte of `bytes` ("\x01\xab" -> "01ab").
+std::string HexEncode(std::string_view bytes, HexCase letters = HexCase::kLower);
+
+}  // namespace cruddur::encoding
