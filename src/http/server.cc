@@ -18,6 +18,7 @@
 #include <boost/beast/http/read.hpp>
 #include <charconv>
 #include <csignal>
+#include <cstdio>
 #include <ctime>
 #include <list>
 #include <mutex>
@@ -27,6 +28,8 @@
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include "common/current_exception.h"
 
 namespace cruddur::http {
 
@@ -421,6 +424,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     try {
       return handler(request_);
     } catch (...) {
+      std::fprintf(stderr, "cruddur http: handler failed, answering 500: %s\n",
+                   CurrentExceptionWhat());
       return Status(500);
     }
   }
@@ -646,6 +651,8 @@ void Server::Start() {
       s.refusal =
           s.options.on_overloaded ? s.options.on_overloaded(empty) : OverloadedDefault(empty);
     } catch (...) {
+      std::fprintf(stderr, "cruddur http: on_overloaded failed, using the default 503: %s\n",
+                   CurrentExceptionWhat());
       s.refusal = OverloadedDefault(empty);
     }
   }
@@ -666,7 +673,9 @@ void Server::Start() {
           w->ioc.run();
           break;
         } catch (...) {
-          // Handlers catch their own errors; keep serving whatever escaped.
+          // Handlers catch their own errors; keep serving whatever escaped, but say what it was.
+          std::fprintf(stderr, "cruddur http: worker kept serving after: %s\n",
+                       CurrentExceptionWhat());
         }
       }
       w->finished.store(true);
