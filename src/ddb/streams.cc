@@ -81,7 +81,7 @@ void CheckLength(ConstraintErrors& errors, std::string_view field, std::string_v
 // --- state ---
 
 void EngineImpl::LoadStreamState() {
-  std::lock_guard lock(stream_mu_);
+  MutexLock lock(stream_mu_);
   if (auto v = storage_->Get(std::string(1, keyspace::kMeta) + "stream_seq")) {
     next_seq_ = std::max<uint64_t>(next_seq_, std::stoull(*v));
   }
@@ -148,7 +148,7 @@ std::vector<std::pair<const ItemChange*, streams::Record>> EngineImpl::StreamRec
 std::vector<EngineImpl::StreamInfo> EngineImpl::StreamsOf(const std::shared_ptr<Table>& table) {
   auto schema = table->schema();
   std::vector<StreamInfo> out;
-  std::lock_guard lock(stream_mu_);
+  MutexLock lock(stream_mu_);
   if (!schema->stream_label.empty()) {
     EnsureStreamMetaLocked(schema->id, schema->stream_label, schema->stream.view_type, nullptr);
   }
@@ -208,7 +208,7 @@ void EngineImpl::ListStreams(const Request& req, JsonWriter& w) {
     }
     tables.push_back(std::move(t));
   } else {
-    std::shared_lock lock(tables_mu_);
+    ReaderLock lock(tables_mu_);
     for (const auto& [_, t] : tables_) tables.push_back(t);
   }
   std::vector<StreamInfo> all;
@@ -362,7 +362,7 @@ void EngineImpl::GetShardIterator(const Request& req, JsonWriter& w) {
   }
   streams::ShardIterator it{info.arn, 0, NowMs()};
   {
-    std::lock_guard lock(stream_mu_);
+    MutexLock lock(stream_mu_);
     uint64_t trimmed = TrimmedSeqLocked(info.meta);
     if (*type == "TRIM_HORIZON") {
       it.position = std::max(info.meta.start_seq, trimmed + 1);
@@ -400,7 +400,7 @@ void EngineImpl::GetRecords(const Request& req, JsonWriter& w) {
   }
   StreamInfo info = RequireStream(iterator->arn);
   {
-    std::lock_guard lock(stream_mu_);
+    MutexLock lock(stream_mu_);
     if (iterator->position <= TrimmedSeqLocked(info.meta)) throw TrimmedDataAccess();
   }
 
@@ -483,13 +483,13 @@ void EngineImpl::TrimStreams() {
   int64_t cutoff = NowMs() - options_.stream_retention.count();
   std::vector<StreamMeta> metas;
   {
-    std::lock_guard lock(stream_mu_);
+    MutexLock lock(stream_mu_);
     for (const auto& [_, m] : stream_meta_) metas.push_back(m);
   }
   // Tables are read after the metadata: a stream whose table is missing now was deleted.
   std::map<uint32_t, std::shared_ptr<const TableSchema>> schemas;
   {
-    std::shared_lock lock(tables_mu_);
+    ReaderLock lock(tables_mu_);
     for (const auto& [_, t] : tables_) {
       auto s = t->schema();
       schemas[s->id] = s;
@@ -519,7 +519,7 @@ void EngineImpl::TrimStreams() {
     bool forget = table_gone || (!current && !records_left &&
                                  streams::LabelTime(m.label) * 1000 < static_cast<double>(cutoff));
     if (batch.empty() && !forget) continue;
-    std::lock_guard lock(stream_mu_);
+    MutexLock lock(stream_mu_);
     std::string key = streams::MetaKey(m.table_id, m.label);
     auto entry = stream_meta_.find(key);
     if (entry == stream_meta_.end()) continue;

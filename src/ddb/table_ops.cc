@@ -535,7 +535,7 @@ void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
     schema->table_class = std::string(*tc);
   }
 
-  std::lock_guard lock(catalog_mu_);
+  MutexLock lock(catalog_mu_);
   schema->creation_time = Now();
   if (auto existing = FindTable(schema->name)) {
     // The name of a table still being deleted is not free yet (as DynamoDB answers it).
@@ -555,7 +555,7 @@ void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
   auto table = std::make_shared<Table>(schema);
   table->SetStats({});
   {
-    std::unique_lock tl(tables_mu_);
+    WriterLock tl(tables_mu_);
     tables_[schema->name] = table;
   }
   w.StartObject();
@@ -575,7 +575,7 @@ void EngineImpl::DeleteTable(const Request& req, JsonWriter& w) {
   std::shared_ptr<Table> table;
   bool already_deleting = false;
   {
-    std::lock_guard lock(catalog_mu_);
+    MutexLock lock(catalog_mu_);
     table = FindTable(*name);
     if (!table) {
       throw ApiError::ResourceNotFound(
@@ -607,7 +607,7 @@ void EngineImpl::DeleteTable(const Request& req, JsonWriter& w) {
       storage::WriteBatch batch;
       batch.Delete(keyspace::CatalogKey(*name));
       storage_->Write(batch);
-      std::unique_lock tl(tables_mu_);
+      WriterLock tl(tables_mu_);
       tables_.erase(tables_.find(*name));
     }
   }
@@ -668,7 +668,7 @@ void EngineImpl::ListTables(const Request& req, JsonWriter& w) {
   std::vector<std::string> names;
   bool more = false;
   {
-    std::shared_lock lock(tables_mu_);
+    ReaderLock lock(tables_mu_);
     double now = Now();
     auto it = start ? tables_.upper_bound(*start) : tables_.begin();
     for (; it != tables_.end(); ++it) {
@@ -1062,7 +1062,7 @@ IndexChanges ApplyIndexUpdates(const UpdateTableRequest& u, bool was_ppr, double
 
 void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
   UpdateTableRequest u = ParseUpdateTable(req, options_.region, options_.account_id);
-  std::lock_guard lock(catalog_mu_);
+  MutexLock lock(catalog_mu_);
   auto table = FindTable(u.name);
   if (!table) {
     throw ApiError::ResourceNotFound(

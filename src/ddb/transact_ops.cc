@@ -227,7 +227,7 @@ void EngineImpl::TransactWriteItems(const Request& req, JsonWriter& w) {
     JsonWriter tw(buf);
     req.root().Accept(tw);
     request_text.assign(buf.GetString(), buf.GetSize());
-    std::lock_guard lock(tokens_mu_);
+    MutexLock lock(tokens_mu_);
     auto now = std::chrono::steady_clock::now();
     std::erase_if(tokens_, [&](const auto& e) { return e.second.expires < now; });
     auto it = tokens_.find(std::string(*token));
@@ -327,7 +327,7 @@ void EngineImpl::TransactWriteItems(const Request& req, JsonWriter& w) {
     Commit(batch, committed);
   }
   if (token) {
-    std::lock_guard lock(tokens_mu_);
+    MutexLock lock(tokens_mu_);
     tokens_[std::string(*token)] = {request_text,
                                     std::chrono::steady_clock::now() + std::chrono::minutes(10)};
   }

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "common/current_exception.h"
+#include "common/thread_annotations.h"
 
 namespace cruddur::http {
 
@@ -216,9 +217,9 @@ struct ServerCore {
   std::size_t next_worker = 0;
   std::uint16_t port = 0;
   std::atomic<bool> stopping{false};
-  std::mutex stop_mutex;
-  bool started = false;
-  bool stopped = false;
+  Mutex stop_mutex;  // Start() and Stop() one at a time
+  bool started GUARDED_BY(stop_mutex) = false;
+  bool stopped GUARDED_BY(stop_mutex) = false;
   asio::io_context signal_ioc{1};
   std::optional<asio::signal_set> signals;  // set by CatchSignals()
   Clock::duration sweep_interval{};
@@ -613,6 +614,7 @@ ServerStats Server::stats() const {
 
 void Server::Start() {
   Impl& s = *impl_;
+  MutexLock lock(s.stop_mutex);
   if (s.started) throw std::logic_error("Server::Start called twice");
   int threads = s.options.threads > 0 ? s.options.threads
                                       : static_cast<int>(std::thread::hardware_concurrency());
@@ -686,7 +688,7 @@ void Server::Start() {
 
 void Server::Stop(std::chrono::milliseconds grace) {
   Impl& s = *impl_;
-  std::lock_guard<std::mutex> lock(s.stop_mutex);
+  MutexLock lock(s.stop_mutex);
   if (!s.started || s.stopped) return;
   s.stopped = true;
   s.stopping.store(true);
