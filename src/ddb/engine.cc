@@ -88,7 +88,7 @@ namespace {
 using Handler = void (EngineImpl::*)(const Request&, JsonWriter&);
 
 const std::unordered_map<std::string_view, Handler>& Handlers() {
-  static const std::unordered_map<std::string_view, Handler> handlers = {
+  static const std::unordered_map<std::string_view, Handler> kHandlers = {
       {"CreateTable", &EngineImpl::CreateTable},
       {"DeleteTable", &EngineImpl::DeleteTable},
       {"DescribeTable", &EngineImpl::DescribeTable},
@@ -116,7 +116,7 @@ const std::unordered_map<std::string_view, Handler>& Handlers() {
       {"Streams.GetShardIterator", &EngineImpl::GetShardIterator},
       {"Streams.GetRecords", &EngineImpl::GetRecords},
   };
-  return handlers;
+  return kHandlers;
 }
 }  // namespace
 

@@ -244,6 +244,7 @@ void EngineImpl::TransactWriteItems(const Request& req, JsonWriter& w) {
   }
 
   std::vector<size_t> stripes;
+  stripes.reserve(writes.size());
   for (const auto& t : writes) stripes.push_back(locks_.Stripe(t.change.storage_key));
   std::map<std::string, Capacity> capacities;
   {
@@ -393,6 +394,7 @@ void EngineImpl::TransactGetItems(const Request& req, JsonWriter& w) {
     gets.push_back(std::move(g));
   }
   std::vector<size_t> stripes;
+  stripes.reserve(gets.size());
   for (const auto& g : gets) stripes.push_back(locks_.Stripe(g.storage_key));
   std::vector<std::optional<Item>> results;
   {

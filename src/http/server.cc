@@ -259,7 +259,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // The last connection of a stopping server: stop the sweeper so that run() can return.
     if (!worker_.finished.load() && worker_.connections.empty() &&
         server_.stopping.load(std::memory_order_relaxed)) {
-      worker_.sweeper.cancel();
+      try {
+        worker_.sweeper.cancel();
+      } catch (...) {  // a destructor must not throw
+        std::fprintf(stderr, "cruddur http: cannot stop the sweeper: %s\n", CurrentExceptionWhat());
+      }
     }
   }
 
@@ -590,7 +594,13 @@ Server::Server(ServerOptions options, Handler handler) : impl_(std::make_unique<
   impl_->handler = std::move(handler);
 }
 
-Server::~Server() { Stop(std::chrono::milliseconds(500)); }
+Server::~Server() {
+  try {
+    Stop(std::chrono::milliseconds(500));
+  } catch (...) {  // a destructor must not throw
+    std::fprintf(stderr, "cruddur http: stopping the server failed: %s\n", CurrentExceptionWhat());
+  }
+}
 
 std::uint16_t Server::port() const { return impl_->port; }
 

@@ -23,7 +23,7 @@ constexpr char kActionEnum[] = "ADD, PUT, DELETE";
 
 // ---- JSON access, with Coral's deserialisation errors ----
 
-[[noreturn]] void Serialization(std::string m) { throw ApiError::Serialization(std::move(m)); }
+[[noreturn]] void Serialization(const std::string& m) { throw ApiError::Serialization(m); }
 
 [[noreturn]] void WrongContainer(const JsonValue& j) {
   if (j.IsArray()) Serialization("Start of list found where not expected");
@@ -580,6 +580,7 @@ std::optional<Condition> FilterCondition(const JsonValue& request, std::string_v
   if (!map) return std::nullopt;
   auto conditions = ParseConditions(*map, member);
   std::vector<Condition> parts;
+  parts.reserve(conditions.size());
   for (ParsedCondition& c : conditions) {
     parts.push_back(Condition::Compare(c.attribute, c.op->comparison, std::move(c.values)));
   }
