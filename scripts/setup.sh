@@ -5,7 +5,7 @@ set -euo pipefail
 SUDO=""
 [[ $(id -u) -eq 0 ]] || SUDO="sudo"
 packages=(
-  build-essential cmake ninja-build ccache clang clang-format
+  build-essential cmake ninja-build ccache clang clang-format clang-tidy
   libboost1.81-dev librocksdb-dev rapidjson-dev libcli11-dev libspdlog-dev libfmt-dev
   libssl-dev zlib1g-dev libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev libicu-dev
   libpqxx-dev postgresql sqlite3

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: the clang-format check, the unit tests (CTest), the unit tests again under
+# Runs every test: the clang-format check, clang-tidy and the lock annotations (clang
+# -Wthread-safety), the unit tests (CTest), the unit tests again under
 # ASan+UBSan, and the black-box DynamoDB conformance suite (pytest + boto3 + aws CLI) against
 # build/cruddur, then the operator commands, the messaging API with its cache (real
 # redis-server) and web page (headless Chromium), reliability and the AWS fakes. Every step writes its results into build/test-reports/;
@@ -48,6 +49,10 @@ echo "== format (clang-format, the committed .clang-format, every C++ file)"
 scripts/check-format.sh
 echo "== build"
 scripts/build.sh
+echo "== clang-tidy (the committed .clang-tidy) and catch (...) (scripts/check-catch-all.py)"
+scripts/check-tidy.sh
+echo "== lock annotations (clang -Wthread-safety, syntax-only)"
+scripts/check-threads.sh
 rm -rf "$reports" && mkdir -p "$reports"
 echo "== unit tests"
 ctest --test-dir build --output-on-failure -j"$JOBS" --output-junit "$reports/unit.xml"

@@ -185,7 +185,7 @@ AuthResult JwtAuthenticator::Authenticate(std::string_view authorization_header)
 }
 
 std::size_t JwtAuthenticator::cached_tokens() const {
-  std::lock_guard lock(cache_mutex_);
+  MutexLock lock(cache_mutex_);
   return cache_.size();
 }
 
@@ -194,7 +194,7 @@ std::optional<Identity> JwtAuthenticator::FromCache(std::string_view token, std:
   std::string kid;
   const evp_pkey_st* verified_with = nullptr;
   {
-    std::lock_guard lock(cache_mutex_);
+    MutexLock lock(cache_mutex_);
     auto it = cache_.find(key);
     if (it == cache_.end()) return std::nullopt;
     // Expired: full verification gives the precise 401.
@@ -208,7 +208,7 @@ std::optional<Identity> JwtAuthenticator::FromCache(std::string_view token, std:
   // Outside the lock: a JwksProvider may reload here. The key must still be the one that
   // verified the token (a rotation that drops the kid, or any reload, means verify again).
   KeyLookup lookup = keys_->Find(kid);
-  std::lock_guard lock(cache_mutex_);
+  MutexLock lock(cache_mutex_);
   auto it = cache_.find(key);
   if (it == cache_.end()) return std::nullopt;
   if (!lookup.error.empty() || !lookup.key || lookup.key->get() != verified_with ||
@@ -259,7 +259,7 @@ AuthResult JwtAuthenticator::Verify(std::string_view token,
     result.identity.token_use = std::move(claims.token_use);
     if (cache_size_ > 0) {
       CachedToken entry{result.identity, claims.exp, std::move(parsed.kid), std::move(*lookup.key)};
-      std::lock_guard lock(cache_mutex_);
+      MutexLock lock(cache_mutex_);
       if (cache_.size() >= cache_size_) cache_.clear();  // simple bound; refills from traffic
       cache_.insert_or_assign(std::string(token), std::move(entry));
     }

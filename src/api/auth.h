@@ -12,7 +12,6 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -21,6 +20,7 @@
 
 #include "api/jwks.h"
 #include "api/jwt.h"
+#include "common/thread_annotations.h"
 
 namespace cruddur {
 class UserStore;
@@ -109,8 +109,8 @@ class JwtAuthenticator : public Authenticator {
   const JwtExpectations expect_;
   const Clock now_;
   const std::size_t cache_size_;
-  mutable std::mutex cache_mutex_;
-  std::unordered_map<std::string, CachedToken> cache_;  // GUARDED_BY(cache_mutex_)
+  mutable Mutex cache_mutex_;
+  std::unordered_map<std::string, CachedToken> cache_ GUARDED_BY(cache_mutex_);
 };
 
 // The development signing key: an RSA-2048 key pair in <data-dir>/dev-signing-key.pem (PKCS#8,

@@ -135,6 +135,7 @@ TEST(DevSigningKeyTest, ConcurrentCreatorsAgree) {
   TempDir dir;
   std::vector<std::string> kids(4);
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int i = 0; i < 4; ++i) {
     threads.emplace_back([&, i] { kids[i] = DevSigningKey::LoadOrCreate(dir.path()).kid(); });
   }
@@ -331,10 +332,12 @@ TEST(TokenCacheTest, IsBounded) {
 TEST(TokenCacheTest, ConcurrentUseIsSafe) {
   CacheFixture f(4);
   std::vector<std::string> tokens;
+  tokens.reserve(6);
   for (int i = 0; i < 6; ++i) {
     tokens.push_back(f.key.MintToken("sub-" + std::to_string(i), "u", 60s, f.now));
   }
   std::vector<std::thread> threads;
+  threads.reserve(4);
   std::atomic<int> failures{0};
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {

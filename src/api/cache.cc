@@ -18,7 +18,7 @@ void MemoryCache::EraseLocked(
 }
 
 std::optional<std::string> MemoryCache::Get(const std::string& key) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = index_.find(key);
   if (it == index_.end()) return std::nullopt;
   if (it->second->expires <= Now()) {
@@ -31,7 +31,7 @@ std::optional<std::string> MemoryCache::Get(const std::string& key) {
 
 void MemoryCache::Set(const std::string& key, const std::string& value, std::chrono::seconds ttl) {
   auto expires = Now() + std::max(ttl, std::chrono::seconds(1));
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (auto it = index_.find(key); it != index_.end()) {
     it->second->value = value;
     it->second->expires = expires;
@@ -47,7 +47,7 @@ void MemoryCache::Set(const std::string& key, const std::string& value, std::chr
 }
 
 void MemoryCache::Delete(const std::vector<std::string>& keys) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   for (const auto& key : keys) {
     if (auto it = index_.find(key); it != index_.end()) EraseLocked(it);
   }
@@ -55,7 +55,7 @@ void MemoryCache::Delete(const std::vector<std::string>& keys) {
 
 bool MemoryCache::CountUnread(const std::string& user, const std::string& group,
                               const std::string& sent_at) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   Counter& c = counters_[user][group];
   if (!c.newest.empty() && sent_at <= c.newest) return false;
   c.newest = sent_at;
@@ -65,14 +65,14 @@ bool MemoryCache::CountUnread(const std::string& user, const std::string& group,
 
 void MemoryCache::ResetUnread(const std::string& user, const std::string& group,
                               const std::string& seen_through) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   Counter& c = counters_[user][group];
   c.count = 0;
   if (seen_through > c.newest) c.newest = seen_through;
 }
 
 std::map<std::string, std::int64_t> MemoryCache::Unread(const std::string& user) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::map<std::string, std::int64_t> out;
   auto it = counters_.find(user);
   if (it == counters_.end()) return out;
@@ -83,7 +83,7 @@ std::map<std::string, std::int64_t> MemoryCache::Unread(const std::string& user)
 }
 
 std::size_t MemoryCache::size() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return lru_.size();
 }
 

@@ -14,13 +14,14 @@
 #include <list>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
+
+#include "common/thread_annotations.h"
 
 namespace cruddur::api {
 
@@ -90,14 +91,15 @@ class MemoryCache : public Cache {
   };
 
   std::chrono::steady_clock::time_point Now() const;
-  void EraseLocked(std::unordered_map<std::string, std::list<Entry>::iterator>::iterator it);
+  void EraseLocked(std::unordered_map<std::string, std::list<Entry>::iterator>::iterator it)
+      REQUIRES(mutex_);
 
   const std::size_t max_entries_;
   const Clock clock_;
-  mutable std::mutex mutex_;
-  std::list<Entry> lru_;  // GUARDED_BY(mutex_), most recently used first
-  std::unordered_map<std::string, std::list<Entry>::iterator> index_;  // GUARDED_BY(mutex_)
-  std::map<std::string, std::map<std::string, Counter>> counters_;     // GUARDED_BY(mutex_)
+  mutable Mutex mutex_;
+  std::list<Entry> lru_ GUARDED_BY(mutex_);  // most recently used first
+  std::unordered_map<std::string, std::list<Entry>::iterator> index_ GUARDED_BY(mutex_);
+  std::map<std::string, std::map<std::string, Counter>> counters_ GUARDED_BY(mutex_);
 };
 
 // "" -> MemoryCache; "redis://[[user]:password@]host[:port][/db]" -> RedisCache (connects

@@ -101,6 +101,7 @@ TEST_F(MemoryCacheTest, CountersAreNotEvictedWithValues) {
 TEST_F(MemoryCacheTest, ConcurrentCountsOfTheSameMessageCountOnce) {
   MemoryCache cache(100);
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 200; ++i) cache.CountUnread("u", "g", "t" + std::to_string(1000 + i));

@@ -141,7 +141,7 @@ http::Response DevRoutes::Token(const http::Request& request) const {
   }
   std::optional<DevToken> minted;
   {
-    std::lock_guard<std::mutex> lock(mint_mutex_);
+    MutexLock lock(mint_mutex_);
     minted = MintDevToken(users_, *key_, handle, token_ttl_);
   }
   if (!minted) return Error(404, "user_not_found", "no user with that handle");

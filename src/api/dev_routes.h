@@ -10,10 +10,10 @@
 #pragma once
 
 #include <chrono>
-#include <mutex>
 #include <optional>
 
 #include "api/auth.h"
+#include "common/thread_annotations.h"
 #include "http/message.h"
 #include "http/server.h"
 
@@ -42,7 +42,7 @@ class DevRoutes {
   UserStore& users_;
   const std::optional<DevSigningKey> key_;
   const std::chrono::seconds token_ttl_;
-  mutable std::mutex mint_mutex_;  // MintDevToken may assign a sub: one at a time
+  mutable Mutex mint_mutex_;  // MintDevToken may assign a sub: one at a time
 };
 
 }  // namespace cruddur::api

@@ -165,26 +165,26 @@ std::unique_ptr<JwksProvider> JwksProvider::FromSource(const std::string& source
 }
 
 int JwksProvider::load_attempts() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return load_attempts_;
 }
 
 KeyLookup JwksProvider::Find(std::string_view kid) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (keys_) {
       if (const RsaKey* key = keys_->Find(kid)) return {*key, ""};
     }
   }
-  std::lock_guard load(load_mutex_);
+  MutexLock load(load_mutex_);
   // Another thread may have loaded the key while this one waited for load_mutex_.
   bool known = false;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     known = keys_ && keys_->Find(kid) != nullptr;
   }
   if (!known) MaybeLoad();
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (keys_) {
     const RsaKey* key = keys_->Find(kid);
     if (key != nullptr) return {*key, ""};
@@ -195,7 +195,7 @@ KeyLookup JwksProvider::Find(std::string_view kid) {
 
 void JwksProvider::MaybeLoad() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     auto now = options_.now();
     if (attempted_ && now - last_attempt_ < options_.min_refresh_interval) return;
     attempted_ = true;
@@ -204,11 +204,11 @@ void JwksProvider::MaybeLoad() {
   }
   try {
     auto keys = std::make_shared<const JwkSet>(JwkSet::Parse(fetch_()));
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     keys_ = std::move(keys);
     last_error_.clear();
   } catch (const std::exception& e) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     last_error_ = source_ + ": " + e.what();  // keep the previous keys, if any
   }
 }

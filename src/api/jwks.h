@@ -9,7 +9,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -17,6 +16,7 @@
 #include <utility>
 
 #include "api/jwt.h"
+#include "common/thread_annotations.h"
 
 namespace cruddur::api {
 
@@ -100,20 +100,20 @@ class JwksProvider : public KeyProvider {
   int load_attempts() const;
 
  private:
-  // Loads the set when allowed by the rate limit. REQUIRES: load_mutex_ held.
-  void MaybeLoad();
+  // Loads the set when allowed by the rate limit.
+  void MaybeLoad() REQUIRES(load_mutex_);
 
   const std::string source_;
   const Fetcher fetch_;
   const JwksProviderOptions options_;
 
-  std::mutex load_mutex_;               // one load at a time; held across the fetch
-  mutable std::mutex mutex_;            // guards the fields below; never held across a fetch
-  std::shared_ptr<const JwkSet> keys_;  // GUARDED_BY(mutex_); null until first loaded
-  bool attempted_ = false;              // GUARDED_BY(mutex_)
-  std::chrono::steady_clock::time_point last_attempt_;  // GUARDED_BY(mutex_)
-  std::string last_error_;                              // GUARDED_BY(mutex_)
-  int load_attempts_ = 0;                               // GUARDED_BY(mutex_)
+  Mutex load_mutex_;     // one load at a time; held across the fetch
+  mutable Mutex mutex_;  // guards the fields below; never held across a fetch
+  std::shared_ptr<const JwkSet> keys_ GUARDED_BY(mutex_);  // null until first loaded
+  bool attempted_ GUARDED_BY(mutex_) = false;
+  std::chrono::steady_clock::time_point last_attempt_ GUARDED_BY(mutex_);
+  std::string last_error_ GUARDED_BY(mutex_);
+  int load_attempts_ GUARDED_BY(mutex_) = 0;
 };
 
 // Cognito's JWKS URL for a user pool.

@@ -230,6 +230,7 @@ TEST(JwksProviderTest, ConcurrentFindsLoadOnce) {
   JwksProvider provider("fake", source.Fetcher());
   std::atomic<int> found{0};
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 50; ++i) found += provider.Find("k1").key.has_value() ? 1 : 0;

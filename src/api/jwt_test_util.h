@@ -10,12 +10,12 @@ namespace cruddur::api::testing {
 
 // One 2048-bit key per test binary (generation takes a while).
 inline const RsaKey& TestKey() {
-  static const RsaKey key = RsaKey::Generate(2048);
-  return key;
+  static const RsaKey kKey = RsaKey::Generate(2048);
+  return kKey;
 }
 inline const RsaKey& OtherTestKey() {
-  static const RsaKey key = RsaKey::Generate(2048);
-  return key;
+  static const RsaKey kKey = RsaKey::Generate(2048);
+  return kKey;
 }
 
 inline std::string B64(std::string_view bytes) { return Base64UrlEncode(bytes); }

@@ -152,7 +152,7 @@ MessageCache::Stripe& MessageCache::StripeOf(const std::string& key) {
 
 bool MessageCache::Usable() {
   if (!has_pending_.load()) return true;
-  std::lock_guard lock(pending_mutex_);
+  MutexLock lock(pending_mutex_);
   if (pending_.empty()) return true;
   try {
     cache_.Delete(std::vector<std::string>(pending_.begin(), pending_.end()));
@@ -174,14 +174,14 @@ T MessageCache::ReadThrough(const std::string& key, const std::function<T()>& lo
   Stripe& stripe = StripeOf(key);
   std::uint64_t generation;
   {
-    std::lock_guard lock(stripe.mutex);
+    MutexLock lock(stripe.mutex);
     generation = stripe.generation;
   }
   try {
     if (std::optional<std::string> text = cache_.Get(key)) {
       Succeeded();
       {
-        std::lock_guard lock(decoded_mutex_);
+        MutexLock lock(decoded_mutex_);
         auto it = decoded_.find(key);
         if (it != decoded_.end() && it->second.text == *text) {
           if (const T* memo = std::any_cast<T>(&it->second.value)) {
@@ -193,7 +193,7 @@ T MessageCache::ReadThrough(const std::string& key, const std::function<T()>& lo
       T value;
       if (decode(*text, value)) {
         ++hits_;
-        std::lock_guard lock(decoded_mutex_);
+        MutexLock lock(decoded_mutex_);
         if (decoded_.size() >= kMaxDecoded) decoded_.clear();
         decoded_.insert_or_assign(key, Decoded{std::move(*text), value});
         return value;
@@ -205,7 +205,7 @@ T MessageCache::ReadThrough(const std::string& key, const std::function<T()>& lo
   }
   ++misses_;
   T value = load();
-  std::lock_guard lock(stripe.mutex);
+  MutexLock lock(stripe.mutex);
   // An invalidation since we started may have been for a write our load did not see.
   if (stripe.generation != generation) return value;
   std::string text = encode(value);
@@ -242,7 +242,7 @@ std::vector<std::string> MessageCache::Members(const std::string& group_uuid) {
 void MessageCache::Invalidate(std::vector<std::string> keys) {
   for (const auto& key : keys) {
     Stripe& stripe = StripeOf(key);
-    std::lock_guard lock(stripe.mutex);
+    MutexLock lock(stripe.mutex);
     ++stripe.generation;
   }
   try {
@@ -250,7 +250,7 @@ void MessageCache::Invalidate(std::vector<std::string> keys) {
     Succeeded();
   } catch (const CacheUnavailable& e) {
     Failed(e);
-    std::lock_guard lock(pending_mutex_);
+    MutexLock lock(pending_mutex_);
     pending_.insert(keys.begin(), keys.end());
     has_pending_.store(true);
   }

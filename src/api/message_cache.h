@@ -22,13 +22,13 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "api/cache.h"
+#include "common/thread_annotations.h"
 #include "cruddur/messages.h"
 
 namespace cruddur::api {
@@ -77,8 +77,8 @@ class MessageCache {
 
  private:
   struct Stripe {
-    std::mutex mutex;
-    std::uint64_t generation = 0;  // GUARDED_BY(mutex); bumped by every invalidation
+    Mutex mutex;
+    std::uint64_t generation GUARDED_BY(mutex) = 0;  // bumped by every invalidation
   };
 
   template <typename T>
@@ -97,8 +97,8 @@ class MessageCache {
   MessageStore& store_;
   MessageCacheOptions options_;
   std::array<Stripe, 64> stripes_;
-  std::mutex pending_mutex_;
-  std::set<std::string> pending_;  // GUARDED_BY(pending_mutex_): keys still to delete
+  Mutex pending_mutex_;
+  std::set<std::string> pending_ GUARDED_BY(pending_mutex_);  // keys still to delete
   std::atomic<bool> has_pending_{false};
   std::atomic<bool> down_{false};
   std::atomic<std::uint64_t> hits_{0}, misses_{0};
@@ -110,8 +110,8 @@ class MessageCache {
     std::any value;
   };
   static constexpr std::size_t kMaxDecoded = 4096;
-  std::mutex decoded_mutex_;
-  std::unordered_map<std::string, Decoded> decoded_;  // GUARDED_BY(decoded_mutex_)
+  Mutex decoded_mutex_;
+  std::unordered_map<std::string, Decoded> decoded_ GUARDED_BY(decoded_mutex_);
 };
 
 }  // namespace cruddur::api

@@ -183,7 +183,7 @@ std::unique_ptr<RedisCache::Connection> RedisCache::Connect() {
 
 std::unique_ptr<RedisCache::Connection> RedisCache::Acquire() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (!idle_.empty()) {
       auto c = std::move(idle_.back());
       idle_.pop_back();
@@ -194,7 +194,7 @@ std::unique_ptr<RedisCache::Connection> RedisCache::Acquire() {
 }
 
 void RedisCache::Release(std::unique_ptr<Connection> connection) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (idle_.size() < options_.max_idle) idle_.push_back(std::move(connection));
 }
 
@@ -206,7 +206,7 @@ RedisCache::Reply RedisCache::Command(const std::vector<std::string>& args) {
     // they most likely share its fate.
     std::string why = conn->context->errstr;
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       idle_.clear();
     }
     throw CacheUnavailable("redis " + Describe() + ": " + why);

@@ -14,12 +14,12 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "api/cache.h"
+#include "common/thread_annotations.h"
 
 struct redisContext;
 
@@ -77,9 +77,9 @@ class RedisCache : public Cache {
   const RedisUrl url_;
   const RedisCacheOptions options_;
   std::string prefix_ = "cruddur:";
-  std::mutex mutex_;
-  std::vector<std::unique_ptr<Connection>> idle_;  // GUARDED_BY(mutex_)
-  std::atomic<std::int64_t> down_until_{0};        // steady_clock ticks; no connects before this
+  Mutex mutex_;
+  std::vector<std::unique_ptr<Connection>> idle_ GUARDED_BY(mutex_);
+  std::atomic<std::int64_t> down_until_{0};  // steady_clock ticks; no connects before this
 };
 
 }  // namespace cruddur::api

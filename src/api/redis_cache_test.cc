@@ -81,6 +81,7 @@ TEST_F(RedisCacheTest, ComparesTimesByteWiseNotByLocale) {
 TEST_F(RedisCacheTest, ConcurrentReplaysFromSeveralClientsCountOnce) {
   // Two "processes" (separate pools) replaying the same 100 messages at once.
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([this] {
       RedisCache other(url_);

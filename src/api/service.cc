@@ -47,7 +47,7 @@ Outcome<User> MessagingService::Caller(std::string_view sub) {
   std::chrono::steady_clock::time_point now{};
   if (caching) {
     now = user_cache_.now();
-    std::lock_guard lock(users_mutex_);
+    MutexLock lock(users_mutex_);
     auto it = users_by_sub_.find(std::string(sub));
     if (it != users_by_sub_.end()) {
       if (now < it->second.expires) return Outcome<User>::Ok(it->second.user);
@@ -56,7 +56,7 @@ Outcome<User> MessagingService::Caller(std::string_view sub) {
   }
   std::optional<User> user = users_.FindByCognitoUserId(sub);
   if (user && caching) {
-    std::lock_guard lock(users_mutex_);
+    MutexLock lock(users_mutex_);
     if (users_by_sub_.size() >= user_cache_.max_entries) users_by_sub_.clear();
     users_by_sub_.insert_or_assign(std::string(sub), CachedUser{*user, now + user_cache_.ttl});
   }
@@ -69,12 +69,12 @@ Outcome<User> MessagingService::Caller(std::string_view sub) {
 }
 
 void MessagingService::ForgetUsers() {
-  std::lock_guard lock(users_mutex_);
+  MutexLock lock(users_mutex_);
   users_by_sub_.clear();
 }
 
 std::size_t MessagingService::cached_users() {
-  std::lock_guard lock(users_mutex_);
+  MutexLock lock(users_mutex_);
   return users_by_sub_.size();
 }
 

@@ -20,7 +20,6 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +28,7 @@
 #include <vector>
 
 #include "api/message_cache.h"
+#include "common/thread_annotations.h"
 #include "cruddur/messages.h"
 #include "cruddur/users.h"
 
@@ -146,8 +146,8 @@ class MessagingService {
     std::chrono::steady_clock::time_point expires;
   };
   const UserCacheOptions user_cache_;
-  std::mutex users_mutex_;
-  std::unordered_map<std::string, CachedUser> users_by_sub_;  // GUARDED_BY(users_mutex_)
+  Mutex users_mutex_;
+  std::unordered_map<std::string, CachedUser> users_by_sub_ GUARDED_BY(users_mutex_);
 };
 
 }  // namespace cruddur::api

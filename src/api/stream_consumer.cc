@@ -88,18 +88,18 @@ StreamCheckpoint CheckpointFromJson(std::string_view json) {
 }
 
 StreamCheckpoint MemoryCheckpointStore::Load() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return checkpoint_;
 }
 
 void MemoryCheckpointStore::Save(const StreamCheckpoint& checkpoint) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   checkpoint_ = checkpoint;
   ++saves_;
 }
 
 int MemoryCheckpointStore::saves() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return saves_;
 }
 
@@ -488,7 +488,7 @@ int StreamConsumer::PollOnce(int max_records) {
 }
 
 void StreamConsumer::Start() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (thread_.joinable()) return;
   stop_ = false;
   thread_ = std::thread([this] { Run(); });
@@ -496,7 +496,7 @@ void StreamConsumer::Start() {
 
 void StreamConsumer::Stop() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     stop_ = true;
   }
   wake_.notify_all();
@@ -519,9 +519,11 @@ void StreamConsumer::Run() {
       Log(std::string("poll failed (retrying): ") + e.what());
       wait = options_.error_backoff;
     }
-    std::unique_lock lock(mutex_);
-    if (stop_) return;
-    if (wait.count() > 0) wake_.wait_for(lock, wait, [this] { return stop_; });
+    MutexLock lock(mutex_);
+    auto until = std::chrono::steady_clock::now() + wait;
+    while (!stop_ && wait.count() > 0 && lock.WaitUntil(wake_, until)) {
+      // woken early (a stop, or spuriously): wait on for the backoff
+    }
     if (stop_) return;
   }
 }

@@ -20,12 +20,10 @@
 #include <atomic>
 #include <chrono>
 #include <climits>
-#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -34,6 +32,7 @@
 #include <rapidjson/document.h>
 
 #include "client/dynamodb_client.h"
+#include "common/thread_annotations.h"
 #include "cruddur/messages.h"
 
 namespace cruddur::api {
@@ -64,9 +63,9 @@ class MemoryCheckpointStore : public CheckpointStore {
   int saves() const;
 
  private:
-  mutable std::mutex mutex_;
-  StreamCheckpoint checkpoint_;  // GUARDED_BY(mutex_)
-  int saves_ = 0;                // GUARDED_BY(mutex_)
+  mutable Mutex mutex_;
+  StreamCheckpoint checkpoint_ GUARDED_BY(mutex_);
+  int saves_ GUARDED_BY(mutex_) = 0;
 };
 
 // FileCheckpointStore::Lock found the checkpoint held by another consumer.
@@ -203,9 +202,9 @@ class StreamConsumer {
 
   std::atomic<std::uint64_t> records_{0}, messages_{0}, moved_{0}, errors_{0};
 
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stop_ = false;  // GUARDED_BY(mutex_)
+  Mutex mutex_;
+  std::condition_variable_any wake_;
+  bool stop_ GUARDED_BY(mutex_) = false;
   std::thread thread_;
 };
 

@@ -265,7 +265,7 @@ class DevRoutesTest : public ::testing::Test {
     users_->Seed();  // every seed user has cognito_user_id "MOCK"
   }
 
-  http::Request PostToken(std::string body, std::string type = "application/json") {
+  http::Request PostToken(std::string body, const std::string& type = "application/json") {
     http::Request r = Get("/api/dev/token", "POST");
     if (!type.empty()) r.headers.Set("Content-Type", type);
     r.body = std::move(body);

@@ -215,6 +215,7 @@ void Connect(const UsersTarget& target) {
   }
   std::fflush(stdout);
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
   execvp(argv[0], argv.data());
@@ -230,6 +231,7 @@ void Connect(const UsersTarget& target) {
 void PrintTable(const std::vector<std::string>& header,
                 const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::size_t> widths;
+  widths.reserve(header.size());
   for (const std::string& name : header) widths.push_back(name.size());
   for (const auto& row : rows) {
     for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());

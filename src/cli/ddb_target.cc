@@ -231,7 +231,7 @@ std::unique_ptr<UserStore> OpenExistingUsers(const GlobalOptions& globals, bool 
 
 fs::path EndpointFilePath(const fs::path& engine_dir) { return engine_dir / "endpoint"; }
 
-EndpointFile::EndpointFile(fs::path engine_dir, const std::string& url)
+EndpointFile::EndpointFile(const fs::path& engine_dir, const std::string& url)
     : path_(EndpointFilePath(engine_dir)) {
   fs::path tmp = path_;
   tmp += ".tmp";

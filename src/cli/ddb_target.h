@@ -72,7 +72,7 @@ std::string DataDirHolder(const std::filesystem::path& engine_dir);
 // removed by the destructor). For servers that hold the data dir: `ddb serve`, `serve`.
 class EndpointFile {
  public:
-  EndpointFile(std::filesystem::path engine_dir, const std::string& url);
+  EndpointFile(const std::filesystem::path& engine_dir, const std::string& url);
   ~EndpointFile();
   EndpointFile(const EndpointFile&) = delete;
   EndpointFile& operator=(const EndpointFile&) = delete;

@@ -37,9 +37,8 @@ std::string MissingCommandReason(const CLI::App& app) {
                                     : "unknown command `" + path + " " + left.front() + "`";
   return reason + "; one of: " + known;
 }
-}  // namespace
 
-int main(int argc, char** argv) {
+int Main(int argc, char** argv) {
   using cruddur::cli::CliError;
   CLI::App app("cruddur: the Cruddur direct-messaging backend and its operator tools", "cruddur");
   app.require_subcommand(1);
@@ -73,4 +72,18 @@ int main(int argc, char** argv) {
     return 1;
   }
   return 0;
+}
+
+}  // namespace
+
+// Main's own handlers cover the command; these cover building the command line itself.
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "cruddur: " << e.what() << std::endl;
+  } catch (...) {
+    std::cerr << "cruddur: unexpected error" << std::endl;
+  }
+  return 1;
 }

@@ -95,7 +95,7 @@ ddb::ApiError ErrorFromResponse(int status, std::string_view body) {
     }
   }
   if (type.empty()) type = TypeForStatus(status);
-  ddb::ApiError error(status, std::move(type), std::move(message));
+  ddb::ApiError error(status, std::move(type), message);
   if (!extra.empty()) error.with_extra_json(std::move(extra));
   return error;
 }

@@ -11,11 +11,11 @@
 namespace cruddur {
 namespace {
 
-using ddb::AttributeValue;
 using ddb::Item;
 
 const std::vector<std::string_view> kConversation = {
     "Morning! Did you get a chance to look at the plot the council offered us for the garden?",
+    // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one message, over two lines
     "I walked past it last night. It's bigger than I expected, and it gets sun until late "
     "afternoon.",
     "That's great news. The old one was shaded by the warehouse half the day.",
@@ -123,7 +123,8 @@ const std::vector<std::string_view> kConversation = {
 // Buffers puts and sends them 25 at a time; unprocessed items are sent again after a pause.
 class BatchWriter {
  public:
-  BatchWriter(client::DynamoDbClient& ddb, std::string table) : ddb_(ddb), table_(table) {}
+  BatchWriter(client::DynamoDbClient& ddb, std::string table)
+      : ddb_(ddb), table_(std::move(table)) {}
   void Put(Item item) {
     pending_.push_back(std::move(item));
     if (pending_.size() == 25) Flush();

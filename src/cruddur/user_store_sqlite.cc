@@ -5,8 +5,8 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <mutex>
 
+#include "common/thread_annotations.h"
 #include "cruddur/user_store_internal.h"
 #include "cruddur/users.h"
 #include "cruddur/uuid.h"
@@ -144,17 +144,17 @@ class SqliteUserStore : public UserStore {
   ~SqliteUserStore() override { sqlite3_close(db_); }
 
   void CreateSchema() override {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     Execute(kCreateSchemaSql, "create schema");
   }
 
   void DropSchema() override {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     Execute(kDropSchemaSql, "drop schema");
   }
 
   int Seed() override {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     Transaction tx(*this);
     auto now = std::chrono::system_clock::now();
     std::string created_at = IsoUtc(now);
@@ -182,7 +182,7 @@ class SqliteUserStore : public UserStore {
   }
 
   User CreateUser(const User& user) override {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     User created = user;
     created.uuid = NewUuidV4();
     created.created_at = IsoUtc(std::chrono::system_clock::now());
@@ -219,7 +219,7 @@ class SqliteUserStore : public UserStore {
   }
 
   std::vector<User> ListUsers() override {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     std::string sql = std::string("SELECT ") + kUserColumns + " FROM users ORDER BY handle";
     Statement select(db_, sql.c_str());
     std::vector<User> users;
@@ -228,7 +228,7 @@ class SqliteUserStore : public UserStore {
   }
 
   bool UpdateCognitoUserId(std::string_view handle, std::string_view cognito_user_id) override {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     Statement update(db_, "UPDATE users SET cognito_user_id = ?1 WHERE handle = ?2");
     update.Bind(1, cognito_user_id).Bind(2, handle).Step();
     return sqlite3_changes(db_) > 0;
@@ -267,15 +267,15 @@ class SqliteUserStore : public UserStore {
   }
 
   std::optional<User> FindOne(const std::string& sql, std::string_view value) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     Statement select(db_, sql.c_str());
     select.Bind(1, value);
     if (!select.Step()) return std::nullopt;
     return select.ReadUser();
   }
 
-  std::mutex mutex_;  // one connection, one caller at a time
-  sqlite3* db_ = nullptr;
+  Mutex mutex_;  // one connection, one caller at a time
+  sqlite3* db_ PT_GUARDED_BY(mutex_) = nullptr;
 };
 
 }  // namespace

@@ -188,6 +188,7 @@ TEST_P(UserStoreTest, CreateSchemaKeepsDataAndDropSchemaRemovesIt) {
 TEST_P(UserStoreTest, ConcurrentCallersShareTheStore) {
   store_->Seed();
   std::vector<std::thread> threads;
+  threads.reserve(4);
   std::vector<int> found(4, 0);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {

@@ -5,12 +5,12 @@
 namespace cruddur {
 
 const std::vector<User>& SeedUsers() {
-  static const std::vector<User> users = {
+  static const std::vector<User> kUsers = {
       {"", "Andrew Brown", "andrewbrown", "andrew@exampro.co", "MOCK", ""},
       {"", "Andrew Bayko", "bayko", "bayko@exampro.co", "MOCK", ""},
       {"", "Londo Mollari", "londo", "lmollari@centari.com", "MOCK", ""},
   };
-  return users;
+  return kUsers;
 }
 
 MessageUsers UserStore::FindMessageUsers(std::string_view sender_cognito_user_id,

@@ -41,7 +41,7 @@ EngineImpl::EngineImpl(EngineOptions options, std::unique_ptr<storage::Storage> 
 
 EngineImpl::~EngineImpl() {
   {
-    std::lock_guard lock(background_mu_);
+    MutexLock lock(background_mu_);
     stopping_ = true;
   }
   background_cv_.notify_all();
@@ -56,10 +56,14 @@ void EngineImpl::StartBackground() {
 }
 
 void EngineImpl::BackgroundLoop() {
-  std::unique_lock lock(background_mu_);
-  auto stop = [this] { return stopping_; };
-  while (!background_cv_.wait_for(lock, options_.ttl_sweep_interval, stop)) {
-    lock.unlock();
+  MutexLock lock(background_mu_);
+  for (;;) {
+    auto tick = std::chrono::steady_clock::now() + options_.ttl_sweep_interval;
+    while (!stopping_ && lock.WaitUntil(background_cv_, tick)) {
+      // woken early (a stop, or spuriously): wait on for the tick
+    }
+    if (stopping_) return;
+    lock.Unlock();
     // A failed sweep (I/O error, corrupt item) is retried on the next tick; it must not take the
     // server down.
     try {
@@ -82,7 +86,7 @@ void EngineImpl::BackgroundLoop() {
     } catch (const std::exception& e) {
       fmt::print(stderr, "cruddur: finishing table deletions failed: {}\n", e.what());
     }
-    lock.lock();
+    lock.Lock();
   }
 }
 
@@ -90,7 +94,7 @@ namespace {
 using Handler = void (EngineImpl::*)(const Request&, JsonWriter&);
 
 const std::unordered_map<std::string_view, Handler>& Handlers() {
-  static const std::unordered_map<std::string_view, Handler> handlers = {
+  static const std::unordered_map<std::string_view, Handler> kHandlers = {
       {"CreateTable", &EngineImpl::CreateTable},
       {"DeleteTable", &EngineImpl::DeleteTable},
       {"DescribeTable", &EngineImpl::DescribeTable},
@@ -118,7 +122,7 @@ const std::unordered_map<std::string_view, Handler>& Handlers() {
       {"Streams.GetShardIterator", &EngineImpl::GetShardIterator},
       {"Streams.GetRecords", &EngineImpl::GetRecords},
   };
-  return handlers;
+  return kHandlers;
 }
 }  // namespace
 
@@ -157,6 +161,9 @@ std::string EngineImpl::Execute(std::string_view operation, std::string_view req
 // --- catalog ---
 
 void EngineImpl::LoadCatalog() {
+  // Only the constructor calls this; the locks cost nothing and keep the analysis whole.
+  MutexLock catalog(catalog_mu_);
+  WriterLock tables(tables_mu_);
   auto it = storage_->NewIterator();
   std::string prefix(1, keyspace::kCatalog);
   double now = EpochSeconds();
@@ -204,7 +211,10 @@ void EngineImpl::MigrateFormat1() {
   // Format 1: 0x02 <table id: 4> <index id: 1> <FNV hash: 2> <partition key> <rest of the key>.
   constexpr size_t kHeader = 1 + 4 + 1 + 2;
   std::unordered_map<uint32_t, std::shared_ptr<const TableSchema>> by_id;
-  for (const auto& [_, table] : tables_) by_id[table->schema()->id] = table->schema();
+  {
+    ReaderLock lock(tables_mu_);
+    for (const auto& [_, table] : tables_) by_id[table->schema()->id] = table->schema();
+  }
   const std::string old_prefix(1, keyspace::kDataFormat1);
   auto it = storage_->NewIterator();
   storage::WriteBatch batch;
@@ -273,7 +283,7 @@ std::shared_ptr<Table> EngineImpl::FindTable(std::string_view name) {
   std::shared_ptr<Table> table;
   std::string_view table_name = ResolveTableName(name);
   {
-    std::shared_lock lock(tables_mu_);
+    ReaderLock lock(tables_mu_);
     auto it = tables_.find(table_name);
     if (it == tables_.end()) return nullptr;
     table = it->second;
@@ -306,7 +316,7 @@ double EngineImpl::TransientUntil(double now) const {
 }
 
 void EngineImpl::FinishDeleting(const std::shared_ptr<Table>& table) {
-  std::unique_lock lock(tables_mu_);
+  WriterLock lock(tables_mu_);
   auto it = tables_.find(table->schema()->name);
   if (it == tables_.end() || it->second != table) return;  // finished by another thread
   storage::WriteBatch batch;
@@ -319,7 +329,7 @@ void EngineImpl::FinishDeletedTables() {
   double now = EpochSeconds();
   std::vector<std::shared_ptr<Table>> finished;
   {
-    std::shared_lock lock(tables_mu_);
+    ReaderLock lock(tables_mu_);
     for (const auto& [_, t] : tables_) {
       if (t->schema()->DeletedBy(now)) finished.push_back(t);
     }
@@ -333,7 +343,7 @@ void EngineImpl::EnsureStats(Table& table) {
     stats_thread_ = std::thread([this] {
       std::vector<std::shared_ptr<Table>> tables;
       {
-        std::shared_lock lock(tables_mu_);
+        ReaderLock lock(tables_mu_);
         for (const auto& [_, t] : tables_) tables.push_back(t);
       }
       for (const auto& t : tables) {
@@ -426,7 +436,7 @@ void EngineImpl::Commit(storage::WriteBatch& batch, const std::vector<const Item
   } else {
     // Numbering and writing under one mutex makes sequence order commit order: a reader's
     // snapshot always holds a gap-free prefix of every stream.
-    std::lock_guard lock(stream_mu_);
+    MutexLock lock(stream_mu_);
     uint64_t first = next_seq_;
     // The streams' metadata as it was, restored if the write fails (nullopt: new).
     std::vector<std::pair<std::string, std::optional<StreamMeta>>> before;

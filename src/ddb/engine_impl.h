@@ -5,18 +5,17 @@
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <initializer_list>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
+#include "common/thread_annotations.h"
 #include "ddb/engine.h"
 #include "ddb/expression/expression.h"
 #include "ddb/json.h"
@@ -188,7 +187,7 @@ class EngineImpl final : public Engine {
   // the figures are approximate until then.
   void EnsureStats(Table& table);
   void CountStats(Table& table);
-  void SaveSchema(const TableSchema& schema);
+  void SaveSchema(const TableSchema& schema) REQUIRES(catalog_mu_);
   void DeleteTableData(uint32_t table_id);
   // Whether changes stay transient for options().transient_status_delay, and until when.
   bool DelaysTransientStatuses() const { return options_.transient_status_delay.count() > 0; }
@@ -214,31 +213,33 @@ class EngineImpl final : public Engine {
   // The stream's metadata, created (start = the next sequence number) and added to `batch` (or
   // written at once when batch is null) the first time the stream is seen. REQUIRES: stream_mu_.
   StreamMeta& EnsureStreamMetaLocked(uint32_t table_id, const std::string& label,
-                                     std::string_view view_type, storage::WriteBatch* batch);
+                                     std::string_view view_type, storage::WriteBatch* batch)
+      REQUIRES(stream_mu_);
   // Whether the stream's open shard has reached a rotation bound (EngineOptions).
   bool ShardDue(const StreamMeta& m, int64_t now_ms) const;
   // Closes the open shard and opens its child at the next sequence number; adds the metadata to
   // `batch`. REQUIRES: stream_mu_.
-  void RotateShardLocked(StreamMeta& m, int64_t now_ms, storage::WriteBatch& batch);
+  void RotateShardLocked(StreamMeta& m, int64_t now_ms, storage::WriteBatch& batch)
+      REQUIRES(stream_mu_);
   // Rotates the open shards of enabled streams that reached the time bound without a write.
   void RotateDueShards();
   // Resolves a StreamArn parameter: ValidationException when malformed, ResourceNotFoundException
   // when no such stream exists.
   StreamInfo RequireStream(std::string_view arn);
-  uint64_t TrimmedSeqLocked(const StreamMeta& m) const;  // REQUIRES: stream_mu_
+  uint64_t TrimmedSeqLocked(const StreamMeta& m) const REQUIRES(stream_mu_);
   std::vector<StreamInfo> StreamsOf(const std::shared_ptr<Table>& table);
   // The stream records for the changes (empty when no change is recorded).
   std::vector<std::pair<const ItemChange*, streams::Record>> StreamRecordsFor(
       const std::vector<const ItemChange*>& changes, ChangeOrigin origin) const;
   void BackgroundLoop();
 
-  std::mutex stream_mu_;   // held from numbering stream records through their storage write
-  uint64_t next_seq_ = 1;  // GUARDED_BY(stream_mu_)
-  std::map<std::string, StreamMeta> stream_meta_;  // GUARDED_BY(stream_mu_), by MetaKey
+  Mutex stream_mu_;  // held from numbering stream records through their storage write
+  uint64_t next_seq_ GUARDED_BY(stream_mu_) = 1;
+  std::map<std::string, StreamMeta> stream_meta_ GUARDED_BY(stream_mu_);  // by MetaKey
 
-  std::mutex background_mu_;
-  std::condition_variable background_cv_;
-  bool stopping_ = false;  // GUARDED_BY(background_mu_)
+  Mutex background_mu_;
+  std::condition_variable_any background_cv_;
+  bool stopping_ GUARDED_BY(background_mu_) = false;
   std::thread background_;
   std::once_flag stats_once_;
   std::thread stats_thread_;
@@ -247,10 +248,10 @@ class EngineImpl final : public Engine {
   EngineOptions options_;
   std::unique_ptr<storage::Storage> storage_;
   KeyLocks locks_;
-  std::mutex catalog_mu_;  // serialises control-plane changes
-  std::shared_mutex tables_mu_;
-  std::map<std::string, std::shared_ptr<Table>, std::less<>> tables_;  // GUARDED_BY(tables_mu_)
-  uint32_t next_table_id_ = 1;                                         // GUARDED_BY(catalog_mu_)
+  Mutex catalog_mu_ ACQUIRED_BEFORE(tables_mu_);  // serialises control-plane changes
+  SharedMutex tables_mu_;
+  std::map<std::string, std::shared_ptr<Table>, std::less<>> tables_ GUARDED_BY(tables_mu_);
+  uint32_t next_table_id_ GUARDED_BY(catalog_mu_) = 1;
 
   // ClientRequestTokens of TransactWriteItems seen in the last 10 minutes: the same token with
   // the same request succeeds again without writing; with another request it is refused.
@@ -258,8 +259,8 @@ class EngineImpl final : public Engine {
     std::string request;
     std::chrono::steady_clock::time_point expires;
   };
-  std::mutex tokens_mu_;
-  std::map<std::string, TokenEntry> tokens_;  // GUARDED_BY(tokens_mu_)
+  Mutex tokens_mu_;
+  std::map<std::string, TokenEntry> tokens_ GUARDED_BY(tokens_mu_);
 };
 
 // --- request helpers shared by the operation files ---

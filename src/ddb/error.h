@@ -11,7 +11,7 @@ namespace cruddur::ddb {
 
 class ApiError : public std::runtime_error {
  public:
-  ApiError(int http_status, std::string type, std::string message)
+  ApiError(int http_status, std::string type, const std::string& message)
       : std::runtime_error(message), http_status_(http_status), type_(std::move(type)) {}
 
   int http_status() const { return http_status_; }
@@ -28,60 +28,52 @@ class ApiError : public std::runtime_error {
     return *this;
   }
 
-  static ApiError Validation(std::string m) { return {400, "ValidationException", std::move(m)}; }
-  static ApiError Serialization(std::string m) {
-    return {400, "SerializationException", std::move(m)};
+  static ApiError Validation(const std::string& m) { return {400, "ValidationException", m}; }
+  static ApiError Serialization(const std::string& m) { return {400, "SerializationException", m}; }
+  static ApiError ResourceNotFound(const std::string& m = "Requested resource not found") {
+    return {400, "ResourceNotFoundException", m};
   }
-  static ApiError ResourceNotFound(std::string m = "Requested resource not found") {
-    return {400, "ResourceNotFoundException", std::move(m)};
+  static ApiError ResourceInUse(const std::string& m) { return {400, "ResourceInUseException", m}; }
+  static ApiError ConditionalCheckFailed(const std::string& m = "The conditional request failed") {
+    return {400, "ConditionalCheckFailedException", m};
   }
-  static ApiError ResourceInUse(std::string m) {
-    return {400, "ResourceInUseException", std::move(m)};
+  static ApiError TransactionCanceled(const std::string& m) {
+    return {400, "TransactionCanceledException", m};
   }
-  static ApiError ConditionalCheckFailed(std::string m = "The conditional request failed") {
-    return {400, "ConditionalCheckFailedException", std::move(m)};
+  static ApiError TransactionConflict(const std::string& m) {
+    return {400, "TransactionConflictException", m};
   }
-  static ApiError TransactionCanceled(std::string m) {
-    return {400, "TransactionCanceledException", std::move(m)};
+  static ApiError IdempotentParameterMismatch(const std::string& m) {
+    return {400, "IdempotentParameterMismatchException", m};
   }
-  static ApiError TransactionConflict(std::string m) {
-    return {400, "TransactionConflictException", std::move(m)};
+  static ApiError LimitExceeded(const std::string& m) { return {400, "LimitExceededException", m}; }
+  static ApiError ItemCollectionSizeLimitExceeded(const std::string& m) {
+    return {400, "ItemCollectionSizeLimitExceededException", m};
   }
-  static ApiError IdempotentParameterMismatch(std::string m) {
-    return {400, "IdempotentParameterMismatchException", std::move(m)};
+  static ApiError UnknownOperation(const std::string& m = "") {
+    return {400, "UnknownOperationException", m};
   }
-  static ApiError LimitExceeded(std::string m) {
-    return {400, "LimitExceededException", std::move(m)};
+  static ApiError MissingAuthenticationToken(const std::string& m) {
+    return {400, "MissingAuthenticationTokenException", m};
   }
-  static ApiError ItemCollectionSizeLimitExceeded(std::string m) {
-    return {400, "ItemCollectionSizeLimitExceededException", std::move(m)};
+  static ApiError UnrecognizedClient(const std::string& m) {
+    return {400, "UnrecognizedClientException", m};
   }
-  static ApiError UnknownOperation(std::string m = "") {
-    return {400, "UnknownOperationException", std::move(m)};
+  static ApiError InvalidSignature(const std::string& m) {
+    return {400, "InvalidSignatureException", m};
   }
-  static ApiError MissingAuthenticationToken(std::string m) {
-    return {400, "MissingAuthenticationTokenException", std::move(m)};
-  }
-  static ApiError UnrecognizedClient(std::string m) {
-    return {400, "UnrecognizedClientException", std::move(m)};
-  }
-  static ApiError InvalidSignature(std::string m) {
-    return {400, "InvalidSignatureException", std::move(m)};
-  }
-  static ApiError AccessDenied(std::string m) {
-    return {400, "AccessDeniedException", std::move(m)};
-  }
-  static ApiError RequestEntityTooLarge(std::string m) {
-    return {413, "RequestEntityTooLarge", std::move(m)};
+  static ApiError AccessDenied(const std::string& m) { return {400, "AccessDeniedException", m}; }
+  static ApiError RequestEntityTooLarge(const std::string& m) {
+    return {413, "RequestEntityTooLarge", m};
   }
   // AWS's common 503 (the SDKs retry it); cruddur answers it when the server is at its
   // connection or in-flight body limit.
   static ApiError ServiceUnavailable(
-      std::string m = "The request has failed due to a temporary failure of the server.") {
-    return {503, "ServiceUnavailable", std::move(m)};
+      const std::string& m = "The request has failed due to a temporary failure of the server.") {
+    return {503, "ServiceUnavailable", m};
   }
-  static ApiError InternalServer(std::string m = "Internal server error") {
-    return {500, "InternalServerError", std::move(m)};
+  static ApiError InternalServer(const std::string& m = "Internal server error") {
+    return {500, "InternalServerError", m};
   }
 
  private:

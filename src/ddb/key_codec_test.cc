@@ -170,7 +170,7 @@ TEST(KeyCodecTest, ConcatenationSortsLikeTuplesAndPrefixFindsExactly) {
 
 TEST(KeyCodecTest, RejectsMalformed) {
   AV out;
-  auto bad = [&](ValueType t, std::string s) {
+  auto bad = [&](ValueType t, const std::string& s) {
     std::string_view in = s;
     return !DecodeKeyValue(t, &in, &out);
   };
@@ -242,6 +242,7 @@ std::vector<std::string> InHashOrder(std::vector<AV> keys) {
     return PartitionKeyHash(a) < PartitionKeyHash(b);
   });
   std::vector<std::string> out;
+  out.reserve(keys.size());
   for (const AV& k : keys) out.push_back(k.type == ValueType::kN ? k.number.text() : k.bytes);
   return out;
 }
@@ -250,6 +251,7 @@ std::vector<std::string> InHashOrder(std::vector<AV> keys) {
 // order"), tests its suite also runs against DynamoDB (REMOTE=1).
 TEST(PartitionKeyHashTest, ScanOrderOfDynamoDb) {
   std::vector<AV> strings;
+  strings.reserve(14);
   for (int i = 0; i < 10; ++i) strings.push_back(AV::S(std::to_string(i)));
   for (const char* s : {"aardman", "hello", "zapf", "\xC3\xA4\xC3\xA1\xC3\xB6\xC3\xBC"}) {
     strings.push_back(AV::S(s));
@@ -259,6 +261,7 @@ TEST(PartitionKeyHashTest, ScanOrderOfDynamoDb) {
       (std::vector<std::string>{"2", "8", "9", "1", "6", "hello", "0", "5", "4",
                                 "\xC3\xA4\xC3\xA1\xC3\xB6\xC3\xBC", "aardman", "7", "3", "zapf"}));
   std::vector<AV> numbers;
+  numbers.reserve(14);
   for (int i = 0; i < 10; ++i) numbers.push_back(AV::N(std::to_string(i)));
   for (const char* n : {"-0.09", "999.9", "0.012345", "-999.9"}) numbers.push_back(AV::N(n));
   EXPECT_EQ(InHashOrder(numbers),

@@ -33,7 +33,7 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
   // DynamoDB keeps the colon even for an empty string ("...numeric value: ").
   std::string m = "The parameter cannot be converted to a numeric value: ";
   m.append(text);
-  throw ApiError::Validation(std::move(m));
+  throw ApiError::Validation(m);
 }
 
 // Range and precision checks on a normalised (digits without leading/trailing zeros) value.

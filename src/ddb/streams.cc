@@ -66,7 +66,7 @@ void CheckLength(ConstraintErrors& errors, std::string_view field, std::string_v
 // --- state ---
 
 void EngineImpl::LoadStreamState() {
-  std::lock_guard lock(stream_mu_);
+  MutexLock lock(stream_mu_);
   if (auto v = storage_->Get(std::string(1, keyspace::kMeta) + "stream_seq")) {
     next_seq_ = std::max<uint64_t>(next_seq_, std::stoull(*v));
   }
@@ -146,7 +146,7 @@ void EngineImpl::RotateDueShards() {
   if (options_.stream_shard_max_age.count() <= 0) return;
   std::vector<std::string> enabled;  // meta keys of the tables' current streams
   {
-    std::shared_lock lock(tables_mu_);
+    ReaderLock lock(tables_mu_);
     for (const auto& [_, t] : tables_) {
       auto schema = t->schema();
       if (schema->stream.enabled && !schema->stream_label.empty()) {
@@ -155,7 +155,7 @@ void EngineImpl::RotateDueShards() {
     }
   }
   int64_t now = NowMs();
-  std::lock_guard lock(stream_mu_);
+  MutexLock lock(stream_mu_);
   for (const std::string& key : enabled) {
     auto it = stream_meta_.find(key);
     if (it == stream_meta_.end() || !ShardDue(it->second, now)) continue;
@@ -198,7 +198,7 @@ std::vector<std::pair<const ItemChange*, streams::Record>> EngineImpl::StreamRec
 std::vector<EngineImpl::StreamInfo> EngineImpl::StreamsOf(const std::shared_ptr<Table>& table) {
   auto schema = table->schema();
   std::vector<StreamInfo> out;
-  std::lock_guard lock(stream_mu_);
+  MutexLock lock(stream_mu_);
   if (!schema->stream_label.empty()) {
     EnsureStreamMetaLocked(schema->id, schema->stream_label, schema->stream.view_type, nullptr);
   }
@@ -258,7 +258,7 @@ void EngineImpl::ListStreams(const Request& req, JsonWriter& w) {
     }
     tables.push_back(std::move(t));
   } else {
-    std::shared_lock lock(tables_mu_);
+    ReaderLock lock(tables_mu_);
     for (const auto& [_, t] : tables_) tables.push_back(t);
   }
   std::vector<StreamInfo> all;
@@ -471,7 +471,7 @@ void EngineImpl::GetShardIterator(const Request& req, JsonWriter& w) {
   }
   streams::ShardIterator it{info.arn, 0, NowMs(), found.start};
   {
-    std::lock_guard lock(stream_mu_);
+    MutexLock lock(stream_mu_);
     uint64_t trimmed = TrimmedSeqLocked(info.meta);
     if (*type == "TRIM_HORIZON") {
       it.position = std::max(found.start, trimmed + 1);
@@ -574,7 +574,7 @@ void EngineImpl::GetRecords(const Request& req, JsonWriter& w) {
   // stored (rotation and numbering happen under stream_mu_, the latter through the write).
   StreamInfo info = RequireStream(iterator->arn);
   {
-    std::lock_guard lock(stream_mu_);
+    MutexLock lock(stream_mu_);
     if (iterator->position <= TrimmedSeqLocked(info.meta)) throw TrimmedDataAccess();
   }
   auto index = IteratorShard(info.meta, *iterator);
@@ -628,13 +628,13 @@ void EngineImpl::TrimStreams() {
   int64_t cutoff = NowMs() - options_.stream_retention.count();
   std::vector<StreamMeta> metas;
   {
-    std::lock_guard lock(stream_mu_);
+    MutexLock lock(stream_mu_);
     for (const auto& [_, m] : stream_meta_) metas.push_back(m);
   }
   // Tables are read after the metadata: a stream whose table is missing now was deleted.
   std::map<uint32_t, std::shared_ptr<const TableSchema>> schemas;
   {
-    std::shared_lock lock(tables_mu_);
+    ReaderLock lock(tables_mu_);
     for (const auto& [_, t] : tables_) {
       auto s = t->schema();
       schemas[s->id] = s;
@@ -665,7 +665,7 @@ void EngineImpl::TrimStreams() {
                                  streams::LabelTime(m.label) * 1000 < static_cast<double>(cutoff));
     bool prune = m.shards.size() > 1 && m.shards.front().end <= trimmed;
     if (batch.empty() && !forget && !prune) continue;
-    std::lock_guard lock(stream_mu_);
+    MutexLock lock(stream_mu_);
     std::string key = streams::MetaKey(m.table_id, m.label);
     auto entry = stream_meta_.find(key);
     if (entry == stream_meta_.end()) continue;

@@ -228,7 +228,6 @@ bool DecodeShards(std::string_view text, std::vector<Shard>* shards) {
     size_t comma = text.find(',');
     std::string entry(text.substr(0, comma));
     text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
-    Shard s;
     unsigned long long start, end, parent;
     long long created;
     int used = 0;

@@ -66,7 +66,9 @@ class Table {
   explicit Table(std::shared_ptr<const TableSchema> schema);
 
   std::shared_ptr<const TableSchema> schema() const { return std::atomic_load(&schema_); }
-  void set_schema(std::shared_ptr<const TableSchema> s) { std::atomic_store(&schema_, s); }
+  void set_schema(std::shared_ptr<const TableSchema> s) {
+    std::atomic_store(&schema_, std::move(s));
+  }
 
   // Approximate statistics (DynamoDB also only updates them periodically).
   std::vector<TableStats> Stats() const;

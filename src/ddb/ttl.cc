@@ -71,7 +71,7 @@ void EngineImpl::UpdateTimeToLive(const Request& req, JsonWriter& w) {
   }
   errors.ThrowIfAny();
 
-  std::lock_guard lock(catalog_mu_);
+  MutexLock lock(catalog_mu_);
   auto table = FindTable(name);
   if (!table) throw TableNotFound(name);
   auto schema = std::make_shared<TableSchema>(*table->schema());
@@ -120,7 +120,7 @@ void EngineImpl::DescribeTimeToLive(const Request& req, JsonWriter& w) {
 size_t EngineImpl::SweepExpiredItems() {
   std::vector<std::shared_ptr<Table>> tables;
   {
-    std::shared_lock lock(tables_mu_);
+    ReaderLock lock(tables_mu_);
     for (const auto& [_, t] : tables_) {
       if (!t->schema()->ttl_attribute.empty()) tables.push_back(t);
     }

@@ -91,8 +91,8 @@ size_t NumberSize(const Number& n) {
   const int top = n.exponent() - 1;
   const int bottom = top - static_cast<int>(n.digits().size()) + 1;
   auto floor_half = [](int x) { return x >= 0 ? x / 2 : -((-x + 1) / 2); };
-  const size_t pairs = static_cast<size_t>(floor_half(top) - floor_half(bottom) + 1);
-  return 1 + pairs + (n.negative() ? 1 : 0);
+  const int pairs = floor_half(top) - floor_half(bottom) + 1;
+  return 1 + static_cast<size_t>(pairs) + (n.negative() ? 1 : 0);
 }
 
 }  // namespace

@@ -107,7 +107,7 @@ constexpr char kNesting[] =
     "beyond supported limit";
 constexpr char kBigNumberClass[] = "class com.amazon.coral.value.json.numbers.TruncatingBigNumber";
 
-[[noreturn]] void ThrowSerialization(std::string m) { throw ApiError::Serialization(std::move(m)); }
+[[noreturn]] void ThrowSerialization(const std::string& m) { throw ApiError::Serialization(m); }
 
 [[noreturn]] void ThrowWrongContainer(const JsonValue& j) {
   if (j.IsArray()) ThrowSerialization("Start of list found where not expected");
@@ -322,8 +322,8 @@ class ValueParser {
   }
 
  private:
-  void Defer(std::string message) {
-    if (!deferred_) deferred_.emplace(ApiError::Validation(std::move(message)));
+  void Defer(const std::string& message) {
+    if (!deferred_) deferred_.emplace(ApiError::Validation(message));
   }
 
   void ParseNumber(std::string_view text, Number* out) {

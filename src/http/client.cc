@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "common/thread_annotations.h"
 #include "encoding/url.h"
 
 namespace cruddur::http {
@@ -119,12 +120,12 @@ struct Client::Impl {
 
   // Runs the async operations started on ioc to completion: the client is synchronous, and the
   // async forms are used only because Beast's timeouts apply to them.
-  void Run() {
+  void Run() REQUIRES(mutex) {
     ioc.restart();
     ioc.run();
   }
 
-  void Close() {
+  void Close() REQUIRES(mutex) {
     beast::error_code ignored;
     if (plain) plain->socket().close(ignored);
     if (tls) beast::get_lowest_layer(*tls).socket().close(ignored);
@@ -133,9 +134,9 @@ struct Client::Impl {
     buffer.clear();
   }
 
-  bool open() const { return plain.has_value() || tls.has_value(); }
+  bool open() const REQUIRES(mutex) { return plain.has_value() || tls.has_value(); }
 
-  tcp::resolver::results_type Resolve() {
+  tcp::resolver::results_type Resolve() REQUIRES(mutex) {
     tcp::resolver resolver(ioc);
     asio::steady_timer timer(ioc, options.connect_timeout);
     beast::error_code ec;
@@ -158,7 +159,7 @@ struct Client::Impl {
     return results;
   }
 
-  void Connect() {
+  void Connect() REQUIRES(mutex) {
     Close();
     auto deadline = std::chrono::steady_clock::now() + options.connect_timeout;
     tcp::resolver::results_type endpoints = Resolve();
@@ -192,7 +193,8 @@ struct Client::Impl {
   }
 
   template <class Stream>
-  Outcome Exchange(Stream& stream, const bhttp::request<bhttp::string_body>& request) {
+  Outcome Exchange(Stream& stream, const bhttp::request<bhttp::string_body>& request)
+      REQUIRES(mutex) {
     Outcome outcome;
     beast::error_code ec;
     beast::get_lowest_layer(stream).expires_after(options.request_timeout);
@@ -231,13 +233,13 @@ struct Client::Impl {
 
   const Url& url;
   ClientOptions options;
-  std::mutex mutex;
-  asio::io_context ioc{1};
-  std::optional<asio::ssl::context> ssl;                    // https only
-  std::optional<beast::tcp_stream> plain;                   // open http connection
-  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;  // open https connection
-  beast::flat_buffer buffer;  // bytes read past a response stay for the next one
-  int connections_opened = 0;
+  Mutex mutex;  // one exchange at a time on the one connection
+  asio::io_context ioc GUARDED_BY(mutex){1};
+  std::optional<asio::ssl::context> ssl;                     // https only
+  std::optional<beast::tcp_stream> plain GUARDED_BY(mutex);  // open http connection
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls GUARDED_BY(mutex);  // open https one
+  beast::flat_buffer buffer GUARDED_BY(mutex);  // bytes read past a response stay for the next one
+  int connections_opened GUARDED_BY(mutex) = 0;
 };
 
 Client::Client(std::string_view base_url, ClientOptions options)
@@ -261,7 +263,7 @@ Response Client::Send(const Request& request) {
   message.body() = request.body;
   message.prepare_payload();
 
-  std::lock_guard lock(impl_->mutex);
+  MutexLock lock(impl_->mutex);
   for (int attempt = 0;; ++attempt) {
     bool reused = impl_->open();
     if (!reused) impl_->Connect();
@@ -276,12 +278,12 @@ Response Client::Send(const Request& request) {
 }
 
 void Client::Close() {
-  std::lock_guard lock(impl_->mutex);
+  MutexLock lock(impl_->mutex);
   impl_->Close();
 }
 
 int Client::connections_opened() const {
-  std::lock_guard lock(impl_->mutex);
+  MutexLock lock(impl_->mutex);
   return impl_->connections_opened;
 }
 

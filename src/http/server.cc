@@ -18,6 +18,7 @@
 #include <boost/beast/http/read.hpp>
 #include <charconv>
 #include <csignal>
+#include <cstdio>
 #include <ctime>
 #include <list>
 #include <mutex>
@@ -27,6 +28,9 @@
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include "common/current_exception.h"
+#include "common/thread_annotations.h"
 
 namespace cruddur::http {
 
@@ -213,9 +217,9 @@ struct ServerCore {
   std::size_t next_worker = 0;
   std::uint16_t port = 0;
   std::atomic<bool> stopping{false};
-  std::mutex stop_mutex;
-  bool started = false;
-  bool stopped = false;
+  Mutex stop_mutex;  // Start() and Stop() one at a time
+  bool started GUARDED_BY(stop_mutex) = false;
+  bool stopped GUARDED_BY(stop_mutex) = false;
   asio::io_context signal_ioc{1};
   std::optional<asio::signal_set> signals;  // set by CatchSignals()
   Clock::duration sweep_interval{};
@@ -255,7 +259,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // The last connection of a stopping server: stop the sweeper so that run() can return.
     if (!worker_.finished.load() && worker_.connections.empty() &&
         server_.stopping.load(std::memory_order_relaxed)) {
-      worker_.sweeper.cancel();
+      try {
+        worker_.sweeper.cancel();
+      } catch (...) {  // a destructor must not throw
+        std::fprintf(stderr, "cruddur http: cannot stop the sweeper: %s\n", CurrentExceptionWhat());
+      }
     }
   }
 
@@ -421,6 +429,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     try {
       return handler(request_);
     } catch (...) {
+      std::fprintf(stderr, "cruddur http: handler failed, answering 500: %s\n",
+                   CurrentExceptionWhat());
       return Status(500);
     }
   }
@@ -584,7 +594,13 @@ Server::Server(ServerOptions options, Handler handler) : impl_(std::make_unique<
   impl_->handler = std::move(handler);
 }
 
-Server::~Server() { Stop(std::chrono::milliseconds(500)); }
+Server::~Server() {
+  try {
+    Stop(std::chrono::milliseconds(500));
+  } catch (...) {  // a destructor must not throw
+    std::fprintf(stderr, "cruddur http: stopping the server failed: %s\n", CurrentExceptionWhat());
+  }
+}
 
 std::uint16_t Server::port() const { return impl_->port; }
 
@@ -608,6 +624,7 @@ ServerStats Server::stats() const {
 
 void Server::Start() {
   Impl& s = *impl_;
+  MutexLock lock(s.stop_mutex);
   if (s.started) throw std::logic_error("Server::Start called twice");
   int threads = s.options.threads > 0 ? s.options.threads
                                       : static_cast<int>(std::thread::hardware_concurrency());
@@ -646,6 +663,8 @@ void Server::Start() {
       s.refusal =
           s.options.on_overloaded ? s.options.on_overloaded(empty) : OverloadedDefault(empty);
     } catch (...) {
+      std::fprintf(stderr, "cruddur http: on_overloaded failed, using the default 503: %s\n",
+                   CurrentExceptionWhat());
       s.refusal = OverloadedDefault(empty);
     }
   }
@@ -666,7 +685,9 @@ void Server::Start() {
           w->ioc.run();
           break;
         } catch (...) {
-          // Handlers catch their own errors; keep serving whatever escaped.
+          // Handlers catch their own errors; keep serving whatever escaped, but say what it was.
+          std::fprintf(stderr, "cruddur http: worker kept serving after: %s\n",
+                       CurrentExceptionWhat());
         }
       }
       w->finished.store(true);
@@ -677,7 +698,7 @@ void Server::Start() {
 
 void Server::Stop(std::chrono::milliseconds grace) {
   Impl& s = *impl_;
-  std::lock_guard<std::mutex> lock(s.stop_mutex);
+  MutexLock lock(s.stop_mutex);
   if (!s.started || s.stopped) return;
   s.stopped = true;
   s.stopping.store(true);

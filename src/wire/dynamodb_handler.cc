@@ -4,11 +4,13 @@
 #include <zlib.h>
 
 #include <array>
+#include <cstdio>
 #include <exception>
 #include <random>
 #include <string_view>
 #include <utility>
 
+#include "common/current_exception.h"
 #include "ddb/json.h"
 #include "encoding/json.h"
 #include "encoding/url.h"
@@ -113,6 +115,7 @@ void AddCommonHeaders(http::Response& response, std::string_view content_type,
     } catch (...) {
       // Out of memory for the compressed copy: the body goes as it is (compression is optional,
       // and this also runs while answering an error, where nothing may throw).
+      std::fprintf(stderr, "cruddur: response sent uncompressed: %s\n", CurrentExceptionWhat());
     }
   }
   response.headers.Add("x-amzn-RequestId", NewRequestId());
@@ -211,6 +214,9 @@ http::Response DynamoDbHandler::Handle(const http::Request& request) const {
   } catch (const ddb::ApiError& error) {
     response = Error(error, content_type, coding);
   } catch (...) {
+    std::string_view target = request.headers.Get("X-Amz-Target");
+    std::fprintf(stderr, "cruddur: InternalServerError for '%.*s': %s\n",
+                 static_cast<int>(target.size()), target.data(), CurrentExceptionWhat());
     response = Error(ddb::ApiError::InternalServer(), content_type, coding);
   }
   if (!origin.empty()) {

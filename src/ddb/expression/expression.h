@@ -38,7 +38,7 @@ class ClientLimitsExempt {
   static bool active() { return depth_ > 0; }
 
  private:
-  static thread_local int depth_;
+  static thread_local int depth_;  // NOLINT(readability-identifier-naming): a member
 };
 
 // The ExpressionAttributeNames and ExpressionAttributeValues of one request, shared by all of its

@@ -542,6 +542,7 @@ std::optional<Condition> FilterCondition(const JsonValue& request, std::string_v
   if (!map) return std::nullopt;
   auto conditions = ParseConditions(*map, member);
   std::vector<Condition> parts;
+  parts.reserve(conditions.size());
   for (ParsedCondition& c : conditions) {
     parts.push_back(Condition::Compare(c.attribute, c.op->comparison, std::move(c.values)));
   }

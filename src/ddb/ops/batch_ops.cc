@@ -214,6 +214,7 @@ void EngineImpl::BatchWriteItem(const Request& req, JsonWriter& w) {
 
   // All writes of the batch go to storage as one atomic batch under their keys' locks.
   std::vector<size_t> stripes;
+  stripes.reserve(changes.size());
   for (const auto& c : changes) stripes.push_back(locks_.Stripe(c.storage_key));
   std::map<std::string, Capacity> capacities;
   {

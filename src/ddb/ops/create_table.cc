@@ -226,7 +226,7 @@ void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
   ValidateCreateTable(parsed, options_.region);
   std::shared_ptr<TableSchema> schema = BuildSchema(req, parsed, options_);
 
-  std::lock_guard lock(catalog_mu_);
+  MutexLock lock(catalog_mu_);
   schema->creation_time = Now();
   if (auto existing = FindTable(schema->name)) {
     // The name of a table still being deleted is not free yet (as DynamoDB answers it).
@@ -250,7 +250,7 @@ void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
   auto table = std::make_shared<Table>(schema);
   table->SetStats({});
   {
-    std::unique_lock tl(tables_mu_);
+    WriterLock tl(tables_mu_);
     tables_[schema->name] = table;
   }
   w.StartObject();

@@ -19,7 +19,7 @@ void EngineImpl::DeleteTable(const Request& req, JsonWriter& w) {
   std::shared_ptr<Table> table;
   bool already_deleting = false;
   {
-    std::lock_guard lock(catalog_mu_);
+    MutexLock lock(catalog_mu_);
     table = FindTable(*name);
     if (!table) {
       throw ApiError::ResourceNotFound(
@@ -52,7 +52,7 @@ void EngineImpl::DeleteTable(const Request& req, JsonWriter& w) {
       // (The table's own name: the request may have named it by its ARN.)
       batch.Delete(keyspace::CatalogKey(current->name));
       storage_->Write(batch);
-      std::unique_lock tl(tables_mu_);
+      WriterLock tl(tables_mu_);
       tables_.erase(current->name);
     }
   }
@@ -113,7 +113,7 @@ void EngineImpl::ListTables(const Request& req, JsonWriter& w) {
   std::vector<std::string> names;
   bool more = false;
   {
-    std::shared_lock lock(tables_mu_);
+    ReaderLock lock(tables_mu_);
     double now = Now();
     auto it = start ? tables_.upper_bound(*start) : tables_.begin();
     for (; it != tables_.end(); ++it) {

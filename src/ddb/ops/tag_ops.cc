@@ -124,7 +124,7 @@ void EngineImpl::TagResource(const Request& req, JsonWriter& w) {
   ArnTarget target = ParseResourceArn(arn, options().region, options().account_id);
   if (list->Empty()) throw ApiError::Validation("Atleast one Tag needs to be provided as Input.");
   auto tags = ParseTags(*list);
-  std::lock_guard lock(catalog_mu_);
+  MutexLock lock(catalog_mu_);
   auto table = TableOfArn(*this, arn, target);
   auto schema = std::make_shared<TableSchema>(*table->schema());
   for (auto& [k, v] : tags) schema->tags[k] = v;
@@ -151,7 +151,7 @@ void EngineImpl::UntagResource(const Request& req, JsonWriter& w) {
     if (!k.IsString()) throw ApiError::Serialization("Unexpected field type");
     CheckTagKey(View(k));
   }
-  std::lock_guard lock(catalog_mu_);
+  MutexLock lock(catalog_mu_);
   auto table = TableOfArn(*this, arn, target);
   auto schema = std::make_shared<TableSchema>(*table->schema());
   // A key the table does not have is no error.

@@ -379,7 +379,7 @@ void EngineImpl::TransactWriteItems(const Request& req, JsonWriter& w) {
     JsonWriter tw(buf);
     req.root().Accept(tw);
     request_text.assign(buf.GetString(), buf.GetSize());
-    std::lock_guard lock(tokens_mu_);
+    MutexLock lock(tokens_mu_);
     auto now = std::chrono::steady_clock::now();
     std::erase_if(tokens_, [&](const auto& e) { return e.second.expires < now; });
     auto it = tokens_.find(std::string(*r.token));
@@ -396,6 +396,7 @@ void EngineImpl::TransactWriteItems(const Request& req, JsonWriter& w) {
   }
 
   std::vector<size_t> stripes;
+  stripes.reserve(writes.size());
   for (const auto& t : writes) stripes.push_back(locks_.Stripe(t.change.storage_key));
   std::map<std::string, Capacity> capacities;
   {
@@ -404,7 +405,7 @@ void EngineImpl::TransactWriteItems(const Request& req, JsonWriter& w) {
     capacities = CommitTransactWrites(*this, writes);
   }
   if (r.token) {
-    std::lock_guard lock(tokens_mu_);
+    MutexLock lock(tokens_mu_);
     tokens_[std::string(*r.token)] = {request_text,
                                       std::chrono::steady_clock::now() + std::chrono::minutes(10)};
   }
@@ -465,6 +466,7 @@ void EngineImpl::TransactGetItems(const Request& req, JsonWriter& w) {
     gets.push_back(std::move(g));
   }
   std::vector<size_t> stripes;
+  stripes.reserve(gets.size());
   for (const auto& g : gets) stripes.push_back(locks_.Stripe(g.storage_key));
   std::vector<std::optional<Item>> results;
   {

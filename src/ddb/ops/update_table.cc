@@ -516,7 +516,7 @@ void ApplySse(const UpdateTableRequest& u, TableSchema& schema) {
 
 void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
   UpdateTableRequest u = ParseUpdateTable(req, options_.region, options_.account_id);
-  std::lock_guard lock(catalog_mu_);
+  MutexLock lock(catalog_mu_);
   auto table = FindTable(u.name);
   if (!table) {
     throw ApiError::ResourceNotFound(

@@ -17,12 +17,12 @@
 #include <cstring>
 #include <limits>
 #include <memory>
-#include <mutex>
 #include <new>
 #include <stdexcept>
 #include <utility>
 #include <vector>
 
+#include "common/thread_annotations.h"
 #include "ddb/storage/storage.h"
 
 namespace cruddur::ddb::storage {
@@ -282,9 +282,9 @@ class MemoryStorage final : public Storage {
   void Write(const WriteBatch& batch) override {
     if (batch.empty()) return;
     NodePtr root;  // declared first so the replaced version is freed after both locks
-    std::lock_guard write_lock(write_mutex_);
-    // Only writers change root_, and we are the only writer, so reading it unlocked is safe.
-    root = root_;
+    MutexLock write_lock(write_mutex_);
+    // Only writers change root_, and we are the only writer: it stays this version until our swap.
+    root = Root();
     for (const WriteBatch::Op& op : batch.ops()) {
       if (op.value) {
         root = Insert(root, Entry::Make(op.key, *op.value));
@@ -292,7 +292,7 @@ class MemoryStorage final : public Storage {
         root = Erase(root, op.key);
       }
     }
-    std::lock_guard root_lock(root_mutex_);
+    MutexLock root_lock(root_mutex_);
     root_.swap(root);  // `root` now holds the old version
   }
 
@@ -302,13 +302,13 @@ class MemoryStorage final : public Storage {
 
  private:
   NodePtr Root() const {
-    std::lock_guard lock(root_mutex_);
+    MutexLock lock(root_mutex_);
     return root_;
   }
 
-  std::mutex write_mutex_;         // serialises writers
-  mutable std::mutex root_mutex_;  // guards reads and the swap of root_
-  NodePtr root_;                   // GUARDED_BY(root_mutex_) for writes
+  Mutex write_mutex_ ACQUIRED_BEFORE(root_mutex_);  // serialises writers
+  mutable Mutex root_mutex_;                        // guards reads and the swap of root_
+  NodePtr root_ GUARDED_BY(root_mutex_);
 };
 
 }  // namespace
