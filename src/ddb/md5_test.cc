@@ -4,8 +4,12 @@
 
 #include <string>
 
+#include "testing/expect_cases.h"
+
 namespace cruddur::ddb {
 namespace {
+
+using test_util::ExpectCases;
 
 std::string Hex(const std::array<uint8_t, 16>& digest) {
   std::string out;
@@ -34,10 +38,7 @@ TEST(Md5, Rfc1321TestSuite) {
        "d174ab98d277d9f5a5611c2c9f419d9f"},
       {"12345678901234567890123456789012345678901234567890123456789012345678901234567890",
        "57edf4a22be3c955ac49da2e2107b67a"}};
-  for (const auto& [message, digest] : kCases) {
-    SCOPED_TRACE(message);
-    EXPECT_EQ(Hex(message), digest);
-  }
+  ExpectCases([](std::string_view message) { return Hex(message); }, kCases);
 }
 
 // Input split across Update calls at every offset hashes as the whole; lengths around the

@@ -6,9 +6,12 @@
 #include <string>
 
 #include "ddb/error.h"
+#include "testing/expect_cases.h"
 
 namespace cruddur::ddb {
 namespace {
+
+using test_util::ExpectCases;
 
 const char kOverflow[] =
     "Number overflow. Attempting to store a number with magnitude larger than supported range";
@@ -58,10 +61,7 @@ TEST(NumberTest, CanonicalForm) {
       {"1e-130", "0." + std::string(129, '0') + "1"},
       {"-9.9999999999999999999999999999999999999E+125",
        "-99999999999999999999999999999999999999" + std::string(88, '0')}};
-  for (const auto& [text, canonical] : kCases) {
-    SCOPED_TRACE(text);
-    EXPECT_EQ(Canon(text), canonical);
-  }
+  ExpectCases(Canon, kCases);
 }
 
 TEST(NumberTest, PartsAreNormalised) {
@@ -113,10 +113,7 @@ TEST(NumberTest, Limits) {
       {"31415926535897932384626433832795028841e30", "(accepted)"},
       {"000000000000000000000000000000000000000000001.000000000000000000000000000000",
        "(accepted)"}};
-  for (const auto& [text, error] : kCases) {
-    SCOPED_TRACE(text);
-    EXPECT_EQ(ParseError(text), error);
-  }
+  ExpectCases(ParseError, kCases);
 }
 
 TEST(NumberTest, Ordering) {
