@@ -58,29 +58,21 @@ void EngineImpl::StartBackground() {
 void EngineImpl::BackgroundLoop() {
   std::unique_lock lock(background_mu_);
   auto stop = [this] { return stopping_; };
+  // A failed duty (I/O error, corrupt item) is retried on the next tick; it must not take the
+  // server down.
+  const std::pair<std::string_view, std::function<void()>> duties[] = {
+      {"TTL sweep", [this] { SweepExpiredItems(); }},
+      {"stream trim", [this] { TrimStreams(); }},
+      {"stream shard rotation", [this] { RotateDueShards(); }},
+      {"finishing table deletions", [this] { FinishDeletedTables(); }}};
   while (!background_cv_.wait_for(lock, options_.ttl_sweep_interval, stop)) {
     lock.unlock();
-    // A failed sweep (I/O error, corrupt item) is retried on the next tick; it must not take the
-    // server down.
-    try {
-      SweepExpiredItems();
-    } catch (const std::exception& e) {
-      fmt::print(stderr, "cruddur: TTL sweep failed: {}\n", e.what());
-    }
-    try {
-      TrimStreams();
-    } catch (const std::exception& e) {
-      fmt::print(stderr, "cruddur: stream trim failed: {}\n", e.what());
-    }
-    try {
-      RotateDueShards();
-    } catch (const std::exception& e) {
-      fmt::print(stderr, "cruddur: stream shard rotation failed: {}\n", e.what());
-    }
-    try {
-      FinishDeletedTables();
-    } catch (const std::exception& e) {
-      fmt::print(stderr, "cruddur: finishing table deletions failed: {}\n", e.what());
+    for (const auto& [what, duty] : duties) {
+      try {
+        duty();
+      } catch (const std::exception& e) {
+        fmt::print(stderr, "cruddur: {} failed: {}\n", what, e.what());
+      }
     }
     lock.lock();
   }
