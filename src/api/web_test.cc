@@ -16,9 +16,12 @@
 #include "api/auth.h"
 #include "api/dev_routes.h"
 #include "cruddur/users.h"
+#include "testing/expect_cases.h"
 
 namespace cruddur::api {
 namespace {
+
+using test_util::ExpectCases;
 
 namespace fs = std::filesystem;
 using testing::TempDir;
@@ -100,15 +103,17 @@ class WebDirTest : public ::testing::Test {
 };
 
 TEST(WebContentTypeTest, ByExtension) {
-  EXPECT_EQ(ContentTypeFor("index.html"), "text/html; charset=utf-8");
-  EXPECT_EQ(ContentTypeFor("app.js"), "text/javascript; charset=utf-8");
-  EXPECT_EQ(ContentTypeFor("style.css"), "text/css; charset=utf-8");
-  EXPECT_EQ(ContentTypeFor("a/b/INDEX.HTML"), "text/html; charset=utf-8");
-  EXPECT_EQ(ContentTypeFor("x.json"), "application/json");
-  EXPECT_EQ(ContentTypeFor("x.svg"), "image/svg+xml");
-  EXPECT_EQ(ContentTypeFor("noext"), "application/octet-stream");
-  EXPECT_EQ(ContentTypeFor("dir.js/file"), "application/octet-stream");
-  EXPECT_EQ(ContentTypeFor("x.exe"), "application/octet-stream");
+  const std::pair<std::string_view, std::string_view> kCases[] = {
+      {"index.html", "text/html; charset=utf-8"},
+      {"app.js", "text/javascript; charset=utf-8"},
+      {"style.css", "text/css; charset=utf-8"},
+      {"a/b/INDEX.HTML", "text/html; charset=utf-8"},
+      {"x.json", "application/json"},
+      {"x.svg", "image/svg+xml"},
+      {"noext", "application/octet-stream"},
+      {"dir.js/file", "application/octet-stream"},
+      {"x.exe", "application/octet-stream"}};
+  ExpectCases(ContentTypeFor, kCases);
 }
 
 TEST(WebPathTest, MapsRequestPathsToFiles) {
@@ -139,13 +144,11 @@ TEST(WebPathTest, RefusesEverythingThatCouldLeaveTheRoot) {
 }
 
 TEST(WebApiTargetTest, OnlyApiAndBelow) {
-  EXPECT_TRUE(IsApiTarget("/api"));
-  EXPECT_TRUE(IsApiTarget("/api/"));
-  EXPECT_TRUE(IsApiTarget("/api/message_groups?cursor=x"));
-  EXPECT_FALSE(IsApiTarget("/apix"));
-  EXPECT_FALSE(IsApiTarget("/"));
-  EXPECT_FALSE(IsApiTarget("/app.js"));
-  EXPECT_FALSE(IsApiTarget("/x?/api/"));
+  const std::pair<std::string_view, bool> kCases[] = {
+      {"/api", true},     {"/api/", true}, {"/api/message_groups?cursor=x", true},
+      {"/apix", false},   {"/", false},    {"/app.js", false},
+      {"/x?/api/", false}};
+  ExpectCases(IsApiTarget, kCases);
 }
 
 TEST(EmbeddedWebTest, HoldsThePage) {

@@ -12,9 +12,12 @@
 #include <vector>
 
 #include "http/server.h"
+#include "testing/expect_cases.h"
 
 namespace cruddur::aws {
 namespace {
+
+using test_util::ExpectCases;
 
 constexpr char kAccessKey[] = "AKIDCOGNITOTEST";
 constexpr char kSecret[] = "cognito-test-secret";
@@ -99,11 +102,13 @@ TEST(CognitoErrors, TypeFromBodyHeaderOrStatus) {
 }
 
 TEST(CognitoRegion, FromUserPoolId) {
-  EXPECT_EQ(RegionOfUserPool("us-east-1_AbCdEf"), "us-east-1");
-  EXPECT_EQ(RegionOfUserPool("ca-central-1_x"), "ca-central-1");
-  EXPECT_EQ(RegionOfUserPool("nounderscore"), "");
-  EXPECT_EQ(RegionOfUserPool("_abc"), "");
-  EXPECT_EQ(RegionOfUserPool("US EAST_abc"), "");
+  const std::pair<std::string_view, std::string_view> kCases[] = {
+      {"us-east-1_AbCdEf", "us-east-1"},
+      {"ca-central-1_x", "ca-central-1"},
+      {"nounderscore", ""},
+      {"_abc", ""},
+      {"US EAST_abc", ""}};
+  ExpectCases(RegionOfUserPool, kCases);
 }
 
 TEST(Endpoints, DefaultAndEnvironment) {

@@ -118,26 +118,34 @@ bool IsConditionFailure(const ddb::ApiError& e) {
 
 }  // namespace
 
+namespace {
+
+// What group and message items share: the key, the text and the other user (of a group item) or
+// the sender (of a message item).
+Item KeyedItem(std::string pk, const std::string& sk, const std::string& text,
+               const UserRef& user) {
+  return {{"pk", AttributeValue::S(std::move(pk))},
+          {"sk", AttributeValue::S(sk)},
+          {"message", AttributeValue::S(text)},
+          {"user_uuid", AttributeValue::S(user.uuid)},
+          {"user_display_name", AttributeValue::S(user.display_name)},
+          {"user_handle", AttributeValue::S(user.handle)}};
+}
+
+}  // namespace
+
 Item GroupItem(const std::string& owner_uuid, const std::string& group_uuid, const UserRef& other,
                const std::string& text, const std::string& sk) {
-  return {{"pk", AttributeValue::S("GRP#" + owner_uuid)},
-          {"sk", AttributeValue::S(sk)},
-          {"message_group_uuid", AttributeValue::S(group_uuid)},
-          {"message", AttributeValue::S(text)},
-          {"user_uuid", AttributeValue::S(other.uuid)},
-          {"user_display_name", AttributeValue::S(other.display_name)},
-          {"user_handle", AttributeValue::S(other.handle)}};
+  Item item = KeyedItem("GRP#" + owner_uuid, sk, text, other);
+  item["message_group_uuid"] = AttributeValue::S(group_uuid);
+  return item;
 }
 
 Item MessageItem(const std::string& group_uuid, const std::string& message_uuid,
                  const UserRef& sender, const std::string& text, const std::string& sk) {
-  return {{"pk", AttributeValue::S("MSG#" + group_uuid)},
-          {"sk", AttributeValue::S(sk)},
-          {"message_uuid", AttributeValue::S(message_uuid)},
-          {"message", AttributeValue::S(text)},
-          {"user_uuid", AttributeValue::S(sender.uuid)},
-          {"user_display_name", AttributeValue::S(sender.display_name)},
-          {"user_handle", AttributeValue::S(sender.handle)}};
+  Item item = KeyedItem("MSG#" + group_uuid, sk, text, sender);
+  item["message_uuid"] = AttributeValue::S(message_uuid);
+  return item;
 }
 
 std::string FormatTimestamp(std::chrono::system_clock::time_point t) {

@@ -1,27 +1,34 @@
 #include <gtest/gtest.h>
 
 #include "cruddur/postgres_admin.h"
+#include "testing/expect_cases.h"
 
 namespace cruddur {
 namespace {
 
+using test_util::ExpectCases;
+
 TEST(PostgresUrlTest, RecognisesBothSchemes) {
-  EXPECT_TRUE(IsPostgresUrl("postgresql://postgres:password@db:5432/cruddur"));
-  EXPECT_TRUE(IsPostgresUrl("postgres://localhost/cruddur"));
-  EXPECT_FALSE(IsPostgresUrl("mysql://localhost/cruddur"));
-  EXPECT_FALSE(IsPostgresUrl("/tmp/users.db"));
-  EXPECT_FALSE(IsPostgresUrl(""));
+  const std::pair<std::string_view, bool> kCases[] = {
+      {"postgresql://postgres:password@db:5432/cruddur", true},
+      {"postgres://localhost/cruddur", true},
+      {"mysql://localhost/cruddur", false},
+      {"/tmp/users.db", false},
+      {"", false}};
+  ExpectCases(IsPostgresUrl, kCases);
 }
 
 TEST(PostgresUrlTest, DatabaseIsThePath) {
-  EXPECT_EQ(PostgresUrlDatabase("postgresql://postgres:password@db:5432/cruddur"), "cruddur");
-  EXPECT_EQ(PostgresUrlDatabase("postgresql://db/cruddur?sslmode=require"), "cruddur");
-  EXPECT_EQ(PostgresUrlDatabase("postgresql://db/my%20db"), "my db");
-  EXPECT_EQ(PostgresUrlDatabase("postgresql://db:5432"), "");
-  EXPECT_EQ(PostgresUrlDatabase("postgresql://db/"), "");
-  EXPECT_EQ(PostgresUrlDatabase("postgresql://db?sslrootcert=/etc/ca.pem"), "");
-  // An unencoded '/' in the password is not the path.
-  EXPECT_EQ(PostgresUrlDatabase("postgresql://u:pa/ss@db/cruddur"), "cruddur");
+  const std::pair<std::string_view, std::string_view> kCases[] = {
+      {"postgresql://postgres:password@db:5432/cruddur", "cruddur"},
+      {"postgresql://db/cruddur?sslmode=require", "cruddur"},
+      {"postgresql://db/my%20db", "my db"},
+      {"postgresql://db:5432", ""},
+      {"postgresql://db/", ""},
+      {"postgresql://db?sslrootcert=/etc/ca.pem", ""},
+      // An unencoded '/' in the password is not the path.
+      {"postgresql://u:pa/ss@db/cruddur", "cruddur"}};
+  ExpectCases(PostgresUrlDatabase, kCases);
 }
 
 TEST(PostgresUrlTest, WithDatabaseReplacesOnlyThePath) {

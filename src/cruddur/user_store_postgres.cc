@@ -212,25 +212,25 @@ std::string DatabaseOrDefault(const std::string& url) {
   return database.empty() ? std::string(kDefaultDatabaseName) : database;
 }
 
-}  // namespace
-
-void CreatePostgresDatabase(const std::string& url) {
+// Runs `statement` followed by the URL's database name, quoted, on its server. CREATE and DROP
+// DATABASE cannot run in a transaction block, nor take the name as a parameter.
+void ExecOnDatabase(const std::string& url, const std::string& what, const std::string& statement) {
   std::string database = DatabaseOrDefault(url);
   auto conn = ConnectToServer(url);
-  Translate("create database " + database, [&] {
-    // CREATE DATABASE cannot run in a transaction block, nor take its name as a parameter.
+  Translate(what + database, [&] {
     pqxx::nontransaction tx(*conn);
-    tx.exec("CREATE DATABASE " + tx.quote_name(database));
+    tx.exec(statement + tx.quote_name(database));
   });
 }
 
+}  // namespace
+
+void CreatePostgresDatabase(const std::string& url) {
+  ExecOnDatabase(url, "create database ", "CREATE DATABASE ");
+}
+
 void DropPostgresDatabase(const std::string& url) {
-  std::string database = DatabaseOrDefault(url);
-  auto conn = ConnectToServer(url);
-  Translate("drop database " + database, [&] {
-    pqxx::nontransaction tx(*conn);
-    tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(database));
-  });
+  ExecOnDatabase(url, "drop database ", "DROP DATABASE IF EXISTS ");
 }
 
 std::vector<PostgresSession> ListPostgresSessions(const std::string& url) {

@@ -4,8 +4,12 @@
 
 #include <set>
 
+#include "testing/expect_cases.h"
+
 namespace cruddur {
 namespace {
+
+using test_util::ExpectCases;
 
 TEST(UuidTest, NewUuidIsVersion4InCanonicalForm) {
   std::string uuid = NewUuidV4();
@@ -23,13 +27,15 @@ TEST(UuidTest, NewUuidsDiffer) {
 }
 
 TEST(UuidTest, IsUuidRejectsOtherText) {
-  EXPECT_TRUE(IsUuid("5ae290ed-55d1-47a0-bc6d-fe2bc2700399"));
-  EXPECT_TRUE(IsUuid("5AE290ED-55D1-47A0-BC6D-FE2BC2700399"));
-  EXPECT_FALSE(IsUuid(""));
-  EXPECT_FALSE(IsUuid("5ae290ed55d147a0bc6dfe2bc2700399"));
-  EXPECT_FALSE(IsUuid("5ae290ed-55d1-47a0-bc6d-fe2bc270039g"));
-  EXPECT_FALSE(IsUuid("5ae290ed-55d1-47a0-bc6d-fe2bc2700399 "));
-  EXPECT_FALSE(IsUuid("' OR 1=1 --"));
+  const std::pair<std::string_view, bool> kCases[] = {
+      {"5ae290ed-55d1-47a0-bc6d-fe2bc2700399", true},
+      {"5AE290ED-55D1-47A0-BC6D-FE2BC2700399", true},
+      {"", false},
+      {"5ae290ed55d147a0bc6dfe2bc2700399", false},
+      {"5ae290ed-55d1-47a0-bc6d-fe2bc270039g", false},
+      {"5ae290ed-55d1-47a0-bc6d-fe2bc2700399 ", false},
+      {"' OR 1=1 --", false}};
+  ExpectCases(IsUuid, kCases);
 }
 
 }  // namespace

@@ -57,6 +57,13 @@ void EngineImpl::StartBackground() {
 
 void EngineImpl::BackgroundLoop() {
   MutexLock lock(background_mu_);
+  // A failed duty (I/O error, corrupt item) is retried on the next tick; it must not take the
+  // server down.
+  const std::pair<std::string_view, std::function<void()>> duties[] = {
+      {"TTL sweep", [this] { SweepExpiredItems(); }},
+      {"stream trim", [this] { TrimStreams(); }},
+      {"stream shard rotation", [this] { RotateDueShards(); }},
+      {"finishing table deletions", [this] { FinishDeletedTables(); }}};
   for (;;) {
     auto tick = std::chrono::steady_clock::now() + options_.ttl_sweep_interval;
     while (!stopping_ && lock.WaitUntil(background_cv_, tick)) {
@@ -64,27 +71,12 @@ void EngineImpl::BackgroundLoop() {
     }
     if (stopping_) return;
     lock.Unlock();
-    // A failed sweep (I/O error, corrupt item) is retried on the next tick; it must not take the
-    // server down.
-    try {
-      SweepExpiredItems();
-    } catch (const std::exception& e) {
-      fmt::print(stderr, "cruddur: TTL sweep failed: {}\n", e.what());
-    }
-    try {
-      TrimStreams();
-    } catch (const std::exception& e) {
-      fmt::print(stderr, "cruddur: stream trim failed: {}\n", e.what());
-    }
-    try {
-      RotateDueShards();
-    } catch (const std::exception& e) {
-      fmt::print(stderr, "cruddur: stream shard rotation failed: {}\n", e.what());
-    }
-    try {
-      FinishDeletedTables();
-    } catch (const std::exception& e) {
-      fmt::print(stderr, "cruddur: finishing table deletions failed: {}\n", e.what());
+    for (const auto& [what, duty] : duties) {
+      try {
+        duty();
+      } catch (const std::exception& e) {
+        fmt::print(stderr, "cruddur: {} failed: {}\n", what, e.what());
+      }
     }
     lock.Lock();
   }

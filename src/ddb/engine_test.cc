@@ -318,10 +318,8 @@ TEST_P(EngineTest, TagTextIsCountedInCharactersAndCheckedForItsCharacters) {
   EXPECT_EQ(Call("ListTagsOfResource", "{\"ResourceArn\":\"" + arn + "\"}")["Tags"].Size(), 4u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Storage, EngineTest, ::testing::Values(true, false),
-                         [](const auto& info) { return info.param ? "Memory" : "RocksDb"; });
-INSTANTIATE_TEST_SUITE_P(Storage, PersistentEngineTest, ::testing::Values(false),
-                         [](const auto&) { return "RocksDb"; });
+INSTANTIATE_TEST_SUITE_P(Storage, EngineTest, ::testing::Values(true, false), StorageName);
+INSTANTIATE_TEST_SUITE_P(Storage, PersistentEngineTest, ::testing::Values(false), StorageName);
 
 }  // namespace
 }  // namespace cruddur::ddb

@@ -81,4 +81,9 @@ class EachStorageTest : public ::testing::TestWithParam<bool> {
   std::unique_ptr<Engine> engine_;
 };
 
+// Names an instance of an EachStorageTest after its storage ("Memory" or "RocksDb").
+inline std::string StorageName(const ::testing::TestParamInfo<bool>& info) {
+  return info.param ? "Memory" : "RocksDb";
+}
+
 }  // namespace cruddur::ddb

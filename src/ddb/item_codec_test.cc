@@ -147,45 +147,42 @@ TEST(ItemCodecTest, RejectsTruncationsAndGarbage) {
   EXPECT_FALSE(DecodeItem("", &out));
   EXPECT_EQ(out.size(), 1u);
   // Hand-made garbage: bad tag, huge counts and lengths, bad BOOL, duplicate names.
-  EXPECT_FALSE(DecodeItem(std::string("\x01\x01\x01"
-                                      "a"
-                                      "\x0A",
-                                      5),
-                          &out));
-  EXPECT_FALSE(DecodeItem(std::string("\x01\xFF\xFF\xFF\xFF\x0F", 6), &out));
-  EXPECT_FALSE(DecodeItem(std::string("\x01\x01\x01"
-                                      "a"
-                                      "\x00\xFF\xFF\x03",
-                                      8),
-                          &out));
-  EXPECT_FALSE(DecodeItem(std::string("\x01\x01\x01"
-                                      "a"
-                                      "\x03\x02",
-                                      6),
-                          &out));
-  EXPECT_FALSE(DecodeItem(std::string("\x01\x02\x01"
-                                      "a"
-                                      "\x04\x01"
-                                      "a"
-                                      "\x04",
-                                      8),
-                          &out));
-  // Non-canonical numbers: leading zero digit, digit nibble > 9, zero count.
-  EXPECT_FALSE(DecodeItem(std::string("\x01\x01\x01"
-                                      "n"
-                                      "\x01\x00\x82\x01\x01",
-                                      9),
-                          &out));
-  EXPECT_FALSE(DecodeItem(std::string("\x01\x01\x01"
-                                      "n"
-                                      "\x01\x00\x82\x01\xA0",
-                                      9),
-                          &out));
-  EXPECT_FALSE(DecodeItem(std::string("\x01\x01\x01"
-                                      "n"
-                                      "\x01\x00\x82\x00",
-                                      8),
-                          &out));
+  const std::string kGarbage[] = {
+      std::string("\x01\x01\x01"
+                  "a"
+                  "\x0A",
+                  5),
+      std::string("\x01\xFF\xFF\xFF\xFF\x0F", 6),
+      std::string("\x01\x01\x01"
+                  "a"
+                  "\x00\xFF\xFF\x03",
+                  8),
+      std::string("\x01\x01\x01"
+                  "a"
+                  "\x03\x02",
+                  6),
+      std::string("\x01\x02\x01"
+                  "a"
+                  "\x04\x01"
+                  "a"
+                  "\x04",
+                  8),
+      // Non-canonical numbers: leading zero digit, digit nibble > 9, zero count.
+      std::string("\x01\x01\x01"
+                  "n"
+                  "\x01\x00\x82\x01\x01",
+                  9),
+      std::string("\x01\x01\x01"
+                  "n"
+                  "\x01\x00\x82\x01\xA0",
+                  9),
+      std::string("\x01\x01\x01"
+                  "n"
+                  "\x01\x00\x82\x00",
+                  8)};
+  for (size_t i = 0; i < std::size(kGarbage); ++i) {
+    EXPECT_FALSE(DecodeItem(kGarbage[i], &out)) << "garbage " << i;
+  }
   EXPECT_TRUE(DecodeItem(std::string("\x01\x01\x01"
                                      "n"
                                      "\x01\x00\x82\x01\x10",

@@ -7,10 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "testing/expect_cases.h"
+
 namespace cruddur::ddb {
 namespace {
 
 using AV = AttributeValue;
+using test_util::ExpectCases;
 
 std::string Enc(const AV& v) {
   std::string s;
@@ -207,23 +210,22 @@ std::string Hex(std::string_view bytes) {
 // 3d 64 4e 66 there too.
 TEST(PartitionKeyHashTest, NumberHashForm) {
   auto form = [](std::string_view text) { return Hex(NumberHashForm(Number::Parse(text))); };
-  EXPECT_EQ(form("0"), "80");
-  EXPECT_EQ(form("1"), "c102");
-  EXPECT_EQ(form("-1"), "3e6466");
-  EXPECT_EQ(form("123"), "c20218");
-  EXPECT_EQ(form("-123"), "3d644e66");
-  EXPECT_EQ(form("0.01"), "c002");
-  EXPECT_EQ(form("0.001"), "bf0b");
-  EXPECT_EQ(form("999.9"), "c20a645b");
-  EXPECT_EQ(form("1e125"), "ff0b");
-  EXPECT_EQ(form("1e-130"), "8002");
-  // Negatives end in 102 unless they have 20 base-100 digits (38 decimal digits, odd exponent).
-  EXPECT_EQ(form("-1.234567890123456789012345678901234567"),
-            "3e644e38220c644e38220c644e38220c644e382266");
-  EXPECT_EQ(form("-1.2345678901234567890123456789012345678"),
-            "3e644e38220c644e38220c644e38220c644e382215");
-  EXPECT_EQ(form("-12.345678901234567890123456789012345678"),
-            "3e59432d170b59432d170b59432d170b59432d1766");
+  const std::pair<std::string_view, std::string_view> kCases[] = {
+      {"0", "80"},
+      {"1", "c102"},
+      {"-1", "3e6466"},
+      {"123", "c20218"},
+      {"-123", "3d644e66"},
+      {"0.01", "c002"},
+      {"0.001", "bf0b"},
+      {"999.9", "c20a645b"},
+      {"1e125", "ff0b"},
+      {"1e-130", "8002"},
+      // Negatives end in 102 unless they have 20 base-100 digits (38 decimal digits, odd exponent).
+      {"-1.234567890123456789012345678901234567", "3e644e38220c644e38220c644e38220c644e382266"},
+      {"-1.2345678901234567890123456789012345678", "3e644e38220c644e38220c644e38220c644e382215"},
+      {"-12.345678901234567890123456789012345678", "3e59432d170b59432d170b59432d170b59432d1766"}};
+  ExpectCases(form, kCases);
 }
 
 TEST(PartitionKeyHashTest, IsMd5OfOutliersAndTheValue) {

@@ -4,8 +4,12 @@
 
 #include <string>
 
+#include "testing/expect_cases.h"
+
 namespace cruddur::ddb {
 namespace {
+
+using test_util::ExpectCases;
 
 std::string Hex(const std::array<uint8_t, 16>& digest) {
   std::string out;
@@ -24,16 +28,17 @@ std::string Hex(std::string_view data) {
 
 // The test suite of RFC 1321, appendix A.5.
 TEST(Md5, Rfc1321TestSuite) {
-  EXPECT_EQ(Hex(""), "d41d8cd98f00b204e9800998ecf8427e");
-  EXPECT_EQ(Hex("a"), "0cc175b9c0f1b6a831c399e269772661");
-  EXPECT_EQ(Hex("abc"), "900150983cd24fb0d6963f7d28e17f72");
-  EXPECT_EQ(Hex("message digest"), "f96b697d7cb7938d525a2f31aaf161d0");
-  EXPECT_EQ(Hex("abcdefghijklmnopqrstuvwxyz"), "c3fcd3d76192e4007dfb496cca67e13b");
-  EXPECT_EQ(Hex("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"),
-            "d174ab98d277d9f5a5611c2c9f419d9f");
-  EXPECT_EQ(Hex("1234567890123456789012345678901234567890123456789012345678901234567890123456789"
-                "0"),
-            "57edf4a22be3c955ac49da2e2107b67a");
+  const std::pair<std::string_view, std::string_view> kCases[] = {
+      {"", "d41d8cd98f00b204e9800998ecf8427e"},
+      {"a", "0cc175b9c0f1b6a831c399e269772661"},
+      {"abc", "900150983cd24fb0d6963f7d28e17f72"},
+      {"message digest", "f96b697d7cb7938d525a2f31aaf161d0"},
+      {"abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e4007dfb496cca67e13b"},
+      {"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+       "d174ab98d277d9f5a5611c2c9f419d9f"},
+      {"12345678901234567890123456789012345678901234567890123456789012345678901234567890",
+       "57edf4a22be3c955ac49da2e2107b67a"}};
+  ExpectCases([](std::string_view message) { return Hex(message); }, kCases);
 }
 
 // Input split across Update calls at every offset hashes as the whole; lengths around the

@@ -6,9 +6,12 @@
 #include <string>
 
 #include "ddb/error.h"
+#include "testing/expect_cases.h"
 
 namespace cruddur::ddb {
 namespace {
+
+using test_util::ExpectCases;
 
 const char kOverflow[] =
     "Number overflow. Attempting to store a number with magnitude larger than supported range";
@@ -30,33 +33,35 @@ std::string ParseError(std::string_view text) {
 std::string Canon(std::string_view text) { return Number::Parse(text).text(); }
 
 TEST(NumberTest, CanonicalForm) {
-  EXPECT_EQ(Canon("12"), "12");
-  EXPECT_EQ(Canon("00012.500"), "12.5");
-  EXPECT_EQ(Canon("1E2"), "100");
-  EXPECT_EQ(Canon("1.5E2"), "150");
-  EXPECT_EQ(Canon("-0"), "0");
-  EXPECT_EQ(Canon("0.000"), "0");
-  EXPECT_EQ(Canon("0e1000"), "0");
-  EXPECT_EQ(Canon("-0.0e-99999999999"), "0");
-  EXPECT_EQ(Canon("1.0"), "1");
-  EXPECT_EQ(Canon("+3"), "3");
-  EXPECT_EQ(Canon(".123"), "0.123");
-  EXPECT_EQ(Canon("1."), "1");
-  EXPECT_EQ(Canon("0001.23"), "1.23");
-  EXPECT_EQ(Canon("1e+5"), "100000");
-  EXPECT_EQ(Canon("-17e5"), "-1700000");
-  EXPECT_EQ(Canon("-7.1234"), "-7.1234");
-  EXPECT_EQ(Canon("12345e-3"), "12.345");
-  EXPECT_EQ(Canon("12345e-5"), "0.12345");
-  EXPECT_EQ(Canon("12345e-7"), "0.0012345");
-  EXPECT_EQ(Canon("-0.5"), "-0.5");
-  // Large exponents come back as plain digits (boto/boto3#4636).
-  EXPECT_EQ(Canon("1.00000000000000007629769841092E+50"),
-            "100000000000000007629769841092000000000000000000000");
-  EXPECT_EQ(Canon("1e125"), "1" + std::string(125, '0'));
-  EXPECT_EQ(Canon("1e-130"), "0." + std::string(129, '0') + "1");
-  EXPECT_EQ(Canon("-9.9999999999999999999999999999999999999E+125"),
-            "-99999999999999999999999999999999999999" + std::string(88, '0'));
+  const std::pair<std::string_view, std::string> kCases[] = {
+      {"12", "12"},
+      {"00012.500", "12.5"},
+      {"1E2", "100"},
+      {"1.5E2", "150"},
+      {"-0", "0"},
+      {"0.000", "0"},
+      {"0e1000", "0"},
+      {"-0.0e-99999999999", "0"},
+      {"1.0", "1"},
+      {"+3", "3"},
+      {".123", "0.123"},
+      {"1.", "1"},
+      {"0001.23", "1.23"},
+      {"1e+5", "100000"},
+      {"-17e5", "-1700000"},
+      {"-7.1234", "-7.1234"},
+      {"12345e-3", "12.345"},
+      {"12345e-5", "0.12345"},
+      {"12345e-7", "0.0012345"},
+      {"-0.5", "-0.5"},
+      // Large exponents come back as plain digits (boto/boto3#4636).
+      {"1.00000000000000007629769841092E+50",
+       "100000000000000007629769841092000000000000000000000"},
+      {"1e125", "1" + std::string(125, '0')},
+      {"1e-130", "0." + std::string(129, '0') + "1"},
+      {"-9.9999999999999999999999999999999999999E+125",
+       "-99999999999999999999999999999999999999" + std::string(88, '0')}};
+  ExpectCases(Canon, kCases);
 }
 
 TEST(NumberTest, PartsAreNormalised) {
@@ -87,27 +92,28 @@ TEST(NumberTest, RejectsNonNumbersWithDynamoDBMessage) {
 }
 
 TEST(NumberTest, Limits) {
-  EXPECT_EQ(ParseError("123456789012345678901234567890123456789"), kTooManyDigits);
-  EXPECT_EQ(ParseError("-1.23456789012345678901234567890123456789"), kTooManyDigits);
-  EXPECT_EQ(ParseError("1234567890123456789012345678901234567890"), kTooManyDigits);
-  EXPECT_EQ(ParseError("3.14159265358979323846264338327950288419"), kTooManyDigits);
-  EXPECT_EQ(ParseError("1e126"), kOverflow);
-  EXPECT_EQ(ParseError("-1e126"), kOverflow);
-  EXPECT_EQ(ParseError("11e125"), kOverflow);
-  EXPECT_EQ(ParseError("1e99999999999"), kOverflow);
-  EXPECT_EQ(ParseError("1e2147483648"), kOverflow);
-  EXPECT_EQ(ParseError("1e-131"), kUnderflow);
-  EXPECT_EQ(ParseError("-1e-131"), kUnderflow);
-  EXPECT_EQ(ParseError("0.9e-130"), kUnderflow);
-  EXPECT_EQ(ParseError("1e-99999999999"), kUnderflow);
-  // Exactly at the limits, and 38 digits with padding zeros, are fine.
-  EXPECT_EQ(ParseError("9.9999999999999999999999999999999999999E+125"), "(accepted)");
-  EXPECT_EQ(ParseError("1e-130"), "(accepted)");
-  EXPECT_EQ(ParseError("3.1415926535897932384626433832795028841"), "(accepted)");
-  EXPECT_EQ(ParseError("31415926535897932384626433832795028841e30"), "(accepted)");
-  EXPECT_EQ(
-      ParseError("000000000000000000000000000000000000000000001.000000000000000000000000000000"),
-      "(accepted)");
+  const std::pair<std::string_view, std::string_view> kCases[] = {
+      {"123456789012345678901234567890123456789", kTooManyDigits},
+      {"-1.23456789012345678901234567890123456789", kTooManyDigits},
+      {"1234567890123456789012345678901234567890", kTooManyDigits},
+      {"3.14159265358979323846264338327950288419", kTooManyDigits},
+      {"1e126", kOverflow},
+      {"-1e126", kOverflow},
+      {"11e125", kOverflow},
+      {"1e99999999999", kOverflow},
+      {"1e2147483648", kOverflow},
+      {"1e-131", kUnderflow},
+      {"-1e-131", kUnderflow},
+      {"0.9e-130", kUnderflow},
+      {"1e-99999999999", kUnderflow},
+      // Exactly at the limits, and 38 digits with padding zeros, are fine.
+      {"9.9999999999999999999999999999999999999E+125", "(accepted)"},
+      {"1e-130", "(accepted)"},
+      {"3.1415926535897932384626433832795028841", "(accepted)"},
+      {"31415926535897932384626433832795028841e30", "(accepted)"},
+      {"000000000000000000000000000000000000000000001.000000000000000000000000000000",
+       "(accepted)"}};
+  ExpectCases(ParseError, kCases);
 }
 
 TEST(NumberTest, Ordering) {

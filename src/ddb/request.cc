@@ -24,6 +24,12 @@ std::string_view TableNameParam(const Request& req, ConstraintErrors& /*errors*/
   return *name;
 }
 
+std::string_view CheckedTableName(const Request& req, ConstraintErrors& errors) {
+  std::string_view name = TableNameParam(req, errors);
+  errors.CheckName("tableName", name);
+  return name;
+}
+
 void ConstraintErrors::CheckName(std::string_view field, std::string_view value) {
   // The shape validator has already held names to their operation's bounds (CreateTable's new
   // names to 3..255); what is left is the loosest form, an existing table's name or ARN.

@@ -56,6 +56,9 @@ void ExpectJsonArray(const JsonValue& v);
 class Request;
 // The request's TableName: required (its length and pattern are the shape validator's).
 std::string_view TableNameParam(const Request& req, ConstraintErrors& errors);
+// The request's TableName: required, its length and pattern added to `errors` (CheckName) for
+// the operations that check them again.
+std::string_view CheckedTableName(const Request& req, ConstraintErrors& errors);
 
 // The request body, parsed. Member accessors return null/nullopt when the member is absent and
 // throw SerializationException when it has the wrong JSON type (as DynamoDB's deserializer does).

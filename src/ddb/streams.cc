@@ -61,6 +61,19 @@ void CheckLength(ConstraintErrors& errors, std::string_view field, std::string_v
   }
 }
 
+// A string member the operation requires: absent is a null constraint error, and its length is
+// held to [min, max].
+std::optional<std::string_view> RequiredString(const Request& req, std::string_view member,
+                                               std::string_view field, size_t min, size_t max,
+                                               ConstraintErrors& errors) {
+  auto value = req.String(member);
+  if (!value)
+    errors.NotNull(field);
+  else
+    CheckLength(errors, field, *value, min, max);
+  return value;
+}
+
 }  // namespace
 
 // --- state ---
@@ -365,11 +378,7 @@ void WriteShard(JsonWriter& w, const streams::StreamMeta& m, size_t i, bool enab
 
 void EngineImpl::DescribeStream(const Request& req, JsonWriter& w) {
   ConstraintErrors errors;
-  auto arn = req.String("StreamArn");
-  if (!arn)
-    errors.NotNull("streamArn");
-  else
-    CheckLength(errors, "streamArn", *arn, 37, 1024);
+  auto arn = RequiredString(req, "StreamArn", "streamArn", 37, 1024, errors);
   auto limit = req.Int("Limit");
   if (limit) errors.CheckRange("limit", *limit, 1, 100);
   auto start_shard = req.String("ExclusiveStartShardId");
@@ -423,16 +432,8 @@ void EngineImpl::DescribeStream(const Request& req, JsonWriter& w) {
 
 void EngineImpl::GetShardIterator(const Request& req, JsonWriter& w) {
   ConstraintErrors errors;
-  auto arn = req.String("StreamArn");
-  if (!arn)
-    errors.NotNull("streamArn");
-  else
-    CheckLength(errors, "streamArn", *arn, 37, 1024);
-  auto shard = req.String("ShardId");
-  if (!shard)
-    errors.NotNull("shardId");
-  else
-    CheckLength(errors, "shardId", *shard, 28, 65);
+  auto arn = RequiredString(req, "StreamArn", "streamArn", 37, 1024, errors);
+  auto shard = RequiredString(req, "ShardId", "shardId", 28, 65, errors);
   auto type = req.String("ShardIteratorType");
   if (!type) {
     errors.NotNull("shardIteratorType");
@@ -555,11 +556,7 @@ std::optional<size_t> IteratorShard(const streams::StreamMeta& m,
 
 void EngineImpl::GetRecords(const Request& req, JsonWriter& w) {
   ConstraintErrors errors;
-  auto text = req.String("ShardIterator");
-  if (!text)
-    errors.NotNull("shardIterator");
-  else
-    CheckLength(errors, "shardIterator", *text, 1, 2048);
+  auto text = RequiredString(req, "ShardIterator", "shardIterator", 1, 2048, errors);
   auto limit = req.Int("Limit");
   if (limit) errors.CheckRange("limit", *limit, 1, 1000);
   errors.ThrowIfAny();

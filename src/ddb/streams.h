@@ -16,6 +16,7 @@ namespace cruddur::ddb::streams {
 
 // Do not reorder: persisted in stream records.
 enum class EventName : uint8_t { kInsert = 1, kModify = 2, kRemove = 3 };
+// kViewTypeNames (streams_codec.cc) names each ViewType.
 enum class ViewType : uint8_t { kKeysOnly = 0, kNewImage = 1, kOldImage = 2, kNewAndOldImages = 3 };
 
 std::string_view EventNameText(EventName e);

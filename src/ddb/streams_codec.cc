@@ -1,12 +1,14 @@
 // The stored form of stream records and the text forms of ARNs, sequence numbers and iterators.
 #include <fmt/format.h>
 
+#include <array>
 #include <cstdio>
 #include <ctime>
 #include <random>
 
 #include "ddb/item_codec.h"
 #include "ddb/streams.h"
+#include "encoding/enum_names.h"
 
 namespace cruddur::ddb::streams {
 namespace {
@@ -73,25 +75,19 @@ std::string_view EventNameText(EventName e) {
   return "INSERT";
 }
 
-std::string_view ViewTypeText(ViewType v) {
-  switch (v) {
-    case ViewType::kKeysOnly:
-      return "KEYS_ONLY";
-    case ViewType::kNewImage:
-      return "NEW_IMAGE";
-    case ViewType::kOldImage:
-      return "OLD_IMAGE";
-    case ViewType::kNewAndOldImages:
-      return "NEW_AND_OLD_IMAGES";
-  }
-  return "KEYS_ONLY";
-}
+// Both directions of ViewType's wire names; one entry per enumerator.
+constexpr std::array<encoding::EnumName<ViewType>, 4> kViewTypeNames = {{
+    {ViewType::kKeysOnly, "KEYS_ONLY"},
+    {ViewType::kNewImage, "NEW_IMAGE"},
+    {ViewType::kOldImage, "OLD_IMAGE"},
+    {ViewType::kNewAndOldImages, "NEW_AND_OLD_IMAGES"},
+}};
+static_assert(kViewTypeNames.back().value == ViewType::kNewAndOldImages);
+
+std::string_view ViewTypeText(ViewType v) { return encoding::NameOf(kViewTypeNames, v); }
 
 ViewType ViewTypeFromText(std::string_view t) {
-  if (t == "NEW_IMAGE") return ViewType::kNewImage;
-  if (t == "OLD_IMAGE") return ViewType::kOldImage;
-  if (t == "NEW_AND_OLD_IMAGES") return ViewType::kNewAndOldImages;
-  return ViewType::kKeysOnly;
+  return encoding::ValueNamed(kViewTypeNames, t).value_or(ViewType::kKeysOnly);
 }
 
 std::string EncodeRecord(const Record& r) {

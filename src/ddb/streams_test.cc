@@ -719,10 +719,8 @@ TEST_P(StreamsTest, ConcurrentWritersReaderSeesEveryRecordOnce) {
   EXPECT_EQ(seen.size(), static_cast<size_t>(kThreads * kPerThread));
 }
 
-INSTANTIATE_TEST_SUITE_P(Storage, StreamsTest, ::testing::Values(true, false),
-                         [](const auto& info) { return info.param ? "Memory" : "RocksDb"; });
-INSTANTIATE_TEST_SUITE_P(Storage, PersistentStreamsTest, ::testing::Values(false),
-                         [](const auto&) { return "RocksDb"; });
+INSTANTIATE_TEST_SUITE_P(Storage, StreamsTest, ::testing::Values(true, false), StorageName);
+INSTANTIATE_TEST_SUITE_P(Storage, PersistentStreamsTest, ::testing::Values(false), StorageName);
 
 TEST(StreamsCodec, SequenceNumbersAndIterators) {
   EXPECT_EQ(streams::SeqText(42), "100000000000000000042");

@@ -3,11 +3,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <set>
 #include <stdexcept>
 
 #include "ddb/error.h"
+#include "encoding/enum_names.h"
 
 namespace cruddur::ddb {
 namespace {
@@ -18,22 +20,18 @@ ValueType ScalarType(std::string_view s) {
   return ValueType::kS;
 }
 
-std::string_view ProjectionName(ProjectionType p) {
-  switch (p) {
-    case ProjectionType::kAll:
-      return "ALL";
-    case ProjectionType::kKeysOnly:
-      return "KEYS_ONLY";
-    case ProjectionType::kInclude:
-      return "INCLUDE";
-  }
-  return "ALL";
-}
+// Both directions of ProjectionType's wire names; one entry per enumerator.
+constexpr std::array<encoding::EnumName<ProjectionType>, 3> kProjectionNames = {{
+    {ProjectionType::kAll, "ALL"},
+    {ProjectionType::kKeysOnly, "KEYS_ONLY"},
+    {ProjectionType::kInclude, "INCLUDE"},
+}};
+static_assert(kProjectionNames.back().value == ProjectionType::kInclude);
+
+std::string_view ProjectionName(ProjectionType p) { return encoding::NameOf(kProjectionNames, p); }
 
 ProjectionType ProjectionFromName(std::string_view s) {
-  if (s == "KEYS_ONLY") return ProjectionType::kKeysOnly;
-  if (s == "INCLUDE") return ProjectionType::kInclude;
-  return ProjectionType::kAll;
+  return encoding::ValueNamed(kProjectionNames, s).value_or(ProjectionType::kAll);
 }
 
 void Key(JsonWriter& w, std::string_view k) { w.Key(k.data(), static_cast<unsigned>(k.size())); }

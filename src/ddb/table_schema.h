@@ -87,6 +87,7 @@ WarmThroughput EffectiveWarm(const WarmThroughput& recorded, bool pay_per_reques
 // new one) with Status UPDATING; a CreateTable response that did not ask leaves it out.
 enum class WarmReport { kActive, kUpdating, kOmitted };
 
+// kProjectionNames (table_schema.cc) names each enumerator.
 enum class ProjectionType { kAll, kKeysOnly, kInclude };
 
 struct IndexSchema {

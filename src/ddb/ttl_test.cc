@@ -174,10 +174,8 @@ TEST_P(TtlTest, DisabledTtlDeletesNothing) {
   EXPECT_TRUE(Exists("a"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Storage, TtlTest, ::testing::Values(true, false),
-                         [](const auto& info) { return info.param ? "Memory" : "RocksDb"; });
-INSTANTIATE_TEST_SUITE_P(Storage, PersistentTtlTest, ::testing::Values(false),
-                         [](const auto&) { return "RocksDb"; });
+INSTANTIATE_TEST_SUITE_P(Storage, TtlTest, ::testing::Values(true, false), StorageName);
+INSTANTIATE_TEST_SUITE_P(Storage, PersistentTtlTest, ::testing::Values(false), StorageName);
 
 }  // namespace
 }  // namespace cruddur::ddb

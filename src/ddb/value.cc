@@ -1,35 +1,45 @@
 #include "ddb/value.h"
 
 #include <algorithm>
+#include <array>
+#include <cstddef>
 #include <utility>
 
 namespace cruddur::ddb {
 
-std::string_view TypeName(ValueType t) {
-  switch (t) {
-    case ValueType::kS:
-      return "S";
-    case ValueType::kN:
-      return "N";
-    case ValueType::kB:
-      return "B";
-    case ValueType::kBool:
-      return "BOOL";
-    case ValueType::kNull:
-      return "NULL";
-    case ValueType::kM:
-      return "M";
-    case ValueType::kL:
-      return "L";
-    case ValueType::kSS:
-      return "SS";
-    case ValueType::kNS:
-      return "NS";
-    case ValueType::kBS:
-      return "BS";
-  }
-  return "";
+namespace {
+
+struct ValueTypeNames {
+  std::string_view name;       // on the wire
+  std::string_view long_name;  // in DynamoDB's operand-type messages
+};
+
+// Indexed by ValueType: one entry per enumerator, in its order.
+constexpr std::array<ValueTypeNames, 10> kValueTypeNames = {{
+    {"S", "STRING"},
+    {"N", "NUMBER"},
+    {"B", "BINARY"},
+    {"BOOL", "BOOLEAN"},
+    {"NULL", "NULL"},
+    {"M", "MAP"},
+    {"L", "LIST"},
+    {"SS", "SS"},
+    {"NS", "NS"},
+    {"BS", "BS"},
+}};
+static_assert(kValueTypeNames.size() == static_cast<std::size_t>(ValueType::kBS) + 1);
+
+const ValueTypeNames& NamesOf(ValueType t) {
+  static constexpr ValueTypeNames kNone;
+  const auto i = static_cast<std::size_t>(t);
+  return i < kValueTypeNames.size() ? kValueTypeNames[i] : kNone;
 }
+
+}  // namespace
+
+std::string_view TypeName(ValueType t) { return NamesOf(t).name; }
+
+std::string_view LongTypeName(ValueType t) { return NamesOf(t).long_name; }
 
 // The factories name the members they set; the rest keep their defaults (value.h).
 AttributeValue AttributeValue::S(std::string s) {

@@ -12,6 +12,7 @@
 namespace cruddur::ddb {
 
 // Do not reorder: the numeric values are persisted by the item codec.
+// kValueTypeNames (value.cc) names each enumerator, in this order.
 enum class ValueType : uint8_t {
   kS = 0,
   kN = 1,
@@ -27,6 +28,9 @@ enum class ValueType : uint8_t {
 
 // The type's name on the wire: "S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS".
 std::string_view TypeName(ValueType t);
+// The name in DynamoDB's operand-type messages: "STRING", "NUMBER", "BINARY", "BOOLEAN", "NULL",
+// "MAP", "LIST"; the sets keep their wire names.
+std::string_view LongTypeName(ValueType t);
 
 struct AttributeValue;
 using Item = std::map<std::string, AttributeValue>;  // also the value of an M

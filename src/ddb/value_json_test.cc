@@ -6,9 +6,12 @@
 #include <vector>
 
 #include "ddb/error.h"
+#include "testing/expect_cases.h"
 
 namespace cruddur::ddb {
 namespace {
+
+using test_util::ExpectCases;
 
 using AV = AttributeValue;
 
@@ -256,11 +259,9 @@ TEST(ValueJsonTest, RoundTrip) {
 }
 
 TEST(ValueJsonTest, Base64) {
-  EXPECT_EQ(Base64Encode(""), "");
-  EXPECT_EQ(Base64Encode("f"), "Zg==");
-  EXPECT_EQ(Base64Encode("fo"), "Zm8=");
-  EXPECT_EQ(Base64Encode("foo"), "Zm9v");
-  EXPECT_EQ(Base64Encode("foobar"), "Zm9vYmFy");
+  const std::pair<std::string_view, std::string_view> kCases[] = {
+      {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foobar", "Zm9vYmFy"}};
+  ExpectCases(Base64Encode, kCases);
   std::string out;
   EXPECT_TRUE(Base64Decode("Zm9vYmE=", &out));
   EXPECT_EQ(out, "fooba");

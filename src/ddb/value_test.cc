@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 
 #include "ddb/error.h"
+#include "testing/expect_cases.h"
 
 namespace cruddur::ddb {
 namespace {
 
 using AV = AttributeValue;
+using test_util::ExpectCases;
 
 TEST(ValueTest, TypeNames) {
   EXPECT_EQ(TypeName(ValueType::kS), "S");
@@ -80,14 +82,11 @@ size_t DynaliteNumberSize(const Number& n) {
 }
 
 TEST(ValueTest, NumberSize) {
-  EXPECT_EQ(AttributeValueSize(AV::N("0")), 1u);
-  EXPECT_EQ(AttributeValueSize(AV::N("1")), 2u);
-  EXPECT_EQ(AttributeValueSize(AV::N("12")), 2u);
-  EXPECT_EQ(AttributeValueSize(AV::N("123")), 3u);
-  EXPECT_EQ(AttributeValueSize(AV::N("12345")), 4u);
-  EXPECT_EQ(AttributeValueSize(AV::N("-12345")), 5u);
-  EXPECT_EQ(AttributeValueSize(AV::N("1.5")), 3u);  // digits straddle a pair boundary
-  EXPECT_EQ(AttributeValueSize(AV::N("120")), 3u);
+  const std::pair<const char*, size_t> kSizes[] = {{"0", 1u},   {"1", 2u},     {"12", 2u},
+                                                   {"123", 3u}, {"12345", 4u}, {"-12345", 5u},
+                                                   {"1.5", 3u},  // digits straddle a pair boundary
+                                                   {"120", 3u}};
+  ExpectCases([](const char* number) { return AttributeValueSize(AV::N(number)); }, kSizes);
   const char* samples[] = {"1",
                            "12",
                            "1.2",

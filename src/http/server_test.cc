@@ -109,9 +109,16 @@ Response Echo(const Request& request) {
   return response;
 }
 
+// A started Server answering with Echo (stopped by ~Server).
+class EchoServer : public Server {
+ public:
+  explicit EchoServer(ServerOptions options = TestOptions()) : Server(std::move(options), Echo) {
+    Start();
+  }
+};
+
 TEST(HttpServer, PortZeroPicksAFreePortAndServes) {
-  Server server(TestOptions(), Echo);
-  server.Start();
+  EchoServer server;
   ASSERT_NE(server.port(), 0);
   Client client(server.port());
   auto response = client.Send(bhttp::verb::post, "/hello", "payload", {{"X-Test", "yes"}});
@@ -123,8 +130,7 @@ TEST(HttpServer, PortZeroPicksAFreePortAndServes) {
 }
 
 TEST(HttpServer, KeepAliveServesManyRequestsOnOneConnection) {
-  Server server(TestOptions(), Echo);
-  server.Start();
+  EchoServer server;
   Client client(server.port());
   for (int i = 0; i < 20; ++i) {
     auto response = client.Send(bhttp::verb::get, "/n" + std::to_string(i));
@@ -134,8 +140,7 @@ TEST(HttpServer, KeepAliveServesManyRequestsOnOneConnection) {
 }
 
 TEST(HttpServer, PipelinedRequestsAreAnsweredInOrder) {
-  Server server(TestOptions(), Echo);
-  server.Start();
+  EchoServer server;
   Client client(server.port());
   client.WriteRaw(
       "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\none"
@@ -147,8 +152,7 @@ TEST(HttpServer, PipelinedRequestsAreAnsweredInOrder) {
 }
 
 TEST(HttpServer, ChunkedRequestBodyIsAssembled) {
-  Server server(TestOptions(), Echo);
-  server.Start();
+  EchoServer server;
   Client client(server.port());
   client.WriteRaw(
       "POST /chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -157,8 +161,7 @@ TEST(HttpServer, ChunkedRequestBodyIsAssembled) {
 }
 
 TEST(HttpServer, ConnectionCloseIsHonoured) {
-  Server server(TestOptions(), Echo);
-  server.Start();
+  EchoServer server;
   Client client(server.port());
   auto response = client.Send(bhttp::verb::get, "/", "", {{"Connection", "close"}});
   EXPECT_EQ(response.result_int(), 200);
@@ -167,8 +170,7 @@ TEST(HttpServer, ConnectionCloseIsHonoured) {
 }
 
 TEST(HttpServer, Http10ClosesUnlessKeepAliveAsked) {
-  Server server(TestOptions(), Echo);
-  server.Start();
+  EchoServer server;
   Client client(server.port());
   client.WriteRaw("GET /old HTTP/1.0\r\n\r\n");
   auto response = client.Read();
@@ -178,8 +180,7 @@ TEST(HttpServer, Http10ClosesUnlessKeepAliveAsked) {
 }
 
 TEST(HttpServer, HandlerExceptionBecomes500AndConnectionSurvives) {
-  Server server(TestOptions(), Echo);
-  server.Start();
+  EchoServer server;
   Client client(server.port());
   EXPECT_EQ(client.Send(bhttp::verb::get, "/throw").result_int(), 500);
   EXPECT_EQ(client.Send(bhttp::verb::get, "/after").body(), "/after|");
@@ -194,8 +195,7 @@ TEST(HttpServer, BodyOverLimitGetsTheTooLargeAnswer) {
     response.body = "too large: " + request.target;
     return response;
   };
-  Server server(options, Echo);
-  server.Start();
+  EchoServer server(options);
   {
     Client client(server.port());
     auto ok = client.Send(bhttp::verb::post, "/fits", std::string(1024, 'x'));
@@ -226,15 +226,13 @@ TEST(HttpServer, BodyOverLimitGetsTheTooLargeAnswer) {
 TEST(HttpServer, DefaultTooLargeAnswerIsA413) {
   ServerOptions options = TestOptions();
   options.body_limit = 10;
-  Server server(options, Echo);
-  server.Start();
+  EchoServer server(options);
   Client client(server.port());
   EXPECT_EQ(client.Send(bhttp::verb::post, "/", std::string(11, 'x')).result_int(), 413);
 }
 
 TEST(HttpServer, MalformedRequestGets400) {
-  Server server(TestOptions(), Echo);
-  server.Start();
+  EchoServer server;
   Client client(server.port());
   client.WriteRaw("NOT A REQUEST\r\n\r\n");
   EXPECT_EQ(client.Read().result_int(), 400);
@@ -243,8 +241,7 @@ TEST(HttpServer, MalformedRequestGets400) {
 TEST(HttpServer, OversizedHeadersGetTheHeaderTooLargeAnswer) {
   ServerOptions options = TestOptions();
   options.header_limit = 1024;
-  Server server(options, Echo);
-  server.Start();
+  EchoServer server(options);
   {
     Client client(server.port());  // just under the limit: served
     EXPECT_EQ(
@@ -269,8 +266,7 @@ TEST(HttpServer, OversizedRequestLineOrHeadersUseTheHook) {
     response.body = "too big";
     return response;
   };
-  Server server(options, Echo);
-  server.Start();
+  EchoServer server(options);
   std::vector<std::string> requests = {
       // A long request line (the target alone is over the limit).
       "GET /" + std::string(2000, 'x') + " HTTP/1.1\r\nHost: x\r\n\r\n",
@@ -304,8 +300,7 @@ TEST(HttpServer, ServerAndDateFieldsOnEveryAnswer) {
   options.server_header = "Server";
   options.body_limit = 16;
   options.header_limit = 1024;
-  Server server(options, Echo);
-  server.Start();
+  EchoServer server(options);
   Client client(server.port());
   auto ok = client.Send(bhttp::verb::get, "/");
   EXPECT_EQ(ok["Server"], "Server");
@@ -327,8 +322,7 @@ TEST(HttpServer, NoServerFieldUnlessAskedAndDateCanBeTurnedOff) {
   ServerOptions options = TestOptions();
   options.date_header = false;
   options.announce_keep_alive = true;
-  Server server(options, Echo);
-  server.Start();
+  EchoServer server(options);
   Client client(server.port());
   auto response = client.Send(bhttp::verb::get, "/");
   EXPECT_EQ(response.count(bhttp::field::server), 0u);
@@ -344,8 +338,7 @@ TEST(HttpDate, IsTheImfFixdate) {
 }
 
 TEST(HttpServer, ExpectContinueIsAnswered) {
-  Server server(TestOptions(), Echo);
-  server.Start();
+  EchoServer server;
   Client client(server.port());
   client.WriteRaw(
       "POST /e HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
@@ -385,8 +378,7 @@ TEST(HttpServer, ConcurrentClients) {
 TEST(HttpServer, IdleConnectionsAreClosed) {
   ServerOptions options = TestOptions();
   options.idle_timeout = std::chrono::milliseconds(100);
-  Server server(options, Echo);
-  server.Start();
+  EchoServer server(options);
   Client client(server.port());
   EXPECT_EQ(client.Send(bhttp::verb::get, "/").result_int(), 200);
   auto start = std::chrono::steady_clock::now();
@@ -409,8 +401,7 @@ TEST(HttpServer, SecondServerOnSamePortFailsWithReason) {
 }
 
 TEST(HttpServer, StopClosesIdleConnectionsPromptly) {
-  Server server(TestOptions(), Echo);
-  server.Start();
+  EchoServer server;
   Client client(server.port());
   EXPECT_EQ(client.Send(bhttp::verb::get, "/").result_int(), 200);
   auto start = std::chrono::steady_clock::now();
@@ -440,8 +431,7 @@ TEST(HttpServer, StopLetsARequestInProgressFinish) {
 }
 
 TEST(HttpServer, WaitForSignalReturnsOnStop) {
-  Server server(TestOptions(), Echo);
-  server.Start();
+  EchoServer server;
   std::thread stopper([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     server.Stop();
@@ -474,8 +464,7 @@ TEST(HttpServerLimits, DefaultsAreSensible) {
   EXPECT_EQ(defaults.body_timeout, std::chrono::seconds(10));
   EXPECT_EQ(defaults.body_min_rate, 64u * 1024);
   EXPECT_EQ(defaults.body_budget, 256u * 1024 * 1024);
-  Server server(TestOptions(), Echo);
-  server.Start();
+  EchoServer server;
   rlimit limit{};
   ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &limit), 0);
   EXPECT_GE(server.max_connections(), 16u);
@@ -486,8 +475,7 @@ TEST(HttpServerLimits, DefaultsAreSensible) {
 TEST(HttpServerLimits, ConnectionsOverTheLimitAreRefusedAndOthersServed) {
   ServerOptions options = TestOptions();
   options.max_connections = 4;
-  Server server(options, Echo);
-  server.Start();
+  EchoServer server(options);
   std::vector<std::unique_ptr<Client>> clients;
   for (int i = 0; i < 4; ++i) {
     clients.push_back(std::make_unique<Client>(server.port()));
@@ -528,8 +516,7 @@ TEST(HttpServerLimits, RefusalUsesTheOverloadedHook) {
     response.body = R"({"__type":"busy"})";
     return response;
   };
-  Server server(options, Echo);
-  server.Start();
+  EchoServer server(options);
   Client first(server.port());
   EXPECT_EQ(first.Send(bhttp::verb::get, "/").result_int(), 200);
   Client second(server.port());
@@ -543,8 +530,7 @@ TEST(HttpServerLimits, RefusalUsesTheOverloadedHook) {
 TEST(HttpServerLimits, SlowHeadersAreCutOffAfterHeaderTimeout) {
   ServerOptions options = TestOptions();
   options.header_timeout = Ms(200);
-  Server server(options, Echo);
-  server.Start();
+  EchoServer server(options);
   Client slowloris(server.port());
   auto start = SteadyClock::now();
   slowloris.WriteRaw("GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ");
@@ -571,8 +557,7 @@ TEST(HttpServerLimits, HeaderTimeoutCountsFromTheFirstByteNotTheIdleWait) {
   ServerOptions options = TestOptions();
   options.header_timeout = Ms(100);
   options.idle_timeout = Ms(5000);
-  Server server(options, Echo);
-  server.Start();
+  EchoServer server(options);
   Client client(server.port());
   EXPECT_EQ(client.Send(bhttp::verb::get, "/a").result_int(), 200);
   // Idle (keep-alive) for well over header_timeout, then a request: still served.
@@ -589,8 +574,7 @@ TEST(HttpServerLimits, SlowBodyIsCutOff) {
   ServerOptions options = TestOptions();
   options.body_timeout = Ms(200);
   options.body_min_rate = 1024 * 1024;  // 10 KB: 10 ms at this rate, so the 200 ms floor rules
-  Server server(options, Echo);
-  server.Start();
+  EchoServer server(options);
   Client normal(server.port());
   for (bool chunked : {false, true}) {
     Client slow(server.port());
@@ -659,8 +643,7 @@ TEST(HttpServerLimits, BodyAtTheMinimumRateIsNotCutOff) {
   ServerOptions options = TestOptions();
   options.body_timeout = Ms(100);
   options.body_min_rate = 100 * 1024;  // 100 KB in 1 s allowed; sent in about 500 ms
-  Server server(options, Echo);
-  server.Start();
+  EchoServer server(options);
   Client client(server.port());
   client.WriteRaw("POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: 102400\r\n\r\n");
   for (int i = 0; i < 10; ++i) {
@@ -677,8 +660,7 @@ TEST(HttpServerLimits, BodyBudgetRefusesWhatDoesNotFitWith503) {
   constexpr std::size_t kKiB = 1024;
   ServerOptions options = TestOptions();
   options.body_budget = 1000 * kKiB;
-  Server server(options, Echo);
-  server.Start();
+  EchoServer server(options);
   // A holds 800 KiB of budget while its body is pending.
   Client a(server.port());
   a.WriteRaw("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 819200\r\n\r\n" +
@@ -718,8 +700,7 @@ TEST(HttpServerLimits, BodyBudgetRefusesWhatDoesNotFitWith503) {
 TEST(HttpServerLimits, SmallBodiesAreAdmittedWhenTheBudgetIsFull) {
   ServerOptions options = TestOptions();
   options.body_budget = 100 * 1024;
-  Server server(options, Echo);
-  server.Start();
+  EchoServer server(options);
   Client big(server.port());
   big.WriteRaw("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 102400\r\n\r\nabc");
   ASSERT_TRUE(Eventually([&] { return server.stats().body_bytes_in_flight == 102400; }));
@@ -733,8 +714,7 @@ TEST(HttpServerLimits, SmallBodiesAreAdmittedWhenTheBudgetIsFull) {
 TEST(HttpServerLimits, BudgetIsReleasedWhenAClientVanishesMidBody) {
   ServerOptions options = TestOptions();
   options.body_budget = 1000 * 1024;
-  Server server(options, Echo);
-  server.Start();
+  EchoServer server(options);
   {
     Client gone(server.port());
     gone.WriteRaw("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 921600\r\n\r\nabc");
@@ -748,8 +728,7 @@ TEST(HttpServerLimits, BudgetIsReleasedWhenAClientVanishesMidBody) {
 TEST(HttpServerLimits, IdleTimeoutIsCounted) {
   ServerOptions options = TestOptions();
   options.idle_timeout = Ms(100);
-  Server server(options, Echo);
-  server.Start();
+  EchoServer server(options);
   Client client(server.port());
   EXPECT_EQ(client.Send(bhttp::verb::get, "/").result_int(), 200);
   EXPECT_TRUE(client.ServerClosed());
@@ -772,8 +751,7 @@ std::size_t OpenDescriptors() {
 TEST(HttpServerLimits, OutOfDescriptorsBacksOffAndRecovers) {
   ServerOptions options = TestOptions();
   options.max_connections = 1000;
-  Server server(options, Echo);
-  server.Start();
+  EchoServer server(options);
   rlimit saved{};
   ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
   rlimit tight = saved;

@@ -2,9 +2,12 @@
 
 #include "ddb/expression/expression.h"
 #include "ddb/expression/test_util.h"
+#include "testing/expect_cases.h"
 
 namespace cruddur::ddb::expr {
 namespace {
+
+using test_util::ExpectCases;
 
 using testing::ErrorOf;
 using testing::MakeItem;
@@ -29,6 +32,9 @@ bool Eval(const std::string& text, const std::string& names = "") {
   return c.Evaluate(MakeItem(kItem));
 }
 
+// Eval without names, for the case tables.
+bool EvalText(const char* text) { return Eval(text); }
+
 std::string ParseError(const std::string& text, const std::string& names = "",
                        const std::string& kind = "ConditionExpression") {
   return ErrorOf([&] {
@@ -38,97 +44,96 @@ std::string ParseError(const std::string& text, const std::string& names = "",
 }
 
 TEST(ConditionTest, Comparisons) {
-  EXPECT_TRUE(Eval("s = :s"));
-  EXPECT_FALSE(Eval("s = :s2"));
-  EXPECT_TRUE(Eval("s <> :s2"));
-  EXPECT_TRUE(Eval("s < :s2"));
-  EXPECT_TRUE(Eval("s <= :s"));
-  EXPECT_TRUE(Eval("s >= :s"));
-  EXPECT_FALSE(Eval("s > :s"));
-  EXPECT_TRUE(Eval("n = :n"));
-  EXPECT_TRUE(Eval("n = n2"));  // numeric equality
-  EXPECT_TRUE(Eval("n > :n1 AND n < :n10"));
-  EXPECT_TRUE(Eval("b > :b"));  // bytes: 00 01 02 > 00 01
-  EXPECT_TRUE(Eval(":n1 < n"));
-  EXPECT_TRUE(Eval("t = :t"));
-  EXPECT_TRUE(Eval("nul = :null"));
-  EXPECT_TRUE(Eval("ss = :ss"));
-  EXPECT_TRUE(Eval("m.k = :x") == false);
-  EXPECT_TRUE(Eval("l[0] = :x"));
-  EXPECT_TRUE(Eval("m.in2.deep > :n"));
-  EXPECT_FALSE(Eval("m.lst[0] = :one"));
+  const std::pair<const char*, bool> kCases[] = {{"s = :s", true},
+                                                 {"s = :s2", false},
+                                                 {"s <> :s2", true},
+                                                 {"s < :s2", true},
+                                                 {"s <= :s", true},
+                                                 {"s >= :s", true},
+                                                 {"s > :s", false},
+                                                 {"n = :n", true},
+                                                 {"n = n2", true},  // numeric equality
+                                                 {"n > :n1 AND n < :n10", true},
+                                                 {"b > :b", true},  // bytes: 00 01 02 > 00 01
+                                                 {":n1 < n", true},
+                                                 {"t = :t", true},
+                                                 {"nul = :null", true},
+                                                 {"ss = :ss", true},
+                                                 {"m.k = :x", false},
+                                                 {"l[0] = :x", true},
+                                                 {"m.in2.deep > :n", true},
+                                                 {"m.lst[0] = :one", false}};
+  ExpectCases(EvalText, kCases);
 }
 
 TEST(ConditionTest, DifferentTypesCompareFalse) {
-  EXPECT_FALSE(Eval("s = :n"));
-  EXPECT_FALSE(Eval("s < :n"));
-  EXPECT_FALSE(Eval("s > :n"));
-  EXPECT_TRUE(Eval("s <> :n"));
-  EXPECT_FALSE(Eval("t < :t"));  // < is only for N, S and B
-  EXPECT_FALSE(Eval("ss >= :ss"));
+  const std::pair<const char*, bool> kCases[] = {{"s = :n", false},   {"s < :n", false},
+                                                 {"s > :n", false},   {"s <> :n", true},
+                                                 {"t < :t", false},  // < is only for N, S and B
+                                                 {"ss >= :ss", false}};
+  ExpectCases(EvalText, kCases);
 }
 
 TEST(ConditionTest, MissingAttributes) {
-  EXPECT_FALSE(Eval("gone = :s"));
-  EXPECT_TRUE(Eval("gone <> :s"));
-  EXPECT_FALSE(Eval("gone < :s"));
-  EXPECT_FALSE(Eval("gone.x = :s"));
-  EXPECT_FALSE(Eval("s.x = :s"));  // s is not a map
-  EXPECT_FALSE(Eval("l[5] = :s"));
-  EXPECT_FALSE(Eval("gone BETWEEN :n1 AND :n10"));
-  EXPECT_FALSE(Eval("gone IN (:s, :n)"));
+  const std::pair<const char*, bool> kCases[] = {
+      {"gone = :s", false},       {"gone <> :s", true},
+      {"gone < :s", false},       {"gone.x = :s", false},
+      {"s.x = :s", false},  // s is not a map
+      {"l[5] = :s", false},       {"gone BETWEEN :n1 AND :n10", false},
+      {"gone IN (:s, :n)", false}};
+  ExpectCases(EvalText, kCases);
 }
 
 TEST(ConditionTest, Precedence) {
   // NOT binds tighter than AND, AND tighter than OR.
-  EXPECT_TRUE(Eval("s = :s OR s = :s2 AND n = :n1"));
-  EXPECT_FALSE(Eval("(s = :s OR s = :s2) AND n = :n1"));
-  EXPECT_FALSE(Eval("NOT s = :s AND n = :n"));
-  EXPECT_TRUE(Eval("NOT (s = :s AND n = :n1)"));
-  EXPECT_TRUE(Eval("NOT NOT s = :s"));
-  EXPECT_TRUE(Eval("s = :s2 or n = :n"));  // keywords are case-insensitive
-  EXPECT_TRUE(Eval("not s = :s2"));
-  EXPECT_TRUE(Eval("(s) = :s"));
-  EXPECT_TRUE(Eval("(s = :s) AND (n = :n)"));
+  const std::pair<const char*, bool> kCases[] = {
+      {"s = :s OR s = :s2 AND n = :n1", true},
+      {"(s = :s OR s = :s2) AND n = :n1", false},
+      {"NOT s = :s AND n = :n", false},
+      {"NOT (s = :s AND n = :n1)", true},
+      {"NOT NOT s = :s", true},
+      {"s = :s2 or n = :n", true},  // keywords are case-insensitive
+      {"not s = :s2", true},
+      {"(s) = :s", true},
+      {"(s = :s) AND (n = :n)", true}};
+  ExpectCases(EvalText, kCases);
 }
 
 TEST(ConditionTest, BetweenAndIn) {
-  EXPECT_TRUE(Eval("n BETWEEN :n1 AND :n10"));
-  EXPECT_TRUE(Eval("n BETWEEN :n AND :n"));
-  EXPECT_FALSE(Eval("n BETWEEN :n1 AND :n1"));
-  EXPECT_TRUE(Eval("n between low and high"));
-  EXPECT_FALSE(Eval("s BETWEEN :n1 AND :n10"));
-  EXPECT_TRUE(Eval("s BETWEEN :pre AND :s2"));
-  EXPECT_TRUE(Eval("n IN (:n1, :n)"));
-  EXPECT_TRUE(Eval("s in (:s)"));
-  EXPECT_FALSE(Eval("s IN (:s2, :n)"));
-  EXPECT_TRUE(Eval("ss IN (:ss)"));
+  const std::pair<const char*, bool> kCases[] = {
+      {"n BETWEEN :n1 AND :n10", true},  {"n BETWEEN :n AND :n", true},
+      {"n BETWEEN :n1 AND :n1", false},  {"n between low and high", true},
+      {"s BETWEEN :n1 AND :n10", false}, {"s BETWEEN :pre AND :s2", true},
+      {"n IN (:n1, :n)", true},          {"s in (:s)", true},
+      {"s IN (:s2, :n)", false},         {"ss IN (:ss)", true}};
+  ExpectCases(EvalText, kCases);
 }
 
 TEST(ConditionTest, Functions) {
-  EXPECT_TRUE(Eval("attribute_exists(s)"));
-  EXPECT_FALSE(Eval("attribute_exists(nope)"));
-  EXPECT_TRUE(Eval("attribute_not_exists(nope)"));
-  EXPECT_TRUE(Eval("attribute_exists(m.in2.deep)"));
-  EXPECT_TRUE(Eval("attribute_not_exists(m.in2.nope)"));
-  EXPECT_TRUE(Eval("attribute_exists(l[1])"));
-  EXPECT_FALSE(Eval("attribute_exists(l[2])"));
-  EXPECT_TRUE(Eval("attribute_type(n, :typeN)"));
-  EXPECT_FALSE(Eval("attribute_type(s, :typeN)"));
-  EXPECT_TRUE(Eval("begins_with(s, :pre)"));
-  EXPECT_FALSE(Eval("begins_with(s, :s2)"));
-  EXPECT_TRUE(Eval("begins_with(b, :b)"));
-  EXPECT_FALSE(Eval("begins_with(n, :pre)"));
-  EXPECT_TRUE(Eval("contains(s, :pre)"));
-  EXPECT_TRUE(Eval("contains(ss, :x)"));
-  EXPECT_FALSE(Eval("contains(ss, :s)"));
-  EXPECT_TRUE(Eval("contains(ns, :one)"));
-  EXPECT_TRUE(Eval("contains(bs, :b)"));
-  EXPECT_TRUE(Eval("contains(l, :x)"));
-  EXPECT_TRUE(Eval("contains(l, :one)"));
-  EXPECT_FALSE(Eval("contains(l, :s)"));
-  EXPECT_FALSE(Eval("contains(n, :n)"));
-  EXPECT_TRUE(Eval("NOT contains(s, :x)"));
+  const std::pair<const char*, bool> kCases[] = {{"attribute_exists(s)", true},
+                                                 {"attribute_exists(nope)", false},
+                                                 {"attribute_not_exists(nope)", true},
+                                                 {"attribute_exists(m.in2.deep)", true},
+                                                 {"attribute_not_exists(m.in2.nope)", true},
+                                                 {"attribute_exists(l[1])", true},
+                                                 {"attribute_exists(l[2])", false},
+                                                 {"attribute_type(n, :typeN)", true},
+                                                 {"attribute_type(s, :typeN)", false},
+                                                 {"begins_with(s, :pre)", true},
+                                                 {"begins_with(s, :s2)", false},
+                                                 {"begins_with(b, :b)", true},
+                                                 {"begins_with(n, :pre)", false},
+                                                 {"contains(s, :pre)", true},
+                                                 {"contains(ss, :x)", true},
+                                                 {"contains(ss, :s)", false},
+                                                 {"contains(ns, :one)", true},
+                                                 {"contains(bs, :b)", true},
+                                                 {"contains(l, :x)", true},
+                                                 {"contains(l, :one)", true},
+                                                 {"contains(l, :s)", false},
+                                                 {"contains(n, :n)", false},
+                                                 {"NOT contains(s, :x)", true}};
+  ExpectCases(EvalText, kCases);
 }
 
 TEST(ConditionTest, Size) {

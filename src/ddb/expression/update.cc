@@ -36,28 +36,6 @@ const char kTypeMismatch[] = "Type mismatch for attribute to update";
 const char kMissingAttribute[] =
     "The provided expression refers to an attribute that does not exist in the item";
 
-// DynamoDB's names for value types in ADD/DELETE operand messages.
-std::string_view LongTypeName(ValueType t) {
-  switch (t) {
-    case ValueType::kS:
-      return "STRING";
-    case ValueType::kN:
-      return "NUMBER";
-    case ValueType::kB:
-      return "BINARY";
-    case ValueType::kBool:
-      return "BOOLEAN";
-    case ValueType::kNull:
-      return "NULL";
-    case ValueType::kM:
-      return "MAP";
-    case ValueType::kL:
-      return "LIST";
-    default:
-      return TypeName(t);
-  }
-}
-
 class UpdateParser : public ParserBase {
  public:
   UpdateParser(std::string_view text, Substitutions& subs)

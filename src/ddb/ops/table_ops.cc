@@ -10,20 +10,16 @@ namespace cruddur::ddb {
 
 void EngineImpl::DeleteTable(const Request& req, JsonWriter& w) {
   ConstraintErrors errors;
-  auto name = req.String("TableName");
-  if (!name)
-    ThrowRequired("TableName");
-  else
-    errors.CheckName("tableName", *name);
+  std::string_view name = CheckedTableName(req, errors);
   errors.ThrowIfAny();
   std::shared_ptr<Table> table;
   bool already_deleting = false;
   {
     MutexLock lock(catalog_mu_);
-    table = FindTable(*name);
+    table = FindTable(name);
     if (!table) {
       throw ApiError::ResourceNotFound(
-          fmt::format("Requested resource not found: Table: {} not found", *name));
+          fmt::format("Requested resource not found: Table: {} not found", name));
     }
     auto current = table->schema();
     double now = Now();
@@ -31,7 +27,7 @@ void EngineImpl::DeleteTable(const Request& req, JsonWriter& w) {
     // DeleteTable API reference: CREATING or UPDATING -> ResourceInUseException; "If table is
     // already in the DELETING state, no error is returned."
     already_deleting = status == "DELETING";
-    if (!already_deleting && status != "ACTIVE") throw TableInUse(status, *name);
+    if (!already_deleting && status != "ACTIVE") throw TableInUse(status, name);
     if (!already_deleting && current->deletion_protection) {
       throw ApiError::Validation(
           "Resource cannot be deleted as it is currently protected against "
@@ -82,16 +78,12 @@ void EngineImpl::DeleteTableData(uint32_t table_id) {
 
 void EngineImpl::DescribeTable(const Request& req, JsonWriter& w) {
   ConstraintErrors errors;
-  auto name = req.String("TableName");
-  if (!name)
-    ThrowRequired("TableName");
-  else
-    errors.CheckName("tableName", *name);
+  std::string_view name = CheckedTableName(req, errors);
   errors.ThrowIfAny();
-  auto table = FindTable(*name);
+  auto table = FindTable(name);
   if (!table) {
     throw ApiError::ResourceNotFound(
-        fmt::format("Requested resource not found: Table: {} not found", *name));
+        fmt::format("Requested resource not found: Table: {} not found", name));
   }
   EnsureStats(*table);
   auto schema = table->schema();

@@ -207,6 +207,16 @@ struct TransactWriteRequest {
   std::optional<std::string_view> token;  // ClientRequestToken
 };
 
+// TransactItems holds 1 to 100 actions.
+void CheckTransactItemCount(const JsonValue* items, ConstraintErrors& errors) {
+  if (items && (items->Size() == 0 || items->Size() > 100)) {
+    errors.Add(
+        fmt::format("Value '[]' at 'transactItems' failed to satisfy constraint: Member "
+                    "must have length {} than or equal to {}",
+                    items->Size() == 0 ? "greater" : "less", items->Size() == 0 ? 1 : 100));
+  }
+}
+
 TransactWriteRequest ParseTransactWriteRequest(const Request& req) {
   ConstraintErrors errors;
   TransactWriteRequest r;
@@ -223,12 +233,7 @@ TransactWriteRequest ParseTransactWriteRequest(const Request& req) {
                     *token, token->empty() ? "greater" : "less", token->empty() ? 1 : 36));
   }
   r.token = token;
-  if (items && (items->Size() == 0 || items->Size() > 100)) {
-    errors.Add(
-        fmt::format("Value '[]' at 'transactItems' failed to satisfy constraint: Member "
-                    "must have length {} than or equal to {}",
-                    items->Size() == 0 ? "greater" : "less", items->Size() == 0 ? 1 : 100));
-  }
+  CheckTransactItemCount(items, errors);
   errors.ThrowIfAny();
   return r;
 }
@@ -420,12 +425,7 @@ void EngineImpl::TransactGetItems(const Request& req, JsonWriter& w) {
   const JsonValue* items = req.Array("TransactItems");
   if (!items) ThrowRequired("TransactItems");
   ReturnCapacity rc = ParseReturnCapacity(req, errors);
-  if (items && (items->Size() == 0 || items->Size() > 100)) {
-    errors.Add(
-        fmt::format("Value '[]' at 'transactItems' failed to satisfy constraint: Member "
-                    "must have length {} than or equal to {}",
-                    items->Size() == 0 ? "greater" : "less", items->Size() == 0 ? 1 : 100));
-  }
+  CheckTransactItemCount(items, errors);
   errors.ThrowIfAny();
   struct Get {
     std::shared_ptr<const TableSchema> schema;

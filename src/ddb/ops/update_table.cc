@@ -135,12 +135,8 @@ UpdateTableRequest ParseUpdateTable(const Request& req, const std::string& regio
                                     const std::string& account) {
   UpdateTableRequest u;
   ConstraintErrors errors;
-  auto name = req.String("TableName");
-  if (!name)
-    ThrowRequired("TableName");
-  else
-    errors.CheckName("tableName", *name);
-  u.name = std::string(*name);
+  std::string_view name = CheckedTableName(req, errors);
+  u.name = std::string(name);
   if (auto billing = req.String("BillingMode")) {
     errors.CheckEnum("billingMode", *billing, {"PROVISIONED", "PAY_PER_REQUEST"});
     u.billing = std::string(*billing);

@@ -16,11 +16,13 @@
 #include <vector>
 
 #include "ddb/storage/test_util.h"
+#include "testing/expect_cases.h"
 
 namespace cruddur::ddb::storage {
 namespace {
 
 using std::string_literals::operator""s;
+using test_util::ExpectCases;
 
 enum class Kind { kMemory, kRocksDb };
 
@@ -179,32 +181,31 @@ TEST_P(StorageTest, SeekAndSeekForPrevAtEdges) {
   for (const char* k : {"b", "d", "f"}) Put(k, k);
   auto it = db_->NewIterator();
 
-  it->Seek("a");  // before the first
-  ASSERT_TRUE(it->Valid());
-  EXPECT_EQ(it->key(), "b");
-  it->Seek("b");  // exact
-  ASSERT_TRUE(it->Valid());
-  EXPECT_EQ(it->key(), "b");
-  it->Seek("c");  // between
-  ASSERT_TRUE(it->Valid());
-  EXPECT_EQ(it->key(), "d");
-  it->Seek("f\0"s);  // just past the last
-  EXPECT_FALSE(it->Valid());
-
-  it->SeekForPrev("a");  // before the first
-  EXPECT_FALSE(it->Valid());
-  it->SeekForPrev("b");  // exact
-  ASSERT_TRUE(it->Valid());
-  EXPECT_EQ(it->key(), "b");
-  it->SeekForPrev("c");  // between
-  ASSERT_TRUE(it->Valid());
-  EXPECT_EQ(it->key(), "b");
-  it->SeekForPrev("d\0"s);
-  ASSERT_TRUE(it->Valid());
-  EXPECT_EQ(it->key(), "d");
-  it->SeekForPrev("zzz");  // past the last
-  ASSERT_TRUE(it->Valid());
-  EXPECT_EQ(it->key(), "f");
+  // Where a seek lands: the key there, or "(invalid)".
+  auto landing = [&] { return it->Valid() ? std::string(it->key()) : std::string("(invalid)"); };
+  const std::pair<std::string, std::string> kSeeks[] = {
+      {"a", "b"},              // before the first
+      {"b", "b"},              // exact
+      {"c", "d"},              // between
+      {"f\0"s, "(invalid)"}};  // just past the last
+  ExpectCases(
+      [&](const std::string& target) {
+        it->Seek(target);
+        return landing();
+      },
+      kSeeks);
+  const std::pair<std::string, std::string> kSeeksForPrev[] = {
+      {"a", "(invalid)"},  // before the first
+      {"b", "b"},          // exact
+      {"c", "b"},          // between
+      {"d\0"s, "d"},
+      {"zzz", "f"}};  // past the last
+  ExpectCases(
+      [&](const std::string& target) {
+        it->SeekForPrev(target);
+        return landing();
+      },
+      kSeeksForPrev);
 
   // Stepping off either end invalidates; re-seeking recovers.
   it->Seek("b");
