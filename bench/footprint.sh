@@ -18,7 +18,12 @@ if (($# == 0)); then
   set -- "$BUILD_DIR/cruddur"
 fi
 WORK=$(mktemp -d /tmp/cruddur-footprint.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+pid=
+cleanup() {
+  if [[ -n $pid ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 measure() {  # measure NAME [startup.py flags] -- COMMAND (with PORT in it)
   python3 "$ROOT/bench/startup.py" --runs "$RUNS" --idle "$IDLE" "$@"
@@ -59,6 +64,7 @@ for i in range(100):
 PY
   kill "$pid"
   wait "$pid" || true
+  pid=
   p=$(port)
   measure restart "$p" -- "$bin" --data-dir "$WORK/data" ddb serve --port "$p"
 done
