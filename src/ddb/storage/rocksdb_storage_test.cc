@@ -19,6 +19,7 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/options_util.h>
 
 #include "ddb/storage/rocksdb_options.h"
 #include "ddb/storage/storage.h"
@@ -206,6 +207,44 @@ TEST(RocksDbStorage, AcknowledgedWritesSurviveKill9) {
       ASSERT_EQ(item, i <= recovered) << "batch " << i;
     }
   }
+}
+
+// The memtable size the data dir runs with now, from the newest OPTIONS file (RocksDB writes one
+// on open and on every SetOptions).
+size_t PersistedWriteBufferSize(const std::string& path) {
+  rocksdb::DBOptions db_options;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  const rocksdb::Status status =
+      rocksdb::LoadLatestOptions(rocksdb::ConfigOptions(), path, &db_options, &families);
+  EXPECT_TRUE(status.ok()) << status.ToString();
+  return families.empty() ? 0 : families[0].options.write_buffer_size;
+}
+
+TEST(RocksDbStorage, MemtablesStartSmallAndGrowOnceWrittenTo) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  const size_t full = RocksDbOptions().write_buffer_size;
+  auto db = OpenRocksDbStorage(path, Options{});
+  EXPECT_LT(PersistedWriteBufferSize(path), full);
+  WriteBatch small;
+  small.Put("a", "1");
+  db->Write(small);
+  EXPECT_LT(PersistedWriteBufferSize(path), full);  // one small write is not load
+  db.reset();
+  db = OpenRocksDbStorage(path, Options{});  // a small WAL to replay: small again
+  EXPECT_LT(PersistedWriteBufferSize(path), full);
+  for (int i = 0; i < 3000; ++i) {  // ~3 MB
+    WriteBatch batch;
+    batch.Put(Key("item", i), std::string(1000, 'v'));
+    db->Write(batch);
+  }
+  EXPECT_EQ(PersistedWriteBufferSize(path), full);
+  db.reset();
+  // The 3 MB of WAL are replayed into full-size memtables, and nothing was lost.
+  db = OpenRocksDbStorage(path, Options{});
+  EXPECT_EQ(PersistedWriteBufferSize(path), full);
+  EXPECT_EQ(db->Get("a"), "1");
+  EXPECT_EQ(db->Get(Key("item", 2999)), std::string(1000, 'v'));
 }
 
 size_t BlockCacheCapacity() {
