@@ -11,8 +11,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from ddbtest import (ACCESS_KEY, REGION, SECRET_KEY, TableFactory, make_client, start_server,
-                     wait_until_answers)
+from ddbtest import (ACCESS_KEY, REGION, SECRET_KEY, TableFactory, make_client, own_server,
+                     start_server, wait_until_answers)
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +50,14 @@ def ddb_resource(endpoint):
     return boto3.resource("dynamodb", endpoint_url=endpoint, region_name=REGION,
                           aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
                           config=Config(retries={"max_attempts": 1, "mode": "standard"}))
+
+
+@pytest.fixture(scope="module")
+def fast_sweep(foreign_endpoint, tmp_path_factory):
+    """The endpoint of a server of its own whose TTL sweep runs every 100 ms."""
+    with own_server(foreign_endpoint, tmp_path_factory, ["--in-memory", "--ttl-interval-ms", "100"],
+                    "needs its own server with a fast TTL sweep") as server:
+        yield server.endpoint
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ uses that endpoint (any DynamoDB-compatible server); otherwise it starts
 `cruddur ddb serve --in-memory` on a free loopback port for the whole session.
 """
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -99,6 +100,19 @@ def start_server(args, log_path):
         server.stop()
         raise
     return server
+
+
+@contextlib.contextmanager
+def own_server(foreign_endpoint, tmp_path_factory, args, why):
+    """A `cruddur ddb serve` started with flags of its own (for a module's fixture), stopped at
+    the end; skipped with `why` when DDB_ENDPOINT names a server this suite did not start."""
+    if foreign_endpoint:
+        pytest.skip(why)
+    server = start_server(args, tmp_path_factory.mktemp("server") / "cruddur-ddb.log")
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def unique_name(prefix="conf"):

@@ -19,7 +19,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from ddbtest import ACCESS_KEY, REGION, SECRET_KEY, signed_request, start_server, unique_name
+from ddbtest import ACCESS_KEY, REGION, SECRET_KEY, own_server, signed_request, unique_name
 from provenance import ERROR_ENVELOPE, SERIALIZATION
 
 SERVICE = "com.amazon.coral.service#"
@@ -135,12 +135,10 @@ def test_transaction_canceled_uses_capital_message(endpoint, table):
 
 @pytest.fixture(scope="module")
 def auth_endpoint(tmp_path_factory, foreign_endpoint):
-    if foreign_endpoint:
-        pytest.skip("starts its own cruddur server with --auth")
-    log = tmp_path_factory.mktemp("auth") / "server.log"
-    server = start_server(["--in-memory", "--auth", f"{ACCESS_KEY}:{SECRET_KEY}"], log)
-    yield server.endpoint
-    server.stop()
+    with own_server(foreign_endpoint, tmp_path_factory,
+                    ["--in-memory", "--auth", f"{ACCESS_KEY}:{SECRET_KEY}"],
+                    "starts its own cruddur server with --auth") as server:
+        yield server.endpoint
 
 
 def signed_headers(endpoint, access_key, secret):

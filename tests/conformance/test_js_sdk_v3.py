@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from ddbtest import start_server, unique_name
+from ddbtest import own_server, unique_name
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -47,12 +47,10 @@ def js_sdk():
 
 @pytest.fixture(scope="module")
 def rotating_server(foreign_endpoint, tmp_path_factory):
-    if foreign_endpoint:
-        pytest.skip("needs a server started with --shard-rotation-records")
-    log = tmp_path_factory.mktemp("js-sdk") / "cruddur-ddb.log"
-    server = start_server(["--in-memory", "--shard-rotation-records", "2"], log)
-    yield server.endpoint
-    server.stop()
+    with own_server(foreign_endpoint, tmp_path_factory,
+                    ["--in-memory", "--shard-rotation-records", "2"],
+                    "needs a server started with --shard-rotation-records") as server:
+        yield server.endpoint
 
 
 def test_js_sdk_v3_sends_and_reads_the_new_members(js_sdk, rotating_server):

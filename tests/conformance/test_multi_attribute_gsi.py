@@ -660,16 +660,6 @@ def test_partiql_select_from_the_index(ddb, big):
 
 # --- TTL deletes leave the index too ---
 
-@pytest.fixture(scope="module")
-def fast_sweep(foreign_endpoint, tmp_path_factory):
-    if foreign_endpoint:
-        pytest.skip("needs its own server with a fast TTL sweep")
-    log = tmp_path_factory.mktemp("ttl-server") / "cruddur-ddb.log"
-    server = start_server(["--in-memory", "--ttl-interval-ms", "100"], log)
-    yield server.endpoint
-    server.stop()
-
-
 @RULES
 def test_ttl_deletes_leave_the_index(fast_sweep):
     ddb = make_client(fast_sweep)

@@ -25,8 +25,8 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from ddbtest import (err, error_message, error_type, make_client, raw_call, start_server,
-                     unique_name, wait_table_active)
+from ddbtest import (err, error_message, error_type, make_client, own_server, raw_call,
+                     start_server, unique_name, wait_table_active)
 
 STREAMS_TARGET = "DynamoDBStreams_20120810.DescribeStream"
 
@@ -53,13 +53,11 @@ UNSETTLED = pytest.mark.source(
 @pytest.fixture(scope="module")
 def rotating(foreign_endpoint, tmp_path_factory):
     """A `ddb serve` whose shards rotate every 3 records: (dynamodb client, streams client)."""
-    if foreign_endpoint:
-        pytest.skip("needs a server started with --shard-rotation-records")
-    log = tmp_path_factory.mktemp("rotating") / "cruddur-ddb.log"
-    server = start_server(["--in-memory", "--shard-rotation-records", "3"], log)
-    yield make_client(server.endpoint), make_client(server.endpoint, "dynamodbstreams"), \
-        server.endpoint
-    server.stop()
+    with own_server(foreign_endpoint, tmp_path_factory,
+                    ["--in-memory", "--shard-rotation-records", "3"],
+                    "needs a server started with --shard-rotation-records") as server:
+        yield make_client(server.endpoint), make_client(server.endpoint, "dynamodbstreams"), \
+            server.endpoint
 
 
 @pytest.fixture(scope="module")

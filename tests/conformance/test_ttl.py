@@ -12,7 +12,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from ddbtest import err, make_client, start_server, unique_name
+from ddbtest import err, make_client, unique_name
 from provenance import CONSTRAINT_WORDING
 
 
@@ -78,16 +78,6 @@ def test_errors(ddb, ddb_nv, table_h):
         ddb_nv.update_time_to_live(TableName=table_h,
                                    TimeToLiveSpecification={"AttributeName": "x"})
     assert err(e)[0] == "ValidationException" and "enabled" in err(e)[1]
-
-
-@pytest.fixture(scope="module")
-def fast_sweep(foreign_endpoint, tmp_path_factory):
-    if foreign_endpoint:
-        pytest.skip("needs its own server with a fast TTL sweep")
-    log = tmp_path_factory.mktemp("ttl-server") / "cruddur-ddb.log"
-    server = start_server(["--in-memory", "--ttl-interval-ms", "100"], log)
-    yield server.endpoint
-    server.stop()
 
 
 def wait_gone(client, table, pk, timeout=10.0):
