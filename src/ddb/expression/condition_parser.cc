@@ -186,13 +186,11 @@ class ConditionParser : public ParserBase {
       Expect(Tok::kLParen);
       CheckMisused(first);
       node->operands.push_back(std::move(first));
-      while (true) {
+      ParseCommaList([&] {
         Operand o = ParseOperand();
         CheckMisused(o);
         node->operands.push_back(std::move(o));
-        if (!At(Tok::kComma)) break;
-        ++pos_;
-      }
+      });
       Expect(Tok::kRParen);
       if (node->operands.size() - 1 > kMaxInOperands) {
         Record(ErrorClass::kFunction,
@@ -245,13 +243,7 @@ class ConditionParser : public ParserBase {
     std::string name(Next().text);
     Expect(Tok::kLParen);
     std::vector<Operand> args;
-    if (!At(Tok::kRParen)) {
-      while (true) {
-        args.push_back(ParseOperand());
-        if (!At(Tok::kComma)) break;
-        ++pos_;
-      }
-    }
+    if (!At(Tok::kRParen)) ParseCommaList([&] { args.push_back(ParseOperand()); });
     Expect(Tok::kRParen);
     return FunctionOperand(std::move(name), std::move(args));
   }

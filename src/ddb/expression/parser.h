@@ -89,6 +89,16 @@ class ParserBase {
   // DynamoDB's error for a path of more than kMaxPathDepth elements.
   Path ParsePath();
 
+  // `item {, item}`: calls `each` for every item of a comma-separated list (at least one).
+  template <typename Each>
+  void ParseCommaList(Each each) {
+    while (true) {
+      each();
+      if (!At(Tok::kComma)) return;
+      ++pos_;
+    }
+  }
+
   // One operator or function of the expression, against kMaxOperators.
   void CountOperator() { ++operators_; }
 

@@ -25,12 +25,7 @@ class ProjectionParser : public ParserBase {
 
   std::vector<Path> Parse() {
     std::vector<Path> paths;
-    while (true) {
-      Path p = ParsePath();
-      CheckOverlap(paths, p);
-      if (!At(Tok::kComma)) break;
-      ++pos_;
-    }
+    ParseCommaList([&] { CheckOverlap(paths, ParsePath()); });  // CheckOverlap keeps the path
     if (!At(Tok::kEof)) SyntaxErrorHere();
     ThrowRecorded({ErrorClass::kReserved, ErrorClass::kAttrName, ErrorClass::kPathOverlap,
                    ErrorClass::kPathConflict});

@@ -59,11 +59,7 @@ class UpdateParser : public ParserBase {
         SyntaxErrorHere();
       }
       ++pos_;
-      while (true) {
-        actions.push_back(ParseAction(kind));
-        if (!At(Tok::kComma)) break;
-        ++pos_;
-      }
+      ParseCommaList([&] { actions.push_back(ParseAction(kind)); });
       bool& once = seen[static_cast<size_t>(kind)];
       if (once) {
         Record(ErrorClass::kSection, std::string("The \"") + section +
@@ -188,13 +184,7 @@ class UpdateParser : public ParserBase {
     std::string name(Next().text);
     Expect(Tok::kLParen);
     std::vector<std::unique_ptr<SetValue>> args;
-    if (!At(Tok::kRParen)) {
-      while (true) {
-        args.push_back(ParseOperand());
-        if (!At(Tok::kComma)) break;
-        ++pos_;
-      }
-    }
+    if (!At(Tok::kRParen)) ParseCommaList([&] { args.push_back(ParseOperand()); });
     Expect(Tok::kRParen);
     auto v = std::make_unique<SetValue>();
     if (name == "if_not_exists") {
