@@ -110,6 +110,23 @@ start_cruddur() {
     die "seeding $name failed"
 }
 
+# run_workloads: run_wrk for every OP x CONNS x round of $OPS, $CONNS and $ROUNDS, interleaved
+# (every server of $SERVERS back to back on the same workload, so that ratios compare like with
+# like on a noisy machine).
+run_workloads() {
+  local total=0 op conns round server
+  for _ in $OPS; do for _ in $CONNS; do total=$((total + ROUNDS * ${#SERVERS[@]})); done; done
+  log "$total wrk runs of ${DURATION}s each (about $((total * (DURATION + 1) / 60 + 1)) min)"
+  for op in $OPS; do
+    [[ -f $BENCH/wrk/$op.lua ]] || die "no workload bench/wrk/$op.lua"
+    for conns in $CONNS; do
+      for round in $(seq "$ROUNDS"); do
+        for server in "${SERVERS[@]}"; do run_wrk "$server" "$op" "$conns" "$round"; done
+      done
+    done
+  done
+}
+
 # run_wrk SERVER OP CONNS ROUND: one wrk run of bench/wrk/OP.lua; appends to $TSV: server op
 # conns round requests duration_us p50_us p99_us status_errors socket_errors server_cpu_us
 run_wrk() {

@@ -217,18 +217,7 @@ fi
 # --- measurements --------------------------------------------------------------------------
 TSV=$WORK/results.tsv
 : >"$TSV"
-total=0
-for _ in $OPS; do for _ in $CONNS; do total=$((total + ROUNDS * ${#SERVERS[@]})); done; done
-log "$total wrk runs of ${DURATION}s each (about $((total * (DURATION + 1) / 60 + 1)) min)"
-for op in $OPS; do
-  [[ -f $BENCH/wrk/$op.lua ]] || die "no workload bench/wrk/$op.lua"
-  for conns in $CONNS; do
-    for round in $(seq "$ROUNDS"); do
-      # Interleaved: every server back to back on the same workload.
-      for server in "${SERVERS[@]}"; do run_wrk "$server" "$op" "$conns" "$round"; done
-    done
-  done
-done
+run_workloads
 
 mkdir -p "$BENCH/.work"
 cp "$TSV" "$BENCH/.work/results.tsv"  # raw runs of the last run (gitignored)

@@ -91,17 +91,7 @@ fi
 
 TSV=$WORK/writes.tsv
 : >"$TSV"
-total=0
-for _ in $OPS; do for _ in $CONNS; do total=$((total + ROUNDS * ${#SERVERS[@]})); done; done
-log "$total wrk runs of ${DURATION}s each (about $((total * (DURATION + 1) / 60 + 1)) min)"
-for op in $OPS; do
-  [[ -f $BENCH/wrk/$op.lua ]] || die "no workload bench/wrk/$op.lua"
-  for conns in $CONNS; do
-    for round in $(seq "$ROUNDS"); do
-      for server in "${SERVERS[@]}"; do run_wrk "$server" "$op" "$conns" "$round"; done
-    done
-  done
-done
+run_workloads
 log "data dir after the runs: $(du -sh "$WORK/data" | cut -f1)"
 
 mkdir -p "$BENCH/.work"
