@@ -1,7 +1,15 @@
 # cmake -DWEB_DIR=<repo>/web -DOUT=<file.cc> -P embed_web.cmake
 # Writes OUT, a C++ file defining cruddur::api::EmbeddedWebFiles() (src/api/web.h) with the bytes
-# of every file under WEB_DIR, sorted by path. Dot files (.gitignore, editor swap files) and names
+# of every file under WEB_DIR, sorted by path. The console (src/wire/console.h) embeds console/
+# with -DHEADER=wire/console.h -DNAMESPACE=cruddur::wire -DFUNCTION=EmbeddedConsoleFiles
+# -DTYPE=ConsoleFile. Dot files (.gitignore, editor swap files) and names
 # outside [A-Za-z0-9._/-] are left out. OUT is rewritten only when its text changes.
+if(NOT HEADER)
+  set(HEADER api/web.h)
+  set(NAMESPACE cruddur::api)
+  set(FUNCTION EmbeddedWebFiles)
+  set(TYPE EmbeddedFile)
+endif()
 file(GLOB_RECURSE files RELATIVE "${WEB_DIR}" "${WEB_DIR}/*")
 list(SORT files)
 # CMake regexes have no {n}: spell out one line's worth of bytes.
@@ -22,16 +30,17 @@ foreach(name IN LISTS files)
   math(EXPR count "${count} + 1")
 endforeach()
 
-set(text "// Generated from web/ by src/api/embed_web.cmake: do not edit.\n")
-string(APPEND text "#include \"api/web.h\"\n\nnamespace cruddur::api {\n")
+get_filename_component(dir_name "${WEB_DIR}" NAME)
+set(text "// Generated from ${dir_name}/ by src/api/embed_web.cmake: do not edit.\n")
+string(APPEND text "#include \"${HEADER}\"\n\nnamespace ${NAMESPACE} {\n")
 if(count GREATER 0)
-  string(APPEND text "namespace {\n${arrays}constexpr EmbeddedFile kFiles[] = {\n${table}};\n")
+  string(APPEND text "namespace {\n${arrays}constexpr ${TYPE} kFiles[] = {\n${table}};\n")
   string(APPEND text "}  // namespace\n\n")
-  string(APPEND text "std::span<const EmbeddedFile> EmbeddedWebFiles() { return kFiles; }\n")
+  string(APPEND text "std::span<const ${TYPE}> ${FUNCTION}() { return kFiles; }\n")
 else()
-  string(APPEND text "std::span<const EmbeddedFile> EmbeddedWebFiles() { return {}; }\n")
+  string(APPEND text "std::span<const ${TYPE}> ${FUNCTION}() { return {}; }\n")
 endif()
-string(APPEND text "\n}  // namespace cruddur::api\n")
+string(APPEND text "\n}  // namespace ${NAMESPACE}\n")
 
 if(EXISTS "${OUT}")
   file(READ "${OUT}" old)

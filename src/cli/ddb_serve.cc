@@ -26,6 +26,7 @@ struct ServeOptions {
   bool in_memory = false;
   bool fsync = false;
   std::vector<std::string> auth;  // ACCESS_KEY:SECRET
+  bool console = false;           // serve /console even with --auth
   int threads = 0;
   std::string transient_delay;  // --delay-transient-statuses[=DURATION]
   ShardRotationFlags shard_rotation;
@@ -94,6 +95,8 @@ void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_di
   wire::WireOptions wire_options;
   wire_options.credentials = ParseCredentials(serve.auth);
   wire_options.region = engine_options.region;
+  // With --auth the console is opt-in: it shows every table to whoever holds a key.
+  wire_options.console = serve.auth.empty() || serve.console;
   wire::DynamoDbHandler handler(*engine, wire_options);
 
   http::ServerOptions server_options;
@@ -123,6 +126,10 @@ void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_di
   std::printf("cruddur ddb serve listening on http://%s:%u (data: %s)\n",
               UrlHost(serve.host).c_str(), static_cast<unsigned>(server.port()),
               data_description.c_str());
+  if (wire_options.console) {
+    std::printf("console: http://%s:%u/console\n", UrlHost(serve.host).c_str(),
+                static_cast<unsigned>(server.port()));
+  }
   std::fflush(stdout);
   server.WaitForSignal();  // stops the server before the engine closes
 }
@@ -142,6 +149,9 @@ void AddDdbServeCommand(CLI::App& ddb, GlobalOptions& globals) {
       ->type_name("ACCESS_KEY:SECRET")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_flag("--console", serve->console,
+                "Serve the console at /console also with --auth (it asks for a key and signs "
+                "with it); without --auth it is always served");
   cmd->add_option("--threads", serve->threads, "Worker threads (default: one per CPU)")
       ->check(CLI::NonNegativeNumber);
   AddTransientStatusFlag(*cmd, serve->transient_delay);

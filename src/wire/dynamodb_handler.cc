@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <random>
 #include <string_view>
 #include <utility>
@@ -14,6 +15,7 @@
 #include "ddb/json.h"
 #include "encoding/json.h"
 #include "encoding/url.h"
+#include "wire/console.h"
 #include "wire/content_coding.h"
 
 namespace cruddur::wire {
@@ -200,6 +202,9 @@ http::Response DynamoDbHandler::Handle(const http::Request& request) const {
       response.headers.Add("Access-Control-Expose-Headers", kExposeHeaders);
       response.headers.Add("Access-Control-Max-Age", "172800");
       return response;
+    }
+    if (options_.console) {
+      if (std::optional<http::Response> page = ConsoleResponse(request)) return std::move(*page);
     }
     if (request.method == "GET" && encoding::SplitTarget(request.target).path == "/") {
       // DynamoDB's health answer, trailing blank included; only at the root (other paths fall

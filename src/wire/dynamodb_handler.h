@@ -24,6 +24,9 @@ struct WireOptions {
   // otherwise verify every signature against these.
   std::map<std::string, std::string> credentials;
   std::string region = "us-east-1";  // named by the GET / health answer
+  // Serve the console (wire/console.h) at GET /console; otherwise that path is a 404 as on
+  // DynamoDB.
+  bool console = false;
   // The time used to check signature dates (tests replace it).
   std::function<std::chrono::system_clock::time_point()> clock;
 };

@@ -15,6 +15,7 @@
 
 #include "aws/sigv4_test_util.h"
 #include "http/server.h"
+#include "wire/console.h"
 #include "wire/content_coding.h"
 
 namespace cruddur::wire {
@@ -235,6 +236,50 @@ TEST_F(WireTest, GetOfTheRootIsTheHealthAnswer) {
     EXPECT_EQ(response.status, 404) << target;
     EXPECT_EQ(response.body, "<UnknownOperationException/>\n");
   }
+}
+
+http::Request Get(std::string target) {
+  http::Request request;
+  request.method = "GET";
+  request.target = std::move(target);
+  return request;
+}
+
+TEST_F(WireTest, ConsoleIsServedOnlyWhenEnabled) {
+  // Off (the default): /console is a path DynamoDB does not know.
+  EXPECT_EQ(handler_.Handle(Get("/console")).body, "<UnknownOperationException/>\n");
+
+  WireOptions options;
+  options.console = true;
+  DynamoDbHandler with_console(engine_, options);
+  std::string index;
+  for (const ConsoleFile& file : EmbeddedConsoleFiles()) {
+    if (std::string_view(file.path) == "index.html") index = file.content();
+  }
+  ASSERT_FALSE(index.empty());
+  for (std::string target : {"/console", "/console/", "/console?table=x", "/console/index.html"}) {
+    http::Response page = with_console.Handle(Get(target));
+    EXPECT_EQ(page.status, 200) << target;
+    EXPECT_EQ(page.body, index) << target;
+    EXPECT_EQ(page.headers.Get("Content-Type"), "text/html; charset=utf-8");
+    EXPECT_NE(page.headers.Get("Content-Security-Policy").find("script-src 'self'"),
+              std::string_view::npos);
+  }
+  // Every embedded file by its name; nothing else under /console.
+  for (const ConsoleFile& file : EmbeddedConsoleFiles()) {
+    EXPECT_EQ(with_console.Handle(Get(std::string("/console/") + file.path)).body, file.content());
+  }
+  for (std::string target : {"/console/nope.js", "/console/../console/index.html",
+                             "/console/%69ndex.html", "/console//index.html"}) {
+    EXPECT_EQ(with_console.Handle(Get(target)).status, 404) << target;
+  }
+  // The health answer and the API are unchanged.
+  EXPECT_EQ(with_console.Handle(Get("/")).body, "healthy: dynamodb.us-east-1.amazonaws.com ");
+  EXPECT_EQ(with_console.Handle(Get("/consoles")).body, "<UnknownOperationException/>\n");
+  EXPECT_EQ(with_console.Handle(DynamoRequest("DynamoDB_20120810.ListTables")).status, 200);
+  http::Request post = Get("/console");
+  post.method = "POST";
+  EXPECT_EQ(with_console.Handle(post).body, handler_.Handle(post).body);  // not the page
 }
 
 TEST_F(WireTest, NonJsonRequestsGetUnknownOperation404) {
