@@ -520,6 +520,8 @@ function buildRequest(table, form, filters) {
   const names = {};
   const values = {};
   const name = (attr) => {
+    const known = Object.keys(names).find((ref) => names[ref] === attr);
+    if (known) return known;
     const ref = `#n${Object.keys(names).length}`;
     names[ref] = attr;
     return ref;
@@ -574,7 +576,7 @@ function cliCommand(op, req) {
     KeyConditionExpression: 'key-condition-expression', FilterExpression: 'filter-expression',
     ProjectionExpression: 'projection-expression',
     ExpressionAttributeNames: 'expression-attribute-names',
-    ExpressionAttributeValues: 'expression-attribute-values', Limit: 'max-items',
+    ExpressionAttributeValues: 'expression-attribute-values',
   };
   const words = ['aws', 'dynamodb', op.toLowerCase(), '--endpoint-url', quote(location.origin)];
   for (const [member, flag] of Object.entries(flags)) {
@@ -583,6 +585,8 @@ function cliCommand(op, req) {
     words.push(`--${flag}`, typeof v === 'number' ? String(v) : quote(v));
   }
   if (req.ScanIndexForward === false) words.push('--no-scan-index-forward');
+  // The CLI pages by itself: Limit per request is --page-size, and one page's worth --max-items.
+  if (req.Limit) words.push('--page-size', String(req.Limit), '--max-items', String(req.Limit));
   return words.join(' ');
 }
 
@@ -669,6 +673,7 @@ function partiqlView() {
   const text = el('textarea', {id: 'partiql-text', rows: 6, spellcheck: false},
     table ? `SELECT * FROM "${table}"` : 'SELECT * FROM "table-name"');
   const results = el('div', {id: 'partiql-results'});
+  const limit = el('input', {name: 'limit', type: 'number', min: '1', placeholder: 'all'});
   const info = el('span', {class: 'muted page-info'});
   const more = button('Next page', () => run(token), '');
   let token;
@@ -677,6 +682,7 @@ function partiqlView() {
     showError(null);
     try {
       const out = await call('ExecuteStatement', {Statement: text.value,
+        ...(Number(limit.value) > 0 ? {Limit: Number(limit.value)} : {}),
         ...(nextToken ? {NextToken: nextToken} : {})});
       const items = out.Items || [];
       token = out.NextToken;
@@ -695,7 +701,8 @@ function partiqlView() {
   main().replaceChildren(el('h1', {}, 'PartiQL'),
     el('p', {class: 'muted'}, 'ExecuteStatement: SELECT, INSERT, UPDATE, DELETE. Names in double ' +
       'quotes, strings in single quotes.'),
-    text, el('div', {class: 'row'}, button('Run', () => run(), 'primary'), more, info), results);
+    text, el('div', {class: 'row'}, button('Run', () => run(), 'primary'), more,
+      field('Page size', limit), info), results);
 }
 
 // ---------------------------------------------------------------- stream

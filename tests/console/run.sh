@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# The console (/console of `cruddur ddb serve`) end to end, in headless Debian Chromium driven by
+# playwright-core (npm, as tests/web), each test against a fresh `build/cruddur ddb serve
+# --in-memory` on a free port:
+#   - console.test.mjs: every function of the page (browse, edit, query, PartiQL, stream,
+#     indexes, create/delete table), screenshots kept in tests/console/artifacts/;
+#   - auth.test.mjs: with --auth the console is off (404) unless --console is given, and then
+#     the page asks for a key and its SigV4 signatures pass the server's check;
+#   - paging.test.mjs: a table of CONSOLE_BIG_ITEMS items (default 200000, batch-written) is
+#     browsed page by page, each request carrying Limit;
+#   - admin.test.mjs: dynamodb-admin (npm, installed into .cache/dynamodb-admin) against the
+#     server: list tables, browse, put and delete an item, create and delete a table.
+# Exits non-zero on any failure; servers are always stopped. Works offline once the npm installs
+# are done. Environment: CRUDDUR_BIN (default build/cruddur), CHROMIUM (default /usr/bin/chromium),
+# CONSOLE_BIG_ITEMS, DYNAMODB_ADMIN_PREFIX (default .cache/dynamodb-admin).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+dir=tests/console
+bin="${CRUDDUR_BIN:-$PWD/build/cruddur}"
+export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+export ARTIFACTS_DIR="$PWD/$dir/artifacts"
+admin_prefix="${DYNAMODB_ADMIN_PREFIX:-$PWD/.cache/dynamodb-admin}"
+admin_version=5.3.3
+
+[[ -x "$bin" ]] || { echo "console tests: $bin is not built (set CRUDDUR_BIN)" >&2; exit 1; }
+[[ -x "$CHROMIUM" ]] || { echo "console tests: no Chromium at $CHROMIUM (apt-get install chromium)" >&2; exit 1; }
+if [[ ! -f "$dir/node_modules/playwright-core/package.json" ]]; then
+  echo "== installing playwright-core (npm)"
+  npm install --prefix "$dir" --no-audit --no-fund
+fi
+admin_js="$admin_prefix/node_modules/dynamodb-admin/dist/dynamodb-admin.js"
+if [[ ! -f "$admin_js" ]]; then
+  echo "== installing dynamodb-admin@$admin_version (npm) into $admin_prefix"
+  npm install --prefix "$admin_prefix" --no-audit --no-fund --no-save "dynamodb-admin@$admin_version"
+fi
+mkdir -p "$ARTIFACTS_DIR"
+
+tmp="$(mktemp -d)"
+pids=()
+cleanup() {
+  local status=$?
+  for pid in "${pids[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
+  cp "$tmp"/*.log "$ARTIFACTS_DIR/" 2>/dev/null || true
+  if [[ $status -ne 0 ]]; then
+    for f in "$tmp"/*.log; do
+      [[ -f "$f" ]] && { echo "--- $f (tail)" >&2; tail -n 20 "$f" >&2; }
+    done
+  fi
+  rm -rf "$tmp"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+stop() {  # stop() PID: ends one server this script started
+  kill -TERM "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+
+# start_server NAME [FLAGS...]: sets $url and $server_pid.
+start_server() {
+  local name=$1
+  shift
+  "$bin" ddb serve --in-memory --host 127.0.0.1 --port 0 --threads 2 "$@" \
+    >"$tmp/$name.out" 2>"$tmp/$name.log" &
+  server_pid=$!
+  pids+=("$server_pid")
+  url=""
+  for _ in $(seq 1 300); do
+    url="$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$tmp/$name.out" | head -n 1 || true)"
+    [[ -n "$url" ]] && return 0
+    kill -0 "$server_pid" 2>/dev/null || { echo "console tests: ddb serve ($name) exited" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "console tests: ddb serve ($name) did not start" >&2
+  exit 1
+}
+
+echo "== console: every function (headless Chromium)"
+start_server console
+CRUDDUR_URL="$url" node "$dir/console.test.mjs"
+stop "$server_pid"
+
+echo "== console under --auth: off without --console; with it, the page signs with a real key"
+start_server auth-off --auth AKIDCONSOLE:console-secret
+status=$(curl -s -o /dev/null -w '%{http_code}' "$url/console")
+[[ $status == 404 ]] || { echo "--auth without --console: /console answered $status" >&2; exit 1; }
+grep -q '^console:' "$tmp/auth-off.out" && { echo "--auth without --console announced a console" >&2; exit 1; }
+stop "$server_pid"
+start_server auth --auth AKIDCONSOLE:console-secret --console
+CRUDDUR_URL="$url" ACCESS_KEY=AKIDCONSOLE SECRET_KEY=console-secret node "$dir/auth.test.mjs"
+stop "$server_pid"
+
+echo "== console: a table of ${CONSOLE_BIG_ITEMS:-200000} items browsed page by page"
+start_server paging
+CRUDDUR_URL="$url" node "$dir/paging.test.mjs"
+stop "$server_pid"
+
+echo "== dynamodb-admin against cruddur ddb serve (headless Chromium)"
+start_server admin
+admin_port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+DYNAMO_ENDPOINT="$url" AWS_REGION=us-east-1 node "$admin_js" --host 127.0.0.1 --port "$admin_port" \
+  >"$tmp/dynamodb-admin.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do
+  curl -s -o /dev/null "http://127.0.0.1:$admin_port/" && break
+  sleep 0.1
+done
+CRUDDUR_URL="$url" ADMIN_URL="http://127.0.0.1:$admin_port" node "$dir/admin.test.mjs"
+
+echo "== console tests passed; screenshots in $dir/artifacts/"
