@@ -12,7 +12,8 @@
 #     server: list tables, browse, put and delete an item, create and delete a table.
 # Exits non-zero on any failure; servers are always stopped. Works offline once the npm installs
 # are done. Environment: CRUDDUR_BIN (default build/cruddur), CHROMIUM (default /usr/bin/chromium),
-# CONSOLE_BIG_ITEMS, DYNAMODB_ADMIN_PREFIX (default .cache/dynamodb-admin).
+# CONSOLE_BIG_ITEMS, DYNAMODB_ADMIN_PREFIX (default .cache/dynamodb-admin),
+# DYNAMODB_ADMIN_VERSION (default 4.6.2).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 dir=tests/console
@@ -20,7 +21,10 @@ bin="${CRUDDUR_BIN:-$PWD/build/cruddur}"
 export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 export ARTIFACTS_DIR="$PWD/$dir/artifacts"
 admin_prefix="${DYNAMODB_ADMIN_PREFIX:-$PWD/.cache/dynamodb-admin}"
-admin_version=5.3.3
+# 4.x (AWS SDK v2) and not 5.x: 5.x's AWS SDK v3 sends its create-table form's capacity units as
+# JSON strings ("5"), which DynamoDB (and so cruddur) refuses with SerializationException
+# "STRING_VALUE can not be converted to a Long"; SDK v2 sends numbers.
+admin_version="${DYNAMODB_ADMIN_VERSION:-4.6.2}"
 
 [[ -x "$bin" ]] || { echo "console tests: $bin is not built (set CRUDDUR_BIN)" >&2; exit 1; }
 [[ -x "$CHROMIUM" ]] || { echo "console tests: no Chromium at $CHROMIUM (apt-get install chromium)" >&2; exit 1; }
@@ -28,11 +32,12 @@ if [[ ! -f "$dir/node_modules/playwright-core/package.json" ]]; then
   echo "== installing playwright-core (npm)"
   npm install --prefix "$dir" --no-audit --no-fund
 fi
-admin_js="$admin_prefix/node_modules/dynamodb-admin/dist/dynamodb-admin.js"
-if [[ ! -f "$admin_js" ]]; then
+admin_pkg="$admin_prefix/node_modules/dynamodb-admin"
+if [[ "$(node -p "require('$admin_pkg/package.json').version" 2>/dev/null)" != "$admin_version" ]]; then
   echo "== installing dynamodb-admin@$admin_version (npm) into $admin_prefix"
   npm install --prefix "$admin_prefix" --no-audit --no-fund --no-save "dynamodb-admin@$admin_version"
 fi
+admin_js="$admin_pkg/$(node -p "require('$admin_pkg/package.json').bin['dynamodb-admin']")"
 mkdir -p "$ARTIFACTS_DIR"
 
 tmp="$(mktemp -d)"
