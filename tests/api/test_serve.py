@@ -14,6 +14,7 @@ import datetime
 import json
 import re
 import time
+import urllib.request
 
 from serve_helpers import UUID_RE, Process, cruddur, eventually, make_env, request
 
@@ -174,6 +175,13 @@ def test_paging_and_the_ddb_endpoint(api):
     assert endpoint.startswith("http://127.0.0.1:")
     out = cruddur(env, "ddb", "list-tables")
     assert "cruddur-messages" in out
+    # ... with the console at /console (tests/console drives it in Chromium), the health answer
+    # at / as before.
+    with urllib.request.urlopen(endpoint + "/console") as page:
+        assert page.headers["Content-Type"] == "text/html; charset=utf-8"
+        assert b"/console/console.js" in page.read()
+    with urllib.request.urlopen(endpoint + "/") as health:
+        assert health.read() == b"healthy: dynamodb.us-east-1.amazonaws.com "
 
 
 def test_stream_worker_against_ddb_serve(tmp_path):
