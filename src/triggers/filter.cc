@@ -243,7 +243,9 @@ bool MatchPattern(const Value& pattern, const Value* record) {
       if (it != record->MemberEnd()) field = &it->value;
     }
     if (m.value.IsObject()) {
-      if (field == nullptr || !field->IsObject() || !MatchPattern(m.value, field)) return false;
+      // Into a missing object too: only {"exists": false} matches there.
+      if (field != nullptr && !field->IsObject()) return false;
+      if (!MatchPattern(m.value, field)) return false;
     } else if (!MatchLeaf(m.value, field, key == "N")) {
       return false;
     }
