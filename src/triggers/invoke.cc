@@ -86,6 +86,7 @@ Invocation CommandHandler::Invoke(const std::string& event) {
   }
   std::vector<std::string> env = ChildEnvironment(env_);
   std::vector<char*> envp;
+  envp.reserve(env.size() + 1);
   for (std::string& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
   std::string sh = "/bin/sh", dash_c = "-c";
