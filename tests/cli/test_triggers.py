@@ -12,6 +12,7 @@ get to a file; a URL handler is a http.server in the test.
 
 import json
 import os
+import re
 import shlex
 import signal
 import sys
@@ -335,3 +336,32 @@ def test_latest_skips_what_the_stream_holds_already(env):
     got = wait_for(lambda: env.delivered(), what="a record")
     time.sleep(0.5)
     assert keys(env.delivered()) == [("new", "1")]
+
+
+def test_cruddur_serve_runs_triggers_added_while_it_runs(tmp_path):
+    """`cruddur serve` follows triggers.json: a trigger added while it runs starts, and its
+    command can call DynamoDB back at AWS_ENDPOINT_URL (the --ddb-port endpoint)."""
+    from test_serve_edges import Running
+
+    cli = Cli(tmp_path)
+    cli.ok("db", "setup", target=False)
+    serve = Running(cli, "serve", "--port", "0", "--ddb-port", "0")
+    try:
+        assert "0 triggers" in serve.start_line
+        endpoint = re.search(r"DynamoDB endpoint (http://[0-9.]+:\d+)", serve.start_line).group(1)
+        out = tmp_path / "env.jsonl"
+        handler = tmp_path / "env_handler.py"
+        handler.write_text(
+            "import json, os, sys\n"
+            "event = json.load(sys.stdin)\n"
+            f"with open({str(out)!r}, 'a') as f:\n"
+            "    f.write(json.dumps({'endpoint': os.environ.get('AWS_ENDPOINT_URL'),\n"
+            "                        'n': len(event['Records'])}) + '\\n')\n")
+        cli.ok("ddb", "trigger", "add", "cruddur-messages", "--command",
+               f"{shlex.quote(sys.executable)} {shlex.quote(str(handler))}")
+        boto_client(endpoint).put_item(TableName="cruddur-messages",
+                                       Item={"pk": {"S": "X#1"}, "sk": {"S": "1"}})
+        line = wait_for(lambda: out.exists() and out.read_text().strip(), what="a delivery")
+        assert json.loads(line.splitlines()[0])["endpoint"] == endpoint
+    finally:
+        serve.stop()
