@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <set>
@@ -292,6 +294,28 @@ TEST_F(RunnerTest, FilteredRecordsAreSkippedAndCheckpointed) {
   Put("d", "drop");
   EXPECT_EQ(runner.PollOnce(), 1);  // done with, though not delivered
   EXPECT_EQ(calls->size(), 1u);
+}
+
+TEST_F(RunnerTest, RecordsOlderThanTheMaximumAgeGoToTheOnFailureFile) {
+  Put("a");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // older than 0 s, surely
+  auto handler = std::make_unique<FakeHandler>();
+  auto calls = handler->calls;
+  TriggerDefinition t = Definition();
+  t.maximum_record_age_s = 0;
+  t.on_failure = ::testing::TempDir() + "/record-age.jsonl";
+  std::remove(t.on_failure.c_str());
+  TriggerRunner runner(*client_, t, checkpoints_, Quiet(), std::move(handler));
+  EXPECT_EQ(runner.PollOnce(), 1);
+  EXPECT_TRUE(calls->empty());
+  EXPECT_EQ(runner.stats().discarded, 1u);
+  std::ifstream in(t.on_failure);
+  std::string line;
+  ASSERT_TRUE(std::getline(in, line));
+  rapidjson::Document d = Parse(line);
+  EXPECT_STREQ(d["requestContext"]["condition"].GetString(), "RecordAgeExceeded");
+  EXPECT_EQ(d["requestContext"]["approximateInvokeCount"].GetInt(), 0);
+  EXPECT_EQ(d["DDBStreamBatchInfo"]["batchSize"].GetInt(), 1);
 }
 
 TEST_F(RunnerTest, LatestStartsAfterWhatTheStreamHolds) {
