@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <set>
+#include <thread>
 #include <vector>
 
 #include "http/client.h"
@@ -106,12 +107,22 @@ Invocation CommandHandler::Invoke(const std::string& event) {
     return result;
   }
   ::fcntl(in[0], F_SETFL, O_NONBLOCK);
-  bool finished =
-      Exchange(in[0], out[0], event, result.response, std::chrono::steady_clock::now() + timeout_);
+  auto deadline = std::chrono::steady_clock::now() + timeout_;
+  bool finished = Exchange(in[0], out[0], event, result.response, deadline);
   ::close(out[0]);
-  if (!finished) ::kill(pid, SIGKILL);
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  // A handler that closed its stdout may still be running: it too has until the deadline.
+  while (finished && ::waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      finished = false;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (!finished) {
+    ::kill(pid, SIGKILL);
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
   }
   result.status_code = 200;
   if (!finished) {
