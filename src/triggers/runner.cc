@@ -126,137 +126,165 @@ void TriggerRunner::Discard(const std::string& shard_id, const std::string& stre
   discarded_ += records.size();
 }
 
-void TriggerRunner::Handle(const api::StreamBatch& batch, std::size_t& done) {
-  ShardState& st = shards_[batch.shard_id];
-  const std::size_t n = batch.records.size();
-  std::vector<EventRecord> records;
-  std::vector<bool> match;
-  records.reserve(n);
-  for (const rapidjson::Value* r : batch.records) {
-    records.push_back(MakeEventRecord(*r, batch.stream_arn));
+TriggerRunner::Records TriggerRunner::Prepare(const api::StreamBatch& batch) const {
+  Records r;
+  r.events.reserve(batch.records.size());
+  for (const rapidjson::Value* record : batch.records) {
+    r.events.push_back(MakeEventRecord(*record, batch.stream_arn));
     bool matches = true;
     if (!definition_.filter.empty()) {
       rapidjson::Document d;  // as the handler would see it, eventSourceARN included
-      d.Parse(records.back().json.c_str());
+      d.Parse(r.events.back().json.c_str());
       matches = definition_.filter.Matches(d);
     }
-    match.push_back(matches);
+    r.match.push_back(matches);
   }
-  auto finish = [&](std::size_t upto) {
-    for (std::size_t i = 0; i < upto; ++i) filtered_ += match[i] ? 0 : 1;
-    done = upto;
-  };
-  std::size_t first = 0;
-  while (first < n && !match[first]) ++first;
-  if (first == n) return finish(n);
-  if (!st.bisect_end.empty() && SeqLess(st.bisect_end, records[first].sequence_number)) {
-    st.bisect_end.clear();  // past the records that failed: whole batches again
-    st.cap = 0;
-  }
-  if (st.attempt_key != records[first].sequence_number) {
-    st.attempt_key = records[first].sequence_number;
-    st.attempts = 0;
-    st.last_error.clear();
-  }
+  return r;
+}
 
-  // Records older than MaximumRecordAgeInSeconds are not delivered (nor retried) any more.
-  if (definition_.maximum_record_age_s >= 0) {
-    double oldest_allowed = static_cast<double>(NowMs()) / 1000 - definition_.maximum_record_age_s;
-    std::vector<const EventRecord*> expired;
-    std::size_t upto = first;
-    for (std::size_t i = first; i < n && records[i].created_s < oldest_allowed; ++i) {
-      if (match[i]) expired.push_back(&records[i]);
-      upto = i + 1;
-    }
-    if (!expired.empty()) {
-      Discard(batch.shard_id, batch.stream_arn, expired, "RecordAgeExceeded", st);
-      st = ShardState{};
-      return finish(upto);
-    }
+std::size_t TriggerRunner::DiscardExpired(const api::StreamBatch& batch, const Records& r,
+                                          std::size_t first, ShardState& st) {
+  if (definition_.maximum_record_age_s < 0) return first;
+  double oldest_allowed = static_cast<double>(NowMs()) / 1000 - definition_.maximum_record_age_s;
+  std::vector<const EventRecord*> expired;
+  std::size_t upto = first;
+  for (std::size_t i = first; i < r.events.size() && r.events[i].created_s < oldest_allowed; ++i) {
+    if (r.match[i]) expired.push_back(&r.events[i]);
+    upto = i + 1;
   }
-  auto now = Clock::now();
-  if (now < st.retry_at) return finish(first);
+  if (expired.empty()) return first;
+  Discard(batch.shard_id, batch.stream_arn, expired, "RecordAgeExceeded", st);
+  st = ShardState{};
+  return upto;
+}
 
-  // The batch: matching records from `first`, up to the size cap and 6 MB, within the records
-  // being bisected.
-  std::size_t cap = st.cap ? st.cap : static_cast<std::size_t>(definition_.batch_size);
-  std::vector<const EventRecord*> items;
-  std::vector<std::size_t> index;  // of each item in `records`
-  std::size_t end = first, bytes = 0;
-  for (std::size_t i = first; i < n && items.size() < cap; ++i) {
-    if (!st.bisect_end.empty() && SeqLess(st.bisect_end, records[i].sequence_number)) break;
-    if (!match[i]) continue;
-    if (!items.empty() && bytes + records[i].json.size() + 16 > kMaxEventBytes) break;
-    items.push_back(&records[i]);
-    index.push_back(i);
-    bytes += records[i].json.size() + 1;
-    end = i + 1;
+TriggerRunner::Batch TriggerRunner::Collect(const Records& r, std::size_t first,
+                                            const ShardState& st) const {
+  Batch b;
+  b.cap = st.cap ? st.cap : static_cast<std::size_t>(definition_.batch_size);
+  b.end = first;
+  std::size_t bytes = 0;
+  for (std::size_t i = first; i < r.events.size() && b.items.size() < b.cap; ++i) {
+    const EventRecord& e = r.events[i];
+    if (!st.bisect_end.empty() && SeqLess(st.bisect_end, e.sequence_number)) break;
+    if (!r.match[i]) continue;
+    if (!b.items.empty() && bytes + e.json.size() + 16 > kMaxEventBytes) break;
+    b.items.push_back(&e);
+    b.index.push_back(i);
+    bytes += e.json.size() + 1;
+    b.end = i + 1;
   }
-  // MaximumBatchingWindowInSeconds: a batch short of its size waits for more records.
-  if (definition_.maximum_batching_window_s > 0 && items.size() < cap && st.bisect_end.empty()) {
-    if (st.window_seq != records[first].sequence_number) {
-      st.window_seq = records[first].sequence_number;
-      st.window_start = now;
-    }
-    if (now - st.window_start < std::chrono::seconds(definition_.maximum_batching_window_s)) {
-      return finish(first);
-    }
+  return b;
+}
+
+bool TriggerRunner::AwaitWindow(ShardState& st, const Batch& b, Clock::time_point now) const {
+  if (definition_.maximum_batching_window_s == 0 || b.items.size() >= b.cap ||
+      !st.bisect_end.empty()) {
+    st.window_seq.clear();
+    return false;
+  }
+  if (st.window_seq != b.items.front()->sequence_number) {
+    st.window_seq = b.items.front()->sequence_number;
+    st.window_start = now;
+  }
+  if (now - st.window_start < std::chrono::seconds(definition_.maximum_batching_window_s)) {
+    return true;
   }
   st.window_seq.clear();
+  return false;
+}
 
-  Invocation result = handler_->Invoke(BuildEvent(items));
-  ++invocations_;
+std::size_t TriggerRunner::Respond(const api::StreamBatch& batch, ShardState& st, Batch& b,
+                                   std::size_t first, Invocation result) {
   st.last_status = result.status_code;
-  std::size_t failed_at = items.size();  // the first item not done
+  std::size_t failed_at = b.items.size();  // the first item not done
   bool complete_failure = !result.ok;
   if (result.ok && definition_.report_batch_item_failures) {
-    BatchResponse answer = ParseBatchResponse(result.response, items);
+    BatchResponse answer = ParseBatchResponse(result.response, b.items);
     if (answer.complete_failure) {
       complete_failure = true;
       result.error = "batchItemFailures names a record that is not in the batch (or none)";
     } else if (answer.first_failed) {
       failed_at = *answer.first_failed;
-      result.error = "batchItemFailures reported " + items[failed_at]->sequence_number;
+      result.error = "batchItemFailures reported " + b.items[failed_at]->sequence_number;
     }
   }
-  if (!complete_failure && failed_at == items.size()) {
-    delivered_ += items.size();
+  if (!complete_failure && failed_at == b.items.size()) {
+    delivered_ += b.items.size();
     st.attempts = 0;
     st.retry_at = {};
-    return finish(end);
+    return b.end;
   }
   st.last_error = result.error;
-  if (complete_failure && definition_.bisect_batch_on_function_error && items.size() > 1) {
+  if (complete_failure && definition_.bisect_batch_on_function_error && b.items.size() > 1) {
     // Split in two and retry the halves at once; this spends no retry.
-    st.cap = (items.size() + 1) / 2;
-    st.bisect_end = items.back()->sequence_number;
-    Log("batch of " + std::to_string(items.size()) + " failed (" + result.error + "): bisecting");
-    return finish(first);
+    st.cap = (b.items.size() + 1) / 2;
+    st.bisect_end = b.items.back()->sequence_number;
+    Log("batch of " + std::to_string(b.items.size()) + " failed (" + result.error + "): bisecting");
+    return first;
   }
   // Partial success: the records before the first failure are done; the rest is retried.
-  if (failed_at > 0 && failed_at < items.size()) {
+  if (failed_at > 0 && failed_at < b.items.size()) {
     delivered_ += failed_at;
-    items.erase(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(failed_at));
-    first = index[failed_at];
-    if (st.attempt_key != items.front()->sequence_number) {
-      st.attempt_key = items.front()->sequence_number;
+    b.items.erase(b.items.begin(), b.items.begin() + static_cast<std::ptrdiff_t>(failed_at));
+    first = b.index[failed_at];
+    if (st.attempt_key != b.items.front()->sequence_number) {
+      st.attempt_key = b.items.front()->sequence_number;
       st.attempts = 0;
     }
   }
+  return Retry(batch, st, b, first);
+}
+
+std::size_t TriggerRunner::Retry(const api::StreamBatch& batch, ShardState& st, const Batch& b,
+                                 std::size_t first) {
   ++st.attempts;
   if (definition_.maximum_retry_attempts >= 0 && st.attempts > definition_.maximum_retry_attempts) {
-    Discard(batch.shard_id, batch.stream_arn, items, "RetryAttemptsExhausted", st);
-    ShardState fresh;
+    Discard(batch.shard_id, batch.stream_arn, b.items, "RetryAttemptsExhausted", st);
+    ShardState fresh;  // still bisecting, if it was
     fresh.cap = st.cap;
     fresh.bisect_end = st.bisect_end;
     st = fresh;
-    return finish(end);
+    return b.end;
   }
   auto backoff = std::chrono::milliseconds(200) * (1 << std::min(st.attempts - 1, 6));
-  st.retry_at = now + std::min<std::chrono::milliseconds>(backoff, std::chrono::seconds(10));
-  Log("batch of " + std::to_string(items.size()) + " from " + items.front()->sequence_number +
-      " failed (" + result.error + "); retry " + std::to_string(st.attempts));
-  finish(first);
+  st.retry_at =
+      Clock::now() + std::min<std::chrono::milliseconds>(backoff, std::chrono::seconds(10));
+  Log("batch of " + std::to_string(b.items.size()) + " from " + b.items.front()->sequence_number +
+      " failed (" + st.last_error + "); retry " + std::to_string(st.attempts));
+  return first;
+}
+
+void TriggerRunner::Handle(const api::StreamBatch& batch, std::size_t& done) {
+  ShardState& st = shards_[batch.shard_id];
+  Records r = Prepare(batch);
+  auto finish = [&](std::size_t upto) {
+    for (std::size_t i = 0; i < upto; ++i) filtered_ += r.match[i] ? 0 : 1;
+    done = upto;
+  };
+  std::size_t first = 0;  // records no pattern matches before it are done with
+  while (first < r.events.size() && !r.match[first]) ++first;
+  if (first == r.events.size()) return finish(first);
+  const std::string& head = r.events[first].sequence_number;
+  if (!st.bisect_end.empty() && SeqLess(st.bisect_end, head)) {
+    st.bisect_end.clear();  // past the records that failed: whole batches again
+    st.cap = 0;
+  }
+  if (st.attempt_key != head) {
+    st.attempt_key = head;
+    st.attempts = 0;
+    st.last_error.clear();
+  }
+  if (std::size_t after = DiscardExpired(batch, r, first, st); after != first) {
+    return finish(after);
+  }
+  auto now = Clock::now();
+  if (now < st.retry_at) return finish(first);
+  Batch b = Collect(r, first, st);
+  if (AwaitWindow(st, b, now)) return finish(first);
+  Invocation result = handler_->Invoke(BuildEvent(b.items));
+  ++invocations_;
+  finish(Respond(batch, st, b, first, std::move(result)));
 }
 
 // --- the manager ---

@@ -75,7 +75,36 @@ class TriggerRunner {
     int last_status = 0;
   };
 
+  // One call's records as events, and whether the filter keeps each.
+  struct Records {
+    std::vector<EventRecord> events;
+    std::vector<bool> match;
+  };
+  // The batch to deliver: matching records from the first, up to the size cap and 6 MB, within
+  // the records being bisected.
+  struct Batch {
+    std::vector<const EventRecord*> items;
+    std::vector<std::size_t> index;  // of each item in Records
+    std::size_t end = 0;             // the index after the last item
+    std::size_t cap = 0;
+  };
+
+  // The RecordsHandler: counts in `done` the leading records finished with.
   void Handle(const api::StreamBatch& batch, std::size_t& done);
+  Records Prepare(const api::StreamBatch& batch) const;
+  // Gives up on the records from `first` older than MaximumRecordAgeInSeconds; returns the
+  // index after them (`first` when there are none).
+  std::size_t DiscardExpired(const api::StreamBatch& batch, const Records& r, std::size_t first,
+                             ShardState& st);
+  Batch Collect(const Records& r, std::size_t first, const ShardState& st) const;
+  // MaximumBatchingWindowInSeconds: true while a batch short of its size waits for more.
+  bool AwaitWindow(ShardState& st, const Batch& b, std::chrono::steady_clock::time_point now) const;
+  // After an invocation: how many records are done (success, partial success, bisection, retry).
+  std::size_t Respond(const api::StreamBatch& batch, ShardState& st, Batch& b, std::size_t first,
+                      Invocation result);
+  // A failure spending a retry: discards the batch once they are spent.
+  std::size_t Retry(const api::StreamBatch& batch, ShardState& st, const Batch& b,
+                    std::size_t first);
   // Gives up on `records` (appending them to the on-failure file, if any).
   void Discard(const std::string& shard_id, const std::string& stream_arn,
                const std::vector<const EventRecord*>& records, const std::string& condition,
