@@ -318,6 +318,32 @@ TEST_F(RunnerTest, RecordsOlderThanTheMaximumAgeGoToTheOnFailureFile) {
   EXPECT_EQ(d["DDBStreamBatchInfo"]["batchSize"].GetInt(), 1);
 }
 
+// The reader under the runner (api::StreamConsumer with a RecordsHandler).
+TEST_F(RunnerTest, ReaderHandsOverBatchesBeyondOneGetRecordsPageAndRereadsWhatIsNotDone) {
+  for (int i = 0; i < 1500; ++i) Put("k" + std::to_string(i));
+  std::vector<std::size_t> sizes;
+  std::vector<std::string> firsts;
+  bool hold_back = true;
+  api::StreamConsumerOptions options;
+  options.batch_size = 1200;
+  options.log = [](const std::string&) {};
+  api::StreamConsumer reader(
+      *client_, "events", checkpoints_,
+      [&](const api::StreamBatch& batch, std::size_t& done) {
+        sizes.push_back(batch.records.size());
+        firsts.emplace_back((*batch.records[0])["dynamodb"]["Keys"]["pk"]["S"].GetString());
+        // The first time, only 10 records are done: the rest come again.
+        done = hold_back ? 10 : batch.records.size();
+        hold_back = false;
+      },
+      options);
+  EXPECT_EQ(reader.PollOnce(), 10);
+  EXPECT_EQ(reader.PollOnce(), 1490);
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{1200, 1200, 290}));
+  EXPECT_EQ(firsts, (std::vector<std::string>{"k0", "k10", "k1210"}));
+  EXPECT_EQ(reader.PollOnce(), 0);
+}
+
 TEST_F(RunnerTest, LatestStartsAfterWhatTheStreamHolds) {
   Put("old");
   EXPECT_EQ(CheckpointAtLatest(*client_, "events", checkpoints_), 1);
