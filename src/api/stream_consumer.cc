@@ -199,8 +199,25 @@ void FileCheckpointStore::Lock(const std::string& holder) {
 
 StreamConsumer::StreamConsumer(client::DynamoDbClient& ddb, MessageStore& store,
                                CheckpointStore& checkpoints, StreamConsumerOptions options)
-    : ddb_(ddb), store_(store), checkpoints_(checkpoints), options_(std::move(options)) {
-  options_.batch_size = std::clamp(options_.batch_size, 1, 1000);
+    : StreamConsumer(ddb, store.table(), checkpoints, nullptr, std::move(options)) {
+  store_ = &store;
+  handler_ = [this](const StreamBatch& batch, std::size_t& done) {
+    for (const rapidjson::Value* record : batch.records) {
+      if (ProcessRecord(*record)) ++messages_;
+      ++done;
+    }
+  };
+}
+
+StreamConsumer::StreamConsumer(client::DynamoDbClient& ddb, std::string table,
+                               CheckpointStore& checkpoints, RecordsHandler handler,
+                               StreamConsumerOptions options)
+    : ddb_(ddb),
+      table_(std::move(table)),
+      checkpoints_(checkpoints),
+      handler_(std::move(handler)),
+      options_(std::move(options)) {
+  options_.batch_size = std::clamp(options_.batch_size, 1, 10000);
 }
 
 StreamConsumer::~StreamConsumer() { Stop(); }
@@ -225,15 +242,16 @@ void StreamConsumer::EnsureLoaded() {
 
 bool StreamConsumer::RefreshTopology() {
   auto table = ParseResponse(ddb_.Call("DescribeTable", WriteJsonObject([&](Writer& w) {
-                                         WriteStringField(w, "TableName", store_.table());
+                                         WriteStringField(w, "TableName", table_);
                                        })));
   std::string arn;
   if (table.HasMember("Table")) arn = StringMember(table["Table"], "LatestStreamArn");
   if (arn.empty()) {
     if (!warned_no_stream_) {
-      Log("table " + store_.table() +
-          " has no stream: group items will not follow new messages "
-          "(enable a NEW_IMAGE stream on it)");
+      Log("table " + table_ +
+          (store_ ? " has no stream: group items will not follow new messages "
+                    "(enable a NEW_IMAGE stream on it)"
+                  : " has no stream: nothing to read until one is enabled"));
       warned_no_stream_ = true;
     }
     shards_.clear();
@@ -368,7 +386,7 @@ bool StreamConsumer::ProcessRecord(const rapidjson::Value& record) {
   } else {
     // A KEYS_ONLY stream: read the message itself.
     auto got = ParseResponse(ddb_.Call("GetItem", WriteJsonObject([&](Writer& w) {
-                                         WriteStringField(w, "TableName", store_.table());
+                                         WriteStringField(w, "TableName", table_);
                                          w.Key("Key");
                                          ddb::WriteItem(w, key_item);
                                          w.Key("ConsistentRead");
@@ -377,7 +395,7 @@ bool StreamConsumer::ProcessRecord(const rapidjson::Value& record) {
     if (!got.HasMember("Item")) return false;  // deleted since
     image = ddb::ParseItem(got["Item"]);
   }
-  moved_ += static_cast<std::uint64_t>(store_.ApplyMessageItem(image));
+  moved_ += static_cast<std::uint64_t>(store_->ApplyMessageItem(image));
   if (options_.on_message) {
     auto text = [&](const char* name) {
       auto it = image.find(name);
@@ -392,60 +410,89 @@ bool StreamConsumer::ProcessRecord(const rapidjson::Value& record) {
   return true;
 }
 
-int StreamConsumer::ReadShard(const Shard& shard, int budget) {
-  int processed = 0;
-  ShardCheckpoint* cp = &checkpoint_.shards[shard.id];
-  for (int expired_retries = 0; processed < budget;) {
+bool StreamConsumer::ReadRecords(const Shard& shard, int want,
+                                 std::vector<rapidjson::Document>& pages, StreamBatch& batch) {
+  ShardCheckpoint& cp = checkpoint_.shards[shard.id];
+  for (int expired_retries = 0; static_cast<int>(batch.records.size()) < want;) {
     auto found = iterators_.find(shard.id);
     std::string iterator = found != iterators_.end() ? found->second : NewIterator(shard.id);
     iterators_.erase(shard.id);  // used up; the answer's NextShardIterator replaces it
+    int limit = std::min(1000, want - static_cast<int>(batch.records.size()));
     std::string response;
     try {
       response = ddb_.Call("Streams.GetRecords", WriteJsonObject([&](Writer& w) {
                              WriteStringField(w, "ShardIterator", iterator);
                              w.Key("Limit");
-                             w.Int(std::min(options_.batch_size, budget - processed));
+                             w.Int(limit);
                            }));
     } catch (const ddb::ApiError& e) {
       if (e.type() == "ExpiredIteratorException" && expired_retries++ < 2) continue;
-      if (e.type() == "TrimmedDataAccessException") {
-        Log("stream records of shard " + shard.id + " after " + cp->sequence_number +
+      if (e.type() == "TrimmedDataAccessException" && batch.records.empty()) {
+        Log("stream records of shard " + shard.id + " after " + cp.sequence_number +
             " were trimmed before being processed; resuming at the oldest record left");
-        cp->sequence_number.clear();
+        cp.sequence_number.clear();
         checkpoints_.Save(checkpoint_);
         continue;
       }
       throw;
     }
-    auto d = ParseResponse(response);
-    int batch = 0;
+    rapidjson::Document& d = pages.emplace_back(ParseResponse(response));
+    std::size_t before = batch.records.size();
     if (d.HasMember("Records") && d["Records"].IsArray()) {
-      for (const auto& record : d["Records"].GetArray()) {
-        std::string seq;
-        if (record.HasMember("dynamodb")) seq = StringMember(record["dynamodb"], "SequenceNumber");
-        try {
-          if (ProcessRecord(record)) ++messages_;
-        } catch (...) {
-          // Keep what this batch already did; the next poll re-reads from this record.
-          if (batch > 0) checkpoints_.Save(checkpoint_);
-          throw;
-        }
-        if (!seq.empty()) cp->sequence_number = seq;
-        ++batch;
-        ++records_;
+      for (const auto& record : d["Records"].GetArray()) batch.records.push_back(&record);
+    }
+    std::string next = StringMember(d, "NextShardIterator");
+    if (next.empty()) return false;  // a closed shard read to its end
+    iterators_[shard.id] = std::move(next);
+    if (batch.records.size() == before) break;  // caught up
+  }
+  return true;
+}
+
+void StreamConsumer::Advance(ShardCheckpoint& cp, const StreamBatch& batch, std::size_t done) {
+  for (std::size_t i = 0; i < done && i < batch.records.size(); ++i) {
+    const rapidjson::Value& record = *batch.records[i];
+    std::string seq;
+    if (record.HasMember("dynamodb")) seq = StringMember(record["dynamodb"], "SequenceNumber");
+    if (!seq.empty()) cp.sequence_number = seq;
+    ++records_;
+  }
+}
+
+int StreamConsumer::ReadShard(const Shard& shard, int budget) {
+  int processed = 0;
+  ShardCheckpoint* cp = &checkpoint_.shards[shard.id];
+  while (processed < budget) {
+    std::vector<rapidjson::Document> pages;  // own the records of `batch`
+    StreamBatch batch{checkpoint_.stream_arn, shard.id, {}};
+    bool open = ReadRecords(shard, std::min(options_.batch_size, budget - processed), pages, batch);
+    std::size_t done = 0;
+    if (!batch.records.empty()) {
+      try {
+        handler_(batch, done);
+      } catch (...) {
+        // Keep what this batch already did; the next poll re-reads from the first record not done.
+        Advance(*cp, batch, done);
+        if (done > 0) checkpoints_.Save(checkpoint_);
+        iterators_.erase(shard.id);
+        throw;
       }
     }
-    processed += batch;
-    std::string next = StringMember(d, "NextShardIterator");
-    if (next.empty()) {
+    Advance(*cp, batch, done);
+    processed += static_cast<int>(done);
+    if (done < batch.records.size()) {
+      if (done > 0) checkpoints_.Save(checkpoint_);
+      iterators_.erase(shard.id);  // the rest again, from the checkpoint, on a later poll
+      return processed;
+    }
+    if (!open) {
       cp->finished = true;  // a closed shard read to its end
       checkpoints_.Save(checkpoint_);
       DiscoverChildren(shard.id);  // readable now
       return processed;
     }
-    if (batch > 0) checkpoints_.Save(checkpoint_);
-    iterators_[shard.id] = std::move(next);
-    if (batch == 0) return processed;  // caught up
+    if (done > 0) checkpoints_.Save(checkpoint_);
+    if (batch.records.empty()) return processed;  // caught up
   }
   return processed;
 }

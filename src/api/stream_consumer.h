@@ -1,6 +1,7 @@
 // Access pattern D without a Lambda: reads the messages table's DynamoDB stream through the same
 // DynamoDbClient the rest of cruddur uses (embedded engine or any endpoint) and moves both
-// members' group items to each new message (MessageStore::ApplyMessageItem).
+// members' group items to each new message (MessageStore::ApplyMessageItem). The same reader,
+// given a RecordsHandler instead of a MessageStore, runs the stream triggers (src/triggers/).
 //
 // Unlike the original Lambda (original-system.md, section 8.9) it handles every record of a
 // batch, never lets an older message overwrite a newer one (ApplyMessage's conditional moves),
@@ -115,12 +116,25 @@ std::string CheckpointToJson(const StreamCheckpoint& checkpoint);
 // Throws std::runtime_error when `json` is not a checkpoint.
 StreamCheckpoint CheckpointFromJson(std::string_view json);
 
+// One shard's records, in stream order, as GetRecords returned them.
+struct StreamBatch {
+  std::string stream_arn;
+  std::string shard_id;
+  std::vector<const rapidjson::Value*> records;
+};
+
+// Handles a batch: counts in `done` the leading records it is finished with (they are
+// checkpointed); the others are read again, from the first one not done, on a later poll (so a
+// handler can wait for more records, or retry). When it throws, the `done` records before the
+// failure are checkpointed and the exception ends the poll.
+using RecordsHandler = std::function<void(const StreamBatch& batch, std::size_t& done)>;
+
 struct StreamConsumerOptions {
   std::chrono::milliseconds idle_backoff{200};       // after a poll that found nothing
   std::chrono::milliseconds error_backoff{1000};     // after a failed poll
   std::chrono::milliseconds topology_refresh{5000};  // re-read the table's stream and shards
-  int batch_size = 100;                              // GetRecords Limit (1-1000)
-  std::function<void(const std::string&)> log;       // default: stderr
+  int batch_size = 100;  // records per handler call (1-10000; GetRecords pages of 1000 at most)
+  std::function<void(const std::string&)> log;  // default: stderr
   // Called after each message record is applied, with the message's group uuid, time (sort
   // key) and sender uuid — e.g. to invalidate caches and count unread messages. It may see a
   // record again after a restart or a failure (it throwing makes the batch be retried).
@@ -141,6 +155,9 @@ class StreamConsumer {
   // All references must outlive the consumer. The checkpoint is loaded on the first poll.
   StreamConsumer(client::DynamoDbClient& ddb, MessageStore& store, CheckpointStore& checkpoints,
                  StreamConsumerOptions options = {});
+  // A reader of `table`'s stream that hands its records to `handler` (on_message is not used).
+  StreamConsumer(client::DynamoDbClient& ddb, std::string table, CheckpointStore& checkpoints,
+                 RecordsHandler handler, StreamConsumerOptions options = {});
   ~StreamConsumer();  // Stop()s
   StreamConsumer(const StreamConsumer&) = delete;
   StreamConsumer& operator=(const StreamConsumer&) = delete;
@@ -179,8 +196,15 @@ class StreamConsumer {
   // Adds the children of a shard read to its end to shards_.
   void DiscoverChildren(const std::string& parent);
   bool ParentDone(const Shard& shard) const;
-  // Reads one shard until caught up, finished or `budget` is spent; returns records processed.
+  // Reads one shard until caught up, finished, a batch not all done, or `budget` is spent;
+  // returns records processed.
   int ReadShard(const Shard& shard, int budget);
+  // Appends up to `want` records of the shard to `batch` (several GetRecords pages); returns false
+  // when the shard is closed and read to its end.
+  bool ReadRecords(const Shard& shard, int want, std::vector<rapidjson::Document>& pages,
+                   StreamBatch& batch);
+  // Moves the shard's checkpoint past the first `done` records of `batch`.
+  void Advance(ShardCheckpoint& cp, const StreamBatch& batch, std::size_t done);
   std::string NewIterator(const std::string& shard_id);
   // Applies one record from GetRecords; returns true when it was a message.
   bool ProcessRecord(const rapidjson::Value& record);
@@ -188,8 +212,10 @@ class StreamConsumer {
   void Run();
 
   client::DynamoDbClient& ddb_;
-  MessageStore& store_;
+  MessageStore* store_ = nullptr;  // pattern D; null for a reader with its own handler
+  std::string table_;
   CheckpointStore& checkpoints_;
+  RecordsHandler handler_;
   StreamConsumerOptions options_;
 
   // Poll state: touched only by the thread that polls.

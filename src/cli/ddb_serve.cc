@@ -11,9 +11,11 @@
 
 #include "cli/cli.h"
 #include "cli/ddb_target.h"
+#include "client/dynamodb_client.h"
 #include "ddb/engine.h"
 #include "ddb/storage/storage.h"
 #include "http/server.h"
+#include "triggers/runner.h"
 #include "wire/dynamodb_handler.h"
 
 namespace cruddur::cli {
@@ -25,6 +27,7 @@ struct ServeOptions {
   int port = 8000;
   bool in_memory = false;
   bool fsync = false;
+  bool no_triggers = false;
   std::vector<std::string> auth;  // ACCESS_KEY:SECRET
   bool console = false;           // serve /console even with --auth
   int threads = 0;
@@ -123,15 +126,26 @@ void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_di
     endpoint_file = std::make_unique<EndpointFile>(engine_options.data_dir,
                                                    LocalServerUrl(serve.host, server.port()));
   }
-  std::printf("cruddur ddb serve listening on http://%s:%u (data: %s)\n",
+  // Stream triggers of this data dir (none for an in-memory engine, whose tables are new).
+  std::unique_ptr<client::InProcessClient> trigger_client;
+  std::unique_ptr<triggers::TriggerManager> trigger_manager;
+  std::string trigger_note = "off";
+  if (!serve.in_memory && !serve.no_triggers) {
+    trigger_client = std::make_unique<client::InProcessClient>(*engine);
+    trigger_manager =
+        StartTriggers(globals, *trigger_client, LocalServerUrl(serve.host, server.port()),
+                      engine_options.region, &trigger_note);
+  }
+  std::printf("cruddur ddb serve listening on http://%s:%u (data: %s; triggers: %s)\n",
               UrlHost(serve.host).c_str(), static_cast<unsigned>(server.port()),
-              data_description.c_str());
+              data_description.c_str(), trigger_note.c_str());
   if (wire_options.console) {
     std::printf("console: http://%s:%u/console\n", UrlHost(serve.host).c_str(),
                 static_cast<unsigned>(server.port()));
   }
   std::fflush(stdout);
-  server.WaitForSignal();  // stops the server before the engine closes
+  server.WaitForSignal();   // stops the server before the engine closes
+  trigger_manager.reset();  // before the engine they read
 }
 
 }  // namespace
@@ -143,6 +157,8 @@ void AddDdbServeCommand(CLI::App& ddb, GlobalOptions& globals) {
   AddListenOptions(*cmd, serve->host, serve->port);
   cmd->add_flag("--in-memory", serve->in_memory, "Keep nothing on disk");
   cmd->add_flag("--fsync", serve->fsync, "Sync every write to disk (survives power loss)");
+  cmd->add_flag("--no-triggers", serve->no_triggers,
+                "Do not run the data dir's stream triggers (`cruddur ddb trigger add`)");
   cmd->add_option("--auth", serve->auth,
                   "Verify SigV4 signatures against ACCESS_KEY:SECRET (repeatable); without it "
                   "any well-formed credentials are accepted")

@@ -19,6 +19,10 @@
 #include "cruddur/users.h"
 #include "ddb/engine.h"
 
+namespace cruddur::triggers {
+class TriggerManager;
+}
+
 namespace cruddur::cli {
 
 // Flags shared by the table commands.
@@ -130,5 +134,16 @@ void ApplyShardRotation(const ShardRotationFlags& flags, ddb::EngineOptions& opt
 
 // `cruddur ddb patterns ...` (patterns_commands.cc), registered by AddDdbCommands.
 void AddDdbPatternsCommands(CLI::App& ddb, GlobalOptions& globals);
+// `cruddur ddb trigger ...` (trigger_commands.cc), registered by AddDdbCommands.
+void AddDdbTriggerCommands(CLI::App& ddb, GlobalOptions& globals);
+// Runs the data dir's stream triggers through `ddb` (and those added later) until the manager
+// is destroyed. `endpoint_url` ("" when none) and `region` go to command handlers as
+// AWS_ENDPOINT_URL and AWS_REGION, with placeholder credentials when none are set. `note` gets
+// the start line's words ("2 triggers"). Throws CliError for an unreadable triggers.json.
+std::unique_ptr<triggers::TriggerManager> StartTriggers(const GlobalOptions& globals,
+                                                        client::DynamoDbClient& ddb,
+                                                        const std::string& endpoint_url,
+                                                        const std::string& region,
+                                                        std::string* note);
 
 }  // namespace cruddur::cli

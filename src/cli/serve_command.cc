@@ -31,11 +31,13 @@
 #include "api/web.h"
 #include "cli/cli.h"
 #include "cli/ddb_target.h"
+#include "client/credentials.h"
 #include "cruddur/messages.h"
 #include "ddb/engine.h"
 #include "ddb/error.h"
 #include "ddb/storage/storage.h"
 #include "http/server.h"
+#include "triggers/runner.h"
 #include "wire/dynamodb_handler.h"
 
 namespace cruddur::cli {
@@ -50,6 +52,7 @@ struct ServeCommandOptions {
   int ddb_port = -1;  // -1: do not serve the DynamoDB protocol
   int threads = 0;
   bool no_stream_consumer = false;
+  bool no_triggers = false;
   std::string checkpoint;             // default <data-dir>/stream-checkpoint.json
   std::string jwks;                   // Cognito mode: a JWKS file or URL instead of Cognito's
   std::string web_dir;                // the web page from disk instead of the embedded copy
@@ -292,6 +295,7 @@ void Serve(const ServeCommandOptions& o, const GlobalOptions& globals) {
   std::unique_ptr<http::Server> ddb_server;
   std::unique_ptr<EndpointFile> endpoint_file;
   std::string ddb_note;
+  std::string ddb_url = o.target.endpoint_url;  // where trigger handlers can call DynamoDB
   if (o.ddb_port != -1) {
     wire::WireOptions wire_options;
     wire_options.console = true;  // this endpoint verifies no signatures (no --auth)
@@ -306,6 +310,14 @@ void Serve(const ServeCommandOptions& o, const GlobalOptions& globals) {
     std::string url = LocalServerUrl(o.host, ddb_server->port());
     endpoint_file = std::make_unique<EndpointFile>(fs::path(globals.DataDir()) / "ddb", url);
     ddb_note = ", DynamoDB endpoint " + url;
+    ddb_url = url;
+  }
+  std::unique_ptr<triggers::TriggerManager> trigger_manager;
+  if (!o.no_triggers) {
+    std::string trigger_note;
+    trigger_manager = StartTriggers(globals, *target.client, ddb_url,
+                                    client::FindRegion().value_or("us-east-1"), &trigger_note);
+    ddb_note += ", " + trigger_note;
   }
 
   std::unique_ptr<api::StreamConsumer> consumer;
@@ -339,6 +351,7 @@ void Serve(const ServeCommandOptions& o, const GlobalOptions& globals) {
     consumer->Stop();
     PrintConsumerStats(*consumer);
   }
+  trigger_manager.reset();
   if (ddb_server) ddb_server->Stop();
 }
 
@@ -391,6 +404,8 @@ void AddServeCommands(CLI::App& app, GlobalOptions& globals) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--no-stream-consumer", serve->no_stream_consumer,
                 "Do not follow the stream (when a `cruddur stream-worker` does)");
+  cmd->add_flag("--no-triggers", serve->no_triggers,
+                "Do not run the data dir's stream triggers (`cruddur ddb trigger add`)");
   AddTransientStatusFlag(*cmd, serve->transient_delay);
   AddShardRotationFlags(*cmd, serve->shard_rotation);
   cmd->add_option("--checkpoint", serve->checkpoint,
