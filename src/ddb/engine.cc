@@ -37,6 +37,7 @@ EngineImpl::EngineImpl(EngineOptions options, std::unique_ptr<storage::Storage> 
   LoadCatalog();
   OpenDataFormat();
   LoadStreamState();
+  transfers();  // exports and imports of an earlier run (an interrupted import's table goes)
 }
 
 EngineImpl::~EngineImpl() {

@@ -5,6 +5,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <initializer_list>
 #include <map>
 #include <memory>
@@ -220,6 +221,9 @@ class EngineImpl final : public Engine {
   // Joins the export/import workers (they stop early): before the storage closes.
   void StopTransfers();
   void SaveJob(std::string_view kind, std::string_view arn, const std::string& json);
+  // The local S3's root directory (said on stderr once when it is a temp dir).
+  const std::filesystem::path& S3Root();
+  void DeleteImportedTable(const std::string& import_arn);
   std::unique_ptr<storage::Iterator> OpenExportPointInTime(const std::shared_ptr<Table>& table,
                                                            std::optional<double> export_time,
                                                            double now);

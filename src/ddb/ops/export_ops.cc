@@ -235,6 +235,7 @@ struct EngineImpl::Transfers {
   std::vector<std::thread> workers GUARDED_BY(mu);
   std::atomic<bool> stopping{false};
   fs::path s3_root;
+  std::atomic<bool> announce_root{false};  // say where a temp-dir root is, on first use
 };
 
 namespace {
@@ -263,9 +264,9 @@ EngineImpl::Transfers& EngineImpl::transfers() {
     } else {
       // In memory without --s3-dir: a directory of this process's own under the temp dir.
       t->s3_root = fs::temp_directory_path() / fmt::format("cruddur-s3-{}", getpid());
-      fmt::print(stderr, "cruddur: S3 buckets of exports and imports live in {}\n",
-                 t->s3_root.string());
+      t->announce_root = true;
     }
+    std::vector<std::string> interrupted_imports;
     // Jobs of an earlier run: one still IN_PROGRESS was cut short by the restart.
     auto it = storage_->NewIterator();
     for (std::string_view kind : {"export/", "import/"}) {
@@ -287,14 +288,45 @@ EngineImpl::Transfers& EngineImpl::transfers() {
           t->exports[job.arn] = std::move(job);
         } else {
           ImportJob job = ImportJob::Read(d);
+          if (job.status == "IN_PROGRESS") interrupted_imports.push_back(job.arn);
           interrupted(job);
           t->imports[job.arn] = std::move(job);
         }
       }
     }
+    it.reset();
+    // An import cut short leaves no half-loaded table behind, as a failed one does not.
+    for (const auto& arn : interrupted_imports) {
+      std::string json;
+      {
+        MutexLock lock(t->mu);
+        json = JobJson(t->imports[arn], false);
+      }
+      DeleteImportedTable(arn);
+      SaveJob("import", arn, json);
+    }
     transfers_ = std::move(t);
   });
   return *transfers_;
+}
+
+void EngineImpl::DeleteImportedTable(const std::string& import_arn) {
+  std::string table = import_arn.substr(import_arn.find("table/") + 6);
+  table = table.substr(0, table.find('/'));
+  try {
+    Execute("DeleteTable", fmt::format("{{\"TableName\":\"{}\"}}", table));
+  } catch (const std::exception&) {
+    // already gone
+  }
+}
+
+const fs::path& EngineImpl::S3Root() {
+  Transfers& t = transfers();
+  if (t.announce_root.exchange(false)) {
+    fmt::print(stderr, "cruddur: the S3 buckets of exports and imports are in {}\n",
+               t.s3_root.string());
+  }
+  return t.s3_root;
 }
 
 void EngineImpl::StopTransfers() {
@@ -420,7 +452,7 @@ void EngineImpl::RunExport(ExportJob job, const std::string& id, const TableSche
   Transfers& tr = transfers();
   try {
     s3::Format format = ParseFormat(job.format);
-    s3::ExportWriter writer(tr.s3_root / job.s3_bucket, job.s3_prefix, id, format);
+    s3::ExportWriter writer(S3Root() / job.s3_bucket, job.s3_prefix, id, format);
     std::string prefix = keyspace::IndexPrefix(schema.id, 0);
     for (it.Seek(prefix); it.Valid() && it.key().starts_with(prefix); it.Next()) {
       if (tr.stopping) throw std::runtime_error("the server stopped");
@@ -636,7 +668,7 @@ void EngineImpl::RunImport(ImportJob job) {
     }
     JsonDocument source;
     source.Parse(job.bucket_source.data(), job.bucket_source.size());
-    fs::path bucket_dir = tr.s3_root / Str(source, "S3Bucket");
+    fs::path bucket_dir = S3Root() / Str(source, "S3Bucket");
     std::string prefix = Str(source, "S3KeyPrefix");
     if (!fs::is_directory(bucket_dir)) {
       job.failure_code = "S3NoSuchBucket";
@@ -682,12 +714,7 @@ void EngineImpl::RunImport(ImportJob job) {
     job.status = "FAILED";
     if (job.failure_code.empty()) job.failure_code = "InternalServerError";
     job.failure_message = e.what();
-    // A failed import leaves no table behind.
-    try {
-      Execute("DeleteTable", fmt::format("{{\"TableName\":\"{}\"}}", table_name));
-    } catch (const std::exception&) {
-      // already gone
-    }
+    DeleteImportedTable(job.arn);  // a failed import leaves no table behind
   }
   job.end = EpochSeconds();
   try {

@@ -9,6 +9,7 @@
 #include "ddb/engine_test_util.h"
 #include "ddb/ion_text.h"
 #include "ddb/s3_layout.h"
+#include "ddb/storage/storage.h"
 #include "ddb/value_json.h"
 
 namespace cruddur::ddb {
@@ -268,7 +269,65 @@ TEST_P(ExportImportTest, UnsupportedFeaturesAreRefusedByName) {
   EXPECT_EQ(CallError("NoSuchOperation", "{}").type(), "UnknownOperationException");
 }
 
+// Jobs survive a restart; an import a crash cut short leaves no half table (its record is set
+// back to IN_PROGRESS in storage, as a crash would have left it). RocksDB only.
+class PersistentExportImportTest : public ExportImportTest {};
+
+TEST_P(PersistentExportImportTest, JobsSurviveARestartAndACrashedImportLeavesNoTable) {
+  Call("CreateTable", R"({"TableName":"src","BillingMode":"PAY_PER_REQUEST",
+      "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
+      "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]})");
+  Call("PutItem", R"({"TableName":"src","Item":{"pk":{"S":"a"}}})");
+  std::string export_arn =
+      Call("ExportTableToPointInTime",
+           R"({"TableArn":"arn:aws:dynamodb:us-east-1:000000000000:table/src","S3Bucket":"b"})")
+          ["ExportDescription"]["ExportArn"]
+              .GetString();
+  WaitFor("DescribeExport", R"({"ExportArn":")" + export_arn + R"("})", "ExportDescription",
+          "ExportStatus");
+  std::string id = export_arn.substr(export_arn.rfind('/') + 1);
+  std::string import_arn = Call("ImportTable", R"({"S3BucketSource":{"S3Bucket":"b",
+        "S3KeyPrefix":"AWSDynamoDB/)" + id + R"(/"},"InputFormat":"DYNAMODB_JSON",
+        "InputCompressionType":"GZIP","TableCreationParameters":{"TableName":"dst",
+          "BillingMode":"PAY_PER_REQUEST",
+          "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
+          "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}})")["ImportTableDescription"]
+                                                                    ["ImportArn"]
+                                                                        .GetString();
+  WaitFor("DescribeImport", R"({"ImportArn":")" + import_arn + R"("})", "ImportTableDescription",
+          "ImportStatus");
+  engine_.reset();
+  {
+    auto store = storage::OpenRocksDbStorage(options_.data_dir, {});
+    std::string key = std::string(1, '\0') + "import/" + import_arn;
+    std::string record = *store->Get(key);
+    auto at = record.find("COMPLETED");
+    ASSERT_NE(at, std::string::npos);
+    record.replace(at, 9, "IN_PROGRESS");
+    storage::WriteBatch batch;
+    batch.Put(key, record);
+    store->Write(batch);
+  }
+  Open();
+  auto exp = Call("DescribeExport", R"({"ExportArn":")" + export_arn + R"("})");
+  EXPECT_STREQ(exp["ExportDescription"]["ExportStatus"].GetString(), "COMPLETED");
+  EXPECT_EQ(exp["ExportDescription"]["ItemCount"].GetInt64(), 1);
+  auto imp = Call("DescribeImport", R"({"ImportArn":")" + import_arn + R"("})");
+  EXPECT_STREQ(imp["ImportTableDescription"]["ImportStatus"].GetString(), "FAILED");
+  EXPECT_EQ(CallError("DescribeTable", R"({"TableName":"dst"})").type(),
+            "ResourceNotFoundException");
+  // Once: the table of a later import of the same name is not deleted by another restart.
+  engine_.reset();
+  Open();
+  EXPECT_STREQ(Call("DescribeImport", R"({"ImportArn":")" + import_arn +
+                                          R"("})")["ImportTableDescription"]["ImportStatus"]
+                   .GetString(),
+               "FAILED");
+}
+
 INSTANTIATE_TEST_SUITE_P(Storage, ExportImportTest, ::testing::Values(true, false), StorageName);
+INSTANTIATE_TEST_SUITE_P(Storage, PersistentExportImportTest, ::testing::Values(false),
+                         StorageName);
 
 }  // namespace
 }  // namespace cruddur::ddb
