@@ -287,6 +287,9 @@ fs::path FindSummary(const fs::path& dir) {
 // A data file's key as the manifest names it, found under `dir` (AWS's keys start with the
 // export's S3 prefix, which DIR may or may not include).
 fs::path DataFile(const fs::path& dir, const std::string& key) {
+  if (key.starts_with('/') || ("/" + key + "/").find("/../") != std::string::npos) {
+    throw CliError("the manifest names " + key + ", outside " + dir.string());
+  }
   if (fs::exists(dir / key)) return dir / key;
   auto at = key.find("AWSDynamoDB/");
   if (at != std::string::npos && fs::exists(dir / key.substr(at))) return dir / key.substr(at);

@@ -352,7 +352,7 @@ def test_export_errors(client):
     ExportTime in the future: InvalidExportTimeException."""
     arn = "arn:aws:dynamodb:us-east-1:000000000000:table/" + unique_name("none")
     with pytest.raises(Exception) as e:
-        client.export_table_to_point_in_time(TableArn=arn, S3Bucket="b")
+        client.export_table_to_point_in_time(TableArn=arn, S3Bucket="bb")
     assert err(e)[0] == "TableNotFoundException"
     name = unique_name("exp-err")
     client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
@@ -360,7 +360,7 @@ def test_export_errors(client):
                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
     table_arn = client.describe_table(TableName=name)["Table"]["TableArn"]
     with pytest.raises(Exception) as e:
-        client.export_table_to_point_in_time(TableArn=table_arn, S3Bucket="b",
+        client.export_table_to_point_in_time(TableArn=table_arn, S3Bucket="bb",
                                              ExportTime=time.time() + 3600)
     assert err(e)[0] == "InvalidExportTimeException"
 
@@ -393,3 +393,27 @@ def test_list_exports_and_imports_page(client):
     arns = [imports["ImportSummaryList"][0]["ImportArn"]] + \
         [s["ImportArn"] for s in rest["ImportSummaryList"]]
     assert len(arns) == len(set(arns))
+
+
+@source("docs: botocore's model gives S3Bucket the pattern ^[a-z0-9A-Z]+[\\.\\-\\w]*[a-z0-9A-Z]+$; the '..' "
+        "refusal is cruddur's own (a local directory)")
+def test_bucket_and_prefix_stay_inside_the_s3_directory(client):
+    """A bucket name outside S3's pattern is a ValidationException (as the model's constraint);
+    a prefix that climbs out of the bucket ('..') is refused."""
+    name = unique_name("esc")
+    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    arn = client.describe_table(TableName=name)["Table"]["TableArn"]
+    with pytest.raises(Exception) as e:
+        client.export_table_to_point_in_time(TableArn=arn, S3Bucket="../etc")
+    code, message = err(e)
+    assert code == "ValidationException"
+    assert message.startswith("1 validation error detected: Value '../etc' at 's3Bucket'")
+    with pytest.raises(Exception) as e:
+        client.export_table_to_point_in_time(TableArn=arn, S3Bucket="ok-bucket",
+                                             S3Prefix="a/../../x")
+    assert err(e)[0] == "ValidationException"
+    with pytest.raises(Exception) as e:
+        import_table(client, "ok-bucket", "../x/", unique_name("esc"))
+    assert err(e)[0] == "ValidationException"

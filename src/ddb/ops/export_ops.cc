@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <filesystem>
 #include <random>
 #include <thread>
@@ -75,6 +76,31 @@ void TimeField(JsonWriter& w, std::string_view name, double t) {
 std::string NewJobId(double now) {
   static thread_local std::mt19937 rng{std::random_device{}()};
   return fmt::format("{:014d}-{:08x}", static_cast<int64_t>(now * 1000), rng());
+}
+
+// A bucket is one directory under the S3 root: the model's pattern for S3Bucket
+// (^[a-z0-9A-Z]+[\.\-\w]*[a-z0-9A-Z]+$, which has no '/'), checked here as DynamoDB's request
+// model does, keeps it there.
+void CheckBucket(std::string_view bucket, std::string_view field, ConstraintErrors& errors) {
+  auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  bool ok = bucket.size() >= 2 && alnum(bucket.front()) && alnum(bucket.back());
+  for (char c : bucket) ok = ok && (alnum(c) || c == '.' || c == '-' || c == '_');
+  if (ok) return;
+  errors.Add(
+      fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must satisfy "
+                  "regular expression pattern: ^[a-z0-9A-Z]+[\\.\\-\\w]*[a-z0-9A-Z]+$",
+                  bucket, field));
+}
+
+// S3 keys may hold "..", but on a local directory it would climb out of the bucket.
+void CheckPrefix(std::string_view prefix) {
+  if (prefix.starts_with('/') ||
+      ("/" + std::string(prefix) + "/").find("/../") != std::string::npos) {
+    throw ApiError::Validation(fmt::format(
+        "S3 prefix '{}' names a parent directory ('..') or starts with '/': cruddur's local S3 "
+        "keeps every key inside its bucket's directory",
+        prefix));
+  }
 }
 
 s3::Compression ParseCompression(std::string_view s) {
@@ -380,7 +406,9 @@ void EngineImpl::ExportTableToPointInTime(const Request& req, JsonWriter& w) {
   if (!arn) errors.NotNull("tableArn");
   auto bucket = req.String("S3Bucket");
   if (!bucket) errors.NotNull("s3Bucket");
+  if (bucket) CheckBucket(*bucket, "s3Bucket", errors);
   errors.ThrowIfAny();
+  CheckPrefix(req.String("S3Prefix").value_or(""));
   if (auto type = req.String("ExportType"); type && *type == "INCREMENTAL_EXPORT") {
     throw ApiError::Validation(
         "INCREMENTAL_EXPORT is not supported by cruddur's local DynamoDB: an incremental export "
@@ -556,7 +584,9 @@ void EngineImpl::ImportTable(const Request& req, JsonWriter& w) {
   if (!format) errors.NotNull("inputFormat");
   const JsonValue* creation = req.Object("TableCreationParameters");
   if (!creation) errors.NotNull("tableCreationParameters");
+  if (source) CheckBucket(Str(*source, "S3Bucket"), "s3BucketSource.s3Bucket", errors);
   errors.ThrowIfAny();
+  CheckPrefix(Str(*source, "S3KeyPrefix"));
   const JsonValue* options = req.Object("InputFormatOptions");
   if (options && MemberValue(*options, "Csv") && *format != "CSV") {
     throw ApiError::Validation("InputFormatOptions may only be specified with InputFormat CSV");

@@ -203,21 +203,21 @@ TEST_P(ExportImportTest, Errors) {
   EXPECT_EQ(e.type(), "ImportNotFoundException");
   e = CallError("ExportTableToPointInTime",
                 R"({"TableArn":"arn:aws:dynamodb:us-east-1:000000000000:table/none",
-                    "S3Bucket":"b"})");
+                    "S3Bucket":"bkt"})");
   EXPECT_EQ(e.type(), "TableNotFoundException");
   Call("CreateTable", R"({"TableName":"tbl","BillingMode":"PAY_PER_REQUEST",
       "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
       "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]})");
   e = CallError("ExportTableToPointInTime",
                 R"({"TableArn":"arn:aws:dynamodb:us-east-1:000000000000:table/tbl",
-                    "S3Bucket":"b","ExportType":"INCREMENTAL_EXPORT"})");
+                    "S3Bucket":"bkt","ExportType":"INCREMENTAL_EXPORT"})");
   EXPECT_EQ(e.type(), "ValidationException");
   EXPECT_NE(e.message().find("INCREMENTAL_EXPORT is not supported"), std::string::npos);
   e = CallError("ExportTableToPointInTime",
                 R"({"TableArn":"arn:aws:dynamodb:us-east-1:000000000000:table/tbl",
-                    "S3Bucket":"b","ExportTime":1000})");
+                    "S3Bucket":"bkt","ExportTime":1000})");
   EXPECT_EQ(e.type(), "InvalidExportTimeException");
-  e = CallError("ImportTable", R"({"S3BucketSource":{"S3Bucket":"b"},"InputFormat":"ION",
+  e = CallError("ImportTable", R"({"S3BucketSource":{"S3Bucket":"bkt"},"InputFormat":"ION",
       "TableCreationParameters":{"TableName":"tbl","BillingMode":"PAY_PER_REQUEST",
         "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
         "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}})");
@@ -280,13 +280,13 @@ TEST_P(PersistentExportImportTest, JobsSurviveARestartAndACrashedImportLeavesNoT
   Call("PutItem", R"({"TableName":"src","Item":{"pk":{"S":"a"}}})");
   std::string export_arn =
       Call("ExportTableToPointInTime",
-           R"({"TableArn":"arn:aws:dynamodb:us-east-1:000000000000:table/src","S3Bucket":"b"})")
+           R"({"TableArn":"arn:aws:dynamodb:us-east-1:000000000000:table/src","S3Bucket":"bkt"})")
           ["ExportDescription"]["ExportArn"]
               .GetString();
   WaitFor("DescribeExport", R"({"ExportArn":")" + export_arn + R"("})", "ExportDescription",
           "ExportStatus");
   std::string id = export_arn.substr(export_arn.rfind('/') + 1);
-  std::string import_arn = Call("ImportTable", R"({"S3BucketSource":{"S3Bucket":"b",
+  std::string import_arn = Call("ImportTable", R"({"S3BucketSource":{"S3Bucket":"bkt",
         "S3KeyPrefix":"AWSDynamoDB/)" + id + R"(/"},"InputFormat":"DYNAMODB_JSON",
         "InputCompressionType":"GZIP","TableCreationParameters":{"TableName":"dst",
           "BillingMode":"PAY_PER_REQUEST",
