@@ -16,6 +16,7 @@
 
 #include <cctype>
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <thread>
 
@@ -258,7 +259,27 @@ struct EngineImpl::Transfers {
   Mutex mu;
   std::map<std::string, ExportJob> exports GUARDED_BY(mu);  // by ExportArn
   std::map<std::string, ImportJob> imports GUARDED_BY(mu);  // by ImportArn
-  std::vector<std::thread> workers GUARDED_BY(mu);
+  struct Worker {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::vector<Worker> workers GUARDED_BY(mu);
+
+  // Starts `job` on a thread of its own, first joining the threads of finished jobs (a thread
+  // not joined keeps its stack).
+  void Start(std::function<void()> job) REQUIRES(mu) {
+    std::erase_if(workers, [](Worker& w) {
+      if (!*w.done) return false;
+      w.thread.join();
+      return true;
+    });
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    workers.push_back({std::thread([job = std::move(job), done] {
+                         job();
+                         *done = true;
+                       }),
+                       done});
+  }
   std::atomic<bool> stopping{false};
   fs::path s3_root;
   std::atomic<bool> announce_root{false};  // say where a temp-dir root is, on first use
@@ -358,12 +379,12 @@ const fs::path& EngineImpl::S3Root() {
 void EngineImpl::StopTransfers() {
   if (!transfers_) return;
   transfers_->stopping = true;
-  std::vector<std::thread> workers;
+  std::vector<Transfers::Worker> workers;
   {
     MutexLock lock(transfers_->mu);
     workers.swap(transfers_->workers);
   }
-  for (auto& t : workers) t.join();
+  for (auto& w : workers) w.thread.join();
 }
 
 void EngineImpl::SaveJob(std::string_view kind, std::string_view arn, const std::string& json) {
@@ -470,7 +491,7 @@ void EngineImpl::ExportTableToPointInTime(const Request& req, JsonWriter& w) {
   MutexLock lock(tr.mu);
   tr.exports[job.arn] = job;
   auto shared_snapshot = std::shared_ptr<storage::Iterator>(std::move(snapshot));
-  tr.workers.emplace_back([this, job, id, schema, shared_snapshot]() mutable {
+  tr.Start([this, job, id, schema, shared_snapshot]() mutable {
     RunExport(std::move(job), id, *schema, *shared_snapshot);
   });
 }
@@ -638,7 +659,7 @@ void EngineImpl::ImportTable(const Request& req, JsonWriter& w) {
 
   MutexLock lock(tr.mu);
   tr.imports[job.arn] = job;
-  tr.workers.emplace_back([this, job]() mutable { RunImport(std::move(job)); });
+  tr.Start([this, job]() mutable { RunImport(std::move(job)); });
 }
 
 namespace {
