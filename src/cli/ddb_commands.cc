@@ -412,6 +412,7 @@ void AddDdbCommands(CLI::App& app, GlobalOptions& globals) {
   AddSeed(*ddb, globals);
   AddDdbPatternsCommands(*ddb, globals);
   AddDdbTriggerCommands(*ddb, globals);
+  AddDdbTransferCommands(*ddb, globals);
 }
 
 }  // namespace cruddur::cli

@@ -13,6 +13,7 @@
 #include "cli/ddb_target.h"
 #include "client/dynamodb_client.h"
 #include "ddb/engine.h"
+#include "ddb/error.h"
 #include "ddb/storage/storage.h"
 #include "http/server.h"
 #include "triggers/runner.h"
@@ -41,6 +42,8 @@ struct ServeOptions {
   int header_timeout_ms = 0;
   int body_timeout_ms = 0;
   int body_budget_mb = 0;
+  std::string s3_dir;  // --s3-dir: the local S3 of exports and imports
+  std::string schema;  // --schema: tables to create at start (describe-table output)
 };
 
 std::map<std::string, std::string> ParseCredentials(const std::vector<std::string>& auth) {
@@ -59,6 +62,23 @@ std::string UrlHost(const std::string& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;  // IPv6 literal
 }
 
+// `--schema FILE`: creates each table FILE describes; one that exists already (a data dir
+// served before) is left as it is.
+void CreateSchemaTables(ddb::Engine& engine, const std::string& file) {
+  for (const std::string& text : TableDescriptionsInFile(file)) {
+    ddb::JsonDocument table;
+    table.Parse(text.data(), text.size());
+    std::string request = CreateTableRequestFromDescription(table, "");
+    try {
+      engine.Execute("CreateTable", request);
+    } catch (const ddb::ApiError& e) {
+      if (e.type() != "ResourceInUseException") {
+        throw CliError("--schema " + file + ": " + e.type() + ": " + e.message());
+      }
+    }
+  }
+}
+
 void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_dir_given) {
   if (serve.in_memory && data_dir_given) {
     throw CliError("--in-memory and --data-dir exclude each other");
@@ -70,6 +90,10 @@ void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_di
   ddb::EngineOptions engine_options;
   engine_options.in_memory = serve.in_memory;
   engine_options.fsync = serve.fsync;
+  if (!serve.s3_dir.empty()) {
+    std::error_code ec;
+    engine_options.s3_dir = std::filesystem::absolute(serve.s3_dir, ec).string();
+  }
   engine_options.ttl_sweep_interval = std::chrono::milliseconds(serve.ttl_interval_ms);
   engine_options.transient_status_delay = TransientStatusDelay(serve.transient_delay);
   ApplyShardRotation(serve.shard_rotation, engine_options);
@@ -96,6 +120,7 @@ void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_di
   }
 
   wire::WireOptions wire_options;
+  if (!serve.schema.empty()) CreateSchemaTables(*engine, serve.schema);
   wire_options.credentials = ParseCredentials(serve.auth);
   wire_options.region = engine_options.region;
   // With --auth the console is opt-in: it shows every table to whoever holds a key.
@@ -172,6 +197,15 @@ void AddDdbServeCommand(CLI::App& ddb, GlobalOptions& globals) {
       ->check(CLI::NonNegativeNumber);
   AddTransientStatusFlag(*cmd, serve->transient_delay);
   AddShardRotationFlags(*cmd, serve->shard_rotation);
+  cmd->add_option("--s3-dir", serve->s3_dir,
+                  "The local S3 of ExportTableToPointInTime and ImportTable: s3://BUCKET/KEY is "
+                  "DIR/BUCKET/KEY (default: <data-dir>/ddb/s3; in memory: a directory of the "
+                  "server's own under the temp dir)")
+      ->type_name("DIR");
+  cmd->add_option("--schema", serve->schema,
+                  "Create the tables FILE describes at start (`aws dynamodb describe-table` "
+                  "output: one, an array, or several one after another); existing ones are kept")
+      ->type_name("FILE");
   cmd->add_option("--ttl-interval-ms", serve->ttl_interval_ms,
                   "Milliseconds between sweeps for expired TTL items (0: never)")
       ->check(CLI::NonNegativeNumber)

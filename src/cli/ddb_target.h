@@ -13,11 +13,13 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cli/cli.h"
 #include "client/dynamodb_client.h"
 #include "cruddur/users.h"
 #include "ddb/engine.h"
+#include "ddb/json.h"
 
 namespace cruddur::triggers {
 class TriggerManager;
@@ -131,6 +133,18 @@ struct ShardRotationFlags {
 void AddShardRotationFlags(CLI::App& cmd, ShardRotationFlags& flags);
 // Sets the options from the flags, else the environment. Throws CliError for a bad value.
 void ApplyShardRotation(const ShardRotationFlags& flags, ddb::EngineOptions& options);
+
+// `cruddur ddb export` and `cruddur ddb import` (ddb_transfer_commands.cc), registered by
+// AddDdbCommands.
+void AddDdbTransferCommands(CLI::App& ddb, GlobalOptions& globals);
+// The table descriptions in an `aws dynamodb describe-table` output file (`ddb serve --schema`):
+// one object, an array, or several objects one after another; each {"Table": {...}} or a bare
+// TableDescription. Throws CliError naming the file when it holds none or is not JSON.
+std::vector<std::string> TableDescriptionsInFile(const std::string& path);
+// The CreateTable request that creates the table a TableDescription describes (keys, billing,
+// throughput, indexes, stream, table class, deletion protection), named `new_name` when given.
+std::string CreateTableRequestFromDescription(const ddb::JsonValue& table,
+                                              const std::string& new_name);
 
 // `cruddur ddb patterns ...` (patterns_commands.cc), registered by AddDdbCommands.
 void AddDdbPatternsCommands(CLI::App& ddb, GlobalOptions& globals);

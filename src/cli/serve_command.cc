@@ -59,6 +59,7 @@ struct ServeCommandOptions {
   std::string cache_url;              // --cache-url, else CACHE_URL; "" = in-process memory
   std::string transient_delay;        // --delay-transient-statuses[=DURATION] (embedded engine)
   ShardRotationFlags shard_rotation;  // (embedded engine)
+  std::string s3_dir;                 // --s3-dir: the local S3 of exports/imports (embedded)
 };
 
 void CheckPort(int port, const char* flag) {
@@ -68,7 +69,7 @@ void CheckPort(int port, const char* flag) {
 // The DynamoDB target; embedded engines get the background sweeper (a long-running process).
 DdbTarget OpenServeTarget(const GlobalOptions& globals, const DdbTargetOptions& options,
                           std::chrono::milliseconds transient_delay,
-                          const ShardRotationFlags& shard_rotation) {
+                          const ShardRotationFlags& shard_rotation, const std::string& s3_dir) {
   if (!options.endpoint_url.empty() || !client::EndpointFromEnvironment().empty() ||
       options.prod()) {
     return OpenDdbTarget(globals, options);
@@ -81,6 +82,7 @@ DdbTarget OpenServeTarget(const GlobalOptions& globals, const DdbTargetOptions& 
   ddb::EngineOptions engine_options;
   engine_options.data_dir = dir.string();
   engine_options.transient_status_delay = transient_delay;
+  engine_options.s3_dir = s3_dir;
   ApplyShardRotation(shard_rotation, engine_options);
   DdbTarget target;
   try {
@@ -229,7 +231,8 @@ void Serve(const ServeCommandOptions& o, const GlobalOptions& globals) {
   if (o.ddb_port != -1) CheckPort(o.ddb_port, "--ddb-port");
 
   std::chrono::milliseconds transient_delay = TransientStatusDelay(o.transient_delay);
-  DdbTarget target = OpenServeTarget(globals, o.target, transient_delay, o.shard_rotation);
+  DdbTarget target =
+      OpenServeTarget(globals, o.target, transient_delay, o.shard_rotation, o.s3_dir);
   if (o.ddb_port != -1 && !target.engine) {
     throw CliError("--ddb-port serves the embedded engine, but the target is " +
                    target.description);
@@ -408,6 +411,10 @@ void AddServeCommands(CLI::App& app, GlobalOptions& globals) {
                 "Do not run the data dir's stream triggers (`cruddur ddb trigger add`)");
   AddTransientStatusFlag(*cmd, serve->transient_delay);
   AddShardRotationFlags(*cmd, serve->shard_rotation);
+  cmd->add_option("--s3-dir", serve->s3_dir,
+                  "The local S3 of ExportTableToPointInTime and ImportTable: s3://BUCKET/KEY is "
+                  "DIR/BUCKET/KEY (default: <data-dir>/ddb/s3)")
+      ->type_name("DIR");
   cmd->add_option("--checkpoint", serve->checkpoint,
                   "Stream checkpoint file (default: <data-dir>/stream-checkpoint.json)")
       ->type_name("FILE");

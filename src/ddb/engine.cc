@@ -37,9 +37,11 @@ EngineImpl::EngineImpl(EngineOptions options, std::unique_ptr<storage::Storage> 
   LoadCatalog();
   OpenDataFormat();
   LoadStreamState();
+  transfers();  // exports and imports of an earlier run (an interrupted import's table goes)
 }
 
 EngineImpl::~EngineImpl() {
+  StopTransfers();
   {
     MutexLock lock(background_mu_);
     stopping_ = true;
@@ -109,6 +111,15 @@ const std::unordered_map<std::string_view, Handler>& Handlers() {
       {"TransactGetItems", &EngineImpl::TransactGetItems},
       {"UpdateTimeToLive", &EngineImpl::UpdateTimeToLive},
       {"DescribeTimeToLive", &EngineImpl::DescribeTimeToLive},
+      {"ExportTableToPointInTime", &EngineImpl::ExportTableToPointInTime},
+      {"DescribeExport", &EngineImpl::DescribeExport},
+      {"ListExports", &EngineImpl::ListExports},
+      {"ImportTable", &EngineImpl::ImportTable},
+      {"DescribeImport", &EngineImpl::DescribeImport},
+      {"ListImports", &EngineImpl::ListImports},
+      {"PutResourcePolicy", &EngineImpl::PutResourcePolicy},
+      {"GetResourcePolicy", &EngineImpl::GetResourcePolicy},
+      {"DeleteResourcePolicy", &EngineImpl::DeleteResourcePolicy},
       {"Streams.ListStreams", &EngineImpl::ListStreams},
       {"Streams.DescribeStream", &EngineImpl::DescribeStream},
       {"Streams.GetShardIterator", &EngineImpl::GetShardIterator},
@@ -130,7 +141,10 @@ std::string EngineImpl::Execute(std::string_view operation, std::string_view req
         {"BatchExecuteStatement", &partiql::BatchExecuteStatement},
         {"ExecuteTransaction", &partiql::ExecuteTransaction}};
     auto p = kPartiql.find(operation);
-    if (p == kPartiql.end()) throw ApiError::UnknownOperation();
+    if (p == kPartiql.end()) {
+      if (auto refusal = UnsupportedFeature(operation)) throw ApiError::Validation(*refusal);
+      throw ApiError::UnknownOperation();
+    }
     {
       Request req(request_json);
       ValidateShape(operation, req.root());

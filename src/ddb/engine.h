@@ -15,6 +15,10 @@ struct EngineOptions {
   std::string data_dir;    // RocksDB files live here unless in_memory
   bool in_memory = false;  // keep nothing on disk
   bool fsync = false;      // sync every write to disk (power-loss durability)
+  // The root of the local S3 that exports write to and imports read from: s3://bucket/key is
+  // <s3_dir>/bucket/key. Empty: <data_dir>/s3, or (in memory) a directory of this process's
+  // own under the temp dir.
+  std::string s3_dir;
   std::string region = "us-east-1";
   std::string account_id = "000000000000";
   // How often the background sweeper deletes expired TTL items and trims old stream records;

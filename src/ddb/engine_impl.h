@@ -5,6 +5,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <initializer_list>
 #include <map>
 #include <memory>
@@ -83,6 +84,9 @@ struct ItemChange {
   size_t OldSize() const { return old_size ? *old_size : (old_item ? ItemSize(*old_item) : 0); }
 };
 
+struct ExportJob;  // ops/export_ops.cc
+struct ImportJob;
+
 // Who made a change: stream records of TTL deletions name the DynamoDB service as the user.
 enum class ChangeOrigin { kUser, kTimeToLive };
 
@@ -129,6 +133,19 @@ class EngineImpl final : public Engine {
   // Deletes every item whose TTL attribute is a past epoch second (not older than 5 years), each
   // under its key lock, with REMOVE stream records by the service. Returns the number deleted.
   size_t SweepExpiredItems();
+
+  // Export and import in S3's layout on a local directory (ops/export_ops.cc).
+  void ExportTableToPointInTime(const Request& req, JsonWriter& w);
+  void DescribeExport(const Request& req, JsonWriter& w);
+  void ListExports(const Request& req, JsonWriter& w);
+  void ImportTable(const Request& req, JsonWriter& w);
+  void DescribeImport(const Request& req, JsonWriter& w);
+  void ListImports(const Request& req, JsonWriter& w);
+
+  // Resource-based policies, stored and returned, not enforced (ops/policy_ops.cc).
+  void PutResourcePolicy(const Request& req, JsonWriter& w);
+  void GetResourcePolicy(const Request& req, JsonWriter& w);
+  void DeleteResourcePolicy(const Request& req, JsonWriter& w);
 
   // DynamoDB Streams (streams.cc), dispatched as "Streams.<Op>".
   void ListStreams(const Request& req, JsonWriter& w);
@@ -198,6 +215,28 @@ class EngineImpl final : public Engine {
   void FinishDeletedTables();
   void BackfillIndex(const std::shared_ptr<Table>& table, const IndexSchema& index);
 
+  // --- export and import (ops/export_ops.cc) ---
+  struct Transfers;        // the jobs, their worker threads and the S3 root directory
+  Transfers& transfers();  // loaded from storage on first use
+  // Joins the export/import workers (they stop early): before the storage closes.
+  void StopTransfers();
+  void SaveJob(std::string_view kind, std::string_view arn, const std::string& json);
+  // The local S3's root directory (said on stderr once when it is a temp dir).
+  const std::filesystem::path& S3Root();
+  void DeleteImportedTable(const std::string& import_arn);
+  std::unique_ptr<storage::Iterator> OpenExportPointInTime(const std::shared_ptr<Table>& table,
+                                                           std::optional<double> export_time,
+                                                           double now);
+  void RunExport(ExportJob job, const std::string& id, const TableSchema& schema,
+                 storage::Iterator& it);
+  void RunImport(ImportJob job);
+  // Writes one imported item as PutItem would (validated; indexes and stream records).
+  void ImportItem(const std::shared_ptr<Table>& table, Item item);
+  std::once_flag transfers_once_;
+  // The storage key of a resource policy (ops/policy_ops.cc).
+  std::string PolicyKey(std::string_view arn);
+  std::shared_ptr<Transfers> transfers_;
+
   // --- streams (streams.cc) ---
   using StreamMeta = streams::StreamMeta;
   struct StreamInfo {  // a stream as DescribeStream reports it
@@ -262,6 +301,11 @@ class EngineImpl final : public Engine {
   Mutex tokens_mu_;
   std::map<std::string, TokenEntry> tokens_ GUARDED_BY(tokens_mu_);
 };
+
+// The refusal of an operation of a feature cruddur cannot provide honestly (global tables,
+// Kinesis streaming destinations, contributor insights, replica auto scaling), naming the
+// feature; nullopt for any other operation (ops/policy_ops.cc).
+std::optional<std::string> UnsupportedFeature(std::string_view operation);
 
 // --- request helpers shared by the operation files ---
 

@@ -65,6 +65,20 @@ TEST(ShapeValidatorTest, ValidRequestsOfEveryOperationPass) {
           "ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}})"},
       {"UpdateTimeToLive", R"({"TableName":"tbl",
           "TimeToLiveSpecification":{"Enabled":true,"AttributeName":"ttl"}})"},
+      {"ExportTableToPointInTime", R"({"TableArn":"arn:aws:dynamodb:us-east-1:1:table/tbl",
+          "S3Bucket":"my-bucket","S3Prefix":"p","ExportFormat":"ION"})"},
+      {"DescribeExport",
+       R"({"ExportArn":"arn:aws:dynamodb:us-east-1:1:table/tbl/export/01234567890123-abcdef01"})"},
+      {"ListExports", R"({"MaxResults":25})"},
+      {"ImportTable", R"({"S3BucketSource":{"S3Bucket":"b","S3KeyPrefix":"p/"},
+          "InputFormat":"CSV","InputCompressionType":"ZSTD",
+          "InputFormatOptions":{"Csv":{"Delimiter":";","HeaderList":["pk"]}},
+          "TableCreationParameters":{"TableName":"tbl",
+            "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
+            "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}})"},
+      {"DescribeImport",
+       R"({"ImportArn":"arn:aws:dynamodb:us-east-1:1:table/tbl/import/01234567890123-abcdef01"})"},
+      {"ListImports", R"({"PageSize":1})"},
   };
   for (const auto& [op, body] : ok) {
     EXPECT_TRUE(HasShape(op)) << op;

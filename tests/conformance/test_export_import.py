@@ -1,0 +1,419 @@
+"""ExportTableToPointInTime, DescribeExport, ListExports, ImportTable, DescribeImport, ListImports.
+
+cruddur's S3 is a local directory (`ddb serve --s3-dir DIR`: s3://bucket/key is DIR/bucket/key),
+so these tests start a server of their own and read and write the bucket's files directly. The
+layout is AWS's ("DynamoDB table export output format" and "Amazon S3 import formats for
+DynamoDB" in the DynamoDB developer guide): an export imported anywhere must come back equal, and
+files written from the documentation's examples must import unchanged.
+"""
+
+import gzip
+import json
+import subprocess
+import time
+from decimal import Decimal
+
+import pytest
+
+from ddbtest import err, make_client, own_server, scan_pages, unique_name, wait_table_active
+
+source = pytest.mark.source
+DOCS_EXPORT = source("docs: DynamoDB table export output format (manifest-summary.json, "
+                     "manifest-files.json, AWSDynamoDB/<ExportId>/data/*.json.gz / *.ion.gz)")
+DOCS_IMPORT = source("docs: Amazon S3 import formats for DynamoDB (DynamoDB JSON, Ion, CSV; "
+                     "GZIP, ZSTD or no compression)")
+OWN = source("question: cruddur's own answer where DynamoDB's wording is not recorded")
+
+
+@pytest.fixture(scope="module")
+def s3_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("s3")
+
+
+@pytest.fixture(scope="module")
+def client(foreign_endpoint, tmp_path_factory, s3_dir):
+    with own_server(foreign_endpoint, tmp_path_factory, ["--in-memory", "--s3-dir", str(s3_dir)],
+                    "reads and writes the server's local S3 directory") as server:
+        yield make_client(server.endpoint)
+
+
+def wait_done(fetch, key, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        desc = fetch()
+        if desc[key] != "IN_PROGRESS":
+            return desc
+        assert time.monotonic() < deadline, desc
+        time.sleep(0.05)
+
+
+def export(client, table_arn, bucket, prefix=None, fmt="DYNAMODB_JSON"):
+    kw = {"S3Prefix": prefix} if prefix else {}
+    desc = client.export_table_to_point_in_time(TableArn=table_arn, S3Bucket=bucket,
+                                                ExportFormat=fmt, **kw)["ExportDescription"]
+    assert desc["ExportStatus"] == "IN_PROGRESS"
+    return wait_done(lambda: client.describe_export(ExportArn=desc["ExportArn"])
+                     ["ExportDescription"], "ExportStatus")
+
+
+def import_table(client, bucket, prefix, table, fmt="DYNAMODB_JSON", compression="NONE",
+                 key=(("pk", "S"),), gsis=None, csv=None):
+    params = {
+        "TableName": table,
+        "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t} for n, t in key],
+        "KeySchema": [{"AttributeName": n, "KeyType": kt}
+                      for (n, _), kt in zip(key, ("HASH", "RANGE"))],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    if gsis:
+        params["AttributeDefinitions"] += gsis["defs"]
+        params["GlobalSecondaryIndexes"] = gsis["indexes"]
+    kw = {"InputFormatOptions": {"Csv": csv}} if csv else {}
+    desc = client.import_table(S3BucketSource={"S3Bucket": bucket, "S3KeyPrefix": prefix},
+                               InputFormat=fmt, InputCompressionType=compression,
+                               TableCreationParameters=params, **kw)["ImportTableDescription"]
+    assert desc["ImportStatus"] == "IN_PROGRESS"
+    return wait_done(lambda: client.describe_import(ImportArn=desc["ImportArn"])
+                     ["ImportTableDescription"], "ImportStatus")
+
+
+def all_items(client, table):
+    return {json.dumps(i["pk"], sort_keys=True) + json.dumps(i.get("sk"), sort_keys=True): i
+            for page in scan_pages(client, TableName=table) for i in page.get("Items", [])}
+
+
+def make_source_table(client, name):
+    client.create_table(
+        TableName=name, BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                              {"AttributeName": "sk", "AttributeType": "N"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                   {"AttributeName": "sk", "KeyType": "RANGE"}])
+    wait_table_active(client, name)
+    items = []
+    for i in range(120):
+        item = {"pk": {"S": f"user#{i % 7}"}, "sk": {"N": str(i)},
+                "name": {"S": f"näme \"{i}\"\n\ttab"}, "score": {"N": f"{i}.5e3"},
+                "tiny": {"N": "-0.000000000000000000000000000000000012"},
+                "bin": {"B": bytes([i, 0, 255])}, "ok": {"BOOL": i % 2 == 0}, "nil": {"NULL": True},
+                "tags": {"SS": ["a", f"t{i}"]}, "nums": {"NS": ["1", str(i + 2)]},
+                "blobs": {"BS": [b"\x00", bytes([i + 1])]},
+                "nested": {"M": {"list": {"L": [{"S": "x"}, {"N": "1"}, {"M": {}}]},
+                                 "odd key's": {"S": ""}, "$dollar": {"N": "7"}}}}
+        items.append(item)
+        client.put_item(TableName=name, Item=item)
+    return items
+
+
+@DOCS_EXPORT
+@pytest.mark.parametrize("fmt", ["DYNAMODB_JSON", "ION"])
+def test_export_then_import_equals_source(client, s3_dir, fmt):
+    """An export (in AWS's documented layout) imported into a new table holds exactly the
+    source's items, every attribute of every item compared."""
+    src = unique_name("exp-src")
+    make_source_table(client, src)
+    arn = client.describe_table(TableName=src)["Table"]["TableArn"]
+    desc = export(client, arn, "bucket-a", prefix=f"exports/{fmt}", fmt=fmt)
+    assert desc["ExportStatus"] == "COMPLETED", desc
+    assert desc["ItemCount"] == 120
+    assert desc["BilledSizeBytes"] > 0
+    assert desc["ExportFormat"] == fmt
+    export_id = desc["ExportArn"].rsplit("/", 1)[1]
+    assert desc["ExportArn"] == f"{arn}/export/{export_id}"
+    base = s3_dir / "bucket-a" / "exports" / fmt / "AWSDynamoDB" / export_id
+    assert desc["ExportManifest"] == f"exports/{fmt}/AWSDynamoDB/{export_id}/manifest-summary.json"
+    assert (base / "_started").exists()
+    summary = json.loads((base / "manifest-summary.json").read_text())
+    assert summary["version"] == "2020-06-30"
+    assert summary["exportArn"] == desc["ExportArn"]
+    assert summary["itemCount"] == 120 and summary["outputFormat"] == fmt
+    assert summary["s3Bucket"] == "bucket-a" and summary["tableArn"] == arn
+    files = [json.loads(line) for line in
+             (s3_dir / "bucket-a" / summary["manifestFilesS3Key"]).read_text().splitlines()]
+    assert sum(f["itemCount"] for f in files) == 120
+    suffix = ".ion.gz" if fmt == "ION" else ".json.gz"
+    for f in files:
+        assert f["dataFileS3Key"].startswith(f"exports/{fmt}/AWSDynamoDB/{export_id}/data/")
+        assert f["dataFileS3Key"].endswith(suffix)
+        lines = gzip.decompress((s3_dir / "bucket-a" / f["dataFileS3Key"]).read_bytes()) \
+            .decode().splitlines()
+        assert len(lines) == f["itemCount"]
+        if fmt == "ION":
+            assert all(line.startswith("$ion_1_0 {Item:{") for line in lines)
+        else:
+            assert all(set(json.loads(line)) == {"Item"} for line in lines)
+
+    dst = unique_name("exp-dst")
+    imp = import_table(client, "bucket-a", f"exports/{fmt}/AWSDynamoDB/{export_id}/data/", dst,
+                       fmt=fmt, compression="GZIP", key=(("pk", "S"), ("sk", "N")))
+    assert imp["ImportStatus"] == "COMPLETED", imp
+    assert imp["ImportedItemCount"] == 120 and imp["ErrorCount"] == 0
+    assert imp["ProcessedItemCount"] == 120
+    assert all_items(client, dst) == all_items(client, src)
+
+
+DOC_ITEM = {"Authors": {"SS": ["Author1", "Author2"]}, "Dimensions": {"S": "8.5 x 11.0 x 1.5"},
+            "ISBN": {"S": "333-3333333333"}, "Id": {"N": "103"}, "InPublication": {"BOOL": False},
+            "PageCount": {"N": "600"}, "Price": {"N": "2000"},
+            "ProductCategory": {"S": "Book"}, "Title": {"S": "Book 103 Title"}}
+
+# The documentation's Ion example, as an export line writes it.
+DOC_ION = ('$ion_1_0 {Item:{Authors:$dynamodb_SS::["Author1","Author2"],'
+           'Dimensions:"8.5 x 11.0 x 1.5",ISBN:"333-3333333333",Id:103.,InPublication:false,'
+           'PageCount:6d2,Price:2d3,ProductCategory:"Book",Title:"Book 103 Title"}}\n')
+
+
+def write_aws_export(s3_dir, bucket, export_id, data_lines, fmt="DYNAMODB_JSON"):
+    """An export as the documentation shows one: manifests and one gzipped data file."""
+    base = s3_dir / bucket / "2020-Nov" / "AWSDynamoDB" / export_id
+    (base / "data").mkdir(parents=True)
+    (base / "_started").write_bytes(b"")
+    name = "asdl123dasas" + (".ion.gz" if fmt == "ION" else ".json.gz")
+    (base / "data" / name).write_bytes(gzip.compress(data_lines.encode()))
+    (base / "manifest-files.json").write_text(json.dumps({
+        "itemCount": data_lines.count("\n"), "md5Checksum": "sQMSpEILNgoQmarvDFonGQ==",
+        "etag": "af83d6f217c19b8b0fff8023d8ca4716-1",
+        "dataFileS3Key": f"AWSDynamoDB/{export_id}/data/{name}"}) + "\n")
+    (base / "manifest-summary.json").write_text(json.dumps({
+        "version": "2020-06-30",
+        "exportArn": f"arn:aws:dynamodb:us-east-1:123456789012:table/ProductCatalog/export/"
+                     f"{export_id}",
+        "startTime": "2020-11-04T07:28:34.028Z", "endTime": "2020-11-04T07:33:43.897Z",
+        "tableArn": "arn:aws:dynamodb:us-east-1:123456789012:table/ProductCatalog",
+        "tableId": "12345a12-abcd-123a-ab12-1234abc12345",
+        "exportTime": "2020-11-04T07:28:34.028Z", "s3Bucket": bucket, "s3Prefix": "2020-Nov",
+        "s3SseAlgorithm": "AES256", "s3SseKmsKeyId": None,
+        "manifestFilesS3Key": f"AWSDynamoDB/{export_id}/manifest-files.json",
+        "billedSizeBytes": 0, "itemCount": data_lines.count("\n"), "outputFormat": fmt}))
+    (base / "manifest-summary.checksum").write_text("0" * 32)
+    return f"2020-Nov/AWSDynamoDB/{export_id}/"
+
+
+@DOCS_EXPORT
+@pytest.mark.parametrize("fmt", ["DYNAMODB_JSON", "ION"])
+def test_aws_documented_export_imports_unchanged(client, s3_dir, fmt):
+    """Files written as the documentation's export example (its item, its manifests) import
+    unchanged, naming the export's directory as the prefix: the manifests, checksums and
+    _started beside the data are not items."""
+    doc = json.dumps({"Item": DOC_ITEM}) + "\n" if fmt == "DYNAMODB_JSON" else DOC_ION
+    second = json.loads(json.dumps(DOC_ITEM))
+    second["Id"] = {"N": "104"}
+    line2 = json.dumps({"Item": second}) + "\n" if fmt == "DYNAMODB_JSON" else \
+        DOC_ION.replace("Id:103.", "Id:104.")
+    prefix = write_aws_export(s3_dir, "doc-bucket", f"01234567890123-{fmt[:4].lower()}1234",
+                              doc + line2, fmt)
+    table = unique_name("doc")
+    imp = import_table(client, "doc-bucket", prefix, table, fmt=fmt, compression="GZIP",
+                       key=(("Id", "N"),))
+    assert imp["ImportStatus"] == "COMPLETED", imp
+    assert imp["ImportedItemCount"] == 2 and imp["ErrorCount"] == 0
+    got = client.get_item(TableName=table, Key={"Id": {"N": "103"}})["Item"]
+    assert got == {**DOC_ITEM, "Authors": {"SS": got["Authors"]["SS"]}}
+    assert sorted(got["Authors"]["SS"]) == ["Author1", "Author2"]
+    assert client.get_item(TableName=table, Key={"Id": {"N": "104"}})["Item"]["Id"] == {"N": "104"}
+
+
+@DOCS_IMPORT
+@pytest.mark.parametrize("compression", ["NONE", "GZIP", "ZSTD"])
+def test_import_compressions(client, s3_dir, compression):
+    """Each InputCompressionType reads its files; an import creates its table with the GSIs of
+    TableCreationParameters, filled from the imported items."""
+    lines = "".join(json.dumps({"Item": {"pk": {"S": f"k{i}"}, "g": {"S": f"g{i % 3}"},
+                                         "n": {"N": str(i)}}}) + "\n" for i in range(50))
+    data = lines.encode()
+    if compression == "GZIP":
+        data = gzip.compress(data)
+    elif compression == "ZSTD":
+        data = subprocess.run(["zstd", "-q", "-c"], input=data, check=True,
+                              capture_output=True).stdout
+    d = s3_dir / "comp-bucket" / compression
+    d.mkdir(parents=True)
+    (d / "part-1").write_bytes(data)
+    table = unique_name("comp")
+    gsis = {"defs": [{"AttributeName": "g", "AttributeType": "S"}],
+            "indexes": [{"IndexName": "by-g", "KeySchema": [{"AttributeName": "g",
+                                                             "KeyType": "HASH"}],
+                         "Projection": {"ProjectionType": "ALL"}}]}
+    imp = import_table(client, "comp-bucket", compression + "/", table, compression=compression,
+                       gsis=gsis)
+    assert imp["ImportStatus"] == "COMPLETED", imp
+    assert imp["ImportedItemCount"] == 50
+    desc = client.describe_table(TableName=table)["Table"]
+    assert [g["IndexName"] for g in desc["GlobalSecondaryIndexes"]] == ["by-g"]
+    q = client.query(TableName=table, IndexName="by-g", KeyConditionExpression="g = :g",
+                     ExpressionAttributeValues={":g": {"S": "g1"}})
+    assert sorted(int(i["n"]["N"]) for i in q["Items"]) == list(range(1, 50, 3))
+
+
+@DOCS_IMPORT
+def test_import_csv(client, s3_dir):
+    """CSV: the first line is the header unless HeaderList is given; key attributes take their
+    AttributeDefinitions type, every other column is a string; quotes are doubled to escape."""
+    d = s3_dir / "csv-bucket"
+    (d / "with-header").mkdir(parents=True)
+    (d / "with-header" / "a.csv").write_text(
+        'id,value,price\n1,"Women\'s ""Full"" Dress",12.50\n2,"a,b",7\n')
+    table = unique_name("csv")
+    imp = import_table(client, "csv-bucket", "with-header/", table, fmt="CSV",
+                       key=(("id", "N"),))
+    assert imp["ImportStatus"] == "COMPLETED", imp
+    assert imp["ImportedItemCount"] == 2
+    assert client.get_item(TableName=table, Key={"id": {"N": "1"}})["Item"] == {
+        "id": {"N": "1"}, "value": {"S": 'Women\'s "Full" Dress'}, "price": {"S": "12.50"}}
+
+    (d / "no-header").mkdir()
+    (d / "no-header" / "b.csv").write_text("x|1\ny|2\n")
+    table2 = unique_name("csv")
+    imp = import_table(client, "csv-bucket", "no-header/", table2, fmt="CSV",
+                       csv={"Delimiter": "|", "HeaderList": ["pk", "v"]})
+    assert imp["ImportStatus"] == "COMPLETED", imp
+    assert client.get_item(TableName=table2, Key={"pk": {"S": "y"}})["Item"] == {
+        "pk": {"S": "y"}, "v": {"S": "2"}}
+
+
+@DOCS_IMPORT
+def test_import_counts_bad_items_and_goes_on(client, s3_dir):
+    """An item that cannot be written (no key, a bad value) counts in ErrorCount; the others are
+    imported."""
+    d = s3_dir / "err-bucket" / "p"
+    d.mkdir(parents=True)
+    (d / "f").write_text(json.dumps({"Item": {"pk": {"S": "ok"}}}) + "\n"
+                         + json.dumps({"Item": {"other": {"S": "no key"}}}) + "\n"
+                         + "not json\n"
+                         + json.dumps({"Item": {"pk": {"N": "5"}}}) + "\n")
+    table = unique_name("err")
+    imp = import_table(client, "err-bucket", "p/", table)
+    assert imp["ImportStatus"] == "COMPLETED", imp
+    assert imp["ImportedItemCount"] == 1
+    assert imp["ErrorCount"] == 3
+    assert imp["ProcessedItemCount"] == 4
+
+
+@OWN
+def test_import_of_missing_bucket_fails_and_leaves_no_table(client):
+    """An import from a bucket that does not exist ends FAILED, and its table is deleted."""
+    table = unique_name("nobucket")
+    imp = import_table(client, "no-such-bucket", "x/", table)
+    assert imp["ImportStatus"] == "FAILED"
+    assert imp["FailureCode"] == "S3NoSuchBucket"
+    deadline = time.monotonic() + 10
+    while table in client.list_tables()["TableNames"]:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+@source("docs: ImportTable API reference: ResourceInUseException, ImportConflictException")
+def test_import_errors(client, s3_dir):
+    """An import into an existing table is refused as CreateTable refuses it; a ClientToken
+    reused with another request is an ImportConflictException, with the same request it answers
+    the same import."""
+    existing = unique_name("exists")
+    client.create_table(TableName=existing, BillingMode="PAY_PER_REQUEST",
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    with pytest.raises(Exception) as e:
+        import_table(client, "err-bucket", "p/", existing)
+    assert err(e) == ("ResourceInUseException", f"Table already exists: {existing}")
+
+    params = {"TableName": unique_name("tok"),
+              "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+              "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+              "BillingMode": "PAY_PER_REQUEST"}
+    src = {"S3Bucket": "err-bucket", "S3KeyPrefix": "p/"}
+    first = client.import_table(ClientToken="tok-1", S3BucketSource=src,
+                                InputFormat="DYNAMODB_JSON",
+                                TableCreationParameters=params)["ImportTableDescription"]
+    again = client.import_table(ClientToken="tok-1", S3BucketSource=src,
+                                InputFormat="DYNAMODB_JSON",
+                                TableCreationParameters=params)["ImportTableDescription"]
+    assert again["ImportArn"] == first["ImportArn"]
+    with pytest.raises(Exception) as e:
+        client.import_table(ClientToken="tok-1", S3BucketSource=src, InputFormat="ION",
+                            TableCreationParameters=params)
+    assert err(e)[0] == "ImportConflictException"
+
+
+@OWN
+def test_describe_unknown_export_and_import(client):
+    """DescribeExport/DescribeImport of an ARN that names nothing: ExportNotFoundException and
+    ImportNotFoundException (the types of the API reference)."""
+    arn = "arn:aws:dynamodb:us-east-1:000000000000:table/t/export/01234567890123-abcdef01"
+    with pytest.raises(Exception) as e:
+        client.describe_export(ExportArn=arn)
+    assert err(e)[0] == "ExportNotFoundException"
+    with pytest.raises(Exception) as e:
+        client.describe_import(ImportArn=arn.replace("export", "import"))
+    assert err(e)[0] == "ImportNotFoundException"
+
+
+@OWN
+def test_export_errors(client):
+    """A table that does not exist: TableNotFoundException (the API reference's type); an
+    ExportTime in the future: InvalidExportTimeException."""
+    arn = "arn:aws:dynamodb:us-east-1:000000000000:table/" + unique_name("none")
+    with pytest.raises(Exception) as e:
+        client.export_table_to_point_in_time(TableArn=arn, S3Bucket="bb")
+    assert err(e)[0] == "TableNotFoundException"
+    name = unique_name("exp-err")
+    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    table_arn = client.describe_table(TableName=name)["Table"]["TableArn"]
+    with pytest.raises(Exception) as e:
+        client.export_table_to_point_in_time(TableArn=table_arn, S3Bucket="bb",
+                                             ExportTime=time.time() + 3600)
+    assert err(e)[0] == "InvalidExportTimeException"
+
+
+@source("docs: ListExports / ListImports API reference (MaxResults/PageSize, NextToken)")
+def test_list_exports_and_imports_page(client):
+    """ListExports pages by MaxResults and filters by TableArn; ListImports pages by PageSize."""
+    name = unique_name("list")
+    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    arn = client.describe_table(TableName=name)["Table"]["TableArn"]
+    made = [export(client, arn, "list-bucket")["ExportArn"] for _ in range(3)]
+    seen, token = [], None
+    while True:
+        kw = {"NextToken": token} if token else {}
+        page = client.list_exports(TableArn=arn, MaxResults=2, **kw)
+        assert len(page["ExportSummaries"]) <= 2
+        seen += [s["ExportArn"] for s in page["ExportSummaries"]]
+        assert all(s["ExportStatus"] == "COMPLETED" for s in page["ExportSummaries"])
+        token = page.get("NextToken")
+        if not token:
+            break
+    assert seen == made
+
+    imports = client.list_imports(PageSize=1)
+    assert len(imports["ImportSummaryList"]) == 1
+    assert "NextToken" in imports
+    rest = client.list_imports(PageSize=25, NextToken=imports["NextToken"])
+    arns = [imports["ImportSummaryList"][0]["ImportArn"]] + \
+        [s["ImportArn"] for s in rest["ImportSummaryList"]]
+    assert len(arns) == len(set(arns))
+
+
+@source("docs: botocore's model gives S3Bucket the pattern ^[a-z0-9A-Z]+[\\.\\-\\w]*[a-z0-9A-Z]+$; the '..' "
+        "refusal is cruddur's own (a local directory)")
+def test_bucket_and_prefix_stay_inside_the_s3_directory(client):
+    """A bucket name outside S3's pattern is a ValidationException (as the model's constraint);
+    a prefix that climbs out of the bucket ('..') is refused."""
+    name = unique_name("esc")
+    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    arn = client.describe_table(TableName=name)["Table"]["TableArn"]
+    with pytest.raises(Exception) as e:
+        client.export_table_to_point_in_time(TableArn=arn, S3Bucket="../etc")
+    code, message = err(e)
+    assert code == "ValidationException"
+    assert message.startswith("1 validation error detected: Value '../etc' at 's3Bucket'")
+    with pytest.raises(Exception) as e:
+        client.export_table_to_point_in_time(TableArn=arn, S3Bucket="ok-bucket",
+                                             S3Prefix="a/../../x")
+    assert err(e)[0] == "ValidationException"
+    with pytest.raises(Exception) as e:
+        import_table(client, "ok-bucket", "../x/", unique_name("esc"))
+    assert err(e)[0] == "ValidationException"

@@ -1,0 +1,95 @@
+"""Resource-based policies, and the operations of features one local server cannot provide.
+
+Put/Get/DeleteResourcePolicy are newer than Debian's botocore, so they are sent raw. The refused
+operations (global tables, Kinesis streaming destinations, contributor insights, replica auto
+scaling) must never answer a fake success: DynamoDB would have replicated, streamed or measured
+something that nothing here does.
+"""
+
+import json
+
+import pytest
+
+from ddbtest import err, error_message, error_type, raw_call
+
+source = pytest.mark.source
+REFUSED = source("question: cruddur's own refusal (a ValidationException naming the feature) "
+                 "where DynamoDB provides the feature; DynamoDB Local answers "
+                 "UnknownOperationException or fakes some of them")
+POLICY_DOCS = source("docs: PutResourcePolicy / GetResourcePolicy / DeleteResourcePolicy API "
+                     "reference (RevisionId, ExpectedRevisionId, PolicyNotFoundException)")
+
+POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+    "Action": "dynamodb:GetItem", "Resource": "*"}]})
+
+
+@REFUSED
+@pytest.mark.parametrize("call", [
+    lambda c: c.create_global_table(GlobalTableName="g", ReplicationGroup=[{"RegionName": "x"}]),
+    lambda c: c.list_global_tables(),
+    lambda c: c.describe_global_table(GlobalTableName="g"),
+    lambda c: c.update_global_table_settings(GlobalTableName="g"),
+    lambda c: c.enable_kinesis_streaming_destination(TableName="tbl", StreamArn="arn:aws:x"),
+    lambda c: c.describe_kinesis_streaming_destination(TableName="tbl"),
+    lambda c: c.describe_contributor_insights(TableName="tbl"),
+    lambda c: c.list_contributor_insights(),
+    lambda c: c.describe_table_replica_auto_scaling(TableName="tbl"),
+])
+def test_features_that_cannot_be_provided_are_refused_by_name(ddb_nv, call):
+    """Each answers a ValidationException that names the operation and the feature."""
+    with pytest.raises(Exception) as e:
+        call(ddb_nv)
+    code, message = err(e)
+    assert code == "ValidationException"
+    assert "is not supported by cruddur's local DynamoDB" in message
+
+
+@REFUSED
+def test_kinesis_update_is_refused_too(endpoint):
+    """UpdateKinesisStreamingDestination (newer than this botocore) is refused the same way."""
+    status, body = raw_call(endpoint, "UpdateKinesisStreamingDestination",
+                            {"TableName": "tbl", "StreamArn": "arn:aws:kinesis:x"})
+    assert status == 400
+    assert error_type(body) == "ValidationException"
+    assert "Kinesis streaming destinations" in error_message(body)
+
+
+@POLICY_DOCS
+def test_resource_policy_is_stored_returned_and_deleted(endpoint, table_h, ddb):
+    """PutResourcePolicy answers a RevisionId; GetResourcePolicy returns the policy as put with
+    that RevisionId; ExpectedRevisionId must match the current one (else
+    PolicyNotFoundException); DeleteResourcePolicy removes it."""
+    arn = ddb.describe_table(TableName=table_h)["Table"]["TableArn"]
+    status, body = raw_call(endpoint, "GetResourcePolicy", {"ResourceArn": arn})
+    assert (status, error_type(body)) == (400, "PolicyNotFoundException")
+
+    status, put = raw_call(endpoint, "PutResourcePolicy", {"ResourceArn": arn, "Policy": POLICY})
+    assert status == 200, put
+    status, got = raw_call(endpoint, "GetResourcePolicy", {"ResourceArn": arn})
+    assert status == 200
+    assert got == {"Policy": POLICY, "RevisionId": put["RevisionId"]}
+
+    status, body = raw_call(endpoint, "PutResourcePolicy",
+                            {"ResourceArn": arn, "Policy": POLICY, "ExpectedRevisionId": "1"})
+    assert (status, error_type(body)) == (400, "PolicyNotFoundException")
+    status, again = raw_call(endpoint, "PutResourcePolicy",
+                             {"ResourceArn": arn, "Policy": POLICY,
+                              "ExpectedRevisionId": put["RevisionId"]})
+    assert status == 200 and again["RevisionId"] != put["RevisionId"]
+
+    status, deleted = raw_call(endpoint, "DeleteResourcePolicy", {"ResourceArn": arn})
+    assert status == 200 and deleted["RevisionId"] == again["RevisionId"]
+    status, body = raw_call(endpoint, "GetResourcePolicy", {"ResourceArn": arn})
+    assert (status, error_type(body)) == (400, "PolicyNotFoundException")
+    status, body = raw_call(endpoint, "DeleteResourcePolicy", {"ResourceArn": arn})
+    assert (status, error_type(body)) == (400, "PolicyNotFoundException")
+
+
+@POLICY_DOCS
+def test_resource_policy_of_a_missing_table(endpoint):
+    """A table that does not exist: ResourceNotFoundException."""
+    status, body = raw_call(endpoint, "PutResourcePolicy", {
+        "ResourceArn": "arn:aws:dynamodb:us-east-1:000000000000:table/no-such-table-x",
+        "Policy": POLICY})
+    assert (status, error_type(body)) == (400, "ResourceNotFoundException")
