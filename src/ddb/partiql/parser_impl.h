@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -108,6 +109,7 @@ class Parser {
 
   // --- statements ---
   Statement ParseSelect();
+  Statement StartWrite(Statement::Kind kind, std::initializer_list<const char*> words);
   Statement ParseInsert();
   Statement ParseUpdate();
   Statement ParseDelete();
