@@ -4,8 +4,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -19,6 +17,7 @@
 #include "api/auth.h"
 #include "api/jwt_test_util.h"
 #include "http/server.h"
+#include "http/server_test_util.h"
 
 namespace cruddur::api {
 namespace {
@@ -337,12 +336,7 @@ TEST(JwksProviderTest, ReportsHttpErrors) {
 
 TEST(JwksProviderTest, StartsWithoutNetwork) {
   // Nothing listens on this port: construction succeeds, the first lookup reports the failure.
-  std::uint16_t port;
-  {
-    boost::asio::io_context ioc;
-    boost::asio::ip::tcp::acceptor acceptor(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
-    port = acceptor.local_endpoint().port();
-  }
+  std::uint16_t port = http::ClosedPort();
   JwksProviderOptions options;
   options.connect_timeout = 2s;
   auto provider =

@@ -6,8 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/crc.hpp>
 #include <memory>
 #include <mutex>
@@ -348,12 +346,7 @@ TEST(HttpClientRetries, Crc32MismatchIsRetriedThenATransportError) {
 }
 
 TEST(HttpClientRetries, ConnectionFailuresAreRetriedThenATransportError) {
-  std::uint16_t port;
-  {
-    boost::asio::io_context ioc;
-    boost::asio::ip::tcp::acceptor acceptor(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
-    port = acceptor.local_endpoint().port();
-  }
+  std::uint16_t port = http::ClosedPort();
   RecordingOptions recording;
   HttpClient client("http://127.0.0.1:" + std::to_string(port), "us-east-1", kTestCredentials,
                     recording.options);
