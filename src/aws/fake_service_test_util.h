@@ -2,8 +2,6 @@
 // client configuration that reaches it, and the ServiceError a call throws.
 #pragma once
 
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -14,6 +12,7 @@
 #include "aws/service.h"
 #include "aws/sigv4.h"
 #include "http/server.h"
+#include "testing/thrown_by.h"
 
 namespace cruddur::aws {
 
@@ -62,13 +61,7 @@ inline ServiceConfig FakeConfig(const std::string& url,
 // The ServiceError `call` throws; a test failure (and an empty error) when it throws none.
 template <typename Call>
 ServiceError ServiceErrorOf(Call&& call) {
-  try {
-    call();
-  } catch (const ServiceError& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no error";
-  return ServiceError(0, "", "");
+  return test_util::ThrownBy(std::forward<Call>(call), ServiceError(0, "", ""));
 }
 
 }  // namespace cruddur::aws
