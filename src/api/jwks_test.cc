@@ -43,6 +43,12 @@ struct FakeClock {
     };
   }
   void Advance(std::chrono::milliseconds d) const { *ms += d.count(); }
+  // A provider's options, with this clock as its time.
+  JwksProviderOptions Options() const {
+    JwksProviderOptions options;
+    options.now = Fn();
+    return options;
+  }
 };
 
 fs::path TempDir() {
@@ -139,8 +145,7 @@ TEST(JwksProviderTest, LoadsLazilyAndCaches) {
   FakeSource source;
   source.Set(JwksWith({{"k1", &TestKey()}}));
   FakeClock clock;
-  JwksProviderOptions options;
-  options.now = clock.Fn();
+  JwksProviderOptions options = clock.Options();
   JwksProvider provider("fake", source.Fetcher(), options);
   EXPECT_EQ(*source.calls, 0);  // nothing happens before the first token
   for (int i = 0; i < 5; ++i) {
@@ -156,8 +161,7 @@ TEST(JwksProviderTest, RefreshesOnUnknownKidAtMostOncePerInterval) {
   FakeSource source;
   source.Set(JwksWith({{"k1", &TestKey()}}));
   FakeClock clock;
-  JwksProviderOptions options;
-  options.now = clock.Fn();
+  JwksProviderOptions options = clock.Options();
   options.min_refresh_interval = 30s;
   JwksProvider provider("fake", source.Fetcher(), options);
   ASSERT_TRUE(provider.Find("k1").key.has_value());
@@ -189,8 +193,7 @@ TEST(JwksProviderTest, FailedLoadsReportAnErrorAndKeepOldKeys) {
   FakeSource source;
   *source.failing = true;
   FakeClock clock;
-  JwksProviderOptions options;
-  options.now = clock.Fn();
+  JwksProviderOptions options = clock.Options();
   JwksProvider provider("https://example/jwks.json", source.Fetcher(), options);
   KeyLookup lookup = provider.Find("k1");
   EXPECT_FALSE(lookup.key.has_value());
@@ -306,8 +309,7 @@ TEST(JwksProviderTest, FetchesAUrlAndFollowsKeyRotation) {
   JwksServer server;
   server.Set(JwksWith({{"k1", &TestKey()}}));
   FakeClock clock;
-  JwksProviderOptions options;
-  options.now = clock.Fn();
+  JwksProviderOptions options = clock.Options();
   auto provider = JwksProvider::FromSource(server.Url(), options);
   EXPECT_EQ(server.requests(), 0);
   EXPECT_TRUE(provider->Find("k1").key.has_value());
