@@ -63,12 +63,8 @@ TEST(CognitoListUsers, EmptyAnswerIsTheLastPage) {
 }
 
 TEST(CognitoListUsers, MalformedAnswersThrowSerializationException) {
-  for (const char* body :
-       {"", "[]", "{\"Users\":{}}", "{\"Users\":[1]}", "{\"Users\":[{\"Attributes\":7}]}"}) {
-    EXPECT_EQ(ServiceErrorOf([&] { ParseListUsersResponse(body); }).type(),
-              "SerializationException")
-        << body;
-  }
+  ExpectSerializationErrors(ParseListUsersResponse, {"", "[]", "{\"Users\":{}}", "{\"Users\":[1]}",
+                                                     "{\"Users\":[{\"Attributes\":7}]}"});
 }
 
 TEST(CognitoErrors, TypeFromBodyHeaderOrStatus) {

@@ -59,13 +59,10 @@ TEST(Ec2Response, ReadsReturn) {
   EXPECT_FALSE(
       ParseModifySecurityGroupRulesResponse("<ModifySecurityGroupRulesResponse><return>false</"
                                             "return></ModifySecurityGroupRulesResponse>"));
-  for (const char* body : {"", "not xml <", "<Other><return>true</return></Other>",
-                           "<ModifySecurityGroupRulesResponse><return>yes</return>"
-                           "</ModifySecurityGroupRulesResponse>"}) {
-    EXPECT_EQ(ServiceErrorOf([&] { ParseModifySecurityGroupRulesResponse(body); }).type(),
-              "SerializationException")
-        << body;
-  }
+  ExpectSerializationErrors(ParseModifySecurityGroupRulesResponse,
+                            {"", "not xml <", "<Other><return>true</return></Other>",
+                             "<ModifySecurityGroupRulesResponse><return>yes</return>"
+                             "</ModifySecurityGroupRulesResponse>"});
 }
 
 TEST(Ec2Errors, CodeAndMessageFromTheErrorsDocument) {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <utility>
@@ -62,6 +63,14 @@ inline ServiceConfig FakeConfig(const std::string& url,
 template <typename Call>
 ServiceError ServiceErrorOf(Call&& call) {
   return test_util::ThrownBy(std::forward<Call>(call), ServiceError(0, "", ""));
+}
+
+// Expects `parse(body)` to throw a SerializationException for each of `bodies`.
+template <typename Parse>
+void ExpectSerializationErrors(Parse&& parse, std::initializer_list<const char*> bodies) {
+  for (const char* body : bodies) {
+    EXPECT_EQ(ServiceErrorOf([&] { parse(body); }).type(), "SerializationException") << body;
+  }
 }
 
 }  // namespace cruddur::aws
