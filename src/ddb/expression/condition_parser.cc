@@ -120,13 +120,8 @@ class ConditionParser : public ParserBase {
   // Nested groups recurse through here, ParseOr, ParseAnd and ParseNot: these keep small frames
   // (the operands live in ParseComparison's), so that nesting costs little stack.
   std::unique_ptr<ConditionNode> ParsePrimary() {
-    if (At(Tok::kLParen) && !AtParenthesisedOperand()) {
-      Nesting nested(*this);
-      ++pos_;
-      auto inner = ParseOr();
-      Expect(Tok::kRParen);
-      return inner;
-    }
+    if (At(Tok::kLParen) && !AtParenthesisedOperand())
+      return Parenthesized([&] { return ParseOr(); });
     return ParseComparison();
   }
 
@@ -201,13 +196,7 @@ class ConditionParser : public ParserBase {
   }
 
   Operand ParseOperand() {
-    if (At(Tok::kLParen)) {
-      Nesting nested(*this);
-      ++pos_;
-      Operand o = ParseOperand();
-      Expect(Tok::kRParen);
-      return o;
-    }
+    if (At(Tok::kLParen)) return Parenthesized([&] { return ParseOperand(); });
     if (At(Tok::kName) && Peek(1).kind == Tok::kLParen && !IsKeyword(Peek().text)) {
       return ParseFunction();
     }

@@ -99,6 +99,16 @@ class ParserBase {
     }
   }
 
+  // What `parse()` reads between the "(" at hand and its ")", as one nested level.
+  template <class Parse>
+  auto Parenthesized(Parse&& parse) {
+    Nesting nested(*this);
+    ++pos_;
+    auto inner = parse();
+    Expect(Tok::kRParen);
+    return inner;
+  }
+
   // One operator or function of the expression, against kMaxOperators.
   void CountOperator() { ++operators_; }
 
