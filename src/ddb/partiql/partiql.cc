@@ -18,6 +18,7 @@
 #include "ddb/partiql/translate.h"
 #include "ddb/request.h"
 #include "ddb/value_json.h"
+#include "encoding/json.h"
 
 namespace cruddur::ddb::partiql {
 namespace {
@@ -74,6 +75,15 @@ void CopyCapacity(JsonWriter& w, const JsonDocument& response) {
     Key(w, "ConsumedCapacity");
     response["ConsumedCapacity"].Accept(w);
   }
+}
+
+// An answer whose members `members(w)` writes, then the ConsumedCapacity `response` carries.
+template <class F>
+std::string AnswerWithCapacity(const JsonDocument& response, F&& members) {
+  return encoding::WriteJsonObject([&](JsonWriter& w) {
+    members(w);
+    CopyCapacity(w, response);
+  });
 }
 
 // Batch error codes are the exception names DynamoDB's BatchStatementError uses.
@@ -153,31 +163,23 @@ StatementRequest ParseStatementRequest(const Request& req) {
 std::string RunWriteStatement(const Executor& execute, Tables& tables, const StatementRequest& r) {
   WritePlan plan = PlanWrite(tables, r.statement, r.options);
   JsonDocument response = ParseJson(RunWrite(execute, plan, r.options));
-  JsonBuffer buf;
-  JsonWriter w(buf);
-  w.StartObject();
-  Key(w, "Items");
-  w.StartArray();
-  if (response.HasMember("Attributes")) response["Attributes"].Accept(w);
-  w.EndArray();
-  CopyCapacity(w, response);
-  w.EndObject();
-  return Written(buf);
+  return AnswerWithCapacity(response, [&](JsonWriter& w) {
+    Key(w, "Items");
+    w.StartArray();
+    if (response.HasMember("Attributes")) response["Attributes"].Accept(w);
+    w.EndArray();
+  });
 }
 
 // A SELECT of one whole key and nothing else: one GetItem.
 std::string RunGetStatement(const Executor& execute, const StatementRequest& r, const Item& key) {
   JsonDocument response = ParseJson(execute("GetItem", GetItemBody(r.statement, key, r.options)));
-  JsonBuffer buf;
-  JsonWriter w(buf);
-  w.StartObject();
-  Key(w, "Items");
-  w.StartArray();
-  if (response.HasMember("Item")) WriteProjected(w, response["Item"], r.statement.projection);
-  w.EndArray();
-  CopyCapacity(w, response);
-  w.EndObject();
-  return Written(buf);
+  return AnswerWithCapacity(response, [&](JsonWriter& w) {
+    Key(w, "Items");
+    w.StartArray();
+    if (response.HasMember("Item")) WriteProjected(w, response["Item"], r.statement.projection);
+    w.EndArray();
+  });
 }
 
 // Any other SELECT: the Query or Scan it becomes, the conditions the engine could not take
@@ -205,25 +207,21 @@ std::string RunSelectStatement(const Executor& execute, Tables& tables, const St
                                            Request::ObjectOf(subs, "ExpressionAttributeValues"));
     post_filter = expr::Condition::Parse(*plan.post_filter_text, post_subs, "FilterExpression");
   }
-  JsonBuffer buf;
-  JsonWriter w(buf);
-  w.StartObject();
-  Key(w, "Items");
-  w.StartArray();
-  for (const auto& item : response["Items"].GetArray()) {
-    if (post_filter && !post_filter->Evaluate(ParseItem(item))) continue;
-    WriteProjected(w, item, st.projection);
-  }
-  w.EndArray();
-  if (response.HasMember("LastEvaluatedKey")) {
-    Key(w, "NextToken");
-    Str(w, EncodeToken(response["LastEvaluatedKey"]));
-    Key(w, "LastEvaluatedKey");
-    response["LastEvaluatedKey"].Accept(w);
-  }
-  CopyCapacity(w, response);
-  w.EndObject();
-  return Written(buf);
+  return AnswerWithCapacity(response, [&](JsonWriter& w) {
+    Key(w, "Items");
+    w.StartArray();
+    for (const auto& item : response["Items"].GetArray()) {
+      if (post_filter && !post_filter->Evaluate(ParseItem(item))) continue;
+      WriteProjected(w, item, st.projection);
+    }
+    w.EndArray();
+    if (response.HasMember("LastEvaluatedKey")) {
+      Key(w, "NextToken");
+      Str(w, EncodeToken(response["LastEvaluatedKey"]));
+      Key(w, "LastEvaluatedKey");
+      response["LastEvaluatedKey"].Accept(w);
+    }
+  });
 }
 
 }  // namespace
@@ -529,24 +527,20 @@ std::string RunTransactionReads(const Executor& execute, Tables& tables,
                                 const TransactionRequest& t) {
   std::vector<Item> keys = PlanTransactionReads(tables, t.statements);
   JsonDocument response = ParseJson(execute("TransactGetItems", TransactGetBody(t, keys)));
-  JsonBuffer buf;
-  JsonWriter w(buf);
-  w.StartObject();
-  Key(w, "Responses");
-  w.StartArray();
-  const JsonValue& items = response["Responses"];
-  for (rapidjson::SizeType i = 0; i < items.Size(); ++i) {
-    w.StartObject();
-    if (items[i].HasMember("Item")) {
-      Key(w, "Item");
-      WriteProjected(w, items[i]["Item"], t.statements[i].projection);
+  return AnswerWithCapacity(response, [&](JsonWriter& w) {
+    Key(w, "Responses");
+    w.StartArray();
+    const JsonValue& items = response["Responses"];
+    for (rapidjson::SizeType i = 0; i < items.Size(); ++i) {
+      w.StartObject();
+      if (items[i].HasMember("Item")) {
+        Key(w, "Item");
+        WriteProjected(w, items[i]["Item"], t.statements[i].projection);
+      }
+      w.EndObject();
     }
-    w.EndObject();
-  }
-  w.EndArray();
-  CopyCapacity(w, response);
-  w.EndObject();
-  return Written(buf);
+    w.EndArray();
+  });
 }
 
 // Validate: each write of a transaction planned (RETURNING has no place in one).
@@ -634,13 +628,7 @@ std::string RunTransactionWrites(const Executor& execute, Tables& tables,
     if (std::optional<ApiError> cancelled = WithDuplicateItems(e, plans)) throw *cancelled;
     throw;
   }
-  JsonDocument response = ParseJson(raw);
-  JsonBuffer buf;
-  JsonWriter w(buf);
-  w.StartObject();
-  CopyCapacity(w, response);
-  w.EndObject();
-  return Written(buf);
+  return AnswerWithCapacity(ParseJson(raw), [](JsonWriter&) {});
 }
 
 }  // namespace
