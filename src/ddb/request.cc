@@ -30,6 +30,17 @@ std::string_view CheckedTableName(const Request& req, ConstraintErrors& errors) 
   return name;
 }
 
+bool ConstraintErrors::CheckListLength(std::string_view field, size_t size, size_t min,
+                                       size_t max) {
+  if (size >= min && size <= max) return true;
+  bool too_short = size < min;
+  Add(fmt::format(
+      "Value '[]' at '{}' failed to satisfy constraint: Member must have length {} than or equal "
+      "to {}",
+      field, too_short ? "greater" : "less", too_short ? min : max));
+  return false;
+}
+
 void ConstraintErrors::CheckName(std::string_view field, std::string_view value) {
   // The shape validator has already held names to their operation's bounds (CreateTable's new
   // names to 3..255); what is left is the loosest form, an existing table's name or ARN.

@@ -25,6 +25,9 @@ class ConstraintErrors {
   void CheckEnum(std::string_view field, std::string_view value,
                  const std::vector<std::string_view>& allowed);
   void CheckRange(std::string_view field, int64_t value, int64_t min, int64_t max);
+  // A list of `size` elements outside min..max ("Value '[]' at 'field' ...", as DynamoDB shows
+  // any list). Returns whether it was within.
+  bool CheckListLength(std::string_view field, size_t size, size_t min, size_t max);
   bool empty() const { return errors_.empty(); }
   // Throws when any violation was added.
   void ThrowIfAny() const;

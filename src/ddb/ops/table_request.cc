@@ -85,13 +85,7 @@ NamedType ParseNamedType(const JsonValue& element, const std::string& member,
 std::vector<KeyElement> ParseKeySchema(const JsonValue& list, std::string_view field,
                                        ConstraintErrors& errors, size_t max_size) {
   std::vector<KeyElement> keys;
-  if (list.Size() < 1 || list.Size() > max_size) {
-    errors.Add(
-        fmt::format("Value '[]' at '{}' failed to satisfy constraint: Member must have "
-                    "length {} than or equal to {}",
-                    field, list.Size() < 1 ? "greater" : "less", list.Size() < 1 ? 1 : max_size));
-    return keys;
-  }
+  if (!errors.CheckListLength(field, list.Size(), 1, max_size)) return keys;
   for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {
     auto [name, type] = ParseNamedType(list[i], fmt::format("{}.{}.member", field, i + 1),
                                        "KeyType", "keyType", {"HASH", "RANGE"}, errors);

@@ -30,12 +30,7 @@ std::vector<AttributeValue> ParseParameters(const JsonValue& obj, const std::str
   std::vector<AttributeValue> params;
   const JsonValue* p = Request::ArrayOf(obj, "Parameters");
   if (!p) return params;
-  if (p->Empty()) {
-    errors.Add(
-        fmt::format("Value '[]' at '{}' failed to satisfy constraint: Member must have "
-                    "length greater than or equal to 1",
-                    field));
-  }
+  errors.CheckListLength(field, p->Size(), 1, std::numeric_limits<size_t>::max());
   for (const auto& v : p->GetArray()) params.push_back(ParseAttributeValue(v));
   return params;
 }
@@ -284,11 +279,8 @@ std::vector<BatchEntry> ParseBatch(const Request& req) {
   const JsonValue* statements = req.Array("Statements");
   if (!statements) {
     errors.NotNull("statements");
-  } else if (statements->Empty() || statements->Size() > 25) {
-    errors.Add(
-        fmt::format("Value '[]' at 'statements' failed to satisfy constraint: Member must "
-                    "have length {} than or equal to {}",
-                    statements->Empty() ? "greater" : "less", statements->Empty() ? 1 : 25));
+  } else {
+    errors.CheckListLength("statements", statements->Size(), 1, 25);
   }
   Options common;
   common.return_capacity = OptionalEnum(req.root(), "ReturnConsumedCapacity",
@@ -438,11 +430,8 @@ TransactionRequest ParseTransaction(const Request& req) {
   const JsonValue* statements = req.Array("TransactStatements");
   if (!statements) {
     errors.NotNull("transactStatements");
-  } else if (statements->Empty() || statements->Size() > 100) {
-    errors.Add(
-        fmt::format("Value '[]' at 'transactStatements' failed to satisfy constraint: "
-                    "Member must have length {} than or equal to {}",
-                    statements->Empty() ? "greater" : "less", statements->Empty() ? 1 : 100));
+  } else {
+    errors.CheckListLength("transactStatements", statements->Size(), 1, 100);
   }
   TransactionRequest t;
   t.token = req.String("ClientRequestToken");
