@@ -24,6 +24,12 @@ std::string_view TableNameParam(const Request& req, ConstraintErrors& /*errors*/
   return *name;
 }
 
+std::optional<int64_t> LimitParam(const Request& req, int64_t max, ConstraintErrors& errors) {
+  auto limit = req.Int("Limit");
+  if (limit) errors.CheckRange("limit", *limit, 1, max);
+  return limit;
+}
+
 std::string_view CheckedTableName(const Request& req, ConstraintErrors& errors) {
   std::string_view name = TableNameParam(req, errors);
   errors.CheckName("tableName", name);

@@ -57,6 +57,8 @@ void ExpectJsonObject(const JsonValue& v);
 void ExpectJsonArray(const JsonValue& v);
 
 class Request;
+// The request's Limit, when given: 1 to `max`, else a violation added to `errors`.
+std::optional<int64_t> LimitParam(const Request& req, int64_t max, ConstraintErrors& errors);
 // The request's TableName: required (its length and pattern are the shape validator's).
 std::string_view TableNameParam(const Request& req, ConstraintErrors& errors);
 // The request's TableName: required, its length and pattern added to `errors` (CheckName) for

@@ -128,10 +128,7 @@ StatementRequest ParseStatementRequest(const Request& req) {
   std::vector<AttributeValue> params = ParseParameters(req.root(), "parameters", errors);
   Options o;
   o.consistent_read = req.Bool("ConsistentRead").value_or(false);
-  if (auto limit = req.Int("Limit")) {
-    errors.CheckRange("limit", *limit, 1, std::numeric_limits<int32_t>::max());
-    o.limit = *limit;
-  }
+  if (auto limit = LimitParam(req, std::numeric_limits<int32_t>::max(), errors)) o.limit = *limit;
   if (auto token = req.String("NextToken")) {
     if (token->empty() || token->size() > 32768) {
       errors.Add(
