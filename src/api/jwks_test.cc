@@ -4,8 +4,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -19,6 +17,7 @@
 #include "api/auth.h"
 #include "api/jwt_test_util.h"
 #include "http/server.h"
+#include "http/server_test_util.h"
 
 namespace cruddur::api {
 namespace {
@@ -44,6 +43,12 @@ struct FakeClock {
     };
   }
   void Advance(std::chrono::milliseconds d) const { *ms += d.count(); }
+  // A provider's options, with this clock as its time.
+  JwksProviderOptions Options() const {
+    JwksProviderOptions options;
+    options.now = Fn();
+    return options;
+  }
 };
 
 fs::path TempDir() {
@@ -140,8 +145,7 @@ TEST(JwksProviderTest, LoadsLazilyAndCaches) {
   FakeSource source;
   source.Set(JwksWith({{"k1", &TestKey()}}));
   FakeClock clock;
-  JwksProviderOptions options;
-  options.now = clock.Fn();
+  JwksProviderOptions options = clock.Options();
   JwksProvider provider("fake", source.Fetcher(), options);
   EXPECT_EQ(*source.calls, 0);  // nothing happens before the first token
   for (int i = 0; i < 5; ++i) {
@@ -157,8 +161,7 @@ TEST(JwksProviderTest, RefreshesOnUnknownKidAtMostOncePerInterval) {
   FakeSource source;
   source.Set(JwksWith({{"k1", &TestKey()}}));
   FakeClock clock;
-  JwksProviderOptions options;
-  options.now = clock.Fn();
+  JwksProviderOptions options = clock.Options();
   options.min_refresh_interval = 30s;
   JwksProvider provider("fake", source.Fetcher(), options);
   ASSERT_TRUE(provider.Find("k1").key.has_value());
@@ -190,8 +193,7 @@ TEST(JwksProviderTest, FailedLoadsReportAnErrorAndKeepOldKeys) {
   FakeSource source;
   *source.failing = true;
   FakeClock clock;
-  JwksProviderOptions options;
-  options.now = clock.Fn();
+  JwksProviderOptions options = clock.Options();
   JwksProvider provider("https://example/jwks.json", source.Fetcher(), options);
   KeyLookup lookup = provider.Find("k1");
   EXPECT_FALSE(lookup.key.has_value());
@@ -307,8 +309,7 @@ TEST(JwksProviderTest, FetchesAUrlAndFollowsKeyRotation) {
   JwksServer server;
   server.Set(JwksWith({{"k1", &TestKey()}}));
   FakeClock clock;
-  JwksProviderOptions options;
-  options.now = clock.Fn();
+  JwksProviderOptions options = clock.Options();
   auto provider = JwksProvider::FromSource(server.Url(), options);
   EXPECT_EQ(server.requests(), 0);
   EXPECT_TRUE(provider->Find("k1").key.has_value());
@@ -337,12 +338,7 @@ TEST(JwksProviderTest, ReportsHttpErrors) {
 
 TEST(JwksProviderTest, StartsWithoutNetwork) {
   // Nothing listens on this port: construction succeeds, the first lookup reports the failure.
-  std::uint16_t port;
-  {
-    boost::asio::io_context ioc;
-    boost::asio::ip::tcp::acceptor acceptor(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
-    port = acceptor.local_endpoint().port();
-  }
+  std::uint16_t port = http::ClosedPort();
   JwksProviderOptions options;
   options.connect_timeout = 2s;
   auto provider =

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <functional>
 
+#include "cruddur/message_json.h"
 #include "encoding/json.h"
 
 namespace cruddur::api {
@@ -61,12 +62,8 @@ UserRef ReadRef(const rapidjson::Value& v) {
 }
 
 std::string EncodeGroups(const Page<MessageGroup>& page) {
-  return EncodePage<MessageGroup>(page, [](Writer& w, const MessageGroup& g) {
-    WriteStringField(w, "message_group_uuid", g.message_group_uuid);
-    WriteRef(w, g.other);
-    WriteStringField(w, "message", g.message);
-    WriteStringField(w, "created_at", g.created_at);
-  });
+  return EncodePage<MessageGroup>(
+      page, [](Writer& w, const MessageGroup& g) { WriteMessageGroupMembers(w, g, WriteRef); });
 }
 
 bool DecodeGroups(const std::string& text, Page<MessageGroup>& page) {
@@ -77,13 +74,8 @@ bool DecodeGroups(const std::string& text, Page<MessageGroup>& page) {
 }
 
 std::string EncodeMessages(const Page<Message>& page) {
-  return EncodePage<Message>(page, [](Writer& w, const Message& m) {
-    WriteStringField(w, "message_uuid", m.message_uuid);
-    WriteStringField(w, "message_group_uuid", m.message_group_uuid);
-    WriteRef(w, m.sender);
-    WriteStringField(w, "message", m.message);
-    WriteStringField(w, "created_at", m.created_at);
-  });
+  return EncodePage<Message>(
+      page, [](Writer& w, const Message& m) { WriteMessageMembers(w, m, WriteRef); });
 }
 
 bool DecodeMessages(const std::string& text, Page<Message>& page) {

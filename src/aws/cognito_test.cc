@@ -11,16 +11,13 @@
 #include <string>
 #include <vector>
 
-#include "http/server.h"
+#include "aws/fake_service_test_util.h"
 #include "testing/expect_cases.h"
 
 namespace cruddur::aws {
 namespace {
 
 using test_util::ExpectCases;
-
-constexpr char kAccessKey[] = "AKIDCOGNITOTEST";
-constexpr char kSecret[] = "cognito-test-secret";
 
 TEST(CognitoListUsers, RequestJsonHasTheSetMembersOnly) {
   ListUsersRequest request;
@@ -66,15 +63,8 @@ TEST(CognitoListUsers, EmptyAnswerIsTheLastPage) {
 }
 
 TEST(CognitoListUsers, MalformedAnswersThrowSerializationException) {
-  for (const char* body :
-       {"", "[]", "{\"Users\":{}}", "{\"Users\":[1]}", "{\"Users\":[{\"Attributes\":7}]}"}) {
-    try {
-      ParseListUsersResponse(body);
-      ADD_FAILURE() << "accepted " << body;
-    } catch (const ServiceError& e) {
-      EXPECT_EQ(e.type(), "SerializationException") << body;
-    }
-  }
+  ExpectSerializationErrors(ParseListUsersResponse, {"", "[]", "{\"Users\":{}}", "{\"Users\":[1]}",
+                                                     "{\"Users\":[{\"Attributes\":7}]}"});
 }
 
 TEST(CognitoErrors, TypeFromBodyHeaderOrStatus) {
@@ -131,15 +121,7 @@ TEST(Endpoints, DefaultAndEnvironment) {
 // cognito-idp service, records the bodies, and serves three pages of users.
 class FakeCognito {
  public:
-  FakeCognito()
-      : verifier_({{kAccessKey, kSecret}}, "cognito-idp"),
-        server_({.host = "127.0.0.1", .port = 0, .threads = 1},
-                [this](const http::Request& r) { return Handle(r); }) {
-    server_.Start();
-  }
-  ~FakeCognito() { server_.Stop(std::chrono::milliseconds(100)); }
-
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_.port()); }
+  std::string url() const { return endpoint_.url(); }
   std::vector<std::string> bodies() {
     std::lock_guard lock(mutex_);
     return bodies_;
@@ -147,10 +129,10 @@ class FakeCognito {
   std::atomic<int> fail_first{0};  // answer this many requests with a 500 first
 
  private:
-  http::Response Handle(const http::Request& request) {
+  http::Response Handle(const http::Request& request, const std::optional<AuthError>& error) {
     http::Response response;
     response.headers.Set("Content-Type", "application/x-amz-json-1.1");
-    if (auto error = verifier_.Verify(request, std::chrono::system_clock::now())) {
+    if (error) {
       response.status = 400;
       rapidjson::StringBuffer buffer;
       rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
@@ -203,93 +185,66 @@ class FakeCognito {
            R"("},{"Name":"preferred_username","Value":")" + name + R"("}]})";
   }
 
-  Verifier verifier_;
-  http::Server server_;
   std::mutex mutex_;
   std::vector<std::string> bodies_;
+  FakeEndpoint endpoint_{
+      "cognito-idp",
+      [this](const http::Request& r, const std::optional<AuthError>& e) { return Handle(r, e); }};
 };
 
-ServiceConfig ConfigFor(const std::string& url, std::vector<std::chrono::milliseconds>* sleeps) {
-  ServiceConfig config;
-  config.endpoint_url = url;
-  config.region = "us-east-1";
-  config.credentials = {kAccessKey, kSecret, ""};
-  config.sleep = [sleeps](std::chrono::milliseconds d) { sleeps->push_back(d); };
-  return config;
-}
+// A client of a FakeCognito, and a ListUsers request for the fake's pool.
+class CognitoClientTest : public ::testing::Test {
+ protected:
+  CognitoClientTest() { request_.user_pool_id = "us-east-1_pool"; }
 
-TEST(CognitoClient, FollowsPaginationTokensThroughEveryPage) {
-  FakeCognito fake;
-  std::vector<std::chrono::milliseconds> sleeps;
-  CognitoClient client(ConfigFor(fake.url(), &sleeps));
-  ListUsersRequest request;
-  request.user_pool_id = "us-east-1_pool";
-  request.attributes_to_get = {"preferred_username", "sub"};
-  std::vector<CognitoUser> users = client.ListAllUsers(request);
+  FakeCognito fake_;
+  std::vector<std::chrono::milliseconds> sleeps_;
+  CognitoClient client_{FakeConfig(fake_.url(), &sleeps_)};
+  ListUsersRequest request_;
+};
+
+TEST_F(CognitoClientTest, FollowsPaginationTokensThroughEveryPage) {
+  request_.attributes_to_get = {"preferred_username", "sub"};
+  std::vector<CognitoUser> users = client_.ListAllUsers(request_);
   ASSERT_EQ(users.size(), 4u);
   EXPECT_EQ(users[0].Attribute("sub"), "sub-a");
   EXPECT_EQ(users[3].Attribute("preferred_username"), "d");
-  std::vector<std::string> bodies = fake.bodies();
+  std::vector<std::string> bodies = fake_.bodies();
   ASSERT_EQ(bodies.size(), 3u);
   EXPECT_EQ(bodies[0].find("PaginationToken"), std::string::npos);
   EXPECT_NE(bodies[1].find(R"("PaginationToken":"p2")"), std::string::npos);
   EXPECT_NE(bodies[2].find(R"("PaginationToken":"p3")"), std::string::npos);
-  EXPECT_TRUE(sleeps.empty());
+  EXPECT_TRUE(sleeps_.empty());
 }
 
-TEST(CognitoClient, ServiceErrorsCarryTheAwsType) {
-  FakeCognito fake;
-  std::vector<std::chrono::milliseconds> sleeps;
-  CognitoClient client(ConfigFor(fake.url(), &sleeps));
-  ListUsersRequest request;
-  request.user_pool_id = "us-east-1_missing";
-  try {
-    client.ListAllUsers(request);
-    FAIL() << "no error";
-  } catch (const ServiceError& e) {
-    EXPECT_EQ(e.type(), "ResourceNotFoundException");
-    EXPECT_EQ(e.message(), "User pool us-east-1_missing does not exist.");
-    EXPECT_EQ(e.http_status(), 400);
-  }
-  EXPECT_TRUE(sleeps.empty());  // 4xx answers are not retried
+TEST_F(CognitoClientTest, ServiceErrorsCarryTheAwsType) {
+  request_.user_pool_id = "us-east-1_missing";
+  ServiceError e = ServiceErrorOf([&] { client_.ListAllUsers(request_); });
+  EXPECT_EQ(e.type(), "ResourceNotFoundException");
+  EXPECT_EQ(e.message(), "User pool us-east-1_missing does not exist.");
+  EXPECT_EQ(e.http_status(), 400);
+  EXPECT_TRUE(sleeps_.empty());  // 4xx answers are not retried
 }
 
-TEST(CognitoClient, WrongSecretIsRejectedBySignatureCheck) {
-  FakeCognito fake;
-  std::vector<std::chrono::milliseconds> sleeps;
-  ServiceConfig config = ConfigFor(fake.url(), &sleeps);
+TEST_F(CognitoClientTest, WrongSecretIsRejectedBySignatureCheck) {
+  ServiceConfig config = FakeConfig(fake_.url(), &sleeps_);
   config.credentials.secret_access_key = "wrong";
   CognitoClient client(config);
-  ListUsersRequest request;
-  request.user_pool_id = "us-east-1_pool";
-  try {
-    client.ListUsers(request);
-    FAIL() << "no error";
-  } catch (const ServiceError& e) {
-    EXPECT_EQ(e.type(), "InvalidSignatureException");
-  }
+  EXPECT_EQ(ServiceErrorOf([&] { client.ListUsers(request_); }).type(),
+            "InvalidSignatureException");
 }
 
-TEST(CognitoClient, RetriesServerErrorsWithBackoff) {
-  FakeCognito fake;
-  fake.fail_first = 2;
-  std::vector<std::chrono::milliseconds> sleeps;
-  CognitoClient client(ConfigFor(fake.url(), &sleeps));
-  ListUsersRequest request;
-  request.user_pool_id = "us-east-1_pool";
-  EXPECT_EQ(client.ListUsers(request).users.size(), 2u);
-  ASSERT_EQ(sleeps.size(), 2u);
-  EXPECT_EQ(sleeps[0], std::chrono::milliseconds(100));
-  EXPECT_EQ(sleeps[1], std::chrono::milliseconds(200));
+TEST_F(CognitoClientTest, RetriesServerErrorsWithBackoff) {
+  fake_.fail_first = 2;
+  EXPECT_EQ(client_.ListUsers(request_).users.size(), 2u);
+  ASSERT_EQ(sleeps_.size(), 2u);
+  EXPECT_EQ(sleeps_[0], std::chrono::milliseconds(100));
+  EXPECT_EQ(sleeps_[1], std::chrono::milliseconds(200));
 
-  fake.fail_first = 3;
-  try {
-    client.ListUsers(request);
-    FAIL() << "no error";
-  } catch (const ServiceError& e) {
-    EXPECT_EQ(e.type(), "InternalErrorException");
-    EXPECT_EQ(e.http_status(), 500);
-  }
+  fake_.fail_first = 3;
+  ServiceError e = ServiceErrorOf([&] { client_.ListUsers(request_); });
+  EXPECT_EQ(e.type(), "InternalErrorException");
+  EXPECT_EQ(e.http_status(), 500);
 }
 
 TEST(CognitoClient, UnreachableEndpointIsATransportError) {
@@ -299,7 +254,7 @@ TEST(CognitoClient, UnreachableEndpointIsATransportError) {
     url = gone.url();
   }
   std::vector<std::chrono::milliseconds> sleeps;
-  CognitoClient client(ConfigFor(url, &sleeps));
+  CognitoClient client(FakeConfig(url, &sleeps));
   ListUsersRequest request;
   request.user_pool_id = "us-east-1_pool";
   EXPECT_THROW(client.ListUsers(request), http::TransportError);

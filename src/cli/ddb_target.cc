@@ -376,19 +376,23 @@ std::optional<std::chrono::milliseconds> ParseDuration(const std::string& value)
   return std::chrono::milliseconds(ms);
 }
 
+// ParseDuration's duration, else the CliError that `source` expects one such as `examples`.
+std::chrono::milliseconds RequireDuration(const std::string& value, const std::string& source,
+                                          const std::string& examples) {
+  auto duration = ParseDuration(value);
+  if (!duration) {
+    throw CliError(source + " expects a duration such as " + examples + " (at most a day), got '" +
+                   value + "'");
+  }
+  return *duration;
+}
+
 }  // namespace
 
 std::chrono::milliseconds TransientStatusDelay(const std::string& value) {
   if (value.empty()) return std::chrono::milliseconds(0);
   if (value == "true") return std::chrono::seconds(5);  // CLI11's value for the flag alone
-  auto delay = ParseDuration(value);
-  if (!delay) {
-    throw CliError(
-        "--delay-transient-statuses expects a duration such as 500ms, 5s or 1m (at "
-        "most a day), got '" +
-        value + "'");
-  }
-  return *delay;
+  return RequireDuration(value, "--delay-transient-statuses", "500ms, 5s or 1m");
 }
 
 void AddShardRotationFlags(CLI::App& cmd, ShardRotationFlags& flags) {
@@ -420,14 +424,8 @@ void ApplyShardRotation(const ShardRotationFlags& flags, ddb::EngineOptions& opt
     options.stream_shard_max_records = std::stoull(records);
   }
   if (!interval.empty()) {
-    auto age = ParseDuration(interval);
-    if (!age) {
-      throw CliError(
-          "--shard-rotation-interval / CRUDDUR_SHARD_ROTATION_INTERVAL expects a "
-          "duration such as 30s, 5m or 4h (at most a day), got '" +
-          interval + "'");
-    }
-    options.stream_shard_max_age = *age;
+    options.stream_shard_max_age = RequireDuration(
+        interval, "--shard-rotation-interval / CRUDDUR_SHARD_ROTATION_INTERVAL", "30s, 5m or 4h");
   }
 }
 

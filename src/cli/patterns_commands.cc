@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "cli/ddb_target.h"
+#include "cruddur/message_json.h"
 #include "cruddur/messages.h"
 #include "cruddur/seed.h"
 #include "cruddur/uuid.h"
@@ -120,11 +121,7 @@ void GetConversation(const GlobalOptions& globals, GetConversationOptions option
           w.StartArray();
           for (const Message& m : page.items) {
             w.StartObject();
-            WriteStringField(w, "message_uuid", m.message_uuid);
-            WriteStringField(w, "message_group_uuid", m.message_group_uuid);
-            WriteUser(w, m.sender);
-            WriteStringField(w, "message", m.message);
-            WriteStringField(w, "created_at", m.created_at);
+            WriteMessageMembers(w, m, WriteUser);
             w.EndObject();
           }
           w.EndArray();
@@ -189,10 +186,7 @@ void ListConversations(const GlobalOptions& globals, ListConversationsOptions op
           w.StartArray();
           for (const MessageGroup& g : groups) {
             w.StartObject();
-            WriteStringField(w, "message_group_uuid", g.message_group_uuid);
-            WriteUser(w, g.other);
-            WriteStringField(w, "message", g.message);
-            WriteStringField(w, "created_at", g.created_at);
+            WriteMessageGroupMembers(w, g, WriteUser);
             w.EndObject();
           }
           w.EndArray();

@@ -6,8 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/crc.hpp>
 #include <memory>
 #include <mutex>
@@ -17,6 +15,7 @@
 
 #include "http/server.h"
 #include "http/server_test_util.h"
+#include "testing/thrown_by.h"
 #include "wire/dynamodb_handler.h"
 
 namespace cruddur::client {
@@ -48,6 +47,12 @@ struct WireServer {
 };
 
 const aws::Credentials kTestCredentials{"AKIDTEST", "test-secret", ""};
+
+// The ApiError `call` throws; a test failure (and an empty error) when it throws none.
+template <typename Call>
+ddb::ApiError ApiErrorOf(Call&& call) {
+  return test_util::ThrownBy(std::forward<Call>(call), ddb::ApiError(0, "", ""));
+}
 
 // One line per call: the response, or the error as type/status/message/extra.
 std::string Outcome(DynamoDbClient& client, std::string_view op, std::string_view body) {
@@ -132,23 +137,15 @@ TEST(DynamoDbClient, SignaturesAreVerifiedByAnAuthServer) {
   EXPECT_EQ(right.Call("ListTables", "{}"), R"({"TableNames":[]})");
 
   HttpClient wrong_secret(server.url(), "us-east-1", {"AKIDTEST", "not-the-secret", ""});
-  try {
-    wrong_secret.Call("ListTables", "{}");
-    FAIL() << "a wrong secret was accepted";
-  } catch (const ddb::ApiError& e) {
-    EXPECT_EQ(e.type(), "InvalidSignatureException");
-    EXPECT_EQ(e.http_status(), 400);
-    EXPECT_NE(e.message().find("signature we calculated does not match"), std::string::npos)
-        << e.message();
-  }
+  ddb::ApiError e = ApiErrorOf([&] { wrong_secret.Call("ListTables", "{}"); });
+  EXPECT_EQ(e.type(), "InvalidSignatureException");
+  EXPECT_EQ(e.http_status(), 400);
+  EXPECT_NE(e.message().find("signature we calculated does not match"), std::string::npos)
+      << e.message();
 
   HttpClient unknown_key(server.url(), "us-east-1", {"AKIDOTHER", "test-secret", ""});
-  try {
-    unknown_key.Call("ListTables", "{}");
-    FAIL() << "an unknown access key was accepted";
-  } catch (const ddb::ApiError& e) {
-    EXPECT_EQ(e.type(), "UnrecognizedClientException");
-  }
+  EXPECT_EQ(ApiErrorOf([&] { unknown_key.Call("ListTables", "{}"); }).type(),
+            "UnrecognizedClientException");
 }
 
 // --- A scripted fake DynamoDB: answers from a list, then repeats the last answer. ---
@@ -263,14 +260,10 @@ TEST(HttpClientRetries, ServerErrorsGiveUpAfterThreeAttempts) {
   FakeDynamoDb fake({ErrorAnswer(500, "InternalServerError", "Internal server error")});
   RecordingOptions recording;
   HttpClient client(fake.url(), "us-east-1", kTestCredentials, recording.options);
-  try {
-    client.Call("ListTables", "{}");
-    FAIL() << "expected an ApiError";
-  } catch (const ddb::ApiError& e) {
-    EXPECT_EQ(e.type(), "InternalServerError");
-    EXPECT_EQ(e.http_status(), 500);
-    EXPECT_EQ(e.message(), "Internal server error");
-  }
+  ddb::ApiError e = ApiErrorOf([&] { client.Call("ListTables", "{}"); });
+  EXPECT_EQ(e.type(), "InternalServerError");
+  EXPECT_EQ(e.http_status(), 500);
+  EXPECT_EQ(e.message(), "Internal server error");
   EXPECT_EQ(fake.calls(), 3);
 }
 
@@ -292,13 +285,9 @@ TEST(HttpClientRetries, EndlessThrottlingFailsWithTheServersError) {
     FakeDynamoDb fake({ErrorAnswer(400, type, "Rate exceeded")});
     RecordingOptions recording;
     HttpClient client(fake.url(), "us-east-1", kTestCredentials, recording.options);
-    try {
-      client.Call("Query", "{}");
-      FAIL() << "expected an ApiError";
-    } catch (const ddb::ApiError& e) {
-      EXPECT_EQ(e.type(), type);
-      EXPECT_EQ(e.message(), "Rate exceeded");
-    }
+    ddb::ApiError e = ApiErrorOf([&] { client.Call("Query", "{}"); });
+    EXPECT_EQ(e.type(), type);
+    EXPECT_EQ(e.message(), "Rate exceeded");
     EXPECT_EQ(fake.calls(), 10) << type;
   }
 }
@@ -334,12 +323,9 @@ TEST(HttpClientRetries, Crc32MismatchIsRetriedThenATransportError) {
   FakeDynamoDb fake({corrupt});
   RecordingOptions recording;
   HttpClient client(fake.url(), "us-east-1", kTestCredentials, recording.options);
-  try {
-    client.Call("ListTables", "{}");
-    FAIL() << "expected a TransportError";
-  } catch (const http::TransportError& e) {
-    EXPECT_NE(std::string(e.what()).find("x-amz-crc32"), std::string::npos) << e.what();
-  }
+  http::TransportError e =
+      test_util::ThrownBy([&] { client.Call("ListTables", "{}"); }, http::TransportError(""));
+  EXPECT_NE(std::string(e.what()).find("x-amz-crc32"), std::string::npos) << e.what();
   EXPECT_EQ(fake.calls(), 3);
 
   FakeDynamoDb no_crc({Answer(200, "{}", false)});  // the header is optional
@@ -348,12 +334,7 @@ TEST(HttpClientRetries, Crc32MismatchIsRetriedThenATransportError) {
 }
 
 TEST(HttpClientRetries, ConnectionFailuresAreRetriedThenATransportError) {
-  std::uint16_t port;
-  {
-    boost::asio::io_context ioc;
-    boost::asio::ip::tcp::acceptor acceptor(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
-    port = acceptor.local_endpoint().port();
-  }
+  std::uint16_t port = http::ClosedPort();
   RecordingOptions recording;
   HttpClient client("http://127.0.0.1:" + std::to_string(port), "us-east-1", kTestCredentials,
                     recording.options);

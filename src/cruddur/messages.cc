@@ -29,6 +29,26 @@ void S(JsonWriter& w, std::string_view name, std::string_view value) {
   w.EndObject();
 }
 
+// The members of a PutItem of `item` that fails, rather than overwrites, when its key is taken.
+void WritePutNew(JsonWriter& w, const std::string& table, const Item& item) {
+  Key(w, "TableName");
+  Str(w, table);
+  Key(w, "Item");
+  ddb::WriteItem(w, item);
+  Key(w, "ConditionExpression");
+  Str(w, "attribute_not_exists(pk)");
+}
+
+// The same as an element of TransactItems.
+void WriteTransactPutNew(JsonWriter& w, const std::string& table, const Item& item) {
+  w.StartObject();
+  Key(w, "Put");
+  w.StartObject();
+  WritePutNew(w, table, item);
+  w.EndObject();
+  w.EndObject();
+}
+
 const std::string& Attr(const Item& item, const std::string& name) {
   static const std::string kEmpty;
   auto it = item.find(name);
@@ -332,14 +352,7 @@ Message MessageStore::CreateMessage(const std::string& group_uuid, const UserRef
   for (int attempt = 0;; ++attempt) {
     Item item = MessageItem(group_uuid, m.message_uuid, sender, text, m.created_at);
     try {
-      Call("PutItem", WriteJsonObject([&](JsonWriter& w) {
-             Key(w, "TableName");
-             Str(w, table_);
-             Key(w, "Item");
-             ddb::WriteItem(w, item);
-             Key(w, "ConditionExpression");
-             Str(w, "attribute_not_exists(pk)");
-           }));
+      Call("PutItem", WriteJsonObject([&](JsonWriter& w) { WritePutNew(w, table_, item); }));
       return m;
     } catch (const ddb::ApiError& e) {
       if (!IsConditionFailure(e) || attempt == 5) throw;
@@ -358,19 +371,7 @@ std::string MessageStore::CreateMessageGroup(const UserRef& sender, const UserRe
   Call("TransactWriteItems", WriteJsonObject([&](JsonWriter& w) {
          Key(w, "TransactItems");
          w.StartArray();
-         for (const auto& item : items) {
-           w.StartObject();
-           Key(w, "Put");
-           w.StartObject();
-           Key(w, "TableName");
-           Str(w, table_);
-           Key(w, "Item");
-           ddb::WriteItem(w, item);
-           Key(w, "ConditionExpression");
-           Str(w, "attribute_not_exists(pk)");
-           w.EndObject();
-           w.EndObject();
-         }
+         for (const auto& item : items) WriteTransactPutNew(w, table_, item);
          w.EndArray();
        }));
   return group_uuid;
@@ -407,17 +408,7 @@ int MessageStore::ApplyMessage(const std::string& group_uuid, const std::string&
                Str(w, "attribute_exists(pk)");
                w.EndObject();
                w.EndObject();
-               w.StartObject();
-               Key(w, "Put");
-               w.StartObject();
-               Key(w, "TableName");
-               Str(w, table_);
-               Key(w, "Item");
-               ddb::WriteItem(w, moved_item);
-               Key(w, "ConditionExpression");
-               Str(w, "attribute_not_exists(pk)");
-               w.EndObject();
-               w.EndObject();
+               WriteTransactPutNew(w, table_, moved_item);
                w.EndArray();
              }));
         ++moved;

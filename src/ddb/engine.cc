@@ -275,6 +275,13 @@ void EngineImpl::SaveSchema(const TableSchema& schema) {
   storage_->Write(batch);
 }
 
+void EngineImpl::ChangeSchema(Table& table, const std::function<void(TableSchema&)>& change) {
+  auto schema = std::make_shared<TableSchema>(*table.schema());
+  change(*schema);
+  SaveSchema(*schema);
+  table.set_schema(schema);
+}
+
 std::string_view EngineImpl::ResolveTableName(std::string_view name_or_arn) const {
   if (!name_or_arn.starts_with("arn:")) return name_or_arn;
   ArnTarget target = ParseResourceArn(name_or_arn, options_.region, options_.account_id);

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <memory>
@@ -205,6 +206,10 @@ class EngineImpl final : public Engine {
   void EnsureStats(Table& table);
   void CountStats(Table& table);
   void SaveSchema(const TableSchema& schema) REQUIRES(catalog_mu_);
+  // Gives `table` a copy of its schema that `change` has edited, saved to the catalog first. An
+  // exception from `change` leaves the table as it was.
+  void ChangeSchema(Table& table, const std::function<void(TableSchema&)>& change)
+      REQUIRES(catalog_mu_);
   void DeleteTableData(uint32_t table_id);
   // Whether changes stay transient for options().transient_status_delay, and until when.
   bool DelaysTransientStatuses() const { return options_.transient_status_delay.count() > 0; }

@@ -19,13 +19,7 @@ class EngineTest : public EachStorageTest {
   void SetUp() override {
     EachStorageTest::SetUp();
     Open();
-    Call("CreateTable", R"j({"TableName":"msgs","BillingMode":"PAY_PER_REQUEST",
-      "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},
-        {"AttributeName":"sk","AttributeType":"S"},{"AttributeName":"g","AttributeType":"S"}],
-      "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],
-      "GlobalSecondaryIndexes":[{"IndexName":"by-g","KeySchema":[
-        {"AttributeName":"g","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],
-        "Projection":{"ProjectionType":"ALL"}}]})j");
+    Call("CreateTable", MsgsTableJson("S"));
   }
 };
 

@@ -37,6 +37,19 @@ inline ApiError CallEngineError(Engine& engine, std::string_view op, std::string
   return ApiError::InternalServer();
 }
 
+// CreateTable's body for the on-demand table "msgs": key pk (S) and sk (`sk_type`), and the GSI
+// "by-g" on g (S) and sk, projecting ALL.
+inline std::string MsgsTableJson(std::string_view sk_type) {
+  return R"j({"TableName":"msgs","BillingMode":"PAY_PER_REQUEST",
+      "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},
+        {"AttributeName":"sk","AttributeType":")j" +
+         std::string(sk_type) + R"j("},{"AttributeName":"g","AttributeType":"S"}],
+      "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],
+      "GlobalSecondaryIndexes":[{"IndexName":"by-g","KeySchema":[
+        {"AttributeName":"g","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],
+        "Projection":{"ProjectionType":"ALL"}}]})j";
+}
+
 // A fresh, empty directory for the running test: <tmp>/cruddur_<suite>_<pid>_<test>.
 inline std::filesystem::path FreshTestDir() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();

@@ -24,10 +24,27 @@ std::string_view TableNameParam(const Request& req, ConstraintErrors& /*errors*/
   return *name;
 }
 
+std::optional<int64_t> LimitParam(const Request& req, int64_t max, ConstraintErrors& errors) {
+  auto limit = req.Int("Limit");
+  if (limit) errors.CheckRange("limit", *limit, 1, max);
+  return limit;
+}
+
 std::string_view CheckedTableName(const Request& req, ConstraintErrors& errors) {
   std::string_view name = TableNameParam(req, errors);
   errors.CheckName("tableName", name);
   return name;
+}
+
+bool ConstraintErrors::CheckListLength(std::string_view field, size_t size, size_t min,
+                                       size_t max) {
+  if (size >= min && size <= max) return true;
+  bool too_short = size < min;
+  Add(fmt::format(
+      "Value '[]' at '{}' failed to satisfy constraint: Member must have length {} than or equal "
+      "to {}",
+      field, too_short ? "greater" : "less", too_short ? min : max));
+  return false;
 }
 
 void ConstraintErrors::CheckName(std::string_view field, std::string_view value) {

@@ -25,6 +25,9 @@ class ConstraintErrors {
   void CheckEnum(std::string_view field, std::string_view value,
                  const std::vector<std::string_view>& allowed);
   void CheckRange(std::string_view field, int64_t value, int64_t min, int64_t max);
+  // A list of `size` elements outside min..max ("Value '[]' at 'field' ...", as DynamoDB shows
+  // any list). Returns whether it was within.
+  bool CheckListLength(std::string_view field, size_t size, size_t min, size_t max);
   bool empty() const { return errors_.empty(); }
   // Throws when any violation was added.
   void ThrowIfAny() const;
@@ -54,6 +57,8 @@ void ExpectJsonObject(const JsonValue& v);
 void ExpectJsonArray(const JsonValue& v);
 
 class Request;
+// The request's Limit, when given: 1 to `max`, else a violation added to `errors`.
+std::optional<int64_t> LimitParam(const Request& req, int64_t max, ConstraintErrors& errors);
 // The request's TableName: required (its length and pattern are the shape validator's).
 std::string_view TableNameParam(const Request& req, ConstraintErrors& errors);
 // The request's TableName: required, its length and pattern added to `errors` (CheckName) for

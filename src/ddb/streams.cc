@@ -253,8 +253,7 @@ void EngineImpl::ListStreams(const Request& req, JsonWriter& w) {
   ConstraintErrors errors;
   auto table_name = req.String("TableName");
   if (table_name) errors.CheckName("tableName", *table_name);
-  auto limit = req.Int("Limit");
-  if (limit) errors.CheckRange("limit", *limit, 1, 100);
+  auto limit = LimitParam(req, 100, errors);
   auto start = req.String("ExclusiveStartStreamArn");
   if (start) CheckLength(errors, "exclusiveStartStreamArn", *start, 37, 1024);
   errors.ThrowIfAny();
@@ -379,8 +378,7 @@ void WriteShard(JsonWriter& w, const streams::StreamMeta& m, size_t i, bool enab
 void EngineImpl::DescribeStream(const Request& req, JsonWriter& w) {
   ConstraintErrors errors;
   auto arn = RequiredString(req, "StreamArn", "streamArn", 37, 1024, errors);
-  auto limit = req.Int("Limit");
-  if (limit) errors.CheckRange("limit", *limit, 1, 100);
+  auto limit = LimitParam(req, 100, errors);
   auto start_shard = req.String("ExclusiveStartShardId");
   if (start_shard) CheckLength(errors, "exclusiveStartShardId", *start_shard, 28, 65);
   std::optional<std::string> parent = ParseShardFilter(req, errors);
@@ -557,8 +555,7 @@ std::optional<size_t> IteratorShard(const streams::StreamMeta& m,
 void EngineImpl::GetRecords(const Request& req, JsonWriter& w) {
   ConstraintErrors errors;
   auto text = RequiredString(req, "ShardIterator", "shardIterator", 1, 2048, errors);
-  auto limit = req.Int("Limit");
-  if (limit) errors.CheckRange("limit", *limit, 1, 1000);
+  auto limit = LimitParam(req, 1000, errors);
   errors.ThrowIfAny();
   auto iterator = streams::ParseIterator(*text);
   if (!iterator) throw ApiError::Validation("Invalid ShardIterator");

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <optional>
 #include <set>
 #include <stdexcept>
+#include <utility>
 
 #include "ddb/error.h"
 #include "encoding/enum_names.h"
@@ -153,44 +155,46 @@ void PersistThroughput(JsonWriter& w, const ProvisionedThroughput& t) {
 
 // OnDemandThroughput and WarmThroughput in the catalog: {"r":..,"w":..}, an absent member left
 // out. Both are absent in catalogs written before they existed.
-void PersistOnDemand(JsonWriter& w, const OnDemandThroughput& t) {
+void PersistReadWrite(JsonWriter& w, std::optional<int64_t> read, std::optional<int64_t> write) {
   w.StartObject();
-  if (t.max_read) {
+  if (read) {
     Key(w, "r");
-    w.Int64(*t.max_read);
+    w.Int64(*read);
   }
-  if (t.max_write) {
+  if (write) {
     Key(w, "w");
-    w.Int64(*t.max_write);
+    w.Int64(*write);
   }
   w.EndObject();
+}
+
+// The "r" and "w" of the object `member` of `parent`, each nullopt where absent.
+std::pair<std::optional<int64_t>, std::optional<int64_t>> ReadReadWrite(const JsonValue& parent,
+                                                                        const char* member) {
+  if (!parent.HasMember(member) || !parent[member].IsObject()) return {};
+  const JsonValue& v = parent[member];
+  auto field = [&v](const char* name) -> std::optional<int64_t> {
+    if (v.HasMember(name) && v[name].IsInt64()) return v[name].GetInt64();
+    return std::nullopt;
+  };
+  return {field("r"), field("w")};
+}
+
+void PersistOnDemand(JsonWriter& w, const OnDemandThroughput& t) {
+  PersistReadWrite(w, t.max_read, t.max_write);
 }
 
 OnDemandThroughput ReadOnDemand(const JsonValue& parent) {
-  OnDemandThroughput t;
-  if (!parent.HasMember("odt") || !parent["odt"].IsObject()) return t;
-  const JsonValue& v = parent["odt"];
-  if (v.HasMember("r") && v["r"].IsInt64()) t.max_read = v["r"].GetInt64();
-  if (v.HasMember("w") && v["w"].IsInt64()) t.max_write = v["w"].GetInt64();
-  return t;
+  auto [read, write] = ReadReadWrite(parent, "odt");
+  return {read, write};
 }
 
-void PersistWarm(JsonWriter& w, const WarmThroughput& t) {
-  w.StartObject();
-  Key(w, "r");
-  w.Int64(t.read);
-  Key(w, "w");
-  w.Int64(t.write);
-  w.EndObject();
-}
+void PersistWarm(JsonWriter& w, const WarmThroughput& t) { PersistReadWrite(w, t.read, t.write); }
 
 WarmThroughput ReadWarm(const JsonValue& parent) {
   WarmThroughput t;
-  if (!parent.HasMember("warm") || !parent["warm"].IsObject()) return t;
-  const JsonValue& v = parent["warm"];
-  if (v.HasMember("r") && v["r"].IsInt64()) t.read = v["r"].GetInt64();
-  if (v.HasMember("w") && v["w"].IsInt64()) t.write = v["w"].GetInt64();
-  return t;
+  auto [read, write] = ReadReadWrite(parent, "warm");
+  return {read.value_or(t.read), write.value_or(t.write)};
 }
 
 void PersistKey(JsonWriter& w, const KeySchema& k) {

@@ -74,17 +74,17 @@ void EngineImpl::UpdateTimeToLive(const Request& req, JsonWriter& w) {
   MutexLock lock(catalog_mu_);
   auto table = FindTable(name);
   if (!table) throw TableNotFound(name);
-  auto schema = std::make_shared<TableSchema>(*table->schema());
-  const std::string& current = schema->ttl_attribute;
-  if (!current.empty() && current != *attribute) {
-    throw ApiError::Validation(fmt::format(
-        "TimeToLive is active on a different AttributeName: current AttributeName is {}", current));
-  }
-  if (*enabled && !current.empty()) throw ApiError::Validation("TimeToLive is already enabled");
-  if (!*enabled && current.empty()) throw ApiError::Validation("TimeToLive is already disabled");
-  schema->ttl_attribute = *enabled ? std::string(*attribute) : std::string();
-  SaveSchema(*schema);
-  table->set_schema(schema);
+  ChangeSchema(*table, [&](TableSchema& schema) {
+    const std::string& current = schema.ttl_attribute;
+    if (!current.empty() && current != *attribute) {
+      throw ApiError::Validation(fmt::format(
+          "TimeToLive is active on a different AttributeName: current AttributeName is {}",
+          current));
+    }
+    if (*enabled && !current.empty()) throw ApiError::Validation("TimeToLive is already enabled");
+    if (!*enabled && current.empty()) throw ApiError::Validation("TimeToLive is already disabled");
+    schema.ttl_attribute = *enabled ? std::string(*attribute) : std::string();
+  });
 
   w.StartObject();
   WriteKey(w, "TimeToLiveSpecification");

@@ -380,46 +380,43 @@ class ValueParser {
     }
   }
 
-  void ParseStringSet(const JsonValue& v, AttributeValue* out) {
+  // A set's elements, each read by `decode(element, &slot)`; false, with DynamoDB's `empty`
+  // message deferred, when there are none.
+  template <class T, class Decode>
+  bool ParseSetElements(const JsonValue& v, std::vector<T>& out, Decode decode,
+                        std::string_view empty) {
     ExpectList(v);
-    out->strings.clear();
-    out->strings.reserve(v.Size());
-    for (const JsonValue& e : v.GetArray()) out->strings.emplace_back(ExpectString(e, "an String"));
-    if (out->strings.empty()) {
-      Defer(std::string(kInvalid) + "An string set  may not be empty");
-      return;
-    }
+    out.clear();
+    out.resize(v.Size());
+    size_t i = 0;
+    for (const JsonValue& e : v.GetArray()) decode(e, &out[i++]);
+    if (!out.empty()) return true;
+    Defer(std::string(kInvalid) + std::string(empty));
+    return false;
+  }
+
+  void ParseStringSet(const JsonValue& v, AttributeValue* out) {
+    auto decode = [](const JsonValue& e, std::string* s) { *s = ExpectString(e, "an String"); };
+    if (!ParseSetElements(v, out->strings, decode, "An string set  may not be empty")) return;
     if (FirstDuplicateString(out->strings) == std::string::npos || deferred_) return;
     Defer(std::string(kInvalid) + "Input collection " + Join(out->strings) +
           " contains duplicates.");
   }
 
   void ParseNumberSet(const JsonValue& v, AttributeValue* out) {
-    ExpectList(v);
-    out->numbers.clear();
-    out->numbers.resize(v.Size());
-    size_t i = 0;
-    for (const JsonValue& e : v.GetArray())
-      ParseNumber(ExpectString(e, "an String"), &out->numbers[i++]);
-    if (out->numbers.empty()) {
-      Defer(std::string(kInvalid) + "An number set  may not be empty");
-      return;
-    }
+    auto decode = [this](const JsonValue& e, Number* n) {
+      ParseNumber(ExpectString(e, "an String"), n);
+    };
+    if (!ParseSetElements(v, out->numbers, decode, "An number set  may not be empty")) return;
     if (deferred_ || !HasDuplicateNumber(out->numbers)) return;
     Defer("Input collection contains duplicates");
   }
 
   void ParseBinarySet(const JsonValue& v, AttributeValue* out) {
-    ExpectList(v);
-    out->strings.clear();
-    out->strings.resize(v.Size());
-    size_t i = 0;
-    for (const JsonValue& e : v.GetArray())
-      DecodeBlob(ExpectString(e, "a Blob"), &out->strings[i++]);
-    if (out->strings.empty()) {
-      Defer(std::string(kInvalid) + "Binary sets should not be empty");
-      return;
-    }
+    auto decode = [](const JsonValue& e, std::string* s) {
+      DecodeBlob(ExpectString(e, "a Blob"), s);
+    };
+    if (!ParseSetElements(v, out->strings, decode, "Binary sets should not be empty")) return;
     if (FirstDuplicateString(out->strings) == std::string::npos || deferred_) return;
     std::vector<std::string> shown;
     shown.reserve(out->strings.size());

@@ -46,13 +46,6 @@ Request Post(std::string target, std::string body) {
   return request;
 }
 
-// A port with nothing listening on it.
-std::uint16_t ClosedPort() {
-  asio::io_context ioc;
-  tcp::acceptor acceptor(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return acceptor.local_endpoint().port();
-}
-
 TEST(HttpUrl, ParsesSchemeHostPortAndTarget) {
   Url url = Url::Parse("HTTP://Example.com:8000/a/b?x=1#frag");
   EXPECT_EQ(url.scheme, "http");

@@ -109,6 +109,17 @@ Response Echo(const Request& request) {
   return response;
 }
 
+// A hook answering every request with `status`, `body` and, when given, a Content-Type.
+Handler FixedAnswer(int status, std::string body, std::string content_type = "") {
+  return [=](const Request&) {
+    Response response;
+    response.status = status;
+    if (!content_type.empty()) response.headers.Add("Content-Type", content_type);
+    response.body = body;
+    return response;
+  };
+}
+
 // A started Server answering with Echo (stopped by ~Server).
 class EchoServer : public Server {
  public:
@@ -260,12 +271,7 @@ TEST(HttpServer, OversizedHeadersGetTheHeaderTooLargeAnswer) {
 TEST(HttpServer, OversizedRequestLineOrHeadersUseTheHook) {
   ServerOptions options = TestOptions();
   options.header_limit = 1024;
-  options.on_header_too_large = [](const Request&) {
-    Response response;
-    response.status = 400;
-    response.body = "too big";
-    return response;
-  };
+  options.on_header_too_large = FixedAnswer(400, "too big");
   EchoServer server(options);
   std::vector<std::string> requests = {
       // A long request line (the target alone is over the limit).
@@ -457,6 +463,18 @@ bool Eventually(F condition, Ms wait = Ms(3000)) {
   return condition();
 }
 
+// TestOptions with a body budget of `bytes`.
+ServerOptions BudgetOptions(std::size_t bytes) {
+  ServerOptions options = TestOptions();
+  options.body_budget = bytes;
+  return options;
+}
+
+// Whether `server` soon holds exactly `bytes` of its body budget.
+bool BudgetHeld(const Server& server, std::size_t bytes) {
+  return Eventually([&] { return server.stats().body_bytes_in_flight == bytes; });
+}
+
 TEST(HttpServerLimits, DefaultsAreSensible) {
   ServerOptions defaults;
   EXPECT_EQ(defaults.idle_timeout, std::chrono::seconds(60));
@@ -509,13 +527,7 @@ TEST(HttpServerLimits, ConnectionsOverTheLimitAreRefusedAndOthersServed) {
 TEST(HttpServerLimits, RefusalUsesTheOverloadedHook) {
   ServerOptions options = TestOptions();
   options.max_connections = 1;
-  options.on_overloaded = [](const Request&) {
-    Response response;
-    response.status = 503;
-    response.headers.Add("Content-Type", "application/x-amz-json-1.0");
-    response.body = R"({"__type":"busy"})";
-    return response;
-  };
+  options.on_overloaded = FixedAnswer(503, R"({"__type":"busy"})", "application/x-amz-json-1.0");
   EchoServer server(options);
   Client first(server.port());
   EXPECT_EQ(first.Send(bhttp::verb::get, "/").result_int(), 200);
@@ -658,14 +670,12 @@ TEST(HttpServerLimits, BodyAtTheMinimumRateIsNotCutOff) {
 
 TEST(HttpServerLimits, BodyBudgetRefusesWhatDoesNotFitWith503) {
   constexpr std::size_t kKiB = 1024;
-  ServerOptions options = TestOptions();
-  options.body_budget = 1000 * kKiB;
-  EchoServer server(options);
+  EchoServer server(BudgetOptions(1000 * kKiB));
   // A holds 800 KiB of budget while its body is pending.
   Client a(server.port());
   a.WriteRaw("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 819200\r\n\r\n" +
              std::string(400 * kKiB, 'a'));
-  ASSERT_TRUE(Eventually([&] { return server.stats().body_bytes_in_flight == 800 * kKiB; }));
+  ASSERT_TRUE(BudgetHeld(server, 800 * kKiB));
   {
     // 300 KiB more does not fit: 503, without reading the body.
     Client b(server.port());
@@ -691,19 +701,17 @@ TEST(HttpServerLimits, BodyBudgetRefusesWhatDoesNotFitWith503) {
   auto response = a.Read();
   EXPECT_EQ(response.result_int(), 200);
   EXPECT_EQ(response.body().size(), 3 + 800 * kKiB);
-  ASSERT_TRUE(Eventually([&] { return server.stats().body_bytes_in_flight == 0; }));
+  ASSERT_TRUE(BudgetHeld(server, 0));
   EXPECT_EQ(server.stats().requests_overloaded, 2u);
   Client d(server.port());
   EXPECT_EQ(d.Send(bhttp::verb::post, "/d", std::string(999 * kKiB, 'd')).result_int(), 200);
 }
 
 TEST(HttpServerLimits, SmallBodiesAreAdmittedWhenTheBudgetIsFull) {
-  ServerOptions options = TestOptions();
-  options.body_budget = 100 * 1024;
-  EchoServer server(options);
+  EchoServer server(BudgetOptions(100 * 1024));
   Client big(server.port());
   big.WriteRaw("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 102400\r\n\r\nabc");
-  ASSERT_TRUE(Eventually([&] { return server.stats().body_bytes_in_flight == 102400; }));
+  ASSERT_TRUE(BudgetHeld(server, 102400));
   Client small(server.port());
   EXPECT_EQ(small.Send(bhttp::verb::post, "/s", std::string(64 * 1024, 's')).result_int(), 200);
   Client over(server.port());
@@ -712,15 +720,13 @@ TEST(HttpServerLimits, SmallBodiesAreAdmittedWhenTheBudgetIsFull) {
 }
 
 TEST(HttpServerLimits, BudgetIsReleasedWhenAClientVanishesMidBody) {
-  ServerOptions options = TestOptions();
-  options.body_budget = 1000 * 1024;
-  EchoServer server(options);
+  EchoServer server(BudgetOptions(1000 * 1024));
   {
     Client gone(server.port());
     gone.WriteRaw("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 921600\r\n\r\nabc");
-    ASSERT_TRUE(Eventually([&] { return server.stats().body_bytes_in_flight == 921600; }));
+    ASSERT_TRUE(BudgetHeld(server, 921600));
   }
-  ASSERT_TRUE(Eventually([&] { return server.stats().body_bytes_in_flight == 0; }));
+  ASSERT_TRUE(BudgetHeld(server, 0));
   Client client(server.port());
   EXPECT_EQ(client.Send(bhttp::verb::post, "/", std::string(921600, 'x')).result_int(), 200);
 }

@@ -61,16 +61,11 @@ constexpr char kAuth[] =
     "AWS4-HMAC-SHA256 Credential=AK/20240101/us-east-1/dynamodb/aws4_request, "
     "SignedHeaders=host;x-amz-date, Signature=abc";
 
-http::Request DynamoRequest(std::string target, std::string body = "{}") {
-  http::Request request;
-  request.method = "POST";
-  request.target = "/";
-  request.headers.Add("Host", "localhost:8000");
-  request.headers.Add("Content-Type", "application/x-amz-json-1.0");
-  if (!target.empty()) request.headers.Add("X-Amz-Target", target);
+// A DynamoPost with an X-Amz-Date and an Authorization field that no server checks here.
+http::Request DynamoRequest(const std::string& target, std::string body = "{}") {
+  http::Request request = aws::DynamoPost(target, std::move(body));
   request.headers.Add("X-Amz-Date", "20240101T000000Z");
   request.headers.Add("Authorization", kAuth);
-  request.body = std::move(body);
   return request;
 }
 
@@ -121,9 +116,7 @@ TEST_F(WireTest, MissingOrUnknownTargetIsUnknownOperation) {
 
 TEST_F(WireTest, MissingAuthorizationIsRejected) {
   http::Request request = DynamoRequest("DynamoDB_20120810.ListTables");
-  http::Request bare;
-  bare.method = "POST";
-  bare.target = "/";
+  http::Request bare = aws::BareRequest("POST");
   for (const auto& field : request.headers) {
     if (field.name != "Authorization") bare.headers.Add(field.name, field.value);
   }
@@ -218,10 +211,7 @@ TEST_F(WireTest, UnexpectedExceptionsAreInternalServerErrors) {
 
 TEST_F(WireTest, GetOfTheRootIsTheHealthAnswer) {
   for (std::string target : {"/", "/?probe=1"}) {
-    http::Request request;
-    request.method = "GET";
-    request.target = target;
-    http::Response response = handler_.Handle(request);
+    http::Response response = handler_.Handle(aws::BareRequest("GET", target));
     EXPECT_EQ(response.status, 200) << target;
     EXPECT_EQ(response.body, "healthy: dynamodb.us-east-1.amazonaws.com ");
     EXPECT_EQ(response.headers.Get("x-amz-crc32"), "3128867991");
@@ -229,10 +219,7 @@ TEST_F(WireTest, GetOfTheRootIsTheHealthAnswer) {
   // Other paths are not (ScyllaDB's test_health_only_works_for_root_path, run against
   // DynamoDB, sees a 4xx for each).
   for (std::string target : {"/abc", "/-", "/index.htm", "/health", "/ping"}) {
-    http::Request request;
-    request.method = "GET";
-    request.target = target;
-    http::Response response = handler_.Handle(request);
+    http::Response response = handler_.Handle(aws::BareRequest("GET", target));
     EXPECT_EQ(response.status, 404) << target;
     EXPECT_EQ(response.body, "<UnknownOperationException/>\n");
   }
@@ -307,9 +294,7 @@ TEST_F(WireTest, NonJsonRequestsGetUnknownOperation404) {
 TEST_F(WireTest, CorsPreflightIsDynamoDbsAnswer) {
   // DynamoDB's preflight answer (captured 2020-10-15): the request's headers and method echoed,
   // four exposed headers, a two-day max age, and no body, Content-Type or CRC.
-  http::Request preflight;
-  preflight.method = "OPTIONS";
-  preflight.target = "/";
+  http::Request preflight = aws::BareRequest("OPTIONS");
   preflight.headers.Add("Origin", "http://localhost:3000");
   preflight.headers.Add("Access-Control-Request-Headers", "content-type,x-amz-target");
   preflight.headers.Add("Access-Control-Request-Method", "POST");
@@ -333,9 +318,7 @@ TEST_F(WireTest, CorsFieldsOnOtherAnswersOnlyWithAnOrigin) {
   // origin and exposes headers, and only the preflight carries Max-Age and the Allow lists;
   // without one, no answer has a CORS field.
   http::Request post = DynamoRequest("DynamoDB_20120810.ListTables");
-  http::Request get;
-  get.method = "GET";
-  get.target = "/";
+  http::Request get = aws::BareRequest("GET");
   http::Request error = DynamoRequest("DynamoDB_20120810.GetItem");
   for (http::Request* request : {&post, &get, &error}) {
     http::Response plain = handler_.Handle(*request);
@@ -352,9 +335,7 @@ TEST_F(WireTest, CorsFieldsOnOtherAnswersOnlyWithAnOrigin) {
     EXPECT_FALSE(cors.headers.Has("Access-Control-Allow-Methods"));
   }
   // OPTIONS without an Origin is no preflight: DynamoDB's 404 (dynalite's tests).
-  http::Request options;
-  options.method = "OPTIONS";
-  options.target = "/";
+  http::Request options = aws::BareRequest("OPTIONS");
   EXPECT_EQ(handler_.Handle(options).status, 404);
 }
 
@@ -462,12 +443,17 @@ TEST_F(WireTest, TooLargeAnswer) {
 
 std::chrono::system_clock::time_point Noon() { return *aws::ParseAmzDate("20240601T120000Z"); }
 
-TEST(WireAuth, VerifiesSignaturesWhenCredentialsAreConfigured) {
-  FakeEngine engine;
+// Options that verify signatures by AKID/SECRET, on a clock stopped at Noon().
+WireOptions AuthAtNoon() {
   WireOptions options;
   options.credentials = {{"AKID", "SECRET"}};
   options.clock = [] { return Noon(); };
-  DynamoDbHandler handler(engine, options);
+  return options;
+}
+
+TEST(WireAuth, VerifiesSignaturesWhenCredentialsAreConfigured) {
+  FakeEngine engine;
+  DynamoDbHandler handler(engine, AuthAtNoon());
 
   EXPECT_EQ(handler.Handle(aws::SignedListTables(Noon(), "AKID", "SECRET")).status, 200);
 
@@ -495,18 +481,10 @@ TEST(WireAuth, VerifiesSignaturesWhenCredentialsAreConfigured) {
 TEST(WireAuth, CompressedBodiesAreVerifiedAsSent) {
   // SDKs compress the body, then sign it (botocore signs the gzip bytes).
   FakeEngine engine;
-  WireOptions options;
-  options.credentials = {{"AKID", "SECRET"}};
-  options.clock = [] { return Noon(); };
-  DynamoDbHandler handler(engine, options);
-  http::Request request;
-  request.method = "POST";
-  request.target = "/";
-  request.headers.Add("Host", "localhost:8000");
-  request.headers.Add("Content-Type", "application/x-amz-json-1.0");
+  DynamoDbHandler handler(engine, AuthAtNoon());
+  http::Request request = aws::DynamoPost("DynamoDB_20120810.ListTables",
+                                          Compress(R"({"Limit":5})", ContentCoding::kGzip));
   request.headers.Add("Content-Encoding", "gzip");
-  request.headers.Add("X-Amz-Target", "DynamoDB_20120810.ListTables");
-  request.body = Compress(R"({"Limit":5})", ContentCoding::kGzip);
   aws::Sign(request, {"AKID", "SECRET", ""}, "us-east-1", "dynamodb", Noon());
   http::Response response = handler.Handle(request);
   EXPECT_EQ(response.status, 200) << response.body;

@@ -247,15 +247,6 @@ std::unique_ptr<ConditionNode> Node(ConditionNode::Kind kind, const std::string&
   return n;
 }
 
-std::unique_ptr<ConditionNode> Join(ConditionNode::Kind kind, std::unique_ptr<ConditionNode> l,
-                                    std::unique_ptr<ConditionNode> r) {
-  auto n = std::make_unique<ConditionNode>();
-  n->kind = kind;
-  n->left = std::move(l);
-  n->right = std::move(r);
-  return n;
-}
-
 }  // namespace
 
 Condition Condition::Compare(const std::string& attribute, Comparison op,
@@ -298,8 +289,8 @@ Condition Condition::Compare(const std::string& attribute, Comparison op,
       break;
     case Comparison::kNotContains:
       // Unlike NE, NOT_CONTAINS is false when the attribute is missing.
-      c.root_ = Join(K::kAnd, Node(K::kExists, attribute, none),
-                     Join(K::kNot, Node(K::kContains, attribute, operands), nullptr));
+      c.root_ = JoinNodes(K::kAnd, Node(K::kExists, attribute, none),
+                          JoinNodes(K::kNot, Node(K::kContains, attribute, operands), nullptr));
       break;
     case Comparison::kBeginsWith:
       c.root_ = Node(K::kBeginsWith, attribute, operands);
@@ -316,13 +307,13 @@ Condition Condition::Compare(const std::string& attribute, Comparison op,
 
 Condition Condition::And(Condition a, Condition b) {
   Condition c;
-  c.root_ = Join(ConditionNode::Kind::kAnd, std::move(a.root_), std::move(b.root_));
+  c.root_ = JoinNodes(ConditionNode::Kind::kAnd, std::move(a.root_), std::move(b.root_));
   return c;
 }
 
 Condition Condition::Or(Condition a, Condition b) {
   Condition c;
-  c.root_ = Join(ConditionNode::Kind::kOr, std::move(a.root_), std::move(b.root_));
+  c.root_ = JoinNodes(ConditionNode::Kind::kOr, std::move(a.root_), std::move(b.root_));
   return c;
 }
 

@@ -68,16 +68,6 @@ class ConditionParser : public ParserBase {
   bool IsKeyword(std::string_view t) const override { return IsConditionKeyword(t); }
 
  private:
-  static std::unique_ptr<ConditionNode> Binary(ConditionNode::Kind kind,
-                                               std::unique_ptr<ConditionNode> l,
-                                               std::unique_ptr<ConditionNode> r) {
-    auto n = std::make_unique<ConditionNode>();
-    n->kind = kind;
-    n->left = std::move(l);
-    n->right = std::move(r);
-    return n;
-  }
-
   // `a OR b OR ...` and `a AND b AND ...`: the terms joined as a balanced tree, so that walking
   // it (evaluation, key terms, paths, freeing) takes log2(n) levels of stack however long the
   // chain (PartiQL's translations are not held to the 300 operators).
@@ -111,7 +101,7 @@ class ConditionParser : public ParserBase {
     if (end - begin == 1) return std::move(terms[begin]);
     size_t mid = begin + (end - begin) / 2;
     auto left = Balanced(kind, terms, begin, mid);
-    return Binary(kind, std::move(left), Balanced(kind, terms, mid, end));
+    return JoinNodes(kind, std::move(left), Balanced(kind, terms, mid, end));
   }
 
   // NOT NOT ... x: a loop, so a long run of NOTs costs no stack.
@@ -123,20 +113,15 @@ class ConditionParser : public ParserBase {
     }
     Nesting nested(*this, nots);  // each NOT is one level of the tree
     auto node = ParsePrimary();
-    for (; nots > 0; --nots) node = Binary(ConditionNode::Kind::kNot, std::move(node), nullptr);
+    for (; nots > 0; --nots) node = JoinNodes(ConditionNode::Kind::kNot, std::move(node), nullptr);
     return node;
   }
 
   // Nested groups recurse through here, ParseOr, ParseAnd and ParseNot: these keep small frames
   // (the operands live in ParseComparison's), so that nesting costs little stack.
   std::unique_ptr<ConditionNode> ParsePrimary() {
-    if (At(Tok::kLParen) && !AtParenthesisedOperand()) {
-      Nesting nested(*this);
-      ++pos_;
-      auto inner = ParseOr();
-      Expect(Tok::kRParen);
-      return inner;
-    }
+    if (At(Tok::kLParen) && !AtParenthesisedOperand())
+      return Parenthesized([&] { return ParseOr(); });
     return ParseComparison();
   }
 
@@ -211,13 +196,7 @@ class ConditionParser : public ParserBase {
   }
 
   Operand ParseOperand() {
-    if (At(Tok::kLParen)) {
-      Nesting nested(*this);
-      ++pos_;
-      Operand o = ParseOperand();
-      Expect(Tok::kRParen);
-      return o;
-    }
+    if (At(Tok::kLParen)) return Parenthesized([&] { return ParseOperand(); });
     if (At(Tok::kName) && Peek(1).kind == Tok::kLParen && !IsKeyword(Peek().text)) {
       return ParseFunction();
     }
@@ -413,6 +392,15 @@ class ConditionParser : public ParserBase {
 };
 
 }  // namespace
+
+std::unique_ptr<ConditionNode> JoinNodes(ConditionNode::Kind kind, std::unique_ptr<ConditionNode> l,
+                                         std::unique_ptr<ConditionNode> r) {
+  auto n = std::make_unique<ConditionNode>();
+  n->kind = kind;
+  n->left = std::move(l);
+  n->right = std::move(r);
+  return n;
+}
 
 // The words of the condition language that cannot start a document path.
 bool IsConditionKeyword(std::string_view t) {

@@ -45,6 +45,10 @@ struct ConditionNode {
   ValueType type = ValueType::kS;  // kAttributeType
 };
 
+// A kAnd or kOr node over `l` and `r`, or a kNot node over `l` (`r` null).
+std::unique_ptr<ConditionNode> JoinNodes(ConditionNode::Kind kind, std::unique_ptr<ConditionNode> l,
+                                         std::unique_ptr<ConditionNode> r);
+
 // Parses a condition into its tree, with DynamoDB's errors; `kind` names the request member.
 std::unique_ptr<ConditionNode> ParseConditionTree(std::string_view text, Substitutions& subs,
                                                   std::string_view kind);

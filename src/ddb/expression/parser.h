@@ -99,24 +99,25 @@ class ParserBase {
     }
   }
 
+  // What `parse()` reads between the "(" at hand and its ")", as one nested level.
+  template <class Parse>
+  auto Parenthesized(Parse&& parse) {
+    Nesting nested(*this);
+    ++pos_;
+    auto inner = parse();
+    Expect(Tok::kRParen);
+    return inner;
+  }
+
   // One operator or function of the expression, against kMaxOperators.
   void CountOperator() { ++operators_; }
 
   // Held while parsing one nested level; past kMaxNesting, or past this thread's StackBudget,
   // the parse stops with the error DynamoDB gives such an expression (see TooDeep).
-  class Nesting {
+  class Nesting : public NestingDepth {
    public:
-    explicit Nesting(ParserBase& p, size_t levels = 1) : p_(p), levels_(levels) {
-      p_.depth_ += levels;
-      if (p_.depth_ > kMaxNesting || p_.stack_.Exhausted()) p_.TooDeep();
-    }
-    ~Nesting() { p_.depth_ -= levels_; }
-    Nesting(const Nesting&) = delete;
-    Nesting& operator=(const Nesting&) = delete;
-
-   private:
-    ParserBase& p_;
-    size_t levels_;
+    explicit Nesting(ParserBase& p, size_t levels = 1)
+        : NestingDepth(p.depth_, levels, kMaxNesting, p.stack_, [&p] { p.TooDeep(); }) {}
   };
   // The operators and functions a token scan finds (used when the parse stops too deep): here
   // function calls, + and -; conditions add their comparators and keywords.

@@ -3,6 +3,7 @@
 // build (sanitizers make frames many times bigger) and however small the thread's stack is.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace cruddur::ddb::expr {
@@ -20,6 +21,26 @@ class StackBudget {
 
  private:
   uintptr_t floor_ = 0;  // lowest frame address allowed (stacks grow down); 0 when unknown
+};
+
+// One nested level (or `levels`) of a recursive parse, counted in `depth` for its scope. Past
+// `max` levels, or past `budget`, it calls `too_deep`, which throws.
+class NestingDepth {
+ public:
+  template <class TooDeep>
+  NestingDepth(size_t& depth, size_t levels, size_t max, const StackBudget& budget,
+               TooDeep&& too_deep)
+      : depth_(depth), levels_(levels) {
+    depth_ += levels;
+    if (depth_ > max || budget.Exhausted()) too_deep();
+  }
+  ~NestingDepth() { depth_ -= levels_; }
+  NestingDepth(const NestingDepth&) = delete;
+  NestingDepth& operator=(const NestingDepth&) = delete;
+
+ private:
+  size_t& depth_;
+  size_t levels_;
 };
 
 }  // namespace cruddur::ddb::expr

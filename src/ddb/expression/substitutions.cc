@@ -18,6 +18,28 @@ bool ValidKey(std::string_view key, char sigil) {
   return true;
 }
 
+// Calls `each(key, value)` for every member of `map` (the request's `member`), after DynamoDB's
+// checks of the map and of each key (`sigil`, then a name). False when the map is absent or null.
+template <typename Each>
+bool ForEachSubstitution(const JsonValue* map, std::string_view member, char sigil, Each each) {
+  if (!map || map->IsNull()) return false;
+  if (!map->IsObject()) {
+    throw ApiError::Serialization("Start of structure or map found where not expected");
+  }
+  if (map->MemberCount() == 0) {
+    throw ApiError::Validation(std::string(member) + " must not be empty");
+  }
+  for (auto it = map->MemberBegin(); it != map->MemberEnd(); ++it) {
+    std::string key(it->name.GetString(), it->name.GetStringLength());
+    if (!ValidKey(key, sigil)) {
+      throw ApiError::Validation(std::string(member) +
+                                 " contains invalid key: Syntax error; key: \"" + key + "\"");
+    }
+    each(key, it->value);
+  }
+  return true;
+}
+
 std::string JoinUnused(const std::vector<std::string>& order,
                        const std::set<std::string, std::less<>>& used) {
   std::string out;
@@ -49,58 +71,28 @@ std::string PathToString(const Path& path) {
 
 Substitutions Substitutions::Parse(const JsonValue* names, const JsonValue* values) {
   Substitutions s;
-  if (names && !names->IsNull()) {
-    if (!names->IsObject()) {
-      throw ApiError::Serialization("Start of structure or map found where not expected");
-    }
-    if (names->MemberCount() == 0) {
-      throw ApiError::Validation("ExpressionAttributeNames must not be empty");
-    }
-    s.has_names_ = true;
-    for (auto it = names->MemberBegin(); it != names->MemberEnd(); ++it) {
-      std::string key(it->name.GetString(), it->name.GetStringLength());
-      if (!ValidKey(key, '#')) {
-        throw ApiError::Validation(
-            "ExpressionAttributeNames contains invalid key: Syntax error; "
-            "key: \"" +
-            key + "\"");
-      }
-      if (!it->value.IsString()) {
-        throw ApiError::Serialization("NUMBER_VALUE cannot be converted to String");
-      }
-      if (s.names_.emplace(key, std::string(it->value.GetString(), it->value.GetStringLength()))
-              .second) {
-        s.name_order_.push_back(key);
-      }
-    }
-  }
-  if (values && !values->IsNull()) {
-    if (!values->IsObject()) {
-      throw ApiError::Serialization("Start of structure or map found where not expected");
-    }
-    if (values->MemberCount() == 0) {
-      throw ApiError::Validation("ExpressionAttributeValues must not be empty");
-    }
-    s.has_values_ = true;
-    for (auto it = values->MemberBegin(); it != values->MemberEnd(); ++it) {
-      std::string key(it->name.GetString(), it->name.GetStringLength());
-      if (!ValidKey(key, ':')) {
-        throw ApiError::Validation(
-            "ExpressionAttributeValues contains invalid key: Syntax error; "
-            "key: \"" +
-            key + "\"");
-      }
-      AttributeValue v;
-      try {
-        v = ParseAttributeValue(it->value);
-      } catch (const ApiError& e) {
-        if (e.type() != "ValidationException") throw;
-        throw ApiError::Validation(
-            "ExpressionAttributeValues contains invalid value: " + e.message() + " for key " + key);
-      }
-      if (s.values_.emplace(key, std::move(v)).second) s.value_order_.push_back(key);
-    }
-  }
+  s.has_names_ = ForEachSubstitution(
+      names, "ExpressionAttributeNames", '#', [&](const std::string& key, const JsonValue& value) {
+        if (!value.IsString()) {
+          throw ApiError::Serialization("NUMBER_VALUE cannot be converted to String");
+        }
+        if (s.names_.emplace(key, std::string(value.GetString(), value.GetStringLength())).second) {
+          s.name_order_.push_back(key);
+        }
+      });
+  s.has_values_ = ForEachSubstitution(
+      values, "ExpressionAttributeValues", ':',
+      [&](const std::string& key, const JsonValue& value) {
+        AttributeValue v;
+        try {
+          v = ParseAttributeValue(value);
+        } catch (const ApiError& e) {
+          if (e.type() != "ValidationException") throw;
+          throw ApiError::Validation("ExpressionAttributeValues contains invalid value: " +
+                                     e.message() + " for key " + key);
+        }
+        if (s.values_.emplace(key, std::move(v)).second) s.value_order_.push_back(key);
+      });
   return s;
 }
 

@@ -123,11 +123,7 @@ class UpdateParser : public ParserBase {
       if (close != Token::kNoMatch &&
           (tokens_[close + 1].kind == Tok::kEof || tokens_[close + 1].kind == Tok::kComma ||
            (tokens_[close + 1].kind == Tok::kName && IsKeyword(tokens_[close + 1].text)))) {
-        Nesting nested(*this);
-        ++pos_;
-        auto v = ParseSetValue();
-        Expect(Tok::kRParen);
-        return v;
+        return Parenthesized([&] { return ParseSetValue(); });
       }
     }
     auto left = ParseOperand();
@@ -156,13 +152,7 @@ class UpdateParser : public ParserBase {
   }
 
   std::unique_ptr<SetValue> ParseOperand() {
-    if (At(Tok::kLParen)) {
-      Nesting nested(*this);
-      ++pos_;
-      auto v = ParseOperand();
-      Expect(Tok::kRParen);
-      return v;
-    }
+    if (At(Tok::kLParen)) return Parenthesized([&] { return ParseOperand(); });
     auto v = std::make_unique<SetValue>();
     if (At(Tok::kValueRef)) {
       v->kind = SetValue::Kind::kValue;

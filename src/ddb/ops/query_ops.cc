@@ -127,8 +127,7 @@ std::shared_ptr<Table> ParseReadSpec(EngineImpl& engine, const Request& req,
   // IndexName, Select, Segment and TotalSegments were checked against the input shape
   // (ddb/shape_validator.h) before the operation ran.
   auto index_name = req.String("IndexName");
-  spec->limit = req.Int("Limit");
-  if (spec->limit) errors.CheckRange("limit", *spec->limit, 1, INT32_MAX);
+  spec->limit = LimitParam(req, INT32_MAX, errors);
   auto select = req.String("Select");
   spec->rc = ParseReturnCapacity(req, errors);
   spec->consistent = req.Bool("ConsistentRead").value_or(false);

@@ -55,30 +55,40 @@ void CheckKeyAttributeName(ConstraintErrors& errors, const std::string& field,
   }
 }
 
+namespace {
+
+// An element of KeySchema or AttributeDefinitions, {"AttributeName": .., `type_member`: ..}, with
+// the constraint errors of each at `member` (e.g. "keySchema.1.member"); nullopt where null.
+struct NamedType {
+  std::optional<std::string_view> name, type;
+};
+
+NamedType ParseNamedType(const JsonValue& element, const std::string& member,
+                         std::string_view type_member, std::string_view type_field,
+                         const std::vector<std::string_view>& types, ConstraintErrors& errors) {
+  NamedType e{Request::StringOf(element, "AttributeName"), Request::StringOf(element, type_member)};
+  if (!e.name) {
+    errors.NotNull(member + ".attributeName");
+  } else {
+    CheckKeyAttributeName(errors, member + ".attributeName", *e.name);
+  }
+  if (!e.type) {
+    errors.NotNull(fmt::format("{}.{}", member, type_field));
+  } else {
+    errors.CheckEnum(fmt::format("{}.{}", member, type_field), *e.type, types);
+  }
+  return e;
+}
+
+}  // namespace
+
 std::vector<KeyElement> ParseKeySchema(const JsonValue& list, std::string_view field,
                                        ConstraintErrors& errors, size_t max_size) {
   std::vector<KeyElement> keys;
-  if (list.Size() < 1 || list.Size() > max_size) {
-    errors.Add(
-        fmt::format("Value '[]' at '{}' failed to satisfy constraint: Member must have "
-                    "length {} than or equal to {}",
-                    field, list.Size() < 1 ? "greater" : "less", list.Size() < 1 ? 1 : max_size));
-    return keys;
-  }
+  if (!errors.CheckListLength(field, list.Size(), 1, max_size)) return keys;
   for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {
-    std::string member = fmt::format("{}.{}.member", field, i + 1);
-    auto name = Request::StringOf(list[i], "AttributeName");
-    auto type = Request::StringOf(list[i], "KeyType");
-    if (!name) {
-      errors.NotNull(member + ".attributeName");
-    } else {
-      CheckKeyAttributeName(errors, member + ".attributeName", *name);
-    }
-    if (!type) {
-      errors.NotNull(member + ".keyType");
-    } else {
-      errors.CheckEnum(member + ".keyType", *type, {"HASH", "RANGE"});
-    }
+    auto [name, type] = ParseNamedType(list[i], fmt::format("{}.{}.member", field, i + 1),
+                                       "KeyType", "keyType", {"HASH", "RANGE"}, errors);
     keys.push_back({std::string(name.value_or("")), std::string(type.value_or(""))});
   }
   return keys;
@@ -250,19 +260,9 @@ std::vector<AttributeDefinition> ParseAttributeDefinitions(const JsonValue& list
                                                            ConstraintErrors& errors) {
   std::vector<AttributeDefinition> defs;
   for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {
-    std::string member = fmt::format("attributeDefinitions.{}.member", i + 1);
-    auto name = Request::StringOf(list[i], "AttributeName");
-    auto type = Request::StringOf(list[i], "AttributeType");
-    if (!name) {
-      errors.NotNull(member + ".attributeName");
-    } else {
-      CheckKeyAttributeName(errors, member + ".attributeName", *name);
-    }
-    if (!type) {
-      errors.NotNull(member + ".attributeType");
-    } else {
-      errors.CheckEnum(member + ".attributeType", *type, {"B", "N", "S"});
-    }
+    auto [name, type] =
+        ParseNamedType(list[i], fmt::format("attributeDefinitions.{}.member", i + 1),
+                       "AttributeType", "attributeType", {"B", "N", "S"}, errors);
     if (name && type) defs.push_back({std::string(*name), ScalarTypeOf(*type)});
   }
   return defs;

@@ -97,6 +97,23 @@ std::string_view ArnParam(const Request& req, ConstraintErrors& errors) {
   return *arn;
 }
 
+// A TagResource or UntagResource request's ResourceArn and its required list `member`, checked in
+// DynamoDB's order: the constraints, then the ARN's form.
+struct TagRequest {
+  std::string_view arn;
+  ArnTarget target;
+  const JsonValue& list;
+};
+
+TagRequest ReadTagRequest(const Request& req, const char* member, const EngineOptions& options) {
+  ConstraintErrors errors;
+  std::string_view arn = ArnParam(req, errors);
+  const JsonValue* list = req.Array(member);
+  if (!list) ThrowRequired(member);
+  errors.ThrowIfAny();
+  return {arn, ParseResourceArn(arn, options.region, options.account_id), *list};
+}
+
 }  // namespace
 
 std::map<std::string, std::string> ParseTags(const JsonValue& list) {
@@ -116,48 +133,34 @@ std::map<std::string, std::string> ParseTags(const JsonValue& list) {
 }
 
 void EngineImpl::TagResource(const Request& req, JsonWriter& w) {
-  ConstraintErrors errors;
-  std::string_view arn = ArnParam(req, errors);
-  const JsonValue* list = req.Array("Tags");
-  if (!list) ThrowRequired("Tags");
-  errors.ThrowIfAny();
-  ArnTarget target = ParseResourceArn(arn, options().region, options().account_id);
-  if (list->Empty()) throw ApiError::Validation("Atleast one Tag needs to be provided as Input.");
-  auto tags = ParseTags(*list);
+  TagRequest r = ReadTagRequest(req, "Tags", options());
+  if (r.list.Empty()) throw ApiError::Validation("Atleast one Tag needs to be provided as Input.");
+  auto tags = ParseTags(r.list);
   MutexLock lock(catalog_mu_);
-  auto table = TableOfArn(*this, arn, target);
-  auto schema = std::make_shared<TableSchema>(*table->schema());
-  for (auto& [k, v] : tags) schema->tags[k] = v;
-  // The limit holds for the tags the table would have: replacing values is always allowed.
-  if (schema->tags.size() > kMaxTagsPerResource) ThrowTooManyTags();
-  SaveSchema(*schema);
-  table->set_schema(schema);
+  ChangeSchema(*TableOfArn(*this, r.arn, r.target), [&](TableSchema& schema) {
+    for (auto& [k, v] : tags) schema.tags[k] = v;
+    // The limit holds for the tags the table would have: replacing values is always allowed.
+    if (schema.tags.size() > kMaxTagsPerResource) ThrowTooManyTags();
+  });
   w.StartObject();
   w.EndObject();
 }
 
 void EngineImpl::UntagResource(const Request& req, JsonWriter& w) {
-  ConstraintErrors errors;
-  std::string_view arn = ArnParam(req, errors);
-  const JsonValue* keys = req.Array("TagKeys");
-  if (!keys) ThrowRequired("TagKeys");
-  errors.ThrowIfAny();
-  ArnTarget target = ParseResourceArn(arn, options().region, options().account_id);
-  if (keys->Empty()) {
+  TagRequest r = ReadTagRequest(req, "TagKeys", options());
+  if (r.list.Empty()) {
     throw ApiError::Validation("Atleast one Tag Key needs to be provided as Input.");
   }
-  if (keys->Size() > kMaxTagsPerResource) ThrowTooManyTags();
-  for (const auto& k : keys->GetArray()) {
+  if (r.list.Size() > kMaxTagsPerResource) ThrowTooManyTags();
+  for (const auto& k : r.list.GetArray()) {
     if (!k.IsString()) throw ApiError::Serialization("Unexpected field type");
     CheckTagKey(View(k));
   }
   MutexLock lock(catalog_mu_);
-  auto table = TableOfArn(*this, arn, target);
-  auto schema = std::make_shared<TableSchema>(*table->schema());
-  // A key the table does not have is no error.
-  for (const auto& k : keys->GetArray()) schema->tags.erase(std::string(View(k)));
-  SaveSchema(*schema);
-  table->set_schema(schema);
+  ChangeSchema(*TableOfArn(*this, r.arn, r.target), [&](TableSchema& schema) {
+    // A key the table does not have is no error.
+    for (const auto& k : r.list.GetArray()) schema.tags.erase(std::string(View(k)));
+  });
   w.StartObject();
   w.EndObject();
 }

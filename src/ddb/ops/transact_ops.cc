@@ -209,12 +209,7 @@ struct TransactWriteRequest {
 
 // TransactItems holds 1 to 100 actions.
 void CheckTransactItemCount(const JsonValue* items, ConstraintErrors& errors) {
-  if (items && (items->Size() == 0 || items->Size() > 100)) {
-    errors.Add(
-        fmt::format("Value '[]' at 'transactItems' failed to satisfy constraint: Member "
-                    "must have length {} than or equal to {}",
-                    items->Size() == 0 ? "greater" : "less", items->Size() == 0 ? 1 : 100));
-  }
+  if (items) errors.CheckListLength("transactItems", items->Size(), 1, 100);
 }
 
 TransactWriteRequest ParseTransactWriteRequest(const Request& req) {

@@ -150,12 +150,17 @@ Statement Parser::ParseSelect() {
   return st;
 }
 
-Statement Parser::ParseInsert() {
+// The start of INSERT INTO t, UPDATE t and DELETE FROM t: `words`, then a table (no index).
+Statement Parser::StartWrite(Statement::Kind kind, std::initializer_list<const char*> words) {
   Statement st;
-  st.kind = Statement::Kind::kInsert;
-  ExpectWord("INSERT");
-  ExpectWord("INTO");
+  st.kind = kind;
+  for (const char* word : words) ExpectWord(word);
   ParseTable(&st, /*allow_index=*/false);
+  return st;
+}
+
+Statement Parser::ParseInsert() {
+  Statement st = StartWrite(Statement::Kind::kInsert, {"INSERT", "INTO"});
   if (IsWord("VALUES") || IsPunct("<<")) {
     ThrowUnsupported(
         "Unsupported operation: Inserting multiple items in a single statement is "
@@ -185,10 +190,7 @@ Statement Parser::ParseInsert() {
 }
 
 Statement Parser::ParseUpdate() {
-  Statement st;
-  st.kind = Statement::Kind::kUpdate;
-  ExpectWord("UPDATE");
-  ParseTable(&st, /*allow_index=*/false);
+  Statement st = StartWrite(Statement::Kind::kUpdate, {"UPDATE"});
   for (;;) {
     if (AcceptWord("SET")) {
       do {
@@ -220,11 +222,7 @@ Statement Parser::ParseUpdate() {
 }
 
 Statement Parser::ParseDelete() {
-  Statement st;
-  st.kind = Statement::Kind::kDelete;
-  ExpectWord("DELETE");
-  ExpectWord("FROM");
-  ParseTable(&st, /*allow_index=*/false);
+  Statement st = StartWrite(Statement::Kind::kDelete, {"DELETE", "FROM"});
   ExpectWord("WHERE");
   st.where = ParseOr();
   ParseReturning(&st, /*delete_only=*/true);

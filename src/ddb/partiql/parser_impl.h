@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -32,21 +33,12 @@ class Parser {
 
   // Held while parsing one nested level; past kMaxNesting (or this thread's stack budget) the
   // statement is refused.
-  class Nesting {
+  class Nesting : public expr::NestingDepth {
    public:
-    explicit Nesting(Parser& p, size_t levels = 1) : p_(p), levels_(levels) {
-      p_.depth_ += levels;
-      if (p_.depth_ > kMaxNesting || p_.stack_.Exhausted()) {
-        ThrowMalformed(fmt::format("Statement nested deeper than {} levels", kMaxNesting));
-      }
-    }
-    ~Nesting() { p_.depth_ -= levels_; }
-    Nesting(const Nesting&) = delete;
-    Nesting& operator=(const Nesting&) = delete;
-
-   private:
-    Parser& p_;
-    size_t levels_;
+    explicit Nesting(Parser& p, size_t levels = 1)
+        : NestingDepth(p.depth_, levels, kMaxNesting, p.stack_, [] {
+            ThrowMalformed(fmt::format("Statement nested deeper than {} levels", kMaxNesting));
+          }) {}
   };
   Statement ParseStatement();
 
@@ -108,6 +100,7 @@ class Parser {
 
   // --- statements ---
   Statement ParseSelect();
+  Statement StartWrite(Statement::Kind kind, std::initializer_list<const char*> words);
   Statement ParseInsert();
   Statement ParseUpdate();
   Statement ParseDelete();

@@ -18,6 +18,7 @@
 #include "ddb/partiql/translate.h"
 #include "ddb/request.h"
 #include "ddb/value_json.h"
+#include "encoding/json.h"
 
 namespace cruddur::ddb::partiql {
 namespace {
@@ -29,12 +30,7 @@ std::vector<AttributeValue> ParseParameters(const JsonValue& obj, const std::str
   std::vector<AttributeValue> params;
   const JsonValue* p = Request::ArrayOf(obj, "Parameters");
   if (!p) return params;
-  if (p->Empty()) {
-    errors.Add(
-        fmt::format("Value '[]' at '{}' failed to satisfy constraint: Member must have "
-                    "length greater than or equal to 1",
-                    field));
-  }
+  errors.CheckListLength(field, p->Size(), 1, std::numeric_limits<size_t>::max());
   for (const auto& v : p->GetArray()) params.push_back(ParseAttributeValue(v));
   return params;
 }
@@ -74,6 +70,15 @@ void CopyCapacity(JsonWriter& w, const JsonDocument& response) {
     Key(w, "ConsumedCapacity");
     response["ConsumedCapacity"].Accept(w);
   }
+}
+
+// An answer whose members `members(w)` writes, then the ConsumedCapacity `response` carries.
+template <class F>
+std::string AnswerWithCapacity(const JsonDocument& response, F&& members) {
+  return encoding::WriteJsonObject([&](JsonWriter& w) {
+    members(w);
+    CopyCapacity(w, response);
+  });
 }
 
 // Batch error codes are the exception names DynamoDB's BatchStatementError uses.
@@ -123,10 +128,7 @@ StatementRequest ParseStatementRequest(const Request& req) {
   std::vector<AttributeValue> params = ParseParameters(req.root(), "parameters", errors);
   Options o;
   o.consistent_read = req.Bool("ConsistentRead").value_or(false);
-  if (auto limit = req.Int("Limit")) {
-    errors.CheckRange("limit", *limit, 1, std::numeric_limits<int32_t>::max());
-    o.limit = *limit;
-  }
+  if (auto limit = LimitParam(req, std::numeric_limits<int32_t>::max(), errors)) o.limit = *limit;
   if (auto token = req.String("NextToken")) {
     if (token->empty() || token->size() > 32768) {
       errors.Add(
@@ -153,31 +155,23 @@ StatementRequest ParseStatementRequest(const Request& req) {
 std::string RunWriteStatement(const Executor& execute, Tables& tables, const StatementRequest& r) {
   WritePlan plan = PlanWrite(tables, r.statement, r.options);
   JsonDocument response = ParseJson(RunWrite(execute, plan, r.options));
-  JsonBuffer buf;
-  JsonWriter w(buf);
-  w.StartObject();
-  Key(w, "Items");
-  w.StartArray();
-  if (response.HasMember("Attributes")) response["Attributes"].Accept(w);
-  w.EndArray();
-  CopyCapacity(w, response);
-  w.EndObject();
-  return Written(buf);
+  return AnswerWithCapacity(response, [&](JsonWriter& w) {
+    Key(w, "Items");
+    w.StartArray();
+    if (response.HasMember("Attributes")) response["Attributes"].Accept(w);
+    w.EndArray();
+  });
 }
 
 // A SELECT of one whole key and nothing else: one GetItem.
 std::string RunGetStatement(const Executor& execute, const StatementRequest& r, const Item& key) {
   JsonDocument response = ParseJson(execute("GetItem", GetItemBody(r.statement, key, r.options)));
-  JsonBuffer buf;
-  JsonWriter w(buf);
-  w.StartObject();
-  Key(w, "Items");
-  w.StartArray();
-  if (response.HasMember("Item")) WriteProjected(w, response["Item"], r.statement.projection);
-  w.EndArray();
-  CopyCapacity(w, response);
-  w.EndObject();
-  return Written(buf);
+  return AnswerWithCapacity(response, [&](JsonWriter& w) {
+    Key(w, "Items");
+    w.StartArray();
+    if (response.HasMember("Item")) WriteProjected(w, response["Item"], r.statement.projection);
+    w.EndArray();
+  });
 }
 
 // Any other SELECT: the Query or Scan it becomes, the conditions the engine could not take
@@ -205,25 +199,21 @@ std::string RunSelectStatement(const Executor& execute, Tables& tables, const St
                                            Request::ObjectOf(subs, "ExpressionAttributeValues"));
     post_filter = expr::Condition::Parse(*plan.post_filter_text, post_subs, "FilterExpression");
   }
-  JsonBuffer buf;
-  JsonWriter w(buf);
-  w.StartObject();
-  Key(w, "Items");
-  w.StartArray();
-  for (const auto& item : response["Items"].GetArray()) {
-    if (post_filter && !post_filter->Evaluate(ParseItem(item))) continue;
-    WriteProjected(w, item, st.projection);
-  }
-  w.EndArray();
-  if (response.HasMember("LastEvaluatedKey")) {
-    Key(w, "NextToken");
-    Str(w, EncodeToken(response["LastEvaluatedKey"]));
-    Key(w, "LastEvaluatedKey");
-    response["LastEvaluatedKey"].Accept(w);
-  }
-  CopyCapacity(w, response);
-  w.EndObject();
-  return Written(buf);
+  return AnswerWithCapacity(response, [&](JsonWriter& w) {
+    Key(w, "Items");
+    w.StartArray();
+    for (const auto& item : response["Items"].GetArray()) {
+      if (post_filter && !post_filter->Evaluate(ParseItem(item))) continue;
+      WriteProjected(w, item, st.projection);
+    }
+    w.EndArray();
+    if (response.HasMember("LastEvaluatedKey")) {
+      Key(w, "NextToken");
+      Str(w, EncodeToken(response["LastEvaluatedKey"]));
+      Key(w, "LastEvaluatedKey");
+      response["LastEvaluatedKey"].Accept(w);
+    }
+  });
 }
 
 }  // namespace
@@ -286,11 +276,8 @@ std::vector<BatchEntry> ParseBatch(const Request& req) {
   const JsonValue* statements = req.Array("Statements");
   if (!statements) {
     errors.NotNull("statements");
-  } else if (statements->Empty() || statements->Size() > 25) {
-    errors.Add(
-        fmt::format("Value '[]' at 'statements' failed to satisfy constraint: Member must "
-                    "have length {} than or equal to {}",
-                    statements->Empty() ? "greater" : "less", statements->Empty() ? 1 : 25));
+  } else {
+    errors.CheckListLength("statements", statements->Size(), 1, 25);
   }
   Options common;
   common.return_capacity = OptionalEnum(req.root(), "ReturnConsumedCapacity",
@@ -440,11 +427,8 @@ TransactionRequest ParseTransaction(const Request& req) {
   const JsonValue* statements = req.Array("TransactStatements");
   if (!statements) {
     errors.NotNull("transactStatements");
-  } else if (statements->Empty() || statements->Size() > 100) {
-    errors.Add(
-        fmt::format("Value '[]' at 'transactStatements' failed to satisfy constraint: "
-                    "Member must have length {} than or equal to {}",
-                    statements->Empty() ? "greater" : "less", statements->Empty() ? 1 : 100));
+  } else {
+    errors.CheckListLength("transactStatements", statements->Size(), 1, 100);
   }
   TransactionRequest t;
   t.token = req.String("ClientRequestToken");
@@ -529,24 +513,20 @@ std::string RunTransactionReads(const Executor& execute, Tables& tables,
                                 const TransactionRequest& t) {
   std::vector<Item> keys = PlanTransactionReads(tables, t.statements);
   JsonDocument response = ParseJson(execute("TransactGetItems", TransactGetBody(t, keys)));
-  JsonBuffer buf;
-  JsonWriter w(buf);
-  w.StartObject();
-  Key(w, "Responses");
-  w.StartArray();
-  const JsonValue& items = response["Responses"];
-  for (rapidjson::SizeType i = 0; i < items.Size(); ++i) {
-    w.StartObject();
-    if (items[i].HasMember("Item")) {
-      Key(w, "Item");
-      WriteProjected(w, items[i]["Item"], t.statements[i].projection);
+  return AnswerWithCapacity(response, [&](JsonWriter& w) {
+    Key(w, "Responses");
+    w.StartArray();
+    const JsonValue& items = response["Responses"];
+    for (rapidjson::SizeType i = 0; i < items.Size(); ++i) {
+      w.StartObject();
+      if (items[i].HasMember("Item")) {
+        Key(w, "Item");
+        WriteProjected(w, items[i]["Item"], t.statements[i].projection);
+      }
+      w.EndObject();
     }
-    w.EndObject();
-  }
-  w.EndArray();
-  CopyCapacity(w, response);
-  w.EndObject();
-  return Written(buf);
+    w.EndArray();
+  });
 }
 
 // Validate: each write of a transaction planned (RETURNING has no place in one).
@@ -634,13 +614,7 @@ std::string RunTransactionWrites(const Executor& execute, Tables& tables,
     if (std::optional<ApiError> cancelled = WithDuplicateItems(e, plans)) throw *cancelled;
     throw;
   }
-  JsonDocument response = ParseJson(raw);
-  JsonBuffer buf;
-  JsonWriter w(buf);
-  w.StartObject();
-  CopyCapacity(w, response);
-  w.EndObject();
-  return Written(buf);
+  return AnswerWithCapacity(ParseJson(raw), [](JsonWriter&) {});
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "ddb/engine.h"
+#include "ddb/engine_test_util.h"
 #include "ddb/error.h"
 #include "ddb/partiql/parser.h"
 
@@ -23,22 +24,14 @@ class PartiqlTest : public ::testing::Test {
     execute_ = [this](std::string_view op, std::string_view json) {
       return engine_->Execute(op, json);
     };
-    Call("CreateTable", R"j({"TableName":"msgs","BillingMode":"PAY_PER_REQUEST",
-      "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},
-        {"AttributeName":"sk","AttributeType":"N"},{"AttributeName":"g","AttributeType":"S"}],
-      "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],
-      "GlobalSecondaryIndexes":[{"IndexName":"by-g","KeySchema":[
-        {"AttributeName":"g","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],
-        "Projection":{"ProjectionType":"ALL"}}]})j");
+    Call("CreateTable", MsgsTableJson("N"));
     Call("CreateTable", R"j({"TableName":"users","BillingMode":"PAY_PER_REQUEST",
       "AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],
       "KeySchema":[{"AttributeName":"id","KeyType":"HASH"}]})j");
   }
 
   rapidjson::Document Call(std::string_view op, std::string_view body) {
-    rapidjson::Document d;
-    d.Parse(engine_->Execute(op, body).c_str());
-    return d;
+    return CallEngine(*engine_, op, body);
   }
   rapidjson::Document Parsed(const std::string& json) {
     rapidjson::Document d;

@@ -96,24 +96,20 @@ std::string ExpressionBuilder::ConditionText(const Condition& c) {
 
 // Writes ExpressionAttributeNames / ExpressionAttributeValues (each only when used).
 void ExpressionBuilder::Write(JsonWriter& w) const {
-  if (!names_.empty()) {
-    Key(w, "ExpressionAttributeNames");
+  auto write_aliases = [&w](std::string_view member, const auto& aliases, auto write_value) {
+    if (aliases.empty()) return;
+    Key(w, member);
     w.StartObject();
-    for (const auto& [alias, name] : names_) {
+    for (const auto& [alias, value] : aliases) {
       Key(w, alias);
-      Str(w, name);
+      write_value(value);
     }
     w.EndObject();
-  }
-  if (!values_.empty()) {
-    Key(w, "ExpressionAttributeValues");
-    w.StartObject();
-    for (const auto& [alias, value] : values_) {
-      Key(w, alias);
-      WriteAttributeValue(w, value);
-    }
-    w.EndObject();
-  }
+  };
+  write_aliases("ExpressionAttributeNames", names_,
+                [&w](const std::string& name) { Str(w, name); });
+  write_aliases("ExpressionAttributeValues", values_,
+                [&w](const AttributeValue& value) { WriteAttributeValue(w, value); });
 }
 
 void ExpressionBuilder::RequirePath(const Operand& o) {

@@ -228,37 +228,28 @@ class MemoryIterator final : public Iterator {
 
   bool Valid() const override { return !path_.empty(); }
 
-  void Next() override {
-    const Node* n = path_.back();
-    if (n->right) {
-      for (n = n->right.get(); n != nullptr; n = n->left.get()) path_.push_back(n);
-      return;
-    }
-    // Climb until we leave a left subtree; that parent is the successor.
-    for (;;) {
-      const Node* child = path_.back();
-      path_.pop_back();
-      if (path_.empty() || path_.back()->left.get() == child) return;
-    }
-  }
-
-  void Prev() override {
-    const Node* n = path_.back();
-    if (n->left) {
-      for (n = n->left.get(); n != nullptr; n = n->right.get()) path_.push_back(n);
-      return;
-    }
-    for (;;) {
-      const Node* child = path_.back();
-      path_.pop_back();
-      if (path_.empty() || path_.back()->right.get() == child) return;
-    }
-  }
+  void Next() override { Step(&Node::right, &Node::left); }
+  void Prev() override { Step(&Node::left, &Node::right); }
 
   std::string_view key() const override { return path_.back()->entry->key(); }
   std::string_view value() const override { return path_.back()->entry->value(); }
 
  private:
+  // Moves to the in-order neighbour on the `ahead` side (right: the successor): the nearest node
+  // of the `ahead` subtree, else the parent reached by climbing out of a `behind` subtree.
+  void Step(NodePtr Node::*ahead, NodePtr Node::*behind) {
+    const Node* n = path_.back();
+    if (n->*ahead) {
+      for (n = (n->*ahead).get(); n != nullptr; n = (n->*behind).get()) path_.push_back(n);
+      return;
+    }
+    for (;;) {
+      const Node* child = path_.back();
+      path_.pop_back();
+      if (path_.empty() || (path_.back()->*behind).get() == child) return;
+    }
+  }
+
   NodePtr root_;  // keeps the whole version alive
   std::vector<const Node*> path_;
 };
