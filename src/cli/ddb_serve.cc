@@ -37,6 +37,7 @@ struct ServeOptions {
   int header_timeout_ms = 0;
   int body_timeout_ms = 0;
   int body_budget_mb = 0;
+  LogFlags log;
 };
 
 std::map<std::string, std::string> ParseCredentials(const std::vector<std::string>& auth) {
@@ -56,6 +57,7 @@ std::string UrlHost(const std::string& host) {
 }
 
 void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_dir_given) {
+  ApplyLogFlags(serve.log);
   if (serve.in_memory && data_dir_given) {
     throw CliError("--in-memory and --data-dir exclude each other");
   }
@@ -146,6 +148,7 @@ void AddDdbServeCommand(CLI::App& ddb, GlobalOptions& globals) {
       ->check(CLI::NonNegativeNumber);
   AddTransientStatusFlag(*cmd, serve->transient_delay);
   AddShardRotationFlags(*cmd, serve->shard_rotation);
+  AddLogFlags(*cmd, serve->log);
   cmd->add_option("--ttl-interval-ms", serve->ttl_interval_ms,
                   "Milliseconds between sweeps for expired TTL items (0: never)")
       ->check(CLI::NonNegativeNumber)
