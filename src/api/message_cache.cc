@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "encoding/json.h"
+#include "log/log.h"
 
 namespace cruddur::api {
 namespace {
@@ -132,7 +133,7 @@ void MessageCache::Log(const std::string& line) const {
   if (options_.log) {
     options_.log(line);
   } else {
-    std::fprintf(stderr, "cruddur cache: %s\n", line.c_str());
+    log::Warn("cache", line);
   }
 }
 

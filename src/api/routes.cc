@@ -21,6 +21,7 @@
 #include "encoding/percent.h"
 #include "encoding/url.h"
 #include "http/client.h"
+#include "log/log.h"
 
 namespace cruddur::api {
 namespace {
@@ -224,7 +225,7 @@ void Routes::Log(const std::string& line) const {
   if (options_.log) {
     options_.log(line);
   } else {
-    std::fprintf(stderr, "cruddur serve: %s\n", line.c_str());
+    log::Error("api", line);
   }
 }
 
@@ -354,6 +355,15 @@ std::vector<std::string_view> Routes::RoutePatterns() {
   std::vector<std::string_view> patterns;
   for (const RouteRow& row : kRouteTable) patterns.push_back(row.pattern);
   return patterns;
+}
+
+std::optional<std::string_view> Routes::PatternOf(std::string_view path) {
+  std::optional<std::string> decoded = encoding::PercentDecode(path);
+  if (!decoded) return std::nullopt;
+  for (const RouteRow& row : kRouteTable) {
+    if (MatchPattern(row.pattern, *decoded)) return row.pattern;
+  }
+  return std::nullopt;
 }
 
 http::Response Routes::Route(const http::Request& request) const {

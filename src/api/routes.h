@@ -20,6 +20,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,6 +67,9 @@ class Routes {
 
   // The path patterns of the route table, in the order they are tried.
   static std::vector<std::string_view> RoutePatterns();
+  // The pattern of the route a (percent-encoded) path matches, whatever the method; nullopt
+  // when none does.
+  static std::optional<std::string_view> PatternOf(std::string_view path);
 
  private:
   struct Call;      // a request matched to a route (routes.cc)

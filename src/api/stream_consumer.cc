@@ -17,6 +17,7 @@
 #include "ddb/error.h"
 #include "ddb/value_json.h"
 #include "encoding/json.h"
+#include "log/log.h"
 
 namespace cruddur::api {
 namespace {
@@ -209,12 +210,13 @@ void StreamConsumer::Log(const std::string& line) const {
   if (options_.log) {
     options_.log(line);
   } else {
-    std::fprintf(stderr, "cruddur stream: %s\n", line.c_str());
+    log::Warn("stream", line);
   }
 }
 
 StreamConsumer::Stats StreamConsumer::stats() const {
-  return {records_.load(), messages_.load(), moved_.load(), errors_.load()};
+  return {records_.load(), messages_.load(),    moved_.load(),
+          errors_.load(),  lag_records_.load(), lag_seconds_.load()};
 }
 
 void StreamConsumer::EnsureLoaded() {
@@ -392,6 +394,14 @@ bool StreamConsumer::ProcessRecord(const rapidjson::Value& record) {
   return true;
 }
 
+void StreamConsumer::NoteRecordAge(const rapidjson::Value& stream_record) {
+  auto it = stream_record.FindMember("ApproximateCreationDateTime");
+  if (it == stream_record.MemberEnd() || !it->value.IsNumber()) return;
+  double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  lag_seconds_ = std::max(0.0, now - it->value.GetDouble());
+}
+
 int StreamConsumer::ReadShard(const Shard& shard, int budget) {
   int processed = 0;
   ShardCheckpoint* cp = &checkpoint_.shards[shard.id];
@@ -420,9 +430,13 @@ int StreamConsumer::ReadShard(const Shard& shard, int budget) {
     auto d = ParseResponse(response);
     int batch = 0;
     if (d.HasMember("Records") && d["Records"].IsArray()) {
+      lag_records_ = d["Records"].Size();
       for (const auto& record : d["Records"].GetArray()) {
         std::string seq;
-        if (record.HasMember("dynamodb")) seq = StringMember(record["dynamodb"], "SequenceNumber");
+        if (record.HasMember("dynamodb")) {
+          seq = StringMember(record["dynamodb"], "SequenceNumber");
+          NoteRecordAge(record["dynamodb"]);
+        }
         try {
           if (ProcessRecord(record)) ++messages_;
         } catch (...) {
@@ -433,6 +447,7 @@ int StreamConsumer::ReadShard(const Shard& shard, int budget) {
         if (!seq.empty()) cp->sequence_number = seq;
         ++batch;
         ++records_;
+        --lag_records_;
       }
     }
     processed += batch;
@@ -445,7 +460,10 @@ int StreamConsumer::ReadShard(const Shard& shard, int budget) {
     }
     if (batch > 0) checkpoints_.Save(checkpoint_);
     iterators_[shard.id] = std::move(next);
-    if (batch == 0) return processed;  // caught up
+    if (batch == 0) {  // caught up
+      lag_seconds_ = 0;
+      return processed;
+    }
   }
   return processed;
 }
