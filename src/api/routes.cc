@@ -221,11 +221,11 @@ Routes::Routes(MessagingService& service, Authenticator& auth, RoutesOptions opt
   for (auto& o : options_.allowed_origins) o = NormalizeOrigin(o);
 }
 
-void Routes::Log(const std::string& line) const {
+void Routes::Log(const std::string& line, bool warning) const {
   if (options_.log) {
     options_.log(line);
   } else {
-    log::Error("api", line);
+    log::Write(warning ? log::Level::kWarn : log::Level::kError, "api", line);
   }
 }
 
@@ -311,7 +311,7 @@ http::Response Routes::Health(const Call&) const {
       }
       if (!reason.empty()) {
         healthy = false;
-        Log("health check " + check.name + ": " + reason);
+        Log("health check " + check.name + ": " + reason, /*warning=*/true);
       }
       results.emplace_back(check.name, reason.empty() ? "ok" : "unavailable");
     }
@@ -402,7 +402,7 @@ http::Response Routes::Route(const http::Request& request) const {
 }
 
 http::Response Routes::Unauthenticated(const AuthResult& auth) const {
-  if (!auth.detail.empty()) Log("authentication: " + auth.detail);
+  if (!auth.detail.empty()) Log("authentication: " + auth.detail, /*warning=*/true);
   http::Response r = Error(auth.http_status(), std::string(AuthErrorName(auth.error)),
                            auth.reason.empty() ? "unauthenticated" : auth.reason);
   if (auth.http_status() == 401) r.headers.Set("WWW-Authenticate", auth.WwwAuthenticate());

@@ -85,7 +85,8 @@ class Routes {
   http::Response Counter(const Call& call) const;
   http::Response UserShort(const Call& call) const;
   void Cors(const http::Request& request, http::Response& response) const;
-  void Log(const std::string& line) const;
+  // Server-side failures are errors; a refused token or a failed health check a warning.
+  void Log(const std::string& line, bool warning = false) const;
 
   MessagingService& service_;
   Authenticator& auth_;
