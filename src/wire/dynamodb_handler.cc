@@ -249,7 +249,7 @@ http::Response DynamoDbHandler::Answer(const http::Request& request, Exchange& e
     exchange.error_type = error.type();
     if (error.http_status() >= 500) {
       log::Error("dynamodb", error.type(),
-                 {{"operation", exchange.operation}, {"reason", error.message()}});
+                 {{"target", request.headers.Get("X-Amz-Target")}, {"reason", error.message()}});
     }
     response = Error(error, content_type, coding);
   } catch (...) {
