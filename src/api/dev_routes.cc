@@ -14,6 +14,7 @@
 #include "ddb/json.h"
 #include "encoding/json.h"
 #include "encoding/url.h"
+#include "log/log.h"
 
 namespace cruddur::api {
 namespace {
@@ -75,12 +76,12 @@ http::Response DevRoutes::Handle(const http::Request& request) const {
   try {
     return Route(request);
   } catch (const UserStoreError& e) {
-    std::fprintf(stderr, "cruddur serve: users database: %s\n", e.what());
+    log::Error("api", "users database failed", {{"reason", e.what()}});
     return e.kind() == UserStoreError::Kind::kUnavailable
                ? Error(503, "storage_unavailable", "storage is unavailable, try again")
                : Error(500, "internal_error", "internal error");
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "cruddur serve: development sign-in: %s\n", e.what());
+    log::Error("api", "development sign-in failed", {{"reason", e.what()}});
     return Error(500, "internal_error", "internal error");
   }
 }
@@ -146,8 +147,8 @@ http::Response DevRoutes::Token(const http::Request& request) const {
   }
   if (!minted) return Error(404, "user_not_found", "no user with that handle");
   if (minted->sub_assigned) {
-    std::fprintf(stderr, "cruddur serve: gave %s the development cognito_user_id %s (was '%s')\n",
-                 minted->handle.c_str(), minted->sub.c_str(), minted->previous_sub.c_str());
+    log::Info("api", "gave a user the development cognito_user_id",
+              {{"handle", minted->handle}, {"sub", minted->sub}, {"was", minted->previous_sub}});
   }
   rapidjson::StringBuffer buf;
   Writer w(buf);

@@ -5,6 +5,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <atomic>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -193,6 +194,13 @@ KeyLookup JwksProvider::Find(std::string_view kid) {
   return {std::nullopt, "cannot load the JSON Web Key Set: " + last_error_};
 }
 
+namespace {
+std::atomic<std::uint64_t> g_loads_succeeded{0};
+std::atomic<std::uint64_t> g_loads_failed{0};
+}  // namespace
+
+JwksLoadCounts JwksLoads() { return {g_loads_succeeded.load(), g_loads_failed.load()}; }
+
 void JwksProvider::MaybeLoad() {
   {
     MutexLock lock(mutex_);
@@ -207,7 +215,9 @@ void JwksProvider::MaybeLoad() {
     MutexLock lock(mutex_);
     keys_ = std::move(keys);
     last_error_.clear();
+    ++g_loads_succeeded;
   } catch (const std::exception& e) {
+    ++g_loads_failed;
     MutexLock lock(mutex_);
     last_error_ = source_ + ": " + e.what();  // keep the previous keys, if any
   }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -115,6 +116,13 @@ class JwksProvider : public KeyProvider {
   std::string last_error_ GUARDED_BY(mutex_);
   int load_attempts_ GUARDED_BY(mutex_) = 0;
 };
+
+// The key set loads (refreshes) of every JwksProvider of the process, for metrics.
+struct JwksLoadCounts {
+  std::uint64_t succeeded = 0;
+  std::uint64_t failed = 0;
+};
+JwksLoadCounts JwksLoads();
 
 // Cognito's JWKS URL for a user pool.
 std::string CognitoJwksUrl(std::string_view region, std::string_view user_pool_id);

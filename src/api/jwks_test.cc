@@ -226,6 +226,24 @@ TEST(JwksProviderTest, FailedLoadsReportAnErrorAndKeepOldKeys) {
   EXPECT_NE(bad_provider.Find("k1").error.find("not valid JSON"), std::string::npos);
 }
 
+TEST(JwksProviderTest, CountsLoadsByResultForMetrics) {
+  FakeSource source;
+  source.Set(JwksWith({{"k1", &TestKey()}}));
+  FakeClock clock;
+  JwksProviderOptions options;
+  options.now = clock.Fn();
+  JwksProvider provider("fake", source.Fetcher(), options);
+  JwksLoadCounts before = JwksLoads();
+  provider.Find("k1");
+  provider.Find("k1");  // known: no load
+  *source.failing = true;
+  clock.Advance(31s);
+  provider.Find("k2");
+  JwksLoadCounts after = JwksLoads();
+  EXPECT_EQ(after.succeeded - before.succeeded, 1u);
+  EXPECT_EQ(after.failed - before.failed, 1u);
+}
+
 TEST(JwksProviderTest, ConcurrentFindsLoadOnce) {
   FakeSource source;
   source.Set(JwksWith({{"k1", &TestKey()}}));

@@ -9,6 +9,7 @@
 
 #include "cruddur/message_json.h"
 #include "encoding/json.h"
+#include "log/log.h"
 
 namespace cruddur::api {
 namespace {
@@ -124,7 +125,7 @@ void MessageCache::Log(const std::string& line) const {
   if (options_.log) {
     options_.log(line);
   } else {
-    std::fprintf(stderr, "cruddur cache: %s\n", line.c_str());
+    log::Warn("cache", line);
   }
 }
 

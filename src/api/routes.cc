@@ -21,6 +21,7 @@
 #include "encoding/percent.h"
 #include "encoding/url.h"
 #include "http/client.h"
+#include "log/log.h"
 
 namespace cruddur::api {
 namespace {
@@ -220,11 +221,11 @@ Routes::Routes(MessagingService& service, Authenticator& auth, RoutesOptions opt
   for (auto& o : options_.allowed_origins) o = NormalizeOrigin(o);
 }
 
-void Routes::Log(const std::string& line) const {
+void Routes::Log(const std::string& line, bool warning) const {
   if (options_.log) {
     options_.log(line);
   } else {
-    std::fprintf(stderr, "cruddur serve: %s\n", line.c_str());
+    log::Write(warning ? log::Level::kWarn : log::Level::kError, "api", line);
   }
 }
 
@@ -310,7 +311,7 @@ http::Response Routes::Health(const Call&) const {
       }
       if (!reason.empty()) {
         healthy = false;
-        Log("health check " + check.name + ": " + reason);
+        Log("health check " + check.name + ": " + reason, /*warning=*/true);
       }
       results.emplace_back(check.name, reason.empty() ? "ok" : "unavailable");
     }
@@ -356,6 +357,15 @@ std::vector<std::string_view> Routes::RoutePatterns() {
   return patterns;
 }
 
+std::optional<std::string_view> Routes::PatternOf(std::string_view path) {
+  std::optional<std::string> decoded = encoding::PercentDecode(path);
+  if (!decoded) return std::nullopt;
+  for (const RouteRow& row : kRouteTable) {
+    if (MatchPattern(row.pattern, *decoded)) return row.pattern;
+  }
+  return std::nullopt;
+}
+
 http::Response Routes::Route(const http::Request& request) const {
   std::optional<Target> target = ParseTarget(request.target);
   if (!target) return Error(400, "bad_target", "malformed percent-encoding in the URL");
@@ -392,7 +402,7 @@ http::Response Routes::Route(const http::Request& request) const {
 }
 
 http::Response Routes::Unauthenticated(const AuthResult& auth) const {
-  if (!auth.detail.empty()) Log("authentication: " + auth.detail);
+  if (!auth.detail.empty()) Log("authentication: " + auth.detail, /*warning=*/true);
   http::Response r = Error(auth.http_status(), std::string(AuthErrorName(auth.error)),
                            auth.reason.empty() ? "unauthenticated" : auth.reason);
   if (auth.http_status() == 401) r.headers.Set("WWW-Authenticate", auth.WwwAuthenticate());

@@ -20,6 +20,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,6 +67,9 @@ class Routes {
 
   // The path patterns of the route table, in the order they are tried.
   static std::vector<std::string_view> RoutePatterns();
+  // The pattern of the route a (percent-encoded) path matches, whatever the method; nullopt
+  // when none does.
+  static std::optional<std::string_view> PatternOf(std::string_view path);
 
  private:
   struct Call;      // a request matched to a route (routes.cc)
@@ -81,7 +85,8 @@ class Routes {
   http::Response Counter(const Call& call) const;
   http::Response UserShort(const Call& call) const;
   void Cors(const http::Request& request, http::Response& response) const;
-  void Log(const std::string& line) const;
+  // Server-side failures are errors; a refused token or a failed health check a warning.
+  void Log(const std::string& line, bool warning = false) const;
 
   MessagingService& service_;
   Authenticator& auth_;

@@ -17,6 +17,7 @@
 #include "ddb/error.h"
 #include "ddb/value_json.h"
 #include "encoding/json.h"
+#include "log/log.h"
 
 namespace cruddur::api {
 namespace {
@@ -226,12 +227,13 @@ void StreamConsumer::Log(const std::string& line) const {
   if (options_.log) {
     options_.log(line);
   } else {
-    std::fprintf(stderr, "cruddur stream: %s\n", line.c_str());
+    log::Warn("stream", line);
   }
 }
 
 StreamConsumer::Stats StreamConsumer::stats() const {
-  return {records_.load(), messages_.load(), moved_.load(), errors_.load()};
+  return {records_.load(), messages_.load(),    moved_.load(),
+          errors_.load(),  lag_records_.load(), lag_seconds_.load()};
 }
 
 void StreamConsumer::EnsureLoaded() {
@@ -410,6 +412,14 @@ bool StreamConsumer::ProcessRecord(const rapidjson::Value& record) {
   return true;
 }
 
+void StreamConsumer::NoteRecordAge(const rapidjson::Value& stream_record) {
+  auto it = stream_record.FindMember("ApproximateCreationDateTime");
+  if (it == stream_record.MemberEnd() || !it->value.IsNumber()) return;
+  double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  lag_seconds_ = std::max(0.0, now - it->value.GetDouble());
+}
+
 bool StreamConsumer::ReadRecords(const Shard& shard, int want,
                                  std::vector<rapidjson::Document>& pages, StreamBatch& batch) {
   ShardCheckpoint& cp = checkpoint_.shards[shard.id];
@@ -453,9 +463,13 @@ void StreamConsumer::Advance(ShardCheckpoint& cp, const StreamBatch& batch, std:
   for (std::size_t i = 0; i < done && i < batch.records.size(); ++i) {
     const rapidjson::Value& record = *batch.records[i];
     std::string seq;
-    if (record.HasMember("dynamodb")) seq = StringMember(record["dynamodb"], "SequenceNumber");
+    if (record.HasMember("dynamodb")) {
+      seq = StringMember(record["dynamodb"], "SequenceNumber");
+      NoteRecordAge(record["dynamodb"]);
+    }
     if (!seq.empty()) cp.sequence_number = seq;
     ++records_;
+    if (lag_records_ > 0) --lag_records_;
   }
 }
 
@@ -466,6 +480,7 @@ int StreamConsumer::ReadShard(const Shard& shard, int budget) {
     std::vector<rapidjson::Document> pages;  // own the records of `batch`
     StreamBatch batch{checkpoint_.stream_arn, shard.id, {}};
     bool open = ReadRecords(shard, std::min(options_.batch_size, budget - processed), pages, batch);
+    lag_records_ = batch.records.size();  // fetched, not yet applied
     std::size_t done = 0;
     if (!batch.records.empty()) {
       try {
@@ -492,7 +507,10 @@ int StreamConsumer::ReadShard(const Shard& shard, int budget) {
       return processed;
     }
     if (done > 0) checkpoints_.Save(checkpoint_);
-    if (batch.records.empty()) return processed;  // caught up
+    if (batch.records.empty()) {  // caught up
+      lag_seconds_ = 0;
+      return processed;
+    }
   }
   return processed;
 }

@@ -150,6 +150,11 @@ class StreamConsumer {
     std::uint64_t messages = 0;  // message records applied
     std::uint64_t moved = 0;     // group items moved
     std::uint64_t errors = 0;    // failed polls
+    // Records fetched from the stream and not yet applied (0 between batches).
+    std::uint64_t lag_records = 0;
+    // The age of the last record applied when it was applied (Lambda's IteratorAge); 0 once a
+    // poll finds the shard caught up.
+    double lag_seconds = 0;
   };
 
   // All references must outlive the consumer. The checkpoint is loaded on the first poll.
@@ -208,6 +213,8 @@ class StreamConsumer {
   std::string NewIterator(const std::string& shard_id);
   // Applies one record from GetRecords; returns true when it was a message.
   bool ProcessRecord(const rapidjson::Value& record);
+  // Sets lag_seconds_ from the record's ApproximateCreationDateTime.
+  void NoteRecordAge(const rapidjson::Value& stream_record);
   void Log(const std::string& line) const;
   void Run();
 
@@ -226,7 +233,8 @@ class StreamConsumer {
   std::chrono::steady_clock::time_point next_refresh_{};
   bool warned_no_stream_ = false;
 
-  std::atomic<std::uint64_t> records_{0}, messages_{0}, moved_{0}, errors_{0};
+  std::atomic<std::uint64_t> records_{0}, messages_{0}, moved_{0}, errors_{0}, lag_records_{0};
+  std::atomic<double> lag_seconds_{0};
 
   Mutex mutex_;
   std::condition_variable_any wake_;

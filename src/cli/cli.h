@@ -34,6 +34,16 @@ class CliError : public std::runtime_error {
 };
 
 void AddGlobalOptions(CLI::App& app, GlobalOptions& globals);
+
+// --log-level, --log-format and --access-log of a command that runs a server (log/log.h).
+struct LogFlags {
+  std::string level = "info";
+  std::string format = "text";
+  bool access_log = false;
+};
+void AddLogFlags(CLI::App& cmd, LogFlags& flags);
+// Configures the logger from the flags (checked by CLI11 already).
+void ApplyLogFlags(const LogFlags& flags);
 // --host and --port of a command that listens (their defaults shown in --help).
 void AddListenOptions(CLI::App& cmd, std::string& host, int& port);
 // Call once every command is added: each subcommand's --help then lists the global options.

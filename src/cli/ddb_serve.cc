@@ -44,6 +44,7 @@ struct ServeOptions {
   int body_budget_mb = 0;
   std::string s3_dir;  // --s3-dir: the local S3 of exports and imports
   std::string schema;  // --schema: tables to create at start (describe-table output)
+  LogFlags log;
 };
 
 std::map<std::string, std::string> ParseCredentials(const std::vector<std::string>& auth) {
@@ -80,6 +81,7 @@ void CreateSchemaTables(ddb::Engine& engine, const std::string& file) {
 }
 
 void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_dir_given) {
+  ApplyLogFlags(serve.log);
   if (serve.in_memory && data_dir_given) {
     throw CliError("--in-memory and --data-dir exclude each other");
   }
@@ -206,6 +208,7 @@ void AddDdbServeCommand(CLI::App& ddb, GlobalOptions& globals) {
                   "Create the tables FILE describes at start (`aws dynamodb describe-table` "
                   "output: one, an array, or several one after another); existing ones are kept")
       ->type_name("FILE");
+  AddLogFlags(*cmd, serve->log);
   cmd->add_option("--ttl-interval-ms", serve->ttl_interval_ms,
                   "Milliseconds between sweeps for expired TTL items (0: never)")
       ->check(CLI::NonNegativeNumber)

@@ -2,6 +2,7 @@
 #include <cstdlib>
 
 #include "cli/cli.h"
+#include "log/log.h"
 
 namespace cruddur::cli {
 
@@ -40,6 +41,24 @@ void ShowGlobalOptionsInEveryHelp(CLI::App& app) { ShowGlobalOptions(app); }
 void AddListenOptions(CLI::App& cmd, std::string& host, int& port) {
   cmd.add_option("--host", host, "Address to listen on")->capture_default_str();
   cmd.add_option("--port", port, "Port to listen on (0 picks a free one)")->capture_default_str();
+}
+
+void AddLogFlags(CLI::App& cmd, LogFlags& flags) {
+  cmd.add_option("--log-level", flags.level, "Least severe log entries written (to stderr)")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  cmd.add_option("--log-format", flags.format, "Log lines as text, or one JSON object each")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  cmd.add_flag("--access-log", flags.access_log, "Log one entry per request answered");
+}
+
+void ApplyLogFlags(const LogFlags& flags) {
+  log::Options options;
+  options.level = log::ParseLevel(flags.level).value_or(log::Level::kInfo);
+  options.format = log::ParseFormat(flags.format).value_or(log::Format::kText);
+  options.access_log = flags.access_log;
+  log::Configure(options);
 }
 
 }  // namespace cruddur::cli

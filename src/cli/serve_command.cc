@@ -22,6 +22,7 @@
 #include <string>
 #include <thread>
 
+#include "api/api_metrics.h"
 #include "api/auth.h"
 #include "api/cache.h"
 #include "api/dev_routes.h"
@@ -60,6 +61,7 @@ struct ServeCommandOptions {
   std::string transient_delay;        // --delay-transient-statuses[=DURATION] (embedded engine)
   ShardRotationFlags shard_rotation;  // (embedded engine)
   std::string s3_dir;                 // --s3-dir: the local S3 of exports/imports (embedded)
+  LogFlags log;
 };
 
 void CheckPort(int port, const char* flag) {
@@ -191,9 +193,6 @@ api::StreamConsumerOptions ConsumerOptions(api::MessageCache* cache = nullptr) {
       cache->MessageApplied(group, sent_at, sender);
     };
   }
-  o.log = [](const std::string& line) {
-    std::fprintf(stderr, "cruddur stream: %s\n", line.c_str());
-  };
   return o;
 }
 
@@ -226,6 +225,7 @@ int WaitForStopSignal() {
 }
 
 void Serve(const ServeCommandOptions& o, const GlobalOptions& globals) {
+  ApplyLogFlags(o.log);
   CheckPort(o.port, "--port");
   api::WebPage page(o.web_dir);  // a bad --web-dir stops the start before anything opens
   if (o.ddb_port != -1) CheckPort(o.ddb_port, "--ddb-port");
@@ -335,8 +335,11 @@ void Serve(const ServeCommandOptions& o, const GlobalOptions& globals) {
   server_options.port = static_cast<std::uint16_t>(o.port);
   server_options.threads = o.threads;
   routes.Configure(server_options);
-  http::Server server(server_options,
-                      api::ServeHandler(page, dev_routes.AsHandler(), routes.AsHandler()));
+  api::ApiMetrics api_metrics({.cache = message_cache.get(), .consumer = consumer.get()});
+  http::Server server(
+      server_options,
+      api::ObserveRequests(api_metrics,
+                           api::ServeHandler(page, dev_routes.AsHandler(), routes.AsHandler())));
   server.CatchSignals();  // a SIGTERM right after the start line still stops gracefully
   server.Start();
 
@@ -359,6 +362,7 @@ void Serve(const ServeCommandOptions& o, const GlobalOptions& globals) {
 }
 
 void StreamWorker(const ServeCommandOptions& o, const GlobalOptions& globals) {
+  ApplyLogFlags(o.log);
   DdbTarget target = OpenDdbTarget(globals, o.target);
   MessageStore store(*target.client, MessageTableName(o.target));
   // Following a table that is not there would wait silently: a wrong --table or endpoint.
@@ -430,6 +434,7 @@ void AddServeCommands(CLI::App& app, GlobalOptions& globals) {
                   "the binary (for editing it)")
       ->type_name("DIR");
   AddDdbTargetFlags(*cmd, serve->target, /*with_table=*/true, /*with_json=*/false);
+  AddLogFlags(*cmd, serve->log);
   cmd->callback([serve, &globals] { RunCommand([&] { Serve(*serve, globals); }); });
 
   auto worker = std::make_shared<ServeCommandOptions>();
@@ -445,6 +450,7 @@ void AddServeCommands(CLI::App& app, GlobalOptions& globals) {
                 "Stream checkpoint file (default: <data-dir>/stream-checkpoint.json)")
       ->type_name("FILE");
   AddDdbTargetFlags(*w, worker->target, /*with_table=*/true, /*with_json=*/false);
+  AddLogFlags(*w, worker->log);
   w->callback([worker, &globals] { RunCommand([&] { StreamWorker(*worker, globals); }); });
 }
 

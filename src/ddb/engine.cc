@@ -16,6 +16,7 @@
 #include "ddb/shape_validator.h"
 #include "ddb/table_arn.h"
 #include "ddb/value_json.h"
+#include "log/log.h"
 
 namespace cruddur::ddb {
 
@@ -77,7 +78,7 @@ void EngineImpl::BackgroundLoop() {
       try {
         duty();
       } catch (const std::exception& e) {
-        fmt::print(stderr, "cruddur: {} failed: {}\n", what, e.what());
+        log::Error("engine", std::string(what) + " failed", {{"reason", e.what()}});
       }
     }
     lock.Lock();
@@ -86,6 +87,16 @@ void EngineImpl::BackgroundLoop() {
 
 namespace {
 using Handler = void (EngineImpl::*)(const Request&, JsonWriter&);
+
+// The request stats of the calling thread (RequestStatsScope), and whether the operation it runs
+// now writes (its capacity is write capacity).
+thread_local RequestStats* t_request_stats = nullptr;
+thread_local bool t_writing = false;
+
+bool IsWriteOperation(std::string_view operation) {
+  return operation == "PutItem" || operation == "UpdateItem" || operation == "DeleteItem" ||
+         operation == "BatchWriteItem" || operation == "TransactWriteItems";
+}
 
 const std::unordered_map<std::string_view, Handler>& Handlers() {
   static const std::unordered_map<std::string_view, Handler> kHandlers = {
@@ -127,21 +138,53 @@ const std::unordered_map<std::string_view, Handler>& Handlers() {
   };
   return kHandlers;
 }
+
+// PartiQL statements become the operations of the table, run through Execute (they take the raw
+// request, not a parsed one).
+using PartiqlOp = std::string (*)(const partiql::Executor&, std::string_view);
+const std::unordered_map<std::string_view, PartiqlOp>& PartiqlHandlers() {
+  static const std::unordered_map<std::string_view, PartiqlOp> kPartiql = {
+      {"ExecuteStatement", &partiql::ExecuteStatement},
+      {"BatchExecuteStatement", &partiql::BatchExecuteStatement},
+      {"ExecuteTransaction", &partiql::ExecuteTransaction}};
+  return kPartiql;
+}
+
+// Marks the thread's operation as a write (or not) until the scope ends; nested operations
+// (PartiQL's) restore the outer one's.
+class WritingScope {
+ public:
+  explicit WritingScope(std::string_view operation) : previous_(t_writing) {
+    t_writing = IsWriteOperation(operation);
+  }
+  ~WritingScope() { t_writing = previous_; }
+
+ private:
+  bool previous_;
+};
 }  // namespace
+
+RequestStatsScope::RequestStatsScope(RequestStats& stats) : previous_(t_request_stats) {
+  t_request_stats = &stats;
+}
+RequestStatsScope::~RequestStatsScope() { t_request_stats = previous_; }
+
+void RecordThrottledRequest() {
+  if (t_request_stats != nullptr) t_request_stats->throttled = true;
+}
+
+bool EngineImpl::KnowsOperation(std::string_view operation) const {
+  return Handlers().contains(operation) || PartiqlHandlers().contains(operation);
+}
 
 std::string EngineImpl::Execute(std::string_view operation, std::string_view request_json) {
   const auto& handlers = Handlers();
   auto it = handlers.find(operation);
+  WritingScope writing(operation);
   if (it == handlers.end()) {
-    // PartiQL statements become the operations of the table, run through this same entry point
-    // (they take the raw request, not a parsed one).
-    using PartiqlOp = std::string (*)(const partiql::Executor&, std::string_view);
-    static const std::unordered_map<std::string_view, PartiqlOp> kPartiql = {
-        {"ExecuteStatement", &partiql::ExecuteStatement},
-        {"BatchExecuteStatement", &partiql::BatchExecuteStatement},
-        {"ExecuteTransaction", &partiql::ExecuteTransaction}};
-    auto p = kPartiql.find(operation);
-    if (p == kPartiql.end()) {
+    const auto& partiql_handlers = PartiqlHandlers();
+    auto p = partiql_handlers.find(operation);
+    if (p == partiql_handlers.end()) {
       if (auto refusal = UnsupportedFeature(operation)) throw ApiError::Validation(*refusal);
       throw ApiError::UnknownOperation();
     }
@@ -261,10 +304,11 @@ void EngineImpl::MigrateFormat1() {
   }
   if (!batch.empty()) storage_->Write(batch);
   if (moved + dropped > 0) {
-    fmt::print(stderr,
-               "cruddur: migrated the data dir to data format {} (DynamoDB's scan order): {} "
-               "items and index entries moved, {} of deleted tables or indexes dropped\n",
-               keyspace::kFormatVersion, moved, dropped);
+    log::Info(
+        "engine",
+        fmt::format("migrated the data dir to data format {} (DynamoDB's scan order)",
+                    keyspace::kFormatVersion),
+        {{"moved", static_cast<uint64_t>(moved)}, {"dropped", static_cast<uint64_t>(dropped)}});
   }
 }
 
@@ -301,6 +345,7 @@ std::shared_ptr<Table> EngineImpl::FindTable(std::string_view name) {
     if (it == tables_.end()) return nullptr;
     table = it->second;
   }
+  NoteRequestTable(table->schema()->name);
   // A delayed DeleteTable ends at the first look after its delay (or the background sweep).
   if (auto schema = table->schema();
       !schema->transient_status.empty() && schema->DeletedBy(EpochSeconds())) {
@@ -364,8 +409,8 @@ void EngineImpl::EnsureStats(Table& table) {
         try {
           CountStats(*t);
         } catch (const std::exception& e) {
-          fmt::print(stderr, "cruddur: counting items of {} failed: {}\n", t->schema()->name,
-                     e.what());
+          log::Error("engine", "counting items failed",
+                     {{"table", t->schema()->name}, {"reason", e.what()}});
         }
       }
     });
@@ -546,6 +591,55 @@ double WriteUnits(size_t bytes) {
   return std::max<double>(1, std::ceil(static_cast<double>(bytes) / 1024.0));
 }
 
+void EngineImpl::CountConsumed(std::string_view table_name_or_arn, const Capacity& c) {
+  RequestStats* stats = t_request_stats;
+  if (stats == nullptr) return;
+  std::string_view table = ResolveTableName(table_name_or_arn);
+  auto it = std::find_if(stats->consumed.begin(), stats->consumed.end(),
+                         [&](const RequestStats::Consumed& e) { return e.table == table; });
+  if (it == stats->consumed.end()) it = stats->consumed.insert(it, {std::string(table), 0, 0});
+  (t_writing ? it->write_units : it->read_units) += c.total();
+}
+
+void EngineImpl::NoteRequestTable(const std::string& name) {
+  if (t_request_stats != nullptr && t_request_stats->table.empty()) t_request_stats->table = name;
+}
+
+void EngineImpl::CountReturnedItems(std::int64_t items) {
+  if (t_request_stats != nullptr) t_request_stats->returned_items += items;
+}
+
+std::vector<TableFigures> EngineImpl::Tables() {
+  std::vector<std::shared_ptr<Table>> tables;
+  {
+    ReaderLock lock(tables_mu_);
+    for (const auto& [_, table] : tables_) tables.push_back(table);
+  }
+  std::vector<TableFigures> figures;
+  for (const auto& table : tables) {
+    EnsureStats(*table);
+    std::vector<TableStats> stats = table->Stats();
+    TableFigures f{table->schema()->name};
+    if (!stats.empty()) {
+      f.item_count = stats[0].item_count;
+      f.size_bytes = stats[0].size_bytes;
+    }
+    figures.push_back(std::move(f));
+  }
+  return figures;
+}
+
+StorageFigures EngineImpl::Storage() {
+  StorageFigures f;
+  f.persistent = !options_.in_memory;
+  auto property = [this](std::string_view name) { return storage_->IntProperty(name).value_or(0); };
+  f.memtable_bytes = property("rocksdb.cur-size-all-mem-tables");
+  f.pending_compaction_bytes = property("rocksdb.estimate-pending-compaction-bytes");
+  f.live_sst_bytes = property("rocksdb.live-sst-files-size");
+  f.running_compactions = property("rocksdb.num-running-compactions");
+  return f;
+}
+
 void EngineImpl::WriteConsumedCapacity(JsonWriter& w, const std::string& table, const Capacity& c,
                                        ReturnCapacity mode) {
   if (mode == ReturnCapacity::kNone) return;
@@ -579,6 +673,7 @@ void EngineImpl::WriteConsumedCapacity(JsonWriter& w, const std::string& table, 
 void EngineImpl::WriteConsumedCapacityList(JsonWriter& w,
                                            const std::map<std::string, Capacity>& per_table,
                                            ReturnCapacity mode) {
+  for (const auto& [name, capacity] : per_table) CountConsumed(name, capacity);
   if (mode == ReturnCapacity::kNone) return;
   WriteKey(w, "ConsumedCapacity");
   w.StartArray();

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cruddur::ddb {
 
@@ -40,6 +41,54 @@ struct EngineOptions {
   std::chrono::milliseconds transient_status_delay{0};
 };
 
+// What one request did, for the DynamoDB endpoint's metrics (CloudWatch's per-table figures).
+// Filled by Execute on the thread where a RequestStatsScope is open.
+struct RequestStats {
+  // The first existing table the request named ("" for none: ListTables, a missing table, a
+  // request refused before its table was looked up). Never a name that is not a table, so
+  // metric labels stay bounded.
+  std::string table;
+  struct Consumed {
+    std::string table;
+    double read_units = 0;
+    double write_units = 0;
+  };
+  std::vector<Consumed> consumed;   // capacity units consumed, per table
+  std::int64_t returned_items = 0;  // items a Query or Scan returned (ReturnedItemCount)
+  bool throttled = false;           // see RecordThrottledRequest
+};
+
+class RequestStatsScope {
+ public:
+  explicit RequestStatsScope(RequestStats& stats);
+  ~RequestStatsScope();
+  RequestStatsScope(const RequestStatsScope&) = delete;
+  RequestStatsScope& operator=(const RequestStatsScope&) = delete;
+
+ private:
+  RequestStats* previous_;
+};
+
+// Counts the request running on this thread as throttled (CloudWatch's ThrottledRequests), for
+// a throttle that answers without an error (BatchWriteItem's UnprocessedItems). Requests
+// answered ProvisionedThroughputExceededException, ThrottlingException or RequestLimitExceeded
+// are counted without it. Does nothing outside a RequestStatsScope.
+void RecordThrottledRequest();
+
+// Sizes for metrics, read when scraped.
+struct TableFigures {
+  std::string name;
+  std::int64_t item_count = 0;  // as DescribeTable's ItemCount (approximate)
+  std::int64_t size_bytes = 0;  // as DescribeTable's TableSizeBytes
+};
+struct StorageFigures {
+  bool persistent = false;                     // RocksDB; the figures below are 0 in memory
+  std::uint64_t memtable_bytes = 0;            // rocksdb.cur-size-all-mem-tables
+  std::uint64_t pending_compaction_bytes = 0;  // rocksdb.estimate-pending-compaction-bytes
+  std::uint64_t live_sst_bytes = 0;            // rocksdb.live-sst-files-size
+  std::uint64_t running_compactions = 0;       // rocksdb.num-running-compactions
+};
+
 class Engine {
  public:
   // Opens the storage. Throws std::runtime_error with a readable reason on failure.
@@ -50,6 +99,14 @@ class Engine {
   // every DynamoDB error, including UnknownOperationException and SerializationException.
   // Thread-safe: call from any number of threads.
   virtual std::string Execute(std::string_view operation, std::string_view request_json) = 0;
+
+  // Whether Execute runs `operation` (metric labels name only these).
+  virtual bool KnowsOperation(std::string_view operation) const {
+    (void)operation;
+    return false;
+  }
+  virtual std::vector<TableFigures> Tables() { return {}; }
+  virtual StorageFigures Storage() { return {}; }
 };
 
 }  // namespace cruddur::ddb

@@ -98,6 +98,9 @@ class EngineImpl final : public Engine {
   // Starts the TTL/stream-retention sweeper thread (when options().ttl_sweep_interval > 0).
   void StartBackground();
   std::string Execute(std::string_view operation, std::string_view request_json) override;
+  bool KnowsOperation(std::string_view operation) const override;
+  std::vector<TableFigures> Tables() override;
+  StorageFigures Storage() override;
 
   // Control plane (ops/table_ops.cc).
   void CreateTable(const Request& req, JsonWriter& w);
@@ -182,8 +185,15 @@ class EngineImpl final : public Engine {
 
   void WriteConsumedCapacity(JsonWriter& w, const std::string& table, const Capacity& c,
                              ReturnCapacity mode);
+  // Adds what the request consumed on a table to the thread's RequestStats (if any), as read
+  // or write units by the operation running.
+  void CountConsumed(std::string_view table_name_or_arn, const Capacity& c);
+  // Names the table the request works on in the thread's RequestStats (the first one wins).
+  static void NoteRequestTable(const std::string& name);
+  // Adds items a Query/Scan returned to the thread's RequestStats (if any).
+  void CountReturnedItems(std::int64_t items);
   // "ConsumedCapacity": [{...} per table] of the batch and transaction operations (nothing
-  // when `mode` is NONE).
+  // when `mode` is NONE); counts every table's capacity (CountConsumed).
   void WriteConsumedCapacityList(JsonWriter& w, const std::map<std::string, Capacity>& per_table,
                                  ReturnCapacity mode);
 

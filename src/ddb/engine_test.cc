@@ -199,6 +199,43 @@ TEST_P(EngineTest, ReverseQueryAtTheEndOfTheKeyspace) {
   EXPECT_STREQ(d["Items"][0]["sk"]["S"].GetString(), "s2");
 }
 
+// What the DynamoDB endpoint's metrics read: the request's table, its capacity by kind, the
+// items a Query returned; nothing names a table that does not exist.
+TEST_P(EngineTest, RequestStatsNameTheTableAndCountWhatTheRequestConsumed) {
+  RequestStats put;
+  {
+    RequestStatsScope scope(put);
+    Call("PutItem", R"j({"TableName":"msgs","Item":{"pk":{"S":"a"},"sk":{"S":"1"},
+                        "g":{"S":"G"}}})j");
+  }
+  EXPECT_EQ(put.table, "msgs");
+  ASSERT_EQ(put.consumed.size(), 1u);
+  EXPECT_EQ(put.consumed[0].write_units, 2);  // the table and its GSI
+  EXPECT_EQ(put.consumed[0].read_units, 0);
+
+  RequestStats query;
+  {
+    RequestStatsScope scope(query);
+    Call("Query", R"j({"TableName":"msgs","KeyConditionExpression":"pk = :p",
+                      "ExpressionAttributeValues":{":p":{"S":"a"}}})j");
+  }
+  EXPECT_EQ(query.returned_items, 1);
+  ASSERT_EQ(query.consumed.size(), 1u);
+  EXPECT_EQ(query.consumed[0].read_units, 0.5);
+
+  RequestStats missing;
+  {
+    RequestStatsScope scope(missing);
+    CallError("GetItem", R"j({"TableName":"nope","Key":{"pk":{"S":"a"},"sk":{"S":"1"}}})j");
+    RecordThrottledRequest();
+  }
+  EXPECT_EQ(missing.table, "");
+  EXPECT_TRUE(missing.consumed.empty());
+  EXPECT_TRUE(missing.throttled);
+  RecordThrottledRequest();  // outside a scope: nothing to count, nothing breaks
+  EXPECT_FALSE(put.throttled);
+}
+
 // Reopening needs a data dir: instantiated for RocksDB only (an in-memory engine keeps nothing).
 class PersistentEngineTest : public EngineTest {};
 

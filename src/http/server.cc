@@ -31,6 +31,7 @@
 
 #include "common/current_exception.h"
 #include "common/thread_annotations.h"
+#include "log/log.h"
 
 namespace cruddur::http {
 
@@ -262,7 +263,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       try {
         worker_.sweeper.cancel();
       } catch (...) {  // a destructor must not throw
-        std::fprintf(stderr, "cruddur http: cannot stop the sweeper: %s\n", CurrentExceptionWhat());
+        log::Error("http", "cannot stop the sweeper", {{"reason", CurrentExceptionWhat()}});
       }
     }
   }
@@ -429,8 +430,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     try {
       return handler(request_);
     } catch (...) {
-      std::fprintf(stderr, "cruddur http: handler failed, answering 500: %s\n",
-                   CurrentExceptionWhat());
+      log::Error("http", "handler failed, answering 500", {{"reason", CurrentExceptionWhat()}});
       return Status(500);
     }
   }
@@ -598,7 +598,7 @@ Server::~Server() {
   try {
     Stop(std::chrono::milliseconds(500));
   } catch (...) {  // a destructor must not throw
-    std::fprintf(stderr, "cruddur http: stopping the server failed: %s\n", CurrentExceptionWhat());
+    log::Error("http", "stopping the server failed", {{"reason", CurrentExceptionWhat()}});
   }
 }
 
@@ -663,8 +663,8 @@ void Server::Start() {
       s.refusal =
           s.options.on_overloaded ? s.options.on_overloaded(empty) : OverloadedDefault(empty);
     } catch (...) {
-      std::fprintf(stderr, "cruddur http: on_overloaded failed, using the default 503: %s\n",
-                   CurrentExceptionWhat());
+      log::Error("http", "on_overloaded failed, using the default 503",
+                 {{"reason", CurrentExceptionWhat()}});
       s.refusal = OverloadedDefault(empty);
     }
   }
@@ -686,8 +686,8 @@ void Server::Start() {
           break;
         } catch (...) {
           // Handlers catch their own errors; keep serving whatever escaped, but say what it was.
-          std::fprintf(stderr, "cruddur http: worker kept serving after: %s\n",
-                       CurrentExceptionWhat());
+          log::Error("http", "worker kept serving after an error",
+                     {{"reason", CurrentExceptionWhat()}});
         }
       }
       w->finished.store(true);

@@ -4,7 +4,6 @@
 #include <zlib.h>
 
 #include <array>
-#include <cstdio>
 #include <exception>
 #include <optional>
 #include <random>
@@ -15,10 +14,20 @@
 #include "ddb/json.h"
 #include "encoding/json.h"
 #include "encoding/url.h"
+#include "log/log.h"
 #include "wire/console.h"
 #include "wire/content_coding.h"
 
 namespace cruddur::wire {
+
+// One request on its way through Handle.
+struct DynamoDbHandler::Exchange {
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  bool counted = false;        // a DynamoDB protocol request (not the health check, metrics...)
+  std::string_view operation;  // an operation the engine runs, as CloudWatch names it
+  std::string error_type;
+  ddb::RequestStats stats;
+};
 
 namespace {
 
@@ -107,6 +116,13 @@ ContentCoding ResponseCoding(const http::Request& request) {
   return seen ? ChooseResponseCoding(accept) : ContentCoding::kIdentity;
 }
 
+// The id of the request being answered (Handle opens its log scope), or a new one for answers
+// given outside it (the server's own: a body too large, overloaded).
+std::string ResponseRequestId() {
+  std::string_view id = log::CurrentRequestId();
+  return id.empty() ? NewRequestId() : std::string(id);
+}
+
 void AddCommonHeaders(http::Response& response, std::string_view content_type,
                       ContentCoding coding = ContentCoding::kIdentity) {
   response.headers.Add("Content-Type", content_type);
@@ -117,10 +133,10 @@ void AddCommonHeaders(http::Response& response, std::string_view content_type,
     } catch (...) {
       // Out of memory for the compressed copy: the body goes as it is (compression is optional,
       // and this also runs while answering an error, where nothing may throw).
-      std::fprintf(stderr, "cruddur: response sent uncompressed: %s\n", CurrentExceptionWhat());
+      log::Warn("dynamodb", "response sent uncompressed", {{"reason", CurrentExceptionWhat()}});
     }
   }
-  response.headers.Add("x-amzn-RequestId", NewRequestId());
+  response.headers.Add("x-amzn-RequestId", ResponseRequestId());
   // Over the bytes sent, compressed or not, as DynamoDB computes it (SDKs check it on the raw
   // body: botocore's crc32 check reads the undecoded content).
   response.headers.Add("x-amz-crc32", Crc32(response.body));
@@ -170,7 +186,10 @@ std::string NewRequestId() {
 }
 
 DynamoDbHandler::DynamoDbHandler(ddb::Engine& engine, WireOptions options)
-    : engine_(engine), options_(std::move(options)), verifier_(options_.credentials, "dynamodb") {
+    : engine_(engine),
+      options_(std::move(options)),
+      verifier_(options_.credentials, "dynamodb"),
+      metrics_(engine) {
   if (!options_.clock) options_.clock = [] { return std::chrono::system_clock::now(); };
 }
 
@@ -184,6 +203,15 @@ http::Response DynamoDbHandler::Error(const ddb::ApiError& error, std::string_vi
 }
 
 http::Response DynamoDbHandler::Handle(const http::Request& request) const {
+  Exchange exchange;
+  std::string request_id = NewRequestId();
+  log::RequestScope log_scope(request_id);
+  http::Response response = Answer(request, exchange);
+  Finish(request, response, exchange);
+  return response;
+}
+
+http::Response DynamoDbHandler::Answer(const http::Request& request, Exchange& exchange) const {
   std::string_view origin = request.headers.Get("Origin");
   std::string_view content_type = kJson10;
   ContentCoding coding = ContentCoding::kIdentity;
@@ -191,7 +219,7 @@ http::Response DynamoDbHandler::Handle(const http::Request& request) const {
   try {
     if (request.method == "OPTIONS" && !origin.empty()) {  // CORS preflight from a browser
       // DynamoDB's answer: 200, no body, the requested headers and method echoed.
-      response.headers.Add("x-amzn-RequestId", NewRequestId());
+      response.headers.Add("x-amzn-RequestId", ResponseRequestId());
       response.headers.Add("Access-Control-Allow-Origin", "*");
       if (auto headers = request.headers.Get("Access-Control-Request-Headers"); !headers.empty()) {
         response.headers.Add("Access-Control-Allow-Headers", headers);
@@ -206,22 +234,34 @@ http::Response DynamoDbHandler::Handle(const http::Request& request) const {
     if (options_.console) {
       if (std::optional<http::Response> page = ConsoleResponse(request)) return std::move(*page);
     }
-    if (request.method == "GET" && encoding::SplitTarget(request.target).path == "/") {
+    std::string_view path = encoding::SplitTarget(request.target).path;
+    if (request.method == "GET" && path == "/") {
       // DynamoDB's health answer, trailing blank included; only at the root (other paths fall
       // through to the 404 below, as DynamoDB answers them with a 4xx).
       response.body = "healthy: dynamodb." + options_.region + ".amazonaws.com ";
-      response.headers.Add("x-amzn-RequestId", NewRequestId());
+      response.headers.Add("x-amzn-RequestId", ResponseRequestId());
       response.headers.Add("x-amz-crc32", Crc32(response.body));
+    } else if (request.method == "GET" && path == "/metrics") {
+      response.body = metrics_.Render();
+      response.headers.Add("Content-Type", metrics::kContentType);
+      response.headers.Add("x-amzn-RequestId", ResponseRequestId());
     } else {
+      exchange.counted = true;
       coding = ResponseCoding(request);
-      response = HandlePost(request, content_type, coding);
+      response = HandlePost(request, content_type, coding, exchange);
     }
   } catch (const ddb::ApiError& error) {
+    exchange.error_type = error.type();
+    if (error.http_status() >= 500) {
+      log::Error("dynamodb", error.type(),
+                 {{"target", request.headers.Get("X-Amz-Target")}, {"reason", error.message()}});
+    }
     response = Error(error, content_type, coding);
   } catch (...) {
-    std::string_view target = request.headers.Get("X-Amz-Target");
-    std::fprintf(stderr, "cruddur: InternalServerError for '%.*s': %s\n",
-                 static_cast<int>(target.size()), target.data(), CurrentExceptionWhat());
+    exchange.error_type = "InternalServerError";
+    log::Error(
+        "dynamodb", "InternalServerError",
+        {{"target", request.headers.Get("X-Amz-Target")}, {"reason", CurrentExceptionWhat()}});
     response = Error(ddb::ApiError::InternalServer(), content_type, coding);
   }
   if (!origin.empty()) {
@@ -231,9 +271,32 @@ http::Response DynamoDbHandler::Handle(const http::Request& request) const {
   return response;
 }
 
+void DynamoDbHandler::Finish(const http::Request& request, const http::Response& response,
+                             const Exchange& exchange) const {
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - exchange.start).count();
+  if (exchange.counted) {
+    metrics_.Record({.operation = exchange.operation,
+                     .error_type = exchange.error_type,
+                     .status = response.status,
+                     .seconds = seconds,
+                     .stats = &exchange.stats});
+  }
+  if (!log::AccessLogEnabled()) return;
+  // The path only: neither the query nor the body nor the Authorization header.
+  log::Access({{"method", request.method},
+               {"path", encoding::SplitTarget(request.target).path},
+               {"status", response.status},
+               {"operation", exchange.operation},
+               {"table", exchange.stats.table},
+               {"error", exchange.error_type},
+               {"seconds", seconds},
+               {"bytes", static_cast<std::uint64_t>(response.body.size())}});
+}
+
 http::Response DynamoDbHandler::HandlePost(const http::Request& request,
-                                           std::string_view& content_type,
-                                           ContentCoding coding) const {
+                                           std::string_view& content_type, ContentCoding coding,
+                                           Exchange& exchange) const {
   http::Response response;
   std::string_view media_type = MediaType(request.headers.Get("Content-Type"));
   bool json_10 = http::EqualsIgnoreCase(media_type, kJson10);
@@ -242,7 +305,7 @@ http::Response DynamoDbHandler::HandlePost(const http::Request& request,
     // What DynamoDB answers to anything that is not a JSON POST.
     response.status = 404;
     response.body = "<UnknownOperationException/>\n";
-    response.headers.Add("x-amzn-RequestId", NewRequestId());
+    response.headers.Add("x-amzn-RequestId", ResponseRequestId());
     response.headers.Add("x-amz-crc32", Crc32(response.body));
     return response;
   }
@@ -263,26 +326,28 @@ http::Response DynamoDbHandler::HandlePost(const http::Request& request,
   }
 
   // The order of these checks is DynamoDB's: JSON syntax, target, authentication, body.
-  if (!body.empty() && !IsJsonObject(body)) {
-    return Error(ddb::ApiError::Serialization(""), content_type, coding);
-  }
+  if (!body.empty() && !IsJsonObject(body)) throw ddb::ApiError::Serialization("");
   std::string_view target = request.headers.Get("X-Amz-Target");
   std::size_t dot = target.find('.');
   std::string_view prefix = target.substr(0, dot);
   std::string_view op = dot == std::string_view::npos ? "" : target.substr(dot + 1);
   if (op.empty() || op.find('.') != std::string_view::npos ||
       (prefix != kDynamoDbPrefix && prefix != kStreamsPrefix)) {
-    return Error(ddb::ApiError::UnknownOperation(), content_type, coding);
+    throw ddb::ApiError::UnknownOperation();
   }
-  if (auto auth_error = verifier_.Verify(request, options_.clock())) {
-    return Error(ddb::ApiError(400, auth_error->type, auth_error->message), content_type, coding);
-  }
-  if (body.empty()) return Error(ddb::ApiError::Serialization(""), content_type, coding);
   std::string operation = prefix == kStreamsPrefix ? "Streams." + std::string(op) : std::string(op);
+  if (engine_.KnowsOperation(operation)) exchange.operation = op;
+  if (auto auth_error = verifier_.Verify(request, options_.clock())) {
+    throw ddb::ApiError(400, auth_error->type, auth_error->message);
+  }
+  if (body.empty()) throw ddb::ApiError::Serialization("");
   std::string_view host = request.headers.Get("Host");
-  response.body = operation == "DescribeEndpoints" && !host.empty()
-                      ? DescribeEndpointsBody(host)
-                      : engine_.Execute(operation, body);
+  if (operation == "DescribeEndpoints" && !host.empty()) {
+    response.body = DescribeEndpointsBody(host);
+  } else {
+    ddb::RequestStatsScope stats_scope(exchange.stats);
+    response.body = engine_.Execute(operation, body);
+  }
   AddCommonHeaders(response, content_type, coding);
   return response;
 }

@@ -16,6 +16,7 @@
 #include "http/message.h"
 #include "http/server.h"
 #include "wire/content_coding.h"
+#include "wire/dynamodb_metrics.h"
 
 namespace cruddur::wire {
 
@@ -55,6 +56,9 @@ class DynamoDbHandler {
   void Configure(http::ServerOptions& options) const;
   http::Handler AsHandler() const;
 
+  // What GET /metrics shows (wire/dynamodb_metrics.h).
+  const DynamoDbMetrics& metrics() const { return metrics_; }
+
   // The request body, and a compressed body once decoded (DynamoDB itself does not limit the
   // decoded size; a server that must hold it in memory does).
   static constexpr std::size_t kMaxBodyBytes = 16 * 1024 * 1024;
@@ -62,16 +66,21 @@ class DynamoDbHandler {
   static constexpr std::uint32_t kMaxHeaderBytes = 16 * 1024;
 
  private:
-  // Anything but the preflight and the health check: a DynamoDB JSON POST, or a 404. Sets
-  // content_type to the one the answer uses (errors included).
+  struct Exchange;  // what one request was and how it ended, for metrics and the access log
+  http::Response Answer(const http::Request& request, Exchange& exchange) const;
+  // Anything but the preflight, the health check and /metrics: a DynamoDB JSON POST, or a 404.
+  // Sets content_type to the one the answer uses (errors included). Throws ApiError.
   http::Response HandlePost(const http::Request& request, std::string_view& content_type,
-                            ContentCoding coding) const;
+                            ContentCoding coding, Exchange& exchange) const;
+  void Finish(const http::Request& request, const http::Response& response,
+              const Exchange& exchange) const;
   http::Response Error(const ddb::ApiError& error, std::string_view content_type,
                        ContentCoding coding = ContentCoding::kIdentity) const;
 
   ddb::Engine& engine_;
   WireOptions options_;
   aws::Verifier verifier_;
+  mutable DynamoDbMetrics metrics_;
 };
 
 }  // namespace cruddur::wire

@@ -253,6 +253,7 @@ void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
     WriterLock tl(tables_mu_);
     tables_[schema->name] = table;
   }
+  NoteRequestTable(schema->name);
   w.StartObject();
   WriteKey(w, "TableDescription");
   WriteTableDescription(w, response, "CREATING", {}, options_.region, options_.account_id);

@@ -136,6 +136,7 @@ Capacity ApplyChange(EngineImpl& engine, ItemChange& change,
 void WriteResponse(EngineImpl& engine, JsonWriter& w, const std::optional<Item>& attributes,
                    const TableSchema& schema, std::string_view table_name, const Item& key,
                    const Capacity& capacity, ReturnCapacity rc, bool return_metrics) {
+  engine.CountConsumed(schema.name, capacity);
   w.StartObject();
   if (attributes && !attributes->empty()) {
     WriteKey(w, "Attributes");
@@ -258,9 +259,10 @@ void EngineImpl::GetItem(const Request& req, JsonWriter& w) {
     }
   });
   if (!ok) throw ApiError::InternalServer("corrupt item in storage");
+  Capacity capacity;
+  capacity.table = ReadUnits(size, consistent);
+  CountConsumed(schema->name, capacity);
   if (rc != ReturnCapacity::kNone) {
-    Capacity capacity;
-    capacity.table = ReadUnits(size, consistent);
     WriteKey(w, "ConsumedCapacity");
     w.StartObject();
     WriteConsumedCapacity(w, std::string(name), capacity, rc);

@@ -323,15 +323,17 @@ void FinishPage(EngineImpl& engine, JsonWriter& w, const ReadSpec& spec, const P
     WriteKey(w, "LastEvaluatedKey");
     WriteItem(w, *page.last_evaluated_key);
   }
+  Capacity capacity;
+  double units = ReadUnits(page.bytes, spec.consistent);
+  if (spec.index) {
+    (spec.index->global ? capacity.global_indexes : capacity.local_indexes)[spec.index->name] =
+        units;
+  } else {
+    capacity.table = units;
+  }
+  engine.CountConsumed(spec.table_name, capacity);
+  engine.CountReturnedItems(page.count);
   if (spec.rc != ReturnCapacity::kNone) {
-    Capacity capacity;
-    double units = ReadUnits(page.bytes, spec.consistent);
-    if (spec.index) {
-      (spec.index->global ? capacity.global_indexes : capacity.local_indexes)[spec.index->name] =
-          units;
-    } else {
-      capacity.table = units;
-    }
     WriteKey(w, "ConsumedCapacity");
     w.StartObject();
     engine.WriteConsumedCapacity(w, spec.table_name, capacity, spec.rc);

@@ -190,6 +190,12 @@ class RocksDbStorage final : public Storage {
     return std::make_unique<RocksDbIterator>(db_.get());
   }
 
+  std::optional<uint64_t> IntProperty(std::string_view name) override {
+    uint64_t value = 0;
+    if (!db_->GetIntProperty(rocksdb::Slice(name.data(), name.size()), &value)) return std::nullopt;
+    return value;
+  }
+
  private:
   // Gives the memtables their full size once the server is written to (the current memtable
   // grows too; its bloom stays small until it is flushed). Once: later writes skip it.

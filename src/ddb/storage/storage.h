@@ -3,6 +3,7 @@
 // in-memory map.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -73,6 +74,13 @@ class Storage {
   // An iterator over a snapshot taken now; later writes are not seen. Drop iterators promptly:
   // a live one pins its snapshot's data (memory, or versions RocksDB cannot compact away).
   virtual std::unique_ptr<Iterator> NewIterator() = 0;
+
+  // A RocksDB integer property (e.g. "rocksdb.cur-size-all-mem-tables"), for metrics; nullopt
+  // for storage that has none (in memory) or a property it does not know.
+  virtual std::optional<uint64_t> IntProperty(std::string_view name) {
+    (void)name;
+    return std::nullopt;
+  }
 };
 
 struct Options {
