@@ -128,6 +128,16 @@ void AddShardRotationFlags(CLI::App& cmd, ShardRotationFlags& flags);
 // Sets the options from the flags, else the environment. Throws CliError for a bad value.
 void ApplyShardRotation(const ShardRotationFlags& flags, ddb::EngineOptions& options);
 
+// Throttling of the embedded engine (ddb::EngineOptions::throttle, burst_seconds): --throttle and
+// --burst-seconds S of the commands that serve it (`ddb serve`, `serve`).
+struct ThrottleFlags {
+  bool throttle = false;
+  double burst_seconds = 300;
+  bool given() const { return throttle || burst_seconds != 300; }
+};
+void AddThrottleFlags(CLI::App& cmd, ThrottleFlags& flags);
+void ApplyThrottle(const ThrottleFlags& flags, ddb::EngineOptions& options);
+
 // `cruddur ddb patterns ...` (patterns_commands.cc), registered by AddDdbCommands.
 void AddDdbPatternsCommands(CLI::App& ddb, GlobalOptions& globals);
 

@@ -56,6 +56,7 @@ struct ServeCommandOptions {
   std::string cache_url;              // --cache-url, else CACHE_URL; "" = in-process memory
   std::string transient_delay;        // --delay-transient-statuses[=DURATION] (embedded engine)
   ShardRotationFlags shard_rotation;  // (embedded engine)
+  ThrottleFlags throttle;             // (embedded engine)
 };
 
 void CheckPort(int port, const char* flag) {
@@ -65,7 +66,7 @@ void CheckPort(int port, const char* flag) {
 // The DynamoDB target; embedded engines get the background sweeper (a long-running process).
 DdbTarget OpenServeTarget(const GlobalOptions& globals, const DdbTargetOptions& options,
                           std::chrono::milliseconds transient_delay,
-                          const ShardRotationFlags& shard_rotation) {
+                          const ShardRotationFlags& shard_rotation, const ThrottleFlags& throttle) {
   if (!options.endpoint_url.empty() || !client::EndpointFromEnvironment().empty() ||
       options.prod()) {
     return OpenDdbTarget(globals, options);
@@ -79,6 +80,7 @@ DdbTarget OpenServeTarget(const GlobalOptions& globals, const DdbTargetOptions& 
   engine_options.data_dir = dir.string();
   engine_options.transient_status_delay = transient_delay;
   ApplyShardRotation(shard_rotation, engine_options);
+  ApplyThrottle(throttle, engine_options);
   DdbTarget target;
   try {
     target.engine = ddb::Engine::Open(engine_options);
@@ -226,13 +228,18 @@ void Serve(const ServeCommandOptions& o, const GlobalOptions& globals) {
   if (o.ddb_port != -1) CheckPort(o.ddb_port, "--ddb-port");
 
   std::chrono::milliseconds transient_delay = TransientStatusDelay(o.transient_delay);
-  DdbTarget target = OpenServeTarget(globals, o.target, transient_delay, o.shard_rotation);
+  DdbTarget target =
+      OpenServeTarget(globals, o.target, transient_delay, o.shard_rotation, o.throttle);
   if (o.ddb_port != -1 && !target.engine) {
     throw CliError("--ddb-port serves the embedded engine, but the target is " +
                    target.description);
   }
   if (transient_delay.count() > 0 && !target.engine) {
     throw CliError("--delay-transient-statuses applies to the embedded engine, but the target is " +
+                   target.description);
+  }
+  if (o.throttle.given() && !target.engine) {
+    throw CliError("--throttle/--burst-seconds apply to the embedded engine, but the target is " +
                    target.description);
   }
   if (o.shard_rotation.given() && !target.engine) {
@@ -391,6 +398,7 @@ void AddServeCommands(CLI::App& app, GlobalOptions& globals) {
                 "Do not follow the stream (when a `cruddur stream-worker` does)");
   AddTransientStatusFlag(*cmd, serve->transient_delay);
   AddShardRotationFlags(*cmd, serve->shard_rotation);
+  AddThrottleFlags(*cmd, serve->throttle);
   cmd->add_option("--checkpoint", serve->checkpoint,
                   "Stream checkpoint file (default: <data-dir>/stream-checkpoint.json)")
       ->type_name("FILE");

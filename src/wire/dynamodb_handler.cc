@@ -24,6 +24,8 @@ constexpr std::string_view kJson10 = "application/x-amz-json-1.0";
 constexpr std::string_view kPlainJson = "application/json";
 constexpr std::string_view kDynamoDbPrefix = "DynamoDB_20120810";
 constexpr std::string_view kStreamsPrefix = "DynamoDBStreams_20120810";
+// cruddur's own operations beside DynamoDB's (DescribeTableStats), engine operation "Cruddur.<Op>".
+constexpr std::string_view kCruddurPrefix = "Cruddur_20261203";
 
 // What DynamoDB lets a browser script read (its preflight answer, captured 2020-10-15).
 constexpr std::string_view kExposeHeaders =
@@ -266,14 +268,16 @@ http::Response DynamoDbHandler::HandlePost(const http::Request& request,
   std::string_view prefix = target.substr(0, dot);
   std::string_view op = dot == std::string_view::npos ? "" : target.substr(dot + 1);
   if (op.empty() || op.find('.') != std::string_view::npos ||
-      (prefix != kDynamoDbPrefix && prefix != kStreamsPrefix)) {
+      (prefix != kDynamoDbPrefix && prefix != kStreamsPrefix && prefix != kCruddurPrefix)) {
     return Error(ddb::ApiError::UnknownOperation(), content_type, coding);
   }
   if (auto auth_error = verifier_.Verify(request, options_.clock())) {
     return Error(ddb::ApiError(400, auth_error->type, auth_error->message), content_type, coding);
   }
   if (body.empty()) return Error(ddb::ApiError::Serialization(""), content_type, coding);
-  std::string operation = prefix == kStreamsPrefix ? "Streams." + std::string(op) : std::string(op);
+  std::string operation = prefix == kStreamsPrefix   ? "Streams." + std::string(op)
+                          : prefix == kCruddurPrefix ? "Cruddur." + std::string(op)
+                                                     : std::string(op);
   std::string_view host = request.headers.Get("Host");
   response.body = operation == "DescribeEndpoints" && !host.empty()
                       ? DescribeEndpointsBody(host)
