@@ -113,7 +113,6 @@ void EngineImpl::BatchGetItem(const Request& req, JsonWriter& w) {
     const TableRead& read = reads[r];
     WriteKey(w, read.name);
     w.StartArray();
-    Capacity& capacity = capacities[read.name];
     for (size_t k = 0; k < read.keys.size(); ++k) {
       const Item& key = read.keys[k];
       std::string partition = ThrottlePartition(*read.schema, key);
@@ -128,7 +127,7 @@ void EngineImpl::BatchGetItem(const Request& req, JsonWriter& w) {
       auto item = LoadItem(ItemStorageKey(*read.schema, key));
       Capacity one{.table = ReadUnits(item ? ItemSize(*item) : 0, read.consistent)};
       ConsumeCapacity(*read.table, one, nullptr, partition);
-      capacity.table += one.table;
+      capacities[read.name].table += one.table;  // tables with a key read only
       ++processed;
       if (item) WriteItem(w, read.projection ? read.projection->Apply(*item) : *item);
     }
