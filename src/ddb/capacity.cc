@@ -164,7 +164,7 @@ void TableMeter::Admit(const TableSchema& schema, const std::string& arn, Access
 void TableMeter::Throttle(const TableSchema& schema, const std::string& arn,
                           const std::string& index, Access access, ThrottleLimit limit) {
   const bool write = access == Access::kWrite;
-  Totals& totals = totals_[index];
+  Totals& totals = TotalsOf(index);
   ++(write ? totals.throttled_writes : totals.throttled_reads);
   std::string_view limit_name =
       limit == ThrottleLimit::kProvisioned   ? "ProvisionedThroughputExceeded"
@@ -198,21 +198,28 @@ void TableMeter::DropIdlePartitions(double now) {
                 [&](auto& p) { return p.second.read.Full(now) && p.second.write.Full(now); });
 }
 
+void TableMeter::Totals::Count(Access access, double units) {
+  (access == Access::kWrite ? write_units : read_units).fetch_add(units, std::memory_order_relaxed);
+}
+
+TableMeter::Totals& TableMeter::TotalsOf(const std::string& index) {
+  return index.empty() ? table_totals_ : totals_[index];
+}
+
 void TableMeter::Consume(const Capacity& c, std::string_view partition, const IndexSchema* index,
                          bool throttled_buckets, double now) {
+  table_totals_.Count(c.access, c.table);
+  // The common case, a table without indexes and not throttled, takes no lock.
+  if (!throttled_buckets && c.local_indexes.empty() && c.global_indexes.empty()) return;
   std::lock_guard lock(mu_);
   const bool write = c.access == Access::kWrite;
-  auto count = [&](const std::string& name, double units) {
-    Totals& t = totals_[name];
-    (write ? t.write_units : t.read_units) += units;
-  };
+  auto count = [&](const std::string& name, double units) { totals_[name].Count(c.access, units); };
   auto take = [&](auto& buckets, std::string_view name, double units) {
     auto it = buckets.find(name);
     if (it != buckets.end()) (write ? it->second.write : it->second.read).Take(units, now);
   };
   // Local secondary indexes share the table's throughput; global ones have their own.
   double table_units = c.table;
-  count("", c.table);
   for (const auto& [name, units] : c.local_indexes) {
     count(name, units);
     table_units += units;
@@ -235,17 +242,17 @@ void TableMeter::Consume(const Capacity& c, std::string_view partition, const In
 }
 
 std::vector<CapacityUsage> TableMeter::Usage(const std::string& table) const {
+  auto usage_of = [&](const std::string& index, const Totals& t) {
+    return CapacityUsage{.table = table,
+                         .index = index,
+                         .read_units = t.read_units.load(),
+                         .write_units = t.write_units.load(),
+                         .throttled_reads = t.throttled_reads.load(),
+                         .throttled_writes = t.throttled_writes.load()};
+  };
+  std::vector<CapacityUsage> usage{usage_of("", table_totals_)};  // the table's, even when idle
   std::lock_guard lock(mu_);
-  std::vector<CapacityUsage> usage{{.table = table}};  // the table's line even when idle
-  for (const auto& [index, t] : totals_) {
-    CapacityUsage& u = index.empty()
-                           ? usage.front()
-                           : usage.emplace_back(CapacityUsage{.table = table, .index = index});
-    u.read_units = t.read_units;
-    u.write_units = t.write_units;
-    u.throttled_reads = t.throttled_reads;
-    u.throttled_writes = t.throttled_writes;
-  }
+  for (const auto& [index, t] : totals_) usage.push_back(usage_of(index, t));
   return usage;
 }
 

@@ -95,17 +95,22 @@ class TableMeter {
   struct Buckets {
     TokenBucket read, write;
   };
+  // Atomic so that the table's own totals are counted without the lock (every request counts).
   struct Totals {
-    double read_units = 0, write_units = 0;
-    uint64_t throttled_reads = 0, throttled_writes = 0;
+    std::atomic<double> read_units{0}, write_units{0};
+    std::atomic<uint64_t> throttled_reads{0}, throttled_writes{0};
+    void Count(Access access, double units);
   };
   // Empty `index`: the table.
   [[noreturn]] void Throttle(const TableSchema& schema, const std::string& arn,
                              const std::string& index, Access access, ThrottleLimit limit);
   void DropIdlePartitions(double now);
 
+  Totals& TotalsOf(const std::string& index);  // REQUIRES: mu_ held for an index
+
+  Totals table_totals_;
   mutable std::mutex mu_;
-  std::map<std::string, Totals> totals_;  // "" the table, else the index name
+  std::map<std::string, Totals> totals_;  // by index name
   std::map<std::string, Buckets, std::less<>> buckets_;
   std::map<std::string, Buckets, std::less<>> partitions_;  // by index name + 0 + key
 };
