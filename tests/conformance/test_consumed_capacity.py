@@ -35,6 +35,7 @@ def big(n):
     return {"S": "x" * n}
 
 
+@READ_WRITE_DOCS
 def test_update_item_costs_the_larger_item(ddb, table_h):
     """UpdateItem: ceil(max(size before, size after) / 1 KB). A 2504-byte item shrunk to a few
     bytes still costs 3 units."""
@@ -85,6 +86,8 @@ def test_query_and_scan_sum_the_items_then_round(ddb, table_hr):
     assert r["ConsumedCapacity"]["CapacityUnits"] == 1.0
 
 
+@source("docs: GSI.html, 'Provisioned throughput considerations for global secondary indexes' "
+        "(a GSI query consumes the index's read units; eventually consistent)")
 def test_query_of_a_gsi_is_charged_to_the_index(ddb, tables):
     """A Query of a GSI consumes the index's read units (eventually consistent: 0.5 for up to
     4 KB), reported under GlobalSecondaryIndexes with INDEXES."""
