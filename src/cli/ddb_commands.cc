@@ -224,6 +224,58 @@ void DeleteTable(const GlobalOptions& globals, const DeleteOptions& options) {
   });
 }
 
+struct StatsOptions {
+  DdbTargetOptions target;
+  std::string table;
+};
+
+// The capacity units a table and its indexes consumed and the requests throttled, from cruddur's
+// DescribeTableStats (on a server: the Cruddur_20261203 target of its DynamoDB endpoint).
+void TableStats(const GlobalOptions& globals, const StatsOptions& options) {
+  RunDdbCommand([&] {
+    DdbTarget target = OpenDdbTarget(globals, options.target, DataDirUse::kReadExisting);
+    std::string response;
+    try {
+      response = target.client->Call("Cruddur.DescribeTableStats",
+                                     "{\"TableName\":" + JsonString(options.table) + "}");
+    } catch (const ddb::ApiError& e) {
+      if (e.type() == "ResourceNotFoundException") {
+        throw CliError("no table " + options.table + " in " + target.description);
+      }
+      if (e.type() == "UnknownOperationException") {
+        throw CliError(target.description +
+                       " has no DescribeTableStats (only cruddur does; DynamoDB reports consumed "
+                       "capacity in CloudWatch)");
+      }
+      throw;
+    }
+    if (options.target.json) {
+      std::printf("%s\n", response.c_str());
+      return;
+    }
+    JsonDocument stats = ParseJson(response);
+    std::printf("table %s (%s), throttling %s\n", options.table.c_str(), target.description.c_str(),
+                stats.HasMember("Throttling") && stats["Throttling"].IsTrue() ? "on" : "off");
+    std::printf("%-32s %14s %14s %16s %16s\n", "", "read units", "write units", "throttled reads",
+                "throttled writes");
+    auto row = [](const std::string& name, const rapidjson::Value& u) {
+      auto number = [&](const char* member) {
+        return u.HasMember(member) && u[member].IsNumber() ? u[member].GetDouble() : 0.0;
+      };
+      std::printf("%-32s %14.1f %14.1f %16.0f %16.0f\n", name.c_str(), number("ReadCapacityUnits"),
+                  number("WriteCapacityUnits"), number("ThrottledReadRequests"),
+                  number("ThrottledWriteRequests"));
+    };
+    if (stats.HasMember("Table")) row("table", stats["Table"]);
+    for (const char* kind : {"GlobalSecondaryIndexes", "LocalSecondaryIndexes"}) {
+      if (!stats.HasMember(kind) || !stats[kind].IsObject()) continue;
+      for (const auto& m : stats[kind].GetObject()) {
+        row(std::string(kind[0] == 'G' ? "gsi " : "lsi ") + m.name.GetString(), m.value);
+      }
+    }
+  });
+}
+
 void Scan(const GlobalOptions& globals, const DdbTargetOptions& options) {
   std::string table = MessageTableName(options);
   RunDdbCommand(
@@ -372,6 +424,17 @@ void AddDelete(CLI::App& ddb, GlobalOptions& globals) {
   cmd->callback([&globals, options] { DeleteTable(globals, *options); });
 }
 
+void AddStats(CLI::App& ddb, GlobalOptions& globals) {
+  auto options = std::make_shared<StatsOptions>();
+  CLI::App* cmd = ddb.add_subcommand(
+      "stats",
+      "Capacity units a table and its indexes consumed, and the requests throttled (since the "
+      "table was created or the engine started)");
+  cmd->add_option("TABLE", options->table, "The table")->required();
+  AddDdbTargetFlags(*cmd, options->target, false, true);
+  cmd->callback([&globals, options] { TableStats(globals, *options); });
+}
+
 void AddScan(CLI::App& ddb, GlobalOptions& globals) {
   auto options = std::make_shared<DdbTargetOptions>();
   CLI::App* cmd = ddb.add_subcommand(
@@ -409,6 +472,7 @@ void AddDdbCommands(CLI::App& app, GlobalOptions& globals) {
   AddListTables(*ddb, globals);
   AddDelete(*ddb, globals);
   AddScan(*ddb, globals);
+  AddStats(*ddb, globals);
   AddSeed(*ddb, globals);
   AddDdbPatternsCommands(*ddb, globals);
   AddDdbTriggerCommands(*ddb, globals);

@@ -34,6 +34,7 @@ struct ServeOptions {
   int threads = 0;
   std::string transient_delay;  // --delay-transient-statuses[=DURATION]
   ShardRotationFlags shard_rotation;
+  ThrottleFlags throttle;
   int ttl_interval_ms = 5000;  // hidden: how often expired TTL items are swept (tests lower it)
   // Hidden, for tests of the HTTP limits (tests/reliability/test_limits.py); 0 keeps
   // http::ServerOptions' default.
@@ -99,6 +100,7 @@ void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_di
   engine_options.ttl_sweep_interval = std::chrono::milliseconds(serve.ttl_interval_ms);
   engine_options.transient_status_delay = TransientStatusDelay(serve.transient_delay);
   ApplyShardRotation(serve.shard_rotation, engine_options);
+  ApplyThrottle(serve.throttle, engine_options);
   std::string data_description = "in memory";
   if (!serve.in_memory) {
     std::filesystem::path dir = std::filesystem::path(globals.DataDir()) / "ddb";
@@ -209,6 +211,7 @@ void AddDdbServeCommand(CLI::App& ddb, GlobalOptions& globals) {
                   "output: one, an array, or several one after another); existing ones are kept")
       ->type_name("FILE");
   AddLogFlags(*cmd, serve->log);
+  AddThrottleFlags(*cmd, serve->throttle);
   cmd->add_option("--ttl-interval-ms", serve->ttl_interval_ms,
                   "Milliseconds between sweeps for expired TTL items (0: never)")
       ->check(CLI::NonNegativeNumber)

@@ -407,6 +407,23 @@ void AddShardRotationFlags(CLI::App& cmd, ShardRotationFlags& flags) {
       ->type_name("DURATION");
 }
 
+void AddThrottleFlags(CLI::App& cmd, ThrottleFlags& flags) {
+  cmd.add_flag("--throttle", flags.throttle,
+               "Throttle every table at its provisioned throughput (or on-demand maximum) and "
+               "DynamoDB's per-partition limits, as DynamoDB does (without it, only tables tagged "
+               "cruddur:throttle=on; with it, all but those tagged cruddur:throttle=off)");
+  cmd.add_option("--burst-seconds", flags.burst_seconds,
+                 "Seconds of unused throughput a throttled table keeps for bursts (DynamoDB: "
+                 "300)")
+      ->check(CLI::Range(0.0, 86400.0))
+      ->type_name("S");
+}
+
+void ApplyThrottle(const ThrottleFlags& flags, ddb::EngineOptions& options) {
+  options.throttle = flags.throttle;
+  options.burst_seconds = flags.burst_seconds;
+}
+
 void ApplyShardRotation(const ShardRotationFlags& flags, ddb::EngineOptions& options) {
   std::string records =
       !flags.records.empty() ? flags.records : Env("CRUDDUR_SHARD_ROTATION_RECORDS");

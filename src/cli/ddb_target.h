@@ -145,6 +145,15 @@ std::vector<std::string> TableDescriptionsInFile(const std::string& path);
 // throughput, indexes, stream, table class, deletion protection), named `new_name` when given.
 std::string CreateTableRequestFromDescription(const ddb::JsonValue& table,
                                               const std::string& new_name);
+// Throttling of the embedded engine (ddb::EngineOptions::throttle, burst_seconds): --throttle and
+// --burst-seconds S of the commands that serve it (`ddb serve`, `serve`).
+struct ThrottleFlags {
+  bool throttle = false;
+  double burst_seconds = 300;
+  bool given() const { return throttle || burst_seconds != 300; }
+};
+void AddThrottleFlags(CLI::App& cmd, ThrottleFlags& flags);
+void ApplyThrottle(const ThrottleFlags& flags, ddb::EngineOptions& options);
 
 // `cruddur ddb patterns ...` (patterns_commands.cc), registered by AddDdbCommands.
 void AddDdbPatternsCommands(CLI::App& ddb, GlobalOptions& globals);

@@ -62,6 +62,7 @@ struct ServeCommandOptions {
   ShardRotationFlags shard_rotation;  // (embedded engine)
   std::string s3_dir;                 // --s3-dir: the local S3 of exports/imports (embedded)
   LogFlags log;
+  ThrottleFlags throttle;             // (embedded engine)
 };
 
 void CheckPort(int port, const char* flag) {
@@ -71,7 +72,8 @@ void CheckPort(int port, const char* flag) {
 // The DynamoDB target; embedded engines get the background sweeper (a long-running process).
 DdbTarget OpenServeTarget(const GlobalOptions& globals, const DdbTargetOptions& options,
                           std::chrono::milliseconds transient_delay,
-                          const ShardRotationFlags& shard_rotation, const std::string& s3_dir) {
+                          const ShardRotationFlags& shard_rotation, const std::string& s3_dir,
+                          const ThrottleFlags& throttle) {
   if (!options.endpoint_url.empty() || !client::EndpointFromEnvironment().empty() ||
       options.prod()) {
     return OpenDdbTarget(globals, options);
@@ -86,6 +88,7 @@ DdbTarget OpenServeTarget(const GlobalOptions& globals, const DdbTargetOptions& 
   engine_options.transient_status_delay = transient_delay;
   engine_options.s3_dir = s3_dir;
   ApplyShardRotation(shard_rotation, engine_options);
+  ApplyThrottle(throttle, engine_options);
   DdbTarget target;
   try {
     target.engine = ddb::Engine::Open(engine_options);
@@ -232,13 +235,17 @@ void Serve(const ServeCommandOptions& o, const GlobalOptions& globals) {
 
   std::chrono::milliseconds transient_delay = TransientStatusDelay(o.transient_delay);
   DdbTarget target =
-      OpenServeTarget(globals, o.target, transient_delay, o.shard_rotation, o.s3_dir);
+      OpenServeTarget(globals, o.target, transient_delay, o.shard_rotation, o.s3_dir, o.throttle);
   if (o.ddb_port != -1 && !target.engine) {
     throw CliError("--ddb-port serves the embedded engine, but the target is " +
                    target.description);
   }
   if (transient_delay.count() > 0 && !target.engine) {
     throw CliError("--delay-transient-statuses applies to the embedded engine, but the target is " +
+                   target.description);
+  }
+  if (o.throttle.given() && !target.engine) {
+    throw CliError("--throttle/--burst-seconds apply to the embedded engine, but the target is " +
                    target.description);
   }
   if (o.shard_rotation.given() && !target.engine) {
@@ -419,6 +426,7 @@ void AddServeCommands(CLI::App& app, GlobalOptions& globals) {
                   "The local S3 of ExportTableToPointInTime and ImportTable: s3://BUCKET/KEY is "
                   "DIR/BUCKET/KEY (default: <data-dir>/ddb/s3)")
       ->type_name("DIR");
+  AddThrottleFlags(*cmd, serve->throttle);
   cmd->add_option("--checkpoint", serve->checkpoint,
                   "Stream checkpoint file (default: <data-dir>/stream-checkpoint.json)")
       ->type_name("FILE");

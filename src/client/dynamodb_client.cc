@@ -21,10 +21,14 @@ namespace cruddur::client {
 namespace {
 
 constexpr std::string_view kStreamsPrefix = "Streams.";
+constexpr std::string_view kCruddurPrefix = "Cruddur.";
 
 std::string Target(std::string_view operation) {
   if (operation.substr(0, kStreamsPrefix.size()) == kStreamsPrefix) {
     return "DynamoDBStreams_20120810." + std::string(operation.substr(kStreamsPrefix.size()));
+  }
+  if (operation.starts_with(kCruddurPrefix)) {
+    return "Cruddur_20261203." + std::string(operation.substr(kCruddurPrefix.size()));
   }
   return "DynamoDB_20120810." + std::string(operation);
 }

@@ -26,7 +26,8 @@ class DynamoDbClient {
   virtual ~DynamoDbClient() = default;
 
   // Runs one operation: `operation` is the X-Amz-Target suffix ("PutItem"), or "Streams.<Op>" for
-  // DynamoDB Streams ("Streams.GetRecords"); `request_json` is the request body. Returns the
+  // DynamoDB Streams ("Streams.GetRecords"), or "Cruddur.<Op>" for cruddur's own operations
+  // ("Cruddur.DescribeTableStats"); `request_json` is the request body. Returns the
   // response body. Throws ddb::ApiError with DynamoDB's error type (without namespace), message
   // and HTTP status, and the error's other members in extra_json() (e.g. CancellationReasons).
   // A remote transport also throws http::TransportError when no intact answer could be had.

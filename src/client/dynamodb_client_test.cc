@@ -224,14 +224,16 @@ TEST(HttpClientRequests, AreSignedJson10PostsWithTheOperationTarget) {
   HttpClient client(fake.url(), "us-west-2", {"AKIDTEST", "secret", "session-token"}, options);
   EXPECT_EQ(client.Call("ListTables", R"({"Limit":1})"), "{}");
   EXPECT_EQ(client.Call("Streams.GetRecords", R"({"ShardIterator":"x"})"), "{}");
+  EXPECT_EQ(client.Call("Cruddur.DescribeTableStats", R"({"TableName":"t"})"), "{}");
 
   std::vector<http::Request> seen = fake.seen();
-  ASSERT_EQ(seen.size(), 2u);
+  ASSERT_EQ(seen.size(), 3u);
   EXPECT_EQ(seen[0].method, "POST");
   EXPECT_EQ(seen[0].target, "/");
   EXPECT_EQ(seen[0].body, R"({"Limit":1})");
   EXPECT_EQ(seen[0].headers.Get("X-Amz-Target"), "DynamoDB_20120810.ListTables");
   EXPECT_EQ(seen[1].headers.Get("X-Amz-Target"), "DynamoDBStreams_20120810.GetRecords");
+  EXPECT_EQ(seen[2].headers.Get("X-Amz-Target"), "Cruddur_20261203.DescribeTableStats");
   EXPECT_EQ(seen[0].headers.Get("Content-Type"), "application/x-amz-json-1.0");
   EXPECT_EQ(seen[0].headers.Get("X-Amz-Date"), "20150830T123600Z");
   EXPECT_EQ(seen[0].headers.Get("X-Amz-Security-Token"), "session-token");

@@ -34,7 +34,10 @@ std::unique_ptr<Engine> Engine::Open(const EngineOptions& options) {
 }
 
 EngineImpl::EngineImpl(EngineOptions options, std::unique_ptr<storage::Storage> storage)
-    : options_(std::move(options)), storage_(std::move(storage)) {
+    : options_(std::move(options)),
+      clock_(options_.clock ? options_.clock : SteadyClock()),
+      storage_(std::move(storage)) {
+  throttle_settings_.burst_seconds = options_.burst_seconds;
   LoadCatalog();
   OpenDataFormat();
   LoadStreamState();
@@ -135,6 +138,7 @@ const std::unordered_map<std::string_view, Handler>& Handlers() {
       {"Streams.DescribeStream", &EngineImpl::DescribeStream},
       {"Streams.GetShardIterator", &EngineImpl::GetShardIterator},
       {"Streams.GetRecords", &EngineImpl::GetRecords},
+      {"Cruddur.DescribeTableStats", &EngineImpl::DescribeTableStats},
   };
   return kHandlers;
 }
@@ -468,7 +472,8 @@ void EngineImpl::AddChange(const ItemChange& c, storage::WriteBatch* batch, Capa
     double units = 0;
     if (old_key && old_key != new_key) {
       batch->Delete(*old_key);
-      units += 1;
+      // Deleting an entry costs what writing it did: its size in 1 KB units.
+      units += WriteUnits(ItemSize(ProjectIntoIndex(schema, index, *c.old_item)));
     }
     if (new_key) {
       Item projected = ProjectIntoIndex(schema, index, *c.new_item);
@@ -575,20 +580,92 @@ KeyLocks::Guard KeyLocks::Lock(std::vector<size_t> stripes) {
 
 // --- capacity ---
 
-double Capacity::total() const {
-  double t = table;
-  for (const auto& [_, u] : global_indexes) t += u;
-  for (const auto& [_, u] : local_indexes) t += u;
-  return t;
+bool EngineImpl::Throttles(const TableSchema& schema) const {
+  auto tag = schema.tags.find("cruddur:throttle");
+  if (tag == schema.tags.end()) return options_.throttle;
+  return tag->second == "on";
 }
 
-double ReadUnits(size_t bytes, bool consistent) {
-  double units = std::max<double>(1, std::ceil(static_cast<double>(bytes) / 4096.0));
-  return consistent ? units : units / 2;
+std::string EngineImpl::ThrottlePartition(const TableSchema& schema, const Item& item) const {
+  if (!Throttles(schema)) return {};
+  auto hash = item.find(schema.key.hash_name);
+  if (hash == item.end()) return {};
+  return PartitionPrefix(schema.id, 0, hash->second);
 }
 
-double WriteUnits(size_t bytes) {
-  return std::max<double>(1, std::ceil(static_cast<double>(bytes) / 1024.0));
+void EngineImpl::AdmitRequest(Table& table, Access access, const IndexSchema* index,
+                              std::string_view partition) {
+  auto schema = table.schema();
+  if (!Throttles(*schema)) return;
+  table.meter().Admit(*schema, schema->Arn(options_.region, options_.account_id), access, index,
+                      partition, clock_->Now(), throttle_settings_);
+}
+
+void EngineImpl::ConsumeCapacity(Table& table, const Capacity& c, const IndexSchema* index,
+                                 std::string_view partition) {
+  table.meter().Consume(c, partition, index, Throttles(*table.schema()), clock_->Now());
+  CountConsumed(table.schema()->name, c);
+}
+
+std::vector<CapacityUsage> EngineImpl::ConsumedCapacity() {
+  std::vector<std::shared_ptr<Table>> tables;
+  {
+    ReaderLock lock(tables_mu_);
+    for (const auto& [_, t] : tables_) tables.push_back(t);
+  }
+  std::vector<CapacityUsage> usage;
+  for (const auto& t : tables) {
+    for (auto& u : t->meter().Usage(t->schema()->name)) usage.push_back(std::move(u));
+  }
+  return usage;
+}
+
+void EngineImpl::DescribeTableStats(const Request& req, JsonWriter& w) {
+  ConstraintErrors errors;
+  std::string_view name = TableNameParam(req, errors);
+  errors.ThrowIfAny();
+  auto table = FindTable(name);
+  if (!table)
+    throw ApiError::ResourceNotFound(
+        fmt::format("Requested resource not found: Table: {} not found", name));
+  auto schema = table->schema();
+  auto usage = table->meter().Usage(schema->name);
+  auto write_usage = [&](const CapacityUsage& u) {
+    w.StartObject();
+    WriteKey(w, "ReadCapacityUnits");
+    w.Double(u.read_units);
+    WriteKey(w, "WriteCapacityUnits");
+    w.Double(u.write_units);
+    WriteKey(w, "ThrottledReadRequests");
+    w.Uint64(u.throttled_reads);
+    WriteKey(w, "ThrottledWriteRequests");
+    w.Uint64(u.throttled_writes);
+    w.EndObject();
+  };
+  w.StartObject();
+  WriteKey(w, "TableName");
+  WriteString(w, schema->name);
+  WriteKey(w, "Throttling");
+  w.Bool(Throttles(*schema));
+  WriteKey(w, "Table");
+  write_usage(usage.front());
+  for (bool global : {true, false}) {
+    bool any = false;
+    for (const auto& index : schema->indexes) {
+      if (index.global != global) continue;
+      if (!any) {
+        WriteKey(w, global ? "GlobalSecondaryIndexes" : "LocalSecondaryIndexes");
+        w.StartObject();
+        any = true;
+      }
+      WriteKey(w, index.name);
+      auto u = std::find_if(usage.begin(), usage.end(),
+                            [&](const CapacityUsage& x) { return x.index == index.name; });
+      write_usage(u == usage.end() ? CapacityUsage{} : *u);
+    }
+    if (any) w.EndObject();
+  }
+  w.EndObject();
 }
 
 void EngineImpl::CountConsumed(std::string_view table_name_or_arn, const Capacity& c) {
@@ -641,27 +718,31 @@ StorageFigures EngineImpl::Storage() {
 }
 
 void EngineImpl::WriteConsumedCapacity(JsonWriter& w, const std::string& table, const Capacity& c,
-                                       ReturnCapacity mode) {
+                                       ReturnCapacity mode, bool split) {
   if (mode == ReturnCapacity::kNone) return;
+  auto units = [&](double n) {
+    WriteKey(w, "CapacityUnits");
+    w.Double(n);
+    if (!split) return;
+    WriteKey(w, c.access == Access::kRead ? "ReadCapacityUnits" : "WriteCapacityUnits");
+    w.Double(n);
+  };
   WriteKey(w, "TableName");
   WriteString(w, table);
-  WriteKey(w, "CapacityUnits");
-  w.Double(c.total());
+  units(c.total());
   if (mode != ReturnCapacity::kIndexes) return;
   WriteKey(w, "Table");
   w.StartObject();
-  WriteKey(w, "CapacityUnits");
-  w.Double(c.table);
+  units(c.table);
   w.EndObject();
   auto indexes = [&](std::string_view name, const std::map<std::string, double>& m) {
     if (m.empty()) return;
     WriteKey(w, name);
     w.StartObject();
-    for (const auto& [index, units] : m) {
+    for (const auto& [index, n] : m) {
       WriteKey(w, index);
       w.StartObject();
-      WriteKey(w, "CapacityUnits");
-      w.Double(units);
+      units(n);
       w.EndObject();
     }
     w.EndObject();
@@ -672,14 +753,13 @@ void EngineImpl::WriteConsumedCapacity(JsonWriter& w, const std::string& table, 
 
 void EngineImpl::WriteConsumedCapacityList(JsonWriter& w,
                                            const std::map<std::string, Capacity>& per_table,
-                                           ReturnCapacity mode) {
-  for (const auto& [name, capacity] : per_table) CountConsumed(name, capacity);
+                                           ReturnCapacity mode, bool split) {
   if (mode == ReturnCapacity::kNone) return;
   WriteKey(w, "ConsumedCapacity");
   w.StartArray();
   for (const auto& [name, capacity] : per_table) {
     w.StartObject();
-    WriteConsumedCapacity(w, name, capacity, mode);
+    WriteConsumedCapacity(w, name, capacity, mode, split);
     w.EndObject();
   }
   w.EndArray();

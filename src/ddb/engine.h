@@ -12,6 +12,23 @@
 
 namespace cruddur::ddb {
 
+// Monotonic seconds. The engine reads the time of its token buckets only through it, so tests can
+// set it by hand (ddb/capacity.h has SteadyClock and ManualClock).
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual double Now() const = 0;
+};
+
+// Consumed capacity units and throttled requests of a table or one of its indexes, counted since
+// the table was created or the engine opened.
+struct CapacityUsage {
+  std::string table;
+  std::string index;  // empty: the table itself
+  double read_units = 0, write_units = 0;
+  uint64_t throttled_reads = 0, throttled_writes = 0;
+};
+
 struct EngineOptions {
   std::string data_dir;    // RocksDB files live here unless in_memory
   bool in_memory = false;  // keep nothing on disk
@@ -39,6 +56,14 @@ struct EngineOptions {
   // (as DynamoDB Local's -delayTransientStatuses), so that applications' waiters are exercised.
   // Zero: every change is ACTIVE (or gone) at once.
   std::chrono::milliseconds transient_status_delay{0};
+  // Throttling (opt-in): every table at its provisioned throughput (or on-demand maximum) and
+  // DynamoDB's per-partition limits. Without it, only tables tagged cruddur:throttle=on are; with
+  // it, all but those tagged cruddur:throttle=off.
+  bool throttle = false;
+  // How many seconds of unused throughput a table keeps for bursts (DynamoDB: 300).
+  double burst_seconds = 300;
+  // The time of the token buckets; null: the steady clock.
+  std::shared_ptr<Clock> clock;
 };
 
 // What one request did, for the DynamoDB endpoint's metrics (CloudWatch's per-table figures).
@@ -107,6 +132,9 @@ class Engine {
   }
   virtual std::vector<TableFigures> Tables() { return {}; }
   virtual StorageFigures Storage() { return {}; }
+  // The capacity units each table and index consumed and the requests throttled, by table then
+  // index (for metrics and `cruddur ddb stats`).
+  virtual std::vector<CapacityUsage> ConsumedCapacity() { return {}; }
 };
 
 }  // namespace cruddur::ddb

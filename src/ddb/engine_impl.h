@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/thread_annotations.h"
+#include "ddb/capacity.h"
 #include "ddb/engine.h"
 #include "ddb/expression/expression.h"
 #include "ddb/json.h"
@@ -55,19 +56,6 @@ class KeyLocks {
 };
 
 enum class ReturnCapacity { kNone, kTotal, kIndexes };
-
-// Capacity units consumed by one request on one table, as DynamoDB computes them.
-struct Capacity {
-  double table = 0;
-  std::map<std::string, double> global_indexes;
-  std::map<std::string, double> local_indexes;
-  double total() const;
-};
-
-// Read units for `bytes` read: 4 KB units, rounded up; eventually consistent reads cost half.
-double ReadUnits(size_t bytes, bool consistent);
-// Write units for an item of `bytes`: 1 KB units, rounded up, at least 1.
-double WriteUnits(size_t bytes);
 
 // One item change: the item before (loaded under the key's lock) and after (nullopt: deleted).
 struct ItemChange {
@@ -183,19 +171,41 @@ class EngineImpl final : public Engine {
   void Commit(storage::WriteBatch& batch, const std::vector<const ItemChange*>& changes,
               ChangeOrigin origin = ChangeOrigin::kUser);
 
+  // --- capacity (engine.cc) ---
+  // Whether the table is throttled: EngineOptions::throttle, unless its cruddur:throttle tag says
+  // otherwise ("on" / "off").
+  bool Throttles(const TableSchema& schema) const;
+  // The partition a request on the item (or key) `item` of the table uses, for the per-partition
+  // limits; empty when the table is not throttled (nothing needs it then).
+  std::string ThrottlePartition(const TableSchema& schema, const Item& item) const;
+  // Throws DynamoDB's throttling error when a throttled table (or the GSI a read uses, or any GSI
+  // for a write, or the partition) has no units left for the request.
+  void AdmitRequest(Table& table, Access access, const IndexSchema* index = nullptr,
+                    std::string_view partition = {});
+  // Counts the units a request consumed, and takes them from the buckets of a throttled table.
+  void ConsumeCapacity(Table& table, const Capacity& c, const IndexSchema* index = nullptr,
+                       std::string_view partition = {});
+  std::vector<CapacityUsage> ConsumedCapacity() override;
+  // "Cruddur.DescribeTableStats" (cruddur's own target on the DynamoDB endpoint): the units a
+  // table and its indexes consumed and the requests throttled.
+  void DescribeTableStats(const Request& req, JsonWriter& w);
+
+  // ConsumedCapacity's members. Transactional operations (`split`) also say whether the units
+  // were read or write units (ReadCapacityUnits/WriteCapacityUnits), as DynamoDB does only for
+  // them.
   void WriteConsumedCapacity(JsonWriter& w, const std::string& table, const Capacity& c,
-                             ReturnCapacity mode);
+                             ReturnCapacity mode, bool split = false);
   // Adds what the request consumed on a table to the thread's RequestStats (if any), as read
-  // or write units by the operation running.
+  // or write units by the operation running (ConsumeCapacity calls it).
   void CountConsumed(std::string_view table_name_or_arn, const Capacity& c);
   // Names the table the request works on in the thread's RequestStats (the first one wins).
   static void NoteRequestTable(const std::string& name);
   // Adds items a Query/Scan returned to the thread's RequestStats (if any).
   void CountReturnedItems(std::int64_t items);
   // "ConsumedCapacity": [{...} per table] of the batch and transaction operations (nothing
-  // when `mode` is NONE); counts every table's capacity (CountConsumed).
+  // when `mode` is NONE).
   void WriteConsumedCapacityList(JsonWriter& w, const std::map<std::string, Capacity>& per_table,
-                                 ReturnCapacity mode);
+                                 ReturnCapacity mode, bool split = false);
 
   storage::Storage& store() { return *storage_; }
   KeyLocks& locks() { return locks_; }
@@ -300,6 +310,8 @@ class EngineImpl final : public Engine {
   std::atomic<bool> stats_stop_{false};
 
   EngineOptions options_;
+  std::shared_ptr<Clock> clock_;
+  ThrottleSettings throttle_settings_;
   std::unique_ptr<storage::Storage> storage_;
   KeyLocks locks_;
   Mutex catalog_mu_ ACQUIRED_BEFORE(tables_mu_);  // serialises control-plane changes

@@ -46,6 +46,10 @@ class ApiError : public std::runtime_error {
   static ApiError IdempotentParameterMismatch(const std::string& m) {
     return {400, "IdempotentParameterMismatchException", m};
   }
+  static ApiError ProvisionedThroughputExceeded(const std::string& m) {
+    return {400, "ProvisionedThroughputExceededException", m};
+  }
+  static ApiError Throttling(const std::string& m) { return {400, "ThrottlingException", m}; }
   static ApiError LimitExceeded(const std::string& m) { return {400, "LimitExceededException", m}; }
   static ApiError ItemCollectionSizeLimitExceeded(const std::string& m) {
     return {400, "ItemCollectionSizeLimitExceededException", m};

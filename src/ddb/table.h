@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "ddb/capacity.h"
 #include "ddb/table_schema.h"
 #include "ddb/value.h"
 
@@ -76,7 +77,11 @@ class Table {
   bool stats_known() const { return stats_known_.load(); }
   void SetStats(std::vector<TableStats> stats);
 
+  // Consumed capacity totals and throttling buckets.
+  TableMeter& meter() { return meter_; }
+
  private:
+  TableMeter meter_;
   std::shared_ptr<const TableSchema> schema_;
   std::atomic<bool> stats_known_{false};
   std::atomic<int64_t> counts_[256] = {};

@@ -35,6 +35,8 @@ constexpr std::string_view kJson10 = "application/x-amz-json-1.0";
 constexpr std::string_view kPlainJson = "application/json";
 constexpr std::string_view kDynamoDbPrefix = "DynamoDB_20120810";
 constexpr std::string_view kStreamsPrefix = "DynamoDBStreams_20120810";
+// cruddur's own operations beside DynamoDB's (DescribeTableStats), engine operation "Cruddur.<Op>".
+constexpr std::string_view kCruddurPrefix = "Cruddur_20261203";
 
 // What DynamoDB lets a browser script read (its preflight answer, captured 2020-10-15).
 constexpr std::string_view kExposeHeaders =
@@ -332,10 +334,12 @@ http::Response DynamoDbHandler::HandlePost(const http::Request& request,
   std::string_view prefix = target.substr(0, dot);
   std::string_view op = dot == std::string_view::npos ? "" : target.substr(dot + 1);
   if (op.empty() || op.find('.') != std::string_view::npos ||
-      (prefix != kDynamoDbPrefix && prefix != kStreamsPrefix)) {
+      (prefix != kDynamoDbPrefix && prefix != kStreamsPrefix && prefix != kCruddurPrefix)) {
     throw ddb::ApiError::UnknownOperation();
   }
-  std::string operation = prefix == kStreamsPrefix ? "Streams." + std::string(op) : std::string(op);
+  std::string operation = prefix == kStreamsPrefix   ? "Streams." + std::string(op)
+                          : prefix == kCruddurPrefix ? "Cruddur." + std::string(op)
+                                                     : std::string(op);
   if (engine_.KnowsOperation(operation)) exchange.operation = op;
   if (auto auth_error = verifier_.Verify(request, options_.clock())) {
     throw ddb::ApiError(400, auth_error->type, auth_error->message);

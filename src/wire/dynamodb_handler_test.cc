@@ -102,6 +102,13 @@ TEST_F(WireTest, StreamsTargetIsPrefixed) {
   EXPECT_EQ(response.body, R"({"__type":"com.amazon.coral.service#UnknownOperationException"})");
 }
 
+TEST_F(WireTest, CruddurTargetIsPrefixed) {
+  http::Response response = handler_.Handle(DynamoRequest("Cruddur_20261203.DescribeTableStats"));
+  EXPECT_EQ(response.status, 200);
+  ASSERT_EQ(engine_.calls.size(), 1u);
+  EXPECT_EQ(engine_.calls[0].first, "Cruddur.DescribeTableStats");
+}
+
 TEST_F(WireTest, MissingOrUnknownTargetIsUnknownOperation) {
   for (std::string target : {"", "DynamoDB_20120810", "DynamoDB_20111205.ListTables",
                              "Dynamo.ListTables", "DynamoDB_20120810.", "DynamoDB_20120810.a.b"}) {

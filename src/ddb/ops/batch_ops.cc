@@ -21,6 +21,10 @@ const JsonValue& RequestItems(const Request& req) {
   throw ApiError::Validation("Provided list of item keys contains duplicates");
 }
 
+bool IsThrottling(const ApiError& e) {
+  return e.type() == "ProvisionedThroughputExceededException" || e.type() == "ThrottlingException";
+}
+
 }  // namespace
 
 void EngineImpl::BatchGetItem(const Request& req, JsonWriter& w) {
@@ -35,6 +39,7 @@ void EngineImpl::BatchGetItem(const Request& req, JsonWriter& w) {
     std::string name;
     std::shared_ptr<Table> table;
     std::shared_ptr<const TableSchema> schema;
+    const JsonValue* request = nullptr;  // the table's entry of RequestItems
     std::vector<Item> keys;
     std::optional<expr::Projection> projection;
     bool consistent = false;
@@ -44,6 +49,7 @@ void EngineImpl::BatchGetItem(const Request& req, JsonWriter& w) {
   for (const auto& m : request_items.GetObject()) {
     TableRead read;
     read.name = m.name.GetString();
+    read.request = &m.value;
     errors.CheckName("requestItems.member.key", read.name);
     errors.ThrowIfAny();
     if (!m.value.IsObject()) throw ApiError::Serialization("Unexpected field type");
@@ -94,25 +100,61 @@ void EngineImpl::BatchGetItem(const Request& req, JsonWriter& w) {
     }
   }
 
+  // Each key is read as a GetItem of its own: admitted (a throttled key is left unprocessed),
+  // read, and its units (each item's size rounded up to 4 KB) counted.
   w.StartObject();
   WriteKey(w, "Responses");
   w.StartObject();
   std::map<std::string, Capacity> capacities;
-  for (const auto& read : reads) {
+  std::vector<std::vector<size_t>> unprocessed(reads.size());  // key indexes per table
+  std::optional<ApiError> throttled;
+  size_t processed = 0;
+  for (size_t r = 0; r < reads.size(); ++r) {
+    const TableRead& read = reads[r];
     WriteKey(w, read.name);
     w.StartArray();
-    Capacity capacity;
-    for (const auto& key : read.keys) {
+    for (size_t k = 0; k < read.keys.size(); ++k) {
+      const Item& key = read.keys[k];
+      std::string partition = ThrottlePartition(*read.schema, key);
+      try {
+        AdmitRequest(*read.table, Access::kRead, nullptr, partition);
+      } catch (const ApiError& e) {
+        if (!IsThrottling(e)) throw;
+        if (!throttled) throttled = e;
+        unprocessed[r].push_back(k);
+        continue;
+      }
       auto item = LoadItem(ItemStorageKey(*read.schema, key));
-      capacity.table += ReadUnits(item ? ItemSize(*item) : 0, read.consistent);
+      Capacity one{.table = ReadUnits(item ? ItemSize(*item) : 0, read.consistent)};
+      ConsumeCapacity(*read.table, one, nullptr, partition);
+      capacities[read.name].table += one.table;  // tables with a key read only
+      ++processed;
       if (item) WriteItem(w, read.projection ? read.projection->Apply(*item) : *item);
     }
     w.EndArray();
-    capacities[read.name] = capacity;
   }
   w.EndObject();
+  // Nothing read because every key was throttled: the throttling error itself (DynamoDB's API
+  // reference, BatchGetItem).
+  if (processed == 0 && throttled) throw *throttled;
   WriteKey(w, "UnprocessedKeys");
   w.StartObject();
+  for (size_t r = 0; r < reads.size(); ++r) {
+    if (unprocessed[r].empty()) continue;
+    WriteKey(w, reads[r].name);
+    w.StartObject();  // the table's request as it came, with only the unprocessed keys
+    for (const auto& m : reads[r].request->GetObject()) {
+      if (std::string_view(m.name.GetString()) == "Keys") continue;
+      m.name.Accept(w);
+      m.value.Accept(w);
+    }
+    WriteKey(w, "Keys");
+    w.StartArray();
+    const JsonValue& keys = (*reads[r].request)["Keys"];
+    for (size_t k : unprocessed[r]) keys[static_cast<rapidjson::SizeType>(k)].Accept(w);
+    w.EndArray();
+    w.EndObject();
+  }
   w.EndObject();
   WriteConsumedCapacityList(w, capacities, rc);
   w.EndObject();
@@ -131,6 +173,7 @@ void EngineImpl::BatchWriteItem(const Request& req, JsonWriter& w) {
     std::shared_ptr<Table> table;
     std::optional<Item> put;  // else delete of `key`
     Item key;
+    const JsonValue* entry = nullptr;  // as in RequestItems: UnprocessedItems repeats it
   };
   std::vector<Write> writes;
   std::vector<std::string> table_names;
@@ -155,6 +198,7 @@ void EngineImpl::BatchWriteItem(const Request& req, JsonWriter& w) {
             "contain exactly one of the supported datatypes");
       }
       Write write;
+      write.entry = &entry;
       if (put) {
         const JsonValue* item = Request::ObjectOf(*put, "Item");
         if (!item) {
@@ -180,6 +224,7 @@ void EngineImpl::BatchWriteItem(const Request& req, JsonWriter& w) {
   std::vector<ItemChange> changes;
   changes.reserve(writes.size());
   std::vector<std::string_view> change_tables;  // each change's RequestItems key (name or ARN)
+  std::vector<const JsonValue*> change_entries;
   std::vector<std::pair<std::shared_ptr<const TableSchema>, Item>> keys;  // for the metrics
   std::set<std::string> seen;
   size_t i = 0;
@@ -209,6 +254,7 @@ void EngineImpl::BatchWriteItem(const Request& req, JsonWriter& w) {
       if (!seen.insert(change.storage_key).second) ThrowDuplicates();
       changes.push_back(std::move(change));
       change_tables.push_back(name);
+      change_entries.push_back(write.entry);
     }
   }
 
@@ -217,6 +263,9 @@ void EngineImpl::BatchWriteItem(const Request& req, JsonWriter& w) {
   stripes.reserve(changes.size());
   for (const auto& c : changes) stripes.push_back(locks_.Stripe(c.storage_key));
   std::map<std::string, Capacity> capacities;
+  std::vector<bool> unprocessed(changes.size());
+  std::optional<ApiError> throttled;
+  size_t processed = 0;
   {
     auto guard = locks_.Lock(std::move(stripes));
     storage::WriteBatch batch;
@@ -224,19 +273,53 @@ void EngineImpl::BatchWriteItem(const Request& req, JsonWriter& w) {
     for (size_t n = 0; n < changes.size(); ++n) {
       ItemChange& c = changes[n];
       c.schema = c.table->schema();
+      // Each write is admitted and its units taken before the next is admitted, so a batch
+      // stops where the table's units run out; the rest is left in UnprocessedItems.
+      std::string partition =
+          ThrottlePartition(*c.schema, c.new_item ? *c.new_item : writes[n].key);
+      try {
+        AdmitRequest(*c.table, Access::kWrite, nullptr, partition);
+      } catch (const ApiError& e) {
+        if (!IsThrottling(e)) throw;
+        if (!throttled) throttled = e;
+        unprocessed[n] = true;
+        continue;
+      }
       c.old_item = LoadItem(c.storage_key);
       size_t size = c.new_item ? ItemSize(*c.new_item) : 0;
       if (c.old_item) size = std::max(size, ItemSize(*c.old_item));
+      Capacity one{.table = WriteUnits(size), .access = Access::kWrite};
+      AddChange(c, &batch, &one);
+      ConsumeCapacity(*c.table, one, nullptr, partition);
       Capacity& capacity = capacities[std::string(change_tables[n])];
-      capacity.table += WriteUnits(size);
-      AddChange(c, &batch, &capacity);
+      capacity.access = Access::kWrite;
+      capacity.table += one.table;
+      for (const auto& [index, units] : one.global_indexes) capacity.global_indexes[index] += units;
+      for (const auto& [index, units] : one.local_indexes) capacity.local_indexes[index] += units;
       committed.push_back(&c);
+      ++processed;
     }
+    // Nothing written because every write was throttled: the throttling error itself.
+    if (processed == 0 && throttled) throw *throttled;
     Commit(batch, committed);
   }
   w.StartObject();
   WriteKey(w, "UnprocessedItems");
   w.StartObject();
+  for (size_t n = 0; n < changes.size();) {
+    std::string_view table = change_tables[n];
+    bool any = false;
+    for (; n < changes.size() && change_tables[n] == table; ++n) {
+      if (!unprocessed[n]) continue;
+      if (!any) {
+        WriteKey(w, table);
+        w.StartArray();
+        any = true;
+      }
+      change_entries[n]->Accept(w);
+    }
+    if (any) w.EndArray();
+  }
   w.EndObject();
   WriteConsumedCapacityList(w, capacities, rc);
   if (return_metrics) WriteItemCollectionMetricsMap(w, keys);

@@ -104,13 +104,14 @@ Item UpdatedAttributes(const Item& item, const std::vector<expr::Path>& paths) {
 
 // Runs one item change under its key's lock: loads the current item, checks the condition,
 // lets `compute` set change.new_item (left empty: a delete) and then writes the item and its
-// index entries in one batch. Returns the capacity consumed. Unless `need_old_item` (or the
-// table's indexes or stream) needs the current item's attributes, only its size is read.
+// index entries in one batch. Returns the capacity consumed (also counted, as is a failed
+// condition's). Unless `need_old_item` (or the table's indexes or stream) needs the current item's
+// attributes, only its size is read. `partition`: ThrottlePartition's.
 template <typename Compute>
 Capacity ApplyChange(EngineImpl& engine, ItemChange& change,
                      const std::optional<expr::Condition>& cond, bool return_old_on_failure,
-                     bool need_old_item, Compute compute) {
-  Capacity capacity;
+                     bool need_old_item, std::string_view partition, Compute compute) {
+  Capacity capacity{.access = Access::kWrite};
   auto guard = engine.locks().LockKey(change.storage_key);
   change.schema = change.table->schema();  // the latest indexes, should UpdateTable have run
   if (need_old_item || cond || !change.schema->indexes.empty() || change.schema->stream.enabled) {
@@ -119,6 +120,10 @@ Capacity ApplyChange(EngineImpl& engine, ItemChange& change,
     change.old_size = engine.LoadItemSize(change.storage_key);
   }
   if (cond && !cond->Evaluate(change.old_item ? *change.old_item : Item{})) {
+    // A failed condition still consumes write units: the existing item's size, at least 1
+    // (AWS, "Condition expressions": "DynamoDB still consumes write capacity").
+    capacity.table = WriteUnits(change.OldSize());
+    engine.ConsumeCapacity(*change.table, capacity, nullptr, partition);
     ThrowConditionFailed(change.old_item, return_old_on_failure);
   }
   compute(change);
@@ -127,6 +132,7 @@ Capacity ApplyChange(EngineImpl& engine, ItemChange& change,
   storage::WriteBatch batch;
   engine.AddChange(change, &batch, &capacity);
   engine.Commit(batch, {&change});
+  engine.ConsumeCapacity(*change.table, capacity, nullptr, partition);
   return capacity;
 }
 
@@ -136,7 +142,6 @@ Capacity ApplyChange(EngineImpl& engine, ItemChange& change,
 void WriteResponse(EngineImpl& engine, JsonWriter& w, const std::optional<Item>& attributes,
                    const TableSchema& schema, std::string_view table_name, const Item& key,
                    const Capacity& capacity, ReturnCapacity rc, bool return_metrics) {
-  engine.CountConsumed(schema.name, capacity);
   w.StartObject();
   if (attributes && !attributes->empty()) {
     WriteKey(w, "Attributes");
@@ -204,10 +209,12 @@ void EngineImpl::PutItem(const Request& req, JsonWriter& w) {
     throw ApiError::Validation("Item size has exceeded the maximum allowed size");
   }
 
+  std::string partition = ThrottlePartition(*schema, p.item);
+  AdmitRequest(*table, Access::kWrite, nullptr, partition);
   ItemChange change{table, schema, ItemStorageKey(*schema, p.item), std::nullopt,
                     std::move(p.item)};
   Capacity capacity = ApplyChange(*this, change, p.cond, p.return_old_on_failure, p.return_all_old,
-                                  [](ItemChange&) {});
+                                  partition, [](ItemChange&) {});
   WriteResponse(*this, w, p.return_all_old ? change.old_item : std::nullopt, *schema, p.table_name,
                 *change.new_item, capacity, p.rc, p.return_metrics);
 }
@@ -241,6 +248,10 @@ void EngineImpl::GetItem(const Request& req, JsonWriter& w) {
     ValidateKeyParam(*schema, key);
     encoded = EncodeKey(schema->key, key);
   }
+  std::string partition;
+  if (Throttles(*schema))
+    partition = ThrottlePartition(*schema, key.empty() ? ParseItem(*key_json) : key);
+  AdmitRequest(*table, Access::kRead, nullptr, partition);
   size_t size = 0;
   bool ok = true;
   w.StartObject();
@@ -259,9 +270,8 @@ void EngineImpl::GetItem(const Request& req, JsonWriter& w) {
     }
   });
   if (!ok) throw ApiError::InternalServer("corrupt item in storage");
-  Capacity capacity;
-  capacity.table = ReadUnits(size, consistent);
-  CountConsumed(schema->name, capacity);
+  Capacity capacity{.table = ReadUnits(size, consistent)};
+  ConsumeCapacity(*table, capacity, nullptr, partition);
   if (rc != ReturnCapacity::kNone) {
     WriteKey(w, "ConsumedCapacity");
     w.StartObject();
@@ -276,9 +286,11 @@ void EngineImpl::DeleteItem(const Request& req, JsonWriter& w) {
   auto table = RequireTable(p.table_name);
   auto schema = table->schema();
   ValidateKeyParam(*schema, p.item);
+  std::string partition = ThrottlePartition(*schema, p.item);
+  AdmitRequest(*table, Access::kWrite, nullptr, partition);
   ItemChange change{table, schema, ItemStorageKey(*schema, p.item), std::nullopt, std::nullopt};
   Capacity capacity = ApplyChange(*this, change, p.cond, p.return_old_on_failure, p.return_all_old,
-                                  [](ItemChange&) {});
+                                  partition, [](ItemChange&) {});
   WriteResponse(*this, w, p.return_all_old ? change.old_item : std::nullopt, *schema, p.table_name,
                 p.item, capacity, p.rc, p.return_metrics);
 }
@@ -321,9 +333,11 @@ void EngineImpl::UpdateItem(const Request& req, JsonWriter& w) {
     }
   }
 
+  std::string partition = ThrottlePartition(*schema, key);
+  AdmitRequest(*table, Access::kWrite, nullptr, partition);
   ItemChange change{table, schema, ItemStorageKey(*schema, key), std::nullopt, std::nullopt};
   Capacity capacity =
-      ApplyChange(*this, change, cond, return_old_on_failure, true, [&](ItemChange& c) {
+      ApplyChange(*this, change, cond, return_old_on_failure, true, partition, [&](ItemChange& c) {
         if (!c.old_item && update && update->OnlyRemoves()) return;  // nothing to create
         Item updated = c.old_item ? *c.old_item : key;
         if (update) update->Apply(updated);

@@ -313,8 +313,10 @@ Page ReadPage(EngineImpl& engine, const ReadSpec& spec, storage::Iterator& it, b
   return page;
 }
 
-// The members after Items, and the end of the response object ReadPage began.
-void FinishPage(EngineImpl& engine, JsonWriter& w, const ReadSpec& spec, const Page& page) {
+// The members after Items, and the end of the response object ReadPage began. The page's read
+// units are counted against `table` (and `partition`, a Query's).
+void FinishPage(EngineImpl& engine, JsonWriter& w, const ReadSpec& spec, const Page& page,
+                Table& table, std::string_view partition = {}) {
   WriteKey(w, "Count");
   w.Int64(page.count);
   WriteKey(w, "ScannedCount");
@@ -323,6 +325,7 @@ void FinishPage(EngineImpl& engine, JsonWriter& w, const ReadSpec& spec, const P
     WriteKey(w, "LastEvaluatedKey");
     WriteItem(w, *page.last_evaluated_key);
   }
+  // The items read before the filter, their sizes summed and then rounded up to 4 KB units.
   Capacity capacity;
   double units = ReadUnits(page.bytes, spec.consistent);
   if (spec.index) {
@@ -331,7 +334,7 @@ void FinishPage(EngineImpl& engine, JsonWriter& w, const ReadSpec& spec, const P
   } else {
     capacity.table = units;
   }
-  engine.CountConsumed(spec.table_name, capacity);
+  engine.ConsumeCapacity(table, capacity, spec.index, partition);
   engine.CountReturnedItems(page.count);
   if (spec.rc != ReturnCapacity::kNone) {
     WriteKey(w, "ConsumedCapacity");
@@ -381,6 +384,8 @@ void EngineImpl::Query(const Request& req, JsonWriter& w) {
   const KeyAttribute* tested =
       kc.range_prefix.size() < range_keys.size() ? &range_keys[kc.range_prefix.size()] : nullptr;
 
+  std::string_view throttled_partition = Throttles(*spec.schema) ? partition : std::string_view();
+  AdmitRequest(*table, Access::kRead, spec.index, throttled_partition);
   auto it = store().NewIterator();
   using Op = expr::KeyCondition::Op;
   if (const JsonValue* esk_json = req.Object("ExclusiveStartKey")) {
@@ -436,7 +441,7 @@ void EngineImpl::Query(const Request& req, JsonWriter& w) {
         return (pos > 0) == forward ? 1 : -1;
       },
       w);
-  FinishPage(*this, w, spec, page);
+  FinishPage(*this, w, spec, page, *table, throttled_partition);
 }
 
 void EngineImpl::Scan(const Request& req, JsonWriter& w) {
@@ -480,6 +485,7 @@ void EngineImpl::Scan(const Request& req, JsonWriter& w) {
     return k;
   };
   std::string start = hash_bound(seg), end = hash_bound(seg + 1);
+  AdmitRequest(*table, Access::kRead, spec.index);
   auto it = store().NewIterator();
   if (const JsonValue* esk_json = req.Object("ExclusiveStartKey")) {
     Item esk;
@@ -500,7 +506,7 @@ void EngineImpl::Scan(const Request& req, JsonWriter& w) {
   Page page = ReadPage(
       *this, spec, *it, true, [&](std::string_view storage_key) { return storage_key < end; },
       [](std::string_view) { return 0; }, w);
-  FinishPage(*this, w, spec, page);
+  FinishPage(*this, w, spec, page, *table);
 }
 
 }  // namespace cruddur::ddb
