@@ -120,7 +120,10 @@ void EngineImpl::BatchGetItem(const Request& req, JsonWriter& w) {
         AdmitRequest(*read.table, Access::kRead, nullptr, partition);
       } catch (const ApiError& e) {
         if (!IsThrottling(e)) throw;
-        if (!throttled) throttled = e;
+        if (!throttled) {
+          throttled = e;
+          RecordThrottledRequest();  // answered with Unprocessed*, counted as throttled all the same
+        }
         unprocessed[r].push_back(k);
         continue;
       }
@@ -281,7 +284,10 @@ void EngineImpl::BatchWriteItem(const Request& req, JsonWriter& w) {
         AdmitRequest(*c.table, Access::kWrite, nullptr, partition);
       } catch (const ApiError& e) {
         if (!IsThrottling(e)) throw;
-        if (!throttled) throttled = e;
+        if (!throttled) {
+          throttled = e;
+          RecordThrottledRequest();  // answered with Unprocessed*, counted as throttled all the same
+        }
         unprocessed[n] = true;
         continue;
       }
