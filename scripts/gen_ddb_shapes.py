@@ -26,6 +26,8 @@ OPERATIONS = [
     "BatchExecuteStatement", "ExecuteTransaction", "CreateTable", "DeleteTable",
     "DescribeEndpoints", "DescribeLimits", "DescribeTable", "DescribeTimeToLive", "ListTables",
     "ListTagsOfResource", "TagResource", "UntagResource", "UpdateTable", "UpdateTimeToLive",
+    "CreateBackup", "DescribeBackup", "ListBackups", "DeleteBackup", "RestoreTableFromBackup",
+    "UpdateContinuousBackups", "DescribeContinuousBackups", "RestoreTableToPointInTime",
 ]
 
 # Top-level members DynamoDB refuses at once with "The parameter 'X' is required but was not

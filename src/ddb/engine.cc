@@ -37,6 +37,7 @@ EngineImpl::EngineImpl(EngineOptions options, std::unique_ptr<storage::Storage> 
   LoadCatalog();
   OpenDataFormat();
   LoadStreamState();
+  LoadBackups();
 }
 
 EngineImpl::~EngineImpl() {
@@ -63,7 +64,8 @@ void EngineImpl::BackgroundLoop() {
       {"TTL sweep", [this] { SweepExpiredItems(); }},
       {"stream trim", [this] { TrimStreams(); }},
       {"stream shard rotation", [this] { RotateDueShards(); }},
-      {"finishing table deletions", [this] { FinishDeletedTables(); }}};
+      {"finishing table deletions", [this] { FinishDeletedTables(); }},
+      {"point-in-time recovery trim", [this] { TrimRecoveryLogs(); }}};
   for (;;) {
     auto tick = std::chrono::steady_clock::now() + options_.ttl_sweep_interval;
     while (!stopping_ && lock.WaitUntil(background_cv_, tick)) {
@@ -109,6 +111,14 @@ const std::unordered_map<std::string_view, Handler>& Handlers() {
       {"TransactGetItems", &EngineImpl::TransactGetItems},
       {"UpdateTimeToLive", &EngineImpl::UpdateTimeToLive},
       {"DescribeTimeToLive", &EngineImpl::DescribeTimeToLive},
+      {"CreateBackup", &EngineImpl::CreateBackup},
+      {"DescribeBackup", &EngineImpl::DescribeBackup},
+      {"ListBackups", &EngineImpl::ListBackups},
+      {"DeleteBackup", &EngineImpl::DeleteBackup},
+      {"RestoreTableFromBackup", &EngineImpl::RestoreTableFromBackup},
+      {"UpdateContinuousBackups", &EngineImpl::UpdateContinuousBackups},
+      {"DescribeContinuousBackups", &EngineImpl::DescribeContinuousBackups},
+      {"RestoreTableToPointInTime", &EngineImpl::RestoreTableToPointInTime},
       {"Streams.ListStreams", &EngineImpl::ListStreams},
       {"Streams.DescribeStream", &EngineImpl::DescribeStream},
       {"Streams.GetShardIterator", &EngineImpl::GetShardIterator},
@@ -422,6 +432,7 @@ void EngineImpl::AddChange(const ItemChange& c, storage::WriteBatch* batch, Capa
 
 void EngineImpl::Commit(storage::WriteBatch& batch, const std::vector<const ItemChange*>& changes,
                         ChangeOrigin origin) {
+  AddRecoveryLog(changes, batch);
   auto records = StreamRecordsFor(changes, origin);
   if (records.empty()) {
     if (!batch.empty()) storage_->Write(batch);

@@ -34,6 +34,9 @@ struct EngineOptions {
   // (as DynamoDB Local's -delayTransientStatuses), so that applications' waiters are exercised.
   // Zero: every change is ACTIVE (or gone) at once.
   std::chrono::milliseconds transient_status_delay{0};
+  // The length of a day of point-in-time recovery's RecoveryPeriodInDays (tests shorten it to
+  // see the recovery window trimmed).
+  std::chrono::milliseconds recovery_period_day{std::chrono::hours(24)};
 };
 
 class Engine {

@@ -58,7 +58,10 @@ void EngineImpl::DeleteTable(const Request& req, JsonWriter& w) {
   WriteKey(w, "TableDescription");
   WriteDeletingTableDescription(w, *schema, table->Stats(), options_.region, options_.account_id);
   w.EndObject();
-  if (!already_deleting) DeleteTableData(schema->id);
+  if (!already_deleting) {
+    if (table->point_in_time_recovery()) BackUpDeletedTable(table);
+    DeleteTableData(schema->id);
+  }
 }
 
 void EngineImpl::DeleteTableData(uint32_t table_id) {
