@@ -387,3 +387,69 @@ def test_aws_cli_round_trip(ddb, endpoint, tmp_path):
     assert out["TableDescription"]["TableName"] == target
     wait_table_active(ddb, target)
     assert sorted(items(ddb, target)) == ["one"]
+
+
+@pytest.mark.parametrize("kill_after", [0.05, 0.3])
+def test_sigkill_during_backup_and_restore_leaves_nothing_half_made(foreign_endpoint,
+                                                                     tmp_path_factory, tmp_path,
+                                                                     kill_after):
+    """A server killed (SIGKILL) while it copies a backup or restores a table leaves, after a
+    restart, no half backup and no half table: a backup is listed only whole (AVAILABLE, all its
+    items), a restored table exists only with all of its items, and every acknowledged write of
+    the source table is still there."""
+    import signal
+    if foreign_endpoint:
+        pytest.skip("DDB_ENDPOINT is set: this test kills a server of its own")
+    data = tmp_path / "data"
+    args = ["--data-dir", str(data)]
+    n = 20000
+    server = start_server(args, tmp_path / "first.log")
+    try:
+        ddb = make_client(server.endpoint)
+        table = create_table(ddb, gsi=True)
+        for start in range(0, n, 25):
+            ddb.batch_write_item(RequestItems={table: [
+                {"PutRequest": {"Item": {"pk": {"S": "k%05d" % i}, "g": {"S": "g%d" % (i % 7)}}}}
+                for i in range(start, start + 25)]})
+        arn = ddb.create_backup(TableName=table, BackupName="whole")["BackupDetails"]["BackupArn"]
+        slow = make_client(server.endpoint, read_timeout=60)
+        calls = [lambda: slow.create_backup(TableName=table, BackupName="killed"),
+                 lambda: slow.restore_table_from_backup(TargetTableName="restored-" + table,
+                                                        BackupArn=arn)]
+
+        def attempt(call):
+            try:
+                call()
+            except Exception:  # the server died under it: the point of the test
+                pass
+
+        threads = [threading.Thread(target=attempt, args=(c,)) for c in calls]
+        for t in threads:
+            t.start()
+        time.sleep(kill_after)
+        server.stop(signal.SIGKILL)
+        for t in threads:
+            t.join()
+    finally:
+        server.stop()
+    server = start_server(args, tmp_path / "second.log")
+    try:
+        ddb = make_client(server.endpoint)
+        assert len(items(ddb, table)) == n
+        for b in ddb.list_backups(TableName=table)["BackupSummaries"]:
+            assert b["BackupStatus"] == "AVAILABLE"
+            desc = ddb.describe_backup(BackupArn=b["BackupArn"])["BackupDescription"]
+            assert desc["SourceTableDetails"]["ItemCount"] == n, b["BackupName"]
+        names = ddb.list_tables()["TableNames"]
+        if "restored-" + table in names:
+            assert len(items(ddb, "restored-" + table)) == n
+        # The name is free again, or taken by a whole table: a restore either way succeeds.
+        ddb.restore_table_from_backup(TargetTableName="again-" + table, BackupArn=arn)
+        wait_table_active(ddb, "again-" + table)
+        assert len(items(ddb, "again-" + table)) == n
+        by_g = ddb.query(TableName="again-" + table, IndexName="by_g", Select="COUNT",
+                         KeyConditionExpression="g = :g",
+                         ExpressionAttributeValues={":g": {"S": "g0"}})
+        assert by_g["Count"] == len(range(0, n, 7))
+    finally:
+        server.stop()
