@@ -383,6 +383,16 @@ TEST_P(BackupTest, TheRecoveryWindowIsTrimmedToItsPeriod) {
   EXPECT_EQ(e.type(), "ValidationException");
 }
 
+TEST_P(BackupTest, PitrOnATableBeingCreatedIsUnavailable) {
+  options_.transient_status_delay = std::chrono::milliseconds(2000);
+  Open();
+  CreateTable();
+  ApiError e = CallError("UpdateContinuousBackups", R"({"TableName":"tab",
+      "PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}})");
+  EXPECT_EQ(e.type(), "ContinuousBackupsUnavailableException");
+  EXPECT_EQ(e.message(), "Backups are being enabled for the table: tab. Please retry later");
+}
+
 INSTANTIATE_TEST_SUITE_P(Storage, BackupTest, ::testing::Values(true, false), StorageName);
 
 }  // namespace

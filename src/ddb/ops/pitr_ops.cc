@@ -283,6 +283,13 @@ void EngineImpl::UpdateContinuousBackups(const Request& req, JsonWriter& w) {
   auto table = FindTable(name);
   if (!table) throw TableNotFoundError(ResolveTableName(name));
   const uint32_t id = table->schema()->id;
+  // DynamoDB's answer to PITR asked for on a table still being created (its words as users
+  // report them: aws-amplify/amplify-backend#1654).
+  if (table->schema()->StatusAt(Now()) == "CREATING") {
+    throw ApiError(400, "ContinuousBackupsUnavailableException",
+                   fmt::format("Backups are being enabled for the table: {}. Please retry later",
+                               table->schema()->name));
+  }
   {
     MutexLock lock(recovery_mu_);
     auto found = recovery_.find(id);
