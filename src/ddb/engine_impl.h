@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -240,12 +241,17 @@ class EngineImpl final : public Engine {
   // CREATING, snapshots no record names, data of tables the catalog does not list).
   void LoadBackups();
   void LoadRecovery();
+  // Deletes the keys of `space` (0x05, 0x07, 0x08) whose 4-byte id after the space byte is not
+  // in `keep`.
+  void DropUnreferenced(char space, const std::set<uint32_t>& keep);
+  // Writes the index entries of the table's items; returns its statistics by storage id.
+  std::vector<TableStats> BuildIndexes(const TableSchema& schema);
   void SaveBackup(const Backup& b);
   uint32_t NewSnapshotId();
-  // Copies the table's items (index 0) as `it` sees them into snapshot `snapshot`; returns
-  // {items, bytes}.
-  std::pair<int64_t, int64_t> CopyToSnapshot(storage::Iterator& it, uint32_t table_id,
-                                             uint32_t snapshot);
+  // Copies the items under `prefix` as `it` sees them to the same keys under `to` (a table's
+  // index 0 to a snapshot, or back); returns {items, bytes}.
+  std::pair<int64_t, int64_t> CopyRange(storage::Iterator& it, const std::string& prefix,
+                                        const std::string& to);
   void DeleteRange(const std::string& prefix);
   // A backup of `table` taken now (a storage snapshot: one point in the commit order).
   Backup TakeBackup(const std::shared_ptr<Table>& table, std::string name, std::string type);
@@ -255,8 +261,10 @@ class EngineImpl final : public Engine {
   // it ACTIVE (or CREATING for the transient delay). Returns its schema as created.
   std::shared_ptr<const TableSchema> RestoreTable(
       std::shared_ptr<TableSchema> schema, const std::function<void(const std::string&)>& fill);
-  // The table's items restored from the recovery base and log: changes committed before
-  // `until_ms` (epoch ms). REQUIRES: point-in-time recovery enabled on the table.
+  // Writes the table's items as they were before `until_ms` (epoch ms: the recovery base plus
+  // the logged changes committed before it) under `prefix`, each under the rest of its key after
+  // IndexPrefix(table, 0). E.g. into keyspace::SnapshotPrefix(NewSnapshotId()) to read a past
+  // state (then DeleteRange it). Throws InternalServerError without point-in-time recovery.
   void FillFromRecovery(uint32_t table_id, int64_t until_ms, const std::string& prefix);
   // Appends the changes to tables with point-in-time recovery to their recovery logs (in the
   // commit's batch). REQUIRES: the changes' key locks held.

@@ -55,6 +55,9 @@ std::string FormatKey();
 std::string CatalogKey(std::string_view table_name);
 // kData + table id + index id.
 std::string IndexPrefix(uint32_t table_id, uint8_t index_id);
+// kSnapshot + snapshot id: where a backup's or recovery base's items are, each under the rest of
+// its key after IndexPrefix(table, 0).
+std::string SnapshotPrefix(uint32_t snapshot);
 // Bytes of the partition hash in a storage key.
 constexpr size_t kPartitionHashBytes = 8;
 // The smallest key greater than every key that starts with `prefix`; empty if none exists.

@@ -34,12 +34,6 @@ std::string BackupKey(std::string_view arn) {
   return k;
 }
 
-std::string SnapshotPrefix(uint32_t snapshot) {
-  std::string k(1, keyspace::kSnapshot);
-  AppendUint32(k, snapshot);
-  return k;
-}
-
 std::string NextSnapshotKey() { return std::string(1, keyspace::kMeta) + "next_snapshot_id"; }
 
 // The 4-byte big-endian id after a key's space byte.
@@ -363,10 +357,8 @@ uint32_t EngineImpl::NewSnapshotId() {
   return id;
 }
 
-std::pair<int64_t, int64_t> EngineImpl::CopyToSnapshot(storage::Iterator& it, uint32_t table_id,
-                                                       uint32_t snapshot) {
-  const std::string prefix = keyspace::IndexPrefix(table_id, 0);
-  const std::string to = SnapshotPrefix(snapshot);
+std::pair<int64_t, int64_t> EngineImpl::CopyRange(storage::Iterator& it, const std::string& prefix,
+                                                  const std::string& to) {
   int64_t items = 0, bytes = 0;
   storage::WriteBatch batch;
   std::string key;
@@ -423,7 +415,8 @@ Backup EngineImpl::TakeBackup(const std::shared_ptr<Table>& table, std::string n
   b.status = "CREATING";
   b.schema = SerializeSchema(*schema);
   SaveBackup(b);  // a crash before AVAILABLE: LoadBackups drops it
-  std::tie(b.items, b.bytes) = CopyToSnapshot(*it, schema->id, b.snapshot);
+  std::tie(b.items, b.bytes) =
+      CopyRange(*it, keyspace::IndexPrefix(schema->id, 0), keyspace::SnapshotPrefix(b.snapshot));
   it.reset();
   b.status = "AVAILABLE";
   b.available_at = TransientUntil(b.created);
@@ -447,6 +440,33 @@ void EngineImpl::BackUpDeletedTable(const std::shared_ptr<Table>& table) {
   DropRecovery(table->schema()->id);
 }
 
+std::vector<TableStats> EngineImpl::BuildIndexes(const TableSchema& schema) {
+  std::vector<TableStats> stats(256);
+  const std::string prefix = keyspace::IndexPrefix(schema.id, 0);
+  auto it = storage_->NewIterator();
+  storage::WriteBatch batch;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    Item item;
+    if (!DecodeItem(it->value(), &item)) throw ApiError::InternalServer("corrupt item in backup");
+    stats[0].item_count++;
+    stats[0].size_bytes += static_cast<int64_t>(ItemSize(item));
+    for (const auto& index : schema.indexes) {
+      auto key = IndexStorageKey(schema, index, item);
+      if (!key) continue;
+      Item projected = ProjectIntoIndex(schema, index, item);
+      stats[index.id].item_count++;
+      stats[index.id].size_bytes += static_cast<int64_t>(ItemSize(projected));
+      batch.Put(*key, EncodeItem(projected));
+    }
+    if (batch.size() >= kBatchOps) {
+      storage_->Write(batch);
+      batch = storage::WriteBatch();
+    }
+  }
+  if (!batch.empty()) storage_->Write(batch);
+  return stats;
+}
+
 std::shared_ptr<const TableSchema> EngineImpl::RestoreTable(
     std::shared_ptr<TableSchema> schema, const std::function<void(const std::string&)>& fill) {
   std::shared_ptr<Table> table;
@@ -468,32 +488,11 @@ std::shared_ptr<const TableSchema> EngineImpl::RestoreTable(
     WriterLock tl(tables_mu_);
     tables_[schema->name] = table;
   }
-  std::vector<TableStats> stats(256);
+  std::vector<TableStats> stats;
   try {
     const std::string prefix = keyspace::IndexPrefix(schema->id, 0);
     fill(prefix);
-    // The indexes, built from the restored items.
-    auto it = storage_->NewIterator();
-    storage::WriteBatch batch;
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      Item item;
-      if (!DecodeItem(it->value(), &item)) throw ApiError::InternalServer("corrupt item in backup");
-      stats[0].item_count++;
-      stats[0].size_bytes += static_cast<int64_t>(ItemSize(item));
-      for (const auto& index : schema->indexes) {
-        auto key = IndexStorageKey(*schema, index, item);
-        if (!key) continue;
-        Item projected = ProjectIntoIndex(*schema, index, item);
-        stats[index.id].item_count++;
-        stats[index.id].size_bytes += static_cast<int64_t>(ItemSize(projected));
-        batch.Put(*key, EncodeItem(projected));
-      }
-      if (batch.size() >= kBatchOps) {
-        storage_->Write(batch);
-        batch = storage::WriteBatch();
-      }
-    }
-    if (!batch.empty()) storage_->Write(batch);
+    stats = BuildIndexes(*schema);
   } catch (...) {
     {
       WriterLock tl(tables_mu_);
@@ -558,28 +557,29 @@ void EngineImpl::LoadBackups() {
     ReaderLock lock(tables_mu_);
     for (const auto& [_, t] : tables_) tables.insert(t->schema()->id);
   }
-  for (const auto& [space, keep] :
-       {std::pair<char, const std::set<uint32_t>*>{keyspace::kSnapshot, &snapshots},
-        {keyspace::kRecoveryLog, &logged},
-        {keyspace::kData, &tables}}) {
-    std::vector<uint32_t> orphans;
-    {
-      auto it = storage_->NewIterator();
-      std::string at(1, space);
-      for (it->Seek(at); it->Valid() && it->key().size() >= 5 && it->key()[0] == space;) {
-        uint32_t id = IdOfKey(it->key());
-        if (!keep->contains(id)) orphans.push_back(id);
-        if (id == UINT32_MAX) break;
-        at.resize(1);
-        AppendUint32(at, id + 1);
-        it->Seek(at);
-      }
+  DropUnreferenced(keyspace::kSnapshot, snapshots);
+  DropUnreferenced(keyspace::kRecoveryLog, logged);
+  DropUnreferenced(keyspace::kData, tables);
+}
+
+void EngineImpl::DropUnreferenced(char space, const std::set<uint32_t>& keep) {
+  std::vector<uint32_t> orphans;
+  {
+    auto it = storage_->NewIterator();
+    std::string at(1, space);
+    for (it->Seek(at); it->Valid() && it->key().size() >= 5 && it->key()[0] == space;) {
+      uint32_t id = IdOfKey(it->key());
+      if (!keep.contains(id)) orphans.push_back(id);
+      if (id == UINT32_MAX) break;
+      at.resize(1);
+      AppendUint32(at, id + 1);
+      it->Seek(at);
     }
-    for (uint32_t id : orphans) {
-      std::string prefix(1, space);
-      AppendUint32(prefix, id);
-      DeleteRange(prefix);
-    }
+  }
+  for (uint32_t id : orphans) {
+    std::string prefix(1, space);
+    AppendUint32(prefix, id);
+    DeleteRange(prefix);
   }
 }
 
@@ -679,7 +679,7 @@ void EngineImpl::DeleteBackup(const Request& req, JsonWriter& w) {
   storage::WriteBatch batch;
   batch.Delete(BackupKey(arn));
   storage_->Write(batch);
-  DeleteRange(SnapshotPrefix(b->snapshot));
+  DeleteRange(keyspace::SnapshotPrefix(b->snapshot));
   w.StartObject();
   WriteKey(w, "BackupDescription");
   WriteBackupDescription(w, *b, "DELETED", options_);
@@ -699,21 +699,9 @@ void EngineImpl::RestoreTableFromBackup(const Request& req, JsonWriter& w) {
   auto schema = RestoredSchema(req, source, target, options_);
   schema->restore =
       RestoreSummary{b->arn, source.Arn(options_.region, options_.account_id), b->created};
-  const std::string from = SnapshotPrefix(b->snapshot);
+  const std::string from = keyspace::SnapshotPrefix(b->snapshot);
   auto restored = RestoreTable(schema, [&](const std::string& prefix) {
-    auto it = storage_->NewIterator();
-    storage::WriteBatch batch;
-    std::string key;
-    for (it->Seek(from); it->Valid() && it->key().starts_with(from); it->Next()) {
-      key = prefix;
-      key.append(it->key().substr(from.size()));
-      batch.Put(key, it->value());
-      if (batch.size() >= kBatchOps) {
-        storage_->Write(batch);
-        batch = storage::WriteBatch();
-      }
-    }
-    if (!batch.empty()) storage_->Write(batch);
+    CopyRange(*storage_->NewIterator(), from, prefix);
   });
   w.StartObject();
   WriteKey(w, "TableDescription");

@@ -50,12 +50,6 @@ std::string StateKey(uint32_t table_id) {
   return k;
 }
 
-std::string SnapshotPrefix(uint32_t snapshot) {
-  std::string k(1, keyspace::kSnapshot);
-  AppendBigEndian(k, snapshot, 4);
-  return k;
-}
-
 // A log record: 'P' (the item's new image follows) or 'D', the item key's length (4 bytes BE),
 // the item key after IndexPrefix(table, 0), then the encoded item of a 'P'.
 struct LogRecord {
@@ -195,7 +189,7 @@ void EngineImpl::DropRecovery(uint32_t table_id) {
   storage::WriteBatch batch;
   batch.Delete(StateKey(table_id));
   storage_->Write(batch);
-  DeleteRange(SnapshotPrefix(base));
+  DeleteRange(keyspace::SnapshotPrefix(base));
   DeleteRange(LogPrefix(table_id));
 }
 
@@ -209,27 +203,18 @@ void EngineImpl::FillFromRecovery(uint32_t table_id, int64_t until_ms, const std
     state = found->second;
     it = storage_->NewIterator();  // the base and the log as one snapshot
   }
+  CopyRange(*it, keyspace::SnapshotPrefix(state.base), prefix);
   storage::WriteBatch batch;
-  auto flush = [&] {
-    if (batch.size() < kBatchOps) return;
-    storage_->Write(batch);
-    batch = storage::WriteBatch();
-  };
-  const std::string base = SnapshotPrefix(state.base);
-  std::string key;
-  for (it->Seek(base); it->Valid() && it->key().starts_with(base); it->Next()) {
-    key = prefix;
-    key.append(it->key().substr(base.size()));
-    batch.Put(key, it->value());
-    flush();
-  }
   const std::string log = LogPrefix(table_id);
   for (it->Seek(log); it->Valid() && it->key().starts_with(log); it->Next()) {
     if (it->key().size() != 21 || LogKeyMillis(it->key()) >= until_ms) break;
     auto record = DecodeLogRecord(it->value());
     if (!record) throw ApiError::InternalServer("corrupt point-in-time recovery log");
     ApplyLogRecord(*record, prefix, batch);
-    flush();
+    if (batch.size() >= kBatchOps) {
+      storage_->Write(batch);
+      batch = storage::WriteBatch();
+    }
   }
   if (!batch.empty()) storage_->Write(batch);
 }
@@ -240,7 +225,7 @@ void EngineImpl::TrimRecoveryLogs() {
   for (auto& [table_id, state] : recovery_) {
     int64_t cutoff = now - state.period_days * options_.recovery_period_day.count();
     if (cutoff <= state.base_ms) continue;
-    const std::string base = SnapshotPrefix(state.base);
+    const std::string base = keyspace::SnapshotPrefix(state.base);
     const std::string log = LogPrefix(table_id);
     auto it = storage_->NewIterator();
     storage::WriteBatch batch;
@@ -307,7 +292,7 @@ void EngineImpl::UpdateContinuousBackups(const Request& req, JsonWriter& w) {
       auto it = storage_->NewIterator();
       state.base_ms = NowMillis();
       state.enabled_ms = state.base_ms;
-      CopyToSnapshot(*it, id, state.base);
+      CopyRange(*it, keyspace::IndexPrefix(id, 0), keyspace::SnapshotPrefix(state.base));
       it.reset();
       recovery_[id] = state;
       SaveRecoveryState(id, state);

@@ -66,17 +66,8 @@ void EngineImpl::DeleteTable(const Request& req, JsonWriter& w) {
 
 void EngineImpl::DeleteTableData(uint32_t table_id) {
   std::string prefix = keyspace::IndexPrefix(table_id, 0);
-  prefix.pop_back();
-  auto it = storage_->NewIterator();
-  storage::WriteBatch batch;
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    batch.Delete(it->key());
-    if (batch.size() >= 1000) {
-      storage_->Write(batch);
-      batch = storage::WriteBatch();
-    }
-  }
-  if (!batch.empty()) storage_->Write(batch);
+  prefix.pop_back();  // every index of the table
+  DeleteRange(prefix);
 }
 
 void EngineImpl::DescribeTable(const Request& req, JsonWriter& w) {
