@@ -28,6 +28,8 @@ OPERATIONS = [
     "ListTagsOfResource", "TagResource", "UntagResource", "UpdateTable", "UpdateTimeToLive",
     "ExportTableToPointInTime", "DescribeExport", "ListExports", "ImportTable", "DescribeImport",
     "ListImports",
+    "CreateBackup", "DescribeBackup", "ListBackups", "DeleteBackup", "RestoreTableFromBackup",
+    "UpdateContinuousBackups", "DescribeContinuousBackups", "RestoreTableToPointInTime",
 ]
 
 # Top-level members DynamoDB refuses at once with "The parameter 'X' is required but was not

@@ -477,6 +477,7 @@ void AddDdbCommands(CLI::App& app, GlobalOptions& globals) {
   AddDdbPatternsCommands(*ddb, globals);
   AddDdbTriggerCommands(*ddb, globals);
   AddDdbTransferCommands(*ddb, globals);
+  AddDdbBackupCommands(*ddb, globals);
 }
 
 }  // namespace cruddur::cli

@@ -42,6 +42,7 @@ EngineImpl::EngineImpl(EngineOptions options, std::unique_ptr<storage::Storage> 
   OpenDataFormat();
   LoadStreamState();
   transfers();  // exports and imports of an earlier run (an interrupted import's table goes)
+  LoadBackups();
 }
 
 EngineImpl::~EngineImpl() {
@@ -69,7 +70,8 @@ void EngineImpl::BackgroundLoop() {
       {"TTL sweep", [this] { SweepExpiredItems(); }},
       {"stream trim", [this] { TrimStreams(); }},
       {"stream shard rotation", [this] { RotateDueShards(); }},
-      {"finishing table deletions", [this] { FinishDeletedTables(); }}};
+      {"finishing table deletions", [this] { FinishDeletedTables(); }},
+      {"point-in-time recovery trim", [this] { TrimRecoveryLogs(); }}};
   for (;;) {
     auto tick = std::chrono::steady_clock::now() + options_.ttl_sweep_interval;
     while (!stopping_ && lock.WaitUntil(background_cv_, tick)) {
@@ -134,6 +136,14 @@ const std::unordered_map<std::string_view, Handler>& Handlers() {
       {"PutResourcePolicy", &EngineImpl::PutResourcePolicy},
       {"GetResourcePolicy", &EngineImpl::GetResourcePolicy},
       {"DeleteResourcePolicy", &EngineImpl::DeleteResourcePolicy},
+      {"CreateBackup", &EngineImpl::CreateBackup},
+      {"DescribeBackup", &EngineImpl::DescribeBackup},
+      {"ListBackups", &EngineImpl::ListBackups},
+      {"DeleteBackup", &EngineImpl::DeleteBackup},
+      {"RestoreTableFromBackup", &EngineImpl::RestoreTableFromBackup},
+      {"UpdateContinuousBackups", &EngineImpl::UpdateContinuousBackups},
+      {"DescribeContinuousBackups", &EngineImpl::DescribeContinuousBackups},
+      {"RestoreTableToPointInTime", &EngineImpl::RestoreTableToPointInTime},
       {"Streams.ListStreams", &EngineImpl::ListStreams},
       {"Streams.DescribeStream", &EngineImpl::DescribeStream},
       {"Streams.GetShardIterator", &EngineImpl::GetShardIterator},
@@ -493,6 +503,7 @@ void EngineImpl::AddChange(const ItemChange& c, storage::WriteBatch* batch, Capa
 
 void EngineImpl::Commit(storage::WriteBatch& batch, const std::vector<const ItemChange*>& changes,
                         ChangeOrigin origin) {
+  AddRecoveryLog(changes, batch);
   auto records = StreamRecordsFor(changes, origin);
   if (records.empty()) {
     if (!batch.empty()) storage_->Write(batch);

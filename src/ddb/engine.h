@@ -64,6 +64,9 @@ struct EngineOptions {
   double burst_seconds = 300;
   // The time of the token buckets; null: the steady clock.
   std::shared_ptr<Clock> clock;
+  // The length of a day of point-in-time recovery's RecoveryPeriodInDays (tests shorten it to
+  // see the recovery window trimmed).
+  std::chrono::milliseconds recovery_period_day{std::chrono::hours(24)};
 };
 
 // What one request did, for the DynamoDB endpoint's metrics (CloudWatch's per-table figures).

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -20,6 +21,7 @@
 #include "common/thread_annotations.h"
 #include "ddb/capacity.h"
 #include "ddb/engine.h"
+#include "ddb/error.h"
 #include "ddb/expression/expression.h"
 #include "ddb/json.h"
 #include "ddb/request.h"
@@ -75,6 +77,22 @@ struct ItemChange {
 
 struct ExportJob;  // ops/export_ops.cc
 struct ImportJob;
+// One backup, as its record (0x06 <arn>) keeps it.
+struct Backup {
+  std::string arn, name, type;  // type: USER or SYSTEM
+  std::string status;           // CREATING while its items are copied, then AVAILABLE
+  double created = 0, expiry = 0, available_at = 0;  // epoch seconds; expiry 0: never
+  uint32_t snapshot = 0;
+  int64_t items = 0, bytes = 0;
+  std::string schema;  // the source table's SerializeSchema
+};
+// A table's point-in-time recovery state (0x09 <table id>).
+struct RecoveryState {
+  int64_t period_days = 35;
+  uint32_t base = 0;    // snapshot id of the base: the table as of base_ms
+  int64_t base_ms = 0;  // every logged change at or before it is in the base
+  int64_t enabled_ms = 0;
+};
 
 // Who made a change: stream records of TTL deletions name the DynamoDB service as the user.
 enum class ChangeOrigin { kUser, kTimeToLive };
@@ -138,6 +156,23 @@ class EngineImpl final : public Engine {
   void PutResourcePolicy(const Request& req, JsonWriter& w);
   void GetResourcePolicy(const Request& req, JsonWriter& w);
   void DeleteResourcePolicy(const Request& req, JsonWriter& w);
+  // On-demand backups (ops/backup_ops.cc).
+  void CreateBackup(const Request& req, JsonWriter& w);
+  void DescribeBackup(const Request& req, JsonWriter& w);
+  void ListBackups(const Request& req, JsonWriter& w);
+  void DeleteBackup(const Request& req, JsonWriter& w);
+  void RestoreTableFromBackup(const Request& req, JsonWriter& w);
+  // Point-in-time recovery (ops/pitr_ops.cc).
+  void UpdateContinuousBackups(const Request& req, JsonWriter& w);
+  void DescribeContinuousBackups(const Request& req, JsonWriter& w);
+  void RestoreTableToPointInTime(const Request& req, JsonWriter& w);
+  // Whether the table has point-in-time recovery enabled (for ExportTableToPointInTime).
+  static bool PointInTimeRecoveryEnabled(const Table& table) {
+    return table.point_in_time_recovery();
+  }
+  // Rolls each recovery base forward to the start of its table's recovery period, dropping the
+  // log entries it absorbs (the background sweep).
+  void TrimRecoveryLogs();
 
   // DynamoDB Streams (streams.cc), dispatched as "Streams.<Op>".
   void ListStreams(const Request& req, JsonWriter& w);
@@ -261,6 +296,54 @@ class EngineImpl final : public Engine {
   // The storage key of a resource policy (ops/policy_ops.cc).
   std::string PolicyKey(std::string_view arn);
   std::shared_ptr<Transfers> transfers_;
+  // --- backups and point-in-time recovery (ops/backup_ops.cc, ops/pitr_ops.cc) ---
+  // Loads the backups and recovery states; drops what a crash left half made (backups still
+  // CREATING, snapshots no record names, data of tables the catalog does not list).
+  void LoadBackups();
+  void LoadRecovery();
+  // Deletes the keys of `space` (0x05, 0x07, 0x08) whose 4-byte id after the space byte is not
+  // in `keep`.
+  void DropUnreferenced(char space, const std::set<uint32_t>& keep);
+  // Writes the index entries of the table's items; returns its statistics by storage id.
+  std::vector<TableStats> BuildIndexes(const TableSchema& schema);
+  void SaveBackup(const Backup& b);
+  uint32_t NewSnapshotId();
+  // Copies the items under `prefix` as `it` sees them to the same keys under `to` (a table's
+  // index 0 to a snapshot, or back); returns {items, bytes}.
+  std::pair<int64_t, int64_t> CopyRange(storage::Iterator& it, const std::string& prefix,
+                                        const std::string& to);
+  void DeleteRange(const std::string& prefix);
+  // A backup of `table` taken now (a storage snapshot: one point in the commit order).
+  Backup TakeBackup(const std::shared_ptr<Table>& table, std::string name, std::string type);
+  // Creates a table from `schema` (name, keys, indexes, settings; the rest is assigned), which
+  // stays CREATING, invisible to reads and writes, while `fill` writes its items (index 0, raw
+  // item bytes, under the prefix it is given); then builds its indexes and statistics and makes
+  // it ACTIVE (or CREATING for the transient delay). Returns its schema as created.
+  std::shared_ptr<const TableSchema> RestoreTable(
+      std::shared_ptr<TableSchema> schema, const std::function<void(const std::string&)>& fill);
+  // Writes the table's items as they were before `until_ms` (epoch ms: the recovery base plus
+  // the logged changes committed before it) under `prefix`, each under the rest of its key after
+  // IndexPrefix(table, 0). E.g. into keyspace::SnapshotPrefix(NewSnapshotId()) to read a past
+  // state (then DeleteRange it). Throws InternalServerError without point-in-time recovery.
+  void FillFromRecovery(uint32_t table_id, int64_t until_ms, const std::string& prefix);
+  // Appends the changes to tables with point-in-time recovery to their recovery logs (in the
+  // commit's batch). REQUIRES: the changes' key locks held.
+  void AddRecoveryLog(const std::vector<const ItemChange*>& changes, storage::WriteBatch& batch);
+  // DeleteTable of a table with point-in-time recovery: a SYSTEM backup of it as it is now.
+  void BackUpDeletedTable(const std::shared_ptr<Table>& table);
+  // Forgets the table's recovery state, base and log.
+  void DropRecovery(uint32_t table_id);
+
+  void SaveRecoveryState(uint32_t table_id, const RecoveryState& state);
+
+  Mutex backup_mu_;
+  std::map<std::string, Backup> backups_ GUARDED_BY(backup_mu_);  // by ARN
+  uint32_t next_snapshot_id_ GUARDED_BY(backup_mu_) = 1;
+  // Serialises enabling, disabling, trimming and reading recovery state.
+  Mutex recovery_mu_;
+  std::map<uint32_t, RecoveryState> recovery_ GUARDED_BY(recovery_mu_);  // by table id
+  std::atomic<uint64_t> recovery_seq_{1};
+  std::atomic<int64_t> recovery_last_ms_{0};
 
   // --- streams (streams.cc) ---
   using StreamMeta = streams::StreamMeta;
@@ -335,6 +418,17 @@ class EngineImpl final : public Engine {
 std::optional<std::string> UnsupportedFeature(std::string_view operation);
 
 // --- request helpers shared by the operation files ---
+
+// The schema of a table restored as `target` from `source` (a backup's table, or the table of a
+// point-in-time restore), with the request's overrides (BillingModeOverride,
+// ProvisionedThroughputOverride, GlobalSecondaryIndexOverride, LocalSecondaryIndexOverride,
+// SSESpecificationOverride) applied; what a restore does not bring (streams, TTL, tags,
+// deletion protection, point-in-time recovery) left out.
+std::shared_ptr<TableSchema> RestoredSchema(const Request& req, const TableSchema& source,
+                                            std::string_view target, const EngineOptions& options);
+// Errors of the backup operations.
+ApiError TableNotFoundError(std::string_view table);
+ApiError TableAlreadyExistsError(std::string_view table);
 
 ReturnCapacity ParseReturnCapacity(const Request& req, ConstraintErrors& errors);
 // ReturnItemCollectionMetrics: true for SIZE.

@@ -22,6 +22,12 @@ std::string IndexPrefix(uint32_t table_id, uint8_t index_id) {
   return k;
 }
 
+std::string SnapshotPrefix(uint32_t snapshot) {
+  std::string k(1, kSnapshot);
+  for (int shift = 24; shift >= 0; shift -= 8) k.push_back(static_cast<char>(snapshot >> shift));
+  return k;
+}
+
 std::string PrefixSuccessor(std::string prefix) {
   while (!prefix.empty()) {
     auto& c = reinterpret_cast<unsigned char&>(prefix.back());

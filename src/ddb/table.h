@@ -13,6 +13,12 @@
 //   0x04 <table id: 4 bytes BE> <stream label>  -> stream metadata
 //        "<start>|<trimmed>|<view>|<shards>" (streams::EncodeStreamMeta; no shards before
 //        shard rotation: read as one shard)
+//   0x06 <backup ARN>                                  -> a backup (backup_ops.cc's JSON record)
+//   0x07 <snapshot id: 4 bytes BE> <item key after IndexPrefix(table, 0)> -> item bytes: the items
+//        of a backup or of a point-in-time recovery base (a copy, independent of the table)
+//   0x08 <table id: 4 bytes BE> <commit time ms: 8 BE> <sequence: 8 BE> -> one item change of a
+//        table with point-in-time recovery (pitr_ops.cc's log record), in its commit's batch
+//   0x09 <table id: 4 bytes BE>                         -> the table's point-in-time recovery state
 //   0x02 ...: items of format 1 (a 2-byte FNV hash where 0x05 has the 8-byte one), which opening
 //        a data dir migrates to 0x05 (MigrateFormat1).
 // Index id 0 is the table itself; secondary index entries append the table's key so that entries
@@ -40,12 +46,19 @@ constexpr char kMeta = '\x00';
 constexpr char kCatalog = '\x01';
 constexpr char kDataFormat1 = '\x02';
 constexpr char kData = '\x05';
+constexpr char kBackup = '\x06';
+constexpr char kSnapshot = '\x07';
+constexpr char kRecoveryLog = '\x08';
+constexpr char kRecoveryState = '\x09';
 // The value of the 0x00 "format" key in data dirs this version writes.
 constexpr std::string_view kFormatVersion = "2";
 std::string FormatKey();
 std::string CatalogKey(std::string_view table_name);
 // kData + table id + index id.
 std::string IndexPrefix(uint32_t table_id, uint8_t index_id);
+// kSnapshot + snapshot id: where a backup's or recovery base's items are, each under the rest of
+// its key after IndexPrefix(table, 0).
+std::string SnapshotPrefix(uint32_t snapshot);
 // Bytes of the partition hash in a storage key.
 constexpr size_t kPartitionHashBytes = 8;
 // The smallest key greater than every key that starts with `prefix`; empty if none exists.
@@ -79,9 +92,14 @@ class Table {
 
   // Consumed capacity totals and throttling buckets.
   TableMeter& meter() { return meter_; }
+  // Whether point-in-time recovery is enabled (UpdateContinuousBackups): every commit to the
+  // table then also appends its changes to the table's recovery log.
+  bool point_in_time_recovery() const { return pitr_.load(); }
+  void set_point_in_time_recovery(bool on) { pitr_.store(on); }
 
  private:
   TableMeter meter_;
+  std::atomic<bool> pitr_{false};
   std::shared_ptr<const TableSchema> schema_;
   std::atomic<bool> stats_known_{false};
   std::atomic<int64_t> counts_[256] = {};

@@ -471,6 +471,14 @@ std::string SerializeSchema(const TableSchema& s) {
   w.StartArray();
   for (const auto& ix : s.deleting_indexes) PersistIndex(w, ix);
   w.EndArray();
+  if (s.restore) {
+    Key(w, "restore");
+    w.StartArray();
+    Str(w, s.restore->source_backup_arn);
+    Str(w, s.restore->source_table_arn);
+    w.Double(s.restore->restore_time);
+    w.EndArray();
+  }
   w.EndObject();
   return buf.GetString();
 }
@@ -526,6 +534,12 @@ TableSchema DeserializeSchema(std::string_view json) {
   if (d.HasMember("deleting_indexes") && d["deleting_indexes"].IsArray()) {
     for (const auto& v : d["deleting_indexes"].GetArray()) {
       s.deleting_indexes.push_back(ReadIndex(v));
+    }
+  }
+  if (d.HasMember("restore") && d["restore"].IsArray() && d["restore"].Size() == 3) {
+    const auto& r = d["restore"];
+    if (r[0].IsString() && r[1].IsString() && r[2].IsNumber()) {
+      s.restore = RestoreSummary{r[0].GetString(), r[1].GetString(), r[2].GetDouble()};
     }
   }
   return s;
@@ -656,6 +670,21 @@ void WriteTableDescription(JsonWriter& w, const TableSchema& s, const std::strin
       Key(w, "LastUpdateDateTime");
       w.Double(s.table_class_updated);
     }
+    w.EndObject();
+  }
+  if (s.restore) {
+    Key(w, "RestoreSummary");
+    w.StartObject();
+    if (!s.restore->source_backup_arn.empty()) {
+      Key(w, "SourceBackupArn");
+      Str(w, s.restore->source_backup_arn);
+    }
+    Key(w, "SourceTableArn");
+    Str(w, s.restore->source_table_arn);
+    Key(w, "RestoreDateTime");
+    w.Double(s.restore->restore_time);
+    Key(w, "RestoreInProgress");
+    w.Bool(status == "CREATING");
     w.EndObject();
   }
   Key(w, "DeletionProtectionEnabled");

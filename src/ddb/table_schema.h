@@ -120,6 +120,14 @@ struct StreamSpecification {
   std::string view_type;  // KEYS_ONLY, NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES
 };
 
+// A restored table's origin (RestoreTableFromBackup, RestoreTableToPointInTime), which
+// DescribeTable reports as its RestoreSummary.
+struct RestoreSummary {
+  std::string source_backup_arn;  // empty for a point-in-time restore
+  std::string source_table_arn;
+  double restore_time = 0;  // epoch seconds: the backup's creation, or the point in time
+};
+
 struct TableSchema {
   std::string name;
   uint32_t id = 0;       // storage prefix, never reused
@@ -155,6 +163,7 @@ struct TableSchema {
   // GSIs deleted by UpdateTable that DescribeTable still reports as DELETING until their
   // status_until. Already out of `indexes`: nothing reads or maintains them.
   std::vector<IndexSchema> deleting_indexes;
+  std::optional<RestoreSummary> restore;  // set on restored tables
 
   // TableStatus at `now` (ACTIVE once the transient status has ended).
   std::string_view StatusAt(double now) const;

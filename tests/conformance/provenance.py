@@ -151,3 +151,8 @@ MISSING_ITEM_NOT_CREATED = source(
     "stream record either (ScyllaDB's Alternator test_item.py test_update_item_non_existent and "
     "test_update_item_delete, run against DynamoDB; scylladb issue #5862); DynamoDB Local creates "
     "the key-only item")
+
+BACKUPS = source(
+    "docs: on-demand backups and point-in-time recovery as the API reference describes them "
+    "(CreateBackup, ListBackups, RestoreTableFromBackup, UpdateContinuousBackups, "
+    "RestoreTableToPointInTime, ...); DynamoDB Local does not implement them")

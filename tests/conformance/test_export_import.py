@@ -47,7 +47,15 @@ def wait_done(fetch, key, timeout=30.0):
         time.sleep(0.05)
 
 
+def enable_pitr(client, table_arn):
+    client.update_continuous_backups(
+        TableName=table_arn.rsplit("/", 1)[1],
+        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+
+
 def export(client, table_arn, bucket, prefix=None, fmt="DYNAMODB_JSON"):
+    """Exports the table (enabling point-in-time recovery first, as DynamoDB requires)."""
+    enable_pitr(client, table_arn)
     kw = {"S3Prefix": prefix} if prefix else {}
     desc = client.export_table_to_point_in_time(TableArn=table_arn, S3Bucket=bucket,
                                                 ExportFormat=fmt, **kw)["ExportDescription"]
@@ -348,8 +356,10 @@ def test_describe_unknown_export_and_import(client):
 
 @OWN
 def test_export_errors(client):
-    """A table that does not exist: TableNotFoundException (the API reference's type); an
-    ExportTime in the future: InvalidExportTimeException."""
+    """A table that does not exist: TableNotFoundException (the API reference's type); a table
+    without point-in-time recovery: PointInTimeRecoveryUnavailableException (the API reference:
+    "Point in time recovery has not yet been enabled for this source table"); an ExportTime in
+    the future: InvalidExportTimeException."""
     arn = "arn:aws:dynamodb:us-east-1:000000000000:table/" + unique_name("none")
     with pytest.raises(Exception) as e:
         client.export_table_to_point_in_time(TableArn=arn, S3Bucket="bb")
@@ -359,6 +369,11 @@ def test_export_errors(client):
                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
     table_arn = client.describe_table(TableName=name)["Table"]["TableArn"]
+    with pytest.raises(Exception) as e:
+        client.export_table_to_point_in_time(TableArn=table_arn, S3Bucket="bb")
+    assert err(e) == ("PointInTimeRecoveryUnavailableException",
+                      f"Point in time recovery is not enabled for table '{name}'")
+    enable_pitr(client, table_arn)
     with pytest.raises(Exception) as e:
         client.export_table_to_point_in_time(TableArn=table_arn, S3Bucket="bb",
                                              ExportTime=time.time() + 3600)

@@ -146,6 +146,8 @@ TEST_P(ExportImportTest, ExportThenImportIntoANewTable) {
   Call("CreateTable", R"({"TableName":"src","BillingMode":"PAY_PER_REQUEST",
       "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
       "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]})");
+  Call("UpdateContinuousBackups", R"({"TableName":"src",
+      "PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}})");
   for (int i = 0; i < 30; ++i) {
     Call("PutItem", R"({"TableName":"src","Item":{"pk":{"S":"k)" + std::to_string(i) +
                         R"("},"v":{"NS":["1","2"]}}})");
@@ -215,6 +217,13 @@ TEST_P(ExportImportTest, Errors) {
   EXPECT_NE(e.message().find("INCREMENTAL_EXPORT is not supported"), std::string::npos);
   e = CallError("ExportTableToPointInTime",
                 R"({"TableArn":"arn:aws:dynamodb:us-east-1:000000000000:table/tbl",
+                    "S3Bucket":"bkt"})");
+  EXPECT_EQ(e.type(), "PointInTimeRecoveryUnavailableException");
+  EXPECT_EQ(e.message(), "Point in time recovery is not enabled for table 'tbl'");
+  Call("UpdateContinuousBackups", R"({"TableName":"tbl",
+      "PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}})");
+  e = CallError("ExportTableToPointInTime",
+                R"({"TableArn":"arn:aws:dynamodb:us-east-1:000000000000:table/tbl",
                     "S3Bucket":"bkt","ExportTime":1000})");
   EXPECT_EQ(e.type(), "InvalidExportTimeException");
   e = CallError("ImportTable", R"({"S3BucketSource":{"S3Bucket":"bkt"},"InputFormat":"ION",
@@ -277,6 +286,8 @@ TEST_P(PersistentExportImportTest, JobsSurviveARestartAndACrashedImportLeavesNoT
   Call("CreateTable", R"({"TableName":"src","BillingMode":"PAY_PER_REQUEST",
       "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
       "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]})");
+  Call("UpdateContinuousBackups", R"({"TableName":"src",
+      "PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}})");
   Call("PutItem", R"({"TableName":"src","Item":{"pk":{"S":"a"}}})");
   std::string export_arn =
       Call("ExportTableToPointInTime",

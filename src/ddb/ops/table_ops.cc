@@ -58,22 +58,16 @@ void EngineImpl::DeleteTable(const Request& req, JsonWriter& w) {
   WriteKey(w, "TableDescription");
   WriteDeletingTableDescription(w, *schema, table->Stats(), options_.region, options_.account_id);
   w.EndObject();
-  if (!already_deleting) DeleteTableData(schema->id);
+  if (!already_deleting) {
+    if (table->point_in_time_recovery()) BackUpDeletedTable(table);
+    DeleteTableData(schema->id);
+  }
 }
 
 void EngineImpl::DeleteTableData(uint32_t table_id) {
   std::string prefix = keyspace::IndexPrefix(table_id, 0);
-  prefix.pop_back();
-  auto it = storage_->NewIterator();
-  storage::WriteBatch batch;
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    batch.Delete(it->key());
-    if (batch.size() >= 1000) {
-      storage_->Write(batch);
-      batch = storage::WriteBatch();
-    }
-  }
-  if (!batch.empty()) storage_->Write(batch);
+  prefix.pop_back();  // every index of the table
+  DeleteRange(prefix);
 }
 
 void EngineImpl::DescribeTable(const Request& req, JsonWriter& w) {

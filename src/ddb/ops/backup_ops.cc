@@ -1,0 +1,712 @@
+// On-demand backups: CreateBackup, DescribeBackup, ListBackups, DeleteBackup and
+// RestoreTableFromBackup; and what point-in-time recovery (pitr_ops.cc) shares with them: the
+// snapshots of a table's items and the restore of a table from items.
+//
+// A backup is a copy of the table's items (0x07 <snapshot id> ..., table.h) read through one
+// storage snapshot, so it holds exactly the commits before one point of the commit order, and
+// nothing done to the table afterwards changes it. Its indexes are rebuilt from the items when
+// it is restored, so the backup holds the table's settings (its schema) and its items only.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <random>
+#include <set>
+
+#include "ddb/engine_impl.h"
+#include "ddb/error.h"
+#include "ddb/item_codec.h"
+#include "ddb/ops/table_request.h"
+
+namespace cruddur::ddb {
+namespace {
+
+constexpr size_t kBatchOps = 1000;
+// A SYSTEM backup (of a deleted table with point-in-time recovery) is kept 35 days.
+constexpr double kSystemBackupSeconds = 35 * 86400.0;
+
+void AppendUint32(std::string& out, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
+}
+
+std::string BackupKey(std::string_view arn) {
+  std::string k(1, keyspace::kBackup);
+  k.append(arn);
+  return k;
+}
+
+std::string NextSnapshotKey() { return std::string(1, keyspace::kMeta) + "next_snapshot_id"; }
+
+// The 4-byte big-endian id after a key's space byte.
+uint32_t IdOfKey(std::string_view key) {
+  uint32_t id = 0;
+  for (size_t i = 1; i <= 4 && i < key.size(); ++i) id = id << 8 | static_cast<uint8_t>(key[i]);
+  return id;
+}
+
+std::string SerializeBackup(const Backup& b) {
+  JsonBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  for (const auto& [k, v] : {std::pair<std::string_view, const std::string*>{"arn", &b.arn},
+                             {"name", &b.name},
+                             {"type", &b.type},
+                             {"status", &b.status},
+                             {"schema", &b.schema}}) {
+    WriteKey(w, k);
+    WriteString(w, *v);
+  }
+  for (const auto& [k, v] : {std::pair<std::string_view, double>{"created", b.created},
+                             {"expiry", b.expiry},
+                             {"available_at", b.available_at}}) {
+    WriteKey(w, k);
+    w.Double(v);
+  }
+  WriteKey(w, "snapshot");
+  w.Uint(b.snapshot);
+  WriteKey(w, "items");
+  w.Int64(b.items);
+  WriteKey(w, "bytes");
+  w.Int64(b.bytes);
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::optional<Backup> DeserializeBackup(std::string_view json) {
+  JsonDocument d;
+  d.Parse(json.data(), json.size());
+  if (d.HasParseError() || !d.IsObject()) return std::nullopt;
+  Backup b;
+  for (const auto& [k, v] : {std::pair<const char*, std::string*>{"arn", &b.arn},
+                             {"name", &b.name},
+                             {"type", &b.type},
+                             {"status", &b.status},
+                             {"schema", &b.schema}}) {
+    if (!d.HasMember(k) || !d[k].IsString()) return std::nullopt;
+    *v = d[k].GetString();
+  }
+  for (const auto& [k, v] : {std::pair<const char*, double*>{"created", &b.created},
+                             {"expiry", &b.expiry},
+                             {"available_at", &b.available_at}}) {
+    if (!d.HasMember(k) || !d[k].IsNumber()) return std::nullopt;
+    *v = d[k].GetDouble();
+  }
+  if (!d.HasMember("snapshot") || !d["snapshot"].IsUint() || !d.HasMember("items") ||
+      !d["items"].IsInt64() || !d.HasMember("bytes") || !d["bytes"].IsInt64()) {
+    return std::nullopt;
+  }
+  b.snapshot = d["snapshot"].GetUint();
+  b.items = d["items"].GetInt64();
+  b.bytes = d["bytes"].GetInt64();
+  return b;
+}
+
+// The backup's epoch milliseconds as its ARN carries them (".../backup/<14 digits>-<8 hex>"),
+// which orders ListBackups.
+int64_t BackupArnMillis(std::string_view arn) {
+  auto at = arn.rfind("/backup/");
+  if (at == std::string_view::npos) return 0;
+  int64_t ms = 0;
+  for (size_t i = at + 8; i < arn.size() && arn[i] >= '0' && arn[i] <= '9'; ++i) {
+    ms = ms * 10 + (arn[i] - '0');
+  }
+  return ms;
+}
+
+std::string_view BackupStatusAt(const Backup& b, double now) {
+  if (b.status == "AVAILABLE" && now < b.available_at) return "CREATING";
+  return b.status;
+}
+
+ApiError BackupNotFound(std::string_view arn) {
+  return {400, "BackupNotFoundException", fmt::format("Backup not found: {}", arn)};
+}
+
+// The TableDescription of `schema`, parsed, to copy its members into a backup's description.
+JsonDocument DescriptionOf(const TableSchema& schema, const EngineOptions& options) {
+  JsonBuffer buf;
+  JsonWriter w(buf);
+  WriteTableDescription(w, schema, "ACTIVE", {}, options.region, options.account_id);
+  JsonDocument d;
+  d.Parse(buf.GetString(), buf.GetSize());
+  return d;
+}
+
+void CopyMember(JsonWriter& w, const JsonValue& from, std::string_view name,
+                std::string_view as = {}) {
+  if (const JsonValue* v = MemberValue(from, name)) {
+    WriteKey(w, as.empty() ? name : as);
+    v->Accept(w);
+  }
+}
+
+void WriteBackupDetails(JsonWriter& w, const Backup& b, std::string_view status) {
+  w.StartObject();
+  WriteKey(w, "BackupArn");
+  WriteString(w, b.arn);
+  WriteKey(w, "BackupName");
+  WriteString(w, b.name);
+  WriteKey(w, "BackupSizeBytes");
+  w.Int64(b.bytes);
+  WriteKey(w, "BackupStatus");
+  WriteString(w, status);
+  WriteKey(w, "BackupType");
+  WriteString(w, b.type);
+  WriteKey(w, "BackupCreationDateTime");
+  w.Double(b.created);
+  if (b.expiry > 0) {
+    WriteKey(w, "BackupExpiryDateTime");
+    w.Double(b.expiry);
+  }
+  w.EndObject();
+}
+
+// {"BackupDetails", "SourceTableDetails", "SourceTableFeatureDetails"} of DescribeBackup and
+// DeleteBackup.
+void WriteBackupDescription(JsonWriter& w, const Backup& b, std::string_view status,
+                            const EngineOptions& options) {
+  TableSchema source = DeserializeSchema(b.schema);
+  JsonDocument d = DescriptionOf(source, options);
+  w.StartObject();
+  WriteKey(w, "BackupDetails");
+  WriteBackupDetails(w, b, status);
+  WriteKey(w, "SourceTableDetails");
+  w.StartObject();
+  CopyMember(w, d, "TableName");
+  CopyMember(w, d, "TableId");
+  CopyMember(w, d, "TableArn");
+  WriteKey(w, "TableSizeBytes");
+  w.Int64(b.bytes);
+  CopyMember(w, d, "KeySchema");
+  CopyMember(w, d, "CreationDateTime", "TableCreationDateTime");
+  WriteKey(w, "ProvisionedThroughput");
+  w.StartObject();
+  WriteKey(w, "ReadCapacityUnits");
+  w.Int64(source.throughput.read_capacity_units);
+  WriteKey(w, "WriteCapacityUnits");
+  w.Int64(source.throughput.write_capacity_units);
+  w.EndObject();
+  CopyMember(w, d, "OnDemandThroughput");
+  WriteKey(w, "ItemCount");
+  w.Int64(b.items);
+  WriteKey(w, "BillingMode");
+  WriteString(w, source.pay_per_request ? "PAY_PER_REQUEST" : "PROVISIONED");
+  w.EndObject();
+  WriteKey(w, "SourceTableFeatureDetails");
+  w.StartObject();
+  for (std::string_view list : {"LocalSecondaryIndexes", "GlobalSecondaryIndexes"}) {
+    const JsonValue* indexes = MemberValue(d, list);
+    if (!indexes) continue;
+    WriteKey(w, list);
+    w.StartArray();
+    for (const auto& ix : indexes->GetArray()) {
+      w.StartObject();
+      CopyMember(w, ix, "IndexName");
+      CopyMember(w, ix, "KeySchema");
+      CopyMember(w, ix, "Projection");
+      CopyMember(w, ix, "ProvisionedThroughput");
+      CopyMember(w, ix, "OnDemandThroughput");
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  CopyMember(w, d, "StreamSpecification", "StreamDescription");
+  if (!source.ttl_attribute.empty()) {
+    WriteKey(w, "TimeToLiveDescription");
+    w.StartObject();
+    WriteKey(w, "TimeToLiveStatus");
+    WriteString(w, "ENABLED");
+    WriteKey(w, "AttributeName");
+    WriteString(w, source.ttl_attribute);
+    w.EndObject();
+  }
+  CopyMember(w, d, "SSEDescription");
+  w.EndObject();
+  w.EndObject();
+}
+
+void WriteBackupSummary(JsonWriter& w, const Backup& b, double now, const EngineOptions& options) {
+  TableSchema source = DeserializeSchema(b.schema);
+  w.StartObject();
+  WriteKey(w, "TableName");
+  WriteString(w, source.name);
+  WriteKey(w, "TableId");
+  WriteString(w, source.table_id);
+  WriteKey(w, "TableArn");
+  WriteString(w, source.Arn(options.region, options.account_id));
+  WriteKey(w, "BackupArn");
+  WriteString(w, b.arn);
+  WriteKey(w, "BackupName");
+  WriteString(w, b.name);
+  WriteKey(w, "BackupCreationDateTime");
+  w.Double(b.created);
+  if (b.expiry > 0) {
+    WriteKey(w, "BackupExpiryDateTime");
+    w.Double(b.expiry);
+  }
+  WriteKey(w, "BackupStatus");
+  WriteString(w, BackupStatusAt(b, now));
+  WriteKey(w, "BackupType");
+  WriteString(w, b.type);
+  WriteKey(w, "BackupSizeBytes");
+  w.Int64(b.bytes);
+  w.EndObject();
+}
+
+std::optional<double> TimeParam(const Request& req, std::string_view name) {
+  const JsonValue* v = req.Get(name);
+  if (!v || !v->IsNumber()) return std::nullopt;
+  return v->GetDouble();
+}
+
+// The source's index `name` kept by an override entry, with the entry's throughput if given.
+void KeepIndexes(const JsonValue* list, bool global, const TableSchema& source, TableSchema& out) {
+  if (!list) return;
+  std::erase_if(out.indexes, [&](const IndexSchema& ix) { return ix.global == global; });
+  for (const auto& entry : list->GetArray()) {
+    auto name = Request::StringOf(entry, "IndexName");
+    const IndexSchema* ix = name ? source.FindIndex(*name) : nullptr;
+    if (!ix || ix->global != global) {
+      throw ApiError::Validation(
+          fmt::format("{}{} names an index the source table does not have: {}", kInvalid,
+                      global ? "GlobalSecondaryIndexOverride" : "LocalSecondaryIndexOverride",
+                      name.value_or("")));
+    }
+    IndexSchema kept = *ix;
+    if (const JsonValue* pt = Request::ObjectOf(entry, "ProvisionedThroughput")) {
+      ConstraintErrors errors;
+      kept.throughput = ParseThroughput(*pt, "provisionedThroughput", errors);
+      errors.ThrowIfAny();
+    }
+    out.indexes.push_back(std::move(kept));
+  }
+}
+
+}  // namespace
+
+ApiError TableNotFoundError(std::string_view table) {
+  return {400, "TableNotFoundException", fmt::format("Table not found: {}", table)};
+}
+
+ApiError TableAlreadyExistsError(std::string_view table) {
+  return {400, "TableAlreadyExistsException", fmt::format("Table already exists: {}", table)};
+}
+
+std::shared_ptr<TableSchema> RestoredSchema(const Request& req, const TableSchema& source,
+                                            std::string_view target, const EngineOptions& options) {
+  auto s = std::make_shared<TableSchema>();
+  s->name = std::string(target);
+  s->key = source.key;
+  s->attribute_definitions = source.attribute_definitions;
+  s->indexes = source.indexes;
+  s->last_index_id = source.last_index_id;
+  s->pay_per_request = source.pay_per_request;
+  s->throughput = source.throughput;
+  s->on_demand = source.on_demand;
+  s->warm = source.warm;
+  s->table_class = source.table_class;
+  s->sse_kms_key_arn = source.sse_kms_key_arn;
+  for (auto& ix : s->indexes) {
+    ix.status = "ACTIVE";
+    ix.status_until = 0;
+  }
+  KeepIndexes(req.Array("GlobalSecondaryIndexOverride"), true, source, *s);
+  KeepIndexes(req.Array("LocalSecondaryIndexOverride"), false, source, *s);
+  ConstraintErrors errors;
+  if (auto billing = req.String("BillingModeOverride")) {
+    errors.CheckEnum("billingModeOverride", *billing, {"PROVISIONED", "PAY_PER_REQUEST"});
+    s->pay_per_request = *billing == "PAY_PER_REQUEST";
+  }
+  const JsonValue* pt = req.Object("ProvisionedThroughputOverride");
+  if (pt) s->throughput = ParseThroughput(*pt, "provisionedThroughputOverride", errors);
+  errors.ThrowIfAny();
+  if (s->pay_per_request) {
+    s->throughput = {};
+    for (auto& ix : s->indexes) ix.throughput = {};
+  } else {
+    if (s->throughput.read_capacity_units == 0) {
+      throw ApiError::Validation(fmt::format(
+          "{}ProvisionedThroughputOverride is required when the restored table is PROVISIONED "
+          "and its source was PAY_PER_REQUEST",
+          kInvalid));
+    }
+    s->on_demand = {};
+    for (auto& ix : s->indexes) {
+      if (ix.global && ix.throughput.read_capacity_units == 0) ix.throughput = s->throughput;
+    }
+  }
+  if (const JsonValue* sse = req.Object("SSESpecificationOverride")) {
+    s->sse_kms_key_arn = ParseSse(*sse, options.region, options.account_id).value_or(std::string());
+  }
+  return s;
+}
+
+// --- machinery ---
+
+void EngineImpl::SaveBackup(const Backup& b) {
+  storage::WriteBatch batch;
+  batch.Put(BackupKey(b.arn), SerializeBackup(b));
+  storage_->Write(batch);
+}
+
+uint32_t EngineImpl::NewSnapshotId() {
+  MutexLock lock(backup_mu_);
+  uint32_t id = next_snapshot_id_++;
+  storage::WriteBatch batch;
+  batch.Put(NextSnapshotKey(), std::to_string(next_snapshot_id_));
+  storage_->Write(batch);
+  return id;
+}
+
+std::pair<int64_t, int64_t> EngineImpl::CopyRange(storage::Iterator& it, const std::string& prefix,
+                                                  const std::string& to) {
+  int64_t items = 0, bytes = 0;
+  storage::WriteBatch batch;
+  std::string key;
+  for (it.Seek(prefix); it.Valid() && it.key().starts_with(prefix); it.Next()) {
+    key = to;
+    key.append(it.key().substr(prefix.size()));
+    batch.Put(key, it.value());
+    size_t size = 0;
+    if (EncodedItemSize(it.value(), &size)) bytes += static_cast<int64_t>(size);
+    ++items;
+    if (batch.size() >= kBatchOps) {
+      storage_->Write(batch);
+      batch = storage::WriteBatch();
+    }
+  }
+  if (!batch.empty()) storage_->Write(batch);
+  return {items, bytes};
+}
+
+void EngineImpl::DeleteRange(const std::string& prefix) {
+  auto it = storage_->NewIterator();
+  storage::WriteBatch batch;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    batch.Delete(it->key());
+    if (batch.size() >= kBatchOps) {
+      storage_->Write(batch);
+      batch = storage::WriteBatch();
+    }
+  }
+  if (!batch.empty()) storage_->Write(batch);
+}
+
+Backup EngineImpl::TakeBackup(const std::shared_ptr<Table>& table, std::string name,
+                              std::string type) {
+  auto schema = table->schema();
+  Backup b;
+  b.name = std::move(name);
+  b.type = std::move(type);
+  b.snapshot = NewSnapshotId();
+  // The snapshot point: every commit before it is in the backup, none after.
+  auto it = storage_->NewIterator();
+  // A later backup has a later time (ListBackups' order, and the ARN's).
+  static std::atomic<int64_t> last_ms{0};
+  auto ms = static_cast<int64_t>(EpochSeconds() * 1000);
+  int64_t last = last_ms.load(), next = 0;
+  do {
+    next = std::max(ms, last + 1);
+  } while (!last_ms.compare_exchange_weak(last, next));
+  ms = next;
+  b.created = static_cast<double>(ms) / 1000;
+  thread_local std::mt19937 random{std::random_device{}()};
+  b.arn = fmt::format("{}/backup/{:014d}-{:08x}", schema->Arn(options_.region, options_.account_id),
+                      ms, static_cast<uint32_t>(random()));
+  b.status = "CREATING";
+  b.schema = SerializeSchema(*schema);
+  SaveBackup(b);  // a crash before AVAILABLE: LoadBackups drops it
+  std::tie(b.items, b.bytes) =
+      CopyRange(*it, keyspace::IndexPrefix(schema->id, 0), keyspace::SnapshotPrefix(b.snapshot));
+  it.reset();
+  b.status = "AVAILABLE";
+  b.available_at = TransientUntil(b.created);
+  SaveBackup(b);
+  MutexLock lock(backup_mu_);
+  backups_[b.arn] = b;
+  return b;
+}
+
+void EngineImpl::BackUpDeletedTable(const std::shared_ptr<Table>& table) {
+  // DynamoDB keeps a deleted table with point-in-time recovery as a SYSTEM backup for 35 days.
+  Backup b = TakeBackup(table, table->schema()->name + "$DeletedTableBackup", "SYSTEM");
+  b.expiry = b.created + kSystemBackupSeconds;
+  SaveBackup(b);
+  {
+    MutexLock lock(backup_mu_);
+    backups_[b.arn] = b;
+  }
+  MutexLock lock(recovery_mu_);
+  table->set_point_in_time_recovery(false);
+  DropRecovery(table->schema()->id);
+}
+
+std::vector<TableStats> EngineImpl::BuildIndexes(const TableSchema& schema) {
+  std::vector<TableStats> stats(256);
+  const std::string prefix = keyspace::IndexPrefix(schema.id, 0);
+  auto it = storage_->NewIterator();
+  storage::WriteBatch batch;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    Item item;
+    if (!DecodeItem(it->value(), &item)) throw ApiError::InternalServer("corrupt item in backup");
+    stats[0].item_count++;
+    stats[0].size_bytes += static_cast<int64_t>(ItemSize(item));
+    for (const auto& index : schema.indexes) {
+      auto key = IndexStorageKey(schema, index, item);
+      if (!key) continue;
+      Item projected = ProjectIntoIndex(schema, index, item);
+      stats[index.id].item_count++;
+      stats[index.id].size_bytes += static_cast<int64_t>(ItemSize(projected));
+      batch.Put(*key, EncodeItem(projected));
+    }
+    if (batch.size() >= kBatchOps) {
+      storage_->Write(batch);
+      batch = storage::WriteBatch();
+    }
+  }
+  if (!batch.empty()) storage_->Write(batch);
+  return stats;
+}
+
+std::shared_ptr<const TableSchema> EngineImpl::RestoreTable(
+    std::shared_ptr<TableSchema> schema, const std::function<void(const std::string&)>& fill) {
+  std::shared_ptr<Table> table;
+  {
+    MutexLock lock(catalog_mu_);
+    if (FindTable(schema->name)) throw TableAlreadyExistsError(schema->name);
+    schema->id = next_table_id_++;
+    schema->table_id = NewUuid();
+    schema->creation_time = Now();
+    // Listed as CREATING (so the name is taken and reads and writes refused) but not in the
+    // stored catalog until its items are in: a crash meanwhile leaves no half table
+    // (LoadBackups drops the data of tables the catalog does not list).
+    schema->transient_status = "CREATING";
+    schema->transient_until = 1e18;
+    storage::WriteBatch batch;
+    batch.Put(std::string(1, keyspace::kMeta) + "next_table_id", std::to_string(next_table_id_));
+    storage_->Write(batch);
+    table = std::make_shared<Table>(schema);
+    WriterLock tl(tables_mu_);
+    tables_[schema->name] = table;
+  }
+  std::vector<TableStats> stats;
+  try {
+    const std::string prefix = keyspace::IndexPrefix(schema->id, 0);
+    fill(prefix);
+    stats = BuildIndexes(*schema);
+  } catch (...) {
+    {
+      WriterLock tl(tables_mu_);
+      tables_.erase(schema->name);
+    }
+    DeleteTableData(schema->id);
+    throw;
+  }
+  auto done = std::make_shared<TableSchema>(*schema);
+  done->transient_status.clear();
+  done->transient_until = 0;
+  if (DelaysTransientStatuses()) {
+    done->transient_status = "CREATING";
+    done->transient_until = TransientUntil(Now());
+  }
+  MutexLock lock(catalog_mu_);
+  SaveSchema(*done);
+  table->SetStats(std::move(stats));
+  table->set_schema(done);
+  return done;
+}
+
+void EngineImpl::LoadBackups() {
+  std::vector<Backup> unfinished;
+  {
+    MutexLock lock(backup_mu_);
+    if (auto v = storage_->Get(NextSnapshotKey())) {
+      next_snapshot_id_ = static_cast<uint32_t>(std::stoul(*v));
+    }
+    auto it = storage_->NewIterator();
+    const std::string prefix(1, keyspace::kBackup);
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      auto b = DeserializeBackup(it->value());
+      if (!b) continue;
+      if (b->status == "AVAILABLE") {
+        backups_[b->arn] = *b;
+      } else {
+        unfinished.push_back(*b);
+      }
+    }
+  }
+  for (const auto& b : unfinished) {
+    storage::WriteBatch batch;
+    batch.Delete(BackupKey(b.arn));
+    storage_->Write(batch);
+  }
+  LoadRecovery();
+  // Drop what no record names: snapshots, recovery logs, table data.
+  std::set<uint32_t> snapshots, logged, tables;
+  {
+    MutexLock lock(backup_mu_);
+    for (const auto& [_, b] : backups_) snapshots.insert(b.snapshot);
+  }
+  {
+    MutexLock lock(recovery_mu_);
+    for (const auto& [id, state] : recovery_) {
+      snapshots.insert(state.base);
+      logged.insert(id);
+    }
+  }
+  {
+    ReaderLock lock(tables_mu_);
+    for (const auto& [_, t] : tables_) tables.insert(t->schema()->id);
+  }
+  DropUnreferenced(keyspace::kSnapshot, snapshots);
+  DropUnreferenced(keyspace::kRecoveryLog, logged);
+  DropUnreferenced(keyspace::kData, tables);
+}
+
+void EngineImpl::DropUnreferenced(char space, const std::set<uint32_t>& keep) {
+  std::vector<uint32_t> orphans;
+  {
+    auto it = storage_->NewIterator();
+    std::string at(1, space);
+    for (it->Seek(at); it->Valid() && it->key().size() >= 5 && it->key()[0] == space;) {
+      uint32_t id = IdOfKey(it->key());
+      if (!keep.contains(id)) orphans.push_back(id);
+      if (id == UINT32_MAX) break;
+      at.resize(1);
+      AppendUint32(at, id + 1);
+      it->Seek(at);
+    }
+  }
+  for (uint32_t id : orphans) {
+    std::string prefix(1, space);
+    AppendUint32(prefix, id);
+    DeleteRange(prefix);
+  }
+}
+
+// --- operations ---
+
+void EngineImpl::CreateBackup(const Request& req, JsonWriter& w) {
+  ConstraintErrors errors;
+  std::string_view name = TableNameParam(req, errors);
+  auto backup_name = req.String("BackupName");
+  errors.ThrowIfAny();
+  auto table = FindTable(name);
+  if (!table) throw TableNotFoundError(ResolveTableName(name));
+  auto schema = table->schema();
+  if (std::string_view status = schema->StatusAt(Now()); status != "ACTIVE") {
+    throw ApiError(400, "TableInUseException",
+                   fmt::format("Table {} is not ACTIVE: its status is {}", schema->name, status));
+  }
+  Backup b = TakeBackup(table, std::string(backup_name.value_or("")), "USER");
+  w.StartObject();
+  WriteKey(w, "BackupDetails");
+  // As DynamoDB answers CreateBackup, while the backup is being made.
+  WriteBackupDetails(w, b, "CREATING");
+  w.EndObject();
+}
+
+void EngineImpl::DescribeBackup(const Request& req, JsonWriter& w) {
+  std::string arn(req.String("BackupArn").value_or(""));
+  std::optional<Backup> b;
+  {
+    MutexLock lock(backup_mu_);
+    if (auto it = backups_.find(arn); it != backups_.end()) b = it->second;
+  }
+  if (!b) throw BackupNotFound(arn);
+  w.StartObject();
+  WriteKey(w, "BackupDescription");
+  WriteBackupDescription(w, *b, BackupStatusAt(*b, EpochSeconds()), options_);
+  w.EndObject();
+}
+
+void EngineImpl::ListBackups(const Request& req, JsonWriter& w) {
+  std::optional<std::string> table_name;
+  if (auto t = req.String("TableName")) table_name = std::string(ResolveTableName(*t));
+  auto lower = TimeParam(req, "TimeRangeLowerBound");
+  auto upper = TimeParam(req, "TimeRangeUpperBound");
+  std::string type(req.String("BackupType").value_or("USER"));
+  size_t limit = static_cast<size_t>(req.Int("Limit").value_or(100));
+  std::optional<std::pair<int64_t, std::string>> start;
+  if (auto s = req.String("ExclusiveStartBackupArn")) {
+    start.emplace(BackupArnMillis(*s), std::string(*s));
+  }
+  // Oldest first; a page starts after ExclusiveStartBackupArn's place in that order.
+  std::vector<std::pair<std::pair<int64_t, std::string>, Backup>> matching;
+  {
+    MutexLock lock(backup_mu_);
+    for (const auto& [arn, b] : backups_) {
+      if (type != "ALL" && b.type != type) continue;
+      // TimeRangeLowerBound is inclusive, TimeRangeUpperBound exclusive (API reference).
+      if ((lower && b.created < *lower) || (upper && b.created >= *upper)) continue;
+      if (table_name &&
+          !arn.starts_with(fmt::format("arn:aws:dynamodb:{}:{}:table/{}/backup/", options_.region,
+                                       options_.account_id, *table_name))) {
+        continue;
+      }
+      std::pair<int64_t, std::string> order{BackupArnMillis(arn), arn};
+      if (start && order <= *start) continue;
+      matching.emplace_back(std::move(order), b);
+    }
+  }
+  std::sort(matching.begin(), matching.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  double now = EpochSeconds();
+  w.StartObject();
+  WriteKey(w, "BackupSummaries");
+  w.StartArray();
+  for (size_t i = 0; i < matching.size() && i < limit; ++i) {
+    WriteBackupSummary(w, matching[i].second, now, options_);
+  }
+  w.EndArray();
+  if (matching.size() > limit) {
+    WriteKey(w, "LastEvaluatedBackupArn");
+    WriteString(w, matching[limit - 1].second.arn);
+  }
+  w.EndObject();
+}
+
+void EngineImpl::DeleteBackup(const Request& req, JsonWriter& w) {
+  std::string arn(req.String("BackupArn").value_or(""));
+  std::optional<Backup> b;
+  {
+    MutexLock lock(backup_mu_);
+    if (auto it = backups_.find(arn); it != backups_.end()) {
+      b = it->second;
+      backups_.erase(it);
+    }
+  }
+  if (!b) throw BackupNotFound(arn);
+  storage::WriteBatch batch;
+  batch.Delete(BackupKey(arn));
+  storage_->Write(batch);
+  DeleteRange(keyspace::SnapshotPrefix(b->snapshot));
+  w.StartObject();
+  WriteKey(w, "BackupDescription");
+  WriteBackupDescription(w, *b, "DELETED", options_);
+  w.EndObject();
+}
+
+void EngineImpl::RestoreTableFromBackup(const Request& req, JsonWriter& w) {
+  std::string target(req.String("TargetTableName").value_or(""));
+  std::string arn(req.String("BackupArn").value_or(""));
+  std::optional<Backup> b;
+  {
+    MutexLock lock(backup_mu_);
+    if (auto it = backups_.find(arn); it != backups_.end()) b = it->second;
+  }
+  if (!b) throw BackupNotFound(arn);
+  TableSchema source = DeserializeSchema(b->schema);
+  auto schema = RestoredSchema(req, source, target, options_);
+  schema->restore =
+      RestoreSummary{b->arn, source.Arn(options_.region, options_.account_id), b->created};
+  const std::string from = keyspace::SnapshotPrefix(b->snapshot);
+  auto restored = RestoreTable(schema, [&](const std::string& prefix) {
+    CopyRange(*storage_->NewIterator(), from, prefix);
+  });
+  w.StartObject();
+  WriteKey(w, "TableDescription");
+  WriteTableDescription(w, *restored, "CREATING", {}, options_.region, options_.account_id);
+  w.EndObject();
+}
+
+}  // namespace cruddur::ddb

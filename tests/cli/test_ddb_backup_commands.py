@@ -1,0 +1,46 @@
+"""`cruddur ddb backup create | list | restore | delete` against every target (conftest.py) that
+has DynamoDB's backups: the embedded engine and a `cruddur ddb serve` (dynalite has none)."""
+
+import pytest
+
+from conftest import boto_client
+
+
+def test_backup_create_list_restore_delete(cli):
+    if cli.name == "dynalite":
+        pytest.skip("dynalite implements no backups")
+    cli.ok("ddb", "schema-load")
+    cli.ok("ddb", "seed")
+    made = cli.ok("ddb", "backup", "create", "cruddur-messages", "--name", "before-change")
+    arn = made.stdout.strip().split("\n")[-1]
+    assert arn.startswith("arn:aws:dynamodb:") and "/backup/" in arn
+    second = cli.json("ddb", "backup", "create", "cruddur-messages")["BackupDetails"]
+    assert second["BackupName"].startswith("cruddur-messages-")
+
+    listed = cli.json("ddb", "backup", "list")["BackupSummaries"]
+    assert [b["BackupArn"] for b in listed] == [arn, second["BackupArn"]]
+    text = cli.ok("ddb", "backup", "list", "cruddur-messages").stdout
+    assert "before-change  USER AVAILABLE" in text and arn in text
+
+    restored = cli.json("ddb", "backup", "restore", arn, "messages-copy")
+    assert restored["Table"]["TableStatus"] == "ACTIVE"
+    assert restored["Table"]["RestoreSummary"]["SourceBackupArn"] == arn
+    assert restored["Table"]["ItemCount"] > 0
+    names = cli.ok("ddb", "list-tables").stdout.split()
+    assert "messages-copy" in names
+    if cli.endpoint:
+        copy = boto_client(cli.endpoint).scan(TableName="messages-copy")["Items"]
+        original = boto_client(cli.endpoint).scan(TableName="cruddur-messages")["Items"]
+        assert sorted(map(str, copy)) == sorted(map(str, original))
+
+    # A table without point-in-time recovery cannot be restored to a time.
+    no_pitr = cli.run("ddb", "backup", "restore", "cruddur-messages", "pitr-copy")
+    assert no_pitr.returncode == 1
+    assert no_pitr.stderr.startswith("cruddur: PointInTimeRecoveryUnavailableException")
+
+    cli.ok("ddb", "backup", "delete", arn)
+    again = cli.run("ddb", "backup", "delete", arn)
+    assert again.returncode == 1
+    assert again.stderr == "cruddur: BackupNotFoundException: Backup not found: %s\n" % arn
+    assert [b["BackupArn"] for b in cli.json("ddb", "backup", "list")["BackupSummaries"]] == \
+        [second["BackupArn"]]
