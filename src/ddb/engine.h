@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -34,6 +35,9 @@ struct EngineOptions {
   // (as DynamoDB Local's -delayTransientStatuses), so that applications' waiters are exercised.
   // Zero: every change is ACTIVE (or gone) at once.
   std::chrono::milliseconds transient_status_delay{0};
+  // Test hook: called by TransactWriteItems while it holds its items (registered as pending and
+  // locked, before its conditions are checked), so tests can meet a transaction in flight.
+  std::function<void()> transaction_hook;
 };
 
 class Engine {

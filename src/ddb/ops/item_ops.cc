@@ -111,6 +111,10 @@ Capacity ApplyChange(EngineImpl& engine, ItemChange& change,
                      const std::optional<expr::Condition>& cond, bool return_old_on_failure,
                      bool need_old_item, Compute compute) {
   Capacity capacity;
+  // An item under a pending transaction refuses the write, as DynamoDB does.
+  if (engine.pending_transactions().IsPending(change.storage_key)) {
+    throw ApiError::TransactionConflict(std::string(kTransactionConflictMessage));
+  }
   auto guard = engine.locks().LockKey(change.storage_key);
   change.schema = change.table->schema();  // the latest indexes, should UpdateTable have run
   if (need_old_item || cond || !change.schema->indexes.empty() || change.schema->stream.enabled) {
