@@ -411,6 +411,7 @@ void AddDdbCommands(CLI::App& app, GlobalOptions& globals) {
   AddScan(*ddb, globals);
   AddSeed(*ddb, globals);
   AddDdbPatternsCommands(*ddb, globals);
+  AddDdbFaultCommands(*ddb, globals);
 }
 
 }  // namespace cruddur::cli

@@ -37,6 +37,7 @@ struct ServeOptions {
   int header_timeout_ms = 0;
   int body_timeout_ms = 0;
   int body_budget_mb = 0;
+  bool faults = false;  // --faults: the fault-injection rules and their control API
 };
 
 std::map<std::string, std::string> ParseCredentials(const std::vector<std::string>& auth) {
@@ -94,6 +95,8 @@ void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_di
   wire::WireOptions wire_options;
   wire_options.credentials = ParseCredentials(serve.auth);
   wire_options.region = engine_options.region;
+  wire::FaultInjector faults;
+  if (serve.faults) wire_options.faults = &faults;
   wire::DynamoDbHandler handler(*engine, wire_options);
 
   http::ServerOptions server_options;
@@ -120,9 +123,9 @@ void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_di
     endpoint_file = std::make_unique<EndpointFile>(engine_options.data_dir,
                                                    LocalServerUrl(serve.host, server.port()));
   }
-  std::printf("cruddur ddb serve listening on http://%s:%u (data: %s)\n",
+  std::printf("cruddur ddb serve listening on http://%s:%u (data: %s%s)\n",
               UrlHost(serve.host).c_str(), static_cast<unsigned>(server.port()),
-              data_description.c_str());
+              data_description.c_str(), serve.faults ? "; fault injection on" : "");
   std::fflush(stdout);
   server.WaitForSignal();  // stops the server before the engine closes
 }
@@ -144,6 +147,8 @@ void AddDdbServeCommand(CLI::App& ddb, GlobalOptions& globals) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--threads", serve->threads, "Worker threads (default: one per CPU)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--faults", serve->faults,
+                "Accept fault-injection rules (`cruddur ddb fault add`) and apply them");
   AddTransientStatusFlag(*cmd, serve->transient_delay);
   AddShardRotationFlags(*cmd, serve->shard_rotation);
   cmd->add_option("--ttl-interval-ms", serve->ttl_interval_ms,

@@ -128,6 +128,9 @@ void AddShardRotationFlags(CLI::App& cmd, ShardRotationFlags& flags);
 // Sets the options from the flags, else the environment. Throws CliError for a bad value.
 void ApplyShardRotation(const ShardRotationFlags& flags, ddb::EngineOptions& options);
 
+// `cruddur ddb fault ...` (fault_commands.cc), registered by AddDdbCommands.
+void AddDdbFaultCommands(CLI::App& ddb, GlobalOptions& globals);
+
 // `cruddur ddb patterns ...` (patterns_commands.cc), registered by AddDdbCommands.
 void AddDdbPatternsCommands(CLI::App& ddb, GlobalOptions& globals);
 

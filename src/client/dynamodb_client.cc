@@ -26,6 +26,9 @@ std::string Target(std::string_view operation) {
   if (operation.substr(0, kStreamsPrefix.size()) == kStreamsPrefix) {
     return "DynamoDBStreams_20120810." + std::string(operation.substr(kStreamsPrefix.size()));
   }
+  if (operation.starts_with(kFaultsOperationPrefix)) {
+    return "CruddurFaults_20261203." + std::string(operation.substr(kFaultsOperationPrefix.size()));
+  }
   return "DynamoDB_20120810." + std::string(operation);
 }
 

@@ -21,6 +21,10 @@
 
 namespace cruddur::client {
 
+// An operation named "CruddurFaults.<Op>" goes to the fault-injection control API of a cruddur
+// server (X-Amz-Target CruddurFaults_20261203.<Op>, src/wire/README.md).
+inline constexpr std::string_view kFaultsOperationPrefix = "CruddurFaults.";
+
 class DynamoDbClient {
  public:
   virtual ~DynamoDbClient() = default;

@@ -265,8 +265,9 @@ http::Response DynamoDbHandler::HandlePost(const http::Request& request,
   std::size_t dot = target.find('.');
   std::string_view prefix = target.substr(0, dot);
   std::string_view op = dot == std::string_view::npos ? "" : target.substr(dot + 1);
+  const bool fault_control = options_.faults && prefix == FaultInjector::kTargetPrefix;
   if (op.empty() || op.find('.') != std::string_view::npos ||
-      (prefix != kDynamoDbPrefix && prefix != kStreamsPrefix)) {
+      (prefix != kDynamoDbPrefix && prefix != kStreamsPrefix && !fault_control)) {
     return Error(ddb::ApiError::UnknownOperation(), content_type, coding);
   }
   if (auto auth_error = verifier_.Verify(request, options_.clock())) {
@@ -275,9 +276,16 @@ http::Response DynamoDbHandler::HandlePost(const http::Request& request,
   if (body.empty()) return Error(ddb::ApiError::Serialization(""), content_type, coding);
   std::string operation = prefix == kStreamsPrefix ? "Streams." + std::string(op) : std::string(op);
   std::string_view host = request.headers.Get("Host");
-  response.body = operation == "DescribeEndpoints" && !host.empty()
-                      ? DescribeEndpointsBody(host)
-                      : engine_.Execute(operation, body);
+  if (fault_control) {
+    response.body = options_.faults->Control(operation, body);
+  } else if (operation == "DescribeEndpoints" && !host.empty()) {
+    response.body = DescribeEndpointsBody(host);
+  } else if (options_.faults) {
+    auto execute = [this](std::string_view o, std::string_view b) { return engine_.Execute(o, b); };
+    response.body = options_.faults->Run(operation, body, execute, &response.reset_connection);
+  } else {
+    response.body = engine_.Execute(operation, body);
+  }
   AddCommonHeaders(response, content_type, coding);
   return response;
 }

@@ -16,6 +16,7 @@
 #include "http/message.h"
 #include "http/server.h"
 #include "wire/content_coding.h"
+#include "wire/faults.h"
 
 namespace cruddur::wire {
 
@@ -26,6 +27,9 @@ struct WireOptions {
   std::string region = "us-east-1";  // named by the GET / health answer
   // The time used to check signature dates (tests replace it).
   std::function<std::chrono::system_clock::time_point()> clock;
+  // Injected faults (`--faults`): the rules apply to every DynamoDB request, and the control API
+  // answers at FaultInjector::kTargetPrefix. Null: off. Must outlive the handler.
+  FaultInjector* faults = nullptr;
 };
 
 // The error body DynamoDB sends for `error`, e.g.
