@@ -178,8 +178,8 @@ TEST_P(TransactConflictTest, RacingTransactionsNeverHalfApply) {
   EXPECT_EQ(std::stoi(shared["Item"]["n"]["N"].GetString()), applied.load());
   int own_total = 0;
   for (int t = 0; t < kThreads; ++t) {
-    auto d = Call("GetItem",
-                  R"j({"TableName":"txt","Key":{"pk":{"S":"own)j" + std::to_string(t) + R"j("}}})j");
+    auto d = Call("GetItem", R"j({"TableName":"txt","Key":{"pk":{"S":"own)j" + std::to_string(t) +
+                                 R"j("}}})j");
     if (d.HasMember("Item")) own_total += std::stoi(d["Item"]["n"]["N"].GetString());
   }
   EXPECT_EQ(own_total, applied.load());
