@@ -478,6 +478,7 @@ void AddDdbCommands(CLI::App& app, GlobalOptions& globals) {
   AddDdbTriggerCommands(*ddb, globals);
   AddDdbTransferCommands(*ddb, globals);
   AddDdbBackupCommands(*ddb, globals);
+  AddDdbFaultCommands(*ddb, globals);
 }
 
 }  // namespace cruddur::cli

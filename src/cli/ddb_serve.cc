@@ -46,6 +46,7 @@ struct ServeOptions {
   std::string s3_dir;  // --s3-dir: the local S3 of exports and imports
   std::string schema;  // --schema: tables to create at start (describe-table output)
   LogFlags log;
+  bool faults = false;  // --faults: the fault-injection rules and their control API
 };
 
 std::map<std::string, std::string> ParseCredentials(const std::vector<std::string>& auth) {
@@ -129,6 +130,8 @@ void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_di
   wire_options.region = engine_options.region;
   // With --auth the console is opt-in: it shows every table to whoever holds a key.
   wire_options.console = serve.auth.empty() || serve.console;
+  wire::FaultInjector faults;
+  if (serve.faults) wire_options.faults = &faults;
   wire::DynamoDbHandler handler(*engine, wire_options);
 
   http::ServerOptions server_options;
@@ -165,9 +168,10 @@ void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_di
         StartTriggers(globals, *trigger_client, LocalServerUrl(serve.host, server.port()),
                       engine_options.region, &trigger_note);
   }
-  std::printf("cruddur ddb serve listening on http://%s:%u (data: %s; triggers: %s)\n",
+  std::printf("cruddur ddb serve listening on http://%s:%u (data: %s; triggers: %s%s)\n",
               UrlHost(serve.host).c_str(), static_cast<unsigned>(server.port()),
-              data_description.c_str(), trigger_note.c_str());
+              data_description.c_str(), trigger_note.c_str(),
+              serve.faults ? "; fault injection on" : "");
   if (wire_options.console) {
     std::printf("console: http://%s:%u/console\n", UrlHost(serve.host).c_str(),
                 static_cast<unsigned>(server.port()));
@@ -199,6 +203,8 @@ void AddDdbServeCommand(CLI::App& ddb, GlobalOptions& globals) {
                 "with it); without --auth it is always served");
   cmd->add_option("--threads", serve->threads, "Worker threads (default: one per CPU)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--faults", serve->faults,
+                "Accept fault-injection rules (`cruddur ddb fault add`) and apply them");
   AddTransientStatusFlag(*cmd, serve->transient_delay);
   AddShardRotationFlags(*cmd, serve->shard_rotation);
   cmd->add_option("--s3-dir", serve->s3_dir,

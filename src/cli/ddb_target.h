@@ -156,6 +156,8 @@ void AddThrottleFlags(CLI::App& cmd, ThrottleFlags& flags);
 void ApplyThrottle(const ThrottleFlags& flags, ddb::EngineOptions& options);
 // `cruddur ddb backup ...` (ddb_backup_commands.cc), registered by AddDdbCommands.
 void AddDdbBackupCommands(CLI::App& ddb, GlobalOptions& globals);
+// `cruddur ddb fault ...` (fault_commands.cc), registered by AddDdbCommands.
+void AddDdbFaultCommands(CLI::App& ddb, GlobalOptions& globals);
 
 // `cruddur ddb patterns ...` (patterns_commands.cc), registered by AddDdbCommands.
 void AddDdbPatternsCommands(CLI::App& ddb, GlobalOptions& globals);

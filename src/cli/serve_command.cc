@@ -40,6 +40,7 @@
 #include "http/server.h"
 #include "triggers/runner.h"
 #include "wire/dynamodb_handler.h"
+#include "wire/faults.h"
 
 namespace cruddur::cli {
 namespace {
@@ -63,6 +64,41 @@ struct ServeCommandOptions {
   std::string s3_dir;                 // --s3-dir: the local S3 of exports/imports (embedded)
   LogFlags log;
   ThrottleFlags throttle;             // (embedded engine)
+  bool faults = false;                // --faults (embedded engine; control API on --ddb-port)
+};
+
+// The embedded engine as `serve` calls it: with --faults, the injected faults applied (a dropped
+// answer as the transport error a remote client would see), and every call retried as the HTTP
+// client retries (throttling, 5xx, a lost answer), so the service lives with them as it would on
+// DynamoDB.
+class ServeEngineClient : public client::DynamoDbClient {
+ public:
+  ServeEngineClient(ddb::Engine& engine, wire::FaultInjector* faults)
+      : direct_(engine), faults_(faults) {
+    // Message writes are idempotent (conditions, request tokens): more attempts are safe.
+    policy_.max_attempts_transient = 6;
+  }
+  std::string Call(std::string_view operation, std::string_view request_json) override {
+    return client::CallWithRetries(
+        policy_, [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); },
+        [&] { return Once(operation, request_json); });
+  }
+
+ private:
+  std::string Once(std::string_view operation, std::string_view request_json) {
+    if (!faults_) return direct_.Call(operation, request_json);
+    bool dropped = false;
+    std::string answer = faults_->Run(
+        operation, request_json,
+        [this](std::string_view op, std::string_view body) { return direct_.Call(op, body); },
+        &dropped);
+    if (dropped) throw http::TransportError("connection reset by peer (injected fault)");
+    return answer;
+  }
+
+  client::InProcessClient direct_;
+  wire::FaultInjector* faults_;
+  client::RetryPolicy policy_;
 };
 
 void CheckPort(int port, const char* flag) {
@@ -73,7 +109,7 @@ void CheckPort(int port, const char* flag) {
 DdbTarget OpenServeTarget(const GlobalOptions& globals, const DdbTargetOptions& options,
                           std::chrono::milliseconds transient_delay,
                           const ShardRotationFlags& shard_rotation, const std::string& s3_dir,
-                          const ThrottleFlags& throttle) {
+                          const ThrottleFlags& throttle, wire::FaultInjector* faults) {
   if (!options.endpoint_url.empty() || !client::EndpointFromEnvironment().empty() ||
       options.prod()) {
     return OpenDdbTarget(globals, options);
@@ -98,7 +134,7 @@ DdbTarget OpenServeTarget(const GlobalOptions& globals, const DdbTargetOptions& 
     throw CliError("cannot open the DynamoDB engine in " + dir.string() + ": " + e.what());
   }
   fs::remove(EndpointFilePath(dir), ec);  // we hold the lock: any such file is stale
-  target.client = std::make_unique<client::InProcessClient>(*target.engine);
+  target.client = std::make_unique<ServeEngineClient>(*target.engine, faults);
   target.description = "embedded engine in " + dir.string();
   return target;
 }
@@ -234,8 +270,16 @@ void Serve(const ServeCommandOptions& o, const GlobalOptions& globals) {
   if (o.ddb_port != -1) CheckPort(o.ddb_port, "--ddb-port");
 
   std::chrono::milliseconds transient_delay = TransientStatusDelay(o.transient_delay);
+  // Before the target: the engine's client and the DynamoDB endpoint use it.
+  std::unique_ptr<wire::FaultInjector> faults;
+  if (o.faults) faults = std::make_unique<wire::FaultInjector>();
   DdbTarget target =
-      OpenServeTarget(globals, o.target, transient_delay, o.shard_rotation, o.s3_dir, o.throttle);
+      OpenServeTarget(globals, o.target, transient_delay, o.shard_rotation, o.s3_dir, o.throttle,
+                      faults.get());
+  if (o.faults && !target.engine) {
+    throw CliError("--faults applies to the embedded engine, but the target is " +
+                   target.description + " (start that server with --faults instead)");
+  }
   if (o.ddb_port != -1 && !target.engine) {
     throw CliError("--ddb-port serves the embedded engine, but the target is " +
                    target.description);
@@ -309,6 +353,7 @@ void Serve(const ServeCommandOptions& o, const GlobalOptions& globals) {
   if (o.ddb_port != -1) {
     wire::WireOptions wire_options;
     wire_options.console = true;  // this endpoint verifies no signatures (no --auth)
+    wire_options.faults = faults.get();  // its rules, and their control API on this port
     wire_handler = std::make_unique<wire::DynamoDbHandler>(*target.engine, wire_options);
     http::ServerOptions ddb_options;
     ddb_options.host = o.host;
@@ -427,6 +472,9 @@ void AddServeCommands(CLI::App& app, GlobalOptions& globals) {
                   "DIR/BUCKET/KEY (default: <data-dir>/ddb/s3)")
       ->type_name("DIR");
   AddThrottleFlags(*cmd, serve->throttle);
+  cmd->add_flag("--faults", serve->faults,
+                "Apply injected faults to the embedded engine; rules are added through --ddb-port "
+                "(`cruddur ddb fault add --endpoint-url ...`)");
   cmd->add_option("--checkpoint", serve->checkpoint,
                   "Stream checkpoint file (default: <data-dir>/stream-checkpoint.json)")
       ->type_name("FILE");

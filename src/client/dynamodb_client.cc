@@ -30,6 +30,9 @@ std::string Target(std::string_view operation) {
   if (operation.starts_with(kCruddurPrefix)) {
     return "Cruddur_20261203." + std::string(operation.substr(kCruddurPrefix.size()));
   }
+  if (operation.starts_with(kFaultsOperationPrefix)) {
+    return "CruddurFaults_20261203." + std::string(operation.substr(kFaultsOperationPrefix.size()));
+  }
   return "DynamoDB_20120810." + std::string(operation);
 }
 
@@ -138,13 +141,30 @@ std::string HttpClient::Call(std::string_view operation, std::string_view reques
   request.headers.Set("X-Amz-Target", Target(operation));
   request.body = request_json;
 
-  const RetryPolicy& policy = options_.retry;
-  for (int attempt = 1;; ++attempt) {
+  return CallWithRetries(options_.retry, options_.sleep, [&] {
     aws::Sign(request, credentials_, region_, "dynamodb",
               options_.clock());  // fresh date each time
+    return Attempt(request);
+  });
+}
+
+RetryingClient::RetryingClient(DynamoDbClient& inner, RetryPolicy policy,
+                               std::function<void(std::chrono::milliseconds)> sleep)
+    : inner_(inner), policy_(policy), sleep_(std::move(sleep)) {
+  if (!sleep_) sleep_ = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+}
+
+std::string RetryingClient::Call(std::string_view operation, std::string_view request_json) {
+  return CallWithRetries(policy_, sleep_, [&] { return inner_.Call(operation, request_json); });
+}
+
+std::string CallWithRetries(const RetryPolicy& policy,
+                            const std::function<void(std::chrono::milliseconds)>& sleep,
+                            const std::function<std::string()>& attempt_once) {
+  for (int attempt = 1;; ++attempt) {
     int limit = 0;
     try {
-      return Attempt(request);
+      return attempt_once();
     } catch (const ddb::ApiError& error) {
       if (IsThrottlingError(error.type()) || error.http_status() == 429) {
         limit = policy.max_attempts_throttled;
@@ -157,7 +177,7 @@ std::string HttpClient::Call(std::string_view operation, std::string_view reques
     } catch (const http::TransportError&) {
       if (attempt >= policy.max_attempts_transient) throw;
     }
-    options_.sleep(Backoff(policy, attempt - 1));
+    sleep(Backoff(policy, attempt - 1));
   }
 }
 

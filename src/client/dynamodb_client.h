@@ -21,6 +21,10 @@
 
 namespace cruddur::client {
 
+// An operation named "CruddurFaults.<Op>" goes to the fault-injection control API of a cruddur
+// server (X-Amz-Target CruddurFaults_20261203.<Op>, src/wire/README.md).
+inline constexpr std::string_view kFaultsOperationPrefix = "CruddurFaults.";
+
 class DynamoDbClient {
  public:
   virtual ~DynamoDbClient() = default;
@@ -67,6 +71,27 @@ struct HttpClientOptions {
   std::function<void(std::chrono::milliseconds)> sleep;
   // The signing time (tests replace it); default system_clock::now.
   std::function<std::chrono::system_clock::time_point()> clock;
+};
+
+// Runs `attempt` until it succeeds, retrying as RetryPolicy says (throttling, 5xx,
+// http::TransportError) with `sleep` between attempts; rethrows the last failure.
+std::string CallWithRetries(const RetryPolicy& policy,
+                            const std::function<void(std::chrono::milliseconds)>& sleep,
+                            const std::function<std::string()>& attempt);
+
+// Retries another client's calls as HttpClient retries its own: for a client without retries of
+// its own (InProcessClient, in particular under injected faults or throttling). `inner` must
+// outlive it.
+class RetryingClient : public DynamoDbClient {
+ public:
+  explicit RetryingClient(DynamoDbClient& inner, RetryPolicy policy = {},
+                          std::function<void(std::chrono::milliseconds)> sleep = {});
+  std::string Call(std::string_view operation, std::string_view request_json) override;
+
+ private:
+  DynamoDbClient& inner_;
+  RetryPolicy policy_;
+  std::function<void(std::chrono::milliseconds)> sleep_;
 };
 
 // Talks to a DynamoDB endpoint over HTTP(S). Thread-safe: calls share one keep-alive connection

@@ -393,5 +393,66 @@ TEST(ThrottlingErrors, AreRecognised) {
   EXPECT_FALSE(IsThrottlingError("ConditionalCheckFailedException"));
 }
 
+// A client that fails its first calls with the given errors, then answers.
+class FlakyClient : public DynamoDbClient {
+ public:
+  explicit FlakyClient(std::vector<ddb::ApiError> errors) : errors_(std::move(errors)) {}
+  std::string Call(std::string_view, std::string_view) override {
+    if (calls_++ < errors_.size()) throw errors_[calls_ - 1];
+    return "{}";
+  }
+  std::size_t calls_ = 0;
+
+ private:
+  std::vector<ddb::ApiError> errors_;
+};
+
+TEST(RetryingClient, RetriesServerErrorsAndThrottlingButNotClientErrors) {
+  std::vector<std::chrono::milliseconds> sleeps;
+  auto sleep = [&](std::chrono::milliseconds d) { sleeps.push_back(d); };
+  FlakyClient flaky(
+      {ddb::ApiError::InternalServer(), ddb::ApiError(400, "ThrottlingException", "slow down")});
+  RetryingClient retrying(flaky, RetryPolicy{}, sleep);
+  EXPECT_EQ(retrying.Call("PutItem", "{}"), "{}");
+  EXPECT_EQ(flaky.calls_, 3u);
+  EXPECT_EQ(sleeps.size(), 2u);
+
+  FlakyClient refused({ddb::ApiError::ConditionalCheckFailed()});
+  RetryingClient once(refused, RetryPolicy{}, sleep);
+  EXPECT_THROW(once.Call("PutItem", "{}"), ddb::ApiError);
+  EXPECT_EQ(refused.calls_, 1u);
+}
+
+TEST(HttpClientRetries, AWriteWhoseAnswerIsDroppedIsRetriedAndDetectedByItsCondition) {
+  wire::FaultInjector faults;
+  wire::WireOptions options;
+  options.faults = &faults;
+  WireServer server(options);
+  RecordingOptions recording;
+  HttpClient client(server.url(), "us-east-1", kTestCredentials, recording.options);
+  client.Call("CreateTable", R"j({"TableName":"msgs","BillingMode":"PAY_PER_REQUEST",
+    "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
+    "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]})j");
+  // The control API through the client ("CruddurFaults.<Op>").
+  std::string rule =
+      client.Call("CruddurFaults.AddFaultRule",
+                  R"j({"Action":"DropAfterCommit","Operation":"PutItem","Count":1})j");
+  EXPECT_NE(rule.find(R"("RuleId":"fault-1")"), std::string::npos) << rule;
+  // The first attempt commits and its connection is reset; the retry meets its own write.
+  try {
+    client.Call("PutItem", R"j({"TableName":"msgs","Item":{"pk":{"S":"m1"},"v":{"S":"x"}},
+      "ConditionExpression":"attribute_not_exists(pk)",
+      "ReturnValuesOnConditionCheckFailure":"ALL_OLD"})j");
+    ADD_FAILURE() << "the retry should have met the committed write";
+  } catch (const ddb::ApiError& e) {
+    EXPECT_EQ(e.type(), "ConditionalCheckFailedException");
+    EXPECT_NE(e.extra_json().find(R"("v":{"S":"x"})"), std::string::npos) << e.extra_json();
+  }
+  EXPECT_EQ(faults.InjectedTotal(), 1u);
+  EXPECT_EQ(faults.InjectedByKind().at("drop_after_commit"), 1u);
+  EXPECT_EQ(client.Call("Scan", R"j({"TableName":"msgs","Select":"COUNT"})j"),
+            R"({"Count":1,"ScannedCount":1})");
+}
+
 }  // namespace
 }  // namespace cruddur::client

@@ -136,6 +136,18 @@ bool IsConditionFailure(const ddb::ApiError& e) {
          e.type() == "TransactionCanceledException";
 }
 
+// The message_uuid of the item a ConditionalCheckFailedException returned (ALL_OLD), "" when it
+// carries none.
+std::string ExistingMessageUuid(const ddb::ApiError& e) {
+  if (e.extra_json().empty()) return "";
+  ddb::JsonDocument d;
+  std::string text = "{" + e.extra_json() + "}";
+  d.Parse(text.data(), text.size());
+  const ddb::JsonValue* item = d.HasParseError() ? nullptr : ddb::MemberValue(d, "Item");
+  if (!item || !item->IsObject()) return "";
+  return Attr(ddb::ParseItem(*item), "message_uuid");
+}
+
 }  // namespace
 
 namespace {
@@ -348,14 +360,22 @@ Message MessageStore::CreateMessage(const std::string& group_uuid, const UserRef
                                     const std::string& text) {
   Message m{NewUuidV4(), group_uuid, sender, text, NowTimestamp()};
   // Two messages of one group in the same microsecond would share a key: the condition makes
-  // the second one move to the next free microsecond instead of overwriting the first.
+  // the second one move to the next free microsecond instead of overwriting the first. It also
+  // makes the write idempotent: when a retried PutItem (its first attempt committed, but the
+  // answer was lost) finds the key taken, the item returned is this very message (its uuid).
   for (int attempt = 0;; ++attempt) {
     Item item = MessageItem(group_uuid, m.message_uuid, sender, text, m.created_at);
     try {
-      Call("PutItem", WriteJsonObject([&](JsonWriter& w) { WritePutNew(w, table_, item); }));
+      Call("PutItem", WriteJsonObject([&](JsonWriter& w) {
+        WritePutNew(w, table_, item);
+        Key(w, "ReturnValuesOnConditionCheckFailure");  // the item found: was it our own write?
+        Str(w, "ALL_OLD");
+      }));
       return m;
     } catch (const ddb::ApiError& e) {
-      if (!IsConditionFailure(e) || attempt == 5) throw;
+      if (!IsConditionFailure(e)) throw;
+      if (ExistingMessageUuid(e) == m.message_uuid) return m;  // our own earlier attempt
+      if (attempt == 5) throw;
       m.created_at = NextMicrosecond(m.created_at);
     }
   }
@@ -368,7 +388,11 @@ std::string MessageStore::CreateMessageGroup(const UserRef& sender, const UserRe
   std::vector<Item> items = {GroupItem(sender.uuid, group_uuid, receiver, text, now),
                              GroupItem(receiver.uuid, group_uuid, sender, text, now),
                              MessageItem(group_uuid, NewUuidV4(), sender, text, now)};
+  // The group's uuid as ClientRequestToken: a retry of a transaction that committed unseen (its
+  // answer lost) succeeds again without writing, instead of failing on its conditions.
   Call("TransactWriteItems", WriteJsonObject([&](JsonWriter& w) {
+         Key(w, "ClientRequestToken");
+         Str(w, group_uuid);
          Key(w, "TransactItems");
          w.StartArray();
          for (const auto& item : items) WriteTransactPutNew(w, table_, item);

@@ -589,6 +589,30 @@ KeyLocks::Guard KeyLocks::Lock(std::vector<size_t> stripes) {
   return Guard(this, std::move(stripes));
 }
 
+std::vector<size_t> PendingTransactions::Register(const std::vector<std::string_view>& keys) {
+  std::vector<size_t> conflicts;
+  MutexLock lock(mu_);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (keys_.contains(keys[i])) conflicts.push_back(i);
+  }
+  if (!conflicts.empty()) return conflicts;
+  for (auto k : keys) keys_.emplace(k);
+  count_ += keys.size();
+  return conflicts;
+}
+
+void PendingTransactions::Release(const std::vector<std::string_view>& keys) {
+  MutexLock lock(mu_);
+  for (auto k : keys) keys_.erase(keys_.find(k));
+  count_ -= keys.size();
+}
+
+bool PendingTransactions::IsPending(std::string_view key) {
+  if (count_.load() == 0) return false;
+  MutexLock lock(mu_);
+  return keys_.contains(key);
+}
+
 // --- capacity ---
 
 bool EngineImpl::Throttles(const TableSchema& schema) const {

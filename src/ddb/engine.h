@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -67,6 +68,9 @@ struct EngineOptions {
   // The length of a day of point-in-time recovery's RecoveryPeriodInDays (tests shorten it to
   // see the recovery window trimmed).
   std::chrono::milliseconds recovery_period_day{std::chrono::hours(24)};
+  // Test hook: called by TransactWriteItems while it holds its items (registered as pending and
+  // locked, before its conditions are checked), so tests can meet a transaction in flight.
+  std::function<void()> transaction_hook;
 };
 
 // What one request did, for the DynamoDB endpoint's metrics (CloudWatch's per-table figures).

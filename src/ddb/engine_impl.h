@@ -57,6 +57,41 @@ class KeyLocks {
   std::array<std::mutex, kStripes> mutexes_;
 };
 
+// The items of the TransactWriteItems in flight. As on DynamoDB, a transaction or a single-item
+// write that meets one of them is refused (TransactionConflict) rather than made to wait.
+class PendingTransactions {
+ public:
+  // Registers the storage keys of a transaction unless one is already pending; returns the
+  // indexes of the keys that are (nothing registered then).
+  std::vector<size_t> Register(const std::vector<std::string_view>& keys);
+  void Release(const std::vector<std::string_view>& keys);
+  bool IsPending(std::string_view key);
+
+  // Registration for a scope: Release at the end.
+  class Guard {
+   public:
+    Guard(PendingTransactions* pending, std::vector<std::string_view> keys)
+        : pending_(pending), keys_(std::move(keys)) {}
+    Guard(const Guard&) = delete;
+    Guard& operator=(const Guard&) = delete;
+    ~Guard() { pending_->Release(keys_); }
+
+   private:
+    PendingTransactions* pending_;
+    std::vector<std::string_view> keys_;
+  };
+
+ private:
+  std::atomic<size_t> count_{0};  // keys registered: single writes skip the map while zero
+  Mutex mu_;
+  std::set<std::string, std::less<>> keys_ GUARDED_BY(mu_);
+};
+
+// "Transaction is ongoing for the item": DynamoDB's message for a conflict, as a
+// TransactionConflictException and as a CancellationReason.
+inline constexpr std::string_view kTransactionConflictMessage =
+    "Transaction is ongoing for the item";
+
 enum class ReturnCapacity { kNone, kTotal, kIndexes };
 
 // One item change: the item before (loaded under the key's lock) and after (nullopt: deleted).
@@ -244,6 +279,7 @@ class EngineImpl final : public Engine {
 
   storage::Storage& store() { return *storage_; }
   KeyLocks& locks() { return locks_; }
+  PendingTransactions& pending_transactions() { return pending_; }
   const EngineOptions& options() const { return options_; }
 
  private:
@@ -397,6 +433,7 @@ class EngineImpl final : public Engine {
   ThrottleSettings throttle_settings_;
   std::unique_ptr<storage::Storage> storage_;
   KeyLocks locks_;
+  PendingTransactions pending_;
   Mutex catalog_mu_ ACQUIRED_BEFORE(tables_mu_);  // serialises control-plane changes
   SharedMutex tables_mu_;
   std::map<std::string, std::shared_ptr<Table>, std::less<>> tables_ GUARDED_BY(tables_mu_);

@@ -68,6 +68,9 @@ struct Response {
   int status = 200;
   Headers headers;  // Content-Length and Connection are written by the server
   std::string body;
+  // Send nothing and reset the connection (injected faults: the client cannot tell whether its
+  // request ran).
+  bool reset_connection = false;
 };
 
 // `t` as an HTTP date (RFC 9110's IMF-fixdate), e.g. "Sun, 06 Nov 1994 08:49:37 GMT".

@@ -442,6 +442,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void Write(Response response, bool keep_alive) {
+    if (response.reset_connection) {
+      // Linger 0: close() sends a RST, so the client sees its connection reset.
+      error_code ignored;
+      socket_.set_option(asio::socket_base::linger(true, 0), ignored);
+      return Close();
+    }
     response_ = std::move(response);
     if (server_.stopping.load(std::memory_order_relaxed)) keep_alive = false;
     keep_alive_ = keep_alive;

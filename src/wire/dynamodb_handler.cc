@@ -333,8 +333,10 @@ http::Response DynamoDbHandler::HandlePost(const http::Request& request,
   std::size_t dot = target.find('.');
   std::string_view prefix = target.substr(0, dot);
   std::string_view op = dot == std::string_view::npos ? "" : target.substr(dot + 1);
+  const bool fault_control = options_.faults && prefix == FaultInjector::kTargetPrefix;
   if (op.empty() || op.find('.') != std::string_view::npos ||
-      (prefix != kDynamoDbPrefix && prefix != kStreamsPrefix && prefix != kCruddurPrefix)) {
+      (prefix != kDynamoDbPrefix && prefix != kStreamsPrefix && prefix != kCruddurPrefix &&
+       !fault_control)) {
     throw ddb::ApiError::UnknownOperation();
   }
   std::string operation = prefix == kStreamsPrefix   ? "Streams." + std::string(op)
@@ -346,8 +348,14 @@ http::Response DynamoDbHandler::HandlePost(const http::Request& request,
   }
   if (body.empty()) throw ddb::ApiError::Serialization("");
   std::string_view host = request.headers.Get("Host");
-  if (operation == "DescribeEndpoints" && !host.empty()) {
+  if (fault_control) {
+    response.body = options_.faults->Control(operation, body);
+  } else if (operation == "DescribeEndpoints" && !host.empty()) {
     response.body = DescribeEndpointsBody(host);
+  } else if (options_.faults) {
+    ddb::RequestStatsScope stats_scope(exchange.stats);
+    auto execute = [this](std::string_view o, std::string_view b) { return engine_.Execute(o, b); };
+    response.body = options_.faults->Run(operation, body, execute, &response.reset_connection);
   } else {
     ddb::RequestStatsScope stats_scope(exchange.stats);
     response.body = engine_.Execute(operation, body);

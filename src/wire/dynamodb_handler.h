@@ -17,6 +17,7 @@
 #include "http/server.h"
 #include "wire/content_coding.h"
 #include "wire/dynamodb_metrics.h"
+#include "wire/faults.h"
 
 namespace cruddur::wire {
 
@@ -30,6 +31,9 @@ struct WireOptions {
   bool console = false;
   // The time used to check signature dates (tests replace it).
   std::function<std::chrono::system_clock::time_point()> clock;
+  // Injected faults (`--faults`): the rules apply to every DynamoDB request, and the control API
+  // answers at FaultInjector::kTargetPrefix. Null: off. Must outlive the handler.
+  FaultInjector* faults = nullptr;
 };
 
 // The error body DynamoDB sends for `error`, e.g.

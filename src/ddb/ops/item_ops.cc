@@ -112,6 +112,10 @@ Capacity ApplyChange(EngineImpl& engine, ItemChange& change,
                      const std::optional<expr::Condition>& cond, bool return_old_on_failure,
                      bool need_old_item, std::string_view partition, Compute compute) {
   Capacity capacity{.access = Access::kWrite};
+  // An item under a pending transaction refuses the write, as DynamoDB does.
+  if (engine.pending_transactions().IsPending(change.storage_key)) {
+    throw ApiError::TransactionConflict(std::string(kTransactionConflictMessage));
+  }
   auto guard = engine.locks().LockKey(change.storage_key);
   change.schema = change.table->schema();  // the latest indexes, should UpdateTable have run
   if (need_old_item || cond || !change.schema->indexes.empty() || change.schema->stream.enabled) {

@@ -1,5 +1,6 @@
-// TransactWriteItems and TransactGetItems: all items locked together (in stripe order), every
-// condition checked, then one atomic storage batch.
+// TransactWriteItems and TransactGetItems: all items registered as pending (a transaction that
+// meets another in flight is cancelled with TransactionConflict, as on DynamoDB) and locked
+// together (in stripe order), every condition checked, then one atomic storage batch.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -322,6 +323,16 @@ void AdmitTransaction(size_t actions, Admit admit) {
   if (cancelled) ThrowCancelled(reasons);
 }
 
+// Cancels a transaction that met others in flight on the actions at `conflicts`.
+[[noreturn]] void ThrowConflicts(size_t actions, const std::vector<size_t>& conflicts) {
+  std::vector<CancellationReason> reasons(actions);
+  for (size_t i : conflicts) {
+    reasons[i].code = "TransactionConflict";
+    reasons[i].message = kTransactionConflictMessage;
+  }
+  ThrowCancelled(reasons);
+}
+
 // Under the locks of all the items: each action's item loaded, its condition checked and its
 // new item computed. Any failure cancels the transaction, with a reason per action.
 void CheckTransactWrites(EngineImpl& engine, std::vector<TransactWrite>& writes) {
@@ -441,12 +452,27 @@ void EngineImpl::TransactWriteItems(const Request& req, JsonWriter& w) {
   AdmitTransaction(writes.size(),
                    [&](size_t i) { AdmitRequest(*writes[i].table, Access::kWrite); });
 
+  // Registered as pending first: a transaction in flight on one of the items cancels this one.
+  std::vector<std::string_view> keys;
+  std::vector<size_t> key_index;  // the action of each key
+  for (size_t i = 0; i < writes.size(); ++i) {
+    if (writes[i].key_mismatch) continue;  // no item: its placeholder key is never pending
+    keys.push_back(writes[i].change.storage_key);
+    key_index.push_back(i);
+  }
+  std::vector<size_t> conflicts = pending_.Register(keys);
+  if (!conflicts.empty()) {
+    for (size_t& c : conflicts) c = key_index[c];
+    ThrowConflicts(writes.size(), conflicts);
+  }
+  PendingTransactions::Guard registered(&pending_, keys);
   std::vector<size_t> stripes;
   stripes.reserve(writes.size());
   for (const auto& t : writes) stripes.push_back(locks_.Stripe(t.change.storage_key));
   std::map<std::string, Capacity> capacities;
   {
     auto guard = locks_.Lock(std::move(stripes));
+    if (options_.transaction_hook) options_.transaction_hook();
     CheckTransactWrites(*this, writes);
     capacities = CommitTransactWrites(*this, writes);
   }
@@ -507,6 +533,11 @@ void EngineImpl::TransactGetItems(const Request& req, JsonWriter& w) {
     }
     gets.push_back(std::move(g));
   }
+  std::vector<size_t> conflicts;
+  for (size_t i = 0; i < gets.size(); ++i) {
+    if (pending_.IsPending(gets[i].storage_key)) conflicts.push_back(i);
+  }
+  if (!conflicts.empty()) ThrowConflicts(gets.size(), conflicts);
   AdmitTransaction(gets.size(), [&](size_t i) { AdmitRequest(*gets[i].table, Access::kRead); });
   std::vector<size_t> stripes;
   stripes.reserve(gets.size());

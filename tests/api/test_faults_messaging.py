@@ -1,0 +1,139 @@
+"""The messaging service under injected faults (issue 19): with rules that drop the connection
+after PutItem and TransactWriteItems committed, fail writes with 500s, throttle Queries, fail the
+stream's GetRecords with 503s and add latency, every message sent through the API is stored
+exactly once and shows in every member's view.
+
+Two setups: `cruddur serve --faults` on its embedded engine (rules through --ddb-port), and
+`cruddur serve --endpoint-url` against a separate `cruddur ddb serve --faults` (the HTTP client's
+retries). The service retries with backoff; a retried PutItem whose first attempt committed finds
+its own message through its condition (attribute_not_exists(pk), ReturnValuesOnConditionCheckFailure
+ALL_OLD, the message's uuid), and a retried TransactWriteItems succeeds again by its
+ClientRequestToken. Rules are seeded, so a run repeats.
+"""
+
+import json
+import re
+import urllib.request
+
+import boto3
+import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.config import Config
+from botocore.credentials import Credentials
+
+from serve_helpers import Process, cruddur, eventually, make_env, request
+
+MESSAGES_PER_GROUP = 20
+RULES = [
+    {"Action": "DropAfterCommit", "Operation": "PutItem", "Probability": 0.25, "Seed": 11},
+    {"Action": "Error", "ErrorType": "InternalServerError", "Operation": "PutItem",
+     "Probability": 0.15, "Seed": 12},
+    {"Action": "DropAfterCommit", "Operation": "TransactWriteItems", "Count": 3},
+    {"Action": "Error", "ErrorType": "ThrottlingException", "Operation": "Query",
+     "Probability": 0.1, "Seed": 13},
+    {"Action": "Error", "ErrorType": "ServiceUnavailable", "Operation": "Streams.GetRecords",
+     "Probability": 0.2, "Seed": 14},
+    {"Action": "Latency", "LatencyMillis": 20, "Operation": "PutItem", "Probability": 0.2,
+     "Seed": 15},
+]
+
+
+def control(endpoint, op, payload=None):
+    body = json.dumps(payload or {}).encode()
+    req = AWSRequest(method="POST", url=endpoint + "/", data=body,
+                     headers={"Content-Type": "application/x-amz-json-1.0",
+                              "X-Amz-Target": f"CruddurFaults_20261203.{op}"})
+    SigV4Auth(Credentials("AKIDFAULTS", "secret"), "dynamodb", "us-east-1").add_auth(req)
+    http_req = urllib.request.Request(endpoint + "/", data=body,
+                                      headers=dict(req.headers.items()), method="POST")
+    with urllib.request.urlopen(http_req, timeout=10) as resp:
+        return json.loads(resp.read())
+
+
+@pytest.fixture(params=["embedded", "separate"])
+def faulty_service(request, tmp_path):
+    """(API base URL, DynamoDB endpoint with the fault control API, tokens)."""
+    data = tmp_path / "data"
+    env = make_env(data)
+    cruddur(env, "db", "setup")
+    tokens = {h: cruddur(env, "auth", "token", h).strip()
+              for h in ("andrewbrown", "londo", "bayko")}
+    processes = []
+    try:
+        if request.param == "embedded":
+            api = Process(env, ["serve", "--port", "0", "--ddb-port", "0", "--threads", "2",
+                                "--faults"], tmp_path / "serve.log")
+            processes.append(api)
+            ddb_url = re.search(r"DynamoDB endpoint (http://[0-9.]+:\d+)", api.start_line).group(1)
+        else:
+            ddb = Process(env, ["ddb", "serve", "--port", "0", "--in-memory", "--faults"],
+                          tmp_path / "ddb.log")
+            processes.append(ddb)
+            ddb_url = ddb.url
+            api = Process(env, ["serve", "--port", "0", "--endpoint-url", ddb_url,
+                                "--threads", "2"], tmp_path / "serve.log")
+            processes.append(api)
+        yield api.url + "/api", ddb_url, tokens
+    finally:
+        for p in reversed(processes):
+            assert p.stop() == 0
+
+
+def send(base, token, payload):
+    status, body, _ = request(base + "/messages", "POST", token, payload)
+    assert status == 200, (status, body)
+    return body
+
+
+def test_every_message_stored_once_and_in_every_members_view(faulty_service):
+    base, ddb_url, tokens = faulty_service
+    for rule in RULES:
+        control(ddb_url, "AddFaultRule", rule)
+    andrew, londo, bayko = tokens["andrewbrown"], tokens["londo"], tokens["bayko"]
+
+    sent = {}  # group -> texts in the order sent
+    members = {}
+    for other, token in (("londo", londo), ("bayko", bayko)):
+        text = f"hello {other}"
+        group = send(base, andrew, {"handle": other, "message": text})["message_group_uuid"]
+        sent[group] = [text]
+        members[group] = (andrew, token)
+    for i in range(MESSAGES_PER_GROUP - 1):
+        for group, (first, second) in members.items():
+            text = f"{group[:8]} message {i}"
+            send(base, first if i % 2 else second, {"message_group_uuid": group, "message": text})
+            sent[group].append(text)
+
+    injected = control(ddb_url, "ListFaultRules")["InjectedFaults"]
+    # The faults did happen: writes were dropped after commit and refused, reads throttled.
+    assert injected.get("drop_after_commit", 0) >= 3, injected
+    assert injected.get("error:InternalServerError", 0) > 0, injected
+    control(ddb_url, "ClearFaultRules")
+
+    # Exactly the messages sent, once each, in order, for every member.
+    for group, texts in sent.items():
+        for token in members[group]:
+            status, messages, _ = request(f"{base}/messages/{group}?limit=100", token=token)
+            assert status == 200
+            assert [m["message"] for m in messages] == texts
+    ddb = boto3.client("dynamodb", endpoint_url=ddb_url, region_name="us-east-1",
+                       aws_access_key_id="AKIDFAULTS", aws_secret_access_key="secret",
+                       config=Config(retries={"total_max_attempts": 1}))
+    stored = []
+    for page in ddb.get_paginator("scan").paginate(TableName="cruddur-messages"):
+        stored += [i for i in page["Items"] if i["pk"]["S"].startswith("MSG#")]
+    assert len(stored) == sum(len(t) for t in sent.values()) == 2 * MESSAGES_PER_GROUP
+
+    # The stream consumer (GetRecords failing 1 in 5) moved every member's group item to the
+    # conversation's latest message.
+    def groups_current():
+        for token in (andrew, londo, bayko):
+            _, groups, _ = request(base + "/message_groups", token=token)
+            for g in groups:
+                if g["message"] != sent[g["uuid"]][-1]:
+                    return False
+        return True
+    assert eventually(groups_current, timeout=20)
+    _, groups, _ = request(base + "/message_groups", token=andrew)
+    assert sorted(g["uuid"] for g in groups) == sorted(sent)

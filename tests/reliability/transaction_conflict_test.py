@@ -1,0 +1,129 @@
+"""Transaction conflicts: two TransactWriteItems racing on one item, 10,000 times.
+
+PAIRS pairs of threads (RACES races in all, on a persistent server): in each race both threads
+of a pair, released together by a barrier, send a TransactWriteItems that claims the race's item
+(Put with attribute_not_exists(pk), naming itself the winner) and writes a log item of its own.
+Exactly one wins. The other is cancelled whole: with TransactionConflict when it met the winner
+in flight (as DynamoDB reports a transaction that meets another on one of its items, its
+CancellationReasons carrying "TransactionConflict" / "Transaction is ongoing for the item" at
+the item's index and "None" at the other), or with ConditionalCheckFailed when it came after.
+At the end a Scan checks that no transaction was half applied: every race item names the winner,
+whose log item exists, and no loser's log item does.
+TX_RACES / TX_PAIRS override the sizes.
+"""
+
+import os
+import threading
+import time
+
+import pytest
+
+from relutil import RawClient, Server, make_client, record_figures, wait_table_active
+
+RACES = int(os.environ.get("TX_RACES", "10000"))
+PAIRS = int(os.environ.get("TX_PAIRS", "8"))
+TABLE = "tx_races"
+CONFLICT = {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("txrace")
+    srv = Server(["--data-dir", str(tmp / "d")], tmp / "server.log").start()
+    yield srv
+    srv.stop()
+
+
+def race_request(race, side):
+    return {"TransactItems": [
+        {"Put": {"TableName": TABLE,
+                 "Item": {"pk": {"S": f"race#{race}"}, "winner": {"S": side}},
+                 "ConditionExpression": "attribute_not_exists(pk)"}},
+        {"Put": {"TableName": TABLE, "Item": {"pk": {"S": f"log#{race}#{side}"}}}}]}
+
+
+def test_racing_transactions_one_wins_the_other_is_cancelled_whole(server):
+    setup = make_client(server.endpoint)
+    setup.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
+                       KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                       AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    wait_table_active(setup, TABLE)
+
+    lock = threading.Lock()
+    outcomes = {}  # (race, side) -> "won" | "conflict" | "condition"
+    errors = []
+    per_pair = RACES // PAIRS
+
+    def side_worker(pair, side, barrier):
+        client = RawClient(server.port)
+        try:
+            for i in range(per_pair):
+                race = pair * per_pair + i
+                barrier.wait(timeout=30)
+                status, body = client.call("TransactWriteItems", race_request(race, side))
+                if status == 200:
+                    outcome = "won"
+                elif body.get("__type", "").endswith("#TransactionCanceledException"):
+                    reasons = body.get("CancellationReasons")
+                    if reasons == [CONFLICT, {"Code": "None"}]:
+                        outcome = "conflict"
+                    elif [r["Code"] for r in reasons or []] == ["ConditionalCheckFailed", "None"]:
+                        outcome = "condition"
+                    else:
+                        raise AssertionError(f"race {race}: reasons {reasons}")
+                else:
+                    raise AssertionError(f"race {race}: {status} {body}")
+                with lock:
+                    outcomes[(race, side)] = outcome
+        except Exception as e:  # noqa: BLE001
+            barrier.abort()
+            with lock:
+                errors.append(f"pair {pair} side {side}: {e!r}")
+        finally:
+            client.close()
+
+    t0 = time.monotonic()
+    threads = []
+    for pair in range(PAIRS):
+        barrier = threading.Barrier(2)
+        threads += [threading.Thread(target=side_worker, args=(pair, side, barrier))
+                    for side in ("L", "R")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+        assert not t.is_alive(), "a racer hung"
+    seconds = time.monotonic() - t0
+    assert not errors, errors
+
+    items = set()
+    winners = {}
+    kwargs = {"TableName": TABLE, "ConsistentRead": True}
+    while True:
+        page = setup.scan(**kwargs)
+        for item in page["Items"]:
+            items.add(item["pk"]["S"])
+            if "winner" in item:
+                winners[item["pk"]["S"]] = item["winner"]["S"]
+        if "LastEvaluatedKey" not in page:
+            break
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    races = per_pair * PAIRS
+    conflicts = 0
+    for race in range(races):
+        got = {side: outcomes[(race, side)] for side in ("L", "R")}
+        won = [side for side, o in got.items() if o == "won"]
+        assert len(won) == 1, f"race {race}: {got}"
+        loser = "R" if won[0] == "L" else "L"
+        conflicts += got[loser] == "conflict"
+        assert winners.get(f"race#{race}") == won[0], f"race {race}: item names another winner"
+        assert f"log#{race}#{won[0]}" in items, f"race {race}: the winner's log item is missing"
+        assert f"log#{race}#{loser}" not in items, f"race {race}: the loser half-applied"
+    assert len(items) == 2 * races
+    figures = {"races": races, "conflicts": conflicts, "condition_failed": races - conflicts,
+               "seconds": round(seconds, 1)}
+    record_figures("transaction_races", figures)
+    # Barrier-released pairs overlap often enough that some races end in a conflict.
+    assert conflicts > 0, figures
+    assert server.alive()
