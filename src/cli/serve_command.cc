@@ -63,8 +63,8 @@ struct ServeCommandOptions {
   ShardRotationFlags shard_rotation;  // (embedded engine)
   std::string s3_dir;                 // --s3-dir: the local S3 of exports/imports (embedded)
   LogFlags log;
-  ThrottleFlags throttle;             // (embedded engine)
-  bool faults = false;                // --faults (embedded engine; control API on --ddb-port)
+  ThrottleFlags throttle;  // (embedded engine)
+  bool faults = false;     // --faults (embedded engine; control API on --ddb-port)
 };
 
 // The embedded engine as `serve` calls it: with --faults, the injected faults applied (a dropped
@@ -273,9 +273,8 @@ void Serve(const ServeCommandOptions& o, const GlobalOptions& globals) {
   // Before the target: the engine's client and the DynamoDB endpoint use it.
   std::unique_ptr<wire::FaultInjector> faults;
   if (o.faults) faults = std::make_unique<wire::FaultInjector>();
-  DdbTarget target =
-      OpenServeTarget(globals, o.target, transient_delay, o.shard_rotation, o.s3_dir, o.throttle,
-                      faults.get());
+  DdbTarget target = OpenServeTarget(globals, o.target, transient_delay, o.shard_rotation, o.s3_dir,
+                                     o.throttle, faults.get());
   if (o.faults && !target.engine) {
     throw CliError("--faults applies to the embedded engine, but the target is " +
                    target.description + " (start that server with --faults instead)");
@@ -352,7 +351,7 @@ void Serve(const ServeCommandOptions& o, const GlobalOptions& globals) {
   std::string ddb_url = o.target.endpoint_url;  // where trigger handlers can call DynamoDB
   if (o.ddb_port != -1) {
     wire::WireOptions wire_options;
-    wire_options.console = true;  // this endpoint verifies no signatures (no --auth)
+    wire_options.console = true;         // this endpoint verifies no signatures (no --auth)
     wire_options.faults = faults.get();  // its rules, and their control API on this port
     wire_handler = std::make_unique<wire::DynamoDbHandler>(*target.engine, wire_options);
     http::ServerOptions ddb_options;

@@ -367,10 +367,11 @@ Message MessageStore::CreateMessage(const std::string& group_uuid, const UserRef
     Item item = MessageItem(group_uuid, m.message_uuid, sender, text, m.created_at);
     try {
       Call("PutItem", WriteJsonObject([&](JsonWriter& w) {
-        WritePutNew(w, table_, item);
-        Key(w, "ReturnValuesOnConditionCheckFailure");  // the item found: was it our own write?
-        Str(w, "ALL_OLD");
-      }));
+             WritePutNew(w, table_, item);
+             Key(w,
+                 "ReturnValuesOnConditionCheckFailure");  // the item found: was it our own write?
+             Str(w, "ALL_OLD");
+           }));
       return m;
     } catch (const ddb::ApiError& e) {
       if (!IsConditionFailure(e)) throw;

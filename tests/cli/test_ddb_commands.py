@@ -453,9 +453,11 @@ def test_bad_arguments_are_one_line(make_cli):
     (["frob"], "unknown command `cruddur frob`",
      "ddb, db, auth, cognito, rds, serve, stream-worker"),
     (["ddb"], "`cruddur ddb` needs a command",
-     "serve, schema-load, list-tables, delete, scan, seed, patterns, trigger, export, import"),
+     "serve, schema-load, list-tables, delete, scan, stats, seed, patterns, trigger, export, "
+     "import, backup, fault"),
     (["ddb", "frobnicate"], "unknown command `cruddur ddb frobnicate`",
-     "serve, schema-load, list-tables, delete, scan, seed, patterns, trigger, export, import"),
+     "serve, schema-load, list-tables, delete, scan, stats, seed, patterns, trigger, export, "
+     "import, backup, fault"),
     (["ddb", "patterns", "x"], "unknown command `cruddur ddb patterns x`",
      "get-conversation, list-conversations"),
 ])

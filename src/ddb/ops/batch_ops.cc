@@ -122,7 +122,8 @@ void EngineImpl::BatchGetItem(const Request& req, JsonWriter& w) {
         if (!IsThrottling(e)) throw;
         if (!throttled) {
           throttled = e;
-          RecordThrottledRequest();  // answered with Unprocessed*, counted as throttled all the same
+          RecordThrottledRequest();  // answered with Unprocessed*, counted as throttled all the
+                                     // same
         }
         unprocessed[r].push_back(k);
         continue;
@@ -286,7 +287,8 @@ void EngineImpl::BatchWriteItem(const Request& req, JsonWriter& w) {
         if (!IsThrottling(e)) throw;
         if (!throttled) {
           throttled = e;
-          RecordThrottledRequest();  // answered with Unprocessed*, counted as throttled all the same
+          RecordThrottledRequest();  // answered with Unprocessed*, counted as throttled all the
+                                     // same
         }
         unprocessed[n] = true;
         continue;

@@ -405,9 +405,9 @@ void EngineImpl::SaveJob(std::string_view kind, std::string_view arn, const std:
 std::unique_ptr<storage::Iterator> EngineImpl::OpenExportPointInTime(
     const std::shared_ptr<Table>& table, std::optional<double> export_time, double now) {
   if (!PointInTimeRecoveryEnabled(*table)) {
-    throw ApiError(400, "PointInTimeRecoveryUnavailableException",
-                   fmt::format("Point in time recovery is not enabled for table '{}'",
-                               table->schema()->name));
+    throw ApiError(
+        400, "PointInTimeRecoveryUnavailableException",
+        fmt::format("Point in time recovery is not enabled for table '{}'", table->schema()->name));
   }
   if (export_time && *export_time > now + 1) {
     throw ApiError(400, "InvalidExportTimeException",
