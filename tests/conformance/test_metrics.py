@@ -72,10 +72,12 @@ def raw_post(endpoint, body, headers):
 
 
 def log_entries(server):
-    """Every JSON entry the server logged (the start line on stdout is not one)."""
+    """Every JSON entry the server logged (the start lines on stdout, the listening address and
+    the console's, are not)."""
     server.log.flush()
     with open(server.log.name) as f:
-        lines = [line for line in f.read().splitlines() if not line.startswith("cruddur ddb")]
+        lines = [line for line in f.read().splitlines()
+                 if not line.startswith(("cruddur ddb", "console: "))]
     return [json.loads(line) for line in lines]  # each line must be one JSON object
 
 
