@@ -193,6 +193,7 @@ DynamoDbHandler::DynamoDbHandler(ddb::Engine& engine, WireOptions options)
       verifier_(options_.credentials, "dynamodb"),
       metrics_(engine) {
   if (!options_.clock) options_.clock = [] { return std::chrono::system_clock::now(); };
+  if (options_.faults != nullptr) metrics_.AddInjectedFaults(*options_.faults);
 }
 
 http::Response DynamoDbHandler::Error(const ddb::ApiError& error, std::string_view content_type,

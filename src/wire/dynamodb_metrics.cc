@@ -3,11 +3,26 @@
 #include <functional>
 #include <vector>
 
+#include "wire/faults.h"
+
 namespace cruddur::wire {
 
 DynamoDbMetrics::DynamoDbMetrics(ddb::Engine& engine) : engine_(engine) {
   registry_.Add([this](metrics::TextWriter& w) { WriteRequestFamilies(w); });
   registry_.Add([this](metrics::TextWriter& w) { WriteStorageFamilies(w); });
+}
+
+void DynamoDbMetrics::AddInjectedFaults(const FaultInjector& faults) {
+  registry_.Add([&faults](metrics::TextWriter& w) {
+    constexpr std::string_view kName = "cruddur_dynamodb_injected_faults_total";
+    w.Family(kName, "counter",
+             "Faults injected by --faults rules, by kind (error:<Type>, latency, "
+             "drop_after_commit, partial_batch).");
+    for (const auto& [kind, count] : faults.InjectedByKind()) {
+      metrics::Label labels[] = {{"kind", kind}};
+      w.Sample(kName, labels, static_cast<double>(count));
+    }
+  });
 }
 
 bool DynamoDbMetrics::IsThrottlingError(std::string_view type) {

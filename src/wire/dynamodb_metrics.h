@@ -12,7 +12,8 @@
 // labelled {table, operation}: the table is one that exists ("" when the request named none or
 // a missing one), the operation one the engine runs ("" otherwise), so the label sets stay
 // bounded. Read when scraped: cruddur_dynamodb_table_items / _table_size_bytes per table, and
-// RocksDB's memtable, SST, pending-compaction bytes and running compactions.
+// RocksDB's memtable, SST, pending-compaction bytes and running compactions; with fault
+// injection on (--faults), cruddur_dynamodb_injected_faults_total by kind.
 #pragma once
 
 #include <string>
@@ -22,6 +23,8 @@
 #include "metrics/metrics.h"
 
 namespace cruddur::wire {
+
+class FaultInjector;
 
 class DynamoDbMetrics {
  public:
@@ -37,6 +40,9 @@ class DynamoDbMetrics {
   };
   // Thread-safe, lock-free once a thread has seen the table and operation.
   void Record(const Outcome& outcome);
+  // Adds cruddur_dynamodb_injected_faults_total{kind} read from `faults` (which must outlive
+  // this). Call before the first Render.
+  void AddInjectedFaults(const FaultInjector& faults);
   // The text exposition.
   std::string Render() const { return registry_.Render(); }
 

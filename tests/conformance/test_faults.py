@@ -344,3 +344,32 @@ def test_cli_add_list_clear(faults_endpoint, ddbf, ftable):
     assert out.returncode != 0 and "exactly one of" in out.stderr
     out = run_cli(faults_endpoint, "clear")
     assert out.returncode == 0 and out.stdout.strip() == "cleared 1 fault rule(s)"
+
+
+def test_injected_faults_are_counted_in_metrics(faults_endpoint, ddbf, ftable):
+    """Every injected fault is counted by kind in GET /metrics
+    (cruddur_dynamodb_injected_faults_total{kind}), and the request it failed as a system error
+    of its operation: 2 injected 500s move both by exactly 2."""
+    import prometheus_text
+
+    def scrape():
+        with urllib.request.urlopen(faults_endpoint + "/metrics", timeout=10) as resp:
+            return prometheus_text.parse(resp.read().decode())
+
+    kind = "error:InternalServerError"
+    before = scrape()
+    add_rule(faults_endpoint, Action="Error", ErrorType="InternalServerError",
+             Operation="GetItem", TableName=ftable, Count=2)
+    for _ in range(3):  # the third is past the rule's count: answered normally
+        try:
+            ddbf.get_item(TableName=ftable, Key={"pk": {"S": "m"}})
+        except ClientError as e:
+            assert e.response["Error"]["Code"] == "InternalServerError"
+    after = scrape()
+    total = "cruddur_dynamodb_injected_faults_total"
+    assert prometheus_text.value(after, total, kind=kind) - \
+        prometheus_text.value(before, total, kind=kind) == 2
+    # An injected error answers before the engine looks the table up: its label is "".
+    errors = "cruddur_dynamodb_system_errors_total"
+    assert prometheus_text.value(after, errors, table="", operation="GetItem") - \
+        prometheus_text.value(before, errors, table="", operation="GetItem") == 2
