@@ -171,7 +171,7 @@ void Emit(Level level, std::string_view component, std::string_view message, Fie
     std::string line = s.json ? JsonLine(level, component, message, fields)
                               : TextLine(level, component, message, fields);
     s.logger->log(spdlog::level::info, spdlog::string_view_t(line.data(), line.size()));
-  } catch (...) {
+  } catch (...) {  // check-catch-all: the logger itself; nothing left to report to
     // Out of memory for the line: the entry is lost, the caller goes on.
   }
 }
