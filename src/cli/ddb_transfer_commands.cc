@@ -301,7 +301,7 @@ class BatchWriter {
  public:
   BatchWriter(client::DynamoDbClient& client, std::string table)
       : client_(client), table_(std::move(table)) {}
-  void Add(std::string item_json) {
+  void Add(const std::string& item_json) {
     items_.push_back("{\"PutRequest\":{\"Item\":" + item_json + "}}");
     if (items_.size() == 25) Flush();
   }
@@ -384,7 +384,7 @@ void Import(const GlobalOptions& globals, const ImportOptions& o) {
       JsonDocument entry = ParseObject(line, "a manifest-files.json line");
       ddb::s3::ReadObject(
           DataFile(o.dir, StringMember(entry, "dataFileS3Key")), read,
-          [&](ddb::Item item) {
+          [&](const ddb::Item& item) {
             ddb::JsonBuffer buf;
             ddb::JsonWriter w(buf);
             ddb::WriteItem(w, item);

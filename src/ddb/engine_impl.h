@@ -356,7 +356,8 @@ class EngineImpl final : public Engine {
   // item bytes, under the prefix it is given); then builds its indexes and statistics and makes
   // it ACTIVE (or CREATING for the transient delay). Returns its schema as created.
   std::shared_ptr<const TableSchema> RestoreTable(
-      std::shared_ptr<TableSchema> schema, const std::function<void(const std::string&)>& fill);
+      const std::shared_ptr<TableSchema>& schema,
+      const std::function<void(const std::string&)>& fill);
   // Writes the table's items as they were before `until_ms` (epoch ms: the recovery base plus
   // the logged changes committed before it) under `prefix`, each under the rest of its key after
   // IndexPrefix(table, 0). E.g. into keyspace::SnapshotPrefix(NewSnapshotId()) to read a past

@@ -325,8 +325,8 @@ void WriteFile(const fs::path& file, std::string_view data) {
 
 // ---- ExportWriter ----
 
-ExportWriter::ExportWriter(fs::path bucket_dir, std::string s3_prefix, std::string export_id,
-                           Format format)
+ExportWriter::ExportWriter(fs::path bucket_dir, const std::string& s3_prefix,
+                           const std::string& export_id, Format format)
     : bucket_dir_(std::move(bucket_dir)),
       prefix_key_(ExportKeyPrefix(s3_prefix, export_id)),
       format_(format) {

@@ -53,8 +53,8 @@ struct ExportSummary {
 class ExportWriter {
  public:
   // Creates the directory and _started. Throws std::runtime_error when it cannot.
-  ExportWriter(std::filesystem::path bucket_dir, std::string s3_prefix, std::string export_id,
-               Format format);
+  ExportWriter(std::filesystem::path bucket_dir, const std::string& s3_prefix,
+               const std::string& export_id, Format format);
   // Adds an item: `dynamodb_json` is its DynamoDB JSON object (DYNAMODB_JSON exports), `item`
   // the item (ION exports; the JSON form is then unused).
   void Add(std::string_view dynamodb_json, const Item* item, size_t item_size);

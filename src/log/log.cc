@@ -36,7 +36,7 @@ struct State {
   std::shared_ptr<spdlog::logger> logger = MakeLogger(nullptr);
 };
 
-State& state() {
+State& TheState() {
   static State s;
   return s;
 }
@@ -153,21 +153,21 @@ std::optional<Format> ParseFormat(std::string_view name) {
 }
 
 void Configure(const Options& options) {
-  State& s = state();
+  State& s = TheState();
   s.level = static_cast<int>(options.level);
   s.json = options.format == Format::kJson;
   s.access = options.access_log;
   s.logger = MakeLogger(options.stream);
 }
 
-bool Enabled(Level level) { return static_cast<int>(level) >= state().level.load(); }
+bool Enabled(Level level) { return static_cast<int>(level) >= TheState().level.load(); }
 
-bool AccessLogEnabled() { return state().access.load(); }
+bool AccessLogEnabled() { return TheState().access.load(); }
 
 namespace {
 void Emit(Level level, std::string_view component, std::string_view message, Fields fields) {
   try {
-    State& s = state();
+    State& s = TheState();
     std::string line = s.json ? JsonLine(level, component, message, fields)
                               : TextLine(level, component, message, fields);
     s.logger->log(spdlog::level::info, spdlog::string_view_t(line.data(), line.size()));

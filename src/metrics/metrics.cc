@@ -115,7 +115,7 @@ namespace {
 
 // Keys: the set id's 8 bytes, then each value followed by 0xFF (a byte no UTF-8 text holds).
 struct KeyHash {
-  using is_transparent = void;
+  using is_transparent = void;  // NOLINT(readability-identifier-naming): the standard's name
   std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>()(key); }
 };
 

@@ -468,7 +468,8 @@ std::vector<TableStats> EngineImpl::BuildIndexes(const TableSchema& schema) {
 }
 
 std::shared_ptr<const TableSchema> EngineImpl::RestoreTable(
-    std::shared_ptr<TableSchema> schema, const std::function<void(const std::string&)>& fill) {
+    const std::shared_ptr<TableSchema>& schema,
+    const std::function<void(const std::string&)>& fill) {
   std::shared_ptr<Table> table;
   {
     MutexLock lock(catalog_mu_);
