@@ -14,8 +14,8 @@ python3 - build-threads/compile_commands.json "$@" >build-threads/syntax-only.tx
 import json, os, shlex, sys
 only = {os.path.abspath(f) for f in sys.argv[2:]}
 for e in json.load(open(sys.argv[1])):
-    # The tests hold no annotated state of their own.
-    if "/src/" not in e["file"] or e["file"].endswith(("web_assets.cc", "_test.cc")):
+    # The tests and the generated asset files hold no annotated state of their own.
+    if "/src/" not in e["file"] or e["file"].endswith(("web_assets.cc", "console_assets.cc", "_test.cc")):
         continue
     if only and e["file"] not in only:
         continue

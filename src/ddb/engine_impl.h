@@ -369,7 +369,7 @@ class EngineImpl final : public Engine {
   // DeleteTable of a table with point-in-time recovery: a SYSTEM backup of it as it is now.
   void BackUpDeletedTable(const std::shared_ptr<Table>& table);
   // Forgets the table's recovery state, base and log.
-  void DropRecovery(uint32_t table_id);
+  void DropRecovery(uint32_t table_id) REQUIRES(recovery_mu_);
 
   void SaveRecoveryState(uint32_t table_id, const RecoveryState& state);
 

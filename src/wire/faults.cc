@@ -467,15 +467,21 @@ std::string FaultInjector::Control(std::string_view operation, std::string_view 
     });
   }
   if (operation == "ListFaultRules") {
-    MutexLock lock(mu_);
+    std::vector<FaultRule> rules;
+    std::map<std::string, uint64_t> injected;
+    {
+      MutexLock lock(mu_);
+      rules = rules_;
+      injected = injected_;
+    }
     return encoding::WriteJsonObject([&](JsonTextWriter& w) {
       w.Key("Rules");
       w.StartArray();
-      for (const auto& r : rules_) WriteRule(w, r);
+      for (const auto& r : rules) WriteRule(w, r);
       w.EndArray();
       w.Key("InjectedFaults");
       w.StartObject();
-      for (const auto& [kind, n] : injected_) {
+      for (const auto& [kind, n] : injected) {
         w.Key(kind.c_str());
         w.Uint64(n);
       }
@@ -491,10 +497,11 @@ std::string FaultInjector::Control(std::string_view operation, std::string_view 
       throw ApiError::ResourceNotFound("Requested resource not found: fault rule " + id);
     }
     rule_count_ = rules_.size();
-    spdlog::info("fault rules cleared: {}", before - rules_.size());
+    size_t cleared = before - rules_.size();
+    spdlog::info("fault rules cleared: {}", cleared);
     return encoding::WriteJsonObject([&](JsonTextWriter& w) {
       w.Key("Cleared");
-      w.Uint64(before - rules_.size());
+      w.Uint64(cleared);
     });
   }
   throw ApiError::UnknownOperation();
