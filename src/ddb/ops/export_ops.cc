@@ -25,9 +25,11 @@
 #include "ddb/item_codec.h"
 #include "ddb/s3_layout.h"
 #include "ddb/table_arn.h"
+#include "encoding/hex.h"
 
 namespace cruddur::ddb {
 namespace fs = std::filesystem;
+using encoding::HexEncode;
 
 namespace {
 
@@ -115,11 +117,6 @@ s3::Format ParseFormat(std::string_view s) {
   return s3::Format::kDynamoDbJson;
 }
 
-std::string HexEncode(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) out += fmt::format("{:02x}", c);
-  return out;
-}
 std::optional<std::string> HexDecode(std::string_view s) {
   if (s.size() % 2) return std::nullopt;
   std::string out;
