@@ -22,6 +22,8 @@
 #include <utility>
 #include <vector>
 
+#include "encoding/enum_names.h"
+
 namespace cruddur::api {
 
 namespace {
@@ -159,40 +161,28 @@ JwtStatus Fail(AuthError error, std::string reason) { return JwtStatus{error, st
 
 // ---- errors -------------------------------------------------------------------------------------
 
+// AuthError's names; one entry per enumerator.
+constexpr std::array<encoding::EnumName<AuthError>, 15> kAuthErrorNames = {{
+    {AuthError::kOk, "ok"},
+    {AuthError::kMissingToken, "missing_token"},
+    {AuthError::kBadScheme, "bad_scheme"},
+    {AuthError::kMalformedToken, "malformed_token"},
+    {AuthError::kUnsupportedAlg, "unsupported_alg"},
+    {AuthError::kMissingKid, "missing_kid"},
+    {AuthError::kUnknownKid, "unknown_kid"},
+    {AuthError::kBadSignature, "bad_signature"},
+    {AuthError::kExpired, "expired"},
+    {AuthError::kNotYetValid, "not_yet_valid"},
+    {AuthError::kWrongIssuer, "wrong_issuer"},
+    {AuthError::kWrongAudience, "wrong_audience"},
+    {AuthError::kWrongTokenUse, "wrong_token_use"},
+    {AuthError::kMissingClaim, "missing_claim"},
+    {AuthError::kKeysUnavailable, "keys_unavailable"},
+}};
+static_assert(kAuthErrorNames.back().value == AuthError::kKeysUnavailable);
+
 std::string_view AuthErrorName(AuthError error) {
-  switch (error) {
-    case AuthError::kOk:
-      return "ok";
-    case AuthError::kMissingToken:
-      return "missing_token";
-    case AuthError::kBadScheme:
-      return "bad_scheme";
-    case AuthError::kMalformedToken:
-      return "malformed_token";
-    case AuthError::kUnsupportedAlg:
-      return "unsupported_alg";
-    case AuthError::kMissingKid:
-      return "missing_kid";
-    case AuthError::kUnknownKid:
-      return "unknown_kid";
-    case AuthError::kBadSignature:
-      return "bad_signature";
-    case AuthError::kExpired:
-      return "expired";
-    case AuthError::kNotYetValid:
-      return "not_yet_valid";
-    case AuthError::kWrongIssuer:
-      return "wrong_issuer";
-    case AuthError::kWrongAudience:
-      return "wrong_audience";
-    case AuthError::kWrongTokenUse:
-      return "wrong_token_use";
-    case AuthError::kMissingClaim:
-      return "missing_claim";
-    case AuthError::kKeysUnavailable:
-      return "keys_unavailable";
-  }
-  return "unknown";
+  return encoding::NameOf(kAuthErrorNames, error, "unknown");
 }
 
 int AuthErrorHttpStatus(AuthError error) {

@@ -22,17 +22,11 @@
 namespace cruddur::api {
 namespace {
 
+using client::ParseResponse;
 using encoding::StringMember;
 using encoding::WriteJsonObject;
 using encoding::WriteStringField;
 using Writer = encoding::JsonTextWriter;
-
-rapidjson::Document ParseResponse(const std::string& text) {
-  rapidjson::Document d;
-  d.Parse(text.data(), text.size());
-  if (d.HasParseError() || !d.IsObject()) throw std::runtime_error("malformed DynamoDB response");
-  return d;
-}
 
 void WriteAll(int fd, const std::string& data, const std::string& what) {
   std::size_t done = 0;

@@ -16,18 +16,14 @@
 #include <string>
 #include <string_view>
 
+#include "http/embedded_file.h"
 #include "http/message.h"
 #include "http/server.h"
 
 namespace cruddur::api {
 
-// One file of web/ compiled into the binary.
-struct EmbeddedFile {
-  const char* path;  // relative to web/, e.g. "index.html"
-  const unsigned char* data;
-  std::size_t size;
-  std::string_view content() const { return {reinterpret_cast<const char*>(data), size}; }
-};
+// One file of web/ compiled into the binary (path relative to web/).
+using EmbeddedFile = http::EmbeddedFile;
 
 // Every embedded file, sorted by path. Defined by the generated web_assets.cc.
 std::span<const EmbeddedFile> EmbeddedWebFiles();

@@ -16,18 +16,12 @@
 namespace cruddur::cli {
 namespace {
 
+using client::ParseResponse;
 using ddb::JsonDocument;
 using ddb::JsonValue;
 using encoding::JsonString;
 using encoding::JsonText;
 using encoding::StringMember;
-
-JsonDocument Parse(const std::string& text) {
-  JsonDocument d;
-  d.Parse(text.data(), text.size());
-  if (d.HasParseError() || !d.IsObject()) throw std::runtime_error("malformed DynamoDB response");
-  return d;
-}
 
 // An epoch-seconds member as "2026-12-03 15:04:05 UTC".
 std::string Time(const JsonValue& object, const char* name) {
@@ -65,7 +59,7 @@ void Create(const GlobalOptions& globals, const CreateOptions& options) {
       std::printf("%s\n", response.c_str());
       return;
     }
-    JsonDocument d = Parse(response);
+    JsonDocument d = ParseResponse(response);
     std::printf("backup %s of table %s (%s)\n%s\n", name.c_str(), options.table.c_str(),
                 target.description.c_str(), StringMember(d["BackupDetails"], "BackupArn").c_str());
   });
@@ -86,7 +80,7 @@ void List(const GlobalOptions& globals, const ListOptions& options) {
       std::string request = "{\"BackupType\":" + JsonString(options.type);
       if (!options.table.empty()) request += ",\"TableName\":" + JsonString(options.table);
       if (!start.empty()) request += ",\"ExclusiveStartBackupArn\":" + JsonString(start);
-      JsonDocument page = Parse(target.client->Call("ListBackups", request + "}"));
+      JsonDocument page = ParseResponse(target.client->Call("ListBackups", request + "}"));
       if (page.HasMember("BackupSummaries") && page["BackupSummaries"].IsArray()) {
         for (const auto& s : page["BackupSummaries"].GetArray()) {
           all += (count++ ? "," : "") + JsonText(s);

@@ -23,18 +23,12 @@ namespace cruddur::cli {
 
 namespace {
 
+using client::ParseResponse;
 using ddb::JsonDocument;
 using ddb::JsonValue;
 using encoding::JsonString;
 using encoding::JsonText;
 using encoding::StringMember;
-
-JsonDocument ParseJson(const std::string& text) {
-  JsonDocument d;
-  d.Parse(text.data(), text.size());
-  if (d.HasParseError() || !d.IsObject()) throw std::runtime_error("malformed DynamoDB response");
-  return d;
-}
 
 std::string SchemaMissingHint(const std::string& table) {
   return "table " + table + ": run `cruddur ddb schema-load` first";
@@ -116,7 +110,7 @@ std::string WaitForTable(client::DynamoDbClient& ddb, const std::string& table, 
       if (want_gone && e.type() == "ResourceNotFoundException") return "";
       throw;
     }
-    if (!want_gone && StringMember(ParseJson(response)["Table"], "TableStatus") == "ACTIVE") {
+    if (!want_gone && StringMember(ParseResponse(response)["Table"], "TableStatus") == "ACTIVE") {
       return response;
     }
     if (std::chrono::steady_clock::now() > deadline) {
@@ -151,7 +145,7 @@ void SchemaLoad(const GlobalOptions& globals, const SchemaLoadOptions& options) 
       }
       throw;
     }
-    JsonDocument created = ParseJson(response);
+    JsonDocument created = ParseResponse(response);
     std::string described;
     if (!options.no_wait && StringMember(created["TableDescription"], "TableStatus") != "ACTIVE") {
       described = WaitForTable(*target.client, table, false, std::chrono::seconds(120));
@@ -164,7 +158,7 @@ void SchemaLoad(const GlobalOptions& globals, const SchemaLoadOptions& options) 
     if (described.empty()) {
       PrintTableSummary(created["TableDescription"]);
     } else {
-      PrintTableSummary(ParseJson(described)["Table"]);
+      PrintTableSummary(ParseResponse(described)["Table"]);
     }
   });
 }
@@ -178,7 +172,7 @@ void ListTables(const GlobalOptions& globals, const DdbTargetOptions& options) {
     do {
       std::string request =
           start.empty() ? "{}" : "{\"ExclusiveStartTableName\":" + JsonString(start) + "}";
-      JsonDocument page = ParseJson(target.client->Call("ListTables", request));
+      JsonDocument page = ParseResponse(target.client->Call("ListTables", request));
       if (page.HasMember("TableNames") && page["TableNames"].IsArray()) {
         for (const auto& name : page["TableNames"].GetArray()) {
           if (name.IsString()) names.emplace_back(name.GetString());
@@ -253,7 +247,7 @@ void TableStats(const GlobalOptions& globals, const StatsOptions& options) {
       std::printf("%s\n", response.c_str());
       return;
     }
-    JsonDocument stats = ParseJson(response);
+    JsonDocument stats = ParseResponse(response);
     std::printf("table %s (%s), throttling %s\n", options.table.c_str(), target.description.c_str(),
                 stats.HasMember("Throttling") && stats["Throttling"].IsTrue() ? "on" : "off");
     std::printf("%-32s %14s %14s %16s %16s\n", "", "read units", "write units", "throttled reads",
@@ -288,7 +282,7 @@ void Scan(const GlobalOptions& globals, const DdbTargetOptions& options) {
           std::string request = "{\"TableName\":" + JsonString(table);
           if (!start_key.empty()) request += ",\"ExclusiveStartKey\":" + start_key;
           request += "}";
-          JsonDocument page = ParseJson(target.client->Call("Scan", request));
+          JsonDocument page = ParseResponse(target.client->Call("Scan", request));
           if (page.HasMember("Items") && page["Items"].IsArray()) {
             for (const auto& item : page["Items"].GetArray()) {
               std::printf("%s\n", JsonText(item).c_str());

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include "cli/cli.h"
 #include "cli/ddb_target.h"
@@ -18,6 +19,20 @@ namespace {
 using encoding::JsonTextWriter;
 using encoding::StringMember;
 using encoding::WriteStringField;
+
+// `"name": value` when `value` is given, as the JSON number of its type.
+template <typename T>
+void WriteNumberField(JsonTextWriter& w, const char* name, const std::optional<T>& value) {
+  if (!value) return;
+  w.Key(name);
+  if constexpr (std::is_floating_point_v<T>) {
+    w.Double(*value);
+  } else if constexpr (std::is_signed_v<T>) {
+    w.Int64(*value);
+  } else {
+    w.Uint64(*value);
+  }
+}
 
 struct FaultAddOptions {
   DdbTargetOptions target;
@@ -92,22 +107,10 @@ std::string AddRuleRequest(const FaultAddOptions& o) {
     if (!o.key_prefix.empty()) WriteStringField(w, "KeyPrefix", o.key_prefix);
     if (!o.error.empty()) WriteStringField(w, "ErrorType", o.error);
     if (!o.message.empty()) WriteStringField(w, "Message", o.message);
-    if (o.count) {
-      w.Key("Count");
-      w.Int64(*o.count);
-    }
-    if (o.probability) {
-      w.Key("Probability");
-      w.Double(*o.probability);
-    }
-    if (o.seed) {
-      w.Key("Seed");
-      w.Uint64(*o.seed);
-    }
-    if (o.latency_ms) {
-      w.Key("LatencyMillis");
-      w.Int64(*o.latency_ms);
-    }
+    WriteNumberField(w, "Count", o.count);
+    WriteNumberField(w, "Probability", o.probability);
+    WriteNumberField(w, "Seed", o.seed);
+    WriteNumberField(w, "LatencyMillis", o.latency_ms);
   });
 }
 

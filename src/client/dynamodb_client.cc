@@ -181,6 +181,13 @@ std::string CallWithRetries(const RetryPolicy& policy,
   }
 }
 
+ddb::JsonDocument ParseResponse(std::string_view body) {
+  ddb::JsonDocument d;
+  d.Parse(body.data(), body.size());
+  if (d.HasParseError() || !d.IsObject()) throw std::runtime_error("malformed DynamoDB response");
+  return d;
+}
+
 std::string ResolveEndpoint(std::string_view explicit_url, std::string_view region) {
   if (!explicit_url.empty()) return std::string(explicit_url);
   if (region.empty()) {

@@ -17,6 +17,7 @@
 #include "aws/sigv4.h"
 #include "ddb/engine.h"
 #include "ddb/error.h"
+#include "ddb/json.h"
 #include "http/client.h"
 
 namespace cruddur::client {
@@ -121,6 +122,10 @@ class HttpClient : public DynamoDbClient {
 // message from "message" or "Message", the remaining members as extra_json, `status` kept.
 // Bodies that are not a JSON error (e.g. `<UnknownOperationException/>`) still give a type.
 ddb::ApiError ErrorFromResponse(int status, std::string_view body);
+
+// A successful response's body as a JSON object. Throws std::runtime_error("malformed DynamoDB
+// response") when it is not one.
+ddb::JsonDocument ParseResponse(std::string_view body);
 
 // The endpoint to use: `explicit_url` when not empty, else DynamoDB's public endpoint for
 // `region` (https://dynamodb.<region>.amazonaws.com, .amazonaws.com.cn in China regions).

@@ -61,10 +61,8 @@ struct QueryResult {
 };
 
 QueryResult ParseItems(const std::string& response) {
-  ddb::JsonDocument d;
-  d.Parse(response.data(), response.size());
+  ddb::JsonDocument d = client::ParseResponse(response);
   QueryResult r;
-  if (d.HasParseError() || !d.IsObject()) throw std::runtime_error("malformed DynamoDB response");
   if (d.HasMember("Items")) {
     for (const auto& v : d["Items"].GetArray()) r.items.push_back(ddb::ParseItem(v));
   }

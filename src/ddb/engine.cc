@@ -350,6 +350,13 @@ std::string_view EngineImpl::ResolveTableName(std::string_view name_or_arn) cons
   return target.table;
 }
 
+std::vector<std::shared_ptr<Table>> EngineImpl::AllTables() {
+  std::vector<std::shared_ptr<Table>> tables;
+  ReaderLock lock(tables_mu_);
+  for (const auto& [_, t] : tables_) tables.push_back(t);
+  return tables;
+}
+
 std::shared_ptr<Table> EngineImpl::FindTable(std::string_view name) {
   std::shared_ptr<Table> table;
   std::string_view table_name = ResolveTableName(name);
@@ -413,12 +420,7 @@ void EngineImpl::EnsureStats(Table& table) {
   if (table.stats_known()) return;
   std::call_once(stats_once_, [this] {
     stats_thread_ = std::thread([this] {
-      std::vector<std::shared_ptr<Table>> tables;
-      {
-        ReaderLock lock(tables_mu_);
-        for (const auto& [_, t] : tables_) tables.push_back(t);
-      }
-      for (const auto& t : tables) {
+      for (const auto& t : AllTables()) {
         if (stats_stop_) return;
         try {
           CountStats(*t);
@@ -643,13 +645,8 @@ void EngineImpl::ConsumeCapacity(Table& table, const Capacity& c, const IndexSch
 }
 
 std::vector<CapacityUsage> EngineImpl::ConsumedCapacity() {
-  std::vector<std::shared_ptr<Table>> tables;
-  {
-    ReaderLock lock(tables_mu_);
-    for (const auto& [_, t] : tables_) tables.push_back(t);
-  }
   std::vector<CapacityUsage> usage;
-  for (const auto& t : tables) {
+  for (const auto& t : AllTables()) {
     for (auto& u : t->meter().Usage(t->schema()->name)) usage.push_back(std::move(u));
   }
   return usage;
@@ -722,13 +719,8 @@ void EngineImpl::CountReturnedItems(std::int64_t items) {
 }
 
 std::vector<TableFigures> EngineImpl::Tables() {
-  std::vector<std::shared_ptr<Table>> tables;
-  {
-    ReaderLock lock(tables_mu_);
-    for (const auto& [_, table] : tables_) tables.push_back(table);
-  }
   std::vector<TableFigures> figures;
-  for (const auto& table : tables) {
+  for (const auto& table : AllTables()) {
     EnsureStats(*table);
     std::vector<TableStats> stats = table->Stats();
     TableFigures f{table->schema()->name};

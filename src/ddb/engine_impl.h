@@ -220,6 +220,8 @@ class EngineImpl final : public Engine {
   // --- shared machinery ---
   // The table a TableName names: its name or its ARN (ResolveTableName); null when there is none.
   std::shared_ptr<Table> FindTable(std::string_view name);
+  // Every table at this moment, to work on outside tables_mu_.
+  std::vector<std::shared_ptr<Table>> AllTables();
   // A TableName's table name: the name itself, or the name in the table's ARN
   // (arn:aws:dynamodb:<region>:<account>:table/<name>), which is checked as DynamoDB checks a
   // ResourceArn (ddb/table_arn.h); an index or stream ARN names no table (ValidationException).

@@ -210,6 +210,16 @@ class Reader {
     if (Peek() != c) Fail(fmt::format("expected '{}'", c));
     ++pos_;
   }
+  // After an element of a struct or list (`what`): its ',' (skipped), or the `close` that ends it
+  // (left for the loop to see).
+  void AfterElement(char close, std::string_view what) {
+    SkipSpace();
+    if (Peek() == ',') {
+      ++pos_;
+    } else if (Peek() != close) {
+      Fail(fmt::format("expected ',' or '{}' in a {}", close, what));
+    }
+  }
 
   void SkipSpace() {
     while (pos_ < s_.size()) {
@@ -381,12 +391,7 @@ class Reader {
       Expect(':');
       SkipSpace();
       map[std::move(name)] = Value(depth + 1);
-      SkipSpace();
-      if (Peek() == ',') {
-        ++pos_;
-      } else if (Peek() != '}') {
-        Fail("expected ',' or '}' in a struct");
-      }
+      AfterElement('}', "struct");
     }
     ++pos_;
     return AttributeValue::M(std::move(map));
@@ -397,12 +402,7 @@ class Reader {
     List list;
     for (SkipSpace(); Peek() != ']'; SkipSpace()) {
       list.push_back(Value(depth + 1));
-      SkipSpace();
-      if (Peek() == ',') {
-        ++pos_;
-      } else if (Peek() != ']') {
-        Fail("expected ',' or ']' in a list");
-      }
+      AfterElement(']', "list");
     }
     ++pos_;
     return list;

@@ -16,6 +16,7 @@
 #include "ddb/json.h"
 #include "ddb/md5.h"
 #include "ddb/value_json.h"
+#include "encoding/hex.h"
 
 namespace cruddur::ddb::s3 {
 namespace fs = std::filesystem;
@@ -281,9 +282,8 @@ std::string Decompress(std::string_view data, Compression c) {
 }
 
 std::string Md5Hex(std::string_view data) {
-  std::string out;
-  for (uint8_t b : Md5Of(data)) out += fmt::format("{:02x}", b);
-  return out;
+  auto d = Md5Of(data);
+  return encoding::HexEncode(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
 }
 
 std::string Md5Base64(std::string_view data) {

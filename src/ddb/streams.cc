@@ -270,8 +270,7 @@ void EngineImpl::ListStreams(const Request& req, JsonWriter& w) {
     }
     tables.push_back(std::move(t));
   } else {
-    ReaderLock lock(tables_mu_);
-    for (const auto& [_, t] : tables_) tables.push_back(t);
+    tables = AllTables();
   }
   std::vector<StreamInfo> all;
   for (const auto& t : tables) {

@@ -63,17 +63,15 @@ bool IsHex(std::string_view s) {
 
 }  // namespace
 
-std::string_view EventNameText(EventName e) {
-  switch (e) {
-    case EventName::kInsert:
-      return "INSERT";
-    case EventName::kModify:
-      return "MODIFY";
-    case EventName::kRemove:
-      return "REMOVE";
-  }
-  return "INSERT";
-}
+// EventName's wire names; one entry per enumerator.
+constexpr std::array<encoding::EnumName<EventName>, 3> kEventNames = {{
+    {EventName::kInsert, "INSERT"},
+    {EventName::kModify, "MODIFY"},
+    {EventName::kRemove, "REMOVE"},
+}};
+static_assert(kEventNames.back().value == EventName::kRemove);
+
+std::string_view EventNameText(EventName e) { return encoding::NameOf(kEventNames, e, "INSERT"); }
 
 // Both directions of ViewType's wire names; one entry per enumerator.
 constexpr std::array<encoding::EnumName<ViewType>, 4> kViewTypeNames = {{

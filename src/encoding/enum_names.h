@@ -16,13 +16,14 @@ struct EnumName {
   std::string_view name;
 };
 
-// The name of `value` in `names`; "" if the table lacks it.
+// The name of `value` in `names`; `fallback` ("" unless given) if the table lacks it.
 template <typename E, std::size_t N>
-constexpr std::string_view NameOf(const std::array<EnumName<E>, N>& names, E value) {
+constexpr std::string_view NameOf(const std::array<EnumName<E>, N>& names, E value,
+                                  std::string_view fallback = {}) {
   for (const auto& entry : names) {
     if (entry.value == value) return entry.name;
   }
-  return {};
+  return fallback;
 }
 
 // The value that `name` names in `names`, or nullopt.

@@ -5,11 +5,13 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <ctime>
 #include <memory>
 
+#include "encoding/enum_names.h"
 #include "encoding/json.h"
 
 namespace cruddur::log {
@@ -43,19 +45,16 @@ State& TheState() {
 
 thread_local std::string t_request_id;
 
-std::string_view LevelName(Level level) {
-  switch (level) {
-    case Level::kDebug:
-      return "debug";
-    case Level::kInfo:
-      return "info";
-    case Level::kWarn:
-      return "warn";
-    case Level::kError:
-      return "error";
-  }
-  return "info";
-}
+// Level's names, both directions (LevelName, ParseLevel); one entry per enumerator.
+constexpr std::array<encoding::EnumName<Level>, 4> kLevelNames = {{
+    {Level::kDebug, "debug"},
+    {Level::kInfo, "info"},
+    {Level::kWarn, "warn"},
+    {Level::kError, "error"},
+}};
+static_assert(kLevelNames.back().value == Level::kError);
+
+std::string_view LevelName(Level level) { return encoding::NameOf(kLevelNames, level, "info"); }
 
 // RFC 3339 UTC with milliseconds, e.g. 2026-12-03T15:23:21.123Z.
 std::string Timestamp() {
@@ -140,10 +139,7 @@ Field::Field(std::string_view k, double seconds)
     : key(k), value(fmt::format("{:.6f}", seconds)), number(true) {}
 
 std::optional<Level> ParseLevel(std::string_view name) {
-  for (Level l : {Level::kDebug, Level::kInfo, Level::kWarn, Level::kError}) {
-    if (LevelName(l) == name) return l;
-  }
-  return std::nullopt;
+  return encoding::ValueNamed(kLevelNames, name);
 }
 
 std::optional<Format> ParseFormat(std::string_view name) {

@@ -10,17 +10,13 @@
 #include <span>
 #include <string_view>
 
+#include "http/embedded_file.h"
 #include "http/message.h"
 
 namespace cruddur::wire {
 
-// One file of console/ compiled into the binary.
-struct ConsoleFile {
-  const char* path;  // relative to console/, e.g. "console.js"
-  const unsigned char* data;
-  std::size_t size;
-  std::string_view content() const { return {reinterpret_cast<const char*>(data), size}; }
-};
+// One file of console/ compiled into the binary (path relative to console/).
+using ConsoleFile = http::EmbeddedFile;
 
 // Every embedded console file, sorted by path. Defined by the generated console_assets.cc.
 std::span<const ConsoleFile> EmbeddedConsoleFiles();

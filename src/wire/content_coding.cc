@@ -3,12 +3,14 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 #include <vector>
 
+#include "encoding/enum_names.h"
 #include "http/message.h"
 
 namespace cruddur::wire {
@@ -151,17 +153,13 @@ ContentCoding ChooseResponseCoding(std::string_view accept_encoding) {
   return gzip_wins ? ContentCoding::kGzip : ContentCoding::kDeflate;
 }
 
-std::string_view CodingName(ContentCoding coding) {
-  switch (coding) {
-    case ContentCoding::kGzip:
-      return "gzip";
-    case ContentCoding::kDeflate:
-      return "deflate";
-    case ContentCoding::kIdentity:
-      break;
-  }
-  return "";
-}
+// The Content-Encoding names; identity has none ("").
+constexpr std::array<encoding::EnumName<ContentCoding>, 2> kCodingNames = {{
+    {ContentCoding::kGzip, "gzip"},
+    {ContentCoding::kDeflate, "deflate"},
+}};
+
+std::string_view CodingName(ContentCoding coding) { return encoding::NameOf(kCodingNames, coding); }
 
 std::string Compress(std::string_view body, ContentCoding coding) {
   if (coding == ContentCoding::kIdentity) return std::string(body);

@@ -23,22 +23,13 @@ TEST(DynamoDbMetrics, CountsOutcomesAsCloudWatchDoes) {
   ddb::RequestStats stats;
   stats.table = "t";
   m.Record({.operation = "PutItem", .status = 200, .seconds = 0.002, .stats = &stats});
-  m.Record({.operation = "PutItem",
-            .error_type = "ConditionalCheckFailedException",
-            .status = 400,
-            .stats = &stats});
-  m.Record({.operation = "PutItem",
-            .error_type = "ValidationException",
-            .status = 400,
-            .stats = &stats});
-  m.Record({.operation = "PutItem",
-            .error_type = "ProvisionedThroughputExceededException",
-            .status = 400,
-            .stats = &stats});
-  m.Record({.operation = "PutItem",
-            .error_type = "InternalServerError",
-            .status = 500,
-            .stats = &stats});
+  for (const auto& [type, status] :
+       {std::pair<std::string_view, int>{"ConditionalCheckFailedException", 400},
+        {"ValidationException", 400},
+        {"ProvisionedThroughputExceededException", 400},
+        {"InternalServerError", 500}}) {
+    m.Record({.operation = "PutItem", .error_type = type, .status = status, .stats = &stats});
+  }
   std::string text = m.Render();
   const std::string labels = R"({table="t",operation="PutItem"})";
   EXPECT_TRUE(Has(text, "cruddur_dynamodb_requests_total" + labels + " 5")) << text;

@@ -43,6 +43,12 @@ uint32_t IdOfKey(std::string_view key) {
   return id;
 }
 
+// `"name": "value"` inside an object being written.
+void WriteStringMember(JsonWriter& w, std::string_view name, std::string_view value) {
+  WriteKey(w, name);
+  WriteString(w, value);
+}
+
 std::string SerializeBackup(const Backup& b) {
   JsonBuffer buf;
   JsonWriter w(buf);
@@ -52,8 +58,7 @@ std::string SerializeBackup(const Backup& b) {
                              {"type", &b.type},
                              {"status", &b.status},
                              {"schema", &b.schema}}) {
-    WriteKey(w, k);
-    WriteString(w, *v);
+    WriteStringMember(w, k, *v);
   }
   for (const auto& [k, v] : {std::pair<std::string_view, double>{"created", b.created},
                              {"expiry", b.expiry},
@@ -61,12 +66,12 @@ std::string SerializeBackup(const Backup& b) {
     WriteKey(w, k);
     w.Double(v);
   }
-  WriteKey(w, "snapshot");
-  w.Uint(b.snapshot);
-  WriteKey(w, "items");
-  w.Int64(b.items);
-  WriteKey(w, "bytes");
-  w.Int64(b.bytes);
+  for (const auto& [k, v] : {std::pair<std::string_view, int64_t>{"snapshot", b.snapshot},
+                             {"items", b.items},
+                             {"bytes", b.bytes}}) {
+    WriteKey(w, k);
+    w.Int64(v);
+  }
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());
 }
@@ -139,24 +144,25 @@ void CopyMember(JsonWriter& w, const JsonValue& from, std::string_view name,
   }
 }
 
-void WriteBackupDetails(JsonWriter& w, const Backup& b, std::string_view status) {
-  w.StartObject();
-  WriteKey(w, "BackupArn");
-  WriteString(w, b.arn);
-  WriteKey(w, "BackupName");
-  WriteString(w, b.name);
-  WriteKey(w, "BackupSizeBytes");
-  w.Int64(b.bytes);
-  WriteKey(w, "BackupStatus");
-  WriteString(w, status);
-  WriteKey(w, "BackupType");
-  WriteString(w, b.type);
+// The backup's own members of BackupDetails and BackupSummary.
+void WriteBackupMembers(JsonWriter& w, const Backup& b, std::string_view status) {
+  WriteStringMember(w, "BackupArn", b.arn);
+  WriteStringMember(w, "BackupName", b.name);
   WriteKey(w, "BackupCreationDateTime");
   w.Double(b.created);
   if (b.expiry > 0) {
     WriteKey(w, "BackupExpiryDateTime");
     w.Double(b.expiry);
   }
+  WriteStringMember(w, "BackupStatus", status);
+  WriteStringMember(w, "BackupType", b.type);
+  WriteKey(w, "BackupSizeBytes");
+  w.Int64(b.bytes);
+}
+
+void WriteBackupDetails(JsonWriter& w, const Backup& b, std::string_view status) {
+  w.StartObject();
+  WriteBackupMembers(w, b, status);
   w.EndObject();
 }
 
@@ -188,8 +194,7 @@ void WriteBackupDescription(JsonWriter& w, const Backup& b, std::string_view sta
   CopyMember(w, d, "OnDemandThroughput");
   WriteKey(w, "ItemCount");
   w.Int64(b.items);
-  WriteKey(w, "BillingMode");
-  WriteString(w, source.pay_per_request ? "PAY_PER_REQUEST" : "PROVISIONED");
+  WriteStringMember(w, "BillingMode", source.pay_per_request ? "PAY_PER_REQUEST" : "PROVISIONED");
   w.EndObject();
   WriteKey(w, "SourceTableFeatureDetails");
   w.StartObject();
@@ -213,10 +218,8 @@ void WriteBackupDescription(JsonWriter& w, const Backup& b, std::string_view sta
   if (!source.ttl_attribute.empty()) {
     WriteKey(w, "TimeToLiveDescription");
     w.StartObject();
-    WriteKey(w, "TimeToLiveStatus");
-    WriteString(w, "ENABLED");
-    WriteKey(w, "AttributeName");
-    WriteString(w, source.ttl_attribute);
+    WriteStringMember(w, "TimeToLiveStatus", "ENABLED");
+    WriteStringMember(w, "AttributeName", source.ttl_attribute);
     w.EndObject();
   }
   CopyMember(w, d, "SSEDescription");
@@ -227,28 +230,10 @@ void WriteBackupDescription(JsonWriter& w, const Backup& b, std::string_view sta
 void WriteBackupSummary(JsonWriter& w, const Backup& b, double now, const EngineOptions& options) {
   TableSchema source = DeserializeSchema(b.schema);
   w.StartObject();
-  WriteKey(w, "TableName");
-  WriteString(w, source.name);
-  WriteKey(w, "TableId");
-  WriteString(w, source.table_id);
-  WriteKey(w, "TableArn");
-  WriteString(w, source.Arn(options.region, options.account_id));
-  WriteKey(w, "BackupArn");
-  WriteString(w, b.arn);
-  WriteKey(w, "BackupName");
-  WriteString(w, b.name);
-  WriteKey(w, "BackupCreationDateTime");
-  w.Double(b.created);
-  if (b.expiry > 0) {
-    WriteKey(w, "BackupExpiryDateTime");
-    w.Double(b.expiry);
-  }
-  WriteKey(w, "BackupStatus");
-  WriteString(w, BackupStatusAt(b, now));
-  WriteKey(w, "BackupType");
-  WriteString(w, b.type);
-  WriteKey(w, "BackupSizeBytes");
-  w.Int64(b.bytes);
+  WriteStringMember(w, "TableName", source.name);
+  WriteStringMember(w, "TableId", source.table_id);
+  WriteStringMember(w, "TableArn", source.Arn(options.region, options.account_id));
+  WriteBackupMembers(w, b, BackupStatusAt(b, now));
   w.EndObject();
 }
 
@@ -660,8 +645,7 @@ void EngineImpl::ListBackups(const Request& req, JsonWriter& w) {
   }
   w.EndArray();
   if (matching.size() > limit) {
-    WriteKey(w, "LastEvaluatedBackupArn");
-    WriteString(w, matching[limit - 1].second.arn);
+    WriteStringMember(w, "LastEvaluatedBackupArn", matching[limit - 1].second.arn);
   }
   w.EndObject();
 }

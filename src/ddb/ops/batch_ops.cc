@@ -25,6 +25,23 @@ bool IsThrottling(const ApiError& e) {
   return e.type() == "ProvisionedThroughputExceededException" || e.type() == "ThrottlingException";
 }
 
+// Runs `admit` (the admission of one key or write of a batch): false when it throttles, the
+// batch's first throttling error kept in `throttled` (the answer when nothing is processed).
+template <typename Admit>
+bool Admitted(Admit&& admit, std::optional<ApiError>& throttled) {
+  try {
+    admit();
+  } catch (const ApiError& e) {
+    if (!IsThrottling(e)) throw;
+    if (!throttled) {
+      throttled = e;
+      RecordThrottledRequest();  // answered with Unprocessed*, counted as throttled all the same
+    }
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 void EngineImpl::BatchGetItem(const Request& req, JsonWriter& w) {
@@ -116,15 +133,8 @@ void EngineImpl::BatchGetItem(const Request& req, JsonWriter& w) {
     for (size_t k = 0; k < read.keys.size(); ++k) {
       const Item& key = read.keys[k];
       std::string partition = ThrottlePartition(*read.schema, key);
-      try {
-        AdmitRequest(*read.table, Access::kRead, nullptr, partition);
-      } catch (const ApiError& e) {
-        if (!IsThrottling(e)) throw;
-        if (!throttled) {
-          throttled = e;
-          RecordThrottledRequest();  // answered with Unprocessed*, counted as throttled all the
-                                     // same
-        }
+      if (!Admitted([&] { AdmitRequest(*read.table, Access::kRead, nullptr, partition); },
+                    throttled)) {
         unprocessed[r].push_back(k);
         continue;
       }
@@ -281,15 +291,8 @@ void EngineImpl::BatchWriteItem(const Request& req, JsonWriter& w) {
       // stops where the table's units run out; the rest is left in UnprocessedItems.
       std::string partition =
           ThrottlePartition(*c.schema, c.new_item ? *c.new_item : writes[n].key);
-      try {
-        AdmitRequest(*c.table, Access::kWrite, nullptr, partition);
-      } catch (const ApiError& e) {
-        if (!IsThrottling(e)) throw;
-        if (!throttled) {
-          throttled = e;
-          RecordThrottledRequest();  // answered with Unprocessed*, counted as throttled all the
-                                     // same
-        }
+      if (!Admitted([&] { AdmitRequest(*c.table, Access::kWrite, nullptr, partition); },
+                    throttled)) {
         unprocessed[n] = true;
         continue;
       }

@@ -25,9 +25,11 @@
 #include "ddb/item_codec.h"
 #include "ddb/s3_layout.h"
 #include "ddb/table_arn.h"
+#include "encoding/hex.h"
 
 namespace cruddur::ddb {
 namespace fs = std::filesystem;
+using encoding::HexEncode;
 
 namespace {
 
@@ -115,11 +117,6 @@ s3::Format ParseFormat(std::string_view s) {
   return s3::Format::kDynamoDbJson;
 }
 
-std::string HexEncode(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) out += fmt::format("{:02x}", c);
-  return out;
-}
 std::optional<std::string> HexDecode(std::string_view s) {
   if (s.size() % 2) return std::nullopt;
   std::string out;
@@ -130,6 +127,67 @@ std::optional<std::string> HexDecode(std::string_view s) {
   }
   while (!out.empty() && out.back() == '\0') out.pop_back();
   return out;
+}
+
+// The ARN DescribeExport or DescribeImport names in `param` (`field` in its constraint error).
+std::string ArnParam(const Request& req, std::string_view param, std::string_view field) {
+  ConstraintErrors errors;
+  auto arn = req.String(param);
+  if (!arn) errors.NotNull(field);
+  errors.ThrowIfAny();
+  return std::string(*arn);
+}
+
+// The job `arn` names in `all`; `not_found(arn)` is thrown when there is none.
+template <typename Job>
+const Job& JobNamed(const std::map<std::string, Job>& all, const std::string& arn,
+                    ApiError (*not_found)(std::string_view)) {
+  auto it = all.find(arn);
+  if (it == all.end()) throw not_found(arn);
+  return it->second;
+}
+
+// The parameters of ListExports and ListImports (whose page size is `max_param`).
+struct JobListRequest {
+  std::string table_arn;  // "" for all tables
+  int64_t max;
+  std::string after;  // NextToken
+};
+
+JobListRequest ParseJobListRequest(const Request& req, std::string_view max_param) {
+  return {std::string(req.String("TableArn").value_or("")), req.Int(max_param).value_or(25),
+          std::string(req.String("NextToken").value_or(""))};
+}
+
+// A page of ListExports or ListImports, in the order the jobs were requested (a job's id
+// starts with its start time); `last_id` is the id of the page's last job when more follow.
+template <typename Job>
+struct JobPage {
+  std::vector<const Job*> jobs;
+  std::optional<std::string> last_id;
+};
+
+template <typename Job>
+JobPage<Job> PageOfJobs(const std::map<std::string, Job>& all, const JobListRequest& list) {
+  const auto& [table_arn, max, after] = list;
+  std::vector<const Job*> jobs;
+  for (const auto& [_, job] : all) {
+    if (table_arn.empty() || job.table_arn == table_arn) jobs.push_back(&job);
+  }
+  auto id = [](const Job* j) { return j->arn.substr(j->arn.rfind('/') + 1); };
+  std::sort(jobs.begin(), jobs.end(), [&](auto* a, auto* b) { return id(a) < id(b); });
+  size_t first = 0;
+  if (!after.empty()) {
+    auto decoded = HexDecode(after);
+    if (!decoded) throw ApiError::Validation("Invalid NextToken");
+    while (first < jobs.size() && id(jobs[first]) <= *decoded) ++first;
+  }
+  JobPage<Job> page;
+  size_t i = first;
+  for (; i < jobs.size() && static_cast<int64_t>(i - first) < max; ++i)
+    page.jobs.push_back(jobs[i]);
+  if (i < jobs.size()) page.last_id = id(jobs[i - 1]);
+  return page;
 }
 
 }  // namespace
@@ -547,52 +605,33 @@ void EngineImpl::RunExport(ExportJob job, const std::string& id, const TableSche
 }
 
 void EngineImpl::DescribeExport(const Request& req, JsonWriter& w) {
-  ConstraintErrors errors;
-  auto arn = req.String("ExportArn");
-  if (!arn) errors.NotNull("exportArn");
-  errors.ThrowIfAny();
+  std::string arn = ArnParam(req, "ExportArn", "exportArn");
   Transfers& tr = transfers();
   MutexLock lock(tr.mu);
-  auto it = tr.exports.find(std::string(*arn));
-  if (it == tr.exports.end()) throw ExportNotFound(*arn);
+  const ExportJob& job = JobNamed(tr.exports, arn, ExportNotFound);
   w.StartObject();
   WriteKey(w, "ExportDescription");
-  it->second.Write(w);
+  job.Write(w);
   w.EndObject();
 }
 
 void EngineImpl::ListExports(const Request& req, JsonWriter& w) {
-  std::string table_arn(req.String("TableArn").value_or(""));
-  int64_t max = req.Int("MaxResults").value_or(25);
-  std::string after(req.String("NextToken").value_or(""));
+  JobListRequest list = ParseJobListRequest(req, "MaxResults");
   Transfers& tr = transfers();
   MutexLock lock(tr.mu);
-  // In the order they were requested: an export's id starts with its start time.
-  std::vector<const ExportJob*> jobs;
-  for (const auto& [_, job] : tr.exports) {
-    if (table_arn.empty() || job.table_arn == table_arn) jobs.push_back(&job);
-  }
-  auto id = [](const ExportJob* j) { return j->arn.substr(j->arn.rfind('/') + 1); };
-  std::sort(jobs.begin(), jobs.end(), [&](auto* a, auto* b) { return id(a) < id(b); });
-  size_t first = 0;
-  if (!after.empty()) {
-    auto decoded = HexDecode(after);
-    if (!decoded) throw ApiError::Validation("Invalid NextToken");
-    while (first < jobs.size() && id(jobs[first]) <= *decoded) ++first;
-  }
+  JobPage<ExportJob> page = PageOfJobs(tr.exports, list);
   w.StartObject();
   WriteKey(w, "ExportSummaries");
   w.StartArray();
-  size_t i = first;
-  for (; i < jobs.size() && static_cast<int64_t>(i - first) < max; ++i) {
+  for (const ExportJob* job : page.jobs) {
     w.StartObject();
-    Field(w, "ExportArn", jobs[i]->arn);
-    Field(w, "ExportStatus", jobs[i]->status);
+    Field(w, "ExportArn", job->arn);
+    Field(w, "ExportStatus", job->status);
     Field(w, "ExportType", "FULL_EXPORT");
     w.EndObject();
   }
   w.EndArray();
-  if (i < jobs.size()) Field(w, "NextToken", HexEncode(id(jobs[i - 1])));
+  if (page.last_id) Field(w, "NextToken", HexEncode(*page.last_id));
   w.EndObject();
 }
 
@@ -778,48 +817,30 @@ void EngineImpl::RunImport(ImportJob job) {
 }
 
 void EngineImpl::DescribeImport(const Request& req, JsonWriter& w) {
-  ConstraintErrors errors;
-  auto arn = req.String("ImportArn");
-  if (!arn) errors.NotNull("importArn");
-  errors.ThrowIfAny();
+  std::string arn = ArnParam(req, "ImportArn", "importArn");
   Transfers& tr = transfers();
   MutexLock lock(tr.mu);
-  auto it = tr.imports.find(std::string(*arn));
-  if (it == tr.imports.end()) throw ImportNotFound(*arn);
+  const ImportJob& job = JobNamed(tr.imports, arn, ImportNotFound);
   w.StartObject();
   WriteKey(w, "ImportTableDescription");
-  it->second.Write(w, false);
+  job.Write(w, false);
   w.EndObject();
 }
 
 void EngineImpl::ListImports(const Request& req, JsonWriter& w) {
-  std::string table_arn(req.String("TableArn").value_or(""));
-  int64_t max = req.Int("PageSize").value_or(25);
-  std::string after(req.String("NextToken").value_or(""));
+  JobListRequest list = ParseJobListRequest(req, "PageSize");
   Transfers& tr = transfers();
   MutexLock lock(tr.mu);
-  std::vector<const ImportJob*> jobs;
-  for (const auto& [_, job] : tr.imports) {
-    if (table_arn.empty() || job.table_arn == table_arn) jobs.push_back(&job);
-  }
-  auto id = [](const ImportJob* j) { return j->arn.substr(j->arn.rfind('/') + 1); };
-  std::sort(jobs.begin(), jobs.end(), [&](auto* a, auto* b) { return id(a) < id(b); });
-  size_t first = 0;
-  if (!after.empty()) {
-    auto decoded = HexDecode(after);
-    if (!decoded) throw ApiError::Validation("Invalid NextToken");
-    while (first < jobs.size() && id(jobs[first]) <= *decoded) ++first;
-  }
+  JobPage<ImportJob> page = PageOfJobs(tr.imports, list);
   w.StartObject();
   WriteKey(w, "ImportSummaryList");
   w.StartArray();
-  size_t i = first;
-  for (; i < jobs.size() && static_cast<int64_t>(i - first) < max; ++i) jobs[i]->Write(w, true);
+  for (const ImportJob* job : page.jobs) job->Write(w, true);
   w.EndArray();
-  if (i < jobs.size()) {
+  if (page.last_id) {
     // The model's pattern for this token is ([0-9a-f]{16})+, at least 112 characters: the
     // hex of the last id, padded with zero bytes.
-    std::string token = HexEncode(id(jobs[i - 1]));
+    std::string token = HexEncode(*page.last_id);
     while (token.size() < 112 || token.size() % 16) token += "00";
     Field(w, "NextToken", token);
   }

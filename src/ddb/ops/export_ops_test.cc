@@ -129,6 +129,14 @@ class ExportImportTest : public EachStorageTest {
     EachStorageTest::TearDown();
     fs::remove_all(s3_);
   }
+  // The table "src" (key pk, S) with point-in-time recovery on, as exports need.
+  void CreateExportableTable() {
+    Call("CreateTable", R"({"TableName":"src","BillingMode":"PAY_PER_REQUEST",
+      "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
+      "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]})");
+    Call("UpdateContinuousBackups", R"({"TableName":"src",
+      "PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}})");
+  }
   rapidjson::Document WaitFor(std::string_view op, const std::string& body, const char* outer,
                               const char* status) {
     for (int i = 0; i < 500; ++i) {
@@ -143,11 +151,7 @@ class ExportImportTest : public EachStorageTest {
 };
 
 TEST_P(ExportImportTest, ExportThenImportIntoANewTable) {
-  Call("CreateTable", R"({"TableName":"src","BillingMode":"PAY_PER_REQUEST",
-      "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
-      "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]})");
-  Call("UpdateContinuousBackups", R"({"TableName":"src",
-      "PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}})");
+  CreateExportableTable();
   for (int i = 0; i < 30; ++i) {
     Call("PutItem", R"({"TableName":"src","Item":{"pk":{"S":"k)" + std::to_string(i) +
                         R"("},"v":{"NS":["1","2"]}}})");
@@ -283,11 +287,7 @@ TEST_P(ExportImportTest, UnsupportedFeaturesAreRefusedByName) {
 class PersistentExportImportTest : public ExportImportTest {};
 
 TEST_P(PersistentExportImportTest, JobsSurviveARestartAndACrashedImportLeavesNoTable) {
-  Call("CreateTable", R"({"TableName":"src","BillingMode":"PAY_PER_REQUEST",
-      "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
-      "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]})");
-  Call("UpdateContinuousBackups", R"({"TableName":"src",
-      "PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}})");
+  CreateExportableTable();
   Call("PutItem", R"({"TableName":"src","Item":{"pk":{"S":"a"}}})");
   std::string export_arn =
       Call("ExportTableToPointInTime",
