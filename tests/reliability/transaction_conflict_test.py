@@ -139,7 +139,8 @@ def test_racing_transactions_one_wins_the_other_is_cancelled_whole(server):
 # TransactGetItems operation fails". So the writes always succeed (BatchWriteItem whole, no
 # UnprocessedItems), and each TransactGetItems either reads a snapshot (both items written by the
 # same transaction agree) or is cancelled with TransactionConflict at the written item.
-GET_ROUNDS = int(os.environ.get("TX_GET_ROUNDS", "3000"))
+# Reads until a few have met a write: about 1 in 1,500 reads meets a single write's short lock.
+GET_ROUNDS = int(os.environ.get("TX_GET_ROUNDS", "30000"))
 GET_TABLE = "tx_get_races"
 
 
@@ -210,7 +211,7 @@ def test_writes_racing_transact_gets_succeed_and_cancel_the_reads(server, get_ta
                 expected += [[CONFLICT, CONFLICT], [{"Code": "None"}, CONFLICT]]
             assert reasons in expected, reasons
             conflicts += 1
-            if conflicts >= 20 and reads >= 20:
+            if conflicts >= 5 and reads >= 20:
                 break
     finally:
         stop.set()
