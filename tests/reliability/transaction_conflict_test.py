@@ -166,8 +166,21 @@ def write_request(kind, n):
                               {"Put": {"TableName": GET_TABLE, "Item": other}}]}
 
 
+# PartiQL's ExecuteTransaction of SELECTs is one TransactGetItems, and meets writes alike.
+READS = {
+    "TransactGetItems": {"TransactItems": [
+        {"Get": {"TableName": GET_TABLE, "Key": {"pk": {"S": "pair#a"}}}},
+        {"Get": {"TableName": GET_TABLE, "Key": {"pk": {"S": "pair#b"}}}}]},
+    "ExecuteTransaction": {"TransactStatements": [
+        {"Statement": f"SELECT * FROM {GET_TABLE} WHERE pk = 'pair#a'"},
+        {"Statement": f"SELECT * FROM {GET_TABLE} WHERE pk = 'pair#b'"}]},
+}
+
+
+@pytest.mark.parametrize("read_op", list(READS))
 @pytest.mark.parametrize("kind", ["PutItem", "BatchWriteItem", "TransactWriteItems"])
-def test_writes_racing_transact_gets_succeed_and_cancel_the_reads(server, get_table, kind):
+def test_writes_racing_transact_gets_succeed_and_cancel_the_reads(server, get_table, kind,
+                                                                 read_op):
     client = RawClient(server.port)
     status, body = client.call("TransactWriteItems", write_request("TransactWriteItems", 0))
     assert status == 200, body
@@ -191,12 +204,10 @@ def test_writes_racing_transact_gets_succeed_and_cancel_the_reads(server, get_ta
 
     t = threading.Thread(target=writer)
     t.start()
-    get = {"TransactItems": [{"Get": {"TableName": GET_TABLE, "Key": {"pk": {"S": "pair#a"}}}},
-                             {"Get": {"TableName": GET_TABLE, "Key": {"pk": {"S": "pair#b"}}}}]}
     conflicts = reads = 0
     try:
         for _ in range(GET_ROUNDS):
-            status, body = client.call("TransactGetItems", get)
+            status, body = client.call(read_op, READS[read_op])
             if status == 200:
                 reads += 1
                 a, b = (r["Item"]["n"]["N"] for r in body["Responses"])
@@ -219,7 +230,50 @@ def test_writes_racing_transact_gets_succeed_and_cancel_the_reads(server, get_ta
         client.close()
     assert not write_errors, write_errors[:1]
     figures = {"kind": kind, "reads": reads, "conflicts": conflicts, "writes": writes[0]}
-    record_figures(f"transact_get_races_{kind}", figures)
+    record_figures(f"{read_op}_races_{kind}", figures)
     # The writer loops all along, so some reads meet a write in flight and are cancelled.
     assert conflicts > 0 and reads > 0, figures
+    assert server.alive()
+
+
+def test_batch_writes_racing_transactions_wait_for_them(server, get_table):
+    """BatchWriteItem is not among the requests that conflict with an ongoing TransactWriteItems
+    (AWS, "Transaction conflict handling in DynamoDB" names PutItem, UpdateItem, DeleteItem and
+    TransactWriteItems), TransactionConflictException is not among its errors (botocore's model),
+    and UnprocessedItems are for throughput or internal failures: every batch put is applied."""
+    client = RawClient(server.port)
+    stop = threading.Event()
+    outcomes = {"applied": 0, "conflicts": 0}
+    errors = []
+
+    def transactions():
+        w = RawClient(server.port)
+        try:
+            n = 0
+            while not stop.is_set():
+                n -= 1
+                status, body = w.call("TransactWriteItems", write_request("TransactWriteItems", n))
+                if status == 200:
+                    outcomes["applied"] += 1
+                elif body.get("CancellationReasons", [{}])[0] == CONFLICT:
+                    outcomes["conflicts"] += 1
+                else:
+                    errors.append((status, body))
+                    return
+        finally:
+            w.close()
+
+    t = threading.Thread(target=transactions)
+    t.start()
+    try:
+        for n in range(1, 1001):
+            status, body = client.call("BatchWriteItem", write_request("BatchWriteItem", n))
+            assert status == 200 and not body["UnprocessedItems"], (status, body)
+    finally:
+        stop.set()
+        t.join(timeout=60)
+        client.close()
+    assert not errors, errors[:1]
+    record_figures("batch_write_races", dict(outcomes))
+    assert outcomes["applied"] > 0
     assert server.alive()
