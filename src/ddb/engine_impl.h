@@ -58,7 +58,8 @@ class KeyLocks {
 };
 
 // The items of the TransactWriteItems in flight. As on DynamoDB, a transaction or a single-item
-// write that meets one of them is refused (TransactionConflict) rather than made to wait.
+// write that meets one of them is refused (TransactionConflict) rather than made to wait. And
+// those of the TransactGetItems in flight (Read), which any write meeting them cancels.
 class PendingTransactions {
  public:
   // Registers the storage keys of a transaction unless one is already pending; returns the
