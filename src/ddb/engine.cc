@@ -615,6 +615,40 @@ bool PendingTransactions::IsPending(std::string_view key) {
   return keys_.contains(key);
 }
 
+PendingTransactions::Read::Read(PendingTransactions* pending, std::vector<std::string_view> keys)
+    : pending_(pending), keys_(std::move(keys)), written_(keys_.size()) {
+  MutexLock lock(pending_->mu_);
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    pending_->reads_.emplace(std::string(keys_[i]), std::pair{this, i});
+  }
+  pending_->read_count_ += keys_.size();
+}
+
+PendingTransactions::Read::~Read() {
+  MutexLock lock(pending_->mu_);
+  for (auto key : keys_) {
+    auto [it, end] = pending_->reads_.equal_range(key);
+    while (it != end) it = it->second.first == this ? pending_->reads_.erase(it) : std::next(it);
+  }
+  pending_->read_count_ -= keys_.size();
+}
+
+std::vector<size_t> PendingTransactions::Read::Conflicts() {
+  std::vector<size_t> conflicts;
+  MutexLock lock(pending_->mu_);
+  for (size_t i = 0; i < written_.size(); ++i) {
+    if (written_[i]) conflicts.push_back(i);
+  }
+  return conflicts;
+}
+
+void PendingTransactions::NoteWrite(std::string_view key) {
+  if (read_count_.load() == 0) return;
+  MutexLock lock(mu_);
+  auto [it, end] = reads_.equal_range(key);
+  for (; it != end; ++it) it->second.first->written_[it->second.second] = true;
+}
+
 // --- capacity ---
 
 bool EngineImpl::Throttles(const TableSchema& schema) const {

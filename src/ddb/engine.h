@@ -71,6 +71,9 @@ struct EngineOptions {
   // Test hook: called by TransactWriteItems while it holds its items (registered as pending and
   // locked, before its conditions are checked), so tests can meet a transaction in flight.
   std::function<void()> transaction_hook;
+  // Test hook: called by TransactGetItems once its items are registered as pending reads, before
+  // it reads them, so tests can write to them while it is in flight.
+  std::function<void()> transact_get_hook;
 };
 
 // What one request did, for the DynamoDB endpoint's metrics (CloudWatch's per-table figures).

@@ -58,7 +58,8 @@ class KeyLocks {
 };
 
 // The items of the TransactWriteItems in flight. As on DynamoDB, a transaction or a single-item
-// write that meets one of them is refused (TransactionConflict) rather than made to wait.
+// write that meets one of them is refused (TransactionConflict) rather than made to wait. And
+// those of the TransactGetItems in flight (Read), which any write meeting them cancels.
 class PendingTransactions {
  public:
   // Registers the storage keys of a transaction unless one is already pending; returns the
@@ -66,6 +67,28 @@ class PendingTransactions {
   std::vector<size_t> Register(const std::vector<std::string_view>& keys);
   void Release(const std::vector<std::string_view>& keys);
   bool IsPending(std::string_view key);
+
+  // The items of a TransactGetItems in flight, registered for its scope. A write that meets
+  // one (NoteWrite) cancels the read, not itself: AWS, "Transaction conflict handling": "An item
+  // within a TransactGetItems request is part of an ongoing TransactWriteItems, BatchWriteItem,
+  // PutItem, UpdateItem, or DeleteItem request".
+  class Read {
+   public:
+    Read(PendingTransactions* pending, std::vector<std::string_view> keys);
+    Read(const Read&) = delete;
+    Read& operator=(const Read&) = delete;
+    ~Read();
+    // The indexes of the keys written since the read was registered.
+    std::vector<size_t> Conflicts();
+
+   private:
+    friend class PendingTransactions;
+    PendingTransactions* pending_;
+    std::vector<std::string_view> keys_;
+    std::vector<bool> written_;  // under pending_->mu_
+  };
+  // A write of `key` is under way: the reads in flight on it are cancelled.
+  void NoteWrite(std::string_view key);
 
   // Registration for a scope: Release at the end.
   class Guard {
@@ -85,6 +108,8 @@ class PendingTransactions {
   std::atomic<size_t> count_{0};  // keys registered: single writes skip the map while zero
   Mutex mu_;
   std::set<std::string, std::less<>> keys_ GUARDED_BY(mu_);
+  std::atomic<size_t> read_count_{0};  // keys of reads in flight: writes skip the map while zero
+  std::multimap<std::string, std::pair<Read*, size_t>, std::less<>> reads_ GUARDED_BY(mu_);
 };
 
 // "Transaction is ongoing for the item": DynamoDB's message for a conflict, as a

@@ -9,7 +9,9 @@ CancellationReasons carrying "TransactionConflict" / "Transaction is ongoing for
 the item's index and "None" at the other), or with ConditionalCheckFailed when it came after.
 At the end a Scan checks that no transaction was half applied: every race item names the winner,
 whose log item exists, and no loser's log item does.
-TX_RACES / TX_PAIRS override the sizes.
+Then writes (PutItem, BatchWriteItem, TransactWriteItems) racing TransactGetItems of the same
+items: the writes always succeed and a read that meets one in flight is cancelled.
+TX_RACES / TX_PAIRS / TX_GET_ROUNDS override the sizes.
 """
 
 import os
@@ -126,4 +128,152 @@ def test_racing_transactions_one_wins_the_other_is_cancelled_whole(server):
     record_figures("transaction_races", figures)
     # Barrier-released pairs overlap often enough that some races end in a conflict.
     assert conflicts > 0, figures
+    assert server.alive()
+
+
+# Writes racing TransactGetItems of the same items. AWS, "Transaction conflict handling in
+# DynamoDB": "An item within a TransactGetItems request is part of an ongoing TransactWriteItems,
+# BatchWriteItem, PutItem, UpdateItem, or DeleteItem request" is a conflict, and the reference of
+# TransactionCanceledException: "There is an ongoing TransactGetItems operation that conflicts with
+# a concurrent PutItem, UpdateItem, DeleteItem or TransactWriteItems request. In this case the
+# TransactGetItems operation fails". So the writes always succeed (BatchWriteItem whole, no
+# UnprocessedItems), and each TransactGetItems either reads a snapshot (both items written by the
+# same transaction agree) or is cancelled with TransactionConflict at the written item.
+# Reads until a few have met a write: about 1 in 1,500 reads meets a single write's short lock.
+GET_ROUNDS = int(os.environ.get("TX_GET_ROUNDS", "30000"))
+GET_TABLE = "tx_get_races"
+
+
+@pytest.fixture(scope="module")
+def get_table(server):
+    setup = make_client(server.endpoint)
+    setup.create_table(TableName=GET_TABLE, BillingMode="PAY_PER_REQUEST",
+                       KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                       AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    wait_table_active(setup, GET_TABLE)
+    return GET_TABLE
+
+
+def write_request(kind, n):
+    item = {"pk": {"S": "pair#a"}, "n": {"N": str(n)}}
+    if kind == "PutItem":
+        return {"TableName": GET_TABLE, "Item": item}
+    if kind == "BatchWriteItem":
+        return {"RequestItems": {GET_TABLE: [{"PutRequest": {"Item": item}}]}}
+    # TransactWriteItems: both items of the pair, so a read that succeeds must see them agree.
+    other = {"pk": {"S": "pair#b"}, "n": {"N": str(n)}}
+    return {"TransactItems": [{"Put": {"TableName": GET_TABLE, "Item": item}},
+                              {"Put": {"TableName": GET_TABLE, "Item": other}}]}
+
+
+# PartiQL's ExecuteTransaction of SELECTs is one TransactGetItems, and meets writes alike.
+READS = {
+    "TransactGetItems": {"TransactItems": [
+        {"Get": {"TableName": GET_TABLE, "Key": {"pk": {"S": "pair#a"}}}},
+        {"Get": {"TableName": GET_TABLE, "Key": {"pk": {"S": "pair#b"}}}}]},
+    "ExecuteTransaction": {"TransactStatements": [
+        {"Statement": f"SELECT * FROM {GET_TABLE} WHERE pk = 'pair#a'"},
+        {"Statement": f"SELECT * FROM {GET_TABLE} WHERE pk = 'pair#b'"}]},
+}
+
+
+@pytest.mark.parametrize("read_op", list(READS))
+@pytest.mark.parametrize("kind", ["PutItem", "BatchWriteItem", "TransactWriteItems"])
+def test_writes_racing_transact_gets_succeed_and_cancel_the_reads(server, get_table, kind,
+                                                                 read_op):
+    client = RawClient(server.port)
+    status, body = client.call("TransactWriteItems", write_request("TransactWriteItems", 0))
+    assert status == 200, body
+    stop = threading.Event()
+    write_errors = []
+    writes = [0]
+
+    def writer():
+        w = RawClient(server.port)
+        try:
+            n = 0
+            while not stop.is_set():
+                n += 1
+                status, body = w.call(kind, write_request(kind, n))
+                if status != 200 or body.get("UnprocessedItems"):
+                    write_errors.append((status, body))
+                    return
+                writes[0] = n
+        finally:
+            w.close()
+
+    t = threading.Thread(target=writer)
+    t.start()
+    conflicts = reads = 0
+    try:
+        for _ in range(GET_ROUNDS):
+            status, body = client.call(read_op, READS[read_op])
+            if status == 200:
+                reads += 1
+                a, b = (r["Item"]["n"]["N"] for r in body["Responses"])
+                if kind == "TransactWriteItems":
+                    assert a == b, f"a torn read: {body}"
+                continue
+            assert body.get("__type", "").endswith("#TransactionCanceledException"), body
+            reasons = body.get("CancellationReasons")
+            # Only the written items conflict: pair#a always, pair#b when a transaction wrote it.
+            expected = [[CONFLICT, {"Code": "None"}]]
+            if kind == "TransactWriteItems":
+                expected += [[CONFLICT, CONFLICT], [{"Code": "None"}, CONFLICT]]
+            assert reasons in expected, reasons
+            conflicts += 1
+            if conflicts >= 5 and reads >= 20:
+                break
+    finally:
+        stop.set()
+        t.join(timeout=60)
+        client.close()
+    assert not write_errors, write_errors[:1]
+    figures = {"kind": kind, "reads": reads, "conflicts": conflicts, "writes": writes[0]}
+    record_figures(f"{read_op}_races_{kind}", figures)
+    # The writer loops all along, so some reads meet a write in flight and are cancelled.
+    assert conflicts > 0 and reads > 0, figures
+    assert server.alive()
+
+
+def test_batch_writes_racing_transactions_wait_for_them(server, get_table):
+    """BatchWriteItem is not among the requests that conflict with an ongoing TransactWriteItems
+    (AWS, "Transaction conflict handling in DynamoDB" names PutItem, UpdateItem, DeleteItem and
+    TransactWriteItems), TransactionConflictException is not among its errors (botocore's model),
+    and UnprocessedItems are for throughput or internal failures: every batch put is applied."""
+    client = RawClient(server.port)
+    stop = threading.Event()
+    outcomes = {"applied": 0, "conflicts": 0}
+    errors = []
+
+    def transactions():
+        w = RawClient(server.port)
+        try:
+            n = 0
+            while not stop.is_set():
+                n -= 1
+                status, body = w.call("TransactWriteItems", write_request("TransactWriteItems", n))
+                if status == 200:
+                    outcomes["applied"] += 1
+                elif body.get("CancellationReasons", [{}])[0] == CONFLICT:
+                    outcomes["conflicts"] += 1
+                else:
+                    errors.append((status, body))
+                    return
+        finally:
+            w.close()
+
+    t = threading.Thread(target=transactions)
+    t.start()
+    try:
+        for n in range(1, 1001):
+            status, body = client.call("BatchWriteItem", write_request("BatchWriteItem", n))
+            assert status == 200 and not body["UnprocessedItems"], (status, body)
+    finally:
+        stop.set()
+        t.join(timeout=60)
+        client.close()
+    assert not errors, errors[:1]
+    record_figures("batch_write_races", dict(outcomes))
+    assert outcomes["applied"] > 0
     assert server.alive()

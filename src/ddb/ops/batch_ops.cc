@@ -296,6 +296,7 @@ void EngineImpl::BatchWriteItem(const Request& req, JsonWriter& w) {
         unprocessed[n] = true;
         continue;
       }
+      pending_.NoteWrite(c.storage_key);  // a TransactGetItems in flight on it is cancelled
       c.old_item = LoadItem(c.storage_key);
       size_t size = c.new_item ? ItemSize(*c.new_item) : 0;
       if (c.old_item) size = std::max(size, ItemSize(*c.old_item));

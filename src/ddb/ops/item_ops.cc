@@ -117,6 +117,7 @@ Capacity ApplyChange(EngineImpl& engine, ItemChange& change,
     throw ApiError::TransactionConflict(std::string(kTransactionConflictMessage));
   }
   auto guard = engine.locks().LockKey(change.storage_key);
+  engine.pending_transactions().NoteWrite(change.storage_key);  // a TransactGetItems on it fails
   change.schema = change.table->schema();  // the latest indexes, should UpdateTable have run
   if (need_old_item || cond || !change.schema->indexes.empty() || change.schema->stream.enabled) {
     change.old_item = engine.LoadItem(change.storage_key);

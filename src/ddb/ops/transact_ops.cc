@@ -1,5 +1,6 @@
 // TransactWriteItems and TransactGetItems: all items registered as pending (a transaction that
-// meets another in flight is cancelled with TransactionConflict, as on DynamoDB) and locked
+// meets another in flight is cancelled with TransactionConflict, as on DynamoDB; so is a
+// TransactGetItems whose item a write meets while it is in flight) and locked
 // together (in stripe order), every condition checked, then one atomic storage batch.
 #include <fmt/format.h>
 
@@ -466,6 +467,7 @@ void EngineImpl::TransactWriteItems(const Request& req, JsonWriter& w) {
     ThrowConflicts(writes.size(), conflicts);
   }
   PendingTransactions::Guard registered(&pending_, keys);
+  for (auto key : keys) pending_.NoteWrite(key);  // cancels the TransactGetItems in flight on it
   std::vector<size_t> stripes;
   stripes.reserve(writes.size());
   for (const auto& t : writes) stripes.push_back(locks_.Stripe(t.change.storage_key));
@@ -533,12 +535,18 @@ void EngineImpl::TransactGetItems(const Request& req, JsonWriter& w) {
     }
     gets.push_back(std::move(g));
   }
+  // Registered as a pending read before looking for pending writes: a write that registers
+  // after the look finds the read and cancels it.
+  std::vector<std::string_view> keys;
+  for (const auto& g : gets) keys.push_back(g.storage_key);
+  PendingTransactions::Read read(&pending_, keys);
   std::vector<size_t> conflicts;
   for (size_t i = 0; i < gets.size(); ++i) {
     if (pending_.IsPending(gets[i].storage_key)) conflicts.push_back(i);
   }
   if (!conflicts.empty()) ThrowConflicts(gets.size(), conflicts);
   AdmitTransaction(gets.size(), [&](size_t i) { AdmitRequest(*gets[i].table, Access::kRead); });
+  if (options_.transact_get_hook) options_.transact_get_hook();
   std::vector<size_t> stripes;
   stripes.reserve(gets.size());
   for (const auto& g : gets) stripes.push_back(locks_.Stripe(g.storage_key));
@@ -547,6 +555,8 @@ void EngineImpl::TransactGetItems(const Request& req, JsonWriter& w) {
     auto guard = locks_.Lock(std::move(stripes));
     for (const auto& g : gets) results.push_back(LoadItem(g.storage_key));
   }
+  conflicts = read.Conflicts();
+  if (!conflicts.empty()) ThrowConflicts(gets.size(), conflicts);
   std::map<std::string, Capacity> capacities;
   w.StartObject();
   WriteKey(w, "Responses");
