@@ -320,11 +320,13 @@ class EngineImpl final : public Engine {
   // The local S3's root directory (said on stderr once when it is a temp dir).
   const std::filesystem::path& S3Root();
   void DeleteImportedTable(const std::string& import_arn);
-  std::unique_ptr<storage::Iterator> OpenExportPointInTime(const std::shared_ptr<Table>& table,
-                                                           std::optional<double> export_time,
-                                                           double now);
+  // The end (epoch ms) of the past second an export reads, or nullopt for now; throws
+  // DynamoDB's errors for a table without point-in-time recovery or a time outside its window.
+  std::optional<int64_t> ExportUntil(const std::shared_ptr<Table>& table,
+                                     std::optional<double> export_time, double now);
+  // Writes the export: the table as `snapshot` sees it, or as it was before `until_ms`.
   void RunExport(ExportJob job, const std::string& id, const TableSchema& schema,
-                 storage::Iterator& it);
+                 std::shared_ptr<storage::Iterator> snapshot, std::optional<int64_t> until_ms);
   void RunImport(ImportJob job);
   // Writes one imported item as PutItem would (validated; indexes and stream records).
   void ImportItem(const std::shared_ptr<Table>& table, Item item);

@@ -87,7 +87,7 @@ def import_table(client, bucket, prefix, table, fmt="DYNAMODB_JSON", compression
 
 def all_items(client, table):
     return {json.dumps(i["pk"], sort_keys=True) + json.dumps(i.get("sk"), sort_keys=True): i
-            for page in scan_pages(client, TableName=table) for i in page.get("Items", [])}
+            for i in scan_pages(client, TableName=table)}
 
 
 def make_source_table(client, name):
@@ -158,6 +158,71 @@ def test_export_then_import_equals_source(client, s3_dir, fmt):
     assert imp["ImportedItemCount"] == 120 and imp["ErrorCount"] == 0
     assert imp["ProcessedItemCount"] == 120
     assert all_items(client, dst) == all_items(client, src)
+
+
+@source("docs: ExportTableToPointInTime API reference: ExportTime is any time in the "
+        "point-in-time recovery window; the export holds the table as it was then")
+def test_export_at_a_past_time_holds_that_time(client, s3_dir):
+    """Batch A, then a second boundary (time T), then batch B overwriting and deleting some of
+    A's items and adding others: the export at ExportTime=T, imported into a new table, equals
+    A item by item, not the table as it is now."""
+    name = unique_name("exp-past")
+    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    wait_table_active(client, name)
+    arn = client.describe_table(TableName=name)["Table"]["TableArn"]
+    enable_pitr(client, arn)
+    batch_a = {f"a{i}": {"pk": {"S": f"a{i}"}, "v": {"N": str(i)}, "tag": {"S": "A"}}
+               for i in range(30)}
+    for item in batch_a.values():
+        client.put_item(TableName=name, Item=item)
+    time.sleep(1.1 - time.time() % 1)  # past a second boundary: T's second holds only batch A
+    export_time = time.time()
+    time.sleep(1.1 - time.time() % 1)  # and past T's second, so B is after its end
+    for i in range(10):
+        client.put_item(TableName=name, Item={"pk": {"S": f"a{i}"}, "v": {"N": "-1"},
+                                              "tag": {"S": "B"}})
+    for i in range(10, 15):
+        client.delete_item(TableName=name, Key={"pk": {"S": f"a{i}"}})
+    for i in range(5):
+        client.put_item(TableName=name, Item={"pk": {"S": f"b{i}"}, "tag": {"S": "B"}})
+    desc = client.export_table_to_point_in_time(TableArn=arn, S3Bucket="bucket-past",
+                                                ExportTime=export_time)["ExportDescription"]
+    assert desc["ExportStatus"] == "IN_PROGRESS"
+    desc = wait_done(lambda: client.describe_export(ExportArn=desc["ExportArn"])
+                     ["ExportDescription"], "ExportStatus")
+    assert desc["ExportStatus"] == "COMPLETED", desc
+    assert desc["ItemCount"] == len(batch_a)
+    export_id = desc["ExportArn"].rsplit("/", 1)[1]
+    dst = unique_name("exp-past-dst")
+    imp = import_table(client, "bucket-past", f"AWSDynamoDB/{export_id}/data/", dst,
+                       compression="GZIP")
+    assert imp["ImportStatus"] == "COMPLETED", imp
+    got = {i["pk"]["S"]: i for i in scan_pages(client, TableName=dst)}
+    assert got == batch_a
+    # The live table did change: the export is not today's data.
+    assert len(all_items(client, name)) == len(batch_a) - 5 + 5
+    assert client.get_item(TableName=name, Key={"pk": {"S": "a0"}})["Item"]["tag"] == {"S": "B"}
+
+
+@source("docs: InvalidExportTimeException: 'The specified ExportTime is outside of the point in "
+        "time recovery window.' (API reference / botocore's model documentation)")
+def test_export_time_outside_the_window(client):
+    """Before point-in-time recovery was enabled, or in the future: InvalidExportTimeException."""
+    name = unique_name("exp-window")
+    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    wait_table_active(client, name)
+    arn = client.describe_table(TableName=name)["Table"]["TableArn"]
+    enable_pitr(client, arn)
+    for when in (time.time() - 3600, time.time() + 3600):
+        with pytest.raises(Exception) as e:
+            client.export_table_to_point_in_time(TableArn=arn, S3Bucket="bb", ExportTime=when)
+        assert err(e) == ("InvalidExportTimeException",
+                          "The specified ExportTime is outside of the point in time recovery "
+                          "window.")
 
 
 DOC_ITEM = {"Authors": {"SS": ["Author1", "Author2"]}, "Dimensions": {"S": "8.5 x 11.0 x 1.5"},

@@ -5,7 +5,8 @@
 // As DynamoDB's, both run in the background: the request answers IN_PROGRESS, and Describe*
 // reports COMPLETED or FAILED once the worker thread is done. An export reads one storage
 // snapshot, taken when the request is answered, so it is one point in time however the table is
-// written meanwhile. An import creates the table (TableCreationParameters, as CreateTable) when
+// written meanwhile; a past ExportTime reads the table rebuilt from the recovery log as it was at
+// the end of that second. An import creates the table (TableCreationParameters, as CreateTable) when
 // requested and writes each item as PutItem would (indexes, streams); an item that is not valid
 // counts in ErrorCount (DynamoDB logs it to CloudWatch; here the first few go to stderr) and the
 // import goes on. A failed import deletes its table, as DynamoDB's does. The jobs' descriptions
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cmath>
 #include <filesystem>
 #include <functional>
 #include <random>
@@ -395,31 +397,35 @@ void EngineImpl::SaveJob(std::string_view kind, std::string_view arn, const std:
 
 // ---- export ----
 
-// The snapshot an export reads, for the point in time it asks for.
+// The point in time an export reads.
 //
 // DynamoDB exports only tables with point-in-time recovery enabled, as of any second of the
-// recovery window (ExportTime; default: now). An export here reads the table as it is now: an
-// ExportTime more than a few seconds in the past is refused rather than answered with today's
-// data (reading a past second would replay the recovery log, FillFromRecovery, into a prefix
-// of the job's own: not done yet).
-std::unique_ptr<storage::Iterator> EngineImpl::OpenExportPointInTime(
-    const std::shared_ptr<Table>& table, std::optional<double> export_time, double now) {
-  if (!PointInTimeRecoveryEnabled(*table)) {
+// recovery window (ExportTime; default: now). Returns the end of that second (epoch ms) when it
+// is over, so the export replays the recovery log up to it (FillFromRecovery); nullopt reads the
+// table as it is now.
+std::optional<int64_t> EngineImpl::ExportUntil(const std::shared_ptr<Table>& table,
+                                               std::optional<double> export_time, double now) {
+  const auto& schema = table->schema();
+  std::optional<RecoveryState> state;
+  {
+    MutexLock lock(recovery_mu_);
+    if (auto found = recovery_.find(schema->id); found != recovery_.end()) state = found->second;
+  }
+  if (!PointInTimeRecoveryEnabled(*table) || !state) {
     throw ApiError(
         400, "PointInTimeRecoveryUnavailableException",
-        fmt::format("Point in time recovery is not enabled for table '{}'", table->schema()->name));
+        fmt::format("Point in time recovery is not enabled for table '{}'", schema->name));
   }
-  if (export_time && *export_time > now + 1) {
+  if (!export_time) return std::nullopt;
+  if (*export_time > now ||
+      std::floor(*export_time) < std::floor(static_cast<double>(state->base_ms) / 1000)) {
     throw ApiError(400, "InvalidExportTimeException",
-                   "Invalid ExportTime: the export time cannot be in the future");
+                   "The specified ExportTime is outside of the point in time recovery window.");
   }
-  if (export_time && *export_time < now - 5) {
-    throw ApiError(400, "InvalidExportTimeException",
-                   fmt::format("Invalid ExportTime: cruddur exports a table as it is now, not as "
-                               "of a past time ({:.0f})",
-                               *export_time));
-  }
-  return storage_->NewIterator();
+  const int64_t until = static_cast<int64_t>(std::floor(*export_time)) * 1000 + 1000;
+  // The current second is not over: the table as it is now is the table at its end so far.
+  if (static_cast<double>(until) > now * 1000) return std::nullopt;
+  return until;
 }
 
 void EngineImpl::ExportTableToPointInTime(const Request& req, JsonWriter& w) {
@@ -447,7 +453,10 @@ void EngineImpl::ExportTableToPointInTime(const Request& req, JsonWriter& w) {
   if (const JsonValue* t = req.Get("ExportTime"); t && t->IsNumber()) {
     export_time = t->GetDouble();
   }
-  auto snapshot = OpenExportPointInTime(table, export_time, now);
+  const std::optional<int64_t> until_ms = ExportUntil(table, export_time, now);
+  // The table as it is now is this storage snapshot, taken before the request is answered.
+  std::shared_ptr<storage::Iterator> snapshot;
+  if (!until_ms) snapshot = storage_->NewIterator();
 
   Transfers& tr = transfers();
   ExportJob job;
@@ -491,19 +500,29 @@ void EngineImpl::ExportTableToPointInTime(const Request& req, JsonWriter& w) {
 
   MutexLock lock(tr.mu);
   tr.exports[job.arn] = job;
-  auto shared_snapshot = std::shared_ptr<storage::Iterator>(std::move(snapshot));
-  tr.Start([this, job, id, schema, shared_snapshot]() mutable {
-    RunExport(std::move(job), id, *schema, *shared_snapshot);
+  tr.Start([this, job, id, schema, snapshot, until_ms]() mutable {
+    RunExport(std::move(job), id, *schema, std::move(snapshot), until_ms);
   });
 }
 
 void EngineImpl::RunExport(ExportJob job, const std::string& id, const TableSchema& schema,
-                           storage::Iterator& it) {
+                           std::shared_ptr<storage::Iterator> snapshot,
+                           std::optional<int64_t> until_ms) {
   Transfers& tr = transfers();
+  // A past state is rebuilt under a snapshot prefix of the job's own, deleted when it ends (and
+  // at the next start, as any snapshot no backup names, when the server stopped during it).
+  std::string past;
   try {
     s3::Format format = ParseFormat(job.format);
     s3::ExportWriter writer(S3Root() / job.s3_bucket, job.s3_prefix, id, format);
     std::string prefix = keyspace::IndexPrefix(schema.id, 0);
+    if (until_ms) {
+      past = keyspace::SnapshotPrefix(NewSnapshotId());
+      FillFromRecovery(schema.id, *until_ms, past);
+      snapshot = storage_->NewIterator();
+      prefix = past;
+    }
+    storage::Iterator& it = *snapshot;
     for (it.Seek(prefix); it.Valid() && it.key().starts_with(prefix); it.Next()) {
       if (tr.stopping) throw std::runtime_error("the server stopped");
       JsonBuffer buf;
@@ -536,6 +555,14 @@ void EngineImpl::RunExport(ExportJob job, const std::string& id, const TableSche
     job.status = "FAILED";
     job.failure_code = "S3WriteFailed";
     job.failure_message = e.what();
+  }
+  snapshot.reset();
+  if (!past.empty()) {
+    try {
+      DeleteRange(past);
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "cruddur: dropping export {}'s copy failed: {}\n", job.arn, e.what());
+    }
   }
   try {
     SaveJob("export", job.arn, JobJson(job));

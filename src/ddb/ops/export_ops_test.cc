@@ -226,6 +226,8 @@ TEST_P(ExportImportTest, Errors) {
                 R"({"TableArn":"arn:aws:dynamodb:us-east-1:000000000000:table/tbl",
                     "S3Bucket":"bkt","ExportTime":1000})");
   EXPECT_EQ(e.type(), "InvalidExportTimeException");
+  EXPECT_EQ(e.message(),
+            "The specified ExportTime is outside of the point in time recovery window.");
   e = CallError("ImportTable", R"({"S3BucketSource":{"S3Bucket":"bkt"},"InputFormat":"ION",
       "TableCreationParameters":{"TableName":"tbl","BillingMode":"PAY_PER_REQUEST",
         "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
