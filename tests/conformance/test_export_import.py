@@ -7,6 +7,7 @@ DynamoDB" in the DynamoDB developer guide): an export imported anywhere must com
 files written from the documentation's examples must import unchanged.
 """
 
+import datetime
 import gzip
 import json
 import subprocess
@@ -15,7 +16,7 @@ from decimal import Decimal
 
 import pytest
 
-from ddbtest import err, make_client, own_server, scan_pages, unique_name, wait_table_active
+from ddbtest import aws_cli_runner, err, make_client, own_server, scan_pages, unique_name, wait_table_active
 
 source = pytest.mark.source
 DOCS_EXPORT = source("docs: DynamoDB table export output format (manifest-summary.json, "
@@ -223,6 +224,52 @@ def test_export_time_outside_the_window(client):
         assert err(e) == ("InvalidExportTimeException",
                           "The specified ExportTime is outside of the point in time recovery "
                           "window.")
+
+
+@source("docs: AWS CLI reference: aws dynamodb export-table-to-point-in-time / describe-export "
+        "(their output is the API's JSON)")
+def test_aws_cli_export_round_trip(client, s3_dir, tmp_path):
+    """The aws CLI's export-table-to-point-in-time (with a past --export-time) and
+    describe-export against the server, unchanged; the files land in the local S3 directory."""
+    import os
+    import shutil
+    aws_bin = "/usr/bin/aws" if os.path.exists("/usr/bin/aws") else shutil.which("aws")
+    if aws_bin is None:
+        pytest.skip("aws CLI not installed")
+    aws = aws_cli_runner([aws_bin], client.meta.endpoint_url, tmp_path)
+    name = unique_name("exp-cli")
+    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    wait_table_active(client, name)
+    arn = client.describe_table(TableName=name)["Table"]["TableArn"]
+    aws("update-continuous-backups", "--table-name", name,
+        "--point-in-time-recovery-specification", "PointInTimeRecoveryEnabled=true")
+    client.put_item(TableName=name, Item={"pk": {"S": "one"}})
+    time.sleep(1.1 - time.time() % 1)
+    t = int(time.time())
+    time.sleep(1.1 - time.time() % 1)
+    client.put_item(TableName=name, Item={"pk": {"S": "two"}})
+    out = json.loads(aws("export-table-to-point-in-time", "--table-arn", arn, "--s3-bucket",
+                         "bucket-cli", "--s3-prefix", "cli", "--export-time", str(t)).stdout)
+    desc = out["ExportDescription"]
+    assert desc["ExportStatus"] == "IN_PROGRESS" and desc["TableArn"] == arn
+    # The CLI prints timestamps as ISO 8601.
+    assert datetime.datetime.fromisoformat(desc["ExportTime"]).timestamp() == t
+    deadline = time.monotonic() + 30
+    while desc["ExportStatus"] == "IN_PROGRESS" and time.monotonic() < deadline:
+        time.sleep(0.1)
+        desc = json.loads(aws("describe-export", "--export-arn",
+                              out["ExportDescription"]["ExportArn"]).stdout)["ExportDescription"]
+    assert desc["ExportStatus"] == "COMPLETED", desc
+    assert desc["ItemCount"] == 1
+    summary = json.loads((s3_dir / "bucket-cli" / desc["ExportManifest"]).read_text())
+    files = [json.loads(line) for line in
+             (s3_dir / "bucket-cli" / summary["manifestFilesS3Key"]).read_text().splitlines()]
+    lines = [json.loads(line) for f in files for line in
+             gzip.decompress((s3_dir / "bucket-cli" / f["dataFileS3Key"]).read_bytes())
+             .decode().splitlines()]
+    assert lines == [{"Item": {"pk": {"S": "one"}}}]
 
 
 DOC_ITEM = {"Authors": {"SS": ["Author1", "Author2"]}, "Dimensions": {"S": "8.5 x 11.0 x 1.5"},
