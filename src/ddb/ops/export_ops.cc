@@ -6,10 +6,10 @@
 // reports COMPLETED or FAILED once the worker thread is done. An export reads one storage
 // snapshot, taken when the request is answered, so it is one point in time however the table is
 // written meanwhile; a past ExportTime reads the table rebuilt from the recovery log as it was at
-// the end of that second. An import creates the table (TableCreationParameters, as CreateTable) when
-// requested and writes each item as PutItem would (indexes, streams); an item that is not valid
-// counts in ErrorCount (DynamoDB logs it to CloudWatch; here the first few go to stderr) and the
-// import goes on. A failed import deletes its table, as DynamoDB's does. The jobs' descriptions
+// the end of that second. An import creates the table (TableCreationParameters, as CreateTable)
+// when requested and writes each item as PutItem would (indexes, streams); an item that is not
+// valid counts in ErrorCount (DynamoDB logs it to CloudWatch; here the first few go to stderr) and
+// the import goes on. A failed import deletes its table, as DynamoDB's does. The jobs' descriptions
 // are kept in the 0x00 space ("export/<arn>", "import/<arn>"), so they survive restarts; a job a
 // restart interrupted reports FAILED.
 #include <fmt/format.h>
@@ -19,6 +19,7 @@
 #include <cmath>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -27,6 +28,7 @@
 #include "ddb/item_codec.h"
 #include "ddb/s3_layout.h"
 #include "ddb/table_arn.h"
+#include "ddb/value_json.h"
 
 namespace cruddur::ddb {
 namespace fs = std::filesystem;
@@ -134,6 +136,13 @@ std::optional<std::string> HexDecode(std::string_view s) {
   return out;
 }
 
+std::optional<double> TimeOf(const JsonValue& obj, std::string_view name) {
+  auto m = obj.FindMember(rapidjson::StringRef(name.data(), name.size()));
+  if (m == obj.MemberEnd() || m->value.IsNull()) return std::nullopt;
+  if (!m->value.IsNumber()) throw ApiError::Serialization("Unexpected field type");
+  return m->value.GetDouble();
+}
+
 }  // namespace
 
 // One export, as ExportDescription describes it.
@@ -143,6 +152,9 @@ struct ExportJob {
   std::string format = "DYNAMODB_JSON", manifest, failure_code, failure_message;
   double start = 0, end = 0, export_time = 0;
   int64_t item_count = 0, billed_size_bytes = 0;
+  // IncrementalExportSpecification, for an INCREMENTAL_EXPORT.
+  std::string export_type = "FULL_EXPORT", view_type;
+  double export_from = 0, export_to = 0;
 
   void Write(JsonWriter& w) const {
     w.StartObject();
@@ -169,7 +181,15 @@ struct ExportJob {
       WriteKey(w, "ItemCount");
       w.Int64(item_count);
     }
-    Field(w, "ExportType", "FULL_EXPORT");
+    Field(w, "ExportType", export_type);
+    if (export_type == "INCREMENTAL_EXPORT") {
+      WriteKey(w, "IncrementalExportSpecification");
+      w.StartObject();
+      TimeField(w, "ExportFromTime", export_from);
+      TimeField(w, "ExportToTime", export_to);
+      Field(w, "ExportViewType", view_type);
+      w.EndObject();
+    }
     w.EndObject();
   }
   static ExportJob Read(const JsonValue& d) {
@@ -193,6 +213,15 @@ struct ExportJob {
     j.format = Str(d, "ExportFormat");
     j.billed_size_bytes = static_cast<int64_t>(Num(d, "BilledSizeBytes"));
     j.item_count = static_cast<int64_t>(Num(d, "ItemCount"));
+    if (Str(d, "ExportType") == "INCREMENTAL_EXPORT") {
+      j.export_type = "INCREMENTAL_EXPORT";
+      if (auto m = d.FindMember("IncrementalExportSpecification");
+          m != d.MemberEnd() && m->value.IsObject()) {
+        j.export_from = Num(m->value, "ExportFromTime");
+        j.export_to = Num(m->value, "ExportToTime");
+        j.view_type = Str(m->value, "ExportViewType");
+      }
+    }
     return j;
   }
 };
@@ -397,6 +426,52 @@ void EngineImpl::SaveJob(std::string_view kind, std::string_view arn, const std:
 
 // ---- export ----
 
+namespace {
+
+// ExportType and IncrementalExportSpecification into `job`; false for a FULL_EXPORT.
+bool ParseIncrementalExport(const Request& req, ExportJob& job, double now) {
+  std::string type(req.String("ExportType").value_or("FULL_EXPORT"));
+  if (type != "FULL_EXPORT" && type != "INCREMENTAL_EXPORT") {
+    throw ApiError::Validation(fmt::format(
+        "1 validation error detected: Value '{}' at 'exportType' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [FULL_EXPORT, INCREMENTAL_EXPORT]",
+        type));
+  }
+  const JsonValue* spec = req.Object("IncrementalExportSpecification");
+  if (type == "FULL_EXPORT") return false;
+  if (req.Get("ExportTime")) {
+    throw ApiError::Validation("ExportTime cannot be specified for an INCREMENTAL_EXPORT");
+  }
+  std::optional<double> from = spec ? TimeOf(*spec, "ExportFromTime") : std::nullopt;
+  if (!from) {
+    throw ApiError::Validation(
+        "IncrementalExportSpecification.ExportFromTime is required for an INCREMENTAL_EXPORT");
+  }
+  double to = TimeOf(*spec, "ExportToTime").value_or(now);
+  if (to <= *from) {
+    throw ApiError::Validation("ExportFromTime must be earlier than ExportToTime");
+  }
+  std::string view(Request::StringOf(*spec, "ExportViewType").value_or("NEW_AND_OLD_IMAGES"));
+  if (view != "NEW_AND_OLD_IMAGES" && view != "NEW_IMAGE") {
+    throw ApiError::Validation(fmt::format(
+        "1 validation error detected: Value '{}' at "
+        "'incrementalExportSpecification.exportViewType' failed to satisfy constraint: Member "
+        "must satisfy enum value set: [NEW_IMAGE, NEW_AND_OLD_IMAGES]",
+        view));
+  }
+  if (req.String("ExportFormat").value_or("DYNAMODB_JSON") != "DYNAMODB_JSON") {
+    throw ApiError::Validation(
+        "cruddur writes an INCREMENTAL_EXPORT in DYNAMODB_JSON only, not ION");
+  }
+  job.export_type = type;
+  job.export_from = *from;
+  job.export_to = to;
+  job.view_type = view;
+  return true;
+}
+
+}  // namespace
+
 // The point in time an export reads.
 //
 // DynamoDB exports only tables with point-in-time recovery enabled, as of any second of the
@@ -437,11 +512,6 @@ void EngineImpl::ExportTableToPointInTime(const Request& req, JsonWriter& w) {
   if (bucket) CheckBucket(*bucket, "s3Bucket", errors);
   errors.ThrowIfAny();
   CheckPrefix(req.String("S3Prefix").value_or(""));
-  if (auto type = req.String("ExportType"); type && *type == "INCREMENTAL_EXPORT") {
-    throw ApiError::Validation(
-        "INCREMENTAL_EXPORT is not supported by cruddur's local DynamoDB: an incremental export "
-        "needs the point-in-time recovery change log");
-  }
   ArnTarget target = ParseResourceArn(*arn, options_.region, options_.account_id);
   auto table = FindTable(target.table);
   if (!table || target.stream) {
@@ -453,13 +523,21 @@ void EngineImpl::ExportTableToPointInTime(const Request& req, JsonWriter& w) {
   if (const JsonValue* t = req.Get("ExportTime"); t && t->IsNumber()) {
     export_time = t->GetDouble();
   }
-  const std::optional<int64_t> until_ms = ExportUntil(table, export_time, now);
+  ExportJob job;
+  std::optional<int64_t> until_ms;
+  if (!ParseIncrementalExport(req, job, now)) {
+    until_ms = ExportUntil(table, export_time, now);
+  } else {
+    // Both ends inside the recovery window.
+    ExportUntil(table, job.export_from, now);
+    ExportUntil(table, job.export_to, now);
+    export_time = job.export_to;
+  }
   // The table as it is now is this storage snapshot, taken before the request is answered.
   std::shared_ptr<storage::Iterator> snapshot;
-  if (!until_ms) snapshot = storage_->NewIterator();
+  if (!until_ms && job.export_type == "FULL_EXPORT") snapshot = storage_->NewIterator();
 
   Transfers& tr = transfers();
-  ExportJob job;
   job.client_token = std::string(req.String("ClientToken").value_or(""));
   {
     MutexLock lock(tr.mu);
@@ -516,21 +594,25 @@ void EngineImpl::RunExport(ExportJob job, const std::string& id, const TableSche
     s3::Format format = ParseFormat(job.format);
     s3::ExportWriter writer(S3Root() / job.s3_bucket, job.s3_prefix, id, format);
     std::string prefix = keyspace::IndexPrefix(schema.id, 0);
-    if (until_ms) {
+    if (job.export_type == "INCREMENTAL_EXPORT") {
+      WriteIncrementalExport(job, schema, writer, past);
+      prefix.clear();  // nothing more to read
+    } else if (until_ms) {
       past = keyspace::SnapshotPrefix(NewSnapshotId());
       FillFromRecovery(schema.id, *until_ms, past);
       snapshot = storage_->NewIterator();
       prefix = past;
     }
-    storage::Iterator& it = *snapshot;
-    for (it.Seek(prefix); it.Valid() && it.key().starts_with(prefix); it.Next()) {
+    storage::Iterator* it = prefix.empty() ? nullptr : snapshot.get();
+    if (it) it->Seek(prefix);
+    for (; it && it->Valid() && it->key().starts_with(prefix); it->Next()) {
       if (tr.stopping) throw std::runtime_error("the server stopped");
       JsonBuffer buf;
       JsonWriter jw(buf);
       size_t size = 0;
       Item item;
-      bool ok = format == s3::Format::kIon ? DecodeItem(it.value(), &item)
-                                           : WriteEncodedItem(it.value(), jw, &size);
+      bool ok = format == s3::Format::kIon ? DecodeItem(it->value(), &item)
+                                           : WriteEncodedItem(it->value(), jw, &size);
       if (!ok) throw std::runtime_error("a corrupt item in storage");
       if (format == s3::Format::kIon) size = ItemSize(item);
       writer.Add(std::string_view(buf.GetString(), buf.GetSize()), &item, size);
@@ -546,6 +628,12 @@ void EngineImpl::RunExport(ExportJob job, const std::string& id, const TableSche
                               job.s3_prefix,
                               job.sse_algorithm.empty() ? "AES256" : job.sse_algorithm,
                               job.sse_kms_key_id};
+    if (job.export_type == "INCREMENTAL_EXPORT") {
+      summary.export_type = job.export_type;
+      summary.export_from_time = s3::IsoTime(job.export_from);
+      summary.export_to_time = s3::IsoTime(job.export_to);
+      summary.output_view = job.view_type;
+    }
     job.manifest = writer.Finish(summary);
     job.item_count = writer.item_count();
     job.billed_size_bytes = writer.billed_size_bytes();
@@ -571,6 +659,62 @@ void EngineImpl::RunExport(ExportJob job, const std::string& id, const TableSche
   }
   MutexLock lock(tr.mu);
   tr.exports[job.arn] = std::move(job);
+}
+
+// AWS's incremental export format: one line per item changed in the period, its last write's
+// time (microseconds), its key, its image at the end of the period (none when it was deleted)
+// and, for NEW_AND_OLD_IMAGES, at its start (none when it was created).
+void EngineImpl::WriteIncrementalExport(const ExportJob& job, const TableSchema& schema,
+                                        s3::ExportWriter& writer, std::string& past) {
+  const auto from_ms = static_cast<int64_t>(std::llround(job.export_from * 1000));
+  const auto to_ms = static_cast<int64_t>(std::llround(job.export_to * 1000));
+  struct Change {
+    int64_t ms = 0;
+    std::optional<std::string> item;
+  };
+  std::map<std::string, Change> changes;  // by key after IndexPrefix(table, 0)
+  ForEachLoggedChange(schema.id, from_ms, to_ms,
+                      [&](int64_t ms, std::string_view key, std::optional<std::string_view> item) {
+                        Change& c = changes[std::string(key)];
+                        c.ms = ms;
+                        c.item = item ? std::optional<std::string>(*item) : std::nullopt;
+                      });
+  past = keyspace::SnapshotPrefix(NewSnapshotId());
+  FillFromRecovery(schema.id, from_ms, past);
+  for (const auto& [key, change] : changes) {
+    if (transfers().stopping) throw std::runtime_error("the server stopped");
+    std::optional<Item> old_item, new_item;
+    if (auto bytes = storage_->Get(past + key)) {
+      if (!DecodeItem(*bytes, &old_item.emplace())) throw std::runtime_error("a corrupt item");
+    }
+    if (change.item && !DecodeItem(*change.item, &new_item.emplace())) {
+      throw std::runtime_error("a corrupt item in the recovery log");
+    }
+    if (!old_item && !new_item) continue;  // created and deleted inside the period
+    JsonBuffer buf;
+    JsonWriter w(buf);
+    w.StartObject();
+    WriteKey(w, "Metadata");
+    w.StartObject();
+    WriteKey(w, "WriteTimestampMicros");
+    w.StartObject();
+    Field(w, "N", std::to_string(change.ms * 1000));
+    w.EndObject();
+    w.EndObject();
+    WriteKey(w, "Keys");
+    WriteItem(w, KeyOf(schema, nullptr, new_item ? *new_item : *old_item));
+    if (new_item) {
+      WriteKey(w, "NewImage");
+      WriteItem(w, *new_item);
+    }
+    if (old_item && job.view_type == "NEW_AND_OLD_IMAGES") {
+      WriteKey(w, "OldImage");
+      WriteItem(w, *old_item);
+    }
+    w.EndObject();
+    writer.AddLine(std::string_view(buf.GetString(), buf.GetSize()),
+                   new_item ? ItemSize(*new_item) : 0);
+  }
 }
 
 void EngineImpl::DescribeExport(const Request& req, JsonWriter& w) {

@@ -214,7 +214,8 @@ TEST_P(ExportImportTest, Errors) {
                 R"({"TableArn":"arn:aws:dynamodb:us-east-1:000000000000:table/tbl",
                     "S3Bucket":"bkt","ExportType":"INCREMENTAL_EXPORT"})");
   EXPECT_EQ(e.type(), "ValidationException");
-  EXPECT_NE(e.message().find("INCREMENTAL_EXPORT is not supported"), std::string::npos);
+  EXPECT_EQ(e.message(),
+            "IncrementalExportSpecification.ExportFromTime is required for an INCREMENTAL_EXPORT");
   e = CallError("ExportTableToPointInTime",
                 R"({"TableArn":"arn:aws:dynamodb:us-east-1:000000000000:table/tbl",
                     "S3Bucket":"bkt"})");
