@@ -759,7 +759,7 @@ void EngineImpl::ListExports(const Request& req, JsonWriter& w) {
     w.StartObject();
     Field(w, "ExportArn", jobs[i]->arn);
     Field(w, "ExportStatus", jobs[i]->status);
-    Field(w, "ExportType", "FULL_EXPORT");
+    Field(w, "ExportType", jobs[i]->export_type);
     w.EndObject();
   }
   w.EndArray();
