@@ -145,7 +145,9 @@ KINDS = {"structure": "kStructure", "list": "kList", "map": "kMap", "string": "k
 # Members of today's API that Debian's older model (botocore 1.29) lacks, as botocore 1.43 models
 # them (and AWS's API reference describes them): DeletionProtectionEnabled, and the
 # OnDemandThroughput and WarmThroughput of tables and of their GSIs, whose Update action no
-# longer requires ProvisionedThroughput. Added only where the model has no such member.
+# longer requires ProvisionedThroughput; ExportTableToPointInTime's ExportType and
+# IncrementalExportSpecification (incremental exports). Added only where the model has no such
+# member.
 CURRENT_API_SHAPES = {
     "LongObject": {"type": "long"},
     "DeletionProtectionEnabled": {"type": "boolean"},
@@ -155,6 +157,14 @@ CURRENT_API_SHAPES = {
     "WarmThroughput": {"type": "structure", "members": {
         "ReadUnitsPerSecond": {"shape": "LongObject"},
         "WriteUnitsPerSecond": {"shape": "LongObject"}}},
+    "ExportType": {"type": "string", "enum": ["FULL_EXPORT", "INCREMENTAL_EXPORT"]},
+    "ExportViewType": {"type": "string", "enum": ["NEW_IMAGE", "NEW_AND_OLD_IMAGES"]},
+    "ExportFromTime": {"type": "timestamp"},
+    "ExportToTime": {"type": "timestamp"},
+    "IncrementalExportSpecification": {"type": "structure", "members": {
+        "ExportFromTime": {"shape": "ExportFromTime"},
+        "ExportToTime": {"shape": "ExportToTime"},
+        "ExportViewType": {"shape": "ExportViewType"}}},
 }
 CURRENT_API_MEMBERS = {
     "CreateTableInput": ["DeletionProtectionEnabled", "WarmThroughput", "OnDemandThroughput"],
@@ -162,6 +172,7 @@ CURRENT_API_MEMBERS = {
     "GlobalSecondaryIndex": ["OnDemandThroughput", "WarmThroughput"],
     "CreateGlobalSecondaryIndexAction": ["OnDemandThroughput", "WarmThroughput"],
     "UpdateGlobalSecondaryIndexAction": ["OnDemandThroughput", "WarmThroughput"],
+    "ExportTableToPointInTimeInput": ["ExportType", "IncrementalExportSpecification"],
 }
 
 

@@ -136,6 +136,9 @@ struct ItemChange {
 };
 
 struct ExportJob;  // ops/export_ops.cc
+namespace s3 {
+class ExportWriter;  // ddb/s3_layout.h
+}
 struct ImportJob;
 // One backup, as its record (0x06 <arn>) keeps it.
 struct Backup {
@@ -347,11 +350,17 @@ class EngineImpl final : public Engine {
   // The local S3's root directory (said on stderr once when it is a temp dir).
   const std::filesystem::path& S3Root();
   void DeleteImportedTable(const std::string& import_arn);
-  std::unique_ptr<storage::Iterator> OpenExportPointInTime(const std::shared_ptr<Table>& table,
-                                                           std::optional<double> export_time,
-                                                           double now);
+  // The end (epoch ms) of the past second an export reads, or nullopt for now; throws
+  // DynamoDB's errors for a table without point-in-time recovery or a time outside its window.
+  std::optional<int64_t> ExportUntil(const std::shared_ptr<Table>& table,
+                                     std::optional<double> export_time, double now);
+  // Writes the export: the table as `snapshot` sees it, or as it was before `until_ms`.
   void RunExport(ExportJob job, const std::string& id, const TableSchema& schema,
-                 storage::Iterator& it);
+                 std::shared_ptr<storage::Iterator> snapshot, std::optional<int64_t> until_ms);
+  // Writes an INCREMENTAL_EXPORT's lines: each item changed in [from_ms, to_ms), with its image
+  // at from_ms (rebuilt under `past`, which the caller deletes) and at to_ms.
+  void WriteIncrementalExport(const ExportJob& job, const TableSchema& schema,
+                              s3::ExportWriter& writer, std::string& past);
   void RunImport(ImportJob job);
   // Writes one imported item as PutItem would (validated; indexes and stream records).
   void ImportItem(const std::shared_ptr<Table>& table, Item item);
@@ -390,6 +399,13 @@ class EngineImpl final : public Engine {
   // IndexPrefix(table, 0). E.g. into keyspace::SnapshotPrefix(NewSnapshotId()) to read a past
   // state (then DeleteRange it). Throws InternalServerError without point-in-time recovery.
   void FillFromRecovery(uint32_t table_id, int64_t until_ms, const std::string& prefix);
+  // Calls `fn` for each change of the table's recovery log committed in [from_ms, to_ms), in
+  // commit order: its time, its key after IndexPrefix(table, 0), its new item (encoded) or
+  // nullopt for a delete.
+  using LoggedChangeFn =
+      std::function<void(int64_t ms, std::string_view key, std::optional<std::string_view> item)>;
+  void ForEachLoggedChange(uint32_t table_id, int64_t from_ms, int64_t to_ms,
+                           const LoggedChangeFn& fn);
   // Appends the changes to tables with point-in-time recovery to their recovery logs (in the
   // commit's batch). REQUIRES: the changes' key locks held.
   void AddRecoveryLog(const std::vector<const ItemChange*>& changes, storage::WriteBatch& batch);

@@ -341,6 +341,11 @@ void ExportWriter::Add(std::string_view dynamodb_json, const Item* item, size_t 
     pending_ += dynamodb_json;
     pending_ += "}";
   }
+  AddLine("", item_size);
+}
+
+void ExportWriter::AddLine(std::string_view line, size_t item_size) {
+  pending_ += line;
   pending_ += '\n';
   ++pending_items_;
   ++total_items_;
@@ -400,6 +405,12 @@ std::string ExportWriter::Finish(const ExportSummary& s) {
   w.Key("itemCount");
   w.Int64(total_items_);
   field("outputFormat", format_ == Format::kIon ? "ION" : "DYNAMODB_JSON");
+  field("exportType", s.export_type);
+  if (s.export_type == "INCREMENTAL_EXPORT") {
+    field("exportFromTime", s.export_from_time);
+    field("exportToTime", s.export_to_time);
+    field("outputView", s.output_view);
+  }
   w.EndObject();
   std::string summary(buf.GetString(), buf.GetSize());
   std::string summary_key = prefix_key_ + "/manifest-summary.json";

@@ -47,6 +47,9 @@ struct ExportSummary {
   std::string export_arn, table_arn, table_id;
   std::string start_time, end_time, export_time;  // ISO 8601 with milliseconds, UTC
   std::string s3_bucket, s3_prefix, s3_sse_algorithm, s3_sse_kms_key_id;
+  std::string export_type = "FULL_EXPORT";
+  // INCREMENTAL_EXPORT only: its period (ISO 8601) and ExportViewType.
+  std::string export_from_time, export_to_time, output_view;
 };
 
 // Writes one export under <bucket_dir>/<prefix>/AWSDynamoDB/<export_id>/.
@@ -58,6 +61,8 @@ class ExportWriter {
   // Adds an item: `dynamodb_json` is its DynamoDB JSON object (DYNAMODB_JSON exports), `item`
   // the item (ION exports; the JSON form is then unused).
   void Add(std::string_view dynamodb_json, const Item* item, size_t item_size);
+  // Adds one whole line (an INCREMENTAL_EXPORT's change record, DynamoDB JSON).
+  void AddLine(std::string_view line, size_t item_size);
   // Writes the last data file and the manifests; returns the key of manifest-summary.json.
   std::string Finish(const ExportSummary& summary);
 

@@ -5,18 +5,21 @@
 // As DynamoDB's, both run in the background: the request answers IN_PROGRESS, and Describe*
 // reports COMPLETED or FAILED once the worker thread is done. An export reads one storage
 // snapshot, taken when the request is answered, so it is one point in time however the table is
-// written meanwhile. An import creates the table (TableCreationParameters, as CreateTable) when
-// requested and writes each item as PutItem would (indexes, streams); an item that is not valid
-// counts in ErrorCount (DynamoDB logs it to CloudWatch; here the first few go to stderr) and the
-// import goes on. A failed import deletes its table, as DynamoDB's does. The jobs' descriptions
+// written meanwhile; a past ExportTime reads the table rebuilt from the recovery log as it was at
+// the end of that second. An import creates the table (TableCreationParameters, as CreateTable)
+// when requested and writes each item as PutItem would (indexes, streams); an item that is not
+// valid counts in ErrorCount (DynamoDB logs it to CloudWatch; here the first few go to stderr) and
+// the import goes on. A failed import deletes its table, as DynamoDB's does. The jobs' descriptions
 // are kept in the 0x00 space ("export/<arn>", "import/<arn>"), so they survive restarts; a job a
 // restart interrupted reports FAILED.
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <cctype>
+#include <cmath>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -26,6 +29,7 @@
 #include "ddb/s3_layout.h"
 #include "ddb/table_arn.h"
 #include "encoding/hex.h"
+#include "ddb/value_json.h"
 
 namespace cruddur::ddb {
 namespace fs = std::filesystem;
@@ -190,6 +194,13 @@ JobPage<Job> PageOfJobs(const std::map<std::string, Job>& all, const JobListRequ
   return page;
 }
 
+std::optional<double> TimeOf(const JsonValue& obj, std::string_view name) {
+  auto m = obj.FindMember(rapidjson::StringRef(name.data(), name.size()));
+  if (m == obj.MemberEnd() || m->value.IsNull()) return std::nullopt;
+  if (!m->value.IsNumber()) throw ApiError::Serialization("Unexpected field type");
+  return m->value.GetDouble();
+}
+
 }  // namespace
 
 // One export, as ExportDescription describes it.
@@ -199,6 +210,9 @@ struct ExportJob {
   std::string format = "DYNAMODB_JSON", manifest, failure_code, failure_message;
   double start = 0, end = 0, export_time = 0;
   int64_t item_count = 0, billed_size_bytes = 0;
+  // IncrementalExportSpecification, for an INCREMENTAL_EXPORT.
+  std::string export_type = "FULL_EXPORT", view_type;
+  double export_from = 0, export_to = 0;
 
   void Write(JsonWriter& w) const {
     w.StartObject();
@@ -225,7 +239,15 @@ struct ExportJob {
       WriteKey(w, "ItemCount");
       w.Int64(item_count);
     }
-    Field(w, "ExportType", "FULL_EXPORT");
+    Field(w, "ExportType", export_type);
+    if (export_type == "INCREMENTAL_EXPORT") {
+      WriteKey(w, "IncrementalExportSpecification");
+      w.StartObject();
+      TimeField(w, "ExportFromTime", export_from);
+      TimeField(w, "ExportToTime", export_to);
+      Field(w, "ExportViewType", view_type);
+      w.EndObject();
+    }
     w.EndObject();
   }
   static ExportJob Read(const JsonValue& d) {
@@ -249,6 +271,15 @@ struct ExportJob {
     j.format = Str(d, "ExportFormat");
     j.billed_size_bytes = static_cast<int64_t>(Num(d, "BilledSizeBytes"));
     j.item_count = static_cast<int64_t>(Num(d, "ItemCount"));
+    if (Str(d, "ExportType") == "INCREMENTAL_EXPORT") {
+      j.export_type = "INCREMENTAL_EXPORT";
+      if (auto m = d.FindMember("IncrementalExportSpecification");
+          m != d.MemberEnd() && m->value.IsObject()) {
+        j.export_from = Num(m->value, "ExportFromTime");
+        j.export_to = Num(m->value, "ExportToTime");
+        j.view_type = Str(m->value, "ExportViewType");
+      }
+    }
     return j;
   }
 };
@@ -453,31 +484,81 @@ void EngineImpl::SaveJob(std::string_view kind, std::string_view arn, const std:
 
 // ---- export ----
 
-// The snapshot an export reads, for the point in time it asks for.
+namespace {
+
+// ExportType and IncrementalExportSpecification into `job`; false for a FULL_EXPORT.
+bool ParseIncrementalExport(const Request& req, ExportJob& job, double now) {
+  std::string type(req.String("ExportType").value_or("FULL_EXPORT"));
+  if (type != "FULL_EXPORT" && type != "INCREMENTAL_EXPORT") {
+    throw ApiError::Validation(fmt::format(
+        "1 validation error detected: Value '{}' at 'exportType' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [FULL_EXPORT, INCREMENTAL_EXPORT]",
+        type));
+  }
+  const JsonValue* spec = req.Object("IncrementalExportSpecification");
+  if (type == "FULL_EXPORT") return false;
+  if (req.Get("ExportTime")) {
+    throw ApiError::Validation("ExportTime cannot be specified for an INCREMENTAL_EXPORT");
+  }
+  std::optional<double> from = spec ? TimeOf(*spec, "ExportFromTime") : std::nullopt;
+  if (!from) {
+    throw ApiError::Validation(
+        "IncrementalExportSpecification.ExportFromTime is required for an INCREMENTAL_EXPORT");
+  }
+  double to = TimeOf(*spec, "ExportToTime").value_or(now);
+  if (to <= *from) {
+    throw ApiError::Validation("ExportFromTime must be earlier than ExportToTime");
+  }
+  std::string view(Request::StringOf(*spec, "ExportViewType").value_or("NEW_AND_OLD_IMAGES"));
+  if (view != "NEW_AND_OLD_IMAGES" && view != "NEW_IMAGE") {
+    throw ApiError::Validation(fmt::format(
+        "1 validation error detected: Value '{}' at "
+        "'incrementalExportSpecification.exportViewType' failed to satisfy constraint: Member "
+        "must satisfy enum value set: [NEW_IMAGE, NEW_AND_OLD_IMAGES]",
+        view));
+  }
+  if (req.String("ExportFormat").value_or("DYNAMODB_JSON") != "DYNAMODB_JSON") {
+    throw ApiError::Validation(
+        "cruddur writes an INCREMENTAL_EXPORT in DYNAMODB_JSON only, not ION");
+  }
+  job.export_type = type;
+  job.export_from = *from;
+  job.export_to = to;
+  job.view_type = view;
+  return true;
+}
+
+}  // namespace
+
+// The point in time an export reads.
 //
 // DynamoDB exports only tables with point-in-time recovery enabled, as of any second of the
-// recovery window (ExportTime; default: now). An export here reads the table as it is now: an
-// ExportTime more than a few seconds in the past is refused rather than answered with today's
-// data (reading a past second would replay the recovery log, FillFromRecovery, into a prefix
-// of the job's own: not done yet).
-std::unique_ptr<storage::Iterator> EngineImpl::OpenExportPointInTime(
-    const std::shared_ptr<Table>& table, std::optional<double> export_time, double now) {
-  if (!PointInTimeRecoveryEnabled(*table)) {
+// recovery window (ExportTime; default: now). Returns the end of that second (epoch ms) when it
+// is over, so the export replays the recovery log up to it (FillFromRecovery); nullopt reads the
+// table as it is now.
+std::optional<int64_t> EngineImpl::ExportUntil(const std::shared_ptr<Table>& table,
+                                               std::optional<double> export_time, double now) {
+  const auto& schema = table->schema();
+  std::optional<RecoveryState> state;
+  {
+    MutexLock lock(recovery_mu_);
+    if (auto found = recovery_.find(schema->id); found != recovery_.end()) state = found->second;
+  }
+  if (!PointInTimeRecoveryEnabled(*table) || !state) {
     throw ApiError(
         400, "PointInTimeRecoveryUnavailableException",
-        fmt::format("Point in time recovery is not enabled for table '{}'", table->schema()->name));
+        fmt::format("Point in time recovery is not enabled for table '{}'", schema->name));
   }
-  if (export_time && *export_time > now + 1) {
+  if (!export_time) return std::nullopt;
+  if (*export_time > now ||
+      std::floor(*export_time) < std::floor(static_cast<double>(state->base_ms) / 1000)) {
     throw ApiError(400, "InvalidExportTimeException",
-                   "Invalid ExportTime: the export time cannot be in the future");
+                   "The specified ExportTime is outside of the point in time recovery window.");
   }
-  if (export_time && *export_time < now - 5) {
-    throw ApiError(400, "InvalidExportTimeException",
-                   fmt::format("Invalid ExportTime: cruddur exports a table as it is now, not as "
-                               "of a past time ({:.0f})",
-                               *export_time));
-  }
-  return storage_->NewIterator();
+  const int64_t until = static_cast<int64_t>(std::floor(*export_time)) * 1000 + 1000;
+  // The current second is not over: the table as it is now is the table at its end so far.
+  if (static_cast<double>(until) > now * 1000) return std::nullopt;
+  return until;
 }
 
 void EngineImpl::ExportTableToPointInTime(const Request& req, JsonWriter& w) {
@@ -489,11 +570,6 @@ void EngineImpl::ExportTableToPointInTime(const Request& req, JsonWriter& w) {
   if (bucket) CheckBucket(*bucket, "s3Bucket", errors);
   errors.ThrowIfAny();
   CheckPrefix(req.String("S3Prefix").value_or(""));
-  if (auto type = req.String("ExportType"); type && *type == "INCREMENTAL_EXPORT") {
-    throw ApiError::Validation(
-        "INCREMENTAL_EXPORT is not supported by cruddur's local DynamoDB: an incremental export "
-        "needs the point-in-time recovery change log");
-  }
   ArnTarget target = ParseResourceArn(*arn, options_.region, options_.account_id);
   auto table = FindTable(target.table);
   if (!table || target.stream) {
@@ -505,10 +581,21 @@ void EngineImpl::ExportTableToPointInTime(const Request& req, JsonWriter& w) {
   if (const JsonValue* t = req.Get("ExportTime"); t && t->IsNumber()) {
     export_time = t->GetDouble();
   }
-  auto snapshot = OpenExportPointInTime(table, export_time, now);
+  ExportJob job;
+  std::optional<int64_t> until_ms;
+  if (!ParseIncrementalExport(req, job, now)) {
+    until_ms = ExportUntil(table, export_time, now);
+  } else {
+    // Both ends inside the recovery window.
+    ExportUntil(table, job.export_from, now);
+    ExportUntil(table, job.export_to, now);
+    export_time = job.export_to;
+  }
+  // The table as it is now is this storage snapshot, taken before the request is answered.
+  std::shared_ptr<storage::Iterator> snapshot;
+  if (!until_ms && job.export_type == "FULL_EXPORT") snapshot = storage_->NewIterator();
 
   Transfers& tr = transfers();
-  ExportJob job;
   job.client_token = std::string(req.String("ClientToken").value_or(""));
   {
     MutexLock lock(tr.mu);
@@ -549,27 +636,41 @@ void EngineImpl::ExportTableToPointInTime(const Request& req, JsonWriter& w) {
 
   MutexLock lock(tr.mu);
   tr.exports[job.arn] = job;
-  auto shared_snapshot = std::shared_ptr<storage::Iterator>(std::move(snapshot));
-  tr.Start([this, job, id, schema, shared_snapshot]() mutable {
-    RunExport(std::move(job), id, *schema, *shared_snapshot);
+  tr.Start([this, job, id, schema, snapshot, until_ms]() mutable {
+    RunExport(std::move(job), id, *schema, std::move(snapshot), until_ms);
   });
 }
 
 void EngineImpl::RunExport(ExportJob job, const std::string& id, const TableSchema& schema,
-                           storage::Iterator& it) {
+                           std::shared_ptr<storage::Iterator> snapshot,
+                           std::optional<int64_t> until_ms) {
   Transfers& tr = transfers();
+  // A past state is rebuilt under a snapshot prefix of the job's own, deleted when it ends (and
+  // at the next start, as any snapshot no backup names, when the server stopped during it).
+  std::string past;
   try {
     s3::Format format = ParseFormat(job.format);
     s3::ExportWriter writer(S3Root() / job.s3_bucket, job.s3_prefix, id, format);
     std::string prefix = keyspace::IndexPrefix(schema.id, 0);
-    for (it.Seek(prefix); it.Valid() && it.key().starts_with(prefix); it.Next()) {
+    if (job.export_type == "INCREMENTAL_EXPORT") {
+      WriteIncrementalExport(job, schema, writer, past);
+      prefix.clear();  // nothing more to read
+    } else if (until_ms) {
+      past = keyspace::SnapshotPrefix(NewSnapshotId());
+      FillFromRecovery(schema.id, *until_ms, past);
+      snapshot = storage_->NewIterator();
+      prefix = past;
+    }
+    storage::Iterator* it = prefix.empty() ? nullptr : snapshot.get();
+    if (it) it->Seek(prefix);
+    for (; it && it->Valid() && it->key().starts_with(prefix); it->Next()) {
       if (tr.stopping) throw std::runtime_error("the server stopped");
       JsonBuffer buf;
       JsonWriter jw(buf);
       size_t size = 0;
       Item item;
-      bool ok = format == s3::Format::kIon ? DecodeItem(it.value(), &item)
-                                           : WriteEncodedItem(it.value(), jw, &size);
+      bool ok = format == s3::Format::kIon ? DecodeItem(it->value(), &item)
+                                           : WriteEncodedItem(it->value(), jw, &size);
       if (!ok) throw std::runtime_error("a corrupt item in storage");
       if (format == s3::Format::kIon) size = ItemSize(item);
       writer.Add(std::string_view(buf.GetString(), buf.GetSize()), &item, size);
@@ -585,6 +686,12 @@ void EngineImpl::RunExport(ExportJob job, const std::string& id, const TableSche
                               job.s3_prefix,
                               job.sse_algorithm.empty() ? "AES256" : job.sse_algorithm,
                               job.sse_kms_key_id};
+    if (job.export_type == "INCREMENTAL_EXPORT") {
+      summary.export_type = job.export_type;
+      summary.export_from_time = s3::IsoTime(job.export_from);
+      summary.export_to_time = s3::IsoTime(job.export_to);
+      summary.output_view = job.view_type;
+    }
     job.manifest = writer.Finish(summary);
     job.item_count = writer.item_count();
     job.billed_size_bytes = writer.billed_size_bytes();
@@ -595,6 +702,14 @@ void EngineImpl::RunExport(ExportJob job, const std::string& id, const TableSche
     job.failure_code = "S3WriteFailed";
     job.failure_message = e.what();
   }
+  snapshot.reset();
+  if (!past.empty()) {
+    try {
+      DeleteRange(past);
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "cruddur: dropping export {}'s copy failed: {}\n", job.arn, e.what());
+    }
+  }
   try {
     SaveJob("export", job.arn, JobJson(job));
   } catch (const std::exception& e) {
@@ -602,6 +717,62 @@ void EngineImpl::RunExport(ExportJob job, const std::string& id, const TableSche
   }
   MutexLock lock(tr.mu);
   tr.exports[job.arn] = std::move(job);
+}
+
+// AWS's incremental export format: one line per item changed in the period, its last write's
+// time (microseconds), its key, its image at the end of the period (none when it was deleted)
+// and, for NEW_AND_OLD_IMAGES, at its start (none when it was created).
+void EngineImpl::WriteIncrementalExport(const ExportJob& job, const TableSchema& schema,
+                                        s3::ExportWriter& writer, std::string& past) {
+  const auto from_ms = static_cast<int64_t>(std::llround(job.export_from * 1000));
+  const auto to_ms = static_cast<int64_t>(std::llround(job.export_to * 1000));
+  struct Change {
+    int64_t ms = 0;
+    std::optional<std::string> item;
+  };
+  std::map<std::string, Change> changes;  // by key after IndexPrefix(table, 0)
+  ForEachLoggedChange(schema.id, from_ms, to_ms,
+                      [&](int64_t ms, std::string_view key, std::optional<std::string_view> item) {
+                        Change& c = changes[std::string(key)];
+                        c.ms = ms;
+                        c.item = item ? std::optional<std::string>(*item) : std::nullopt;
+                      });
+  past = keyspace::SnapshotPrefix(NewSnapshotId());
+  FillFromRecovery(schema.id, from_ms, past);
+  for (const auto& [key, change] : changes) {
+    if (transfers().stopping) throw std::runtime_error("the server stopped");
+    std::optional<Item> old_item, new_item;
+    if (auto bytes = storage_->Get(past + key)) {
+      if (!DecodeItem(*bytes, &old_item.emplace())) throw std::runtime_error("a corrupt item");
+    }
+    if (change.item && !DecodeItem(*change.item, &new_item.emplace())) {
+      throw std::runtime_error("a corrupt item in the recovery log");
+    }
+    if (!old_item && !new_item) continue;  // created and deleted inside the period
+    JsonBuffer buf;
+    JsonWriter w(buf);
+    w.StartObject();
+    WriteKey(w, "Metadata");
+    w.StartObject();
+    WriteKey(w, "WriteTimestampMicros");
+    w.StartObject();
+    Field(w, "N", std::to_string(change.ms * 1000));
+    w.EndObject();
+    w.EndObject();
+    WriteKey(w, "Keys");
+    WriteItem(w, KeyOf(schema, nullptr, new_item ? *new_item : *old_item));
+    if (new_item) {
+      WriteKey(w, "NewImage");
+      WriteItem(w, *new_item);
+    }
+    if (old_item && job.view_type == "NEW_AND_OLD_IMAGES") {
+      WriteKey(w, "OldImage");
+      WriteItem(w, *old_item);
+    }
+    w.EndObject();
+    writer.AddLine(std::string_view(buf.GetString(), buf.GetSize()),
+                   new_item ? ItemSize(*new_item) : 0);
+  }
 }
 
 void EngineImpl::DescribeExport(const Request& req, JsonWriter& w) {
@@ -627,7 +798,7 @@ void EngineImpl::ListExports(const Request& req, JsonWriter& w) {
     w.StartObject();
     Field(w, "ExportArn", job->arn);
     Field(w, "ExportStatus", job->status);
-    Field(w, "ExportType", "FULL_EXPORT");
+    Field(w, "ExportType", job->export_type);
     w.EndObject();
   }
   w.EndArray();

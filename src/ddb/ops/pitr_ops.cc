@@ -219,6 +219,22 @@ void EngineImpl::FillFromRecovery(uint32_t table_id, int64_t until_ms, const std
   if (!batch.empty()) storage_->Write(batch);
 }
 
+void EngineImpl::ForEachLoggedChange(uint32_t table_id, int64_t from_ms, int64_t to_ms,
+                                     const LoggedChangeFn& fn) {
+  auto it = storage_->NewIterator();
+  std::string log = LogPrefix(table_id);
+  std::string start = log;
+  AppendBigEndian(start, static_cast<uint64_t>(std::max<int64_t>(from_ms, 0)), 8);
+  for (it->Seek(start); it->Valid() && it->key().starts_with(log); it->Next()) {
+    if (it->key().size() != 21) continue;
+    int64_t ms = LogKeyMillis(it->key());
+    if (ms >= to_ms) break;
+    auto record = DecodeLogRecord(it->value());
+    if (!record) throw ApiError::InternalServer("corrupt point-in-time recovery log");
+    fn(ms, record->key, record->put ? std::optional<std::string_view>(record->item) : std::nullopt);
+  }
+}
+
 void EngineImpl::TrimRecoveryLogs() {
   MutexLock lock(recovery_mu_);
   const int64_t now = NowMillis();
