@@ -1,12 +1,9 @@
 #include "mcp/server.h"
 
-#include <algorithm>
 #include <cctype>
 #include <deque>
-#include <fstream>
 #include <random>
 #include <stdexcept>
-#include <vector>
 
 #include "encoding/hex.h"
 #include "encoding/json.h"
@@ -238,7 +235,7 @@ std::optional<std::string> Server::Handle(std::string_view message) {
     return ErrorResponse(id_json, kInvalidParams, "Invalid params: must be an object");
   }
   try {
-    return Result(id_json, Dispatch(*id, method->GetString(), params));
+    return Result(id_json, Dispatch(method->GetString(), params));
   } catch (const RpcError& e) {
     return ErrorResponse(id_json, e.code, e.what());
   } catch (const ddb::ApiError& e) {
@@ -248,8 +245,7 @@ std::optional<std::string> Server::Handle(std::string_view message) {
   }
 }
 
-std::string Server::Dispatch(const JsonValue& /*id*/, const std::string& method,
-                             const JsonValue* params) {
+std::string Server::Dispatch(const std::string& method, const JsonValue* params) {
   static const JsonValue kEmpty(rapidjson::kObjectType);
   const JsonValue& p = params ? *params : kEmpty;
   if (method == "initialize") return Initialize(params);

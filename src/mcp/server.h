@@ -51,8 +51,7 @@ class Server {
   http::Response HandleHttp(const http::Request& request, const std::string& token);
 
  private:
-  std::string Dispatch(const ddb::JsonValue& id, const std::string& method,
-                       const ddb::JsonValue* params);
+  std::string Dispatch(const std::string& method, const ddb::JsonValue* params);
   std::string Initialize(const ddb::JsonValue* params);
   std::string ListTools() const;
   std::string CallTool(const ddb::JsonValue& params);
