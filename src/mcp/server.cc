@@ -215,7 +215,7 @@ std::optional<std::string> Server::Handle(std::string_view message) {
   if (!doc.IsObject()) return ErrorResponse("null", kInvalidRequest, "Invalid Request");
   const JsonValue* id = ddb::MemberValue(doc, "id");
   const JsonValue* method = ddb::MemberValue(doc, "method");
-  if (id != nullptr && !id->IsString() && !id->IsInt64()) {
+  if (id != nullptr && !id->IsString() && !id->IsNumber()) {
     return ErrorResponse("null", kInvalidRequest, "Invalid Request: id must be a string or number");
   }
   std::string id_json = id ? JsonText(*id) : "null";
