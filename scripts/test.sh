@@ -3,7 +3,8 @@
 # -Wthread-safety), the unit tests (CTest), the unit tests again under
 # ASan+UBSan, and the black-box DynamoDB conformance suite (pytest + boto3 + aws CLI) against
 # build/cruddur, then the operator commands, the messaging API with its cache (real
-# redis-server), the web page and the console (headless Chromium), reliability and the AWS fakes. Every step writes its results into build/test-reports/;
+# redis-server), the web page and the console (headless Chromium), the MCP server (the MCP SDK),
+# reliability and the AWS fakes. Every step writes its results into build/test-reports/;
 # at the end scripts/check-skips.py prints every skipped test and fails on one that is not on
 # tests/allowed-skips.txt.
 # CRUDDUR_SKIP_SANITIZERS=1 / CRUDDUR_SKIP_FUZZ=1 leave out the ASan+UBSan unit tests / fuzzing,
@@ -91,13 +92,17 @@ tests/web/run.sh
 echo "== console at /console of ddb serve, and dynamodb-admin against ddb serve (headless Chromium)"
 tests/console/run.sh
 
+echo "== ddb mcp (MCP server) with the official MCP TypeScript SDK over stdio and Streamable HTTP"
+tests/mcp/run.sh
+
 echo "== reliability (crash/restart, concurrency, abuse, SigV4) against build/cruddur ddb serve"
 tests/reliability/run.sh
 
 echo "== Cognito/EC2 commands against local fakes of their wire protocols"
 /usr/bin/python3 -m pytest tests/aws -q -p no:cacheprovider --junitxml="$reports/aws.xml"
 
-# fuzz, the web page test (page.test.mjs), the console tests (tests/console), the adversarial
+# fuzz, the web page test (page.test.mjs), the console tests (tests/console), the MCP tests
+# (tests/mcp), the adversarial
 # load and the shell checks of run_postgres_tests.sh write no report: each is one pass/fail
 # program with nothing to skip.
 scripts/check-skips.py "$reports" unit postgres-gtest postgres-hostile asan conformance cli api \

@@ -473,6 +473,7 @@ void AddDdbCommands(CLI::App& app, GlobalOptions& globals) {
   AddDdbTransferCommands(*ddb, globals);
   AddDdbBackupCommands(*ddb, globals);
   AddDdbFaultCommands(*ddb, globals);
+  AddDdbMcpCommand(*ddb, globals);
 }
 
 }  // namespace cruddur::cli

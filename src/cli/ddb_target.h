@@ -159,6 +159,9 @@ void AddDdbBackupCommands(CLI::App& ddb, GlobalOptions& globals);
 // `cruddur ddb fault ...` (fault_commands.cc), registered by AddDdbCommands.
 void AddDdbFaultCommands(CLI::App& ddb, GlobalOptions& globals);
 
+// `cruddur ddb mcp` (mcp_command.cc), registered by AddDdbCommands.
+void AddDdbMcpCommand(CLI::App& ddb, GlobalOptions& globals);
+
 // `cruddur ddb patterns ...` (patterns_commands.cc), registered by AddDdbCommands.
 void AddDdbPatternsCommands(CLI::App& ddb, GlobalOptions& globals);
 // `cruddur ddb trigger ...` (trigger_commands.cc), registered by AddDdbCommands.

@@ -454,10 +454,10 @@ def test_bad_arguments_are_one_line(make_cli):
      "ddb, db, auth, cognito, rds, serve, stream-worker"),
     (["ddb"], "`cruddur ddb` needs a command",
      "serve, schema-load, list-tables, delete, scan, stats, seed, patterns, trigger, export, "
-     "import, backup, fault"),
+     "import, backup, fault, mcp"),
     (["ddb", "frobnicate"], "unknown command `cruddur ddb frobnicate`",
      "serve, schema-load, list-tables, delete, scan, stats, seed, patterns, trigger, export, "
-     "import, backup, fault"),
+     "import, backup, fault, mcp"),
     (["ddb", "patterns", "x"], "unknown command `cruddur ddb patterns x`",
      "get-conversation, list-conversations"),
 ])
