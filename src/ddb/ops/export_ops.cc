@@ -28,8 +28,8 @@
 #include "ddb/item_codec.h"
 #include "ddb/s3_layout.h"
 #include "ddb/table_arn.h"
-#include "encoding/hex.h"
 #include "ddb/value_json.h"
+#include "encoding/hex.h"
 
 namespace cruddur::ddb {
 namespace fs = std::filesystem;
