@@ -538,6 +538,7 @@ void EngineImpl::TransactGetItems(const Request& req, JsonWriter& w) {
   // Registered as a pending read before looking for pending writes: a write that registers
   // after the look finds the read and cancels it.
   std::vector<std::string_view> keys;
+  keys.reserve(gets.size());
   for (const auto& g : gets) keys.push_back(g.storage_key);
   PendingTransactions::Read read(&pending_, keys);
   std::vector<size_t> conflicts;
