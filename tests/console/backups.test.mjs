@@ -85,7 +85,7 @@ try {
   await first.locator('[name=target]').fill('bk-restored');
   await first.locator('button', {hasText: 'Restore'}).click();
   await page.locator('#backup-note a', {hasText: 'bk-restored'}).waitFor(WAIT);
-  await shot(page, '10-backups-table');
+  await shot(page, 'backups-01-table');
   assert.deepEqual(requests.filter((r) => r.op === 'RestoreTableFromBackup').pop().body,
     {BackupArn: arn, TargetTableName: 'bk-restored'});
   await waitActive('bk-restored');
@@ -136,7 +136,7 @@ try {
   const latestItems = await items('bk-latest');
   assert.deepEqual(latestItems, await items(SOURCE));
   assert.equal(latestItems.length, 41);
-  await shot(page, '11-pitr');
+  await shot(page, 'backups-02-pitr');
 
   log('the Backups page lists every table\'s backups, 25 a page');
   await page.locator('header a', {hasText: 'Backups'}).click();
@@ -149,7 +149,7 @@ try {
   assert.equal(paged.Limit, 25);
   assert.ok(paged.ExclusiveStartBackupArn, JSON.stringify(paged));
   assert.equal(paged.TableName, undefined);
-  await shot(page, '12-backups');
+  await shot(page, 'backups-03-all');
 
   log('delete the backup from the page');
   await first.locator('button', {hasText: 'Delete'}).click();
