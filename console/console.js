@@ -1,7 +1,7 @@
 // The cruddur console: plain DOM code over the DynamoDB JSON API at POST / (the same requests any
 // SDK sends, signed with SigV4). Every text from the server goes into the page as a text node
 // (el() below), never as HTML. Views are chosen by the location hash: #/ (tables),
-// #/table/NAME/TAB, #/create-table, #/partiql.
+// #/table/NAME/TAB, #/create-table, #/partiql, #/backups.
 'use strict';
 
 // ---------------------------------------------------------------- DOM helpers
@@ -271,6 +271,7 @@ async function route() {
     if (view === 'table' && name) await tableView(name, tab || 'items', token);
     else if (view === 'create-table') createTableView();
     else if (view === 'partiql') partiqlView();
+    else if (view === 'backups') backupsView();
     else await tablesView(token);
   } catch (err) {
     if (token === viewToken) showError(err);
@@ -326,7 +327,7 @@ async function tablesView(token) {
 // ---------------------------------------------------------------- one table
 
 const TABS = [['items', 'Items'], ['query', 'Query / Scan'], ['stream', 'Stream'],
-  ['indexes', 'Indexes'], ['overview', 'Settings']];
+  ['indexes', 'Indexes'], ['backups', 'Backups'], ['overview', 'Settings']];
 
 async function tableView(name, tab, token) {
   const [{Table: table}, ttl] = await Promise.all([call('DescribeTable', {TableName: name}),
@@ -342,7 +343,7 @@ async function tableView(name, tab, token) {
         label))),
     body);
   const views = {items: browseTab, query: queryTab, stream: streamTab, indexes: indexesTab,
-    overview: settingsTab};
+    backups: backupsTab, overview: settingsTab};
   await (views[tab] || browseTab)(table, body, token, ttl);
 }
 
@@ -935,6 +936,120 @@ function createTableView() {
   field('TTL attribute', el('input', {name: 'ttl', placeholder: 'none'}))),
   el('button', {type: 'submit', class: 'primary'}, 'Create table'));
   main().replaceChildren(el('h1', {}, 'Create table'), form);
+}
+
+// ---------------------------------------------------------------- backups and PITR
+
+const timeText = (seconds) => seconds === undefined ? '' : new Date(seconds * 1000).toLocaleString();
+
+// Backups (all tables', or one table's) 25 a page (ListBackups paged by ExclusiveStartBackupArn),
+// with forms to create one, restore one into a new table and delete one.
+function backupsPanel(tableName) {
+  const note = el('p', {id: 'backup-note', class: 'muted'});
+  const list = el('div', {id: 'backups'});
+  const restored = (what, target) => note.replaceChildren(`${what} into `,
+    el('a', {href: tableHref(target)}, target), ' (the new table is CREATING until it is filled).');
+  const p = pager(list, async (start) => {
+    const out = await call('ListBackups', {BackupType: 'ALL', Limit: 25,
+      ...(tableName ? {TableName: tableName} : {}),
+      ...(start ? {ExclusiveStartBackupArn: start} : {})});
+    return {Items: out.BackupSummaries || [], LastEvaluatedKey: out.LastEvaluatedBackupArn};
+  }, (backups) => backups.length ? el('table', {class: 'grid'},
+    el('thead', {}, el('tr', {}, ['Name', 'Table', 'Type', 'Status', 'Created', 'Size',
+      'Restore to a new table', ''].map((h) => el('th', {}, h)))),
+    el('tbody', {}, backups.map(backupRow))) : el('p', {class: 'muted'}, 'No backups.'));
+  function backupRow(b) {
+    const target = el('input', {name: 'target', placeholder: 'new table name'});
+    return el('tr', {'data-backup': b.BackupName},
+      el('td', {}, b.BackupName), el('td', {}, el('a', {href: tableHref(b.TableName)}, b.TableName)),
+      el('td', {}, b.BackupType), el('td', {}, b.BackupStatus),
+      el('td', {}, timeText(b.BackupCreationDateTime)),
+      el('td', {class: 'num'}, formatBytes(b.BackupSizeBytes)),
+      el('td', {}, target, ' ', button('Restore', async () => {
+        try {
+          await call('RestoreTableFromBackup', {BackupArn: b.BackupArn,
+            TargetTableName: target.value.trim()});
+          restored(`Restoring ${b.BackupName}`, target.value.trim());
+        } catch (err) {
+          showError(err);
+        }
+      })),
+      el('td', {}, button('Delete', async () => {
+        if (!confirm(`Delete backup ${b.BackupName}?`)) return;
+        try {
+          await call('DeleteBackup', {BackupArn: b.BackupArn});
+          await p.reload();
+        } catch (err) {
+          showError(err);
+        }
+      }, 'danger')));
+  }
+  const form = el('form', {id: 'backup-form', class: 'builder', onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      await call('CreateBackup', {TableName: form.tableName.value.trim(),
+        BackupName: form.backupName.value.trim()});
+      form.backupName.value = '';
+      await p.restart();
+    } catch (err) {
+      showError(err);
+    }
+  }}, el('div', {class: 'row'},
+    field('Table', el('input', {name: 'tableName', required: true, value: tableName || '',
+      readOnly: Boolean(tableName)})),
+    field('Backup name', el('input', {name: 'backupName', required: true})),
+    el('button', {type: 'submit', class: 'primary'}, 'Create backup')));
+  p.load();
+  return {panel: [form, note, list], restored};
+}
+
+function backupsView() {
+  main().replaceChildren(el('h1', {}, 'Backups'), ...backupsPanel(null).panel);
+}
+
+// A table's point-in-time recovery (status, restorable window, on/off, restore) and backups.
+async function backupsTab(table, body, token) {
+  const name = table.TableName;
+  const {ContinuousBackupsDescription: d} = await call('DescribeContinuousBackups',
+    {TableName: name});
+  if (!current(token)) return;
+  const pitr = d.PointInTimeRecoveryDescription || {};
+  const on = pitr.PointInTimeRecoveryStatus === 'ENABLED';
+  const {panel, restored} = backupsPanel(name);
+  const latest = el('input', {type: 'checkbox', name: 'latest', checked: true});
+  const when = el('input', {type: 'datetime-local', name: 'when', step: '1', disabled: true});
+  latest.addEventListener('change', () => { when.disabled = latest.checked; });
+  const form = el('form', {id: 'pitr-form', class: 'builder', hidden: !on, onsubmit: async (e) => {
+    e.preventDefault();
+    const target = form.target.value.trim();
+    try {
+      const at = new Date(when.value).getTime() / 1000;  // datetime-local is local time
+      if (!latest.checked && Number.isNaN(at)) throw new Error('pick a date and time, or latest');
+      await call('RestoreTableToPointInTime', {SourceTableName: name, TargetTableName: target,
+        ...(latest.checked ? {UseLatestRestorableTime: true} : {RestoreDateTime: at})});
+      restored(`Restoring ${name} as of ${latest.checked ? 'latest' : when.value}`, target);
+    } catch (err) {
+      showError(err);
+    }
+  }}, el('h2', {}, 'Restore to a point in time'), el('div', {class: 'row'},
+    field('New table', el('input', {name: 'target', required: true})),
+    field('Latest', latest), field('or at (local time)', when),
+    el('button', {type: 'submit', class: 'primary'}, 'Restore')));
+  body.replaceChildren(el('h2', {}, 'Point-in-time recovery'),
+    el('dl', {id: 'pitr', class: 'facts'}, [['Status', pitr.PointInTimeRecoveryStatus || ''],
+      ['Earliest restorable', timeText(pitr.EarliestRestorableDateTime)],
+      ['Latest restorable', timeText(pitr.LatestRestorableDateTime)]]
+      .flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)])),
+    el('div', {class: 'row'}, button(on ? 'Disable point-in-time recovery' :
+      'Enable point-in-time recovery', async () => {
+      try {
+        await call('UpdateContinuousBackups', {TableName: name,
+          PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: !on}});
+        await route();
+      } catch (err) {
+        showError(err);
+      }
+    })), form, el('h2', {}, 'Backups'), ...panel);
 }
 
 // ---------------------------------------------------------------- start

@@ -4,6 +4,9 @@
 # --in-memory` on a free port:
 #   - console.test.mjs: every function of the page (browse, edit, query, PartiQL, stream,
 #     indexes, create/delete table), screenshots kept in tests/console/artifacts/;
+#   - backups.test.mjs: backups (create, list and page, restore, delete) and point-in-time
+#     recovery (enable, restore to latest and to a date-time) from the page, restores checked
+#     item for item through the API;
 #   - auth.test.mjs: with --auth the console is off (404) unless --console is given, and then
 #     the page asks for a key and its SigV4 signatures pass the server's check;
 #   - paging.test.mjs: a table of CONSOLE_BIG_ITEMS items (default 200000, batch-written) is
@@ -89,6 +92,11 @@ start_server() {
 echo "== console: every function (headless Chromium)"
 start_server console
 CRUDDUR_URL="$url" node "$dir/console.test.mjs"
+stop "$server_pid"
+
+echo "== console: backups and point-in-time recovery"
+start_server backups
+CRUDDUR_URL="$url" node "$dir/backups.test.mjs"
 stop "$server_pid"
 
 echo "== console under --auth: off without --console; with it, the page signs with a real key"
