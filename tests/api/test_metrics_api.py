@@ -3,6 +3,7 @@ parsed strictly as Prometheus's format), and the JSON log lines with --access-lo
 
 import json
 import os
+import re
 import sys
 import urllib.request
 import uuid
@@ -89,7 +90,7 @@ def test_requests_are_counted_by_route_pattern_and_status(observed):
 
 def test_ddb_endpoint_of_serve_has_its_own_metrics(observed):
     server, tokens = observed
-    ddb_url = server.start_line.split("DynamoDB endpoint ")[1].split(")")[0].strip()
+    ddb_url = re.search(r"DynamoDB endpoint (http://[0-9.]+:\d+)", server.start_line).group(1)
     families = scrape(ddb_url)
     # The API created and described its table through the in-process client, not this port;
     # the endpoint's own families are there (and the table's size).
