@@ -161,23 +161,25 @@ std::string RetryingClient::Call(std::string_view operation, std::string_view re
 std::string CallWithRetries(const RetryPolicy& policy,
                             const std::function<void(std::chrono::milliseconds)>& sleep,
                             const std::function<std::string()>& attempt_once) {
-  for (int attempt = 1;; ++attempt) {
-    int limit = 0;
+  // Each kind of failure has its own budget: attempts a throttled table spent waiting for
+  // capacity must not leave a lone 5xx or dropped connection after them without a retry.
+  int throttled = 0;
+  int transient = 0;
+  for (int retry = 0;; ++retry) {
     try {
       return attempt_once();
     } catch (const ddb::ApiError& error) {
       if (IsThrottlingError(error.type()) || error.http_status() == 429) {
-        limit = policy.max_attempts_throttled;
+        if (++throttled >= policy.max_attempts_throttled) throw;
       } else if (error.http_status() >= 500) {
-        limit = policy.max_attempts_transient;
+        if (++transient >= policy.max_attempts_transient) throw;
       } else {
         throw;
       }
-      if (attempt >= limit) throw;
     } catch (const http::TransportError&) {
-      if (attempt >= policy.max_attempts_transient) throw;
+      if (++transient >= policy.max_attempts_transient) throw;
     }
-    sleep(Backoff(policy, attempt - 1));
+    sleep(Backoff(policy, retry));
   }
 }
 
