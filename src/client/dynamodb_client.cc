@@ -60,6 +60,28 @@ std::string TypeForStatus(int status) {
   return "UnknownError";
 }
 
+// A transaction DynamoDB cancelled only because a table was out of capacity (every reason
+// None or a throttling code): nothing was written, so it is retried as a throttled request is.
+bool IsThrottledTransaction(const ddb::ApiError& error) {
+  if (error.type() != "TransactionCanceledException" || error.extra_json().empty()) return false;
+  rapidjson::Document doc;
+  std::string json = "{" + error.extra_json() + "}";
+  doc.Parse(json.data(), json.size());
+  if (doc.HasParseError() || !doc.HasMember("CancellationReasons") ||
+      !doc["CancellationReasons"].IsArray()) {
+    return false;
+  }
+  bool throttled = false;
+  for (const auto& reason : doc["CancellationReasons"].GetArray()) {
+    if (!reason.IsObject() || !reason.HasMember("Code") || !reason["Code"].IsString()) continue;
+    std::string_view code = reason["Code"].GetString();
+    if (code == "None") continue;
+    if (code != "ProvisionedThroughputExceeded" && code != "ThrottlingError") return false;
+    throttled = true;
+  }
+  return throttled;
+}
+
 std::chrono::milliseconds Backoff(const RetryPolicy& policy, int retry) {
   thread_local std::mt19937_64 random{std::random_device{}()};
   long long cap = policy.base_delay.count() << std::min(retry, 30);
@@ -169,7 +191,8 @@ std::string CallWithRetries(const RetryPolicy& policy,
     try {
       return attempt_once();
     } catch (const ddb::ApiError& error) {
-      if (IsThrottlingError(error.type()) || error.http_status() == 429) {
+      if (IsThrottlingError(error.type()) || error.http_status() == 429 ||
+          IsThrottledTransaction(error)) {
         if (++throttled >= policy.max_attempts_throttled) throw;
       } else if (error.http_status() >= 500) {
         if (++transient >= policy.max_attempts_transient) throw;
