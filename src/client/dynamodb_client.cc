@@ -60,6 +60,28 @@ std::string TypeForStatus(int status) {
   return "UnknownError";
 }
 
+// A transaction DynamoDB cancelled only because a table was out of capacity (every reason
+// None or a throttling code): nothing was written, so it is retried as a throttled request is.
+bool IsThrottledTransaction(const ddb::ApiError& error) {
+  if (error.type() != "TransactionCanceledException" || error.extra_json().empty()) return false;
+  rapidjson::Document doc;
+  std::string json = "{" + error.extra_json() + "}";
+  doc.Parse(json.data(), json.size());
+  if (doc.HasParseError() || !doc.HasMember("CancellationReasons") ||
+      !doc["CancellationReasons"].IsArray()) {
+    return false;
+  }
+  bool throttled = false;
+  for (const auto& reason : doc["CancellationReasons"].GetArray()) {
+    if (!reason.IsObject() || !reason.HasMember("Code") || !reason["Code"].IsString()) continue;
+    std::string_view code = reason["Code"].GetString();
+    if (code == "None") continue;
+    if (code != "ProvisionedThroughputExceeded" && code != "ThrottlingError") return false;
+    throttled = true;
+  }
+  return throttled;
+}
+
 std::chrono::milliseconds Backoff(const RetryPolicy& policy, int retry) {
   thread_local std::mt19937_64 random{std::random_device{}()};
   long long cap = policy.base_delay.count() << std::min(retry, 30);
@@ -161,23 +183,26 @@ std::string RetryingClient::Call(std::string_view operation, std::string_view re
 std::string CallWithRetries(const RetryPolicy& policy,
                             const std::function<void(std::chrono::milliseconds)>& sleep,
                             const std::function<std::string()>& attempt_once) {
-  for (int attempt = 1;; ++attempt) {
-    int limit = 0;
+  // Each kind of failure has its own budget: attempts a throttled table spent waiting for
+  // capacity must not leave a lone 5xx or dropped connection after them without a retry.
+  int throttled = 0;
+  int transient = 0;
+  for (int retry = 0;; ++retry) {
     try {
       return attempt_once();
     } catch (const ddb::ApiError& error) {
-      if (IsThrottlingError(error.type()) || error.http_status() == 429) {
-        limit = policy.max_attempts_throttled;
+      if (IsThrottlingError(error.type()) || error.http_status() == 429 ||
+          IsThrottledTransaction(error)) {
+        if (++throttled >= policy.max_attempts_throttled) throw;
       } else if (error.http_status() >= 500) {
-        limit = policy.max_attempts_transient;
+        if (++transient >= policy.max_attempts_transient) throw;
       } else {
         throw;
       }
-      if (attempt >= limit) throw;
     } catch (const http::TransportError&) {
-      if (attempt >= policy.max_attempts_transient) throw;
+      if (++transient >= policy.max_attempts_transient) throw;
     }
-    sleep(Backoff(policy, attempt - 1));
+    sleep(Backoff(policy, retry));
   }
 }
 

@@ -56,8 +56,8 @@ class InProcessClient : public DynamoDbClient {
 // retry = 0 for the first retry). Any other 4xx (validation, conditional check, auth, ...) is
 // never retried: sending it again would fail the same way.
 struct RetryPolicy {
-  int max_attempts_throttled = 10;  // attempts in all when the server throttles
-  int max_attempts_transient = 3;   // attempts in all for 5xx and transport failures
+  int max_attempts_throttled = 10;  // throttled attempts before giving up
+  int max_attempts_transient = 3;   // attempts failing with 5xx or transport errors, likewise
   std::chrono::milliseconds base_delay{50};
   std::chrono::milliseconds max_backoff{20000};
 };

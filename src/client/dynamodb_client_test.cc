@@ -423,6 +423,38 @@ TEST(RetryingClient, RetriesServerErrorsAndThrottlingButNotClientErrors) {
   EXPECT_EQ(refused.calls_, 1u);
 }
 
+// DynamoDB cancels a transaction whose table is out of capacity with TransactionCanceledException
+// and ProvisionedThroughputExceeded reasons: retried like throttling. A condition failure among
+// the reasons is the caller's to handle.
+TEST(RetryingClient, RetriesATransactionCancelledOnlyForThrottling) {
+  auto cancelled = [](std::string codes) {
+    return ddb::ApiError(400, "TransactionCanceledException", "Transaction cancelled")
+        .with_extra_json(R"("CancellationReasons":[)" + codes + "]");
+  };
+  auto sleep = [](std::chrono::milliseconds) {};
+  FlakyClient throttled({cancelled(R"({"Code":"None"},{"Code":"ProvisionedThroughputExceeded"})"),
+                         cancelled(R"({"Code":"ThrottlingError"})")});
+  RetryingClient retrying(throttled, RetryPolicy{}, sleep);
+  EXPECT_EQ(retrying.Call("TransactWriteItems", "{}"), "{}");
+  EXPECT_EQ(throttled.calls_, 3u);
+
+  FlakyClient conflict(
+      {cancelled(R"({"Code":"ConditionalCheckFailed"},{"Code":"ProvisionedThroughputExceeded"})")});
+  RetryingClient once(conflict, RetryPolicy{}, sleep);
+  EXPECT_THROW(once.Call("TransactWriteItems", "{}"), ddb::ApiError);
+  EXPECT_EQ(conflict.calls_, 1u);
+}
+
+// A dropped connection after several throttled attempts still gets its own retries.
+TEST(RetryingClient, ThrottledAttemptsLeaveTransientRetriesIntact) {
+  std::vector<ddb::ApiError> errors(8, ddb::ApiError(400, "ThrottlingException", "slow down"));
+  errors.push_back(ddb::ApiError::InternalServer());
+  FlakyClient flaky(errors);
+  RetryingClient retrying(flaky, RetryPolicy{}, [](std::chrono::milliseconds) {});
+  EXPECT_EQ(retrying.Call("PutItem", "{}"), "{}");
+  EXPECT_EQ(flaky.calls_, 10u);
+}
+
 TEST(HttpClientRetries, AWriteWhoseAnswerIsDroppedIsRetriedAndDetectedByItsCondition) {
   wire::FaultInjector faults;
   wire::WireOptions options;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "cruddur/uuid.h"
 #include "ddb/error.h"
@@ -442,7 +443,10 @@ int MessageStore::ApplyMessage(const std::string& group_uuid, const std::string&
     }
     if (!conflict) return moved;
   }
-  return moved;
+  // Returning would mark the record done with a group item left behind: the stream consumer
+  // reads it again on a later poll instead.
+  throw std::runtime_error("message group " + group_uuid + " kept changing while moving it to " +
+                           sent_at);
 }
 
 int MessageStore::ApplyMessageItem(const Item& new_image) {

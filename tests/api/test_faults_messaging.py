@@ -25,6 +25,7 @@ from botocore.credentials import Credentials
 from serve_helpers import Process, cruddur, eventually, make_env, request
 
 MESSAGES_PER_GROUP = 20
+THROTTLED_MESSAGES = 10  # at 5 write units a second: each message and its group moves take ~2 s
 RULES = [
     {"Action": "DropAfterCommit", "Operation": "PutItem", "Probability": 0.25, "Seed": 11},
     {"Action": "Error", "ErrorType": "InternalServerError", "Operation": "PutItem",
@@ -39,11 +40,11 @@ RULES = [
 ]
 
 
-def control(endpoint, op, payload=None):
+def control(endpoint, op, payload=None, prefix="CruddurFaults_20261203"):
     body = json.dumps(payload or {}).encode()
     req = AWSRequest(method="POST", url=endpoint + "/", data=body,
                      headers={"Content-Type": "application/x-amz-json-1.0",
-                              "X-Amz-Target": f"CruddurFaults_20261203.{op}"})
+                              "X-Amz-Target": f"{prefix}.{op}"})
     SigV4Auth(Credentials("AKIDFAULTS", "secret"), "dynamodb", "us-east-1").add_auth(req)
     http_req = urllib.request.Request(endpoint + "/", data=body,
                                       headers=dict(req.headers.items()), method="POST")
@@ -137,3 +138,81 @@ def test_every_message_stored_once_and_in_every_members_view(faulty_service):
     assert eventually(groups_current, timeout=20)
     _, groups, _ = request(base + "/message_groups", token=andrew)
     assert sorted(g["uuid"] for g in groups) == sorted(sent)
+
+
+def throttled_writes(ddb_url):
+    stats = control(ddb_url, "DescribeTableStats", {"TableName": "cruddur-messages"},
+                    prefix="Cruddur_20261203")
+    assert stats["Throttling"] is True, stats
+    return stats["Table"]["ThrottledWriteRequests"]
+
+
+@pytest.mark.parametrize("setup", ["embedded", "separate"])
+def test_throttled_table_loses_and_duplicates_nothing(setup, tmp_path):
+    """Real throttling, not an injected ThrottlingException: the messages table is provisioned
+    at 5 write units, --burst-seconds 1 keeps one second of them, and the messages (each a
+    PutItem plus the stream consumer's group item updates) are sent faster than that; a fault
+    rule drops some PutItem answers after commit besides. The service and its stream consumer
+    retry with backoff until the table has capacity again."""
+    data = tmp_path / "data"
+    env = make_env(data)
+    cruddur(env, "db", "setup")
+    tokens = {h: cruddur(env, "auth", "token", h).strip() for h in ("andrewbrown", "londo")}
+    throttle = ["--throttle", "--burst-seconds", "1", "--faults"]
+    processes = []
+    try:
+        if setup == "embedded":
+            api = Process(env, ["serve", "--port", "0", "--ddb-port", "0", "--threads", "2",
+                                *throttle], tmp_path / "serve.log")
+            processes.append(api)
+            ddb_url = re.search(r"DynamoDB endpoint (http://[0-9.]+:\d+)", api.start_line).group(1)
+        else:
+            ddb = Process(env, ["ddb", "serve", "--port", "0", "--in-memory", *throttle],
+                          tmp_path / "ddb.log")
+            processes.append(ddb)
+            ddb_url = ddb.url
+            api = Process(env, ["serve", "--port", "0", "--endpoint-url", ddb_url,
+                                "--threads", "2"], tmp_path / "serve.log")
+            processes.append(api)
+        base = api.url + "/api"
+        control(ddb_url, "AddFaultRule", {"Action": "DropAfterCommit", "Operation": "PutItem",
+                                          "Probability": 0.2, "Seed": 21})
+        before = throttled_writes(ddb_url)
+        andrew, londo = tokens["andrewbrown"], tokens["londo"]
+
+        texts = ["hello londo"]
+        group = send(base, andrew, {"handle": "londo", "message": texts[0]})["message_group_uuid"]
+        for i in range(THROTTLED_MESSAGES - 1):
+            texts.append(f"throttled message {i}")
+            send(base, andrew if i % 2 else londo, {"message_group_uuid": group,
+                                                    "message": texts[-1]})
+
+        # The table really ran out of write capacity, and an answer was dropped after commit.
+        assert throttled_writes(ddb_url) > before
+        injected = control(ddb_url, "ListFaultRules")["InjectedFaults"]
+        assert injected.get("drop_after_commit", 0) > 0, injected
+        control(ddb_url, "ClearFaultRules")
+
+        for token in (andrew, londo):
+            status, messages, _ = request(f"{base}/messages/{group}?limit=100", token=token)
+            assert status == 200
+            assert [m["message"] for m in messages] == texts
+        ddb = boto3.client("dynamodb", endpoint_url=ddb_url, region_name="us-east-1",
+                           aws_access_key_id="AKIDFAULTS", aws_secret_access_key="secret",
+                           config=Config(retries={"mode": "standard", "total_max_attempts": 10}))
+        stored = []
+        for page in ddb.get_paginator("scan").paginate(TableName="cruddur-messages"):
+            stored += [i["message"]["S"] for i in page["Items"] if i["pk"]["S"].startswith("MSG#")]
+        assert sorted(stored) == sorted(texts)
+
+        # The stream consumer's group item writes were throttled too, and still caught up.
+        def groups_current():
+            for token in (andrew, londo):
+                _, groups, _ = request(base + "/message_groups", token=token)
+                if [(g["uuid"], g["message"]) for g in groups] != [(group, texts[-1])]:
+                    return False
+            return True
+        assert eventually(groups_current, timeout=30)
+    finally:
+        for p in reversed(processes):
+            assert p.stop() == 0
