@@ -3,12 +3,16 @@ has DynamoDB's backups: the embedded engine and a `cruddur ddb serve` (dynalite 
 
 import pytest
 
-from conftest import boto_client
+from conftest import TARGETS, boto_client
+
+
+@pytest.fixture(params=[t for t in TARGETS if t != "dynalite"])
+def cli(request, make_cli):
+    """The targets with backups (not instantiated for dynalite, which has none)."""
+    return make_cli(request.param)
 
 
 def test_backup_create_list_restore_delete(cli):
-    if cli.name == "dynalite":
-        pytest.skip("dynalite implements no backups")
     cli.ok("ddb", "schema-load")
     cli.ok("ddb", "seed")
     made = cli.ok("ddb", "backup", "create", "cruddur-messages", "--name", "before-change")
