@@ -15,6 +15,7 @@ from serve_helpers import Process, cruddur, eventually, make_env, request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "conformance"))
 import prometheus_text  # noqa: E402  (tests/conformance: the strict text-format parser)
+from prometheus_text import delta, scrape  # noqa: E402
 
 
 @pytest.fixture
@@ -26,18 +27,6 @@ def observed(tmp_path):
                            "--log-format", "json", "--access-log"], tmp_path / "serve.log")
     yield server, tokens
     assert server.stop() == 0
-
-
-def scrape(url):
-    with urllib.request.urlopen(url + "/metrics", timeout=10) as resp:
-        assert resp.status == 200
-        assert resp.headers["Content-Type"].startswith("text/plain; version=0.0.4")
-        return prometheus_text.parse(resp.read().decode())
-
-
-def delta(before, after, sample, **labels):
-    return prometheus_text.value(after, sample, **labels) - \
-        prometheus_text.value(before, sample, **labels)
 
 
 def log_entries(server):

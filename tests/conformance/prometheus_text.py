@@ -8,6 +8,7 @@ with ascending `le` ending at +Inf, equal to _count, and a _sum)."""
 
 import math
 import re
+import urllib.request
 
 NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
 LABEL_NAME = r"[a-zA-Z_][a-zA-Z0-9_]*"
@@ -155,3 +156,16 @@ def value(families, sample, **labels):
     if name not in families:
         return 0
     return families[name].samples.get((sample, frozenset(labels.items())), 0)
+
+
+def scrape(base_url):
+    """GET base_url/metrics: checks the status and the 0.0.4 content type, returns parse()."""
+    with urllib.request.urlopen(base_url + "/metrics", timeout=10) as resp:
+        assert resp.status == 200
+        assert resp.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+        return parse(resp.read().decode())
+
+
+def delta(before, after, sample, **labels):
+    """How much one sample moved between two scrapes."""
+    return value(after, sample, **labels) - value(before, sample, **labels)

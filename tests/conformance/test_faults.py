@@ -11,17 +11,13 @@ import json
 import os
 import subprocess
 import time
-import urllib.request
 import uuid
 
 import pytest
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 from botocore.exceptions import ClientError, ConnectionClosedError
 
 from ddbtest import (ACCESS_KEY, REGION, SECRET_KEY, cruddur_bin, make_client, own_server,
-                     wait_table_active)
+                     raw_call, wait_table_active)
 
 pytestmark = pytest.mark.source(
     "docs: error types, statuses and messages from the DynamoDB API reference (common errors) "
@@ -39,18 +35,7 @@ def faults_endpoint(foreign_endpoint, tmp_path_factory):
 
 def control(endpoint, op, payload=None):
     """(status, body) of a control API call, signed as any DynamoDB request."""
-    body = json.dumps(payload or {}).encode()
-    req = AWSRequest(method="POST", url=endpoint + "/", data=body,
-                     headers={"Content-Type": "application/x-amz-json-1.0",
-                              "X-Amz-Target": f"{FAULTS_TARGET}.{op}"})
-    SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "dynamodb", REGION).add_auth(req)
-    http_req = urllib.request.Request(endpoint + "/", data=body, headers=dict(req.headers.items()),
-                                      method="POST")
-    try:
-        with urllib.request.urlopen(http_req, timeout=10) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"{}")
+    return raw_call(endpoint, f"{FAULTS_TARGET}.{op}", payload or {})
 
 
 def no_retries(endpoint):
@@ -179,18 +164,7 @@ def test_error_rule_returns_dynamodbs_error_count_times(faults_endpoint, ddbf, f
 
 def control_dynamodb(endpoint, op, payload):
     """A raw DynamoDB call (status, body), to see the error body as sent."""
-    body = json.dumps(payload).encode()
-    req = AWSRequest(method="POST", url=endpoint + "/", data=body,
-                     headers={"Content-Type": "application/x-amz-json-1.0",
-                              "X-Amz-Target": f"DynamoDB_20120810.{op}"})
-    SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "dynamodb", REGION).add_auth(req)
-    http_req = urllib.request.Request(endpoint + "/", data=body, headers=dict(req.headers.items()),
-                                      method="POST")
-    try:
-        with urllib.request.urlopen(http_req, timeout=10) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
+    return raw_call(endpoint, op, payload)
 
 
 def test_rules_match_operation_table_and_key_prefix(faults_endpoint, ddbf, ftable):
@@ -350,14 +324,10 @@ def test_injected_faults_are_counted_in_metrics(faults_endpoint, ddbf, ftable):
     """Every injected fault is counted by kind in GET /metrics
     (cruddur_dynamodb_injected_faults_total{kind}), and the request it failed as a system error
     of its operation: 2 injected 500s move both by exactly 2."""
-    import prometheus_text
-
-    def scrape():
-        with urllib.request.urlopen(faults_endpoint + "/metrics", timeout=10) as resp:
-            return prometheus_text.parse(resp.read().decode())
+    from prometheus_text import delta, scrape
 
     kind = "error:InternalServerError"
-    before = scrape()
+    before = scrape(faults_endpoint)
     add_rule(faults_endpoint, Action="Error", ErrorType="InternalServerError",
              Operation="GetItem", TableName=ftable, Count=2)
     for _ in range(3):  # the third is past the rule's count: answered normally
@@ -365,11 +335,8 @@ def test_injected_faults_are_counted_in_metrics(faults_endpoint, ddbf, ftable):
             ddbf.get_item(TableName=ftable, Key={"pk": {"S": "m"}})
         except ClientError as e:
             assert e.response["Error"]["Code"] == "InternalServerError"
-    after = scrape()
-    total = "cruddur_dynamodb_injected_faults_total"
-    assert prometheus_text.value(after, total, kind=kind) - \
-        prometheus_text.value(before, total, kind=kind) == 2
+    after = scrape(faults_endpoint)
+    assert delta(before, after, "cruddur_dynamodb_injected_faults_total", kind=kind) == 2
     # An injected error answers before the engine looks the table up: its label is "".
-    errors = "cruddur_dynamodb_system_errors_total"
-    assert prometheus_text.value(after, errors, table="", operation="GetItem") - \
-        prometheus_text.value(before, errors, table="", operation="GetItem") == 2
+    assert delta(before, after, "cruddur_dynamodb_system_errors_total", table="",
+                 operation="GetItem") == 2

@@ -17,6 +17,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 import prometheus_text
+from prometheus_text import delta, scrape
 from ddbtest import make_client, own_server, unique_name, wait_table_active
 
 CLOUDWATCH = pytest.mark.source(
@@ -48,18 +49,6 @@ def table(client):
                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
     wait_table_active(client, name)
     return name
-
-
-def scrape(endpoint):
-    with urllib.request.urlopen(endpoint + "/metrics", timeout=10) as resp:
-        assert resp.status == 200
-        assert resp.headers["Content-Type"].startswith("text/plain; version=0.0.4")
-        return prometheus_text.parse(resp.read().decode())
-
-
-def delta(before, after, sample, **labels):
-    return prometheus_text.value(after, sample, **labels) - \
-        prometheus_text.value(before, sample, **labels)
 
 
 def raw_post(endpoint, body, headers):
