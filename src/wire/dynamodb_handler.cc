@@ -353,13 +353,16 @@ http::Response DynamoDbHandler::HandlePost(const http::Request& request,
     response.body = options_.faults->Control(operation, body);
   } else if (operation == "DescribeEndpoints" && !host.empty()) {
     response.body = DescribeEndpointsBody(host);
-  } else if (options_.faults) {
-    ddb::RequestStatsScope stats_scope(exchange.stats);
-    auto execute = [this](std::string_view o, std::string_view b) { return engine_.Execute(o, b); };
-    response.body = options_.faults->Run(operation, body, execute, &response.reset_connection);
   } else {
     ddb::RequestStatsScope stats_scope(exchange.stats);
-    response.body = engine_.Execute(operation, body);
+    if (options_.faults) {
+      auto execute = [this](std::string_view o, std::string_view b) {
+        return engine_.Execute(o, b);
+      };
+      response.body = options_.faults->Run(operation, body, execute, &response.reset_connection);
+    } else {
+      response.body = engine_.Execute(operation, body);
+    }
   }
   AddCommonHeaders(response, content_type, coding);
   return response;
