@@ -1,5 +1,5 @@
-// `cruddur ddb export TABLE DIR`, `cruddur ddb import DIR [--table NAME]`, and the tables
-// `ddb serve --schema FILE` creates at start.
+// `cruddur ddb export TABLE DIR`, `cruddur ddb import DIR [--only TABLE]... [--table NAME]
+// [--rules FILE]`, and the tables `ddb serve --schema FILE` creates at start.
 //
 // The CLI writes and reads DynamoDB's S3 export layout (ddb/s3_layout.h) itself, through the
 // ordinary operations (DescribeTable, Scan, CreateTable, BatchWriteItem), so both work against
@@ -7,7 +7,9 @@
 // DIR/AWSDynamoDB/<ExportId>/{manifest-summary.json, manifest-files.json, data/...}, plus
 // describe-table.json there (the table's DescribeTable answer, for import to create the table
 // with its keys and indexes; an export copied from AWS has none: give --schema then). A CLI
-// export is one Scan, not a snapshot: writes made meanwhile may or may not be in it.
+// export is one Scan, not a snapshot: writes made meanwhile may or may not be in it. Import
+// takes the latest export of each table in DIR (--only chooses tables) and applies the
+// anonymisation rules of --rules (anonymize/rules.h) to every item before writing it.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -15,15 +17,22 @@
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "anonymize/rules.h"
 #include "cli/cli.h"
 #include "cli/ddb_target.h"
+#include "cli/progress.h"
 #include "ddb/error.h"
 #include "ddb/json.h"
 #include "ddb/s3_layout.h"
@@ -47,30 +56,6 @@ JsonDocument ParseObject(const std::string& text, const std::string& what) {
   if (d.HasParseError() || !d.IsObject()) throw CliError(what + " is not a JSON object");
   return d;
 }
-
-// "done/total items" on stderr, redrawn in place when stderr is a terminal.
-class Progress {
- public:
-  explicit Progress(std::string label) : label_(std::move(label)), tty_(isatty(2) != 0) {}
-  void Update(long done, long total) {
-    if (!tty_) return;
-    if (total > 0) {
-      std::fprintf(stderr, "\r%s: %ld/~%ld items", label_.c_str(), done, total);
-    } else {
-      std::fprintf(stderr, "\r%s: %ld items", label_.c_str(), done);
-    }
-    std::fflush(stderr);
-    drawn_ = true;
-  }
-  ~Progress() {
-    if (drawn_) std::fprintf(stderr, "\n");
-  }
-
- private:
-  std::string label_;
-  bool tty_;
-  bool drawn_ = false;
-};
 
 // ---- a DescribeTable answer as a CreateTable request ----
 
@@ -198,6 +183,7 @@ struct ExportOptions {
   DdbTargetOptions target;
   std::string table, dir;
   std::string format = "DYNAMODB_JSON";
+  bool progress = false;
 };
 
 std::string NewExportId() {
@@ -227,7 +213,7 @@ void Export(const GlobalOptions& globals, const ExportOptions& o) {
     ddb::s3::ExportWriter writer(o.dir, "", id, format);
     ddb::s3::WriteFile(fs::path(o.dir) / ddb::s3::ExportKeyPrefix("", id) / "describe-table.json",
                        described);
-    Progress progress("exporting " + o.table);
+    Progress progress("exporting " + o.table, o.progress);
     std::string start_key;
     do {
       std::string request = "{\"TableName\":" + JsonString(o.table);
@@ -266,10 +252,37 @@ void Export(const GlobalOptions& globals, const ExportOptions& o) {
 struct ImportOptions {
   DdbTargetOptions target;
   std::string dir, table, schema;
+  std::vector<std::string> only;  // --only: the exported tables to import (none: every one)
+  std::string rules, rules_secret;
+  bool progress = false;
 };
 
-// The manifest-summary.json under `dir` (the latest export when there are several).
-fs::path FindSummary(const fs::path& dir) {
+// One export in DIR.
+struct FoundExport {
+  fs::path summary_path;  // its manifest-summary.json
+  fs::path root;          // where the manifest's keys start (the directory above AWSDynamoDB/)
+  std::string table;      // the exported table's name; empty when the export does not say
+};
+
+// describe-table.json's TableName, else the table in the summary's tableArn (AWS's exports have
+// that), else "".
+std::string ExportedTableName(const fs::path& summary_path) {
+  fs::path described = summary_path.parent_path() / "describe-table.json";
+  if (fs::exists(described)) {
+    JsonDocument d = ParseObject(ddb::s3::ReadFile(described), described.string());
+    std::string name = StringMember(d.HasMember("Table") ? d["Table"] : d, "TableName");
+    if (!name.empty()) return name;
+  }
+  JsonDocument summary = ParseObject(ddb::s3::ReadFile(summary_path), summary_path.string());
+  std::string arn = StringMember(summary, "tableArn");
+  auto at = arn.find(":table/");
+  if (at == std::string::npos) return "";
+  std::string name = arn.substr(at + 7);
+  return name.substr(0, name.find('/'));
+}
+
+// The latest export of each table under `dir`, by table name.
+std::map<std::string, FoundExport> FindExports(const fs::path& dir) {
   std::vector<fs::path> found;
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
@@ -280,19 +293,64 @@ fs::path FindSummary(const fs::path& dir) {
   if (found.empty()) {
     throw CliError("no export in " + dir.string() + " (no AWSDynamoDB/<id>/manifest-summary.json)");
   }
-  std::sort(found.begin(), found.end());  // export ids start with their time
-  return found.back();
+  // Export ids (the summary's directory) start with their time.
+  std::sort(found.begin(), found.end(), [](const fs::path& a, const fs::path& b) {
+    return a.parent_path().filename() < b.parent_path().filename();
+  });
+  std::map<std::string, FoundExport> latest;
+  for (const auto& path : found) {
+    std::string table = ExportedTableName(path);
+    latest[table] = {path, path.parent_path().parent_path().parent_path(), table};
+  }
+  return latest;
 }
 
-// A data file's key as the manifest names it, found under `dir` (AWS's keys start with the
-// export's S3 prefix, which DIR may or may not include).
-fs::path DataFile(const fs::path& dir, const std::string& key) {
+std::string TableNames(const std::map<std::string, FoundExport>& found) {
+  std::string names;
+  for (const auto& [name, e] : found) {
+    names += (names.empty() ? "" : ", ") + (name.empty() ? "(an export naming no table)" : name);
+  }
+  return names;
+}
+
+// The exports --only names (all of them without --only).
+std::vector<FoundExport> ChooseExports(const std::map<std::string, FoundExport>& found,
+                                       const ImportOptions& o) {
+  std::vector<FoundExport> chosen;
+  if (o.only.empty()) {
+    for (const auto& [name, e] : found) chosen.push_back(e);
+  }
+  for (const auto& name : o.only) {
+    auto it = found.find(name);
+    if (name.empty() || it == found.end()) {
+      throw CliError("--only " + name + ": no export of that table in " + o.dir +
+                         " (it holds exports of: " + TableNames(found) + ")",
+                     2);
+    }
+    bool again = std::any_of(chosen.begin(), chosen.end(),
+                             [&](const FoundExport& e) { return e.table == name; });
+    if (!again) chosen.push_back(it->second);
+  }
+  if (!o.table.empty() && chosen.size() > 1) {
+    throw CliError("--table names one new table, but " + o.dir + " holds exports of " +
+                       std::to_string(chosen.size()) + " tables (" + TableNames(found) +
+                       "): choose one with --only",
+                   2);
+  }
+  return chosen;
+}
+
+// A data file's key as the manifest names it, found under `root` or `dir` (AWS's keys start
+// with the export's S3 prefix, which DIR may or may not include).
+fs::path DataFile(const fs::path& root, const fs::path& dir, const std::string& key) {
   if (key.starts_with('/') || ("/" + key + "/").find("/../") != std::string::npos) {
     throw CliError("the manifest names " + key + ", outside " + dir.string());
   }
-  if (fs::exists(dir / key)) return dir / key;
   auto at = key.find("AWSDynamoDB/");
-  if (at != std::string::npos && fs::exists(dir / key.substr(at))) return dir / key.substr(at);
+  for (const fs::path& base : {root, dir}) {
+    if (fs::exists(base / key)) return base / key;
+    if (at != std::string::npos && fs::exists(base / key.substr(at))) return base / key.substr(at);
+  }
   throw CliError("data file " + key + " of the manifest is not in " + dir.string());
 }
 
@@ -338,72 +396,194 @@ class BatchWriter {
   std::vector<std::string> items_;
 };
 
+// One table to create and load.
+struct TableImport {
+  FoundExport source;
+  std::string create;  // the CreateTable request
+  std::string table;   // the new table
+  anonymize::TableKeys keys;
+};
+
+// The table's description: from --schema (the one description in it, or the one of this table),
+// else the export's describe-table.json.
+std::string TableDescription(const FoundExport& e, const ImportOptions& o) {
+  if (!o.schema.empty()) {
+    std::vector<std::string> tables = TableDescriptionsInFile(o.schema);
+    if (tables.size() == 1) return tables[0];
+    for (const auto& t : tables) {
+      if (StringMember(ParseObject(t, "--schema"), "TableName") == e.table) return t;
+    }
+    throw CliError("--schema " + o.schema + " describes no table " + e.table);
+  }
+  fs::path described = e.summary_path.parent_path() / "describe-table.json";
+  if (!fs::exists(described)) {
+    throw CliError("the export in " + e.summary_path.parent_path().string() +
+                   " has no describe-table.json (one from AWS has none): give --schema FILE, "
+                   "the table's `aws dynamodb describe-table` output");
+  }
+  JsonDocument d = ParseObject(ddb::s3::ReadFile(described), "describe-table.json");
+  return JsonText(d.HasMember("Table") ? d["Table"] : d);
+}
+
+anonymize::TableKeys KeysOf(const JsonValue& table) {
+  anonymize::TableKeys keys;
+  auto add = [](const JsonValue& owner, std::set<std::string>& into) {
+    auto it = owner.FindMember("KeySchema");
+    if (it == owner.MemberEnd() || !it->value.IsArray()) return;
+    for (const auto& k : it->value.GetArray()) into.insert(StringMember(k, "AttributeName"));
+  };
+  add(table, keys.primary);
+  for (const char* kind : {"GlobalSecondaryIndexes", "LocalSecondaryIndexes"}) {
+    auto it = table.FindMember(kind);
+    if (it == table.MemberEnd() || !it->value.IsArray()) continue;
+    for (const auto& ix : it->value.GetArray()) add(ix, keys.index);
+  }
+  for (const auto& k : keys.primary) keys.index.erase(k);  // an LSI repeats the partition key
+  return keys;
+}
+
+TableImport PlanImport(FoundExport e, const ImportOptions& o) {
+  JsonDocument desc = ParseObject(TableDescription(e, o), "the table description");
+  TableImport t;
+  t.create = CreateTableRequestFromDescription(desc, o.table);
+  t.table = StringMember(ParseObject(t.create, "CreateTable"), "TableName");
+  // Rules name tables as exported; an export that names none is its description's table.
+  if (e.table.empty()) e.table = StringMember(desc, "TableName");
+  t.source = std::move(e);
+  t.keys = KeysOf(desc);
+  return t;
+}
+
+// Calls `on_item` with each item of the export, `on_error` with the reason for each that cannot
+// be read.
+void ForEachItem(const FoundExport& e, const fs::path& dir,
+                 const std::function<void(ddb::Item)>& on_item,
+                 const std::function<void(const std::string&)>& on_error) {
+  JsonDocument summary = ParseObject(ddb::s3::ReadFile(e.summary_path), e.summary_path.string());
+  ddb::s3::ImportOptions read;
+  read.format = StringMember(summary, "outputFormat") == "ION" ? ddb::s3::Format::kIon
+                                                               : ddb::s3::Format::kDynamoDbJson;
+  read.compression = ddb::s3::Compression::kGzip;
+  std::string files =
+      ddb::s3::ReadFile(DataFile(e.root, dir, StringMember(summary, "manifestFilesS3Key")));
+  for (size_t pos = 0; pos < files.size();) {
+    size_t end = files.find('\n', pos);
+    if (end == std::string::npos) end = files.size();
+    std::string line = files.substr(pos, end - pos);
+    pos = end + 1;
+    if (line.find_first_not_of(" \r\t") == std::string::npos) continue;
+    JsonDocument entry = ParseObject(line, "a manifest-files.json line");
+    ddb::s3::ReadObject(DataFile(e.root, dir, StringMember(entry, "dataFileS3Key")), read, on_item,
+                        on_error);
+  }
+}
+
+std::string ItemText(const ddb::Item& item) {
+  ddb::JsonBuffer buf;
+  ddb::JsonWriter w(buf);
+  ddb::WriteItem(w, item);
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::optional<anonymize::RuleSet> LoadRules(const ImportOptions& o) {
+  if (o.rules.empty()) {
+    if (!o.rules_secret.empty()) throw CliError("--rules-secret needs --rules FILE", 2);
+    return std::nullopt;
+  }
+  std::string secret = o.rules_secret;
+  const char* env = std::getenv("CRUDDUR_RULES_SECRET");
+  if (secret.empty() && env) secret = env;
+  try {
+    return anonymize::RuleSet::Parse(ddb::s3::ReadFile(o.rules), secret);
+  } catch (const std::exception& e) {  // unreadable, or a RuleError
+    throw CliError("--rules " + o.rules + ": " + e.what(), 2);
+  }
+}
+
+// Refuses, before anything is written, rules that give two items of a table one key: hashes of
+// distinct keys stay distinct, but a fake may not.
+void CheckKeysStayUnique(const TableImport& t, const anonymize::RuleSet& rules,
+                         const ImportOptions& o) {
+  try {
+    for (const auto& warning : rules.CheckKeys(t.source.table, t.keys)) {
+      std::fprintf(stderr, "cruddur: warning: --rules %s\n", warning.c_str());
+    }
+  } catch (const anonymize::RuleError& e) {
+    throw CliError("--rules " + o.rules + ": " + e.what(), 2);
+  }
+  if (!rules.Changes(t.source.table, t.keys.primary)) return;
+  std::map<std::string, std::string> seen;  // each new key, and the key it was
+  auto key_of = [&](const ddb::Item& item) {
+    ddb::Item key;
+    for (const auto& name : t.keys.primary) {
+      if (auto it = item.find(name); it != item.end()) key.emplace(name, it->second);
+    }
+    return ItemText(key);
+  };
+  ForEachItem(
+      t.source, o.dir,
+      [&](ddb::Item item) {
+        std::string before = key_of(item);
+        rules.Apply(t.source.table, item);
+        auto [it, added] = seen.emplace(key_of(item), before);
+        if (!added && it->second != before) {
+          throw CliError("--rules " + o.rules + " give two items of " + t.source.table +
+                             " the same key " + it->first +
+                             ": hash the key attributes or fake them as a kind with more values "
+                             "(uuid, email); nothing imported",
+                         2);
+        }
+      },
+      [](const std::string&) {});
+}
+
+void ImportTable(DdbTarget& target, const TableImport& t, const anonymize::RuleSet* rules,
+                 const ImportOptions& o) {
+  target.client->Call("CreateTable", t.create);
+  WaitForTable(*target.client, t.table, false, std::chrono::seconds(120));
+  JsonDocument summary =
+      ParseObject(ddb::s3::ReadFile(t.source.summary_path), t.source.summary_path.string());
+  long total = summary.HasMember("itemCount") && summary["itemCount"].IsInt64()
+                   ? static_cast<long>(summary["itemCount"].GetInt64())
+                   : 0;
+  BatchWriter batch(*target.client, t.table);
+  long imported = 0, errors = 0;
+  {
+    Progress progress("importing into " + t.table, o.progress);
+    ForEachItem(
+        t.source, o.dir,
+        [&](ddb::Item item) {
+          if (rules) rules->Apply(t.source.table, item);
+          batch.Add(ItemText(item));
+          progress.Update(++imported, total);
+        },
+        [&](const std::string& reason) {
+          if (errors++ < 10) std::fprintf(stderr, "cruddur: skipped: %s\n", reason.c_str());
+        });
+    batch.Flush();
+  }
+  if (o.target.json) {
+    std::printf("{\"table\":%s,\"importedItemCount\":%ld,\"errorCount\":%ld}\n",
+                JsonString(t.table).c_str(), imported, errors);
+    return;
+  }
+  std::printf("imported %ld items into %s (%s)%s\n", imported, t.table.c_str(),
+              target.description.c_str(),
+              errors ? (", " + std::to_string(errors) + " skipped").c_str() : "");
+}
+
+// Every check (tables chosen, descriptions, rules, keys) passes before the first table is
+// created. Several tables: one result line (or JSON object) each.
 void Import(const GlobalOptions& globals, const ImportOptions& o) {
   RunDdbCommand([&] {
-    fs::path summary_path = FindSummary(o.dir);
-    JsonDocument summary = ParseObject(ddb::s3::ReadFile(summary_path), summary_path.string());
-    std::string format_name = StringMember(summary, "outputFormat");
-    std::string description;
-    if (!o.schema.empty()) {
-      description = TableDescriptionsInFile(o.schema).at(0);
-    } else if (fs::exists(summary_path.parent_path() / "describe-table.json")) {
-      JsonDocument d =
-          ParseObject(ddb::s3::ReadFile(summary_path.parent_path() / "describe-table.json"),
-                      "describe-table.json");
-      description = JsonText(d.HasMember("Table") ? d["Table"] : d);
-    } else {
-      throw CliError("the export in " + o.dir +
-                     " has no describe-table.json (one from AWS has none): give --schema FILE, "
-                     "the table's `aws dynamodb describe-table` output");
+    std::optional<anonymize::RuleSet> rules = LoadRules(o);
+    std::vector<TableImport> plan;
+    for (auto& e : ChooseExports(FindExports(o.dir), o)) plan.push_back(PlanImport(e, o));
+    if (rules) {
+      for (const auto& t : plan) CheckKeysStayUnique(t, *rules, o);
     }
-    JsonDocument table_desc = ParseObject(description, "the table description");
-    std::string create = CreateTableRequestFromDescription(table_desc, o.table);
-    std::string table = StringMember(ParseObject(create, "CreateTable"), "TableName");
-
     DdbTarget target = OpenDdbTarget(globals, o.target);
-    target.client->Call("CreateTable", create);
-    WaitForTable(*target.client, table, false, std::chrono::seconds(120));
-
-    ddb::s3::ImportOptions read;
-    read.format = format_name == "ION" ? ddb::s3::Format::kIon : ddb::s3::Format::kDynamoDbJson;
-    read.compression = ddb::s3::Compression::kGzip;
-    BatchWriter batch(*target.client, table);
-    Progress progress("importing into " + table);
-    long imported = 0, errors = 0;
-    long total = summary.HasMember("itemCount") && summary["itemCount"].IsInt64()
-                     ? static_cast<long>(summary["itemCount"].GetInt64())
-                     : 0;
-    std::string files_key = StringMember(summary, "manifestFilesS3Key");
-    std::string files = ddb::s3::ReadFile(DataFile(o.dir, files_key));
-    for (size_t pos = 0; pos < files.size();) {
-      size_t end = files.find('\n', pos);
-      if (end == std::string::npos) end = files.size();
-      std::string line = files.substr(pos, end - pos);
-      pos = end + 1;
-      if (line.find_first_not_of(" \r\t") == std::string::npos) continue;
-      JsonDocument entry = ParseObject(line, "a manifest-files.json line");
-      ddb::s3::ReadObject(
-          DataFile(o.dir, StringMember(entry, "dataFileS3Key")), read,
-          [&](const ddb::Item& item) {
-            ddb::JsonBuffer buf;
-            ddb::JsonWriter w(buf);
-            ddb::WriteItem(w, item);
-            batch.Add(std::string(buf.GetString(), buf.GetSize()));
-            progress.Update(++imported, total);
-          },
-          [&](const std::string& reason) {
-            if (errors++ < 10) std::fprintf(stderr, "cruddur: skipped: %s\n", reason.c_str());
-          });
-    }
-    batch.Flush();
-    if (o.target.json) {
-      std::printf("{\"table\":%s,\"importedItemCount\":%ld,\"errorCount\":%ld}\n",
-                  JsonString(table).c_str(), imported, errors);
-      return;
-    }
-    std::printf("imported %ld items into %s (%s)%s\n", imported, table.c_str(),
-                target.description.c_str(),
-                errors ? (", " + std::to_string(errors) + " skipped").c_str() : "");
+    for (const auto& t : plan) ImportTable(target, t, rules ? &*rules : nullptr, o);
   });
 }
 
@@ -417,19 +597,38 @@ void AddDdbTransferCommands(CLI::App& ddb, GlobalOptions& globals) {
   cmd->add_option("DIR", ex->dir, "The directory to write the export in")->required();
   cmd->add_option("--format", ex->format, "DYNAMODB_JSON (default) or ION")
       ->check(CLI::IsMember({"DYNAMODB_JSON", "ION"}));
+  AddProgressFlag(*cmd, ex->progress);
   AddDdbTargetFlags(*cmd, ex->target, false, true);
   cmd->callback([&globals, ex] { Export(globals, *ex); });
 
   auto im = std::make_shared<ImportOptions>();
   cmd = ddb.add_subcommand(
-      "import", "Create a table from an export in DIR (ours, or one copied from AWS) and load it");
+      "import",
+      "Create the tables of the exports in DIR (ours, or copied from AWS) and load them, "
+      "optionally anonymised (--rules)");
   cmd->add_option("DIR", im->dir, "The directory holding the export")->required();
-  cmd->add_option("--table", im->table, "Name of the new table (default: the exported one's)")
+  cmd->add_option("--table", im->table,
+                  "Name of the new table (default: the exported one's; with one table only)")
       ->type_name("NAME");
   cmd->add_option("--schema", im->schema,
                   "The table's `aws dynamodb describe-table` output (for an export without "
                   "describe-table.json)")
       ->type_name("FILE");
+  cmd->add_option("--only", im->only,
+                  "Import only this exported table (repeat it, or give a comma-separated list; "
+                  "default: the latest export of every table in DIR)")
+      ->type_name("TABLE")
+      ->delimiter(',');
+  cmd->add_option("--rules", im->rules,
+                  "Anonymisation rules applied to every item before it is written (JSON: "
+                  "{\"secret\", \"seed\", \"rules\": [{\"path\", \"action\": "
+                  "mask|fake|hash|drop, ...}]}; see README, \"Anonymising an import\")")
+      ->type_name("FILE");
+  cmd->add_option("--rules-secret", im->rules_secret,
+                  "The key of the rules' hash action (default: $CRUDDUR_RULES_SECRET, else the "
+                  "file's \"secret\")")
+      ->type_name("SECRET");
+  AddProgressFlag(*cmd, im->progress);
   AddDdbTargetFlags(*cmd, im->target, false, true);
   cmd->callback([&globals, im] { Import(globals, *im); });
 }
