@@ -6,9 +6,11 @@
 #include <ctime>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "cli/cli.h"
 #include "cli/ddb_target.h"
+#include "cli/progress.h"
 #include "ddb/error.h"
 #include "ddb/json.h"
 #include "encoding/json.h"
@@ -46,20 +48,47 @@ std::string DefaultBackupName(const std::string& table) {
 struct CreateOptions {
   DdbTargetOptions target;
   std::string table, name;
+  bool no_wait = false, progress = false;
 };
+
+// Polls DescribeBackup until the backup is no longer CREATING (DynamoDB answers CreateBackup
+// while it is being made), showing its status.
+void WaitForBackup(client::DynamoDbClient& ddb, const std::string& arn, Progress& progress) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::hours(1);
+  for (;;) {
+    JsonDocument d =
+        ParseResponse(ddb.Call("DescribeBackup", "{\"BackupArn\":" + JsonString(arn) + "}"));
+    std::string status = StringMember(d["BackupDescription"]["BackupDetails"], "BackupStatus");
+    progress.Status(status);
+    if (status != "CREATING") return;
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw CliError("backup " + arn + " is still CREATING after an hour");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
 
 void Create(const GlobalOptions& globals, const CreateOptions& options) {
   RunDdbCommand([&] {
     DdbTarget target = OpenDdbTarget(globals, options.target, DataDirUse::kReadExisting);
     std::string name = options.name.empty() ? DefaultBackupName(options.table) : options.name;
-    std::string response =
-        target.client->Call("CreateBackup", "{\"TableName\":" + JsonString(options.table) +
-                                                ",\"BackupName\":" + JsonString(name) + "}");
-    if (options.target.json) {
+    std::string response;
+    JsonDocument d;
+    {
+      Progress progress("backing up " + options.table, options.progress);
+      progress.Status("CreateBackup");
+      response =
+          target.client->Call("CreateBackup", "{\"TableName\":" + JsonString(options.table) +
+                                                  ",\"BackupName\":" + JsonString(name) + "}");
+      d = ParseResponse(response);
+      if (!options.no_wait) {
+        WaitForBackup(*target.client, StringMember(d["BackupDetails"], "BackupArn"), progress);
+      }
+    }
+    if (options.target.json) {  // CreateBackup's answer, waited or not
       std::printf("%s\n", response.c_str());
       return;
     }
-    JsonDocument d = ParseResponse(response);
     std::printf("backup %s of table %s (%s)\n%s\n", name.c_str(), options.table.c_str(),
                 target.description.c_str(), StringMember(d["BackupDetails"], "BackupArn").c_str());
   });
@@ -107,6 +136,7 @@ struct RestoreOptions {
   std::string source, target_table;
   std::string time;  // with a table as source: epoch seconds, else the latest restorable time
   bool no_wait = false;
+  bool progress = false;
 };
 
 void Restore(const GlobalOptions& globals, const RestoreOptions& options) {
@@ -133,10 +163,16 @@ void Restore(const GlobalOptions& globals, const RestoreOptions& options) {
         }
       }
     }
-    std::string response = target.client->Call(operation, request + "}");
-    if (!options.no_wait) {
-      response =
-          WaitForTable(*target.client, options.target_table, false, std::chrono::seconds(3600));
+    std::string response;
+    {
+      Progress progress("restoring " + options.target_table, options.progress);
+      progress.Status(operation);
+      response = target.client->Call(operation, request + "}");
+      if (!options.no_wait) {
+        progress.Status("waiting for the table to be ACTIVE");
+        response =
+            WaitForTable(*target.client, options.target_table, false, std::chrono::seconds(3600));
+      }
     }
     if (options.target.json) {
       std::printf("%s\n", response.c_str());
@@ -175,6 +211,8 @@ void AddDdbBackupCommands(CLI::App& ddb, GlobalOptions& globals) {
   CLI::App* cmd = backup->add_subcommand("create", "Back up a table (prints the backup's ARN)");
   cmd->add_option("TABLE", create->table, "The table to back up")->required();
   cmd->add_option("--name", create->name, "The backup's name (default: TABLE-<UTC time>)");
+  cmd->add_flag("--no-wait", create->no_wait, "Do not wait for the backup to be AVAILABLE");
+  AddProgressFlag(*cmd, create->progress);
   AddDdbTargetFlags(*cmd, create->target, false, true);
   cmd->callback([&globals, create] { Create(globals, *create); });
 
@@ -195,6 +233,7 @@ void AddDdbBackupCommands(CLI::App& ddb, GlobalOptions& globals) {
   cmd->add_option("--time", restore->time,
                   "With a table: the point in time, in epoch seconds (default: the latest)");
   cmd->add_flag("--no-wait", restore->no_wait, "Do not wait for the new table to be ACTIVE");
+  AddProgressFlag(*cmd, restore->progress);
   AddDdbTargetFlags(*cmd, restore->target, false, true);
   cmd->callback([&globals, restore] { Restore(globals, *restore); });
 

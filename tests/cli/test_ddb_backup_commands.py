@@ -1,9 +1,12 @@
 """`cruddur ddb backup create | list | restore | delete` against every target (conftest.py) that
 has DynamoDB's backups: the embedded engine and a `cruddur ddb serve` (dynalite has none)."""
 
+import json
+import re
+
 import pytest
 
-from conftest import TARGETS, boto_client
+from conftest import TARGETS, boto_client, start_cruddur_server
 
 
 @pytest.fixture(params=[t for t in TARGETS if t != "dynalite"])
@@ -48,3 +51,40 @@ def test_backup_create_list_restore_delete(cli):
     assert again.stderr == "cruddur: BackupNotFoundException: Backup not found: %s\n" % arn
     assert [b["BackupArn"] for b in cli.json("ddb", "backup", "list")["BackupSummaries"]] == \
         [second["BackupArn"]]
+
+
+def test_backup_create_and_restore_draw_a_progress_bar_only_on_request(make_cli, tmp_path):
+    """`backup create` waits while the backup is CREATING (a server that keeps transient
+    statuses for a second) and `restore` until the table is ACTIVE; with --progress each draws
+    its status on stderr, and stdout's JSON is the same as without."""
+    cli = make_cli("embedded", setup_users=False)
+    server = start_cruddur_server(["--in-memory", "--delay-transient-statuses=1s"],
+                                  tmp_path / "serve.log", cli.env)
+    try:
+        target = ["--endpoint-url", server.endpoint]
+        client = boto_client(server.endpoint)
+        cli.ok("ddb", "schema-load", *target)
+        quiet = cli.ok("ddb", "backup", "create", "cruddur-messages", "--name", "quiet", "--json",
+                       *target)
+        assert quiet.stderr == ""
+        arn = json.loads(quiet.stdout)["BackupDetails"]["BackupArn"]
+        assert json.loads(quiet.stdout)["BackupDetails"]["BackupStatus"] == "CREATING"
+        described = client.describe_backup(BackupArn=arn)["BackupDescription"]
+        assert described["BackupDetails"]["BackupStatus"] == "AVAILABLE"  # it waited
+
+        shown = cli.ok("ddb", "backup", "create", "cruddur-messages", "--name", "shown",
+                       "--json", "--progress", *target)
+        assert json.loads(shown.stdout)["BackupDetails"]["BackupName"] == "shown"
+        # (\r reads as a line break in text mode)
+        lines = shown.stderr.splitlines()
+        assert any(re.fullmatch(r"backing up cruddur-messages: CREATING \d+s", x) for x in lines)
+        assert re.fullmatch(r"backing up cruddur-messages: AVAILABLE \d+s", lines[-1])
+
+        restored = cli.ok("ddb", "backup", "restore", arn, "copy", "--json", "--progress",
+                          *target)
+        assert json.loads(restored.stdout)["Table"]["TableStatus"] == "ACTIVE"
+        # The table is CREATING for a second: the bar says so for at least that long.
+        assert re.fullmatch(r"restoring copy: waiting for the table to be ACTIVE [1-9]\d*s",
+                            restored.stderr.splitlines()[-1])
+    finally:
+        server.stop()
