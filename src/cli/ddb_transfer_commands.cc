@@ -620,9 +620,14 @@ void AddDdbTransferCommands(CLI::App& ddb, GlobalOptions& globals) {
       ->type_name("TABLE")
       ->delimiter(',');
   cmd->add_option("--rules", im->rules,
-                  "Anonymisation rules applied to every item before it is written (JSON: "
-                  "{\"secret\", \"seed\", \"rules\": [{\"path\", \"action\": "
-                  "mask|fake|hash|drop, ...}]}; see README, \"Anonymising an import\")")
+                  "Anonymisation rules applied to every item before it is written (exit 2, "
+                  "nothing imported, when the file is bad). JSON: {\"secret\", \"seed\", "
+                  "\"rules\": [{\"path\": \"a.b[0].c\", \"action\": \"mask\" (\"keep\", "
+                  "\"maskChar\") | \"fake\" (\"kind\": email, name, first_name, last_name, "
+                  "phone, address, uuid, ip, text, digits) | \"hash\" (\"length\") | \"drop\", "
+                  "optional \"ConditionExpression\", \"ExpressionAttributeNames\", "
+                  "\"ExpressionAttributeValues\", \"tables\"}]}; see README, \"Anonymising an "
+                  "import\"")
       ->type_name("FILE");
   cmd->add_option("--rules-secret", im->rules_secret,
                   "The key of the rules' hash action (default: $CRUDDUR_RULES_SECRET, else the "
