@@ -134,6 +134,7 @@ std::optional<FakeKind> FakeKindNamed(std::string_view name) {
 
 std::vector<std::string> FakeKindNames() {
   std::vector<std::string> names;
+  names.reserve(kKinds.size());
   for (const auto& k : kKinds) names.emplace_back(k.name);
   return names;
 }

@@ -51,13 +51,13 @@ struct ActionSpec {
   std::vector<std::string> members;  // the members it takes besides the common ones
 };
 const std::vector<ActionSpec>& Actions() {
-  static const std::vector<ActionSpec> actions = {
+  static const std::vector<ActionSpec> kActions = {
       {Action::kMask, "mask", {"keep", "maskChar"}},
       {Action::kFake, "fake", {"kind"}},
       {Action::kHash, "hash", {"length"}},
       {Action::kDrop, "drop", {}},
   };
-  return actions;
+  return kActions;
 }
 
 const ActionSpec& ActionNamed(const Rule& r, const JsonValue& v) {
@@ -95,7 +95,8 @@ void ParseActionMembers(Rule& r, const ActionSpec& spec, const JsonValue& json) 
     }
     r.mask_char = c->GetString();
   }
-  if (auto* len = ddb::MemberValue(json, "length")) r.length = Integer(r, *len, "length", 1, 64);
+  if (auto* len = ddb::MemberValue(json, "length"))
+    r.length = static_cast<int>(Integer(r, *len, "length", 1, 64));
   if (spec.action == Action::kFake) {
     const JsonValue* kind = ddb::MemberValue(json, "kind");
     if (!kind || !kind->IsString()) Fail(r, "fake needs a \"kind\": " + Joined(FakeKindNames()));
@@ -109,15 +110,15 @@ void ParseActionMembers(Rule& r, const ActionSpec& spec, const JsonValue& json) 
 }
 
 void CheckMembers(const Rule& r, const ActionSpec& spec, const JsonValue& json) {
-  static const std::vector<std::string> common = {"path",
-                                                  "action",
-                                                  "tables",
-                                                  "ConditionExpression",
-                                                  "ExpressionAttributeNames",
-                                                  "ExpressionAttributeValues"};
+  static const std::vector<std::string> kCommon = {"path",
+                                                   "action",
+                                                   "tables",
+                                                   "ConditionExpression",
+                                                   "ExpressionAttributeNames",
+                                                   "ExpressionAttributeValues"};
   for (const auto& m : json.GetObject()) {
     std::string name = m.name.GetString();
-    if (std::find(common.begin(), common.end(), name) != common.end()) continue;
+    if (std::find(kCommon.begin(), kCommon.end(), name) != kCommon.end()) continue;
     if (std::find(spec.members.begin(), spec.members.end(), name) != spec.members.end()) continue;
     Fail(r, "unknown member \"" + name + "\" for " + spec.name);
   }

@@ -19,9 +19,10 @@ Progress::Progress(std::string label, bool forced)
       start_(std::chrono::steady_clock::now()) {
   if (!shown_) return;
   ticker_ = std::thread([this] {
-    std::unique_lock lock(mutex_);
-    while (!wake_.wait_for(lock, std::chrono::milliseconds(250), [this] { return stop_; })) {
-      Draw();
+    MutexLock lock(mutex_);
+    while (!stop_) {
+      lock.WaitUntil(wake_, std::chrono::steady_clock::now() + std::chrono::milliseconds(250));
+      if (!stop_) Draw();
     }
   });
 }
@@ -29,7 +30,7 @@ Progress::Progress(std::string label, bool forced)
 Progress::~Progress() {
   if (!shown_) return;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     stop_ = true;
     Draw();
   }
@@ -40,7 +41,7 @@ Progress::~Progress() {
 
 void Progress::Update(long done, long total) {
   if (!shown_) return;
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   done_ = done;
   total_ = total;
   // At most ten redraws a second: an import updates after every item.
@@ -51,7 +52,7 @@ void Progress::Update(long done, long total) {
 
 void Progress::Status(std::string status) {
   if (!shown_) return;
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   status_ = std::move(status);
   Draw();
 }

@@ -6,9 +6,10 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
 #include <string>
 #include <thread>
+
+#include "common/thread_annotations.h"
 
 namespace CLI {  // NOLINT(readability-identifier-naming): CLI11's own namespace
 class App;
@@ -30,24 +31,25 @@ class Progress {
 
   bool shown() const { return shown_; }
   // `total` <= 0: not known (a count instead of a bar).
-  void Update(long done, long total);
+  void Update(long done, long total) EXCLUDES(mutex_);
   // A word for work that has no count ("CREATING").
-  void Status(std::string status);
+  void Status(std::string status) EXCLUDES(mutex_);
 
  private:
-  void Draw();  // REQUIRES: mutex_ held
+  void Draw() REQUIRES(mutex_);
 
   const std::string label_;
   const bool shown_;
   const bool tty_;
   const std::chrono::steady_clock::time_point start_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stop_ = false;                               // GUARDED_BY(mutex_)
-  long done_ = 0, total_ = 0;                       // GUARDED_BY(mutex_)
-  std::string status_;                              // GUARDED_BY(mutex_)
-  std::chrono::steady_clock::time_point drawn_at_;  // GUARDED_BY(mutex_)
-  bool drawn_ = false;                              // GUARDED_BY(mutex_)
+  Mutex mutex_;
+  std::condition_variable_any wake_;
+  bool stop_ GUARDED_BY(mutex_) = false;
+  long done_ GUARDED_BY(mutex_) = 0;
+  long total_ GUARDED_BY(mutex_) = 0;
+  std::string status_ GUARDED_BY(mutex_);
+  std::chrono::steady_clock::time_point drawn_at_ GUARDED_BY(mutex_);
+  bool drawn_ GUARDED_BY(mutex_) = false;
   std::thread ticker_;
 };
 
