@@ -10,8 +10,6 @@
 // export is one Scan, not a snapshot: writes made meanwhile may or may not be in it. Import
 // takes the latest export of each table in DIR (--only chooses tables) and applies the
 // anonymisation rules of --rules (anonymize/rules.h) to every item before writing it.
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cctype>
@@ -413,7 +411,9 @@ std::string TableDescription(const FoundExport& e, const ImportOptions& o) {
     for (const auto& t : tables) {
       if (StringMember(ParseObject(t, "--schema"), "TableName") == e.table) return t;
     }
-    throw CliError("--schema " + o.schema + " describes no table " + e.table);
+    throw CliError("--schema " + o.schema + " describes several tables and " +
+                   (e.table.empty() ? "the export names none of them: give one description"
+                                    : "none is " + e.table));
   }
   fs::path described = e.summary_path.parent_path() / "describe-table.json";
   if (!fs::exists(described)) {
