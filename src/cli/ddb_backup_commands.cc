@@ -6,6 +6,7 @@
 #include <ctime>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "cli/cli.h"
 #include "cli/ddb_target.h"
@@ -46,7 +47,28 @@ std::string DefaultBackupName(const std::string& table) {
 struct CreateOptions {
   DdbTargetOptions target;
   std::string table, name;
+  bool no_wait = false;
 };
+
+// Polls DescribeBackup until the backup is AVAILABLE (DynamoDB makes it in the background);
+// returns {"BackupDetails": ...} as it is then. Throws CliError after `timeout`.
+std::string WaitForBackup(client::DynamoDbClient& ddb, const std::string& arn,
+                          std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string request = "{\"BackupArn\":" + JsonString(arn) + "}";
+  while (true) {
+    JsonDocument d = ParseResponse(ddb.Call("DescribeBackup", request));
+    const JsonValue& details = d["BackupDescription"]["BackupDetails"];
+    if (StringMember(details, "BackupStatus") == "AVAILABLE") {
+      return "{\"BackupDetails\":" + JsonText(details) + "}";
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw CliError("backup " + arn + " is not AVAILABLE yet after " +
+                     std::to_string(timeout.count()) + "s");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
 
 void Create(const GlobalOptions& globals, const CreateOptions& options) {
   RunDdbCommand([&] {
@@ -55,6 +77,12 @@ void Create(const GlobalOptions& globals, const CreateOptions& options) {
     std::string response =
         target.client->Call("CreateBackup", "{\"TableName\":" + JsonString(options.table) +
                                                 ",\"BackupName\":" + JsonString(name) + "}");
+    // The embedded engine stops with the command, so its backup is always waited for.
+    if (!options.no_wait || target.engine) {
+      response = WaitForBackup(*target.client,
+                               StringMember(ParseResponse(response)["BackupDetails"], "BackupArn"),
+                               std::chrono::seconds(3600));
+    }
     if (options.target.json) {
       std::printf("%s\n", response.c_str());
       return;
@@ -134,7 +162,7 @@ void Restore(const GlobalOptions& globals, const RestoreOptions& options) {
       }
     }
     std::string response = target.client->Call(operation, request + "}");
-    if (!options.no_wait) {
+    if (!options.no_wait || target.engine) {
       response =
           WaitForTable(*target.client, options.target_table, false, std::chrono::seconds(3600));
     }
@@ -175,6 +203,7 @@ void AddDdbBackupCommands(CLI::App& ddb, GlobalOptions& globals) {
   CLI::App* cmd = backup->add_subcommand("create", "Back up a table (prints the backup's ARN)");
   cmd->add_option("TABLE", create->table, "The table to back up")->required();
   cmd->add_option("--name", create->name, "The backup's name (default: TABLE-<UTC time>)");
+  cmd->add_flag("--no-wait", create->no_wait, "Do not wait for the backup to be AVAILABLE");
   AddDdbTargetFlags(*cmd, create->target, false, true);
   cmd->callback([&globals, create] { Create(globals, *create); });
 
@@ -194,7 +223,9 @@ void AddDdbBackupCommands(CLI::App& ddb, GlobalOptions& globals) {
   cmd->add_option("TARGET", restore->target_table, "The new table")->required();
   cmd->add_option("--time", restore->time,
                   "With a table: the point in time, in epoch seconds (default: the latest)");
-  cmd->add_flag("--no-wait", restore->no_wait, "Do not wait for the new table to be ACTIVE");
+  cmd->add_flag(
+      "--no-wait", restore->no_wait,
+      "Do not wait for the new table to be ACTIVE (a server's: the embedded engine waits)");
   AddDdbTargetFlags(*cmd, restore->target, false, true);
   cmd->callback([&globals, restore] { Restore(globals, *restore); });
 
