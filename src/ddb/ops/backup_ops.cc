@@ -740,7 +740,7 @@ void EngineImpl::DeleteBackup(const Request& req, JsonWriter& w) {
   {
     MutexLock lock(backup_mu_);
     if (auto it = backups_.find(arn); it != backups_.end()) {
-      if (it->second.status != "AVAILABLE") throw BackupInUse(arn);
+      if (BackupStatusAt(it->second, EpochSeconds()) != "AVAILABLE") throw BackupInUse(arn);
       b = it->second;
       backups_.erase(it);
     }
@@ -764,7 +764,7 @@ void EngineImpl::RestoreTableFromBackup(const Request& req, JsonWriter& w) {
   {
     MutexLock lock(backup_mu_);
     if (auto it = backups_.find(arn); it != backups_.end()) b = it->second;
-    if (b && b->status != "AVAILABLE") throw BackupInUse(arn);
+    if (b && BackupStatusAt(*b, EpochSeconds()) != "AVAILABLE") throw BackupInUse(arn);
     // Taken before DeleteBackup can drop the backup's items (under backup_mu_).
     if (b) snapshot = storage_->NewIterator();
   }
