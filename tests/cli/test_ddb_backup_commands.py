@@ -1,6 +1,8 @@
 """`cruddur ddb backup create | list | restore | delete` against every target (conftest.py) that
 has DynamoDB's backups: the embedded engine and a `cruddur ddb serve` (dynalite has none)."""
 
+import time
+
 import pytest
 
 from conftest import TARGETS, boto_client
@@ -20,6 +22,8 @@ def test_backup_create_list_restore_delete(cli):
     assert arn.startswith("arn:aws:dynamodb:") and "/backup/" in arn
     second = cli.json("ddb", "backup", "create", "cruddur-messages")["BackupDetails"]
     assert second["BackupName"].startswith("cruddur-messages-")
+    # DynamoDB makes a backup in the background: the command waits until it is AVAILABLE.
+    assert second["BackupStatus"] == "AVAILABLE"
 
     listed = cli.json("ddb", "backup", "list")["BackupSummaries"]
     assert [b["BackupArn"] for b in listed] == [arn, second["BackupArn"]]
@@ -48,3 +52,27 @@ def test_backup_create_list_restore_delete(cli):
     assert again.stderr == "cruddur: BackupNotFoundException: Backup not found: %s\n" % arn
     assert [b["BackupArn"] for b in cli.json("ddb", "backup", "list")["BackupSummaries"]] == \
         [second["BackupArn"]]
+
+
+def test_backup_create_and_restore_no_wait(cli):
+    """--no-wait answers as DynamoDB does at once (a backup CREATING, a restored table CREATING)
+    when a server keeps working after the command; the embedded engine stops with the command,
+    so there it waits anyway and the backup is AVAILABLE and the table ACTIVE."""
+    cli.ok("ddb", "schema-load")
+    cli.ok("ddb", "seed")
+    made = cli.json("ddb", "backup", "create", "cruddur-messages", "--no-wait")["BackupDetails"]
+    assert made["BackupStatus"] == ("AVAILABLE" if not cli.endpoint else "CREATING")
+    if cli.endpoint:
+        client = boto_client(cli.endpoint)
+        deadline = time.monotonic() + 30
+        while client.describe_backup(BackupArn=made["BackupArn"])["BackupDescription"][
+                "BackupDetails"]["BackupStatus"] != "AVAILABLE":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    restored = cli.json("ddb", "backup", "restore", made["BackupArn"], "copy", "--no-wait")
+    status = (restored.get("Table") or restored["TableDescription"])["TableStatus"]
+    assert status == ("ACTIVE" if not cli.endpoint else "CREATING")
+    if cli.endpoint:
+        boto_client(cli.endpoint).get_waiter("table_exists").wait(
+            TableName="copy", WaiterConfig={"Delay": 0.2, "MaxAttempts": 150})
+    assert "copy" in cli.ok("ddb", "list-tables").stdout.split()
