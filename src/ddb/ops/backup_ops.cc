@@ -378,6 +378,8 @@ void EngineImpl::ThrowIfStopping() const {
 
 void EngineImpl::StartBackupWork(std::function<void()> work) {
   MutexLock lock(backup_work_mu_);
+  // A thread started after StopBackupWork would never be joined.
+  if (backup_stopping_) throw ApiError::InternalServer("the server is stopping");
   // A thread not joined keeps its stack: join the finished ones first.
   std::erase_if(backup_work_, [](BackupWorker& w) {
     if (!*w.done) return false;
@@ -393,10 +395,10 @@ void EngineImpl::StartBackupWork(std::function<void()> work) {
 }
 
 void EngineImpl::StopBackupWork() {
-  backup_stopping_ = true;
   std::vector<BackupWorker> workers;
   {
     MutexLock lock(backup_work_mu_);
+    backup_stopping_ = true;
     workers.swap(backup_work_);
   }
   for (auto& w : workers) w.thread.join();
