@@ -11,7 +11,7 @@
 // valid counts in ErrorCount (DynamoDB logs it to CloudWatch; here the first few go to stderr) and
 // the import goes on. A failed import deletes its table, as DynamoDB's does. The jobs' descriptions
 // are kept in the 0x00 space ("export/<arn>", "import/<arn>"), so they survive restarts; a job a
-// restart interrupted reports FAILED.
+// restart interrupted reports FAILED (and an export's manifests, if written, are removed).
 #include <fmt/format.h>
 #include <unistd.h>
 

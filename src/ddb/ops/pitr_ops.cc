@@ -9,7 +9,9 @@
 // replays the log entries committed before the end of second T, then builds the indexes. The
 // background sweep rolls the base forward to the start of the recovery period, applying and
 // dropping the log entries older than it. Disk: one copy of the table plus every change of the
-// period; restore time: the base plus the log up to T. (src/ddb/README.md, "Backups".)
+// period; restore time: the base plus the log up to T. A deleted table keeps its base and log
+// (restorable up to its deletion) until its recovery period has passed the deletion. Restores
+// are filled on a background worker (RestoreTable). (src/ddb/README.md, "Backups".)
 #include <fmt/format.h>
 
 #include <cmath>
