@@ -51,16 +51,18 @@ struct CreateOptions {
   bool no_wait = false, progress = false;
 };
 
-// Polls DescribeBackup until the backup is no longer CREATING (DynamoDB answers CreateBackup
-// while it is being made), showing its status.
-void WaitForBackup(client::DynamoDbClient& ddb, const std::string& arn, Progress& progress) {
+// Polls DescribeBackup until the backup is no longer CREATING (DynamoDB makes it in the
+// background), showing its status; returns {"BackupDetails": ...} as it is then.
+std::string WaitForBackup(client::DynamoDbClient& ddb, const std::string& arn,
+                          Progress& progress) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::hours(1);
+  std::string request = "{\"BackupArn\":" + JsonString(arn) + "}";
   for (;;) {
-    JsonDocument d =
-        ParseResponse(ddb.Call("DescribeBackup", "{\"BackupArn\":" + JsonString(arn) + "}"));
-    std::string status = StringMember(d["BackupDescription"]["BackupDetails"], "BackupStatus");
+    JsonDocument d = ParseResponse(ddb.Call("DescribeBackup", request));
+    const JsonValue& details = d["BackupDescription"]["BackupDetails"];
+    std::string status = StringMember(details, "BackupStatus");
     progress.Status(status);
-    if (status != "CREATING") return;
+    if (status != "CREATING") return "{\"BackupDetails\":" + JsonText(details) + "}";
     if (std::chrono::steady_clock::now() > deadline) {
       throw CliError("backup " + arn + " is still CREATING after an hour");
     }
@@ -73,19 +75,21 @@ void Create(const GlobalOptions& globals, const CreateOptions& options) {
     DdbTarget target = OpenDdbTarget(globals, options.target, DataDirUse::kReadExisting);
     std::string name = options.name.empty() ? DefaultBackupName(options.table) : options.name;
     std::string response;
-    JsonDocument d;
     {
       Progress progress("backing up " + options.table, options.progress);
       progress.Status("CreateBackup");
       response =
           target.client->Call("CreateBackup", "{\"TableName\":" + JsonString(options.table) +
                                                   ",\"BackupName\":" + JsonString(name) + "}");
-      d = ParseResponse(response);
-      if (!options.no_wait) {
-        WaitForBackup(*target.client, StringMember(d["BackupDetails"], "BackupArn"), progress);
+      // The embedded engine stops with the command, so its backup is always waited for.
+      if (!options.no_wait || target.engine) {
+        response = WaitForBackup(
+            *target.client, StringMember(ParseResponse(response)["BackupDetails"], "BackupArn"),
+            progress);
       }
     }
-    if (options.target.json) {  // CreateBackup's answer, waited or not
+    JsonDocument d = ParseResponse(response);
+    if (options.target.json) {  // the backup as it is when the command ends
       std::printf("%s\n", response.c_str());
       return;
     }
@@ -168,7 +172,8 @@ void Restore(const GlobalOptions& globals, const RestoreOptions& options) {
       Progress progress("restoring " + options.target_table, options.progress);
       progress.Status(operation);
       response = target.client->Call(operation, request + "}");
-      if (!options.no_wait) {
+      // The embedded engine stops with the command, so its restore is always waited for.
+      if (!options.no_wait || target.engine) {
         progress.Status("waiting for the table to be ACTIVE");
         response =
             WaitForTable(*target.client, options.target_table, false, std::chrono::seconds(3600));
@@ -232,7 +237,9 @@ void AddDdbBackupCommands(CLI::App& ddb, GlobalOptions& globals) {
   cmd->add_option("TARGET", restore->target_table, "The new table")->required();
   cmd->add_option("--time", restore->time,
                   "With a table: the point in time, in epoch seconds (default: the latest)");
-  cmd->add_flag("--no-wait", restore->no_wait, "Do not wait for the new table to be ACTIVE");
+  cmd->add_flag(
+      "--no-wait", restore->no_wait,
+      "Do not wait for the new table to be ACTIVE (a server's: the embedded engine waits)");
   AddProgressFlag(*cmd, restore->progress);
   AddDdbTargetFlags(*cmd, restore->target, false, true);
   cmd->callback([&globals, restore] { Restore(globals, *restore); });

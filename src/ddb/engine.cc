@@ -12,6 +12,7 @@
 #include "ddb/error.h"
 #include "ddb/item_codec.h"
 #include "ddb/key_codec.h"
+#include "ddb/ops/table_request.h"
 #include "ddb/partiql/partiql.h"
 #include "ddb/shape_validator.h"
 #include "ddb/table_arn.h"
@@ -46,6 +47,7 @@ EngineImpl::EngineImpl(EngineOptions options, std::unique_ptr<storage::Storage> 
 }
 
 EngineImpl::~EngineImpl() {
+  StopBackupWork();
   StopTransfers();
   {
     MutexLock lock(background_mu_);
@@ -334,6 +336,10 @@ void EngineImpl::SaveSchema(const TableSchema& schema) {
 }
 
 void EngineImpl::ChangeSchema(Table& table, const std::function<void(TableSchema&)>& change) {
+  // A table being restored enters the stored catalog only whole (FinishRestore).
+  if (table.schema()->transient_until == kRestoringUntil) {
+    throw TableInUse("CREATING", table.schema()->name);
+  }
   auto schema = std::make_shared<TableSchema>(*table.schema());
   change(*schema);
   SaveSchema(*schema);

@@ -149,12 +149,24 @@ struct Backup {
   int64_t items = 0, bytes = 0;
   std::string schema;  // the source table's SerializeSchema
 };
+// The transient_until of a table being restored: CREATING (and out of the stored catalog) until
+// its restore ends.
+inline constexpr double kRestoringUntil = 1e18;
 // A table's point-in-time recovery state (0x09 <table id>).
 struct RecoveryState {
   int64_t period_days = 35;
   uint32_t base = 0;    // snapshot id of the base: the table as of base_ms
   int64_t base_ms = 0;  // every logged change at or before it is in the base
   int64_t enabled_ms = 0;
+  // Of a deleted table, whose base and log are kept for its recovery period: when it was deleted
+  // (epoch ms; 0 while it exists) and its SerializeSchema.
+  int64_t deleted_ms = 0;
+  std::string schema;
+};
+// A table's recovery base and log as one storage snapshot saw them, with its state then.
+struct RecoveryView {
+  RecoveryState state;
+  std::shared_ptr<storage::Iterator> it;
 };
 
 // Who made a change: stream records of TTL deletions name the DynamoDB service as the user.
@@ -387,18 +399,43 @@ class EngineImpl final : public Engine {
   void DeleteRange(const std::string& prefix);
   // A backup of `table` taken now (a storage snapshot: one point in the commit order).
   Backup TakeBackup(const std::shared_ptr<Table>& table, std::string name, std::string type);
+  // TakeBackup in two steps: the record (CREATING, saved) and the storage snapshot, taken in
+  // the request; then the copy, which makes it AVAILABLE (on a background worker).
+  Backup StartBackup(const std::shared_ptr<Table>& table, std::string name, std::string type,
+                     std::shared_ptr<storage::Iterator>& snapshot);
+  Backup FinishBackup(Backup b, uint32_t table_id, storage::Iterator& snapshot);
+  // Runs `work` on a thread of its own (backups and restores being made); StopBackupWork stops
+  // them early and joins them, before the storage closes.
+  void StartBackupWork(std::function<void()> work);
+  void StopBackupWork();
+  // Throws when the engine is stopping (checked by long copies between batches).
+  void ThrowIfStopping() const;
   // Creates a table from `schema` (name, keys, indexes, settings; the rest is assigned), which
-  // stays CREATING, invisible to reads and writes, while `fill` writes its items (index 0, raw
-  // item bytes, under the prefix it is given); then builds its indexes and statistics and makes
-  // it ACTIVE (or CREATING for the transient delay). Returns its schema as created.
-  std::shared_ptr<const TableSchema> RestoreTable(
-      const std::shared_ptr<TableSchema>& schema,
-      const std::function<void(const std::string&)>& fill);
+  // stays CREATING, invisible to reads and writes and out of the stored catalog, while `fill`
+  // writes its items (index 0, raw item bytes, under the prefix it is given) on a background
+  // worker, which then builds its indexes and statistics and makes it ACTIVE (or CREATING for the
+  // transient delay). Returns its schema as created (CREATING).
+  std::shared_ptr<const TableSchema> RestoreTable(const std::shared_ptr<TableSchema>& schema,
+                                                  std::function<void(const std::string&)> fill);
+  // The restore's background part: fill, indexes, then the table in the catalog. A failure
+  // drops the table.
+  void FinishRestore(const std::shared_ptr<Table>& table,
+                     const std::function<void(const std::string&)>& fill);
   // Writes the table's items as they were before `until_ms` (epoch ms: the recovery base plus
   // the logged changes committed before it) under `prefix`, each under the rest of its key after
   // IndexPrefix(table, 0). E.g. into keyspace::SnapshotPrefix(NewSnapshotId()) to read a past
   // state (then DeleteRange it). Throws InternalServerError without point-in-time recovery.
   void FillFromRecovery(uint32_t table_id, int64_t until_ms, const std::string& prefix);
+  // The same from a view pinned earlier (PinRecovery), so a later change of the state (disabled,
+  // trimmed) does not change what is restored.
+  void FillFromRecovery(const RecoveryView& view, uint32_t table_id, int64_t until_ms,
+                        const std::string& prefix);
+  // The table's recovery state and a storage snapshot of its base and log (InternalServerError
+  // when it has none).
+  RecoveryView PinRecovery(uint32_t table_id);
+  // The recovery state kept for a deleted table named `name` (the last one deleted): its table
+  // id, or nullopt.
+  std::optional<std::pair<uint32_t, RecoveryState>> DeletedTableRecovery(std::string_view name);
   // Calls `fn` for each change of the table's recovery log committed in [from_ms, to_ms), in
   // commit order: its time, its key after IndexPrefix(table, 0), its new item (encoded) or
   // nullopt for a delete.
@@ -424,6 +461,14 @@ class EngineImpl final : public Engine {
   std::map<uint32_t, RecoveryState> recovery_ GUARDED_BY(recovery_mu_);  // by table id
   std::atomic<uint64_t> recovery_seq_{1};
   std::atomic<int64_t> recovery_last_ms_{0};
+  // Workers of backups and restores being made (StartBackupWork).
+  Mutex backup_work_mu_;
+  struct BackupWorker {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::vector<BackupWorker> backup_work_ GUARDED_BY(backup_work_mu_);
+  std::atomic<bool> backup_stopping_{false};
 
   // --- streams (streams.cc) ---
   using StreamMeta = streams::StreamMeta;

@@ -315,12 +315,18 @@ std::string ReadFile(const fs::path& file) {
   return s.str();
 }
 
+// Written whole or not at all (a temporary file renamed): a crash leaves no half manifest.
 void WriteFile(const fs::path& file, std::string_view data) {
   fs::create_directories(file.parent_path());
-  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  fs::path temp = file;
+  temp += ".writing";
+  std::ofstream out(temp, std::ios::binary | std::ios::trunc);
   out.write(data.data(), static_cast<std::streamsize>(data.size()));
   out.close();
   if (!out) throw std::runtime_error("cannot write " + file.string());
+  std::error_code ec;
+  fs::rename(temp, file, ec);
+  if (ec) throw std::runtime_error("cannot write " + file.string() + ": " + ec.message());
 }
 
 // ---- ExportWriter ----

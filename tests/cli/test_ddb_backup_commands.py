@@ -3,6 +3,7 @@ has DynamoDB's backups: the embedded engine and a `cruddur ddb serve` (dynalite 
 
 import json
 import re
+import time
 
 import pytest
 
@@ -23,6 +24,8 @@ def test_backup_create_list_restore_delete(cli):
     assert arn.startswith("arn:aws:dynamodb:") and "/backup/" in arn
     second = cli.json("ddb", "backup", "create", "cruddur-messages")["BackupDetails"]
     assert second["BackupName"].startswith("cruddur-messages-")
+    # DynamoDB makes a backup in the background: the command waits until it is AVAILABLE.
+    assert second["BackupStatus"] == "AVAILABLE"
 
     listed = cli.json("ddb", "backup", "list")["BackupSummaries"]
     assert [b["BackupArn"] for b in listed] == [arn, second["BackupArn"]]
@@ -68,9 +71,10 @@ def test_backup_create_and_restore_draw_a_progress_bar_only_on_request(make_cli,
                        *target)
         assert quiet.stderr == ""
         arn = json.loads(quiet.stdout)["BackupDetails"]["BackupArn"]
-        assert json.loads(quiet.stdout)["BackupDetails"]["BackupStatus"] == "CREATING"
+        # It waited: the JSON is the backup as it is when the command ends.
+        assert json.loads(quiet.stdout)["BackupDetails"]["BackupStatus"] == "AVAILABLE"
         described = client.describe_backup(BackupArn=arn)["BackupDescription"]
-        assert described["BackupDetails"]["BackupStatus"] == "AVAILABLE"  # it waited
+        assert described["BackupDetails"]["BackupStatus"] == "AVAILABLE"
 
         shown = cli.ok("ddb", "backup", "create", "cruddur-messages", "--name", "shown",
                        "--json", "--progress", *target)
@@ -88,3 +92,25 @@ def test_backup_create_and_restore_draw_a_progress_bar_only_on_request(make_cli,
                             restored.stderr.splitlines()[-1])
     finally:
         server.stop()
+def test_backup_create_and_restore_no_wait(cli):
+    """--no-wait answers as DynamoDB does at once (a backup CREATING, a restored table CREATING)
+    when a server keeps working after the command; the embedded engine stops with the command,
+    so there it waits anyway and the backup is AVAILABLE and the table ACTIVE."""
+    cli.ok("ddb", "schema-load")
+    cli.ok("ddb", "seed")
+    made = cli.json("ddb", "backup", "create", "cruddur-messages", "--no-wait")["BackupDetails"]
+    assert made["BackupStatus"] == ("AVAILABLE" if not cli.endpoint else "CREATING")
+    if cli.endpoint:
+        client = boto_client(cli.endpoint)
+        deadline = time.monotonic() + 30
+        while client.describe_backup(BackupArn=made["BackupArn"])["BackupDescription"][
+                "BackupDetails"]["BackupStatus"] != "AVAILABLE":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    restored = cli.json("ddb", "backup", "restore", made["BackupArn"], "copy", "--no-wait")
+    status = (restored.get("Table") or restored["TableDescription"])["TableStatus"]
+    assert status == ("ACTIVE" if not cli.endpoint else "CREATING")
+    if cli.endpoint:
+        boto_client(cli.endpoint).get_waiter("table_exists").wait(
+            TableName="copy", WaiterConfig={"Delay": 0.2, "MaxAttempts": 150})
+    assert "copy" in cli.ok("ddb", "list-tables").stdout.split()

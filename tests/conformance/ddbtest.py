@@ -133,6 +133,19 @@ def wait_table_active(client, name, timeout=30.0):
         time.sleep(0.05)
 
 
+def wait_backup_available(client, arn, timeout=30.0):
+    """Polls DescribeBackup until the backup is AVAILABLE (CreateBackup answers CREATING and
+    makes it in the background, as DynamoDB does); returns its BackupDescription."""
+    deadline = time.monotonic() + timeout
+    while True:
+        desc = client.describe_backup(BackupArn=arn)["BackupDescription"]
+        if desc["BackupDetails"]["BackupStatus"] == "AVAILABLE":
+            return desc
+        if time.monotonic() > deadline:
+            raise AssertionError(f"backup {arn} not AVAILABLE after {timeout}s: {desc}")
+        time.sleep(0.05)
+
+
 def wait_table_gone(client, name, timeout=30.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -14,7 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ddbtest import (aws_cli_runner, err, make_client, own_server, start_server, unique_name,
-                     wait_table_active)
+                     wait_backup_available, wait_table_active)
 from provenance import BACKUPS
 
 pytestmark = BACKUPS
@@ -81,8 +81,7 @@ def test_backup_restore_round_trip(ddb):
     ddb.delete_item(TableName=table, Key={"pk": {"S": "a"}})
     ddb.put_item(TableName=table, Item={"pk": {"S": "d"}, "g": {"S": "x"}})
 
-    desc = ddb.describe_backup(BackupArn=arn)["BackupDescription"]
-    assert desc["BackupDetails"]["BackupStatus"] == "AVAILABLE"
+    desc = wait_backup_available(ddb, arn)
     source = desc["SourceTableDetails"]
     assert source["TableName"] == table and source["ItemCount"] == 3
     assert source["BillingMode"] == "PAY_PER_REQUEST"
@@ -130,6 +129,7 @@ def test_backup_errors(ddb):
         ddb.create_backup(TableName=gone, BackupName="nope")
     assert err(e) == ("TableNotFoundException", "Table not found: " + gone)
     arn = ddb.create_backup(TableName=table, BackupName="bk1")["BackupDetails"]["BackupArn"]
+    wait_backup_available(ddb, arn)
     with pytest.raises(ClientError) as e:
         ddb.restore_table_from_backup(TargetTableName=table, BackupArn=arn)
     assert err(e) == ("TableAlreadyExistsException", "Table already exists: " + table)
@@ -147,6 +147,8 @@ def test_list_backups_filters_and_pages(ddb):
         if i == 0:
             sleep_to_next_second()
     ddb.create_backup(TableName=other, BackupName="other")
+    for d in arns:
+        wait_backup_available(ddb, d["BackupArn"])
     seen, kwargs = [], {}
     while True:
         page = ddb.list_backups(TableName=table, Limit=2, **kwargs)
@@ -209,6 +211,7 @@ def test_backup_while_four_threads_write_is_one_point_in_time(ddb):
     assert not errors, errors
     total = 0
     for arn in arns:
+        wait_backup_available(ddb, arn)
         target = unique_name("point")
         ddb.restore_table_from_backup(TargetTableName=target, BackupArn=arn)
         wait_table_active(ddb, target)
@@ -335,6 +338,7 @@ def test_backups_and_pitr_survive_a_restart(foreign_endpoint, tmp_path_factory, 
         table = create_table(ddb)
         ddb.put_item(TableName=table, Item={"pk": {"S": "a"}})
         arn = ddb.create_backup(TableName=table, BackupName="kept")["BackupDetails"]["BackupArn"]
+        wait_backup_available(ddb, arn)
         enable_pitr(ddb, table)
         ddb.put_item(TableName=table, Item={"pk": {"S": "b"}})
     server = start_server(args, tmp_path / "second.log")
@@ -375,6 +379,7 @@ def test_aws_cli_round_trip(ddb, endpoint, tmp_path):
     assert pitr["PointInTimeRecoveryStatus"] == "ENABLED"
     backup = json.loads(aws("create-backup", "--table-name", table, "--backup-name",
                             "cli").stdout)["BackupDetails"]
+    wait_backup_available(ddb, backup["BackupArn"])
     desc = json.loads(aws("describe-backup", "--backup-arn", backup["BackupArn"]).stdout)
     assert desc["BackupDescription"]["BackupDetails"]["BackupStatus"] == "AVAILABLE"
     sleep_to_next_second()
@@ -412,6 +417,7 @@ def test_sigkill_during_backup_and_restore_leaves_nothing_half_made(foreign_endp
                 {"PutRequest": {"Item": {"pk": {"S": "k%05d" % i}, "g": {"S": "g%d" % (i % 7)}}}}
                 for i in range(start, start + 25)]})
         arn = ddb.create_backup(TableName=table, BackupName="whole")["BackupDetails"]["BackupArn"]
+        wait_backup_available(ddb, arn, timeout=120)
         slow = make_client(server.endpoint, read_timeout=60)
         calls = [lambda: slow.create_backup(TableName=table, BackupName="killed"),
                  lambda: slow.restore_table_from_backup(TargetTableName="restored-" + table,

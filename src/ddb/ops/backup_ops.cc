@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 #include <set>
 
@@ -124,6 +125,13 @@ std::string_view BackupStatusAt(const Backup& b, double now) {
 
 ApiError BackupNotFound(std::string_view arn) {
   return {400, "BackupNotFoundException", fmt::format("Backup not found: {}", arn)};
+}
+
+// A backup still being made cannot be deleted or restored (DeleteBackup and
+// RestoreTableFromBackup API reference: "The backup is either being created, deleted or restored
+// to a table").
+ApiError BackupInUse(std::string_view arn) {
+  return {400, "BackupInUseException", fmt::format("Backup is being created: {}", arn)};
 }
 
 // The TableDescription of `schema`, parsed, to copy its members into a backup's description.
@@ -355,12 +363,45 @@ std::pair<int64_t, int64_t> EngineImpl::CopyRange(storage::Iterator& it, const s
     if (EncodedItemSize(it.value(), &size)) bytes += static_cast<int64_t>(size);
     ++items;
     if (batch.size() >= kBatchOps) {
+      ThrowIfStopping();
       storage_->Write(batch);
       batch = storage::WriteBatch();
     }
   }
   if (!batch.empty()) storage_->Write(batch);
   return {items, bytes};
+}
+
+void EngineImpl::ThrowIfStopping() const {
+  if (backup_stopping_) throw std::runtime_error("the server stopped");
+}
+
+void EngineImpl::StartBackupWork(std::function<void()> work) {
+  MutexLock lock(backup_work_mu_);
+  // A thread started after StopBackupWork would never be joined.
+  if (backup_stopping_) throw ApiError::InternalServer("the server is stopping");
+  // A thread not joined keeps its stack: join the finished ones first.
+  std::erase_if(backup_work_, [](BackupWorker& w) {
+    if (!*w.done) return false;
+    w.thread.join();
+    return true;
+  });
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  backup_work_.push_back({std::thread([work = std::move(work), done] {
+                            work();
+                            *done = true;
+                          }),
+                          done});
+}
+
+void EngineImpl::StopBackupWork() {
+  std::vector<BackupWorker> workers;
+  {
+    MutexLock lock(backup_work_mu_);
+    backup_stopping_ = true;
+    workers.swap(backup_work_);
+  }
+  for (auto& w : workers) w.thread.join();
 }
 
 void EngineImpl::DeleteRange(const std::string& prefix) {
@@ -378,13 +419,20 @@ void EngineImpl::DeleteRange(const std::string& prefix) {
 
 Backup EngineImpl::TakeBackup(const std::shared_ptr<Table>& table, std::string name,
                               std::string type) {
+  std::shared_ptr<storage::Iterator> it;
+  Backup b = StartBackup(table, std::move(name), std::move(type), it);
+  return FinishBackup(std::move(b), table->schema()->id, *it);
+}
+
+Backup EngineImpl::StartBackup(const std::shared_ptr<Table>& table, std::string name,
+                               std::string type, std::shared_ptr<storage::Iterator>& snapshot) {
   auto schema = table->schema();
   Backup b;
   b.name = std::move(name);
   b.type = std::move(type);
   b.snapshot = NewSnapshotId();
   // The snapshot point: every commit before it is in the backup, none after.
-  auto it = storage_->NewIterator();
+  snapshot = storage_->NewIterator();
   // A later backup has a later time (ListBackups' order, and the ARN's).
   static std::atomic<int64_t> last_ms{0};
   auto ms = static_cast<int64_t>(EpochSeconds() * 1000);
@@ -400,9 +448,14 @@ Backup EngineImpl::TakeBackup(const std::shared_ptr<Table>& table, std::string n
   b.status = "CREATING";
   b.schema = SerializeSchema(*schema);
   SaveBackup(b);  // a crash before AVAILABLE: LoadBackups drops it
+  MutexLock lock(backup_mu_);
+  backups_[b.arn] = b;
+  return b;
+}
+
+Backup EngineImpl::FinishBackup(Backup b, uint32_t table_id, storage::Iterator& snapshot) {
   std::tie(b.items, b.bytes) =
-      CopyRange(*it, keyspace::IndexPrefix(schema->id, 0), keyspace::SnapshotPrefix(b.snapshot));
-  it.reset();
+      CopyRange(snapshot, keyspace::IndexPrefix(table_id, 0), keyspace::SnapshotPrefix(b.snapshot));
   b.status = "AVAILABLE";
   b.available_at = TransientUntil(b.created);
   SaveBackup(b);
@@ -420,9 +473,17 @@ void EngineImpl::BackUpDeletedTable(const std::shared_ptr<Table>& table) {
     MutexLock lock(backup_mu_);
     backups_[b.arn] = b;
   }
-  MutexLock lock(recovery_mu_);
+  // Its recovery base and log stay for its recovery period, for RestoreTableToPointInTime to any
+  // time before the deletion (TrimRecoveryLogs drops them once the period has passed it).
   table->set_point_in_time_recovery(false);
-  DropRecovery(table->schema()->id);
+  // Every commit that logged before the flag was cleared has written once each stripe was free.
+  for (size_t s = 0; s < KeyLocks::kStripes; ++s) locks_.Lock({s});
+  MutexLock lock(recovery_mu_);
+  auto found = recovery_.find(table->schema()->id);
+  if (found == recovery_.end()) return;
+  found->second.deleted_ms = static_cast<int64_t>(std::floor(EpochSeconds() * 1000));
+  found->second.schema = SerializeSchema(*table->schema());
+  SaveRecoveryState(table->schema()->id, found->second);
 }
 
 std::vector<TableStats> EngineImpl::BuildIndexes(const TableSchema& schema) {
@@ -453,8 +514,7 @@ std::vector<TableStats> EngineImpl::BuildIndexes(const TableSchema& schema) {
 }
 
 std::shared_ptr<const TableSchema> EngineImpl::RestoreTable(
-    const std::shared_ptr<TableSchema>& schema,
-    const std::function<void(const std::string&)>& fill) {
+    const std::shared_ptr<TableSchema>& schema, std::function<void(const std::string&)> fill) {
   std::shared_ptr<Table> table;
   {
     MutexLock lock(catalog_mu_);
@@ -466,26 +526,35 @@ std::shared_ptr<const TableSchema> EngineImpl::RestoreTable(
     // stored catalog until its items are in: a crash meanwhile leaves no half table
     // (LoadBackups drops the data of tables the catalog does not list).
     schema->transient_status = "CREATING";
-    schema->transient_until = 1e18;
+    schema->transient_until = kRestoringUntil;
     storage::WriteBatch batch;
     batch.Put(std::string(1, keyspace::kMeta) + "next_table_id", std::to_string(next_table_id_));
     storage_->Write(batch);
     table = std::make_shared<Table>(schema);
+    table->SetStats({});  // known (empty) until the restore counts them: nothing scans it
     WriterLock tl(tables_mu_);
     tables_[schema->name] = table;
   }
+  StartBackupWork([this, table, fill = std::move(fill)] { FinishRestore(table, fill); });
+  return schema;
+}
+
+void EngineImpl::FinishRestore(const std::shared_ptr<Table>& table,
+                               const std::function<void(const std::string&)>& fill) {
+  auto schema = table->schema();
   std::vector<TableStats> stats;
   try {
-    const std::string prefix = keyspace::IndexPrefix(schema->id, 0);
-    fill(prefix);
+    fill(keyspace::IndexPrefix(schema->id, 0));
     stats = BuildIndexes(*schema);
-  } catch (...) {
+  } catch (const std::exception& e) {
+    if (backup_stopping_) return;  // the next start drops what is not in the catalog
+    fmt::print(stderr, "cruddur: restoring table {} failed: {}\n", schema->name, e.what());
     {
       WriterLock tl(tables_mu_);
       tables_.erase(schema->name);
     }
     DeleteTableData(schema->id);
-    throw;
+    return;
   }
   auto done = std::make_shared<TableSchema>(*schema);
   done->transient_status.clear();
@@ -498,7 +567,6 @@ std::shared_ptr<const TableSchema> EngineImpl::RestoreTable(
   SaveSchema(*done);
   table->SetStats(std::move(stats));
   table->set_schema(done);
-  return done;
 }
 
 void EngineImpl::LoadBackups() {
@@ -583,12 +651,30 @@ void EngineImpl::CreateBackup(const Request& req, JsonWriter& w) {
     throw ApiError(400, "TableInUseException",
                    fmt::format("Table {} is not ACTIVE: its status is {}", schema->name, status));
   }
-  Backup b = TakeBackup(table, std::string(backup_name.value_or("")), "USER");
+  std::shared_ptr<storage::Iterator> snapshot;
+  Backup b = StartBackup(table, std::string(backup_name.value_or("")), "USER", snapshot);
   w.StartObject();
   WriteKey(w, "BackupDetails");
   // As DynamoDB answers CreateBackup, while the backup is being made.
   WriteBackupDetails(w, b, "CREATING");
   w.EndObject();
+  StartBackupWork([this, b, snapshot, id = schema->id] {
+    try {
+      FinishBackup(b, id, *snapshot);
+    } catch (const std::exception& e) {
+      // Left CREATING: the next start drops it. A failure while running is said and dropped.
+      if (backup_stopping_) return;
+      fmt::print(stderr, "cruddur: backup {} failed: {}\n", b.arn, e.what());
+      {
+        MutexLock lock(backup_mu_);
+        backups_.erase(b.arn);
+      }
+      storage::WriteBatch batch;
+      batch.Delete(BackupKey(b.arn));
+      storage_->Write(batch);
+      DeleteRange(keyspace::SnapshotPrefix(b.snapshot));
+    }
+  });
 }
 
 void EngineImpl::DescribeBackup(const Request& req, JsonWriter& w) {
@@ -656,6 +742,7 @@ void EngineImpl::DeleteBackup(const Request& req, JsonWriter& w) {
   {
     MutexLock lock(backup_mu_);
     if (auto it = backups_.find(arn); it != backups_.end()) {
+      if (BackupStatusAt(it->second, EpochSeconds()) != "AVAILABLE") throw BackupInUse(arn);
       b = it->second;
       backups_.erase(it);
     }
@@ -675,9 +762,13 @@ void EngineImpl::RestoreTableFromBackup(const Request& req, JsonWriter& w) {
   std::string target(req.String("TargetTableName").value_or(""));
   std::string arn(req.String("BackupArn").value_or(""));
   std::optional<Backup> b;
+  std::shared_ptr<storage::Iterator> snapshot;
   {
     MutexLock lock(backup_mu_);
     if (auto it = backups_.find(arn); it != backups_.end()) b = it->second;
+    if (b && BackupStatusAt(*b, EpochSeconds()) != "AVAILABLE") throw BackupInUse(arn);
+    // Taken before DeleteBackup can drop the backup's items (under backup_mu_).
+    if (b) snapshot = storage_->NewIterator();
   }
   if (!b) throw BackupNotFound(arn);
   TableSchema source = DeserializeSchema(b->schema);
@@ -685,8 +776,8 @@ void EngineImpl::RestoreTableFromBackup(const Request& req, JsonWriter& w) {
   schema->restore =
       RestoreSummary{b->arn, source.Arn(options_.region, options_.account_id), b->created};
   const std::string from = keyspace::SnapshotPrefix(b->snapshot);
-  auto restored = RestoreTable(schema, [&](const std::string& prefix) {
-    CopyRange(*storage_->NewIterator(), from, prefix);
+  auto restored = RestoreTable(schema, [this, snapshot, from](const std::string& prefix) {
+    CopyRange(*snapshot, from, prefix);
   });
   w.StartObject();
   WriteKey(w, "TableDescription");

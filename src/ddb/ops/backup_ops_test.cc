@@ -65,10 +65,39 @@ class BackupTest : public EachStorageTest {
                                    g + R"("}}})");
     return d["Count"].GetUint();
   }
+  // A backup of the table, once AVAILABLE.
   std::string Backup(const std::string& table, const std::string& name) {
     Document d =
         Call("CreateBackup", R"({"TableName":")" + table + R"(","BackupName":")" + name + R"("})");
-    return d["BackupDetails"]["BackupArn"].GetString();
+    std::string arn = d["BackupDetails"]["BackupArn"].GetString();
+    WaitBackup(arn);
+    return arn;
+  }
+  // Backups and restores are made in the background: polls until done (or 10 s).
+  void WaitBackup(const std::string& arn) {
+    for (int i = 0; i < 1000; ++i) {
+      Document d = Call("DescribeBackup", R"({"BackupArn":")" + arn + R"("})");
+      if (std::string(d["BackupDescription"]["BackupDetails"]["BackupStatus"].GetString()) ==
+          "AVAILABLE") {
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    FAIL() << "backup " << arn << " not AVAILABLE";
+  }
+  void WaitActive(const std::string& table) {
+    for (int i = 0; i < 1000; ++i) {
+      Document d = Call("DescribeTable", R"({"TableName":")" + table + R"("})");
+      if (std::string(d["Table"]["TableStatus"].GetString()) == "ACTIVE") return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    FAIL() << "table " << table << " not ACTIVE";
+  }
+  // A restore (RestoreTableFromBackup or RestoreTableToPointInTime) waited for.
+  Document Restore(std::string_view op, const std::string& target, const std::string& rest) {
+    Document d = Call(op, R"({"TargetTableName":")" + target + "\"," + rest + "}");
+    WaitActive(target);
+    return d;
   }
   void EnablePitr(const std::string& table) {
     Call("UpdateContinuousBackups", R"({"TableName":")" + table +
@@ -99,6 +128,7 @@ TEST_P(BackupTest, BackupIsIndependentOfTheTableAndRestoresItemsAndIndexes) {
   Delete("tab", "a");
   Put("tab", "c", "x");
   Put("tab", "d", "x");
+  WaitBackup(arn);
   Document described = Call("DescribeBackup", R"({"BackupArn":")" + arn + R"("})");
   const auto& desc = described["BackupDescription"];
   EXPECT_STREQ(desc["BackupDetails"]["BackupStatus"].GetString(), "AVAILABLE");
@@ -114,6 +144,7 @@ TEST_P(BackupTest, BackupIsIndependentOfTheTableAndRestoresItemsAndIndexes) {
   EXPECT_STREQ(table["TableStatus"].GetString(), "CREATING");
   EXPECT_EQ(std::string(table["RestoreSummary"]["SourceBackupArn"].GetString()), arn);
   EXPECT_TRUE(table["RestoreSummary"]["RestoreInProgress"].GetBool());
+  WaitActive("copy");
   std::map<std::string, std::string> expected = {{"a", "x"}, {"b", "x"}, {"c", "y"}};
   EXPECT_EQ(Items("copy"), expected);
   EXPECT_EQ(IndexCount("copy", "x"), 2u);
@@ -125,7 +156,7 @@ TEST_P(BackupTest, BackupIsIndependentOfTheTableAndRestoresItemsAndIndexes) {
 
   // Deleting the source table leaves the backup whole.
   Call("DeleteTable", R"({"TableName":"tab"})");
-  Call("RestoreTableFromBackup", R"({"TargetTableName":"copy2","BackupArn":")" + arn + R"("})");
+  Restore("RestoreTableFromBackup", "copy2", R"("BackupArn":")" + arn + "\"");
   EXPECT_EQ(Items("copy2"), expected);
 }
 
@@ -244,8 +275,7 @@ TEST_P(BackupTest, BackupWhileWritingIsOnePointInTime) {
   for (auto& w : writers) w.join();
   for (size_t i = 0; i < arns.size(); ++i) {
     std::string target = "copy" + std::to_string(i);
-    Call("RestoreTableFromBackup",
-         R"({"TargetTableName":")" + target + R"(","BackupArn":")" + arns[i] + R"("})");
+    Restore("RestoreTableFromBackup", target, R"("BackupArn":")" + arns[i] + "\"");
     Document d = Call("Scan", R"({"TableName":")" + target + R"("})");
     std::map<char, long> counters, logs;
     for (const auto& item : d["Items"].GetArray()) {
@@ -270,7 +300,7 @@ TEST_P(PersistentBackupTest, BackupsSurviveARestart) {
   Open();
   Document d = Call("DescribeBackup", R"({"BackupArn":")" + arn + R"("})");
   EXPECT_STREQ(d["BackupDescription"]["BackupDetails"]["BackupStatus"].GetString(), "AVAILABLE");
-  Call("RestoreTableFromBackup", R"({"TargetTableName":"copy","BackupArn":")" + arn + R"("})");
+  Restore("RestoreTableFromBackup", "copy", R"("BackupArn":")" + arn + "\"");
   EXPECT_EQ(Items("copy").size(), 1u);
   Document pitr = Call("DescribeContinuousBackups", R"({"TableName":"tab"})");
   EXPECT_STREQ(pitr["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
@@ -278,8 +308,8 @@ TEST_P(PersistentBackupTest, BackupsSurviveARestart) {
                        .GetString(),
                "ENABLED");
   Put("tab", "b", "y");
-  Call("RestoreTableToPointInTime",
-       R"({"SourceTableName":"tab","TargetTableName":"latest","UseLatestRestorableTime":true})");
+  Restore("RestoreTableToPointInTime", "latest",
+          R"("SourceTableName":"tab","UseLatestRestorableTime":true)");
   EXPECT_EQ(Items("latest").size(), 2u);
 }
 
@@ -307,15 +337,14 @@ TEST_P(BackupTest, PointInTimeRestoreHoldsTheTableAsItWasThen) {
   Put("tab", "two", "y");
   Put("tab", "one", "changed");
 
-  Call("RestoreTableToPointInTime",
-       R"({"SourceTableName":"tab","TargetTableName":"at_t1","RestoreDateTime":)" +
-           std::to_string(std::floor(t1)) + "}");
+  Restore("RestoreTableToPointInTime", "at_t1",
+          R"("SourceTableName":"tab","RestoreDateTime":)" + std::to_string(std::floor(t1)));
   std::map<std::string, std::string> first = {{"one", "x"}};
   EXPECT_EQ(Items("at_t1"), first);
   EXPECT_EQ(IndexCount("at_t1", "x"), 1u);
-  Call("RestoreTableToPointInTime",
-       R"({"SourceTableArn":"arn:aws:dynamodb:us-east-1:000000000000:table/tab",
-      "TargetTableName":"now","UseLatestRestorableTime":true})");
+  Restore("RestoreTableToPointInTime", "now",
+          R"("SourceTableArn":"arn:aws:dynamodb:us-east-1:000000000000:table/tab",
+      "UseLatestRestorableTime":true)");
   std::map<std::string, std::string> now = {{"one", "changed"}, {"two", "y"}};
   EXPECT_EQ(Items("now"), now);
 
@@ -351,8 +380,8 @@ TEST_P(BackupTest, DeletedTableWithPitrLeavesASystemBackup) {
   const auto& s = d["BackupSummaries"][0];
   EXPECT_STREQ(s["BackupName"].GetString(), "tab$DeletedTableBackup");
   EXPECT_GT(s["BackupExpiryDateTime"].GetDouble(), s["BackupCreationDateTime"].GetDouble());
-  Call("RestoreTableFromBackup", R"({"TargetTableName":"back","BackupArn":")" +
-                                     std::string(s["BackupArn"].GetString()) + R"("})");
+  Restore("RestoreTableFromBackup", "back",
+          R"("BackupArn":")" + std::string(s["BackupArn"].GetString()) + "\"");
   std::map<std::string, std::string> expected = {{"a", "x"}, {"b", "y"}};
   EXPECT_EQ(Items("back"), expected);
   EXPECT_EQ(Call("ListBackups", "{}")["BackupSummaries"].Size(), 0u);  // USER by default
@@ -375,8 +404,8 @@ TEST_P(BackupTest, TheRecoveryWindowIsTrimmedToItsPeriod) {
   const auto& pitr = desc["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"];
   EXPECT_EQ(pitr["RecoveryPeriodInDays"].GetInt(), 1);
   EXPECT_GT(pitr["EarliestRestorableDateTime"].GetDouble(), enabled);
-  Call("RestoreTableToPointInTime",
-       R"({"SourceTableName":"tab","TargetTableName":"rst","UseLatestRestorableTime":true})");
+  Restore("RestoreTableToPointInTime", "rst",
+          R"("SourceTableName":"tab","UseLatestRestorableTime":true)");
   std::map<std::string, std::string> expected = {{"b", "y"}};
   EXPECT_EQ(Items("rst"), expected);
   ApiError e = CallError("UpdateContinuousBackups",
@@ -393,6 +422,91 @@ TEST_P(BackupTest, PitrOnATableBeingCreatedIsUnavailable) {
       "PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}})");
   EXPECT_EQ(e.type(), "ContinuousBackupsUnavailableException");
   EXPECT_EQ(e.message(), "Backups are being enabled for the table: tab. Please retry later");
+}
+
+// A deleted table with point-in-time recovery keeps its history: restored to a second between
+// two batches of writes made before its deletion, it holds the first batch only; restored to its
+// latest time, both; a time after its deletion is outside its window.
+TEST_P(BackupTest, DeletedTableRestoresToAnyTimeBeforeItsDeletion) {
+  Open();
+  CreateTable();
+  EnablePitr("tab");
+  SleepToNextSecond();
+  for (int i = 0; i < 5; ++i) Put("tab", "a" + std::to_string(i), "x");
+  double t = NowSeconds();
+  SleepToNextSecond();
+  for (int i = 0; i < 5; ++i) Put("tab", "b" + std::to_string(i), "y");
+  Put("tab", "a0", "changed");
+  Delete("tab", "a1");
+  Call("DeleteTable", R"({"TableName":"tab"})");
+  double deleted = NowSeconds();
+
+  Restore("RestoreTableToPointInTime", "at_t",
+          R"("SourceTableArn":"arn:aws:dynamodb:us-east-1:000000000000:table/tab",
+             "RestoreDateTime":)" +
+              std::to_string(std::floor(t)));
+  std::map<std::string, std::string> first;
+  for (int i = 0; i < 5; ++i) first["a" + std::to_string(i)] = "x";
+  EXPECT_EQ(Items("at_t"), first);
+  EXPECT_EQ(IndexCount("at_t", "x"), 5u);
+  Restore("RestoreTableToPointInTime", "last",
+          R"("SourceTableName":"tab","UseLatestRestorableTime":true)");
+  std::map<std::string, std::string> last = first;
+  last["a0"] = "changed";
+  last.erase("a1");
+  for (int i = 0; i < 5; ++i) last["b" + std::to_string(i)] = "y";
+  EXPECT_EQ(Items("last"), last);
+  ApiError e = CallError("RestoreTableToPointInTime",
+                         R"({"SourceTableName":"tab","TargetTableName":"rst","RestoreDateTime":)" +
+                             std::to_string(deleted + 5) + "}");
+  EXPECT_EQ(e.type(), "InvalidRestoreTimeException");
+  // A new table of the same name is the source from then on.
+  CreateTable();
+  e = CallError(
+      "RestoreTableToPointInTime",
+      R"({"SourceTableName":"tab","TargetTableName":"rst","UseLatestRestorableTime":true})");
+  EXPECT_EQ(e.type(), "PointInTimeRecoveryUnavailableException");
+}
+
+// ... and survives a restart; once its recovery period has passed its deletion it is gone.
+TEST_P(PersistentBackupTest, DeletedTableHistorySurvivesARestartAndExpires) {
+  options_.recovery_period_day = std::chrono::milliseconds(1500);
+  Open();
+  CreateTable();
+  EnablePitr("tab");
+  Call("UpdateContinuousBackups", R"({"TableName":"tab","PointInTimeRecoverySpecification":{
+      "PointInTimeRecoveryEnabled":true,"RecoveryPeriodInDays":1}})");
+  Put("tab", "a", "x");
+  Call("DeleteTable", R"({"TableName":"tab"})");
+  engine_.reset();
+  options_.ttl_sweep_interval = std::chrono::milliseconds(50);
+  Open();
+  Restore("RestoreTableToPointInTime", "back",
+          R"("SourceTableName":"tab","UseLatestRestorableTime":true)");
+  EXPECT_EQ(Items("back"), (std::map<std::string, std::string>{{"a", "x"}}));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  ApiError e = CallError(
+      "RestoreTableToPointInTime",
+      R"({"SourceTableName":"tab","TargetTableName":"rst","UseLatestRestorableTime":true})");
+  EXPECT_EQ(e.type(), "TableNotFoundException");
+}
+
+// A backup still CREATING (here held so by the transient delay) can be neither deleted nor
+// restored: BackupInUseException.
+TEST_P(BackupTest, ABackupBeingCreatedIsInUse) {
+  options_.transient_status_delay = std::chrono::milliseconds(2000);
+  Open();
+  CreateTable();
+  WaitActive("tab");
+  Document d = Call("CreateBackup", R"({"TableName":"tab","BackupName":"bk1"})");
+  std::string arn = d["BackupDetails"]["BackupArn"].GetString();
+  ApiError e = CallError("DeleteBackup", R"({"BackupArn":")" + arn + R"("})");
+  EXPECT_EQ(e.type(), "BackupInUseException");
+  e = CallError("RestoreTableFromBackup",
+                R"({"TargetTableName":"copy","BackupArn":")" + arn + R"("})");
+  EXPECT_EQ(e.type(), "BackupInUseException");
+  WaitBackup(arn);
+  Call("DeleteBackup", R"({"BackupArn":")" + arn + R"("})");
 }
 
 INSTANTIATE_TEST_SUITE_P(Storage, BackupTest, ::testing::Values(true, false), StorageName);

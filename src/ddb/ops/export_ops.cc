@@ -11,7 +11,7 @@
 // valid counts in ErrorCount (DynamoDB logs it to CloudWatch; here the first few go to stderr) and
 // the import goes on. A failed import deletes its table, as DynamoDB's does. The jobs' descriptions
 // are kept in the 0x00 space ("export/<arn>", "import/<arn>"), so they survive restarts; a job a
-// restart interrupted reports FAILED.
+// restart interrupted reports FAILED (and an export's manifests, if written, are removed).
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -402,7 +402,7 @@ EngineImpl::Transfers& EngineImpl::transfers() {
       t->s3_root = fs::temp_directory_path() / fmt::format("cruddur-s3-{}", getpid());
       t->announce_root = true;
     }
-    std::vector<std::string> interrupted_imports;
+    std::vector<std::string> interrupted_imports, interrupted_exports;
     // Jobs of an earlier run: one still IN_PROGRESS was cut short by the restart.
     auto it = storage_->NewIterator();
     for (std::string_view kind : {"export/", "import/"}) {
@@ -420,6 +420,7 @@ EngineImpl::Transfers& EngineImpl::transfers() {
         MutexLock lock(t->mu);
         if (kind == "export/") {
           ExportJob job = ExportJob::Read(d);
+          if (job.status == "IN_PROGRESS") interrupted_exports.push_back(job.arn);
           interrupted(job);
           t->exports[job.arn] = std::move(job);
         } else {
@@ -431,6 +432,24 @@ EngineImpl::Transfers& EngineImpl::transfers() {
       }
     }
     it.reset();
+    // An export cut short claims nothing: no manifest (one written just before the cut would
+    // say it is complete), and FAILED for good.
+    for (const auto& arn : interrupted_exports) {
+      std::string json;
+      {
+        MutexLock lock(t->mu);
+        const ExportJob& job = t->exports[arn];
+        fs::path dir = t->s3_root / job.s3_bucket /
+                       s3::ExportKeyPrefix(job.s3_prefix, arn.substr(arn.rfind('/') + 1));
+        std::error_code ec;
+        for (const char* name : {"manifest-summary.json", "manifest-summary.checksum",
+                                 "manifest-files.json", "manifest-files.checksum"}) {
+          fs::remove(dir / name, ec);
+        }
+        json = JobJson(job);
+      }
+      SaveJob("export", arn, json);
+    }
     // An import cut short leaves no half-loaded table behind, as a failed one does not.
     for (const auto& arn : interrupted_imports) {
       std::string json;

@@ -402,6 +402,46 @@ TEST_P(PersistentExportImportTest, JobsSurviveARestartAndACrashedImportLeavesNoT
                "FAILED");
 }
 
+// A crash after an export wrote its manifests but before its job record said COMPLETED: after
+// the restart the job is FAILED, so no manifest may be left claiming it complete.
+TEST_P(PersistentExportImportTest, AnExportCutShortAfterItsManifestsLeavesNone) {
+  CreateExportableTable();
+  Call("PutItem", R"({"TableName":"src","Item":{"pk":{"S":"a"}}})");
+  std::string export_arn =
+      Call("ExportTableToPointInTime",
+           R"({"TableArn":"arn:aws:dynamodb:us-east-1:000000000000:table/src","S3Bucket":"bkt"})")
+          ["ExportDescription"]["ExportArn"]
+              .GetString();
+  WaitFor("DescribeExport", R"({"ExportArn":")" + export_arn + R"("})", "ExportDescription",
+          "ExportStatus");
+  fs::path dir =
+      fs::path(s3_) / "bkt" / "AWSDynamoDB" / export_arn.substr(export_arn.rfind('/') + 1);
+  ASSERT_TRUE(fs::exists(dir / "manifest-summary.json"));
+  engine_.reset();
+  {
+    auto store = storage::OpenRocksDbStorage(options_.data_dir, {});
+    std::string key = std::string(1, '\0') + "export/" + export_arn;
+    std::string record = *store->Get(key);
+    auto at = record.find("COMPLETED");
+    ASSERT_NE(at, std::string::npos);
+    record.replace(at, 9, "IN_PROGRESS");
+    storage::WriteBatch batch;
+    batch.Put(key, record);
+    store->Write(batch);
+  }
+  Open();
+  auto exp = Call("DescribeExport", R"({"ExportArn":")" + export_arn + R"("})");
+  EXPECT_STREQ(exp["ExportDescription"]["ExportStatus"].GetString(), "FAILED");
+  for (const char* name : {"manifest-summary.json", "manifest-summary.checksum",
+                           "manifest-files.json", "manifest-files.checksum"}) {
+    EXPECT_FALSE(fs::exists(dir / name)) << name;
+  }
+  engine_.reset();
+  Open();  // FAILED for good
+  exp = Call("DescribeExport", R"({"ExportArn":")" + export_arn + R"("})");
+  EXPECT_STREQ(exp["ExportDescription"]["ExportStatus"].GetString(), "FAILED");
+}
+
 INSTANTIATE_TEST_SUITE_P(Storage, ExportImportTest, ::testing::Values(true, false), StorageName);
 INSTANTIATE_TEST_SUITE_P(Storage, PastExportTest, ::testing::Values(false), StorageName);
 INSTANTIATE_TEST_SUITE_P(Storage, PersistentExportImportTest, ::testing::Values(false),

@@ -9,7 +9,9 @@
 // replays the log entries committed before the end of second T, then builds the indexes. The
 // background sweep rolls the base forward to the start of the recovery period, applying and
 // dropping the log entries older than it. Disk: one copy of the table plus every change of the
-// period; restore time: the base plus the log up to T. (src/ddb/README.md, "Backups".)
+// period; restore time: the base plus the log up to T. A deleted table keeps its base and log
+// (restorable up to its deletion) until its recovery period has passed the deletion. Restores
+// are filled on a background worker (RestoreTable). (src/ddb/README.md, "Backups".)
 #include <fmt/format.h>
 
 #include <cmath>
@@ -79,22 +81,35 @@ int64_t LogKeyMillis(std::string_view key) {
   return static_cast<int64_t>(ReadBigEndian(key.substr(5, 8)));
 }
 
+// "period|base|base_ms|enabled_ms", then "|deleted_ms|schema" for a deleted table.
 std::string SerializeState(const RecoveryState& s) {
-  return fmt::format("{}|{}|{}|{}", s.period_days, s.base, s.base_ms, s.enabled_ms);
+  std::string out = fmt::format("{}|{}|{}|{}", s.period_days, s.base, s.base_ms, s.enabled_ms);
+  if (s.deleted_ms > 0) out += fmt::format("|{}|{}", s.deleted_ms, s.schema);
+  return out;
 }
 
 std::optional<RecoveryState> DeserializeState(std::string_view v) {
   RecoveryState s;
   unsigned base = 0;
-  long long period = 0, base_ms = 0, enabled = 0;
+  long long period = 0, base_ms = 0, enabled = 0, deleted = 0;
+  int end = 0;
   std::string text(v);
-  if (std::sscanf(text.c_str(), "%lld|%u|%lld|%lld", &period, &base, &base_ms, &enabled) != 4) {
+  if (std::sscanf(text.c_str(), "%lld|%u|%lld|%lld%n", &period, &base, &base_ms, &enabled, &end) !=
+      4) {
     return std::nullopt;
   }
   s.period_days = period;
   s.base = base;
   s.base_ms = base_ms;
   s.enabled_ms = enabled;
+  if (static_cast<size_t>(end) < text.size()) {
+    int schema_at = 0;
+    if (std::sscanf(text.c_str() + end, "|%lld|%n", &deleted, &schema_at) != 1 || schema_at == 0) {
+      return std::nullopt;
+    }
+    s.deleted_ms = deleted;
+    s.schema = text.substr(static_cast<size_t>(end + schema_at));
+  }
   return s;
 }
 
@@ -138,12 +153,12 @@ void EngineImpl::LoadRecovery() {
     auto id = static_cast<uint32_t>(ReadBigEndian(it->key().substr(1, 4)));
     auto state = DeserializeState(it->value());
     auto table = by_id.find(id);
-    if (!state || table == by_id.end()) {
+    if (!state || (table == by_id.end()) != (state->deleted_ms > 0)) {
       dropped.push_back(id);
       continue;
     }
     recovery_[id] = *state;
-    table->second->set_point_in_time_recovery(true);
+    if (table != by_id.end()) table->second->set_point_in_time_recovery(true);
     // Later commits sort after every logged one, whatever the clock did meanwhile.
     std::string end = LogPrefix(id) + std::string(16, '\xff');
     auto last = storage_->NewIterator();
@@ -193,17 +208,21 @@ void EngineImpl::DropRecovery(uint32_t table_id) {
   DeleteRange(LogPrefix(table_id));
 }
 
+RecoveryView EngineImpl::PinRecovery(uint32_t table_id) {
+  MutexLock lock(recovery_mu_);
+  auto found = recovery_.find(table_id);
+  if (found == recovery_.end()) throw ApiError::InternalServer("point-in-time recovery lost");
+  return {found->second, storage_->NewIterator()};  // the base and the log as one snapshot
+}
+
 void EngineImpl::FillFromRecovery(uint32_t table_id, int64_t until_ms, const std::string& prefix) {
-  RecoveryState state;
-  std::unique_ptr<storage::Iterator> it;
-  {
-    MutexLock lock(recovery_mu_);
-    auto found = recovery_.find(table_id);
-    if (found == recovery_.end()) throw ApiError::InternalServer("point-in-time recovery lost");
-    state = found->second;
-    it = storage_->NewIterator();  // the base and the log as one snapshot
-  }
-  CopyRange(*it, keyspace::SnapshotPrefix(state.base), prefix);
+  FillFromRecovery(PinRecovery(table_id), table_id, until_ms, prefix);
+}
+
+void EngineImpl::FillFromRecovery(const RecoveryView& view, uint32_t table_id, int64_t until_ms,
+                                  const std::string& prefix) {
+  storage::Iterator* it = view.it.get();
+  CopyRange(*it, keyspace::SnapshotPrefix(view.state.base), prefix);
   storage::WriteBatch batch;
   const std::string log = LogPrefix(table_id);
   for (it->Seek(log); it->Valid() && it->key().starts_with(log); it->Next()) {
@@ -212,11 +231,23 @@ void EngineImpl::FillFromRecovery(uint32_t table_id, int64_t until_ms, const std
     if (!record) throw ApiError::InternalServer("corrupt point-in-time recovery log");
     ApplyLogRecord(*record, prefix, batch);
     if (batch.size() >= kBatchOps) {
+      ThrowIfStopping();
       storage_->Write(batch);
       batch = storage::WriteBatch();
     }
   }
   if (!batch.empty()) storage_->Write(batch);
+}
+
+std::optional<std::pair<uint32_t, RecoveryState>> EngineImpl::DeletedTableRecovery(
+    std::string_view name) {
+  MutexLock lock(recovery_mu_);
+  std::optional<std::pair<uint32_t, RecoveryState>> last;
+  for (const auto& [id, state] : recovery_) {
+    if (state.deleted_ms == 0 || (last && last->second.deleted_ms > state.deleted_ms)) continue;
+    if (DeserializeSchema(state.schema).name == name) last.emplace(id, state);
+  }
+  return last;
 }
 
 void EngineImpl::ForEachLoggedChange(uint32_t table_id, int64_t from_ms, int64_t to_ms,
@@ -238,6 +269,13 @@ void EngineImpl::ForEachLoggedChange(uint32_t table_id, int64_t from_ms, int64_t
 void EngineImpl::TrimRecoveryLogs() {
   MutexLock lock(recovery_mu_);
   const int64_t now = NowMillis();
+  // A deleted table's history goes once its recovery period has passed its deletion.
+  std::vector<uint32_t> expired;
+  for (const auto& [table_id, state] : recovery_) {
+    int64_t cutoff = now - state.period_days * options_.recovery_period_day.count();
+    if (state.deleted_ms > 0 && cutoff > state.deleted_ms) expired.push_back(table_id);
+  }
+  for (uint32_t id : expired) DropRecovery(id);
   for (auto& [table_id, state] : recovery_) {
     int64_t cutoff = now - state.period_days * options_.recovery_period_day.count();
     if (cutoff <= state.base_ms) continue;
@@ -371,16 +409,25 @@ void EngineImpl::RestoreTableToPointInTime(const Request& req, JsonWriter& w) {
     throw ApiError::Validation(
         "Only one of RestoreDateTime or UseLatestRestorableTime can be specified");
   }
-  auto table = FindTable(name);
-  if (!table) throw TableNotFoundError(ResolveTableName(name));
-  auto source = table->schema();
+  std::shared_ptr<const TableSchema> source;
   std::optional<RecoveryState> state;
-  {
+  if (auto table = FindTable(name)) {
+    source = table->schema();
     MutexLock lock(recovery_mu_);
     if (auto found = recovery_.find(source->id); found != recovery_.end()) state = found->second;
+  } else if (auto deleted = DeletedTableRecovery(ResolveTableName(name))) {
+    // A deleted table with point-in-time recovery: restorable to any time of its recovery
+    // period before its deletion (developer guide, "Restoring a deleted table").
+    auto schema = std::make_shared<TableSchema>(DeserializeSchema(deleted->second.schema));
+    schema->id = deleted->first;
+    source = std::move(schema);
+    state = deleted->second;
+  } else {
+    throw TableNotFoundError(ResolveTableName(name));
   }
   if (!state) throw RecoveryUnavailable(source->name);
-  const int64_t now = NowMillis();
+  // The latest restorable time: now, or the deletion of a deleted table.
+  const int64_t now = state->deleted_ms > 0 ? state->deleted_ms : NowMillis();
   // A restore time names a second: the table as it was at the end of it (and no later than now).
   int64_t until = now + 1;
   double restore_time = static_cast<double>(now) / 1000;
@@ -402,8 +449,11 @@ void EngineImpl::RestoreTableToPointInTime(const Request& req, JsonWriter& w) {
   schema->restore =
       RestoreSummary{"", source->Arn(options_.region, options_.account_id), restore_time};
   const uint32_t source_id = source->id;
-  auto restored = RestoreTable(
-      schema, [&](const std::string& prefix) { FillFromRecovery(source_id, until, prefix); });
+  // Pinned now: disabling recovery or trimming its log meanwhile changes nothing restored.
+  auto view = std::make_shared<RecoveryView>(PinRecovery(source_id));
+  auto restored = RestoreTable(schema, [this, view, source_id, until](const std::string& prefix) {
+    FillFromRecovery(*view, source_id, until, prefix);
+  });
   w.StartObject();
   WriteKey(w, "TableDescription");
   WriteTableDescription(w, *restored, "CREATING", {}, options_.region, options_.account_id);
