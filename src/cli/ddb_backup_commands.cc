@@ -53,8 +53,7 @@ struct CreateOptions {
 
 // Polls DescribeBackup until the backup is no longer CREATING (DynamoDB makes it in the
 // background), showing its status; returns {"BackupDetails": ...} as it is then.
-std::string WaitForBackup(client::DynamoDbClient& ddb, const std::string& arn,
-                          Progress& progress) {
+std::string WaitForBackup(client::DynamoDbClient& ddb, const std::string& arn, Progress& progress) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::hours(1);
   std::string request = "{\"BackupArn\":" + JsonString(arn) + "}";
   for (;;) {
