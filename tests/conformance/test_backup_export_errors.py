@@ -531,6 +531,28 @@ def test_resource_policy_request_errors(endpoint, ddb):
         "ValidationException", INVALID + "Maximum policy size of 20480 bytes exceeded")
 
 
+def test_other_accounts_and_regions_tables(endpoint, ddb):
+    """Another account's table: ValidationException "This action is only supported by accounts
+    that match the resource owner’s account." from the policy operations and
+    RestoreTableToPointInTime; another region's: "One or more parameter values were invalid:
+    Invalid resource Arn: <arn>" from the policy operations (DDB-TABLE-442, DDB-TABLE-272)."""
+    _, arn = new_table(ddb)
+    _, _, _, region, account, _ = arn.split(":", 5)
+    foreign = arn.replace(f":{account}:", ":999999999999:")
+    owner = ("ValidationException", "This action is only supported by accounts that match the "
+             "resource owner’s account.")
+    assert answer(endpoint, "GetResourcePolicy", {"ResourceArn": foreign}) == owner
+    assert answer(endpoint, "PutResourcePolicy",
+                  {"ResourceArn": foreign, "Policy": POLICY}) == owner
+    assert answer(endpoint, "RestoreTableToPointInTime", {
+        "SourceTableArn": foreign, "TargetTableName": unique_name("tgt"),
+        "UseLatestRestorableTime": True}) == owner
+    elsewhere = arn.replace(f":{region}:", ":eu-north-1:" if region != "eu-north-1"
+                            else ":us-west-2:")
+    assert answer(endpoint, "DeleteResourcePolicy", {"ResourceArn": elsewhere}) == (
+        "ValidationException", INVALID + "Invalid resource Arn: " + elsewhere)
+
+
 def test_legacy_global_tables_are_refused_in_dynamodb_words(endpoint):
     """CreateGlobalTable and UpdateGlobalTable (global tables version 2017.11.29): DynamoDB's
     own refusal, "One or more parameter values were invalid: DynamoDB global tables version

@@ -382,7 +382,13 @@ void EngineImpl::RestoreTableToPointInTime(const Request& req, JsonWriter& w) {
   bool latest = req.Bool("UseLatestRestorableTime").value_or(false);
   std::string_view name = RestoreSourceParam(req, time != nullptr, latest);
   std::string target(req.String("TargetTableName").value_or(""));
-  auto table = FindTable(name);
+  std::shared_ptr<Table> table;
+  try {
+    table = FindTable(name);
+  } catch (const ApiError& e) {
+    if (e.type() == "AccessDeniedException") throw ForeignAccountError();
+    throw;
+  }
   if (!table) {
     // Named by its ARN, a missing source is "Table not found" alone.
     if (req.Get("SourceTableArn")) throw ApiError(400, "TableNotFoundException", "Table not found");
