@@ -287,7 +287,8 @@ def transfer_endpoint(foreign_endpoint, tmp_path_factory):
 def test_export_request_errors(transfer_endpoint):
     """ExportTableToPointInTime refusals (DDB-EXPORT-001, DDB-EXPORT-002, DDB-EXPORT-005): a bare
     name as TableArn "One or more parameter values were invalid: tableArn is not a valid ARN", an
-    index ARN "Invalid Request: Table ARN is invalid.", a missing table "Table not found: <arn>"
+    index ARN "Invalid Request: Table ARN is invalid.", a missing table (or another region's)
+    "Table not found: <arn>"
     and a table without PITR "Point in time recovery is not enabled for table '<name>'" (both
     also moto's AWS-verified tests), S3BucketOwner not 12 digits the pattern [0-9]{12} at
     's3BucketOwner', S3SseKmsKeyId without KMS "Invalid Request: KMS Key Id is not supported for
@@ -302,6 +303,11 @@ def test_export_request_errors(transfer_endpoint):
         "ValidationException", "Invalid Request: Table ARN is invalid.")
     assert answer(ep, "ExportTableToPointInTime", {"TableArn": arn + "x", "S3Bucket": "bkt"}) == (
         "TableNotFoundException", f"Table not found: {arn}x")
+    region = arn.split(":")[3]
+    elsewhere = arn.replace(f":{region}:", ":eu-north-1:" if region != "eu-north-1"
+                            else ":us-west-2:")
+    assert answer(ep, "ExportTableToPointInTime", {"TableArn": elsewhere, "S3Bucket": "bkt"}) \
+        == ("TableNotFoundException", f"Table not found: {elsewhere}")
     assert answer(ep, "ExportTableToPointInTime", {"TableArn": arn, "S3Bucket": "bkt"}) == (
         "PointInTimeRecoveryUnavailableException",
         f"Point in time recovery is not enabled for table '{name}'")
