@@ -85,6 +85,9 @@ ENUM_ORDER = {
     "Select": ["SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"],
     "ReturnValue": ["ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"],
     "ScalarAttributeType": ["B", "N", "S"],
+    # ImportTable with InputCompressionType 'BZIP2' answered "... Member must satisfy enum value
+    # set: [ZSTD, NONE, GZIP]" (ack-api-quirks dynamodb DDB-IMPORT-009, recorded in 2026).
+    "InputCompressionType": ["ZSTD", "NONE", "GZIP"],
 }
 
 # The legacy parameters are read by an older deserializer whose SerializationException
@@ -107,6 +110,16 @@ OWN_MESSAGES = {"Tag", "TagKeyString", "TagValueString"}
 # says TableName (3 to 255) there; only CreateTable names a new table, and ListTables' start.
 NAME_OR_ARN = {"type": "string", "min": 1, "max": 255, "pattern": "name-or-arn"}
 NEW_TABLE_NAME = {"CreateTableInput", "ListTablesInput"}
+# Members that name a table to be created (a restore's target, an import's table), and the
+# restore's SourceTableName, which today's model still types TableName (3 to 255, the pattern)
+# where it retyped the members naming an existing table TableArn: checked as the model says. A
+# TargetTableName 'bad name!' answers "... at 'targetTableName' failed to satisfy constraint:
+# Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+" (ack-api-quirks dynamodb
+# DDB-TABLE-100, recorded from DynamoDB in 2026).
+TABLE_NAME_MEMBERS = {("RestoreTableFromBackupInput", "TargetTableName"),
+                      ("RestoreTableToPointInTimeInput", "TargetTableName"),
+                      ("RestoreTableToPointInTimeInput", "SourceTableName"),
+                      ("TableCreationParameters", "TableName")}
 
 
 # A GSI's KeySchema may hold a multi-attribute key (DynamoDB, November 2025): up to 4 HASH and 4
@@ -118,11 +131,13 @@ GSI_KEY_SCHEMA = {"type": "list", "member": {"shape": "KeySchemaElement"}, "min"
 GSI_STRUCTURES = {"GlobalSecondaryIndex", "CreateGlobalSecondaryIndexAction"}
 
 
-def member_shape(struct, shape):
+def member_shape(struct, shape, member=None):
     """The shape a member of `struct` is checked against (see NAME_OR_ARN, GSI_KEY_SCHEMA)."""
     if shape == "KeySchema" and struct in GSI_STRUCTURES:
         return "GlobalSecondaryIndexKeySchema"
-    return "TableNameOrArn" if shape == "TableName" and struct not in NEW_TABLE_NAME else shape
+    if struct in NEW_TABLE_NAME or (struct, member) in TABLE_NAME_MEMBERS:
+        return shape
+    return "TableNameOrArn" if shape == "TableName" else shape
 
 
 # Maps whose emptiness DynamoDB answers in words of its own, not as a constraint: BatchGetItem
@@ -131,11 +146,17 @@ def member_shape(struct, shape):
 # captures/2026-08-12-batch-empty-and-nesting.json); see ddb/ops/batch_ops.cc.
 NO_MIN = {"BatchGetRequestMap", "BatchWriteItemRequestMap"}
 
-PATTERNS = {"[a-zA-Z0-9_.-]+": "kTableName", "name-or-arn": "kTableNameOrArn"}
+# DynamoDB checks these patterns with the others, before anything else: S3BucketOwner
+# 'not-an-account' answers "1 validation error detected: Value 'not-an-account' at
+# 's3BucketOwner' failed to satisfy constraint: ...", a CSV Delimiter ';;' "2 validation errors
+# detected: Value ';;' at 'inputFormatOptions.csv.delimiter' failed to satisfy constraint: Member
+# must satisfy regular expression pattern: [,;..." (ack-api-quirks dynamodb DDB-EXPORT-002,
+# DDB-IMPORT-009, recorded in 2026).
+PATTERNS = {"[a-zA-Z0-9_.-]+": "kTableName", "name-or-arn": "kTableNameOrArn",
+            "[0-9]{12}": "kAccountId", "^[^\\$]+$": "kClientToken", "[,;:|\\t ]": "kCsvDelimiter"}
 # Patterns of export and import members the validator does not check (the S3 bucket name, CSV
-# options, tokens): the operations read what they need of them.
-UNCHECKED_PATTERNS = {"ClientToken", "S3Bucket", "S3BucketOwner", "CsvDelimiter", "CsvHeader",
-                      "ImportNextToken"}
+# headers, tokens): the operations read what they need of them.
+UNCHECKED_PATTERNS = {"S3Bucket", "CsvHeader", "ImportNextToken"}
 
 KINDS = {"structure": "kStructure", "list": "kList", "map": "kMap", "string": "kString",
          "integer": "kInteger", "long": "kLong", "boolean": "kBoolean", "blob": "kBlob",
@@ -146,8 +167,8 @@ KINDS = {"structure": "kStructure", "list": "kList", "map": "kMap", "string": "k
 # them (and AWS's API reference describes them): DeletionProtectionEnabled, and the
 # OnDemandThroughput and WarmThroughput of tables and of their GSIs, whose Update action no
 # longer requires ProvisionedThroughput; ExportTableToPointInTime's ExportType and
-# IncrementalExportSpecification (incremental exports). Added only where the model has no such
-# member.
+# IncrementalExportSpecification (incremental exports); PITR's RecoveryPeriodInDays (1 to 35).
+# Added only where the model has no such member.
 CURRENT_API_SHAPES = {
     "LongObject": {"type": "long"},
     "DeletionProtectionEnabled": {"type": "boolean"},
@@ -161,6 +182,7 @@ CURRENT_API_SHAPES = {
     "ExportViewType": {"type": "string", "enum": ["NEW_IMAGE", "NEW_AND_OLD_IMAGES"]},
     "ExportFromTime": {"type": "timestamp"},
     "ExportToTime": {"type": "timestamp"},
+    "RecoveryPeriodInDays": {"type": "integer", "min": 1, "max": 35},
     "IncrementalExportSpecification": {"type": "structure", "members": {
         "ExportFromTime": {"shape": "ExportFromTime"},
         "ExportToTime": {"shape": "ExportToTime"},
@@ -173,6 +195,7 @@ CURRENT_API_MEMBERS = {
     "CreateGlobalSecondaryIndexAction": ["OnDemandThroughput", "WarmThroughput"],
     "UpdateGlobalSecondaryIndexAction": ["OnDemandThroughput", "WarmThroughput"],
     "ExportTableToPointInTimeInput": ["ExportType", "IncrementalExportSpecification"],
+    "PointInTimeRecoverySpecification": ["RecoveryPeriodInDays"],
 }
 
 
@@ -183,6 +206,8 @@ def with_current_api(model):
     for struct, names in CURRENT_API_MEMBERS.items():
         for n in names:
             shapes[struct]["members"].setdefault(n, {"shape": n})
+    # Today's model bounds a TableArn (ExportTableToPointInTime, ListExports, ...) at 1 to 1024.
+    shapes["TableArn"] = dict(shapes["TableArn"], min=1, max=1024)
     update = shapes["UpdateGlobalSecondaryIndexAction"]
     update["required"] = [r for r in update.get("required", []) if r != "ProvisionedThroughput"]
     return model
@@ -212,8 +237,8 @@ def generate(model):
         if name == "AttributeValue":
             return  # checked by ddb/value_json, not walked member by member
         if s["type"] == "structure":
-            for m in s["members"].values():
-                reach(member_shape(name, m["shape"]))
+            for n, m in s["members"].items():
+                reach(member_shape(name, m["shape"], n))
         elif s["type"] == "list":
             reach(s["member"]["shape"])
         elif s["type"] == "map":
@@ -252,7 +277,7 @@ def generate(model):
                     flags.append("kRequired")
                 if n in CORAL_MEMBERS:
                     flags.append("kCoral")
-                members.append((n, lower_first(n), index[member_shape(name, s["members"][n]["shape"])],
+                members.append((n, lower_first(n), index[member_shape(name, s["members"][n]["shape"], n)],
                                 "|".join(flags) or "0"))
             # parameter-required members are checked in PARAMETER_REQUIRED's order
             if params:

@@ -542,6 +542,9 @@ class EngineImpl final : public Engine {
 // Kinesis streaming destinations, contributor insights, replica auto scaling), naming the
 // feature; nullopt for any other operation (ops/policy_ops.cc).
 std::optional<std::string> UnsupportedFeature(std::string_view operation);
+// DynamoDB's refusal of another account's table by the policy operations and
+// RestoreTableToPointInTime (policy_ops.cc).
+ApiError ForeignAccountError();
 
 // --- request helpers shared by the operation files ---
 

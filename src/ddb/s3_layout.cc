@@ -307,6 +307,11 @@ std::string IsoTime(double epoch_seconds) {
   return fmt::format("{}.{:03d}Z", buf, std::clamp(ms, 0, 999));
 }
 
+std::string IsoTimeSeconds(double epoch_seconds) {
+  std::string t = IsoTime(std::floor(epoch_seconds));
+  return t.substr(0, t.size() - 5) + "Z";  // without ".000"
+}
+
 std::string ReadFile(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + file.string());

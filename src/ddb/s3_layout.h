@@ -111,5 +111,7 @@ void WriteFile(const std::filesystem::path& file, std::string_view data);
 
 // ISO 8601 UTC with milliseconds ("2020-11-04T07:28:34.028Z") of epoch seconds.
 std::string IsoTime(double epoch_seconds);
+// ... to the second ("2020-11-04T07:28:34Z"), as DynamoDB's error messages quote times.
+std::string IsoTimeSeconds(double epoch_seconds);
 
 }  // namespace cruddur::ddb::s3

@@ -29,7 +29,15 @@ enum class Kind : uint8_t {
 };
 // kTableNameOrArn: a table's name or ARN where an existing table is named; an ARN (issue 16) and
 // the empty string (refused by its length alone, as DynamoDB does) are not held to the pattern.
-enum class Pattern : uint8_t { kNone, kTableName, kTableNameOrArn };
+// kAccountId, kClientToken and kCsvDelimiter: the model's [0-9]{12}, ^[^\$]+$ and [,;:|\t ].
+enum class Pattern : uint8_t {
+  kNone,
+  kTableName,
+  kTableNameOrArn,
+  kAccountId,
+  kClientToken,
+  kCsvDelimiter
+};
 enum MemberFlags : uint8_t {
   kRequired = 1,  // "Value null at 'x' failed to satisfy constraint: Member must not be null"
   kParameterRequired = 2,  // "The parameter 'X' is required but was not present in the request"
@@ -242,6 +250,7 @@ void AppendValue(const JsonValue& v, const Shape& shape, std::string& out) {
   }
 }
 
+// Java's String.matches: the whole string matches the pattern.
 bool MatchesPattern(shapes::Pattern pattern, std::string_view s) {
   switch (pattern) {
     case shapes::Pattern::kNone:
@@ -251,12 +260,30 @@ bool MatchesPattern(shapes::Pattern pattern, std::string_view s) {
       [[fallthrough]];
     case shapes::Pattern::kTableName:
       return IsTableNameText(s);
+    case shapes::Pattern::kAccountId:
+      return s.size() == 12 && s.find_first_not_of("0123456789") == std::string_view::npos;
+    case shapes::Pattern::kClientToken:
+      return !s.empty() && s.find('$') == std::string_view::npos;
+    case shapes::Pattern::kCsvDelimiter:
+      return s.size() == 1 && std::string_view(",;:|\t ").find(s[0]) != std::string_view::npos;
   }
   return true;
 }
 
+// The pattern as DynamoDB prints it: the model's text.
 std::string_view PatternText(shapes::Pattern pattern) {
-  return pattern == shapes::Pattern::kNone ? "" : "[a-zA-Z0-9_.-]+";
+  switch (pattern) {
+    case shapes::Pattern::kNone:
+      return "";
+    case shapes::Pattern::kAccountId:
+      return "[0-9]{12}";
+    case shapes::Pattern::kClientToken:
+      return "^[^\\$]+$";
+    case shapes::Pattern::kCsvDelimiter:
+      return "[,;:|\\t ]";
+    default:
+      return "[a-zA-Z0-9_.-]+";
+  }
 }
 
 class Collector {

@@ -17,6 +17,7 @@
 #include "ddb/error.h"
 #include "ddb/item_codec.h"
 #include "ddb/ops/table_request.h"
+#include "ddb/s3_layout.h"
 
 namespace cruddur::ddb {
 namespace {
@@ -132,6 +133,30 @@ ApiError BackupNotFound(std::string_view arn) {
 // to a table").
 ApiError BackupInUse(std::string_view arn) {
   return {400, "BackupInUseException", fmt::format("Backup is being created: {}", arn)};
+}
+
+// DynamoDB keeps a SYSTEM backup until it expires (recorded in 2026: ack-api-quirks dynamodb
+// DDB-BACKUP-015; how it prints the time is not recorded: ISO 8601 here).
+ApiError SystemBackupNotDeletable(const Backup& b) {
+  return ApiError::Validation(fmt::format(
+      "Invalid Request: User is not allowed to delete the system backup with arn {}. It will "
+      "automatically expire on {}",
+      b.arn, s3::IsoTimeSeconds(b.expiry)));
+}
+
+// A BackupArn that is no backup's ARN at all (a table's, not an ARN) is "Invalid Backup ARN", one
+// of another partition or service "Invalid Request: BackupArn is not valid" (DynamoDB's answers
+// recorded in 2026: ack-api-quirks dynamodb DDB-BACKUP-012, DDB-TABLE-273).
+void CheckBackupArn(std::string_view arn) {
+  size_t table = arn.find(":table/");
+  size_t backup = arn.rfind("/backup/");
+  if (!arn.starts_with("arn:") || table == std::string_view::npos ||
+      backup == std::string_view::npos || backup < table) {
+    throw ApiError::Validation("Invalid Backup ARN");
+  }
+  if (!arn.starts_with("arn:aws:dynamodb:")) {
+    throw ApiError::Validation("Invalid Request: BackupArn is not valid");
+  }
 }
 
 // The TableDescription of `schema`, parsed, to copy its members into a backup's description.
@@ -259,9 +284,10 @@ void KeepIndexes(const JsonValue* list, bool global, const TableSchema& source, 
     auto name = Request::StringOf(entry, "IndexName");
     const IndexSchema* ix = name ? source.FindIndex(*name) : nullptr;
     if (!ix || ix->global != global) {
+      // DynamoDB's words (recorded in 2026: ack-api-quirks dynamodb DDB-TABLE-273).
       throw ApiError::Validation(
-          fmt::format("{}{} names an index the source table does not have: {}", kInvalid,
-                      global ? "GlobalSecondaryIndexOverride" : "LocalSecondaryIndexOverride",
+          fmt::format("Invalid Request: Index {} does not match a secondary index that existed in "
+                      "the source table and cannot be created during the restore operation",
                       name.value_or("")));
     }
     IndexSchema kept = *ix;
@@ -305,23 +331,32 @@ std::shared_ptr<TableSchema> RestoredSchema(const Request& req, const TableSchem
   KeepIndexes(req.Array("GlobalSecondaryIndexOverride"), true, source, *s);
   KeepIndexes(req.Array("LocalSecondaryIndexOverride"), false, source, *s);
   ConstraintErrors errors;
-  if (auto billing = req.String("BillingModeOverride")) {
+  auto billing = req.String("BillingModeOverride");
+  if (billing) {
     errors.CheckEnum("billingModeOverride", *billing, {"PROVISIONED", "PAY_PER_REQUEST"});
     s->pay_per_request = *billing == "PAY_PER_REQUEST";
   }
   const JsonValue* pt = req.Object("ProvisionedThroughputOverride");
   if (pt) s->throughput = ParseThroughput(*pt, "provisionedThroughputOverride", errors);
   errors.ThrowIfAny();
+  // The throughput override goes with a PROVISIONED table, and BillingModeOverride PROVISIONED
+  // with it, in DynamoDB's words (recorded in 2026: ack-api-quirks dynamodb DDB-TABLE-273).
+  if (pt && s->pay_per_request) {
+    throw ApiError::Validation(
+        billing ? "Invalid Request: Cannot override ProvisionedThroughput if BillingMode is "
+                  "overridden to PAY_PER_REQUEST"
+                : "Invalid Request: Cannot override ProvisionedThroughput unless BillingMode is "
+                  "PROVISIONED");
+  }
+  if (billing == "PROVISIONED" && !pt) {
+    throw ApiError::Validation(
+        "Invalid Request: Must override ProvisionedThroughput if BillingMode is overridden to "
+        "PROVISIONED");
+  }
   if (s->pay_per_request) {
     s->throughput = {};
     for (auto& ix : s->indexes) ix.throughput = {};
   } else {
-    if (s->throughput.read_capacity_units == 0) {
-      throw ApiError::Validation(fmt::format(
-          "{}ProvisionedThroughputOverride is required when the restored table is PROVISIONED "
-          "and its source was PAY_PER_REQUEST",
-          kInvalid));
-    }
     s->on_demand = {};
     for (auto& ix : s->indexes) {
       if (ix.global && ix.throughput.read_capacity_units == 0) ix.throughput = s->throughput;
@@ -646,10 +681,10 @@ void EngineImpl::CreateBackup(const Request& req, JsonWriter& w) {
   errors.ThrowIfAny();
   auto table = FindTable(name);
   if (!table) throw TableNotFoundError(ResolveTableName(name));
-  auto schema = table->schema();
-  if (std::string_view status = schema->StatusAt(Now()); status != "ACTIVE") {
-    throw ApiError(400, "TableInUseException",
-                   fmt::format("Table {} is not ACTIVE: its status is {}", schema->name, status));
+  // DynamoDB does not know a table still being created here; it backs up an UPDATING or
+  // DELETING one (recorded in 2026: ack-api-quirks dynamodb DDB-BACKUP-001).
+  if (table->schema()->StatusAt(Now()) == "CREATING") {
+    throw TableNotFoundError(ResolveTableName(name));
   }
   std::shared_ptr<storage::Iterator> snapshot;
   Backup b = StartBackup(table, std::string(backup_name.value_or("")), "USER", snapshot);
@@ -679,6 +714,7 @@ void EngineImpl::CreateBackup(const Request& req, JsonWriter& w) {
 
 void EngineImpl::DescribeBackup(const Request& req, JsonWriter& w) {
   std::string arn(req.String("BackupArn").value_or(""));
+  CheckBackupArn(arn);
   std::optional<Backup> b;
   {
     MutexLock lock(backup_mu_);
@@ -696,6 +732,11 @@ void EngineImpl::ListBackups(const Request& req, JsonWriter& w) {
   if (auto t = req.String("TableName")) table_name = std::string(ResolveTableName(*t));
   auto lower = TimeParam(req, "TimeRangeLowerBound");
   auto upper = TimeParam(req, "TimeRangeUpperBound");
+  if (lower && upper && *lower > *upper) {
+    // DynamoDB's words (recorded in 2026: ack-api-quirks dynamodb DDB-BACKUP-014).
+    throw ApiError::Validation(fmt::format(
+        "{}Time range lower bound must be less than or equal to upper bound", kInvalid));
+  }
   std::string type(req.String("BackupType").value_or("USER"));
   size_t limit = static_cast<size_t>(req.Int("Limit").value_or(100));
   std::optional<std::pair<int64_t, std::string>> start;
@@ -738,10 +779,12 @@ void EngineImpl::ListBackups(const Request& req, JsonWriter& w) {
 
 void EngineImpl::DeleteBackup(const Request& req, JsonWriter& w) {
   std::string arn(req.String("BackupArn").value_or(""));
+  CheckBackupArn(arn);
   std::optional<Backup> b;
   {
     MutexLock lock(backup_mu_);
     if (auto it = backups_.find(arn); it != backups_.end()) {
+      if (it->second.type == "SYSTEM") throw SystemBackupNotDeletable(it->second);
       if (BackupStatusAt(it->second, EpochSeconds()) != "AVAILABLE") throw BackupInUse(arn);
       b = it->second;
       backups_.erase(it);
@@ -761,6 +804,7 @@ void EngineImpl::DeleteBackup(const Request& req, JsonWriter& w) {
 void EngineImpl::RestoreTableFromBackup(const Request& req, JsonWriter& w) {
   std::string target(req.String("TargetTableName").value_or(""));
   std::string arn(req.String("BackupArn").value_or(""));
+  CheckBackupArn(arn);
   std::optional<Backup> b;
   std::shared_ptr<storage::Iterator> snapshot;
   {

@@ -20,6 +20,7 @@
 #include "ddb/error.h"
 #include "ddb/item_codec.h"
 #include "ddb/ops/table_request.h"
+#include "ddb/s3_layout.h"
 
 namespace cruddur::ddb {
 namespace {
@@ -124,6 +125,30 @@ void ApplyLogRecord(const LogRecord& r, const std::string& prefix, storage::Writ
   } else {
     batch.Delete(key);
   }
+}
+
+// The source table RestoreTableToPointInTime names, after DynamoDB's first checks, in its order
+// and words (recorded in 2026: ack-api-quirks dynamodb DDB-TABLE-100, DDB-TABLE-272): the time
+// flags, then exactly one of SourceTableArn and SourceTableName.
+std::string_view RestoreSourceParam(const Request& req, bool time, bool latest) {
+  if (latest && time) {
+    throw ApiError::Validation(
+        "Invalid Request: Both RestoreDateTime and UseLatestRestorableTime cannot be set for "
+        "point-in-time restore request. Please specify either RestoreDateTime time or "
+        "UseLatestRestorableTime");
+  }
+  if (!latest && !time) {
+    throw ApiError::Validation(
+        "Invalid Request: Either one of RestoreDateTime or UseLatestRestorableTime must be "
+        "specified, but not both");
+  }
+  auto source_arn = req.String("SourceTableArn");
+  auto source_name = req.String("SourceTableName");
+  if (source_arn && source_name) {
+    throw ApiError::Validation("Must provide exactly one of: sourceTableArn, sourceTableName");
+  }
+  if (!source_arn && !source_name) ThrowRequired("TableName");
+  return source_arn ? *source_arn : *source_name;
 }
 
 ApiError RecoveryUnavailable(std::string_view table) {
@@ -310,25 +335,20 @@ void EngineImpl::UpdateContinuousBackups(const Request& req, JsonWriter& w) {
   errors.ThrowIfAny();
   const JsonValue* spec = req.Object("PointInTimeRecoverySpecification");
   bool enable = spec && Request::BoolOf(*spec, "PointInTimeRecoveryEnabled").value_or(false);
-  std::optional<int64_t> period;
+  std::optional<int64_t> period;  // 1 to 35, as the input shape checked
   if (spec) period = Request::IntOf(*spec, "RecoveryPeriodInDays");
-  if (period && (*period < 1 || *period > 35)) {
-    throw ApiError::Validation(fmt::format(
-        "1 validation error detected: Value '{}' at "
-        "'pointInTimeRecoverySpecification.recoveryPeriodInDays' failed to satisfy constraint: "
-        "Member must have value less than or equal to 35",
-        *period));
+  if (period && !enable) {
+    throw ApiError::Validation(
+        "Invalid Request: Cannot specify RecoveryPeriodInDays when disabling point-in-time "
+        "recovery.");
   }
   auto table = FindTable(name);
   if (!table) throw TableNotFoundError(ResolveTableName(name));
   const uint32_t id = table->schema()->id;
-  // DynamoDB's answer to PITR asked for on a table still being created (its words as users
-  // report them: aws-amplify/amplify-backend#1654).
-  if (table->schema()->StatusAt(Now()) == "CREATING") {
-    throw ApiError(400, "ContinuousBackupsUnavailableException",
-                   fmt::format("Backups are being enabled for the table: {}. Please retry later",
-                               table->schema()->name));
-  }
+  // DynamoDB does not know a table still being created here (its answer recorded in 2026:
+  // ack-api-quirks dynamodb DDB-TABLE-447).
+  if (table->schema()->StatusAt(Now()) == "CREATING")
+    throw TableNotFoundError(ResolveTableName(name));
   {
     MutexLock lock(recovery_mu_);
     auto found = recovery_.find(id);
@@ -396,22 +416,20 @@ void EngineImpl::DescribeContinuousBackups(const Request& req, JsonWriter& w) {
 }
 
 void EngineImpl::RestoreTableToPointInTime(const Request& req, JsonWriter& w) {
-  auto source_arn = req.String("SourceTableArn");
-  auto source_name = req.String("SourceTableName");
-  if (!source_arn && !source_name) {
-    throw ApiError::Validation("Either SourceTableArn or SourceTableName must be specified");
-  }
-  std::string_view name = source_arn ? *source_arn : *source_name;
-  std::string target(req.String("TargetTableName").value_or(""));
   const JsonValue* time = req.Get("RestoreDateTime");
   bool latest = req.Bool("UseLatestRestorableTime").value_or(false);
-  if (latest && time) {
-    throw ApiError::Validation(
-        "Only one of RestoreDateTime or UseLatestRestorableTime can be specified");
+  std::string_view name = RestoreSourceParam(req, time != nullptr, latest);
+  std::string target(req.String("TargetTableName").value_or(""));
+  std::shared_ptr<Table> table;
+  try {
+    table = FindTable(name);
+  } catch (const ApiError& e) {
+    if (e.type() == "AccessDeniedException") throw ForeignAccountError();
+    throw;
   }
   std::shared_ptr<const TableSchema> source;
   std::optional<RecoveryState> state;
-  if (auto table = FindTable(name)) {
+  if (table) {
     source = table->schema();
     MutexLock lock(recovery_mu_);
     if (auto found = recovery_.find(source->id); found != recovery_.end()) state = found->second;
@@ -423,6 +441,8 @@ void EngineImpl::RestoreTableToPointInTime(const Request& req, JsonWriter& w) {
     source = std::move(schema);
     state = deleted->second;
   } else {
+    // Named by its ARN, a missing source is "Table not found" alone.
+    if (req.Get("SourceTableArn")) throw ApiError(400, "TableNotFoundException", "Table not found");
     throw TableNotFoundError(ResolveTableName(name));
   }
   if (!state) throw RecoveryUnavailable(source->name);
@@ -434,16 +454,19 @@ void EngineImpl::RestoreTableToPointInTime(const Request& req, JsonWriter& w) {
   if (time) {
     if (!time->IsNumber()) throw ApiError::Serialization("Unexpected field type");
     double t = time->GetDouble();
-    if (std::floor(t) < std::floor(static_cast<double>(state->base_ms) / 1000) ||
-        t > static_cast<double>(now) / 1000) {
+    const double earliest = static_cast<double>(state->base_ms) / 1000;
+    if (std::floor(t) < std::floor(earliest) || t > restore_time) {
+      // DynamoDB's words, the times to the second (recorded in 2026: ack-api-quirks dynamodb
+      // DDB-TABLE-100, "RestoreDateTime '2026-10-06T23:16:32Z' must be within
+      // EarliestRestorableDateTime '2026-10-08T23:16:33Z' and LatestRestor...").
       throw ApiError(400, "InvalidRestoreTimeException",
-                     "RestoreDateTime must be between EarliestRestorableDateTime and "
-                     "LatestRestorableDateTime");
+                     fmt::format("RestoreDateTime '{}' must be within EarliestRestorableDateTime "
+                                 "'{}' and LatestRestorableDateTime '{}'",
+                                 s3::IsoTimeSeconds(t), s3::IsoTimeSeconds(earliest),
+                                 s3::IsoTimeSeconds(restore_time)));
     }
     until = std::min<int64_t>(static_cast<int64_t>(std::floor(t)) * 1000 + 1000, now + 1);
     restore_time = t;
-  } else if (!latest) {
-    throw ApiError::Validation("Either RestoreDateTime or UseLatestRestorableTime must be set");
   }
   auto schema = RestoredSchema(req, *source, target, options_);
   schema->restore =

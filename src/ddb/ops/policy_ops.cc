@@ -9,9 +9,12 @@
 // Global tables, Kinesis streaming destinations, contributor insights and replica auto scaling
 // answer a ValidationException naming the feature: a client handles it as the refusal it is
 // (not retried, unlike a 5xx; not "no such operation", which would claim DynamoDB lacks it), and
-// nothing pretends to have replicated, streamed or measured anything.
+// nothing pretends to have replicated, streamed or measured anything. CreateGlobalTable and
+// UpdateGlobalTable (the legacy version's) answer in DynamoDB's own words of refusal.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <unordered_map>
 
@@ -22,6 +25,13 @@
 namespace cruddur::ddb {
 
 std::optional<std::string> UnsupportedFeature(std::string_view operation) {
+  // DynamoDB's own refusal of the legacy global tables' operations (recorded in 2026:
+  // ack-api-quirks dynamodb DDB-TABLE-442): true here too, whatever the version.
+  if (operation == "CreateGlobalTable" || operation == "UpdateGlobalTable") {
+    return "One or more parameter values were invalid: DynamoDB global tables version 2017.11.29 "
+           "is not supported. We recommend using DynamoDB global tables version 2019.11.21, "
+           "instead of version 2017.11.29 (Legacy).";
+  }
   static const std::unordered_map<std::string_view, std::string_view> kFeatures = {
       {"CreateGlobalTable", "global tables"},
       {"UpdateGlobalTable", "global tables"},
@@ -53,13 +63,21 @@ std::optional<std::string> UnsupportedFeature(std::string_view operation) {
                      it->second, kWhy.at(it->second));
 }
 
+ApiError ForeignAccountError() {
+  return ApiError::Validation(
+      "This action is only supported by accounts that match the resource owner’s account.");
+}
+
 namespace {
 
 constexpr size_t kMaxPolicyBytes = 20 * 1024;  // DynamoDB's limit on a policy document
 
-ApiError PolicyNotFound(std::string_view arn) {
+// DynamoDB's words for a missing policy and for an ExpectedRevisionId that is not the current
+// one (recorded in 2026: moto's AWS-verified tests of resource policies, ack-api-quirks dynamodb
+// DDB-TABLE-205, DDB-TABLE-209; "... but table <t> has no associated" is recorded cut there).
+ApiError PolicyNotFound(std::string_view detail) {
   return {400, "PolicyNotFoundException",
-          fmt::format("Resource-based policy not found for the provided ResourceArn: {}", arn)};
+          fmt::format("Resource-based policy not found for the provided ResourceArn: {}", detail)};
 }
 
 struct StoredPolicy {
@@ -71,10 +89,25 @@ struct StoredPolicy {
 // The storage key of the policy of the resource `arn` names (a table or its stream), after
 // DynamoDB's checks of the ARN and the table's existence.
 std::string EngineImpl::PolicyKey(std::string_view arn) {
-  ArnTarget target = ParseResourceArn(arn, options_.region, options_.account_id);
+  ArnTarget target;
+  try {
+    target = ParseResourceArn(arn, options_.region, options_.account_id);
+  } catch (const ApiError& e) {
+    // Another account's, region's or partition's table: the policy operations' own words
+    // (DynamoDB's answers recorded in 2026: ack-api-quirks dynamodb DDB-TABLE-442).
+    if (e.type() == "AccessDeniedException") throw ForeignAccountError();
+    if (e.message().starts_with("Invalid TableArn:")) {
+      throw ApiError::Validation(
+          fmt::format("One or more parameter values were invalid: Invalid resource Arn: {}", arn));
+    }
+    throw;
+  }
   auto table = FindTable(target.table);
   if (!table) {
-    throw ApiError::ResourceNotFound(fmt::format("Requested resource not found: {}", arn));
+    // DynamoDB's words (recorded in 2026: moto's AWS-verified tests, ack-api-quirks dynamodb
+    // DDB-TABLE-236).
+    throw ApiError::ResourceNotFound(
+        fmt::format("Requested resource not found: Table: {} not found", target.table));
   }
   std::string key = std::string(1, keyspace::kMeta) + "policy/" + table->schema()->table_id;
   if (target.stream) key += arn.substr(arn.find("/stream/"));
@@ -90,11 +123,22 @@ std::optional<StoredPolicy> LoadPolicy(storage::Storage& store, const std::strin
   return StoredPolicy{value->substr(bar + 1), value->substr(0, bar)};
 }
 
-// Revision ids are the time of the change in microseconds: increasing, as DynamoDB's are.
+// Revision ids are the time of the change in epoch milliseconds, as DynamoDB's are (13 digits:
+// ack-api-quirks dynamodb DDB-TABLE-207), and increasing.
 std::string NewRevisionId() {
   using namespace std::chrono;
-  return std::to_string(
-      duration_cast<microseconds>(system_clock::now().time_since_epoch()).count());
+  static std::atomic<int64_t> last{0};
+  int64_t ms = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  int64_t prev = last.load();
+  while (!last.compare_exchange_weak(prev, std::max(ms, prev + 1))) {
+  }
+  return std::to_string(std::max(ms, prev + 1));
+}
+
+// The name of the table a (checked) policy ARN names.
+std::string_view PolicyTable(std::string_view arn) {
+  std::string_view rest = arn.substr(arn.find(":table/") + 7);
+  return rest.substr(0, rest.find('/'));
 }
 
 std::string_view RequiredString(const Request& req, std::string_view member) {
@@ -103,10 +147,38 @@ std::string_view RequiredString(const Request& req, std::string_view member) {
   return *v;
 }
 
+// ExpectedRevisionId against the table's current policy; "NO_POLICY" expects none
+// (PutResourcePolicy).
 void CheckExpectedRevision(const Request& req, const std::optional<StoredPolicy>& current,
-                           std::string_view arn) {
+                           std::string_view table) {
   auto expected = req.String("ExpectedRevisionId");
-  if (expected && (!current || current->revision_id != *expected)) throw PolicyNotFound(arn);
+  if (!expected) return;
+  if (*expected == "NO_POLICY" && current) {
+    throw PolicyNotFound(fmt::format(
+        "Requested policy update expecting none to be present for table {}, but a policy exists "
+        "with revision id {}.",
+        table, current->revision_id));
+  }
+  if (*expected == "NO_POLICY") return;
+  if (!current) {
+    throw PolicyNotFound(fmt::format(
+        "Requested update for policy with revision id {}, but table {} has no associated policy.",
+        *expected, table));
+  }
+  if (current->revision_id != *expected) {
+    throw PolicyNotFound(fmt::format(
+        "Requested update for policy with revision id {}, but the policy associated to target "
+        "table {} has revision id {}.",
+        *expected, table, current->revision_id));
+  }
+}
+
+// Whether two policy documents are the same JSON (DynamoDB takes an equivalent one as no change).
+bool SamePolicy(std::string_view a, std::string_view b) {
+  JsonDocument x, y;
+  x.Parse(a.data(), a.size());
+  y.Parse(b.data(), b.size());
+  return !x.HasParseError() && !y.HasParseError() && x == y;
 }
 
 }  // namespace
@@ -114,23 +186,32 @@ void CheckExpectedRevision(const Request& req, const std::optional<StoredPolicy>
 void EngineImpl::PutResourcePolicy(const Request& req, JsonWriter& w) {
   std::string_view arn = RequiredString(req, "ResourceArn");
   std::string_view policy = RequiredString(req, "Policy");
+  // DynamoDB's words (recorded in 2026: ack-api-quirks dynamodb DDB-TABLE-442).
   if (policy.size() > kMaxPolicyBytes) {
-    throw ApiError::Validation(
-        fmt::format("Resource-based policy size {} exceeds the maximum of {} bytes", policy.size(),
-                    kMaxPolicyBytes));
+    throw ApiError::Validation(fmt::format(
+        "One or more parameter values were invalid: Maximum policy size of {} bytes exceeded",
+        kMaxPolicyBytes));
   }
   JsonDocument doc;
   doc.Parse(policy.data(), policy.size());
   if (doc.HasParseError() || !doc.IsObject()) {
-    throw ApiError::Validation("Invalid policy document: the policy is not a JSON object");
+    throw ApiError::Validation(
+        "One or more parameter values were invalid: Invalid policy document: This policy "
+        "contains invalid Json");
   }
   std::string key = PolicyKey(arn);
   MutexLock lock(catalog_mu_);  // a revision check and its write are one step
-  CheckExpectedRevision(req, LoadPolicy(*storage_, key), arn);
-  std::string revision = NewRevisionId();
-  storage::WriteBatch batch;
-  batch.Put(key, revision + "|" + std::string(policy));
-  storage_->Write(batch);
+  auto current = LoadPolicy(*storage_, key);
+  CheckExpectedRevision(req, current, PolicyTable(arn));
+  std::string revision;
+  if (current && SamePolicy(current->policy, policy)) {
+    revision = current->revision_id;  // no change (ack-api-quirks dynamodb DDB-TABLE-207)
+  } else {
+    revision = NewRevisionId();
+    storage::WriteBatch batch;
+    batch.Put(key, revision + "|" + std::string(policy));
+    storage_->Write(batch);
+  }
   w.StartObject();
   WriteKey(w, "RevisionId");
   WriteString(w, revision);
@@ -154,14 +235,17 @@ void EngineImpl::DeleteResourcePolicy(const Request& req, JsonWriter& w) {
   std::string key = PolicyKey(arn);
   MutexLock lock(catalog_mu_);
   auto current = LoadPolicy(*storage_, key);
-  if (!current) throw PolicyNotFound(arn);
-  CheckExpectedRevision(req, current, arn);
-  storage::WriteBatch batch;
-  batch.Delete(key);
-  storage_->Write(batch);
+  CheckExpectedRevision(req, current, PolicyTable(arn));
   w.StartObject();
-  WriteKey(w, "RevisionId");
-  WriteString(w, current->revision_id);
+  // No policy: DynamoDB answers an empty 200 (recorded in 2026: ack-api-quirks dynamodb
+  // DDB-TABLE-205).
+  if (current) {
+    storage::WriteBatch batch;
+    batch.Delete(key);
+    storage_->Write(batch);
+    WriteKey(w, "RevisionId");
+    WriteString(w, current->revision_id);
+  }
   w.EndObject();
 }
 
