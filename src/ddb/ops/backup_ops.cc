@@ -683,9 +683,8 @@ void EngineImpl::CreateBackup(const Request& req, JsonWriter& w) {
   if (!table) throw TableNotFoundError(ResolveTableName(name));
   // DynamoDB does not know a table still being created here; it backs up an UPDATING or
   // DELETING one (recorded in 2026: ack-api-quirks dynamodb DDB-BACKUP-001).
-  if (table->schema()->StatusAt(Now()) == "CREATING") {
-    throw TableNotFoundError(ResolveTableName(name));
-  }
+  auto schema = table->schema();
+  if (schema->StatusAt(Now()) == "CREATING") throw TableNotFoundError(ResolveTableName(name));
   std::shared_ptr<storage::Iterator> snapshot;
   Backup b = StartBackup(table, std::string(backup_name.value_or("")), "USER", snapshot);
   w.StartObject();
