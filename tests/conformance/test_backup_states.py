@@ -6,7 +6,9 @@ RestoreSummary.RestoreInProgress true, then ACTIVE. Each test says where its exp
 from.
 """
 
+import datetime
 import math
+import re
 import time
 
 import pytest
@@ -249,6 +251,12 @@ def test_deleted_table_restores_to_any_time_before_its_deletion(ddb):
         ddb.restore_table_to_point_in_time(SourceTableArn=source_arn,
                                            TargetTableName=unique_name(),
                                            RestoreDateTime=deleted + 3)
-    assert err(e) == ("InvalidRestoreTimeException",
-                      "RestoreDateTime must be between EarliestRestorableDateTime and "
-                      "LatestRestorableDateTime")
+    # The latest restorable time of a deleted table is its deletion.
+    code, message = err(e)
+    assert code == "InvalidRestoreTimeException"
+    assert re.fullmatch(r"RestoreDateTime '\S+Z' must be within EarliestRestorableDateTime "
+                        r"'\S+Z' and LatestRestorableDateTime '(\S+)Z'", message)
+    latest_time = datetime.datetime.fromisoformat(
+        re.search(r"LatestRestorableDateTime '(\S+)Z'", message).group(1)).replace(
+            tzinfo=datetime.timezone.utc).timestamp()
+    assert deleted - 2 <= latest_time <= deleted + 1
