@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build ccache clang clang-format clang-tidy
   libboost1.81-dev librocksdb-dev rapidjson-dev libcli11-dev libspdlog-dev libfmt-dev
   libssl-dev zlib1g-dev libzstd-dev zstd libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev libicu-dev
-  libpqxx-dev postgresql sqlite3
+  libpq-dev postgresql sqlite3
   python3 python3-pytest python3-boto3 awscli curl openssl
   libhiredis-dev pkg-config redis-server chromium libjemalloc-dev
 )

@@ -1,10 +1,21 @@
-// UserStore on PostgreSQL through libpqxx, and the server-level operations of postgres_admin.h.
+// UserStore on PostgreSQL through libpq, and the server-level operations of postgres_admin.h.
 // Values always travel as query parameters ($1, $2...); the only identifier ever put into SQL
 // text (a database name) goes through the server's identifier quoting.
-#include <pqxx/pqxx>
+//
+// libpq is loaded with dlopen on first use, not linked: its dependencies (Kerberos, LDAP, GnuTLS,
+// SASL...) cost every start of `cruddur` ~2.5 ms and ~3.5 MB of RSS, and only a postgresql://
+// users database needs it (issue 21, bench/footprint_findings.md).
+#include <dlfcn.h>
+#include <libpq-fe.h>
 
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "common/thread_annotations.h"
 #include "cruddur/postgres_admin.h"
@@ -17,7 +28,6 @@ namespace cruddur {
 namespace {
 
 using internal::FirstLine;
-
 // gen_random_uuid() is built in since PostgreSQL 13, so no extension (and no superuser) is needed.
 // TIMESTAMP columns hold UTC wall time whatever the session's TimeZone is.
 constexpr const char* kCreateSchemaSql = R"sql(
@@ -48,69 +58,221 @@ DROP TABLE IF EXISTS public.users;
 DROP TABLE IF EXISTS public.activities;
 )sql";
 
+using Kind = UserStoreError::Kind;
+
+// The libpq functions used here, resolved once from libpq.so.5.
+struct Libpq {
+  decltype(&PQconnectdb) connectdb;
+  decltype(&PQstatus) status;
+  decltype(&PQerrorMessage) error_message;
+  decltype(&PQfinish) finish;
+  decltype(&PQsetNoticeProcessor) set_notice_processor;
+  decltype(&PQexec) exec;
+  decltype(&PQexecParams) exec_params;
+  decltype(&PQresultStatus) result_status;
+  decltype(&PQresultErrorMessage) result_error_message;
+  decltype(&PQresultErrorField) result_error_field;
+  decltype(&PQclear) clear;
+  decltype(&PQntuples) ntuples;
+  decltype(&PQgetvalue) getvalue;
+  decltype(&PQgetisnull) getisnull;
+  decltype(&PQcmdTuples) cmd_tuples;
+  decltype(&PQescapeIdentifier) escape_identifier;
+  decltype(&PQfreemem) freemem;
+};
+
+constexpr const char* kLibpqName = "libpq.so.5";
+
+Libpq LoadLibpq() {
+  // Never closed: the functions stay in use for the life of the process.
+  void* handle = dlopen(kLibpqName, RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) {
+    throw UserStoreError(Kind::kUnavailable,
+                         std::string("cannot load the PostgreSQL client library: ") + dlerror());
+  }
+  auto resolve = [handle](const char* name, auto& fn) {
+    void* symbol = dlsym(handle, name);
+    if (symbol == nullptr) {
+      throw UserStoreError(Kind::kUnavailable, std::string(kLibpqName) + " lacks " + name);
+    }
+    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(symbol);
+  };
+  Libpq pq{};
+  resolve("PQconnectdb", pq.connectdb);
+  resolve("PQstatus", pq.status);
+  resolve("PQerrorMessage", pq.error_message);
+  resolve("PQfinish", pq.finish);
+  resolve("PQsetNoticeProcessor", pq.set_notice_processor);
+  resolve("PQexec", pq.exec);
+  resolve("PQexecParams", pq.exec_params);
+  resolve("PQresultStatus", pq.result_status);
+  resolve("PQresultErrorMessage", pq.result_error_message);
+  resolve("PQresultErrorField", pq.result_error_field);
+  resolve("PQclear", pq.clear);
+  resolve("PQntuples", pq.ntuples);
+  resolve("PQgetvalue", pq.getvalue);
+  resolve("PQgetisnull", pq.getisnull);
+  resolve("PQcmdTuples", pq.cmd_tuples);
+  resolve("PQescapeIdentifier", pq.escape_identifier);
+  resolve("PQfreemem", pq.freemem);
+  return pq;
+}
+
+// A failed load throws, and the next call tries again (a function-local static's initialisation).
+const Libpq& Pq() {
+  static const Libpq pq = LoadLibpq();
+  return pq;
+}
+
+// One statement's result, in text form.
+class Result {
+ public:
+  explicit Result(PGresult* result) : result_(result) {}
+  ~Result() { Pq().clear(result_); }
+  Result(Result&& other) noexcept : result_(std::exchange(other.result_, nullptr)) {}
+  Result(const Result&) = delete;
+  Result& operator=(const Result&) = delete;
+
+  PGresult* raw() const { return result_; }
+
+  int rows() const { return Pq().ntuples(result_); }
+  bool empty() const { return rows() == 0; }
+  bool IsNull(int row, int column) const { return Pq().getisnull(result_, row, column) != 0; }
+  std::string Text(int row, int column) const { return Pq().getvalue(result_, row, column); }
+  // The row count of an INSERT, UPDATE or DELETE.
+  int affected_rows() const { return std::atoi(Pq().cmd_tuples(result_)); }
+
+ private:
+  PGresult* result_;
+};
+
 // Same text form as the SQLite store.
 #define CRUDDUR_USER_COLUMNS                                   \
   "uuid::text, display_name, handle, email, cognito_user_id, " \
   "to_char(created_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
 
-User ReadUser(const pqxx::row& row) {
-  return User{row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
-              row[3].as<std::string>(), row[4].as<std::string>(), row[5].as<std::string>()};
+User ReadUser(const Result& r, int row) {
+  return User{r.Text(row, 0), r.Text(row, 1), r.Text(row, 2),
+              r.Text(row, 3), r.Text(row, 4), r.Text(row, 5)};
 }
 
-// Turns libpqxx's exceptions into UserStoreError with a one-line reason.
+// One connection. Every failure throws UserStoreError with the server's one-line reason.
+class Connection {
+ public:
+  explicit Connection(const std::string& url) : conn_(Pq().connectdb(url.c_str())) {
+    if (conn_ == nullptr || Pq().status(conn_) != CONNECTION_OK) {
+      std::string reason =
+          conn_ != nullptr ? FirstLine(Pq().error_message(conn_)) : "out of memory";
+      Pq().finish(conn_);
+      throw UserStoreError(Kind::kUnavailable, "cannot connect to PostgreSQL at " +
+                                                   RedactPostgresUrl(url) + ": " + reason);
+    }
+    // Notices ("relation already exists, skipping") are not the command's output.
+    Pq().set_notice_processor(
+        conn_, [](void*, const char*) {}, nullptr);
+  }
+  ~Connection() { Pq().finish(conn_); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Runs `sql` (several statements when there are no parameters) with $1, $2... bound to `params`.
+  Result Exec(const char* sql, const std::vector<std::string>& params = {}) {
+    std::vector<const char*> values;
+    for (const std::string& param : params) values.push_back(param.c_str());
+    Result result(params.empty() ? Pq().exec(conn_, sql)
+                                 : Pq().exec_params(conn_, sql, static_cast<int>(values.size()),
+                                                    nullptr, values.data(), nullptr, nullptr, 0));
+    ThrowIfFailed(result);
+    return result;
+  }
+
+  // The identifier quoted for SQL text.
+  std::string QuoteName(const std::string& name) {
+    char* quoted = Pq().escape_identifier(conn_, name.data(), name.size());
+    if (quoted == nullptr) throw UserStoreError(Kind::kOther, FirstLine(Pq().error_message(conn_)));
+    std::string text = quoted;
+    Pq().freemem(quoted);
+    return text;
+  }
+
+  // Runs `fn(*this)` in one transaction opened by `begin`, committed if it returns normally.
+  template <typename Fn>
+  auto InTransaction(const char* begin, Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
+    Exec(begin);
+    try {
+      if constexpr (std::is_void_v<decltype(fn(*this))>) {
+        fn(*this);
+        Exec("COMMIT");
+      } else {
+        auto result = fn(*this);
+        Exec("COMMIT");
+        return result;
+      }
+    } catch (...) {
+      Pq().clear(Pq().exec(conn_, "ROLLBACK"));  // best effort: the first error is the one reported
+      throw;
+    }
+  }
+
+ private:
+  void ThrowIfFailed(const Result& result) {
+    PGresult* raw = result.raw();
+    ExecStatusType status = Pq().result_status(raw);
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return;
+    const char* state = raw != nullptr ? Pq().result_error_field(raw, PG_DIAG_SQLSTATE) : nullptr;
+    Kind kind = Kind::kOther;
+    if (state != nullptr && std::string_view(state) == "23505") {  // unique_violation
+      kind = Kind::kDuplicateHandle;
+    } else if (Pq().status(conn_) == CONNECTION_BAD) {
+      kind = Kind::kUnavailable;
+    }
+    const char* message = raw != nullptr ? Pq().result_error_message(raw) : "";
+    if (*message == '\0') message = Pq().error_message(conn_);
+    throw UserStoreError(kind, FirstLine(message));
+  }
+
+  PGconn* conn_;
+};
+
+// Adds `what` to the reason of a failure of `fn`.
 template <typename Fn>
 auto Translate(const std::string& what, Fn&& fn) -> decltype(fn()) {
   try {
     return fn();
-  } catch (const UserStoreError&) {
-    throw;
-  } catch (const pqxx::unique_violation& e) {
-    throw UserStoreError(UserStoreError::Kind::kDuplicateHandle, what + ": " + FirstLine(e.what()));
-  } catch (const pqxx::broken_connection& e) {
-    throw UserStoreError(UserStoreError::Kind::kUnavailable, what + ": " + FirstLine(e.what()));
+  } catch (const UserStoreError& e) {
+    throw UserStoreError(e.kind(), what + ": " + e.what());
   } catch (const std::exception& e) {
-    throw UserStoreError(UserStoreError::Kind::kOther, what + ": " + FirstLine(e.what()));
-  }
-}
-
-std::unique_ptr<pqxx::connection> Connect(const std::string& url) {
-  try {
-    return std::make_unique<pqxx::connection>(url);
-  } catch (const std::exception& e) {
-    throw UserStoreError(
-        UserStoreError::Kind::kUnavailable,
-        "cannot connect to PostgreSQL at " + RedactPostgresUrl(url) + ": " + FirstLine(e.what()));
+    throw UserStoreError(Kind::kOther, what + ": " + FirstLine(e.what()));
   }
 }
 
 class PostgresUserStore : public UserStore {
  public:
-  explicit PostgresUserStore(const std::string& url) : conn_(Connect(url)) {}
+  explicit PostgresUserStore(const std::string& url) : conn_(std::make_unique<Connection>(url)) {}
 
   void CreateSchema() override {
-    Run("create schema", [&](pqxx::work& tx) { tx.exec(kCreateSchemaSql); });
+    Run("create schema", [&](Connection& tx) { tx.Exec(kCreateSchemaSql); });
   }
 
   void DropSchema() override {
-    Run("drop schema", [&](pqxx::work& tx) { tx.exec(kDropSchemaSql); });
+    Run("drop schema", [&](Connection& tx) { tx.Exec(kDropSchemaSql); });
   }
 
   int Seed() override {
-    return Run("seed", [&](pqxx::work& tx) {
+    return Run("seed", [&](Connection& tx) {
       int created = 0;
       for (const User& seed : SeedUsers()) {
-        pqxx::result inserted = tx.exec_params(
+        Result inserted = tx.Exec(
             "INSERT INTO public.users (display_name, email, handle, cognito_user_id) "
             "VALUES ($1, $2, $3, $4) ON CONFLICT (handle) DO NOTHING RETURNING uuid::text",
-            seed.display_name, seed.email, seed.handle, seed.cognito_user_id);
+            {seed.display_name, seed.email, seed.handle, seed.cognito_user_id});
         if (inserted.empty()) continue;
         ++created;
         if (seed.handle == "andrewbrown") {
-          tx.exec_params(
+          tx.Exec(
               "INSERT INTO public.activities (user_uuid, message, expires_at) VALUES ($1::uuid, "
               "$2, (current_timestamp AT TIME ZONE 'UTC') + interval '10 day')",
-              inserted[0][0].as<std::string>(), std::string(kSeedActivityMessage));
+              {inserted.Text(0, 0), std::string(kSeedActivityMessage)});
         }
       }
       return created;
@@ -119,12 +281,12 @@ class PostgresUserStore : public UserStore {
 
   User CreateUser(const User& user) override {
     try {
-      return Run("create user", [&](pqxx::work& tx) {
-        pqxx::result r = tx.exec_params(
+      return Run("create user", [&](Connection& tx) {
+        Result r = tx.Exec(
             "INSERT INTO public.users (display_name, handle, email, cognito_user_id) "
             "VALUES ($1, $2, $3, $4) RETURNING " CRUDDUR_USER_COLUMNS,
-            user.display_name, user.handle, user.email, user.cognito_user_id);
-        return ReadUser(r[0]);
+            {user.display_name, user.handle, user.email, user.cognito_user_id});
+        return ReadUser(r, 0);
       });
     } catch (const UserStoreError& e) {
       if (e.kind() == UserStoreError::Kind::kDuplicateHandle) {
@@ -152,21 +314,18 @@ class PostgresUserStore : public UserStore {
   }
 
   std::vector<User> ListUsers() override {
-    return Run("list users", [&](pqxx::work& tx) {
+    return Run("list users", [&](Connection& tx) {
       std::vector<User> users;
-      for (const pqxx::row& row :
-           tx.exec("SELECT " CRUDDUR_USER_COLUMNS " FROM public.users ORDER BY handle")) {
-        users.push_back(ReadUser(row));
-      }
+      Result r = tx.Exec("SELECT " CRUDDUR_USER_COLUMNS " FROM public.users ORDER BY handle");
+      for (int row = 0; row < r.rows(); ++row) users.push_back(ReadUser(r, row));
       return users;
     });
   }
 
   bool UpdateCognitoUserId(std::string_view handle, std::string_view cognito_user_id) override {
-    return Run("update cognito_user_id", [&](pqxx::work& tx) {
-      pqxx::result r =
-          tx.exec_params("UPDATE public.users SET cognito_user_id = $1 WHERE handle = $2",
-                         std::string(cognito_user_id), std::string(handle));
+    return Run("update cognito_user_id", [&](Connection& tx) {
+      Result r = tx.Exec("UPDATE public.users SET cognito_user_id = $1 WHERE handle = $2",
+                         {std::string(cognito_user_id), std::string(handle)});
       return r.affected_rows() > 0;
     });
   }
@@ -174,37 +333,27 @@ class PostgresUserStore : public UserStore {
  private:
   // Runs `fn` in one transaction, committed if it returns normally.
   template <typename Fn>
-  auto Run(const std::string& what, Fn&& fn) -> decltype(fn(std::declval<pqxx::work&>())) {
+  auto Run(const std::string& what, Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
     MutexLock lock(mutex_);
-    pqxx::connection& conn = *conn_;  // named here: the analysis sees the lock, not in the lambda
-    return Translate(what, [&] {
-      pqxx::work tx(conn);
-      if constexpr (std::is_void_v<decltype(fn(tx))>) {
-        fn(tx);
-        tx.commit();
-      } else {
-        auto result = fn(tx);
-        tx.commit();
-        return result;
-      }
-    });
+    Connection& conn = *conn_;  // named here: the analysis sees the lock, not in the lambda
+    return Translate(what, [&] { return conn.InTransaction("BEGIN", fn); });
   }
 
   std::optional<User> FindOne(const char* sql, std::string_view value) {
-    return Run("find user", [&](pqxx::work& tx) -> std::optional<User> {
-      pqxx::result r = tx.exec_params(sql, std::string(value));
+    return Run("find user", [&](Connection& tx) -> std::optional<User> {
+      Result r = tx.Exec(sql, {std::string(value)});
       if (r.empty()) return std::nullopt;
-      return ReadUser(r[0]);
+      return ReadUser(r, 0);
     });
   }
 
   Mutex mutex_;  // one connection, one transaction at a time
-  std::unique_ptr<pqxx::connection> conn_ PT_GUARDED_BY(mutex_);
+  std::unique_ptr<Connection> conn_ PT_GUARDED_BY(mutex_);
 };
 
 // A connection to the `postgres` maintenance database of the server `url` points at.
-std::unique_ptr<pqxx::connection> ConnectToServer(const std::string& url) {
-  return Connect(WithPostgresDatabase(url, "postgres"));
+std::unique_ptr<Connection> ConnectToServer(const std::string& url) {
+  return std::make_unique<Connection>(WithPostgresDatabase(url, "postgres"));
 }
 
 std::string DatabaseOrDefault(const std::string& url) {
@@ -217,10 +366,7 @@ std::string DatabaseOrDefault(const std::string& url) {
 void ExecOnDatabase(const std::string& url, const std::string& what, const std::string& statement) {
   std::string database = DatabaseOrDefault(url);
   auto conn = ConnectToServer(url);
-  Translate(what + database, [&] {
-    pqxx::nontransaction tx(*conn);
-    tx.exec(statement + tx.quote_name(database));
-  });
+  Translate(what + database, [&] { conn->Exec((statement + conn->QuoteName(database)).c_str()); });
 }
 
 }  // namespace
@@ -236,16 +382,18 @@ void DropPostgresDatabase(const std::string& url) {
 std::vector<PostgresSession> ListPostgresSessions(const std::string& url) {
   auto conn = ConnectToServer(url);
   return Translate("list sessions", [&] {
-    pqxx::read_transaction tx(*conn);
-    std::vector<PostgresSession> sessions;
-    for (const pqxx::row& row :
-         tx.exec("SELECT pid::text AS process_id, usename AS user, datname AS db, "
-                 "host(client_addr) AS client_addr, application_name AS app, state "
-                 "FROM pg_stat_activity ORDER BY pid")) {
-      auto text = [&](int i) { return row[i].is_null() ? std::string() : row[i].c_str(); };
-      sessions.push_back({text(0), text(1), text(2), text(3), text(4), text(5)});
-    }
-    return sessions;
+    return conn->InTransaction("BEGIN READ ONLY", [](Connection& tx) {
+      std::vector<PostgresSession> sessions;
+      Result r = tx.Exec(
+          "SELECT pid::text AS process_id, usename AS user, datname AS db, "
+          "host(client_addr) AS client_addr, application_name AS app, state "
+          "FROM pg_stat_activity ORDER BY pid");
+      for (int row = 0; row < r.rows(); ++row) {
+        auto text = [&](int i) { return r.IsNull(row, i) ? std::string() : r.Text(row, i); };
+        sessions.push_back({text(0), text(1), text(2), text(3), text(4), text(5)});
+      }
+      return sessions;
+    });
   });
 }
 
