@@ -3,8 +3,8 @@
 //
 // A policy is stored and returned as DynamoDB does (a RevisionId per version, ExpectedRevisionId
 // as a condition, PolicyNotFoundException), keyed by the table's TableId so that a table
-// re-created under the same name starts without one. It is not enforced: --auth checks
-// signatures, not IAM policies.
+// re-created under the same name starts without one. Requests signed with a `ddb serve --auth`
+// key are checked against it (ops/access_ops.cc); without --auth there is no identity to check.
 //
 // Global tables, Kinesis streaming destinations, contributor insights and replica auto scaling
 // answer a ValidationException naming the feature: a client handles it as the refusal it is
@@ -17,6 +17,7 @@
 
 #include "ddb/engine_impl.h"
 #include "ddb/error.h"
+#include "ddb/policy.h"
 #include "ddb/table_arn.h"
 
 namespace cruddur::ddb {
@@ -54,8 +55,6 @@ std::optional<std::string> UnsupportedFeature(std::string_view operation) {
 }
 
 namespace {
-
-constexpr size_t kMaxPolicyBytes = 20 * 1024;  // DynamoDB's limit on a policy document
 
 ApiError PolicyNotFound(std::string_view arn) {
   return {400, "PolicyNotFoundException",
@@ -111,19 +110,19 @@ void CheckExpectedRevision(const Request& req, const std::optional<StoredPolicy>
 
 }  // namespace
 
+std::optional<std::string> EngineImpl::StoredResourcePolicy(const TableSchema& schema,
+                                                            std::string_view stream_label) {
+  std::string key = std::string(1, keyspace::kMeta) + "policy/" + schema.table_id;
+  if (!stream_label.empty()) key += "/stream/" + std::string(stream_label);
+  auto stored = LoadPolicy(*storage_, key);
+  if (!stored) return std::nullopt;
+  return std::move(stored->policy);
+}
+
 void EngineImpl::PutResourcePolicy(const Request& req, JsonWriter& w) {
   std::string_view arn = RequiredString(req, "ResourceArn");
   std::string_view policy = RequiredString(req, "Policy");
-  if (policy.size() > kMaxPolicyBytes) {
-    throw ApiError::Validation(
-        fmt::format("Resource-based policy size {} exceeds the maximum of {} bytes", policy.size(),
-                    kMaxPolicyBytes));
-  }
-  JsonDocument doc;
-  doc.Parse(policy.data(), policy.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
-    throw ApiError::Validation("Invalid policy document: the policy is not a JSON object");
-  }
+  ValidatePolicyDocument(policy);
   std::string key = PolicyKey(arn);
   MutexLock lock(catalog_mu_);  // a revision check and its write are one step
   CheckExpectedRevision(req, LoadPolicy(*storage_, key), arn);
