@@ -124,6 +124,8 @@ class CallerScope {
  private:
   const Caller* previous_;
 };
+// The Caller of the request running on this thread (CallerScope), or null.
+const Caller* CurrentCaller();
 
 // Counts the request running on this thread as throttled (CloudWatch's ThrottledRequests), for
 // a throttle that answers without an error (BatchWriteItem's UnprocessedItems). Requests

@@ -510,8 +510,6 @@ class EngineImpl final : public Engine {
 // feature; nullopt for any other operation (ops/policy_ops.cc).
 std::optional<std::string> UnsupportedFeature(std::string_view operation);
 
-// The Caller of the request running on this thread (CallerScope), or null.
-const Caller* CurrentCaller();
 // Marks the operations run on this thread as those of a PartiQL statement (their actions are
 // dynamodb:PartiQLSelect, ...) until the scope ends.
 class PartiqlScope {
