@@ -1,5 +1,6 @@
 // `cruddur ddb serve`: the embedded DynamoDB engine over the DynamoDB wire protocol.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -49,16 +50,46 @@ struct ServeOptions {
   bool faults = false;  // --faults: the fault-injection rules and their control API
 };
 
-std::map<std::string, std::string> ParseCredentials(const std::vector<std::string>& auth) {
-  std::map<std::string, std::string> credentials;
-  for (const std::string& pair : auth) {
-    std::size_t colon = pair.find(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == pair.size()) {
-      throw CliError("--auth expects ACCESS_KEY:SECRET, got '" + pair + "'");
-    }
-    credentials[pair.substr(0, colon)] = pair.substr(colon + 1);
+// Whether `arn` names an IAM principal: arn:aws:iam::<12 digits>:<user/..., role/..., root>
+// (or an STS assumed role).
+bool IsPrincipalArn(const std::string& arn) {
+  for (std::string_view prefix : {"arn:aws:iam::", "arn:aws:sts::"}) {
+    if (!arn.starts_with(prefix)) continue;
+    std::string_view rest = std::string_view(arn).substr(prefix.size());
+    std::size_t colon = rest.find(':');
+    return colon == 12 && colon + 1 < rest.size() &&
+           std::all_of(rest.begin(), rest.begin() + 12,
+                       [](char c) { return c >= '0' && c <= '9'; });
   }
-  return credentials;
+  return false;
+}
+
+// --auth ACCESS_KEY:SECRET[:PRINCIPAL_ARN]: the key's secret, and the IAM principal it signs as
+// (by default the IAM user named after the key, in the account that owns the tables).
+void ParseCredentials(const std::vector<std::string>& auth, const std::string& account,
+                      wire::WireOptions& wire) {
+  for (const std::string& entry : auth) {
+    std::size_t colon = entry.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == entry.size()) {
+      throw CliError("--auth expects ACCESS_KEY:SECRET[:PRINCIPAL_ARN], got '" + entry + "'");
+    }
+    std::string key = entry.substr(0, colon);
+    std::string secret = entry.substr(colon + 1);
+    std::string principal = "arn:aws:iam::" + account + ":user/" + key;
+    // A secret has no colon of its own; an ARN after it starts ":arn:".
+    if (std::size_t arn = secret.find(":arn:"); arn != std::string::npos) {
+      principal = secret.substr(arn + 1);
+      secret.resize(arn);
+      if (secret.empty() || !IsPrincipalArn(principal)) {
+        throw CliError("--auth " + key +
+                       ": the principal must be an IAM ARN such as "
+                       "arn:aws:iam::111122223333:user/NAME, got '" +
+                       principal + "'");
+      }
+    }
+    wire.credentials[key] = secret;
+    wire.principals[key] = principal;
+  }
 }
 
 std::string UrlHost(const std::string& host) {
@@ -126,7 +157,7 @@ void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_di
 
   wire::WireOptions wire_options;
   if (!serve.schema.empty()) CreateSchemaTables(*engine, serve.schema);
-  wire_options.credentials = ParseCredentials(serve.auth);
+  ParseCredentials(serve.auth, engine_options.account_id, wire_options);
   wire_options.region = engine_options.region;
   // With --auth the console is opt-in: it shows every table to whoever holds a key.
   wire_options.console = serve.auth.empty() || serve.console;
@@ -168,10 +199,11 @@ void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_di
         StartTriggers(globals, *trigger_client, LocalServerUrl(serve.host, server.port()),
                       engine_options.region, &trigger_note);
   }
-  std::printf("cruddur ddb serve listening on http://%s:%u (data: %s; triggers: %s%s)\n",
+  std::printf("cruddur ddb serve listening on http://%s:%u (data: %s; triggers: %s%s%s)\n",
               UrlHost(serve.host).c_str(), static_cast<unsigned>(server.port()),
               data_description.c_str(), trigger_note.c_str(),
-              serve.faults ? "; fault injection on" : "");
+              serve.faults ? "; fault injection on" : "",
+              serve.auth.empty() ? "" : "; resource-based policies enforced");
   if (wire_options.console) {
     std::printf("console: http://%s:%u/console\n", UrlHost(serve.host).c_str(),
                 static_cast<unsigned>(server.port()));
@@ -193,9 +225,12 @@ void AddDdbServeCommand(CLI::App& ddb, GlobalOptions& globals) {
   cmd->add_flag("--no-triggers", serve->no_triggers,
                 "Do not run the data dir's stream triggers (`cruddur ddb trigger add`)");
   cmd->add_option("--auth", serve->auth,
-                  "Verify SigV4 signatures against ACCESS_KEY:SECRET (repeatable); without it "
-                  "any well-formed credentials are accepted")
-      ->type_name("ACCESS_KEY:SECRET")
+                  "Verify SigV4 signatures against ACCESS_KEY:SECRET (repeatable), and enforce "
+                  "the tables' resource-based policies for the key's IAM principal: "
+                  "PRINCIPAL_ARN, or by default arn:aws:iam::000000000000:user/ACCESS_KEY (the "
+                  "tables' own account); without --auth any well-formed credentials are accepted "
+                  "and policies are stored but not enforced")
+      ->type_name("ACCESS_KEY:SECRET[:PRINCIPAL_ARN]")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_flag("--console", serve->console,

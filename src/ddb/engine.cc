@@ -211,10 +211,12 @@ std::string EngineImpl::Execute(std::string_view operation, std::string_view req
     partiql::Executor execute = [this](std::string_view op, std::string_view json) {
       return Execute(op, json);
     };
+    PartiqlScope statement;  // its operations are authorized as its dynamodb:PartiQL* actions
     return p->second(execute, request_json);
   }
   Request req(request_json);
   ValidateShape(operation, req.root());
+  Authorize(operation, req);
   // A Query/Scan page is typically a few KB: start there rather than growing from 256 bytes
   // through eight reallocations (the buffer is only allocated on the first write).
   JsonBuffer buf(nullptr, 8192);

@@ -104,6 +104,29 @@ class RequestStatsScope {
   RequestStats* previous_;
 };
 
+// Who signed the request running on this thread (`ddb serve --auth`): the IAM principal whose
+// access the table's resource-based policy decides (ops/access_ops.cc). Without one (no --auth,
+// the in-process client, the CLI) policies are stored but not evaluated: there is no identity.
+struct Caller {
+  std::string principal_arn;  // arn:aws:iam::<account>:user/<name>, a role, ...
+  std::string account;        // the principal's 12-digit account
+  std::string source_ip;      // aws:SourceIp; empty when unknown
+};
+
+// Makes `caller` the caller of the operations run on this thread until the scope ends.
+class CallerScope {
+ public:
+  explicit CallerScope(const Caller& caller);
+  ~CallerScope();
+  CallerScope(const CallerScope&) = delete;
+  CallerScope& operator=(const CallerScope&) = delete;
+
+ private:
+  const Caller* previous_;
+};
+// The Caller of the request running on this thread (CallerScope), or null.
+const Caller* CurrentCaller();
+
 // Counts the request running on this thread as throttled (CloudWatch's ThrottledRequests), for
 // a throttle that answers without an error (BatchWriteItem's UnprocessedItems). Requests
 // answered ProvisionedThroughputExceededException, ThrottlingException or RequestLimitExceeded

@@ -135,7 +135,8 @@ struct ItemChange {
   size_t OldSize() const { return old_size ? *old_size : (old_item ? ItemSize(*old_item) : 0); }
 };
 
-struct ExportJob;  // ops/export_ops.cc
+struct ExportJob;    // ops/export_ops.cc
+struct AccessCheck;  // ops/access_ops.cc
 namespace s3 {
 class ExportWriter;  // ddb/s3_layout.h
 }
@@ -227,10 +228,14 @@ class EngineImpl final : public Engine {
   void DescribeImport(const Request& req, JsonWriter& w);
   void ListImports(const Request& req, JsonWriter& w);
 
-  // Resource-based policies, stored and returned, not enforced (ops/policy_ops.cc).
+  // Resource-based policies, stored and returned (ops/policy_ops.cc), and evaluated for the
+  // requests of a Caller (ops/access_ops.cc).
   void PutResourcePolicy(const Request& req, JsonWriter& w);
   void GetResourcePolicy(const Request& req, JsonWriter& w);
   void DeleteResourcePolicy(const Request& req, JsonWriter& w);
+  // Throws the AccessDeniedException IAM answers when the thread's Caller (CallerScope) may not
+  // run `operation` with this request on the resources it names; nothing without a Caller.
+  void Authorize(std::string_view operation, const Request& req);
   // On-demand backups (ops/backup_ops.cc).
   void CreateBackup(const Request& req, JsonWriter& w);
   void DescribeBackup(const Request& req, JsonWriter& w);
@@ -379,6 +384,13 @@ class EngineImpl final : public Engine {
   std::once_flag transfers_once_;
   // The storage key of a resource policy (ops/policy_ops.cc).
   std::string PolicyKey(std::string_view arn);
+  // The policy document of a table (`stream_label` empty) or of its stream; nullopt for none.
+  std::optional<std::string> StoredResourcePolicy(const TableSchema& schema,
+                                                  std::string_view stream_label);
+  // The checks Authorize makes for one request (ops/access_ops.cc).
+  std::vector<AccessCheck> AccessChecks(std::string_view operation, const Request& req);
+  std::vector<AccessCheck> PartiqlAccessChecks(std::string_view operation, const Request& req);
+  void Decide(const Caller& caller, const AccessCheck& check);
   std::shared_ptr<Transfers> transfers_;
   // --- backups and point-in-time recovery (ops/backup_ops.cc, ops/pitr_ops.cc) ---
   // Loads the backups and recovery states; drops what a crash left half made (backups still
@@ -545,6 +557,20 @@ std::optional<std::string> UnsupportedFeature(std::string_view operation);
 // DynamoDB's refusal of another account's table by the policy operations and
 // RestoreTableToPointInTime (policy_ops.cc).
 ApiError ForeignAccountError();
+
+// Marks the operations run on this thread as those of a PartiQL statement (their actions are
+// dynamodb:PartiQLSelect, ...) until the scope ends.
+class PartiqlScope {
+ public:
+  PartiqlScope();
+  ~PartiqlScope();
+  PartiqlScope(const PartiqlScope&) = delete;
+  PartiqlScope& operator=(const PartiqlScope&) = delete;
+  static bool Active();
+
+ private:
+  bool previous_;
+};
 
 // --- request helpers shared by the operation files ---
 

@@ -54,6 +54,9 @@ struct Request {
   int version = 11;    // 10 for HTTP/1.0, 11 for HTTP/1.1
   Headers headers;
   std::string body;
+  // The client's IP address ("203.0.113.7", "::1"); set by the server per connection, kept by
+  // Clear(). Empty when unknown.
+  std::string remote_address;
 
   void Clear() {
     method.clear();

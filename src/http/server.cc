@@ -252,6 +252,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
     registration_ = worker_.connections.insert(worker_.connections.end(), this);
     meter_.in_flight = &server_.body_in_flight;
     meter_.budget = server_.options.body_budget;
+    error_code ec;
+    tcp::endpoint peer = socket_.remote_endpoint(ec);
+    if (!ec) {
+      asio::ip::address address = peer.address();
+      if (address.is_v6() && address.to_v6().is_v4_mapped()) {  // a dual-stack listener
+        address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+      }
+      request_.remote_address = address.to_string();
+    }
   }
   ~Connection() {
     meter_.Release();

@@ -105,6 +105,7 @@ Response Echo(const Request& request) {
   response.headers.Add("Content-Type", "text/plain");
   response.headers.Add("X-Method", request.method);
   response.headers.Add("X-Seen-Test", request.headers.Get("x-test"));
+  response.headers.Add("X-Remote-Address", request.remote_address);
   response.body = request.target + "|" + request.body;
   return response;
 }
@@ -138,6 +139,7 @@ TEST(HttpServer, PortZeroPicksAFreePortAndServes) {
   EXPECT_EQ(response["X-Method"], "POST");
   EXPECT_EQ(response["X-Seen-Test"], "yes");  // header lookup ignores case
   EXPECT_EQ(response["Content-Type"], "text/plain");
+  EXPECT_EQ(response["X-Remote-Address"], "127.0.0.1");  // the client's address
 }
 
 TEST(HttpServer, KeepAliveServesManyRequestsOnOneConnection) {

@@ -144,6 +144,24 @@ void AddCommonHeaders(http::Response& response, std::string_view content_type,
   response.headers.Add("x-amz-crc32", Crc32(response.body));
 }
 
+// The IAM principal of a request whose signature verified with one of `principals`' keys.
+std::optional<ddb::Caller> CallerOf(const http::Request& request,
+                                    const std::map<std::string, std::string>& principals) {
+  if (principals.empty()) return std::nullopt;
+  aws::ParsedAuthorization parsed = aws::ParseAuthorization(request.headers.Get("Authorization"));
+  if (!parsed.authorization) return std::nullopt;
+  auto it = principals.find(parsed.authorization->access_key_id);
+  if (it == principals.end()) return std::nullopt;
+  // arn:aws:iam::<account>:...: the account is the fifth part.
+  std::string_view arn = it->second;
+  std::string account;
+  for (int i = 0; i < 4 && arn.find(':') != std::string_view::npos; ++i) {
+    arn.remove_prefix(arn.find(':') + 1);
+  }
+  account = std::string(arn.substr(0, arn.find(':')));
+  return ddb::Caller{it->second, account, request.remote_address};
+}
+
 // DescribeEndpoints names the address the client reached this server by: DynamoDB names its
 // regional host, and an SDK with endpoint discovery on would otherwise send its data to AWS.
 std::string DescribeEndpointsBody(std::string_view host) {
@@ -348,6 +366,9 @@ http::Response DynamoDbHandler::HandlePost(const http::Request& request,
     throw ddb::ApiError(400, auth_error->type, auth_error->message);
   }
   if (body.empty()) throw ddb::ApiError::Serialization("");
+  std::optional<ddb::Caller> caller = CallerOf(request, options_.principals);
+  std::optional<ddb::CallerScope> caller_scope;
+  if (caller) caller_scope.emplace(*caller);
   std::string_view host = request.headers.Get("Host");
   if (fault_control) {
     response.body = options_.faults->Control(operation, body);

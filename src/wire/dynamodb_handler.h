@@ -25,6 +25,9 @@ struct WireOptions {
   // Access key -> secret. Empty: accept any well-formed SigV4 credentials (like DynamoDB Local);
   // otherwise verify every signature against these.
   std::map<std::string, std::string> credentials;
+  // Access key -> the ARN of the IAM principal it signs as (ddb::Caller), for the keys of
+  // `credentials`: their requests are authorized by the tables' resource-based policies.
+  std::map<std::string, std::string> principals;
   std::string region = "us-east-1";  // named by the GET / health answer
   // Serve the console (wire/console.h) at GET /console; otherwise that path is a 404 as on
   // DynamoDB.

@@ -28,6 +28,9 @@ class FakeEngine : public ddb::Engine {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       calls.emplace_back(std::string(operation), std::string(request_json));
+      const ddb::Caller* caller = ddb::CurrentCaller();
+      callers.push_back(
+          caller ? caller->principal_arn + " " + caller->account + " " + caller->source_ip : "");
     }
     if (operation == "ListTables") return R"({"TableNames":[]})";
     if (operation == "BatchGetItem") return BigResponse();
@@ -45,6 +48,7 @@ class FakeEngine : public ddb::Engine {
   }
 
   std::vector<std::pair<std::string, std::string>> calls;
+  std::vector<std::string> callers;  // "<principal ARN> <account> <source IP>" of each call
 
   // 4,096 bytes: the smallest response DynamoDB compresses.
   static std::string BigResponse() {
@@ -497,6 +501,29 @@ TEST(WireAuth, CompressedBodiesAreVerifiedAsSent) {
   EXPECT_EQ(response.status, 200) << response.body;
   ASSERT_EQ(engine.calls.size(), 1u);
   EXPECT_EQ(engine.calls[0].second, R"({"Limit":5})");
+}
+
+TEST(WireAuth, RequestsRunAsTheirKeysPrincipal) {
+  FakeEngine engine;
+  WireOptions options = AuthAtNoon();
+  options.credentials["CAROL"] = "CAROLSECRET";
+  options.principals = {{"AKID", "arn:aws:iam::000000000000:user/AKID"},
+                        {"CAROL", "arn:aws:iam::111122223333:role/reader"}};
+  DynamoDbHandler handler(engine, options);
+  http::Request request = aws::SignedListTables(Noon(), "CAROL", "CAROLSECRET");
+  request.remote_address = "192.0.2.4";
+  EXPECT_EQ(handler.Handle(request).status, 200);
+  EXPECT_EQ(handler.Handle(aws::SignedListTables(Noon(), "AKID", "SECRET")).status, 200);
+  ASSERT_EQ(engine.callers.size(), 2u);
+  EXPECT_EQ(engine.callers[0], "arn:aws:iam::111122223333:role/reader 111122223333 192.0.2.4");
+  EXPECT_EQ(engine.callers[1], "arn:aws:iam::000000000000:user/AKID 000000000000 ");
+  EXPECT_EQ(ddb::CurrentCaller(), nullptr);  // the scope ended with the request
+
+  // Without principals (no --auth) requests run without a Caller.
+  FakeEngine open_engine;
+  DynamoDbHandler open(open_engine);
+  EXPECT_EQ(open.Handle(aws::SignedListTables(Noon(), "ANY", "KEY")).status, 200);
+  EXPECT_EQ(open_engine.callers, std::vector<std::string>{""});
 }
 
 // --- Over the network, through http::Server ---

@@ -311,15 +311,21 @@ TEST_P(ExportImportTest, ResourcePolicies) {
   const std::string arn = "arn:aws:dynamodb:us-east-1:000000000000:table/tbl";
   EXPECT_EQ(CallError("GetResourcePolicy", R"({"ResourceArn":")" + arn + R"("})").type(),
             "PolicyNotFoundException");
-  auto put = Call("PutResourcePolicy",
-                  R"({"ResourceArn":")" + arn + R"(","Policy":"{\"Version\":\"2012-10-17\"}"})");
+  // A valid document (ddb/policy_test.cc has the checks), as a JSON string and as stored.
+  const std::string policy =
+      R"({"Version":"2012-10-17","Statement":{"Effect":"Deny","Principal":"*",)"
+      R"("Action":"dynamodb:GetItem","Resource":"*"}})";
+  std::string quoted;
+  for (char c : policy) quoted += c == '"' ? std::string("\\\"") : std::string(1, c);
+  auto put =
+      Call("PutResourcePolicy", R"({"ResourceArn":")" + arn + R"(","Policy":")" + quoted + R"("})");
   std::string rev = put["RevisionId"].GetString();
   auto got = Call("GetResourcePolicy", R"({"ResourceArn":")" + arn + R"("})");
-  EXPECT_STREQ(got["Policy"].GetString(), R"({"Version":"2012-10-17"})");
+  EXPECT_EQ(got["Policy"].GetString(), policy);
   EXPECT_EQ(got["RevisionId"].GetString(), rev);
   // A stale ExpectedRevisionId is refused; the current one is accepted.
-  EXPECT_EQ(CallError("PutResourcePolicy",
-                      R"({"ResourceArn":")" + arn + R"(","Policy":"{}","ExpectedRevisionId":"1"})")
+  EXPECT_EQ(CallError("PutResourcePolicy", R"({"ResourceArn":")" + arn + R"(","Policy":")" +
+                                               quoted + R"(","ExpectedRevisionId":"1"})")
                 .type(),
             "PolicyNotFoundException");
   EXPECT_EQ(

@@ -3,8 +3,8 @@
 //
 // A policy is stored and returned as DynamoDB does (a RevisionId per version, ExpectedRevisionId
 // as a condition, PolicyNotFoundException), keyed by the table's TableId so that a table
-// re-created under the same name starts without one. It is not enforced: --auth checks
-// signatures, not IAM policies.
+// re-created under the same name starts without one. Requests signed with a `ddb serve --auth`
+// key are checked against it (ops/access_ops.cc); without --auth there is no identity to check.
 //
 // Global tables, Kinesis streaming destinations, contributor insights and replica auto scaling
 // answer a ValidationException naming the feature: a client handles it as the refusal it is
@@ -20,6 +20,7 @@
 
 #include "ddb/engine_impl.h"
 #include "ddb/error.h"
+#include "ddb/policy.h"
 #include "ddb/table_arn.h"
 
 namespace cruddur::ddb {
@@ -69,8 +70,6 @@ ApiError ForeignAccountError() {
 }
 
 namespace {
-
-constexpr size_t kMaxPolicyBytes = 20 * 1024;  // DynamoDB's limit on a policy document
 
 // DynamoDB's words for a missing policy and for an ExpectedRevisionId that is not the current
 // one (recorded in 2026: moto's AWS-verified tests of resource policies, ack-api-quirks dynamodb
@@ -183,22 +182,19 @@ bool SamePolicy(std::string_view a, std::string_view b) {
 
 }  // namespace
 
+std::optional<std::string> EngineImpl::StoredResourcePolicy(const TableSchema& schema,
+                                                            std::string_view stream_label) {
+  std::string key = std::string(1, keyspace::kMeta) + "policy/" + schema.table_id;
+  if (!stream_label.empty()) key += "/stream/" + std::string(stream_label);
+  auto stored = LoadPolicy(*storage_, key);
+  if (!stored) return std::nullopt;
+  return std::move(stored->policy);
+}
+
 void EngineImpl::PutResourcePolicy(const Request& req, JsonWriter& w) {
   std::string_view arn = RequiredString(req, "ResourceArn");
   std::string_view policy = RequiredString(req, "Policy");
-  // DynamoDB's words (recorded in 2026: ack-api-quirks dynamodb DDB-TABLE-442).
-  if (policy.size() > kMaxPolicyBytes) {
-    throw ApiError::Validation(fmt::format(
-        "One or more parameter values were invalid: Maximum policy size of {} bytes exceeded",
-        kMaxPolicyBytes));
-  }
-  JsonDocument doc;
-  doc.Parse(policy.data(), policy.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
-    throw ApiError::Validation(
-        "One or more parameter values were invalid: Invalid policy document: This policy "
-        "contains invalid Json");
-  }
+  ValidatePolicyDocument(policy);
   std::string key = PolicyKey(arn);
   MutexLock lock(catalog_mu_);  // a revision check and its write are one step
   auto current = LoadPolicy(*storage_, key);
