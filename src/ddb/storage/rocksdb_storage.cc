@@ -295,7 +295,12 @@ class RocksDbStorage final : public Storage {
 
   void Write(const WriteBatch& batch) override {
     if (batch.empty()) return;
-    rocksdb::WriteBatch rocks_batch;
+    // Sized up front: growing the batch's buffer through its appends cost a few reallocations.
+    size_t bytes = 32;
+    for (const WriteBatch::Op& op : batch.ops()) {
+      bytes += op.key.size() + (op.value ? op.value->size() : 0) + 16;
+    }
+    rocksdb::WriteBatch rocks_batch(bytes);
     for (const WriteBatch::Op& op : batch.ops()) {
       const rocksdb::Status status =
           op.value ? rocks_batch.Put(op.key, *op.value) : rocks_batch.Delete(op.key);
