@@ -376,7 +376,7 @@ void BM_Storage_Query(benchmark::State& state) {
   size_t i = 0;
   for (auto _ : state) {
     const std::string& prefix = s.query_prefixes[i++ % kQueryPartitions];
-    auto it = st.NewIterator();
+    auto it = st.NewPartitionIterator(prefix);  // as the engine's Query
     int n = 0;
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
       Item item;

@@ -1,9 +1,14 @@
 #include "ddb/table.h"
 
 #include "ddb/key_codec.h"
+#include "ddb/storage/storage.h"
 
 namespace cruddur::ddb {
 namespace keyspace {
+
+// The storage's partition prefix (its prefix bloom filters) is this layout's.
+static_assert(storage::kPartitionKeyspace == kData);
+static_assert(storage::kPartitionPrefixBytes == 1 + 4 + 1 + kPartitionHashBytes);
 
 std::string FormatKey() { return std::string(1, kMeta) + "format"; }
 

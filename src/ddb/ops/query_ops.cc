@@ -386,7 +386,7 @@ void EngineImpl::Query(const Request& req, JsonWriter& w) {
 
   std::string_view throttled_partition = Throttles(*spec.schema) ? partition : std::string_view();
   AdmitRequest(*table, Access::kRead, spec.index, throttled_partition);
-  auto it = store().NewIterator();
+  auto it = store().NewPartitionIterator(partition);
   using Op = expr::KeyCondition::Op;
   if (const JsonValue* esk_json = req.Object("ExclusiveStartKey")) {
     Item esk;

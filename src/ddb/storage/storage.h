@@ -75,6 +75,16 @@ class Storage {
   // a live one pins its snapshot's data (memory, or versions RocksDB cannot compact away).
   virtual std::unique_ptr<Iterator> NewIterator() = 0;
 
+  // An iterator like NewIterator()'s for reading the keys that start with `partition`, which
+  // starts with a partition prefix (kPartitionPrefixBytes, see below). It may skip data that
+  // holds no key of that prefix (RocksDB: the prefix bloom filters of the memtables and table
+  // files), so it reads only the keys of that prefix; past them it may end (Valid() false) or go
+  // on, and the caller stops at the end of its partition. A Query's iterator.
+  virtual std::unique_ptr<Iterator> NewPartitionIterator(std::string_view partition) {
+    (void)partition;
+    return NewIterator();
+  }
+
   // A RocksDB integer property (e.g. "rocksdb.cur-size-all-mem-tables"), for metrics; nullopt
   // for storage that has none (in memory) or a property it does not know.
   virtual std::optional<uint64_t> IntProperty(std::string_view name) {
@@ -82,6 +92,12 @@ class Storage {
     return std::nullopt;
   }
 };
+
+// Every storage key of one partition of a table or index starts with the same
+// kPartitionPrefixBytes bytes: keyspace kPartitionKeyspace, the table id (4 bytes), the index id
+// (1) and the partition hash (8) (ddb/table.h's layout, which checks these numbers).
+constexpr char kPartitionKeyspace = '\x05';
+constexpr size_t kPartitionPrefixBytes = 14;
 
 struct Options {
   bool fsync = false;  // sync the WAL on every write (power-loss durability)

@@ -479,6 +479,63 @@ TEST_P(StorageTest, LongLivedIteratorsStayStableUnderConcurrentWrites) {
   EXPECT_EQ(Dump().size(), static_cast<size_t>(kThreads * 150 * 2));
 }
 
+// A partition prefix (storage.h's kPartitionPrefixBytes: keyspace, table, index, hash).
+std::string PartitionOf(char hash_byte) {
+  std::string p(kPartitionPrefixBytes, '\x01');
+  p[0] = kPartitionKeyspace;
+  p.back() = hash_byte;
+  return p;
+}
+
+TEST_P(StorageTest, PartitionIteratorReadsItsPartitionBothWays) {
+  const std::string a = PartitionOf('\x10') + "pk-a", b = PartitionOf('\x20') + "pk-b";
+  Put(a + "/1", "a1");
+  Put(a + "/2", "a2");
+  Put(b + "/1", "b1");
+  Put("\x01"s + "catalog", "x");
+  // The last key of the partition's prefix, for a reverse read from past it.
+  Put(PartitionOf('\x10') + "\xff\xff", "end");
+  auto it = db_->NewPartitionIterator(a);
+  std::vector<std::string> forward;
+  for (it->Seek(a); it->Valid() && it->key().starts_with(a); it->Next()) {
+    forward.emplace_back(it->value());
+  }
+  EXPECT_EQ(forward, (std::vector<std::string>{"a1", "a2"}));
+  it->SeekForPrev(a + "/3");
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->value(), "a2");
+  // A target past the partition's prefix (the successor of its last hash byte) still finds the
+  // prefix's last key.
+  it->SeekForPrev(PartitionOf('\x11'));
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->value(), "end");
+  // A partition without keys.
+  auto empty = db_->NewPartitionIterator(PartitionOf('\x15') + "pk-c");
+  empty->Seek(PartitionOf('\x15') + "pk-c");
+  EXPECT_TRUE(!empty->Valid() || !empty->key().starts_with(PartitionOf('\x15')));
+}
+
+// Storage may reuse the iterators it made (RocksDB keeps idle ones): a new one still sees every
+// write made before it, and none made after it.
+TEST_P(StorageTest, EachNewIteratorSeesTheWritesBeforeIt) {
+  const std::string p = PartitionOf('\x30') + "pk";
+  for (int i = 0; i < 50; ++i) {
+    Put(p + std::to_string(100 + i), std::to_string(i));
+    auto all = db_->NewIterator();
+    auto partition = db_->NewPartitionIterator(p);
+    Put(p + std::to_string(100 + i) + "-later", "x");
+    Delete(p + std::to_string(100 + i) + "-later");
+    int seen = 0, seen_in_partition = 0;
+    for (all->Seek(p); all->Valid() && all->key().starts_with(p); all->Next()) ++seen;
+    for (partition->Seek(p); partition->Valid() && partition->key().starts_with(p);
+         partition->Next()) {
+      ++seen_in_partition;
+    }
+    ASSERT_EQ(seen, i + 1);
+    ASSERT_EQ(seen_in_partition, i + 1);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Both, StorageTest, ::testing::Values(Kind::kMemory, Kind::kRocksDb),
                          [](const auto& info) {
                            return info.param == Kind::kMemory ? "Memory" : "RocksDb";
