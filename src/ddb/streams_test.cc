@@ -681,6 +681,7 @@ TEST_P(StreamsTest, ConcurrentWritersReaderSeesEveryRecordOnce) {
   constexpr int kThreads = 4, kPerThread = 100;
   std::atomic<int> done{0};
   std::vector<std::thread> writers;
+  writers.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     writers.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i)

@@ -39,6 +39,7 @@ inline std::string ItemJson(const Item& item) {
 // Each of `paths` as PathToString writes it.
 inline std::vector<std::string> PathStrings(const std::vector<Path>& paths) {
   std::vector<std::string> out;
+  out.reserve(paths.size());
   for (const Path& p : paths) out.push_back(PathToString(p));
   return out;
 }
