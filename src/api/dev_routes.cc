@@ -23,11 +23,8 @@ using encoding::WriteStringField;
 using Writer = encoding::JsonTextWriter;
 
 http::Response JsonResponse(int status, const rapidjson::StringBuffer& body) {
-  http::Response r;
-  r.status = status;
-  r.headers.Set("Content-Type", "application/json");
+  http::Response r = http::JsonResponse(status, std::string(body.GetString(), body.GetSize()));
   r.headers.Set("Cache-Control", "no-store");  // tokens and the user list are not for caches
-  r.body.assign(body.GetString(), body.GetSize());
   return r;
 }
 

@@ -30,14 +30,7 @@ using Writer = encoding::JsonTextWriter;
 using encoding::WriteJson;
 using encoding::WriteJsonObject;
 using encoding::WriteStringField;
-
-http::Response JsonResponse(int status, std::string body) {
-  http::Response r;
-  r.status = status;
-  r.headers.Set("Content-Type", "application/json");
-  r.body = std::move(body);
-  return r;
-}
+using http::JsonResponse;
 
 // {"error": reason, "code": code}: every non-422 failure.
 http::Response Error(int status, std::string_view code, std::string_view reason) {

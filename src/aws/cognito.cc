@@ -24,27 +24,6 @@ ServiceError Malformed(std::string_view why) {
                       "the ListUsers answer is not what Cognito sends: " + std::string(why));
 }
 
-// "com.amazonaws.cognito#NotAuthorizedException" or "NotAuthorizedException:http://..." ->
-// "NotAuthorizedException".
-std::string BareErrorType(std::string_view type) {
-  if (std::size_t hash = type.rfind('#'); hash != std::string_view::npos) {
-    type = type.substr(hash + 1);
-  }
-  if (std::size_t colon = type.find(':'); colon != std::string_view::npos) {
-    type = type.substr(0, colon);
-  }
-  return std::string(type);
-}
-
-std::string StatusErrorType(int status) {
-  if (status == 503) return "ServiceUnavailable";
-  if (status >= 500) return "InternalErrorException";
-  if (status == 429) return "TooManyRequestsException";
-  if (status == 403) return "AccessDenied";
-  if (status == 404) return "NotFound";
-  return "HTTP " + std::to_string(status);
-}
-
 }  // namespace
 
 std::string CognitoUser::Attribute(std::string_view name) const {
@@ -116,21 +95,6 @@ ListUsersPage ParseListUsersResponse(std::string_view body) {
     page.users.push_back(std::move(user));
   }
   return page;
-}
-
-ServiceError ParseJsonError(const http::Response& response) {
-  std::string type;
-  std::string message;
-  rapidjson::Document doc;
-  doc.Parse(response.body.data(), response.body.size());
-  if (!doc.HasParseError() && doc.IsObject()) {
-    type = BareErrorType(StringMember(doc, "__type"));
-    message = StringMember(doc, "message");
-    if (message.empty()) message = StringMember(doc, "Message");
-  }
-  if (type.empty()) type = BareErrorType(response.headers.Get("x-amzn-ErrorType"));
-  if (type.empty()) type = StatusErrorType(response.status);
-  return ServiceError(response.status, std::move(type), std::move(message));
 }
 
 CognitoClient::CognitoClient(ServiceConfig config)

@@ -48,11 +48,6 @@ std::string ListUsersRequestJson(const ListUsersRequest& request);
 // not the JSON object ListUsers answers with.
 ListUsersPage ParseListUsersResponse(std::string_view body);
 
-// The ServiceError an AWS JSON-protocol error answer stands for: the type from `__type` (the
-// part after '#' or before ':'), else the x-amzn-ErrorType header, else one named after the
-// status; the message from "message" or "Message".
-ServiceError ParseJsonError(const http::Response& response);
-
 class CognitoClient {
  public:
   // Throws std::invalid_argument for a malformed endpoint URL.

@@ -1,18 +1,64 @@
 #include "aws/service.h"
 
+#include <rapidjson/document.h>
+
 #include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <thread>
 #include <utility>
 
+#include "encoding/json.h"
+
 namespace cruddur::aws {
+
+namespace {
+
+using encoding::StringMember;
+
+// "com.amazonaws.cognito#NotAuthorizedException" or "NotAuthorizedException:http://..." ->
+// "NotAuthorizedException".
+std::string BareErrorType(std::string_view type) {
+  if (std::size_t hash = type.rfind('#'); hash != std::string_view::npos) {
+    type = type.substr(hash + 1);
+  }
+  if (std::size_t colon = type.find(':'); colon != std::string_view::npos) {
+    type = type.substr(0, colon);
+  }
+  return std::string(type);
+}
+
+std::string StatusErrorType(int status) {
+  if (status == 503) return "ServiceUnavailable";
+  if (status >= 500) return "InternalErrorException";
+  if (status == 429) return "TooManyRequestsException";
+  if (status == 403) return "AccessDenied";
+  if (status == 404) return "NotFound";
+  return "HTTP " + std::to_string(status);
+}
+
+}  // namespace
 
 ServiceError::ServiceError(int http_status, std::string type, std::string message)
     : std::runtime_error(message.empty() ? type : type + ": " + message),
       http_status_(http_status),
       type_(std::move(type)),
       message_(std::move(message)) {}
+
+ServiceError ParseJsonError(const http::Response& response) {
+  std::string type;
+  std::string message;
+  rapidjson::Document doc;
+  doc.Parse(response.body.data(), response.body.size());
+  if (!doc.HasParseError() && doc.IsObject()) {
+    type = BareErrorType(StringMember(doc, "__type"));
+    message = StringMember(doc, "message");
+    if (message.empty()) message = StringMember(doc, "Message");
+  }
+  if (type.empty()) type = BareErrorType(response.headers.Get("x-amzn-ErrorType"));
+  if (type.empty()) type = StatusErrorType(response.status);
+  return ServiceError(response.status, std::move(type), std::move(message));
+}
 
 bool IsThrottlingError(std::string_view type) {
   // DynamoDB's own, then the names other AWS services and proxies answer with.

@@ -1,5 +1,6 @@
 // What the small AWS service clients (cognito.h, ec2.h) share: endpoint resolution as the AWS
-// SDKs do it, the error an AWS service answered with, and one signed POST with retries.
+// SDKs do it, the error an AWS service answered with (and how an AWS JSON-protocol answer says
+// it), and one signed POST with retries.
 #pragma once
 
 #include <chrono>
@@ -30,6 +31,11 @@ class ServiceError : public std::runtime_error {
   std::string type_;
   std::string message_;
 };
+
+// The ServiceError an AWS JSON-protocol error answer stands for: the type from `__type` (the
+// part after '#' or before ':'), else the x-amzn-ErrorType header, else one named after the
+// status; the message from "message" or "Message".
+ServiceError ParseJsonError(const http::Response& response);
 
 // True for the error types AWS services use when they throttle a caller.
 bool IsThrottlingError(std::string_view type);

@@ -79,11 +79,10 @@ struct TokenOptions {
 }  // namespace
 
 void AddAuthCommands(CLI::App& app, GlobalOptions& globals) {
-  CLI::App* auth = app.add_subcommand(
-      "auth",
+  CLI::App* auth = AddCommandGroup(
+      app, "auth",
       "Development-mode authentication (AWS_COGNITO_USER_POOL_ID unset): tokens signed by "
       "<data-dir>/dev-signing-key.pem");
-  auth->require_subcommand(1);
 
   auto options = std::make_shared<TokenOptions>();
   CLI::App* token = auth->add_subcommand(

@@ -44,6 +44,9 @@ struct LogFlags {
 void AddLogFlags(CLI::App& cmd, LogFlags& flags);
 // Configures the logger from the flags (checked by CLI11 already).
 void ApplyLogFlags(const LogFlags& flags);
+// Adds `name` to `parent` as a group of subcommands, one of which must be given.
+CLI::App* AddCommandGroup(CLI::App& parent, const std::string& name,
+                          const std::string& description);
 // --host and --port of a command that listens (their defaults shown in --help).
 void AddListenOptions(CLI::App& cmd, std::string& host, int& port);
 // Call once every command is added: each subcommand's --help then lists the global options.

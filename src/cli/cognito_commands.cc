@@ -133,9 +133,8 @@ std::vector<std::pair<std::string, std::string>> CognitoHandleSubs(
 }
 
 void AddCognitoCommands(CLI::App& app, GlobalOptions& /*globals*/) {
-  CLI::App* cognito = app.add_subcommand(
-      "cognito", "The Cognito user pool AWS_COGNITO_USER_POOL_ID (ListUsers, every page)");
-  cognito->require_subcommand(1);
+  CLI::App* cognito = AddCommandGroup(
+      app, "cognito", "The Cognito user pool AWS_COGNITO_USER_POOL_ID (ListUsers, every page)");
   auto json = std::make_shared<bool>(false);
   CLI::App* list = cognito->add_subcommand(
       "list-users",

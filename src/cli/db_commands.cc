@@ -308,11 +308,10 @@ void AddTargetCommand(CLI::App& db, GlobalOptions& globals, const std::string& n
 }  // namespace
 
 void AddDbCommands(CLI::App& app, GlobalOptions& globals) {
-  CLI::App* db = app.add_subcommand(
-      "db",
+  CLI::App* db = AddCommandGroup(
+      app, "db",
       "The users database: PROD_CONNECTION_URL with prod/--prod, else CONNECTION_URL "
       "(postgresql://...), else SQLite <data-dir>/users.db");
-  db->require_subcommand(1);
   AddTargetCommand(*db, globals, "create", "Create the database (PostgreSQL) or its file (SQLite)",
                    CreateDatabase);
   AddTargetCommand(*db, globals, "drop", "Drop the database if it exists", DropDatabase);

@@ -208,8 +208,7 @@ void Delete(const GlobalOptions& globals, const DeleteOptions& options) {
 }  // namespace
 
 void AddDdbBackupCommands(CLI::App& ddb, GlobalOptions& globals) {
-  CLI::App* backup = ddb.add_subcommand("backup", "On-demand backups and point-in-time restores");
-  backup->require_subcommand(1);
+  CLI::App* backup = AddCommandGroup(ddb, "backup", "On-demand backups and point-in-time restores");
 
   auto create = std::make_shared<CreateOptions>();
   CLI::App* cmd = backup->add_subcommand("create", "Back up a table (prints the backup's ARN)");

@@ -459,8 +459,7 @@ void AddSeed(CLI::App& ddb, GlobalOptions& globals) {
 }  // namespace
 
 void AddDdbCommands(CLI::App& app, GlobalOptions& globals) {
-  CLI::App* ddb = app.add_subcommand("ddb", "The DynamoDB engine and the cruddur-messages table");
-  ddb->require_subcommand(1);
+  CLI::App* ddb = AddCommandGroup(app, "ddb", "The DynamoDB engine and the cruddur-messages table");
   AddDdbServeCommand(*ddb, globals);
   AddSchemaLoad(*ddb, globals);
   AddListTables(*ddb, globals);

@@ -162,9 +162,8 @@ void ClearFaults(const GlobalOptions& globals, const FaultClearOptions& o) {
 }  // namespace
 
 void AddDdbFaultCommands(CLI::App& ddb, GlobalOptions& globals) {
-  CLI::App* fault = ddb.add_subcommand(
-      "fault", "Injected faults of a server started with --faults (add, list, clear rules)");
-  fault->require_subcommand(1);
+  CLI::App* fault = AddCommandGroup(
+      ddb, "fault", "Injected faults of a server started with --faults (add, list, clear rules)");
 
   auto add = std::make_shared<FaultAddOptions>();
   CLI::App* a = fault->add_subcommand("add", "Add a rule; prints it with its id");

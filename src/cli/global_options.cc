@@ -38,6 +38,13 @@ void AddGlobalOptions(CLI::App& app, GlobalOptions& globals) {
 
 void ShowGlobalOptionsInEveryHelp(CLI::App& app) { ShowGlobalOptions(app); }
 
+CLI::App* AddCommandGroup(CLI::App& parent, const std::string& name,
+                          const std::string& description) {
+  CLI::App* group = parent.add_subcommand(name, description);
+  group->require_subcommand(1);
+  return group;
+}
+
 void AddListenOptions(CLI::App& cmd, std::string& host, int& port) {
   cmd.add_option("--host", host, "Address to listen on")->capture_default_str();
   cmd.add_option("--port", port, "Port to listen on (0 picks a free one)")->capture_default_str();

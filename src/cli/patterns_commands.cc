@@ -247,8 +247,7 @@ void AddListConversations(CLI::App& patterns, GlobalOptions& globals) {
 
 void AddDdbPatternsCommands(CLI::App& ddb, GlobalOptions& globals) {
   CLI::App* patterns =
-      ddb.add_subcommand("patterns", "The access patterns of the messages table, run by hand");
-  patterns->require_subcommand(1);
+      AddCommandGroup(ddb, "patterns", "The access patterns of the messages table, run by hand");
   AddGetConversation(*patterns, globals);
   AddListConversations(*patterns, globals);
 }

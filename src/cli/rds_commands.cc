@@ -153,8 +153,7 @@ void UpdateSgRule(const UpdateOptions& options) {
 }  // namespace
 
 void AddRdsCommands(CLI::App& app, GlobalOptions& /*globals*/) {
-  CLI::App* rds = app.add_subcommand("rds", "The RDS database's network access");
-  rds->require_subcommand(1);
+  CLI::App* rds = AddCommandGroup(app, "rds", "The RDS database's network access");
   auto options = std::make_shared<UpdateOptions>();
   CLI::App* update = rds->add_subcommand(
       "update-sg-rule",

@@ -210,11 +210,10 @@ std::unique_ptr<triggers::TriggerManager> StartTriggers(const GlobalOptions& glo
 }
 
 void AddDdbTriggerCommands(CLI::App& ddb, GlobalOptions& globals) {
-  CLI::App* trigger = ddb.add_subcommand(
-      "trigger",
+  CLI::App* trigger = AddCommandGroup(
+      ddb, "trigger",
       "Stream triggers: deliver a table's stream records to a handler as Lambda's DynamoDB event "
       "source mapping does (run by `ddb serve` and `serve`)");
-  trigger->require_subcommand(1);
   AddAddCommand(*trigger, globals);
 
   auto json = std::make_shared<bool>(false);

@@ -255,30 +255,29 @@ bool IsExportBookkeeping(const std::string& name) {
          name.ends_with(".checksum") || name == "describe-table.json";
 }
 
-}  // namespace
-
-std::string Compress(std::string_view data, Compression c) {
+// `data` through the one of `gzip` and `zstd` that `c` names; as it is with kNone.
+std::string ByCompression(std::string_view data, Compression c,
+                          std::string (*gzip)(std::string_view),
+                          std::string (*zstd)(std::string_view)) {
   switch (c) {
     case Compression::kGzip:
-      return Gzip(data);
+      return gzip(data);
     case Compression::kZstd:
-      return Zstd(data);
+      return zstd(data);
     case Compression::kNone:
       break;
   }
   return std::string(data);
 }
 
+}  // namespace
+
+std::string Compress(std::string_view data, Compression c) {
+  return ByCompression(data, c, Gzip, Zstd);
+}
+
 std::string Decompress(std::string_view data, Compression c) {
-  switch (c) {
-    case Compression::kGzip:
-      return Gunzip(data);
-    case Compression::kZstd:
-      return Unzstd(data);
-    case Compression::kNone:
-      break;
-  }
-  return std::string(data);
+  return ByCompression(data, c, Gunzip, Unzstd);
 }
 
 std::string Md5Hex(std::string_view data) {

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "ddb/error.h"
+#include "ddb/value_json.h"
 #include "encoding/enum_names.h"
 
 namespace cruddur::ddb {
@@ -45,10 +46,8 @@ void WriteKeySchema(JsonWriter& w, const KeySchema& k) {
   for (bool hash : {true, false}) {
     for (const KeyAttribute& a : hash ? k.HashAttributes() : k.RangeAttributes()) {
       w.StartObject();
-      Key(w, "AttributeName");
-      Str(w, a.name);
-      Key(w, "KeyType");
-      Str(w, hash ? "HASH" : "RANGE");
+      WriteMember(w, "AttributeName", a.name);
+      WriteMember(w, "KeyType", hash ? "HASH" : "RANGE");
       w.EndObject();
     }
   }
@@ -58,28 +57,20 @@ void WriteKeySchema(JsonWriter& w, const KeySchema& k) {
 void WriteThroughput(JsonWriter& w, const ProvisionedThroughput& t, bool describe) {
   w.StartObject();
   if (describe && t.last_increase_time > 0) {
-    Key(w, "LastIncreaseDateTime");
-    w.Double(t.last_increase_time);
+    WriteMember(w, "LastIncreaseDateTime", t.last_increase_time);
   }
   if (describe && t.last_decrease_time > 0) {
-    Key(w, "LastDecreaseDateTime");
-    w.Double(t.last_decrease_time);
+    WriteMember(w, "LastDecreaseDateTime", t.last_decrease_time);
   }
-  if (describe) {
-    Key(w, "NumberOfDecreasesToday");
-    w.Int64(t.decreases_today);
-  }
-  Key(w, "ReadCapacityUnits");
-  w.Int64(t.read_capacity_units);
-  Key(w, "WriteCapacityUnits");
-  w.Int64(t.write_capacity_units);
+  if (describe) WriteMember(w, "NumberOfDecreasesToday", t.decreases_today);
+  WriteMember(w, "ReadCapacityUnits", t.read_capacity_units);
+  WriteMember(w, "WriteCapacityUnits", t.write_capacity_units);
   w.EndObject();
 }
 
 void WriteProjection(JsonWriter& w, const IndexSchema& ix) {
   w.StartObject();
-  Key(w, "ProjectionType");
-  Str(w, ProjectionName(ix.projection));
+  WriteMember(w, "ProjectionType", ProjectionName(ix.projection));
   if (ix.projection == ProjectionType::kInclude) {
     Key(w, "NonKeyAttributes");
     w.StartArray();
@@ -93,14 +84,8 @@ void WriteOnDemand(JsonWriter& w, const OnDemandThroughput& t) {
   if (t.empty()) return;
   Key(w, "OnDemandThroughput");
   w.StartObject();
-  if (t.max_read) {
-    Key(w, "MaxReadRequestUnits");
-    w.Int64(*t.max_read);
-  }
-  if (t.max_write) {
-    Key(w, "MaxWriteRequestUnits");
-    w.Int64(*t.max_write);
-  }
+  if (t.max_read) WriteMember(w, "MaxReadRequestUnits", *t.max_read);
+  if (t.max_write) WriteMember(w, "MaxWriteRequestUnits", *t.max_write);
   w.EndObject();
 }
 
@@ -108,12 +93,9 @@ void WriteWarm(JsonWriter& w, const WarmThroughput& t, WarmReport report) {
   if (report == WarmReport::kOmitted) return;
   Key(w, "WarmThroughput");
   w.StartObject();
-  Key(w, "ReadUnitsPerSecond");
-  w.Int64(t.read);
-  Key(w, "WriteUnitsPerSecond");
-  w.Int64(t.write);
-  Key(w, "Status");
-  Str(w, report == WarmReport::kUpdating ? "UPDATING" : "ACTIVE");
+  WriteMember(w, "ReadUnitsPerSecond", t.read);
+  WriteMember(w, "WriteUnitsPerSecond", t.write);
+  WriteMember(w, "Status", report == WarmReport::kUpdating ? "UPDATING" : "ACTIVE");
   w.EndObject();
 }
 
@@ -121,10 +103,8 @@ void WriteBillingModeSummary(JsonWriter& w, const TableSchema& s) {
   if (!s.pay_per_request) return;
   Key(w, "BillingModeSummary");
   w.StartObject();
-  Key(w, "BillingMode");
-  Str(w, "PAY_PER_REQUEST");
-  Key(w, "LastUpdateToPayPerRequestDateTime");
-  w.Double(s.creation_time);
+  WriteMember(w, "BillingMode", "PAY_PER_REQUEST");
+  WriteMember(w, "LastUpdateToPayPerRequestDateTime", s.creation_time);
   w.EndObject();
 }
 
@@ -140,16 +120,11 @@ ProvisionedThroughput ReadThroughput(const JsonValue& v) {
 
 void PersistThroughput(JsonWriter& w, const ProvisionedThroughput& t) {
   w.StartObject();
-  Key(w, "r");
-  w.Int64(t.read_capacity_units);
-  Key(w, "w");
-  w.Int64(t.write_capacity_units);
-  Key(w, "li");
-  w.Double(t.last_increase_time);
-  Key(w, "ld");
-  w.Double(t.last_decrease_time);
-  Key(w, "dt");
-  w.Int64(t.decreases_today);
+  WriteMember(w, "r", t.read_capacity_units);
+  WriteMember(w, "w", t.write_capacity_units);
+  WriteMember(w, "li", t.last_increase_time);
+  WriteMember(w, "ld", t.last_decrease_time);
+  WriteMember(w, "dt", t.decreases_today);
   w.EndObject();
 }
 
@@ -157,14 +132,8 @@ void PersistThroughput(JsonWriter& w, const ProvisionedThroughput& t) {
 // out. Both are absent in catalogs written before they existed.
 void PersistReadWrite(JsonWriter& w, std::optional<int64_t> read, std::optional<int64_t> write) {
   w.StartObject();
-  if (read) {
-    Key(w, "r");
-    w.Int64(*read);
-  }
-  if (write) {
-    Key(w, "w");
-    w.Int64(*write);
-  }
+  if (read) WriteMember(w, "r", *read);
+  if (write) WriteMember(w, "w", *write);
   w.EndObject();
 }
 
@@ -180,16 +149,10 @@ std::pair<std::optional<int64_t>, std::optional<int64_t>> ReadReadWrite(const Js
   return {field("r"), field("w")};
 }
 
-void PersistOnDemand(JsonWriter& w, const OnDemandThroughput& t) {
-  PersistReadWrite(w, t.max_read, t.max_write);
-}
-
 OnDemandThroughput ReadOnDemand(const JsonValue& parent) {
   auto [read, write] = ReadReadWrite(parent, "odt");
   return {read, write};
 }
-
-void PersistWarm(JsonWriter& w, const WarmThroughput& t) { PersistReadWrite(w, t.read, t.write); }
 
 WarmThroughput ReadWarm(const JsonValue& parent) {
   WarmThroughput t;
@@ -197,16 +160,30 @@ WarmThroughput ReadWarm(const JsonValue& parent) {
   return {read.value_or(t.read), write.value_or(t.write)};
 }
 
+// The capacity settings a table and each of its indexes have: "throughput", "odt", "warm".
+template <typename TableOrIndex>
+void PersistCapacity(JsonWriter& w, const TableOrIndex& x) {
+  Key(w, "throughput");
+  PersistThroughput(w, x.throughput);
+  Key(w, "odt");
+  PersistReadWrite(w, x.on_demand.max_read, x.on_demand.max_write);
+  Key(w, "warm");
+  PersistReadWrite(w, x.warm.read, x.warm.write);
+}
+
+template <typename TableOrIndex>
+void ReadCapacity(const JsonValue& v, TableOrIndex& x) {
+  x.throughput = ReadThroughput(v["throughput"]);
+  x.on_demand = ReadOnDemand(v);
+  x.warm = ReadWarm(v);
+}
+
 void PersistKey(JsonWriter& w, const KeySchema& k) {
   w.StartObject();
-  Key(w, "h");
-  Str(w, k.hash_name);
-  Key(w, "ht");
-  Str(w, TypeName(k.hash_type));
-  Key(w, "r");
-  Str(w, k.range_name);
-  Key(w, "rt");
-  Str(w, TypeName(k.range_type));
+  WriteMember(w, "h", k.hash_name);
+  WriteMember(w, "ht", TypeName(k.hash_type));
+  WriteMember(w, "r", k.range_name);
+  WriteMember(w, "rt", TypeName(k.range_type));
   // A multi-attribute key's further attributes; absent otherwise, so that single-attribute
   // schemas persist exactly as before.
   for (const auto* more : {&k.more_hash, &k.more_range}) {
@@ -242,30 +219,19 @@ KeySchema ReadKey(const JsonValue& v) {
 
 void PersistIndex(JsonWriter& w, const IndexSchema& ix) {
   w.StartObject();
-  Key(w, "name");
-  Str(w, ix.name);
-  Key(w, "id");
-  w.Uint(ix.id);
-  Key(w, "global");
-  w.Bool(ix.global);
+  WriteMember(w, "name", ix.name);
+  WriteMember(w, "id", ix.id);
+  WriteMember(w, "global", ix.global);
   Key(w, "key");
   PersistKey(w, ix.key);
-  Key(w, "projection");
-  Str(w, ProjectionName(ix.projection));
+  WriteMember(w, "projection", ProjectionName(ix.projection));
   Key(w, "non_key");
   w.StartArray();
   for (const auto& a : ix.non_key_attributes) Str(w, a);
   w.EndArray();
-  Key(w, "throughput");
-  PersistThroughput(w, ix.throughput);
-  Key(w, "odt");
-  PersistOnDemand(w, ix.on_demand);
-  Key(w, "warm");
-  PersistWarm(w, ix.warm);
-  Key(w, "status");
-  Str(w, ix.status);
-  Key(w, "status_until");
-  w.Double(ix.status_until);
+  PersistCapacity(w, ix);
+  WriteMember(w, "status", ix.status);
+  WriteMember(w, "status_until", ix.status_until);
   w.EndObject();
 }
 
@@ -277,9 +243,7 @@ IndexSchema ReadIndex(const JsonValue& v) {
   ix.key = ReadKey(v["key"]);
   ix.projection = ProjectionFromName(v["projection"].GetString());
   for (const auto& a : v["non_key"].GetArray()) ix.non_key_attributes.emplace_back(a.GetString());
-  ix.throughput = ReadThroughput(v["throughput"]);
-  ix.on_demand = ReadOnDemand(v);
-  ix.warm = ReadWarm(v);
+  ReadCapacity(v, ix);
   ix.status = v["status"].GetString();
   // Absent in catalogs written before transient states could be delayed.
   if (v.HasMember("status_until") && v["status_until"].IsNumber()) {
@@ -407,12 +371,9 @@ std::string SerializeSchema(const TableSchema& s) {
   JsonBuffer buf;
   JsonWriter w(buf);
   w.StartObject();
-  Key(w, "name");
-  Str(w, s.name);
-  Key(w, "id");
-  w.Uint(s.id);
-  Key(w, "table_id");
-  Str(w, s.table_id);
+  WriteMember(w, "name", s.name);
+  WriteMember(w, "id", s.id);
+  WriteMember(w, "table_id", s.table_id);
   Key(w, "key");
   PersistKey(w, s.key);
   Key(w, "attrs");
@@ -428,45 +389,24 @@ std::string SerializeSchema(const TableSchema& s) {
   w.StartArray();
   for (const auto& ix : s.indexes) PersistIndex(w, ix);
   w.EndArray();
-  Key(w, "last_index_id");
-  w.Uint(s.last_index_id);
-  Key(w, "ppr");
-  w.Bool(s.pay_per_request);
-  Key(w, "throughput");
-  PersistThroughput(w, s.throughput);
-  Key(w, "odt");
-  PersistOnDemand(w, s.on_demand);
-  Key(w, "warm");
-  PersistWarm(w, s.warm);
-  Key(w, "created");
-  w.Double(s.creation_time);
-  Key(w, "stream_enabled");
-  w.Bool(s.stream.enabled);
-  Key(w, "stream_view");
-  Str(w, s.stream.view_type);
-  Key(w, "stream_label");
-  Str(w, s.stream_label);
-  Key(w, "ttl_attr");
-  Str(w, s.ttl_attribute);
+  WriteMember(w, "last_index_id", s.last_index_id);
+  WriteMember(w, "ppr", s.pay_per_request);
+  PersistCapacity(w, s);
+  WriteMember(w, "created", s.creation_time);
+  WriteMember(w, "stream_enabled", s.stream.enabled);
+  WriteMember(w, "stream_view", s.stream.view_type);
+  WriteMember(w, "stream_label", s.stream_label);
+  WriteMember(w, "ttl_attr", s.ttl_attribute);
   Key(w, "tags");
   w.StartObject();
-  for (const auto& [k, v] : s.tags) {
-    Key(w, k);
-    Str(w, v);
-  }
+  for (const auto& [k, v] : s.tags) WriteMember(w, k, v);
   w.EndObject();
-  Key(w, "deletion_protection");
-  w.Bool(s.deletion_protection);
-  Key(w, "table_class");
-  Str(w, s.table_class);
-  Key(w, "table_class_updated");
-  w.Double(s.table_class_updated);
-  Key(w, "sse_kms_key");
-  Str(w, s.sse_kms_key_arn);
-  Key(w, "transient_status");
-  Str(w, s.transient_status);
-  Key(w, "transient_until");
-  w.Double(s.transient_until);
+  WriteMember(w, "deletion_protection", s.deletion_protection);
+  WriteMember(w, "table_class", s.table_class);
+  WriteMember(w, "table_class_updated", s.table_class_updated);
+  WriteMember(w, "sse_kms_key", s.sse_kms_key_arn);
+  WriteMember(w, "transient_status", s.transient_status);
+  WriteMember(w, "transient_until", s.transient_until);
   Key(w, "deleting_indexes");
   w.StartArray();
   for (const auto& ix : s.deleting_indexes) PersistIndex(w, ix);
@@ -498,9 +438,7 @@ TableSchema DeserializeSchema(std::string_view json) {
   for (const auto& v : d["indexes"].GetArray()) s.indexes.push_back(ReadIndex(v));
   s.last_index_id = static_cast<uint8_t>(d["last_index_id"].GetUint());
   s.pay_per_request = d["ppr"].GetBool();
-  s.throughput = ReadThroughput(d["throughput"]);
-  s.on_demand = ReadOnDemand(d);
-  s.warm = ReadWarm(d);
+  ReadCapacity(d, s);
   s.creation_time = d["created"].GetDouble();
   s.stream.enabled = d["stream_enabled"].GetBool();
   s.stream.view_type = d["stream_view"].GetString();
@@ -555,31 +493,22 @@ void WriteTableDescription(JsonWriter& w, const TableSchema& s, const std::strin
   w.StartArray();
   for (const auto& a : s.attribute_definitions) {
     w.StartObject();
-    Key(w, "AttributeName");
-    Str(w, a.name);
-    Key(w, "AttributeType");
-    Str(w, TypeName(a.type));
+    WriteMember(w, "AttributeName", a.name);
+    WriteMember(w, "AttributeType", TypeName(a.type));
     w.EndObject();
   }
   w.EndArray();
-  Key(w, "TableName");
-  Str(w, s.name);
+  WriteMember(w, "TableName", s.name);
   Key(w, "KeySchema");
   WriteKeySchema(w, s.key);
-  Key(w, "TableStatus");
-  Str(w, status);
-  Key(w, "CreationDateTime");
-  w.Double(s.creation_time);
+  WriteMember(w, "TableStatus", status);
+  WriteMember(w, "CreationDateTime", s.creation_time);
   Key(w, "ProvisionedThroughput");
   WriteThroughput(w, s.throughput, true);
-  Key(w, "TableSizeBytes");
-  w.Int64(stat(0).size_bytes);
-  Key(w, "ItemCount");
-  w.Int64(stat(0).item_count);
-  Key(w, "TableArn");
-  Str(w, arn);
-  Key(w, "TableId");
-  Str(w, s.table_id);
+  WriteMember(w, "TableSizeBytes", stat(0).size_bytes);
+  WriteMember(w, "ItemCount", stat(0).item_count);
+  WriteMember(w, "TableArn", arn);
+  WriteMember(w, "TableId", s.table_id);
   WriteBillingModeSummary(w, s);
   double now = EpochSeconds();
   // Deleted GSIs still reported as DELETING (transient_status_delay).
@@ -599,8 +528,7 @@ void WriteTableDescription(JsonWriter& w, const TableSchema& s, const std::strin
     for (const IndexSchema* index : listed) {
       const IndexSchema& ix = *index;
       w.StartObject();
-      Key(w, "IndexName");
-      Str(w, ix.name);
+      WriteMember(w, "IndexName", ix.name);
       Key(w, "KeySchema");
       WriteKeySchema(w, ix.key);
       Key(w, "Projection");
@@ -610,23 +538,16 @@ void WriteTableDescription(JsonWriter& w, const TableSchema& s, const std::strin
         // GlobalSecondaryIndexDescription); indexes added by UpdateTable backfill.
         bool with_table = status == "CREATING";
         std::string_view ix_status = with_table ? "CREATING" : ix.StatusAt(now);
-        Key(w, "IndexStatus");
-        Str(w, ix_status);
-        if (ix_status == "CREATING" && !with_table) {
-          Key(w, "Backfilling");
-          w.Bool(true);
-        }
+        WriteMember(w, "IndexStatus", ix_status);
+        if (ix_status == "CREATING" && !with_table) WriteMember(w, "Backfilling", true);
         Key(w, "ProvisionedThroughput");
         WriteThroughput(w, ix.throughput, true);
         WriteOnDemand(w, ix.on_demand);
         WriteWarm(w, EffectiveWarm(ix.warm, s.pay_per_request, ix.throughput), ix.warm_report);
       }
-      Key(w, "IndexSizeBytes");
-      w.Int64(stat(ix.id).size_bytes);
-      Key(w, "ItemCount");
-      w.Int64(stat(ix.id).item_count);
-      Key(w, "IndexArn");
-      Str(w, arn + "/index/" + ix.name);
+      WriteMember(w, "IndexSizeBytes", stat(ix.id).size_bytes);
+      WriteMember(w, "ItemCount", stat(ix.id).item_count);
+      WriteMember(w, "IndexArn", arn + "/index/" + ix.name);
       w.EndObject();
     }
     w.EndArray();
@@ -634,61 +555,45 @@ void WriteTableDescription(JsonWriter& w, const TableSchema& s, const std::strin
   if (s.stream.enabled) {
     Key(w, "StreamSpecification");
     w.StartObject();
-    Key(w, "StreamEnabled");
-    w.Bool(true);
-    Key(w, "StreamViewType");
-    Str(w, s.stream.view_type);
+    WriteMember(w, "StreamEnabled", true);
+    WriteMember(w, "StreamViewType", s.stream.view_type);
     w.EndObject();
   }
   if (!s.stream_label.empty()) {
-    Key(w, "LatestStreamLabel");
-    Str(w, s.stream_label);
-    Key(w, "LatestStreamArn");
-    Str(w, arn + "/stream/" + s.stream_label);
+    WriteMember(w, "LatestStreamLabel", s.stream_label);
+    WriteMember(w, "LatestStreamArn", arn + "/stream/" + s.stream_label);
   }
   if (!s.sse_kms_key_arn.empty() || s.sse_updating) {
     // As DynamoDB describes it: an UpdateTable that changes SSE answers UPDATING with the old
     // key (none when the table had DynamoDB's own key).
     Key(w, "SSEDescription");
     w.StartObject();
-    Key(w, "Status");
-    Str(w, s.sse_updating ? "UPDATING" : "ENABLED");
+    WriteMember(w, "Status", s.sse_updating ? "UPDATING" : "ENABLED");
     if (!s.sse_kms_key_arn.empty()) {
-      Key(w, "SSEType");
-      Str(w, "KMS");
-      Key(w, "KMSMasterKeyArn");
-      Str(w, s.sse_kms_key_arn);
+      WriteMember(w, "SSEType", "KMS");
+      WriteMember(w, "KMSMasterKeyArn", s.sse_kms_key_arn);
     }
     w.EndObject();
   }
   if (s.table_class != "STANDARD" || s.table_class_updated > 0) {
     Key(w, "TableClassSummary");
     w.StartObject();
-    Key(w, "TableClass");
-    Str(w, s.table_class);
-    if (s.table_class_updated > 0) {
-      Key(w, "LastUpdateDateTime");
-      w.Double(s.table_class_updated);
-    }
+    WriteMember(w, "TableClass", s.table_class);
+    if (s.table_class_updated > 0) WriteMember(w, "LastUpdateDateTime", s.table_class_updated);
     w.EndObject();
   }
   if (s.restore) {
     Key(w, "RestoreSummary");
     w.StartObject();
     if (!s.restore->source_backup_arn.empty()) {
-      Key(w, "SourceBackupArn");
-      Str(w, s.restore->source_backup_arn);
+      WriteMember(w, "SourceBackupArn", s.restore->source_backup_arn);
     }
-    Key(w, "SourceTableArn");
-    Str(w, s.restore->source_table_arn);
-    Key(w, "RestoreDateTime");
-    w.Double(s.restore->restore_time);
-    Key(w, "RestoreInProgress");
-    w.Bool(status == "CREATING");
+    WriteMember(w, "SourceTableArn", s.restore->source_table_arn);
+    WriteMember(w, "RestoreDateTime", s.restore->restore_time);
+    WriteMember(w, "RestoreInProgress", status == "CREATING");
     w.EndObject();
   }
-  Key(w, "DeletionProtectionEnabled");
-  w.Bool(s.deletion_protection);
+  WriteMember(w, "DeletionProtectionEnabled", s.deletion_protection);
   WriteOnDemand(w, s.on_demand);
   WriteWarm(w, EffectiveWarm(s.warm, s.pay_per_request, s.throughput), s.warm_report);
   w.EndObject();
@@ -699,20 +604,14 @@ void WriteDeletingTableDescription(JsonWriter& w, const TableSchema& s,
                                    const std::string& account) {
   TableStats table = stats.empty() ? TableStats{} : stats[0];
   w.StartObject();
-  Key(w, "TableName");
-  Str(w, s.name);
-  Key(w, "TableStatus");
-  Str(w, "DELETING");
+  WriteMember(w, "TableName", s.name);
+  WriteMember(w, "TableStatus", "DELETING");
   Key(w, "ProvisionedThroughput");
   WriteThroughput(w, s.throughput, true);
-  Key(w, "TableSizeBytes");
-  w.Int64(table.size_bytes);
-  Key(w, "ItemCount");
-  w.Int64(table.item_count);
-  Key(w, "TableArn");
-  Str(w, s.Arn(region, account));
-  Key(w, "TableId");
-  Str(w, s.table_id);
+  WriteMember(w, "TableSizeBytes", table.size_bytes);
+  WriteMember(w, "ItemCount", table.item_count);
+  WriteMember(w, "TableArn", s.Arn(region, account));
+  WriteMember(w, "TableId", s.table_id);
   WriteBillingModeSummary(w, s);
   w.EndObject();
 }

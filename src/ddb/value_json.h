@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string_view>
+#include <type_traits>
 
 #include "ddb/json.h"
 #include "ddb/value.h"
@@ -58,6 +59,23 @@ void WriteAttributeValue(JsonWriter& w, const AttributeValue& v);
 // JsonWriter::String/Key write, but a string that needs no escaping (no control character, '"'
 // or '\\') is copied in one go instead of byte by byte.
 void WriteJsonString(JsonWriter& w, std::string_view s);
+// Writes the member `name` of the object being written, with `value` as its type says: a bool as
+// true/false, another arithmetic type as a number, anything else as a string.
+template <typename T>
+void WriteMember(JsonWriter& w, std::string_view name, const T& value) {
+  WriteJsonString(w, name);
+  if constexpr (std::is_same_v<T, bool>) {
+    w.Bool(value);
+  } else if constexpr (std::is_floating_point_v<T>) {
+    w.Double(value);
+  } else if constexpr (std::is_integral_v<T> && std::is_signed_v<T>) {
+    w.Int64(value);
+  } else if constexpr (std::is_integral_v<T>) {
+    w.Uint64(value);
+  } else {
+    WriteJsonString(w, value);
+  }
+}
 
 // For writers that emit a whole JSON value as text (ddb/item_codec.cc writes stored items this
 // way): BeginRawJsonValue writes the separator the writer needs before a value here and returns

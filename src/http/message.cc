@@ -1,6 +1,7 @@
 #include "http/message.h"
 
 #include <cstdio>
+#include <utility>
 
 namespace cruddur::http {
 
@@ -41,6 +42,14 @@ void Headers::Set(std::string_view name, std::string_view value) {
     }
   }
   Add(name, value);
+}
+
+Response JsonResponse(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.headers.Set("Content-Type", "application/json");
+  r.body = std::move(body);
+  return r;
 }
 
 std::string_view ReasonPhrase(int status) {

@@ -76,6 +76,9 @@ struct Response {
   bool reset_connection = false;
 };
 
+// A response of `status` whose body is the JSON text `body` (Content-Type: application/json).
+Response JsonResponse(int status, std::string body);
+
 // `t` as an HTTP date (RFC 9110's IMF-fixdate), e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
 std::string HttpDate(std::time_t t);
 

@@ -194,14 +194,6 @@ bool SameSecret(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-http::Response JsonHttpResponse(int status, std::string body) {
-  http::Response response;
-  response.status = status;
-  response.headers.Set("Content-Type", "application/json");
-  response.body = std::move(body);
-  return response;
-}
-
 }  // namespace
 
 std::string ErrorResponse(const std::string& id_json, int code, std::string_view message) {
@@ -448,14 +440,14 @@ http::Response Server::HandleHttp(const http::Request& request, const std::strin
   constexpr std::string_view kBearer = "Bearer ";
   if (auth.size() <= kBearer.size() || !http::EqualsIgnoreCase(auth.substr(0, 7), kBearer) ||
       !SameSecret(auth.substr(kBearer.size()), token)) {
-    http::Response response = JsonHttpResponse(
+    http::Response response = http::JsonResponse(
         401, ErrorResponse("null", kInvalidRequest, "Unauthorized: a bearer token is required"));
     response.headers.Set("WWW-Authenticate", "Bearer");
     return response;
   }
   std::string target = request.target.substr(0, request.target.find('?'));
   if (target != "/mcp")
-    return JsonHttpResponse(404, ErrorResponse("null", kInvalidRequest, "Not found: use /mcp"));
+    return http::JsonResponse(404, ErrorResponse("null", kInvalidRequest, "Not found: use /mcp"));
   std::string session(request.headers.Get("Mcp-Session-Id"));
   auto known = [&] {
     std::lock_guard lock(sessions_mutex_);
@@ -463,10 +455,10 @@ http::Response Server::HandleHttp(const http::Request& request, const std::strin
   };
   if (request.method == "DELETE") {
     std::lock_guard lock(sessions_mutex_);
-    return JsonHttpResponse(sessions_.erase(session) ? 200 : 404, "");
+    return http::JsonResponse(sessions_.erase(session) ? 200 : 404, "");
   }
   if (request.method != "POST") {
-    http::Response response = JsonHttpResponse(405, "");
+    http::Response response = http::JsonResponse(405, "");
     response.headers.Set("Allow", "POST, DELETE");
     return response;
   }
@@ -476,16 +468,16 @@ http::Response Server::HandleHttp(const http::Request& request, const std::strin
                     std::string_view(doc["method"].GetString()) == "initialize";
   if (!initialize) {
     if (session.empty()) {
-      return JsonHttpResponse(
+      return http::JsonResponse(
           400, ErrorResponse("null", kInvalidRequest, "Bad Request: Mcp-Session-Id is required"));
     }
     if (!known()) {
-      return JsonHttpResponse(404, ErrorResponse("null", kInvalidRequest, "Session not found"));
+      return http::JsonResponse(404, ErrorResponse("null", kInvalidRequest, "Session not found"));
     }
   }
   std::optional<std::string> answer = Handle(request.body);
-  if (!answer) return JsonHttpResponse(202, "");
-  http::Response response = JsonHttpResponse(200, std::move(*answer));
+  if (!answer) return http::JsonResponse(202, "");
+  http::Response response = http::JsonResponse(200, std::move(*answer));
   if (initialize) {
     std::string id = NewSessionId();
     {

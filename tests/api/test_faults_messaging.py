@@ -11,18 +11,19 @@ ALL_OLD, the message's uuid), and a retried TransactWriteItems succeeds again by
 ClientRequestToken. Rules are seeded, so a run repeats.
 """
 
-import json
+import os
 import re
-import urllib.request
+import sys
 
 import boto3
 import pytest
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
 from botocore.config import Config
-from botocore.credentials import Credentials
 
 from serve_helpers import Process, cruddur, eventually, make_env, request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "conformance"))
+from ddbtest import raw_call  # noqa: E402  (tests/conformance: one signed DynamoDB request)
 
 MESSAGES_PER_GROUP = 20
 THROTTLED_MESSAGES = 10  # at 5 write units a second: each message and its group moves take ~2 s
@@ -41,15 +42,10 @@ RULES = [
 
 
 def control(endpoint, op, payload=None, prefix="CruddurFaults_20261203"):
-    body = json.dumps(payload or {}).encode()
-    req = AWSRequest(method="POST", url=endpoint + "/", data=body,
-                     headers={"Content-Type": "application/x-amz-json-1.0",
-                              "X-Amz-Target": f"{prefix}.{op}"})
-    SigV4Auth(Credentials("AKIDFAULTS", "secret"), "dynamodb", "us-east-1").add_auth(req)
-    http_req = urllib.request.Request(endpoint + "/", data=body,
-                                      headers=dict(req.headers.items()), method="POST")
-    with urllib.request.urlopen(http_req, timeout=10) as resp:
-        return json.loads(resp.read())
+    """The answer of a fault control API (or Cruddur_20261203) call, which must succeed."""
+    status, body = raw_call(endpoint, f"{prefix}.{op}", payload or {})
+    assert status == 200, (op, status, body)
+    return body
 
 
 @pytest.fixture(params=["embedded", "separate"])

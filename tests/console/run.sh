@@ -19,6 +19,7 @@
 # DYNAMODB_ADMIN_VERSION (default 4.6.2).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source tests/lib.sh
 dir=tests/console
 bin="${CRUDDUR_BIN:-$PWD/build/cruddur}"
 export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
@@ -78,15 +79,8 @@ start_server() {
     >"$tmp/$name.out" 2>"$tmp/$name.log" &
   server_pid=$!
   pids+=("$server_pid")
-  url=""
-  for _ in $(seq 1 300); do
-    url="$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$tmp/$name.out" | head -n 1 || true)"
-    [[ -n "$url" ]] && return 0
-    kill -0 "$server_pid" 2>/dev/null || { echo "console tests: ddb serve ($name) exited" >&2; exit 1; }
-    sleep 0.1
-  done
-  echo "console tests: ddb serve ($name) did not start" >&2
-  exit 1
+  url=$(wait_for_url "$server_pid" "$tmp/$name.out" 'http://127\.0\.0\.1:[0-9]*' \
+    "console tests: ddb serve ($name)") || exit 1
 }
 
 echo "== console: every function (headless Chromium)"

@@ -8,6 +8,7 @@
 # is done. Environment: CRUDDUR_BIN (default build/cruddur).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source tests/lib.sh
 dir=tests/mcp
 bin="${CRUDDUR_BIN:-$PWD/build/cruddur}"
 [[ -x "$bin" ]] || { echo "mcp tests: $bin is not built (set CRUDDUR_BIN)" >&2; exit 1; }
@@ -44,14 +45,8 @@ done
 
 "$bin" --data-dir "$tmp/http" ddb mcp --mcp-port 0 >"$tmp/http.out" 2>"$tmp/http.log" &
 server_pid=$!
-url=""
-for _ in $(seq 1 300); do
-  url="$(grep -o 'http://127\.0\.0\.1:[0-9]*/mcp' "$tmp/http.out" | head -n 1 || true)"
-  [[ -n "$url" ]] && break
-  kill -0 "$server_pid" 2>/dev/null || { echo "mcp tests: ddb mcp --mcp-port exited" >&2; exit 1; }
-  sleep 0.1
-done
-[[ -n "$url" ]] || { echo "mcp tests: ddb mcp --mcp-port did not start" >&2; exit 1; }
+url=$(wait_for_url "$server_pid" "$tmp/http.out" 'http://127\.0\.0\.1:[0-9]*/mcp' \
+  "mcp tests: ddb mcp --mcp-port") || exit 1
 mode=$(stat -c %a "$tmp/http/mcp-token")
 [[ $mode == 600 ]] || { echo "mcp tests: mcp-token has mode $mode, not 600" >&2; exit 1; }
 

@@ -11,6 +11,7 @@
 # test is one script that passes or fails, it cannot skip).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source tests/lib.sh
 web=tests/web
 bin="${CRUDDUR_BIN:-$PWD/build/cruddur}"
 export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
@@ -54,14 +55,8 @@ echo "== seeding $CRUDDUR_DATA_DIR"
 
 "$bin" serve --host 127.0.0.1 --port 0 --threads 2 >"$tmp/serve.out" 2>"$tmp/serve.err" &
 server_pid=$!
-url=""
-for _ in $(seq 1 300); do
-  url="$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$tmp/serve.out" | head -n 1 || true)"
-  [[ -n "$url" ]] && break
-  kill -0 "$server_pid" 2>/dev/null || { echo "web tests: cruddur serve exited" >&2; exit 1; }
-  sleep 0.1
-done
-[[ -n "$url" ]] || { echo "web tests: cruddur serve did not start" >&2; exit 1; }
+url=$(wait_for_url "$server_pid" "$tmp/serve.out" 'http://127\.0\.0\.1:[0-9]*' \
+  "web tests: cruddur serve") || exit 1
 echo "== cruddur serve on $url"
 
 echo "== page test (headless Chromium)"

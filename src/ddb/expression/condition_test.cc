@@ -9,10 +9,6 @@ namespace {
 
 using test_util::ExpectCases;
 
-using testing::ErrorOf;
-using testing::MakeItem;
-using testing::Subs;
-
 const char* kValues = R"({":s": {"S": "abc"}, ":s2": {"S": "abd"}, ":n": {"N": "5"},
   ":n1": {"N": "1"}, ":n10": {"N": "10"}, ":b": {"B": "AAE="}, ":t": {"BOOL": true},
   ":null": {"NULL": true}, ":ss": {"SS": ["x", "y"]}, ":l": {"L": [{"S": "x"}]},
@@ -169,11 +165,7 @@ TEST(ConditionTest, Paths) {
   Substitutions subs = Subs(R"({"#k": "k"})", kValues);
   Condition c =
       Condition::Parse("m.#k = :s AND size(l) > :n OR contains(ss, :x)", subs, "FilterExpression");
-  std::vector<Path> paths = c.Paths();
-  ASSERT_EQ(paths.size(), 3u);
-  EXPECT_EQ(PathToString(paths[0]), "m.k");
-  EXPECT_EQ(PathToString(paths[1]), "l");
-  EXPECT_EQ(PathToString(paths[2]), "ss");
+  EXPECT_EQ(PathStrings(c.Paths()), (std::vector<std::string>{"m.k", "l", "ss"}));
 }
 
 TEST(ConditionErrorTest, SyntaxErrors) {

@@ -8,8 +8,6 @@ namespace cruddur::ddb::expr {
 namespace {
 
 using test_util::ExpectCases;
-using testing::ErrorOf;
-using testing::Subs;
 
 const char* kValues = R"({":h": {"S": "hash"}, ":r": {"S": "r1"}, ":r2": {"S": "r2"},
   ":n": {"N": "3"}, ":n1": {"N": "1"}})";

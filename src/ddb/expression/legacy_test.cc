@@ -7,12 +7,10 @@
 namespace cruddur::ddb::expr::legacy {
 namespace {
 
-using testing::ErrorOf;
-using testing::ItemJson;
-using testing::MakeItem;
-using testing::ParseJson;
-
 const std::string kInvalid = "One or more parameter values were invalid: ";
+const std::string kBetweenBounds =
+    "The BETWEEN condition was provided a range where the lower bound is greater than the upper "
+    "bound";
 
 const char* kItem = R"({"pk": {"S": "k"}, "s": {"S": "hello"}, "n": {"N": "5"},
   "b": {"B": "aGkgdGhlcmU="}, "ss": {"SS": ["x", "y"]}, "ns": {"NS": ["2", "4", "7"]},
@@ -186,12 +184,8 @@ TEST(LegacyFilterTest, OperandTypes) {
   EXPECT_EQ(OneError("EQ", R"({"BOOL": true})"), "<no error>");
   EXPECT_EQ(OneError("IN", R"({"S": "b"}, {"N": "1"})"),
             kInvalid + "AttributeValues inside AttributeValueList must be of same type");
-  EXPECT_EQ(OneError("BETWEEN", R"({"S": "b"}, {"S": "a"})"),
-            "The BETWEEN condition was provided a range where the lower bound is greater than "
-            "the upper bound");
-  EXPECT_EQ(OneError("BETWEEN", R"({"N": "10"}, {"N": "9"})"),
-            "The BETWEEN condition was provided a range where the lower bound is greater than "
-            "the upper bound");
+  EXPECT_EQ(OneError("BETWEEN", R"({"S": "b"}, {"S": "a"})"), kBetweenBounds);
+  EXPECT_EQ(OneError("BETWEEN", R"({"N": "10"}, {"N": "9"})"), kBetweenBounds);
 }
 
 TEST(LegacyFilterTest, ValuesAreValidatedFirst) {
@@ -293,8 +287,7 @@ TEST(LegacyExpectedTest, Errors) {
             kInvalid + "ComparisonOperator CONTAINS is not valid for L AttributeValue type");
   EXPECT_EQ(ExpectError(R"({"a": {"ComparisonOperator": "BETWEEN",
       "AttributeValueList": [{"N": "4"}, {"N": "3"}]}})"),
-            "The BETWEEN condition was provided a range where the lower bound is greater than "
-            "the upper bound");
+            kBetweenBounds);
   EXPECT_EQ(ExpectError(R"({"a": {"ComparisonOperator": "IN",
       "AttributeValueList": [{"N": "3"}, {"S": "dog"}]}})"),
             kInvalid + "AttributeValues inside AttributeValueList must be of same type");
@@ -370,8 +363,7 @@ TEST(LegacyKeyConditionsTest, CountAndOperandErrors) {
             kInvalid + "Invalid number of argument(s) for the EQ ComparisonOperator");
   EXPECT_EQ(KeyError(R"({"pk": {"ComparisonOperator": "BETWEEN",
       "AttributeValueList": [{"S": "b"}, {"S": "a"}]}})"),
-            "The BETWEEN condition was provided a range where the lower bound is greater than "
-            "the upper bound");
+            kBetweenBounds);
   EXPECT_EQ(KeyError(R"({"pk": {"ComparisonOperator": "LT",
       "AttributeValueList": [{"BOOL": true}]}})"),
             kInvalid + "ComparisonOperator LT is not valid for BOOL AttributeValue type");

@@ -16,11 +16,6 @@
 namespace cruddur::ddb::expr {
 namespace {
 
-using testing::ErrorOf;
-using testing::MakeItem;
-using testing::ParseJson;
-using testing::Subs;
-
 const char* kValues = R"({":v": {"S": "x"}, ":n": {"N": "1"}, ":l": {"L": []}})";
 
 std::string Repeat(const std::string& s, size_t n) {
@@ -226,7 +221,7 @@ TEST(ExpressionLimitsTest, DeepButValidExpressionsWork) {
   Update u = Update::Parse(text, subs);
   Item item = MakeItem(R"({"pk": {"S": "k"}})");
   u.Apply(item);
-  EXPECT_EQ(testing::ItemJson(item), R"({"pk":{"S":"k"},"z":{"S":"x"}})");
+  EXPECT_EQ(ItemJson(item), R"({"pk":{"S":"k"},"z":{"S":"x"}})");
   // 150 nested groups of `a = :n AND (...)`: 299 operators.
   std::string groups = Nested("a = :n AND (", "a = :n", ")", 149);
   Substitutions csubs = Subs("", kValues);

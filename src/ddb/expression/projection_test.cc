@@ -6,11 +6,6 @@
 namespace cruddur::ddb::expr {
 namespace {
 
-using testing::ErrorOf;
-using testing::ItemJson;
-using testing::MakeItem;
-using testing::Subs;
-
 const char* kItem = R"({"a": {"S": "x"}, "b": {"N": "1"},
   "m": {"M": {"x": {"N": "1"}, "y": {"N": "2"}, "in2": {"M": {"z": {"S": "deep"}}}}},
   "l": {"L": [{"S": "l0"}, {"M": {"k": {"S": "v"}, "j": {"S": "w"}}}, {"S": "l2"}]},

@@ -1,14 +1,15 @@
-// Helpers shared by the expression tests.
+// Helpers shared by the expression tests, in the namespace they test (as ddb/engine_test_util.h).
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "ddb/error.h"
 #include "ddb/expression/expression.h"
 #include "ddb/json.h"
 #include "ddb/value_json.h"
 
-namespace cruddur::ddb::expr::testing {
+namespace cruddur::ddb::expr {
 
 inline JsonDocument ParseJson(const std::string& text) {
   JsonDocument d;
@@ -35,6 +36,14 @@ inline std::string ItemJson(const Item& item) {
   return buf.GetString();
 }
 
+// Each of `paths` as PathToString writes it.
+inline std::vector<std::string> PathStrings(const std::vector<Path>& paths) {
+  std::vector<std::string> out;
+  out.reserve(paths.size());
+  for (const Path& p : paths) out.push_back(PathToString(p));
+  return out;
+}
+
 // The message of the ApiError `f` throws, or "<no error>".
 template <class F>
 std::string ErrorOf(F&& f) {
@@ -46,4 +55,4 @@ std::string ErrorOf(F&& f) {
   return "<no error>";
 }
 
-}  // namespace cruddur::ddb::expr::testing
+}  // namespace cruddur::ddb::expr

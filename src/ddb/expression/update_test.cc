@@ -6,11 +6,6 @@
 namespace cruddur::ddb::expr {
 namespace {
 
-using testing::ErrorOf;
-using testing::ItemJson;
-using testing::MakeItem;
-using testing::Subs;
-
 const char* kValues = R"({":s": {"S": "new"}, ":n": {"N": "5"}, ":one": {"N": "1"},
   ":l": {"L": [{"S": "z"}]}, ":ss": {"SS": ["b", "c"]}, ":ns": {"NS": ["2", "9"]},
   ":empty": {"L": []}, ":m": {"M": {}}, ":t": {"BOOL": true}, ":bs": {"BS": ["AA=="]},
@@ -137,11 +132,7 @@ TEST(UpdateTest, RuntimeErrors) {
 TEST(UpdateTest, Paths) {
   Substitutions subs = Subs("", kValues);
   Update u = Update::Parse("SET a.b = :s, c[1] = :n REMOVE d ADD e :one DELETE f :ss", subs);
-  std::vector<Path> paths = u.Paths();
-  ASSERT_EQ(paths.size(), 5u);
-  EXPECT_EQ(PathToString(paths[0]), "a.b");
-  EXPECT_EQ(PathToString(paths[1]), "c[1]");
-  EXPECT_EQ(PathToString(paths[4]), "f");
+  EXPECT_EQ(PathStrings(u.Paths()), (std::vector<std::string>{"a.b", "c[1]", "d", "e", "f"}));
 }
 
 TEST(UpdateErrorTest, Syntax) {
