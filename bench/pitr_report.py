@@ -114,8 +114,8 @@ def body(state, command, notes):
         "",
         f"- per write: the log grew **{log_bytes / max(space(after, 'log', 'count'), 1):,.0f} "
         f"bytes uncompressed** per entry ({log_disk / writes:,.0f} bytes on disk, est.); "
-        f"the data dir grew {du_growth / writes:,.0f} bytes per write (of which the table's own "
-        f"new items: {table_growth / writes:,.0f} bytes uncompressed per write)",
+        f"the data dir grew {du_growth / writes:,.0f} bytes per write in all (the table's own "
+        f"uncompressed bytes grew {table_growth / writes:,.0f} per write: its new items)",
         f"- PITR's share of the data dir after the writes: base + log "
         f"{mb(space(after, 'base', 'approx') + log_disk)} MB (est.) beside the table's "
         f"{mb(space(after, 'table', 'approx'))} MB",
