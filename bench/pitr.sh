@@ -68,4 +68,5 @@ done
 mkdir -p "$BENCH/.work"
 cp "$OUT/state.json" "$BENCH/.work/pitr.json"
 python3 "$BENCH/pitr_report.py" "$OUT/state.json" "$RESULTS" "$COMMAND" \
-  "cruddur: $CRUDDUR ddb serve --data-dir (a new dir under /tmp), ${BUILD_TYPE:-Release} build, default threads; RocksDB with its WAL and no fsync (the default)"
+  "cruddur: $CRUDDUR ddb serve --data-dir (a new dir under /tmp), ${BUILD_TYPE:-Release} build,\
+ default threads; RocksDB with its WAL and no fsync (the default)"
