@@ -69,10 +69,13 @@ try {
   await rows.first().waitFor(WAIT);
   const seenKeys = new Set();
   let xssShown = false;
-  for (const expected of [25, 25, 11]) {
-    await page.waitForFunction((n) =>
+  for (const [index, expected] of [25, 25, 11].entries()) {
+    // The page number too: page 2 has as many rows as page 1, so the count alone can match
+    // before the next page is drawn.
+    await page.waitForFunction(([p, n]) =>
       document.querySelectorAll('#tab-body table.items tbody tr').length === n &&
-      document.querySelector('.page-info').textContent.includes(`${n} items`), expected, WAIT);
+      document.querySelector('.page-info').textContent.startsWith(`page ${p} · ${n} items`),
+    [index + 1, expected], WAIT);
     for (const text of await rows.locator('td:nth-child(2)').allTextContents()) seenKeys.add(text);
     if (await page.locator('#tab-body td', {hasText: XSS}).count() === 1) xssShown = true;
     if (expected === 25) {
