@@ -120,8 +120,8 @@ Libpq LoadLibpq() {
 
 // A failed load throws, and the next call tries again (a function-local static's initialisation).
 const Libpq& Pq() {
-  static const Libpq pq = LoadLibpq();
-  return pq;
+  static const Libpq kLibpq = LoadLibpq();
+  return kLibpq;
 }
 
 // One statement's result, in text form.
@@ -178,6 +178,7 @@ class Connection {
   // Runs `sql` (several statements when there are no parameters) with $1, $2... bound to `params`.
   Result Exec(const char* sql, const std::vector<std::string>& params = {}) {
     std::vector<const char*> values;
+    values.reserve(params.size());
     for (const std::string& param : params) values.push_back(param.c_str());
     Result result(params.empty() ? Pq().exec(conn_, sql)
                                  : Pq().exec_params(conn_, sql, static_cast<int>(values.size()),
@@ -317,6 +318,7 @@ class PostgresUserStore : public UserStore {
     return Run("list users", [&](Connection& tx) {
       std::vector<User> users;
       Result r = tx.Exec("SELECT " CRUDDUR_USER_COLUMNS " FROM public.users ORDER BY handle");
+      users.reserve(static_cast<size_t>(r.rows()));
       for (int row = 0; row < r.rows(); ++row) users.push_back(ReadUser(r, row));
       return users;
     });

@@ -109,7 +109,7 @@ std::optional<RecoveryState> DeserializeState(std::string_view v) {
       return std::nullopt;
     }
     s.deleted_ms = deleted;
-    s.schema = text.substr(static_cast<size_t>(end + schema_at));
+    s.schema = text.substr(static_cast<size_t>(end) + static_cast<size_t>(schema_at));
   }
   return s;
 }
