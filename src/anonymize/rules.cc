@@ -8,6 +8,7 @@
 #include "aws/sigv4.h"
 #include "ddb/error.h"
 #include "ddb/expression/expression.h"
+#include "ddb/expression/parser.h"
 #include "ddb/json.h"
 #include "encoding/hex.h"
 
@@ -282,35 +283,30 @@ class Transformer {
   }
 
  private:
-  std::string Text(const std::string& s) const {
+  // Runs the one of mask, fake and hash (the default) that the rule's action names.
+  template <typename Mask, typename Fake, typename Hash>
+  auto ByAction(const Mask& mask, const Fake& fake, const Hash& hash) const -> decltype(hash()) {
     switch (r_.action) {
       case Action::kMask:
-        return MaskText(s, r_);
+        return mask();
       case Action::kFake:
-        return FakeString(r_.kind, s, seed_);
+        return fake();
       default:
-        return HashValue(AttributeValue::S(s), secret_, r_.length).bytes;
+        return hash();
     }
+  }
+  std::string Text(const std::string& s) const {
+    return ByAction([&] { return MaskText(s, r_); }, [&] { return FakeString(r_.kind, s, seed_); },
+                    [&] { return HashValue(AttributeValue::S(s), secret_, r_.length).bytes; });
   }
   std::string Binary(const std::string& b) const {
-    switch (r_.action) {
-      case Action::kMask:
-        return MaskBytes(b, r_);
-      case Action::kFake:
-        return FakeStream(seed_, "B:" + b).Bytes(b.size());
-      default:
-        return HashValue(AttributeValue::B(b), secret_, r_.length).bytes;
-    }
+    return ByAction([&] { return MaskBytes(b, r_); },
+                    [&] { return FakeStream(seed_, "B:" + b).Bytes(b.size()); },
+                    [&] { return HashValue(AttributeValue::B(b), secret_, r_.length).bytes; });
   }
   ddb::Number Number(const ddb::Number& n) const {
-    switch (r_.action) {
-      case Action::kMask:
-        return MaskNumber(n, r_);
-      case Action::kFake:
-        return FakeNumber(n, seed_);
-      default:
-        return HashValue(AttributeValue::N(n), secret_, r_.length).number;
-    }
+    return ByAction([&] { return MaskNumber(n, r_); }, [&] { return FakeNumber(n, seed_); },
+                    [&] { return HashValue(AttributeValue::N(n), secret_, r_.length).number; });
   }
 
   const Rule& r_;
@@ -318,33 +314,12 @@ class Transformer {
   const std::string& seed_;
 };
 
-// The value a path names, or null when an element is missing or of another type.
-AttributeValue* Find(Item& item, const ddb::expr::Path& path, size_t length) {
-  auto it = item.find(path[0].name);
-  if (it == item.end()) return nullptr;
-  AttributeValue* v = &it->second;
-  for (size_t i = 1; i < length; ++i) {
-    const auto& e = path[i];
-    if (e.is_index()) {
-      if (v->type != ValueType::kL || static_cast<size_t>(e.index) >= v->list.size())
-        return nullptr;
-      v = &v->list[e.index];
-    } else {
-      if (v->type != ValueType::kM) return nullptr;
-      auto m = v->map.find(e.name);
-      if (m == v->map.end()) return nullptr;
-      v = &m->second;
-    }
-  }
-  return v;
-}
-
 void Drop(Item& item, const ddb::expr::Path& path) {
   if (path.size() == 1) {
     item.erase(path[0].name);
     return;
   }
-  AttributeValue* parent = Find(item, path, path.size() - 1);
+  AttributeValue* parent = ddb::expr::FindPath(item, ddb::expr::Path(path.begin(), path.end() - 1));
   const auto& last = path.back();
   if (!parent) return;
   if (last.is_index() && parent->type == ValueType::kL &&
@@ -449,7 +424,7 @@ void RuleSet::Apply(const std::string& table, Item& item) const {
     if (r.condition && !r.condition->Evaluate(original)) continue;
     if (r.action == Action::kDrop) {
       Drop(item, r.path);
-    } else if (AttributeValue* v = Find(item, r.path, r.path.size())) {
+    } else if (AttributeValue* v = ddb::expr::FindPath(item, r.path)) {
       Transformer(r, secret_, seed_).Apply(*v);
     }
   }

@@ -473,13 +473,20 @@ class EngineImpl final : public Engine {
   std::map<uint32_t, RecoveryState> recovery_ GUARDED_BY(recovery_mu_);  // by table id
   std::atomic<uint64_t> recovery_seq_{1};
   std::atomic<int64_t> recovery_last_ms_{0};
+  // The threads of jobs run in the background (backups, restores, exports, imports).
+  struct Workers {
+    struct Worker {
+      std::thread thread;
+      std::shared_ptr<std::atomic<bool>> done;
+    };
+    std::vector<Worker> threads;
+    // Starts `job` on a thread of its own, first joining the threads of finished jobs (a thread
+    // not joined keeps its stack).
+    void Start(std::function<void()> job);
+  };
   // Workers of backups and restores being made (StartBackupWork).
   Mutex backup_work_mu_;
-  struct BackupWorker {
-    std::thread thread;
-    std::shared_ptr<std::atomic<bool>> done;
-  };
-  std::vector<BackupWorker> backup_work_ GUARDED_BY(backup_work_mu_);
+  Workers backup_work_ GUARDED_BY(backup_work_mu_);
   std::atomic<bool> backup_stopping_{false};
 
   // --- streams (streams.cc) ---

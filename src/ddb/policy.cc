@@ -264,26 +264,25 @@ bool ConditionsHold(const JsonValue& condition, const AccessRequest& r) {
   return true;
 }
 
+// Whether the statement's element `name` (say Action) lets it apply: that element must match,
+// or else its Not form (NotAction) must not; a statement with neither applies if `absent`.
+template <typename Matches>
+bool ElementAllows(const JsonValue& statement, std::string_view name, const Matches& matches,
+                   bool absent) {
+  if (const JsonValue* v = MemberValue(statement, name)) return matches(*v);
+  if (const JsonValue* v = MemberValue(statement, "Not" + std::string(name))) return !matches(*v);
+  return absent;
+}
+
 // Whether `statement` applies to the request.
 bool StatementApplies(const JsonValue& statement, const AccessRequest& r) {
-  if (const JsonValue* p = MemberValue(statement, "Principal")) {
-    if (!PrincipalMatches(*p, r)) return false;
-  } else if (const JsonValue* np = MemberValue(statement, "NotPrincipal")) {
-    if (PrincipalMatches(*np, r)) return false;
-  } else {
+  auto principal = [&](const JsonValue& v) { return PrincipalMatches(v, r); };
+  auto action = [&](const JsonValue& v) { return ActionMatches(v, r.action); };
+  auto resource = [&](const JsonValue& v) { return ResourceMatches(v, r.resource); };
+  if (!ElementAllows(statement, "Principal", principal, false) ||
+      !ElementAllows(statement, "Action", action, false) ||
+      !ElementAllows(statement, "Resource", resource, true)) {
     return false;
-  }
-  if (const JsonValue* a = MemberValue(statement, "Action")) {
-    if (!ActionMatches(*a, r.action)) return false;
-  } else if (const JsonValue* na = MemberValue(statement, "NotAction")) {
-    if (ActionMatches(*na, r.action)) return false;
-  } else {
-    return false;
-  }
-  if (const JsonValue* res = MemberValue(statement, "Resource")) {
-    if (!ResourceMatches(*res, r.resource)) return false;
-  } else if (const JsonValue* nr = MemberValue(statement, "NotResource")) {
-    if (ResourceMatches(*nr, r.resource)) return false;
   }
   const JsonValue* condition = MemberValue(statement, "Condition");
   return !condition || ConditionsHold(*condition, r);

@@ -1,6 +1,7 @@
 #include "ddb/expression/parser.h"
 
 #include <cstdint>
+#include <utility>
 
 #include "ddb/error.h"
 #include "ddb/expression/reserved_words.h"
@@ -264,6 +265,11 @@ const AttributeValue* FindPath(const Item& item, const Path& path) {
     }
   }
   return v;
+}
+
+AttributeValue* FindPath(Item& item, const Path& path) {
+  // One walk serves both: the item is the caller's to change.
+  return const_cast<AttributeValue*>(FindPath(std::as_const(item), path));
 }
 
 }  // namespace cruddur::ddb::expr

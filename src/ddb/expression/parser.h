@@ -172,5 +172,7 @@ std::string ValueBraceString(const AttributeValue& v);
 
 // The value at `path` in `item`, or null when some element is missing or of the wrong type.
 const AttributeValue* FindPath(const Item& item, const Path& path);
+// The same, for changing the value in place.
+AttributeValue* FindPath(Item& item, const Path& path);
 
 }  // namespace cruddur::ddb::expr

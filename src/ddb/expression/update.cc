@@ -322,10 +322,6 @@ void Remove(Item& item, const Path& path) {
   }
 }
 
-AttributeValue* Find(Item& item, const Path& path) {
-  return const_cast<AttributeValue*>(FindPath(item, path));
-}
-
 void AddToSet(AttributeValue& set, const AttributeValue& more) {
   if (set.type == ValueType::kNS) {
     for (const Number& n : more.numbers) {
@@ -400,7 +396,7 @@ void Update::Apply(Item& item) const {
         removes.push_back(&a->path);
         break;
       case UpdateAction::Kind::kAdd: {
-        AttributeValue* current = Find(item, a->path);
+        AttributeValue* current = FindPath(item, a->path);
         if (!current) {
           Assign(item, a->path, a->operand);
         } else if (current->type != a->operand.type) {
@@ -415,7 +411,7 @@ void Update::Apply(Item& item) const {
         break;
       }
       case UpdateAction::Kind::kDelete: {
-        AttributeValue* current = Find(item, a->path);
+        AttributeValue* current = FindPath(item, a->path);
         if (!current) break;
         if (current->type != a->operand.type) Invalid(a->legacy ? kTypeMismatch : kBadOperand);
         if (DeleteFromSet(*current, a->operand)) Remove(item, a->path);

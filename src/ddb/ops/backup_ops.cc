@@ -411,30 +411,33 @@ void EngineImpl::ThrowIfStopping() const {
   if (backup_stopping_) throw std::runtime_error("the server stopped");
 }
 
-void EngineImpl::StartBackupWork(std::function<void()> work) {
-  MutexLock lock(backup_work_mu_);
-  // A thread started after StopBackupWork would never be joined.
-  if (backup_stopping_) throw ApiError::InternalServer("the server is stopping");
-  // A thread not joined keeps its stack: join the finished ones first.
-  std::erase_if(backup_work_, [](BackupWorker& w) {
+void EngineImpl::Workers::Start(std::function<void()> job) {
+  std::erase_if(threads, [](Worker& w) {
     if (!*w.done) return false;
     w.thread.join();
     return true;
   });
   auto done = std::make_shared<std::atomic<bool>>(false);
-  backup_work_.push_back({std::thread([work = std::move(work), done] {
-                            work();
-                            *done = true;
-                          }),
-                          done});
+  threads.push_back({std::thread([job = std::move(job), done] {
+                       job();
+                       *done = true;
+                     }),
+                     done});
+}
+
+void EngineImpl::StartBackupWork(std::function<void()> work) {
+  MutexLock lock(backup_work_mu_);
+  // A thread started after StopBackupWork would never be joined.
+  if (backup_stopping_) throw ApiError::InternalServer("the server is stopping");
+  backup_work_.Start(std::move(work));
 }
 
 void EngineImpl::StopBackupWork() {
-  std::vector<BackupWorker> workers;
+  std::vector<Workers::Worker> workers;
   {
     MutexLock lock(backup_work_mu_);
     backup_stopping_ = true;
-    workers.swap(backup_work_);
+    workers.swap(backup_work_.threads);
   }
   for (auto& w : workers) w.thread.join();
 }

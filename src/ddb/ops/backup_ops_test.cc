@@ -65,6 +65,13 @@ class BackupTest : public EachStorageTest {
                                    g + R"("}}})");
     return d["Count"].GetUint();
   }
+  // The error type of restoring `source` to table rst at its latest restorable time.
+  std::string LatestRestoreError(const std::string& source = "tab") {
+    return CallError("RestoreTableToPointInTime",
+                     R"({"SourceTableName":")" + source +
+                         R"(","TargetTableName":"rst","UseLatestRestorableTime":true})")
+        .type();
+  }
   // A backup of the table, once AVAILABLE.
   std::string Backup(const std::string& table, const std::string& name) {
     Document d =
@@ -99,10 +106,14 @@ class BackupTest : public EachStorageTest {
     WaitActive(target);
     return d;
   }
-  void EnablePitr(const std::string& table) {
+  // Turns PITR on, with a recovery period of `period_days` (or DynamoDB's default if 0).
+  void EnablePitr(const std::string& table, int period_days = 0) {
+    std::string period =
+        period_days ? R"(,"RecoveryPeriodInDays":)" + std::to_string(period_days) : "";
     Call("UpdateContinuousBackups", R"({"TableName":")" + table +
                                         R"(","PointInTimeRecoverySpecification":{
-      "PointInTimeRecoveryEnabled":true}})");
+      "PointInTimeRecoveryEnabled":true)" +
+                                        period + "}}");
   }
 };
 
@@ -317,10 +328,7 @@ TEST_P(BackupTest, PointInTimeRestoreHoldsTheTableAsItWasThen) {
   Open();
   CreateTable();
   Put("tab", "before", "x");
-  ApiError e = CallError("RestoreTableToPointInTime",
-                         R"({"SourceTableName":"tab","TargetTableName":"rst",
-      "UseLatestRestorableTime":true})");
-  EXPECT_EQ(e.type(), "PointInTimeRecoveryUnavailableException");
+  EXPECT_EQ(LatestRestoreError(), "PointInTimeRecoveryUnavailableException");
   EnablePitr("tab");
   Document desc = Call("DescribeContinuousBackups", R"({"TableName":"tab"})");
   const auto& pitr = desc["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"];
@@ -348,24 +356,18 @@ TEST_P(BackupTest, PointInTimeRestoreHoldsTheTableAsItWasThen) {
   std::map<std::string, std::string> now = {{"one", "changed"}, {"two", "y"}};
   EXPECT_EQ(Items("now"), now);
 
-  e = CallError("RestoreTableToPointInTime",
-                R"({"SourceTableName":"tab","TargetTableName":"rst","RestoreDateTime":)" +
-                    std::to_string(NowSeconds() + 100) + "}");
+  ApiError e = CallError("RestoreTableToPointInTime",
+                         R"({"SourceTableName":"tab","TargetTableName":"rst","RestoreDateTime":)" +
+                             std::to_string(NowSeconds() + 100) + "}");
   EXPECT_EQ(e.type(), "InvalidRestoreTimeException");
   e = CallError("RestoreTableToPointInTime",
                 R"({"SourceTableName":"tab","TargetTableName":"rst","RestoreDateTime":1000})");
   EXPECT_EQ(e.type(), "InvalidRestoreTimeException");
-  e = CallError(
-      "RestoreTableToPointInTime",
-      R"({"SourceTableName":"nope","TargetTableName":"rst","UseLatestRestorableTime":true})");
-  EXPECT_EQ(e.type(), "TableNotFoundException");
+  EXPECT_EQ(LatestRestoreError("nope"), "TableNotFoundException");
 
   Call("UpdateContinuousBackups", R"({"TableName":"tab","PointInTimeRecoverySpecification":{
       "PointInTimeRecoveryEnabled":false}})");
-  e = CallError(
-      "RestoreTableToPointInTime",
-      R"({"SourceTableName":"tab","TargetTableName":"rst","UseLatestRestorableTime":true})");
-  EXPECT_EQ(e.type(), "PointInTimeRecoveryUnavailableException");
+  EXPECT_EQ(LatestRestoreError(), "PointInTimeRecoveryUnavailableException");
 }
 
 TEST_P(BackupTest, DeletedTableWithPitrLeavesASystemBackup) {
@@ -467,10 +469,7 @@ TEST_P(BackupTest, DeletedTableRestoresToAnyTimeBeforeItsDeletion) {
   EXPECT_EQ(e.type(), "InvalidRestoreTimeException");
   // A new table of the same name is the source from then on.
   CreateTable();
-  e = CallError(
-      "RestoreTableToPointInTime",
-      R"({"SourceTableName":"tab","TargetTableName":"rst","UseLatestRestorableTime":true})");
-  EXPECT_EQ(e.type(), "PointInTimeRecoveryUnavailableException");
+  EXPECT_EQ(LatestRestoreError(), "PointInTimeRecoveryUnavailableException");
 }
 
 // ... and survives a restart; once its recovery period has passed its deletion it is gone.
@@ -478,9 +477,7 @@ TEST_P(PersistentBackupTest, DeletedTableHistorySurvivesARestartAndExpires) {
   options_.recovery_period_day = std::chrono::milliseconds(1500);
   Open();
   CreateTable();
-  EnablePitr("tab");
-  Call("UpdateContinuousBackups", R"({"TableName":"tab","PointInTimeRecoverySpecification":{
-      "PointInTimeRecoveryEnabled":true,"RecoveryPeriodInDays":1}})");
+  EnablePitr("tab", 1);
   Put("tab", "a", "x");
   Call("DeleteTable", R"({"TableName":"tab"})");
   engine_.reset();
@@ -490,10 +487,7 @@ TEST_P(PersistentBackupTest, DeletedTableHistorySurvivesARestartAndExpires) {
           R"("SourceTableName":"tab","UseLatestRestorableTime":true)");
   EXPECT_EQ(Items("back"), (std::map<std::string, std::string>{{"a", "x"}}));
   std::this_thread::sleep_for(std::chrono::milliseconds(2000));
-  ApiError e = CallError(
-      "RestoreTableToPointInTime",
-      R"({"SourceTableName":"tab","TargetTableName":"rst","UseLatestRestorableTime":true})");
-  EXPECT_EQ(e.type(), "TableNotFoundException");
+  EXPECT_EQ(LatestRestoreError(), "TableNotFoundException");
 }
 
 // A backup still CREATING (here held so by the transient delay) can be neither deleted nor

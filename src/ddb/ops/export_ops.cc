@@ -77,6 +77,10 @@ void RawField(JsonWriter& w, std::string_view name, const std::string& json) {
   WriteKey(w, name);
   w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
 }
+void IntField(JsonWriter& w, std::string_view name, int64_t n) {
+  WriteKey(w, name);
+  w.Int64(n);
+}
 void TimeField(JsonWriter& w, std::string_view name, double t) {
   if (t <= 0) return;
   WriteKey(w, name);
@@ -254,10 +258,8 @@ struct ExportJob {
     Field(w, "FailureMessage", failure_message);
     Field(w, "ExportFormat", format);
     if (status == "COMPLETED") {
-      WriteKey(w, "BilledSizeBytes");
-      w.Int64(billed_size_bytes);
-      WriteKey(w, "ItemCount");
-      w.Int64(item_count);
+      IntField(w, "BilledSizeBytes", billed_size_bytes);
+      IntField(w, "ItemCount", item_count);
     }
     Field(w, "ExportType", export_type);
     if (export_type == "INCREMENTAL_EXPORT") {
@@ -324,17 +326,13 @@ struct ImportJob {
     if (!summary) {
       Field(w, "TableId", table_id);
       Field(w, "ClientToken", client_token);
-      WriteKey(w, "ErrorCount");
-      w.Int64(error_count);
+      IntField(w, "ErrorCount", error_count);
       RawField(w, "InputFormatOptions", format_options);
       Field(w, "InputCompressionType", compression);
       RawField(w, "TableCreationParameters", creation);
-      WriteKey(w, "ProcessedSizeBytes");
-      w.Int64(processed_bytes);
-      WriteKey(w, "ProcessedItemCount");
-      w.Int64(processed_items);
-      WriteKey(w, "ImportedItemCount");
-      w.Int64(imported_items);
+      IntField(w, "ProcessedSizeBytes", processed_bytes);
+      IntField(w, "ProcessedItemCount", processed_items);
+      IntField(w, "ImportedItemCount", imported_items);
       Field(w, "FailureCode", failure_code);
       Field(w, "FailureMessage", failure_message);
     }
@@ -368,27 +366,7 @@ struct EngineImpl::Transfers {
   Mutex mu;
   std::map<std::string, ExportJob> exports GUARDED_BY(mu);  // by ExportArn
   std::map<std::string, ImportJob> imports GUARDED_BY(mu);  // by ImportArn
-  struct Worker {
-    std::thread thread;
-    std::shared_ptr<std::atomic<bool>> done;
-  };
-  std::vector<Worker> workers GUARDED_BY(mu);
-
-  // Starts `job` on a thread of its own, first joining the threads of finished jobs (a thread
-  // not joined keeps its stack).
-  void Start(std::function<void()> job) REQUIRES(mu) {
-    std::erase_if(workers, [](Worker& w) {
-      if (!*w.done) return false;
-      w.thread.join();
-      return true;
-    });
-    auto done = std::make_shared<std::atomic<bool>>(false);
-    workers.push_back({std::thread([job = std::move(job), done] {
-                         job();
-                         *done = true;
-                       }),
-                       done});
-  }
+  Workers workers GUARDED_BY(mu);
   std::atomic<bool> stopping{false};
   fs::path s3_root;
   std::atomic<bool> announce_root{false};  // say where a temp-dir root is, on first use
@@ -406,6 +384,15 @@ std::string JobJson(const Job& job, Args... args) {
   JsonWriter w(buf);
   job.Write(w, args...);
   return std::string(buf.GetString(), buf.GetSize());
+}
+
+// {"<key>": the job}: the answer of the request that starts a job, of its retry, and of Describe.
+template <typename Job, typename... Args>
+void WriteDescription(JsonWriter& w, std::string_view key, const Job& job, Args... args) {
+  w.StartObject();
+  WriteKey(w, key);
+  job.Write(w, args...);
+  w.EndObject();
 }
 
 }  // namespace
@@ -507,10 +494,10 @@ const fs::path& EngineImpl::S3Root() {
 void EngineImpl::StopTransfers() {
   if (!transfers_) return;
   transfers_->stopping = true;
-  std::vector<Transfers::Worker> workers;
+  std::vector<Workers::Worker> workers;
   {
     MutexLock lock(transfers_->mu);
-    workers.swap(transfers_->workers);
+    workers.swap(transfers_->workers.threads);
   }
   for (auto& w : workers) w.thread.join();
 }
@@ -718,10 +705,7 @@ void EngineImpl::ExportTableToPointInTime(const Request& req, JsonWriter& w) {
         throw ApiError(400, "ExportConflictException",
                        "Export conflict: Duplicate request detected with conflicting parameters");
       }
-      w.StartObject();
-      WriteKey(w, "ExportDescription");
-      existing.Write(w);
-      w.EndObject();
+      WriteDescription(w, "ExportDescription", existing);
       return;
     }
   }
@@ -739,14 +723,11 @@ void EngineImpl::ExportTableToPointInTime(const Request& req, JsonWriter& w) {
   job.format = req.String("ExportFormat").value_or("DYNAMODB_JSON");
   SaveJob("export", job.arn, JobJson(job));
 
-  w.StartObject();
-  WriteKey(w, "ExportDescription");
-  job.Write(w);
-  w.EndObject();
+  WriteDescription(w, "ExportDescription", job);
 
   MutexLock lock(tr.mu);
   tr.exports[job.arn] = job;
-  tr.Start([this, job, id, schema, snapshot, until_ms]() mutable {
+  tr.workers.Start([this, job, id, schema, snapshot, until_ms]() mutable {
     RunExport(std::move(job), id, *schema, std::move(snapshot), until_ms);
   });
 }
@@ -889,11 +870,7 @@ void EngineImpl::DescribeExport(const Request& req, JsonWriter& w) {
   std::string arn = ArnParam(req, "ExportArn", "exportArn", "export");
   Transfers& tr = transfers();
   MutexLock lock(tr.mu);
-  const ExportJob& job = JobNamed(tr.exports, arn, ExportNotFound);
-  w.StartObject();
-  WriteKey(w, "ExportDescription");
-  job.Write(w);
-  w.EndObject();
+  WriteDescription(w, "ExportDescription", JobNamed(tr.exports, arn, ExportNotFound));
 }
 
 void EngineImpl::ListExports(const Request& req, JsonWriter& w) {
@@ -958,10 +935,7 @@ void EngineImpl::ImportTable(const Request& req, JsonWriter& w) {
         throw ApiError(400, "ImportConflictException",
                        "Import conflict: Duplicate request detected with conflicting parameters");
       }
-      w.StartObject();
-      WriteKey(w, "ImportTableDescription");
-      existing.Write(w, false);
-      w.EndObject();
+      WriteDescription(w, "ImportTableDescription", existing, false);
       return;
     }
   }
@@ -978,14 +952,11 @@ void EngineImpl::ImportTable(const Request& req, JsonWriter& w) {
   job.start = now;
   SaveJob("import", job.arn, JobJson(job, false));
 
-  w.StartObject();
-  WriteKey(w, "ImportTableDescription");
-  job.Write(w, false);
-  w.EndObject();
+  WriteDescription(w, "ImportTableDescription", job, false);
 
   MutexLock lock(tr.mu);
   tr.imports[job.arn] = job;
-  tr.Start([this, job]() mutable { RunImport(std::move(job)); });
+  tr.workers.Start([this, job]() mutable { RunImport(std::move(job)); });
 }
 
 namespace {
@@ -1114,11 +1085,7 @@ void EngineImpl::DescribeImport(const Request& req, JsonWriter& w) {
   std::string arn = ArnParam(req, "ImportArn", "importArn", "import");
   Transfers& tr = transfers();
   MutexLock lock(tr.mu);
-  const ImportJob& job = JobNamed(tr.imports, arn, ImportNotFound);
-  w.StartObject();
-  WriteKey(w, "ImportTableDescription");
-  job.Write(w, false);
-  w.EndObject();
+  WriteDescription(w, "ImportTableDescription", JobNamed(tr.imports, arn, ImportNotFound), false);
 }
 
 void EngineImpl::ListImports(const Request& req, JsonWriter& w) {

@@ -364,18 +364,43 @@ TEST_P(ExportImportTest, UnsupportedFeaturesAreRefusedByName) {
 
 // Jobs survive a restart; an import a crash cut short leaves no half table (its record is set
 // back to IN_PROGRESS in storage, as a crash would have left it). RocksDB only.
-class PersistentExportImportTest : public ExportImportTest {};
+class PersistentExportImportTest : public ExportImportTest {
+ protected:
+  // Exports table src to bucket bkt, waits until the export is done and returns its ARN.
+  std::string ExportSrc() {
+    std::string arn =
+        Call("ExportTableToPointInTime",
+             R"({"TableArn":"arn:aws:dynamodb:us-east-1:000000000000:table/src","S3Bucket":"bkt"})")
+            ["ExportDescription"]["ExportArn"]
+                .GetString();
+    WaitFor("DescribeExport", R"({"ExportArn":")" + arn + R"("})", "ExportDescription",
+            "ExportStatus");
+    return arn;
+  }
+
+  // Stops the engine, turns the job record `kind`/`arn` from COMPLETED back to IN_PROGRESS, as if
+  // the process had died before it finished, and opens the engine again.
+  void CrashBeforeCompleted(const std::string& kind, const std::string& arn) {
+    engine_.reset();
+    {
+      auto store = storage::OpenRocksDbStorage(options_.data_dir, {});
+      std::string key = std::string(1, '\0') + kind + "/" + arn;
+      std::string record = *store->Get(key);
+      auto at = record.find("COMPLETED");
+      ASSERT_NE(at, std::string::npos);
+      record.replace(at, 9, "IN_PROGRESS");
+      storage::WriteBatch batch;
+      batch.Put(key, record);
+      store->Write(batch);
+    }
+    Open();
+  }
+};
 
 TEST_P(PersistentExportImportTest, JobsSurviveARestartAndACrashedImportLeavesNoTable) {
   CreateExportableTable();
   Call("PutItem", R"({"TableName":"src","Item":{"pk":{"S":"a"}}})");
-  std::string export_arn =
-      Call("ExportTableToPointInTime",
-           R"({"TableArn":"arn:aws:dynamodb:us-east-1:000000000000:table/src","S3Bucket":"bkt"})")
-          ["ExportDescription"]["ExportArn"]
-              .GetString();
-  WaitFor("DescribeExport", R"({"ExportArn":")" + export_arn + R"("})", "ExportDescription",
-          "ExportStatus");
+  std::string export_arn = ExportSrc();
   std::string id = export_arn.substr(export_arn.rfind('/') + 1);
   std::string import_arn = Call("ImportTable", R"({"S3BucketSource":{"S3Bucket":"bkt",
         "S3KeyPrefix":"AWSDynamoDB/)" + id + R"(/"},"InputFormat":"DYNAMODB_JSON",
@@ -387,19 +412,7 @@ TEST_P(PersistentExportImportTest, JobsSurviveARestartAndACrashedImportLeavesNoT
                                                                         .GetString();
   WaitFor("DescribeImport", R"({"ImportArn":")" + import_arn + R"("})", "ImportTableDescription",
           "ImportStatus");
-  engine_.reset();
-  {
-    auto store = storage::OpenRocksDbStorage(options_.data_dir, {});
-    std::string key = std::string(1, '\0') + "import/" + import_arn;
-    std::string record = *store->Get(key);
-    auto at = record.find("COMPLETED");
-    ASSERT_NE(at, std::string::npos);
-    record.replace(at, 9, "IN_PROGRESS");
-    storage::WriteBatch batch;
-    batch.Put(key, record);
-    store->Write(batch);
-  }
-  Open();
+  ASSERT_NO_FATAL_FAILURE(CrashBeforeCompleted("import", import_arn));
   auto exp = Call("DescribeExport", R"({"ExportArn":")" + export_arn + R"("})");
   EXPECT_STREQ(exp["ExportDescription"]["ExportStatus"].GetString(), "COMPLETED");
   EXPECT_EQ(exp["ExportDescription"]["ItemCount"].GetInt64(), 1);
@@ -421,29 +434,11 @@ TEST_P(PersistentExportImportTest, JobsSurviveARestartAndACrashedImportLeavesNoT
 TEST_P(PersistentExportImportTest, AnExportCutShortAfterItsManifestsLeavesNone) {
   CreateExportableTable();
   Call("PutItem", R"({"TableName":"src","Item":{"pk":{"S":"a"}}})");
-  std::string export_arn =
-      Call("ExportTableToPointInTime",
-           R"({"TableArn":"arn:aws:dynamodb:us-east-1:000000000000:table/src","S3Bucket":"bkt"})")
-          ["ExportDescription"]["ExportArn"]
-              .GetString();
-  WaitFor("DescribeExport", R"({"ExportArn":")" + export_arn + R"("})", "ExportDescription",
-          "ExportStatus");
+  std::string export_arn = ExportSrc();
   fs::path dir =
       fs::path(s3_) / "bkt" / "AWSDynamoDB" / export_arn.substr(export_arn.rfind('/') + 1);
   ASSERT_TRUE(fs::exists(dir / "manifest-summary.json"));
-  engine_.reset();
-  {
-    auto store = storage::OpenRocksDbStorage(options_.data_dir, {});
-    std::string key = std::string(1, '\0') + "export/" + export_arn;
-    std::string record = *store->Get(key);
-    auto at = record.find("COMPLETED");
-    ASSERT_NE(at, std::string::npos);
-    record.replace(at, 9, "IN_PROGRESS");
-    storage::WriteBatch batch;
-    batch.Put(key, record);
-    store->Write(batch);
-  }
-  Open();
+  ASSERT_NO_FATAL_FAILURE(CrashBeforeCompleted("export", export_arn));
   auto exp = Call("DescribeExport", R"({"ExportArn":")" + export_arn + R"("})");
   EXPECT_STREQ(exp["ExportDescription"]["ExportStatus"].GetString(), "FAILED");
   for (const char* name : {"manifest-summary.json", "manifest-summary.checksum",
