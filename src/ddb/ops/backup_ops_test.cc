@@ -223,6 +223,7 @@ TEST_P(BackupTest, ListBackupsFiltersAndPages) {
   CreateTable("tb1");
   CreateTable("tb2");
   std::vector<std::string> t1;
+  t1.reserve(3);
   for (int i = 0; i < 3; ++i) t1.push_back(Backup("tb1", "bk" + std::to_string(i)));
   std::string t2 = Backup("tb2", "other");
   Document all = Call("ListBackups", "{}");
@@ -262,6 +263,7 @@ TEST_P(BackupTest, BackupWhileWritingIsOnePointInTime) {
       "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]})");
   std::atomic<bool> stop{false};
   std::vector<std::thread> writers;
+  writers.reserve(4);
   for (int t = 0; t < 4; ++t) {
     writers.emplace_back([&, t] {
       for (int n = 0; !stop; ++n) {

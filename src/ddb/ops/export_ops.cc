@@ -588,8 +588,8 @@ void CheckExportRequest(const Request& req, std::string_view table_arn) {
   }
 }
 
-ApiError InvalidExportTime(std::string message) {
-  return {400, "InvalidExportTimeException", std::move(message)};
+ApiError InvalidExportTime(const std::string& message) {
+  return {400, "InvalidExportTimeException", message};
 }
 
 // An incremental export's period inside the recovery window (which starts at `earliest`; none
