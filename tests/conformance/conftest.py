@@ -11,8 +11,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from ddbtest import (ACCESS_KEY, REGION, SECRET_KEY, TableFactory, make_client, own_server,
-                     start_server, wait_until_answers)
+from ddbtest import (ACCESS_KEY, DELAY, REGION, SECRET_KEY, TableFactory, make_client,
+                     own_server, start_server, wait_until_answers)
 
 
 @pytest.fixture(scope="session")
@@ -58,6 +58,17 @@ def fast_sweep(foreign_endpoint, tmp_path_factory):
     with own_server(foreign_endpoint, tmp_path_factory, ["--in-memory", "--ttl-interval-ms", "100"],
                     "needs its own server with a fast TTL sweep") as server:
         yield server.endpoint
+
+
+@pytest.fixture(scope="module")
+def delayed(tmp_path_factory, foreign_endpoint):
+    """A client of a server of its own that holds transient statuses (CREATING, UPDATING, a
+    backup's CREATING...) for DELAY seconds."""
+    with own_server(foreign_endpoint, tmp_path_factory,
+                    ["--in-memory", "--delay-transient-statuses=%dms" % (DELAY * 1000)],
+                    "DDB_ENDPOINT is set: these tests start a server with the flag themselves") \
+            as server:
+        yield make_client(server.endpoint)
 
 
 @pytest.fixture

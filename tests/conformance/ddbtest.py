@@ -289,6 +289,24 @@ def scan_pages(client, **kw):
     raise AssertionError("scan did not finish")
 
 
+
+def items_by_pk(client, table):
+    """{pk: item} of the whole table (a consistent Scan, page by page)."""
+    return {item["pk"]["S"]: item
+            for item in scan_pages(client, TableName=table, ConsistentRead=True)}
+
+
+def enable_pitr(client, table):
+    return client.update_continuous_backups(
+        TableName=table, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+
+
+# Statuses held for DELAY seconds by `--delay-transient-statuses` (the `delayed` fixture): long
+# enough for the checks made meanwhile on a busy machine.
+DELAY = 1.5
+# boto3's DynamoDB waiters poll every 20 s (botocore waiters-2.json); poll faster here.
+FAST = {"Delay": 0.2, "MaxAttempts": 100}
+
 # --- today's SDKs -------------------------------------------------------------------------------
 # Debian's boto3/botocore 1.29 and aws CLI 2.9 predate DynamoDB's newer members
 # (OnDemandThroughput, WarmThroughput, DeletionProtectionEnabled): they cannot send them. The

@@ -14,25 +14,13 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from ddbtest import (err, make_client, own_server, unique_name, wait_backup_available,
+from ddbtest import (FAST, enable_pitr, err, items_by_pk, unique_name, wait_backup_available,
                      wait_table_active)
 from provenance import BACKUPS
 
 pytestmark = BACKUPS
 
-DELAY = 1.5  # seconds of --delay-transient-statuses: long enough for the checks made meanwhile
-# boto3's table_exists waiter polls every 20 s (botocore waiters-2.json); poll faster here.
-FAST = {"Delay": 0.2, "MaxAttempts": 100}
 NOT_FOUND = ("ResourceNotFoundException", "Requested resource not found")
-
-
-@pytest.fixture(scope="module")
-def delayed(tmp_path_factory, foreign_endpoint):
-    with own_server(foreign_endpoint, tmp_path_factory,
-                    ["--in-memory", "--delay-transient-statuses=%dms" % (DELAY * 1000)],
-                    "DDB_ENDPOINT is set: these tests start a server with the flag themselves") \
-            as server:
-        yield make_client(server.endpoint)
 
 
 def create_table(ddb, gsi=False):
@@ -56,23 +44,6 @@ def load(ddb, table, keys, value):
         ddb.batch_write_item(RequestItems={table: [
             {"PutRequest": {"Item": {"pk": {"S": k}, "g": {"S": value}}}}
             for k in keys[start:start + 25]]})
-
-
-def items(ddb, table):
-    """{pk: item} of the whole table."""
-    out, kwargs = {}, {}
-    while True:
-        page = ddb.scan(TableName=table, ConsistentRead=True, **kwargs)
-        for item in page["Items"]:
-            out[item["pk"]["S"]] = item
-        if "LastEvaluatedKey" not in page:
-            return out
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-def enable_pitr(ddb, table):
-    ddb.update_continuous_backups(
-        TableName=table, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
 
 
 def sleep_to_next_second():
@@ -134,9 +105,9 @@ def test_restores_answer_creating_and_fill_the_table_in_the_background(ddb):
         assert answer["RestoreSummary"]["RestoreInProgress"] is True
     assert watch_restore(ddb, from_backup) + watch_restore(ddb, at_latest) > 0
 
-    restored = items(ddb, from_backup)
+    restored = items_by_pk(ddb, from_backup)
     assert sorted(restored) == keys and restored[keys[1]]["g"]["S"] == "x"
-    latest = items(ddb, at_latest)
+    latest = items_by_pk(ddb, at_latest)
     assert sorted(latest) == keys[1:] and latest[keys[1]]["g"]["S"] == "later"
     by_g = ddb.query(TableName=from_backup, IndexName="by_g", Select="COUNT",
                      KeyConditionExpression="g = :g",
@@ -232,7 +203,7 @@ def test_deleted_table_restores_to_any_time_before_its_deletion(ddb):
                                                 RestoreDateTime=t)["TableDescription"]
     assert answer["RestoreSummary"]["SourceTableArn"] == source_arn
     ddb.get_waiter("table_exists").wait(TableName=at_t, WaiterConfig=FAST)
-    assert items(ddb, at_t) == batch_a
+    assert items_by_pk(ddb, at_t) == batch_a
     by_g = ddb.query(TableName=at_t, IndexName="by_g", Select="COUNT",
                      KeyConditionExpression="g = :g",
                      ExpressionAttributeValues={":g": {"S": "x"}})
@@ -245,7 +216,7 @@ def test_deleted_table_restores_to_any_time_before_its_deletion(ddb):
     expected = dict(batch_a, **batch_b)
     expected["a00"] = {"pk": {"S": "a00"}, "g": {"S": "changed"}}
     del expected["a01"]
-    assert items(ddb, latest) == expected
+    assert items_by_pk(ddb, latest) == expected
 
     with pytest.raises(ClientError) as e:
         ddb.restore_table_to_point_in_time(SourceTableArn=source_arn,

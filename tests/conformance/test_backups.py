@@ -14,8 +14,8 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from ddbtest import (aws_cli_runner, err, make_client, own_server, start_server, unique_name,
-                     wait_backup_available, wait_table_active)
+from ddbtest import (aws_cli_runner, enable_pitr, err, items_by_pk, make_client, own_server,
+                     start_server, unique_name, wait_backup_available, wait_table_active)
 from provenance import BACKUPS
 
 pytestmark = BACKUPS
@@ -34,23 +34,6 @@ def create_table(ddb, name=None, gsi=False):
                      KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], **kwargs)
     wait_table_active(ddb, name)
     return name
-
-
-def items(ddb, table):
-    """{pk: item} of the whole table."""
-    out, kwargs = {}, {}
-    while True:
-        page = ddb.scan(TableName=table, ConsistentRead=True, **kwargs)
-        for item in page["Items"]:
-            out[item["pk"]["S"]] = item
-        if "LastEvaluatedKey" not in page:
-            return out
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-def enable_pitr(ddb, table):
-    return ddb.update_continuous_backups(
-        TableName=table, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
 
 
 def iso_seconds(t):
@@ -102,7 +85,7 @@ def test_backup_restore_round_trip(ddb):
     assert restored["RestoreSummary"]["SourceBackupArn"] == arn
     assert restored["RestoreSummary"]["RestoreInProgress"] is True
     wait_table_active(ddb, target)
-    assert {pk: i["g"]["S"] for pk, i in items(ddb, target).items()} == {
+    assert {pk: i["g"]["S"] for pk, i in items_by_pk(ddb, target).items()} == {
         "a": "x", "b": "x", "c": "y"}
     by_g = ddb.query(TableName=target, IndexName="by_g", KeyConditionExpression="g = :g",
                      ExpressionAttributeValues={":g": {"S": "x"}})
@@ -222,7 +205,7 @@ def test_backup_while_four_threads_write_is_one_point_in_time(ddb):
         ddb.restore_table_from_backup(TargetTableName=target, BackupArn=arn)
         wait_table_active(ddb, target)
         counters, logs = {}, {}
-        for pk, item in items(ddb, target).items():
+        for pk, item in items_by_pk(ddb, target).items():
             if pk.startswith("c"):
                 counters[pk[1]] = int(item["n"]["N"])
             else:
@@ -264,7 +247,7 @@ def test_point_in_time_restore_holds_the_first_batch_only(ddb):
         RestoreDateTime=math.floor(t))["TableDescription"]
     assert restored["RestoreSummary"]["SourceTableArn"].endswith(":table/" + table)
     wait_table_active(ddb, target)
-    assert {pk: i["g"]["S"] for pk, i in items(ddb, target).items()} == first
+    assert {pk: i["g"]["S"] for pk, i in items_by_pk(ddb, target).items()} == first
     by_g = ddb.query(TableName=target, IndexName="by_g", KeyConditionExpression="g = :g",
                      ExpressionAttributeValues={":g": {"S": "x"}})
     assert by_g["Count"] == 20
@@ -273,7 +256,7 @@ def test_point_in_time_restore_holds_the_first_batch_only(ddb):
     ddb.restore_table_to_point_in_time(SourceTableName=table, TargetTableName=latest,
                                        UseLatestRestorableTime=True)
     wait_table_active(ddb, latest)
-    now = items(ddb, latest)
+    now = items_by_pk(ddb, latest)
     assert len(now) == 41 and now["f0"]["g"]["S"] == "changed" and now["old"]["g"]["S"] == "back"
 
 
@@ -333,7 +316,7 @@ def test_deleted_table_with_pitr_is_restored_from_its_system_backup(ddb):
     target = unique_name("undeleted")
     ddb.restore_table_from_backup(TargetTableName=target, BackupArn=backup["BackupArn"])
     wait_table_active(ddb, target)
-    assert sorted(items(ddb, target)) == ["k%d" % i for i in range(5)]
+    assert sorted(items_by_pk(ddb, target)) == ["k%d" % i for i in range(5)]
 
 
 def test_backups_and_pitr_survive_a_restart(foreign_endpoint, tmp_path_factory, tmp_path):
@@ -358,12 +341,12 @@ def test_backups_and_pitr_survive_a_restart(foreign_endpoint, tmp_path_factory, 
         target = unique_name("after")
         ddb.restore_table_from_backup(TargetTableName=target, BackupArn=arn)
         wait_table_active(ddb, target)
-        assert sorted(items(ddb, target)) == ["a"]
+        assert sorted(items_by_pk(ddb, target)) == ["a"]
         latest = unique_name("latest")
         ddb.restore_table_to_point_in_time(SourceTableName=table, TargetTableName=latest,
                                            UseLatestRestorableTime=True)
         wait_table_active(ddb, latest)
-        assert sorted(items(ddb, latest)) == ["a", "b"]
+        assert sorted(items_by_pk(ddb, latest)) == ["a", "b"]
     finally:
         server.stop()
 
@@ -400,7 +383,7 @@ def test_aws_cli_round_trip(ddb, endpoint, tmp_path):
                          "--target-table-name", target, "--restore-date-time", str(t)).stdout)
     assert out["TableDescription"]["TableName"] == target
     wait_table_active(ddb, target)
-    assert sorted(items(ddb, target)) == ["one"]
+    assert sorted(items_by_pk(ddb, target)) == ["one"]
 
 
 @pytest.mark.parametrize("kill_after", [0.05, 0.3])
@@ -450,18 +433,18 @@ def test_sigkill_during_backup_and_restore_leaves_nothing_half_made(foreign_endp
     server = start_server(args, tmp_path / "second.log")
     try:
         ddb = make_client(server.endpoint)
-        assert len(items(ddb, table)) == n
+        assert len(items_by_pk(ddb, table)) == n
         for b in ddb.list_backups(TableName=table)["BackupSummaries"]:
             assert b["BackupStatus"] == "AVAILABLE"
             desc = ddb.describe_backup(BackupArn=b["BackupArn"])["BackupDescription"]
             assert desc["SourceTableDetails"]["ItemCount"] == n, b["BackupName"]
         names = ddb.list_tables()["TableNames"]
         if "restored-" + table in names:
-            assert len(items(ddb, "restored-" + table)) == n
+            assert len(items_by_pk(ddb, "restored-" + table)) == n
         # The name is free again, or taken by a whole table: a restore either way succeeds.
         ddb.restore_table_from_backup(TargetTableName="again-" + table, BackupArn=arn)
         wait_table_active(ddb, "again-" + table)
-        assert len(items(ddb, "again-" + table)) == n
+        assert len(items_by_pk(ddb, "again-" + table)) == n
         by_g = ddb.query(TableName="again-" + table, IndexName="by_g", Select="COUNT",
                          KeyConditionExpression="g = :g",
                          ExpressionAttributeValues={":g": {"S": "g0"}})

@@ -12,7 +12,6 @@ import gzip
 import json
 import subprocess
 import time
-from decimal import Decimal
 
 import pytest
 

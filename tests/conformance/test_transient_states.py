@@ -13,20 +13,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from ddbtest import cruddur_bin, err, make_client, own_server, start_server, unique_name
-
-DELAY = 1.5  # seconds; long enough for the checks made during a state on a busy machine
-# boto3's DynamoDB waiters poll every 20 s (botocore waiters-2.json); poll faster here.
-FAST = {"Delay": 0.2, "MaxAttempts": 100}
-
-
-@pytest.fixture(scope="module")
-def delayed(tmp_path_factory, foreign_endpoint):
-    with own_server(foreign_endpoint, tmp_path_factory,
-                    ["--in-memory", "--delay-transient-statuses=%dms" % (DELAY * 1000)],
-                    "DDB_ENDPOINT is set: these tests start a server with the flag themselves") \
-            as server:
-        yield make_client(server.endpoint)
+from ddbtest import (DELAY, FAST, cruddur_bin, err, make_client, start_server, unique_name)
 
 
 def create(client, name, **kwargs):
