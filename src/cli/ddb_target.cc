@@ -47,7 +47,8 @@ aws::Credentials CredentialsFor(const http::Url& url) {
   }
 }
 
-std::unique_ptr<client::DynamoDbClient> HttpTo(const std::string& endpoint) {
+std::unique_ptr<client::DynamoDbClient> HttpTo(const std::string& endpoint,
+                                               const client::RetryPolicy& retry) {
   http::Url url;
   try {
     url = http::Url::Parse(endpoint);
@@ -55,7 +56,10 @@ std::unique_ptr<client::DynamoDbClient> HttpTo(const std::string& endpoint) {
     throw CliError(std::string("bad endpoint URL: ") + e.what());
   }
   std::string region = client::FindRegion().value_or("us-east-1");
-  return std::make_unique<client::HttpClient>(endpoint, region, CredentialsFor(url));
+  client::HttpClientOptions http_options;
+  http_options.retry = retry;
+  return std::make_unique<client::HttpClient>(endpoint, region, CredentialsFor(url),
+                                              std::move(http_options));
 }
 
 std::string ReadEndpointFile(const fs::path& path) {
@@ -89,7 +93,8 @@ std::string DataDirHolder(const fs::path& engine_dir) {
 namespace {
 
 // The data dir is held by another process: use the server that published its URL there.
-DdbTarget ViaRunningServer(const fs::path& engine_dir, const std::string& lock_reason) {
+DdbTarget ViaRunningServer(const fs::path& engine_dir, const std::string& lock_reason,
+                           const client::RetryPolicy& retry) {
   fs::path file = EndpointFilePath(engine_dir);
   std::string url = ReadEndpointFile(file);
   if (url.empty()) {
@@ -98,7 +103,7 @@ DdbTarget ViaRunningServer(const fs::path& engine_dir, const std::string& lock_r
                    "); stop it, or pass --endpoint-url (" + lock_reason + ")");
   }
   DdbTarget target;
-  target.client = HttpTo(url);
+  target.client = HttpTo(url, retry);
   target.description = "cruddur server at " + url + " (it holds " + engine_dir.string() + ")";
   try {
     target.client->Call("ListTables", R"({"Limit":1})");
@@ -112,7 +117,8 @@ DdbTarget ViaRunningServer(const fs::path& engine_dir, const std::string& lock_r
   return target;
 }
 
-DdbTarget OpenEmbedded(const GlobalOptions& globals, DataDirUse use) {
+DdbTarget OpenEmbedded(const GlobalOptions& globals, DataDirUse use,
+                       const client::RetryPolicy& retry) {
   std::error_code ec;
   fs::path dir = fs::path(globals.DataDir()) / "ddb";
   if (use == DataDirUse::kReadExisting && !fs::is_directory(dir, ec)) {
@@ -132,7 +138,7 @@ DdbTarget OpenEmbedded(const GlobalOptions& globals, DataDirUse use) {
   try {
     target.engine = ddb::Engine::Open(options);
   } catch (const ddb::storage::DataDirLockedError& e) {
-    return ViaRunningServer(dir, e.what());
+    return ViaRunningServer(dir, e.what(), retry);
   } catch (const std::exception& e) {
     throw CliError("cannot open the DynamoDB engine in " + dir.string() + ": " + e.what());
   }
@@ -172,7 +178,7 @@ DdbTarget OpenDdbTarget(const GlobalOptions& globals, const DdbTargetOptions& op
   }
   if (!endpoint.empty()) {
     DdbTarget target;
-    target.client = HttpTo(endpoint);
+    target.client = HttpTo(endpoint, options.retry);
     target.description = endpoint + " (" + source + ")";
     return target;
   }
@@ -187,12 +193,15 @@ DdbTarget OpenDdbTarget(const GlobalOptions& globals, const DdbTargetOptions& op
     }
     std::string url = client::ResolveEndpoint("", region);
     DdbTarget target;
-    target.client = std::make_unique<client::HttpClient>(url, region, client::ResolveCredentials());
+    client::HttpClientOptions http_options;
+    http_options.retry = options.retry;
+    target.client = std::make_unique<client::HttpClient>(url, region, client::ResolveCredentials(),
+                                                         std::move(http_options));
     target.description = "AWS DynamoDB " + url;
     std::fprintf(stderr, "Running in production mode (%s)\n", url.c_str());
     return target;
   }
-  return OpenEmbedded(globals, use);
+  return OpenEmbedded(globals, use, options.retry);
 }
 
 std::string MessageTableName(const DdbTargetOptions& options) {

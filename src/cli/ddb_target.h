@@ -29,11 +29,12 @@ namespace cruddur::cli {
 
 // Flags shared by the table commands.
 struct DdbTargetOptions {
-  bool prod_flag = false;    // --prod
-  std::string prod_word;     // the original scripts' `prod` argument
-  std::string endpoint_url;  // --endpoint-url
-  std::string table;         // --table (empty: $DDB_MESSAGE_TABLE, else cruddur-messages)
-  bool json = false;         // --json
+  bool prod_flag = false;     // --prod
+  std::string prod_word;      // the original scripts' `prod` argument
+  std::string endpoint_url;   // --endpoint-url
+  std::string table;          // --table (empty: $DDB_MESSAGE_TABLE, else cruddur-messages)
+  bool json = false;          // --json
+  client::RetryPolicy retry;  // how an HTTP client retries (serve allows more transient attempts)
 
   bool prod() const { return prod_flag || prod_word == "prod"; }
 };

@@ -47,8 +47,16 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The long-running services: message writes are idempotent (conditions, request tokens), so a
+// run of 5xx answers or lost answers gets more attempts than a one-off command's, embedded or not.
+DdbTargetOptions ServiceTargetDefaults() {
+  DdbTargetOptions options;
+  options.retry.max_attempts_transient = 6;
+  return options;
+}
+
 struct ServeCommandOptions {
-  DdbTargetOptions target;
+  DdbTargetOptions target = ServiceTargetDefaults();
   std::string host = "127.0.0.1";
   int port = 4567;
   int ddb_port = -1;  // -1: do not serve the DynamoDB protocol
@@ -73,11 +81,8 @@ struct ServeCommandOptions {
 // DynamoDB.
 class ServeEngineClient : public client::DynamoDbClient {
  public:
-  ServeEngineClient(ddb::Engine& engine, wire::FaultInjector* faults)
-      : direct_(engine), faults_(faults) {
-    // Message writes are idempotent (conditions, request tokens): more attempts are safe.
-    policy_.max_attempts_transient = 6;
-  }
+  ServeEngineClient(ddb::Engine& engine, wire::FaultInjector* faults, client::RetryPolicy policy)
+      : direct_(engine), faults_(faults), policy_(policy) {}
   std::string Call(std::string_view operation, std::string_view request_json) override {
     return client::CallWithRetries(
         policy_, [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); },
@@ -134,7 +139,7 @@ DdbTarget OpenServeTarget(const GlobalOptions& globals, const DdbTargetOptions& 
     throw CliError("cannot open the DynamoDB engine in " + dir.string() + ": " + e.what());
   }
   fs::remove(EndpointFilePath(dir), ec);  // we hold the lock: any such file is stale
-  target.client = std::make_unique<ServeEngineClient>(*target.engine, faults);
+  target.client = std::make_unique<ServeEngineClient>(*target.engine, faults, options.retry);
   target.description = "embedded engine in " + dir.string();
   return target;
 }
