@@ -15,7 +15,8 @@ import time
 
 import pytest
 
-from ddbtest import aws_cli_runner, err, make_client, signed_request, own_server, scan_pages, unique_name, wait_table_active
+from ddbtest import (aws_cli_runner, enable_pitr, err, make_client, own_server, scan_pages,
+                     signed_request, unique_name, wait_table_active)
 
 source = pytest.mark.source
 DOCS_EXPORT = source("docs: DynamoDB table export output format (manifest-summary.json, "
@@ -47,32 +48,48 @@ def wait_done(fetch, key, timeout=30.0):
         time.sleep(0.05)
 
 
-def enable_pitr(client, table_arn):
-    client.update_continuous_backups(
-        TableName=table_arn.rsplit("/", 1)[1],
-        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+def wait_export(client, arn):
+    """The export's ExportDescription once it is no longer IN_PROGRESS."""
+    return wait_done(lambda: client.describe_export(ExportArn=arn)["ExportDescription"],
+                     "ExportStatus")
 
 
 def export(client, table_arn, bucket, prefix=None, fmt="DYNAMODB_JSON"):
     """Exports the table (enabling point-in-time recovery first, as DynamoDB requires)."""
-    enable_pitr(client, table_arn)
+    enable_pitr(client, table_arn.rsplit("/", 1)[1])
     kw = {"S3Prefix": prefix} if prefix else {}
     desc = client.export_table_to_point_in_time(TableArn=table_arn, S3Bucket=bucket,
                                                 ExportFormat=fmt, **kw)["ExportDescription"]
     assert desc["ExportStatus"] == "IN_PROGRESS"
-    return wait_done(lambda: client.describe_export(ExportArn=desc["ExportArn"])
-                     ["ExportDescription"], "ExportStatus")
+    return wait_export(client, desc["ExportArn"])
 
 
-def import_table(client, bucket, prefix, table, fmt="DYNAMODB_JSON", compression="NONE",
-                 key=(("pk", "S"),), gsis=None, csv=None):
-    params = {
+def creation_params(table, key=(("pk", "S"),)):
+    """CreateTable's parameters (ImportTable's TableCreationParameters) for an on-demand table
+    keyed by `key`: ((name, type),) or ((hash name, type), (range name, type))."""
+    return {
         "TableName": table,
         "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t} for n, t in key],
         "KeySchema": [{"AttributeName": n, "KeyType": kt}
                       for (n, _), kt in zip(key, ("HASH", "RANGE"))],
         "BillingMode": "PAY_PER_REQUEST",
     }
+
+
+def make_table(client, prefix, pitr=False):
+    """A new table keyed by pk (a string), ACTIVE, with point-in-time recovery if `pitr`:
+    (its name, its ARN)."""
+    name = unique_name(prefix)
+    client.create_table(**creation_params(name))
+    arn = wait_table_active(client, name)["TableArn"]
+    if pitr:
+        enable_pitr(client, name)
+    return name, arn
+
+
+def import_table(client, bucket, prefix, table, fmt="DYNAMODB_JSON", compression="NONE",
+                 key=(("pk", "S"),), gsis=None, csv=None):
+    params = creation_params(table, key)
     if gsis:
         params["AttributeDefinitions"] += gsis["defs"]
         params["GlobalSecondaryIndexes"] = gsis["indexes"]
@@ -90,13 +107,18 @@ def all_items(client, table):
             for i in scan_pages(client, TableName=table)}
 
 
+def read_export_lines(s3_dir, bucket, desc):
+    """(the export's manifest-summary.json, every line of its data files, decoded)."""
+    summary = json.loads((s3_dir / bucket / desc["ExportManifest"]).read_text())
+    files = [json.loads(line) for line in
+             (s3_dir / bucket / summary["manifestFilesS3Key"]).read_text().splitlines()]
+    return summary, [json.loads(line) for f in files for line in
+                     gzip.decompress((s3_dir / bucket / f["dataFileS3Key"]).read_bytes())
+                     .decode().splitlines()]
+
+
 def make_source_table(client, name):
-    client.create_table(
-        TableName=name, BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                              {"AttributeName": "sk", "AttributeType": "N"}],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                   {"AttributeName": "sk", "KeyType": "RANGE"}])
+    client.create_table(**creation_params(name, key=(("pk", "S"), ("sk", "N"))))
     wait_table_active(client, name)
     items = []
     for i in range(120):
@@ -166,13 +188,7 @@ def test_export_at_a_past_time_holds_that_time(client, s3_dir):
     """Batch A, then a second boundary (time T), then batch B overwriting and deleting some of
     A's items and adding others: the export at ExportTime=T, imported into a new table, equals
     A item by item, not the table as it is now."""
-    name = unique_name("exp-past")
-    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
-    wait_table_active(client, name)
-    arn = client.describe_table(TableName=name)["Table"]["TableArn"]
-    enable_pitr(client, arn)
+    name, arn = make_table(client, "exp-past", pitr=True)
     batch_a = {f"a{i}": {"pk": {"S": f"a{i}"}, "v": {"N": str(i)}, "tag": {"S": "A"}}
                for i in range(30)}
     for item in batch_a.values():
@@ -190,8 +206,7 @@ def test_export_at_a_past_time_holds_that_time(client, s3_dir):
     desc = client.export_table_to_point_in_time(TableArn=arn, S3Bucket="bucket-past",
                                                 ExportTime=export_time)["ExportDescription"]
     assert desc["ExportStatus"] == "IN_PROGRESS"
-    desc = wait_done(lambda: client.describe_export(ExportArn=desc["ExportArn"])
-                     ["ExportDescription"], "ExportStatus")
+    desc = wait_export(client, desc["ExportArn"])
     assert desc["ExportStatus"] == "COMPLETED", desc
     assert desc["ItemCount"] == len(batch_a)
     export_id = desc["ExportArn"].rsplit("/", 1)[1]
@@ -213,13 +228,7 @@ def test_export_time_outside_the_window(client):
     """Before point-in-time recovery was enabled, or in the future: InvalidExportTimeException
     "Export Time is invalid" (DynamoDB's answer recorded in 2026, ack-api-quirks dynamodb
     DDB-EXPORT-001)."""
-    name = unique_name("exp-window")
-    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
-    wait_table_active(client, name)
-    arn = client.describe_table(TableName=name)["Table"]["TableArn"]
-    enable_pitr(client, arn)
+    _, arn = make_table(client, "exp-window", pitr=True)
     for when in (time.time() - 3600, time.time() + 3600):
         with pytest.raises(Exception) as e:
             client.export_table_to_point_in_time(TableArn=arn, S3Bucket="bb", ExportTime=when)
@@ -237,12 +246,7 @@ def test_aws_cli_export_round_trip(client, s3_dir, tmp_path):
     if aws_bin is None:
         pytest.skip("aws CLI not installed")
     aws = aws_cli_runner([aws_bin], client.meta.endpoint_url, tmp_path)
-    name = unique_name("exp-cli")
-    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
-    wait_table_active(client, name)
-    arn = client.describe_table(TableName=name)["Table"]["TableArn"]
+    name, arn = make_table(client, "exp-cli")
     aws("update-continuous-backups", "--table-name", name,
         "--point-in-time-recovery-specification", "PointInTimeRecoveryEnabled=true")
     client.put_item(TableName=name, Item={"pk": {"S": "one"}})
@@ -263,22 +267,8 @@ def test_aws_cli_export_round_trip(client, s3_dir, tmp_path):
                               out["ExportDescription"]["ExportArn"]).stdout)["ExportDescription"]
     assert desc["ExportStatus"] == "COMPLETED", desc
     assert desc["ItemCount"] == 1
-    summary = json.loads((s3_dir / "bucket-cli" / desc["ExportManifest"]).read_text())
-    files = [json.loads(line) for line in
-             (s3_dir / "bucket-cli" / summary["manifestFilesS3Key"]).read_text().splitlines()]
-    lines = [json.loads(line) for f in files for line in
-             gzip.decompress((s3_dir / "bucket-cli" / f["dataFileS3Key"]).read_bytes())
-             .decode().splitlines()]
+    _, lines = read_export_lines(s3_dir, "bucket-cli", desc)
     assert lines == [{"Item": {"pk": {"S": "one"}}}]
-
-
-def read_export_lines(s3_dir, bucket, desc):
-    summary = json.loads((s3_dir / bucket / desc["ExportManifest"]).read_text())
-    files = [json.loads(line) for line in
-             (s3_dir / bucket / summary["manifestFilesS3Key"]).read_text().splitlines()]
-    return summary, [json.loads(line) for f in files for line in
-                     gzip.decompress((s3_dir / bucket / f["dataFileS3Key"]).read_bytes())
-                     .decode().splitlines()]
 
 
 @source("docs: DynamoDB table export output format, incremental export output: one line per "
@@ -292,13 +282,7 @@ def test_incremental_export_holds_the_changes_of_its_period(client, s3_dir, view
     deleted one only its OldImage, a created one only its NewImage, an item created and deleted
     inside the period is not there. (Debian's botocore does not know the parameter: a raw
     request.)"""
-    name = unique_name("exp-incr")
-    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
-    wait_table_active(client, name)
-    arn = client.describe_table(TableName=name)["Table"]["TableArn"]
-    enable_pitr(client, arn)
+    name, arn = make_table(client, "exp-incr", pitr=True)
     for k in ("upd", "del", "later", "same"):
         client.put_item(TableName=name, Item={"pk": {"S": k}, "v": {"N": "0"}})
     time.sleep(0.05)
@@ -324,8 +308,7 @@ def test_incremental_export_holds_the_changes_of_its_period(client, s3_dir, view
     desc = json.loads(body)["ExportDescription"]
     assert desc["ExportType"] == "INCREMENTAL_EXPORT"
     assert desc["IncrementalExportSpecification"]["ExportViewType"] == view
-    desc = wait_done(lambda: client.describe_export(ExportArn=desc["ExportArn"])
-                     ["ExportDescription"], "ExportStatus")
+    desc = wait_export(client, desc["ExportArn"])
     assert desc["ExportStatus"] == "COMPLETED", desc
     summary, lines = read_export_lines(s3_dir, "bucket-incr", desc)
     assert summary["exportType"] == "INCREMENTAL_EXPORT" and summary["outputView"] == view
@@ -349,13 +332,7 @@ def test_incremental_export_holds_the_changes_of_its_period(client, s3_dir, view
 def test_incremental_export_errors(client):
     """An INCREMENTAL_EXPORT without ExportFromTime, with a period ending before it starts or
     starting before point-in-time recovery was enabled: refused."""
-    name = unique_name("exp-incr-err")
-    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
-    wait_table_active(client, name)
-    arn = client.describe_table(TableName=name)["Table"]["TableArn"]
-    enable_pitr(client, arn)
+    _, arn = make_table(client, "exp-incr-err", pitr=True)
     now = time.time()
     cases = [({}, "ValidationException"),
              ({"ExportFromTime": now, "ExportToTime": now - 10}, "ValidationException"),
@@ -532,18 +509,12 @@ def test_import_errors(client, s3_dir):
     """An import into an existing table is refused as CreateTable refuses it; a ClientToken
     reused with another request is an ImportConflictException, with the same request it answers
     the same import."""
-    existing = unique_name("exists")
-    client.create_table(TableName=existing, BillingMode="PAY_PER_REQUEST",
-                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    existing, _ = make_table(client, "exists")
     with pytest.raises(Exception) as e:
         import_table(client, "err-bucket", "p/", existing)
     assert err(e) == ("ResourceInUseException", f"Table already exists: {existing}")
 
-    params = {"TableName": unique_name("tok"),
-              "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
-              "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
-              "BillingMode": "PAY_PER_REQUEST"}
+    params = creation_params(unique_name("tok"))
     src = {"S3Bucket": "err-bucket", "S3KeyPrefix": "p/"}
     first = client.import_table(ClientToken="tok-1", S3BucketSource=src,
                                 InputFormat="DYNAMODB_JSON",
@@ -581,16 +552,12 @@ def test_export_errors(client):
     with pytest.raises(Exception) as e:
         client.export_table_to_point_in_time(TableArn=arn, S3Bucket="bb")
     assert err(e)[0] == "TableNotFoundException"
-    name = unique_name("exp-err")
-    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
-    table_arn = client.describe_table(TableName=name)["Table"]["TableArn"]
+    name, table_arn = make_table(client, "exp-err")
     with pytest.raises(Exception) as e:
         client.export_table_to_point_in_time(TableArn=table_arn, S3Bucket="bb")
     assert err(e) == ("PointInTimeRecoveryUnavailableException",
                       f"Point in time recovery is not enabled for table '{name}'")
-    enable_pitr(client, table_arn)
+    enable_pitr(client, name)
     with pytest.raises(Exception) as e:
         client.export_table_to_point_in_time(TableArn=table_arn, S3Bucket="bb",
                                              ExportTime=time.time() + 3600)
@@ -600,11 +567,7 @@ def test_export_errors(client):
 @source("docs: ListExports / ListImports API reference (MaxResults/PageSize, NextToken)")
 def test_list_exports_and_imports_page(client):
     """ListExports pages by MaxResults and filters by TableArn; ListImports pages by PageSize."""
-    name = unique_name("list")
-    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
-    arn = client.describe_table(TableName=name)["Table"]["TableArn"]
+    _, arn = make_table(client, "list")
     made = [export(client, arn, "list-bucket")["ExportArn"] for _ in range(3)]
     seen, token = [], None
     while True:
@@ -632,11 +595,7 @@ def test_list_exports_and_imports_page(client):
 def test_bucket_and_prefix_stay_inside_the_s3_directory(client):
     """A bucket name outside S3's pattern is a ValidationException (as the model's constraint);
     a prefix that climbs out of the bucket ('..') is refused."""
-    name = unique_name("esc")
-    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
-    arn = client.describe_table(TableName=name)["Table"]["TableArn"]
+    _, arn = make_table(client, "esc")
     with pytest.raises(Exception) as e:
         client.export_table_to_point_in_time(TableArn=arn, S3Bucket="../etc")
     code, message = err(e)
