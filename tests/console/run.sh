@@ -21,8 +21,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/lib.sh
 dir=tests/console
-bin="${CRUDDUR_BIN:-$PWD/build/cruddur}"
-export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 export ARTIFACTS_DIR="$PWD/$dir/artifacts"
 admin_prefix="${DYNAMODB_ADMIN_PREFIX:-$PWD/.cache/dynamodb-admin}"
 # 4.x (AWS SDK v2) and not 5.x: 5.x's AWS SDK v3 sends its create-table form's capacity units as
@@ -30,12 +28,9 @@ admin_prefix="${DYNAMODB_ADMIN_PREFIX:-$PWD/.cache/dynamodb-admin}"
 # "STRING_VALUE can not be converted to a Long"; SDK v2 sends numbers.
 admin_version="${DYNAMODB_ADMIN_VERSION:-4.6.2}"
 
-[[ -x "$bin" ]] || { echo "console tests: $bin is not built (set CRUDDUR_BIN)" >&2; exit 1; }
-[[ -x "$CHROMIUM" ]] || { echo "console tests: no Chromium at $CHROMIUM (apt-get install chromium)" >&2; exit 1; }
-if [[ ! -f "$dir/node_modules/playwright-core/package.json" ]]; then
-  echo "== installing playwright-core (npm)"
-  npm install --prefix "$dir" --no-audit --no-fund
-fi
+cruddur_bin console
+need_chromium console
+npm_install_once "$dir" playwright-core
 admin_pkg="$admin_prefix/node_modules/dynamodb-admin"
 if [[ "$(node -p "require('$admin_pkg/package.json').version" 2>/dev/null)" != "$admin_version" ]]; then
   echo "== installing dynamodb-admin@$admin_version (npm) into $admin_prefix"
@@ -44,76 +39,52 @@ fi
 admin_js="$admin_pkg/$(node -p "require('$admin_pkg/package.json').bin['dynamodb-admin']")"
 mkdir -p "$ARTIFACTS_DIR"
 
-tmp="$(mktemp -d)"
-pids=()
-cleanup() {
-  local status=$?
-  for pid in "${pids[@]}"; do
-    if kill -0 "$pid" 2>/dev/null; then
-      kill -TERM "$pid" 2>/dev/null || true
-      wait "$pid" 2>/dev/null || true
-    fi
-  done
+with_tmp_and_servers
+on_exit() {
   cp "$tmp"/*.log "$ARTIFACTS_DIR/" 2>/dev/null || true
-  if [[ $status -ne 0 ]]; then
-    for f in "$tmp"/*.log; do
-      [[ -f "$f" ]] && { echo "--- $f (tail)" >&2; tail -n 20 "$f" >&2; }
-    done
-  fi
-  rm -rf "$tmp"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-stop() {  # stop() PID: ends one server this script started
-  kill -TERM "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
+  show_logs "$1" 20 "$tmp"/*.log
 }
 
 # start_server NAME [FLAGS...]: sets $url and $server_pid.
 start_server() {
   local name=$1
   shift
-  "$bin" ddb serve --in-memory --host 127.0.0.1 --port 0 --threads 2 "$@" \
-    >"$tmp/$name.out" 2>"$tmp/$name.log" &
-  server_pid=$!
-  pids+=("$server_pid")
-  url=$(wait_for_url "$server_pid" "$tmp/$name.out" 'http://127\.0\.0\.1:[0-9]*' \
-    "console tests: ddb serve ($name)") || exit 1
+  serve_in_background "$tmp/$name.out" "$tmp/$name.log" 'http://127\.0\.0\.1:[0-9]*' \
+    "console tests: ddb serve ($name)" \
+    "$bin" ddb serve --in-memory --host 127.0.0.1 --port 0 --threads 2 "$@"
 }
 
 echo "== console: every function (headless Chromium)"
 start_server console
 CRUDDUR_URL="$url" node "$dir/console.test.mjs"
-stop "$server_pid"
+stop_server "$server_pid"
 
 echo "== console: backups and point-in-time recovery"
 start_server backups
 CRUDDUR_URL="$url" node "$dir/backups.test.mjs"
-stop "$server_pid"
+stop_server "$server_pid"
 
 echo "== console under --auth: off without --console; with it, the page signs with a real key"
 start_server auth-off --auth AKIDCONSOLE:console-secret
 status=$(curl -s -o /dev/null -w '%{http_code}' "$url/console")
 [[ $status == 404 ]] || { echo "--auth without --console: /console answered $status" >&2; exit 1; }
 grep -q '^console:' "$tmp/auth-off.out" && { echo "--auth without --console announced a console" >&2; exit 1; }
-stop "$server_pid"
+stop_server "$server_pid"
 start_server auth --auth AKIDCONSOLE:console-secret --console
 CRUDDUR_URL="$url" ACCESS_KEY=AKIDCONSOLE SECRET_KEY=console-secret node "$dir/auth.test.mjs"
-stop "$server_pid"
+stop_server "$server_pid"
 
 echo "== console: a table of ${CONSOLE_BIG_ITEMS:-200000} items browsed page by page"
 start_server paging
 CRUDDUR_URL="$url" node "$dir/paging.test.mjs"
-stop "$server_pid"
+stop_server "$server_pid"
 
 echo "== dynamodb-admin against cruddur ddb serve (headless Chromium)"
 start_server admin
 admin_port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 DYNAMO_ENDPOINT="$url" AWS_REGION=us-east-1 node "$admin_js" --host 127.0.0.1 --port "$admin_port" \
   >"$tmp/dynamodb-admin.log" 2>&1 &
-pids+=($!)
+server_pids+=($!)
 for _ in $(seq 1 100); do
   curl -s -o /dev/null "http://127.0.0.1:$admin_port/" && break
   sleep 0.1

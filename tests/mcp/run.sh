@@ -10,27 +10,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/lib.sh
 dir=tests/mcp
-bin="${CRUDDUR_BIN:-$PWD/build/cruddur}"
-[[ -x "$bin" ]] || { echo "mcp tests: $bin is not built (set CRUDDUR_BIN)" >&2; exit 1; }
-if [[ ! -f "$dir/node_modules/@modelcontextprotocol/sdk/package.json" ]]; then
-  echo "== installing @modelcontextprotocol/sdk (npm)"
-  npm install --prefix "$dir" --no-audit --no-fund
-fi
+cruddur_bin mcp
+npm_install_once "$dir" @modelcontextprotocol/sdk
 
-tmp="$(mktemp -d)"
-server_pid=""
-cleanup() {
-  local status=$?
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  [[ $status -ne 0 && -f "$tmp/http.log" ]] && { echo "--- ddb mcp (http) log" >&2; tail -n 20 "$tmp/http.log" >&2; }
-  rm -rf "$tmp"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+with_tmp_and_servers
+on_exit() { show_logs "$1" 20 "$tmp/http.log"; }
 
 echo "== ddb mcp: a non-loopback bind needs an explicit token"
 if "$bin" --data-dir "$tmp/refused" ddb mcp --mcp-port 0 --mcp-host 0.0.0.0 >"$tmp/refused.out" 2>&1; then
@@ -43,10 +27,8 @@ for name in stdio http; do
   "$bin" --data-dir "$tmp/$name" ddb schema-load >/dev/null
 done
 
-"$bin" --data-dir "$tmp/http" ddb mcp --mcp-port 0 >"$tmp/http.out" 2>"$tmp/http.log" &
-server_pid=$!
-url=$(wait_for_url "$server_pid" "$tmp/http.out" 'http://127\.0\.0\.1:[0-9]*/mcp' \
-  "mcp tests: ddb mcp --mcp-port") || exit 1
+serve_in_background "$tmp/http.out" "$tmp/http.log" 'http://127\.0\.0\.1:[0-9]*/mcp' \
+  "mcp tests: ddb mcp --mcp-port" "$bin" --data-dir "$tmp/http" ddb mcp --mcp-port 0
 mode=$(stat -c %a "$tmp/http/mcp-token")
 [[ $mode == 600 ]] || { echo "mcp tests: mcp-token has mode $mode, not 600" >&2; exit 1; }
 

@@ -13,36 +13,17 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/lib.sh
 web=tests/web
-bin="${CRUDDUR_BIN:-$PWD/build/cruddur}"
-export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+cruddur_bin web
+need_chromium web
 export ARTIFACTS_DIR="$PWD/$web/artifacts"
-
-[[ -x "$bin" ]] || { echo "web tests: $bin is not built (set CRUDDUR_BIN)" >&2; exit 1; }
-[[ -x "$CHROMIUM" ]] || { echo "web tests: no Chromium at $CHROMIUM (apt-get install chromium)" >&2; exit 1; }
-if [[ ! -f "$web/node_modules/playwright-core/package.json" ]]; then
-  echo "== installing playwright-core (npm)"
-  npm install --prefix "$web" --no-audit --no-fund
-fi
+npm_install_once "$web" playwright-core
 mkdir -p "$ARTIFACTS_DIR"
 
-tmp="$(mktemp -d)"
-server_pid=""
-cleanup() {
-  local status=$?
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
+with_tmp_and_servers
+on_exit() {
   cp "$tmp/serve.err" "$ARTIFACTS_DIR/serve.log" 2>/dev/null || true
-  if [[ $status -ne 0 && -f "$tmp/serve.err" ]]; then
-    echo "--- server log (tail)" >&2
-    tail -n 30 "$tmp/serve.err" >&2 || true
-  fi
-  rm -rf "$tmp"
-  exit "$status"
+  show_logs "$1" 30 "$tmp/serve.err"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # Development mode on embedded storage only: nothing from the caller's environment.
 unset AWS_COGNITO_USER_POOL_ID AWS_COGNITO_USER_POOL_CLIENT_ID CONNECTION_URL PROD_CONNECTION_URL \
@@ -53,10 +34,8 @@ echo "== seeding $CRUDDUR_DATA_DIR"
 "$bin" ddb schema-load >>"$tmp/setup.log" 2>&1 || { cat "$tmp/setup.log" >&2; exit 1; }
 "$bin" ddb seed >>"$tmp/setup.log" 2>&1 || { cat "$tmp/setup.log" >&2; exit 1; }
 
-"$bin" serve --host 127.0.0.1 --port 0 --threads 2 >"$tmp/serve.out" 2>"$tmp/serve.err" &
-server_pid=$!
-url=$(wait_for_url "$server_pid" "$tmp/serve.out" 'http://127\.0\.0\.1:[0-9]*' \
-  "web tests: cruddur serve") || exit 1
+serve_in_background "$tmp/serve.out" "$tmp/serve.err" 'http://127\.0\.0\.1:[0-9]*' \
+  "web tests: cruddur serve" "$bin" serve --host 127.0.0.1 --port 0 --threads 2
 echo "== cruddur serve on $url"
 
 echo "== page test (headless Chromium)"
