@@ -11,6 +11,7 @@ ALL_OLD, the message's uuid), and a retried TransactWriteItems succeeds again by
 ClientRequestToken. Rules are seeded, so a run repeats.
 """
 
+import contextlib
 import os
 import re
 import sys
@@ -48,23 +49,24 @@ def control(endpoint, op, payload=None, prefix="CruddurFaults_20261203"):
     return body
 
 
-@pytest.fixture(params=["embedded", "separate"])
-def faulty_service(request, tmp_path):
-    """(API base URL, DynamoDB endpoint with the fault control API, tokens)."""
-    data = tmp_path / "data"
-    env = make_env(data)
+@contextlib.contextmanager
+def messaging_service(setup, tmp_path, handles, ddb_flags):
+    """The messaging service on a new data dir: `cruddur serve` on its embedded engine (setup
+    "embedded") or with --endpoint-url on a separate `cruddur ddb serve --in-memory`
+    ("separate"), the engine started with ddb_flags. Yields (API base URL, DynamoDB endpoint,
+    {handle: bearer token}); the processes are stopped at the end, each exiting 0."""
+    env = make_env(tmp_path / "data")
     cruddur(env, "db", "setup")
-    tokens = {h: cruddur(env, "auth", "token", h).strip()
-              for h in ("andrewbrown", "londo", "bayko")}
+    tokens = {h: cruddur(env, "auth", "token", h).strip() for h in handles}
     processes = []
     try:
-        if request.param == "embedded":
+        if setup == "embedded":
             api = Process(env, ["serve", "--port", "0", "--ddb-port", "0", "--threads", "2",
-                                "--faults"], tmp_path / "serve.log")
+                                *ddb_flags], tmp_path / "serve.log")
             processes.append(api)
             ddb_url = re.search(r"DynamoDB endpoint (http://[0-9.]+:\d+)", api.start_line).group(1)
         else:
-            ddb = Process(env, ["ddb", "serve", "--port", "0", "--in-memory", "--faults"],
+            ddb = Process(env, ["ddb", "serve", "--port", "0", "--in-memory", *ddb_flags],
                           tmp_path / "ddb.log")
             processes.append(ddb)
             ddb_url = ddb.url
@@ -77,10 +79,37 @@ def faulty_service(request, tmp_path):
             assert p.stop() == 0
 
 
+@pytest.fixture(params=["embedded", "separate"])
+def faulty_service(request, tmp_path):
+    """(API base URL, DynamoDB endpoint with the fault control API, tokens)."""
+    with messaging_service(request.param, tmp_path, ("andrewbrown", "londo", "bayko"),
+                           ["--faults"]) as service:
+        yield service
+
+
 def send(base, token, payload):
     status, body, _ = request(base + "/messages", "POST", token, payload)
     assert status == 200, (status, body)
     return body
+
+
+def assert_views(base, group, tokens, texts):
+    """Every one of `tokens` reads exactly `texts`, in order, as the group's messages."""
+    for token in tokens:
+        status, messages, _ = request(f"{base}/messages/{group}?limit=100", token=token)
+        assert status == 200
+        assert [m["message"] for m in messages] == texts
+
+
+def stored_messages(ddb_url, retries):
+    """Every message item (pk MSG#...) of cruddur-messages, scanned with botocore's `retries`."""
+    ddb = boto3.client("dynamodb", endpoint_url=ddb_url, region_name="us-east-1",
+                       aws_access_key_id="AKIDFAULTS", aws_secret_access_key="secret",
+                       config=Config(retries=retries))
+    stored = []
+    for page in ddb.get_paginator("scan").paginate(TableName="cruddur-messages"):
+        stored += [i for i in page["Items"] if i["pk"]["S"].startswith("MSG#")]
+    return stored
 
 
 def test_every_message_stored_once_and_in_every_members_view(faulty_service):
@@ -110,16 +139,8 @@ def test_every_message_stored_once_and_in_every_members_view(faulty_service):
 
     # Exactly the messages sent, once each, in order, for every member.
     for group, texts in sent.items():
-        for token in members[group]:
-            status, messages, _ = request(f"{base}/messages/{group}?limit=100", token=token)
-            assert status == 200
-            assert [m["message"] for m in messages] == texts
-    ddb = boto3.client("dynamodb", endpoint_url=ddb_url, region_name="us-east-1",
-                       aws_access_key_id="AKIDFAULTS", aws_secret_access_key="secret",
-                       config=Config(retries={"total_max_attempts": 1}))
-    stored = []
-    for page in ddb.get_paginator("scan").paginate(TableName="cruddur-messages"):
-        stored += [i for i in page["Items"] if i["pk"]["S"].startswith("MSG#")]
+        assert_views(base, group, members[group], texts)
+    stored = stored_messages(ddb_url, {"total_max_attempts": 1})
     assert len(stored) == sum(len(t) for t in sent.values()) == 2 * MESSAGES_PER_GROUP
 
     # The stream consumer (GetRecords failing 1 in 5) moved every member's group item to the
@@ -150,27 +171,9 @@ def test_throttled_table_loses_and_duplicates_nothing(setup, tmp_path):
     PutItem plus the stream consumer's group item updates) are sent faster than that; a fault
     rule drops some PutItem answers after commit besides. The service and its stream consumer
     retry with backoff until the table has capacity again."""
-    data = tmp_path / "data"
-    env = make_env(data)
-    cruddur(env, "db", "setup")
-    tokens = {h: cruddur(env, "auth", "token", h).strip() for h in ("andrewbrown", "londo")}
     throttle = ["--throttle", "--burst-seconds", "1", "--faults"]
-    processes = []
-    try:
-        if setup == "embedded":
-            api = Process(env, ["serve", "--port", "0", "--ddb-port", "0", "--threads", "2",
-                                *throttle], tmp_path / "serve.log")
-            processes.append(api)
-            ddb_url = re.search(r"DynamoDB endpoint (http://[0-9.]+:\d+)", api.start_line).group(1)
-        else:
-            ddb = Process(env, ["ddb", "serve", "--port", "0", "--in-memory", *throttle],
-                          tmp_path / "ddb.log")
-            processes.append(ddb)
-            ddb_url = ddb.url
-            api = Process(env, ["serve", "--port", "0", "--endpoint-url", ddb_url,
-                                "--threads", "2"], tmp_path / "serve.log")
-            processes.append(api)
-        base = api.url + "/api"
+    with messaging_service(setup, tmp_path, ("andrewbrown", "londo"), throttle) as service:
+        base, ddb_url, tokens = service
         control(ddb_url, "AddFaultRule", {"Action": "DropAfterCommit", "Operation": "PutItem",
                                           "Probability": 0.2, "Seed": 21})
         before = throttled_writes(ddb_url)
@@ -189,17 +192,9 @@ def test_throttled_table_loses_and_duplicates_nothing(setup, tmp_path):
         assert injected.get("drop_after_commit", 0) > 0, injected
         control(ddb_url, "ClearFaultRules")
 
-        for token in (andrew, londo):
-            status, messages, _ = request(f"{base}/messages/{group}?limit=100", token=token)
-            assert status == 200
-            assert [m["message"] for m in messages] == texts
-        ddb = boto3.client("dynamodb", endpoint_url=ddb_url, region_name="us-east-1",
-                           aws_access_key_id="AKIDFAULTS", aws_secret_access_key="secret",
-                           config=Config(retries={"mode": "standard", "total_max_attempts": 10}))
-        stored = []
-        for page in ddb.get_paginator("scan").paginate(TableName="cruddur-messages"):
-            stored += [i["message"]["S"] for i in page["Items"] if i["pk"]["S"].startswith("MSG#")]
-        assert sorted(stored) == sorted(texts)
+        assert_views(base, group, (andrew, londo), texts)
+        stored = stored_messages(ddb_url, {"mode": "standard", "total_max_attempts": 10})
+        assert sorted(i["message"]["S"] for i in stored) == sorted(texts)
 
         # The stream consumer's group item writes were throttled too, and still caught up.
         def groups_current():
@@ -209,6 +204,3 @@ def test_throttled_table_loses_and_duplicates_nothing(setup, tmp_path):
                     return False
             return True
         assert eventually(groups_current, timeout=30)
-    finally:
-        for p in reversed(processes):
-            assert p.stop() == 0
