@@ -27,9 +27,9 @@ import sys
 import threading
 import time
 
+from ddb_http import create_table_request, headers
+
 TABLE = "messages"
-AUTH = ("AWS4-HMAC-SHA256 Credential=AK/20240101/us-east-1/dynamodb/aws4_request, "
-        "SignedHeaders=host;x-amz-date, Signature=00")
 ITEMS = int(os.environ.get("ITEMS", "1000000"))
 RATE = float(os.environ.get("RATE", "500"))
 DURATION = float(os.environ.get("DURATION", "3600"))
@@ -76,12 +76,7 @@ class Client:
             try:
                 if self.conn is None:
                     self.conn = http.client.HTTPConnection(self.host, self.port, timeout=600)
-                self.conn.request("POST", "/", body=body, headers={
-                    "Content-Type": "application/x-amz-json-1.0",
-                    "X-Amz-Target": "DynamoDB_20120810." + op,
-                    "X-Amz-Date": "20240101T000000Z",
-                    "Authorization": AUTH,
-                })
+                self.conn.request("POST", "/", body=body, headers=headers(op))
                 response = self.conn.getresponse()
                 data = response.read()
                 break
@@ -156,14 +151,7 @@ def save_state(work, state):
 
 def phase_load(endpoint, work, data_dir, sizes_bin, state):
     client = Client(endpoint)
-    client.call("CreateTable", {
-        "TableName": TABLE,
-        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
-                                 {"AttributeName": "sk", "AttributeType": "S"}],
-        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
-                      {"AttributeName": "sk", "KeyType": "RANGE"}],
-        "BillingMode": "PAY_PER_REQUEST",
-    })
+    client.call("CreateTable", create_table_request(TABLE))
     wait_active(client, TABLE)
     state["empty"] = sizes(work, data_dir, sizes_bin)
     start = time.time()

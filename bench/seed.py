@@ -16,9 +16,9 @@ import sys
 import time
 import urllib.parse
 
+from ddb_http import create_table_request, headers
+
 TABLE = os.environ.get("BENCH_TABLE", "bench")
-AUTH = ("AWS4-HMAC-SHA256 Credential=AK/20240101/us-east-1/dynamodb/aws4_request, "
-        "SignedHeaders=host;x-amz-date, Signature=00")
 
 
 def call(endpoint, op, payload):
@@ -30,12 +30,7 @@ def call(endpoint, op, payload):
     url = urllib.parse.urlsplit(endpoint)
     connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
     try:
-        connection.request("POST", "/", body=data, headers={
-            "Content-Type": "application/x-amz-json-1.0",
-            "X-Amz-Target": "DynamoDB_20120810." + op,
-            "X-Amz-Date": "20240101T000000Z",
-            "Authorization": AUTH,
-        })
+        connection.request("POST", "/", body=data, headers=headers(op))
         response = connection.getresponse()
         return response.status, response.read(), response.getheaders()
     finally:
@@ -62,14 +57,7 @@ def main():
     endpoint = sys.argv[1].rstrip("/")
     capture = sys.argv[3] if len(sys.argv) == 4 else None
 
-    ok(endpoint, "CreateTable", {
-        "TableName": TABLE,
-        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
-                                 {"AttributeName": "sk", "AttributeType": "S"}],
-        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
-                      {"AttributeName": "sk", "KeyType": "RANGE"}],
-        "BillingMode": "PAY_PER_REQUEST",
-    })
+    ok(endpoint, "CreateTable", create_table_request(TABLE))
     for _ in range(200):
         table = json.loads(ok(endpoint, "DescribeTable", {"TableName": TABLE}))["Table"]
         if table["TableStatus"] == "ACTIVE":
@@ -114,11 +102,11 @@ def main():
                     + item_json("txn-capture-1-1", "msg-%02d" % i) + '}}'
                     for i in range(1, 11)) + ']}').encode(), True),
         }
-        for op, (body, headers) in answers.items():
+        for op, (body, fields) in answers.items():
             with open(os.path.join(capture, op), "wb") as f:
                 f.write(body)
             with open(os.path.join(capture, op + ".headers"), "w") as f:
-                f.writelines(f"{name}: {value}\n" for name, value in headers)
+                f.writelines(f"{name}: {value}\n" for name, value in fields)
             print(f"captured {op}: {len(body)} bytes")
 
 if __name__ == "__main__":
