@@ -213,6 +213,16 @@ class TableFactory:
                 pass
 
 
+def create_error(client, tables, **kwargs):
+    """(code, message) of the error refusing CreateTable(**kwargs); the table is tracked by
+    `tables` (a TableFactory) in case the server wrongly makes it."""
+    name = kwargs.setdefault("TableName", unique_name())
+    tables.track(name)
+    with pytest.raises(ClientError) as e:
+        client.create_table(**kwargs)
+    return err(e)
+
+
 def err(excinfo):
     """(code, message) of a ClientError caught by pytest.raises."""
     e = excinfo.value.response["Error"]

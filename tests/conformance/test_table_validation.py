@@ -14,7 +14,7 @@ Sources (each test names its own):
 import pytest
 from botocore.exceptions import ClientError
 
-from ddbtest import err, unique_name, wait_table_active
+from ddbtest import create_error, err, unique_name, wait_table_active
 from provenance import CONSTRAINT_WORDING, KEY_WORDING, SSE_IGNORED, TABLE_OPS_WORDING
 
 PPR = {"BillingMode": "PAY_PER_REQUEST"}
@@ -36,14 +36,6 @@ def ad(*pairs):
 def gsi(name, *keys, **extra):
     return {"IndexName": name, "KeySchema": ks(*keys), "Projection": {"ProjectionType": "ALL"},
             **extra}
-
-
-def create_error(client, tables, **kwargs):
-    name = kwargs.setdefault("TableName", unique_name())
-    tables.track(name)  # in case the server wrongly accepts it
-    with pytest.raises(ClientError) as e:
-        client.create_table(**kwargs)
-    return err(e)
 
 
 def update_error(client, **kwargs):

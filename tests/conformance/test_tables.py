@@ -3,7 +3,7 @@
 import pytest
 from botocore.exceptions import ClientError
 
-from ddbtest import err, unique_name, wait_table_active, wait_table_gone
+from ddbtest import create_error, err, unique_name, wait_table_active, wait_table_gone
 from provenance import (CONSTRAINT_WORDING, CREATE_TABLE_WORDING, MISSING_TABLE, TABLE_NAME_LENGTH,
                         THROUGHPUT_IGNORED)
 
@@ -22,12 +22,11 @@ def ad(**types):
     return [{"AttributeName": a, "AttributeType": t} for a, t in types.items()]
 
 
-def create_expect_error(client, tables, **kwargs):
-    name = kwargs.setdefault("TableName", unique_name())
-    tables.track(name)  # in case the server wrongly accepts it
-    with pytest.raises(ClientError) as e:
-        client.create_table(**kwargs)
-    return err(e)
+def create_refused(client, tables, **kwargs):
+    """The message of the ValidationException that refuses CreateTable(**kwargs)."""
+    code, msg = create_error(client, tables, **kwargs)
+    assert code == "ValidationException", (code, msg)
+    return msg
 
 
 # --- CreateTable / DescribeTable --------------------------------------------------------------
@@ -136,54 +135,48 @@ def test_describe_missing_table(ddb):
 
 @CREATE_TABLE_WORDING
 def test_create_key_attribute_not_defined(ddb, tables):
-    code, msg = create_expect_error(ddb, tables, KeySchema=ks("x"),
-                                    AttributeDefinitions=ad(y="S"), **PPR)
-    assert code == "ValidationException"
+    msg = create_refused(ddb, tables, KeySchema=ks("x"),
+                         AttributeDefinitions=ad(y="S"), **PPR)
     assert msg == ("One or more parameter values were invalid: Some index key attributes are not "
                    "defined in AttributeDefinitions. Keys: [x], AttributeDefinitions: [y]")
 
 
 @CREATE_TABLE_WORDING
 def test_create_extra_attribute_definition(ddb, tables):
-    code, msg = create_expect_error(ddb, tables, KeySchema=ks("pk"),
-                                    AttributeDefinitions=ad(pk="S", extra="S"), **PPR)
-    assert code == "ValidationException"
+    msg = create_refused(ddb, tables, KeySchema=ks("pk"),
+                         AttributeDefinitions=ad(pk="S", extra="S"), **PPR)
     assert msg == ("One or more parameter values were invalid: Number of attributes in KeySchema "
                    "does not exactly match number of attributes defined in AttributeDefinitions")
 
 
 @CREATE_TABLE_WORDING
 def test_create_hash_and_range_same_name(ddb, tables):
-    code, msg = create_expect_error(ddb, tables, KeySchema=ks("pk", "pk"),
-                                    AttributeDefinitions=ad(pk="S", x="S"), **PPR)
-    assert code == "ValidationException"
+    msg = create_refused(ddb, tables, KeySchema=ks("pk", "pk"),
+                         AttributeDefinitions=ad(pk="S", x="S"), **PPR)
     assert msg == "Both the Hash Key and the Range Key element in the KeySchema have the same name"
 
 
 @CREATE_TABLE_WORDING
 def test_create_first_key_not_hash(ddb, tables):
-    code, msg = create_expect_error(
+    msg = create_refused(
         ddb, tables, KeySchema=[{"AttributeName": "a", "KeyType": "RANGE"},
                                 {"AttributeName": "b", "KeyType": "HASH"}],
         AttributeDefinitions=ad(a="S", b="S"), **PPR)
-    assert code == "ValidationException"
     assert msg == "Invalid KeySchema: The first KeySchemaElement is not a HASH key type"
 
 
 @TABLE_NAME_LENGTH
 def test_create_table_name_too_short(ddb_nv, tables):
-    code, msg = create_expect_error(ddb_nv, tables, TableName="ab", KeySchema=ks("pk"),
-                                    AttributeDefinitions=ad(pk="S"), **PPR)
-    assert code == "ValidationException"
+    msg = create_refused(ddb_nv, tables, TableName="ab", KeySchema=ks("pk"),
+                         AttributeDefinitions=ad(pk="S"), **PPR)
     assert msg == ("1 validation error detected: Value 'ab' at 'tableName' failed to satisfy "
                    "constraint: Member must have length greater than or equal to 3")
 
 
 @CONSTRAINT_WORDING
 def test_create_table_name_bad_characters(ddb_nv, tables):
-    code, msg = create_expect_error(ddb_nv, tables, TableName="bad name!", KeySchema=ks("pk"),
-                                    AttributeDefinitions=ad(pk="S"), **PPR)
-    assert code == "ValidationException"
+    msg = create_refused(ddb_nv, tables, TableName="bad name!", KeySchema=ks("pk"),
+                         AttributeDefinitions=ad(pk="S"), **PPR)
     assert msg == ("1 validation error detected: Value 'bad name!' at 'tableName' failed to "
                    "satisfy constraint: Member must satisfy regular expression pattern: "
                    "[a-zA-Z0-9_.-]+")
@@ -193,56 +186,50 @@ def test_create_table_name_bad_characters(ddb_nv, tables):
 def test_create_table_name_max_length_ok_and_too_long(ddb_nv, tables):
     ok = ("t" + unique_name()).ljust(255, "x")
     tables.create(TableName=ok)
-    code, msg = create_expect_error(ddb_nv, tables, TableName="y" * 256, KeySchema=ks("pk"),
-                                    AttributeDefinitions=ad(pk="S"), **PPR)
-    assert code == "ValidationException"
+    msg = create_refused(ddb_nv, tables, TableName="y" * 256, KeySchema=ks("pk"),
+                         AttributeDefinitions=ad(pk="S"), **PPR)
     assert msg == ("1 validation error detected: Value '%s' at 'tableName' failed to satisfy "
                    "constraint: Member must have length less than or equal to 255" % ("y" * 256))
 
 
 def test_create_bad_attribute_type(ddb_nv, tables):
-    code, msg = create_expect_error(ddb_nv, tables, KeySchema=ks("pk"),
-                                    AttributeDefinitions=ad(pk="BOOL"), **PPR)
-    assert code == "ValidationException"
+    msg = create_refused(ddb_nv, tables, KeySchema=ks("pk"),
+                         AttributeDefinitions=ad(pk="BOOL"), **PPR)
     assert "Member must satisfy enum value set: [B, N, S]" in msg
 
 
 @CREATE_TABLE_WORDING
 def test_create_provisioned_without_throughput(ddb, tables):
-    code, msg = create_expect_error(ddb, tables, KeySchema=ks("pk"),
-                                    AttributeDefinitions=ad(pk="S"))
-    assert code == "ValidationException"
+    msg = create_refused(ddb, tables, KeySchema=ks("pk"),
+                         AttributeDefinitions=ad(pk="S"))
     assert msg == ("One or more parameter values were invalid: ReadCapacityUnits and "
                    "WriteCapacityUnits must both be specified when BillingMode is PROVISIONED")
 
 
 @THROUGHPUT_IGNORED
 def test_create_pay_per_request_with_throughput(ddb, tables):
-    code, msg = create_expect_error(ddb, tables, KeySchema=ks("pk"),
-                                    AttributeDefinitions=ad(pk="S"), **PPR, **PROV)
-    assert code == "ValidationException"
+    msg = create_refused(ddb, tables, KeySchema=ks("pk"),
+                         AttributeDefinitions=ad(pk="S"), **PPR, **PROV)
     assert msg == ("One or more parameter values were invalid: Neither ReadCapacityUnits nor "
                    "WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
 
 
 @CREATE_TABLE_WORDING
 def test_create_lsi_on_hash_only_table(ddb, tables):
-    code, msg = create_expect_error(
+    msg = create_refused(
         ddb, tables, KeySchema=ks("pk"), AttributeDefinitions=ad(pk="S", l="S"),
         LocalSecondaryIndexes=[{"IndexName": "lsi", "KeySchema": ks("pk", "l"),
                                 "Projection": {"ProjectionType": "ALL"}}], **PPR)
-    assert code == "ValidationException"
     assert msg == ("One or more parameter values were invalid: Table KeySchema does not have a "
                    "range key, which is required when specifying a LocalSecondaryIndex")
 
 
 @CREATE_TABLE_WORDING
 def test_create_lsi_different_hash_key(ddb, tables):
-    code, msg = create_expect_error(
+    msg = create_refused(
         ddb, tables, KeySchema=ks("pk", "sk"), AttributeDefinitions=ad(pk="S", sk="S", o="S"),
         LocalSecondaryIndexes=[{"IndexName": "lsi", "KeySchema": ks("o", "sk"),
                                 "Projection": {"ProjectionType": "ALL"}}], **PPR)
-    assert code == "ValidationException"
     assert msg == ("One or more parameter values were invalid: Index KeySchema does not have the "
                    "same leading hash key as table KeySchema for index: lsi. index hash key: o, "
                    "table hash key: pk")
@@ -250,11 +237,10 @@ def test_create_lsi_different_hash_key(ddb, tables):
 
 @CREATE_TABLE_WORDING
 def test_create_gsi_key_not_defined(ddb, tables):
-    code, msg = create_expect_error(
+    msg = create_refused(
         ddb, tables, KeySchema=ks("pk"), AttributeDefinitions=ad(pk="S"),
         GlobalSecondaryIndexes=[{"IndexName": "gsi", "KeySchema": ks("gk"),
                                  "Projection": {"ProjectionType": "ALL"}}], **PPR)
-    assert code == "ValidationException"
     assert msg == ("One or more parameter values were invalid: Some index key attributes are not "
                    "defined in AttributeDefinitions. Keys: [gk], AttributeDefinitions: [pk]")
 
@@ -262,34 +248,31 @@ def test_create_gsi_key_not_defined(ddb, tables):
 @CREATE_TABLE_WORDING
 def test_create_duplicate_index_name(ddb, tables):
     gsi = {"IndexName": "dup", "KeySchema": ks("g"), "Projection": {"ProjectionType": "ALL"}}
-    code, msg = create_expect_error(
+    msg = create_refused(
         ddb, tables, KeySchema=ks("pk"), AttributeDefinitions=ad(pk="S", g="S"),
         GlobalSecondaryIndexes=[gsi, dict(gsi)], **PPR)
-    assert code == "ValidationException"
     assert msg == "One or more parameter values were invalid: Duplicate index name: dup"
 
 
 @CREATE_TABLE_WORDING
 def test_create_non_key_attributes_without_include(ddb, tables):
-    code, msg = create_expect_error(
+    msg = create_refused(
         ddb, tables, KeySchema=ks("pk"), AttributeDefinitions=ad(pk="S", g="S"),
         GlobalSecondaryIndexes=[{"IndexName": "gsi", "KeySchema": ks("g"),
                                  "Projection": {"ProjectionType": "ALL",
                                                 "NonKeyAttributes": ["x"]}}], **PPR)
-    assert code == "ValidationException"
     assert msg == ("One or more parameter values were invalid: ProjectionType is ALL, but "
                    "NonKeyAttributes is specified")
 
 
 @THROUGHPUT_IGNORED
 def test_create_gsi_throughput_with_pay_per_request(ddb, tables):
-    code, msg = create_expect_error(
+    msg = create_refused(
         ddb, tables, KeySchema=ks("pk"), AttributeDefinitions=ad(pk="S", g="S"),
         GlobalSecondaryIndexes=[{"IndexName": "gsi", "KeySchema": ks("g"),
                                  "Projection": {"ProjectionType": "ALL"},
                                  "ProvisionedThroughput": {"ReadCapacityUnits": 1,
                                                            "WriteCapacityUnits": 1}}], **PPR)
-    assert code == "ValidationException"
     assert msg == ("One or more parameter values were invalid: ProvisionedThroughput should not "
                    "be specified for index: gsi when BillingMode is PAY_PER_REQUEST")
 
@@ -300,10 +283,9 @@ def test_create_too_many_lsis(ddb, tables):
              "Projection": {"ProjectionType": "KEYS_ONLY"}} for i in range(6)]
     attrs = {"pk": "S", "sk": "S"}
     attrs.update({"a%d" % i: "S" for i in range(6)})
-    code, msg = create_expect_error(ddb, tables, KeySchema=ks("pk", "sk"),
-                                    AttributeDefinitions=ad(**attrs),
-                                    LocalSecondaryIndexes=lsis, **PPR)
-    assert code == "ValidationException"
+    msg = create_refused(ddb, tables, KeySchema=ks("pk", "sk"),
+                         AttributeDefinitions=ad(**attrs),
+                         LocalSecondaryIndexes=lsis, **PPR)
     assert msg == ("One or more parameter values were invalid: Number of LocalSecondaryIndexes "
                    "exceeds per-table limit of 5")
 
