@@ -213,6 +213,21 @@ class TableFactory:
                 pass
 
 
+def create_pk_table(client, name, gsi=False):
+    """Sends CreateTable of an on-demand table keyed by pk (S), with the index by_g on g (S)
+    when `gsi` (the tables the backup tests back up and restore); does not wait."""
+    attrs = [{"AttributeName": "pk", "AttributeType": "S"}]
+    kwargs = {}
+    if gsi:
+        attrs.append({"AttributeName": "g", "AttributeType": "S"})
+        kwargs["GlobalSecondaryIndexes"] = [{
+            "IndexName": "by_g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"}}]
+    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                        AttributeDefinitions=attrs,
+                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], **kwargs)
+
+
 def create_error(client, tables, **kwargs):
     """(code, message) of the error refusing CreateTable(**kwargs); the table is tracked by
     `tables` (a TableFactory) in case the server wrongly makes it."""

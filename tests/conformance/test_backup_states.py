@@ -14,8 +14,8 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from ddbtest import (FAST, enable_pitr, err, items_by_pk, unique_name, wait_backup_available,
-                     wait_table_active)
+from ddbtest import (FAST, create_pk_table, enable_pitr, err, items_by_pk, unique_name,
+                     wait_backup_available, wait_table_active)
 from provenance import BACKUPS
 
 pytestmark = BACKUPS
@@ -25,15 +25,7 @@ NOT_FOUND = ("ResourceNotFoundException", "Requested resource not found")
 
 def create_table(ddb, gsi=False):
     name = unique_name("bs")
-    attrs = [{"AttributeName": "pk", "AttributeType": "S"}]
-    kwargs = {}
-    if gsi:
-        attrs.append({"AttributeName": "g", "AttributeType": "S"})
-        kwargs["GlobalSecondaryIndexes"] = [{
-            "IndexName": "by_g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
-            "Projection": {"ProjectionType": "ALL"}}]
-    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", AttributeDefinitions=attrs,
-                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], **kwargs)
+    create_pk_table(ddb, name, gsi)
     ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig=FAST)
     wait_table_active(ddb, name)
     return name

@@ -14,8 +14,9 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from ddbtest import (aws_cli_runner, enable_pitr, err, items_by_pk, make_client, own_server,
-                     start_server, unique_name, wait_backup_available, wait_table_active)
+from ddbtest import (aws_cli_runner, create_pk_table, enable_pitr, err, items_by_pk, make_client,
+                     own_server, start_server, unique_name, wait_backup_available,
+                     wait_table_active)
 from provenance import BACKUPS
 
 pytestmark = BACKUPS
@@ -23,15 +24,7 @@ pytestmark = BACKUPS
 
 def create_table(ddb, name=None, gsi=False):
     name = name or unique_name("bk")
-    attrs = [{"AttributeName": "pk", "AttributeType": "S"}]
-    kwargs = {}
-    if gsi:
-        attrs.append({"AttributeName": "g", "AttributeType": "S"})
-        kwargs["GlobalSecondaryIndexes"] = [{
-            "IndexName": "by_g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
-            "Projection": {"ProjectionType": "ALL"}}]
-    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", AttributeDefinitions=attrs,
-                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], **kwargs)
+    create_pk_table(ddb, name, gsi)
     wait_table_active(ddb, name)
     return name
 
