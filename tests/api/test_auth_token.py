@@ -10,7 +10,6 @@ import base64
 import hashlib
 import json
 import os
-import re
 import shutil
 import sqlite3
 import stat
@@ -19,15 +18,7 @@ import time
 
 import pytest
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BINARY = os.environ.get("CRUDDUR_BIN", os.path.join(REPO_ROOT, "build", "cruddur"))
-UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
-
-
-@pytest.fixture(scope="session", autouse=True)
-def binary_built():
-    if not os.access(BINARY, os.X_OK):
-        pytest.fail(f"{BINARY} is not built (set CRUDDUR_BIN)")
+from serve_helpers import BINARY, UUID_RE  # conftest.py checks that BINARY is built
 
 
 @pytest.fixture
