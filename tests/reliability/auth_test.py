@@ -19,7 +19,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from relutil import Server, make_client, record_figures, wait_table_active
+from relutil import Server, create_pk_table, make_client, record_figures
 
 AKID, SECRET = "AKIDAUTHTEST", "auth/test/secret/0123456789"
 AKID2, SECRET2 = "AKIDSECOND", "second-secret"
@@ -33,10 +33,7 @@ def server(tmp_path_factory):
     srv = Server(["--in-memory", "--auth", f"{AKID}:{SECRET}", "--auth", f"{AKID2}:{SECRET2}"],
                  tmp / "server.log").start()
     c = make_client(srv.endpoint, access_key=AKID, secret_key=SECRET)
-    c.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-                   KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                   AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
-    wait_table_active(c, TABLE)
+    create_pk_table(c, TABLE)
     c.put_item(TableName=TABLE, Item={"pk": {"S": "k"}, "v": {"S": "original"}})
     yield srv
     srv.stop()

@@ -18,7 +18,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from relutil import Server, make_client, record_figures, wait_table_active
+from relutil import Server, create_pk_table, make_client, record_figures
 
 THREADS = int(os.environ.get("CONCURRENCY_THREADS", "16"))
 OPS = int(os.environ.get("CONCURRENCY_OPS", "40"))
@@ -40,10 +40,7 @@ def server(request, tmp_path_factory):
 def create_tables(client, suffix):
     counters, accounts = f"conc_counters_{suffix}", f"conc_accounts_{suffix}"
     for name in (counters, accounts):
-        client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
-        wait_table_active(client, name)
+        create_pk_table(client, name)
     for i in range(COUNTERS):
         client.put_item(TableName=counters, Item={"pk": {"S": f"c{i}"}, "n": {"N": "0"}})
     for i in range(ACCOUNTS):

@@ -173,6 +173,14 @@ def wait_table_active(client, table, timeout=10.0):
     raise RuntimeError(f"table {table} not ACTIVE after {timeout}s")
 
 
+def create_pk_table(client, table):
+    """An on-demand table keyed by pk (a string), waited for until ACTIVE."""
+    client.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
+                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    wait_table_active(client, table)
+
+
 def record_figures(name, figures):
     """Appends one line of figures for run.sh's summary (when RELIABILITY_FIGURES is set)."""
     path = os.environ.get("RELIABILITY_FIGURES")

@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from relutil import Server, SteadyClient, make_client, record_figures, wait_table_active
+from relutil import Server, SteadyClient, create_pk_table, make_client, record_figures
 
 LONG = os.environ.get("LIMITS_LONG") == "1"
 TABLE = "limits_items"
@@ -67,10 +67,7 @@ def env(tmp_path_factory):
                   "--body-timeout-ms", str(int(BODY_TIMEOUT * 1000)),
                   "--body-budget-mb", str(BODY_BUDGET_MB)], tmp / "server.log").start()
     c = make_client(srv.endpoint)
-    c.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-                   KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                   AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
-    wait_table_active(c, TABLE)
+    create_pk_table(c, TABLE)
     c.put_item(TableName=TABLE, Item={"pk": {"S": "steady"}, "v": {"S": "ok"}})
     steady = steady_client(srv.endpoint)
     steady.thread.start()

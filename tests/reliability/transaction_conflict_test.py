@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from relutil import RawClient, Server, make_client, record_figures, wait_table_active
+from relutil import RawClient, Server, create_pk_table, make_client, record_figures
 
 RACES = int(os.environ.get("TX_RACES", "10000"))
 PAIRS = int(os.environ.get("TX_PAIRS", "8"))
@@ -46,10 +46,7 @@ def race_request(race, side):
 
 def test_racing_transactions_one_wins_the_other_is_cancelled_whole(server):
     setup = make_client(server.endpoint)
-    setup.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-                       KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                       AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
-    wait_table_active(setup, TABLE)
+    create_pk_table(setup, TABLE)
 
     lock = threading.Lock()
     outcomes = {}  # (race, side) -> "won" | "conflict" | "condition"
@@ -147,10 +144,7 @@ GET_TABLE = "tx_get_races"
 @pytest.fixture(scope="module")
 def get_table(server):
     setup = make_client(server.endpoint)
-    setup.create_table(TableName=GET_TABLE, BillingMode="PAY_PER_REQUEST",
-                       KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                       AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
-    wait_table_active(setup, GET_TABLE)
+    create_pk_table(setup, GET_TABLE)
     return GET_TABLE
 
 
