@@ -17,8 +17,8 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
+import sys
 import time
 
 import boto3
@@ -29,15 +29,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 TARGETS = ["embedded", "serve-url", "serve-lock", "dynalite"]
 
-
-def cruddur_bin():
-    return os.environ.get("CRUDDUR_BIN", os.path.join(REPO_ROOT, "build", "cruddur"))
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, os.path.join(REPO_ROOT, "tests", "conformance"))
+from ddbtest import cruddur_bin, free_port  # noqa: E402  (the conformance suite's)
 
 
 def boto_client(endpoint):

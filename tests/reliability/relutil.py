@@ -6,9 +6,9 @@ import http.client
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
+import sys
 import threading
 import time
 
@@ -23,15 +23,8 @@ REGION = "us-east-1"
 ACCESS_KEY = "AKIDRELIABILITY"
 SECRET_KEY = "reliability/secret/key/0123456789abcdefghij"
 
-
-def cruddur_bin():
-    return os.environ.get("CRUDDUR_BIN", os.path.join(REPO_ROOT, "build", "cruddur"))
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, os.path.join(REPO_ROOT, "tests", "conformance"))
+from ddbtest import cruddur_bin, free_port  # noqa: E402  (the conformance suite's)
 
 
 def make_client(endpoint, service="dynamodb", access_key=ACCESS_KEY, secret_key=SECRET_KEY,
