@@ -99,10 +99,12 @@ class PartitionPrefixExtractor final : public rocksdb::SliceTransform {
 // The static initializers of a RocksDB archive linked with its .init_array renamed (CMake's
 // CRUDDUR_LAZY_ROCKSDB_INIT): ld bounds that section with these symbols; weak, they are null
 // when RocksDB is linked as is.
+// NOLINTBEGIN(bugprone-reserved-identifier,readability-identifier-naming): ld's names for them
 extern "C" {
 extern void (*const __start_cruddur_rocksdb_init[])() __attribute__((weak, visibility("hidden")));
 extern void (*const __stop_cruddur_rocksdb_init[])() __attribute__((weak, visibility("hidden")));
 }
+// NOLINTEND(bugprone-reserved-identifier,readability-identifier-naming)
 
 void InitRocksDb() {
   static std::once_flag once;
