@@ -25,11 +25,22 @@ cleanup() {
 }
 trap cleanup EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# File RSS depends on how the binary's pages sit in the page cache (large folios mapped around each
+# fault: footprint_findings.md, Round 3), so each binary is dropped from the cache and read back
+# whole before it is measured: binaries just linked, copied or long cached then compare alike.
+recache() {
+  sync "$1"
+  python3 -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+while os.read(fd, 1 << 20): pass' "$1"
+}
 measure() {  # measure NAME [startup.py flags] -- COMMAND (with PORT in it)
   python3 "$ROOT/bench/startup.py" --runs "$RUNS" --idle "$IDLE" "$@"
 }
 for bin in "$@"; do
   echo "# $bin ($(ldd "$bin" | grep -c '=>') shared libraries)"
+  recache "$bin"
   p=$(port)
   measure in-memory "$p" -- "$bin" ddb serve --in-memory --port "$p"
   p=$(port)

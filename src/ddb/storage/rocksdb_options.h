@@ -6,6 +6,12 @@
 
 namespace cruddur::ddb::storage {
 
+// Runs RocksDB's static initializers (~200 option tables), once. When CMake links RocksDB with
+// them held back (CRUDDUR_LAZY_ROCKSDB_INIT), they do not run at start, so that commands and
+// in-memory servers that never open RocksDB do not pay their CPU and RSS (issue 21); every use of
+// RocksDB must then begin here. RocksDbOptions() and OpenRocksDbStorage() call it.
+void InitRocksDb();
+
 // create_if_missing, level compaction sized for 2 cores, memtable whole-key bloom, a 64 MB
 // block cache (CRUDDUR_BLOCK_CACHE_MB in the environment overrides the size) and a whole-key
 // bloom filter in table files. Each call makes a new block cache.

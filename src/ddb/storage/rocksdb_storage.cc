@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -95,7 +96,28 @@ class PartitionPrefixExtractor final : public rocksdb::SliceTransform {
 
 }  // namespace
 
+// The static initializers of a RocksDB archive linked with its .init_array renamed (CMake's
+// CRUDDUR_LAZY_ROCKSDB_INIT): ld bounds that section with these symbols; weak, they are null
+// when RocksDB is linked as is.
+// NOLINTBEGIN(bugprone-reserved-identifier,readability-identifier-naming): ld's names for them
+extern "C" {
+extern void (*const __start_cruddur_rocksdb_init[])() __attribute__((weak, visibility("hidden")));
+extern void (*const __stop_cruddur_rocksdb_init[])() __attribute__((weak, visibility("hidden")));
+}
+// NOLINTEND(bugprone-reserved-identifier,readability-identifier-naming)
+
+void InitRocksDb() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (__start_cruddur_rocksdb_init == nullptr) return;
+    for (auto* init = __start_cruddur_rocksdb_init; init != __stop_cruddur_rocksdb_init; ++init) {
+      (*init)();
+    }
+  });
+}
+
 rocksdb::Options RocksDbOptions() {
+  InitRocksDb();
   rocksdb::Options options;
   options.create_if_missing = true;
   // Sized for a small-item OLTP workload on a 2-core machine.
