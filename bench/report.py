@@ -273,11 +273,13 @@ def main():
            "| HTTP: cruddur vs the ceilings and dynalite (this one) | `bench/run.sh` | ~10 min |",
            "| Writes: BatchWriteItem and TransactWriteItems in items/s | `bench/writes.sh` "
            "| ~3 min |",
+           "| Issue 21: persistent vs in memory, the ceiling, start-up, footprint, profiles "
+           "| `bench/issue21.sh` | ~9 min |",
            "| In-process: the engine vs raw RocksDB | `bench/engine.sh` | ~2 min |",
            "| Messaging API | `bench/api.sh` | ~1 min |",
            "| Growth from 10 thousand to 10 million items | `bench/growth.sh` | ~4 min |",
            "| all of them, in this order | `bench/all.sh` (`DRY_RUN=1` prints the plan) "
-           "| ~19 min |", ""]
+           "| ~20 min |", ""]
     if os.environ.get("BENCH_ALL_COMMAND"):
         md += ["The whole file (this table and every section below) was produced by one command:",
                "", "```", os.environ["BENCH_ALL_COMMAND"], "```", ""]
