@@ -73,7 +73,7 @@ growth_s=$((largest / rate + $(wc -w <<<"$steps") * (${STARTUP_RUNS:-5} + 2 + \
   (${QUERIES:-20000} + ${PUTS:-20000}) / 20000 * 2 + 2 + ${WRK_DURATION:-10}) + 45))
 # issue21.sh reuses the raw runs of run.sh and writes.sh when they are part of this run.
 RAW_DIR=${RAW_DIR:-$BENCH/.work}
-issue21_env=()
+issue21_env=(RAW_DIR="$RAW_DIR")
 has run && issue21_env+=(RUN_RAW="$RAW_DIR")
 has writes && issue21_env+=(WRITES_RAW="$RAW_DIR")
 issue21_s=0

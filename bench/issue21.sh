@@ -33,6 +33,7 @@
 #   BUILD_DIR=build-bench JOBS=2   the Release build of cruddur, http_ceiling and engine_bench
 #   CRUDDUR_BIN CEILING_BIN ENGINE_BENCH_BIN   prebuilt binaries instead
 #   RESULTS=bench/RESULTS.md
+#   RAW_DIR=bench/.work  the report's inputs are kept in RAW_DIR/issue21 (gitignored)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -183,18 +184,25 @@ if [[ ${SKIP_PROFILE:-0} != 1 ]]; then
       wait "$wrk_pid" || { cat "$PROFILES/$server-$op.wrk" >&2; die "wrk failed"; }
       perf report -i "$data" --stdio --no-children --sort dso,sym --percent-limit "$PROFILE_MIN" \
         >"$PROFILES/$server-$op.txt" 2>/dev/null
-      perf report -i "$data" --stdio --no-children --sort dso >"$PROFILES/$server-$op.dso.txt" \
-        2>/dev/null
+      perf report -i "$data" --stdio --no-children --sort dso -n \
+        >"$PROFILES/$server-$op.dso.txt" 2>/dev/null
       rm -f "$data"
     done
   done
 fi
 
 # --- the section ------------------------------------------------------------------------------
+# The report's inputs are kept (gitignored) in RAW_DIR/issue21.
+KEPT=${RAW_DIR:-$BENCH/.work}/issue21
+rm -rf "$KEPT"
+mkdir -p "$KEPT/profiles"
+cp "$RUN_RAW/results.tsv" "$WRITES_RAW/writes.tsv" "$FOOTPRINT" "$KEPT/"
+[[ ! -f $WRITES_RAW/writes-engine.json ]] || cp "$WRITES_RAW/writes-engine.json" "$KEPT/"
+cp "$PROFILES"/. "$KEPT/profiles/" -r
 log "done in $(($(date +%s) - start)) s; writing the issue21 section of $RESULTS"
-python3 "$BENCH/issue21_report.py" --run-tsv "$RUN_RAW/results.tsv" \
-  --writes-tsv "$WRITES_RAW/writes.tsv" --engine-json "$WRITES_RAW/writes-engine.json" \
-  --footprint "$FOOTPRINT" --profiles "$PROFILES" --profile-top "$PROFILE_TOP" \
+python3 "$BENCH/issue21_report.py" --run-tsv "$KEPT/results.tsv" \
+  --writes-tsv "$KEPT/writes.tsv" --engine-json "$KEPT/writes-engine.json" \
+  --footprint "$KEPT/footprint.txt" --profiles "$KEPT/profiles" --profile-top "$PROFILE_TOP" \
   --out "$RESULTS" --command "$COMMAND" \
   "${NOTES[@]/#/--note=}" \
   --note "wrk runs: ddb serve --threads $THREADS (0 = one per CPU); persistent: a new --data-dir under /tmp, RocksDB with its WAL and no fsync (the default)" \

@@ -216,7 +216,8 @@ def fold(symbol):
     what one row of the profile tables adds up."""
     if re.fullmatch(r"0x[0-9a-f]+", symbol):
         return "(no symbol)"
-    s = re.sub(r" \[clone [^\]]*\]|@@?GLIBC\S*$", "", symbol)
+    s = re.sub(r" \[clone [^\]]*\]|@@?GLIBC\S*$|(\.(isra|constprop|part|cold)(\.\d+)?)+$", "",
+               symbol)
     for a, b in _PLACEHOLDERS:
         s = s.replace(a, b)
     for pattern in (r"<[^<>]*>", r"\([^()]*\)"):
@@ -241,30 +242,32 @@ _LINE = re.compile(r"^\s*([\d.]+)%\s+(\S+)\s+\[(.)\]\s+(.*?)\s*$")
 
 
 def read_profile(path):
-    """(samples, {(dso, folded symbol): % of samples}) of `perf report --sort dso,sym`."""
-    samples, folded = None, {}
+    """(event, {(dso, folded symbol): % of samples}) of `perf report --sort dso,sym`."""
+    event, folded = None, {}
     with open(path) as f:
         for line in f:
-            m = re.match(r"# Samples: (\S+)", line)
+            m = re.match(r"# Samples: \S+\s+of event '([^']*)'", line)
             if m:
-                samples = m.group(1)
+                event = m.group(1)
                 continue
             m = _LINE.match(line)
             if m:
                 key = (dso_name(m.group(2)), fold(m.group(4)))
                 folded[key] = folded.get(key, 0.0) + float(m.group(1))
-    return samples, folded
+    return event, folded
 
 
 def read_dsos(path):
-    shares = {}
+    """(samples, {dso: % of samples}) of `perf report --sort dso -n`."""
+    samples, shares = 0, {}
     with open(path) as f:
         for line in f:
-            m = re.match(r"^\s*([\d.]+)%\s+(\S+)\s*$", line)
+            m = re.match(r"^\s*([\d.]+)%\s+(\d+)\s+(\S+)\s*$", line)
             if m:
-                name = dso_name(m.group(2))
+                name = dso_name(m.group(3))
                 shares[name] = shares.get(name, 0.0) + float(m.group(1))
-    return shares
+                samples += int(m.group(2))
+    return samples, shares
 
 
 def wrk_rate(path):
@@ -301,9 +304,9 @@ def profile_sections(directory, top):
         for server, name in PROFILE_SERVERS:
             if server not in profiles:
                 continue
-            dsos = read_dsos(os.path.join(directory, f"{server}-{op}.dso.txt"))
+            samples, dsos = read_dsos(os.path.join(directory, f"{server}-{op}.dso.txt"))
             rate = wrk_rate(os.path.join(directory, f"{server}-{op}.wrk"))
-            md.append(f"- {name}: {profiles[server][0] or '?'} samples"
+            md.append(f"- {name}: {samples:,} samples of {profiles[server][0] or '?'}"
                       + (f", {rate:,.0f} req/s under perf" if rate else "") + "; by binary: "
                       + ", ".join(f"{d} {p:.1f}%" for d, p in
                                   sorted(dsos.items(), key=lambda kv: -kv[1]) if p >= 0.5))
@@ -370,6 +373,11 @@ def main():
                "during the profiled wrk run, top rows by the larger of the two modes (— : "
                "under the limit in that mode):", ""]
         md += profiles
+        if "cpu-clock" in "\n".join(profiles):
+            md += ["The samples are of the software `cpu-clock` event (this machine gives perf no "
+                   "hardware counters): a timer interrupt that comes while the kernel has "
+                   "interrupts off is taken when they are turned back on, so kernel time spent "
+                   "with interrupts off shows as `_raw_spin_unlock_irqrestore`.", ""]
     if problems:
         md += ["### Errors seen (a run with errors is not a valid measurement)", ""]
         md += [f"- {p}" for p in problems] + [""]
