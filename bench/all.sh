@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Every benchmark of bench/ in one run, on one Release build, in this order:
-#   bench/run.sh     wrk: cruddur ddb serve vs the HTTP ceilings (bench/http_ceiling, nginx
-#                    answering the same bytes) vs dynalite
+#   bench/run.sh     wrk: cruddur ddb serve (in memory and persistent) vs the HTTP ceilings
+#                    (bench/http_ceiling, nginx answering the same bytes) vs dynalite
 #   bench/writes.sh  BatchWriteItem and TransactWriteItems in items/s, in memory and persistent,
 #                    over HTTP and in-process
+#   bench/issue21.sh issue 21's figures beside their targets, from the two runs above, with
+#                    start-up, idle RSS and perf profiles of its own
 #   bench/engine.sh  in-process: the engine vs raw RocksDB (Google Benchmark)
 #   bench/api.sh     wrk: GET /api/message_groups and /api/messages/{group} of cruddur serve
 #   bench/growth.sh  the table from 10 thousand to 10 million items
@@ -16,8 +18,8 @@
 #   WRK_CPU, REPETITIONS, MIN_TIME, STEPS, LOAD, QUERIES, PUTS, WRK_DURATION, STARTUP_RUNS,
 #   SKIP_NGINX, SKIP_DYNALITE, RESULTS, ...) is passed through; also
 #   BUILD_DIR=build-bench JOBS=2   the one build all four use
-#   ONLY="run writes engine api growth"   a subset (in this order; run.sh first rewrites the
-#                                  file's top)
+#   ONLY="run writes issue21 engine api growth"   a subset (in this order; run.sh first rewrites
+#                                  the file's top; issue21 without run or writes runs them itself)
 #   DRY_RUN=1                      print the plan and the expected duration, run nothing
 #   QUICK=1                        a smoke test of the scripts (seconds-long runs, 10k-100k items);
 #                                  its numbers are not for publishing
@@ -27,11 +29,12 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH=$ROOT/bench
 export BUILD_DIR=${BUILD_DIR:-$ROOT/build-bench}
 export JOBS=${JOBS:-2}
-ONLY=${ONLY:-"run writes engine api growth"}
+ONLY=${ONLY:-"run writes issue21 engine api growth"}
 if [[ ${QUICK:-0} == 1 ]]; then
   export DURATION=${DURATION:-2} ROUNDS=${ROUNDS:-1} REPETITIONS=${REPETITIONS:-2}
   export MIN_TIME=${MIN_TIME:-0.1} STEPS=${STEPS:-"10000 100000"} WRK_DURATION=${WRK_DURATION:-2}
   export STARTUP_RUNS=${STARTUP_RUNS:-3} QUERIES=${QUERIES:-2000} PUTS=${PUTS:-2000}
+  export PROFILE_DURATION=${PROFILE_DURATION:-3}
 fi
 
 log() { printf '[all] %s\n' "$*" >&2; }
@@ -41,8 +44,8 @@ has() { [[ " $ONLY " == *" $1 "* ]]; }
 duration=${DURATION:-10} rounds=${ROUNDS:-1} conns=${CONNS:-"1 32"}
 ops=${OPS:-"put_item get_item query batch_write_item"}
 n_conns=$(wc -w <<<"$conns")
-n_servers=5
-for skip in SKIP_BARE SKIP_HTTP_LAYER SKIP_NGINX SKIP_DYNALITE; do
+n_servers=6
+for skip in SKIP_BARE SKIP_HTTP_LAYER SKIP_NGINX SKIP_DYNALITE SKIP_PERSISTENT; do
   [[ ${!skip:-0} == 1 ]] && n_servers=$((n_servers - 1))
 done
 run_s=$(($(wc -w <<<"$ops") * n_conns * rounds * n_servers * (duration + 1) + 30))
@@ -68,9 +71,16 @@ rate=150000
 [[ ${LOAD:-direct} == engine ]] && rate=40000
 growth_s=$((largest / rate + $(wc -w <<<"$steps") * (${STARTUP_RUNS:-5} + 2 + \
   (${QUERIES:-20000} + ${PUTS:-20000}) / 20000 * 2 + 2 + ${WRK_DURATION:-10}) + 45))
+# issue21.sh reuses the raw runs of run.sh and writes.sh when they are part of this run.
+RAW_DIR=${RAW_DIR:-$BENCH/.work}
+issue21_env=(RAW_DIR="$RAW_DIR")
+has run && issue21_env+=(RUN_RAW="$RAW_DIR")
+has writes && issue21_env+=(WRITES_RAW="$RAW_DIR")
+issue21_s=0
+has issue21 && issue21_s=$(env "${issue21_env[@]}" DRY_RUN=1 "$BENCH/issue21.sh" 2>/dev/null)
 total=0
 plan=()
-for part in run writes engine api growth; do
+for part in run writes issue21 engine api growth; do
   has "$part" || continue
   var=${part}_s
   total=$((total + ${!var}))
@@ -95,16 +105,21 @@ ninja -C "$BUILD_DIR" -j"$JOBS" cruddur http_ceiling engine_bench growth_tool >"
 cmd=""
 for v in QUICK DURATION ROUNDS CONNS OPS PIN SERVER_CPU WRK_CPU THREADS REPETITIONS MIN_TIME \
   STEPS LOAD QUERIES PUTS WRK_DURATION WRK_CONNS STARTUP_RUNS SKIP_BARE SKIP_HTTP_LAYER SKIP_NGINX \
-  SKIP_DYNALITE FSYNC; do
+  SKIP_DYNALITE SKIP_PERSISTENT FSYNC IDLE PROFILE_DURATION PROFILE_CONNS PROFILE_FREQ PROFILE_MIN \
+  PROFILE_TOP SKIP_PROFILE; do
   [[ -n ${!v:-} ]] && cmd+="$v=\"${!v}\" "
 done
-[[ $ONLY == "run writes engine api growth" ]] || cmd+="ONLY=\"$ONLY\" "
+[[ $ONLY == "run writes issue21 engine api growth" ]] || cmd+="ONLY=\"$ONLY\" "
 export BENCH_ALL_COMMAND="${cmd}bench/all.sh"
 start=$(date +%s)
-has run && CRUDDUR_BIN=$BUILD_DIR/cruddur CEILING_BIN=$BUILD_DIR/bench/http_ceiling "$BENCH/run.sh"
+has run && RAW_DIR=$RAW_DIR CRUDDUR_BIN=$BUILD_DIR/cruddur \
+  CEILING_BIN=$BUILD_DIR/bench/http_ceiling "$BENCH/run.sh"
 # OPS is run.sh's list; writes.sh keeps its own.
-has writes && OPS="batch_write_item transact_write_items" CRUDDUR_BIN=$BUILD_DIR/cruddur \
-  ENGINE_BENCH_BIN=$BUILD_DIR/bench/engine_bench "$BENCH/writes.sh"
+has writes && RAW_DIR=$RAW_DIR OPS="batch_write_item transact_write_items" \
+  CRUDDUR_BIN=$BUILD_DIR/cruddur ENGINE_BENCH_BIN=$BUILD_DIR/bench/engine_bench "$BENCH/writes.sh"
+has issue21 && env "${issue21_env[@]}" CRUDDUR_BIN="$BUILD_DIR/cruddur" \
+  CEILING_BIN="$BUILD_DIR/bench/http_ceiling" ENGINE_BENCH_BIN="$BUILD_DIR/bench/engine_bench" \
+  "$BENCH/issue21.sh"
 has engine && "$BENCH/engine.sh"
 has api && CRUDDUR_BIN=$BUILD_DIR/cruddur "$BENCH/api.sh"
 has growth && SKIP_BUILD=1 "$BENCH/growth.sh"

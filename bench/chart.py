@@ -20,8 +20,8 @@ import matplotlib.pyplot as plt  # noqa: E402  (after choosing the non-interacti
 WRK_OPS = [("put_item", "PutItem"), ("get_item", "GetItem"), ("query", "Query"),
            ("batch_write_item", "BatchWriteItem\n(25 items)"),
            ("transact_write_items", "TransactWriteItems\n(10 items)")]
-WRK_SERVERS = [("cruddur", "#1f77b4"), ("bare", "#2ca02c"), ("cruddur-http", "#98df8a"),
-               ("nginx", "#7f7f7f"), ("dynalite", "#ff7f0e")]
+WRK_SERVERS = [("cruddur", "#1f77b4"), ("cruddur-persistent", "#aec7e8"), ("bare", "#2ca02c"),
+               ("cruddur-http", "#98df8a"), ("nginx", "#7f7f7f"), ("dynalite", "#ff7f0e")]
 
 
 def wrk_chart(tsv, out, conns=32):

@@ -17,22 +17,26 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import results_md  # noqa: E402
 
-# cruddur-b: run.sh's COMPARE_BIN; bare and cruddur-http: bench/http_ceiling's two stacks.
-SERVERS = ["cruddur", "cruddur-b", "bare", "cruddur-http", "nginx", "dynalite"]
+# cruddur-b: run.sh's COMPARE_BIN; cruddur-persistent: `ddb serve --data-dir`; bare and
+# cruddur-http: bench/http_ceiling's two stacks.
+SERVERS = ["cruddur", "cruddur-b", "cruddur-persistent", "bare", "cruddur-http", "nginx",
+           "dynalite"]
 OPS = [("put_item", "PutItem"), ("get_item", "GetItem"), ("query", "Query"),
        ("batch_write_item", "BatchWriteItem (25 items)"),
        ("transact_write_items", "TransactWriteItems (10 items)")]
 RATIOS = [("cruddur", "bare"), ("cruddur", "nginx"), ("cruddur", "dynalite"),
           ("cruddur-http", "bare"), ("bare", "nginx"), ("cruddur-b", "bare"),
-          ("cruddur-b", "cruddur")]
+          ("cruddur-b", "cruddur"), ("cruddur-persistent", "cruddur")]
 # Also as a ratio of CPU per request (b's CPU µs/op over a's): what the rate ratio is when each
 # server has a core to itself, and what still holds when other work shares the machine.
-CPU_RATIOS = [("cruddur", "bare"), ("cruddur-http", "bare")]
+CPU_RATIOS = [("cruddur", "bare"), ("cruddur-http", "bare"), ("cruddur-persistent", "cruddur")]
 TARGET_OPS = {"put_item", "get_item", "query"}
 # Issue 21 (at the ceiling): at 32 connections cruddur >= these fractions of the bare server (the
 # honest ceiling), and a p99 under 1 ms at 1 connection.
 CEILING_TARGETS = {"put_item": 0.85, "get_item": 0.95, "query": 0.85}
 P99_ONE_CONN_TARGET_MS = 1.0
+# Issue 21: at 32 connections `ddb serve --data-dir` at least this fraction of --in-memory's rate.
+PERSISTENT_TARGET = 0.8
 # Issue 6, at 32 connections: cruddur >= 0.6 x nginx and >= 5 x dynalite, and a p99 under 2 ms.
 TARGET = 0.6
 DYNALITE_TARGET = 5.0
@@ -134,6 +138,14 @@ def main():
         return statistics.median(values) if values else None
 
     def verdict(a, b, op, conns, r, label):
+        if (a, b, conns) == ("cruddur-persistent", "cruddur", 32) and op in TARGET_OPS and r:
+            by_cpu = cpu_ratio(a, b, op, conns)
+            ceiling_verdicts.append(
+                f"{label} at 32 connections: cruddur-persistent/cruddur = {r:.2f} "
+                f"({'meets' if r >= PERSISTENT_TARGET else 'BELOW'} the {PERSISTENT_TARGET} "
+                "target); by CPU per request "
+                + ("—" if by_cpu is None else
+                   f"{by_cpu:.2f} ({'meets' if by_cpu >= PERSISTENT_TARGET else 'BELOW'} it)"))
         if a != "cruddur" or op not in TARGET_OPS or r is None:
             return
         if b == "bare" and conns == 32:
@@ -187,6 +199,12 @@ def main():
                     f"{label} at 1 connection: cruddur p99 {c[2] / 1000:.2f} ms "
                     f"({'meets' if c[2] / 1000 < P99_ONE_CONN_TARGET_MS else 'ABOVE'} the "
                     f"{P99_ONE_CONN_TARGET_MS:.0f} ms target)")
+            persistent = cell("cruddur-persistent", op, conns)
+            if op in TARGET_OPS and persistent is not None and conns == 1:
+                ceiling_verdicts.append(
+                    f"{label} at 1 connection: cruddur-persistent p99 {persistent[2] / 1000:.2f} "
+                    f"ms ({'meets' if persistent[2] / 1000 < P99_ONE_CONN_TARGET_MS else 'ABOVE'} "
+                    f"the {P99_ONE_CONN_TARGET_MS:.0f} ms target)")
             rate_rows.append(rate_row)
             cost_rows.append(cost_row)
     if not rate_rows:
@@ -230,7 +248,10 @@ def main():
           "parsing into a Request).",
           "- **nginx**, as many workers as cruddur, answering each POST itself with `return 200 "
           "'<cruddur's body>'` (`bench/nginx_conf.py`; nginx writes its own header fields).",
-          "- **dynalite** (in memory), a local DynamoDB in node.js.", "",
+          "- **dynalite** (in memory), a local DynamoDB in node.js.",
+          "- **cruddur-persistent**: `cruddur ddb serve --data-dir` on a new dir (RocksDB, its "
+          "WAL, no fsync), run beside `--in-memory`: cruddur-persistent/cruddur is persistent / "
+          "in memory.", "",
           "Runs are interleaved: for each "
           "workload the servers run back to back, so that the ratios compare like with like "
           "even when the machine is noisy. ops/s = requests completed / wall time; latencies "
@@ -249,14 +270,16 @@ def main():
            "`bench/all.sh` runs them all at once. With the defaults (on an idle machine, plus "
            "the Release build in build-bench/ the first time):", "",
            "| table | command | duration |", "|---|---|--:|",
-           "| HTTP: cruddur vs the ceilings and dynalite (this one) | `bench/run.sh` | ~8 min |",
+           "| HTTP: cruddur vs the ceilings and dynalite (this one) | `bench/run.sh` | ~10 min |",
            "| Writes: BatchWriteItem and TransactWriteItems in items/s | `bench/writes.sh` "
            "| ~3 min |",
+           "| Issue 21: persistent vs in memory, the ceiling, start-up, footprint, profiles "
+           "| `bench/issue21.sh` | ~9 min |",
            "| In-process: the engine vs raw RocksDB | `bench/engine.sh` | ~2 min |",
            "| Messaging API | `bench/api.sh` | ~1 min |",
            "| Growth from 10 thousand to 10 million items | `bench/growth.sh` | ~4 min |",
            "| all of them, in this order | `bench/all.sh` (`DRY_RUN=1` prints the plan) "
-           "| ~17 min |", ""]
+           "| ~20 min |", ""]
     if os.environ.get("BENCH_ALL_COMMAND"):
         md += ["The whole file (this table and every section below) was produced by one command:",
                "", "```", os.environ["BENCH_ALL_COMMAND"], "```", ""]
@@ -273,8 +296,8 @@ def main():
     if ceiling_verdicts:
         md += ["Targets (issue 21, at the ceiling): at 32 connections cruddur at least "
                + ", ".join(f"{t} ({dict(OPS)[op]})" for op, t in CEILING_TARGETS.items())
-               + f" of the bare server's rate; p99 under {P99_ONE_CONN_TARGET_MS:.0f} ms at 1 "
-               "connection:", ""]
+               + f" of the bare server's rate, cruddur-persistent at least {PERSISTENT_TARGET} "
+               f"of cruddur's; p99 under {P99_ONE_CONN_TARGET_MS:.0f} ms at 1 connection:", ""]
         md += [f"- {v}" for v in ceiling_verdicts] + [""]
     if verdicts:
         md += [f"Targets (issue 6, at 32 connections): cruddur at least {TARGET} of nginx's "

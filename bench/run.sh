@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # HTTP benchmark: `cruddur ddb serve --in-memory` against two HTTP ceilings that do no work but
-# answer with the bytes cruddur answered to the same request, and against dynalite (in memory),
-# driven by wrk with DynamoDB-shaped requests:
+# answer with the bytes cruddur answered to the same request, against `cruddur ddb serve
+# --data-dir` (persistent) and against dynalite (in memory), driven by wrk with DynamoDB-shaped
+# requests:
+#   cruddur-persistent  `ddb serve --data-dir <a new dir>` (RocksDB, WAL, no fsync): its ratio to
+#                 cruddur is persistent / in memory in the same run
 #   bare          bench/http_ceiling: cruddur's HTTP stack (Boost.Beast/Asio) and threading model
 #                 (the same worker count, one io_context each, keep-alive), nothing else: the
 #                 honest ceiling
@@ -28,7 +31,8 @@
 #   SERVER_CPU=1 WRK_CPU=0   the CPUs of PIN=1
 #   THREADS            worker threads of cruddur, http_ceiling and nginx (default: 1 with PIN=1,
 #                      0 = one per CPU with PIN=0)
-#   SKIP_BARE=1, SKIP_HTTP_LAYER=1, SKIP_NGINX=1, SKIP_DYNALITE=1   leave a server out
+#   SKIP_BARE=1, SKIP_HTTP_LAYER=1, SKIP_NGINX=1, SKIP_DYNALITE=1, SKIP_PERSISTENT=1   leave a
+#                      server out
 #   BUILD_DIR=build-bench  JOBS=2   the release build of cruddur and http_ceiling
 #   CRUDDUR_BIN=path   use this binary instead of building one
 #   CEILING_BIN=path   use this http_ceiling (default: bench/http_ceiling beside CRUDDUR_BIN's
@@ -36,6 +40,7 @@
 #   COMPARE_BIN=path   also run this second cruddur binary ("cruddur-b"), interleaved, for an
 #                      A/B measurement of a change (e.g. a build of a patched copy of the tree)
 #   RESULTS=bench/RESULTS.md        where the report goes (results.png is drawn beside it)
+#   RAW_DIR=bench/.work  where the raw runs are kept (results.tsv; bench/issue21.sh reads them)
 # Every server listens on 127.0.0.1 only and is stopped on exit.
 set -euo pipefail
 
@@ -57,7 +62,7 @@ COMMAND+=" THREADS=$THREADS"
 [[ -z ${CRUDDUR_BIN:-} ]] || COMMAND+=" CRUDDUR_BIN=$CRUDDUR_BIN"
 [[ -z ${CEILING_BIN:-} ]] || COMMAND+=" CEILING_BIN=$CEILING_BIN"
 [[ -z ${COMPARE_BIN:-} ]] || COMMAND+=" COMPARE_BIN=$COMPARE_BIN"
-for skip in SKIP_BARE SKIP_HTTP_LAYER SKIP_NGINX SKIP_DYNALITE; do
+for skip in SKIP_BARE SKIP_HTTP_LAYER SKIP_NGINX SKIP_DYNALITE SKIP_PERSISTENT; do
   [[ ${!skip:-0} != 1 ]] || COMMAND+=" $skip=1"
 done
 COMMAND+=" bench/run.sh"
@@ -196,6 +201,16 @@ if [[ -n ${COMPARE_BIN:-} ]]; then
   SERVERS+=(cruddur-b)
   NOTES+=("cruddur-b: $COMPARE_BIN")
 fi
+if [[ ${SKIP_PERSISTENT:-0} != 1 ]]; then
+  mkdir -p "$WORK/data-persistent"
+  start_cruddur cruddur-persistent "$CRUDDUR" "$WORK/static-persistent" --data-dir "$WORK/data-persistent"
+  for op in "${CAPTURED_OPS[@]}"; do
+    cmp -s "$WORK/static/$op" "$WORK/static-persistent/$op" ||
+      NOTES+=("cruddur-persistent answers $op with different bytes than cruddur")
+  done
+  SERVERS+=(cruddur-persistent)
+  NOTES+=("cruddur-persistent: $CRUDDUR ddb serve --data-dir <a new dir under /tmp> --threads $THREADS: RocksDB with its WAL and no fsync (the default); cruddur-persistent/cruddur is persistent / in memory, run back to back")
+fi
 if [[ ${SKIP_BARE:-0} != 1 ]]; then start_ceiling bare bare; SERVERS+=(bare); fi
 if [[ ${SKIP_HTTP_LAYER:-0} != 1 ]]; then start_ceiling cruddur-http cruddur; SERVERS+=(cruddur-http); fi
 if [[ ${SKIP_NGINX:-0} != 1 ]]; then start_nginx; SERVERS+=(nginx); fi
@@ -219,8 +234,9 @@ TSV=$WORK/results.tsv
 : >"$TSV"
 run_workloads
 
-mkdir -p "$BENCH/.work"
-cp "$TSV" "$BENCH/.work/results.tsv"  # raw runs of the last run (gitignored)
+RAW_DIR=${RAW_DIR:-$BENCH/.work}
+mkdir -p "$RAW_DIR"
+cp "$TSV" "$RAW_DIR/results.tsv"  # raw runs of the last run (gitignored)
 python3 "$BENCH/report.py" "$TSV" "$RESULTS" "$COMMAND" "${NOTES[@]}"
 /usr/bin/python3 "$BENCH/chart.py" --wrk "$TSV" "$(dirname "$RESULTS")/results.png" ||
   log "chart not drawn (apt-get install python3-matplotlib)"

@@ -18,6 +18,8 @@
 #   BUILD_DIR=build-bench JOBS=2   the Release build of cruddur and engine_bench
 #   CRUDDUR_BIN=path ENGINE_BENCH_BIN=path   prebuilt binaries instead
 #   RESULTS=bench/RESULTS.md
+#   RAW_DIR=bench/.work  where the raw runs are kept (writes.tsv, writes-engine.json; read by
+#                      bench/issue21.sh)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -53,7 +55,7 @@ ENGINE_BENCH=${ENGINE_BENCH_BIN:-$BUILD_DIR/bench/engine_bench}
 [[ -n ${ENGINE_BENCH_BIN:-} || ${SKIP_ENGINE:-0} == 1 ]] || targets+=(engine_bench)
 ((${#targets[@]} == 0)) || build_release -DCRUDDUR_BENCH=ON -- "${targets[@]}"
 [[ -x $CRUDDUR ]] || die "$CRUDDUR is not executable"
-ENGINE_BENCH=$(readlink -f "$ENGINE_BENCH")  # it runs in $WORK
+ENGINE_BENCH=$(readlink -m "$ENGINE_BENCH")  # it runs in $WORK (-m: it need not exist with SKIP_ENGINE=1)
 
 export BENCH_LOADAVG
 BENCH_LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -94,9 +96,10 @@ TSV=$WORK/writes.tsv
 run_workloads
 log "data dir after the runs: $(du -sh "$WORK/data" | cut -f1)"
 
-mkdir -p "$BENCH/.work"
-cp "$TSV" "$BENCH/.work/writes.tsv"
-cp "$ENGINE_JSON" "$BENCH/.work/writes-engine.json"
+RAW_DIR=${RAW_DIR:-$BENCH/.work}
+mkdir -p "$RAW_DIR"
+cp "$TSV" "$RAW_DIR/writes.tsv"
+cp "$ENGINE_JSON" "$RAW_DIR/writes-engine.json"
 python3 "$BENCH/writes_report.py" "$TSV" "$ENGINE_JSON" "$RESULTS" "$COMMAND" \
   "cruddur: $CRUDDUR ddb serve --threads $THREADS (0 = one per CPU), Release build; persistent: a new --data-dir under /tmp, RocksDB with its WAL and no fsync (the default)" \
   "wrk: bench/wrk/batch_write_item.lua (25 new items of ~170 bytes of JSON in one new partition per request) and bench/wrk/transact_write_items.lua (10 such items as Put actions)"
