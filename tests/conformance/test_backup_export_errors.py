@@ -174,6 +174,51 @@ def test_backup_arn_that_names_no_backup_is_invalid(endpoint, ddb):
         "BackupNotFoundException", "Backup not found: " + missing)
 
 
+def other_region(arn):
+    region = arn.split(":")[3]
+    return arn.replace(f":{region}:", ":eu-north-1:" if region != "eu-north-1" else ":us-west-2:")
+
+
+def other_account(arn):
+    return arn.replace(":" + arn.split(":")[4] + ":", ":111122223333:")
+
+
+def test_backup_arns_of_other_regions_and_accounts(endpoint, ddb):
+    """DescribeBackup and DeleteBackup find a backup by its account, table and id whatever
+    region its ARN says (DescribeBackup echoes the ARN as given); another account's ARN is
+    AccessDeniedException "Access is denied"; ListBackups from another region's ARN:
+    "Invalid Request: The supplied ExclusiveStartBackupArn does not match the region"
+    (DDB-BACKUP-012). RestoreTableFromBackup of another region's ARN without
+    SSESpecificationOverride: "Invalid Request: sseSpecificationOverride must be provided for
+    cross-region restores" (DDB-TABLE-274); of another account's: "Access is denied"
+    (DDB-TABLE-273)."""
+    name, _ = new_table(ddb)
+    backup = ok(endpoint, "CreateBackup", {"TableName": name, "BackupName": "bk1"})[
+        "BackupDetails"]["BackupArn"]
+    wait_backup_available(ddb, backup)
+    moved = other_region(backup)
+    described = ok(endpoint, "DescribeBackup", {"BackupArn": moved})["BackupDescription"]
+    assert described["BackupDetails"]["BackupArn"] == moved
+    assert described["SourceTableDetails"]["TableName"] == name
+    denied = ("AccessDeniedException", "Access is denied")
+    for op in ("DescribeBackup", "DeleteBackup"):
+        assert answer(endpoint, op, {"BackupArn": other_account(backup)}) == denied
+    target = unique_name("tgt")
+    assert answer(endpoint, "RestoreTableFromBackup",
+                  {"BackupArn": other_account(backup), "TargetTableName": target}) == denied
+    assert answer(endpoint, "RestoreTableFromBackup",
+                  {"BackupArn": moved, "TargetTableName": target}) == (
+        "ValidationException",
+        "Invalid Request: sseSpecificationOverride must be provided for cross-region restores")
+    assert answer(endpoint, "ListBackups", {"ExclusiveStartBackupArn": moved}) == (
+        "ValidationException",
+        "Invalid Request: The supplied ExclusiveStartBackupArn does not match the region")
+    assert ok(endpoint, "DeleteBackup", {"BackupArn": moved})["BackupDescription"][
+        "BackupDetails"]["BackupStatus"] == "DELETED"
+    assert answer(endpoint, "DescribeBackup", {"BackupArn": backup}) == (
+        "BackupNotFoundException", "Backup not found: " + backup)
+
+
 def test_list_backups_time_range_must_not_be_inverted(endpoint):
     """ListBackups with TimeRangeLowerBound after TimeRangeUpperBound: "One or more parameter
     values were invalid: Time range lower bound must be less than or equal to upper bound"
@@ -523,6 +568,25 @@ def test_export_conflict_and_lookups(transfer_endpoint):
         "ValidationException", "Invalid Import ARN")
     assert answer(ep, "ListExports", {"NextToken": "zz"}) == (
         "ValidationException", "Invalid Request: Provided nextToken is invalid: zz")
+
+
+def test_export_and_import_arns_of_other_regions_and_accounts(transfer_endpoint):
+    """DescribeExport of an export's ARN in another region: ExportNotFoundException "Export not
+    found: Invalid export arn"; in another account: AccessDeniedException "Access is denied"
+    (DDB-EXPORT-006); DescribeImport of another account's ARN: AccessDeniedException
+    (DDB-IMPORT-010, which records the type; the words are DescribeExport's)."""
+    ddb = make_client(transfer_endpoint)
+    ep = transfer_endpoint
+    _, arn = new_table(ddb, pitr=True)
+    export = ok(ep, "ExportTableToPointInTime", {"TableArn": arn, "S3Bucket": "bkt"})[
+        "ExportDescription"]["ExportArn"]
+    assert answer(ep, "DescribeExport", {"ExportArn": other_region(export)}) == (
+        "ExportNotFoundException", "Export not found: Invalid export arn")
+    assert answer(ep, "DescribeExport", {"ExportArn": other_account(export)}) == (
+        "AccessDeniedException", "Access is denied")
+    assert answer(ep, "DescribeImport",
+                  {"ImportArn": other_account(export).replace("/export/", "/import/")}) == (
+        "AccessDeniedException", "Access is denied")
 
 
 def creation(table):

@@ -18,6 +18,7 @@
 #include "ddb/item_codec.h"
 #include "ddb/ops/table_request.h"
 #include "ddb/s3_layout.h"
+#include "ddb/table_arn.h"
 
 namespace cruddur::ddb {
 namespace {
@@ -157,6 +158,17 @@ void CheckBackupArn(std::string_view arn) {
   if (!arn.starts_with("arn:aws:dynamodb:")) {
     throw ApiError::Validation("Invalid Request: BackupArn is not valid");
   }
+}
+
+// The ARN a backup is kept under here, of the BackupArn `arn` names: DynamoDB finds a backup by
+// its account, table and id, whatever region the ARN says, and another account's is
+// AccessDeniedException (recorded in 2026: ack-api-quirks dynamodb DDB-BACKUP-012).
+std::string LocalBackupArn(std::string_view arn, const EngineOptions& options) {
+  CheckBackupArn(arn);
+  if (ScopeOfArn(arn).account != options.account_id) {
+    throw ApiError::AccessDenied("Access is denied");
+  }
+  return WithArnRegion(arn, options.region);
 }
 
 // The TableDescription of `schema`, parsed, to copy its members into a backup's description.
@@ -773,16 +785,18 @@ void EngineImpl::CreateBackup(const Request& req, JsonWriter& w) {
 
 void EngineImpl::DescribeBackup(const Request& req, JsonWriter& w) {
   std::string arn(req.String("BackupArn").value_or(""));
-  CheckBackupArn(arn);
+  std::string key = LocalBackupArn(arn, options_);
   std::optional<Backup> b;
   {
     MutexLock lock(backup_mu_);
-    if (auto it = backups_.find(arn); it != backups_.end()) b = it->second;
+    if (auto it = backups_.find(key); it != backups_.end()) b = it->second;
   }
   if (!b) throw BackupNotFound(arn);
+  double now = EpochSeconds();
+  b->arn = arn;  // DynamoDB echoes the ARN as given (DDB-BACKUP-012)
   w.StartObject();
   WriteKey(w, "BackupDescription");
-  WriteBackupDescription(w, *b, BackupStatusAt(*b, EpochSeconds()), options_);
+  WriteBackupDescription(w, *b, BackupStatusAt(*b, now), options_);
   w.EndObject();
 }
 
@@ -800,6 +814,11 @@ void EngineImpl::ListBackups(const Request& req, JsonWriter& w) {
   size_t limit = static_cast<size_t>(req.Int("Limit").value_or(100));
   std::optional<std::pair<int64_t, std::string>> start;
   if (auto s = req.String("ExclusiveStartBackupArn")) {
+    // DynamoDB's words (recorded in 2026: ack-api-quirks dynamodb DDB-BACKUP-012, DDB-TABLE-442).
+    if (ScopeOfArn(*s).region != options_.region) {
+      throw ApiError::Validation(
+          "Invalid Request: The supplied ExclusiveStartBackupArn does not match the region");
+    }
     start.emplace(BackupArnMillis(*s), std::string(*s));
   }
   // Oldest first; a page starts after ExclusiveStartBackupArn's place in that order.
@@ -838,11 +857,11 @@ void EngineImpl::ListBackups(const Request& req, JsonWriter& w) {
 
 void EngineImpl::DeleteBackup(const Request& req, JsonWriter& w) {
   std::string arn(req.String("BackupArn").value_or(""));
-  CheckBackupArn(arn);
+  std::string key = LocalBackupArn(arn, options_);
   std::optional<Backup> b;
   {
     MutexLock lock(backup_mu_);
-    if (auto it = backups_.find(arn); it != backups_.end()) {
+    if (auto it = backups_.find(key); it != backups_.end()) {
       if (it->second.type == "SYSTEM") throw SystemBackupNotDeletable(it->second);
       if (BackupStatusAt(it->second, EpochSeconds()) != "AVAILABLE") throw BackupInUse(arn);
       b = it->second;
@@ -851,9 +870,10 @@ void EngineImpl::DeleteBackup(const Request& req, JsonWriter& w) {
   }
   if (!b) throw BackupNotFound(arn);
   storage::WriteBatch batch;
-  batch.Delete(BackupKey(arn));
+  batch.Delete(BackupKey(key));
   storage_->Write(batch);
   DeleteRange(keyspace::SnapshotPrefix(b->snapshot));
+  b->arn = arn;
   w.StartObject();
   WriteKey(w, "BackupDescription");
   WriteBackupDescription(w, *b, "DELETED", options_);
@@ -863,7 +883,16 @@ void EngineImpl::DeleteBackup(const Request& req, JsonWriter& w) {
 void EngineImpl::RestoreTableFromBackup(const Request& req, JsonWriter& w) {
   std::string target(req.String("TargetTableName").value_or(""));
   std::string arn(req.String("BackupArn").value_or(""));
-  CheckBackupArn(arn);
+  // Another region's backup is a cross-region restore, which DynamoDB does only with an
+  // SSESpecificationOverride (recorded in 2026: ack-api-quirks dynamodb DDB-TABLE-274); cruddur
+  // has one region, which does not hold that backup.
+  if (LocalBackupArn(arn, options_) != arn) {
+    if (!req.Object("SSESpecificationOverride")) {
+      throw ApiError::Validation(
+          "Invalid Request: sseSpecificationOverride must be provided for cross-region restores");
+    }
+    throw BackupNotFound(arn);
+  }
   std::optional<Backup> b;
   std::shared_ptr<storage::Iterator> snapshot;
   {
