@@ -395,6 +395,35 @@ def test_backup_and_pitr_of_a_creating_table_are_table_not_found(slow_endpoint):
         "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}}) == expected
 
 
+def test_backup_feeds_one_restore_at_a_time(slow_endpoint):
+    """While a table restored from a backup is CREATING, another restore from that backup is
+    BackupInUseException "Backup is being used to restore another table: <arn>" and DeleteBackup
+    "Backup is being used to restore table: <arn>"; both go through once it is ACTIVE
+    (DDB-BACKUP-010)."""
+    ddb = make_client(slow_endpoint)
+    name = unique_name("one")
+    ok(slow_endpoint, "CreateTable", {
+        "TableName": name, "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]})
+    wait_table_active(ddb, name)
+    backup = ok(slow_endpoint, "CreateBackup", {"TableName": name, "BackupName": "bk1"})[
+        "BackupDetails"]["BackupArn"]
+    wait_backup_available(ddb, backup)
+    first = unique_name("first")
+    ok(slow_endpoint, "RestoreTableFromBackup", {"BackupArn": backup, "TargetTableName": first})
+    assert answer(slow_endpoint, "RestoreTableFromBackup",
+                  {"BackupArn": backup, "TargetTableName": unique_name("second")}) == (
+        "BackupInUseException", "Backup is being used to restore another table: " + backup)
+    assert answer(slow_endpoint, "DeleteBackup", {"BackupArn": backup}) == (
+        "BackupInUseException", "Backup is being used to restore table: " + backup)
+    wait_table_active(ddb, first)
+    second = unique_name("second")
+    ok(slow_endpoint, "RestoreTableFromBackup", {"BackupArn": backup, "TargetTableName": second})
+    wait_table_active(ddb, second)
+    ok(slow_endpoint, "DeleteBackup", {"BackupArn": backup})
+
+
 # --- export and import --------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

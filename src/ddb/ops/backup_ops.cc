@@ -136,6 +136,13 @@ ApiError BackupInUse(std::string_view arn) {
   return {400, "BackupInUseException", fmt::format("Backup is being created: {}", arn)};
 }
 
+// A backup feeds one restore at a time: until the restored table is ACTIVE, another restore
+// or its deletion is refused, in DynamoDB's words (recorded in 2026: ack-api-quirks dynamodb
+// DDB-BACKUP-010; `what` tells which).
+ApiError BackupRestoring(std::string_view arn, std::string_view what) {
+  return {400, "BackupInUseException", fmt::format("{}: {}", what, arn)};
+}
+
 // DynamoDB keeps a SYSTEM backup until it expires (recorded in 2026: ack-api-quirks dynamodb
 // DDB-BACKUP-015; how it prints the time is not recorded: ISO 8601 here).
 ApiError SystemBackupNotDeletable(const Backup& b) {
@@ -676,6 +683,19 @@ void EngineImpl::FinishRestore(const std::shared_ptr<Table>& table,
   table->set_schema(done);
 }
 
+bool EngineImpl::RestoringFrom(const std::string& arn) {
+  double now = Now();
+  ReaderLock lock(tables_mu_);
+  for (const auto& [_, table] : tables_) {
+    auto schema = table->schema();
+    if (schema->restore && schema->restore->source_backup_arn == arn &&
+        schema->StatusAt(now) == "CREATING") {
+      return true;
+    }
+  }
+  return false;
+}
+
 void EngineImpl::LoadBackups() {
   std::vector<Backup> unfinished;
   {
@@ -859,11 +879,13 @@ void EngineImpl::DeleteBackup(const Request& req, JsonWriter& w) {
   std::string arn(req.String("BackupArn").value_or(""));
   std::string key = LocalBackupArn(arn, options_);
   std::optional<Backup> b;
+  const bool restoring = RestoringFrom(key);  // before backup_mu_: it takes tables_mu_
   {
     MutexLock lock(backup_mu_);
     if (auto it = backups_.find(key); it != backups_.end()) {
       if (it->second.type == "SYSTEM") throw SystemBackupNotDeletable(it->second);
       if (BackupStatusAt(it->second, EpochSeconds()) != "AVAILABLE") throw BackupInUse(arn);
+      if (restoring) throw BackupRestoring(arn, "Backup is being used to restore table");
       b = it->second;
       backups_.erase(it);
     }
@@ -895,10 +917,14 @@ void EngineImpl::RestoreTableFromBackup(const Request& req, JsonWriter& w) {
   }
   std::optional<Backup> b;
   std::shared_ptr<storage::Iterator> snapshot;
+  const bool restoring = RestoringFrom(arn);  // before backup_mu_: it takes tables_mu_
   {
     MutexLock lock(backup_mu_);
     if (auto it = backups_.find(arn); it != backups_.end()) b = it->second;
     if (b && BackupStatusAt(*b, EpochSeconds()) != "AVAILABLE") throw BackupInUse(arn);
+    if (b && restoring) {
+      throw BackupRestoring(arn, "Backup is being used to restore another table");
+    }
     // Taken before DeleteBackup can drop the backup's items (under backup_mu_).
     if (b) snapshot = storage_->NewIterator();
   }

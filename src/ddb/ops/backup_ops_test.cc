@@ -183,6 +183,7 @@ TEST_P(BackupTest, OverridesDropIndexesAndChangeBilling) {
   const auto& t = d["TableDescription"];
   EXPECT_FALSE(t.HasMember("GlobalSecondaryIndexes"));
   EXPECT_EQ(t["ProvisionedThroughput"]["ReadCapacityUnits"].GetInt64(), 3);
+  WaitActive("copy");  // a backup feeds one restore at a time
   Document listed = Call("DescribeTable", R"({"TableName":"copy"})");
   EXPECT_FALSE(listed["Table"].HasMember("GlobalSecondaryIndexes"));
   // An override matches a source index by its KeySchema and Projection, and may rename it
