@@ -242,6 +242,7 @@ def test_restore_from_backup_override_errors(endpoint, ddb):
     name, _ = new_table(ddb)
     backup = ok(endpoint, "CreateBackup", {"TableName": name, "BackupName": "bk1"})[
         "BackupDetails"]["BackupArn"]
+    wait_backup_available(ddb, backup)
     target = unique_name("tgt")
     pt = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
     index = {"IndexName": "nope", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
@@ -616,6 +617,30 @@ def test_export_and_import_arns_of_other_regions_and_accounts(transfer_endpoint)
     assert answer(ep, "DescribeImport",
                   {"ImportArn": other_account(export).replace("/export/", "/import/")}) == (
         "AccessDeniedException", "Access is denied")
+
+
+def test_export_description_defaults(transfer_endpoint):
+    """An export requested with TableArn and S3Bucket alone is described with ExportFormat
+    DYNAMODB_JSON and S3SseAlgorithm AES256 and without ExportType, from the request's answer to
+    COMPLETED; ListExports' summary names its ExportType FULL_EXPORT (DDB-EXPORT-017,
+    DDB-EXPORT-016)."""
+    ddb = make_client(transfer_endpoint)
+    _, arn = new_table(ddb, pitr=True)
+    desc = ok(transfer_endpoint, "ExportTableToPointInTime",
+              {"TableArn": arn, "S3Bucket": "bkt"})["ExportDescription"]
+    deadline = time.monotonic() + 20
+    while True:
+        assert desc["ExportFormat"] == "DYNAMODB_JSON" and desc["S3SseAlgorithm"] == "AES256"
+        assert "ExportType" not in desc and "S3SseKmsKeyId" not in desc, desc
+        if desc["ExportStatus"] != "IN_PROGRESS" or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+        desc = ok(transfer_endpoint, "DescribeExport",
+                  {"ExportArn": desc["ExportArn"]})["ExportDescription"]
+    assert desc["ExportStatus"] == "COMPLETED", desc
+    summaries = ok(transfer_endpoint, "ListExports", {"TableArn": arn})["ExportSummaries"]
+    assert summaries == [{"ExportArn": desc["ExportArn"], "ExportStatus": "COMPLETED",
+                          "ExportType": "FULL_EXPORT"}]
 
 
 def creation(table):

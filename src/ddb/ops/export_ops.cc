@@ -303,12 +303,15 @@ struct ExportJob {
     Field(w, "ExportManifest", manifest);
     Field(w, "TableArn", table_arn);
     Field(w, "TableId", table_id);
-    TimeField(w, "ExportTime", export_time);
+    // DynamoDB describes an INCREMENTAL_EXPORT without ExportTime, a FULL_EXPORT without
+    // ExportType, and S3SseAlgorithm AES256 when the request named none (recorded in 2026:
+    // ack-api-quirks dynamodb DDB-EXPORT-017, DDB-EXPORT-019).
+    if (export_type != "INCREMENTAL_EXPORT") TimeField(w, "ExportTime", export_time);
     Field(w, "ClientToken", client_token);
     Field(w, "S3Bucket", s3_bucket);
     Field(w, "S3BucketOwner", s3_bucket_owner);
     Field(w, "S3Prefix", s3_prefix);
-    Field(w, "S3SseAlgorithm", sse_algorithm);
+    Field(w, "S3SseAlgorithm", sse_algorithm.empty() ? std::string("AES256") : sse_algorithm);
     Field(w, "S3SseKmsKeyId", sse_kms_key_id);
     Field(w, "FailureCode", failure_code);
     Field(w, "FailureMessage", failure_message);
@@ -317,8 +320,8 @@ struct ExportJob {
       IntField(w, "BilledSizeBytes", billed_size_bytes);
       IntField(w, "ItemCount", item_count);
     }
-    Field(w, "ExportType", export_type);
     if (export_type == "INCREMENTAL_EXPORT") {
+      Field(w, "ExportType", export_type);
       WriteKey(w, "IncrementalExportSpecification");
       w.StartObject();
       TimeField(w, "ExportFromTime", export_from);
