@@ -689,7 +689,9 @@ def test_import_request_errors(transfer_endpoint):
 
 def test_import_of_no_objects_completes_with_an_empty_table(transfer_endpoint):
     """An import whose prefix holds no objects ends COMPLETED with an empty ACTIVE table
-    (DDB-IMPORT-012)."""
+    (DDB-IMPORT-012). Its description fills in S3BucketOwner (the caller's account),
+    InputCompressionType NONE and the CloudWatchLogGroupArn of the account's imports
+    (DDB-IMPORT-003), ListImports' summary the same S3BucketSource and log group."""
     ddb = make_client(transfer_endpoint)
     table = unique_name("none")
     arn = ok(transfer_endpoint, "ImportTable", {
@@ -705,6 +707,16 @@ def test_import_of_no_objects_completes_with_an_empty_table(transfer_endpoint):
     assert desc["ImportStatus"] == "COMPLETED", desc
     assert desc["ImportedItemCount"] == 0 and desc["ErrorCount"] == 0
     assert ddb.scan(TableName=table)["Items"] == []
+    region, account = desc["TableArn"].split(":")[3:5]
+    assert desc["S3BucketSource"] == {"S3Bucket": "empty-bucket", "S3KeyPrefix": "nothing/",
+                                      "S3BucketOwner": account}
+    assert desc["InputCompressionType"] == "NONE"
+    log_group = f"arn:aws:logs:{region}:{account}:log-group:/aws-dynamodb/imports:*"
+    assert desc["CloudWatchLogGroupArn"] == log_group
+    summary = ok(transfer_endpoint, "ListImports", {"TableArn": desc["TableArn"]})[
+        "ImportSummaryList"]
+    assert [(s["ImportArn"], s["S3BucketSource"], s["CloudWatchLogGroupArn"]) for s in summary] \
+        == [(arn, desc["S3BucketSource"], log_group)]
 
 
 def import_empty_table(endpoint):
