@@ -44,7 +44,8 @@ struct ServeOptions {
   int header_timeout_ms = 0;
   int body_timeout_ms = 0;
   int body_budget_mb = 0;
-  std::string s3_dir;  // --s3-dir: the local S3 of exports and imports
+  std::string s3_dir;                         // --s3-dir: the local S3 of exports and imports
+  std::string min_incremental_export_period;  // --min-incremental-export-period DURATION
   std::string schema;  // --schema: tables to create at start (describe-table output)
   LogFlags log;
   bool faults = false;  // --faults: the fault-injection rules and their control API
@@ -131,6 +132,10 @@ void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_di
   }
   engine_options.ttl_sweep_interval = std::chrono::milliseconds(serve.ttl_interval_ms);
   engine_options.transient_status_delay = TransientStatusDelay(serve.transient_delay);
+  if (!serve.min_incremental_export_period.empty()) {
+    engine_options.incremental_export_min_period =
+        MinIncrementalExportPeriod(serve.min_incremental_export_period);
+  }
   ApplyShardRotation(serve.shard_rotation, engine_options);
   ApplyThrottle(serve.throttle, engine_options);
   std::string data_description = "in memory";
@@ -247,6 +252,10 @@ void AddDdbServeCommand(CLI::App& ddb, GlobalOptions& globals) {
                   "DIR/BUCKET/KEY (default: <data-dir>/ddb/s3; in memory: a directory of the "
                   "server's own under the temp dir)")
       ->type_name("DIR");
+  cmd->add_option("--min-incremental-export-period", serve->min_incremental_export_period,
+                  "The shortest period an INCREMENTAL_EXPORT may have (e.g. 0, 1s, 5m; "
+                  "default: DynamoDB's 15m), so that a local test need not wait for it")
+      ->type_name("DURATION");
   cmd->add_option("--schema", serve->schema,
                   "Create the tables FILE describes at start (`aws dynamodb describe-table` "
                   "output: one, an array, or several one after another); existing ones are kept")

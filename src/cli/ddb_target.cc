@@ -404,6 +404,15 @@ std::chrono::milliseconds TransientStatusDelay(const std::string& value) {
   return RequireDuration(value, "--delay-transient-statuses", "500ms, 5s or 1m");
 }
 
+std::chrono::milliseconds MinIncrementalExportPeriod(const std::string& value) {
+  auto period = RequireDuration(value, "--min-incremental-export-period", "0, 1s or 5m");
+  if (period > std::chrono::minutes(15)) {
+    throw CliError("--min-incremental-export-period shortens DynamoDB's 15 minutes, got '" + value +
+                   "'");
+  }
+  return period;
+}
+
 void AddShardRotationFlags(CLI::App& cmd, ShardRotationFlags& flags) {
   cmd.add_option("--shard-rotation-records", flags.records,
                  "Close a stream's open shard and open a child shard once it holds N records "

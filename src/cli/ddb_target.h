@@ -121,6 +121,8 @@ void AddTransientStatusFlag(CLI::App& cmd, std::string& value);
 // The flag's delay (EngineOptions::transient_status_delay): zero when not given. Throws CliError
 // for a value that is not a duration.
 std::chrono::milliseconds TransientStatusDelay(const std::string& value);
+// --min-incremental-export-period's DURATION, at most DynamoDB's 15 minutes.
+std::chrono::milliseconds MinIncrementalExportPeriod(const std::string& value);
 
 // Shard rotation of the embedded engine's streams (EngineOptions::stream_shard_max_records and
 // _age): --shard-rotation-records N and --shard-rotation-interval DURATION of the commands that

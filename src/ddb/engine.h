@@ -68,6 +68,11 @@ struct EngineOptions {
   // The length of a day of point-in-time recovery's RecoveryPeriodInDays (tests shorten it to
   // see the recovery window trimmed).
   std::chrono::milliseconds recovery_period_day{std::chrono::hours(24)};
+  // An INCREMENTAL_EXPORT's period is 15 minutes to 24 hours long, as DynamoDB's; `ddb serve
+  // --min-incremental-export-period` (and tests) shorten the least, so that a local test need
+  // not wait a quarter of an hour for its period.
+  std::chrono::milliseconds incremental_export_min_period{std::chrono::minutes(15)};
+  std::chrono::milliseconds incremental_export_max_period{std::chrono::hours(24)};
   // Test hook: called by TransactWriteItems while it holds its items (registered as pending and
   // locked, before its conditions are checked), so tests can meet a transaction in flight.
   std::function<void()> transaction_hook;

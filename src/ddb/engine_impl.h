@@ -433,6 +433,8 @@ class EngineImpl final : public Engine {
   // drops the table.
   void FinishRestore(const std::shared_ptr<Table>& table,
                      const std::function<void(const std::string&)>& fill);
+  // Whether a table restored from the backup `arn` is still being created (CREATING).
+  bool RestoringFrom(const std::string& arn);
   // Writes the table's items as they were before `until_ms` (epoch ms: the recovery base plus
   // the logged changes committed before it) under `prefix`, each under the rest of its key after
   // IndexPrefix(table, 0). E.g. into keyspace::SnapshotPrefix(NewSnapshotId()) to read a past

@@ -83,4 +83,34 @@ ArnTarget ParseResourceArn(std::string_view arn, const std::string& this_region,
   return target;
 }
 
+namespace {
+
+// Where the field `index` (0: "arn") of a colon-separated ARN starts, npos when it has fewer.
+size_t ArnFieldStart(std::string_view arn, int index) {
+  size_t at = 0;
+  for (int i = 0; i < index && at != std::string_view::npos; ++i) {
+    at = arn.find(':', at);
+    if (at != std::string_view::npos) ++at;
+  }
+  return at;
+}
+
+std::string_view ArnField(std::string_view arn, int index) {
+  size_t start = ArnFieldStart(arn, index);
+  size_t end = start == std::string_view::npos ? start : arn.find(':', start);
+  if (end == std::string_view::npos) return {};
+  return arn.substr(start, end - start);
+}
+
+}  // namespace
+
+ArnScope ScopeOfArn(std::string_view arn) { return {ArnField(arn, 3), ArnField(arn, 4)}; }
+
+std::string WithArnRegion(std::string_view arn, std::string_view region) {
+  size_t start = ArnFieldStart(arn, 3);
+  size_t end = start == std::string_view::npos ? start : arn.find(':', start);
+  if (end == std::string_view::npos) return std::string(arn);
+  return fmt::format("{}{}{}", arn.substr(0, start), region, arn.substr(end));
+}
+
 }  // namespace cruddur::ddb

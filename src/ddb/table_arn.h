@@ -20,4 +20,14 @@ struct ArnTarget {
 ArnTarget ParseResourceArn(std::string_view arn, const std::string& this_region,
                            const std::string& this_account);
 
+// The region and account fields of an ARN ("arn:<partition>:<service>:<region>:<account>:..."),
+// each empty where the ARN has too few fields.
+struct ArnScope {
+  std::string_view region, account;
+};
+ArnScope ScopeOfArn(std::string_view arn);
+
+// `arn` with its region field replaced by `region` (as it is, when it has no such field).
+std::string WithArnRegion(std::string_view arn, std::string_view region);
+
 }  // namespace cruddur::ddb

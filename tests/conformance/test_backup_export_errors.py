@@ -16,7 +16,7 @@ import time
 import pytest
 
 from ddbtest import (error_message, error_type, make_client, own_server, raw_call, unique_name,
-                     wait_table_active)
+                     wait_backup_available, wait_table_active)
 
 source = pytest.mark.source
 RECORDED = source("ddb-answer: DynamoDB's answers recorded in 2026 (ack-api-quirks dynamodb "
@@ -174,6 +174,51 @@ def test_backup_arn_that_names_no_backup_is_invalid(endpoint, ddb):
         "BackupNotFoundException", "Backup not found: " + missing)
 
 
+def other_region(arn):
+    region = arn.split(":")[3]
+    return arn.replace(f":{region}:", ":eu-north-1:" if region != "eu-north-1" else ":us-west-2:")
+
+
+def other_account(arn):
+    return arn.replace(":" + arn.split(":")[4] + ":", ":111122223333:")
+
+
+def test_backup_arns_of_other_regions_and_accounts(endpoint, ddb):
+    """DescribeBackup and DeleteBackup find a backup by its account, table and id whatever
+    region its ARN says (DescribeBackup echoes the ARN as given); another account's ARN is
+    AccessDeniedException "Access is denied"; ListBackups from another region's ARN:
+    "Invalid Request: The supplied ExclusiveStartBackupArn does not match the region"
+    (DDB-BACKUP-012). RestoreTableFromBackup of another region's ARN without
+    SSESpecificationOverride: "Invalid Request: sseSpecificationOverride must be provided for
+    cross-region restores" (DDB-TABLE-274); of another account's: "Access is denied"
+    (DDB-TABLE-273)."""
+    name, _ = new_table(ddb)
+    backup = ok(endpoint, "CreateBackup", {"TableName": name, "BackupName": "bk1"})[
+        "BackupDetails"]["BackupArn"]
+    wait_backup_available(ddb, backup)
+    moved = other_region(backup)
+    described = ok(endpoint, "DescribeBackup", {"BackupArn": moved})["BackupDescription"]
+    assert described["BackupDetails"]["BackupArn"] == moved
+    assert described["SourceTableDetails"]["TableName"] == name
+    denied = ("AccessDeniedException", "Access is denied")
+    for op in ("DescribeBackup", "DeleteBackup"):
+        assert answer(endpoint, op, {"BackupArn": other_account(backup)}) == denied
+    target = unique_name("tgt")
+    assert answer(endpoint, "RestoreTableFromBackup",
+                  {"BackupArn": other_account(backup), "TargetTableName": target}) == denied
+    assert answer(endpoint, "RestoreTableFromBackup",
+                  {"BackupArn": moved, "TargetTableName": target}) == (
+        "ValidationException",
+        "Invalid Request: sseSpecificationOverride must be provided for cross-region restores")
+    assert answer(endpoint, "ListBackups", {"ExclusiveStartBackupArn": moved}) == (
+        "ValidationException",
+        "Invalid Request: The supplied ExclusiveStartBackupArn does not match the region")
+    assert ok(endpoint, "DeleteBackup", {"BackupArn": moved})["BackupDescription"][
+        "BackupDetails"]["BackupStatus"] == "DELETED"
+    assert answer(endpoint, "DescribeBackup", {"BackupArn": backup}) == (
+        "BackupNotFoundException", "Backup not found: " + backup)
+
+
 def test_list_backups_time_range_must_not_be_inverted(endpoint):
     """ListBackups with TimeRangeLowerBound after TimeRangeUpperBound: "One or more parameter
     values were invalid: Time range lower bound must be less than or equal to upper bound"
@@ -197,6 +242,7 @@ def test_restore_from_backup_override_errors(endpoint, ddb):
     name, _ = new_table(ddb)
     backup = ok(endpoint, "CreateBackup", {"TableName": name, "BackupName": "bk1"})[
         "BackupDetails"]["BackupArn"]
+    wait_backup_available(ddb, backup)
     target = unique_name("tgt")
     pt = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
     index = {"IndexName": "nope", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
@@ -223,6 +269,84 @@ def test_restore_from_backup_override_errors(endpoint, ddb):
     assert answer(endpoint, "RestoreTableFromBackup",
                   {"BackupArn": backup, "TargetTableName": name}) == (
         "TableAlreadyExistsException", "Table already exists: " + name)
+
+
+def test_restore_index_overrides_match_keys_and_projection(endpoint, ddb):
+    """An index override names a source index by its KeySchema and Projection and may rename it:
+    the restored table has the index under the new name, its items in it; another KeySchema or
+    Projection under the old name: "Invalid Request: Index <n> does not match a secondary index
+    that existed in the source table and cannot be created during the restore operation". A GSI
+    override of a PROVISIONED restore without ProvisionedThroughput: "... Must specify provisioned
+    throughput for index <n>"; with it, when BillingModeOverride is PAY_PER_REQUEST: "... Cannot
+    override ProvisionedThroughput if BillingMode is overridden to PAY_PER_REQUEST for index <n>"
+    (DDB-TABLE-280; the 'Invalid Request: ' these two begin with is the other restore refusals'
+    (DDB-TABLE-442), the recording quotes them without it)."""
+    name = unique_name("ovr")
+    pt = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+    keys = {"gsi": [{"AttributeName": "gk", "KeyType": "HASH"}],
+            "lsi": [{"AttributeName": "pk", "KeyType": "HASH"},
+                    {"AttributeName": "lsk", "KeyType": "RANGE"}]}
+    include = {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["a", "b"]}
+    ddb.create_table(
+        TableName=name, ProvisionedThroughput=pt,
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"}
+                              for n in ("pk", "sk", "gk", "lsk")],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                   {"AttributeName": "sk", "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=[{"IndexName": "gsi1", "KeySchema": keys["gsi"],
+                                 "Projection": include, "ProvisionedThroughput": pt}],
+        LocalSecondaryIndexes=[{"IndexName": "lsi1", "KeySchema": keys["lsi"],
+                                "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+    wait_table_active(ddb, name)
+    ddb.put_item(TableName=name, Item={"pk": {"S": "p"}, "sk": {"S": "s"}, "gk": {"S": "g"},
+                                       "lsk": {"S": "l"}, "a": {"S": "x"}})
+    backup = ok(endpoint, "CreateBackup", {"TableName": name, "BackupName": "bk1"})[
+        "BackupDetails"]["BackupArn"]
+    wait_backup_available(ddb, backup)
+
+    def gsi(index, projection=include, **extra):
+        return dict({"IndexName": index, "KeySchema": keys["gsi"], "Projection": projection},
+                    **extra)
+
+    lsi = {"IndexName": "lsi-new", "KeySchema": keys["lsi"],
+           "Projection": {"ProjectionType": "KEYS_ONLY"}}
+    target = unique_name("ovr-new")
+    ok(endpoint, "RestoreTableFromBackup", {
+        "BackupArn": backup, "TargetTableName": target,
+        "GlobalSecondaryIndexOverride": [gsi("gsi-new", ProvisionedThroughput=pt)],
+        "LocalSecondaryIndexOverride": [lsi]})
+    wait_table_active(ddb, target)
+    table = ddb.describe_table(TableName=target)["Table"]
+    assert [i["IndexName"] for i in table["GlobalSecondaryIndexes"]] == ["gsi-new"]
+    assert [i["IndexName"] for i in table["LocalSecondaryIndexes"]] == ["lsi-new"]
+    found = ddb.query(TableName=target, IndexName="gsi-new", KeyConditionExpression="gk = :g",
+                      ExpressionAttributeValues={":g": {"S": "g"}})["Items"]
+    assert found == [{"pk": {"S": "p"}, "sk": {"S": "s"}, "gk": {"S": "g"}, "a": {"S": "x"}}]
+
+    unmatched = ("Invalid Request: Index {} does not match a secondary index that existed in the "
+                 "source table and cannot be created during the restore operation")
+    other_key = dict(gsi("gsi1", ProvisionedThroughput=pt),
+                     KeySchema=[{"AttributeName": "lsk", "KeyType": "HASH"}])
+    cases = [
+        ({"GlobalSecondaryIndexOverride": [other_key]}, unmatched.format("gsi1")),
+        ({"GlobalSecondaryIndexOverride": [gsi("gsi1", {"ProjectionType": "ALL"},
+                                               ProvisionedThroughput=pt)]},
+         unmatched.format("gsi1")),
+        ({"LocalSecondaryIndexOverride": [dict(lsi, Projection={"ProjectionType": "ALL"})]},
+         unmatched.format("lsi-new")),
+        ({"GlobalSecondaryIndexOverride": [gsi("gsi1")]},
+         "Invalid Request: Must specify provisioned throughput for index gsi1"),
+        ({"BillingModeOverride": "PAY_PER_REQUEST",
+          "GlobalSecondaryIndexOverride": [gsi("gsi1", ProvisionedThroughput=pt)]},
+         "Invalid Request: Cannot override ProvisionedThroughput if BillingMode is overridden to "
+         "PAY_PER_REQUEST for index gsi1"),
+    ]
+    refused = unique_name("ovr-no")
+    for extra, message in cases:
+        assert answer(endpoint, "RestoreTableFromBackup",
+                      dict(extra, BackupArn=backup, TargetTableName=refused)) == (
+            "ValidationException", message), extra
+    assert refused not in ddb.list_tables()["TableNames"]
 
 
 def test_system_backup_cannot_be_deleted(endpoint, ddb):
@@ -270,6 +394,35 @@ def test_backup_and_pitr_of_a_creating_table_are_table_not_found(slow_endpoint):
     assert answer(slow_endpoint, "UpdateContinuousBackups", {
         "TableName": name,
         "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}}) == expected
+
+
+def test_backup_feeds_one_restore_at_a_time(slow_endpoint):
+    """While a table restored from a backup is CREATING, another restore from that backup is
+    BackupInUseException "Backup is being used to restore another table: <arn>" and DeleteBackup
+    "Backup is being used to restore table: <arn>"; both go through once it is ACTIVE
+    (DDB-BACKUP-010)."""
+    ddb = make_client(slow_endpoint)
+    name = unique_name("one")
+    ok(slow_endpoint, "CreateTable", {
+        "TableName": name, "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]})
+    wait_table_active(ddb, name)
+    backup = ok(slow_endpoint, "CreateBackup", {"TableName": name, "BackupName": "bk1"})[
+        "BackupDetails"]["BackupArn"]
+    wait_backup_available(ddb, backup)
+    first = unique_name("first")
+    ok(slow_endpoint, "RestoreTableFromBackup", {"BackupArn": backup, "TargetTableName": first})
+    assert answer(slow_endpoint, "RestoreTableFromBackup",
+                  {"BackupArn": backup, "TargetTableName": unique_name("second")}) == (
+        "BackupInUseException", "Backup is being used to restore another table: " + backup)
+    assert answer(slow_endpoint, "DeleteBackup", {"BackupArn": backup}) == (
+        "BackupInUseException", "Backup is being used to restore table: " + backup)
+    wait_table_active(ddb, first)
+    second = unique_name("second")
+    ok(slow_endpoint, "RestoreTableFromBackup", {"BackupArn": backup, "TargetTableName": second})
+    wait_table_active(ddb, second)
+    ok(slow_endpoint, "DeleteBackup", {"BackupArn": backup})
 
 
 # --- export and import --------------------------------------------------------------------------
@@ -380,6 +533,43 @@ def test_incremental_export_errors(transfer_endpoint):
         "than the current time : " + iso_seconds(later))
 
 
+def test_incremental_export_period_is_at_least_15_minutes(transfer_endpoint):
+    """An incremental period from the enabling of PITR to now, minutes short of a quarter of an
+    hour: InvalidExportTimeException "Difference between export period from time and export
+    period to time is less than 15 minutes" (DDB-EXPORT-019, DDB-EXPORT-004: the period's start
+    checked first, its length after)."""
+    ddb = make_client(transfer_endpoint)
+    name, arn = new_table(ddb, pitr=True)
+    earliest = ddb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"][
+        "PointInTimeRecoveryDescription"]["EarliestRestorableDateTime"].timestamp()
+    incremental = {"TableArn": arn, "S3Bucket": "bkt", "ExportType": "INCREMENTAL_EXPORT"}
+    time.sleep(1.1)
+    for spec in ({"ExportFromTime": earliest},
+                 {"ExportFromTime": earliest, "ExportToTime": time.time() - 0.5}):
+        assert answer(transfer_endpoint, "ExportTableToPointInTime",
+                      dict(incremental, IncrementalExportSpecification=spec)) == (
+            "InvalidExportTimeException", "Difference between export period from time and "
+            "export period to time is less than 15 minutes"), spec
+
+
+@source("question: a period that ends before it starts, inside the recovery window: DynamoDB "
+        "answers every refused period with InvalidExportTimeException (ack-api-quirks dynamodb "
+        "DDB-EXPORT-004), its words for this one are not recorded (its inverted probe started "
+        "before the window): those of a period too short")
+def test_incremental_export_period_ending_before_it_starts(transfer_endpoint):
+    """ExportToTime before ExportFromTime, both inside the recovery window:
+    InvalidExportTimeException, as a period shorter than 15 minutes."""
+    ddb = make_client(transfer_endpoint)
+    _, arn = new_table(ddb, pitr=True)
+    time.sleep(1.1)
+    now = time.time()
+    assert answer(transfer_endpoint, "ExportTableToPointInTime", {
+        "TableArn": arn, "S3Bucket": "bkt", "ExportType": "INCREMENTAL_EXPORT",
+        "IncrementalExportSpecification": {"ExportFromTime": now, "ExportToTime": now - 0.5}}) == (
+        "InvalidExportTimeException", "Difference between export period from time and export "
+        "period to time is less than 15 minutes")
+
+
 def test_export_conflict_and_lookups(transfer_endpoint):
     """A ClientToken reused with another S3Prefix or ExportFormat: ExportConflictException
     "Export conflict: Duplicate request detected with conflicting parameters", the same request
@@ -408,6 +598,49 @@ def test_export_conflict_and_lookups(transfer_endpoint):
         "ValidationException", "Invalid Import ARN")
     assert answer(ep, "ListExports", {"NextToken": "zz"}) == (
         "ValidationException", "Invalid Request: Provided nextToken is invalid: zz")
+
+
+def test_export_and_import_arns_of_other_regions_and_accounts(transfer_endpoint):
+    """DescribeExport of an export's ARN in another region: ExportNotFoundException "Export not
+    found: Invalid export arn"; in another account: AccessDeniedException "Access is denied"
+    (DDB-EXPORT-006); DescribeImport of another account's ARN: AccessDeniedException
+    (DDB-IMPORT-010, which records the type; the words are DescribeExport's)."""
+    ddb = make_client(transfer_endpoint)
+    ep = transfer_endpoint
+    _, arn = new_table(ddb, pitr=True)
+    export = ok(ep, "ExportTableToPointInTime", {"TableArn": arn, "S3Bucket": "bkt"})[
+        "ExportDescription"]["ExportArn"]
+    assert answer(ep, "DescribeExport", {"ExportArn": other_region(export)}) == (
+        "ExportNotFoundException", "Export not found: Invalid export arn")
+    assert answer(ep, "DescribeExport", {"ExportArn": other_account(export)}) == (
+        "AccessDeniedException", "Access is denied")
+    assert answer(ep, "DescribeImport",
+                  {"ImportArn": other_account(export).replace("/export/", "/import/")}) == (
+        "AccessDeniedException", "Access is denied")
+
+
+def test_export_description_defaults(transfer_endpoint):
+    """An export requested with TableArn and S3Bucket alone is described with ExportFormat
+    DYNAMODB_JSON and S3SseAlgorithm AES256 and without ExportType, from the request's answer to
+    COMPLETED; ListExports' summary names its ExportType FULL_EXPORT (DDB-EXPORT-017,
+    DDB-EXPORT-016)."""
+    ddb = make_client(transfer_endpoint)
+    _, arn = new_table(ddb, pitr=True)
+    desc = ok(transfer_endpoint, "ExportTableToPointInTime",
+              {"TableArn": arn, "S3Bucket": "bkt"})["ExportDescription"]
+    deadline = time.monotonic() + 20
+    while True:
+        assert desc["ExportFormat"] == "DYNAMODB_JSON" and desc["S3SseAlgorithm"] == "AES256"
+        assert "ExportType" not in desc and "S3SseKmsKeyId" not in desc, desc
+        if desc["ExportStatus"] != "IN_PROGRESS" or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+        desc = ok(transfer_endpoint, "DescribeExport",
+                  {"ExportArn": desc["ExportArn"]})["ExportDescription"]
+    assert desc["ExportStatus"] == "COMPLETED", desc
+    summaries = ok(transfer_endpoint, "ListExports", {"TableArn": arn})["ExportSummaries"]
+    assert summaries == [{"ExportArn": desc["ExportArn"], "ExportStatus": "COMPLETED",
+                          "ExportType": "FULL_EXPORT"}]
 
 
 def creation(table):
@@ -456,7 +689,9 @@ def test_import_request_errors(transfer_endpoint):
 
 def test_import_of_no_objects_completes_with_an_empty_table(transfer_endpoint):
     """An import whose prefix holds no objects ends COMPLETED with an empty ACTIVE table
-    (DDB-IMPORT-012)."""
+    (DDB-IMPORT-012). Its description fills in S3BucketOwner (the caller's account),
+    InputCompressionType NONE and the CloudWatchLogGroupArn of the account's imports
+    (DDB-IMPORT-003), ListImports' summary the same S3BucketSource and log group."""
     ddb = make_client(transfer_endpoint)
     table = unique_name("none")
     arn = ok(transfer_endpoint, "ImportTable", {
@@ -472,6 +707,61 @@ def test_import_of_no_objects_completes_with_an_empty_table(transfer_endpoint):
     assert desc["ImportStatus"] == "COMPLETED", desc
     assert desc["ImportedItemCount"] == 0 and desc["ErrorCount"] == 0
     assert ddb.scan(TableName=table)["Items"] == []
+    region, account = desc["TableArn"].split(":")[3:5]
+    assert desc["S3BucketSource"] == {"S3Bucket": "empty-bucket", "S3KeyPrefix": "nothing/",
+                                      "S3BucketOwner": account}
+    assert desc["InputCompressionType"] == "NONE"
+    log_group = f"arn:aws:logs:{region}:{account}:log-group:/aws-dynamodb/imports:*"
+    assert desc["CloudWatchLogGroupArn"] == log_group
+    summary = ok(transfer_endpoint, "ListImports", {"TableArn": desc["TableArn"]})[
+        "ImportSummaryList"]
+    assert [(s["ImportArn"], s["S3BucketSource"], s["CloudWatchLogGroupArn"]) for s in summary] \
+        == [(arn, desc["S3BucketSource"], log_group)]
+
+
+def import_empty_table(endpoint):
+    """An import of no objects (a new empty table): its ImportArn."""
+    return ok(endpoint, "ImportTable", {
+        "S3BucketSource": {"S3Bucket": "empty-bucket", "S3KeyPrefix": "nothing/"},
+        "InputFormat": "DYNAMODB_JSON", "TableCreationParameters": creation(unique_name("li"))})[
+        "ImportTableDescription"]["ImportArn"]
+
+
+def test_list_exports_and_imports_page_ten_newest_first(transfer_endpoint):
+    """ListExports and ListImports list 10 jobs a page by default, newest first (DDB-IMPORT-016,
+    DDB-EXPORT-017), and the next page from NextToken; a page size outside 1..25 is the model's
+    constraint in DynamoDB's generic words; one list's NextToken given to the other: "Invalid
+    Request: Provided nextToken is invalid: <token>"; a NextToken given with another TableArn:
+    no job (DDB-EXPORT-006)."""
+    ddb = make_client(transfer_endpoint)
+    ep = transfer_endpoint
+    _, arn = new_table(ddb, pitr=True)
+    exports = [ok(ep, "ExportTableToPointInTime", {"TableArn": arn, "S3Bucket": "bkt"})[
+        "ExportDescription"]["ExportArn"] for _ in range(11)]
+    first = ok(ep, "ListExports", {"TableArn": arn})
+    assert [s["ExportArn"] for s in first["ExportSummaries"]] == exports[::-1][:10]
+    rest = ok(ep, "ListExports", {"TableArn": arn, "NextToken": first["NextToken"]})
+    assert [s["ExportArn"] for s in rest["ExportSummaries"]] == exports[:1]
+    assert "NextToken" not in rest
+    _, other = new_table(ddb)
+    assert ok(ep, "ListExports", {"TableArn": other, "NextToken": first["NextToken"]}) == {
+        "ExportSummaries": []}
+    imports = [import_empty_table(ep) for _ in range(11)]
+    page = ok(ep, "ListImports", {})
+    assert [s["ImportArn"] for s in page["ImportSummaryList"]] == imports[::-1][:10]
+    page2 = ok(ep, "ListImports", {"PageSize": 1, "NextToken": page["NextToken"]})
+    assert [s["ImportArn"] for s in page2["ImportSummaryList"]] == imports[:1]
+    for op, token in (("ListImports", first["NextToken"]), ("ListExports", page["NextToken"])):
+        assert answer(ep, op, {"NextToken": token}) == (
+            "ValidationException", "Invalid Request: Provided nextToken is invalid: " + token)
+    for op, member in (("ListExports", "maxResults"), ("ListImports", "pageSize")):
+        size = {"maxResults": "MaxResults", "pageSize": "PageSize"}[member]
+        assert answer(ep, op, {size: 26}) == (
+            "ValidationException", f"1 validation error detected: Value '26' at '{member}' "
+            "failed to satisfy constraint: Member must have value less than or equal to 25")
+        assert answer(ep, op, {size: 0}) == (
+            "ValidationException", f"1 validation error detected: Value '0' at '{member}' "
+            "failed to satisfy constraint: Member must have value greater than or equal to 1")
 
 
 # --- resource policies --------------------------------------------------------------------------

@@ -18,6 +18,7 @@
 #include "ddb/item_codec.h"
 #include "ddb/ops/table_request.h"
 #include "ddb/s3_layout.h"
+#include "ddb/table_arn.h"
 
 namespace cruddur::ddb {
 namespace {
@@ -135,6 +136,13 @@ ApiError BackupInUse(std::string_view arn) {
   return {400, "BackupInUseException", fmt::format("Backup is being created: {}", arn)};
 }
 
+// A backup feeds one restore at a time: until the restored table is ACTIVE, another restore
+// or its deletion is refused, in DynamoDB's words (recorded in 2026: ack-api-quirks dynamodb
+// DDB-BACKUP-010; `what` tells which).
+ApiError BackupRestoring(std::string_view arn, std::string_view what) {
+  return {400, "BackupInUseException", fmt::format("{}: {}", what, arn)};
+}
+
 // DynamoDB keeps a SYSTEM backup until it expires (recorded in 2026: ack-api-quirks dynamodb
 // DDB-BACKUP-015; how it prints the time is not recorded: ISO 8601 here).
 ApiError SystemBackupNotDeletable(const Backup& b) {
@@ -157,6 +165,17 @@ void CheckBackupArn(std::string_view arn) {
   if (!arn.starts_with("arn:aws:dynamodb:")) {
     throw ApiError::Validation("Invalid Request: BackupArn is not valid");
   }
+}
+
+// The ARN a backup is kept under here, of the BackupArn `arn` names: DynamoDB finds a backup by
+// its account, table and id, whatever region the ARN says, and another account's is
+// AccessDeniedException (recorded in 2026: ack-api-quirks dynamodb DDB-BACKUP-012).
+std::string LocalBackupArn(std::string_view arn, const EngineOptions& options) {
+  CheckBackupArn(arn);
+  if (ScopeOfArn(arn).account != options.account_id) {
+    throw ApiError::AccessDenied("Access is denied");
+  }
+  return WithArnRegion(arn, options.region);
 }
 
 // The TableDescription of `schema`, parsed, to copy its members into a backup's description.
@@ -276,26 +295,80 @@ std::optional<double> TimeParam(const Request& req, std::string_view name) {
   return v->GetDouble();
 }
 
-// The source's index `name` kept by an override entry, with the entry's throughput if given.
-void KeepIndexes(const JsonValue* list, bool global, const TableSchema& source, TableSchema& out) {
+// Whether an index override entry describes `ix`: the same KeySchema (names and key types, in
+// order) and Projection (type and NonKeyAttributes, in any order).
+bool OverrideMatches(const JsonValue& entry, const IndexSchema& ix) {
+  std::vector<std::pair<std::string, std::string>> keys, wanted;
+  for (const auto& a : ix.key.HashAttributes()) keys.emplace_back(a.name, "HASH");
+  for (const auto& a : ix.key.RangeAttributes()) keys.emplace_back(a.name, "RANGE");
+  if (const JsonValue* list = Request::ArrayOf(entry, "KeySchema")) {
+    for (const auto& e : list->GetArray()) {
+      wanted.emplace_back(Request::StringOf(e, "AttributeName").value_or(""),
+                          Request::StringOf(e, "KeyType").value_or(""));
+    }
+  }
+  IndexSchema projected;
+  if (const JsonValue* p = Request::ObjectOf(entry, "Projection")) ApplyProjection(*p, projected);
+  auto sorted = [](std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  return keys == wanted && projected.projection == ix.projection &&
+         sorted(projected.non_key_attributes) == sorted(ix.non_key_attributes);
+}
+
+// The throughput of a GSI override entry `name` on a restored table that is `pay_per_request`
+// (`billing`: BillingModeOverride, if given), in DynamoDB's words (recorded in 2026:
+// ack-api-quirks dynamodb DDB-TABLE-280; the refusal without a BillingModeOverride is not
+// recorded: worded as the table's).
+ProvisionedThroughput OverrideThroughput(const JsonValue& entry, std::string_view name,
+                                         bool pay_per_request,
+                                         std::optional<std::string_view> billing) {
+  const JsonValue* pt = Request::ObjectOf(entry, "ProvisionedThroughput");
+  if (pay_per_request && pt) {
+    throw ApiError::Validation(
+        fmt::format("Invalid Request: Cannot override ProvisionedThroughput {} for index {}",
+                    billing ? "if BillingMode is overridden to PAY_PER_REQUEST"
+                            : "unless BillingMode is PROVISIONED",
+                    name));
+  }
+  if (pay_per_request) return {};
+  if (!pt) {
+    throw ApiError::Validation(
+        fmt::format("Invalid Request: Must specify provisioned throughput for index {}", name));
+  }
+  ConstraintErrors errors;
+  ProvisionedThroughput throughput = ParseThroughput(*pt, "provisionedThroughput", errors);
+  errors.ThrowIfAny();
+  return throughput;
+}
+
+// The indexes of one kind (`global`) an override list keeps of the source's: each entry names
+// an index of the source by its KeySchema and Projection, and may rename it (DynamoDB's rules,
+// recorded in 2026: ack-api-quirks dynamodb DDB-TABLE-273, DDB-TABLE-280). A source index of the
+// entry's name is taken first, when it matches.
+void KeepIndexes(const JsonValue* list, bool global, const TableSchema& source,
+                 bool pay_per_request, std::optional<std::string_view> billing, TableSchema& out) {
   if (!list) return;
   std::erase_if(out.indexes, [&](const IndexSchema& ix) { return ix.global == global; });
+  std::set<std::string> taken;
   for (const auto& entry : list->GetArray()) {
-    auto name = Request::StringOf(entry, "IndexName");
-    const IndexSchema* ix = name ? source.FindIndex(*name) : nullptr;
-    if (!ix || ix->global != global) {
-      // DynamoDB's words (recorded in 2026: ack-api-quirks dynamodb DDB-TABLE-273).
+    std::string name(Request::StringOf(entry, "IndexName").value_or(""));
+    const IndexSchema* found = nullptr;
+    for (const auto& ix : source.indexes) {
+      if (ix.global != global || taken.contains(ix.name) || !OverrideMatches(entry, ix)) continue;
+      if (!found || ix.name == name) found = &ix;
+    }
+    if (!found) {
       throw ApiError::Validation(
           fmt::format("Invalid Request: Index {} does not match a secondary index that existed in "
                       "the source table and cannot be created during the restore operation",
-                      name.value_or("")));
+                      name));
     }
-    IndexSchema kept = *ix;
-    if (const JsonValue* pt = Request::ObjectOf(entry, "ProvisionedThroughput")) {
-      ConstraintErrors errors;
-      kept.throughput = ParseThroughput(*pt, "provisionedThroughput", errors);
-      errors.ThrowIfAny();
-    }
+    taken.insert(found->name);
+    IndexSchema kept = *found;
+    kept.name = name;
+    if (global) kept.throughput = OverrideThroughput(entry, name, pay_per_request, billing);
     out.indexes.push_back(std::move(kept));
   }
 }
@@ -328,14 +401,17 @@ std::shared_ptr<TableSchema> RestoredSchema(const Request& req, const TableSchem
     ix.status = "ACTIVE";
     ix.status_until = 0;
   }
-  KeepIndexes(req.Array("GlobalSecondaryIndexOverride"), true, source, *s);
-  KeepIndexes(req.Array("LocalSecondaryIndexOverride"), false, source, *s);
   ConstraintErrors errors;
   auto billing = req.String("BillingModeOverride");
   if (billing) {
     errors.CheckEnum("billingModeOverride", *billing, {"PROVISIONED", "PAY_PER_REQUEST"});
+    errors.ThrowIfAny();
     s->pay_per_request = *billing == "PAY_PER_REQUEST";
   }
+  KeepIndexes(req.Array("GlobalSecondaryIndexOverride"), true, source, s->pay_per_request, billing,
+              *s);
+  KeepIndexes(req.Array("LocalSecondaryIndexOverride"), false, source, s->pay_per_request, billing,
+              *s);
   const JsonValue* pt = req.Object("ProvisionedThroughputOverride");
   if (pt) s->throughput = ParseThroughput(*pt, "provisionedThroughputOverride", errors);
   errors.ThrowIfAny();
@@ -607,6 +683,19 @@ void EngineImpl::FinishRestore(const std::shared_ptr<Table>& table,
   table->set_schema(done);
 }
 
+bool EngineImpl::RestoringFrom(const std::string& arn) {
+  double now = Now();
+  ReaderLock lock(tables_mu_);
+  for (const auto& [_, table] : tables_) {
+    auto schema = table->schema();
+    if (schema->restore && schema->restore->source_backup_arn == arn &&
+        schema->StatusAt(now) == "CREATING") {
+      return true;
+    }
+  }
+  return false;
+}
+
 void EngineImpl::LoadBackups() {
   std::vector<Backup> unfinished;
   {
@@ -716,16 +805,18 @@ void EngineImpl::CreateBackup(const Request& req, JsonWriter& w) {
 
 void EngineImpl::DescribeBackup(const Request& req, JsonWriter& w) {
   std::string arn(req.String("BackupArn").value_or(""));
-  CheckBackupArn(arn);
+  std::string key = LocalBackupArn(arn, options_);
   std::optional<Backup> b;
   {
     MutexLock lock(backup_mu_);
-    if (auto it = backups_.find(arn); it != backups_.end()) b = it->second;
+    if (auto it = backups_.find(key); it != backups_.end()) b = it->second;
   }
   if (!b) throw BackupNotFound(arn);
+  double now = EpochSeconds();
+  b->arn = arn;  // DynamoDB echoes the ARN as given (DDB-BACKUP-012)
   w.StartObject();
   WriteKey(w, "BackupDescription");
-  WriteBackupDescription(w, *b, BackupStatusAt(*b, EpochSeconds()), options_);
+  WriteBackupDescription(w, *b, BackupStatusAt(*b, now), options_);
   w.EndObject();
 }
 
@@ -743,6 +834,11 @@ void EngineImpl::ListBackups(const Request& req, JsonWriter& w) {
   size_t limit = static_cast<size_t>(req.Int("Limit").value_or(100));
   std::optional<std::pair<int64_t, std::string>> start;
   if (auto s = req.String("ExclusiveStartBackupArn")) {
+    // DynamoDB's words (recorded in 2026: ack-api-quirks dynamodb DDB-BACKUP-012, DDB-TABLE-442).
+    if (ScopeOfArn(*s).region != options_.region) {
+      throw ApiError::Validation(
+          "Invalid Request: The supplied ExclusiveStartBackupArn does not match the region");
+    }
     start.emplace(BackupArnMillis(*s), std::string(*s));
   }
   // Oldest first; a page starts after ExclusiveStartBackupArn's place in that order.
@@ -781,22 +877,25 @@ void EngineImpl::ListBackups(const Request& req, JsonWriter& w) {
 
 void EngineImpl::DeleteBackup(const Request& req, JsonWriter& w) {
   std::string arn(req.String("BackupArn").value_or(""));
-  CheckBackupArn(arn);
+  std::string key = LocalBackupArn(arn, options_);
   std::optional<Backup> b;
+  const bool restoring = RestoringFrom(key);  // before backup_mu_: it takes tables_mu_
   {
     MutexLock lock(backup_mu_);
-    if (auto it = backups_.find(arn); it != backups_.end()) {
+    if (auto it = backups_.find(key); it != backups_.end()) {
       if (it->second.type == "SYSTEM") throw SystemBackupNotDeletable(it->second);
       if (BackupStatusAt(it->second, EpochSeconds()) != "AVAILABLE") throw BackupInUse(arn);
+      if (restoring) throw BackupRestoring(arn, "Backup is being used to restore table");
       b = it->second;
       backups_.erase(it);
     }
   }
   if (!b) throw BackupNotFound(arn);
   storage::WriteBatch batch;
-  batch.Delete(BackupKey(arn));
+  batch.Delete(BackupKey(key));
   storage_->Write(batch);
   DeleteRange(keyspace::SnapshotPrefix(b->snapshot));
+  b->arn = arn;
   w.StartObject();
   WriteKey(w, "BackupDescription");
   WriteBackupDescription(w, *b, "DELETED", options_);
@@ -806,13 +905,26 @@ void EngineImpl::DeleteBackup(const Request& req, JsonWriter& w) {
 void EngineImpl::RestoreTableFromBackup(const Request& req, JsonWriter& w) {
   std::string target(req.String("TargetTableName").value_or(""));
   std::string arn(req.String("BackupArn").value_or(""));
-  CheckBackupArn(arn);
+  // Another region's backup is a cross-region restore, which DynamoDB does only with an
+  // SSESpecificationOverride (recorded in 2026: ack-api-quirks dynamodb DDB-TABLE-274); cruddur
+  // has one region, which does not hold that backup.
+  if (LocalBackupArn(arn, options_) != arn) {
+    if (!req.Object("SSESpecificationOverride")) {
+      throw ApiError::Validation(
+          "Invalid Request: sseSpecificationOverride must be provided for cross-region restores");
+    }
+    throw BackupNotFound(arn);
+  }
   std::optional<Backup> b;
   std::shared_ptr<storage::Iterator> snapshot;
+  const bool restoring = RestoringFrom(arn);  // before backup_mu_: it takes tables_mu_
   {
     MutexLock lock(backup_mu_);
     if (auto it = backups_.find(arn); it != backups_.end()) b = it->second;
     if (b && BackupStatusAt(*b, EpochSeconds()) != "AVAILABLE") throw BackupInUse(arn);
+    if (b && restoring) {
+      throw BackupRestoring(arn, "Backup is being used to restore another table");
+    }
     // Taken before DeleteBackup can drop the backup's items (under backup_mu_).
     if (b) snapshot = storage_->NewIterator();
   }
