@@ -112,9 +112,10 @@ class DataDirLockedError : public std::runtime_error {
 
 // An in-memory store (nothing persists). It is a persistent (path-copying) balanced tree whose
 // root is swapped on each write: NewIterator() is an O(1) snapshot that stays consistent for the
-// iterator's life, iterators hold no lock (a thread may Write while holding iterators), and
-// readers and writers never wait for each other beyond a pointer copy. Writes cost O(log n)
-// small allocations per op; writers are serialised.
+// iterator's life, iterators hold no lock (a thread may Write while holding iterators). While a
+// snapshot is alive, writes copy the O(log n) nodes of their paths and readers and writers never
+// wait for each other beyond a pointer copy; while none is, a write changes the tree in place and
+// a reader starting meanwhile waits for it. Writers are serialised.
 std::unique_ptr<Storage> OpenMemoryStorage();
 // Opens (creating if needed) a RocksDB database in `dir`. Throws std::runtime_error with a
 // readable reason on failure; DataDirLockedError when the directory is locked by another
