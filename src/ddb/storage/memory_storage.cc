@@ -379,16 +379,20 @@ class MemoryStorage final : public Storage {
     MutexLock lock(root_mutex_);
     Snapshot snapshot(root_, &snapshots_);  // keeps the entry alive during `read`
     lock.Unlock();
-    for (const Node* n = snapshot.root(); n != nullptr;) {
-      PrefetchChildren(n);
-      const int cmp = key.compare(n->entry->key());
-      if (cmp == 0) {
-        read(n->entry->value());
-        return true;
-      }
-      n = cmp < 0 ? n->left.get() : n->right.get();
+    const Entry* entry = Find(snapshot.root(), key);
+    if (entry == nullptr) return false;
+    read(entry->value());
+    return true;
+  }
+
+  void MultiRead(const std::vector<std::string_view>& keys,
+                 const std::function<void(size_t, std::string_view)>& read) override {
+    MutexLock lock(root_mutex_);
+    Snapshot snapshot(root_, &snapshots_);  // one version for all of them
+    lock.Unlock();
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (const Entry* entry = Find(snapshot.root(), keys[i])) read(i, entry->value());
     }
-    return false;
   }
 
   void Write(const WriteBatch& batch) override {
@@ -444,6 +448,16 @@ class MemoryStorage final : public Storage {
         EraseInPlace(root_, batch.ops()[i].key);
       }
     }
+  }
+
+  static const Entry* Find(const Node* n, std::string_view key) {
+    while (n != nullptr) {
+      PrefetchChildren(n);
+      const int cmp = key.compare(n->entry->key());
+      if (cmp == 0) return n->entry.get();
+      n = cmp < 0 ? n->left.get() : n->right.get();
+    }
+    return nullptr;
   }
 
   NodePtr RootCopy() const {

@@ -59,6 +59,16 @@ class Storage {
   // not a copy); returns false, without calling it, when the key is absent.
   virtual bool Read(std::string_view key, const std::function<void(std::string_view)>& read) = 0;
 
+  // Read() of each of `keys`, as of one moment: calls `read(i, value)` for each present keys[i],
+  // in no particular order. RocksDB looks the keys up together (MultiGet: one pass over the
+  // memtables' and table files' filters for all of them), which is cheaper than a Read each.
+  virtual void MultiRead(const std::vector<std::string_view>& keys,
+                         const std::function<void(size_t, std::string_view)>& read) {
+    for (size_t i = 0; i < keys.size(); ++i) {
+      Read(keys[i], [&](std::string_view v) { read(i, v); });
+    }
+  }
+
   // Returns a copy of the value, or nullopt when the key is absent.
   std::optional<std::string> Get(std::string_view key) {
     std::optional<std::string> value;

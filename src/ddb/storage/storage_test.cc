@@ -99,6 +99,24 @@ TEST_P(StorageTest, ReadCallsBackOnlyForAPresentKey) {
   EXPECT_EQ(calls, 2);
 }
 
+TEST_P(StorageTest, MultiReadCallsBackForEachPresentKey) {
+  Put("a", "1");
+  Put("c", "3");
+  Put("e", "");
+  const std::string long_value(5000, 'v');
+  Put("f", long_value);
+  // Unsorted, with absent keys and a repeat.
+  const std::vector<std::string_view> keys = {"e", "b", "a", "f", "zz", "a", "c"};
+  std::map<size_t, std::string> seen;
+  db_->MultiRead(keys, [&](size_t i, std::string_view v) {
+    EXPECT_TRUE(seen.emplace(i, std::string(v)).second) << "twice: " << i;
+  });
+  const std::map<size_t, std::string> expected = {
+      {0, ""}, {2, "1"}, {3, long_value}, {5, "1"}, {6, "3"}};
+  EXPECT_EQ(seen, expected);
+  db_->MultiRead({}, [&](size_t, std::string_view) { ADD_FAILURE() << "no keys, no calls"; });
+}
+
 TEST_P(StorageTest, EmptyValueIsNotAbsentAndBinaryIsPreserved) {
   Put("empty", "");
   EXPECT_EQ(db_->Get("empty"), ""s);
