@@ -477,6 +477,23 @@ std::optional<size_t> EngineImpl::LoadItemSize(const std::string& storage_key) {
   return size;
 }
 
+void EngineImpl::LoadOldItems(const std::vector<ItemChange*>& changes,
+                              const std::vector<bool>& attributes) {
+  std::vector<std::string_view> keys;
+  keys.reserve(changes.size());
+  for (const ItemChange* c : changes) keys.push_back(c->storage_key);
+  storage_->MultiRead(keys, [&](size_t i, std::string_view bytes) {
+    ItemChange& c = *changes[i];
+    bool ok = true;
+    if (attributes[i]) {
+      ok = DecodeItem(bytes, &c.old_item.emplace());
+    } else {
+      ok = EncodedItemSize(bytes, &c.old_size.emplace());
+    }
+    if (!ok) throw ApiError::InternalServer("corrupt item in storage");
+  });
+}
+
 void EngineImpl::AddChange(const ItemChange& c, storage::WriteBatch* batch, Capacity* capacity) {
   const TableSchema& schema = *c.schema;
   if (c.new_item) {

@@ -135,6 +135,12 @@ struct ItemChange {
   size_t OldSize() const { return old_size ? *old_size : (old_item ? ItemSize(*old_item) : 0); }
 };
 
+// Whether a write to the table needs the old item's attributes whatever the request asks: its
+// index entries and stream records are made from them.
+inline bool NeedsOldItem(const TableSchema& schema) {
+  return !schema.indexes.empty() || schema.stream.enabled;
+}
+
 struct ExportJob;    // ops/export_ops.cc
 struct AccessCheck;  // ops/access_ops.cc
 namespace s3 {
@@ -279,6 +285,9 @@ class EngineImpl final : public Engine {
   std::optional<Item> LoadItem(const std::string& storage_key);
   // The ItemSize of the item at a storage key, read without decoding it (nullopt when absent).
   std::optional<size_t> LoadItemSize(const std::string& storage_key);
+  // Sets each change's old_item (attributes[i]) or only its old_size (when nothing needs more),
+  // read in one storage MultiRead; left empty for an absent item.
+  void LoadOldItems(const std::vector<ItemChange*>& changes, const std::vector<bool>& attributes);
   // Adds the change's puts/deletes (item and every index entry) to `batch` and the index write
   // units to `capacity`.
   void AddChange(const ItemChange& change, storage::WriteBatch* batch, Capacity* capacity);

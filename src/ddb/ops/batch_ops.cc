@@ -284,9 +284,17 @@ void EngineImpl::BatchWriteItem(const Request& req, JsonWriter& w) {
     auto guard = locks_.Lock(std::move(stripes));
     storage::WriteBatch batch;
     std::vector<const ItemChange*> committed;
+    // Every old item (or only its size, when no index or stream needs it) in one read.
+    std::vector<ItemChange*> reads;
+    std::vector<bool> attributes;
+    for (ItemChange& c : changes) {
+      c.schema = c.table->schema();
+      reads.push_back(&c);
+      attributes.push_back(NeedsOldItem(*c.schema));
+    }
+    LoadOldItems(reads, attributes);
     for (size_t n = 0; n < changes.size(); ++n) {
       ItemChange& c = changes[n];
-      c.schema = c.table->schema();
       // Each write is admitted and its units taken before the next is admitted, so a batch
       // stops where the table's units run out; the rest is left in UnprocessedItems.
       std::string partition =
@@ -297,9 +305,7 @@ void EngineImpl::BatchWriteItem(const Request& req, JsonWriter& w) {
         continue;
       }
       pending_.NoteWrite(c.storage_key);  // a TransactGetItems in flight on it is cancelled
-      c.old_item = LoadItem(c.storage_key);
-      size_t size = c.new_item ? ItemSize(*c.new_item) : 0;
-      if (c.old_item) size = std::max(size, ItemSize(*c.old_item));
+      size_t size = std::max(c.new_item ? ItemSize(*c.new_item) : 0, c.OldSize());
       Capacity one{.table = WriteUnits(size), .access = Access::kWrite};
       AddChange(c, &batch, &one);
       ConsumeCapacity(*c.table, one, nullptr, partition);

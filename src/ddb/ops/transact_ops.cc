@@ -339,6 +339,14 @@ void AdmitTransaction(size_t actions, Admit admit) {
 void CheckTransactWrites(EngineImpl& engine, std::vector<TransactWrite>& writes) {
   std::vector<CancellationReason> reasons(writes.size());
   bool cancelled = false;
+  // The actions' items, read together (conditions and updates need their attributes).
+  std::vector<ItemChange*> reads;
+  for (TransactWrite& t : writes) {
+    if (t.key_mismatch) continue;
+    t.change.schema = t.table->schema();
+    reads.push_back(&t.change);
+  }
+  engine.LoadOldItems(reads, std::vector<bool>(reads.size(), true));
   for (size_t i = 0; i < writes.size(); ++i) {
     TransactWrite& t = writes[i];
     ItemChange& c = t.change;
@@ -348,8 +356,6 @@ void CheckTransactWrites(EngineImpl& engine, std::vector<TransactWrite>& writes)
       cancelled = true;
       continue;
     }
-    c.schema = t.table->schema();
-    c.old_item = engine.LoadItem(c.storage_key);
     if (t.condition && !t.condition->Evaluate(c.old_item ? *c.old_item : Item{})) {
       reasons[i].code = "ConditionalCheckFailed";
       reasons[i].message = "The conditional request failed";

@@ -1,4 +1,4 @@
-// In-memory Storage: a persistent (immutable, path-copying) AVL tree.
+// In-memory Storage: a persistent (path-copying) AVL tree, changed in place while unshared.
 //
 // Every write builds a new version of the tree that shares all untouched subtrees with the
 // previous one (O(k log n) new nodes for a batch of k ops) and publishes it by swapping the
@@ -11,6 +11,12 @@
 //   - a batch is atomic because it is published with one swap (or not at all, if building it
 //     throws).
 // Writers are serialised among themselves by write_mutex_.
+//
+// While no snapshot is alive (no Read in progress, no iterator), the current version is the only
+// one and nothing else can reach its nodes: a write then changes that tree in place (rotations,
+// no copies), holding root_mutex_ so that no reader starts meanwhile. Path copying cost a write
+// O(log n) node allocations and as many reference releases of the replaced path, a third of an
+// in-memory BatchWriteItem (bench/writes_findings.md).
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -109,6 +115,9 @@ struct Node {
 
 int Height(const NodePtr& n) { return n ? n->height : 0; }
 
+// A node of the only version while no snapshot is alive, which the writer may change in place.
+Node& Mutable(const NodePtr& n) { return const_cast<Node&>(*n); }
+
 // A descent needs two dependent cache misses per level (the node, then its entry's key). Asking
 // for both children while the key compare waits on the entry overlaps the next level's node
 // miss with this level's entry miss.
@@ -187,17 +196,127 @@ NodePtr Erase(const NodePtr& node, std::string_view key) {
   return Balance(node->left, node->entry, std::move(right));
 }
 
+// --- in place (the writer's own version: no snapshot alive, root_mutex_ held) ---
+
+void UpdateHeight(Node& n) { n.height = std::max(Height(n.left), Height(n.right)) + 1; }
+
+// Rotates the subtree at `slot` so that its left (right) child becomes its root.
+void RotateRight(NodePtr& slot) noexcept {
+  NodePtr left = std::move(Mutable(slot).left);
+  Mutable(slot).left = std::move(Mutable(left).right);
+  UpdateHeight(Mutable(slot));
+  Mutable(left).right = std::move(slot);
+  UpdateHeight(Mutable(left));
+  slot = std::move(left);
+}
+
+void RotateLeft(NodePtr& slot) noexcept {
+  NodePtr right = std::move(Mutable(slot).right);
+  Mutable(slot).right = std::move(Mutable(right).left);
+  UpdateHeight(Mutable(slot));
+  Mutable(right).left = std::move(slot);
+  UpdateHeight(Mutable(right));
+  slot = std::move(right);
+}
+
+// Restores the AVL balance at `slot` after one insert or erase below it (Balance's rotations).
+void Rebalance(NodePtr& slot) noexcept {
+  Node& n = Mutable(slot);
+  const int hl = Height(n.left);
+  const int hr = Height(n.right);
+  if (hl > hr + 1) {
+    if (Height(n.left->left) < Height(n.left->right)) RotateLeft(n.left);
+    RotateRight(slot);
+  } else if (hr > hl + 1) {
+    if (Height(n.right->right) < Height(n.right->left)) RotateRight(n.right);
+    RotateLeft(slot);
+  } else {
+    UpdateHeight(n);
+  }
+}
+
+// Links `leaf` (a new node of one entry, made before the write took its locks) in, or moves its
+// entry into the node of an equal key. Allocates nothing, so a batch cannot stop half applied.
+void InsertInPlace(NodePtr& slot, NodePtr& leaf) noexcept {
+  if (!slot) {
+    slot = std::move(leaf);
+    return;
+  }
+  Node& n = Mutable(slot);
+  PrefetchChildren(&n);
+  const int cmp = leaf->entry->key().compare(n.entry->key());
+  if (cmp == 0) {
+    n.entry = std::move(Mutable(leaf).entry);
+    return;
+  }
+  InsertInPlace(cmp < 0 ? n.left : n.right, leaf);
+  Rebalance(slot);
+}
+
+// Unlinks the smallest node of a non-empty subtree and returns its entry.
+EntryPtr EraseMinInPlace(NodePtr& slot) noexcept {
+  Node& n = Mutable(slot);
+  if (!n.left) {
+    EntryPtr min = std::move(n.entry);
+    NodePtr right = std::move(n.right);
+    slot = std::move(right);
+    return min;
+  }
+  EntryPtr min = EraseMinInPlace(n.left);
+  Rebalance(slot);
+  return min;
+}
+
+void EraseInPlace(NodePtr& slot, std::string_view key) noexcept {
+  if (!slot) return;
+  Node& n = Mutable(slot);
+  const int cmp = key.compare(n.entry->key());
+  if (cmp == 0) {
+    if (!n.left || !n.right) {
+      NodePtr child = std::move(n.left ? n.left : n.right);
+      slot = std::move(child);
+      return;
+    }
+    n.entry = EraseMinInPlace(n.right);
+  } else {
+    EraseInPlace(cmp < 0 ? n.left : n.right, key);
+  }
+  Rebalance(slot);
+}
+
+// A reader's hold on one version: keeps it alive and counts as alive in `live`, so that the
+// writer changes nodes in place only while no reader can see them. Made under root_mutex_.
+class Snapshot {
+ public:
+  Snapshot(NodePtr root, std::atomic<int>* live) : root_(std::move(root)), live_(live) {
+    live_->fetch_add(1, std::memory_order_relaxed);
+  }
+  ~Snapshot() {
+    root_ = nullptr;  // a version's last holder frees it before the count says it is gone
+    live_->fetch_sub(1, std::memory_order_release);
+  }
+  Snapshot(const Snapshot&) = delete;
+  Snapshot& operator=(const Snapshot&) = delete;
+  const Node* root() const { return root_.get(); }
+
+ private:
+  NodePtr root_;
+  std::atomic<int>* live_;
+};
+
 // Walks one immutable version. The stack holds the path from the root to the current node, so
 // Next and Prev are amortised O(1) and need no parent pointers.
 class MemoryIterator final : public Iterator {
  public:
-  explicit MemoryIterator(NodePtr root) : root_(std::move(root)) { path_.reserve(64); }
+  explicit MemoryIterator(std::unique_ptr<Snapshot> snapshot) : snapshot_(std::move(snapshot)) {
+    path_.reserve(64);
+  }
 
   void Seek(std::string_view target) override {
     // The answer is the deepest node on the search path whose key is >= target.
     path_.clear();
     size_t best = 0;  // path length up to and including the best node; 0 = none
-    for (const Node* n = root_.get(); n != nullptr;) {
+    for (const Node* n = snapshot_->root(); n != nullptr;) {
       PrefetchChildren(n);
       path_.push_back(n);
       if (n->entry->key() >= target) {
@@ -213,7 +332,7 @@ class MemoryIterator final : public Iterator {
   void SeekForPrev(std::string_view target) override {
     path_.clear();
     size_t best = 0;
-    for (const Node* n = root_.get(); n != nullptr;) {
+    for (const Node* n = snapshot_->root(); n != nullptr;) {
       PrefetchChildren(n);
       path_.push_back(n);
       if (n->entry->key() <= target) {
@@ -250,56 +369,107 @@ class MemoryIterator final : public Iterator {
     }
   }
 
-  NodePtr root_;  // keeps the whole version alive
+  std::unique_ptr<Snapshot> snapshot_;  // keeps the whole version alive
   std::vector<const Node*> path_;
 };
 
 class MemoryStorage final : public Storage {
  public:
   bool Read(std::string_view key, const std::function<void(std::string_view)>& read) override {
-    const NodePtr root = Root();  // keeps the entry alive during `read`
-    for (const Node* n = root.get(); n != nullptr;) {
-      PrefetchChildren(n);
-      const int cmp = key.compare(n->entry->key());
-      if (cmp == 0) {
-        read(n->entry->value());
-        return true;
-      }
-      n = cmp < 0 ? n->left.get() : n->right.get();
+    MutexLock lock(root_mutex_);
+    Snapshot snapshot(root_, &snapshots_);  // keeps the entry alive during `read`
+    lock.Unlock();
+    const Entry* entry = Find(snapshot.root(), key);
+    if (entry == nullptr) return false;
+    read(entry->value());
+    return true;
+  }
+
+  void MultiRead(const std::vector<std::string_view>& keys,
+                 const std::function<void(size_t, std::string_view)>& read) override {
+    MutexLock lock(root_mutex_);
+    Snapshot snapshot(root_, &snapshots_);  // one version for all of them
+    lock.Unlock();
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (const Entry* entry = Find(snapshot.root(), keys[i])) read(i, entry->value());
     }
-    return false;
   }
 
   void Write(const WriteBatch& batch) override {
     if (batch.empty()) return;
-    NodePtr root;  // declared first so the replaced version is freed after both locks
-    MutexLock write_lock(write_mutex_);
-    // Only writers change root_, and we are the only writer: it stays this version until our swap.
-    root = Root();
+    // Every allocation comes first, so that a batch changed in place cannot fail half applied:
+    // one leaf (a new node of the new entry) per put, null for a delete.
+    std::vector<NodePtr> leaves;
+    leaves.reserve(batch.size());
     for (const WriteBatch::Op& op : batch.ops()) {
-      if (op.value) {
-        root = Insert(root, Entry::Make(op.key, *op.value));
-      } else {
-        root = Erase(root, op.key);
+      leaves.push_back(op.value ? MakeNode(nullptr, Entry::Make(op.key, *op.value), nullptr)
+                                : nullptr);
+    }
+    MutexLock write_lock(write_mutex_);
+    {
+      MutexLock root_lock(root_mutex_);
+      if (snapshots_.load(std::memory_order_acquire) == 0) {
+        ApplyInPlace(batch, leaves);
+        return;
       }
     }
-    MutexLock root_lock(root_mutex_);
-    root_.swap(root);  // `root` now holds the old version
+    // A snapshot may be reading this version: build the next one beside it. Only writers change
+    // root_, and we are the only writer: it stays this version until our swap.
+    NodePtr root = RootCopy();
+    for (size_t i = 0; i < leaves.size(); ++i) {
+      if (leaves[i]) {
+        root = Insert(root, std::move(Mutable(leaves[i]).entry));
+      } else {
+        root = Erase(root, batch.ops()[i].key);
+      }
+    }
+    {
+      MutexLock root_lock(root_mutex_);
+      root_.swap(root);  // `root` now holds the old version
+    }
+    // Freed (when no snapshot holds it) before another writer may change nodes in place.
+    root = nullptr;
   }
 
   std::unique_ptr<Iterator> NewIterator() override {
-    return std::make_unique<MemoryIterator>(Root());
+    MutexLock lock(root_mutex_);
+    auto snapshot = std::make_unique<Snapshot>(root_, &snapshots_);
+    lock.Unlock();
+    return std::make_unique<MemoryIterator>(std::move(snapshot));
   }
 
  private:
-  NodePtr Root() const {
+  void ApplyInPlace(const WriteBatch& batch, std::vector<NodePtr>& leaves) noexcept
+      REQUIRES(root_mutex_) {
+    for (size_t i = 0; i < leaves.size(); ++i) {
+      if (leaves[i]) {
+        InsertInPlace(root_, leaves[i]);
+      } else {
+        EraseInPlace(root_, batch.ops()[i].key);
+      }
+    }
+  }
+
+  static const Entry* Find(const Node* n, std::string_view key) {
+    while (n != nullptr) {
+      PrefetchChildren(n);
+      const int cmp = key.compare(n->entry->key());
+      if (cmp == 0) return n->entry.get();
+      n = cmp < 0 ? n->left.get() : n->right.get();
+    }
+    return nullptr;
+  }
+
+  NodePtr RootCopy() const {
     MutexLock lock(root_mutex_);
     return root_;
   }
 
   Mutex write_mutex_ ACQUIRED_BEFORE(root_mutex_);  // serialises writers
-  mutable Mutex root_mutex_;                        // guards reads and the swap of root_
+  mutable Mutex root_mutex_;                        // guards reads and changes of root_
   NodePtr root_ GUARDED_BY(root_mutex_);
+  // Snapshots alive, of any version; made only under root_mutex_.
+  std::atomic<int> snapshots_{0};
 };
 
 }  // namespace

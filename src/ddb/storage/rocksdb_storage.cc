@@ -315,6 +315,22 @@ class RocksDbStorage final : public Storage {
     return true;
   }
 
+  void MultiRead(const std::vector<std::string_view>& keys,
+                 const std::function<void(size_t, std::string_view)>& read) override {
+    std::vector<rocksdb::Slice> slices;
+    slices.reserve(keys.size());
+    for (std::string_view k : keys) slices.push_back(ToSlice(k));
+    std::vector<rocksdb::PinnableSlice> values(keys.size());
+    std::vector<rocksdb::Status> statuses(keys.size());
+    db_->MultiGet(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), keys.size(), slices.data(),
+                  values.data(), statuses.data());
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (statuses[i].IsNotFound()) continue;
+      if (!statuses[i].ok()) Fail("storage read failed", statuses[i]);
+      read(i, std::string_view(values[i].data(), values[i].size()));
+    }
+  }
+
   void Write(const WriteBatch& batch) override {
     if (batch.empty()) return;
     // Sized up front: growing the batch's buffer through its appends cost a few reallocations.

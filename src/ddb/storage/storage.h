@@ -59,6 +59,16 @@ class Storage {
   // not a copy); returns false, without calling it, when the key is absent.
   virtual bool Read(std::string_view key, const std::function<void(std::string_view)>& read) = 0;
 
+  // Read() of each of `keys`, as of one moment: calls `read(i, value)` for each present keys[i],
+  // in no particular order. RocksDB looks the keys up together (MultiGet: one pass over the
+  // memtables' and table files' filters for all of them), which is cheaper than a Read each.
+  virtual void MultiRead(const std::vector<std::string_view>& keys,
+                         const std::function<void(size_t, std::string_view)>& read) {
+    for (size_t i = 0; i < keys.size(); ++i) {
+      Read(keys[i], [&](std::string_view v) { read(i, v); });
+    }
+  }
+
   // Returns a copy of the value, or nullopt when the key is absent.
   std::optional<std::string> Get(std::string_view key) {
     std::optional<std::string> value;
@@ -112,9 +122,10 @@ class DataDirLockedError : public std::runtime_error {
 
 // An in-memory store (nothing persists). It is a persistent (path-copying) balanced tree whose
 // root is swapped on each write: NewIterator() is an O(1) snapshot that stays consistent for the
-// iterator's life, iterators hold no lock (a thread may Write while holding iterators), and
-// readers and writers never wait for each other beyond a pointer copy. Writes cost O(log n)
-// small allocations per op; writers are serialised.
+// iterator's life, iterators hold no lock (a thread may Write while holding iterators). While a
+// snapshot is alive, writes copy the O(log n) nodes of their paths and readers and writers never
+// wait for each other beyond a pointer copy; while none is, a write changes the tree in place and
+// a reader starting meanwhile waits for it. Writers are serialised.
 std::unique_ptr<Storage> OpenMemoryStorage();
 // Opens (creating if needed) a RocksDB database in `dir`. Throws std::runtime_error with a
 // readable reason on failure; DataDirLockedError when the directory is locked by another

@@ -99,6 +99,24 @@ TEST_P(StorageTest, ReadCallsBackOnlyForAPresentKey) {
   EXPECT_EQ(calls, 2);
 }
 
+TEST_P(StorageTest, MultiReadCallsBackForEachPresentKey) {
+  Put("a", "1");
+  Put("c", "3");
+  Put("e", "");
+  const std::string long_value(5000, 'v');
+  Put("f", long_value);
+  // Unsorted, with absent keys and a repeat.
+  const std::vector<std::string_view> keys = {"e", "b", "a", "f", "zz", "a", "c"};
+  std::map<size_t, std::string> seen;
+  db_->MultiRead(keys, [&](size_t i, std::string_view v) {
+    EXPECT_TRUE(seen.emplace(i, std::string(v)).second) << "twice: " << i;
+  });
+  const std::map<size_t, std::string> expected = {
+      {0, ""}, {2, "1"}, {3, long_value}, {5, "1"}, {6, "3"}};
+  EXPECT_EQ(seen, expected);
+  db_->MultiRead({}, [&](size_t, std::string_view) { ADD_FAILURE() << "no keys, no calls"; });
+}
+
 TEST_P(StorageTest, EmptyValueIsNotAbsentAndBinaryIsPreserved) {
   Put("empty", "");
   EXPECT_EQ(db_->Get("empty"), ""s);
@@ -330,6 +348,60 @@ TEST_P(StorageTest, MatchesStdMapUnderRandomBatches) {
                 model.count(target) ? std::optional(model[target]) : std::nullopt);
     }
   }
+}
+
+// Writes while no snapshot is alive may change the in-memory tree in place; writes while some
+// are alive must not change what they see. Random batches over many keys, with snapshots kept
+// for a few writes and dropped out of order, so both kinds of write follow each other.
+TEST_P(StorageTest, SnapshotsKeptAcrossRandomWritesStayExact) {
+  std::map<std::string, std::string> model;
+  std::mt19937 rng(777);
+  struct Kept {
+    std::unique_ptr<Iterator> it;
+    std::map<std::string, std::string> expected;
+    int drop_after;
+  };
+  std::vector<Kept> kept;
+  auto check = [](Iterator& it, const std::map<std::string, std::string>& expected) {
+    std::map<std::string, std::string> seen;
+    for (it.Seek(""); it.Valid(); it.Next()) seen.emplace(it.key(), it.value());
+    return seen == expected;
+  };
+  for (int round = 0; round < 3000; ++round) {
+    WriteBatch batch;
+    const int ops = 1 + static_cast<int>(rng() % 6);
+    for (int i = 0; i < ops; ++i) {
+      std::string k = "k" + std::to_string(rng() % 500);
+      if (rng() % 3 == 0) {
+        batch.Delete(k);
+        model.erase(k);
+      } else {
+        std::string v = std::to_string(rng());
+        batch.Put(k, v);
+        model[k] = v;
+      }
+    }
+    db_->Write(batch);
+    if (rng() % 10 == 0) {
+      kept.push_back({db_->NewIterator(), model, round + 1 + static_cast<int>(rng() % 20)});
+    }
+    for (size_t i = 0; i < kept.size();) {
+      if (kept[i].drop_after > round) {
+        ++i;
+        continue;
+      }
+      ASSERT_TRUE(check(*kept[i].it, kept[i].expected)) << "snapshot of round " << round;
+      kept.erase(kept.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+    if (round % 100 == 0) {
+      auto now = db_->NewIterator();
+      ASSERT_TRUE(check(*now, model)) << "round " << round;
+    }
+  }
+  kept.clear();
+  auto now = db_->NewIterator();
+  EXPECT_TRUE(check(*now, model));
+  for (const auto& [k, v] : model) EXPECT_EQ(db_->Get(k), v);
 }
 
 TEST_P(StorageTest, ManySequentialKeys) {
