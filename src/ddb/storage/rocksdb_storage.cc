@@ -386,7 +386,13 @@ rocksdb::Status OpenDb(const rocksdb::Options& options, const std::string& dir, 
   const rocksdb::Status status = rocksdb::DB::Open(options, dir, &raw);
   fs.HoldSyncs(false);
   db->reset(raw);
-  if (status.ok() && create) SyncCreatedDataDir(dir);
+  if (!status.ok() || !create) return status;
+  try {
+    SyncCreatedDataDir(dir);
+  } catch (const std::exception& e) {
+    db->reset();
+    return rocksdb::Status::IOError(e.what());
+  }
   return status;
 }
 
