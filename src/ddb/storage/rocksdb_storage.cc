@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "common/thread_annotations.h"
+#include "ddb/storage/rocksdb_env.h"
 #include "ddb/storage/rocksdb_options.h"
 #include "ddb/storage/storage.h"
 
@@ -69,15 +70,35 @@ size_t BlockCacheBytes() {
 constexpr size_t kIdleWriteBufferBytes = size_t{4} << 20;
 constexpr uint64_t kGrowAfterBytes = uint64_t{1} << 20;
 
-// Bytes of write-ahead log in dir, which opening it replays into memtables.
-uint64_t WalBytes(const std::string& dir) {
+// What a data dir holds, from one listing of its files.
+struct DirContents {
+  bool has_current = false;  // RocksDB's CURRENT: else opening it creates a new database
+  uint64_t wal_bytes = 0;    // write-ahead log, which opening the dir replays into memtables
+  size_t table_files = 0;    // table (and blob) files, where flushed data lives
+
+  bool HoldsNoData() const { return wal_bytes == 0 && table_files == 0; }
+};
+
+DirContents ReadDirContents(const std::string& dir) {
+  DirContents contents;
   std::error_code ec;
-  uint64_t total = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    if (entry.path().extension() == ".log") total += entry.file_size(ec);
+    const auto& path = entry.path();
+    const auto extension = path.extension();
+    if (path.filename() == "CURRENT") {
+      contents.has_current = true;
+    } else if (extension == ".log") {
+      contents.wal_bytes += entry.file_size(ec);
+    } else if (extension == ".sst" || extension == ".ldb" || extension == ".blob") {
+      ++contents.table_files;
+    }
   }
-  return total;
+  return contents;
 }
+
+// Opening a dir reads every table file's metadata; below this many files one thread does it
+// (RocksDB's default 16 threads are made, and end, even for none).
+constexpr size_t kParallelOpenTableFiles = 16;
 
 // The partition prefix of an item or index entry key (storage.h's kPartitionPrefixBytes); other
 // keys have none. Its bloom filters let a Query's Seek skip every memtable and table file that
@@ -120,6 +141,8 @@ rocksdb::Options RocksDbOptions() {
   InitRocksDb();
   rocksdb::Options options;
   options.create_if_missing = true;
+  // Its pools' threads start with the first flush or compaction (an idle server has none).
+  options.env = LazyThreadsEnv();
   // Sized for a small-item OLTP workload on a 2-core machine.
   options.IncreaseParallelism(2);
   options.max_background_jobs = 2;
@@ -292,9 +315,13 @@ class RocksDbStorage final : public Storage {
  public:
   // full_write_buffer: the write_buffer_size to grow to after kGrowAfterBytes of writes (0: the
   // DB already runs with it).
-  RocksDbStorage(std::unique_ptr<rocksdb::DB> db, std::shared_ptr<IteratorPool> pool,
-                 const Options& options, size_t full_write_buffer)
-      : db_(std::move(db)), pool_(std::move(pool)), full_write_buffer_(full_write_buffer) {
+  RocksDbStorage(std::unique_ptr<rocksdb::Env> env, std::unique_ptr<rocksdb::DB> db,
+                 std::shared_ptr<IteratorPool> pool, const Options& options,
+                 size_t full_write_buffer)
+      : env_(std::move(env)),
+        db_(std::move(db)),
+        pool_(std::move(pool)),
+        full_write_buffer_(full_write_buffer) {
     write_options_.sync = options.fsync;
     write_options_.disableWAL = false;
   }
@@ -379,6 +406,7 @@ class RocksDbStorage final : public Storage {
         .PermitUncheckedError();
   }
 
+  std::unique_ptr<rocksdb::Env> env_;  // the DB's files and threads: outlives it
   std::unique_ptr<rocksdb::DB> db_;
   std::shared_ptr<IteratorPool> pool_;
   rocksdb::WriteOptions write_options_;
@@ -387,33 +415,68 @@ class RocksDbStorage final : public Storage {
   std::atomic<bool> grown_{false};
 };
 
+// DB::Open, with the syncs of a brand-new database's creation held back to one pass at its end
+// (DataDirFileSystem).
+rocksdb::Status OpenDb(const rocksdb::Options& options, const std::string& dir, bool create,
+                       DataDirFileSystem& fs, std::unique_ptr<rocksdb::DB>* db) {
+  rocksdb::DB* raw = nullptr;
+  fs.HoldSyncs(create);
+  const rocksdb::Status status = rocksdb::DB::Open(options, dir, &raw);
+  fs.HoldSyncs(false);
+  db->reset(raw);
+  if (!status.ok() || !create) return status;
+  try {
+    SyncCreatedDataDir(dir);
+  } catch (const std::exception& e) {
+    db->reset();
+    return rocksdb::Status::IOError(e.what());
+  }
+  return status;
+}
+
+[[noreturn]] void FailOpen(const std::string& dir, const rocksdb::Status& status) {
+  if (IsLockError(status)) {
+    const bool this_process = status.ToString().find("current process") != std::string::npos;
+    throw DataDirLockedError(
+        "data dir " + dir + " is in use " +
+        (this_process ? "(already open in this process" : "by another process (lock held") +
+        " on " + dir + "/LOCK): " + status.ToString());
+  }
+  Fail("cannot open data dir " + dir, status);
+}
+
 }  // namespace
 
 std::unique_ptr<Storage> OpenRocksDbStorage(const std::string& dir, const Options& options) {
-  rocksdb::DB* raw = nullptr;
+  const DirContents contents = ReadDirContents(dir);
+  auto fs = std::make_shared<DataDirFileSystem>();
+  std::unique_ptr<rocksdb::Env> env = NewDataDirEnv(fs);
   rocksdb::Options rocks_options = RocksDbOptions();
+  rocks_options.env = env.get();
+  if (contents.table_files < kParallelOpenTableFiles) rocks_options.max_file_opening_threads = 1;
   size_t full_write_buffer = 0;
   // A restart with a big WAL keeps the full size, or recovery would flush it in small pieces.
   if (rocks_options.write_buffer_size > kIdleWriteBufferBytes &&
-      WalBytes(dir) < kIdleWriteBufferBytes / 2) {
+      contents.wal_bytes < kIdleWriteBufferBytes / 2) {
     full_write_buffer = rocks_options.write_buffer_size;
     rocks_options.write_buffer_size = kIdleWriteBufferBytes;
   }
   auto pool = std::make_shared<IteratorPool>();
   rocks_options.listeners.push_back(std::make_shared<IteratorPoolReset>(pool));
-  const rocksdb::Status status = rocksdb::DB::Open(rocks_options, dir, &raw);
-  if (!status.ok()) {
-    if (IsLockError(status)) {
-      const bool this_process = status.ToString().find("current process") != std::string::npos;
-      throw DataDirLockedError(
-          "data dir " + dir + " is in use " +
-          (this_process ? "(already open in this process" : "by another process (lock held") +
-          " on " + dir + "/LOCK): " + status.ToString());
+  std::unique_ptr<rocksdb::DB> db;
+  rocksdb::Status status = OpenDb(rocks_options, dir, !contents.has_current, *fs, &db);
+  // A dir that cannot be opened and holds no data: a creation a crash interrupted before its
+  // sync pass (or one whose metadata was lost with nothing in it). Made anew, nothing is lost;
+  // DestroyDB takes the dir's lock, and leaves files that are not RocksDB's.
+  if (!status.ok() && !IsLockError(status) && contents.has_current && contents.HoldsNoData()) {
+    const rocksdb::Status destroyed = rocksdb::DestroyDB(dir, rocks_options);
+    if (destroyed.ok() || IsLockError(destroyed)) {
+      status = destroyed.ok() ? OpenDb(rocks_options, dir, true, *fs, &db) : destroyed;
     }
-    Fail("cannot open data dir " + dir, status);
   }
-  return std::make_unique<RocksDbStorage>(std::unique_ptr<rocksdb::DB>(raw), std::move(pool),
-                                          options, full_write_buffer);
+  if (!status.ok()) FailOpen(dir, status);
+  return std::make_unique<RocksDbStorage>(std::move(env), std::move(db), std::move(pool), options,
+                                          full_write_buffer);
 }
 
 }  // namespace cruddur::ddb::storage

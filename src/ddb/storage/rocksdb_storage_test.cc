@@ -1,4 +1,5 @@
-// RocksDB-only behaviour: persistence across reopen, the data-dir lock, and crash durability.
+// RocksDB-only behaviour: persistence across reopen, the data-dir lock, crash durability, and
+// the making of a new data dir.
 //
 // Cross-process tests re-run this test binary as the child (fork + exec of /proc/self/exe with
 // a --gtest_filter selecting a RocksDbChildProcess test), so the child starts with a clean
@@ -13,11 +14,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
 
 #include <rocksdb/cache.h>
+#include <rocksdb/db.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/options_util.h>
 
@@ -139,6 +143,70 @@ TEST(RocksDbStorage, UnopenablePathFailsWithReason) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("cannot open data dir"), std::string::npos) << e.what();
   }
+}
+
+// Sets the size of every file in dir whose name starts with `prefix` to `size` bytes.
+void TruncateFiles(const std::string& dir, std::string_view prefix, uintmax_t size) {
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().filename().string().starts_with(prefix)) {
+      std::filesystem::resize_file(entry.path(), size);
+    }
+  }
+}
+
+uintmax_t WalBytes(const std::string& dir) {
+  uintmax_t bytes = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() == ".log") bytes += entry.file_size();
+  }
+  return bytes;
+}
+
+// A new data dir's files are synced once, after DB::Open made them: a power loss before that
+// can leave CURRENT naming a MANIFEST whose bytes never reached the disk. Such a dir holds no
+// data, and the next open makes it anew.
+TEST(RocksDbStorage, UnfinishedCreationIsMadeAnew) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  OpenRocksDbStorage(path, Options{}).reset();
+  TruncateFiles(path, "MANIFEST-", 0);
+  TruncateFiles(path, "IDENTITY", 0);
+  auto db = OpenRocksDbStorage(path, Options{});
+  WriteBatch batch;
+  batch.Put("a", "1");
+  db->Write(batch);
+  db.reset();
+  EXPECT_EQ(OpenRocksDbStorage(path, Options{})->Get("a"), "1");
+}
+
+// The same damage with data in the dir is an error, and the data stays where it was.
+TEST(RocksDbStorage, UnopenableDirWithDataIsLeftAlone) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  {
+    auto db = OpenRocksDbStorage(path, Options{});
+    WriteBatch batch;
+    batch.Put("a", "1");
+    db->Write(batch);
+  }
+  const uintmax_t wal_bytes = WalBytes(path);
+  ASSERT_GT(wal_bytes, 0u);
+  TruncateFiles(path, "MANIFEST-", 0);
+  try {
+    OpenRocksDbStorage(path, Options{});
+    FAIL() << "opened a dir whose MANIFEST is empty";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot open data dir"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(WalBytes(path), wal_bytes);
+}
+
+// RocksDB's flush and compaction threads start with the first job, not when a data dir opens.
+TEST(RocksDbStorage, PoolThreadsStartWithTheFirstFlush) {
+  TempDir dir;
+  const pid_t pid = SpawnChild("IdleThenFlush", {std::string(kChildDirEnv) + "=" + dir.path()});
+  ASSERT_GT(pid, 0);
+  EXPECT_EQ(WaitExitCode(pid), 0);
 }
 
 // Reads 4-byte acknowledgements until EOF; returns them in order.
@@ -298,12 +366,46 @@ class WriteUntilKilledChild : public ::testing::Test {
   }
 };
 
+// The threads of RocksDB's pools in this process ("rocksdb:low", "rocksdb:high", ...).
+int PoolThreads() {
+  int threads = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    if (name.starts_with("rocksdb:")) ++threads;
+  }
+  return threads;
+}
+
+class IdleThenFlushChild : public ::testing::Test {
+  void TestBody() override {
+    alarm(60);  // a flush that never runs ends the child instead of hanging the test
+    const std::string dir = std::getenv(kChildDirEnv);
+    OpenRocksDbStorage(dir + "/idle", Options{}).reset();
+    EXPECT_EQ(PoolThreads(), 0);
+    // A flush needs its pool's thread: the engine's options on a raw DB, to ask for one.
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(RocksDbOptions(), dir + "/flushed", &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    EXPECT_EQ(PoolThreads(), 0);
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "a", "1").ok());
+    ASSERT_TRUE(db->Flush(rocksdb::FlushOptions()).ok());
+    EXPECT_GT(PoolThreads(), 0);
+    std::vector<rocksdb::LiveFileMetaData> files;
+    db->GetLiveFilesMetaData(&files);
+    EXPECT_EQ(files.size(), 1u);
+  }
+};
+
 [[maybe_unused]] const bool kChildTestsRegistered = [] {
   if (std::getenv(kChildDirEnv) == nullptr) return false;
   ::testing::RegisterTest("RocksDbChildProcess", "ExpectLocked", nullptr, nullptr, __FILE__,
                           __LINE__, []() -> ::testing::Test* { return new ExpectLockedChild; });
   ::testing::RegisterTest("RocksDbChildProcess", "WriteUntilKilled", nullptr, nullptr, __FILE__,
                           __LINE__, []() -> ::testing::Test* { return new WriteUntilKilledChild; });
+  ::testing::RegisterTest("RocksDbChildProcess", "IdleThenFlush", nullptr, nullptr, __FILE__,
+                          __LINE__, []() -> ::testing::Test* { return new IdleThenFlushChild; });
   return true;
 }();
 

@@ -1,0 +1,226 @@
+#include "ddb/storage/rocksdb_env.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <stdexcept>
+#include <string_view>
+#include <vector>
+
+namespace cruddur::ddb::storage {
+namespace {
+
+using rocksdb::Env;
+using rocksdb::IODebugContext;
+using rocksdb::IOOptions;
+using rocksdb::IOStatus;
+
+// The thread counts asked of each of the process's pools, and whether their threads run yet.
+struct LazyPools {
+  std::mutex mu;
+  int wanted[Env::Priority::TOTAL] = {};
+  std::atomic<bool> started[Env::Priority::TOTAL] = {};
+};
+
+LazyPools& Pools() {
+  static LazyPools pools;
+  return pools;
+}
+
+class LazyPoolEnv final : public rocksdb::EnvWrapper {
+ public:
+  explicit LazyPoolEnv(Env* target) : EnvWrapper(target) { UseTargetFiles(); }
+  explicit LazyPoolEnv(std::unique_ptr<Env> target) : EnvWrapper(std::move(target)) {
+    UseTargetFiles();
+  }
+
+  const char* Name() const override { return "cruddur.LazyThreadsEnv"; }
+
+  void SetBackgroundThreads(int number, Priority pri) override {
+    Want(number, pri, /*exactly=*/true);
+  }
+  void IncBackgroundThreadsIfNeeded(int number, Priority pri) override {
+    Want(number, pri, /*exactly=*/false);
+  }
+  // The asked count, before the threads start too: RocksDB sends flushes to the LOW pool when
+  // the HIGH one has no threads.
+  int GetBackgroundThreads(Priority pri) override {
+    LazyPools& pools = Pools();
+    std::lock_guard lock(pools.mu);
+    return std::max(pools.wanted[pri], target()->GetBackgroundThreads(pri));
+  }
+  void Schedule(void (*function)(void*), void* arg, Priority pri, void* tag,
+                void (*unschedule)(void*)) override {
+    Start(pri);
+    target()->Schedule(function, arg, pri, tag, unschedule);
+  }
+
+ private:
+  // RocksDB takes an Env's files from GetFileSystem(): the target's FileSystem itself, not
+  // EnvWrapper's adapter that goes back through the Env's legacy file calls.
+  void UseTargetFiles() {
+    file_system_ = target()->GetFileSystem();
+    system_clock_ = target()->GetSystemClock();
+  }
+
+  void Want(int number, Priority pri, bool exactly) {
+    LazyPools& pools = Pools();
+    std::lock_guard lock(pools.mu);
+    pools.wanted[pri] = exactly ? number : std::max(pools.wanted[pri], number);
+    if (!pools.started[pri].load(std::memory_order_relaxed)) return;
+    if (exactly) {
+      target()->SetBackgroundThreads(number, pri);
+    } else {
+      target()->IncBackgroundThreadsIfNeeded(number, pri);
+    }
+  }
+
+  void Start(Priority pri) {
+    LazyPools& pools = Pools();
+    if (pools.started[pri].load(std::memory_order_acquire)) return;
+    std::lock_guard lock(pools.mu);
+    if (pools.started[pri].load(std::memory_order_relaxed)) return;
+    if (pools.wanted[pri] > 0) target()->IncBackgroundThreadsIfNeeded(pools.wanted[pri], pri);
+    pools.started[pri].store(true, std::memory_order_release);
+  }
+};
+
+std::string_view BaseName(std::string_view path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+bool IsOptionsFile(std::string_view path) { return BaseName(path).starts_with("OPTIONS-"); }
+
+// A file whose syncs do nothing while its FileSystem holds them (fs), or never (fs null: an
+// OPTIONS file).
+class HeldSyncFile final : public rocksdb::FSWritableFileOwnerWrapper {
+ public:
+  HeldSyncFile(std::unique_ptr<rocksdb::FSWritableFile> file, const DataDirFileSystem* fs)
+      : FSWritableFileOwnerWrapper(std::move(file)), fs_(fs) {}
+
+  IOStatus Sync(const IOOptions& options, IODebugContext* dbg) override {
+    return Held() ? IOStatus::OK() : target()->Sync(options, dbg);
+  }
+  IOStatus Fsync(const IOOptions& options, IODebugContext* dbg) override {
+    return Held() ? IOStatus::OK() : target()->Fsync(options, dbg);
+  }
+
+ private:
+  bool Held() const { return fs_ == nullptr || fs_->holding(); }
+  const DataDirFileSystem* fs_;
+};
+
+class HeldSyncDirectory final : public rocksdb::FSDirectoryWrapper {
+ public:
+  HeldSyncDirectory(std::unique_ptr<rocksdb::FSDirectory> dir, const DataDirFileSystem* fs)
+      : FSDirectoryWrapper(std::move(dir)), fs_(fs) {}
+
+  IOStatus Fsync(const IOOptions& options, IODebugContext* dbg) override {
+    return fs_->holding() ? IOStatus::OK() : FSDirectoryWrapper::Fsync(options, dbg);
+  }
+  IOStatus FsyncWithDirOptions(const IOOptions& options, IODebugContext* dbg,
+                               const rocksdb::DirFsyncOptions& why) override {
+    const bool options_renamed =
+        why.reason == rocksdb::DirFsyncOptions::kFileRenamed && IsOptionsFile(why.renamed_new_name);
+    if (fs_->holding() || options_renamed) return IOStatus::OK();
+    return FSDirectoryWrapper::FsyncWithDirOptions(options, dbg, why);
+  }
+
+ private:
+  const DataDirFileSystem* fs_;
+};
+
+[[noreturn]] void FailErrno(const std::string& what, const std::string& path) {
+  throw std::runtime_error(what + " " + path + ": " + std::strerror(errno));
+}
+
+// The files an open reads: a crash must not leave them behind their directory entries. (The
+// new WAL is empty: its entry is enough, and --fsync's writes sync it and the dir themselves.)
+bool NeededToOpen(std::string_view name) {
+  return name == "CURRENT" || name == "IDENTITY" || name.starts_with("MANIFEST-");
+}
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(Fd&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  Fd& operator=(Fd&&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+void SyncPath(const std::string& path, int flags) {
+  Fd fd(::open(path.c_str(), flags | O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) FailErrno("cannot open", path);
+  if (::fsync(fd.get()) != 0) FailErrno("cannot sync", path);
+}
+
+}  // namespace
+
+rocksdb::Env* LazyThreadsEnv() {
+  static LazyPoolEnv* env = new LazyPoolEnv(Env::Default());  // lives as long as the pools
+  return env;
+}
+
+DataDirFileSystem::DataDirFileSystem() : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
+
+IOStatus DataDirFileSystem::NewWritableFile(const std::string& name,
+                                            const rocksdb::FileOptions& options,
+                                            std::unique_ptr<rocksdb::FSWritableFile>* file,
+                                            IODebugContext* dbg) {
+  IOStatus status = target()->NewWritableFile(name, options, file, dbg);
+  if (!status.ok()) return status;
+  // Files made after the creation are the plain ones: no wrapper on the WALs and tables' writes.
+  if (IsOptionsFile(name)) {
+    *file = std::make_unique<HeldSyncFile>(std::move(*file), nullptr);
+  } else if (holding()) {
+    *file = std::make_unique<HeldSyncFile>(std::move(*file), this);
+  }
+  return status;
+}
+
+IOStatus DataDirFileSystem::NewDirectory(const std::string& name, const IOOptions& options,
+                                         std::unique_ptr<rocksdb::FSDirectory>* dir,
+                                         IODebugContext* dbg) {
+  IOStatus status = target()->NewDirectory(name, options, dir, dbg);
+  if (status.ok()) *dir = std::make_unique<HeldSyncDirectory>(std::move(*dir), this);
+  return status;
+}
+
+std::unique_ptr<rocksdb::Env> NewDataDirEnv(std::shared_ptr<rocksdb::FileSystem> fs) {
+  return std::make_unique<LazyPoolEnv>(rocksdb::NewCompositeEnv(fs));
+}
+
+void SyncCreatedDataDir(const std::string& dir) {
+  std::vector<std::pair<std::string, Fd>> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (!entry.is_regular_file() || !NeededToOpen(entry.path().filename().native())) continue;
+    const std::string path = entry.path().string();
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) FailErrno("cannot open", path);
+    // Writeback of every file first, so that the first fdatasync's journal commit covers the
+    // blocks of all of them and the others find little left to do.
+    ::sync_file_range(fd.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
+    files.emplace_back(path, std::move(fd));
+  }
+  for (const auto& [path, fd] : files) {
+    if (::fdatasync(fd.get()) != 0) FailErrno("cannot sync", path);
+  }
+  // Their entries. (Not the dir's own in its parent: RocksDB never synced that either.)
+  SyncPath(dir, O_DIRECTORY);
+}
+
+}  // namespace cruddur::ddb::storage

@@ -1,0 +1,56 @@
+// The Env and FileSystem OpenRocksDbStorage opens a data dir with (issue 21: start-up of a new
+// data dir and the idle footprint of a persistent server).
+#pragma once
+
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+namespace cruddur::ddb::storage {
+
+// Env::Default() with background threads started by the first job scheduled on their pool
+// (a flush or compaction), not when a DB opens or asks for them: an idle server runs neither.
+// The pools are the process's, as with Env::Default() itself.
+rocksdb::Env* LazyThreadsEnv();
+
+// The default FileSystem, with two kinds of sync left out:
+// - every sync while HoldSyncs() is on: OpenRocksDbStorage turns it on while DB::Open creates a
+//   brand-new data dir (RocksDB syncs each of its ~10 creation steps: IDENTITY, MANIFEST, CURRENT,
+//   OPTIONS and the directory, twice over), then makes the dir durable in one pass
+//   (SyncCreatedDataDir). Nothing is acknowledged before that pass; a dir left unfinished by a
+//   crash holds no data, and OpenRocksDbStorage recreates it.
+// - the syncs of OPTIONS files and of their renames: RocksDB writes one at every open and
+//   SetOptions but never reads it back to open or recover (a lost one is rewritten at the next
+//   open), so its durability buys nothing.
+class DataDirFileSystem final : public rocksdb::FileSystemWrapper {
+ public:
+  DataDirFileSystem();
+
+  const char* Name() const override { return "cruddur.DataDirFileSystem"; }
+
+  void HoldSyncs(bool hold) { holding_.store(hold, std::memory_order_release); }
+  bool holding() const { return holding_.load(std::memory_order_acquire); }
+
+  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* file,
+                                    rocksdb::IODebugContext* dbg) override;
+  rocksdb::IOStatus NewDirectory(const std::string& name, const rocksdb::IOOptions& options,
+                                 std::unique_ptr<rocksdb::FSDirectory>* dir,
+                                 rocksdb::IODebugContext* dbg) override;
+
+ private:
+  std::atomic<bool> holding_{false};
+};
+
+// An Env for one data dir: LazyThreadsEnv()'s thread pools with `fs` for its files.
+std::unique_ptr<rocksdb::Env> NewDataDirEnv(std::shared_ptr<rocksdb::FileSystem> fs);
+
+// Makes a data dir that was just created with syncs held durable: writes back and syncs the
+// files an open reads (CURRENT, IDENTITY, MANIFEST-*), then the directory. Throws
+// std::runtime_error on an I/O error.
+void SyncCreatedDataDir(const std::string& dir);
+
+}  // namespace cruddur::ddb::storage
