@@ -47,6 +47,8 @@ class Headers {
   void Add(std::string_view name, std::string_view value);
   // Replaces the first field called `name`, or appends it.
   void Set(std::string_view name, std::string_view value);
+  // Room for n fields without reallocating.
+  void Reserve(std::size_t n) { fields_.reserve(n); }
 
   void Clear() { size_ = 0; }
   std::size_t size() const { return size_; }

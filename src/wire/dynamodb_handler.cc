@@ -122,6 +122,7 @@ ContentCoding ResponseCoding(const http::Request& request) {
 
 void AddCommonHeaders(http::Response& response, std::string_view content_type,
                       ContentCoding coding = ContentCoding::kIdentity) {
+  response.headers.Reserve(response.headers.size() + 4);  // one allocation, not three
   response.headers.Add("Content-Type", content_type);
   if (coding != ContentCoding::kIdentity && response.body.size() >= kCompressFrom) {
     try {
