@@ -171,6 +171,50 @@ TEST(SigV4Verifier, DefaultModeNeedsOnlyWellFormedCredentials) {
             "'X-Amz-Date' or a 'Date' header. Authorization=AWS4-HMAC-SHA256 Signature=b");
 }
 
+TEST(SigV4Verifier, DefaultModeWordsEachFlawOfTheHeader) {
+  Verifier verifier;
+  auto verify = [&](std::string_view authorization, std::string_view date_header) {
+    http::Request request;
+    request.method = "POST";
+    request.target = "/";
+    request.headers.Add("Authorization", authorization);
+    if (!date_header.empty()) request.headers.Add(date_header, "20240101T000000Z");
+    return verifier.Verify(request, SuiteTime());
+  };
+  const std::string whole =
+      "AWS4-HMAC-SHA256 Credential=AK/20240101/us-east-1/dynamodb/aws4_request, "
+      "SignedHeaders=host;x-amz-date, Signature=00";
+  EXPECT_FALSE(verify(whole, "X-Amz-Date"));
+  EXPECT_FALSE(verify(whole, "Date"));
+  EXPECT_FALSE(verify(whole + ", , Extra=1", "x-amz-date"));
+
+  auto error = verify(whole, "");
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->type, "IncompleteSignatureException");
+  EXPECT_EQ(error->message,
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' "
+            "header. Authorization=" +
+                whole);
+
+  error = verify(whole + ", junk", "X-Amz-Date");
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->type, "IncompleteSignatureException");
+  EXPECT_EQ(error->message,
+            "'junk' not a valid key=value pair (missing equal-sign) in Authorization header: '" +
+                whole + ", junk'.");
+
+  // An empty value is a missing one; the last of a repeated key counts.
+  error = verify("AWS4-HMAC-SHA256 Credential=, SignedHeaders=host, Signature=00", "X-Amz-Date");
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->message,
+            "Authorization header requires 'Credential' parameter. Authorization=AWS4-HMAC-SHA256 "
+            "Credential=, SignedHeaders=host, Signature=00");
+  error = verify(whole + ", Signature=", "X-Amz-Date");
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->message, "Authorization header requires 'Signature' parameter. Authorization=" +
+                                whole + ", Signature=");
+}
+
 TEST(SigV4Verifier, AcceptsAValidSignature) {
   Verifier verifier(Secrets());
   EXPECT_TRUE(verifier.verifies_signatures());

@@ -193,6 +193,30 @@ bool EngineImpl::KnowsOperation(std::string_view operation) const {
   return Handlers().contains(operation) || PartiqlHandlers().contains(operation);
 }
 
+std::string Engine::ExecuteParsed(std::string_view operation, const Request& request) {
+  return Execute(operation, request.body());
+}
+
+std::string EngineImpl::ExecuteParsed(std::string_view operation, const Request& req) {
+  const auto& handlers = Handlers();
+  auto it = handlers.find(operation);
+  // PartiQL statements take the text.
+  if (it == handlers.end()) return Execute(operation, req.body());
+  WritingScope writing(operation);
+  return Run(it->second, operation, req);
+}
+
+std::string EngineImpl::Run(Handler handler, std::string_view operation, const Request& req) {
+  ValidateShape(operation, req.root());
+  Authorize(operation, req);
+  // A Query/Scan page is typically a few KB: start there rather than growing from 256 bytes
+  // through eight reallocations (the buffer is only allocated on the first write).
+  JsonBuffer buf(nullptr, 8192);
+  JsonWriter w(buf);
+  (this->*handler)(req, w);
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
 std::string EngineImpl::Execute(std::string_view operation, std::string_view request_json) {
   const auto& handlers = Handlers();
   auto it = handlers.find(operation);
@@ -215,14 +239,7 @@ std::string EngineImpl::Execute(std::string_view operation, std::string_view req
     return p->second(execute, request_json);
   }
   Request req(request_json);
-  ValidateShape(operation, req.root());
-  Authorize(operation, req);
-  // A Query/Scan page is typically a few KB: start there rather than growing from 256 bytes
-  // through eight reallocations (the buffer is only allocated on the first write).
-  JsonBuffer buf(nullptr, 8192);
-  JsonWriter w(buf);
-  (this->*(it->second))(req, w);
-  return std::string(buf.GetString(), buf.GetSize());
+  return Run(it->second, operation, req);
 }
 
 // --- catalog ---

@@ -15,6 +15,8 @@ namespace cruddur::ddb {
 
 // Monotonic seconds. The engine reads the time of its token buckets only through it, so tests can
 // set it by hand (ddb/capacity.h has SteadyClock and ManualClock).
+class Request;  // ddb/request.h
+
 class Clock {
  public:
   virtual ~Clock() = default;
@@ -162,6 +164,9 @@ class Engine {
   // every DynamoDB error, including UnknownOperationException and SerializationException.
   // Thread-safe: call from any number of threads.
   virtual std::string Execute(std::string_view operation, std::string_view request_json) = 0;
+  // Execute for a body the caller has parsed already (the wire layer does, to check its JSON
+  // before authenticating): the same answer, without a second parse.
+  virtual std::string ExecuteParsed(std::string_view operation, const Request& request);
 
   // Whether Execute runs `operation` (metric labels name only these).
   virtual bool KnowsOperation(std::string_view operation) const {

@@ -186,6 +186,7 @@ class EngineImpl final : public Engine {
   // Starts the TTL/stream-retention sweeper thread (when options().ttl_sweep_interval > 0).
   void StartBackground();
   std::string Execute(std::string_view operation, std::string_view request_json) override;
+  std::string ExecuteParsed(std::string_view operation, const Request& req) override;
   bool KnowsOperation(std::string_view operation) const override;
   std::vector<TableFigures> Tables() override;
   StorageFigures Storage() override;
@@ -339,6 +340,9 @@ class EngineImpl final : public Engine {
   const EngineOptions& options() const { return options_; }
 
  private:
+  // Validates, authorizes and runs one parsed request through its operation's member function.
+  std::string Run(void (EngineImpl::*handler)(const Request&, JsonWriter&),
+                  std::string_view operation, const Request& req);
   void LoadCatalog();
   // Checks the data format (the 0x00 "format" key), migrating format 1 (table.h) and stamping
   // the current one. Throws std::runtime_error for a format this version does not know.

@@ -10,6 +10,7 @@
 
 #include "ddb/engine_test_util.h"
 #include "ddb/error.h"
+#include "ddb/request.h"
 
 namespace cruddur::ddb {
 namespace {
@@ -32,6 +33,22 @@ TEST_P(EngineTest, PutGetRoundTripNormalisesNumbers) {
   EXPECT_TRUE(d["Item"]["l"]["L"][0]["BOOL"].GetBool());
   auto missing = Call("GetItem", R"j({"TableName":"msgs","Key":{"pk":{"S":"b"},"sk":{"S":"1"}}})j");
   EXPECT_FALSE(missing.HasMember("Item"));
+}
+
+TEST_P(EngineTest, ExecuteParsedAnswersAsExecute) {
+  Call("PutItem", R"j({"TableName":"msgs","Item":{"pk":{"S":"a"},"sk":{"S":"1"},"v":{"N":"2"}}})j");
+  const std::string get = R"j({"TableName":"msgs","Key":{"pk":{"S":"a"},"sk":{"S":"1"}}})j";
+  Request parsed(get, 1000);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(engine_->ExecuteParsed("GetItem", parsed), engine_->Execute("GetItem", get));
+  // A PartiQL statement runs from the text.
+  const std::string select = R"j({"Statement":"SELECT * FROM msgs WHERE pk = 'a'"})j";
+  Request statement(select, 1000);
+  EXPECT_EQ(engine_->ExecuteParsed("ExecuteStatement", statement),
+            engine_->Execute("ExecuteStatement", select));
+  // Errors are the same too.
+  Request bad(R"j({"TableName":"nope","Key":{"pk":{"S":"a"}}})j", 1000);
+  EXPECT_THROW(engine_->ExecuteParsed("GetItem", bad), ApiError);
 }
 
 TEST_P(EngineTest, QueryOrdersBySortKeyAndPages) {

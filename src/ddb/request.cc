@@ -1,6 +1,12 @@
 #include "ddb/request.h"
 
 #include <fmt/format.h>
+#include <rapidjson/reader.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <new>
 
 #include "ddb/error.h"
 
@@ -142,7 +148,7 @@ void ConstraintErrors::ThrowIfAny() const {
   throw ApiError::Validation(msg);
 }
 
-Request::Request(std::string_view body) {
+Request::Request(std::string_view body) : body_(body) {
   if (body.empty()) {
     doc_.SetObject();
     return;
@@ -152,6 +158,84 @@ Request::Request(std::string_view body) {
   if (doc_.HasParseError() || !doc_.IsObject()) {
     throw ApiError::Serialization("Start of structure or map found where not expected");
   }
+}
+
+namespace {
+
+// True when no byte has its top bit set: such text is valid UTF-8 without decoding it.
+bool IsAscii(std::string_view text) {
+  std::uint64_t seen = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, text.data() + i, 8);
+    seen |= word;
+  }
+  for (; i < text.size(); ++i) seen |= static_cast<unsigned char>(text[i]);
+  return (seen & 0x8080808080808080ULL) == 0;
+}
+
+// Builds a document from a reader's events, refusing nesting deeper than max_depth.
+struct DepthLimitedBuilder {
+  JsonDocument& doc;
+  int max_depth;
+  int depth = 0;
+
+  bool Null() { return doc.Null(); }
+  bool Bool(bool b) { return doc.Bool(b); }
+  bool Int(int i) { return doc.Int(i); }
+  bool Uint(unsigned i) { return doc.Uint(i); }
+  bool Int64(int64_t i) { return doc.Int64(i); }
+  bool Uint64(uint64_t i) { return doc.Uint64(i); }
+  bool Double(double d) { return doc.Double(d); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
+    return doc.RawNumber(s, n, copy);
+  }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) { return doc.String(s, n, copy); }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return doc.Key(s, n, copy); }
+  bool StartObject() { return ++depth <= max_depth && doc.StartObject(); }
+  bool EndObject(rapidjson::SizeType members) {
+    --depth;
+    return doc.EndObject(members);
+  }
+  bool StartArray() { return ++depth <= max_depth && doc.StartArray(); }
+  bool EndArray(rapidjson::SizeType elements) {
+    --depth;
+    return doc.EndArray(elements);
+  }
+};
+
+}  // namespace
+
+Request::Request(std::string_view body, int max_depth) : body_(body) {
+  if (body.empty()) {
+    doc_.SetObject();
+    return;
+  }
+  // Parsed in place, in a copy in the pool: the strings stay where they are instead of each
+  // being copied out. The copy ends in a NUL, where the reader stops as it does at the end of
+  // the text (a NUL within the body is an error either way).
+  const std::size_t size = std::min(body.size(), body.max_size() - 1);
+  char* text = static_cast<char*>(pool_.Malloc(size + 1));
+  if (text == nullptr) throw std::bad_alloc();
+  std::memcpy(text, body.data(), size);
+  text[size] = '\0';
+  // Nearly every request is ASCII, which is valid UTF-8 without decoding each string.
+  const bool ascii = IsAscii(body);
+  bool parsed = false;
+  auto parse = [&](JsonDocument& doc) {
+    thread_local rapidjson::Reader reader;  // keeps its stack from one request to the next
+    rapidjson::InsituStringStream stream(text);
+    DepthLimitedBuilder builder{doc, max_depth};
+    constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag;
+    rapidjson::ParseResult result =
+        ascii ? reader.Parse<kFlags>(stream, builder)
+              : reader.Parse<kFlags | rapidjson::kParseValidateEncodingFlag>(stream, builder);
+    parsed = !result.IsError();
+    return parsed;
+  };
+  doc_.Populate(parse);
+  ok_ = parsed && doc_.IsObject();
 }
 
 const JsonValue* Request::Member(const JsonValue& obj, std::string_view name) {

@@ -70,11 +70,18 @@ std::string_view CheckedTableName(const Request& req, ConstraintErrors& errors);
 class Request {
  public:
   explicit Request(std::string_view body);  // throws SerializationException on malformed JSON
+  // Parses a body as a client sent it, without throwing: ok() says whether it is one JSON
+  // object of valid UTF-8 nested no deeper than `max_depth` (refused while parsing, so that
+  // nothing walks a deeper document recursively). `body` must outlive the request.
+  Request(std::string_view body, int max_depth);
   // The document points into this object's own buffer.
   Request(const Request&) = delete;
   Request& operator=(const Request&) = delete;
 
   const JsonValue& root() const { return doc_; }
+  bool ok() const { return ok_; }
+  // The text this request was parsed from.
+  std::string_view body() const { return body_; }
   const JsonValue* Get(std::string_view name) const { return Member(doc_, name); }
   std::optional<std::string_view> String(std::string_view name) const {
     return StringOf(doc_, name);
@@ -96,7 +103,12 @@ class Request {
   // (rapidjson's default first chunk is a 64 KB malloc); bigger ones continue on the heap.
   alignas(8) char pool_buffer_[4096];
   rapidjson::MemoryPoolAllocator<> pool_{pool_buffer_, sizeof pool_buffer_};
-  JsonDocument doc_{&pool_};
+  // The parser's working stack comes from malloc through this stateless allocator (without
+  // one, each document would allocate its own allocator object).
+  inline static rapidjson::CrtAllocator stack_allocator_;
+  JsonDocument doc_{&pool_, 1024, &stack_allocator_};
+  std::string_view body_;
+  bool ok_ = true;
 };
 
 inline std::string_view View(const JsonValue& v) {

@@ -5,18 +5,6 @@
 
 namespace cruddur::http {
 
-namespace {
-inline char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-}  // namespace
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  }
-  return true;
-}
-
 const std::string* Headers::Find(std::string_view name) const {
   for (std::size_t i = 0; i < size_; ++i) {
     if (EqualsIgnoreCase(fields_[i].name, name)) return &fields_[i].value;

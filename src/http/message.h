@@ -12,7 +12,18 @@
 namespace cruddur::http {
 
 // True when a and b are equal ignoring ASCII case (HTTP field names are case-insensitive).
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+// Inline: header lookups compare every field's name, and most differ in length.
+inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x == y) continue;
+    // Equal but for case: the same letter, 0x20 apart.
+    char lower = static_cast<char>(x | 0x20);
+    if (lower != (y | 0x20) || lower < 'a' || lower > 'z') return false;
+  }
+  return true;
+}
 
 // An ordered list of header fields with case-insensitive lookup. Clear() keeps the storage of
 // the fields so a connection can reuse one Headers for every request without allocating.
@@ -36,6 +47,8 @@ class Headers {
   void Add(std::string_view name, std::string_view value);
   // Replaces the first field called `name`, or appends it.
   void Set(std::string_view name, std::string_view value);
+  // Room for n fields without reallocating.
+  void Reserve(std::size_t n) { fields_.reserve(n); }
 
   void Clear() { size_ = 0; }
   std::size_t size() const { return size_; }

@@ -43,7 +43,7 @@ State& TheState() {
   return s;
 }
 
-thread_local std::string t_request_id;
+thread_local std::string_view t_request_id;  // RequestScope's
 
 // Level's names, both directions (LevelName, ParseLevel); one entry per enumerator.
 constexpr std::array<encoding::EnumName<Level>, 4> kLevelNames = {{
@@ -182,11 +182,11 @@ void Access(Fields fields) {
   if (AccessLogEnabled()) Emit(Level::kInfo, "access", "", fields);
 }
 
-RequestScope::RequestScope(std::string_view request_id) : previous_(std::move(t_request_id)) {
-  t_request_id.assign(request_id);
+RequestScope::RequestScope(std::string_view request_id) : previous_(t_request_id) {
+  t_request_id = request_id;
 }
 
-RequestScope::~RequestScope() { t_request_id = std::move(previous_); }
+RequestScope::~RequestScope() { t_request_id = previous_; }
 
 std::string_view CurrentRequestId() { return t_request_id; }
 

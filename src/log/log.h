@@ -76,7 +76,8 @@ inline void Error(std::string_view component, std::string_view message, Fields f
 void Access(Fields fields);
 
 // The request id of the request the calling thread handles, in every entry it writes until the
-// scope ends (scopes nest: the outer id comes back).
+// scope ends (scopes nest: the outer id comes back). The id is not copied: it must outlive the
+// scope.
 class RequestScope {
  public:
   explicit RequestScope(std::string_view request_id);
@@ -85,7 +86,7 @@ class RequestScope {
   RequestScope& operator=(const RequestScope&) = delete;
 
  private:
-  std::string previous_;
+  std::string_view previous_;
 };
 // "" outside a RequestScope.
 std::string_view CurrentRequestId();

@@ -1,7 +1,6 @@
 #include "wire/dynamodb_handler.h"
 
 #include <rapidjson/error/en.h>
-#include <zlib.h>
 
 #include <array>
 #include <exception>
@@ -11,12 +10,13 @@
 #include <utility>
 
 #include "common/current_exception.h"
-#include "ddb/json.h"
+#include "ddb/request.h"
 #include "encoding/json.h"
 #include "encoding/url.h"
 #include "log/log.h"
 #include "wire/console.h"
 #include "wire/content_coding.h"
+#include "wire/crc32.h"
 
 namespace cruddur::wire {
 
@@ -80,9 +80,18 @@ bool UsesCapitalMessage(std::string_view type) {
          type == "AccessDeniedException";
 }
 
-std::string Crc32(std::string_view body) {
-  // zlib's table-driven CRC is ~8x faster than boost::crc_32_type on large Query pages.
-  return std::to_string(crc32_z(0, reinterpret_cast<const Bytef*>(body.data()), body.size()));
+// The x-amz-crc32 value of a body: its CRC-32 in decimal.
+std::string Crc32Text(std::string_view body) { return std::to_string(Crc32(body)); }
+
+// The request id header: the id of the request being answered (Handle opens its log scope), or
+// a new one for answers given outside it (the server's own: a body too large, overloaded).
+void AddRequestId(http::Response& response) {
+  std::string_view id = log::CurrentRequestId();
+  if (id.empty()) {
+    response.headers.Add("x-amzn-RequestId", NewRequestId());
+  } else {
+    response.headers.Add("x-amzn-RequestId", id);
+  }
 }
 
 // The media type of a Content-Type value, without parameters or surrounding blanks.
@@ -93,17 +102,10 @@ std::string_view MediaType(std::string_view content_type) {
   return content_type;
 }
 
-// Deeper JSON is refused before anything parses it recursively: a small body of nested
+// Deeper JSON is refused before anything walks it recursively: a small body of nested
 // brackets would otherwise exhaust a worker's stack and kill the server. DynamoDB allows 32
 // levels of attribute nesting (about 70 JSON levels), so no valid request comes near this.
 constexpr int kMaxJsonDepth = 1000;
-
-// True when body is one well-formed JSON object no deeper than kMaxJsonDepth.
-bool IsJsonObject(std::string_view body) {
-  std::size_t first = body.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos || body[first] != '{') return false;
-  return ddb::CheckJson(body, kMaxJsonDepth) == rapidjson::kParseErrorNone;
-}
 
 // The last Accept-Encoding field: DynamoDB ignores the earlier ones.
 ContentCoding ResponseCoding(const http::Request& request) {
@@ -118,15 +120,9 @@ ContentCoding ResponseCoding(const http::Request& request) {
   return seen ? ChooseResponseCoding(accept) : ContentCoding::kIdentity;
 }
 
-// The id of the request being answered (Handle opens its log scope), or a new one for answers
-// given outside it (the server's own: a body too large, overloaded).
-std::string ResponseRequestId() {
-  std::string_view id = log::CurrentRequestId();
-  return id.empty() ? NewRequestId() : std::string(id);
-}
-
 void AddCommonHeaders(http::Response& response, std::string_view content_type,
                       ContentCoding coding = ContentCoding::kIdentity) {
+  response.headers.Reserve(response.headers.size() + 4);  // one allocation, not three
   response.headers.Add("Content-Type", content_type);
   if (coding != ContentCoding::kIdentity && response.body.size() >= kCompressFrom) {
     try {
@@ -138,10 +134,10 @@ void AddCommonHeaders(http::Response& response, std::string_view content_type,
       log::Warn("dynamodb", "response sent uncompressed", {{"reason", CurrentExceptionWhat()}});
     }
   }
-  response.headers.Add("x-amzn-RequestId", ResponseRequestId());
+  AddRequestId(response);
   // Over the bytes sent, compressed or not, as DynamoDB computes it (SDKs check it on the raw
   // body: botocore's crc32 check reads the undecoded content).
-  response.headers.Add("x-amz-crc32", Crc32(response.body));
+  response.headers.Add("x-amz-crc32", Crc32Text(response.body));
 }
 
 // The IAM principal of a request whose signature verified with one of `principals`' keys.
@@ -188,21 +184,29 @@ std::string ErrorBody(const ddb::ApiError& error) {
 }
 
 std::string NewRequestId() {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::string id(kRequestIdLength, '0');
+  FillRequestId(id.data());
+  return id;
+}
+
+void FillRequestId(char* id) {
+  // kDigit[b] is the character for 6 random bits b: the 36 letters and digits, then the first
+  // 28 of them again (the same spread as taking b modulo 36).
+  static constexpr char kDigit[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZ01";
   thread_local std::mt19937_64 random{std::random_device{}()};
-  std::string id(52, '0');
   std::uint64_t bits = 0;
   int left = 0;
-  for (char& c : id) {
+  for (std::size_t i = 0; i < kRequestIdLength; ++i) {
     if (left == 0) {
       bits = random();
       left = 10;  // 10 draws of 6 bits each from one 64-bit value
     }
-    c = kAlphabet[(bits & 63) % 36];
+    id[i] = kDigit[bits & 63];
     bits >>= 6;
     --left;
   }
-  return id;
 }
 
 DynamoDbHandler::DynamoDbHandler(ddb::Engine& engine, WireOptions options)
@@ -225,8 +229,9 @@ http::Response DynamoDbHandler::Error(const ddb::ApiError& error, std::string_vi
 
 http::Response DynamoDbHandler::Handle(const http::Request& request) const {
   Exchange exchange;
-  std::string request_id = NewRequestId();
-  log::RequestScope log_scope(request_id);
+  char request_id[kRequestIdLength];
+  FillRequestId(request_id);
+  log::RequestScope log_scope(std::string_view(request_id, kRequestIdLength));
   http::Response response = Answer(request, exchange);
   Finish(request, response, exchange);
   return response;
@@ -240,7 +245,7 @@ http::Response DynamoDbHandler::Answer(const http::Request& request, Exchange& e
   try {
     if (request.method == "OPTIONS" && !origin.empty()) {  // CORS preflight from a browser
       // DynamoDB's answer: 200, no body, the requested headers and method echoed.
-      response.headers.Add("x-amzn-RequestId", ResponseRequestId());
+      AddRequestId(response);
       response.headers.Add("Access-Control-Allow-Origin", "*");
       if (auto headers = request.headers.Get("Access-Control-Request-Headers"); !headers.empty()) {
         response.headers.Add("Access-Control-Allow-Headers", headers);
@@ -260,12 +265,12 @@ http::Response DynamoDbHandler::Answer(const http::Request& request, Exchange& e
       // DynamoDB's health answer, trailing blank included; only at the root (other paths fall
       // through to the 404 below, as DynamoDB answers them with a 4xx).
       response.body = "healthy: dynamodb." + options_.region + ".amazonaws.com ";
-      response.headers.Add("x-amzn-RequestId", ResponseRequestId());
-      response.headers.Add("x-amz-crc32", Crc32(response.body));
+      AddRequestId(response);
+      response.headers.Add("x-amz-crc32", Crc32Text(response.body));
     } else if (request.method == "GET" && path == "/metrics") {
       response.body = metrics_.Render();
       response.headers.Add("Content-Type", metrics::kContentType);
-      response.headers.Add("x-amzn-RequestId", ResponseRequestId());
+      AddRequestId(response);
     } else {
       exchange.counted = true;
       coding = ResponseCoding(request);
@@ -326,8 +331,8 @@ http::Response DynamoDbHandler::HandlePost(const http::Request& request,
     // What DynamoDB answers to anything that is not a JSON POST.
     response.status = 404;
     response.body = "<UnknownOperationException/>\n";
-    response.headers.Add("x-amzn-RequestId", ResponseRequestId());
-    response.headers.Add("x-amz-crc32", Crc32(response.body));
+    AddRequestId(response);
+    response.headers.Add("x-amz-crc32", Crc32Text(response.body));
     return response;
   }
   if (plain_json) content_type = kPlainJson;
@@ -346,8 +351,10 @@ http::Response DynamoDbHandler::HandlePost(const http::Request& request,
     body = decoded;
   }
 
-  // The order of these checks is DynamoDB's: JSON syntax, target, authentication, body.
-  if (!body.empty() && !IsJsonObject(body)) throw ddb::ApiError::Serialization("");
+  // The order of these checks is DynamoDB's: JSON syntax, target, authentication, body. The
+  // engine runs on this parse rather than parsing the body again.
+  ddb::Request parsed(body, kMaxJsonDepth);
+  if (!parsed.ok()) throw ddb::ApiError::Serialization("");
   std::string_view target = request.headers.Get("X-Amz-Target");
   std::size_t dot = target.find('.');
   std::string_view prefix = target.substr(0, dot);
@@ -382,7 +389,7 @@ http::Response DynamoDbHandler::HandlePost(const http::Request& request,
       };
       response.body = options_.faults->Run(operation, body, execute, &response.reset_connection);
     } else {
-      response.body = engine_.Execute(operation, body);
+      response.body = engine_.ExecuteParsed(operation, parsed);
     }
   }
   AddCommonHeaders(response, content_type, coding);

@@ -47,6 +47,9 @@ std::string ErrorBody(const ddb::ApiError& error);
 
 // A 52-character request id in DynamoDB's style (uppercase letters and digits).
 std::string NewRequestId();
+constexpr std::size_t kRequestIdLength = 52;
+// Writes a new request id into id[0, kRequestIdLength).
+void FillRequestId(char* id);
 
 class DynamoDbHandler {
  public:

@@ -1,0 +1,85 @@
+// Request's parse of a body as a client sent it (the wire layer's one parse of each request).
+#include "ddb/request.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "ddb/error.h"
+
+namespace cruddur::ddb {
+namespace {
+
+constexpr int kDepth = 1000;
+
+TEST(RequestTest, ParsesAnObjectAndLeavesTheBodyAsItWas) {
+  const std::string body = R"({"TableName":"t","Key":{"pk":{"S":"a\"b\\c\u00e9\n"}},"Limit":7})";
+  const std::string copy = body;
+  Request req(body, kDepth);
+  ASSERT_TRUE(req.ok());
+  EXPECT_EQ(req.body(), body);
+  EXPECT_EQ(body, copy);  // parsed in place in a copy, not in the caller's text
+  EXPECT_EQ(req.String("TableName"), "t");
+  EXPECT_EQ(req.Int("Limit"), 7);
+  const JsonValue* key = req.Object("Key");
+  ASSERT_NE(key, nullptr);
+  EXPECT_EQ(View((*key)["pk"]["S"]), "a\"b\\c\xc3\xa9\n");
+}
+
+TEST(RequestTest, BuildsWhatTheThrowingParseBuilds) {
+  const std::string body =
+      " \t{\"Item\":{\"n\":{\"N\":\"1.50\"},\"l\":{\"L\":[true,null,-3,1e3,\"x\"]}},"
+      "\"e\":{},\"a\":[]}\r\n";
+  Request checked(body, kDepth);
+  Request plain(body);
+  ASSERT_TRUE(checked.ok());
+  EXPECT_TRUE(checked.root() == plain.root());
+}
+
+TEST(RequestTest, AnEmptyBodyIsAnEmptyObject) {
+  Request req("", kDepth);
+  EXPECT_TRUE(req.ok());
+  EXPECT_TRUE(req.root().IsObject());
+  EXPECT_EQ(req.root().MemberCount(), 0u);
+}
+
+TEST(RequestTest, RefusesWhatIsNotOneJsonObject) {
+  for (const char* body :
+       {"[]", "\"x\"", "1", "null", "{", "{\"a\":}", "{} x", "{}{}", "{\"a\":1,}", "{'a':1}",
+        "\xef\xbb\xbf{}",  // a byte order mark
+        "{\"a\":\"\x1f\"}"}) {
+    EXPECT_FALSE(Request(body, kDepth).ok()) << body;
+  }
+}
+
+TEST(RequestTest, ANulEndsTheText) {
+  // Within a string it is an unescaped control character; after the object, the end.
+  EXPECT_FALSE(Request(std::string_view("{\"a\":\"x\0y\"}", 11), kDepth).ok());
+  EXPECT_FALSE(Request(std::string_view("{\"a\"\0:1}", 8), kDepth).ok());
+  Request trailing(std::string_view("{\"a\":1}\0", 8), kDepth);
+  ASSERT_TRUE(trailing.ok());
+  EXPECT_EQ(trailing.Int("a"), 1);
+}
+
+TEST(RequestTest, ChecksUtf8OnlyWhereThereIsSome) {
+  EXPECT_TRUE(Request("{\"a\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"}", kDepth).ok());
+  EXPECT_FALSE(Request("{\"a\":\"\xff\"}", kDepth).ok());
+  EXPECT_FALSE(Request("{\"\xc3\":1}", kDepth).ok());          // a truncated sequence in a name
+  EXPECT_FALSE(Request("{\"a\":\"\xc0\xaf\"}", kDepth).ok());  // an overlong encoding
+}
+
+TEST(RequestTest, RefusesNestingDeeperThanTheLimit) {
+  EXPECT_TRUE(Request(R"({"a":{"b":[{}]}})", 4).ok());
+  EXPECT_FALSE(Request(R"({"a":{"b":[{}]}})", 3).ok());
+  EXPECT_FALSE(Request(R"({"a":[[[[1]]]]})", 4).ok());
+  std::string deep = "{\"a\":" + std::string(5000, '[') + std::string(5000, ']') + "}";
+  EXPECT_FALSE(Request(deep, kDepth).ok());
+}
+
+TEST(RequestTest, TheThrowingParseStillThrows) {
+  EXPECT_THROW(Request("[1]"), ApiError);
+  EXPECT_THROW(Request("{"), ApiError);
+}
+
+}  // namespace
+}  // namespace cruddur::ddb
