@@ -200,24 +200,19 @@ NodePtr Erase(const NodePtr& node, std::string_view key) {
 
 void UpdateHeight(Node& n) { n.height = std::max(Height(n.left), Height(n.right)) + 1; }
 
-// Rotates the subtree at `slot` so that its left (right) child becomes its root.
-void RotateRight(NodePtr& slot) noexcept {
-  NodePtr left = std::move(Mutable(slot).left);
-  Mutable(slot).left = std::move(Mutable(left).right);
+// Rotates the subtree at `slot` so that its `Near` child becomes its root: Rotate<&Node::left,
+// &Node::right> is a right rotation, the other order a left one.
+template <NodePtr Node::*Near, NodePtr Node::*Far>
+void Rotate(NodePtr& slot) noexcept {
+  NodePtr child = std::move(Mutable(slot).*Near);
+  Mutable(slot).*Near = std::move(Mutable(child).*Far);
   UpdateHeight(Mutable(slot));
-  Mutable(left).right = std::move(slot);
-  UpdateHeight(Mutable(left));
-  slot = std::move(left);
+  Mutable(child).*Far = std::move(slot);
+  UpdateHeight(Mutable(child));
+  slot = std::move(child);
 }
-
-void RotateLeft(NodePtr& slot) noexcept {
-  NodePtr right = std::move(Mutable(slot).right);
-  Mutable(slot).right = std::move(Mutable(right).left);
-  UpdateHeight(Mutable(slot));
-  Mutable(right).left = std::move(slot);
-  UpdateHeight(Mutable(right));
-  slot = std::move(right);
-}
+void RotateRight(NodePtr& slot) noexcept { Rotate<&Node::left, &Node::right>(slot); }
+void RotateLeft(NodePtr& slot) noexcept { Rotate<&Node::right, &Node::left>(slot); }
 
 // Restores the AVL balance at `slot` after one insert or erase below it (Balance's rotations).
 void Rebalance(NodePtr& slot) noexcept {

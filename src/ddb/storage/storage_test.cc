@@ -291,6 +291,27 @@ TEST_P(StorageTest, KeyAndValueViewsSurviveLaterWrites) {
   EXPECT_EQ(value, "original");
 }
 
+// 1 to `max_ops` random puts and deletes of keys from `random_key`, applied to `model` as well
+// (the std::map the store is checked against).
+template <typename KeyFn>
+WriteBatch RandomBatch(std::mt19937& rng, int max_ops, KeyFn random_key,
+                       std::map<std::string, std::string>& model) {
+  WriteBatch batch;
+  const int ops = 1 + static_cast<int>(rng() % static_cast<unsigned>(max_ops));
+  for (int i = 0; i < ops; ++i) {
+    std::string k = random_key();
+    if (rng() % 3 == 0) {
+      batch.Delete(k);
+      model.erase(k);
+    } else {
+      std::string v = std::to_string(rng());
+      batch.Put(k, v);
+      model[k] = v;
+    }
+  }
+  return batch;
+}
+
 TEST_P(StorageTest, MatchesStdMapUnderRandomBatches) {
   std::map<std::string, std::string> model;
   std::mt19937 rng(12345);
@@ -302,20 +323,7 @@ TEST_P(StorageTest, MatchesStdMapUnderRandomBatches) {
     return k;
   };
   for (int round = 0; round < 400; ++round) {
-    WriteBatch batch;
-    const int ops = 1 + static_cast<int>(rng() % 8);
-    for (int i = 0; i < ops; ++i) {
-      std::string k = random_key();
-      if (rng() % 3 == 0) {
-        batch.Delete(k);
-        model.erase(k);
-      } else {
-        std::string v = std::to_string(rng());
-        batch.Put(k, v);
-        model[k] = v;
-      }
-    }
-    db_->Write(batch);
+    db_->Write(RandomBatch(rng, 8, random_key, model));
     if (round % 20 != 0) continue;
 
     auto it = db_->NewIterator();
@@ -368,20 +376,8 @@ TEST_P(StorageTest, SnapshotsKeptAcrossRandomWritesStayExact) {
     return seen == expected;
   };
   for (int round = 0; round < 3000; ++round) {
-    WriteBatch batch;
-    const int ops = 1 + static_cast<int>(rng() % 6);
-    for (int i = 0; i < ops; ++i) {
-      std::string k = "k" + std::to_string(rng() % 500);
-      if (rng() % 3 == 0) {
-        batch.Delete(k);
-        model.erase(k);
-      } else {
-        std::string v = std::to_string(rng());
-        batch.Put(k, v);
-        model[k] = v;
-      }
-    }
-    db_->Write(batch);
+    db_->Write(RandomBatch(
+        rng, 6, [&] { return "k" + std::to_string(rng() % 500); }, model));
     if (rng() % 10 == 0) {
       kept.push_back({db_->NewIterator(), model, round + 1 + static_cast<int>(rng() % 20)});
     }
