@@ -42,6 +42,13 @@ std::string Key(const char* prefix, int i) {
   return buf;
 }
 
+// One Put, written as its own batch.
+void PutOne(Storage& db, const std::string& key, const std::string& value) {
+  WriteBatch batch;
+  batch.Put(key, value);
+  db.Write(batch);
+}
+
 std::string ItemValue(int i) { return "item-" + std::to_string(i) + std::string(100, 'v'); }
 
 // Starts this binary running only `test`, with the given extra environment; returns its pid.
@@ -114,9 +121,7 @@ TEST(RocksDbStorage, SecondOpenInSameProcessFailsClearly) {
         << e.what();
   }
   // The first handle is unaffected.
-  WriteBatch batch;
-  batch.Put("k", "v");
-  db->Write(batch);
+  PutOne(*db, "k", "v");
   EXPECT_EQ(db->Get("k"), "v");
 }
 
@@ -172,9 +177,7 @@ TEST(RocksDbStorage, UnfinishedCreationIsMadeAnew) {
   TruncateFiles(path, "MANIFEST-", 0);
   TruncateFiles(path, "IDENTITY", 0);
   auto db = OpenRocksDbStorage(path, Options{});
-  WriteBatch batch;
-  batch.Put("a", "1");
-  db->Write(batch);
+  PutOne(*db, "a", "1");
   db.reset();
   EXPECT_EQ(OpenRocksDbStorage(path, Options{})->Get("a"), "1");
 }
@@ -185,9 +188,7 @@ TEST(RocksDbStorage, UnopenableDirWithDataIsLeftAlone) {
   const std::string path = dir.path() + "/db";
   {
     auto db = OpenRocksDbStorage(path, Options{});
-    WriteBatch batch;
-    batch.Put("a", "1");
-    db->Write(batch);
+    PutOne(*db, "a", "1");
   }
   const uintmax_t wal_bytes = WalBytes(path);
   ASSERT_GT(wal_bytes, 0u);
@@ -302,9 +303,7 @@ TEST(RocksDbStorage, MemtablesStartSmallAndGrowOnceWrittenTo) {
   db = OpenRocksDbStorage(path, Options{});  // a small WAL to replay: small again
   EXPECT_LT(PersistedWriteBufferSize(path), full);
   for (int i = 0; i < 3000; ++i) {  // ~3 MB
-    WriteBatch batch;
-    batch.Put(Key("item", i), std::string(1000, 'v'));
-    db->Write(batch);
+    PutOne(*db, Key("item", i), std::string(1000, 'v'));
   }
   EXPECT_EQ(PersistedWriteBufferSize(path), full);
   db.reset();
