@@ -59,6 +59,7 @@ pid_t SpawnChild(const std::string& test, const std::vector<std::string>& env_ex
   std::vector<std::string> env_strings = env_extra;
   for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
   std::vector<char*> envp;
+  envp.reserve(env_strings.size() + 1);
   for (std::string& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
   char self[] = "/proc/self/exe";
@@ -251,7 +252,7 @@ TEST(RocksDbStorage, AcknowledgedWritesSurviveKill9) {
     ASSERT_GT(pid, 0);
     close(fds[1]);
     const int kill_after = 1 + static_cast<int>(rng() % 1500);
-    const std::vector<int> acks = ReadAcks(fds[0], pid, kill_after, rng() % 3000);
+    const std::vector<int> acks = ReadAcks(fds[0], pid, kill_after, static_cast<int>(rng() % 3000));
     close(fds[0]);
     ASSERT_EQ(WaitExitCode(pid), -SIGKILL) << "child ended on its own after " << acks.size();
     ASSERT_GE(static_cast<int>(acks.size()), kill_after);
