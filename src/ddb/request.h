@@ -105,8 +105,8 @@ class Request {
   rapidjson::MemoryPoolAllocator<> pool_{pool_buffer_, sizeof pool_buffer_};
   // The parser's working stack comes from malloc through this stateless allocator (without
   // one, each document would allocate its own allocator object).
-  inline static rapidjson::CrtAllocator stack_allocator_;
-  JsonDocument doc_{&pool_, 1024, &stack_allocator_};
+  inline static rapidjson::CrtAllocator parse_stack_allocator;
+  JsonDocument doc_{&pool_, 1024, &parse_stack_allocator};
   std::string_view body_;
   bool ok_ = true;
 };

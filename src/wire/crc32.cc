@@ -64,8 +64,8 @@ __attribute__((target("pclmul"))) std::uint32_t FoldBlocks(std::uint32_t crc,
 }
 
 bool HasCarrylessMultiply() {
-  static const bool has = __builtin_cpu_supports("pclmul");
-  return has;
+  static const bool kHasClmul = __builtin_cpu_supports("pclmul");
+  return kHasClmul;
 }
 #endif
 

@@ -200,7 +200,7 @@ IOStatus DataDirFileSystem::NewDirectory(const std::string& name, const IOOption
   return status;
 }
 
-std::unique_ptr<rocksdb::Env> NewDataDirEnv(std::shared_ptr<rocksdb::FileSystem> fs) {
+std::unique_ptr<rocksdb::Env> NewDataDirEnv(const std::shared_ptr<rocksdb::FileSystem>& fs) {
   return std::make_unique<LazyPoolEnv>(rocksdb::NewCompositeEnv(fs));
 }
 

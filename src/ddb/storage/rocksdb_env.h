@@ -46,7 +46,7 @@ class DataDirFileSystem final : public rocksdb::FileSystemWrapper {
 };
 
 // An Env for one data dir: LazyThreadsEnv()'s thread pools with `fs` for its files.
-std::unique_ptr<rocksdb::Env> NewDataDirEnv(std::shared_ptr<rocksdb::FileSystem> fs);
+std::unique_ptr<rocksdb::Env> NewDataDirEnv(const std::shared_ptr<rocksdb::FileSystem>& fs);
 
 // Makes a data dir that was just created with syncs held durable: writes back and syncs the
 // files an open reads (CURRENT, IDENTITY, MANIFEST-*), then the directory. Throws

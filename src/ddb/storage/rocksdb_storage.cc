@@ -421,7 +421,7 @@ rocksdb::Status OpenDb(const rocksdb::Options& options, const std::string& dir, 
                        DataDirFileSystem& fs, std::unique_ptr<rocksdb::DB>* db) {
   rocksdb::DB* raw = nullptr;
   fs.HoldSyncs(create);
-  const rocksdb::Status status = rocksdb::DB::Open(options, dir, &raw);
+  rocksdb::Status status = rocksdb::DB::Open(options, dir, &raw);
   fs.HoldSyncs(false);
   db->reset(raw);
   if (!status.ok() || !create) return status;
