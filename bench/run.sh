@@ -189,25 +189,28 @@ start_dynalite() {
   NOTES+=("dynalite $v (npm), in memory, single node.js process")
 }
 
+# note_other_answers NAME DIR: a note for each captured answer of NAME (in DIR) whose bytes differ
+# from cruddur's, since the ceilings replay cruddur's.
+note_other_answers() {
+  local op
+  for op in "${CAPTURED_OPS[@]}"; do
+    cmp -s "$WORK/static/$op" "$2/$op" || NOTES+=("$1 answers $op with different bytes than cruddur")
+  done
+}
+
 SERVERS=(cruddur)
 start_cruddur cruddur "$CRUDDUR" "$WORK/static" --in-memory
 if [[ -n ${COMPARE_BIN:-} ]]; then
   [[ -x $COMPARE_BIN ]] || die "COMPARE_BIN=$COMPARE_BIN is not executable"
   start_cruddur cruddur-b "$COMPARE_BIN" "$WORK/static-b" --in-memory
-  for op in "${CAPTURED_OPS[@]}"; do
-    cmp -s "$WORK/static/$op" "$WORK/static-b/$op" ||
-      NOTES+=("cruddur-b answers $op with different bytes than cruddur")
-  done
+  note_other_answers cruddur-b "$WORK/static-b"
   SERVERS+=(cruddur-b)
   NOTES+=("cruddur-b: $COMPARE_BIN")
 fi
 if [[ ${SKIP_PERSISTENT:-0} != 1 ]]; then
   mkdir -p "$WORK/data-persistent"
   start_cruddur cruddur-persistent "$CRUDDUR" "$WORK/static-persistent" --data-dir "$WORK/data-persistent"
-  for op in "${CAPTURED_OPS[@]}"; do
-    cmp -s "$WORK/static/$op" "$WORK/static-persistent/$op" ||
-      NOTES+=("cruddur-persistent answers $op with different bytes than cruddur")
-  done
+  note_other_answers cruddur-persistent "$WORK/static-persistent"
   SERVERS+=(cruddur-persistent)
   NOTES+=("cruddur-persistent: $CRUDDUR ddb serve --data-dir <a new dir under /tmp> --threads $THREADS: RocksDB with its WAL and no fsync (the default); cruddur-persistent/cruddur is persistent / in memory, run back to back")
 fi
