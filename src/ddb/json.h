@@ -2,6 +2,7 @@
 // written with one rapidjson writer.
 #pragma once
 
+#include <cstdint>
 #include <cstring>
 #include <string_view>
 
@@ -30,6 +31,43 @@ inline const JsonValue* MemberValue(const JsonValue& obj, std::string_view name)
   }
   return nullptr;
 }
+
+// A rapidjson reader handler that passes every event on to `inner` and refuses (the reader stops
+// with kParseErrorTermination) arrays and objects nested deeper than `max_depth`: CheckJson's
+// with a handler that builds nothing, Request's with the document it builds.
+template <typename Inner>
+class DepthLimited {
+ public:
+  DepthLimited(Inner& inner, int max_depth) : inner_(inner), max_depth_(max_depth) {}
+
+  bool Null() { return inner_.Null(); }
+  bool Bool(bool b) { return inner_.Bool(b); }
+  bool Int(int i) { return inner_.Int(i); }
+  bool Uint(unsigned i) { return inner_.Uint(i); }
+  bool Int64(int64_t i) { return inner_.Int64(i); }
+  bool Uint64(uint64_t i) { return inner_.Uint64(i); }
+  bool Double(double d) { return inner_.Double(d); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
+    return inner_.RawNumber(s, n, copy);
+  }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) { return inner_.String(s, n, copy); }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return inner_.Key(s, n, copy); }
+  bool StartObject() { return ++depth_ <= max_depth_ && inner_.StartObject(); }
+  bool EndObject(rapidjson::SizeType members) {
+    --depth_;
+    return inner_.EndObject(members);
+  }
+  bool StartArray() { return ++depth_ <= max_depth_ && inner_.StartArray(); }
+  bool EndArray(rapidjson::SizeType elements) {
+    --depth_;
+    return inner_.EndArray(elements);
+  }
+
+ private:
+  Inner& inner_;
+  int max_depth_;
+  int depth_ = 0;
+};
 
 // rapidjson's error for `text` read as one JSON value with valid UTF-8 (kParseErrorNone when it
 // is one), or kParseErrorTermination when it nests arrays and objects deeper than `max_depth`.

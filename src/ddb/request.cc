@@ -175,36 +175,6 @@ bool IsAscii(std::string_view text) {
   return (seen & 0x8080808080808080ULL) == 0;
 }
 
-// Builds a document from a reader's events, refusing nesting deeper than max_depth.
-struct DepthLimitedBuilder {
-  JsonDocument& doc;
-  int max_depth;
-  int depth = 0;
-
-  bool Null() { return doc.Null(); }
-  bool Bool(bool b) { return doc.Bool(b); }
-  bool Int(int i) { return doc.Int(i); }
-  bool Uint(unsigned i) { return doc.Uint(i); }
-  bool Int64(int64_t i) { return doc.Int64(i); }
-  bool Uint64(uint64_t i) { return doc.Uint64(i); }
-  bool Double(double d) { return doc.Double(d); }
-  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
-    return doc.RawNumber(s, n, copy);
-  }
-  bool String(const char* s, rapidjson::SizeType n, bool copy) { return doc.String(s, n, copy); }
-  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return doc.Key(s, n, copy); }
-  bool StartObject() { return ++depth <= max_depth && doc.StartObject(); }
-  bool EndObject(rapidjson::SizeType members) {
-    --depth;
-    return doc.EndObject(members);
-  }
-  bool StartArray() { return ++depth <= max_depth && doc.StartArray(); }
-  bool EndArray(rapidjson::SizeType elements) {
-    --depth;
-    return doc.EndArray(elements);
-  }
-};
-
 }  // namespace
 
 Request::Request(std::string_view body, int max_depth) : body_(body) {
@@ -226,7 +196,7 @@ Request::Request(std::string_view body, int max_depth) : body_(body) {
   auto parse = [&](JsonDocument& doc) {
     thread_local rapidjson::Reader reader;  // keeps its stack from one request to the next
     rapidjson::InsituStringStream stream(text);
-    DepthLimitedBuilder builder{doc, max_depth};
+    DepthLimited builder(doc, max_depth);
     constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag;
     rapidjson::ParseResult result =
         ascii ? reader.Parse<kFlags>(stream, builder)
