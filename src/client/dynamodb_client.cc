@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <array>
-#include <boost/crc.hpp>
 #include <cctype>
 #include <cstdlib>
 #include <random>
@@ -14,6 +13,7 @@
 #include <thread>
 #include <utility>
 
+#include "encoding/crc32.h"
 #include "encoding/json.h"
 
 namespace cruddur::client {
@@ -34,12 +34,6 @@ std::string Target(std::string_view operation) {
     return "CruddurFaults_20261203." + std::string(operation.substr(kFaultsOperationPrefix.size()));
   }
   return "DynamoDB_20120810." + std::string(operation);
-}
-
-std::string Crc32(std::string_view body) {
-  boost::crc_32_type crc;
-  crc.process_bytes(body.data(), body.size());
-  return std::to_string(crc.checksum());
 }
 
 // `<UnknownOperationException/>` -> "UnknownOperationException"; "" for anything else.
@@ -144,7 +138,7 @@ HttpClient::HttpClient(std::string_view endpoint_url, std::string region,
 std::string HttpClient::Attempt(const http::Request& request) {
   http::Response response = http_.Send(request);
   if (const std::string* expected = response.headers.Find("x-amz-crc32")) {
-    std::string actual = Crc32(response.body);
+    std::string actual = std::to_string(encoding::Crc32(response.body));
     if (actual != *expected) {
       throw http::TransportError("the response body failed its x-amz-crc32 check (header " +
                                  *expected + ", body " + actual + ")");

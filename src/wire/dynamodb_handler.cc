@@ -11,12 +11,12 @@
 
 #include "common/current_exception.h"
 #include "ddb/request.h"
+#include "encoding/crc32.h"
 #include "encoding/json.h"
 #include "encoding/url.h"
 #include "log/log.h"
 #include "wire/console.h"
 #include "wire/content_coding.h"
-#include "wire/crc32.h"
 
 namespace cruddur::wire {
 
@@ -81,7 +81,7 @@ bool UsesCapitalMessage(std::string_view type) {
 }
 
 // The x-amz-crc32 value of a body: its CRC-32 in decimal.
-std::string Crc32Text(std::string_view body) { return std::to_string(Crc32(body)); }
+std::string Crc32Text(std::string_view body) { return std::to_string(encoding::Crc32(body)); }
 
 // The request id header: the id of the request being answered (Handle opens its log scope), or
 // a new one for answers given outside it (the server's own: a body too large, overloaded).

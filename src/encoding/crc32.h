@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <string_view>
 
-namespace cruddur::wire {
+namespace cruddur::encoding {
 
 // The same value as zlib's crc32(0, data, size).
 std::uint32_t Crc32(std::string_view data);
 
-}  // namespace cruddur::wire
+}  // namespace cruddur::encoding

@@ -1,4 +1,4 @@
-#include "wire/crc32.h"
+#include "encoding/crc32.h"
 
 #include <gtest/gtest.h>
 #include <zlib.h>
@@ -6,7 +6,7 @@
 #include <random>
 #include <string>
 
-namespace cruddur::wire {
+namespace cruddur::encoding {
 namespace {
 
 std::uint32_t ZlibCrc32(std::string_view data) {
@@ -40,4 +40,4 @@ TEST(Crc32Test, MatchesZlibOnEveryLengthAndAlignment) {
 }
 
 }  // namespace
-}  // namespace cruddur::wire
+}  // namespace cruddur::encoding

@@ -1,4 +1,4 @@
-#include "wire/crc32.h"
+#include "encoding/crc32.h"
 
 #include <zlib.h>
 
@@ -8,7 +8,7 @@
 #include <immintrin.h>
 #endif
 
-namespace cruddur::wire {
+namespace cruddur::encoding {
 namespace {
 
 #if defined(__x86_64__)
@@ -89,4 +89,4 @@ std::uint32_t Crc32(std::string_view data) {
   return Zlib(0, p, n);
 }
 
-}  // namespace cruddur::wire
+}  // namespace cruddur::encoding
