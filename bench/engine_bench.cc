@@ -25,9 +25,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bench_item.h"
@@ -531,6 +533,113 @@ void BM_Raw_Iterate20(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// --- big in-memory tables (issue 21: the in-memory tree's lookup cost) ------------------------
+//
+// The Storage work of PutItem (Read of the old item, then Write), GetItem and Query (Seek + 20
+// items) on in-memory stores of Arg items, with the engine's key and item bytes: a put or get
+// goes to a random partition, so at 1M items most of its path is out of the CPU caches, as in a
+// server that has taken millions of new items. The stores are made once per size and kept.
+constexpr int kBigQueryItems = 20;
+
+struct BigTable {
+  std::unique_ptr<storage::Storage> storage = storage::OpenMemoryStorage();
+  std::vector<std::string> keys;  // of its items (Query: of its partitions), scrambled
+  std::string value;              // every item's bytes (the benchmark item)
+  TableSchema schema;
+  uint64_t next_put = 0;
+
+  // `items` items in partitions of `per_partition` items (sort keys msg-01...).
+  BigTable(int64_t items, int per_partition) {
+    schema.name = "bench";
+    schema.id = 1;
+    schema.key = KeySchema{"pk", ValueType::kS, "sk", ValueType::kS};
+    Item item = ParseItemJson(ItemJson("x", "msg"));
+    value = EncodeItem(item);
+    for (int64_t n = 0; n < items / per_partition; ++n) {
+      std::string pk = "seed-" + std::to_string(n);
+      storage::WriteBatch batch;
+      for (int i = 0; i < per_partition; ++i) {
+        batch.Put(Key(pk, per_partition == 1 ? "msg" : SortKey(i + 1)), value);
+      }
+      storage->Write(batch);
+      keys.push_back(per_partition == 1
+                         ? Key(pk, "msg")
+                         : cruddur::ddb::PartitionPrefix(schema.id, 0, AttributeValue::S(pk)));
+    }
+    // A fixed pseudo-random order (a stride coprime with the count would keep the tree's order).
+    uint64_t x = 88172645463325252ULL;
+    for (size_t i = keys.size(); i > 1; --i) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      std::swap(keys[i - 1], keys[x % i]);
+    }
+  }
+
+  std::string Key(const std::string& pk, std::string_view sk) const {
+    Item k;
+    k.emplace("pk", AttributeValue::S(pk));
+    k.emplace("sk", AttributeValue::S(std::string(sk)));
+    return ItemStorageKey(schema, k);
+  }
+};
+
+BigTable& Big(int64_t items, int per_partition) {
+  static std::map<std::pair<int64_t, int>, std::unique_ptr<BigTable>> tables;
+  auto& table = tables[{items, per_partition}];
+  if (!table) table = std::make_unique<BigTable>(items, per_partition);
+  return *table;
+}
+
+// PutItem's storage work for a new partition key: the Read of the old item (absent), then the
+// Write. The table grows by the iterations (fixed, so that every build adds the same items).
+// Arg 1 = 1: an iterator is alive meanwhile (a concurrent Query), so every write copies its path.
+void BM_BigMemory_PutItem(benchmark::State& state) {
+  BigTable& t = Big(state.range(0), 1);
+  std::unique_ptr<storage::Iterator> alive;
+  if (state.range(1) == 1) alive = t.storage->NewIterator();
+  for (auto _ : state) {
+    const std::string key = t.Key("put-" + std::to_string(++t.next_put), "msg");
+    if (t.storage->Read(key, [](std::string_view) {})) state.SkipWithError("PutItem: key exists");
+    storage::WriteBatch batch;
+    batch.Put(key, t.value);
+    t.storage->Write(batch);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_BigMemory_GetItem(benchmark::State& state) {
+  BigTable& t = Big(state.range(0), 1);
+  size_t i = 0;
+  size_t bytes = 0;
+  for (auto _ : state) {
+    const std::string& key = t.keys[i++ % t.keys.size()];
+    if (!t.storage->Read(key, [&](std::string_view v) { bytes += v.size(); })) {
+      state.SkipWithError("GetItem: not found");
+    }
+  }
+  benchmark::DoNotOptimize(bytes);
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_BigMemory_Query(benchmark::State& state) {
+  BigTable& t = Big(state.range(0), kBigQueryItems);
+  size_t i = 0;
+  for (auto _ : state) {
+    const std::string& prefix = t.keys[i++ % t.keys.size()];
+    auto it = t.storage->NewPartitionIterator(prefix);
+    int n = 0;
+    size_t bytes = 0;
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      bytes += it->value().size();
+      ++n;
+    }
+    benchmark::DoNotOptimize(bytes);
+    if (n != kBigQueryItems) state.SkipWithError("Query: wrong item count");
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
 // RocksDB backend (0) and in-memory (1).
 BENCHMARK(BM_Engine_PutItem)->Arg(0)->Arg(1);
 BENCHMARK(BM_Engine_GetItem)->Arg(0)->Arg(1)->Arg(2);
@@ -549,6 +658,15 @@ BENCHMARK(BM_Batch_Engine)->Arg(0)->Arg(1);
 BENCHMARK(BM_Txn_Engine)->Arg(0)->Arg(1);
 BENCHMARK(BM_Batch_Storage)->Arg(0)->Arg(1);
 BENCHMARK(BM_Batch_Raw);
+// Issue 21's (not bench/engine.sh's): 10k items (small) and 1M (big); PutItem's second Arg 1
+// keeps an iterator alive.
+BENCHMARK(BM_BigMemory_PutItem)
+    ->Args({10000, 0})
+    ->Args({1 << 20, 0})
+    ->Args({1 << 20, 1})
+    ->Iterations(200000);
+BENCHMARK(BM_BigMemory_GetItem)->Arg(10000)->Arg(1 << 20);
+BENCHMARK(BM_BigMemory_Query)->Arg(10000)->Arg(1 << 20);
 
 }  // namespace
 
