@@ -17,14 +17,21 @@
 // no copies), holding root_mutex_ so that no reader starts meanwhile. Path copying cost a write
 // O(log n) node allocations and as many reference releases of the replaced path, a third of an
 // in-memory BatchWriteItem (bench/writes_findings.md).
+//
+// Each node keeps the first bytes of its key (KeyPrefix) beside the pointer to its entry, so a
+// descent compares keys without loading the entry (another cache miss per level) until it meets
+// a key of the same first bytes: an item key's first 16 bytes hold its partition hash, which
+// differs between nearly any two partitions of a big table.
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <limits>
 #include <memory>
 #include <new>
 #include <stdexcept>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -98,19 +105,75 @@ struct Entry {
 };
 using EntryPtr = Ref<Entry>;
 
+// The first kBytes bytes of a key, zero-padded, as big-endian integers: where two keys' prefixes
+// differ, the integers order them as their bytes do (unsigned); where they are equal, only the
+// whole keys can (a key shorter than kBytes pads with zeros, so "a" and "a\0" look alike).
+struct KeyPrefix {
+  static constexpr size_t kWords = 2;
+  static constexpr size_t kBytes = kWords * sizeof(uint64_t);
+  uint64_t words[kWords] = {};
+
+  static KeyPrefix Of(std::string_view key) {
+    unsigned char bytes[kBytes] = {};
+    if (!key.empty()) std::memcpy(bytes, key.data(), std::min(key.size(), kBytes));
+    KeyPrefix prefix;
+    for (size_t i = 0; i < kWords; ++i) {
+      uint64_t word;
+      std::memcpy(&word, bytes + i * sizeof word, sizeof word);
+      if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap64(word);
+      prefix.words[i] = word;
+    }
+    return prefix;
+  }
+  // <0, 0 or >0 as the prefixes order; 0 says nothing about the keys.
+  int Compare(const KeyPrefix& other) const {
+    for (size_t i = 0; i < kWords; ++i) {
+      if (words[i] != other.words[i]) return words[i] < other.words[i] ? -1 : 1;
+    }
+    return 0;
+  }
+};
+
+// An entry with its key's prefix: what a node holds, moved and copied as one.
+struct Keyed {
+  KeyPrefix prefix;
+  EntryPtr entry;
+
+  static Keyed Make(std::string_view key, std::string_view value) {
+    return {KeyPrefix::Of(key), Entry::Make(key, value)};
+  }
+};
+
+// A key being looked up, its prefix computed once for the whole descent.
+class SearchKey {
+ public:
+  explicit SearchKey(std::string_view key) : key_(key), prefix_(KeyPrefix::Of(key)) {}
+  SearchKey(const Keyed& keyed) : key_(keyed.entry->key()), prefix_(keyed.prefix) {}  // NOLINT
+
+  // key.compare(other's key), reading other's entry only when the prefixes are equal.
+  int Compare(const Keyed& other) const {
+    const int cmp = prefix_.Compare(other.prefix);
+    return cmp != 0 ? cmp : key_.compare(other.entry->key());
+  }
+
+ private:
+  std::string_view key_;
+  KeyPrefix prefix_;
+};
+
 struct Node;
 using NodePtr = Ref<Node>;
 
 struct Node {
-  Node(NodePtr l, EntryPtr e, NodePtr r, int h)
-      : height(h), left(std::move(l)), right(std::move(r)), entry(std::move(e)) {}
+  Node(NodePtr l, Keyed k, NodePtr r, int h)
+      : height(h), left(std::move(l)), right(std::move(r)), keyed(std::move(k)) {}
   static void Destroy(const Node* node) { delete node; }
 
   mutable std::atomic<uint32_t> refs{1};
   int height;
   NodePtr left;
   NodePtr right;
-  EntryPtr entry;
+  Keyed keyed;
 };
 
 int Height(const NodePtr& n) { return n ? n->height : 0; }
@@ -118,82 +181,81 @@ int Height(const NodePtr& n) { return n ? n->height : 0; }
 // A node of the only version while no snapshot is alive, which the writer may change in place.
 Node& Mutable(const NodePtr& n) { return const_cast<Node&>(*n); }
 
-// A descent needs two dependent cache misses per level (the node, then its entry's key). Asking
-// for both children while the key compare waits on the entry overlaps the next level's node
-// miss with this level's entry miss.
+// Asking for both children while the key compare may wait on the entry (equal prefixes) overlaps
+// the next level's node miss with this level's entry miss.
 void PrefetchChildren(const Node* n) {
   __builtin_prefetch(n->left.get());
   __builtin_prefetch(n->right.get());
 }
 
-NodePtr MakeNode(NodePtr left, EntryPtr entry, NodePtr right) {
+NodePtr MakeNode(NodePtr left, Keyed keyed, NodePtr right) {
   const int height = std::max(Height(left), Height(right)) + 1;
-  return NodePtr::Adopt(new Node(std::move(left), std::move(entry), std::move(right), height));
+  return NodePtr::Adopt(new Node(std::move(left), std::move(keyed), std::move(right), height));
 }
 
 // Joins left < entry < right into a balanced node. REQUIRES: the heights of left and right
 // differ by at most 2 (true after one insert or erase below this node).
-NodePtr Balance(NodePtr left, EntryPtr entry, NodePtr right) {
+NodePtr Balance(NodePtr left, Keyed entry, NodePtr right) {
   const int hl = Height(left);
   const int hr = Height(right);
   if (hl > hr + 1) {
     if (Height(left->left) >= Height(left->right)) {
-      return MakeNode(left->left, left->entry,
+      return MakeNode(left->left, left->keyed,
                       MakeNode(left->right, std::move(entry), std::move(right)));
     }
     const Node& lr = *left->right;
-    return MakeNode(MakeNode(left->left, left->entry, lr.left), lr.entry,
+    return MakeNode(MakeNode(left->left, left->keyed, lr.left), lr.keyed,
                     MakeNode(lr.right, std::move(entry), std::move(right)));
   }
   if (hr > hl + 1) {
     if (Height(right->right) >= Height(right->left)) {
-      return MakeNode(MakeNode(std::move(left), std::move(entry), right->left), right->entry,
+      return MakeNode(MakeNode(std::move(left), std::move(entry), right->left), right->keyed,
                       right->right);
     }
     const Node& rl = *right->left;
-    return MakeNode(MakeNode(std::move(left), std::move(entry), rl.left), rl.entry,
-                    MakeNode(rl.right, right->entry, right->right));
+    return MakeNode(MakeNode(std::move(left), std::move(entry), rl.left), rl.keyed,
+                    MakeNode(rl.right, right->keyed, right->right));
   }
   return MakeNode(std::move(left), std::move(entry), std::move(right));
 }
 
-NodePtr Insert(const NodePtr& node, EntryPtr entry) {
+NodePtr Insert(const NodePtr& node, Keyed entry) {
   if (!node) return MakeNode(nullptr, std::move(entry), nullptr);
   PrefetchChildren(node.get());
-  const int cmp = entry->key().compare(node->entry->key());
+  const int cmp = SearchKey(entry).Compare(node->keyed);
   if (cmp == 0) return MakeNode(node->left, std::move(entry), node->right);
-  if (cmp < 0) return Balance(Insert(node->left, std::move(entry)), node->entry, node->right);
-  return Balance(node->left, node->entry, Insert(node->right, std::move(entry)));
+  if (cmp < 0) return Balance(Insert(node->left, std::move(entry)), node->keyed, node->right);
+  return Balance(node->left, node->keyed, Insert(node->right, std::move(entry)));
 }
 
 // Removes the smallest entry of a non-empty tree, returning it through `min`.
-NodePtr EraseMin(const NodePtr& node, EntryPtr& min) {
+NodePtr EraseMin(const NodePtr& node, Keyed& min) {
   if (!node->left) {
-    min = node->entry;
+    min = node->keyed;
     return node->right;
   }
-  return Balance(EraseMin(node->left, min), node->entry, node->right);
+  return Balance(EraseMin(node->left, min), node->keyed, node->right);
 }
 
 // Returns `node` itself (no copy) when the key is absent.
-NodePtr Erase(const NodePtr& node, std::string_view key) {
+NodePtr Erase(const NodePtr& node, const SearchKey& key) {
   if (!node) return node;
-  const int cmp = key.compare(node->entry->key());
+  const int cmp = key.Compare(node->keyed);
   if (cmp == 0) {
     if (!node->left) return node->right;
     if (!node->right) return node->left;
-    EntryPtr successor;
+    Keyed successor;
     NodePtr right = EraseMin(node->right, successor);
     return Balance(node->left, std::move(successor), std::move(right));
   }
   if (cmp < 0) {
     NodePtr left = Erase(node->left, key);
     if (left == node->left) return node;
-    return Balance(std::move(left), node->entry, node->right);
+    return Balance(std::move(left), node->keyed, node->right);
   }
   NodePtr right = Erase(node->right, key);
   if (right == node->right) return node;
-  return Balance(node->left, node->entry, std::move(right));
+  return Balance(node->left, node->keyed, std::move(right));
 }
 
 // --- in place (the writer's own version: no snapshot alive, root_mutex_ held) ---
@@ -239,9 +301,9 @@ void InsertInPlace(NodePtr& slot, NodePtr& leaf) noexcept {
   }
   Node& n = Mutable(slot);
   PrefetchChildren(&n);
-  const int cmp = leaf->entry->key().compare(n.entry->key());
+  const int cmp = SearchKey(leaf->keyed).Compare(n.keyed);
   if (cmp == 0) {
-    n.entry = std::move(Mutable(leaf).entry);
+    n.keyed = std::move(Mutable(leaf).keyed);
     return;
   }
   InsertInPlace(cmp < 0 ? n.left : n.right, leaf);
@@ -249,30 +311,30 @@ void InsertInPlace(NodePtr& slot, NodePtr& leaf) noexcept {
 }
 
 // Unlinks the smallest node of a non-empty subtree and returns its entry.
-EntryPtr EraseMinInPlace(NodePtr& slot) noexcept {
+Keyed EraseMinInPlace(NodePtr& slot) noexcept {
   Node& n = Mutable(slot);
   if (!n.left) {
-    EntryPtr min = std::move(n.entry);
+    Keyed min = std::move(n.keyed);
     NodePtr right = std::move(n.right);
     slot = std::move(right);
     return min;
   }
-  EntryPtr min = EraseMinInPlace(n.left);
+  Keyed min = EraseMinInPlace(n.left);
   Rebalance(slot);
   return min;
 }
 
-void EraseInPlace(NodePtr& slot, std::string_view key) noexcept {
+void EraseInPlace(NodePtr& slot, const SearchKey& key) noexcept {
   if (!slot) return;
   Node& n = Mutable(slot);
-  const int cmp = key.compare(n.entry->key());
+  const int cmp = key.Compare(n.keyed);
   if (cmp == 0) {
     if (!n.left || !n.right) {
       NodePtr child = std::move(n.left ? n.left : n.right);
       slot = std::move(child);
       return;
     }
-    n.entry = EraseMinInPlace(n.right);
+    n.keyed = EraseMinInPlace(n.right);
   } else {
     EraseInPlace(cmp < 0 ? n.left : n.right, key);
   }
@@ -310,11 +372,12 @@ class MemoryIterator final : public Iterator {
   void Seek(std::string_view target) override {
     // The answer is the deepest node on the search path whose key is >= target.
     path_.clear();
+    const SearchKey key(target);
     size_t best = 0;  // path length up to and including the best node; 0 = none
     for (const Node* n = snapshot_->root(); n != nullptr;) {
       PrefetchChildren(n);
       path_.push_back(n);
-      if (n->entry->key() >= target) {
+      if (key.Compare(n->keyed) <= 0) {
         best = path_.size();
         n = n->left.get();
       } else {
@@ -326,11 +389,12 @@ class MemoryIterator final : public Iterator {
 
   void SeekForPrev(std::string_view target) override {
     path_.clear();
+    const SearchKey key(target);
     size_t best = 0;
     for (const Node* n = snapshot_->root(); n != nullptr;) {
       PrefetchChildren(n);
       path_.push_back(n);
-      if (n->entry->key() <= target) {
+      if (key.Compare(n->keyed) >= 0) {
         best = path_.size();
         n = n->right.get();
       } else {
@@ -345,8 +409,8 @@ class MemoryIterator final : public Iterator {
   void Next() override { Step(&Node::right, &Node::left); }
   void Prev() override { Step(&Node::left, &Node::right); }
 
-  std::string_view key() const override { return path_.back()->entry->key(); }
-  std::string_view value() const override { return path_.back()->entry->value(); }
+  std::string_view key() const override { return path_.back()->keyed.entry->key(); }
+  std::string_view value() const override { return path_.back()->keyed.entry->value(); }
 
  private:
   // Moves to the in-order neighbour on the `ahead` side (right: the successor): the nearest node
@@ -397,7 +461,7 @@ class MemoryStorage final : public Storage {
     std::vector<NodePtr> leaves;
     leaves.reserve(batch.size());
     for (const WriteBatch::Op& op : batch.ops()) {
-      leaves.push_back(op.value ? MakeNode(nullptr, Entry::Make(op.key, *op.value), nullptr)
+      leaves.push_back(op.value ? MakeNode(nullptr, Keyed::Make(op.key, *op.value), nullptr)
                                 : nullptr);
     }
     MutexLock write_lock(write_mutex_);
@@ -413,9 +477,9 @@ class MemoryStorage final : public Storage {
     NodePtr root = RootCopy();
     for (size_t i = 0; i < leaves.size(); ++i) {
       if (leaves[i]) {
-        root = Insert(root, std::move(Mutable(leaves[i]).entry));
+        root = Insert(root, std::move(Mutable(leaves[i]).keyed));
       } else {
-        root = Erase(root, batch.ops()[i].key);
+        root = Erase(root, SearchKey(batch.ops()[i].key));
       }
     }
     {
@@ -440,16 +504,17 @@ class MemoryStorage final : public Storage {
       if (leaves[i]) {
         InsertInPlace(root_, leaves[i]);
       } else {
-        EraseInPlace(root_, batch.ops()[i].key);
+        EraseInPlace(root_, SearchKey(batch.ops()[i].key));
       }
     }
   }
 
-  static const Entry* Find(const Node* n, std::string_view key) {
+  static const Entry* Find(const Node* n, std::string_view target) {
+    const SearchKey key(target);
     while (n != nullptr) {
       PrefetchChildren(n);
-      const int cmp = key.compare(n->entry->key());
-      if (cmp == 0) return n->entry.get();
+      const int cmp = key.Compare(n->keyed);
+      if (cmp == 0) return n->keyed.entry.get();
       n = cmp < 0 ? n->left.get() : n->right.get();
     }
     return nullptr;
