@@ -59,6 +59,14 @@ class StorageTest : public ::testing::TestWithParam<Kind> {
     return out;
   }
 
+  // Random batches of keys from `random_key` against a std::map model; every 20 rounds checks
+  // forward and backward iteration, Seek, SeekForPrev and Get at random keys.
+  template <typename KeyFn>
+  void ExpectMatchesModelUnderRandomBatches(std::mt19937& rng, KeyFn random_key);
+  // Random batches with snapshots (iterators) kept for a few writes and dropped out of order.
+  template <typename KeyFn>
+  void ExpectSnapshotsStayExactUnderRandomWrites(std::mt19937& rng, KeyFn random_key);
+
   std::unique_ptr<TempDir> dir_;
   std::unique_ptr<Storage> db_;
 };
@@ -312,16 +320,9 @@ WriteBatch RandomBatch(std::mt19937& rng, int max_ops, KeyFn random_key,
   return batch;
 }
 
-TEST_P(StorageTest, MatchesStdMapUnderRandomBatches) {
+template <typename KeyFn>
+void StorageTest::ExpectMatchesModelUnderRandomBatches(std::mt19937& rng, KeyFn random_key) {
   std::map<std::string, std::string> model;
-  std::mt19937 rng(12345);
-  auto random_key = [&] {
-    // Short keys over a small alphabet including 0x00 and 0xff: many collisions and prefixes.
-    static const char kAlphabet[] = {'\0', '\x01', 'a', 'b', '\x7f', '\x80', '\xff'};
-    std::string k(1 + rng() % 4, '\0');
-    for (char& c : k) c = kAlphabet[rng() % sizeof(kAlphabet)];
-    return k;
-  };
   for (int round = 0; round < 400; ++round) {
     db_->Write(RandomBatch(rng, 8, random_key, model));
     if (round % 20 != 0) continue;
@@ -332,7 +333,7 @@ TEST_P(StorageTest, MatchesStdMapUnderRandomBatches) {
     ASSERT_EQ(forward, model);
     size_t backward = 0;
     auto expected = model.rbegin();
-    for (it->SeekForPrev("\xff\xff\xff\xff\xff"s); it->Valid(); it->Prev(), ++expected) {
+    for (it->SeekForPrev(std::string(64, '\xff')); it->Valid(); it->Prev(), ++expected) {
       ASSERT_NE(expected, model.rend());
       ASSERT_EQ(it->key(), expected->first);
       ++backward;
@@ -358,12 +359,84 @@ TEST_P(StorageTest, MatchesStdMapUnderRandomBatches) {
   }
 }
 
+TEST_P(StorageTest, MatchesStdMapUnderRandomBatches) {
+  std::mt19937 rng(12345);
+  ExpectMatchesModelUnderRandomBatches(rng, [&] {
+    // Short keys over a small alphabet including 0x00 and 0xff: many collisions and prefixes.
+    static const char kAlphabet[] = {'\0', '\x01', 'a', 'b', '\x7f', '\x80', '\xff'};
+    std::string k(1 + rng() % 4, '\0');
+    for (char& c : k) c = kAlphabet[rng() % sizeof(kAlphabet)];
+    return k;
+  });
+}
+
+// Keys of 0 to 20 bytes that mostly follow one template (an item key's layout: keyspace, table
+// id, index id, partition hash, ...) and differ from it in random bytes, before, at and past
+// the 16 bytes that the in-memory tree's nodes keep inline: long equal prefixes, keys that are
+// prefixes of others, trailing zero bytes, bytes >= 0x80 and the empty key.
+std::string KeyNearTemplate(std::mt19937& rng) {
+  static const char kTemplate[] =
+      "\x05\x00\x00\x00\x01\x00\x80\x00\xff\x7f\x00\x01\x80\xfe\x00\x00xy\xff\x00";
+  static const char kAlphabet[] = {'\0', '\x01', '\x7f', '\x80', '\xff'};
+  std::string k(rng() % 21, '\0');
+  for (size_t i = 0; i < k.size(); ++i) {
+    k[i] = rng() % 6 == 0 ? kAlphabet[rng() % sizeof(kAlphabet)] : kTemplate[i];
+  }
+  return k;
+}
+
+TEST_P(StorageTest, MatchesStdMapWithKeysAroundTheInlinePrefix) {
+  std::mt19937 rng(4242);
+  ExpectMatchesModelUnderRandomBatches(rng, [&] { return KeyNearTemplate(rng); });
+}
+
+TEST_P(StorageTest, OrdersKeysThatDifferOnlyNearSixteenBytes) {
+  const std::string x15(15, 'x'), x16(16, 'x'), ff16(16, '\xff');
+  // In unsigned byte order.
+  const std::vector<std::string> sorted = {
+      ""s,           "\0"s,   "\0\0"s,     "\x01"s,       x15,           x15 + "\0"s,
+      x15 + "\0\0"s, x16,     x16 + "\0"s, x16 + "\x01"s, x16 + "x"s,    x16 + "\x80"s,
+      x15 + "\x80"s, "\x80"s, ff16,        ff16 + "\0"s,  ff16 + "\xff"s};
+  ASSERT_TRUE(std::is_sorted(sorted.begin(), sorted.end()));
+  std::vector<std::string> shuffled = sorted;
+  std::shuffle(shuffled.begin(), shuffled.end(), std::mt19937(9));
+  for (const std::string& k : shuffled) Put(k, "v" + k);
+  std::vector<std::pair<std::string, std::string>> expected;
+  for (const std::string& k : sorted) expected.emplace_back(k, "v" + k);
+  EXPECT_EQ(Dump(), expected);
+  auto it = db_->NewIterator();
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    EXPECT_EQ(db_->Get(sorted[i]), "v" + sorted[i]);
+    it->Seek(sorted[i]);
+    ASSERT_TRUE(it->Valid());
+    EXPECT_EQ(it->key(), sorted[i]);
+    it->SeekForPrev(sorted[i]);
+    ASSERT_TRUE(it->Valid());
+    EXPECT_EQ(it->key(), sorted[i]);
+  }
+  // Absent keys between them: a prefix of a present key (or the key plus a byte) must not match.
+  EXPECT_EQ(db_->Get(x16 + "\0\0"s), std::nullopt);
+  EXPECT_EQ(db_->Get(std::string(14, 'x')), std::nullopt);
+  it->Seek(x16 + "\0\0"s);
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), x16 + "\x01"s);
+  it->SeekForPrev(x15 + "\x01"s);
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), x15 + "\0\0"s);
+  Delete(x16);
+  Delete("");
+  EXPECT_EQ(db_->Get(x16), std::nullopt);
+  EXPECT_EQ(db_->Get(x16 + "\0"s), "v" + x16 + "\0"s);
+  EXPECT_EQ(db_->Get(""), std::nullopt);
+  EXPECT_EQ(Dump().size(), sorted.size() - 2);
+}
+
 // Writes while no snapshot is alive may change the in-memory tree in place; writes while some
 // are alive must not change what they see. Random batches over many keys, with snapshots kept
 // for a few writes and dropped out of order, so both kinds of write follow each other.
-TEST_P(StorageTest, SnapshotsKeptAcrossRandomWritesStayExact) {
+template <typename KeyFn>
+void StorageTest::ExpectSnapshotsStayExactUnderRandomWrites(std::mt19937& rng, KeyFn random_key) {
   std::map<std::string, std::string> model;
-  std::mt19937 rng(777);
   struct Kept {
     std::unique_ptr<Iterator> it;
     std::map<std::string, std::string> expected;
@@ -376,8 +449,7 @@ TEST_P(StorageTest, SnapshotsKeptAcrossRandomWritesStayExact) {
     return seen == expected;
   };
   for (int round = 0; round < 3000; ++round) {
-    db_->Write(RandomBatch(
-        rng, 6, [&] { return "k" + std::to_string(rng() % 500); }, model));
+    db_->Write(RandomBatch(rng, 6, random_key, model));
     if (rng() % 10 == 0) {
       kept.push_back({db_->NewIterator(), model, round + 1 + static_cast<int>(rng() % 20)});
     }
@@ -398,6 +470,18 @@ TEST_P(StorageTest, SnapshotsKeptAcrossRandomWritesStayExact) {
   auto now = db_->NewIterator();
   EXPECT_TRUE(check(*now, model));
   for (const auto& [k, v] : model) EXPECT_EQ(db_->Get(k), v);
+}
+
+TEST_P(StorageTest, SnapshotsKeptAcrossRandomWritesStayExact) {
+  std::mt19937 rng(777);
+  ExpectSnapshotsStayExactUnderRandomWrites(rng, [&] { return "k" + std::to_string(rng() % 500); });
+}
+
+// The same with keys around the in-memory tree's inline prefix: path copying carries each
+// node's prefix along with its entry.
+TEST_P(StorageTest, SnapshotsStayExactWithKeysAroundTheInlinePrefix) {
+  std::mt19937 rng(778);
+  ExpectSnapshotsStayExactUnderRandomWrites(rng, [&] { return KeyNearTemplate(rng); });
 }
 
 TEST_P(StorageTest, ManySequentialKeys) {
