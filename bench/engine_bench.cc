@@ -16,6 +16,8 @@
 //   BM_Txn_Engine      TransactWriteItems of 10 new items (Put, one new partition per request).
 //   BM_Batch_Storage   the same 25 items encoded and written in one Storage WriteBatch.
 //   BM_Batch_Raw       the same 25 encoded keys and items in one rocksdb::WriteBatch.
+// BM_BigMemory_* (issue 21) are the in-memory Storage work of PutItem, GetItem and Query on
+// stores of 10k and 1M items: `engine_bench --benchmark_filter=BigMemory`.
 //
 // usage: engine_bench [Google Benchmark flags]; bench/engine.sh runs it and writes the table.
 #include <benchmark/benchmark.h>
