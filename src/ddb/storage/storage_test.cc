@@ -688,6 +688,75 @@ TEST_P(StorageTest, EachNewIteratorSeesTheWritesBeforeIt) {
   }
 }
 
+// The keys a partition iterator reads from Seek(p) forward, and back from the last key before
+// `last`, stopping, as a Query does, at the first key outside `p`.
+std::vector<std::string> ReadForward(Storage& db, const std::string& p) {
+  std::vector<std::string> keys;
+  auto it = db.NewPartitionIterator(p);
+  for (it->Seek(p); it->Valid() && it->key().starts_with(p); it->Next())
+    keys.emplace_back(it->key());
+  return keys;
+}
+std::vector<std::string> ReadBackward(Storage& db, const std::string& p, const std::string& last) {
+  std::vector<std::string> keys;
+  auto it = db.NewPartitionIterator(p);
+  it->SeekForPrev(last);
+  while (it->Valid() && it->key() >= last) it->Prev();  // as Query: `last` is exclusive
+  for (; it->Valid() && it->key().starts_with(p); it->Prev()) {
+    keys.emplace_back(it->key());
+  }
+  return keys;
+}
+
+// Partitions at both edges of the partition key space (hash bytes 0x00 and 0xff) and between
+// other keyspaces: each reads exactly its own keys both ways, also when a neighbour's keys are
+// interleaved by key order right next to it.
+TEST_P(StorageTest, PartitionIteratorAtTheEdgesOfTheKeySpace) {
+  const std::string first = PartitionOf('\x00'), last = PartitionOf('\xff');
+  const std::string middle = PartitionOf('\x80');
+  Put("\x04"s + "before", "x");  // the keyspace before partitions
+  Put("\x06"s + "after", "x");   // and after them
+  std::vector<std::string> expected[3];
+  const std::string* partitions[3] = {&first, &middle, &last};
+  for (int i = 0; i < 5; ++i) {
+    for (int p = 0; p < 3; ++p) {
+      expected[p].push_back(*partitions[p] + "sk-" + std::to_string(i));
+      Put(expected[p].back(), "v");
+    }
+  }
+  // The neighbours of the middle partition's prefix, one byte either way.
+  Put(PartitionOf('\x7f') + "\xff", "x");
+  Put(PartitionOf('\x81'), "x");
+  for (int p = 0; p < 3; ++p) {
+    SCOPED_TRACE(p);
+    EXPECT_EQ(ReadForward(*db_, *partitions[p]), expected[p]);
+    std::vector<std::string> backward(expected[p].rbegin(), expected[p].rend());
+    EXPECT_EQ(ReadBackward(*db_, *partitions[p], *partitions[p] + "\xff"), backward);
+    // From past the partition (a reverse Query without an upper bound on the sort key).
+    const std::string past =
+        p == 2 ? std::string(1, kPartitionKeyspace + 1) : PartitionOf(p == 0 ? '\x01' : '\x81');
+    EXPECT_EQ(ReadBackward(*db_, *partitions[p], past), backward);
+  }
+}
+
+// A reused iterator (RocksDB keeps idle ones) reads the latest data: writes and deletes made
+// between its uses, in the middle of a partition being read both ways.
+TEST_P(StorageTest, ReusedPartitionIteratorSeesLaterWritesBothWays) {
+  const std::string p = PartitionOf('\x40');
+  std::vector<std::string> keys;
+  for (int round = 0; round < 20; ++round) {
+    keys.push_back(p + "sk-" + std::to_string(100 + round));
+    Put(keys.back(), "v");
+    if (round % 3 == 2) {  // and a delete from the middle
+      Delete(keys[keys.size() / 2]);
+      keys.erase(keys.begin() + static_cast<std::ptrdiff_t>(keys.size() / 2));
+    }
+    ASSERT_EQ(ReadForward(*db_, p), keys);
+    ASSERT_EQ(ReadBackward(*db_, p, p + "\xff"),
+              std::vector<std::string>(keys.rbegin(), keys.rend()));
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Both, StorageTest, ::testing::Values(Kind::kMemory, Kind::kRocksDb),
                          [](const auto& info) {
                            return info.param == Kind::kMemory ? "Memory" : "RocksDb";
