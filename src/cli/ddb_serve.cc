@@ -214,6 +214,8 @@ void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_di
                 static_cast<unsigned>(server.port()));
   }
   std::fflush(stdout);
+  // Started: RocksDB's opening and recovery code does not run again (storage.h).
+  if (!serve.in_memory) ddb::storage::UnmapRocksDbCode();
   server.WaitForSignal();   // stops the server before the engine closes
   trigger_manager.reset();  // before the engine they read
 }

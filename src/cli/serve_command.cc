@@ -408,6 +408,8 @@ void Serve(const ServeCommandOptions& o, const GlobalOptions& globals) {
       message_cache ? message_cache->Describe().c_str() : "off", consumer ? "on" : "off",
       ddb_note.c_str());
   std::fflush(stdout);
+  // Started: RocksDB's opening and recovery code does not run again (storage.h).
+  if (target.engine) ddb::storage::UnmapRocksDbCode();
   server.WaitForSignal();
   if (consumer) {
     consumer->Stop();

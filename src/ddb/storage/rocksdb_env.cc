@@ -1,6 +1,7 @@
 #include "ddb/storage/rocksdb_env.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -168,6 +169,17 @@ void SyncPath(const std::string& path, int flags) {
   if (::fsync(fd.get()) != 0) FailErrno("cannot sync", path);
 }
 
+// A /proc/self/pagemap entry of a page this process holds a copy of its own of (an anonymous
+// page, present or swapped out): in a file mapping, one written to since it was mapped.
+bool IsPrivateCopy(uint64_t entry) {
+  constexpr uint64_t kPresent = uint64_t{1} << 63;
+  constexpr uint64_t kSwapped = uint64_t{1} << 62;
+  constexpr uint64_t kFileOrShared = uint64_t{1} << 61;
+  return (entry & kSwapped) != 0 || ((entry & kPresent) != 0 && (entry & kFileOrShared) == 0);
+}
+
+bool IsPresent(uint64_t entry) { return (entry & (uint64_t{1} << 63)) != 0; }
+
 }  // namespace
 
 rocksdb::Env* LazyThreadsEnv() {
@@ -221,6 +233,53 @@ void SyncCreatedDataDir(const std::string& dir) {
   }
   // Their entries. (Not the dir's own in its parent: RocksDB never synced that either.)
   SyncPath(dir, O_DIRECTORY);
+}
+
+size_t UnmapFilePages(uintptr_t begin, uintptr_t end) {
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  begin = (begin + page - 1) & ~(page - 1);
+  end &= ~(page - 1);
+  if (end <= begin) return 0;
+  const size_t pages = (end - begin) / page;
+  std::vector<uint64_t> entries(pages);
+  const Fd pagemap(::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC));
+  const auto bytes = static_cast<ssize_t>(pages * sizeof(uint64_t));
+  if (pagemap.get() < 0 || ::pread(pagemap.get(), entries.data(), static_cast<size_t>(bytes),
+                                   static_cast<off_t>(begin / page * sizeof(uint64_t))) != bytes) {
+    return 0;
+  }
+  size_t unmapped = 0;
+  size_t run = 0;  // the first page of the run of pages to unmap that ends at a kept page
+  size_t run_present = 0;
+  for (size_t i = 0; i <= pages; ++i) {
+    if (i < pages && !IsPrivateCopy(entries[i])) {
+      run_present += IsPresent(entries[i]) ? 1 : 0;
+      continue;
+    }
+    if (i > run && run_present > 0 &&
+        ::madvise(reinterpret_cast<void*>(begin + run * page), (i - run) * page, MADV_DONTNEED) ==
+            0) {
+      unmapped += run_present * page;
+    }
+    run = i + 1;
+    run_present = 0;
+  }
+  return unmapped;
+}
+
+// RocksDB's code, when the binary is linked with ddb/storage/rocksdb_text.ld; weak, they are
+// null otherwise.
+// NOLINTBEGIN(bugprone-reserved-identifier,readability-identifier-naming): ld's names for them
+extern "C" {
+extern const char __start_cruddur_rocksdb_text[] __attribute__((weak, visibility("hidden")));
+extern const char __stop_cruddur_rocksdb_text[] __attribute__((weak, visibility("hidden")));
+}
+// NOLINTEND(bugprone-reserved-identifier,readability-identifier-naming)
+
+size_t UnmapRocksDbCode() {
+  if (__start_cruddur_rocksdb_text == nullptr) return 0;
+  return UnmapFilePages(reinterpret_cast<uintptr_t>(__start_cruddur_rocksdb_text),
+                        reinterpret_cast<uintptr_t>(__stop_cruddur_rocksdb_text));
 }
 
 }  // namespace cruddur::ddb::storage

@@ -6,6 +6,8 @@
 #include <rocksdb/file_system.h>
 
 #include <atomic>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -52,5 +54,12 @@ std::unique_ptr<rocksdb::Env> NewDataDirEnv(const std::shared_ptr<rocksdb::FileS
 // files an open reads (CURRENT, IDENTITY, MANIFEST-*), then the directory. Throws
 // std::runtime_error on an I/O error.
 void SyncCreatedDataDir(const std::string& dir);
+
+// Takes the pages of [begin, end) (rounded inwards to whole pages) of a read-only file mapping,
+// such as code, out of this process's memory; the page cache keeps them, and one used again is
+// mapped back by a minor fault. A page the process holds a private copy of (a debugger's
+// breakpoint, a uprobe) is kept, and nothing is done when /proc/self/pagemap cannot tell those
+// apart. Returns the bytes that were mapped and are not anymore.
+size_t UnmapFilePages(uintptr_t begin, uintptr_t end);
 
 }  // namespace cruddur::ddb::storage

@@ -150,6 +150,11 @@ rocksdb::Options RocksDbOptions() {
   options.level_compaction_dynamic_level_bytes = true;
   options.bytes_per_sync = 1 << 20;
   options.keep_log_file_num = 3;  // RocksDB's info LOG files, not the WAL
+  // No periodic statistics: the dump to the info LOG (every 10 min, and the first at once, on the
+  // timer thread while the DB opens) and the in-memory history (which keeps nothing without a
+  // Statistics object) each ran code an idle server otherwise keeps out of its RSS (issue 21).
+  options.stats_dump_period_sec = 0;
+  options.stats_persist_period_sec = 0;
   // Whole-key bloom in the memtable helps point Gets on recent writes; its partition prefixes
   // let a Query skip a memtable without the partition.
   options.memtable_whole_key_filtering = true;

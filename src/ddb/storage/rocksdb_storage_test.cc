@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/options_util.h>
 
+#include "ddb/storage/rocksdb_env.h"
 #include "ddb/storage/rocksdb_options.h"
 #include "ddb/storage/storage.h"
 #include "ddb/storage/test_util.h"
@@ -383,6 +385,65 @@ TEST(RocksDbStorage, MemtablesStartSmallAndGrowOnceWrittenTo) {
   EXPECT_EQ(PersistedWriteBufferSize(path), full);
   EXPECT_EQ(db->Get("a"), "1");
   EXPECT_EQ(db->Get(Key("item", 2999)), std::string(1000, 'v'));
+}
+
+// Whether this process maps the page at `address` (the present bit of its pagemap entry).
+bool Mapped(const volatile void* address) {
+  const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  uint64_t entry = 0;
+  const auto offset = static_cast<off_t>(reinterpret_cast<uintptr_t>(address) / page * 8);
+  const bool read = fd >= 0 && pread(fd, &entry, sizeof(entry), offset) == sizeof(entry);
+  if (fd >= 0) close(fd);
+  return read && (entry >> 63) != 0;
+}
+
+TEST(UnmapFilePages, UnmapsWholePagesOfTheFileAndKeepsPrivateCopies) {
+  TempDir dir;
+  const auto page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  constexpr size_t kPages = 8;
+  const std::string path = dir.path() + "/code";
+  {
+    std::ofstream file(path, std::ios::binary);
+    for (size_t i = 0; i < kPages; ++i) file << std::string(page, static_cast<char>('a' + i));
+  }
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  void* map = mmap(nullptr, kPages * page, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  close(fd);
+  ASSERT_NE(map, MAP_FAILED);
+  auto* bytes = static_cast<volatile char*>(map);
+  for (size_t i = 0; i < kPages; ++i) ASSERT_EQ(bytes[i * page], static_cast<char>('a' + i));
+  bytes[3 * page] = 'X';  // a page of its own, as a debugger's breakpoint makes
+  const auto begin = reinterpret_cast<uintptr_t>(map);
+  // The first and last pages are not whole in the range: kept, as the copy is.
+  EXPECT_EQ(UnmapFilePages(begin + 1, begin + kPages * page - 1), (kPages - 3) * page);
+  for (size_t i = 0; i < kPages; ++i) {
+    EXPECT_EQ(Mapped(bytes + i * page), i == 0 || i == 3 || i == kPages - 1) << "page " << i;
+  }
+  EXPECT_EQ(bytes[3 * page], 'X');
+  EXPECT_EQ(bytes[5 * page], 'f');  // mapped back from the file
+  EXPECT_EQ(UnmapFilePages(begin, begin), 0u);
+  munmap(map, kPages * page);
+}
+
+// A server unmaps RocksDB's code once started (storage.h): what runs again maps back.
+TEST(RocksDbStorage, WorksAfterItsCodeIsUnmapped) {
+#if !CRUDDUR_ROCKSDB_TEXT_SECTION
+  GTEST_SKIP() << "not linked with ddb/storage/rocksdb_text.ld";
+#endif
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  auto db = OpenRocksDbStorage(path, Options{});
+  PutOne(*db, "a", "1");
+  EXPECT_GT(UnmapRocksDbCode(), size_t{1} << 20);  // opening ran megabytes of it
+  PutOne(*db, "b", "2");
+  EXPECT_EQ(db->Get("a"), "1");
+  EXPECT_EQ(db->Get("b"), "2");
+  EXPECT_GT(UnmapRocksDbCode(), 0u);  // the code of that write and those reads
+  db.reset();
+  db = OpenRocksDbStorage(path, Options{});
+  EXPECT_EQ(db->Get("b"), "2");
 }
 
 size_t BlockCacheCapacity() {
