@@ -149,6 +149,15 @@ rocksdb::Options RocksDbOptions() {
   options.compaction_style = rocksdb::kCompactionStyleLevel;
   options.level_compaction_dynamic_level_bytes = true;
   options.bytes_per_sync = 1 << 20;
+  // Memtables of 16 MB, flushed four at a time into one 64 MB L0 file: a memtable insert (a
+  // skiplist search with a cache miss per level, the persistent write's biggest cost) is cheaper
+  // in a smaller skiplist, while L0 files, and so compactions and reads of table files, stay as
+  // with one 64 MB memtable. A Get or Query checks up to 6 memtables' blooms instead of 2; peak
+  // memtable memory is 96 MB (6 x 16) instead of 128 (2 x 64). Measured (issue 21): ~20% less
+  // CPU per written item, background included, over 1.5M random-key puts on one core.
+  options.write_buffer_size = size_t{16} << 20;
+  options.min_write_buffer_number_to_merge = 4;
+  options.max_write_buffer_number = 6;
   options.keep_log_file_num = 3;  // RocksDB's info LOG files, not the WAL
   // No periodic statistics: the dump to the info LOG (every 10 min, and the first at once, on the
   // timer thread while the DB opens) and the in-memory history (which keeps nothing without a

@@ -446,6 +446,36 @@ TEST(RocksDbStorage, WorksAfterItsCodeIsUnmapped) {
   EXPECT_EQ(db->Get("b"), "2");
 }
 
+// Memtables are flushed several at a time (RocksDbOptions()): writes waiting in full memtables,
+// each with its own WAL file, are read like any others and are all replayed by a reopen.
+TEST(RocksDbStorage, WritesInUnflushedFullMemtablesAreReadAndReplayed) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  constexpr int kItems = 24000;  // ~24 MB: more than one full memtable
+  const std::string value(1000, 'v');
+  auto check = [&](Storage& db) {
+    for (int i = 0; i < kItems; i += 997) EXPECT_EQ(db.Get(Key("item", i)), value) << i;
+    auto iter = db.NewIterator();
+    int seen = 0;
+    for (iter->Seek("item/"); iter->Valid() && iter->key().starts_with("item/"); iter->Next()) {
+      ASSERT_EQ(iter->key(), Key("item", seen));
+      ++seen;
+    }
+    EXPECT_EQ(seen, kItems);
+  };
+  auto db = OpenRocksDbStorage(path, Options{});
+  for (int i = 0; i < kItems; i += 100) {
+    WriteBatch batch;
+    for (int j = i; j < i + 100; ++j) batch.Put(Key("item", j), value);
+    db->Write(batch);
+  }
+  ASSERT_GE(db->IntProperty("rocksdb.num-immutable-mem-table").value_or(0), 1U);
+  check(*db);
+  db.reset();
+  db = OpenRocksDbStorage(path, Options{});
+  check(*db);
+}
+
 size_t BlockCacheCapacity() {
   const rocksdb::Options options = RocksDbOptions();
   const auto* table = options.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>();
