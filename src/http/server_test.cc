@@ -164,6 +164,22 @@ TEST(HttpServer, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_EQ(client.Read().body(), "/c|three");
 }
 
+// The read buffer keeps room for a whole request like the last one (up to 4 KB): bodies of every
+// size around that, one after another and pipelined, must each come out whole.
+TEST(HttpServer, BodiesAroundTheKeptBufferSizeAreReadWhole) {
+  EchoServer server;
+  Client client(server.port());
+  for (std::size_t size : {100, 3000, 3100, 2900, 4000, 4096, 5000, 3000, 10, 70000, 3000}) {
+    std::string body(size, static_cast<char>('a' + size % 26));
+    ASSERT_EQ(client.Send(bhttp::verb::post, "/s", body).body(), "/s|" + body);
+  }
+  std::string first(3000, 'p'), second(3500, 'q');
+  client.WriteRaw("POST /1 HTTP/1.1\r\nHost: x\r\nContent-Length: 3000\r\n\r\n" + first +
+                  "POST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 3500\r\n\r\n" + second);
+  EXPECT_EQ(client.Read().body(), "/1|" + first);
+  EXPECT_EQ(client.Read().body(), "/2|" + second);
+}
+
 TEST(HttpServer, ChunkedRequestBodyIsAssembled) {
   EchoServer server;
   Client client(server.port());
