@@ -37,7 +37,7 @@ class Client {
 
   bhttp::response<bhttp::string_body> Send(
       bhttp::verb method, const std::string& target, const std::string& body = "",
-      std::vector<std::pair<std::string, std::string>> headers = {}) {
+      const std::vector<std::pair<std::string, std::string>>& headers = {}) {
     bhttp::request<bhttp::string_body> request(method, target, 11);
     request.set(bhttp::field::host, "127.0.0.1");
     for (auto& [name, value] : headers) request.set(name, value);
@@ -111,7 +111,7 @@ Response Echo(const Request& request) {
 }
 
 // A hook answering every request with `status`, `body` and, when given, a Content-Type.
-Handler FixedAnswer(int status, std::string body, std::string content_type = "") {
+Handler FixedAnswer(int status, const std::string& body, const std::string& content_type = "") {
   return [=](const Request&) {
     Response response;
     response.status = status;
@@ -385,6 +385,7 @@ TEST(HttpServer, ConcurrentClients) {
   constexpr int kRequests = 100;
   std::atomic<int> good{0};
   std::vector<std::thread> clients;
+  clients.reserve(kClients);
   for (int c = 0; c < kClients; ++c) {
     clients.emplace_back([&, c] {
       Client client(server.port());
@@ -646,6 +647,7 @@ TEST(HttpServerLimits, LargeBodiesAreReadInLargePiecesOnABusyWorker) {
   server.Start();
   std::atomic<bool> stop{false};
   std::vector<std::thread> busy;
+  busy.reserve(16);
   for (int i = 0; i < 16; ++i) {
     busy.emplace_back([&] {
       Client client(server.port());
