@@ -65,7 +65,8 @@ class KeyLocks {
 class PendingTransactions {
  public:
   // Registers the storage keys of a transaction unless one is already pending; returns the
-  // indexes of the keys that are (nothing registered then).
+  // indexes of the keys that are (nothing registered then). The keys are kept as views: their
+  // text must outlive the registration (until Release).
   std::vector<size_t> Register(const std::vector<std::string_view>& keys);
   void Release(const std::vector<std::string_view>& keys);
   bool IsPending(std::string_view key);
@@ -109,7 +110,7 @@ class PendingTransactions {
  private:
   std::atomic<size_t> count_{0};  // keys registered: single writes skip the map while zero
   Mutex mu_;
-  std::set<std::string, std::less<>> keys_ GUARDED_BY(mu_);
+  std::set<std::string_view> keys_ GUARDED_BY(mu_);  // the registered transactions' own text
   std::atomic<size_t> read_count_{0};  // keys of reads in flight: writes skip the map while zero
   std::multimap<std::string, std::pair<Read*, size_t>, std::less<>> reads_ GUARDED_BY(mu_);
 };

@@ -315,6 +315,39 @@ TEST_P(EngineTest, SizesOfUndecodedItemsDriveCapacityAndStatistics) {
   EXPECT_EQ(table_after["TableSizeBytes"].GetInt64(), 7);
 }
 
+// A transaction's Put or Delete without condition, on a table without indexes or stream, reads
+// only the old item's size: its units and the table's statistics must be those of the item.
+TEST_P(EngineTest, TransactionsMeasureUndecodedOldItems) {
+  Call("CreateTable", R"j({"TableName":"plain","BillingMode":"PAY_PER_REQUEST",
+    "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
+    "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]})j");
+  const std::string big = R"({"pk":{"S":"a"},"v":{"S":")" + std::string(5000, 'x') + R"("}})";
+  auto transact = [&](const std::string& actions) {
+    return Call("TransactWriteItems", R"({"ReturnConsumedCapacity":"TOTAL","TransactItems":[)" +
+                                          actions + "]}")["ConsumedCapacity"][0]["CapacityUnits"]
+        .GetDouble();
+  };
+  // Item count and size in bytes.
+  using Stats = std::pair<int64_t, int64_t>;
+  auto stats = [&] {
+    auto d = Call("DescribeTable", R"({"TableName":"plain"})");
+    return Stats(d["Table"]["ItemCount"].GetInt64(), d["Table"]["TableSizeBytes"].GetInt64());
+  };
+  Call("PutItem", R"({"TableName":"plain","Item":)" + big + "}");
+  // Overwriting the 5004-byte item with a 6-byte one: twice ceil(5004 / 1024) units.
+  EXPECT_EQ(transact(R"({"Put":{"TableName":"plain","Item":{"pk":{"S":"a"},"v":{"S":"xy"}}}})"),
+            10.0);
+  EXPECT_EQ(stats(), Stats(1, 6));
+  Call("PutItem", R"({"TableName":"plain","Item":)" + big + "}");
+  // Deleting it, beside a Delete of nothing (2 units, nothing written).
+  EXPECT_EQ(transact(R"({"Delete":{"TableName":"plain","Key":{"pk":{"S":"a"}}}},)"
+                     R"({"Delete":{"TableName":"plain","Key":{"pk":{"S":"none"}}}})"),
+            12.0);
+  EXPECT_EQ(stats(), Stats(0, 0));
+  auto get = Call("GetItem", R"({"TableName":"plain","Key":{"pk":{"S":"a"}}})");
+  EXPECT_FALSE(get.HasMember("Item"));
+}
+
 TEST_P(EngineTest, DeeplyNestedJsonDoesNotExhaustTheStack) {
   // Found by fuzzing: the recursive parser overflowed the stack. Unknown members are ignored,
   // as DynamoDB ignores them; the wire layer refuses such depth before the engine sees it.

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <bit>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -356,10 +357,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
     deadline_ = Clock::now() + server_.options.header_timeout;
     beast::http::async_read_header(
         socket_, buffer_, *parser_,
-        [self = shared_from_this()](error_code ec, std::size_t) { self->OnHeader(ec); });
+        [self = shared_from_this()](error_code ec, std::size_t header_bytes) {
+          self->OnHeader(ec, header_bytes);
+        });
   }
 
-  void OnHeader(error_code ec) {
+  void OnHeader(error_code ec, std::size_t header_bytes) {
     if (ec) return OnReadError(ec);
     state_ = State::kBody;
     body_start_ = Clock::now();
@@ -373,8 +376,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // arrives, so the 512-byte buffer of the first read would stay 512 bytes: a 64 KB body would
     // take 128 reads, each a trip through the worker's queue behind every other ready handler,
     // and on a busy worker the body allowance runs out before the client's bytes are read.
-    std::size_t want = parser_->chunked() ? kReadSize : std::min(declared_, kReadSize);
-    if (buffer_.capacity() - buffer_.size() < want) buffer_.reserve(buffer_.size() + want);
+    // (Body bytes that came with the header are in the buffer already: room for the rest.)
+    std::size_t buffered = buffer_.size();
+    std::size_t to_come = declared_ - std::min(declared_, buffered);
+    std::size_t room = buffered + (parser_->chunked() ? kReadSize : std::min(to_come, kReadSize));
+    // The idle read takes what the buffer holds: with room for a whole request like this one
+    // (rounded up, as the next one may be a little longer), the next arrives in one read, not
+    // two (a 3 KB TransactWriteItems, a PutItem over 512 bytes). Within what an idle
+    // connection keeps.
+    if (std::size_t whole = header_bytes + declared_;
+        !parser_->chunked() && whole <= kIdleReadCapacity) {
+      room = std::max(room, std::bit_ceil(whole));
+    }
+    if (buffer_.capacity() < room) buffer_.reserve(room);
     std::string_view expect = request_.headers.Get("Expect");
     if (!expect.empty() && EqualsIgnoreCase(expect, "100-continue") && buffer_.size() == 0) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";

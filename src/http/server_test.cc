@@ -37,7 +37,7 @@ class Client {
 
   bhttp::response<bhttp::string_body> Send(
       bhttp::verb method, const std::string& target, const std::string& body = "",
-      std::vector<std::pair<std::string, std::string>> headers = {}) {
+      const std::vector<std::pair<std::string, std::string>>& headers = {}) {
     bhttp::request<bhttp::string_body> request(method, target, 11);
     request.set(bhttp::field::host, "127.0.0.1");
     for (auto& [name, value] : headers) request.set(name, value);
@@ -111,7 +111,7 @@ Response Echo(const Request& request) {
 }
 
 // A hook answering every request with `status`, `body` and, when given, a Content-Type.
-Handler FixedAnswer(int status, std::string body, std::string content_type = "") {
+Handler FixedAnswer(int status, const std::string& body, const std::string& content_type = "") {
   return [=](const Request&) {
     Response response;
     response.status = status;
@@ -162,6 +162,22 @@ TEST(HttpServer, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_EQ(client.Read().body(), "/a|one");
   EXPECT_EQ(client.Read().body(), "/b|");
   EXPECT_EQ(client.Read().body(), "/c|three");
+}
+
+// The read buffer keeps room for a whole request like the last one (up to 4 KB): bodies of every
+// size around that, one after another and pipelined, must each come out whole.
+TEST(HttpServer, BodiesAroundTheKeptBufferSizeAreReadWhole) {
+  EchoServer server;
+  Client client(server.port());
+  for (std::size_t size : {100, 3000, 3100, 2900, 4000, 4096, 5000, 3000, 10, 70000, 3000}) {
+    std::string body(size, static_cast<char>('a' + size % 26));
+    ASSERT_EQ(client.Send(bhttp::verb::post, "/s", body).body(), "/s|" + body);
+  }
+  std::string first(3000, 'p'), second(3500, 'q');
+  client.WriteRaw("POST /1 HTTP/1.1\r\nHost: x\r\nContent-Length: 3000\r\n\r\n" + first +
+                  "POST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 3500\r\n\r\n" + second);
+  EXPECT_EQ(client.Read().body(), "/1|" + first);
+  EXPECT_EQ(client.Read().body(), "/2|" + second);
 }
 
 TEST(HttpServer, ChunkedRequestBodyIsAssembled) {
@@ -369,6 +385,7 @@ TEST(HttpServer, ConcurrentClients) {
   constexpr int kRequests = 100;
   std::atomic<int> good{0};
   std::vector<std::thread> clients;
+  clients.reserve(kClients);
   for (int c = 0; c < kClients; ++c) {
     clients.emplace_back([&, c] {
       Client client(server.port());
@@ -630,6 +647,7 @@ TEST(HttpServerLimits, LargeBodiesAreReadInLargePiecesOnABusyWorker) {
   server.Start();
   std::atomic<bool> stop{false};
   std::vector<std::thread> busy;
+  busy.reserve(16);
   for (int i = 0; i < 16; ++i) {
     busy.emplace_back([&] {
       Client client(server.port());

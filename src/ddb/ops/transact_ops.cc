@@ -4,8 +4,11 @@
 // together (in stripe order), every condition checked, then one atomic storage batch.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <set>
+#include <string_view>
 
 #include "ddb/engine_impl.h"
 #include "ddb/error.h"
@@ -19,7 +22,8 @@ enum class TransactKind { kConditionCheck, kPut, kDelete, kUpdate };
 struct TransactWrite {
   TransactKind kind;
   std::shared_ptr<Table> table;
-  Item key_or_item;
+  Item key_or_item;      // a Put's item moves on to change.new_item once its condition holds
+  size_t item_size = 0;  // ItemSize(key_or_item), as parsed
   expr::Substitutions subs;
   std::optional<expr::Condition> condition;
   std::optional<expr::Update> update;
@@ -28,7 +32,32 @@ struct TransactWrite {
   // A key that does not fit the table's key schema: the transaction is cancelled with this as
   // the action's ValidationError reason (set instead of change.storage_key).
   std::optional<std::string> key_mismatch;
-  std::string table_name = {};  // as the request named it: ConsumedCapacity echoes an ARN
+  // As the request named it (ConsumedCapacity echoes an ARN); in the request's document.
+  std::string_view table_name = {};
+};
+
+// "transactItems.<n>.member" and a field after it, for an action's constraint errors: made in a
+// buffer, as every action's checks name a field and only an invalid action needs the text.
+class MemberPath {
+ public:
+  explicit MemberPath(size_t index) {
+    constexpr std::string_view kStart = "transactItems.";
+    constexpr std::string_view kEnd = ".member";
+    char* p = std::copy(kStart.begin(), kStart.end(), text_);
+    p = std::to_chars(p, text_ + kMaxIndexDigits + kStart.size(), index + 1).ptr;
+    size_ = static_cast<size_t>(std::copy(kEnd.begin(), kEnd.end(), p) - text_);
+  }
+  // The path with `field` (".tableName", ...) after it; valid until the next call.
+  std::string_view operator()(std::string_view field) {
+    field = field.substr(0, sizeof text_ - size_);
+    std::copy(field.begin(), field.end(), text_ + size_);
+    return {text_, size_ + field.size()};
+  }
+
+ private:
+  static constexpr size_t kMaxIndexDigits = 20;
+  char text_[96];
+  size_t size_;
 };
 
 // Whether `item`'s key attributes are those of `ks`, of its types (a Key must hold nothing
@@ -79,26 +108,26 @@ TransactWrite ParseTransactAction(const JsonValue& entry, size_t index,
   ConstraintErrors errors;
   TransactKind kind = TransactKind::kPut;
   const JsonValue* body = &ActionBody(entry, &kind);
-  std::string member = fmt::format("transactItems.{}.member", index + 1);
+  MemberPath member(index);
   auto table_name = Request::StringOf(*body, "TableName");
   if (!table_name)
-    errors.NotNull(member + ".tableName");
+    errors.NotNull(member(".tableName"));
   else
-    errors.CheckName(member + ".tableName", *table_name);
+    errors.CheckName(member(".tableName"), *table_name);
   const char* item_member = kind == TransactKind::kPut ? "Item" : "Key";
   const JsonValue* item_json = Request::ObjectOf(*body, item_member);
-  if (!item_json) errors.NotNull(member + (kind == TransactKind::kPut ? ".item" : ".key"));
+  if (!item_json) errors.NotNull(member(kind == TransactKind::kPut ? ".item" : ".key"));
   auto cond_text = Request::StringOf(*body, "ConditionExpression");
   auto update_text = Request::StringOf(*body, "UpdateExpression");
   if (kind == TransactKind::kConditionCheck && !cond_text) {
-    errors.NotNull(member + ".conditionCheck.conditionExpression");
+    errors.NotNull(member(".conditionCheck.conditionExpression"));
   }
   if (kind == TransactKind::kUpdate && !update_text) {
-    errors.NotNull(member + ".update.updateExpression");
+    errors.NotNull(member(".update.updateExpression"));
   }
   bool return_old = false;
   if (auto rv = Request::StringOf(*body, "ReturnValuesOnConditionCheckFailure")) {
-    errors.CheckEnum(member + ".returnValuesOnConditionCheckFailure", *rv, {"ALL_OLD", "NONE"});
+    errors.CheckEnum(member(".returnValuesOnConditionCheckFailure"), *rv, {"ALL_OLD", "NONE"});
     return_old = *rv == "ALL_OLD";
   }
   errors.ThrowIfAny();
@@ -106,6 +135,7 @@ TransactWrite ParseTransactAction(const JsonValue& entry, size_t index,
   TransactWrite t{kind,
                   nullptr,
                   ParseItem(*item_json),
+                  0,
                   expr::Substitutions::Parse(Request::ObjectOf(*body, "ExpressionAttributeNames"),
                                              Request::ObjectOf(*body, "ExpressionAttributeValues")),
                   std::nullopt,
@@ -119,13 +149,14 @@ TransactWrite ParseTransactAction(const JsonValue& entry, size_t index,
   return t;
 }
 
-// Validate: the action against its table's schema, which gives it its storage key (or its
-// key_mismatch reason).
-void ResolveTransactAction(EngineImpl& engine, TransactWrite& t, std::string_view table_name,
-                           size_t index) {
-  t.table = engine.RequireTable(table_name);
-  t.table_name = std::string(table_name);
-  auto schema = t.table->schema();
+// Validate: the action against its table (`table`, named `table_name`) and the table's
+// `schema`, which gives it its storage key (or its key_mismatch reason).
+void ResolveTransactAction(TransactWrite& t, std::shared_ptr<Table> table,
+                           std::string_view table_name,
+                           const std::shared_ptr<const TableSchema>& schema, size_t index) {
+  t.table = std::move(table);
+  t.table_name = table_name;
+  t.item_size = ItemSize(t.key_or_item);
   // A key that does not fit the schema (missing, another type) cancels the transaction with
   // the action's ValidationError; empty and oversized key values are refused up front (the
   // checks of emulators verified against DynamoDB: ExtendDB, dynoxide).
@@ -148,7 +179,7 @@ void ResolveTransactAction(EngineImpl& engine, TransactWrite& t, std::string_vie
   if (put) {
     ValidateItemKeys(*schema, t.key_or_item);
     ValidateIndexKeys(*schema, t.key_or_item);
-    if (ItemSize(t.key_or_item) > kMaxItemSize) {
+    if (t.item_size > kMaxItemSize) {
       throw ApiError::Validation("Item size has exceeded the maximum allowed size");
     }
   } else {
@@ -169,10 +200,26 @@ void ResolveTransactAction(EngineImpl& engine, TransactWrite& t, std::string_vie
   t.change.storage_key = ItemStorageKey(*schema, t.key_or_item);
 }
 
-TransactWrite ParseTransactWrite(EngineImpl& engine, const JsonValue& entry, size_t index) {
+// The tables of a transaction's actions, looked up once for a run of actions on one table.
+struct TransactTables {
+  EngineImpl& engine;
+  std::string_view name;
+  std::shared_ptr<Table> table;
+  std::shared_ptr<const TableSchema> schema;
+
+  void Require(std::string_view table_name) {
+    if (table && table_name == name) return;
+    table = engine.RequireTable(table_name);
+    schema = table->schema();
+    name = table_name;
+  }
+};
+
+TransactWrite ParseTransactWrite(TransactTables& tables, const JsonValue& entry, size_t index) {
   std::string_view table_name;
   TransactWrite t = ParseTransactAction(entry, index, &table_name);
-  ResolveTransactAction(engine, t, table_name, index);
+  tables.Require(table_name);
+  ResolveTransactAction(t, tables.table, table_name, tables.schema, index);
   return t;
 }
 
@@ -239,17 +286,18 @@ TransactWriteRequest ParseTransactWriteRequest(const Request& req) {
 // keys in all, refuses the request.
 std::vector<TransactWrite> ParseTransactWrites(EngineImpl& engine, const JsonValue& items) {
   std::vector<TransactWrite> writes;
-  writes.reserve(items.Size());
-  std::set<std::string> seen;
+  writes.reserve(items.Size());  // never reallocated: `seen` views the storage keys in place
+  std::set<std::string_view> seen;
+  TransactTables tables{engine};
   size_t aggregate_size = 0;  // of the items put and the keys of the other actions
   for (rapidjson::SizeType i = 0; i < items.Size(); ++i) {
-    writes.push_back(ParseTransactWrite(engine, items[i], i));
+    writes.push_back(ParseTransactWrite(tables, items[i], i));
     if (!seen.insert(writes.back().change.storage_key).second) {
       throw ApiError::Validation(
           "Transaction request cannot include multiple operations on one "
           "item");
     }
-    aggregate_size += ItemSize(writes.back().key_or_item);
+    aggregate_size += writes.back().item_size;
   }
   if (aggregate_size > kMaxTransactionSize) {
     // DynamoDB's words, its own message repeated after "Payload Size: " (an answer recorded
@@ -270,7 +318,7 @@ void ComputeNewItem(TransactWrite& t) {
     case TransactKind::kConditionCheck:
       break;
     case TransactKind::kPut:
-      c.new_item = t.key_or_item;
+      c.new_item = std::move(t.key_or_item);
       break;
     case TransactKind::kDelete:
       break;
@@ -337,42 +385,46 @@ void AdmitTransaction(size_t actions, Admit admit) {
 // Under the locks of all the items: each action's item loaded, its condition checked and its
 // new item computed. Any failure cancels the transaction, with a reason per action.
 void CheckTransactWrites(EngineImpl& engine, std::vector<TransactWrite>& writes) {
-  std::vector<CancellationReason> reasons(writes.size());
-  bool cancelled = false;
-  // The actions' items, read together (conditions and updates need their attributes).
+  std::vector<CancellationReason> reasons;  // sized at the first failure
+  auto reason = [&](size_t i) -> CancellationReason& {
+    reasons.resize(writes.size());
+    return reasons[i];
+  };
+  // The actions' items, read together: the attributes where a condition, an update, an index
+  // or a stream needs them, else only the size (a Put or Delete without condition).
   std::vector<ItemChange*> reads;
+  std::vector<bool> attributes;
   for (TransactWrite& t : writes) {
     if (t.key_mismatch) continue;
     t.change.schema = t.table->schema();
     reads.push_back(&t.change);
+    attributes.push_back(t.condition || t.kind == TransactKind::kUpdate ||
+                         NeedsOldItem(*t.change.schema));
   }
-  engine.LoadOldItems(reads, std::vector<bool>(reads.size(), true));
+  engine.LoadOldItems(reads, attributes);
   for (size_t i = 0; i < writes.size(); ++i) {
     TransactWrite& t = writes[i];
     ItemChange& c = t.change;
     if (t.key_mismatch) {
-      reasons[i].code = "ValidationError";
-      reasons[i].message = *t.key_mismatch;
-      cancelled = true;
+      reason(i).code = "ValidationError";
+      reason(i).message = *t.key_mismatch;
       continue;
     }
     if (t.condition && !t.condition->Evaluate(c.old_item ? *c.old_item : Item{})) {
-      reasons[i].code = "ConditionalCheckFailed";
-      reasons[i].message = "The conditional request failed";
-      if (t.return_old_on_failure) reasons[i].item = c.old_item;
-      cancelled = true;
+      reason(i).code = "ConditionalCheckFailed";
+      reason(i).message = "The conditional request failed";
+      if (t.return_old_on_failure) reason(i).item = c.old_item;
       continue;
     }
     try {
       ComputeNewItem(t);
     } catch (const ApiError& e) {
       if (e.type() != "ValidationException") throw;
-      reasons[i].code = "ValidationError";
-      reasons[i].message = e.message();
-      cancelled = true;
+      reason(i).code = "ValidationError";
+      reason(i).message = e.message();
     }
   }
-  if (cancelled) ThrowCancelled(reasons);
+  if (!reasons.empty()) ThrowCancelled(reasons);
 }
 
 // Apply: the checked actions written in one storage batch; the capacity each table consumed.
@@ -385,33 +437,45 @@ std::map<std::string, Capacity> CommitTransactWrites(EngineImpl& engine,
   for (size_t i = 0; i < writes.size(); ++i) {
     TransactWrite& t = writes[i];
     ItemChange& c = t.change;
-    size_t size =
-        std::max(c.new_item ? ItemSize(*c.new_item) : 0, c.old_item ? ItemSize(*c.old_item) : 0);
+    size_t new_size = t.kind == TransactKind::kPut ? t.item_size
+                      : c.new_item                 ? ItemSize(*c.new_item)
+                                                   : 0;
     // Transactional writes cost twice the standard units; a ConditionCheck costs as a write
     // (DynamoDB, measured: paritysuite/dynamodb-conformance#67).
-    each[i].table = 2 * WriteUnits(size);
+    each[i].table = 2 * WriteUnits(std::max(new_size, c.OldSize()));
     if (t.kind == TransactKind::kConditionCheck) continue;
-    if (t.kind == TransactKind::kDelete && !c.old_item) continue;
+    if (t.kind == TransactKind::kDelete && !c.had_old()) continue;
     engine.AddChange(c, &batch, &each[i]);
     committed.push_back(&c);
   }
   engine.Commit(batch, committed);
+  // Each table's units taken at once (the actions of a transaction mostly share one table).
+  std::vector<std::pair<Table*, Capacity>> consumed;
   for (size_t i = 0; i < writes.size(); ++i) {
-    engine.ConsumeCapacity(*writes[i].table, each[i]);
-    Capacity& capacity = capacities[writes[i].table_name];
-    capacity.access = Access::kWrite;
-    capacity.table += each[i].table;
-    for (const auto& [index, units] : each[i].global_indexes)
-      capacity.global_indexes[index] += units;
-    for (const auto& [index, units] : each[i].local_indexes) capacity.local_indexes[index] += units;
+    Table* table = writes[i].table.get();
+    auto it = std::find_if(consumed.begin(), consumed.end(),
+                           [&](const auto& e) { return e.first == table; });
+    if (it == consumed.end()) it = consumed.insert(it, {table, Capacity{.access = Access::kWrite}});
+    for (Capacity* capacity : {&it->second, &capacities[std::string(writes[i].table_name)]}) {
+      capacity->access = Access::kWrite;
+      capacity->table += each[i].table;
+      for (const auto& [index, units] : each[i].global_indexes)
+        capacity->global_indexes[index] += units;
+      for (const auto& [index, units] : each[i].local_indexes)
+        capacity->local_indexes[index] += units;
+    }
   }
+  for (const auto& [table, capacity] : consumed) engine.ConsumeCapacity(*table, capacity);
   return capacities;
 }
 
 void WriteItemCollectionMetricsOf(JsonWriter& w, const std::vector<TransactWrite>& writes) {
   std::vector<std::pair<std::shared_ptr<const TableSchema>, Item>> keys;
   for (const auto& t : writes) {
-    if (t.kind != TransactKind::kConditionCheck) keys.emplace_back(t.change.schema, t.key_or_item);
+    if (t.kind == TransactKind::kConditionCheck) continue;
+    // (A Put's item has moved to change.new_item.)
+    keys.emplace_back(t.change.schema,
+                      t.kind == TransactKind::kPut ? *t.change.new_item : t.key_or_item);
   }
   WriteItemCollectionMetricsMap(w, keys);
 }
@@ -448,7 +512,7 @@ void EngineImpl::TransactWriteItems(const Request& req, JsonWriter& w) {
         if (t.key_mismatch) continue;
         Capacity one{.table = 2 * ReadUnits(LoadItemSize(t.change.storage_key).value_or(0), true)};
         ConsumeCapacity(*t.table, one);
-        read[t.table_name].table += one.table;
+        read[std::string(t.table_name)].table += one.table;
       }
       w.StartObject();
       WriteConsumedCapacityList(w, read, r.rc, true);
