@@ -362,8 +362,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnHeader(error_code ec) {
     if (ec) return OnReadError(ec);
     state_ = State::kBody;
+    if (parser_->is_done()) return Respond();  // the body came with the header: no clock read
     body_start_ = Clock::now();
-    if (parser_->is_done()) return Respond();
     if (auto length = parser_->content_length()) {
       declared_ = static_cast<std::size_t>(*length);
       // Refuse up front rather than buffer a body the budget cannot hold.

@@ -3,6 +3,7 @@
 #include <rapidjson/error/en.h>
 
 #include <array>
+#include <bit>
 #include <exception>
 #include <optional>
 #include <random>
@@ -183,6 +184,41 @@ std::string ErrorBody(const ddb::ApiError& error) {
   return body;
 }
 
+namespace {
+
+// xoshiro256** (Blackman and Vigna): the ids need spread, not secrecy, and this draws 64 bits in
+// a few instructions where mt19937_64 spent most of an id's cost; seeded per thread from
+// random_device through splitmix64, as its authors advise.
+class RequestIdBits {
+ public:
+  RequestIdBits() {
+    std::uint64_t seed = (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
+    for (std::uint64_t& word : state_) {
+      seed += 0x9E3779B97F4A7C15;
+      std::uint64_t z = seed;
+      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9;
+      z = (z ^ (z >> 27)) * 0x94D049BB133111EB;
+      word = z ^ (z >> 31);
+    }
+  }
+  std::uint64_t operator()() {
+    const std::uint64_t result = std::rotl(state_[1] * 5, 7) * 9;
+    const std::uint64_t t = state_[1] << 17;
+    state_[2] ^= state_[0];
+    state_[3] ^= state_[1];
+    state_[1] ^= state_[2];
+    state_[0] ^= state_[3];
+    state_[2] ^= t;
+    state_[3] = std::rotl(state_[3], 45);
+    return result;
+  }
+
+ private:
+  std::uint64_t state_[4];
+};
+
+}  // namespace
+
 std::string NewRequestId() {
   std::string id(kRequestIdLength, '0');
   FillRequestId(id.data());
@@ -195,17 +231,17 @@ void FillRequestId(char* id) {
   static constexpr char kDigit[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
       "ABCDEFGHIJKLMNOPQRSTUVWXYZ01";
-  thread_local std::mt19937_64 random{std::random_device{}()};
-  std::uint64_t bits = 0;
-  int left = 0;
-  for (std::size_t i = 0; i < kRequestIdLength; ++i) {
-    if (left == 0) {
-      bits = random();
-      left = 10;  // 10 draws of 6 bits each from one 64-bit value
-    }
+  thread_local RequestIdBits random;
+  // 10 characters of 6 bits each from one 64-bit value; the inner loop has constant bounds, so
+  // the compiler unrolls it.
+  constexpr std::size_t kPerDraw = 10;
+  std::size_t i = 0;
+  for (; i + kPerDraw <= kRequestIdLength; i += kPerDraw) {
+    const std::uint64_t bits = random();
+    for (std::size_t j = 0; j < kPerDraw; ++j) id[i + j] = kDigit[(bits >> (6 * j)) & 63];
+  }
+  for (std::uint64_t bits = random(); i < kRequestIdLength; ++i, bits >>= 6) {
     id[i] = kDigit[bits & 63];
-    bits >>= 6;
-    --left;
   }
 }
 
