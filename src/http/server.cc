@@ -351,9 +351,30 @@ class Connection : public std::enable_shared_from_this<Connection> {
                             });
   }
 
+  // Feeds the parser the bytes already buffered, as Beast's read operations do but without
+  // their trip through the worker's queue (most requests arrive whole in the first read).
+  // True when that completed the header (`whole`: the message); false when more bytes are
+  // needed (ec clear) or the request is bad (ec set).
+  bool ParseBuffered(bool whole, error_code& ec) {
+    auto done = [&] { return whole ? parser_->is_done() : parser_->is_header_done(); };
+    while (buffer_.size() != 0 && !done()) {
+      std::size_t n = parser_->put(buffer_.data(), ec);
+      buffer_.consume(n);
+      if (ec == beast::http::error::need_more) {
+        ec = {};
+        return false;
+      }
+      if (ec || n == 0) return false;
+    }
+    return done();
+  }
+
   void StartHeader() {
     state_ = State::kHeader;
     deadline_ = Clock::now() + server_.options.header_timeout;
+    error_code ec;
+    if (ParseBuffered(/*whole=*/false, ec)) return OnHeader(ec);
+    if (ec) return OnReadError(ec);
     beast::http::async_read_header(
         socket_, buffer_, *parser_,
         [self = shared_from_this()](error_code ec, std::size_t) { self->OnHeader(ec); });
@@ -389,6 +410,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void ReadBody() {
+    error_code ec;
+    if (ParseBuffered(/*whole=*/true, ec)) return Respond();
+    if (ec) return OnReadError(ec);
     beast::http::async_read(socket_, buffer_, *parser_,
                             [self = shared_from_this()](error_code ec, std::size_t) {
                               if (ec) return self->OnReadError(ec);
