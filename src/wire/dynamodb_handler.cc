@@ -4,6 +4,7 @@
 
 #include <array>
 #include <bit>
+#include <cstring>
 #include <exception>
 #include <optional>
 #include <random>
@@ -225,23 +226,29 @@ std::string NewRequestId() {
   return id;
 }
 
+// Eight id characters, one per byte of `bits`, from that byte's low 6 bits b: 0-25 'A'-'Z',
+// 26-35 '0'-'9', and 36-63 the first 28 of those again (the spread of b modulo 36), computed in
+// all eight bytes at once. No byte carries into the next: every sum stays below 256.
+std::uint64_t IdCharacters(std::uint64_t bits) {
+  constexpr std::uint64_t kOnes = ~std::uint64_t{0} / 255;
+  auto at_least = [](std::uint64_t x, unsigned n) {  // 1 in each byte where x's byte >= n
+    return ((x + kOnes * (128 - n)) >> 7) & kOnes;
+  };
+  std::uint64_t x = bits & (kOnes * 0x3F);
+  x -= at_least(x, 36) * 36;                                    // now 0-35
+  return x + kOnes * 'A' - at_least(x, 26) * ('A' - '0' + 26);  // 26 -> '0'
+}
+
 void FillRequestId(char* id) {
-  // kDigit[b] is the character for 6 random bits b: the 36 letters and digits, then the first
-  // 28 of them again (the same spread as taking b modulo 36).
-  static constexpr char kDigit[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZ01";
   thread_local RequestIdBits random;
-  // 10 characters of 6 bits each from one 64-bit value; the inner loop has constant bounds, so
-  // the compiler unrolls it.
-  constexpr std::size_t kPerDraw = 10;
   std::size_t i = 0;
-  for (; i + kPerDraw <= kRequestIdLength; i += kPerDraw) {
-    const std::uint64_t bits = random();
-    for (std::size_t j = 0; j < kPerDraw; ++j) id[i + j] = kDigit[(bits >> (6 * j)) & 63];
+  for (; i + 8 <= kRequestIdLength; i += 8) {
+    const std::uint64_t chars = IdCharacters(random());
+    std::memcpy(id + i, &chars, 8);
   }
-  for (std::uint64_t bits = random(); i < kRequestIdLength; ++i, bits >>= 6) {
-    id[i] = kDigit[bits & 63];
+  if (i < kRequestIdLength) {
+    const std::uint64_t chars = IdCharacters(random());
+    std::memcpy(id + i, &chars, kRequestIdLength - i);
   }
 }
 
