@@ -694,7 +694,8 @@ void PendingTransactions::NoteWrite(std::string_view key) {
 // --- capacity ---
 
 bool EngineImpl::Throttles(const TableSchema& schema) const {
-  auto tag = schema.tags.find("cruddur:throttle");
+  static const std::string kThrottleTag = "cruddur:throttle";  // found without a temporary
+  auto tag = schema.tags.find(kThrottleTag);
   if (tag == schema.tags.end()) return options_.throttle;
   return tag->second == "on";
 }

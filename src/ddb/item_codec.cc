@@ -122,6 +122,10 @@ class Reader {
   }
 
   bool GetVarint(uint64_t* v) {
+    if (pos_ < data_.size() && static_cast<uint8_t>(data_[pos_]) < 0x80) {  // most: one byte
+      *v = static_cast<uint8_t>(data_[pos_++]);
+      return true;
+    }
     uint64_t result = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       uint8_t b;
@@ -273,6 +277,14 @@ class Walker {
   void Put(char c) { out_->Put(c); }
   void Raw(std::string_view s) { std::memcpy(out_->Push(s.size()), s.data(), s.size()); }
   void Str(std::string_view s) { AppendJsonString(*w_, s); }
+  // A name or S value between two pieces of raw text, inline unless it needs escapes.
+  [[gnu::always_inline]] void Quoted(const JsonAffix& before, std::string_view s,
+                                     const JsonAffix& after) {
+    const size_t readable = r_.ReadableFrom(s.data());
+    if (!AppendPlainJsonString(*out_, before, s, after, readable)) {
+      AppendJsonString(*w_, before, s, after, readable);
+    }
+  }
 
   bool Attrs(size_t* size, int depth, uint64_t* count) {
     uint64_t n;
@@ -284,9 +296,7 @@ class Walker {
       if (!r_.GetView(&name)) return false;
       *size += name.size();
       static constexpr JsonAffix kFirst(""), kNext(","), kColon(":");
-      if (out_) {
-        AppendJsonString(*w_, i ? kNext : kFirst, name, kColon, r_.ReadableFrom(name.data()));
-      }
+      if (out_) Quoted(i ? kNext : kFirst, name, kColon);
       if (!Value(size, depth)) return false;
     }
     if (out_) Put('}');
@@ -335,7 +345,7 @@ class Walker {
       if (!r_.GetView(&v)) return false;
       *size += v.size();
       static constexpr JsonAffix kClose("}");
-      if (out_) AppendJsonString(*w_, kOpen[tag], v, kClose, r_.ReadableFrom(v.data()));
+      if (out_) Quoted(kOpen[tag], v, kClose);
       return true;
     }
     if (out_) Raw({kOpen[tag].text, kOpen[tag].size});

@@ -79,10 +79,8 @@ class Table {
  public:
   explicit Table(std::shared_ptr<const TableSchema> schema);
 
-  std::shared_ptr<const TableSchema> schema() const { return std::atomic_load(&schema_); }
-  void set_schema(std::shared_ptr<const TableSchema> s) {
-    std::atomic_store(&schema_, std::move(s));
-  }
+  std::shared_ptr<const TableSchema> schema() const { return schema_.load(); }
+  void set_schema(std::shared_ptr<const TableSchema> s) { schema_.store(std::move(s)); }
 
   // Approximate statistics (DynamoDB also only updates them periodically).
   std::vector<TableStats> Stats() const;
@@ -100,7 +98,9 @@ class Table {
  private:
   TableMeter meter_;
   std::atomic<bool> pitr_{false};
-  std::shared_ptr<const TableSchema> schema_;
+  // std::atomic's own (a lock bit in the pointer), not atomic_load's global mutex pool: read
+  // several times by every request.
+  std::atomic<std::shared_ptr<const TableSchema>> schema_;
   std::atomic<bool> stats_known_{false};
   std::atomic<int64_t> counts_[256] = {};
   std::atomic<int64_t> bytes_[256] = {};

@@ -655,79 +655,12 @@ void AppendJsonString(JsonWriter& w, std::string_view s) { WriterAccess::AppendS
 
 void AppendJsonString(JsonWriter& w, const JsonAffix& before, std::string_view s,
                       const JsonAffix& after, size_t readable) {
-  constexpr size_t kSlack = 8;  // whole-word stores may run this far past the text
   JsonBuffer& out = WriterAccess::Out(w);
-  const size_t n = s.size();
-  const size_t total = before.size + n + 2 + after.size;
-  char* p = out.Push(total + kSlack);
-  std::memcpy(p, before.text, sizeof(before.text));
-  char* q = p + before.size;
-  *q++ = '"';
-  const char* src = s.data();
-  bool escape = false;
-#ifdef __SSE2__
-  if (n >= 16) {  // 16 bytes at a time, the last block overlapping
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    const __m128i below_space = _mm_set1_epi8(0x1F);
-    auto needs_escape = [&](__m128i v) {
-      const __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(v, below_space), below_space);
-      const __m128i special = _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash));
-      return _mm_movemask_epi8(_mm_or_si128(control, special)) != 0;
-    };
-    size_t i = 0;
-    for (; i + 16 <= n && !escape; i += 16) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
-      escape = needs_escape(v);
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i), v);
-    }
-    if (!escape && i < n) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + n - 16));
-      escape = needs_escape(v);
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(q + n - 16), v);
-    }
-  } else
-#endif
-      if (n >= 8) {
-    size_t i = 0;
-    for (; i + 8 <= n && !escape; i += 8) {
-      uint64_t x;
-      std::memcpy(&x, src + i, 8);
-      escape = JsonEscapeLanes(x) != 0;
-      std::memcpy(q + i, &x, 8);
-    }
-    if (!escape && i < n) {  // the last (overlapping) word
-      uint64_t x;
-      std::memcpy(&x, src + n - 8, 8);
-      escape = JsonEscapeLanes(x) != 0;
-      std::memcpy(q + n - 8, &x, 8);
-    }
-  } else if (readable >= 8) {
-    // One word, of which the first n bytes (the low lanes) are the string's: the lanes past
-    // them are masked off, and their bytes stored are overwritten by the closing quote and
-    // `after` (or lie in the slack).
-    static_assert(std::endian::native == std::endian::little, "lane order");
-    uint64_t x;
-    std::memcpy(&x, src, 8);
-    const uint64_t lanes = n == 0 ? 0 : ~uint64_t{0} >> (64 - 8 * n);
-    escape = (JsonEscapeLanes(x) & lanes) != 0;
-    std::memcpy(q, &x, 8);
-  } else {
-    for (size_t i = 0; i < n; ++i) {
-      const auto c = static_cast<unsigned char>(src[i]);
-      escape |= c < 0x20 || c == '"' || c == '\\';
-      q[i] = src[i];
-    }
-  }
-  if (escape) {  // rare: undo and take rapidjson's escaper
-    out.Pop(total + kSlack - before.size);
-    WriterAccess::AppendString(w, s);
-    std::memcpy(out.Push(after.size), after.text, after.size);
-    return;
-  }
-  q[n] = '"';
-  std::memcpy(q + n + 1, after.text, sizeof(after.text));
-  out.Pop(kSlack);
+  if (AppendPlainJsonString(out, before, s, after, readable)) return;
+  // Rare: rapidjson's escaper.
+  std::memcpy(out.Push(before.size), before.text, before.size);
+  WriterAccess::AppendString(w, s);
+  std::memcpy(out.Push(after.size), after.text, after.size);
 }
 
 void EndRawJsonValue(JsonWriter& w) { WriterAccess::Finish(w); }

@@ -1,10 +1,14 @@
 // AttributeValues in DynamoDB's JSON form ({"S": "text"}, {"N": "12.5"}, {"B": "<base64>"}, ...).
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
 #include <type_traits>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "ddb/json.h"
 #include "ddb/value.h"
@@ -126,6 +130,94 @@ struct JsonAffix {
 // s.size()): when it is 8 or more, a string shorter than 8 bytes is read as one word too.
 void AppendJsonString(JsonWriter& w, const JsonAffix& before, std::string_view s,
                       const JsonAffix& after, size_t readable);
+#ifdef __SSE2__
+// Per byte of `v`, the bit of _mm_movemask_epi8 set when the byte is one JSON escapes.
+inline unsigned JsonEscapeMask(__m128i v) {
+  const __m128i control =
+      _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1F)), _mm_set1_epi8(0x1F));  // <= 0x1F
+  const __m128i special =
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(control, special)));
+}
+#endif
+// The inline part of that AppendJsonString, straight on the writer's buffer (BeginRawJsonValue's):
+// appends before, s quoted, and after, and returns true when no byte of `s` needs escaping;
+// otherwise leaves `out` as it was and returns false (the caller then takes AppendJsonString).
+// A string shorter than 16 bytes is checked and copied as one 16-byte block when 16 bytes are
+// readable, and whole blocks are stored past its end into slack that is given back.
+[[gnu::always_inline]] inline bool AppendPlainJsonString(JsonBuffer& out, const JsonAffix& before,
+                                                         std::string_view s, const JsonAffix& after,
+                                                         size_t readable) {
+  constexpr size_t kSlack = 16;  // whole-block stores may run this far past the text
+  const size_t n = s.size();
+  const size_t total = before.size + n + 2 + after.size;
+  char* p = out.Push(total + kSlack);
+  std::memcpy(p, before.text, sizeof(before.text));
+  char* q = p + before.size;
+  *q++ = '"';
+  const char* src = s.data();
+  bool escape = false;
+#ifdef __SSE2__
+  if (n < 16 && readable >= 16) {
+    // The lanes past the string are masked off; their bytes stored are overwritten by the
+    // closing quote and `after`, or lie in the slack.
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
+    escape = (JsonEscapeMask(v) & ((1u << n) - 1)) != 0;
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(q), v);
+  } else if (n >= 16) {  // 16 bytes at a time, the last block overlapping
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i), v);
+      if (JsonEscapeMask(v) != 0) {
+        escape = true;
+        break;
+      }
+    }
+    if (!escape && i < n) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + n - 16));
+      escape = JsonEscapeMask(v) != 0;
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(q + n - 16), v);
+    }
+  } else
+#endif
+      if (n >= 8) {  // words, the last one overlapping
+    size_t i = 0;
+    for (; i + 8 <= n && !escape; i += 8) {
+      uint64_t x;
+      std::memcpy(&x, src + i, 8);
+      escape = JsonEscapeLanes(x) != 0;
+      std::memcpy(q + i, &x, 8);
+    }
+    if (!escape && i < n) {
+      uint64_t x;
+      std::memcpy(&x, src + n - 8, 8);
+      escape = JsonEscapeLanes(x) != 0;
+      std::memcpy(q + n - 8, &x, 8);
+    }
+  } else if (readable >= 8) {  // one word, its lanes past the string masked off
+    static_assert(std::endian::native == std::endian::little, "lane order");
+    uint64_t x;
+    std::memcpy(&x, src, 8);
+    const uint64_t lanes = n == 0 ? 0 : ~uint64_t{0} >> (64 - 8 * n);
+    escape = (JsonEscapeLanes(x) & lanes) != 0;
+    std::memcpy(q, &x, 8);
+  } else {
+    for (size_t i = 0; i < n; ++i) {
+      const auto c = static_cast<unsigned char>(src[i]);
+      escape |= c < 0x20 || c == '"' || c == '\\';
+      q[i] = src[i];
+    }
+  }
+  if (escape) {
+    out.Pop(total + kSlack);
+    return false;
+  }
+  q[n] = '"';
+  std::memcpy(q + n + 1, after.text, sizeof(after.text));
+  out.Pop(kSlack);
+  return true;
+}
 void EndRawJsonValue(JsonWriter& w);
 void WriteItem(JsonWriter& w, const Item& item);
 

@@ -317,6 +317,53 @@ TEST(WriteJsonStringTest, SameBytesAsRapidjson) {
   }
 }
 
+// The inline copy of names and values (AppendPlainJsonString) takes one of several paths by
+// length (under 8, 8-15, 16 and more: words, 16-byte blocks, an overlapping last block) and by
+// how many bytes past the string may be read: every byte value at every position, at each
+// length to 40 and each reach, must be copied exactly (UTF-8 and DEL as they are) or refused
+// with the buffer untouched, as rapidjson would escape it; and the writer's AppendJsonString
+// (which escapes what the inline copy refuses) must write what rapidjson writes.
+TEST(AppendPlainJsonStringTest, EveryByteAtEveryPositionAndReach) {
+  static constexpr JsonAffix kBefore(R"({"S":)"), kAfter("}");
+  auto rapidjson_quoted = [](std::string_view s) {
+    JsonBuffer buf;
+    JsonWriter w(buf);
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+    return std::string(buf.GetString(), buf.GetSize());
+  };
+  for (size_t len = 0; len <= 40; ++len) {
+    for (size_t pos = 0; pos < std::max<size_t>(len, 1); ++pos) {
+      for (int b = 0; b < 256; ++b) {
+        // The string sits at the start of readable bytes that go on past it with bytes that
+        // need escaping: they must not count (nor be copied) when they are not the string's.
+        std::string data(len + 40, '\x01');
+        for (size_t i = 0; i < len; ++i) data[i] = i == pos ? static_cast<char>(b) : 'a';
+        const std::string_view s(data.data(), len);
+        const bool needs_escape = rapidjson_quoted(s) != "\"" + std::string(s) + "\"";
+        for (size_t extra : {0, 1, 7, 8, 15, 16, 40}) {
+          JsonBuffer buf;
+          buf.Put('[');
+          const bool plain = AppendPlainJsonString(buf, kBefore, s, kAfter, len + extra);
+          const std::string got(buf.GetString(), buf.GetSize());
+          ASSERT_EQ(plain, !needs_escape) << "len " << len << " pos " << pos << " byte " << b;
+          ASSERT_EQ(got, plain ? R"([{"S":")" + std::string(s) + R"("})" : "[")
+              << "len " << len << " pos " << pos << " byte " << b << " extra " << extra;
+        }
+        JsonBuffer buf;
+        JsonWriter w(buf);
+        w.StartArray();
+        BeginRawJsonValue(w);
+        AppendJsonString(w, kBefore, s, kAfter, len + 16);
+        EndRawJsonValue(w);
+        w.EndArray();
+        ASSERT_EQ(std::string(buf.GetString(), buf.GetSize()),
+                  R"([{"S":)" + rapidjson_quoted(s) + "}]")
+            << "len " << len << " pos " << pos << " byte " << b;
+      }
+    }
+  }
+}
+
 // MemberValue compares the name's own bytes: a view into a longer string finds its member (the
 // name must not be read as a C string), and a JSON null member counts as absent.
 TEST(MemberValueTest, ViewsAndNulls) {

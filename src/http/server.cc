@@ -20,7 +20,9 @@
 #include <charconv>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <initializer_list>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -51,6 +53,18 @@ void AppendNumber(std::string& out, std::size_t n) {
   auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), n);
   (void)ec;
   out.append(digits, end);
+}
+
+// Appends the pieces with one capacity check (a head is a few dozen pieces per response).
+void AppendPieces(std::string& out, std::initializer_list<std::string_view> pieces) {
+  std::size_t at = out.size();
+  std::size_t size = at;
+  for (std::string_view piece : pieces) size += piece.size();
+  out.resize(size);
+  for (std::string_view piece : pieces) {
+    std::memcpy(out.data() + at, piece.data(), piece.size());
+    at += piece.size();
+  }
 }
 
 // A connection's share of ServerOptions::body_budget, and how much of its body has arrived.
@@ -150,7 +164,7 @@ Response OverloadedDefault(const Request&) {
 // The fields ServerOptions asks for on every response: Server and Date.
 void AppendServerFields(std::string& out, const ServerOptions& options) {
   if (!options.server_header.empty()) {
-    out.append("Server: ").append(options.server_header).append("\r\n");
+    AppendPieces(out, {"Server: ", options.server_header, "\r\n"});
   }
   if (options.date_header) {
     // Formatted once a second per worker, not once per response.
@@ -161,7 +175,7 @@ void AppendServerFields(std::string& out, const ServerOptions& options) {
       date = HttpDate(now);
       formatted_at = now;
     }
-    out.append("Date: ").append(date).append("\r\n");
+    AppendPieces(out, {"Date: ", date, "\r\n"});
   }
 }
 
@@ -352,9 +366,30 @@ class Connection : public std::enable_shared_from_this<Connection> {
                             });
   }
 
+  // Feeds the parser the bytes already buffered, as Beast's read operations do but without
+  // their trip through the worker's queue (most requests arrive whole in the first read).
+  // True when that completed the header (`whole`: the message); false when more bytes are
+  // needed (ec clear) or the request is bad (ec set).
+  bool ParseBuffered(bool whole, error_code& ec) {
+    auto done = [&] { return whole ? parser_->is_done() : parser_->is_header_done(); };
+    while (buffer_.size() != 0 && !done()) {
+      std::size_t n = parser_->put(buffer_.data(), ec);
+      buffer_.consume(n);
+      if (ec == beast::http::error::need_more) {
+        ec = {};
+        return false;
+      }
+      if (ec || n == 0) return false;
+    }
+    return done();
+  }
+
   void StartHeader() {
     state_ = State::kHeader;
     deadline_ = Clock::now() + server_.options.header_timeout;
+    error_code ec;
+    if (ParseBuffered(/*whole=*/false, ec)) return OnHeader(ec);
+    if (ec) return OnReadError(ec);
     beast::http::async_read_header(
         socket_, buffer_, *parser_,
         [self = shared_from_this()](error_code ec, std::size_t header_bytes) {
@@ -365,8 +400,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnHeader(error_code ec, std::size_t header_bytes) {
     if (ec) return OnReadError(ec);
     state_ = State::kBody;
+    if (parser_->is_done()) return Respond();  // the body came with the header: no clock read
     body_start_ = Clock::now();
-    if (parser_->is_done()) return Respond();
     if (auto length = parser_->content_length()) {
       declared_ = static_cast<std::size_t>(*length);
       // Refuse up front rather than buffer a body the budget cannot hold.
@@ -403,6 +438,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void ReadBody() {
+    error_code ec;
+    if (ParseBuffered(/*whole=*/true, ec)) return Respond();
+    if (ec) return OnReadError(ec);
     beast::http::async_read(socket_, buffer_, *parser_,
                             [self = shared_from_this()](error_code ec, std::size_t) {
                               if (ec) return self->OnReadError(ec);
@@ -484,17 +522,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
     head_.append("\r\n");
     AppendServerFields(head_, server_.options);
     for (const Headers::Field& field : response_.headers) {
-      head_.append(field.name).append(": ").append(field.value).append("\r\n");
+      AppendPieces(head_, {field.name, ": ", field.value, "\r\n"});
     }
     head_.append("Content-Length: ");
     AppendNumber(head_, response_.body.size());
-    head_.append("\r\n");
+    std::string_view connection = "\r\n\r\n";
     if (!keep_alive) {
-      head_.append("Connection: close\r\n");
+      connection = "\r\nConnection: close\r\n\r\n";
     } else if (request_.version == 10 || server_.options.announce_keep_alive) {
-      head_.append("Connection: keep-alive\r\n");
+      connection = "\r\nConnection: keep-alive\r\n\r\n";
     }
-    head_.append("\r\n");
+    head_.append(connection);
 
     state_ = State::kWriting;
     deadline_ = Clock::now() + server_.options.idle_timeout;

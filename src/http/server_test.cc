@@ -180,6 +180,21 @@ TEST(HttpServer, BodiesAroundTheKeptBufferSizeAreReadWhole) {
   EXPECT_EQ(client.Read().body(), "/2|" + second);
 }
 
+// A request is parsed at once from what the first read brought when it is all there, and
+// otherwise read on: a header cut mid-field, a body cut after its first bytes (parsed from the
+// buffer, then read), and a whole request after it in the same piece are each answered right.
+TEST(HttpServer, RequestArrivingInPiecesIsAssembled) {
+  EchoServer server;
+  Client client(server.port());
+  client.WriteRaw("POST /p HTTP/1.1\r\nHo");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  client.WriteRaw("st: x\r\nContent-Length: 11\r\n\r\nhal");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  client.WriteRaw("f a bodyGET /q HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(client.Read().body(), "/p|half a body");
+  EXPECT_EQ(client.Read().body(), "/q|");
+}
+
 TEST(HttpServer, ChunkedRequestBodyIsAssembled) {
   EchoServer server;
   Client client(server.port());

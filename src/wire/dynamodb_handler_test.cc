@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
@@ -95,6 +96,36 @@ TEST_F(WireTest, DispatchesTheTargetOperationToTheEngine) {
   EXPECT_NE(handler_.Handle(DynamoRequest("DynamoDB_20120810.ListTables"))
                 .headers.Get("x-amzn-RequestId"),
             id);
+}
+
+// Request ids are 52 characters of A-Z and 0-9, each from 6 random bits taken modulo 36 (as the
+// ids have always been spread): every character appears at every position, nothing else does,
+// and the letters, '0' and '1' (2 of 64 bit patterns each) come twice as often as '2'-'9'.
+TEST(RequestIdTest, EveryCharacterEverywhereWithTheModulo36Spread) {
+  constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  constexpr int kIds = 4000;
+  std::vector<std::array<int, 256>> seen(kRequestIdLength, std::array<int, 256>{});
+  std::array<long, 256> total{};
+  for (int n = 0; n < kIds; ++n) {
+    char id[kRequestIdLength + 1];
+    id[kRequestIdLength] = '!';  // not written
+    FillRequestId(id);
+    ASSERT_EQ(id[kRequestIdLength], '!');
+    for (std::size_t i = 0; i < kRequestIdLength; ++i) {
+      const auto c = static_cast<unsigned char>(id[i]);
+      ASSERT_NE(kAlphabet.find(static_cast<char>(c)), std::string_view::npos) << int{c};
+      ++seen[i][c];
+      ++total[c];
+    }
+  }
+  for (std::size_t i = 0; i < kRequestIdLength; ++i) {
+    for (char c : kAlphabet) EXPECT_GT(seen[i][static_cast<unsigned char>(c)], 0) << i << c;
+  }
+  const double samples = double{kIds} * kRequestIdLength;
+  for (char c : kAlphabet) {
+    const double expected = samples * ((c >= '2' && c <= '9') ? 1 : 2) / 64;
+    EXPECT_NEAR(total[static_cast<unsigned char>(c)], expected, expected * 0.1) << c;
+  }
 }
 
 TEST_F(WireTest, StreamsTargetIsPrefixed) {
