@@ -369,12 +369,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Feeds the parser the bytes already buffered, as Beast's read operations do but without
   // their trip through the worker's queue (most requests arrive whole in the first read).
   // True when that completed the header (`whole`: the message); false when more bytes are
-  // needed (ec clear) or the request is bad (ec set).
-  bool ParseBuffered(bool whole, error_code& ec) {
+  // needed (ec clear) or the request is bad (ec set). `parsed` counts the bytes it consumed.
+  bool ParseBuffered(bool whole, error_code& ec, std::size_t& parsed) {
     auto done = [&] { return whole ? parser_->is_done() : parser_->is_header_done(); };
     while (buffer_.size() != 0 && !done()) {
       std::size_t n = parser_->put(buffer_.data(), ec);
       buffer_.consume(n);
+      parsed += n;
       if (ec == beast::http::error::need_more) {
         ec = {};
         return false;
@@ -388,7 +389,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     state_ = State::kHeader;
     deadline_ = Clock::now() + server_.options.header_timeout;
     error_code ec;
-    if (ParseBuffered(/*whole=*/false, ec)) return OnHeader(ec);
+    std::size_t header_bytes = 0;  // the header alone: put() stops where it ends
+    if (ParseBuffered(/*whole=*/false, ec, header_bytes)) return OnHeader(ec, header_bytes);
     if (ec) return OnReadError(ec);
     beast::http::async_read_header(
         socket_, buffer_, *parser_,
@@ -439,7 +441,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void ReadBody() {
     error_code ec;
-    if (ParseBuffered(/*whole=*/true, ec)) return Respond();
+    std::size_t body_bytes = 0;
+    if (ParseBuffered(/*whole=*/true, ec, body_bytes)) return Respond();
     if (ec) return OnReadError(ec);
     beast::http::async_read(socket_, buffer_, *parser_,
                             [self = shared_from_this()](error_code ec, std::size_t) {
