@@ -256,9 +256,9 @@ size_t UnmapFilePages(uintptr_t begin, uintptr_t end) {
       run_present += IsPresent(entries[i]) ? 1 : 0;
       continue;
     }
-    if (i > run && run_present > 0 &&
-        ::madvise(reinterpret_cast<void*>(begin + run * page), (i - run) * page, MADV_DONTNEED) ==
-            0) {
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): page arithmetic is on addresses as integers
+    void* first = reinterpret_cast<void*>(begin + run * page);
+    if (i > run && run_present > 0 && ::madvise(first, (i - run) * page, MADV_DONTNEED) == 0) {
       unmapped += run_present * page;
     }
     run = i + 1;

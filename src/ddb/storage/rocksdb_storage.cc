@@ -195,12 +195,12 @@ namespace {
 // no memtable or table file holds a range tombstone: reads skip looking for them (a memtable's
 // range tombstone iterator on each Get and iterator Refresh, the merging iterator's checks).
 const rocksdb::ReadOptions& PointReadOptions() {
-  static const rocksdb::ReadOptions options = [] {
+  static const rocksdb::ReadOptions kOptions = [] {
     rocksdb::ReadOptions read;
     read.ignore_range_deletions = true;
     return read;
   }();
-  return options;
+  return kOptions;
 }
 
 // How an iterator reads: in total order (any range of keys), or within one partition prefix
