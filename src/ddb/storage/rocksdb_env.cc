@@ -169,16 +169,18 @@ void SyncPath(const std::string& path, int flags) {
   if (::fsync(fd.get()) != 0) FailErrno("cannot sync", path);
 }
 
+// Bits of a /proc/self/pagemap entry.
+constexpr uint64_t kPagePresent = uint64_t{1} << 63;
+constexpr uint64_t kPageSwapped = uint64_t{1} << 62;
+constexpr uint64_t kPageFileOrShared = uint64_t{1} << 61;
+
+bool IsPresent(uint64_t entry) { return (entry & kPagePresent) != 0; }
+
 // A /proc/self/pagemap entry of a page this process holds a copy of its own of (an anonymous
 // page, present or swapped out): in a file mapping, one written to since it was mapped.
 bool IsPrivateCopy(uint64_t entry) {
-  constexpr uint64_t kPresent = uint64_t{1} << 63;
-  constexpr uint64_t kSwapped = uint64_t{1} << 62;
-  constexpr uint64_t kFileOrShared = uint64_t{1} << 61;
-  return (entry & kSwapped) != 0 || ((entry & kPresent) != 0 && (entry & kFileOrShared) == 0);
+  return (entry & kPageSwapped) != 0 || (IsPresent(entry) && (entry & kPageFileOrShared) == 0);
 }
-
-bool IsPresent(uint64_t entry) { return (entry & (uint64_t{1} << 63)) != 0; }
 
 }  // namespace
 

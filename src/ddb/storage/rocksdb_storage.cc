@@ -194,7 +194,7 @@ namespace {
 // Every read's options. Storage writes only Puts and Deletes (WriteBatch has no range delete), so
 // no memtable or table file holds a range tombstone: reads skip looking for them (a memtable's
 // range tombstone iterator on each Get and iterator Refresh, the merging iterator's checks).
-const rocksdb::ReadOptions& PointReadOptions() {
+const rocksdb::ReadOptions& BaseReadOptions() {
   static const rocksdb::ReadOptions kOptions = [] {
     rocksdb::ReadOptions read;
     read.ignore_range_deletions = true;
@@ -212,7 +212,7 @@ const rocksdb::ReadOptions& PointReadOptions() {
 enum class ReadMode { kTotalOrder, kPartition };
 
 rocksdb::ReadOptions ReadOptionsFor(ReadMode mode) {
-  rocksdb::ReadOptions read = PointReadOptions();
+  rocksdb::ReadOptions read = BaseReadOptions();
   if (mode == ReadMode::kTotalOrder) read.total_order_seek = true;
   return read;
 }
@@ -364,7 +364,7 @@ class RocksDbStorage final : public Storage {
   bool Read(std::string_view key, const std::function<void(std::string_view)>& read) override {
     rocksdb::PinnableSlice value;  // pins the block (or memtable) holding it: no copy
     const rocksdb::Status status =
-        db_->Get(PointReadOptions(), db_->DefaultColumnFamily(), ToSlice(key), &value);
+        db_->Get(BaseReadOptions(), db_->DefaultColumnFamily(), ToSlice(key), &value);
     if (status.IsNotFound()) return false;
     if (!status.ok()) Fail("storage read failed", status);
     read(std::string_view(value.data(), value.size()));
@@ -378,7 +378,7 @@ class RocksDbStorage final : public Storage {
     for (std::string_view k : keys) slices.push_back(ToSlice(k));
     std::vector<rocksdb::PinnableSlice> values(keys.size());
     std::vector<rocksdb::Status> statuses(keys.size());
-    db_->MultiGet(PointReadOptions(), db_->DefaultColumnFamily(), keys.size(), slices.data(),
+    db_->MultiGet(BaseReadOptions(), db_->DefaultColumnFamily(), keys.size(), slices.data(),
                   values.data(), statuses.data());
     for (size_t i = 0; i < keys.size(); ++i) {
       if (statuses[i].IsNotFound()) continue;
