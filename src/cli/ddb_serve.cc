@@ -214,8 +214,12 @@ void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_di
                 static_cast<unsigned>(server.port()));
   }
   std::fflush(stdout);
-  // Started: RocksDB's opening and recovery code does not run again (storage.h).
-  if (!serve.in_memory) ddb::storage::UnmapRocksDbCode();
+  // Started: RocksDB's opening and recovery code does not run again; it is released once the
+  // server idles (storage.h).
+  ddb::storage::IdleCodeRelease code_release;
+  if (!serve.in_memory) {
+    server.SetWaitTick(std::chrono::milliseconds(250), [&] { code_release.Tick(); });
+  }
   server.WaitForSignal();   // stops the server before the engine closes
   trigger_manager.reset();  // before the engine they read
 }

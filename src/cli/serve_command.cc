@@ -408,8 +408,12 @@ void Serve(const ServeCommandOptions& o, const GlobalOptions& globals) {
       message_cache ? message_cache->Describe().c_str() : "off", consumer ? "on" : "off",
       ddb_note.c_str());
   std::fflush(stdout);
-  // Started: RocksDB's opening and recovery code does not run again (storage.h).
-  if (target.engine) ddb::storage::UnmapRocksDbCode();
+  // Started: RocksDB's opening and recovery code does not run again; it is released once the
+  // server idles (storage.h).
+  ddb::storage::IdleCodeRelease code_release;
+  if (target.engine) {
+    server.SetWaitTick(std::chrono::milliseconds(250), [&] { code_release.Tick(); });
+  }
   server.WaitForSignal();
   if (consumer) {
     consumer->Stop();

@@ -238,6 +238,8 @@ struct ServerCore {
   bool stopped GUARDED_BY(stop_mutex) = false;
   asio::io_context signal_ioc{1};
   std::optional<asio::signal_set> signals;  // set by CatchSignals()
+  std::chrono::milliseconds wait_tick_period{};
+  std::function<void()> wait_tick;  // SetWaitTick()
   Clock::duration sweep_interval{};
   std::size_t max_connections = 0;  // resolved at Start()
   Response refusal;                 // the answer to a connection over max_connections
@@ -799,6 +801,11 @@ void Server::Stop(std::chrono::milliseconds grace) {
   }
 }
 
+void Server::SetWaitTick(std::chrono::milliseconds period, std::function<void()> tick) {
+  impl_->wait_tick_period = period;
+  impl_->wait_tick = std::move(tick);
+}
+
 void Server::CatchSignals() {
   Impl& s = *impl_;
   if (!s.signals) s.signals.emplace(s.signal_ioc, SIGINT, SIGTERM);
@@ -808,10 +815,25 @@ int Server::WaitForSignal() {
   Impl& s = *impl_;
   int received = 0;
   CatchSignals();
+  std::optional<asio::steady_timer> tick_timer;
+  std::function<void()> arm_tick = [&] {
+    tick_timer->expires_after(s.wait_tick_period);
+    tick_timer->async_wait([&](error_code ec) {
+      if (ec) return;
+      s.wait_tick();
+      arm_tick();
+    });
+  };
+  if (s.wait_tick) {
+    tick_timer.emplace(s.signal_ioc);
+    arm_tick();
+  }
   s.signals->async_wait([&](error_code ec, int signal_number) {
     if (!ec) received = signal_number;
+    if (tick_timer) tick_timer->cancel();  // else the timer keeps run() from returning
   });
   if (!s.stopping.load()) s.signal_ioc.run();
+  tick_timer.reset();
   s.signals.reset();
   Stop();
   return received;

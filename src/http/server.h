@@ -122,6 +122,10 @@ class Server {
   // Blocks until SIGINT or SIGTERM arrives (or Stop() is called from another thread), then
   // Stop()s. Returns the signal number, or 0 when woken by Stop().
   int WaitForSignal();
+  // While WaitForSignal() waits, runs `tick` on its thread every `period`: housekeeping that
+  // must stay off the workers (e.g. releasing memory once the server idles). Call before
+  // WaitForSignal(); not thread-safe.
+  void SetWaitTick(std::chrono::milliseconds period, std::function<void()> tick);
   // From now on SIGINT and SIGTERM are kept for WaitForSignal() instead of ending the process:
   // call it before announcing the server, so a signal sent right after the announcement still
   // stops it gracefully. Not thread-safe; WaitForSignal() calls it too.

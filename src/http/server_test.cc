@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <sys/resource.h>
+#include <unistd.h>
 #include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -12,6 +13,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <csignal>
 #include <ctime>
 #include <filesystem>
 #include <stdexcept>
@@ -478,6 +480,46 @@ TEST(HttpServer, WaitForSignalReturnsOnStop) {
   });
   EXPECT_EQ(server.WaitForSignal(), 0);
   stopper.join();
+}
+
+TEST(HttpServer, WaitTickRunsWhileWaitingOnly) {
+  EchoServer server;
+  std::atomic<int> ticks{0};
+  server.SetWaitTick(std::chrono::milliseconds(2), [&] { ++ticks; });
+  std::thread stopper([&] {
+    while (ticks.load() < 3) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    server.Stop();
+  });
+  EXPECT_EQ(server.WaitForSignal(), 0);
+  stopper.join();
+  const int at_return = ticks.load();
+  EXPECT_GE(at_return, 3);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(ticks.load(), at_return);
+}
+
+// The pending tick must not keep WaitForSignal() waiting once the signal has come.
+TEST(HttpServer, WaitForSignalReturnsOnSignalWithATick) {
+  EchoServer server;
+  int ticks = 0;
+  server.SetWaitTick(std::chrono::milliseconds(2), [&] {
+    if (++ticks == 2) ::kill(::getpid(), SIGTERM);
+  });
+  std::atomic<bool> returned{false};
+  std::atomic<bool> stopped_by_watchdog{false};
+  std::thread watchdog([&] {  // a hang fails the test instead of stalling the suite
+    for (int i = 0; i < 500 && !returned.load(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (!returned.load()) {
+      stopped_by_watchdog.store(true);
+      server.Stop();
+    }
+  });
+  EXPECT_EQ(server.WaitForSignal(), SIGTERM);
+  returned.store(true);
+  watchdog.join();
+  EXPECT_FALSE(stopped_by_watchdog.load());
 }
 
 // ---- Limits (issue 7): connections, timeouts, body budget. Small limits; a normal client must

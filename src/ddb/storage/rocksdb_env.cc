@@ -7,11 +7,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <mutex>
 #include <stdexcept>
 #include <string_view>
 #include <vector>
+
+#include "ddb/storage/storage.h"
 
 namespace cruddur::ddb::storage {
 namespace {
@@ -282,6 +285,23 @@ size_t UnmapRocksDbCode() {
   if (__start_cruddur_rocksdb_text == nullptr) return 0;
   return UnmapFilePages(reinterpret_cast<uintptr_t>(__start_cruddur_rocksdb_text),
                         reinterpret_cast<uintptr_t>(__stop_cruddur_rocksdb_text));
+}
+
+size_t IdleCodeRelease::Tick() {
+  // Under 2 ms of CPU since the last tick (of all threads, RocksDB's background ones included).
+  constexpr long long kIdleCpuNs = 2'000'000;
+  timespec now{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  const long long cpu_ns = now.tv_sec * 1'000'000'000LL + now.tv_nsec;
+  const bool idle = last_cpu_ns_ >= 0 && cpu_ns - last_cpu_ns_ < kIdleCpuNs;
+  last_cpu_ns_ = cpu_ns;
+  if (!idle) {
+    mapped_ = true;
+    return 0;
+  }
+  if (!mapped_) return 0;
+  mapped_ = false;
+  return UnmapRocksDbCode();
 }
 
 }  // namespace cruddur::ddb::storage

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -444,6 +445,29 @@ TEST(RocksDbStorage, WorksAfterItsCodeIsUnmapped) {
   db.reset();
   db = OpenRocksDbStorage(path, Options{});
   EXPECT_EQ(db->Get("b"), "2");
+}
+
+// Servers release the code on their wait thread's ticks once the process idles, once per busy
+// spell (storage.h).
+TEST(RocksDbStorage, IdleCodeReleaseWaitsForAnIdlePeriod) {
+#if !CRUDDUR_ROCKSDB_TEXT_SECTION
+  GTEST_SKIP() << "not linked with ddb/storage/rocksdb_text.ld";
+#endif
+  TempDir dir;
+  auto db = OpenRocksDbStorage(dir.path() + "/db", Options{});
+  PutOne(*db, "a", "1");
+  IdleCodeRelease release;
+  EXPECT_EQ(release.Tick(), 0u);               // the first tick only starts the period
+  EXPECT_GT(release.Tick(), size_t{1} << 20);  // a period with no work: opening's code goes
+  EXPECT_EQ(release.Tick(), 0u);               // already released
+  // A busy period (over 2 ms of CPU) releases nothing, though the write mapped code back.
+  const std::clock_t start = std::clock();  // the process's CPU time
+  for (int i = 0; std::clock() - start < CLOCKS_PER_SEC / 50; ++i) {
+    PutOne(*db, "k" + std::to_string(i), "v");
+  }
+  EXPECT_EQ(release.Tick(), 0u);
+  EXPECT_GT(release.Tick(), 0u);  // then the next idle period releases it again
+  EXPECT_EQ(db->Get("k0"), "v");
 }
 
 // Memtables are flushed several at a time (RocksDbOptions()): writes waiting in full memtables,

@@ -141,4 +141,18 @@ std::unique_ptr<Storage> OpenRocksDbStorage(const std::string& dir, const Option
 // ddb/storage/rocksdb_text.ld (else does nothing). Returns the bytes no longer mapped.
 size_t UnmapRocksDbCode();
 
+// Calls UnmapRocksDbCode() when the server idles, so the release is not on the first answers'
+// path (right after start-up they would map much of it back at once): Tick() it every period
+// from one thread. A tick that ends a whole period in which the process used almost no CPU
+// releases the code, once per busy spell.
+class IdleCodeRelease {
+ public:
+  // Returns the bytes released by this tick (0 when busy, or already released).
+  size_t Tick();
+
+ private:
+  long long last_cpu_ns_ = -1;  // the process's CPU time at the last tick
+  bool mapped_ = true;          // code may have been mapped back since the last release
+};
+
 }  // namespace cruddur::ddb::storage
