@@ -425,8 +425,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::size_t room = buffered + (parser_->chunked() ? kReadSize : std::min(to_come, kReadSize));
     // The idle read takes what the buffer holds: with room for a whole request like this one
     // (rounded up, as the next one may be a little longer), the next arrives in one read, not
-    // two (a 3 KB TransactWriteItems, a PutItem over 512 bytes). Within what an idle
-    // connection keeps.
+    // two (a 3 KB TransactWriteItems, a 7 KB BatchWriteItem of 25 items, a PutItem over 512
+    // bytes). Within what an idle connection keeps.
     if (std::size_t whole = header_bytes + declared_;
         !parser_->chunked() && whole <= kIdleReadCapacity) {
       room = std::max(room, std::bit_ceil(whole));
@@ -605,7 +605,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   static constexpr std::size_t kDrainSize = 16 * 1024;
   static constexpr std::size_t kReadSize = 64 * 1024;
-  static constexpr std::size_t kIdleReadCapacity = 4 * 1024;
+  // What a connection's read buffer keeps between requests: 16 KB holds most batch and
+  // transaction requests whole (a second read and a reallocation per request otherwise), at
+  // most 160 MB for 10,000 connections that all sent one.
+  static constexpr std::size_t kIdleReadCapacity = 16 * 1024;
   static constexpr std::size_t kKeepBodyCapacity = 1024 * 1024;
 
   ServerCore& server_;

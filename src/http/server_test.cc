@@ -164,12 +164,13 @@ TEST(HttpServer, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_EQ(client.Read().body(), "/c|three");
 }
 
-// The read buffer keeps room for a whole request like the last one (up to 4 KB): bodies of every
-// size around that, one after another and pipelined, must each come out whole.
+// The read buffer keeps room for a whole request like the last one (up to 16 KB): bodies of
+// every size around that, one after another and pipelined, must each come out whole.
 TEST(HttpServer, BodiesAroundTheKeptBufferSizeAreReadWhole) {
   EchoServer server;
   Client client(server.port());
-  for (std::size_t size : {100, 3000, 3100, 2900, 4000, 4096, 5000, 3000, 10, 70000, 3000}) {
+  for (std::size_t size : {100, 3000, 3100, 2900, 4000, 4096, 5000, 3000, 10, 70000, 3000, 7000,
+                           16000, 16384, 16500, 8000, 10}) {
     std::string body(size, static_cast<char>('a' + size % 26));
     ASSERT_EQ(client.Send(bhttp::verb::post, "/s", body).body(), "/s|" + body);
   }
