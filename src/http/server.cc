@@ -220,9 +220,10 @@ struct Worker {
   asio::steady_timer sweeper{ioc};
   // Connections whose answer is ready, sent together once the handlers already queued (the
   // other requests that arrived meanwhile) have run: a client waiting for several answers is
-  // woken once for all of them, not once each (Connection::Write). After `sweeper`, so that
-  // the connections it may still hold are destroyed while the sweeper exists.
+  // not woken once for each (Connection::Write). After `sweeper`, so that the connections it
+  // may still hold are destroyed while the sweeper exists.
   std::vector<std::shared_ptr<Connection>> unsent;
+  bool turn_led = false;  // an answer went at once and its completion has not run yet
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
   std::thread thread;
 };
@@ -547,9 +548,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
     state_ = State::kWriting;
     deadline_ = Clock::now() + server_.options.idle_timeout;
     // Each send to a client asleep in its poll wakes it, which costs the sender a cross-CPU
-    // wakeup (most of a large request's kernel time under load). Answers ready in the same turn
-    // of the worker go out back to back after it, so the client is woken once for all of them.
-    // Alone, an answer waits only for the reactor's non-blocking poll.
+    // wakeup (most of a large request's kernel time under load). So the first answer of a turn
+    // of the worker goes at once, and the answers after it, while that first send's completion
+    // is still queued behind the turn's other handlers, go back to back once the turn is over:
+    // the client is woken about twice a turn, not once an answer. A lone answer (one
+    // connection) goes at once, as before, with nothing posted.
+    if (!worker_.turn_led) {
+      worker_.turn_led = true;
+      leads_turn_ = true;
+      return Send();
+    }
     worker_.unsent.push_back(shared_from_this());
     if (worker_.unsent.size() == 1) {
       asio::post(worker_.ioc, [&worker = worker_] { SendUnsent(worker); });
@@ -567,7 +575,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void Send() {
-    if (closed_) return;
+    if (closed_) return EndTurn();
     std::array<asio::const_buffer, 2> buffers = {
         asio::buffer(head_), head_only_ ? asio::const_buffer() : asio::buffer(response_.body)};
     asio::async_write(socket_, buffers, [self = shared_from_this()](error_code ec, std::size_t) {
@@ -575,7 +583,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
     });
   }
 
+  // The turn this connection's answer led is over: the next answer goes at once.
+  void EndTurn() {
+    if (!leads_turn_) return;
+    leads_turn_ = false;
+    worker_.turn_led = false;
+  }
+
   void OnWritten(error_code ec) {
+    EndTurn();
     if (ec) return Close();
     if (keep_alive_) return ReadHeader();
     socket_.shutdown(tcp::socket::shutdown_send, ec);
@@ -625,6 +641,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   State state_ = State::kIdle;
   bool keep_alive_ = true;
   bool head_only_ = false;         // the answer being written goes without its body (HEAD)
+  bool leads_turn_ = false;        // that answer is the one that set worker_.turn_led
   bool request_complete_ = false;  // the whole request was read (nothing left to drain)
   bool closed_ = false;
   std::size_t declared_ = 0;  // the current request's Content-Length (0 when none)
