@@ -16,6 +16,8 @@
 #include <csignal>
 #include <ctime>
 #include <filesystem>
+#include <future>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -53,6 +55,14 @@ class Client {
     bhttp::response<bhttp::string_body> response;
     bhttp::read(socket_, buffer_, response);
     return response;
+  }
+
+  // The answer to a HEAD request: its header only (a body is not expected).
+  bhttp::response<bhttp::empty_body> ReadHeadAnswer() {
+    bhttp::response_parser<bhttp::empty_body> parser;
+    parser.skip(true);
+    bhttp::read(socket_, buffer_, parser);
+    return parser.release();
   }
 
   void WriteRaw(const std::string& bytes) { asio::write(socket_, asio::buffer(bytes)); }
@@ -166,12 +176,13 @@ TEST(HttpServer, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_EQ(client.Read().body(), "/c|three");
 }
 
-// The read buffer keeps room for a whole request like the last one (up to 4 KB): bodies of every
-// size around that, one after another and pipelined, must each come out whole.
+// The read buffer keeps room for a whole request like the last one (up to 16 KB): bodies of
+// every size around that, one after another and pipelined, must each come out whole.
 TEST(HttpServer, BodiesAroundTheKeptBufferSizeAreReadWhole) {
   EchoServer server;
   Client client(server.port());
-  for (std::size_t size : {100, 3000, 3100, 2900, 4000, 4096, 5000, 3000, 10, 70000, 3000}) {
+  for (std::size_t size : {100, 3000, 3100, 2900, 4000, 4096, 5000, 3000, 10, 70000, 3000, 7000,
+                           16000, 16384, 16500, 8000, 10}) {
     std::string body(size, static_cast<char>('a' + size % 26));
     ASSERT_EQ(client.Send(bhttp::verb::post, "/s", body).body(), "/s|" + body);
   }
@@ -415,6 +426,55 @@ TEST(HttpServer, ConcurrentClients) {
   for (auto& t : clients) t.join();
   EXPECT_EQ(good.load(), kClients * kRequests);
   EXPECT_EQ(calls.load(), kClients * kRequests);
+}
+
+// Requests of several connections ready in the same turn of one worker: the first answer goes
+// at once, the others after the turn (Connection::Write); each must still reach its own
+// connection whole, a HEAD answer without its body, a Connection: close answer then a close.
+TEST(HttpServer, AnswersOfOneTurnEachReachTheirConnection) {
+  ServerOptions options = TestOptions();
+  options.threads = 1;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  Server server(options, [&](const Request& request) {
+    if (request.target == "/hold") released.wait();  // the others queue up meanwhile
+    return Echo(request);
+  });
+  server.Start();
+  Client holder(server.port());
+  holder.WriteRaw("POST /hold HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nh");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the worker is in the handler
+  constexpr int kPosts = 6;
+  std::vector<std::unique_ptr<Client>> posts;
+  for (int i = 0; i < kPosts; ++i) {
+    posts.push_back(std::make_unique<Client>(server.port()));
+    std::string body(1000 * (i + 1), static_cast<char>('a' + i));
+    posts.back()->WriteRaw("POST /p" + std::to_string(i) +
+                           " HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                           std::to_string(body.size()) + "\r\n\r\n" + body);
+  }
+  Client head(server.port());
+  head.WriteRaw("HEAD /h HTTP/1.1\r\nHost: x\r\n\r\n");
+  Client closing(server.port());
+  closing.WriteRaw("GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // all of them have arrived
+  release.set_value();
+
+  EXPECT_EQ(holder.Read().body(), "/hold|h");
+  for (int i = 0; i < kPosts; ++i) {
+    std::string body(1000 * (i + 1), static_cast<char>('a' + i));
+    EXPECT_EQ(posts[i]->Read().body(), "/p" + std::to_string(i) + "|" + body);
+  }
+  auto head_answer = head.ReadHeadAnswer();
+  EXPECT_EQ(head_answer[bhttp::field::content_length], "3");  // of "/h|", not sent
+  EXPECT_EQ(head_answer["X-Method"], "HEAD");
+  EXPECT_EQ(head.Send(bhttp::verb::get, "/next").body(), "/next|");  // no stray body bytes
+  EXPECT_EQ(closing.Read().body(), "/c|");
+  EXPECT_TRUE(closing.ServerClosed());
+  // Every connection is still served afterwards (none is left waiting for a turn to end).
+  for (int i = 0; i < kPosts; ++i) {
+    EXPECT_EQ(posts[i]->Send(bhttp::verb::post, "/again", "x").body(), "/again|x");
+  }
 }
 
 TEST(HttpServer, IdleConnectionsAreClosed) {
