@@ -160,10 +160,10 @@ rocksdb::Options RocksDbOptions() {
   options.write_buffer_size = size_t{16} << 20;
   options.min_write_buffer_number_to_merge = 4;
   options.max_write_buffer_number = 6;
-  // LZ4 compresses the benchmark's items smaller than Snappy (disk 158 -> 127 MB at 6M items) and
-  // faster: flushes and compactions, which compress every byte they write, -13% CPU per item.
-  // Snappy (the default) where a RocksDB build lacks it. A table file records its compression, so
-  // files written with Snappy stay readable.
+  // LZ4 compresses the benchmark's items smaller than Snappy (table files 202 -> 154 MB at 10M
+  // items) and faster: flushes and compactions, which compress every byte they write, spend 7-13%
+  // less CPU per written item (bench/persistent_findings.md). Snappy (the default) where a RocksDB
+  // build lacks LZ4. A table file records its compression: Snappy files stay readable.
   const auto supported = rocksdb::GetSupportedCompressions();
   options.compression =
       std::find(supported.begin(), supported.end(), rocksdb::kLZ4Compression) != supported.end()
