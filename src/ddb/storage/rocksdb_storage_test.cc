@@ -19,6 +19,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -26,6 +27,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/table.h>
+#include <rocksdb/table_properties.h>
 #include <rocksdb/utilities/options_util.h>
 
 #include "ddb/storage/rocksdb_env.h"
@@ -498,6 +500,59 @@ TEST(RocksDbStorage, WritesInUnflushedFullMemtablesAreReadAndReplayed) {
   db.reset();
   db = OpenRocksDbStorage(path, Options{});
   check(*db);
+}
+
+// The compression of each table file of a closed data dir, by its table properties.
+std::vector<std::string> TableCompressions(const std::string& path) {
+  rocksdb::Options options = RocksDbOptions();
+  options.create_if_missing = false;
+  rocksdb::DB* raw = nullptr;
+  const rocksdb::Status status = rocksdb::DB::OpenForReadOnly(options, path, &raw);
+  EXPECT_TRUE(status.ok()) << status.ToString();
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::TablePropertiesCollection tables;
+  if (db) {
+    EXPECT_TRUE(db->GetPropertiesOfAllTables(&tables).ok());
+  }
+  std::vector<std::string> compressions;
+  for (const auto& [file, properties] : tables)
+    compressions.push_back(properties->compression_name);
+  std::sort(compressions.begin(), compressions.end());
+  return compressions;
+}
+
+// A data dir written before table files were LZ4 (with Snappy, RocksDB's default) opens and
+// reads with today's options, which write new table files in LZ4.
+TEST(RocksDbStorage, DataDirWrittenWithSnappyStaysReadable) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  {
+    rocksdb::Options old = RocksDbOptions();
+    old.compression = rocksdb::kSnappyCompression;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(old, path, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    for (int i = 0; i < 100; ++i) {
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), Key("old", i), ItemValue(i)).ok());
+    }
+    ASSERT_TRUE(db->Flush(rocksdb::FlushOptions()).ok());
+  }
+  ASSERT_EQ(TableCompressions(path), std::vector<std::string>{"Snappy"});
+  {
+    auto db = OpenRocksDbStorage(path, Options{});
+    for (int i = 0; i < 100; ++i) EXPECT_EQ(db->Get(Key("old", i)), ItemValue(i)) << i;
+    for (int i = 0; i < 100; ++i) PutOne(*db, Key("new", i), ItemValue(i));
+  }
+  auto db = OpenRocksDbStorage(path, Options{});  // flushed the new writes' WAL: a table file
+  EXPECT_EQ(TableCompressions(path), (std::vector<std::string>{"LZ4", "Snappy"}));
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(db->Get(Key("old", i)), ItemValue(i)) << i;
+    EXPECT_EQ(db->Get(Key("new", i)), ItemValue(i)) << i;
+  }
+  auto iter = db->NewIterator();
+  int seen = 0;
+  for (iter->Seek("new/"); iter->Valid() && iter->key() < "old0"; iter->Next()) ++seen;
+  EXPECT_EQ(seen, 200);
 }
 
 size_t BlockCacheCapacity() {
