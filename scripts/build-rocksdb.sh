@@ -61,9 +61,7 @@ while read -r patch; do
   [[ -z $patch || $patch == \#* ]] && continue
   patch -d "$src" -p1 -s <"$work/debian/patches/$patch"
 done <"$work/debian/patches/series"
-
-cmake -S "$src" -B "$work/build" -G Ninja "${flags[@]}" \
-  -DCMAKE_INSTALL_PREFIX="$work/install" -DCMAKE_INSTALL_LIBDIR=lib >"$work/cmake.log" ||
+cmake -S "$src" -B "$work/build" -G Ninja "${flags[@]}" >"$work/cmake.log" ||
   { cat "$work/cmake.log"; exit 1; }
 ninja -C "$work/build" -j"${JOBS:-2}" rocksdb
 mkdir -p "$out.part/lib"
