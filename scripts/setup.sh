@@ -9,7 +9,7 @@ packages=(
   libboost1.81-dev librocksdb-dev rapidjson-dev libcli11-dev libspdlog-dev libfmt-dev
   libssl-dev zlib1g-dev libzstd-dev zstd libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev libicu-dev
   libpq-dev postgresql sqlite3
-  python3 python3-pytest python3-boto3 awscli curl openssl
+  python3 python3-pytest python3-boto3 awscli curl openssl patch xz-utils
   libhiredis-dev pkg-config redis-server chromium libjemalloc-dev
 )
 # Node.js and npm (dynalite for the CLI tests and benchmarks, playwright-core for the web page
