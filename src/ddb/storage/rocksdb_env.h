@@ -22,8 +22,9 @@ rocksdb::Env* LazyThreadsEnv();
 // - every sync while HoldSyncs() is on: OpenRocksDbStorage turns it on while DB::Open creates a
 //   brand-new data dir (RocksDB syncs each of its ~10 creation steps: IDENTITY, MANIFEST, CURRENT,
 //   OPTIONS and the directory, twice over), then makes the dir durable in one pass
-//   (SyncCreatedDataDir). Nothing is acknowledged before that pass; a dir left unfinished by a
-//   crash holds no data, and OpenRocksDbStorage recreates it.
+//   (SyncCreatedDataDir). With Options::fsync nothing is acknowledged before that pass; a dir
+//   left unfinished by a crash holds no data, and OpenRocksDbStorage recreates it. Without, the
+//   pass runs beside the first requests (that mode promises nothing across a power loss).
 // - the syncs of OPTIONS files and of their renames: RocksDB writes one at every open and
 //   SetOptions but never reads it back to open or recover (a lost one is rewritten at the next
 //   open), so its durability buys nothing.

@@ -22,6 +22,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -29,6 +30,7 @@
 #include "ddb/storage/rocksdb_env.h"
 #include "ddb/storage/rocksdb_options.h"
 #include "ddb/storage/storage.h"
+#include "log/log.h"
 
 namespace cruddur::ddb::storage {
 namespace {
@@ -366,6 +368,7 @@ class RocksDbStorage final : public Storage {
     write_options_.disableWAL = false;
   }
   ~RocksDbStorage() override {
+    if (creation_sync_.joinable()) creation_sync_.join();
     // Close() reports errors that the destructor would swallow; nothing useful to do with them
     // here, the WAL already holds every acknowledged write.
     pool_->Clear();  // iterators go before their DB
@@ -416,6 +419,19 @@ class RocksDbStorage final : public Storage {
     if (full_write_buffer_ != 0) GrowWithLoad(rocks_batch.GetDataSize());
   }
 
+  // Runs the sync pass of the data dir just created (SyncCreatedDataDir) on a thread of its own;
+  // a failure is logged: the DB itself is open and works.
+  void SyncCreationLater(const std::string& dir) {
+    creation_sync_ = std::thread([dir] {
+      try {
+        SyncCreatedDataDir(dir);
+      } catch (const std::exception& e) {
+        log::Warn("storage", "the new data dir could not be synced to disk",
+                  {{"dir", dir}, {"reason", e.what()}});
+      }
+    });
+  }
+
   std::unique_ptr<Iterator> NewIterator() override {
     return std::make_unique<RocksDbIterator>(db_.get(), pool_.get(), std::string());
   }
@@ -453,18 +469,23 @@ class RocksDbStorage final : public Storage {
   const size_t full_write_buffer_;
   std::atomic<uint64_t> written_{0};
   std::atomic<bool> grown_{false};
+  std::thread creation_sync_;  // SyncCreationLater()
 };
 
 // DB::Open, with the syncs of a brand-new database's creation held back to one pass at its end
-// (DataDirFileSystem).
+// (DataDirFileSystem); with `defer_sync`, the pass is left to the caller (SyncCreationLater).
+// Sets *created when it made the database.
 rocksdb::Status OpenDb(const rocksdb::Options& options, const std::string& dir, bool create,
-                       DataDirFileSystem& fs, std::unique_ptr<rocksdb::DB>* db) {
+                       bool defer_sync, DataDirFileSystem& fs, std::unique_ptr<rocksdb::DB>* db,
+                       bool* created) {
   rocksdb::DB* raw = nullptr;
   fs.HoldSyncs(create);
   rocksdb::Status status = rocksdb::DB::Open(options, dir, &raw);
   fs.HoldSyncs(false);
   db->reset(raw);
   if (!status.ok() || !create) return status;
+  *created = true;
+  if (defer_sync) return status;
   try {
     SyncCreatedDataDir(dir);
   } catch (const std::exception& e) {
@@ -504,19 +525,29 @@ std::unique_ptr<Storage> OpenRocksDbStorage(const std::string& dir, const Option
   auto pool = std::make_shared<IteratorPool>();
   rocks_options.listeners.push_back(std::make_shared<IteratorPoolReset>(pool));
   std::unique_ptr<rocksdb::DB> db;
-  rocksdb::Status status = OpenDb(rocks_options, dir, !contents.has_current, *fs, &db);
+  // Without fsync the creation's sync pass runs beside the first requests, off the start-up's
+  // path (it waits on the disk for 3-14 ms): that mode promises that acknowledged writes survive a
+  // crash of the process, which loses nothing the page cache holds, not a power loss. With fsync
+  // it ends before the first write can be acknowledged.
+  const bool defer_sync = !options.fsync;
+  bool created = false;
+  rocksdb::Status status =
+      OpenDb(rocks_options, dir, !contents.has_current, defer_sync, *fs, &db, &created);
   // A dir that cannot be opened and holds no data: a creation a crash interrupted before its
   // sync pass (or one whose metadata was lost with nothing in it). Made anew, nothing is lost;
   // DestroyDB takes the dir's lock, and leaves files that are not RocksDB's.
   if (!status.ok() && !IsLockError(status) && contents.has_current && contents.HoldsNoData()) {
     const rocksdb::Status destroyed = rocksdb::DestroyDB(dir, rocks_options);
     if (destroyed.ok() || IsLockError(destroyed)) {
-      status = destroyed.ok() ? OpenDb(rocks_options, dir, true, *fs, &db) : destroyed;
+      status = destroyed.ok() ? OpenDb(rocks_options, dir, true, defer_sync, *fs, &db, &created)
+                              : destroyed;
     }
   }
   if (!status.ok()) FailOpen(dir, status);
-  return std::make_unique<RocksDbStorage>(std::move(env), std::move(db), std::move(pool), options,
-                                          full_write_buffer);
+  auto storage = std::make_unique<RocksDbStorage>(std::move(env), std::move(db), std::move(pool),
+                                                  options, full_write_buffer);
+  if (created && defer_sync) storage->SyncCreationLater(dir);
+  return storage;
 }
 
 }  // namespace cruddur::ddb::storage
