@@ -46,7 +46,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/cruddur-rocksdb.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 fetch() {  # fetch NAME SHA256: the file from the cache or Debian's archive, checked
   local file="$dir/src/$1"
-  if ! echo "$2  $file" | sha256sum -c --quiet 2>/dev/null; then
+  if ! [[ -f $file ]] || ! echo "$2  $file" | sha256sum -c --quiet >/dev/null 2>&1; then
     mkdir -p "$dir/src"
     curl -fsSL --retry 3 -o "$file.part" "$pool/$1"
     echo "$2  $file.part" | sha256sum -c --quiet
