@@ -380,10 +380,13 @@ function pager(container, fetchPage, render) {
   const prev = button('Previous', () => { page--; load(); });
   const next = button('Next', () => { page++; load(); });
   const out = el('div', {class: 'page-items'});
+  let loads = 0;  // answers can arrive out of order: only the latest load's is shown
   async function load() {
+    const mine = ++loads;
     prev.disabled = next.disabled = true;
     try {
       const result = await fetchPage(starts[page]);
+      if (mine !== loads) return;
       starts[page + 1] = result.LastEvaluatedKey;
       out.replaceChildren(render(result.Items || []));
       info.textContent = `page ${page + 1} · ${(result.Items || []).length} items` +
@@ -391,6 +394,7 @@ function pager(container, fetchPage, render) {
       prev.disabled = page === 0;
       next.disabled = !result.LastEvaluatedKey;
     } catch (err) {
+      if (mine !== loads) return;
       showError(err);
       prev.disabled = page === 0;
     }
@@ -678,13 +682,16 @@ function partiqlView() {
   const info = el('span', {class: 'muted page-info'});
   const more = button('Next page', () => run(token), '');
   let token;
+  let runs = 0;  // as the pager: only the latest run's answer is shown
   more.disabled = true;
   async function run(nextToken) {
+    const mine = ++runs;
     showError(null);
     try {
       const out = await call('ExecuteStatement', {Statement: text.value,
         ...(Number(limit.value) > 0 ? {Limit: Number(limit.value)} : {}),
         ...(nextToken ? {NextToken: nextToken} : {})});
+      if (mine !== runs) return;
       const items = out.Items || [];
       token = out.NextToken;
       more.disabled = !token;
@@ -696,7 +703,7 @@ function partiqlView() {
           el('tr', {}, columns.map((c) => el('td', {}, cellText(item[c]))))))) :
         el('p', {class: 'muted'}, 'Done; no items returned.'));
     } catch (err) {
-      showError(err);
+      if (mine === runs) showError(err);
     }
   }
   main().replaceChildren(el('h1', {}, 'PartiQL'),

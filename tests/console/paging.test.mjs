@@ -61,6 +61,19 @@ try {
 
   log(`${PAGES} pages of 100, each a Scan with Limit 100`);
   t = Date.now();
+  // The first page's Scan (Limit 25) is held back until after the one the page-size change sends
+  // (Limit 100) has been answered: the page must show the latest request's page, not the last
+  // answer to arrive.
+  let held = 0;
+  await page.route(`${base}/`, async (route) => {
+    if ((route.request().postData() || '').includes('"Limit":25')) {
+      held++;
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+    }
+    await route.continue();
+  });
+  const stale = page.waitForResponse(
+    (r) => (r.request().postData() || '').includes('"Limit":25'), WAIT);
   await row.locator('a').click();
   await page.locator('#tab-body [name=limit]').selectOption('100');
   const seen = new Set();
@@ -68,6 +81,12 @@ try {
     await page.waitForFunction((n) => document.querySelector('.page-info')?.textContent
       .startsWith(`page ${n} · 100 items`), p, WAIT);
     console.log(`  page ${p} in ${Date.now() - t} ms`);
+    if (p === 1) {
+      await (await stale).finished();
+      await page.waitForTimeout(200);  // the late answer's handler has run by now
+      assert.match(await page.locator('.page-info').textContent(), /^page 1 · 100 items/,
+        'a late answer to an earlier request does not replace the page');
+    }
     for (const id of await page.locator('#tab-body tbody tr td:first-child').allTextContents()) {
       seen.add(id);
     }
@@ -75,6 +94,7 @@ try {
     t = Date.now();
     if (p < PAGES) await page.locator('.pager button', {hasText: 'Next'}).click();
   }
+  assert.equal(held, 1, 'the Limit 25 Scan was held back');
   assert.equal(seen.size, PAGES * 100, 'each page shows 100 items not shown before');
   const scans = requests.filter((r) => r.op === 'Scan');
   assert.ok(scans.length >= PAGES);
