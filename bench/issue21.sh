@@ -18,6 +18,7 @@
 # environment (all optional):
 #   DURATION=10 ROUNDS=1 CONNS="1 32"   the wrk runs of 1-3 (seconds, repetitions, connections)
 #   PIN SERVER_CPU WRK_CPU THREADS      as bench/run.sh (bench/pin.sh)
+#   SETTLE SETTLE_MAX    as bench/run.sh: each run counts the CPU until its server idles
 #   SKIP_HTTP_LAYER=1    leave run.sh's cruddur-http (http::Server without the engine) out
 #   REPETITIONS=5 MIN_TIME=0.5 SKIP_ENGINE=1   the in-process part of bench/writes.sh
 #   STARTUP_RUNS=11 IDLE=1   start-ups per mode (the first is left out: the median is of the other
@@ -43,7 +44,7 @@ LOG_TAG=issue21
 COMMAND=""
 for v in DURATION ROUNDS CONNS PIN SERVER_CPU WRK_CPU THREADS SKIP_HTTP_LAYER REPETITIONS MIN_TIME \
   SKIP_ENGINE STARTUP_RUNS IDLE PROFILE_DURATION PROFILE_CONNS PROFILE_FREQ PROFILE_MIN PROFILE_TOP \
-  SKIP_PROFILE RUN_RAW WRITES_RAW CRUDDUR_BIN CEILING_BIN ENGINE_BENCH_BIN; do
+  SKIP_PROFILE RUN_RAW WRITES_RAW CRUDDUR_BIN CEILING_BIN ENGINE_BENCH_BIN SETTLE SETTLE_MAX; do
   [[ -n ${!v:-} ]] && COMMAND+="$v=\"${!v}\" "
 done
 COMMAND+="bench/issue21.sh"
@@ -171,6 +172,7 @@ if [[ ${SKIP_PROFILE:-0} != 1 ]]; then
   start_cruddur persistent "$CRUDDUR" "" --data-dir "$WORK/data"
   for op in put_item query; do
     for server in in-memory persistent; do
+      settle_server "$server" >/dev/null  # the put_item profile's flushes and compactions
       log "perf record of $server during $op (${PROFILE_DURATION}s, $PROFILE_CONNS connections)"
       data=$PROFILES/$server-$op.data
       BENCH_RUN="profile-$RANDOM" "${WRK_PIN[@]}" wrk -t1 -c"$PROFILE_CONNS" \
@@ -207,4 +209,4 @@ python3 "$BENCH/issue21_report.py" --run-tsv "$KEPT/results.tsv" \
   "${NOTES[@]/#/--note=}" \
   --note "wrk runs: ddb serve --threads $THREADS (0 = one per CPU); persistent: a new --data-dir under /tmp, RocksDB with its WAL and no fsync (the default)" \
   --note "start-up: \`ddb serve --in-memory\` and \`--data-dir <a new empty dir> ddb serve\` with their default threads, not pinned; $STARTUP_RUNS runs each, the first left out; idle RSS read ${IDLE} s after the first answer (bench/startup.py --idle)" \
-  --note "profiles: \`perf record -F $PROFILE_FREQ -p <server>\` for $((PROFILE_DURATION - 1)) s of a ${PROFILE_DURATION} s wrk run at $PROFILE_CONNS connections (put_item, then query, in memory then persistent, on the same two servers), \`perf report --no-children --sort dso,sym --percent-limit $PROFILE_MIN\`"
+  --note "profiles: \`perf record -F $PROFILE_FREQ -p <server>\` for $((PROFILE_DURATION - 1)) s of a ${PROFILE_DURATION} s wrk run at $PROFILE_CONNS connections (put_item, then query, in memory then persistent, on the same two servers, each idle before its profile), \`perf report --no-children --sort dso,sym --percent-limit $PROFILE_MIN\`"

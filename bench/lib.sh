@@ -3,7 +3,8 @@
 # loopback (stopped on exit) and one wrk run into a TSV line.
 # In: ROOT, BENCH, LOG_TAG, BUILD_DIR, JOBS, PIN/SERVER_PIN/WRK_PIN (bench/pin.sh), DURATION.
 # Out: log, die, WORK (a scratch dir, removed on exit), URL/PID/STATIC (per server name),
-# free_port, wait_http, ensure_tools, build_release, server_cpu_ticks, start_cruddur, run_wrk.
+# free_port, wait_http, ensure_tools, build_release, server_cpu_ticks, settle_server,
+# start_cruddur, run_wrk.
 
 log() { printf '[%s] %s\n' "$LOG_TAG" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -92,6 +93,24 @@ server_cpu_ticks() {
   echo "$total"
 }
 
+# settle_server NAME: waits until the server has finished the work a run left behind (RocksDB's
+# flushes and compactions after writes): until it used at most one clock tick in 0.2 s, at most
+# SETTLE_MAX seconds (default 60; SETTLE=0: no wait). Prints the seconds waited. So that each
+# workload starts on an idle server, and the background work a run caused is not charged to the
+# next workload (run_wrk counts it into the run that caused it).
+settle_server() {
+  local last now start=$SECONDS
+  [[ ${SETTLE:-1} == 0 ]] && { echo 0; return; }
+  last=$(server_cpu_ticks "$1")
+  while ((SECONDS - start < ${SETTLE_MAX:-60})); do
+    sleep 0.2
+    now=$(server_cpu_ticks "$1")
+    ((now - last <= 1)) && break
+    last=$now
+  done
+  echo $((SECONDS - start))
+}
+
 # start_cruddur NAME BINARY CAPTURE_DIR STORAGE_ARG...: `ddb serve` pinned, with $THREADS
 # workers, seeded by seed.py (which also captures the answers into CAPTURE_DIR unless it is "").
 # STORAGE_ARG: --in-memory, or --data-dir DIR.
@@ -129,14 +148,16 @@ run_workloads() {
 
 # run_wrk SERVER OP CONNS ROUND: one wrk run of bench/wrk/OP.lua; appends to $TSV: server op
 # conns round requests duration_us p50_us p99_us status_errors socket_errors server_cpu_us
+# (server_cpu_us: from the run's start until the server settled after it, see settle_server)
 run_wrk() {
-  local server=$1 op=$2 conns=$3 round=$4 threads=1 out line cpu_before cpu
+  local server=$1 op=$2 conns=$3 round=$4 threads=1 out line cpu_before cpu settled
   ((conns > 1 && PIN != 1)) && threads=2
   out=$WORK/wrk-$server-$op-$conns-$round.txt
   cpu_before=$(server_cpu_ticks "$server")
   BENCH_RUN="r$round-c$conns-$RANDOM" BENCH_STATIC=${STATIC[$server]:-0} \
     timeout $((DURATION + 30)) "${WRK_PIN[@]}" wrk -t"$threads" -c"$conns" -d"${DURATION}s" --timeout 5s \
     -s "$BENCH/wrk/$op.lua" "${URL[$server]}/" >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed"; }
+  settled=$(settle_server "$server")
   cpu=$(($(server_cpu_ticks "$server") - cpu_before))
   line=$(grep '^BENCH_RESULT' "$out") || { cat "$out" >&2; die "wrk printed no result"; }
   # BENCH_RESULT requests=.. duration_us=.. p50_us=.. p99_us=.. mean_us=.. status_errors=.. socket_errors=..
@@ -149,5 +170,5 @@ run_wrk() {
       printf "%-20s c=%-3s %-12s %9.0f ops/s  p50 %7.2f ms  p99 %7.2f ms", op, c, s, r / (d / 1e6),
         p50 / 1000, p99 / 1000
       if (e + se > 0) printf "  ERRORS: %d status, %d socket", e, se
-    }')"
+    }')$( ((settled > 0)) && echo "  (settled ${settled}s after)")"
 }

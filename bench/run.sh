@@ -37,6 +37,10 @@
 #   CRUDDUR_BIN=path   use this binary instead of building one
 #   CEILING_BIN=path   use this http_ceiling (default: bench/http_ceiling beside CRUDDUR_BIN's
 #                      build, else built in BUILD_DIR)
+#   SETTLE=1 SETTLE_MAX=60   after each wrk run, wait (at most SETTLE_MAX s) until the server is
+#                      idle, its CPU meanwhile counted into that run (bench/lib.sh's settle_server):
+#                      a persistent server's flushes and compactions after a write workload are
+#                      charged to it, not to the next workload. SETTLE=0: no wait.
 #   COMPARE_BIN=path   also run this second cruddur binary ("cruddur-b"), interleaved, for an
 #                      A/B measurement of a change (e.g. a build of a patched copy of the tree)
 #   RESULTS=bench/RESULTS.md        where the report goes (results.png is drawn beside it)
@@ -61,6 +65,8 @@ COMMAND="DURATION=$DURATION ROUNDS=$ROUNDS CONNS=\"$CONNS\" OPS=\"$OPS\" PIN=$PI
 COMMAND+=" THREADS=$THREADS"
 [[ -z ${CRUDDUR_BIN:-} ]] || COMMAND+=" CRUDDUR_BIN=$CRUDDUR_BIN"
 [[ -z ${CEILING_BIN:-} ]] || COMMAND+=" CEILING_BIN=$CEILING_BIN"
+[[ -z ${SETTLE:-} ]] || COMMAND+=" SETTLE=$SETTLE"
+[[ -z ${SETTLE_MAX:-} ]] || COMMAND+=" SETTLE_MAX=$SETTLE_MAX"
 [[ -z ${COMPARE_BIN:-} ]] || COMMAND+=" COMPARE_BIN=$COMPARE_BIN"
 for skip in SKIP_BARE SKIP_HTTP_LAYER SKIP_NGINX SKIP_DYNALITE SKIP_PERSISTENT; do
   [[ ${!skip:-0} != 1 ]] || COMMAND+=" $skip=1"
@@ -230,6 +236,10 @@ if [[ $PIN == 1 ]]; then
   NOTES+=("CPU pinning (PIN=1): every server (cruddur and http_ceiling with --threads $THREADS, nginx's master and its $WORKERS worker(s), dynalite's node.js process) ran under \`taskset -c $SERVER_CPU\`, wrk under \`taskset -c $WRK_CPU\` with -t1 at every connection count: each server has the same one core to itself and the load generator does not compete with it. PIN=0 gives the old unpinned mode.")
 else
   NOTES+=("no CPU pinning (PIN=0): servers and wrk (-t1 at 1 connection, -t2 above) share all $(nproc) CPUs, so wrk takes CPU from the server it measures")
+fi
+
+if [[ ${SETTLE:-1} != 0 ]]; then
+  NOTES+=("CPU per request counts all of a server's threads from the start of its wrk run until it idles after it (at most ${SETTLE_MAX:-60} s; bench/lib.sh's settle_server): a persistent server's flushes and compactions after a write workload count into that workload, and the next workload starts on an idle server")
 fi
 
 # --- measurements --------------------------------------------------------------------------

@@ -13,6 +13,8 @@
 #   PIN=1 SERVER_CPU=1 WRK_CPU=0 THREADS   as bench/run.sh (bench/pin.sh): by default each server
 #                      has one core and one worker thread, wrk -t1 another core
 #   FSYNC=1            also a third server, `--data-dir --fsync` (every write synced)
+#   SETTLE=1 SETTLE_MAX=60   as bench/run.sh: each run's CPU counts until its server idles (a
+#                      persistent server's flushes and compactions after it)
 #   REPETITIONS=5 MIN_TIME=0.5   the in-process benchmarks (Google Benchmark; medians reported)
 #   SKIP_ENGINE=1      no in-process part (the table then has no limit column)
 #   BUILD_DIR=build-bench JOBS=2   the Release build of cruddur and engine_bench
@@ -38,7 +40,7 @@ JOBS=${JOBS:-2}
 RESULTS=${RESULTS:-$BENCH/RESULTS.md}
 COMMAND="DURATION=$DURATION ROUNDS=$ROUNDS CONNS=\"$CONNS\" OPS=\"$OPS\" PIN=$PIN THREADS=$THREADS"
 COMMAND+=" REPETITIONS=$REPETITIONS MIN_TIME=$MIN_TIME"
-for v in FSYNC SKIP_ENGINE CRUDDUR_BIN ENGINE_BENCH_BIN; do
+for v in FSYNC SKIP_ENGINE CRUDDUR_BIN ENGINE_BENCH_BIN SETTLE SETTLE_MAX; do
   [[ -z ${!v:-} ]] || COMMAND+=" $v=${!v}"
 done
 COMMAND+=" bench/writes.sh"
@@ -102,4 +104,5 @@ cp "$TSV" "$RAW_DIR/writes.tsv"
 cp "$ENGINE_JSON" "$RAW_DIR/writes-engine.json"
 python3 "$BENCH/writes_report.py" "$TSV" "$ENGINE_JSON" "$RESULTS" "$COMMAND" \
   "cruddur: $CRUDDUR ddb serve --threads $THREADS (0 = one per CPU), Release build; persistent: a new --data-dir under /tmp, RocksDB with its WAL and no fsync (the default)" \
-  "wrk: bench/wrk/batch_write_item.lua (25 new items of ~170 bytes of JSON in one new partition per request) and bench/wrk/transact_write_items.lua (10 such items as Put actions)"
+  "wrk: bench/wrk/batch_write_item.lua (25 new items of ~170 bytes of JSON in one new partition per request) and bench/wrk/transact_write_items.lua (10 such items as Put actions)" \
+  "$([[ ${SETTLE:-1} == 0 ]] && echo "CPU per item: the servers' CPU during each wrk run" || echo "CPU per item: all of a server's threads from the start of its wrk run until it idles after it (at most ${SETTLE_MAX:-60} s): a persistent server's flushes and compactions count into the run that caused them")"
