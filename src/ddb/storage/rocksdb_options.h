@@ -14,8 +14,9 @@ void InitRocksDb();
 
 // create_if_missing, level compaction sized for 2 cores, 16 MB memtables flushed four at a time
 // (one 64 MB L0 file), LZ4 table files, memtable whole-key bloom, a 64 MB block cache
-// (CRUDDUR_BLOCK_CACHE_MB in the environment overrides the size) and a whole-key bloom filter in
-// table files. Each call makes a new block cache.
+// (CRUDDUR_BLOCK_CACHE_MB in the environment overrides the size), a 32 MB row cache of the values
+// Gets found in table files (CRUDDUR_ROW_CACHE_MB; 0: none) and a whole-key bloom filter in table
+// files. Each call makes new caches.
 rocksdb::Options RocksDbOptions();
 
 }  // namespace cruddur::ddb::storage

@@ -52,20 +52,34 @@ bool IsLockError(const rocksdb::Status& status) {
          text.find("lock hold") != std::string::npos || text.find("/LOCK") != std::string::npos;
 }
 
+// The megabytes in the environment variable `name` (a whole number under 2^20; 0 only when
+// `zero_allowed`), else `default_mb`; as bytes.
+size_t CacheBytes(const char* name, size_t default_mb, bool zero_allowed) {
+  if (const char* env = std::getenv(name)) {
+    char* end = nullptr;
+    const unsigned long long mb = std::strtoull(env, &end, 10);
+    if (end != env && *end == '\0' && *env != '-' && (mb > 0 || zero_allowed) &&
+        mb < (1ULL << 20)) {
+      return static_cast<size_t>(mb) << 20;
+    }
+  }
+  return default_mb << 20;
+}
+
 // 64 MB unless CRUDDUR_BLOCK_CACHE_MB says otherwise. The cache holds uncompressed blocks, ~10x
 // the table files' size for the benchmark's items, so it cannot hold a big table anyway; a
 // bigger one only pays when the hot set fits (bench/growth_findings.md: 512 MB cut Query CPU at
 // 1M items from 20 to 16 us, for 125 MB more RSS, and did not help at 10M).
-size_t BlockCacheBytes() {
-  if (const char* env = std::getenv("CRUDDUR_BLOCK_CACHE_MB")) {
-    char* end = nullptr;
-    const unsigned long long mb = std::strtoull(env, &end, 10);
-    if (end != env && *end == '\0' && mb > 0 && mb < (1ULL << 20)) {
-      return static_cast<size_t>(mb) << 20;
-    }
-  }
-  return size_t{64} << 20;
-}
+size_t BlockCacheBytes() { return CacheBytes("CRUDDUR_BLOCK_CACHE_MB", 64, false); }
+
+// 32 MB unless CRUDDUR_ROW_CACHE_MB says otherwise (0: none). RocksDB's row cache keeps the
+// values that Gets found in table files: a GetItem of an item already read skips the table
+// file's index and block search (engine_bench GetItem from a table file 1.86 -> 1.14 us, and
+// over HTTP persistent GetItem 7.0-7.7 -> 6.4-6.7 us of server CPU). It costs a Get that misses
+// it ~0.15 us (the entry is inserted), and a write's old-item read of a new key a lookup per
+// table file it checks (PutItem +1.5-3%; bench/persistent_findings.md). Filled only by reads:
+// an idle server's RSS is unchanged, and ~80k items of the benchmark's size fit.
+size_t RowCacheBytes() { return CacheBytes("CRUDDUR_ROW_CACHE_MB", 32, true); }
 
 // An idle server starts with memtables of this size and RocksDbOptions()'s once this much has been
 // written: a memtable's whole-key bloom (memtable_prefix_bloom_size_ratio of it, zeroed when the
@@ -185,6 +199,9 @@ rocksdb::Options RocksDbOptions() {
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(BlockCacheBytes());
+  if (const size_t row_cache = RowCacheBytes(); row_cache > 0) {
+    options.row_cache = rocksdb::NewLRUCache(row_cache);
+  }
   // Whole keys (for Gets) and partition prefixes (for a Query's Seek) in one filter. Iterators
   // over more than one partition read in total order, without the prefix filter.
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));

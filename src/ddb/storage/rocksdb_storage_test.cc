@@ -116,6 +116,44 @@ TEST(RocksDbStorage, ReopenKeepsWrites) {
   EXPECT_EQ(db->Get("d"), "4");
 }
 
+// The row cache keeps values Gets found in table files: once a value is cached, a newer write
+// (in the memtable, or flushed into another table file) still wins, and a deleted key stays
+// deleted, with the cache on and off.
+TEST(RocksDbStorage, RowCacheNeverAnswersWithAnOverwrittenValue) {
+  for (const char* row_cache_mb : {"32", "0"}) {
+    SCOPED_TRACE(std::string("CRUDDUR_ROW_CACHE_MB=") + row_cache_mb);
+    setenv("CRUDDUR_ROW_CACHE_MB", row_cache_mb, 1);
+    TempDir dir;
+    const std::string path = dir.path() + "/db";
+    auto put = [](Storage& db, const std::string& key, const std::string& value) {
+      WriteBatch batch;
+      batch.Put(key, value);
+      db.Write(batch);
+    };
+    {
+      auto db = OpenRocksDbStorage(path, Options{});
+      put(*db, "a", "1");
+      put(*db, "b", "1");
+    }
+    auto db = OpenRocksDbStorage(path, Options{});  // recovery flushed the WAL: a table file
+    ASSERT_EQ(db->Get("a"), "1");                   // now cached
+    ASSERT_EQ(db->Get("b"), "1");
+    put(*db, "a", "2");
+    WriteBatch del;
+    del.Delete("b");
+    db->Write(del);
+    EXPECT_EQ(db->Get("a"), "2");  // from the memtable
+    EXPECT_EQ(db->Get("b"), std::nullopt);
+    db.reset();
+    db = OpenRocksDbStorage(path, Options{});  // the newer values in a table file of their own
+    EXPECT_EQ(db->Get("a"), "2");
+    EXPECT_EQ(db->Get("b"), std::nullopt);
+    put(*db, "a", "3");
+    EXPECT_EQ(db->Get("a"), "3");
+  }
+  unsetenv("CRUDDUR_ROW_CACHE_MB");
+}
+
 // A partition prefix (storage.h's kPartitionPrefixBytes), its hash's last byte `hash`.
 std::string Partition(char hash) {
   std::string p(kPartitionPrefixBytes, '\x02');
@@ -589,6 +627,25 @@ TEST(RocksDbOptions, BlockCacheIs64MbUnlessTheEnvironmentSaysOtherwise) {
     EXPECT_EQ(BlockCacheCapacity(), size_t{64} << 20) << "value \"" << bad << '"';
   }
   unsetenv("CRUDDUR_BLOCK_CACHE_MB");
+}
+
+size_t RowCacheCapacity() {
+  const rocksdb::Options options = RocksDbOptions();
+  return options.row_cache ? options.row_cache->GetCapacity() : 0;
+}
+
+TEST(RocksDbOptions, RowCacheIs32MbUnlessTheEnvironmentSaysOtherwise) {
+  unsetenv("CRUDDUR_ROW_CACHE_MB");
+  EXPECT_EQ(RowCacheCapacity(), size_t{32} << 20);
+  setenv("CRUDDUR_ROW_CACHE_MB", "128", 1);
+  EXPECT_EQ(RowCacheCapacity(), size_t{128} << 20);
+  setenv("CRUDDUR_ROW_CACHE_MB", "0", 1);  // none
+  EXPECT_EQ(RocksDbOptions().row_cache, nullptr);
+  for (const char* bad : {"", "12x", "-5", "-0", "1048576"}) {
+    setenv("CRUDDUR_ROW_CACHE_MB", bad, 1);
+    EXPECT_EQ(RowCacheCapacity(), size_t{32} << 20) << "value \"" << bad << '"';
+  }
+  unsetenv("CRUDDUR_ROW_CACHE_MB");
 }
 
 // Registered only in a child spawned by the tests above (kChildDirEnv set), so a normal run
