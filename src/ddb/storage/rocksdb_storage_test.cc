@@ -116,29 +116,24 @@ TEST(RocksDbStorage, ReopenKeepsWrites) {
   EXPECT_EQ(db->Get("d"), "4");
 }
 
-// The row cache keeps values Gets found in table files: once a value is cached, a newer write
-// (in the memtable, or flushed into another table file) still wins, and a deleted key stays
-// deleted, with the cache on and off.
+// The row cache keeps values Gets found in table files: once a value is cached, a newer write in
+// the memtable still wins and a deleted key stays deleted, also after a reopen puts the newer
+// values in a table file of their own (a new cache), with the cache on and off.
 TEST(RocksDbStorage, RowCacheNeverAnswersWithAnOverwrittenValue) {
   for (const char* row_cache_mb : {"32", "0"}) {
     SCOPED_TRACE(std::string("CRUDDUR_ROW_CACHE_MB=") + row_cache_mb);
     setenv("CRUDDUR_ROW_CACHE_MB", row_cache_mb, 1);
     TempDir dir;
     const std::string path = dir.path() + "/db";
-    auto put = [](Storage& db, const std::string& key, const std::string& value) {
-      WriteBatch batch;
-      batch.Put(key, value);
-      db.Write(batch);
-    };
     {
       auto db = OpenRocksDbStorage(path, Options{});
-      put(*db, "a", "1");
-      put(*db, "b", "1");
+      PutOne(*db, "a", "1");
+      PutOne(*db, "b", "1");
     }
     auto db = OpenRocksDbStorage(path, Options{});  // recovery flushed the WAL: a table file
     ASSERT_EQ(db->Get("a"), "1");                   // now cached
     ASSERT_EQ(db->Get("b"), "1");
-    put(*db, "a", "2");
+    PutOne(*db, "a", "2");
     WriteBatch del;
     del.Delete("b");
     db->Write(del);
@@ -148,7 +143,7 @@ TEST(RocksDbStorage, RowCacheNeverAnswersWithAnOverwrittenValue) {
     db = OpenRocksDbStorage(path, Options{});  // the newer values in a table file of their own
     EXPECT_EQ(db->Get("a"), "2");
     EXPECT_EQ(db->Get("b"), std::nullopt);
-    put(*db, "a", "3");
+    PutOne(*db, "a", "3");
     EXPECT_EQ(db->Get("a"), "3");
   }
   unsetenv("CRUDDUR_ROW_CACHE_MB");
