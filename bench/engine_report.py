@@ -25,6 +25,15 @@ OPS = [("PutItem", "BM_Raw_Put", "BM_Storage_PutItem", "BM_Json_PutItem", "BM_En
        ("Query, 20 items (table file)", "BM_Raw_Iterate20/2", "BM_Storage_Query",
         "BM_Json_Query", "BM_Engine_Query", "2")]
 
+def measured_at(context):
+    """When the benchmarks ran (their JSON's own date), so that a section rebuilt later from
+    bench/.work/engine.json keeps the date of its measurement."""
+    try:
+        return datetime.datetime.fromisoformat(context["date"]).astimezone(datetime.timezone.utc)
+    except (KeyError, ValueError):
+        return datetime.datetime.now(datetime.timezone.utc)
+
+
 def load(path):
     with open(path) as f:
         data = json.load(f)
@@ -117,7 +126,7 @@ def main():
           "**engine / (storage + JSON)** is the engine's own overhead over doing the unavoidable "
           "work with the same codecs (1.0 = nothing beyond it).", "",
           "### Command", "", "```", command, "```", "",
-          f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M:%S UTC}",
+          f"- date: {measured_at(context):%Y-%m-%d %H:%M:%S UTC}",
           f"- CPUs: {context.get('num_cpus', '?')} × {context.get('mhz_per_cpu', '?')} MHz; "
           f"load average before the run: {os.environ.get('BENCH_LOADAVG', 'n/a')} (a shared "
           "machine: other builds and tests ran meanwhile)",
