@@ -11,6 +11,7 @@
 #include <random>
 #include <sstream>
 
+#include "common/random_seed.h"
 #include "ddb/error.h"
 #include "ddb/ion_text.h"
 #include "ddb/json.h"
@@ -117,7 +118,7 @@ std::array<uint8_t, 16> Md5Of(std::string_view data) {
 // A data file's name: 26 lowercase base32 characters, as DynamoDB names them.
 std::string DataFileName() {
   static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static thread_local std::mt19937_64 rng{RandomSeed()};
   std::string name;
   for (int i = 0; i < 26; ++i) name.push_back(kAlphabet[rng() % 32]);
   return name;

@@ -6,6 +6,7 @@
 #include <ctime>
 #include <random>
 
+#include "common/random_seed.h"
 #include "ddb/item_codec.h"
 #include "ddb/streams.h"
 #include "encoding/enum_names.h"
@@ -289,7 +290,7 @@ std::optional<ShardIterator> ParseIterator(std::string_view text) {
 }
 
 std::string NewEventId() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static thread_local std::mt19937_64 rng{RandomSeed()};
   return fmt::format("{:016x}{:016x}", rng(), rng());
 }
 

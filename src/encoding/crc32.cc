@@ -5,6 +5,7 @@
 #include <cstddef>
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -63,8 +64,14 @@ __attribute__((target("pclmul"))) std::uint32_t FoldBlocks(std::uint32_t crc,
   return static_cast<std::uint32_t>(_mm_cvtsi128_si32(_mm_srli_si128(_mm_xor_si128(q, u), 4)));
 }
 
+// Asked on the first long body, not with __builtin_cpu_supports: that links libgcc's CPU model,
+// whose constructor runs ~13 CPUIDs at every start, and CPUID traps to the hypervisor on a VM
+// (~9 us each here).
 bool HasCarrylessMultiply() {
-  static const bool kHasClmul = __builtin_cpu_supports("pclmul");
+  static const bool kHasClmul = [] {
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    return __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 && (ecx & bit_PCLMUL) != 0;
+  }();
   return kHasClmul;
 }
 #endif

@@ -7,11 +7,11 @@
 #include <cstring>
 #include <exception>
 #include <optional>
-#include <random>
 #include <string_view>
 #include <utility>
 
 #include "common/current_exception.h"
+#include "common/random_seed.h"
 #include "ddb/request.h"
 #include "encoding/crc32.h"
 #include "encoding/json.h"
@@ -189,11 +189,11 @@ namespace {
 
 // xoshiro256** (Blackman and Vigna): the ids need spread, not secrecy, and this draws 64 bits in
 // a few instructions where mt19937_64 spent most of an id's cost; seeded per thread from
-// random_device through splitmix64, as its authors advise.
+// getrandom through splitmix64, as its authors advise.
 class RequestIdBits {
  public:
   RequestIdBits() {
-    std::uint64_t seed = (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
+    std::uint64_t seed = RandomSeed();
     for (std::uint64_t& word : state_) {
       seed += 0x9E3779B97F4A7C15;
       std::uint64_t z = seed;

@@ -13,6 +13,7 @@
 #include <random>
 #include <set>
 
+#include "common/random_seed.h"
 #include "ddb/engine_impl.h"
 #include "ddb/error.h"
 #include "ddb/item_codec.h"
@@ -556,7 +557,7 @@ Backup EngineImpl::StartBackup(const std::shared_ptr<Table>& table, std::string 
   } while (!last_ms.compare_exchange_weak(last, next));
   ms = next;
   b.created = static_cast<double>(ms) / 1000;
-  thread_local std::mt19937 random{std::random_device{}()};
+  thread_local std::mt19937 random{static_cast<std::uint32_t>(RandomSeed())};
   b.arn = fmt::format("{}/backup/{:014d}-{:08x}", schema->Arn(options_.region, options_.account_id),
                       ms, static_cast<uint32_t>(random()));
   b.status = "CREATING";

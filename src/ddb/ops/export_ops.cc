@@ -27,6 +27,7 @@
 #include <random>
 #include <thread>
 
+#include "common/random_seed.h"
 #include "ddb/engine_impl.h"
 #include "ddb/error.h"
 #include "ddb/item_codec.h"
@@ -106,7 +107,7 @@ void TimeField(JsonWriter& w, std::string_view name, double t) {
 // the last job's, so that ids order jobs as they were requested (ListExports' and ListImports'
 // order).
 std::string NewJobId(double& start) {
-  static thread_local std::mt19937 rng{std::random_device{}()};
+  static thread_local std::mt19937 rng{static_cast<std::uint32_t>(RandomSeed())};
   static std::atomic<int64_t> last_ms{0};
   auto ms = static_cast<int64_t>(start * 1000);
   int64_t last = last_ms.load(), next = 0;

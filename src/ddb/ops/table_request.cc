@@ -8,6 +8,8 @@
 #include <random>
 #include <set>
 
+#include "common/random_seed.h"
+
 namespace cruddur::ddb {
 
 double Now() {
@@ -18,7 +20,7 @@ double Now() {
 }
 
 std::string NewUuid() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static thread_local std::mt19937_64 rng{RandomSeed()};
   uint64_t a = rng(), b = rng();
   a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
   b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
