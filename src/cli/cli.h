@@ -3,8 +3,10 @@
 // main.cc only calls the Add*Commands functions.
 #pragma once
 
+#include <initializer_list>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -14,9 +16,35 @@ class App;
 
 namespace cruddur::cli {
 
+struct GlobalOptions;
+using AddCommandsFn = void (*)(CLI::App& parent, GlobalOptions& globals);
+
+// Which commands a run builds. Building CLI11's whole tree took ~0.4 ms of every start, ~10% of
+// `ddb serve`'s start-up CPU (issue 21), so a run first builds only the commands whose names its
+// arguments contain; when that parse fails (a usage error, --help), main builds every command and
+// parses again, so errors and help always see the whole tree. The two parses agree whenever the
+// first succeeds: a command left out has a name that no argument is, so CLI11 could not have
+// chosen it.
+class CommandSet {
+ public:
+  CommandSet() = default;  // every command
+  CommandSet(int argc, char** argv);
+
+  bool Everything() const { return words_.empty(); }
+  // Calls add(parent, globals) when the run may use one of `names`: the names and aliases of the
+  // subcommands `add` puts on `parent`. When building everything, throws std::logic_error if
+  // `add` put others (a list here that is out of date would send their runs to the second parse).
+  void Add(CLI::App& parent, GlobalOptions& globals, std::initializer_list<std::string_view> names,
+           AddCommandsFn add) const;
+
+ private:
+  std::vector<std::string_view> words_;  // argv[1..]; empty for every command
+};
+
 // Options accepted by every command (before or after the subcommand name).
 struct GlobalOptions {
   std::string data_dir_flag;  // --data-dir, empty when not given
+  CommandSet commands;        // not an option: which commands this run builds
 
   // --data-dir, else $CRUDDUR_DATA_DIR, else ./.cruddur (as given, not made absolute).
   std::string DataDir() const;

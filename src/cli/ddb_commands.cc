@@ -460,19 +460,20 @@ void AddSeed(CLI::App& ddb, GlobalOptions& globals) {
 
 void AddDdbCommands(CLI::App& app, GlobalOptions& globals) {
   CLI::App* ddb = AddCommandGroup(app, "ddb", "The DynamoDB engine and the cruddur-messages table");
-  AddDdbServeCommand(*ddb, globals);
-  AddSchemaLoad(*ddb, globals);
-  AddListTables(*ddb, globals);
-  AddDelete(*ddb, globals);
-  AddScan(*ddb, globals);
-  AddStats(*ddb, globals);
-  AddSeed(*ddb, globals);
-  AddDdbPatternsCommands(*ddb, globals);
-  AddDdbTriggerCommands(*ddb, globals);
-  AddDdbTransferCommands(*ddb, globals);
-  AddDdbBackupCommands(*ddb, globals);
-  AddDdbFaultCommands(*ddb, globals);
-  AddDdbMcpCommand(*ddb, globals);
+  const CommandSet& commands = globals.commands;
+  commands.Add(*ddb, globals, {"serve"}, AddDdbServeCommand);
+  commands.Add(*ddb, globals, {"schema-load"}, AddSchemaLoad);
+  commands.Add(*ddb, globals, {"list-tables"}, AddListTables);
+  commands.Add(*ddb, globals, {"delete", "drop"}, AddDelete);
+  commands.Add(*ddb, globals, {"scan"}, AddScan);
+  commands.Add(*ddb, globals, {"stats"}, AddStats);
+  commands.Add(*ddb, globals, {"seed"}, AddSeed);
+  commands.Add(*ddb, globals, {"patterns"}, AddDdbPatternsCommands);
+  commands.Add(*ddb, globals, {"trigger"}, AddDdbTriggerCommands);
+  commands.Add(*ddb, globals, {"export", "import"}, AddDdbTransferCommands);
+  commands.Add(*ddb, globals, {"backup"}, AddDdbBackupCommands);
+  commands.Add(*ddb, globals, {"fault"}, AddDdbFaultCommands);
+  commands.Add(*ddb, globals, {"mcp"}, AddDdbMcpCommand);
 }
 
 }  // namespace cruddur::cli

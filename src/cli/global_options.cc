@@ -1,5 +1,7 @@
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdlib>
+#include <set>
 
 #include "cli/cli.h"
 #include "log/log.h"
@@ -12,6 +14,48 @@ std::string GlobalOptions::DataDir() const {
     return env;
   }
   return "./.cruddur";
+}
+
+CommandSet::CommandSet(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) words_.emplace_back(argv[i]);
+  if (words_.empty()) words_.emplace_back("");  // no argument: nothing to build but the top
+}
+
+namespace {
+
+// The names and aliases of parent's subcommands.
+std::set<std::string> SubcommandNames(const CLI::App& parent) {
+  std::set<std::string> names;
+  for (const CLI::App* sub : parent.get_subcommands([](const CLI::App*) { return true; })) {
+    names.insert(sub->get_name());
+    for (const std::string& alias : sub->get_aliases()) names.insert(alias);
+  }
+  return names;
+}
+
+}  // namespace
+
+void CommandSet::Add(CLI::App& parent, GlobalOptions& globals,
+                     std::initializer_list<std::string_view> names, AddCommandsFn add) const {
+  if (!Everything()) {
+    const bool named = std::any_of(names.begin(), names.end(), [this](std::string_view name) {
+      return std::find(words_.begin(), words_.end(), name) != words_.end();
+    });
+    if (named) add(parent, globals);
+    return;
+  }
+  const std::set<std::string> before = SubcommandNames(parent);
+  add(parent, globals);
+  std::set<std::string> added;
+  for (const std::string& name : SubcommandNames(parent)) {
+    if (before.count(name) == 0) added.insert(name);
+  }
+  if (added != std::set<std::string>(names.begin(), names.end())) {
+    std::string list;
+    for (const std::string& name : added) list += " " + name;
+    throw std::logic_error("the command list of `" + parent.get_name() +
+                           "` in CommandSet::Add is out of date: the function adds" + list);
+  }
 }
 
 namespace {

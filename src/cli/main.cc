@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -38,23 +39,44 @@ std::string MissingCommandReason(const CLI::App& app) {
   return reason + "; one of: " + known;
 }
 
+// The command tree of one run (cli.h's CommandSet). Callbacks keep references to `globals`.
+struct CommandLine {
+  CLI::App app{"cruddur: the Cruddur direct-messaging backend and its operator tools", "cruddur"};
+  cruddur::cli::GlobalOptions globals;
+  bool parsed = false;  // set once parsing succeeded, before any command runs
+
+  explicit CommandLine(cruddur::cli::CommandSet commands) {
+    using cruddur::cli::CommandSet;
+    app.require_subcommand(1);
+    app.fallthrough();  // global options are accepted after a subcommand's name too
+    app.parse_complete_callback([this] { parsed = true; });
+    globals.commands = std::move(commands);
+    cruddur::cli::AddGlobalOptions(app, globals);
+    const CommandSet& set = globals.commands;
+    set.Add(app, globals, {"ddb"}, cruddur::cli::AddDdbCommands);
+    set.Add(app, globals, {"db"}, cruddur::cli::AddDbCommands);
+    set.Add(app, globals, {"auth"}, cruddur::cli::AddAuthCommands);
+    set.Add(app, globals, {"cognito"}, cruddur::cli::AddCognitoCommands);
+    set.Add(app, globals, {"rds"}, cruddur::cli::AddRdsCommands);
+    set.Add(app, globals, {"serve", "stream-worker"}, cruddur::cli::AddServeCommands);
+    cruddur::cli::ShowGlobalOptionsInEveryHelp(app);
+  }
+};
+
 int Main(int argc, char** argv) {
   using cruddur::cli::CliError;
-  CLI::App app("cruddur: the Cruddur direct-messaging backend and its operator tools", "cruddur");
-  app.require_subcommand(1);
-  app.fallthrough();  // global options are accepted after a subcommand's name too
-  cruddur::cli::GlobalOptions globals;
-  cruddur::cli::AddGlobalOptions(app, globals);
-  cruddur::cli::AddDdbCommands(app, globals);
-  cruddur::cli::AddDbCommands(app, globals);
-  cruddur::cli::AddAuthCommands(app, globals);
-  cruddur::cli::AddCognitoCommands(app, globals);
-  cruddur::cli::AddRdsCommands(app, globals);
-  cruddur::cli::AddServeCommands(app, globals);
-  cruddur::cli::ShowGlobalOptionsInEveryHelp(app);
+  auto line = std::make_unique<CommandLine>(cruddur::cli::CommandSet(argc, argv));
   try {
-    app.parse(argc, argv);
+    try {
+      line->app.parse(argc, argv);
+    } catch (const CLI::ParseError&) {
+      if (line->parsed) throw;  // from a command: it ran, so it must not run again
+      // A usage error or --help: parse again with every command, for the full error or help.
+      line = std::make_unique<CommandLine>(cruddur::cli::CommandSet());
+      line->app.parse(argc, argv);
+    }
   } catch (const CLI::ParseError& e) {
+    CLI::App& app = line->app;
     if (e.get_exit_code() == 0) return app.exit(e);  // --help and friends
     // Usage errors get the same one-line form as every other failure.
     std::string reason = MissingCommandReason(app);

@@ -438,6 +438,34 @@ def test_help(args):
     assert "--data-dir DIR" in done.stdout, done.stdout
 
 
+def subcommands(args):
+    """The subcommand names that `cruddur ARGS --help` lists (its "Subcommands:" section)."""
+    done = subprocess.run([cruddur_bin()] + args + ["--help"], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stderr == "", (args, done.stderr)
+    names, listing = [], False
+    for line in done.stdout.splitlines():
+        if line == "Subcommands:":
+            listing = True
+        elif listing and line.startswith("  ") and not line.startswith("   "):
+            names.append(line.split()[0].rstrip(","))
+        elif listing and line.strip() == "":
+            listing = False
+    return names
+
+
+def test_every_command_builds_and_answers_help():
+    # A run builds only the commands its arguments name and parses again with all of them when
+    # that fails (--help, usage errors): every command's help must come out whole either way, and
+    # building all of them checks main's and ddb's command lists (cli.h's CommandSet).
+    seen, todo = 0, [[]]
+    while todo:
+        args = todo.pop()
+        for name in subcommands(args):
+            todo.append(args + [name])
+            seen += 1
+    assert seen >= 40, seen
+
+
 def test_bad_arguments_are_one_line(make_cli):
     cli = make_cli("embedded", setup_users=False)
     done = cli.run("ddb", "delete")
