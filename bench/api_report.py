@@ -5,7 +5,6 @@ usage: api_report.py API_TSV OUT_MD COMMAND [NOTE...]
 API_TSV lines (tab-separated): path conns round requests duration_us p50_us p99_us
 status_errors socket_errors server_cpu_us. With several rounds each cell is the median.
 """
-import datetime
 import os
 import statistics
 import sys
@@ -64,7 +63,7 @@ def main():
           "threads) during the run / requests (10 ms tick resolution). "
           f"{rounds} round(s) per cell (median).", "",
           "### Command", "", "```", command, "```", "",
-          f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M:%S UTC}",
+          f"- date: {results_md.measured_at(tsv)}",
           f"- nproc: {os.cpu_count()}; load average before the run: "
           f"{os.environ.get('BENCH_LOADAVG', 'n/a')}; after: "
           + " ".join(f"{x:.2f}" for x in os.getloadavg()),

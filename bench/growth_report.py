@@ -9,7 +9,6 @@ hot_query_cpu_p50_us]. STARTUP_TSV: name
 median_ms min_ms max_ms [first_ms]. DYNALITE_MEMORY_TSV (may be empty):
 dynalite idle_kb load_kb wrk_ops wrk_p50_us wrk_p99_us.
 """
-import datetime
 import os
 import sys
 
@@ -128,7 +127,7 @@ def main():
           "a wrk Query load. Each step's PutItem calls add their items to the table (so a step "
           "holds slightly more than its label).", "",
           "### Command", "", "```", command, "```", "",
-          f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M:%S UTC}",
+          f"- date: {results_md.measured_at(growth_tsv, startup_tsv, dyn_tsv)}",
           f"- nproc: {os.cpu_count()}; load average before the run: "
           f"{os.environ.get('BENCH_LOADAVG', 'n/a')}; after: "
           + " ".join(f"{x:.2f}" for x in os.getloadavg()),

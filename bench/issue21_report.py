@@ -345,7 +345,8 @@ def main():
            "server would reach on a core of its own; other load on the machine skews it much "
            "less). The met mark is for the rate.", "",
            "### Command", "", "```", args.command, "```", ""]
-    md += [f"- {k}: {v}" for k, v in machine_info() if k not in ("nginx", "node (dynalite)")]
+    raw = (args.run_tsv, args.writes_tsv, args.engine_json, args.footprint)
+    md += [f"- {k}: {v}" for k, v in machine_info(*raw) if k not in ("nginx", "node (dynalite)")]
     md += [f"- {n}" for n in args.note] + [""]
     md += [f"### 1. PutItem, GetItem, Query at {TARGET_CONNS} connections: persistent against "
            "in memory, in memory against the bare HTTP ceiling", "",

@@ -41,7 +41,7 @@ def restore_fit(restores):
     return low["seconds"] - per * low["writes_replayed"], per
 
 
-def body(state, command, notes):
+def body(state, command, notes, state_path=None):
     w = state["write"]
     writes = w["writes"]
     rate = writes / w["seconds"]
@@ -81,7 +81,7 @@ def body(state, command, notes):
         "",
         "### Command", "", "```", command, "```", "",
     ]
-    info = [(k, v) for k, v in machine_info()
+    info = [(k, v) for k, v in machine_info(state_path)
             if k not in ("wrk", "nginx", "node (dynalite)", "CPU pinning")]
     md += [f"- {k}: {v}" for k, v in info]
     loads = [s["loadavg"] for s in w["samples"] if "loadavg" in s]
@@ -168,7 +168,7 @@ def main():
         sys.exit(__doc__)
     with open(sys.argv[1]) as f:
         state = json.load(f)
-    results_md.splice(sys.argv[2], "pitr", body(state, sys.argv[3], sys.argv[4:]))
+    results_md.splice(sys.argv[2], "pitr", body(state, sys.argv[3], sys.argv[4:], sys.argv[1]))
 
 
 if __name__ == "__main__":

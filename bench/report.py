@@ -7,7 +7,6 @@ socket_errors server_cpu_us (tab-separated). With several rounds, each cell is t
 each ratio is the median of the per-round ratios (the servers of one round ran back to back, so
 a round's ratio is the least disturbed by the machine's other load).
 """
-import datetime
 import os
 import platform
 import statistics
@@ -43,7 +42,8 @@ DYNALITE_TARGET = 5.0
 P99_TARGET_MS = 2.0
 
 
-def machine_info():
+def machine_info(*raw_paths):
+    """The machine's facts, dated by when `raw_paths` (the run's raw results) were written."""
     cpu = "unknown"
     try:
         with open("/proc/cpuinfo") as f:
@@ -75,7 +75,7 @@ def machine_info():
              f"socket(s) × {lscpu.get('Core(s) per socket', '?')} core(s) × "
              f"{lscpu.get('Thread(s) per core', '?')} thread(s)")
     return [
-        ("date", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")),
+        ("date", results_md.measured_at(*raw_paths)),
         ("nproc", str(os.cpu_count())),
         ("CPU", cpu),
         ("cores (lscpu)", cores),
@@ -284,7 +284,7 @@ def main():
         md += ["The whole file (this table and every section below) was produced by one command:",
                "", "```", os.environ["BENCH_ALL_COMMAND"], "```", ""]
     md += ["## Machine", ""]
-    md += [f"- {k}: {v}" for k, v in machine_info()]
+    md += [f"- {k}: {v}" for k, v in machine_info(tsv)]
     md += ["", "## Results", "",
            "Requests per second, and the ratios (\"by CPU\": the ceiling's CPU µs per request "
            "over cruddur's, which is what the rate ratio comes to when each server has its "

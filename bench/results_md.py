@@ -4,10 +4,21 @@ bench/report.py (bench/run.sh) writes the wrk part of the file; bench/engine_rep
 bench/growth_report.py each own one section between `<!-- BEGIN name -->` and `<!-- END name -->`
 lines. Each script replaces only its own section and keeps the others.
 """
+import datetime
 import os
 import re
 
 _SECTION = re.compile(r"<!-- BEGIN (\S+) -->\n.*?<!-- END \1 -->\n", re.S)
+
+
+def measured_at(*paths):
+    """When the raw results in `paths` were written (the newest modification time of those that
+    exist, else now), as "YYYY-MM-DD HH:MM:SS UTC": a section rebuilt later from bench/.work
+    keeps the date of its measurement."""
+    times = [os.path.getmtime(p) for p in paths if p and os.path.exists(p)]
+    when = (datetime.datetime.fromtimestamp(max(times), datetime.timezone.utc) if times
+            else datetime.datetime.now(datetime.timezone.utc))
+    return f"{when:%Y-%m-%d %H:%M:%S UTC}"
 
 
 def sections(text):

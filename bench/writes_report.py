@@ -7,7 +7,6 @@ WRK_TSV lines are bench/lib.sh's run_wrk lines (server = in-memory, persistent o
 persistent-fsync). Each cell is the median over the rounds; persistent / in-memory is the median
 of the per-round ratios (the servers of one round ran back to back).
 """
-import datetime
 import os
 import statistics
 import sys
@@ -171,7 +170,7 @@ def main():
           "per item over the server's, which is what the rate share would be on a core the "
           "server has to itself; it holds on a busy machine, where the rate does not).", "",
           "### Command", "", "```", command, "```", "",
-          f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M:%S UTC}",
+          f"- date: {results_md.measured_at(tsv, engine_json)}",
           f"- load average before the run: {os.environ.get('BENCH_LOADAVG', 'n/a')}; after: "
           + " ".join(f"{x:.2f}" for x in os.getloadavg()),
           f"- CPU pinning: {os.environ.get('BENCH_PIN', 'n/a')}"]
