@@ -930,15 +930,27 @@ void WriteItemCollectionMetricsMap(
 
 // --- key validation ---
 
+void CheckKeyValueNotEmpty(const std::string& name, const AttributeValue& v,
+                           const std::string* index) {
+  if (v.type == ValueType::kN || !v.bytes.empty()) return;
+  const char* kind = v.type == ValueType::kS ? "string" : "binary";
+  if (index) {
+    throw ApiError::Validation(fmt::format(
+        "One or more parameter values are not valid. A value specified for a secondary index "
+        "key is not supported. The AttributeValue for a key attribute cannot contain an "
+        "empty {} value. IndexName: {}, IndexKey: {}",
+        kind, *index, name));
+  }
+  throw ApiError::Validation(fmt::format(
+      "One or more parameter values are not valid. The AttributeValue for a key attribute "
+      "cannot contain an empty {} value. Key: {}",
+      kind, name));
+}
+
 namespace {
 
 void CheckKeyValueSize(const std::string& name, const AttributeValue& v, bool hash) {
-  if (v.type != ValueType::kN && v.bytes.empty()) {
-    throw ApiError::Validation(fmt::format(
-        "One or more parameter values are not valid. The AttributeValue for a key attribute "
-        "cannot contain an empty {} value. Key: {}",
-        v.type == ValueType::kS ? "string" : "binary", name));
-  }
+  CheckKeyValueNotEmpty(name, v);
   if (hash && !KeyValueFits(v, true)) {
     throw ApiError::Validation(
         "One or more parameter values were invalid: Size of hashkey has exceeded the maximum "
@@ -1002,13 +1014,7 @@ void ValidateIndexKeys(const TableSchema& schema, const Item& item) {
             "{} Actual: {} IndexName: {}",
             *name, TypeName(type), TypeName(it->second.type), index.name));
       }
-      if (type != ValueType::kN && it->second.bytes.empty()) {
-        throw ApiError::Validation(fmt::format(
-            "One or more parameter values are not valid. A value specified for a secondary index "
-            "key is not supported. The AttributeValue for a key attribute cannot contain an "
-            "empty {} value. IndexName: {}, IndexKey: {}",
-            type == ValueType::kS ? "string" : "binary", index.name, *name));
-      }
+      CheckKeyValueNotEmpty(*name, it->second, &index.name);
       // An index key is held to the table's key size limits, with the same words (DynamoDB
       // refuses a GSI partition key over 2,048 bytes with the table's hashkey message).
       CheckKeyValueSize(*name, it->second, is_hash);

@@ -12,12 +12,16 @@ namespace cruddur::ddb {
 class ApiError : public std::runtime_error {
  public:
   ApiError(int http_status, std::string type, const std::string& message)
-      : std::runtime_error(message), http_status_(http_status), type_(std::move(type)) {}
+      : std::runtime_error(message),
+        http_status_(http_status),
+        type_(std::move(type)),
+        message_(message) {}
 
   int http_status() const { return http_status_; }
   // DynamoDB's error type without the namespace, e.g. "ValidationException".
   const std::string& type() const { return type_; }
-  std::string message() const { return what(); }
+  // The whole message: what() stops at a NUL byte, which a message quoting a value may hold.
+  const std::string& message() const { return message_; }
 
   // Extra JSON members to put beside __type/message (already serialised, without braces), e.g.
   // the "Item" of a ConditionalCheckFailedException or the "CancellationReasons" of a
@@ -83,6 +87,7 @@ class ApiError : public std::runtime_error {
  private:
   int http_status_;
   std::string type_;
+  std::string message_;
   std::string extra_json_;
 };
 

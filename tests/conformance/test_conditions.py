@@ -190,3 +190,45 @@ def test_in_with_too_many_values(ddb, ctable):
     code, msg = cond_err(ddb, ctable, "n IN (%s)" % ", ".join(values), values)
     assert code == "ValidationException"
     assert msg.startswith("Invalid ConditionExpression:")  # "...The IN operator ... 100" unverified
+
+
+# Only S, N and B are ordered: an ordering comparison or BETWEEN with a constant of another type
+# is refused before any item is read (DynamoDB Local and the emulators that check against DynamoDB
+# agree), while = and <> compare any types and a path of another type just compares false.
+@pytest.mark.parametrize("expr,values,op,typ", [
+    ("n < :m", {":m": {"M": {}}}, "<", "M"),
+    ("n >= :l", {":l": {"L": []}}, ">=", "L"),
+    (":t > n", {":t": {"BOOL": True}}, ">", "BOOL"),
+    ("size(l) <= :ss", {":ss": {"SS": ["a"]}}, "<=", "SS"),
+    ("n BETWEEN :null AND :5", {":null": {"NULL": True}, ":5": {"N": "5"}}, "BETWEEN", "NULL"),
+    ("n BETWEEN :5 AND :ns", {":ns": {"NS": ["1"]}, ":5": {"N": "5"}}, "BETWEEN", "NS"),
+    (":bs BETWEEN n AND s", {":bs": {"BS": [b"x"]}}, "BETWEEN", "BS"),
+    # reported whatever the other operand of AND is, and before a BETWEEN's bound checks
+    ("attribute_exists(zz) OR n < :m", {":m": {"M": {}}}, "<", "M"),
+    ("n BETWEEN :s AND :l", {":s": {"S": "a"}, ":l": {"L": []}}, "BETWEEN", "L"),
+])
+def test_ordering_needs_an_ordered_constant(ddb, ctable, expr, values, op, typ):
+    assert cond_err(ddb, ctable, expr, values) == (
+        "ValidationException",
+        "Invalid ConditionExpression: Incorrect operand type for operator or function; "
+        f"operator or function: {op}, operand type: {typ}")
+
+
+def test_equality_and_in_take_any_constant(ddb, ctable):
+    assert holds(ddb, ctable, "m <> :setab") is True
+    assert holds(ddb, ctable, "ss = :setab") is True
+    assert holds(ddb, ctable, "ss IN (:list, :setba)") is True
+    assert holds(ddb, ctable, "l > n") is False  # a path's type is the item's: false, no error
+
+
+@pytest.mark.parametrize("expr,op,first", [
+    ("n BETWEEN n AND :9", "BETWEEN", "[n]"),
+    ("m.k BETWEEN :1 AND m.k", "BETWEEN", "[m, k]"),
+    ("n IN (:1, n)", "IN", "[n]"),
+])
+def test_between_and_in_operands_must_be_distinct(ddb, ctable, expr, op, first):
+    used = {k: VALUES[k] for k in re.findall(r":[0-9]+", expr)}
+    assert cond_err(ddb, ctable, expr, used) == (
+        "ValidationException",
+        "Invalid ConditionExpression: The first operand must be distinct from the remaining "
+        f"operands for this operator or function; operator: {op}, first operand: {first}")

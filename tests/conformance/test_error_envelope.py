@@ -169,3 +169,14 @@ def test_authentication_errors(auth_endpoint):
     assert status == 400
     assert_envelope(body, SERVICE + "UnrecognizedClientException", "message",
                     "The security token included in the request is invalid.")
+
+
+def test_message_quoting_a_nul_is_whole(endpoint, table):
+    # A message that quotes a value holding U+0000 keeps all of it (escaped by JSON), not the
+    # text up to the NUL.
+    status, body = answer(endpoint, "PutItem", {
+        "TableName": table, "Item": {"pk": {"S": "x"}, "s": {"SS": ["a\u0000b", "a\u0000b"]}}})
+    assert status == 400
+    message = body.get("message", body.get("Message"))
+    assert message.startswith("One or more parameter values were invalid: Input collection "
+                              "[a\u0000b, a\u0000b] contains duplicates"), body

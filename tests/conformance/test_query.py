@@ -323,3 +323,47 @@ def test_query_consumed_capacity(ddb, qtable):
     assert r["ConsumedCapacity"] == {"TableName": qtable, "CapacityUnits": 1.0}
     r = q(ddb, qtable, "pk = :p", {":p": S("p")}, ReturnConsumedCapacity="TOTAL")
     assert r["ConsumedCapacity"]["CapacityUnits"] == 0.5
+
+
+# A key attribute never holds an empty string, and DynamoDB refuses to look for one in a key
+# condition (`sk > ""` is not an open range): GetItem's message for a table's key (DynamoDB's
+# answer quoted by its users), PutItem's for an index's key (DynamoDB Local agrees with both).
+@pytest.mark.parametrize("cond,values,index,key", [
+    ("pk = :e", {":e": S("")}, None, "pk"),
+    ("pk = :p AND l > :e", {":p": S("p"), ":e": S("")}, "by_l", "l"),
+    ("pk = :p AND begins_with(l, :e)", {":p": S("p"), ":e": S("")}, "by_l", "l"),
+    ("pk = :p AND l BETWEEN :e AND :a", {":p": S("p"), ":a": S("a"), ":e": S("")}, "by_l", "l"),
+    ("g = :e", {":e": S("")}, "by_g", "g"),
+])
+def test_empty_string_in_key_condition_is_refused(ddb, qtable, cond, values, index, key):
+    kw = {"IndexName": index} if index else {}
+    with pytest.raises(ClientError) as e:
+        q(ddb, qtable, cond, values, **kw)
+    if index:
+        expected = ("One or more parameter values are not valid. A value specified for a "
+                    "secondary index key is not supported. The AttributeValue for a key attribute "
+                    f"cannot contain an empty string value. IndexName: {index}, IndexKey: {key}")
+    else:
+        expected = ("One or more parameter values are not valid. The AttributeValue for a key "
+                    f"attribute cannot contain an empty string value. Key: {key}")
+    assert err(e) == ("ValidationException", expected)
+
+
+def test_empty_key_value_is_checked_after_the_expressions(ddb, qtable):
+    with pytest.raises(ClientError) as e:
+        q(ddb, qtable, "pk = :e", {":e": S("")}, ExpressionAttributeNames={"#x": "x"})
+    assert err(e) == ("ValidationException",
+                      "Value provided in ExpressionAttributeNames unused in expressions: "
+                      "keys: {#x}")
+
+
+@pytest.mark.parametrize("cond,values,op,typ", [
+    ("pk = :p AND sk < :m", {":p": S("p"), ":m": {"M": {}}}, "<", "M"),
+    ("pk = :p AND sk >= :t", {":p": S("p"), ":t": {"BOOL": True}}, ">=", "BOOL"),
+])
+def test_key_condition_ordering_needs_an_ordered_constant(ddb, qtable, cond, values, op, typ):
+    with pytest.raises(ClientError) as e:
+        q(ddb, qtable, cond, values)
+    assert err(e) == ("ValidationException",
+                      "Invalid KeyConditionExpression: Incorrect operand type for operator or "
+                      f"function; operator or function: {op}, operand type: {typ}")

@@ -147,6 +147,7 @@ class ConditionParser : public ParserBase {
       CheckMisused(first);
       CheckMisused(second);
       CheckDistinct(op, first, second);
+      if (node->cmp != Tok::kEq && node->cmp != Tok::kNe) CheckOrderable(op, {&first, &second});
       node->operands.push_back(std::move(first));
       node->operands.push_back(std::move(second));
     } else if (AtKeyword("BETWEEN")) {
@@ -160,7 +161,9 @@ class ConditionParser : public ParserBase {
       CheckMisused(first);
       CheckMisused(low);
       CheckMisused(high);
-      CheckBetweenBounds(low, high);
+      CheckDistinct("BETWEEN", first, low);
+      CheckDistinct("BETWEEN", first, high);
+      if (CheckOrderable("BETWEEN", {&first, &low, &high})) CheckBetweenBounds(low, high);
       node->operands.push_back(std::move(first));
       node->operands.push_back(std::move(low));
       node->operands.push_back(std::move(high));
@@ -174,6 +177,7 @@ class ConditionParser : public ParserBase {
       ParseCommaList([&] {
         Operand o = ParseOperand();
         CheckMisused(o);
+        CheckDistinct("IN", node->operands.front(), o);
         node->operands.push_back(std::move(o));
       });
       Expect(Tok::kRParen);
@@ -345,6 +349,22 @@ class ConditionParser : public ParserBase {
              "or function; operator: " +
                  op + ", first operand: " + PathListString(a.path));
     }
+  }
+
+  // DynamoDB orders only S, N and B: an ordering comparison or BETWEEN with a constant of any
+  // other type is refused before any item is read, whatever the rest of the expression does.
+  // Returns false when it recorded that error.
+  bool CheckOrderable(const std::string& op, std::initializer_list<const Operand*> operands) {
+    for (const Operand* o : operands) {
+      std::string t = StaticType(*o);
+      if (!t.empty() && t != "S" && t != "N" && t != "B") {
+        Record(ErrorClass::kFunction,
+               "Incorrect operand type for operator or function; operator or function: " + op +
+                   ", operand type: " + t);
+        return false;
+      }
+    }
+    return true;
   }
 
   void CheckBetweenBounds(const Operand& low, const Operand& high) {

@@ -63,10 +63,10 @@ TEST(ConditionTest, Comparisons) {
 }
 
 TEST(ConditionTest, DifferentTypesCompareFalse) {
-  const std::pair<const char*, bool> kCases[] = {{"s = :n", false},   {"s < :n", false},
-                                                 {"s > :n", false},   {"s <> :n", true},
-                                                 {"t < :t", false},  // < is only for N, S and B
-                                                 {"ss >= :ss", false}};
+  const std::pair<const char*, bool> kCases[] = {{"s = :n", false},  {"s < :n", false},
+                                                 {"s > :n", false},  {"s <> :n", true},
+                                                 {"t < s", false},  // < is only for N, S and B
+                                                 {"ss >= s", false}, {"s BETWEEN t AND ss", false}};
   ExpectCases(EvalText, kCases);
 }
 
@@ -166,6 +166,30 @@ TEST(ConditionTest, Paths) {
   Condition c =
       Condition::Parse("m.#k = :s AND size(l) > :n OR contains(ss, :x)", subs, "FilterExpression");
   EXPECT_EQ(PathStrings(c.Paths()), (std::vector<std::string>{"m.k", "l", "ss"}));
+}
+
+// A constant of a type without order (not S, N or B) in an ordering comparison or BETWEEN is
+// refused at parse time; = and <> and IN take any type.
+TEST(ConditionErrorTest, OrderingNeedsAnOrderedConstant) {
+  EXPECT_EQ(ParseError("t < :t"),
+            "Invalid ConditionExpression: Incorrect operand type for operator or function; "
+            "operator or function: <, operand type: BOOL");
+  EXPECT_EQ(ParseError("size(l) >= :ss"),
+            "Invalid ConditionExpression: Incorrect operand type for operator or function; "
+            "operator or function: >=, operand type: SS");
+  EXPECT_EQ(ParseError("n BETWEEN :s AND :m"),
+            "Invalid ConditionExpression: Incorrect operand type for operator or function; "
+            "operator or function: BETWEEN, operand type: M");
+  EXPECT_EQ(ParseError("n = :m OR n <> :l OR n IN (:t, :null)").rfind("<no error>", 0), 0u);
+}
+
+TEST(ConditionErrorTest, BetweenAndInOperandsMustBeDistinct) {
+  EXPECT_EQ(ParseError("n BETWEEN :n1 AND n"),
+            "Invalid ConditionExpression: The first operand must be distinct from the remaining "
+            "operands for this operator or function; operator: BETWEEN, first operand: [n]");
+  EXPECT_EQ(ParseError("n IN (:n1, :n10, n)"),
+            "Invalid ConditionExpression: The first operand must be distinct from the remaining "
+            "operands for this operator or function; operator: IN, first operand: [n]");
 }
 
 TEST(ConditionErrorTest, SyntaxErrors) {

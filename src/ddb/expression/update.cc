@@ -181,6 +181,12 @@ class UpdateParser : public ParserBase {
       v->kind = SetValue::Kind::kIfNotExists;
     } else if (name == "list_append") {
       v->kind = SetValue::Kind::kListAppend;
+    } else if (name == "attribute_exists" || name == "attribute_not_exists" ||
+               name == "attribute_type" || name == "begins_with" || name == "contains" ||
+               name == "size") {
+      Record(ErrorClass::kUnknownFunction,
+             "The function is not allowed in an update expression; function: " + name);
+      return v;
     } else {
       Record(ErrorClass::kUnknownFunction, "Invalid function name; function: " + name);
       return v;
@@ -251,31 +257,22 @@ AttributeValue Eval(const SetValue& v, const Item& item) {
   return AttributeValue::Null();
 }
 
-// The container holding the last element of `path` (the item itself for a top-level name), or
-// null when an intermediate element is missing. Throws when an element has the wrong type.
-AttributeValue* Parent(Item& item, const Path& path, bool strict) {
+// The container holding the last element of `path` (at least two elements long). Throws
+// DynamoDB's invalid-path error when an intermediate element is missing or of the wrong type.
+AttributeValue* Parent(Item& item, const Path& path) {
   auto it = item.find(path[0].name);
-  if (it == item.end()) {
-    if (strict) Invalid(kInvalidPath);
-    return nullptr;
-  }
+  if (it == item.end()) Invalid(kInvalidPath);
   AttributeValue* v = &it->second;
   for (size_t i = 1; i + 1 < path.size(); ++i) {
     const PathElement& e = path[i];
     if (e.is_index()) {
       if (v->type != ValueType::kL) Invalid(kInvalidPath);
-      if (static_cast<uint64_t>(e.index) >= v->list.size()) {
-        if (strict) Invalid(kInvalidPath);
-        return nullptr;
-      }
+      if (static_cast<uint64_t>(e.index) >= v->list.size()) Invalid(kInvalidPath);
       v = &v->list[static_cast<size_t>(e.index)];
     } else {
       if (v->type != ValueType::kM) Invalid(kInvalidPath);
       auto m = v->map.find(e.name);
-      if (m == v->map.end()) {
-        if (strict) Invalid(kInvalidPath);
-        return nullptr;
-      }
+      if (m == v->map.end()) Invalid(kInvalidPath);
       v = &m->second;
     }
   }
@@ -288,7 +285,7 @@ void Assign(Item& item, const Path& path, AttributeValue value) {
     item[path[0].name] = std::move(value);
     return;
   }
-  AttributeValue* parent = Parent(item, path, true);
+  AttributeValue* parent = Parent(item, path);
   const PathElement& last = path.back();
   if (last.is_index()) {
     if (parent->type != ValueType::kL) Invalid(kInvalidPath);
@@ -303,13 +300,14 @@ void Assign(Item& item, const Path& path, AttributeValue value) {
   }
 }
 
+// A missing last element is nothing to remove; a missing parent is DynamoDB's invalid path, as
+// for SET (an update that only removes from a missing item never gets here).
 void Remove(Item& item, const Path& path) {
   if (path.size() == 1) {
     item.erase(path[0].name);
     return;
   }
-  AttributeValue* parent = Parent(item, path, false);
-  if (!parent) return;
+  AttributeValue* parent = Parent(item, path);
   const PathElement& last = path.back();
   if (last.is_index()) {
     if (parent->type != ValueType::kL) Invalid(kInvalidPath);

@@ -90,7 +90,13 @@ TEST(UpdateTest, Remove) {
   EXPECT_EQ(Get("REMOVE l[1], l[2]", "l"), R"({"l":{"L":[{"S":"a"},{"S":"d"}]}})");
   EXPECT_EQ(Get("REMOVE l[2], l[0]", "l"), R"({"l":{"L":[{"S":"b"},{"S":"d"}]}})");
   EXPECT_EQ(Get("REMOVE l[7]", "l"), R"({"l":{"L":[{"S":"a"},{"S":"b"},{"S":"c"},{"S":"d"}]}})");
-  EXPECT_EQ(Get("REMOVE m.x, m.nope, nope.x", "m"), R"({"m":{"M":{"l":{"L":[{"N":"1"}]}}}})");
+  EXPECT_EQ(Get("REMOVE m.x, m.nope", "m"), R"({"m":{"M":{"l":{"L":[{"N":"1"}]}}}})");
+  // A missing or mistyped parent is an invalid path, as for SET.
+  for (const char* bad : {"REMOVE nope.x", "REMOVE m.nope.x", "REMOVE l[9].x", "REMOVE s[0]"}) {
+    EXPECT_EQ(ApplyError(bad),
+              "The document path provided in the update expression is invalid for update")
+        << bad;
+  }
   EXPECT_EQ(Get("SET a = :s REMOVE s", "s"), "<missing>");
 }
 
@@ -184,6 +190,9 @@ TEST(UpdateErrorTest, Semantic) {
             "defined; attribute value: :nope");
   EXPECT_EQ(ApplyError("SET a = foo(b)"),
             "Invalid UpdateExpression: Invalid function name; function: foo");
+  EXPECT_EQ(ApplyError("SET a = size(b)"),
+            "Invalid UpdateExpression: The function is not allowed in an update expression; "
+            "function: size");
   EXPECT_EQ(ApplyError("SET a = if_not_exists(:s, :s)"),
             "Invalid UpdateExpression: Operator or function requires a document path; operator "
             "or function: if_not_exists");

@@ -82,6 +82,29 @@ expr::KeyCondition ResolveKeyCondition(const Request& req, std::optional<std::st
   return kc;
 }
 
+// A key attribute never holds an empty string or binary, and DynamoDB refuses to look for one
+// (`sk > :empty` is not an open range): GetItem's message for a table's key, PutItem's for an
+// index's (`index`); after the expressions' own checks (DynamoDB Local reports an unused name
+// first).
+void CheckKeyConditionValues(const expr::KeyCondition& kc, const KeySchema& key,
+                             const std::string* index) {
+  const std::vector<AttributeValue> hash_values = kc.HashValues();
+  const std::vector<KeyAttribute> hash = key.HashAttributes(), range = key.RangeAttributes();
+  for (size_t i = 0; i < hash.size(); ++i) {
+    CheckKeyValueNotEmpty(hash[i].name, hash_values[i], index);
+  }
+  for (size_t i = 0; i < kc.range_prefix.size(); ++i) {
+    CheckKeyValueNotEmpty(range[i].name, kc.range_prefix[i], index);
+  }
+  if (kc.range_op != expr::KeyCondition::Op::kNone) {
+    const std::string& tested = range[kc.range_prefix.size()].name;
+    CheckKeyValueNotEmpty(tested, kc.range_low, index);
+    if (kc.range_op == expr::KeyCondition::Op::kBetween) {
+      CheckKeyValueNotEmpty(tested, kc.range_high, index);
+    }
+  }
+}
+
 // Whether an ExclusiveStartKey lies in the queried partition and sort key range.
 bool StartKeyInCondition(const expr::KeyCondition& kc, const KeySchema& key, const Item& esk) {
   const std::vector<AttributeValue> hash_values = kc.HashValues();
@@ -374,6 +397,7 @@ void EngineImpl::Query(const Request& req, JsonWriter& w) {
     }
   }
   subs.CheckAllUsed();
+  CheckKeyConditionValues(kc, key, spec.index ? &spec.index->name : nullptr);
 
   bool forward = req.Bool("ScanIndexForward").value_or(true);
   // The partition, narrowed by the sort key attributes a multi-attribute key's conditions fix.
