@@ -998,7 +998,8 @@ void ValidateItemKeys(const TableSchema& schema, const Item& item) {
   if (schema.key.has_range()) check(schema.key.range_name, schema.key.range_type, false);
 }
 
-void ValidateIndexKeys(const TableSchema& schema, const Item& item) {
+void ValidateIndexKeys(const TableSchema& schema, const Item& item, IndexKeySource source,
+                       std::optional<std::string>* mismatch) {
   for (const auto& index : schema.indexes) {
     std::vector<std::pair<KeyAttribute, bool>> keys;  // every key attribute, and whether HASH
     for (const KeyAttribute& a : index.key.HashAttributes()) keys.emplace_back(a, true);
@@ -1009,10 +1010,20 @@ void ValidateIndexKeys(const TableSchema& schema, const Item& item) {
       auto it = item.find(*name);
       if (it == item.end()) continue;
       if (it->second.type != type) {
-        throw ApiError::Validation(fmt::format(
+        std::string message = fmt::format(
             "One or more parameter values were invalid: Type mismatch for Index Key {} Expected: "
             "{} Actual: {} IndexName: {}",
-            *name, TypeName(type), TypeName(it->second.type), index.name));
+            *name, TypeName(type), TypeName(it->second.type), index.name);
+        if (!mismatch) throw ApiError::Validation(message);
+        if (!*mismatch) *mismatch = std::move(message);
+        continue;
+      }
+      if (source == IndexKeySource::kUpdate && type != ValueType::kN && it->second.bytes.empty()) {
+        throw ApiError::Validation(fmt::format(
+            "One or more parameter values are not valid. The update expression attempted to "
+            "update a secondary index key to a value that is not supported. The AttributeValue "
+            "for a key attribute cannot contain an empty {} value.",
+            type == ValueType::kS ? "string" : "binary"));
       }
       CheckKeyValueNotEmpty(*name, it->second, &index.name);
       // An index key is held to the table's key size limits, with the same words (DynamoDB

@@ -633,8 +633,15 @@ void CheckKeyValueNotEmpty(const std::string& name, const AttributeValue& v,
                            const std::string* index = nullptr);
 // Validates the key attributes of a whole item (PutItem): present, typed, non-empty, in size.
 void ValidateItemKeys(const TableSchema& schema, const Item& item);
+// Where an item checked by ValidateIndexKeys comes from: written whole (PutItem's words for an
+// empty index key) or made by an update expression (UpdateItem's own words for it).
+enum class IndexKeySource { kPut, kUpdate };
 // Validates the index key attributes an item carries (type and non-empty), DynamoDB's messages.
-void ValidateIndexKeys(const TableSchema& schema, const Item& item);
+// With `mismatch`, the first type mismatch is stored there instead of thrown (a transaction
+// cancels on it, with the action's ValidationError) while an empty value still throws.
+void ValidateIndexKeys(const TableSchema& schema, const Item& item,
+                       IndexKeySource source = IndexKeySource::kPut,
+                       std::optional<std::string>* mismatch = nullptr);
 // Throws when ExpressionAttributeNames/Values are given but none of the request's expression
 // members is ("ExpressionAttributeValues can only be specified when using expressions: X and Y
 // are null").

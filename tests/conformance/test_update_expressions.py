@@ -156,13 +156,17 @@ def test_remove_list_elements_shifts(ddb, tbl):
 # invalid path, and the item is left as it was (ScyllaDB's Alternator tests, run against
 # DynamoDB: test_nested_attribute_update_bad_path_dot / _array; DynamoDB Local agrees). A missing
 # last element (m.absent, l[5]) is simply nothing to remove.
+# DELETE from a nested set likewise; and a bad target is reported before an operand that reads
+# a missing attribute, whatever the order of the actions (DynamoDB Local's order).
 @pytest.mark.parametrize("expr", [
     "REMOVE nothere.x", "REMOVE nothere[0]", "REMOVE m.nothere.z", "REMOVE l[7].x",
     "REMOVE s.x", "REMOVE s[0]", "REMOVE m[0]", "REMOVE l.x", "SET a = :v REMOVE nothere.x",
+    "DELETE nothere.x :ss", "DELETE s.x :ss", "SET a = absent, s.x = :v",
+    "SET a = absent REMOVE s.x",
 ])
 def test_remove_under_missing_or_mistyped_parent(ddb, tbl, expr):
     before = ddb.get_item(TableName=tbl, Key=KEY, ConsistentRead=True)["Item"]
-    values = {":v": N(1)} if ":v" in expr else None
+    values = {k: v for k, v in {":v": N(1), ":ss": {"SS": ["x"]}}.items() if k in expr} or None
     assert upd_err(ddb, tbl, expr, values) == (
         "ValidationException",
         "The document path provided in the update expression is invalid for update")

@@ -279,6 +279,16 @@ AttributeValue* Parent(Item& item, const Path& path) {
   return v;
 }
 
+// Throws DynamoDB's invalid-path error unless `path` could be written or removed in `item`: its
+// parent exists and is a list for an index, a map for a name.
+void CheckTargetPath(Item& item, const Path& path) {
+  if (path.size() == 1) return;
+  const AttributeValue* parent = Parent(item, path);
+  if (parent->type != (path.back().is_index() ? ValueType::kL : ValueType::kM)) {
+    Invalid(kInvalidPath);
+  }
+}
+
 // Writes `value` at `path`; a list index past the end appends.
 void Assign(Item& item, const Path& path, AttributeValue value) {
   if (path.size() == 1) {
@@ -378,6 +388,9 @@ Update Update::Parse(std::string_view text, Substitutions& subs) {
 }
 
 void Update::Apply(Item& item) const {
+  // Every action's target is checked before any operand is read (DynamoDB Local reports a bad
+  // path first, whatever the order of the actions).
+  for (const auto& a : actions_) CheckTargetPath(item, a->path);
   // Every SET operand reads the item as it was before the update.
   std::vector<AttributeValue> values;
   for (const auto& a : actions_) {

@@ -92,12 +92,26 @@ TEST(UpdateTest, Remove) {
   EXPECT_EQ(Get("REMOVE l[7]", "l"), R"({"l":{"L":[{"S":"a"},{"S":"b"},{"S":"c"},{"S":"d"}]}})");
   EXPECT_EQ(Get("REMOVE m.x, m.nope", "m"), R"({"m":{"M":{"l":{"L":[{"N":"1"}]}}}})");
   // A missing or mistyped parent is an invalid path, as for SET.
-  for (const char* bad : {"REMOVE nope.x", "REMOVE m.nope.x", "REMOVE l[9].x", "REMOVE s[0]"}) {
+  for (const char* bad : {"REMOVE nope.x", "REMOVE m.nope.x", "REMOVE l[9].x", "REMOVE s[0]",
+                          "DELETE nope.x :ss", "DELETE s.x :ss"}) {
     EXPECT_EQ(ApplyError(bad),
               "The document path provided in the update expression is invalid for update")
         << bad;
   }
   EXPECT_EQ(Get("SET a = :s REMOVE s", "s"), "<missing>");
+}
+
+// A bad target path is reported before an operand that reads a missing attribute, whatever the
+// order of the actions (DynamoDB Local's order).
+TEST(UpdateTest, TargetPathsAreCheckedFirst) {
+  for (const char* text : {"SET a = nope, s.x = :s", "SET a = nope REMOVE s.x",
+                           "REMOVE s[0] SET a = nope", "ADD nope.x :n SET a = nope"}) {
+    EXPECT_EQ(ApplyError(text),
+              "The document path provided in the update expression is invalid for update")
+        << text;
+  }
+  EXPECT_EQ(ApplyError("SET a = nope"),
+            "The provided expression refers to an attribute that does not exist in the item");
 }
 
 TEST(UpdateTest, Add) {

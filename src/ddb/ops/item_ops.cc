@@ -347,7 +347,7 @@ void EngineImpl::UpdateItem(const Request& req, JsonWriter& w) {
         Item updated = c.old_item ? *c.old_item : key;
         if (update) update->Apply(updated);
         CheckItemNesting(updated);
-        ValidateIndexKeys(*c.schema, updated);
+        ValidateIndexKeys(*c.schema, updated, IndexKeySource::kUpdate);
         if (ItemSize(updated) > kMaxItemSize) {
           throw ApiError::Validation("Item size to update has exceeded the maximum allowed size");
         }

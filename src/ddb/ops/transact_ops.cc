@@ -29,8 +29,9 @@ struct TransactWrite {
   std::optional<expr::Update> update;
   bool return_old_on_failure = false;
   ItemChange change;
-  // A key that does not fit the table's key schema: the transaction is cancelled with this as
-  // the action's ValidationError reason (set instead of change.storage_key).
+  // A key that does not fit the table's key schema, or a Put's index key of another type: the
+  // transaction is cancelled with this as the action's ValidationError reason (set instead of
+  // change.storage_key).
   std::optional<std::string> key_mismatch;
   // As the request named it (ConsumedCapacity echoes an ARN); in the request's document.
   std::string_view table_name = {};
@@ -157,9 +158,10 @@ void ResolveTransactAction(TransactWrite& t, std::shared_ptr<Table> table,
   t.table = std::move(table);
   t.table_name = table_name;
   t.item_size = ItemSize(t.key_or_item);
-  // A key that does not fit the schema (missing, another type) cancels the transaction with
-  // the action's ValidationError; empty and oversized key values are refused up front (the
-  // checks of emulators verified against DynamoDB: ExtendDB, dynoxide).
+  // A key that does not fit the schema (missing, another type), or a Put's index key of another
+  // type, cancels the transaction with the action's ValidationError; empty and oversized key
+  // values are refused up front (the checks of emulators verified against DynamoDB: ExtendDB,
+  // dynoxide; DynamoDB's answers captured for index keys in 2026).
   const bool put = t.kind == TransactKind::kPut;
   if (!KeyFitsSchema(schema->key, t.key_or_item, put)) {
     try {
@@ -169,6 +171,10 @@ void ResolveTransactAction(TransactWrite& t, std::shared_ptr<Table> table,
       t.key_mismatch = e.message();
     }
   }
+  if (put && !t.key_mismatch) {
+    ValidateItemKeys(*schema, t.key_or_item);
+    ValidateIndexKeys(*schema, t.key_or_item, IndexKeySource::kPut, &t.key_mismatch);
+  }
   if (t.key_mismatch) {
     // No storage key: a distinct placeholder, never read or written.
     t.change.table = t.table;
@@ -177,8 +183,6 @@ void ResolveTransactAction(TransactWrite& t, std::shared_ptr<Table> table,
     return;
   }
   if (put) {
-    ValidateItemKeys(*schema, t.key_or_item);
-    ValidateIndexKeys(*schema, t.key_or_item);
     if (t.item_size > kMaxItemSize) {
       throw ApiError::Validation("Item size has exceeded the maximum allowed size");
     }
@@ -311,8 +315,10 @@ std::vector<TransactWrite> ParseTransactWrites(EngineImpl& engine, const JsonVal
 }
 
 // The item an action leaves in c.new_item (none for ConditionCheck and Delete, nor for an
-// Update that only removes from a missing item); ValidationException for an invalid one.
-void ComputeNewItem(TransactWrite& t) {
+// Update that only removes from a missing item). Returns the action's ValidationError reason
+// for an update that cannot apply to its item; throws for an index key updated to an empty
+// value, which DynamoDB refuses as a whole request (its answer captured in 2026).
+std::optional<std::string> ComputeNewItem(TransactWrite& t) {
   ItemChange& c = t.change;
   switch (t.kind) {
     case TransactKind::kConditionCheck:
@@ -325,16 +331,24 @@ void ComputeNewItem(TransactWrite& t) {
     case TransactKind::kUpdate: {
       if (!c.old_item && t.update->OnlyRemoves()) break;  // nothing to create
       Item updated = c.old_item ? *c.old_item : t.key_or_item;
-      t.update->Apply(updated);
-      CheckItemNesting(updated);
-      ValidateIndexKeys(*c.schema, updated);
+      try {
+        t.update->Apply(updated);
+        CheckItemNesting(updated);
+      } catch (const ApiError& e) {
+        if (e.type() != "ValidationException") throw;
+        return e.message();
+      }
+      std::optional<std::string> mismatch;
+      ValidateIndexKeys(*c.schema, updated, IndexKeySource::kUpdate, &mismatch);
+      if (mismatch) return mismatch;
       if (ItemSize(updated) > kMaxItemSize) {
-        throw ApiError::Validation("Item size to update has exceeded the maximum allowed size");
+        return "Item size to update has exceeded the maximum allowed size";
       }
       c.new_item = std::move(updated);
       break;
     }
   }
+  return std::nullopt;
 }
 
 [[noreturn]] void ThrowCancelled(const std::vector<CancellationReason>& reasons) {
@@ -416,12 +430,9 @@ void CheckTransactWrites(EngineImpl& engine, std::vector<TransactWrite>& writes)
       if (t.return_old_on_failure) reason(i).item = c.old_item;
       continue;
     }
-    try {
-      ComputeNewItem(t);
-    } catch (const ApiError& e) {
-      if (e.type() != "ValidationException") throw;
+    if (std::optional<std::string> invalid = ComputeNewItem(t)) {
       reason(i).code = "ValidationError";
-      reason(i).message = e.message();
+      reason(i).message = std::move(*invalid);
     }
   }
   if (!reasons.empty()) ThrowCancelled(reasons);
