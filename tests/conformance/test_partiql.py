@@ -196,3 +196,28 @@ def test_transaction_rejects_reads_mixed_with_writes(ddb, table_h):
         ])
     assert err(e) == ("ValidationException", "ExecuteTransaction API does not support both read "
                                               "and write operations in the same request.")
+
+
+# An error of the expression machinery is worded without an expression's name, which the
+# statement never had (DynamoDB Local, for WHERE conditions, key conditions and SET alike).
+@pytest.mark.parametrize("statement,params,message", [
+    ('SELECT * FROM "{t}" WHERE pk = ? AND n > ?', [S("a"), {"L": []}],
+     "Incorrect operand type for operator or function; operator or function: >, operand type: L"),
+    ('SELECT * FROM "{t}" WHERE n < ?', [{"M": {}}],
+     "Incorrect operand type for operator or function; operator or function: <, operand type: M"),
+    ('SELECT * FROM "{t}" WHERE pk = ? AND sk >= ?', [S("a"), {"BOOL": True}],
+     "Incorrect operand type for operator or function; operator or function: >=, operand type: "
+     "BOOL"),
+    ('SELECT * FROM "{t}" WHERE pk = ? AND sk BETWEEN ? AND ?', [S("a"), N(5), N(1)],
+     "The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower "
+     "bound operand: AttributeValue: {N:5}, upper bound operand: AttributeValue: {N:1}"),
+    ('UPDATE "{t}" SET n = n + ? WHERE pk = ? AND sk = ?', [S("q"), S("a"), N(1)],
+     "Incorrect operand type for operator or function; operator or function: +, operand type: S"),
+    ('DELETE FROM "{t}" WHERE pk = ? AND sk = ? AND n < ?', [S("a"), N(1), {"SS": ["x"]}],
+     "Incorrect operand type for operator or function; operator or function: <, operand type: SS"),
+])
+def test_expression_errors_name_no_expression(ddb, table_hn, statement, params, message):
+    seed(ddb, table_hn)
+    with pytest.raises(ClientError) as e:
+        run(ddb, statement.format(t=table_hn), *params)
+    assert err(e) == ("ValidationException", message)

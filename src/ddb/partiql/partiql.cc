@@ -174,6 +174,21 @@ std::string RunGetStatement(const Executor& execute, const StatementRequest& r, 
   });
 }
 
+// A statement's error raised by an expression it was translated to, without that expression's
+// name: PartiQL says "Incorrect operand type ...", not "Invalid FilterExpression: Incorrect
+// operand type ..." (DynamoDB Local, for conditions, key conditions and updates alike: the
+// statement had no such expression). nullopt for any other error.
+std::optional<ApiError> WithoutExpressionName(const ApiError& e) {
+  if (e.type() != "ValidationException") return std::nullopt;
+  const std::string& m = e.message();
+  for (std::string_view kind :
+       {"FilterExpression", "KeyConditionExpression", "ConditionExpression", "UpdateExpression"}) {
+    std::string prefix = fmt::format("Invalid {}: ", kind);
+    if (m.starts_with(prefix)) return ApiError::Validation(m.substr(prefix.size()));
+  }
+  return std::nullopt;
+}
+
 // Any other SELECT: the Query or Scan it becomes, the conditions the engine could not take
 // checked here, and a NextToken where the engine stopped.
 std::string RunSelectStatement(const Executor& execute, Tables& tables, const StatementRequest& r) {
@@ -224,12 +239,17 @@ std::string ExecuteStatement(const Executor& execute, std::string_view request_j
   Request req(request_json);
   StatementRequest r = ParseStatementRequest(req);
   Tables tables(execute);
-  if (!r.statement.is_read()) return RunWriteStatement(execute, tables, r);
-  // A whole key and nothing else: one GetItem.
-  std::optional<Item> key;
-  if (r.statement.order_by.empty()) key = SingleItemKey(tables, r.statement);
-  if (key) return RunGetStatement(execute, r, *key);
-  return RunSelectStatement(execute, tables, r);
+  try {
+    if (!r.statement.is_read()) return RunWriteStatement(execute, tables, r);
+    // A whole key and nothing else: one GetItem.
+    std::optional<Item> key;
+    if (r.statement.order_by.empty()) key = SingleItemKey(tables, r.statement);
+    if (key) return RunGetStatement(execute, r, *key);
+    return RunSelectStatement(execute, tables, r);
+  } catch (const ApiError& e) {
+    if (std::optional<ApiError> plain = WithoutExpressionName(e)) throw *plain;
+    throw;
+  }
 }
 
 // --- BatchExecuteStatement ---
@@ -377,7 +397,7 @@ void RunBatchEntry(const Executor& execute, const BatchEntry& e, JsonWriter& w) 
         response["Attributes"].Accept(w);
       }
     } catch (const ApiError& err) {
-      error = err;
+      error = WithoutExpressionName(err).value_or(err);
       Key(w, "TableName");
       Str(w, st.table);
     }
@@ -625,8 +645,13 @@ std::string ExecuteTransaction(const Executor& execute, std::string_view request
   Request req(request_json);
   TransactionRequest t = ParseTransaction(req);
   Tables tables(execute);
-  if (t.statements.front().is_read()) return RunTransactionReads(execute, tables, t);
-  return RunTransactionWrites(execute, tables, t);
+  try {
+    if (t.statements.front().is_read()) return RunTransactionReads(execute, tables, t);
+    return RunTransactionWrites(execute, tables, t);
+  } catch (const ApiError& e) {
+    if (std::optional<ApiError> plain = WithoutExpressionName(e)) throw *plain;
+    throw;
+  }
 }
 
 }  // namespace cruddur::ddb::partiql

@@ -105,7 +105,12 @@ std::string SortKeyConditions(ExpressionBuilder& b, const KeySchema& key,
     }
     const Condition* c = eq ? eq : other;
     if (!c) break;
-    for (const AttributeValue* v : ConditionValues(*c)) CheckKeyType(r.name, r.type, *v);
+    for (const AttributeValue* v : ConditionValues(*c)) {
+      // An ordering with a value that has no order (not S, N or B): the key condition's error.
+      bool ordered =
+          v->type == ValueType::kS || v->type == ValueType::kN || v->type == ValueType::kB;
+      if (eq || ordered) CheckKeyType(r.name, r.type, *v);
+    }
     kce += " AND " + RangeKeyCondition(b, *c, r.name);
     used->push_back(c);
     if (!eq) break;  // only the last sort key condition may be other than `=`
