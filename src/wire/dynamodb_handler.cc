@@ -175,7 +175,7 @@ std::string ErrorBody(const ddb::ApiError& error) {
   std::string body = R"({"__type":")";
   body.append(ErrorNamespace(error.type())).push_back('#');
   body.append(error.type()).push_back('"');
-  std::string message = error.message();
+  const std::string& message = error.message();
   if (!message.empty()) {
     body.append(UsesCapitalMessage(error.type()) ? R"(,"Message":)" : R"(,"message":)");
     encoding::AppendJsonString(body, message);
