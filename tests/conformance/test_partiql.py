@@ -221,3 +221,23 @@ def test_expression_errors_name_no_expression(ddb, table_hn, statement, params, 
     with pytest.raises(ClientError) as e:
         run(ddb, statement.format(t=table_hn), *params)
     assert err(e) == ("ValidationException", message)
+
+
+# No key holds an empty string or binary, and a SELECT comparing a key attribute with one is
+# refused wherever it compares (DynamoDB Local; as in a Query's key condition). A Scan's
+# FilterExpression may compare with one: it names no key condition.
+@pytest.mark.parametrize("where,params,key,kind", [
+    ("pk <> ?", [S("")], "pk", "string"),
+    ("sk < ? AND n = ?", [{"B": b""}, N(1)], "sk", "binary"),
+    ("n = ? OR begins_with(sk, ?)", [N(1), {"B": b""}], "sk", "binary"),
+])
+def test_select_comparing_a_key_with_an_empty_value(ddb, tables, where, params, key, kind):
+    t = tables.create(range_key=("sk", "B"))
+    with pytest.raises(ClientError) as e:
+        run(ddb, f'SELECT * FROM "{t}" WHERE {where}', *params)
+    assert err(e) == ("ValidationException",
+                      "One or more parameter values are not valid. The AttributeValue for a key "
+                      f"attribute cannot contain an empty {kind} value. Key: {key}")
+    r = ddb.scan(TableName=t, FilterExpression="sk < :e",
+                 ExpressionAttributeValues={":e": {"B": b""}})
+    assert r["Items"] == []

@@ -128,6 +128,7 @@ ReadPlan PlanSelect(Tables& tables, const Statement& st, const Options& o) {
     }
     key = &it->second;
   }
+  CheckKeyComparisons(*key, st.where.get());
   std::vector<const Condition*> conjuncts;
   Conjuncts(st.where.get(), &conjuncts);
 

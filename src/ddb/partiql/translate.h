@@ -126,6 +126,10 @@ const AttributeValue* EqualityOn(const Condition& c, const std::string& name);
 // The top-level attributes a condition names.
 void CollectPaths(const Condition& c, std::set<std::string>* names);
 void CheckKeyType(const std::string& attr, const std::string& type, const AttributeValue& v);
+// Throws DynamoDB's empty key value error when a condition of `where` compares a key attribute
+// of `key` with an empty string or binary: no key holds one (DynamoDB Local refuses it anywhere
+// in a SELECT's WHERE, as in a key condition).
+void CheckKeyComparisons(const KeySchema& key, const Condition* where);
 
 // The full primary key of a single-item statement (UPDATE, DELETE, transactional SELECT) and
 // the conditions left over. Null key when some key attribute has no equality.

@@ -164,6 +164,27 @@ void CheckKeyType(const std::string& attr, const std::string& type, const Attrib
   }
 }
 
+void CheckKeyComparisons(const KeySchema& key, const Condition* where) {
+  if (!where) return;
+  for (const auto& child : where->children) CheckKeyComparisons(key, child.get());
+  const std::string* attr = nullptr;
+  for (const Operand& o : where->operands) {
+    if (o.kind == Operand::Kind::kPath && o.path.size() == 1 && key.IsKey(o.path[0].name)) {
+      attr = &o.path[0].name;
+    }
+  }
+  if (!attr) return;
+  for (const Operand& o : where->operands) {
+    bool bytes = o.value.type == ValueType::kS || o.value.type == ValueType::kB;
+    if (o.kind == Operand::Kind::kValue && bytes && o.value.bytes.empty()) {
+      throw ApiError::Validation(fmt::format(
+          "One or more parameter values are not valid. The AttributeValue for a key attribute "
+          "cannot contain an empty {} value. Key: {}",
+          o.value.type == ValueType::kS ? "string" : "binary", *attr));
+    }
+  }
+}
+
 SingleItem ExtractKey(const KeySchema& schema, const Condition* where) {
   std::vector<const Condition*> conjuncts;
   Conjuncts(where, &conjuncts);
