@@ -7,6 +7,10 @@ from ddbtest import err, unique_name
 from provenance import CONSTRAINT_WORDING, KEY_WORDING, MISSING_TABLE
 
 
+def N(v):
+    return {"N": str(v)}
+
+
 def S(v):
     return {"S": v}
 
@@ -108,6 +112,26 @@ def test_batch_get_exactly_100(ddb, table_h):
 def test_batch_get_duplicate_keys(ddb, table_h):
     with pytest.raises(ClientError) as e:
         ddb.batch_get_item(RequestItems={table_h: {"Keys": [{"pk": S("a")}, {"pk": S("a")}]}})
+    assert err(e) == ("ValidationException", "Provided list of item keys contains duplicates")
+
+
+def test_batch_get_duplicates_are_found_before_keys_are_checked(ddb, table_h):
+    # A repeated key is that error even when the key itself is invalid (DynamoDB Local and
+    # dynalite check the list before the keys).
+    for key in ({"pk": S("")}, {"pk": S("a"), "extra": S("x")}, {"pk": N(1)}):
+        with pytest.raises(ClientError) as e:
+            ddb.batch_get_item(RequestItems={table_h: {"Keys": [key, key]}})
+        assert err(e) == ("ValidationException", "Provided list of item keys contains duplicates")
+
+
+@pytest.mark.source(
+    "question: '1' and '1.0' name one key (a GetItem of either reads the same item, and "
+    "BatchWriteItem refuses the pair, test below), so BatchGetItem refuses them as duplicates; "
+    "DynamoDB Local compares the texts for BatchGetItem and reads the item twice")
+def test_batch_get_number_keys_duplicate_after_normalisation(ddb, tables):
+    t = tables.create(hash_key=("id", "N"))
+    with pytest.raises(ClientError) as e:
+        ddb.batch_get_item(RequestItems={t: {"Keys": [{"id": N(1)}, {"id": {"N": "1.0"}}]}})
     assert err(e) == ("ValidationException", "Provided list of item keys contains duplicates")
 
 

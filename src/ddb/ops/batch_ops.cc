@@ -6,6 +6,7 @@
 #include "ddb/engine_impl.h"
 #include "ddb/error.h"
 #include "ddb/expression/legacy.h"
+#include "ddb/item_codec.h"
 #include "ddb/value_json.h"
 
 namespace cruddur::ddb {
@@ -107,14 +108,18 @@ void EngineImpl::BatchGetItem(const Request& req, JsonWriter& w) {
   if (total_keys > 100) {
     throw ApiError::Validation("Too many items requested for the BatchGetItem call");
   }
+  // A key asked for twice is refused before any key is checked against its table, even an
+  // invalid one (DynamoDB Local and dynalite); numbers compare by value, as keys do.
+  for (const auto& read : reads) {
+    std::set<std::string> seen;
+    for (const auto& key : read.keys) {
+      if (!seen.insert(EncodeItem(key)).second) ThrowDuplicates();
+    }
+  }
   for (auto& read : reads) {
     read.table = RequireTable(read.name);
     read.schema = read.table->schema();
-    std::set<std::string> seen;
-    for (const auto& key : read.keys) {
-      ValidateKeyParam(*read.schema, key);
-      if (!seen.insert(ItemStorageKey(*read.schema, key)).second) ThrowDuplicates();
-    }
+    for (const auto& key : read.keys) ValidateKeyParam(*read.schema, key);
   }
 
   // Each key is read as a GetItem of its own: admitted (a throttled key is left unprocessed),
