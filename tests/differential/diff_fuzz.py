@@ -28,8 +28,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from ddbtest import make_client  # noqa: E402
 
 NAMES = ["a", "b", "c", "d", "l", "m", "s", "n"]  # attribute names the expressions use
-# The tables every run creates: (name suffix, sort key type, with the GSI "byg" on g and sk).
-TABLES = [("n", "N", False), ("s", "S", True), ("b", "B", False)]
+# The tables every run creates: (name suffix, sort key type, index): "gsi" is the GSI "byg" on
+# g and sk, "lsi" the LSI "byt" on pk and t.
+TABLES = [("n", "N", "lsi"), ("s", "S", "gsi"), ("b", "B", None)]
+INDEX_NAMES = {"gsi": "byg", "lsi": "byt"}
 PATHS = ["a", "b", "c", "d", "l", "m", "s", "n", "l[0]", "l[1]", "l[5]", "m.x", "m.y", "m.x.z",
          "l[0].x", "m.l[0]"]
 
@@ -104,6 +106,8 @@ class Gen:
         return {"S": "" if self.rare() else self.r.choice(["p1", "p2", "p3", "ppp"])}
 
     def sk(self, sk_type="N"):
+        if sk_type == "T":  # the LSI's sort key t
+            return self.t()
         if sk_type == "B":
             return {"B": b"" if self.rare() else
                     self.r.choice([b"\x00", b"\x01", b"\x01\x02", b"\x7f", b"\x80", b"\xff", b"a"])}
@@ -121,12 +125,18 @@ class Gen:
             return self.r.choice([{"S": ""}, {"N": "1"}])
         return self.r.choice([{"S": "g1"}, {"S": "g2"}])
 
-    def item(self, sk_type="N", indexed=False):
+    def t(self):
+        """A value for the LSI's sort key t: mostly good, sometimes empty or mistyped."""
+        if self.rare(0.1):
+            return self.r.choice([{"S": ""}, {"N": "1"}])
+        return {"S": self.r.choice(["t1", "t2", "t3", "u"])}
+
+    def item(self, sk_type="N", index=None):
         it = self.key(sk_type)
         for n in self.r.sample(NAMES, self.r.randint(0, 5)):
             it[n] = self.value()
-        if indexed and self.r.random() < 0.6:
-            it["g"] = self.g()
+        if index and self.r.random() < 0.6:
+            it["g" if index == "gsi" else "t"] = self.g() if index == "gsi" else self.t()
         return it
 
 
@@ -238,13 +248,16 @@ class Expr:
     def projection(self):
         return ", ".join(self.path() for _ in range(self.r.randint(1, 3)))
 
-    def key_condition(self, sk_type="N", index=False):
+    def key_condition(self, sk_type="N", index=None):
         r = self.r
-        pk = f"g = {self.val(self.g.g())}" if index else f"pk = {self.val(self.g.pk())}"
+        pk = f"g = {self.val(self.g.g())}" if index == "gsi" else f"pk = {self.val(self.g.pk())}"
+        if index == "lsi":  # the LSI's sort key t, an S
+            sk_type = "T"
         k = r.randrange(5)
-        sk = "#sk" if r.random() < 0.5 else "sk"
+        sk_name = "t" if index == "lsi" else "sk"
+        sk = "#sk" if r.random() < 0.5 else sk_name
         if sk == "#sk":
-            self.names["#sk"] = "sk"
+            self.names["#sk"] = sk_name
         if k == 0:
             return pk
         if k == 1:
@@ -265,7 +278,7 @@ class Expr:
         return req
 
 
-def item_request(gen, table, sk_type, indexed, op=None):
+def item_request(gen, table, sk_type, index, op=None):
     """One random single-item request or Query/Scan on `table`: (operation, parameters)."""
     r = gen.r
     op = op or r.choice(["put_item", "put_item", "update_item", "update_item", "update_item",
@@ -273,16 +286,16 @@ def item_request(gen, table, sk_type, indexed, op=None):
     e = Expr(gen)
     req = {"TableName": table}
     if op == "put_item":
-        req["Item"] = gen.item(sk_type, indexed)
+        req["Item"] = gen.item(sk_type, index)
         if r.random() < 0.5:
             req["ConditionExpression"] = e.condition()
         req["ReturnValues"] = r.choice(["NONE", "ALL_OLD"])
     elif op == "update_item":
         req["Key"] = gen.key(sk_type)
         req["UpdateExpression"] = e.update()
-        if indexed and r.random() < 0.3:
-            req["UpdateExpression"] += f" SET g = {e.val(gen.g())}" \
-                if "SET" not in req["UpdateExpression"] else ""
+        if index and r.random() < 0.3 and "SET" not in req["UpdateExpression"]:
+            attr, value = ("g", gen.g()) if index == "gsi" else ("t", gen.t())
+            req["UpdateExpression"] += f" SET {attr} = {e.val(value)}"
         if r.random() < 0.4:
             req["ConditionExpression"] = e.condition()
         req["ReturnValues"] = r.choice(["NONE", "ALL_OLD", "ALL_NEW", "UPDATED_OLD", "UPDATED_NEW"])
@@ -296,12 +309,12 @@ def item_request(gen, table, sk_type, indexed, op=None):
         if r.random() < 0.5:
             req["ProjectionExpression"] = e.projection()
     else:
-        on_index = indexed and op == "query" and r.random() < 0.4
+        on_index = index if index and op == "query" and r.random() < 0.4 else None
         if op == "query":
             req["KeyConditionExpression"] = e.key_condition(sk_type, on_index)
             req["ScanIndexForward"] = r.random() < 0.5
             if on_index:
-                req["IndexName"] = "byg"
+                req["IndexName"] = INDEX_NAMES[on_index]
         if r.random() < 0.5:
             req["FilterExpression"] = e.condition()
         if r.random() < 0.3:
@@ -333,11 +346,11 @@ def transact_request(gen, tables):
         return "transact_get_items", {"TransactItems": items}
     actions = []
     for _ in range(r.randint(1, 4)):
-        table, sk_type, indexed = r.choice(tables)
+        table, sk_type, index = r.choice(tables)
         kind = r.choice(["Put", "Update", "Delete", "ConditionCheck"])
         op = {"Put": "put_item", "Update": "update_item", "Delete": "delete_item",
               "ConditionCheck": "delete_item"}[kind]
-        _, one = item_request(gen, table, sk_type, indexed, op)
+        _, one = item_request(gen, table, sk_type, index, op)
         one.pop("ReturnValues", None)
         one.pop("ReturnConsumedCapacity", None)
         if kind == "ConditionCheck" and "ConditionExpression" not in one:
@@ -353,14 +366,14 @@ def transact_request(gen, tables):
 def batch_request(gen, tables):
     """BatchWriteItem of 1-5 puts and deletes, or BatchGetItem."""
     r = gen.r
-    table, sk_type, indexed = r.choice(tables)
+    table, sk_type, index = r.choice(tables)
     if r.random() < 0.4:
         keys = [gen.key(sk_type) for _ in range(r.randint(1, 5))]
         return "batch_get_item", {"RequestItems": {table: {"Keys": keys, "ConsistentRead": True}}}
     writes = []
     for _ in range(r.randint(1, 5)):
         if r.random() < 0.7:
-            writes.append({"PutRequest": {"Item": gen.item(sk_type, indexed)}})
+            writes.append({"PutRequest": {"Item": gen.item(sk_type, index)}})
         else:
             writes.append({"DeleteRequest": {"Key": gen.key(sk_type)}})
     return "batch_write_item", {"RequestItems": {table: writes}}
@@ -484,12 +497,12 @@ def request(gen, tables):
         return transact_request(gen, tables)
     if r < 0.2:
         return batch_request(gen, tables)
-    table, sk_type, indexed = gen.r.choice(tables)
+    table, sk_type, index = gen.r.choice(tables)
     if r < 0.3:
         return legacy_request(gen, table, sk_type)
     if r < 0.4:
         return partiql_request(gen, table, sk_type)
-    return item_request(gen, table, sk_type, indexed)
+    return item_request(gen, table, sk_type, index)
 
 
 def canon(v):
@@ -554,7 +567,7 @@ def scan_all(client, table):
             return sort_items(items)
 
 
-def make_table(client, table, sk_type, indexed):
+def make_table(client, table, sk_type, index):
     try:
         client.delete_table(TableName=table)
         client.get_waiter("table_not_exists").wait(TableName=table)
@@ -563,7 +576,13 @@ def make_table(client, table, sk_type, indexed):
     attrs = [{"AttributeName": "pk", "AttributeType": "S"},
              {"AttributeName": "sk", "AttributeType": sk_type}]
     extra = {}
-    if indexed:
+    if index == "lsi":
+        attrs.append({"AttributeName": "t", "AttributeType": "S"})
+        extra["LocalSecondaryIndexes"] = [{
+            "IndexName": "byt", "Projection": {"ProjectionType": "ALL"},
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                          {"AttributeName": "t", "KeyType": "RANGE"}]}]
+    if index == "gsi":
         attrs.append({"AttributeName": "g", "AttributeType": "S"})
         extra["GlobalSecondaryIndexes"] = [{
             "IndexName": "byg", "Projection": {"ProjectionType": "ALL"},
@@ -672,7 +691,7 @@ def main():
     ap.add_argument("--prefix", default="difffuzz")
     args = ap.parse_args()
     ref, cand = make_client(args.reference), make_client(args.candidate)
-    tables = [(f"{args.prefix}-{suffix}", sk_type, indexed) for suffix, sk_type, indexed in TABLES]
+    tables = [(f"{args.prefix}-{suffix}", sk_type, index) for suffix, sk_type, index in TABLES]
     for c in (ref, cand):
         for t in tables:
             make_table(c, *t)
