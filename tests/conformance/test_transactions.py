@@ -300,3 +300,26 @@ def test_update_item_empty_index_key_words(ddb, gsi_table):
                       "supported. The AttributeValue for a key attribute cannot contain an "
                       "empty string value.")
     assert ddb.get_item(TableName=gsi_table, Key={"pk": S("u")})["Item"]["g"] == S("x")
+
+
+@pytest.mark.source(
+    "ddb-answer: DynamoDB cancels with the Update's ValidationError, 'The provided expression "
+    "refers to an attribute that does not exist in the item', beside None for the other action "
+    "(its answer quoted in aws/aws-sdk-net#1292); DynamoDB Local refuses the whole request with "
+    "a ValidationException")
+def test_transaction_update_reading_a_missing_attribute_cancels(ddb, table_h):
+    ddb.put_item(TableName=table_h, Item={"pk": S("there")})
+    with pytest.raises(ClientError) as e:
+        ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": table_h, "Item": {"pk": S("fine")}}},
+            {"Update": {"TableName": table_h, "Key": {"pk": S("there")},
+                        "UpdateExpression": "SET a = nothere"}}])
+    assert err(e) == ("TransactionCanceledException",
+                      "Transaction cancelled, please refer cancellation reasons for specific "
+                      "reasons [None, ValidationError]")
+    assert e.value.response["CancellationReasons"] == [
+        {"Code": "None"},
+        {"Code": "ValidationError",
+         "Message": "The provided expression refers to an attribute that does not exist in the "
+                    "item"}]
+    assert get(ddb, table_h, "fine") is None

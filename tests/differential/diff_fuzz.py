@@ -645,9 +645,9 @@ def known_answer_deviation(req, va, vb, a):
       looking further (tests/conformance/test_query.py); DynamoDB Local omits it when it can see
       that nothing follows in the key range;
     - a transaction's Update that cannot apply to its item (a bad path, a missing operand):
-      cruddur cancels with the action's ValidationError, as DynamoDB does for a key or index key
-      of the wrong type (its answers captured in 2026), while DynamoDB Local refuses the whole
-      request. Unsettled: no answer of DynamoDB's to this case is known;
+      DynamoDB cancels with the action's ValidationError (its answer for a missing operand is
+      quoted in aws/aws-sdk-net#1292; tests/conformance/test_transactions.py), while DynamoDB
+      Local refuses the whole request;
     - a PartiQL INSERT of an existing key: DuplicateItemException in AWS's API reference and
       botocore's model (tests/conformance/test_partiql.py), DuplicateItem from DynamoDB Local;"""
     if va[:2] == ("error", "DuplicateItem") and vb[:2] == ("error", "DuplicateItemException"):
