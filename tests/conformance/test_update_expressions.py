@@ -152,6 +152,18 @@ def test_remove_list_elements_shifts(ddb, tbl):
     assert a["l"] == {"L": [S("b")]}
 
 
+@pytest.mark.source(
+    "ddb-answer: UPDATED_NEW projects the new item on the updated paths, so after REMOVE l[1] "
+    "it holds the element shifted into l[1], and an index past the end gives nothing "
+    "(ScyllaDB's Alternator test_update_item_returnvalues_nested, run against DynamoDB); "
+    "DynamoDB Local returns the whole list")
+def test_updated_new_after_removing_a_list_element(ddb, tbl):
+    # l is [a, b, c]: l[1] of the new item is c; l[7] names nothing before or after.
+    assert upd(ddb, tbl, "REMOVE l[1], l[7]", ReturnValues="UPDATED_NEW") == {
+        "l": {"L": [S("c")]}}
+    assert upd(ddb, tbl, "REMOVE l[0]", ReturnValues="UPDATED_OLD") == {"l": {"L": [S("a")]}}
+
+
 # REMOVE of a nested path needs its parent, as SET does: a missing or mistyped parent is an
 # invalid path, and the item is left as it was (ScyllaDB's Alternator tests, run against
 # DynamoDB: test_nested_attribute_update_bad_path_dot / _array; DynamoDB Local agrees). A missing
