@@ -67,6 +67,10 @@ struct AttributeValue {
   bool is_set() const {
     return type == ValueType::kSS || type == ValueType::kNS || type == ValueType::kBS;
   }
+  // The types DynamoDB orders (<, BETWEEN, sort keys), the only ones a key attribute holds.
+  bool is_ordered() const {
+    return type == ValueType::kS || type == ValueType::kN || type == ValueType::kB;
+  }
 };
 
 // DynamoDB equality: same type and value; sets compare as sets (order does not matter); numbers

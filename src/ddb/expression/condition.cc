@@ -46,8 +46,7 @@ int Order(const AttributeValue& a, const AttributeValue& b) {
 }
 
 bool Orderable(const AttributeValue* a, const AttributeValue* b) {
-  return a && b && a->type == b->type &&
-         (a->type == ValueType::kN || a->type == ValueType::kS || a->type == ValueType::kB);
+  return a && b && a->type == b->type && a->is_ordered();
 }
 
 namespace {

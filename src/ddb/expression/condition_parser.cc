@@ -356,11 +356,11 @@ class ConditionParser : public ParserBase {
   // Returns false when it recorded that error.
   bool CheckOrderable(const std::string& op, std::initializer_list<const Operand*> operands) {
     for (const Operand* o : operands) {
-      std::string t = StaticType(*o);
-      if (!t.empty() && t != "S" && t != "N" && t != "B") {
+      // A constant's type is known now; size() is a number; a path's type is the item's.
+      if (o->kind == Operand::Kind::kValue && !o->value.is_ordered()) {
         Record(ErrorClass::kFunction,
                "Incorrect operand type for operator or function; operator or function: " + op +
-                   ", operand type: " + t);
+                   ", operand type: " + std::string(TypeName(o->value.type)));
         return false;
       }
     }

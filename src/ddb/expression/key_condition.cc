@@ -151,10 +151,7 @@ bool SimpleKeyTerms(std::string_view text, Substitutions& subs, std::vector<KeyT
     const AttributeValue* value = subs.FindValue(tokens[i++].text);
     if (!value) return false;
     // An ordering comparison with a value of another type than S, N or B: the parser's error.
-    if (term.op != KeyCondition::Op::kEq && value->type != ValueType::kS &&
-        value->type != ValueType::kN && value->type != ValueType::kB) {
-      return false;
-    }
+    if (term.op != KeyCondition::Op::kEq && !value->is_ordered()) return false;
     for (const KeyTerm& t : terms) {
       if (t.attribute == term.attribute) return false;
     }

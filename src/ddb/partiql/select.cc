@@ -107,9 +107,7 @@ std::string SortKeyConditions(ExpressionBuilder& b, const KeySchema& key,
     if (!c) break;
     for (const AttributeValue* v : ConditionValues(*c)) {
       // An ordering with a value that has no order (not S, N or B): the key condition's error.
-      bool ordered =
-          v->type == ValueType::kS || v->type == ValueType::kN || v->type == ValueType::kB;
-      if (eq || ordered) CheckKeyType(r.name, r.type, *v);
+      if (eq || v->is_ordered()) CheckKeyType(r.name, r.type, *v);
     }
     kce += " AND " + RangeKeyCondition(b, *c, r.name);
     used->push_back(c);
