@@ -930,23 +930,6 @@ void WriteItemCollectionMetricsMap(
 
 // --- key validation ---
 
-void CheckKeyValueNotEmpty(const std::string& name, const AttributeValue& v,
-                           const std::string* index) {
-  if (v.type == ValueType::kN || !v.bytes.empty()) return;
-  const char* kind = v.type == ValueType::kS ? "string" : "binary";
-  if (index) {
-    throw ApiError::Validation(fmt::format(
-        "One or more parameter values are not valid. A value specified for a secondary index "
-        "key is not supported. The AttributeValue for a key attribute cannot contain an "
-        "empty {} value. IndexName: {}, IndexKey: {}",
-        kind, *index, name));
-  }
-  throw ApiError::Validation(fmt::format(
-      "One or more parameter values are not valid. The AttributeValue for a key attribute "
-      "cannot contain an empty {} value. Key: {}",
-      kind, name));
-}
-
 namespace {
 
 void CheckKeyValueSize(const std::string& name, const AttributeValue& v, bool hash) {

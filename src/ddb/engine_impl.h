@@ -627,10 +627,6 @@ void WriteItemCollectionMetricsMap(
 // Validates a Key parameter against the table's key schema: exactly the key attributes, with
 // the schema's types ("The provided key element does not match the schema").
 void ValidateKeyParam(const TableSchema& schema, const Item& key);
-// DynamoDB's ValidationException for an empty S or B value of key attribute `name`, in the
-// words for a secondary index's key when `index` names one.
-void CheckKeyValueNotEmpty(const std::string& name, const AttributeValue& v,
-                           const std::string* index = nullptr);
 // Validates the key attributes of a whole item (PutItem): present, typed, non-empty, in size.
 void ValidateItemKeys(const TableSchema& schema, const Item& item);
 // Where an item checked by ValidateIndexKeys comes from: written whole (PutItem's words for an

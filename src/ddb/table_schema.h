@@ -53,6 +53,12 @@ struct KeySchemaNames {
 // ValidationException. REQUIRES: `elements` is not empty and its KeyTypes are HASH or RANGE.
 KeySchemaNames CheckGlobalIndexKeySchema(const std::vector<KeySchemaElement>& elements);
 
+// DynamoDB's ValidationException for an empty S or B value of key attribute `name`, in the
+// words for a secondary index's key when `index` names one: no key holds an empty value, so
+// none may be written or looked for.
+void CheckKeyValueNotEmpty(const std::string& name, const AttributeValue& v,
+                           const std::string* index = nullptr);
+
 struct ProvisionedThroughput {
   int64_t read_capacity_units = 0;
   int64_t write_capacity_units = 0;

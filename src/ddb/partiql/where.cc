@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "ddb/table_schema.h"
+
 namespace cruddur::ddb::partiql {
 
 std::string ExpressionBuilder::Name(const std::string& name) {
@@ -176,12 +178,7 @@ void CheckKeyComparisons(const KeySchema& key, const Condition* where) {
   if (!attr) return;
   for (const Operand& o : where->operands) {
     bool bytes = o.value.type == ValueType::kS || o.value.type == ValueType::kB;
-    if (o.kind == Operand::Kind::kValue && bytes && o.value.bytes.empty()) {
-      throw ApiError::Validation(fmt::format(
-          "One or more parameter values are not valid. The AttributeValue for a key attribute "
-          "cannot contain an empty {} value. Key: {}",
-          o.value.type == ValueType::kS ? "string" : "binary", *attr));
-    }
+    if (o.kind == Operand::Kind::kValue && bytes) CheckKeyValueNotEmpty(*attr, o.value);
   }
 }
 
