@@ -257,8 +257,9 @@ AttributeValue Eval(const SetValue& v, const Item& item) {
   return AttributeValue::Null();
 }
 
-// The container holding the last element of `path` (at least two elements long). Throws
-// DynamoDB's invalid-path error when an intermediate element is missing or of the wrong type.
+// The container of the last element of `path` (at least two elements long): a list for an
+// index, a map for a name. Throws DynamoDB's invalid-path error when an element before the last
+// is missing or any container is of the wrong type.
 AttributeValue* Parent(Item& item, const Path& path) {
   auto it = item.find(path[0].name);
   if (it == item.end()) Invalid(kInvalidPath);
@@ -276,17 +277,13 @@ AttributeValue* Parent(Item& item, const Path& path) {
       v = &m->second;
     }
   }
+  if (v->type != (path.back().is_index() ? ValueType::kL : ValueType::kM)) Invalid(kInvalidPath);
   return v;
 }
 
-// Throws DynamoDB's invalid-path error unless `path` could be written or removed in `item`: its
-// parent exists and is a list for an index, a map for a name.
+// Throws DynamoDB's invalid-path error unless `path` could be written or removed in `item`.
 void CheckTargetPath(Item& item, const Path& path) {
-  if (path.size() == 1) return;
-  const AttributeValue* parent = Parent(item, path);
-  if (parent->type != (path.back().is_index() ? ValueType::kL : ValueType::kM)) {
-    Invalid(kInvalidPath);
-  }
+  if (path.size() > 1) Parent(item, path);
 }
 
 // Writes `value` at `path`; a list index past the end appends.
@@ -298,14 +295,12 @@ void Assign(Item& item, const Path& path, AttributeValue value) {
   AttributeValue* parent = Parent(item, path);
   const PathElement& last = path.back();
   if (last.is_index()) {
-    if (parent->type != ValueType::kL) Invalid(kInvalidPath);
     if (static_cast<uint64_t>(last.index) < parent->list.size()) {
       parent->list[static_cast<size_t>(last.index)] = std::move(value);
     } else {
       parent->list.push_back(std::move(value));
     }
   } else {
-    if (parent->type != ValueType::kM) Invalid(kInvalidPath);
     parent->map[last.name] = std::move(value);
   }
 }
@@ -320,12 +315,10 @@ void Remove(Item& item, const Path& path) {
   AttributeValue* parent = Parent(item, path);
   const PathElement& last = path.back();
   if (last.is_index()) {
-    if (parent->type != ValueType::kL) Invalid(kInvalidPath);
     if (static_cast<uint64_t>(last.index) < parent->list.size()) {
       parent->list.erase(parent->list.begin() + last.index);
     }
   } else {
-    if (parent->type != ValueType::kM) Invalid(kInvalidPath);
     parent->map.erase(last.name);
   }
 }
