@@ -100,11 +100,11 @@ void WriteWarm(JsonWriter& w, const WarmThroughput& t, WarmReport report) {
 }
 
 void WriteBillingModeSummary(JsonWriter& w, const TableSchema& s) {
-  if (!s.pay_per_request) return;
+  if (s.pay_per_request_since <= 0) return;
   Key(w, "BillingModeSummary");
   w.StartObject();
-  WriteMember(w, "BillingMode", "PAY_PER_REQUEST");
-  WriteMember(w, "LastUpdateToPayPerRequestDateTime", s.creation_time);
+  WriteMember(w, "BillingMode", s.pay_per_request ? "PAY_PER_REQUEST" : "PROVISIONED");
+  WriteMember(w, "LastUpdateToPayPerRequestDateTime", s.pay_per_request_since);
   w.EndObject();
 }
 
@@ -391,6 +391,7 @@ std::string SerializeSchema(const TableSchema& s) {
   w.EndArray();
   WriteMember(w, "last_index_id", s.last_index_id);
   WriteMember(w, "ppr", s.pay_per_request);
+  WriteMember(w, "ppr_since", s.pay_per_request_since);
   PersistCapacity(w, s);
   WriteMember(w, "created", s.creation_time);
   WriteMember(w, "stream_enabled", s.stream.enabled);
@@ -440,6 +441,12 @@ TableSchema DeserializeSchema(std::string_view json) {
   s.pay_per_request = d["ppr"].GetBool();
   ReadCapacity(d, s);
   s.creation_time = d["created"].GetDouble();
+  // Absent in catalogs written before it was recorded: PAY_PER_REQUEST since creation.
+  if (d.HasMember("ppr_since") && d["ppr_since"].IsNumber()) {
+    s.pay_per_request_since = d["ppr_since"].GetDouble();
+  } else if (s.pay_per_request) {
+    s.pay_per_request_since = s.creation_time;
+  }
   s.stream.enabled = d["stream_enabled"].GetBool();
   s.stream.view_type = d["stream_view"].GetString();
   s.stream_label = d["stream_label"].GetString();
@@ -539,14 +546,17 @@ void WriteTableDescription(JsonWriter& w, const TableSchema& s, const std::strin
         bool with_table = status == "CREATING";
         std::string_view ix_status = with_table ? "CREATING" : ix.StatusAt(now);
         WriteMember(w, "IndexStatus", ix_status);
-        if (ix_status == "CREATING" && !with_table) WriteMember(w, "Backfilling", true);
+        if (ix_status == "CREATING" && !with_table) {
+          WriteMember(w, "Backfilling", !ix.backfill_pending);
+        }
         Key(w, "ProvisionedThroughput");
         WriteThroughput(w, ix.throughput, true);
         WriteOnDemand(w, ix.on_demand);
         WriteWarm(w, EffectiveWarm(ix.warm, s.pay_per_request, ix.throughput), ix.warm_report);
       }
-      WriteMember(w, "IndexSizeBytes", stat(ix.id).size_bytes);
-      WriteMember(w, "ItemCount", stat(ix.id).item_count);
+      // An index whose backfill has not begun holds nothing yet.
+      WriteMember(w, "IndexSizeBytes", ix.backfill_pending ? 0 : stat(ix.id).size_bytes);
+      WriteMember(w, "ItemCount", ix.backfill_pending ? 0 : stat(ix.id).item_count);
       WriteMember(w, "IndexArn", arn + "/index/" + ix.name);
       w.EndObject();
     }

@@ -108,6 +108,9 @@ struct IndexSchema {
   WarmThroughput warm;                           // GSIs
   WarmReport warm_report = WarmReport::kActive;  // not persisted
   std::string status = "ACTIVE";                 // CREATING while backfilling, DELETING
+  // Not persisted: the UpdateTable answer that creates the index, which DynamoDB gives before
+  // the backfill starts (CREATING, Backfilling false).
+  bool backfill_pending = false;
   // When a CREATING/DELETING status ends (epoch seconds; 0: when the engine changes it). Set
   // with EngineOptions::transient_status_delay.
   double status_until = 0;
@@ -143,6 +146,9 @@ struct TableSchema {
   std::vector<IndexSchema> indexes;  // LSIs and GSIs
   uint8_t last_index_id = 0;         // ids are never reused, so a new index never sees old entries
   bool pay_per_request = false;
+  // When PAY_PER_REQUEST was last set (epoch seconds; 0: never). DescribeTable reports a
+  // BillingModeSummary for every table that has been PAY_PER_REQUEST, even once switched back.
+  double pay_per_request_since = 0;
   ProvisionedThroughput throughput;
   OnDemandThroughput on_demand;  // PAY_PER_REQUEST tables
   WarmThroughput warm;

@@ -73,5 +73,26 @@ TEST(TableSchemaCatalogTest, EntriesFromBeforeTheSettingsLoadWithDefaults) {
   EXPECT_EQ(warm.write, 3);
 }
 
+// When PAY_PER_REQUEST was last set round-trips; entries written before it was recorded take
+// the creation time for tables that are PAY_PER_REQUEST, and no time for the others.
+TEST(TableSchemaCatalogTest, PayPerRequestSinceRoundTripsOrDefaultsToCreation) {
+  TableSchema s = OnDemandTable();
+  s.creation_time = 100;
+  s.pay_per_request = false;
+  s.pay_per_request_since = 250.5;
+  EXPECT_EQ(DeserializeSchema(SerializeSchema(s)).pay_per_request_since, 250.5);
+
+  auto without_since = [](TableSchema t) {
+    std::string json = SerializeSchema(t);
+    size_t at = json.find(",\"ppr_since\":");
+    EXPECT_NE(at, std::string::npos);
+    json.erase(at, json.find(',', at + 1) - at);
+    return DeserializeSchema(json);
+  };
+  EXPECT_EQ(without_since(s).pay_per_request_since, 0);
+  s.pay_per_request = true;
+  EXPECT_EQ(without_since(s).pay_per_request_since, 100);
+}
+
 }  // namespace
 }  // namespace cruddur::ddb

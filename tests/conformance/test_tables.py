@@ -1,5 +1,7 @@
 """CreateTable, DescribeTable, ListTables, DeleteTable, UpdateTable."""
 
+import time
+
 import pytest
 from botocore.exceptions import ClientError
 
@@ -305,6 +307,20 @@ def test_list_tables_paging(ddb, tables):
     assert r["LastEvaluatedTableName"] == prefix + "-b"
     r = ddb.list_tables(ExclusiveStartTableName=r["LastEvaluatedTableName"], Limit=1)
     assert r["TableNames"] == [prefix + "-c"]
+    # A page that ends with the last table has no LastEvaluatedTableName, even when cut at
+    # Limit (as DynamoDB Local answers).
+    everything = []
+    r = {}
+    while True:
+        r = ddb.list_tables(**({"ExclusiveStartTableName": r["LastEvaluatedTableName"]}
+                               if r.get("LastEvaluatedTableName") else {}))
+        everything += r["TableNames"]
+        if "LastEvaluatedTableName" not in r:
+            break
+    r = ddb.list_tables(ExclusiveStartTableName=everything[-2], Limit=1)
+    assert r["TableNames"] == [everything[-1]] and "LastEvaluatedTableName" not in r
+    r = ddb.list_tables(ExclusiveStartTableName=everything[-1], Limit=1)
+    assert r["TableNames"] == [] and "LastEvaluatedTableName" not in r
 
 
 def test_list_tables_follow_all_pages(ddb, tables):
@@ -409,6 +425,25 @@ def test_update_table_billing_mode(ddb, tables):
     assert desc["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
 
 
+def test_billing_mode_summary_stays_once_pay_per_request(ddb, tables):
+    """BillingModeSummary reference: a table reports it once it has been PAY_PER_REQUEST, and
+    keeps it after a switch back to PROVISIONED (as DynamoDB's answers in AWS's CLI examples
+    show); LastUpdateToPayPerRequestDateTime is when PAY_PER_REQUEST was last set."""
+    name = tables.create(BillingMode="PROVISIONED", **PROV)
+    created = ddb.describe_table(TableName=name)["Table"]
+    assert "BillingModeSummary" not in created
+    ddb.update_table(TableName=name, BillingMode="PAY_PER_REQUEST")
+    summary = wait_table_active(ddb, name)["BillingModeSummary"]
+    assert summary["BillingMode"] == "PAY_PER_REQUEST"
+    switched = summary["LastUpdateToPayPerRequestDateTime"]
+    assert switched >= created["CreationDateTime"]
+    ddb.update_table(TableName=name, BillingMode="PROVISIONED", **PROV)
+    desc = wait_table_active(ddb, name)
+    assert desc["BillingModeSummary"] == {"BillingMode": "PROVISIONED",
+                                          "LastUpdateToPayPerRequestDateTime": switched}
+    assert desc["ProvisionedThroughput"]["ReadCapacityUnits"] == 5
+
+
 @MISSING_TABLE
 def test_update_table_missing(ddb):
     with pytest.raises(ClientError) as e:
@@ -454,6 +489,33 @@ def test_update_table_gsi_create_backfill_and_delete(ddb, tables):
         ddb.query(TableName=name, IndexName="by_g", KeyConditionExpression="g = :g",
                   ExpressionAttributeValues={":g": {"S": "grp"}})
     assert err(e) == ("ValidationException", "The table does not have the specified index: by_g")
+
+
+def test_update_table_answers_index_changes_as_they_start(ddb, tables):
+    """UpdateTable answers as the change starts (GlobalSecondaryIndexDescription reference and
+    AWS's CLI example): a new index is CREATING with Backfilling false (the backfill has not
+    begun), size and count 0; a deleted one is listed as DELETING."""
+    name = tables.create(BillingMode="PROVISIONED", **PROV)
+    ddb.put_item(TableName=name, Item={"pk": {"S": "a"}, "g": {"S": "x"}})
+    desc = ddb.update_table(
+        TableName=name, AttributeDefinitions=ad(pk="S", g="S"),
+        GlobalSecondaryIndexUpdates=[{"Create": {
+            "IndexName": "by_g", "KeySchema": ks("g"),
+            "Projection": {"ProjectionType": "ALL"}, **PROV}}])["TableDescription"]
+    gsi = desc["GlobalSecondaryIndexes"][0]
+    assert (gsi["IndexStatus"], gsi["Backfilling"]) == ("CREATING", False)
+    if "IndexSizeBytes" in gsi or "ItemCount" in gsi:  # DynamoDB Local leaves them out
+        assert (gsi["IndexSizeBytes"], gsi["ItemCount"]) == (0, 0)
+    wait_table_active(ddb, name)
+    for _ in range(100):  # DynamoDB Local builds it in the background
+        if ddb.describe_table(TableName=name)["Table"]["GlobalSecondaryIndexes"][0][
+                "IndexStatus"] == "ACTIVE":
+            break
+        time.sleep(0.1)
+    desc = ddb.update_table(TableName=name, GlobalSecondaryIndexUpdates=[
+        {"Delete": {"IndexName": "by_g"}}])["TableDescription"]
+    assert [(g["IndexName"], g["IndexStatus"]) for g in desc["GlobalSecondaryIndexes"]] == \
+        [("by_g", "DELETING")]
 
 
 def test_update_table_delete_missing_gsi(ddb, tables):

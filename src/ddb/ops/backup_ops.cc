@@ -637,6 +637,7 @@ std::shared_ptr<const TableSchema> EngineImpl::RestoreTable(
     schema->id = next_table_id_++;
     schema->table_id = NewUuid();
     schema->creation_time = Now();
+    if (schema->pay_per_request) schema->pay_per_request_since = schema->creation_time;
     // Listed as CREATING (so the name is taken and reads and writes refused) but not in the
     // stored catalog until its items are in: a crash meanwhile leaves no half table
     // (LoadBackups drops the data of tables the catalog does not list).

@@ -228,6 +228,7 @@ void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
 
   MutexLock lock(catalog_mu_);
   schema->creation_time = Now();
+  if (schema->pay_per_request) schema->pay_per_request_since = schema->creation_time;
   if (auto existing = FindTable(schema->name)) {
     // The name of a table still being deleted is not free yet (as DynamoDB answers it).
     if (existing->schema()->StatusAt(schema->creation_time) == "DELETING") {

@@ -255,6 +255,7 @@ void ApplyBillingAndThroughput(const UpdateTableRequest& u, TableSchema& schema,
     throw ApiError::Validation(ThroughputUnchanged("table", schema.throughput, u.pt));
   }
   if (u.billing) {
+    if (to_ppr && !schema.pay_per_request) schema.pay_per_request_since = now;
     schema.pay_per_request = to_ppr;
     if (to_ppr) {
       schema.throughput = {};
@@ -563,6 +564,20 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
   }
   std::shared_ptr<TableSchema> response_schema = std::make_shared<TableSchema>(*schema);
   DescribeThroughputChanges(u, index_changes, old_warm, *response_schema);
+  // DynamoDB answers an index change as it starts: a new index CREATING, not yet backfilling,
+  // and a deleted one DELETING (already so in the schema when transient states are delayed).
+  for (const auto& ix_name : index_changes.created) {
+    for (auto& ix : response_schema->indexes) {
+      if (ix.name == ix_name) ix.backfill_pending = true;
+    }
+  }
+  if (!DelaysTransientStatuses()) {
+    for (IndexSchema gone : index_changes.deleted) {
+      gone.status = "DELETING";
+      gone.status_until = 0;
+      response_schema->deleting_indexes.push_back(std::move(gone));
+    }
+  }
   if (u.has_sse) {
     // DynamoDB answers an SSE change while it is under way, still naming the old key.
     response_schema->sse_updating = true;
