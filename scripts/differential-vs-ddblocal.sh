@@ -3,14 +3,18 @@
 # same random item requests (PutItem, UpdateItem, DeleteItem, GetItem, Query, Scan, batches and
 # transactions, with random expressions over values of every type) to DynamoDB Local and to
 # `cruddur ddb serve`, and compares every answer (results, error types, cancellation reasons)
-# and, every 50 requests, both tables whole. Not part of scripts/test.sh: a campaign, like fuzz/.
+# and, every 50 requests, both tables whole; tests/differential/control_fuzz.py does the same
+# with random table definitions and table operations (CreateTable, UpdateTable, DeleteTable,
+# DescribeTable, ListTables, TTL, and items put into the tables it made). scripts/test.sh runs a
+# short one; campaigns are longer.
 #
-#   scripts/differential-vs-ddblocal.sh [SEEDS [OPS]]   (default: seeds 1..5, 2000 requests each)
+#   scripts/differential-vs-ddblocal.sh [SEEDS [OPS [CONTROL_OPS]]]
+#     (default: seeds 1..5, 2000 item requests and 500 table requests each)
 #
 # Runs each seed against an in-memory server and against one on a new data dir (RocksDB).
-# Writes build/differential/{<mode>-<seed>.log,ddblocal.log,cruddur-<mode>.log}; exits 1 when
-# a result or an error type differs (differing messages are listed, not counted as failures:
-# DynamoDB Local's wording is often not DynamoDB's). Installs Java and DynamoDB Local as
+# Writes build/differential/{<mode>-<seed>.log,<mode>-control-<seed>.log,ddblocal.log,
+# cruddur-<mode>.log}; exits 1 when a result or an error type differs (differing messages are
+# listed, not counted as failures: DynamoDB Local's wording is often not DynamoDB's). Installs Java and DynamoDB Local as
 # scripts/conformance-vs-ddblocal.sh does, and runs in the same private network namespace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +22,7 @@ ROOT=$PWD
 self="$ROOT/scripts/$(basename "$0")"
 SEEDS="${1:-5}"
 OPS="${2:-2000}"
+CONTROL_OPS="${3:-500}"
 OUT="${DIFF_OUT:-$ROOT/build/differential}"
 BIN="${CRUDDUR_BIN:-$ROOT/build/cruddur}"
 # shellcheck source=scripts/lib/ddblocal.sh
@@ -44,6 +49,12 @@ for mode in memory disk; do
       status=1
     fi
     echo "$mode: $(tail -n 1 "$OUT/$mode-$seed.log")"
+    if ! /usr/bin/python3 tests/differential/control_fuzz.py "$DDBLOCAL_ENDPOINT" \
+      "http://127.0.0.1:$port" --seed "$seed" --ops "$CONTROL_OPS" --prefix "zzctl-$mode" \
+      >"$OUT/$mode-control-$seed.log" 2>&1; then
+      status=1
+    fi
+    echo "$mode tables: $(tail -n 1 "$OUT/$mode-control-$seed.log")"
     if ! kill -0 "$server" 2>/dev/null; then
       echo "cruddur ($mode) exited during seed $seed: see $OUT/cruddur-$mode.log"
       exit 1

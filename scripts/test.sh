@@ -78,8 +78,9 @@ echo "== conformance (pytest + boto3 + aws CLI against build/cruddur ddb serve)"
   --junitxml="$reports/conformance.xml"
 
 echo "== differential: the same random requests to AWS's DynamoDB Local and build/cruddur"
-echo "   (2 seeds x 1,000 requests, in memory and on a data dir; longer: the script's arguments)"
-scripts/differential-vs-ddblocal.sh 2 1000
+echo "   (2 seeds x 1,000 item and 250 table requests, in memory and on a data dir; longer: the"
+echo "   script's arguments)"
+scripts/differential-vs-ddblocal.sh 2 1000 250
 
 echo "== ddb operator commands (embedded, ddb serve by URL and by lock fallback, dynalite)"
 tests/cli/run.sh

@@ -732,6 +732,9 @@ def main():
                     print(f"#{i} TABLE {t} differs after {op}: reference {len(ta)} items, "
                           f"candidate {len(tb)}")
                     resync(ref, cand, t)
+    for c in (ref, cand):  # so that the next run (control_fuzz.py's ListTables) sees the same
+        for t, _, _ in tables:
+            c.delete_table(TableName=t)
     print(f"seed {args.seed}: {args.ops} requests ({counts['ok']} answered, {counts['error']} "
           f"errors at the reference, {known} skipped as known deviations): {diffs} differences, "
           f"{msgs} differing messages")
