@@ -14,6 +14,7 @@ Exit status: 0 when results and error types all agreed, 1 otherwise.
 """
 
 import argparse
+import json
 import os
 import random
 import sys
@@ -224,12 +225,53 @@ class Gen:
         return self.r.choice([{"BOOL": True}, {"NULL": True}, {"SS": ["a"]}, {"L": []}])
 
     def item(self):
-        """An item over the attributes tables are keyed on, mostly of the key types."""
+        """An item over the attributes tables are keyed on, mostly of the key types, and a few
+        others that indexes project or not."""
         it = {}
         for a in ATTRS:
             if self.r.random() < 0.8:
                 it[a] = self.value(self.r.choice(TYPES + ["S", "S", "X"]))
+        for a in ("x", "y", "z"):
+            if self.r.random() < 0.5:
+                it[a] = self.value(self.r.choice(["S", "N", "X"]))
         return it
+
+    def read(self, tables):
+        """A Query or Scan of a table or one of its indexes: what each projection returns, and
+        the checks of IndexName, Select, ProjectionExpression and ConsistentRead."""
+        r = self.r
+        name = r.choice(self.names)
+        desc = tables.get(name, {})
+        req = {"TableName": name}
+        key_schema = desc.get("KeySchema", [{"AttributeName": "pk", "KeyType": "HASH"}])
+        indexes = desc.get("GlobalSecondaryIndexes", []) + desc.get("LocalSecondaryIndexes", [])
+        if indexes and r.random() < 0.7:
+            ix = r.choice(indexes)
+            req["IndexName"] = ix["IndexName"]
+            key_schema = ix["KeySchema"]
+        elif self.rare(0.1):
+            req["IndexName"] = "ix9"
+        types = {a["AttributeName"]: a["AttributeType"] for a in desc.get("AttributeDefinitions", [])}
+        op = r.choice(["query", "query", "scan"])
+        if op == "query":
+            names, values = {"#h": key_schema[0]["AttributeName"]}, {}
+            values[":h"] = self.value(r.choice(TYPES) if self.rare() else types.get(names["#h"], "S"))
+            req["KeyConditionExpression"] = "#h = :h"
+            if len(key_schema) > 1 and r.random() < 0.5:
+                names["#r"] = key_schema[1]["AttributeName"]
+                values[":r"] = self.value(types.get(names["#r"], "S"))
+                req["KeyConditionExpression"] += " AND #r >= :r"
+            req["ExpressionAttributeNames"], req["ExpressionAttributeValues"] = names, values
+        select = r.choice([None, None, "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "COUNT",
+                           "SPECIFIC_ATTRIBUTES"])
+        if select:
+            req["Select"] = select
+        if select == "SPECIFIC_ATTRIBUTES" or (select is None and r.random() < 0.3):
+            req["ProjectionExpression"] = ", ".join(
+                r.sample(["pk", "sk", "g1", "g2", "l1", "x", "y"], r.randint(1, 3)))
+        if r.random() < 0.2:
+            req["ConsistentRead"] = True
+        return op, req
 
     def request(self, tables):
         r = self.r.random()
@@ -254,6 +296,8 @@ class Gen:
                                             "AttributeName": self.r.choice(["ttl", "pk", "x"])}}
         if r < 0.7:
             return "describe_time_to_live", {"TableName": self.table_name()}
+        if r < 0.85:
+            return self.read(tables)
         return "put_item", {"TableName": self.r.choice(self.names), "Item": self.item()}
 
 
@@ -308,6 +352,9 @@ def view(op, ans, prefix):
     if changing:
         for g in out["TableDescription"].get("GlobalSecondaryIndexes", []):
             g.pop("ProvisionedThroughput", None)
+    if op in ("query", "scan") and "Items" in out:  # index ties and Scan have no set order
+        out["Items"] = sorted(out["Items"], key=lambda i: json.dumps(canon(i), default=str,
+                                                                      sort_keys=True))
     if op == "delete_table":
         # The table's whole description (DynamoDB Local) or its name, status, throughput and
         # sizes (ours, as AWS's DeleteTable examples show): only the name is compared.
