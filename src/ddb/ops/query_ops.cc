@@ -292,11 +292,12 @@ std::vector<std::string> NotProjected(const TableSchema& schema, const IndexSche
 }
 
 // A read of an index that does not project every attribute may name only those it holds: a
-// Query's filter (DynamoDB Local's answer, for both kinds of index), and a GSI's projection
-// (AWS's answer, quoted in localstack/localstack#478; an LSI fetches the rest from the table).
+// Query's filter (DynamoDB Local's answer, for both kinds of index; not a PartiQL SELECT's
+// WHERE, which DynamoDB Local takes), and a GSI's projection (AWS's answer, quoted in
+// localstack/localstack#478; an LSI fetches the rest from the table).
 void CheckIndexProjects(const ReadSpec& spec, bool query) {
   if (!spec.index || spec.index->projection == ProjectionType::kAll) return;
-  if (query && spec.filter) {
+  if (query && spec.filter && !PartiqlScope::Active()) {
     std::vector<std::string> names = NotProjected(*spec.schema, *spec.index, spec.filter->Paths());
     if (!names.empty()) {
       throw ApiError::Validation(
