@@ -1,6 +1,7 @@
 #include "ddb/table_schema.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <array>
@@ -11,6 +12,7 @@
 #include <utility>
 
 #include "ddb/error.h"
+#include "ddb/java_set_order.h"
 #include "ddb/value_json.h"
 #include "encoding/enum_names.h"
 
@@ -624,6 +626,14 @@ void WriteDeletingTableDescription(JsonWriter& w, const TableSchema& s,
   WriteMember(w, "TableId", s.table_id);
   WriteBillingModeSummary(w, s);
   w.EndObject();
+}
+
+void CheckGsiProjects(const std::string& index, const std::vector<std::string>& missing) {
+  if (missing.empty()) return;
+  throw ApiError::Validation(
+      fmt::format("One or more parameter values were invalid: Global secondary index {} does not "
+                  "project [{}]",
+                  index, fmt::join(JavaHashSetOrder(missing), ", ")));
 }
 
 void CheckKeyValueNotEmpty(const std::string& name, const AttributeValue& v,

@@ -59,6 +59,12 @@ KeySchemaNames CheckGlobalIndexKeySchema(const std::vector<KeySchemaElement>& el
 void CheckKeyValueNotEmpty(const std::string& name, const AttributeValue& v,
                            const std::string* index = nullptr);
 
+// DynamoDB's ValidationException for a read of GSI `index` that names top-level attributes
+// the index does not project (`missing`, in the order the read names them): "Global secondary
+// index <index> does not project [...]" (AWS's answer quoted in localstack/localstack#478).
+// Nothing when `missing` is empty.
+void CheckGsiProjects(const std::string& index, const std::vector<std::string>& missing);
+
 struct ProvisionedThroughput {
   int64_t read_capacity_units = 0;
   int64_t write_capacity_units = 0;

@@ -241,3 +241,22 @@ def test_select_comparing_a_key_with_an_empty_value(ddb, tables, where, params, 
     r = ddb.scan(TableName=t, FilterExpression="sk < :e",
                  ExpressionAttributeValues={":e": {"B": b""}})
     assert r["Items"] == []
+
+
+def test_select_from_gsi_names_only_projected_attributes(ddb, tables):
+    """A SELECT of a GSI answers as the index's Query and Scan do: attributes it does not project
+    are refused ("Global secondary index <name> does not project [...]", AWS's answer quoted in
+    localstack/localstack#478; DynamoDB Local agrees); what it holds is read."""
+    t = tables.create(attrs={"g": "S"}, GlobalSecondaryIndexes=[{
+        "IndexName": "by_g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+        "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["v"]}}])
+    ddb.put_item(TableName=t, Item={"pk": S("a"), "g": S("x"), "v": N(1), "w": S("w")})
+    for statement in [f'SELECT w, pk FROM "{t}"."by_g" WHERE g = \'x\'',
+                      f'SELECT w.a, v FROM "{t}"."by_g"']:
+        with pytest.raises(ClientError) as e:
+            run(ddb, statement)
+        assert err(e) == ("ValidationException", "One or more parameter values were invalid: "
+                          "Global secondary index by_g does not project [w]")
+    items = run(ddb, f'SELECT v, pk FROM "{t}"."by_g" WHERE g = \'x\'')["Items"]
+    assert items == [{"v": N(1), "pk": S("a")}]
+    assert run(ddb, f'SELECT w FROM "{t}" WHERE pk = \'a\'')["Items"] == [{"w": S("w")}]

@@ -3,7 +3,6 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -11,6 +10,7 @@
 #include "ddb/error.h"
 #include "ddb/expression/legacy.h"
 #include "ddb/item_codec.h"
+#include "ddb/java_set_order.h"
 #include "ddb/key_codec.h"
 #include "ddb/value_json.h"
 
@@ -236,47 +236,8 @@ std::shared_ptr<Table> ParseReadSpec(EngineImpl& engine, const Request& req,
   return table;
 }
 
-// Java's String.hashCode() of UTF-8 `s` (over its UTF-16 code units), spread as HashMap
-// spreads it.
-uint32_t JavaSpreadHash(std::string_view s) {
-  uint32_t h = 0;
-  for (size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    int len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    uint32_t cp = len == 1 ? c : c & (0x7F >> len);
-    for (int k = 1; k < len && i + k < s.size(); ++k) {
-      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-    }
-    i += len;
-    if (cp < 0x10000) {
-      h = 31 * h + cp;
-    } else {
-      h = 31 * h + (0xD800 + ((cp - 0x10000) >> 10));
-      h = 31 * h + (0xDC00 + ((cp - 0x10000) & 0x3FF));
-    }
-  }
-  return h ^ (h >> 16);
-}
-
-// `names` (duplicates dropped) in the order DynamoDB prints such a set in a message ("does not
-// project [sk, y, g2]"): a Java HashSet<String>'s, by bucket in a table of 16 slots doubled
-// while over three quarters full; within a bucket, the names given later first (as DynamoDB
-// Local lists them: the order names were added in is not known).
-std::vector<std::string> JavaHashSetOrder(const std::vector<std::string>& names) {
-  std::vector<std::string> set;
-  for (auto n = names.rbegin(); n != names.rend(); ++n) {
-    if (std::find(set.begin(), set.end(), *n) == set.end()) set.push_back(*n);
-  }
-  uint32_t slots = 16;
-  while (set.size() > slots / 4 * 3) slots *= 2;
-  std::stable_sort(set.begin(), set.end(), [&](const std::string& a, const std::string& b) {
-    return (JavaSpreadHash(a) & (slots - 1)) < (JavaSpreadHash(b) & (slots - 1));
-  });
-  return set;
-}
-
 // The top-level attributes of `paths` that `index` does not hold (its key, the table's key and,
-// for INCLUDE, the attributes it names), in the order DynamoDB lists them.
+// for INCLUDE, the attributes it names).
 std::vector<std::string> NotProjected(const TableSchema& schema, const IndexSchema& index,
                                       const std::vector<expr::Path>& paths) {
   std::vector<std::string> names;
@@ -288,7 +249,7 @@ std::vector<std::string> NotProjected(const TableSchema& schema, const IndexSche
                            name) != index.non_key_attributes.end());
     if (!held) names.push_back(name);
   }
-  return JavaHashSetOrder(names);
+  return names;
 }
 
 // A read of an index that does not project every attribute may name only those it holds: a
@@ -303,18 +264,12 @@ void CheckIndexProjects(const ReadSpec& spec, bool query) {
       throw ApiError::Validation(
           fmt::format("One or more parameter values were invalid: Secondary index {} does not "
                       "project one or more filter attributes: [{}]",
-                      spec.index->name, fmt::join(names, ", ")));
+                      spec.index->name, fmt::join(JavaHashSetOrder(names), ", ")));
     }
   }
   if (spec.index->global && spec.projection) {
-    std::vector<std::string> names =
-        NotProjected(*spec.schema, *spec.index, spec.projection->paths());
-    if (!names.empty()) {
-      throw ApiError::Validation(fmt::format(
-          "One or more parameter values were invalid: Global secondary index {} does not "
-          "project [{}]",
-          spec.index->name, fmt::join(names, ", ")));
-    }
+    CheckGsiProjects(spec.index->name,
+                     NotProjected(*spec.schema, *spec.index, spec.projection->paths()));
   }
 }
 

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include "ddb/table_schema.h"
+
 namespace cruddur::ddb::partiql {
 namespace {
 
@@ -127,6 +129,17 @@ ReadPlan PlanSelect(Tables& tables, const Statement& st, const Options& o) {
     key = &it->second;
   }
   CheckKeyComparisons(*key, st.where.get());
+  // A GSI cannot fetch what it does not project (as its Query and Scan answer).
+  if (auto gsi = info.partial_gsis.find(st.index); gsi != info.partial_gsis.end()) {
+    std::vector<std::string> missing;
+    for (const Path& path : st.projection) {
+      const std::string& name = path.front().name;
+      if (std::find(gsi->second.begin(), gsi->second.end(), name) == gsi->second.end()) {
+        missing.push_back(name);
+      }
+    }
+    ddb::CheckGsiProjects(st.index, missing);
+  }
   std::vector<const Condition*> conjuncts;
   Conjuncts(st.where.get(), &conjuncts);
 

@@ -53,7 +53,22 @@ const TableInfo& Tables::Get(const std::string& name) {
   for (const char* member : {"GlobalSecondaryIndexes", "LocalSecondaryIndexes"}) {
     if (!table.HasMember(member)) continue;
     for (const auto& index : table[member].GetArray()) {
-      info.indexes[index["IndexName"].GetString()] = read_key(index["KeySchema"]);
+      std::string index_name = index["IndexName"].GetString();
+      info.indexes[index_name] = read_key(index["KeySchema"]);
+      const JsonValue& projection = index["Projection"];
+      if (std::string_view(member) == "LocalSecondaryIndexes" ||
+          std::string_view(projection["ProjectionType"].GetString()) == "ALL") {
+        continue;
+      }
+      std::vector<std::string>& holds = info.partial_gsis[index_name];
+      for (const JsonValue* schema : {&table["KeySchema"], &index["KeySchema"]}) {
+        for (const auto& e : schema->GetArray()) holds.emplace_back(e["AttributeName"].GetString());
+      }
+      if (projection.HasMember("NonKeyAttributes")) {
+        for (const auto& a : projection["NonKeyAttributes"].GetArray()) {
+          holds.emplace_back(a.GetString());
+        }
+      }
     }
   }
   return cache_.emplace(name, std::move(info)).first->second;

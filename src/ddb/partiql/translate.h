@@ -78,6 +78,8 @@ struct KeySchema {
 struct TableInfo {
   KeySchema key;
   std::map<std::string, KeySchema> indexes;
+  // The GSIs that do not project every attribute: the top-level attributes each holds.
+  std::map<std::string, std::vector<std::string>> partial_gsis;
 };
 
 // The key schemas of the tables a request names, each described once.
