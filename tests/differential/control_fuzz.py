@@ -305,21 +305,22 @@ def description(d, drop=VOLATILE):
     """A table's description without what differs by construction (dates, ARNs, ids),
     indexes in name order."""
     if isinstance(d, dict):
+        # DynamoDB Local keeps a deleted index DELETING for a while; ours is gone at once (an
+        # UpdateTable's answer lists the index it deletes as DELETING on both sides).
+        d = {k: [g for g in v if g.get("IndexStatus") != "DELETING"]
+             if k == "GlobalSecondaryIndexes" else v for k, v in d.items()}
+        if not d.get("GlobalSecondaryIndexes", True):
+            del d["GlobalSecondaryIndexes"]
         out = {k: description(v, drop) for k, v in d.items() if k not in drop}
         settled = "IndexStatus" not in drop  # not a table change's answer (see view())
         if settled and "GlobalSecondaryIndexes" in out:
-            # DynamoDB Local keeps a deleted index DELETING for a while; ours is gone at once.
             # A PAY_PER_REQUEST table's indexes: DynamoDB Local gives no ProvisionedThroughput,
             # or the one they had before the switch; we give 0 and 0 (as DynamoDB describes
             # them).
-            out["GlobalSecondaryIndexes"] = [g for g in out["GlobalSecondaryIndexes"]
-                                             if g.get("IndexStatus") != "DELETING"]
             on_demand = out.get("BillingModeSummary", {}).get("BillingMode") == "PAY_PER_REQUEST"
             for g in out["GlobalSecondaryIndexes"]:
                 if on_demand or g.get("ProvisionedThroughput", {}).get("ReadCapacityUnits") == 0:
                     g.pop("ProvisionedThroughput", None)
-            if not out["GlobalSecondaryIndexes"]:
-                del out["GlobalSecondaryIndexes"]
         for k in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes", "AttributeDefinitions"):
             if k in out:
                 out[k] = sorted(out[k], key=lambda x: x.get("IndexName") or x["AttributeName"])
