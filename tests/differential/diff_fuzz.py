@@ -588,11 +588,52 @@ def make_table(client, table, sk_type, index):
             "IndexName": "byg", "Projection": {"ProjectionType": "ALL"},
             "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
                           {"AttributeName": "sk", "KeyType": "RANGE"}]}]
+    if index == "gsi":  # its changes are compared as stream records too (stream_records)
+        extra["StreamSpecification"] = {"StreamEnabled": True,
+                                        "StreamViewType": "NEW_AND_OLD_IMAGES"}
     client.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
                         AttributeDefinitions=attrs,
                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
                                    {"AttributeName": "sk", "KeyType": "RANGE"}], **extra)
     client.get_waiter("table_exists").wait(TableName=table)
+
+
+def empty_maps_typed(av):
+    """DynamoDB Local's stream records write an empty map as {} (no type); DynamoDB and we as
+    {"M": {}}."""
+    if av == {}:
+        return {"M": {}}
+    if "M" in av:
+        return {"M": {k: empty_maps_typed(v) for k, v in av["M"].items()}}
+    if "L" in av:
+        return {"L": [empty_maps_typed(v) for v in av["L"]]}
+    return av
+
+
+def stream_records(client, streams, table):
+    """Every record of the table's stream, by item (DynamoDB orders an item's records as its
+    changes; the records of a batch or transaction's several items have no order), without
+    what differs by construction (ids, sequence numbers, times, the region)."""
+    arn = client.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    records = {}
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
+                                        ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        while it:
+            out = streams.get_records(ShardIterator=it, Limit=1000)
+            for r in out["Records"]:
+                d = {k: v for k, v in r["dynamodb"].items()
+                     if k not in ("SequenceNumber", "ApproximateCreationDateTime")}
+                for image in ("Keys", "NewImage", "OldImage"):
+                    if image in d:
+                        d[image] = {n: empty_maps_typed(v) for n, v in d[image].items()}
+                key = json.dumps(canon(d["Keys"]), sort_keys=True, default=str)
+                records.setdefault(key, []).append(canon({"eventName": r["eventName"],
+                                                          "dynamodb": d}))
+            if not out["Records"]:
+                break
+            it = out.get("NextShardIterator")
+    return records
 
 
 def resync(ref, cand, table):
@@ -732,6 +773,20 @@ def main():
                     print(f"#{i} TABLE {t} differs after {op}: reference {len(ta)} items, "
                           f"candidate {len(tb)}")
                     resync(ref, cand, t)
+    # The table with a stream: the same changes in the same order, each with the same keys,
+    # images and SizeBytes (unless a difference made the candidate's table be copied over).
+    if not diffs:
+        streams = [make_client(e, service="dynamodbstreams")
+                   for e in (args.reference, args.candidate)]
+        t = next(t for t, _, index in tables if index == "gsi")
+        ra, rb = (stream_records(c, s, t) for c, s in zip((ref, cand), streams))
+        if ra != rb:
+            diffs += 1
+            key = next(k for k in sorted(set(ra) | set(rb)) if ra.get(k) != rb.get(k))
+            print(f"STREAM {t}: the records of item {key} differ:\n"
+                  f"  reference: {short(ra.get(key))}\n  candidate: {short(rb.get(key))}")
+        else:
+            print(f"stream of {t}: {sum(map(len, ra.values()))} records of {len(ra)} items alike")
     for c in (ref, cand):  # so that the next run (control_fuzz.py's ListTables) sees the same
         for t, _, _ in tables:
             c.delete_table(TableName=t)
