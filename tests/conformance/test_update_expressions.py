@@ -233,6 +233,24 @@ def test_add_string_operand_refused(ddb, tbl):
         "operator: ADD, operand type: STRING, typeSet: ALLOWED_FOR_ADD_OPERAND")
 
 
+@pytest.mark.parametrize("expression,reported", [
+    ("ADD a :l, b :m", "operator: ADD, operand type: MAP, typeSet: ALLOWED_FOR_ADD_OPERAND"),
+    ("ADD b :m, a :l", "operator: ADD, operand type: LIST, typeSet: ALLOWED_FOR_ADD_OPERAND"),
+    ("DELETE c :v ADD n :m", "operator: ADD, operand type: MAP, typeSet: ALLOWED_FOR_ADD_OPERAND"),
+    ("ADD n :m SET x = :m + :one", "operator or function: +, operand type: M"),
+    ("SET x = list_append(:l, :v) DELETE c :v",
+     "operator: DELETE, operand type: STRING, typeSet: ALLOWED_FOR_DELETE_OPERAND"),
+])
+def test_last_wrong_operand_is_reported(ddb, tbl, expression, reported):
+    """Of several actions with an operand of the wrong type, the last one's error is reported,
+    whatever the sections (DynamoDB Local's answer; 23 cases compared)."""
+    values = {":l": {"L": [S("x")]}, ":m": {"M": {"a": S("y")}}, ":v": S("x"), ":one": N(1)}
+    used = {k: v for k, v in values.items() if k in expression}
+    assert upd_err(ddb, tbl, expression, used) == (
+        "ValidationException",
+        "Invalid UpdateExpression: Incorrect operand type for operator or function; " + reported)
+
+
 # --- DELETE -----------------------------------------------------------------------------------
 
 def test_delete_from_set(ddb, tbl):

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "ddb/expression/expression.h"
@@ -48,7 +49,8 @@ enum class ErrorClass {
   kDistinct,
   kPathOverlap,
   kPathConflict,
-  kOperand,
+  // An update action's operand types and counts: the last action's error is reported (see
+  // UpdateParser).
   kFunction,
   kCount,
 };
@@ -133,6 +135,10 @@ class ParserBase {
     if (!slot) slot = std::move(message);
   }
   bool Has(ErrorClass c) const { return errors_[static_cast<size_t>(c)].has_value(); }
+  // The recorded error of class `c`, taken out of its slot.
+  std::optional<std::string> Take(ErrorClass c) {
+    return std::exchange(errors_[static_cast<size_t>(c)], std::nullopt);
+  }
   // Throws the operator-count or path-depth error, else the first recorded error in `order`
   // (with the "Invalid <kind>: " prefix), if any.
   void ThrowRecorded(std::initializer_list<ErrorClass> order) const;

@@ -59,7 +59,13 @@ class UpdateParser : public ParserBase {
         SyntaxErrorHere();
       }
       ++pos_;
-      ParseCommaList([&] { actions.push_back(ParseAction(kind)); });
+      ParseCommaList([&] {
+        // Of several actions with a wrong operand, DynamoDB Local reports the last one's error
+        // (the first within an action), whatever the sections.
+        std::optional<std::string> earlier = Take(ErrorClass::kFunction);
+        actions.push_back(ParseAction(kind));
+        if (!Has(ErrorClass::kFunction) && earlier) Record(ErrorClass::kFunction, *earlier);
+      });
       bool& once = seen[static_cast<size_t>(kind)];
       if (once) {
         Record(ErrorClass::kSection, std::string("The \"") + section +
@@ -70,7 +76,7 @@ class UpdateParser : public ParserBase {
     } while (!At(Tok::kEof));
     ThrowRecorded({ErrorClass::kReserved, ErrorClass::kUnknownFunction, ErrorClass::kSection,
                    ErrorClass::kAttrName, ErrorClass::kAttrValue, ErrorClass::kPathOverlap,
-                   ErrorClass::kPathConflict, ErrorClass::kOperand, ErrorClass::kFunction});
+                   ErrorClass::kPathConflict, ErrorClass::kFunction});
     return actions;
   }
 
@@ -104,7 +110,7 @@ class UpdateParser : public ParserBase {
         bool ok = action->operand.is_set() || (add && t == ValueType::kN);
         if (defined && !ok) {
           Record(
-              ErrorClass::kOperand,
+              ErrorClass::kFunction,
               std::string("Incorrect operand type for operator or function; operator: ") +
                   (add ? "ADD" : "DELETE") + ", operand type: " + std::string(LongTypeName(t)) +
                   ", typeSet: " + (add ? "ALLOWED_FOR_ADD_OPERAND" : "ALLOWED_FOR_DELETE_OPERAND"));

@@ -228,6 +228,16 @@ TEST(UpdateErrorTest, Semantic) {
   EXPECT_EQ(ApplyError("DELETE a :n"),
             "Invalid UpdateExpression: Incorrect operand type for operator or function; "
             "operator: DELETE, operand type: NUMBER, typeSet: ALLOWED_FOR_DELETE_OPERAND");
+  // Of several actions with a wrong operand, the last one's (DynamoDB Local's choice).
+  EXPECT_EQ(ApplyError("ADD a :s DELETE b :n"),
+            "Invalid UpdateExpression: Incorrect operand type for operator or function; "
+            "operator: DELETE, operand type: NUMBER, typeSet: ALLOWED_FOR_DELETE_OPERAND");
+  EXPECT_EQ(ApplyError("DELETE b :n ADD a :s, c :m"),
+            "Invalid UpdateExpression: Incorrect operand type for operator or function; "
+            "operator: ADD, operand type: MAP, typeSet: ALLOWED_FOR_ADD_OPERAND");
+  EXPECT_EQ(ApplyError("ADD a :m SET b = list_append(:s, :s), c = :one"),
+            "Invalid UpdateExpression: Incorrect operand type for operator or function; "
+            "operator or function: list_append, operand type: S");
   EXPECT_EQ(ApplyError("SET set = :s"),
             "Invalid UpdateExpression: Syntax error; token: \"set\", near: \"SET set =\"");
 }
