@@ -14,7 +14,6 @@ Exit status: 0 when results and error types all agreed, 1 otherwise.
 """
 
 import argparse
-import json
 import os
 import random
 import sys
@@ -22,7 +21,7 @@ import time
 
 from botocore.exceptions import ClientError
 
-from diff_fuzz import canon, make_client, short
+from diff_fuzz import call, canon, make_client, short, sort_items
 
 ATTRS = ["pk", "sk", "g1", "g2", "l1"]
 TYPES = ["S", "N", "B"]
@@ -330,15 +329,6 @@ def description(d, drop=VOLATILE):
     return d
 
 
-def call(client, op, req):
-    try:
-        out = getattr(client, op)(**req)
-        out.pop("ResponseMetadata", None)
-        return ("ok", out)
-    except ClientError as e:
-        return ("error", e.response["Error"].get("Code"), e.response["Error"].get("Message"))
-
-
 def view(op, ans, prefix):
     if ans[0] == "error":
         return ans[:2]
@@ -354,8 +344,7 @@ def view(op, ans, prefix):
         for g in out["TableDescription"].get("GlobalSecondaryIndexes", []):
             g.pop("ProvisionedThroughput", None)
     if op in ("query", "scan") and "Items" in out:  # index ties and Scan have no set order
-        out["Items"] = sorted(out["Items"], key=lambda i: json.dumps(canon(i), default=str,
-                                                                      sort_keys=True))
+        out["Items"] = sort_items(out["Items"])
     if op == "delete_table":
         # The table's whole description (DynamoDB Local) or its name, status, throughput and
         # sizes (ours, as AWS's DeleteTable examples show): only the name is compared.
