@@ -544,9 +544,9 @@ def result_view(op, req, ans):
         return ("error", ans[1], canon(detail) if detail else None)
     out = dict(ans[1])
     # ConsumedCapacity is compared, but not where DynamoDB Local meters otherwise: transactions,
-    # batches and PartiQL; a Query or Scan that read nothing (0 from DynamoDB Local, a minimum
-    # read from DynamoDB and us); and a DeleteItem that did not ask for it (DynamoDB Local
-    # gives it anyway).
+    # batches and PartiQL; a Query or Scan that read nothing (0 from DynamoDB Local; we charge
+    # the minimum read, as for a GetItem of a missing item: unsettled); and a DeleteItem that
+    # did not ask for it (DynamoDB Local gives it anyway).
     if (op.startswith(("transact_", "batch_")) or op == "execute_statement" or
             out.get("ScannedCount") == 0 or req.get("ReturnConsumedCapacity", "NONE") == "NONE"):
         out.pop("ConsumedCapacity", None)
