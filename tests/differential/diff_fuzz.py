@@ -324,6 +324,12 @@ def item_request(gen, table, sk_type, index, op=None):
         # Scan's order is DynamoDB Local's own, and items that tie on an index key have none.
         if op == "query" and not on_index and r.random() < 0.3:
             req["Limit"] = r.randint(1, 4)
+        if op == "scan" and r.random() < 0.25:  # a parallel Scan, read whole (parallel_scan)
+            req["TotalSegments"], req["Segment"] = r.randint(1, 4), "*"
+            if gen.rare(0.2):  # or one invalid segment request, for its error
+                req["Segment"], req["TotalSegments"] = r.choice(
+                    [(4, 4), (3, 2), (0, 1000001), (1, None), (None, 3)])
+                req = {k: v for k, v in req.items() if v is not None}
     if r.random() < 0.3:
         req["ReturnConsumedCapacity"] = r.choice(["TOTAL", "INDEXES"])
     return op, e.apply(req)
@@ -521,6 +527,8 @@ def canon(v):
 
 
 def call(client, op, req):
+    if op == "scan" and req.get("Segment") == "*":
+        return parallel_scan(client, req)
     try:
         out = getattr(client, op)(**req)
         out.pop("ResponseMetadata", None)
@@ -530,6 +538,28 @@ def call(client, op, req):
         detail = e.response.get("CancellationReasons") or e.response.get("Item")
         return ("error", e.response["Error"].get("Code"), e.response["Error"].get("Message"),
                 detail)
+
+
+def parallel_scan(client, req):
+    """Every segment of a parallel Scan (`TotalSegments` of them), each read to its end: the
+    items of all, counts summed, or the first error. Which segment holds an item is each
+    server's own (DynamoDB Local's split is not DynamoDB's), so only the whole is compared."""
+    whole = {"Count": 0, "ScannedCount": 0}
+    for segment in range(req["TotalSegments"]):
+        page = dict(req, Segment=segment)
+        while True:
+            ans = call(client, "scan", page)
+            if ans[0] == "error":
+                return ans
+            out = ans[1]
+            if "Items" in out:
+                whole.setdefault("Items", []).extend(out["Items"])
+            whole["Count"] += out["Count"]
+            whole["ScannedCount"] += out["ScannedCount"]
+            if "LastEvaluatedKey" not in out:
+                break
+            page["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+    return ("ok", whole)
 
 
 def sort_items(items):
