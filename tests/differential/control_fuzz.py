@@ -5,10 +5,12 @@
 Both endpoints get the same sequence of CreateTable requests (key schemas, attribute
 definitions, local and global secondary indexes with every projection, billing modes,
 throughput, streams, table classes, tags; mostly valid, with one or two mistakes mixed in),
-UpdateTable, DeleteTable, DescribeTable, ListTables pages, TTL and tag requests, and items put
-into whatever tables exist (keys and index keys of right and wrong types). Each answer is
-compared as diff_fuzz.py compares them: the result (a table's description without its dates,
-ARNs and ids) or the error's type; differing messages are listed apart.
+UpdateTable, DeleteTable, DescribeTable, ListTables pages and TTL requests, items put into
+whatever tables exist (keys and index keys of right and wrong types), and Query and Scan of those
+tables and their indexes. Each answer is compared as diff_fuzz.py compares them: the result (a
+table's description without its dates, ARNs and ids) or the error's type; differing messages
+are listed apart. After every table change, every table is described on both sides and
+compared.
 
 Exit status: 0 when results and error types all agreed, 1 otherwise.
 """
