@@ -90,15 +90,6 @@ constexpr struct NameChars {
 } kNameChars;
 }  // namespace
 
-int64_t Utf16Length(std::string_view s) {
-  int64_t n = 0;
-  for (unsigned char c : s) {
-    if ((c & 0xC0) != 0x80) ++n;  // a lead byte
-    if (c >= 0xF0) ++n;           // a 4-byte sequence is a surrogate pair
-  }
-  return n;
-}
-
 bool IsTableNameText(std::string_view s) {
   if (s.empty()) return false;
   for (char c : s) {

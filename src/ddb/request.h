@@ -36,10 +36,6 @@ class ConstraintErrors {
   std::vector<std::string> errors_;
 };
 
-// The length DynamoDB (a Java service) gives a string: UTF-16 code units of its UTF-8 text, so
-// a character outside the Basic Multilingual Plane counts 2.
-int64_t Utf16Length(std::string_view s);
-
 // Whether `s` is a table or index name's text: one or more of [a-zA-Z0-9_.-] (no length check).
 bool IsTableNameText(std::string_view s);
 

@@ -107,6 +107,15 @@ size_t NumberSize(const Number& n) {
 
 }  // namespace
 
+int64_t Utf16Length(std::string_view s) {
+  int64_t n = 0;
+  for (unsigned char c : s) {
+    if ((c & 0xC0) != 0x80) ++n;  // a lead byte
+    if (c >= 0xF0) ++n;           // a 4-byte sequence is a surrogate pair
+  }
+  return n;
+}
+
 bool operator==(const AttributeValue& a, const AttributeValue& b) {
   if (a.type != b.type) return false;
   switch (a.type) {

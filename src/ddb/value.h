@@ -73,6 +73,11 @@ struct AttributeValue {
   }
 };
 
+// The length DynamoDB (a Java service) gives a string: UTF-16 code units of its UTF-8 text, so
+// a character outside the Basic Multilingual Plane counts 2 (size() in expressions, and the
+// request parameters' length limits).
+int64_t Utf16Length(std::string_view s);
+
 // DynamoDB equality: same type and value; sets compare as sets (order does not matter); numbers
 // compare numerically.
 bool operator==(const AttributeValue& a, const AttributeValue& b);

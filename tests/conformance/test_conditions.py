@@ -8,6 +8,12 @@ from botocore.exceptions import ClientError
 from ddbtest import err
 
 KEY = {"pk": {"S": "c"}}
+
+
+def S(v):
+    return {"S": v}
+
+
 ITEM = {
     "pk": {"S": "c"}, "n": {"N": "5"}, "s": {"S": "hello"}, "b": {"B": b"\x01\x02\x03"},
     "t": {"BOOL": True}, "nul": {"NULL": True}, "ss": {"SS": ["a", "b"]},
@@ -163,6 +169,19 @@ def test_wrong_number_of_operands(ddb, ctable):
     assert (code, msg) == ("ValidationException",
                            "Invalid ConditionExpression: Incorrect number of operands for operator "
                            "or function; operator or function: begins_with, number of operands: 1")
+
+
+def test_size_of_a_string_counts_utf16_code_units(ddb, tables):
+    """size() of a string counts UTF-16 code units, as DynamoDB (a Java service) does: "é𝄞" is 3
+    (checked against DynamoDB in ExtendDB/extenddb#60), not its 6 UTF-8 bytes; DynamoDB Local
+    agrees."""
+    t = tables.create()
+    ddb.put_item(TableName=t, Item={"pk": S("u"), "s": S("é𝄞"), "h": S("hé")})
+    for expr, size, holds_ in [("size(s) = :n", "3", True), ("size(s) = :n", "6", False),
+                               ("size(h) = :n", "2", True)]:
+        r = ddb.scan(TableName=t, FilterExpression=expr,
+                     ExpressionAttributeValues={":n": {"N": size}})
+        assert (r["Count"] == 1) == holds_, (expr, size)
 
 
 def test_size_needs_comparison(ddb, ctable):

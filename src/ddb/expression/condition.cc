@@ -10,10 +10,13 @@
 
 namespace cruddur::ddb::expr {
 
-// Number of elements / bytes as size() counts them; false for types size() does not apply to.
+// Number of elements, bytes or (for a string) UTF-16 code units as size() counts them; false for
+// types size() does not apply to. size("é𝄞") is 3 (checked against DynamoDB, ExtendDB#60).
 bool SizeOf(const AttributeValue& v, size_t* out) {
   switch (v.type) {
     case ValueType::kS:
+      *out = static_cast<size_t>(Utf16Length(v.bytes));
+      return true;
     case ValueType::kB:
       *out = v.bytes.size();
       return true;

@@ -140,7 +140,11 @@ TEST(ConditionTest, Size) {
     return Condition::Parse(text, subs, "FilterExpression").Evaluate(item);
   };
   EXPECT_TRUE(eval("size(s) = :3"));
-  EXPECT_TRUE(eval("size(utf) = :3"));  // UTF-8 bytes
+  // A string's size is its UTF-16 code units (DynamoDB is a Java service): "hé" is 2, though
+  // 3 bytes, and a character outside the Basic Multilingual Plane counts 2.
+  EXPECT_TRUE(eval("size(utf) = :2"));
+  Item astral = MakeItem(R"({"t": {"S": "\u00e9\ud834\udd1e"}})");
+  EXPECT_TRUE(Condition::Parse("size(t) = :3", subs, "FilterExpression").Evaluate(astral));
   EXPECT_TRUE(eval("size(b) = :3"));
   EXPECT_TRUE(eval("size(ss) = :2"));
   EXPECT_TRUE(eval("size(ns) = :2"));
