@@ -829,9 +829,9 @@ def main():
                   f"  reference: {short(ra.get(key))}\n  candidate: {short(rb.get(key))}")
         else:
             print(f"stream of {t}: {sum(map(len, ra.values()))} records of {len(ra)} items alike")
-    for c in (ref, cand):  # so that the next run (control_fuzz.py's ListTables) sees the same
-        for t, _, _ in tables:
-            c.delete_table(TableName=t)
+    for c in (ref, cand) if not os.environ.get("DIFF_FUZZ_KEEP") else ():
+        for t, _, _ in tables:  # so that the next run (control_fuzz.py's ListTables) sees the
+            c.delete_table(TableName=t)  # same tables; DIFF_FUZZ_KEEP=1 keeps them to look at
     print(f"seed {args.seed}: {args.ops} requests ({counts['ok']} answered, {counts['error']} "
           f"errors at the reference, {known} skipped as known deviations): {diffs} differences, "
           f"{msgs} differing messages")
