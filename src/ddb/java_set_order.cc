@@ -1,5 +1,8 @@
 #include "ddb/java_set_order.h"
 
+#include <unicode/utf16.h>
+#include <unicode/utf8.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <string_view>
@@ -11,19 +14,15 @@ namespace {
 // spreads it.
 uint32_t JavaSpreadHash(std::string_view s) {
   uint32_t h = 0;
-  for (size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    int len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    uint32_t cp = len == 1 ? c : c & (0x7F >> len);
-    for (int k = 1; k < len && i + k < s.size(); ++k) {
-      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-    }
-    i += len;
-    if (cp < 0x10000) {
-      h = 31 * h + cp;
+  for (int32_t i = 0, n = static_cast<int32_t>(s.size()); i < n;) {
+    UChar32 c;
+    U8_NEXT(s.data(), i, n, c);
+    if (c < 0) c = 0xFFFD;  // ill-formed UTF-8: a Java decoder's replacement character
+    if (U_IS_BMP(c)) {
+      h = 31 * h + static_cast<uint32_t>(c);
     } else {
-      h = 31 * h + (0xD800 + ((cp - 0x10000) >> 10));
-      h = 31 * h + (0xDC00 + ((cp - 0x10000) & 0x3FF));
+      h = 31 * h + U16_LEAD(c);
+      h = 31 * h + U16_TRAIL(c);
     }
   }
   return h ^ (h >> 16);
