@@ -15,7 +15,6 @@ compared.
 Exit status: 0 when results and error types all agreed, 1 otherwise.
 """
 
-import argparse
 import os
 import random
 import sys
@@ -23,7 +22,7 @@ import time
 
 from botocore.exceptions import ClientError
 
-from diff_fuzz import call, canon, make_client, short, sort_items
+from diff_fuzz import arguments, call, canon, make_client, short, sort_items
 
 ATTRS = ["pk", "sk", "g1", "g2", "l1"]
 TYPES = ["S", "N", "B"]
@@ -499,14 +498,8 @@ def drop_all(gen, *clients):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("reference")
-    ap.add_argument("candidate")
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--ops", type=int, default=1000)
     # Named to sort after every other table, so that ListTables pages end alike on both sides.
-    ap.add_argument("--prefix", default="zzctl")
-    args = ap.parse_args()
+    args = arguments(ops=1000, prefix="zzctl")
     ref, cand = (make_client(e, parameter_validation=False) for e in (args.reference,
                                                                       args.candidate))
     gen = Gen(random.Random(args.seed), args.prefix)

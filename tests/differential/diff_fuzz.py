@@ -618,13 +618,12 @@ def make_table(client, table, sk_type, index):
             "IndexName": "byt", "Projection": {"ProjectionType": "ALL"},
             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
                           {"AttributeName": "t", "KeyType": "RANGE"}]}]
-    if index == "gsi":
+    if index == "gsi":  # its changes are compared as stream records too (stream_records)
         attrs.append({"AttributeName": "g", "AttributeType": "S"})
         extra["GlobalSecondaryIndexes"] = [{
             "IndexName": "byg", "Projection": {"ProjectionType": "ALL"},
             "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
                           {"AttributeName": "sk", "KeyType": "RANGE"}]}]
-    if index == "gsi":  # its changes are compared as stream records too (stream_records)
         extra["StreamSpecification"] = {"StreamEnabled": True,
                                         "StreamViewType": "NEW_AND_OLD_IMAGES"}
     client.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
@@ -772,14 +771,20 @@ def short(x, n=600):
     return s if len(s) <= n else s[:n] + "..."
 
 
-def main():
+def arguments(ops, prefix):
+    """The command line both fuzzers take: REFERENCE CANDIDATE [--seed N] [--ops N]
+    [--prefix NAME], with their own defaults for the last two."""
     ap = argparse.ArgumentParser()
     ap.add_argument("reference")
     ap.add_argument("candidate")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--ops", type=int, default=2000)
-    ap.add_argument("--prefix", default="difffuzz")
-    args = ap.parse_args()
+    ap.add_argument("--ops", type=int, default=ops)
+    ap.add_argument("--prefix", default=prefix)
+    return ap.parse_args()
+
+
+def main():
+    args = arguments(ops=2000, prefix="difffuzz")
     ref, cand = make_client(args.reference), make_client(args.candidate)
     tables = [(f"{args.prefix}-{suffix}", sk_type, index) for suffix, sk_type, index in TABLES]
     for c in (ref, cand):
