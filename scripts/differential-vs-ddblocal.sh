@@ -9,7 +9,8 @@
 # short one; campaigns are longer.
 #
 #   scripts/differential-vs-ddblocal.sh [SEEDS [OPS [CONTROL_OPS]]]
-#     (default: seeds 1..5, 2000 item requests and 500 table requests each)
+#     (default: seeds 1..5, 2000 item requests and 500 table requests each; FIRST_SEED=N starts
+#     at seed N instead of 1, for a campaign over seeds not run before)
 #
 # Runs each seed against an in-memory server and against one on a new data dir (RocksDB).
 # Writes build/differential/{<mode>-<seed>.log,<mode>-control-<seed>.log,ddblocal.log,
@@ -23,6 +24,7 @@ self="$ROOT/scripts/$(basename "$0")"
 SEEDS="${1:-5}"
 OPS="${2:-2000}"
 CONTROL_OPS="${3:-500}"
+FIRST_SEED="${FIRST_SEED:-1}"
 OUT="${DIFF_OUT:-$ROOT/build/differential}"
 BIN="${CRUDDUR_BIN:-$ROOT/build/cruddur}"
 # shellcheck source=scripts/lib/ddblocal.sh
@@ -42,7 +44,7 @@ for mode in memory disk; do
   PYTHONPATH="$ROOT/tests/conformance" /usr/bin/python3 -c \
     'import sys; from ddbtest import wait_until_answers; wait_until_answers(sys.argv[1])' \
     "http://127.0.0.1:$port"
-  for seed in $(seq 1 "$SEEDS"); do
+  for seed in $(seq "$FIRST_SEED" $((FIRST_SEED + SEEDS - 1))); do
     if ! /usr/bin/python3 tests/differential/diff_fuzz.py "$DDBLOCAL_ENDPOINT" \
       "http://127.0.0.1:$port" --seed "$seed" --ops "$OPS" --prefix "diff-$mode" \
       >"$OUT/$mode-$seed.log" 2>&1; then
