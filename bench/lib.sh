@@ -4,7 +4,7 @@
 # In: ROOT, BENCH, LOG_TAG, BUILD_DIR, JOBS, PIN/SERVER_PIN/WRK_PIN (bench/pin.sh), DURATION.
 # Out: log, die, WORK (a scratch dir, removed on exit), URL/PID/STATIC (per server name),
 # free_port, wait_http, ensure_tools, build_release, server_cpu_ticks, settle_server,
-# start_cruddur, run_wrk.
+# start_cruddur, stop_server, run_workloads, run_wrk.
 
 log() { printf '[%s] %s\n' "$LOG_TAG" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -129,9 +129,22 @@ start_cruddur() {
     die "seeding $name failed"
 }
 
+# stop_server NAME: stops a server started by start_cruddur (SIGTERM, then SIGKILL after 5 s).
+stop_server() {
+  local pid=${PID[$1]}
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  local kept=() p
+  for p in "${SERVER_PIDS[@]}"; do [[ $p == "$pid" ]] || kept+=("$p"); done
+  SERVER_PIDS=("${kept[@]}")  # cleanup must not signal a pid the system has handed out again
+}
+
 # run_workloads: run_wrk for every OP x CONNS x round of $OPS, $CONNS and $ROUNDS, interleaved
 # (every server of $SERVERS back to back on the same workload, so that ratios compare like with
-# like on a noisy machine).
+# like on a noisy machine). A script that defines before_workload has it called with OP and CONNS
+# before each workload's first round (bench/writes.sh starts new servers there).
 run_workloads() {
   local total=0 op conns round server
   for _ in $OPS; do for _ in $CONNS; do total=$((total + ROUNDS * ${#SERVERS[@]})); done; done
@@ -139,6 +152,7 @@ run_workloads() {
   for op in $OPS; do
     [[ -f $BENCH/wrk/$op.lua ]] || die "no workload bench/wrk/$op.lua"
     for conns in $CONNS; do
+      if declare -F before_workload >/dev/null; then before_workload "$op" "$conns"; fi
       for round in $(seq "$ROUNDS"); do
         for server in "${SERVERS[@]}"; do run_wrk "$server" "$op" "$conns" "$round"; done
       done

@@ -13,6 +13,11 @@
 #   PIN=1 SERVER_CPU=1 WRK_CPU=0 THREADS   as bench/run.sh (bench/pin.sh): by default each server
 #                      has one core and one worker thread, wrk -t1 another core
 #   FSYNC=1            also a third server, `--data-dir --fsync` (every write synced)
+#   FRESH=1            new servers (new data dirs) for every workload (operation x connections),
+#                      so that each starts empty, as the in-process benchmark's store does; with
+#                      FRESH=0 they keep the items of the workloads before (an in-memory server
+#                      then holds millions of items by the last one, and pays this VM's slow
+#                      first touch of new memory: bench/writes_findings.md)
 #   SETTLE=1 SETTLE_MAX=60   as bench/run.sh: each run's CPU counts until its server idles (a
 #                      persistent server's flushes and compactions after it)
 #   REPETITIONS=5 MIN_TIME=0.5   the in-process benchmarks (Google Benchmark; medians reported)
@@ -40,7 +45,7 @@ JOBS=${JOBS:-2}
 RESULTS=${RESULTS:-$BENCH/RESULTS.md}
 COMMAND="DURATION=$DURATION ROUNDS=$ROUNDS CONNS=\"$CONNS\" OPS=\"$OPS\" PIN=$PIN THREADS=$THREADS"
 COMMAND+=" REPETITIONS=$REPETITIONS MIN_TIME=$MIN_TIME"
-for v in FSYNC SKIP_ENGINE CRUDDUR_BIN ENGINE_BENCH_BIN SETTLE SETTLE_MAX; do
+for v in FSYNC FRESH SKIP_ENGINE CRUDDUR_BIN ENGINE_BENCH_BIN SETTLE SETTLE_MAX; do
   [[ -z ${!v:-} ]] || COMMAND+=" $v=${!v}"
 done
 COMMAND+=" bench/writes.sh"
@@ -85,24 +90,39 @@ fi
 
 # --- over HTTP: in memory and persistent, interleaved -----------------------------------------
 SERVERS=(in-memory persistent)
-start_cruddur in-memory "$CRUDDUR" "" --in-memory
-mkdir -p "$WORK/data" "$WORK/data-fsync"
-start_cruddur persistent "$CRUDDUR" "" --data-dir "$WORK/data"
-if [[ ${FSYNC:-0} == 1 ]]; then
-  start_cruddur persistent-fsync "$CRUDDUR" "" --data-dir "$WORK/data-fsync" --fsync
-  SERVERS+=(persistent-fsync)
+[[ ${FSYNC:-0} == 1 ]] && SERVERS+=(persistent-fsync)
+start_servers() {  # each persistent server on a new, empty data dir
+  rm -rf "$WORK/data" "$WORK/data-fsync"
+  mkdir -p "$WORK/data" "$WORK/data-fsync"
+  start_cruddur in-memory "$CRUDDUR" "" --in-memory
+  start_cruddur persistent "$CRUDDUR" "" --data-dir "$WORK/data"
+  if [[ ${FSYNC:-0} == 1 ]]; then
+    start_cruddur persistent-fsync "$CRUDDUR" "" --data-dir "$WORK/data-fsync" --fsync
+  fi
+}
+start_servers
+if [[ ${FRESH:-1} == 1 ]]; then
+  WORKLOADS_RUN=0
+  before_workload() {  # the first workload runs on the servers just started
+    if ((WORKLOADS_RUN++ > 0)); then
+      log "data dir after the workload: $(du -sh "$WORK/data" | cut -f1); new servers"
+      local server
+      for server in "${SERVERS[@]}"; do stop_server "$server"; done
+      start_servers
+    fi
+  }
 fi
 
 TSV=$WORK/writes.tsv
 : >"$TSV"
 run_workloads
-log "data dir after the runs: $(du -sh "$WORK/data" | cut -f1)"
+log "data dir after the last workload: $(du -sh "$WORK/data" | cut -f1)"
 
 RAW_DIR=${RAW_DIR:-$BENCH/.work}
 mkdir -p "$RAW_DIR"
 cp "$TSV" "$RAW_DIR/writes.tsv"
 cp "$ENGINE_JSON" "$RAW_DIR/writes-engine.json"
 python3 "$BENCH/writes_report.py" "$TSV" "$ENGINE_JSON" "$RESULTS" "$COMMAND" \
-  "cruddur: $CRUDDUR ddb serve --threads $THREADS (0 = one per CPU), Release build; persistent: a new --data-dir under /tmp, RocksDB with its WAL and no fsync (the default)" \
+  "cruddur: $CRUDDUR ddb serve --threads $THREADS (0 = one per CPU), Release build; persistent: a new --data-dir under /tmp, RocksDB with its WAL and no fsync (the default); $([[ ${FRESH:-1} == 1 ]] && echo "new servers (empty stores, new data dirs) for every workload (operation x connections), as the in-process store starts empty" || echo "the same servers for every workload (FRESH=0): each starts with the items of the workloads before")" \
   "wrk: bench/wrk/batch_write_item.lua (25 new items of ~170 bytes of JSON in one new partition per request) and bench/wrk/transact_write_items.lua (10 such items as Put actions)" \
   "$([[ ${SETTLE:-1} == 0 ]] && echo "CPU per item: the servers' CPU during each wrk run" || echo "CPU per item: all of a server's threads from the start of its wrk run until it idles after it (at most ${SETTLE_MAX:-60} s): a persistent server's flushes and compactions count into the run that caused them")"
