@@ -97,6 +97,24 @@ def test_create_unused_definition_with_index_masks_index_errors(ddb, tables):
                    "[pk, g, extra], keys used: [pk, g]")
 
 
+@pytest.mark.source(
+    "ddb-answer: DynamoDB refuses an unused definition beside indexes (LAB DDB-TABLE-127, above); "
+    "DynamoDB Local counts an attribute that keys both an LSI and a GSI twice, and takes one "
+    "unused definition then")
+def test_create_unused_definition_beside_lsi_and_gsi_on_one_attribute(ddb, tables):
+    """The same refusal when an LSI and a GSI share their sort key: the keys used are distinct
+    names, each counted once."""
+    index = {"KeySchema": ks("pk", "l1"), "Projection": {"ProjectionType": "ALL"}}
+    code, msg = create_error(ddb, tables, KeySchema=ks("pk", "sk"),
+                             AttributeDefinitions=ad(("pk", "S"), ("sk", "S"), ("l1", "S"),
+                                                     ("extra", "S")),
+                             LocalSecondaryIndexes=[dict(index, IndexName="lx1")],
+                             GlobalSecondaryIndexes=[dict(index, IndexName="gx1")], **PPR)
+    assert code == "ValidationException"
+    assert msg == (INVALID + "Some AttributeDefinitions are not used. AttributeDefinitions: "
+                   "[pk, sk, l1, extra], keys used: [pk, sk, l1]")
+
+
 @pytest.mark.parametrize("where", ["table", "index"])
 @CONSTRAINT_WORDING
 def test_create_key_attribute_name_length_in_utf8_bytes(ddb_nv, tables, where):
@@ -262,6 +280,41 @@ def test_update_provisioned_without_throughput(ddb, tables):
     assert update_error(ddb, TableName=name, BillingMode="PROVISIONED") == (
         "ValidationException",
         INVALID + "ProvisionedThroughput must be specified when BillingMode is PROVISIONED")
+
+
+@pytest.mark.source(
+    "ddb-answer: dynalite's updateTable test, run against DynamoDB, switches a PROVISIONED table "
+    "with two GSIs to PAY_PER_REQUEST and back: 'ProvisionedThroughput must be specified for "
+    "index: index3,index4'; DynamoDB Local gives each index its earlier throughput back")
+def test_update_back_to_provisioned_needs_every_gsi_throughput(ddb, tables):
+    """Leaving PAY_PER_REQUEST, DynamoDB does not restore the throughput the GSIs had before:
+    each needs an Update in the same request, and the refusal names all that lack one."""
+    prov = {"ReadCapacityUnits": 3, "WriteCapacityUnits": 2}
+    name = tables.create(
+        attrs={"a": "S", "b": "S"}, ProvisionedThroughput=prov, BillingMode="PROVISIONED",
+        GlobalSecondaryIndexes=[gsi("index3", "a", ProvisionedThroughput=prov),
+                                gsi("index4", "b", ProvisionedThroughput=prov)])
+    ddb.update_table(TableName=name, BillingMode="PAY_PER_REQUEST")
+    wait_table_active(ddb, name)
+    assert update_error(ddb, TableName=name, BillingMode="PROVISIONED",
+                        ProvisionedThroughput=prov) == (
+        "ValidationException", INVALID + "ProvisionedThroughput must be specified for index: "
+        "index3,index4")
+    assert update_error(
+        ddb, TableName=name, BillingMode="PROVISIONED", ProvisionedThroughput=prov,
+        GlobalSecondaryIndexUpdates=[{"Update": {"IndexName": "index4",
+                                                 "ProvisionedThroughput": prov}}]) == (
+        "ValidationException", INVALID + "ProvisionedThroughput must be specified for index: "
+        "index3")
+    ddb.update_table(TableName=name, BillingMode="PROVISIONED", ProvisionedThroughput=prov,
+                     GlobalSecondaryIndexUpdates=[
+                         {"Update": {"IndexName": ix, "ProvisionedThroughput": prov}}
+                         for ix in ("index3", "index4")])
+    table = wait_table_active(ddb, name)
+    assert table["BillingModeSummary"]["BillingMode"] == "PROVISIONED"
+    assert [(g["IndexName"], g["ProvisionedThroughput"]["ReadCapacityUnits"])
+            for g in table["GlobalSecondaryIndexes"]] in (
+        [("index3", 3), ("index4", 3)], [("index4", 3), ("index3", 3)])
 
 
 def test_update_same_billing_mode_is_accepted(ddb, tables):
