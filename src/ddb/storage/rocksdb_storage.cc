@@ -404,6 +404,10 @@ class RocksDbStorage final : public Storage {
 
   void MultiRead(const std::vector<std::string_view>& keys,
                  const std::function<void(size_t, std::string_view)>& read) override {
+    if (keys.size() >= 2 && InOnePartition(keys)) {
+      ReadPartition(keys, read);
+      return;
+    }
     std::vector<rocksdb::Slice> slices;
     slices.reserve(keys.size());
     for (std::string_view k : keys) slices.push_back(ToSlice(k));
@@ -468,6 +472,45 @@ class RocksDbStorage final : public Storage {
   }
 
  private:
+  // Keys that all start with one partition prefix (a batch or transaction writing items of one
+  // partition key, or a bulk load of one) are read with one iterator over that partition: its
+  // Seek probes each memtable's and table file's prefix filter once, where MultiGet probes every
+  // key's whole-key filter in each of them (9% of a persistent 25-item BatchWriteItem). A new
+  // partition is then one Seek that finds nothing. Existing items are found by stepping through
+  // the partition, and by a new Seek when the next key is more than a few items further on. One
+  // iterator reads all the keys as of one moment, as MultiGet does.
+  static bool InOnePartition(const std::vector<std::string_view>& keys) {
+    const std::string_view first = keys.front();
+    if (first.size() < kPartitionPrefixBytes || first[0] != kPartitionKeyspace) return false;
+    const std::string_view prefix = first.substr(0, kPartitionPrefixBytes);
+    return std::all_of(keys.begin(), keys.end(),
+                       [&](std::string_view k) { return k.starts_with(prefix); });
+  }
+
+  void ReadPartition(const std::vector<std::string_view>& keys,
+                     const std::function<void(size_t, std::string_view)>& read) {
+    constexpr int kMaxSteps = 4;  // Next()s toward a key before seeking it instead
+    std::vector<size_t> order(keys.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return keys[a] < keys[b]; });
+    const std::string_view prefix = keys.front().substr(0, kPartitionPrefixBytes);
+    RocksDbIterator it(db_.get(), pool_.get(), std::string(prefix));
+    it.Seek(keys[order.front()]);
+    for (size_t i : order) {
+      int steps = 0;
+      while (it.Valid() && it.key().starts_with(prefix) && it.key() < keys[i]) {
+        if (++steps > kMaxSteps) {
+          it.Seek(keys[i]);
+        } else {
+          it.Next();
+        }
+      }
+      // Past the partition (or at its end) no later key is present.
+      if (!it.Valid() || !it.key().starts_with(prefix)) return;
+      if (it.key() == keys[i]) read(i, it.value());
+    }
+  }
+
   // Gives the memtables their full size once the server is written to (the current memtable
   // grows too; its bloom stays small until it is flushed). Once: later writes skip it.
   void GrowWithLoad(size_t bytes) {

@@ -41,6 +41,14 @@ class StorageTest : public ::testing::TestWithParam<Kind> {
     dir_.reset();
   }
 
+  // RocksDB: closes and opens the store again, which writes what the memtables held into a
+  // table file. In memory: nothing (the store would be gone).
+  void Reopen() {
+    if (GetParam() != Kind::kRocksDb) return;
+    db_.reset();
+    db_ = OpenRocksDbStorage(dir_->path() + "/db", Options{});
+  }
+
   void Put(std::string_view key, std::string_view value) {
     WriteBatch batch;
     batch.Put(key, value);
@@ -123,6 +131,72 @@ TEST_P(StorageTest, MultiReadCallsBackForEachPresentKey) {
       {0, ""}, {2, "1"}, {3, long_value}, {5, "1"}, {6, "3"}};
   EXPECT_EQ(seen, expected);
   db_->MultiRead({}, [&](size_t, std::string_view) { ADD_FAILURE() << "no keys, no calls"; });
+}
+
+// MultiRead of keys of one partition (RocksDB reads them with one partition iterator) finds
+// exactly what Read finds: items in table files and in the memtable, deleted ones, keys before,
+// between and after the partition's items, repeats, and neighbouring partitions' items.
+TEST_P(StorageTest, MultiReadOfOnePartitionAgreesWithRead) {
+  auto partition = [](char last) {
+    std::string p(kPartitionPrefixBytes, '\x07');
+    p[0] = kPartitionKeyspace;
+    p.back() = last;
+    return p;
+  };
+  const std::string p1 = partition('\x11');
+  std::mt19937 rng(7);
+  auto sort_key = [&] {
+    std::string k(1 + rng() % 6, '\0');
+    for (char& c : k) c = static_cast<char>("\x00\x01m\xfe\xff"[rng() % 5]);
+    return k;
+  };
+  std::vector<std::string> written;  // of p1, present or deleted
+  auto write_round = [&](int items) {
+    for (int i = 0; i < items; ++i) {
+      const std::string key = p1 + sort_key();
+      if (rng() % 4 == 0 && !written.empty()) {
+        Delete(written[rng() % written.size()]);
+      } else {
+        Put(key, "v" + std::to_string(i) + key);
+        written.push_back(key);
+      }
+      Put(partition('\x10') + sort_key(), "before");  // the neighbours on both sides
+      Put(partition('\x12') + sort_key(), "after");
+    }
+  };
+  write_round(300);
+  Reopen();         // those in a table file
+  write_round(60);  // and these in the memtable, some deleting or replacing the first ones
+  for (int round = 0; round < 300; ++round) {
+    std::vector<std::string> keys;
+    const size_t n = 2 + rng() % 30;
+    for (size_t i = 0; i < n; ++i) {
+      keys.push_back(rng() % 3 == 0 || i == 0 ? p1 + sort_key() : written[rng() % written.size()]);
+    }
+    if (round % 10 == 0) keys.push_back(keys.front());  // a repeat
+    if (round % 7 == 0) keys.push_back(p1);             // the partition's own prefix
+    const std::vector<std::string_view> views(keys.begin(), keys.end());
+    std::map<size_t, std::string> seen;
+    db_->MultiRead(views, [&](size_t i, std::string_view v) {
+      EXPECT_TRUE(seen.emplace(i, std::string(v)).second) << "twice: " << i;
+    });
+    std::map<size_t, std::string> expected;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (auto v = db_->Get(keys[i])) expected.emplace(i, *v);
+    }
+    ASSERT_EQ(seen, expected) << "round " << round;
+  }
+  // A partition that holds nothing, and keys of two partitions at once.
+  std::vector<std::string> keys = {partition('\x20') + "a", partition('\x20') + "b"};
+  db_->MultiRead({keys[0], keys[1]}, [&](size_t, std::string_view) { ADD_FAILURE(); });
+  const std::string both[] = {written.front(), partition('\x20') + "a"};
+  size_t calls = 0;
+  db_->MultiRead({both[0], both[1]}, [&](size_t i, std::string_view v) {
+    ++calls;
+    EXPECT_EQ(i, 0u);
+    EXPECT_EQ(std::optional<std::string>(std::string(v)), db_->Get(both[0]));
+  });
+  EXPECT_EQ(calls, db_->Get(both[0]) ? 1u : 0u);
 }
 
 TEST_P(StorageTest, EmptyValueIsNotAbsentAndBinaryIsPreserved) {
