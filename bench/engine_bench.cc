@@ -642,6 +642,93 @@ void BM_BigMemory_Query(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// Storage::MultiRead of 10 keys (a 10-item transaction's or a batch's old items) on RocksDB, the
+// items in table files: one partition of 20,000 items and 2,000 partitions of 10. Arg: 0 = ten
+// keys of a partition that holds nothing (new items), 1 = ten neighbouring items of the big
+// partition, 2 = ten items spread over it, 3 = ten keys of ten small partitions (MultiGet).
+struct MultiReadStore {
+  static constexpr int kBig = 20000;
+  static constexpr int kSmall = 2000;
+  fs::path dir;
+  std::unique_ptr<storage::Storage> storage;
+  TableSchema schema;
+
+  MultiReadStore() {
+    char tmpl[] = "/tmp/engine-bench-multiread.XXXXXX";
+    if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+    dir = tmpl;
+    schema.name = "bench";
+    schema.id = 1;
+    schema.key = KeySchema{"pk", ValueType::kS, "sk", ValueType::kS};
+    const std::string value = EncodeItem(ParseItemJson(ItemJson("x", "msg")));
+    {
+      auto st = storage::OpenRocksDbStorage((dir / "db").string(), storage::Options{});
+      storage::WriteBatch batch;
+      for (int i = 0; i < kBig; ++i) batch.Put(Key("big", i), value);
+      st->Write(batch);
+      for (int p = 0; p < kSmall; ++p) {
+        storage::WriteBatch small;
+        for (int i = 0; i < 10; ++i) small.Put(Key("small-" + std::to_string(p), i), value);
+        st->Write(small);
+      }
+    }
+    storage = storage::OpenRocksDbStorage((dir / "db").string(), storage::Options{});  // flushed
+  }
+  ~MultiReadStore() {
+    storage.reset();
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+  std::string Key(const std::string& pk, int i) const {
+    char sk[16];
+    std::snprintf(sk, sizeof sk, "k-%06d", i);
+    Item k;
+    k.emplace("pk", AttributeValue::S(pk));
+    k.emplace("sk", AttributeValue::S(sk));
+    return ItemStorageKey(schema, k);
+  }
+};
+
+void BM_MultiRead(benchmark::State& state) {
+  static MultiReadStore m;
+  const int64_t mode = state.range(0);
+  uint64_t x = 88172645463325252ULL;
+  auto next = [&x] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  std::vector<std::string> keys(10);
+  std::vector<std::string_view> views(10);
+  size_t found = 0;
+  uint64_t n = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    const uint64_t r = next();
+    for (int i = 0; i < 10; ++i) {
+      switch (mode) {
+        case 0:
+          keys[i] = m.Key("new-" + std::to_string(++n), i);
+          break;
+        case 1:
+          keys[i] = m.Key("big", static_cast<int>(r % (MultiReadStore::kBig - 10)) + i);
+          break;
+        case 2:
+          keys[i] = m.Key("big", static_cast<int>((r + i * 1999) % MultiReadStore::kBig));
+          break;
+        default:
+          keys[i] = m.Key("small-" + std::to_string((r + i * 7) % MultiReadStore::kSmall), i);
+      }
+      views[i] = keys[i];
+    }
+    state.ResumeTiming();
+    m.storage->MultiRead(views, [&](size_t, std::string_view) { ++found; });
+  }
+  if (found != (mode == 0 ? 0 : 10 * state.iterations())) state.SkipWithError("wrong items");
+  state.SetItemsProcessed(state.iterations() * 10);
+}
+
 // RocksDB backend (0) and in-memory (1).
 BENCHMARK(BM_Engine_PutItem)->Arg(0)->Arg(1);
 BENCHMARK(BM_Engine_GetItem)->Arg(0)->Arg(1)->Arg(2);
@@ -660,6 +747,7 @@ BENCHMARK(BM_Batch_Engine)->Arg(0)->Arg(1);
 BENCHMARK(BM_Txn_Engine)->Arg(0)->Arg(1);
 BENCHMARK(BM_Batch_Storage)->Arg(0)->Arg(1);
 BENCHMARK(BM_Batch_Raw);
+BENCHMARK(BM_MultiRead)->Arg(0)->Arg(1)->Arg(2)->Arg(3);
 // Issue 21's (not bench/engine.sh's): 10k items (small) and 1M (big); PutItem's second Arg 1
 // keeps an iterator alive.
 BENCHMARK(BM_BigMemory_PutItem)

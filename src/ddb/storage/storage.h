@@ -60,9 +60,12 @@ class Storage {
   // not a copy); returns false, without calling it, when the key is absent.
   virtual bool Read(std::string_view key, const std::function<void(std::string_view)>& read) = 0;
 
-  // Read() of each of `keys`, as of one moment: calls `read(i, value)` for each present keys[i],
-  // in no particular order. RocksDB looks the keys up together (MultiGet: one pass over the
-  // memtables' and table files' filters for all of them), which is cheaper than a Read each.
+  // Read() of each of `keys`: calls `read(i, value)` for each present keys[i], in no particular
+  // order. Callers that need the keys as of one moment hold their locks (the engine's writes do):
+  // RocksDB may read some with an iterator over their partition and the others a moment later.
+  // RocksDB looks the keys up together (MultiGet: one pass over the memtables' and table files'
+  // filters for all of them; one partition's keys: one prefix filter probe per file), which is
+  // cheaper than a Read each.
   virtual void MultiRead(const std::vector<std::string_view>& keys,
                          const std::function<void(size_t, std::string_view)>& read) {
     for (size_t i = 0; i < keys.size(); ++i) {
