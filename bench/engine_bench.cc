@@ -18,6 +18,9 @@
 //   BM_Batch_Raw       the same 25 encoded keys and items in one rocksdb::WriteBatch.
 // BM_BigMemory_* (issue 21) are the in-memory Storage work of PutItem, GetItem and Query on
 // stores of 10k and 1M items: `engine_bench --benchmark_filter=BigMemory`.
+// BM_MultiRead is Storage::MultiRead of 10 keys on RocksDB (the old items of a batch or
+// transaction), of a new partition, of neighbouring or spread items of a big one, or of ten
+// partitions: `engine_bench --benchmark_filter=MultiRead`.
 //
 // usage: engine_bench [Google Benchmark flags]; bench/engine.sh runs it and writes the table.
 #include <benchmark/benchmark.h>
