@@ -118,10 +118,16 @@ DirContents ReadDirContents(const std::string& dir) {
 // (RocksDB's default 16 threads are made, and end, even for none).
 constexpr size_t kParallelOpenTableFiles = 16;
 
-// The partition prefix of an item or index entry key (storage.h's kPartitionPrefixBytes); other
-// keys have none. Its bloom filters let a Query's Seek skip every memtable and table file that
-// holds nothing of the partition. The name is stored in table files: a file written with another
-// extractor (or none) is read without its prefix filter.
+// Whether `key` starts with a partition prefix (storage.h's kPartitionPrefixBytes): item and
+// index entry keys do; other keys have none.
+bool HasPartitionPrefix(std::string_view key) {
+  return key.size() >= kPartitionPrefixBytes && key[0] == kPartitionKeyspace;
+}
+
+// The partition prefix of an item or index entry key; other keys have none. Its bloom filters let a
+// Query's Seek skip every memtable and table file that holds nothing of the partition. The name is
+// stored in table files: a file written with another extractor (or none) is read without its prefix
+// filter.
 class PartitionPrefixExtractor final : public rocksdb::SliceTransform {
  public:
   const char* Name() const override { return "cruddur.PartitionPrefix.v1"; }
@@ -129,7 +135,7 @@ class PartitionPrefixExtractor final : public rocksdb::SliceTransform {
     return rocksdb::Slice(key.data(), kPartitionPrefixBytes);
   }
   bool InDomain(const rocksdb::Slice& key) const override {
-    return key.size() >= kPartitionPrefixBytes && key[0] == kPartitionKeyspace;
+    return HasPartitionPrefix(std::string_view(key.data(), key.size()));
   }
 };
 
@@ -447,9 +453,7 @@ class RocksDbStorage final : public Storage {
   }
 
   std::unique_ptr<Iterator> NewPartitionIterator(std::string_view partition) override {
-    if (partition.size() < kPartitionPrefixBytes || partition[0] != kPartitionKeyspace) {
-      return NewIterator();
-    }
+    if (!HasPartitionPrefix(partition)) return NewIterator();
     return std::make_unique<RocksDbIterator>(
         db_.get(), pool_.get(), std::string(partition.substr(0, kPartitionPrefixBytes)));
   }
@@ -470,9 +474,8 @@ class RocksDbStorage final : public Storage {
   // few items further on, the rest go to MultiGet, which finds items spread over a big partition
   // faster than a Seek each (bench/engine_bench.cc's BM_MultiRead).
   static bool InOnePartition(const std::vector<std::string_view>& keys) {
-    const std::string_view first = keys.front();
-    if (first.size() < kPartitionPrefixBytes || first[0] != kPartitionKeyspace) return false;
-    const std::string_view prefix = first.substr(0, kPartitionPrefixBytes);
+    if (!HasPartitionPrefix(keys.front())) return false;
+    const std::string_view prefix = keys.front().substr(0, kPartitionPrefixBytes);
     return std::all_of(keys.begin(), keys.end(),
                        [&](std::string_view k) { return k.starts_with(prefix); });
   }

@@ -133,17 +133,19 @@ TEST_P(StorageTest, MultiReadCallsBackForEachPresentKey) {
   db_->MultiRead({}, [&](size_t, std::string_view) { ADD_FAILURE() << "no keys, no calls"; });
 }
 
+// A partition prefix (storage.h's kPartitionPrefixBytes: keyspace, table, index, hash).
+std::string PartitionOf(char hash_byte) {
+  std::string p(kPartitionPrefixBytes, '\x01');
+  p[0] = kPartitionKeyspace;
+  p.back() = hash_byte;
+  return p;
+}
+
 // MultiRead of keys of one partition (RocksDB reads them with one partition iterator) finds
 // exactly what Read finds: items in table files and in the memtable, deleted ones, keys before,
 // between and after the partition's items, repeats, and neighbouring partitions' items.
 TEST_P(StorageTest, MultiReadOfOnePartitionAgreesWithRead) {
-  auto partition = [](char last) {
-    std::string p(kPartitionPrefixBytes, '\x07');
-    p[0] = kPartitionKeyspace;
-    p.back() = last;
-    return p;
-  };
-  const std::string p1 = partition('\x11');
+  const std::string p1 = PartitionOf('\x11');
   std::mt19937 rng(7);
   auto sort_key = [&] {
     std::string k(1 + rng() % 6, '\0');
@@ -160,8 +162,8 @@ TEST_P(StorageTest, MultiReadOfOnePartitionAgreesWithRead) {
         Put(key, "v" + std::to_string(i) + key);
         written.push_back(key);
       }
-      Put(partition('\x10') + sort_key(), "before");  // the neighbours on both sides
-      Put(partition('\x12') + sort_key(), "after");
+      Put(PartitionOf('\x10') + sort_key(), "before");  // the neighbours on both sides
+      Put(PartitionOf('\x12') + sort_key(), "after");
     }
   };
   write_round(300);
@@ -187,9 +189,9 @@ TEST_P(StorageTest, MultiReadOfOnePartitionAgreesWithRead) {
     ASSERT_EQ(seen, expected) << "round " << round;
   }
   // A partition that holds nothing, and keys of two partitions at once.
-  std::vector<std::string> keys = {partition('\x20') + "a", partition('\x20') + "b"};
+  std::vector<std::string> keys = {PartitionOf('\x20') + "a", PartitionOf('\x20') + "b"};
   db_->MultiRead({keys[0], keys[1]}, [&](size_t, std::string_view) { ADD_FAILURE(); });
-  const std::string both[] = {written.front(), partition('\x20') + "a"};
+  const std::string both[] = {written.front(), PartitionOf('\x20') + "a"};
   size_t calls = 0;
   db_->MultiRead({both[0], both[1]}, [&](size_t i, std::string_view v) {
     ++calls;
@@ -703,14 +705,6 @@ TEST_P(StorageTest, LongLivedIteratorsStayStableUnderConcurrentWrites) {
   for (auto& t : threads) t.join();
   EXPECT_FALSE(failed);
   EXPECT_EQ(Dump().size(), static_cast<size_t>(kThreads * 150 * 2));
-}
-
-// A partition prefix (storage.h's kPartitionPrefixBytes: keyspace, table, index, hash).
-std::string PartitionOf(char hash_byte) {
-  std::string p(kPartitionPrefixBytes, '\x01');
-  p[0] = kPartitionKeyspace;
-  p.back() = hash_byte;
-  return p;
 }
 
 TEST_P(StorageTest, PartitionIteratorReadsItsPartitionBothWays) {
