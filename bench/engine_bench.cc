@@ -100,6 +100,32 @@ Item ParseItemJson(const std::string& json) {
 
 rocksdb::Slice ToSlice(std::string_view s) { return {s.data(), s.size()}; }
 
+// The key schema of kCreateTable's table (the engine's first table id, so the same key length),
+// for the stores that encode keys themselves.
+TableSchema BenchSchema() {
+  TableSchema schema;
+  schema.name = "bench";
+  schema.id = 1;
+  schema.key = KeySchema{"pk", ValueType::kS, "sk", ValueType::kS};
+  return schema;
+}
+
+// The storage key of the bench table's item (pk, sk).
+std::string BenchKey(const TableSchema& schema, const std::string& pk, std::string_view sk) {
+  Item k;
+  k.emplace("pk", AttributeValue::S(pk));
+  k.emplace("sk", AttributeValue::S(std::string(sk)));
+  return ItemStorageKey(schema, k);
+}
+
+// xorshift64: a fixed pseudo-random sequence, the same in every build.
+uint64_t XorShift(uint64_t& x) {
+  x ^= x << 13;
+  x ^= x >> 7;
+  x ^= x << 17;
+  return x;
+}
+
 // One store per layer (engine and Storage on each backend, raw RocksDB), seeded identically.
 struct Layers {
   std::unique_ptr<Engine> engine[2];             // 0: RocksDB, 1: in-memory
@@ -185,7 +211,7 @@ struct Layers {
 // reopened, so its items are in a table file.
 struct Stores {
   fs::path root;
-  TableSchema schema;  // the table's key schema, for the key encoding of the non-engine layers
+  TableSchema schema = BenchSchema();  // for the key encoding of the non-engine layers
   std::unique_ptr<Layers> read, flushed, write;
   // The read lists (GetPk, QueryPk) in the form each layer takes.
   std::vector<std::string> get_requests, query_requests;  // Engine
@@ -196,9 +222,6 @@ struct Stores {
     char tmpl[] = "/tmp/engine-bench.XXXXXX";
     if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
     root = tmpl;
-    schema.name = "bench";
-    schema.id = 1;  // the engine's first table id (same key length either way)
-    schema.key = KeySchema{"pk", ValueType::kS, "sk", ValueType::kS};
     read = std::make_unique<Layers>(root / "read", schema);
     flushed = std::make_unique<Layers>(root / "flushed", schema);
     flushed->Reopen();
@@ -550,14 +573,11 @@ struct BigTable {
   std::unique_ptr<storage::Storage> storage = storage::OpenMemoryStorage();
   std::vector<std::string> keys;  // of its items (Query: of its partitions), scrambled
   std::string value;              // every item's bytes (the benchmark item)
-  TableSchema schema;
+  TableSchema schema = BenchSchema();
   uint64_t next_put = 0;
 
   // `items` items in partitions of `per_partition` items (sort keys msg-01...).
   BigTable(int64_t items, int per_partition) {
-    schema.name = "bench";
-    schema.id = 1;
-    schema.key = KeySchema{"pk", ValueType::kS, "sk", ValueType::kS};
     Item item = ParseItemJson(ItemJson("x", "msg"));
     value = EncodeItem(item);
     for (int64_t n = 0; n < items / per_partition; ++n) {
@@ -573,19 +593,11 @@ struct BigTable {
     }
     // A fixed pseudo-random order (a stride coprime with the count would keep the tree's order).
     uint64_t x = 88172645463325252ULL;
-    for (size_t i = keys.size(); i > 1; --i) {
-      x ^= x << 13;
-      x ^= x >> 7;
-      x ^= x << 17;
-      std::swap(keys[i - 1], keys[x % i]);
-    }
+    for (size_t i = keys.size(); i > 1; --i) std::swap(keys[i - 1], keys[XorShift(x) % i]);
   }
 
   std::string Key(const std::string& pk, std::string_view sk) const {
-    Item k;
-    k.emplace("pk", AttributeValue::S(pk));
-    k.emplace("sk", AttributeValue::S(std::string(sk)));
-    return ItemStorageKey(schema, k);
+    return BenchKey(schema, pk, sk);
   }
 };
 
@@ -654,15 +666,12 @@ struct MultiReadStore {
   static constexpr int kSmall = 2000;
   fs::path dir;
   std::unique_ptr<storage::Storage> storage;
-  TableSchema schema;
+  TableSchema schema = BenchSchema();
 
   MultiReadStore() {
     char tmpl[] = "/tmp/engine-bench-multiread.XXXXXX";
     if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
     dir = tmpl;
-    schema.name = "bench";
-    schema.id = 1;
-    schema.key = KeySchema{"pk", ValueType::kS, "sk", ValueType::kS};
     const std::string value = EncodeItem(ParseItemJson(ItemJson("x", "msg")));
     {
       auto st = storage::OpenRocksDbStorage((dir / "db").string(), storage::Options{});
@@ -685,10 +694,7 @@ struct MultiReadStore {
   std::string Key(const std::string& pk, int i) const {
     char sk[16];
     std::snprintf(sk, sizeof sk, "k-%06d", i);
-    Item k;
-    k.emplace("pk", AttributeValue::S(pk));
-    k.emplace("sk", AttributeValue::S(sk));
-    return ItemStorageKey(schema, k);
+    return BenchKey(schema, pk, sk);
   }
 };
 
@@ -696,19 +702,13 @@ void BM_MultiRead(benchmark::State& state) {
   static MultiReadStore m;
   const int64_t mode = state.range(0);
   uint64_t x = 88172645463325252ULL;
-  auto next = [&x] {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return x;
-  };
   std::vector<std::string> keys(10);
   std::vector<std::string_view> views(10);
-  size_t found = 0;
+  int64_t found = 0;
   uint64_t n = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    const uint64_t r = next();
+    const uint64_t r = XorShift(x);
     for (int i = 0; i < 10; ++i) {
       switch (mode) {
         case 0:
