@@ -12,17 +12,18 @@ die() { log "error: $*"; exit 1; }
 WORK=$(mktemp -d /tmp/cruddur-bench.XXXXXX)
 chmod 755 "$WORK"  # nginx workers run unprivileged and read their configuration here
 SERVER_PIDS=()
+# await_exit PID: gives a signalled server a few seconds to stop gracefully, then insists.
+await_exit() {
+  for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
 cleanup() {
   local pid
   for pid in "${SERVER_PIDS[@]}"; do
     kill "$pid" 2>/dev/null || true
   done
-  for pid in "${SERVER_PIDS[@]}"; do
-    # Give each a few seconds to stop gracefully, then insist.
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
+  for pid in "${SERVER_PIDS[@]}"; do await_exit "$pid"; done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -133,9 +134,7 @@ start_cruddur() {
 stop_server() {
   local pid=${PID[$1]}
   kill "$pid" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  await_exit "$pid"
   local kept=() p
   for p in "${SERVER_PIDS[@]}"; do [[ $p == "$pid" ]] || kept+=("$p"); done
   SERVER_PIDS=("${kept[@]}")  # cleanup must not signal a pid the system has handed out again
