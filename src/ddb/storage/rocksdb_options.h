@@ -12,11 +12,11 @@ namespace cruddur::ddb::storage {
 // RocksDB must then begin here. RocksDbOptions() and OpenRocksDbStorage() call it.
 void InitRocksDb();
 
-// create_if_missing, level compaction sized for 2 cores, 16 MB memtables flushed four at a time
-// (one 64 MB L0 file), LZ4 table files, memtable whole-key bloom, a 64 MB block cache
-// (CRUDDUR_BLOCK_CACHE_MB in the environment overrides the size), a 32 MB row cache of the values
-// Gets found in table files (CRUDDUR_ROW_CACHE_MB; 0: none) and a whole-key bloom filter in table
-// files. Each call makes new caches.
+// create_if_missing, level compaction sized for 2 cores, 32 MB memtables flushed four at a time
+// (one L0 file of 128 MB of memtable), LZ4 table files, memtable whole-key bloom, a 64 MB block
+// cache (CRUDDUR_BLOCK_CACHE_MB in the environment overrides the size), a 32 MB row cache of the
+// values Gets found in table files (CRUDDUR_ROW_CACHE_MB; 0: none) and a whole-key bloom filter in
+// table files. Each call makes new caches.
 rocksdb::Options RocksDbOptions();
 
 }  // namespace cruddur::ddb::storage

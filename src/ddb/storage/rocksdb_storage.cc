@@ -84,7 +84,7 @@ size_t RowCacheBytes() { return CacheBytes("CRUDDUR_ROW_CACHE_MB", 32, true); }
 // An idle server starts with memtables of this size and RocksDbOptions()'s once this much has been
 // written: a memtable's whole-key bloom (memtable_prefix_bloom_size_ratio of it, zeroed when the
 // memtable is made) and the WAL's preallocation (1.1x) scale with write_buffer_size, so the full
-// 64 MB cost ~1.3 MB of RSS and a 70 MB fallocate before the first write (issue 21).
+// 32 MB cost ~0.7 MB of RSS and a 35 MB fallocate before the first write (issue 21).
 constexpr size_t kIdleWriteBufferBytes = size_t{4} << 20;
 constexpr uint64_t kGrowAfterBytes = uint64_t{1} << 20;
 
@@ -173,13 +173,15 @@ rocksdb::Options RocksDbOptions() {
   options.compaction_style = rocksdb::kCompactionStyleLevel;
   options.level_compaction_dynamic_level_bytes = true;
   options.bytes_per_sync = 1 << 20;
-  // Memtables of 16 MB, flushed four at a time into one 64 MB L0 file: a memtable insert (a
-  // skiplist search with a cache miss per level, the persistent write's biggest cost) is cheaper
-  // in a smaller skiplist, while L0 files, and so compactions and reads of table files, stay as
-  // with one 64 MB memtable. A Get or Query checks up to 6 memtables' blooms instead of 2; peak
-  // memtable memory is 96 MB (6 x 16) instead of 128 (2 x 64). Measured (issue 21): ~20% less
-  // CPU per written item, background included, over 1.5M random-key puts on one core.
-  options.write_buffer_size = size_t{16} << 20;
+  // Memtables of 32 MB, flushed four at a time into one L0 file: a memtable insert (a skiplist
+  // search with a cache miss per level, the persistent write's biggest cost) is cheaper in four
+  // small skiplists than in one big one (~20% less CPU per written item than one 64 MB memtable),
+  // while an L0 file holds 128 MB of memtable. Every L0->base compaction rewrites the whole base
+  // level (the partition hash leads every key, so each L0 file spans all of it), so bigger L0
+  // files mean fewer such rewrites: 32 MB instead of 16 cut compaction CPU 43% and a persistent
+  // BatchWriteItem's server CPU 11% at 3.9M items (bench/writes_findings.md). A Get or Query
+  // checks up to 6 memtables' blooms; peak memtable memory is 192 MB (6 x 32).
+  options.write_buffer_size = size_t{32} << 20;
   options.min_write_buffer_number_to_merge = 4;
   options.max_write_buffer_number = 6;
   // LZ4 compresses the benchmark's items smaller than Snappy (table files 202 -> 154 MB at 10M
