@@ -260,3 +260,87 @@ def test_select_from_gsi_names_only_projected_attributes(ddb, tables):
     items = run(ddb, f'SELECT v, pk FROM "{t}"."by_g" WHERE g = \'x\'')["Items"]
     assert items == [{"v": N(1), "pk": S("a")}]
     assert run(ddb, f'SELECT w FROM "{t}" WHERE pk = \'a\'')["Items"] == [{"w": S("w")}]
+
+
+# Found by tests/differential/diff_fuzz.py's PartiQL statements against DynamoDB Local, which
+# answers each of these as below.
+
+def test_exists_needs_a_condition_beside_the_key(ddb, table_hn):
+    seed(ddb, table_hn)
+    exists = f'EXISTS(SELECT * FROM "{table_hn}" WHERE pk = ? AND sk = ?'
+    with pytest.raises(ClientError) as e:
+        ddb.execute_transaction(TransactStatements=[
+            {"Statement": f'UPDATE "{table_hn}" SET n = 0 WHERE pk = ? AND sk = ?',
+             "Parameters": [S("a"), N(2)]},
+            {"Statement": exists + ")", "Parameters": [S("a"), N(1)]}])
+    assert err(e) == ("ValidationException", "Validation failed in TransactStatements[1]: "
+                      "EXISTS() must contain a single item read with additional condition")
+    r = ddb.execute_transaction(TransactStatements=[
+        {"Statement": exists + " AND n = 10)", "Parameters": [S("a"), N(1)]},
+        {"Statement": f'UPDATE "{table_hn}" SET n = 0 WHERE pk = ? AND sk = ?',
+         "Parameters": [S("a"), N(2)]}])
+    assert r["Responses"] == []  # a write transaction answers an empty list
+    assert run(ddb, f'SELECT n FROM "{table_hn}" WHERE pk = ? AND sk = ?', S("a"), N(2))[
+        "Items"] == [{"n": N(0)}]
+
+
+def test_delete_with_a_condition_of_a_missing_item_succeeds(ddb, table_hn):
+    seed(ddb, table_hn)
+    delete = f'DELETE FROM "{table_hn}" WHERE pk = ? AND sk = ? AND n = ?'
+    assert run(ddb, delete, S("zz"), N(1), N(10))["Items"] == []
+    assert ddb.execute_transaction(TransactStatements=[
+        {"Statement": delete, "Parameters": [S("zz"), N(1), N(10)]}])["Responses"] == []
+    assert ddb.batch_execute_statement(Statements=[
+        {"Statement": delete, "Parameters": [S("zz"), N(1), N(10)]}])["Responses"] == [
+        {"TableName": table_hn}]
+    with pytest.raises(ClientError) as e:  # an item that is there must meet it
+        run(ddb, delete, S("a"), N(1), N(99))
+    assert err(e)[0] == "ConditionalCheckFailedException"
+    assert run(ddb, delete, S("a"), N(1), N(10))["Items"] == []
+    assert run(ddb, f'SELECT * FROM "{table_hn}" WHERE pk = ? AND sk = ?', S("a"), N(1))[
+        "Items"] == []
+
+
+def test_numbers_may_carry_a_plus(ddb, table_hn):
+    seed(ddb, table_hn)
+    items = run(ddb, f'SELECT sk FROM "{table_hn}" WHERE pk = ? AND n = +20', S("a"))["Items"]
+    assert items == [{"sk": N(2)}]
+    assert run(ddb, f'SELECT sk FROM "{table_hn}" WHERE pk = ? AND n > +-1', S("b"))["Items"] == [
+        {"sk": N(1)}]
+    with pytest.raises(ClientError) as e:
+        run(ddb, f'SELECT sk FROM "{table_hn}" WHERE pk = ? AND n = +?', S("a"), N(20))
+    assert err(e)[0] == "ValidationException"
+
+
+@pytest.mark.parametrize("statement,value,where", [
+    ("UPDATE \"{t}\" SET z = [?] WHERE pk = 'a' AND sk = 1", S("q"), "root.0 at 1:{c}:1"),
+    ("UPDATE \"{t}\" SET z = {{'k': [1, ?]}} WHERE pk = 'a' AND sk = 1", {"B": b"q"},
+     "root.k.1 at 1:{c}:1"),
+    ("INSERT INTO \"{t}\" VALUE {{'pk': 'c', 'sk': 1, 'z': {{'y': ?}}}}", N(1),
+     "root.y at 1:{c}:1"),
+    ("SELECT * FROM \"{t}\" WHERE pk = 'a' AND n = [?]", {"SS": ["x"]}, "root.0 at 1:{c}:1"),
+])
+def test_parameter_inside_a_collection_literal(ddb, table_hn, statement, value, where):
+    seed(ddb, table_hn)
+    text = statement.format(t=table_hn)
+    with pytest.raises(ClientError) as e:
+        run(ddb, text, value)
+    column = text.index("?") + 1
+    assert err(e) == ("ValidationException",
+                      "Unsupported data type: Parameter under key " + where.format(c=column))
+
+
+@pytest.mark.parametrize("projection,message", [
+    ("m, m.y", "overlap with each other; must remove or rewrite one of these paths; "
+     "path one: [m, y], path two: [m]"),
+    ("m.y, a, m", "overlap with each other; must remove or rewrite one of these paths; "
+     "path one: [m], path two: [m, y]"),
+    ("m, m.y, m.z", "overlap with each other; must remove or rewrite one of these paths; "
+     "path one: [m, y], path two: [m]"),
+    ("m[0], m.y", "conflict with each other; must remove or rewrite one of these paths; "
+     "path one: [m, y], path two: [m, [0]]"),
+])
+def test_select_of_overlapping_paths(ddb, table_hn, projection, message):
+    with pytest.raises(ClientError) as e:
+        run(ddb, f'SELECT {projection} FROM "{table_hn}" WHERE pk = ?', S("a"))
+    assert err(e) == ("ValidationException", "Two document paths " + message)

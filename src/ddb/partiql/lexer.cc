@@ -263,6 +263,17 @@ bool IsReserved(std::string_view word) {
 std::vector<Token> Lex(std::string_view s) {
   std::vector<Token> out;
   size_t i = 0;
+  size_t at = 0;  // where the token being read starts
+  size_t line = 1, line_start = 0, counted = 0;
+  auto push = [&](Tok kind, std::string text) {
+    for (; counted < at; ++counted) {
+      if (s[counted] == '\n') {
+        ++line;
+        line_start = counted + 1;
+      }
+    }
+    out.push_back({kind, std::move(text), line, at - line_start + 1});
+  };
   auto quoted = [&](char q) {
     std::string text;
     ++i;
@@ -282,6 +293,7 @@ std::vector<Token> Lex(std::string_view s) {
   };
   while (i < s.size()) {
     char c = s[i];
+    at = i;
     if (std::isspace(static_cast<unsigned char>(c))) {
       ++i;
     } else if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
@@ -291,16 +303,16 @@ std::vector<Token> Lex(std::string_view s) {
       if (end == std::string_view::npos) ThrowMalformed("Unterminated comment");
       i = end + 2;
     } else if (c == '\'') {
-      out.push_back({Tok::kString, quoted('\'')});
+      push(Tok::kString, quoted('\''));
     } else if (c == '"') {
-      out.push_back({Tok::kQuoted, quoted('"')});
+      push(Tok::kQuoted, quoted('"'));
     } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == '$') {
       size_t start = i;
       while (i < s.size() &&
              (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_' || s[i] == '$')) {
         ++i;
       }
-      out.push_back({Tok::kWord, std::string(s.substr(start, i - start))});
+      push(Tok::kWord, std::string(s.substr(start, i - start)));
     } else if (std::isdigit(static_cast<unsigned char>(c)) ||
                (c == '.' && i + 1 < s.size() &&
                 std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
@@ -319,9 +331,9 @@ std::vector<Token> Lex(std::string_view s) {
           i = save;
         }
       }
-      out.push_back({Tok::kNumber, std::string(s.substr(start, i - start))});
+      push(Tok::kNumber, std::string(s.substr(start, i - start)));
     } else if (c == '?') {
-      out.push_back({Tok::kParam, "?"});
+      push(Tok::kParam, "?");
       ++i;
     } else {
       static const char* kTwo[] = {"<>", "!=", "<=", ">=", "<<", ">>", "||"};
@@ -329,7 +341,7 @@ std::vector<Token> Lex(std::string_view s) {
       bool matched = false;
       for (const char* t : kTwo) {
         if (two == t) {
-          out.push_back({Tok::kPunct, two});
+          push(Tok::kPunct, two);
           i += 2;
           matched = true;
           break;
@@ -339,11 +351,12 @@ std::vector<Token> Lex(std::string_view s) {
       if (std::string_view(",.()[]{}:;*+-=<>/%").find(c) == std::string_view::npos) {
         ThrowMalformed(fmt::format("Unexpected character '{}'", c));
       }
-      out.push_back({Tok::kPunct, std::string(1, c)});
+      push(Tok::kPunct, std::string(1, c));
       ++i;
     }
   }
-  out.push_back({Tok::kEnd, ""});
+  at = s.size();
+  push(Tok::kEnd, "");
   return out;
 }
 

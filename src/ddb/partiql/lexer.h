@@ -12,6 +12,8 @@ enum class Tok { kEnd, kWord, kQuoted, kString, kNumber, kParam, kPunct };
 struct Token {
   Tok kind = Tok::kEnd;
   std::string text;  // word as written, unquoted name/string, number text, or punctuation
+  size_t line = 1;   // where it starts, both from 1 (as DynamoDB's messages count)
+  size_t column = 1;
 };
 
 // Splits a statement into tokens (the last one is kEnd); unterminated quotes and comments and

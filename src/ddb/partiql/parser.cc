@@ -82,6 +82,49 @@ void Parser::ParseTable(Statement* st, bool allow_index) {
 }
 
 // --- statements ---
+namespace {
+
+std::string PathList(const Path& p) {
+  std::string out = "[";
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += p[i].is_index() ? fmt::format("[{}]", p[i].index) : p[i].name;
+  }
+  return out + "]";
+}
+
+// Two projected paths where one holds the other (overlap), or where one indexes what the other
+// names a member of (conflict), are refused as a ProjectionExpression's are; DynamoDB Local
+// checks each path against those before it and names the later one first.
+void CheckProjectionPaths(const std::vector<Path>& paths) {
+  for (size_t j = 1; j < paths.size(); ++j) {
+    for (size_t i = 0; i < j; ++i) {
+      const Path& a = paths[j];
+      const Path& b = paths[i];
+      const size_t n = std::min(a.size(), b.size());
+      size_t k = 0;
+      while (k < n && a[k].is_index() == b[k].is_index() && a[k].name == b[k].name &&
+             a[k].index == b[k].index) {
+        ++k;
+      }
+      const char* what = nullptr;
+      if (k == n) {
+        what = "overlap";
+      } else if (a[k].is_index() != b[k].is_index()) {
+        what = "conflict";
+      }
+      if (what != nullptr) {
+        throw ApiError::Validation(
+            fmt::format("Two document paths {} with each other; must remove or rewrite one of "
+                        "these paths; path one: {}, path two: {}",
+                        what, PathList(a), PathList(b)));
+      }
+    }
+  }
+}
+
+}  // namespace
+
 Statement Parser::ParseSelect() {
   Statement st;
   st.kind = Statement::Kind::kSelect;
@@ -118,6 +161,7 @@ Statement Parser::ParseSelect() {
       }
       st.projection.push_back(std::move(p));
     } while (Accept(","));
+    CheckProjectionPaths(st.projection);
   }
   ExpectWord("FROM");
   ParseTable(&st, /*allow_index=*/true);
@@ -175,7 +219,9 @@ Statement Parser::ParseInsert() {
     }
     Unexpected();
   }
+  insert_item_ = true;
   st.item = ParseLiteral();
+  insert_item_ = false;
   if (st.item.type != ValueType::kM) {
     ThrowUnsupported(
         "Unsupported format in item expression. Please use struct format {...} to "

@@ -21,12 +21,26 @@ AttributeValue Parser::Param() {
 
 bool Parser::AtLiteral() const {
   const Token& t = Peek();
+  // A number may carry a sign: +5, -5, +-5 (DynamoDB accepts a + only before a number).
+  const bool plus_number = IsPunct("+") && (Peek(1).kind == Tok::kNumber ||
+                                            (IsPunct("-", 1) && Peek(2).kind == Tok::kNumber));
   return t.kind == Tok::kString || t.kind == Tok::kNumber || t.kind == Tok::kParam ||
-         IsPunct("{") || IsPunct("[") || IsPunct("<<") || IsPunct("-") || IsWord("TRUE") ||
-         IsWord("FALSE") || IsWord("NULL");
+         IsPunct("{") || IsPunct("[") || IsPunct("<<") || IsPunct("-") || plus_number ||
+         IsWord("TRUE") || IsWord("FALSE") || IsWord("NULL");
+}
+
+AttributeValue Parser::ParseLiteralAt(const std::string& step) {
+  const size_t length = literal_path_.size();
+  literal_path_ += step;
+  ++literal_levels_;
+  AttributeValue v = ParseLiteral();
+  --literal_levels_;
+  literal_path_.resize(length);
+  return v;
 }
 
 AttributeValue Parser::ParseLiteral() {
+  if (IsPunct("+") && (Peek(1).kind == Tok::kNumber || IsPunct("-", 1))) Next();
   const Token& t = Peek();
   switch (t.kind) {
     case Tok::kString:
@@ -36,6 +50,11 @@ AttributeValue Parser::ParseLiteral() {
       Next();
       return AttributeValue::N(t.text);
     case Tok::kParam:
+      if (literal_levels_ > 0) {
+        throw ApiError::Validation(
+            fmt::format("Unsupported data type: Parameter under key root{} at {}:{}:1",
+                        literal_path_, t.line, t.column));
+      }
       Next();
       return Param();
     default:
@@ -51,6 +70,7 @@ AttributeValue Parser::ParseLiteral() {
   if (AcceptWord("NULL")) return AttributeValue::Null();
   if (Accept("{")) {
     Nesting nested(*this);
+    const bool item = std::exchange(insert_item_, false);
     Item m;
     if (!Accept("}")) {
       do {
@@ -64,7 +84,7 @@ AttributeValue Parser::ParseLiteral() {
         }
         std::string key = k.text;
         Expect(":");
-        AttributeValue v = ParseLiteral();
+        AttributeValue v = item ? ParseLiteral() : ParseLiteralAt("." + key);
         if (!m.emplace(key, std::move(v)).second) {
           ThrowUnsupported(fmt::format("Duplicate keys in tuple. Key: {} under item", key));
         }
@@ -77,7 +97,7 @@ AttributeValue Parser::ParseLiteral() {
     Nesting nested(*this);
     List l;
     if (!Accept("]")) {
-      do l.push_back(ParseLiteral());
+      do l.push_back(ParseLiteralAt("." + std::to_string(l.size())));
       while (Accept(","));
       Expect("]");
     }

@@ -116,6 +116,7 @@ class Parser {
   AttributeValue Param();
   bool AtLiteral() const;
   AttributeValue ParseLiteral();
+  AttributeValue ParseLiteralAt(const std::string& step);  // one element of a collection
 
   // --- conditions ---
   // `a OR b OR c` and `a AND b AND c` are one node with a child each, so a long chain makes a
@@ -138,6 +139,12 @@ class Parser {
   expr::StackBudget stack_;
   const std::vector<AttributeValue>& params_;
   size_t next_param_ = 0;
+  // Where ParseLiteral is inside collection literals: ".0" for a list's first element, ".k" for
+  // a map's key k, one per collection open (an INSERT's item is no collection: its attributes
+  // are the roots). A parameter there is refused, as DynamoDB refuses it.
+  std::string literal_path_;
+  size_t literal_levels_ = 0;
+  bool insert_item_ = false;  // the next map literal is an INSERT's item
 };
 
 }  // namespace cruddur::ddb::partiql

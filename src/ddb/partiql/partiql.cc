@@ -557,6 +557,12 @@ std::vector<WritePlan> PlanTransactionWrites(Tables& tables, const TransactionRe
       throw ApiError::Validation("Unsupported operation in transaction.");
     }
     plans.push_back(PlanWrite(tables, t.statements[i], t.options[i]));
+    if (t.statements[i].kind == Statement::Kind::kExists && !plans.back().conditioned) {
+      throw ApiError::Validation(
+          fmt::format("Validation failed in TransactStatements[{}]: EXISTS() must contain a single "
+                      "item read with additional condition",
+                      i));
+    }
   }
   return plans;
 }
@@ -634,7 +640,12 @@ std::string RunTransactionWrites(const Executor& execute, Tables& tables,
     if (std::optional<ApiError> cancelled = WithDuplicateItems(e, plans)) throw *cancelled;
     throw;
   }
-  return AnswerWithCapacity(ParseJson(raw), [](JsonWriter&) {});
+  // A write transaction answers an empty Responses list (DynamoDB Local).
+  return AnswerWithCapacity(ParseJson(raw), [](JsonWriter& w) {
+    Key(w, "Responses");
+    w.StartArray();
+    w.EndArray();
+  });
 }
 
 }  // namespace

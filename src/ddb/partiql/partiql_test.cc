@@ -154,13 +154,20 @@ TEST_F(PartiqlTest, SelectScansWithConditions) {
 
 TEST_F(PartiqlTest, ProjectionNamesNestedPathsByTheirLastPart) {
   Seed();
-  auto r = Run("SELECT m.k[1], \"n\", m.k, absent FROM msgs WHERE pk = 'a' AND sk = 2");
+  auto r = Run("SELECT m.k[1], \"n\", absent FROM msgs WHERE pk = 'a' AND sk = 2");
   ASSERT_EQ(r["Items"].Size(), 1u);
   const auto& item = r["Items"][0];
   EXPECT_STREQ(item["k[1]"]["N"].GetString(), "2");
   EXPECT_STREQ(item["n"]["N"].GetString(), "20");
-  EXPECT_EQ(item["k"]["L"].Size(), 2u);
   EXPECT_FALSE(item.HasMember("absent"));
+  EXPECT_EQ(Run("SELECT m.k FROM msgs WHERE pk = 'a' AND sk = 2")["Items"][0]["k"]["L"].Size(), 2u);
+  // Paths that overlap or conflict, as in a ProjectionExpression (the later one named first).
+  EXPECT_EQ(Error("SELECT m.k[1], n, m.k FROM msgs"),
+            "ValidationException: Two document paths overlap with each other; must remove or "
+            "rewrite one of these paths; path one: [m, k], path two: [m, k, [1]]");
+  EXPECT_EQ(Error("SELECT m[0], m.y FROM msgs"),
+            "ValidationException: Two document paths conflict with each other; must remove or "
+            "rewrite one of these paths; path one: [m, y], path two: [m, [0]]");
   EXPECT_EQ(Error("SELECT m.k, k FROM msgs"),
             "ValidationException: Duplicate identifiers in select clause: k");
 }
@@ -251,8 +258,18 @@ TEST_F(PartiqlTest, Delete) {
   ASSERT_EQ(r["Items"].Size(), 1u);
   EXPECT_STREQ(r["Items"][0]["n"]["N"].GetString(), "1");
   EXPECT_EQ(Run("SELECT * FROM users")["Items"].Size(), 0u);
-  // Deleting a missing item succeeds.
+  // Deleting a missing item succeeds, whatever else the WHERE asks of it.
   EXPECT_EQ(Run("DELETE FROM users WHERE id = 'u1'")["Items"].Size(), 0u);
+  EXPECT_EQ(Run("DELETE FROM users WHERE id = 'u1' AND n = 2")["Items"].Size(), 0u);
+  EXPECT_EQ(Run("DELETE FROM users WHERE id = 'u1' AND attribute_exists(id)")["Items"].Size(), 0u);
+}
+
+TEST_F(PartiqlTest, NumbersMayCarryAPlus) {
+  Run("INSERT INTO users VALUE {'id': 'u1', 'n': +5, 'm': +-2, 'l': [+1]}");
+  auto r = Run("SELECT * FROM users WHERE id = 'u1' AND n = +5 AND m = -2");
+  ASSERT_EQ(r["Items"].Size(), 1u);
+  EXPECT_STREQ(r["Items"][0]["l"]["L"][0]["N"].GetString(), "1");
+  EXPECT_NE(Error("SELECT * FROM users WHERE n = +'a'"), "no error");
 }
 
 TEST_F(PartiqlTest, MalformedAndUnsupportedStatements) {
@@ -273,6 +290,14 @@ TEST_F(PartiqlTest, MalformedAndUnsupportedStatements) {
             "ValidationException: Empty bags are not supported");
   EXPECT_EQ(Error("SELECT * FROM users WHERE a = MISSING"),
             "ValidationException: MISSING must be compared using IS operator");
+  // A parameter inside a collection literal, placed by its path and line:column (as DynamoDB
+  // Local answers); an INSERT's item is no collection, its attributes are the roots.
+  EXPECT_EQ(Error("UPDATE users SET z = [1, ?] WHERE id = 'a'", R"([{"S":"q"}])"),
+            "ValidationException: Unsupported data type: Parameter under key root.1 at 1:26:1");
+  EXPECT_EQ(Error("INSERT INTO users VALUE {'id': 'q',\n 'c': {'y': [?]}}", R"([{"N":"1"}])"),
+            "ValidationException: Unsupported data type: Parameter under key root.y.0 at 2:14:1");
+  EXPECT_EQ(Error("SELECT * FROM users WHERE z = {'k': ?}", R"([{"B":"AA=="}])"),
+            "ValidationException: Unsupported data type: Parameter under key root.k at 1:37:1");
   EXPECT_EQ(Error("EXISTS(SELECT * FROM users WHERE id = 'a')"),
             "ValidationException: EXISTS can only be used in ExecuteTransaction write requests.");
   EXPECT_EQ(Error("SELECT * FROM msgs WHERE pk = 1"),
@@ -352,17 +377,34 @@ TEST_F(PartiqlTest, TransactionOfWritesIsAllOrNothing) {
     EXPECT_NE(e.extra_json().find("Duplicate primary key exists in table"), std::string::npos);
   }
 
-  // EXISTS on a missing item cancels the transaction.
-  EXPECT_THROW(ExecuteTransaction(execute_, R"j({"TransactStatements":[
-    {"Statement":"UPDATE users SET n = 3 WHERE id = 'a'"},
-    {"Statement":"EXISTS(SELECT * FROM msgs WHERE pk = 'none' AND sk = 1)"}]})j"),
-               ApiError);
+  // EXISTS on a missing item cancels the transaction; one with nothing beside the key to check
+  // is refused.
+  try {
+    ExecuteTransaction(execute_, R"j({"TransactStatements":[
+      {"Statement":"UPDATE users SET n = 3 WHERE id = 'a'"},
+      {"Statement":"EXISTS(SELECT * FROM msgs WHERE pk = 'none' AND sk = 1 AND x IS MISSING)"}]})j");
+    ADD_FAILURE() << "EXISTS of a missing item committed";
+  } catch (const ApiError& e) {
+    EXPECT_EQ(e.message(),
+              "Transaction cancelled, please refer cancellation reasons for "
+              "specific reasons [None, ConditionalCheckFailed]");
+  }
+  try {
+    ExecuteTransaction(execute_, R"j({"TransactStatements":[
+      {"Statement":"UPDATE users SET n = 3 WHERE id = 'a'"},
+      {"Statement":"EXISTS(SELECT * FROM msgs WHERE pk = 'p' AND sk = 1)"}]})j");
+    ADD_FAILURE() << "EXISTS without a condition ran";
+  } catch (const ApiError& e) {
+    EXPECT_EQ(e.message(),
+              "Validation failed in TransactStatements[1]: EXISTS() must contain a single item "
+              "read with additional condition");
+  }
   Run("INSERT INTO msgs VALUE {'pk': 'p', 'sk': 1}");
   std::string ok = R"j({"ClientRequestToken":"tok-1","TransactStatements":[
     {"Statement":"INSERT INTO users VALUE {'id': 'b', 'n': 2}"},
     {"Statement":"UPDATE users SET n = n + 1 WHERE id = 'a'"},
     {"Statement":"EXISTS(SELECT * FROM msgs WHERE pk = 'p' AND sk = 1 AND x IS MISSING)"}]})j";
-  ExecuteTransaction(execute_, ok);
+  EXPECT_EQ(ExecuteTransaction(execute_, ok), R"({"Responses":[]})");
   ExecuteTransaction(execute_, ok);  // the same token again: no second increment
   EXPECT_STREQ(Run("SELECT n FROM users WHERE id = 'a'")["Items"][0]["n"]["N"].GetString(), "2");
 

@@ -195,6 +195,7 @@ struct WritePlan {
   std::string table;
   Item key;  // the item's primary key (duplicate checks)
   bool insert = false;
+  bool conditioned = false;  // the WHERE says more than the key
 };
 
 WritePlan PlanWrite(Tables& tables, const Statement& st, const Options& o);

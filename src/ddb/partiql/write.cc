@@ -125,7 +125,14 @@ WritePlan PlanWrite(Tables& tables, const Statement& st, const Options& o) {
       plan.op = "DeleteItem";
     }
     std::string rest = AndAll(b, s.rest);
-    if (!rest.empty()) condition += (condition.empty() ? "" : " AND ") + rest;
+    plan.conditioned = !rest.empty();
+    if (plan.op == "DeleteItem" && !rest.empty()) {
+      // A DELETE's condition is on the item it deletes: with no item there is nothing to
+      // delete, and the statement succeeds (DynamoDB Local, alone, in batches and transactions).
+      condition = "attribute_not_exists(" + b.Name(info.key.hash) + ") OR (" + rest + ")";
+    } else if (!rest.empty()) {
+      condition += (condition.empty() ? "" : " AND ") + rest;
+    }
     if (!condition.empty()) {
       Key(w, "ConditionExpression");
       Str(w, condition);
