@@ -453,9 +453,210 @@ def legacy_request(gen, table, sk_type):
     return op, req
 
 
-def partiql_request(gen, table, sk_type):
-    """ExecuteStatement: SELECT, INSERT, UPDATE and DELETE with ? parameters."""
+# PartiQL paths: nested, indexed and quoted names (never the key attributes, whose equality
+# decides whether a SELECT is a Query).
+PARTIQL_PATHS = ["a", "b", "c", "d", "l", "m", "s", "n", "l[0]", "l[1]", "m.x", "m.y", "m.x.z",
+                 '"a"', 'm."x"', "m.l[0]"]
+
+
+class Partiql:
+    """Builds one PartiQL statement's parts, with its ? parameters."""
+
+    def __init__(self, gen):
+        self.g = gen
+        self.r = gen.r
+        self.params = []
+
+    def p(self, v):
+        self.params.append(v)
+        return "?"
+
+    def literal(self, v, depth=0):
+        """v written as a PartiQL literal (binary has none: a parameter)."""
+        (t, x), = v.items()
+        if t == "S":
+            return "'" + x.replace("'", "''") + "'"
+        if t == "N":
+            return x if self.r.random() < 0.5 or depth else self.p(v)
+        if t == "BOOL":
+            return "true" if x else "false"
+        if t == "NULL":
+            return "null"
+        if t == "L":
+            return "[" + ", ".join(self.literal(e, depth + 1) for e in x) + "]"
+        if t == "M":
+            return "{" + ", ".join(f"'{k}': {self.literal(e, depth + 1)}" for k, e in x.items()) + "}"
+        if t in ("SS", "NS") and x:
+            return "<<" + ", ".join(self.literal({t[0]: e}, depth + 1) for e in x) + ">>"
+        return self.p(v)
+
+    def number_literal(self):
+        return self.r.choice(["0", "1", "2", "-3", "1.5", "10", "1E2", "0.001"])
+
+    def value(self, v=None):
+        v = v if v is not None else self.g.value()
+        if "N" in v and not all(c in "0123456789.-E" for c in v["N"]):
+            return self.p(v)  # the generator's odd number texts go as parameters
+        return self.p(v) if self.r.random() < 0.5 else self.literal(v)
+
+    def path(self):
+        return self.r.choice(PARTIQL_PATHS)
+
+    def operand(self):
+        k = self.r.random()
+        if k < 0.45:
+            return self.path()
+        if k < 0.9:
+            return self.value()
+        return f"size({self.path()})"
+
+    def condition(self, depth=0):
+        r = self.r
+        k = r.randrange(13 if depth < 2 else 9)
+        if k == 0:
+            return f"attribute_exists({self.path()})"
+        if k == 1:
+            return f"attribute_not_exists({self.path()})"
+        if k == 2:
+            t = r.choice(["S", "N", "B", "BOOL", "NULL", "L", "M", "SS", "X"])
+            return f"attribute_type({self.path()}, {self.value({'S': t})})"
+        if k == 3:
+            return f"begins_with({self.path()}, {self.value({'S': self.g.string()})})"
+        if k == 4:
+            return f"contains({self.path()}, {self.value()})"
+        if k in (5, 6):
+            op = r.choice(["=", "<>", "!=", "<", "<=", ">", ">="])
+            return f"{self.operand()} {op} {self.operand()}"
+        if k == 7:
+            neg = "NOT " if r.random() < 0.2 else ""
+            return f"{self.path()} {neg}BETWEEN {self.operand()} AND {self.operand()}"
+        if k == 8:
+            what = r.choice(["MISSING", "NOT MISSING", "NULL", "NOT NULL", "STRING", "NUMERIC",
+                             "BOOLEAN", "LIST", "STRUCT", "BLOB"])
+            return f"{self.path()} IS {what}"
+        if k == 9:
+            listed = ", ".join(self.operand() for _ in range(r.randint(1, 3)))
+            brackets = "[]" if r.random() < 0.5 else "()"
+            return f"{self.path()} IN {brackets[0]}{listed}{brackets[1]}"
+        if k == 10:
+            return f"NOT {self.condition(depth + 1)}"
+        if k == 11:
+            return f"({self.condition(depth + 1)}) AND ({self.condition(depth + 1)})"
+        return f"({self.condition(depth + 1)} OR {self.condition(depth + 1)})"
+
+    def set_value(self):
+        r = self.r
+        k = r.randrange(5)
+        if k == 0:
+            return self.value()
+        if k == 1:
+            return f"{self.operand()} {r.choice('+-')} {self.operand()}"
+        if k == 2:
+            return f"{self.path()} + {self.number_literal()}"
+        if k == 3:
+            return f"list_append({self.path()}, {self.value({'L': [self.g.value(1)]})})"
+        return self.path()
+
+    def update(self):
+        r = self.r
+        parts, used = [], set()
+        for _ in range(r.randint(1, 3)):
+            name = r.choice(PARTIQL_PATHS)
+            if name in used:
+                continue
+            used.add(name)
+            k = r.random()
+            if k < 0.6:
+                parts.append(f"SET {name} = {self.set_value()}")
+            elif k < 0.8:
+                parts.append(f"REMOVE {name}")
+            else:
+                fn = r.choice(["set_add", "set_delete"])
+                parts.append(f"SET {name} = {fn}({name}, {self.value({'SS': ['x', 'y']})})")
+        return " ".join(parts) or f"SET a = {self.value()}"
+
+
+def partiql_key(q, sk_type):
+    return f"pk = {q.p(q.g.pk())} AND sk = {q.p(q.g.sk(sk_type))}"
+
+
+def partiql_statement(gen, table, sk_type, index=None, kinds=None):
+    """One statement of the richer kind: (text, parameters)."""
     r = gen.r
+    q = Partiql(gen)
+    kind = r.choice(kinds or ["select", "select", "insert", "update", "update", "delete"])
+    returning = ""
+    if kind == "select":
+        what = "*" if r.random() < 0.6 else ", ".join(r.sample(PARTIQL_PATHS + ["pk", "sk"], 2))
+        source = f'"{table}"'
+        where = []
+        k = r.random()
+        if k < 0.5:
+            where.append(f"pk = {q.p(gen.pk())}")
+            if r.random() < 0.3:
+                where.append(f"sk {r.choice(['=', '<', '>=', '<>'])} {q.p(gen.sk(sk_type))}")
+        elif k < 0.6 and index == "gsi":
+            source += '."byg"'
+            what = "*"
+            where.append(f"g = {q.p(gen.g())}")
+        if r.random() < 0.7:
+            where.append(f"({q.condition()})")
+        text = f"SELECT {what} FROM {source}" + (" WHERE " + " AND ".join(where) if where else "")
+    elif kind == "insert":
+        attrs = {"pk": gen.pk(), "sk": gen.sk(sk_type)}
+        for n in r.sample(NAMES, r.randint(0, 3)):
+            attrs[n] = gen.value()
+        body = ", ".join(f"'{n}': {q.value(v)}" for n, v in attrs.items())
+        text = f'INSERT INTO "{table}" VALUE {{{body}}}'
+    elif kind == "update":
+        changes = q.update()
+        extra = f" AND ({q.condition()})" if r.random() < 0.3 else ""
+        text = f'UPDATE "{table}" {changes} WHERE {partiql_key(q, sk_type)}{extra}'
+        if r.random() < 0.3:
+            returning = " RETURNING " + r.choice(["ALL OLD *", "MODIFIED OLD *", "ALL NEW *",
+                                                  "MODIFIED NEW *"])
+    elif kind == "exists":
+        text = f'EXISTS(SELECT * FROM "{table}" WHERE {partiql_key(q, sk_type)}' + (
+            f" AND ({q.condition()})" if r.random() < 0.5 else "") + ")"
+    elif kind == "get":  # a SELECT of one item by its whole key, as batches take
+        text = f'SELECT * FROM "{table}" WHERE {partiql_key(q, sk_type)}'
+    else:
+        extra = f" AND ({q.condition()})" if r.random() < 0.4 else ""
+        text = f'DELETE FROM "{table}" WHERE {partiql_key(q, sk_type)}{extra}'
+        if r.random() < 0.3:
+            returning = " RETURNING ALL OLD *"
+    return text + returning, q.params
+
+
+def partiql_request(gen, table, sk_type, index=None, tables=None):
+    """ExecuteStatement: SELECT, INSERT, UPDATE and DELETE with ? parameters; half of them with
+    literals, nested paths, IS / IN / BETWEEN / functions, SET arithmetic and RETURNING; or
+    BatchExecuteStatement, or ExecuteTransaction."""
+    r = gen.r
+    if tables and r.random() < 0.25:
+        batch = r.random() < 0.5
+        reads = r.random() < 0.3
+        kinds = (["get"] if reads else (["insert", "update", "delete"] if batch else
+                                         ["insert", "update", "delete", "exists"]))
+        statements = []
+        for _ in range(r.randint(1, 4)):
+            t, t_sk, t_index = r.choice(tables)
+            text, params = partiql_statement(gen, t, t_sk, t_index, kinds)
+            one = {"Statement": text}
+            if params:
+                one["Parameters"] = params
+            statements.append(one)
+        if batch:
+            return "batch_execute_statement", {"Statements": statements}
+        return "execute_transaction", {"TransactStatements": statements}
+    if r.random() < 0.5:
+        text, params = partiql_statement(gen, table, sk_type, index)
+        req = {"Statement": text}
+        if params:
+            req["Parameters"] = params
+        if text.startswith("SELECT") and r.random() < 0.3:
+            req["ConsistentRead"] = True
+        return "execute_statement", req
     kind = r.choice(["select", "select", "insert", "update", "delete"])
     params = []
 
@@ -507,7 +708,7 @@ def request(gen, tables):
     if r < 0.3:
         return legacy_request(gen, table, sk_type)
     if r < 0.4:
-        return partiql_request(gen, table, sk_type)
+        return partiql_request(gen, table, sk_type, index, tables)
     return item_request(gen, table, sk_type, index)
 
 
@@ -584,6 +785,13 @@ def result_view(op, req, ans):
         op == "execute_statement" and "WHERE pk = " not in req["Statement"])
     if unordered and "LastEvaluatedKey" not in out and "Items" in out:
         out["Items"] = sort_items(out["Items"])
+    if op == "batch_execute_statement":
+        # Each statement's error by its code, not its wording, and without its TableName:
+        # DynamoDB Local names the table only for errors met once the statement ran (a failed
+        # condition, a duplicate), not for those of its validation; we always name it
+        # (unsettled).
+        out["Responses"] = [{"Error": {k: v for k, v in x["Error"].items() if k != "Message"}}
+                            if "Error" in x else x for x in out.get("Responses", [])]
     if op in ("batch_get_item", "batch_write_item"):
         out.pop("ItemCollectionMetrics", None)
         out["Responses"] = {t: sort_items(v) for t, v in out.get("Responses", {}).items()}
@@ -728,6 +936,22 @@ def known_answer_deviation(req, va, vb, a, b):
       botocore's model (tests/conformance/test_partiql.py), DuplicateItem from DynamoDB Local;"""
     if va[:2] == ("error", "DuplicateItem") and vb[:2] == ("error", "DuplicateItemException"):
         return True
+    # - an ExecuteTransaction INSERT of an existing key: DuplicateItem as its cancellation reason
+    #   (tests/conformance/test_partiql.py), where DynamoDB Local says ValidationError with the
+    #   same message;
+    # - an ExecuteTransaction read or EXISTS with an empty key value: the request refused, as a
+    #   write's is (DynamoDB Local cancels it instead, with a ValidationError reason for a read
+    #   and ConditionalCheckFailed for an EXISTS; unsettled).
+    if "TransactStatements" in req and va[0] == "error" and vb[0] == "error":
+        codes = [[x.get("Code") for x in v[3] or []] if v[1] == "TransactionCanceledException"
+                 else v[1] for v in (a, b)]
+        if isinstance(codes[0], list) and isinstance(codes[1], list) and len(codes[0]) == len(
+                codes[1]) and all(x == y or (x, y) == ("ValidationError", "DuplicateItem")
+                                  for x, y in zip(*codes)):
+            return True
+        if (isinstance(codes[0], list) and codes[1] == "ValidationException" and
+                "The AttributeValue for a key attribute cannot contain an empty" in b[2]):
+            return True
     # - a PartiQL SELECT comparing a key attribute with an empty value: refused, as DynamoDB
     #   Local refuses it in a WHERE of one or two conditions (tests/conformance/test_partiql.py);
     #   with a third condition beside it, DynamoDB Local answers instead.
