@@ -319,6 +319,8 @@ def test_numbers_may_carry_a_plus(ddb, table_hn):
     ("INSERT INTO \"{t}\" VALUE {{'pk': 'c', 'sk': 1, 'z': {{'y': ?}}}}", N(1),
      "root.y at 1:{c}:1"),
     ("SELECT * FROM \"{t}\" WHERE pk = 'a' AND n = [?]", {"SS": ["x"]}, "root.0 at 1:{c}:1"),
+    # columns count characters, not UTF-8 bytes
+    ("UPDATE \"{t}\" SET z = ['é😀', ?] WHERE pk = 'a' AND sk = 1", S("q"), "root.1 at 1:{c}:1"),
 ])
 def test_parameter_inside_a_collection_literal(ddb, table_hn, statement, value, where):
     seed(ddb, table_hn)
@@ -344,3 +346,27 @@ def test_select_of_overlapping_paths(ddb, table_hn, projection, message):
     with pytest.raises(ClientError) as e:
         run(ddb, f'SELECT {projection} FROM "{table_hn}" WHERE pk = ?', S("a"))
     assert err(e) == ("ValidationException", "Two document paths " + message)
+
+
+def test_write_statement_errors(ddb, table_hn):
+    seed(ddb, table_hn)
+    cases = [
+        ('UPDATE "{t}" SET n = size(m) WHERE pk = ? AND sk = ?', [S("a"), N(1)],
+         "The function is not allowed in an update expression; function: size"),
+        ('UPDATE "{t}" SET n = 1 WHERE pk = ? AND sk = ?', [{"SS": ["a"]}, N(1)],
+         "Key value must be of type S, N, or B. Key name: pk, Key type: SS"),
+        ('DELETE FROM "{t}" WHERE pk = ? AND sk = ?', [N(1), {"M": {}}],
+         "Key value must be of type S, N, or B. Key name: sk, Key type: M"),
+        ('DELETE FROM "{t}" WHERE pk = ? AND sk = ?', [N(1), N(1)],
+         "Key attribute's data type should match its data type in table's schema: Key pk"),
+    ]
+    for statement, params, message in cases:
+        with pytest.raises(ClientError) as e:
+            run(ddb, statement.format(t=table_hn), *params)
+        assert err(e) == ("ValidationException", message)
+    with pytest.raises(ClientError) as e:
+        ddb.execute_transaction(TransactStatements=[
+            {"Statement": f'UPDATE "{table_hn}" SET n = 1 WHERE pk = ? AND sk = ? '
+                          "RETURNING ALL NEW *", "Parameters": [S("a"), N(1)]}])
+    assert err(e) == ("ValidationException", "Validation failed in TransactStatements[0]: "
+                      "RETURNING clause is not supported in ExecuteTransaction.")

@@ -272,7 +272,13 @@ std::vector<Token> Lex(std::string_view s) {
         line_start = counted + 1;
       }
     }
-    out.push_back({kind, std::move(text), line, at - line_start + 1});
+    // Columns count characters (code points), as DynamoDB's positions do: UTF-8's
+    // continuation bytes are not counted.
+    size_t column = 1;
+    for (size_t k = line_start; k < at; ++k) {
+      if ((static_cast<unsigned char>(s[k]) & 0xC0) != 0x80) ++column;
+    }
+    out.push_back({kind, std::move(text), line, column});
   };
   auto quoted = [&](char q) {
     std::string text;

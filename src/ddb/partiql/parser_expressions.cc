@@ -352,7 +352,8 @@ SetValue Parser::ParseSetTerm() {
   v.kind = SetValue::Kind::kOperand;
   v.operand = ParseOperand();
   if (v.operand.kind == Operand::Kind::kSize) {
-    throw ApiError::Validation("Unrecognized function: size");
+    throw ApiError::Validation(
+        "The function is not allowed in an update expression; function: size");
   }
   CheckNotMissing(v.operand);
   return v;

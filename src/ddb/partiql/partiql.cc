@@ -554,7 +554,10 @@ std::vector<WritePlan> PlanTransactionWrites(Tables& tables, const TransactionRe
   std::vector<WritePlan> plans;
   for (size_t i = 0; i < t.statements.size(); ++i) {
     if (!t.statements[i].returning.empty()) {
-      throw ApiError::Validation("Unsupported operation in transaction.");
+      throw ApiError::Validation(
+          fmt::format("Validation failed in TransactStatements[{}]: RETURNING clause is not "
+                      "supported in ExecuteTransaction.",
+                      i));
     }
     plans.push_back(PlanWrite(tables, t.statements[i], t.options[i]));
     if (t.statements[i].kind == Statement::Kind::kExists && !plans.back().conditioned) {
