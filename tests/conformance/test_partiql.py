@@ -370,3 +370,76 @@ def test_write_statement_errors(ddb, table_hn):
                           "RETURNING ALL NEW *", "Parameters": [S("a"), N(1)]}])
     assert err(e) == ("ValidationException", "Validation failed in TransactStatements[0]: "
                       "RETURNING clause is not supported in ExecuteTransaction.")
+
+
+def test_batch_names_the_table_beside_errors_of_the_item_only(ddb, table_hn):
+    """A write's error met once it runs (a failed condition, a duplicate, an empty key, an
+    update that cannot apply to the item) comes with the statement's TableName; an error of
+    its expressions (a type error the statement shows) and a read's error without it, as
+    DynamoDB Local answers."""
+    seed(ddb, table_hn)
+    t = table_hn
+    r = ddb.batch_execute_statement(Statements=[
+        {"Statement": f'UPDATE "{t}" SET n = 1 WHERE pk = ? AND sk = ? AND n = 0',
+         "Parameters": [S("a"), N(1)]},
+        {"Statement": f"INSERT INTO \"{t}\" VALUE {{'pk': 'a', 'sk': 2}}"},
+        {"Statement": f'UPDATE "{t}" SET n = absent + 1 WHERE pk = ? AND sk = ?',
+         "Parameters": [S("a"), N(3)]},
+        {"Statement": f'DELETE FROM "{t}" WHERE pk = ? AND sk = ?', "Parameters": [S(""), N(1)]},
+        {"Statement": f'UPDATE "{t}" SET n = [1] - n WHERE pk = ? AND sk = ?',
+         "Parameters": [S("a"), N(4)]},
+        {"Statement": f'DELETE FROM "{t}" WHERE pk = ? AND sk = ?', "Parameters": [S("a"), N(5)]},
+    ])["Responses"]
+    assert [x.get("Error", {}).get("Code") for x in r] == [
+        "ConditionalCheckFailed", "DuplicateItem", "ValidationError", "ValidationError",
+        "ValidationError", None]
+    assert [x.get("TableName") for x in r] == [t, t, t, t, None, t]
+    r = ddb.batch_execute_statement(Statements=[
+        {"Statement": f'SELECT * FROM "{t}" WHERE pk = ? AND sk = ?', "Parameters": [S(""), N(1)]},
+        {"Statement": f'SELECT * FROM "{t}" WHERE pk = ? AND sk = ?', "Parameters": [S("a"), N(9)]},
+    ])["Responses"]
+    assert r[0]["Error"]["Code"] == "ValidationError" and "TableName" not in r[0]
+    assert r[1] == {"TableName": t}
+
+
+def test_bag_literals(ddb, table_hn):
+    seed(ddb, table_hn)
+    t = table_hn
+    run(ddb, f'UPDATE "{t}" SET s = <<+1, -2, +-3>> WHERE pk = ? AND sk = ?', S("a"), N(1))
+    got = run(ddb, f'SELECT s FROM "{t}" WHERE pk = ? AND sk = ?', S("a"), N(1))["Items"]
+    assert sorted(float(x) for x in got[0]["s"]["NS"]) == [-3, -2, 1]
+    for bag in ["<<1, 1.0>>", "<<'a', 'b', 'a'>>"]:
+        with pytest.raises(ClientError) as e:
+            run(ddb, f'UPDATE "{t}" SET s = {bag} WHERE pk = ? AND sk = ?', S("a"), N(1))
+        assert err(e) == ("ValidationException", "Input collection contains duplicates")
+
+
+def test_transaction_key_of_the_other_type_cancels(ddb, table_hn):
+    """A statement whose key value has the other scalar type cancels the transaction with its
+    ValidationError reason, reads and writes alike (DynamoDB Local; TransactWriteItems answers a
+    mismatched key so too)."""
+    seed(ddb, table_hn)
+    t = table_hn
+    ok = {"Statement": f'UPDATE "{t}" SET n = 0 WHERE pk = ? AND sk = ?',
+          "Parameters": [S("a"), N(1)]}
+    for statement, params in [
+            (f'DELETE FROM "{t}" WHERE pk = ? AND sk = ?', [S("a"), S("x")]),
+            (f'UPDATE "{t}" SET n = 1 WHERE pk = ? AND sk = ?', [N(1), N(2)]),
+            (f'EXISTS(SELECT * FROM "{t}" WHERE pk = ? AND sk = ? AND n = 1)', [S("a"), S("x")])]:
+        with pytest.raises(ClientError) as e:
+            ddb.execute_transaction(TransactStatements=[
+                ok, {"Statement": statement, "Parameters": params}])
+        assert err(e)[0] == "TransactionCanceledException"
+        reasons = e.value.response["CancellationReasons"]
+        assert [r["Code"] for r in reasons] == ["None", "ValidationError"]
+    with pytest.raises(ClientError) as e:
+        ddb.execute_transaction(TransactStatements=[
+            {"Statement": f'SELECT * FROM "{t}" WHERE pk = ? AND sk = ?',
+             "Parameters": [S("a"), N(1)]},
+            {"Statement": f'SELECT * FROM "{t}" WHERE pk = ? AND sk = ?',
+             "Parameters": [S("a"), S("1")]}])
+    assert err(e)[0] == "TransactionCanceledException"
+    assert [r["Code"] for r in e.value.response["CancellationReasons"]] == [
+        "None", "ValidationError"]
+    assert run(ddb, f'SELECT n FROM "{t}" WHERE pk = ? AND sk = ?', S("a"), N(1))["Items"] == [
+        {"n": N(10)}]

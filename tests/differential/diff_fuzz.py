@@ -785,12 +785,8 @@ def result_view(op, req, ans):
         op == "execute_statement" and "WHERE pk = " not in req["Statement"])
     if unordered and "LastEvaluatedKey" not in out and "Items" in out:
         out["Items"] = sort_items(out["Items"])
-    if op == "batch_execute_statement":
-        # Each statement's error by its code, not its wording, and without its TableName:
-        # DynamoDB Local names the table only for errors met once the statement ran (a failed
-        # condition, a duplicate), not for those of its validation; we always name it
-        # (unsettled).
-        out["Responses"] = [{"Error": {k: v for k, v in x["Error"].items() if k != "Message"}}
+    if op == "batch_execute_statement":  # each statement's error by its code, not its wording
+        out["Responses"] = [dict(x, Error={k: v for k, v in x["Error"].items() if k != "Message"})
                             if "Error" in x else x for x in out.get("Responses", [])]
     if op in ("batch_get_item", "batch_write_item"):
         out.pop("ItemCollectionMetrics", None)

@@ -1,6 +1,7 @@
 // PartiQL statements: literals (and bound parameters), WHERE conditions and SET values.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <utility>
@@ -108,6 +109,7 @@ AttributeValue Parser::ParseLiteral() {
     std::vector<Number> numbers;
     if (!Accept(">>")) {
       do {
+        if (IsPunct("+") && (Peek(1).kind == Tok::kNumber || IsPunct("-", 1))) Next();
         const Token& e = Peek();
         bool negative = false;
         if (IsPunct("-") && Peek(1).kind == Tok::kNumber) {
@@ -130,6 +132,14 @@ AttributeValue Parser::ParseLiteral() {
       Expect(">>");
     }
     if (strings.empty() && numbers.empty()) ThrowUnsupported("Empty bags are not supported");
+    // A set holds each value once (numbers by value: <<1, 1.0>> repeats one).
+    auto repeats = [](auto values) {  // a sorted copy: the set keeps the order written
+      std::sort(values.begin(), values.end());
+      return std::adjacent_find(values.begin(), values.end()) != values.end();
+    };
+    if (repeats(strings) || repeats(numbers)) {
+      throw ApiError::Validation("Input collection contains duplicates");
+    }
     if (!strings.empty() && !numbers.empty()) {
       ThrowUnsupported(
           "Unsupported data type in Bag. DynamoDB only supports either numbers or "

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <limits>
 #include <map>
 #include <optional>
@@ -397,9 +398,15 @@ void RunBatchEntry(const Executor& execute, const BatchEntry& e, JsonWriter& w) 
         response["Attributes"].Accept(w);
       }
     } catch (const ApiError& err) {
-      error = WithoutExpressionName(err).value_or(err);
-      Key(w, "TableName");
-      Str(w, st.table);
+      std::optional<ApiError> plain = WithoutExpressionName(err);
+      error = plain.value_or(err);
+      // DynamoDB Local names the table beside a write's errors once it runs (a failed
+      // condition, a duplicate, a key or an update that does not fit the item), not beside
+      // those of validating its expressions, nor beside a read's errors.
+      if (!st.is_read() && !plain) {
+        Key(w, "TableName");
+        Str(w, st.table);
+      }
     }
   }
   if (error) WriteBatchError(w, *error);
@@ -487,11 +494,15 @@ TransactionRequest ParseTransaction(const Request& req) {
 // Validate: each read of a transaction names one whole primary key of a table (no index).
 std::vector<Item> PlanTransactionReads(Tables& tables, const std::vector<Statement>& statements) {
   std::vector<Item> keys;
-  for (const auto& st : statements) {
+  // A key of the other scalar type cancels the transaction with the statement's
+  // ValidationError (DynamoDB Local), as a write's does in TransactWriteItems.
+  std::vector<std::optional<std::string>> mismatches(statements.size());
+  for (size_t i = 0; i < statements.size(); ++i) {
+    const Statement& st = statements[i];
     if (!st.index.empty()) {
       throw ApiError::Validation("Reads on indices are not supported within transactions.");
     }
-    std::optional<Item> key = SingleItemKey(tables, st);
+    std::optional<Item> key = SingleItemKey(tables, st, &mismatches[i]);
     if (!key) {
       throw ApiError::Validation(
           "Select statements within ExecuteTransaction must specify "
@@ -499,7 +510,31 @@ std::vector<Item> PlanTransactionReads(Tables& tables, const std::vector<Stateme
     }
     keys.push_back(std::move(*key));
   }
-  return keys;
+  if (std::none_of(mismatches.begin(), mismatches.end(), [](const auto& m) { return m; })) {
+    return keys;
+  }
+  std::string codes;
+  std::string reasons = encoding::WriteJsonObject([&](JsonWriter& w) {
+    Key(w, "CancellationReasons");
+    w.StartArray();
+    for (const auto& m : mismatches) {
+      w.StartObject();
+      Key(w, "Code");
+      Str(w, m ? "ValidationError" : "None");
+      if (m) {
+        Key(w, "Message");
+        Str(w, *m);
+      }
+      w.EndObject();
+      codes += std::string(codes.empty() ? "" : ", ") + (m ? "ValidationError" : "None");
+    }
+    w.EndArray();
+  });
+  throw ApiError::TransactionCanceled(
+      fmt::format("Transaction cancelled, please refer cancellation reasons for specific reasons "
+                  "[{}]",
+                  codes))
+      .with_extra_json(reasons.substr(1, reasons.size() - 2));
 }
 
 std::string TransactGetBody(const TransactionRequest& t, const std::vector<Item>& keys) {
@@ -559,7 +594,10 @@ std::vector<WritePlan> PlanTransactionWrites(Tables& tables, const TransactionRe
                       "supported in ExecuteTransaction.",
                       i));
     }
-    plans.push_back(PlanWrite(tables, t.statements[i], t.options[i]));
+    // A key of the other scalar type goes to TransactWriteItems as it is: it cancels the
+    // transaction with the statement's ValidationError (DynamoDB Local).
+    std::optional<std::string> key_mismatch;
+    plans.push_back(PlanWrite(tables, t.statements[i], t.options[i], &key_mismatch));
     if (t.statements[i].kind == Statement::Kind::kExists && !plans.back().conditioned) {
       throw ApiError::Validation(
           fmt::format("Validation failed in TransactStatements[{}]: EXISTS() must contain a single "

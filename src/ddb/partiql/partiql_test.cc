@@ -270,6 +270,13 @@ TEST_F(PartiqlTest, NumbersMayCarryAPlus) {
   ASSERT_EQ(r["Items"].Size(), 1u);
   EXPECT_STREQ(r["Items"][0]["l"]["L"][0]["N"].GetString(), "1");
   EXPECT_NE(Error("SELECT * FROM users WHERE n = +'a'"), "no error");
+  Run("UPDATE users SET s = <<+1, -2, +-3>> WHERE id = 'u1'");
+  EXPECT_EQ(Run("SELECT s FROM users WHERE id = 'u1'")["Items"][0]["s"]["NS"].Size(), 3u);
+  // A bag holds each value once, numbers by value.
+  EXPECT_EQ(Error("UPDATE users SET s = <<1, 1.0>> WHERE id = 'u1'"),
+            "ValidationException: Input collection contains duplicates");
+  EXPECT_EQ(Error("UPDATE users SET s = <<'a', 'b', 'a'>> WHERE id = 'u1'"),
+            "ValidationException: Input collection contains duplicates");
 }
 
 TEST_F(PartiqlTest, MalformedAndUnsupportedStatements) {

@@ -240,9 +240,10 @@ ReadPlan PlanSelect(Tables& tables, const Statement& st, const Options& o) {
 
 // A SELECT that names one whole primary key and nothing else (batches, transactions, and the
 // GetItem shortcut of ExecuteStatement); nullopt otherwise.
-std::optional<Item> SingleItemKey(Tables& tables, const Statement& st) {
+std::optional<Item> SingleItemKey(Tables& tables, const Statement& st,
+                                  std::optional<std::string>* mismatch) {
   if (!st.index.empty()) return std::nullopt;
-  SingleItem s = ExtractKey(tables.Get(st.table).key, st.where.get());
+  SingleItem s = ExtractKey(tables.Get(st.table).key, st.where.get(), mismatch);
   if (!s.key || !s.rest.empty()) return std::nullopt;
   return s.key;
 }

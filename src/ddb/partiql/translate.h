@@ -140,7 +140,10 @@ struct SingleItem {
   std::vector<const Condition*> rest;
 };
 
-SingleItem ExtractKey(const KeySchema& schema, const Condition* where);
+// With `mismatch`, a key value of the other scalar type is kept and its error's message put
+// there (a transaction cancels with it as the statement's reason) instead of thrown.
+SingleItem ExtractKey(const KeySchema& schema, const Condition* where,
+                      std::optional<std::string>* mismatch = nullptr);
 // The conditions' text joined by AND, each in parentheses.
 std::string AndAll(ExpressionBuilder& b, const std::vector<const Condition*>& conds);
 // The key condition a sort-key conjunct can become, or empty.
@@ -182,7 +185,8 @@ std::string EncodeToken(const JsonValue& last_key);
 ReadPlan PlanSelect(Tables& tables, const Statement& st, const Options& o);
 // A SELECT that names one whole primary key and nothing else (batches, transactions, and the
 // GetItem shortcut of ExecuteStatement); nullopt otherwise.
-std::optional<Item> SingleItemKey(Tables& tables, const Statement& st);
+std::optional<Item> SingleItemKey(Tables& tables, const Statement& st,
+                                  std::optional<std::string>* mismatch = nullptr);
 std::string GetItemBody(const Statement& st, const Item& key, const Options& o);
 
 // --- writes ---
@@ -198,7 +202,8 @@ struct WritePlan {
   bool conditioned = false;  // the WHERE says more than the key
 };
 
-WritePlan PlanWrite(Tables& tables, const Statement& st, const Options& o);
+WritePlan PlanWrite(Tables& tables, const Statement& st, const Options& o,
+                    std::optional<std::string>* key_mismatch = nullptr);
 // The whole request of a planned write (its members inside TableName and capacity).
 std::string WriteBody(const WritePlan& plan, const Options& o);
 // Runs a single write; the engine's response JSON.

@@ -136,6 +136,13 @@ bool IsAttribute(const Operand& o, const std::string& name) {
   return o.kind == Operand::Kind::kPath && o.path.size() == 1 && o.path[0].name == name;
 }
 
+std::optional<std::string> KeyTypeError(const std::string& attr, const std::string& type,
+                                        const AttributeValue& v) {
+  if (TypeName(v.type) == type) return std::nullopt;
+  return fmt::format(
+      "Key attribute's data type should match its data type in table's schema: Key {}", attr);
+}
+
 }  // namespace
 
 // `name = value` (either way round): the value, else null.
@@ -160,10 +167,7 @@ void CollectPaths(const Condition& c, std::set<std::string>* names) {
 }
 
 void CheckKeyType(const std::string& attr, const std::string& type, const AttributeValue& v) {
-  if (TypeName(v.type) != type) {
-    throw ApiError::Validation(fmt::format(
-        "Key attribute's data type should match its data type in table's schema: Key {}", attr));
-  }
+  if (auto error = KeyTypeError(attr, type, v)) throw ApiError::Validation(*error);
 }
 
 void CheckKeyComparisons(const KeySchema& key, const Condition* where) {
@@ -182,7 +186,8 @@ void CheckKeyComparisons(const KeySchema& key, const Condition* where) {
   }
 }
 
-SingleItem ExtractKey(const KeySchema& schema, const Condition* where) {
+SingleItem ExtractKey(const KeySchema& schema, const Condition* where,
+                      std::optional<std::string>* mismatch) {
   std::vector<const Condition*> conjuncts;
   Conjuncts(where, &conjuncts);
   // A key value no key can have (a set, list, map, boolean or null) is named before any key
@@ -204,7 +209,11 @@ SingleItem ExtractKey(const KeySchema& schema, const Condition* where) {
     for (const std::string* attr : {&schema.hash, &schema.range}) {
       if (attr->empty() || key.count(*attr)) continue;
       if (const AttributeValue* v = EqualityOn(*c, *attr)) {
-        CheckKeyType(*attr, *attr == schema.hash ? schema.hash_type : schema.range_type, *v);
+        const std::string& type = *attr == schema.hash ? schema.hash_type : schema.range_type;
+        if (auto error = KeyTypeError(*attr, type, *v)) {
+          if (mismatch == nullptr) throw ApiError::Validation(*error);
+          if (!*mismatch) *mismatch = std::move(error);
+        }
         key[*attr] = *v;
         used = true;
         break;

@@ -81,7 +81,8 @@ std::string UpdateExpressionText(ExpressionBuilder& b, const std::vector<UpdateA
 
 }  // namespace
 
-WritePlan PlanWrite(Tables& tables, const Statement& st, const Options& o) {
+WritePlan PlanWrite(Tables& tables, const Statement& st, const Options& o,
+                    std::optional<std::string>* key_mismatch) {
   const TableInfo& info = tables.Get(st.table);
   WritePlan plan;
   plan.table = st.table;
@@ -103,7 +104,7 @@ WritePlan PlanWrite(Tables& tables, const Statement& st, const Options& o) {
     Key(w, "ConditionExpression");
     Str(w, "attribute_not_exists(" + b.Name(info.key.hash) + ")");
   } else {
-    SingleItem s = ExtractKey(info.key, st.where.get());
+    SingleItem s = ExtractKey(info.key, st.where.get(), key_mismatch);
     if (!s.key) {
       throw ApiError::Validation(
           "Where clause does not contain a mandatory equality on all key attributes");
