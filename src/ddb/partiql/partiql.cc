@@ -491,28 +491,10 @@ TransactionRequest ParseTransaction(const Request& req) {
   return t;
 }
 
-// Validate: each read of a transaction names one whole primary key of a table (no index).
-std::vector<Item> PlanTransactionReads(Tables& tables, const std::vector<Statement>& statements) {
-  std::vector<Item> keys;
-  // A key of the other scalar type cancels the transaction with the statement's
-  // ValidationError (DynamoDB Local), as a write's does in TransactWriteItems.
-  std::vector<std::optional<std::string>> mismatches(statements.size());
-  for (size_t i = 0; i < statements.size(); ++i) {
-    const Statement& st = statements[i];
-    if (!st.index.empty()) {
-      throw ApiError::Validation("Reads on indices are not supported within transactions.");
-    }
-    std::optional<Item> key = SingleItemKey(tables, st, &mismatches[i]);
-    if (!key) {
-      throw ApiError::Validation(
-          "Select statements within ExecuteTransaction must specify "
-          "the primary key in the where clause.");
-    }
-    keys.push_back(std::move(*key));
-  }
-  if (std::none_of(mismatches.begin(), mismatches.end(), [](const auto& m) { return m; })) {
-    return keys;
-  }
+// A statement whose key value has the other scalar type cancels the transaction before anything
+// runs: its reason is a ValidationError, every other statement's None (DynamoDB Local).
+void CancelOnKeyMismatch(const std::vector<std::optional<std::string>>& mismatches) {
+  if (std::none_of(mismatches.begin(), mismatches.end(), [](const auto& m) { return m; })) return;
   std::string codes;
   std::string reasons = encoding::WriteJsonObject([&](JsonWriter& w) {
     Key(w, "CancellationReasons");
@@ -535,6 +517,27 @@ std::vector<Item> PlanTransactionReads(Tables& tables, const std::vector<Stateme
                   "[{}]",
                   codes))
       .with_extra_json(reasons.substr(1, reasons.size() - 2));
+}
+
+// Validate: each read of a transaction names one whole primary key of a table (no index).
+std::vector<Item> PlanTransactionReads(Tables& tables, const std::vector<Statement>& statements) {
+  std::vector<Item> keys;
+  std::vector<std::optional<std::string>> mismatches(statements.size());
+  for (size_t i = 0; i < statements.size(); ++i) {
+    const Statement& st = statements[i];
+    if (!st.index.empty()) {
+      throw ApiError::Validation("Reads on indices are not supported within transactions.");
+    }
+    std::optional<Item> key = SingleItemKey(tables, st, &mismatches[i]);
+    if (!key) {
+      throw ApiError::Validation(
+          "Select statements within ExecuteTransaction must specify "
+          "the primary key in the where clause.");
+    }
+    keys.push_back(std::move(*key));
+  }
+  CancelOnKeyMismatch(mismatches);
+  return keys;
 }
 
 std::string TransactGetBody(const TransactionRequest& t, const std::vector<Item>& keys) {
@@ -587,6 +590,7 @@ std::string RunTransactionReads(const Executor& execute, Tables& tables,
 // Validate: each write of a transaction planned (RETURNING has no place in one).
 std::vector<WritePlan> PlanTransactionWrites(Tables& tables, const TransactionRequest& t) {
   std::vector<WritePlan> plans;
+  std::vector<std::optional<std::string>> mismatches(t.statements.size());
   for (size_t i = 0; i < t.statements.size(); ++i) {
     if (!t.statements[i].returning.empty()) {
       throw ApiError::Validation(
@@ -594,10 +598,7 @@ std::vector<WritePlan> PlanTransactionWrites(Tables& tables, const TransactionRe
                       "supported in ExecuteTransaction.",
                       i));
     }
-    // A key of the other scalar type goes to TransactWriteItems as it is: it cancels the
-    // transaction with the statement's ValidationError (DynamoDB Local).
-    std::optional<std::string> key_mismatch;
-    plans.push_back(PlanWrite(tables, t.statements[i], t.options[i], &key_mismatch));
+    plans.push_back(PlanWrite(tables, t.statements[i], t.options[i], &mismatches[i]));
     if (t.statements[i].kind == Statement::Kind::kExists && !plans.back().conditioned) {
       throw ApiError::Validation(
           fmt::format("Validation failed in TransactStatements[{}]: EXISTS() must contain a single "
@@ -605,6 +606,7 @@ std::vector<WritePlan> PlanTransactionWrites(Tables& tables, const TransactionRe
                       i));
     }
   }
+  CancelOnKeyMismatch(mismatches);
   return plans;
 }
 
