@@ -441,6 +441,12 @@ def test_transaction_key_of_the_other_type_cancels(ddb, table_hn):
     assert err(e)[0] == "TransactionCanceledException"
     assert [r["Code"] for r in e.value.response["CancellationReasons"]] == [
         "None", "ValidationError"]
+    # An error of its expressions comes first.
+    with pytest.raises(ClientError) as e:
+        ddb.execute_transaction(TransactStatements=[
+            {"Statement": f'DELETE FROM "{t}" WHERE pk = ? AND sk = ? AND attribute_type(n, ?)',
+             "Parameters": [S("a"), S("x"), N(1)]}])
+    assert err(e)[0] == "ValidationException"
     # It cancels before anything runs: an INSERT of a present key beside it is not reported.
     with pytest.raises(ClientError) as e:
         ddb.execute_transaction(TransactStatements=[

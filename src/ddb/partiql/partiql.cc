@@ -588,9 +588,12 @@ std::string RunTransactionReads(const Executor& execute, Tables& tables,
 }
 
 // Validate: each write of a transaction planned (RETURNING has no place in one).
-std::vector<WritePlan> PlanTransactionWrites(Tables& tables, const TransactionRequest& t) {
+// `mismatches`: per statement, the error of a key value of the other scalar type (kept in the
+// plan as written).
+std::vector<WritePlan> PlanTransactionWrites(Tables& tables, const TransactionRequest& t,
+                                             std::vector<std::optional<std::string>>& mismatches) {
   std::vector<WritePlan> plans;
-  std::vector<std::optional<std::string>> mismatches(t.statements.size());
+  mismatches.assign(t.statements.size(), std::nullopt);
   for (size_t i = 0; i < t.statements.size(); ++i) {
     if (!t.statements[i].returning.empty()) {
       throw ApiError::Validation(
@@ -606,7 +609,6 @@ std::vector<WritePlan> PlanTransactionWrites(Tables& tables, const TransactionRe
                       i));
     }
   }
-  CancelOnKeyMismatch(mismatches);
   return plans;
 }
 
@@ -675,11 +677,16 @@ std::optional<ApiError> WithDuplicateItems(const ApiError& e, const std::vector<
 // Writes: one TransactWriteItems.
 std::string RunTransactionWrites(const Executor& execute, Tables& tables,
                                  const TransactionRequest& t) {
-  std::vector<WritePlan> plans = PlanTransactionWrites(tables, t);
+  std::vector<std::optional<std::string>> mismatches;
+  std::vector<WritePlan> plans = PlanTransactionWrites(tables, t, mismatches);
   std::string raw;
   try {
+    // With a mismatched key TransactWriteItems validates every statement's expressions and then
+    // cancels (a key that does not fit its table cancels the whole transaction: nothing is
+    // written); its reasons are replaced by DynamoDB Local's, the key's alone.
     raw = execute("TransactWriteItems", TransactWriteBody(t, plans));
   } catch (const ApiError& e) {
+    if (e.type() == "TransactionCanceledException") CancelOnKeyMismatch(mismatches);
     if (std::optional<ApiError> cancelled = WithDuplicateItems(e, plans)) throw *cancelled;
     throw;
   }
