@@ -457,3 +457,28 @@ def test_transaction_key_of_the_other_type_cancels(ddb, table_hn):
         "None", "ValidationError"]
     assert run(ddb, f'SELECT n FROM "{t}" WHERE pk = ? AND sk = ?', S("a"), N(1))["Items"] == [
         {"n": N(10)}]
+
+
+@pytest.mark.parametrize("statement,message", [
+    ("UPDATE \"{t}\" SET n = 1 WHERE pk = 'a' AND sk = 1 AND n = MISSING",
+     "Validation failed in TransactStatements[1]: MISSING must be compared using IS operator"),
+    ("UPDATE \"{t}\" SET n = <<1, 1>> WHERE pk = 'a' AND sk = 1",
+     "Validation failed in TransactStatements[1]: Input collection contains duplicates"),
+    ("DELETE FROM \"{t}\" WHERE pk = 'a' AND sk = [1]",
+     "Validation failed in TransactStatements[1]: Key value must be of type S, N, or B. Key name: "
+     "sk, Key type: L"),
+    # not a syntax error
+    ("UPDATE \"{t}\" SET WHERE", None),
+])
+def test_transaction_names_the_statement_of_its_validation_error(ddb, table_hn, statement,
+                                                                  message):
+    """As DynamoDB Local words them."""
+    with pytest.raises(ClientError) as e:
+        ddb.execute_transaction(TransactStatements=[
+            {"Statement": f"UPDATE \"{table_hn}\" SET n = 0 WHERE pk = 'a' AND sk = 2"},
+            {"Statement": statement.format(t=table_hn)}])
+    assert err(e)[0] == "ValidationException"
+    if message:
+        assert err(e)[1] == message
+    else:
+        assert err(e)[1].startswith(MALFORMED)

@@ -448,6 +448,25 @@ struct TransactionRequest {
   std::optional<std::string_view> token;  // ClientRequestToken
 };
 
+// A statement's own validation error named by its place in the transaction, as DynamoDB Local
+// names it ("Validation failed in TransactStatements[1]: ..."); not a syntax error, nor a WHERE
+// without the whole key (DynamoDB Local cancels the transaction for that one).
+template <typename F>
+auto ForStatement(size_t i, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const ApiError& e) {
+    const std::string& m = e.message();
+    if (e.type() != "ValidationException" || m.starts_with("Statement wasn't well formed") ||
+        m.starts_with("Where clause does not contain") ||
+        m.starts_with("Validation failed in TransactStatements")) {
+      throw;
+    }
+    throw ApiError::Validation(
+        fmt::format("Validation failed in TransactStatements[{}]: {}", i, e.message()));
+  }
+}
+
 // Parse: the request's members, then each statement in turn (the first failure is the answer).
 TransactionRequest ParseTransaction(const Request& req) {
   ConstraintErrors errors;
@@ -481,7 +500,7 @@ TransactionRequest ParseTransaction(const Request& req) {
         OptionalEnum(s, "ReturnValuesOnConditionCheckFailure",
                      field + ".returnValuesOnConditionCheckFailure", kOnFailure, errors);
     errors.ThrowIfAny();
-    t.statements.push_back(Parse(*text, params));
+    t.statements.push_back(ForStatement(i, [&] { return Parse(*text, params); }));
     if (i > 0 && t.statements.back().is_read() != t.statements.front().is_read()) {
       throw ApiError::Validation(
           "ExecuteTransaction API does not support both read and write "
@@ -601,7 +620,8 @@ std::vector<WritePlan> PlanTransactionWrites(Tables& tables, const TransactionRe
                       "supported in ExecuteTransaction.",
                       i));
     }
-    plans.push_back(PlanWrite(tables, t.statements[i], t.options[i], &mismatches[i]));
+    plans.push_back(ForStatement(
+        i, [&] { return PlanWrite(tables, t.statements[i], t.options[i], &mismatches[i]); }));
     if (t.statements[i].kind == Statement::Kind::kExists && !plans.back().conditioned) {
       throw ApiError::Validation(
           fmt::format("Validation failed in TransactStatements[{}]: EXISTS() must contain a single "
