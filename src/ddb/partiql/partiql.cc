@@ -608,7 +608,8 @@ std::string RunTransactionReads(const Executor& execute, Tables& tables,
 
 // Validate: each write of a transaction planned (RETURNING has no place in one).
 // `mismatches`: per statement, the error of a key value of the other scalar type (kept in the
-// plan as written).
+// plan as written). Planning stops at the first such statement: DynamoDB Local cancels there,
+// before it validates the statements after it.
 std::vector<WritePlan> PlanTransactionWrites(Tables& tables, const TransactionRequest& t,
                                              std::vector<std::optional<std::string>>& mismatches) {
   std::vector<WritePlan> plans;
@@ -628,6 +629,7 @@ std::vector<WritePlan> PlanTransactionWrites(Tables& tables, const TransactionRe
                       "item read with additional condition",
                       i));
     }
+    if (mismatches[i]) break;
   }
   return plans;
 }
