@@ -447,15 +447,16 @@ def test_transaction_key_of_the_other_type_cancels(ddb, table_hn):
             {"Statement": f'DELETE FROM "{t}" WHERE pk = ? AND sk = ? AND attribute_type(n, ?)',
              "Parameters": [S("a"), S("x"), N(1)]}])
     assert err(e)[0] == "ValidationException"
-    # It cancels where it stands: a RETURNING in a later statement is not looked at.
-    with pytest.raises(ClientError) as e:
-        ddb.execute_transaction(TransactStatements=[
-            {"Statement": f'DELETE FROM "{t}" WHERE pk = ? AND sk = ?',
-             "Parameters": [S("a"), S("x")]},
-            {"Statement": f'DELETE FROM "{t}" WHERE pk = ? AND sk = ? RETURNING ALL OLD *',
-             "Parameters": [S("a"), N(2)]}])
-    assert [r["Code"] for r in e.value.response["CancellationReasons"]] == [
-        "ValidationError", "None"]
+    # It cancels where it stands: a RETURNING in it or in a later statement is not looked at.
+    for returning in ["", " RETURNING ALL OLD *"]:
+        with pytest.raises(ClientError) as e:
+            ddb.execute_transaction(TransactStatements=[
+                {"Statement": f'DELETE FROM "{t}" WHERE pk = ? AND sk = ?{returning}',
+                 "Parameters": [S("a"), S("x")]},
+                {"Statement": f'DELETE FROM "{t}" WHERE pk = ? AND sk = ? RETURNING ALL OLD *',
+                 "Parameters": [S("a"), N(2)]}])
+        assert [r["Code"] for r in e.value.response["CancellationReasons"]] == [
+            "ValidationError", "None"]
     # It cancels before anything runs: an INSERT of a present key beside it is not reported.
     with pytest.raises(ClientError) as e:
         ddb.execute_transaction(TransactStatements=[

@@ -615,21 +615,21 @@ std::vector<WritePlan> PlanTransactionWrites(Tables& tables, const TransactionRe
   std::vector<WritePlan> plans;
   mismatches.assign(t.statements.size(), std::nullopt);
   for (size_t i = 0; i < t.statements.size(); ++i) {
+    plans.push_back(ForStatement(
+        i, [&] { return PlanWrite(tables, t.statements[i], t.options[i], &mismatches[i]); }));
+    if (mismatches[i]) break;  // before its own RETURNING is looked at, too
     if (!t.statements[i].returning.empty()) {
       throw ApiError::Validation(
           fmt::format("Validation failed in TransactStatements[{}]: RETURNING clause is not "
                       "supported in ExecuteTransaction.",
                       i));
     }
-    plans.push_back(ForStatement(
-        i, [&] { return PlanWrite(tables, t.statements[i], t.options[i], &mismatches[i]); }));
     if (t.statements[i].kind == Statement::Kind::kExists && !plans.back().conditioned) {
       throw ApiError::Validation(
           fmt::format("Validation failed in TransactStatements[{}]: EXISTS() must contain a single "
                       "item read with additional condition",
                       i));
     }
-    if (mismatches[i]) break;
   }
   return plans;
 }
