@@ -140,7 +140,40 @@ class Gen:
         return it
 
 
-class Expr:
+class Conditions:
+    """What expressions and PartiQL conditions share: operands and the functions, over a
+    subclass's path() and val() (a placeholder or ? parameter for a value, or a literal)."""
+
+    TYPES = ["S", "N", "B", "BOOL", "NULL", "L", "M", "SS", "NS", "BS", "X"]  # attribute_type's
+
+    def operand(self):
+        r = self.r.random()
+        if r < 0.45:
+            return self.path()
+        if r < 0.9:
+            return self.val()
+        return f"size({self.path()})"
+
+    def prefix(self):
+        """A begins_with operand."""
+        return {"S": self.g.string()}
+
+    def function(self, k):
+        """One of the five condition functions (k: 0 to 4)."""
+        if k == 0:
+            return f"attribute_exists({self.path()})"
+        if k == 1:
+            return f"attribute_not_exists({self.path()})"
+        if k == 2:
+            t = self.r.choice(self.TYPES)
+            return f"attribute_type({self.path()}, {self.val({'S': t})})"
+        if k == 3:
+            prefix = self.prefix()
+            return f"begins_with({self.path()}, {self.val(prefix)})"
+        return f"contains({self.path()}, {self.val()})"
+
+
+class Expr(Conditions):
     """Builds one expression with its placeholders."""
 
     def __init__(self, gen):
@@ -163,29 +196,14 @@ class Expr:
         self.values[ph] = v if v is not None else self.g.value()
         return ph
 
-    def operand(self):
-        r = self.r.random()
-        if r < 0.45:
-            return self.path()
-        if r < 0.9:
-            return self.val()
-        return f"size({self.path()})"
+    def prefix(self):
+        return self.r.choice([{"S": self.g.string()}, {"B": self.g.binary()}, self.g.value()])
 
     def condition(self, depth=0):
         r = self.r
         k = r.randrange(12 if depth < 2 else 8)
-        if k == 0:
-            return f"attribute_exists({self.path()})"
-        if k == 1:
-            return f"attribute_not_exists({self.path()})"
-        if k == 2:
-            t = r.choice(["S", "N", "B", "BOOL", "NULL", "L", "M", "SS", "NS", "BS", "X"])
-            return f"attribute_type({self.path()}, {self.val({'S': t})})"
-        if k == 3:
-            prefix = r.choice([{"S": self.g.string()}, {"B": self.g.binary()}, self.g.value()])
-            return f"begins_with({self.path()}, {self.val(prefix)})"
-        if k == 4:
-            return f"contains({self.path()}, {self.val()})"
+        if k < 5:
+            return self.function(k)
         if k in (5, 6):
             op = r.choice(["=", "<>", "<", "<=", ">", ">="])
             return f"{self.operand()} {op} {self.operand()}"
@@ -459,8 +477,10 @@ PARTIQL_PATHS = ["a", "b", "c", "d", "l", "m", "s", "n", "l[0]", "l[1]", "m.x", 
                  '"a"', 'm."x"', "m.l[0]"]
 
 
-class Partiql:
+class Partiql(Conditions):
     """Builds one PartiQL statement's parts, with its ? parameters."""
+
+    TYPES = ["S", "N", "B", "BOOL", "NULL", "L", "M", "SS", "X"]
 
     def __init__(self, gen):
         self.g = gen
@@ -493,7 +513,8 @@ class Partiql:
     def number_literal(self):
         return self.r.choice(["0", "1", "2", "-3", "1.5", "10", "1E2", "0.001"])
 
-    def value(self, v=None):
+    def val(self, v=None):
+        """A value as a ? parameter or as a literal."""
         v = v if v is not None else self.g.value()
         if "N" in v and not all(c in "0123456789.-E" for c in v["N"]):
             return self.p(v)  # the generator's odd number texts go as parameters
@@ -502,28 +523,11 @@ class Partiql:
     def path(self):
         return self.r.choice(PARTIQL_PATHS)
 
-    def operand(self):
-        k = self.r.random()
-        if k < 0.45:
-            return self.path()
-        if k < 0.9:
-            return self.value()
-        return f"size({self.path()})"
-
     def condition(self, depth=0):
         r = self.r
         k = r.randrange(13 if depth < 2 else 9)
-        if k == 0:
-            return f"attribute_exists({self.path()})"
-        if k == 1:
-            return f"attribute_not_exists({self.path()})"
-        if k == 2:
-            t = r.choice(["S", "N", "B", "BOOL", "NULL", "L", "M", "SS", "X"])
-            return f"attribute_type({self.path()}, {self.value({'S': t})})"
-        if k == 3:
-            return f"begins_with({self.path()}, {self.value({'S': self.g.string()})})"
-        if k == 4:
-            return f"contains({self.path()}, {self.value()})"
+        if k < 5:
+            return self.function(k)
         if k in (5, 6):
             op = r.choice(["=", "<>", "!=", "<", "<=", ">", ">="])
             return f"{self.operand()} {op} {self.operand()}"
@@ -548,13 +552,13 @@ class Partiql:
         r = self.r
         k = r.randrange(5)
         if k == 0:
-            return self.value()
+            return self.val()
         if k == 1:
             return f"{self.operand()} {r.choice('+-')} {self.operand()}"
         if k == 2:
             return f"{self.path()} + {self.number_literal()}"
         if k == 3:
-            return f"list_append({self.path()}, {self.value({'L': [self.g.value(1)]})})"
+            return f"list_append({self.path()}, {self.val({'L': [self.g.value(1)]})})"
         return self.path()
 
     def update(self):
@@ -572,8 +576,8 @@ class Partiql:
                 parts.append(f"REMOVE {name}")
             else:
                 fn = r.choice(["set_add", "set_delete"])
-                parts.append(f"SET {name} = {fn}({name}, {self.value({'SS': ['x', 'y']})})")
-        return " ".join(parts) or f"SET a = {self.value()}"
+                parts.append(f"SET {name} = {fn}({name}, {self.val({'SS': ['x', 'y']})})")
+        return " ".join(parts) or f"SET a = {self.val()}"
 
 
 def partiql_key(q, sk_type):
@@ -606,7 +610,7 @@ def partiql_statement(gen, table, sk_type, index=None, kinds=None):
         attrs = {"pk": gen.pk(), "sk": gen.sk(sk_type)}
         for n in r.sample(NAMES, r.randint(0, 3)):
             attrs[n] = gen.value()
-        body = ", ".join(f"'{n}': {q.value(v)}" for n, v in attrs.items())
+        body = ", ".join(f"'{n}': {q.val(v)}" for n, v in attrs.items())
         text = f'INSERT INTO "{table}" VALUE {{{body}}}'
     elif kind == "update":
         changes = q.update()
