@@ -164,6 +164,15 @@ def test_updated_new_after_removing_a_list_element(ddb, tbl):
     assert upd(ddb, tbl, "REMOVE l[0]", ReturnValues="UPDATED_OLD") == {"l": {"L": [S("a")]}}
 
 
+def test_remove_names_what_the_item_held_before(ddb, tbl):
+    """An element only a SET appended is not removed: REMOVE names the list as it was before
+    the update (DynamoDB Local; found by tests/differential)."""
+    a = upd(ddb, tbl, "SET l[9] = :v REMOVE l[3]", {":v": S("new")})
+    assert a["l"] == {"L": [S("a"), S("b"), S("c"), S("new")]}
+    a = upd(ddb, tbl, "SET l[9] = :v REMOVE l[0]", {":v": S("z")})
+    assert a["l"] == {"L": [S("b"), S("c"), S("new"), S("z")]}
+
+
 # REMOVE of a nested path needs its parent, as SET does: a missing or mistyped parent is an
 # invalid path, and the item is left as it was (ScyllaDB's Alternator tests, run against
 # DynamoDB: test_nested_attribute_update_bad_path_dot / _array; DynamoDB Local agrees). A missing

@@ -395,15 +395,22 @@ void Update::Apply(Item& item) const {
   for (const auto& a : actions_) {
     if (a->kind == UpdateAction::Kind::kSet) values.push_back(Eval(*a->value, item));
   }
-  size_t next_value = 0;
+  // A REMOVE names what the item held before the update: a list element that only a SET's
+  // append made is not removed (SET l[1] = :v REMOVE l[0] on an empty list leaves [:v], as
+  // DynamoDB Local answers).
   std::vector<const Path*> removes;
+  for (const auto& a : actions_) {
+    if (a->kind == UpdateAction::Kind::kRemove && FindPath(item, a->path) != nullptr) {
+      removes.push_back(&a->path);
+    }
+  }
+  size_t next_value = 0;
   for (const auto& a : actions_) {
     switch (a->kind) {
       case UpdateAction::Kind::kSet:
         Assign(item, a->path, std::move(values[next_value++]));
         break;
       case UpdateAction::Kind::kRemove:
-        removes.push_back(&a->path);
         break;
       case UpdateAction::Kind::kAdd: {
         AttributeValue* current = FindPath(item, a->path);

@@ -90,6 +90,11 @@ TEST(UpdateTest, Remove) {
   EXPECT_EQ(Get("REMOVE l[1], l[2]", "l"), R"({"l":{"L":[{"S":"a"},{"S":"d"}]}})");
   EXPECT_EQ(Get("REMOVE l[2], l[0]", "l"), R"({"l":{"L":[{"S":"b"},{"S":"d"}]}})");
   EXPECT_EQ(Get("REMOVE l[7]", "l"), R"({"l":{"L":[{"S":"a"},{"S":"b"},{"S":"c"},{"S":"d"}]}})");
+  // A REMOVE names what the item held before: an element only a SET appended stays.
+  EXPECT_EQ(Get("SET l[9] = :s REMOVE l[4]", "l"),
+            R"({"l":{"L":[{"S":"a"},{"S":"b"},{"S":"c"},{"S":"d"},{"S":"new"}]}})");
+  EXPECT_EQ(Get("SET l[9] = :s REMOVE l[0]", "l"),
+            R"({"l":{"L":[{"S":"b"},{"S":"c"},{"S":"d"},{"S":"new"}]}})");
   EXPECT_EQ(Get("REMOVE m.x, m.nope", "m"), R"({"m":{"M":{"l":{"L":[{"N":"1"}]}}}})");
   // A missing or mistyped parent is an invalid path, as for SET.
   for (const char* bad : {"REMOVE nope.x", "REMOVE m.nope.x", "REMOVE l[9].x", "REMOVE s[0]",
