@@ -612,10 +612,11 @@ def partiql_statement(gen, table, sk_type, index=None, kinds=None):
             attrs[n] = gen.value()
         body = ", ".join(f"'{n}': {q.val(v)}" for n, v in attrs.items())
         text = f'INSERT INTO "{table}" VALUE {{{body}}}'
-    elif kind == "update":
+    elif kind == "update":  # parameters in the order of their ?s
         changes = q.update()
+        key = partiql_key(q, sk_type)
         extra = f" AND ({q.condition()})" if r.random() < 0.3 else ""
-        text = f'UPDATE "{table}" {changes} WHERE {partiql_key(q, sk_type)}{extra}'
+        text = f'UPDATE "{table}" {changes} WHERE {key}{extra}'
         if r.random() < 0.3:
             returning = " RETURNING " + r.choice(["ALL OLD *", "MODIFIED OLD *", "ALL NEW *",
                                                   "MODIFIED NEW *"])
@@ -625,8 +626,9 @@ def partiql_statement(gen, table, sk_type, index=None, kinds=None):
     elif kind == "get":  # a SELECT of one item by its whole key, as batches take
         text = f'SELECT * FROM "{table}" WHERE {partiql_key(q, sk_type)}'
     else:
+        key = partiql_key(q, sk_type)
         extra = f" AND ({q.condition()})" if r.random() < 0.4 else ""
-        text = f'DELETE FROM "{table}" WHERE {partiql_key(q, sk_type)}{extra}'
+        text = f'DELETE FROM "{table}" WHERE {key}{extra}'
         if r.random() < 0.3:
             returning = " RETURNING ALL OLD *"
     return text + returning, q.params
@@ -942,6 +944,12 @@ def known_answer_deviation(req, va, vb, a, b):
     # - an ExecuteTransaction read or EXISTS with an empty key value: the request refused, as a
     #   write's is (DynamoDB Local cancels it instead, with a ValidationError reason for a read
     #   and ConditionalCheckFailed for an EXISTS; unsettled).
+    # - a BatchExecuteStatement naming one item twice: refused whole; DynamoDB Local first drops
+    #   the statements that fail their own validation (an empty key, a type error the statement
+    #   shows) and refuses only when two valid ones remain (not built yet);
+    if ("Statements" in req and va[0] == "ok" and vb[:2] == ("error", "ValidationException") and
+            b[2] == "Provided list of item keys contains duplicates"):
+        return True
     if "TransactStatements" in req and va[0] == "error" and vb[0] == "error":
         codes = [[x.get("Code") for x in v[3] or []] if v[1] == "TransactionCanceledException"
                  else v[1] for v in (a, b)]
@@ -962,8 +970,10 @@ def known_answer_deviation(req, va, vb, a, b):
     #   removed path, which then holds the element shifted into it (ScyllaDB's Alternator tests,
     #   run against DynamoDB; tests/conformance/test_update_expressions.py); DynamoDB Local
     #   returns the whole list.
-    if (req.get("ReturnValues") == "UPDATED_NEW" and "REMOVE" in req.get("UpdateExpression", "")
-            and "[" in req["UpdateExpression"] and va[0] == "ok" and vb[0] == "ok"):
+    #   The same for UPDATED_OLD or UPDATED_NEW after any change of a list element: DynamoDB
+    #   projects the item on the element's path; DynamoDB Local returns the whole list.
+    if (req.get("ReturnValues") in ("UPDATED_NEW", "UPDATED_OLD") and
+            "[" in req.get("UpdateExpression", "") and va[0] == "ok" and vb[0] == "ok"):
         return True
     # - a BatchGetItem asking twice for one key written two ways ("0.5" and ".5"): the same
     #   number, so DynamoDB's duplicate keys error; DynamoDB Local compares the texts.
@@ -1017,6 +1027,7 @@ def main():
     gen = Gen(random.Random(args.seed))
     diffs = msgs = known = 0
     counts = {"ok": 0, "error": 0}
+    resynced = False  # tables copied over after a known deviation: their streams differ
     for i in range(args.ops):
         op, req = request(gen, tables)
         if known_deviation(ref, op, req):
@@ -1027,6 +1038,10 @@ def main():
         va, vb = result_view(op, req, a), result_view(op, req, b)
         if va != vb and known_answer_deviation(req, va, vb, a, b):
             known += 1
+            if op == "batch_execute_statement":  # the reference wrote what we refused
+                resynced = True
+                for t, _, _ in tables:
+                    resync(ref, cand, t)
         elif va != vb:
             diffs += 1
             print(f"#{i} DIFF {op} {short(req)}\n  reference: {short(a)}\n  candidate: {short(b)}")
@@ -1046,7 +1061,7 @@ def main():
                     resync(ref, cand, t)
     # The table with a stream: the same changes in the same order, each with the same keys,
     # images and SizeBytes (unless a difference made the candidate's table be copied over).
-    if not diffs:
+    if not diffs and not resynced:
         streams = [make_client(e, service="dynamodbstreams")
                    for e in (args.reference, args.candidate)]
         t = next(t for t, _, index in tables if index == "gsi")
