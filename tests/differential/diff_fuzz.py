@@ -20,6 +20,7 @@ import decimal
 import json
 import os
 import random
+import re
 import sys
 
 from botocore.exceptions import ClientError
@@ -906,6 +907,13 @@ def known_deviation(ref, op, req):
     else:
         updates = [req] if op == "update_item" else []
     for u in updates:
+        # An UpdateItem giving the LSI's sort key t another type: refused, as for every index
+        # key of another type (DynamoDB's answer for a GSI key captured in
+        # tests/conformance/test_transactions.py); DynamoDB Local 3.3.1 stores it, and the item
+        # could then not be copied over.
+        lsi_set = re.search(r"SET t = (:v\d+)", u.get("UpdateExpression", ""))
+        if lsi_set and "S" not in u.get("ExpressionAttributeValues", {}).get(lsi_set.group(1), {}):
+            return True
         if "AttributeUpdates" in u:  # legacy: only DELETE actions create nothing either
             if any(a["Action"] != "DELETE" for a in u["AttributeUpdates"].values()):
                 continue
