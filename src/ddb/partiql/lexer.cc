@@ -264,19 +264,18 @@ std::vector<Token> Lex(std::string_view s) {
   std::vector<Token> out;
   size_t i = 0;
   size_t at = 0;  // where the token being read starts
-  size_t line = 1, line_start = 0, counted = 0;
+  // Where `counted` is: columns count characters (code points), as DynamoDB's positions do, so
+  // UTF-8's continuation bytes are not counted. Advanced once over the text, token by token.
+  size_t line = 1, column = 1, counted = 0;
   auto push = [&](Tok kind, std::string text) {
     for (; counted < at; ++counted) {
-      if (s[counted] == '\n') {
+      const auto b = static_cast<unsigned char>(s[counted]);
+      if (b == '\n') {
         ++line;
-        line_start = counted + 1;
+        column = 1;
+      } else if ((b & 0xC0) != 0x80) {
+        ++column;
       }
-    }
-    // Columns count characters (code points), as DynamoDB's positions do: UTF-8's
-    // continuation bytes are not counted.
-    size_t column = 1;
-    for (size_t k = line_start; k < at; ++k) {
-      if ((static_cast<unsigned char>(s[k]) & 0xC0) != 0x80) ++column;
     }
     out.push_back({kind, std::move(text), line, column});
   };

@@ -190,18 +190,6 @@ SingleItem ExtractKey(const KeySchema& schema, const Condition* where,
                       std::optional<std::string>* mismatch) {
   std::vector<const Condition*> conjuncts;
   Conjuncts(where, &conjuncts);
-  // A key value no key can have (a set, list, map, boolean or null) is named before any key
-  // of the wrong scalar type (DynamoDB Local).
-  for (const Condition* c : conjuncts) {
-    for (const std::string* attr : {&schema.hash, &schema.range}) {
-      const AttributeValue* v = attr->empty() ? nullptr : EqualityOn(*c, *attr);
-      if (v && v->type != ValueType::kS && v->type != ValueType::kN && v->type != ValueType::kB) {
-        throw ApiError::Validation(
-            fmt::format("Key value must be of type S, N, or B. Key name: {}, Key type: {}", *attr,
-                        TypeName(v->type)));
-      }
-    }
-  }
   SingleItem out;
   Item key;
   for (const Condition* c : conjuncts) {

@@ -79,6 +79,23 @@ std::string UpdateExpressionText(ExpressionBuilder& b, const std::vector<UpdateA
   return out;
 }
 
+// A write's key value no key can have (a set, list, map, boolean or null) is named before any
+// key of the wrong scalar type (DynamoDB Local; a SELECT's is just of the wrong type).
+void CheckKeyValueTypes(const KeySchema& schema, const Condition* where) {
+  std::vector<const Condition*> conjuncts;
+  Conjuncts(where, &conjuncts);
+  for (const Condition* c : conjuncts) {
+    for (const std::string* attr : {&schema.hash, &schema.range}) {
+      const AttributeValue* v = attr->empty() ? nullptr : EqualityOn(*c, *attr);
+      if (v && v->type != ValueType::kS && v->type != ValueType::kN && v->type != ValueType::kB) {
+        throw ApiError::Validation(
+            fmt::format("Key value must be of type S, N, or B. Key name: {}, Key type: {}", *attr,
+                        TypeName(v->type)));
+      }
+    }
+  }
+}
+
 }  // namespace
 
 WritePlan PlanWrite(Tables& tables, const Statement& st, const Options& o,
@@ -104,6 +121,7 @@ WritePlan PlanWrite(Tables& tables, const Statement& st, const Options& o,
     Key(w, "ConditionExpression");
     Str(w, "attribute_not_exists(" + b.Name(info.key.hash) + ")");
   } else {
+    CheckKeyValueTypes(info.key, st.where.get());
     SingleItem s = ExtractKey(info.key, st.where.get(), key_mismatch);
     if (!s.key) {
       throw ApiError::Validation(
