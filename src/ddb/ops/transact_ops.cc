@@ -10,6 +10,7 @@
 #include <set>
 #include <string_view>
 
+#include "ddb/cancellation.h"
 #include "ddb/engine_impl.h"
 #include "ddb/error.h"
 #include "ddb/value_json.h"
@@ -72,12 +73,6 @@ bool KeyFitsSchema(const KeySchema& ks, const Item& item, bool whole_item) {
   if (ks.has_range() && !fits(ks.range_name, ks.range_type)) return false;
   return whole_item || item.size() == (ks.has_range() ? 2u : 1u);
 }
-
-struct CancellationReason {
-  std::string code = "None";
-  std::string message;
-  std::optional<Item> item;
-};
 
 // The one action (ConditionCheck, Put, Delete or Update) of a TransactItems entry, and its kind.
 const JsonValue& ActionBody(const JsonValue& entry, TransactKind* kind) {
@@ -227,31 +222,6 @@ TransactWrite ParseTransactWrite(TransactTables& tables, const JsonValue& entry,
   return t;
 }
 
-std::string CancellationJson(const std::vector<CancellationReason>& reasons) {
-  JsonBuffer buf;
-  JsonWriter w(buf);
-  w.StartObject();
-  WriteKey(w, "CancellationReasons");
-  w.StartArray();
-  for (const auto& r : reasons) {
-    w.StartObject();
-    if (r.item) {
-      WriteKey(w, "Item");
-      WriteItem(w, *r.item);
-    }
-    WriteKey(w, "Code");
-    WriteString(w, r.code);
-    if (!r.message.empty()) {
-      WriteKey(w, "Message");
-      WriteString(w, r.message);
-    }
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  return std::string(buf.GetString() + 1, buf.GetSize() - 2);
-}
-
 // A TransactWriteItems request's own members (its actions apart), checked.
 struct TransactWriteRequest {
   const JsonValue* items = nullptr;
@@ -349,16 +319,6 @@ std::optional<std::string> ComputeNewItem(TransactWrite& t) {
     }
   }
   return std::nullopt;
-}
-
-[[noreturn]] void ThrowCancelled(const std::vector<CancellationReason>& reasons) {
-  std::string codes;
-  for (size_t i = 0; i < reasons.size(); ++i) codes += (i ? ", " : "") + reasons[i].code;
-  throw ApiError::TransactionCanceled(
-      fmt::format("Transaction cancelled, please refer cancellation reasons for "
-                  "specific reasons [{}]",
-                  codes))
-      .with_extra_json(CancellationJson(reasons));
 }
 
 // The transaction is cancelled when a table it reads or writes has no units left: the action's

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "ddb/cancellation.h"
 #include "ddb/error.h"
 #include "ddb/expression/expression.h"
 #include "ddb/json.h"
@@ -514,28 +515,13 @@ TransactionRequest ParseTransaction(const Request& req) {
 // runs: its reason is a ValidationError, every other statement's None (DynamoDB Local).
 void CancelOnKeyMismatch(const std::vector<std::optional<std::string>>& mismatches) {
   if (std::none_of(mismatches.begin(), mismatches.end(), [](const auto& m) { return m; })) return;
-  std::string codes;
-  std::string reasons = encoding::WriteJsonObject([&](JsonWriter& w) {
-    Key(w, "CancellationReasons");
-    w.StartArray();
-    for (const auto& m : mismatches) {
-      w.StartObject();
-      Key(w, "Code");
-      Str(w, m ? "ValidationError" : "None");
-      if (m) {
-        Key(w, "Message");
-        Str(w, *m);
-      }
-      w.EndObject();
-      codes += std::string(codes.empty() ? "" : ", ") + (m ? "ValidationError" : "None");
-    }
-    w.EndArray();
-  });
-  throw ApiError::TransactionCanceled(
-      fmt::format("Transaction cancelled, please refer cancellation reasons for specific reasons "
-                  "[{}]",
-                  codes))
-      .with_extra_json(reasons.substr(1, reasons.size() - 2));
+  std::vector<CancellationReason> reasons(mismatches.size());
+  for (size_t i = 0; i < mismatches.size(); ++i) {
+    if (!mismatches[i]) continue;
+    reasons[i].code = "ValidationError";
+    reasons[i].message = *mismatches[i];
+  }
+  ThrowCancelled(reasons);
 }
 
 // Validate: each read of a transaction names one whole primary key of a table (no index).
