@@ -30,6 +30,10 @@ bool Parser::AtLiteral() const {
          IsWord("TRUE") || IsWord("FALSE") || IsWord("NULL");
 }
 
+void Parser::SkipPlusSign() {
+  if (IsPunct("+") && (Peek(1).kind == Tok::kNumber || IsPunct("-", 1))) Next();
+}
+
 AttributeValue Parser::ParseLiteralAt(const std::string& step) {
   const size_t length = literal_path_.size();
   literal_path_ += step;
@@ -41,7 +45,7 @@ AttributeValue Parser::ParseLiteralAt(const std::string& step) {
 }
 
 AttributeValue Parser::ParseLiteral() {
-  if (IsPunct("+") && (Peek(1).kind == Tok::kNumber || IsPunct("-", 1))) Next();
+  SkipPlusSign();
   const Token& t = Peek();
   switch (t.kind) {
     case Tok::kString:
@@ -109,7 +113,7 @@ AttributeValue Parser::ParseLiteral() {
     std::vector<Number> numbers;
     if (!Accept(">>")) {
       do {
-        if (IsPunct("+") && (Peek(1).kind == Tok::kNumber || IsPunct("-", 1))) Next();
+        SkipPlusSign();
         const Token& e = Peek();
         bool negative = false;
         if (IsPunct("-") && Peek(1).kind == Tok::kNumber) {

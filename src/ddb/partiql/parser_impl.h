@@ -117,6 +117,7 @@ class Parser {
   bool AtLiteral() const;
   AttributeValue ParseLiteral();
   AttributeValue ParseLiteralAt(const std::string& step);  // one element of a collection
+  void SkipPlusSign();  // the + of +5 or +-5, before a number literal (in a bag too)
 
   // --- conditions ---
   // `a OR b OR c` and `a AND b AND c` are one node with a child each, so a long chain makes a

@@ -175,12 +175,12 @@ rocksdb::Options RocksDbOptions() {
   options.bytes_per_sync = 1 << 20;
   // Memtables of 32 MB, flushed four at a time into one L0 file: a memtable insert (a skiplist
   // search with a cache miss per level, the persistent write's biggest cost) is cheaper in four
-  // small skiplists than in one big one (~20% less CPU per written item than one 64 MB memtable),
-  // while an L0 file holds 128 MB of memtable. Every L0->base compaction rewrites the whole base
-  // level (the partition hash leads every key, so each L0 file spans all of it), so bigger L0
-  // files mean fewer such rewrites: 32 MB instead of 16 cut compaction CPU 43% and a persistent
-  // BatchWriteItem's server CPU 11% at 3.9M items (bench/writes_findings.md). A Get or Query
-  // checks up to 6 memtables' blooms; peak memtable memory is 192 MB (6 x 32).
+  // small skiplists than in one big one (four of 16 MB measured ~20% less CPU per written item
+  // than one of 64 MB), while an L0 file holds 128 MB of memtable. Every L0->base compaction
+  // rewrites the whole base level (the partition hash leads every key, so each L0 file spans all of
+  // it), so bigger L0 files mean fewer such rewrites: 32 MB instead of 16 cut compaction CPU 43%
+  // and a persistent BatchWriteItem's server CPU 11% at 3.9M items (bench/writes_findings.md). A
+  // Get or Query checks up to 6 memtables' blooms; peak memtable memory is 192 MB (6 x 32).
   options.write_buffer_size = size_t{32} << 20;
   options.min_write_buffer_number_to_merge = 4;
   options.max_write_buffer_number = 6;
