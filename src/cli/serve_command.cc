@@ -49,9 +49,15 @@ namespace fs = std::filesystem;
 
 // The long-running services: message writes are idempotent (conditions, request tokens), so a
 // run of 5xx answers or lost answers gets more attempts than a one-off command's, embedded or not.
+// A throttled call looks for capacity again at least every second, for up to ~25 s: the SDK's
+// schedule (20 s cap) spends its last attempts 3-20 s apart, so a caller that met a throttled
+// table while the stream consumer drained its backlog could give up just as capacity came back.
+// A second between looks also bounds how long a stopping consumer sleeps.
 DdbTargetOptions ServiceTargetDefaults() {
   DdbTargetOptions options;
   options.retry.max_attempts_transient = 6;
+  options.retry.max_attempts_throttled = 30;
+  options.retry.max_backoff = std::chrono::milliseconds(1000);
   return options;
 }
 
