@@ -17,12 +17,21 @@
 #include "ddb/error.h"
 #include "ddb/storage/storage.h"
 #include "http/server.h"
+#include "log/log.h"
 #include "triggers/runner.h"
 #include "wire/dynamodb_handler.h"
 
 namespace cruddur::cli {
 
 namespace {
+
+void FlushWalQuietly(ddb::Engine& engine) {
+  try {
+    engine.FlushWal();
+  } catch (const std::exception& e) {
+    log::Error("storage", "the WAL could not be written", {{"reason", e.what()}});
+  }
+}
 
 struct ServeOptions {
   std::string host = "127.0.0.1";
@@ -126,6 +135,9 @@ void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_di
   ddb::EngineOptions engine_options;
   engine_options.in_memory = serve.in_memory;
   engine_options.fsync = serve.fsync;
+  // Each answer's writes are handed to the OS before it leaves (before_answers below), once for
+  // all the answers of a worker's turn, instead of one WAL write per request.
+  engine_options.deferred_wal = !serve.in_memory && !serve.fsync;
   if (!serve.s3_dir.empty()) {
     std::error_code ec;
     engine_options.s3_dir = std::filesystem::absolute(serve.s3_dir, ec).string();
@@ -183,6 +195,13 @@ void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_di
     server_options.body_budget = static_cast<std::size_t>(serve.body_budget_mb) << 20;
   }
   handler.Configure(server_options);
+  if (engine_options.deferred_wal) {
+    ddb::Engine& flushed = *engine;
+    server_options.before_answers = [&flushed] {
+      flushed.FlushWal();
+      return true;
+    };
+  }
   http::Server server(server_options, handler.AsHandler());
   server.CatchSignals();  // a SIGTERM right after the start line still stops gracefully
   server.Start();         // throws a readable reason, e.g. the port is in use
@@ -218,7 +237,12 @@ void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_di
   // server idles (storage.h).
   ddb::storage::IdleCodeRelease code_release;
   if (!serve.in_memory) {
-    server.SetWaitTick(std::chrono::milliseconds(250), [&] { code_release.Tick(); });
+    server.SetWaitTick(std::chrono::milliseconds(250), [&] {
+      code_release.Tick();
+      // What the engine wrote on its own (TTL deletions, stream trims, trigger checkpoints,
+      // tables turning ACTIVE) and no answer has flushed yet.
+      FlushWalQuietly(*engine);
+    });
   }
   server.WaitForSignal();   // stops the server before the engine closes
   trigger_manager.reset();  // before the engine they read

@@ -27,7 +27,9 @@ std::unique_ptr<Engine> Engine::Open(const EngineOptions& options) {
     store = storage::OpenMemoryStorage();
   } else {
     std::filesystem::create_directories(options.data_dir);
-    store = storage::OpenRocksDbStorage(options.data_dir, storage::Options{.fsync = options.fsync});
+    store = storage::OpenRocksDbStorage(
+        options.data_dir,
+        storage::Options{.fsync = options.fsync, .deferred_wal = options.deferred_wal});
   }
   auto engine = std::make_unique<EngineImpl>(options, std::move(store));
   engine->StartBackground();

@@ -36,6 +36,9 @@ struct EngineOptions {
   std::string data_dir;    // RocksDB files live here unless in_memory
   bool in_memory = false;  // keep nothing on disk
   bool fsync = false;      // sync every write to disk (power-loss durability)
+  // Without fsync: writes leave their WAL records in a buffer until FlushWal() (storage.h,
+  // Options::deferred_wal). For a server that calls FlushWal() before its answers leave.
+  bool deferred_wal = false;
   // The root of the local S3 that exports write to and imports read from: s3://bucket/key is
   // <s3_dir>/bucket/key. Empty: <data_dir>/s3, or (in memory) a directory of this process's
   // own under the temp dir.
@@ -178,6 +181,10 @@ class Engine {
   // The capacity units each table and index consumed and the requests throttled, by table then
   // index (for metrics and `cruddur ddb stats`).
   virtual std::vector<CapacityUsage> ConsumedCapacity() { return {}; }
+  // With EngineOptions::deferred_wal: every write made so far survives a crash of the process
+  // once this returns (one WAL write for all of them). A no-op otherwise. Throws
+  // std::runtime_error on an I/O error. Thread-safe.
+  virtual void FlushWal() {}
 };
 
 }  // namespace cruddur::ddb

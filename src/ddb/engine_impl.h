@@ -316,6 +316,7 @@ class EngineImpl final : public Engine {
   void ConsumeCapacity(Table& table, const Capacity& c, const IndexSchema* index = nullptr,
                        std::string_view partition = {});
   std::vector<CapacityUsage> ConsumedCapacity() override;
+  void FlushWal() override { storage_->FlushWal(); }
   // "Cruddur.DescribeTableStats" (cruddur's own target on the DynamoDB endpoint): the units a
   // table and its indexes consumed and the requests throttled.
   void DescribeTableStats(const Request& req, JsonWriter& w);

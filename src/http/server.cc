@@ -515,12 +515,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void Write(Response response, bool keep_alive) {
-    if (response.reset_connection) {
-      // Linger 0: close() sends a RST, so the client sees its connection reset.
-      error_code ignored;
-      socket_.set_option(asio::socket_base::linger(true, 0), ignored);
-      return Close();
-    }
+    if (response.reset_connection) return Reset();
     response_ = std::move(response);
     if (server_.stopping.load(std::memory_order_relaxed)) keep_alive = false;
     keep_alive_ = keep_alive;
@@ -556,20 +551,48 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // the client is woken about twice a turn, not once an answer. A lone answer (one
     // connection) goes at once, as before, with nothing posted.
     if (!worker_.turn_led) {
+      if (!BeforeAnswers(server_)) return Reset();
       worker_.turn_led = true;
       leads_turn_ = true;
       return Send();
     }
     worker_.unsent.push_back(shared_from_this());
     if (worker_.unsent.size() == 1) {
-      asio::post(worker_.ioc, [&worker = worker_] { SendUnsent(worker); });
+      asio::post(worker_.ioc, [&worker = worker_, &server = server_] {
+        SendUnsent(worker, BeforeAnswers(server));
+      });
     }
   }
 
-  static void SendUnsent(Worker& worker) {
+  // Linger 0: close() sends a RST, so the client sees its connection reset.
+  void Reset() {
+    error_code ignored;
+    socket_.set_option(asio::socket_base::linger(true, 0), ignored);
+    Close();
+  }
+
+  static bool BeforeAnswers(ServerCore& server) {
+    if (!server.options.before_answers) return true;
+    try {
+      if (server.options.before_answers()) return true;
+      log::Error("http", "answers held back: resetting their connections");
+    } catch (...) {
+      log::Error("http", "answers held back: resetting their connections",
+                 {{"reason", CurrentExceptionWhat()}});
+    }
+    return false;
+  }
+
+  static void SendUnsent(Worker& worker, bool send) {
     std::vector<std::shared_ptr<Connection>> ready;
     ready.swap(worker.unsent);
-    for (const std::shared_ptr<Connection>& connection : ready) connection->Send();
+    for (const std::shared_ptr<Connection>& connection : ready) {
+      if (send) {
+        connection->Send();
+      } else {
+        connection->Reset();
+      }
+    }
     // Keep the vector's capacity for the next turn (nothing was queued while sending: a send's
     // completion is posted, never run inline).
     ready.clear();

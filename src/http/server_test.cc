@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -474,6 +475,79 @@ TEST(HttpServer, AnswersOfOneTurnEachReachTheirConnection) {
   // Every connection is still served afterwards (none is left waiting for a turn to end).
   for (int i = 0; i < kPosts; ++i) {
     EXPECT_EQ(posts[i]->Send(bhttp::verb::post, "/again", "x").body(), "/again|x");
+  }
+}
+
+// before_answers runs after the handlers and before their answers leave: once for the turn's
+// first answer and once for the answers queued behind it, not once an answer.
+TEST(HttpServer, BeforeAnswersRunsOnceForTheAnswersOfATurn) {
+  ServerOptions options = TestOptions();
+  options.threads = 1;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> handled{0};
+  std::mutex mu;
+  std::vector<int> handled_at_call;  // `handled` at each before_answers call
+  options.before_answers = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    handled_at_call.push_back(handled.load());
+    return true;
+  };
+  Server server(options, [&](const Request& request) {
+    if (request.target == "/hold") released.wait();  // the others queue up meanwhile
+    ++handled;
+    return Echo(request);
+  });
+  server.Start();
+  // Connections already open and waiting for their next request, as a client's pool keeps them
+  // (a new one waits for the worker to accept it: its request would start a turn of its own).
+  constexpr int kPosts = 6;
+  std::vector<std::unique_ptr<Client>> posts;
+  for (int i = 0; i < kPosts; ++i) {
+    posts.push_back(std::make_unique<Client>(server.port()));
+    EXPECT_EQ(posts.back()->Send(bhttp::verb::get, "/open").body(), "/open|");
+  }
+  Client holder(server.port());
+  EXPECT_EQ(holder.Send(bhttp::verb::get, "/open").body(), "/open|");
+  std::vector<int> before;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    before.swap(handled_at_call);
+  }
+  const int opened = handled.load();
+  ASSERT_EQ(before.size(), static_cast<size_t>(opened));  // each alone in its turn
+  holder.WriteRaw("POST /hold HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nh");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the worker is in the handler
+  for (int i = 0; i < kPosts; ++i) {
+    posts[i]->WriteRaw("POST /p" + std::to_string(i) +
+                       " HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx");
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // all of them have arrived
+  release.set_value();
+  EXPECT_EQ(holder.Read().body(), "/hold|h");
+  for (int i = 0; i < kPosts; ++i) {
+    EXPECT_EQ(posts[i]->Read().body(), "/p" + std::to_string(i) + "|x");
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_GE(handled_at_call.size(), 2u);
+  EXPECT_LE(handled_at_call.size(), 3u) << "one call an answer: the answers were not batched";
+  EXPECT_EQ(handled_at_call.front(), opened + 1);  // after the first handler, before its answer
+  EXPECT_EQ(handled_at_call.back(), opened + 1 + kPosts);
+}
+
+// An answer before_answers holds back never leaves: its connection is reset instead.
+TEST(HttpServer, AnswersHeldBackResetTheirConnections) {
+  for (const bool throws : {false, true}) {
+    ServerOptions options = TestOptions();
+    options.before_answers = [throws]() -> bool {
+      if (throws) throw std::runtime_error("the WAL could not be written");
+      return false;
+    };
+    Server server(options, Echo);
+    server.Start();
+    Client client(server.port());
+    client.WriteRaw("POST /w HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx");
+    EXPECT_TRUE(client.ServerClosed()) << (throws ? "throwing" : "false");
   }
 }
 

@@ -391,9 +391,11 @@ class RocksDbStorage final : public Storage {
         full_write_buffer_(full_write_buffer) {
     write_options_.sync = options.fsync;
     write_options_.disableWAL = false;
+    deferred_wal_ = options.deferred_wal && !options.fsync;
   }
   ~RocksDbStorage() override {
     if (creation_sync_.joinable()) creation_sync_.join();
+    if (deferred_wal_) db_->FlushWAL(false).PermitUncheckedError();  // (Close() would, too)
     // Close() reports errors that the destructor would swallow; nothing useful to do with them
     // here, the WAL already holds every acknowledged write.
     pool_->Clear();  // iterators go before their DB
@@ -435,6 +437,22 @@ class RocksDbStorage final : public Storage {
     const rocksdb::Status status = db_->Write(write_options_, &rocks_batch);
     if (!status.ok()) Fail("storage write failed", status);
     if (full_write_buffer_ != 0) GrowWithLoad(rocks_batch.GetDataSize());
+  }
+
+  // A write's WAL record is in RocksDB's buffer before its sequence number is published (and
+  // before any reader can see it), so a flush started after reading the latest sequence number
+  // covers every write up to it: a caller that saw a write (its own or another's) finds it
+  // covered by wal_flushed_ or flushes it.
+  void FlushWal() override {
+    if (!deferred_wal_) return;
+    const rocksdb::SequenceNumber latest = db_->GetLatestSequenceNumber();
+    rocksdb::SequenceNumber flushed = wal_flushed_.load(std::memory_order_acquire);
+    if (latest <= flushed) return;
+    const rocksdb::Status status = db_->FlushWAL(/*sync=*/false);
+    if (!status.ok()) Fail("storage WAL write failed", status);
+    while (flushed < latest &&
+           !wal_flushed_.compare_exchange_weak(flushed, latest, std::memory_order_acq_rel)) {
+    }
   }
 
   // Runs the sync pass of the data dir just created (SyncCreatedDataDir) on a thread of its own;
@@ -544,6 +562,8 @@ class RocksDbStorage final : public Storage {
   std::unique_ptr<rocksdb::DB> db_;
   std::shared_ptr<IteratorPool> pool_;
   rocksdb::WriteOptions write_options_;
+  bool deferred_wal_ = false;                            // Options::deferred_wal (without fsync)
+  std::atomic<rocksdb::SequenceNumber> wal_flushed_{0};  // every write up to it is in the OS
   const size_t full_write_buffer_;
   std::atomic<uint64_t> written_{0};
   std::atomic<bool> grown_{false};
@@ -592,6 +612,7 @@ std::unique_ptr<Storage> OpenRocksDbStorage(const std::string& dir, const Option
   std::unique_ptr<rocksdb::Env> env = NewDataDirEnv(fs);
   rocksdb::Options rocks_options = RocksDbOptions();
   rocks_options.env = env.get();
+  rocks_options.manual_wal_flush = options.deferred_wal && !options.fsync;
   if (contents.table_files < kParallelOpenTableFiles) rocks_options.max_file_opening_threads = 1;
   size_t full_write_buffer = 0;
   // A restart with a big WAL keeps the full size, or recovery would flush it in small pieces.

@@ -40,7 +40,10 @@ namespace {
 
 constexpr char kChildDirEnv[] = "CRUDDUR_STORAGE_TEST_CHILD_DIR";
 constexpr char kChildFdEnv[] = "CRUDDUR_STORAGE_TEST_CHILD_FD";
+// Set (to anything): the child opens its storage with Options::deferred_wal.
+constexpr char kChildDeferredEnv[] = "CRUDDUR_STORAGE_TEST_CHILD_DEFERRED";
 constexpr int kChildSawLock = 42;
+constexpr int kChildExitedUnclosed = 43;
 
 std::string Key(const char* prefix, int i) {
   char buf[32];
@@ -362,19 +365,24 @@ std::vector<int> ReadAcks(int fd, pid_t child, int kill_after, int kill_delay_us
   return acks;
 }
 
+// With deferred_wal the child acknowledges its writes in groups, each after one FlushWal(), as
+// `ddb serve` answers a turn's requests: what was acknowledged survives all the same.
 TEST(RocksDbStorage, AcknowledgedWritesSurviveKill9) {
   std::random_device seed_source;
   const unsigned seed = seed_source();
   std::mt19937 rng(seed);
   SCOPED_TRACE("seed " + std::to_string(seed));
-  for (int round = 0; round < 3; ++round) {
+  for (int round = 0; round < 4; ++round) {
+    const bool deferred = round % 2 == 1;
+    SCOPED_TRACE(deferred ? "deferred WAL" : "WAL written by every write");
     TempDir dir;
     const std::string path = dir.path() + "/db";
     int fds[2];
     ASSERT_EQ(pipe(fds), 0);
-    const pid_t pid =
-        SpawnChild("WriteUntilKilled", {std::string(kChildDirEnv) + "=" + path,
-                                        std::string(kChildFdEnv) + "=" + std::to_string(fds[1])});
+    std::vector<std::string> env = {std::string(kChildDirEnv) + "=" + path,
+                                    std::string(kChildFdEnv) + "=" + std::to_string(fds[1])};
+    if (deferred) env.push_back(std::string(kChildDeferredEnv) + "=1");
+    const pid_t pid = SpawnChild("WriteUntilKilled", env);
     ASSERT_GT(pid, 0);
     close(fds[1]);
     const int kill_after = 1 + static_cast<int>(rng() % 1500);
@@ -402,6 +410,25 @@ TEST(RocksDbStorage, AcknowledgedWritesSurviveKill9) {
       ASSERT_EQ(item, index) << "batch " << i << " half applied";
       ASSERT_EQ(item, i <= recovered) << "batch " << i;
     }
+  }
+}
+
+// A deferred WAL holds a write until FlushWal(): a process that ends without closing its storage
+// keeps what was flushed and loses what was not (so `ddb serve` must flush before it answers).
+// Without deferred_wal, every write is in the OS when Write returns.
+TEST(RocksDbStorage, DeferredWalKeepsWritesOnceFlushed) {
+  for (const bool deferred : {false, true}) {
+    SCOPED_TRACE(deferred ? "deferred WAL" : "WAL written by every write");
+    TempDir dir;
+    const std::string path = dir.path() + "/db";
+    std::vector<std::string> env = {std::string(kChildDirEnv) + "=" + path};
+    if (deferred) env.push_back(std::string(kChildDeferredEnv) + "=1");
+    const pid_t pid = SpawnChild("WriteThenExit", env);
+    ASSERT_GT(pid, 0);
+    ASSERT_EQ(WaitExitCode(pid), kChildExitedUnclosed);
+    auto db = OpenRocksDbStorage(path, Options{});
+    EXPECT_EQ(db->Get("flushed"), "1");
+    EXPECT_EQ(db->Get("buffered"), deferred ? std::nullopt : std::optional<std::string>("2"));
   }
 }
 
@@ -663,16 +690,38 @@ class WriteUntilKilledChild : public ::testing::Test {
     const char* fd_text = std::getenv(kChildFdEnv);
     ASSERT_NE(fd_text, nullptr);
     const int fd = std::atoi(fd_text);
-    auto db = OpenRocksDbStorage(std::getenv(kChildDirEnv), Options{});
+    const bool deferred = std::getenv(kChildDeferredEnv) != nullptr;
+    auto db = OpenRocksDbStorage(std::getenv(kChildDirEnv), Options{.deferred_wal = deferred});
+    int acked = 0;
+    int next_flush = 0;
     for (int i = 0; i < 1000000; ++i) {
       WriteBatch batch;
       batch.Put(Key("item", i), ItemValue(i));
       batch.Put(Key("index", i), std::to_string(i));
       batch.Put("counter", std::to_string(i));
       db->Write(batch);
-      // Acknowledge only after Write returned: the parent may rely on it from now on.
-      ASSERT_EQ(write(fd, &i, sizeof(i)), static_cast<ssize_t>(sizeof(i)));
+      // Deferred: groups of 1 to 5 writes, each acknowledged after the FlushWal() that ends it.
+      if (deferred && i < next_flush) continue;
+      next_flush = i + 1 + i % 5;
+      db->FlushWal();
+      // Acknowledge only after Write (and FlushWal) returned: the parent may rely on it now.
+      for (; acked <= i; ++acked) {
+        ASSERT_EQ(write(fd, &acked, sizeof(acked)), static_cast<ssize_t>(sizeof(acked)));
+      }
     }
+  }
+};
+
+// Writes "flushed", FlushWal(), then "buffered", and ends without closing the storage (no
+// destructor runs), as a crash would.
+class WriteThenExitChild : public ::testing::Test {
+  void TestBody() override {
+    const bool deferred = std::getenv(kChildDeferredEnv) != nullptr;
+    auto db = OpenRocksDbStorage(std::getenv(kChildDirEnv), Options{.deferred_wal = deferred});
+    PutOne(*db, "flushed", "1");
+    db->FlushWal();
+    PutOne(*db, "buffered", "2");
+    std::_Exit(kChildExitedUnclosed);
   }
 };
 
@@ -714,6 +763,8 @@ class IdleThenFlushChild : public ::testing::Test {
                           __LINE__, []() -> ::testing::Test* { return new ExpectLockedChild; });
   ::testing::RegisterTest("RocksDbChildProcess", "WriteUntilKilled", nullptr, nullptr, __FILE__,
                           __LINE__, []() -> ::testing::Test* { return new WriteUntilKilledChild; });
+  ::testing::RegisterTest("RocksDbChildProcess", "WriteThenExit", nullptr, nullptr, __FILE__,
+                          __LINE__, []() -> ::testing::Test* { return new WriteThenExitChild; });
   ::testing::RegisterTest("RocksDbChildProcess", "IdleThenFlush", nullptr, nullptr, __FILE__,
                           __LINE__, []() -> ::testing::Test* { return new IdleThenFlushChild; });
   return true;

@@ -81,9 +81,16 @@ class Storage {
   }
 
   // Applies the batch atomically. When it returns, the write is durable against a process crash
-  // (and against power loss when the storage was opened with fsync). Throws std::runtime_error
-  // on an I/O error; then nothing of the batch was applied.
+  // (and against power loss when the storage was opened with fsync), unless the storage was
+  // opened with deferred_wal: then only once FlushWal() has run after it. Throws
+  // std::runtime_error on an I/O error; then nothing of the batch was applied.
   virtual void Write(const WriteBatch& batch) = 0;
+
+  // With deferred_wal: hands every write made so far (whether this thread made it or only saw
+  // it) to the OS, so that they survive a crash of the process; one WAL write for all the writes
+  // since the last call, nothing when there were none. A no-op otherwise. Throws
+  // std::runtime_error on an I/O error (the writes it covers may then be lost in a crash).
+  virtual void FlushWal() {}
 
   // An iterator over a snapshot taken now; later writes are not seen. Drop iterators promptly:
   // a live one pins its snapshot's data (memory, or versions RocksDB cannot compact away).
@@ -115,6 +122,11 @@ constexpr size_t kPartitionPrefixBytes = 14;
 
 struct Options {
   bool fsync = false;  // sync the WAL on every write (power-loss durability)
+  // Without fsync: Write() leaves its WAL record in a buffer, and FlushWal() hands what is
+  // buffered to the OS in one write. A server that calls FlushWal() before its answers leave
+  // (once for all the answers of a turn) acknowledges only writes that survive a crash, and
+  // makes one WAL write where it made one per request.
+  bool deferred_wal = false;
 };
 
 // Thrown by OpenRocksDbStorage when another process (or another Storage in this process)
