@@ -478,64 +478,81 @@ TEST(HttpServer, AnswersOfOneTurnEachReachTheirConnection) {
   }
 }
 
+// One worker's turn of several answers: kPosts keep-alive connections and a holder, each
+// answered once first (each alone in its turn: a new connection waits for the worker to accept
+// it, so its request would start a turn of its own); then Run() holds the worker in the holder's
+// handler while every other connection sends a POST, and releases it: the worker answers all of
+// them in one turn. `handled` counts the handlers that have run.
+class HeldTurn {
+ public:
+  static constexpr int kPosts = 6;
+  HeldTurn(ServerOptions options, std::atomic<int>& handled) {
+    options.threads = 1;
+    server_ = std::make_unique<Server>(options, [this, &handled](const Request& request) {
+      if (request.target == "/hold") released_.wait();  // the others queue up meanwhile
+      ++handled;
+      return Echo(request);
+    });
+    server_->Start();
+    for (int i = 0; i < kPosts; ++i) {
+      posts.push_back(std::make_unique<Client>(server_->port()));
+      EXPECT_EQ(posts.back()->Send(bhttp::verb::get, "/open").body(), "/open|");
+    }
+    holder = std::make_unique<Client>(server_->port());
+    EXPECT_EQ(holder->Send(bhttp::verb::get, "/open").body(), "/open|");
+  }
+  void Run() {
+    holder->WriteRaw("POST /hold HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nh");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the worker is in the handler
+    for (int i = 0; i < kPosts; ++i) {
+      posts[i]->WriteRaw("POST /p" + std::to_string(i) +
+                         " HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // all of them have arrived
+    release_.set_value();
+  }
+  std::vector<std::unique_ptr<Client>> posts;
+  std::unique_ptr<Client> holder;
+
+ private:
+  std::promise<void> release_;
+  std::shared_future<void> released_ = release_.get_future().share();
+  std::unique_ptr<Server> server_;  // first to go: it may still answer the clients
+};
+
 // before_answers runs after the handlers and before their answers leave: once for the turn's
 // first answer and once for the answers queued behind it, not once an answer.
 TEST(HttpServer, BeforeAnswersRunsOnceForTheAnswersOfATurn) {
-  ServerOptions options = TestOptions();
-  options.threads = 1;
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
   std::atomic<int> handled{0};
   std::mutex mu;
   std::vector<int> handled_at_call;  // `handled` at each before_answers call
+  ServerOptions options = TestOptions();
   options.before_answers = [&] {
     std::lock_guard<std::mutex> lock(mu);
     handled_at_call.push_back(handled.load());
     return true;
   };
-  Server server(options, [&](const Request& request) {
-    if (request.target == "/hold") released.wait();  // the others queue up meanwhile
-    ++handled;
-    return Echo(request);
-  });
-  server.Start();
-  // Connections already open and waiting for their next request, as a client's pool keeps them
-  // (a new one waits for the worker to accept it: its request would start a turn of its own).
-  constexpr int kPosts = 6;
-  std::vector<std::unique_ptr<Client>> posts;
-  for (int i = 0; i < kPosts; ++i) {
-    posts.push_back(std::make_unique<Client>(server.port()));
-    EXPECT_EQ(posts.back()->Send(bhttp::verb::get, "/open").body(), "/open|");
-  }
-  Client holder(server.port());
-  EXPECT_EQ(holder.Send(bhttp::verb::get, "/open").body(), "/open|");
-  std::vector<int> before;
+  HeldTurn turn(options, handled);
+  const int opened = handled.load();
   {
     std::lock_guard<std::mutex> lock(mu);
-    before.swap(handled_at_call);
+    ASSERT_EQ(handled_at_call.size(), static_cast<size_t>(opened));  // each alone in its turn
+    handled_at_call.clear();
   }
-  const int opened = handled.load();
-  ASSERT_EQ(before.size(), static_cast<size_t>(opened));  // each alone in its turn
-  holder.WriteRaw("POST /hold HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nh");
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the worker is in the handler
-  for (int i = 0; i < kPosts; ++i) {
-    posts[i]->WriteRaw("POST /p" + std::to_string(i) +
-                       " HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx");
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // all of them have arrived
-  release.set_value();
-  EXPECT_EQ(holder.Read().body(), "/hold|h");
-  for (int i = 0; i < kPosts; ++i) {
-    EXPECT_EQ(posts[i]->Read().body(), "/p" + std::to_string(i) + "|x");
+  turn.Run();
+  EXPECT_EQ(turn.holder->Read().body(), "/hold|h");
+  for (int i = 0; i < HeldTurn::kPosts; ++i) {
+    EXPECT_EQ(turn.posts[i]->Read().body(), "/p" + std::to_string(i) + "|x");
   }
   std::lock_guard<std::mutex> lock(mu);
   ASSERT_GE(handled_at_call.size(), 2u);
   EXPECT_LE(handled_at_call.size(), 3u) << "one call an answer: the answers were not batched";
   EXPECT_EQ(handled_at_call.front(), opened + 1);  // after the first handler, before its answer
-  EXPECT_EQ(handled_at_call.back(), opened + 1 + kPosts);
+  EXPECT_EQ(handled_at_call.back(), opened + 1 + HeldTurn::kPosts);
 }
 
-// An answer before_answers holds back never leaves: its connection is reset instead.
+// An answer before_answers holds back never leaves: its connection is reset instead, for a lone
+// answer (false or an exception) and for a turn's first answer and those queued behind it.
 TEST(HttpServer, AnswersHeldBackResetTheirConnections) {
   for (const bool throws : {false, true}) {
     ServerOptions options = TestOptions();
@@ -549,6 +566,17 @@ TEST(HttpServer, AnswersHeldBackResetTheirConnections) {
     client.WriteRaw("POST /w HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx");
     EXPECT_TRUE(client.ServerClosed()) << (throws ? "throwing" : "false");
   }
+  std::atomic<bool> hold_back{false};
+  std::atomic<int> handled{0};
+  ServerOptions options = TestOptions();
+  options.before_answers = [&] { return !hold_back.load(); };
+  HeldTurn turn(options, handled);
+  const int opened = handled.load();
+  hold_back = true;
+  turn.Run();
+  EXPECT_TRUE(turn.holder->ServerClosed());
+  for (const auto& post : turn.posts) EXPECT_TRUE(post->ServerClosed());
+  EXPECT_EQ(handled.load(), opened + 1 + HeldTurn::kPosts);  // only their answers were held back
 }
 
 TEST(HttpServer, IdleConnectionsAreClosed) {
