@@ -197,10 +197,7 @@ void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_di
   handler.Configure(server_options);
   if (engine_options.deferred_wal) {
     ddb::Engine& flushed = *engine;
-    server_options.before_answers = [&flushed] {
-      flushed.FlushWal();
-      return true;
-    };
+    server_options.before_answers = [&flushed] { flushed.FlushWal(); };
   }
   http::Server server(server_options, handler.AsHandler());
   server.CatchSignals();  // a SIGTERM right after the start line still stops gracefully

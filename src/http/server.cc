@@ -574,13 +574,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static bool BeforeAnswers(ServerCore& server) {
     if (!server.options.before_answers) return true;
     try {
-      if (server.options.before_answers()) return true;
-      log::Error("http", "answers held back: resetting their connections");
+      server.options.before_answers();
+      return true;
     } catch (...) {
       log::Error("http", "answers held back: resetting their connections",
                  {{"reason", CurrentExceptionWhat()}});
+      return false;
     }
-    return false;
   }
 
   static void SendUnsent(Worker& worker, bool send) {

@@ -73,11 +73,11 @@ struct ServerOptions {
   // Default: an empty 431.
   Handler on_header_too_large;
   // Runs on a worker before answers leave it: before a turn's first answer, and once before the
-  // answers of the same turn that follow it (Connection::Write batches them). False (or an
-  // exception): those answers are not sent, and their connections are reset, so a client sees
-  // no answer rather than an answer the server could not stand by. The DynamoDB endpoint makes
-  // the writes its answers acknowledge survive a crash here: one WAL write for many answers.
-  std::function<bool()> before_answers;
+  // answers of the same turn that follow it (Connection::Write batches them). When it throws,
+  // those answers are not sent and their connections are reset, so a client sees no answer
+  // rather than one the server could not stand by. The DynamoDB endpoint makes the writes its
+  // answers acknowledge survive a crash here: one WAL write for many answers.
+  std::function<void()> before_answers;
 
   // Answers a request refused for want of resources (body_budget; with an empty Request, the
   // connections over max_connections). The connection is closed afterwards. Clients should

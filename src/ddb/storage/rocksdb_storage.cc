@@ -388,10 +388,10 @@ class RocksDbStorage final : public Storage {
       : env_(std::move(env)),
         db_(std::move(db)),
         pool_(std::move(pool)),
+        deferred_wal_(db_->GetDBOptions().manual_wal_flush),
         full_write_buffer_(full_write_buffer) {
     write_options_.sync = options.fsync;
     write_options_.disableWAL = false;
-    deferred_wal_ = options.deferred_wal && !options.fsync;
   }
   ~RocksDbStorage() override {
     if (creation_sync_.joinable()) creation_sync_.join();
@@ -562,7 +562,7 @@ class RocksDbStorage final : public Storage {
   std::unique_ptr<rocksdb::DB> db_;
   std::shared_ptr<IteratorPool> pool_;
   rocksdb::WriteOptions write_options_;
-  bool deferred_wal_ = false;                            // Options::deferred_wal (without fsync)
+  const bool deferred_wal_;  // opened with manual_wal_flush (Options::deferred_wal, no fsync)
   std::atomic<rocksdb::SequenceNumber> wal_flushed_{0};  // every write up to it is in the OS
   const size_t full_write_buffer_;
   std::atomic<uint64_t> written_{0};
