@@ -135,9 +135,10 @@ void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_di
   ddb::EngineOptions engine_options;
   engine_options.in_memory = serve.in_memory;
   engine_options.fsync = serve.fsync;
-  // Each answer's writes are handed to the OS before it leaves (before_answers below), once for
-  // all the answers of a worker's turn, instead of one WAL write per request.
-  engine_options.deferred_wal = !serve.in_memory && !serve.fsync;
+  // Each answer's writes are handed to the OS (with --fsync, synced to the disk) before it leaves
+  // (before_answers below), once for all the answers of a worker's turn, instead of one WAL write
+  // (and one sync) per request: --fsync's group commit.
+  engine_options.deferred_wal = !serve.in_memory;
   if (!serve.s3_dir.empty()) {
     std::error_code ec;
     engine_options.s3_dir = std::filesystem::absolute(serve.s3_dir, ec).string();
@@ -253,7 +254,9 @@ void AddDdbServeCommand(CLI::App& ddb, GlobalOptions& globals) {
       "serve", "Serve the embedded DynamoDB engine over the DynamoDB JSON protocol");
   AddListenOptions(*cmd, serve->host, serve->port);
   cmd->add_flag("--in-memory", serve->in_memory, "Keep nothing on disk");
-  cmd->add_flag("--fsync", serve->fsync, "Sync every write to disk (survives power loss)");
+  cmd->add_flag("--fsync", serve->fsync,
+                "Sync every write to disk before it is acknowledged (survives power loss; writes "
+                "answered together share one sync)");
   cmd->add_flag("--no-triggers", serve->no_triggers,
                 "Do not run the data dir's stream triggers (`cruddur ddb trigger add`)");
   cmd->add_option("--auth", serve->auth,

@@ -820,6 +820,7 @@ StorageFigures EngineImpl::Storage() {
   f.pending_compaction_bytes = property("rocksdb.estimate-pending-compaction-bytes");
   f.live_sst_bytes = property("rocksdb.live-sst-files-size");
   f.running_compactions = property("rocksdb.num-running-compactions");
+  f.wal_syncs = storage_->WalSyncs();
   return f;
 }
 

@@ -36,8 +36,9 @@ struct EngineOptions {
   std::string data_dir;    // RocksDB files live here unless in_memory
   bool in_memory = false;  // keep nothing on disk
   bool fsync = false;      // sync every write to disk (power-loss durability)
-  // Without fsync: writes leave their WAL records in a buffer until FlushWal() (storage.h,
-  // Options::deferred_wal). For a server that calls FlushWal() before its answers leave.
+  // Writes leave their WAL records in a buffer until FlushWal() (storage.h,
+  // Options::deferred_wal), which with fsync syncs them too. For a server that calls FlushWal()
+  // before its answers leave.
   bool deferred_wal = false;
   // The root of the local S3 that exports write to and imports read from: s3://bucket/key is
   // <s3_dir>/bucket/key. Empty: <data_dir>/s3, or (in memory) a directory of this process's
@@ -155,6 +156,7 @@ struct StorageFigures {
   std::uint64_t pending_compaction_bytes = 0;  // rocksdb.estimate-pending-compaction-bytes
   std::uint64_t live_sst_bytes = 0;            // rocksdb.live-sst-files-size
   std::uint64_t running_compactions = 0;       // rocksdb.num-running-compactions
+  std::uint64_t wal_syncs = 0;                 // Storage::WalSyncs(): syncs of the WAL so far
 };
 
 class Engine {
@@ -182,7 +184,8 @@ class Engine {
   // index (for metrics and `cruddur ddb stats`).
   virtual std::vector<CapacityUsage> ConsumedCapacity() { return {}; }
   // With EngineOptions::deferred_wal: every write made so far survives a crash of the process
-  // once this returns (one WAL write for all of them). A no-op otherwise. Throws
+  // (with fsync, a power loss) once this returns (one WAL write, and one sync, for all of them).
+  // A no-op otherwise. Throws
   // std::runtime_error on an I/O error. Thread-safe.
   virtual void FlushWal() {}
 };

@@ -9,6 +9,9 @@ endpoint has neither /metrics nor these logs, so with DDB_ENDPOINT set the modul
 
 import gzip
 import json
+import os
+import signal
+import socket
 import urllib.error
 import urllib.request
 import uuid
@@ -18,7 +21,8 @@ from botocore.exceptions import ClientError
 
 import prometheus_text
 from prometheus_text import delta, scrape
-from ddbtest import make_client, own_server, unique_name, wait_table_active
+from ddbtest import (ACCESS_KEY, REGION, SECRET_KEY, make_client, own_server, unique_name,
+                     wait_table_active)
 
 CLOUDWATCH = pytest.mark.source(
     "docs: CloudWatch's DynamoDB metrics (metrics-dimensions.html): UserErrors are 4xx except "
@@ -229,3 +233,89 @@ def test_rocksdb_figures_on_a_persistent_server(foreign_endpoint, tmp_path_facto
         assert prometheus_text.value(after, "cruddur_dynamodb_table_items", table=name) == 500
         assert delta(before, after, "cruddur_dynamodb_consumed_write_capacity_units_total",
                      table=name, operation="BatchWriteItem") == 500 * 2
+
+
+def signed_put(endpoint, body):
+    """The bytes of a SigV4-signed HTTP/1.1 PutItem request with this body."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    req = AWSRequest(method="POST", url=endpoint + "/", data=body,
+                     headers={"Content-Type": "application/x-amz-json-1.0",
+                              "X-Amz-Target": "DynamoDB_20120810.PutItem"})
+    SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "dynamodb", REGION).add_auth(req)
+    host = endpoint.rsplit("//", 1)[1]
+    fields = {"Host": host, "Content-Length": str(len(body)), **dict(req.headers.items())}
+    head = "POST / HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in fields.items()) + "\r\n"
+    return head.encode() + body
+
+
+def read_status(sock):
+    """Reads one HTTP/1.1 answer with a Content-Length from sock; returns its status code."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, f"connection closed before an answer: {data!r}"
+        data += chunk
+    head, rest = data.split(b"\r\n\r\n", 1)
+    lines = head.decode().split("\r\n")
+    length = next(int(line.split(":", 1)[1]) for line in lines[1:]
+                  if line.lower().startswith("content-length:"))
+    while len(rest) < length:
+        chunk = sock.recv(65536)
+        assert chunk, "connection closed inside an answer"
+        rest += chunk
+    return int(lines[0].split()[1])
+
+
+@CRUDDUR_OWN
+def test_fsync_writes_answered_together_share_one_sync(foreign_endpoint, tmp_path_factory):
+    """cruddur's own: with --fsync, the writes one worker answers in the same turn share one sync
+    of the WAL (group commit; cruddur_rocksdb_wal_syncs_total counts them), and every write is
+    synced before it is acknowledged: a burst of acknowledged writes made at least one sync."""
+    data = tmp_path_factory.mktemp("fsync-data")
+    with own_server(foreign_endpoint, tmp_path_factory,
+                    ["--data-dir", str(data), "--fsync", "--threads", "1"],
+                    "needs its own persistent server") as s:
+        c = make_client(s.endpoint)
+        name = unique_name("fsync")
+        c.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                       KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                       AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+        wait_table_active(c, name)
+        host, port = s.endpoint.rsplit("//", 1)[1].split(":")
+
+        def put(key):
+            return signed_put(s.endpoint, json.dumps(
+                {"TableName": name, "Item": {"pk": {"S": key}}}).encode())
+
+        writes = 16
+        connections = [socket.create_connection((host, int(port)), timeout=30)
+                       for _ in range(writes)]
+        try:
+            # One answered write on each connection first: the server has taken them all in.
+            for i, connection in enumerate(connections):
+                connection.sendall(put(f"warm-{i}"))
+                assert read_status(connection) == 200
+            before = scrape(s.endpoint)
+            # Stopped, the server cannot take a request before the others have come: all of
+            # them wait on their connections, as they do for a busy worker under load.
+            os.kill(s.proc.pid, signal.SIGSTOP)
+            try:
+                for i, connection in enumerate(connections):
+                    connection.sendall(put(f"burst-{i}"))
+            finally:
+                os.kill(s.proc.pid, signal.SIGCONT)
+            statuses = [read_status(connection) for connection in connections]
+        finally:
+            for connection in connections:
+                connection.close()
+        after = scrape(s.endpoint)
+        assert statuses == [200] * writes
+        assert after["cruddur_rocksdb_wal_syncs_total"].type == "counter"
+        syncs = delta(before, after, "cruddur_rocksdb_wal_syncs_total")
+        # The turn's first answer is flushed on its own, the rest together; a few turns at most.
+        assert 1 <= syncs <= writes // 2, f"{syncs} syncs for {writes} writes answered together"
+        got = c.batch_get_item(RequestItems={name: {"Keys": [
+            {"pk": {"S": f"{kind}-{i}"}} for kind in ("warm", "burst") for i in range(writes)]}})
+        assert len(got["Responses"][name]) == 2 * writes

@@ -101,23 +101,32 @@ std::string_view BaseName(std::string_view path) {
 
 bool IsOptionsFile(std::string_view path) { return BaseName(path).starts_with("OPTIONS-"); }
 
+// RocksDB names its WAL files <number>.log (its info log is LOG, and LOG.old.<time>).
+bool IsWalFile(std::string_view path) { return BaseName(path).ends_with(".log"); }
+
 // A file whose syncs do nothing while its FileSystem holds them (fs), or never (fs null: an
-// OPTIONS file).
+// OPTIONS file). A WAL file's syncs that do reach the disk are counted (DataDirFileSystem's
+// wal_syncs()).
 class HeldSyncFile final : public rocksdb::FSWritableFileOwnerWrapper {
  public:
-  HeldSyncFile(std::unique_ptr<rocksdb::FSWritableFile> file, const DataDirFileSystem* fs)
-      : FSWritableFileOwnerWrapper(std::move(file)), fs_(fs) {}
+  HeldSyncFile(std::unique_ptr<rocksdb::FSWritableFile> file, DataDirFileSystem* fs, bool wal)
+      : FSWritableFileOwnerWrapper(std::move(file)), fs_(fs), wal_(wal) {}
 
   IOStatus Sync(const IOOptions& options, IODebugContext* dbg) override {
-    return Held() ? IOStatus::OK() : target()->Sync(options, dbg);
+    return Held() ? IOStatus::OK() : Counted(target()->Sync(options, dbg));
   }
   IOStatus Fsync(const IOOptions& options, IODebugContext* dbg) override {
-    return Held() ? IOStatus::OK() : target()->Fsync(options, dbg);
+    return Held() ? IOStatus::OK() : Counted(target()->Fsync(options, dbg));
   }
 
  private:
   bool Held() const { return fs_ == nullptr || fs_->holding(); }
-  const DataDirFileSystem* fs_;
+  IOStatus Counted(IOStatus status) {
+    if (wal_ && status.ok()) fs_->CountWalSync();
+    return status;
+  }
+  DataDirFileSystem* fs_;
+  const bool wal_;
 };
 
 class HeldSyncDirectory final : public rocksdb::FSDirectoryWrapper {
@@ -200,11 +209,12 @@ IOStatus DataDirFileSystem::NewWritableFile(const std::string& name,
                                             IODebugContext* dbg) {
   IOStatus status = target()->NewWritableFile(name, options, file, dbg);
   if (!status.ok()) return status;
-  // Files made after the creation are the plain ones: no wrapper on the WALs and tables' writes.
+  // Files made after the creation are the plain ones, but for the WALs, whose syncs are counted;
+  // the tables' writes go unwrapped.
   if (IsOptionsFile(name)) {
-    *file = std::make_unique<HeldSyncFile>(std::move(*file), nullptr);
-  } else if (holding()) {
-    *file = std::make_unique<HeldSyncFile>(std::move(*file), this);
+    *file = std::make_unique<HeldSyncFile>(std::move(*file), nullptr, false);
+  } else if (holding() || IsWalFile(name)) {
+    *file = std::make_unique<HeldSyncFile>(std::move(*file), this, IsWalFile(name));
   }
   return status;
 }

@@ -37,6 +37,10 @@ class DataDirFileSystem final : public rocksdb::FileSystemWrapper {
   void HoldSyncs(bool hold) { holding_.store(hold, std::memory_order_release); }
   bool holding() const { return holding_.load(std::memory_order_acquire); }
 
+  // Syncs of WAL files that went to the disk (not held back) since the FileSystem was made.
+  uint64_t wal_syncs() const { return wal_syncs_.load(std::memory_order_relaxed); }
+  void CountWalSync() { wal_syncs_.fetch_add(1, std::memory_order_relaxed); }
+
   rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
                                     std::unique_ptr<rocksdb::FSWritableFile>* file,
                                     rocksdb::IODebugContext* dbg) override;
@@ -46,6 +50,7 @@ class DataDirFileSystem final : public rocksdb::FileSystemWrapper {
 
  private:
   std::atomic<bool> holding_{false};
+  std::atomic<uint64_t> wal_syncs_{0};
 };
 
 // An Env for one data dir: LazyThreadsEnv()'s thread pools with `fs` for its files.

@@ -1,8 +1,9 @@
 // Persistent Storage on RocksDB.
 //
-// Durability: every Write goes through the WAL (never disabled, no manual WAL flush), so a
-// batch is in the OS page cache before Write returns and survives kill -9; Options::fsync also
-// syncs the WAL for power-loss durability. Iterators read RocksDB's implicit snapshot, taken
+// Durability: every Write goes through the WAL (never disabled), so a batch survives kill -9 once
+// its record is in the OS page cache: when Write returns, or with Options::deferred_wal once
+// FlushWal() has run after it; Options::fsync also syncs the WAL for power-loss durability (each
+// Write, or each FlushWal() of a deferred WAL). Iterators read RocksDB's implicit snapshot, taken
 // when the iterator is made (no explicit Snapshot: taking one locks the DB mutex per Query).
 #include <rocksdb/cache.h>
 #include <rocksdb/convenience.h>
@@ -382,20 +383,23 @@ class RocksDbStorage final : public Storage {
  public:
   // full_write_buffer: the write_buffer_size to grow to after kGrowAfterBytes of writes (0: the
   // DB already runs with it).
-  RocksDbStorage(std::unique_ptr<rocksdb::Env> env, std::unique_ptr<rocksdb::DB> db,
-                 std::shared_ptr<IteratorPool> pool, const Options& options,
-                 size_t full_write_buffer)
+  RocksDbStorage(std::unique_ptr<rocksdb::Env> env, std::shared_ptr<DataDirFileSystem> fs,
+                 std::unique_ptr<rocksdb::DB> db, std::shared_ptr<IteratorPool> pool,
+                 const Options& options, size_t full_write_buffer)
       : env_(std::move(env)),
+        fs_(std::move(fs)),
         db_(std::move(db)),
         pool_(std::move(pool)),
         deferred_wal_(db_->GetDBOptions().manual_wal_flush),
+        sync_wal_(options.fsync),
         full_write_buffer_(full_write_buffer) {
-    write_options_.sync = options.fsync;
+    // A deferred WAL is synced by FlushWal(), once for all the writes before it.
+    write_options_.sync = sync_wal_ && !deferred_wal_;
     write_options_.disableWAL = false;
   }
   ~RocksDbStorage() override {
     if (creation_sync_.joinable()) creation_sync_.join();
-    if (deferred_wal_) db_->FlushWAL(false).PermitUncheckedError();  // (Close() would, too)
+    if (deferred_wal_) db_->FlushWAL(sync_wal_).PermitUncheckedError();  // (Close() would write)
     // Close() reports errors that the destructor would swallow; nothing useful to do with them
     // here, the WAL already holds every acknowledged write.
     pool_->Clear();  // iterators go before their DB
@@ -442,14 +446,17 @@ class RocksDbStorage final : public Storage {
   // A write's WAL record is in RocksDB's buffer before its sequence number is published (and
   // before any reader can see it), so a flush started after reading the latest sequence number
   // covers every write up to it: a caller that saw a write (its own or another's) finds it
-  // covered by wal_flushed_ or flushes it.
+  // covered by wal_flushed_ or flushes it. With fsync the flush syncs the WAL too (FlushWAL(true)
+  // writes the buffer, then syncs every WAL file up to the current one): the writes of all the
+  // answers of a turn, and of both workers when their flushes meet, share one sync.
   void FlushWal() override {
     if (!deferred_wal_) return;
     const rocksdb::SequenceNumber latest = db_->GetLatestSequenceNumber();
     rocksdb::SequenceNumber flushed = wal_flushed_.load(std::memory_order_acquire);
     if (latest <= flushed) return;
-    const rocksdb::Status status = db_->FlushWAL(/*sync=*/false);
-    if (!status.ok()) Fail("storage WAL write failed", status);
+    const rocksdb::Status status = db_->FlushWAL(sync_wal_);
+    if (!status.ok())
+      Fail(sync_wal_ ? "storage WAL sync failed" : "storage WAL write failed", status);
     while (flushed < latest &&
            !wal_flushed_.compare_exchange_weak(flushed, latest, std::memory_order_acq_rel)) {
     }
@@ -477,6 +484,8 @@ class RocksDbStorage final : public Storage {
     return std::make_unique<RocksDbIterator>(
         db_.get(), pool_.get(), std::string(partition.substr(0, kPartitionPrefixBytes)));
   }
+
+  uint64_t WalSyncs() override { return fs_->wal_syncs(); }
 
   std::optional<uint64_t> IntProperty(std::string_view name) override {
     uint64_t value = 0;
@@ -558,12 +567,15 @@ class RocksDbStorage final : public Storage {
         .PermitUncheckedError();
   }
 
-  std::unique_ptr<rocksdb::Env> env_;  // the DB's files and threads: outlives it
+  std::unique_ptr<rocksdb::Env> env_;      // the DB's files and threads: outlives it
+  std::shared_ptr<DataDirFileSystem> fs_;  // env_'s; counts the WAL's syncs
   std::unique_ptr<rocksdb::DB> db_;
   std::shared_ptr<IteratorPool> pool_;
   rocksdb::WriteOptions write_options_;
-  const bool deferred_wal_;  // opened with manual_wal_flush (Options::deferred_wal, no fsync)
-  std::atomic<rocksdb::SequenceNumber> wal_flushed_{0};  // every write up to it is in the OS
+  const bool deferred_wal_;  // opened with manual_wal_flush (Options::deferred_wal)
+  const bool sync_wal_;      // Options::fsync: by each Write, or by FlushWal() when deferred
+  // Every write up to it is in the OS (and on the disk with sync_wal_).
+  std::atomic<rocksdb::SequenceNumber> wal_flushed_{0};
   const size_t full_write_buffer_;
   std::atomic<uint64_t> written_{0};
   std::atomic<bool> grown_{false};
@@ -612,7 +624,7 @@ std::unique_ptr<Storage> OpenRocksDbStorage(const std::string& dir, const Option
   std::unique_ptr<rocksdb::Env> env = NewDataDirEnv(fs);
   rocksdb::Options rocks_options = RocksDbOptions();
   rocks_options.env = env.get();
-  rocks_options.manual_wal_flush = options.deferred_wal && !options.fsync;
+  rocks_options.manual_wal_flush = options.deferred_wal;
   if (contents.table_files < kParallelOpenTableFiles) rocks_options.max_file_opening_threads = 1;
   size_t full_write_buffer = 0;
   // A restart with a big WAL keeps the full size, or recovery would flush it in small pieces.
@@ -643,8 +655,8 @@ std::unique_ptr<Storage> OpenRocksDbStorage(const std::string& dir, const Option
     }
   }
   if (!status.ok()) FailOpen(dir, status);
-  auto storage = std::make_unique<RocksDbStorage>(std::move(env), std::move(db), std::move(pool),
-                                                  options, full_write_buffer);
+  auto storage = std::make_unique<RocksDbStorage>(std::move(env), fs, std::move(db),
+                                                  std::move(pool), options, full_write_buffer);
   if (created && defer_sync) storage->SyncCreationLater(dir);
   return storage;
 }

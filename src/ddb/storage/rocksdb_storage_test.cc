@@ -40,8 +40,9 @@ namespace {
 
 constexpr char kChildDirEnv[] = "CRUDDUR_STORAGE_TEST_CHILD_DIR";
 constexpr char kChildFdEnv[] = "CRUDDUR_STORAGE_TEST_CHILD_FD";
-// Set (to anything): the child opens its storage with Options::deferred_wal.
+// Set (to anything): the child opens its storage with Options::deferred_wal, or Options::fsync.
 constexpr char kChildDeferredEnv[] = "CRUDDUR_STORAGE_TEST_CHILD_DEFERRED";
+constexpr char kChildFsyncEnv[] = "CRUDDUR_STORAGE_TEST_CHILD_FSYNC";
 constexpr int kChildSawLock = 42;
 constexpr int kChildExitedUnclosed = 43;
 
@@ -366,15 +367,18 @@ std::vector<int> ReadAcks(int fd, pid_t child, int kill_after, int kill_delay_us
 }
 
 // With deferred_wal the child acknowledges its writes in groups, each after one FlushWal(), as
-// `ddb serve` answers a turn's requests: what was acknowledged survives all the same.
+// `ddb serve` answers a turn's requests: what was acknowledged survives all the same, with fsync
+// (one sync per group) as without.
 TEST(RocksDbStorage, AcknowledgedWritesSurviveKill9) {
   std::random_device seed_source;
   const unsigned seed = seed_source();
   std::mt19937 rng(seed);
   SCOPED_TRACE("seed " + std::to_string(seed));
-  for (int round = 0; round < 4; ++round) {
+  for (int round = 0; round < 6; ++round) {
     const bool deferred = round % 2 == 1;
-    SCOPED_TRACE(deferred ? "deferred WAL" : "WAL written by every write");
+    const bool fsync = round >= 4;
+    SCOPED_TRACE(std::string(deferred ? "deferred WAL" : "WAL written by every write") +
+                 (fsync ? ", fsync" : ""));
     TempDir dir;
     const std::string path = dir.path() + "/db";
     int fds[2];
@@ -382,6 +386,7 @@ TEST(RocksDbStorage, AcknowledgedWritesSurviveKill9) {
     std::vector<std::string> env = {std::string(kChildDirEnv) + "=" + path,
                                     std::string(kChildFdEnv) + "=" + std::to_string(fds[1])};
     if (deferred) env.push_back(std::string(kChildDeferredEnv) + "=1");
+    if (fsync) env.push_back(std::string(kChildFsyncEnv) + "=1");
     const pid_t pid = SpawnChild("WriteUntilKilled", env);
     ASSERT_GT(pid, 0);
     close(fds[1]);
@@ -414,21 +419,54 @@ TEST(RocksDbStorage, AcknowledgedWritesSurviveKill9) {
 }
 
 // A deferred WAL holds a write until FlushWal(): a process that ends without closing its storage
-// keeps what was flushed and loses what was not (so `ddb serve` must flush before it answers).
-// Without deferred_wal, every write is in the OS when Write returns.
+// keeps what was flushed and loses what was not (so `ddb serve` must flush before it answers),
+// with fsync too. Without deferred_wal, every write is in the OS when Write returns.
 TEST(RocksDbStorage, DeferredWalKeepsWritesOnceFlushed) {
   for (const bool deferred : {false, true}) {
-    SCOPED_TRACE(deferred ? "deferred WAL" : "WAL written by every write");
+    for (const bool fsync : {false, true}) {
+      SCOPED_TRACE(std::string(deferred ? "deferred WAL" : "WAL written by every write") +
+                   (fsync ? ", fsync" : ""));
+      TempDir dir;
+      const std::string path = dir.path() + "/db";
+      std::vector<std::string> env = {std::string(kChildDirEnv) + "=" + path};
+      if (deferred) env.push_back(std::string(kChildDeferredEnv) + "=1");
+      if (fsync) env.push_back(std::string(kChildFsyncEnv) + "=1");
+      const pid_t pid = SpawnChild("WriteThenExit", env);
+      ASSERT_GT(pid, 0);
+      ASSERT_EQ(WaitExitCode(pid), kChildExitedUnclosed);
+      auto db = OpenRocksDbStorage(path, Options{});
+      EXPECT_EQ(db->Get("flushed"), "1");
+      EXPECT_EQ(db->Get("buffered"), deferred ? std::nullopt : std::optional<std::string>("2"));
+    }
+  }
+}
+
+// With fsync a deferred WAL is synced by FlushWal(), once for all the writes before it, where
+// each write syncs it without deferral; without fsync nothing syncs it. (What a sync makes
+// survive, a power loss, cannot be shown here; WalSyncs() counts the syncs that reached the
+// file system.)
+TEST(RocksDbStorage, FsyncWithADeferredWalSyncsOncePerFlush) {
+  struct Case {
+    bool fsync, deferred;
+    uint64_t after_writes, after_flush;
+  };
+  for (const Case& c : {Case{true, true, 0, 1}, Case{true, false, 5, 5}, Case{false, true, 0, 0},
+                        Case{false, false, 0, 0}}) {
+    SCOPED_TRACE(std::string(c.fsync ? "fsync, " : "no fsync, ") +
+                 (c.deferred ? "deferred WAL" : "WAL written by every write"));
     TempDir dir;
-    const std::string path = dir.path() + "/db";
-    std::vector<std::string> env = {std::string(kChildDirEnv) + "=" + path};
-    if (deferred) env.push_back(std::string(kChildDeferredEnv) + "=1");
-    const pid_t pid = SpawnChild("WriteThenExit", env);
-    ASSERT_GT(pid, 0);
-    ASSERT_EQ(WaitExitCode(pid), kChildExitedUnclosed);
-    auto db = OpenRocksDbStorage(path, Options{});
-    EXPECT_EQ(db->Get("flushed"), "1");
-    EXPECT_EQ(db->Get("buffered"), deferred ? std::nullopt : std::optional<std::string>("2"));
+    auto db = OpenRocksDbStorage(dir.path() + "/db",
+                                 Options{.fsync = c.fsync, .deferred_wal = c.deferred});
+    const uint64_t base = db->WalSyncs();
+    for (int i = 0; i < 5; ++i) PutOne(*db, Key("item", i), "v");
+    EXPECT_EQ(db->WalSyncs() - base, c.after_writes);
+    db->FlushWal();
+    EXPECT_EQ(db->WalSyncs() - base, c.after_flush);
+    db->FlushWal();  // no write since: nothing to sync
+    EXPECT_EQ(db->WalSyncs() - base, c.after_flush);
+    PutOne(*db, "one more", "v");
+    db->FlushWal();
+    EXPECT_EQ(db->WalSyncs() - base, c.after_flush + (c.fsync ? 1 : 0));
   }
 }
 
@@ -691,7 +729,9 @@ class WriteUntilKilledChild : public ::testing::Test {
     ASSERT_NE(fd_text, nullptr);
     const int fd = std::atoi(fd_text);
     const bool deferred = std::getenv(kChildDeferredEnv) != nullptr;
-    auto db = OpenRocksDbStorage(std::getenv(kChildDirEnv), Options{.deferred_wal = deferred});
+    const bool fsync = std::getenv(kChildFsyncEnv) != nullptr;
+    auto db = OpenRocksDbStorage(std::getenv(kChildDirEnv),
+                                 Options{.fsync = fsync, .deferred_wal = deferred});
     int acked = 0;
     int next_flush = 0;
     for (int i = 0; i < 1000000; ++i) {
@@ -717,7 +757,9 @@ class WriteUntilKilledChild : public ::testing::Test {
 class WriteThenExitChild : public ::testing::Test {
   void TestBody() override {
     const bool deferred = std::getenv(kChildDeferredEnv) != nullptr;
-    auto db = OpenRocksDbStorage(std::getenv(kChildDirEnv), Options{.deferred_wal = deferred});
+    const bool fsync = std::getenv(kChildFsyncEnv) != nullptr;
+    auto db = OpenRocksDbStorage(std::getenv(kChildDirEnv),
+                                 Options{.fsync = fsync, .deferred_wal = deferred});
     PutOne(*db, "flushed", "1");
     db->FlushWal();
     PutOne(*db, "buffered", "2");

@@ -87,9 +87,10 @@ class Storage {
   virtual void Write(const WriteBatch& batch) = 0;
 
   // With deferred_wal: hands every write made so far (whether this thread made it or only saw
-  // it) to the OS, so that they survive a crash of the process; one WAL write for all the writes
-  // since the last call, nothing when there were none. A no-op otherwise. Throws
-  // std::runtime_error on an I/O error (the writes it covers may then be lost in a crash).
+  // it) to the OS, so that they survive a crash of the process, and with fsync syncs them to the
+  // disk too; one WAL write (and one sync) for all the writes since the last call, nothing when
+  // there were none. A no-op otherwise. Throws std::runtime_error on an I/O error (the writes it
+  // covers may then be lost in a crash).
   virtual void FlushWal() {}
 
   // An iterator over a snapshot taken now; later writes are not seen. Drop iterators promptly:
@@ -106,6 +107,11 @@ class Storage {
     return NewIterator();
   }
 
+  // Syncs of the write-ahead log that reached the disk since the storage was opened (0 in memory),
+  // for metrics: with fsync, at most one per Write, or one per FlushWal() that had writes to
+  // cover.
+  virtual uint64_t WalSyncs() { return 0; }
+
   // A RocksDB integer property (e.g. "rocksdb.cur-size-all-mem-tables"), for metrics; nullopt
   // for storage that has none (in memory) or a property it does not know.
   virtual std::optional<uint64_t> IntProperty(std::string_view name) {
@@ -121,11 +127,12 @@ constexpr char kPartitionKeyspace = '\x05';
 constexpr size_t kPartitionPrefixBytes = 14;
 
 struct Options {
-  bool fsync = false;  // sync the WAL on every write (power-loss durability)
-  // Without fsync: Write() leaves its WAL record in a buffer, and FlushWal() hands what is
-  // buffered to the OS in one write. A server that calls FlushWal() before its answers leave
-  // (once for all the answers of a turn) acknowledges only writes that survive a crash, and
-  // makes one WAL write where it made one per request.
+  bool fsync =
+      false;  // sync the WAL on every write, or on every FlushWal() (power-loss durability)
+  // Write() leaves its WAL record in a buffer, and FlushWal() hands what is buffered to the OS in
+  // one write (with fsync, and one sync). A server that calls FlushWal() before its answers leave
+  // (once for all the answers of a turn) acknowledges only writes that survive a crash (with
+  // fsync, a power loss), and makes one WAL write (and one sync) where it made one per request.
   bool deferred_wal = false;
 };
 
