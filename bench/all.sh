@@ -60,9 +60,9 @@ bench_s() {
     'BEGIN { printf "%d", i * r * (t + 0.3) + 20 }'
 }
 engine_s=$(bench_s "$(instances '\(BM_(Engine|Storage|Json|Raw)_')")
-# writes.sh: 2 workloads x 2 servers (in memory, persistent), plus its in-process part.
+# writes.sh: 2 workloads x 3 servers (in memory, persistent, --fsync), plus its in-process part.
 writes_s=$(($(bench_s "$(instances '\(BM_(Batch_|Txn_|Engine_PutItem)')") + \
-  2 * 2 * n_conns * rounds * (duration + 1) + 20))
+  2 * 3 * n_conns * rounds * (duration + 1) + 20))
 api_s=$((2 * n_conns * rounds * (duration + 1) + 15))
 steps=${STEPS:-"10000 100000 1000000 10000000"}
 largest=0

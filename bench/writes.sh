@@ -12,7 +12,8 @@
 #   OPS="batch_write_item transact_write_items"   workloads (bench/wrk/<op>.lua)
 #   PIN=1 SERVER_CPU=1 WRK_CPU=0 THREADS   as bench/run.sh (bench/pin.sh): by default each server
 #                      has one core and one worker thread, wrk -t1 another core
-#   FSYNC=1            also a third server, `--data-dir --fsync` (every write synced)
+#   FSYNC=1            a third server, `--data-dir --fsync` (every write synced; its group commit
+#                      shares a sync among the writes a turn answers); FSYNC=0 leaves it out
 #   FRESH=1            new servers (new data dirs) for every workload (operation x connections),
 #                      so that each starts empty, as the in-process benchmark's store does; with
 #                      FRESH=0 they keep the items of the workloads before (an in-memory server
@@ -90,13 +91,13 @@ fi
 
 # --- over HTTP: in memory and persistent, interleaved -----------------------------------------
 SERVERS=(in-memory persistent)
-[[ ${FSYNC:-0} == 1 ]] && SERVERS+=(persistent-fsync)
+[[ ${FSYNC:-1} == 1 ]] && SERVERS+=(persistent-fsync)
 start_servers() {  # each persistent server on a new, empty data dir
   rm -rf "$WORK/data" "$WORK/data-fsync"
   mkdir -p "$WORK/data" "$WORK/data-fsync"
   start_cruddur in-memory "$CRUDDUR" "" --in-memory
   start_cruddur persistent "$CRUDDUR" "" --data-dir "$WORK/data"
-  if [[ ${FSYNC:-0} == 1 ]]; then
+  if [[ ${FSYNC:-1} == 1 ]]; then
     start_cruddur persistent-fsync "$CRUDDUR" "" --data-dir "$WORK/data-fsync" --fsync
   fi
 }
@@ -123,6 +124,6 @@ mkdir -p "$RAW_DIR"
 cp "$TSV" "$RAW_DIR/writes.tsv"
 cp "$ENGINE_JSON" "$RAW_DIR/writes-engine.json"
 python3 "$BENCH/writes_report.py" "$TSV" "$ENGINE_JSON" "$RESULTS" "$COMMAND" \
-  "cruddur: $CRUDDUR ddb serve --threads $THREADS (0 = one per CPU), Release build; persistent: a new --data-dir under /tmp, RocksDB with its WAL and no fsync (the default); $([[ ${FRESH:-1} == 1 ]] && echo "new servers (empty stores, new data dirs) for every workload (operation x connections), as the in-process store starts empty" || echo "the same servers for every workload (FRESH=0): each starts with the items of the workloads before")" \
+  "cruddur: $CRUDDUR ddb serve --threads $THREADS (0 = one per CPU), Release build; persistent: a new --data-dir under /tmp, RocksDB with its WAL and no fsync (the default)$([[ ${FSYNC:-1} == 1 ]] && echo "; persistent, --fsync: the same with every acknowledged write synced to the disk first (group commit: one sync for the writes a turn answers)"); $([[ ${FRESH:-1} == 1 ]] && echo "new servers (empty stores, new data dirs) for every workload (operation x connections), as the in-process store starts empty" || echo "the same servers for every workload (FRESH=0): each starts with the items of the workloads before")" \
   "wrk: bench/wrk/batch_write_item.lua (25 new items of ~170 bytes of JSON in one new partition per request) and bench/wrk/transact_write_items.lua (10 such items as Put actions)" \
   "$([[ ${SETTLE:-1} == 0 ]] && echo "CPU per item: the servers' CPU during each wrk run" || echo "CPU per item: all of a server's threads from the start of its wrk run until it idles after it (at most ${SETTLE_MAX:-60} s): a persistent server's flushes and compactions count into the run that caused them")"

@@ -199,6 +199,8 @@ void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_di
   if (engine_options.deferred_wal) {
     ddb::Engine& flushed = *engine;
     server_options.before_answers = [&flushed] { flushed.FlushWal(); };
+    // A sync to the disk costs more than the clients' wait for the turn to end: one a turn.
+    server_options.answers_together = serve.fsync;
   }
   http::Server server(server_options, handler.AsHandler());
   server.CatchSignals();  // a SIGTERM right after the start line still stops gracefully

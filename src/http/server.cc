@@ -549,8 +549,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // of the worker goes at once, and the answers after it, while that first send's completion
     // is still queued behind the turn's other handlers, go back to back once the turn is over:
     // the client is woken about twice a turn, not once an answer. A lone answer (one
-    // connection) goes at once, as before, with nothing posted.
-    if (!worker_.turn_led) {
+    // connection) goes at once, as before, with nothing posted. With answers_together the first
+    // answer waits too, so that before_answers runs once a turn.
+    if (!worker_.turn_led && !server_.options.answers_together) {
       if (!BeforeAnswers(server_)) return Reset();
       worker_.turn_led = true;
       leads_turn_ = true;

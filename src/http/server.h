@@ -78,6 +78,11 @@ struct ServerOptions {
   // rather than one the server could not stand by. The DynamoDB endpoint makes the writes its
   // answers acknowledge survive a crash here: one WAL write for many answers.
   std::function<void()> before_answers;
+  // Every answer of a turn waits for the turn's end and leaves with the others, the first one
+  // too (it goes at once otherwise, see Connection::Write): before_answers runs once a turn. For
+  // a before_answers that costs more than the clients' wait for the turn to end (a sync to the
+  // disk: `ddb serve --fsync`).
+  bool answers_together = false;
 
   // Answers a request refused for want of resources (body_budget; with an empty Request, the
   // connections over max_connections). The connection is closed afterwards. Clients should

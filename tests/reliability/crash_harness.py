@@ -540,11 +540,13 @@ def verify(client, streams, ledger, checker, full_stream):
 
 # --- driver ---------------------------------------------------------------------------------
 
-def run(cycles, seconds, seed, data_dir, log_dir, quiet=False):
+def run(cycles, seconds, seed, data_dir, log_dir, quiet=False, fsync=False):
     rng = random.Random(seed)
     ledger = Ledger()
     checker = StreamChecker()
-    server = Server(["--data-dir", data_dir, "--shard-rotation-records", "500"],
+    # --fsync: the writes a turn answers share one sync (group commit), the same promise to kill.
+    server = Server(["--data-dir", data_dir, "--shard-rotation-records", "500"]
+                    + (["--fsync"] if fsync else []),
                     os.path.join(log_dir, "crash-server.log"))
     figures = {"cycles": 0, "writes_verified": 0, "stream_records": 0, "restarts": 0}
     t0 = time.monotonic()
@@ -614,13 +616,15 @@ def main(argv=None):
     p.add_argument("--seconds-per-cycle", type=float, default=3.0)
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--keep", help="data dir to use (kept afterwards)")
+    p.add_argument("--fsync", action="store_true", help="run the server with --fsync")
     a = p.parse_args(argv)
     seed = a.seed if a.seed is not None else random.SystemRandom().getrandbits(32)
-    print(f"crash harness: {a.cycles} cycles x ~{a.seconds_per_cycle}s, seed {seed}", flush=True)
+    print(f"crash harness: {a.cycles} cycles x ~{a.seconds_per_cycle}s, seed {seed}"
+          + (", --fsync" if a.fsync else ""), flush=True)
     with tempfile.TemporaryDirectory(prefix="cruddur-crash-") as tmp:
         data = a.keep or os.path.join(tmp, "data")
         try:
-            figures = run(a.cycles, a.seconds_per_cycle, seed, data, tmp)
+            figures = run(a.cycles, a.seconds_per_cycle, seed, data, tmp, fsync=a.fsync)
         except Failure as e:
             print(f"FAILED (seed {seed}): {e}", file=sys.stderr)
             return 1
@@ -640,6 +644,16 @@ def test_crash_cycles(tmp_path):
     record_figures("crash", figures)
     assert figures["cycles"] == cycles
     assert figures["puts"] > 0 and figures["increments"] > 0 and figures["transfers"] > 0
+
+def test_crash_cycles_fsync(tmp_path):
+    """The same with --fsync (group commit): 2 cycles of ~3 s (CRASH_CYCLES / CRASH_SECONDS)."""
+    cycles = min(2, int(os.environ.get("CRASH_CYCLES", "2")))
+    seconds = float(os.environ.get("CRASH_SECONDS", "3"))
+    seed = random.SystemRandom().getrandbits(32)
+    print(f"seed {seed}")
+    figures = run(cycles, seconds, seed, str(tmp_path / "data"), str(tmp_path), quiet=True,
+                  fsync=True)
+    record_figures("crash-fsync", figures)
 
 
 def test_stream_checker_detects_lost_duplicated_and_phantom_changes():
@@ -677,3 +691,4 @@ def test_stream_checker_detects_lost_duplicated_and_phantom_changes():
 
 if __name__ == "__main__":
     sys.exit(main())
+
