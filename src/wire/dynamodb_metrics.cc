@@ -135,7 +135,7 @@ void DynamoDbMetrics::WriteStorageFamilies(metrics::TextWriter& w) const {
         s.pending_compaction_bytes);
   gauge("cruddur_rocksdb_running_compactions", "RocksDB compactions running now.",
         s.running_compactions);
-  // With --fsync, its writes over these syncs is how many writes share one sync.
+  // With --fsync: the writes made over this count are the writes that share each sync.
   w.Family("cruddur_rocksdb_wal_syncs_total", "counter",
            "Syncs of RocksDB's write-ahead log to the disk (with --fsync).");
   w.Sample("cruddur_rocksdb_wal_syncs_total", {}, static_cast<double>(s.wal_syncs));

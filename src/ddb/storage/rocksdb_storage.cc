@@ -448,15 +448,17 @@ class RocksDbStorage final : public Storage {
   // covers every write up to it: a caller that saw a write (its own or another's) finds it
   // covered by wal_flushed_ or flushes it. With fsync the flush syncs the WAL too (FlushWAL(true)
   // writes the buffer, then syncs every WAL file up to the current one): the writes of all the
-  // answers of a turn, and of both workers when their flushes meet, share one sync.
+  // answers of a turn share one sync, and a flush whose writes an earlier one (the other
+  // worker's) already covered makes none.
   void FlushWal() override {
     if (!deferred_wal_) return;
     const rocksdb::SequenceNumber latest = db_->GetLatestSequenceNumber();
     rocksdb::SequenceNumber flushed = wal_flushed_.load(std::memory_order_acquire);
     if (latest <= flushed) return;
     const rocksdb::Status status = db_->FlushWAL(sync_wal_);
-    if (!status.ok())
+    if (!status.ok()) {
       Fail(sync_wal_ ? "storage WAL sync failed" : "storage WAL write failed", status);
+    }
     while (flushed < latest &&
            !wal_flushed_.compare_exchange_weak(flushed, latest, std::memory_order_acq_rel)) {
     }
