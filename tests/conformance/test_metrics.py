@@ -21,8 +21,8 @@ from botocore.exceptions import ClientError
 
 import prometheus_text
 from prometheus_text import delta, scrape
-from ddbtest import (ACCESS_KEY, REGION, SECRET_KEY, make_client, own_server, unique_name,
-                     wait_table_active)
+from ddbtest import (ACCESS_KEY, REGION, SECRET_KEY, create_pk_table, make_client, own_server,
+                     unique_name, wait_table_active)
 
 CLOUDWATCH = pytest.mark.source(
     "docs: CloudWatch's DynamoDB metrics (metrics-dimensions.html): UserErrors are 4xx except "
@@ -215,9 +215,7 @@ def test_rocksdb_figures_on_a_persistent_server(foreign_endpoint, tmp_path_facto
                     "needs its own persistent server") as s:
         c = make_client(s.endpoint)
         name = unique_name("rocks")
-        c.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                       KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                       AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+        create_pk_table(c, name)
         wait_table_active(c, name)
         before = scrape(s.endpoint)
         # 1 MB: the memtable's arena grows by blocks, so a few small writes may not show.
@@ -279,9 +277,7 @@ def test_fsync_writes_answered_together_share_one_sync(foreign_endpoint, tmp_pat
                     "needs its own persistent server") as s:
         c = make_client(s.endpoint)
         name = unique_name("fsync")
-        c.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                       KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                       AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+        create_pk_table(c, name)
         wait_table_active(c, name)
         host, port = s.endpoint.rsplit("//", 1)[1].split(":")
 
