@@ -185,8 +185,7 @@ class Engine {
   virtual std::vector<CapacityUsage> ConsumedCapacity() { return {}; }
   // With EngineOptions::deferred_wal: every write made so far survives a crash of the process
   // (with fsync, a power loss) once this returns (one WAL write, and one sync, for all of them).
-  // A no-op otherwise. Throws
-  // std::runtime_error on an I/O error. Thread-safe.
+  // A no-op otherwise. Throws std::runtime_error on an I/O error. Thread-safe.
   virtual void FlushWal() {}
 };
 

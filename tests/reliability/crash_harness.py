@@ -544,7 +544,8 @@ def run(cycles, seconds, seed, data_dir, log_dir, quiet=False, fsync=False):
     rng = random.Random(seed)
     ledger = Ledger()
     checker = StreamChecker()
-    # --fsync: the writes a turn answers share one sync (group commit), the same promise to kill.
+    # --fsync: the writes a turn answers share one sync (group commit); what was acknowledged
+    # must survive the kills all the same.
     server = Server(["--data-dir", data_dir, "--shard-rotation-records", "500"]
                     + (["--fsync"] if fsync else []),
                     os.path.join(log_dir, "crash-server.log"))

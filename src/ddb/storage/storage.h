@@ -127,8 +127,8 @@ constexpr char kPartitionKeyspace = '\x05';
 constexpr size_t kPartitionPrefixBytes = 14;
 
 struct Options {
-  bool fsync =
-      false;  // sync the WAL on every write, or on every FlushWal() (power-loss durability)
+  // Sync the WAL on every write, or on every FlushWal() (power-loss durability).
+  bool fsync = false;
   // Write() leaves its WAL record in a buffer, and FlushWal() hands what is buffered to the OS in
   // one write (with fsync, and one sync). A server that calls FlushWal() before its answers leave
   // (once for all the answers of a turn) acknowledges only writes that survive a crash (with
