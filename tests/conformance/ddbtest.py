@@ -250,6 +250,22 @@ def item_size(client, table, item):
     return r["ConsumedCapacity"]["CapacityUnits"]
 
 
+def signed_headers(endpoint, target, data, headers=None):
+    """The header fields of a DynamoDB JSON request for `target` ("PutItem", or a whole
+    "Prefix.Operation") with body `data`, with `headers` added, signed with SigV4."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    hdrs = {"Content-Type": "application/x-amz-json-1.0"}
+    if target is not None:
+        hdrs["X-Amz-Target"] = target if "." in target else "DynamoDB_20120810." + target
+    hdrs.update(headers or {})
+    req = AWSRequest(method="POST", url=endpoint + "/", data=data, headers=hdrs)
+    SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "dynamodb", REGION).add_auth(req)
+    return dict(req.headers.items())
+
+
 def signed_request(endpoint, target, body, headers=None, sign=True):
     """Sends one raw DynamoDB JSON request (signed with SigV4 unless sign=False).
 
@@ -260,19 +276,14 @@ def signed_request(endpoint, target, body, headers=None, sign=True):
     import json
     from urllib.parse import urlparse
 
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
-
     data = body if isinstance(body, (bytes, bytearray)) else json.dumps(body).encode()
-    hdrs = {"Content-Type": "application/x-amz-json-1.0"}
-    if target is not None:
-        hdrs["X-Amz-Target"] = target if "." in target else "DynamoDB_20120810." + target
-    hdrs.update(headers or {})
     if sign:
-        req = AWSRequest(method="POST", url=endpoint + "/", data=data, headers=hdrs)
-        SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "dynamodb", REGION).add_auth(req)
-        hdrs = dict(req.headers.items())
+        hdrs = signed_headers(endpoint, target, data, headers)
+    else:
+        hdrs = {"Content-Type": "application/x-amz-json-1.0"}
+        if target is not None:
+            hdrs["X-Amz-Target"] = target if "." in target else "DynamoDB_20120810." + target
+        hdrs.update(headers or {})
     u = urlparse(endpoint)
     conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
     try:

@@ -21,8 +21,8 @@ from botocore.exceptions import ClientError
 
 import prometheus_text
 from prometheus_text import delta, scrape
-from ddbtest import (ACCESS_KEY, REGION, SECRET_KEY, create_pk_table, make_client, own_server,
-                     unique_name, wait_table_active)
+from ddbtest import (create_pk_table, make_client, own_server, signed_headers, unique_name,
+                     wait_table_active)
 
 CLOUDWATCH = pytest.mark.source(
     "docs: CloudWatch's DynamoDB metrics (metrics-dimensions.html): UserErrors are 4xx except "
@@ -235,15 +235,9 @@ def test_rocksdb_figures_on_a_persistent_server(foreign_endpoint, tmp_path_facto
 
 def signed_put(endpoint, body):
     """The bytes of a SigV4-signed HTTP/1.1 PutItem request with this body."""
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
-    req = AWSRequest(method="POST", url=endpoint + "/", data=body,
-                     headers={"Content-Type": "application/x-amz-json-1.0",
-                              "X-Amz-Target": "DynamoDB_20120810.PutItem"})
-    SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "dynamodb", REGION).add_auth(req)
     host = endpoint.rsplit("//", 1)[1]
-    fields = {"Host": host, "Content-Length": str(len(body)), **dict(req.headers.items())}
+    fields = {"Host": host, "Content-Length": str(len(body)),
+              **signed_headers(endpoint, "PutItem", body)}
     head = "POST / HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in fields.items()) + "\r\n"
     return head.encode() + body
 

@@ -7,24 +7,13 @@ import zlib
 from urllib.parse import urlparse
 
 import pytest
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 
-from ddbtest import ACCESS_KEY, REGION, SECRET_KEY, error_message, error_type, signed_request
+from ddbtest import error_message, error_type, signed_headers, signed_request
 from provenance import PROTOCOL
 
 
 def decode(raw):
     return json.loads(raw) if raw else {}
-
-
-def signed_headers(endpoint, target, data):
-    req = AWSRequest(method="POST", url=endpoint + "/", data=data,
-                     headers={"Content-Type": "application/x-amz-json-1.0",
-                              "X-Amz-Target": "DynamoDB_20120810." + target})
-    SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "dynamodb", REGION).add_auth(req)
-    return dict(req.headers.items())
 
 
 def test_success_headers_and_crc32(endpoint):
