@@ -211,10 +211,11 @@ IOStatus DataDirFileSystem::NewWritableFile(const std::string& name,
   if (!status.ok()) return status;
   // Files made after the creation are the plain ones, but for the WALs, whose syncs are counted;
   // the tables' writes go unwrapped.
+  const bool wal = IsWalFile(name);
   if (IsOptionsFile(name)) {
     *file = std::make_unique<HeldSyncFile>(std::move(*file), nullptr, false);
-  } else if (holding() || IsWalFile(name)) {
-    *file = std::make_unique<HeldSyncFile>(std::move(*file), this, IsWalFile(name));
+  } else if (holding() || wal) {
+    *file = std::make_unique<HeldSyncFile>(std::move(*file), this, wal);
   }
   return status;
 }
