@@ -13,6 +13,7 @@
 #include <thread>
 #include <utility>
 
+#include "common/random.h"
 #include "encoding/crc32.h"
 #include "encoding/json.h"
 
@@ -77,11 +78,10 @@ bool IsThrottledTransaction(const ddb::ApiError& error) {
 }
 
 std::chrono::milliseconds Backoff(const RetryPolicy& policy, int retry) {
-  thread_local std::mt19937_64 random{std::random_device{}()};
   long long cap = policy.base_delay.count() << std::min(retry, 30);
   cap = std::min<long long>(cap, policy.max_backoff.count());
   std::uniform_int_distribution<long long> delay(0, std::max(0LL, cap));
-  return std::chrono::milliseconds(delay(random));
+  return std::chrono::milliseconds(delay(ThreadRandom()));
 }
 
 }  // namespace

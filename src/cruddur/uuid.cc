@@ -2,20 +2,16 @@
 
 #include <array>
 #include <cstdint>
-#include <random>
 
+#include "common/random.h"
 #include "encoding/hex.h"
 
 namespace cruddur {
 
 std::string NewUuidV4() {
-  // std::random_device reads the kernel's CSPRNG on Linux; uuids must not be guessable.
-  thread_local std::random_device device;
+  // The kernel's CSPRNG: uuids must not be guessable.
   std::array<std::uint8_t, 16> bytes;
-  for (std::size_t i = 0; i < bytes.size(); i += 4) {
-    std::uint32_t word = device();
-    for (std::size_t j = 0; j < 4; ++j) bytes[i + j] = static_cast<std::uint8_t>(word >> (8 * j));
-  }
+  RandomBytes(bytes.data(), bytes.size());
   bytes[6] = static_cast<std::uint8_t>((bytes[6] & 0x0f) | 0x40);  // version 4
   bytes[8] = static_cast<std::uint8_t>((bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
   std::string text;

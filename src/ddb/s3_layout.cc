@@ -8,10 +8,9 @@
 #include <cmath>
 #include <ctime>
 #include <fstream>
-#include <random>
 #include <sstream>
 
-#include "common/random_seed.h"
+#include "common/random.h"
 #include "ddb/error.h"
 #include "ddb/ion_text.h"
 #include "ddb/json.h"
@@ -118,9 +117,9 @@ std::array<uint8_t, 16> Md5Of(std::string_view data) {
 // A data file's name: 26 lowercase base32 characters, as DynamoDB names them.
 std::string DataFileName() {
   static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
-  static thread_local std::mt19937_64 rng{RandomSeed()};
+  FastRandom& random = ThreadRandom();
   std::string name;
-  for (int i = 0; i < 26; ++i) name.push_back(kAlphabet[rng() % 32]);
+  for (int i = 0; i < 26; ++i) name.push_back(kAlphabet[random() % 32]);
   return name;
 }
 

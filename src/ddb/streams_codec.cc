@@ -4,9 +4,8 @@
 #include <array>
 #include <cstdio>
 #include <ctime>
-#include <random>
 
-#include "common/random_seed.h"
+#include "common/random.h"
 #include "ddb/item_codec.h"
 #include "ddb/streams.h"
 #include "encoding/enum_names.h"
@@ -290,8 +289,8 @@ std::optional<ShardIterator> ParseIterator(std::string_view text) {
 }
 
 std::string NewEventId() {
-  static thread_local std::mt19937_64 rng{RandomSeed()};
-  return fmt::format("{:016x}{:016x}", rng(), rng());
+  FastRandom& random = ThreadRandom();
+  return fmt::format("{:016x}{:016x}", random(), random());
 }
 
 double LabelTime(std::string_view label) {

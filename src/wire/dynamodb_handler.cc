@@ -11,7 +11,7 @@
 #include <utility>
 
 #include "common/current_exception.h"
-#include "common/random_seed.h"
+#include "common/random.h"
 #include "ddb/request.h"
 #include "encoding/crc32.h"
 #include "encoding/json.h"
@@ -185,41 +185,6 @@ std::string ErrorBody(const ddb::ApiError& error) {
   return body;
 }
 
-namespace {
-
-// xoshiro256** (Blackman and Vigna): the ids need spread, not secrecy, and this draws 64 bits in
-// a few instructions where mt19937_64 spent most of an id's cost; seeded per thread from
-// getrandom through splitmix64, as its authors advise.
-class RequestIdBits {
- public:
-  RequestIdBits() {
-    std::uint64_t seed = RandomSeed();
-    for (std::uint64_t& word : state_) {
-      seed += 0x9E3779B97F4A7C15;
-      std::uint64_t z = seed;
-      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9;
-      z = (z ^ (z >> 27)) * 0x94D049BB133111EB;
-      word = z ^ (z >> 31);
-    }
-  }
-  std::uint64_t operator()() {
-    const std::uint64_t result = std::rotl(state_[1] * 5, 7) * 9;
-    const std::uint64_t t = state_[1] << 17;
-    state_[2] ^= state_[0];
-    state_[3] ^= state_[1];
-    state_[1] ^= state_[2];
-    state_[0] ^= state_[3];
-    state_[2] ^= t;
-    state_[3] = std::rotl(state_[3], 45);
-    return result;
-  }
-
- private:
-  std::uint64_t state_[4];
-};
-
-}  // namespace
-
 std::string NewRequestId() {
   std::string id(kRequestIdLength, '0');
   FillRequestId(id.data());
@@ -240,7 +205,7 @@ std::uint64_t IdCharacters(std::uint64_t bits) {
 }
 
 void FillRequestId(char* id) {
-  thread_local RequestIdBits random;
+  FastRandom& random = ThreadRandom();
   std::size_t i = 0;
   for (; i + 8 <= kRequestIdLength; i += 8) {
     const std::uint64_t chars = IdCharacters(random());

@@ -10,10 +10,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <random>
 #include <set>
 
-#include "common/random_seed.h"
+#include "common/random.h"
 #include "ddb/engine_impl.h"
 #include "ddb/error.h"
 #include "ddb/item_codec.h"
@@ -557,9 +556,8 @@ Backup EngineImpl::StartBackup(const std::shared_ptr<Table>& table, std::string 
   } while (!last_ms.compare_exchange_weak(last, next));
   ms = next;
   b.created = static_cast<double>(ms) / 1000;
-  thread_local std::mt19937 random{static_cast<std::uint32_t>(RandomSeed())};
   b.arn = fmt::format("{}/backup/{:014d}-{:08x}", schema->Arn(options_.region, options_.account_id),
-                      ms, static_cast<uint32_t>(random()));
+                      ms, static_cast<uint32_t>(ThreadRandom()()));
   b.status = "CREATING";
   b.schema = SerializeSchema(*schema);
   SaveBackup(b);  // a crash before AVAILABLE: LoadBackups drops it

@@ -24,10 +24,9 @@
 #include <filesystem>
 #include <functional>
 #include <map>
-#include <random>
 #include <thread>
 
-#include "common/random_seed.h"
+#include "common/random.h"
 #include "ddb/engine_impl.h"
 #include "ddb/error.h"
 #include "ddb/item_codec.h"
@@ -107,7 +106,6 @@ void TimeField(JsonWriter& w, std::string_view name, double t) {
 // the last job's, so that ids order jobs as they were requested (ListExports' and ListImports'
 // order).
 std::string NewJobId(double& start) {
-  static thread_local std::mt19937 rng{static_cast<std::uint32_t>(RandomSeed())};
   static std::atomic<int64_t> last_ms{0};
   auto ms = static_cast<int64_t>(start * 1000);
   int64_t last = last_ms.load(), next = 0;
@@ -115,7 +113,7 @@ std::string NewJobId(double& start) {
     next = std::max(ms, last + 1);
   } while (!last_ms.compare_exchange_weak(last, next));
   start = static_cast<double>(next) / 1000;
-  return fmt::format("{:014d}-{:08x}", next, rng());
+  return fmt::format("{:014d}-{:08x}", next, static_cast<std::uint32_t>(ThreadRandom()()));
 }
 
 // A bucket is one directory under the S3 root: the model's pattern for S3Bucket

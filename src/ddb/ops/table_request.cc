@@ -5,10 +5,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <random>
 #include <set>
 
-#include "common/random_seed.h"
+#include "common/random.h"
 
 namespace cruddur::ddb {
 
@@ -20,8 +19,8 @@ double Now() {
 }
 
 std::string NewUuid() {
-  static thread_local std::mt19937_64 rng{RandomSeed()};
-  uint64_t a = rng(), b = rng();
+  FastRandom& random = ThreadRandom();
+  uint64_t a = random(), b = random();
   a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
   b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
   return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xffff, a & 0xffff,
