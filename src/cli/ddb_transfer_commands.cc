@@ -21,7 +21,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <random>
 #include <set>
 #include <string>
 #include <thread>
@@ -31,6 +30,7 @@
 #include "cli/cli.h"
 #include "cli/ddb_target.h"
 #include "cli/progress.h"
+#include "common/random.h"
 #include "ddb/error.h"
 #include "ddb/json.h"
 #include "ddb/s3_layout.h"
@@ -185,13 +185,12 @@ struct ExportOptions {
 };
 
 std::string NewExportId() {
-  std::mt19937 rng{std::random_device{}()};
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                 std::chrono::system_clock::now().time_since_epoch())
                 .count();
   char buf[40];
   std::snprintf(buf, sizeof buf, "%014lld-%08x", static_cast<long long>(ms),
-                static_cast<unsigned>(rng()));
+                static_cast<unsigned>(ThreadRandom()()));
   return buf;
 }
 

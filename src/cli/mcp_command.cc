@@ -12,11 +12,11 @@
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <random>
 #include <string>
 
 #include "cli/cli.h"
 #include "cli/ddb_target.h"
+#include "common/random.h"
 #include "encoding/hex.h"
 #include "http/server.h"
 #include "mcp/server.h"
@@ -44,9 +44,8 @@ std::string StoredToken(const GlobalOptions& globals) {
   std::filesystem::path path = dir / "mcp-token";
   std::string token;
   if (std::ifstream in(path); in && std::getline(in, token) && !token.empty()) return token;
-  std::random_device random;
-  std::string bytes;
-  for (int i = 0; i < 32; ++i) bytes += static_cast<char>(random() & 0xff);
+  std::string bytes(32, '\0');
+  RandomBytes(bytes.data(), bytes.size());
   token = encoding::HexEncode(bytes);
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);

@@ -2,9 +2,9 @@
 
 #include <cctype>
 #include <deque>
-#include <random>
 #include <stdexcept>
 
+#include "common/random.h"
 #include "encoding/hex.h"
 #include "encoding/json.h"
 #include "http/client.h"
@@ -180,9 +180,8 @@ const JsonValue& ArrayOf(const JsonValue* value) {
 }
 
 std::string NewSessionId() {
-  std::random_device random;
-  std::string bytes;
-  for (int i = 0; i < 16; ++i) bytes += static_cast<char>(random() & 0xff);
+  std::string bytes(16, '\0');
+  RandomBytes(bytes.data(), bytes.size());
   return encoding::HexEncode(bytes);
 }
 
