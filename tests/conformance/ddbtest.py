@@ -257,13 +257,20 @@ def signed_headers(endpoint, target, data, headers=None):
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
 
+    req = AWSRequest(method="POST", url=endpoint + "/", data=data,
+                     headers=request_headers(target, headers))
+    SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "dynamodb", REGION).add_auth(req)
+    return dict(req.headers.items())
+
+
+def request_headers(target, headers=None):
+    """The unsigned header fields of a DynamoDB JSON request for `target` (as signed_headers
+    takes it; None for no X-Amz-Target), with `headers` added."""
     hdrs = {"Content-Type": "application/x-amz-json-1.0"}
     if target is not None:
         hdrs["X-Amz-Target"] = target if "." in target else "DynamoDB_20120810." + target
     hdrs.update(headers or {})
-    req = AWSRequest(method="POST", url=endpoint + "/", data=data, headers=hdrs)
-    SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "dynamodb", REGION).add_auth(req)
-    return dict(req.headers.items())
+    return hdrs
 
 
 def signed_request(endpoint, target, body, headers=None, sign=True):
@@ -277,13 +284,8 @@ def signed_request(endpoint, target, body, headers=None, sign=True):
     from urllib.parse import urlparse
 
     data = body if isinstance(body, (bytes, bytearray)) else json.dumps(body).encode()
-    if sign:
-        hdrs = signed_headers(endpoint, target, data, headers)
-    else:
-        hdrs = {"Content-Type": "application/x-amz-json-1.0"}
-        if target is not None:
-            hdrs["X-Amz-Target"] = target if "." in target else "DynamoDB_20120810." + target
-        hdrs.update(headers or {})
+    hdrs = (signed_headers(endpoint, target, data, headers) if sign
+            else request_headers(target, headers))
     u = urlparse(endpoint)
     conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
     try:
