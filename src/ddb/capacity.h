@@ -86,7 +86,8 @@ class TableMeter {
   void Admit(const TableSchema& schema, const std::string& arn, Access access,
              const IndexSchema* index, std::string_view partition, double now,
              const ThrottleSettings& settings);
-  // Counts the units and, when `throttled_buckets`, takes them from the buckets.
+  // Counts the units and, when `throttled_buckets`, takes them from the buckets at time `now`
+  // (unused otherwise).
   void Consume(const Capacity& capacity, std::string_view partition, const IndexSchema* index,
                bool throttled_buckets, double now);
   std::vector<CapacityUsage> Usage(const std::string& table) const;

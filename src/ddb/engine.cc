@@ -393,10 +393,10 @@ std::shared_ptr<Table> EngineImpl::FindTable(std::string_view name) {
     if (it == tables_.end()) return nullptr;
     table = it->second;
   }
-  NoteRequestTable(table->schema()->name);
+  auto schema = table->schema();
+  NoteRequestTable(schema->name);
   // A delayed DeleteTable ends at the first look after its delay (or the background sweep).
-  if (auto schema = table->schema();
-      !schema->transient_status.empty() && schema->DeletedBy(EpochSeconds())) {
+  if (!schema->transient_status.empty() && schema->DeletedBy(EpochSeconds())) {
     FinishDeleting(table);
     return nullptr;
   }
@@ -719,8 +719,11 @@ void EngineImpl::AdmitRequest(Table& table, Access access, const IndexSchema* in
 
 void EngineImpl::ConsumeCapacity(Table& table, const Capacity& c, const IndexSchema* index,
                                  std::string_view partition) {
-  table.meter().Consume(c, partition, index, Throttles(*table.schema()), clock_->Now());
-  CountConsumed(table.schema()->name, c);
+  auto schema = table.schema();
+  // The clock is read only for throttling's token buckets: most tables have none.
+  const bool throttles = Throttles(*schema);
+  table.meter().Consume(c, partition, index, throttles, throttles ? clock_->Now() : 0);
+  CountConsumed(schema->name, c);
 }
 
 std::vector<CapacityUsage> EngineImpl::ConsumedCapacity() {

@@ -186,11 +186,11 @@ class Update {
 struct KeyCondition {
   enum class Op { kNone, kEq, kLt, kLe, kGt, kGe, kBetween, kBeginsWith };
 
-  AttributeValue hash_value;
-  // A multi-attribute key (GSIs): the values of its further HASH attributes, in KeySchema order,
-  // and the values the RANGE attributes before the one range_op tests must equal (the
-  // conditions go left to right, only the last may be other than `=`).
-  std::vector<AttributeValue> more_hash_values;
+  // The value of every HASH attribute, in KeySchema order: one, or up to 4 for a GSI's
+  // multi-attribute key.
+  std::vector<AttributeValue> hash_values;
+  // A multi-attribute key: the values the RANGE attributes before the one range_op tests must
+  // equal (the conditions go left to right, only the last may be other than `=`).
   std::vector<AttributeValue> range_prefix;
   Op range_op = Op::kNone;
   AttributeValue range_low;   // the operand (the lower bound for BETWEEN)
@@ -218,8 +218,6 @@ struct KeyCondition {
   static KeyCondition ResolveMultiAttribute(const std::vector<Term>& terms,
                                             const std::vector<std::string>& hash_keys,
                                             const std::vector<std::string>& range_keys);
-  // Every HASH value, in KeySchema order.
-  std::vector<AttributeValue> HashValues() const;
 };
 
 }  // namespace cruddur::ddb::expr

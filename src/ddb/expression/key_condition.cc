@@ -213,7 +213,7 @@ KeyCondition KeyCondition::Parse(std::string_view text, Substitutions& subs,
     KeyError("Query key condition not supported");
   }
   if (hash->op != Op::kEq) KeyError("Query key condition not supported");
-  kc.hash_value = *hash->low;
+  kc.hash_values.push_back(*hash->low);
   if (range) {
     kc.range_op = range->op;
     kc.range_low = *range->low;
@@ -243,7 +243,7 @@ KeyCondition KeyCondition::ResolveMultiAttribute(const std::vector<Term>& terms,
     }
     if (!h) KeyError("Query condition missed key schema element: " + hash_keys[i]);
     if (h->op != Op::kEq) KeyError("Query key condition not supported");
-    (i == 0 ? kc.hash_value : kc.more_hash_values.emplace_back()) = *h->low;
+    kc.hash_values.push_back(*h->low);
   }
   // A condition on another attribute: as for a one-attribute key, the sort key is said to be
   // missing when no RANGE attribute has a condition (DynamoDB Local 3.3 words it so, without
@@ -279,12 +279,6 @@ KeyCondition KeyCondition::ResolveMultiAttribute(const std::vector<Term>& terms,
   kc.range_low = *t->low;
   if (t->high) kc.range_high = *t->high;
   return kc;
-}
-
-std::vector<AttributeValue> KeyCondition::HashValues() const {
-  std::vector<AttributeValue> out{hash_value};
-  out.insert(out.end(), more_hash_values.begin(), more_hash_values.end());
-  return out;
 }
 
 }  // namespace cruddur::ddb::expr

@@ -23,9 +23,9 @@ std::string ParseError(const std::string& text, const std::string& range = "sk")
 
 TEST(KeyConditionTest, HashOnly) {
   KeyCondition kc = Parse("pk = :h");
-  EXPECT_EQ(kc.hash_value.bytes, "hash");
+  EXPECT_EQ(kc.hash_values, std::vector{AttributeValue::S("hash")});
   EXPECT_EQ(kc.range_op, KeyCondition::Op::kNone);
-  EXPECT_EQ(Parse(":h = #p", "").hash_value.bytes, "hash");
+  EXPECT_EQ(Parse(":h = #p", "").hash_values, std::vector{AttributeValue::S("hash")});
 }
 
 TEST(KeyConditionTest, RangeOperators) {
@@ -83,11 +83,11 @@ TEST(KeyConditionTest, Errors) {
 // parser's terms, and leave every error (and the used-marks of CheckAllUsed) to the parser.
 TEST(KeyConditionTest, CommonShapesMatchTheParser) {
   KeyCondition a = Parse("#p = :h and #s <= :r2");
-  EXPECT_EQ(a.hash_value.bytes, "hash");
+  EXPECT_EQ(a.hash_values, std::vector{AttributeValue::S("hash")});
   EXPECT_EQ(a.range_op, KeyCondition::Op::kLe);
   EXPECT_EQ(a.range_low.bytes, "r2");
   KeyCondition b = Parse("sk>:r AND pk=:h");
-  EXPECT_EQ(b.hash_value.bytes, "hash");
+  EXPECT_EQ(b.hash_values, std::vector{AttributeValue::S("hash")});
   EXPECT_EQ(b.range_op, KeyCondition::Op::kGt);
   EXPECT_EQ(b.range_low.bytes, "r1");
   EXPECT_EQ(ParseError("pk = :h AND sk = :r AND sk = :r2"),
@@ -126,9 +126,7 @@ std::string MultiError(const std::string& text) {
 
 TEST(KeyConditionTest, MultiAttributeKeysLeftToRight) {
   KeyCondition kc = ParseMulti("b = :b AND a = :a");
-  EXPECT_EQ(kc.hash_value, AttributeValue::S("A"));
-  ASSERT_EQ(kc.more_hash_values.size(), 1u);
-  EXPECT_EQ(kc.more_hash_values[0], AttributeValue::N("2"));
+  EXPECT_EQ(kc.hash_values, (std::vector{AttributeValue::S("A"), AttributeValue::N("2")}));
   EXPECT_EQ(kc.range_op, KeyCondition::Op::kNone);
   EXPECT_TRUE(kc.range_prefix.empty());
 

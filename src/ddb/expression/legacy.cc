@@ -612,7 +612,7 @@ std::optional<KeyCondition> KeyConditions(const JsonValue& request,
     }
     if (is_hash) {
       if (op != KeyCondition::Op::kEq) Invalid("Query key condition not supported");
-      kc.hash_value = c->values[0];
+      kc.hash_values.push_back(c->values[0]);
     } else {
       kc.range_op = op;
       kc.range_low = c->values[0];

@@ -308,7 +308,7 @@ std::string KeyError(const std::string& conditions, const std::string& range = "
 TEST(LegacyKeyConditionsTest, Resolves) {
   auto kc = Key(R"({"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "a"}]}})");
   ASSERT_TRUE(kc.has_value());
-  EXPECT_EQ(kc->hash_value, AttributeValue::S("a"));
+  EXPECT_EQ(kc->hash_values, std::vector{AttributeValue::S("a")});
   EXPECT_EQ(kc->range_op, KeyCondition::Op::kNone);
 
   kc = Key(R"({"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "a"}]},
@@ -384,7 +384,7 @@ TEST(LegacyKeyConditionsTest, MultiAttributeKeys) {
       "{" + Eq("a") + ", " + Eq("b") + ", " + Eq("x") +
       R"(, "y": {"ComparisonOperator": "BEGINS_WITH", "AttributeValueList": [{"S": "p"}]}})");
   ASSERT_TRUE(kc.has_value());
-  EXPECT_EQ(kc->more_hash_values.size(), 1u);
+  EXPECT_EQ(kc->hash_values.size(), 2u);
   EXPECT_EQ(kc->range_prefix.size(), 1u);
   EXPECT_EQ(kc->range_op, KeyCondition::Op::kBeginsWith);
   EXPECT_EQ(kc->range_low, AttributeValue::S("p"));

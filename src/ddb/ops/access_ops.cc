@@ -133,8 +133,8 @@ std::optional<std::string> QueriedPartition(const Request& req, const KeySchema&
     } else {
       kc = expr::legacy::KeyConditions(req.root(), hash, range);
     }
-    if (!kc) return std::nullopt;
-    const AttributeValue& v = kc->hash_value;
+    if (!kc || kc->hash_values.empty()) return std::nullopt;
+    const AttributeValue& v = kc->hash_values.front();
     if (v.type == ValueType::kS) return v.bytes;
     if (v.type == ValueType::kN) return v.number.text();
     if (v.type == ValueType::kB) return Base64Encode(v.bytes);

@@ -55,29 +55,36 @@ int RangePosition(const expr::KeyCondition& kc, const AttributeValue& sk) {
   return 0;
 }
 
+// The HASH and RANGE attributes of the key a Query reads, in KeySchema order: listed once per
+// request, for the checks below.
+struct KeyAttributes {
+  explicit KeyAttributes(const KeySchema& key)
+      : hash(key.HashAttributes()), range(key.RangeAttributes()) {}
+  std::vector<KeyAttribute> hash, range;
+};
+
 // Whether the values of a condition have the types of the key attributes they test.
-bool TypesMatch(const expr::KeyCondition& kc, const KeySchema& key) {
+bool TypesMatch(const expr::KeyCondition& kc, const KeyAttributes& key) {
   using Op = expr::KeyCondition::Op;
-  const std::vector<AttributeValue> hash_values = kc.HashValues();
-  const std::vector<KeyAttribute> hash = key.HashAttributes(), range = key.RangeAttributes();
-  for (size_t i = 0; i < hash.size(); ++i) {
-    if (hash_values[i].type != hash[i].type) return false;
+  if (kc.hash_values.size() != key.hash.size()) return false;  // both parsers give one per key
+  for (size_t i = 0; i < key.hash.size(); ++i) {
+    if (kc.hash_values[i].type != key.hash[i].type) return false;
   }
   for (size_t i = 0; i < kc.range_prefix.size(); ++i) {
-    if (kc.range_prefix[i].type != range[i].type) return false;
+    if (kc.range_prefix[i].type != key.range[i].type) return false;
   }
   if (kc.range_op == Op::kNone) return true;
-  const ValueType tested = range[kc.range_prefix.size()].type;
+  const ValueType tested = key.range[kc.range_prefix.size()].type;
   return kc.range_low.type == tested &&
          (kc.range_op != Op::kBetween || kc.range_high.type == tested);
 }
 
 // The Query's KeyConditionExpression (`kce`) or legacy KeyConditions, resolved against `key`.
 expr::KeyCondition ResolveKeyCondition(const Request& req, std::optional<std::string_view> kce,
-                                       expr::Substitutions& subs, const KeySchema& key) {
+                                       expr::Substitutions& subs, const KeyAttributes& key) {
   std::vector<std::string> hash_names, range_names;
-  for (const KeyAttribute& a : key.HashAttributes()) hash_names.push_back(a.name);
-  for (const KeyAttribute& a : key.RangeAttributes()) range_names.push_back(a.name);
+  for (const KeyAttribute& a : key.hash) hash_names.push_back(a.name);
+  for (const KeyAttribute& a : key.range) range_names.push_back(a.name);
   expr::KeyCondition kc = kce ? expr::KeyCondition::Parse(*kce, subs, hash_names, range_names)
                               : *expr::legacy::KeyConditions(req.root(), hash_names, range_names);
   if (!TypesMatch(kc, key)) {
@@ -92,18 +99,16 @@ expr::KeyCondition ResolveKeyCondition(const Request& req, std::optional<std::st
 // (`sk > :empty` is not an open range): GetItem's message for a table's key, PutItem's for an
 // index's (`index`); after the expressions' own checks (DynamoDB Local reports an unused name
 // first).
-void CheckKeyConditionValues(const expr::KeyCondition& kc, const KeySchema& key,
+void CheckKeyConditionValues(const expr::KeyCondition& kc, const KeyAttributes& key,
                              const std::string* index) {
-  const std::vector<AttributeValue> hash_values = kc.HashValues();
-  const std::vector<KeyAttribute> hash = key.HashAttributes(), range = key.RangeAttributes();
-  for (size_t i = 0; i < hash.size(); ++i) {
-    CheckKeyValueNotEmpty(hash[i].name, hash_values[i], index);
+  for (size_t i = 0; i < key.hash.size(); ++i) {
+    CheckKeyValueNotEmpty(key.hash[i].name, kc.hash_values[i], index);
   }
   for (size_t i = 0; i < kc.range_prefix.size(); ++i) {
-    CheckKeyValueNotEmpty(range[i].name, kc.range_prefix[i], index);
+    CheckKeyValueNotEmpty(key.range[i].name, kc.range_prefix[i], index);
   }
   if (kc.range_op != expr::KeyCondition::Op::kNone) {
-    const std::string& tested = range[kc.range_prefix.size()].name;
+    const std::string& tested = key.range[kc.range_prefix.size()].name;
     CheckKeyValueNotEmpty(tested, kc.range_low, index);
     if (kc.range_op == expr::KeyCondition::Op::kBetween) {
       CheckKeyValueNotEmpty(tested, kc.range_high, index);
@@ -112,17 +117,15 @@ void CheckKeyConditionValues(const expr::KeyCondition& kc, const KeySchema& key,
 }
 
 // Whether an ExclusiveStartKey lies in the queried partition and sort key range.
-bool StartKeyInCondition(const expr::KeyCondition& kc, const KeySchema& key, const Item& esk) {
-  const std::vector<AttributeValue> hash_values = kc.HashValues();
-  const std::vector<KeyAttribute> hash = key.HashAttributes(), range = key.RangeAttributes();
-  for (size_t i = 0; i < hash.size(); ++i) {
-    if (!(esk.at(hash[i].name) == hash_values[i])) return false;
+bool StartKeyInCondition(const expr::KeyCondition& kc, const KeyAttributes& key, const Item& esk) {
+  for (size_t i = 0; i < key.hash.size(); ++i) {
+    if (!(esk.at(key.hash[i].name) == kc.hash_values[i])) return false;
   }
   for (size_t i = 0; i < kc.range_prefix.size(); ++i) {
-    if (!(esk.at(range[i].name) == kc.range_prefix[i])) return false;
+    if (!(esk.at(key.range[i].name) == kc.range_prefix[i])) return false;
   }
   return kc.range_op == expr::KeyCondition::Op::kNone ||
-         RangePosition(kc, esk.at(range[kc.range_prefix.size()].name)) == 0;
+         RangePosition(kc, esk.at(key.range[kc.range_prefix.size()].name)) == 0;
 }
 
 // What a Query or Scan reads and returns.
@@ -426,8 +429,8 @@ void EngineImpl::Query(const Request& req, JsonWriter& w) {
         "be specified in the request.");
   }
   const KeySchema& key = spec.index ? spec.index->key : spec.schema->key;
-  const std::vector<KeyAttribute> range_keys = key.RangeAttributes();
-  expr::KeyCondition kc = ResolveKeyCondition(req, kce, subs, key);
+  const KeyAttributes key_attributes(key);
+  expr::KeyCondition kc = ResolveKeyCondition(req, kce, subs, key_attributes);
   ParseFilter(req, "QueryFilter", subs, &spec);
   if (spec.filter) {
     for (const auto& p : spec.filter->Paths()) {
@@ -440,15 +443,16 @@ void EngineImpl::Query(const Request& req, JsonWriter& w) {
     }
   }
   subs.CheckAllUsed();
-  CheckKeyConditionValues(kc, key, spec.index ? &spec.index->name : nullptr);
+  CheckKeyConditionValues(kc, key_attributes, spec.index ? &spec.index->name : nullptr);
   CheckIndexProjects(spec, /*query=*/true);
 
   bool forward = req.Bool("ScanIndexForward").value_or(true);
   // The partition, narrowed by the sort key attributes a multi-attribute key's conditions fix.
   std::string partition =
-      PartitionPrefix(spec.schema->id, spec.index ? spec.index->id : 0, kc.HashValues());
+      PartitionPrefix(spec.schema->id, spec.index ? spec.index->id : 0, kc.hash_values);
   for (const AttributeValue& v : kc.range_prefix) EncodeKeyValue(v, &partition);
   // The sort key attribute range_op tests.
+  const std::vector<KeyAttribute>& range_keys = key_attributes.range;
   const KeyAttribute* tested =
       kc.range_prefix.size() < range_keys.size() ? &range_keys[kc.range_prefix.size()] : nullptr;
 
@@ -461,7 +465,7 @@ void EngineImpl::Query(const Request& req, JsonWriter& w) {
     std::string pos = StartKeyPosition(spec, *esk_json, true, &esk);
     // A start key outside the queried partition or sort key range is refused (DynamoDB Local and
     // DynamoDB answers seen by users: the same message for either).
-    if (!StartKeyInCondition(kc, key, esk)) {
+    if (!StartKeyInCondition(kc, key_attributes, esk)) {
       throw ApiError::Validation(
           "The provided starting key does not match the range key predicate");
     }
