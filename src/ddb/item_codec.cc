@@ -110,20 +110,27 @@ void PutValue(const AttributeValue& v, std::string* out) {
 // A bounds-checked reader: every Get* returns false instead of reading past the end.
 class Reader {
  public:
-  explicit Reader(std::string_view data) : data_(data) {}
+  explicit Reader(std::string_view data) : p_(data.data()), end_(data.data() + data.size()) {}
 
-  bool done() const { return pos_ == data_.size(); }
-  size_t remaining() const { return data_.size() - pos_; }
+  bool done() const { return p_ == end_; }
+  size_t remaining() const { return static_cast<size_t>(end_ - p_); }
 
   bool GetByte(uint8_t* b) {
-    if (pos_ >= data_.size()) return false;
-    *b = static_cast<uint8_t>(data_[pos_++]);
+    if (p_ == end_) return false;
+    *b = static_cast<uint8_t>(*p_++);
+    return true;
+  }
+
+  // Consumes the next byte when it is `b`.
+  bool SkipByte(uint8_t b) {
+    if (p_ == end_ || static_cast<uint8_t>(*p_) != b) return false;
+    ++p_;
     return true;
   }
 
   bool GetVarint(uint64_t* v) {
-    if (pos_ < data_.size() && static_cast<uint8_t>(data_[pos_]) < 0x80) {  // most: one byte
-      *v = static_cast<uint8_t>(data_[pos_++]);
+    if (p_ != end_ && static_cast<uint8_t>(*p_) < 0x80) {  // most: one byte
+      *v = static_cast<uint8_t>(*p_++);
       return true;
     }
     uint64_t result = 0;
@@ -143,23 +150,20 @@ class Reader {
   bool GetCount(uint64_t* n) { return GetVarint(n) && *n <= remaining(); }
 
   // How many bytes of the data may be read from `p` (a position inside it) on.
-  size_t ReadableFrom(const char* p) const {
-    return static_cast<size_t>(data_.data() + data_.size() - p);
-  }
+  size_t ReadableFrom(const char* p) const { return static_cast<size_t>(end_ - p); }
 
   bool GetView(std::string_view* out) {
     uint64_t len;
     if (!GetVarint(&len) || len > remaining()) return false;
-    *out = data_.substr(pos_, static_cast<size_t>(len));
-    pos_ += static_cast<size_t>(len);
+    *out = std::string_view(p_, static_cast<size_t>(len));
+    p_ += len;
     return true;
   }
 
   bool GetBytes(std::string* out) {
-    uint64_t len;
-    if (!GetVarint(&len) || len > remaining()) return false;
-    out->assign(data_.data() + pos_, static_cast<size_t>(len));
-    pos_ += static_cast<size_t>(len);
+    std::string_view v;
+    if (!GetView(&v)) return false;
+    out->assign(v);
     return true;
   }
 
@@ -176,7 +180,7 @@ class Reader {
     std::string digits;
     digits.reserve(count + 1u);
     for (unsigned i = 0; i < (count + 1u) / 2; ++i) {
-      const uint8_t b = static_cast<uint8_t>(data_[pos_++]);
+      const auto b = static_cast<uint8_t>(*p_++);
       if ((b >> 4) > 9 || (b & 0xF) > 9) return false;
       digits.push_back(static_cast<char>('0' + (b >> 4)));
       digits.push_back(static_cast<char>('0' + (b & 0xF)));
@@ -252,8 +256,8 @@ class Reader {
   }
 
  private:
-  std::string_view data_;
-  size_t pos_ = 0;
+  const char* p_;
+  const char* end_;
 };
 
 // Walks encoded attributes/values adding up their item size and, when `w` is set, writing them
@@ -274,6 +278,12 @@ class Walker {
   }
 
  private:
+  // The opening of each type's JSON object, indexed by ValueType, and its close.
+  static constexpr JsonAffix kOpen[] = {R"({"S":)",    R"({"N":)", R"({"B":)", R"({"BOOL":)",
+                                        R"({"NULL":)", R"({"M":)", R"({"L":)", R"({"SS":)",
+                                        R"({"NS":)",   R"({"BS":)"};
+  static constexpr JsonAffix kClose{"}"};
+
   void Put(char c) { out_->Put(c); }
   void Raw(std::string_view s) { std::memcpy(out_->Push(s.size()), s.data(), s.size()); }
   void Str(std::string_view s) { AppendJsonString(*w_, s); }
@@ -296,7 +306,20 @@ class Walker {
       if (!r_.GetView(&name)) return false;
       *size += name.size();
       static constexpr JsonAffix kFirst(""), kNext(","), kColon(":");
-      if (out_) Quoted(i ? kNext : kFirst, name, kColon);
+      const JsonAffix& before = i ? kNext : kFirst;
+      // An S value, the most common, is written with its name here; Value takes the others.
+      if (depth <= kMaxDecodeDepth && r_.SkipByte(static_cast<uint8_t>(ValueType::kS))) {
+        std::string_view v;
+        if (!r_.GetView(&v)) return false;
+        *size += v.size();
+        if (out_ && !AppendPlainJsonSMember(*out_, before, name, r_.ReadableFrom(name.data()), v,
+                                            r_.ReadableFrom(v.data()))) {
+          Quoted(before, name, kColon);
+          Quoted(kOpen[static_cast<uint8_t>(ValueType::kS)], v, kClose);
+        }
+        continue;
+      }
+      if (out_) Quoted(before, name, kColon);
       if (!Value(size, depth)) return false;
     }
     if (out_) Put('}');
@@ -332,10 +355,6 @@ class Walker {
   }
 
   bool Value(size_t* size, int depth) {
-    // The opening of each type's JSON object, indexed by ValueType.
-    static constexpr JsonAffix kOpen[] = {R"({"S":)",    R"({"N":)", R"({"B":)", R"({"BOOL":)",
-                                          R"({"NULL":)", R"({"M":)", R"({"L":)", R"({"SS":)",
-                                          R"({"NS":)",   R"({"BS":)"};
     if (depth > kMaxDecodeDepth) return false;
     uint8_t tag;
     if (!r_.GetByte(&tag) || tag > static_cast<uint8_t>(ValueType::kBS)) return false;
@@ -344,7 +363,6 @@ class Walker {
       std::string_view v;
       if (!r_.GetView(&v)) return false;
       *size += v.size();
-      static constexpr JsonAffix kClose("}");
       if (out_) Quoted(kOpen[tag], v, kClose);
       return true;
     }

@@ -276,7 +276,10 @@ TEST(EncodedItemWalkTest, EveryByteAtEveryPositionMatchesRapidjson) {
       for (int b = 0; b < 256; ++b) {
         std::string text(len, 'a');
         text[pos] = static_cast<char>(b);
-        Item item = {{text, AttributeValue::S(text)}, {"k", AttributeValue::S(text + "z")}};
+        // Name and value both, the name alone (sorted before "k"), the value alone.
+        Item item = {{text, AttributeValue::S(text)},
+                     {"\x01" + text, AttributeValue::S("plain")},
+                     {"k", AttributeValue::S(text + "z")}};
         JsonBuffer expected_buf, actual_buf;
         JsonWriter expected(expected_buf), actual(actual_buf);
         WriteItem(expected, item);

@@ -140,27 +140,17 @@ inline unsigned JsonEscapeMask(__m128i v) {
   return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(control, special)));
 }
 #endif
-// The inline part of that AppendJsonString, straight on the writer's buffer (BeginRawJsonValue's):
-// appends before, s quoted, and after, and returns true when no byte of `s` needs escaping;
-// otherwise leaves `out` as it was and returns false (the caller then takes AppendJsonString).
-// A string shorter than 16 bytes is checked and copied as one 16-byte block when 16 bytes are
-// readable, and whole blocks are stored past its end into slack that is given back.
-[[gnu::always_inline]] inline bool AppendPlainJsonString(JsonBuffer& out, const JsonAffix& before,
-                                                         std::string_view s, const JsonAffix& after,
-                                                         size_t readable) {
-  constexpr size_t kSlack = 16;  // whole-block stores may run this far past the text
-  const size_t n = s.size();
-  const size_t total = before.size + n + 2 + after.size;
-  char* p = out.Push(total + kSlack);
-  std::memcpy(p, before.text, sizeof(before.text));
-  char* q = p + before.size;
-  *q++ = '"';
-  const char* src = s.data();
+// Copies the n bytes at `src` to `q` and returns true when one of them needs escaping (then what
+// was stored at `q` is to be dropped). May store up to 16 bytes past q + n, and reads `readable`
+// bytes from `src` at most (at least n): a string shorter than 16 bytes is checked and copied as
+// one 16-byte block when 16 bytes are readable.
+[[gnu::always_inline]] inline bool CopyPlainJson(char* q, const char* src, size_t n,
+                                                 size_t readable) {
   bool escape = false;
 #ifdef __SSE2__
   if (n < 16 && readable >= 16) {
-    // The lanes past the string are masked off; their bytes stored are overwritten by the
-    // closing quote and `after`, or lie in the slack.
+    // The lanes past the string are masked off; their bytes stored past q + n are the caller's
+    // to overwrite or give back.
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
     escape = (JsonEscapeMask(v) & ((1u << n) - 1)) != 0;
     _mm_storeu_si128(reinterpret_cast<__m128i*>(q), v);
@@ -169,12 +159,9 @@ inline unsigned JsonEscapeMask(__m128i v) {
     for (; i + 16 <= n; i += 16) {
       const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
       _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i), v);
-      if (JsonEscapeMask(v) != 0) {
-        escape = true;
-        break;
-      }
+      if (JsonEscapeMask(v) != 0) return true;
     }
-    if (!escape && i < n) {
+    if (i < n) {
       const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + n - 16));
       escape = JsonEscapeMask(v) != 0;
       _mm_storeu_si128(reinterpret_cast<__m128i*>(q + n - 16), v);
@@ -209,12 +196,59 @@ inline unsigned JsonEscapeMask(__m128i v) {
       q[i] = src[i];
     }
   }
-  if (escape) {
+  return escape;
+}
+// The inline part of that AppendJsonString, straight on the writer's buffer (BeginRawJsonValue's):
+// appends before, s quoted, and after, and returns true when no byte of `s` needs escaping;
+// otherwise leaves `out` as it was and returns false (the caller then takes AppendJsonString).
+// Whole blocks are stored past the text into slack that is given back.
+[[gnu::always_inline]] inline bool AppendPlainJsonString(JsonBuffer& out, const JsonAffix& before,
+                                                         std::string_view s, const JsonAffix& after,
+                                                         size_t readable) {
+  constexpr size_t kSlack = 16;  // CopyPlainJson and the affixes' 8-byte stores run this far
+  const size_t n = s.size();
+  const size_t total = before.size + n + 2 + after.size;
+  char* p = out.Push(total + kSlack);
+  std::memcpy(p, before.text, sizeof(before.text));
+  char* q = p + before.size;
+  *q++ = '"';
+  if (CopyPlainJson(q, s.data(), n, readable)) {
     out.Pop(total + kSlack);
     return false;
   }
   q[n] = '"';
   std::memcpy(q + n + 1, after.text, sizeof(after.text));
+  out.Pop(kSlack);
+  return true;
+}
+// The same for a whole member whose value is a string, `before"name":{"S":"value"}`, in one
+// reservation: the most common attribute of a stored item. Returns false, leaving `out` as it
+// was, when the name or the value needs escaping.
+[[gnu::always_inline]] inline bool AppendPlainJsonSMember(JsonBuffer& out, const JsonAffix& before,
+                                                          std::string_view name,
+                                                          size_t name_readable,
+                                                          std::string_view value,
+                                                          size_t value_readable) {
+  constexpr size_t kSlack = 16;
+  constexpr char kMiddle[8] = {'"', ':', '{', '"', 'S', '"', ':', '"'};
+  const size_t total = before.size + 1 + name.size() + sizeof(kMiddle) + value.size() + 2;
+  char* p = out.Push(total + kSlack);
+  std::memcpy(p, before.text, sizeof(before.text));
+  char* q = p + before.size;
+  *q++ = '"';
+  if (CopyPlainJson(q, name.data(), name.size(), name_readable)) {
+    out.Pop(total + kSlack);
+    return false;
+  }
+  q += name.size();
+  std::memcpy(q, kMiddle, sizeof(kMiddle));
+  q += sizeof(kMiddle);
+  if (CopyPlainJson(q, value.data(), value.size(), value_readable)) {
+    out.Pop(total + kSlack);
+    return false;
+  }
+  q[value.size()] = '"';
+  q[value.size() + 1] = '}';
   out.Pop(kSlack);
   return true;
 }

@@ -364,6 +364,51 @@ TEST(AppendPlainJsonStringTest, EveryByteAtEveryPositionAndReach) {
   }
 }
 
+// The member form (AppendPlainJsonSMember, `,"name":{"S":"value"}` in one reservation) must
+// copy both strings exactly or refuse, leaving the buffer untouched, when either needs escaping:
+// a name or a value with every byte value at every position, beside a plain partner of every
+// length to 20, at each reach.
+TEST(AppendPlainJsonSMemberTest, EitherStringNeedingEscapesIsRefused) {
+  static constexpr JsonAffix kBefore(",");
+  auto needs_escape = [](std::string_view s) {
+    JsonBuffer buf;
+    JsonWriter w(buf);
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+    return std::string_view(buf.GetString(), buf.GetSize()) != "\"" + std::string(s) + "\"";
+  };
+  for (size_t len = 1; len <= 34; ++len) {
+    for (size_t pos = 0; pos < len; ++pos) {
+      for (int b = 0; b < 256; ++b) {
+        std::string odd(len + 40, '\x01');  // followed by bytes that must not count
+        for (size_t i = 0; i < len; ++i) odd[i] = i == pos ? static_cast<char>(b) : 'a';
+        const std::string_view s(odd.data(), len);
+        const bool escape = needs_escape(s);
+        for (size_t plain_len : {0, 1, 7, 8, 15, 16, 20}) {
+          const std::string plain_data(plain_len + 40, 'p');
+          const std::string_view plain(plain_data.data(), plain_len);
+          for (size_t extra : {0, 8, 16}) {
+            for (bool odd_is_name : {true, false}) {
+              const std::string_view name = odd_is_name ? s : plain;
+              const std::string_view value = odd_is_name ? plain : s;
+              JsonBuffer buf;
+              buf.Put('{');
+              const bool ok = AppendPlainJsonSMember(buf, kBefore, name, name.size() + extra, value,
+                                                     value.size() + extra);
+              ASSERT_EQ(ok, !escape) << "len " << len << " pos " << pos << " byte " << b;
+              ASSERT_EQ(
+                  std::string(buf.GetString(), buf.GetSize()),
+                  ok ? R"({,")" + std::string(name) + R"(":{"S":")" + std::string(value) + R"("})"
+                     : "{")
+                  << "len " << len << " pos " << pos << " byte " << b << " plain " << plain_len
+                  << " extra " << extra << " name " << odd_is_name;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 // MemberValue compares the name's own bytes: a view into a longer string finds its member (the
 // name must not be read as a C string), and a JSON null member counts as absent.
 TEST(MemberValueTest, ViewsAndNulls) {
