@@ -1,12 +1,14 @@
 #include "ddb/expression/lexer.h"
 
-#include <cctype>
+#include <algorithm>
 
 namespace cruddur::ddb::expr {
 namespace {
 
-bool IsNameStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
-bool IsNamePart(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+// ASCII only, as in the C locale, without a call per character.
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsNameStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+bool IsNamePart(char c) { return IsNameStart(c) || IsDigit(c); }
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 void MatchParens(std::vector<Token>& tokens) {
@@ -27,13 +29,18 @@ void MatchParens(std::vector<Token>& tokens) {
 bool KeywordEquals(std::string_view text, std::string_view upper_keyword) {
   if (text.size() != upper_keyword.size()) return false;
   for (size_t i = 0; i < text.size(); ++i) {
-    if (std::toupper(static_cast<unsigned char>(text[i])) != upper_keyword[i]) return false;
+    const char c = text[i];
+    if ((c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c) != upper_keyword[i]) {
+      return false;
+    }
   }
   return true;
 }
 
 std::vector<Token> Lex(std::string_view text) {
   std::vector<Token> tokens;
+  // Most expressions are a few tokens ("pk = :pk AND sk > :s" is 8 with kEof): one allocation.
+  tokens.reserve(std::min<size_t>(text.size() + 1, 16));
   size_t i = 0;
   const size_t n = text.size();
   auto add = [&](Tok kind, size_t begin, size_t end) {
@@ -54,8 +61,8 @@ std::vector<Token> Lex(std::string_view text) {
     if (IsNameStart(c)) {
       while (i < n && IsNamePart(text[i])) ++i;
       add(Tok::kName, start, i);
-    } else if (std::isdigit(static_cast<unsigned char>(c))) {
-      while (i < n && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+    } else if (IsDigit(c)) {
+      while (i < n && IsDigit(text[i])) ++i;
       add(Tok::kNumber, start, i);
     } else if (c == '#' || c == ':') {
       ++i;

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
+#include <cstdint>
 
 namespace cruddur::ddb::expr {
 namespace {
@@ -586,6 +586,21 @@ constexpr std::array<std::string_view, 573> kReservedWords = {
     "ZONE",
 };
 
+// Where the words of each initial letter begin in kReservedWords (26 for the end), so that a
+// lookup searches only its letter's words: it runs for every bare name of every expression.
+constexpr std::array<uint16_t, 27> kLetterStart = [] {
+  std::array<uint16_t, 27> start{};
+  size_t i = 0;
+  for (size_t letter = 0; letter < 26; ++letter) {
+    start[letter] = static_cast<uint16_t>(i);
+    while (i < kReservedWords.size() && kReservedWords[i][0] == static_cast<char>('A' + letter))
+      ++i;
+  }
+  start[26] = static_cast<uint16_t>(i);
+  return start;
+}();
+static_assert(kLetterStart[26] == kReservedWords.size(), "every word begins with a letter");
+
 }  // namespace
 
 bool IsReservedWord(std::string_view name) {
@@ -594,10 +609,14 @@ bool IsReservedWord(std::string_view name) {
   if (name.empty() || name.size() > kMaxLength) return false;
   char upper[kMaxLength];
   for (size_t i = 0; i < name.size(); ++i) {
-    upper[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[i])));
+    const char c = name[i];
+    upper[i] = c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
   }
-  std::string_view key(upper, name.size());
-  return std::binary_search(kReservedWords.begin(), kReservedWords.end(), key);
+  if (upper[0] < 'A' || upper[0] > 'Z') return false;
+  const size_t letter = static_cast<size_t>(upper[0] - 'A');
+  return std::binary_search(kReservedWords.begin() + kLetterStart[letter],
+                            kReservedWords.begin() + kLetterStart[letter + 1],
+                            std::string_view(upper, name.size()));
 }
 
 }  // namespace cruddur::ddb::expr
