@@ -68,6 +68,53 @@ TEST(RequestTest, ChecksUtf8OnlyWhereThereIsSome) {
   EXPECT_FALSE(Request("{\"a\":\"\xc0\xaf\"}", kDepth).ok());  // an overlong encoding
 }
 
+// The in-place parse scans strings 16 bytes at a time up to the first byte that needs handling
+// ('"', '\\', below 0x20). Every ASCII byte at every position of names and values of 1 to 40
+// bytes, alone or after an escape (so that the text moves down as it is copied), must come out
+// as the reference parse (the copying one, no block scan) reads it: a raw byte below 0x20 is
+// refused wherever it is, as JSON says.
+TEST(RequestTest, EveryAsciiByteAtEveryPositionOfAString) {
+  auto quoted = [](const std::string& s) {
+    std::string out = "\"";
+    for (char c : s) {
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += c;
+      } else {
+        out += c;  // a control character raw: the body is not JSON
+      }
+    }
+    return out + "\"";
+  };
+  for (size_t len = 1; len <= 40; ++len) {
+    for (size_t pos = 0; pos < len; ++pos) {
+      for (int b = 1; b < 0x80; ++b) {
+        std::string text(len, 'a');
+        text[pos] = static_cast<char>(b);
+        for (const std::string& prefix : {std::string(), std::string("\\n")}) {
+          const std::string q = quoted(text);
+          const std::string value = "\"" + prefix + q.substr(1);
+          const std::string body = "{" + q + ":" + value + ",\"zz_list\":[" + value + ",\"" +
+                                   prefix + "z\"],\"zz_n\":1}";
+          Request req(body, kDepth);
+          const bool raw_control = b < 0x20;
+          ASSERT_EQ(req.ok(), !raw_control) << "len " << len << " pos " << pos << " byte " << b;
+          if (raw_control) {
+            EXPECT_THROW(Request{body}, ApiError);
+            continue;
+          }
+          const std::string decoded = (prefix.empty() ? "" : "\n") + text;
+          const JsonValue* got = Request::Member(req.root(), text);
+          ASSERT_NE(got, nullptr) << "len " << len << " pos " << pos << " byte " << b;
+          ASSERT_EQ(View(*got), decoded) << "len " << len << " pos " << pos << " byte " << b;
+          ASSERT_TRUE(req.root() == Request(body).root())
+              << "len " << len << " pos " << pos << " byte " << b;
+        }
+      }
+    }
+  }
+}
+
 TEST(RequestTest, RefusesNestingDeeperThanTheLimit) {
   EXPECT_TRUE(Request(R"({"a":{"b":[{}]}})", 4).ok());
   EXPECT_FALSE(Request(R"({"a":{"b":[{}]}})", 3).ok());
