@@ -601,19 +601,31 @@ constexpr std::array<uint16_t, 27> kLetterStart = [] {
 }();
 static_assert(kLetterStart[26] == kReservedWords.size(), "every word begins with a letter");
 
+// Per initial letter, bit n set when some word of that letter has n letters: most names are
+// turned away by it without a search ("pk", "sk": no reserved word of two letters begins so).
+constexpr std::array<uint32_t, 26> kLetterLengths = [] {
+  std::array<uint32_t, 26> lengths{};
+  for (std::string_view word : kReservedWords) {
+    lengths[static_cast<size_t>(word[0] - 'A')] |= uint32_t{1} << word.size();
+  }
+  return lengths;
+}();
+
 }  // namespace
 
 bool IsReservedWord(std::string_view name) {
   // The longest reserved word has 14 letters; anything longer cannot match.
   constexpr size_t kMaxLength = 16;
   if (name.empty() || name.size() > kMaxLength) return false;
+  auto upper_case = [](char c) {
+    return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+  };
+  const char first = upper_case(name[0]);
+  if (first < 'A' || first > 'Z') return false;
+  const auto letter = static_cast<size_t>(first - 'A');
+  if (!(kLetterLengths[letter] & (uint32_t{1} << name.size()))) return false;
   char upper[kMaxLength];
-  for (size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    upper[i] = c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
-  }
-  if (upper[0] < 'A' || upper[0] > 'Z') return false;
-  const size_t letter = static_cast<size_t>(upper[0] - 'A');
+  for (size_t i = 0; i < name.size(); ++i) upper[i] = upper_case(name[i]);
   return std::binary_search(kReservedWords.begin() + kLetterStart[letter],
                             kReservedWords.begin() + kLetterStart[letter + 1],
                             std::string_view(upper, name.size()));
