@@ -12,12 +12,13 @@ namespace {
 // next to them in order must not.
 TEST(ReservedWordsTest, FirstAndLastWordOfEachLetterInAnyCase) {
   for (const char* word :
-       {"ABORT", "AVG",      "BACK",    "BYTE",     "CALL",   "CYCLE",      "DATA",   "DYNAMIC",
-        "EACH",  "EXTRACT",  "FAIL",    "FUNCTIONS", "GENERAL", "GROUPING", "HANDLER", "HOUR",
-        "IDENTIFIED", "ITERATE", "JOIN", "KEY",     "KEYS",   "LAG",        "LOWER",  "MAP",
-        "MULTISET", "NAME",  "NUMERIC", "OBJECT",   "OWNER",  "PAD",        "PUT",    "QUERY",
-        "QUORUM", "RAISE",   "RULES",   "SAMPLE",   "SYSTEM", "TABLE",      "TYPE",   "UNDER",
-        "UUID",  "VACUUM",   "VOID",    "WAIT",     "WRITE",  "YEAR",       "ZONE"}) {
+       {"ABORT",   "AVG",    "BACK",       "BYTE",     "CALL",      "CYCLE",   "DATA",
+        "DYNAMIC", "EACH",   "EXTRACT",    "FAIL",     "FUNCTIONS", "GENERAL", "GROUPING",
+        "HANDLER", "HOUR",   "IDENTIFIED", "ITERATE",  "JOIN",      "KEY",     "KEYS",
+        "LAG",     "LOWER",  "MAP",        "MULTISET", "NAME",      "NUMERIC", "OBJECT",
+        "OWNER",   "PAD",    "PUT",        "QUERY",    "QUORUM",    "RAISE",   "RULES",
+        "SAMPLE",  "SYSTEM", "TABLE",      "TYPE",     "UNDER",     "UUID",    "VACUUM",
+        "VOID",    "WAIT",   "WRITE",      "YEAR",     "ZONE"}) {
     std::string lower(word), mixed(word);
     for (size_t i = 0; i < lower.size(); ++i) {
       lower[i] = static_cast<char>(lower[i] - 'A' + 'a');
