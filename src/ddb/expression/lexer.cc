@@ -29,10 +29,7 @@ void MatchParens(std::vector<Token>& tokens) {
 bool KeywordEquals(std::string_view text, std::string_view upper_keyword) {
   if (text.size() != upper_keyword.size()) return false;
   for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if ((c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c) != upper_keyword[i]) {
-      return false;
-    }
+    if (AsciiUpper(text[i]) != upper_keyword[i]) return false;
   }
   return true;
 }

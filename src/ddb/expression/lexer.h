@@ -44,6 +44,11 @@ struct Token {
 // character that starts no token becomes a kUnknown token for the parser to report.
 std::vector<Token> Lex(std::string_view text);
 
+// `c` upper-cased as the C locale does (ASCII letters only), without a libc call.
+inline char AsciiUpper(char c) {
+  return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+}
+
 // Case-insensitive comparison of a token text with an upper-case keyword.
 bool KeywordEquals(std::string_view text, std::string_view upper_keyword);
 

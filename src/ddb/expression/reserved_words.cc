@@ -6,6 +6,8 @@
 #include <array>
 #include <cstdint>
 
+#include "ddb/expression/lexer.h"
+
 namespace cruddur::ddb::expr {
 namespace {
 
@@ -617,15 +619,12 @@ bool IsReservedWord(std::string_view name) {
   // The longest reserved word has 14 letters; anything longer cannot match.
   constexpr size_t kMaxLength = 16;
   if (name.empty() || name.size() > kMaxLength) return false;
-  auto upper_case = [](char c) {
-    return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
-  };
-  const char first = upper_case(name[0]);
+  const char first = AsciiUpper(name[0]);
   if (first < 'A' || first > 'Z') return false;
   const auto letter = static_cast<size_t>(first - 'A');
   if (!(kLetterLengths[letter] & (uint32_t{1} << name.size()))) return false;
   char upper[kMaxLength];
-  for (size_t i = 0; i < name.size(); ++i) upper[i] = upper_case(name[i]);
+  for (size_t i = 0; i < name.size(); ++i) upper[i] = AsciiUpper(name[i]);
   return std::binary_search(kReservedWords.begin() + kLetterStart[letter],
                             kReservedWords.begin() + kLetterStart[letter + 1],
                             std::string_view(upper, name.size()));
