@@ -35,6 +35,7 @@
 
 #include "common/current_exception.h"
 #include "common/thread_annotations.h"
+#include "http/plain_request.h"
 #include "log/log.h"
 
 namespace cruddur::http {
@@ -358,9 +359,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     meter_.received = 0;
     meter_.over_budget = false;
     declared_ = 0;
-    parser_.emplace(request_, server_.options.body_limit, server_.options.header_limit, meter_);
-    parser_->body_limit(server_.options.body_limit);
-    parser_->header_limit(server_.options.header_limit);
+    parser_.reset();  // made by StartHeader when the request is not plain
     request_complete_ = false;
     // Pipelined bytes already here: the next request has begun.
     if (buffer_.size() != 0) return StartHeader();
@@ -397,6 +396,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void StartHeader() {
     state_ = State::kHeader;
     deadline_ = Clock::now() + server_.options.header_timeout;
+    if (ReadPlain()) return;
+    parser_.emplace(request_, server_.options.body_limit, server_.options.header_limit, meter_);
+    parser_->body_limit(server_.options.body_limit);
+    parser_->header_limit(server_.options.header_limit);
     error_code ec;
     std::size_t header_bytes = 0;  // the header alone: put() stops where it ends
     if (ParseBuffered(/*whole=*/false, ec, header_bytes)) return OnHeader(ec, header_bytes);
@@ -408,33 +411,43 @@ class Connection : public std::enable_shared_from_this<Connection> {
         });
   }
 
+  // A whole plain request in the buffer (most are): read without Beast's parser, to the same
+  // result (plain_request.h). False, with nothing consumed, for any other.
+  bool ReadPlain() {
+    bool keep_alive = false;
+    std::size_t header_bytes = 0;
+    const std::size_t taken =
+        ReadPlainRequest({static_cast<const char*>(buffer_.data().data()), buffer_.size()},
+                         server_.options.header_limit, server_.options.body_limit, request_,
+                         &keep_alive, &header_bytes);
+    if (taken == 0) return false;
+    buffer_.consume(taken);
+    state_ = State::kBody;
+    declared_ = request_.body.size();
+    if (declared_ != 0) {
+      // The budget holds bodies being read and handled, whichever parser read them.
+      if (!meter_.Reserve(declared_)) {
+        Overloaded();
+        return true;
+      }
+      meter_.received = declared_;
+    }
+    KeepRoomFor(header_bytes, 0, false);
+    Respond(keep_alive);
+    return true;
+  }
+
   void OnHeader(error_code ec, std::size_t header_bytes) {
     if (ec) return OnReadError(ec);
     state_ = State::kBody;
-    if (parser_->is_done()) return Respond();  // the body came with the header: no clock read
+    if (parser_->is_done()) return Respond(parser_->keep_alive());  // no clock read
     body_start_ = Clock::now();
     if (auto length = parser_->content_length()) {
       declared_ = static_cast<std::size_t>(*length);
       // Refuse up front rather than buffer a body the budget cannot hold.
       if (declared_ != 0 && !meter_.Reserve(declared_)) return Overloaded();
     }
-    // Beast reads max(512, free capacity) bytes at a time and the parser consumes the body as it
-    // arrives, so the 512-byte buffer of the first read would stay 512 bytes: a 64 KB body would
-    // take 128 reads, each a trip through the worker's queue behind every other ready handler,
-    // and on a busy worker the body allowance runs out before the client's bytes are read.
-    // (Body bytes that came with the header are in the buffer already: room for the rest.)
-    std::size_t buffered = buffer_.size();
-    std::size_t to_come = declared_ - std::min(declared_, buffered);
-    std::size_t room = buffered + (parser_->chunked() ? kReadSize : std::min(to_come, kReadSize));
-    // The idle read takes what the buffer holds: with room for a whole request like this one
-    // (rounded up, as the next one may be a little longer), the next arrives in one read, not
-    // two (a 3 KB TransactWriteItems, a 7 KB BatchWriteItem of 25 items, a PutItem over 512
-    // bytes). Within what an idle connection keeps.
-    if (std::size_t whole = header_bytes + declared_;
-        !parser_->chunked() && whole <= kIdleReadCapacity) {
-      room = std::max(room, std::bit_ceil(whole));
-    }
-    if (buffer_.capacity() < room) buffer_.reserve(room);
+    KeepRoomFor(header_bytes, declared_ - std::min(declared_, buffer_.size()), parser_->chunked());
     std::string_view expect = request_.headers.Get("Expect");
     if (!expect.empty() && EqualsIgnoreCase(expect, "100-continue") && buffer_.size() == 0) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -448,15 +461,34 @@ class Connection : public std::enable_shared_from_this<Connection> {
     ReadBody();
   }
 
+  // Grows the read buffer for the rest of a request whose header (of header_bytes) was read.
+  // to_come: the body bytes not read yet; chunked: a chunked body, of no known size.
+  void KeepRoomFor(std::size_t header_bytes, std::size_t to_come, bool chunked) {
+    // Beast reads max(512, free capacity) bytes at a time and the parser consumes the body as it
+    // arrives, so the 512-byte buffer of the first read would stay 512 bytes: a 64 KB body would
+    // take 128 reads, each a trip through the worker's queue behind every other ready handler,
+    // and on a busy worker the body allowance runs out before the client's bytes are read.
+    // (Body bytes that came with the header are in the buffer already: room for the rest.)
+    std::size_t room = buffer_.size() + (chunked ? kReadSize : std::min(to_come, kReadSize));
+    // The idle read takes what the buffer holds: with room for a whole request like this one
+    // (rounded up, as the next one may be a little longer), the next arrives in one read, not
+    // two (a 3 KB TransactWriteItems, a 7 KB BatchWriteItem of 25 items, a PutItem over 512
+    // bytes). Within what an idle connection keeps.
+    if (std::size_t whole = header_bytes + declared_; !chunked && whole <= kIdleReadCapacity) {
+      room = std::max(room, std::bit_ceil(whole));
+    }
+    if (buffer_.capacity() < room) buffer_.reserve(room);
+  }
+
   void ReadBody() {
     error_code ec;
     std::size_t body_bytes = 0;
-    if (ParseBuffered(/*whole=*/true, ec, body_bytes)) return Respond();
+    if (ParseBuffered(/*whole=*/true, ec, body_bytes)) return Respond(parser_->keep_alive());
     if (ec) return OnReadError(ec);
     beast::http::async_read(socket_, buffer_, *parser_,
                             [self = shared_from_this()](error_code ec, std::size_t) {
                               if (ec) return self->OnReadError(ec);
-                              self->Respond();
+                              self->Respond(self->parser_->keep_alive());
                             });
   }
 
@@ -508,9 +540,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
   }
 
-  void Respond() {
+  void Respond(bool keep_alive) {
     request_complete_ = true;
-    bool keep_alive = parser_->keep_alive();
     Write(CallSafely(server_.handler, 404), keep_alive);
   }
 
