@@ -5,7 +5,6 @@ a realistic input: the requests the Cruddur app and the aws CLI send, expression
 DynamoDB docs, SigV4 headers as SDKs sign them, Cognito-like JWTs."""
 import base64
 import json
-import os
 import pathlib
 import shutil
 
@@ -314,6 +313,26 @@ ddb_http_request.update({
 })
 ddb_http_request = {k: "".join(r + "\n" for r in v) for k, v in ddb_http_request.items()}
 
+# --- fuzz_plain_request: raw bytes as a client sends them (CRLF lines, pipelining) ---
+def wire(method, target, version, fields, body=""):
+    head = f"{method} {target} {version}\r\n" + "".join(f"{n}: {v}\r\n" for n, v in fields)
+    return (head + "\r\n" + body).encode("latin-1")
+plain_body = j({"TableName": T, "Key": {"pk": {"S": "a"}}})
+plain_request = {
+    "get_item": wire("POST", "/", "HTTP/1.1", [
+        ("Host", "localhost:8000"), ("X-Amz-Target", "DynamoDB_20120810.GetItem"),
+        ("Content-Type", "application/x-amz-json-1.0"), ("X-Amz-Date", AMZ_DATE),
+        ("Authorization", AUTH), ("Content-Length", str(len(plain_body)))], plain_body),
+    "pipelined": wire("GET", "/api/messages?x=1", "HTTP/1.0",
+                      [("Connection", "keep-alive"), ("X-Spaces", " \t a b \t ")])
+                 + wire("GET", "/", "HTTP/1.1", [("Connection", "close")]),
+    # Not plain: left to Beast's parser.
+    "chunked": wire("POST", "/", "HTTP/1.1", [("Transfer-Encoding", "chunked"),
+                                             ("X-Fold", "a\r\n b")], "3\r\nabc\r\n0\r\n\r\n"),
+    "expect": wire("PUT", "/x", "HTTP/1.1", [("Expect", "100-continue"), ("Content-Length", "3")],
+                   "abc"),
+}
+
 def write(target, seeds):
     d = ROOT / target
     shutil.rmtree(d, ignore_errors=True)
@@ -390,4 +409,5 @@ write("fuzz_sigv4", sigv4)
 write("fuzz_jwt", jwt)
 write("fuzz_api_request", api_request)
 write("fuzz_ddb_http_request", ddb_http_request)
+write("fuzz_plain_request", plain_request)
 write_regressions()
