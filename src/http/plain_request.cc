@@ -24,6 +24,34 @@ constexpr std::array<bool, 256> kNameByte = [] {
 
 bool IsValueByte(unsigned char c) { return (c >= 0x20 && c < 0x7f) || c == '\t'; }
 
+// The first byte in [p, end) that cannot be in a field name here (kNameByte), or end.
+const char* SkipNameBytes(const char* p, const char* end) {
+#ifdef __SSE2__
+  const __m128i below_a = _mm_set1_epi8('a' - 1);
+  const __m128i above_z = _mm_set1_epi8('z' + 1);
+  const __m128i below_0 = _mm_set1_epi8('0' - 1);
+  const __m128i above_9 = _mm_set1_epi8('9' + 1);
+  const __m128i case_bit = _mm_set1_epi8(0x20);
+  for (; end - p >= 16; p += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // Letters of either case: OR-ing the case bit maps only 'A'-'Z' onto 'a'-'z' (signed
+    // compares: bytes from 0x80 are negative, so none of them passes).
+    const __m128i lower = _mm_or_si128(v, case_bit);
+    const __m128i letter =
+        _mm_and_si128(_mm_cmpgt_epi8(lower, below_a), _mm_cmplt_epi8(lower, above_z));
+    const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, below_0), _mm_cmplt_epi8(v, above_9));
+    const __m128i mark = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')), _mm_cmpeq_epi8(v, _mm_set1_epi8('_'))),
+        _mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+    const auto ok =
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(letter, digit), mark)));
+    if (ok != 0xffff) return p + std::countr_one(ok);
+  }
+#endif
+  while (p != end && kNameByte[static_cast<unsigned char>(*p)]) ++p;
+  return p;
+}
+
 // The first byte in [p, end) that cannot be in a plain field value (below 0x20 but a tab, or
 // 0x7f and up), or end.
 const char* SkipValueBytes(const char* p, const char* end) {
@@ -103,7 +131,7 @@ std::size_t ReadPlainRequest(std::string_view bytes, std::size_t header_limit,
       break;
     }
     const char* const name = p;
-    while (p != end && kNameByte[static_cast<unsigned char>(*p)]) ++p;
+    p = SkipNameBytes(p, end);
     if (p == name || p == end || *p != ':') return decline();
     const std::string_view field_name(name, static_cast<std::size_t>(p - name));
     ++p;

@@ -88,6 +88,38 @@ TEST(PlainRequestTest, TrimsValuesAndKeepsTabsInside) {
   EXPECT_EQ(Fields(r.request), expected);
 }
 
+// Every byte value at every position of a field name and of a value, long enough for the 16-byte
+// scans and their tails: read exactly when it is one this reader takes, and then as Beast does.
+TEST(PlainRequestTest, EveryByteAtEveryPositionOfANameAndAValue) {
+  auto name_byte = [](unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
+  };
+  auto value_byte = [](unsigned char c) { return (c >= 0x20 && c < 0x7f) || c == '\t'; };
+  constexpr std::size_t kLength = 40;
+  for (int b = 0; b < 256; ++b) {
+    const auto c = static_cast<char>(b);
+    for (std::size_t at = 0; at < kLength; ++at) {
+      std::string name(kLength, 'n');
+      name[at] = c;
+      const std::string in_name = "GET / HTTP/1.1\r\n" + name + ": v\r\n\r\n";
+      // A colon ends the name early: the rest of it starts the value.
+      const bool name_read = name_byte(static_cast<unsigned char>(b)) || (b == ':' && at > 0);
+      Comparison cn = CompareWithBeast(in_name, kHeaderLimit, kBodyLimit);
+      EXPECT_EQ(cn.plain, name_read) << "byte " << b << " at " << at << " of a name";
+      EXPECT_EQ(cn.difference, "") << "byte " << b << " at " << at << " of a name";
+
+      std::string value(kLength, 'v');
+      value[at] = c;
+      const std::string in_value = "GET / HTTP/1.1\r\nX: " + value + "\r\n\r\n";
+      Comparison cv = CompareWithBeast(in_value, kHeaderLimit, kBodyLimit);
+      EXPECT_EQ(cv.plain, value_byte(static_cast<unsigned char>(b)))
+          << "byte " << b << " at " << at << " of a value";
+      EXPECT_EQ(cv.difference, "") << "byte " << b << " at " << at << " of a value";
+    }
+  }
+}
+
 TEST(PlainRequestTest, KeepAliveAsBeastDecides) {
   struct Case {
     std::string_view version, connection;
