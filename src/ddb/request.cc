@@ -239,7 +239,10 @@ Request::Request(std::string_view body, int max_depth) : body_(body) {
     thread_local rapidjson::Reader reader;  // keeps its stack from one request to the next
     PaddedInsituStream stream(text);
     DepthLimited builder(doc, max_depth);
-    constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag;
+    // Recursive, ~1,000 instructions fewer than the iterative parser on a PutItem: `builder`
+    // stops it max_depth levels down, and 1,000 levels take under 48 KB of stack (under 512 KB
+    // with ASan), where a worker has megabytes.
+    constexpr unsigned kFlags = rapidjson::kParseInsituFlag;
     rapidjson::ParseResult result =
         ascii ? reader.Parse<kFlags>(stream, builder)
               : reader.Parse<kFlags | rapidjson::kParseValidateEncodingFlag>(stream, builder);
