@@ -236,7 +236,9 @@ Request::Request(std::string_view body, int max_depth) : body_(body) {
   const bool ascii = IsAscii(body);
   bool parsed = false;
   auto parse = [&](JsonDocument& doc) {
-    thread_local rapidjson::Reader reader;  // keeps its stack from one request to the next
+    // Made once per thread: a reader made per request costs 40-90 instructions more (callgrind),
+    // though the recursive in-place parse leaves its stack unused.
+    thread_local rapidjson::Reader reader;
     PaddedInsituStream stream(text);
     DepthLimited builder(doc, max_depth);
     // Recursive, ~1,000 instructions fewer than the iterative parser on a PutItem: `builder`
