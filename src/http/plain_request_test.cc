@@ -33,12 +33,6 @@ Read ReadPlain(std::string_view bytes, std::size_t header_limit = kHeaderLimit,
   return r;
 }
 
-std::vector<std::pair<std::string, std::string>> Fields(const Request& request) {
-  std::vector<std::pair<std::string, std::string>> fields;
-  for (const Headers::Field& f : request.headers) fields.emplace_back(f.name, f.value);
-  return fields;
-}
-
 constexpr std::string_view kPutItem =
     "POST / HTTP/1.1\r\n"
     "Host: 127.0.0.1:8000\r\n"
@@ -67,7 +61,7 @@ TEST(PlainRequestTest, ReadsAWholeRequest) {
        "AWS4-HMAC-SHA256 Credential=AK/20240101/us-east-1/dynamodb/aws4_request, "
        "SignedHeaders=host;x-amz-date, Signature=00"},
       {"Content-Length", "17"}};
-  EXPECT_EQ(Fields(r.request), expected);
+  EXPECT_EQ(FieldsOf(r.request), expected);
 }
 
 TEST(PlainRequestTest, TakesOnlyTheFirstOfPipelinedRequests) {
@@ -85,7 +79,7 @@ TEST(PlainRequestTest, TrimsValuesAndKeepsTabsInside) {
   Read r = ReadPlain("GET / HTTP/1.1\r\nA: \t x\ty \t\r\nB:\r\nC:   \r\n\r\n");
   ASSERT_NE(r.taken, 0u);
   std::vector<std::pair<std::string, std::string>> expected = {{"A", "x\ty"}, {"B", ""}, {"C", ""}};
-  EXPECT_EQ(Fields(r.request), expected);
+  EXPECT_EQ(FieldsOf(r.request), expected);
 }
 
 // Every byte value at every position of a field name and of a value, long enough for the 16-byte

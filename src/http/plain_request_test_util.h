@@ -84,6 +84,13 @@ inline bool ReadWithBeast(std::string_view bytes, std::size_t header_limit, std:
   return true;
 }
 
+// `request`'s fields as (name, value) pairs, in order.
+inline std::vector<std::pair<std::string, std::string>> FieldsOf(const Request& request) {
+  std::vector<std::pair<std::string, std::string>> fields;
+  for (const Headers::Field& f : request.headers) fields.emplace_back(f.name, f.value);
+  return fields;
+}
+
 inline bool ReadWithPlain(std::string_view bytes, std::size_t header_limit, std::size_t body_limit,
                           ReadRequest* read) {
   Request request;
@@ -94,7 +101,7 @@ inline bool ReadWithPlain(std::string_view bytes, std::size_t header_limit, std:
   read->target = request.target;
   read->version = request.version;
   read->body = request.body;
-  for (const Headers::Field& f : request.headers) read->fields.emplace_back(f.name, f.value);
+  read->fields = FieldsOf(request);
   return true;
 }
 
