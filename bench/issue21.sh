@@ -19,6 +19,7 @@
 #   DURATION=10 ROUNDS=1 CONNS="1 32"   the wrk runs of 1-3 (seconds, repetitions, connections)
 #   PIN SERVER_CPU WRK_CPU THREADS      as bench/run.sh (bench/pin.sh)
 #   SETTLE SETTLE_MAX    as bench/run.sh: each run counts the CPU until its server idles
+#   FREEZE_OTHERS        as bench/run.sh: the other servers are stopped during each run
 #   SKIP_HTTP_LAYER=1    leave run.sh's cruddur-http (http::Server without the engine) out
 #   REPETITIONS=5 MIN_TIME=0.5 SKIP_ENGINE=1   the in-process part of bench/writes.sh
 #   STARTUP_RUNS=11 IDLE=1   start-ups per mode (the first is left out: the median is of the other
@@ -44,7 +45,8 @@ LOG_TAG=issue21
 COMMAND=""
 for v in DURATION ROUNDS CONNS PIN SERVER_CPU WRK_CPU THREADS SKIP_HTTP_LAYER REPETITIONS MIN_TIME \
   SKIP_ENGINE STARTUP_RUNS IDLE PROFILE_DURATION PROFILE_CONNS PROFILE_FREQ PROFILE_MIN PROFILE_TOP \
-  SKIP_PROFILE RUN_RAW WRITES_RAW CRUDDUR_BIN CEILING_BIN ENGINE_BENCH_BIN SETTLE SETTLE_MAX; do
+  SKIP_PROFILE RUN_RAW WRITES_RAW CRUDDUR_BIN CEILING_BIN ENGINE_BENCH_BIN SETTLE SETTLE_MAX \
+  FREEZE_OTHERS; do
   [[ -n ${!v:-} ]] && COMMAND+="$v=\"${!v}\" "
 done
 COMMAND+="bench/issue21.sh"

@@ -4,7 +4,7 @@
 # In: ROOT, BENCH, LOG_TAG, BUILD_DIR, JOBS, PIN/SERVER_PIN/WRK_PIN (bench/pin.sh), DURATION.
 # Out: log, die, WORK (a scratch dir, removed on exit), URL/PID/STATIC (per server name),
 # free_port, wait_http, ensure_tools, build_release, server_cpu_ticks, settle_server,
-# start_cruddur, stop_server, run_workloads, run_wrk.
+# start_cruddur, stop_server, run_workloads, signal_others, run_wrk.
 
 log() { printf '[%s] %s\n' "$LOG_TAG" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -22,6 +22,8 @@ cleanup() {
   local pid
   for pid in "${SERVER_PIDS[@]}"; do
     kill "$pid" 2>/dev/null || true
+    kill -CONT "$pid" 2>/dev/null || true  # one stopped by signal_others handles TERM only then
+    pkill -CONT -P "$pid" 2>/dev/null || true
   done
   for pid in "${SERVER_PIDS[@]}"; do await_exit "$pid"; done
   rm -rf "$WORK"
@@ -159,6 +161,23 @@ run_workloads() {
   done
 }
 
+# signal_others SERVER SIGNAL: sends SIGNAL to every server of $SERVERS but SERVER, and to their
+# child processes (nginx's workers). run_wrk stops them (STOP) for each run and its settling and
+# continues them (CONT) after: all servers share one pinned CPU, and what an idle one does there
+# (timers, RocksDB's flushes and compactions, node's garbage collector) would land in the measured
+# server's latency, and its own CPU would go uncounted. FREEZE_OTHERS=0: no signals.
+signal_others() {
+  local server=$1 signal=$2 other pid
+  [[ ${FREEZE_OTHERS:-1} == 0 ]] && return
+  for other in "${SERVERS[@]}"; do
+    [[ $other == "$server" ]] && continue
+    pid=${PID[$other]:-}
+    [[ -n $pid ]] || continue
+    kill -"$signal" "$pid" 2>/dev/null || true
+    pkill -"$signal" -P "$pid" 2>/dev/null || true
+  done
+}
+
 # run_wrk SERVER OP CONNS ROUND: one wrk run of bench/wrk/OP.lua; appends to $TSV: server op
 # conns round requests duration_us p50_us p99_us status_errors socket_errors server_cpu_us
 # (server_cpu_us: from the run's start until the server settled after it, see settle_server)
@@ -166,12 +185,14 @@ run_wrk() {
   local server=$1 op=$2 conns=$3 round=$4 threads=1 out line cpu_before cpu settled
   ((conns > 1 && PIN != 1)) && threads=2
   out=$WORK/wrk-$server-$op-$conns-$round.txt
+  signal_others "$server" STOP
   cpu_before=$(server_cpu_ticks "$server")
   BENCH_RUN="r$round-c$conns-$RANDOM" BENCH_STATIC=${STATIC[$server]:-0} \
     timeout $((DURATION + 30)) "${WRK_PIN[@]}" wrk -t"$threads" -c"$conns" -d"${DURATION}s" --timeout 5s \
     -s "$BENCH/wrk/$op.lua" "${URL[$server]}/" >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed"; }
   settled=$(settle_server "$server")
   cpu=$(($(server_cpu_ticks "$server") - cpu_before))
+  signal_others "$server" CONT
   line=$(grep '^BENCH_RESULT' "$out") || { cat "$out" >&2; die "wrk printed no result"; }
   # BENCH_RESULT requests=.. duration_us=.. p50_us=.. p99_us=.. mean_us=.. status_errors=.. socket_errors=..
   eval "local ${line#BENCH_RESULT }"

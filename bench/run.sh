@@ -41,6 +41,10 @@
 #                      idle, its CPU meanwhile counted into that run (bench/lib.sh's settle_server):
 #                      a persistent server's flushes and compactions after a write workload are
 #                      charged to it, not to the next workload. SETTLE=0: no wait.
+#   FREEZE_OTHERS=1    during each wrk run and its settling, every other server is stopped
+#                      (SIGSTOP, then SIGCONT: bench/lib.sh's signal_others), so that what an
+#                      idle server does on the shared CPU does not land in the measured one's
+#                      latency. FREEZE_OTHERS=0: all servers run all along.
 #   COMPARE_BIN=path   also run this second cruddur binary ("cruddur-b"), interleaved, for an
 #                      A/B measurement of a change (e.g. a build of a patched copy of the tree)
 #   RESULTS=bench/RESULTS.md        where the report goes (results.png is drawn beside it)
@@ -67,6 +71,7 @@ COMMAND+=" THREADS=$THREADS"
 [[ -z ${CEILING_BIN:-} ]] || COMMAND+=" CEILING_BIN=$CEILING_BIN"
 [[ -z ${SETTLE:-} ]] || COMMAND+=" SETTLE=$SETTLE"
 [[ -z ${SETTLE_MAX:-} ]] || COMMAND+=" SETTLE_MAX=$SETTLE_MAX"
+[[ -z ${FREEZE_OTHERS:-} ]] || COMMAND+=" FREEZE_OTHERS=$FREEZE_OTHERS"
 [[ -z ${COMPARE_BIN:-} ]] || COMMAND+=" COMPARE_BIN=$COMPARE_BIN"
 for skip in SKIP_BARE SKIP_HTTP_LAYER SKIP_NGINX SKIP_DYNALITE SKIP_PERSISTENT; do
   [[ ${!skip:-0} != 1 ]] || COMMAND+=" $skip=1"
@@ -240,6 +245,9 @@ fi
 
 if [[ ${SETTLE:-1} != 0 ]]; then
   NOTES+=("CPU per request counts all of a server's threads from the start of its wrk run until it idles after it (at most ${SETTLE_MAX:-60} s; bench/lib.sh's settle_server): a persistent server's flushes and compactions after a write workload count into that workload, and the next workload starts on an idle server")
+fi
+if [[ ${FREEZE_OTHERS:-1} != 0 ]]; then
+  NOTES+=("Other servers stopped (FREEZE_OTHERS=1): during each wrk run and its settling every other server is stopped with SIGSTOP and continued after (bench/lib.sh's signal_others), so that an idle server's timers and background threads on the shared CPU neither delay the measured server nor run uncounted")
 fi
 
 # --- measurements --------------------------------------------------------------------------

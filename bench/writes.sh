@@ -21,6 +21,7 @@
 #                      first touch of new memory: bench/writes_findings.md)
 #   SETTLE=1 SETTLE_MAX=60   as bench/run.sh: each run's CPU counts until its server idles (a
 #                      persistent server's flushes and compactions after it)
+#   FREEZE_OTHERS=1    as bench/run.sh: the other servers are stopped during each run
 #   REPETITIONS=5 MIN_TIME=0.5   the in-process benchmarks (Google Benchmark; medians reported)
 #   SKIP_ENGINE=1      no in-process part (the table then has no limit column)
 #   BUILD_DIR=build-bench JOBS=2   the Release build of cruddur and engine_bench
@@ -46,7 +47,7 @@ JOBS=${JOBS:-2}
 RESULTS=${RESULTS:-$BENCH/RESULTS.md}
 COMMAND="DURATION=$DURATION ROUNDS=$ROUNDS CONNS=\"$CONNS\" OPS=\"$OPS\" PIN=$PIN THREADS=$THREADS"
 COMMAND+=" REPETITIONS=$REPETITIONS MIN_TIME=$MIN_TIME"
-for v in FSYNC FRESH SKIP_ENGINE CRUDDUR_BIN ENGINE_BENCH_BIN SETTLE SETTLE_MAX; do
+for v in FSYNC FRESH SKIP_ENGINE CRUDDUR_BIN ENGINE_BENCH_BIN SETTLE SETTLE_MAX FREEZE_OTHERS; do
   [[ -z ${!v:-} ]] || COMMAND+=" $v=${!v}"
 done
 COMMAND+=" bench/writes.sh"
@@ -126,4 +127,5 @@ cp "$ENGINE_JSON" "$RAW_DIR/writes-engine.json"
 python3 "$BENCH/writes_report.py" "$TSV" "$ENGINE_JSON" "$RESULTS" "$COMMAND" \
   "cruddur: $CRUDDUR ddb serve --threads $THREADS (0 = one per CPU), Release build; persistent: a new --data-dir under /tmp, RocksDB with its WAL and no fsync (the default)$([[ ${FSYNC:-1} == 1 ]] && echo "; persistent, --fsync: the same with every acknowledged write synced to the disk first (group commit: one sync for the writes a turn answers)"); $([[ ${FRESH:-1} == 1 ]] && echo "new servers (empty stores, new data dirs) for every workload (operation x connections), as the in-process store starts empty" || echo "the same servers for every workload (FRESH=0): each starts with the items of the workloads before")" \
   "wrk: bench/wrk/batch_write_item.lua (25 new items of ~170 bytes of JSON in one new partition per request) and bench/wrk/transact_write_items.lua (10 such items as Put actions)" \
-  "$([[ ${SETTLE:-1} == 0 ]] && echo "CPU per item: the servers' CPU during each wrk run" || echo "CPU per item: all of a server's threads from the start of its wrk run until it idles after it (at most ${SETTLE_MAX:-60} s): a persistent server's flushes and compactions count into the run that caused them")"
+  "$([[ ${SETTLE:-1} == 0 ]] && echo "CPU per item: the servers' CPU during each wrk run" || echo "CPU per item: all of a server's threads from the start of its wrk run until it idles after it (at most ${SETTLE_MAX:-60} s): a persistent server's flushes and compactions count into the run that caused them")" \
+  "$([[ ${FREEZE_OTHERS:-1} == 0 ]] && echo "All servers ran all along (FREEZE_OTHERS=0)" || echo "Other servers stopped: during each wrk run and its settling every other server is stopped with SIGSTOP and continued after (bench/lib.sh's signal_others)")"
