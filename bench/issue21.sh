@@ -209,6 +209,6 @@ python3 "$BENCH/issue21_report.py" --run-tsv "$KEPT/results.tsv" \
   --footprint "$KEPT/footprint.txt" --profiles "$KEPT/profiles" --profile-top "$PROFILE_TOP" \
   --out "$RESULTS" --command "$COMMAND" \
   "${NOTES[@]/#/--note=}" \
-  --note "wrk runs: ddb serve --threads $THREADS (0 = one per CPU); persistent: a new --data-dir under /tmp, RocksDB with its WAL and no fsync (the default)" \
+  --note "wrk runs: ddb serve --threads $THREADS (0 = one per CPU); persistent: a new --data-dir under /tmp, RocksDB with its WAL and no fsync (the default); $([[ ${FREEZE_OTHERS:-1} == 0 ]] && echo "all servers ran all along (FREEZE_OTHERS=0)" || echo "every other server stopped (SIGSTOP) during each run and its settling, continued after (bench/lib.sh's signal_others)")" \
   --note "start-up: \`ddb serve --in-memory\` and \`--data-dir <a new empty dir> ddb serve\` with their default threads, not pinned; $STARTUP_RUNS runs each, the first left out; idle RSS read ${IDLE} s after the first answer (bench/startup.py --idle)" \
   --note "profiles: \`perf record -F $PROFILE_FREQ -p <server>\` for $((PROFILE_DURATION - 1)) s of a ${PROFILE_DURATION} s wrk run at $PROFILE_CONNS connections (put_item, then query, in memory then persistent, on the same two servers, each idle before its profile), \`perf report --no-children --sort dso,sym --percent-limit $PROFILE_MIN\`"
