@@ -219,6 +219,7 @@ struct Worker {
   std::list<Connection*> connections;
   asio::io_context ioc{1};
   asio::steady_timer sweeper{ioc};
+  bool sweeping = false;  // the sweeper is armed: only while the worker has connections
   // Connections whose answer is ready, sent together once the handlers already queued (the
   // other requests that arrived meanwhile) have run: a client waiting for several answers is
   // not woken once for each (Connection::Write). After `sweeper`, so that the connections it
@@ -275,6 +276,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Connection(ServerCore& server, Worker& worker, tcp::socket socket)
       : server_(server), worker_(worker), socket_(std::move(socket)) {
     registration_ = worker_.connections.insert(worker_.connections.end(), this);
+    if (!worker_.sweeping) server_.ScheduleSweep(worker_);
     meter_.in_flight = &server_.body_in_flight;
     meter_.budget = server_.options.body_budget;
     error_code ec;
@@ -756,12 +758,17 @@ void ServerCore::Sweep(Worker& worker) {
   for (Connection* connection : worker.connections) connection->SweepAt(now, stop);
 }
 
+// Armed by a worker's first connection and kept while it has any: an idle server's workers are
+// not woken every interval (and a stopping worker's run() can finish).
 void ServerCore::ScheduleSweep(Worker& worker) {
+  worker.sweeping = true;
   worker.sweeper.expires_after(sweep_interval);
   worker.sweeper.async_wait([this, &worker](error_code ec) {
-    if (ec) return;
-    Sweep(worker);
-    if (stopping.load() && worker.connections.empty()) return;  // let run() finish
+    if (!ec) Sweep(worker);
+    if (ec || worker.connections.empty()) {
+      worker.sweeping = false;
+      return;
+    }
     ScheduleSweep(worker);
   });
 }
@@ -854,7 +861,6 @@ void Server::Start() {
   s.Accept();
   for (auto& worker : s.workers) {
     worker->guard.emplace(worker->ioc.get_executor());
-    s.ScheduleSweep(*worker);
     Worker* w = worker.get();
     worker->thread = std::thread([w] {
       for (;;) {
