@@ -605,6 +605,22 @@ TEST(HttpServer, IdleConnectionsAreClosed) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 
+// The sweeper stops when a worker's last connection is gone; the next connection must start it
+// again, or its idle timeout would never be enforced.
+TEST(HttpServer, IdleConnectionsAreClosedAfterTheServerIdled) {
+  ServerOptions options = TestOptions();
+  options.threads = 1;
+  options.idle_timeout = std::chrono::milliseconds(100);
+  EchoServer server(options);
+  for (int round = 0; round < 3; ++round) {
+    Client client(server.port());
+    EXPECT_EQ(client.Send(bhttp::verb::get, "/").result_int(), 200);
+    EXPECT_TRUE(client.ClosedWithin(std::chrono::seconds(5))) << "round " << round;
+    // Past a sweep with no connection left: the sweeper is idle now.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+}
+
 TEST(HttpServer, SecondServerOnSamePortFailsWithReason) {
   Server first(TestOptions(), Echo);
   first.Start();
