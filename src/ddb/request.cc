@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <new>
 
 #include "ddb/error.h"
@@ -302,8 +303,17 @@ std::optional<int64_t> Request::IntOf(const JsonValue& obj, std::string_view nam
   const JsonValue* v = Member(obj, name);
   if (!v) return std::nullopt;
   ExpectJsonInteger(*v);
-  if (v->IsInt64()) return v->GetInt64();
-  return static_cast<int64_t>(v->GetDouble());
+  return IntegerOf(*v);
+}
+
+int64_t Request::IntegerOf(const JsonValue& number) {
+  if (number.IsInt64()) return number.GetInt64();
+  const double d = number.GetDouble();  // a uint64 over int64's range reads as a double too
+  constexpr double kTwoTo63 = 9223372036854775808.0;
+  if (d >= kTwoTo63) return std::numeric_limits<int64_t>::max();
+  if (d < -kTwoTo63) return std::numeric_limits<int64_t>::min();
+  if (d != d) return 0;  // NaN: rapidjson does not parse one, kept defined all the same
+  return static_cast<int64_t>(d);
 }
 
 const JsonValue* Request::ObjectOf(const JsonValue& obj, std::string_view name) {

@@ -91,6 +91,9 @@ class Request {
   static std::optional<std::string_view> StringOf(const JsonValue& obj, std::string_view name);
   static std::optional<bool> BoolOf(const JsonValue& obj, std::string_view name);
   static std::optional<int64_t> IntOf(const JsonValue& obj, std::string_view name);
+  // A JSON number as an integer member reads it: a fraction truncated toward zero, a value
+  // beyond int64's range held at its bound (converting it as it is would be undefined).
+  static int64_t IntegerOf(const JsonValue& number);
   static const JsonValue* ObjectOf(const JsonValue& obj, std::string_view name);
   static const JsonValue* ArrayOf(const JsonValue& obj, std::string_view name);
 

@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <limits>
 #include <string>
+#include <utility>
 
 #include "ddb/error.h"
 
@@ -14,6 +17,7 @@ constexpr int kDepth = 1000;
 
 TEST(RequestTest, ParsesAnObjectAndLeavesTheBodyAsItWas) {
   const std::string body = R"({"TableName":"t","Key":{"pk":{"S":"a\"b\\c\u00e9\n"}},"Limit":7})";
+  // NOLINTNEXTLINE(performance-unnecessary-copy-initialization): what `body` must still equal
   const std::string copy = body;
   Request req(body, kDepth);
   ASSERT_TRUE(req.ok());
@@ -34,6 +38,34 @@ TEST(RequestTest, BuildsWhatTheThrowingParseBuilds) {
   Request plain(body);
   ASSERT_TRUE(checked.ok());
   EXPECT_TRUE(checked.root() == plain.root());
+}
+
+// Integer members (Limit, Segment, capacity units) given any JSON number: truncated toward zero,
+// and held at int64's bounds beyond them (a plain conversion of 1e30 is undefined behaviour).
+TEST(RequestTest, IntegerMembersReadAnyJsonNumberDefined) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  const std::pair<const char*, int64_t> cases[] = {
+      {"7", 7},
+      {"-7", -7},
+      {"2.9", 2},
+      {"-2.9", -2},
+      {"1E2", 100},
+      {"3000000000", 3000000000},
+      {"9223372036854775807", kMax},
+      {"9223372036854775808", kMax},  // past int64: rapidjson reads it as a uint64
+      {"18446744073709551616", kMax},
+      {"1e30", kMax},
+      {"1.11111e282", kMax},
+      {"-9223372036854775808", kMin},
+      {"-9223372036854775809", kMin},
+      {"-1e30", kMin},
+  };
+  for (const auto& [text, expected] : cases) {
+    Request req(std::string(R"({"Limit":)") + text + "}", kDepth);
+    ASSERT_TRUE(req.ok()) << text;
+    EXPECT_EQ(req.Int("Limit"), expected) << text;
+  }
 }
 
 TEST(RequestTest, AnEmptyBodyIsAnEmptyObject) {

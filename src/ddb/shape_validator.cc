@@ -300,7 +300,7 @@ class Collector {
         return;
       case Kind::kInteger:
       case Kind::kLong: {
-        const int64_t n = v->IsInt64() ? v->GetInt64() : Truncate(v->GetDouble());
+        const int64_t n = Request::IntegerOf(*v);
         if (n < shape.min) {
           Add(v, shape, path,
               fmt::format("Member must have value greater than or equal to {}", shape.min));
@@ -337,12 +337,6 @@ class Collector {
   void ThrowIfAny() const { errors_.ThrowIfAny(); }
 
  private:
-  static int64_t Truncate(double d) {
-    if (d >= 9.2e18) return shapes::kNoMax;
-    if (d <= -9.2e18) return shapes::kNoMin;
-    return static_cast<int64_t>(d);
-  }
-
   bool Full() const { return count_ >= kMaxViolations; }
 
   void Add(const JsonValue* v, const Shape& shape, const Path& path, std::string_view rule) {
