@@ -13,6 +13,7 @@
 #include "cli/progress.h"
 #include "ddb/error.h"
 #include "ddb/json.h"
+#include "ddb/request.h"
 #include "encoding/json.h"
 
 namespace cruddur::cli {
@@ -28,7 +29,8 @@ using encoding::StringMember;
 // An epoch-seconds member as "2026-12-03 15:04:05 UTC".
 std::string Time(const JsonValue& object, const char* name) {
   if (!object.HasMember(name) || !object[name].IsNumber()) return "-";
-  auto seconds = static_cast<std::time_t>(object[name].GetDouble());
+  // Saturated, not converted as it is: a number out of range would be undefined behaviour.
+  auto seconds = static_cast<std::time_t>(ddb::Request::IntegerOf(object[name]));
   std::tm tm{};
   gmtime_r(&seconds, &tm);
   char buf[32];
