@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -796,6 +797,35 @@ inline std::vector<std::string> SplitLines(std::string_view in) {
     start = eol + 1;
   }
   return lines;
+}
+
+// The start the line-per-request mutators share: libFuzzer's own mutation one time in three
+// (its result returned), else half the time a Shrink of a big input; std::nullopt: go on.
+inline std::optional<size_t> LibFuzzerOrShrink(Rng& rng, uint8_t* data, size_t size,
+                                               size_t max_size) {
+  if (rng.OneIn(3) || max_size < 64) return LLVMFuzzerMutate(data, size, max_size);
+  std::string_view in(reinterpret_cast<const char*>(data), size);
+  if (size > kShrinkAbove && rng.OneIn(2)) return Emit(Shrink(in, rng), data, size, max_size);
+  return std::nullopt;
+}
+
+// One line of the input picked for a structural mutation: `limit` is the input's Budget,
+// `budget` the picked line's share of it (less the other lines and `framing`, the bytes the
+// format puts around a line's payload).
+struct PickedLine {
+  std::vector<std::string> lines;
+  size_t index = 0;
+  size_t limit = 0;
+  size_t budget = 0;
+};
+inline PickedLine PickLine(std::string_view in, Rng& rng, size_t max_size, size_t framing) {
+  PickedLine p;
+  p.limit = Budget(rng, max_size);
+  p.lines = SplitLines(in);
+  p.index = rng.Below(p.lines.size());
+  const size_t others = in.size() - p.lines[p.index].size() + framing;
+  p.budget = p.limit > others ? p.limit - others : 0;
+  return p;
 }
 
 inline std::string JoinLines(const std::vector<std::string>& lines) {

@@ -315,14 +315,9 @@ extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max
                                           unsigned int seed) {
   using namespace cruddur::fuzz;
   Rng rng(seed);
-  if (rng.OneIn(3) || max_size < 64) return LLVMFuzzerMutate(data, size, max_size);
-  std::string_view in(reinterpret_cast<const char*>(data), size);
-  if (size > kShrinkAbove && rng.OneIn(2)) return Emit(Shrink(in, rng), data, size, max_size);
-  size_t limit = Budget(rng, max_size);
-  std::vector<std::string> lines = SplitLines(in);
-  size_t i = rng.Below(lines.size());
-  size_t others = in.size() - lines[i].size() + 4;
-  size_t budget = limit > others ? limit - others : 0;
+  if (auto done = LibFuzzerOrShrink(rng, data, size, max_size)) return *done;
+  auto [lines, i, limit, budget] =
+      PickLine({reinterpret_cast<const char*>(data), size}, rng, max_size, 4);
   std::string& line = lines[i];
   if (line.size() < 2 || rng.OneIn(3)) {
     int route = static_cast<int>(rng.Below(10));

@@ -158,14 +158,9 @@ extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max
                                           unsigned int seed) {
   using namespace cruddur::fuzz;
   Rng rng(seed);
-  if (rng.OneIn(3) || max_size < 64) return LLVMFuzzerMutate(data, size, max_size);
+  if (auto done = LibFuzzerOrShrink(rng, data, size, max_size)) return *done;
   std::string_view in(reinterpret_cast<const char*>(data), size);
-  if (size > kShrinkAbove && rng.OneIn(2)) return Emit(Shrink(in, rng), data, size, max_size);
-  size_t limit = Budget(rng, max_size);
-  std::vector<std::string> lines = SplitLines(in);
-  size_t i = rng.Below(lines.size());
-  size_t others = in.size() - lines[i].size() + 2;
-  size_t budget = limit > others ? limit - others : 0;
+  auto [lines, i, limit, budget] = PickLine(in, rng, max_size, 2);
   size_t choice = rng.Below(8);
   if (choice < 3 || lines[i].size() < 2) {
     GeneratedRequest r = GenerateRequest(rng, budget);
