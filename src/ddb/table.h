@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "common/shared_slot.h"
 #include "ddb/capacity.h"
 #include "ddb/table_schema.h"
 #include "ddb/value.h"
@@ -98,9 +99,9 @@ class Table {
  private:
   TableMeter meter_;
   std::atomic<bool> pitr_{false};
-  // std::atomic's own (a lock bit in the pointer), not atomic_load's global mutex pool: read
-  // several times by every request.
-  std::atomic<std::shared_ptr<const TableSchema>> schema_;
+  // A lock of its own (not atomic_load's global mutex pool): read several times by every
+  // request, replaced by table updates.
+  SharedSlot<const TableSchema> schema_;
   std::atomic<bool> stats_known_{false};
   std::atomic<int64_t> counts_[256] = {};
   std::atomic<int64_t> bytes_[256] = {};
