@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test: the clang-format check, clang-tidy and the lock annotations (clang
-# -Wthread-safety), the unit tests (CTest), the unit tests again under
-# ASan+UBSan, and the black-box DynamoDB conformance suite (pytest + boto3 + aws CLI) against
+# -Wthread-safety), the unit tests (CTest), the unit tests again under ASan+UBSan and under
+# ThreadSanitizer, and the black-box DynamoDB conformance suite (pytest + boto3 + aws CLI) against
 # build/cruddur and a differential run against AWS's DynamoDB Local, then the operator commands, the messaging API with its cache (real
 # redis-server), the web page and the console (headless Chromium), the MCP server (the MCP SDK),
 # reliability and the AWS fakes. Every step writes its results into build/test-reports/;
 # at the end scripts/check-skips.py prints every skipped test and fails on one that is not on
 # tests/allowed-skips.txt.
-# CRUDDUR_SKIP_SANITIZERS=1 / CRUDDUR_SKIP_FUZZ=1 leave out the ASan+UBSan unit tests / fuzzing,
-# said loudly; refused when CI is set.
+# CRUDDUR_SKIP_SANITIZERS=1 / CRUDDUR_SKIP_FUZZ=1 leave out the sanitizer (ASan+UBSan, TSan) unit
+# tests / fuzzing, said loudly; refused when CI is set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -68,6 +68,16 @@ if ! skipping CRUDDUR_SKIP_SANITIZERS asan "the unit tests under ASan+UBSan"; th
     ctest --test-dir build-asan --output-on-failure -j"$JOBS" --output-junit "$reports/asan.xml"
 fi
 
+if ! skipping CRUDDUR_SKIP_SANITIZERS tsan "the unit tests under ThreadSanitizer"; then
+  echo "== unit tests under ThreadSanitizer"
+  cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCRUDDUR_TSAN=ON >/dev/null
+  ninja -C build-tsan -j"$JOBS" unit_tests
+  # RocksDB's archive and libstdc++.so are not instrumented: their own synchronization is
+  # invisible to TSan, so races it infers inside them are not checked (scripts/tsan.supp).
+  TSAN_OPTIONS="halt_on_error=1 ignore_noninstrumented_modules=1 suppressions=$PWD/scripts/tsan.supp" \
+    ctest --test-dir build-tsan --output-on-failure -j"$JOBS" --output-junit "$reports/tsan.xml"
+fi
+
 if ! skipping CRUDDUR_SKIP_FUZZ fuzz "fuzzing (libFuzzer)"; then
   echo "== fuzzing (libFuzzer, ASan+UBSan): regressions + seeds, then ${CRUDDUR_FUZZ_SECONDS:-20} s per target"
   fuzz/ci.sh "${CRUDDUR_FUZZ_SECONDS:-20}"
@@ -110,5 +120,5 @@ echo "== Cognito/EC2 commands against local fakes of their wire protocols"
 # (tests/console), the MCP tests (tests/mcp), the adversarial
 # load and the shell checks of run_postgres_tests.sh write no report: each is one pass/fail
 # program with nothing to skip.
-scripts/check-skips.py "$reports" unit postgres-gtest postgres-hostile asan conformance cli api \
+scripts/check-skips.py "$reports" unit postgres-gtest postgres-hostile asan tsan conformance cli api \
   cache-gtest cache web-static reliability aws
