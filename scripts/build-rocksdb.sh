@@ -8,7 +8,7 @@
 # iterator step too) and PORTABLE without SSE4.2, so its CRC32c is the table-driven one. This one
 # takes 14-47% less CPU in engine_bench's RocksDB benchmarks, 10% of a persistent PutItem's server
 # CPU (issue 21). Every x86-64 CPU of the last 15 years has SSE4.2 and PCLMUL.
-# Costs ~12 min of CPU: ~6 min at -j2 on an idle 2-core machine.
+# Costs 12-25 min of CPU: 6-13 min at -j2 on an idle 2-core machine (13 on a fresh VM, 2026-12-06).
 #
 # Also, on top of Debian's patches, cruddur's own (scripts/rocksdb-patches/, each says why), and
 # without the per-thread perf and I/O statistics contexts (-DNPERF_CONTEXT -DNIOSTATS_CONTEXT):

@@ -26,6 +26,6 @@ if ((${#missing[@]})); then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 # RocksDB from Debian's source with -DNDEBUG and SSE4.2, once per machine (scripts/build-rocksdb.sh;
-# ~6 min at -j2); the build falls back to Debian's librocksdb-dev without it.
+# 6-13 min at -j2); the build falls back to Debian's librocksdb-dev without it.
 $SUDO env JOBS="${JOBS:-2}" "$(dirname "$0")/build-rocksdb.sh" ||
   echo "== warning: RocksDB could not be built from source: Debian's librocksdb-dev is linked"
