@@ -18,8 +18,8 @@ trap 'rm -rf "$logs"' EXIT
 export CRUDDUR_BIN="$PWD/build-tsan/cruddur"
 # detect_deadlocks=0: a TransactWriteItems of up to 100 items holds as many key locks at once,
 # more than the 64 that TSan's deadlock detector tracks (it would stop the server with a CHECK).
-# The rest as in scripts/test.sh: RocksDB and libstdc++.so are not instrumented.
-export TSAN_OPTIONS="log_path=$logs/tsan detect_deadlocks=0 ignore_noninstrumented_modules=1 suppressions=$PWD/scripts/tsan.supp"
+# What TSan leaves out (RocksDB, libstdc++.so) is built into the server: common/tsan_defaults.cc.
+export TSAN_OPTIONS="log_path=$logs/tsan detect_deadlocks=0"
 
 status=0
 echo "== conformance (pytest + boto3 + aws CLI) against the TSan server"
