@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# clang-tidy (the committed .clang-tidy: naming, bugprone-*, performance-*) over the checked set,
-# failing on any finding; first scripts/check-catch-all.py (no catch (...) that swallows).
+# clang-tidy (the committed .clang-tidy: naming, bugprone-*, performance-*, and clang's
+# -Wthread-safety over the lock annotations) over the checked set, failing on any finding; first
+# scripts/check-catch-all.py (no catch (...) that swallows).
 #
 # The checked set: every .cc of src/ except the tests (*_test.cc), and the headers of src/
 # through them; plus the test files changed against the base (the merge base with origin/main,
@@ -38,10 +39,11 @@ trap 'rm -f "$log"' EXIT
 # RapidJSON's iterator comparisons under C++20 (not this check's business).
 if ! printf '%s\n' "${files[@]}" | xargs -P"${JOBS:-2}" -n1 clang-tidy -p build --quiet \
   --extra-arg=-Wno-unknown-warning-option --extra-arg=-Wno-ambiguous-reversed-operator \
+  --extra-arg=-Wthread-safety \
   >"$log" 2>&1; then
-  grep -E '(warning|error):' "$log" | sort -u >&2
+  grep -E '(warning|error):' "$log" | sort -u >&2 || tail -n 20 "$log" >&2  # not a finding
   echo "clang-tidy: findings above, in ${#files[@]} checked files (NOLINT(check): reason, where" \
-    "a finding is wrong)" >&2
+    "a finding is wrong; src/common/thread_annotations.h says how to hold a lock)" >&2
   exit 1
 fi
 echo "clang-tidy: ${#files[@]} files clean ($((SECONDS - start)) s)"

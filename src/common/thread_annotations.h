@@ -1,6 +1,6 @@
 // Clang's thread-safety attributes (https://clang.llvm.org/docs/ThreadSafetyAnalysis.html), and a
 // mutex, a shared mutex and scoped locks that carry them: a member declared GUARDED_BY(mu_) is
-// then only touched with mu_ held, checked by clang++ -Wthread-safety (scripts/check-threads.sh).
+// then only touched with mu_ held, checked by clang's -Wthread-safety (scripts/check-tidy.sh).
 // Under GCC the attributes expand to nothing and the types are thin wrappers of the std ones.
 #pragma once
 
