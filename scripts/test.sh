@@ -43,23 +43,42 @@ skipping() {
   echo "$1=1: $3 not run" >"$reports/$2.skipped"
 }
 
+# step TITLE: a step's "== TITLE" banner; how long each step took is printed at the end (also
+# when one fails), so a slow step shows in every CI log.
+step_names=() step_starts=()
+step() {
+  echo "== $*"
+  step_names+=("$*")
+  step_starts+=("$SECONDS")
+}
+step_times() {
+  local i end
+  echo "== time per step ($((SECONDS / 60)) min $((SECONDS % 60)) s in all)"
+  for i in "${!step_names[@]}"; do
+    end=${step_starts[i + 1]:-$SECONDS}
+    printf '  %5d s  %s\n' $((end - step_starts[i])) "${step_names[i]:0:80}"
+  done
+}
+trap step_times EXIT
+
+step "setup (scripts/setup.sh: Debian packages, RocksDB)"
 scripts/setup.sh
 export JOBS="${JOBS:-2}"
 
-echo "== format (clang-format, the committed .clang-format, every C++ file)"
+step "format (clang-format, the committed .clang-format, every C++ file)"
 scripts/check-format.sh
-echo "== build"
+step "build"
 scripts/build.sh
-echo "== clang-tidy (the committed .clang-tidy, with the lock annotations) and catch (...)"
+step "clang-tidy (the committed .clang-tidy, with the lock annotations) and catch (...)"
 scripts/check-tidy.sh
 rm -rf "$reports" && mkdir -p "$reports"
-echo "== unit tests"
+step "unit tests"
 ctest --test-dir build --output-on-failure -j"$JOBS" --output-junit "$reports/unit.xml"
-echo "== users database against a real PostgreSQL 15 (started on loopback) and SQLite"
+step "users database against a real PostgreSQL 15 (started on loopback) and SQLite"
 tests/db/run_postgres_tests.sh build
 
 if ! skipping CRUDDUR_SKIP_SANITIZERS asan "the unit tests under ASan+UBSan"; then
-  echo "== unit tests under ASan+UBSan"
+  step "unit tests under ASan+UBSan"
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCRUDDUR_SANITIZE=ON >/dev/null
   ninja -C build-asan -j"$JOBS" unit_tests
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
@@ -67,7 +86,7 @@ if ! skipping CRUDDUR_SKIP_SANITIZERS asan "the unit tests under ASan+UBSan"; th
 fi
 
 if ! skipping CRUDDUR_SKIP_SANITIZERS tsan "the unit tests under ThreadSanitizer"; then
-  echo "== unit tests under ThreadSanitizer"
+  step "unit tests under ThreadSanitizer"
   cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCRUDDUR_TSAN=ON >/dev/null
   ninja -C build-tsan -j"$JOBS" unit_tests
   # What TSan leaves out (RocksDB, libstdc++.so) is built in: src/common/tsan_defaults.cc.
@@ -76,46 +95,47 @@ if ! skipping CRUDDUR_SKIP_SANITIZERS tsan "the unit tests under ThreadSanitizer
 fi
 
 if ! skipping CRUDDUR_SKIP_FUZZ fuzz "fuzzing (libFuzzer)"; then
-  echo "== fuzzing (libFuzzer, ASan+UBSan): regressions + seeds, then ${CRUDDUR_FUZZ_SECONDS:-20} s per target"
+  step "fuzzing (libFuzzer, ASan+UBSan): regressions + seeds, then ${CRUDDUR_FUZZ_SECONDS:-20} s per target"
   fuzz/ci.sh "${CRUDDUR_FUZZ_SECONDS:-20}"
 fi
 
-echo "== conformance (pytest + boto3 + aws CLI against build/cruddur ddb serve)"
+step "conformance (pytest + boto3 + aws CLI against build/cruddur ddb serve)"
 /usr/bin/python3 -m pytest tests/conformance -q -p no:cacheprovider \
   --junitxml="$reports/conformance.xml"
 
-echo "== differential: the same random requests to AWS's DynamoDB Local and build/cruddur"
+step "differential: the same random requests to AWS's DynamoDB Local and build/cruddur"
 echo "   (2 seeds x 1,000 item and 250 table requests, in memory and on a data dir; longer: the"
 echo "   script's arguments)"
 scripts/differential-vs-ddblocal.sh 2 1000 250
 
-echo "== ddb operator commands (embedded, ddb serve by URL and by lock fallback, dynalite)"
+step "ddb operator commands (embedded, ddb serve by URL and by lock fallback, dynalite)"
 tests/cli/run.sh
 
-echo "== messaging API and auth tokens (real build/cruddur serve, dev tokens)"
+step "messaging API and auth tokens (real build/cruddur serve, dev tokens)"
 /usr/bin/python3 -m pytest tests/api -q -p no:cacheprovider --junitxml="$reports/api.xml"
 
-echo "== cache (RedisCache + cruddur serve with CACHE_URL) against a real redis-server on loopback"
+step "cache (RedisCache + cruddur serve with CACHE_URL) against a real redis-server on loopback"
 tests/cache/run.sh build
 
-echo "== web page (headless Chromium + playwright-core) and static-file escapes"
+step "web page (headless Chromium + playwright-core) and static-file escapes"
 tests/web/run.sh
 
-echo "== console at /console of ddb serve, and dynamodb-admin against ddb serve (headless Chromium)"
+step "console at /console of ddb serve, and dynamodb-admin against ddb serve (headless Chromium)"
 tests/console/run.sh
 
-echo "== ddb mcp (MCP server) with the official MCP TypeScript SDK over stdio and Streamable HTTP"
+step "ddb mcp (MCP server) with the official MCP TypeScript SDK over stdio and Streamable HTTP"
 tests/mcp/run.sh
 
-echo "== reliability (crash/restart, concurrency, abuse, SigV4) against build/cruddur ddb serve"
+step "reliability (crash/restart, concurrency, abuse, SigV4) against build/cruddur ddb serve"
 tests/reliability/run.sh
 
-echo "== Cognito/EC2 commands against local fakes of their wire protocols"
+step "Cognito/EC2 commands against local fakes of their wire protocols"
 /usr/bin/python3 -m pytest tests/aws -q -p no:cacheprovider --junitxml="$reports/aws.xml"
 
 # fuzz, the differential run, the web page test (page.test.mjs), the console tests
 # (tests/console), the MCP tests (tests/mcp), the adversarial
 # load and the shell checks of run_postgres_tests.sh write no report: each is one pass/fail
 # program with nothing to skip.
+step "skipped tests, each on tests/allowed-skips.txt"
 scripts/check-skips.py "$reports" unit postgres-gtest postgres-hostile asan tsan conformance cli api \
   cache-gtest cache web-static reliability aws
