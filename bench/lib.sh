@@ -3,8 +3,8 @@
 # loopback (stopped on exit) and one wrk run into a TSV line.
 # In: ROOT, BENCH, LOG_TAG, BUILD_DIR, JOBS, PIN/SERVER_PIN/WRK_PIN (bench/pin.sh), DURATION.
 # Out: log, die, WORK (a scratch dir, removed on exit), URL/PID/STATIC (per server name),
-# free_port, wait_http, ensure_tools, build_release, server_cpu_ticks, settle_server,
-# start_cruddur, stop_server, run_workloads, signal_others, run_wrk.
+# free_port, wait_http, ensure_tools, build_release, server_cpu_ticks, background_cpu_ticks,
+# settle_server, start_cruddur, stop_server, run_workloads, signal_others, run_wrk.
 
 log() { printf '[%s] %s\n' "$LOG_TAG" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -96,6 +96,21 @@ server_cpu_ticks() {
   echo "$total"
 }
 
+# background_cpu_ticks NAME: the CPU of the server's RocksDB flush and compaction threads
+# (named rocksdb:high / rocksdb:low; they start with the first flush and stay), which its writes
+# cost beside the worker's own CPU: bench/writes_report.py charges it to the in-process limit.
+background_cpu_ticks() {
+  local total=0 stat task
+  for task in /proc/"${PID[$1]}"/task/*; do
+    stat=$(cat "$task/stat" 2>/dev/null) || continue
+    [[ $stat == *"(rocksdb:"* ]] || continue
+    stat=${stat##*) }
+    read -r -a f <<<"$stat"
+    total=$((total + f[11] + f[12]))
+  done
+  echo "$total"
+}
+
 # settle_server NAME: waits until the server has finished the work a run left behind (RocksDB's
 # flushes and compactions after writes): until it used at most one clock tick in 0.2 s, at most
 # SETTLE_MAX seconds (default 60; SETTLE=0: no wait). Prints the seconds waited. So that each
@@ -180,25 +195,33 @@ signal_others() {
 
 # run_wrk SERVER OP CONNS ROUND: one wrk run of bench/wrk/OP.lua; appends to $TSV: server op
 # conns round requests duration_us p50_us p99_us status_errors socket_errors server_cpu_us
-# (server_cpu_us: from the run's start until the server settled after it, see settle_server)
+# background_cpu_us background_run_cpu_us (server_cpu_us: all its threads, from the run's start
+# until the server settled after it, see settle_server; background_cpu_us: the part of it that
+# RocksDB's flush and compaction threads took, see background_cpu_ticks; background_run_cpu_us:
+# theirs until wrk ended, the share of the core they took from the run itself)
 run_wrk() {
-  local server=$1 op=$2 conns=$3 round=$4 threads=1 out line cpu_before cpu settled
+  local server=$1 op=$2 conns=$3 round=$4 threads=1 out line cpu_before cpu settled bg_before bg
+  local bg_run
   ((conns > 1 && PIN != 1)) && threads=2
   out=$WORK/wrk-$server-$op-$conns-$round.txt
   signal_others "$server" STOP
   cpu_before=$(server_cpu_ticks "$server")
+  bg_before=$(background_cpu_ticks "$server")
   BENCH_RUN="r$round-c$conns-$RANDOM" BENCH_STATIC=${STATIC[$server]:-0} \
     timeout $((DURATION + 30)) "${WRK_PIN[@]}" wrk -t"$threads" -c"$conns" -d"${DURATION}s" --timeout 5s \
     -s "$BENCH/wrk/$op.lua" "${URL[$server]}/" >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed"; }
+  bg_run=$(($(background_cpu_ticks "$server") - bg_before))
   settled=$(settle_server "$server")
   cpu=$(($(server_cpu_ticks "$server") - cpu_before))
+  bg=$(($(background_cpu_ticks "$server") - bg_before))
   signal_others "$server" CONT
   line=$(grep '^BENCH_RESULT' "$out") || { cat "$out" >&2; die "wrk printed no result"; }
   # BENCH_RESULT requests=.. duration_us=.. p50_us=.. p99_us=.. mean_us=.. status_errors=.. socket_errors=..
   eval "local ${line#BENCH_RESULT }"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$op" "$conns" "$round" \
-    "$requests" "$duration_us" "$p50_us" "$p99_us" "$status_errors" "$socket_errors" \
-    "$((cpu * 1000000 / $(getconf CLK_TCK)))" >>"$TSV"
+  local tick_us=$((1000000 / $(getconf CLK_TCK)))
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$op" "$conns" \
+    "$round" "$requests" "$duration_us" "$p50_us" "$p99_us" "$status_errors" "$socket_errors" \
+    "$((cpu * tick_us))" "$((bg * tick_us))" "$((bg_run * tick_us))" >>"$TSV"
   log "$(awk -v op="$op" -v c="$conns" -v s="$server" -v r="$requests" -v d="$duration_us" \
     -v p50="$p50_us" -v p99="$p99_us" -v e="$status_errors" -v se="$socket_errors" 'BEGIN {
       printf "%-20s c=%-3s %-12s %9.0f ops/s  p50 %7.2f ms  p99 %7.2f ms", op, c, s, r / (d / 1e6),

@@ -105,10 +105,10 @@ def main():
     with open(tsv) as f:
         for line in f:
             parts = line.rstrip("\n").split("\t")
-            if len(parts) != 11:
+            if len(parts) not in (11, 13):  # 13: with the background CPU (bench/lib.sh run_wrk)
                 continue
             server, op, conns, rnd = parts[0], parts[1], int(parts[2]), int(parts[3])
-            requests, duration_us, p50, p99, status_err, sock_err, cpu_us = map(int, parts[4:])
+            requests, duration_us, p50, p99, status_err, sock_err, cpu_us = map(int, parts[4:11])
             if status_err or sock_err:
                 problems.append(f"{server} {op} c={conns} round {rnd}: {status_err} non-2xx "
                                 f"responses, {sock_err} socket errors")
