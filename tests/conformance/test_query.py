@@ -453,3 +453,22 @@ def test_key_condition_ordering_needs_an_ordered_constant(ddb, qtable, cond, val
     assert err(e) == ("ValidationException",
                       "Invalid KeyConditionExpression: Incorrect operand type for operator or "
                       f"function; operator or function: {op}, operand type: {typ}")
+
+
+@pytest.mark.source(
+    "docs: CONTAINS on a Binary attribute looks for a subsequence of its bytes (Condition's "
+    "ComparisonOperator, DynamoDB API reference); DynamoDB Local's ScanFilter decodes the bytes "
+    "as UTF-8, so there 0xB4 is found in 0xC9 (both U+FFFD), while its contains() is not fooled "
+    "(found by tests/differential)")
+def test_contains_compares_binary_bytes(ddb, tables):
+    t = tables.create()
+    for i, b in enumerate([b"\xc9", b"A\xc9", b"AB"]):
+        ddb.put_item(TableName=t, Item={"pk": S(str(i)), "b": {"B": b}})
+    for operand, found in [(b"\xb4", []), (b"\xef\xbf\xbd", []), (b"\xc9", [b"A\xc9", b"\xc9"]),
+                           (b"B", [b"AB"])]:
+        legacy = ddb.scan(TableName=t, ScanFilter={"b": {"ComparisonOperator": "CONTAINS",
+                                                         "AttributeValueList": [{"B": operand}]}})
+        expression = ddb.scan(TableName=t, FilterExpression="contains(b, :v)",
+                              ExpressionAttributeValues={":v": {"B": operand}})
+        for r in (legacy, expression):
+            assert sorted(item["b"]["B"] for item in r["Items"]) == found, operand
