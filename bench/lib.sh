@@ -3,8 +3,9 @@
 # loopback (stopped on exit) and one wrk run into a TSV line.
 # In: ROOT, BENCH, LOG_TAG, BUILD_DIR, JOBS, PIN/SERVER_PIN/WRK_PIN (bench/pin.sh), DURATION.
 # Out: log, die, WORK (a scratch dir, removed on exit), URL/PID/STATIC (per server name),
-# free_port, wait_http, ensure_tools, build_release, server_cpu_ticks, background_cpu_ticks,
-# settle_server, start_cruddur, stop_server, run_workloads, signal_others, run_wrk.
+# free_port, wait_http, ensure_tools, build_release, stat_ticks, server_cpu_ticks,
+# background_cpu_ticks, settle_server, start_cruddur, stop_server, run_workloads, signal_others,
+# run_wrk.
 
 log() { printf '[%s] %s\n' "$LOG_TAG" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -83,12 +84,12 @@ build_release() {  # build_release [-DOPTION=...] -- TARGET...: a Release build 
     { tail -50 "$WORK/build.log" >&2; die "build failed"; }
 }
 
-# CPU time (clock ticks, user + system) used so far by a server and its child processes (nginx's
-# workers): CPU per request does not depend on what else the machine runs, unlike ops/s.
-server_cpu_ticks() {
-  local pid total=0 stat
-  for pid in ${PID[$1]} $(pgrep -P "${PID[$1]}" 2>/dev/null || true); do
-    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+# stat_ticks STAT_FILE...: the CPU time (clock ticks, user + system) of the processes or threads
+# of these /proc stat files, summed; one that has gone is skipped.
+stat_ticks() {
+  local file total=0 stat
+  for file in "$@"; do
+    stat=$(cat "$file" 2>/dev/null) || continue
     stat=${stat##*) }  # fields after "pid (comm) ": state is field 3, utime 14, stime 15
     read -r -a f <<<"$stat"
     total=$((total + f[11] + f[12]))
@@ -96,19 +97,25 @@ server_cpu_ticks() {
   echo "$total"
 }
 
+# CPU time used so far by a server and its child processes (nginx's workers): CPU per request
+# does not depend on what else the machine runs, unlike ops/s.
+server_cpu_ticks() {
+  local pid files=()
+  for pid in ${PID[$1]} $(pgrep -P "${PID[$1]}" 2>/dev/null || true); do
+    files+=("/proc/$pid/stat")
+  done
+  stat_ticks "${files[@]}"
+}
+
 # background_cpu_ticks NAME: the CPU of the server's RocksDB flush and compaction threads
 # (named rocksdb:high / rocksdb:low; they start with the first flush and stay), which its writes
 # cost beside the worker's own CPU: bench/writes_report.py charges it to the in-process limit.
 background_cpu_ticks() {
-  local total=0 stat task
+  local task files=()
   for task in /proc/"${PID[$1]}"/task/*; do
-    stat=$(cat "$task/stat" 2>/dev/null) || continue
-    [[ $stat == *"(rocksdb:"* ]] || continue
-    stat=${stat##*) }
-    read -r -a f <<<"$stat"
-    total=$((total + f[11] + f[12]))
+    [[ $(cat "$task/comm" 2>/dev/null) == rocksdb:* ]] && files+=("$task/stat")
   done
-  echo "$total"
+  stat_ticks "${files[@]}"
 }
 
 # settle_server NAME: waits until the server has finished the work a run left behind (RocksDB's
