@@ -154,7 +154,7 @@ def writes_section(writes_tsv, engine_json, verdicts):
         row = [label, num(mem and mem[0], "{:,.0f}"), num(disk and disk[0], "{:,.0f}"),
                ratio_cell(p_rate, p_cpu), f"≥ {writes_report.PERSISTENT_TARGET}", mark(p_ok)]
         # The limit: Engine::Execute in-process on one thread (BM_*/1 in memory, /0 RocksDB).
-        for c, arg in ((mem, "1"), (disk, "0")):
+        for server, c, arg in (("in-memory", mem, "1"), ("persistent", disk, "0")):
             limit = medians.get(f"{bench}/{arg}")
             if c is None or limit is None:
                 row += ["—", "—"]
@@ -162,8 +162,7 @@ def writes_section(writes_tsv, engine_json, verdicts):
                 continue
             # Plus the flush and compaction CPU per item the server's writes cost in the run
             # (bench/writes_report.py: the in-process runs are too short to pay it).
-            samples = [v for k, v in runs.raw.items()
-                       if k[:3] == (("in-memory", "persistent")[arg == "0"], op, TARGET_CONNS)]
+            samples = [v for k, v in runs.raw.items() if k[:3] == (server, op, TARGET_CONNS)]
             share, share_cpu, thread, _ = writes_report.limit_shares(samples, limit[0] / n)
             ok = share >= writes_report.LIMIT_TARGET
             verdicts.append(ok)

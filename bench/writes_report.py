@@ -200,10 +200,11 @@ def main():
           "per item over the server's, which is what the rate share would be on a core the "
           "server has to itself; it holds on a busy machine, where the rate does not). A "
           "persistent server's limit also carries the CPU per item that RocksDB's flush and "
-          "compaction threads took for its writes in the same run, on the same core: the "
-          "in-process runs (0.5 s each) never fill a memtable and never pay it, while every "
-          "writer that runs longer does. The share of the engine thread's CPU alone is shown "
-          "beside it (thread only).", "",
+          "compaction threads took for its writes in the same run, on the same core (by rate, "
+          "what they took until the run ended; by CPU, all of it): the in-process runs (0.5 s "
+          "each) never fill a memtable and never pay it, while every writer that runs longer "
+          "does. The share against the engine thread's CPU alone is shown beside it (thread "
+          "only). Shares of the limit are medians of the rounds' own shares.", "",
           "### Command", "", "```", command, "```", "",
           f"- date: {results_md.measured_at(tsv, engine_json)}",
           f"- load average before the run: {os.environ.get('BENCH_LOADAVG', 'n/a')}; after: "
