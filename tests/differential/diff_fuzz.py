@@ -930,7 +930,9 @@ def known_deviation(ref, op, req):
 
 UPDATE_APPLY_ERRORS = ("The document path provided in the update expression is invalid for update",
                       "The provided expression refers to an attribute that does not exist in the "
-                      "item", "An operand in the update expression has an incorrect data type")
+                      "item", "An operand in the update expression has an incorrect data type",
+                      # a sum or difference of more than 38 digits (DynamoDB: "Number overflow")
+                      "DynamoDB only supports precision up to 38 digits")
 
 
 def partiql_statement_key(one):
@@ -972,7 +974,8 @@ def known_answer_deviation(req, va, vb, a, b):
     - a page that stops at exactly Limit items: DynamoDB returns its LastEvaluatedKey without
       looking further (tests/conformance/test_query.py); DynamoDB Local omits it when it can see
       that nothing follows in the key range;
-    - a transaction's Update that cannot apply to its item (a bad path, a missing operand):
+    - a transaction's Update that cannot apply to its item (a bad path, a missing operand, a
+      sum of more than 38 digits):
       DynamoDB cancels with the action's ValidationError (its answer for a missing operand is
       quoted in aws/aws-sdk-net#1292; tests/conformance/test_transactions.py), while DynamoDB
       Local refuses the whole request;
