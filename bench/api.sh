@@ -146,7 +146,7 @@ for path in "${PATHS[@]}"; do
       ((conns > 1 && PIN != 1)) && threads=2
       out=$WORK/wrk.txt
       cpu0=$(server_cpu_us)
-      BENCH_PATH=$path timeout $((DURATION + 30)) "${WRK_PIN[@]}" wrk -t"$threads" -c"$conns" \
+      BENCH_PATH=$path BENCH_CONNS=$conns timeout $((DURATION + 30)) "${WRK_PIN[@]}" wrk -t"$threads" -c"$conns" \
         -d"${DURATION}s" --timeout 5s -s "$BENCH/wrk/api.lua" "$URL" >"$out" 2>&1 ||
         { cat "$out" >&2; die "wrk failed"; }
       cpu=$(($(server_cpu_us) - cpu0))

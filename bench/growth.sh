@@ -116,7 +116,7 @@ memory_and_load() {  # memory_and_load PID URL
   IDLE_KB=$(rss_kb "$pid")
   local threads=2
   [[ $PIN == 1 ]] && threads=1
-  BENCH_RUN="growth-$RANDOM" "${WRK_PIN[@]}" wrk -t"$threads" -c"$WRK_CONNS" \
+  BENCH_RUN="growth-$RANDOM" BENCH_CONNS=$WRK_CONNS "${WRK_PIN[@]}" wrk -t"$threads" -c"$WRK_CONNS" \
     -d"${WRK_DURATION}s" --timeout 5s \
     -s "$BENCH/wrk/query.lua" "$url/" >"$out" 2>&1 &
   local wrk_pid=$!

@@ -359,7 +359,10 @@ def main():
            "--stack bare` (cruddur's HTTP stack answering the captured bytes, nothing else), "
            "as many workers each (see CPU pinning above):", ""]
     md += reads + [""]
-    md += ["### 2. p99 at 1 connection", ""] + latency + [""]
+    md += ["### 2. p99 at 1 connection", "",
+           "Each request's own time, taken by the client (`bench/wrk/common.lua`, from the "
+           "request's sending to its response); wrk's histogram puts more in the tail than the "
+           "requests have at 1 connection (`bench/latency_findings.md`).", ""] + latency + [""]
     md += [f"### 3. BatchWriteItem and TransactWriteItems at {TARGET_CONNS} connections, items "
            "per second", "",
            "The in-process limit is `Engine::Execute` on one thread with the same request "

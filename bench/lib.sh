@@ -214,7 +214,7 @@ run_wrk() {
   signal_others "$server" STOP
   cpu_before=$(server_cpu_ticks "$server")
   bg_before=$(background_cpu_ticks "$server")
-  BENCH_RUN="r$round-c$conns-$RANDOM" BENCH_STATIC=${STATIC[$server]:-0} \
+  BENCH_RUN="r$round-c$conns-$RANDOM" BENCH_CONNS=$conns BENCH_STATIC=${STATIC[$server]:-0} \
     timeout $((DURATION + 30)) "${WRK_PIN[@]}" wrk -t"$threads" -c"$conns" -d"${DURATION}s" --timeout 5s \
     -s "$BENCH/wrk/$op.lua" "${URL[$server]}/" >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed"; }
   bg_run=$(($(background_cpu_ticks "$server") - bg_before))
@@ -224,6 +224,8 @@ run_wrk() {
   signal_others "$server" CONT
   line=$(grep '^BENCH_RESULT' "$out") || { cat "$out" >&2; die "wrk printed no result"; }
   # BENCH_RESULT requests=.. duration_us=.. p50_us=.. p99_us=.. mean_us=.. status_errors=.. socket_errors=..
+  # wrk_p50_us=.. wrk_p99_us=.. latency_timed=.. (at 1 connection p50 and p99 are timed per request by
+  # bench/wrk/common.lua, wrk's own beside them)
   eval "local ${line#BENCH_RESULT }"
   local tick_us=$((1000000 / $(getconf CLK_TCK)))
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$op" "$conns" \
@@ -234,5 +236,6 @@ run_wrk() {
       printf "%-20s c=%-3s %-12s %9.0f ops/s  p50 %7.2f ms  p99 %7.2f ms", op, c, s, r / (d / 1e6),
         p50 / 1000, p99 / 1000
       if (e + se > 0) printf "  ERRORS: %d status, %d socket", e, se
-    }')$( ((settled > 0)) && echo "  (settled ${settled}s after)")"
+    }')$( ((${latency_timed:-0} == 1)) && echo "  (wrk's p99 ${wrk_p99_us:-?} µs)")$(
+    ((settled > 0)) && echo "  (settled ${settled}s after)")"
 }

@@ -290,7 +290,10 @@ def main():
            "over cruddur's, which is what the rate ratio comes to when each server has its "
            "core to itself, and which other load on the machine skews much less):", ""]
     md += table + [""]
-    md += ["Latency and server CPU per request:", ""] + cost_table + [""]
+    md += ["Latency and server CPU per request. At 1 connection p50 and p99 are each "
+           "request's own time, taken by the client (`bench/wrk/common.lua`); wrk's histogram "
+           "puts more in the tail than the requests have there (`bench/latency_findings.md`). "
+           "With more connections they are wrk's.", ""] + cost_table + [""]
     md += ["Chart (ops/s at 32 connections, drawn by `bench/chart.py`): [results.png](results.png)",
            "", "![ops/s per operation at 32 connections](results.png)", ""]
     if ceiling_verdicts:

@@ -2,13 +2,13 @@
 -- Environment: BENCH_PATH (e.g. /api/message_groups), BENCH_TOKEN (from `cruddur auth token`).
 -- common.lua supplies setup() and the BENCH_RESULT line of done().
 local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
-dofile(dir .. "common.lua")
+local c = dofile(dir .. "common.lua")
 
 local path = os.getenv("BENCH_PATH") or error("BENCH_PATH is not set")
 local token = os.getenv("BENCH_TOKEN") or error("BENCH_TOKEN is not set")
 local formatted = nil
 
-request = function()
+request = c.timed(function()
   if formatted == nil then
     formatted = wrk.format("GET", path, {
       ["Authorization"] = "Bearer " .. token,
@@ -16,4 +16,4 @@ request = function()
     })
   end
   return formatted
-end
+end)
