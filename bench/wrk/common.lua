@@ -7,9 +7,9 @@
 --   BENCH_RUN       a tag that keeps written keys unique across runs (default: the time)
 --   BENCH_CONNS=1   the run has one connection: time every request here (below)
 --
--- At one connection, p50_us and p99_us are timed here, per request, from the request's making to
--- its response (CLOCK_MONOTONIC through LuaJIT's ffi; from where wrk starts its own clock), and wrk's own figures are printed beside
--- them as wrk_p50_us and wrk_p99_us. wrk 4.1's latency histogram puts far more samples in the tail
+-- At one connection, p50_us and p99_us are timed here, per request, from where wrk starts its own
+-- clock (the request made) to the response (CLOCK_MONOTONIC through LuaJIT's ffi), and wrk's own
+-- figures are printed beside them as wrk_p50_us and wrk_p99_us. wrk 4.1's latency histogram puts far more samples in the tail
 -- than the requests have: in one run its p99.9 read 1.92 ms where these timings (and a separate
 -- C client against the same server) had 36 requests of 132,000 over 1 ms, and it read about
 -- 1.8 ms against the bare server too, so a 1-connection p99 from wrk jumped to ~2 ms whenever
