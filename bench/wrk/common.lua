@@ -9,12 +9,13 @@
 --
 -- At one connection, p50_us and p99_us are timed here, per request, from where wrk starts its own
 -- clock (the request made) to the response (CLOCK_MONOTONIC through LuaJIT's ffi), and wrk's own
--- figures are printed beside them as wrk_p50_us and wrk_p99_us. wrk 4.1's latency histogram puts far more samples in the tail
--- than the requests have: in one run its p99.9 read 1.92 ms where these timings (and a separate
--- C client against the same server) had 36 requests of 132,000 over 1 ms, and it read about
--- 1.8 ms against the bare server too, so a 1-connection p99 from wrk jumped to ~2 ms whenever
--- that tail passed 1% (bench/latency_findings.md). With more connections a thread's requests
--- overlap and cannot be matched to their responses here: those runs keep wrk's figures.
+-- figures are printed beside them as wrk_p50_us and wrk_p99_us. wrk 4.1's latency histogram puts
+-- far more samples in the tail than the requests have: in one run its p99.9 read 1.92 ms where
+-- these timings (and a separate C client against the same server) had 36 requests of 132,000 over
+-- 1 ms, and it read about 1.8 ms against the bare server too, so a 1-connection p99 from wrk jumped
+-- to ~2 ms whenever that tail passed 1% (bench/latency_findings.md). With more connections a
+-- thread's requests overlap and cannot be matched to their responses here: those runs keep wrk's
+-- figures.
 
 local M = {}
 
