@@ -309,20 +309,25 @@ def test_update_item_empty_index_key_words(ddb, gsi_table):
     "a ValidationException")
 def test_transaction_update_reading_a_missing_attribute_cancels(ddb, table_h):
     ddb.put_item(TableName=table_h, Item={"pk": S("there")})
+    assert_update_cancels(ddb, table_h, {"Key": {"pk": S("there")},
+                                         "UpdateExpression": "SET a = nothere"},
+                          "The provided expression refers to an attribute that does not exist in "
+                          "the item")
+
+
+def assert_update_cancels(ddb, table, update, message):
+    """A transaction of a Put and `update` (an Update action without its TableName) is cancelled
+    with the Update's ValidationError `message`, and the Put is not written."""
     with pytest.raises(ClientError) as e:
         ddb.transact_write_items(TransactItems=[
-            {"Put": {"TableName": table_h, "Item": {"pk": S("fine")}}},
-            {"Update": {"TableName": table_h, "Key": {"pk": S("there")},
-                        "UpdateExpression": "SET a = nothere"}}])
+            {"Put": {"TableName": table, "Item": {"pk": S("fine")}}},
+            {"Update": {"TableName": table, **update}}])
     assert err(e) == ("TransactionCanceledException",
                       "Transaction cancelled, please refer cancellation reasons for specific "
                       "reasons [None, ValidationError]")
     assert e.value.response["CancellationReasons"] == [
-        {"Code": "None"},
-        {"Code": "ValidationError",
-         "Message": "The provided expression refers to an attribute that does not exist in the "
-                    "item"}]
-    assert get(ddb, table_h, "fine") is None
+        {"Code": "None"}, {"Code": "ValidationError", "Message": message}]
+    assert get(ddb, table, "fine") is None
 
 
 @pytest.mark.source(
@@ -334,19 +339,9 @@ def test_transaction_update_number_overflow_cancels(ddb, table_h):
     """An ADD whose sum needs more than 38 digits (5 + -6E-43) cannot apply to the item: the
     transaction is cancelled with that action's ValidationError and nothing is written."""
     ddb.put_item(TableName=table_h, Item={"pk": S("counter"), "n": {"N": "5"}})
-    with pytest.raises(ClientError) as e:
-        ddb.transact_write_items(TransactItems=[
-            {"Put": {"TableName": table_h, "Item": {"pk": S("fine")}}},
-            {"Update": {"TableName": table_h, "Key": {"pk": S("counter")},
-                        "UpdateExpression": "ADD n :v",
-                        "ExpressionAttributeValues": {":v": {"N": "-6e-43"}}}}])
-    assert err(e) == ("TransactionCanceledException",
-                      "Transaction cancelled, please refer cancellation reasons for specific "
-                      "reasons [None, ValidationError]")
-    assert e.value.response["CancellationReasons"] == [
-        {"Code": "None"},
-        {"Code": "ValidationError",
-         "Message": "Number overflow. Attempting to store a number with magnitude larger than "
-                    "supported range"}]
-    assert get(ddb, table_h, "fine") is None
+    assert_update_cancels(ddb, table_h, {"Key": {"pk": S("counter")},
+                                         "UpdateExpression": "ADD n :v",
+                                         "ExpressionAttributeValues": {":v": {"N": "-6e-43"}}},
+                          "Number overflow. Attempting to store a number with magnitude larger "
+                          "than supported range")
     assert get(ddb, table_h, "counter")["n"] == {"N": "5"}
