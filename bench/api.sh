@@ -146,8 +146,9 @@ for path in "${PATHS[@]}"; do
       ((conns > 1 && PIN != 1)) && threads=2
       out=$WORK/wrk.txt
       cpu0=$(server_cpu_us)
-      BENCH_PATH=$path BENCH_CONNS=$conns timeout $((DURATION + 30)) "${WRK_PIN[@]}" wrk -t"$threads" -c"$conns" \
-        -d"${DURATION}s" --timeout 5s -s "$BENCH/wrk/api.lua" "$URL" >"$out" 2>&1 ||
+      BENCH_PATH=$path BENCH_CONNS=$conns timeout $((DURATION + 30)) "${WRK_PIN[@]}" \
+        wrk -t"$threads" -c"$conns" -d"${DURATION}s" --timeout 5s -s "$BENCH/wrk/api.lua" "$URL" \
+        >"$out" 2>&1 ||
         { cat "$out" >&2; die "wrk failed"; }
       cpu=$(($(server_cpu_us) - cpu0))
       line=$(grep '^BENCH_RESULT' "$out") || { cat "$out" >&2; die "wrk printed no result"; }

@@ -116,8 +116,8 @@ memory_and_load() {  # memory_and_load PID URL
   IDLE_KB=$(rss_kb "$pid")
   local threads=2
   [[ $PIN == 1 ]] && threads=1
-  BENCH_RUN="growth-$RANDOM" BENCH_CONNS=$WRK_CONNS "${WRK_PIN[@]}" wrk -t"$threads" -c"$WRK_CONNS" \
-    -d"${WRK_DURATION}s" --timeout 5s \
+  BENCH_RUN="growth-$RANDOM" BENCH_CONNS=$WRK_CONNS "${WRK_PIN[@]}" \
+    wrk -t"$threads" -c"$WRK_CONNS" -d"${WRK_DURATION}s" --timeout 5s \
     -s "$BENCH/wrk/query.lua" "$url/" >"$out" 2>&1 &
   local wrk_pid=$!
   while kill -0 "$wrk_pid" 2>/dev/null; do
