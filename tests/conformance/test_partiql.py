@@ -109,6 +109,28 @@ def test_update_and_delete(ddb, table_h):
     run(ddb, f'DELETE FROM "{table_h}" WHERE pk = \'u\'')  # a missing item: no error
 
 
+@pytest.mark.source(
+    "ddb-answer: RETURNING MODIFIED OLD / NEW * is UPDATED_OLD / UPDATED_NEW "
+    "(ql-reference.update.html), which projects the item on the updated path: after SET m.y "
+    "just m.y (tests/conformance/test_update_expressions.py, from Alternator's tests against "
+    "DynamoDB; dynoxide 0.12's release notes say the same of its RETURNING MODIFIED); DynamoDB "
+    "Local returns all of m (differential seed 87)")
+def test_update_returning_modified_of_a_nested_member(ddb, table_h):
+    run(ddb, f"INSERT INTO \"{table_h}\" VALUE {{'pk': 'nm', 'm': {{'x': 1, 'y': 'old'}}}}")
+    r = run(ddb, f'UPDATE "{table_h}" SET m.y = ? WHERE pk = \'nm\' RETURNING MODIFIED OLD *',
+            S("mid"))
+    assert r["Items"] == [{"m": {"M": {"y": S("old")}}}]
+    r = run(ddb, f'UPDATE "{table_h}" SET m.y = ? WHERE pk = \'nm\' RETURNING MODIFIED NEW *',
+            S("new"))
+    assert r["Items"] == [{"m": {"M": {"y": S("new")}}}]
+    r = ddb.batch_execute_statement(Statements=[{
+        "Statement": f'UPDATE "{table_h}" SET m.y = ? WHERE pk = \'nm\' RETURNING MODIFIED NEW *',
+        "Parameters": [S("last")]}])
+    assert r["Responses"][0]["Item"] == {"m": {"M": {"y": S("last")}}}
+    assert ddb.get_item(TableName=table_h, Key={"pk": S("nm")})["Item"]["m"] == {
+        "M": {"x": N(1), "y": S("last")}}
+
+
 def test_update_needs_the_whole_key(ddb, table_hr):
     with pytest.raises(ClientError) as e:
         run(ddb, f'UPDATE "{table_hr}" SET n = 1 WHERE pk = \'a\'')
