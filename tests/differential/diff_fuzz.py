@@ -974,8 +974,9 @@ def modified_member_part_of(req, ref, ours):
     UPDATEs with RETURNING MODIFIED that SET a nested map member: each of ours a part of its
     item, with the same top-level attributes (see known_answer_deviation)."""
     def nested_modified(statement):
-        return ("RETURNING MODIFIED" in statement and
-                re.search(r'\bSET\b.*[A-Za-z_"]\.[A-Za-z_"]', statement) is not None)
+        changes = re.search(r"\bSET\b(.*)\bWHERE\b", statement)  # SET ... REMOVE ... WHERE
+        return ("RETURNING MODIFIED" in statement and changes is not None and
+                re.search(r'[A-Za-z_"]\.[A-Za-z_"]', changes.group(1)) is not None)
 
     def item_part_of(statement, r, o):
         return r == o or (nested_modified(statement) and isinstance(r, dict) and
