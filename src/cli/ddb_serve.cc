@@ -25,10 +25,15 @@ namespace cruddur::cli {
 
 namespace {
 
-void FlushWalQuietly(ddb::Engine& engine) {
+// The idle tick's flush. While the WAL cannot be written (a full disk) it fails every tick:
+// the failure is logged when it starts or its reason changes, not four times a second.
+void FlushWalQuietly(ddb::Engine& engine, std::string& last_failure) {
   try {
     engine.FlushWal();
+    last_failure.clear();
   } catch (const std::exception& e) {
+    if (last_failure == e.what()) return;
+    last_failure = e.what();
     log::Error("storage", "the WAL could not be written", {{"reason", e.what()}});
   }
 }
@@ -236,12 +241,13 @@ void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_di
   // Started: RocksDB's opening and recovery code does not run again; it is released once the
   // server idles (storage.h).
   ddb::storage::IdleCodeRelease code_release;
+  std::string wal_failure;  // the tick's last, for FlushWalQuietly
   if (!serve.in_memory) {
     server.SetWaitTick(std::chrono::milliseconds(250), [&] {
       code_release.Tick();
       // What the engine wrote on its own (TTL deletions, stream trims, trigger checkpoints,
       // tables turning ACTIVE) and no answer has flushed yet.
-      FlushWalQuietly(*engine);
+      FlushWalQuietly(*engine, wal_failure);
     });
   }
   server.WaitForSignal();   // stops the server before the engine closes

@@ -262,6 +262,10 @@ struct ServerCore {
   std::atomic<std::uint64_t> timed_out_header{0};
   std::atomic<std::uint64_t> timed_out_body{0};
   std::atomic<std::uint64_t> overloaded{0};
+  // BeforeAnswers' failures: one log line a second at most (a full disk fails every turn), with
+  // how many turns' answers were held back since the last line.
+  std::atomic<Clock::rep> held_back_logged{0};
+  std::atomic<std::uint64_t> held_back_unlogged{0};
   std::atomic<std::uint64_t> body_in_flight{0};
 
   void Accept();
@@ -611,8 +615,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
       server.options.before_answers();
       return true;
     } catch (...) {
+      const Clock::rep now = Clock::now().time_since_epoch().count();
+      Clock::rep last = server.held_back_logged.load(std::memory_order_relaxed);
+      const auto second = std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(1));
+      if ((last != 0 && now - last < second.count()) ||
+          !server.held_back_logged.compare_exchange_strong(last, now)) {
+        server.held_back_unlogged.fetch_add(1, std::memory_order_relaxed);
+        return false;
+      }
       log::Error("http", "answers held back: resetting their connections",
-                 {{"reason", CurrentExceptionWhat()}});
+                 {{"reason", CurrentExceptionWhat()},
+                  {"turns", server.held_back_unlogged.exchange(0) + 1}});
       return false;
     }
   }

@@ -317,6 +317,65 @@ class IteratorPoolReset final : public rocksdb::EventListener {
   std::shared_ptr<IteratorPool> pool_;
 };
 
+// Whether RocksDB has stopped writes after an I/O error, shared by the storage and the listener
+// below (which RocksDB tells).
+struct WriteStop {
+  std::atomic<bool> stopped{false};
+  Mutex mu;
+  std::string reason GUARDED_BY(mu);  // the error that stopped them
+};
+
+// Keeps a full disk recoverable. A WAL write that fails (ENOSPC) leaves that WAL file broken and
+// stops RocksDB's writes; for a full disk RocksDB then checks the free space every 5 s and, once
+// there is room, writes the memtables (with every write the broken file held) out to table files
+// and opens a new WAL. Two things would turn that into a fatal error, which only a restart ends:
+//   - a write or WAL flush that reaches the broken file (one racing the failure on the other
+//     worker) fails with the file's "previous error" message, a plain I/O error that RocksDB
+//     classes as fatal: such echoes of an error already reported are dropped here (the write that
+//     met one still fails);
+//   - a WAL flush during the recovery, whose error would fail it: FlushWal refuses while `stopped`
+//     is set, from the error until RocksDB reports the recovery done.
+class WriteStopListener final : public rocksdb::EventListener {
+ public:
+  explicit WriteStopListener(std::shared_ptr<WriteStop> stop) : stop_(std::move(stop)) {}
+
+  void OnBackgroundError(rocksdb::BackgroundErrorReason reason, rocksdb::Status* error) override {
+    const std::string text = error->ToString();
+    if (error->IsIOError() && (text.find("Writer has previous error") != std::string::npos ||
+                               text.find("Seen error. Skip writing buffer") != std::string::npos)) {
+      *error = rocksdb::Status::OK();
+      return;
+    }
+    const bool fatal = error->severity() >= rocksdb::Status::Severity::kFatalError;
+    if (reason != rocksdb::BackgroundErrorReason::kWriteCallback &&
+        reason != rocksdb::BackgroundErrorReason::kMemTable &&
+        error->severity() < rocksdb::Status::Severity::kHardError) {
+      return;  // a flush or compaction that will be retried; writes go on
+    }
+    {
+      MutexLock lock(stop_->mu);
+      stop_->reason = text;
+    }
+    stop_->stopped.store(true, std::memory_order_release);
+    log::Error("storage",
+               fatal ? "writes stopped by an I/O error RocksDB cannot recover from: restart the "
+                       "server once its cause is fixed"
+                     : "writes stopped by an I/O error until RocksDB recovers from it (a full "
+                       "disk: within 5 s of there being room)",
+               {{"reason", text}});
+  }
+
+  void OnErrorRecoveryEnd(const rocksdb::BackgroundErrorRecoveryInfo& info) override {
+    if (!info.new_bg_error.ok()) return;  // RocksDB tries again
+    stop_->stopped.store(false, std::memory_order_release);
+    log::Info("storage", "writes resumed: the memtables are on disk and a new WAL is open",
+              {{"after", info.old_bg_error.ToString()}});
+  }
+
+ private:
+  std::shared_ptr<WriteStop> stop_;
+};
+
 class RocksDbIterator final : public Iterator {
  public:
   // `partition`: kPartition's prefix (kPartitionPrefixBytes); empty for kTotalOrder.
@@ -385,11 +444,12 @@ class RocksDbStorage final : public Storage {
   // DB already runs with it).
   RocksDbStorage(std::unique_ptr<rocksdb::Env> env, std::shared_ptr<DataDirFileSystem> fs,
                  std::unique_ptr<rocksdb::DB> db, std::shared_ptr<IteratorPool> pool,
-                 const Options& options, size_t full_write_buffer)
+                 std::shared_ptr<WriteStop> stop, const Options& options, size_t full_write_buffer)
       : env_(std::move(env)),
         fs_(std::move(fs)),
         db_(std::move(db)),
         pool_(std::move(pool)),
+        stop_(std::move(stop)),
         deferred_wal_(db_->GetDBOptions().manual_wal_flush),
         sync_wal_(options.fsync),
         full_write_buffer_(full_write_buffer) {
@@ -455,6 +515,10 @@ class RocksDbStorage final : public Storage {
     const rocksdb::SequenceNumber latest = db_->GetLatestSequenceNumber();
     rocksdb::SequenceNumber flushed = wal_flushed_.load(std::memory_order_acquire);
     if (latest <= flushed) return;
+    if (stop_->stopped.load(std::memory_order_acquire)) {
+      MutexLock lock(stop_->mu);
+      throw std::runtime_error("storage writes stopped (" + stop_->reason + ")");
+    }
     const rocksdb::Status status = db_->FlushWAL(sync_wal_);
     if (!status.ok()) {
       Fail(sync_wal_ ? "storage WAL sync failed" : "storage WAL write failed", status);
@@ -573,6 +637,7 @@ class RocksDbStorage final : public Storage {
   std::shared_ptr<DataDirFileSystem> fs_;  // env_'s; counts the WAL's syncs
   std::unique_ptr<rocksdb::DB> db_;
   std::shared_ptr<IteratorPool> pool_;
+  std::shared_ptr<WriteStop> stop_;  // WriteStopListener's
   rocksdb::WriteOptions write_options_;
   const bool deferred_wal_;  // opened with manual_wal_flush (Options::deferred_wal)
   const bool sync_wal_;      // Options::fsync: by each Write, or by FlushWal() when deferred
@@ -637,6 +702,8 @@ std::unique_ptr<Storage> OpenRocksDbStorage(const std::string& dir, const Option
   }
   auto pool = std::make_shared<IteratorPool>();
   rocks_options.listeners.push_back(std::make_shared<IteratorPoolReset>(pool));
+  auto stop = std::make_shared<WriteStop>();
+  rocks_options.listeners.push_back(std::make_shared<WriteStopListener>(stop));
   std::unique_ptr<rocksdb::DB> db;
   // Without fsync the creation's sync pass runs beside the first requests, off the start-up's
   // path (it waits on the disk for 3-14 ms): that mode promises that acknowledged writes survive a
@@ -657,8 +724,9 @@ std::unique_ptr<Storage> OpenRocksDbStorage(const std::string& dir, const Option
     }
   }
   if (!status.ok()) FailOpen(dir, status);
-  auto storage = std::make_unique<RocksDbStorage>(std::move(env), fs, std::move(db),
-                                                  std::move(pool), options, full_write_buffer);
+  auto storage =
+      std::make_unique<RocksDbStorage>(std::move(env), fs, std::move(db), std::move(pool),
+                                       std::move(stop), options, full_write_buffer);
   if (created && defer_sync) storage->SyncCreationLater(dir);
   return storage;
 }
