@@ -19,6 +19,7 @@ import threading
 import time
 
 import pytest
+from botocore.exceptions import ClientError, ConnectionClosedError
 
 from relutil import RawClient, Server, create_pk_table, make_client, record_figures
 
@@ -26,28 +27,52 @@ TABLE = "disk_full"
 VALUE = "v" * 100_000
 
 
-def sh(args, **kw):
-    return subprocess.run(args, check=True, capture_output=True, text=True, timeout=30, **kw)
+class SmallDisk:
+    """A tmpfs of `size` in a private mount namespace, kept alive by a holder process."""
+
+    def __init__(self, mnt, size):
+        if os.geteuid() != 0 or subprocess.run(["unshare", "-m", "true"],
+                                               capture_output=True).returncode != 0:
+            pytest.fail("needs root and mount namespaces (unshare -m), as scripts/test.sh has in CI")
+        self.mnt = mnt
+        mnt.mkdir()
+        self.holder = subprocess.Popen(
+            ["unshare", "-m", "--propagation", "private", "sh", "-c",
+             f'mount -t tmpfs -o size={size} tmpfs "$1" && echo mounted && exec sleep 600', "sh",
+             str(mnt)], stdout=subprocess.PIPE, text=True)
+        assert self.holder.stdout.readline().strip() == "mounted"
+        self.prefix = ["nsenter", "-t", str(self.holder.pid), "-m"]
+
+    def run(self, *args):
+        return subprocess.run(self.prefix + list(args), capture_output=True, text=True,
+                              timeout=60)
+
+    def grow(self, size):
+        assert self.run("mount", "-o", f"remount,size={size}", str(self.mnt)).returncode == 0
+
+    def fill(self, leave_bytes):
+        """Fills the disk with a file, then gives `leave_bytes` of it back."""
+        self.run("dd", "if=/dev/zero", f"of={self.mnt}/filler", "bs=1M")  # ends on ENOSPC
+        assert self.run("truncate", "-s", f"-{leave_bytes}", f"{self.mnt}/filler").returncode == 0
+
+    def unfill(self):
+        assert self.run("rm", f"{self.mnt}/filler").returncode == 0
+
+    def close(self):
+        self.holder.kill()
+        self.holder.wait(timeout=10)
 
 
 @pytest.fixture()
 def small_disk(tmp_path):
-    """(nsenter prefix, mount point) of a 12 MB tmpfs in a private mount namespace."""
-    mnt = tmp_path / "disk"
-    mnt.mkdir()
-    if os.geteuid() != 0 or subprocess.run(["unshare", "-m", "true"],
-                                           capture_output=True).returncode != 0:
-        pytest.fail("needs root and mount namespaces (unshare -m), as scripts/test.sh runs in CI")
-    holder = subprocess.Popen(
-        ["unshare", "-m", "--propagation", "private", "sh", "-c",
-         'mount -t tmpfs -o size=12m tmpfs "$1" && echo mounted && exec sleep 600', "sh",
-         str(mnt)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "mounted"
-        yield ["nsenter", "-t", str(holder.pid), "-m"], mnt
-    finally:
-        holder.kill()
-        holder.wait(timeout=10)
+    disks = []
+
+    def make(size="12m"):
+        disks.append(SmallDisk(tmp_path / f"disk{len(disks)}", size))
+        return disks[-1]
+    yield make
+    for disk in disks:
+        disk.close()
 
 
 class NamespacedServer(Server):
@@ -94,7 +119,8 @@ def read_back(server, keys):
 
 @pytest.mark.parametrize("fsync", [False, True], ids=["wal", "fsync"])
 def test_full_disk_refuses_keeps_acknowledged_writes_and_recovers(small_disk, tmp_path, fsync):
-    prefix, mnt = small_disk
+    disk = small_disk()
+    prefix, mnt = disk.prefix, disk.mnt
     args = ["--data-dir", str(mnt / "data")] + (["--fsync"] if fsync else [])
     server = NamespacedServer(prefix, args, tmp_path / "server.log").start()
     try:
@@ -129,7 +155,7 @@ def test_full_disk_refuses_keeps_acknowledged_writes_and_recovers(small_disk, tm
         assert acked_full >= 20, f"only {acked_full} writes before the disk was full"
 
         # Room again: the server writes without a restart.
-        sh(prefix + ["mount", "-o", "remount,size=64m", str(mnt)])
+        disk.grow("64m")
         client = RawClient(server.port)
         deadline, outcome = time.monotonic() + 30, None
         while time.monotonic() < deadline:
@@ -153,5 +179,102 @@ def test_full_disk_refuses_keeps_acknowledged_writes_and_recovers(small_disk, tm
         assert read_back(server, acked) == []
         record_figures("disk_full" + ("_fsync" if fsync else ""), {"writes verified": len(acked), "errors": len(refusals),
                                      "seconds": round(recovery_s, 1)})
+    finally:
+        server.stop()
+
+
+def wait_backup(client, arn, timeout=30.0):
+    """The backup's status once it is no longer CREATING, or None once it is gone."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            status = client.describe_backup(BackupArn=arn)["BackupDescription"][
+                "BackupDetails"]["BackupStatus"]
+        except client.exceptions.BackupNotFoundException:
+            return None
+        if status != "CREATING":
+            return status
+        time.sleep(0.2)
+    raise AssertionError(f"backup {arn} still CREATING after {timeout}s")
+
+
+def wait_restored(client, table, timeout=30.0):
+    """ACTIVE once the restore is done, or None once the table is gone (a failed restore)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            status = client.describe_table(TableName=table)["Table"]["TableStatus"]
+        except client.exceptions.ResourceNotFoundException:
+            return None
+        if status != "CREATING":
+            return status
+        time.sleep(0.2)
+    raise AssertionError(f"table {table} still CREATING after {timeout}s")
+
+
+def items_of(client, table):
+    pages = client.get_paginator("scan").paginate(TableName=table, ConsistentRead=True)
+    return {it["pk"]["S"]: it["v"]["S"] for page in pages for it in page["Items"]}
+
+
+def test_backups_and_restores_that_meet_a_full_disk_fail_whole(small_disk, tmp_path):
+    """CreateBackup and RestoreTableFromBackup copy a table in the background. On a full disk
+    the copy fails, and so did the cleanup after it, whose exception ended the process (abort).
+    Now the server stays up, the failed backup and table are gone, and both work once there is
+    room; after kill -9 and a restart only whole backups and tables are there."""
+    disk = small_disk("24m")
+    args = ["--data-dir", str(disk.mnt / "data")]
+    server = NamespacedServer(disk.prefix, args, tmp_path / "server.log").start()
+    try:
+        client = make_client(server.endpoint)
+        create_pk_table(client, TABLE)
+        expected = {f"k{i}": f"{i:03d}" * 33_334 for i in range(60)}  # 6 MB
+        for key, value in expected.items():
+            client.put_item(TableName=TABLE, Item={"pk": {"S": key}, "v": {"S": value}})
+        good = client.create_backup(TableName=TABLE, BackupName="good")["BackupDetails"]
+        assert wait_backup(client, good["BackupArn"]) == "AVAILABLE"
+
+        disk.fill(1 << 20)
+        failed = client.create_backup(TableName=TABLE, BackupName="on-a-full-disk")
+        assert wait_backup(client, failed["BackupDetails"]["BackupArn"]) is None
+        assert server.alive(), server.log_tail()
+        try:  # refused at once (its catalog write fails), or accepted and failed in the copy
+            client.restore_table_from_backup(TargetTableName="restored_full",
+                                             BackupArn=good["BackupArn"])
+        except ClientError as e:
+            assert e.response["Error"]["Code"] == "InternalServerError", e.response
+        except ConnectionClosedError:
+            pass  # its answer held back: the WAL could not be written
+        assert wait_restored(client, "restored_full") is None
+        assert server.alive(), server.log_tail()
+        assert "cruddur: backup " in server.log_tail(200_000)
+
+        disk.unfill()
+        deadline = time.monotonic() + 30
+        while True:  # writes resume within RocksDB's 5 s free-space check
+            try:
+                client.put_item(TableName=TABLE, Item={"pk": {"S": "after"}, "v": {"S": "1"}})
+                break
+            except (ClientError, ConnectionClosedError):
+                assert time.monotonic() < deadline, server.log_tail()
+                time.sleep(0.2)
+        expected["after"] = "1"
+        second = client.create_backup(TableName=TABLE, BackupName="second")["BackupDetails"]
+        assert wait_backup(client, second["BackupArn"]) == "AVAILABLE"
+        client.restore_table_from_backup(TargetTableName="restored",
+                                         BackupArn=second["BackupArn"])
+        assert wait_restored(client, "restored") == "ACTIVE"
+        assert items_of(client, "restored") == expected
+
+        server.kill()
+        server = NamespacedServer(disk.prefix, args, tmp_path / "server.log").start()
+        client = make_client(server.endpoint)
+        names = {b["BackupName"]: b["BackupStatus"]
+                 for b in client.list_backups()["BackupSummaries"]}
+        assert names == {"good": "AVAILABLE", "second": "AVAILABLE"}
+        tables = set(client.list_tables()["TableNames"])
+        assert tables == {TABLE, "restored"}
+        assert items_of(client, "restored") == expected
+        assert items_of(client, TABLE) == expected
     finally:
         server.stop()

@@ -19,6 +19,7 @@
 #include "ddb/ops/table_request.h"
 #include "ddb/s3_layout.h"
 #include "ddb/table_arn.h"
+#include "log/log.h"
 
 namespace cruddur::ddb {
 namespace {
@@ -495,7 +496,13 @@ void EngineImpl::Workers::Start(std::function<void()> job) {
   });
   auto done = std::make_shared<std::atomic<bool>>(false);
   threads.push_back({std::thread([job = std::move(job), done] {
-                       job();
+                       // A job handles its own failures; one it did not foresee (its cleanup
+                       // failing too, on a full disk) must not end the process.
+                       try {
+                         job();
+                       } catch (const std::exception& e) {
+                         log::Error("engine", "a background job failed", {{"reason", e.what()}});
+                       }
                        *done = true;
                      }),
                      done});
@@ -656,10 +663,20 @@ std::shared_ptr<const TableSchema> EngineImpl::RestoreTable(
 void EngineImpl::FinishRestore(const std::shared_ptr<Table>& table,
                                const std::function<void(const std::string&)>& fill) {
   auto schema = table->schema();
-  std::vector<TableStats> stats;
   try {
     fill(keyspace::IndexPrefix(schema->id, 0));
-    stats = BuildIndexes(*schema);
+    std::vector<TableStats> stats = BuildIndexes(*schema);
+    auto done = std::make_shared<TableSchema>(*schema);
+    done->transient_status.clear();
+    done->transient_until = 0;
+    if (DelaysTransientStatuses()) {
+      done->transient_status = "CREATING";
+      done->transient_until = TransientUntil(Now());
+    }
+    MutexLock lock(catalog_mu_);
+    SaveSchema(*done);
+    table->SetStats(std::move(stats));
+    table->set_schema(done);
   } catch (const std::exception& e) {
     if (backup_stopping_) return;  // the next start drops what is not in the catalog
     fmt::print(stderr, "cruddur: restoring table {} failed: {}\n", schema->name, e.what());
@@ -667,20 +684,14 @@ void EngineImpl::FinishRestore(const std::shared_ptr<Table>& table,
       WriterLock tl(tables_mu_);
       tables_.erase(schema->name);
     }
-    DeleteTableData(schema->id);
-    return;
+    try {
+      DeleteTableData(schema->id);
+    } catch (const std::exception& cleanup) {
+      // Not in the stored catalog: the next start drops its data.
+      fmt::print(stderr, "cruddur: dropping restored table {}'s data failed: {}\n", schema->name,
+                 cleanup.what());
+    }
   }
-  auto done = std::make_shared<TableSchema>(*schema);
-  done->transient_status.clear();
-  done->transient_until = 0;
-  if (DelaysTransientStatuses()) {
-    done->transient_status = "CREATING";
-    done->transient_until = TransientUntil(Now());
-  }
-  MutexLock lock(catalog_mu_);
-  SaveSchema(*done);
-  table->SetStats(std::move(stats));
-  table->set_schema(done);
 }
 
 bool EngineImpl::RestoringFrom(const std::string& arn) {
@@ -795,10 +806,15 @@ void EngineImpl::CreateBackup(const Request& req, JsonWriter& w) {
         MutexLock lock(backup_mu_);
         backups_.erase(b.arn);
       }
-      storage::WriteBatch batch;
-      batch.Delete(BackupKey(b.arn));
-      storage_->Write(batch);
-      DeleteRange(keyspace::SnapshotPrefix(b.snapshot));
+      try {
+        storage::WriteBatch batch;
+        batch.Delete(BackupKey(b.arn));
+        storage_->Write(batch);
+        DeleteRange(keyspace::SnapshotPrefix(b.snapshot));
+      } catch (const std::exception& cleanup) {
+        // What the same failure (a full disk) leaves, still CREATING, the next start drops.
+        fmt::print(stderr, "cruddur: dropping backup {} failed: {}\n", b.arn, cleanup.what());
+      }
     }
   });
 }
