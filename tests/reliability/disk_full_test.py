@@ -177,7 +177,7 @@ def test_full_disk_refuses_keeps_acknowledged_writes_and_recovers(small_disk, tm
         server.kill()
         server = NamespacedServer(prefix, args, tmp_path / "server.log").start()
         assert read_back(server, acked) == []
-        record_figures("disk_full" + ("_fsync" if fsync else ""), {"writes verified": len(acked), "errors": len(refusals),
+        record_figures("disk_full" + ("_fsync" if fsync else ""), {"writes_verified": len(acked), "errors": len(refusals),
                                      "seconds": round(recovery_s, 1)})
     finally:
         server.stop()
