@@ -10,6 +10,7 @@ outlives a killed server. Writers fill it with 100 KB items until the WAL cannot
     one, and every answer was reset until a restart);
   - every write answered 200, before and after, reads back, and again after kill -9 and a
     restart on the same data dir.
+Then backups and restores that meet a full disk fail whole, without taking the server down.
 """
 
 import http.client
@@ -22,6 +23,7 @@ import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError
 
 from relutil import RawClient, Server, create_pk_table, make_client, record_figures
+from ddbtest import cruddur_bin  # noqa: E402  (on the path relutil sets)
 
 TABLE = "disk_full"
 VALUE = "v" * 100_000
@@ -33,7 +35,7 @@ class SmallDisk:
     def __init__(self, mnt, size):
         if os.geteuid() != 0 or subprocess.run(["unshare", "-m", "true"],
                                                capture_output=True).returncode != 0:
-            pytest.fail("needs root and mount namespaces (unshare -m), as scripts/test.sh has in CI")
+            pytest.fail("needs root and mount namespaces (unshare -m), as CI's scripts/test.sh has")
         self.mnt = mnt
         mnt.mkdir()
         self.holder = subprocess.Popen(
@@ -83,7 +85,6 @@ class NamespacedServer(Server):
         self.prefix = prefix
 
     def start(self, timeout=20.0):
-        from ddbtest import cruddur_bin
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             self.prefix + [cruddur_bin(), "ddb", "serve", "--host", "127.0.0.1", "--port",
@@ -177,8 +178,9 @@ def test_full_disk_refuses_keeps_acknowledged_writes_and_recovers(small_disk, tm
         server.kill()
         server = NamespacedServer(prefix, args, tmp_path / "server.log").start()
         assert read_back(server, acked) == []
-        record_figures("disk_full" + ("_fsync" if fsync else ""), {"writes_verified": len(acked), "errors": len(refusals),
-                                     "seconds": round(recovery_s, 1)})
+        record_figures("disk_full" + ("_fsync" if fsync else ""),
+                       {"writes_verified": len(acked), "errors": len(refusals),
+                        "seconds": round(recovery_s, 1)})
     finally:
         server.stop()
 
