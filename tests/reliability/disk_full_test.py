@@ -78,18 +78,31 @@ def small_disk(tmp_path):
 
 
 class NamespacedServer(Server):
-    """A Server whose process runs inside the small disk's mount namespace."""
+    """A Server whose process runs inside the small disk's mount namespace: `ddb serve`, or with
+    app=True `cruddur serve --ddb-port` (the messaging API with its engine's DynamoDB endpoint,
+    whose writes go to the WAL one by one instead of in a deferred flush per turn)."""
 
-    def __init__(self, prefix, args, log_path, port=None):
-        super().__init__(args, log_path, port)
+    def __init__(self, prefix, args, log_path, app=False):
+        super().__init__(args, log_path)
         self.prefix = prefix
+        self.app = app
 
     def start(self, timeout=20.0):
         log = open(self.log_path, "ab")
+        if self.app:
+            data_dir = self.args[self.args.index("--data-dir") + 1]
+            users_db = os.path.join(data_dir, "users.db")  # in the namespace's tmpfs
+            if subprocess.run(self.prefix + ["test", "-e", users_db]).returncode != 0:
+                for setup in (["db", "setup"], ["ddb", "schema-load"]):
+                    subprocess.run(self.prefix + [cruddur_bin(), "--data-dir", data_dir] + setup,
+                                   check=True, capture_output=True, timeout=60)
+            command = [cruddur_bin(), "--data-dir", data_dir, "serve", "--host", "127.0.0.1",
+                       "--port", "0", "--ddb-port", str(self.port), "--no-stream-consumer"]
+        else:
+            command = [cruddur_bin(), "ddb", "serve", "--host", "127.0.0.1", "--port",
+                       str(self.port)] + self.args
         self.proc = subprocess.Popen(
-            self.prefix + [cruddur_bin(), "ddb", "serve", "--host", "127.0.0.1", "--port",
-                           str(self.port)] + self.args,
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            self.prefix + command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         log.close()
         self.wait_ready(timeout)
         return self
@@ -118,12 +131,13 @@ def read_back(server, keys):
     return missing
 
 
-@pytest.mark.parametrize("fsync", [False, True], ids=["wal", "fsync"])
-def test_full_disk_refuses_keeps_acknowledged_writes_and_recovers(small_disk, tmp_path, fsync):
+@pytest.mark.parametrize("mode", ["wal", "fsync", "app"])
+def test_full_disk_refuses_keeps_acknowledged_writes_and_recovers(small_disk, tmp_path, mode):
     disk = small_disk()
     prefix, mnt = disk.prefix, disk.mnt
-    args = ["--data-dir", str(mnt / "data")] + (["--fsync"] if fsync else [])
-    server = NamespacedServer(prefix, args, tmp_path / "server.log").start()
+    args = ["--data-dir", str(mnt / "data")] + (["--fsync"] if mode == "fsync" else [])
+    app = mode == "app"
+    server = NamespacedServer(prefix, args, tmp_path / "server.log", app).start()
     try:
         create_pk_table(make_client(server.endpoint), TABLE)
         acked, refusals, lock = set(), [], threading.Lock()
@@ -176,11 +190,46 @@ def test_full_disk_refuses_keeps_acknowledged_writes_and_recovers(small_disk, tm
 
         # Every acknowledged write survives kill -9 and a restart on the same data dir.
         server.kill()
-        server = NamespacedServer(prefix, args, tmp_path / "server.log").start()
+        server = NamespacedServer(prefix, args, tmp_path / "server.log", app).start()
         assert read_back(server, acked) == []
-        record_figures("disk_full" + ("_fsync" if fsync else ""),
+        record_figures("disk_full" + ("" if mode == "wal" else "_" + mode),
                        {"writes_verified": len(acked), "errors": len(refusals),
                         "seconds": round(recovery_s, 1)})
+    finally:
+        server.stop()
+
+
+def test_a_wal_broken_by_its_first_write_is_replaced(small_disk, tmp_path):
+    """Writes that go to the WAL one at a time (`cruddur serve`'s engine). Just after a start the
+    memtable is empty and the WAL new; when its first append meets a full disk, RocksDB's
+    recovery has nothing to flush and keeps the broken WAL, so every write failed with "Writer
+    has previous error" although RocksDB said it had recovered, until a restart. The storage
+    now opens a new WAL itself."""
+    disk = small_disk()
+    args = ["--data-dir", str(disk.mnt / "data")]
+    server = NamespacedServer(disk.prefix, args, tmp_path / "server.log", app=True).start()
+    try:
+        create_pk_table(make_client(server.endpoint), TABLE)
+        client = RawClient(server.port)
+        assert put(client, "before") == 200
+        client.close()
+        server.stop()
+        server = NamespacedServer(disk.prefix, args, tmp_path / "server.log", app=True).start()
+        disk.fill(0)
+        client = RawClient(server.port)
+        outcome = put(client, "on-a-full-disk")
+        assert outcome == 500 or str(outcome).startswith("reset"), outcome
+        disk.unfill()
+        deadline = time.monotonic() + 30
+        while (outcome := put(client, "after")) != 200:
+            assert time.monotonic() < deadline, f"no write 30 s after the disk had room: {outcome}"
+            time.sleep(0.2)
+        client.close()
+        assert "a new WAL replaces the one an I/O error broke" in server.log_tail(200_000)
+        assert read_back(server, {"before", "after"}) == []
+        server.kill()
+        server = NamespacedServer(disk.prefix, args, tmp_path / "server.log", app=True).start()
+        assert read_back(server, {"before", "after"}) == []
     finally:
         server.stop()
 

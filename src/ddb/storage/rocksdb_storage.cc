@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -317,6 +318,15 @@ class IteratorPoolReset final : public rocksdb::EventListener {
   std::shared_ptr<IteratorPool> pool_;
 };
 
+// The error of a write that reached a file already broken by an earlier error (the WAL after a
+// failed append): an echo of that error, not a new one.
+bool IsBrokenFileEcho(const rocksdb::Status& status) {
+  if (!status.IsIOError()) return false;
+  const std::string text = status.ToString();
+  return text.find("Writer has previous error") != std::string::npos ||
+         text.find("Seen error. Skip writing buffer") != std::string::npos;
+}
+
 // Whether RocksDB has stopped writes after an I/O error, shared by the storage and the listener
 // below (which RocksDB tells).
 struct WriteStop {
@@ -340,12 +350,11 @@ class WriteStopListener final : public rocksdb::EventListener {
   explicit WriteStopListener(std::shared_ptr<WriteStop> stop) : stop_(std::move(stop)) {}
 
   void OnBackgroundError(rocksdb::BackgroundErrorReason reason, rocksdb::Status* error) override {
-    const std::string text = error->ToString();
-    if (error->IsIOError() && (text.find("Writer has previous error") != std::string::npos ||
-                               text.find("Seen error. Skip writing buffer") != std::string::npos)) {
+    if (IsBrokenFileEcho(*error)) {
       *error = rocksdb::Status::OK();
       return;
     }
+    const std::string text = error->ToString();
     const bool fatal = error->severity() >= rocksdb::Status::Severity::kFatalError;
     if (reason != rocksdb::BackgroundErrorReason::kWriteCallback &&
         reason != rocksdb::BackgroundErrorReason::kMemTable &&
@@ -368,6 +377,7 @@ class WriteStopListener final : public rocksdb::EventListener {
   void OnErrorRecoveryEnd(const rocksdb::BackgroundErrorRecoveryInfo& info) override {
     if (!info.new_bg_error.ok()) return;  // RocksDB tries again
     stop_->stopped.store(false, std::memory_order_release);
+    if (info.old_bg_error.ok()) return;  // ReopenBrokenWal's Resume(), which says so itself
     log::Info("storage", "writes resumed: the memtables are on disk and a new WAL is open",
               {{"after", info.old_bg_error.ToString()}});
   }
@@ -438,6 +448,11 @@ class RocksDbIterator final : public Iterator {
   bool valid_ = false;  // iter_->Valid() after the last move
 };
 
+// Past every keyspace of the engine's (ddb/table.h, ddb/streams.h): ReopenBrokenWal's tombstone.
+constexpr std::string_view kWalSwitchKey =
+    "\xff"
+    "cruddur.wal-switch";
+
 class RocksDbStorage final : public Storage {
  public:
   // full_write_buffer: the write_buffer_size to grow to after kGrowAfterBytes of writes (0: the
@@ -498,7 +513,9 @@ class RocksDbStorage final : public Storage {
           op.value ? rocks_batch.Put(op.key, *op.value) : rocks_batch.Delete(op.key);
       if (!status.ok()) Fail("storage batch rejected", status);
     }
-    const rocksdb::Status status = db_->Write(write_options_, &rocks_batch);
+    rocksdb::Status status = db_->Write(write_options_, &rocks_batch);
+    // A write that fails on the WAL applies nothing: once a new WAL is open it can run again.
+    if (!status.ok() && ReopenBrokenWal(status)) status = db_->Write(write_options_, &rocks_batch);
     if (!status.ok()) Fail("storage write failed", status);
     if (full_write_buffer_ != 0) GrowWithLoad(rocks_batch.GetDataSize());
   }
@@ -519,7 +536,9 @@ class RocksDbStorage final : public Storage {
       MutexLock lock(stop_->mu);
       throw std::runtime_error("storage writes stopped (" + stop_->reason + ")");
     }
-    const rocksdb::Status status = db_->FlushWAL(sync_wal_);
+    rocksdb::Status status = db_->FlushWAL(sync_wal_);
+    // The writes the broken WAL held are in table files once it is reopened.
+    if (!status.ok() && ReopenBrokenWal(status)) status = db_->FlushWAL(sync_wal_);
     if (!status.ok()) {
       Fail(sync_wal_ ? "storage WAL sync failed" : "storage WAL write failed", status);
     }
@@ -622,6 +641,32 @@ class RocksDbStorage final : public Storage {
     }
   }
 
+  // RocksDB's recovery from a full disk (WriteStopListener) opens a new WAL only when the memtable
+  // holds something to write out. When the WAL broke with the memtable empty (its first append
+  // after a switch failed), the recovered DB keeps the broken file, and every write fails with
+  // its "previous error" although RocksDB reports no error. A tombstone of a key that no keyspace
+  // uses, put in the memtable alone (no WAL), gives a Resume() something to write out: its switch
+  // of memtables, in recovery, retries the old WAL's buffer and opens a new WAL (outside recovery
+  // the switch gives up on the broken file). Everything the old WAL held is then in table files.
+  // Tried at most once per kReopenInterval (a disk still full fails it). True when it worked:
+  // `status`'s operation can run again.
+  bool ReopenBrokenWal(const rocksdb::Status& status) {
+    if (!IsBrokenFileEcho(status) || stop_->stopped.load(std::memory_order_acquire)) return false;
+    MutexLock lock(reopen_mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_reopen_) return false;
+    next_reopen_ = now + kReopenInterval;
+    rocksdb::WriteOptions memtable_only;
+    memtable_only.disableWAL = true;
+    rocksdb::WriteBatch marker;
+    if (!marker.Delete(ToSlice(kWalSwitchKey)).ok() || !db_->Write(memtable_only, &marker).ok() ||
+        !db_->Resume().ok()) {
+      return false;
+    }
+    log::Info("storage", "a new WAL replaces the one an I/O error broke");
+    return true;
+  }
+
   // Gives the memtables their full size once the server is written to (the current memtable
   // grows too; its bloom stays small until it is flushed). Once: later writes skip it.
   void GrowWithLoad(size_t bytes) {
@@ -638,6 +683,9 @@ class RocksDbStorage final : public Storage {
   std::unique_ptr<rocksdb::DB> db_;
   std::shared_ptr<IteratorPool> pool_;
   std::shared_ptr<WriteStop> stop_;  // WriteStopListener's
+  static constexpr std::chrono::milliseconds kReopenInterval{100};
+  Mutex reopen_mutex_;  // ReopenBrokenWal's
+  std::chrono::steady_clock::time_point next_reopen_ GUARDED_BY(reopen_mutex_);
   rocksdb::WriteOptions write_options_;
   const bool deferred_wal_;  // opened with manual_wal_flush (Options::deferred_wal)
   const bool sync_wal_;      // Options::fsync: by each Write, or by FlushWal() when deferred
