@@ -234,33 +234,32 @@ def test_a_wal_broken_by_its_first_write_is_replaced(small_disk, tmp_path):
         server.stop()
 
 
-def wait_backup(client, arn, timeout=30.0):
-    """The backup's status once it is no longer CREATING, or None once it is gone."""
+def settled_status(describe, gone, what, timeout=30.0):
+    """describe()'s status once it is no longer CREATING, or None once `gone` is raised."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            status = client.describe_backup(BackupArn=arn)["BackupDescription"][
-                "BackupDetails"]["BackupStatus"]
-        except client.exceptions.BackupNotFoundException:
+            status = describe()
+        except gone:
             return None
         if status != "CREATING":
             return status
         time.sleep(0.2)
-    raise AssertionError(f"backup {arn} still CREATING after {timeout}s")
+    raise AssertionError(f"{what} still CREATING after {timeout}s")
 
 
-def wait_restored(client, table, timeout=30.0):
+def wait_backup(client, arn):
+    """AVAILABLE once the backup is made, or None once it is gone (a failed backup)."""
+    return settled_status(
+        lambda: client.describe_backup(BackupArn=arn)["BackupDescription"]["BackupDetails"][
+            "BackupStatus"], client.exceptions.BackupNotFoundException, f"backup {arn}")
+
+
+def wait_restored(client, table):
     """ACTIVE once the restore is done, or None once the table is gone (a failed restore)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            status = client.describe_table(TableName=table)["Table"]["TableStatus"]
-        except client.exceptions.ResourceNotFoundException:
-            return None
-        if status != "CREATING":
-            return status
-        time.sleep(0.2)
-    raise AssertionError(f"table {table} still CREATING after {timeout}s")
+    return settled_status(
+        lambda: client.describe_table(TableName=table)["Table"]["TableStatus"],
+        client.exceptions.ResourceNotFoundException, f"table {table}")
 
 
 def items_of(client, table):
