@@ -130,6 +130,7 @@ void CreateSchemaTables(ddb::Engine& engine, const std::string& file) {
 
 void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_dir_given) {
   ApplyLogFlags(serve.log);
+  http::RaiseOpenFileLimit();  // connections and RocksDB's files share it
   if (serve.in_memory && data_dir_given) {
     throw CliError("--in-memory and --data-dir exclude each other");
   }

@@ -276,6 +276,7 @@ int WaitForStopSignal() {
 
 void Serve(const ServeCommandOptions& o, const GlobalOptions& globals) {
   ApplyLogFlags(o.log);
+  http::RaiseOpenFileLimit();  // connections and the engine's files share it
   CheckPort(o.port, "--port");
   api::WebPage page(o.web_dir);  // a bad --web-dir stops the start before anything opens
   if (o.ddb_port != -1) CheckPort(o.ddb_port, "--ddb-port");

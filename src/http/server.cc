@@ -211,6 +211,19 @@ class Connection;
 
 }  // namespace
 
+std::uint64_t RaiseOpenFileLimit() {
+  constexpr rlim_t kMost = rlim_t{1} << 20;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  const rlim_t wanted = limit.rlim_max == RLIM_INFINITY ? kMost : std::min(limit.rlim_max, kMost);
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted) {
+    rlimit raised = limit;
+    raised.rlim_cur = wanted;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return limit.rlim_cur == RLIM_INFINITY ? kMost : static_cast<std::uint64_t>(limit.rlim_cur);
+}
+
 // One io_context and its thread. Connections are registered here (touched only on this thread).
 // Member order matters: `finished` and `connections` are declared before `ioc` so that they
 // outlive the connections that ioc's destructor may still destroy.

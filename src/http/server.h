@@ -105,6 +105,13 @@ struct ServerStats {
   std::uint64_t timed_out() const { return timed_out_idle + timed_out_header + timed_out_body; }
 };
 
+// Raises the process's soft RLIMIT_NOFILE to its hard limit (at most 1,048,576), as servers
+// commonly do: the soft limit is often 1024, which would cap max_connections near 900 and leave
+// the storage's files (RocksDB keeps its table files open) to share what remains. Call before
+// opening storage and Start(). Returns the soft limit in force (unchanged when it cannot be
+// raised).
+std::uint64_t RaiseOpenFileLimit();
+
 class Server {
  public:
   Server(ServerOptions options, Handler handler);

@@ -83,29 +83,20 @@ class NamespacedServer(Server):
     whose writes go to the WAL one by one instead of in a deferred flush per turn)."""
 
     def __init__(self, prefix, args, log_path, app=False):
-        super().__init__(args, log_path)
-        self.prefix = prefix
+        super().__init__(args, log_path, prefix=prefix)
         self.app = app
 
-    def start(self, timeout=20.0):
-        log = open(self.log_path, "ab")
-        if self.app:
-            data_dir = self.args[self.args.index("--data-dir") + 1]
-            users_db = os.path.join(data_dir, "users.db")  # in the namespace's tmpfs
-            if subprocess.run(self.prefix + ["test", "-e", users_db]).returncode != 0:
-                for setup in (["db", "setup"], ["ddb", "schema-load"]):
-                    subprocess.run(self.prefix + [cruddur_bin(), "--data-dir", data_dir] + setup,
-                                   check=True, capture_output=True, timeout=60)
-            command = [cruddur_bin(), "--data-dir", data_dir, "serve", "--host", "127.0.0.1",
-                       "--port", "0", "--ddb-port", str(self.port), "--no-stream-consumer"]
-        else:
-            command = [cruddur_bin(), "ddb", "serve", "--host", "127.0.0.1", "--port",
-                       str(self.port)] + self.args
-        self.proc = subprocess.Popen(
-            self.prefix + command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        log.close()
-        self.wait_ready(timeout)
-        return self
+    def command(self):
+        if not self.app:
+            return super().command()
+        data_dir = self.args[self.args.index("--data-dir") + 1]
+        users_db = os.path.join(data_dir, "users.db")  # in the namespace's tmpfs
+        if subprocess.run(self.prefix + ["test", "-e", users_db]).returncode != 0:
+            for setup in (["db", "setup"], ["ddb", "schema-load"]):
+                subprocess.run(self.prefix + [cruddur_bin(), "--data-dir", data_dir] + setup,
+                               check=True, capture_output=True, timeout=60)
+        return [cruddur_bin(), "--data-dir", data_dir, "serve", "--host", "127.0.0.1", "--port",
+                "0", "--ddb-port", str(self.port), "--no-stream-consumer"]
 
 
 def put(client, key):

@@ -40,20 +40,26 @@ def make_client(endpoint, service="dynamodb", access_key=ACCESS_KEY, secret_key=
 
 
 class Server:
-    """One `cruddur ddb serve` child process on a free loopback port."""
+    """One `cruddur ddb serve` child process on a free loopback port; `prefix` runs it through
+    another command (e.g. prlimit, nsenter)."""
 
-    def __init__(self, args, log_path, port=None):
+    def __init__(self, args, log_path, port=None, prefix=()):
         self.args = list(args)
         self.port = port or free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.log_path = str(log_path)
+        self.prefix = list(prefix)
         self.proc = None
+
+    def command(self):
+        return [cruddur_bin(), "ddb", "serve", "--host", "127.0.0.1", "--port",
+                str(self.port)] + self.args
 
     def start(self, timeout=20.0):
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [cruddur_bin(), "ddb", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
-            + self.args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            self.prefix + self.command(), stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL)
         log.close()
         self.wait_ready(timeout)
         return self

@@ -14,12 +14,14 @@ flood, a longer oversized-body storm.
 import os
 import resource
 import socket
+import subprocess
 import threading
 import time
 
 import pytest
 
 from relutil import Server, SteadyClient, create_pk_table, make_client, record_figures
+from ddbtest import cruddur_bin  # noqa: E402  (on the path relutil sets)
 
 LONG = os.environ.get("LIMITS_LONG") == "1"
 TABLE = "limits_items"
@@ -368,3 +370,47 @@ def test_oversized_body_storm_memory(env):
     assert srv.alive()
     FIGURES.update({"storm_" + k: v
                     for k, v in env["steady"].check(since, "oversized body storm").items()})
+
+
+class AppServer(Server):
+    """`cruddur serve` on a new data dir, its DynamoDB endpoint on `port`."""
+
+    def __init__(self, tmp_path, prefix):
+        super().__init__([], tmp_path / "server.log", prefix=prefix)
+        self.data_dir = str(tmp_path / "data")
+
+    def command(self):
+        subprocess.run([cruddur_bin(), "--data-dir", self.data_dir, "db", "setup"], check=True,
+                       capture_output=True, timeout=60)
+        return [cruddur_bin(), "--data-dir", self.data_dir, "serve", "--host", "127.0.0.1",
+                "--port", "0", "--ddb-port", str(self.port), "--no-stream-consumer"]
+
+
+@pytest.mark.parametrize("command", ["ddb serve", "serve"])
+def test_soft_open_file_limit_raised_to_the_hard_one(tmp_path, command):
+    """Started with a soft RLIMIT_NOFILE of 256 (hard 4096), a server raises it to the hard limit:
+    without that, its default connection limit would be 256 - 128 (kept for files) and most of
+    400 clients would be refused with a 503. All 400 are kept and served."""
+    assert raise_fd_limit(1024) >= 1024  # the test's own 400 sockets
+    prlimit = ["prlimit", "--nofile=256:4096"]
+    if command == "ddb serve":
+        srv = Server(["--in-memory"], tmp_path / "server.log", prefix=prlimit)
+    else:
+        srv = AppServer(tmp_path, prlimit)
+    srv.start()
+    socks = []
+    try:
+        with open(f"/proc/{srv.proc.pid}/limits") as f:
+            line = next(x for x in f if x.startswith("Max open files"))
+        assert line.split()[3:5] == ["4096", "4096"], line
+        for _ in range(400):
+            socks.append(socket.create_connection(("127.0.0.1", srv.port), timeout=5))
+        for s in socks:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        for s in socks:
+            assert s.recv(4096).startswith(b"HTTP/1.1 200")
+    finally:
+        for s in socks:
+            s.close()
+        srv.stop()
+
