@@ -824,6 +824,7 @@ StorageFigures EngineImpl::Storage() {
   f.live_sst_bytes = property("rocksdb.live-sst-files-size");
   f.running_compactions = property("rocksdb.num-running-compactions");
   f.wal_syncs = storage_->WalSyncs();
+  f.writes_stopped = storage_->WritesStopped();
   return f;
 }
 

@@ -157,6 +157,7 @@ struct StorageFigures {
   std::uint64_t live_sst_bytes = 0;            // rocksdb.live-sst-files-size
   std::uint64_t running_compactions = 0;       // rocksdb.num-running-compactions
   std::uint64_t wal_syncs = 0;                 // Storage::WalSyncs(): syncs of the WAL so far
+  bool writes_stopped = false;                 // Storage::WritesStopped(): by an I/O error
 };
 
 class Engine {

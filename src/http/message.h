@@ -87,6 +87,10 @@ struct Response {
   // Send nothing and reset the connection (injected faults: the client cannot tell whether its
   // request ran).
   bool reset_connection = false;
+  // Sent only once ServerOptions::before_answers has succeeded (the DynamoDB endpoint: the answer
+  // may acknowledge or show writes that before_answers makes durable). False for an answer that
+  // shows none (a health check, /metrics), which leaves even when before_answers fails.
+  bool needs_before_answers = true;
 };
 
 // A response of `status` whose body is the JSON text `body` (Content-Type: application/json).

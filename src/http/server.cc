@@ -602,7 +602,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // connection) goes at once, as before, with nothing posted. With answers_together the first
     // answer waits too, so that before_answers runs once a turn.
     if (!worker_.turn_led && !server_.options.answers_together) {
-      if (!BeforeAnswers(server_)) return Reset();
+      if (!BeforeAnswers(server_) && response_.needs_before_answers) return Reset();
       worker_.turn_led = true;
       leads_turn_ = true;
       return Send();
@@ -647,7 +647,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::vector<std::shared_ptr<Connection>> ready;
     ready.swap(worker.unsent);
     for (const std::shared_ptr<Connection>& connection : ready) {
-      if (send) {
+      if (send || !connection->response_.needs_before_answers) {
         connection->Send();
       } else {
         connection->Reset();

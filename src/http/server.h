@@ -75,7 +75,8 @@ struct ServerOptions {
   // Runs on a worker before answers leave it: before a turn's first answer, and once before the
   // answers of the same turn that follow it (Connection::Write batches them). When it throws,
   // those answers are not sent and their connections are reset, so a client sees no answer
-  // rather than one the server could not stand by. The DynamoDB endpoint makes the writes its
+  // rather than one the server could not stand by (but for answers that do not need it:
+  // Response::needs_before_answers). The DynamoDB endpoint makes the writes its
   // answers acknowledge survive a crash here: one WAL write for many answers.
   std::function<void()> before_answers;
   // Every answer of a turn waits for the turn's end and leaves with the others, the first one

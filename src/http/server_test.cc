@@ -594,6 +594,29 @@ TEST(HttpServer, AnswersHeldBackResetTheirConnections) {
   }
 }
 
+// An answer that does not need before_answers (a health check, /metrics) leaves even when
+// before_answers fails, as the lone answer and as one queued behind a turn's first.
+TEST(HttpServer, AnswersThatDoNotNeedBeforeAnswersLeaveWhenItFails) {
+  for (const bool together : {false, true}) {
+    SCOPED_TRACE(together ? "answers_together" : "the first answer at once");
+    ServerOptions options = TestOptions();
+    options.answers_together = together;
+    options.before_answers = [] { throw std::runtime_error("the WAL could not be written"); };
+    Server server(options, [](const Request& request) {
+      Response response = Echo(request);
+      response.needs_before_answers = request.target != "/health";
+      return response;
+    });
+    server.Start();
+    Client health(server.port());
+    EXPECT_EQ(health.Send(bhttp::verb::get, "/health").result_int(), 200);
+    Client write(server.port());
+    write.WriteRaw("POST /w HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx");
+    EXPECT_TRUE(write.ServerClosed());
+    EXPECT_EQ(health.Send(bhttp::verb::get, "/health").result_int(), 200);
+  }
+}
+
 TEST(HttpServer, IdleConnectionsAreClosed) {
   ServerOptions options = TestOptions();
   options.idle_timeout = std::chrono::milliseconds(100);

@@ -273,10 +273,12 @@ http::Response DynamoDbHandler::Answer(const http::Request& request, Exchange& e
       // DynamoDB's health answer, trailing blank included; only at the root (other paths fall
       // through to the 404 below, as DynamoDB answers them with a 4xx).
       response.body = "healthy: dynamodb." + options_.region + ".amazonaws.com ";
+      response.needs_before_answers = false;  // up while a full disk stops writes
       AddRequestId(response);
       response.headers.Add("x-amz-crc32", Crc32Text(response.body));
     } else if (request.method == "GET" && path == "/metrics") {
       response.body = metrics_.Render();
+      response.needs_before_answers = false;  // cruddur_rocksdb_writes_stopped, when it is 1
       response.headers.Add("Content-Type", metrics::kContentType);
       AddRequestId(response);
     } else {

@@ -135,6 +135,10 @@ void DynamoDbMetrics::WriteStorageFamilies(metrics::TextWriter& w) const {
         s.pending_compaction_bytes);
   gauge("cruddur_rocksdb_running_compactions", "RocksDB compactions running now.",
         s.running_compactions);
+  // What an operator alerts on: writes refused until RocksDB recovers (logged as it happens).
+  gauge("cruddur_rocksdb_writes_stopped",
+        "1 while an I/O error (a full disk) has stopped writes, until RocksDB recovers from it.",
+        s.writes_stopped ? 1 : 0);
   // With --fsync: the writes made over this count are the writes that share each sync.
   w.Family("cruddur_rocksdb_wal_syncs_total", "counter",
            "Syncs of RocksDB's write-ahead log to the disk (with --fsync).");

@@ -110,6 +110,21 @@ def put(client, key):
         return f"reset ({type(e).__name__})"
 
 
+def writes_stopped(server):
+    """The server's cruddur_rocksdb_writes_stopped gauge (GET /metrics), after its health check
+    answered: both leave even while the WAL cannot be written."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        conn.request("GET", "/")
+        assert conn.getresponse().read().startswith(b"healthy")
+        conn.request("GET", "/metrics")
+        text = conn.getresponse().read().decode()
+    finally:
+        conn.close()
+    return int(float(next(line.split()[1] for line in text.splitlines()
+                          if line.startswith("cruddur_rocksdb_writes_stopped "))))
+
+
 def read_back(server, keys):
     client = RawClient(server.port)
     missing = []
@@ -157,6 +172,8 @@ def test_full_disk_refuses_keeps_acknowledged_writes_and_recovers(small_disk, tm
         assert all(r == 500 or str(r).startswith("reset") for r in refusals), set(refusals)
         assert server.alive(), server.log_tail()
         assert "writes stopped by an I/O error" in server.log_tail(200_000)
+        # The health check and /metrics still answer, and say so.
+        assert writes_stopped(server) == 1
         acked_full = len(acked)
         assert acked_full >= 20, f"only {acked_full} writes before the disk was full"
 
@@ -177,6 +194,7 @@ def test_full_disk_refuses_keeps_acknowledged_writes_and_recovers(small_disk, tm
             acked.add(f"after-{i}")
         client.close()
         assert "writes resumed" in server.log_tail(200_000)
+        assert writes_stopped(server) == 0
         assert read_back(server, acked) == []
 
         # Every acknowledged write survives kill -9 and a restart on the same data dir.

@@ -571,6 +571,7 @@ class RocksDbStorage final : public Storage {
   }
 
   uint64_t WalSyncs() override { return fs_->wal_syncs(); }
+  bool WritesStopped() override { return stop_->stopped.load(std::memory_order_acquire); }
 
   std::optional<uint64_t> IntProperty(std::string_view name) override {
     uint64_t value = 0;

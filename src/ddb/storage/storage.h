@@ -111,6 +111,8 @@ class Storage {
   // for metrics: with fsync, at most one per Write, or one per FlushWal() that had writes to
   // cover.
   virtual uint64_t WalSyncs() { return 0; }
+  // Whether an I/O error (a full disk) has stopped writes until the storage recovers from it.
+  virtual bool WritesStopped() { return false; }
 
   // A RocksDB integer property (e.g. "rocksdb.cur-size-all-mem-tables"), for metrics; nullopt
   // for storage that has none (in memory) or a property it does not know.
