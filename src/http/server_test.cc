@@ -561,6 +561,14 @@ TEST(HttpServer, BeforeAnswersRunsOnceForTheAnswersOfATurn) {
   }
 }
 
+// Options whose before_answers always throws, as the WAL flush of a full disk does.
+ServerOptions FailingBeforeAnswers(bool answers_together) {
+  ServerOptions options = TestOptions();
+  options.answers_together = answers_together;
+  options.before_answers = [] { throw std::runtime_error("the WAL could not be written"); };
+  return options;
+}
+
 // An answer before_answers holds back (by throwing) never leaves: its connection is reset
 // instead, for a lone answer and for a turn's first answer and those queued behind it (with
 // answers_together too).
@@ -568,10 +576,7 @@ TEST(HttpServer, AnswersHeldBackResetTheirConnections) {
   for (const bool together : {false, true}) {
     SCOPED_TRACE(together ? "answers_together" : "the first answer at once");
     {
-      ServerOptions options = TestOptions();
-      options.answers_together = together;
-      options.before_answers = [] { throw std::runtime_error("the WAL could not be written"); };
-      Server server(options, Echo);
+      Server server(FailingBeforeAnswers(together), Echo);
       server.Start();
       Client client(server.port());
       client.WriteRaw("POST /w HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx");
@@ -599,10 +604,7 @@ TEST(HttpServer, AnswersHeldBackResetTheirConnections) {
 TEST(HttpServer, AnswersThatDoNotNeedBeforeAnswersLeaveWhenItFails) {
   for (const bool together : {false, true}) {
     SCOPED_TRACE(together ? "answers_together" : "the first answer at once");
-    ServerOptions options = TestOptions();
-    options.answers_together = together;
-    options.before_answers = [] { throw std::runtime_error("the WAL could not be written"); };
-    Server server(options, [](const Request& request) {
+    Server server(FailingBeforeAnswers(together), [](const Request& request) {
       Response response = Echo(request);
       response.needs_before_answers = request.target != "/health";
       return response;

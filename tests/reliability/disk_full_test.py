@@ -22,8 +22,8 @@ import time
 import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError
 
-from relutil import RawClient, Server, create_pk_table, make_client, record_figures
-from ddbtest import cruddur_bin  # noqa: E402  (on the path relutil sets)
+from relutil import (AppServer, RawClient, Server, create_pk_table, make_client,
+                     record_figures)
 
 TABLE = "disk_full"
 VALUE = "v" * 100_000
@@ -77,26 +77,14 @@ def small_disk(tmp_path):
         disk.close()
 
 
-class NamespacedServer(Server):
-    """A Server whose process runs inside the small disk's mount namespace: `ddb serve`, or with
-    app=True `cruddur serve --ddb-port` (the messaging API with its engine's DynamoDB endpoint,
-    whose writes go to the WAL one by one instead of in a deferred flush per turn)."""
-
-    def __init__(self, prefix, args, log_path, app=False):
-        super().__init__(args, log_path, prefix=prefix)
-        self.app = app
-
-    def command(self):
-        if not self.app:
-            return super().command()
-        data_dir = self.args[self.args.index("--data-dir") + 1]
-        users_db = os.path.join(data_dir, "users.db")  # in the namespace's tmpfs
-        if subprocess.run(self.prefix + ["test", "-e", users_db]).returncode != 0:
-            for setup in (["db", "setup"], ["ddb", "schema-load"]):
-                subprocess.run(self.prefix + [cruddur_bin(), "--data-dir", data_dir] + setup,
-                               check=True, capture_output=True, timeout=60)
-        return [cruddur_bin(), "--data-dir", data_dir, "serve", "--host", "127.0.0.1", "--port",
-                "0", "--ddb-port", str(self.port), "--no-stream-consumer"]
+def server_on(disk, args, log_path, app=False):
+    """A server whose process runs inside the small disk's mount namespace: `ddb serve ARGS`, or
+    with app=True `cruddur serve --ddb-port` on its data dir (the messaging API with its engine's
+    DynamoDB endpoint, whose writes go to the WAL one by one instead of in a deferred flush per
+    turn)."""
+    if app:
+        return AppServer(disk.mnt / "data", log_path, prefix=disk.prefix)
+    return Server(args, log_path, prefix=disk.prefix)
 
 
 def put(client, key):
@@ -140,10 +128,9 @@ def read_back(server, keys):
 @pytest.mark.parametrize("mode", ["wal", "fsync", "app"])
 def test_full_disk_refuses_keeps_acknowledged_writes_and_recovers(small_disk, tmp_path, mode):
     disk = small_disk()
-    prefix, mnt = disk.prefix, disk.mnt
-    args = ["--data-dir", str(mnt / "data")] + (["--fsync"] if mode == "fsync" else [])
+    args = ["--data-dir", str(disk.mnt / "data")] + (["--fsync"] if mode == "fsync" else [])
     app = mode == "app"
-    server = NamespacedServer(prefix, args, tmp_path / "server.log", app).start()
+    server = server_on(disk, args, tmp_path / "server.log", app).start()
     try:
         create_pk_table(make_client(server.endpoint), TABLE)
         acked, refusals, lock = set(), [], threading.Lock()
@@ -199,7 +186,7 @@ def test_full_disk_refuses_keeps_acknowledged_writes_and_recovers(small_disk, tm
 
         # Every acknowledged write survives kill -9 and a restart on the same data dir.
         server.kill()
-        server = NamespacedServer(prefix, args, tmp_path / "server.log", app).start()
+        server = server_on(disk, args, tmp_path / "server.log", app).start()
         assert read_back(server, acked) == []
         record_figures("disk_full" + ("" if mode == "wal" else "_" + mode),
                        {"writes_verified": len(acked), "errors": len(refusals),
@@ -216,14 +203,14 @@ def test_a_wal_broken_by_its_first_write_is_replaced(small_disk, tmp_path):
     now opens a new WAL itself."""
     disk = small_disk()
     args = ["--data-dir", str(disk.mnt / "data")]
-    server = NamespacedServer(disk.prefix, args, tmp_path / "server.log", app=True).start()
+    server = server_on(disk, args, tmp_path / "server.log", app=True).start()
     try:
         create_pk_table(make_client(server.endpoint), TABLE)
         client = RawClient(server.port)
         assert put(client, "before") == 200
         client.close()
         server.stop()
-        server = NamespacedServer(disk.prefix, args, tmp_path / "server.log", app=True).start()
+        server = server_on(disk, args, tmp_path / "server.log", app=True).start()
         disk.fill(0)
         client = RawClient(server.port)
         outcome = put(client, "on-a-full-disk")
@@ -237,7 +224,7 @@ def test_a_wal_broken_by_its_first_write_is_replaced(small_disk, tmp_path):
         assert "a new WAL replaces the one an I/O error broke" in server.log_tail(200_000)
         assert read_back(server, {"before", "after"}) == []
         server.kill()
-        server = NamespacedServer(disk.prefix, args, tmp_path / "server.log", app=True).start()
+        server = server_on(disk, args, tmp_path / "server.log", app=True).start()
         assert read_back(server, {"before", "after"}) == []
     finally:
         server.stop()
@@ -283,7 +270,7 @@ def test_backups_and_restores_that_meet_a_full_disk_fail_whole(small_disk, tmp_p
     room; after kill -9 and a restart only whole backups and tables are there."""
     disk = small_disk("24m")
     args = ["--data-dir", str(disk.mnt / "data")]
-    server = NamespacedServer(disk.prefix, args, tmp_path / "server.log").start()
+    server = server_on(disk, args, tmp_path / "server.log").start()
     try:
         client = make_client(server.endpoint)
         create_pk_table(client, TABLE)
@@ -326,7 +313,7 @@ def test_backups_and_restores_that_meet_a_full_disk_fail_whole(small_disk, tmp_p
         assert items_of(client, "restored") == expected
 
         server.kill()
-        server = NamespacedServer(disk.prefix, args, tmp_path / "server.log").start()
+        server = server_on(disk, args, tmp_path / "server.log").start()
         client = make_client(server.endpoint)
         names = {b["BackupName"]: b["BackupStatus"]
                  for b in client.list_backups()["BackupSummaries"]}

@@ -121,6 +121,24 @@ class Server:
             return ""
 
 
+class AppServer(Server):
+    """`cruddur serve` on `data_dir`, its DynamoDB endpoint (--ddb-port) on `port`; the users
+    database and the messages table are made on its first start (through `prefix` too)."""
+
+    def __init__(self, data_dir, log_path, prefix=()):
+        super().__init__([], log_path, prefix=prefix)
+        self.data_dir = str(data_dir)
+
+    def command(self):
+        users_db = os.path.join(self.data_dir, "users.db")  # where `prefix` sees it
+        if subprocess.run(self.prefix + ["test", "-e", users_db]).returncode != 0:
+            for setup in (["db", "setup"], ["ddb", "schema-load"]):
+                subprocess.run(self.prefix + [cruddur_bin(), "--data-dir", self.data_dir] + setup,
+                               check=True, capture_output=True, timeout=60)
+        return [cruddur_bin(), "--data-dir", self.data_dir, "serve", "--host", "127.0.0.1",
+                "--port", "0", "--ddb-port", str(self.port), "--no-stream-consumer"]
+
+
 class RawClient:
     """DynamoDB requests over one keep-alive http.client connection, signed with botocore's
     SigV4Auth: much cheaper than boto3 per call, and every byte is under the test's control."""

@@ -14,14 +14,13 @@ flood, a longer oversized-body storm.
 import os
 import resource
 import socket
-import subprocess
 import threading
 import time
 
 import pytest
 
-from relutil import Server, SteadyClient, create_pk_table, make_client, record_figures
-from ddbtest import cruddur_bin  # noqa: E402  (on the path relutil sets)
+from relutil import (AppServer, Server, SteadyClient, create_pk_table, make_client,
+                     record_figures)
 
 LONG = os.environ.get("LIMITS_LONG") == "1"
 TABLE = "limits_items"
@@ -372,20 +371,6 @@ def test_oversized_body_storm_memory(env):
                     for k, v in env["steady"].check(since, "oversized body storm").items()})
 
 
-class AppServer(Server):
-    """`cruddur serve` on a new data dir, its DynamoDB endpoint on `port`."""
-
-    def __init__(self, tmp_path, prefix):
-        super().__init__([], tmp_path / "server.log", prefix=prefix)
-        self.data_dir = str(tmp_path / "data")
-
-    def command(self):
-        subprocess.run([cruddur_bin(), "--data-dir", self.data_dir, "db", "setup"], check=True,
-                       capture_output=True, timeout=60)
-        return [cruddur_bin(), "--data-dir", self.data_dir, "serve", "--host", "127.0.0.1",
-                "--port", "0", "--ddb-port", str(self.port), "--no-stream-consumer"]
-
-
 @pytest.mark.parametrize("command", ["ddb serve", "serve"])
 def test_soft_open_file_limit_raised_to_the_hard_one(tmp_path, command):
     """Started with a soft RLIMIT_NOFILE of 256 (hard 4096), a server raises it to the hard limit:
@@ -396,7 +381,7 @@ def test_soft_open_file_limit_raised_to_the_hard_one(tmp_path, command):
     if command == "ddb serve":
         srv = Server(["--in-memory"], tmp_path / "server.log", prefix=prlimit)
     else:
-        srv = AppServer(tmp_path, prlimit)
+        srv = AppServer(tmp_path / "data", tmp_path / "server.log", prefix=prlimit)
     srv.start()
     socks = []
     try:
