@@ -16,12 +16,17 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <cstdarg>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -698,6 +703,92 @@ class RocksDbStorage final : public Storage {
   std::thread creation_sync_;  // SyncCreationLater()
 };
 
+// What RocksDB's info LOG (<dir>/LOG) said while DB::Open recovered. A damaged or incomplete WAL
+// record ends the replay there (kPointInTimeRecovery, RocksDB's default, as PostgreSQL's recovery
+// ends at its first bad record) unless the next record follows on from the one before it; what
+// it drops, RocksDB tells only its LOG. Normal opens warn of nothing.
+struct OpenReport {
+  std::vector<std::string> warnings;
+  std::optional<uint64_t> replay_stopped_at;  // the sequence number the replay stopped before
+};
+
+// The info LOG, keeping the open's OpenReport.
+class OpenLogger final : public rocksdb::LoggerWrapper {
+ public:
+  explicit OpenLogger(std::shared_ptr<rocksdb::Logger> file)
+      : LoggerWrapper(file.get()), file_(std::move(file)) {}
+
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (opening_.load(std::memory_order_acquire) && level < rocksdb::InfoLogLevel::HEADER_LEVEL &&
+        (level >= rocksdb::InfoLogLevel::WARN_LEVEL ||
+         std::strstr(format, kReplayStopped) != nullptr)) {
+      Keep(level, format, ap);
+    }
+    LoggerWrapper::Logv(level, format, ap);
+  }
+
+  // Stops keeping; returns what the open said.
+  OpenReport EndOpen() {
+    opening_.store(false, std::memory_order_release);
+    MutexLock lock(mu_);
+    return std::move(report_);
+  }
+
+ private:
+  static constexpr const char* kReplayStopped = "Point in time recovered to log #";
+
+  void Keep(rocksdb::InfoLogLevel level, const char* format, va_list ap) {
+    std::array<char, 1024> text{};
+    va_list copy;
+    va_copy(copy, ap);
+    std::vsnprintf(text.data(), text.size(), format, copy);  // NOLINT(*-vararg): RocksDB's
+    va_end(copy);
+    std::string_view line(text.data());
+    if (line.starts_with('[')) {  // RocksDB's ROCKS_LOG_* put "[source.cc:line] " first
+      if (const size_t end = line.find("] "); end != std::string_view::npos) {
+        line.remove_prefix(end + 2);
+      }
+    }
+    MutexLock lock(mu_);
+    if (level >= rocksdb::InfoLogLevel::WARN_LEVEL) {
+      report_.warnings.emplace_back(line);
+    } else if (const size_t seq = line.find(" seq #"); seq != std::string_view::npos) {
+      report_.replay_stopped_at = std::strtoull(line.data() + seq + 6, nullptr, 10);
+    }
+  }
+
+  std::shared_ptr<rocksdb::Logger> file_;
+  std::atomic<bool> opening_{true};
+  Mutex mu_;
+  OpenReport report_ GUARDED_BY(mu_);
+};
+
+// Writes an open's report to our log; `db` is the opened database, or null.
+void LogOpenReport(const std::string& dir, const OpenReport& report, rocksdb::DB* db) {
+  bool wal_told = false;
+  for (const std::string& warning : report.warnings) {
+    const bool wal = warning.find(": dropping ") != std::string::npos;
+    if (wal && wal_told) continue;  // the first is the damaged record; the rest follow from it
+    wal_told = wal_told || wal;
+    if (!wal || db == nullptr) {
+      log::Warn("storage", "RocksDB warned while opening the data dir",
+                {{"rocksdb", warning}, {"data_dir", dir}});
+    } else if (report.replay_stopped_at &&
+               db->GetLatestSequenceNumber() < *report.replay_stopped_at) {
+      log::Error("storage",
+                 "WAL recovery stopped at a damaged or incomplete record: the data dir holds the "
+                 "writes before it, those after it are lost (a power loss without --fsync, a "
+                 "full disk or a damaged disk)",
+                 {{"rocksdb", warning}, {"data_dir", dir}});
+    } else {
+      log::Warn("storage",
+                "WAL recovery dropped a damaged or incomplete record; the writes after it follow "
+                "on from those before it and were replayed",
+                {{"rocksdb", warning}, {"data_dir", dir}});
+    }
+  }
+}
+
 // DB::Open, with the syncs of a brand-new database's creation held back to one pass at its end
 // (DataDirFileSystem); with `defer_sync`, the pass is left to the caller (SyncCreationLater).
 // Sets *created when it made the database.
@@ -705,10 +796,19 @@ rocksdb::Status OpenDb(const rocksdb::Options& options, const std::string& dir, 
                        bool defer_sync, DataDirFileSystem& fs, std::unique_ptr<rocksdb::DB>* db,
                        bool* created) {
   rocksdb::DB* raw = nullptr;
+  rocksdb::Options opening = options;
+  std::shared_ptr<OpenLogger> logger;
+  // Without a LOG file (an unwritable dir), DB::Open makes do without, as it would itself.
+  if (std::shared_ptr<rocksdb::Logger> file;
+      rocksdb::CreateLoggerFromOptions(dir, opening, &file).ok()) {
+    logger = std::make_shared<OpenLogger>(std::move(file));
+    opening.info_log = logger;
+  }
   fs.HoldSyncs(create);
-  rocksdb::Status status = rocksdb::DB::Open(options, dir, &raw);
+  rocksdb::Status status = rocksdb::DB::Open(opening, dir, &raw);
   fs.HoldSyncs(false);
   db->reset(raw);
+  if (logger) LogOpenReport(dir, logger->EndOpen(), raw);
   if (!status.ok() || !create) return status;
   *created = true;
   if (defer_sync) return status;

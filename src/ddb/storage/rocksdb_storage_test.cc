@@ -22,6 +22,7 @@
 #include <fstream>
 #include <memory>
 #include <random>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,6 +37,7 @@
 #include "ddb/storage/rocksdb_options.h"
 #include "ddb/storage/storage.h"
 #include "ddb/storage/test_util.h"
+#include "log/log.h"
 
 namespace cruddur::ddb::storage {
 namespace {
@@ -120,6 +122,60 @@ TEST(RocksDbStorage, ReopenKeepsWrites) {
   db.reset();
   db = OpenRocksDbStorage(path, Options{});
   EXPECT_EQ(db->Get("d"), "4");
+}
+
+// A damaged WAL record ends the replay there (RocksDB's point-in-time recovery): the writes before
+// it are kept, those after it dropped, and our log says so (RocksDB itself tells only its LOG).
+TEST(RocksDbStorage, DamagedWalRecordIsLoggedWithWhatRecoveryDropped) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  constexpr int kItems = 2000;
+  const std::string value(1000, 'v');
+  {
+    auto db = OpenRocksDbStorage(path, Options{});
+    for (int i = 0; i < kItems; ++i) PutOne(*db, Key("item", i), value);
+  }
+  std::string wal;
+  for (const auto& entry : std::filesystem::directory_iterator(path)) {
+    if (entry.path().extension() == ".log") wal = entry.path();
+  }
+  ASSERT_FALSE(wal.empty());
+  const auto size = static_cast<off_t>(std::filesystem::file_size(wal));
+  ASSERT_GT(size, off_t{kItems} * 1000);
+  {
+    const int fd = ::open(wal.c_str(), O_WRONLY);
+    ASSERT_GE(fd, 0);
+    const std::string damage(16, 'X');
+    ASSERT_EQ(::pwrite(fd, damage.data(), damage.size(), size / 2), ssize_t{16});
+    ::close(fd);
+  }
+  std::ostringstream out;
+  log::Configure({.stream = &out});
+  auto db = OpenRocksDbStorage(path, Options{});
+  log::Configure({});
+  EXPECT_EQ(db->Get(Key("item", 0)), value);
+  EXPECT_EQ(db->Get(Key("item", kItems - 1)), std::nullopt);
+  int kept = 0;
+  for (int i = 0; i < kItems; ++i) kept += db->Get(Key("item", i)).has_value() ? 1 : 0;
+  EXPECT_GT(kept, kItems / 4);
+  EXPECT_LT(kept, kItems * 3 / 4);
+  const std::string logged = out.str();
+  EXPECT_NE(logged.find("error storage WAL recovery stopped at a damaged or incomplete record"),
+            std::string::npos)
+      << logged;
+  EXPECT_NE(logged.find(std::filesystem::path(wal).filename().string() + ": dropping "),
+            std::string::npos)
+      << logged;
+  // The recovered state is on disk: the next open has nothing to say.
+  PutOne(*db, "after", "1");
+  db.reset();
+  std::ostringstream again;
+  log::Configure({.stream = &again});
+  db = OpenRocksDbStorage(path, Options{});
+  log::Configure({});
+  EXPECT_EQ(again.str(), "");
+  EXPECT_EQ(db->Get("after"), "1");
+  EXPECT_EQ(db->Get(Key("item", 0)), value);
 }
 
 // The row cache keeps values Gets found in table files: once a value is cached, a newer write in
