@@ -22,6 +22,8 @@ using namespace std::chrono_literals;
 
 // Long enough that the checks made "during" a state finish well inside it on a busy machine.
 constexpr std::chrono::milliseconds kDelay = 800ms;
+// The persistent tests also close and reopen RocksDB inside it (slow under sanitizers).
+constexpr std::chrono::milliseconds kPersistentDelay = 2000ms;
 
 constexpr const char* kCreate = R"j({"TableName":"tbl","BillingMode":"PAY_PER_REQUEST",
   "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
@@ -53,7 +55,7 @@ class TransientTest : public ::testing::Test {
     options.in_memory = !persistent();
     options.data_dir = dir_.string();
     options.ttl_sweep_interval = 0ms;
-    options.transient_status_delay = kDelay;
+    options.transient_status_delay = delay();
     engine_ = Engine::Open(options);
   }
 
@@ -66,7 +68,7 @@ class TransientTest : public ::testing::Test {
   std::string Status() { return Call("DescribeTable", kTable)["Table"]["TableStatus"].GetString(); }
   // Polls `done` until it holds, for at most a few delays.
   static void WaitUntil(const std::function<bool()>& done) {
-    auto deadline = std::chrono::steady_clock::now() + 4 * kDelay + 5s;
+    auto deadline = std::chrono::steady_clock::now() + 4 * kPersistentDelay + 5s;
     while (!done()) {
       ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "state did not change";
       std::this_thread::sleep_for(50ms);
@@ -101,6 +103,7 @@ class TransientTest : public ::testing::Test {
   }
 
   virtual bool persistent() const { return false; }
+  virtual std::chrono::milliseconds delay() const { return kDelay; }
 
   std::filesystem::path dir_;
   std::unique_ptr<Engine> engine_;
@@ -109,6 +112,7 @@ class TransientTest : public ::testing::Test {
 class PersistentTransientTest : public TransientTest {
  protected:
   bool persistent() const override { return true; }
+  std::chrono::milliseconds delay() const override { return kPersistentDelay; }
 };
 
 TEST_F(TransientTest, CreatingTableRefusesItemsAndChangesUntilActive) {
@@ -244,7 +248,7 @@ TEST_F(PersistentTransientTest, StatesLastAcrossRestartsAndResolveWhenElapsed) {
 
   Call("DeleteTable", kTable);
   engine_.reset();
-  std::this_thread::sleep_for(kDelay + 200ms);
+  std::this_thread::sleep_for(delay() + 200ms);
   Open();  // the delay passed while closed: the table is gone, its name free
   EXPECT_TRUE(Gone());
   EXPECT_EQ(Call("ListTables", "{}")["TableNames"].Size(), 0u);

@@ -491,7 +491,8 @@ TEST_P(BackupTest, DeletedTableRestoresToAnyTimeBeforeItsDeletion) {
 
 // ... and survives a restart; once its recovery period has passed its deletion it is gone.
 TEST_P(PersistentBackupTest, DeletedTableHistorySurvivesARestartAndExpires) {
-  options_.recovery_period_day = std::chrono::milliseconds(1500);
+  // Long enough for the close, reopen and restore below on a slow (sanitizer) build.
+  options_.recovery_period_day = std::chrono::milliseconds(4000);
   Open();
   CreateTable();
   EnablePitr("tab", 1);
@@ -503,7 +504,7 @@ TEST_P(PersistentBackupTest, DeletedTableHistorySurvivesARestartAndExpires) {
   Restore("RestoreTableToPointInTime", "back",
           R"("SourceTableName":"tab","UseLatestRestorableTime":true)");
   EXPECT_EQ(Items("back"), (std::map<std::string, std::string>{{"a", "x"}}));
-  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  std::this_thread::sleep_for(std::chrono::milliseconds(4500));
   EXPECT_EQ(LatestRestoreError(), "TableNotFoundException");
 }
 
