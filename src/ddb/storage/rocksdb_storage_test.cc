@@ -685,6 +685,47 @@ TEST(RocksDbStorage, WritesInUnflushedFullMemtablesAreReadAndReplayed) {
   check(*db);
 }
 
+// ... and garbage after an older WAL's last record (as a failed append on a full disk leaves) is
+// dropped, but the next WAL follows on from the record before it, so it is replayed, and our log
+// says that too.
+TEST(RocksDbStorage, DamagedTailOfAnOlderWalIsDroppedAndTheNextReplayed) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  constexpr int kItems = 24000;  // more than one full memtable, so more than one WAL
+  const std::string value(1000, 'v');
+  {
+    auto db = OpenRocksDbStorage(path, Options{});
+    for (int i = 0; i < kItems; i += 100) {
+      WriteBatch batch;
+      for (int j = i; j < i + 100; ++j) batch.Put(Key("item", j), value);
+      db->Write(batch);
+    }
+  }
+  std::vector<std::string> wals;
+  for (const auto& entry : std::filesystem::directory_iterator(path)) {
+    if (entry.path().extension() == ".log") wals.push_back(entry.path());
+  }
+  ASSERT_GE(wals.size(), 2u);
+  std::sort(wals.begin(), wals.end());  // RocksDB's numbers are zero-padded
+  std::ofstream(wals.front(), std::ios::app) << std::string(64, '\x5a');
+  std::ostringstream out;
+  log::Configure({.stream = &out});
+  auto db = OpenRocksDbStorage(path, Options{});
+  log::Configure({});
+  int kept = 0;
+  for (int i = 0; i < kItems; ++i) kept += db->Get(Key("item", i)) == value ? 1 : 0;
+  EXPECT_EQ(kept, kItems);
+  const std::string logged = out.str();
+  EXPECT_NE(logged.find("warn storage WAL recovery dropped a damaged or incomplete record; the "
+                        "writes after it follow on from those before it and were replayed"),
+            std::string::npos)
+      << logged;
+  EXPECT_NE(logged.find(std::filesystem::path(wals.front()).filename().string() + ": dropping "),
+            std::string::npos)
+      << logged;
+  EXPECT_EQ(logged.find("stopped"), std::string::npos) << logged;
+}
+
 // The compression of each table file of a closed data dir, by its table properties.
 std::vector<std::string> TableCompressions(const std::string& path) {
   rocksdb::Options options = RocksDbOptions();
