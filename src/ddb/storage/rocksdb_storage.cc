@@ -767,6 +767,7 @@ class OpenLogger final : public rocksdb::LoggerWrapper {
 void LogOpenReport(const std::string& dir, const OpenReport& report, rocksdb::DB* db) {
   bool wal_told = false;
   for (const std::string& warning : report.warnings) {
+    if (warning.starts_with("DB::Open() failed")) continue;  // the caller tells the failure
     const bool wal = warning.find(": dropping ") != std::string::npos;
     if (wal && wal_told) continue;  // the first is the damaged record; the rest follow from it
     wal_told = wal_told || wal;
