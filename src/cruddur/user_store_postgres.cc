@@ -196,10 +196,20 @@ class Connection {
     return text;
   }
 
+  // Whether the server has closed the connection (a restart, a failover, an idle timeout, a
+  // terminated backend). libpq sees it only once a statement meets it.
+  bool broken() const { return Pq().status(conn_) == CONNECTION_BAD; }
+
   // Runs `fn(*this)` in one transaction opened by `begin`, committed if it returns normally.
   template <typename Fn>
   auto InTransaction(const char* begin, Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
     Exec(begin);
+    return Begun(fn);
+  }
+
+  // Runs `fn(*this)` in the transaction just begun, committed if it returns normally.
+  template <typename Fn>
+  auto Begun(Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
     try {
       if constexpr (std::is_void_v<decltype(fn(*this))>) {
         fn(*this);
@@ -249,7 +259,8 @@ auto Translate(const std::string& what, Fn&& fn) -> decltype(fn()) {
 
 class PostgresUserStore : public UserStore {
  public:
-  explicit PostgresUserStore(const std::string& url) : conn_(std::make_unique<Connection>(url)) {}
+  explicit PostgresUserStore(const std::string& url)
+      : url_(url), conn_(std::make_unique<Connection>(url)) {}
 
   void CreateSchema() override {
     Run("create schema", [&](Connection& tx) { tx.Exec(kCreateSchemaSql); });
@@ -333,11 +344,29 @@ class PostgresUserStore : public UserStore {
   }
 
  private:
-  // Runs `fn` in one transaction, committed if it returns normally.
+  // Runs `fn` in one transaction, committed if it returns normally. The connection may have been
+  // closed by the server since the last call (PostgreSQL restarted, failed over, or ended an idle
+  // session): a BEGIN that fails on a broken connection ran nothing, so the transaction runs on
+  // a new connection instead. One that breaks after BEGIN fails (its outcome is the server's),
+  // and the next call connects anew; while the server is down each call is kUnavailable.
   template <typename Fn>
   auto Run(const std::string& what, Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
     MutexLock lock(mutex_);
-    Connection& conn = *conn_;  // named here: the analysis sees the lock, not in the lambda
+    if (!conn_->broken()) {
+      Connection& conn = *conn_;  // named here: the analysis sees the lock, not in the lambda
+      bool begun = false;
+      try {
+        return Translate(what, [&] {
+          conn.Exec("BEGIN");
+          begun = true;
+          return conn.Begun(fn);
+        });
+      } catch (const UserStoreError&) {
+        if (begun || !conn.broken()) throw;
+      }
+    }
+    conn_ = Translate(what, [&] { return std::make_unique<Connection>(url_); });
+    Connection& conn = *conn_;
     return Translate(what, [&] { return conn.InTransaction("BEGIN", fn); });
   }
 
@@ -349,8 +378,9 @@ class PostgresUserStore : public UserStore {
     });
   }
 
+  const std::string url_;
   Mutex mutex_;  // one connection, one transaction at a time
-  std::unique_ptr<Connection> conn_ PT_GUARDED_BY(mutex_);
+  std::unique_ptr<Connection> conn_ GUARDED_BY(mutex_) PT_GUARDED_BY(mutex_);  // never null
 };
 
 // A connection to the `postgres` maintenance database of the server `url` points at.

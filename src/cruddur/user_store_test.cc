@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <array>
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <regex>
@@ -319,6 +321,42 @@ TEST(PostgresUserStoreTest, CreateAndDropDatabaseQuoteTheName) {
   DropPostgresDatabase(url);
   DropPostgresDatabase(url);  // IF EXISTS
   EXPECT_THROW(OpenUserStore(UserStoreConfig::Postgres(url)), UserStoreError);
+}
+
+// Ends every session of `url`'s database, as a restart or failover of the server does, and waits
+// until they are gone (pg_terminate_backend's timeout, PostgreSQL 14 on). Returns how many.
+int TerminateSessions(const std::string& url) {
+  const std::string command =
+      "psql -qtA -d '" + WithPostgresDatabase(url, "postgres") +
+      "' -c \"SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 10000)) "
+      "FROM pg_stat_activity WHERE datname = '" +
+      PostgresUrlDatabase(url) + "'\"";  // FILTER: only the rows WHERE keeps
+  FILE* out = popen(command.c_str(), "r");
+  if (out == nullptr) return -1;
+  std::array<char, 64> line{};
+  const bool read = std::fgets(line.data(), line.size(), out) != nullptr;
+  return pclose(out) == 0 && read ? std::atoi(line.data()) : -1;
+}
+
+// The store's connection, closed by the server, is replaced by the next call, which succeeds:
+// PostgreSQL can restart under a running `cruddur serve`.
+TEST(PostgresUserStoreTest, AConnectionTheServerClosedIsReplaced) {
+  std::string base = PostgresTestUrl();
+  if (base.empty()) GTEST_SKIP() << "CRUDDUR_TEST_POSTGRES_URL is not set";
+  std::string url = WithPostgresDatabase(base, TempName("cruddur_test_"));
+  CreatePostgresDatabase(url);
+  {
+    auto store = OpenUserStore(UserStoreConfig::Postgres(url));
+    store->CreateSchema();
+    EXPECT_EQ(store->Seed(), 3);
+    EXPECT_EQ(TerminateSessions(url), 1);
+    EXPECT_TRUE(store->FindByHandle("londo").has_value());
+    EXPECT_EQ(TerminateSessions(url), 1);
+    EXPECT_TRUE(store->UpdateCognitoUserId("londo", "after-restart"));
+    EXPECT_EQ(store->FindByHandle("londo")->cognito_user_id, "after-restart");
+    EXPECT_EQ(store->ListUsers().size(), 3u);
+  }
+  DropPostgresDatabase(url);
 }
 
 TEST(PostgresUserStoreTest, SessionsListTheCallersConnection) {
