@@ -8,6 +8,8 @@
 #include <dlfcn.h>
 #include <libpq-fe.h>
 
+#include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -62,7 +64,7 @@ using Kind = UserStoreError::Kind;
 
 // The libpq functions used here, resolved once from libpq.so.5.
 struct Libpq {
-  decltype(&PQconnectdb) connectdb;
+  decltype(&PQconnectdbParams) connectdb_params;
   decltype(&PQstatus) status;
   decltype(&PQerrorMessage) error_message;
   decltype(&PQfinish) finish;
@@ -98,7 +100,7 @@ Libpq LoadLibpq() {
     fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(symbol);
   };
   Libpq pq{};
-  resolve("PQconnectdb", pq.connectdb);
+  resolve("PQconnectdbParams", pq.connectdb_params);
   resolve("PQstatus", pq.status);
   resolve("PQerrorMessage", pq.error_message);
   resolve("PQfinish", pq.finish);
@@ -156,10 +158,26 @@ User ReadUser(const Result& r, int row) {
               r.Text(row, 3), r.Text(row, 4), r.Text(row, 5)};
 }
 
+// Connection parameters the URL may override (its own come after them). libpq waits forever by
+// default for a server that takes the connection and never answers, and notices a dead peer of
+// an idle connection after hours; each call here holds the store's one connection meanwhile.
+constexpr std::array<const char*, 5> kDefaultKeywords = {
+    "connect_timeout", "keepalives_idle", "keepalives_interval", "keepalives_count", "dbname"};
+constexpr std::array<const char*, 4> kDefaultValues = {"5", "30", "10", "3"};
+
+PGconn* Connect(const std::string& url) {
+  std::array<const char*, kDefaultKeywords.size() + 1> keywords{};
+  std::array<const char*, kDefaultKeywords.size() + 1> values{};
+  std::copy(kDefaultKeywords.begin(), kDefaultKeywords.end(), keywords.begin());
+  std::copy(kDefaultValues.begin(), kDefaultValues.end(), values.begin());
+  values[kDefaultValues.size()] = url.c_str();  // dbname: the URL, expanded
+  return Pq().connectdb_params(keywords.data(), values.data(), /*expand_dbname=*/1);
+}
+
 // One connection. Every failure throws UserStoreError with the server's one-line reason.
 class Connection {
  public:
-  explicit Connection(const std::string& url) : conn_(Pq().connectdb(url.c_str())) {
+  explicit Connection(const std::string& url) : conn_(Connect(url)) {
     if (conn_ == nullptr || Pq().status(conn_) != CONNECTION_OK) {
       std::string reason =
           conn_ != nullptr ? FirstLine(Pq().error_message(conn_)) : "out of memory";

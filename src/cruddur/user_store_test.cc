@@ -1,13 +1,19 @@
 // The UserStore contract, run against SQLite (always) and PostgreSQL (when
 // CRUDDUR_TEST_POSTGRES_URL names a server; each test gets its own database there).
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <sqlite3.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <array>
 #include <cctype>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <regex>
 #include <thread>
 #include <vector>
@@ -302,6 +308,41 @@ TEST(PostgresUserStoreTest, UnreachableServerIsUnavailableAndThePasswordIsHidden
     EXPECT_EQ(message.find('\n'), std::string::npos) << message;
     EXPECT_NE(message.find("postgres:***@127.0.0.1:1"), std::string::npos) << message;
   }
+}
+
+// A server that takes the connection and never answers (a hung PostgreSQL, a proxy with no
+// backend) fails the connection after the default connect_timeout, 5 s, where libpq alone waits
+// forever; the store's callers queue behind its one connection meanwhile.
+TEST(PostgresUserStoreTest, AServerThatNeverAnswersTimesOut) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  auto* generic = reinterpret_cast<sockaddr*>(&address);
+  ASSERT_EQ(::bind(listener, generic, length), 0);
+  ASSERT_EQ(::listen(listener, 8), 0);  // the kernel completes handshakes; nothing is read
+  ASSERT_EQ(::getsockname(listener, generic, &length), 0);
+  const std::string url =
+      "postgresql://postgres:pw@127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/db";
+  auto opened = std::async(std::launch::async, [&url]() -> std::string {
+    try {
+      OpenUserStore(UserStoreConfig::Postgres(url));
+      return "connected";
+    } catch (const UserStoreError& e) {
+      return (e.kind() == UserStoreError::Kind::kUnavailable ? "unavailable: " : "other: ") +
+             std::string(e.what());
+    }
+  });
+  if (opened.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+    ADD_FAILURE() << "still connecting after 60 s";
+    std::_Exit(1);  // the connecting thread cannot be stopped
+  }
+  const std::string outcome = opened.get();
+  EXPECT_TRUE(outcome.starts_with("unavailable: ")) << outcome;
+  EXPECT_NE(outcome.find("timeout expired"), std::string::npos) << outcome;
+  ::close(listener);
 }
 
 TEST(PostgresUserStoreTest, CreateAndDropDatabaseQuoteTheName) {
