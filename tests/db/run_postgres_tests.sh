@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts a throwaway PostgreSQL server on 127.0.0.1, runs the users-store GoogleTests against it,
 # then drives `cruddur db ...` end to end against PostgreSQL and against embedded SQLite, and
-# stops the server. Usage: tests/db/run_postgres_tests.sh [BUILD_DIR]   (default: build)
+# `cruddur serve` while PostgreSQL restarts and goes down; then stops the server. Usage: tests/db/run_postgres_tests.sh [BUILD_DIR]   (default: build)
 # Needs the Debian packages postgresql (server + psql) and sqlite3. With CRUDDUR_TEST_REPORTS set
 # (scripts/test.sh), the GoogleTests and pytest write postgres-gtest.xml / postgres-hostile.xml
 # there; the shell checks below cannot skip (each passes or fails).
@@ -44,8 +44,10 @@ print(s.getsockname()[1])')
 [[ ${#as_pg[@]} -gt 0 ]] && chown "$pg_user" "$work"
 chmod 700 "$work"
 
+serve_pid=""
 cleanup() {
   local rc=$?
+  if [[ -n $serve_pid ]]; then kill "$serve_pid" 2>/dev/null || true; wait "$serve_pid" 2>/dev/null || true; fi
   if [[ -f $work/data/postmaster.pid ]]; then
     "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/data" -m fast -w stop >/dev/null 2>&1 || true
   fi
@@ -59,9 +61,11 @@ printf '%s\n' "$password" >"$work/pwfile"
 [[ ${#as_pg[@]} -gt 0 ]] && chown "$pg_user" "$work/pwfile"
 "${as_pg[@]}" "$pg_bin/initdb" -D "$work/data" -U postgres -E UTF8 --auth=scram-sha-256 \
   --pwfile="$work/pwfile" >"$work/initdb.log" 2>&1 || { cat "$work/initdb.log" >&2; exit 1; }
-"${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/data" -l "$work/server.log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -p $port -k $work -c fsync=off" start >/dev/null ||
-  { cat "$work/server.log" >&2; exit 1; }
+pg_ctl() {  # pg_ctl start|stop|restart on this server
+  "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/data" -l "$work/server.log" -w -t 60 -m fast \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $work -c fsync=off" "$1" >/dev/null
+}
+pg_ctl start || { cat "$work/server.log" >&2; exit 1; }
 
 base_url="postgresql://postgres:$password@127.0.0.1:$port"
 export CRUDDUR_TEST_POSTGRES_URL="$base_url/postgres"
@@ -181,6 +185,43 @@ if CRUDDUR_BIN="$cruddur" /usr/bin/python3 -m pytest "$repo/tests/api/test_hosti
 else
   fail "hostile API input on PostgreSQL"; cat "$work/hostile.log" >&2
 fi
+
+echo "== cruddur serve while PostgreSQL restarts and goes down"
+export CONNECTION_URL="$base_url/cruddur_serve" CRUDDUR_DATA_DIR="$work/data-serve"
+"$cruddur" db setup >"$work/serve-setup.log" 2>&1 &&
+  "$cruddur" ddb schema-load >>"$work/serve-setup.log" 2>&1 ||
+  { fail "serve: setup"; cat "$work/serve-setup.log" >&2; }
+token=$("$cruddur" auth token andrewbrown 2>/dev/null)
+serve_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
+"$cruddur" serve --port "$serve_port" --ddb-port 0 >"$work/serve.log" 2>&1 &
+serve_pid=$!
+for _ in $(seq 100); do
+  curl -s -o /dev/null "http://127.0.0.1:$serve_port/" && break
+  sleep 0.1
+done
+# POST /api/messages looks both users up in PostgreSQL; prints the status.
+post() {
+  curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" \
+    -H 'Content-Type: application/json' -d "{\"handle\":\"londo\",\"message\":\"$1\"}" \
+    "http://127.0.0.1:$serve_port/api/messages"
+}
+expect_post() {  # expect_post NAME STATUS MESSAGE
+  local got
+  got=$(post "$3")
+  if [[ $got == "$2" ]]; then pass "$1"; else fail "$1 (status $got, not $2)"; fi
+}
+expect_post "serve: a message" 200 before
+pg_ctl restart
+expect_post "serve: a message after PostgreSQL restarted" 200 after-restart
+pg_ctl stop
+expect_post "serve: 503 while PostgreSQL is down" 503 while-down
+pg_ctl start
+expect_post "serve: a message once PostgreSQL is back" 200 back
+kill "$serve_pid"
+wait "$serve_pid" 2>/dev/null || true
+serve_pid=""
+unset CONNECTION_URL CRUDDUR_DATA_DIR
 
 if ((failures)); then
   echo "== $failures failure(s)" >&2
