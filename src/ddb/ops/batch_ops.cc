@@ -1,7 +1,10 @@
 // BatchGetItem and BatchWriteItem.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "ddb/engine_impl.h"
 #include "ddb/error.h"
@@ -20,6 +23,25 @@ const JsonValue& RequestItems(const Request& req) {
 
 [[noreturn]] void ThrowDuplicates() {
   throw ApiError::Validation("Provided list of item keys contains duplicates");
+}
+
+// A key of a request as written: its attributes in name order, each with its value's JSON as
+// sent, so a number is its text ('1' and '1.0' differ), which is how BatchGetItem tells
+// duplicates apart.
+std::string KeyAsWritten(const JsonValue& key) {
+  std::vector<const JsonValue::Member*> members;
+  for (const auto& m : key.GetObject()) members.push_back(&m);
+  std::sort(members.begin(), members.end(),
+            [](const auto* a, const auto* b) { return View(a->name) < View(b->name); });
+  JsonBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartArray();
+  for (const auto* m : members) {
+    m->name.Accept(w);
+    m->value.Accept(w);
+  }
+  w.EndArray();
+  return {buffer.GetString(), buffer.GetSize()};
 }
 
 bool IsThrottling(const ApiError& e) {
@@ -109,11 +131,14 @@ void EngineImpl::BatchGetItem(const Request& req, JsonWriter& w) {
     throw ApiError::Validation("Too many items requested for the BatchGetItem call");
   }
   // A key asked for twice is refused before any key is checked against its table, even an
-  // invalid one (DynamoDB Local and dynalite); numbers compare by value, as keys do.
+  // invalid one (DynamoDB Local and dynalite). Keys compare as written: DynamoDB does not take
+  // '1' and '1.0' for duplicates here (ScyllaDB's Alternator tests, run against DynamoDB in
+  // 2026), though both name one item, which is then read once for each (DynamoDB Local);
+  // BatchWriteItem and the transactions compare numbers by value.
   for (const auto& read : reads) {
     std::set<std::string> seen;
-    for (const auto& key : read.keys) {
-      if (!seen.insert(EncodeItem(key)).second) ThrowDuplicates();
+    for (const auto& key : (*read.request)["Keys"].GetArray()) {
+      if (!seen.insert(KeyAsWritten(key)).second) ThrowDuplicates();
     }
   }
   for (auto& read : reads) {
