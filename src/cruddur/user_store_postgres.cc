@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <condition_variable>
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -66,6 +67,7 @@ using Kind = UserStoreError::Kind;
 struct Libpq {
   decltype(&PQconnectdbParams) connectdb_params;
   decltype(&PQstatus) status;
+  decltype(&PQtransactionStatus) transaction_status;
   decltype(&PQerrorMessage) error_message;
   decltype(&PQfinish) finish;
   decltype(&PQsetNoticeProcessor) set_notice_processor;
@@ -102,6 +104,7 @@ Libpq LoadLibpq() {
   Libpq pq{};
   resolve("PQconnectdbParams", pq.connectdb_params);
   resolve("PQstatus", pq.status);
+  resolve("PQtransactionStatus", pq.transaction_status);
   resolve("PQerrorMessage", pq.error_message);
   resolve("PQfinish", pq.finish);
   resolve("PQsetNoticeProcessor", pq.set_notice_processor);
@@ -217,6 +220,8 @@ class Connection {
   // Whether the server has closed the connection (a restart, a failover, an idle timeout, a
   // terminated backend). libpq sees it only once a statement meets it.
   bool broken() const { return Pq().status(conn_) == CONNECTION_BAD; }
+  // Connected, and in no transaction: ready for the next call.
+  bool ready() const { return !broken() && Pq().transaction_status(conn_) == PQTRANS_IDLE; }
 
   // Runs `fn(*this)` in one transaction opened by `begin`, committed if it returns normally.
   template <typename Fn>
@@ -277,8 +282,14 @@ auto Translate(const std::string& what, Fn&& fn) -> decltype(fn()) {
 
 class PostgresUserStore : public UserStore {
  public:
-  explicit PostgresUserStore(const std::string& url)
-      : url_(url), conn_(std::make_unique<Connection>(url)) {}
+  // Connects once at once, so that a wrong URL fails here; more connections open as concurrent
+  // calls need them.
+  explicit PostgresUserStore(const std::string& url) : url_(url) {
+    auto first = std::make_unique<Connection>(url);
+    MutexLock lock(mutex_);
+    idle_.push_back(std::move(first));
+    open_ = 1;
+  }
 
   void CreateSchema() override {
     Run("create schema", [&](Connection& tx) { tx.Exec(kCreateSchemaSql); });
@@ -362,29 +373,82 @@ class PostgresUserStore : public UserStore {
   }
 
  private:
+  // Calls run at once on connections of their own, up to this many (PostgreSQL allows 100 by
+  // default); the others wait for one to be returned. A call holds its connection only for its
+  // transaction, so a slow one (a lock wait) holds up no other.
+  static constexpr size_t kMaxConnections = 8;
+
+  // A connection lent to one call; given back when the call ends.
+  class Lease {
+   public:
+    Lease(PostgresUserStore& store, std::unique_ptr<Connection> conn)
+        : store_(store), conn_(std::move(conn)) {}
+    ~Lease() { store_.GiveBack(std::move(conn_)); }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+
+    // The connection; null when it broke and a new one could not be made.
+    Connection* get() const { return conn_.get(); }
+    void Replace(std::unique_ptr<Connection> conn) { conn_ = std::move(conn); }
+
+   private:
+    PostgresUserStore& store_;
+    std::unique_ptr<Connection> conn_;  // null: a connection to make (Run does)
+  };
+
+  // An idle connection, or none (null) when the caller may make one; waits while the store has
+  // kMaxConnections open and lent.
+  Lease Borrow() {
+    MutexLock lock(mutex_);
+    while (idle_.empty() && open_ >= kMaxConnections) lock.Wait(returned_);
+    if (idle_.empty()) {
+      ++open_;  // the caller's to make
+      return Lease(*this, nullptr);
+    }
+    std::unique_ptr<Connection> conn = std::move(idle_.back());
+    idle_.pop_back();
+    return Lease(*this, std::move(conn));
+  }
+
+  // Keeps a lent connection for the next call; a broken one (or one a failed ROLLBACK left in its
+  // transaction), or none, is closed and counted out.
+  void GiveBack(std::unique_ptr<Connection> conn) {
+    const bool keep = conn != nullptr && conn->ready();
+    if (!keep) conn.reset();
+    {
+      MutexLock lock(mutex_);
+      if (keep) {
+        idle_.push_back(std::move(conn));
+      } else {
+        --open_;
+      }
+    }
+    returned_.notify_one();
+  }
+
   // Runs `fn` in one transaction, committed if it returns normally. The connection may have been
-  // closed by the server since the last call (PostgreSQL restarted, failed over, or ended an idle
+  // closed by the server since its last call (PostgreSQL restarted, failed over, or ended an idle
   // session): a BEGIN that fails on a broken connection ran nothing, so the transaction runs on
   // a new connection instead. One that breaks after BEGIN fails (its outcome is the server's),
-  // and the next call connects anew; while the server is down each call is kUnavailable.
+  // and the connection is replaced by the next call that needs one; while the server is down
+  // each call is kUnavailable.
   template <typename Fn>
   auto Run(const std::string& what, Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
-    MutexLock lock(mutex_);
-    if (!conn_->broken()) {
-      Connection& conn = *conn_;  // named here: the analysis sees the lock, not in the lambda
+    Lease lease = Borrow();
+    if (Connection* conn = lease.get(); conn != nullptr) {
       bool begun = false;
       try {
         return Translate(what, [&] {
-          conn.Exec("BEGIN");
+          conn->Exec("BEGIN");
           begun = true;
-          return conn.Begun(fn);
+          return conn->Begun(fn);
         });
       } catch (const UserStoreError&) {
-        if (begun || !conn.broken()) throw;
+        if (begun || !conn->broken()) throw;
       }
     }
-    conn_ = Translate(what, [&] { return std::make_unique<Connection>(url_); });
-    Connection& conn = *conn_;
+    lease.Replace(Translate(what, [&] { return std::make_unique<Connection>(url_); }));
+    Connection& conn = *lease.get();
     return Translate(what, [&] { return conn.InTransaction("BEGIN", fn); });
   }
 
@@ -397,8 +461,10 @@ class PostgresUserStore : public UserStore {
   }
 
   const std::string url_;
-  Mutex mutex_;  // one connection, one transaction at a time
-  std::unique_ptr<Connection> conn_ GUARDED_BY(mutex_) PT_GUARDED_BY(mutex_);  // never null
+  Mutex mutex_;
+  std::condition_variable_any returned_;  // a connection was given back, or counted out
+  std::vector<std::unique_ptr<Connection>> idle_ GUARDED_BY(mutex_);
+  size_t open_ GUARDED_BY(mutex_) = 0;  // idle, lent, or being made
 };
 
 // A connection to the `postgres` maintenance database of the server `url` points at.

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -364,19 +365,40 @@ TEST(PostgresUserStoreTest, CreateAndDropDatabaseQuoteTheName) {
   EXPECT_THROW(OpenUserStore(UserStoreConfig::Postgres(url)), UserStoreError);
 }
 
+// Runs `sql` with psql on `url`'s server, connected to `database` as `app` (application_name);
+// the first line it prints, or "error" when psql fails.
+std::string Psql(const std::string& url, const std::string& database, const std::string& sql,
+                 const std::string& app = "psql") {
+  const std::string command = "PGAPPNAME=" + app + " psql -qtA -d '" +
+                              WithPostgresDatabase(url, database) + "' -c \"" + sql + "\"";
+  FILE* out = popen(command.c_str(), "r");
+  if (out == nullptr) return "error";
+  std::array<char, 256> line{};
+  const bool read = std::fgets(line.data(), line.size(), out) != nullptr;
+  if (pclose(out) != 0) return "error";
+  std::string text = read ? line.data() : "";
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  return text;
+}
+
 // Ends every session of `url`'s database, as a restart or failover of the server does, and waits
 // until they are gone (pg_terminate_backend's timeout, PostgreSQL 14 on). Returns how many.
 int TerminateSessions(const std::string& url) {
-  const std::string command =
-      "psql -qtA -d '" + WithPostgresDatabase(url, "postgres") +
-      "' -c \"SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 10000)) "
-      "FROM pg_stat_activity WHERE datname = '" +
-      PostgresUrlDatabase(url) + "'\"";  // FILTER: only the rows WHERE keeps
-  FILE* out = popen(command.c_str(), "r");
-  if (out == nullptr) return -1;
-  std::array<char, 64> line{};
-  const bool read = std::fgets(line.data(), line.size(), out) != nullptr;
-  return pclose(out) == 0 && read ? std::atoi(line.data()) : -1;
+  // FILTER: only the rows WHERE keeps (a plain AND may end psql's own session first).
+  const std::string ended = Psql(url, "postgres",
+                                 "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 10000)) "
+                                 "FROM pg_stat_activity WHERE datname = '" +
+                                     PostgresUrlDatabase(url) + "'");
+  return ended == "error" ? -1 : std::atoi(ended.c_str());
+}
+
+// Polls `sql` (on the postgres database) until it prints `want`, for up to 30 s.
+bool PsqlEventually(const std::string& url, const std::string& sql, const std::string& want) {
+  for (int i = 0; i < 600; ++i) {
+    if (Psql(url, "postgres", sql) == want) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
 }
 
 // The store's connection, closed by the server, is replaced by the next call, which succeeds:
@@ -396,6 +418,55 @@ TEST(PostgresUserStoreTest, AConnectionTheServerClosedIsReplaced) {
     EXPECT_TRUE(store->UpdateCognitoUserId("londo", "after-restart"));
     EXPECT_EQ(store->FindByHandle("londo")->cognito_user_id, "after-restart");
     EXPECT_EQ(store->ListUsers().size(), 3u);
+  }
+  DropPostgresDatabase(url);
+}
+
+// A call waiting on a lock holds up no other: each runs on a connection of its own.
+TEST(PostgresUserStoreTest, ACallWaitingOnALockHoldsUpNoOther) {
+  std::string base = PostgresTestUrl();
+  if (base.empty()) GTEST_SKIP() << "CRUDDUR_TEST_POSTGRES_URL is not set";
+  std::string url = WithPostgresDatabase(base, TempName("cruddur_test_"));
+  CreatePostgresDatabase(url);
+  {
+    auto store = OpenUserStore(UserStoreConfig::Postgres(url));
+    store->CreateSchema();
+    EXPECT_EQ(store->Seed(), 3);
+    const std::string database = PostgresUrlDatabase(url);
+    // Another session locks londo's row for up to 60 s.
+    std::thread locker([&] {
+      Psql(url, database,
+           "BEGIN; SELECT 1 FROM users WHERE handle = 'londo' FOR UPDATE; SELECT pg_sleep(60); "
+           "COMMIT;",
+           "cruddur-test-locker");
+    });
+    const std::string locker_waiting =
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'cruddur-test-locker' "
+        "AND query LIKE '%pg_sleep%' AND state = 'active'";
+    ASSERT_TRUE(PsqlEventually(url, locker_waiting, "1"));
+    // A call that waits for that lock...
+    std::atomic<bool> updated{false};
+    std::thread waiting([&] {
+      try {
+        updated = store->UpdateCognitoUserId("londo", "after-the-lock");
+      } catch (const UserStoreError& e) {
+        ADD_FAILURE() << e.what();
+      }
+    });
+    const std::string lock_waits = "SELECT count(*) FROM pg_stat_activity WHERE datname = '" +
+                                   database + "' AND wait_event_type = 'Lock'";
+    EXPECT_TRUE(PsqlEventually(url, lock_waits, "1"));
+    // ... while another call reads, and is answered before the lock is let go.
+    EXPECT_EQ(store->FindByHandle("bayko")->handle, "bayko");
+    EXPECT_FALSE(updated.load());
+    EXPECT_EQ(Psql(url, "postgres",
+                   "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 10000)) FROM "
+                   "pg_stat_activity WHERE application_name = 'cruddur-test-locker'"),
+              "1");
+    waiting.join();
+    locker.join();
+    EXPECT_TRUE(updated.load());
+    EXPECT_EQ(store->FindByHandle("londo")->cognito_user_id, "after-the-lock");
   }
   DropPostgresDatabase(url);
 }
