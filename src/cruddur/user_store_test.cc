@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <regex>
 #include <thread>
@@ -365,6 +366,33 @@ TEST(PostgresUserStoreTest, CreateAndDropDatabaseQuoteTheName) {
   EXPECT_THROW(OpenUserStore(UserStoreConfig::Postgres(url)), UserStoreError);
 }
 
+// A database of its own on the test server, dropped at the end; url() is empty without one
+// (CRUDDUR_TEST_POSTGRES_URL unset). Stores opened on it must close first (declared after it).
+class TempPostgresDatabase {
+ public:
+  TempPostgresDatabase() {
+    const std::string base = PostgresTestUrl();
+    if (base.empty()) return;
+    url_ = WithPostgresDatabase(base, TempName("cruddur_test_"));
+    CreatePostgresDatabase(url_);
+  }
+  ~TempPostgresDatabase() {
+    if (url_.empty()) return;
+    try {
+      DropPostgresDatabase(url_);
+    } catch (const UserStoreError& e) {
+      ADD_FAILURE() << e.what();
+    }
+  }
+  TempPostgresDatabase(const TempPostgresDatabase&) = delete;
+  TempPostgresDatabase& operator=(const TempPostgresDatabase&) = delete;
+
+  const std::string& url() const { return url_; }
+
+ private:
+  std::string url_;
+};
+
 // Runs `sql` with psql on `url`'s server, connected to `database` as `app` (application_name);
 // the first line it prints, or "error" when psql fails.
 std::string Psql(const std::string& url, const std::string& database, const std::string& sql,
@@ -401,92 +429,97 @@ bool PsqlEventually(const std::string& url, const std::string& sql, const std::s
   return false;
 }
 
+// A store on `url` with the schema and the three seed users.
+std::unique_ptr<UserStore> OpenSeeded(const std::string& url) {
+  auto store = OpenUserStore(UserStoreConfig::Postgres(url));
+  store->CreateSchema();
+  EXPECT_EQ(store->Seed(), 3);
+  return store;
+}
+
 // The store's connection, closed by the server, is replaced by the next call, which succeeds:
 // PostgreSQL can restart under a running `cruddur serve`.
 TEST(PostgresUserStoreTest, AConnectionTheServerClosedIsReplaced) {
-  std::string base = PostgresTestUrl();
-  if (base.empty()) GTEST_SKIP() << "CRUDDUR_TEST_POSTGRES_URL is not set";
-  std::string url = WithPostgresDatabase(base, TempName("cruddur_test_"));
-  CreatePostgresDatabase(url);
-  {
-    auto store = OpenUserStore(UserStoreConfig::Postgres(url));
-    store->CreateSchema();
-    EXPECT_EQ(store->Seed(), 3);
-    EXPECT_EQ(TerminateSessions(url), 1);
-    EXPECT_TRUE(store->FindByHandle("londo").has_value());
-    EXPECT_EQ(TerminateSessions(url), 1);
-    EXPECT_TRUE(store->UpdateCognitoUserId("londo", "after-restart"));
-    EXPECT_EQ(store->FindByHandle("londo")->cognito_user_id, "after-restart");
-    EXPECT_EQ(store->ListUsers().size(), 3u);
-  }
-  DropPostgresDatabase(url);
+  TempPostgresDatabase db;
+  if (db.url().empty()) GTEST_SKIP() << "CRUDDUR_TEST_POSTGRES_URL is not set";
+  const std::string& url = db.url();
+  auto store = OpenSeeded(url);
+  EXPECT_EQ(TerminateSessions(url), 1);
+  EXPECT_TRUE(store->FindByHandle("londo").has_value());
+  EXPECT_EQ(TerminateSessions(url), 1);
+  EXPECT_TRUE(store->UpdateCognitoUserId("londo", "after-restart"));
+  EXPECT_EQ(store->FindByHandle("londo")->cognito_user_id, "after-restart");
+  EXPECT_EQ(store->ListUsers().size(), 3u);
 }
 
 // A call waiting on a lock holds up no other: each runs on a connection of its own.
 TEST(PostgresUserStoreTest, ACallWaitingOnALockHoldsUpNoOther) {
-  std::string base = PostgresTestUrl();
-  if (base.empty()) GTEST_SKIP() << "CRUDDUR_TEST_POSTGRES_URL is not set";
-  std::string url = WithPostgresDatabase(base, TempName("cruddur_test_"));
-  CreatePostgresDatabase(url);
-  {
-    auto store = OpenUserStore(UserStoreConfig::Postgres(url));
-    store->CreateSchema();
-    EXPECT_EQ(store->Seed(), 3);
-    const std::string database = PostgresUrlDatabase(url);
-    // Another session locks londo's row for up to 60 s.
-    std::thread locker([&] {
-      Psql(url, database,
-           "BEGIN; SELECT 1 FROM users WHERE handle = 'londo' FOR UPDATE; SELECT pg_sleep(60); "
-           "COMMIT;",
-           "cruddur-test-locker");
-    });
-    const std::string locker_waiting =
-        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'cruddur-test-locker' "
-        "AND query LIKE '%pg_sleep%' AND state = 'active'";
-    ASSERT_TRUE(PsqlEventually(url, locker_waiting, "1"));
-    // A call that waits for that lock...
-    std::atomic<bool> updated{false};
-    std::thread waiting([&] {
-      try {
-        updated = store->UpdateCognitoUserId("londo", "after-the-lock");
-      } catch (const UserStoreError& e) {
-        ADD_FAILURE() << e.what();
+  TempPostgresDatabase db;
+  if (db.url().empty()) GTEST_SKIP() << "CRUDDUR_TEST_POSTGRES_URL is not set";
+  const std::string& url = db.url();
+  auto store = OpenSeeded(url);
+  const std::string database = PostgresUrlDatabase(url);
+  const std::string end_locker =
+      "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 10000)) FROM pg_stat_activity "
+      "WHERE application_name = 'cruddur-test-locker'";
+  std::thread locker;
+  std::thread waiting;
+  // However the test ends, the locker's session ends and both threads are joined first (a
+  // joinable std::thread's destructor would end the process).
+  struct Joined {
+    std::function<void()> before;
+    std::vector<std::thread*> threads;
+    ~Joined() {
+      before();
+      for (std::thread* thread : threads) {
+        if (thread->joinable()) thread->join();
       }
-    });
-    const std::string lock_waits = "SELECT count(*) FROM pg_stat_activity WHERE datname = '" +
-                                   database + "' AND wait_event_type = 'Lock'";
-    EXPECT_TRUE(PsqlEventually(url, lock_waits, "1"));
-    // ... while another call reads, and is answered before the lock is let go.
-    EXPECT_EQ(store->FindByHandle("bayko")->handle, "bayko");
-    EXPECT_FALSE(updated.load());
-    EXPECT_EQ(Psql(url, "postgres",
-                   "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 10000)) FROM "
-                   "pg_stat_activity WHERE application_name = 'cruddur-test-locker'"),
-              "1");
-    waiting.join();
-    locker.join();
-    EXPECT_TRUE(updated.load());
-    EXPECT_EQ(store->FindByHandle("londo")->cognito_user_id, "after-the-lock");
-  }
-  DropPostgresDatabase(url);
+    }
+  } joined{[&] { Psql(url, "postgres", end_locker); }, {&locker, &waiting}};
+  // Another session locks londo's row for up to 60 s.
+  locker = std::thread([&] {
+    Psql(url, database,
+         "BEGIN; SELECT 1 FROM users WHERE handle = 'londo' FOR UPDATE; SELECT pg_sleep(60); "
+         "COMMIT;",
+         "cruddur-test-locker");
+  });
+  const std::string locker_waiting =
+      "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'cruddur-test-locker' "
+      "AND query LIKE '%pg_sleep%' AND state = 'active'";
+  ASSERT_TRUE(PsqlEventually(url, locker_waiting, "1"));
+  // A call that waits for that lock...
+  std::atomic<bool> updated{false};
+  waiting = std::thread([&] {
+    try {
+      updated = store->UpdateCognitoUserId("londo", "after-the-lock");
+    } catch (const UserStoreError& e) {
+      ADD_FAILURE() << e.what();
+    }
+  });
+  const std::string lock_waits = "SELECT count(*) FROM pg_stat_activity WHERE datname = '" +
+                                 database + "' AND wait_event_type = 'Lock'";
+  EXPECT_TRUE(PsqlEventually(url, lock_waits, "1"));
+  // ... while another call reads, and is answered before the lock is let go.
+  EXPECT_EQ(store->FindByHandle("bayko")->handle, "bayko");
+  EXPECT_FALSE(updated.load());
+  EXPECT_EQ(Psql(url, "postgres", end_locker), "1");
+  waiting.join();
+  EXPECT_TRUE(updated.load());
+  EXPECT_EQ(store->FindByHandle("londo")->cognito_user_id, "after-the-lock");
 }
 
 TEST(PostgresUserStoreTest, SessionsListTheCallersConnection) {
-  std::string base = PostgresTestUrl();
-  if (base.empty()) GTEST_SKIP() << "CRUDDUR_TEST_POSTGRES_URL is not set";
-  std::string url = WithPostgresDatabase(base, TempName("cruddur_test_"));
-  CreatePostgresDatabase(url);
-  {
-    auto store = OpenUserStore(UserStoreConfig::Postgres(url));
-    std::vector<PostgresSession> sessions = ListPostgresSessions(url);
-    bool seen = false;
-    for (const PostgresSession& session : sessions) {
-      if (session.db == PostgresUrlDatabase(url)) seen = true;
-      EXPECT_FALSE(session.process_id.empty());
-    }
-    EXPECT_TRUE(seen) << "the store's own session is missing from pg_stat_activity";
+  TempPostgresDatabase db;
+  if (db.url().empty()) GTEST_SKIP() << "CRUDDUR_TEST_POSTGRES_URL is not set";
+  const std::string& url = db.url();
+  auto store = OpenUserStore(UserStoreConfig::Postgres(url));
+  std::vector<PostgresSession> sessions = ListPostgresSessions(url);
+  bool seen = false;
+  for (const PostgresSession& session : sessions) {
+    if (session.db == PostgresUrlDatabase(url)) seen = true;
+    EXPECT_FALSE(session.process_id.empty());
   }
-  DropPostgresDatabase(url);
+  EXPECT_TRUE(seen) << "the store's own session is missing from pg_stat_activity";
 }
 
 }  // namespace
