@@ -778,8 +778,8 @@ void LogOpenReport(const std::string& dir, const OpenReport& report, rocksdb::DB
                db->GetLatestSequenceNumber() < *report.replay_stopped_at) {
       log::Error("storage",
                  "WAL recovery stopped at a damaged or incomplete record: the data dir holds the "
-                 "writes before it, those after it are lost (a power loss without --fsync, a "
-                 "full disk or a damaged disk)",
+                 "writes before it, those after it are lost (a power loss before the WAL was "
+                 "synced, a full disk or a damaged disk)",
                  {{"rocksdb", warning}, {"data_dir", dir}});
     } else {
       log::Warn("storage",
