@@ -163,7 +163,7 @@ User ReadUser(const Result& r, int row) {
 
 // Connection parameters the URL may override (its own come after them). libpq waits forever by
 // default for a server that takes the connection and never answers, and notices a dead peer of
-// an idle connection after hours; each call here holds the store's one connection meanwhile.
+// an idle connection after hours; the call waiting holds one of the store's connections.
 constexpr std::array<const char*, 5> kDefaultKeywords = {
     "connect_timeout", "keepalives_idle", "keepalives_interval", "keepalives_count", "dbname"};
 constexpr std::array<const char*, 4> kDefaultValues = {"5", "30", "10", "3"};
@@ -282,8 +282,8 @@ auto Translate(const std::string& what, Fn&& fn) -> decltype(fn()) {
 
 class PostgresUserStore : public UserStore {
  public:
-  // Connects once at once, so that a wrong URL fails here; more connections open as concurrent
-  // calls need them.
+  // Opens one connection at once, so that a wrong URL fails here; more open as concurrent calls
+  // need them.
   explicit PostgresUserStore(const std::string& url) : url_(url) {
     auto first = std::make_unique<Connection>(url);
     MutexLock lock(mutex_);
@@ -387,7 +387,7 @@ class PostgresUserStore : public UserStore {
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
 
-    // The connection; null when it broke and a new one could not be made.
+    // The connection; null until Run makes one.
     Connection* get() const { return conn_.get(); }
     void Replace(std::unique_ptr<Connection> conn) { conn_ = std::move(conn); }
 
