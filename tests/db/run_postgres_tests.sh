@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts a throwaway PostgreSQL server on 127.0.0.1, runs the users-store GoogleTests against it,
 # then drives `cruddur db ...` end to end against PostgreSQL and against embedded SQLite, and
-# `cruddur serve` while PostgreSQL restarts and goes down; then stops the server. Usage: tests/db/run_postgres_tests.sh [BUILD_DIR]   (default: build)
+# `cruddur serve` while PostgreSQL restarts and goes down; then stops the server.
+# Usage: tests/db/run_postgres_tests.sh [BUILD_DIR]   (default: build)
 # Needs the Debian packages postgresql (server + psql) and sqlite3. With CRUDDUR_TEST_REPORTS set
 # (scripts/test.sh), the GoogleTests and pytest write postgres-gtest.xml / postgres-hostile.xml
 # there; the shell checks below cannot skip (each passes or fails).
@@ -47,7 +48,10 @@ chmod 700 "$work"
 serve_pid=""
 cleanup() {
   local rc=$?
-  if [[ -n $serve_pid ]]; then kill "$serve_pid" 2>/dev/null || true; wait "$serve_pid" 2>/dev/null || true; fi
+  if [[ -n $serve_pid ]]; then
+    kill "$serve_pid" 2>/dev/null || true
+    wait "$serve_pid" 2>/dev/null || true
+  fi
   if [[ -f $work/data/postmaster.pid ]]; then
     "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/data" -m fast -w stop >/dev/null 2>&1 || true
   fi
