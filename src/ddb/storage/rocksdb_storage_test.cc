@@ -56,6 +56,30 @@ std::string Key(const char* prefix, int i) {
   return buf;
 }
 
+// The WAL files of a data dir, oldest first (RocksDB's file numbers are zero-padded).
+std::vector<std::string> WalFiles(const std::string& dir) {
+  std::vector<std::string> wals;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() == ".log") wals.push_back(entry.path());
+  }
+  std::sort(wals.begin(), wals.end());
+  return wals;
+}
+
+// What the log says while it lives; the default log again once it is gone, however the test
+// ends (a log left writing to a destroyed stream would fail the tests after it).
+class CapturedLog {
+ public:
+  CapturedLog() { log::Configure({.stream = &out_}); }
+  ~CapturedLog() { log::Configure({}); }
+  CapturedLog(const CapturedLog&) = delete;
+  CapturedLog& operator=(const CapturedLog&) = delete;
+  std::string text() const { return out_.str(); }
+
+ private:
+  std::ostringstream out_;
+};
+
 // One Put, written as its own batch.
 void PutOne(Storage& db, const std::string& key, const std::string& value) {
   WriteBatch batch;
@@ -135,11 +159,9 @@ TEST(RocksDbStorage, DamagedWalRecordIsLoggedWithWhatRecoveryDropped) {
     auto db = OpenRocksDbStorage(path, Options{});
     for (int i = 0; i < kItems; ++i) PutOne(*db, Key("item", i), value);
   }
-  std::string wal;
-  for (const auto& entry : std::filesystem::directory_iterator(path)) {
-    if (entry.path().extension() == ".log") wal = entry.path();
-  }
-  ASSERT_FALSE(wal.empty());
+  const std::vector<std::string> wals = WalFiles(path);
+  ASSERT_FALSE(wals.empty());
+  const std::string& wal = wals.back();
   const auto size = static_cast<off_t>(std::filesystem::file_size(wal));
   ASSERT_GT(size, off_t{kItems} * 1000);
   {
@@ -149,17 +171,19 @@ TEST(RocksDbStorage, DamagedWalRecordIsLoggedWithWhatRecoveryDropped) {
     ASSERT_EQ(::pwrite(fd, damage.data(), damage.size(), size / 2), ssize_t{16});
     ::close(fd);
   }
-  std::ostringstream out;
-  log::Configure({.stream = &out});
-  auto db = OpenRocksDbStorage(path, Options{});
-  log::Configure({});
+  std::unique_ptr<Storage> db;
+  std::string logged;
+  {
+    CapturedLog log;
+    db = OpenRocksDbStorage(path, Options{});
+    logged = log.text();
+  }
   EXPECT_EQ(db->Get(Key("item", 0)), value);
   EXPECT_EQ(db->Get(Key("item", kItems - 1)), std::nullopt);
   int kept = 0;
   for (int i = 0; i < kItems; ++i) kept += db->Get(Key("item", i)).has_value() ? 1 : 0;
   EXPECT_GT(kept, kItems / 4);
   EXPECT_LT(kept, kItems * 3 / 4);
-  const std::string logged = out.str();
   EXPECT_NE(logged.find("error storage WAL recovery stopped at a damaged or incomplete record"),
             std::string::npos)
       << logged;
@@ -169,11 +193,11 @@ TEST(RocksDbStorage, DamagedWalRecordIsLoggedWithWhatRecoveryDropped) {
   // The recovered state is on disk: the next open has nothing to say.
   PutOne(*db, "after", "1");
   db.reset();
-  std::ostringstream again;
-  log::Configure({.stream = &again});
-  db = OpenRocksDbStorage(path, Options{});
-  log::Configure({});
-  EXPECT_EQ(again.str(), "");
+  {
+    CapturedLog again;
+    db = OpenRocksDbStorage(path, Options{});
+    EXPECT_EQ(again.text(), "");
+  }
   EXPECT_EQ(db->Get("after"), "1");
   EXPECT_EQ(db->Get(Key("item", 0)), value);
 }
@@ -332,9 +356,7 @@ void TruncateFiles(const std::string& dir, std::string_view prefix, uintmax_t si
 
 uintmax_t WalBytes(const std::string& dir) {
   uintmax_t bytes = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    if (entry.path().extension() == ".log") bytes += entry.file_size();
-  }
+  for (const std::string& wal : WalFiles(dir)) bytes += std::filesystem::file_size(wal);
   return bytes;
 }
 
@@ -382,16 +404,16 @@ TEST(RocksDbStorage, UnopenableDirWithDataIsLeftAlone) {
   const uintmax_t wal_bytes = WalBytes(path);
   ASSERT_GT(wal_bytes, 0u);
   TruncateFiles(path, "MANIFEST-", 0);
-  std::ostringstream logged;
-  log::Configure({.stream = &logged});
-  try {
-    OpenRocksDbStorage(path, Options{});
-    FAIL() << "opened a dir whose MANIFEST is empty";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("cannot open data dir"), std::string::npos) << e.what();
+  {
+    CapturedLog logged;
+    try {
+      OpenRocksDbStorage(path, Options{});
+      FAIL() << "opened a dir whose MANIFEST is empty";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("cannot open data dir"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(logged.text(), "");  // the failure is the exception's to tell, once
   }
-  log::Configure({});
-  EXPECT_EQ(logged.str(), "");  // the failure is the exception's to tell, once
   EXPECT_EQ(WalBytes(path), wal_bytes);
 }
 
@@ -705,21 +727,19 @@ TEST(RocksDbStorage, DamagedTailOfAnOlderWalIsDroppedAndTheNextReplayed) {
       db->Write(batch);
     }
   }
-  std::vector<std::string> wals;
-  for (const auto& entry : std::filesystem::directory_iterator(path)) {
-    if (entry.path().extension() == ".log") wals.push_back(entry.path());
-  }
+  const std::vector<std::string> wals = WalFiles(path);
   ASSERT_GE(wals.size(), 2u);
-  std::sort(wals.begin(), wals.end());  // RocksDB's numbers are zero-padded
   std::ofstream(wals.front(), std::ios::app) << std::string(64, '\x5a');
-  std::ostringstream out;
-  log::Configure({.stream = &out});
-  auto db = OpenRocksDbStorage(path, Options{});
-  log::Configure({});
+  std::unique_ptr<Storage> db;
+  std::string logged;
+  {
+    CapturedLog log;
+    db = OpenRocksDbStorage(path, Options{});
+    logged = log.text();
+  }
   int kept = 0;
   for (int i = 0; i < kItems; ++i) kept += db->Get(Key("item", i)) == value ? 1 : 0;
   EXPECT_EQ(kept, kItems);
-  const std::string logged = out.str();
   EXPECT_NE(logged.find("warn storage WAL recovery dropped a damaged or incomplete record; the "
                         "writes after it follow on from those before it and were replayed"),
             std::string::npos)
