@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <functional>
 #include <future>
+#include <optional>
 #include <regex>
 #include <thread>
 #include <vector>
@@ -39,6 +40,33 @@ std::string TempName(std::string_view prefix) {
   return std::string(prefix) + uuid.substr(0, 8) + uuid.substr(24);
 }
 
+// A database of its own on the test server, dropped at the end; url() is empty without one
+// (CRUDDUR_TEST_POSTGRES_URL unset). Stores opened on it must close first (declared after it).
+class TempPostgresDatabase {
+ public:
+  TempPostgresDatabase() {
+    const std::string base = PostgresTestUrl();
+    if (base.empty()) return;
+    url_ = WithPostgresDatabase(base, TempName("cruddur_test_"));
+    CreatePostgresDatabase(url_);
+  }
+  ~TempPostgresDatabase() {
+    if (url_.empty()) return;
+    try {
+      DropPostgresDatabase(url_);
+    } catch (const UserStoreError& e) {
+      ADD_FAILURE() << e.what();
+    }
+  }
+  TempPostgresDatabase(const TempPostgresDatabase&) = delete;
+  TempPostgresDatabase& operator=(const TempPostgresDatabase&) = delete;
+
+  const std::string& url() const { return url_; }
+
+ private:
+  std::string url_;
+};
+
 class UserStoreTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
@@ -47,23 +75,21 @@ class UserStoreTest : public ::testing::TestWithParam<std::string> {
       fs::create_directories(dir_);
       store_ = OpenUserStore(UserStoreConfig::Sqlite((dir_ / "users.db").string()));
     } else {
-      std::string base = PostgresTestUrl();
-      if (base.empty()) GTEST_SKIP() << "CRUDDUR_TEST_POSTGRES_URL is not set";
-      url_ = WithPostgresDatabase(base, TempName("cruddur_test_"));
-      CreatePostgresDatabase(url_);
-      store_ = OpenUserStore(UserStoreConfig::Postgres(url_));
+      postgres_.emplace();
+      if (postgres_->url().empty()) GTEST_SKIP() << "CRUDDUR_TEST_POSTGRES_URL is not set";
+      store_ = OpenUserStore(UserStoreConfig::Postgres(postgres_->url()));
     }
     store_->CreateSchema();
   }
 
   void TearDown() override {
-    store_.reset();  // closes the connection, so the database can be dropped
-    if (!url_.empty()) DropPostgresDatabase(url_);
+    store_.reset();  // closes the connections, so the database can be dropped
+    postgres_.reset();
     if (!dir_.empty()) fs::remove_all(dir_);
   }
 
   fs::path dir_;
-  std::string url_;
+  std::optional<TempPostgresDatabase> postgres_;
   std::unique_ptr<UserStore> store_;
 };
 
@@ -314,7 +340,7 @@ TEST(PostgresUserStoreTest, UnreachableServerIsUnavailableAndThePasswordIsHidden
 
 // A server that takes the connection and never answers (a hung PostgreSQL, a proxy with no
 // backend) fails the connection after the default connect_timeout, 5 s, where libpq alone waits
-// forever; the store's callers queue behind its one connection meanwhile.
+// forever, holding one of the store's connections meanwhile.
 TEST(PostgresUserStoreTest, AServerThatNeverAnswersTimesOut) {
   const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
   ASSERT_GE(listener, 0);
@@ -366,33 +392,6 @@ TEST(PostgresUserStoreTest, CreateAndDropDatabaseQuoteTheName) {
   EXPECT_THROW(OpenUserStore(UserStoreConfig::Postgres(url)), UserStoreError);
 }
 
-// A database of its own on the test server, dropped at the end; url() is empty without one
-// (CRUDDUR_TEST_POSTGRES_URL unset). Stores opened on it must close first (declared after it).
-class TempPostgresDatabase {
- public:
-  TempPostgresDatabase() {
-    const std::string base = PostgresTestUrl();
-    if (base.empty()) return;
-    url_ = WithPostgresDatabase(base, TempName("cruddur_test_"));
-    CreatePostgresDatabase(url_);
-  }
-  ~TempPostgresDatabase() {
-    if (url_.empty()) return;
-    try {
-      DropPostgresDatabase(url_);
-    } catch (const UserStoreError& e) {
-      ADD_FAILURE() << e.what();
-    }
-  }
-  TempPostgresDatabase(const TempPostgresDatabase&) = delete;
-  TempPostgresDatabase& operator=(const TempPostgresDatabase&) = delete;
-
-  const std::string& url() const { return url_; }
-
- private:
-  std::string url_;
-};
-
 // Runs `sql` with psql on `url`'s server, connected to `database` as `app` (application_name);
 // the first line it prints, or "error" when psql fails.
 std::string Psql(const std::string& url, const std::string& database, const std::string& sql,
@@ -409,15 +408,21 @@ std::string Psql(const std::string& url, const std::string& database, const std:
   return text;
 }
 
-// Ends every session of `url`'s database, as a restart or failover of the server does, and waits
-// until they are gone (pg_terminate_backend's timeout, PostgreSQL 14 on). Returns how many.
-int TerminateSessions(const std::string& url) {
+// Ends the sessions on `url`'s server that `where` selects from pg_stat_activity, as a restart or
+// failover of the server does, and waits until they are gone (pg_terminate_backend's timeout,
+// PostgreSQL 14 on). Returns how many, or -1 when psql fails.
+int TerminateSessionsWhere(const std::string& url, const std::string& where) {
   // FILTER: only the rows WHERE keeps (a plain AND may end psql's own session first).
   const std::string ended = Psql(url, "postgres",
                                  "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 10000)) "
-                                 "FROM pg_stat_activity WHERE datname = '" +
-                                     PostgresUrlDatabase(url) + "'");
+                                 "FROM pg_stat_activity WHERE " +
+                                     where);
   return ended == "error" ? -1 : std::atoi(ended.c_str());
+}
+
+// Ends every session of `url`'s database.
+int TerminateSessions(const std::string& url) {
+  return TerminateSessionsWhere(url, "datname = '" + PostgresUrlDatabase(url) + "'");
 }
 
 // Polls `sql` (on the postgres database) until it prints `want`, for up to 30 s.
@@ -459,9 +464,7 @@ TEST(PostgresUserStoreTest, ACallWaitingOnALockHoldsUpNoOther) {
   const std::string& url = db.url();
   auto store = OpenSeeded(url);
   const std::string database = PostgresUrlDatabase(url);
-  const std::string end_locker =
-      "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 10000)) FROM pg_stat_activity "
-      "WHERE application_name = 'cruddur-test-locker'";
+  const std::string locker_app = "application_name = 'cruddur-test-locker'";
   std::thread locker;
   std::thread waiting;
   // However the test ends, the locker's session ends and both threads are joined first (a
@@ -475,7 +478,7 @@ TEST(PostgresUserStoreTest, ACallWaitingOnALockHoldsUpNoOther) {
         if (thread->joinable()) thread->join();
       }
     }
-  } joined{[&] { Psql(url, "postgres", end_locker); }, {&locker, &waiting}};
+  } joined{[&] { TerminateSessionsWhere(url, locker_app); }, {&locker, &waiting}};
   // Another session locks londo's row for up to 60 s.
   locker = std::thread([&] {
     Psql(url, database,
@@ -483,9 +486,8 @@ TEST(PostgresUserStoreTest, ACallWaitingOnALockHoldsUpNoOther) {
          "COMMIT;",
          "cruddur-test-locker");
   });
-  const std::string locker_waiting =
-      "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'cruddur-test-locker' "
-      "AND query LIKE '%pg_sleep%' AND state = 'active'";
+  const std::string locker_waiting = "SELECT count(*) FROM pg_stat_activity WHERE " + locker_app +
+                                     " AND query LIKE '%pg_sleep%' AND state = 'active'";
   ASSERT_TRUE(PsqlEventually(url, locker_waiting, "1"));
   // A call that waits for that lock...
   std::atomic<bool> updated{false};
@@ -502,7 +504,7 @@ TEST(PostgresUserStoreTest, ACallWaitingOnALockHoldsUpNoOther) {
   // ... while another call reads, and is answered before the lock is let go.
   EXPECT_EQ(store->FindByHandle("bayko")->handle, "bayko");
   EXPECT_FALSE(updated.load());
-  EXPECT_EQ(Psql(url, "postgres", end_locker), "1");
+  EXPECT_EQ(TerminateSessionsWhere(url, locker_app), 1);
   waiting.join();
   EXPECT_TRUE(updated.load());
   EXPECT_EQ(store->FindByHandle("londo")->cognito_user_id, "after-the-lock");
