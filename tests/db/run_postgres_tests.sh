@@ -40,8 +40,11 @@ fi
 
 work=$(mktemp -d /tmp/cruddur-pg.XXXXXX)
 password="cruddur-$RANDOM$RANDOM"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+port=$(free_port)
 [[ ${#as_pg[@]} -gt 0 ]] && chown "$pg_user" "$work"
 chmod 700 "$work"
 
@@ -196,8 +199,7 @@ export CONNECTION_URL="$base_url/cruddur_serve" CRUDDUR_DATA_DIR="$work/data-ser
   "$cruddur" ddb schema-load >>"$work/serve-setup.log" 2>&1 ||
   { fail "serve: setup"; cat "$work/serve-setup.log" >&2; }
 token=$("$cruddur" auth token andrewbrown 2>/dev/null)
-serve_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
+serve_port=$(free_port)
 "$cruddur" serve --port "$serve_port" --ddb-port 0 >"$work/serve.log" 2>&1 &
 serve_pid=$!
 for _ in $(seq 100); do
