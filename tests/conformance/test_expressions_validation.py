@@ -188,3 +188,59 @@ def test_nested_key_path_refused(ddb, table_hr):
                   ExpressionAttributeValues={":p": {"S": "x"}})
     assert err(e) == ("ValidationException",
                       "KeyConditionExpressions cannot have conditions on nested attributes")
+
+
+def syntax_error(kind, token, near):
+    return ("ValidationException",
+            f'Invalid {kind}: Syntax error; token: "{token}", near: "{near}"')
+
+
+def test_a_name_cannot_start_with_an_underscore(ddb, table_h):
+    """A bare name starts with a letter: a leading '_' is a token of its own, a syntax error
+    (DynamoDB Local, and ScyllaDB's Alternator tests run against DynamoDB), in every kind of
+    expression; '_' after the first letter, and in #names and :values, is part of the name."""
+    v = {":v": {"N": "1"}}
+    assert update_err(ddb, table_h, UpdateExpression="SET _a = :v",
+                      ExpressionAttributeValues=v) == syntax_error(
+        "UpdateExpression", "_", "SET _a")
+    assert update_err(ddb, table_h, UpdateExpression="SET a = _f(b)") == syntax_error(
+        "UpdateExpression", "_", "= _f")
+    assert update_err(ddb, table_h, ConditionExpression="attribute_exists(_a)") == syntax_error(
+        "ConditionExpression", "_", "(_a")
+    with pytest.raises(ClientError) as e:
+        ddb.get_item(TableName=table_h, Key=KEY, ProjectionExpression="pk, a._b")
+    assert err(e) == syntax_error("ProjectionExpression", "_", "._b")
+    ddb.update_item(TableName=table_h, Key=KEY, UpdateExpression="SET a_b = :_v, #_n = :_v",
+                    ExpressionAttributeNames={"#_n": "c"},
+                    ExpressionAttributeValues={":_v": {"N": "1"}})
+    item = ddb.get_item(TableName=table_h, Key=KEY, ProjectionExpression="a_b, c")["Item"]
+    assert item == {"a_b": {"N": "1"}, "c": {"N": "1"}}
+
+
+def test_a_call_without_operands_is_a_syntax_error(ddb, table_h):
+    """f() is refused at its ')' (DynamoDB Local), whatever the function."""
+    assert update_err(ddb, table_h, ConditionExpression="attribute_exists()") == syntax_error(
+        "ConditionExpression", ")", "()")
+    assert update_err(ddb, table_h, ConditionExpression="size() = :n",
+                      ExpressionAttributeValues={":n": {"N": "1"}}) == syntax_error(
+        "ConditionExpression", ")", "() =")
+    assert update_err(ddb, table_h, UpdateExpression="SET a = list_append()") == syntax_error(
+        "UpdateExpression", ")", "()")
+
+
+@pytest.mark.parametrize("condition,message", [
+    # compared, size with the wrong number of operands is told by its count...
+    ("size(a, a) = :n", "Incorrect number of operands for operator or function; operator or "
+                        "function: size, number of operands: 2"),
+    ("contains(size(a, b), :n)", "Incorrect number of operands for operator or function; "
+                                 "operator or function: size, number of operands: 2"),
+    # ... and alone, as a size where a condition should stand
+    ("size(a, a)", "The function is not allowed to be used this way in an expression; "
+                   "function: size"),
+])
+def test_size_with_the_wrong_operand_count(ddb, table_h, condition, message):
+    """(DynamoDB Local; ScyllaDB's Alternator tests, run against DynamoDB, for the first.)"""
+    values = {":n": {"N": "1"}} if ":n" in condition else {}
+    assert update_err(ddb, table_h, ConditionExpression=condition, **(
+        {"ExpressionAttributeValues": values} if values else {})) == (
+        "ValidationException", "Invalid ConditionExpression: " + message)

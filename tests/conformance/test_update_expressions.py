@@ -89,6 +89,36 @@ def test_list_append(ddb, tbl):
     assert a["nl"] == {"L": [N(1)]}
 
 
+LIST_APPEND_MISPLACED = (
+    "ValidationException", "Invalid UpdateExpression: The function is not allowed to be used "
+    "this way in an expression; function: list_append")
+
+
+@pytest.mark.parametrize("expr", [
+    "SET l = list_append(list_append(:a, :b), :c)", "SET l = list_append(:a, (list_append(:b, "
+    ":c)))", "SET l = if_not_exists(l, list_append(:a, :b))", "SET l = list_append(:a, :b) + :n",
+    # before an undefined value, a reserved word, an unknown function and a path too deep
+    "SET l = list_append(list_append(:a, :b), :undefined)",
+    "SET l = list_append(list_append(:a, :b), size), x = f(y)",
+    "SET l = list_append(:a, list_append(:b, :c)) REMOVE " + ".".join(["d"] * 33),
+])
+def test_list_append_only_as_the_whole_value(ddb, tbl, expr):
+    """list_append nested in any operand is refused before any check but the syntax's
+    (DynamoDB Local; ScyllaDB's Alternator tests, run against DynamoDB, for one inside
+    another), while if_not_exists inside list_append and a parenthesised list_append are
+    fine."""
+    values = {k: v for k, v in {":a": {"L": [S("a")]}, ":b": {"L": [S("b")]},
+                                ":c": {"L": [S("c")]}, ":n": N(1)}.items() if k in expr}
+    assert upd_err(ddb, tbl, expr, values) == LIST_APPEND_MISPLACED
+    assert upd_err(ddb, tbl, "SET l = list_append(list_append(:a, :b), :c) REMOVE",
+                   {":a": {"L": []}, ":b": {"L": []}, ":c": {"L": []}}) == (
+        "ValidationException",
+        'Invalid UpdateExpression: Syntax error; token: "<EOF>", near: "REMOVE"')
+    a = upd(ddb, tbl, "SET l = (list_append(if_not_exists(l, :a), :b))",
+            {":a": {"L": []}, ":b": {"L": [S("d")]}})
+    assert a["l"]["L"] == [S("a"), S("b"), S("c"), S("d")]
+
+
 def test_list_append_on_non_list(ddb, tbl):
     assert upd_err(ddb, tbl, "SET l = list_append(s, :t)", {":t": {"L": []}}) == INCORRECT_TYPE
 

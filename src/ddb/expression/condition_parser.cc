@@ -226,7 +226,8 @@ class ConditionParser : public ParserBase {
     std::string name(Next().text);
     Expect(Tok::kLParen);
     std::vector<Operand> args;
-    if (!At(Tok::kRParen)) ParseCommaList([&] { args.push_back(ParseOperand()); });
+    // "f()" is a syntax error at the ')'.
+    ParseCommaList([&] { args.push_back(ParseOperand()); });
     Expect(Tok::kRParen);
     return FunctionOperand(std::move(name), std::move(args));
   }
@@ -266,6 +267,14 @@ class ConditionParser : public ParserBase {
       Record(ErrorClass::kOperandCount,
              "Incorrect number of operands for operator or function; operator or function: " +
                  name + ", number of operands: " + std::to_string(args.size()));
+      if (name == "size") {
+        // Still a size operand: misplaced only where no size may stand ("size(a, b) = :v" is
+        // told by its operand count, "size(a, b)" alone as misused).
+        Operand s;
+        s.kind = Operand::Kind::kSize;
+        if (args[0].kind == Operand::Kind::kPath) s.path = std::move(args[0].path);
+        return s;
+      }
       result.call = std::move(node);
       return result;
     }

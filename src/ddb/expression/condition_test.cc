@@ -256,9 +256,9 @@ TEST(ConditionErrorTest, Functions) {
   EXPECT_EQ(ParseError("if_not_exists(a, :s)"),
             "Invalid ConditionExpression: The function is not allowed in a condition "
             "expression; function: if_not_exists");
+  // No operands at all is a syntax error at the ')' (DynamoDB Local).
   EXPECT_EQ(ParseError("attribute_exists()"),
-            "Invalid ConditionExpression: Incorrect number of operands for operator or "
-            "function; operator or function: attribute_exists, number of operands: 0");
+            "Invalid ConditionExpression: Syntax error; token: \")\", near: \"()\"");
   EXPECT_EQ(ParseError("attribute_exists(a, :s)"),
             "Invalid ConditionExpression: Incorrect number of operands for operator or "
             "function; operator or function: attribute_exists, number of operands: 2");

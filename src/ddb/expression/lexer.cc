@@ -7,8 +7,10 @@ namespace {
 
 // ASCII only, as in the C locale, without a call per character.
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsNameStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-bool IsNamePart(char c) { return IsNameStart(c) || IsDigit(c); }
+// A bare name starts with a letter: DynamoDB reads a leading '_' as a token of its own, a syntax
+// error ("token: \"_\""), while '_' inside a name or after '#' or ':' is part of it.
+bool IsNameStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool IsNamePart(char c) { return IsNameStart(c) || IsDigit(c) || c == '_'; }
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 void MatchParens(std::vector<Token>& tokens) {

@@ -237,7 +237,8 @@ struct DeepInputs {
         operands(Nested("(", "a", ")", levels) + " = :n"),
         calls(Nested("size(", "a", ")", levels) + " = :n"),
         nots(Repeat("NOT ", levels) + "a = :n"),
-        update("SET a = " + Nested("list_append(", ":l", ", :l)", levels)) {}
+        // (list_append cannot nest: DynamoDB allows it only as the whole value.)
+        update("SET a = " + Nested("if_not_exists(a, ", ":l", ")", levels)) {}
 };
 
 // kMaxNesting levels parse, one more does not (on a stack big enough for any build, so that the

@@ -97,7 +97,9 @@ void ParserBase::ThrowRecorded(std::initializer_list<ErrorClass> order) const {
   if (operators_ > kMaxOperators && !ClientLimitsExempt::active()) {
     TooManyOperators();
   }
-  if (const auto& depth = errors_[static_cast<size_t>(ErrorClass::kPathDepth)]) Fail(*depth);
+  for (ErrorClass c : {ErrorClass::kListAppendPlace, ErrorClass::kPathDepth}) {
+    if (const auto& first = errors_[static_cast<size_t>(c)]) Fail(*first);
+  }
   for (ErrorClass c : order) {
     const auto& slot = errors_[static_cast<size_t>(c)];
     if (slot) Fail(*slot);

@@ -37,7 +37,8 @@ void CheckExpressionSize(std::string_view text, std::string_view kind);
 // Semantic errors are collected while parsing and the first of the highest-priority class is
 // reported once the whole expression parsed, as DynamoDB does (a syntax error always wins).
 enum class ErrorClass {
-  kPathDepth,  // reported first (after syntax errors and the operator count)
+  kListAppendPlace,  // reported first (after syntax errors and the operator count)
+  kPathDepth,        // then this
   kParens,
   kUnknownFunction,
   kMisusedFunction,

@@ -140,6 +140,8 @@ class UpdateParser : public ParserBase {
       node->kind = plus ? SetValue::Kind::kPlus : SetValue::Kind::kMinus;
       node->left = std::move(left);
       node->right = ParseOperand();
+      CheckListAppendPlace(*node->left);
+      CheckListAppendPlace(*node->right);
       for (const auto* arg : {node->left.get(), node->right.get()}) {
         if (arg->kind == SetValue::Kind::kValue && arg->value.type != ValueType::kN) {
           TypeError(plus ? "+" : "-", arg->value.type);
@@ -149,6 +151,16 @@ class UpdateParser : public ParserBase {
       return node;
     }
     return left;
+  }
+
+  // list_append can only be a SET action's whole value: as an operand of +, - or a function
+  // DynamoDB refuses it, before any check but the syntax's.
+  void CheckListAppendPlace(const SetValue& operand) {
+    if (operand.kind == SetValue::Kind::kListAppend) {
+      Record(ErrorClass::kListAppendPlace,
+             "The function is not allowed to be used this way in an expression; function: "
+             "list_append");
+    }
   }
 
   void TypeError(const std::string& function, ValueType t) {
@@ -180,8 +192,10 @@ class UpdateParser : public ParserBase {
     std::string name(Next().text);
     Expect(Tok::kLParen);
     std::vector<std::unique_ptr<SetValue>> args;
-    if (!At(Tok::kRParen)) ParseCommaList([&] { args.push_back(ParseOperand()); });
+    // "f()" is a syntax error at the ')'.
+    ParseCommaList([&] { args.push_back(ParseOperand()); });
     Expect(Tok::kRParen);
+    for (const auto& a : args) CheckListAppendPlace(*a);
     auto v = std::make_unique<SetValue>();
     if (name == "if_not_exists") {
       v->kind = SetValue::Kind::kIfNotExists;
