@@ -136,6 +136,21 @@ def test_set_list_index_past_end_appends(ddb, tbl):
     assert a["l"]["L"] == [S("a"), S("b"), S("c"), S("end")]
 
 
+def test_several_appends_land_in_index_order(ddb, tbl):
+    """SETs of indexes past the end append in the order of their indexes, not of the actions
+    (the UpdateExpression guide says elements added by one SET are sorted by element number;
+    DynamoDB Local, and ScyllaDB's Alternator tests run against DynamoDB); an index inside it is
+    replaced in place beside them, and each list is ordered on its own."""
+    a = upd(ddb, tbl, "SET l[84] = :a, l[37] = :b, l[1] = :c, l[17] = :d, l[50] = :e",
+            {":a": S("84"), ":b": S("37"), ":c": S("1"), ":d": S("17"), ":e": S("50")})
+    assert a["l"]["L"] == [S("a"), S("1"), S("c"), S("17"), S("37"), S("50"), S("84")]
+    upd(ddb, tbl, "SET m.l2 = :l", {":l": {"L": [S("x")]}})
+    a = upd(ddb, tbl, "SET m.l2[9] = :a, l[8] = :b, m.l2[3] = :c",
+            {":a": S("9"), ":b": S("8"), ":c": S("3")})
+    assert a["m"]["M"]["l2"]["L"] == [S("x"), S("3"), S("9")]
+    assert a["l"]["L"][-2:] == [S("84"), S("8")]
+
+
 def test_set_nested_under_missing_parent(ddb, tbl):
     assert upd_err(ddb, tbl, "SET nothere.x = :v", {":v": N(1)}) == (
         "ValidationException",

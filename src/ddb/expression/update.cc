@@ -306,8 +306,17 @@ void CheckTargetPath(Item& item, const Path& path) {
   if (path.size() > 1) Parent(item, path);
 }
 
-// Writes `value` at `path`; a list index past the end appends.
-void Assign(Item& item, const Path& path, AttributeValue value) {
+// A SET of a list index past the end: appended once every other action has run.
+struct Append {
+  const Path* path;
+  AttributeValue value;
+};
+
+// Writes `value` at `path`. A list index past the end appends: at once, or, given `appends`, after
+// the other actions, so that several appends to one list land in the order of their indexes
+// ("SET l[9] = :a, l[5] = :b" appends :b then :a), as DynamoDB documents and answers.
+void Assign(Item& item, const Path& path, AttributeValue value,
+            std::vector<Append>* appends = nullptr) {
   if (path.size() == 1) {
     item[path[0].name] = std::move(value);
     return;
@@ -317,12 +326,22 @@ void Assign(Item& item, const Path& path, AttributeValue value) {
   if (last.is_index()) {
     if (static_cast<uint64_t>(last.index) < parent->list.size()) {
       parent->list[static_cast<size_t>(last.index)] = std::move(value);
+    } else if (appends) {
+      appends->push_back({&path, std::move(value)});
     } else {
       parent->list.push_back(std::move(value));
     }
   } else {
     parent->map[last.name] = std::move(value);
   }
+}
+
+void ApplyAppends(Item& item, std::vector<Append>& appends) {
+  // Appends to different lists are independent, so one order by index serves every list.
+  std::stable_sort(appends.begin(), appends.end(), [](const Append& a, const Append& b) {
+    return a.path->back().index < b.path->back().index;
+  });
+  for (Append& a : appends) Parent(item, *a.path)->list.push_back(std::move(a.value));
 }
 
 // A missing last element is nothing to remove; a missing parent is DynamoDB's invalid path, as
@@ -419,10 +438,11 @@ void Update::Apply(Item& item) const {
     }
   }
   size_t next_value = 0;
+  std::vector<Append> appends;
   for (const auto& a : actions_) {
     switch (a->kind) {
       case UpdateAction::Kind::kSet:
-        Assign(item, a->path, std::move(values[next_value++]));
+        Assign(item, a->path, std::move(values[next_value++]), &appends);
         break;
       case UpdateAction::Kind::kRemove:
         break;
@@ -450,6 +470,7 @@ void Update::Apply(Item& item) const {
       }
     }
   }
+  ApplyAppends(item, appends);
   std::sort(removes.begin(), removes.end(),
             [](const Path* a, const Path* b) { return RemoveBefore(*a, *b); });
   for (const Path* p : removes) Remove(item, *p);
