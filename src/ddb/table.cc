@@ -121,11 +121,14 @@ std::string ItemStorageKey(const TableSchema& schema, const EncodedKey& key) {
 }
 
 namespace {
-// Also false for a value over the key size limit: writes refuse those, so only an item written
-// before its index existed can have one, and DynamoDB's backfill leaves such an item out.
+// Also false for an empty string or binary and for a value over the key size limit: writes
+// refuse those, so only an item written before its index existed can have one, and DynamoDB's
+// backfill leaves such an item out.
 bool HasKeyOfType(const Item& item, const std::string& name, ValueType type, bool partition_key) {
   auto it = item.find(name);
-  return it != item.end() && it->second.type == type && KeyValueFits(it->second, partition_key);
+  if (it == item.end() || it->second.type != type) return false;
+  if (type != ValueType::kN && it->second.bytes.empty()) return false;
+  return KeyValueFits(it->second, partition_key);
 }
 }  // namespace
 
