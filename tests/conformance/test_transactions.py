@@ -146,6 +146,34 @@ def test_transaction_validation_error_applies_nothing(ddb, table_h):
     assert err(e)[0] == "ValidationException"
 
 
+@pytest.mark.source(
+    "ddb-answer: ScyllaDB's Alternator test_transact.py "
+    "(test_transact_write_cancellation_reasons_validationerror), run against DynamoDB: the first "
+    "action whose key does not fit cancels, the others' reasons are None; DynamoDB Local reports "
+    "every action's ValidationError and evaluates the conditions")
+def test_transaction_first_key_mismatch_cancels_before_any_condition(ddb, table_h):
+    """Actions are validated before any runs: the first key that does not fit the table cancels
+    with its ValidationError, and every other reason is None, a second mismatch and a condition
+    that would fail alike."""
+    with pytest.raises(ClientError) as e:
+        ddb.transact_write_items(TransactItems=[
+            {"ConditionCheck": {"TableName": table_h, "Key": {"pk": S("absent")},
+                                "ConditionExpression": "attribute_exists(pk)"}},
+            {"Put": {"TableName": table_h, "Item": {"pk": N(7)}}},
+            {"Put": {"TableName": table_h, "Item": {"pk": N(8)}}},
+            {"Put": {"TableName": table_h, "Item": {"pk": S("fine")},
+                     "ConditionExpression": "attribute_exists(pk)"}}])
+    assert err(e) == ("TransactionCanceledException",
+                      "Transaction cancelled, please refer cancellation reasons for specific "
+                      "reasons [None, ValidationError, None, None]")
+    assert e.value.response["CancellationReasons"] == [
+        {"Code": "None"},
+        {"Code": "ValidationError", "Message": "One or more parameter values were invalid: Type "
+                                               "mismatch for key pk expected: S actual: N"},
+        {"Code": "None"}, {"Code": "None"}]
+    assert get(ddb, table_h, "fine") is None
+
+
 @MISSING_TABLE
 def test_transaction_missing_table(ddb):
     with pytest.raises(ClientError) as e:

@@ -364,12 +364,22 @@ void CheckTransactWrites(EngineImpl& engine, std::vector<TransactWrite>& writes)
     reasons.resize(writes.size());
     return reasons[i];
   };
+  // A key that does not fit is found before anything is read: the first such action cancels
+  // with its ValidationError, every other action's reason is None, no condition is evaluated
+  // (DynamoDB's answer, in ScyllaDB's Alternator tests run against it; DynamoDB Local goes on
+  // and reports every action).
+  for (size_t i = 0; i < writes.size(); ++i) {
+    if (writes[i].key_mismatch) {
+      reason(i).code = "ValidationError";
+      reason(i).message = *writes[i].key_mismatch;
+      ThrowCancelled(reasons);
+    }
+  }
   // The actions' items, read together: the attributes where a condition, an update, an index
   // or a stream needs them, else only the size (a Put or Delete without condition).
   std::vector<ItemChange*> reads;
   std::vector<bool> attributes;
   for (TransactWrite& t : writes) {
-    if (t.key_mismatch) continue;
     t.change.schema = t.table->schema();
     reads.push_back(&t.change);
     attributes.push_back(t.condition || t.kind == TransactKind::kUpdate ||
@@ -379,11 +389,6 @@ void CheckTransactWrites(EngineImpl& engine, std::vector<TransactWrite>& writes)
   for (size_t i = 0; i < writes.size(); ++i) {
     TransactWrite& t = writes[i];
     ItemChange& c = t.change;
-    if (t.key_mismatch) {
-      reason(i).code = "ValidationError";
-      reason(i).message = *t.key_mismatch;
-      continue;
-    }
     if (t.condition && !t.condition->Evaluate(c.old_item ? *c.old_item : Item{})) {
       reason(i).code = "ConditionalCheckFailed";
       reason(i).message = "The conditional request failed";
