@@ -122,6 +122,14 @@ TABLE_NAME_MEMBERS = {("RestoreTableFromBackupInput", "TargetTableName"),
                       ("TableCreationParameters", "TableName")}
 
 
+# CreateTable's and UpdateTable's TableClass are checked by the operations, in DynamoDB's own
+# words: "Invalid table-class parameter provided. Please try again with a valid table-class
+# value: [STANDARD, STANDARD_INFREQUENT_ACCESS]." (ack-api-quirks' list of DynamoDB's messages,
+# and ScyllaDB's Alternator tests run against DynamoDB), not as an enum constraint.
+TABLE_CLASS_NAME = {"type": "string"}
+TABLE_CLASS_MEMBERS = {("CreateTableInput", "TableClass"), ("UpdateTableInput", "TableClass")}
+
+
 # A GSI's KeySchema may hold a multi-attribute key (DynamoDB, November 2025): up to 4 HASH and 4
 # RANGE elements, bounded by ddb/table_schema.cc's own messages; tables and LSIs keep the model's
 # 1 to 2 ("Member must have length less than or equal to 2" for 3 elements there, while a GSI
@@ -135,6 +143,8 @@ def member_shape(struct, shape, member=None):
     """The shape a member of `struct` is checked against (see NAME_OR_ARN, GSI_KEY_SCHEMA)."""
     if shape == "KeySchema" and struct in GSI_STRUCTURES:
         return "GlobalSecondaryIndexKeySchema"
+    if (struct, member) in TABLE_CLASS_MEMBERS:
+        return "TableClassName"
     if struct in NEW_TABLE_NAME or (struct, member) in TABLE_NAME_MEMBERS:
         return shape
     return "TableNameOrArn" if shape == "TableName" else shape
@@ -224,7 +234,7 @@ def name_key(name):
 
 def generate(model):
     shapes = dict(model["shapes"], TableNameOrArn=NAME_OR_ARN,
-                  GlobalSecondaryIndexKeySchema=GSI_KEY_SCHEMA)
+                  GlobalSecondaryIndexKeySchema=GSI_KEY_SCHEMA, TableClassName=TABLE_CLASS_NAME)
     order = []  # shape names, in first-reached order
     index = {}
 

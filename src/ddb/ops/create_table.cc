@@ -211,9 +211,7 @@ std::shared_ptr<TableSchema> BuildSchema(const Request& req, CreateTableRequest&
   if (auto dp = req.Bool("DeletionProtectionEnabled")) schema->deletion_protection = *dp;
   if (const JsonValue* tags = req.Array("Tags")) schema->tags = ParseTags(*tags);
   if (auto tc = req.String("TableClass")) {
-    ConstraintErrors errors;
-    errors.CheckEnum("tableClass", *tc, {"STANDARD", "STANDARD_INFREQUENT_ACCESS"});
-    errors.ThrowIfAny();
+    CheckTableClass(*tc);
     schema->table_class = std::string(*tc);
   }
   return schema;

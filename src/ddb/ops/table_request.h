@@ -115,6 +115,10 @@ WarmThroughput WarmAtCreate(const ThroughputSetting& warm, std::string_view inde
 WarmThroughput WarmIncrease(const ThroughputSetting& warm, std::string_view index,
                             const WarmThroughput& current, const std::string& region);
 
+// Throws DynamoDB's own refusal of a TableClass other than STANDARD and STANDARD_INFREQUENT_ACCESS
+// (case-sensitive; checked after the request's constraint errors).
+void CheckTableClass(std::string_view table_class);
+
 // DynamoDB's refusal to change a table that is not ACTIVE, e.g. "Attempt to change a resource
 // which is still in use: Table is being created: orders".
 ApiError TableInUse(std::string_view status, std::string_view table);

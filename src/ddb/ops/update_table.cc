@@ -154,14 +154,12 @@ UpdateTableRequest ParseUpdateTable(const Request& req, const std::string& regio
   }
   const JsonValue* stream = req.Object("StreamSpecification");
   u.deletion_protection = req.Bool("DeletionProtectionEnabled");
-  if (auto tc = req.String("TableClass")) {
-    errors.CheckEnum("tableClass", *tc, {"STANDARD", "STANDARD_INFREQUENT_ACCESS"});
-    u.table_class = std::string(*tc);
-  }
+  if (auto tc = req.String("TableClass")) u.table_class = std::string(*tc);
   const JsonValue* sse = req.Object("SSESpecification");
   u.on_demand = ParseThroughputSetting(req.root(), "OnDemandThroughput");
   u.warm = ParseThroughputSetting(req.root(), "WarmThroughput");
   errors.ThrowIfAny();
+  if (u.table_class) CheckTableClass(*u.table_class);
 
   bool replicas = req.Get("ReplicaUpdates") != nullptr;
   int changes = !!u.billing + !!u.throughput + !u.gsi_updates.empty() + !!stream +
