@@ -334,6 +334,32 @@ def test_update_redefined_attribute_type_is_ignored(ddb, tables):
     assert wait_table_active(ddb, name)["AttributeDefinitions"] == ad(("pk", "S"))
 
 
+@pytest.mark.source(
+    "ddb-answer: ScyllaDB's Alternator test_gsi_updatetable.py "
+    "(test_gsi_key_type_conflict_on_update), run against DynamoDB, quotes this answer; DynamoDB "
+    "Local refuses with 'invalid attribute, SchemaElement redefined should be of same type as "
+    "previously defined', also for a redefinition outside the new key")
+def test_update_new_index_key_cannot_redefine_a_type(ddb, tables):
+    """A GSI Create whose key gives an attribute the table already defines another type is
+    refused (the table key or another index's key alike), nothing created; a redefinition
+    outside the new key is ignored, as without a Create."""
+    name = tables.create(attrs={"g": "S"}, GlobalSecondaryIndexes=[gsi("by_g", "g")])
+    for attr in ("g", "pk"):
+        assert update_error(ddb, TableName=name, AttributeDefinitions=ad((attr, "N")),
+                            GlobalSecondaryIndexUpdates=[{"Create": gsi("by_n", attr)}]) == (
+            "ValidationException", INVALID + "Attributes cannot be redefined. Please check that "
+            "your attribute has the same type as previously defined. Existing schema: "
+            f"Schema:[SchemaElement: key{{{attr}:S:HASH}}] New schema: "
+            f"Schema:[SchemaElement: key{{{attr}:N:HASH}}]")
+    table = ddb.describe_table(TableName=name)["Table"]
+    assert [i["IndexName"] for i in table["GlobalSecondaryIndexes"]] == ["by_g"]
+    ddb.update_table(TableName=name, AttributeDefinitions=ad(("g", "N"), ("h", "S")),
+                     GlobalSecondaryIndexUpdates=[{"Create": gsi("by_h", "h")}])
+    table = wait_table_active(ddb, name)
+    assert ("g", "S") in [(d["AttributeName"], d["AttributeType"])
+                          for d in table["AttributeDefinitions"]]
+
+
 @TABLE_OPS_WORDING
 def test_update_stream_already_in_that_state(ddb, tables):
     """LAB DDB-TABLE-018/050 live answers: 'Table has no stream to disable: TableName: <t>',
