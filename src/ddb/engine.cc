@@ -227,6 +227,7 @@ std::string EngineImpl::Execute(std::string_view operation, std::string_view req
     const auto& partiql_handlers = PartiqlHandlers();
     auto p = partiql_handlers.find(operation);
     if (p == partiql_handlers.end()) {
+      if (auto answer = LegacyGlobalTables(operation, request_json)) return *answer;
       if (auto refusal = UnsupportedFeature(operation)) throw ApiError::Validation(*refusal);
       throw ApiError::UnknownOperation();
     }

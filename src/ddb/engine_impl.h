@@ -580,6 +580,12 @@ class EngineImpl final : public Engine {
 // Kinesis streaming destinations, contributor insights, replica auto scaling), naming the
 // feature; nullopt for any other operation (ops/policy_ops.cc).
 std::optional<std::string> UnsupportedFeature(std::string_view operation);
+// The legacy global tables' operations (version 2017.11.29), answered as DynamoDB answers them
+// in 2026, when none can be created (ack-api-quirks dynamodb DDB-GLOBALTABLE-002/004): Create and
+// an UpdateGlobalTable Create refused, ListGlobalTables empty, every other GlobalTableNotFound.
+// The answer (ListGlobalTables'), or nullopt for any other operation; throws the others' errors.
+std::optional<std::string> LegacyGlobalTables(std::string_view operation,
+                                              std::string_view request_json);
 // DynamoDB's refusal of another account's table by the policy operations and
 // RestoreTableToPointInTime (policy_ops.cc).
 ApiError ForeignAccountError();

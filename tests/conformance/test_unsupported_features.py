@@ -1,9 +1,9 @@
 """Resource-based policies, and the operations of features one local server cannot provide.
 
 Put/Get/DeleteResourcePolicy are newer than Debian's botocore, so they are sent raw. The refused
-operations (global tables, Kinesis streaming destinations, contributor insights, replica auto
-scaling) must never answer a fake success: DynamoDB would have replicated, streamed or measured
-something that nothing here does.
+operations (Kinesis streaming destinations, contributor insights, replica auto scaling) must never
+answer a fake success: DynamoDB would have streamed or measured something that nothing here does.
+The legacy global tables' operations answer as DynamoDB does, where none can exist either.
 """
 
 import json
@@ -26,9 +26,6 @@ POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
 
 @REFUSED
 @pytest.mark.parametrize("call", [
-    lambda c: c.list_global_tables(),
-    lambda c: c.describe_global_table(GlobalTableName="g"),
-    lambda c: c.update_global_table_settings(GlobalTableName="g"),
     lambda c: c.enable_kinesis_streaming_destination(TableName="tbl", StreamArn="arn:aws:x"),
     lambda c: c.describe_kinesis_streaming_destination(TableName="tbl"),
     lambda c: c.describe_contributor_insights(TableName="tbl"),
@@ -42,6 +39,36 @@ def test_features_that_cannot_be_provided_are_refused_by_name(ddb_nv, call):
     code, message = err(e)
     assert code == "ValidationException"
     assert "is not supported by cruddur's local DynamoDB" in message
+
+
+@source("ddb-answer: the legacy global tables' operations as DynamoDB answered them in 2026, "
+        "when none can be created (ack-api-quirks dynamodb DDB-GLOBALTABLE-002/004); DynamoDB "
+        "Local answers otherwise")
+def test_legacy_global_tables_answer_as_dynamodb_does(ddb_nv, endpoint, table_h):
+    """ListGlobalTables is empty; DescribeGlobalTable, the settings operations and an
+    UpdateGlobalTable Delete find no global table of that name, a regional table's name alike;
+    an UpdateGlobalTable Create is refused for the version before that, and no replica update
+    at all is invalid."""
+    assert ddb_nv.list_global_tables()["GlobalTables"] == []
+    for name in (table_h, "no-such-table"):
+        with pytest.raises(Exception) as e:
+            ddb_nv.describe_global_table(GlobalTableName=name)
+        assert err(e) == ("GlobalTableNotFoundException",
+                          f"Global table not found: Global table with name: '{name}' does not "
+                          "exist.")
+        for call in (lambda: ddb_nv.describe_global_table_settings(GlobalTableName=name),
+                     lambda: ddb_nv.update_global_table_settings(
+                         GlobalTableName=name, GlobalTableBillingMode="PAY_PER_REQUEST"),
+                     lambda: ddb_nv.update_global_table(GlobalTableName=name, ReplicaUpdates=[
+                         {"Delete": {"RegionName": "eu-west-1"}}])):
+            with pytest.raises(Exception) as e:
+                call()
+            assert err(e) == ("GlobalTableNotFoundException",
+                              f"Global table with name: '{name}' does not exist.")
+    status, body = raw_call(endpoint, "UpdateGlobalTable",
+                            {"GlobalTableName": table_h, "ReplicaUpdates": []})
+    assert (status, error_type(body), error_message(body)) == (
+        400, "ValidationException", "One or more parameter values were invalid")
 
 
 @REFUSED

@@ -6,16 +6,17 @@
 // re-created under the same name starts without one. Requests signed with a `ddb serve --auth`
 // key are checked against it (ops/access_ops.cc); without --auth there is no identity to check.
 //
-// Global tables, Kinesis streaming destinations, contributor insights and replica auto scaling
-// answer a ValidationException naming the feature: a client handles it as the refusal it is
-// (not retried, unlike a 5xx; not "no such operation", which would claim DynamoDB lacks it), and
-// nothing pretends to have replicated, streamed or measured anything. CreateGlobalTable and
-// UpdateGlobalTable (the legacy version's) answer in DynamoDB's own words of refusal.
+// Kinesis streaming destinations, contributor insights and replica auto scaling answer a
+// ValidationException naming the feature: a client handles it as the refusal it is (not retried,
+// unlike a 5xx; not "no such operation", which would claim DynamoDB lacks it), and nothing
+// pretends to have streamed or measured anything. The legacy global tables' operations (version
+// 2017.11.29) answer as DynamoDB answers them today, where none can be created either.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <set>
 #include <unordered_map>
 
 #include "ddb/engine_impl.h"
@@ -25,21 +26,42 @@
 
 namespace cruddur::ddb {
 
-std::optional<std::string> UnsupportedFeature(std::string_view operation) {
-  // DynamoDB's own refusal of the legacy global tables' operations (recorded in 2026:
-  // ack-api-quirks dynamodb DDB-TABLE-442): true here too, whatever the version.
-  if (operation == "CreateGlobalTable" || operation == "UpdateGlobalTable") {
-    return "One or more parameter values were invalid: DynamoDB global tables version 2017.11.29 "
-           "is not supported. We recommend using DynamoDB global tables version 2019.11.21, "
-           "instead of version 2017.11.29 (Legacy).";
+std::optional<std::string> LegacyGlobalTables(std::string_view operation,
+                                              std::string_view request_json) {
+  static const std::set<std::string_view> kOperations = {
+      "CreateGlobalTable", "UpdateGlobalTable",         "DescribeGlobalTable",
+      "ListGlobalTables",  "UpdateGlobalTableSettings", "DescribeGlobalTableSettings"};
+  if (!kOperations.contains(operation)) return std::nullopt;
+  if (operation == "ListGlobalTables") return R"({"GlobalTables":[]})";
+  Request req(request_json);
+  auto name = req.String("GlobalTableName");
+  if (!name) {
+    throw ApiError::Validation(
+        "1 validation error detected: Value null at 'globalTableName' failed to satisfy "
+        "constraint: Member must not be null");
   }
+  const std::string kVersionRefused =
+      "One or more parameter values were invalid: DynamoDB global tables version 2017.11.29 is "
+      "not supported. We recommend using DynamoDB global tables version 2019.11.21, instead of "
+      "version 2017.11.29 (Legacy).";
+  if (operation == "CreateGlobalTable") throw ApiError::Validation(kVersionRefused);
+  if (operation == "UpdateGlobalTable") {
+    const JsonValue* updates = req.Array("ReplicaUpdates");
+    if (!updates || updates->Empty()) {
+      throw ApiError::Validation("One or more parameter values were invalid");
+    }
+    // A Create is refused before the table is looked for.
+    for (const JsonValue& u : updates->GetArray()) {
+      if (u.IsObject() && u.HasMember("Create")) throw ApiError::Validation(kVersionRefused);
+    }
+  }
+  std::string missing = fmt::format("Global table with name: '{}' does not exist.", *name);
+  if (operation == "DescribeGlobalTable") missing = "Global table not found: " + missing;
+  throw ApiError(400, "GlobalTableNotFoundException", missing);
+}
+
+std::optional<std::string> UnsupportedFeature(std::string_view operation) {
   static const std::unordered_map<std::string_view, std::string_view> kFeatures = {
-      {"CreateGlobalTable", "global tables"},
-      {"UpdateGlobalTable", "global tables"},
-      {"DescribeGlobalTable", "global tables"},
-      {"ListGlobalTables", "global tables"},
-      {"UpdateGlobalTableSettings", "global tables"},
-      {"DescribeGlobalTableSettings", "global tables"},
       {"EnableKinesisStreamingDestination", "Kinesis streaming destinations"},
       {"DisableKinesisStreamingDestination", "Kinesis streaming destinations"},
       {"DescribeKinesisStreamingDestination", "Kinesis streaming destinations"},
@@ -51,7 +73,6 @@ std::optional<std::string> UnsupportedFeature(std::string_view operation) {
       {"UpdateTableReplicaAutoScaling", "replica auto scaling of global tables"},
   };
   static const std::unordered_map<std::string_view, std::string_view> kWhy = {
-      {"global tables", "a table's replicas live in other regions, and this server is one region"},
       {"Kinesis streaming destinations",
        "there is no Kinesis here to stream to (DynamoDB "
        "Streams are supported)"},
