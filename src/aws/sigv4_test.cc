@@ -203,6 +203,22 @@ TEST(SigV4Verifier, DefaultModeWordsEachFlawOfTheHeader) {
             "'junk' not a valid key=value pair (missing equal-sign) in Authorization header: '" +
                 whole + ", junk'.");
 
+  // Items end at white space as at commas: separated by spaces alone they are whole, and a value
+  // cut by a space leaves its rest as an item without an equal sign.
+  EXPECT_FALSE(
+      verify("AWS4-HMAC-SHA256 Credential=AK/20240101/us-east-1/dynamodb/aws4_request "
+             "SignedHeaders=host;x-amz-date Signature=00",
+             "X-Amz-Date"));
+  const std::string cut =
+      "AWS4-HMAC-SHA256 Credential=AK /20240101/us-east-1/dynamodb/aws4_request, "
+      "SignedHeaders=host;x-amz-date, Signature=00";
+  error = verify(cut, "X-Amz-Date");
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->message,
+            "'/20240101/us-east-1/dynamodb/aws4_request' not a valid key=value pair (missing "
+            "equal-sign) in Authorization header: '" +
+                cut + "'.");
+
   // An empty value is a missing one; the last of a repeated key counts.
   error = verify("AWS4-HMAC-SHA256 Credential=, SignedHeaders=host, Signature=00", "X-Amz-Date");
   ASSERT_TRUE(error);

@@ -219,6 +219,24 @@ def test_incomplete_authorization(server):
             "Authorization header requires 'Signature' parameter.")
 
 
+def test_authorization_items_separated_by_spaces(server):
+    """AWS reads an Authorization item as ending at a comma or at white space: with spaces alone
+    a real signature verifies, and a credential cut by a space leaves an item without an equal
+    sign (DynamoDB's answer quoted in awslabs/fhir-works-on-aws-deployment#379; ScyllaDB's
+    Alternator tests, run against DynamoDB, reach the date check with space-separated items)."""
+    headers, body = sign(server, "ListTables", {})
+    spaced = dict(headers, Authorization=headers["Authorization"].replace(", ", " "))
+    assert ", " not in spaced["Authorization"]
+    status, out = send(server, spaced, body)
+    assert status == 200, out
+    cut = dict(headers, Authorization=headers["Authorization"].replace(
+        f"Credential={AKID}/", f"Credential={AKID} /"))
+    status, out = send(server, cut, body)
+    refused(status, out, "IncompleteSignatureException", "'/")
+    assert "/aws4_request' not a valid key=value pair (missing equal-sign) in Authorization " \
+        "header: '" in out["message"]
+
+
 def test_wrong_service_in_scope(server):
     headers, body = sign(server, "ListTables", {}, service="s3")
     refused(*send(server, headers, body), "InvalidSignatureException",
