@@ -105,11 +105,15 @@ LIST_APPEND_MISPLACED = (
 def test_list_append_only_as_the_whole_value(ddb, tbl, expr):
     """list_append nested in any operand is refused before any check but the syntax's
     (DynamoDB Local; ScyllaDB's Alternator tests, run against DynamoDB, for one inside
-    another), while if_not_exists inside list_append and a parenthesised list_append are
-    fine."""
+    another)."""
     values = {k: v for k, v in {":a": {"L": [S("a")]}, ":b": {"L": [S("b")]},
                                 ":c": {"L": [S("c")]}, ":n": N(1)}.items() if k in expr}
     assert upd_err(ddb, tbl, expr, values) == LIST_APPEND_MISPLACED
+
+
+def test_list_append_misplaced_after_syntax_and_fine_in_parentheses(ddb, tbl):
+    """A syntax error is told first; if_not_exists inside list_append and a parenthesised
+    list_append are fine (DynamoDB Local)."""
     assert upd_err(ddb, tbl, "SET l = list_append(list_append(:a, :b), :c) REMOVE",
                    {":a": {"L": []}, ":b": {"L": []}, ":c": {"L": []}}) == (
         "ValidationException",
