@@ -35,7 +35,8 @@ def test_tag_and_untag_answer_an_empty_body(ddb, endpoint, table_h):
     the SDKs read it as the operation's empty output, and the CRC32 header still checks."""
     import zlib
     arn = arn_of(ddb, table_h)
-    for target, body in [("TagResource", {"ResourceArn": arn, "Tags": [{"Key": "k", "Value": "v"}]}),
+    tag = {"ResourceArn": arn, "Tags": [{"Key": "k", "Value": "v"}]}
+    for target, body in [("TagResource", tag),
                          ("UntagResource", {"ResourceArn": arn, "TagKeys": ["k"]})]:
         status, headers, raw = signed_request(endpoint, target, body)
         assert (status, raw, headers["content-length"]) == (200, b"", "0")
