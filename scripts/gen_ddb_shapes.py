@@ -140,7 +140,8 @@ GSI_STRUCTURES = {"GlobalSecondaryIndex", "CreateGlobalSecondaryIndexAction"}
 
 
 def member_shape(struct, shape, member=None):
-    """The shape a member of `struct` is checked against (see NAME_OR_ARN, GSI_KEY_SCHEMA)."""
+    """The shape a member of `struct` is checked against (see NAME_OR_ARN, GSI_KEY_SCHEMA,
+    TABLE_CLASS_NAME)."""
     if shape == "KeySchema" and struct in GSI_STRUCTURES:
         return "GlobalSecondaryIndexKeySchema"
     if (struct, member) in TABLE_CLASS_MEMBERS:

@@ -365,8 +365,6 @@ std::optional<std::string> ParseSse(const JsonValue& spec, const std::string& re
   return kms + "key/" + std::string(k);
 }
 
-// DynamoDB's refusal to change a table that is not ACTIVE, e.g. "Attempt to change a resource
-// which is still in use: Table is being created: orders".
 void CheckTableClass(std::string_view table_class) {
   if (table_class != "STANDARD" && table_class != "STANDARD_INFREQUENT_ACCESS") {
     throw ApiError::Validation(
@@ -375,6 +373,8 @@ void CheckTableClass(std::string_view table_class) {
   }
 }
 
+// DynamoDB's refusal to change a table that is not ACTIVE, e.g. "Attempt to change a resource
+// which is still in use: Table is being created: orders".
 ApiError TableInUse(std::string_view status, std::string_view table) {
   std::string_view doing = status == "CREATING"   ? "created"
                            : status == "DELETING" ? "deleted"
