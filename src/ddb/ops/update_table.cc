@@ -291,37 +291,32 @@ void UpdateIndexThroughputSettings(const GsiUpdate& g, const TableSchema& schema
 }
 
 // Throws DynamoDB's refusal of a new index key attribute whose type in `definitions` differs
-// from the one the table already gives it (`types`).
+// from the one the table already gives it (`types`). REQUIRES: every key is in `definitions`
+// (CheckKeysDefined).
 void CheckNoKeyRedefined(const std::vector<KeyElement>& keys,
                          const std::map<std::string, ValueType>& types,
                          const std::vector<AttributeDefinition>& definitions) {
-  auto requested = [&](const std::string& name) {
-    auto d = std::find_if(definitions.begin(), definitions.end(),
-                          [&](const AttributeDefinition& e) { return e.name == name; });
-    return d == definitions.end() ? std::optional<ValueType>() : d->type;
+  std::vector<std::string> existing, requested;  // the new key typed both ways
+  auto element = [](const KeyElement& k, ValueType t) {
+    return fmt::format("SchemaElement: key{{{}:{}:{}}}", k.name, TypeName(t), k.type);
   };
   bool redefined = false;
   for (const KeyElement& k : keys) {
+    ValueType wants =
+        std::find_if(definitions.begin(), definitions.end(), [&](const AttributeDefinition& d) {
+          return d.name == k.name;
+        })->type;
     auto had = types.find(k.name);
-    std::optional<ValueType> wants = requested(k.name);
-    redefined |= had != types.end() && wants && *wants != had->second;
+    ValueType was = had == types.end() ? wants : had->second;
+    redefined |= was != wants;
+    existing.push_back(element(k, was));
+    requested.push_back(element(k, wants));
   }
   if (!redefined) return;
-  auto schema_text = [&](bool existing) {
-    std::vector<std::string> elements;
-    for (const KeyElement& k : keys) {
-      // Every key is in `definitions` (CheckKeysDefined came first).
-      auto had = types.find(k.name);
-      ValueType t = existing && had != types.end() ? had->second : *requested(k.name);
-      elements.push_back(
-          fmt::format("SchemaElement: key{{{}:{}:{}}}", k.name, TypeName(t), k.type));
-    }
-    return fmt::format("Schema:[{}]", fmt::join(elements, ", "));
-  };
   throw ApiError::Validation(fmt::format(
       "{}Attributes cannot be redefined. Please check that your attribute has the same type as "
-      "previously defined. Existing schema: {} New schema: {}",
-      kInvalid, schema_text(true), schema_text(false)));
+      "previously defined. Existing schema: Schema:[{}] New schema: Schema:[{}]",
+      kInvalid, fmt::join(existing, ", "), fmt::join(requested, ", ")));
 }
 
 // A GSI Create: the new index (CREATING until status_until), after its checks: its key schema
