@@ -156,3 +156,7 @@ BACKUPS = source(
     "docs: on-demand backups and point-in-time recovery as the API reference describes them "
     "(CreateBackup, ListBackups, RestoreTableFromBackup, UpdateContinuousBackups, "
     "RestoreTableToPointInTime, ...); DynamoDB Local does not implement them")
+
+CONFORMANCE_SUITE = source(
+    "ddb-answer: nubo-db/dynamodb-conformance's tests of this, which DynamoDB passed in its 2026 "
+    "runs (results/dynamodb.json: every test passed); DynamoDB Local answers otherwise")

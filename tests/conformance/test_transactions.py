@@ -6,7 +6,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ddbtest import err, unique_name
-from provenance import KEY_WORDING, MISSING_TABLE
+from provenance import CONFORMANCE_SUITE, KEY_WORDING, MISSING_TABLE
 
 
 def S(v):
@@ -373,3 +373,22 @@ def test_transaction_update_number_overflow_cancels(ddb, table_h):
                           "Number overflow. Attempting to store a number with magnitude larger "
                           "than supported range")
     assert get(ddb, table_h, "counter")["n"] == {"N": "5"}
+
+
+@CONFORMANCE_SUITE
+def test_transact_get_key_that_does_not_fit_cancels(ddb, table_h, table_hr):
+    """As in TransactWriteItems: a key that does not fit its table cancels the transaction with
+    that action's ValidationError (the first such one), every other reason None."""
+    ddb.put_item(TableName=table_h, Item={"pk": S("a")})
+    for bad in [{}, {"pk": N(1)}, {"pk": S("a"), "x": S("y")}]:
+        with pytest.raises(ClientError) as e:
+            ddb.transact_get_items(TransactItems=[
+                {"Get": {"TableName": table_h, "Key": {"pk": S("a")}}},
+                {"Get": {"TableName": table_h, "Key": bad}},
+                {"Get": {"TableName": table_hr, "Key": {"pk": S("b")}}}])
+        assert err(e) == ("TransactionCanceledException", "Transaction cancelled, please refer "
+                          "cancellation reasons for specific reasons [None, ValidationError, None]")
+        reasons = e.value.response["CancellationReasons"]
+        assert [r["Code"] for r in reasons] == ["None", "ValidationError", "None"]
+        assert reasons[1]["Message"] == "The provided key element does not match the schema"
+

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <optional>
 #include <set>
 #include <string_view>
 
@@ -551,6 +552,9 @@ void EngineImpl::TransactGetItems(const Request& req, JsonWriter& w) {
   };
   std::vector<Get> gets;
   std::set<std::string> seen;
+  // As in TransactWriteItems: the first key that does not fit its table (missing, another
+  // type, an extra attribute) cancels with its ValidationError once every action is resolved.
+  std::optional<std::pair<size_t, std::string>> key_mismatch;
   for (rapidjson::SizeType i = 0; i < items->Size(); ++i) {
     const JsonValue* get = Request::ObjectOf((*items)[i], "Get");
     std::string member = fmt::format("transactItems.{}.member", i + 1);
@@ -572,6 +576,16 @@ void EngineImpl::TransactGetItems(const Request& req, JsonWriter& w) {
     g.table = RequireTable(*table_name);
     g.schema = g.table->schema();
     g.table_name = std::string(*table_name);
+    if (!KeyFitsSchema(g.schema->key, key, false)) {
+      try {
+        ValidateKeyParam(*g.schema, key);
+      } catch (const ApiError& e) {
+        if (e.type() != "ValidationException") throw;
+        if (!key_mismatch) key_mismatch.emplace(i, e.message());
+        gets.push_back(std::move(g));
+        continue;
+      }
+    }
     ValidateKeyParam(*g.schema, key);
     g.storage_key = ItemStorageKey(*g.schema, key);
     if (!seen.insert(g.storage_key).second) {
@@ -580,6 +594,12 @@ void EngineImpl::TransactGetItems(const Request& req, JsonWriter& w) {
           "item");
     }
     gets.push_back(std::move(g));
+  }
+  if (key_mismatch) {
+    std::vector<CancellationReason> reasons(gets.size());
+    reasons[key_mismatch->first].code = "ValidationError";
+    reasons[key_mismatch->first].message = std::move(key_mismatch->second);
+    ThrowCancelled(reasons);
   }
   // Registered as a pending read before looking for pending writes: a write that registers
   // after the look finds the read and cancels it.
