@@ -392,3 +392,30 @@ def test_transact_get_key_that_does_not_fit_cancels(ddb, table_h, table_hr):
         assert [r["Code"] for r in reasons] == ["None", "ValidationError", "None"]
         assert reasons[1]["Message"] == "The provided key element does not match the schema"
 
+
+@CONFORMANCE_SUITE
+def test_index_key_errors_name_a_global_index_before_a_local_one(ddb, tables):
+    """An attribute keying both a GSI and an LSI: a wrong or empty value names the GSI."""
+    t = tables.create(range_key=("sk", "S"), attrs={"k": "S"}, LocalSecondaryIndexes=[{
+        "IndexName": "a_local", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                              {"AttributeName": "k", "KeyType": "RANGE"}],
+        "Projection": {"ProjectionType": "ALL"}}], GlobalSecondaryIndexes=[{
+            "IndexName": "z_global", "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"}}])
+    mismatch = ("One or more parameter values were invalid: Type mismatch for Index Key k "
+                "Expected: S Actual: N IndexName: z_global")
+    with pytest.raises(ClientError) as e:
+        ddb.put_item(TableName=t, Item={"pk": S("p"), "sk": S("s"), "k": N(1)})
+    assert err(e) == ("ValidationException", mismatch)
+    with pytest.raises(ClientError) as e:
+        ddb.batch_write_item(RequestItems={t: [{"PutRequest": {"Item": {
+            "pk": S("p"), "sk": S("s"), "k": S("")}}}]})
+    assert err(e) == ("ValidationException", "One or more parameter values are not valid. A value "
+                      "specified for a secondary index key is not supported. The AttributeValue "
+                      "for a key attribute cannot contain an empty string value. IndexName: "
+                      "z_global, IndexKey: k")
+    with pytest.raises(ClientError) as e:
+        ddb.transact_write_items(TransactItems=[{"Update": {
+            "TableName": t, "Key": {"pk": S("p"), "sk": S("s")}, "UpdateExpression": "SET k = :v",
+            "ExpressionAttributeValues": {":v": N(1)}}}])
+    assert e.value.response["CancellationReasons"][0]["Message"] == mismatch
