@@ -219,3 +219,21 @@ def test_batch_consumed_capacity(ddb, table_h):
                                                    "ConsistentRead": True}},
                            ReturnConsumedCapacity="TOTAL")
     assert r["ConsumedCapacity"] == [{"TableName": table_h, "CapacityUnits": 2.0}]
+
+
+def test_batch_get_uses_expressions_for_every_table_or_none(ddb, table_h, table_hr):
+    """One table's ProjectionExpression beside another's AttributesToGet is refused as within one
+    table, before any key is checked (DynamoDB Local agrees)."""
+    message = ("Can not use both expression and non-expression parameters in the same request: "
+               "Non-expression parameters: {AttributesToGet} Expression parameters: "
+               "{ProjectionExpression}")
+    for hr_key in [{"pk": S("b"), "sk": S("c")}, {"pk": N(1)}]:
+        with pytest.raises(ClientError) as e:
+            ddb.batch_get_item(RequestItems={
+                table_h: {"Keys": [{"pk": S("a")}], "ProjectionExpression": "pk"},
+                table_hr: {"Keys": [hr_key], "AttributesToGet": ["pk"]}})
+        assert err(e) == ("ValidationException", message)
+    r = ddb.batch_get_item(RequestItems={
+        table_h: {"Keys": [{"pk": S("a")}], "AttributesToGet": ["pk"]},
+        table_hr: {"Keys": [{"pk": S("b"), "sk": S("c")}], "AttributesToGet": ["pk"]}})
+    assert r["Responses"] == {table_h: [], table_hr: []}

@@ -127,6 +127,20 @@ void EngineImpl::BatchGetItem(const Request& req, JsonWriter& w) {
     for (const auto& k : keys->GetArray()) read.keys.push_back(ParseItem(k));
     reads.push_back(std::move(read));
   }
+  // The request as a whole uses expressions or not: one table's ProjectionExpression beside
+  // another's AttributesToGet is refused as in a single table's entry (DynamoDB, in
+  // nubo-db/dynamodb-conformance; DynamoDB Local alike, before any table is looked up).
+  auto any_entry_has = [&](const char* member) {
+    return std::any_of(reads.begin(), reads.end(), [&](const TableRead& r) {
+      return Request::Member(*r.request, member) != nullptr;
+    });
+  };
+  if (any_entry_has("ProjectionExpression") && any_entry_has("AttributesToGet")) {
+    throw ApiError::Validation(
+        "Can not use both expression and non-expression parameters in the same request: "
+        "Non-expression parameters: {AttributesToGet} Expression parameters: "
+        "{ProjectionExpression}");
+  }
   if (total_keys > 100) {
     throw ApiError::Validation("Too many items requested for the BatchGetItem call");
   }
