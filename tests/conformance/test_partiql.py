@@ -4,7 +4,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ddbtest import err
-from provenance import DDBLOCAL_FAILS_500
+from provenance import CONFORMANCE_SUITE, DDBLOCAL_FAILS_500
 
 MALFORMED = "Statement wasn't well formed, can't be processed"
 
@@ -514,3 +514,139 @@ def test_transaction_names_the_statement_of_its_validation_error(ddb, table_hn, 
         assert err(e)[1] == message
     else:
         assert err(e)[1].startswith(MALFORMED)
+
+
+# The index qualifier ("table"."index") and batch members, as nubo-db/dynamodb-conformance's
+# tests record DynamoDB answering them.
+
+def indexed_table(ddb, tables):
+    """pk/sk, a GSI by_g (INCLUDE v) on g and an LSI by_l (KEYS_ONLY) on l; four items."""
+    t = tables.create(range_key=("sk", "S"), attrs={"g": "S", "l": "S"},
+                      GlobalSecondaryIndexes=[{
+                          "IndexName": "by_g", "KeySchema": [{"AttributeName": "g",
+                                                              "KeyType": "HASH"}],
+                          "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["v"]}}],
+                      LocalSecondaryIndexes=[{
+                          "IndexName": "by_l",
+                          "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                        {"AttributeName": "l", "KeyType": "RANGE"}],
+                          "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+    for sk, g in [("1", "x"), ("2", "x"), ("3", "y")]:
+        run(ddb, f"INSERT INTO \"{t}\" VALUE {{'pk': 'p', 'sk': '{sk}', 'g': '{g}', "
+            f"'l': 'l{sk}', 'v': 'v{sk}', 'w': 'w{sk}'}}")
+    return t
+
+
+@CONFORMANCE_SUITE
+def test_index_qualifier_refusals(ddb, tables):
+    t = indexed_table(ddb, tables)
+    cases = [
+        # Unlike Query's answer, the index is not named; nor is the table named as one.
+        (f'SELECT * FROM "{t}"."nope" WHERE pk = \'p\'', {},
+         "The table does not have the specified index"),
+        (f'SELECT * FROM "{t}"."{t}" WHERE pk = \'p\'', {},
+         "The table does not have the specified index"),
+        # An empty component, before the table is looked up.
+        (f'SELECT * FROM "{t}"."" WHERE pk = \'p\'', {},
+         "Path component cannot be an empty string"),
+        ('SELECT * FROM "" WHERE pk = \'p\'', {}, "Path component cannot be an empty string"),
+        ('SELECT * FROM ""."by_g" WHERE g = \'x\'', {}, "Path component cannot be an empty string"),
+        (f'SELECT * FROM "{t}"."by_g" WHERE g = \'x\'', {"ConsistentRead": True},
+         "Strongly consistent read is not supported on Global Secondary Indexes"),
+        # UPDATE and DELETE refuse the qualifier once read, even of a missing table; INSERT as it
+        # parses it.
+        (f'UPDATE "{t}"."by_g" SET v = \'z\' WHERE pk = \'p\' AND sk = \'1\'', {},
+         "This operation is not supported on an index"),
+        ('DELETE FROM "no_such_table"."by_g" WHERE pk = \'p\' AND sk = \'1\'', {},
+         "This operation is not supported on an index"),
+        (f'INSERT INTO "{t}"."by_g" VALUE {{\'pk\': \'q\', \'sk\': \'1\'}}', {},
+         "FROM clause may only contain a single table name in data manipulation statements"),
+    ]
+    for statement, kw, message in cases:
+        with pytest.raises(ClientError) as e:
+            run(ddb, statement, **kw)
+        assert err(e) == ("ValidationException", message), statement
+    # An LSI reads consistently.
+    assert len(run(ddb, f'SELECT pk FROM "{t}"."by_l" WHERE pk = \'p\'',
+                   ConsistentRead=True)["Items"]) == 3
+
+
+@CONFORMANCE_SUITE
+def test_keyed_index_read_filters_only_on_what_the_index_projects(ddb, tables):
+    t = indexed_table(ddb, tables)
+    refused = {
+        f'SELECT pk FROM "{t}"."by_g" WHERE g = \'x\' AND w = \'w1\'': ("by_g", "w"),
+        f'SELECT pk FROM "{t}"."by_g" WHERE g IN [\'x\', \'y\'] AND w = \'w1\'': ("by_g", "w"),
+        f'SELECT pk FROM "{t}"."by_g" WHERE g = \'x\' AND NOT w IS MISSING': ("by_g", "w"),
+        f'SELECT pk FROM "{t}"."by_l" WHERE pk = \'p\' AND v = \'v1\'': ("by_l", "v"),
+        f'SELECT pk FROM "{t}"."by_l" WHERE pk = \'p\' AND l BETWEEN \'l1\' AND \'l3\' '
+        f'AND begins_with(w, \'w\')': ("by_l", "w"),
+    }
+    for statement, (index, attribute) in refused.items():
+        with pytest.raises(ClientError) as e:
+            run(ddb, statement)
+        assert err(e) == ("ValidationException", "One or more parameter values were invalid: "
+                          f"Secondary index {index} does not project one or more filter "
+                          f"attributes: [{attribute}]"), statement
+    # Unkeyed, the index is scanned, where the attribute is not: nothing matches, or every
+    # row matches its negation.
+    assert run(ddb, f'SELECT pk FROM "{t}"."by_g" WHERE w = \'w1\'')["Items"] == []
+    assert len(run(ddb, f'SELECT pk FROM "{t}"."by_g" WHERE NOT w = \'w1\'')["Items"]) == 3
+    assert run(ddb, f'SELECT pk FROM "{t}"."by_l" WHERE v = \'v1\'')["Items"] == []
+    # Inside an OR branch the index key is no key condition.
+    items = run(ddb, f'SELECT sk FROM "{t}"."by_g" WHERE (g = \'x\' AND w = \'w1\') '
+                     f'OR (g = \'y\')')["Items"]
+    assert items == [{"sk": S("3")}]
+    # What the index projects may be filtered on.
+    items = run(ddb, f'SELECT sk FROM "{t}"."by_g" WHERE g = \'x\' AND v = \'v2\'')["Items"]
+    assert items == [{"sk": S("2")}]
+
+
+def test_transaction_index_read_names_its_statement(ddb, tables):
+    """DynamoDB in nubo-db/dynamodb-conformance; DynamoDB Local agrees."""
+    t = indexed_table(ddb, tables)
+    with pytest.raises(ClientError) as e:
+        ddb.execute_transaction(TransactStatements=[
+            {"Statement": f'SELECT * FROM "{t}" WHERE pk = \'p\' AND sk = \'1\''},
+            {"Statement": f'SELECT * FROM "{t}"."by_g" WHERE g = \'x\''}])
+    assert err(e) == ("ValidationException", "Validation failed in TransactStatements[1]: Reads "
+                      "on indices are not supported within transactions.")
+
+
+@CONFORMANCE_SUITE
+def test_batch_members_answer_as_dynamodb(ddb, tables):
+    t = indexed_table(ddb, tables)
+    r = ddb.batch_execute_statement(Statements=[
+        {"Statement": f'SLECT * FROM "{t}" WHERE pk = \'p\' AND sk = \'1\''},
+        {"Statement": f'SELECT * FROM "{t}" WHERE v = \'v1\''},
+        {"Statement": f'SELECT * FROM "{t}"."by_g" WHERE pk = \'p\' AND sk = \'1\' AND g = \'x\''},
+        {"Statement": f'SELECT sk FROM "{t}" WHERE pk = \'p\' AND sk = \'1\''}])["Responses"]
+    assert r[0]["Error"] == {"Code": "ValidationError", "Message": f"{MALFORMED}: Expected data "
+                             "manipulation"}
+    for i in (1, 2):
+        assert r[i]["Error"] == {"Code": "ValidationError", "Message": "Select statements within "
+                                 "BatchExecuteStatement must specify the primary key in the where "
+                                 "clause."}
+    assert r[3]["Item"] == {"sk": S("1")}
+    # The same parse error when the statement runs alone.
+    with pytest.raises(ClientError) as e:
+        run(ddb, f'SLECT * FROM "{t}"')
+    assert err(e) == ("ValidationException", f"{MALFORMED}: Expected data manipulation")
+
+
+@pytest.mark.parametrize("statement,params,message", [
+    ("SELECT pk FROM \"{t}\" WHERE pk = ? AND v < ?", [S("x"), {"BOOL": True}],
+     "<, operand type: BOOL"),
+    ("SELECT pk FROM \"{t}\" WHERE v BETWEEN ? AND ?", [{"NULL": True}, S("x")],
+     "BETWEEN, operand type: NULL"),
+    ("UPDATE \"{t}\" SET a = 1 WHERE pk = ? AND v >= ?", [S("x"), {"L": []}],
+     ">=, operand type: L"),
+])
+def test_ordering_without_order_is_refused_before_the_table_is_looked_up(ddb, table_h, statement,
+                                                                       params, message):
+    """DynamoDB in nubo-db/dynamodb-conformance's validation ordering; DynamoDB Local agrees."""
+    for t in (table_h, "no_such_table"):
+        with pytest.raises(ClientError) as e:
+            run(ddb, statement.replace("{t}", t), *params)
+        assert err(e) == ("ValidationException", "Incorrect operand type for operator or "
+                          "function; operator or function: " + message)

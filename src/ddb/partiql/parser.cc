@@ -51,6 +51,10 @@ Statement Parser::ParseStatement() {
   } else if (IsWord("UPSERT") || IsWord("REPLACE") || IsWord("CREATE") || IsWord("DROP") ||
              IsWord("ALTER")) {
     ThrowUnsupported(fmt::format("Unsupported operation: {}", Upper(Peek().text)));
+  } else if (Peek().kind == Tok::kWord) {
+    // A word that starts no statement (`SLECT ...`): DynamoDB's answer, in
+    // nubo-db/dynamodb-conformance.
+    ThrowMalformed("Expected data manipulation");
   } else {
     Unexpected();
   }
@@ -61,9 +65,13 @@ Statement Parser::ParseStatement() {
 
 void Parser::ParseTable(Statement* st, bool allow_index) {
   st->table = ParseName();
+  bool qualified = false;
   if (Accept(".")) {
+    qualified = true;
     st->index = ParseName();
-    if (!allow_index) {
+    // INSERT refuses a qualifier where it reads it; UPDATE and DELETE once the path is whole
+    // (DynamoDB, in nubo-db/dynamodb-conformance; DynamoDB Local alike).
+    if (!allow_index && st->kind == Statement::Kind::kInsert) {
       ThrowUnsupported(
           "FROM clause may only contain a single table name in data manipulation "
           "statements");
@@ -71,6 +79,10 @@ void Parser::ParseTable(Statement* st, bool allow_index) {
     if (IsPunct("."))
       ThrowUnsupported("A path may contain at most 2 components in the FROM clause");
   }
+  if (st->table.empty() || (qualified && st->index.empty())) {
+    ThrowUnsupported("Path component cannot be an empty string");
+  }
+  if (qualified && !allow_index) ThrowUnsupported("This operation is not supported on an index");
   if (st->table.size() < 3 || st->table.size() > 255 ||
       !std::all_of(st->table.begin(), st->table.end(), [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
@@ -327,8 +339,33 @@ Path Parser::ParsePath() {
   }
 }
 
+namespace {
+
+// An ordering (<, <=, >, >=, BETWEEN) with a value that has no order (not S, N or B) is refused
+// with the statement, before its table is looked up (DynamoDB, in nubo-db/dynamodb-conformance;
+// DynamoDB Local alike).
+void CheckOrderedOperands(const Condition& c) {
+  const bool ordering = c.kind == Condition::Kind::kBetween ||
+                        (c.kind == Condition::Kind::kCompare && c.op != "=" && c.op != "<>");
+  if (ordering) {
+    for (const Operand& o : c.operands) {
+      if (o.kind == Operand::Kind::kValue && !o.value.is_ordered()) {
+        throw ApiError::Validation(fmt::format(
+            "Incorrect operand type for operator or function; operator or function: {}, operand "
+            "type: {}",
+            c.kind == Condition::Kind::kBetween ? "BETWEEN" : c.op, TypeName(o.value.type)));
+      }
+    }
+  }
+  for (const auto& child : c.children) CheckOrderedOperands(*child);
+}
+
+}  // namespace
+
 Statement Parse(std::string_view text, const std::vector<AttributeValue>& parameters) {
-  return Parser(text, parameters).ParseStatement();
+  Statement st = Parser(text, parameters).ParseStatement();
+  if (st.where) CheckOrderedOperands(*st.where);
+  return st;
 }
 
 }  // namespace cruddur::ddb::partiql

@@ -337,7 +337,11 @@ void PlanBatch(Tables& tables, std::vector<BatchEntry>& entries) {
     try {
       if (e.statement->is_read()) {
         e.key = SingleItemKey(tables, *e.statement);
-        if (!e.key) throw ApiError::Validation("Only single item select is supported");
+        if (!e.key) {
+          throw ApiError::Validation(
+              "Select statements within BatchExecuteStatement must specify the primary key in "
+              "the where clause.");
+        }
         if (!keys.insert(KeyId(e.statement->table, *e.key)).second) {
           throw ApiError::Validation("Provided list of item keys contains duplicates");
         }
@@ -531,7 +535,10 @@ std::vector<Item> PlanTransactionReads(Tables& tables, const std::vector<Stateme
   for (size_t i = 0; i < statements.size(); ++i) {
     const Statement& st = statements[i];
     if (!st.index.empty()) {
-      throw ApiError::Validation("Reads on indices are not supported within transactions.");
+      throw ApiError::Validation(fmt::format(
+          "Validation failed in TransactStatements[{}]: Reads on indices are not supported "
+          "within transactions.",
+          i));
     }
     std::optional<Item> key = SingleItemKey(tables, st, &mismatches[i]);
     if (!key) {

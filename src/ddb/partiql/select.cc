@@ -5,6 +5,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "ddb/table_schema.h"
 
@@ -118,19 +122,60 @@ std::string SortKeyConditions(ExpressionBuilder& b, const KeySchema& key,
   return kce;
 }
 
+namespace {
+
+// A read keyed on a partial index (every partition key attribute pinned by `=` or IN at the top
+// level of WHERE) may not filter on an attribute the index does not project, of either kind;
+// unkeyed, it scans the index, where such a condition meets no attribute (DynamoDB, in
+// nubo-db/dynamodb-conformance).
+void CheckFilterProjected(const KeySchema& key,
+                          const std::pair<const std::string, std::vector<std::string>>& index,
+                          const std::vector<const Condition*>& conjuncts) {
+  for (const KeyAttribute& h : key.Hash()) {
+    const bool pinned = std::any_of(conjuncts.begin(), conjuncts.end(), [&](const Condition* c) {
+      return EqualityOn(*c, h.name) ||
+             (c->kind == Condition::Kind::kIn && IsAttribute(c->operands[0], h.name));
+    });
+    if (!pinned) return;
+  }
+  std::set<std::string> named;
+  for (const Condition* c : conjuncts) CollectPaths(*c, &named);
+  const std::vector<std::string>& holds = index.second;
+  std::vector<std::string> missing;
+  for (const std::string& name : named) {
+    if (std::find(holds.begin(), holds.end(), name) == holds.end()) missing.push_back(name);
+  }
+  if (missing.empty()) return;
+  throw ApiError::Validation(fmt::format(
+      "One or more parameter values were invalid: Secondary index {} does not project one or "
+      "more filter attributes: [{}]",
+      index.first, fmt::join(missing, ", ")));
+}
+
+}  // namespace
+
 ReadPlan PlanSelect(Tables& tables, const Statement& st, const Options& o) {
   const TableInfo& info = tables.Get(st.table);
   const KeySchema* key = &info.key;
   if (!st.index.empty()) {
     auto it = info.indexes.find(st.index);
+    // Worded apart from Query's, which names the index (DynamoDB, in
+    // nubo-db/dynamodb-conformance; a qualifier naming the table itself is no index either).
     if (it == info.indexes.end()) {
-      throw ApiError::Validation("The table does not have the specified index: " + st.index);
+      throw ApiError::Validation("The table does not have the specified index");
     }
     key = &it->second;
+    if (o.consistent_read && info.gsis.count(st.index)) {
+      throw ApiError::Validation(
+          "Strongly consistent read is not supported on Global Secondary Indexes");
+    }
   }
   CheckKeyComparisons(*key, st.where.get());
-  // A GSI cannot fetch what it does not project (as its Query and Scan answer).
-  if (auto gsi = info.partial_gsis.find(st.index); gsi != info.partial_gsis.end()) {
+  const auto partial = info.partial_indexes.find(st.index);
+  // A GSI cannot fetch what it does not project (as its Query and Scan answer); an LSI reads it
+  // from the table.
+  if (partial != info.partial_indexes.end() && info.gsis.count(st.index)) {
+    const auto* gsi = &*partial;
     std::vector<std::string> missing;
     for (const Path& path : st.projection) {
       const std::string& name = path.front().name;
@@ -142,6 +187,7 @@ ReadPlan PlanSelect(Tables& tables, const Statement& st, const Options& o) {
   }
   std::vector<const Condition*> conjuncts;
   Conjuncts(st.where.get(), &conjuncts);
+  if (partial != info.partial_indexes.end()) CheckFilterProjected(*key, *partial, conjuncts);
 
   // Every hash key attribute pinned by an equality makes a Query; sort key conditions join it.
   std::vector<const Condition*> hash_eqs;

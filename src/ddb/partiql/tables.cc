@@ -55,12 +55,10 @@ const TableInfo& Tables::Get(const std::string& name) {
     for (const auto& index : table[member].GetArray()) {
       std::string index_name = index["IndexName"].GetString();
       info.indexes[index_name] = read_key(index["KeySchema"]);
+      if (std::string_view(member) == "GlobalSecondaryIndexes") info.gsis.insert(index_name);
       const JsonValue& projection = index["Projection"];
-      if (std::string_view(member) == "LocalSecondaryIndexes" ||
-          std::string_view(projection["ProjectionType"].GetString()) == "ALL") {
-        continue;
-      }
-      std::vector<std::string>& holds = info.partial_gsis[index_name];
+      if (std::string_view(projection["ProjectionType"].GetString()) == "ALL") continue;
+      std::vector<std::string>& holds = info.partial_indexes[index_name];
       for (const JsonValue* schema : {&table["KeySchema"], &index["KeySchema"]}) {
         for (const auto& e : schema->GetArray()) holds.emplace_back(e["AttributeName"].GetString());
       }

@@ -78,8 +78,10 @@ struct KeySchema {
 struct TableInfo {
   KeySchema key;
   std::map<std::string, KeySchema> indexes;
-  // The GSIs that do not project every attribute: the top-level attributes each holds.
-  std::map<std::string, std::vector<std::string>> partial_gsis;
+  std::set<std::string> gsis;  // the names in `indexes` of global indexes
+  // The indexes (global or local) that do not project every attribute: the top-level
+  // attributes each holds.
+  std::map<std::string, std::vector<std::string>> partial_indexes;
 };
 
 // The key schemas of the tables a request names, each described once.
@@ -123,6 +125,8 @@ class ExpressionBuilder {
 
 // The conjuncts of a WHERE condition (its AND chain, flattened).
 void Conjuncts(const Condition* c, std::vector<const Condition*>* out);
+// Whether the operand is the top-level attribute `name` itself.
+bool IsAttribute(const Operand& o, const std::string& name);
 // `name = value` (either way round): the value, else null.
 const AttributeValue* EqualityOn(const Condition& c, const std::string& name);
 // The top-level attributes a condition names.

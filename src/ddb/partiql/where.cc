@@ -130,11 +130,11 @@ void Conjuncts(const Condition* c, std::vector<const Condition*>* out) {
   }
 }
 
-namespace {
-
 bool IsAttribute(const Operand& o, const std::string& name) {
   return o.kind == Operand::Kind::kPath && o.path.size() == 1 && o.path[0].name == name;
 }
+
+namespace {
 
 std::optional<std::string> KeyTypeError(const std::string& attr, const std::string& type,
                                         const AttributeValue& v) {
