@@ -650,3 +650,26 @@ def test_ordering_without_order_is_refused_before_the_table_is_looked_up(ddb, ta
             run(ddb, statement.replace("{t}", t), *params)
         assert err(e) == ("ValidationException", "Incorrect operand type for operator or "
                           "function; operator or function: " + message)
+
+
+@CONFORMANCE_SUITE
+def test_batch_reports_capacity_per_table(ddb, table_h, table_hn):
+    """One ConsumedCapacity entry per table, in the order the statements first name them, each
+    rating its members by their own ConsistentRead: an eventually consistent read of a small
+    item half a unit, a strongly consistent one a unit (DynamoDB in
+    nubo-db/dynamodb-conformance)."""
+    ddb.put_item(TableName=table_h, Item={"pk": S("a")})
+    statements = [
+        {"Statement": f'SELECT * FROM "{table_hn}" WHERE pk = \'x\' AND sk = 1'},
+        {"Statement": f'SELECT * FROM "{table_h}" WHERE pk = \'a\''},
+        {"Statement": f'SELECT * FROM "{table_h}" WHERE pk = \'b\'', "ConsistentRead": True},
+        {"Statement": f'SLECT * FROM "{table_h}"'},
+    ]
+    r = ddb.batch_execute_statement(Statements=statements, ReturnConsumedCapacity="TOTAL")
+    assert r["ConsumedCapacity"] == [{"TableName": table_hn, "CapacityUnits": 0.5},
+                                     {"TableName": table_h, "CapacityUnits": 1.5}]
+    r = ddb.batch_execute_statement(Statements=statements, ReturnConsumedCapacity="INDEXES")
+    assert r["ConsumedCapacity"][1] == {"TableName": table_h, "CapacityUnits": 1.5,
+                                        "Table": {"CapacityUnits": 1.5}}
+    for kw in [{}, {"ReturnConsumedCapacity": "NONE"}]:
+        assert "ConsumedCapacity" not in ddb.batch_execute_statement(Statements=statements, **kw)

@@ -308,6 +308,7 @@ std::vector<BatchEntry> ParseBatch(const Request& req) {
 
   std::vector<BatchEntry> entries(statements->Size());
   for (rapidjson::SizeType i = 0; i < statements->Size(); ++i) {
+    entries[i].options.return_capacity = common.return_capacity;
     ParseBatchEntry((*statements)[i], i, entries[i], errors);
   }
   errors.ThrowIfAny();
@@ -379,8 +380,50 @@ void WriteBatchError(JsonWriter& w, const ApiError& error) {
   w.EndObject();
 }
 
-// Apply: one statement run, written as its entry of Responses.
-void RunBatchEntry(const Executor& execute, const BatchEntry& e, JsonWriter& w) {
+// Adds the numbers of one ConsumedCapacity (`from`) into `into`, member by member, nested
+// objects (Table, an index's entry) alike.
+void AddCapacity(JsonValue& into, const JsonValue& from, JsonDocument::AllocatorType& a) {
+  for (const auto& m : from.GetObject()) {
+    auto it = into.FindMember(m.name);
+    if (it == into.MemberEnd()) {
+      into.AddMember(JsonValue(m.name, a), JsonValue(m.value, a), a);
+    } else if (m.value.IsNumber() && it->value.IsNumber()) {
+      it->value.SetDouble(it->value.GetDouble() + m.value.GetDouble());
+    } else if (m.value.IsObject() && it->value.IsObject()) {
+      AddCapacity(it->value, m.value, a);
+    }
+  }
+}
+
+// The ConsumedCapacity of a batch: one entry per table, in the order the statements first name
+// them, each the sum of its statements' (as BatchGetItem and BatchWriteItem answer).
+class BatchCapacity {
+ public:
+  BatchCapacity() { doc_.SetArray(); }
+  void Add(const JsonValue& c) {
+    if (!c.IsObject() || !c.HasMember("TableName") || !c["TableName"].IsString()) return;
+    std::string_view table = c["TableName"].GetString();
+    for (auto& entry : doc_.GetArray()) {
+      if (table == entry["TableName"].GetString()) {
+        AddCapacity(entry, c, doc_.GetAllocator());
+        return;
+      }
+    }
+    doc_.PushBack(JsonValue(c, doc_.GetAllocator()), doc_.GetAllocator());
+  }
+  void Write(JsonWriter& w) const {
+    Key(w, "ConsumedCapacity");
+    doc_.Accept(w);
+  }
+
+ private:
+  JsonDocument doc_;
+};
+
+// Apply: one statement run, written as its entry of Responses; its ConsumedCapacity added to
+// `capacity`.
+void RunBatchEntry(const Executor& execute, const BatchEntry& e, JsonWriter& w,
+                   BatchCapacity& capacity) {
   w.StartObject();
   std::optional<ApiError> error = e.error;
   if (e.statement) {
@@ -393,6 +436,7 @@ void RunBatchEntry(const Executor& execute, const BatchEntry& e, JsonWriter& w) 
       } else {
         response = ParseJson(RunWrite(execute, *e.write, e.options));
       }
+      if (response.HasMember("ConsumedCapacity")) capacity.Add(response["ConsumedCapacity"]);
       Key(w, "TableName");
       Str(w, st.table);
       if (st.is_read() && response.HasMember("Item")) {
@@ -434,8 +478,12 @@ std::string BatchExecuteStatement(const Executor& execute, std::string_view requ
   w.StartObject();
   Key(w, "Responses");
   w.StartArray();
-  for (const auto& e : entries) RunBatchEntry(execute, e, w);
+  BatchCapacity capacity;
+  for (const auto& e : entries) RunBatchEntry(execute, e, w, capacity);
   w.EndArray();
+  // Every entry carries the batch's ReturnConsumedCapacity (ParseBatch).
+  const auto& mode = entries.front().options.return_capacity;
+  if (mode && *mode != "NONE") capacity.Write(w);
   w.EndObject();
   return Written(buf);
 }
