@@ -102,6 +102,39 @@ def test_query_of_a_gsi_is_charged_to_the_index(ddb, tables):
     assert cc["GlobalSecondaryIndexes"] == {"gsi": {"CapacityUnits": 0.5}}
 
 
+@source("docs: the Query guide's 'Local secondary indexes' (a fetch from the table is sized per "
+        "item, each rounded up to 4 KB, beside the index entries) and LSI.html ('Provisioned "
+        "throughput considerations': fetches cost the table); nubo-db/dynamodb-conformance's "
+        "reach-back tests, which DynamoDB passed (table arm > 0, by rows walked, none when "
+        "nothing unprojected is asked for)")
+def test_lsi_read_that_fetches_from_the_table_charges_the_table(ddb, tables):
+    """An LSI read naming what the index does not project fetches each item from the table: the
+    index arm is its entries' units, the table arm each fetched item's own 4 KB units, whether
+    or not a filter keeps it; naming only projected attributes reads the index alone."""
+    t = tables.create(range_key=("sk", "S"), attrs={"l": "S"}, LocalSecondaryIndexes=[{
+        "IndexName": "by_l", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                           {"AttributeName": "l", "KeyType": "RANGE"}],
+        "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+    for i, size in enumerate([5000, 10, 10]):  # 2, 1 and 1 blocks of 4 KB
+        ddb.put_item(TableName=t, Item={"pk": S("p"), "sk": S(str(i)), "l": S(f"l{i}"),
+                                        "w": S("x" * size), "v": S(str(i))})
+
+    def query(**kw):
+        r = ddb.query(TableName=t, IndexName="by_l", KeyConditionExpression="pk = :p",
+                      ExpressionAttributeValues={":p": S("p"), **kw.pop("values", {})},
+                      ReturnConsumedCapacity="INDEXES", **kw)
+        cc = r["ConsumedCapacity"]
+        return r["Count"], cc["Table"]["CapacityUnits"], cc["LocalSecondaryIndexes"]["by_l"]
+
+    assert query(ProjectionExpression="w") == (3, 2.0, {"CapacityUnits": 0.5})
+    assert query(ProjectionExpression="w", Limit=1) == (1, 1.0, {"CapacityUnits": 0.5})
+    assert query(Select="ALL_ATTRIBUTES", ConsistentRead=True) == (3, 4.0, {"CapacityUnits": 1.0})
+    assert query(ProjectionExpression="sk, l") == (3, 0.0, {"CapacityUnits": 0.5})
+    r = ddb.execute_statement(Statement=f'SELECT w FROM "{t}"."by_l" WHERE pk = \'p\'',
+                              ReturnConsumedCapacity="INDEXES")
+    assert r["ConsumedCapacity"]["Table"] == {"CapacityUnits": 2.0}
+
+
 @READ_WRITE_DOCS
 def test_batch_get_item_rounds_each_item(ddb, table_h):
     """BatchGetItem: each key as a GetItem of its own, each item rounded up to 4 KB before the

@@ -147,8 +147,28 @@ struct Page {
   int64_t count = 0;
   int64_t scanned = 0;
   size_t bytes = 0;
+  // An LSI read that fetches from the table: the index entries' sizes, and the 4 KB blocks of
+  // the table's items, each item rounded up on its own.
+  size_t index_bytes = 0;
+  size_t fetched_blocks = 0;
   std::optional<Item> last_evaluated_key;
 };
+
+// The top-level attributes of `paths` that `index` does not hold (its key, the table's key and,
+// for INCLUDE, the attributes it names).
+std::vector<std::string> NotProjected(const TableSchema& schema, const IndexSchema& index,
+                                      const std::vector<expr::Path>& paths) {
+  std::vector<std::string> names;
+  for (const expr::Path& p : paths) {
+    const std::string& name = p.front().name;
+    bool held = schema.key.IsKeyAttribute(name) || index.key.IsKeyAttribute(name) ||
+                (index.projection == ProjectionType::kInclude &&
+                 std::find(index.non_key_attributes.begin(), index.non_key_attributes.end(),
+                           name) != index.non_key_attributes.end());
+    if (!held) names.push_back(name);
+  }
+  return names;
+}
 
 // Common parameters of Query and Scan. Returns the table and fills `spec`.
 std::shared_ptr<Table> ParseReadSpec(EngineImpl& engine, const Request& req,
@@ -232,27 +252,14 @@ std::shared_ptr<Table> ParseReadSpec(EngineImpl& engine, const Request& req,
       }
       spec->fetch_from_table = true;
     }
-    if (spec->select == "SPECIFIC_ATTRIBUTES" && !spec->index->global) {
+    // Only what the LSI does not hold is fetched (the Query guide: an LSI read that names only
+    // projected attributes reads the index alone).
+    if (spec->select == "SPECIFIC_ATTRIBUTES" && !spec->index->global && spec->projection &&
+        !NotProjected(*spec->schema, *spec->index, spec->projection->paths()).empty()) {
       spec->fetch_from_table = true;
     }
   }
   return table;
-}
-
-// The top-level attributes of `paths` that `index` does not hold (its key, the table's key and,
-// for INCLUDE, the attributes it names).
-std::vector<std::string> NotProjected(const TableSchema& schema, const IndexSchema& index,
-                                      const std::vector<expr::Path>& paths) {
-  std::vector<std::string> names;
-  for (const expr::Path& p : paths) {
-    const std::string& name = p.front().name;
-    bool held = schema.key.IsKeyAttribute(name) || index.key.IsKeyAttribute(name) ||
-                (index.projection == ProjectionType::kInclude &&
-                 std::find(index.non_key_attributes.begin(), index.non_key_attributes.end(),
-                           name) != index.non_key_attributes.end());
-    if (!held) names.push_back(name);
-  }
-  return names;
 }
 
 // A read of an index that does not project every attribute may name only those it holds: a
@@ -367,6 +374,8 @@ Page ReadPage(EngineImpl& engine, const ReadSpec& spec, storage::Iterator& it, b
       full = engine.LoadItem(ItemStorageKey(schema, entry));
       if (!full) continue;
       item = &*full;
+      page.index_bytes += ItemSize(entry);
+      page.fetched_blocks += std::max<size_t>(1, (ItemSize(*item) + 4095) / 4096);
     }
     page.scanned++;
     page.bytes += ItemSize(*item);
@@ -394,12 +403,19 @@ void FinishPage(EngineImpl& engine, JsonWriter& w, const ReadSpec& spec, const P
     WriteKey(w, "LastEvaluatedKey");
     WriteItem(w, *page.last_evaluated_key);
   }
-  // The items read before the filter, their sizes summed and then rounded up to 4 KB units.
+  // The items read before the filter, their sizes summed and then rounded up to 4 KB units. An
+  // LSI read that fetches from the table charges the index for its entries and the table for
+  // each item fetched, rounded up to 4 KB on its own (the Query guide's "Local secondary
+  // indexes": result size), whether or not the filter keeps it.
   Capacity capacity;
-  double units = ReadUnits(page.bytes, spec.consistent);
+  double units = ReadUnits(spec.fetch_from_table ? page.index_bytes : page.bytes, spec.consistent);
   if (spec.index) {
     (spec.index->global ? capacity.global_indexes : capacity.local_indexes)[spec.index->name] =
         units;
+    if (spec.fetch_from_table && page.fetched_blocks > 0) {
+      const double block = spec.consistent ? 1.0 : 0.5;
+      capacity.table = static_cast<double>(page.fetched_blocks) * block;
+    }
   } else {
     capacity.table = units;
   }

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "ddb/java_set_order.h"
 #include "ddb/table_schema.h"
 
 namespace cruddur::ddb::partiql {
@@ -127,7 +128,7 @@ namespace {
 // A read keyed on a partial index (every partition key attribute pinned by `=` or IN at the top
 // level of WHERE) may not filter on an attribute the index does not project, of either kind;
 // unkeyed, it scans the index, where such a condition meets no attribute (DynamoDB, in
-// nubo-db/dynamodb-conformance).
+// nubo-db/dynamodb-conformance). The words and the order of the names are Query's.
 void CheckFilterProjected(const KeySchema& key,
                           const std::pair<const std::string, std::vector<std::string>>& index,
                           const std::vector<const Condition*>& conjuncts) {
@@ -149,7 +150,7 @@ void CheckFilterProjected(const KeySchema& key,
   throw ApiError::Validation(fmt::format(
       "One or more parameter values were invalid: Secondary index {} does not project one or "
       "more filter attributes: [{}]",
-      index.first, fmt::join(missing, ", ")));
+      index.first, fmt::join(JavaHashSetOrder(missing), ", ")));
 }
 
 }  // namespace
@@ -172,18 +173,20 @@ ReadPlan PlanSelect(Tables& tables, const Statement& st, const Options& o) {
   }
   CheckKeyComparisons(*key, st.where.get());
   const auto partial = info.partial_indexes.find(st.index);
-  // A GSI cannot fetch what it does not project (as its Query and Scan answer); an LSI reads it
-  // from the table.
-  if (partial != info.partial_indexes.end() && info.gsis.count(st.index)) {
-    const auto* gsi = &*partial;
+  // What the SELECT names that the index does not project: a GSI refuses it (as its Query and
+  // Scan answer), an LSI fetches the items from the table (charged to the table's arm).
+  bool fetch_from_table = false;
+  if (partial != info.partial_indexes.end()) {
     std::vector<std::string> missing;
     for (const Path& path : st.projection) {
       const std::string& name = path.front().name;
-      if (std::find(gsi->second.begin(), gsi->second.end(), name) == gsi->second.end()) {
+      if (std::find(partial->second.begin(), partial->second.end(), name) ==
+          partial->second.end()) {
         missing.push_back(name);
       }
     }
-    ddb::CheckGsiProjects(st.index, missing);
+    if (info.gsis.count(st.index)) ddb::CheckGsiProjects(st.index, missing);
+    fetch_from_table = !missing.empty();
   }
   std::vector<const Condition*> conjuncts;
   Conjuncts(st.where.get(), &conjuncts);
@@ -221,6 +224,10 @@ ReadPlan PlanSelect(Tables& tables, const Statement& st, const Options& o) {
   if (!st.index.empty()) {
     Key(w, "IndexName");
     Str(w, st.index);
+  }
+  if (fetch_from_table) {
+    Key(w, "Select");
+    Str(w, "ALL_ATTRIBUTES");
   }
   if (o.consistent_read) {
     Key(w, "ConsistentRead");
