@@ -673,3 +673,23 @@ def test_batch_reports_capacity_per_table(ddb, table_h, table_hn):
                                         "Table": {"CapacityUnits": 1.5}}
     for kw in [{}, {"ReturnConsumedCapacity": "NONE"}]:
         assert "ConsumedCapacity" not in ddb.batch_execute_statement(Statements=statements, **kw)
+
+
+@CONFORMANCE_SUITE
+def test_next_token_belongs_to_the_index_it_was_read_from(ddb, tables):
+    """A token of one index's read, replayed against another index (here of the same key
+    attributes) or the table, is refused; against its own index it reads on."""
+    t = tables.create(range_key=("sk", "S"), attrs={"g": "S"}, GlobalSecondaryIndexes=[
+        {"IndexName": name, "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+         "Projection": {"ProjectionType": "ALL"}} for name in ("by_g", "by_g_too")])
+    for sk in ("1", "2"):
+        ddb.put_item(TableName=t, Item={"pk": S("p"), "sk": S(sk), "g": S("x")})
+    first = run(ddb, f'SELECT sk FROM "{t}"."by_g" WHERE g = \'x\'', Limit=1)
+    token = first["NextToken"]
+    for statement in [f'SELECT sk FROM "{t}"."by_g_too" WHERE g = \'x\'',
+                      f'SELECT sk FROM "{t}" WHERE pk = \'p\'']:
+        with pytest.raises(ClientError) as e:
+            run(ddb, statement, NextToken=token)
+        assert err(e) == ("ValidationException", "The provided starting key is invalid")
+    rest = run(ddb, f'SELECT sk FROM "{t}"."by_g" WHERE g = \'x\'', NextToken=token)
+    assert sorted(i["sk"]["S"] for i in first["Items"] + rest["Items"]) == ["1", "2"]

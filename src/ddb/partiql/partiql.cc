@@ -226,7 +226,7 @@ std::string RunSelectStatement(const Executor& execute, Tables& tables, const St
     w.EndArray();
     if (response.HasMember("LastEvaluatedKey")) {
       Key(w, "NextToken");
-      Str(w, EncodeToken(response["LastEvaluatedKey"]));
+      Str(w, EncodeToken(response["LastEvaluatedKey"], st.index));
       Key(w, "LastEvaluatedKey");
       response["LastEvaluatedKey"].Accept(w);
     }

@@ -66,16 +66,27 @@ void WriteCommon(JsonWriter& w, const std::string& table, const Options& o) {
   }
 }
 
-std::string EncodeToken(const JsonValue& last_key) {
+constexpr char kTokenIndex[] = "$index";
+
+std::string EncodeToken(const JsonValue& last_key, const std::string& index) {
   JsonBuffer buf;
   JsonWriter w(buf);
-  last_key.Accept(w);
+  w.StartObject();
+  for (const auto& m : last_key.GetObject()) {
+    Key(w, std::string_view(m.name.GetString(), m.name.GetStringLength()));
+    m.value.Accept(w);
+  }
+  if (!index.empty()) {
+    Key(w, kTokenIndex);
+    Str(w, index);
+  }
+  w.EndObject();
   return Base64Encode(std::string_view(buf.GetString(), buf.GetSize()));
 }
 
 namespace {
 
-void WriteStartKey(JsonWriter& w, const std::string& token) {
+void WriteStartKey(JsonWriter& w, const std::string& token, const std::string& index) {
   std::string json;
   JsonDocument doc;
   // Iterative: the token is the client's, and the recursive parser overflows on deep nesting.
@@ -85,6 +96,13 @@ void WriteStartKey(JsonWriter& w, const std::string& token) {
   if (json.empty() || doc.HasParseError() || !doc.IsObject()) {
     throw ApiError::Validation("Invalid NextToken");
   }
+  // A token of another index (or of the table) is refused as a token of another statement is.
+  auto named = doc.FindMember(kTokenIndex);
+  const bool ours = named == doc.MemberEnd()
+                        ? index.empty()
+                        : named->value.IsString() && named->value.GetString() == index;
+  if (!ours) throw ApiError::Validation("The provided starting key is invalid");
+  if (named != doc.MemberEnd()) doc.RemoveMember(named);
   Key(w, "ExclusiveStartKey");
   doc.Accept(w);
 }
@@ -237,7 +255,7 @@ ReadPlan PlanSelect(Tables& tables, const Statement& st, const Options& o) {
     Key(w, "Limit");
     w.Int64(*o.limit);
   }
-  if (o.next_token) WriteStartKey(w, *o.next_token);
+  if (o.next_token) WriteStartKey(w, *o.next_token, st.index);
 
   ExpressionBuilder b;
   if (query) {

@@ -184,8 +184,10 @@ struct ReadPlan {
 
 // TableName and ReturnConsumedCapacity of an engine request.
 void WriteCommon(JsonWriter& w, const std::string& table, const Options& o);
-// NextToken: the base64 of the engine's LastEvaluatedKey.
-std::string EncodeToken(const JsonValue& last_key);
+// NextToken: the base64 of the engine's LastEvaluatedKey, which names the index read (if any) in
+// a member "$index" with a string value, which no key attribute can have: a token replayed
+// against another index, or the table, is refused.
+std::string EncodeToken(const JsonValue& last_key, const std::string& index);
 ReadPlan PlanSelect(Tables& tables, const Statement& st, const Options& o);
 // A SELECT that names one whole primary key and nothing else (batches, transactions, and the
 // GetItem shortcut of ExecuteStatement); nullopt otherwise.
