@@ -6,7 +6,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ddbtest import err, error_message, error_type, raw_call
-from provenance import ITEM_VALUE_WORDING, KEY_WORDING
+from provenance import CONFORMANCE_SUITE, ITEM_VALUE_WORDING, KEY_WORDING
 
 KEY = {"pk": {"S": "k1"}}
 
@@ -214,6 +214,56 @@ def test_item_size_limit_on_update(ddb, table_h):
     assert code == "ValidationException"
     # DynamoDB: "Item size to update has exceeded the maximum allowed size".
     assert "exceeded the maximum allowed size" in msg
+
+
+LIMIT = 400 * 1024
+UPDATE_TOO_BIG = ("ValidationException", "Item size to update has exceeded the maximum allowed "
+                  "size")
+
+
+def padded_update(ddb, table, pk, expression, written, **values):
+    """UpdateItem of `expression`, whose :pad makes the attributes it writes `written` bytes
+    (:pad fills attribute b: 1 byte of name, the rest value, beside `values`' own)."""
+    other = sum(len(v["S"]) for v in values.values())
+    pad = written - 1 - other - len(values)  # each other value's attribute is named by 1 letter
+    eav = {":pad": {"S": "x" * pad}, **{f":{k}": v for k, v in values.items()}}
+    ddb.update_item(TableName=table, Key={"pk": {"S": pk}}, UpdateExpression=expression,
+                    ExpressionAttributeValues=eav)
+
+
+@CONFORMANCE_SUITE
+def test_update_item_measures_what_it_writes_and_its_actions(ddb, table_h):
+    """UpdateItem holds the attributes it writes, plus 3 bytes and 19 per SET (2 per REMOVE),
+    to the limit, leaving out the key and what it does not touch; the whole item is held to it
+    as well. A transaction's Update and PartiQL's UPDATE measure the whole item only."""
+    # One SET: written bytes + 22 may reach the limit, not pass it (key "K" is left out).
+    padded_update(ddb, table_h, "K", "SET b = :pad", LIMIT - 22)
+    with pytest.raises(ClientError) as e:
+        padded_update(ddb, table_h, "L", "SET b = :pad", LIMIT - 21)
+    assert err(e) == UPDATE_TOO_BIG
+    # A second SET costs 19 more, a REMOVE 2.
+    padded_update(ddb, table_h, "M", "SET b = :pad, c = :c", LIMIT - 41, c={"S": "y"})
+    with pytest.raises(ClientError) as e:
+        padded_update(ddb, table_h, "N", "SET b = :pad, c = :c", LIMIT - 40, c={"S": "y"})
+    assert err(e) == UPDATE_TOO_BIG
+    ddb.put_item(TableName=table_h, Item={"pk": {"S": "O"}, "r": {"S": "z"}})
+    padded_update(ddb, table_h, "O", "SET b = :pad REMOVE r", LIMIT - 24)
+    # An attribute left alone is not counted; the whole item still is.
+    ddb.put_item(TableName=table_h, Item={"pk": {"S": "P"}, "u": {"S": "u" * 9}})
+    padded_update(ddb, table_h, "P", "SET b = :pad", LIMIT - 22)
+    with pytest.raises(ClientError) as e:
+        padded_update(ddb, table_h, "Q" * 30, "SET b = :pad", LIMIT - 22)
+    assert err(e) == UPDATE_TOO_BIG  # 31 bytes of key: the item is over the limit
+    # The same finished item by a transaction or by PartiQL.
+    ddb.transact_write_items(TransactItems=[{"Update": {
+        "TableName": table_h, "Key": {"pk": {"S": "L"}}, "UpdateExpression": "SET b = :pad",
+        "ExpressionAttributeValues": {":pad": {"S": "x" * (LIMIT - 22)}}}}])
+    ddb.put_item(TableName=table_h, Item={"pk": {"S": "R"}})
+    ddb.execute_statement(Statement=f'UPDATE "{table_h}" SET b = ? WHERE pk = \'R\'',
+                          Parameters=[{"S": "x" * (LIMIT - 22)}])
+    sizes = [len(ddb.get_item(TableName=table_h, Key={"pk": {"S": pk}}, ConsistentRead=True)
+                 ["Item"]["b"]["S"]) for pk in ("K", "L", "R")]
+    assert sizes == [LIMIT - 23, LIMIT - 22, LIMIT - 22]
 
 
 @KEY_WORDING

@@ -511,6 +511,28 @@ bool Update::OnlyRemoves() const {
   });
 }
 
+size_t Update::ActionBytes() const {
+  size_t bytes = 3;
+  for (const auto& a : actions_) {
+    switch (a->kind) {
+      case UpdateAction::Kind::kSet:
+        bytes += std::any_of(a->path.begin(), a->path.end(),
+                             [](const PathElement& e) { return e.is_index(); })
+                     ? 20
+                     : 19;
+        break;
+      case UpdateAction::Kind::kAdd:
+        bytes += 19;
+        break;
+      case UpdateAction::Kind::kRemove:
+      case UpdateAction::Kind::kDelete:
+        bytes += 2;
+        break;
+    }
+  }
+  return bytes;
+}
+
 std::vector<Path> Update::Paths() const {
   std::vector<Path> out;
   out.reserve(actions_.size());
