@@ -244,3 +244,39 @@ def test_size_with_the_wrong_operand_count(ddb, table_h, condition, message):
     assert update_err(ddb, table_h, ConditionExpression=condition, **(
         {"ExpressionAttributeValues": values} if values else {})) == (
         "ValidationException", "Invalid ConditionExpression: " + message)
+
+
+REDUNDANT = "The expression has redundant parentheses;"
+
+
+@pytest.mark.parametrize("member,expression", [
+    # After AND, OR or NOT a pair of parentheses groups an operand: a second pair is redundant
+    # there as anywhere else; a call's and an IN list's own parentheses are not.
+    ("ConditionExpression", "(a = :v) AND ((b = :v))"),
+    ("ConditionExpression", "a = :v OR ((b = :v))"),
+    ("ConditionExpression", "NOT ((a = :v))"),
+    ("UpdateExpression", "SET a = ((:v))"),
+    ("UpdateExpression", "SET a = if_not_exists(a, ((:v)))"),
+    # before the other errors of an update: here a reserved word and a repeated section
+    ("UpdateExpression", "SET name = ((:v)) SET b = :v"),
+])
+def test_doubled_parentheses_are_redundant_anywhere(ddb, table_h, member, expression):
+    """DynamoDB Local answers each so; the nubo-db/dynamodb-conformance KeyCondition test
+    records DynamoDB refusing `((x)) AND ((y))`."""
+    kw = {member: expression, "ExpressionAttributeValues": {":v": {"S": "x"}}}
+    if member == "ConditionExpression":
+        kw["UpdateExpression"] = "SET z = :v"
+    assert update_err(ddb, table_h, **kw) == ("ValidationException",
+                                             f"Invalid {member}: {REDUNDANT}")
+
+
+def test_call_and_in_list_parentheses_are_their_own(ddb, table_h):
+    ddb.update_item(TableName=table_h, Key=KEY,
+                    UpdateExpression="SET a = :v, l = list_append((:l), :l)",
+                    ConditionExpression="attribute_not_exists(a) AND NOT (a IN ((:v)))",
+                    ExpressionAttributeValues={":v": {"S": "x"}, ":l": {"L": []}})
+    assert ddb.get_item(TableName=table_h, Key=KEY)["Item"]["a"] == {"S": "x"}
+    with pytest.raises(ClientError) as e:
+        ddb.query(TableName=table_h, KeyConditionExpression="(pk = :v) AND ((pk = :v))",
+                  ExpressionAttributeValues={":v": {"S": "x"}})
+    assert err(e) == ("ValidationException", f"Invalid KeyConditionExpression: {REDUNDANT}")

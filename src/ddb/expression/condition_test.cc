@@ -311,6 +311,14 @@ TEST(ConditionErrorTest, RedundantParentheses) {
             "Invalid ConditionExpression: The expression has redundant parentheses;");
   EXPECT_EQ(ParseError("((a = :s) AND (b = :s))"), "<no error>");
   EXPECT_EQ(ParseError("size((a)) = :n"), "<no error>");
+  // After AND, OR and NOT the parentheses group an operand, unlike a call's or IN's.
+  for (const char* e : {"(a = :s) AND ((b = :s))", "a = :s OR ((b = :s))", "NOT ((a = :s))"}) {
+    EXPECT_EQ(ParseError(e),
+              "Invalid ConditionExpression: The expression has redundant parentheses;")
+        << e;
+  }
+  EXPECT_EQ(ParseError("a IN ((:s))"), "<no error>");
+  EXPECT_EQ(ParseError("NOT (a = :s) AND (b = :s OR (c = :s))"), "<no error>");
 }
 
 TEST(ConditionErrorTest, ErrorPriority) {

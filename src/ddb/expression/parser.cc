@@ -41,7 +41,11 @@ bool ParserBase::HasRedundantParens() const {
   for (size_t i = 0; i + 1 < tokens_.size(); ++i) {
     const Token& t = tokens_[i];
     if (t.kind != Tok::kLParen || t.match == Token::kNoMatch) continue;
-    if (i > 0 && tokens_[i - 1].kind == Tok::kName) continue;  // a call or an IN list
+    // A call's or an IN list's own parentheses; after AND, OR or NOT they group an operand.
+    if (i > 0 && tokens_[i - 1].kind == Tok::kName &&
+        (!IsKeyword(tokens_[i - 1].text) || KeywordEquals(tokens_[i - 1].text, "IN"))) {
+      continue;
+    }
     const Token& inner = tokens_[i + 1];
     if (inner.kind == Tok::kLParen && inner.match != Token::kNoMatch &&
         inner.match + 1 == t.match) {

@@ -74,9 +74,13 @@ class UpdateParser : public ParserBase {
       }
       once = true;
     } while (!At(Tok::kEof));
-    ThrowRecorded({ErrorClass::kReserved, ErrorClass::kUnknownFunction, ErrorClass::kSection,
-                   ErrorClass::kAttrName, ErrorClass::kAttrValue, ErrorClass::kPathOverlap,
-                   ErrorClass::kPathConflict, ErrorClass::kFunction});
+    // `SET a = ((:v))`: as in a condition, and reported before the other recorded errors.
+    if (HasRedundantParens()) {
+      Record(ErrorClass::kParens, "The expression has redundant parentheses;");
+    }
+    ThrowRecorded({ErrorClass::kParens, ErrorClass::kReserved, ErrorClass::kUnknownFunction,
+                   ErrorClass::kSection, ErrorClass::kAttrName, ErrorClass::kAttrValue,
+                   ErrorClass::kPathOverlap, ErrorClass::kPathConflict, ErrorClass::kFunction});
     return actions;
   }
 

@@ -183,6 +183,12 @@ TEST(UpdateErrorTest, Syntax) {
 }
 
 TEST(UpdateErrorTest, Semantic) {
+  // Doubled parentheses, before the other errors (DynamoDB Local): here the repeated section.
+  EXPECT_EQ(ApplyError("SET a = ((:s)) SET b = :s"),
+            "Invalid UpdateExpression: The expression has redundant parentheses;");
+  EXPECT_EQ(ApplyError("SET a = if_not_exists(a, ((:s)))"),
+            "Invalid UpdateExpression: The expression has redundant parentheses;");
+  EXPECT_EQ(ApplyError("SET a = list_append((:l), :l)"), "<no error>");
   EXPECT_EQ(ApplyError("SET a = :s SET b = :s"),
             "Invalid UpdateExpression: The \"SET\" section can only be used once in an update "
             "expression;");

@@ -148,7 +148,9 @@ WritePlan PlanWrite(Tables& tables, const Statement& st, const Options& o,
     if (plan.op == "DeleteItem" && !rest.empty()) {
       // A DELETE's condition is on the item it deletes: with no item there is nothing to
       // delete, and the statement succeeds (DynamoDB Local, alone, in batches and transactions).
-      condition = "attribute_not_exists(" + b.Name(info.key.hash) + ") OR (" + rest + ")";
+      // One conjunct is parenthesized already: another pair would be redundant parentheses.
+      if (s.rest.size() > 1) rest = "(" + rest + ")";
+      condition = "attribute_not_exists(" + b.Name(info.key.hash) + ") OR " + rest;
     } else if (!rest.empty()) {
       condition += (condition.empty() ? "" : " AND ") + rest;
     }
