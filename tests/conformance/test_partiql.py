@@ -693,3 +693,16 @@ def test_next_token_belongs_to_the_index_it_was_read_from(ddb, tables):
         assert err(e) == ("ValidationException", "The provided starting key is invalid")
     rest = run(ddb, f'SELECT sk FROM "{t}"."by_g" WHERE g = \'x\'', NextToken=token)
     assert sorted(i["sk"]["S"] for i in first["Items"] + rest["Items"]) == ["1", "2"]
+
+
+def test_next_token_of_an_index_keyed_on_an_attribute_named_like_its_marker(ddb, tables):
+    """The token's index marker is a string; a key attribute named "$index" is read as a key."""
+    t = tables.create(attrs={"$index": "S"}, GlobalSecondaryIndexes=[{
+        "IndexName": "by_marker", "KeySchema": [{"AttributeName": "$index", "KeyType": "HASH"}],
+        "Projection": {"ProjectionType": "ALL"}}])
+    for pk in ("a", "b"):
+        ddb.put_item(TableName=t, Item={"pk": S(pk), "$index": S("x")})
+    statement = f'SELECT pk FROM "{t}"."by_marker" WHERE "$index" = \'x\''
+    first = run(ddb, statement, Limit=1)
+    rest = run(ddb, statement, NextToken=first["NextToken"])
+    assert sorted(i["pk"]["S"] for i in first["Items"] + rest["Items"]) == ["a", "b"]

@@ -97,12 +97,14 @@ void WriteStartKey(JsonWriter& w, const std::string& token, const std::string& i
     throw ApiError::Validation("Invalid NextToken");
   }
   // A token of another index (or of the table) is refused as a token of another statement is.
-  auto named = doc.FindMember(kTokenIndex);
-  const bool ours = named == doc.MemberEnd()
-                        ? index.empty()
-                        : named->value.IsString() && named->value.GetString() == index;
+  // The marker is the member with a string value: a key attribute may be named "$index" too.
+  auto named = doc.MemberEnd();
+  for (auto m = doc.MemberBegin(); m != doc.MemberEnd(); ++m) {
+    if (m->name == kTokenIndex && m->value.IsString()) named = m;
+  }
+  const bool ours = named == doc.MemberEnd() ? index.empty() : named->value.GetString() == index;
   if (!ours) throw ApiError::Validation("The provided starting key is invalid");
-  if (named != doc.MemberEnd()) doc.RemoveMember(named);
+  if (named != doc.MemberEnd()) doc.EraseMember(named);
   Key(w, "ExclusiveStartKey");
   doc.Accept(w);
 }
