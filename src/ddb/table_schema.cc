@@ -636,6 +636,14 @@ void CheckGsiProjects(const std::string& index, const std::vector<std::string>& 
                   index, fmt::join(JavaHashSetOrder(missing), ", ")));
 }
 
+void CheckFilterProjects(const std::string& index, const std::vector<std::string>& missing) {
+  if (missing.empty()) return;
+  throw ApiError::Validation(
+      fmt::format("One or more parameter values were invalid: Secondary index {} does not "
+                  "project one or more filter attributes: [{}]",
+                  index, fmt::join(JavaHashSetOrder(missing), ", ")));
+}
+
 void CheckKeyValueNotEmpty(const std::string& name, const AttributeValue& v,
                            const std::string* index) {
   if (v.type == ValueType::kN || !v.bytes.empty()) return;

@@ -65,6 +65,10 @@ void CheckKeyValueNotEmpty(const std::string& name, const AttributeValue& v,
 // Nothing when `missing` is empty.
 void CheckGsiProjects(const std::string& index, const std::vector<std::string>& missing);
 
+// A read of a partial index whose filter names `missing`, attributes the index does not hold:
+// Query's words, which a keyed PartiQL SELECT shares. Nothing when `missing` is empty.
+void CheckFilterProjects(const std::string& index, const std::vector<std::string>& missing);
+
 struct ProvisionedThroughput {
   int64_t read_capacity_units = 0;
   int64_t write_capacity_units = 0;

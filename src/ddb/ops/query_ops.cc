@@ -269,13 +269,8 @@ std::shared_ptr<Table> ParseReadSpec(EngineImpl& engine, const Request& req,
 void CheckIndexProjects(const ReadSpec& spec, bool query) {
   if (!spec.index || spec.index->projection == ProjectionType::kAll) return;
   if (query && spec.filter && !PartiqlScope::Active()) {
-    std::vector<std::string> names = NotProjected(*spec.schema, *spec.index, spec.filter->Paths());
-    if (!names.empty()) {
-      throw ApiError::Validation(
-          fmt::format("One or more parameter values were invalid: Secondary index {} does not "
-                      "project one or more filter attributes: [{}]",
-                      spec.index->name, fmt::join(JavaHashSetOrder(names), ", ")));
-    }
+    CheckFilterProjects(spec.index->name,
+                        NotProjected(*spec.schema, *spec.index, spec.filter->Paths()));
   }
   if (spec.index->global && spec.projection) {
     CheckGsiProjects(spec.index->name,

@@ -75,6 +75,20 @@ bool KeyFitsSchema(const KeySchema& ks, const Item& item, bool whole_item) {
   return whole_item || item.size() == (ks.has_range() ? 2u : 1u);
 }
 
+// Why a key (or a Put's whole item) does not fit its table, as the ValidationError that
+// cancels the transaction; nothing when it fits. Errors of other kinds are thrown.
+std::optional<std::string> KeyMismatch(const TableSchema& schema, const Item& key_or_item,
+                                       bool whole_item) {
+  if (KeyFitsSchema(schema.key, key_or_item, whole_item)) return std::nullopt;
+  try {
+    whole_item ? ValidateItemKeys(schema, key_or_item) : ValidateKeyParam(schema, key_or_item);
+  } catch (const ApiError& e) {
+    if (e.type() != "ValidationException") throw;
+    return e.message();
+  }
+  return std::nullopt;
+}
+
 // The one action (ConditionCheck, Put, Delete or Update) of a TransactItems entry, and its kind.
 const JsonValue& ActionBody(const JsonValue& entry, TransactKind* kind) {
   static const std::pair<const char*, TransactKind> kKinds[] = {
@@ -159,14 +173,7 @@ void ResolveTransactAction(TransactWrite& t, std::shared_ptr<Table> table,
   // values are refused up front (the checks of emulators verified against DynamoDB: ExtendDB,
   // dynoxide; DynamoDB's answers captured for index keys in 2026).
   const bool put = t.kind == TransactKind::kPut;
-  if (!KeyFitsSchema(schema->key, t.key_or_item, put)) {
-    try {
-      put ? ValidateItemKeys(*schema, t.key_or_item) : ValidateKeyParam(*schema, t.key_or_item);
-    } catch (const ApiError& e) {
-      if (e.type() != "ValidationException") throw;
-      t.key_mismatch = e.message();
-    }
-  }
+  t.key_mismatch = KeyMismatch(*schema, t.key_or_item, put);
   if (put && !t.key_mismatch) {
     ValidateItemKeys(*schema, t.key_or_item);
     ValidateIndexKeys(*schema, t.key_or_item, IndexKeySource::kPut, &t.key_mismatch);
@@ -576,15 +583,10 @@ void EngineImpl::TransactGetItems(const Request& req, JsonWriter& w) {
     g.table = RequireTable(*table_name);
     g.schema = g.table->schema();
     g.table_name = std::string(*table_name);
-    if (!KeyFitsSchema(g.schema->key, key, false)) {
-      try {
-        ValidateKeyParam(*g.schema, key);
-      } catch (const ApiError& e) {
-        if (e.type() != "ValidationException") throw;
-        if (!key_mismatch) key_mismatch.emplace(i, e.message());
-        gets.push_back(std::move(g));
-        continue;
-      }
+    if (auto mismatch = KeyMismatch(*g.schema, key, false)) {
+      if (!key_mismatch) key_mismatch.emplace(i, std::move(*mismatch));
+      gets.push_back(std::move(g));
+      continue;
     }
     ValidateKeyParam(*g.schema, key);
     g.storage_key = ItemStorageKey(*g.schema, key);

@@ -145,6 +145,17 @@ std::string SortKeyConditions(ExpressionBuilder& b, const KeySchema& key,
 
 namespace {
 
+// Those of `names` a partial index does not hold (`holds`: its keys and projected attributes),
+// in the order of `names`.
+template <typename Names>
+std::vector<std::string> NotHeld(const std::vector<std::string>& holds, const Names& names) {
+  std::vector<std::string> missing;
+  for (const std::string& name : names) {
+    if (std::find(holds.begin(), holds.end(), name) == holds.end()) missing.push_back(name);
+  }
+  return missing;
+}
+
 // A read keyed on a partial index (every partition key attribute pinned by `=` or IN at the top
 // level of WHERE) may not filter on an attribute the index does not project, of either kind;
 // unkeyed, it scans the index, where such a condition meets no attribute (DynamoDB, in
@@ -161,16 +172,7 @@ void CheckFilterProjected(const KeySchema& key,
   }
   std::set<std::string> named;
   for (const Condition* c : conjuncts) CollectPaths(*c, &named);
-  const std::vector<std::string>& holds = index.second;
-  std::vector<std::string> missing;
-  for (const std::string& name : named) {
-    if (std::find(holds.begin(), holds.end(), name) == holds.end()) missing.push_back(name);
-  }
-  if (missing.empty()) return;
-  throw ApiError::Validation(fmt::format(
-      "One or more parameter values were invalid: Secondary index {} does not project one or "
-      "more filter attributes: [{}]",
-      index.first, fmt::join(JavaHashSetOrder(missing), ", ")));
+  ddb::CheckFilterProjects(index.first, NotHeld(index.second, named));
 }
 
 }  // namespace
@@ -197,14 +199,9 @@ ReadPlan PlanSelect(Tables& tables, const Statement& st, const Options& o) {
   // Scan answer), an LSI fetches the items from the table (charged to the table's arm).
   bool fetch_from_table = false;
   if (partial != info.partial_indexes.end()) {
-    std::vector<std::string> missing;
-    for (const Path& path : st.projection) {
-      const std::string& name = path.front().name;
-      if (std::find(partial->second.begin(), partial->second.end(), name) ==
-          partial->second.end()) {
-        missing.push_back(name);
-      }
-    }
+    std::vector<std::string> named;
+    for (const Path& path : st.projection) named.push_back(path.front().name);
+    const std::vector<std::string> missing = NotHeld(partial->second, named);
     if (info.gsis.count(st.index)) ddb::CheckGsiProjects(st.index, missing);
     fetch_from_table = !missing.empty();
   }
