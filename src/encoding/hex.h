@@ -1,6 +1,7 @@
 // Hex digits: the one place that turns bytes into hex text and hex digits into values.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,5 +17,9 @@ void AppendHexByte(std::string& out, unsigned char byte, HexCase letters = HexCa
 
 // Two hex digits per byte of `bytes` ("\x01\xab" -> "01ab").
 std::string HexEncode(std::string_view bytes, HexCase letters = HexCase::kLower);
+
+// The bytes hex text of either case stands for ("01ab" -> "\x01\xab"); nullopt when `hex` is not
+// an even number of hex digits.
+std::optional<std::string> HexDecode(std::string_view hex);
 
 }  // namespace cruddur::encoding

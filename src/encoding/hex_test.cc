@@ -36,5 +36,16 @@ TEST(HexDigitValue, ReadsBackWhatHexEncodeWrites) {
   }
 }
 
+TEST(HexDecode, ReadsBothCasesAndRefusesWhatIsNotHex) {
+  EXPECT_EQ(HexDecode(""), "");
+  EXPECT_EQ(HexDecode("000fABff"), std::string("\x00\x0f\xab\xff", 4));
+  for (std::string_view bad : {"0", "abc", "0g", "zz", " 0"}) {
+    EXPECT_EQ(HexDecode(bad), std::nullopt) << bad;
+  }
+  std::string all;
+  for (int b = 0; b < 256; ++b) all.push_back(static_cast<char>(b));
+  EXPECT_EQ(HexDecode(HexEncode(all)), all);
+}
+
 }  // namespace
 }  // namespace cruddur::encoding

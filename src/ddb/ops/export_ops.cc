@@ -152,16 +152,11 @@ s3::Format ParseFormat(std::string_view s) {
   return s3::Format::kDynamoDbJson;
 }
 
-// The bytes of hex text `s`, without the zero bytes that pad it; nullopt when `s` is not hex.
-std::optional<std::string> HexDecode(std::string_view s) {
-  if (s.size() % 2) return std::nullopt;
-  std::string out;
-  for (size_t i = 0; i < s.size(); i += 2) {
-    int hi = encoding::HexDigitValue(s[i]), lo = encoding::HexDigitValue(s[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>(hi << 4 | lo));
-  }
-  while (!out.empty() && out.back() == '\0') out.pop_back();
+// The bytes of a NextToken's hex text, without the zero bytes that pad it; nullopt when it is
+// not hex.
+std::optional<std::string> UnpaddedHexDecode(std::string_view s) {
+  auto out = encoding::HexDecode(s);
+  while (out && !out->empty() && out->back() == '\0') out->pop_back();
   return out;
 }
 
@@ -240,7 +235,7 @@ std::string JobToken(const JobListRequest& list, std::string_view last_id) {
 // DDB-EXPORT-006). A token that is not this list's (another list's, made up) is refused in
 // DynamoDB's words (same record).
 std::optional<std::string> TokenPosition(const JobListRequest& list) {
-  auto decoded = HexDecode(list.after);
+  auto decoded = UnpaddedHexDecode(list.after);
   std::string_view token = decoded ? std::string_view(*decoded) : std::string_view();
   const std::string head = std::string(list.kind) + "/";
   constexpr size_t kDigest = 8, kId = 23;  // "01234567890123-a1b2c3d4"
