@@ -30,32 +30,35 @@ namespace {
 
 // Do not reorder: the seed corpus names operations by their index.
 constexpr std::string_view kOperations[] = {
-    "PutItem",                   // A
-    "GetItem",                   // B
-    "UpdateItem",                // C
-    "DeleteItem",                // D
-    "Query",                     // E
-    "Scan",                      // F
-    "BatchGetItem",              // G
-    "BatchWriteItem",            // H
-    "TransactWriteItems",        // I
-    "TransactGetItems",          // J
-    "CreateTable",               // K
-    "DeleteTable",               // L
-    "DescribeTable",             // M
-    "ListTables",                // N
-    "UpdateTable",               // O
-    "UpdateTimeToLive",          // P
-    "DescribeTimeToLive",        // Q
-    "ExecuteStatement",          // R
-    "BatchExecuteStatement",     // S
-    "ExecuteTransaction",        // T
-    "Streams.ListStreams",       // U
-    "Streams.DescribeStream",    // V
-    "Streams.GetShardIterator",  // W
-    "Streams.GetRecords",        // X
-    "DescribeLimits",            // Y
-    "DescribeEndpoints",         // Z
+    "PutItem",                      // A
+    "GetItem",                      // B
+    "UpdateItem",                   // C
+    "DeleteItem",                   // D
+    "Query",                        // E
+    "Scan",                         // F
+    "BatchGetItem",                 // G
+    "BatchWriteItem",               // H
+    "TransactWriteItems",           // I
+    "TransactGetItems",             // J
+    "CreateTable",                  // K
+    "DeleteTable",                  // L
+    "DescribeTable",                // M
+    "ListTables",                   // N
+    "UpdateTable",                  // O
+    "UpdateTimeToLive",             // P
+    "DescribeTimeToLive",           // Q
+    "ExecuteStatement",             // R
+    "BatchExecuteStatement",        // S
+    "ExecuteTransaction",           // T
+    "Streams.ListStreams",          // U
+    "Streams.DescribeStream",       // V
+    "Streams.GetShardIterator",     // W
+    "Streams.GetRecords",           // X
+    "DescribeLimits",               // Y
+    "DescribeEndpoints",            // Z
+    "UpdateContributorInsights",    // [
+    "DescribeContributorInsights",  // backslash
+    "ListContributorInsights",      // ]
 };
 constexpr size_t kOperationCount = sizeof(kOperations) / sizeof(kOperations[0]);
 constexpr size_t kMaxRequests = 8;

@@ -19,7 +19,8 @@ OPS = "PutItem GetItem UpdateItem DeleteItem Query Scan BatchGetItem BatchWriteI
       "TransactWriteItems TransactGetItems CreateTable DeleteTable DescribeTable ListTables " \
       "UpdateTable UpdateTimeToLive DescribeTimeToLive ExecuteStatement BatchExecuteStatement " \
       "ExecuteTransaction Streams.ListStreams Streams.DescribeStream Streams.GetShardIterator " \
-      "Streams.GetRecords DescribeLimits DescribeEndpoints".split()
+      "Streams.GetRecords DescribeLimits DescribeEndpoints UpdateContributorInsights " \
+      "DescribeContributorInsights ListContributorInsights".split()
 def req(op, body):
     return chr(ord("A") + OPS.index(op)) + (body if isinstance(body, str) else j(body))
 
@@ -107,6 +108,15 @@ engine = {
             "Projection": {"ProjectionType": "KEYS_ONLY"}}}]}),
         req("DeleteTable", {"TableName": "extra"}),
         req("DescribeLimits", {}), req("DescribeEndpoints", {})],
+    "insights": [req("UpdateContributorInsights", {"TableName": T,
+                     "ContributorInsightsAction": "ENABLE"}),
+                 req("UpdateContributorInsights", {"TableName": T,
+                     "IndexName": "message-group-sk-index", "ContributorInsightsAction": "ENABLE",
+                     "ContributorInsightsMode": "THROTTLED_KEYS"}),
+                 req("DescribeContributorInsights", {"TableName": T}),
+                 req("ListContributorInsights", {"MaxResults": 1}),
+                 req("UpdateContributorInsights", {"TableName": T,
+                     "ContributorInsightsAction": "DISABLE"})],
     "ttl": [req("DescribeTimeToLive", {"TableName": T}),
             req("UpdateTimeToLive", {"TableName": "users", "TimeToLiveSpecification": {
                 "Enabled": True, "AttributeName": "ttl"}})],

@@ -30,6 +30,7 @@ OPERATIONS = [
     "ListImports",
     "CreateBackup", "DescribeBackup", "ListBackups", "DeleteBackup", "RestoreTableFromBackup",
     "UpdateContinuousBackups", "DescribeContinuousBackups", "RestoreTableToPointInTime",
+    "UpdateContributorInsights", "DescribeContributorInsights", "ListContributorInsights",
 ]
 
 # Top-level members DynamoDB refuses at once with "The parameter 'X' is required but was not

@@ -230,6 +230,11 @@ class EngineImpl final : public Engine {
   // under its key lock, with REMOVE stream records by the service. Returns the number deleted.
   size_t SweepExpiredItems();
 
+  // CloudWatch Contributor Insights: their state and rules (ops/insights_ops.cc).
+  void UpdateContributorInsights(const Request& req, JsonWriter& w);
+  void DescribeContributorInsights(const Request& req, JsonWriter& w);
+  void ListContributorInsights(const Request& req, JsonWriter& w);
+
   // Export and import in S3's layout on a local directory (ops/export_ops.cc).
   void ExportTableToPointInTime(const Request& req, JsonWriter& w);
   void DescribeExport(const Request& req, JsonWriter& w);

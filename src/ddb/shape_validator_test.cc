@@ -94,6 +94,10 @@ TEST(ShapeValidatorTest, ValidRequestsOfEveryOperationPass) {
       {"DescribeContinuousBackups", R"({"TableName":"tbl"})"},
       {"RestoreTableToPointInTime", R"({"SourceTableName":"tbl","TargetTableName":"tb2",
           "RestoreDateTime":1700000000})"},
+      {"UpdateContributorInsights", R"({"TableName":"tbl","IndexName":"gsi",
+          "ContributorInsightsAction":"ENABLE","ContributorInsightsMode":"THROTTLED_KEYS"})"},
+      {"DescribeContributorInsights", R"({"TableName":"tbl","IndexName":"gsi"})"},
+      {"ListContributorInsights", R"({"TableName":"tbl","MaxResults":100})"},
   };
   for (const auto& [op, body] : ok) {
     EXPECT_TRUE(HasShape(op)) << op;

@@ -219,6 +219,47 @@ KeySchema ReadKey(const JsonValue& v) {
   return k;
 }
 
+// Contributor insights as `name`, once they have ever been configured.
+void PersistInsights(JsonWriter& w, const ContributorInsights& ci) {
+  if (ci.last_update <= 0) return;
+  Key(w, "insights");
+  w.StartObject();
+  WriteMember(w, "settled", ci.settled);
+  WriteMember(w, "mode", ci.mode);
+  WriteMember(w, "rules_created", ci.rules_created);
+  WriteMember(w, "last_update", ci.last_update);
+  WriteMember(w, "until", ci.until);
+  WriteMember(w, "failed", ci.failed);
+  w.EndObject();
+}
+
+// Absent in catalogs written before contributor insights, and for those never configured.
+ContributorInsights ReadInsights(const JsonValue& v) {
+  ContributorInsights ci;
+  auto m = v.FindMember("insights");
+  if (m == v.MemberEnd() || !m->value.IsObject()) return ci;
+  const JsonValue& o = m->value;
+  auto str = [&](const char* name, std::string* out) {
+    if (auto f = o.FindMember(name); f != o.MemberEnd() && f->value.IsString()) {
+      *out = f->value.GetString();
+    }
+  };
+  auto num = [&](const char* name, double* out) {
+    if (auto f = o.FindMember(name); f != o.MemberEnd() && f->value.IsNumber()) {
+      *out = f->value.GetDouble();
+    }
+  };
+  str("settled", &ci.settled);
+  str("mode", &ci.mode);
+  num("rules_created", &ci.rules_created);
+  num("last_update", &ci.last_update);
+  num("until", &ci.until);
+  if (auto f = o.FindMember("failed"); f != o.MemberEnd() && f->value.IsBool()) {
+    ci.failed = f->value.GetBool();
+  }
+  return ci;
+}
+
 void PersistIndex(JsonWriter& w, const IndexSchema& ix) {
   w.StartObject();
   WriteMember(w, "name", ix.name);
@@ -234,6 +275,7 @@ void PersistIndex(JsonWriter& w, const IndexSchema& ix) {
   PersistCapacity(w, ix);
   WriteMember(w, "status", ix.status);
   WriteMember(w, "status_until", ix.status_until);
+  PersistInsights(w, ix.insights);
   w.EndObject();
 }
 
@@ -251,6 +293,7 @@ IndexSchema ReadIndex(const JsonValue& v) {
   if (v.HasMember("status_until") && v["status_until"].IsNumber()) {
     ix.status_until = v["status_until"].GetDouble();
   }
+  ix.insights = ReadInsights(v);
   return ix;
 }
 
@@ -332,6 +375,11 @@ WarmThroughput EffectiveWarm(const WarmThroughput& recorded, bool pay_per_reques
 std::string_view IndexSchema::StatusAt(double now) const {
   if (status == "ACTIVE" || !Pending(status_until, now)) return "ACTIVE";
   return status;
+}
+
+std::string_view ContributorInsights::StatusAt(double now) const {
+  if (until > 0 && Pending(until, now)) return settled == "DISABLED" ? "DISABLING" : "ENABLING";
+  return settled;
 }
 
 std::string_view TableSchema::StatusAt(double now) const {
@@ -422,6 +470,7 @@ std::string SerializeSchema(const TableSchema& s) {
     w.Double(s.restore->restore_time);
     w.EndArray();
   }
+  PersistInsights(w, s.insights);
   w.EndObject();
   return buf.GetString();
 }
@@ -489,6 +538,7 @@ TableSchema DeserializeSchema(std::string_view json) {
       s.restore = RestoreSummary{r[0].GetString(), r[1].GetString(), r[2].GetDouble()};
     }
   }
+  s.insights = ReadInsights(d);
   return s;
 }
 

@@ -106,6 +106,23 @@ enum class WarmReport { kActive, kUpdating, kOmitted };
 // kProjectionNames (table_schema.cc) names each enumerator.
 enum class ProjectionType { kAll, kKeysOnly, kInclude };
 
+// CloudWatch Contributor Insights of a table or a GSI (UpdateContributorInsights): the state
+// DynamoDB keeps and describes. Rules are named, counted against the account's quota and
+// described; no CloudWatch is here to receive what they would report.
+struct ContributorInsights {
+  // Where the last UpdateContributorInsights leads: ENABLED, DISABLED, or FAILED (the rule quota
+  // was reached). Until `until` the status is ENABLING or DISABLING on the way there.
+  std::string settled = "DISABLED";
+  std::string mode;          // ContributorInsightsMode, empty until the first ENABLE
+  double rules_created = 0;  // epoch seconds of the rules' creation: their names' suffix
+  double last_update = 0;    // LastUpdateDateTime; 0: never configured
+  double until = 0;          // when ENABLING or DISABLING ends (0: settled at once)
+  bool failed = false;       // FAILED, or DISABLING from FAILED: FailureException is described
+
+  // ContributorInsightsStatus at `now`.
+  std::string_view StatusAt(double now) const;
+};
+
 struct IndexSchema {
   std::string name;
   uint8_t id = 0;  // storage prefix; 0 is the table itself
@@ -124,6 +141,8 @@ struct IndexSchema {
   // When a CREATING/DELETING status ends (epoch seconds; 0: when the engine changes it). Set
   // with EngineOptions::transient_status_delay.
   double status_until = 0;
+
+  ContributorInsights insights;  // GSIs
 
   // IndexStatus at `now`: `status` until status_until, then ACTIVE (or gone, for DELETING).
   std::string_view StatusAt(double now) const;
@@ -186,6 +205,7 @@ struct TableSchema {
   // status_until. Already out of `indexes`: nothing reads or maintains them.
   std::vector<IndexSchema> deleting_indexes;
   std::optional<RestoreSummary> restore;  // set on restored tables
+  ContributorInsights insights;           // the table's own; each GSI's is in `indexes`
 
   // TableStatus at `now` (ACTIVE once the transient status has ended).
   std::string_view StatusAt(double now) const;

@@ -1,8 +1,8 @@
 """Resource-based policies, and the operations of features one local server cannot provide.
 
 Put/Get/DeleteResourcePolicy are newer than Debian's botocore, so they are sent raw. The refused
-operations (Kinesis streaming destinations, contributor insights, replica auto scaling) must never
-answer a fake success: DynamoDB would have streamed or measured something that nothing here does.
+operations (Kinesis streaming destinations, replica auto scaling) must never answer a fake
+success: DynamoDB would have streamed or scaled something that nothing here does.
 The legacy global tables' operations answer as DynamoDB does, where none can exist either.
 """
 
@@ -28,8 +28,6 @@ POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
 @pytest.mark.parametrize("call", [
     lambda c: c.enable_kinesis_streaming_destination(TableName="tbl", StreamArn="arn:aws:x"),
     lambda c: c.describe_kinesis_streaming_destination(TableName="tbl"),
-    lambda c: c.describe_contributor_insights(TableName="tbl"),
-    lambda c: c.list_contributor_insights(),
     lambda c: c.describe_table_replica_auto_scaling(TableName="tbl"),
 ])
 def test_features_that_cannot_be_provided_are_refused_by_name(ddb_nv, call):

@@ -233,7 +233,9 @@ std::vector<AccessCheck> EngineImpl::AccessChecks(std::string_view operation, co
                                                        "DescribeTimeToLive",
                                                        "CreateBackup",
                                                        "DescribeContinuousBackups",
-                                                       "UpdateContinuousBackups"};
+                                                       "UpdateContinuousBackups",
+                                                       "DescribeContributorInsights",
+                                                       "UpdateContributorInsights"};
   static const std::set<std::string_view> kArnOps = {"TagResource",        "UntagResource",
                                                      "ListTagsOfResource", "PutResourcePolicy",
                                                      "GetResourcePolicy",  "DeleteResourcePolicy"};
@@ -261,7 +263,13 @@ std::vector<AccessCheck> EngineImpl::AccessChecks(std::string_view operation, co
     AddRequestKeys(check.context, root);
     checks.push_back(std::move(check));
   } else if (kTableOps.contains(operation)) {
-    checks.push_back({action, table_name(StringMember(root, "TableName")), "", {}});
+    AccessCheck check{action, table_name(StringMember(root, "TableName")), "", {}};
+    // Contributor insights of a GSI are the index's (its ARN is the resource).
+    if (std::string_view index = StringMember(root, "IndexName");
+        operation.ends_with("ContributorInsights") && !index.empty()) {
+      check.sub = "/index/" + std::string(index);
+    }
+    checks.push_back(std::move(check));
   } else if (kArnOps.contains(operation)) {
     if (auto resource = ArnResource(StringMember(root, "ResourceArn"), options_)) {
       checks.push_back({action, resource->first, resource->second, {}});

@@ -398,9 +398,11 @@ std::shared_ptr<TableSchema> RestoredSchema(const Request& req, const TableSchem
   s->warm = source.warm;
   s->table_class = source.table_class;
   s->sse_kms_key_arn = source.sse_kms_key_arn;
+  // Contributor insights are not restored, as a table's CloudWatch settings are not.
   for (auto& ix : s->indexes) {
     ix.status = "ACTIVE";
     ix.status_until = 0;
+    ix.insights = {};
   }
   ConstraintErrors errors;
   auto billing = req.String("BillingModeOverride");

@@ -378,7 +378,7 @@ TEST_P(ExportImportTest, ResourcePolicies) {
 }
 
 TEST_P(ExportImportTest, UnsupportedFeaturesAreRefusedByName) {
-  for (const char* op : {"EnableKinesisStreamingDestination", "DescribeContributorInsights",
+  for (const char* op : {"EnableKinesisStreamingDestination", "DescribeKinesisStreamingDestination",
                          "UpdateTableReplicaAutoScaling"}) {
     auto e = CallError(op, "{}");
     EXPECT_EQ(e.type(), "ValidationException") << op;

@@ -66,9 +66,6 @@ std::optional<std::string> UnsupportedFeature(std::string_view operation) {
       {"DisableKinesisStreamingDestination", "Kinesis streaming destinations"},
       {"DescribeKinesisStreamingDestination", "Kinesis streaming destinations"},
       {"UpdateKinesisStreamingDestination", "Kinesis streaming destinations"},
-      {"DescribeContributorInsights", "CloudWatch contributor insights"},
-      {"UpdateContributorInsights", "CloudWatch contributor insights"},
-      {"ListContributorInsights", "CloudWatch contributor insights"},
       {"DescribeTableReplicaAutoScaling", "replica auto scaling of global tables"},
       {"UpdateTableReplicaAutoScaling", "replica auto scaling of global tables"},
   };
@@ -76,7 +73,6 @@ std::optional<std::string> UnsupportedFeature(std::string_view operation) {
       {"Kinesis streaming destinations",
        "there is no Kinesis here to stream to (DynamoDB "
        "Streams are supported)"},
-      {"CloudWatch contributor insights", "there is no CloudWatch here to publish to"},
       {"replica auto scaling of global tables", "global tables are not supported"},
   };
   auto it = kFeatures.find(operation);
