@@ -82,9 +82,9 @@ void WriteFailure(JsonWriter& w) {
   w.StartObject();
   WriteMember(w, "ExceptionName", "LimitExceededException");
   WriteMember(w, "ExceptionDescription",
-                    "Amazon CloudWatch Contributor Insights rule limit reached. Please disable "
-                    "Contributor Insights for other tables/indexes OR disable other CloudWatch "
-                    "Contributor Insights rules before retrying.");
+              "Amazon CloudWatch Contributor Insights rule limit reached. Please disable "
+              "Contributor Insights for other tables/indexes OR disable other CloudWatch "
+              "Contributor Insights rules before retrying.");
   w.EndObject();
 }
 
@@ -169,8 +169,8 @@ void EngineImpl::UpdateContributorInsights(const Request& req, JsonWriter& w) {
       in_use += RulesInUse(schema.insights, schema.key);
       for (const auto& ix : schema.indexes) in_use += RulesInUse(ix.insights, ix.key);
       in_use -= RulesInUse(ci, *target.key);
-      const bool fits = in_use + static_cast<int>(RuleKinds(*target.key, mode).size()) <=
-                        kRuleQuota;
+      const bool fits =
+          in_use + static_cast<int>(RuleKinds(*target.key, mode).size()) <= kRuleQuota;
       // A mode change keeps the rules' names; new rules are named by their creation.
       if (ci.settled != "ENABLED" || ci.rules_created <= 0) ci.rules_created = now;
       ci.settled = fits ? "ENABLED" : "FAILED";
@@ -211,8 +211,8 @@ void EngineImpl::DescribeContributorInsights(const Request& req, JsonWriter& w) 
     WriteKey(w, "ContributorInsightsRuleList");
     w.StartArray();
     for (std::string_view kind : RuleKinds(*target.key, ci.mode)) {
-      WriteString(w, fmt::format("DynamoDBContributorInsights-{}-{}-{}", kind, resource,
-                                 created_ms));
+      WriteString(w,
+                  fmt::format("DynamoDBContributorInsights-{}-{}-{}", kind, resource, created_ms));
     }
     w.EndArray();
   }

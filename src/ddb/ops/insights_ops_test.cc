@@ -110,8 +110,8 @@ TEST_P(InsightsTest, EnableNamesTheRulesOfTheKeySchema) {
 
   Document d = Describe("tab");
   EXPECT_EQ(Members(d), (std::vector<std::string>{"TableName", "ContributorInsightsRuleList",
-                                                  "ContributorInsightsStatus",
-                                                  "LastUpdateDateTime", "ContributorInsightsMode"}));
+                                                  "ContributorInsightsStatus", "LastUpdateDateTime",
+                                                  "ContributorInsightsMode"}));
   EXPECT_STREQ(d["ContributorInsightsStatus"].GetString(), "ENABLED");
   std::vector<std::string> rules = Rules(d);
   ASSERT_EQ(rules.size(), 4u);
@@ -161,9 +161,8 @@ TEST_P(InsightsTest, EachGsiHasItsOwnAndLocalIndexesHaveNone) {
   EXPECT_STREQ(Describe("tab")["ContributorInsightsStatus"].GetString(), "DISABLED");
 
   for (const char* op : {"DescribeContributorInsights", "UpdateContributorInsights"}) {
-    std::string action = std::string(op).starts_with("Update")
-                             ? R"(,"ContributorInsightsAction":"ENABLE"})"
-                             : "}";
+    std::string action =
+        std::string(op).starts_with("Update") ? R"(,"ContributorInsightsAction":"ENABLE"})" : "}";
     for (const char* index : {"by-n", "nope"}) {
       ApiError e = CallError(op, Target("tab", index) + action);
       EXPECT_EQ(e.type(), "ResourceNotFoundException") << op;
@@ -209,8 +208,8 @@ TEST_P(InsightsTest, ListShowsWhatIsNotDisabledTableFirstAndPages) {
   // A token of another list, or none at all, is refused.
   Document first = Call("ListContributorInsights", R"({"MaxResults":1})");
   const std::string token = first["NextToken"].GetString();
-  for (const std::string& body :
-       {R"({"TableName":"tbb","NextToken":")" + token + "\"}", std::string(R"({"NextToken":"zz"})")}) {
+  for (const std::string& body : {R"({"TableName":"tbb","NextToken":")" + token + "\"}",
+                                  std::string(R"({"NextToken":"zz"})")}) {
     ApiError e = CallError("ListContributorInsights", body);
     EXPECT_EQ(e.type(), "ValidationException") << body;
   }
@@ -282,6 +281,34 @@ TEST_P(InsightsTest, TransientStatusesLastTheConfiguredDelay) {
   std::this_thread::sleep_for(std::chrono::milliseconds(400));
   EXPECT_STREQ(Describe("tab")["ContributorInsightsStatus"].GetString(), "DISABLED");
   EXPECT_TRUE(ListAll("").empty());
+}
+
+// A restored table starts without insights, as with the table's other CloudWatch settings.
+TEST_P(InsightsTest, ARestoredTableStartsDisabled) {
+  CreateTable("tab");
+  Update("tab", "ENABLE");
+  Update("tab", "ENABLE", "by-g");
+  Document backup = Call("CreateBackup", R"({"TableName":"tab","BackupName":"bk1"})");
+  const std::string arn = backup["BackupDetails"]["BackupArn"].GetString();
+  // Polls `op` until the string at `path` reads `want`.
+  auto wait = [&](const std::string& op, const std::string& body,
+                  const std::vector<const char*>& path, const std::string& want) {
+    for (int i = 0; i < 1000; ++i) {
+      Document d = Call(op, body);
+      const rapidjson::Value* v = &d;
+      for (const char* p : path) v = &(*v)[p];
+      if (v->GetString() == want) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    FAIL() << op << " never " << want;
+  };
+  wait("DescribeBackup", R"({"BackupArn":")" + arn + R"("})",
+       {"BackupDescription", "BackupDetails", "BackupStatus"}, "AVAILABLE");
+  Call("RestoreTableFromBackup", R"({"TargetTableName":"rst","BackupArn":")" + arn + R"("})");
+  wait("DescribeTable", R"({"TableName":"rst"})", {"Table", "TableStatus"}, "ACTIVE");
+  EXPECT_EQ(Members(Describe("rst")).size(), 2u);
+  EXPECT_STREQ(Describe("rst", "by-g")["ContributorInsightsStatus"].GetString(), "DISABLED");
+  EXPECT_STREQ(Describe("tab", "by-g")["ContributorInsightsStatus"].GetString(), "ENABLED");
 }
 
 class PersistentInsightsTest : public InsightsTest {};
