@@ -125,63 +125,58 @@ void EngineImpl::UpdateContributorInsights(const Request& req, JsonWriter& w) {
   auto table = FindTable(name);
   if (!table) throw TableNotFound(name);
   const double now = Now();
+  auto schema = table->schema();
+  const Target target = FindTarget(*schema, index);
+  const ContributorInsights& ci = *target.insights;
+  if (enable) {
+    // Only an ACTIVE table or index takes new rules (DDB-TABLE-116).
+    if (schema->StatusAt(now) == "CREATING") {
+      throw ApiError::Validation(
+          "Table or Index is not in a valid state to update Key Access Insights: TableStatus "
+          "must be ACTIVE to enable ContributorInsights.");
+    }
+    if (target.index && target.index->StatusAt(now) == "CREATING") {
+      throw ApiError::Validation(
+          "Table or Index is not in a valid state to update Key Access Insights: IndexStatus "
+          "must be ACTIVE to enable ContributorInsights.");
+    }
+  }
   std::string status;
-  std::string echoed_mode;
-  ChangeSchema(*table, [&](TableSchema& schema) {
-    Target target = FindTarget(schema, index);
-    ContributorInsights& ci = MutableInsights(schema, index);
-    const std::string_view current = ci.StatusAt(now);
-    if (enable) {
-      // Only an ACTIVE table or index takes new rules (DDB-TABLE-116).
-      if (schema.StatusAt(now) == "CREATING") {
-        throw ApiError::Validation(
-            "Table or Index is not in a valid state to update Key Access Insights: TableStatus "
-            "must be ACTIVE to enable ContributorInsights.");
-      }
-      if (target.index && target.index->StatusAt(now) == "CREATING") {
-        throw ApiError::Validation(
-            "Table or Index is not in a valid state to update Key Access Insights: IndexStatus "
-            "must be ACTIVE to enable ContributorInsights.");
-      }
-    }
-    // A request that changes nothing answers the state as it is (DDB-TABLE-091, -341).
-    const bool unchanged = enable ? (ci.settled == "ENABLED" && ci.mode == mode && !ci.failed)
-                                  : ci.settled == "DISABLED";
-    if (unchanged) {
-      status = current;
-      echoed_mode = ci.mode;
-      return;
-    }
+  std::string echoed_mode = ci.mode;
+  // A request that changes nothing answers the state as it is (DDB-TABLE-091, -341).
+  const bool unchanged = enable ? (ci.settled == "ENABLED" && ci.mode == mode && !ci.failed)
+                                : ci.settled == "DISABLED";
+  if (unchanged) {
+    status = ci.StatusAt(now);
+  } else {
+    ContributorInsights next = ci;
     const double until = DelaysTransientStatuses() ? TransientUntil(now) : 0;
     if (!enable) {
-      ci.settled = "DISABLED";
-      ci.failed = ci.failed && until > 0;  // FailureException stays while DISABLING
+      next.settled = "DISABLED";
+      next.failed = ci.failed && until > 0;  // FailureException stays while DISABLING
     } else {
-      // Rules of every other entry in this region, against the quota (DDB-TABLE-337): a FAILED
-      // entry holds none, and a failed attempt creates none.
-      int in_use = 0;
+      // The rules of every other entry in this region count against the quota (DDB-TABLE-337):
+      // a FAILED entry holds none, and a failed attempt creates none.
+      int in_use = -RulesInUse(ci, *target.key);
       for (const auto& t : AllTables()) {
         auto other = t->schema();
-        if (other->name == schema.name) continue;
         in_use += RulesInUse(other->insights, other->key);
         for (const auto& ix : other->indexes) in_use += RulesInUse(ix.insights, ix.key);
       }
-      in_use += RulesInUse(schema.insights, schema.key);
-      for (const auto& ix : schema.indexes) in_use += RulesInUse(ix.insights, ix.key);
-      in_use -= RulesInUse(ci, *target.key);
       const bool fits =
           in_use + static_cast<int>(RuleKinds(*target.key, mode).size()) <= kRuleQuota;
       // A mode change keeps the rules' names; new rules are named by their creation.
-      if (ci.settled != "ENABLED" || ci.rules_created <= 0) ci.rules_created = now;
-      ci.settled = fits ? "ENABLED" : "FAILED";
-      ci.failed = !fits;
-      ci.mode = mode;
+      if (ci.settled != "ENABLED") next.rules_created = now;
+      next.settled = fits ? "ENABLED" : "FAILED";
+      next.failed = !fits;
+      next.mode = mode;
     }
-    ci.last_update = now;
-    ci.until = until;
+    next.last_update = now;
+    next.until = until;
+    ChangeSchema(*table, [&](TableSchema& changed) { MutableInsights(changed, index) = next; });
     status = enable ? "ENABLING" : "DISABLING";
-    echoed_mode = ci.mode;
-  });
+    echoed_mode = next.mode;
+  }
 
   w.StartObject();
   WriteNames(w, *table->schema(), index);
