@@ -381,6 +381,11 @@ std::string_view EngineImpl::ResolveTableName(std::string_view name_or_arn) cons
   return target.table;
 }
 
+ApiError EngineImpl::TableNotFound(std::string_view name_or_arn) const {
+  return ApiError::ResourceNotFound(fmt::format("Requested resource not found: Table: {} not found",
+                                                ResolveTableName(name_or_arn)));
+}
+
 std::vector<std::shared_ptr<Table>> EngineImpl::AllTables() {
   std::vector<std::shared_ptr<Table>> tables;
   ReaderLock lock(tables_mu_);
@@ -743,9 +748,7 @@ void EngineImpl::DescribeTableStats(const Request& req, JsonWriter& w) {
   std::string_view name = TableNameParam(req, errors);
   errors.ThrowIfAny();
   auto table = FindTable(name);
-  if (!table)
-    throw ApiError::ResourceNotFound(
-        fmt::format("Requested resource not found: Table: {} not found", name));
+  if (!table) throw TableNotFound(name);
   auto schema = table->schema();
   auto usage = table->meter().Usage(schema->name);
   auto write_usage = [&](const CapacityUsage& u) {

@@ -286,6 +286,10 @@ class EngineImpl final : public Engine {
   // (arn:aws:dynamodb:<region>:<account>:table/<name>), which is checked as DynamoDB checks a
   // ResourceArn (ddb/table_arn.h); an index or stream ARN names no table (ValidationException).
   std::string_view ResolveTableName(std::string_view name_or_arn) const;
+  // DynamoDB's ResourceNotFoundException for a TableName that names no table: "Requested resource
+  // not found: Table: <name> not found", the name taken out of an ARN (ack-api-quirks dynamodb
+  // DDB-TABLE-072).
+  ApiError TableNotFound(std::string_view name_or_arn) const;
   // Throws ResourceNotFoundException as DynamoDB words it for data-plane operations (also for
   // a table still CREATING or already DELETING).
   std::shared_ptr<Table> RequireTable(std::string_view name);

@@ -264,10 +264,7 @@ void EngineImpl::ListStreams(const Request& req, JsonWriter& w) {
   std::vector<std::shared_ptr<Table>> tables;
   if (table_name) {
     auto t = FindTable(*table_name);
-    if (!t) {
-      throw ApiError::ResourceNotFound(
-          fmt::format("Requested resource not found: Table: {} not found", *table_name));
-    }
+    if (!t) throw TableNotFound(*table_name);
     tables.push_back(std::move(t));
   } else {
     tables = AllTables();

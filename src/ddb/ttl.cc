@@ -40,11 +40,6 @@ std::string_view TableNameOf(const Request& req, ConstraintErrors& errors) {
   return *name;
 }
 
-ApiError TableNotFound(std::string_view name) {
-  return ApiError::ResourceNotFound(
-      fmt::format("Requested resource not found: Table: {} not found", name));
-}
-
 }  // namespace
 
 void EngineImpl::UpdateTimeToLive(const Request& req, JsonWriter& w) {

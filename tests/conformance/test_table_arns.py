@@ -133,14 +133,20 @@ def test_arns_naming_no_table_here(ddb, endpoint, tables, template, expected):
     assert ddb.scan(TableName=name)["Count"] == 0
 
 
-@ARN_DOCS
+@source("ddb-answer: DescribeTable of a missing table's ARN names the name taken out of the ARN, "
+        "as DynamoDB answered in 2026 (ack-api-quirks dynamodb DDB-TABLE-072)")
 def test_arn_of_a_missing_table(endpoint):
     """A well-formed ARN of this region and account whose table does not exist: not found, as
-    for its name (DescribeTable names what it was asked for)."""
-    arn = "arn:aws:dynamodb:us-east-1:%s:table/%s" % (ACCOUNT, unique_name("missing"))
-    status, answer = raw_call(endpoint, "DescribeTable", {"TableName": arn})
-    assert (status, error_type(answer), error_message(answer)) == (
-        400, "ResourceNotFoundException", "Requested resource not found: Table: %s not found" % arn)
+    for its name, and named by the table's name in the ARN (DDB-TABLE-072), by DescribeTable,
+    DeleteTable, UpdateTable and DescribeTimeToLive alike."""
+    name = unique_name("missing")
+    arn = "arn:aws:dynamodb:us-east-1:%s:table/%s" % (ACCOUNT, name)
+    for op, body in [("DescribeTable", {}), ("DeleteTable", {}), ("DescribeTimeToLive", {}),
+                     ("UpdateTable", {"DeletionProtectionEnabled": True})]:
+        status, answer = raw_call(endpoint, op, dict(body, TableName=arn))
+        assert (status, error_type(answer), error_message(answer)) == (
+            400, "ResourceNotFoundException",
+            "Requested resource not found: Table: %s not found" % name), op
     status, answer = raw_call(endpoint, "GetItem", {"TableName": arn, "Key": {"pk": {"S": "a"}}})
     assert (status, error_type(answer)) == (400, "ResourceNotFoundException")
 

@@ -168,12 +168,18 @@ def test_deleted_gsi_is_deleting_then_gone(delayed):
         time.sleep(0.1)
 
 
+@pytest.mark.source("ddb-answer: a second DeleteTable while DELETING is ResourceInUseException "
+                    "'Table is being deleted', and a CreateTable of the name 'Table already "
+                    "exists', as DynamoDB answered in 2026 (ack-api-quirks dynamodb "
+                    "DDB-TABLE-005/006/008); the API reference says no error is returned")
 def test_deleting_table_until_the_waiter_sees_it_gone(delayed):
     """DeleteTable reference: "After a DeleteTable request, the specified table is in the DELETING
-    state until DynamoDB completes the deletion ... If table is already in the DELETING state, no
-    error is returned." Reads and writes are answered as for a missing table (DynamoDB "might"
-    still accept them; dynalite refuses them). The table_not_exists waiter polls DescribeTable
-    until ResourceNotFoundException (botocore waiters-2.json)."""
+    state until DynamoDB completes the deletion". It also says "If table is already in the DELETING
+    state, no error is returned", but DynamoDB answered a second DeleteTable with
+    ResourceInUseException until the table was gone (ack-api-quirks DDB-TABLE-008). Reads and
+    writes are answered as for a missing table (DynamoDB "might" still accept them; dynalite
+    refuses them). The table_not_exists waiter polls DescribeTable until
+    ResourceNotFoundException (botocore waiters-2.json)."""
     name = active_table(delayed)
     delayed.put_item(TableName=name, Item={"pk": {"S": "a"}})
     started = time.monotonic()
@@ -183,16 +189,18 @@ def test_deleting_table_until_the_waiter_sees_it_gone(delayed):
     with pytest.raises(ClientError) as e:
         delayed.get_item(TableName=name, Key={"pk": {"S": "a"}})
     assert err(e) == ("ResourceNotFoundException", "Requested resource not found")
-    assert delayed.delete_table(TableName=name)["TableDescription"]["TableStatus"] == "DELETING"
+    with pytest.raises(ClientError) as e:
+        delayed.delete_table(TableName=name)
+    assert err(e) == in_use(name, "deleted")
     with pytest.raises(ClientError) as e:
         delayed.update_table(TableName=name, StreamSpecification={
             "StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
     assert err(e) == in_use(name, "deleted")
-    # Its name is not free yet: CreateTable right after DeleteTable is refused alike (DynamoDB's
-    # answer as reported in Wantworthy/dynode#26, "... Table is being deleted: <name>").
+    # Its name is not free yet: CreateTable finds the table there (DDB-TABLE-005/006; an older
+    # report, Wantworthy/dynode#26, had "... Table is being deleted: <name>").
     with pytest.raises(ClientError) as e:
         create(delayed, name)
-    assert err(e) == in_use(name, "deleted")
+    assert err(e) == ("ResourceInUseException", "Table already exists: %s" % name)
 
     delayed.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig=FAST)
     assert time.monotonic() - started >= DELAY * 0.9
@@ -206,6 +214,26 @@ def test_deleting_table_until_the_waiter_sees_it_gone(delayed):
     delayed.get_waiter("table_exists").wait(TableName=name, WaiterConfig=FAST)
     assert delayed.scan(TableName=name)["Count"] == 0
     delayed.delete_table(TableName=name)
+
+
+@pytest.mark.source("ddb-answer: TagResource and UntagResource of a table being deleted are "
+                    "ResourceInUseException 'Table is being deleted' while ListTagsOfResource "
+                    "still answers, as DynamoDB answered in 2026 (ack-api-quirks dynamodb "
+                    "DDB-TABLE-104)")
+def test_tags_of_a_table_being_deleted_are_read_only(delayed):
+    """DDB-TABLE-104: after DeleteTable, TagResource is ResourceInUseException while
+    ListTagsOfResource still returns the tags; UntagResource alike."""
+    name = active_table(delayed, Tags=[{"Key": "team", "Value": "dm"}])
+    arn = delayed.describe_table(TableName=name)["Table"]["TableArn"]
+    delayed.delete_table(TableName=name)
+    with pytest.raises(ClientError) as e:
+        delayed.tag_resource(ResourceArn=arn, Tags=[{"Key": "k", "Value": "v"}])
+    assert err(e) == in_use(name, "deleted")
+    with pytest.raises(ClientError) as e:
+        delayed.untag_resource(ResourceArn=arn, TagKeys=["team"])
+    assert err(e) == in_use(name, "deleted")
+    assert delayed.list_tags_of_resource(ResourceArn=arn)["Tags"] == [
+        {"Key": "team", "Value": "dm"}]
 
 
 def test_without_the_flag_changes_are_immediate(ddb, foreign_endpoint):

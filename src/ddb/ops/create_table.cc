@@ -228,9 +228,10 @@ void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
   schema->creation_time = Now();
   if (schema->pay_per_request) schema->pay_per_request_since = schema->creation_time;
   if (auto existing = FindTable(schema->name)) {
-    // The name of a table still being deleted is not free yet (as DynamoDB answers it).
-    if (existing->schema()->StatusAt(schema->creation_time) == "DELETING") {
-      throw TableInUse("DELETING", schema->name);
+    // "Table already exists" in every state but CREATING, DELETING included (DynamoDB's answers
+    // recorded in 2026: ack-api-quirks dynamodb DDB-TABLE-005/006).
+    if (existing->schema()->StatusAt(schema->creation_time) == "CREATING") {
+      throw TableInUse("CREATING", schema->name);
     }
     throw ApiError::ResourceInUse("Table already exists: " + schema->name);
   }

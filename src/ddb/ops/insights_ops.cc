@@ -23,11 +23,6 @@ constexpr int kRuleQuota = 100;
 constexpr int64_t kDefaultListPage = 100;
 constexpr std::string_view kAllKeys = "ACCESSED_AND_THROTTLED_KEYS";
 
-ApiError TableNotFound(std::string_view name) {
-  return ApiError::ResourceNotFound(
-      fmt::format("Requested resource not found: Table: {} not found", name));
-}
-
 ApiError IndexNotFound(std::string_view index, std::string_view table) {
   return ApiError::ResourceNotFound(
       fmt::format("Requested resource not found: Index: {} not found for table: {}", index, table));

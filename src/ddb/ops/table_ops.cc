@@ -13,29 +13,24 @@ void EngineImpl::DeleteTable(const Request& req, JsonWriter& w) {
   std::string_view name = CheckedTableName(req, errors);
   errors.ThrowIfAny();
   std::shared_ptr<Table> table;
-  bool already_deleting = false;
   {
     MutexLock lock(catalog_mu_);
     table = FindTable(name);
-    if (!table) {
-      throw ApiError::ResourceNotFound(
-          fmt::format("Requested resource not found: Table: {} not found", name));
-    }
+    if (!table) throw TableNotFound(name);
     auto current = table->schema();
     double now = Now();
-    std::string_view status = current->StatusAt(now);
-    // DeleteTable API reference: CREATING or UPDATING -> ResourceInUseException; "If table is
-    // already in the DELETING state, no error is returned."
-    already_deleting = status == "DELETING";
-    if (!already_deleting && status != "ACTIVE") throw TableInUse(status, name);
-    if (!already_deleting && current->deletion_protection) {
+    // CREATING, UPDATING, and DELETING too: a second DeleteTable is ResourceInUseException "Table
+    // is being deleted" until the table is gone, as DynamoDB answered in 2026 (ack-api-quirks
+    // dynamodb DDB-TABLE-006/008), not the API reference's "no error is returned".
+    if (std::string_view status = current->StatusAt(now); status != "ACTIVE") {
+      throw TableInUse(status, current->name);
+    }
+    if (current->deletion_protection) {
       throw ApiError::Validation(
           "Resource cannot be deleted as it is currently protected against "
           "deletion. Disable deletion protection first.");
     }
-    if (already_deleting) {
-      // Reported again below; its data is already gone.
-    } else if (DelaysTransientStatuses()) {
+    if (DelaysTransientStatuses()) {
       // Stays listed as DELETING until the delay has passed (FindTable then drops it).
       auto deleting = std::make_shared<TableSchema>(*current);
       deleting->ResolveAt(now);
@@ -58,10 +53,8 @@ void EngineImpl::DeleteTable(const Request& req, JsonWriter& w) {
   WriteKey(w, "TableDescription");
   WriteDeletingTableDescription(w, *schema, table->Stats(), options_.region, options_.account_id);
   w.EndObject();
-  if (!already_deleting) {
-    if (table->point_in_time_recovery()) BackUpDeletedTable(table);
-    DeleteTableData(schema->id);
-  }
+  if (table->point_in_time_recovery()) BackUpDeletedTable(table);
+  DeleteTableData(schema->id);
 }
 
 void EngineImpl::DeleteTableData(uint32_t table_id) {
@@ -75,10 +68,7 @@ void EngineImpl::DescribeTable(const Request& req, JsonWriter& w) {
   std::string_view name = CheckedTableName(req, errors);
   errors.ThrowIfAny();
   auto table = FindTable(name);
-  if (!table) {
-    throw ApiError::ResourceNotFound(
-        fmt::format("Requested resource not found: Table: {} not found", name));
-  }
+  if (!table) throw TableNotFound(name);
   EnsureStats(*table);
   auto schema = table->schema();
   w.StartObject();

@@ -552,10 +552,7 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
   UpdateTableRequest u = ParseUpdateTable(req, options_.region, options_.account_id);
   MutexLock lock(catalog_mu_);
   auto table = FindTable(u.name);
-  if (!table) {
-    throw ApiError::ResourceNotFound(
-        fmt::format("Requested resource not found: Table: {} not found", u.name));
-  }
+  if (!table) throw TableNotFound(u.name);
   double now = Now();
   if (std::string_view status = table->schema()->StatusAt(now); status != "ACTIVE") {
     throw TableInUse(status, u.name);
