@@ -40,7 +40,9 @@ OPERATIONS = [
 PARAMETER_REQUIRED = {
     "BatchGetItem": ["RequestItems"],
     "BatchWriteItem": ["RequestItems"],
-    "CreateTable": ["TableName", "AttributeDefinitions", "KeySchema"],
+    # Not KeySchema or AttributeDefinitions: a CreateTable without either answered "Value null
+    # at 'keySchema' ... Member must not be null" (ack-api-quirks dynamodb DDB-TABLE-042, 2026).
+    "CreateTable": ["TableName"],
     "DeleteItem": ["TableName", "Key"],
     "DeleteTable": ["TableName"],
     "DescribeTable": ["TableName"],
@@ -74,6 +76,9 @@ MEMBER_ORDER = {
     "PutItemInput": ["ReturnValues", "ReturnConsumedCapacity", "ReturnItemCollectionMetrics",
                      "TableName"],
     "UpdateItemInput": ["ReturnConsumedCapacity", "ReturnValues"],
+    # CreateTable and UpdateTable with ProvisionedThroughput 0/0 answered writeCapacityUnits
+    # first (ack-api-quirks dynamodb DDB-TABLE-038/058, recorded from DynamoDB in 2026).
+    "ProvisionedThroughput": ["WriteCapacityUnits", "ReadCapacityUnits"],
 }
 
 # DynamoDB prints some enum value sets in an order of its own (the messages cruddur's
@@ -89,6 +94,9 @@ ENUM_ORDER = {
     # ImportTable with InputCompressionType 'BZIP2' answered "... Member must satisfy enum value
     # set: [ZSTD, NONE, GZIP]" (ack-api-quirks dynamodb DDB-IMPORT-009, recorded in 2026).
     "InputCompressionType": ["ZSTD", "NONE", "GZIP"],
+    # A lowercase StreamViewType answered "... [OLD_IMAGE, KEYS_ONLY, NEW_AND_OLD_IMAGES,
+    # NEW_IMAGE]" (ack-api-quirks dynamodb DDB-TABLE-035, recorded in 2026).
+    "StreamViewType": ["OLD_IMAGE", "KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE"],
 }
 
 # The legacy parameters are read by an older deserializer whose SerializationException

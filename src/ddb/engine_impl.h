@@ -619,7 +619,7 @@ class PartiqlScope {
 // point-in-time restore), with the request's overrides (BillingModeOverride,
 // ProvisionedThroughputOverride, GlobalSecondaryIndexOverride, LocalSecondaryIndexOverride,
 // SSESpecificationOverride) applied; what a restore does not bring (streams, TTL, tags,
-// deletion protection, point-in-time recovery) left out.
+// deletion protection, point-in-time recovery, table class, contributor insights) left out.
 std::shared_ptr<TableSchema> RestoredSchema(const Request& req, const TableSchema& source,
                                             std::string_view target, const EngineOptions& options);
 // Errors of the backup operations.

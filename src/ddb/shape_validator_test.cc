@@ -190,8 +190,20 @@ TEST(ShapeValidatorTest, RequiredParameters) {
     EXPECT_EQ(Check(op, "{}"), req + member + tail) << op;
   }
   // Checked in order, and before any constraint.
-  EXPECT_EQ(Check("CreateTable", R"({"TableName":"tbl","BillingMode":"X"})"),
-            req + "AttributeDefinitions" + tail);
+  // CreateTable requires TableName so; its key schema and definitions are collected (DynamoDB's
+  // answer recorded in 2026: ack-api-quirks dynamodb DDB-TABLE-042).
+  EXPECT_EQ(Check("CreateTable", R"({"TableName":"tbl"})"),
+            "ValidationException: 2 validation errors detected: Value null at "
+            "'attributeDefinitions' failed to satisfy constraint: Member must not be null; Value "
+            "null at 'keySchema' failed to satisfy constraint: Member must not be null");
+  // Throughput's two units are listed write first (DDB-TABLE-038/058).
+  EXPECT_EQ(Check("UpdateTable", R"({"TableName":"tbl","ProvisionedThroughput":{
+                      "ReadCapacityUnits":0,"WriteCapacityUnits":0}})"),
+            "ValidationException: 2 validation errors detected: Value '0' at "
+            "'provisionedThroughput.writeCapacityUnits' failed to satisfy constraint: Member must "
+            "have value greater than or equal to 1; Value '0' at "
+            "'provisionedThroughput.readCapacityUnits' failed to satisfy constraint: Member must "
+            "have value greater than or equal to 1");
   EXPECT_EQ(Check("PutItem", R"({"TableName":"tbl","ReturnValues":"X"})"), req + "Item" + tail);
   EXPECT_EQ(Check("UntagResource", R"({"ResourceArn":"arn"})"), req + "TagKeys" + tail);
   // The others are collected as "must not be null".

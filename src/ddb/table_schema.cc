@@ -455,6 +455,7 @@ std::string SerializeSchema(const TableSchema& s) {
   WriteMember(w, "deletion_protection", s.deletion_protection);
   WriteMember(w, "table_class", s.table_class);
   WriteMember(w, "table_class_updated", s.table_class_updated);
+  WriteMember(w, "table_class_given", s.table_class_given);
   WriteMember(w, "sse_kms_key", s.sse_kms_key_arn);
   WriteMember(w, "transient_status", s.transient_status);
   WriteMember(w, "transient_until", s.transient_until);
@@ -516,6 +517,9 @@ TableSchema DeserializeSchema(std::string_view json) {
   // Absent in catalogs written before it was recorded.
   if (d.HasMember("table_class_updated") && d["table_class_updated"].IsNumber()) {
     s.table_class_updated = d["table_class_updated"].GetDouble();
+  }
+  if (d.HasMember("table_class_given") && d["table_class_given"].IsBool()) {
+    s.table_class_given = d["table_class_given"].GetBool();
   }
   // Absent in catalogs written before SSE was recorded.
   if (d.HasMember("sse_kms_key") && d["sse_kms_key"].IsString()) {
@@ -637,7 +641,9 @@ void WriteTableDescription(JsonWriter& w, const TableSchema& s, const std::strin
     }
     w.EndObject();
   }
-  if (s.table_class != "STANDARD" || s.table_class_updated > 0) {
+  // Absent for a table never given a class (ack-api-quirks dynamodb DDB-TABLE-058, -177), and
+  // present once CreateTable names one, STANDARD too (DDB-TABLE-026).
+  if (s.table_class != "STANDARD" || s.table_class_updated > 0 || s.table_class_given) {
     Key(w, "TableClassSummary");
     w.StartObject();
     WriteMember(w, "TableClass", s.table_class);

@@ -190,6 +190,7 @@ struct TableSchema {
   bool deletion_protection = false;
   std::string table_class = "STANDARD";
   double table_class_updated = 0;  // epoch seconds of UpdateTable's last TableClass; 0: never
+  bool table_class_given = false;  // CreateTable named a TableClass: always described
   // Server-side encryption with a KMS key (SSESpecification Enabled/SSEType KMS): the key's ARN.
   // Empty: DynamoDB's own key, which DescribeTable does not describe. Recorded and described only;
   // the data at rest is this machine's disk.

@@ -403,3 +403,131 @@ def test_table_class_round_trip(ddb, endpoint, names):
                                              "TableClass": "GLACIER"}) == bad_class
     assert refusal(endpoint, "CreateTable", dict(KEYS, TableName=names(), TableClass="standard",
                                                  BillingMode="PAY_PER_REQUEST")) == bad_class
+
+
+COMPOSITION = source(
+    "ddb-answer: UpdateTable makes one kind of change at a time, as DynamoDB answered every pair "
+    "in 2026 (ack-api-quirks dynamodb DDB-TABLE-382/433/174/456); DynamoDB Local combines them")
+
+
+@COMPOSITION
+def test_update_table_makes_one_kind_of_change_at_a_time(endpoint, raw, names):
+    """DDB-TABLE-433: WarmThroughput must be alone (DeletionProtection is named before it);
+    OnDemandThroughput combines only with BillingMode; WarmThroughput beside a GSI Create has its
+    own words (DDB-TABLE-174); an empty WarmThroughput beside another member counts as absent
+    (DDB-TABLE-456); nothing of a refused request is applied."""
+    name = names()
+    raw("CreateTable", dict(KEYS, TableName=name, BillingMode="PAY_PER_REQUEST"))
+    warm = {"ReadUnitsPerSecond": 13000, "WriteUnitsPerSecond": 5000}
+    odt = {"MaxReadRequestUnits": 100}
+    stream = {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}
+    only_warm = ("ValidationException", INVALID + "WarmThroughput must be the only operation in "
+                 "the request")
+    odt_with_billing = ("ValidationException", INVALID + "OnDemandThroughput can only be "
+                        "combined with BillingMode in an UpdateTable request")
+    for body, expected in [
+            ({"WarmThroughput": warm, "DeletionProtectionEnabled": True},
+             ("ValidationException", INVALID + "DeletionProtection modification must be the only "
+              "operation in the request")),
+            ({"WarmThroughput": warm, "StreamSpecification": stream}, only_warm),
+            ({"WarmThroughput": warm, "BillingMode": "PAY_PER_REQUEST"}, only_warm),
+            ({"OnDemandThroughput": odt, "StreamSpecification": stream}, odt_with_billing),
+            ({"OnDemandThroughput": odt, "WarmThroughput": warm}, odt_with_billing),
+            ({"WarmThroughput": warm, "AttributeDefinitions": GSI_KEYS["AttributeDefinitions"],
+              "GlobalSecondaryIndexUpdates": [{"Create": gsi()}]},
+             ("ValidationException", INVALID + "Create global secondary index cannot be specified "
+              "when updating WarmThroughput"))]:
+        assert refusal(endpoint, "UpdateTable", dict(body, TableName=name)) == expected, body
+    table = raw("DescribeTable", {"TableName": name})["Table"]
+    assert "StreamSpecification" not in table and "GlobalSecondaryIndexes" not in table
+    assert table["WarmThroughput"]["ReadUnitsPerSecond"] == 12000
+    assert "OnDemandThroughput" not in table and not table["DeletionProtectionEnabled"]
+    # Accepted: an empty WarmThroughput beside DeletionProtection, and OnDemandThroughput with
+    # BillingMode.
+    raw("UpdateTable", {"TableName": name, "WarmThroughput": {}, "DeletionProtectionEnabled": False})
+    raw("UpdateTable", {"TableName": name, "BillingMode": "PAY_PER_REQUEST",
+                        "OnDemandThroughput": odt})
+    assert raw("DescribeTable", {"TableName": name})["Table"]["OnDemandThroughput"] == odt
+
+
+@source("ddb-answer: TableClassSummary as DynamoDB described it in 2026 (ack-api-quirks dynamodb "
+        "DDB-TABLE-026/177/180/052): present when CreateTable names a class, STANDARD too; "
+        "absent after UpdateTable STANDARD on a table never given one; a re-send of the current "
+        "class changes nothing")
+def test_table_class_summary_follows_what_was_asked(raw, names):
+    """CreateTable with TableClass STANDARD describes it; UpdateTable with the class a table has
+    is answered UPDATING but changes nothing (no summary appears, the LastUpdateDateTime of a
+    switch stays); a switch is answered with the summary before it (DDB-TABLE-180)."""
+    given, never = names(), names()
+    raw("CreateTable", dict(KEYS, TableName=given, BillingMode="PAY_PER_REQUEST",
+                            TableClass="STANDARD"))
+    raw("CreateTable", dict(KEYS, TableName=never, BillingMode="PAY_PER_REQUEST"))
+    assert raw("DescribeTable", {"TableName": given})["Table"]["TableClassSummary"] == {
+        "TableClass": "STANDARD"}
+    answer = raw("UpdateTable", {"TableName": never, "TableClass": "STANDARD"})["TableDescription"]
+    assert answer["TableStatus"] == "UPDATING" and "TableClassSummary" not in answer
+    assert "TableClassSummary" not in raw("DescribeTable", {"TableName": never})["Table"]
+
+    switched = raw("UpdateTable", {"TableName": never,
+                                   "TableClass": "STANDARD_INFREQUENT_ACCESS"})["TableDescription"]
+    assert "TableClassSummary" not in switched
+    summary = raw("DescribeTable", {"TableName": never})["Table"]["TableClassSummary"]
+    assert summary["TableClass"] == "STANDARD_INFREQUENT_ACCESS"
+    raw("UpdateTable", {"TableName": never, "TableClass": "STANDARD_INFREQUENT_ACCESS"})
+    assert raw("DescribeTable", {"TableName": never})["Table"]["TableClassSummary"] == summary
+
+
+@source("ddb-answer: an SSESpecification change leaves the table ACTIVE, its SSEDescription "
+        "UPDATING, as DynamoDB answered in 2026 (ack-api-quirks dynamodb DDB-TABLE-065/079/140)")
+def test_encryption_change_leaves_the_table_active(raw, names):
+    """UpdateTable SSESpecification answers TableStatus ACTIVE with SSEDescription UPDATING."""
+    name = names()
+    raw("CreateTable", dict(KEYS, TableName=name, BillingMode="PAY_PER_REQUEST"))
+    answer = raw("UpdateTable", {"TableName": name, "SSESpecification": {
+        "Enabled": True, "SSEType": "KMS"}})["TableDescription"]
+    assert answer["TableStatus"] == "ACTIVE"
+    assert answer["SSEDescription"]["Status"] == "UPDATING"
+    table = raw("DescribeTable", {"TableName": name})["Table"]
+    assert table["TableStatus"] == "ACTIVE" and table["SSEDescription"]["Status"] == "ENABLED"
+
+
+@source("ddb-answer: a restored table is STANDARD whatever its source's class, as DynamoDB "
+        "restored it in 2026 (ack-api-quirks dynamodb DDB-TABLE-215)")
+def test_a_restored_table_is_standard(ddb, raw, names):
+    """RestoreTableFromBackup of an infrequent-access table: no TableClassSummary."""
+    import time
+    source_name, target = names(), names()
+    raw("CreateTable", dict(KEYS, TableName=source_name, BillingMode="PAY_PER_REQUEST",
+                            TableClass="STANDARD_INFREQUENT_ACCESS"))
+    arn = ddb.create_backup(TableName=source_name, BackupName="bk-class")["BackupDetails"][
+        "BackupArn"]
+    for _ in range(300):
+        if ddb.describe_backup(BackupArn=arn)["BackupDescription"]["BackupDetails"][
+                "BackupStatus"] == "AVAILABLE":
+            break
+        time.sleep(0.05)
+    ddb.restore_table_from_backup(TargetTableName=target, BackupArn=arn)
+    ddb.get_waiter("table_exists").wait(TableName=target, WaiterConfig={"Delay": 0.1})
+    assert "TableClassSummary" not in raw("DescribeTable", {"TableName": target})["Table"]
+    ddb.delete_backup(BackupArn=arn)
+
+
+@source("ddb-answer: ProvisionedThroughput beside BillingMode PAY_PER_REQUEST, and alone on an "
+        "on-demand table, as DynamoDB worded them in 2026 (ack-api-quirks dynamodb "
+        "DDB-TABLE-056, -059)")
+def test_throughput_with_on_demand_billing_is_refused_in_two_wordings(endpoint, raw, names):
+    """A switch to PAY_PER_REQUEST that also names throughput, and throughput alone on an
+    on-demand table."""
+    provisioned, on_demand = names(), names()
+    pt = {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}
+    raw("CreateTable", dict(KEYS, TableName=provisioned, ProvisionedThroughput=pt))
+    raw("CreateTable", dict(KEYS, TableName=on_demand, BillingMode="PAY_PER_REQUEST"))
+    assert refusal(endpoint, "UpdateTable", {"TableName": provisioned,
+                                             "BillingMode": "PAY_PER_REQUEST",
+                                             "ProvisionedThroughput": pt}) == (
+        "ValidationException", INVALID + "ProvisionedThroughput cannot be specified when "
+        "BillingMode is PAY_PER_REQUEST")
+    assert refusal(endpoint, "UpdateTable", {"TableName": on_demand,
+                                             "ProvisionedThroughput": pt}) == (
+        "ValidationException", INVALID + "Neither ReadCapacityUnits nor WriteCapacityUnits can "
+        "be specified when BillingMode is PAY_PER_REQUEST")

@@ -591,3 +591,35 @@ def test_backfill_leaves_out_empty_index_keys(ddb, tables):
         "empty-r", "kept"]
     assert [i["pk"]["S"] for i in ddb.scan(TableName=name, IndexName="by_r_g")["Items"]] == [
         "kept"]
+
+
+@pytest.mark.source("ddb-answer: LAB DDB-TABLE-042/035/038: a CreateTable without KeySchema or "
+                    "AttributeDefinitions collects them as 'Value null ... must not be null'; a "
+                    "lowercase StreamViewType lists the enum in DynamoDB's order; throughput "
+                    "units are listed write first")
+def test_create_table_constraint_answers(ddb_nv):
+    """DynamoDB's collected constraint answers of CreateTable (LAB, 2026)."""
+    name = unique_name()
+    with pytest.raises(ClientError) as e:
+        ddb_nv.create_table(TableName=name, BillingMode="PAY_PER_REQUEST")
+    assert err(e) == ("ValidationException", "2 validation errors detected: Value null at "
+                      "'attributeDefinitions' failed to satisfy constraint: Member must not be "
+                      "null; Value null at 'keySchema' failed to satisfy constraint: Member must "
+                      "not be null")
+    with pytest.raises(ClientError) as e:
+        ddb_nv.create_table(TableName=name, AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"}], KeySchema=ks("pk"), **PPR,
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "keys_only"})
+    assert err(e) == ("ValidationException", "1 validation error detected: Value 'keys_only' at "
+                      "'streamSpecification.streamViewType' failed to satisfy constraint: Member "
+                      "must satisfy enum value set: [OLD_IMAGE, KEYS_ONLY, NEW_AND_OLD_IMAGES, "
+                      "NEW_IMAGE]")
+    with pytest.raises(ClientError) as e:
+        ddb_nv.create_table(TableName=name, AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"}], KeySchema=ks("pk"),
+            ProvisionedThroughput={"ReadCapacityUnits": 0, "WriteCapacityUnits": 0})
+    assert err(e) == ("ValidationException", "2 validation errors detected: Value '0' at "
+                      "'provisionedThroughput.writeCapacityUnits' failed to satisfy constraint: "
+                      "Member must have value greater than or equal to 1; Value '0' at "
+                      "'provisionedThroughput.readCapacityUnits' failed to satisfy constraint: "
+                      "Member must have value greater than or equal to 1")

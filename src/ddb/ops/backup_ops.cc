@@ -396,7 +396,8 @@ std::shared_ptr<TableSchema> RestoredSchema(const Request& req, const TableSchem
   s->throughput = source.throughput;
   s->on_demand = source.on_demand;
   s->warm = source.warm;
-  s->table_class = source.table_class;
+  // The table class is not restored: the restored table is STANDARD (ack-api-quirks dynamodb
+  // DDB-TABLE-215).
   s->sse_kms_key_arn = source.sse_kms_key_arn;
   // Contributor insights are not restored, as a table's CloudWatch settings are not.
   for (auto& ix : s->indexes) {

@@ -213,6 +213,7 @@ std::shared_ptr<TableSchema> BuildSchema(const Request& req, CreateTableRequest&
   if (auto tc = req.String("TableClass")) {
     CheckTableClass(*tc);
     schema->table_class = std::string(*tc);
+    schema->table_class_given = true;
   }
   return schema;
 }

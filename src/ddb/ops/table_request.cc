@@ -286,7 +286,8 @@ StreamSpecification ParseStreamSpecification(const JsonValue& stream, bool creat
   if (!enabled) errors.NotNull("streamSpecification.streamEnabled");
   if (view) {
     errors.CheckEnum("streamSpecification.streamViewType", *view,
-                     {"NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"});
+                     // DynamoDB's order (ack-api-quirks dynamodb DDB-TABLE-035).
+                     {"OLD_IMAGE", "KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE"});
   }
   errors.ThrowIfAny();
   if (*enabled && !view) {

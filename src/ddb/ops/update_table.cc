@@ -184,15 +184,35 @@ UpdateTableRequest ParseUpdateTable(const Request& req, const std::string& regio
   }
   bool index_create_delete = CheckGsiUpdates(u.gsi_updates);
   // UpdateTable makes one kind of change at a time (DynamoDB names SSE, then TableClass, then
-  // DeletionProtection); BillingMode and GSI Updates may accompany others.
+  // DeletionProtection, then WarmThroughput); BillingMode and GSI Updates may accompany others.
+  // An empty WarmThroughput or OnDemandThroughput beside other members counts as absent
+  // (DynamoDB's answers recorded in 2026: ack-api-quirks dynamodb DDB-TABLE-433, -456, -174).
+  auto given = [](const std::optional<ThroughputSetting>& t) { return t && (t->read || t->write); };
+  const int composed = changes - (u.warm && !given(u.warm)) - (u.on_demand && !given(u.on_demand));
   for (auto [present, what] :
        {std::pair{!!sse, "Server-Side Encryption modification"},
         std::pair{u.table_class.has_value(), "TableClass modification"},
         std::pair{u.deletion_protection.has_value(), "DeletionProtection modification"}}) {
-    if (present && changes > 1) {
+    if (present && composed > 1) {
       throw ApiError::Validation(
           fmt::format("{}{} must be the only operation in the request", kInvalid, what));
     }
+  }
+  if (given(u.on_demand) && (stream || given(u.warm))) {
+    throw ApiError::Validation(fmt::format(
+        "{}OnDemandThroughput can only be combined with BillingMode in an UpdateTable request",
+        kInvalid));
+  }
+  if (given(u.warm) && composed > 1) {
+    const bool creates =
+        std::any_of(u.gsi_updates.begin(), u.gsi_updates.end(),
+                    [](const GsiUpdate& g) { return g.kind == GsiUpdate::Kind::kCreate; });
+    throw ApiError::Validation(
+        creates
+            ? fmt::format("{}Create global secondary index cannot be specified when updating "
+                          "WarmThroughput",
+                          kInvalid)
+            : fmt::format("{}WarmThroughput must be the only operation in the request", kInvalid));
   }
   if (stream && u.throughput) {
     throw ApiError::Validation(
@@ -237,7 +257,14 @@ void SetThroughput(ProvisionedThroughput& cur, const ProvisionedThroughput& pt, 
 
 void ApplyBillingAndThroughput(const UpdateTableRequest& u, TableSchema& schema, double now) {
   bool to_ppr = u.billing == "PAY_PER_REQUEST";
-  if ((to_ppr && u.throughput) || (!u.billing && u.throughput && schema.pay_per_request)) {
+  // Beside BillingMode PAY_PER_REQUEST, and alone on an on-demand table, in DynamoDB's two
+  // wordings (ack-api-quirks dynamodb DDB-TABLE-056, -059).
+  if (to_ppr && u.throughput) {
+    throw ApiError::Validation(fmt::format(
+        "{}ProvisionedThroughput cannot be specified when BillingMode is PAY_PER_REQUEST",
+        kInvalid));
+  }
+  if (!u.billing && u.throughput && schema.pay_per_request) {
     throw ApiError::Validation(
         fmt::format("{}Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "
                     "BillingMode is PAY_PER_REQUEST",
@@ -570,16 +597,22 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
   std::string old_sse_key = schema->sse_kms_key_arn;
   ApplySse(u, *schema);
   if (u.deletion_protection) schema->deletion_protection = *u.deletion_protection;
-  if (u.table_class) {
-    // Described with its LastUpdateDateTime from then on (ack-api-quirks DDB-TABLE-052).
+  // The class a table already has is no change: its summary stays as it was, absent for a table
+  // never given one (ack-api-quirks DDB-TABLE-177, -180). A switch is described with its
+  // LastUpdateDateTime from then on (DDB-TABLE-052), and answered with the summary before it.
+  const bool class_switch = u.table_class && *u.table_class != schema->table_class;
+  const std::string old_class = schema->table_class;
+  const double old_class_updated = schema->table_class_updated;
+  if (class_switch) {
     schema->table_class = *u.table_class;
     schema->table_class_updated = now;
   }
-  // DeletionProtectionEnabled, OnDemandThroughput and WarmThroughput change without the table
-  // leaving ACTIVE (ack-api-quirks DDB-TABLE-410); every other change makes it UPDATING.
-  bool stays_active = !u.billing && !u.throughput && u.gsi_updates.empty() && !u.stream &&
-                      !u.has_sse && !u.table_class;
-  if (DelaysTransientStatuses() && !stays_active) {
+  // DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput and SSESpecification change
+  // without the table leaving ACTIVE (ack-api-quirks DDB-TABLE-410, -065); every other change
+  // makes it UPDATING. A TableClass that changes nothing is still answered UPDATING (-177).
+  bool stays_active =
+      !u.billing && !u.throughput && u.gsi_updates.empty() && !u.stream && !u.table_class;
+  if (DelaysTransientStatuses() && !stays_active && !(u.table_class && !class_switch)) {
     schema->transient_status = "UPDATING";
     schema->transient_until = TransientUntil(now);
   }
@@ -611,6 +644,10 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
       gone.status_until = 0;
       response_schema->deleting_indexes.push_back(std::move(gone));
     }
+  }
+  if (class_switch) {
+    response_schema->table_class = old_class;
+    response_schema->table_class_updated = old_class_updated;
   }
   if (u.has_sse) {
     // DynamoDB answers an SSE change while it is under way, still naming the old key.
