@@ -650,7 +650,10 @@ void WriteTableDescription(JsonWriter& w, const TableSchema& s, const std::strin
     if (s.table_class_updated > 0) WriteMember(w, "LastUpdateDateTime", s.table_class_updated);
     w.EndObject();
   }
-  if (s.restore) {
+  // Only while the restore is in progress: from the first ACTIVE answer on, nothing marks the
+  // table as restored (DynamoDB's answers recorded in 2026: ack-api-quirks dynamodb
+  // DDB-TABLE-216).
+  if (s.restore && status == "CREATING") {
     Key(w, "RestoreSummary");
     w.StartObject();
     if (!s.restore->source_backup_arn.empty()) {
@@ -658,7 +661,7 @@ void WriteTableDescription(JsonWriter& w, const TableSchema& s, const std::strin
     }
     WriteMember(w, "SourceTableArn", s.restore->source_table_arn);
     WriteMember(w, "RestoreDateTime", s.restore->restore_time);
-    WriteMember(w, "RestoreInProgress", status == "CREATING");
+    WriteMember(w, "RestoreInProgress", true);
     w.EndObject();
   }
   WriteMember(w, "DeletionProtectionEnabled", s.deletion_protection);

@@ -34,7 +34,8 @@ def test_backup_create_list_restore_delete(cli):
 
     restored = cli.json("ddb", "backup", "restore", arn, "messages-copy")
     assert restored["Table"]["TableStatus"] == "ACTIVE"
-    assert restored["Table"]["RestoreSummary"]["SourceBackupArn"] == arn
+    # Once ACTIVE, DynamoDB describes no RestoreSummary (ack-api-quirks DDB-TABLE-216).
+    assert "RestoreSummary" not in restored["Table"]
     assert restored["Table"]["ItemCount"] > 0
     names = cli.ok("ddb", "list-tables").stdout.split()
     assert "messages-copy" in names

@@ -99,7 +99,7 @@ def check_restored(client, table):
         return "absent"
     desc = client.describe_table(TableName=table)["Table"]
     assert desc["TableStatus"] == "ACTIVE", desc
-    assert desc["RestoreSummary"]["RestoreInProgress"] is False
+    assert "RestoreSummary" not in desc  # only while restoring (ack-api-quirks DDB-TABLE-216)
     assert scan_count(client, table) == N
     assert scan_count(client, table, "by_g") == N
     return "whole"

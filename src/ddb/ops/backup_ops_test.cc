@@ -162,7 +162,8 @@ TEST_P(BackupTest, BackupIsIndependentOfTheTableAndRestoresItemsAndIndexes) {
   EXPECT_EQ(IndexCount("copy", "y"), 1u);
   Document after = Call("DescribeTable", R"({"TableName":"copy"})");
   EXPECT_STREQ(after["Table"]["TableStatus"].GetString(), "ACTIVE");
-  EXPECT_FALSE(after["Table"]["RestoreSummary"]["RestoreInProgress"].GetBool());
+  // Described only while the restore is in progress (ack-api-quirks DDB-TABLE-216).
+  EXPECT_FALSE(after["Table"].HasMember("RestoreSummary"));
   EXPECT_EQ(after["Table"]["ItemCount"].GetInt64(), 3);
 
   // Deleting the source table leaves the backup whole.
