@@ -106,7 +106,10 @@ void WriteBillingModeSummary(JsonWriter& w, const TableSchema& s) {
   Key(w, "BillingModeSummary");
   w.StartObject();
   WriteMember(w, "BillingMode", s.pay_per_request ? "PAY_PER_REQUEST" : "PROVISIONED");
-  WriteMember(w, "LastUpdateToPayPerRequestDateTime", s.pay_per_request_since);
+  // (ack-api-quirks dynamodb DDB-TABLE-033, -060)
+  if (!s.billing_summary_pending) {
+    WriteMember(w, "LastUpdateToPayPerRequestDateTime", s.pay_per_request_since);
+  }
   w.EndObject();
 }
 

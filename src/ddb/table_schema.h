@@ -182,7 +182,10 @@ struct TableSchema {
   OnDemandThroughput on_demand;  // PAY_PER_REQUEST tables
   WarmThroughput warm;
   WarmReport warm_report = WarmReport::kActive;  // not persisted
-  double creation_time = 0;                      // epoch seconds
+  // Not persisted: CreateTable's answer and a billing switch's, whose BillingModeSummary names
+  // only the BillingMode (DynamoDB adds LastUpdateToPayPerRequestDateTime later).
+  bool billing_summary_pending = false;
+  double creation_time = 0;  // epoch seconds
   StreamSpecification stream;
   std::string stream_label;                 // of the latest stream, empty if none ever
   std::string ttl_attribute;                // UpdateTimeToLive's AttributeName; empty: TTL disabled

@@ -531,3 +531,48 @@ def test_throughput_with_on_demand_billing_is_refused_in_two_wordings(endpoint, 
                                              "ProvisionedThroughput": pt}) == (
         "ValidationException", INVALID + "Neither ReadCapacityUnits nor WriteCapacityUnits can "
         "be specified when BillingMode is PAY_PER_REQUEST")
+
+
+@source("ddb-answer: UpdateTable answers a throughput change with the units before it and the "
+        "new LastIncrease/LastDecreaseDateTime, a billing switch (and CreateTable) with a "
+        "BillingModeSummary naming only the mode; a switch to on-demand keeps the throughput "
+        "history at 0/0 and a switch to PROVISIONED counts no increase, as DynamoDB answered in "
+        "2026 (ack-api-quirks dynamodb DDB-TABLE-060/055/033)")
+def test_throughput_and_billing_answers_describe_what_was_before(raw, names):
+    """The UpdateTable and CreateTable answers of DDB-TABLE-060/055/033, and DescribeTable after."""
+    provisioned, on_demand = names(), names()
+    raw("CreateTable", dict(KEYS, TableName=provisioned,
+                            ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}))
+    up = raw("UpdateTable", {"TableName": provisioned, "ProvisionedThroughput": {
+        "ReadCapacityUnits": 2, "WriteCapacityUnits": 2}})["TableDescription"]
+    pt = up["ProvisionedThroughput"]
+    assert (pt["ReadCapacityUnits"], pt["WriteCapacityUnits"]) == (1, 1)
+    assert "LastIncreaseDateTime" in pt and pt["NumberOfDecreasesToday"] == 0
+    described = raw("DescribeTable", {"TableName": provisioned})["Table"]["ProvisionedThroughput"]
+    assert (described["ReadCapacityUnits"], described["WriteCapacityUnits"]) == (2, 2)
+
+    down = raw("UpdateTable", {"TableName": provisioned, "ProvisionedThroughput": {
+        "ReadCapacityUnits": 1, "WriteCapacityUnits": 1}})["TableDescription"]
+    pt = down["ProvisionedThroughput"]
+    assert (pt["ReadCapacityUnits"], pt["NumberOfDecreasesToday"]) == (2, 0)
+    assert "LastDecreaseDateTime" in pt
+    assert raw("DescribeTable", {"TableName": provisioned})["Table"]["ProvisionedThroughput"][
+        "NumberOfDecreasesToday"] == 1
+
+    switched = raw("UpdateTable", {"TableName": provisioned,
+                                   "BillingMode": "PAY_PER_REQUEST"})["TableDescription"]
+    assert switched["BillingModeSummary"] == {"BillingMode": "PAY_PER_REQUEST"}
+    table = raw("DescribeTable", {"TableName": provisioned})["Table"]
+    assert "LastUpdateToPayPerRequestDateTime" in table["BillingModeSummary"]
+    pt = table["ProvisionedThroughput"]
+    assert (pt["ReadCapacityUnits"], pt["WriteCapacityUnits"], pt["NumberOfDecreasesToday"]) == (
+        0, 0, 1)
+    assert "LastIncreaseDateTime" in pt and "LastDecreaseDateTime" in pt
+
+    created = raw("CreateTable", dict(KEYS, TableName=on_demand,
+                                      BillingMode="PAY_PER_REQUEST"))["TableDescription"]
+    assert created["BillingModeSummary"] == {"BillingMode": "PAY_PER_REQUEST"}
+    raw("UpdateTable", {"TableName": on_demand, "BillingMode": "PROVISIONED",
+                        "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}})
+    assert raw("DescribeTable", {"TableName": on_demand})["Table"]["ProvisionedThroughput"] == {
+        "NumberOfDecreasesToday": 0, "ReadCapacityUnits": 1, "WriteCapacityUnits": 1}

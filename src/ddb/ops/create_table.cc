@@ -245,6 +245,7 @@ void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
   schema->table_id = NewUuid();
   // The response describes WarmThroughput as asked for; the table itself has it ACTIVE.
   TableSchema response = *schema;
+  response.billing_summary_pending = true;
   schema->warm_report = WarmReport::kActive;
   for (auto& ix : schema->indexes) ix.warm_report = WarmReport::kActive;
   SaveSchema(*schema);

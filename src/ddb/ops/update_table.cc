@@ -255,6 +255,13 @@ void SetThroughput(ProvisionedThroughput& cur, const ProvisionedThroughput& pt, 
   cur.write_capacity_units = pt.write_capacity_units;
 }
 
+// The table's ProvisionedThroughput and each index's.
+std::vector<ProvisionedThroughput*> IndexAndTableThroughputs(TableSchema& schema) {
+  std::vector<ProvisionedThroughput*> all{&schema.throughput};
+  for (auto& ix : schema.indexes) all.push_back(&ix.throughput);
+  return all;
+}
+
 void ApplyBillingAndThroughput(const UpdateTableRequest& u, TableSchema& schema, double now) {
   bool to_ppr = u.billing == "PAY_PER_REQUEST";
   // Beside BillingMode PAY_PER_REQUEST, and alone on an on-demand table, in DynamoDB's two
@@ -279,19 +286,30 @@ void ApplyBillingAndThroughput(const UpdateTableRequest& u, TableSchema& schema,
       schema.throughput.write_capacity_units == u.pt.write_capacity_units) {
     throw ApiError::Validation(ThroughputUnchanged("table", schema.throughput, u.pt));
   }
+  const bool from_ppr = schema.pay_per_request;
   if (u.billing) {
     if (to_ppr && !schema.pay_per_request) schema.pay_per_request_since = now;
     schema.pay_per_request = to_ppr;
     if (to_ppr) {
-      schema.throughput = {};
-      for (auto& ix : schema.indexes) ix.throughput = {};
+      // The units go; the history of increases and decreases stays described (DynamoDB's
+      // answer recorded in 2026: ack-api-quirks dynamodb DDB-TABLE-055).
+      for (ProvisionedThroughput* t : IndexAndTableThroughputs(schema)) {
+        t->read_capacity_units = 0;
+        t->write_capacity_units = 0;
+      }
     } else {
       // OnDemandThroughput is a PAY_PER_REQUEST setting.
       schema.on_demand = {};
       for (auto& ix : schema.indexes) ix.on_demand = {};
     }
   }
-  if (u.throughput) SetThroughput(schema.throughput, u.pt, now);
+  if (u.throughput && from_ppr) {
+    // A switch to PROVISIONED sets the units without counting an increase (DDB-TABLE-055).
+    schema.throughput.read_capacity_units = u.pt.read_capacity_units;
+    schema.throughput.write_capacity_units = u.pt.write_capacity_units;
+  } else if (u.throughput) {
+    SetThroughput(schema.throughput, u.pt, now);
+  }
 }
 
 // GlobalSecondaryIndexUpdates: the created indexes' names, and the deleted indexes.
@@ -587,6 +605,7 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
   auto schema = std::make_shared<TableSchema>(*table->schema());
   schema->ResolveAt(now);
   bool was_ppr = schema->pay_per_request;
+  const ProvisionedThroughput old_throughput = schema->throughput;
   RecordWarm(*schema);
   ApplyBillingAndThroughput(u, *schema, now);
   IndexChanges index_changes = ApplyIndexUpdates(
@@ -631,6 +650,17 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
   }
   std::shared_ptr<TableSchema> response_schema = std::make_shared<TableSchema>(*schema);
   DescribeThroughputChanges(u, index_changes, old_warm, *response_schema);
+  // A throughput change is answered with the units and count before it and the new time of the
+  // increase or decrease; a billing switch with the new mode alone (DynamoDB's answers recorded
+  // in 2026: ack-api-quirks dynamodb DDB-TABLE-060).
+  if (u.throughput && !was_ppr) {
+    response_schema->throughput.read_capacity_units = old_throughput.read_capacity_units;
+    response_schema->throughput.write_capacity_units = old_throughput.write_capacity_units;
+    response_schema->throughput.decreases_today = old_throughput.decreases_today;
+  }
+  if (u.billing && (*u.billing == "PAY_PER_REQUEST") != was_ppr) {
+    response_schema->billing_summary_pending = true;
+  }
   // DynamoDB answers an index change as it starts: a new index CREATING, not yet backfilling,
   // and a deleted one DELETING (already so in the schema when transient states are delayed).
   for (const auto& ix_name : index_changes.created) {
