@@ -99,6 +99,14 @@ void EngineImpl::DescribeTimeToLive(const Request& req, JsonWriter& w) {
   auto table = FindTable(name);
   if (!table) throw TableNotFound(name);
   auto schema = table->schema();
+  // Not while the table is being created or deleted (DynamoDB's answer recorded in 2026:
+  // ack-api-quirks dynamodb DDB-TABLE-100 and its sub-resource rules).
+  if (std::string_view status = schema->StatusAt(NowSeconds());
+      status == "CREATING" || status == "DELETING") {
+    throw ApiError::Validation(fmt::format(
+        "Cannot describe time to live while table is in {0} state: Current table state is {0}",
+        status));
+  }
   w.StartObject();
   WriteKey(w, "TimeToLiveDescription");
   w.StartObject();

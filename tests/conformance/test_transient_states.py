@@ -236,6 +236,25 @@ def test_tags_of_a_table_being_deleted_are_read_only(delayed):
         {"Key": "team", "Value": "dm"}]
 
 
+@pytest.mark.source("ddb-answer: DescribeTimeToLive of a table being created or deleted is "
+                    "refused, as DynamoDB answered in 2026 (ack-api-quirks dynamodb DDB-TABLE-100)")
+def test_time_to_live_is_not_described_while_the_table_is_created_or_deleted(delayed):
+    """'Cannot describe time to live while table is in DELETING state: Current table state is
+    DELETING' (DDB-TABLE-100), and likewise while CREATING (that document's rules)."""
+    name = unique_name("transient")
+    create(delayed, name)
+    for state in ("CREATING", "DELETING"):
+        with pytest.raises(ClientError) as e:
+            delayed.describe_time_to_live(TableName=name)
+        assert err(e) == ("ValidationException", "Cannot describe time to live while table is "
+                          "in %s state: Current table state is %s" % (state, state))
+        if state == "CREATING":
+            delayed.get_waiter("table_exists").wait(TableName=name, WaiterConfig=FAST)
+            assert delayed.describe_time_to_live(TableName=name)["TimeToLiveDescription"] == {
+                "TimeToLiveStatus": "DISABLED"}
+            delayed.delete_table(TableName=name)
+
+
 def test_without_the_flag_changes_are_immediate(ddb, foreign_endpoint):
     """The default (DESIGN.md, `cruddur ddb serve`): no delay, as DynamoDB Local without
     -delayTransientStatuses — the table is ACTIVE for the very next request and gone right after

@@ -433,6 +433,28 @@ std::shared_ptr<TableSchema> RestoredSchema(const Request& req, const TableSchem
         "Invalid Request: Must override ProvisionedThroughput if BillingMode is overridden to "
         "PROVISIONED");
   }
+  // OnDemandThroughputOverride: the maxima it gives replace the source's, for an on-demand table
+  // only (DynamoDB's answers recorded in 2026: ack-api-quirks dynamodb DDB-TABLE-273, -280, -281,
+  // -405).
+  if (const JsonValue* odt = req.Object("OnDemandThroughputOverride")) {
+    const std::optional<int64_t> read = Request::IntOf(*odt, "MaxReadRequestUnits");
+    const std::optional<int64_t> write = Request::IntOf(*odt, "MaxWriteRequestUnits");
+    if ((read || write) && !s->pay_per_request) {
+      throw ApiError::Validation(
+          "Invalid Request: Cannot override MaxReadRequestUnits for OnDemandThroughput unless "
+          "BillingModeOverride is PAY_PER_REQUEST");
+    }
+    for (const auto& [value, member] :
+         {std::pair{read, "MaxReadRequestUnits"}, std::pair{write, "MaxWriteRequestUnits"}}) {
+      if (value && *value < 1) {
+        throw ApiError::Validation(fmt::format(
+            "Invalid Request: Requested {} for OnDemandThroughput is outside of valid range",
+            member));
+      }
+    }
+    if (read) s->on_demand.max_read = read;
+    if (write) s->on_demand.max_write = write;
+  }
   if (s->pay_per_request) {
     s->throughput = {};
     for (auto& ix : s->indexes) ix.throughput = {};
