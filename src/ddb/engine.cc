@@ -381,6 +381,28 @@ std::string_view EngineImpl::ResolveTableName(std::string_view name_or_arn) cons
   return target.table;
 }
 
+namespace {
+
+bool RestoreInProgress(const TableSchema& schema) {
+  return schema.restore && schema.StatusAt(EpochSeconds()) == "CREATING";
+}
+
+}  // namespace
+
+std::shared_ptr<Table> EngineImpl::FindSettledTable(std::string_view name) {
+  auto table = FindTable(name);
+  if (!table || RestoreInProgress(*table->schema())) return nullptr;
+  return table;
+}
+
+std::optional<std::string> EngineImpl::RestoringInto(std::string_view name) {
+  auto table = FindTable(name);
+  if (!table) return std::nullopt;
+  auto schema = table->schema();
+  if (!RestoreInProgress(*schema)) return std::nullopt;
+  return schema->restore->source_backup_arn;
+}
+
 ApiError EngineImpl::TableNotFound(std::string_view name_or_arn) const {
   return ApiError::ResourceNotFound(fmt::format("Requested resource not found: Table: {} not found",
                                                 ResolveTableName(name_or_arn)));

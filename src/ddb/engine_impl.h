@@ -280,6 +280,12 @@ class EngineImpl final : public Engine {
   // --- shared machinery ---
   // The table a TableName names: its name or its ARN (ResolveTableName); null when there is none.
   std::shared_ptr<Table> FindTable(std::string_view name);
+  // FindTable for the operations on a table's settings, tags and policy: a table whose restore is
+  // still in progress is answered as missing, as DynamoDB answers them until the restore is done
+  // (ack-api-quirks dynamodb DDB-TABLE-217; DescribeTable and DeleteTable see it CREATING).
+  std::shared_ptr<Table> FindSettledTable(std::string_view name);
+  // The backup whose restore into table `name` is still in progress; nullopt when none is.
+  std::optional<std::string> RestoringInto(std::string_view name);
   // Every table at this moment, to work on outside tables_mu_.
   std::vector<std::shared_ptr<Table>> AllTables();
   // A TableName's table name: the name itself, or the name in the table's ARN

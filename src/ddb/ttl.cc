@@ -67,7 +67,7 @@ void EngineImpl::UpdateTimeToLive(const Request& req, JsonWriter& w) {
   errors.ThrowIfAny();
 
   MutexLock lock(catalog_mu_);
-  auto table = FindTable(name);
+  auto table = FindSettledTable(name);
   if (!table) throw TableNotFound(name);
   ChangeSchema(*table, [&](TableSchema& schema) {
     const std::string& current = schema.ttl_attribute;
@@ -96,7 +96,7 @@ void EngineImpl::DescribeTimeToLive(const Request& req, JsonWriter& w) {
   ConstraintErrors errors;
   std::string_view name = TableNameOf(req, errors);
   errors.ThrowIfAny();
-  auto table = FindTable(name);
+  auto table = FindSettledTable(name);
   if (!table) throw TableNotFound(name);
   auto schema = table->schema();
   // Not while the table is being created or deleted (DynamoDB's answer recorded in 2026:

@@ -344,6 +344,11 @@ def view(op, ans, prefix):
     if changing:
         for g in out["TableDescription"].get("GlobalSecondaryIndexes", []):
             g.pop("ProvisionedThroughput", None)
+    if op == "update_table":
+        # DynamoDB answers a throughput change with the units before it (ack-api-quirks
+        # DDB-TABLE-060; test_table_settings.py), DynamoDB Local with the new ones; the settled
+        # table is compared whole afterwards.
+        out["TableDescription"].pop("ProvisionedThroughput", None)
     if op in ("query", "scan") and "Items" in out:  # index ties and Scan have no set order
         out["Items"] = sort_items(out["Items"])
     if op == "delete_table":

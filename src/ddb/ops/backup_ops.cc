@@ -144,6 +144,13 @@ ApiError BackupRestoring(std::string_view arn, std::string_view what) {
   return {400, "BackupInUseException", fmt::format("{}: {}", what, arn)};
 }
 
+// A restore into a table whose own restore from a backup is still in progress, before any check
+// of the backup (DynamoDB's answer recorded in 2026: ack-api-quirks dynamodb DDB-TABLE-219).
+ApiError TargetBeingRestored(std::string_view table, std::string_view backup_arn) {
+  return {400, "TableInUseException",
+          fmt::format("Table: {} is already being restored from backup: {}", table, backup_arn)};
+}
+
 // DynamoDB keeps a SYSTEM backup until it expires (recorded in 2026: ack-api-quirks dynamodb
 // DDB-BACKUP-015; how it prints the time is not recorded: ISO 8601 here).
 ApiError SystemBackupNotDeletable(const Backup& b) {
@@ -663,7 +670,12 @@ std::shared_ptr<const TableSchema> EngineImpl::RestoreTable(
   std::shared_ptr<Table> table;
   {
     MutexLock lock(catalog_mu_);
-    if (FindTable(schema->name)) throw TableAlreadyExistsError(schema->name);
+    if (FindTable(schema->name)) {
+      if (auto into = RestoringInto(schema->name); into && !into->empty()) {
+        throw TargetBeingRestored(schema->name, *into);
+      }
+      throw TableAlreadyExistsError(schema->name);
+    }
     schema->id = next_table_id_++;
     schema->table_id = NewUuid();
     schema->creation_time = Now();
@@ -955,6 +967,9 @@ void EngineImpl::RestoreTableFromBackup(const Request& req, JsonWriter& w) {
           "Invalid Request: sseSpecificationOverride must be provided for cross-region restores");
     }
     throw BackupNotFound(arn);
+  }
+  if (auto into = RestoringInto(target); into && !into->empty()) {
+    throw TargetBeingRestored(target, *into);
   }
   std::optional<Backup> b;
   std::shared_ptr<storage::Iterator> snapshot;

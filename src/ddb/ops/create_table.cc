@@ -229,6 +229,10 @@ void EngineImpl::CreateTable(const Request& req, JsonWriter& w) {
   schema->creation_time = Now();
   if (schema->pay_per_request) schema->pay_per_request_since = schema->creation_time;
   if (auto existing = FindTable(schema->name)) {
+    // A restore target, until its restore is done (ack-api-quirks dynamodb DDB-TABLE-219).
+    if (RestoringInto(schema->name)) {
+      throw ApiError::ResourceInUse("Table is being used: " + schema->name);
+    }
     // "Table already exists" in every state but CREATING, DELETING included (DynamoDB's answers
     // recorded in 2026: ack-api-quirks dynamodb DDB-TABLE-005/006).
     if (existing->schema()->StatusAt(schema->creation_time) == "CREATING") {

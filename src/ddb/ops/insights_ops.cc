@@ -185,7 +185,7 @@ void EngineImpl::DescribeContributorInsights(const Request& req, JsonWriter& w) 
   std::string_view name = TableNameParam(req, errors);
   errors.ThrowIfAny();
   const std::optional<std::string_view> index = req.String("IndexName");
-  auto table = FindTable(name);
+  auto table = FindSettledTable(name);
   if (!table) throw TableNotFound(name);
   auto schema = table->schema();
   Target target = FindTarget(*schema, index);

@@ -118,7 +118,7 @@ std::string EngineImpl::PolicyKey(std::string_view arn) {
     }
     throw;
   }
-  auto table = FindTable(target.table);
+  auto table = FindSettledTable(target.table);
   if (!table) {
     // DynamoDB's words (recorded in 2026: moto's AWS-verified tests, ack-api-quirks dynamodb
     // DDB-TABLE-236).

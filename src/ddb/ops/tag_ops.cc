@@ -78,7 +78,11 @@ void CheckTagValue(std::optional<std::string_view> value) {
 std::shared_ptr<Table> TableOfArn(EngineImpl& engine, std::string_view arn,
                                   const ArnTarget& target) {
   std::shared_ptr<Table> table;
-  if (!target.stream) table = engine.FindTable(target.table);
+  if (!target.stream) {
+    table = engine.FindTable(target.table);
+    // A restore target is the table's words until the restore is done (DDB-TABLE-217).
+    if (table && !engine.FindSettledTable(target.table)) throw engine.TableNotFound(target.table);
+  }
   if (!table) {
     throw ApiError::ResourceNotFound(
         fmt::format("Requested resource not found: ResourceArn: {} not found", arn));

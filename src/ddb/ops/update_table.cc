@@ -596,7 +596,7 @@ void ApplySse(const UpdateTableRequest& u, TableSchema& schema) {
 void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
   UpdateTableRequest u = ParseUpdateTable(req, options_.region, options_.account_id);
   MutexLock lock(catalog_mu_);
-  auto table = FindTable(u.name);
+  auto table = FindSettledTable(u.name);
   if (!table) throw TableNotFound(u.name);
   double now = Now();
   if (std::string_view status = table->schema()->StatusAt(now); status != "ACTIVE") {
