@@ -191,13 +191,19 @@ def test_deletion_protection_blocks_delete_until_turned_off(endpoint, raw, names
           WarmThroughput={"ReadUnitsPerSecond": 5, "WriteUnitsPerSecond": 5}),
      ("ValidationException", INVALID + "Requested ReadUnitsPerSecond for WarmThroughput for table "
       "is lower than ReadCapacityUnits of ProvisionedThroughput")),
+    (dict(BillingMode="PAY_PER_REQUEST", GlobalSecondaryIndexes=[gsi(OnDemandThroughput={
+        "MaxReadRequestUnits": 0})]),
+     ("ValidationException", INVALID + "Requested MaxReadRequestUnits for OnDemandThroughput for "
+      "index : gsi1 is outside of valid range")),
 ], ids=["odt-provisioned", "odt-zero", "odt-minus-one-at-create", "odt-above-table-max",
-        "warm-below-initial", "warm-below-provisioned"])
+        "warm-below-initial", "warm-below-provisioned", "index-odt-zero"])
 @THROUGHPUT_SETTINGS
 def test_create_throughput_refusals(endpoint, names, body, expected):
     """CreateTable refusals of DDB-TABLE-038/039 and DDB-TABLE-171 (the table maximum, 40000 as
-    DescribeLimits reports it)."""
-    assert refusal(endpoint, "CreateTable", dict(KEYS, TableName=names(), **body)) == expected
+    DescribeLimits reports it); an index's OnDemandThroughput named "index : <name>"
+    (DDB-TABLE-128)."""
+    keys = GSI_KEYS if "GlobalSecondaryIndexes" in body else KEYS
+    assert refusal(endpoint, "CreateTable", dict(keys, TableName=names(), **body)) == expected
 
 
 @THROUGHPUT_SETTINGS
@@ -622,3 +628,26 @@ def test_restore_takes_an_on_demand_throughput_override(ddb, endpoint, raw, name
         assert raw("DescribeTable", {"TableName": target})["Table"]["OnDemandThroughput"] == want
     for arn in arns:
         ddb.delete_backup(BackupArn=arn)
+
+
+@source("ddb-answer: an on-demand table's index takes only OnDemandThroughput and WarmThroughput "
+        "updates, and a PROVISIONED table's new index needs both units, in DynamoDB's words of "
+        "2026 (ack-api-quirks dynamodb DDB-TABLE-152, -456)")
+def test_index_throughput_refusals_follow_the_billing_mode(endpoint, raw, names):
+    """UpdateTable GSI Update with ProvisionedThroughput on an on-demand table;
+    a GSI Create without ProvisionedThroughput on a PROVISIONED table."""
+    on_demand, provisioned = names(), names()
+    pt = {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}
+    raw("CreateTable", dict(GSI_KEYS, TableName=on_demand, BillingMode="PAY_PER_REQUEST",
+                            GlobalSecondaryIndexes=[gsi()]))
+    raw("CreateTable", dict(KEYS, TableName=provisioned, ProvisionedThroughput=pt))
+    only = ("ValidationException", INVALID + "The only Updates for index: gsi1 when "
+            "TableThroughputMode is PAY_PER_REQUEST can be to OnDemandThroughput, WarmThroughput")
+    assert refusal(endpoint, "UpdateTable", {
+        "TableName": on_demand, "GlobalSecondaryIndexUpdates": [{"Update": {
+            "IndexName": "gsi1", "ProvisionedThroughput": pt}}]}) == only
+    assert refusal(endpoint, "UpdateTable", {
+        "TableName": provisioned, "AttributeDefinitions": GSI_KEYS["AttributeDefinitions"],
+        "GlobalSecondaryIndexUpdates": [{"Create": gsi(IndexName="gsi-nopt")}]}) == (
+        "ValidationException", INVALID + "Both ReadCapacityUnits and WriteCapacityUnits must be "
+        "specified for index: gsi-nopt")

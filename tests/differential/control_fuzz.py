@@ -384,6 +384,10 @@ SOURCED_REFUSALS = (
     # leaving PAY_PER_REQUEST without each GSI's throughput: DynamoDB Local gives an index the
     # throughput it had before (dynalite's updateTable test, run against DynamoDB, is refused)
     "ProvisionedThroughput must be specified for index",
+    # an on-demand table's index updated with throughput, and a new index of a PROVISIONED table
+    # without it (LAB DDB-TABLE-152, test_table_settings.py)
+    "when TableThroughputMode is PAY_PER_REQUEST",
+    "WriteCapacityUnits must be specified for index",
 )
 
 

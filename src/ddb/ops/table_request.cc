@@ -425,19 +425,20 @@ void CheckOnDemand(const ThroughputSetting& odt, std::string_view index, bool pa
           kInvalid, member, updating ? "the table " : "table ", updating ? "" : "."));
     }
   }
+  // DynamoDB names an index in its OnDemandThroughput messages as "index : gsi1" (recorded in
+  // 2026: ack-api-quirks dynamodb DDB-TABLE-128, -154).
+  const std::string subject = index.empty() ? "table" : fmt::format("index : {}", index);
   for (const auto& [value, member] : members) {
     if (value && *value < 1 && !(updating && *value == -1)) {
       throw ApiError::Validation(
           fmt::format("{}Requested {} for OnDemandThroughput for {} is outside of valid range",
-                      kInvalid, member, SubjectOf(index)));
+                      kInvalid, member, subject));
     }
   }
   for (const auto& [value, member] : members) {
     if (value && *value > kTableMaxCapacityUnits) {
-      // DynamoDB names an index here as "index : gsi1".
-      ThrowAboveTableMax(member, "OnDemandThroughput",
-                         index.empty() ? "table" : fmt::format("index : {}", index),
-                         member == "MaxReadRequestUnits", region);
+      ThrowAboveTableMax(member, "OnDemandThroughput", subject, member == "MaxReadRequestUnits",
+                         region);
     }
   }
 }

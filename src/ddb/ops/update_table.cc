@@ -378,9 +378,11 @@ IndexSchema CreatedIndex(const GsiUpdate& g, const UpdateTableRequest& u, double
   std::vector<std::string> keys = kn.All();
   CheckKeysDefined(keys, u.definitions);
   ApplyProjection(*g.create.projection, ix);
+  // (DynamoDB's words recorded in 2026: ack-api-quirks dynamodb DDB-TABLE-152.)
   if (!schema.pay_per_request && !g.create.throughput) {
-    throw ApiError::Validation(
-        fmt::format("{}ProvisionedThroughput must be specified for index: {}", kInvalid, ix.name));
+    throw ApiError::Validation(fmt::format(
+        "{}Both ReadCapacityUnits and WriteCapacityUnits must be specified for index: {}", kInvalid,
+        ix.name));
   }
   if (schema.pay_per_request && g.create.throughput) {
     throw ApiError::Validation(
@@ -473,14 +475,18 @@ IndexChanges ApplyIndexUpdates(const UpdateTableRequest& u, bool was_ppr, double
       schema.indexes.erase(it);
       continue;
     }
-    UpdateIndexThroughputSettings(g, schema, region, *it, changes);
-    if (!g.has_throughput) continue;
-    if (schema.pay_per_request) {
+    // An on-demand table's index takes only OnDemandThroughput and WarmThroughput updates
+    // (DynamoDB's answer recorded in 2026: ack-api-quirks dynamodb DDB-TABLE-152, -456).
+    const bool settings = (g.on_demand && (g.on_demand->read || g.on_demand->write)) ||
+                          (g.warm && (g.warm->read || g.warm->write));
+    if (schema.pay_per_request && (g.has_throughput || !settings)) {
       throw ApiError::Validation(
-          fmt::format("{}Neither ReadCapacityUnits nor WriteCapacityUnits can be specified for "
-                      "index: {} when BillingMode is PAY_PER_REQUEST",
+          fmt::format("{}The only Updates for index: {} when TableThroughputMode is "
+                      "PAY_PER_REQUEST can be to OnDemandThroughput, WarmThroughput",
                       kInvalid, g.index_name));
     }
+    UpdateIndexThroughputSettings(g, schema, region, *it, changes);
+    if (!g.has_throughput) continue;
     if (!was_ppr && it->throughput.read_capacity_units == g.throughput.read_capacity_units &&
         it->throughput.write_capacity_units == g.throughput.write_capacity_units) {
       throw ApiError::Validation(
