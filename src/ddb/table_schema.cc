@@ -74,9 +74,12 @@ void WriteProjection(JsonWriter& w, const IndexSchema& ix) {
   w.StartObject();
   WriteMember(w, "ProjectionType", ProjectionName(ix.projection));
   if (ix.projection == ProjectionType::kInclude) {
+    // Sorted by name, as DynamoDB describes them (ack-api-quirks dynamodb DDB-TABLE-125).
+    std::vector<std::string> names = ix.non_key_attributes;
+    std::sort(names.begin(), names.end());
     Key(w, "NonKeyAttributes");
     w.StartArray();
-    for (const auto& a : ix.non_key_attributes) Str(w, a);
+    for (const auto& a : names) Str(w, a);
     w.EndArray();
   }
   w.EndObject();
@@ -555,9 +558,14 @@ void WriteTableDescription(JsonWriter& w, const TableSchema& s, const std::strin
   auto stat = [&](size_t id) { return id < stats.size() ? stats[id] : TableStats{}; };
   std::string arn = s.Arn(region, account);
   w.StartObject();
+  // Sorted by name, as DynamoDB describes them (ack-api-quirks dynamodb DDB-TABLE-125).
+  std::vector<AttributeDefinition> definitions = s.attribute_definitions;
+  std::sort(
+      definitions.begin(), definitions.end(),
+      [](const AttributeDefinition& a, const AttributeDefinition& b) { return a.name < b.name; });
   Key(w, "AttributeDefinitions");
   w.StartArray();
-  for (const auto& a : s.attribute_definitions) {
+  for (const auto& a : definitions) {
     w.StartObject();
     WriteMember(w, "AttributeName", a.name);
     WriteMember(w, "AttributeType", TypeName(a.type));

@@ -623,3 +623,28 @@ def test_create_table_constraint_answers(ddb_nv):
                       "Member must have value greater than or equal to 1; Value '0' at "
                       "'provisionedThroughput.readCapacityUnits' failed to satisfy constraint: "
                       "Member must have value greater than or equal to 1")
+
+
+@pytest.mark.source("ddb-answer: LAB DDB-TABLE-125: AttributeDefinitions and an INCLUDE "
+                    "projection's NonKeyAttributes are described sorted by name; DynamoDB Local "
+                    "keeps the order they were given in")
+def test_definitions_and_projected_attributes_are_described_sorted(ddb, tables):
+    """CreateTable with definitions z, a, m, sk, pk and NonKeyAttributes zz, aa, mm, sk:
+    described as [a, m, pk, sk, z] and [aa, mm, sk, zz], in CreateTable's answer too."""
+    name = unique_name()
+    tables.track(name)
+    answer = ddb.create_table(
+        TableName=name, **PPR, KeySchema=ks("pk", "sk"),
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"}
+                              for a in ("z", "a", "m", "sk", "pk")],
+        GlobalSecondaryIndexes=[{"IndexName": "by_z", "KeySchema": ks("z", "a"),
+                                 "Projection": {"ProjectionType": "INCLUDE",
+                                                "NonKeyAttributes": ["zz", "aa", "mm", "sk"]}}],
+        LocalSecondaryIndexes=[{"IndexName": "by_m", "KeySchema": ks("pk", "m"),
+                                "Projection": {"ProjectionType": "KEYS_ONLY"}}])["TableDescription"]
+    wait_table_active(ddb, name)
+    for desc in (answer, ddb.describe_table(TableName=name)["Table"]):
+        assert [d["AttributeName"] for d in desc["AttributeDefinitions"]] == [
+            "a", "m", "pk", "sk", "z"]
+        assert desc["GlobalSecondaryIndexes"][0]["Projection"]["NonKeyAttributes"] == [
+            "aa", "mm", "sk", "zz"]
