@@ -651,3 +651,28 @@ def test_index_throughput_refusals_follow_the_billing_mode(endpoint, raw, names)
         "GlobalSecondaryIndexUpdates": [{"Create": gsi(IndexName="gsi-nopt")}]}) == (
         "ValidationException", INVALID + "Both ReadCapacityUnits and WriteCapacityUnits must be "
         "specified for index: gsi-nopt")
+
+
+@source("ddb-answer: a GSI's throughput Update leaves the table ACTIVE and the index UPDATING, "
+        "answered with the units before it, the index's LastIncreaseDateTime described after, "
+        "as DynamoDB answered in 2026 (ack-api-quirks dynamodb DDB-TABLE-165/138)")
+def test_index_throughput_update_is_the_index_s_own_change(raw, names):
+    """UpdateTable GSI Update of ProvisionedThroughput 1/1 -> 2/2."""
+    name = names()
+    pt = {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}
+    raw("CreateTable", dict(GSI_KEYS, TableName=name, ProvisionedThroughput=pt,
+                            GlobalSecondaryIndexes=[gsi(ProvisionedThroughput=pt)]))
+    answer = raw("UpdateTable", {"TableName": name, "GlobalSecondaryIndexUpdates": [{"Update": {
+        "IndexName": "gsi1", "ProvisionedThroughput": {"ReadCapacityUnits": 2,
+                                                       "WriteCapacityUnits": 2}}}]})
+    desc = answer["TableDescription"]
+    assert desc["TableStatus"] == "ACTIVE"
+    ix = only_index(desc)
+    assert ix["IndexStatus"] == "UPDATING"
+    assert (ix["ProvisionedThroughput"]["ReadCapacityUnits"],
+            ix["ProvisionedThroughput"]["WriteCapacityUnits"]) == (1, 1)
+    ix = only_index(raw("DescribeTable", {"TableName": name})["Table"])
+    assert ix["IndexStatus"] == "ACTIVE"
+    assert (ix["ProvisionedThroughput"]["ReadCapacityUnits"],
+            ix["ProvisionedThroughput"]["WriteCapacityUnits"]) == (2, 2)
+    assert "LastIncreaseDateTime" in ix["ProvisionedThroughput"]

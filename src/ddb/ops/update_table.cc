@@ -318,6 +318,9 @@ struct IndexChanges {
   std::vector<IndexSchema> deleted;
   // GSIs whose WarmThroughput is being raised, with the one they had (the response's).
   std::vector<std::pair<std::string, WarmThroughput>> warm_raised;
+  // GSIs whose ProvisionedThroughput or OnDemandThroughput an Update changes, with the
+  // throughput they had (the response's units).
+  std::vector<std::pair<std::string, ProvisionedThroughput>> updated;
 };
 
 // A GSI Update's OnDemandThroughput and WarmThroughput.
@@ -431,8 +434,9 @@ IndexSchema CreatedIndex(const GsiUpdate& g, const UpdateTableRequest& u, double
 }
 
 // status_until: when new and deleted indexes end CREATING/DELETING (0: no delayed statuses).
-IndexChanges ApplyIndexUpdates(const UpdateTableRequest& u, bool was_ppr, double status_until,
-                               const std::string& region, TableSchema& schema) {
+IndexChanges ApplyIndexUpdates(const UpdateTableRequest& u, bool was_ppr, double now,
+                               double status_until, const std::string& region,
+                               TableSchema& schema) {
   IndexChanges changes;
   size_t online = std::count_if(u.gsi_updates.begin(), u.gsi_updates.end(), [](const GsiUpdate& g) {
     return g.kind != GsiUpdate::Kind::kUpdate;
@@ -485,14 +489,24 @@ IndexChanges ApplyIndexUpdates(const UpdateTableRequest& u, bool was_ppr, double
                       "PAY_PER_REQUEST can be to OnDemandThroughput, WarmThroughput",
                       kInvalid, g.index_name));
     }
+    const ProvisionedThroughput before = it->throughput;
     UpdateIndexThroughputSettings(g, schema, region, *it, changes);
+    // An index whose throughput changes is UPDATING, the table staying ACTIVE (DynamoDB's
+    // answers recorded in 2026: ack-api-quirks dynamodb DDB-TABLE-135, -165).
+    if (g.has_throughput || (g.on_demand && (g.on_demand->read || g.on_demand->write))) {
+      changes.updated.emplace_back(it->name, before);
+      if (status_until > 0) {
+        it->status = "UPDATING";
+        it->status_until = status_until;
+      }
+    }
     if (!g.has_throughput) continue;
     if (!was_ppr && it->throughput.read_capacity_units == g.throughput.read_capacity_units &&
         it->throughput.write_capacity_units == g.throughput.write_capacity_units) {
       throw ApiError::Validation(
           ThroughputUnchanged("index " + g.index_name, it->throughput, g.throughput));
     }
-    SetThroughput(it->throughput, g.throughput, 0);
+    SetThroughput(it->throughput, g.throughput, now);
     throughput_given.insert(g.index_name);
   }
   // Leaving PAY_PER_REQUEST, every GSI needs its throughput in the same request: DynamoDB does
@@ -562,6 +576,18 @@ void DescribeThroughputChanges(const UpdateTableRequest& u, const IndexChanges& 
       ix.warm_report = WarmReport::kUpdating;
     }
   }
+  // An index's throughput change is answered UPDATING with the units and count before it, as the
+  // table's (DDB-TABLE-165).
+  for (const auto& [name, before] : changes.updated) {
+    for (auto& ix : response.indexes) {
+      if (ix.name != name) continue;
+      ix.status = "UPDATING";
+      ix.status_until = 0;
+      ix.throughput.read_capacity_units = before.read_capacity_units;
+      ix.throughput.write_capacity_units = before.write_capacity_units;
+      ix.throughput.decreases_today = before.decreases_today;
+    }
+  }
 }
 
 // StreamSpecification: enabling a stream starts a new one (a new label); disabling closes it.
@@ -614,8 +640,9 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
   const ProvisionedThroughput old_throughput = schema->throughput;
   RecordWarm(*schema);
   ApplyBillingAndThroughput(u, *schema, now);
-  IndexChanges index_changes = ApplyIndexUpdates(
-      u, was_ppr, DelaysTransientStatuses() ? TransientUntil(now) : 0, options_.region, *schema);
+  IndexChanges index_changes =
+      ApplyIndexUpdates(u, was_ppr, now, DelaysTransientStatuses() ? TransientUntil(now) : 0,
+                        options_.region, *schema);
   RecordWarm(*schema);
   std::optional<WarmThroughput> old_warm = ApplyOnDemandAndWarm(u, options_.region, *schema);
   ApplyStream(u, *schema, now);
@@ -632,11 +659,15 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
     schema->table_class = *u.table_class;
     schema->table_class_updated = now;
   }
-  // DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput and SSESpecification change
-  // without the table leaving ACTIVE (ack-api-quirks DDB-TABLE-410, -065); every other change
-  // makes it UPDATING. A TableClass that changes nothing is still answered UPDATING (-177).
+  // DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput, SSESpecification and a GSI's
+  // Update change without the table leaving ACTIVE (ack-api-quirks DDB-TABLE-410, -065, -165:
+  // the index is UPDATING instead); every other change makes it UPDATING. A TableClass that
+  // changes nothing is still answered UPDATING (-177).
+  const bool index_created_or_deleted =
+      std::any_of(u.gsi_updates.begin(), u.gsi_updates.end(),
+                  [](const GsiUpdate& g) { return g.kind != GsiUpdate::Kind::kUpdate; });
   bool stays_active =
-      !u.billing && !u.throughput && u.gsi_updates.empty() && !u.stream && !u.table_class;
+      !u.billing && !u.throughput && !index_created_or_deleted && !u.stream && !u.table_class;
   if (DelaysTransientStatuses() && !stays_active && !(u.table_class && !class_switch)) {
     schema->transient_status = "UPDATING";
     schema->transient_until = TransientUntil(now);
