@@ -103,6 +103,12 @@ def test_restore_to_point_in_time_checks_its_flags_and_source_first(endpoint, dd
     assert answer(endpoint, "RestoreTableToPointInTime",
                   {"SourceTableArn": arn.rsplit("/", 1)[0] + "/" + gone, "TargetTableName": target,
                    "UseLatestRestorableTime": True}) == ("TableNotFoundException", "Table not found")
+    # A SourceTableArn that is no ARN at all (DDB-TABLE-272), worded as an export's tableArn.
+    assert answer(endpoint, "RestoreTableToPointInTime",
+                  {"SourceTableArn": "not-an-arn", "TargetTableName": target,
+                   "UseLatestRestorableTime": True}) == (
+        "ValidationException",
+        "One or more parameter values were invalid: sourceTableArn is not a valid ARN")
     assert answer(endpoint, "RestoreTableToPointInTime",
                   dict(base, UseLatestRestorableTime=True)) == (
         "PointInTimeRecoveryUnavailableException",

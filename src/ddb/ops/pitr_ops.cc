@@ -148,6 +148,11 @@ std::string_view RestoreSourceParam(const Request& req, bool time, bool latest) 
     throw ApiError::Validation("Must provide exactly one of: sourceTableArn, sourceTableName");
   }
   if (!source_arn && !source_name) ThrowRequired("TableName");
+  // Worded as ExportTableToPointInTime words its tableArn (DDB-TABLE-272; DDB-EXPORT-001).
+  if (source_arn && !source_arn->starts_with("arn:")) {
+    throw ApiError::Validation(
+        "One or more parameter values were invalid: sourceTableArn is not a valid ARN");
+  }
   return source_arn ? *source_arn : *source_name;
 }
 
