@@ -225,7 +225,7 @@ KeySchema ReadKey(const JsonValue& v) {
   return k;
 }
 
-// Contributor insights as `name`, once they have ever been configured.
+// Contributor insights as the member "insights", once they have ever been configured.
 void PersistInsights(JsonWriter& w, const ContributorInsights& ci) {
   if (ci.last_update <= 0) return;
   Key(w, "insights");
