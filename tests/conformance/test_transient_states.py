@@ -7,13 +7,15 @@ are skipped when DDB_ENDPOINT is set), and check the states, boto3's waiters and
 in each state. Each test names where its expectation comes from.
 """
 
+import json
 import subprocess
 import time
 
 import pytest
 from botocore.exceptions import ClientError
 
-from ddbtest import (DELAY, FAST, cruddur_bin, err, make_client, start_server, unique_name)
+from ddbtest import (DELAY, FAST, cruddur_bin, err, error_message, error_type, make_client,
+                     raw_call, start_server, unique_name)
 
 
 def create(client, name, **kwargs):
@@ -219,10 +221,11 @@ def test_deleting_table_until_the_waiter_sees_it_gone(delayed):
 @pytest.mark.source("ddb-answer: TagResource and UntagResource of a table being deleted are "
                     "ResourceInUseException 'Table is being deleted' while ListTagsOfResource "
                     "still answers, as DynamoDB answered in 2026 (ack-api-quirks dynamodb "
-                    "DDB-TABLE-104)")
+                    "DDB-TABLE-104, -374)")
 def test_tags_of_a_table_being_deleted_are_read_only(delayed):
     """DDB-TABLE-104: after DeleteTable, TagResource is ResourceInUseException while
-    ListTagsOfResource still returns the tags; UntagResource alike."""
+    ListTagsOfResource still returns the tags; UntagResource alike; PutResourcePolicy of a new
+    policy too (DDB-TABLE-374)."""
     name = active_table(delayed, Tags=[{"Key": "team", "Value": "dm"}])
     arn = delayed.describe_table(TableName=name)["Table"]["TableArn"]
     delayed.delete_table(TableName=name)
@@ -234,6 +237,12 @@ def test_tags_of_a_table_being_deleted_are_read_only(delayed):
     assert err(e) == in_use(name, "deleted")
     assert delayed.list_tags_of_resource(ResourceArn=arn)["Tags"] == [
         {"Key": "team", "Value": "dm"}]
+    # Nor does it take a new resource policy (DDB-TABLE-374).
+    status, body = raw_call(delayed.meta.endpoint_url, "PutResourcePolicy", {
+        "ResourceArn": arn, "Policy": json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+            "Action": "dynamodb:GetItem", "Resource": "*"}]})})
+    assert (status, error_type(body), error_message(body)) == (400,) + in_use(name, "deleted")
 
 
 @pytest.mark.source("ddb-answer: DescribeTimeToLive of a table being created or deleted is "

@@ -595,8 +595,11 @@ Backup EngineImpl::StartBackup(const std::shared_ptr<Table>& table, std::string 
   } while (!last_ms.compare_exchange_weak(last, next));
   ms = next;
   b.created = static_cast<double>(ms) / 1000;
+  // A SYSTEM backup's id ends in zeros (DynamoDB's, recorded in 2026: ack-api-quirks dynamodb
+  // DDB-BACKUP-015); the milliseconds above keep it unique.
+  const uint32_t suffix = b.type == "SYSTEM" ? 0 : static_cast<uint32_t>(ThreadRandom()());
   b.arn = fmt::format("{}/backup/{:014d}-{:08x}", schema->Arn(options_.region, options_.account_id),
-                      ms, static_cast<uint32_t>(ThreadRandom()()));
+                      ms, suffix);
   b.status = "CREATING";
   b.schema = SerializeSchema(*schema);
   SaveBackup(b);  // a crash before AVAILABLE: LoadBackups drops it

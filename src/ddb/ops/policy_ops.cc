@@ -21,6 +21,7 @@
 
 #include "ddb/engine_impl.h"
 #include "ddb/error.h"
+#include "ddb/ops/table_request.h"
 #include "ddb/policy.h"
 #include "ddb/table_arn.h"
 
@@ -220,6 +221,12 @@ void EngineImpl::PutResourcePolicy(const Request& req, JsonWriter& w) {
   if (current && SamePolicy(current->policy, policy)) {
     revision = current->revision_id;  // no change (ack-api-quirks dynamodb DDB-TABLE-207)
   } else {
+    // A table being deleted takes no new policy (DynamoDB's answer recorded in 2026:
+    // ack-api-quirks dynamodb DDB-TABLE-374).
+    if (auto table = FindTable(PolicyTable(arn));
+        table && table->schema()->StatusAt(EpochSeconds()) == "DELETING") {
+      throw TableInUse("DELETING", table->schema()->name);
+    }
     revision = NewRevisionId();
     storage::WriteBatch batch;
     batch.Put(key, revision + "|" + std::string(policy));
