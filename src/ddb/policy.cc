@@ -410,7 +410,8 @@ const JsonValue* OneOf(const JsonValue& statement, std::string_view member) {
     Invalid(fmt::format("a statement has both {0} and Not{0}", member));
   }
   if (!positive && !negative) {
-    Invalid(fmt::format("a statement must have {0} or Not{0}", member));
+    // DynamoDB's words (recorded in 2026: ack-api-quirks dynamodb DDB-TABLE-457).
+    Invalid(fmt::format("Missing required field {}", member));
   }
   return positive ? positive : negative;
 }
@@ -431,7 +432,8 @@ void ValidateCondition(const JsonValue& condition) {
 void ValidateStatement(const JsonValue& statement) {
   if (!statement.IsObject()) Invalid("each Statement must be an object");
   const JsonValue* effect = MemberValue(statement, "Effect");
-  if (!effect || !effect->IsString() || (Text(*effect) != "Allow" && Text(*effect) != "Deny")) {
+  if (!effect) Invalid("Missing required field Effect");  // DDB-TABLE-457
+  if (!effect->IsString() || (Text(*effect) != "Allow" && Text(*effect) != "Deny")) {
     Invalid("Effect must be \"Allow\" or \"Deny\"");
   }
   const JsonValue* principal = OneOf(statement, "Principal");
@@ -529,7 +531,10 @@ void ValidatePolicyDocument(std::string_view policy) {
   }
   JsonDocument doc;
   doc.Parse(policy.data(), policy.size());
-  if (!doc.IsObject()) Invalid("the policy is not a JSON object");
+  // DynamoDB's words for what is JSON but no policy (recorded in 2026: ack-api-quirks dynamodb
+  // DDB-TABLE-457): an array as invalid JSON, null as no policy.
+  if (doc.IsArray()) Invalid("This policy contains invalid Json");
+  if (!doc.IsObject()) Invalid("This text appears not to be a policy");
   if (const JsonValue* version = MemberValue(doc, "Version")) {
     if (!version->IsString() ||
         (Text(*version) != "2012-10-17" && Text(*version) != "2008-10-17")) {
@@ -539,8 +544,15 @@ void ValidatePolicyDocument(std::string_view policy) {
   const JsonValue* statements = MemberValue(doc, "Statement");
   if (!statements) Invalid("the policy has no Statement");
   if (statements->IsArray()) {
-    if (statements->Empty()) Invalid("Statement must not be empty");
-    for (const JsonValue& s : statements->GetArray()) ValidateStatement(s);
+    if (statements->Empty()) Invalid("Could not parse the policy: Statement is empty!");
+    std::set<std::string_view> sids;
+    for (const JsonValue& s : statements->GetArray()) {
+      ValidateStatement(s);
+      const JsonValue* sid = MemberValue(s, "Sid");
+      if (sid && sid->IsString() && !sids.insert(Text(*sid)).second) {
+        Invalid("The Statement Ids in the policy are not unique");
+      }
+    }
   } else {
     ValidateStatement(*statements);
   }

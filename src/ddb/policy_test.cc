@@ -227,14 +227,26 @@ TEST(PolicyTest, ValidationOfDocuments) {
             "action names are invalid: \"dynamodb:ListStreams\"");
   const std::string prefix = "One or more parameter values were invalid: Invalid policy document: ";
   EXPECT_EQ(Refusal("{not json"), prefix + "This policy contains invalid Json");
-  EXPECT_EQ(Refusal("[]"), prefix + "the policy is not a JSON object");
+  // DynamoDB's words (ack-api-quirks dynamodb DDB-TABLE-457).
+  EXPECT_EQ(Refusal("[]"), prefix + "This policy contains invalid Json");
+  EXPECT_EQ(Refusal("null"), prefix + "This text appears not to be a policy");
+  EXPECT_EQ(Refusal(R"({"Version":"2012-10-17","Statement":[]})"),
+            prefix + "Could not parse the policy: Statement is empty!");
+  EXPECT_EQ(Refusal(R"({"Version":"2012-10-17","Statement":[{}]})"),
+            prefix + "Missing required field Effect");
+  EXPECT_EQ(Refusal(R"({"Statement":[{"Effect":"Allow","Principal":"*","Action":"dynamodb:*"}]})"),
+            prefix + "Missing required field Resource");
+  const std::string twice = Statement("Allow", R"("*")", R"("dynamodb:GetItem")", R"("*")");
+  const std::string with_sid = twice.substr(0, twice.size() - 1) + R"(,"Sid":"s1"})";
+  EXPECT_EQ(Refusal(Policy({with_sid, with_sid})),
+            prefix + "The Statement Ids in the policy are not unique");
   EXPECT_EQ(Refusal(R"({"Version":"2012-10-17"})"), prefix + "the policy has no Statement");
-  EXPECT_EQ(Refusal(R"({"Version":"2020-01-01","Statement":[]})"),
+  EXPECT_EQ(Refusal(R"({"Version":"2020-01-01","Statement":[{}]})"),
             prefix + "Version must be \"2012-10-17\" or \"2008-10-17\"");
   EXPECT_EQ(Refusal(Policy({Statement("Permit", R"("*")", R"("dynamodb:*")", R"("*")")})),
             prefix + "Effect must be \"Allow\" or \"Deny\"");
   EXPECT_EQ(Refusal(Policy({R"({"Effect":"Allow","Action":"dynamodb:*","Resource":"*"})"})),
-            prefix + "a statement must have Principal or NotPrincipal");
+            prefix + "Missing required field Principal");
   EXPECT_EQ(Refusal(Policy({Statement("Allow", R"({"AWS":"bob"})", R"("dynamodb:*")", R"("*")")})),
             prefix + "Invalid principal in policy: \"bob\"");
   EXPECT_NE(

@@ -116,3 +116,30 @@ def test_resource_policy_of_a_missing_table(endpoint):
         "ResourceArn": "arn:aws:dynamodb:us-east-1:000000000000:table/no-such-table-x",
         "Policy": POLICY})
     assert (status, error_type(body)) == (400, "ResourceNotFoundException")
+
+
+@source("ddb-answer: PutResourcePolicy's refusals of malformed documents in DynamoDB's words, as "
+        "recorded in 2026 (ack-api-quirks dynamodb DDB-TABLE-457 and its catalogue of messages)")
+def test_policy_document_refusals_in_dynamodb_words(endpoint, table_h, ddb):
+    """An array, null, an empty Statement list, a statement without Effect or without Resource,
+    and two statements with one Sid."""
+    arn = ddb.describe_table(TableName=table_h)["Table"]["TableArn"]
+    allow = json.loads(POLICY)["Statement"][0]
+    no_resource = {k: v for k, v in allow.items() if k != "Resource"}
+    prefix = "One or more parameter values were invalid: Invalid policy document: "
+    for policy, why in [
+            ("[]", "This policy contains invalid Json"),
+            ("null", "This text appears not to be a policy"),
+            (json.dumps({"Version": "2012-10-17", "Statement": []}),
+             "Could not parse the policy: Statement is empty!"),
+            (json.dumps({"Version": "2012-10-17", "Statement": [{}]}),
+             "Missing required field Effect"),
+            (json.dumps({"Version": "2012-10-17", "Statement": [no_resource]}),
+             "Missing required field Resource"),
+            (json.dumps({"Version": "2012-10-17", "Statement": [dict(allow, Sid="a"),
+                                                                 dict(allow, Sid="a")]}),
+             "The Statement Ids in the policy are not unique")]:
+        status, body = raw_call(endpoint, "PutResourcePolicy", {"ResourceArn": arn,
+                                                                "Policy": policy})
+        assert (status, error_type(body), error_message(body)) == (
+            400, "ValidationException", prefix + why), policy
