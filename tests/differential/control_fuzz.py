@@ -324,6 +324,10 @@ def description(d, drop=VOLATILE):
         for k in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes", "AttributeDefinitions"):
             if k in out:
                 out[k] = sorted(out[k], key=lambda x: x.get("IndexName") or x["AttributeName"])
+        # DynamoDB describes an INCLUDE projection's attributes sorted by name (ack-api-quirks
+        # DDB-TABLE-125; test_table_validation.py), DynamoDB Local in the order given.
+        if isinstance(out.get("NonKeyAttributes"), list):
+            out["NonKeyAttributes"] = sorted(out["NonKeyAttributes"])
         return out
     if isinstance(d, list):
         return [description(x, drop) for x in d]
