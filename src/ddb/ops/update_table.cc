@@ -173,13 +173,13 @@ UpdateTableRequest ParseUpdateTable(const Request& req, const std::string& regio
   int changes = !!u.billing + !!u.throughput + !u.gsi_updates.empty() + !!stream +
                 u.deletion_protection.has_value() + u.table_class.has_value() + !!sse + replicas +
                 u.on_demand.has_value() + u.warm.has_value();
-  // An empty list is refused as such, before "nothing to update" (ack-api-quirks dynamodb's
-  // catalogue of DynamoDB's messages, 2026).
+  // An empty list alone is no change (DynamoDB's answer recorded in 2026: ack-api-quirks dynamodb
+  // DDB-TABLE-015/359); beside a change it is refused as such.
+  if (changes == 0) ThrowNothingToUpdate(req);
   if (gsi && gsi->Size() == 0) {
     throw ApiError::Validation(
         fmt::format("{}List of GlobalSecondaryIndexUpdates is empty", kInvalid));
   }
-  if (changes == 0) ThrowNothingToUpdate(req);
   if (replicas) {
     throw ApiError::Validation(fmt::format(
         "{}ReplicaUpdates is not supported: this server has one region ({}), so a table cannot "
