@@ -195,7 +195,7 @@ void EngineImpl::DescribeContributorInsights(const Request& req, JsonWriter& w) 
   w.StartObject();
   WriteNames(w, *schema, index);
   // The rules exist once created, and not for a FAILED attempt (DDB-TABLE-340).
-  if (ci.settled == "ENABLED" && (status == "ENABLED" || status == "ENABLING")) {
+  if (ci.settled == "ENABLED") {  // ENABLED, or ENABLING on the way there
     const std::string resource = index ? fmt::format("{}-{}", schema->name, *index) : schema->name;
     const auto created_ms = static_cast<int64_t>(std::llround(ci.rules_created * 1000));
     WriteKey(w, "ContributorInsightsRuleList");
@@ -217,9 +217,7 @@ void EngineImpl::ListContributorInsights(const Request& req, JsonWriter& w) {
   ConstraintErrors errors;
   const std::optional<std::string_view> filter = req.String("TableName");
   const std::optional<int64_t> max_results = req.Int("MaxResults");
-  if (max_results && *max_results < 1) {
-    errors.CheckRange("maxResults", *max_results, 1, 100);
-  }
+  if (max_results) errors.CheckRange("maxResults", *max_results, 1, 100);
   errors.ThrowIfAny();
   const int64_t max = max_results.value_or(kDefaultListPage);
 

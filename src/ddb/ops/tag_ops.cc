@@ -79,9 +79,9 @@ std::shared_ptr<Table> TableOfArn(EngineImpl& engine, std::string_view arn,
                                   const ArnTarget& target) {
   std::shared_ptr<Table> table;
   if (!target.stream) {
-    table = engine.FindTable(target.table);
+    table = engine.FindSettledTable(target.table);
     // A restore target is the table's words until the restore is done (DDB-TABLE-217).
-    if (table && !engine.FindSettledTable(target.table)) throw engine.TableNotFound(target.table);
+    if (!table && engine.FindTable(target.table)) throw engine.TableNotFound(target.table);
   }
   if (!table) {
     throw ApiError::ResourceNotFound(
