@@ -357,10 +357,11 @@ void AddTransientStatusFlag(CLI::App& cmd, std::string& value) {
   // DynamoDB Local's -delayTransientStatuses, with a settable delay; given alone: 5s, about how
   // long DynamoDB itself keeps a new table CREATING.
   cmd.add_flag("--delay-transient-statuses", value,
-               "Keep tables CREATING/UPDATING/DELETING and GSIs added or deleted by UpdateTable "
-               "CREATING (backfilling)/DELETING for DURATION (e.g. 500ms, 2s, 1m; given alone: "
-               "5s) before they turn ACTIVE or go, as DynamoDB does, so that applications' "
-               "waiters are exercised (default: ACTIVE at once)")
+               "Keep tables CREATING/UPDATING/DELETING and GSIs deleted by UpdateTable DELETING "
+               "for DURATION (e.g. 500ms, 2s, 1m; given alone: 5s) before they turn ACTIVE or "
+               "go, and GSIs added by UpdateTable CREATING for twice as long (resources "
+               "allocated with the table UPDATING, then backfilled with it ACTIVE), as DynamoDB "
+               "does, so that applications' waiters are exercised (default: ACTIVE at once)")
       ->type_name("[=DURATION]");
 }
 

@@ -281,6 +281,7 @@ void PersistIndex(JsonWriter& w, const IndexSchema& ix) {
   PersistCapacity(w, ix);
   WriteMember(w, "status", ix.status);
   WriteMember(w, "status_until", ix.status_until);
+  if (ix.backfill_at > 0) WriteMember(w, "backfill_at", ix.backfill_at);
   PersistInsights(w, ix.insights);
   w.EndObject();
 }
@@ -298,6 +299,9 @@ IndexSchema ReadIndex(const JsonValue& v) {
   // Absent in catalogs written before transient states could be delayed.
   if (v.HasMember("status_until") && v["status_until"].IsNumber()) {
     ix.status_until = v["status_until"].GetDouble();
+  }
+  if (v.HasMember("backfill_at") && v["backfill_at"].IsNumber()) {
+    ix.backfill_at = v["backfill_at"].GetDouble();
   }
   ix.insights = ReadInsights(v);
   return ix;
@@ -383,6 +387,10 @@ std::string_view IndexSchema::StatusAt(double now) const {
   return status;
 }
 
+bool IndexSchema::AllocatingAt(double now) const {
+  return backfill_at > 0 && now < backfill_at && StatusAt(now) == "CREATING";
+}
+
 std::string_view ContributorInsights::StatusAt(double now) const {
   if (until > 0 && Pending(until, now)) return settled == "DISABLED" ? "DISABLING" : "ENABLING";
   return settled;
@@ -391,6 +399,12 @@ std::string_view ContributorInsights::StatusAt(double now) const {
 std::string_view TableSchema::StatusAt(double now) const {
   if (transient_status.empty() || !Pending(transient_until, now)) return "ACTIVE";
   return transient_status;
+}
+
+bool TableSchema::IndexesChangingAt(double now) const {
+  auto changing = [now](const IndexSchema& ix) { return ix.StatusAt(now) != "ACTIVE"; };
+  return std::any_of(indexes.begin(), indexes.end(), changing) ||
+         std::any_of(deleting_indexes.begin(), deleting_indexes.end(), changing);
 }
 
 bool TableSchema::DeletedBy(double now) const {
@@ -406,6 +420,7 @@ void TableSchema::ResolveAt(double now) {
     if (ix.status_until > 0 && !Pending(ix.status_until, now)) {
       ix.status = "ACTIVE";
       ix.status_until = 0;
+      ix.backfill_at = 0;
     }
   }
   std::erase_if(deleting_indexes,
@@ -614,7 +629,7 @@ void WriteTableDescription(JsonWriter& w, const TableSchema& s, const std::strin
         std::string_view ix_status = with_table ? "CREATING" : ix.StatusAt(now);
         WriteMember(w, "IndexStatus", ix_status);
         if (ix_status == "CREATING" && !with_table) {
-          WriteMember(w, "Backfilling", !ix.backfill_pending);
+          WriteMember(w, "Backfilling", !ix.backfill_pending && !ix.AllocatingAt(now));
         }
         Key(w, "ProvisionedThroughput");
         WriteThroughput(w, ix.throughput, true);
@@ -622,8 +637,9 @@ void WriteTableDescription(JsonWriter& w, const TableSchema& s, const std::strin
         WriteWarm(w, EffectiveWarm(ix.warm, s.pay_per_request, ix.throughput), ix.warm_report);
       }
       // An index whose backfill has not begun holds nothing yet.
-      WriteMember(w, "IndexSizeBytes", ix.backfill_pending ? 0 : stat(ix.id).size_bytes);
-      WriteMember(w, "ItemCount", ix.backfill_pending ? 0 : stat(ix.id).item_count);
+      const bool unfilled = ix.backfill_pending || ix.AllocatingAt(now);
+      WriteMember(w, "IndexSizeBytes", unfilled ? 0 : stat(ix.id).size_bytes);
+      WriteMember(w, "ItemCount", unfilled ? 0 : stat(ix.id).item_count);
       WriteMember(w, "IndexArn", arn + "/index/" + ix.name);
       w.EndObject();
     }

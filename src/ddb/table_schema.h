@@ -141,11 +141,18 @@ struct IndexSchema {
   // When a CREATING/DELETING status ends (epoch seconds; 0: when the engine changes it). Set
   // with EngineOptions::transient_status_delay.
   double status_until = 0;
+  // A GSI Create delayed by transient_status_delay first allocates resources until backfill_at
+  // (epoch seconds; Backfilling false, the table UPDATING), then backfills until status_until
+  // with the table ACTIVE again, as DynamoDB does (ack-api-quirks dynamodb DDB-TABLE-148).
+  // 0: no allocation phase.
+  double backfill_at = 0;
 
   ContributorInsights insights;  // GSIs
 
   // IndexStatus at `now`: `status` until status_until, then ACTIVE (or gone, for DELETING).
   std::string_view StatusAt(double now) const;
+  // Whether this index is CREATING at `now` and still in its resource allocation phase.
+  bool AllocatingAt(double now) const;
 };
 
 struct AttributeDefinition {
@@ -213,6 +220,8 @@ struct TableSchema {
 
   // TableStatus at `now` (ACTIVE once the transient status has ended).
   std::string_view StatusAt(double now) const;
+  // Whether a GSI is CREATING, UPDATING or DELETING at `now`.
+  bool IndexesChangingAt(double now) const;
   // Whether a DeleteTable delayed by transient_status_delay has finished by `now`.
   bool DeletedBy(double now) const;
   // Forgets transient states that have ended by `now` (before the schema is changed again).

@@ -77,6 +77,20 @@ class TransientTest : public ::testing::Test {
   void WaitActive() {
     WaitUntil([&] { return Status() == "ACTIVE"; });
   }
+  // The status of the table's first GSI.
+  std::string IndexStatus() {
+    auto desc = Call("DescribeTable", kTable);
+    return desc["Table"]["GlobalSecondaryIndexes"][0]["IndexStatus"].GetString();
+  }
+  void WaitIndexActive() {
+    WaitUntil([&] { return IndexStatus() == "ACTIVE"; });
+  }
+  void ExpectError(std::string_view op, std::string_view body, std::string_view type,
+                   std::string_view message) {
+    ApiError e = CallError(op, body);
+    EXPECT_EQ(e.type(), type);
+    EXPECT_EQ(std::string_view(e.what()), message);
+  }
   bool Gone() {
     try {
       engine_->Execute("DescribeTable", kTable);
@@ -148,29 +162,136 @@ TEST_F(TransientTest, UpdatingTableKeepsItemsButRefusesChanges) {
   Call("UpdateTable", R"j({"TableName":"tbl","DeletionProtectionEnabled":true})j");
 }
 
-TEST_F(TransientTest, NewIndexBackfillsThenAnswers) {
+// A GSI added by UpdateTable first has its resources allocated (the table UPDATING, Backfilling
+// false), then backfills with the table ACTIVE again, for as long, before it is ACTIVE; it cannot
+// be read before (ack-api-quirks dynamodb DDB-TABLE-138, -148).
+TEST_F(TransientTest, NewIndexIsAllocatedThenBackfillsThenAnswers) {
   Call("CreateTable", kCreate);
   WaitActive();
   Call("PutItem", kPut);
   auto updated = Call("UpdateTable", kCreateIndex);
   const auto& in_response = updated["TableDescription"]["GlobalSecondaryIndexes"][0];
   EXPECT_STREQ(in_response["IndexStatus"].GetString(), "CREATING");
+  EXPECT_FALSE(in_response["Backfilling"].GetBool());
   auto desc = Call("DescribeTable", kTable);
   const auto& gsi = desc["Table"]["GlobalSecondaryIndexes"][0];
   EXPECT_STREQ(desc["Table"]["TableStatus"].GetString(), "UPDATING");
   EXPECT_STREQ(gsi["IndexStatus"].GetString(), "CREATING");
-  EXPECT_TRUE(gsi["Backfilling"].GetBool());
+  EXPECT_FALSE(gsi["Backfilling"].GetBool());
+  EXPECT_EQ(gsi["ItemCount"].GetInt(), 0);
   ApiError e = CallError("Query", kQueryIndex);
   EXPECT_EQ(e.type(), "ValidationException");
   EXPECT_STREQ(e.what(), "Cannot read from backfilling global secondary index: by-g");
+
+  WaitActive();  // the backfill: the table ACTIVE, the index still CREATING
+  desc = Call("DescribeTable", kTable);
+  const auto& backfilling = desc["Table"]["GlobalSecondaryIndexes"][0];
+  EXPECT_STREQ(backfilling["IndexStatus"].GetString(), "CREATING");
+  EXPECT_TRUE(backfilling["Backfilling"].GetBool());
+  EXPECT_EQ(backfilling["ItemCount"].GetInt(), 1);
   e = CallError("Scan", R"j({"TableName":"tbl","IndexName":"by-g"})j");
   EXPECT_STREQ(e.what(), "Cannot read from backfilling global secondary index: by-g");
+  // DDB-TABLE-150: the table cannot be deleted until its indexes are ACTIVE.
+  ExpectError("DeleteTable", kTable, "ResourceInUseException",
+              "Attempt to change a resource which is still in use: Cannot delete table while "
+              "indexes are being created, updated, or deleted.");
 
-  WaitActive();
+  WaitIndexActive();
   desc = Call("DescribeTable", kTable);
-  EXPECT_STREQ(desc["Table"]["GlobalSecondaryIndexes"][0]["IndexStatus"].GetString(), "ACTIVE");
   EXPECT_FALSE(desc["Table"]["GlobalSecondaryIndexes"][0].HasMember("Backfilling"));
   EXPECT_EQ(Call("Query", kQueryIndex)["Count"].GetInt(), 1);  // the item put before
+}
+
+// What an index being created holds back, phase by phase (DynamoDB's answers recorded in 2026:
+// ack-api-quirks dynamodb DDB-TABLE-149, -159, -458).
+TEST_F(TransientTest, IndexBeingCreatedHoldsBackOtherChanges) {
+  Call("CreateTable", kCreate);
+  WaitActive();
+  Call("UpdateTable", kCreateIndex);
+  ExpectError("UpdateTable", R"j({"TableName":"tbl",
+    "GlobalSecondaryIndexUpdates":[{"Delete":{"IndexName":"by-g"}}]})j",
+              "ResourceInUseException",
+              "Attempt to change a resource which is still in use: Index creation is in resource "
+              "allocation phase. Retry deletion during backfilling phase or when the index is "
+              "active. Table: tbl Index: by-g");
+  const std::string only_one =
+      "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously "
+      "per table";
+  constexpr const char* kCreateOther = R"j({"TableName":"tbl",
+    "AttributeDefinitions":[{"AttributeName":"h","AttributeType":"S"}],
+    "GlobalSecondaryIndexUpdates":[{"Create":{"IndexName":"by-h",
+      "KeySchema":[{"AttributeName":"h","KeyType":"HASH"}],
+      "Projection":{"ProjectionType":"KEYS_ONLY"}}}]})j";
+  ExpectError("UpdateTable", kCreateOther, "LimitExceededException", only_one);
+  ExpectError("UpdateTable",
+              R"j({"TableName":"tbl","StreamSpecification":
+                {"StreamEnabled":true,"StreamViewType":"KEYS_ONLY"}})j",
+              "ResourceInUseException",
+              "Attempt to change a resource which is still in use: Can't change stream status "
+              "when an index is being created");
+  ExpectError("UpdateTable",
+              R"j({"TableName":"tbl","OnDemandThroughput":{"MaxReadRequestUnits":100}})j",
+              "ResourceInUseException",
+              "Attempt to change a resource which is still in use: OnDemandThroughput cannot be "
+              "updated while index creation is in progress for indexes: [by-g]");
+  // Deletion protection is admitted, answered with the table UPDATING as it is.
+  auto guarded = Call("UpdateTable", R"j({"TableName":"tbl","DeletionProtectionEnabled":true})j");
+  EXPECT_STREQ(guarded["TableDescription"]["TableStatus"].GetString(), "UPDATING");
+  EXPECT_TRUE(guarded["TableDescription"]["DeletionProtectionEnabled"].GetBool());
+  Call("UpdateTable", R"j({"TableName":"tbl","DeletionProtectionEnabled":false})j");
+
+  WaitActive();  // backfilling: another index still waits, this one can now be deleted
+  ASSERT_EQ(IndexStatus(), "CREATING");
+  ExpectError("UpdateTable", kCreateOther, "LimitExceededException", only_one);
+  auto deleted = Call("UpdateTable", R"j({"TableName":"tbl",
+    "GlobalSecondaryIndexUpdates":[{"Delete":{"IndexName":"by-g"}}]})j");
+  EXPECT_STREQ(deleted["TableDescription"]["TableStatus"].GetString(), "UPDATING");
+  EXPECT_STREQ(deleted["TableDescription"]["GlobalSecondaryIndexes"][0]["IndexStatus"].GetString(),
+               "DELETING");
+  WaitActive();
+  EXPECT_FALSE(Call("DescribeTable", kTable)["Table"].HasMember("GlobalSecondaryIndexes"));
+  Call("UpdateTable", kCreateOther);  // nothing in flight any more
+}
+
+// What an index being deleted holds back, the table UPDATING meanwhile (DynamoDB's answers
+// recorded in 2026: ack-api-quirks dynamodb DDB-TABLE-375, -376).
+TEST_F(TransientTest, IndexBeingDeletedHoldsBackOtherChanges) {
+  Call("CreateTable", R"j({"TableName":"tbl",
+    "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},
+      {"AttributeName":"g","AttributeType":"S"}],
+    "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],
+    "ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1},
+    "GlobalSecondaryIndexes":[{"IndexName":"by-g",
+      "KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],
+      "Projection":{"ProjectionType":"ALL"},
+      "ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}}]})j");
+  WaitActive();
+  Call("UpdateTable", R"j({"TableName":"tbl",
+    "GlobalSecondaryIndexUpdates":[{"Delete":{"IndexName":"by-g"}}]})j");
+  const std::string iops =
+      "Attempt to change a resource which is still in use: Can't change table IOPS when an index "
+      "is being deleted. Table: tbl Indexes: [by-g]";
+  ExpectError("UpdateTable", R"j({"TableName":"tbl","BillingMode":"PAY_PER_REQUEST"})j",
+              "ResourceInUseException", iops);
+  ExpectError("UpdateTable", R"j({"TableName":"tbl",
+    "ProvisionedThroughput":{"ReadCapacityUnits":2,"WriteCapacityUnits":2}})j",
+              "ResourceInUseException", iops);
+  ExpectError("UpdateTable", R"j({"TableName":"tbl",
+    "ProvisionedThroughput":{"ReadCapacityUnits":2,"WriteCapacityUnits":2},
+    "GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"by-g",
+      "ProvisionedThroughput":{"ReadCapacityUnits":2,"WriteCapacityUnits":2}}}]})j",
+              "ResourceInUseException",
+              "Attempt to change a resource which is still in use: Index is being deleted. "
+              "Table: tbl Index: by-g");
+  ExpectError("DeleteTable", kTable, "ResourceInUseException",
+              "Attempt to change a resource which is still in use: Cannot delete table while "
+              "indexes are being created, updated, or deleted.");
+  auto guarded = Call("UpdateTable", R"j({"TableName":"tbl","DeletionProtectionEnabled":true})j");
+  EXPECT_STREQ(guarded["TableDescription"]["TableStatus"].GetString(), "UPDATING");
+  WaitActive();
+  Call("UpdateTable", R"j({"TableName":"tbl","DeletionProtectionEnabled":false})j");
+  Call("UpdateTable", R"j({"TableName":"tbl",
+    "ProvisionedThroughput":{"ReadCapacityUnits":2,"WriteCapacityUnits":2}})j");
 }
 
 TEST_F(TransientTest, DeletedIndexIsReportedDeletingThenGone) {
@@ -240,7 +361,14 @@ TEST_F(PersistentTransientTest, StatesLastAcrossRestartsAndResolveWhenElapsed) {
   auto desc = Call("DescribeTable", kTable);
   EXPECT_STREQ(desc["Table"]["TableStatus"].GetString(), "UPDATING");
   EXPECT_STREQ(desc["Table"]["GlobalSecondaryIndexes"][0]["IndexStatus"].GetString(), "CREATING");
+  EXPECT_FALSE(desc["Table"]["GlobalSecondaryIndexes"][0]["Backfilling"].GetBool());
   WaitActive();
+  engine_.reset();
+  Open();  // the backfill phase, too, is kept
+  ASSERT_EQ(IndexStatus(), "CREATING");
+  EXPECT_TRUE(
+      Call("DescribeTable", kTable)["Table"]["GlobalSecondaryIndexes"][0]["Backfilling"].GetBool());
+  WaitIndexActive();
   EXPECT_EQ(Call("Query", kQueryIndex)["Count"].GetInt(), 1);
   Call("UpdateTable", R"j({"TableName":"tbl",
     "GlobalSecondaryIndexUpdates":[{"Delete":{"IndexName":"by-g"}}]})j");

@@ -113,11 +113,18 @@ def test_update_table_is_updating_and_keeps_serving_items(delayed):
     delayed.delete_table(TableName=name)
 
 
-def test_new_gsi_backfills_before_it_answers(delayed):
+@pytest.mark.source("ddb-answer: a GSI added by UpdateTable is CREATING with Backfilling false "
+                    "while its resources are allocated (TableStatus UPDATING), then CREATING with "
+                    "Backfilling true while TableStatus is ACTIVE again, and DeleteTable is refused "
+                    "until it is ACTIVE, as DynamoDB answered in 2026 (ack-api-quirks dynamodb "
+                    "DDB-TABLE-138, -148, -150)")
+def test_new_gsi_is_allocated_then_backfills_before_it_answers(delayed):
     """GlobalSecondaryIndexDescription reference: an index added to an existing table is
-    IndexStatus CREATING with Backfilling true until it is ACTIVE. Reading it meanwhile is
-    ValidationException "Cannot read from backfilling global secondary index: <name>" (DynamoDB's
-    answer, as applications handle it). Once ACTIVE it holds the items written before it."""
+    IndexStatus CREATING until it is ACTIVE, Backfilling true while it is being filled. Reading it
+    meanwhile is ValidationException "Cannot read from backfilling global secondary index: <name>"
+    (DynamoDB's answer, as applications handle it). Once ACTIVE it holds the items written before
+    it. A waiter that waits only for the table to be ACTIVE again does not wait for the index, on
+    DynamoDB as here."""
     name = active_table(delayed)
     delayed.put_item(TableName=name, Item={"pk": {"S": "a"}, "g": {"S": "x"}})
     desc = delayed.update_table(
@@ -125,14 +132,30 @@ def test_new_gsi_backfills_before_it_answers(delayed):
         GlobalSecondaryIndexUpdates=[{"Create": {
             "IndexName": "by_g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
             "Projection": {"ProjectionType": "ALL"}}}])["TableDescription"]
+    assert desc["TableStatus"] == "UPDATING"
     assert desc["GlobalSecondaryIndexes"][0]["IndexStatus"] == "CREATING"
-    gsi = delayed.describe_table(TableName=name)["Table"]["GlobalSecondaryIndexes"][0]
-    assert gsi["IndexStatus"] == "CREATING" and gsi["Backfilling"] is True
+    table = delayed.describe_table(TableName=name)["Table"]
+    gsi = table["GlobalSecondaryIndexes"][0]
+    assert (table["TableStatus"], gsi["IndexStatus"], gsi["Backfilling"]) == \
+        ("UPDATING", "CREATING", False)
     with pytest.raises(ClientError) as e:
         delayed.query(TableName=name, IndexName="by_g", KeyConditionExpression="g = :g",
                       ExpressionAttributeValues={":g": {"S": "x"}})
     assert err(e) == ("ValidationException",
                       "Cannot read from backfilling global secondary index: by_g")
+
+    delayed.get_waiter("table_exists").wait(TableName=name, WaiterConfig=FAST)
+    gsi = delayed.describe_table(TableName=name)["Table"]["GlobalSecondaryIndexes"][0]
+    assert (gsi["IndexStatus"], gsi["Backfilling"]) == ("CREATING", True)
+    with pytest.raises(ClientError) as e:
+        delayed.query(TableName=name, IndexName="by_g", KeyConditionExpression="g = :g",
+                      ExpressionAttributeValues={":g": {"S": "x"}})
+    assert err(e)[0] == "ValidationException"
+    with pytest.raises(ClientError) as e:
+        delayed.delete_table(TableName=name)
+    assert err(e) == ("ResourceInUseException",
+                      "Attempt to change a resource which is still in use: Cannot delete table "
+                      "while indexes are being created, updated, or deleted.")
 
     deadline = time.monotonic() + DELAY + 10
     while gsi["IndexStatus"] != "ACTIVE":
@@ -143,6 +166,112 @@ def test_new_gsi_backfills_before_it_answers(delayed):
     r = delayed.query(TableName=name, IndexName="by_g", KeyConditionExpression="g = :g",
                       ExpressionAttributeValues={":g": {"S": "x"}})
     assert r["Items"] == [{"pk": {"S": "a"}, "g": {"S": "x"}}]
+    delayed.delete_table(TableName=name)
+
+
+@pytest.mark.source("ddb-answer: while a new GSI's resources are allocated, deleting it is "
+                    "ResourceInUseException 'Index creation is in resource allocation phase...', "
+                    "another index create is LimitExceededException 'Only 1 online index...' "
+                    "(in both phases) and a stream change ResourceInUseException; once it "
+                    "backfills its deletion is admitted, as DynamoDB answered in 2026 "
+                    "(ack-api-quirks dynamodb DDB-TABLE-149, -159, -458)")
+def test_index_being_created_holds_back_other_index_changes(delayed):
+    name = active_table(delayed)
+    delayed.update_table(
+        TableName=name, AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"}],
+        GlobalSecondaryIndexUpdates=[{"Create": {
+            "IndexName": "by_g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"}}}])
+    delete = {"TableName": name, "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "by_g"}}]}
+    with pytest.raises(ClientError) as e:
+        delayed.update_table(**delete)
+    assert err(e) == (
+        "ResourceInUseException",
+        "Attempt to change a resource which is still in use: Index creation is in resource "
+        "allocation phase. Retry deletion during backfilling phase or when the index is active. "
+        "Table: %s Index: by_g" % name)
+    other = {"TableName": name,
+             "AttributeDefinitions": [{"AttributeName": "h", "AttributeType": "S"}],
+             "GlobalSecondaryIndexUpdates": [{"Create": {
+                 "IndexName": "by_h", "KeySchema": [{"AttributeName": "h", "KeyType": "HASH"}],
+                 "Projection": {"ProjectionType": "KEYS_ONLY"}}}]}
+    only_one = ("LimitExceededException",
+                "Subscriber limit exceeded: Only 1 online index can be created or deleted "
+                "simultaneously per table")
+    with pytest.raises(ClientError) as e:
+        delayed.update_table(**other)
+    assert err(e) == only_one
+    with pytest.raises(ClientError) as e:
+        delayed.update_table(TableName=name, StreamSpecification={
+            "StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    assert err(e)[0] == "ResourceInUseException"
+    assert "Can't change stream status when an index is being created" in err(e)[1]
+
+    delayed.get_waiter("table_exists").wait(TableName=name, WaiterConfig=FAST)
+    with pytest.raises(ClientError) as e:
+        delayed.update_table(**other)
+    assert err(e) == only_one
+    desc = delayed.update_table(**delete)["TableDescription"]
+    assert (desc["TableStatus"], desc["GlobalSecondaryIndexes"][0]["IndexStatus"]) == \
+        ("UPDATING", "DELETING")
+
+
+@pytest.mark.source("ddb-answer: while a GSI is DELETING, a billing switch or table throughput is "
+                    "ResourceInUseException 'Can't change table IOPS when an index is being "
+                    "deleted...', an Update of that index 'Index is being deleted...', DeleteTable "
+                    "'Cannot delete table while indexes are being created, updated, or deleted.' "
+                    "and deletion protection is admitted, as DynamoDB answered in 2026 "
+                    "(ack-api-quirks dynamodb DDB-TABLE-376)")
+def test_index_being_deleted_holds_back_table_throughput(delayed):
+    name = unique_name("transient")
+    delayed.create_table(
+        TableName=name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                              {"AttributeName": "g", "AttributeType": "S"}],
+        ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
+        GlobalSecondaryIndexes=[{
+            "IndexName": "by_g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"},
+            "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}])
+    delayed.get_waiter("table_exists").wait(TableName=name, WaiterConfig=FAST)
+    delayed.update_table(TableName=name,
+                         GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "by_g"}}])
+    iops = ("ResourceInUseException",
+            "Attempt to change a resource which is still in use: Can't change table IOPS when an "
+            "index is being deleted. Table: %s Indexes: [by_g]" % name)
+    with pytest.raises(ClientError) as e:
+        delayed.update_table(TableName=name, BillingMode="PAY_PER_REQUEST")
+    assert err(e) == iops
+    with pytest.raises(ClientError) as e:
+        delayed.update_table(TableName=name, ProvisionedThroughput={
+            "ReadCapacityUnits": 2, "WriteCapacityUnits": 2})
+    assert err(e) == iops
+    with pytest.raises(ClientError) as e:
+        delayed.update_table(
+            TableName=name,
+            ProvisionedThroughput={"ReadCapacityUnits": 2, "WriteCapacityUnits": 2},
+            GlobalSecondaryIndexUpdates=[{"Update": {"IndexName": "by_g", "ProvisionedThroughput": {
+                "ReadCapacityUnits": 2, "WriteCapacityUnits": 2}}}])
+    assert err(e) == ("ResourceInUseException",
+                      "Attempt to change a resource which is still in use: Index is being "
+                      "deleted. Table: %s Index: by_g" % name)
+    with pytest.raises(ClientError) as e:
+        delayed.delete_table(TableName=name)
+    assert err(e) == ("ResourceInUseException",
+                      "Attempt to change a resource which is still in use: Cannot delete table "
+                      "while indexes are being created, updated, or deleted.")
+    # (Debian's botocore predates DeletionProtectionEnabled: a signed request of its own.)
+    status, body = raw_call(delayed.meta.endpoint_url, "UpdateTable",
+                            {"TableName": name, "DeletionProtectionEnabled": True})
+    assert status == 200, body
+    desc = body["TableDescription"]
+    assert (desc["TableStatus"], desc["DeletionProtectionEnabled"]) == ("UPDATING", True)
+    delayed.get_waiter("table_exists").wait(TableName=name, WaiterConfig=FAST)
+    status, body = raw_call(delayed.meta.endpoint_url, "UpdateTable",
+                            {"TableName": name, "DeletionProtectionEnabled": False})
+    assert status == 200, body
+    delayed.update_table(TableName=name, ProvisionedThroughput={
+        "ReadCapacityUnits": 2, "WriteCapacityUnits": 2})
 
 
 def test_deleted_gsi_is_deleting_then_gone(delayed):

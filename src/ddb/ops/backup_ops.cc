@@ -410,6 +410,7 @@ std::shared_ptr<TableSchema> RestoredSchema(const Request& req, const TableSchem
   for (auto& ix : s->indexes) {
     ix.status = "ACTIVE";
     ix.status_until = 0;
+    ix.backfill_at = 0;
     ix.insights = {};
   }
   ConstraintErrors errors;

@@ -22,9 +22,12 @@ void EngineImpl::DeleteTable(const Request& req, JsonWriter& w) {
     // CREATING, UPDATING, and DELETING too: a second DeleteTable is ResourceInUseException "Table
     // is being deleted" until the table is gone, as DynamoDB answered in 2026 (ack-api-quirks
     // dynamodb DDB-TABLE-006/008), not the API reference's "no error is returned".
-    if (std::string_view status = current->StatusAt(now); status != "ACTIVE") {
-      throw TableInUse(status, current->name);
-    }
+    std::string_view status = current->StatusAt(now);
+    if (status == "CREATING" || status == "DELETING") throw TableInUse(status, current->name);
+    // An index being created, updated or deleted holds the table even once it is ACTIVE again
+    // (ack-api-quirks dynamodb DDB-TABLE-150, -376).
+    if (current->IndexesChangingAt(now)) throw IndexesInUse();
+    if (status != "ACTIVE") throw TableInUse(status, current->name);
     if (current->deletion_protection) {
       throw ApiError::Validation(
           "Resource cannot be deleted as it is currently protected against "

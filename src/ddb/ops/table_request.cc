@@ -380,8 +380,16 @@ ApiError TableInUse(std::string_view status, std::string_view table) {
   std::string_view doing = status == "CREATING"   ? "created"
                            : status == "DELETING" ? "deleted"
                                                   : "updated";
-  return ApiError::ResourceInUse(fmt::format(
-      "Attempt to change a resource which is still in use: Table is being {}: {}", doing, table));
+  return ResourceInUse(fmt::format("Table is being {}: {}", doing, table));
+}
+
+ApiError ResourceInUse(std::string_view what) {
+  return ApiError::ResourceInUse(
+      fmt::format("Attempt to change a resource which is still in use: {}", what));
+}
+
+ApiError IndexesInUse() {
+  return ResourceInUse("Cannot delete table while indexes are being created, updated, or deleted.");
 }
 
 std::optional<ThroughputSetting> ParseThroughputSetting(const JsonValue& obj,

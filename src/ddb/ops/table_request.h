@@ -123,4 +123,11 @@ void CheckTableClass(std::string_view table_class);
 // which is still in use: Table is being created: orders".
 ApiError TableInUse(std::string_view status, std::string_view table);
 
+// ResourceInUseException "Attempt to change a resource which is still in use: <what>".
+ApiError ResourceInUse(std::string_view what);
+
+// DeleteTable's refusal while a GSI is CREATING, UPDATING or DELETING, even with the table ACTIVE
+// (ack-api-quirks dynamodb DDB-TABLE-150, -376).
+ApiError IndexesInUse();
+
 }  // namespace cruddur::ddb
