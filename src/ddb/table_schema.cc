@@ -415,6 +415,7 @@ void TableSchema::ResolveAt(double now) {
   if (!transient_status.empty() && !Pending(transient_until, now)) {
     transient_status.clear();
     transient_until = 0;
+    transient_cause.clear();
   }
   for (auto& ix : indexes) {
     if (ix.status_until > 0 && !Pending(ix.status_until, now)) {
@@ -480,6 +481,7 @@ std::string SerializeSchema(const TableSchema& s) {
   WriteMember(w, "sse_kms_key", s.sse_kms_key_arn);
   WriteMember(w, "transient_status", s.transient_status);
   WriteMember(w, "transient_until", s.transient_until);
+  if (!s.transient_cause.empty()) WriteMember(w, "transient_cause", s.transient_cause);
   Key(w, "deleting_indexes");
   w.StartArray();
   for (const auto& ix : s.deleting_indexes) PersistIndex(w, ix);
@@ -551,6 +553,9 @@ TableSchema DeserializeSchema(std::string_view json) {
       d.HasMember("transient_until") && d["transient_until"].IsNumber()) {
     s.transient_status = d["transient_status"].GetString();
     s.transient_until = d["transient_until"].GetDouble();
+    if (d.HasMember("transient_cause") && d["transient_cause"].IsString()) {
+      s.transient_cause = d["transient_cause"].GetString();
+    }
   }
   if (d.HasMember("deleting_indexes") && d["deleting_indexes"].IsArray()) {
     for (const auto& v : d["deleting_indexes"].GetArray()) {

@@ -173,6 +173,12 @@ struct RestoreSummary {
   double restore_time = 0;  // epoch seconds: the backup's creation, or the point in time
 };
 
+// TableSchema::transient_cause values.
+inline constexpr std::string_view kIndexChange = "index";
+inline constexpr std::string_view kThroughputChange = "throughput";
+inline constexpr std::string_view kStreamChange = "stream";
+inline constexpr std::string_view kTableClassChange = "table_class";
+
 struct TableSchema {
   std::string name;
   uint32_t id = 0;       // storage prefix, never reused
@@ -212,6 +218,10 @@ struct TableSchema {
   // (empty: ACTIVE) until transient_until (epoch seconds); then ACTIVE, or gone after DELETING.
   std::string transient_status;
   double transient_until = 0;
+  // What keeps an UPDATING table so: kIndexChange, kThroughputChange, kStreamChange or
+  // kTableClassChange (empty: not known, a catalog written before it was recorded). DynamoDB
+  // admits and words its refusals of other changes after it.
+  std::string transient_cause;
   // GSIs deleted by UpdateTable that DescribeTable still reports as DELETING until their
   // status_until. Already out of `indexes`: nothing reads or maintains them.
   std::vector<IndexSchema> deleting_indexes;

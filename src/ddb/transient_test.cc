@@ -155,11 +155,75 @@ TEST_F(TransientTest, UpdatingTableKeepsItemsButRefusesChanges) {
   EXPECT_STREQ(updated["TableDescription"]["TableStatus"].GetString(), "UPDATING");
   EXPECT_EQ(Status(), "UPDATING");
   Call("PutItem", kPut);  // UPDATING tables stay available for reads and writes
-  ExpectInUse("UpdateTable", R"j({"TableName":"tbl","DeletionProtectionEnabled":true})j",
+  // What a stream change holds back, in DynamoDB's words, and what it admits (its answers
+  // recorded in 2026: ack-api-quirks dynamodb DDB-TABLE-002, -119, -175).
+  const std::string in_use = "Attempt to change a resource which is still in use: ";
+  ExpectError("DeleteTable", kTable, "ResourceInUseException",
+              in_use + "Cannot delete table while stream is being enabled/disabled.");
+  ExpectError("UpdateTable", R"j({"TableName":"tbl","TableClass":"STANDARD_INFREQUENT_ACCESS"})j",
+              "ResourceInUseException",
+              in_use + "Can't update table class when stream status is being updated. Table: tbl");
+  ExpectError("UpdateTable", kCreateIndex, "ResourceInUseException",
+              in_use + "Can't create or delete an index when stream status is being updated.");
+  ExpectInUse("UpdateTable",
+              R"j({"TableName":"tbl","StreamSpecification":{"StreamEnabled":false}})j",
+              "updated");  // no record of its wording: the general one
+  auto guarded = Call("UpdateTable", R"j({"TableName":"tbl","DeletionProtectionEnabled":true})j");
+  EXPECT_STREQ(guarded["TableDescription"]["TableStatus"].GetString(), "UPDATING");
+  EXPECT_EQ(Status(), "UPDATING");  // the admitted change leaves the stream's UPDATING as it was
+  WaitActive();
+  Call("UpdateTable", R"j({"TableName":"tbl","DeletionProtectionEnabled":false})j");
+}
+
+// What a table class switch holds back, in DynamoDB's words, and what it admits (its answers
+// recorded in 2026: ack-api-quirks dynamodb DDB-TABLE-175, -285, -286).
+TEST_F(TransientTest, TableClassSwitchHoldsBackOtherChanges) {
+  Call("CreateTable", kCreate);
+  WaitActive();
+  Call("UpdateTable", R"j({"TableName":"tbl","TableClass":"STANDARD_INFREQUENT_ACCESS"})j");
+  const std::string in_use = "Attempt to change a resource which is still in use: ";
+  const std::string in_progress = "TableClassUpdateInProgress: STANDARD_INFREQUENT_ACCESS";
+  ExpectError("UpdateTable", R"j({"TableName":"tbl","TableClass":"STANDARD"})j",
+              "ResourceInUseException",
+              in_use + "Can't update table class when a table class update is in progress. " +
+                  "Table: tbl " + in_progress);
+  ExpectError("UpdateTable", R"j({"TableName":"tbl","StreamSpecification":
+    {"StreamEnabled":true,"StreamViewType":"KEYS_ONLY"}})j",
+              "ResourceInUseException",
+              in_use + "Can't change stream status when a table class update is in progress. " +
+                  "Table: tbl " + in_progress);
+  ExpectError("UpdateTable",
+              R"j({"TableName":"tbl","OnDemandThroughput":{"MaxReadRequestUnits":100}})j",
+              "ResourceInUseException",
+              in_use + "OnDemandThroughput cannot be updated while TableClass update is in " +
+                  "progress. " + in_progress);
+  ExpectError("UpdateTable", kCreateIndex, "ResourceInUseException",
+              in_use + "Can't create or delete an index when a table class update is in progress.");
+  auto guarded = Call("UpdateTable", R"j({"TableName":"tbl","DeletionProtectionEnabled":true})j");
+  EXPECT_STREQ(guarded["TableDescription"]["TableStatus"].GetString(), "UPDATING");
+  WaitActive();
+  Call("UpdateTable", R"j({"TableName":"tbl","DeletionProtectionEnabled":false})j");
+  Call("UpdateTable", kCreateIndex);  // nothing in flight any more
+}
+
+// A throughput change holds back index creation (DDB-TABLE-175).
+TEST_F(TransientTest, ThroughputChangeHoldsBackIndexCreation) {
+  Call("CreateTable", kCreate);
+  WaitActive();
+  Call("UpdateTable", R"j({"TableName":"tbl","BillingMode":"PROVISIONED",
+    "ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}})j");
+  ExpectError("UpdateTable", R"j({"TableName":"tbl",
+    "AttributeDefinitions":[{"AttributeName":"g","AttributeType":"S"}],
+    "GlobalSecondaryIndexUpdates":[{"Create":{"IndexName":"by-g",
+      "KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"},
+      "ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}}}]})j",
+              "ResourceInUseException",
+              "Attempt to change a resource which is still in use: Can't create or delete indexes "
+              "while table IOPS are being updated. Table: tbl");
+  ExpectInUse("UpdateTable", R"j({"TableName":"tbl",
+    "ProvisionedThroughput":{"ReadCapacityUnits":2,"WriteCapacityUnits":2}})j",
               "updated");
   ExpectInUse("DeleteTable", kTable, "updated");
-  WaitActive();
-  Call("UpdateTable", R"j({"TableName":"tbl","DeletionProtectionEnabled":true})j");
 }
 
 // A GSI added by UpdateTable first has its resources allocated (the table UPDATING, Backfilling

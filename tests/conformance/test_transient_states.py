@@ -113,6 +113,43 @@ def test_update_table_is_updating_and_keeps_serving_items(delayed):
     delayed.delete_table(TableName=name)
 
 
+@pytest.mark.source("ddb-answer: while a stream change keeps the table UPDATING, DeleteTable, a "
+                    "TableClass change and a GSI create are ResourceInUseException in words naming "
+                    "the stream change, and deletion protection is admitted; during a TableClass "
+                    "switch a stream change is refused naming the class, as DynamoDB answered in "
+                    "2026 (ack-api-quirks dynamodb DDB-TABLE-002, -119, -175, -286)")
+def test_updating_table_words_its_refusals_after_what_is_in_flight(delayed):
+    name = active_table(delayed)
+    delayed.update_table(TableName=name, StreamSpecification={
+        "StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    prefix = "Attempt to change a resource which is still in use: "
+    with pytest.raises(ClientError) as e:
+        delayed.delete_table(TableName=name)
+    assert err(e) == ("ResourceInUseException",
+                      prefix + "Cannot delete table while stream is being enabled/disabled.")
+    with pytest.raises(ClientError) as e:
+        delayed.update_table(TableName=name, TableClass="STANDARD_INFREQUENT_ACCESS")
+    assert err(e) == ("ResourceInUseException",
+                      prefix + "Can't update table class when stream status is being updated. "
+                      "Table: " + name)
+    status_code, body = raw_call(delayed.meta.endpoint_url, "UpdateTable",
+                                 {"TableName": name, "DeletionProtectionEnabled": True})
+    assert (status_code, body["TableDescription"]["TableStatus"]) == (200, "UPDATING")
+    delayed.get_waiter("table_exists").wait(TableName=name, WaiterConfig=FAST)
+    raw_call(delayed.meta.endpoint_url, "UpdateTable",
+             {"TableName": name, "DeletionProtectionEnabled": False})
+
+    delayed.update_table(TableName=name, TableClass="STANDARD_INFREQUENT_ACCESS")
+    with pytest.raises(ClientError) as e:
+        delayed.update_table(TableName=name, StreamSpecification={"StreamEnabled": False})
+    assert err(e) == ("ResourceInUseException",
+                      prefix + "Can't change stream status when a table class update is in "
+                      "progress. Table: %s TableClassUpdateInProgress: STANDARD_INFREQUENT_ACCESS"
+                      % name)
+    delayed.get_waiter("table_exists").wait(TableName=name, WaiterConfig=FAST)
+    delayed.delete_table(TableName=name)
+
+
 @pytest.mark.source("ddb-answer: a GSI added by UpdateTable is CREATING with Backfilling false "
                     "while its resources are allocated (TableStatus UPDATING), then CREATING with "
                     "Backfilling true while TableStatus is ACTIVE again, and DeleteTable is refused "

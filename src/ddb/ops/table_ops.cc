@@ -27,6 +27,9 @@ void EngineImpl::DeleteTable(const Request& req, JsonWriter& w) {
     // An index being created, updated or deleted holds the table even once it is ACTIVE again
     // (ack-api-quirks dynamodb DDB-TABLE-150, -376).
     if (current->IndexesChangingAt(now)) throw IndexesInUse();
+    if (status == "UPDATING" && current->transient_cause == kStreamChange) {
+      throw ResourceInUse("Cannot delete table while stream is being enabled/disabled.");  // -002
+    }
     if (status != "ACTIVE") throw TableInUse(status, current->name);
     if (current->deletion_protection) {
       throw ApiError::Validation(

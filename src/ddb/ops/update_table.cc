@@ -640,10 +640,8 @@ void ApplySse(const UpdateTableRequest& u, TableSchema& schema) {
 
 // With delayed transient states, a GSI being created or deleted holds back some changes, with
 // refusals that come before the table's own status is looked at (DynamoDB's answers recorded in
-// 2026: ack-api-quirks dynamodb DDB-TABLE-149, -159, -375, -376, -458). Returns whether such an
-// index is in flight: then a table UPDATING for it still takes the changes DynamoDB admits
-// meanwhile.
-bool CheckIndexesInFlight(const UpdateTableRequest& u, const TableSchema& schema, double now) {
+// 2026: ack-api-quirks dynamodb DDB-TABLE-149, -159, -375, -376, -458).
+void CheckIndexesInFlight(const UpdateTableRequest& u, const TableSchema& schema, double now) {
   std::vector<const IndexSchema*> creating;
   std::vector<std::string> deleting;
   for (const auto& ix : schema.indexes) {
@@ -652,7 +650,7 @@ bool CheckIndexesInFlight(const UpdateTableRequest& u, const TableSchema& schema
   for (const auto& ix : schema.deleting_indexes) {
     if (ix.StatusAt(now) == "DELETING") deleting.push_back(ix.name);
   }
-  if (creating.empty() && deleting.empty()) return false;
+  if (creating.empty() && deleting.empty()) return;
   std::vector<std::string> creating_names;
   creating_names.reserve(creating.size());
   for (const IndexSchema* ix : creating) creating_names.push_back(ix->name);
@@ -697,7 +695,65 @@ bool CheckIndexesInFlight(const UpdateTableRequest& u, const TableSchema& schema
   if (u.stream && !creating.empty()) {
     throw ResourceInUse("Can't change stream status when an index is being created");
   }
-  return true;
+}
+
+// An UpdateTable while the table is UPDATING: DynamoDB admits some changes and words its refusal
+// of others after what is in flight (its answers recorded in 2026: ack-api-quirks dynamodb
+// DDB-TABLE-002, -119, -159, -175, -286, -376, -458). Returns whether the request is admitted;
+// false leaves the general "Table is being updated" refusal, for what no record covers.
+bool AdmittedWhileUpdating(const UpdateTableRequest& u, const TableSchema& schema) {
+  const std::string& cause = schema.transient_cause;
+  const bool index_create_or_delete =
+      std::any_of(u.gsi_updates.begin(), u.gsi_updates.end(),
+                  [](const GsiUpdate& g) { return g.kind != GsiUpdate::Kind::kUpdate; });
+  if (cause == kStreamChange) {
+    if (u.table_class) {
+      throw ResourceInUse(fmt::format(
+          "Can't update table class when stream status is being updated. Table: {}", schema.name));
+    }
+    if (u.on_demand) {
+      throw ResourceInUse(
+          "OnDemandThroughput cannot be updated while stream status update is in progress");
+    }
+    if (index_create_or_delete) {
+      throw ResourceInUse("Can't create or delete an index when stream status is being updated.");
+    }
+  } else if (cause == kTableClassChange) {
+    std::string in_progress = fmt::format("TableClassUpdateInProgress: {}", schema.table_class);
+    if (u.table_class) {
+      throw ResourceInUse(
+          fmt::format("Can't update table class when a table class update is in progress. "
+                      "Table: {} {}",
+                      schema.name, in_progress));
+    }
+    if (u.stream) {
+      throw ResourceInUse(
+          fmt::format("Can't change stream status when a table class update is in progress. "
+                      "Table: {} {}",
+                      schema.name, in_progress));
+    }
+    if (u.on_demand) {
+      throw ResourceInUse(fmt::format(
+          "OnDemandThroughput cannot be updated while TableClass update is in progress. {}",
+          in_progress));
+    }
+    if (index_create_or_delete) {
+      throw ResourceInUse(
+          "Can't create or delete an index when a table class update is in progress.");
+    }
+  } else if (cause == kThroughputChange && index_create_or_delete) {
+    throw ResourceInUse(
+        fmt::format("Can't create or delete indexes while table IOPS are being updated. Table: {}",
+                    schema.name));
+  }
+  if (cause.empty() || u.billing || u.throughput || u.stream || u.table_class || u.on_demand ||
+      index_create_or_delete) {
+    return false;
+  }
+  // Deletion protection and encryption whatever is in flight; a WarmThroughput increase during a
+  // stream change; other indexes' throughput during an index's creation or deletion.
+  if (u.warm && cause != kStreamChange) return false;
+  return u.gsi_updates.empty() || cause == kIndexChange;
 }
 
 }  // namespace
@@ -709,15 +765,11 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
   if (!table) throw TableNotFound(u.name);
   double now = Now();
   const std::string_view table_status = table->schema()->StatusAt(now);
-  // Deletion protection, encryption and other indexes' throughput change while an index is being
-  // created or deleted, though the table is UPDATING for it (DDB-TABLE-159, -376, -458).
-  const bool index_in_flight = CheckIndexesInFlight(u, *table->schema(), now);
-  const bool admitted_meanwhile =
-      table_status == "UPDATING" && index_in_flight && !u.billing && !u.throughput && !u.stream &&
-      !u.table_class && !u.on_demand && !u.warm &&
-      std::all_of(u.gsi_updates.begin(), u.gsi_updates.end(),
-                  [](const GsiUpdate& g) { return g.kind == GsiUpdate::Kind::kUpdate; });
-  if (table_status != "ACTIVE" && !admitted_meanwhile) throw TableInUse(table_status, u.name);
+  CheckIndexesInFlight(u, *table->schema(), now);
+  if (table_status != "ACTIVE" &&
+      !(table_status == "UPDATING" && AdmittedWhileUpdating(u, *table->schema()))) {
+    throw TableInUse(table_status, u.name);
+  }
   auto schema = std::make_shared<TableSchema>(*table->schema());
   schema->ResolveAt(now);
   bool was_ppr = schema->pay_per_request;
@@ -755,6 +807,10 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
   if (DelaysTransientStatuses() && !stays_active && !(u.table_class && !class_switch)) {
     schema->transient_status = "UPDATING";
     schema->transient_until = TransientUntil(now);
+    schema->transient_cause = index_created_or_deleted    ? kIndexChange
+                              : u.billing || u.throughput ? kThroughputChange
+                              : u.stream                  ? kStreamChange
+                                                          : kTableClassChange;
   }
 
   SaveSchema(*schema);
