@@ -473,19 +473,22 @@ def test_import_csv(client, s3_dir):
 
 
 @source("ddb-answer: an import with items in error ends FAILED, FailureCode "
-        "ItemValidationError, the table keeping the others (recorded in 2026: ack-api-quirks "
-        "dynamodb DDB-IMPORT-013)")
+        "ItemValidationError, the table keeping the others, and an object is read no further "
+        "than a line that is not JSON (recorded in 2026: ack-api-quirks dynamodb DDB-IMPORT-013: "
+        "10 lines with one unparseable, 6 processed)")
 def test_import_counts_bad_items_and_goes_on(client, s3_dir):
-    """An item that cannot be written (no key, a bad value) counts in ErrorCount; the others are
-    imported, and the import ends FAILED with FailureCode ItemValidationError and DynamoDB's
-    message, its table holding the items written (DynamoDB's answer recorded in 2026,
-    ack-api-quirks dynamodb DDB-IMPORT-013)."""
+    """An item that cannot be written (no key, a bad value) counts in ErrorCount and the reading
+    goes on; a line that is not JSON counts too and ends the reading of its object, the other
+    objects still read. The import ends FAILED with FailureCode ItemValidationError and DynamoDB's
+    message, its table holding the items written."""
     d = s3_dir / "err-bucket" / "p"
     d.mkdir(parents=True)
     (d / "f").write_text(json.dumps({"Item": {"pk": {"S": "ok"}}}) + "\n"
                          + json.dumps({"Item": {"other": {"S": "no key"}}}) + "\n"
                          + "not json\n"
-                         + json.dumps({"Item": {"pk": {"N": "5"}}}) + "\n")
+                         + json.dumps({"Item": {"pk": {"S": "never read"}}}) + "\n")
+    (d / "g").write_text(json.dumps({"Item": {"pk": {"N": "5"}}}) + "\n"
+                         + json.dumps({"Item": {"pk": {"S": "ok2"}}}) + "\n")
     table = unique_name("err")
     imp = import_table(client, "err-bucket", "p/", table)
     assert imp["ImportStatus"] == "FAILED", imp
@@ -493,10 +496,10 @@ def test_import_counts_bad_items_and_goes_on(client, s3_dir):
     assert imp["FailureMessage"] == ("Some of the items failed validation checks and were not "
                                      "imported. Please check CloudWatch error logs for more "
                                      "details.")
-    assert imp["ImportedItemCount"] == 1
+    assert imp["ImportedItemCount"] == 2
     assert imp["ErrorCount"] == 3
-    assert imp["ProcessedItemCount"] == 4
-    assert [i["pk"] for i in scan_pages(client, TableName=table)] == [{"S": "ok"}]
+    assert imp["ProcessedItemCount"] == 5
+    assert sorted(i["pk"]["S"] for i in scan_pages(client, TableName=table)) == ["ok", "ok2"]
 
 
 @OWN
@@ -527,14 +530,27 @@ def test_import_errors(client, s3_dir):
     first = client.import_table(ClientToken="tok-1", S3BucketSource=src,
                                 InputFormat="DYNAMODB_JSON",
                                 TableCreationParameters=params)["ImportTableDescription"]
-    again = client.import_table(ClientToken="tok-1", S3BucketSource=src,
-                                InputFormat="DYNAMODB_JSON",
-                                TableCreationParameters=params)["ImportTableDescription"]
-    assert again["ImportArn"] == first["ImportArn"]
     with pytest.raises(Exception) as e:
         client.import_table(ClientToken="tok-1", S3BucketSource=src, InputFormat="ION",
                             TableCreationParameters=params)
     assert err(e)[0] == "ImportConflictException"
+    # DDB-IMPORT-017 (recorded in 2026): the token answers the same import while it runs; once
+    # it has ended, with its table still there, an identical replay finds the table.
+    ended = wait_done(lambda: client.describe_import(ImportArn=first["ImportArn"])
+                      ["ImportTableDescription"], "ImportStatus")
+    assert ended["ImportStatus"] != "IN_PROGRESS"
+    with pytest.raises(Exception) as e:
+        client.import_table(ClientToken="tok-1", S3BucketSource=src, InputFormat="DYNAMODB_JSON",
+                            TableCreationParameters=params)
+    assert err(e) == ("ResourceInUseException",
+                      "Table already exists: %s" % params["TableName"])
+    # ... and once the table is gone, it answers the old import again, creating nothing.
+    client.delete_table(TableName=params["TableName"])
+    again = client.import_table(ClientToken="tok-1", S3BucketSource=src,
+                                InputFormat="DYNAMODB_JSON",
+                                TableCreationParameters=params)["ImportTableDescription"]
+    assert again["ImportArn"] == first["ImportArn"]
+    assert params["TableName"] not in client.list_tables()["TableNames"]
 
 
 @OWN

@@ -1028,6 +1028,7 @@ void EngineImpl::ImportTable(const Request& req, JsonWriter& w) {
   job.format_options = Raw(options);
   job.compression = std::string(req.String("InputCompressionType").value_or("NONE"));
   job.creation = Raw(creation);
+  std::optional<ImportJob> replayed;
   {
     MutexLock lock(tr.mu);
     for (const auto& [_, existing] : tr.imports) {
@@ -1041,9 +1042,16 @@ void EngineImpl::ImportTable(const Request& req, JsonWriter& w) {
         throw ApiError(400, "ImportConflictException",
                        "Import conflict: Duplicate request detected with conflicting parameters");
       }
-      WriteDescription(w, "ImportTableDescription", existing, false);
-      return;
+      replayed = existing;
+      break;
     }
+  }
+  // The token answers the same import while it runs, and once its table is gone; an ended
+  // import's table still there makes the replay a new request, which finds the table (DynamoDB's
+  // ResourceInUseException, recorded in 2026: ack-api-quirks dynamodb DDB-IMPORT-017).
+  if (replayed && (replayed->status == "IN_PROGRESS" || !FindTable(Str(*creation, "TableName")))) {
+    WriteDescription(w, "ImportTableDescription", *replayed, false);
+    return;
   }
   // The table is created now, as CreateTable would (its checks and errors are CreateTable's).
   Execute("CreateTable", job.creation);
