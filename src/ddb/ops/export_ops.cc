@@ -1046,10 +1046,13 @@ void EngineImpl::ImportTable(const Request& req, JsonWriter& w) {
       break;
     }
   }
-  // The token answers the same import while it runs, and once its table is gone; an ended
-  // import's table still there makes the replay a new request, which finds the table (DynamoDB's
-  // ResourceInUseException, recorded in 2026: ack-api-quirks dynamodb DDB-IMPORT-017).
-  if (replayed && (replayed->status == "IN_PROGRESS" || !FindTable(Str(*creation, "TableName")))) {
+  // The token answers the same import while it runs, and once its table is gone. After it has
+  // ended, an identical request is a new one, which finds the table still there (DynamoDB's
+  // ResourceInUseException), while one for another S3KeyPrefix still answers the import
+  // (recorded in 2026: ack-api-quirks dynamodb DDB-IMPORT-017).
+  if (replayed &&
+      (replayed->status == "IN_PROGRESS" || replayed->bucket_source != job.bucket_source ||
+       !FindTable(Str(*creation, "TableName")))) {
     WriteDescription(w, "ImportTableDescription", *replayed, false);
     return;
   }
