@@ -41,6 +41,7 @@ EngineImpl::EngineImpl(EngineOptions options, std::unique_ptr<storage::Storage> 
       clock_(options_.clock ? options_.clock : SteadyClock()),
       storage_(std::move(storage)) {
   throttle_settings_.burst_seconds = options_.burst_seconds;
+  LoadRetiredTables();
   LoadCatalog();
   OpenDataFormat();
   LoadStreamState();
@@ -257,14 +258,14 @@ void EngineImpl::LoadCatalog() {
   auto it = storage_->NewIterator();
   std::string prefix(1, keyspace::kCatalog);
   double now = EpochSeconds();
-  std::vector<uint32_t> deleting;     // delayed DeleteTables: their data may be left
-  std::vector<std::string> finished;  // ... and those whose delay has passed
+  std::vector<uint32_t> deleting;  // delayed DeleteTables: their data may be left
+  std::vector<std::shared_ptr<TableSchema>> finished;  // ... and those whose delay has passed
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     auto schema = std::make_shared<TableSchema>(DeserializeSchema(it->value()));
     next_table_id_ = std::max(next_table_id_, schema->id + 1);
     if (schema->transient_status == "DELETING") deleting.push_back(schema->id);
     if (schema->DeletedBy(now)) {
-      finished.push_back(schema->name);
+      finished.push_back(std::move(schema));
       continue;
     }
     std::string name = schema->name;
@@ -274,7 +275,10 @@ void EngineImpl::LoadCatalog() {
   for (uint32_t id : deleting) DeleteTableData(id);
   if (!finished.empty()) {
     storage::WriteBatch batch;
-    for (const auto& name : finished) batch.Delete(keyspace::CatalogKey(name));
+    for (const auto& schema : finished) {
+      batch.Delete(keyspace::CatalogKey(schema->name));
+      RetireTable(*schema, batch, /*ensure_stream=*/false);
+    }
     storage_->Write(batch);
   }
   std::string meta_key = std::string(1, keyspace::kMeta) + "next_table_id";
@@ -458,6 +462,7 @@ void EngineImpl::FinishDeleting(const std::shared_ptr<Table>& table) {
   if (it == tables_.end() || it->second != table) return;  // finished by another thread
   storage::WriteBatch batch;
   batch.Delete(keyspace::CatalogKey(it->first));
+  RetireTable(*table->schema(), batch, /*ensure_stream=*/true);
   storage_->Write(batch);
   tables_.erase(it);
 }

@@ -525,9 +525,8 @@ class EngineImpl final : public Engine {
 
   // --- streams (streams.cc) ---
   using StreamMeta = streams::StreamMeta;
-  struct StreamInfo {  // a stream as DescribeStream reports it
-    std::shared_ptr<Table> table;
-    std::shared_ptr<const TableSchema> schema;
+  struct StreamInfo {                           // a stream as DescribeStream reports it
+    std::shared_ptr<const TableSchema> schema;  // of its table, or of the deleted table
     StreamMeta meta;
     bool enabled = false;
     std::string arn;
@@ -552,7 +551,22 @@ class EngineImpl final : public Engine {
   // when no such stream exists.
   StreamInfo RequireStream(std::string_view arn);
   uint64_t TrimmedSeqLocked(const StreamMeta& m) const REQUIRES(stream_mu_);
-  std::vector<StreamInfo> StreamsOf(const std::shared_ptr<Table>& table);
+  // The streams of a table (`live`), or of a deleted one, whose streams are all DISABLED.
+  std::vector<StreamInfo> StreamsOf(const std::shared_ptr<const TableSchema>& schema, bool live);
+  // Tables deleted while they had streams: DynamoDB keeps the streams, DISABLED and readable, for
+  // 24 hours (DeleteTable reference). Kept under keyspace::kRetiredTable until TrimStreams has
+  // forgotten their last stream.
+  struct RetiredTable {
+    std::shared_ptr<const TableSchema> schema;
+    double deleted_at = 0;  // epoch seconds
+  };
+  // Records `schema` as retired (in `batch` and here) if it ever had a stream; `ensure_stream`:
+  // with the metadata of its latest stream (not while the engine opens, before LoadStreamState).
+  void RetireTable(const TableSchema& schema, storage::WriteBatch& batch, bool ensure_stream);
+  std::vector<RetiredTable> RetiredTables();
+  void LoadRetiredTables();
+  Mutex retired_mu_;
+  std::map<uint32_t, RetiredTable> retired_tables_ GUARDED_BY(retired_mu_);
   // The stream records for the changes (empty when no change is recorded).
   std::vector<std::pair<const ItemChange*, streams::Record>> StreamRecordsFor(
       const std::vector<const ItemChange*>& changes, ChangeOrigin origin) const;

@@ -208,21 +208,20 @@ std::vector<std::pair<const ItemChange*, streams::Record>> EngineImpl::StreamRec
   return out;
 }
 
-std::vector<EngineImpl::StreamInfo> EngineImpl::StreamsOf(const std::shared_ptr<Table>& table) {
-  auto schema = table->schema();
+std::vector<EngineImpl::StreamInfo> EngineImpl::StreamsOf(
+    const std::shared_ptr<const TableSchema>& schema, bool live) {
   std::vector<StreamInfo> out;
   MutexLock lock(stream_mu_);
-  if (!schema->stream_label.empty()) {
+  if (live && !schema->stream_label.empty()) {
     EnsureStreamMetaLocked(schema->id, schema->stream_label, schema->stream.view_type, nullptr);
   }
   std::string prefix = streams::TablePrefix(streams::kStreamMetaSpace, schema->id);
   for (auto it = stream_meta_.lower_bound(prefix);
        it != stream_meta_.end() && it->first.starts_with(prefix); ++it) {
     StreamInfo info;
-    info.table = table;
     info.schema = schema;
     info.meta = it->second;
-    info.enabled = schema->stream.enabled && it->second.label == schema->stream_label;
+    info.enabled = live && schema->stream.enabled && it->second.label == schema->stream_label;
     info.arn = streams::FormatStreamArn(options_.region, options_.account_id, schema->name,
                                         it->second.label);
     out.push_back(std::move(info));
@@ -233,12 +232,61 @@ std::vector<EngineImpl::StreamInfo> EngineImpl::StreamsOf(const std::shared_ptr<
 EngineImpl::StreamInfo EngineImpl::RequireStream(std::string_view arn) {
   auto parsed = streams::ParseStreamArn(arn);
   if (!parsed) throw ApiError::Validation(fmt::format("Invalid StreamArn: {}", arn));
-  auto table = FindTable(parsed->table_name);
-  if (!table) throw StreamNotFound(arn);
-  for (auto& info : StreamsOf(table)) {
-    if (info.meta.label == parsed->label) return info;
+  if (auto table = FindTable(parsed->table_name)) {
+    for (auto& info : StreamsOf(table->schema(), /*live=*/true)) {
+      if (info.meta.label == parsed->label) return info;
+    }
+  }
+  for (const RetiredTable& retired : RetiredTables()) {
+    if (retired.schema->name != parsed->table_name) continue;
+    for (auto& info : StreamsOf(retired.schema, /*live=*/false)) {
+      if (info.meta.label == parsed->label) return info;
+    }
   }
   throw StreamNotFound(arn);
+}
+
+void EngineImpl::RetireTable(const TableSchema& schema, storage::WriteBatch& batch,
+                             bool ensure_stream) {
+  if (schema.stream_label.empty()) return;
+  if (ensure_stream) {
+    // The latest stream has metadata even if no record was ever written to it.
+    MutexLock lock(stream_mu_);
+    EnsureStreamMetaLocked(schema.id, schema.stream_label, schema.stream.view_type, &batch);
+  }
+  double now = EpochSeconds();
+  batch.Put(keyspace::RetiredTableKey(schema.id),
+            fmt::format("{}|{}", now, SerializeSchema(schema)));
+  MutexLock lock(retired_mu_);
+  retired_tables_[schema.id] = {std::make_shared<const TableSchema>(schema), now};
+}
+
+std::vector<EngineImpl::RetiredTable> EngineImpl::RetiredTables() {
+  std::vector<RetiredTable> out;
+  MutexLock lock(retired_mu_);
+  for (const auto& [_, retired] : retired_tables_) out.push_back(retired);
+  return out;
+}
+
+void EngineImpl::LoadRetiredTables() {
+  MutexLock lock(retired_mu_);
+  std::string prefix(1, keyspace::kRetiredTable);
+  auto it = storage_->NewIterator();
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::string_view value = it->value();
+    size_t bar = value.find('|');
+    if (bar == std::string_view::npos) continue;
+    try {
+      RetiredTable retired;
+      retired.deleted_at = std::stod(std::string(value.substr(0, bar)));
+      retired.schema =
+          std::make_shared<const TableSchema>(DeserializeSchema(value.substr(bar + 1)));
+      retired_tables_[retired.schema->id] = std::move(retired);
+    } catch (const std::exception& e) {
+      // A record that cannot be read keeps nothing from opening: its streams are forgotten.
+      fmt::print(stderr, "cruddur: a deleted table's stream record cannot be read: {}\n", e.what());
+    }
+  }
 }
 
 uint64_t EngineImpl::TrimmedSeqLocked(const StreamMeta& m) const {
@@ -261,17 +309,22 @@ void EngineImpl::ListStreams(const Request& req, JsonWriter& w) {
     throw ApiError::Validation(fmt::format("Invalid ExclusiveStartStreamArn: {}", *start));
   }
 
+  std::vector<StreamInfo> all;
+  // Deleted tables' streams are listed too, DISABLED, while DynamoDB keeps them.
+  for (const RetiredTable& retired : RetiredTables()) {
+    if (table_name && retired.schema->name != *table_name) continue;
+    for (auto& info : StreamsOf(retired.schema, /*live=*/false)) all.push_back(std::move(info));
+  }
   std::vector<std::shared_ptr<Table>> tables;
   if (table_name) {
     auto t = FindTable(*table_name);
-    if (!t) throw TableNotFound(*table_name);
-    tables.push_back(std::move(t));
+    if (!t && all.empty()) throw TableNotFound(*table_name);
+    if (t) tables.push_back(std::move(t));
   } else {
     tables = AllTables();
   }
-  std::vector<StreamInfo> all;
   for (const auto& t : tables) {
-    for (auto& info : StreamsOf(t)) all.push_back(std::move(info));
+    for (auto& info : StreamsOf(t->schema(), /*live=*/true)) all.push_back(std::move(info));
   }
   std::sort(all.begin(), all.end(),
             [](const StreamInfo& a, const StreamInfo& b) { return a.arn < b.arn; });
@@ -630,12 +683,20 @@ void EngineImpl::TrimStreams() {
       schemas[s->id] = s;
     }
   }
+  // A deleted table's streams are kept for the retention period after its deletion.
+  std::map<uint32_t, double> retired_at;
+  for (const RetiredTable& retired : RetiredTables()) {
+    retired_at[retired.schema->id] = retired.deleted_at;
+  }
   for (const StreamMeta& m : metas) {
     std::string prefix = streams::StreamPrefix(m.table_id, m.label);
     auto schema = schemas.find(m.table_id);
-    bool table_gone = schema == schemas.end();
-    bool current =
-        !table_gone && schema->second->stream.enabled && schema->second->stream_label == m.label;
+    auto retired = retired_at.find(m.table_id);
+    bool table_gone =
+        schema == schemas.end() &&
+        (retired == retired_at.end() || retired->second * 1000 < static_cast<double>(cutoff));
+    bool current = schema != schemas.end() && schema->second->stream.enabled &&
+                   schema->second->stream_label == m.label;
     storage::WriteBatch batch;
     uint64_t trimmed = m.trimmed_seq;
     bool records_left = false;
@@ -674,6 +735,20 @@ void EngineImpl::TrimStreams() {
       storage_->Write(batch);
       entry->second = std::move(updated);
     }
+  }
+  // A deleted table is forgotten with its last stream.
+  for (const auto& [id, deleted_at] : retired_at) {
+    std::string prefix = streams::TablePrefix(streams::kStreamMetaSpace, id);
+    {
+      MutexLock lock(stream_mu_);
+      auto it = stream_meta_.lower_bound(prefix);
+      if (it != stream_meta_.end() && it->first.starts_with(prefix)) continue;
+    }
+    storage::WriteBatch batch;
+    batch.Delete(keyspace::RetiredTableKey(id));
+    storage_->Write(batch);
+    MutexLock lock(retired_mu_);
+    retired_tables_.erase(id);
   }
 }
 

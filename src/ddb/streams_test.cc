@@ -298,9 +298,62 @@ TEST_P(StreamsTest, Errors) {
   EXPECT_EQ(CallError("Streams.ListStreams", R"({"TableName":"nope"})").type(),
             "ResourceNotFoundException");
   EXPECT_EQ(CallError("Streams.Nope", "{}").type(), "UnknownOperationException");
-  // A stream of a deleted table is gone.
+  // A stream of a deleted table is DISABLED, not gone (DeletedTablesStreamStaysReadable).
   Call("DeleteTable", R"({"TableName":"tab"})");
-  EXPECT_EQ(CallError("Streams.DescribeStream", R"({"StreamArn":")" + arn + R"("})").type(),
+  EXPECT_STREQ(Describe(arn)["StreamDescription"]["StreamStatus"].GetString(), "DISABLED");
+}
+
+// DeleteTable reference: the stream of a deleted table goes DISABLED and is deleted after 24
+// hours; meanwhile it is listed and its records are read. A new table of the same name has a
+// stream of its own beside it.
+TEST_P(StreamsTest, DeletedTablesStreamStaysReadable) {
+  Open();
+  std::string arn = CreateTable("tab", "KEYS_ONLY");
+  Put("tab", "a", "1");
+  Call("DeleteTable", R"({"TableName":"tab"})");
+  Document d = Describe(arn);
+  EXPECT_STREQ(d["StreamDescription"]["StreamStatus"].GetString(), "DISABLED");
+  EXPECT_STREQ(d["StreamDescription"]["TableName"].GetString(), "tab");
+  EXPECT_STREQ(d["StreamDescription"]["KeySchema"][1]["AttributeName"].GetString(), "sk");
+  bool closed = false;
+  EXPECT_EQ(ReadShard(arn, ShardOf(arn), &closed), std::vector<std::string>{"a"});
+  EXPECT_TRUE(closed);
+  Document listed = Call("Streams.ListStreams", R"({"TableName":"tab"})");
+  ASSERT_EQ(listed["Streams"].Size(), 1u);
+  EXPECT_EQ(std::string(listed["Streams"][0]["StreamArn"].GetString()), arn);
+
+  usleep(2000);  // stream labels have millisecond precision
+  std::string arn2 = CreateTable("tab", "KEYS_ONLY");
+  Put("tab", "b", "1");
+  EXPECT_EQ(Call("Streams.ListStreams", R"({"TableName":"tab"})")["Streams"].Size(), 2u);
+  EXPECT_EQ(ReadShard(arn, ShardOf(arn)), std::vector<std::string>{"a"});
+  EXPECT_EQ(ReadShard(arn2, ShardOf(arn2)), std::vector<std::string>{"b"});
+  EXPECT_STREQ(Describe(arn2)["StreamDescription"]["StreamStatus"].GetString(), "ENABLED");
+}
+
+// ... for the retention period after the deletion, then it is forgotten, with the table.
+TEST_P(StreamsTest, DeletedTablesStreamIsForgottenAfterRetention) {
+  options_.stream_retention = std::chrono::milliseconds(1000);
+  options_.ttl_sweep_interval = std::chrono::milliseconds(20);
+  Open();
+  std::string arn = CreateTable("tab", "KEYS_ONLY");
+  Put("tab", "a", "1");
+  Call("DeleteTable", R"({"TableName":"tab"})");
+  EXPECT_EQ(Call("Streams.ListStreams", "{}")["Streams"].Size(), 1u);
+  usleep(1200 * 1000);
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    try {
+      engine_->Execute("Streams.DescribeStream", R"({"StreamArn":")" + arn + R"("})");
+      usleep(20 * 1000);
+    } catch (const ApiError& e) {
+      EXPECT_EQ(e.type(), "ResourceNotFoundException");
+      gone = true;
+    }
+  }
+  EXPECT_TRUE(gone);
+  EXPECT_EQ(Call("Streams.ListStreams", "{}")["Streams"].Size(), 0u);
+  EXPECT_EQ(CallError("Streams.ListStreams", R"({"TableName":"tab"})").type(),
             "ResourceNotFoundException");
 }
 
@@ -613,6 +666,19 @@ TEST_P(PersistentStreamsTest, SurvivesReopen) {
   ASSERT_EQ(d["Records"].Size(), 2u);
   EXPECT_LT(std::string(d["Records"][0]["dynamodb"]["SequenceNumber"].GetString()),
             std::string(d["Records"][1]["dynamodb"]["SequenceNumber"].GetString()));
+}
+
+// A deleted table's stream is kept across a restart, as readable as before it.
+TEST_P(PersistentStreamsTest, DeletedTablesStreamSurvivesReopen) {
+  Open();
+  std::string arn = CreateTable("tab", "KEYS_ONLY");
+  Put("tab", "a", "1");
+  Call("DeleteTable", R"({"TableName":"tab"})");
+  engine_.reset();
+  Open();
+  EXPECT_STREQ(Describe(arn)["StreamDescription"]["StreamStatus"].GetString(), "DISABLED");
+  EXPECT_EQ(ReadShard(arn, ShardOf(arn)), std::vector<std::string>{"a"});
+  EXPECT_EQ(Call("Streams.ListStreams", "{}")["Streams"].Size(), 1u);
 }
 
 // The lineage and the open shard's record count survive a restart: the bound counts the records

@@ -33,6 +33,12 @@ std::string SnapshotPrefix(uint32_t snapshot) {
   return k;
 }
 
+std::string RetiredTableKey(uint32_t table_id) {
+  std::string k(1, kRetiredTable);
+  for (int shift = 24; shift >= 0; shift -= 8) k.push_back(static_cast<char>(table_id >> shift));
+  return k;
+}
+
 std::string PrefixSuccessor(std::string prefix) {
   while (!prefix.empty()) {
     auto& c = reinterpret_cast<unsigned char&>(prefix.back());

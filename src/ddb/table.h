@@ -19,6 +19,8 @@
 //   0x08 <table id: 4 bytes BE> <commit time ms: 8 BE> <sequence: 8 BE> -> one item change of a
 //        table with point-in-time recovery (pitr_ops.cc's log record), in its commit's batch
 //   0x09 <table id: 4 bytes BE>                         -> the table's point-in-time recovery state
+//   0x0a <table id: 4 bytes BE>  -> "<deleted at, epoch seconds>|<schema JSON>" of a table deleted
+//        with streams, kept while they are (DeleteTable reference: DISABLED, gone after 24 hours)
 //   0x02 ...: items of format 1 (a 2-byte FNV hash where 0x05 has the 8-byte one), which opening
 //        a data dir migrates to 0x05 (MigrateFormat1).
 // Index id 0 is the table itself; secondary index entries append the table's key so that entries
@@ -51,6 +53,7 @@ constexpr char kBackup = '\x06';
 constexpr char kSnapshot = '\x07';
 constexpr char kRecoveryLog = '\x08';
 constexpr char kRecoveryState = '\x09';
+constexpr char kRetiredTable = '\x0a';
 // The value of the 0x00 "format" key in data dirs this version writes.
 constexpr std::string_view kFormatVersion = "2";
 std::string FormatKey();
@@ -60,6 +63,8 @@ std::string IndexPrefix(uint32_t table_id, uint8_t index_id);
 // kSnapshot + snapshot id: where a backup's or recovery base's items are, each under the rest of
 // its key after IndexPrefix(table, 0).
 std::string SnapshotPrefix(uint32_t snapshot);
+// kRetiredTable + table id.
+std::string RetiredTableKey(uint32_t table_id);
 // Bytes of the partition hash in a storage key.
 constexpr size_t kPartitionHashBytes = 8;
 // The smallest key greater than every key that starts with `prefix`; empty if none exists.

@@ -236,6 +236,30 @@ def test_disable_closes_and_enable_makes_new_stream(ddb, streams, tables):
 
 
 @pytest.mark.source(
+    "docs: DeleteTable API reference: 'If you have DynamoDB Streams enabled on the table, then "
+    "the corresponding stream on that table goes into the DISABLED state, and the stream is "
+    "automatically deleted after 24 hours.' (and listed meanwhile: ack-api-quirks dynamodb, "
+    "streams of deleted tables)")
+def test_deleted_tables_stream_is_disabled_and_still_read(ddb, streams):
+    name = unique_name("gone")
+    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                     StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 0.2})
+    arn = latest_arn(ddb, name)
+    ddb.put_item(TableName=name, Item={"pk": {"S": "a"}})
+    ddb.delete_table(TableName=name)
+    ddb.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig={"Delay": 0.2})
+    desc = streams.describe_stream(StreamArn=arn)["StreamDescription"]
+    assert (desc["StreamStatus"], desc["TableName"]) == ("DISABLED", name)
+    records, it = read_all(streams, iterator(streams, arn))
+    assert [key(r["dynamodb"]["Keys"]) for r in records] == ["a"]
+    assert it is None  # the shard is closed
+    assert [s["StreamArn"] for s in streams.list_streams(TableName=name)["Streams"]] == [arn]
+
+
+@pytest.mark.source(
     "ddblocal-deviation: DescribeStream with a malformed StreamArn: DynamoDB answers "
     "ValidationException, DynamoDB Local ResourceNotFoundException (ScyllaDB's Alternator "
     "test_describe_nonexistent_stream records both)")
