@@ -275,11 +275,13 @@ void EngineImpl::LoadCatalog() {
   for (uint32_t id : deleting) DeleteTableData(id);
   if (!finished.empty()) {
     storage::WriteBatch batch;
+    std::vector<std::optional<RetiredTable>> retired;
     for (const auto& schema : finished) {
       batch.Delete(keyspace::CatalogKey(schema->name));
-      RetireTable(*schema, batch, /*ensure_stream=*/false);
+      retired.push_back(RetireTable(*schema, batch, /*ensure_stream=*/false));
     }
     storage_->Write(batch);
+    for (auto& r : retired) AddRetiredTable(std::move(r));
   }
   std::string meta_key = std::string(1, keyspace::kMeta) + "next_table_id";
   if (auto v = storage_->Get(meta_key)) {
@@ -462,8 +464,9 @@ void EngineImpl::FinishDeleting(const std::shared_ptr<Table>& table) {
   if (it == tables_.end() || it->second != table) return;  // finished by another thread
   storage::WriteBatch batch;
   batch.Delete(keyspace::CatalogKey(it->first));
-  RetireTable(*table->schema(), batch, /*ensure_stream=*/true);
+  auto retired = RetireTable(*table->schema(), batch, /*ensure_stream=*/true);
   storage_->Write(batch);
+  AddRetiredTable(std::move(retired));
   tables_.erase(it);
 }
 

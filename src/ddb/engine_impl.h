@@ -560,9 +560,12 @@ class EngineImpl final : public Engine {
     std::shared_ptr<const TableSchema> schema;
     double deleted_at = 0;  // epoch seconds
   };
-  // Records `schema` as retired (in `batch` and here) if it ever had a stream; `ensure_stream`:
-  // with the metadata of its latest stream (not while the engine opens, before LoadStreamState).
-  void RetireTable(const TableSchema& schema, storage::WriteBatch& batch, bool ensure_stream);
+  // Adds the record of `schema` as retired to `batch` if the table ever had a stream, and returns
+  // it, for AddRetiredTable once `batch` is written; `ensure_stream`: with the metadata of its
+  // latest stream (not while the engine opens, before LoadStreamState).
+  std::optional<RetiredTable> RetireTable(const TableSchema& schema, storage::WriteBatch& batch,
+                                          bool ensure_stream);
+  void AddRetiredTable(std::optional<RetiredTable> retired);
   std::vector<RetiredTable> RetiredTables();
   void LoadRetiredTables();
   Mutex retired_mu_;

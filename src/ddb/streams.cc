@@ -246,9 +246,10 @@ EngineImpl::StreamInfo EngineImpl::RequireStream(std::string_view arn) {
   throw StreamNotFound(arn);
 }
 
-void EngineImpl::RetireTable(const TableSchema& schema, storage::WriteBatch& batch,
-                             bool ensure_stream) {
-  if (schema.stream_label.empty()) return;
+std::optional<EngineImpl::RetiredTable> EngineImpl::RetireTable(const TableSchema& schema,
+                                                                storage::WriteBatch& batch,
+                                                                bool ensure_stream) {
+  if (schema.stream_label.empty()) return std::nullopt;
   if (ensure_stream) {
     // The latest stream has metadata even if no record was ever written to it.
     MutexLock lock(stream_mu_);
@@ -257,8 +258,14 @@ void EngineImpl::RetireTable(const TableSchema& schema, storage::WriteBatch& bat
   double now = EpochSeconds();
   batch.Put(keyspace::RetiredTableKey(schema.id),
             fmt::format("{}|{}", now, SerializeSchema(schema)));
+  return RetiredTable{std::make_shared<const TableSchema>(schema), now};
+}
+
+void EngineImpl::AddRetiredTable(std::optional<RetiredTable> retired) {
+  if (!retired) return;
   MutexLock lock(retired_mu_);
-  retired_tables_[schema.id] = {std::make_shared<const TableSchema>(schema), now};
+  uint32_t id = retired->schema->id;
+  retired_tables_[id] = std::move(*retired);
 }
 
 std::vector<EngineImpl::RetiredTable> EngineImpl::RetiredTables() {

@@ -48,8 +48,9 @@ void EngineImpl::DeleteTable(const Request& req, JsonWriter& w) {
       storage::WriteBatch batch;
       // (The table's own name: the request may have named it by its ARN.)
       batch.Delete(keyspace::CatalogKey(current->name));
-      RetireTable(*current, batch, /*ensure_stream=*/true);
+      auto retired = RetireTable(*current, batch, /*ensure_stream=*/true);
       storage_->Write(batch);
+      AddRetiredTable(std::move(retired));
       WriterLock tl(tables_mu_);
       tables_.erase(current->name);
     }
