@@ -18,26 +18,28 @@ std::string CatalogKey(std::string_view table_name) {
   return k;
 }
 
-std::string IndexPrefix(uint32_t table_id, uint8_t index_id) {
+namespace {
+
+// A space's byte followed by a 4-byte big-endian id.
+std::string IdPrefix(char space, uint32_t id, size_t reserve = 5) {
   std::string k;
-  k.reserve(64);
-  k.push_back(kData);
-  for (int shift = 24; shift >= 0; shift -= 8) k.push_back(static_cast<char>(table_id >> shift));
+  k.reserve(reserve);
+  k.push_back(space);
+  for (int shift = 24; shift >= 0; shift -= 8) k.push_back(static_cast<char>(id >> shift));
+  return k;
+}
+
+}  // namespace
+
+std::string IndexPrefix(uint32_t table_id, uint8_t index_id) {
+  std::string k = IdPrefix(kData, table_id, 64);
   k.push_back(static_cast<char>(index_id));
   return k;
 }
 
-std::string SnapshotPrefix(uint32_t snapshot) {
-  std::string k(1, kSnapshot);
-  for (int shift = 24; shift >= 0; shift -= 8) k.push_back(static_cast<char>(snapshot >> shift));
-  return k;
-}
+std::string SnapshotPrefix(uint32_t snapshot) { return IdPrefix(kSnapshot, snapshot); }
 
-std::string RetiredTableKey(uint32_t table_id) {
-  std::string k(1, kRetiredTable);
-  for (int shift = 24; shift >= 0; shift -= 8) k.push_back(static_cast<char>(table_id >> shift));
-  return k;
-}
+std::string RetiredTableKey(uint32_t table_id) { return IdPrefix(kRetiredTable, table_id); }
 
 std::string PrefixSuccessor(std::string prefix) {
   while (!prefix.empty()) {

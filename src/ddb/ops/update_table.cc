@@ -33,6 +33,7 @@ struct UpdateTableRequest {
   bool has_definitions = false;
   std::vector<AttributeDefinition> definitions;
   std::vector<GsiUpdate> gsi_updates;
+  bool index_create_delete = false;  // a GSI Create or Delete among gsi_updates
   std::optional<StreamSpecification> stream;
   std::optional<bool> deletion_protection;
   std::optional<std::string> table_class;
@@ -192,7 +193,7 @@ UpdateTableRequest ParseUpdateTable(const Request& req, const std::string& regio
     u.sse_key_arn = ParseSse(*sse, region, account);
     u.sse_key_id = std::string(Request::StringOf(*sse, "KMSMasterKeyId").value_or(""));
   }
-  bool index_create_delete = CheckGsiUpdates(u.gsi_updates);
+  u.index_create_delete = CheckGsiUpdates(u.gsi_updates);
   // UpdateTable makes one kind of change at a time (DynamoDB names SSE, then TableClass, then
   // DeletionProtection, then WarmThroughput); BillingMode and GSI Updates may accompany others.
   // An empty WarmThroughput or OnDemandThroughput beside other members counts as absent
@@ -228,11 +229,11 @@ UpdateTableRequest ParseUpdateTable(const Request& req, const std::string& regio
     throw ApiError::Validation(
         fmt::format("{}You cannot modify stream status while updating table IOPS", kInvalid));
   }
-  if (index_create_delete && u.throughput) {
+  if (u.index_create_delete && u.throughput) {
     throw ApiError::Validation(
         fmt::format("{}You cannot create or delete index while updating table IOPS", kInvalid));
   }
-  if (index_create_delete && stream) {
+  if (u.index_create_delete && stream) {
     throw ApiError::Validation(
         fmt::format("{}You cannot create or delete index while changing stream status", kInvalid));
   }
@@ -703,9 +704,6 @@ void CheckIndexesInFlight(const UpdateTableRequest& u, const TableSchema& schema
 // false leaves the general "Table is being updated" refusal, for what no record covers.
 bool AdmittedWhileUpdating(const UpdateTableRequest& u, const TableSchema& schema) {
   const std::string& cause = schema.transient_cause;
-  const bool index_create_or_delete =
-      std::any_of(u.gsi_updates.begin(), u.gsi_updates.end(),
-                  [](const GsiUpdate& g) { return g.kind != GsiUpdate::Kind::kUpdate; });
   if (cause == kStreamChange) {
     if (u.table_class) {
       throw ResourceInUse(fmt::format(
@@ -715,7 +713,7 @@ bool AdmittedWhileUpdating(const UpdateTableRequest& u, const TableSchema& schem
       throw ResourceInUse(
           "OnDemandThroughput cannot be updated while stream status update is in progress");
     }
-    if (index_create_or_delete) {
+    if (u.index_create_delete) {
       throw ResourceInUse("Can't create or delete an index when stream status is being updated.");
     }
   } else if (cause == kTableClassChange) {
@@ -737,17 +735,17 @@ bool AdmittedWhileUpdating(const UpdateTableRequest& u, const TableSchema& schem
           "OnDemandThroughput cannot be updated while TableClass update is in progress. {}",
           in_progress));
     }
-    if (index_create_or_delete) {
+    if (u.index_create_delete) {
       throw ResourceInUse(
           "Can't create or delete an index when a table class update is in progress.");
     }
-  } else if (cause == kThroughputChange && index_create_or_delete) {
+  } else if (cause == kThroughputChange && u.index_create_delete) {
     throw ResourceInUse(
         fmt::format("Can't create or delete indexes while table IOPS are being updated. Table: {}",
                     schema.name));
   }
   if (cause.empty() || u.billing || u.throughput || u.stream || u.table_class || u.on_demand ||
-      index_create_or_delete) {
+      u.index_create_delete) {
     return false;
   }
   // Deletion protection and encryption whatever is in flight; a WarmThroughput increase during a
@@ -799,15 +797,12 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
   // Update change without the table leaving ACTIVE (ack-api-quirks DDB-TABLE-410, -065, -165:
   // the index is UPDATING instead); every other change makes it UPDATING. A TableClass that
   // changes nothing is still answered UPDATING (-177).
-  const bool index_created_or_deleted =
-      std::any_of(u.gsi_updates.begin(), u.gsi_updates.end(),
-                  [](const GsiUpdate& g) { return g.kind != GsiUpdate::Kind::kUpdate; });
   bool stays_active =
-      !u.billing && !u.throughput && !index_created_or_deleted && !u.stream && !u.table_class;
+      !u.billing && !u.throughput && !u.index_create_delete && !u.stream && !u.table_class;
   if (DelaysTransientStatuses() && !stays_active && !(u.table_class && !class_switch)) {
     schema->transient_status = "UPDATING";
     schema->transient_until = TransientUntil(now);
-    schema->transient_cause = index_created_or_deleted    ? kIndexChange
+    schema->transient_cause = u.index_create_delete       ? kIndexChange
                               : u.billing || u.throughput ? kThroughputChange
                               : u.stream                  ? kStreamChange
                                                           : kTableClassChange;
