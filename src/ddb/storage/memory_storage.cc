@@ -1,7 +1,7 @@
-// In-memory Storage: a persistent (path-copying) AVL tree, changed in place while unshared.
+// In-memory Storage: a persistent (path-copying) B+tree, changed in place while unshared.
 //
-// Every write builds a new version of the tree that shares all untouched subtrees with the
-// previous one (O(k log n) new nodes for a batch of k ops) and publishes it by swapping the
+// Every write builds a new version of the tree that shares all untouched nodes with the previous
+// one (it copies the nodes from the root to each changed leaf) and publishes it by swapping the
 // root pointer. A reader copies the root pointer and then works on that immutable version with
 // no lock held, so:
 //   - NewIterator() is an O(1) snapshot that stays consistent for the iterator's whole life;
@@ -13,15 +13,20 @@
 // Writers are serialised among themselves by write_mutex_.
 //
 // While no snapshot is alive (no Read in progress, no iterator), the current version is the only
-// one and nothing else can reach its nodes: a write then changes that tree in place (rotations,
-// no copies), holding root_mutex_ so that no reader starts meanwhile. Path copying cost a write
-// O(log n) node allocations and as many reference releases of the replaced path, a third of an
-// in-memory BatchWriteItem (bench/writes_findings.md).
+// one and nothing else can reach its nodes: a write then changes that tree in place, holding
+// root_mutex_ so that no reader starts meanwhile, with new nodes for its splits taken from a pool
+// filled before, so that it cannot fail half applied. Path copying cost a write as many node
+// allocations and reference releases as it copied nodes, a third of an in-memory BatchWriteItem
+// (bench/writes_findings.md).
 //
-// Each node keeps the first bytes of its key (KeyPrefix) beside the pointer to its entry, so a
-// descent compares keys without loading the entry (another cache miss per level) until it meets
-// a key of the same first bytes: an item key's first 16 bytes hold its partition hash, which
-// differs between nearly any two partitions of a big table.
+// Wide nodes (31 entries or children) make a tree of a million entries 4-5 levels deep, where a
+// binary tree has ~20, each a wait for memory in a big table; and a Query reads its items from
+// one or two leaves, side by side in memory (issue 21).
+//
+// Each slot keeps the first bytes of its key (KeyPrefix) beside the pointer to its entry, so a
+// search compares keys without loading the entry (a cache miss each) until it meets a key of the
+// same first bytes: an item key's first 16 bytes hold its partition hash, which differs between
+// nearly any two partitions of a big table.
 #include <algorithm>
 #include <atomic>
 #include <bit>
@@ -30,6 +35,7 @@
 #include <limits>
 #include <memory>
 #include <new>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
@@ -161,186 +167,331 @@ class SearchKey {
   KeyPrefix prefix_;
 };
 
+// --- the tree: a B+tree whose nodes are shared between versions ---
+//
+// Leaves hold up to kLeafSlots entries in key order; an inner node up to kInnerSlots children,
+// child i holding the keys >= keys[i] (keys[0] unused) and < keys[i + 1]. A separator is the
+// first key its child had when it was made: a lower bound, not always a key still present. Every
+// leaf is at the same depth; only the root may be empty (a leaf with no entries). Both sizes
+// keep a node within jemalloc's size classes of 768 and 1024 bytes.
+constexpr int kLeafSlots = 31;
+constexpr int kInnerSlots = 31;
+// A node left with fewer entries than this by an erase is merged with a neighbour that has room.
+constexpr int kMergeBelow = 8;
+
 struct Node;
 using NodePtr = Ref<Node>;
 
 struct Node {
-  Node(NodePtr l, Keyed k, NodePtr r, int h)
-      : height(h), left(std::move(l)), right(std::move(r)), keyed(std::move(k)) {}
-  static void Destroy(const Node* node) { delete node; }
+  explicit Node(bool is_leaf) : leaf(is_leaf) {}
+  static void Destroy(const Node* node);
 
   mutable std::atomic<uint32_t> refs{1};
-  int height;
-  NodePtr left;
-  NodePtr right;
-  Keyed keyed;
+  int count = 0;  // entries of a leaf, children of an inner node
+  const bool leaf;
 };
 
-int Height(const NodePtr& n) { return n ? n->height : 0; }
+struct Leaf : Node {
+  Leaf() : Node(true) {}
+  Keyed slots[kLeafSlots];
+};
 
-// A node of the only version while no snapshot is alive, which the writer may change in place.
-Node& Mutable(const NodePtr& n) { return const_cast<Node&>(*n); }
+struct Inner : Node {
+  Inner() : Node(false) {}
+  Keyed keys[kInnerSlots];
+  NodePtr children[kInnerSlots];
+};
 
-// Asking for both children before the compare has chosen one starts the next level's miss early
-// (and, for a write, brings in the siblings that its rebalancing reads). Without it a 1M-item
-// store's GetItem took 20% longer and PutItem's Read + Write 25% (bench/engine_bench.cc's
-// BM_BigMemory_*).
-void PrefetchChildren(const Node* n) {
-  __builtin_prefetch(n->left.get());
-  __builtin_prefetch(n->right.get());
-}
+// Asks for the counts of everything a node holds: copying or freeing the node changes each, and
+// a change of a count (a locked instruction) waits for its cache line before the next may start,
+// so without this a copy of a node took a full memory latency per entry and child, one after
+// the other (BM_BigMemory_PutItem with an iterator alive: 31 entries and children per node).
+void PrefetchHeld(const Node& n);
 
-NodePtr MakeNode(NodePtr left, Keyed keyed, NodePtr right) {
-  const int height = std::max(Height(left), Height(right)) + 1;
-  return NodePtr::Adopt(new Node(std::move(left), std::move(keyed), std::move(right), height));
-}
+static_assert(sizeof(Leaf) <= 768 && sizeof(Inner) <= 1024);
 
-// Joins left < entry < right into a balanced node. REQUIRES: the heights of left and right
-// differ by at most 2 (true after one insert or erase below this node).
-NodePtr Balance(NodePtr left, Keyed entry, NodePtr right) {
-  const int hl = Height(left);
-  const int hr = Height(right);
-  if (hl > hr + 1) {
-    if (Height(left->left) >= Height(left->right)) {
-      return MakeNode(left->left, left->keyed,
-                      MakeNode(left->right, std::move(entry), std::move(right)));
-    }
-    const Node& lr = *left->right;
-    return MakeNode(MakeNode(left->left, left->keyed, lr.left), lr.keyed,
-                    MakeNode(lr.right, std::move(entry), std::move(right)));
-  }
-  if (hr > hl + 1) {
-    if (Height(right->right) >= Height(right->left)) {
-      return MakeNode(MakeNode(std::move(left), std::move(entry), right->left), right->keyed,
-                      right->right);
-    }
-    const Node& rl = *right->left;
-    return MakeNode(MakeNode(std::move(left), std::move(entry), rl.left), rl.keyed,
-                    MakeNode(rl.right, right->keyed, right->right));
-  }
-  return MakeNode(std::move(left), std::move(entry), std::move(right));
-}
-
-NodePtr Insert(const NodePtr& node, Keyed entry) {
-  if (!node) return MakeNode(nullptr, std::move(entry), nullptr);
-  PrefetchChildren(node.get());
-  const int cmp = SearchKey(entry).Compare(node->keyed);
-  if (cmp == 0) return MakeNode(node->left, std::move(entry), node->right);
-  if (cmp < 0) return Balance(Insert(node->left, std::move(entry)), node->keyed, node->right);
-  return Balance(node->left, node->keyed, Insert(node->right, std::move(entry)));
-}
-
-// Removes the smallest entry of a non-empty tree, returning it through `min`.
-NodePtr EraseMin(const NodePtr& node, Keyed& min) {
-  if (!node->left) {
-    min = node->keyed;
-    return node->right;
-  }
-  return Balance(EraseMin(node->left, min), node->keyed, node->right);
-}
-
-// Returns `node` itself (no copy) when the key is absent.
-NodePtr Erase(const NodePtr& node, const SearchKey& key) {
-  if (!node) return node;
-  const int cmp = key.Compare(node->keyed);
-  if (cmp == 0) {
-    if (!node->left) return node->right;
-    if (!node->right) return node->left;
-    Keyed successor;
-    NodePtr right = EraseMin(node->right, successor);
-    return Balance(node->left, std::move(successor), std::move(right));
-  }
-  if (cmp < 0) {
-    NodePtr left = Erase(node->left, key);
-    if (left == node->left) return node;
-    return Balance(std::move(left), node->keyed, node->right);
-  }
-  NodePtr right = Erase(node->right, key);
-  if (right == node->right) return node;
-  return Balance(node->left, node->keyed, std::move(right));
-}
-
-// --- in place (the writer's own version: no snapshot alive, root_mutex_ held) ---
-
-void UpdateHeight(Node& n) { n.height = std::max(Height(n.left), Height(n.right)) + 1; }
-
-// Rotates the subtree at `slot` so that its `Near` child becomes its root: Rotate<&Node::left,
-// &Node::right> is a right rotation, the other order a left one.
-template <NodePtr Node::*Near, NodePtr Node::*Far>
-void Rotate(NodePtr& slot) noexcept {
-  NodePtr child = std::move(Mutable(slot).*Near);
-  Mutable(slot).*Near = std::move(Mutable(child).*Far);
-  UpdateHeight(Mutable(slot));
-  Mutable(child).*Far = std::move(slot);
-  UpdateHeight(Mutable(child));
-  slot = std::move(child);
-}
-void RotateRight(NodePtr& slot) noexcept { Rotate<&Node::left, &Node::right>(slot); }
-void RotateLeft(NodePtr& slot) noexcept { Rotate<&Node::right, &Node::left>(slot); }
-
-// Restores the AVL balance at `slot` after one insert or erase below it (Balance's rotations).
-void Rebalance(NodePtr& slot) noexcept {
-  Node& n = Mutable(slot);
-  const int hl = Height(n.left);
-  const int hr = Height(n.right);
-  if (hl > hr + 1) {
-    if (Height(n.left->left) < Height(n.left->right)) RotateLeft(n.left);
-    RotateRight(slot);
-  } else if (hr > hl + 1) {
-    if (Height(n.right->right) < Height(n.right->left)) RotateRight(n.right);
-    RotateLeft(slot);
+void Node::Destroy(const Node* node) {
+  PrefetchHeld(*node);
+  if (node->leaf) {
+    delete static_cast<const Leaf*>(node);
   } else {
-    UpdateHeight(n);
+    delete static_cast<const Inner*>(node);
   }
 }
 
-// Links `leaf` (a new node of one entry, made before the write took its locks) in, or moves its
-// entry into the node of an equal key. Allocates nothing, so a batch cannot stop half applied.
-void InsertInPlace(NodePtr& slot, NodePtr& leaf) noexcept {
-  if (!slot) {
-    slot = std::move(leaf);
+const Leaf& AsLeaf(const Node& n) { return static_cast<const Leaf&>(n); }
+const Inner& AsInner(const Node& n) { return static_cast<const Inner&>(n); }
+
+void PrefetchHeld(const Node& n) {
+  if (n.leaf) {
+    const Leaf& leaf = AsLeaf(n);
+    for (int i = 0; i < leaf.count; ++i) __builtin_prefetch(leaf.slots[i].entry.get(), 1);
     return;
   }
-  Node& n = Mutable(slot);
-  PrefetchChildren(&n);
-  const int cmp = SearchKey(leaf->keyed).Compare(n.keyed);
-  if (cmp == 0) {
-    n.keyed = std::move(Mutable(leaf).keyed);
+  const Inner& in = AsInner(n);
+  for (int i = 0; i < in.count; ++i) {
+    __builtin_prefetch(in.keys[i].entry.get(), 1);
+    __builtin_prefetch(in.children[i].get(), 1);
+  }
+}
+
+// Asks for the whole node while the previous level's search runs on: a search reads ~5 of its
+// cache lines, one after the other, and the memory system fetches all of them at once. With
+// ~4 levels above a million entries this is ~4 waits for memory per lookup, where the AVL tree
+// it replaced took one per level of ~20 (issue 21: MemoryStorage::Read was 11.5% of an
+// in-memory PutItem server's CPU).
+void PrefetchNode(const Node* n) {
+  const size_t bytes = n->leaf ? sizeof(Leaf) : sizeof(Inner);
+  const char* p = reinterpret_cast<const char*>(n);
+  for (size_t offset = 0; offset < bytes; offset += 64) __builtin_prefetch(p + offset);
+}
+
+// The child of `in` whose range holds `key`: the last i with i == 0 or keys[i] <= key.
+int ChildIndex(const Inner& in, const SearchKey& key) {
+  int lo = 1;
+  int hi = in.count;
+  while (lo < hi) {
+    const int mid = (lo + hi) / 2;
+    if (key.Compare(in.keys[mid]) < 0) {
+      hi = mid;
+    } else {
+      lo = mid + 1;
+    }
+  }
+  return lo - 1;
+}
+
+// The first slot of `leaf` whose key is >= key (or > key, with `after_equal`).
+int SlotIndex(const Leaf& leaf, const SearchKey& key, bool after_equal = false) {
+  int lo = 0;
+  int hi = leaf.count;
+  while (lo < hi) {
+    const int mid = (lo + hi) / 2;
+    const int cmp = key.Compare(leaf.slots[mid]);
+    if (cmp > 0 || (after_equal && cmp == 0)) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+const Leaf& LeafFor(const Node* n, const SearchKey& key) {
+  while (!n->leaf) {
+    const Inner& in = AsInner(*n);
+    n = in.children[ChildIndex(in, key)].get();
+    PrefetchNode(n);
+  }
+  return AsLeaf(*n);
+}
+
+// New nodes for a write. A write that changes the tree in place takes them from `pool`, filled
+// before it began, so that it cannot fail half applied; one that builds a new version beside
+// the old allocates as it goes (a failure then publishes nothing).
+struct NodeSource {
+  std::vector<NodePtr>* leaves = nullptr;
+  std::vector<NodePtr>* inners = nullptr;
+
+  NodePtr Take(bool leaf) const {
+    std::vector<NodePtr>* pool = leaf ? leaves : inners;
+    if (pool != nullptr && !pool->empty()) {
+      NodePtr node = std::move(pool->back());
+      pool->pop_back();
+      return node;
+    }
+    return leaf ? NodePtr::Adopt(new Leaf) : NodePtr::Adopt(new Inner);
+  }
+};
+
+Leaf& MutableLeaf(const NodePtr& n) { return const_cast<Leaf&>(AsLeaf(*n)); }
+Inner& MutableInner(const NodePtr& n) { return const_cast<Inner&>(AsInner(*n)); }
+
+// The node at `slot`, to change: itself when nothing else holds it (no other version can reach
+// it), else a copy put in its place, whose children are then shared with the old one (so the
+// descent copies them in turn). REQUIRES: every node above `slot` is the writer's own.
+Node& Own(NodePtr& slot, const NodeSource& source) {
+  if (slot->refs.load(std::memory_order_acquire) != 1) {
+    PrefetchHeld(*slot);
+    NodePtr copy = source.Take(slot->leaf);
+    if (slot->leaf) {
+      const Leaf& from = AsLeaf(*slot);
+      Leaf& to = MutableLeaf(copy);
+      std::copy(from.slots, from.slots + from.count, to.slots);
+      to.count = from.count;
+    } else {
+      const Inner& from = AsInner(*slot);
+      Inner& to = MutableInner(copy);
+      std::copy(from.keys, from.keys + from.count, to.keys);
+      std::copy(from.children, from.children + from.count, to.children);
+      to.count = from.count;
+    }
+    slot = std::move(copy);
+  }
+  return const_cast<Node&>(*slot);
+}
+
+// Moves a[from..count) one place right, making room at `from`.
+template <typename T>
+void OpenGap(T* a, int count, int from) {
+  std::move_backward(a + from, a + count, a + count + 1);
+}
+// Moves a[from + 1..count) one place left over a[from], and clears the last.
+template <typename T>
+void CloseGap(T* a, int count, int from) {
+  std::move(a + from + 1, a + count, a + from);
+  a[count - 1] = T();
+}
+
+// What an insert into a full node splits off: its right half, and the separator that leads it.
+struct Split {
+  Keyed separator;
+  NodePtr right;
+};
+
+std::optional<Split> InsertInto(NodePtr& slot, Keyed& item, const NodeSource& source) {
+  const SearchKey key(item);
+  if (slot->leaf) {
+    Leaf& leaf = static_cast<Leaf&>(Own(slot, source));
+    const int pos = SlotIndex(leaf, key);
+    if (pos < leaf.count && key.Compare(leaf.slots[pos]) == 0) {
+      leaf.slots[pos] = std::move(item);
+      return std::nullopt;
+    }
+    if (leaf.count < kLeafSlots) {
+      OpenGap(leaf.slots, leaf.count, pos);
+      leaf.slots[pos] = std::move(item);
+      ++leaf.count;
+      return std::nullopt;
+    }
+    // Full: the upper half goes to a new right sibling, then the item goes where it belongs.
+    NodePtr right_node = source.Take(true);
+    Leaf& right = MutableLeaf(right_node);
+    const int keep = (kLeafSlots + 1) / 2;
+    std::move(leaf.slots + keep, leaf.slots + kLeafSlots, right.slots);
+    right.count = kLeafSlots - keep;
+    leaf.count = keep;
+    Leaf& target = pos <= keep ? leaf : right;
+    const int at = pos <= keep ? pos : pos - keep;
+    OpenGap(target.slots, target.count, at);
+    target.slots[at] = std::move(item);
+    ++target.count;
+    return Split{right.slots[0], std::move(right_node)};
+  }
+  Inner& in = static_cast<Inner&>(Own(slot, source));
+  const int i = ChildIndex(in, key);
+  std::optional<Split> split = InsertInto(in.children[i], item, source);
+  if (!split) return std::nullopt;
+  const int pos = i + 1;  // where the child's new right sibling goes
+  if (in.count < kInnerSlots) {
+    OpenGap(in.keys, in.count, pos);
+    OpenGap(in.children, in.count, pos);
+    in.keys[pos] = std::move(split->separator);
+    in.children[pos] = std::move(split->right);
+    ++in.count;
+    return std::nullopt;
+  }
+  NodePtr right_node = source.Take(false);
+  Inner& right = MutableInner(right_node);
+  const int keep = (kInnerSlots + 1) / 2;
+  std::move(in.keys + keep, in.keys + kInnerSlots, right.keys);
+  std::move(in.children + keep, in.children + kInnerSlots, right.children);
+  right.count = kInnerSlots - keep;
+  in.count = keep;
+  Inner& target = pos <= keep ? in : right;
+  const int at = pos <= keep ? pos : pos - keep;
+  OpenGap(target.keys, target.count, at);
+  OpenGap(target.children, target.count, at);
+  target.keys[at] = std::move(split->separator);
+  target.children[at] = std::move(split->right);
+  ++target.count;
+  // right.keys[0] (unused in a node) stays: it is the separator the parent gets.
+  return Split{right.keys[0], std::move(right_node)};
+}
+
+void Insert(NodePtr& root, Keyed item, const NodeSource& source) {
+  std::optional<Split> split = InsertInto(root, item, source);
+  if (!split) return;
+  NodePtr top = source.Take(false);
+  Inner& in = MutableInner(top);
+  in.children[0] = std::move(root);
+  in.keys[1] = std::move(split->separator);
+  in.children[1] = std::move(split->right);
+  in.count = 2;
+  root = std::move(top);
+}
+
+// Appends the node at `right` to its left neighbour `left` (both children of one parent, the
+// separator between them `separator`). `right` is only read: it may be shared.
+void Append(Node& left, const Node& right, const Keyed& separator) {
+  if (left.leaf) {
+    Leaf& l = static_cast<Leaf&>(left);
+    const Leaf& r = AsLeaf(right);
+    std::copy(r.slots, r.slots + r.count, l.slots + l.count);
+    l.count += r.count;
     return;
   }
-  InsertInPlace(cmp < 0 ? n.left : n.right, leaf);
-  Rebalance(slot);
+  Inner& l = static_cast<Inner&>(left);
+  const Inner& r = AsInner(right);
+  std::copy(r.keys, r.keys + r.count, l.keys + l.count);
+  l.keys[l.count] = separator;  // r.keys[0] is unused, and may be stale
+  std::copy(r.children, r.children + r.count, l.children + l.count);
+  l.count += r.count;
 }
 
-// Unlinks the smallest node of a non-empty subtree and returns its entry.
-Keyed EraseMinInPlace(NodePtr& slot) noexcept {
-  Node& n = Mutable(slot);
-  if (!n.left) {
-    Keyed min = std::move(n.keyed);
-    NodePtr right = std::move(n.right);
-    slot = std::move(right);
-    return min;
+// Removes `key` from the subtree at `slot`, which holds it. Leaves the subtree's root with no
+// entries when it held only the key; a child left with few merges into a neighbour with room.
+// Frees nodes and allocates none in place (merging needs no new node).
+void EraseFrom(NodePtr& slot, const SearchKey& key, const NodeSource& source) {
+  if (slot->leaf) {
+    Leaf& leaf = static_cast<Leaf&>(Own(slot, source));
+    const int pos = SlotIndex(leaf, key);
+    CloseGap(leaf.slots, leaf.count, pos);
+    --leaf.count;
+    return;
   }
-  Keyed min = EraseMinInPlace(n.left);
-  Rebalance(slot);
-  return min;
+  Inner& in = static_cast<Inner&>(Own(slot, source));
+  const int i = ChildIndex(in, key);
+  EraseFrom(in.children[i], key, source);
+  const int left_count = in.children[i]->count;
+  if (left_count == 0) {
+    CloseGap(in.keys, in.count, i);
+    CloseGap(in.children, in.count, i);
+    --in.count;
+    return;
+  }
+  if (left_count >= kMergeBelow || in.count < 2) return;
+  // Merge with the right neighbour, or (for the last child) into the left one.
+  const int l = i + 1 < in.count ? i : i - 1;
+  const int capacity = in.children[l]->leaf ? kLeafSlots : kInnerSlots;
+  if (in.children[l]->count + in.children[l + 1]->count > capacity) return;
+  Append(Own(in.children[l], source), *in.children[l + 1], in.keys[l + 1]);
+  CloseGap(in.keys, in.count, l + 1);
+  CloseGap(in.children, in.count, l + 1);
+  --in.count;
 }
 
-void EraseInPlace(NodePtr& slot, const SearchKey& key) noexcept {
-  if (!slot) return;
-  Node& n = Mutable(slot);
-  const int cmp = key.Compare(n.keyed);
-  if (cmp == 0) {
-    if (!n.left || !n.right) {
-      NodePtr child = std::move(n.left ? n.left : n.right);
-      slot = std::move(child);
-      return;
-    }
-    n.keyed = EraseMinInPlace(n.right);
-  } else {
-    EraseInPlace(cmp < 0 ? n.left : n.right, key);
+void Erase(NodePtr& root, const SearchKey& key, const NodeSource& source) {
+  EraseFrom(root, key, source);
+  // An inner root of one child gives way to it; one of none (its last entry gone) to a leaf.
+  while (!root->leaf && root->count <= 1) {
+    root = root->count == 1 ? NodePtr(AsInner(*root).children[0]) : source.Take(true);
   }
-  Rebalance(slot);
+}
+
+const Entry* Find(const Node* root, std::string_view target) {
+  const SearchKey key(target);
+  const Leaf& leaf = LeafFor(root, key);
+  const int pos = SlotIndex(leaf, key);
+  if (pos < leaf.count && key.Compare(leaf.slots[pos]) == 0) return leaf.slots[pos].entry.get();
+  return nullptr;
+}
+
+// Levels from the root to the leaves (1: the root is a leaf).
+int Depth(const Node* n) {
+  int depth = 1;
+  for (; !n->leaf; n = AsInner(*n).children[0].get()) ++depth;
+  return depth;
 }
 
 // A reader's hold on one version: keeps it alive and counts as alive in `live`, so that the
@@ -363,79 +514,103 @@ class Snapshot {
   std::atomic<int>* live_;
 };
 
-// Walks one immutable version. The stack holds the path from the root to the current node, so
-// Next and Prev are amortised O(1) and need no parent pointers.
+// Walks one immutable version. The path holds each level's node and the child (or, at the leaf,
+// the slot) it is at, so Next and Prev step within a leaf and climb only at its ends.
 class MemoryIterator final : public Iterator {
  public:
   explicit MemoryIterator(std::unique_ptr<Snapshot> snapshot) : snapshot_(std::move(snapshot)) {
-    path_.reserve(64);
+    path_.reserve(16);
   }
 
   void Seek(std::string_view target) override {
-    // The answer is the deepest node on the search path whose key is >= target.
-    path_.clear();
-    const SearchKey key(target);
-    size_t best = 0;  // path length up to and including the best node; 0 = none
-    for (const Node* n = snapshot_->root(); n != nullptr;) {
-      PrefetchChildren(n);
-      path_.push_back(n);
-      if (key.Compare(n->keyed) <= 0) {
-        best = path_.size();
-        n = n->left.get();
-      } else {
-        n = n->right.get();
-      }
-    }
-    path_.resize(best);
+    const Leaf& leaf = Descend(SearchKey(target));
+    const int pos = SlotIndex(leaf, SearchKey(target));
+    path_.push_back({&leaf, pos});
+    if (pos == leaf.count) NextLeaf();
   }
 
   void SeekForPrev(std::string_view target) override {
-    path_.clear();
-    const SearchKey key(target);
-    size_t best = 0;
-    for (const Node* n = snapshot_->root(); n != nullptr;) {
-      PrefetchChildren(n);
-      path_.push_back(n);
-      if (key.Compare(n->keyed) >= 0) {
-        best = path_.size();
-        n = n->right.get();
-      } else {
-        n = n->left.get();
-      }
-    }
-    path_.resize(best);
+    const Leaf& leaf = Descend(SearchKey(target));
+    const int pos = SlotIndex(leaf, SearchKey(target), /*after_equal=*/true) - 1;
+    path_.push_back({&leaf, std::max(pos, 0)});
+    // Every key of this leaf is past the target (its separator was a deleted key's): the answer
+    // is the previous leaf's last.
+    if (pos < 0) PrevLeaf();
   }
 
   bool Valid() const override { return !path_.empty(); }
 
-  void Next() override { Step(&Node::right, &Node::left); }
-  void Prev() override { Step(&Node::left, &Node::right); }
-
-  std::string_view key() const override { return path_.back()->keyed.entry->key(); }
-  std::string_view value() const override { return path_.back()->keyed.entry->value(); }
-
- private:
-  // Moves to the in-order neighbour on the `ahead` side (right: the successor): the nearest node
-  // of the `ahead` subtree, else the parent reached by climbing out of a `behind` subtree.
-  void Step(NodePtr Node::*ahead, NodePtr Node::*behind) {
-    const Node* n = path_.back();
-    if (n->*ahead) {
-      for (n = (n->*ahead).get(); n != nullptr; n = (n->*behind).get()) path_.push_back(n);
+  void Next() override {
+    if (++path_.back().index < path_.back().node->count) return;
+    NextLeaf();
+  }
+  void Prev() override {
+    if (path_.back().index > 0) {
+      --path_.back().index;
       return;
     }
+    PrevLeaf();
+  }
+
+  std::string_view key() const override { return Slot().entry->key(); }
+  std::string_view value() const override { return Slot().entry->value(); }
+
+ private:
+  struct Level {
+    const Node* node;
+    int index;
+  };
+
+  const Keyed& Slot() const { return AsLeaf(*path_.back().node).slots[path_.back().index]; }
+
+  // Fills the path with the inner nodes above the leaf that may hold `key`, and returns it.
+  const Leaf& Descend(const SearchKey& key) {
+    path_.clear();
+    const Node* n = snapshot_->root();
+    while (!n->leaf) {
+      const Inner& in = AsInner(*n);
+      const int i = ChildIndex(in, key);
+      path_.push_back({n, i});
+      n = in.children[i].get();
+      PrefetchNode(n);
+    }
+    return AsLeaf(*n);
+  }
+
+  // From the last slot of a leaf to the first of the next (or the end).
+  void NextLeaf() {
+    path_.pop_back();
+    while (!path_.empty() && path_.back().index + 1 == path_.back().node->count) path_.pop_back();
+    if (path_.empty()) return;
+    ++path_.back().index;
     for (;;) {
-      const Node* child = path_.back();
-      path_.pop_back();
-      if (path_.empty() || (path_.back()->*behind).get() == child) return;
+      const Node* child = AsInner(*path_.back().node).children[path_.back().index].get();
+      path_.push_back({child, 0});
+      if (child->leaf) return;
+    }
+  }
+
+  // From the first slot of a leaf to the last of the previous (or the end).
+  void PrevLeaf() {
+    path_.pop_back();
+    while (!path_.empty() && path_.back().index == 0) path_.pop_back();
+    if (path_.empty()) return;
+    --path_.back().index;
+    for (;;) {
+      const Node* child = AsInner(*path_.back().node).children[path_.back().index].get();
+      path_.push_back({child, child->count - 1});
+      if (child->leaf) return;
     }
   }
 
   std::unique_ptr<Snapshot> snapshot_;  // keeps the whole version alive
-  std::vector<const Node*> path_;
+  std::vector<Level> path_;             // empty: not valid
 };
 
 class MemoryStorage final : public Storage {
  public:
+  MemoryStorage() : root_(NodePtr::Adopt(new Leaf)) {}
+
   bool Read(std::string_view key, const std::function<void(std::string_view)>& read) override {
     MutexLock lock(root_mutex_);
     Snapshot snapshot(root_, &snapshots_);  // keeps the entry alive during `read`
@@ -458,32 +633,26 @@ class MemoryStorage final : public Storage {
 
   void Write(const WriteBatch& batch) override {
     if (batch.empty()) return;
-    // Every allocation comes first, so that a batch changed in place cannot fail half applied:
-    // one leaf (a new node of the new entry) per put, null for a delete.
-    std::vector<NodePtr> leaves;
-    leaves.reserve(batch.size());
+    // The entries are made before anything changes.
+    std::vector<Keyed> items;
+    items.reserve(batch.size());
     for (const WriteBatch::Op& op : batch.ops()) {
-      leaves.push_back(op.value ? MakeNode(nullptr, Keyed::Make(op.key, *op.value), nullptr)
-                                : nullptr);
+      items.push_back(op.value ? Keyed::Make(op.key, *op.value) : Keyed{});
     }
     MutexLock write_lock(write_mutex_);
-    {
+    if (FillPool(batch.size())) {
       MutexLock root_lock(root_mutex_);
       if (snapshots_.load(std::memory_order_acquire) == 0) {
-        ApplyInPlace(batch, leaves);
+        ApplyInPlace(batch, items);
         return;
       }
     }
-    // A snapshot may be reading this version: build the next one beside it. Only writers change
-    // root_, and we are the only writer: it stays this version until our swap.
+    // A snapshot may be reading this version: build the next one beside it, copying the nodes
+    // a change reaches. Only writers change root_, and we are the only writer: it stays this
+    // version until our swap.
     NodePtr root = RootCopy();
-    for (size_t i = 0; i < leaves.size(); ++i) {
-      if (leaves[i]) {
-        root = Insert(root, std::move(Mutable(leaves[i]).keyed));
-      } else {
-        root = Erase(root, SearchKey(batch.ops()[i].key));
-      }
-    }
+    const NodeSource fresh;
+    for (size_t i = 0; i < items.size(); ++i) Apply(root, batch.ops()[i].key, items[i], fresh);
     {
       MutexLock root_lock(root_mutex_);
       root_.swap(root);  // `root` now holds the old version
@@ -500,26 +669,35 @@ class MemoryStorage final : public Storage {
   }
 
  private:
-  void ApplyInPlace(const WriteBatch& batch, std::vector<NodePtr>& leaves) noexcept
-      REQUIRES(root_mutex_) {
-    for (size_t i = 0; i < leaves.size(); ++i) {
-      if (leaves[i]) {
-        InsertInPlace(root_, leaves[i]);
-      } else {
-        EraseInPlace(root_, SearchKey(batch.ops()[i].key));
-      }
+  // A put (item holds its entry) or a delete (it holds none) of `key`.
+  static void Apply(NodePtr& root, std::string_view key, Keyed& item, const NodeSource& source) {
+    if (item.entry) {
+      Insert(root, std::move(item), source);
+    } else if (Find(root.get(), key) != nullptr) {
+      Erase(root, SearchKey(key), source);
     }
   }
 
-  static const Entry* Find(const Node* n, std::string_view target) {
-    const SearchKey key(target);
-    while (n != nullptr) {
-      PrefetchChildren(n);
-      const int cmp = key.Compare(n->keyed);
-      if (cmp == 0) return n->keyed.entry.get();
-      n = cmp < 0 ? n->left.get() : n->right.get();
+  void ApplyInPlace(const WriteBatch& batch, std::vector<Keyed>& items) REQUIRES(root_mutex_)
+      REQUIRES(write_mutex_) {
+    const NodeSource pool{&spare_leaves_, &spare_inners_};
+    for (size_t i = 0; i < items.size(); ++i) Apply(root_, batch.ops()[i].key, items[i], pool);
+  }
+
+  // Fills the pool with the nodes a batch of `ops` changes may need in place (a new leaf per
+  // change: a split or an emptied root; an inner node per level above it and a new root), and
+  // says whether they fit in it. A batch they do not fit builds a new version instead.
+  bool FillPool(size_t ops) REQUIRES(write_mutex_) {
+    int depth = 0;
+    {
+      MutexLock root_lock(root_mutex_);
+      depth = Depth(root_.get());
     }
-    return nullptr;
+    const size_t inners = ops * static_cast<size_t>(depth + 1);
+    if (ops > kPoolLeaves || inners > kPoolInners) return false;
+    while (spare_leaves_.size() < ops) spare_leaves_.push_back(NodePtr::Adopt(new Leaf));
+    while (spare_inners_.size() < inners) spare_inners_.push_back(NodePtr::Adopt(new Inner));
+    return true;
   }
 
   NodePtr RootCopy() const {
@@ -532,6 +710,13 @@ class MemoryStorage final : public Storage {
   NodePtr root_ GUARDED_BY(root_mutex_);
   // Snapshots alive, of any version; made only under root_mutex_.
   std::atomic<int> snapshots_{0};
+  // New nodes for writes in place (NodeSource), empty and owned by no version: at most ~380 KB,
+  // enough for a batch of 64 changes to a tree of depth 4 (a 25-item BatchWriteItem to a table
+  // with a GSI has 50 or 75).
+  static constexpr size_t kPoolLeaves = 64;
+  static constexpr size_t kPoolInners = 320;
+  std::vector<NodePtr> spare_leaves_ GUARDED_BY(write_mutex_);
+  std::vector<NodePtr> spare_inners_ GUARDED_BY(write_mutex_);
 };
 
 }  // namespace

@@ -560,6 +560,98 @@ TEST_P(StorageTest, SnapshotsStayExactWithKeysAroundTheInlinePrefix) {
   ExpectSnapshotsStayExactUnderRandomWrites(rng, [&] { return KeyNearTemplate(rng); });
 }
 
+// Tens of thousands of keys grow the in-memory tree several levels deep (nodes split at every
+// level, the root too) and deleting them all shrinks it back (nodes merge, emptied ones go, the
+// root gives way to its only child): the store matches a std::map all along, in both directions
+// and from seeks, with snapshots alive over some writes (which then copy what they change).
+TEST_P(StorageTest, MatchesStdMapAsTheTreeGrowsAndShrinks) {
+  std::mt19937 rng(2112);
+  std::map<std::string, std::string> model;
+  auto random_key = [&] { return "k" + std::to_string(rng() % 60000); };
+  auto check = [&](Iterator& it, const std::map<std::string, std::string>& expected) {
+    std::vector<std::pair<std::string, std::string>> seen;
+    for (it.Seek(""); it.Valid(); it.Next()) seen.emplace_back(it.key(), it.value());
+    if (seen !=
+        std::vector<std::pair<std::string, std::string>>(expected.begin(), expected.end())) {
+      return false;
+    }
+    auto back = expected.rbegin();
+    for (it.SeekForPrev("\xff"); it.Valid(); it.Prev(), ++back) {
+      if (back == expected.rend() || it.key() != back->first) return false;
+    }
+    return back == expected.rend();
+  };
+  auto check_seeks = [&](Iterator& it) {
+    for (int probe = 0; probe < 30; ++probe) {
+      const std::string target = random_key() + (rng() % 2 ? "" : "~");
+      it.Seek(target);
+      auto lb = model.lower_bound(target);
+      ASSERT_EQ(it.Valid(), lb != model.end()) << target;
+      if (it.Valid()) {
+        ASSERT_EQ(it.key(), lb->first);
+      }
+      it.SeekForPrev(target);
+      auto ub = model.upper_bound(target);
+      ASSERT_EQ(it.Valid(), ub != model.begin()) << target;
+      if (it.Valid()) {
+        ASSERT_EQ(it.key(), std::prev(ub)->first);
+      }
+    }
+  };
+  std::unique_ptr<Iterator> kept;
+  std::map<std::string, std::string> kept_model;
+  auto write_round = [&](int round, bool growing) {
+    WriteBatch batch;
+    const int ops = 1 + static_cast<int>(rng() % 40);
+    for (int i = 0; i < ops; ++i) {
+      if (!growing && !model.empty()) {
+        // Mostly deletes of present keys, from anywhere in the order.
+        auto it = model.lower_bound(random_key());
+        if (it == model.end()) it = model.begin();
+        batch.Delete(it->first);
+        model.erase(it);
+        continue;
+      }
+      std::string k = random_key();
+      if (rng() % 5 == 0) {
+        batch.Delete(k);
+        model.erase(k);
+      } else {
+        std::string v = std::to_string(rng());
+        batch.Put(k, v);
+        model[k] = std::move(v);
+      }
+    }
+    db_->Write(batch);
+    if (round % 97 == 0) {
+      if (kept) {
+        ASSERT_TRUE(check(*kept, kept_model)) << "snapshot kept until round " << round;
+      }
+      kept.reset();
+      if (rng() % 2 == 0) {
+        kept = db_->NewIterator();
+        kept_model = model;
+      }
+    }
+    if (round % 150 == 0) {
+      auto now = db_->NewIterator();
+      ASSERT_TRUE(check(*now, model)) << "round " << round;
+      check_seeks(*now);
+    }
+  };
+  int round = 0;
+  while (model.size() < 30000) ASSERT_NO_FATAL_FAILURE(write_round(round++, true));
+  while (!model.empty()) ASSERT_NO_FATAL_FAILURE(write_round(round++, false));
+  kept.reset();
+  auto now = db_->NewIterator();
+  EXPECT_TRUE(check(*now, model));
+  now->Seek("");
+  EXPECT_FALSE(now->Valid());
+  Put("again", "1");
+  EXPECT_EQ(db_->Get("again"), "1");
+  EXPECT_EQ(Dump().size(), 1u);
+}
+
 TEST_P(StorageTest, ManySequentialKeys) {
   constexpr int kKeys = 20000;
   for (int i = 0; i < kKeys; i += 100) {
@@ -586,6 +678,66 @@ TEST_P(StorageTest, ManySequentialKeys) {
     ASSERT_NE(std::stoi(std::string(it->value())) % 3, 0);
   }
   EXPECT_EQ(count, kKeys - (kKeys + 2) / 3);
+}
+
+// The same over a tree several levels deep: each batch puts (or deletes) a pair of keys far apart
+// in the order, with one value, while readers iterate and read; every snapshot holds both keys
+// of a pair or neither, with equal values. Writes then alternate between copying the paths a
+// reader may see and changing the tree in place, with splits and merges among them.
+TEST_P(StorageTest, ConcurrentReadersSeeWholeBatchesInADeepTree) {
+  constexpr int kPairs = 3000;
+  auto a = [](int i) { return "a" + std::to_string(i); };
+  auto b = [](int i) { return "b" + std::to_string(i); };
+  {
+    WriteBatch fill;
+    for (int i = 0; i < kPairs; i += 2) {
+      fill.Put(a(i), "0");
+      fill.Put(b(i), "0");
+    }
+    db_->Write(fill);
+  }
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    std::mt19937 rng(31);
+    for (int round = 1; round <= 4000; ++round) {
+      const int i = static_cast<int>(rng() % kPairs);
+      WriteBatch batch;
+      if (rng() % 3 == 0) {
+        batch.Delete(a(i));
+        batch.Delete(b(i));
+      } else {
+        const std::string v = std::to_string(round);
+        batch.Put(a(i), v);
+        batch.Put(b(i), v);
+      }
+      db_->Write(batch);
+    }
+    done = true;
+  });
+  auto reader = [&] {
+    std::mt19937 rng(std::hash<std::thread::id>()(std::this_thread::get_id()));
+    int checks = 0;
+    while (!done || checks < 5) {
+      auto it = db_->NewIterator();
+      std::map<std::string, std::string> as;
+      it->Seek("a");
+      for (; it->Valid() && it->key() < "b"; it->Next()) as.emplace(it->key(), it->value());
+      size_t bs = 0;
+      for (; it->Valid(); it->Next(), ++bs) {
+        const auto pair = as.find("a" + std::string(it->key().substr(1)));
+        ASSERT_NE(pair, as.end()) << it->key();
+        ASSERT_EQ(pair->second, it->value()) << it->key();
+      }
+      ASSERT_EQ(bs, as.size());
+      const int i = static_cast<int>(rng() % kPairs);
+      db_->Get(a(i));  // point reads beside the iterators
+      ++checks;
+    }
+  };
+  std::thread reader1(reader);
+  reader();
+  reader1.join();
+  writer.join();
 }
 
 // A batch is seen whole or not at all by iterators taken concurrently with the writer.
