@@ -349,6 +349,25 @@ struct Split {
   NodePtr right;
 };
 
+// REQUIRES: the node has room.
+void InsertSlot(Leaf& leaf, int pos, Keyed& item) {
+  OpenGap(leaf.slots, leaf.count, pos);
+  leaf.slots[pos] = std::move(item);
+  ++leaf.count;
+}
+void InsertChild(Inner& in, int pos, Split& split) {
+  OpenGap(in.keys, in.count, pos);
+  OpenGap(in.children, in.count, pos);
+  in.keys[pos] = std::move(split.separator);
+  in.children[pos] = std::move(split.right);
+  ++in.count;
+}
+void RemoveChild(Inner& in, int pos) {
+  CloseGap(in.keys, in.count, pos);
+  CloseGap(in.children, in.count, pos);
+  --in.count;
+}
+
 std::optional<Split> InsertInto(NodePtr& slot, Keyed& item, const NodeSource& source) {
   const SearchKey key(item);
   if (slot->leaf) {
@@ -359,9 +378,7 @@ std::optional<Split> InsertInto(NodePtr& slot, Keyed& item, const NodeSource& so
       return std::nullopt;
     }
     if (leaf.count < kLeafSlots) {
-      OpenGap(leaf.slots, leaf.count, pos);
-      leaf.slots[pos] = std::move(item);
-      ++leaf.count;
+      InsertSlot(leaf, pos, item);
       return std::nullopt;
     }
     // Full: the upper half goes to a new right sibling, then the item goes where it belongs.
@@ -371,11 +388,11 @@ std::optional<Split> InsertInto(NodePtr& slot, Keyed& item, const NodeSource& so
     std::move(leaf.slots + keep, leaf.slots + kLeafSlots, right.slots);
     right.count = kLeafSlots - keep;
     leaf.count = keep;
-    Leaf& target = pos <= keep ? leaf : right;
-    const int at = pos <= keep ? pos : pos - keep;
-    OpenGap(target.slots, target.count, at);
-    target.slots[at] = std::move(item);
-    ++target.count;
+    if (pos <= keep) {
+      InsertSlot(leaf, pos, item);
+    } else {
+      InsertSlot(right, pos - keep, item);
+    }
     return Split{right.slots[0], std::move(right_node)};
   }
   Inner& in = static_cast<Inner&>(Own(slot, source));
@@ -384,11 +401,7 @@ std::optional<Split> InsertInto(NodePtr& slot, Keyed& item, const NodeSource& so
   if (!split) return std::nullopt;
   const int pos = i + 1;  // where the child's new right sibling goes
   if (in.count < kInnerSlots) {
-    OpenGap(in.keys, in.count, pos);
-    OpenGap(in.children, in.count, pos);
-    in.keys[pos] = std::move(split->separator);
-    in.children[pos] = std::move(split->right);
-    ++in.count;
+    InsertChild(in, pos, *split);
     return std::nullopt;
   }
   NodePtr right_node = source.Take(false);
@@ -398,13 +411,11 @@ std::optional<Split> InsertInto(NodePtr& slot, Keyed& item, const NodeSource& so
   std::move(in.children + keep, in.children + kInnerSlots, right.children);
   right.count = kInnerSlots - keep;
   in.count = keep;
-  Inner& target = pos <= keep ? in : right;
-  const int at = pos <= keep ? pos : pos - keep;
-  OpenGap(target.keys, target.count, at);
-  OpenGap(target.children, target.count, at);
-  target.keys[at] = std::move(split->separator);
-  target.children[at] = std::move(split->right);
-  ++target.count;
+  if (pos <= keep) {
+    InsertChild(in, pos, *split);
+  } else {
+    InsertChild(right, pos - keep, *split);
+  }
   // right.keys[0] (unused in a node) stays: it is the separator the parent gets.
   return Split{right.keys[0], std::move(right_node)};
 }
@@ -455,9 +466,7 @@ void EraseFrom(NodePtr& slot, const SearchKey& key, const NodeSource& source) {
   EraseFrom(in.children[i], key, source);
   const int left_count = in.children[i]->count;
   if (left_count == 0) {
-    CloseGap(in.keys, in.count, i);
-    CloseGap(in.children, in.count, i);
-    --in.count;
+    RemoveChild(in, i);
     return;
   }
   if (left_count >= kMergeBelow || in.count < 2) return;
@@ -466,9 +475,7 @@ void EraseFrom(NodePtr& slot, const SearchKey& key, const NodeSource& source) {
   const int capacity = in.children[l]->leaf ? kLeafSlots : kInnerSlots;
   if (in.children[l]->count + in.children[l + 1]->count > capacity) return;
   Append(Own(in.children[l], source), *in.children[l + 1], in.keys[l + 1]);
-  CloseGap(in.keys, in.count, l + 1);
-  CloseGap(in.children, in.count, l + 1);
-  --in.count;
+  RemoveChild(in, l + 1);
 }
 
 void Erase(NodePtr& root, const SearchKey& key, const NodeSource& source) {
@@ -669,7 +676,8 @@ class MemoryStorage final : public Storage {
   }
 
  private:
-  // A put (item holds its entry) or a delete (it holds none) of `key`.
+  // A put (item holds its entry) or a delete (it holds none) of `key`. Erase needs the key
+  // present, and a delete of an absent key then copies no path.
   static void Apply(NodePtr& root, std::string_view key, Keyed& item, const NodeSource& source) {
     if (item.entry) {
       Insert(root, std::move(item), source);
