@@ -14,6 +14,7 @@ import signal
 import socket
 import urllib.error
 import urllib.request
+import time
 import uuid
 
 import pytest
@@ -260,6 +261,26 @@ def read_status(sock):
     return int(lines[0].split()[1])
 
 
+def wait_stopped(pid, timeout=10.0):
+    """Waits until every thread of `pid` is stopped. kill(SIGSTOP) returns before that: the stop
+    takes effect only once one of the process's threads runs and stops the others, and on a busy
+    machine its worker may meanwhile still take requests one at a time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        states = []
+        for task in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{task}/stat") as f:
+                    # The state follows the command's closing parenthesis.
+                    states.append(f.read().rsplit(")", 1)[1].split()[0])
+            except FileNotFoundError:
+                pass  # a thread that ended
+        if states and all(state in ("T", "t") for state in states):
+            return
+        assert time.monotonic() < deadline, f"process {pid} not stopped: thread states {states}"
+        time.sleep(0.001)
+
+
 @CRUDDUR_OWN
 def test_fsync_writes_answered_together_share_one_sync(foreign_endpoint, tmp_path_factory):
     """cruddur's own: with --fsync, the writes one worker answers in the same turn share one sync
@@ -292,6 +313,7 @@ def test_fsync_writes_answered_together_share_one_sync(foreign_endpoint, tmp_pat
             # them wait on their connections, as they do for a busy worker under load.
             os.kill(s.proc.pid, signal.SIGSTOP)
             try:
+                wait_stopped(s.proc.pid)
                 for i, connection in enumerate(connections):
                     connection.sendall(put(f"burst-{i}"))
             finally:
