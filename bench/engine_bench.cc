@@ -610,7 +610,8 @@ BigTable& Big(int64_t items, int per_partition) {
 
 // PutItem's storage work for a new partition key: the Read of the old item (absent), then the
 // Write. The table grows by the iterations (fixed, so that every build adds the same items).
-// Arg 1 = 1: an iterator is alive meanwhile (a concurrent Query), so every write copies its path.
+// Arg 1 = 1: an iterator is alive meanwhile (a concurrent Query), so writes copy the nodes they
+// share with its version.
 void BM_BigMemory_PutItem(benchmark::State& state) {
   BigTable& t = Big(state.range(0), 1);
   std::unique_ptr<storage::Iterator> alive;

@@ -12,11 +12,15 @@
 //     throws).
 // Writers are serialised among themselves by write_mutex_.
 //
-// While no snapshot is alive (no Read in progress, no iterator), the current version is the only
-// one and nothing else can reach its nodes: a write then changes that tree in place, holding
-// root_mutex_ so that no reader starts meanwhile, with new nodes for its splits taken from a pool
-// filled before, so that it cannot fail half applied. Path copying cost a write as many node
-// allocations and reference releases as it copied nodes, a third of an in-memory BatchWriteItem
+// A write that fits the pool (below) changes the current version in place instead, holding
+// root_mutex_ so that no reader starts meanwhile. It copies only the nodes that an older version
+// still shares (Own: a node held once, under nodes held once, is reachable from the current root
+// alone), with every new node, copies and splits alike, taken from a pool filled before it began,
+// so that it cannot fail half applied. With no snapshot alive nothing is shared and nothing is
+// copied. With one alive (a long Scan, a stream reader) the first write copies its path and the
+// next ones only what they reach of the snapshot's nodes, where copying every write's whole path
+// cost it 2-3 times a write without one. Path copying cost a write as many node allocations and
+// reference releases as it copied nodes, a third of an in-memory BatchWriteItem
 // (bench/writes_findings.md).
 //
 // Wide nodes (31 entries or children) make a tree of a million entries 4-5 levels deep, where a
@@ -501,8 +505,9 @@ int Depth(const Node* n) {
   return depth;
 }
 
-// A reader's hold on one version: keeps it alive and counts as alive in `live`, so that the
-// writer changes nodes in place only while no reader can see them. Made under root_mutex_.
+// A reader's hold on one version: keeps it alive (its nodes are then shared, and a writer copies
+// before changing them) and counts as alive in `live`, so that the writer knows whether copies
+// may be needed. Made under root_mutex_.
 class Snapshot {
  public:
   Snapshot(NodePtr root, std::atomic<int>* live) : root_(std::move(root)), live_(live) {
@@ -647,16 +652,19 @@ class MemoryStorage final : public Storage {
       items.push_back(op.value ? Keyed::Make(op.key, *op.value) : Keyed{});
     }
     MutexLock write_lock(write_mutex_);
-    if (FillPool(batch.size())) {
+    // With a snapshot alive the pool must also hold the copies of the nodes it shares.
+    const bool shared = snapshots_.load(std::memory_order_acquire) != 0;
+    if (FillPool(batch.size(), shared)) {
       MutexLock root_lock(root_mutex_);
-      if (snapshots_.load(std::memory_order_acquire) == 0) {
+      // A snapshot made since the pool was filled would need copies it has no room for.
+      if (shared || snapshots_.load(std::memory_order_acquire) == 0) {
         ApplyInPlace(batch, items);
         return;
       }
     }
-    // A snapshot may be reading this version: build the next one beside it, copying the nodes
-    // a change reaches. Only writers change root_, and we are the only writer: it stays this
-    // version until our swap.
+    // Too big for the pool: build the next version beside this one, copying the nodes a change
+    // reaches. Only writers change root_, and we are the only writer: it stays this version
+    // until our swap.
     NodePtr root = RootCopy();
     const NodeSource fresh;
     for (size_t i = 0; i < items.size(); ++i) Apply(root, batch.ops()[i].key, items[i], fresh);
@@ -692,18 +700,23 @@ class MemoryStorage final : public Storage {
     for (size_t i = 0; i < items.size(); ++i) Apply(root_, batch.ops()[i].key, items[i], pool);
   }
 
-  // Fills the pool with the nodes a batch of `ops` changes may need in place (a new leaf per
-  // change: a split or an emptied root; an inner node per level above it and a new root), and
-  // says whether they fit in it. A batch they do not fit builds a new version instead.
-  bool FillPool(size_t ops) REQUIRES(write_mutex_) {
+  // Fills the pool with the nodes a batch of `ops` changes may need in place, and says whether
+  // they fit in it. A batch they do not fit builds a new version instead. Per change, at most:
+  // a new leaf (a split or an emptied root) and an inner node per level above it and a new root
+  // (the tree grows at most one level in a batch the pool takes). When nodes may be `shared`,
+  // also a copy of each node on the path and of the neighbour a merge appends to, at most a leaf
+  // and an inner node per level (a change never both splits and merges).
+  bool FillPool(size_t ops, bool shared) REQUIRES(write_mutex_) {
     int depth = 0;
     {
       MutexLock root_lock(root_mutex_);
       depth = Depth(root_.get());
     }
-    const size_t inners = ops * static_cast<size_t>(depth + 1);
-    if (ops > kPoolLeaves || inners > kPoolInners) return false;
-    while (spare_leaves_.size() < ops) spare_leaves_.push_back(NodePtr::Adopt(new Leaf));
+    const size_t per_copy = shared ? 2 : 1;
+    const size_t leaves = ops * per_copy;
+    const size_t inners = ops * static_cast<size_t>(depth + 1) * per_copy;
+    if (leaves > kPoolLeaves || inners > kPoolInners) return false;
+    while (spare_leaves_.size() < leaves) spare_leaves_.push_back(NodePtr::Adopt(new Leaf));
     while (spare_inners_.size() < inners) spare_inners_.push_back(NodePtr::Adopt(new Inner));
     return true;
   }
@@ -720,7 +733,7 @@ class MemoryStorage final : public Storage {
   std::atomic<int> snapshots_{0};
   // New nodes for writes in place (NodeSource), empty and owned by no version: at most ~380 KB,
   // enough for a batch of 64 changes to a tree of depth 4 (a 25-item BatchWriteItem to a table
-  // with a GSI has 50 or 75).
+  // with a GSI has 50 or 75), or of 32 while a snapshot is alive.
   static constexpr size_t kPoolLeaves = 64;
   static constexpr size_t kPoolInners = 320;
   std::vector<NodePtr> spare_leaves_ GUARDED_BY(write_mutex_);
