@@ -103,6 +103,13 @@ using Handler = void (EngineImpl::*)(const Request&, JsonWriter&);
 thread_local RequestStats* t_request_stats = nullptr;
 thread_local bool t_writing = false;
 
+// The operations whose request validation refuses another region's table ARN (CheckTableArnRegion).
+bool ValidatesArnRegion(std::string_view operation) {
+  return operation == "DescribeTable" || operation == "DescribeTimeToLive" ||
+         operation == "DescribeContinuousBackups" || operation == "DescribeContributorInsights" ||
+         operation == "UpdateContinuousBackups";
+}
+
 bool IsWriteOperation(std::string_view operation) {
   return operation == "PutItem" || operation == "UpdateItem" || operation == "DeleteItem" ||
          operation == "BatchWriteItem" || operation == "TransactWriteItems";
@@ -214,6 +221,9 @@ std::string EngineImpl::ExecuteParsed(std::string_view operation, const Request&
 
 std::string EngineImpl::Run(Handler handler, std::string_view operation, const Request& req) {
   ValidateShape(operation, req.root());
+  if (ValidatesArnRegion(operation)) {
+    if (auto name = req.String("TableName")) CheckTableArnRegion(*name, options_.region);
+  }
   Authorize(operation, req);
   // A Query/Scan page is typically a few KB: start there rather than growing from 256 bytes
   // through eight reallocations (the buffer is only allocated on the first write).

@@ -104,7 +104,26 @@ std::string_view ArnField(std::string_view arn, int index) {
 
 }  // namespace
 
-ArnScope ScopeOfArn(std::string_view arn) { return {ArnField(arn, 3), ArnField(arn, 4)}; }
+ArnScope ScopeOfArn(std::string_view arn) {
+  return {ArnField(arn, 1), ArnField(arn, 3), ArnField(arn, 4)};
+}
+
+void CheckTableArnRegion(std::string_view name_or_arn, std::string_view this_region) {
+  if (!name_or_arn.starts_with("arn:") || ArnFieldStart(name_or_arn, 5) == std::string_view::npos) {
+    return;
+  }
+  auto [partition, region, account] = ScopeOfArn(name_or_arn);
+  std::string_view wrong;
+  if (partition != "aws") {
+    wrong = "partition";
+  } else if (region != this_region) {
+    wrong = "region";
+  } else {
+    return;
+  }
+  throw ApiError::Validation(
+      fmt::format("1 validation error detected: Invalid AWS {} in '{}'", wrong, name_or_arn));
+}
 
 std::string WithArnRegion(std::string_view arn, std::string_view region) {
   size_t start = ArnFieldStart(arn, 3);

@@ -20,12 +20,21 @@ struct ArnTarget {
 ArnTarget ParseResourceArn(std::string_view arn, const std::string& this_region,
                            const std::string& this_account);
 
-// The region and account fields of an ARN ("arn:<partition>:<service>:<region>:<account>:..."),
-// each empty where the ARN has too few fields.
+// The partition, region and account fields of an ARN
+// ("arn:<partition>:<service>:<region>:<account>:..."), each empty where the ARN has too few
+// fields.
 struct ArnScope {
-  std::string_view region, account;
+  std::string_view partition, region, account;
 };
 ArnScope ScopeOfArn(std::string_view arn);
+
+// The request validation that DescribeTable, DescribeTimeToLive, DescribeContinuousBackups,
+// DescribeContributorInsights and UpdateContinuousBackups give a TableName ARN of another
+// partition or region, before any other check of it: "1 validation error detected: Invalid AWS
+// partition|region in '<ARN>'" (DynamoDB's message catalogue, ack-api-quirks dynamodb
+// DDB-TABLE-442; the region's wording as DescribeContinuousBackups and UpdateContinuousBackups
+// answered in 2024-2025). Nothing for a name, or an ARN short of its five fields.
+void CheckTableArnRegion(std::string_view name_or_arn, std::string_view this_region);
 
 // `arn` with its region field replaced by `region` (as it is, when it has no such field).
 std::string WithArnRegion(std::string_view arn, std::string_view region);

@@ -125,12 +125,47 @@ def test_arns_naming_no_table_here(ddb, endpoint, tables, template, expected):
     name = tables.create()
     arn = template.format(name)
     want = (expected[0], expected[1].format(arn=arn))
-    for op, body in [("GetItem", {"TableName": arn, "Key": {"pk": {"S": "a"}}}),
-                     ("PutItem", {"TableName": arn, "Item": {"pk": {"S": "a"}}}),
-                     ("DescribeTable", {"TableName": arn})]:
+    ops = [("GetItem", {"TableName": arn, "Key": {"pk": {"S": "a"}}}),
+           ("PutItem", {"TableName": arn, "Item": {"pk": {"S": "a"}}})]
+    if ":eu-west-1:" not in template:  # DescribeTable's answer there: test_arn_of_another_region
+        ops.append(("DescribeTable", {"TableName": arn}))
+    for op, body in ops:
         status, answer = raw_call(endpoint, op, body)
         assert (status, error_type(answer), error_message(answer)) == (400,) + want, op
     assert ddb.scan(TableName=name)["Count"] == 0
+
+
+@source("ddb-answer: DynamoDB's 2026 message catalogue (ack-api-quirks dynamodb DDB-TABLE-442): "
+        "'<N> validation error detected: Invalid AWS region in '<ARN>'' for DescribeTable, "
+        "DescribeTimeToLive, DescribeContinuousBackups and DescribeContributorInsights, also "
+        "'Invalid AWS partition in'; DescribeContinuousBackups and UpdateContinuousBackups answered "
+        "the region's text in 2024-2025 (terraform-provider-aws #42792, "
+        "terraform-aws-dynamodb-table #85)")
+def test_arn_of_another_region(endpoint, tables):
+    """A table ARN of another region or partition, given to the operations that validate it as a
+    request parameter: ValidationException "1 validation error detected: Invalid AWS region (or
+    partition) in '<ARN>'", before the account is looked at (validation comes before
+    authorization), and the table is left as it was."""
+    name = tables.create()
+    cases = [
+        ("arn:aws:dynamodb:eu-west-1:%s:table/%s" % (ACCOUNT, name), "region"),
+        ("arn:aws:dynamodb:eu-west-1:111122223333:table/%s" % name, "region"),
+        ("arn:aws-cn:dynamodb:cn-north-1:%s:table/%s" % (ACCOUNT, name), "partition"),
+        ("arn:aws-cn:dynamodb:us-east-1:%s:table/%s" % (ACCOUNT, name), "partition"),
+    ]
+    for arn, field in cases:
+        for op, body in [("DescribeTable", {}), ("DescribeTimeToLive", {}),
+                         ("DescribeContinuousBackups", {}), ("DescribeContributorInsights", {}),
+                         ("UpdateContinuousBackups", {"PointInTimeRecoverySpecification": {
+                             "PointInTimeRecoveryEnabled": True}})]:
+            status, answer = raw_call(endpoint, op, dict(body, TableName=arn))
+            assert (status, error_type(answer), error_message(answer)) == (
+                400, "ValidationException",
+                "1 validation error detected: Invalid AWS %s in '%s'" % (field, arn)), (op, arn)
+    status, answer = raw_call(endpoint, "DescribeContinuousBackups", {"TableName": name})
+    assert status == 200
+    assert answer["ContinuousBackupsDescription"][
+        "PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "DISABLED"
 
 
 @source("ddb-answer: DescribeTable of a missing table's ARN names the name taken out of the ARN, "

@@ -386,9 +386,10 @@ struct ImportJob {
     RawField(w, "S3BucketSource", bucket_source);
     // Where DynamoDB logs the items it could not import (recorded in 2026: ack-api-quirks
     // dynamodb DDB-IMPORT-003); here they go to stderr.
-    if (auto [region, account] = ScopeOfArn(arn); !account.empty()) {
+    if (auto scope = ScopeOfArn(arn); !scope.account.empty()) {
       Field(w, "CloudWatchLogGroupArn",
-            fmt::format("arn:aws:logs:{}:{}:log-group:/aws-dynamodb/imports:*", region, account));
+            fmt::format("arn:aws:logs:{}:{}:log-group:/aws-dynamodb/imports:*", scope.region,
+                        scope.account));
     }
     Field(w, "InputFormat", input_format);
     TimeField(w, "StartTime", start);
