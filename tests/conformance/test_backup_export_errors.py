@@ -437,6 +437,7 @@ def test_backup_feeds_one_restore_at_a_time(slow_endpoint):
 def transfer_endpoint(foreign_endpoint, tmp_path_factory):
     s3_dir = tmp_path_factory.mktemp("s3")
     (s3_dir / "empty-bucket").mkdir()
+    (s3_dir / "bkt").mkdir()
     with own_server(foreign_endpoint, tmp_path_factory,
                     ["--in-memory", "--s3-dir", str(s3_dir)],
                     "reads and writes the server's local S3 directory") as server:

@@ -10,6 +10,7 @@ files written from the documentation's examples must import unchanged.
 import datetime
 import gzip
 import json
+import re
 import subprocess
 import time
 
@@ -26,9 +27,17 @@ DOCS_IMPORT = source("docs: Amazon S3 import formats for DynamoDB (DynamoDB JSON
 OWN = source("question: cruddur's own answer where DynamoDB's wording is not recorded")
 
 
+# The buckets these tests export to: a bucket is a directory of the local S3, made before use as
+# S3's CreateBucket makes one.
+BUCKETS = ("bucket-a", "bucket-past", "bucket-cli", "bucket-incr", "list-bucket", "bb")
+
+
 @pytest.fixture(scope="module")
 def s3_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("s3")
+    root = tmp_path_factory.mktemp("s3")
+    for bucket in BUCKETS:
+        (root / bucket).mkdir()
+    return root
 
 
 @pytest.fixture(scope="module")
@@ -513,6 +522,53 @@ def test_import_of_missing_bucket_fails_and_leaves_no_table(client):
     while table in client.list_tables()["TableNames"]:
         assert time.monotonic() < deadline
         time.sleep(0.05)
+
+
+NO_SUCH_BUCKET = re.compile(
+    r"The specified bucket does not exist \(Service: Amazon S3; Status Code: 404; Error Code: "
+    r"NoSuchBucket; Request ID: [A-Z0-9]{16}; S3 Extended Request ID: [A-Za-z0-9+/]{75}=; "
+    r"Proxy: null\)")
+
+
+@source("ddb-answer: recorded in 2026 (ack-api-quirks dynamodb DDB-EXPORT-010): an export to a "
+        "nonexistent bucket is accepted and ends FAILED, FailureCode S3NoSuchBucket, "
+        "FailureMessage S3's NoSuchBucket error; its ClientToken replayed answers it, with the "
+        "bucket changed is an ExportConflictException")
+def test_export_to_missing_bucket_fails(client, s3_dir):
+    """An export to a bucket that does not exist is accepted, then FAILED with S3's error and
+    nothing written; once the bucket is made, a new export to it completes."""
+    _, arn = make_table(client, "nobucket", pitr=True)
+    request = {"TableArn": arn, "S3Bucket": "missing-bucket", "ClientToken": "tok-missing"}
+    first = client.export_table_to_point_in_time(**request)["ExportDescription"]
+    assert first["ExportStatus"] == "IN_PROGRESS"
+    desc = wait_export(client, first["ExportArn"])
+    assert (desc["ExportStatus"], desc["FailureCode"]) == ("FAILED", "S3NoSuchBucket"), desc
+    assert NO_SUCH_BUCKET.fullmatch(desc["FailureMessage"]), desc["FailureMessage"]
+    assert "ExportManifest" not in desc and "ItemCount" not in desc, desc
+    assert not (s3_dir / "missing-bucket").exists()
+    again = client.export_table_to_point_in_time(**request)["ExportDescription"]
+    assert (again["ExportArn"], again["ExportStatus"]) == (first["ExportArn"], "FAILED")
+    with pytest.raises(Exception) as e:
+        client.export_table_to_point_in_time(**dict(request, S3Bucket="bb"))
+    assert err(e) == ("ExportConflictException",
+                      "Export conflict: Duplicate request detected with conflicting parameters")
+    (s3_dir / "missing-bucket").mkdir()
+    made = client.export_table_to_point_in_time(TableArn=arn, S3Bucket="missing-bucket")
+    assert wait_export(client, made["ExportDescription"]["ExportArn"])["ExportStatus"] == \
+        "COMPLETED"
+
+
+@OWN
+def test_export_makes_its_bucket_in_a_temporary_s3(foreign_endpoint, tmp_path_factory):
+    """In memory without --s3-dir the local S3 is a directory of the server's own under the temp
+    dir, unknown until the first export: there an export makes its bucket."""
+    with own_server(foreign_endpoint, tmp_path_factory, ["--in-memory"],
+                    "starts a server without --s3-dir") as server:
+        temp = make_client(server.endpoint)
+        _, arn = make_table(temp, "tmps3", pitr=True)
+        desc = temp.export_table_to_point_in_time(TableArn=arn, S3Bucket="any-bucket")
+        done = wait_export(temp, desc["ExportDescription"]["ExportArn"])
+        assert done["ExportStatus"] == "COMPLETED", done
 
 
 @source("docs: ImportTable API reference: ResourceInUseException, ImportConflictException")

@@ -10,7 +10,8 @@
 // when requested and writes each item as PutItem would (indexes, streams); an item that is not
 // valid counts in ErrorCount (DynamoDB logs it to CloudWatch; here the first few go to stderr) and
 // the import goes on, to end FAILED with the table holding the others, as DynamoDB's does. An
-// import that cannot start (no bucket) deletes its table, as DynamoDB's leaves none. The jobs'
+// import that cannot start (no bucket) deletes its table, as DynamoDB's leaves none; an export
+// to a bucket that does not exist ends FAILED (S3NoSuchBucket), as DynamoDB's. The jobs'
 // descriptions are kept in the 0x00 space ("export/<arn>", "import/<arn>"), so they survive
 // restarts; a job a restart interrupted reports FAILED (and an export's manifests, if written,
 // are removed).
@@ -114,6 +115,22 @@ std::string NewJobId(double& start) {
   } while (!last_ms.compare_exchange_weak(last, next));
   start = static_cast<double>(next) / 1000;
   return fmt::format("{:014d}-{:08x}", next, static_cast<std::uint32_t>(ThreadRandom()()));
+}
+
+// The FailureMessage of an export to a bucket that does not exist: the S3 client's error as
+// DynamoDB quotes it (recorded in 2026: ack-api-quirks dynamodb DDB-EXPORT-010), with request
+// ids of S3's form (16 uppercase letters and digits; 56 bytes in base64).
+std::string NoSuchBucketMessage() {
+  static constexpr std::string_view kIdChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  auto& random = ThreadRandom();
+  std::string request_id(16, '0');
+  for (char& c : request_id) c = kIdChars[random() % kIdChars.size()];
+  std::string extended(56, '\0');
+  for (char& c : extended) c = static_cast<char>(random());
+  return fmt::format(
+      "The specified bucket does not exist (Service: Amazon S3; Status Code: 404; Error Code: "
+      "NoSuchBucket; Request ID: {}; S3 Extended Request ID: {}; Proxy: null)",
+      request_id, Base64Encode(extended));
 }
 
 // A bucket is one directory under the S3 root: the model's pattern for S3Bucket
@@ -441,6 +458,9 @@ struct EngineImpl::Transfers {
   std::atomic<bool> stopping{false};
   fs::path s3_root;
   std::atomic<bool> announce_root{false};  // say where a temp-dir root is, on first use
+  // A temp-dir root is unknown until the first export, so no one can make its buckets before:
+  // an export there makes its bucket.
+  bool buckets_on_demand = false;
 };
 
 namespace {
@@ -479,6 +499,7 @@ EngineImpl::Transfers& EngineImpl::transfers() {
       // In memory without --s3-dir: a directory of this process's own under the temp dir.
       t->s3_root = fs::temp_directory_path() / fmt::format("cruddur-s3-{}", getpid());
       t->announce_root = true;
+      t->buckets_on_demand = true;
     }
     std::vector<std::string> interrupted_imports, interrupted_exports;
     // Jobs of an earlier run: one still IN_PROGRESS was cut short by the restart.
@@ -843,7 +864,16 @@ void EngineImpl::RunExport(ExportJob job, const std::string& id, const TableSche
   std::string past;
   try {
     s3::Format format = ParseFormat(job.format);
-    s3::ExportWriter writer(S3Root() / job.s3_bucket, job.s3_prefix, id, format);
+    // DynamoDB accepts the export and fails it when it writes to a bucket that does not exist.
+    // A bucket here is a directory under the S3 root, made by the user as S3's CreateBucket.
+    fs::path bucket_dir = S3Root() / job.s3_bucket;
+    if (!tr.buckets_on_demand && !fs::is_directory(bucket_dir)) {
+      fmt::print(stderr, "cruddur: export {}: no bucket {}: its directory {} does not exist\n",
+                 job.arn, job.s3_bucket, bucket_dir.string());
+      job.failure_code = "S3NoSuchBucket";
+      throw std::runtime_error(NoSuchBucketMessage());
+    }
+    s3::ExportWriter writer(bucket_dir, job.s3_prefix, id, format);
     std::string prefix = keyspace::IndexPrefix(schema.id, 0);
     if (job.export_type == "INCREMENTAL_EXPORT") {
       WriteIncrementalExport(job, schema, writer, past);
@@ -892,7 +922,7 @@ void EngineImpl::RunExport(ExportJob job, const std::string& id, const TableSche
   } catch (const std::exception& e) {
     job.end = EpochSeconds();
     job.status = "FAILED";
-    job.failure_code = "S3WriteFailed";
+    if (job.failure_code.empty()) job.failure_code = "S3WriteFailed";
     job.failure_message = e.what();
   }
   snapshot.reset();

@@ -126,6 +126,7 @@ class ExportImportTest : public EachStorageTest {
     EachStorageTest::SetUp();
     s3_ = FreshTestDir().string() + "_s3";
     fs::remove_all(s3_);
+    fs::create_directories(fs::path(s3_) / "bkt");  // the tests' bucket, as S3's CreateBucket
     options_.s3_dir = s3_;
     Open();
   }
@@ -153,6 +154,30 @@ class ExportImportTest : public EachStorageTest {
   }
   std::string s3_;
 };
+
+// DynamoDB accepts an export to a bucket that does not exist and fails it as S3 answers; nothing
+// is written, not even the bucket.
+TEST_P(ExportImportTest, ExportToAMissingBucketFails) {
+  CreateExportableTable();
+  auto started = Call("ExportTableToPointInTime",
+                      R"({"TableArn":"arn:aws:dynamodb:us-east-1:000000000000:table/src",
+                          "S3Bucket":"nobkt"})");
+  EXPECT_STREQ(started["ExportDescription"]["ExportStatus"].GetString(), "IN_PROGRESS");
+  std::string arn = started["ExportDescription"]["ExportArn"].GetString();
+  auto done = WaitFor("DescribeExport", R"({"ExportArn":")" + arn + R"("})", "ExportDescription",
+                      "ExportStatus");
+  const auto& desc = done["ExportDescription"];
+  ASSERT_STREQ(desc["ExportStatus"].GetString(), "FAILED");
+  EXPECT_STREQ(desc["FailureCode"].GetString(), "S3NoSuchBucket");
+  std::string message = desc["FailureMessage"].GetString();
+  EXPECT_TRUE(
+      message.starts_with("The specified bucket does not exist (Service: Amazon S3; "
+                          "Status Code: 404; Error Code: NoSuchBucket; Request ID: "))
+      << message;
+  EXPECT_TRUE(message.ends_with("; Proxy: null)")) << message;
+  EXPECT_FALSE(desc.HasMember("ExportManifest"));
+  EXPECT_FALSE(fs::exists(fs::path(s3_) / "nobkt"));
+}
 
 TEST_P(ExportImportTest, ExportThenImportIntoANewTable) {
   CreateExportableTable();
