@@ -60,6 +60,7 @@ struct ServeOptions {
   int body_budget_mb = 0;
   std::string s3_dir;                         // --s3-dir: the local S3 of exports and imports
   std::string min_incremental_export_period;  // --min-incremental-export-period DURATION
+  std::string ttl_cooldown;                   // --ttl-cooldown DURATION
   std::string schema;  // --schema: tables to create at start (describe-table output)
   LogFlags log;
   bool faults = false;  // --faults: the fault-injection rules and their control API
@@ -154,6 +155,9 @@ void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_di
   if (!serve.min_incremental_export_period.empty()) {
     engine_options.incremental_export_min_period =
         MinIncrementalExportPeriod(serve.min_incremental_export_period);
+  }
+  if (!serve.ttl_cooldown.empty()) {
+    engine_options.ttl_update_cooldown = TtlCooldown(serve.ttl_cooldown);
   }
   ApplyShardRotation(serve.shard_rotation, engine_options);
   ApplyThrottle(serve.throttle, engine_options);
@@ -294,6 +298,11 @@ void AddDdbServeCommand(CLI::App& ddb, GlobalOptions& globals) {
   cmd->add_option("--min-incremental-export-period", serve->min_incremental_export_period,
                   "The shortest period an INCREMENTAL_EXPORT may have (e.g. 0, 1s, 5m; "
                   "default: DynamoDB's 15m), so that a local test need not wait for it")
+      ->type_name("DURATION");
+  cmd->add_option("--ttl-cooldown", serve->ttl_cooldown,
+                  "How long after a change of a table's TTL UpdateTimeToLive refuses another "
+                  "('Time to live has been modified multiple times within a fixed interval'; "
+                  "e.g. 0, 10s; default: DynamoDB's, about 31m)")
       ->type_name("DURATION");
   cmd->add_option("--schema", serve->schema,
                   "Create the tables FILE describes at start (`aws dynamodb describe-table` "

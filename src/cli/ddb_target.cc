@@ -414,6 +414,10 @@ std::chrono::milliseconds MinIncrementalExportPeriod(const std::string& value) {
   return period;
 }
 
+std::chrono::milliseconds TtlCooldown(const std::string& value) {
+  return RequireDuration(value, "--ttl-cooldown", "0, 10s or 31m");
+}
+
 void AddShardRotationFlags(CLI::App& cmd, ShardRotationFlags& flags) {
   cmd.add_option("--shard-rotation-records", flags.records,
                  "Close a stream's open shard and open a child shard once it holds N records "

@@ -123,6 +123,8 @@ void AddTransientStatusFlag(CLI::App& cmd, std::string& value);
 std::chrono::milliseconds TransientStatusDelay(const std::string& value);
 // --min-incremental-export-period's DURATION, at most DynamoDB's 15 minutes.
 std::chrono::milliseconds MinIncrementalExportPeriod(const std::string& value);
+// --ttl-cooldown's DURATION (EngineOptions::ttl_update_cooldown; 0: none).
+std::chrono::milliseconds TtlCooldown(const std::string& value);
 
 // Shard rotation of the embedded engine's streams (EngineOptions::stream_shard_max_records and
 // _age): --shard-rotation-records N and --shard-rotation-interval DURATION of the commands that

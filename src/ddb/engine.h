@@ -79,6 +79,10 @@ struct EngineOptions {
   // not wait a quarter of an hour for its period.
   std::chrono::milliseconds incremental_export_min_period{std::chrono::minutes(15)};
   std::chrono::milliseconds incremental_export_max_period{std::chrono::hours(24)};
+  // After a change of a table's TTL, DynamoDB refuses another for about 31 minutes (recorded in
+  // 2026: refused at 1,811.6 s, accepted at 1,871.7 s). Zero: no such interval, as DynamoDB
+  // Local (`ddb serve --ttl-cooldown 0`).
+  std::chrono::milliseconds ttl_update_cooldown{std::chrono::minutes(31)};
   // Test hook: called by TransactWriteItems while it holds its items (registered as pending and
   // locked, before its conditions are checked), so tests can meet a transaction in flight.
   std::function<void()> transaction_hook;

@@ -470,6 +470,7 @@ std::string SerializeSchema(const TableSchema& s) {
   WriteMember(w, "stream_view", s.stream.view_type);
   WriteMember(w, "stream_label", s.stream_label);
   WriteMember(w, "ttl_attr", s.ttl_attribute);
+  if (s.ttl_updated > 0) WriteMember(w, "ttl_updated", s.ttl_updated);
   Key(w, "tags");
   w.StartObject();
   for (const auto& [k, v] : s.tags) WriteMember(w, k, v);
@@ -528,6 +529,9 @@ TableSchema DeserializeSchema(std::string_view json) {
   // Absent in catalogs written before TTL existed.
   if (d.HasMember("ttl_attr") && d["ttl_attr"].IsString()) {
     s.ttl_attribute = d["ttl_attr"].GetString();
+  }
+  if (d.HasMember("ttl_updated") && d["ttl_updated"].IsNumber()) {
+    s.ttl_updated = d["ttl_updated"].GetDouble();
   }
   // Absent in catalogs written before tags existed.
   if (d.HasMember("tags") && d["tags"].IsObject()) {

@@ -202,6 +202,7 @@ struct TableSchema {
   StreamSpecification stream;
   std::string stream_label;                 // of the latest stream, empty if none ever
   std::string ttl_attribute;                // UpdateTimeToLive's AttributeName; empty: TTL disabled
+  double ttl_updated = 0;                   // epoch seconds of its last change; 0: never
   std::map<std::string, std::string> tags;  // TagResource / CreateTable's Tags
   bool deletion_protection = false;
   std::string table_class = "STANDARD";

@@ -78,7 +78,16 @@ void EngineImpl::UpdateTimeToLive(const Request& req, JsonWriter& w) {
     }
     if (*enabled && !current.empty()) throw ApiError::Validation("TimeToLive is already enabled");
     if (!*enabled && current.empty()) throw ApiError::Validation("TimeToLive is already disabled");
+    // The interval is checked after what the request asks (recorded in 2026: ack-api-quirks
+    // dynamodb DDB-TABLE-143), from the last change on, whatever it was.
+    const double now = EpochSeconds();
+    const double cooldown = std::chrono::duration<double>(options_.ttl_update_cooldown).count();
+    if (schema.ttl_updated > 0 && now < schema.ttl_updated + cooldown) {
+      throw ApiError::Validation(
+          "Time to live has been modified multiple times within a fixed interval");
+    }
     schema.ttl_attribute = *enabled ? std::string(*attribute) : std::string();
+    schema.ttl_updated = now;
   });
 
   w.StartObject();

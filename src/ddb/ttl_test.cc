@@ -51,6 +51,7 @@ class TtlTest : public EachStorageTest {
 };
 
 TEST_P(TtlTest, EnableDescribeDisable) {
+  options_.ttl_update_cooldown = std::chrono::milliseconds(0);  // changes one after another
   Open();
   CreateTable(false);
   Document d = Call("DescribeTimeToLive", R"({"TableName":"tab"})");
@@ -110,6 +111,42 @@ TEST_P(TtlTest, ValidationAndMissingTable) {
             "SerializationException");
 }
 
+// DynamoDB's interval between TTL changes (the default options): what the request asks is checked
+// first, then the interval since the table's last change; other tables have their own.
+TEST_P(TtlTest, ChangeWithinTheIntervalIsRefused) {
+  Open();
+  CreateTable(false);
+  Update(true, "expires");
+  const std::string interval =
+      "Time to live has been modified multiple times within a fixed interval";
+  ApiError e = UpdateError(false, "expires");
+  EXPECT_EQ(e.type(), "ValidationException");
+  EXPECT_EQ(e.message(), interval);
+  EXPECT_EQ(UpdateError(true, "expires").message(), "TimeToLive is already enabled");
+  EXPECT_EQ(UpdateError(false, "other").message(),
+            "TimeToLive is active on a different AttributeName: current AttributeName is expires");
+  Document d = Call("DescribeTimeToLive", R"({"TableName":"tab"})");
+  EXPECT_STREQ(d["TimeToLiveDescription"]["TimeToLiveStatus"].GetString(), "ENABLED");
+  Call("CreateTable", R"({"TableName":"tab2","BillingMode":"PAY_PER_REQUEST",
+    "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
+    "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]})");
+  Call("UpdateTimeToLive",
+       R"({"TableName":"tab2","TimeToLiveSpecification":{"Enabled":true,"AttributeName":"e"}})");
+}
+
+TEST_P(TtlTest, ChangeAfterTheIntervalIsApplied) {
+  options_.ttl_update_cooldown = std::chrono::milliseconds(50);
+  Open();
+  CreateTable(false);
+  Update(true, "expires");
+  usleep(120 * 1000);
+  Update(false, "expires");
+  usleep(120 * 1000);
+  Update(true, "other");
+  Document d = Call("DescribeTimeToLive", R"({"TableName":"tab"})");
+  EXPECT_STREQ(d["TimeToLiveDescription"]["AttributeName"].GetString(), "other");
+}
+
 // Reopening needs a data dir: instantiated for RocksDB only (an in-memory engine keeps nothing).
 class PersistentTtlTest : public TtlTest {};
 
@@ -121,6 +158,9 @@ TEST_P(PersistentTtlTest, SettingSurvivesReopen) {
   Open();
   Document d = Call("DescribeTimeToLive", R"({"TableName":"tab"})");
   EXPECT_STREQ(d["TimeToLiveDescription"]["AttributeName"].GetString(), "expires");
+  // The last change's time is kept too: the interval goes on across the restart.
+  EXPECT_EQ(UpdateError(false, "expires").message(),
+            "Time to live has been modified multiple times within a fixed interval");
 }
 
 TEST_P(TtlTest, SweeperDeletesExpiredItemsWithServiceRecords) {
@@ -164,6 +204,7 @@ TEST_P(TtlTest, SweeperDeletesExpiredItemsWithServiceRecords) {
 
 TEST_P(TtlTest, DisabledTtlDeletesNothing) {
   options_.ttl_sweep_interval = std::chrono::milliseconds(20);
+  options_.ttl_update_cooldown = std::chrono::milliseconds(0);
   Open();
   CreateTable(false);
   Update(true, "exp");

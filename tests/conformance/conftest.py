@@ -54,8 +54,10 @@ def ddb_resource(endpoint):
 
 @pytest.fixture(scope="module")
 def fast_sweep(foreign_endpoint, tmp_path_factory):
-    """The endpoint of a server of its own whose TTL sweep runs every 100 ms."""
-    with own_server(foreign_endpoint, tmp_path_factory, ["--in-memory", "--ttl-interval-ms", "100"],
+    """The endpoint of a server of its own whose TTL sweep runs every 100 ms, and whose tables'
+    TTL may change again at once (no interval between changes)."""
+    with own_server(foreign_endpoint, tmp_path_factory,
+                    ["--in-memory", "--ttl-interval-ms", "100", "--ttl-cooldown", "0"],
                     "needs its own server with a fast TTL sweep") as server:
         yield server.endpoint
 

@@ -12,7 +12,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from ddbtest import err, make_client, unique_name
+from ddbtest import err, make_client, own_server, unique_name
 from provenance import CONSTRAINT_WORDING
 
 
@@ -44,10 +44,53 @@ def test_enable_and_disable(ddb, table_h):
         ttl(ddb, table_h, False, "other")
     assert err(e) == ("ValidationException", "TimeToLive is active on a different AttributeName: "
                                              "current AttributeName is expires")
-    # Real DynamoDB refuses a second change within an hour; this engine applies it at once.
-    r = ttl(ddb, table_h, False)
-    assert r["TimeToLiveSpecification"] == {"Enabled": False, "AttributeName": "expires"}
+
+
+INTERVAL = "Time to live has been modified multiple times within a fixed interval"
+
+
+@pytest.mark.source(
+    "ddb-answer: recorded in 2026 (ack-api-quirks dynamodb DDB-TABLE-143): a second "
+    "UpdateTimeToLive within ~31 minutes of a change is refused, after the request's own checks; "
+    "DynamoDB Local has no such interval")
+def test_second_change_within_the_interval_is_refused(ddb, table_h):
+    ttl(ddb, table_h, True)
+    with pytest.raises(ClientError) as e:
+        ttl(ddb, table_h, False)
+    assert err(e) == ("ValidationException", INTERVAL)
+    with pytest.raises(ClientError) as e:
+        ttl(ddb, table_h, True)
+    assert err(e) == ("ValidationException", "TimeToLive is already enabled")
     assert ddb.describe_time_to_live(TableName=table_h)["TimeToLiveDescription"] == {
+        "TimeToLiveStatus": "ENABLED", "AttributeName": "expires"}
+
+
+@pytest.fixture(scope="module")
+def short_interval(foreign_endpoint, tmp_path_factory):
+    """A client of a server of its own whose TTL changes are 3 s apart at least."""
+    with own_server(foreign_endpoint, tmp_path_factory,
+                    ["--in-memory", "--ttl-cooldown", "3s"],
+                    "starts a server with --ttl-cooldown") as server:
+        yield make_client(server.endpoint)
+
+
+def test_change_after_the_interval_is_applied(short_interval):
+    """`ddb serve --ttl-cooldown 3s`: the change after a change is refused for 3 s, then
+    applied."""
+    ddb = short_interval
+    t = unique_name()
+    ddb.create_table(TableName=t, BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    ttl(ddb, t, True)
+    enabled = time.monotonic()
+    with pytest.raises(ClientError) as e:
+        ttl(ddb, t, False)
+    assert err(e) == ("ValidationException", INTERVAL)
+    time.sleep(max(0.0, enabled + 3.2 - time.monotonic()))
+    r = ttl(ddb, t, False)
+    assert r["TimeToLiveSpecification"] == {"Enabled": False, "AttributeName": "expires"}
+    assert ddb.describe_time_to_live(TableName=t)["TimeToLiveDescription"] == {
         "TimeToLiveStatus": "DISABLED"}
 
 
