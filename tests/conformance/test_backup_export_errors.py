@@ -628,9 +628,9 @@ def test_export_and_import_arns_of_other_regions_and_accounts(transfer_endpoint)
 
 def test_export_description_defaults(transfer_endpoint):
     """An export requested with TableArn and S3Bucket alone is described with ExportFormat
-    DYNAMODB_JSON and S3SseAlgorithm AES256 and without ExportType, from the request's answer to
-    COMPLETED; ListExports' summary names its ExportType FULL_EXPORT (DDB-EXPORT-017,
-    DDB-EXPORT-016)."""
+    DYNAMODB_JSON, S3SseAlgorithm AES256 and DestinationType S3 and without ExportType, from the
+    request's answer to COMPLETED; ListExports' summary names its ExportType FULL_EXPORT
+    (DDB-EXPORT-017, DDB-EXPORT-016, DDB-EXPORT-008)."""
     ddb = make_client(transfer_endpoint)
     _, arn = new_table(ddb, pitr=True)
     desc = ok(transfer_endpoint, "ExportTableToPointInTime",
@@ -638,6 +638,7 @@ def test_export_description_defaults(transfer_endpoint):
     deadline = time.monotonic() + 20
     while True:
         assert desc["ExportFormat"] == "DYNAMODB_JSON" and desc["S3SseAlgorithm"] == "AES256"
+        assert desc["DestinationType"] == "S3", desc  # not in botocore's model (DDB-EXPORT-008)
         assert "ExportType" not in desc and "S3SseKmsKeyId" not in desc, desc
         if desc["ExportStatus"] != "IN_PROGRESS" or time.monotonic() > deadline:
             break

@@ -558,6 +558,58 @@ def test_export_to_missing_bucket_fails(client, s3_dir):
         "COMPLETED"
 
 
+@source("ddb-answer: recorded in 2026 (ack-api-quirks dynamodb DDB-EXPORT-011): an export "
+        "whose S3BucketOwner is not the bucket's owner is accepted and ends FAILED, FailureCode "
+        "S3AccessDenied, FailureMessage S3's AccessDenied error; the right owner completes")
+def test_export_expecting_another_bucket_owner_fails(client):
+    """Every local bucket is the server's account's: an export that names another owner fails as
+    S3 refuses its writes; one that names this account completes."""
+    _, arn = make_table(client, "owner", pitr=True)
+    account = arn.split(":")[4]
+    other = "111122223333" if account != "111122223333" else "222233334444"
+    started = client.export_table_to_point_in_time(TableArn=arn, S3Bucket="bb",
+                                                   S3BucketOwner=other)["ExportDescription"]
+    assert started["ExportStatus"] == "IN_PROGRESS"
+    desc = wait_export(client, started["ExportArn"])
+    assert (desc["ExportStatus"], desc["FailureCode"]) == ("FAILED", "S3AccessDenied"), desc
+    assert re.fullmatch(
+        r"Access Denied \(Service: Amazon S3; Status Code: 403; Error Code: AccessDenied; "
+        r"Request ID: [A-Z0-9]{16}; S3 Extended Request ID: [A-Za-z0-9+/]{75}=; Proxy: null\)",
+        desc["FailureMessage"]), desc["FailureMessage"]
+    started = client.export_table_to_point_in_time(TableArn=arn, S3Bucket="bb",
+                                                   S3BucketOwner=account)["ExportDescription"]
+    assert wait_export(client, started["ExportArn"])["ExportStatus"] == "COMPLETED"
+
+
+@source("ddb-answer: recorded in 2026 (ack-api-quirks dynamodb DDB-EXPORT-020, DDB-IMPORT-008): "
+        "ListExports(TableArn) lists nothing once the table is deleted, nor after a table of "
+        "that name is created again, while DescribeExport still answers; ListImports(TableArn) "
+        "still lists the import of a deleted table")
+def test_list_exports_of_a_deleted_table_is_empty(client):
+    """The exports of a table name are those of the table that has it now."""
+    name, arn = make_table(client, "gone", pitr=True)
+    first = export(client, arn, "bb")["ExportArn"]
+    assert [s["ExportArn"] for s in client.list_exports(TableArn=arn)["ExportSummaries"]] == \
+        [first]
+    client.delete_table(TableName=name)
+    assert client.list_exports(TableArn=arn)["ExportSummaries"] == []
+    assert client.describe_export(ExportArn=first)["ExportDescription"]["ExportStatus"] == \
+        "COMPLETED"
+    client.create_table(**creation_params(name))
+    wait_table_active(client, name)
+    assert client.list_exports(TableArn=arn)["ExportSummaries"] == []
+    second = export(client, arn, "bb")["ExportArn"]
+    assert [s["ExportArn"] for s in client.list_exports(TableArn=arn)["ExportSummaries"]] == \
+        [second]
+
+    imported = unique_name("gone-import")
+    imp = import_table(client, "bb", "nothing-here/", imported)
+    assert imp["ImportStatus"] == "COMPLETED", imp
+    client.delete_table(TableName=imported)
+    listed = client.list_imports(TableArn=imp["TableArn"])["ImportSummaryList"]
+    assert [s["ImportArn"] for s in listed] == [imp["ImportArn"]]
+
+
 @OWN
 def test_export_makes_its_bucket_in_a_temporary_s3(foreign_endpoint, tmp_path_factory):
     """In memory without --s3-dir the local S3 is a directory of the server's own under the temp

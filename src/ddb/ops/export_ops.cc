@@ -117,10 +117,10 @@ std::string NewJobId(double& start) {
   return fmt::format("{:014d}-{:08x}", next, static_cast<std::uint32_t>(ThreadRandom()()));
 }
 
-// The FailureMessage of an export to a bucket that does not exist: the S3 client's error as
-// DynamoDB quotes it (recorded in 2026: ack-api-quirks dynamodb DDB-EXPORT-010), with request
-// ids of S3's form (16 uppercase letters and digits; 56 bytes in base64).
-std::string NoSuchBucketMessage() {
+// The FailureMessage of an export that S3 refused: the S3 client's error as DynamoDB quotes it
+// (recorded in 2026: ack-api-quirks dynamodb DDB-EXPORT-010, -011), with request ids of S3's
+// form (16 uppercase letters and digits; 56 bytes in base64).
+std::string S3ErrorMessage(std::string_view message, int status, std::string_view code) {
   static constexpr std::string_view kIdChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
   auto& random = ThreadRandom();
   std::string request_id(16, '0');
@@ -128,9 +128,9 @@ std::string NoSuchBucketMessage() {
   std::string extended(56, '\0');
   for (char& c : extended) c = static_cast<char>(random());
   return fmt::format(
-      "The specified bucket does not exist (Service: Amazon S3; Status Code: 404; Error Code: "
-      "NoSuchBucket; Request ID: {}; S3 Extended Request ID: {}; Proxy: null)",
-      request_id, Base64Encode(extended));
+      "{} (Service: Amazon S3; Status Code: {}; Error Code: {}; Request ID: {}; S3 Extended "
+      "Request ID: {}; Proxy: null)",
+      message, status, code, request_id, Base64Encode(extended));
 }
 
 // A bucket is one directory under the S3 root: the model's pattern for S3Bucket
@@ -219,6 +219,10 @@ struct JobListRequest {
   std::string table_arn;  // "" for all tables
   int64_t max;
   std::string after;  // NextToken
+  // With table_arn, the jobs of this TableId alone ("" for any): ListExports lists the exports
+  // of the table that has the name now, none once it is deleted (recorded in 2026: ack-api-quirks
+  // dynamodb DDB-EXPORT-020), where ListImports still lists its imports (DDB-IMPORT-008).
+  std::string table_id;
 };
 
 constexpr int64_t kDefaultJobPage = 10;
@@ -284,6 +288,7 @@ JobPage<Job> PageOfJobs(const std::map<std::string, Job>& all, const JobListRequ
   std::vector<const Job*> jobs;
   for (const auto& [_, job] : all) {
     if (!list.table_arn.empty() && job.table_arn != list.table_arn) continue;
+    if (!list.table_id.empty() && job.table_id != list.table_id) continue;
     if (!after || id(&job) < *after) jobs.push_back(&job);
   }
   std::sort(jobs.begin(), jobs.end(), [&](auto* a, auto* b) { return id(a) > id(b); });
@@ -338,6 +343,9 @@ struct ExportJob {
     Field(w, "FailureCode", failure_code);
     Field(w, "FailureMessage", failure_message);
     Field(w, "ExportFormat", format);
+    // A member botocore's model lacks, in every description DynamoDB sends (recorded in 2026:
+    // ack-api-quirks dynamodb DDB-EXPORT-008).
+    Field(w, "DestinationType", std::string("S3"));
     if (status == "COMPLETED") {
       IntField(w, "BilledSizeBytes", billed_size_bytes);
       IntField(w, "ItemCount", item_count);
@@ -871,7 +879,14 @@ void EngineImpl::RunExport(ExportJob job, const std::string& id, const TableSche
       fmt::print(stderr, "cruddur: export {}: no bucket {}: its directory {} does not exist\n",
                  job.arn, job.s3_bucket, bucket_dir.string());
       job.failure_code = "S3NoSuchBucket";
-      throw std::runtime_error(NoSuchBucketMessage());
+      throw std::runtime_error(
+          S3ErrorMessage("The specified bucket does not exist", 404, "NoSuchBucket"));
+    }
+    // Every local bucket is this account's: S3 refuses the writes of an export that expects
+    // another owner.
+    if (!job.s3_bucket_owner.empty() && job.s3_bucket_owner != options_.account_id) {
+      job.failure_code = "S3AccessDenied";
+      throw std::runtime_error(S3ErrorMessage("Access Denied", 403, "AccessDenied"));
     }
     s3::ExportWriter writer(bucket_dir, job.s3_prefix, id, format);
     std::string prefix = keyspace::IndexPrefix(schema.id, 0);
@@ -1012,6 +1027,11 @@ void EngineImpl::DescribeExport(const Request& req, JsonWriter& w) {
 
 void EngineImpl::ListExports(const Request& req, JsonWriter& w) {
   JobListRequest list = ParseJobListRequest(req, "export", "MaxResults");
+  if (!list.table_arn.empty()) {
+    const size_t at = list.table_arn.find(":table/");
+    auto table = at == std::string::npos ? nullptr : FindTable(list.table_arn.substr(at + 7));
+    list.table_id = table ? table->schema()->table_id : "(none)";
+  }
   Transfers& tr = transfers();
   MutexLock lock(tr.mu);
   JobPage<ExportJob> page = PageOfJobs(tr.exports, list);
