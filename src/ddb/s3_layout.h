@@ -93,7 +93,8 @@ struct ImportOptions {
 };
 
 // The keys (bucket-relative, '/'-separated, sorted) of the objects under `bucket_dir` whose key
-// starts with `key_prefix`, leaving out an export's manifests, checksums and _started.
+// starts with `key_prefix`: all of them, as S3 lists them. An export's manifests and checksums
+// under the prefix are read as data, as DynamoDB reads them (each an item in error).
 std::vector<std::string> ListObjects(const std::filesystem::path& bucket_dir,
                                      std::string_view key_prefix);
 

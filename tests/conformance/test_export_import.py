@@ -396,6 +396,7 @@ def write_aws_export(s3_dir, bucket, export_id, data_lines, fmt="DYNAMODB_JSON")
         "manifestFilesS3Key": f"AWSDynamoDB/{export_id}/manifest-files.json",
         "billedSizeBytes": 0, "itemCount": data_lines.count("\n"), "outputFormat": fmt}))
     (base / "manifest-summary.checksum").write_text("0" * 32)
+    (base / "manifest-files.checksum").write_text("0" * 32)
     return f"2020-Nov/AWSDynamoDB/{export_id}/"
 
 
@@ -403,8 +404,7 @@ def write_aws_export(s3_dir, bucket, export_id, data_lines, fmt="DYNAMODB_JSON")
 @pytest.mark.parametrize("fmt", ["DYNAMODB_JSON", "ION"])
 def test_aws_documented_export_imports_unchanged(client, s3_dir, fmt):
     """Files written as the documentation's export example (its item, its manifests) import
-    unchanged, naming the export's directory as the prefix: the manifests, checksums and
-    _started beside the data are not items."""
+    unchanged, naming the export's data/ directory as the prefix."""
     doc = json.dumps({"Item": DOC_ITEM}) + "\n" if fmt == "DYNAMODB_JSON" else DOC_ION
     second = json.loads(json.dumps(DOC_ITEM))
     second["Id"] = {"N": "104"}
@@ -413,14 +413,30 @@ def test_aws_documented_export_imports_unchanged(client, s3_dir, fmt):
     prefix = write_aws_export(s3_dir, "doc-bucket", f"01234567890123-{fmt[:4].lower()}1234",
                               doc + line2, fmt)
     table = unique_name("doc")
-    imp = import_table(client, "doc-bucket", prefix, table, fmt=fmt, compression="GZIP",
-                       key=(("Id", "N"),))
+    imp = import_table(client, "doc-bucket", prefix + "data/", table, fmt=fmt,
+                       compression="GZIP", key=(("Id", "N"),))
     assert imp["ImportStatus"] == "COMPLETED", imp
     assert imp["ImportedItemCount"] == 2 and imp["ErrorCount"] == 0
     got = client.get_item(TableName=table, Key={"Id": {"N": "103"}})["Item"]
     assert got == {**DOC_ITEM, "Authors": {"SS": got["Authors"]["SS"]}}
     assert sorted(got["Authors"]["SS"]) == ["Author1", "Author2"]
     assert client.get_item(TableName=table, Key={"Id": {"N": "104"}})["Item"]["Id"] == {"N": "104"}
+
+
+@source("ddb-answer: recorded in 2026 (ack-api-quirks dynamodb DDB-IMPORT-020): an import "
+        "from an export's root prefix (GZIP) reads its manifests and checksums as objects, each "
+        "an item in error, _started none: FAILED ItemValidationError with the data imported")
+def test_import_of_an_export_root_counts_its_manifests_as_errors(client, s3_dir):
+    """The export's four manifest and checksum objects are not GZIP: four items in error; the
+    empty _started is none; the data's items are imported and the import FAILED."""
+    lines = "".join(json.dumps({"Item": {"pk": {"S": f"r{i}"}}}) + "\n" for i in range(3))
+    prefix = write_aws_export(s3_dir, "doc-bucket", "01234567890123-root1234", lines)
+    table = unique_name("root")
+    imp = import_table(client, "doc-bucket", prefix, table, compression="GZIP")
+    assert (imp["ImportStatus"], imp["FailureCode"]) == ("FAILED", "ItemValidationError"), imp
+    assert (imp["ProcessedItemCount"], imp["ImportedItemCount"], imp["ErrorCount"]) == (7, 3, 4)
+    assert sorted(i["pk"]["S"] for i in scan_pages(client, TableName=table)) == \
+        ["r0", "r1", "r2"]
 
 
 @DOCS_IMPORT

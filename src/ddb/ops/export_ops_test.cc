@@ -466,7 +466,7 @@ TEST_P(PersistentExportImportTest, JobsSurviveARestartAndACrashedImportLeavesNoT
   std::string export_arn = ExportSrc();
   std::string id = export_arn.substr(export_arn.rfind('/') + 1);
   std::string import_arn = Call("ImportTable", R"({"S3BucketSource":{"S3Bucket":"bkt",
-        "S3KeyPrefix":"AWSDynamoDB/)" + id + R"(/"},"InputFormat":"DYNAMODB_JSON",
+        "S3KeyPrefix":"AWSDynamoDB/)" + id + R"(/data/"},"InputFormat":"DYNAMODB_JSON",
         "InputCompressionType":"GZIP","TableCreationParameters":{"TableName":"dst",
           "BillingMode":"PAY_PER_REQUEST",
           "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
