@@ -39,8 +39,9 @@ for mode in memory disk; do
   data=$(mktemp -d)
   args=(--in-memory)
   [[ $mode == disk ]] && args=(--data-dir "$data/data")
-  # DynamoDB Local has no interval between TTL changes: neither has the server compared with it.
-  "$BIN" ddb serve "${args[@]}" --ttl-cooldown 0 --host 127.0.0.1 --port "$port" \
+  # DynamoDB Local has no limits on how often a table changes (TTL's interval, DeletionProtection,
+  # TableClass, decreases): neither has the server compared with it.
+  "$BIN" ddb serve "${args[@]}" --no-update-limits --host 127.0.0.1 --port "$port" \
     >"$OUT/cruddur-$mode.log" 2>&1 &
   server=$!
   PYTHONPATH="$ROOT/tests/conformance" /usr/bin/python3 -c \

@@ -61,6 +61,7 @@ struct ServeOptions {
   std::string s3_dir;                         // --s3-dir: the local S3 of exports and imports
   std::string min_incremental_export_period;  // --min-incremental-export-period DURATION
   std::string ttl_cooldown;                   // --ttl-cooldown DURATION
+  bool no_update_limits = false;              // --no-update-limits
   std::string schema;  // --schema: tables to create at start (describe-table output)
   LogFlags log;
   bool faults = false;  // --faults: the fault-injection rules and their control API
@@ -155,6 +156,10 @@ void Serve(const ServeOptions& serve, const GlobalOptions& globals, bool data_di
   if (!serve.min_incremental_export_period.empty()) {
     engine_options.incremental_export_min_period =
         MinIncrementalExportPeriod(serve.min_incremental_export_period);
+  }
+  if (serve.no_update_limits) {
+    engine_options.update_limits = false;
+    engine_options.ttl_update_cooldown = std::chrono::milliseconds(0);
   }
   if (!serve.ttl_cooldown.empty()) {
     engine_options.ttl_update_cooldown = TtlCooldown(serve.ttl_cooldown);
@@ -304,6 +309,11 @@ void AddDdbServeCommand(CLI::App& ddb, GlobalOptions& globals) {
                   "('Time to live has been modified multiple times within a fixed interval'; "
                   "e.g. 0, 10s; default: DynamoDB's, about 31m)")
       ->type_name("DURATION");
+  cmd->add_flag("--no-update-limits", serve->no_update_limits,
+                "Lift DynamoDB's limits on how often a table may change, as DynamoDB Local: "
+                "DeletionProtection once in 15 s, TableClass twice in 30 days, throughput "
+                "decreases 4 a UTC day then one an hour, and TTL's interval (unless "
+                "--ttl-cooldown is given)");
   cmd->add_option("--schema", serve->schema,
                   "Create the tables FILE describes at start (`aws dynamodb describe-table` "
                   "output: one, an array, or several one after another); existing ones are kept")

@@ -64,7 +64,7 @@ void WriteThroughput(JsonWriter& w, const ProvisionedThroughput& t, bool describ
   if (describe && t.last_decrease_time > 0) {
     WriteMember(w, "LastDecreaseDateTime", t.last_decrease_time);
   }
-  if (describe) WriteMember(w, "NumberOfDecreasesToday", t.decreases_today);
+  if (describe) WriteMember(w, "NumberOfDecreasesToday", t.DecreasesOn(EpochSeconds()));
   WriteMember(w, "ReadCapacityUnits", t.read_capacity_units);
   WriteMember(w, "WriteCapacityUnits", t.write_capacity_units);
   w.EndObject();
@@ -478,6 +478,15 @@ std::string SerializeSchema(const TableSchema& s) {
   WriteMember(w, "deletion_protection", s.deletion_protection);
   WriteMember(w, "table_class", s.table_class);
   WriteMember(w, "table_class_updated", s.table_class_updated);
+  if (s.deletion_protection_updated > 0) {
+    WriteMember(w, "deletion_protection_updated", s.deletion_protection_updated);
+  }
+  if (!s.table_class_switches.empty()) {
+    Key(w, "table_class_switches");
+    w.StartArray();
+    for (double t : s.table_class_switches) w.Double(t);
+    w.EndArray();
+  }
   WriteMember(w, "table_class_given", s.table_class_given);
   WriteMember(w, "sse_kms_key", s.sse_kms_key_arn);
   WriteMember(w, "transient_status", s.transient_status);
@@ -544,6 +553,14 @@ TableSchema DeserializeSchema(std::string_view json) {
   // Absent in catalogs written before it was recorded.
   if (d.HasMember("table_class_updated") && d["table_class_updated"].IsNumber()) {
     s.table_class_updated = d["table_class_updated"].GetDouble();
+  }
+  if (d.HasMember("deletion_protection_updated") && d["deletion_protection_updated"].IsNumber()) {
+    s.deletion_protection_updated = d["deletion_protection_updated"].GetDouble();
+  }
+  if (d.HasMember("table_class_switches") && d["table_class_switches"].IsArray()) {
+    for (const auto& t : d["table_class_switches"].GetArray()) {
+      if (t.IsNumber()) s.table_class_switches.push_back(t.GetDouble());
+    }
   }
   if (d.HasMember("table_class_given") && d["table_class_given"].IsBool()) {
     s.table_class_given = d["table_class_given"].GetBool();

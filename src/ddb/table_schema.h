@@ -2,6 +2,7 @@
 // Persisted in the catalog (as JSON) and written out by DescribeTable.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -74,7 +75,13 @@ struct ProvisionedThroughput {
   int64_t write_capacity_units = 0;
   double last_increase_time = 0;  // epoch seconds, 0: never
   double last_decrease_time = 0;
-  int64_t decreases_today = 0;
+  int64_t decreases_today = 0;  // on the UTC day of last_decrease_time
+
+  // The decreases on the UTC day of `now` (DynamoDB's day starts at 00:00 UTC).
+  int64_t DecreasesOn(double now) const {
+    constexpr double kDay = 86400;
+    return std::floor(last_decrease_time / kDay) == std::floor(now / kDay) ? decreases_today : 0;
+  }
 };
 
 // OnDemandThroughput: the most read and write request units per second a PAY_PER_REQUEST table or
@@ -205,8 +212,11 @@ struct TableSchema {
   double ttl_updated = 0;                   // epoch seconds of its last change; 0: never
   std::map<std::string, std::string> tags;  // TagResource / CreateTable's Tags
   bool deletion_protection = false;
+  double deletion_protection_updated = 0;  // epoch seconds of its last change; 0: never
   std::string table_class = "STANDARD";
   double table_class_updated = 0;  // epoch seconds of UpdateTable's last TableClass; 0: never
+  // When UpdateTable switched the class, in the last 30 days at least (DynamoDB allows two).
+  std::vector<double> table_class_switches;
   bool table_class_given = false;  // CreateTable named a TableClass: always described
   // Server-side encryption with a KMS key (SSESpecification Enabled/SSEType KMS): the key's ARN.
   // Empty: DynamoDB's own key, which DescribeTable does not describe. Recorded and described only;

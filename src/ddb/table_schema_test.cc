@@ -44,6 +44,34 @@ TEST(TableSchemaCatalogTest, ThroughputSettingsRoundTrip) {
   EXPECT_EQ(back.indexes[0].warm.read, 20000);
 }
 
+// The times that limit how often a table changes (EngineOptions::update_limits) are kept with it.
+TEST(TableSchemaCatalogTest, ChangeTimesRoundTrip) {
+  TableSchema s = OnDemandTable();
+  s.deletion_protection_updated = 1700000000.5;
+  s.table_class_switches = {1700000001.25, 1700000002.75};
+  s.ttl_updated = 1700000003.5;
+  TableSchema back = DeserializeSchema(SerializeSchema(s));
+  EXPECT_EQ(back.deletion_protection_updated, 1700000000.5);
+  EXPECT_EQ(back.table_class_switches, (std::vector<double>{1700000001.25, 1700000002.75}));
+  EXPECT_EQ(back.ttl_updated, 1700000003.5);
+  TableSchema fresh = DeserializeSchema(SerializeSchema(OnDemandTable()));
+  EXPECT_EQ(fresh.deletion_protection_updated, 0);
+  EXPECT_TRUE(fresh.table_class_switches.empty());
+}
+
+// NumberOfDecreasesToday counts the decreases of the UTC day: a day that has none since 00:00
+// UTC has zero, whatever the day of the last decrease counted.
+TEST(TableSchemaCatalogTest, DecreasesAreCountedByUtcDay) {
+  ProvisionedThroughput t;
+  t.last_decrease_time = 1700006399;  // 2023-11-14T23:59:59Z
+  t.decreases_today = 3;
+  EXPECT_EQ(t.DecreasesOn(1700006399), 3);
+  EXPECT_EQ(t.DecreasesOn(1699920000), 3);  // 2023-11-14T00:00:00Z, the same UTC day
+  EXPECT_EQ(t.DecreasesOn(1699920000 - 1), 0);
+  EXPECT_EQ(t.DecreasesOn(1700006400), 0);  // 2023-11-15T00:00:00Z
+  EXPECT_EQ(ProvisionedThroughput{}.DecreasesOn(1700006400), 0);
+}
+
 // Drops every `"key":{...}` member (a flat object) from a catalog entry.
 std::string WithoutMember(std::string json, const std::string& key) {
   for (size_t at; (at = json.find("\"" + key + "\":{")) != std::string::npos;) {

@@ -56,6 +56,7 @@ class TransientTest : public ::testing::Test {
     options.data_dir = dir_.string();
     options.ttl_sweep_interval = 0ms;
     options.transient_status_delay = delay();
+    options.update_limits = false;  // the tests turn DeletionProtection on and off within seconds
     engine_ = Engine::Open(options);
   }
 

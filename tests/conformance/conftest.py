@@ -65,9 +65,11 @@ def fast_sweep(foreign_endpoint, tmp_path_factory):
 @pytest.fixture(scope="module")
 def delayed(tmp_path_factory, foreign_endpoint):
     """A client of a server of its own that holds transient statuses (CREATING, UPDATING, a
-    backup's CREATING...) for DELAY seconds."""
+    backup's CREATING...) for DELAY seconds, with no limits on how often a table changes (its
+    tests turn DeletionProtection on and off again within seconds)."""
     with own_server(foreign_endpoint, tmp_path_factory,
-                    ["--in-memory", "--delay-transient-statuses=%dms" % (DELAY * 1000)],
+                    ["--in-memory", "--delay-transient-statuses=%dms" % (DELAY * 1000),
+                     "--no-update-limits"],
                     "DDB_ENDPOINT is set: these tests start a server with the flag themselves") \
             as server:
         yield make_client(server.endpoint)

@@ -2,12 +2,16 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <cmath>
+#include <ctime>
 #include <set>
 
 #include "ddb/engine_impl.h"
 #include "ddb/error.h"
 #include "ddb/item_codec.h"
 #include "ddb/ops/table_request.h"
+#include "ddb/s3_layout.h"
 
 namespace cruddur::ddb {
 namespace {
@@ -259,11 +263,50 @@ void SetThroughput(ProvisionedThroughput& cur, const ProvisionedThroughput& pt, 
   }
   if (pt.read_capacity_units < cur.read_capacity_units ||
       pt.write_capacity_units < cur.write_capacity_units) {
+    cur.decreases_today = cur.DecreasesOn(now) + 1;
     cur.last_decrease_time = now;
-    cur.decreases_today++;
   }
   cur.read_capacity_units = pt.read_capacity_units;
   cur.write_capacity_units = pt.write_capacity_units;
+}
+
+// "Friday, October 9, 2026 at 12:21:34 AM Coordinated Universal Time": how DynamoDB writes the
+// times in its refusal of a decrease (recorded in 2026: ack-api-quirks dynamodb DDB-TABLE-184).
+std::string LongUtcTime(double epoch_seconds) {
+  static constexpr std::array<const char*, 7> kDays = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                                       "Thursday", "Friday", "Saturday"};
+  static constexpr std::array<const char*, 12> kMonths = {
+      "January", "February", "March",     "April",   "May",      "June",
+      "July",    "August",   "September", "October", "November", "December"};
+  const auto secs = static_cast<time_t>(std::floor(epoch_seconds));
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  const int hour12 = tm.tm_hour % 12 == 0 ? 12 : tm.tm_hour % 12;
+  return fmt::format("{}, {} {}, {} at {}:{:02}:{:02} {} Coordinated Universal Time",
+                     kDays.at(static_cast<size_t>(tm.tm_wday)),
+                     kMonths.at(static_cast<size_t>(tm.tm_mon)), tm.tm_mday, tm.tm_year + 1900,
+                     hour12, tm.tm_min, tm.tm_sec, tm.tm_hour < 12 ? "AM" : "PM");
+}
+
+// DynamoDB allows 4 decreases of a table's (or a GSI's) throughput a UTC day, then one an hour
+// (recorded in 2026: ack-api-quirks dynamodb DDB-TABLE-184, -185, -326): `after` is the table
+// or index as this request leaves it, `before` as it was.
+void CheckDecreaseLimit(const ProvisionedThroughput& before, const ProvisionedThroughput& after,
+                        double now) {
+  constexpr int64_t kFreeDecreases = 4;
+  constexpr double kInterval = 3600;
+  if (after.last_decrease_time != now || after.last_decrease_time == before.last_decrease_time) {
+    return;  // no decrease in this request
+  }
+  const int64_t today = before.DecreasesOn(now);
+  if (today < kFreeDecreases || now >= before.last_decrease_time + kInterval) return;
+  throw ApiError::LimitExceeded(fmt::format(
+      "Subscriber limit exceeded: Provisioned throughput decreases are limited within a given UTC "
+      "day. After the first 4 decreases, each subsequent decrease in the same UTC day can be "
+      "performed at most once every 3600 seconds. Number of decreases today: {}. Last decrease "
+      "at {}. Next decrease can be made at {}.",
+      today, LongUtcTime(before.last_decrease_time),
+      LongUtcTime(before.last_decrease_time + kInterval)));
 }
 
 // The table's ProvisionedThroughput and each index's.
@@ -601,7 +644,7 @@ void DescribeThroughputChanges(const UpdateTableRequest& u, const IndexChanges& 
       ix.status_until = 0;
       ix.throughput.read_capacity_units = before.read_capacity_units;
       ix.throughput.write_capacity_units = before.write_capacity_units;
-      ix.throughput.decreases_today = before.decreases_today;
+      ix.throughput.decreases_today = before.DecreasesOn(EpochSeconds());
     }
   }
 }
@@ -782,16 +825,49 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
   ApplyStream(u, *schema, now);
   std::string old_sse_key = schema->sse_kms_key_arn;
   ApplySse(u, *schema);
-  if (u.deletion_protection) schema->deletion_protection = *u.deletion_protection;
+  if (options_.update_limits) {
+    const TableSchema& before = *table->schema();
+    CheckDecreaseLimit(before.throughput, schema->throughput, now);
+    for (const auto& ix : schema->indexes) {
+      if (const IndexSchema* was = before.FindIndex(ix.name)) {
+        CheckDecreaseLimit(was->throughput, ix.throughput, now);
+      }
+    }
+  }
+  if (u.deletion_protection && *u.deletion_protection != schema->deletion_protection) {
+    // A change within 15 s of the last one is throttled; re-sending the setting a table has is
+    // no change (recorded in 2026: ack-api-quirks dynamodb DDB-TABLE-464, -383).
+    constexpr double kDeletionProtectionInterval = 15;
+    const double until = schema->deletion_protection_updated + kDeletionProtectionInterval;
+    if (options_.update_limits && schema->deletion_protection_updated > 0 && now < until) {
+      throw ApiError::Throttling(
+          fmt::format("Deletion protection setting for table {} modified within the previous 15000 "
+                      "milliseconds. Please try again after {}",
+                      u.name, s3::IsoTime(until)));
+    }
+    schema->deletion_protection = *u.deletion_protection;
+    schema->deletion_protection_updated = now;
+  }
   // The class a table already has is no change: its summary stays as it was, absent for a table
   // never given one (ack-api-quirks DDB-TABLE-177, -180). A switch is described with its
   // LastUpdateDateTime from then on (DDB-TABLE-052), and answered with the summary before it.
   const bool class_switch = u.table_class && *u.table_class != schema->table_class;
   const std::string old_class = schema->table_class;
   const double old_class_updated = schema->table_class_updated;
+  if (u.table_class && options_.update_limits) {
+    // Two switches in 30 days; once they are spent even a TableClass the table has is refused
+    // (recorded in 2026: ack-api-quirks dynamodb DDB-TABLE-283, -365).
+    constexpr double kClassWindow = 30 * 86400.0;
+    std::erase_if(schema->table_class_switches, [&](double t) { return t <= now - kClassWindow; });
+    if (schema->table_class_switches.size() >= 2) {
+      throw ApiError::LimitExceeded(
+          "Subscriber limit exceeded: Updates to TableClass are limited to 2 times in 30 day(s).");
+    }
+  }
   if (class_switch) {
     schema->table_class = *u.table_class;
     schema->table_class_updated = now;
+    schema->table_class_switches.push_back(now);
   }
   // DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput, SSESpecification and a GSI's
   // Update change without the table leaving ACTIVE (ack-api-quirks DDB-TABLE-410, -065, -165:
@@ -828,7 +904,7 @@ void EngineImpl::UpdateTable(const Request& req, JsonWriter& w) {
   if (u.throughput && !was_ppr) {
     response_schema->throughput.read_capacity_units = old_throughput.read_capacity_units;
     response_schema->throughput.write_capacity_units = old_throughput.write_capacity_units;
-    response_schema->throughput.decreases_today = old_throughput.decreases_today;
+    response_schema->throughput.decreases_today = old_throughput.DecreasesOn(now);
   }
   if (u.billing && (*u.billing == "PAY_PER_REQUEST") != was_ppr) {
     response_schema->billing_summary_pending = true;
