@@ -311,7 +311,8 @@ void AddDdbServeCommand(CLI::App& ddb, GlobalOptions& globals) {
       ->type_name("DURATION");
   cmd->add_flag("--no-update-limits", serve->no_update_limits,
                 "Lift DynamoDB's limits on how often a table may change, as DynamoDB Local: "
-                "DeletionProtection once in 15 s, TableClass twice in 30 days, throughput "
+                "DeletionProtection and a resource policy once in 15 s, TableClass twice in "
+                "30 days, throughput "
                 "decreases 4 a UTC day then one an hour, and TTL's interval (unless "
                 "--ttl-cooldown is given)");
   cmd->add_option("--schema", serve->schema,

@@ -83,9 +83,9 @@ struct EngineOptions {
   // 2026: refused at 1,811.6 s, accepted at 1,871.7 s). Zero: no such interval, as DynamoDB
   // Local (`ddb serve --ttl-cooldown 0`).
   std::chrono::milliseconds ttl_update_cooldown{std::chrono::minutes(31)};
-  // DynamoDB's limits on how often UpdateTable may change a table: DeletionProtection once in
-  // 15 s, TableClass twice in 30 days, a table's or GSI's throughput decreased 4 times a UTC day
-  // and then once an hour. False: none (`ddb serve --no-update-limits`), as DynamoDB Local.
+  // DynamoDB's limits on how often a table may change: DeletionProtection and a resource policy
+  // once in 15 s, TableClass twice in 30 days, a table's or GSI's throughput decreased 4 times a
+  // UTC day and then once an hour. False: none (`ddb serve --no-update-limits`), as DynamoDB Local.
   bool update_limits = true;
   // Test hook: called by TransactWriteItems while it holds its items (registered as pending and
   // locked, before its conditions are checked), so tests can meet a transaction in flight.

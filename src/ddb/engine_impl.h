@@ -416,6 +416,8 @@ class EngineImpl final : public Engine {
   std::once_flag transfers_once_;
   // The storage key of a resource policy (ops/policy_ops.cc).
   std::string PolicyKey(std::string_view arn);
+  void CheckPolicyInterval(std::string_view arn, const std::string& key, double now)
+      REQUIRES(catalog_mu_);
   // The policy document of a table (`stream_label` empty) or of its stream; nullopt for none.
   std::optional<std::string> StoredResourcePolicy(const TableSchema& schema,
                                                   std::string_view stream_label);
@@ -594,6 +596,9 @@ class EngineImpl final : public Engine {
   KeyLocks locks_;
   PendingTransactions pending_;
   Mutex catalog_mu_ ACQUIRED_BEFORE(tables_mu_);  // serialises control-plane changes
+  // When each resource policy (by its storage key) last changed, epoch seconds: DynamoDB refuses
+  // another change within 15 s. Not kept across restarts, which outlast the interval.
+  std::map<std::string, double> policy_changed_ GUARDED_BY(catalog_mu_);
   SharedMutex tables_mu_;
   std::map<std::string, std::shared_ptr<Table>, std::less<>> tables_ GUARDED_BY(tables_mu_);
   uint32_t next_table_id_ GUARDED_BY(catalog_mu_) = 1;

@@ -295,8 +295,11 @@ std::string ExportKeyPrefix(std::string_view s3_prefix, std::string_view export_
 }
 
 std::string IsoTime(double epoch_seconds) {
-  auto secs = static_cast<time_t>(std::floor(epoch_seconds));
-  int ms = static_cast<int>((epoch_seconds - static_cast<double>(secs)) * 1000);
+  // To the nearest millisecond: a time of whole milliseconds (a RevisionId + 15 s) is often a
+  // hair below it as a double.
+  const int64_t total_ms = std::llround(epoch_seconds * 1000);
+  auto secs = static_cast<time_t>(total_ms >= 0 ? total_ms / 1000 : (total_ms - 999) / 1000);
+  const int ms = static_cast<int>(total_ms - static_cast<int64_t>(secs) * 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[32];

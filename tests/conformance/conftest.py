@@ -40,6 +40,15 @@ def ddb(endpoint):
 
 
 @pytest.fixture(scope="session")
+def unlimited_endpoint(foreign_endpoint, tmp_path_factory):
+    """A server of its own with no limits on how often a table changes (`--no-update-limits`),
+    for tests that change a setting again within DynamoDB's intervals."""
+    with own_server(foreign_endpoint, tmp_path_factory, ["--in-memory", "--no-update-limits"],
+                    "starts a server with --no-update-limits") as server:
+        yield server.endpoint
+
+
+@pytest.fixture(scope="session")
 def ddb_nv(endpoint):
     """A client without botocore's own parameter validation, so the server sees bad input."""
     return make_client(endpoint, parameter_validation=False)

@@ -774,7 +774,7 @@ def test_list_exports_and_imports_page_ten_newest_first(transfer_endpoint):
 
 # --- resource policies --------------------------------------------------------------------------
 
-def test_resource_policy_revision_errors(endpoint, ddb):
+def test_resource_policy_revision_errors(unlimited_endpoint):
     """PolicyNotFoundException's recorded words (moto's AWS-verified tests, DDB-TABLE-205,
     DDB-TABLE-209): no policy "Resource-based policy not found for the provided ResourceArn:
     <arn>"; an ExpectedRevisionId that is not the current one "...: Requested update for policy
@@ -784,8 +784,10 @@ def test_resource_policy_revision_errors(endpoint, ddb):
     ExpectedRevisionId with no policy "...: Requested update for policy with revision id <x>,
     but table <t> has no associated" (recorded cut there). Re-putting the same policy is no
     change: the same RevisionId, 13 digits of epoch ms (DDB-TABLE-207). DeleteResourcePolicy
-    without a policy answers 200 with no RevisionId (DDB-TABLE-205)."""
-    name, arn = new_table(ddb)
+    without a policy answers 200 with no RevisionId (DDB-TABLE-205). (The policy changes
+    within DynamoDB's 15 s: a server with --no-update-limits.)"""
+    endpoint = unlimited_endpoint
+    name, arn = new_table(make_client(endpoint))
     prefix = "Resource-based policy not found for the provided ResourceArn: "
     assert answer(endpoint, "GetResourcePolicy", {"ResourceArn": arn}) == (
         "PolicyNotFoundException", prefix + arn)

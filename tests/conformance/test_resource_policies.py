@@ -44,7 +44,7 @@ def policy_endpoint(tmp_path_factory, foreign_endpoint):
     with own_server(foreign_endpoint, tmp_path_factory,
                     ["--in-memory", "--auth", f"{ACCESS_KEY}:{SECRET_KEY}",
                      "--auth", "BOBKEY:bob-secret",
-                     "--auth", f"CAROLKEY:carol-secret:{CAROL}"],
+                     "--auth", f"CAROLKEY:carol-secret:{CAROL}", "--no-update-limits"],
                     "starts its own cruddur server with several --auth keys") as server:
         yield server.endpoint
 

@@ -156,3 +156,33 @@ def test_no_update_limits(unlimited):
         wait_table_active(unlimited, name)
     assert unlimited.describe_table(TableName=name)["Table"]["ProvisionedThroughput"][
         "NumberOfDecreasesToday"] == 6
+
+
+POLICY = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":'
+          '"arn:aws:iam::000000000000:root"},"Action":"dynamodb:GetItem","Resource":"*"}]}')
+
+
+@RECORDED
+def test_resource_policy_changes_15_seconds_apart(limited):
+    """After a change of a table's resource policy, another Put or a Delete within 15 s is a
+    ThrottlingException that says when to try again (the RevisionId's time + 15 s); a Put of the
+    same document is no change, and answered with the same RevisionId."""
+    name = new_table(limited)
+    arn = limited.describe_table(TableName=name)["Table"]["TableArn"]
+    endpoint = limited.meta.endpoint_url
+    status, put = raw_call(endpoint, "PutResourcePolicy", {"ResourceArn": arn, "Policy": POLICY})
+    assert status == 200, put
+    assert raw_call(endpoint, "PutResourcePolicy", {"ResourceArn": arn, "Policy": POLICY}) == (
+        200, {"RevisionId": put["RevisionId"]})
+    until = datetime.datetime.fromtimestamp(int(put["RevisionId"]) / 1000 + 15,
+                                            datetime.timezone.utc)
+    expected = (f"Resource-based policy for table {name} modified within the previous 15000 "
+                f"milliseconds. Please try again after "
+                f"{until.strftime('%Y-%m-%dT%H:%M:%S')}.{until.microsecond // 1000:03d}Z.")
+    for op, body in (("PutResourcePolicy", {"Policy": POLICY.replace("GetItem", "Query")}),
+                     ("DeleteResourcePolicy", {})):
+        status, answer = raw_call(endpoint, op, dict(body, ResourceArn=arn))
+        assert (status, error_type(answer), error_message(answer)) == (
+            400, "ThrottlingException", expected), op
+    status, got = raw_call(endpoint, "GetResourcePolicy", {"ResourceArn": arn})
+    assert got == {"Policy": POLICY, "RevisionId": put["RevisionId"]}

@@ -116,6 +116,9 @@ TEST(S3LayoutTest, Md5AndTimes) {
   EXPECT_EQ(s3::Md5Hex(""), "d41d8cd98f00b204e9800998ecf8427e");
   EXPECT_EQ(s3::Md5Base64(""), "1B2M2Y8AsgTpgAmY7PhCfg==");
   EXPECT_EQ(s3::IsoTime(1604474914.028), "2020-11-04T07:28:34.028Z");
+  // To the nearest millisecond, carrying into the second.
+  EXPECT_EQ(s3::IsoTime(1765151078.833 + 15), "2025-12-07T23:44:53.833Z");
+  EXPECT_EQ(s3::IsoTime(1604474914.9996), "2020-11-04T07:28:35.000Z");
   EXPECT_EQ(s3::ExportKeyPrefix("a/b/", "id"), "a/b/AWSDynamoDB/id");
   EXPECT_EQ(s3::ExportKeyPrefix("", "id"), "AWSDynamoDB/id");
 }
@@ -392,10 +395,16 @@ TEST_P(ExportImportTest, ResourcePolicies) {
   EXPECT_EQ(
       CallError("PutResourcePolicy", R"({"ResourceArn":")" + arn + R"(","Policy":"x"})").type(),
       "ValidationException");
-  Call("DeleteResourcePolicy",
-       R"({"ResourceArn":")" + arn + R"(","ExpectedRevisionId":")" + rev + R"("})");
-  EXPECT_EQ(CallError("GetResourcePolicy", R"({"ResourceArn":")" + arn + R"("})").type(),
-            "PolicyNotFoundException");
+  // Within 15 s of the change, deleting it is throttled, as DynamoDB's.
+  ApiError e = CallError("DeleteResourcePolicy", R"({"ResourceArn":")" + arn +
+                                                     R"(","ExpectedRevisionId":")" + rev + R"("})");
+  EXPECT_EQ(e.type(), "ThrottlingException");
+  EXPECT_TRUE(
+      e.message().starts_with("Resource-based policy for table tbl modified within the "
+                              "previous 15000 milliseconds. Please try again after "))
+      << e.message();
+  auto kept = Call("GetResourcePolicy", R"({"ResourceArn":")" + arn + R"("})");
+  EXPECT_EQ(std::string(kept["RevisionId"].GetString()), rev);
   EXPECT_EQ(CallError("GetResourcePolicy",
                       R"({"ResourceArn":"arn:aws:dynamodb:us-east-1:000000000000:table/none"})")
                 .type(),

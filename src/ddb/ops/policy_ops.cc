@@ -23,6 +23,7 @@
 #include "ddb/error.h"
 #include "ddb/ops/table_request.h"
 #include "ddb/policy.h"
+#include "ddb/s3_layout.h"
 #include "ddb/table_arn.h"
 
 namespace cruddur::ddb {
@@ -200,6 +201,25 @@ bool SamePolicy(std::string_view a, std::string_view b) {
 
 }  // namespace
 
+// A change of a table's (or a stream's) resource policy within 15 s of the last one is
+// throttled, as DynamoDB (recorded in 2026: ack-api-quirks dynamodb DDB-TABLE-206, -347, -464);
+// DynamoDB answers the first second or two with a ResourceInUseException of its own, which is not
+// modeled here. Records the change when it is allowed.
+void EngineImpl::CheckPolicyInterval(std::string_view arn, const std::string& key, double now) {
+  constexpr double kInterval = 15;
+  double& changed = policy_changed_[key];
+  if (options_.update_limits && changed > 0 && now < changed + kInterval) {
+    const size_t stream = arn.find("/stream/");
+    throw ApiError::Throttling(fmt::format(
+        "Resource-based policy for {} {} modified within the previous 15000 milliseconds. "
+        "Please try again after {}.",
+        stream == std::string_view::npos ? "table" : "stream",
+        stream == std::string_view::npos ? PolicyTable(arn) : arn.substr(stream + 8),
+        s3::IsoTime(changed + kInterval)));
+  }
+  changed = now;
+}
+
 std::optional<std::string> EngineImpl::StoredResourcePolicy(const TableSchema& schema,
                                                             std::string_view stream_label) {
   std::string key = std::string(1, keyspace::kMeta) + "policy/" + schema.table_id;
@@ -228,6 +248,7 @@ void EngineImpl::PutResourcePolicy(const Request& req, JsonWriter& w) {
       throw TableInUse("DELETING", table->schema()->name);
     }
     revision = NewRevisionId();
+    CheckPolicyInterval(arn, key, static_cast<double>(std::stoll(revision)) / 1000);
     storage::WriteBatch batch;
     batch.Put(key, revision + "|" + std::string(policy));
     storage_->Write(batch);
@@ -260,6 +281,7 @@ void EngineImpl::DeleteResourcePolicy(const Request& req, JsonWriter& w) {
   // No policy: DynamoDB answers an empty 200 (recorded in 2026: ack-api-quirks dynamodb
   // DDB-TABLE-205).
   if (current) {
+    CheckPolicyInterval(arn, key, EpochSeconds());
     storage::WriteBatch batch;
     batch.Delete(key);
     storage_->Write(batch);
