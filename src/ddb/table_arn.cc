@@ -125,6 +125,14 @@ void CheckTableArnRegion(std::string_view name_or_arn, std::string_view this_reg
       fmt::format("1 validation error detected: Invalid AWS {} in '{}'", wrong, name_or_arn));
 }
 
+std::string_view TableNameOfArn(std::string_view arn) {
+  constexpr std::string_view kTable = ":table/";
+  const size_t at = arn.find(kTable);
+  if (at == std::string_view::npos) return {};
+  std::string_view rest = arn.substr(at + kTable.size());
+  return rest.substr(0, rest.find('/'));
+}
+
 std::string WithArnRegion(std::string_view arn, std::string_view region) {
   size_t start = ArnFieldStart(arn, 3);
   size_t end = start == std::string_view::npos ? start : arn.find(':', start);

@@ -36,6 +36,10 @@ ArnScope ScopeOfArn(std::string_view arn);
 // answered in 2024-2025). Nothing for a name, or an ARN short of its five fields.
 void CheckTableArnRegion(std::string_view name_or_arn, std::string_view this_region);
 
+// The table name in a table's ARN or in the ARN of something of the table's (".../table/<name>",
+// ".../table/<name>/stream/...", ".../export/...", ...); empty when there is no ":table/".
+std::string_view TableNameOfArn(std::string_view arn);
+
 // `arn` with its region field replaced by `region` (as it is, when it has no such field).
 std::string WithArnRegion(std::string_view arn, std::string_view region);
 

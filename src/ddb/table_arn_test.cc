@@ -46,6 +46,15 @@ TEST(TableArnTest, ScopeHasThePartitionRegionAndAccountFields) {
   EXPECT_EQ(scope.account, "");
 }
 
+TEST(TableArnTest, TableNameOfAnArnOfTheTableOrOfSomethingOfIts) {
+  const std::string table = "arn:aws:dynamodb:us-east-1:000000000000:table/Music";
+  EXPECT_EQ(TableNameOfArn(table), "Music");
+  EXPECT_EQ(TableNameOfArn(table + "/stream/2026-01-01T00:00:00.000"), "Music");
+  EXPECT_EQ(TableNameOfArn(table + "/import/01234567890123-a1b2c3d4"), "Music");
+  EXPECT_EQ(TableNameOfArn("Music"), "");
+  EXPECT_EQ(TableNameOfArn("arn:aws:dynamodb:us-east-1:000000000000:table/"), "");
+}
+
 TEST(TableArnTest, ParsesATableOrStreamOfThisRegionAndAccount) {
   ArnTarget target =
       ParseResourceArn("arn:aws:dynamodb:us-east-1:000000000000:table/Messages", kRegion, kAccount);

@@ -573,8 +573,7 @@ EngineImpl::Transfers& EngineImpl::transfers() {
 }
 
 void EngineImpl::DeleteImportedTable(const std::string& import_arn) {
-  std::string table = import_arn.substr(import_arn.find("table/") + 6);
-  table = table.substr(0, table.find('/'));
+  std::string table(TableNameOfArn(import_arn));
   try {
     Execute("DeleteTable", fmt::format("{{\"TableName\":\"{}\"}}", table));
   } catch (const std::exception&) {
@@ -1028,8 +1027,7 @@ void EngineImpl::DescribeExport(const Request& req, JsonWriter& w) {
 void EngineImpl::ListExports(const Request& req, JsonWriter& w) {
   JobListRequest list = ParseJobListRequest(req, "export", "MaxResults");
   if (!list.table_arn.empty()) {
-    const size_t at = list.table_arn.find(":table/");
-    auto table = at == std::string::npos ? nullptr : FindTable(list.table_arn.substr(at + 7));
+    auto table = FindTable(TableNameOfArn(list.table_arn));
     list.table_id = table ? table->schema()->table_id : "(none)";
   }
   Transfers& tr = transfers();
@@ -1171,7 +1169,7 @@ void EngineImpl::RunImport(ImportJob job) {
     MutexLock lock(tr.mu);
     tr.imports[job.arn] = job;
   };
-  std::string table_name = job.table_arn.substr(job.table_arn.find("table/") + 6);
+  std::string table_name(TableNameOfArn(job.table_arn));
   try {
     // A table created with transient statuses is CREATING for a while: wait until it is ACTIVE.
     std::shared_ptr<Table> table;

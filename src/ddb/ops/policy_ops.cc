@@ -153,12 +153,6 @@ std::string NewRevisionId() {
   return std::to_string(std::max(ms, prev + 1));
 }
 
-// The name of the table a (checked) policy ARN names.
-std::string_view PolicyTable(std::string_view arn) {
-  std::string_view rest = arn.substr(arn.find(":table/") + 7);
-  return rest.substr(0, rest.find('/'));
-}
-
 std::string_view RequiredString(const Request& req, std::string_view member) {
   auto v = req.String(member);
   if (!v) ThrowRequired(member);
@@ -214,7 +208,7 @@ void EngineImpl::CheckPolicyInterval(std::string_view arn, const std::string& ke
         "Resource-based policy for {} {} modified within the previous 15000 milliseconds. "
         "Please try again after {}.",
         stream == std::string_view::npos ? "table" : "stream",
-        stream == std::string_view::npos ? PolicyTable(arn) : arn.substr(stream + 8),
+        stream == std::string_view::npos ? TableNameOfArn(arn) : arn.substr(stream + 8),
         s3::IsoTime(changed + kInterval)));
   }
   changed = now;
@@ -236,14 +230,14 @@ void EngineImpl::PutResourcePolicy(const Request& req, JsonWriter& w) {
   std::string key = PolicyKey(arn);
   MutexLock lock(catalog_mu_);  // a revision check and its write are one step
   auto current = LoadPolicy(*storage_, key);
-  CheckExpectedRevision(req, current, PolicyTable(arn));
+  CheckExpectedRevision(req, current, TableNameOfArn(arn));
   std::string revision;
   if (current && SamePolicy(current->policy, policy)) {
     revision = current->revision_id;  // no change (ack-api-quirks dynamodb DDB-TABLE-207)
   } else {
     // A table being deleted takes no new policy (DynamoDB's answer recorded in 2026:
     // ack-api-quirks dynamodb DDB-TABLE-374).
-    if (auto table = FindTable(PolicyTable(arn));
+    if (auto table = FindTable(TableNameOfArn(arn));
         table && table->schema()->StatusAt(EpochSeconds()) == "DELETING") {
       throw TableInUse("DELETING", table->schema()->name);
     }
@@ -276,7 +270,7 @@ void EngineImpl::DeleteResourcePolicy(const Request& req, JsonWriter& w) {
   std::string key = PolicyKey(arn);
   MutexLock lock(catalog_mu_);
   auto current = LoadPolicy(*storage_, key);
-  CheckExpectedRevision(req, current, PolicyTable(arn));
+  CheckExpectedRevision(req, current, TableNameOfArn(arn));
   w.StartObject();
   // No policy: DynamoDB answers an empty 200 (recorded in 2026: ack-api-quirks dynamodb
   // DDB-TABLE-205).
